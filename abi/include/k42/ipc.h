@@ -1,0 +1,93 @@
+/*
+ * PPC IPC message layout: the contract between the kernel's PPC transport,
+ * libk42's IPC runtime and the stubs that stubgen generates.
+ *
+ * A protected procedure call carries an op word and K42_IPC_WORDS data words
+ * in registers, plus up to K42_IPC_PAGE_BYTES of bulk data in the per-CPU PPC
+ * page. The reply carries a status (0 or -K42_E*) in place of the op word and
+ * the same number of words and bytes back.
+ *
+ * Register mapping on ppc64 (see docs/kernel-interface.md):
+ *   call:  r3 = target handle, r4 = op word, r5..r10 = w[0..5]
+ *   reply: r3 = status,        r4 = page length, r5..r10 = w[0..5]
+ */
+#ifndef K42_IPC_H
+#define K42_IPC_H
+
+#include <stdint.h>
+
+#define K42_IPC_WORDS      6u
+#define K42_IPC_PAGE_BYTES 4096u
+
+/*
+ * Op word layout (request):
+ *   [63:40] interface id (24 bits)   [39:32] interface version
+ *   [31:16] method ordinal           [15:13] flags
+ *   [12:0]  bytes used in the PPC page (0..4096)
+ */
+#define K42_IPC_OP_IFACE_SHIFT   40
+#define K42_IPC_OP_IFACE_MASK    0xffffffull
+#define K42_IPC_OP_VERSION_SHIFT 32
+#define K42_IPC_OP_VERSION_MASK  0xffull
+#define K42_IPC_OP_ORDINAL_SHIFT 16
+#define K42_IPC_OP_ORDINAL_MASK  0xffffull
+#define K42_IPC_OP_FLAGS_SHIFT   13
+#define K42_IPC_OP_FLAGS_MASK    0x7ull
+#define K42_IPC_OP_LEN_MASK      0x1fffull
+
+#define K42_IPC_FLAG_ONEWAY      0x1u	/* no reply expected */
+
+static inline uint64_t k42_ipc_op(uint32_t iface, uint32_t version,
+				  uint32_t ordinal, uint32_t flags, uint32_t len)
+{
+	return ((uint64_t)(iface & K42_IPC_OP_IFACE_MASK) << K42_IPC_OP_IFACE_SHIFT) |
+	       ((uint64_t)(version & K42_IPC_OP_VERSION_MASK) << K42_IPC_OP_VERSION_SHIFT) |
+	       ((uint64_t)(ordinal & K42_IPC_OP_ORDINAL_MASK) << K42_IPC_OP_ORDINAL_SHIFT) |
+	       ((uint64_t)(flags & K42_IPC_OP_FLAGS_MASK) << K42_IPC_OP_FLAGS_SHIFT) |
+	       ((uint64_t)len & K42_IPC_OP_LEN_MASK);
+}
+
+static inline uint32_t k42_ipc_op_iface(uint64_t op)   { return (uint32_t)((op >> K42_IPC_OP_IFACE_SHIFT) & K42_IPC_OP_IFACE_MASK); }
+static inline uint32_t k42_ipc_op_version(uint64_t op) { return (uint32_t)((op >> K42_IPC_OP_VERSION_SHIFT) & K42_IPC_OP_VERSION_MASK); }
+static inline uint32_t k42_ipc_op_ordinal(uint64_t op) { return (uint32_t)((op >> K42_IPC_OP_ORDINAL_SHIFT) & K42_IPC_OP_ORDINAL_MASK); }
+static inline uint32_t k42_ipc_op_flags(uint64_t op)   { return (uint32_t)((op >> K42_IPC_OP_FLAGS_SHIFT) & K42_IPC_OP_FLAGS_MASK); }
+static inline uint32_t k42_ipc_op_len(uint64_t op)     { return (uint32_t)(op & K42_IPC_OP_LEN_MASK); }
+
+/*
+ * A message as the stubs see it. `page` points at the PPC page (per CPU in
+ * the real system, a plain buffer in host tests); `len` is the number of
+ * bytes of it in use. On a reply, `op` holds the status.
+ */
+struct k42_ipc_msg {
+	uint64_t op;
+	uint64_t w[K42_IPC_WORDS];
+	uint32_t len;
+	uint8_t *page;
+};
+
+/*
+ * Who is calling, as established by the kernel (pid, which the caller cannot
+ * forge) and the server runtime's object table (object and rights the
+ * caller's handle grants). Generated server skeletons check method rights
+ * against `rights`.
+ */
+struct k42_ipc_caller {
+	uint64_t pid;
+	uint64_t object;
+	uint64_t rights;
+};
+
+typedef uint64_t k42_handle_t;
+
+/*
+ * Provided by the IPC runtime (libk42 on the target, a loopback in host
+ * tests): send `m` to `target`, block until the reply, and leave the reply
+ * in `m` (status in m->op). Returns the status. One-way calls return once
+ * the message is queued.
+ */
+long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m);
+
+/* The message buffer of the calling thread, with `page` set up. */
+struct k42_ipc_msg *k42_ipc_msg_get(void);
+
+#endif

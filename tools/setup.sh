@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# k42 set-up: installs the host packages the build needs (apt-get) and
+# fetches the ppc64el packages (musl, libfdt) into a cache outside the tree
+# through a private APT configuration -- never dpkg --add-architecture,
+# which breaks apt on these machines (see docs/building.md).
+#
+# Idempotent: a second run checks and returns without fetching anything.
+# Prints the sysroot directory on its last line of stdout.
+set -euo pipefail
+
+CACHE=${K42_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k42}
+HOST_PKGS=(gcc libc6-dev gcc-powerpc64le-linux-gnu binutils-powerpc64le-linux-gnu
+           qemu-system-ppc qemu-system-data meson ninja-build device-tree-compiler
+           cpio python3 gdb-multiarch libfdt-dev)
+TARGET_PKGS=(musl musl-dev libfdt-dev)
+SYSROOT="$CACHE/sysroot-ppc64el"
+STAMP="$SYSROOT/.k42-packages"
+
+log() { printf 'k42 setup: %s\n' "$*" >&2; }
+
+missing_host_pkgs() {
+	local p
+	for p in "${HOST_PKGS[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+			printf '%s\n' "$p"
+	done
+}
+
+install_host_pkgs() {
+	local missing
+	missing=$(missing_host_pkgs)
+	[ -z "$missing" ] && return 0
+	# shellcheck disable=SC2086
+	if [ "$(id -u)" -ne 0 ]; then
+		log "missing host packages; run as root:"
+		echo "  apt-get update && apt-get install -y" $missing >&2
+		exit 1
+	fi
+	log "installing host packages:" $missing
+	apt-get update -qq >&2
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+}
+
+# The Debian mirror this machine already uses (never hard-coded).
+debian_mirror() {
+	local uri=""
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
+			/etc/apt/sources.list.d/debian.sources)
+	fi
+	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) { print $i; exit } else break } }' \
+			/etc/apt/sources.list)
+	fi
+	[ -n "$uri" ] || { log "cannot find a Debian mirror in /etc/apt"; exit 1; }
+	printf '%s\n' "$uri"
+}
+
+fetch_target_pkgs() {
+	local want apt="$CACHE/apt" conf
+	want="${TARGET_PKGS[*]}"
+	if [ -f "$STAMP" ] && [ "$(head -n1 "$STAMP")" = "$want" ]; then
+		return 0
+	fi
+	log "fetching ppc64el packages into $CACHE: $want"
+	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s bookworm main\n' \
+		"$(debian_mirror)" > "$apt/sources.list"
+	conf="$apt/apt.conf"
+	cat > "$conf" <<CONF
+Dir::Etc::SourceList "$apt/sources.list";
+Dir::Etc::SourceParts "/nonexistent";
+Dir::State::Lists "$apt/lists";
+Dir::Cache "$apt/cache";
+APT::Architecture "ppc64el";
+APT::Architectures { "ppc64el"; };
+APT::Sandbox::User "root";
+CONF
+	APT_CONFIG="$conf" apt-get update -qq >&2
+	rm -f "$apt"/debs/*.deb
+	(cd "$apt/debs" && APT_CONFIG="$conf" apt-get download -qq "${TARGET_PKGS[@]}" >&2)
+	rm -rf "$SYSROOT.new"
+	mkdir -p "$SYSROOT.new"
+	for deb in "$apt"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$SYSROOT.new"
+	done
+	write_musl_specs "$SYSROOT.new" "$SYSROOT"
+	{ echo "$want"; (cd "$apt/debs" && ls); } > "$SYSROOT.new/.k42-packages"
+	rm -rf "$SYSROOT"
+	mv "$SYSROOT.new" "$SYSROOT"
+}
+
+# GCC specs that point Debian's cross gcc at the extracted musl (from
+# musl-dev's own musl-gcc.specs, with the paths moved into the sysroot).
+write_musl_specs() {
+	local tree=$1 final=$2 orig
+	orig="$tree/usr/lib/powerpc64le-linux-musl/musl-gcc.specs"
+	[ -f "$orig" ] || { log "musl-dev has no musl-gcc.specs"; exit 1; }
+	sed -e "s|/usr/include/powerpc64le-linux-musl|$final/usr/include/powerpc64le-linux-musl|g" \
+	    -e "s|/usr/lib/powerpc64le-linux-musl|$final/usr/lib/powerpc64le-linux-musl|g" \
+	    "$orig" > "$tree/musl-gcc.specs"
+}
+
+install_host_pkgs
+fetch_target_pkgs
+printf '%s\n' "$SYSROOT"

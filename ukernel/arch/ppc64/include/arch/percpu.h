@@ -1,0 +1,39 @@
+/*
+ * ppc64 part of the per-CPU area, and how the kernel finds it: r13 always
+ * holds the per-CPU address plus PERCPU_R13_BIAS while in the kernel, and
+ * SPRG0 holds the same value so exception entry can recover it.
+ *
+ * The bias exists because GCC's stack protector (and Debian's prebuilt
+ * libfdt.a) read the canary at -0x7010(r13), the ppc64 glibc TLS layout; with
+ * the bias, that slot is the first word of struct percpu.
+ */
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
+
+#define PERCPU_R13_BIAS 0x7010
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* Words per RTAS argument block: token, nargs, nret and up to 13 values. */
+#define RTAS_ARGS_WORDS 16
+
+struct arch_percpu {
+	uint64_t exc_r1;	/* exception entry scratch */
+	uint64_t exc_r11;
+	uint64_t exc_r12;
+	uint64_t kstack_top;	/* stack used when entering from user mode */
+	uint64_t kernel_toc;	/* r2 for the kernel */
+	uint32_t rtas_args[RTAS_ARGS_WORDS];	/* big-endian, never shared between CPUs */
+};
+
+struct percpu;
+
+static inline struct percpu *arch_this_cpu(void)
+{
+	register uintptr_t r13 __asm__("r13");
+	return (struct percpu *)(r13 - PERCPU_R13_BIAS);
+}
+#endif
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * kmain: the generic boot sequence, entered from head.S with the boot CPU
+ * in real mode, a stack, a TOC and a per-CPU area. Order matters: the
+ * console and the trap path first (so anything after can report), then the
+ * device tree, memory, the tick, and the boot archive.
+ */
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/memlayout.h>
+#include <arch/rtas.h>
+#include <arch/trap.h>
+#include <k42/errno.h>
+#include <kern/bootargs.h>
+#include <kern/bootinfo.h>
+#include <kern/console.h>
+#include <kern/initrd.h>
+#include <kern/ktest.h>
+#include <kern/panic.h>
+#include <kern/percpu.h>
+#include <kern/printk.h>
+#include <kern/timer.h>
+#include <mm/meminit.h>
+
+#define K42_VERSION "0.1.0"
+
+struct percpu boot_percpu;
+struct bootinfo boot_info;
+struct bootopts boot_opts;
+
+void kmain(void *fdt);
+
+static void warn_bootarg(const char *msg)
+{
+	kprintf("k42: %s\n", msg);
+}
+
+void kmain(void *fdt)
+{
+	const char *why = NULL;
+	uint64_t fdt_pa = virt_to_phys(fdt);
+	struct bootinfo *bi = &boot_info;
+	int rc;
+
+	if (arch_cpu_early_init() < 0)
+		kprintf("k42: warning: hypervisor refused little-endian interrupts\n");
+	fdt = phys_to_virt(fdt_pa);
+	rc = bootinfo_parse(fdt, bi, &why);
+	if (rc < 0) {
+		kprintf("k42: cannot use the device tree at 0x%lx: %s (error %d)\n", fdt_pa, why, rc);
+		machine_halt(1);
+	}
+	if (bi->has_console)
+		arch_console_set_vterm(bi->console_vterm);
+	percpu_init_boot(&boot_percpu, bi->cpu_hw_ids[0]);
+	if (rtas_init(fdt) < 0)
+		kprintf("k42: warning: no /rtas node; power-off will hang\n");
+	trap_mem_top = bi->mem[0].base + bi->mem[0].size;
+
+	if (bi->bootargs_len >= sizeof(bi->bootargs))
+		kprintf("k42: bootargs are %zu bytes; only the first %zu are used\n",
+			bi->bootargs_len, sizeof(bi->bootargs) - 1);
+	bootargs_parse(bi->bootargs, &boot_opts, warn_bootarg);
+
+	rc = meminit(bi, fdt_pa, &why);
+	if (rc < 0) {
+		kprintf("k42: memory set-up failed: %s (error %d)\n", why, rc);
+		machine_halt(1);
+	}
+	timer_init(bi->timebase_hz, boot_opts.hz);
+
+	kprintf("k42 ukernel %s: %lu MiB RAM (%lu MiB free), %d CPU%s, timebase %lu MHz, tick %u Hz\n",
+		K42_VERSION, bootinfo_total_ram(bi) >> 20,
+		(pm_free_frames(pm_root()) * PM_PAGE_SIZE) >> 20, bi->ncpus,
+		bi->ncpus == 1 ? "" : "s", bi->timebase_hz / 1000000, boot_opts.hz);
+
+	initrd_check(bi, boot_opts.verbose);
+
+	if (boot_opts.test[0])
+		ktest_run(boot_opts.test);
+
+	kprintf("k42: nothing more to run yet; powering off\n");
+	machine_halt(0);
+}

@@ -1,0 +1,211 @@
+/*
+ * Binary buddy frame allocator (see mm/pm.h). Pure logic over memory it is
+ * given: the host tests run it on a plain buffer under ASan.
+ *
+ * State byte per frame: RESERVED (never handed to us), FREE|order or
+ * USED|order on the first frame of a block, TAIL on the others. Free lists
+ * are doubly linked through the first 16 bytes of each free block, by frame
+ * index, with NONE as the end marker.
+ */
+#include <string.h>
+#include <k42/errno.h>
+#include <mm/pm.h>
+
+#define ST_RESERVED 0x00
+#define ST_TAIL     0x20
+#define ST_USED     0x40
+#define ST_FREE     0x80
+#define ST_ORDER    0x1f
+#define NONE        UINT64_MAX
+#define BLOCK_ALIGN (PM_PAGE_SIZE << (PM_ORDERS - 1))
+
+struct link {
+	uint64_t next, prev;
+};
+
+static struct link *link_of(struct pm *pm, uint64_t idx)
+{
+	return (struct link *)(pm->virt_base + (idx << PM_PAGE_SHIFT));
+}
+
+static void list_push(struct pm *pm, unsigned order, uint64_t idx)
+{
+	struct link *l = link_of(pm, idx);
+
+	l->prev = NONE;
+	l->next = pm->free_head[order];
+	if (l->next != NONE)
+		link_of(pm, l->next)->prev = idx;
+	pm->free_head[order] = idx;
+	pm->state[idx] = ST_FREE | order;
+}
+
+static void list_remove(struct pm *pm, unsigned order, uint64_t idx)
+{
+	struct link *l = link_of(pm, idx);
+
+	if (l->prev != NONE)
+		link_of(pm, l->prev)->next = l->next;
+	else
+		pm->free_head[order] = l->next;
+	if (l->next != NONE)
+		link_of(pm, l->next)->prev = l->prev;
+}
+
+size_t pm_state_bytes(uint64_t base_pa, uint64_t span)
+{
+	uint64_t start = base_pa & ~(BLOCK_ALIGN - 1);
+
+	return (size_t)((base_pa + span - start + PM_PAGE_SIZE - 1) >> PM_PAGE_SHIFT);
+}
+
+void pm_init(struct pm *pm, uint64_t base_pa, uint64_t span, uint8_t *state, void *virt_base)
+{
+	uint64_t start = base_pa & ~(BLOCK_ALIGN - 1);
+
+	spin_init(&pm->lock);
+	pm->base_pa = start;
+	pm->nframes = pm_state_bytes(base_pa, span);
+	pm->state = state;
+	pm->virt_base = virt_base;
+	memset(state, ST_RESERVED, pm->nframes);
+	for (unsigned o = 0; o < PM_ORDERS; o++)
+		pm->free_head[o] = NONE;
+	pm->free_frames = 0;
+	pm->managed_frames = 0;
+}
+
+/* Free block (idx, order), merging with free buddies as far as possible. */
+static void free_block(struct pm *pm, uint64_t idx, unsigned order)
+{
+	while (order + 1 < PM_ORDERS) {
+		uint64_t buddy = idx ^ (1ull << order);
+
+		if (buddy >= pm->nframes || pm->state[buddy] != (ST_FREE | order))
+			break;
+		list_remove(pm, order, buddy);
+		if (buddy < idx) {
+			pm->state[idx] = ST_TAIL;
+			idx = buddy;
+		} else {
+			pm->state[buddy] = ST_TAIL;
+		}
+		order++;
+	}
+	list_push(pm, order, idx);
+}
+
+int pm_add_free(struct pm *pm, uint64_t pa, uint64_t size)
+{
+	uint64_t first, end, idx;
+
+	if (size == 0)
+		return 0;
+	if (pa + size < pa || pa < pm->base_pa)
+		return -K42_ERANGE;
+	first = (pa - pm->base_pa + PM_PAGE_SIZE - 1) >> PM_PAGE_SHIFT;
+	end = (pa + size - pm->base_pa) >> PM_PAGE_SHIFT;
+	if (end > pm->nframes)
+		return -K42_ERANGE;
+	spin_lock(&pm->lock);
+	for (idx = first; idx < end; idx++) {
+		if (pm->state[idx] != ST_RESERVED) {
+			spin_unlock(&pm->lock);
+			return -K42_EEXIST;
+		}
+	}
+	for (idx = first; idx < end; idx++) {
+		pm->state[idx] = ST_TAIL;	/* a used frame being freed */
+		free_block(pm, idx, 0);
+	}
+	if (end > first) {
+		pm->free_frames += end - first;
+		pm->managed_frames += end - first;
+	}
+	spin_unlock(&pm->lock);
+	return 0;
+}
+
+int pm_alloc(struct pm *pm, unsigned order, uint64_t *pa)
+{
+	unsigned o;
+	uint64_t idx;
+
+	if (order >= PM_ORDERS)
+		return -K42_EINVAL;
+	spin_lock(&pm->lock);
+	for (o = order; o < PM_ORDERS && pm->free_head[o] == NONE; o++)
+		;
+	if (o == PM_ORDERS) {
+		spin_unlock(&pm->lock);
+		return -K42_ENOMEM;
+	}
+	idx = pm->free_head[o];
+	list_remove(pm, o, idx);
+	while (o > order) {
+		o--;
+		list_push(pm, o, idx + (1ull << o));
+	}
+	pm->state[idx] = ST_USED | order;
+	pm->free_frames -= 1ull << order;
+	spin_unlock(&pm->lock);
+	*pa = pm->base_pa + (idx << PM_PAGE_SHIFT);
+	return 0;
+}
+
+int pm_free(struct pm *pm, uint64_t pa, unsigned order)
+{
+	uint64_t idx;
+
+	if (order >= PM_ORDERS || pa < pm->base_pa || (pa & (PM_PAGE_SIZE - 1)))
+		return -K42_EINVAL;
+	idx = (pa - pm->base_pa) >> PM_PAGE_SHIFT;
+	if (idx >= pm->nframes || (idx & ((1ull << order) - 1)))
+		return -K42_EINVAL;
+	spin_lock(&pm->lock);
+	if (pm->state[idx] != (ST_USED | order)) {
+		spin_unlock(&pm->lock);
+		return -K42_EINVAL;
+	}
+	free_block(pm, idx, order);
+	pm->free_frames += 1ull << order;
+	spin_unlock(&pm->lock);
+	return 0;
+}
+
+uint64_t pm_free_frames(struct pm *pm)
+{
+	return pm->free_frames;
+}
+
+int pm_check(struct pm *pm)
+{
+	uint64_t listed = 0, heads = 0;
+	int rc = 0;
+
+	spin_lock(&pm->lock);
+	for (unsigned o = 0; o < PM_ORDERS && rc == 0; o++) {
+		uint64_t prev = NONE, n = 0;
+
+		for (uint64_t i = pm->free_head[o]; i != NONE; i = link_of(pm, i)->next) {
+			if (i >= pm->nframes || pm->state[i] != (ST_FREE | o) ||
+			    link_of(pm, i)->prev != prev || (i & ((1ull << o) - 1)) ||
+			    ++n > pm->nframes) {
+				rc = -K42_EINVAL;
+				break;
+			}
+			for (uint64_t t = 1; t < (1ull << o); t++)
+				if (pm->state[i + t] != ST_TAIL)
+					rc = -K42_EINVAL;
+			listed += 1ull << o;
+			prev = i;
+		}
+	}
+	for (uint64_t i = 0; i < pm->nframes && rc == 0; i++)
+		if (pm->state[i] & ST_FREE)
+			heads += 1ull << (pm->state[i] & ST_ORDER);
+	if (rc == 0 && (listed != pm->free_frames || heads != listed))
+		rc = -K42_EINVAL;
+	spin_unlock(&pm->lock);
+	return rc;
+}
