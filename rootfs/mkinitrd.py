@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Write a boot archive: a cpio "newc" archive, deterministic (sorted entries,
+fixed owner and time) so the same inputs always give the same bytes.
+
+usage: mkinitrd.py OUT.cpio ARCHIVE_PATH=HOST_FILE ...
+Directories along each archive path are created automatically. A HOST_FILE
+whose name ends in .elf or that is executable is stored with mode 0755.
+"""
+import os
+import sys
+
+MAGIC = b"070701"
+
+
+def header(ino, mode, size, namesize, nlink=1):
+    fields = [ino, mode, 0, 0, nlink, 0, size, 0, 0, 0, 0, namesize, 0]
+    return MAGIC + b"".join(b"%08X" % f for f in fields)
+
+
+def pad4(n):
+    return (4 - n % 4) % 4
+
+
+def entry(out, ino, name, mode, data=b""):
+    raw = name.encode() + b"\0"
+    h = header(ino, mode, len(data), len(raw), 2 if mode & 0o040000 else 1)
+    out.write(h + raw + b"\0" * pad4(len(h) + len(raw)))
+    out.write(data + b"\0" * pad4(len(data)))
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.stderr.write(__doc__)
+        return 2
+    files = {}
+    for spec in argv[2:]:
+        if "=" not in spec:
+            sys.stderr.write("mkinitrd.py: '%s' is not ARCHIVE_PATH=HOST_FILE\n" % spec)
+            return 2
+        dest, src = spec.split("=", 1)
+        dest = dest.strip("/")
+        if not dest or ".." in dest.split("/"):
+            sys.stderr.write("mkinitrd.py: bad archive path '%s'\n" % dest)
+            return 2
+        try:
+            with open(src, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            sys.stderr.write("mkinitrd.py: %s: %s\n" % (src, e.strerror))
+            return 1
+        exe = src.endswith(".elf") or os.access(src, os.X_OK)
+        files[dest] = (data, 0o100755 if exe else 0o100644)
+    dirs = set()
+    for dest in files:
+        parts = dest.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/".join(parts[:i]))
+    ino = 1
+    with open(argv[1], "wb") as out:
+        for name in sorted(dirs | set(files)):
+            if name in files:
+                entry(out, ino, name, files[name][1], files[name][0])
+            else:
+                entry(out, ino, name, 0o040755)
+            ino += 1
+        entry(out, 0, "TRAILER!!!", 0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

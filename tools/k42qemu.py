@@ -1,0 +1,118 @@
+"""Booting k42 under QEMU pseries: one place that knows the command line,
+runs a boot with a timeout, optionally types into the console when a marker
+appears, and symbolizes kernel backtraces. Used by ./k42 run/test/debug."""
+import os
+import re
+import select
+import shutil
+import subprocess
+import time
+
+QEMU = "qemu-system-ppc64"
+CAPS = "cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off"
+
+
+class Build:
+    """Paths of the artifacts in a build directory."""
+
+    def __init__(self, builddir):
+        self.dir = os.path.abspath(builddir)
+        self.kernel_bin = os.path.join(self.dir, "ukernel", "kernel.bin")
+        self.kernel_elf = os.path.join(self.dir, "ukernel", "kernel.elf")
+        self.boot_stub = os.path.join(self.dir, "ukernel", "boot-stub.elf")
+        self.initrd = os.path.join(self.dir, "rootfs", "initrd.cpio")
+
+
+def command(build, append="", initrd="default", mem="1G", smp=1, icount=False,
+            interactive=False, gdb=False, extra=()):
+    """The QEMU command line for one boot. initrd=None boots without one."""
+    if initrd == "default":
+        initrd = build.initrd
+    cmd = [QEMU, "-machine", "pseries," + CAPS, "-cpu", "power9", "-m", mem,
+           "-smp", str(smp), "-nodefaults", "-display", "none", "-no-reboot",
+           "-action", "panic=exit-failure", "-bios", build.kernel_bin]
+    if interactive:
+        cmd += ["-chardev", "stdio,id=con,mux=on,signal=off", "-serial", "chardev:con",
+                "-mon", "chardev=con,mode=readline"]
+    else:
+        cmd += ["-serial", "stdio"]
+    # QEMU takes -initrd and -append only with -kernel, which must be ELF.
+    if initrd or append:
+        cmd += ["-kernel", build.boot_stub]
+    if initrd:
+        cmd += ["-initrd", initrd]
+    if append:
+        cmd += ["-append", append]
+    if icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    if gdb:
+        cmd += ["-s", "-S"]
+    return cmd + list(extra)
+
+
+class Result:
+    def __init__(self, status, output, timed_out, seconds):
+        self.status = status          # QEMU exit status (None if killed)
+        self.output = output          # console text
+        self.timed_out = timed_out
+        self.seconds = seconds
+
+
+def run(cmd, timeout=30.0, script=()):
+    """Run one boot. script: (regex, text) pairs; each text is typed once its
+    regex has appeared in the output, in order."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    out = bytearray()
+    pending = list(script)
+    timed_out = False
+    try:
+        while True:
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                timed_out = True
+                proc.kill()
+                break
+            ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                out += chunk
+            while pending and re.search(pending[0][0], out.decode("utf-8", "replace")):
+                proc.stdin.write(pending.pop(0)[1].encode())
+                proc.stdin.flush()
+    finally:
+        try:
+            rest = proc.communicate(timeout=5)[0]
+            if rest:
+                out += rest
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    status = None if timed_out else proc.returncode
+    return Result(status, out.decode("utf-8", "replace"), timed_out, time.monotonic() - start)
+
+
+_FRAME = re.compile(r"(#\d+ 0x)([0-9a-f]{16})")
+
+
+def symbolize(text, kernel_elf):
+    """Append function names to backtrace frames (#N 0x...) with addr2line."""
+    addrs = sorted(set(m.group(2) for m in _FRAME.finditer(text)))
+    tool = shutil.which("powerpc64le-linux-gnu-addr2line")
+    if not addrs or not tool or not os.path.exists(kernel_elf):
+        return text
+    # The kernel runs at low real addresses early on; its link addresses are 0xc...
+    query = ["%x" % (int(a, 16) | 0xc000000000000000) for a in addrs]
+    try:
+        res = subprocess.run([tool, "-f", "-s", "-e", kernel_elf] + query,
+                             capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return text
+    lines = res.stdout.splitlines()
+    names = {}
+    for i, a in enumerate(addrs):
+        if 2 * i + 1 < len(lines):
+            names[a] = "%s (%s)" % (lines[2 * i], lines[2 * i + 1])
+    return _FRAME.sub(lambda m: m.group(0) + " " + names.get(m.group(2), "?"), text)

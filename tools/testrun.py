@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""./k42 test: run every test and print one line per test, `PASS name` or
+`FAIL name`, then `N passed, M failed`. Three kinds, in order:
+
+  host/*    host unit tests (meson test --suite host), under ASan/UBSan
+  kernel/*  in-kernel tests: one QEMU boot each with test=NAME
+  boot/*    whole-boot scenarios (tests/qemu/scenarios.py)
+
+Every QEMU boot has a timeout. Exit status is 1 if anything failed."""
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
+import k42qemu  # noqa: E402
+from scenarios import SCENARIOS  # noqa: E402
+
+BOOT_TIMEOUT = 60.0
+# What some in-kernel tests need typed, or must print beyond PASS.
+KTEST_INPUT = {"console_input": [(r"KTEST INPUT-READY console_input", "hello k42\r")]}
+KTEST_EXTRA = {
+    "exception_unexpected": [r"unexpected exception: vector 0x700 \(program: trap instruction\)",
+                             r"SRR0 [0-9a-f]{16}", r"backtrace:\n  #0 0x"],
+    "panic_exit": [r"PANIC: deliberate panic from test panic_exit", r"OS terminated"],
+}
+
+
+class Tally:
+    def __init__(self, verbose):
+        self.passed = self.failed = 0
+        self.verbose = verbose
+
+    def report(self, name, ok, detail="", log=""):
+        print("%s %s%s" % ("PASS" if ok else "FAIL", name, ("  (" + detail + ")") if detail else ""),
+              flush=True)
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        if log and (not ok or self.verbose):
+            for line in log.rstrip().splitlines()[-60:]:
+                print("    | " + line)
+
+
+def run_host_tests(builddir, tally, pattern):
+    log = os.path.join(builddir, "meson-logs", "testlog.json")
+    if os.path.exists(log):
+        os.unlink(log)
+    cmd = ["meson", "test", "-C", builddir, "--no-rebuild", "--suite", "host", "-q",
+           "--num-processes", str(os.cpu_count() or 2)]
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not os.path.exists(log):
+        tally.report("host/meson", False, "meson test produced no log")
+        return
+    with open(log, encoding="utf-8") as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    for r in sorted(results, key=lambda r: r["name"]):
+        name = r["name"].split(":")[-1].strip()
+        if pattern and not re.search(pattern, name):
+            continue
+        ok = r["result"] in ("OK", "EXPECTEDFAIL", "SKIP")
+        detail = "%.1fs" % r.get("duration", 0)
+        tally.report(name, ok, detail if ok else r["result"],
+                     (r.get("stdout") or "") + (r.get("stderr") or ""))
+
+
+def ktest_names(build):
+    res = k42qemu.run(k42qemu.command(build, append="test=list"), timeout=BOOT_TIMEOUT)
+    names = re.findall(r"^KTEST LIST (\S+)( expect-panic)?\r?$", res.output, re.M)
+    return [(n, bool(p)) for n, p in names], res
+
+
+def run_kernel_tests(build, tally, pattern):
+    names, res = ktest_names(build)
+    if not names:
+        tally.report("kernel/list", False, "test=list printed no tests", res.output)
+        return
+    for name, expect_panic in names:
+        full = "kernel/" + name
+        if pattern and not re.search(pattern, full):
+            continue
+        r = k42qemu.run(k42qemu.command(build, append="test=" + name), timeout=BOOT_TIMEOUT,
+                        script=KTEST_INPUT.get(name, ()))
+        out = r.output
+        problems = []
+        if r.timed_out:
+            problems.append("timed out after %.0fs" % BOOT_TIMEOUT)
+        elif expect_panic:
+            if "KTEST EXPECT-PANIC " + name not in out or "PANIC:" not in out:
+                problems.append("did not panic")
+            if r.status != 1:
+                problems.append("QEMU exit status %s, expected 1" % r.status)
+        else:
+            if "KTEST PASS " + name not in out:
+                problems.append("no KTEST PASS line")
+            if r.status != 0:
+                problems.append("QEMU exit status %s" % r.status)
+        for pat in KTEST_EXTRA.get(name, ()):
+            if not re.search(pat, out):
+                problems.append("missing /%s/" % pat)
+        tally.report(full, not problems, "; ".join(problems) or "%.2fs" % r.seconds,
+                     k42qemu.symbolize(out, build.kernel_elf))
+
+
+def scenario_initrd(build, kind, tmpdir):
+    if kind == "default":
+        return build.initrd
+    if kind == "none":
+        return None
+    path = os.path.join(tmpdir, kind + ".img")
+    if kind == "garbage":
+        data = random.Random(42).randbytes(4096)
+    elif kind == "truncated":
+        with open(build.initrd, "rb") as f:
+            data = f.read()
+        data = data[:max(len(data) // 2, 120)]
+    else:
+        raise ValueError("unknown initrd kind " + kind)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def run_scenarios(build, tally, pattern):
+    tmpdir = os.path.join(build.dir, "test-tmp")
+    os.makedirs(tmpdir, exist_ok=True)
+    for sc in SCENARIOS:
+        if pattern and not re.search(pattern, sc["name"]):
+            continue
+        cmd = k42qemu.command(build, append=sc.get("append", ""),
+                              initrd=scenario_initrd(build, sc.get("initrd", "default"), tmpdir),
+                              mem=sc.get("mem", "1G"), smp=sc.get("smp", 1))
+        r = k42qemu.run(cmd, timeout=BOOT_TIMEOUT)
+        problems = []
+        if r.timed_out:
+            problems.append("timed out (a hang)")
+        elif r.status != sc.get("status", 0):
+            problems.append("QEMU exit status %s, expected %s" % (r.status, sc.get("status", 0)))
+        for pat in sc.get("expect", ()):
+            if not re.search(pat, r.output):
+                problems.append("missing /%s/" % pat)
+        for pat in sc.get("reject", ()):
+            if re.search(pat, r.output):
+                problems.append("unexpected /%s/" % pat)
+        tally.report(sc["name"], not problems, "; ".join(problems) or "%.2fs" % r.seconds,
+                     k42qemu.symbolize(r.output, build.kernel_elf))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--filter", default="", help="regex on test names")
+    ap.add_argument("-v", "--verbose", action="store_true", help="show logs of passing tests too")
+    args = ap.parse_args()
+    build = k42qemu.Build(args.build)
+    tally = Tally(args.verbose)
+    run_host_tests(build.dir, tally, args.filter)
+    run_kernel_tests(build, tally, args.filter)
+    run_scenarios(build, tally, args.filter)
+    print("%d passed, %d failed" % (tally.passed, tally.failed))
+    return 1 if tally.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
