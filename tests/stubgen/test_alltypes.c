@@ -96,16 +96,39 @@ static int same_shape(const struct alltypes_shape *x,
 	return 1;
 }
 
+/* Set by a request hook: did every padding byte of the structs request
+ * (shape at 0, point at 112, plain at 128) arrive as zero? */
+static int pad_zero;
+
+static void check_padding(struct k42_ipc_msg *m)
+{
+	static const int pads[] = { 106, 107, 108, 109, 110, 111, 122, 123,
+				    124, 125, 126, 127 };
+
+	pad_zero = m->len == 144;
+	for (int i = 0; i < 4; i++)	/* after each corner's bool */
+		pad_zero = pad_zero && m->page[8 + i * 12 + 10] == 0 &&
+			   m->page[8 + i * 12 + 11] == 0;
+	for (unsigned i = 0; i < sizeof pads / sizeof pads[0]; i++)
+		pad_zero = pad_zero && m->page[pads[i]] == 0;
+}
+
 static void test_structs(void)
 {
 	struct alltypes_shape s, r, want;
-	struct alltypes_point p = { 21, 5, ALLTYPES_COLOR_RED, true };
+	struct alltypes_point p;
 	struct alltypes_plain q = { 1, 2, 3 }, qr;
 	long rc;
 
 	fill_shape(&s);
 	at_transform_shape(&s, &want);
+	memset(&p, 0xff, sizeof p);	/* garbage in the padding */
+	p.x = 21; p.y = 5; p.c = ALLTYPES_COLOR_RED; p.visible = true;
+	memset(k42_ipc_msg_get()->page, 0xee, K42_IPC_PAGE_BYTES);	/* stale */
+	lb_set_request_hook(check_padding);
 	rc = alltypes_structs(H_ALL, &s, &r, &p, &q, &qr);
+	lb_set_request_hook(NULL);
+	CHECK(pad_zero, "structs: padding bytes travel as zeroes, not caller memory");
 	CHECK(rc == 0 && same_shape(&r, &want),
 	      "structs: nested struct, struct array, handle, enum, u8 array");
 	CHECK(p.x == 42 && p.y == 5 && p.c == ALLTYPES_COLOR_RED && p.visible,

@@ -177,6 +177,24 @@ static void test_hostile_client(void)
 					      0, 0), w, NULL, 0, &r);
 		CHECK(rc == -K42_EPROTO && r.len == 0 && r.w[0] == 0,
 		      "hostile client: error reply carries no words or bytes");
+		{
+			/* bytes<100> sent with 101 bytes, lengths consistent. */
+			static uint8_t big[K42_IPC_PAGE_BYTES];
+			unsigned long calls = lb_impl_calls;
+
+			w[0] = 101;
+			w[1] = 0;
+			rc = lb_raw(H_ALL, k42_ipc_op(ALLTYPES_IFACE_ID, 1,
+						      ALLTYPES_ORD_BUFFERS, 0, 104),
+				    w, big, 104, &r);
+			CHECK(rc == -K42_EPROTO && lb_impl_calls == calls,
+			      "raw client: 101 bytes for bytes<100> -> EPROTO");
+			rc = lb_raw(H_ALL, k42_ipc_op(ALLTYPES_IFACE_ID, 1,
+						      ALLTYPES_ORD_BUFFERS, 0, 5000),
+				    w, big, 5000, &r);
+			CHECK(rc == -K42_EPROTO && lb_impl_calls == calls,
+			      "raw client: page length 5000 -> EPROTO");
+		}
 		w[0] = 1; w[1] = (uint64_t)-1; w[2] = 0;
 		rc = lb_raw(H_ALL, k42_ipc_op(ALLTYPES_IFACE_ID, 1, ALLTYPES_ORD_ENUMS,
 					      0, 0), w, NULL, 0, &r);
