@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <arch/memlayout.h>
 #include <arch/rtas.h>
 #include <arch/trap.h>
@@ -13,12 +14,15 @@
 #include <kern/bootargs.h>
 #include <kern/bootinfo.h>
 #include <kern/console.h>
+#include <kern/exec.h>
 #include <kern/initrd.h>
 #include <kern/ktest.h>
 #include <kern/panic.h>
 #include <kern/percpu.h>
 #include <kern/printk.h>
+#include <kern/sched.h>
 #include <kern/timer.h>
+#include <mm/hat.h>
 #include <mm/meminit.h>
 
 #define K42_VERSION "0.1.0"
@@ -66,6 +70,17 @@ void kmain(void *fdt)
 		kprintf("k42: memory set-up failed: %s (error %d)\n", why, rc);
 		machine_halt(1);
 	}
+	rc = hat_init_kernel(bi);
+	if (rc < 0) {
+		kprintf("k42: cannot set up the MMU (error %d)\n", rc);
+		machine_halt(1);
+	}
+	arch_mmu_on();
+	rc = percpu_init_memory(this_cpu());
+	if (rc < 0) {
+		kprintf("k42: cannot allocate the per-CPU pages (error %d)\n", rc);
+		machine_halt(1);
+	}
 	timer_init(bi->timebase_hz, boot_opts.hz);
 
 	kprintf("k42 ukernel %s: %lu MiB RAM (%lu MiB free), %d CPU%s, timebase %lu MHz, tick %u Hz\n",
@@ -73,11 +88,14 @@ void kmain(void *fdt)
 		(pm_free_frames(pm_root()) * PM_PAGE_SIZE) >> 20, bi->ncpus,
 		bi->ncpus == 1 ? "" : "s", bi->timebase_hz / 1000000, boot_opts.hz);
 
-	initrd_check(bi, boot_opts.verbose);
+	rc = initrd_check(bi, boot_opts.verbose);
 
 	if (boot_opts.test[0])
 		ktest_run(boot_opts.test);
 
-	kprintf("k42: nothing more to run yet; powering off\n");
-	machine_halt(0);
+	if (rc < 0 || exec_init(boot_opts.init, bi) < 0) {
+		kprintf("k42: no init to run; powering off\n");
+		machine_halt(rc == -K42_ENOENT && !bi->has_initrd ? 0 : 1);
+	}
+	sched_start();
 }

@@ -1,8 +1,9 @@
 /*
- * Generic side of the periodic tick (see kern/timer.h).
+ * Generic side of kernel time (see kern/timer.h).
  */
 #include <arch/timer.h>
 #include <kern/percpu.h>
+#include <kern/sched.h>
 #include <kern/timer.h>
 
 static uint64_t tb_hz;
@@ -13,8 +14,32 @@ void timer_init(uint64_t timebase_hz, uint32_t hz)
 	arch_timer_start(timebase_hz / hz);
 }
 
-void timer_tick(void)
+static uint64_t next_event(struct percpu *pc)
 {
+	uint64_t d = sched_next_deadline();
+
+	if (pc->tick_period == 0)
+		return d;
+	return (int64_t)(d - pc->next_tick_tb) < 0 ? d : pc->next_tick_tb;
+}
+
+uint64_t timer_interrupt(uint64_t now)
+{
+	struct percpu *pc = this_cpu();
+
+	if (pc->tick_period && (int64_t)(now - pc->next_tick_tb) >= 0) {
+		pc->ticks++;
+		pc->next_tick_tb += pc->tick_period;
+		if ((int64_t)(pc->next_tick_tb - now) <= 0)
+			pc->next_tick_tb = now + pc->tick_period;	/* missed ticks count as one */
+	}
+	sched_timers_expire(now);
+	return next_event(pc);
+}
+
+void timer_reprogram(void)
+{
+	arch_timer_program(next_event(this_cpu()));
 }
 
 uint64_t timer_timebase_hz(void)

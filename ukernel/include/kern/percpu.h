@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <arch/percpu.h>
 
+struct dispatcher;
+struct trap_frame;
+
 struct percpu {
 	uint64_t stack_guard;		/* must stay first: see arch/percpu.h */
 	struct arch_percpu arch;
@@ -16,6 +19,14 @@ struct percpu {
 	uint64_t ticks;			/* decrementer interrupts taken */
 	uint64_t tick_period;		/* timebase ticks between them */
 	uint64_t next_tick_tb;		/* timebase value of the next tick */
+	/* Dispatcher scheduling, owned by this CPU (kern/sched.c). */
+	struct dispatcher *current;
+	struct dispatcher *rq_head[4], *rq_tail[4];
+	struct dispatcher *timers;	/* by deadline */
+	struct trap_frame *user_tf;	/* where user state lands on kernel entry */
+	uint64_t ppc_page_pa;		/* this CPU's PPC page */
+	struct dispatcher *vsx_owner;	/* whose FP/VMX/VSX registers are loaded */
+	uint64_t idle_tb;		/* timebase spent idle */
 };
 
 static inline struct percpu *this_cpu(void)
@@ -25,5 +36,7 @@ static inline struct percpu *this_cpu(void)
 
 /* Set up the boot CPU's area and make it current. */
 void percpu_init_boot(struct percpu *pc, uint32_t hw_id);
+/* Allocate the CPU's PPC page and kernel stack (needs the PM). */
+int percpu_init_memory(struct percpu *pc);
 
 #endif

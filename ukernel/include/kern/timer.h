@@ -1,7 +1,7 @@
 /*
- * The kernel's periodic tick: started at boot at `hz` per second (boot
- * option hz=), counted per CPU. Later the dispatcher scheduler hangs
- * preemption off timer_tick().
+ * Kernel time: a periodic tick at `hz` per second (boot option hz=) for
+ * preemption, plus the dispatchers' one-shot timers (kern/sched.c). The
+ * decrementer is programmed for whichever comes first.
  */
 #ifndef KERN_TIMER_H
 #define KERN_TIMER_H
@@ -9,8 +9,11 @@
 #include <stdint.h>
 
 void timer_init(uint64_t timebase_hz, uint32_t hz);
-/* Called by the architecture on every tick, interrupts disabled. */
-void timer_tick(void);
+/* The decrementer fired at `now`: count the tick, expire timers, and
+ * return the timebase value of the next event. */
+uint64_t timer_interrupt(uint64_t now);
+/* A timer was added: make sure the decrementer fires in time for it. */
+void timer_reprogram(void);
 uint64_t timer_timebase_hz(void);
 uint64_t timer_ticks(void);
 /* Timebase ticks in `us` microseconds. */

@@ -4,10 +4,17 @@
  * and the per-CPU area is made current.
  */
 #include <stddef.h>
+#include <string.h>
+#include <arch/memlayout.h>
+#include <arch/trapframe.h>
+#include <mm/meminit.h>
+#include <mm/pm.h>
 #include <arch/hcall.h>
 #include <arch/spr.h>
 #include <arch/cpu.h>
 #include <kern/percpu.h>
+
+#define KSTACK_ORDER 4	/* 64 KiB */
 
 int arch_cpu_early_init(void)
 {
@@ -21,4 +28,26 @@ void percpu_init_boot(struct percpu *pc, uint32_t hw_id)
 {
 	pc->cpu_id = 0;
 	pc->hw_id = hw_id;
+}
+
+int percpu_init_memory(struct percpu *pc)
+{
+	uint64_t ppc_pa, stack_pa, top;
+	int rc;
+
+	/* The PPC page every process maps at K42_PPC_PAGE_VA on this CPU. */
+	if ((rc = pm_alloc(pm_root(), 0, &ppc_pa)) < 0)
+		return rc;
+	memset(phys_to_virt(ppc_pa), 0, PM_PAGE_SIZE);
+	pc->ppc_page_pa = ppc_pa;
+	/* The kernel stack that user-mode exceptions land on. */
+	if ((rc = pm_alloc(pm_root(), KSTACK_ORDER, &stack_pa)) < 0)
+		return rc;
+	top = (uint64_t)(uintptr_t)phys_to_virt(stack_pa) + (PM_PAGE_SIZE << KSTACK_ORDER);
+	pc->arch.kstack_top = top;
+	/* exc_common puts a user frame here (see vectors.S). */
+	pc->user_tf = (struct trap_frame *)(((top - STACK_RED_ZONE) & ~15ull) -
+					    (STACK_FRAME_MIN + sizeof(struct trap_frame)) +
+					    STACK_FRAME_MIN);
+	return 0;
 }

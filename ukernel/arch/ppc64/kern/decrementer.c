@@ -1,7 +1,7 @@
 /*
- * Decrementer tick (see arch/timer.h). Ticks are kept on an absolute
- * timebase schedule, so a late interrupt does not drift the rate; missed
- * ticks are counted as one, not replayed.
+ * The decrementer (see arch/timer.h): programmed for the next kernel time
+ * event, which kern/timer.c computes (the periodic tick or an earlier
+ * dispatcher timer). DEC is 32 bits; far events are reached in steps.
  */
 #include <arch/spr.h>
 #include <arch/timer.h>
@@ -11,6 +11,18 @@
 uint64_t arch_timebase(void)
 {
 	return mftb();
+}
+
+void arch_timer_program(uint64_t when)
+{
+	uint64_t now = mftb();
+	int64_t delta = (int64_t)(when - now);
+
+	if (delta < 1)
+		delta = 1;
+	if (delta >= DEC_MAX)
+		delta = DEC_MAX - 1;
+	mtspr(SPR_DEC, (uint64_t)delta);
 }
 
 void arch_timer_start(uint64_t period)
@@ -32,18 +44,6 @@ void arch_timer_stop(void)
 
 void decrementer_interrupt(struct trap_frame *tf)
 {
-	struct percpu *pc = this_cpu();
-	uint64_t now = mftb();
-
 	(void)tf;
-	if (pc->tick_period == 0) {
-		mtspr(SPR_DEC, DEC_MAX);	/* stopped: a leftover interrupt */
-		return;
-	}
-	pc->next_tick_tb += pc->tick_period;
-	if ((int64_t)(pc->next_tick_tb - now) <= 0)
-		pc->next_tick_tb = now + pc->tick_period;
-	mtspr(SPR_DEC, pc->next_tick_tb - now);
-	pc->ticks++;
-	timer_tick();
+	arch_timer_program(timer_interrupt(mftb()));
 }

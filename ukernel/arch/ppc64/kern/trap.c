@@ -15,6 +15,8 @@
 #include <lib/fmt.h>
 
 uint64_t trap_mem_top;
+
+void arch_user_trap(struct trap_frame *tf);
 static struct trap_expect *expect;
 
 static const struct {
@@ -195,6 +197,10 @@ void trap_entry(struct trap_frame *tf)
 {
 	static char report[TRAP_REPORT_MAX];
 
+	if (tf->msr & MSR_PR) {
+		arch_user_trap(tf);
+		return;
+	}
 	switch (tf->trap) {
 	case 0x900:
 		decrementer_interrupt(tf);

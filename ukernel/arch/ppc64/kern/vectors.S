@@ -16,6 +16,7 @@
 #include "asm-offsets.h"
 
 #define VECTOR_AREA_END 0x1800
+#define AIL_VECTOR_BASE 0x4000
 
 	.section ".head.vectors", "ax"
 	.globl __vectors_start
@@ -61,10 +62,11 @@ __boot_vector:
 	b	exc_common
 2:	b	boot_entry
 
-/* The common stub; `vec` is the slot's own offset. */
-	.set	vec, 0x200
-	.rept	(VECTOR_AREA_END - 0x200) / 0x20
-	.org	vec
+/* The common stub; `vec` is the slot's own offset from `base`. */
+.macro EXC_STUBS base, first
+	.set	vec, \first
+	.rept	(VECTOR_AREA_END - \first) / 0x20
+	.org	\base + vec
 	mtspr	SPR_SPRG1, r13
 	mfspr	r13, SPR_SPRG0
 	std	r12, PC_EXC_R12(r13)
@@ -72,6 +74,9 @@ __boot_vector:
 	b	exc_common
 	.set	vec, vec + 0x20
 	.endr
+.endm
+
+	EXC_STUBS 0, 0x200
 
 	.org	VECTOR_AREA_END
 
@@ -159,3 +164,18 @@ FUNC_START(exc_return)
 	rfid
 	b	.			/* not reached: stops speculation */
 FUNC_END(exc_return)
+
+/*
+ * The same stubs at 0x4000 + vector: with AIL=3 (set by hat_init_kernel)
+ * interrupts taken with the MMU on arrive at 0xc000000000004000 + vector,
+ * already translated, with no rfid needed on the way in.
+ */
+	.org	AIL_VECTOR_BASE
+	EXC_STUBS AIL_VECTOR_BASE, 0x100
+	.org	AIL_VECTOR_BASE + VECTOR_AREA_END
+
+/* Enter user mode with the context in the trap frame `tf` (r3). */
+FUNC_START(arch_return_to_user)
+	subi	r1, r3, EXC_TF
+	b	exc_return
+FUNC_END(arch_return_to_user)

@@ -16,6 +16,8 @@ void arch_timer_start(uint64_t period);
 /* Stop them: DEC is parked at its maximum. */
 void arch_timer_stop(void);
 uint64_t arch_timebase(void);
+/* Interrupt at timebase value `when` (or as soon as possible if past). */
+void arch_timer_program(uint64_t when);
 void decrementer_interrupt(struct trap_frame *tf);
 
 #endif

@@ -1,0 +1,78 @@
+/*
+ * The dispatcher's shared page: the contract between the kernel and the
+ * user-level scheduler in libk42. Mapped at K42_DISP_VA in every process.
+ *
+ * Protocol (docs/kernel-interface.md has the whole of it):
+ *  - `disabled` is written by user code; while it is non-zero the kernel
+ *    never upcalls the dispatcher: events are left pending and the
+ *    dispatcher's context is resumed exactly where it was.
+ *  - The kernel enters the dispatcher at one of the K42_ENTRY_* points, and
+ *    always sets `disabled` = 1 first. If it had to interrupt running user
+ *    code to do so, that code's registers are in `saved` and `saved_valid`
+ *    is 1; user code must take them and clear `saved_valid` before it
+ *    clears `disabled`.
+ *  - `pending` holds soft-interrupt bits the kernel sets (K42_SOFTINTR_*);
+ *    user code clears the ones it handled (atomically).
+ */
+#ifndef K42_DISPATCHER_H
+#define K42_DISPATCHER_H
+
+#include <stdint.h>
+
+/* Entry points, the index into the table given to disp_init. */
+#define K42_ENTRY_RUN        0	/* scheduled with nothing in particular to report */
+#define K42_ENTRY_SOFTINTR   1	/* soft-interrupt bits are pending */
+#define K42_ENTRY_TRAP       2	/* a user exception (program check, ...), r3 = vector */
+#define K42_ENTRY_PGFLT      3	/* a page fault went out of core: r3 = address, r4 = token */
+#define K42_ENTRY_IPC_CALL   4	/* an incoming PPC: r3 = caller pid, r4 = op, r5..r10 */
+#define K42_ENTRY_IPC_RETURN 5	/* a reply to a call made with K42_IPC_CALL_ASYNC (reserved) */
+#define K42_ENTRY_IPC_RETRY  6	/* a target that refused a call as disabled can be retried */
+#define K42_ENTRY_COUNT      7
+
+/* Soft-interrupt bits. */
+#define K42_SOFTINTR_TIMER    (1ull << 0)	/* the dispatcher's timer expired */
+#define K42_SOFTINTR_MSG      (1ull << 1)	/* one-way messages are queued in msgs[] */
+#define K42_SOFTINTR_PGFLT    (1ull << 2)	/* out-of-core faults completed: see pgflt_done[] */
+#define K42_SOFTINTR_CHILD    (1ull << 3)	/* a child process ended */
+#define K42_SOFTINTR_RETRY    (1ull << 4)	/* a target refused earlier is enabled again */
+#define K42_SOFTINTR_USER0    (1ull << 32)	/* bits 32..63 are free for user protocols */
+
+struct k42_user_regs {
+	uint64_t gpr[32];
+	uint64_t nip;
+	uint64_t lr;
+	uint64_t ctr;
+	uint64_t cr;
+	uint64_t xer;
+};
+
+#define K42_DISP_MSGS 32
+#define K42_DISP_PGFLT_DONE 32
+
+/* Messages from the kernel itself have sender 0 and one of these ops. */
+#define K42_MSG_FR_PAGEIN 0xffffff0000000001ull	/* w0 = fr, w1 = file id, w2 = offset */
+
+struct k42_msg {
+	uint64_t sender;	/* pid, set by the kernel */
+	uint64_t op;
+	uint64_t w[6];
+};
+
+struct k42_disp_shared {
+	volatile uint64_t disabled;
+	volatile uint64_t pending;
+	volatile uint64_t saved_valid;
+	struct k42_user_regs saved;
+	uint64_t pid;			/* this process, for information */
+	uint64_t now_tb;		/* timebase when the kernel last entered us */
+	/* One-way messages: the kernel writes at msg_head, user reads at msg_tail. */
+	volatile uint64_t msg_head, msg_tail;
+	struct k42_msg msgs[K42_DISP_MSGS];
+	/* Tokens of out-of-core faults whose data arrived (ring, like msgs). */
+	volatile uint64_t pgflt_head, pgflt_tail;
+	uint64_t pgflt_done[K42_DISP_PGFLT_DONE];
+	/* Kernel statistics for this dispatcher. */
+	uint64_t upcalls, preemptions;
+};
+
+#endif

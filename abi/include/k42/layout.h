@@ -1,0 +1,49 @@
+/*
+ * The user address-space layout every k42 process shares with the kernel:
+ * fixed addresses of the kernel-provided pages and the conventional places
+ * for program, stack and boot archive. User addresses are below
+ * K42_USER_TOP; everything from 0xc000000000000000 up is the kernel's and
+ * faults in user mode.
+ */
+#ifndef K42_LAYOUT_H
+#define K42_LAYOUT_H
+
+#define K42_PAGE_SIZE       4096ul
+#define K42_USER_BASE       0x0000000000010000ul	/* lowest mappable address */
+#define K42_USER_TOP        0x0000100000000000ul	/* 16 TiB */
+
+#define K42_PROGRAM_BASE    0x0000000010000000ul	/* where programs are linked */
+#define K42_STACK_TOP       0x00000ff000000000ul	/* main stack grows down from here */
+#define K42_STACK_SIZE      (1ul << 20)
+#define K42_INITRD_VA       0x00000ffe00000000ul	/* the boot archive, in init only */
+#define K42_DISP_VA         0x00000fff00000000ul	/* the dispatcher shared page */
+#define K42_PPC_PAGE_VA     0x00000fff00010000ul	/* the per-CPU PPC page */
+
+/* Region protections (mem_map_*). */
+#define K42_PROT_READ  0x1u
+#define K42_PROT_WRITE 0x2u
+#define K42_PROT_EXEC  0x4u
+
+/* sys_info figures. */
+#define K42_INFO_FREE_FRAMES  0
+#define K42_INFO_TOTAL_FRAMES 1
+#define K42_INFO_TIMEBASE_HZ  2
+#define K42_INFO_TICKS        3
+#define K42_INFO_PID          4
+#define K42_INFO_PROCESSES    5	/* live processes */
+#define K42_INFO_DEFERRED     6	/* objects waiting for quiescence */
+
+/* proc_status states. */
+#define K42_PROC_CREATED 1
+#define K42_PROC_RUNNING 2
+#define K42_PROC_EXITED  3
+#define K42_PROC_KILLED  4
+
+/* Scheduling classes, highest first. */
+#define K42_PRIO_SYSTEM     0
+#define K42_PRIO_REALTIME   1
+#define K42_PRIO_GENERAL    2
+#define K42_PRIO_BACKGROUND 3
+#define K42_PRIO_CLASSES    4
+
+#endif

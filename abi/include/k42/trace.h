@@ -1,0 +1,655 @@
+/*
+ * k42 tracing core: the event format, the per-CPU buffer and the lock-free
+ * writer shared by the kernel, libk42, servers and applications. The event
+ * table (abi/trace/events.tbl) and tools/gen_trace.py build the typed
+ * per-event functions on top of this file (<k42/trace_events.h>, in the
+ * build directory). docs/tracing.md is the full contract; in brief:
+ *
+ * Event header word (events are whole 64-bit words, header first):
+ *   [63:32] timestamp, low 32 bits of the timebase
+ *   [31:24] length in words, header included (1..255)
+ *   [23:20] layer: 0 kernel, 1 libk42, 2 server, 3 app; 15 = still being written
+ *   [19:14] major class (0..63), the unit of run-time enabling
+ *   [13:10] lap tag: (word index >> ring_shift) & 15, tells fresh words from stale
+ *   [9:0]   minor id within the class (1..1023; 0 is never used)
+ *
+ * Buffer: per CPU, a ring of 2^n blocks of 2^m words. A free-running word
+ * index in the shared control structure is advanced with compare-and-swap
+ * (larx/stcx. on ppc64). Events never cross a block: an event that would is
+ * preceded by a filler, and every block opens with a block-header event
+ * holding the full timebase, the block sequence number and the CPU.
+ *
+ * Commit protocol, so a preempted or killed writer never yields a torn event:
+ * the writer stores the header with layer 15 ("pending") first, then the
+ * payload, then the real header with release ordering. The decoder skips a
+ * pending event by its length and never shows it.
+ *
+ * The includer provides three hooks (static inline, anywhere in the
+ * translation unit), normally in one wrapper header per layer:
+ *   uint64_t k42_trace_now(void);                 timebase (mftb), or a test counter
+ *   uint64_t k42_trace_mask(void);                the enabled-class mask: one load
+ *   struct k42_trace_buf *k42_trace_buf(void);    this CPU's buffer, or NULL
+ * Define K42_TRACE_NO_WRITER to use only the structures (dumpers, set-up).
+ * Define K42_TRACE_ENABLED to 0 to compile every event out.
+ *
+ * Freestanding: needs only <stdint.h>, <stddef.h> and <stdbool.h>.
+ */
+#ifndef K42_TRACE_H
+#define K42_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef K42_TRACE_ENABLED
+#define K42_TRACE_ENABLED 1
+#endif
+
+/* ---- the header word ---- */
+
+#define K42_TRACE_TS_SHIFT     32
+#define K42_TRACE_LEN_SHIFT    24
+#define K42_TRACE_LEN_MASK     0xffull
+#define K42_TRACE_LAYER_SHIFT  20
+#define K42_TRACE_LAYER_MASK   0xfull
+#define K42_TRACE_MAJOR_SHIFT  14
+#define K42_TRACE_MAJOR_MASK   0x3full
+#define K42_TRACE_TAG_SHIFT    10
+#define K42_TRACE_TAG_MASK     0xfull
+#define K42_TRACE_MINOR_SHIFT  0
+#define K42_TRACE_MINOR_MASK   0x3ffull
+
+#define K42_TRACE_LAYER_KERNEL  0
+#define K42_TRACE_LAYER_LIBK42  1
+#define K42_TRACE_LAYER_SERVER  2
+#define K42_TRACE_LAYER_APP     3
+#define K42_TRACE_LAYER_PENDING 15	/* header of an event not yet committed */
+
+#define K42_TRACE_MAX_WORDS     255u	/* longest event, header included */
+#define K42_TRACE_MAX_CLASSES   64u
+#define K42_TRACE_MAX_MINOR     1023u
+
+/* The identity bits of a header: layer, major and minor, at their places. */
+#define K42_TRACE_ID(layer, major, minor)				\
+	(((uint64_t)(layer) << K42_TRACE_LAYER_SHIFT) |			\
+	 ((uint64_t)(major) << K42_TRACE_MAJOR_SHIFT) |			\
+	 ((uint64_t)(minor) << K42_TRACE_MINOR_SHIFT))
+#define K42_TRACE_ID_BITS						\
+	((K42_TRACE_LAYER_MASK << K42_TRACE_LAYER_SHIFT) |		\
+	 (K42_TRACE_MAJOR_MASK << K42_TRACE_MAJOR_SHIFT) |		\
+	 (K42_TRACE_MINOR_MASK << K42_TRACE_MINOR_SHIFT))
+#define K42_TRACE_CLASS_BIT(major) (1ull << (major))
+
+static inline uint64_t k42_trace_hdr(uint64_t ts, unsigned len, uint64_t id, unsigned tag)
+{
+	return (ts << K42_TRACE_TS_SHIFT) |
+	       (((uint64_t)len & K42_TRACE_LEN_MASK) << K42_TRACE_LEN_SHIFT) |
+	       (((uint64_t)tag & K42_TRACE_TAG_MASK) << K42_TRACE_TAG_SHIFT) |
+	       (id & K42_TRACE_ID_BITS);
+}
+static inline uint32_t k42_trace_hdr_ts(uint64_t h)    { return (uint32_t)(h >> K42_TRACE_TS_SHIFT); }
+static inline unsigned k42_trace_hdr_len(uint64_t h)   { return (unsigned)((h >> K42_TRACE_LEN_SHIFT) & K42_TRACE_LEN_MASK); }
+static inline unsigned k42_trace_hdr_layer(uint64_t h) { return (unsigned)((h >> K42_TRACE_LAYER_SHIFT) & K42_TRACE_LAYER_MASK); }
+static inline unsigned k42_trace_hdr_major(uint64_t h) { return (unsigned)((h >> K42_TRACE_MAJOR_SHIFT) & K42_TRACE_MAJOR_MASK); }
+static inline unsigned k42_trace_hdr_tag(uint64_t h)   { return (unsigned)((h >> K42_TRACE_TAG_SHIFT) & K42_TRACE_TAG_MASK); }
+static inline unsigned k42_trace_hdr_minor(uint64_t h) { return (unsigned)((h >> K42_TRACE_MINOR_SHIFT) & K42_TRACE_MINOR_MASK); }
+
+/*
+ * Control events, written by this file's code itself. Their numbers are
+ * fixed here and restated in events.tbl; the generated header checks that
+ * the two agree.
+ */
+#define K42_TRACE_CLASS_CONTROL   0
+#define K42_TRACE_MINOR_BLOCK     1	/* tb, seq, info: opens every block */
+#define K42_TRACE_MINOR_FILLER    2	/* the rest of this block is unused */
+#define K42_TRACE_MINOR_LOST      3	/* count: events dropped since the last report */
+#define K42_TRACE_ID_BLOCK  K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, K42_TRACE_CLASS_CONTROL, K42_TRACE_MINOR_BLOCK)
+#define K42_TRACE_ID_FILLER K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, K42_TRACE_CLASS_CONTROL, K42_TRACE_MINOR_FILLER)
+#define K42_TRACE_ID_LOST   K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, K42_TRACE_CLASS_CONTROL, K42_TRACE_MINOR_LOST)
+#define K42_TRACE_BLOCK_WORDS_HDR 4u	/* length of the block-header event */
+#define K42_TRACE_LOST_WORDS      2u
+
+/*
+ * Block header payload, word 3 ("info"): the CPU and the geometry, so the
+ * decoder can cross-check a block on its own.
+ *   [31:0] cpu   [39:32] block_shift   [47:40] ring_shift   [55:48] mode
+ */
+static inline uint64_t k42_trace_block_info(uint32_t cpu, unsigned block_shift,
+					    unsigned ring_shift, unsigned mode)
+{
+	return (uint64_t)cpu | ((uint64_t)(block_shift & 0xff) << 32) |
+	       ((uint64_t)(ring_shift & 0xff) << 40) | ((uint64_t)(mode & 0xff) << 48);
+}
+
+/*
+ * A writer forces a new block when the timebase has moved this far past the
+ * block header's, so that every event's full time is block_tb plus the
+ * sign-extended difference of the low 32 bits.
+ */
+#define K42_TRACE_TS_HORIZON (1ll << 31)
+
+/* ---- geometry ---- */
+
+#define K42_TRACE_MIN_BLOCK_SHIFT 5	/* 32 words */
+#define K42_TRACE_MAX_BLOCK_SHIFT 16	/* 65536 words */
+#define K42_TRACE_MAX_RING_SHIFT  32	/* 2^32 words = 32 GiB per CPU */
+
+/* Buffer modes. */
+#define K42_TRACE_MODE_FLIGHT 0	/* the ring overwrites its oldest block */
+#define K42_TRACE_MODE_STREAM 1	/* a consumer drains blocks; when full, events are dropped and counted */
+
+#define K42_TRACE_CTL_MAGIC   0x004c54435432344bull	/* "K42TCTL\0" little-endian */
+#define K42_TRACE_VERSION     1u
+#define K42_TRACE_CACHE_LINE  128	/* POWER9 */
+
+/*
+ * The per-CPU control structure, shared (read-write) by the kernel and every
+ * process on that CPU. Writers only ever touch `index` and `lost`; the
+ * geometry fields are for readers and for k42_trace_buf_attach(): a writer
+ * uses its own trusted copy in struct k42_trace_buf, so a process that
+ * scribbles here can spoil the trace but never make the kernel write
+ * outside the ring.
+ */
+struct k42_trace_ctl {
+	uint64_t magic;			/* K42_TRACE_CTL_MAGIC */
+	uint32_t version;		/* K42_TRACE_VERSION */
+	uint32_t cpu;
+	uint32_t block_shift;		/* log2 of the words in a block */
+	uint32_t ring_shift;		/* log2 of the words in the ring */
+	uint32_t mode;			/* K42_TRACE_MODE_* */
+	uint32_t reserved0;
+	uint8_t pad0[K42_TRACE_CACHE_LINE - 32];
+	/* Written by every writer: on its own cache line. */
+	uint64_t index;			/* free-running word index; block seq = index >> block_shift */
+	uint64_t deadline;		/* timebase at which the current block is too old (a hint) */
+	uint64_t lost;			/* events dropped and not yet reported by a LOST event */
+	uint8_t pad1[K42_TRACE_CACHE_LINE - 24];
+	/* Stream mode: written by the consumer only. */
+	uint64_t consumed;		/* sequence number of the oldest block not yet consumed */
+	uint8_t pad2[K42_TRACE_CACHE_LINE - 8];
+};
+_Static_assert(sizeof(struct k42_trace_ctl) == 3 * K42_TRACE_CACHE_LINE,
+	       "k42_trace_ctl layout");
+_Static_assert(offsetof(struct k42_trace_ctl, index) == K42_TRACE_CACHE_LINE,
+	       "k42_trace_ctl.index on its own cache line");
+
+/*
+ * A writer's private view of one CPU's buffer: where the shared control
+ * structure and ring are mapped in this address space, and the geometry it
+ * trusts. The kernel keeps one per CPU; libk42 one per dispatcher.
+ */
+struct k42_trace_buf {
+	struct k42_trace_ctl *ctl;
+	uint64_t *ring;
+	uint64_t ring_mask;		/* words in the ring - 1 */
+	uint64_t block_mask;		/* words in a block - 1 */
+	uint32_t block_shift;
+	uint32_t ring_shift;
+	uint32_t cpu;
+	uint32_t mode;
+};
+
+static inline bool k42_trace__geometry_ok(unsigned block_shift, unsigned ring_shift)
+{
+	return block_shift >= K42_TRACE_MIN_BLOCK_SHIFT &&
+	       block_shift <= K42_TRACE_MAX_BLOCK_SHIFT &&
+	       ring_shift > block_shift && ring_shift <= K42_TRACE_MAX_RING_SHIFT;
+}
+
+static inline void k42_trace__fill_buf(struct k42_trace_buf *b, struct k42_trace_ctl *ctl,
+				       uint64_t *ring, unsigned block_shift,
+				       unsigned ring_shift, uint32_t cpu, unsigned mode)
+{
+	b->ctl = ctl;
+	b->ring = ring;
+	b->ring_mask = (1ull << ring_shift) - 1;
+	b->block_mask = (1ull << block_shift) - 1;
+	b->block_shift = block_shift;
+	b->ring_shift = ring_shift;
+	b->cpu = cpu;
+	b->mode = mode;
+}
+
+/*
+ * Set up a CPU's buffer (the kernel, once per CPU, before any writer can see
+ * it): `ring` holds 2^ring_shift words, in blocks of 2^block_shift words.
+ * The ring and control structure are cleared. Returns 0, or -22 (K42_EINVAL)
+ * for a bad geometry or mode.
+ */
+static inline int k42_trace_buf_init(struct k42_trace_buf *b, struct k42_trace_ctl *ctl,
+				     uint64_t *ring, unsigned block_shift,
+				     unsigned ring_shift, uint32_t cpu, unsigned mode)
+{
+	uint64_t i;
+
+	if (!k42_trace__geometry_ok(block_shift, ring_shift) ||
+	    (mode != K42_TRACE_MODE_FLIGHT && mode != K42_TRACE_MODE_STREAM))
+		return -22;
+	for (i = 0; i < (1ull << ring_shift); i++)
+		__atomic_store_n(&ring[i], 0, __ATOMIC_RELAXED);
+	ctl->magic = K42_TRACE_CTL_MAGIC;
+	ctl->version = K42_TRACE_VERSION;
+	ctl->cpu = cpu;
+	ctl->block_shift = block_shift;
+	ctl->ring_shift = ring_shift;
+	ctl->mode = mode;
+	ctl->reserved0 = 0;
+	__atomic_store_n(&ctl->deadline, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ctl->lost, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ctl->consumed, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ctl->index, 0, __ATOMIC_RELEASE);
+	k42_trace__fill_buf(b, ctl, ring, block_shift, ring_shift, cpu, mode);
+	return 0;
+}
+
+/*
+ * Attach to a buffer someone else set up (libk42, from the mapping the
+ * kernel gave it): the geometry is read from `ctl` and checked against the
+ * `ring_words` actually mapped. Returns 0, or -22 (K42_EINVAL).
+ */
+static inline int k42_trace_buf_attach(struct k42_trace_buf *b, struct k42_trace_ctl *ctl,
+				       uint64_t *ring, uint64_t ring_words)
+{
+	unsigned bs = ctl->block_shift, rs = ctl->ring_shift, mode = ctl->mode;
+
+	if (ctl->magic != K42_TRACE_CTL_MAGIC || ctl->version != K42_TRACE_VERSION ||
+	    !k42_trace__geometry_ok(bs, rs) || (1ull << rs) > ring_words ||
+	    (mode != K42_TRACE_MODE_FLIGHT && mode != K42_TRACE_MODE_STREAM))
+		return -22;
+	k42_trace__fill_buf(b, ctl, ring, bs, rs, ctl->cpu, mode);
+	return 0;
+}
+
+/* ---- dump files (little-endian; docs/tracing.md "Dump files") ---- */
+
+#define K42_TRACE_DUMP_MAGIC 0x454341525432344bull	/* "K42TRACE" */
+#define K42_TRACE_SEG_MAGIC  0x004745535432344bull	/* "K42TSEG\0" */
+
+/* The file starts with this header, then `nsegs` segments. */
+struct k42_trace_dump_header {
+	uint64_t magic;			/* K42_TRACE_DUMP_MAGIC */
+	uint32_t version;		/* K42_TRACE_VERSION */
+	uint32_t header_bytes;		/* sizeof(struct k42_trace_dump_header) */
+	uint64_t timebase_hz;		/* 512000000 on QEMU pseries */
+	uint64_t mask;			/* enabled classes when dumped (informational) */
+	uint64_t table_hash;		/* K42_TRACE_TABLE_HASH of the writer's build, 0 if unknown */
+	uint32_t nsegs;
+	uint32_t flags;			/* 0 */
+	uint64_t reserved[2];
+};
+_Static_assert(sizeof(struct k42_trace_dump_header) == 64, "dump header layout");
+
+/*
+ * A segment: one CPU's ring (or, in stream mode, one block of it) as copied,
+ * followed by 2^ring_shift words. A CPU may have several segments; the
+ * decoder merges them by block sequence number.
+ */
+struct k42_trace_dump_seg {
+	uint64_t magic;			/* K42_TRACE_SEG_MAGIC */
+	uint32_t cpu;
+	uint32_t block_shift;
+	uint32_t ring_shift;		/* words that follow = 1 << ring_shift */
+	uint32_t mode;
+	uint64_t index_begin;		/* ctl->index before the copy */
+	uint64_t index_end;		/* ctl->index after the copy */
+	uint64_t lost;			/* ctl->lost (dropped, not yet reported) */
+	uint64_t reserved[2];
+};
+_Static_assert(sizeof(struct k42_trace_dump_seg) == 64, "dump segment layout");
+
+static inline void k42_trace_dump_header_init(struct k42_trace_dump_header *h, uint64_t timebase_hz,
+					      uint64_t mask, uint64_t table_hash, uint32_t nsegs)
+{
+	h->magic = K42_TRACE_DUMP_MAGIC;
+	h->version = K42_TRACE_VERSION;
+	h->header_bytes = (uint32_t)sizeof(*h);
+	h->timebase_hz = timebase_hz;
+	h->mask = mask;
+	h->table_hash = table_hash;
+	h->nsegs = nsegs;
+	h->flags = 0;
+	h->reserved[0] = h->reserved[1] = 0;
+}
+
+static inline void k42_trace__seg_init(const struct k42_trace_buf *b, struct k42_trace_dump_seg *seg,
+				       unsigned ring_shift)
+{
+	seg->magic = K42_TRACE_SEG_MAGIC;
+	seg->cpu = b->cpu;
+	seg->block_shift = b->block_shift;
+	seg->ring_shift = ring_shift;
+	seg->mode = b->mode;
+	seg->reserved[0] = seg->reserved[1] = 0;
+}
+
+/*
+ * Copy a CPU's whole ring (1 << b->ring_shift words) into `out` and describe
+ * it in `seg`. Safe while writers run: each word is read with acquire
+ * ordering, so an event whose committed header was copied has its payload
+ * copied too, and the index is read before and after so the decoder can
+ * drop blocks that writers re-entered during the copy.
+ */
+static inline void k42_trace_snapshot(const struct k42_trace_buf *b, struct k42_trace_dump_seg *seg,
+				      uint64_t *out)
+{
+	uint64_t i;
+
+	k42_trace__seg_init(b, seg, b->ring_shift);
+	seg->index_begin = __atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE);
+	for (i = 0; i <= b->ring_mask; i++)
+		out[i] = __atomic_load_n(&b->ring[i], __ATOMIC_ACQUIRE);
+	seg->index_end = __atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE);
+	seg->lost = __atomic_load_n(&b->ctl->lost, __ATOMIC_RELAXED);
+}
+
+/* ---- stream mode: a consumer drains blocks in order ---- */
+
+/* The sequence number of the next block to drain. */
+static inline uint64_t k42_trace_stream_next(const struct k42_trace_buf *b)
+{
+	return __atomic_load_n(&b->ctl->consumed, __ATOMIC_RELAXED);
+}
+
+/* Has every word of block `seq` been reserved (the index moved past it)? */
+static inline bool k42_trace_stream_ready(const struct k42_trace_buf *b, uint64_t seq)
+{
+	return (__atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE) >> b->block_shift) > seq;
+}
+
+/*
+ * Copy block `seq` (which must be ready and not yet consumed) into `out`
+ * (1 << b->block_shift words) as a one-block segment, then give the block
+ * back to the writers. An event still being written when copied is decoded
+ * as pending (dropped); see docs/tracing.md.
+ */
+static inline void k42_trace_stream_take(const struct k42_trace_buf *b, uint64_t seq,
+					 struct k42_trace_dump_seg *seg, uint64_t *out)
+{
+	const uint64_t *blk = &b->ring[(seq << b->block_shift) & b->ring_mask];
+	uint64_t i;
+
+	k42_trace__seg_init(b, seg, b->block_shift);
+	seg->index_begin = seg->index_end = (seq + 1) << b->block_shift;
+	for (i = 0; i <= b->block_mask; i++)
+		out[i] = __atomic_load_n(&blk[i], __ATOMIC_ACQUIRE);
+	seg->lost = __atomic_load_n(&b->ctl->lost, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->ctl->consumed, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* ---- the writer ---- */
+#ifndef K42_TRACE_NO_WRITER
+
+/* Hooks, defined by the includer (see the top of this file). */
+static inline uint64_t k42_trace_now(void);
+static inline uint64_t k42_trace_mask(void);
+static inline struct k42_trace_buf *k42_trace_cpu_buf(void);
+
+/*
+ * Test builds may define this to stall a writer at its two delicate points:
+ * 1 = index advanced, nothing written yet; 2 = payload written, header not
+ * yet committed.
+ */
+#ifndef K42_TRACE_TEST_PREEMPT
+#define K42_TRACE_TEST_PREEMPT(point) do { } while (0)
+#endif
+
+/* Is any class in `class_bits` enabled? The whole cost of a disabled event. */
+static inline bool k42_trace_on(uint64_t class_bits)
+{
+	return (k42_trace_mask() & class_bits) != 0;
+}
+
+/* A reserved event: fill words 1..len-1 with k42_trace_put, then commit. */
+struct k42_trace_slot {
+	uint64_t *w;			/* the event's header word; NULL if not reserved */
+	uint64_t hdr;			/* the header to commit */
+};
+
+#define K42_TRACE_PENDING_BITS (K42_TRACE_LAYER_MASK << K42_TRACE_LAYER_SHIFT)
+
+/* A claimed index: where the event goes and its timestamp. */
+struct k42_trace_claim {
+	uint64_t idx;
+	uint64_t t;
+	bool ok;			/* false: go the slow way (or dropped) */
+};
+
+/* Turn a claimed index into a slot: mark it pending if it has a payload. */
+static inline __attribute__((always_inline)) struct k42_trace_slot
+k42_trace_claimed_slot(struct k42_trace_buf *b, struct k42_trace_claim c, uint64_t id, unsigned len)
+{
+	struct k42_trace_slot s;
+
+	s.w = &b->ring[c.idx & b->ring_mask];
+	s.hdr = k42_trace_hdr(c.t, len, id, (unsigned)(c.idx >> b->ring_shift));
+	if (len > 1) {
+		K42_TRACE_TEST_PREEMPT(1);
+		__atomic_store_n(s.w, s.hdr | K42_TRACE_PENDING_BITS, __ATOMIC_RELAXED);
+	}
+	return s;
+}
+
+/*
+ * The common reservation, inline: the event fits in the current block and
+ * the block is younger than its deadline. Anything else (or a NULL buffer)
+ * returns !ok, and the caller takes the slow path. The timestamp is read
+ * inside the retry loop, after the index, so timestamps grow with the index.
+ * ((old - 1) & block_mask) + len > block_mask is "old is at a block start,
+ * or the event would cross the block's end" in one test.
+ */
+static inline __attribute__((always_inline)) struct k42_trace_claim
+k42_trace_claim_fast(struct k42_trace_buf *b, unsigned len)
+{
+	struct k42_trace_claim c = { 0, 0, false };
+	struct k42_trace_ctl *ctl;
+	uint64_t old;
+
+	if (__builtin_expect(b == NULL, 0))
+		return c;
+	ctl = b->ctl;
+	old = __atomic_load_n(&ctl->index, __ATOMIC_RELAXED);
+	for (;;) {
+		uint64_t t = k42_trace_now();
+
+		if (__builtin_expect(((old - 1) & b->block_mask) + len > b->block_mask ||
+				     (int64_t)(t - __atomic_load_n(&ctl->deadline,
+								   __ATOMIC_RELAXED)) >= 0, 0))
+			return c;
+		if (__builtin_expect(__atomic_compare_exchange_n(&ctl->index, &old, old + len, true,
+								 __ATOMIC_RELAXED, __ATOMIC_RELAXED), 1)) {
+			c.idx = old;
+			c.t = t;
+			c.ok = true;
+			return c;
+		}
+	}
+}
+
+/*
+ * Every other reservation, out of line. The event starts a block (first
+ * event, block full, or the block header older than K42_TRACE_TS_HORIZON),
+ * or is dropped (too long; stream mode with the ring full), or merely lost
+ * the race the fast path gave up on. The winner of a block-starting CAS owns
+ * everything from the old index to the new one: a filler for the rest of
+ * the old block, the new block's header, a LOST report if events were
+ * dropped, then its own event. Returns the event's index and timestamp, or
+ * index ~0 if dropped.
+ */
+static __attribute__((noinline, cold, unused)) struct k42_trace_claim
+k42_trace__claim_slow(struct k42_trace_buf *b, unsigned len)
+{
+	struct k42_trace_ctl *ctl = b->ctl;
+	const uint64_t bw = b->block_mask + 1;
+	uint64_t old = __atomic_load_n(&ctl->index, __ATOMIC_RELAXED);
+	struct k42_trace_claim c = { 0, 0, false };
+
+	if (len == 0 || len + K42_TRACE_BLOCK_WORDS_HDR + K42_TRACE_LOST_WORDS > bw) {
+		__atomic_fetch_add(&ctl->lost, 1, __ATOMIC_RELAXED);
+		return c;
+	}
+	for (;;) {
+		uint64_t t = k42_trace_now();
+		uint64_t pos = old & b->block_mask;
+		uint64_t start, seq, lost, at, *w;
+
+		if (pos != 0 && pos + len <= bw) {
+			/* Fits: go by the block header itself, not the deadline hint. */
+			uint64_t btb = __atomic_load_n(&b->ring[(old & b->ring_mask) - pos + 1],
+						       __ATOMIC_RELAXED);
+			if ((int64_t)(t - btb) < K42_TRACE_TS_HORIZON) {
+				if (!__atomic_compare_exchange_n(&ctl->index, &old, old + len, true,
+								 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+					continue;
+				c.idx = old;
+				c.t = t;
+				c.ok = true;
+				return c;
+			}
+		}
+		start = pos ? old - pos + bw : old;
+		seq = start >> b->block_shift;
+		if (b->mode == K42_TRACE_MODE_STREAM &&
+		    seq - __atomic_load_n(&ctl->consumed, __ATOMIC_ACQUIRE) >
+		    (b->ring_mask >> b->block_shift)) {
+			__atomic_fetch_add(&ctl->lost, 1, __ATOMIC_RELAXED);
+			return c;
+		}
+		lost = __atomic_load_n(&ctl->lost, __ATOMIC_RELAXED);
+		at = start + K42_TRACE_BLOCK_WORDS_HDR + (lost ? K42_TRACE_LOST_WORDS : 0);
+		if (!__atomic_compare_exchange_n(&ctl->index, &old, at + len, true,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			continue;
+		K42_TRACE_TEST_PREEMPT(1);
+		__atomic_store_n(&ctl->deadline, t + K42_TRACE_TS_HORIZON, __ATOMIC_RELAXED);
+		if (pos)
+			__atomic_store_n(&b->ring[old & b->ring_mask],
+					 k42_trace_hdr(t, 1, K42_TRACE_ID_FILLER,
+						       (unsigned)(old >> b->ring_shift)),
+					 __ATOMIC_RELEASE);
+		w = &b->ring[start & b->ring_mask];
+		__atomic_store_n(&w[1], t, __ATOMIC_RELAXED);
+		__atomic_store_n(&w[2], seq, __ATOMIC_RELAXED);
+		__atomic_store_n(&w[3], k42_trace_block_info(b->cpu, b->block_shift,
+							     b->ring_shift, b->mode),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&w[0], k42_trace_hdr(t, K42_TRACE_BLOCK_WORDS_HDR,
+						      K42_TRACE_ID_BLOCK,
+						      (unsigned)(start >> b->ring_shift)),
+				 __ATOMIC_RELEASE);
+		if (lost) {
+			w += K42_TRACE_BLOCK_WORDS_HDR;
+			__atomic_store_n(&w[1], __atomic_exchange_n(&ctl->lost, 0, __ATOMIC_RELAXED),
+					 __ATOMIC_RELAXED);
+			__atomic_store_n(&w[0], k42_trace_hdr(t, K42_TRACE_LOST_WORDS,
+							      K42_TRACE_ID_LOST,
+							      (unsigned)(start >> b->ring_shift)),
+					 __ATOMIC_RELEASE);
+		}
+		c.idx = at;
+		c.t = t;
+		c.ok = true;
+		return c;
+	}
+}
+
+/*
+ * Reserve an event of `len` words (header included) with identity `id`
+ * (K42_TRACE_ID(...)) on buffer `b` (may be NULL: nothing is reserved).
+ * The slot's w is NULL if nothing was reserved (a dropped event is counted).
+ * Generated code calls k42_trace_claim_fast() itself and this only when
+ * that fails, to keep the inline path short.
+ */
+static inline struct k42_trace_slot
+k42_trace_reserve(struct k42_trace_buf *b, uint64_t id, unsigned len)
+{
+	struct k42_trace_slot none = { NULL, 0 };
+	struct k42_trace_claim c;
+
+	if (b == NULL)
+		return none;
+	c = k42_trace_claim_fast(b, len);
+	if (!c.ok)
+		c = k42_trace__claim_slow(b, len);
+	if (!c.ok)
+		return none;
+	return k42_trace_claimed_slot(b, c, id, len);
+}
+
+/* The slow path alone, for generated code whose inline fast path failed. */
+static inline struct k42_trace_slot
+k42_trace_reserve_slow(struct k42_trace_buf *b, uint64_t id, unsigned len)
+{
+	struct k42_trace_slot none = { NULL, 0 };
+	struct k42_trace_claim c;
+
+	if (b == NULL)
+		return none;
+	c = k42_trace__claim_slow(b, len);
+	if (!c.ok)
+		return none;
+	return k42_trace_claimed_slot(b, c, id, len);
+}
+
+/* Store payload word i (1 <= i < len) of a reserved event. */
+static inline __attribute__((always_inline)) void
+k42_trace_put(struct k42_trace_slot s, unsigned i, uint64_t v)
+{
+	__atomic_store_n(&s.w[i], v, __ATOMIC_RELAXED);
+}
+
+/* Publish a reserved event: its header, after (release) its payload. */
+static inline __attribute__((always_inline)) void
+k42_trace_commit(struct k42_trace_slot s)
+{
+	K42_TRACE_TEST_PREEMPT(2);
+	__atomic_store_n(s.w, s.hdr, __ATOMIC_RELEASE);
+}
+
+/*
+ * Log an event with an arbitrary payload of len - 1 words on this CPU's
+ * buffer, if class `major` is enabled: for events outside the table (tests,
+ * experiments). Table events have typed functions in <k42/trace_events.h>.
+ */
+static inline void k42_trace_log(unsigned major, uint64_t id, unsigned len, const uint64_t *payload)
+{
+	struct k42_trace_slot s;
+	unsigned i;
+
+	if (!k42_trace_on(K42_TRACE_CLASS_BIT(major)))
+		return;
+	s = k42_trace_reserve(k42_trace_cpu_buf(), id, len);
+	if (s.w == NULL)
+		return;
+	for (i = 1; i < len; i++)
+		k42_trace_put(s, i, payload[i - 1]);
+	k42_trace_commit(s);
+}
+
+/*
+ * Pack bytes [off, off + 8) of a string of `n` bytes into a word, byte k of
+ * the string in bits 8k..8k+7 (so the dump holds it in memory order).
+ */
+static inline uint64_t k42_trace_str_word(const char *str, size_t n, size_t off)
+{
+	uint64_t w = 0;
+	size_t k;
+
+	for (k = 0; k < 8 && off + k < n; k++)
+		w |= (uint64_t)(unsigned char)str[off + k] << (8 * k);
+	return w;
+}
+
+static inline size_t k42_trace_strnlen(const char *str, size_t max)
+{
+	size_t n = 0;
+
+	if (str == NULL)
+		return 0;
+	while (n < max && str[n] != '\0')
+		n++;
+	return n;
+}
+
+#endif /* K42_TRACE_NO_WRITER */
+
+#endif /* K42_TRACE_H */

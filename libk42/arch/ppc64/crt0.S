@@ -1,0 +1,17 @@
+/*
+ * Program entry for native k42 processes. The kernel starts a process with
+ * r12 = r1-frame = entry conventions of ELFv2 (r12 = this address), r1 = the
+ * stack, r3 = the argument (init: the boot archive address; r4 its size).
+ */
+	.text
+	.globl _start
+	.type _start, @function
+_start:
+	addis	2, 12, (.TOC. - _start)@ha
+	addi	2, 2, (.TOC. - _start)@l
+	li	0, 0
+	stdu	0, -32(1)		/* null back chain ends backtraces */
+	bl	k42_start
+	nop
+	trap
+	.size _start, . - _start

@@ -1,0 +1,76 @@
+/*
+ * libk42: the library every native k42 process links. This header is its
+ * public face for programs: console output, kernel figures, the program
+ * loader, the boot archive, and the dispatcher runtime's hooks.
+ */
+#ifndef K42_K42_H
+#define K42_K42_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <k42/dispatcher.h>
+#include <k42/errno.h>
+#include <k42/ipc.h>
+#include <k42/layout.h>
+#include <k42/syscalls.h>
+
+/* Console output through the kernel (debug_write). */
+int k42_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void k42_puts(const char *s);
+
+/* The dispatcher's shared page. */
+static inline struct k42_disp_shared *k42_disp(void)
+{
+	return (struct k42_disp_shared *)K42_DISP_VA;
+}
+
+static inline void *k42_ppc_page(void)
+{
+	return (void *)K42_PPC_PAGE_VA;
+}
+
+static inline uint64_t k42_info(uint64_t what)
+{
+	return (uint64_t)k42_sc_sys_info(what);
+}
+
+static inline uint64_t k42_timebase(void)
+{
+	uint64_t t;
+
+	__asm__ volatile("mftb %0" : "=r"(t));
+	return t;
+}
+
+/* Enable/disable upcalls (events arriving while disabled stay pending). */
+void k42_enable(void);
+void k42_disable(void);
+
+/* Servers: handle incoming PPCs with fn; it fills the reply in *m (status in
+ * m->op) and returns. Called on the upcall stack with upcalls disabled. */
+typedef void (*k42_ipc_handler)(uint64_t caller, struct k42_ipc_msg *m);
+void k42_serve(k42_ipc_handler fn);
+/* One-way messages (K42_SOFTINTR_MSG), including the kernel's page-ins. */
+typedef void (*k42_msg_handler)(const struct k42_msg *m);
+void k42_on_messages(k42_msg_handler fn);
+
+/* A PPC call from the main program: retries while the target is disabled
+ * or busy (yielding), up to `tries` times. Returns the status. */
+long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries);
+
+/* Count of out-of-core faults reflected to this process, and completed. */
+extern volatile uint64_t k42_pgflt_reflected, k42_pgflt_completed;
+
+/* The boot archive (init only: mapped by the kernel). */
+int k42_initrd_find(const char *name, const void **data, uint64_t *size);
+
+/* Load an ELF image as a new process and start it; returns its pid. */
+long k42_spawn(const void *elf, uint64_t len, const char *name, unsigned prio, uint64_t arg);
+/* Spawn a program from the boot archive. */
+long k42_spawn_path(const char *path, unsigned prio, uint64_t arg);
+/* Wait until child pid has ended; returns its K42_PROC_* state, *status set. */
+int k42_wait(uint64_t pid, int *status);
+
+int main(uint64_t arg);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * User register context on ppc64, as generic kernel code sees it: the
+ * saved trap frame of a dispatcher, read and written through these helpers
+ * so kern/ never touches register numbers.
+ *
+ * Kernel-call convention: r0 = call number, r3..r10 = arguments; r3 = the
+ * result, r4..r10 = further results.
+ */
+#ifndef ARCH_CONTEXT_H
+#define ARCH_CONTEXT_H
+
+#include <string.h>
+#include <arch/spr.h>
+#include <arch/trapframe.h>
+#include <k42/dispatcher.h>
+
+#define USER_MSR (MSR_SF | MSR_EE | MSR_PR | MSR_ME | MSR_IR | MSR_DR | MSR_RI | MSR_LE)
+#define MSR_VECTOR_UNITS (MSR_FP | MSR_VEC | MSR_VSX)
+
+/* Leave the kernel into the user context in tf (vectors.S). */
+__attribute__((noreturn)) void arch_return_to_user(struct trap_frame *tf);
+
+static inline uint64_t ctx_call_number(const struct trap_frame *tf)
+{
+	return tf->gpr[0];
+}
+
+static inline uint64_t ctx_arg(const struct trap_frame *tf, int i)
+{
+	return tf->gpr[3 + i];
+}
+
+static inline void ctx_set_result(struct trap_frame *tf, int i, uint64_t v)
+{
+	tf->gpr[3 + i] = v;
+}
+
+static inline uint64_t ctx_pc(const struct trap_frame *tf)
+{
+	return tf->nip;
+}
+
+static inline int ctx_is_user(const struct trap_frame *tf)
+{
+	return (tf->msr & MSR_PR) != 0;
+}
+
+/* Start executing at pc on stack sp (ELFv2: r12 = entry for the TOC set-up). */
+static inline void ctx_set_entry(struct trap_frame *tf, uint64_t pc, uint64_t sp)
+{
+	tf->nip = pc;
+	tf->gpr[12] = pc;
+	tf->gpr[1] = (sp & ~15ull) - STACK_FRAME_MIN;
+	tf->msr = USER_MSR;
+	tf->lr = 0;
+}
+
+static inline void ctx_init_user(struct trap_frame *tf)
+{
+	memset(tf, 0, sizeof(*tf));
+	tf->msr = USER_MSR;
+}
+
+static inline void ctx_to_user_regs(const struct trap_frame *tf, struct k42_user_regs *r)
+{
+	memcpy(r->gpr, tf->gpr, sizeof(r->gpr));
+	r->nip = tf->nip;
+	r->lr = tf->lr;
+	r->ctr = tf->ctr;
+	r->cr = tf->cr;
+	r->xer = tf->xer;
+}
+
+static inline void ctx_from_user_regs(struct trap_frame *tf, const struct k42_user_regs *r)
+{
+	memcpy(tf->gpr, r->gpr, sizeof(r->gpr));
+	tf->nip = r->nip;
+	tf->lr = r->lr;
+	tf->ctr = r->ctr;
+	tf->cr = r->cr;
+	tf->xer = r->xer;
+	tf->msr = USER_MSR;	/* never from user memory */
+}
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * Exceptions from user mode: decode the POWER9 vector and hand the event
+ * to generic code (kernel calls, page faults, ticks), or deal with what is
+ * machine-specific here (the lazy FP/VMX/VSX switch). Anything a process
+ * did wrong ends that process with a one-line report, or is reflected to
+ * its trap entry point if it registered one and is enabled; the kernel
+ * never goes down for it.
+ */
+#include <arch/context.h>
+#include <arch/spr.h>
+#include <arch/timer.h>
+#include <arch/trap.h>
+#include <arch/vsx.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/dispatcher.h>
+#include <kern/percpu.h>
+#include <kern/process.h>
+#include <kern/quiesce.h>
+#include <kern/sched.h>
+#include <kern/syscall.h>
+#include <kern/user_fault.h>
+#include <lib/fmt.h>
+#include <mm/kmem.h>
+
+#define DSISR_STORE (1ull << (63 - 38))
+
+static void vector_units(struct trap_frame *tf)
+{
+	struct percpu *pc = this_cpu();
+	struct dispatcher *d = pc->current;
+	static const uint8_t zero[VSX_STATE_SIZE] __attribute__((aligned(16)));
+
+	if (pc->vsx_owner != d) {
+		if (pc->vsx_owner) {
+			if (!pc->vsx_owner->vsx_state)
+				pc->vsx_owner->vsx_state = kmem_alloc(VSX_STATE_SIZE);
+			if (pc->vsx_owner->vsx_state)
+				vsx_save(pc->vsx_owner->vsx_state);
+		}
+		vsx_restore(d->vsx_state ? d->vsx_state : zero);
+		pc->vsx_owner = d;
+	}
+	tf->msr |= MSR_VECTOR_UNITS;
+}
+
+static void bad_instruction(struct trap_frame *tf, const char *what)
+{
+	struct dispatcher *d = this_cpu()->current;
+	uint64_t vector = tf->trap, pc = tf->nip;
+	char why[128];
+
+	if (!d->shared->disabled && d->entries[K42_ENTRY_TRAP]) {
+		disp_upcall(d, tf, K42_ENTRY_TRAP, 1);
+		ctx_set_result(tf, 0, vector);
+		ctx_set_result(tf, 1, pc);
+		return;
+	}
+	k_snprintf(why, sizeof(why), "%s at pc 0x%lx (vector 0x%lx)", what, tf->nip, tf->trap);
+	user_kill(tf, why);
+}
+
+void arch_user_trap(struct trap_frame *tf);
+
+void arch_user_trap(struct trap_frame *tf)
+{
+	switch (tf->trap) {
+	case 0xc00:
+		syscall_entry(tf);
+		break;
+	case 0x900:
+		decrementer_interrupt(tf);
+		sched_tick(tf);
+		break;
+	case 0x300:
+	case 0x380:
+		user_fault(tf, tf->dar, (tf->dsisr & DSISR_STORE) ? K42_PROT_WRITE : K42_PROT_READ);
+		break;
+	case 0x400:
+	case 0x480:
+		user_fault(tf, tf->nip, K42_PROT_EXEC);
+		break;
+	case 0x800:
+	case 0xf20:
+	case 0xf40:
+		vector_units(tf);
+		break;
+	case 0x600:
+		bad_instruction(tf, "unaligned access");
+		break;
+	case 0x700:
+		bad_instruction(tf, (tf->msr & SRR1_PROGRAM_PRIV) ? "privileged instruction" :
+				    (tf->msr & SRR1_PROGRAM_TRAP) ? "trap instruction" :
+				    (tf->msr & SRR1_PROGRAM_FPE) ? "floating-point exception" :
+				    "illegal instruction");
+		break;
+	case 0xe40:
+		bad_instruction(tf, "illegal instruction");
+		break;
+	case 0xf60:
+		bad_instruction(tf, "unavailable facility");
+		break;
+	default:
+		bad_instruction(tf, trap_vector_name(tf->trap));
+		break;
+	}
+	quiesce_point(quiesce_kernel(), (int)this_cpu()->cpu_id);
+}

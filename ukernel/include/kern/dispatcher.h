@@ -1,0 +1,63 @@
+/*
+ * Dispatchers: the only thing the kernel schedules. One per process per
+ * CPU (one CPU for now). A dispatcher is either running, ready (queued in
+ * its priority class), blocked (waiting for a soft interrupt), in a call
+ * (waiting for a PPC reply), waiting for a page (a synchronous fault), or
+ * serving a call. When it is not running, `ctx` holds the user context to
+ * resume if `has_ctx`; otherwise it is entered at an entry point.
+ */
+#ifndef KERN_DISPATCHER_H
+#define KERN_DISPATCHER_H
+
+#include <stdint.h>
+#include <arch/trapframe.h>
+#include <k42/dispatcher.h>
+
+struct process;
+
+enum disp_state {
+	DS_NEW,		/* created, not started */
+	DS_READY,
+	DS_RUNNING,
+	DS_BLOCKED,	/* in `block`, until a soft interrupt */
+	DS_IN_CALL,	/* made a PPC, waiting for the reply */
+	DS_PAGE_WAIT,	/* synchronous out-of-core fault */
+	DS_IDLE,	/* no context: entered only by an event */
+	DS_DEAD,
+};
+
+struct dispatcher {
+	struct process *proc;
+	struct k42_disp_shared *shared;		/* kernel view of the shared page */
+	uint64_t entries[K42_ENTRY_COUNT];
+	uint64_t upcall_stack;
+	enum disp_state state;
+	int has_ctx;
+	struct trap_frame ctx;
+	uint8_t prio;
+	struct dispatcher *rq_next;
+	int serving;				/* entered for a PPC and not yet returned */
+	enum disp_state parked;			/* state to go back to after serving (blocked/idle) */
+	struct dispatcher *caller;		/* while serving: whom to reply to (NULL if gone) */
+	struct dispatcher *callee;		/* while in a call: whom we wait for */
+	uint64_t timer_deadline;		/* timebase; 0 = none */
+	struct dispatcher *timer_next;
+	uint64_t slice_end;
+	void *vsx_state;			/* FP/VMX/VSX registers when not loaded */
+	uint32_t retry_waiters[8];		/* pids refused while we were disabled */
+	int nretry;
+};
+
+/* Tell the dispatchers refused by d (while it was disabled) to retry. */
+void disp_notify_retry(struct dispatcher *d);
+
+/* Make d ready (queue it) if it is blocked/idle and has something to do. */
+void disp_wake(struct dispatcher *d);
+/* Set soft-interrupt bits and wake d. */
+void disp_raise(struct dispatcher *d, uint64_t bits);
+/* Upcall d at entry e from the context in tf (tf becomes the upcall). */
+int disp_upcall(struct dispatcher *d, struct trap_frame *tf, int entry, int preserve);
+/* The running dispatcher on this CPU. */
+struct dispatcher *disp_current(void);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * Process: one address space (a HAT and its regions) and its dispatcher.
+ * Processes are found by pid through a table indexed by pid (a virtual
+ * array, K42-style); pid equals the address-space id of its HAT.
+ *
+ * Locking: `lock` protects the region list and the HAT. Lock order:
+ * process lock, then an FCM's lock; never two process locks at once.
+ * A process is freed only through deferred deletion (kern/quiesce.h).
+ */
+#ifndef KERN_PROCESS_H
+#define KERN_PROCESS_H
+
+#include <stdint.h>
+#include <kern/dispatcher.h>
+#include <kern/spinlock.h>
+
+#define PROC_NAME_MAX 32
+#define PROC_MAX 4095
+
+struct region;
+struct hat;
+
+struct process {
+	uint32_t pid;
+	uint32_t parent;
+	char name[PROC_NAME_MAX];
+	int state;		/* K42_PROC_* */
+	int exit_status;
+	struct spinlock lock;
+	struct hat *hat;
+	struct region *regions;	/* sorted by address */
+	uint64_t shared_pa;	/* the dispatcher's shared page */
+	struct dispatcher disp;
+};
+
+struct process *process_create(const char *name, uint32_t parent, unsigned prio);
+/* The process with this pid if it exists and is not yet freed. */
+struct process *process_lookup(uint32_t pid);
+/* End p: unmap everything, wake whoever waits for it, free it after
+ * quiescence. `why` (NULL for a normal exit) is printed as one line. */
+void process_end(struct process *p, int state, int status, const char *why);
+uint64_t process_count(void);
+/* Is `caller` allowed to manage `target` (itself or its parent)? */
+int process_may_manage(const struct process *caller, const struct process *target);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * Kernel-call dispatch. The table (syscall_table.c) is generated from
+ * abi/syscalls.tbl. A handler decodes and checks every argument before it
+ * changes any state ("decode, then invoke"), and returns the value for r3,
+ * or SYSCALL_SWITCHED when it has already loaded another context into tf.
+ */
+#ifndef KERN_SYSCALL_H
+#define KERN_SYSCALL_H
+
+#include <stdint.h>
+#include <arch/trapframe.h>
+#include <k42/syscall_nums.h>
+
+#define SYSCALL_SWITCHED (1l << 62)
+
+struct syscall_desc {
+	const char *name;
+	long (*fn)(struct trap_frame *tf);
+	uint8_t nargs, nrets;
+};
+
+extern const struct syscall_desc syscall_table[K42_SC_COUNT];
+
+/* One handler per call in abi/syscalls.tbl: long sys_NAME(struct trap_frame *). */
+#define SYSCALL_PROTO(num, name, nargs, nrets) long sys_##name(struct trap_frame *tf);
+K42_SYSCALL_LIST(SYSCALL_PROTO)
+#undef SYSCALL_PROTO
+
+void syscall_entry(struct trap_frame *tf);
+/* The calling process, or kill the caller and switch away (returns SWITCHED). */
+struct process;
+struct process *syscall_process(void);
+long syscall_kill_caller(struct trap_frame *tf, const char *why);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * The page-fault path of the seed paper's Figure 2: the process finds the
+ * region, the region checks the access and asks its FCM for the page, and
+ * the HAT maps it. Out-of-core pages answer -K42_EAGAIN with a token.
+ */
+#ifndef MM_FAULT_H
+#define MM_FAULT_H
+
+#include <stdint.h>
+
+struct process;
+
+/* access: K42_PROT_READ, _WRITE or _EXEC. 0: mapped, retry the access.
+ * -K42_EFAULT: no region; -K42_EACCES: not allowed; -K42_EAGAIN: being
+ * read in (*token); others: out of memory and the like. */
+int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token);
+
+#endif

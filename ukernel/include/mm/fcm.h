@@ -1,0 +1,77 @@
+/*
+ * FCM (file cache manager): the frames caching the pages of one file or of
+ * anonymous memory, with its own lock and its own (local) paging policy.
+ * Implementations: fcm_anon (zero fill), fcm_cow (copy-on-write over
+ * another FCM), fcm_file (pages from a user-level file server through an
+ * FR). Any region may use any FCM: the fault path only calls these ops.
+ */
+#ifndef MM_FCM_H
+#define MM_FCM_H
+
+#include <stdint.h>
+#include <kern/spinlock.h>
+
+struct fcm;
+struct dispatcher;
+
+struct fcm_ops {
+	const char *name;
+	/*
+	 * Find or make the frame for page pgoff. 0: *pa is the frame and
+	 * *maxprot the most this FCM allows for it now (e.g. read-only until
+	 * a copy-on-write break). -K42_EAGAIN: the page is being read in;
+	 * *token names the wait. Other negative codes: a hard failure.
+	 */
+	int (*get_page)(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa, unsigned *maxprot,
+			uint64_t *token);
+	/* Free everything; called once the last reference is gone. */
+	void (*destroy)(struct fcm *f);
+};
+
+/* A resident page: FCMs keep them in a small hash by page offset. */
+struct fcm_page {
+	uint64_t pgoff;
+	uint64_t pa;
+	uint64_t token;		/* non-zero while being read in */
+	struct fcm_page *next;
+	struct fcm_page *fifo_next;	/* residency order, for the local policy */
+};
+
+#define FCM_HASH 64
+
+struct region;
+
+struct fcm {
+	const struct fcm_ops *ops;
+	struct region *mappers;	/* regions mapping this FCM, via region->fcm_next */
+	struct spinlock lock;
+	uint32_t refs;
+	uint64_t resident;
+	struct fcm_page *hash[FCM_HASH];
+	struct fcm_page *fifo_head, *fifo_tail;
+};
+
+void fcm_init(struct fcm *f, const struct fcm_ops *ops);
+void fcm_get(struct fcm *f);
+void fcm_put(struct fcm *f);
+
+/* Page-map helpers shared by the implementations (caller holds f->lock). */
+struct fcm_page *fcm_page_find(struct fcm *f, uint64_t pgoff);
+struct fcm_page *fcm_page_insert(struct fcm *f, uint64_t pgoff, uint64_t pa);
+void fcm_free_all_pages(struct fcm *f);
+/* A zeroed frame charged to f, from the PM. */
+int fcm_alloc_frame(struct fcm *f, uint64_t *pa);
+
+/* Regions register while they map the FCM, so a page can be unmapped everywhere. */
+void fcm_add_mapper(struct fcm *f, struct region *r);
+void fcm_remove_mapper(struct fcm *f, struct region *r);
+void fcm_unmap_everywhere(struct fcm *f, uint64_t pgoff);
+/* Take page p out of the hash and FIFO (caller frees it). */
+void fcm_page_remove(struct fcm *f, struct fcm_page *p);
+
+struct fcm *fcm_anon_create(void);
+struct fcm *fcm_cow_create(struct fcm *backing);
+/* Read-only view of real memory the kernel does not own (page aligned). */
+struct fcm *fcm_phys_create(uint64_t base, uint64_t npages);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * HAT: hardware address translation for one address space, behind one
+ * interface so the radix and hashed MMUs are interchangeable. Callers speak
+ * of pages (4 KiB), real addresses and K42_PROT_* bits; the HAT owns the
+ * page-table memory and the translation-cache invalidations.
+ *
+ * Locking: the owner (struct process) serialises calls for its HAT.
+ */
+#ifndef MM_HAT_H
+#define MM_HAT_H
+
+#include <stdint.h>
+#include <kern/bootinfo.h>
+
+struct hat;
+
+/* Build the kernel's own translation (all RAM at KERNEL_VIRT_BASE) and turn
+ * the MMU on. Returns 0 or a negative error. */
+int hat_init_kernel(const struct bootinfo *bi) __attribute__((warn_unused_result));
+
+/* A new, empty address space with the given space id (1..HAT_MAX_ASID). */
+struct hat *hat_create(uint32_t asid);
+void hat_destroy(struct hat *h);
+
+int hat_map(struct hat *h, uint64_t va, uint64_t pa, unsigned prot)
+	__attribute__((warn_unused_result));
+void hat_unmap(struct hat *h, uint64_t va);
+/* 0 and *pa, *prot if va is mapped, else -K42_ENOENT. */
+int hat_lookup(struct hat *h, uint64_t va, uint64_t *pa, unsigned *prot);
+/* Make the space current on this CPU: no full TLB flush. */
+void hat_activate(struct hat *h);
+uint64_t hat_table_pages(const struct hat *h);
+
+#endif

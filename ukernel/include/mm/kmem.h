@@ -1,0 +1,16 @@
+/*
+ * Small kernel objects: kmem_alloc/kmem_free in power-of-two size classes
+ * from 32 bytes to 2 KiB, carved from whole frames of the root PM. Larger
+ * requests take whole frames directly. Memory is returned zeroed.
+ */
+#ifndef MM_KMEM_H
+#define MM_KMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *kmem_alloc(size_t size);
+void kmem_free(void *p, size_t size);
+uint64_t kmem_frames_in_use(void);
+
+#endif

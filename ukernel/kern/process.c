@@ -1,0 +1,199 @@
+/*
+ * Processes (see kern/process.h): creation with a fresh address space and
+ * its dispatcher's shared page and PPC page mapped, and the end of a
+ * process, whose memory is released only after quiescence.
+ */
+#include <stddef.h>
+#include <string.h>
+#include <arch/memlayout.h>
+#include <arch/context.h>
+#include <arch/vsx.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/exec.h>
+#include <kern/panic.h>
+#include <kern/percpu.h>
+#include <kern/printk.h>
+#include <kern/process.h>
+#include <kern/quiesce.h>
+#include <kern/sched.h>
+#include <mm/fr.h>
+#include <mm/hat.h>
+#include <mm/kmem.h>
+#include <mm/meminit.h>
+#include <mm/pm.h>
+#include <mm/region.h>
+
+struct proc_holder {
+	struct process proc;
+	struct deferred dfr;
+};
+
+/* What stays of a pid after its process is gone, for proc_status. */
+static struct pid_slot {
+	struct process *p;
+	int state;
+	int status;
+	uint32_t parent;
+} pids[PROC_MAX + 1];
+static uint32_t pid_cursor;
+static uint64_t live;
+
+struct process *process_lookup(uint32_t pid)
+{
+	if (pid == 0 || pid > PROC_MAX)
+		return NULL;
+	return pids[pid].p;
+}
+
+uint64_t process_count(void)
+{
+	return live;
+}
+
+int process_may_manage(const struct process *caller, const struct process *target)
+{
+	return caller == target || target->parent == caller->pid;
+}
+
+int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status);
+
+int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status)
+{
+	if (pid == 0 || pid > PROC_MAX || !pids[pid].state)
+		return -K42_ESRCH;
+	if (pids[pid].parent != caller && pid != caller)
+		return -K42_EPERM;
+	*state = pids[pid].state;
+	*status = pids[pid].status;
+	return 0;
+}
+
+static uint32_t alloc_pid(void)
+{
+	for (uint32_t i = 0; i < PROC_MAX; i++) {
+		uint32_t pid = (pid_cursor + i) % PROC_MAX + 1;
+
+		if (!pids[pid].p && (pids[pid].state == 0 || pids[pid].state >= K42_PROC_EXITED)) {
+			pid_cursor = pid;
+			return pid;
+		}
+	}
+	return 0;
+}
+
+struct process *process_create(const char *name, uint32_t parent, unsigned prio)
+{
+	struct proc_holder *h;
+	struct process *p;
+	uint32_t pid = alloc_pid();
+	size_t n;
+
+	if (!pid || prio >= K42_PRIO_CLASSES)
+		return NULL;
+	h = kmem_alloc(sizeof(*h));
+	if (!h)
+		return NULL;
+	p = &h->proc;
+	p->pid = pid;
+	p->parent = parent;
+	n = strnlen(name, PROC_NAME_MAX - 1);
+	memcpy(p->name, name, n);
+	p->name[n] = '\0';
+	p->state = K42_PROC_CREATED;
+	spin_init(&p->lock);
+	p->hat = hat_create(pid);
+	if (!p->hat)
+		goto fail;
+	if (pm_alloc(pm_root(), 0, &p->shared_pa) < 0)
+		goto fail_hat;
+	memset(phys_to_virt(p->shared_pa), 0, PM_PAGE_SIZE);
+	if (hat_map(p->hat, K42_DISP_VA, p->shared_pa, K42_PROT_READ | K42_PROT_WRITE) < 0 ||
+	    hat_map(p->hat, K42_PPC_PAGE_VA, this_cpu()->ppc_page_pa,
+		    K42_PROT_READ | K42_PROT_WRITE) < 0)
+		goto fail_page;
+	p->disp.proc = p;
+	p->disp.shared = phys_to_virt(p->shared_pa);
+	p->disp.shared->pid = pid;
+	p->disp.shared->disabled = 1;
+	p->disp.state = DS_NEW;
+	p->disp.prio = (uint8_t)prio;
+	ctx_init_user(&p->disp.ctx);
+	pids[pid].p = p;
+	pids[pid].state = K42_PROC_CREATED;
+	pids[pid].status = 0;
+	pids[pid].parent = parent;
+	live++;
+	return p;
+
+fail_page:
+	BUG_ON(pm_free(pm_root(), p->shared_pa, 0) < 0);
+fail_hat:
+	hat_destroy(p->hat);
+fail:
+	kmem_free(h, sizeof(*h));
+	return NULL;
+}
+
+static void process_free(struct deferred *d)
+{
+	struct proc_holder *h = (struct proc_holder *)((char *)d - offsetof(struct proc_holder, dfr));
+	struct process *p = &h->proc;
+
+	hat_destroy(p->hat);
+	BUG_ON(pm_free(pm_root(), p->shared_pa, 0) < 0);
+	if (p->disp.vsx_state)
+		kmem_free(p->disp.vsx_state, VSX_STATE_SIZE);
+	kmem_free(h, sizeof(*h));
+}
+
+void process_end(struct process *p, int state, int status, const char *why)
+{
+	struct proc_holder *h = (struct proc_holder *)p;
+	struct dispatcher *d = &p->disp, *caller;
+	struct process *parent;
+
+	if (p->state >= K42_PROC_EXITED)
+		return;
+	if (why)
+		kprintf("k42: killed process %u (%s): %s\n", p->pid, p->name, why);
+	p->state = state;
+	p->exit_status = status;
+	pids[p->pid].state = state;
+	pids[p->pid].status = status;
+	pids[p->pid].p = NULL;
+	live--;
+
+	sched_remove(d);
+	sched_timer_set(d, 0);
+	if (this_cpu()->vsx_owner == d)
+		this_cpu()->vsx_owner = NULL;
+	/* A caller waiting on us gets an error instead of a reply. */
+	caller = d->caller;
+	if (caller && caller->state == DS_IN_CALL) {
+		ctx_set_result(&caller->ctx, 0, (uint64_t)-K42_EDEAD);
+		caller->callee = NULL;
+		caller->has_ctx = 1;
+		caller->state = DS_READY;
+		sched_enqueue(caller);
+	}
+	if (d->callee)
+		d->callee->caller = NULL;	/* its reply will be dropped */
+	d->caller = d->callee = NULL;
+	d->state = DS_DEAD;
+	d->has_ctx = 0;
+
+	fr_server_gone(p);
+	spin_lock(&p->lock);
+	region_destroy_all(p);
+	spin_unlock(&p->lock);
+	parent = process_lookup(p->parent);
+	if (parent)
+		disp_raise(&parent->disp, K42_SOFTINTR_CHILD);
+	quiesce_defer(quiesce_kernel(), &h->dfr, process_free);
+	if (p->pid == init_pid) {
+		kprintf("k42: init %s with status %d; powering off\n",
+			state == K42_PROC_EXITED ? "exited" : "was killed", status);
+		machine_halt(state == K42_PROC_EXITED && status == 0 ? 0 : 1);
+	}
+}

@@ -1,0 +1,184 @@
+/*
+ * Kernel calls about the calling dispatcher itself: entry points, blocking,
+ * yielding, timers, soft interrupts, resuming saved state, exit, console
+ * output and kernel figures.
+ */
+#include <arch/context.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/console.h>
+#include <kern/dispatcher.h>
+#include <kern/percpu.h>
+#include <kern/process.h>
+#include <kern/quiesce.h>
+#include <kern/sched.h>
+#include <kern/syscall.h>
+#include <kern/timer.h>
+#include <mm/meminit.h>
+#include <mm/pm.h>
+#include <mm/usercopy.h>
+
+#define DEBUG_WRITE_MAX 4096
+
+static struct dispatcher *cur_disp(void)
+{
+	return this_cpu()->current;
+}
+
+long sys_null(struct trap_frame *tf)
+{
+	(void)tf;
+	return 0;
+}
+
+long sys_debug_write(struct trap_frame *tf)
+{
+	char buf[256];
+	uint64_t va = ctx_arg(tf, 0), len = ctx_arg(tf, 1);
+
+	if (len > DEBUG_WRITE_MAX)
+		return -K42_E2BIG;
+	while (len) {
+		size_t n = len < sizeof(buf) ? len : sizeof(buf);
+		int rc = copy_from_user(cur_disp()->proc, buf, va, n);
+
+		if (rc < 0)
+			return rc;
+		console_write(buf, n);
+		va += n;
+		len -= n;
+	}
+	return 0;
+}
+
+long sys_exit(struct trap_frame *tf)
+{
+	process_end(cur_disp()->proc, K42_PROC_EXITED, (int)ctx_arg(tf, 0), NULL);
+	sched_switch(tf);
+	return SYSCALL_SWITCHED;
+}
+
+static int others_ready(void)
+{
+	struct percpu *pc = this_cpu();
+
+	for (int c = 0; c < K42_PRIO_CLASSES; c++)
+		if (pc->rq_head[c])
+			return 1;
+	return 0;
+}
+
+long sys_yield(struct trap_frame *tf)
+{
+	struct dispatcher *d = cur_disp();
+
+	if (!d->shared->disabled)
+		disp_notify_retry(d);
+	ctx_set_result(tf, 0, 0);
+	if (!others_ready()) {
+		sched_handoff(tf, d);	/* still delivers what is pending */
+		return SYSCALL_SWITCHED;
+	}
+	d->state = DS_READY;
+	sched_enqueue(d);
+	sched_switch(tf);
+	return SYSCALL_SWITCHED;
+}
+
+long sys_block(struct trap_frame *tf)
+{
+	struct dispatcher *d = cur_disp();
+
+	if (d->nretry && !d->shared->disabled)
+		disp_notify_retry(d);
+	if (d->shared->pending)
+		return 0;
+	ctx_set_result(tf, 0, 0);
+	d->state = DS_BLOCKED;
+	sched_switch(tf);
+	return SYSCALL_SWITCHED;
+}
+
+long sys_disp_init(struct trap_frame *tf)
+{
+	struct dispatcher *d = cur_disp();
+	uint64_t entries[K42_ENTRY_COUNT] = { 0 };
+	uint64_t va = ctx_arg(tf, 0), n = ctx_arg(tf, 1), stack = ctx_arg(tf, 2);
+	int rc;
+
+	if (n > K42_ENTRY_COUNT || (stack & 15) || stack > K42_USER_TOP || stack < K42_USER_BASE)
+		return -K42_EINVAL;
+	if ((rc = copy_from_user(d->proc, entries, va, n * sizeof(uint64_t))) < 0)
+		return rc;
+	for (uint64_t i = 0; i < n; i++)
+		if ((entries[i] & 3) || entries[i] >= K42_USER_TOP)
+			return -K42_EINVAL;
+	for (uint64_t i = 0; i < K42_ENTRY_COUNT; i++)
+		d->entries[i] = entries[i];
+	d->upcall_stack = stack;
+	return 0;
+}
+
+long sys_timer_set(struct trap_frame *tf)
+{
+	struct dispatcher *d = cur_disp();
+	uint64_t prev = d->timer_deadline;
+
+	sched_timer_set(d, ctx_arg(tf, 0));
+	ctx_set_result(tf, 1, prev);
+	return 0;
+}
+
+long sys_softintr_raise(struct trap_frame *tf)
+{
+	struct process *p = process_lookup((uint32_t)ctx_arg(tf, 0));
+	uint64_t bits = ctx_arg(tf, 1);
+
+	if (ctx_arg(tf, 0) > PROC_MAX || !p || p->state != K42_PROC_RUNNING)
+		return -K42_ESRCH;
+	if (bits & (K42_SOFTINTR_USER0 - 1))
+		return -K42_EPERM;	/* only the user-protocol bits */
+	disp_raise(&p->disp, bits);
+	return 0;
+}
+
+long sys_disp_resume(struct trap_frame *tf)
+{
+	struct dispatcher *d = cur_disp();
+	struct k42_disp_shared *sh = d->shared;
+	uint64_t enable = ctx_arg(tf, 0);
+
+	if (!sh->saved_valid)
+		return -K42_EINVAL;
+	ctx_from_user_regs(tf, &sh->saved);
+	sh->saved_valid = 0;
+	if (enable) {
+		sh->disabled = 0;
+		disp_notify_retry(d);
+	}
+	/* Re-enter through the common path: delivers what is pending. */
+	sched_handoff(tf, d);
+	return SYSCALL_SWITCHED;
+}
+
+long sys_sys_info(struct trap_frame *tf)
+{
+	switch (ctx_arg(tf, 0)) {
+	case K42_INFO_FREE_FRAMES:
+		return (long)pm_free_frames(pm_root());
+	case K42_INFO_TOTAL_FRAMES:
+		return (long)pm_root()->managed_frames;
+	case K42_INFO_TIMEBASE_HZ:
+		return (long)timer_timebase_hz();
+	case K42_INFO_TICKS:
+		return (long)timer_ticks();
+	case K42_INFO_PID:
+		return cur_disp()->proc->pid;
+	case K42_INFO_PROCESSES:
+		return (long)process_count();
+	case K42_INFO_DEFERRED:
+		return (long)quiesce_waiting(quiesce_kernel());
+	default:
+		return -K42_EINVAL;
+	}
+}

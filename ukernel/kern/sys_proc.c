@@ -1,0 +1,94 @@
+/*
+ * Kernel calls that create, start, end and query processes. Only a
+ * process's parent (or the process itself) may manage it.
+ */
+#include <arch/context.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/percpu.h>
+#include <kern/process.h>
+#include <kern/sched.h>
+#include <kern/syscall.h>
+#include <mm/usercopy.h>
+
+int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status);
+
+/* The process named by a pid argument, if the caller may manage it. */
+static long managed(uint64_t pid, struct process **out)
+{
+	struct process *p = pid <= PROC_MAX ? process_lookup((uint32_t)pid) : NULL;
+
+	if (!p)
+		return -K42_ESRCH;
+	if (!process_may_manage(syscall_process(), p))
+		return -K42_EPERM;
+	*out = p;
+	return 0;
+}
+
+long sys_proc_create(struct trap_frame *tf)
+{
+	char name[PROC_NAME_MAX];
+	uint64_t len = ctx_arg(tf, 1), prio = ctx_arg(tf, 2);
+	struct process *p;
+	int rc;
+
+	if (len >= PROC_NAME_MAX || prio >= K42_PRIO_CLASSES)
+		return -K42_EINVAL;
+	if ((rc = copy_from_user(syscall_process(), name, ctx_arg(tf, 0), len)) < 0)
+		return rc;
+	name[len] = '\0';
+	p = process_create(name, syscall_process()->pid, (unsigned)prio);
+	return p ? (long)p->pid : -K42_ENOMEM;
+}
+
+long sys_proc_start(struct trap_frame *tf)
+{
+	uint64_t entry = ctx_arg(tf, 1), sp = ctx_arg(tf, 2);
+	struct process *p;
+	long rc = managed(ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (p->state != K42_PROC_CREATED || p->disp.state != DS_NEW)
+		return -K42_EBUSY;
+	if (entry >= K42_USER_TOP || (entry & 3) || sp >= K42_USER_TOP || sp < K42_USER_BASE)
+		return -K42_EINVAL;
+	ctx_init_user(&p->disp.ctx);
+	ctx_set_entry(&p->disp.ctx, entry, sp);
+	ctx_set_result(&p->disp.ctx, 0, ctx_arg(tf, 3));
+	p->disp.has_ctx = 1;
+	p->state = K42_PROC_RUNNING;
+	p->disp.state = DS_READY;
+	sched_enqueue(&p->disp);
+	return 0;
+}
+
+long sys_proc_kill(struct trap_frame *tf)
+{
+	struct process *p, *self = syscall_process();
+	long rc = managed(ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	process_end(p, K42_PROC_KILLED, -1, p == self ? NULL : "killed by its parent");
+	if (p == self) {
+		sched_switch(tf);
+		return SYSCALL_SWITCHED;
+	}
+	return 0;
+}
+
+long sys_proc_status(struct trap_frame *tf)
+{
+	int state, status;
+	int rc = process_slot_status((uint32_t)(ctx_arg(tf, 0) & 0xffffffff),
+				     syscall_process()->pid, &state, &status);
+
+	if (ctx_arg(tf, 0) > PROC_MAX)
+		return -K42_ESRCH;
+	if (rc < 0)
+		return rc;
+	ctx_set_result(tf, 1, (uint64_t)(int64_t)status);
+	return state;
+}

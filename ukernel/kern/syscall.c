@@ -1,0 +1,37 @@
+/*
+ * Kernel-call entry: look the number up in the generated table and run the
+ * handler; unknown numbers get -K42_ENOSYS.
+ */
+#include <arch/context.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/dispatcher.h>
+#include <kern/percpu.h>
+#include <kern/process.h>
+#include <kern/sched.h>
+#include <kern/syscall.h>
+
+void syscall_entry(struct trap_frame *tf)
+{
+	uint64_t n = ctx_call_number(tf);
+	long rc;
+
+	if (n >= K42_SC_COUNT || !syscall_table[n].fn)
+		rc = -K42_ENOSYS;
+	else
+		rc = syscall_table[n].fn(tf);
+	if (rc != SYSCALL_SWITCHED)
+		ctx_set_result(tf, 0, (uint64_t)rc);
+}
+
+struct process *syscall_process(void)
+{
+	return this_cpu()->current->proc;
+}
+
+long syscall_kill_caller(struct trap_frame *tf, const char *why)
+{
+	process_end(syscall_process(), K42_PROC_KILLED, -1, why);
+	sched_switch(tf);
+	return SYSCALL_SWITCHED;
+}

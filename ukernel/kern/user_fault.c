@@ -1,0 +1,60 @@
+/*
+ * User page faults: resolved in the kernel when the page is in core;
+ * out-of-core pages are reflected to an enabled dispatcher (PGFLT entry:
+ * r3 = address, r4 = token; the thread's registers in the shared page) or
+ * wait synchronously when it is disabled. A fault nothing can satisfy ends
+ * the process with a one-line report.
+ */
+#include <arch/context.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/dispatcher.h>
+#include <kern/percpu.h>
+#include <kern/process.h>
+#include <kern/sched.h>
+#include <kern/user_fault.h>
+#include <lib/fmt.h>
+#include <mm/fault.h>
+#include <mm/fr.h>
+
+void user_kill(struct trap_frame *tf, const char *why)
+{
+	process_end(this_cpu()->current->proc, K42_PROC_KILLED, -1, why);
+	sched_switch(tf);
+}
+
+static const char *access_name(unsigned access)
+{
+	return access == K42_PROT_WRITE ? "write" : access == K42_PROT_EXEC ? "execute" : "read";
+}
+
+void user_fault(struct trap_frame *tf, uint64_t va, unsigned access)
+{
+	struct dispatcher *d = this_cpu()->current;
+	uint64_t token = 0;
+	char why[160];
+	int rc = fault_resolve(d->proc, va, access, &token);
+
+	if (rc == 0)
+		return;
+	if (rc == -K42_EAGAIN) {
+		if (!d->shared->disabled && d->entries[K42_ENTRY_PGFLT]) {
+			fr_add_waiter(token, d, 1);
+			disp_upcall(d, tf, K42_ENTRY_PGFLT, 1);
+			ctx_set_result(tf, 0, va);
+			ctx_set_result(tf, 1, token);
+		} else {
+			fr_add_waiter(token, d, 0);
+			d->state = DS_PAGE_WAIT;
+			sched_switch(tf);
+		}
+		return;
+	}
+	k_snprintf(why, sizeof(why), "%s of 0x%lx at pc 0x%lx: %s", access_name(access), va,
+		   ctx_pc(tf),
+		   va >= K42_USER_TOP ? "kernel or unmapped address space" :
+		   rc == -K42_EFAULT ? "no mapping" :
+		   rc == -K42_EACCES ? "not permitted by the region" :
+		   rc == -K42_EDEAD ? "its file server is gone" : "out of memory");
+	user_kill(tf, why);
+}

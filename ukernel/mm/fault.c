@@ -1,0 +1,38 @@
+/*
+ * Page-fault resolution (see mm/fault.h).
+ */
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/process.h>
+#include <mm/fault.h>
+#include <mm/fcm.h>
+#include <mm/hat.h>
+#include <mm/pm.h>
+#include <mm/region.h>
+
+int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token)
+{
+	struct region *r;
+	uint64_t pa, page = va & ~(PM_PAGE_SIZE - 1);
+	unsigned maxprot;
+	int rc;
+
+	if (va >= K42_USER_TOP)
+		return -K42_EFAULT;
+	spin_lock(&p->lock);
+	r = region_find(p, va);
+	if (!r) {
+		spin_unlock(&p->lock);
+		return -K42_EFAULT;
+	}
+	if ((access & r->prot) != access) {
+		spin_unlock(&p->lock);
+		return -K42_EACCES;
+	}
+	rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
+				   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, token);
+	if (rc == 0)
+		rc = hat_map(p->hat, page, pa, r->prot & maxprot);
+	spin_unlock(&p->lock);
+	return rc;
+}

@@ -1,0 +1,144 @@
+/*
+ * What every FCM shares (see mm/fcm.h): reference counting, the page hash
+ * and the residency FIFO the local policy works from, frame allocation.
+ */
+#include <string.h>
+#include <arch/memlayout.h>
+#include <k42/errno.h>
+#include <kern/panic.h>
+#include <mm/fcm.h>
+#include <mm/kmem.h>
+#include <mm/meminit.h>
+#include <mm/hat.h>
+#include <mm/pm.h>
+#include <mm/region.h>
+#include <kern/process.h>
+
+void fcm_init(struct fcm *f, const struct fcm_ops *ops)
+{
+	memset(f, 0, sizeof(*f));
+	f->ops = ops;
+	f->refs = 1;
+	spin_init(&f->lock);
+}
+
+void fcm_get(struct fcm *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+void fcm_put(struct fcm *f)
+{
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		f->ops->destroy(f);
+}
+
+struct fcm_page *fcm_page_find(struct fcm *f, uint64_t pgoff)
+{
+	for (struct fcm_page *p = f->hash[pgoff % FCM_HASH]; p; p = p->next)
+		if (p->pgoff == pgoff)
+			return p;
+	return NULL;
+}
+
+struct fcm_page *fcm_page_insert(struct fcm *f, uint64_t pgoff, uint64_t pa)
+{
+	struct fcm_page *p = kmem_alloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pgoff = pgoff;
+	p->pa = pa;
+	p->next = f->hash[pgoff % FCM_HASH];
+	f->hash[pgoff % FCM_HASH] = p;
+	if (f->fifo_tail)
+		f->fifo_tail->fifo_next = p;
+	else
+		f->fifo_head = p;
+	f->fifo_tail = p;
+	f->resident++;
+	return p;
+}
+
+void fcm_free_all_pages(struct fcm *f)
+{
+	for (int i = 0; i < FCM_HASH; i++) {
+		struct fcm_page *p = f->hash[i];
+
+		while (p) {
+			struct fcm_page *next = p->next;
+
+			if (p->pa)
+				BUG_ON(pm_free(pm_root(), p->pa, 0) < 0);
+			kmem_free(p, sizeof(*p));
+			p = next;
+		}
+		f->hash[i] = NULL;
+	}
+	f->fifo_head = f->fifo_tail = NULL;
+	f->resident = 0;
+}
+
+int fcm_alloc_frame(struct fcm *f, uint64_t *pa)
+{
+	int rc = pm_alloc(pm_root(), 0, pa);
+
+	(void)f;
+	if (rc == 0)
+		memset(phys_to_virt(*pa), 0, PM_PAGE_SIZE);
+	return rc;
+}
+
+void fcm_page_remove(struct fcm *f, struct fcm_page *p)
+{
+	struct fcm_page **pp = &f->hash[p->pgoff % FCM_HASH], *prev = NULL;
+
+	while (*pp && *pp != p)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = p->next;
+	for (struct fcm_page *q = f->fifo_head; q; prev = q, q = q->fifo_next) {
+		if (q == p) {
+			if (prev)
+				prev->fifo_next = p->fifo_next;
+			else
+				f->fifo_head = p->fifo_next;
+			if (f->fifo_tail == p)
+				f->fifo_tail = prev;
+			break;
+		}
+	}
+	f->resident--;
+}
+
+void fcm_add_mapper(struct fcm *f, struct region *r)
+{
+	spin_lock(&f->lock);
+	r->fcm_next = f->mappers;
+	f->mappers = r;
+	spin_unlock(&f->lock);
+}
+
+void fcm_remove_mapper(struct fcm *f, struct region *r)
+{
+	spin_lock(&f->lock);
+	for (struct region **pp = &f->mappers; *pp; pp = &(*pp)->fcm_next) {
+		if (*pp == r) {
+			*pp = r->fcm_next;
+			break;
+		}
+	}
+	spin_unlock(&f->lock);
+}
+
+/* Caller holds f->lock. HAT updates of other processes are safe here only
+ * because the kernel is not preemptible and runs on one CPU; see docs. */
+void fcm_unmap_everywhere(struct fcm *f, uint64_t pgoff)
+{
+	for (struct region *r = f->mappers; r; r = r->fcm_next) {
+		uint64_t npages = (r->end - r->start) / PM_PAGE_SIZE;
+
+		if (pgoff >= r->pgoff && pgoff < r->pgoff + npages)
+			hat_unmap(r->proc->hat, r->start + (pgoff - r->pgoff) * PM_PAGE_SIZE);
+	}
+}

@@ -1,0 +1,96 @@
+/*
+ * Regions of a process (see mm/region.h). Caller holds the process lock.
+ */
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/process.h>
+#include <mm/fcm.h>
+#include <mm/hat.h>
+#include <mm/kmem.h>
+#include <mm/pm.h>
+#include <mm/region.h>
+
+int region_create(struct process *p, uint64_t va, uint64_t len, unsigned prot, struct fcm *fcm,
+		  uint64_t pgoff)
+{
+	struct region **pp, *r;
+	uint64_t end = va + len;
+
+	if ((va | len) & (PM_PAGE_SIZE - 1) || len == 0 || end < va || va < K42_USER_BASE ||
+	    end > K42_USER_TOP || (prot & ~(K42_PROT_READ | K42_PROT_WRITE | K42_PROT_EXEC)))
+		return -K42_EINVAL;
+	for (pp = &p->regions; *pp && (*pp)->start < end; pp = &(*pp)->next)
+		if ((*pp)->end > va)
+			return -K42_EEXIST;
+	r = kmem_alloc(sizeof(*r));
+	if (!r)
+		return -K42_ENOMEM;
+	r->start = va;
+	r->end = end;
+	r->prot = prot;
+	r->fcm = fcm;
+	r->pgoff = pgoff;
+	r->proc = p;
+	fcm_get(fcm);
+	fcm_add_mapper(fcm, r);
+	r->next = *pp;
+	*pp = r;
+	return 0;
+}
+
+struct region *region_find(struct process *p, uint64_t va)
+{
+	for (struct region *r = p->regions; r && r->start <= va; r = r->next)
+		if (va < r->end)
+			return r;
+	return NULL;
+}
+
+void region_unmap_pages(struct process *p, struct region *r)
+{
+	for (uint64_t va = r->start; va < r->end; va += PM_PAGE_SIZE)
+		hat_unmap(p->hat, va);
+}
+
+static void region_free(struct process *p, struct region *r)
+{
+	region_unmap_pages(p, r);
+	fcm_remove_mapper(r->fcm, r);
+	fcm_put(r->fcm);
+	kmem_free(r, sizeof(*r));
+}
+
+int region_destroy_range(struct process *p, uint64_t va, uint64_t len)
+{
+	uint64_t end = va + len;
+	struct region **pp = &p->regions;
+	int found = 0;
+
+	if (end < va)
+		return -K42_EINVAL;
+	for (struct region *r = p->regions; r; r = r->next)
+		if (r->start < end && r->end > va && (r->start < va || r->end > end))
+			return -K42_EINVAL;	/* would split a region */
+	while (*pp) {
+		struct region *r = *pp;
+
+		if (r->start >= va && r->end <= end) {
+			*pp = r->next;
+			region_free(p, r);
+			found = 1;
+		} else {
+			pp = &r->next;
+		}
+	}
+	return found ? 0 : -K42_ENOENT;
+}
+
+void region_destroy_all(struct process *p)
+{
+	while (p->regions) {
+		struct region *r = p->regions;
+
+		p->regions = r->next;
+		region_free(p, r);
+	}
+}

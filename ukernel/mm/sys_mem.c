@@ -1,0 +1,205 @@
+/*
+ * Kernel calls on address spaces: anonymous and file-backed regions,
+ * unmapping, protection, copy-on-write clones, and copies between
+ * processes; and the file-server side of FRs. Every range and handle is
+ * checked before anything changes.
+ */
+#include <arch/context.h>
+#include <arch/memlayout.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/percpu.h>
+#include <kern/process.h>
+#include <kern/syscall.h>
+#include <mm/fcm.h>
+#include <mm/fr.h>
+#include <mm/pm.h>
+#include <mm/region.h>
+#include <mm/usercopy.h>
+
+#define MEM_COPY_MAX (16ul << 20)
+#define PROT_ALL (K42_PROT_READ | K42_PROT_WRITE | K42_PROT_EXEC)
+
+static long managed(uint64_t pid, struct process **out)
+{
+	struct process *p = pid <= PROC_MAX ? process_lookup((uint32_t)pid) : NULL;
+
+	if (!p)
+		return -K42_ESRCH;
+	if (!process_may_manage(syscall_process(), p))
+		return -K42_EPERM;
+	*out = p;
+	return 0;
+}
+
+static int range_ok(uint64_t va, uint64_t len)
+{
+	return !((va | len) & (PM_PAGE_SIZE - 1)) && len && va + len > va &&
+	       va >= K42_USER_BASE && va + len <= K42_USER_TOP;
+}
+
+long sys_mem_map_anon(struct trap_frame *tf)
+{
+	uint64_t va = ctx_arg(tf, 1), len = ctx_arg(tf, 2), prot = ctx_arg(tf, 3);
+	struct process *p;
+	struct fcm *f;
+	long rc = managed(ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (!range_ok(va, len) || (prot & ~PROT_ALL) || !prot)
+		return -K42_EINVAL;
+	if (!(f = fcm_anon_create()))
+		return -K42_ENOMEM;
+	spin_lock(&p->lock);
+	rc = region_create(p, va, len, (unsigned)prot, f, 0);
+	spin_unlock(&p->lock);
+	fcm_put(f);
+	return rc;
+}
+
+long sys_mem_unmap(struct trap_frame *tf)
+{
+	uint64_t va = ctx_arg(tf, 1), len = ctx_arg(tf, 2);
+	struct process *p;
+	long rc = managed(ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (!range_ok(va, len))
+		return -K42_EINVAL;
+	spin_lock(&p->lock);
+	rc = region_destroy_range(p, va, len);
+	spin_unlock(&p->lock);
+	return rc;
+}
+
+long sys_mem_protect(struct trap_frame *tf)
+{
+	uint64_t va = ctx_arg(tf, 1), len = ctx_arg(tf, 2), prot = ctx_arg(tf, 3);
+	struct process *p;
+	struct region *r;
+	int found = 0;
+	long rc = managed(ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (!range_ok(va, len) || (prot & ~PROT_ALL) || !prot)
+		return -K42_EINVAL;
+	spin_lock(&p->lock);
+	for (r = p->regions; r; r = r->next)
+		if (r->start < va + len && r->end > va && (r->start < va || r->end > va + len))
+			rc = -K42_EINVAL;	/* would split a region */
+	for (r = p->regions; r && rc == 0; r = r->next) {
+		if (r->start >= va && r->end <= va + len) {
+			r->prot = (unsigned)prot;
+			region_unmap_pages(p, r);	/* refault with the new rights */
+			found = 1;
+		}
+	}
+	spin_unlock(&p->lock);
+	return rc < 0 ? rc : found ? 0 : -K42_ENOENT;
+}
+
+long sys_mem_write(struct trap_frame *tf)
+{
+	uint64_t len = ctx_arg(tf, 3);
+	struct process *p;
+	long rc = managed(ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (len > MEM_COPY_MAX)
+		return -K42_E2BIG;
+	return copy_user_to_user(p, ctx_arg(tf, 1), syscall_process(), ctx_arg(tf, 2), len);
+}
+
+long sys_mem_read(struct trap_frame *tf)
+{
+	uint64_t len = ctx_arg(tf, 3);
+	struct process *p;
+	long rc = managed(ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (len > MEM_COPY_MAX)
+		return -K42_E2BIG;
+	return copy_user_to_user(syscall_process(), ctx_arg(tf, 2), p, ctx_arg(tf, 1), len);
+}
+
+long sys_mem_cow(struct trap_frame *tf)
+{
+	uint64_t dst = ctx_arg(tf, 1), src = ctx_arg(tf, 2), len = ctx_arg(tf, 3);
+	struct process *p, *self = syscall_process();
+	struct region *r;
+	struct fcm *mine, *theirs;
+	long rc = managed(ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (!range_ok(dst, len) || !range_ok(src, len))
+		return -K42_EINVAL;
+	spin_lock(&self->lock);
+	r = region_find(self, src);
+	if (!r || r->start != src || r->end != src + len) {
+		spin_unlock(&self->lock);
+		return -K42_EINVAL;	/* must name exactly one whole region */
+	}
+	mine = fcm_cow_create(r->fcm);
+	theirs = mine ? fcm_cow_create(r->fcm) : NULL;
+	if (!theirs) {
+		spin_unlock(&self->lock);
+		if (mine)
+			fcm_put(mine);
+		return -K42_ENOMEM;
+	}
+	/* Both sides now see the old FCM frozen under their own private layer. */
+	fcm_remove_mapper(r->fcm, r);
+	fcm_put(r->fcm);
+	r->fcm = mine;	/* same page numbering as the frozen FCM: pgoff stays */
+	fcm_add_mapper(mine, r);
+	region_unmap_pages(self, r);
+	spin_unlock(&self->lock);
+	if (p != self)
+		spin_lock(&p->lock);
+	rc = region_create(p, dst, len, r->prot, theirs, r->pgoff);
+	if (p != self)
+		spin_unlock(&p->lock);
+	fcm_put(theirs);
+	return rc;
+}
+
+long sys_mem_map_file(struct trap_frame *tf)
+{
+	uint64_t va = ctx_arg(tf, 1), len = ctx_arg(tf, 2), prot = ctx_arg(tf, 3);
+	struct fr *fr = fr_lookup(ctx_arg(tf, 4));
+	struct process *p;
+	long rc = managed(ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (!fr)
+		return -K42_EBADH;
+	if (!range_ok(va, len) || !prot || (prot & ~(K42_PROT_READ | K42_PROT_EXEC)))
+		return (prot & K42_PROT_WRITE) ? -K42_EACCES : -K42_EINVAL;
+	spin_lock(&p->lock);
+	rc = region_create(p, va, len, (unsigned)prot, fr_fcm(fr), 0);
+	spin_unlock(&p->lock);
+	return rc;
+}
+
+long sys_fr_create(struct trap_frame *tf)
+{
+	uint64_t handle;
+	int rc = fr_create(syscall_process(), ctx_arg(tf, 0), ctx_arg(tf, 1), &handle);
+
+	return rc < 0 ? rc : (long)handle;
+}
+
+long sys_fr_complete(struct trap_frame *tf)
+{
+	const void *page = phys_to_virt(this_cpu()->ppc_page_pa);
+
+	return fr_complete(syscall_process(), ctx_arg(tf, 0), ctx_arg(tf, 1),
+			   (long)ctx_arg(tf, 2), page);
+}

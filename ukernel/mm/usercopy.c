@@ -1,0 +1,98 @@
+/*
+ * Checked user-memory copies (see mm/usercopy.h).
+ */
+#include <string.h>
+#include <arch/memlayout.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/process.h>
+#include <mm/fault.h>
+#include <mm/hat.h>
+#include <mm/pm.h>
+#include <mm/usercopy.h>
+
+/* Kernel address of user va in p, for `access`, faulting it in if needed. */
+static int user_page(struct process *p, uint64_t va, unsigned access, uint8_t **kva)
+{
+	uint64_t pa, token;
+	unsigned prot;
+	int rc;
+
+	if (va >= K42_USER_TOP)
+		return -K42_EFAULT;
+	if (hat_lookup(p->hat, va, &pa, &prot) < 0 || (prot & access) != access) {
+		rc = fault_resolve(p, va, access, &token);
+		if (rc < 0)
+			return rc == -K42_EACCES ? -K42_EFAULT : rc;
+		if (hat_lookup(p->hat, va, &pa, &prot) < 0)
+			return -K42_EFAULT;
+	}
+	*kva = (uint8_t *)phys_to_virt(pa) + (va & (PM_PAGE_SIZE - 1));
+	return 0;
+}
+
+static size_t chunk(uint64_t va, size_t left)
+{
+	size_t room = PM_PAGE_SIZE - (va & (PM_PAGE_SIZE - 1));
+
+	return left < room ? left : room;
+}
+
+int copy_from_user(struct process *p, void *dst, uint64_t uva, size_t len)
+{
+	uint8_t *d = dst, *k;
+
+	if (uva + len < uva || uva + len > K42_USER_TOP)
+		return -K42_EFAULT;
+	while (len) {
+		size_t n = chunk(uva, len);
+		int rc = user_page(p, uva, K42_PROT_READ, &k);
+
+		if (rc < 0)
+			return rc;
+		memcpy(d, k, n);
+		d += n;
+		uva += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int copy_to_user(struct process *p, uint64_t uva, const void *src, size_t len)
+{
+	const uint8_t *s = src;
+	uint8_t *k;
+
+	if (uva + len < uva || uva + len > K42_USER_TOP)
+		return -K42_EFAULT;
+	while (len) {
+		size_t n = chunk(uva, len);
+		int rc = user_page(p, uva, K42_PROT_WRITE, &k);
+
+		if (rc < 0)
+			return rc;
+		memcpy(k, s, n);
+		s += n;
+		uva += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int copy_user_to_user(struct process *dp, uint64_t dva, struct process *sp, uint64_t sva,
+		      size_t len)
+{
+	uint8_t buf[256];
+
+	while (len) {
+		size_t n = len < sizeof(buf) ? len : sizeof(buf);
+		int rc = copy_from_user(sp, buf, sva, n);
+
+		if (rc < 0 || (rc = copy_to_user(dp, dva, buf, n)) < 0)
+			return rc;
+		sva += n;
+		dva += n;
+		len -= n;
+	}
+	return 0;
+}
