@@ -16,10 +16,12 @@ void timer_init(uint64_t timebase_hz, uint32_t hz)
 
 static uint64_t next_event(struct percpu *pc)
 {
-	uint64_t d = sched_next_deadline();
+	uint64_t d = sched_next_deadline();	/* UINT64_MAX: no timer */
 
 	if (pc->tick_period == 0)
 		return d;
+	if (d == UINT64_MAX)
+		return pc->next_tick_tb;
 	return (int64_t)(d - pc->next_tick_tb) < 0 ? d : pc->next_tick_tb;
 }
 

@@ -1,0 +1,28 @@
+/*
+ * The server side of kbench: ordinal 0 answers at once (the null PPC);
+ * ordinal 1 reads the PPC-page payload and answers its checksum.
+ */
+#include <k42/k42.h>
+
+static void handle(uint64_t caller, struct k42_ipc_msg *m)
+{
+	(void)caller;
+	if (k42_ipc_op_ordinal(m->op) == 1) {
+		const uint64_t *p = (const uint64_t *)m->page;
+		uint64_t sum = 0;
+
+		for (uint32_t i = 0; i < m->len / 8; i++)
+			sum += p[i];
+		m->w[0] = sum;
+	}
+	m->op = 0;
+	m->len = 0;
+}
+
+int main(uint64_t arg)
+{
+	(void)arg;
+	k42_serve(handle);
+	for (;;)
+		k42_sc_block();
+}
