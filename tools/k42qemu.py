@@ -58,9 +58,10 @@ class Result:
         self.seconds = seconds
 
 
-def run(cmd, timeout=30.0, script=()):
+def run(cmd, timeout=30.0, script=(), stop_at=None):
     """Run one boot. script: (regex, text) pairs; each text is typed once its
-    regex has appeared in the output, in order."""
+    regex has appeared in the output, in order. stop_at: a regex; when it
+    appears, the time is taken and QEMU is stopped (status 0)."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
@@ -80,6 +81,11 @@ def run(cmd, timeout=30.0, script=()):
                 if not chunk:
                     break
                 out += chunk
+            if stop_at and re.search(stop_at, out.decode("utf-8", "replace")):
+                seconds = time.monotonic() - start
+                proc.kill()
+                proc.wait()
+                return Result(0, out.decode("utf-8", "replace"), False, seconds)
             while pending and re.search(pending[0][0], out.decode("utf-8", "replace")):
                 proc.stdin.write(pending.pop(0)[1].encode())
                 proc.stdin.flush()

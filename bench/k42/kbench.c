@@ -7,8 +7,10 @@
  */
 #include <k42/k42.h>
 
+#ifndef ITERS
 #define ITERS 20000
-#define REPS 2
+#endif
+#define REPS 3
 
 static uint64_t server;
 

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""./k42 bench: k42's primitives measured side by side with Linux on the
+same emulator, in the same run.
+
+Each k42 figure comes from bench/k42/kbench.c booted as init:
+  - twice under `qemu -icount shift=0,sleep=off` (one guest instruction per
+    virtual ns; the 512 MHz timebase makes instructions = ticks / 0.512),
+    and the two runs must agree exactly;
+  - `--runs` times without icount for wall-clock timebase ticks
+    (min / median / max: noisy, depends on the host).
+The Linux figures come from tools/bench_linux.py (Debian's ppc64el kernel
+and a static musl program on the same QEMU).
+
+Output: one table with a ratio column (Linux / k42), a PNG bar chart in
+BUILD/bench/bench.png, and with --json FILE the results in the schema of
+docs/performance.md. --smoke runs small iteration counts and exits non-zero
+unless every figure was produced and both icount runs agreed."""
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # tools/ holds k42qemu, bench_linux, pngchart, k42trace
+import k42qemu  # noqa: E402
+import bench_linux  # noqa: E402
+import pngchart  # noqa: E402
+
+TICKS_PER_INSN = 0.512
+ICOUNT = ["-icount", "shift=0,sleep=off", "-seed", "1"]
+SCHEMA_VERSION = 1
+# kbench figure -> JSON key stem
+K42_FIGURES = {
+    "null_syscall": "null_syscall",
+    "ppc_null_roundtrip": "ppc_null_roundtrip",
+    "ppc_1k_roundtrip": "ppc_1k_roundtrip",
+    "ppc_4k_roundtrip": "ppc_4k_roundtrip",
+}
+
+
+class BenchError(Exception):
+    pass
+
+
+def kbench_once(build, program, icount, timeout):
+    cmd = k42qemu.command(build, append="init=/bench/" + program,
+                          extra=ICOUNT if icount else ())
+    res = k42qemu.run(cmd, timeout=timeout)
+    if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
+        raise BenchError("k42 benchmark boot failed (status %s%s):\n%s" % (
+            res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
+    figs = {m[1]: float(m[2]) for m in re.finditer(
+        r"^BENCH (\w+)_ticks_per_op ([\d.]+)", res.output, re.M)}
+    return figs, res
+
+
+def boot_to_init_s(build, runs):
+    """Wall time from QEMU start to init's first line (k42 has no shell yet)."""
+    times = []
+    for _ in range(runs):
+        res = k42qemu.run(k42qemu.command(build), timeout=30, stop_at=r"init: pid 1")
+        if res.timed_out or "init: pid 1" not in res.output:
+            raise BenchError("k42 did not reach init:\n" + res.output[-1000:])
+        times.append(res.seconds)
+    return statistics.median(times), times
+
+
+def run_k42(build, runs, smoke):
+    program = "kbench_smoke" if smoke else "kbench"
+    a, _ = kbench_once(build, program, True, 600)
+    b, _ = kbench_once(build, program, True, 600)
+    out = {"k42_icount_identical": a == b}
+    for fig, key in K42_FIGURES.items():
+        if fig not in a:
+            raise BenchError("kbench did not report " + fig)
+        out[key + "_insns"] = round(a[fig] / TICKS_PER_INSN, 1)
+    walls = [kbench_once(build, program, False, 600)[0] for _ in range(runs)]
+    for fig, key in K42_FIGURES.items():
+        vals = [w[fig] for w in walls]
+        out[key + "_ticks"] = {"min": min(vals), "median": statistics.median(vals), "max": max(vals)}
+    med, all_t = boot_to_init_s(build, runs)
+    out["boot_to_init_s"] = round(med, 3)
+    out["boot_to_init_s_all"] = [round(t, 3) for t in all_t]
+    return out
+
+
+def ratio(a, b):
+    return round(a / b, 1) if a and b else None
+
+
+def table(r):
+    rows = [
+        ("null kernel call / syscall", r.get("null_syscall_insns"), r.get("linux_null_syscall_insns")),
+        ("null PPC round trip / pipe round trip", r.get("ppc_null_roundtrip_insns"),
+         r.get("linux_pipe_roundtrip_insns")),
+        ("null PPC round trip / futex round trip", r.get("ppc_null_roundtrip_insns"),
+         r.get("linux_futex_roundtrip_insns")),
+        ("PPC round trip, 1 KiB payload", r.get("ppc_1k_roundtrip_insns"), None),
+        ("PPC round trip, 4 KiB payload", r.get("ppc_4k_roundtrip_insns"), None),
+        ("user-level thread switch", r.get("thread_switch_insns"), None),
+        ("trace event, enabled", r.get("trace_event_enabled_insns"), None),
+        ("trace event, disabled", r.get("trace_event_disabled_insns"), None),
+    ]
+    lines = ["%-40s %14s %14s %10s" % ("guest instructions per op", "k42", "Linux", "Linux/k42")]
+    for name, k, l in rows:
+        lines.append("%-40s %14s %14s %10s" % (name, k if k is not None else "n/a",
+                                                l if l is not None else "-",
+                                                ratio(l, k) if l and k else "-"))
+    pipe_t, ppc_t = r.get("linux_pipe_roundtrip_ticks"), r.get("ppc_null_roundtrip_ticks")
+    lines.append("")
+    lines.append("%-40s %14s %14s %10s" % ("wall-clock timebase ticks (median)", "k42", "Linux", "Linux/k42"))
+    if pipe_t and ppc_t:
+        lines.append("%-40s %14s %14s %10s" % ("null PPC round trip / pipe round trip",
+                                                ppc_t["median"], pipe_t["median"],
+                                                ratio(pipe_t["median"], ppc_t["median"])))
+    lines.append("%-40s %14s %14s" % ("boot to init (k42; no shell yet) / shell (Linux), s",
+                                      r.get("boot_to_init_s"), r.get("linux_boot_to_shell_s")))
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="k42 and Linux benchmarks on the same QEMU")
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--json", help="write the results to this file")
+    ap.add_argument("--runs", type=int, default=3, help="wall-clock boots per side")
+    ap.add_argument("--smoke", action="store_true", help="quick run for the test suite")
+    args = ap.parse_args()
+    build = k42qemu.Build(args.build)
+    results = {"schema": SCHEMA_VERSION, "smoke": args.smoke,
+               "thread_switch_insns": None, "trace_event_enabled_insns": None,
+               "trace_event_disabled_insns": None, "boot_to_shell_s": None}
+    try:
+        results.update(run_k42(build, 1 if args.smoke else args.runs, args.smoke))
+        if args.smoke:
+            results.update(bench_linux.run_linux_bench(
+                build.dir, runs=1, iters=bench_linux.SMOKE_ITERS, icount_runs=2, shell_runs=1,
+                timeouts=(25.0, 25.0)))
+        else:
+            results.update(bench_linux.run_linux_bench(build.dir, runs=args.runs))
+    except (BenchError, bench_linux.LinuxBenchError) as e:
+        print("k42 bench: %s" % e, file=sys.stderr)
+        return 1
+    print(table(results))
+    outdir = os.path.join(build.dir, "bench")
+    os.makedirs(outdir, exist_ok=True)
+    png = os.path.join(outdir, "bench.png")
+    pngchart.bar_chart(png, "guest instructions per operation (log scale)", [
+        ("null call", results.get("null_syscall_insns"), results.get("linux_null_syscall_insns")),
+        ("PPC vs pipe", results.get("ppc_null_roundtrip_insns"), results.get("linux_pipe_roundtrip_insns")),
+        ("PPC vs futex", results.get("ppc_null_roundtrip_insns"), results.get("linux_futex_roundtrip_insns")),
+    ], ("k42", "Linux"))
+    print("chart: " + png)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=2, sort_keys=True)
+        print("json: " + args.json)
+    problems = []
+    if not results.get("k42_icount_identical"):
+        problems.append("k42 icount runs differ")
+    if not results.get("linux_icount_identical", True):
+        problems.append("Linux icount runs differ")
+    for key in ("ppc_null_roundtrip_insns", "null_syscall_insns", "linux_pipe_roundtrip_insns",
+                "linux_futex_roundtrip_insns", "linux_null_syscall_insns"):
+        if not results.get(key):
+            problems.append("no " + key)
+    for p in problems:
+        print("k42 bench: " + p, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
