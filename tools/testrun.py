@@ -5,6 +5,8 @@
   host/*    host unit tests (meson test --suite host), under ASan/UBSan
   kernel/*  in-kernel tests: one QEMU boot each with test=NAME
   boot/*    whole-boot scenarios (tests/qemu/scenarios.py)
+  user/*    user-level test programs booted as init (same file)
+  bench/*   a smoke run of ./k42 bench (figures produced, icount runs agree)
 
 Every QEMU boot has a timeout. Exit status is 1 if anything failed."""
 import argparse
@@ -152,6 +154,22 @@ def run_scenarios(build, tally, pattern):
                      k42qemu.symbolize(r.output, build.kernel_elf))
 
 
+def run_bench_smoke(build, tally, pattern):
+    """./k42 bench --smoke: every figure produced, icount runs identical."""
+    name = "bench/smoke"
+    if pattern and not re.search(pattern, name):
+        return
+    out = os.path.join(build.dir, "bench", "smoke.json")
+    try:
+        res = subprocess.run([sys.executable, os.path.join(HERE, "bench.py"), "--build", build.dir,
+                              "--smoke", "--json", out], capture_output=True, text=True,
+                             timeout=600)
+        log, ok = res.stdout + res.stderr, res.returncode == 0
+    except subprocess.TimeoutExpired:
+        log, ok = "timed out after 600 s", False
+    tally.report(name, ok, "" if ok else "see log", log)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", required=True)
@@ -163,6 +181,7 @@ def main():
     run_host_tests(build.dir, tally, args.filter)
     run_kernel_tests(build, tally, args.filter)
     run_scenarios(build, tally, args.filter)
+    run_bench_smoke(build, tally, args.filter)
     print("%d passed, %d failed" % (tally.passed, tally.failed))
     return 1 if tally.failed else 0
 
