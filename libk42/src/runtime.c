@@ -1,15 +1,17 @@
 /*
- * The dispatcher runtime of a single-threaded native program: program
- * start (entry points, upcall stack, enabling), and the upcall handlers.
- * The thread library (issue #5) replaces the "resume the one interrupted
- * context" policy below with a scheduler choosing among threads.
- *
- * Every handler runs on the upcall stack with upcalls disabled, and ends
- * by resuming the saved context (k42_sc_disp_resume, which re-enables) or
- * by blocking until there is something to do.
+ * The dispatcher runtime: program start, and the kernel's entry points
+ * (run, soft interrupt, trap, page fault, IPC return/retry; IPC calls are
+ * in ipc.c). Every handler runs on the upcall stack with upcalls
+ * disabled. An interrupted context in the shared page becomes the
+ * running thread's saved state; then the pending events are handled
+ * (messages, timers, fault completions, retry and child notices), and the
+ * user-level scheduler decides what runs: the interrupted thread again
+ * (resumed with disp_resume(1), which re-enables atomically and makes the
+ * kernel deliver whatever arrived meanwhile), another thread, or the idle
+ * loop (switch.S), which blocks in the kernel enabled.
  */
 #include <string.h>
-#include <k42/k42.h>
+#include "internal.h"
 
 #define UPCALL_STACK_SIZE (64 * 1024)
 
@@ -17,45 +19,236 @@ void k42_entry_run(void), k42_entry_softintr(void), k42_entry_trap(void),
 	k42_entry_pgflt(void), k42_entry_ipc_call(void), k42_entry_ipc_return(void),
 	k42_entry_ipc_retry(void);
 void k42_start(uint64_t arg, uint64_t arg2);
-uint64_t k42_initrd_size;
 void k42_on_run(void);
 void k42_on_softintr(void);
 void k42_on_trap(uint64_t vector, uint64_t pc);
 void k42_on_pgflt(uint64_t va, uint64_t token);
-void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
-		     uint64_t w3, uint64_t w4, uint64_t w5);
+void k42_idle_wake(void);
 
 static uint8_t upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(16)));
-static k42_ipc_handler ipc_handler;
-static k42_msg_handler msg_handler;
+static struct k42_thread main_thread;
+static k42_softintr_handler user_handler;
+uint64_t k42_upcall_top;
+uint64_t k42_initrd_size;
+struct k42_thread *k42_current;
+int k42_in_handler;
 volatile uint64_t k42_pgflt_reflected, k42_pgflt_completed;
+struct k42_thread *k42_retry_waiters, *k42_child_waiters, *k42_fault_waiters;
 
-void k42_serve(k42_ipc_handler fn)
+void k42_on_user_softintr(k42_softintr_handler fn)
 {
-	ipc_handler = fn;
+	user_handler = fn;
 }
 
-void k42_on_messages(k42_msg_handler fn)
+void k42_fatal(const char *why)
 {
-	msg_handler = fn;
+	k42_printf("libk42: process %lu: %s\n", k42_info(K42_INFO_PID), why);
+	k42_sc_exit(125);
+	for (;;)
+		;
 }
 
 void k42_disable(void)
 {
 	k42_disp()->disabled = 1;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 void k42_enable(void)
 {
+	k42_restore(0);
+}
+
+/* Enabled with events pending: handle them here, on the running thread,
+ * and let the policy decide whether it keeps the processor. */
+void k42_enable_slow(void)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	struct k42_thread *me = k42_current;
+
+	while (sh->pending) {
+		sh->disabled = 1;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		k42_drain();
+		if (me && !k42_in_handler && k42_nready &&
+		    k42_sched->tick(me, k42_timebase() - me->run_start)) {
+			k42_sched_enqueue(me);
+			k42_reschedule(me);
+		}
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		sh->disabled = 0;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
+void k42_wake_list(struct k42_thread **list)
+{
+	struct k42_thread *t = *list, *next;
+
+	*list = NULL;
+	for (; t; t = next) {
+		next = t->wnext;
+		t->wnext = NULL;
+		k42_thread_wake(t);
+	}
+}
+
+/* Out-of-core faults whose page arrived: their threads retry the access. */
+static void pgflt_completions(void)
+{
 	struct k42_disp_shared *sh = k42_disp();
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	sh->disabled = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	/* Events that arrived while disabled: let the kernel deliver them. */
-	if (sh->pending)
-		k42_sc_yield();
+	while (sh->pgflt_tail != sh->pgflt_head) {
+		uint64_t tok = sh->pgflt_done[sh->pgflt_tail % K42_DISP_PGFLT_DONE] & ~(1ull << 63);
+		struct k42_thread **pp = &k42_fault_waiters, *t;
+
+		__atomic_store_n(&sh->pgflt_tail, sh->pgflt_tail + 1, __ATOMIC_RELEASE);
+		k42_pgflt_completed++;
+		while ((t = *pp) != NULL) {
+			if (t->fault_token == tok) {
+				*pp = t->wnext;
+				t->wnext = NULL;
+				k42_thread_wake(t);
+			} else {
+				pp = &t->wnext;
+			}
+		}
+	}
+}
+
+/* Handle everything pending (disabled); returns once nothing is. */
+void k42_drain(void)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	uint64_t bits;
+	int fired = 0;
+
+	k42_in_handler++;
+	while ((bits = __atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL)) != 0) {
+		if (bits & K42_SOFTINTR_MSG)
+			k42_ipc_dispatch_msgs();
+		if (bits & K42_SOFTINTR_PGFLT)
+			pgflt_completions();
+		if (bits & K42_SOFTINTR_TIMER)
+			fired = 1;
+		if (bits & K42_SOFTINTR_CHILD)
+			k42_wake_list(&k42_child_waiters);
+		if (bits & K42_SOFTINTR_RETRY)
+			k42_wake_list(&k42_retry_waiters);
+		bits &= ~K42_SOFTINTR_RESCHED & ~(K42_SOFTINTR_USER0 - 1);
+		if (bits && user_handler)
+			user_handler(bits);
+	}
+	/* Also catch deadlines the kernel has not reported yet (its timer
+	 * bit reaches a running dispatcher only at its next kernel entry). */
+	if (fired || k42_timers.n)
+		k42_timers_run(k42_timebase(), fired);
+	k42_in_handler--;
+}
+
+/* Run t (disabled, on any stack; the calling context is abandoned). */
+void k42_run(struct k42_thread *t)
+{
+	struct k42_disp_shared *sh = k42_disp();
+
+	k42_current = t;
+	t->state = K42_T_RUNNING;
+	if (t->full) {
+		t->full = 0;
+		k42_vsx_restore(t->vsx);
+		memcpy(&sh->saved, &t->regs, sizeof(t->regs));
+		sh->saved_valid = 1;
+		k42_sc_disp_resume(1);
+		k42_fatal("disp_resume failed");
+	}
+	k42_ctx_load(&t->ctx);
+}
+
+/* Handle events, then run the next thread, or idle. */
+void k42_dispatch(void)
+{
+	struct k42_thread *t;
+
+	k42_drain();
+	t = k42_sched_pick();
+	if (t)
+		k42_run(t);
+	k42_current = NULL;
+	k42_idle();
+}
+
+void k42_idle_wake(void)
+{
+	k42_dispatch();
+}
+
+/* The interrupted context, if any, becomes the running thread's state. */
+static struct k42_thread *take_saved(void)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	struct k42_thread *t = k42_current;
+
+	if (!sh->saved_valid)
+		return NULL;
+	if (sh->saved.nip >= (uint64_t)k42_idle && sh->saved.nip < (uint64_t)k42_idle_end) {
+		sh->saved_valid = 0;	/* the idle loop keeps no state */
+		return NULL;
+	}
+	if (!t)
+		k42_fatal("interrupted context but no running thread");
+	memcpy(&t->regs, &sh->saved, sizeof(t->regs));
+	sh->saved_valid = 0;
+	t->full = 1;
+	/* Handlers and other threads may use FP/VSX before t runs again. */
+	k42_vsx_save(t->vsx);
+	return t;
+}
+
+__attribute__((noreturn)) static void resume_or_switch(struct k42_thread *t)
+{
+	k42_drain();
+	if (t) {
+		if (!k42_nready || !k42_sched->tick(t, k42_timebase() - t->run_start))
+			k42_run(t);
+		k42_sched_enqueue(t);
+	}
+	k42_dispatch();
+}
+
+void k42_on_run(void)
+{
+	resume_or_switch(take_saved());
+}
+
+void k42_on_softintr(void)
+{
+	resume_or_switch(take_saved());
+}
+
+void k42_on_trap(uint64_t vector, uint64_t pc)
+{
+	k42_printf("libk42: process %lu: unhandled exception 0x%lx at pc 0x%lx\n",
+		   k42_info(K42_INFO_PID), vector, pc);
+	k42_sc_exit(128);
+}
+
+/* An access went out of core: the faulting thread waits for the page
+ * (its registers are in the shared page); the others run. */
+void k42_on_pgflt(uint64_t va, uint64_t token)
+{
+	struct k42_thread *t = take_saved();
+
+	if (!t)
+		k42_fatal("reflected page fault outside any thread");
+	k42_pgflt_reflected++;
+	t->fault_token = token;
+	t->fault_va = va;
+	t->wnext = k42_fault_waiters;
+	k42_fault_waiters = t;
+	t->state = K42_T_BLOCKED;
+	t->wait = K42_WAIT_FAULT;
+	k42_sched->block(t);
+	k42_dispatch();
 }
 
 void k42_start(uint64_t arg, uint64_t arg2)
@@ -69,131 +262,18 @@ void k42_start(uint64_t arg, uint64_t arg2)
 		[K42_ENTRY_IPC_RETURN] = (uint64_t)k42_entry_ipc_return,
 		[K42_ENTRY_IPC_RETRY] = (uint64_t)k42_entry_ipc_retry,
 	};
-	long rc = k42_sc_disp_init((uint64_t)entries, K42_ENTRY_COUNT,
-				   (uint64_t)(upcall_stack + sizeof(upcall_stack)));
+	long rc;
 
+	k42_upcall_top = (uint64_t)(upcall_stack + sizeof(upcall_stack));
+	rc = k42_sc_disp_init((uint64_t)entries, K42_ENTRY_COUNT, k42_upcall_top);
 	if (rc < 0) {
 		k42_printf("libk42: disp_init failed: %s\n", k42_strerror(rc));
 		k42_sc_exit(127);
 	}
 	if (arg == K42_INITRD_VA)
 		k42_initrd_size = arg2;	/* init: the kernel passed the boot archive */
+	k42_threads_init(&main_thread);
+	k42_sched_start();
 	k42_enable();
 	k42_sc_exit((uint64_t)main(arg));
-}
-
-/* Handle everything pending; returns once nothing is. */
-static void drain_pending(void)
-{
-	struct k42_disp_shared *sh = k42_disp();
-	uint64_t bits;
-
-	while ((bits = __atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL)) != 0) {
-		if (bits & K42_SOFTINTR_MSG) {
-			while (sh->msg_tail != sh->msg_head) {
-				struct k42_msg m = sh->msgs[sh->msg_tail % K42_DISP_MSGS];
-
-				__atomic_store_n(&sh->msg_tail, sh->msg_tail + 1, __ATOMIC_RELEASE);
-				if (msg_handler)
-					msg_handler(&m);
-			}
-		}
-		if (bits & K42_SOFTINTR_PGFLT) {
-			while (sh->pgflt_tail != sh->pgflt_head) {
-				__atomic_store_n(&sh->pgflt_tail, sh->pgflt_tail + 1, __ATOMIC_RELEASE);
-				k42_pgflt_completed++;
-			}
-		}
-	}
-}
-
-/* Resume the interrupted context if there is one, else wait for events. */
-__attribute__((noreturn)) static void finish_upcall(void)
-{
-	for (;;) {
-		drain_pending();
-		if (k42_disp()->saved_valid)
-			k42_sc_disp_resume(1);
-		k42_sc_block();
-	}
-}
-
-void k42_on_run(void)
-{
-	finish_upcall();
-}
-
-void k42_on_softintr(void)
-{
-	finish_upcall();
-}
-
-void k42_on_trap(uint64_t vector, uint64_t pc)
-{
-	k42_printf("libk42: process %lu: unhandled exception 0x%lx at pc 0x%lx\n",
-		   k42_info(K42_INFO_PID), vector, pc);
-	k42_sc_exit(128);
-}
-
-void k42_on_pgflt(uint64_t va, uint64_t token)
-{
-	struct k42_disp_shared *sh = k42_disp();
-	uint64_t done_before = k42_pgflt_completed;
-
-	(void)va;
-	(void)token;
-	k42_pgflt_reflected++;
-	/* Single-threaded: nothing else to run; wait for the completion, which
-	 * also lets the file server run. The thread library runs other threads. */
-	for (;;) {
-		drain_pending();
-		if (k42_pgflt_completed != done_before)
-			break;
-		k42_sc_block();
-	}
-	if (sh->saved_valid)
-		k42_sc_disp_resume(1);
-	finish_upcall();
-}
-
-void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
-		     uint64_t w3, uint64_t w4, uint64_t w5)
-{
-	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op), k42_ppc_page() };
-
-	if (ipc_handler)
-		ipc_handler(caller, &m);
-	else
-		m.op = (uint64_t)-K42_ENOSYS;
-	k42_sc_ppc_return(m.op, m.len, m.w[0], m.w[1], m.w[2], m.w[3], m.w[4], m.w[5]);
-	k42_sc_exit(126);	/* not reached: ppc_return does not return */
-}
-
-long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
-{
-	struct k42_disp_shared *sh = k42_disp();
-	uint64_t out[7];
-	long rc;
-
-	for (;;) {
-		/* Disabled across the attempt, so a retry notice cannot slip by. */
-		k42_disable();
-		__atomic_and_fetch(&sh->pending, ~K42_SOFTINTR_RETRY, __ATOMIC_ACQ_REL);
-		rc = k42_sc_ppc_call(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
-				     m->w[5], out);
-		if ((rc == -K42_EDISABLED || rc == -K42_EBUSY) && --tries > 0) {
-			/* The kernel raises K42_SOFTINTR_RETRY when the target can take it. */
-			if (!(sh->pending & K42_SOFTINTR_RETRY))
-				k42_sc_block();
-			k42_enable();
-			continue;
-		}
-		k42_enable();
-		break;
-	}
-	m->op = (uint64_t)rc;
-	m->len = (uint32_t)out[0];
-	for (int i = 0; i < 6; i++)
-		m->w[i] = out[1 + i];
-	return rc;
 }

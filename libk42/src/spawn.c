@@ -1,10 +1,12 @@
 /*
  * The program loader: makes a process from an ELF image with kernel calls
  * (proc_create, mem_map_anon, mem_write, mem_protect, proc_start). The
- * image is checked completely before anything is created.
+ * image is checked completely before anything is created. k42_wait lets
+ * the process's other threads run while one waits for a child.
  */
 #include <string.h>
 #include <k42/k42.h>
+#include "internal.h"
 #include <kern/cpio.h>
 #include <lib/elf.h>
 
@@ -92,13 +94,28 @@ int k42_wait(uint64_t pid, int *status)
 	long st;
 
 	for (;;) {
+		int s;
+
 		if (ended(pid, status, &st))
 			return (int)st;
-		/* Sleep disabled so the child's K42_SOFTINTR_CHILD wakes us. */
-		k42_disable();
-		if (!ended(pid, status, &st))
-			k42_sc_block();
-		k42_enable();
+		/* Wait disabled, so the child's K42_SOFTINTR_CHILD cannot slip by:
+		 * a thread waits in the scheduler, handler code in the kernel. */
+		s = k42_disable_save();
+		if (!ended(pid, status, &st)) {
+			if (k42_current && !k42_in_handler) {
+				k42_current->wnext = k42_child_waiters;
+				k42_child_waiters = k42_current;
+				k42_thread_block_self(K42_WAIT_EVENT);
+			} else {
+				k42_sc_block();
+				if (k42_disp()->pending & K42_SOFTINTR_CHILD) {
+					__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_CHILD,
+							   __ATOMIC_ACQ_REL);
+					k42_wake_list(&k42_child_waiters);
+				}
+			}
+		}
+		k42_restore(s);
 		if (st < 0 || st >= K42_PROC_EXITED)
 			return (int)st;
 	}

@@ -2,7 +2,8 @@
  * Dispatcher entry points (K42_ENTRY_*). The kernel enters with r12 = the
  * entry address, r1 = the registered upcall stack, upcalls disabled, and
  * the event's arguments in r3..r10. Each stub sets up the TOC and calls
- * its C handler, which never returns (it resumes saved state or blocks).
+ * its C handler (runtime.c, ipc.c), which never returns: it resumes a
+ * thread, or idles.
  */
 #define ENTRY(name, handler)				\
 	.globl name;					\

@@ -1,7 +1,9 @@
 /*
  * libk42: the library every native k42 process links. This header is its
  * public face for programs: console output, kernel figures, the program
- * loader, the boot archive, and the dispatcher runtime's hooks.
+ * loader, the boot archive, and the dispatcher runtime's hooks. Threads,
+ * schedulers, timers, synchronization and malloc have their own headers,
+ * included from here. docs/libk42.md describes the runtime.
  */
 #ifndef K42_K42_H
 #define K42_K42_H
@@ -13,6 +15,11 @@
 #include <k42/ipc.h>
 #include <k42/layout.h>
 #include <k42/syscalls.h>
+#include <k42/alloc.h>
+#include <k42/sched.h>
+#include <k42/sync.h>
+#include <k42/thread.h>
+#include <k42/timer.h>
 
 /* Console output through the kernel (debug_write). */
 int k42_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -42,20 +49,58 @@ static inline uint64_t k42_timebase(void)
 	return t;
 }
 
-/* Enable/disable upcalls (events arriving while disabled stay pending). */
+/* Enable/disable upcalls (events arriving while disabled stay pending).
+ * Enabling handles what arrived meanwhile. Disabling also keeps the
+ * user-level scheduler from switching threads. */
 void k42_enable(void);
 void k42_disable(void);
+/* Nestable form: returns the previous state for k42_restore. */
+static inline int k42_disable_save(void)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	int was = (int)sh->disabled;
+
+	sh->disabled = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return was;
+}
+void k42_enable_slow(void);
+static inline void k42_restore(int was)
+{
+	struct k42_disp_shared *sh = k42_disp();
+
+	if (was)
+		return;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	sh->disabled = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (sh->pending)
+		k42_enable_slow();
+}
 
 /* Servers: handle incoming PPCs with fn; it fills the reply in *m (status in
- * m->op) and returns. Called on the upcall stack with upcalls disabled. */
+ * m->op) and returns. k42_serve calls fn on the upcall stack with upcalls
+ * disabled (fast; fn must not block). k42_serve_threads calls it on a
+ * fresh thread from a free list, enabled, and fn may block (mutexes,
+ * sleeps, calls to other servers): meanwhile the kernel refuses further
+ * calls to this process with -K42_EBUSY (callers retry on the notice).
+ * A process whose thread sits in k42_sc_block itself is served on the
+ * upcall stack even in thread mode (see docs/libk42.md). */
 typedef void (*k42_ipc_handler)(uint64_t caller, struct k42_ipc_msg *m);
 void k42_serve(k42_ipc_handler fn);
+void k42_serve_threads(k42_ipc_handler fn);
+/* Soft-interrupt bits 32..62 raised by other processes (softintr_raise);
+ * bit 63 is libk42's own "reschedule" nudge. Called disabled. */
+#define K42_SOFTINTR_RESCHED (1ull << 63)
+typedef void (*k42_softintr_handler)(uint64_t bits);
+void k42_on_user_softintr(k42_softintr_handler fn);
 /* One-way messages (K42_SOFTINTR_MSG), including the kernel's page-ins. */
 typedef void (*k42_msg_handler)(const struct k42_msg *m);
 void k42_on_messages(k42_msg_handler fn);
 
-/* A PPC call from the main program: retries while the target is disabled
- * or busy (yielding), up to `tries` times. Returns the status. */
+/* A PPC call: retries while the target is disabled or busy, up to `tries`
+ * times; a thread waits for the kernel's retry notice while the others run.
+ * Returns the status. */
 long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries);
 
 /* Count of out-of-core faults reflected to this process, and completed. */
@@ -68,7 +113,8 @@ int k42_initrd_find(const char *name, const void **data, uint64_t *size);
 long k42_spawn(const void *elf, uint64_t len, const char *name, unsigned prio, uint64_t arg);
 /* Spawn a program from the boot archive. */
 long k42_spawn_path(const char *path, unsigned prio, uint64_t arg);
-/* Wait until child pid has ended; returns its K42_PROC_* state, *status set. */
+/* Wait until child pid has ended (other threads run meanwhile); returns
+ * its K42_PROC_* state, *status set. */
 int k42_wait(uint64_t pid, int *status);
 
 int main(uint64_t arg);

@@ -1,0 +1,159 @@
+/*
+ * Thread context switching for libk42's user-level threads, with no
+ * kernel call: save/load the ELFv2 non-volatile integer state (struct
+ * k42_ctx in k42/thread.h), the idle loop on the upcall stack, and the
+ * save/restore of the whole VSX file for preempted threads.
+ *
+ * struct k42_ctx: sp 0, lr 8, cr 16, r14..r31 at 32..168. A thread's
+ * descriptor starts with its ctx, and r13 holds the running thread.
+ * r2 is not switched: a static program has one TOC.
+ */
+#include <k42/syscall_nums.h>
+
+#define SAVE_GPRS(b) \
+	std 14, 32(b); std 15, 40(b); std 16, 48(b); std 17, 56(b); \
+	std 18, 64(b); std 19, 72(b); std 20, 80(b); std 21, 88(b); \
+	std 22, 96(b); std 23, 104(b); std 24, 112(b); std 25, 120(b); \
+	std 26, 128(b); std 27, 136(b); std 28, 144(b); std 29, 152(b); \
+	std 30, 160(b); std 31, 168(b)
+#define LOAD_GPRS(b) \
+	ld 14, 32(b); ld 15, 40(b); ld 16, 48(b); ld 17, 56(b); \
+	ld 18, 64(b); ld 19, 72(b); ld 20, 80(b); ld 21, 88(b); \
+	ld 22, 96(b); ld 23, 104(b); ld 24, 112(b); ld 25, 120(b); \
+	ld 26, 128(b); ld 27, 136(b); ld 28, 144(b); ld 29, 152(b); \
+	ld 30, 160(b); ld 31, 168(b)
+
+#define FUNC(name) \
+	.globl name; .type name, @function; name:
+#define END(name) .size name, . - name
+
+	.text
+	.abiversion 2
+
+/* void k42_ctx_switch(struct k42_ctx *old, struct k42_ctx *new) */
+FUNC(k42_ctx_switch)
+	mflr	0
+	mfcr	5
+	std	1, 0(3)
+	std	0, 8(3)
+	std	5, 16(3)
+	SAVE_GPRS(3)
+	/* fall into the load of new */
+	ld	1, 0(4)
+	ld	0, 8(4)
+	ld	5, 16(4)
+	LOAD_GPRS(4)
+	mtlr	0
+	mtcrf	0x38, 5
+	mr	13, 4
+	blr
+END(k42_ctx_switch)
+
+/* noreturn void k42_ctx_load(struct k42_ctx *new) */
+FUNC(k42_ctx_load)
+	ld	1, 0(3)
+	ld	0, 8(3)
+	ld	5, 16(3)
+	LOAD_GPRS(3)
+	mtlr	0
+	mtcrf	0x38, 5
+	mr	13, 3
+	li	3, 1			/* k42_ctx_save returns 1 */
+	blr
+END(k42_ctx_load)
+
+/* int k42_ctx_save(struct k42_ctx *old): 0 now, 1 when loaded later */
+FUNC(k42_ctx_save)
+	mflr	0
+	mfcr	5
+	std	1, 0(3)
+	std	0, 8(3)
+	std	5, 16(3)
+	SAVE_GPRS(3)
+	li	3, 0
+	blr
+END(k42_ctx_save)
+
+/* A new thread starts here (ctx.lr), r14 = its descriptor. */
+FUNC(k42_thread_trampoline)
+	mr	3, 14
+	bl	k42_thread_main
+	nop
+	trap
+END(k42_thread_trampoline)
+
+/*
+ * The idle loop: runs on the upcall stack with nothing else to do. It
+ * enables, and blocks in the kernel unless something is pending. It keeps
+ * no state on the stack, so an upcall (or an incoming call served on the
+ * upcall stack) may overwrite it at any time; an upcall that interrupted
+ * it recognises the saved pc in [k42_idle, k42_idle_end) and drops it.
+ * Entered disabled; never returns.
+ */
+FUNC(k42_idle)
+	addis	9, 2, k42_upcall_top@toc@ha
+	ld	1, k42_upcall_top@toc@l(9)
+	li	0, 0
+	stdu	0, -32(1)
+	li	31, 0xfff
+	sldi	31, 31, 32		/* K42_DISP_VA */
+	li	0, 0
+	std	0, 0(31)		/* disabled = 0 */
+	sync
+	ld	0, 8(31)		/* pending */
+	cmpdi	0, 0
+	bne	1f
+	li	0, K42_SC_BLOCK
+	sc
+1:	li	0, 1
+	std	0, 0(31)		/* disabled = 1 */
+	.globl k42_idle_end
+k42_idle_end:
+	bl	k42_idle_wake
+	nop
+	trap
+END(k42_idle)
+
+/* noreturn void k42_on_upcall_stack(void (*fn)(void *), void *arg) */
+FUNC(k42_on_upcall_stack)
+	addis	9, 2, k42_upcall_top@toc@ha
+	ld	1, k42_upcall_top@toc@l(9)
+	li	0, 0
+	stdu	0, -32(1)
+	mtctr	3
+	mr	12, 3
+	mr	3, 4
+	bctrl
+	trap
+END(k42_on_upcall_stack)
+
+/* void k42_vsx_save(void *area) / k42_vsx_restore(const void *area):
+ * VSR0-63 at 0..1023, FPSCR at 1024, VSCR at 1040 (area 16-aligned). */
+	.machine power9
+FUNC(k42_vsx_save)
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	stxv	\n, \n*16(3)
+	.endr
+	.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
+	stxv	\n, \n*16(3)
+	.endr
+	mffs	0
+	stfd	0, 1024(3)
+	mfvscr	0
+	stxv	32, 1040(3)
+	blr
+END(k42_vsx_save)
+
+FUNC(k42_vsx_restore)
+	lxv	32, 1040(3)
+	mtvscr	0
+	lfd	0, 1024(3)
+	mtfsf	0xff, 0
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	lxv	\n, \n*16(3)
+	.endr
+	.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
+	lxv	\n, \n*16(3)
+	.endr
+	blr
+END(k42_vsx_restore)

@@ -1,0 +1,48 @@
+/*
+ * The user-level scheduler interface: a policy is one ops table in one
+ * file (sched_fifo.c, sched_prio.c, sched_lottery.c). The runtime owns
+ * thread states and calls the policy with upcalls disabled; the policy
+ * owns the queue links (sq_next, sq_prev, sq_key, sq_where) of every
+ * thread it holds, ready AND blocked, so a swap can move all of them.
+ * docs/writing-a-scheduler.md walks through adding one.
+ */
+#ifndef K42_SCHED_H
+#define K42_SCHED_H
+
+#include <stdint.h>
+#include <k42/thread.h>
+
+struct k42_sched_ops {
+	const char *name;
+	void (*init)(void);				/* empty state */
+	void (*enqueue)(struct k42_thread *t);		/* t is READY: queue it */
+	struct k42_thread *(*pick_next)(void);		/* dequeue the next to run, or NULL */
+	void (*block)(struct k42_thread *t);		/* t (was running) is BLOCKED: hold it */
+	void (*wake)(struct k42_thread *t);		/* held blocked t is READY again */
+	/* At an event: should the running thread cur, dispatched `ran`
+	 * timebase ticks ago, give way? */
+	int (*tick)(struct k42_thread *cur, uint64_t ran);
+	struct k42_thread *(*migrate_out)(void);	/* remove any held thread, or NULL */
+	void (*migrate_in)(struct k42_thread *t);	/* hold t in its state (READY/BLOCKED) */
+	void (*count)(uint64_t *ready, uint64_t *blocked);
+};
+
+extern const struct k42_sched_ops k42_sched_fifo, k42_sched_prio, k42_sched_lottery;
+
+/* The time slice the policies use in tick (timebase ticks; 10 ms). */
+#define K42_SCHED_SLICE_TB (512000000ull / 100)
+
+/*
+ * Choose the process's policy by name ("fifo", "prio", "lottery"). Legal
+ * at any time: every ready and blocked thread migrates from the old
+ * policy to the new. Returns the number of threads moved, or -K42_ENOENT.
+ * The initial policy is k42_sched_initial (weak, "fifo"): a program may
+ * define `const char *const k42_sched_initial = "prio";` to start with
+ * another.
+ */
+long k42_sched_select(const char *name);
+const char *k42_sched_current(void);
+void k42_sched_census(uint64_t *ready, uint64_t *blocked);
+extern const char *const k42_sched_initial;
+
+#endif

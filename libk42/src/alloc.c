@@ -1,0 +1,251 @@
+/*
+ * The allocator behind malloc/free: per-dispatcher pools (one dispatcher
+ * today) of size classes carved from chunks of the heap's address range,
+ * in K42's spirit of a virtual array rather than a hash: every 64 KiB
+ * unit of the heap has one byte in a lazily zero-filled map saying which
+ * class owns it (or that it starts a large block), so free needs no
+ * header. Large blocks get their own pages, unmapped again on free. Pure
+ * code over a small backend (alloc_k42.c, or the host test's).
+ */
+#include <string.h>
+#include <k42/alloc.h>
+
+#define UNIT_SHIFT 16
+#define UNIT (1ul << UNIT_SHIFT)
+#define LARGE_TAG 0xff
+#define LARGE_HDR 64
+#define NCLASS 24
+#define GROW (256 * 1024)	/* pool growth per backend call */
+#define NPOOLS 1		/* one per dispatcher */
+
+static const uint32_t class_size[NCLASS] = {
+	16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024,
+	1536, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768, 65536, 131072,
+};
+
+struct freeblk {
+	struct freeblk *next;
+};
+
+struct pool {
+	struct freeblk *free[NCLASS];
+	uintptr_t carve[NCLASS], carve_end[NCLASS];
+};
+
+static struct pool pools[NPOOLS];
+static uintptr_t heap_base, heap_end, heap_brk, heap_mapped;
+static uint8_t *unit_map;	/* one byte per unit: class + 1, or LARGE_TAG */
+static struct k42_alloc_stats stats;
+static int ready;
+
+static int setup(void)
+{
+	size_t size, map_len;
+
+	if (ready)
+		return 0;
+	if (k42_alloc_backend_init(&heap_base, &size) < 0)
+		return -1;
+	map_len = ((size >> UNIT_SHIFT) + UNIT - 1) & ~(UNIT - 1);
+	/* The map lives at the start of the heap range; pages of it are
+	 * touched (and so filled with zeroes) only as units are used. */
+	if (k42_alloc_backend_map(heap_base, map_len) < 0)
+		return -1;
+	unit_map = (uint8_t *)heap_base;
+	heap_brk = heap_mapped = heap_base + map_len;
+	heap_end = heap_base + size;
+	ready = 1;
+	return 0;
+}
+
+static int class_of(size_t n)
+{
+	for (int c = 0; c < NCLASS; c++)
+		if (n <= class_size[c])
+			return c;
+	return -1;
+}
+
+static void mark(uintptr_t va, size_t len, uint8_t tag)
+{
+	for (uintptr_t u = va; u < va + len; u += UNIT)
+		unit_map[(u - heap_base) >> UNIT_SHIFT] = tag;
+}
+
+/* Address space for n bytes, unit-aligned and mapped. */
+static uintptr_t take(size_t n)
+{
+	uintptr_t va = heap_brk;
+
+	n = (n + UNIT - 1) & ~(UNIT - 1);
+	if (n > heap_end - heap_brk)
+		return 0;
+	heap_brk += n;
+	if (heap_brk > heap_mapped) {
+		size_t grow = heap_brk - heap_mapped;
+
+		grow = grow < GROW ? GROW : grow;
+		if (heap_mapped + grow > heap_end)
+			grow = heap_end - heap_mapped;
+		if (k42_alloc_backend_map(heap_mapped, grow) < 0) {
+			heap_brk = va;
+			return 0;
+		}
+		stats.map_calls++;
+		stats.mapped_bytes += grow;
+		heap_mapped += grow;
+	}
+	return va;
+}
+
+static void *alloc_large(size_t n)
+{
+	size_t len = (n + LARGE_HDR + UNIT - 1) & ~(UNIT - 1);
+	uintptr_t va;
+
+	if (n > heap_end - heap_base)
+		return NULL;
+	/* Large blocks are their own backend mapping past the pool's. */
+	va = heap_brk > heap_mapped ? heap_brk : heap_mapped;
+	va = (va + UNIT - 1) & ~(UNIT - 1);
+	if (len > heap_end - va || k42_alloc_backend_map(va, len) < 0)
+		return NULL;
+	heap_brk = heap_mapped = va + len;
+	stats.map_calls++;
+	stats.large_bytes += len;
+	unit_map[(va - heap_base) >> UNIT_SHIFT] = LARGE_TAG;
+	*(uint64_t *)va = len;
+	return (void *)(va + LARGE_HDR);
+}
+
+void *malloc(size_t n)
+{
+	struct pool *p = &pools[0];
+	void *r = NULL;
+	int c, s;
+
+	k42_alloc_lock(&s);
+	if (setup() < 0)
+		goto out;
+	if (n == 0)
+		n = 1;
+	c = class_of(n);
+	if (c < 0) {
+		r = alloc_large(n);
+		goto out;
+	}
+	if (p->free[c]) {
+		r = p->free[c];
+		p->free[c] = p->free[c]->next;
+	} else {
+		if (p->carve[c] + class_size[c] > p->carve_end[c]) {
+			size_t chunk = class_size[c] * 16 < UNIT ? UNIT : (size_t)class_size[c] * 16;
+			uintptr_t va = take(chunk);
+
+			if (!va)
+				goto out;
+			mark(va, chunk, (uint8_t)(c + 1));
+			p->carve[c] = va;
+			p->carve_end[c] = va + chunk;
+		}
+		r = (void *)p->carve[c];
+		p->carve[c] += class_size[c];
+	}
+out:
+	if (r)
+		stats.in_use++;
+	k42_alloc_unlock(s);
+	return r;
+}
+
+/* The class of block p, LARGE_TAG - 1 for large, -1 if not ours. */
+static int owner(const void *p, uintptr_t *start)
+{
+	uintptr_t a = (uintptr_t)p;
+	uint8_t tag;
+
+	if (!ready || a < heap_base || a >= heap_brk)
+		return -1;
+	tag = unit_map[(a - heap_base) >> UNIT_SHIFT];
+	if (tag == LARGE_TAG && (a & (UNIT - 1)) == LARGE_HDR) {
+		*start = a - LARGE_HDR;
+		return LARGE_TAG - 1;
+	}
+	if (tag == 0 || tag > NCLASS)
+		return -1;
+	return tag - 1;
+}
+
+void free(void *ptr)
+{
+	uintptr_t start;
+	int c, s;
+
+	if (!ptr)
+		return;
+	k42_alloc_lock(&s);
+	c = owner(ptr, &start);
+	if (c == LARGE_TAG - 1) {
+		size_t len = *(uint64_t *)start;
+
+		mark(start, UNIT, 0);
+		stats.large_bytes -= len;
+		stats.in_use--;
+		k42_alloc_backend_unmap(start, len);
+	} else if (c >= 0) {
+		struct freeblk *b = ptr;
+
+		b->next = pools[0].free[c];
+		pools[0].free[c] = b;
+		stats.in_use--;
+	}
+	/* else: not a block of ours; ignored */
+	k42_alloc_unlock(s);
+}
+
+void *calloc(size_t nmemb, size_t size)
+{
+	size_t n = nmemb * size;
+	void *p;
+
+	if (size && n / size != nmemb)
+		return NULL;
+	p = malloc(n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+void *realloc(void *ptr, size_t n)
+{
+	uintptr_t start;
+	size_t have;
+	void *q;
+	int c, s;
+
+	if (!ptr)
+		return malloc(n);
+	k42_alloc_lock(&s);
+	c = owner(ptr, &start);
+	have = c == LARGE_TAG - 1 ? *(uint64_t *)start - LARGE_HDR : c >= 0 ? class_size[c] : 0;
+	k42_alloc_unlock(s);
+	if (c < 0)
+		return NULL;
+	if (n <= have && (c == LARGE_TAG - 1 || c == 0 || n > class_size[c - 1]))
+		return ptr;
+	q = malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, ptr, n < have ? n : have);
+	free(ptr);
+	return q;
+}
+
+void k42_alloc_stats(struct k42_alloc_stats *out)
+{
+	int s;
+
+	k42_alloc_lock(&s);
+	*out = stats;
+	k42_alloc_unlock(s);
+}

@@ -1,0 +1,75 @@
+/*
+ * Private interfaces between the parts of libk42's runtime (dispatcher
+ * upcalls, threads, scheduler glue, timers, IPC). Everything here runs on
+ * the process's one dispatcher; "disabled" means upcalls are disabled.
+ */
+#ifndef LIBK42_INTERNAL_H
+#define LIBK42_INTERNAL_H
+
+#include <k42/k42.h>
+
+/* switch.S */
+void k42_ctx_switch(struct k42_ctx *old, struct k42_ctx *new_);
+__attribute__((noreturn)) void k42_ctx_load(struct k42_ctx *new_);
+__attribute__((returns_twice)) int k42_ctx_save(struct k42_ctx *old);
+__attribute__((noreturn)) void k42_idle(void);
+__attribute__((noreturn)) void k42_on_upcall_stack(void (*fn)(void *), void *arg);
+void k42_vsx_save(void *area);
+void k42_vsx_restore(const void *area);
+void k42_thread_trampoline(void);
+extern char k42_idle_end[];
+extern uint64_t k42_upcall_top;
+
+/* The running thread (NULL in the idle loop and in handlers run there). */
+extern struct k42_thread *k42_current;
+/* Non-zero while handler code (message handlers, timer callbacks,
+ * k42_serve handlers) runs: nothing may block then. */
+extern int k42_in_handler;
+
+/* runtime.c */
+__attribute__((noreturn)) void k42_dispatch(void);
+__attribute__((noreturn)) void k42_run(struct k42_thread *t);
+void k42_drain(void);
+__attribute__((noreturn)) void k42_fatal(const char *why);
+
+/* sched.c: the policy in force, wrapped to keep the ready count. */
+extern const struct k42_sched_ops *k42_sched;
+extern uint64_t k42_nready;
+void k42_sched_start(void);
+static inline void k42_sched_enqueue(struct k42_thread *t)
+{
+	t->state = K42_T_READY;
+	k42_nready++;
+	k42_sched->enqueue(t);
+}
+static inline struct k42_thread *k42_sched_pick(void)
+{
+	struct k42_thread *t = k42_sched->pick_next();
+
+	if (t) {
+		k42_nready--;
+		t->run_start = k42_timebase();
+	}
+	return t;
+}
+
+/* thread.c */
+void k42_threads_init(struct k42_thread *main_thread);
+void k42_thread_recycle(struct k42_thread *t);
+/* Switch away from me (already queued, blocked or done); returns when me
+ * runs again, still disabled. */
+void k42_reschedule(struct k42_thread *me);
+struct k42_thread *k42_thread_alloc(size_t stack_size);
+void k42_thread_setup(struct k42_thread *t, void (*start)(struct k42_thread *));
+
+/* Wait lists for events, woken whole by the drain. */
+extern struct k42_thread *k42_retry_waiters, *k42_child_waiters, *k42_fault_waiters;
+void k42_wake_list(struct k42_thread **list);
+
+/* ipc.c */
+void k42_ipc_dispatch_msgs(void);
+
+/* timer.c */
+extern struct k42_timerheap k42_timers;
+
+#endif

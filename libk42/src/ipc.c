@@ -1,0 +1,197 @@
+/*
+ * The IPC runtime: serving incoming PPCs (on the upcall stack, or each on
+ * a fresh thread from the free list), one-way messages, and calls out
+ * that wait for the kernel's retry notice in the calling thread only.
+ *
+ * ppc_return never returns to the thread that calls it: a serving thread
+ * is finished when it replies. Before replying, the runtime raises its own
+ * K42_SOFTINTR_RESCHED bit if threads are ready, so the kernel schedules
+ * the dispatcher again instead of leaving it idle or parked in `block`.
+ */
+#include <string.h>
+#include "internal.h"
+
+void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
+		     uint64_t w3, uint64_t w4, uint64_t w5);
+
+static k42_ipc_handler ipc_handler;
+static int serve_threads;
+static k42_msg_handler msg_handler;
+
+void k42_serve(k42_ipc_handler fn)
+{
+	ipc_handler = fn;
+	serve_threads = 0;
+}
+
+void k42_serve_threads(k42_ipc_handler fn)
+{
+	ipc_handler = fn;
+	serve_threads = 1;
+}
+
+void k42_on_messages(k42_msg_handler fn)
+{
+	msg_handler = fn;
+}
+
+void k42_ipc_dispatch_msgs(void)
+{
+	struct k42_disp_shared *sh = k42_disp();
+
+	while (sh->msg_tail != sh->msg_head) {
+		struct k42_msg m = sh->msgs[sh->msg_tail % K42_DISP_MSGS];
+
+		__atomic_store_n(&sh->msg_tail, sh->msg_tail + 1, __ATOMIC_RELEASE);
+		if (msg_handler)
+			msg_handler(&m);
+	}
+}
+
+__attribute__((noreturn)) static void reply(struct k42_ipc_msg *m)
+{
+	if (m->len > K42_IPC_PAGE_BYTES) {
+		m->op = (uint64_t)-K42_EINVAL;	/* a handler's bad reply */
+		m->len = 0;
+	}
+	if (k42_nready)
+		__atomic_or_fetch(&k42_disp()->pending, K42_SOFTINTR_RESCHED, __ATOMIC_RELEASE);
+	k42_sc_ppc_return(m->op, m->len, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->w[5]);
+	k42_fatal("ppc_return failed");
+}
+
+static void handle(uint64_t caller, struct k42_ipc_msg *m)
+{
+	if (ipc_handler)
+		ipc_handler(caller, m);
+	else {
+		m->op = (uint64_t)-K42_ENOSYS;
+		m->len = 0;
+	}
+}
+
+/* A serving thread: its call's words are in t->serve. */
+static void serve_main(struct k42_thread *t)
+{
+	struct k42_ipc_msg m = { t->serve[1], { t->serve[2], t->serve[3], t->serve[4], t->serve[5],
+						 t->serve[6], t->serve[7] },
+				 k42_ipc_op_len(t->serve[1]), k42_ppc_page() };
+
+	k42_restore(0);
+	handle(t->serve[0], &m);
+	k42_disable();
+	/* Finished: nothing runs on this stack again (one dispatcher, disabled
+	 * until the reply has left). */
+	k42_threads_alive--;
+	k42_current = NULL;
+	k42_thread_recycle(t);
+	reply(&m);
+}
+
+void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
+		     uint64_t w3, uint64_t w4, uint64_t w5)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	struct k42_thread *t;
+
+	/* Thread mode needs the interrupted thread's state in hand: either it
+	 * is in the shared page, or nothing was running (idle). A thread that
+	 * is itself in k42_sc_block stays parked in the kernel, and the call
+	 * is served here. */
+	if (serve_threads && (sh->saved_valid || !k42_current) &&
+	    (t = k42_thread_alloc(K42_THREAD_STACK)) != NULL) {
+		struct k42_thread *cur = k42_current;
+
+		if (sh->saved_valid && !(sh->saved.nip >= (uint64_t)k42_idle &&
+					 sh->saved.nip < (uint64_t)k42_idle_end)) {
+			memcpy(&cur->regs, &sh->saved, sizeof(cur->regs));
+			cur->full = 1;
+			k42_vsx_save(cur->vsx);
+			k42_sched_enqueue(cur);
+		}
+		sh->saved_valid = 0;
+		t->serve[0] = caller;
+		t->serve[1] = op;
+		t->serve[2] = w0;
+		t->serve[3] = w1;
+		t->serve[4] = w2;
+		t->serve[5] = w3;
+		t->serve[6] = w4;
+		t->serve[7] = w5;
+		t->id = 0;
+		t->prio = K42_PRIO_MAX;
+		t->tickets = 100;
+		k42_threads_alive++;
+		k42_thread_setup(t, serve_main);
+		k42_run(t);
+	}
+	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op), k42_ppc_page() };
+
+	k42_in_handler++;
+	handle(caller, &m);
+	k42_in_handler--;
+	reply(&m);
+}
+
+static int can_block(void)
+{
+	return k42_current && !k42_in_handler;
+}
+
+long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	uint64_t out[7];
+	long rc;
+
+	for (;;) {
+		/* Disabled across the attempt, so a retry notice cannot slip by. */
+		int s = k42_disable_save();
+
+		rc = k42_sc_ppc_call(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
+				     m->w[5], out);
+		if ((rc == -K42_EDISABLED || rc == -K42_EBUSY) && --tries > 0) {
+			/* The kernel raises K42_SOFTINTR_RETRY when the target can
+			 * take calls: a thread waits for it while the others run. */
+			if (can_block()) {
+				k42_current->wnext = k42_retry_waiters;
+				k42_retry_waiters = k42_current;
+				k42_thread_block_self(K42_WAIT_EVENT);
+			} else {
+				if (!(sh->pending & K42_SOFTINTR_RETRY))
+					k42_sc_block();
+				if (sh->pending & K42_SOFTINTR_RETRY) {
+					__atomic_and_fetch(&sh->pending, ~K42_SOFTINTR_RETRY, __ATOMIC_ACQ_REL);
+					k42_wake_list(&k42_retry_waiters);
+				}
+			}
+			k42_restore(s);
+			continue;
+		}
+		k42_restore(s);
+		break;
+	}
+	m->op = (uint64_t)rc;
+	m->len = (uint32_t)out[0];
+	for (int i = 0; i < 6; i++)
+		m->w[i] = out[1 + i];
+	return rc;
+}
+
+long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
+{
+	if (k42_ipc_op_flags(m->op) & K42_IPC_FLAG_ONEWAY)
+		return k42_sc_ppc_send(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
+				       m->w[5]);
+	return k42_call(target, m, 1000);
+}
+
+struct k42_ipc_msg *k42_ipc_msg_get(void)
+{
+	static struct k42_ipc_msg msgs[1];	/* per dispatcher: one PPC page */
+	struct k42_ipc_msg *m = &msgs[0];
+
+	memset(m, 0, sizeof(*m));
+	m->page = k42_ppc_page();
+	return m;
+}

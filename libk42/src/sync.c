@@ -1,0 +1,191 @@
+/*
+ * Mutexes, condition variables and semaphores for threads. The fast paths
+ * (a free mutex, a semaphore with count, a signal with no waiter) never
+ * enter the kernel; slow paths run with upcalls disabled, which on one
+ * dispatcher makes them atomic against every other thread, and block the
+ * waiter in the user-level scheduler.
+ */
+#include "internal.h"
+
+static void wq_push(struct k42_waitq *q, struct k42_thread *t)
+{
+	t->wnext = NULL;
+	if (q->tail)
+		q->tail->wnext = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+static struct k42_thread *wq_pop(struct k42_waitq *q)
+{
+	struct k42_thread *t = q->head;
+
+	if (t) {
+		q->head = t->wnext;
+		if (!q->head)
+			q->tail = NULL;
+		t->wnext = NULL;
+	}
+	return t;
+}
+
+static int wq_remove(struct k42_waitq *q, struct k42_thread *t)
+{
+	struct k42_thread **pp = &q->head, *prev = NULL;
+
+	for (; *pp; prev = *pp, pp = &(*pp)->wnext) {
+		if (*pp == t) {
+			*pp = t->wnext;
+			if (q->tail == t)
+				q->tail = prev;
+			t->wnext = NULL;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void k42_mutex_init(struct k42_mutex *m)
+{
+	m->state = 0;
+	m->q.head = m->q.tail = NULL;
+}
+
+void k42_mutex_lock_slow(struct k42_mutex *m)
+{
+	int s = k42_disable_save();
+
+	while (__atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE) != 0) {
+		wq_push(&m->q, k42_current);
+		k42_thread_block_self(K42_WAIT_SYNC);
+	}
+	k42_restore(s);
+}
+
+void k42_mutex_unlock_slow(struct k42_mutex *m)
+{
+	int s = k42_disable_save();
+	struct k42_thread *t = wq_pop(&m->q);
+
+	if (t)
+		k42_thread_wake(t);
+	k42_restore(s);
+}
+
+void k42_cond_init(struct k42_cond *c)
+{
+	c->q.head = c->q.tail = NULL;
+}
+
+static void cond_timeout(struct k42_timer *tm)
+{
+	struct k42_thread *t = tm->arg;
+
+	t->timed_out = 1;
+	k42_thread_wake(t);
+}
+
+/* Wait on q until woken or deadline (0: none); disabled on entry and exit. */
+static int wait_on(struct k42_waitq *q, uint64_t deadline)
+{
+	struct k42_thread *me = k42_current;
+
+	me->timed_out = 0;
+	wq_push(q, me);
+	if (deadline) {
+		me->sleep_timer.deadline = deadline;
+		me->sleep_timer.fn = cond_timeout;
+		me->sleep_timer.arg = me;
+		k42_timer_add(&me->sleep_timer);
+	}
+	k42_thread_block_self(K42_WAIT_SYNC);
+	if (deadline)
+		k42_timer_cancel(&me->sleep_timer);
+	/* Timed out and not handed the object meanwhile by a post/signal. */
+	if (me->timed_out && wq_remove(q, me))
+		return -K42_ETIMEDOUT;
+	return 0;
+}
+
+int k42_cond_timedwait(struct k42_cond *c, struct k42_mutex *m, uint64_t deadline)
+{
+	int s = k42_disable_save(), rc;
+
+	k42_mutex_unlock(m);
+	rc = wait_on(&c->q, deadline);
+	k42_restore(s);
+	k42_mutex_lock(m);
+	return rc;
+}
+
+void k42_cond_wait(struct k42_cond *c, struct k42_mutex *m)
+{
+	k42_cond_timedwait(c, m, 0);
+}
+
+void k42_cond_signal(struct k42_cond *c)
+{
+	int s = k42_disable_save();
+	struct k42_thread *t = wq_pop(&c->q);
+
+	if (t)
+		k42_thread_wake(t);
+	k42_restore(s);
+}
+
+void k42_cond_broadcast(struct k42_cond *c)
+{
+	int s = k42_disable_save();
+	struct k42_thread *t;
+
+	while ((t = wq_pop(&c->q)) != NULL)
+		k42_thread_wake(t);
+	k42_restore(s);
+}
+
+void k42_sem_init(struct k42_sem *s, int64_t count)
+{
+	s->count = count;
+	s->q.head = s->q.tail = NULL;
+}
+
+int k42_sem_trywait(struct k42_sem *sem)
+{
+	int s = k42_disable_save(), ok = sem->count > 0;
+
+	if (ok)
+		sem->count--;
+	k42_restore(s);
+	return ok;
+}
+
+/* A post hands its unit straight to the first waiter (count stays 0). */
+int k42_sem_timedwait(struct k42_sem *sem, uint64_t deadline)
+{
+	int s = k42_disable_save(), rc = 0;
+
+	if (sem->count > 0)
+		sem->count--;
+	else
+		rc = wait_on(&sem->q, deadline);
+	k42_restore(s);
+	return rc;
+}
+
+void k42_sem_wait(struct k42_sem *sem)
+{
+	k42_sem_timedwait(sem, 0);
+}
+
+void k42_sem_post(struct k42_sem *sem)
+{
+	int s = k42_disable_save();
+	struct k42_thread *t = wq_pop(&sem->q);
+
+	if (t)
+		k42_thread_wake(t);
+	else
+		sem->count++;
+	k42_restore(s);
+}

@@ -1,0 +1,362 @@
+/*
+ * User-level threads: creation, exit, join, yield, blocking and waking,
+ * sleeping, thread-local storage. A thread's descriptor sits at the top of
+ * its stack block (from malloc); ended threads of the default stack size
+ * are kept on a free list and reused. Switches go through the policy in
+ * force (sched.c) and k42_ctx_switch (switch.S): no kernel call.
+ */
+#include <string.h>
+#include "internal.h"
+
+#define PRIO_DEFAULT 16
+#define TICKETS_DEFAULT 100
+#define FREE_MAX 1024
+
+uint64_t k42_threads_alive, k42_threads_created;
+static struct k42_thread *free_threads;
+static unsigned nfree;
+static uint64_t next_id = 1;
+static int tls_keys_used;
+
+void k42_thread_main(struct k42_thread *t);
+
+static void set_tp(struct k42_thread *t)
+{
+	__asm__ volatile("mr 13, %0" : : "r"(t) : "memory");
+}
+
+void k42_threads_init(struct k42_thread *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->state = K42_T_RUNNING;
+	m->id = next_id++;
+	m->prio = PRIO_DEFAULT;
+	m->tickets = TICKETS_DEFAULT;
+	m->run_start = k42_timebase();
+	k42_current = m;
+	set_tp(m);
+	k42_threads_alive = 1;
+}
+
+struct k42_thread *k42_thread_alloc(size_t stack)
+{
+	struct k42_thread *t;
+	size_t size;
+	void *block;
+
+	stack = (stack + 15) & ~(size_t)15;
+	if (stack == K42_THREAD_STACK && free_threads) {
+		t = free_threads;
+		free_threads = t->wnext;
+		nfree--;
+		block = t->block;
+	} else {
+		size = stack + sizeof(struct k42_thread);
+		block = malloc(size);
+		if (!block)
+			return NULL;
+		t = (struct k42_thread *)((uint8_t *)block + stack);
+	}
+	memset(t, 0, offsetof(struct k42_thread, regs));
+	t->block = block;
+	t->block_size = stack;
+	return t;
+}
+
+void k42_thread_recycle(struct k42_thread *t)
+{
+	if (!t->block)
+		return;		/* the main thread */
+	t->state = K42_T_FREE;
+	if (t->block_size == K42_THREAD_STACK && nfree < FREE_MAX) {
+		t->wnext = free_threads;
+		free_threads = t;
+		nfree++;
+	} else {
+		free(t->block);
+	}
+}
+
+void k42_thread_setup(struct k42_thread *t, void (*start)(struct k42_thread *))
+{
+	uint64_t sp = ((uint64_t)t - 64) & ~15ull;
+
+	*(uint64_t *)sp = 0;		/* null back chain */
+	t->ctx.sp = sp;
+	t->ctx.lr = (uint64_t)k42_thread_trampoline;
+	t->ctx.cr = 0;
+	t->ctx.gpr[0] = (uint64_t)t;	/* r14 */
+	t->ctx.gpr[1] = (uint64_t)start;	/* r15 */
+}
+
+/* First code of every thread (from the trampoline, still disabled). */
+void k42_thread_main(struct k42_thread *t)
+{
+	void (*start)(struct k42_thread *) = (void (*)(struct k42_thread *))t->ctx.gpr[1];
+
+	start(t);
+	k42_fatal("thread start function returned");
+}
+
+static void thread_start(struct k42_thread *t)
+{
+	k42_restore(0);
+	k42_thread_exit(t->fn(t->arg));
+}
+
+k42_thread_t *k42_thread_create_attr(k42_thread_fn fn, void *arg, const struct k42_thread_attr *a)
+{
+	struct k42_thread *t, *me = k42_current;
+	int s = k42_disable_save();
+
+	t = k42_thread_alloc(a && a->stack_size ? a->stack_size : K42_THREAD_STACK);
+	if (!t) {
+		k42_restore(s);
+		return NULL;
+	}
+	t->fn = fn;
+	t->arg = arg;
+	t->id = next_id++;
+	t->prio = a && a->prio >= 0 ? a->prio : me ? me->prio : PRIO_DEFAULT;
+	t->tickets = a && a->tickets ? a->tickets : TICKETS_DEFAULT;
+	t->detached = a ? a->detached : 0;
+	k42_thread_setup(t, thread_start);
+	k42_threads_alive++;
+	k42_threads_created++;
+	k42_sched_enqueue(t);
+	k42_restore(s);
+	return t;
+}
+
+k42_thread_t *k42_thread_create(k42_thread_fn fn, void *arg)
+{
+	return k42_thread_create_attr(fn, arg, NULL);
+}
+
+/* On the upcall stack: the ended thread's stack is no longer in use. */
+static void exit_finish(void *p)
+{
+	struct k42_thread *t = p;
+
+	if (t->detached)
+		k42_thread_recycle(t);
+	if (!k42_threads_alive)
+		k42_sc_exit(0);
+	k42_dispatch();
+}
+
+void k42_thread_exit(void *ret)
+{
+	struct k42_thread *me = k42_current;
+
+	k42_disable();
+	if (!me || k42_in_handler)
+		k42_fatal("k42_thread_exit outside a thread");
+	me->retval = ret;
+	me->state = K42_T_DONE;
+	k42_threads_alive--;
+	if (me->joiner) {
+		k42_thread_wake(me->joiner);
+		me->joiner = NULL;
+	}
+	k42_current = NULL;
+	k42_on_upcall_stack(exit_finish, me);
+}
+
+int k42_thread_join(k42_thread_t *t, void **ret)
+{
+	struct k42_thread *me = k42_current;
+	int s = k42_disable_save();
+
+	if (t == me || t->detached || t->joiner) {
+		k42_restore(s);
+		return -K42_EINVAL;
+	}
+	while (t->state != K42_T_DONE) {
+		t->joiner = me;
+		k42_thread_block_self(K42_WAIT_SYNC);
+	}
+	if (ret)
+		*ret = t->retval;
+	k42_thread_recycle(t);
+	k42_restore(s);
+	return 0;
+}
+
+void k42_thread_detach(k42_thread_t *t)
+{
+	int s = k42_disable_save();
+
+	if (t->state == K42_T_DONE)
+		k42_thread_recycle(t);
+	else
+		t->detached = 1;
+	k42_restore(s);
+}
+
+void k42_reschedule(struct k42_thread *me)
+{
+	struct k42_thread *next;
+
+	if (k42_disp()->pending)
+		k42_drain();
+	next = k42_sched_pick();
+	if (next == me) {
+		me->state = K42_T_RUNNING;
+		k42_current = me;
+		return;
+	}
+	if (!next) {
+		if (k42_ctx_save(&me->ctx) == 0) {
+			k42_current = NULL;
+			k42_idle();
+		}
+		return;
+	}
+	if (next->full) {
+		if (k42_ctx_save(&me->ctx) == 0)
+			k42_run(next);
+		return;
+	}
+	k42_current = next;
+	next->state = K42_T_RUNNING;
+	k42_ctx_switch(&me->ctx, &next->ctx);
+}
+
+void k42_thread_yield(void)
+{
+	struct k42_thread *me = k42_current;
+	int s = k42_disable_save();
+
+	if (k42_disp()->pending)
+		k42_drain();
+	if (k42_nready) {
+		k42_sched_enqueue(me);
+		k42_reschedule(me);
+	}
+	k42_restore(s);
+}
+
+void k42_thread_block_self(int why)
+{
+	struct k42_thread *me = k42_current;
+
+	if (!me || k42_in_handler)
+		k42_fatal("a blocking call from a handler");
+	me->state = K42_T_BLOCKED;
+	me->wait = why;
+	k42_sched->block(me);
+	k42_reschedule(me);
+}
+
+void k42_thread_wake(k42_thread_t *t)
+{
+	if (t->state != K42_T_BLOCKED)
+		return;
+	t->wait = K42_WAIT_NONE;
+	t->state = K42_T_READY;
+	k42_nready++;
+	k42_sched->wake(t);
+}
+
+void k42_thread_set_prio(k42_thread_t *t, int prio)
+{
+	t->prio = prio < 0 ? 0 : prio > K42_PRIO_MAX ? K42_PRIO_MAX : prio;
+}
+
+static void sleep_fire(struct k42_timer *tm)
+{
+	struct k42_thread *t = tm->arg;
+
+	t->timed_out = 1;
+	k42_thread_wake(t);
+}
+
+void k42_thread_sleep_until(uint64_t deadline)
+{
+	struct k42_thread *me = k42_current;
+	int s = k42_disable_save();
+
+	me->sleep_timer.deadline = deadline;
+	me->sleep_timer.fn = sleep_fire;
+	me->sleep_timer.arg = me;
+	if ((int64_t)(deadline - k42_timebase()) > 0 && k42_timer_add(&me->sleep_timer) == 0) {
+		while (k42_timer_armed(&me->sleep_timer))
+			k42_thread_block_self(K42_WAIT_SLEEP);
+	}
+	k42_restore(s);
+}
+
+void k42_thread_sleep_us(uint64_t us)
+{
+	k42_thread_sleep_until(k42_timebase() + us * (K42_SCHED_SLICE_TB / 10000));
+}
+
+int k42_tls_key_create(void)
+{
+	int s = k42_disable_save(), k = -K42_EAGAIN;
+
+	if (tls_keys_used < K42_TLS_KEYS)
+		k = tls_keys_used++;
+	k42_restore(s);
+	return k;
+}
+
+/* Benchmarks: a raw switch between two contexts, and a yield through the
+ * policy in force. Both return timebase ticks per single switch. */
+static struct k42_thread *bench_a, *bench_b;
+
+static void bench_partner(struct k42_thread *t)
+{
+	(void)t;
+	for (;;)
+		k42_ctx_switch(&bench_b->ctx, &bench_a->ctx);
+}
+
+uint64_t k42_thread_switch_bench(uint64_t n)
+{
+	int s = k42_disable_save();
+	uint64_t t0, t1;
+
+	bench_a = k42_current;
+	bench_b = k42_thread_alloc(K42_THREAD_STACK);
+	if (!bench_b) {
+		k42_restore(s);
+		return 0;
+	}
+	k42_thread_setup(bench_b, bench_partner);
+	k42_ctx_switch(&bench_a->ctx, &bench_b->ctx);	/* warm up */
+	t0 = k42_timebase();
+	for (uint64_t i = 0; i < n; i++)
+		k42_ctx_switch(&bench_a->ctx, &bench_b->ctx);
+	t1 = k42_timebase();
+	set_tp(bench_a);
+	k42_thread_recycle(bench_b);
+	k42_restore(s);
+	return n ? (t1 - t0) / (2 * n) : 0;
+}
+
+static void *yield_partner(void *arg)
+{
+	uint64_t n = (uint64_t)arg;
+
+	for (uint64_t i = 0; i < n; i++)
+		k42_thread_yield();
+	return NULL;
+}
+
+uint64_t k42_thread_yield_bench(uint64_t n)
+{
+	k42_thread_t *t = k42_thread_create(yield_partner, (void *)n);
+	uint64_t t0, t1;
+
+	if (!t)
+		return 0;
+	k42_thread_yield();	/* let it start */
+	t0 = k42_timebase();
+	for (uint64_t i = 0; i < n; i++)
+		k42_thread_yield();
+	t1 = k42_timebase();
+	k42_thread_join(t, NULL);
+	return n ? (t1 - t0) / (2 * n) : 0;
+}

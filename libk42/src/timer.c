@@ -1,0 +1,64 @@
+/*
+ * The process's timers on its dispatcher's one kernel timer: the kernel
+ * timer is set (timer_set) only when the earliest deadline moves earlier
+ * than what is armed, and again after it fires; cancelling only edits the
+ * heap (a stale kernel expiry is harmless: nothing is due, and the next
+ * deadline is armed).
+ */
+#include "internal.h"
+
+struct k42_timerheap k42_timers;
+uint64_t k42_timer_kernel_calls;
+static uint64_t armed;		/* deadline the kernel holds, 0 if none */
+
+static void arm(uint64_t deadline)
+{
+	uint64_t prev[1];
+
+	armed = deadline;
+	k42_timer_kernel_calls++;
+	k42_sc_timer_set(deadline, prev);
+}
+
+int k42_timer_add(struct k42_timer *t)
+{
+	int s = k42_disable_save(), rc;
+
+	rc = k42_theap_push(&k42_timers, t);
+	if (rc == 0 && k42_theap_min(&k42_timers) == t &&
+	    (!armed || (int64_t)(t->deadline - armed) < 0))
+		arm(t->deadline ? t->deadline : 1);
+	k42_restore(s);
+	return rc;
+}
+
+int k42_timer_cancel(struct k42_timer *t)
+{
+	int s = k42_disable_save(), was = t->slot != 0;
+
+	k42_theap_remove(&k42_timers, t);
+	k42_restore(s);
+	return was;
+}
+
+uint64_t k42_timer_next(void)
+{
+	struct k42_timer *t = k42_theap_min(&k42_timers);
+
+	return t ? t->deadline : UINT64_MAX;
+}
+
+void k42_timers_run(uint64_t now, int kernel_fired)
+{
+	struct k42_timer *t;
+
+	if (kernel_fired || (armed && (int64_t)(now - armed) >= 0))
+		armed = 0;	/* the kernel timer has gone off (or will at once) */
+	while ((t = k42_theap_min(&k42_timers)) != NULL && (int64_t)(now - t->deadline) >= 0) {
+		k42_theap_pop(&k42_timers);
+		t->fn(t);
+	}
+	t = k42_theap_min(&k42_timers);
+	if (t && (!armed || (int64_t)(t->deadline - armed) < 0))
+		arm(t->deadline);
+}
