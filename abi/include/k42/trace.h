@@ -22,17 +22,18 @@
  * Commit protocol, so a preempted or killed writer never yields a torn event:
  * the writer stores the header with layer 15 ("pending") first, then the
  * payload, then the real header with release ordering. The decoder skips a
- * pending event by its length and never shows it.
+ * pending event by its length and never shows it; words from an older lap
+ * of the ring carry another lap tag and are not taken for events.
  *
  * The includer provides three hooks (static inline, anywhere in the
  * translation unit), normally in one wrapper header per layer:
- *   uint64_t k42_trace_now(void);                 timebase (mftb), or a test counter
- *   uint64_t k42_trace_mask(void);                the enabled-class mask: one load
- *   struct k42_trace_buf *k42_trace_buf(void);    this CPU's buffer, or NULL
+ *   uint64_t k42_trace_now(void);                   timebase (mftb), or a test counter
+ *   uint64_t k42_trace_mask(void);                  the enabled-class mask: one load
+ *   struct k42_trace_buf *k42_trace_cpu_buf(void);  this CPU's buffer, or NULL
  * Define K42_TRACE_NO_WRITER to use only the structures (dumpers, set-up).
  * Define K42_TRACE_ENABLED to 0 to compile every event out.
  *
- * Freestanding: needs only <stdint.h>, <stddef.h> and <stdbool.h>.
+ * Freestanding: needs only <stdint.h>, <stddef.h>, <stdbool.h> and <k42/errno.h>.
  */
 #ifndef K42_TRACE_H
 #define K42_TRACE_H
@@ -40,6 +41,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <k42/errno.h>
 
 #ifndef K42_TRACE_ENABLED
 #define K42_TRACE_ENABLED 1
@@ -144,8 +147,8 @@ static inline uint64_t k42_trace_block_info(uint32_t cpu, unsigned block_shift,
 
 /*
  * The per-CPU control structure, shared (read-write) by the kernel and every
- * process on that CPU. Writers only ever touch `index` and `lost`; the
- * geometry fields are for readers and for k42_trace_buf_attach(): a writer
+ * process on that CPU. Writers only ever touch `index`, `deadline` and
+ * `lost`; the geometry fields are for readers and k42_trace_buf_attach(): a writer
  * uses its own trusted copy in struct k42_trace_buf, so a process that
  * scribbles here can spoil the trace but never make the kernel write
  * outside the ring.
@@ -213,10 +216,10 @@ static inline void k42_trace__fill_buf(struct k42_trace_buf *b, struct k42_trace
 /*
  * Set up a CPU's buffer (the kernel, once per CPU, before any writer can see
  * it): `ring` holds 2^ring_shift words, in blocks of 2^block_shift words.
- * The ring and control structure are cleared. Returns 0, or -22 (K42_EINVAL)
+ * The ring and control structure are cleared. Returns 0, or -K42_EINVAL
  * for a bad geometry or mode.
  */
-static inline int k42_trace_buf_init(struct k42_trace_buf *b, struct k42_trace_ctl *ctl,
+static inline __attribute__((warn_unused_result)) int k42_trace_buf_init(struct k42_trace_buf *b, struct k42_trace_ctl *ctl,
 				     uint64_t *ring, unsigned block_shift,
 				     unsigned ring_shift, uint32_t cpu, unsigned mode)
 {
@@ -224,7 +227,7 @@ static inline int k42_trace_buf_init(struct k42_trace_buf *b, struct k42_trace_c
 
 	if (!k42_trace__geometry_ok(block_shift, ring_shift) ||
 	    (mode != K42_TRACE_MODE_FLIGHT && mode != K42_TRACE_MODE_STREAM))
-		return -22;
+		return -K42_EINVAL;
 	for (i = 0; i < (1ull << ring_shift); i++)
 		__atomic_store_n(&ring[i], 0, __ATOMIC_RELAXED);
 	ctl->magic = K42_TRACE_CTL_MAGIC;
@@ -245,9 +248,9 @@ static inline int k42_trace_buf_init(struct k42_trace_buf *b, struct k42_trace_c
 /*
  * Attach to a buffer someone else set up (libk42, from the mapping the
  * kernel gave it): the geometry is read from `ctl` and checked against the
- * `ring_words` actually mapped. Returns 0, or -22 (K42_EINVAL).
+ * `ring_words` actually mapped. Returns 0, or -K42_EINVAL.
  */
-static inline int k42_trace_buf_attach(struct k42_trace_buf *b, struct k42_trace_ctl *ctl,
+static inline __attribute__((warn_unused_result)) int k42_trace_buf_attach(struct k42_trace_buf *b, struct k42_trace_ctl *ctl,
 				       uint64_t *ring, uint64_t ring_words)
 {
 	unsigned bs = ctl->block_shift, rs = ctl->ring_shift, mode = ctl->mode;
@@ -255,9 +258,18 @@ static inline int k42_trace_buf_attach(struct k42_trace_buf *b, struct k42_trace
 	if (ctl->magic != K42_TRACE_CTL_MAGIC || ctl->version != K42_TRACE_VERSION ||
 	    !k42_trace__geometry_ok(bs, rs) || (1ull << rs) > ring_words ||
 	    (mode != K42_TRACE_MODE_FLIGHT && mode != K42_TRACE_MODE_STREAM))
-		return -22;
+		return -K42_EINVAL;
 	k42_trace__fill_buf(b, ctl, ring, bs, rs, ctl->cpu, mode);
 	return 0;
+}
+
+/* Zero a block with word stores (never a memset call: this is freestanding). */
+static inline void k42_trace__clear_block(uint64_t *blk, uint64_t words)
+{
+	uint64_t i;
+
+	for (i = 0; i < words; i++)
+		__atomic_store_n(&blk[i], 0, __ATOMIC_RELAXED);
 }
 
 /* ---- dump files (little-endian; docs/tracing.md "Dump files") ---- */
@@ -280,20 +292,25 @@ struct k42_trace_dump_header {
 _Static_assert(sizeof(struct k42_trace_dump_header) == 64, "dump header layout");
 
 /*
- * A segment: one CPU's ring (or, in stream mode, one block of it) as copied,
- * followed by 2^ring_shift words. A CPU may have several segments; the
- * decoder merges them by block sequence number.
+ * A segment: some blocks of one CPU's ring as copied, followed by
+ * data_blocks << block_shift words holding ring slots first_slot,
+ * first_slot + 1, ... A snapshot holds the whole ring (first_slot 0); a
+ * stream-mode consumer writes one block per segment. The decoder works out
+ * which block sequence number each slot holds from the two indexes, and
+ * merges the segments of a CPU by sequence number.
  */
 struct k42_trace_dump_seg {
 	uint64_t magic;			/* K42_TRACE_SEG_MAGIC */
 	uint32_t cpu;
-	uint32_t block_shift;
-	uint32_t ring_shift;		/* words that follow = 1 << ring_shift */
+	uint32_t block_shift;		/* the buffer's geometry (it gives the lap tags) */
+	uint32_t ring_shift;
 	uint32_t mode;
 	uint64_t index_begin;		/* ctl->index before the copy */
 	uint64_t index_end;		/* ctl->index after the copy */
 	uint64_t lost;			/* ctl->lost (dropped, not yet reported) */
-	uint64_t reserved[2];
+	uint32_t first_slot;		/* ring slot of the first block that follows */
+	uint32_t data_blocks;		/* blocks that follow */
+	uint64_t reserved;
 };
 _Static_assert(sizeof(struct k42_trace_dump_seg) == 64, "dump segment layout");
 
@@ -312,19 +329,21 @@ static inline void k42_trace_dump_header_init(struct k42_trace_dump_header *h, u
 }
 
 static inline void k42_trace__seg_init(const struct k42_trace_buf *b, struct k42_trace_dump_seg *seg,
-				       unsigned ring_shift)
+				       uint32_t first_slot, uint32_t data_blocks)
 {
 	seg->magic = K42_TRACE_SEG_MAGIC;
 	seg->cpu = b->cpu;
 	seg->block_shift = b->block_shift;
-	seg->ring_shift = ring_shift;
+	seg->ring_shift = b->ring_shift;
 	seg->mode = b->mode;
-	seg->reserved[0] = seg->reserved[1] = 0;
+	seg->first_slot = first_slot;
+	seg->data_blocks = data_blocks;
+	seg->reserved = 0;
 }
 
 /*
  * Copy a CPU's whole ring (1 << b->ring_shift words) into `out` and describe
- * it in `seg`. Safe while writers run: each word is read with acquire
+ * it in `seg`; write seg, then out. Safe while writers run: each word is read with acquire
  * ordering, so an event whose committed header was copied has its payload
  * copied too, and the index is read before and after so the decoder can
  * drop blocks that writers re-entered during the copy.
@@ -334,7 +353,7 @@ static inline void k42_trace_snapshot(const struct k42_trace_buf *b, struct k42_
 {
 	uint64_t i;
 
-	k42_trace__seg_init(b, seg, b->ring_shift);
+	k42_trace__seg_init(b, seg, 0, (uint32_t)(1ull << (b->ring_shift - b->block_shift)));
 	seg->index_begin = __atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE);
 	for (i = 0; i <= b->ring_mask; i++)
 		out[i] = __atomic_load_n(&b->ring[i], __ATOMIC_ACQUIRE);
@@ -357,22 +376,54 @@ static inline bool k42_trace_stream_ready(const struct k42_trace_buf *b, uint64_
 }
 
 /*
+ * Is every event in block `seq` (ready, not yet consumed) committed? Blocks
+ * are zero when writers get them in stream mode, so a zero word where a
+ * header belongs is a reservation not yet written, and a pending header an
+ * event not yet committed. A consumer should wait for this before taking a
+ * block: a writer still inside it would otherwise write into the block
+ * after it was handed back, over newer events. A writer that died
+ * mid-event keeps its block unsettled for ever, so a consumer gives up
+ * waiting after a while of its choosing (the event is then reported lost
+ * or pending).
+ */
+static inline bool k42_trace_stream_settled(const struct k42_trace_buf *b, uint64_t seq)
+{
+	const uint64_t *blk = &b->ring[(seq & (b->ring_mask >> b->block_shift)) << b->block_shift];
+	uint64_t p = 0;
+
+	while (p <= b->block_mask) {
+		uint64_t h = __atomic_load_n(&blk[p], __ATOMIC_ACQUIRE);
+		unsigned len = k42_trace_hdr_len(h);
+
+		if (h == 0 || k42_trace_hdr_layer(h) == K42_TRACE_LAYER_PENDING)
+			return false;
+		if ((h & K42_TRACE_ID_BITS) == K42_TRACE_ID_FILLER || len == 0)
+			return true;	/* a filler ends the block; garbage must not stall us */
+		p += len;
+	}
+	return true;
+}
+
+/*
  * Copy block `seq` (which must be ready and not yet consumed) into `out`
- * (1 << b->block_shift words) as a one-block segment, then give the block
- * back to the writers. An event still being written when copied is decoded
- * as pending (dropped); see docs/tracing.md.
+ * (1 << b->block_shift words) as a one-block segment (write seg, then out),
+ * then clear it, so that words reserved but never written read as zero next
+ * time round, and give it back to the writers. An event still being written
+ * when copied is decoded as pending (dropped); see docs/tracing.md.
  */
 static inline void k42_trace_stream_take(const struct k42_trace_buf *b, uint64_t seq,
 					 struct k42_trace_dump_seg *seg, uint64_t *out)
 {
-	const uint64_t *blk = &b->ring[(seq << b->block_shift) & b->ring_mask];
+	uint64_t slot = seq & (b->ring_mask >> b->block_shift);
+	uint64_t *blk = &b->ring[slot << b->block_shift];
 	uint64_t i;
 
-	k42_trace__seg_init(b, seg, b->block_shift);
+	k42_trace__seg_init(b, seg, (uint32_t)slot, 1);
 	seg->index_begin = seg->index_end = (seq + 1) << b->block_shift;
 	for (i = 0; i <= b->block_mask; i++)
 		out[i] = __atomic_load_n(&blk[i], __ATOMIC_ACQUIRE);
 	seg->lost = __atomic_load_n(&b->ctl->lost, __ATOMIC_RELAXED);
+	k42_trace__clear_block(blk, b->block_mask + 1);
 	__atomic_store_n(&b->ctl->consumed, seq + 1, __ATOMIC_RELEASE);
 }
 
@@ -472,11 +523,11 @@ k42_trace_claim_fast(struct k42_trace_buf *b, unsigned len)
  * the race the fast path gave up on. The winner of a block-starting CAS owns
  * everything from the old index to the new one: a filler for the rest of
  * the old block, the new block's header, a LOST report if events were
- * dropped, then its own event. Returns the event's index and timestamp, or
- * index ~0 if dropped.
+ * dropped, then its own event. Returns the event's index and timestamp,
+ * or !ok if the event was dropped.
  */
 static __attribute__((noinline, cold, unused)) struct k42_trace_claim
-k42_trace__claim_slow(struct k42_trace_buf *b, unsigned len)
+k42_trace_claim_slow(struct k42_trace_buf *b, unsigned len)
 {
 	struct k42_trace_ctl *ctl = b->ctl;
 	const uint64_t bw = b->block_mask + 1;
@@ -569,7 +620,7 @@ k42_trace_reserve(struct k42_trace_buf *b, uint64_t id, unsigned len)
 		return none;
 	c = k42_trace_claim_fast(b, len);
 	if (!c.ok)
-		c = k42_trace__claim_slow(b, len);
+		c = k42_trace_claim_slow(b, len);
 	if (!c.ok)
 		return none;
 	return k42_trace_claimed_slot(b, c, id, len);
@@ -584,7 +635,7 @@ k42_trace_reserve_slow(struct k42_trace_buf *b, uint64_t id, unsigned len)
 
 	if (b == NULL)
 		return none;
-	c = k42_trace__claim_slow(b, len);
+	c = k42_trace_claim_slow(b, len);
 	if (!c.ok)
 		return none;
 	return k42_trace_claimed_slot(b, c, id, len);
@@ -626,28 +677,31 @@ static inline void k42_trace_log(unsigned major, uint64_t id, unsigned len, cons
 }
 
 /*
- * Pack bytes [off, off + 8) of a string of `n` bytes into a word, byte k of
- * the string in bits 8k..8k+7 (so the dump holds it in memory order).
+ * Store a string field of `nbytes` bytes (a multiple of 8) as payload words
+ * first, first + 1, ...: byte k of the string in bits 8k..8k+7 of its word,
+ * so the dump holds it in memory order; shorter strings are padded with
+ * zero bytes, NULL is the empty string. Reads stop at the NUL, so GCC sees
+ * no access beyond a short literal.
  */
-static inline uint64_t k42_trace_str_word(const char *str, size_t n, size_t off)
+static inline __attribute__((always_inline)) void
+k42_trace_put_str(struct k42_trace_slot s, unsigned first, const char *str, unsigned nbytes)
 {
 	uint64_t w = 0;
-	size_t k;
+	unsigned i = 0, wi;
 
-	for (k = 0; k < 8 && off + k < n; k++)
-		w |= (uint64_t)(unsigned char)str[off + k] << (8 * k);
-	return w;
-}
-
-static inline size_t k42_trace_strnlen(const char *str, size_t max)
-{
-	size_t n = 0;
-
-	if (str == NULL)
-		return 0;
-	while (n < max && str[n] != '\0')
-		n++;
-	return n;
+	if (str != NULL) {
+		for (; i < nbytes && str[i] != '\0'; i++) {
+			w |= (uint64_t)(unsigned char)str[i] << (8 * (i % 8));
+			if (i % 8 == 7) {
+				k42_trace_put(s, first + i / 8, w);
+				w = 0;
+			}
+		}
+	}
+	for (wi = i / 8; wi < nbytes / 8; wi++) {
+		k42_trace_put(s, first + wi, w);
+		w = 0;
+	}
 }
 
 #endif /* K42_TRACE_NO_WRITER */
