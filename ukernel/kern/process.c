@@ -35,6 +35,7 @@ static struct pid_slot {
 	int state;
 	int status;
 	uint32_t parent;
+	int freeing;		/* ended, memory not yet reclaimed: pid not reusable */
 } pids[PROC_MAX + 1];
 static uint32_t pid_cursor;
 static uint64_t live;
@@ -74,7 +75,8 @@ static uint32_t alloc_pid(void)
 	for (uint32_t i = 0; i < PROC_MAX; i++) {
 		uint32_t pid = (pid_cursor + i) % PROC_MAX + 1;
 
-		if (!pids[pid].p && (pids[pid].state == 0 || pids[pid].state >= K42_PROC_EXITED)) {
+		if (!pids[pid].p && !pids[pid].freeing &&
+		    (pids[pid].state == 0 || pids[pid].state >= K42_PROC_EXITED)) {
 			pid_cursor = pid;
 			return pid;
 		}
@@ -142,6 +144,7 @@ static void process_free(struct deferred *d)
 
 	hat_destroy(p->hat);
 	BUG_ON(pm_free(pm_root(), p->shared_pa, 0) < 0);
+	pids[p->pid].freeing = 0;	/* its address-space id may be reused now */
 	if (p->disp.vsx_state)
 		kmem_free(p->disp.vsx_state, VSX_STATE_SIZE);
 	kmem_free(h, sizeof(*h));
@@ -162,6 +165,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 	pids[p->pid].state = state;
 	pids[p->pid].status = status;
 	pids[p->pid].p = NULL;
+	pids[p->pid].freeing = 1;
 	live--;
 
 	sched_remove(d);
