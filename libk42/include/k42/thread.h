@@ -97,6 +97,7 @@ void k42_thread_sleep_us(uint64_t us);
 void k42_thread_set_prio(k42_thread_t *t, int prio);	/* applies at its next enqueue */
 
 /* The running thread: r13 holds it (the kernel preserves r13). */
+#ifdef __powerpc64__
 static inline k42_thread_t *k42_thread_self(void)
 {
 	k42_thread_t *t;
@@ -104,6 +105,9 @@ static inline k42_thread_t *k42_thread_self(void)
 	__asm__("mr %0, 13" : "=r"(t));
 	return t;
 }
+#else
+k42_thread_t *k42_thread_self(void);	/* host tests of the policies */
+#endif
 
 /* Thread-local storage: one pointer per thread, and a few keyed slots. */
 static inline void *k42_tls_get(void) { return k42_thread_self()->tls; }
