@@ -76,11 +76,11 @@ static uint64_t rnd(void)
 
 static size_t rsize(void)
 {
-	switch (rnd() % 8) {
+	switch (rnd() % 16) {
 	case 0:
 		return rnd() % 17;
 	case 1:
-		return 300000 + rnd() % 700000;	/* large */
+		return 270000 + rnd() % 100000;	/* large */
 	case 2:
 		return rnd() % 140000;
 	default:
@@ -109,7 +109,7 @@ int main(void)
 
 	CHECK(k42h_malloc(0) != NULL, "malloc(0)");
 	k42h_free(NULL);
-	for (int round = 0; round < 60000; round++) {
+	for (int round = 0; round < 12000; round++) {
 		int i = (int)(rnd() % SLOTS);
 
 		if (slot[i].p) {
