@@ -166,6 +166,17 @@ class Outputs(unittest.TestCase):
         running = [e for e in ev if e["name"] == "running on CPU 0" and e["pid"] == 6]
         self.assertEqual(len(running), 1)
 
+    def test_huge_ids_still_make_valid_tracks(self):
+        r = synth.Ring(cpu=0xfffffff0)
+        r.log_event(10, E["disp.switch"], 1, 0, (1 << 64) - 1, 1 << 63)
+        r.log_event(20, E["ppc.call"], 1, 2, 3)
+        r.log_event(30, E["ppc.return"], 0)
+        r.log_event(40, E["thread.wake"], 3, 4)
+        doc = chrome.convert(decode_bytes(dump.build([r.segment()])))
+        check_chrome(self, doc)
+        for e in doc["traceEvents"]:
+            self.assertTrue(0 <= e["pid"] < 1 << 31 and 0 <= e["tid"] < 1 << 31, e)
+
     def test_every_output_of_the_demo(self):
         with tempfile.TemporaryDirectory() as tmp:
             d = os.path.join(tmp, "demo.k42t")

@@ -21,6 +21,14 @@ class _Tracks:
         self.meta = []
         self.named = set()
         self.lanes = {}           # (pid, base) -> {span name: lane}
+        self.ids = {}             # (kind, 64-bit k42 number) -> small Chrome number
+
+    def small(self, kind, n, limit):
+        """n itself if small enough for a Chrome pid/tid, else a stable stand-in
+        (a corrupt or huge pid must not make the file unreadable)."""
+        if 0 <= n < limit:
+            return n
+        return self.ids.setdefault((kind, n), limit + len(self.ids))
 
     def process(self, pid, name, sort):
         if ("p", pid) not in self.named:
@@ -68,13 +76,15 @@ def convert(trace, an=None):
     ev = []
     tr.process(0, "CPUs", 0)
     for cpu in sorted(trace.stats):
-        tr.thread(0, cpu * LANES, "CPU %d" % cpu)
+        tr.thread(0, tr.small("cpu", cpu, 1 << 20) * LANES, "CPU %d" % cpu)
 
     def disp_track(ctx):
         pid, disp = ctx
-        tr.process(pid + 1, "k42 process %s" % an.proc_label(pid), pid + 1)
-        tr.thread(pid + 1, disp * LANES, "disp %d" % disp)
-        return pid + 1, disp * LANES
+        cpid = tr.small("pid", pid, 1 << 30) + 1
+        cdisp = tr.small("disp", disp, 1 << 20)
+        tr.process(cpid, "k42 process %s" % an.proc_label(pid), cpid)
+        tr.thread(cpid, cdisp * LANES, "disp %d" % disp)
+        return cpid, cdisp * LANES
 
     span_events = {id(s.begin) for s in an.spans} | {id(s.finish) for s in an.spans if s.finish}
     for e in trace.events:
@@ -83,7 +93,7 @@ def convert(trace, an=None):
         if id(e) in span_events:
             continue
         item = {"name": e.name, "cat": e.cls_name, "ph": "i", "s": "t", "ts": us(e.ts),
-                "pid": 0, "tid": e.cpu * LANES, "args": _args(e)}
+                "pid": 0, "tid": tr.small("cpu", e.cpu, 1 << 20) * LANES, "args": _args(e)}
         ev.append(item)
         ctx = an.ctx.get(id(e))
         if ctx is not None and e.layer != 0:
@@ -96,7 +106,7 @@ def convert(trace, an=None):
             args["end"] = s.finish.text()
         if s.key is not None:
             common = {"name": s.name, "cat": label, "id": "%s-%d" % (s.name, s.key),
-                      "pid": 0, "tid": s.cpu * LANES}
+                      "pid": 0, "tid": tr.small("cpu", s.cpu, 1 << 20) * LANES}
             ev.append(dict(common, ph="b", ts=us(s.start), args=args))
             if s.end is not None:
                 ev.append(dict(common, ph="e", ts=us(s.end)))
@@ -108,7 +118,7 @@ def convert(trace, an=None):
         elif s.name == "request":
             v = s.begin.values()
             name = "request %#x/%d" % (v.get("iface", 0), v.get("ordinal", 0))
-        tracks = [(0, tr.lane(0, s.cpu, "CPU %d" % s.cpu, s.name))]
+        tracks = [(0, tr.lane(0, tr.small("cpu", s.cpu, 1 << 20), "CPU %d" % s.cpu, s.name))]
         if s.ctx is not None:
             pid, base = disp_track(s.ctx)
             tracks.append((pid, tr.lane(pid, base // LANES, "disp %d" % s.ctx[1], s.name)))
