@@ -125,9 +125,9 @@ void k42_thread_wake(k42_thread_t *t);
 /* Counters: threads alive (not yet joined or detached-and-ended). */
 extern uint64_t k42_threads_alive, k42_threads_created;
 
-/* Raw switch cost: n round trips between two threads without a scheduler
- * (k42_ctx_switch), and n yields through the current policy. Returns the
- * timebase ticks per single switch. */
+/* Switch cost: n switches between two threads without a scheduler
+ * (k42_ctx_switch), or n yields through the current policy (each yield
+ * switches to the other thread). Return the timebase ticks taken. */
 uint64_t k42_thread_switch_bench(uint64_t n);
 uint64_t k42_thread_yield_bench(uint64_t n);
 
