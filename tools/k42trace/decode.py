@@ -15,6 +15,7 @@ ERROR, WARNING, NOTE = "error", "warning", "note"
 RESYNC_EVENTS = 3             # plausible events in a row that end a resync scan
 RESYNC_SLACK = 1 << 16        # how far back in time an event may seem to go (ticks)
 CLOSE = 1 << 20               # "right after the previous event" (ticks)
+RESYNC_WINDOW = 1024          # words searched for the next event after a hole
 END = "end"
 
 
@@ -175,8 +176,11 @@ class _Walker:
         return good > 0 and (r >= limit or good >= RESYNC_EVENTS)
 
     def _resync(self, words, p, limit, tag, base, lo_ts):
-        """First q > p where a plausible chain of events starts."""
-        for q in range(p + 1, limit):
+        """First q > p where a plausible chain of events starts. An unwritten
+        event is at most 255 words; a longer unwritten range is an unwritten
+        filler, after which the block holds nothing, so the search stops
+        RESYNC_WINDOW words on (which also bounds the work on garbage)."""
+        for q in range(p + 1, min(limit, p + 1 + RESYNC_WINDOW)):
             if self._chain(words, q, limit, tag, base, lo_ts):
                 return q
         return None
