@@ -67,6 +67,10 @@ static int apply(struct bootopts *o, char *word, bootargs_warn_fn warn)
 		return val ? set_name(o->init, word, val, warn)
 			   : report(warn, "bootargs: '%s' needs a value", word);
 	}
+	if (strcmp(word, "trace") == 0) {
+		return val ? set_name(o->trace, word, val, warn)
+			   : report(warn, "bootargs: '%s' needs a value", word);
+	}
 	if (strcmp(word, "hz") == 0) {
 		uint32_t hz;
 

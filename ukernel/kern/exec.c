@@ -79,7 +79,7 @@ int exec_init(const char *path, const struct bootinfo *bi)
 			      K42_PROT_READ | K42_PROT_WRITE);
 	rd_pages = ((bi->initrd_end - bi->initrd_start) + PM_PAGE_SIZE - 1) / PM_PAGE_SIZE;
 	if (rc == 0 && (bi->initrd_start % PM_PAGE_SIZE) == 0 && rd_pages) {
-		rd = fcm_phys_create(bi->initrd_start, rd_pages);
+		rd = fcm_phys_create(bi->initrd_start, rd_pages, 0);
 		rc = rd ? region_create(p, K42_INITRD_VA, rd_pages * PM_PAGE_SIZE, K42_PROT_READ, rd, 0)
 			: -K42_ENOMEM;
 		if (rd)

@@ -22,6 +22,7 @@
 #include <kern/printk.h>
 #include <kern/sched.h>
 #include <kern/timer.h>
+#include <kern/trace.h>
 #include <mm/hat.h>
 #include <mm/meminit.h>
 
@@ -82,6 +83,9 @@ void kmain(void *fdt)
 		machine_halt(1);
 	}
 	timer_init(bi->timebase_hz, boot_opts.hz);
+	rc = trace_init(boot_opts.trace);
+	if (rc < 0)
+		kprintf("k42: tracing unavailable (error %d)\n", rc);
 
 	kprintf("k42 ukernel %s: %lu MiB RAM (%lu MiB free), %d CPU%s, timebase %lu MHz, tick %u Hz\n",
 		K42_VERSION, bootinfo_total_ram(bi) >> 20,

@@ -7,6 +7,7 @@
 #include <arch/irq.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
+#include <kern/trace.h>
 #include <lib/fmt.h>
 
 static int panicking;
@@ -24,12 +25,14 @@ void panic(const char *fmt, ...)
 		arch_os_term(msg);
 	kprintf("\nPANIC: %s\n", msg);
 	arch_backtrace(arch_current_sp(), 0, 0);
+	trace_dump_console();
 	kprintf("k42: halting after panic\n");
 	arch_os_term(msg);
 }
 
 void machine_halt(int status)
 {
+	trace_dump_console();
 	if (status == 0)
 		arch_power_off();
 	arch_os_term("k42: halted with failure status");

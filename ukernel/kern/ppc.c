@@ -21,6 +21,7 @@
 #include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
+#include <kern/trace.h>
 
 static void add_retry_waiter(struct dispatcher *t, uint32_t pid)
 {
@@ -76,6 +77,7 @@ long sys_ppc_call(struct trap_frame *tf)
 	}
 
 	/* Invoke: the caller waits in the kernel; the callee gets the CPU. */
+	trace_ppc_call(cur->proc->pid, t->proc->pid, ctx_arg(tf, 1));
 	cur->state = DS_IN_CALL;
 	cur->callee = t;
 	cur->ctx = *tf;
@@ -113,6 +115,7 @@ long sys_ppc_return(struct trap_frame *tf)
 		return -K42_EINVAL;
 	for (int i = 0; i < 8; i++)
 		res[i] = ctx_arg(tf, i);
+	trace_ppc_return((int64_t)res[0]);
 	t->serving = 0;
 	t->caller = NULL;
 	/* The serving context is finished; the callee runs again only if it has work. */

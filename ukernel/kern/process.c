@@ -17,6 +17,7 @@
 #include <kern/process.h>
 #include <kern/quiesce.h>
 #include <kern/sched.h>
+#include <kern/trace.h>
 #include <mm/fr.h>
 #include <mm/hat.h>
 #include <mm/kmem.h>
@@ -121,11 +122,14 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	p->disp.state = DS_NEW;
 	p->disp.prio = (uint8_t)prio;
 	ctx_init_user(&p->disp.ctx);
+	if (trace_map_into(p) < 0)
+		goto fail_page;
 	pids[pid].p = p;
 	pids[pid].state = K42_PROC_CREATED;
 	pids[pid].status = 0;
 	pids[pid].parent = parent;
 	live++;
+	trace_proc_create(pid, parent, p->name);
 	return p;
 
 fail_page:
@@ -162,6 +166,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 		kprintf("k42: killed process %u (%s): %s\n", p->pid, p->name, why);
 	p->state = state;
 	p->exit_status = status;
+	trace_proc_exit(p->pid, status);
 	pids[p->pid].state = state;
 	pids[p->pid].status = status;
 	pids[p->pid].p = NULL;

@@ -19,6 +19,7 @@
 #include <kern/quiesce.h>
 #include <kern/sched.h>
 #include <kern/timer.h>
+#include <kern/trace.h>
 #include <mm/hat.h>
 
 struct dispatcher *disp_current(void)
@@ -121,6 +122,10 @@ static void make_current(struct trap_frame *tf, struct dispatcher *d)
 	struct percpu *pc = this_cpu();
 	struct k42_disp_shared *sh = d->shared;
 
+	if (pc->last_pid != d->proc->pid) {
+		trace_disp_switch(pc->last_pid, 0, d->proc->pid, 0);
+		pc->last_pid = d->proc->pid;
+	}
 	pc->current = d;
 	d->state = DS_RUNNING;
 	d->slice_end = mftb() + timer_us_to_tb(SCHED_SLICE_US);

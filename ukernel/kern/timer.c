@@ -5,6 +5,7 @@
 #include <kern/percpu.h>
 #include <kern/sched.h>
 #include <kern/timer.h>
+#include <kern/trace.h>
 
 static uint64_t tb_hz;
 
@@ -31,6 +32,7 @@ uint64_t timer_interrupt(uint64_t now)
 
 	if (pc->tick_period && (int64_t)(now - pc->next_tick_tb) >= 0) {
 		pc->ticks++;
+		trace_timer_tick(pc->ticks);
 		pc->next_tick_tb += pc->tick_period;
 		if ((int64_t)(pc->next_tick_tb - now) <= 0)
 			pc->next_tick_tb = now + pc->tick_period;	/* missed ticks count as one */

@@ -13,6 +13,7 @@
 #include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/user_fault.h>
+#include <kern/trace.h>
 #include <lib/fmt.h>
 #include <mm/fault.h>
 #include <mm/fr.h>
@@ -33,11 +34,16 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access)
 	struct dispatcher *d = this_cpu()->current;
 	uint64_t token = 0;
 	char why[160];
-	int rc = fault_resolve(d->proc, va, access, &token);
+	int rc;
 
-	if (rc == 0)
+	trace_fault_start(va, access);
+	rc = fault_resolve(d->proc, va, access, &token);
+	if (rc == 0) {
+		trace_fault_incore(va);
 		return;
+	}
 	if (rc == -K42_EAGAIN) {
+		trace_fault_reflect(va, token);
 		if (!d->shared->disabled && d->entries[K42_ENTRY_PGFLT]) {
 			fr_add_waiter(token, d, 1);
 			disp_upcall(d, tf, K42_ENTRY_PGFLT, 1);

@@ -12,6 +12,7 @@
 #include <kern/dispatcher.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/trace.h>
 #include <mm/fcm.h>
 #include <mm/fr.h>
 #include <mm/fr_internal.h>
@@ -152,6 +153,7 @@ static void copy_page(uint64_t pa, const void *src)
 
 static void wake_waiters(struct pending *pe, long status)
 {
+	trace_fault_complete(pe->token);
 	for (int i = 0; i < pe->nwaiters; i++) {
 		struct dispatcher *d = pe->waiters[i].d;
 		struct k42_disp_shared *sh = d->shared;

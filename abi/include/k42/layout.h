@@ -18,6 +18,13 @@
 #define K42_INITRD_VA       0x00000ffe00000000ul	/* the boot archive, in init only */
 #define K42_DISP_VA         0x00000fff00000000ul	/* the dispatcher shared page */
 #define K42_PPC_PAGE_VA     0x00000fff00010000ul	/* the per-CPU PPC page */
+/* Tracing (docs/tracing.md): a read-only page whose first word is the
+ * enabled-class mask, then the CPU's trace control page and ring, writable. */
+#define K42_TRACE_VA        0x00000fff00100000ul
+#define K42_TRACE_CTL_VA    (K42_TRACE_VA + K42_PAGE_SIZE)
+#define K42_TRACE_RING_VA   (K42_TRACE_VA + 2 * K42_PAGE_SIZE)
+#define K42_TRACE_BLOCK_SHIFT 9	/* 4 KiB blocks */
+#define K42_TRACE_RING_SHIFT  17	/* 1 MiB ring */
 
 /* Region protections (mem_map_*). */
 #define K42_PROT_READ  0x1u

@@ -30,8 +30,10 @@
  *   uint64_t k42_trace_now(void);                   timebase (mftb), or a test counter
  *   uint64_t k42_trace_mask(void);                  the enabled-class mask: one load
  *   struct k42_trace_buf *k42_trace_cpu_buf(void);  this CPU's buffer, or NULL
- * Define K42_TRACE_NO_WRITER to use only the structures (dumpers, set-up).
- * Define K42_TRACE_ENABLED to 0 to compile every event out.
+ * Define K42_TRACE_NO_WRITER to use only the structures (dumpers, set-up, a
+ * per-CPU area that embeds a struct k42_trace_buf); including this file
+ * again without it then adds the writer. Define K42_TRACE_ENABLED to 0 to
+ * compile every event out.
  *
  * Freestanding: needs only <stdint.h>, <stddef.h>, <stdbool.h> and <k42/errno.h>.
  */
@@ -428,7 +430,15 @@ static inline void k42_trace_stream_take(const struct k42_trace_buf *b, uint64_t
 }
 
 /* ---- the writer ---- */
-#ifndef K42_TRACE_NO_WRITER
+#endif /* K42_TRACE_H */
+
+/*
+ * The writer has its own guard, so a header that needs only the structures
+ * (e.g. a per-CPU area holding a struct k42_trace_buf) can include this file
+ * with K42_TRACE_NO_WRITER defined, and a later include gets the writer.
+ */
+#if !defined(K42_TRACE_NO_WRITER) && !defined(K42_TRACE_WRITER_H)
+#define K42_TRACE_WRITER_H
 
 /* Hooks, defined by the includer (see the top of this file). */
 static inline uint64_t k42_trace_now(void);
@@ -704,6 +714,4 @@ k42_trace_put_str(struct k42_trace_slot s, unsigned first, const char *str, unsi
 	}
 }
 
-#endif /* K42_TRACE_NO_WRITER */
-
-#endif /* K42_TRACE_H */
+#endif /* K42_TRACE_WRITER_H */

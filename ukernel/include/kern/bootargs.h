@@ -6,6 +6,7 @@
  *   test=NAME   run the in-kernel test NAME (or "list") instead of booting on
  *   hz=N        decrementer interrupts per second, 1..10000 (default 100)
  *   init=PATH   first program to start from the boot archive (default /init)
+ *   trace=LIST  trace classes to enable from boot: all, none, or ppc,fault,...
  *   verbose     print more during boot
  */
 #ifndef KERN_BOOTARGS_H
@@ -22,6 +23,7 @@
 struct bootopts {
 	char test[BOOTOPT_NAME_MAX];
 	char init[BOOTOPT_NAME_MAX];
+	char trace[BOOTOPT_NAME_MAX];	/* trace classes: "all", "none" or "ppc,fault,..." */
 	uint32_t hz;
 	int verbose;
 };

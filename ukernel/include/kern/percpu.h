@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 #include <arch/percpu.h>
+#define K42_TRACE_NO_WRITER	/* structures only; kern/trace.h brings the writer */
+#include <k42/trace.h>
+#undef K42_TRACE_NO_WRITER
 
 struct dispatcher;
 struct trap_frame;
@@ -27,6 +30,11 @@ struct percpu {
 	uint64_t ppc_page_pa;		/* this CPU's PPC page */
 	struct dispatcher *vsx_owner;	/* whose FP/VMX/VSX registers are loaded */
 	uint64_t idle_tb;		/* timebase spent idle */
+	uint32_t last_pid;		/* whose context last ran here (for switch events) */
+	/* Tracing (kern/trace.c): the enabled classes and this CPU's buffer. */
+	uint64_t trace_mask;
+	struct k42_trace_buf trace_buf;
+	uint64_t *trace_info;		/* the read-only page user code reads the mask from */
 };
 
 static inline struct percpu *this_cpu(void)

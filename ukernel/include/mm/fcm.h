@@ -71,7 +71,8 @@ void fcm_page_remove(struct fcm *f, struct fcm_page *p);
 
 struct fcm *fcm_anon_create(void);
 struct fcm *fcm_cow_create(struct fcm *backing);
-/* Read-only view of real memory the kernel does not own (page aligned). */
-struct fcm *fcm_phys_create(uint64_t base, uint64_t npages);
+/* A view of real memory the kernel does not own (page aligned), read-only
+ * unless `writable` (shared pages such as the trace buffer). */
+struct fcm *fcm_phys_create(uint64_t base, uint64_t npages, int writable);
 
 #endif

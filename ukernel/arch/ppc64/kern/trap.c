@@ -12,6 +12,7 @@
 #include <arch/timer.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
+#include <kern/trace.h>
 #include <lib/fmt.h>
 
 uint64_t trap_mem_top;
@@ -197,6 +198,7 @@ void trap_entry(struct trap_frame *tf)
 {
 	static char report[TRAP_REPORT_MAX];
 
+	trace_exc_entry(tf->trap, tf->nip);
 	if (tf->msr & MSR_PR) {
 		arch_user_trap(tf);
 		return;

@@ -1,0 +1,42 @@
+/*
+ * Kernel tracing: the three hooks <k42/trace.h> wants, bound to the per-CPU
+ * area (mask and buffer are one r13-relative access each), and the kernel's
+ * trace set-up, control and dump. Events are the generated trace_*()
+ * functions of <k42/trace_events.h>; see docs/tracing.md.
+ */
+#ifndef KERN_TRACE_H
+#define KERN_TRACE_H
+
+#include <stdint.h>
+#include <arch/spr.h>
+#include <kern/percpu.h>
+
+static inline uint64_t k42_trace_now(void)
+{
+	return mftb();
+}
+
+static inline uint64_t k42_trace_mask(void)
+{
+	return this_cpu()->trace_mask;
+}
+
+static inline struct k42_trace_buf *k42_trace_cpu_buf(void)
+{
+	return this_cpu()->trace_buf.ring ? &this_cpu()->trace_buf : 0;
+}
+
+#include <k42/trace_events.h>
+
+struct process;
+
+/* Allocate and initialise this CPU's buffer; classes from the boot option. */
+int trace_init(const char *classes);
+/* Map the trace pages into a new process. */
+int trace_map_into(struct process *p);
+/* Enable classes (bit per class); returns the previous mask. */
+uint64_t trace_set_mask(uint64_t mask);
+/* Write the buffer to the console (base64 between markers) if it holds events. */
+void trace_dump_console(void);
+
+#endif

@@ -1,0 +1,199 @@
+/*
+ * Kernel side of tracing (see kern/trace.h, docs/tracing.md): each CPU's
+ * ring lives in PM frames and is mapped into every process (the mask page
+ * read-only, control and ring writable), so kernel and user code log into
+ * the same buffer without locks. At power-off a buffer that holds events
+ * is written to the console as base64 between K42TRACE markers, which
+ * ./k42 trace turns back into a dump file.
+ */
+#include <string.h>
+#include <arch/memlayout.h>
+#include <arch/context.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/console.h>
+#include <kern/panic.h>
+#include <kern/percpu.h>
+#include <kern/printk.h>
+#include <kern/process.h>
+#include <kern/syscall.h>
+#include <kern/trace.h>
+#include <kern/timer.h>
+#include <mm/fcm.h>
+#include <mm/meminit.h>
+#include <mm/pm.h>
+#include <mm/region.h>
+
+#define RING_BYTES (8ull << K42_TRACE_RING_SHIFT)
+#define RING_ORDER (K42_TRACE_RING_SHIFT + 3 - PM_PAGE_SHIFT)
+
+static struct fcm *info_fcm, *ctl_fcm, *ring_fcm;
+
+/* "all", "none", or a comma-separated list of class names. */
+static uint64_t parse_classes(const char *s)
+{
+	uint64_t mask = 0;
+
+	if (!s || !*s || strcmp(s, "none") == 0)
+		return 0;
+	if (strcmp(s, "all") == 0)
+		return K42_TRACE_MASK_ALL;
+	while (*s) {
+		size_t n = 0;
+		int found = 0;
+
+		while (s[n] && s[n] != ',')
+			n++;
+#define CLASS_BIT(name, major, layer, desc)					\
+		if (n == sizeof(#name) - 1 && strncmp(s, #name, n) == 0) {	\
+			mask |= 1ull << (major);					\
+			found = 1;							\
+		}
+		K42_TRACE_CLASSES(CLASS_BIT)
+#undef CLASS_BIT
+		if (!found)
+			kprintf("k42: trace: unknown class '%.*s' ignored\n", (int)n, s);
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return mask;
+}
+
+int trace_init(const char *classes)
+{
+	struct percpu *pc = this_cpu();
+	uint64_t info_pa, ctl_pa, ring_pa;
+	int rc;
+
+	if ((rc = pm_alloc(pm_root(), 0, &info_pa)) < 0 ||
+	    (rc = pm_alloc(pm_root(), 0, &ctl_pa)) < 0 ||
+	    (rc = pm_alloc(pm_root(), RING_ORDER, &ring_pa)) < 0)
+		return rc;
+	memset(phys_to_virt(info_pa), 0, PM_PAGE_SIZE);
+	memset(phys_to_virt(ctl_pa), 0, PM_PAGE_SIZE);
+	rc = k42_trace_buf_init(&pc->trace_buf, phys_to_virt(ctl_pa), phys_to_virt(ring_pa),
+				K42_TRACE_BLOCK_SHIFT, K42_TRACE_RING_SHIFT, pc->cpu_id,
+				K42_TRACE_MODE_FLIGHT);
+	if (rc < 0)
+		return rc;
+	pc->trace_info = phys_to_virt(info_pa);
+	info_fcm = fcm_phys_create(info_pa, 1, 0);
+	ctl_fcm = fcm_phys_create(ctl_pa, 1, 1);
+	ring_fcm = fcm_phys_create(ring_pa, RING_BYTES >> PM_PAGE_SHIFT, 1);
+	if (!info_fcm || !ctl_fcm || !ring_fcm)
+		return -K42_ENOMEM;
+	trace_set_mask(parse_classes(classes));
+	return 0;
+}
+
+int trace_map_into(struct process *p)
+{
+	int rc;
+
+	if (!info_fcm)
+		return 0;	/* tracing not set up (in-kernel tests before it) */
+	if ((rc = region_create(p, K42_TRACE_VA, PM_PAGE_SIZE, K42_PROT_READ, info_fcm, 0)) < 0 ||
+	    (rc = region_create(p, K42_TRACE_CTL_VA, PM_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE,
+				ctl_fcm, 0)) < 0)
+		return rc;
+	return region_create(p, K42_TRACE_RING_VA, RING_BYTES, K42_PROT_READ | K42_PROT_WRITE,
+			     ring_fcm, 0);
+}
+
+uint64_t trace_set_mask(uint64_t mask)
+{
+	struct percpu *pc = this_cpu();
+	uint64_t old = pc->trace_mask;
+
+	mask &= K42_TRACE_MASK_ALL;
+	pc->trace_mask = mask;
+	if (pc->trace_info)
+		__atomic_store_n(&pc->trace_info[0], mask, __ATOMIC_RELEASE);
+	return old;
+}
+
+long sys_trace_mask(struct trap_frame *tf)
+{
+	return (long)trace_set_mask(ctx_arg(tf, 0));
+}
+
+/* ---- the console dump ---- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+struct b64_out {
+	uint8_t in[3];
+	int nin;
+	char line[80];
+	int nline;
+};
+
+static void b64_flush_line(struct b64_out *o)
+{
+	if (o->nline) {
+		o->line[o->nline++] = '\n';
+		console_write(o->line, (size_t)o->nline);
+		o->nline = 0;
+	}
+}
+
+static void b64_emit(struct b64_out *o, int final)
+{
+	uint32_t v = (uint32_t)o->in[0] << 16 | (uint32_t)o->in[1] << 8 | o->in[2];
+
+	o->line[o->nline++] = b64[(v >> 18) & 63];
+	o->line[o->nline++] = b64[(v >> 12) & 63];
+	o->line[o->nline++] = (final && o->nin < 2) ? '=' : b64[(v >> 6) & 63];
+	o->line[o->nline++] = (final && o->nin < 3) ? '=' : b64[v & 63];
+	o->nin = 0;
+	o->in[0] = o->in[1] = o->in[2] = 0;
+	if (o->nline >= 76)
+		b64_flush_line(o);
+}
+
+static void b64_write(struct b64_out *o, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len--) {
+		o->in[o->nin++] = *p++;
+		if (o->nin == 3)
+			b64_emit(o, 0);
+	}
+}
+
+void trace_dump_console(void)
+{
+	struct percpu *pc = this_cpu();
+	struct k42_trace_buf *b = &pc->trace_buf;
+	struct k42_trace_dump_header h;
+	struct k42_trace_dump_seg seg;
+	struct b64_out o = { { 0 }, 0, { 0 }, 0 };
+	uint64_t out_pa, *out;
+
+	if (!b->ring || !__atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE))
+		return;
+	if (pm_alloc(pm_root(), RING_ORDER, &out_pa) < 0) {
+		kprintf("k42: trace: no memory to dump the buffer\n");
+		return;
+	}
+	out = phys_to_virt(out_pa);
+	k42_trace_snapshot(b, &seg, out);
+	if (seg.index_end <= b->ring_mask) {
+		/* Never wrapped: only the blocks written so far hold anything. */
+		seg.data_blocks = (uint32_t)((seg.index_end + b->block_mask) >> b->block_shift);
+		if (!seg.data_blocks)
+			seg.data_blocks = 1;
+	}
+	k42_trace_dump_header_init(&h, timer_timebase_hz(), pc->trace_mask, K42_TRACE_TABLE_HASH, 1);
+	kprintf("K42TRACE BEGIN cpu %u blocks %u\n", pc->cpu_id, seg.data_blocks);
+	b64_write(&o, &h, sizeof(h));
+	b64_write(&o, &seg, sizeof(seg));
+	b64_write(&o, out, (size_t)seg.data_blocks << (K42_TRACE_BLOCK_SHIFT + 3));
+	if (o.nin)
+		b64_emit(&o, 1);
+	b64_flush_line(&o);
+	kprintf("K42TRACE END\n");
+	BUG_ON(pm_free(pm_root(), out_pa, RING_ORDER) < 0);
+}
