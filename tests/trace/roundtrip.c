@@ -15,6 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Structures first, as a per-CPU area header does; the writer comes later. */
+#define K42_TRACE_NO_WRITER
+#include <k42/trace.h>
+#undef K42_TRACE_NO_WRITER
+
 #include <k42/trace_events.h>
 #include <k42/trace_selftest.h>
 
