@@ -80,8 +80,7 @@ long sys_ppc_call(struct trap_frame *tf)
 	trace_ppc_call(cur->proc->pid, t->proc->pid, ctx_arg(tf, 1));
 	cur->state = DS_IN_CALL;
 	cur->callee = t;
-	cur->ctx = *tf;
-	cur->has_ctx = 1;
+	disp_save_ctx(cur, tf);
 	t->serving = 1;
 	t->caller = cur;
 	if (t->state == DS_BLOCKED || t->state == DS_IDLE) {
@@ -146,8 +145,7 @@ long sys_ppc_return(struct trap_frame *tf)
 	c->callee = NULL;
 	if (c->nretry)
 		disp_notify_retry(c);	/* it can take calls again */
-	*tf = c->ctx;
-	c->has_ctx = 0;
+	disp_load_ctx(c, tf);
 	for (int i = 0; i < 8; i++)
 		ctx_set_result(tf, i, res[i]);
 	sched_handoff(tf, c);

@@ -180,9 +180,8 @@ void process_end(struct process *p, int state, int status, const char *why)
 	/* A caller waiting on us gets an error instead of a reply. */
 	caller = d->caller;
 	if (caller && caller->state == DS_IN_CALL) {
-		ctx_set_result(&caller->ctx, 0, (uint64_t)-K42_EDEAD);
+		ctx_set_result(disp_resume_slot(caller), 0, (uint64_t)-K42_EDEAD);
 		caller->callee = NULL;
-		caller->has_ctx = 1;
 		caller->state = DS_READY;
 		sched_enqueue(caller);
 	}

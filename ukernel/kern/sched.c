@@ -116,11 +116,42 @@ int disp_upcall(struct dispatcher *d, struct trap_frame *tf, int entry, int pres
 	return 0;
 }
 
+/* Move fault completions that did not fit the shared ring into it. */
+static void flush_pgflt_backlog(struct dispatcher *d)
+{
+	struct k42_disp_shared *sh = d->shared;
+	int moved = 0;
+
+	while (d->npgflt_backlog && sh->pgflt_head - sh->pgflt_tail < K42_DISP_PGFLT_DONE) {
+		sh->pgflt_done[sh->pgflt_head % K42_DISP_PGFLT_DONE] = d->pgflt_backlog[0];
+		__atomic_store_n(&sh->pgflt_head, sh->pgflt_head + 1, __ATOMIC_RELEASE);
+		d->npgflt_backlog--;
+		for (int i = 0; i < d->npgflt_backlog; i++)
+			d->pgflt_backlog[i] = d->pgflt_backlog[i + 1];
+		moved = 1;
+	}
+	if (moved)
+		__atomic_or_fetch(&sh->pending, K42_SOFTINTR_PGFLT, __ATOMIC_RELEASE);
+}
+
+void disp_deliver_pending(struct trap_frame *tf, struct dispatcher *d)
+{
+	struct k42_disp_shared *sh = d->shared;
+
+	if (d->npgflt_backlog)
+		flush_pgflt_backlog(d);
+	if (!sh->disabled && sh->pending) {
+		int e = (sh->pending & K42_SOFTINTR_RETRY) && d->entries[K42_ENTRY_IPC_RETRY]
+			? K42_ENTRY_IPC_RETRY : K42_ENTRY_SOFTINTR;
+
+		disp_upcall(d, tf, e, 1);
+	}
+}
+
 /* tf holds d's context (or an entry state); make d the running dispatcher. */
 static void make_current(struct trap_frame *tf, struct dispatcher *d)
 {
 	struct percpu *pc = this_cpu();
-	struct k42_disp_shared *sh = d->shared;
 
 	if (pc->last_pid != d->proc->pid) {
 		trace_disp_switch(pc->last_pid, 0, d->proc->pid, 0);
@@ -131,12 +162,7 @@ static void make_current(struct trap_frame *tf, struct dispatcher *d)
 	d->slice_end = mftb() + timer_us_to_tb(SCHED_SLICE_US);
 	hat_activate(d->proc->hat);
 	/* Deliver pending soft interrupts to an enabled dispatcher. */
-	if (!sh->disabled && sh->pending) {
-		int e = (sh->pending & K42_SOFTINTR_RETRY) && d->entries[K42_ENTRY_IPC_RETRY]
-			? K42_ENTRY_IPC_RETRY : K42_ENTRY_SOFTINTR;
-
-		disp_upcall(d, tf, e, 1);
-	}
+	disp_deliver_pending(tf, d);
 	if (pc->vsx_owner == d)
 		tf->msr |= MSR_VECTOR_UNITS;
 	else
@@ -146,9 +172,8 @@ static void make_current(struct trap_frame *tf, struct dispatcher *d)
 /* Load d (not running) into tf. */
 static void load(struct trap_frame *tf, struct dispatcher *d)
 {
-	if (d->has_ctx) {
-		*tf = d->ctx;
-		d->has_ctx = 0;
+	if (d->has_serve_ctx || d->has_ctx) {
+		disp_load_ctx(d, tf);
 	} else {
 		int e = d->shared->pending && d->entries[K42_ENTRY_SOFTINTR] ? K42_ENTRY_SOFTINTR
 									     : K42_ENTRY_RUN;
@@ -163,14 +188,41 @@ static void load(struct trap_frame *tf, struct dispatcher *d)
 	make_current(tf, d);
 }
 
+struct trap_frame *disp_save_ctx(struct dispatcher *d, const struct trap_frame *tf)
+{
+	if (d->serving && d->parked != DS_NEW) {
+		/* `ctx` holds the parked context: keep the serving one apart. */
+		d->serve_ctx = *tf;
+		d->has_serve_ctx = 1;
+		return &d->serve_ctx;
+	}
+	d->ctx = *tf;
+	d->has_ctx = 1;
+	return &d->ctx;
+}
+
+void disp_load_ctx(struct dispatcher *d, struct trap_frame *tf)
+{
+	if (d->has_serve_ctx) {
+		*tf = d->serve_ctx;
+		d->has_serve_ctx = 0;
+	} else {
+		*tf = d->ctx;
+		d->has_ctx = 0;
+	}
+}
+
+struct trap_frame *disp_resume_slot(struct dispatcher *d)
+{
+	return d->has_serve_ctx ? &d->serve_ctx : &d->ctx;
+}
+
 void sched_save_current(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current;
 
-	if (cur && cur->state != DS_DEAD && cur->state != DS_IDLE && cur->state != DS_RUNNING) {
-		cur->ctx = *tf;
-		cur->has_ctx = 1;
-	}
+	if (cur && cur->state != DS_DEAD && cur->state != DS_IDLE && cur->state != DS_RUNNING)
+		disp_save_ctx(cur, tf);
 }
 
 static void idle_until_ready(void)

@@ -44,14 +44,18 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access)
 	}
 	if (rc == -K42_EAGAIN) {
 		trace_fault_reflect(va, token);
-		if (!d->shared->disabled && d->entries[K42_ENTRY_PGFLT]) {
-			fr_add_waiter(token, d, 1);
+		if (!d->shared->disabled && d->entries[K42_ENTRY_PGFLT] &&
+		    fr_add_waiter(token, d, 1) == 0) {
 			disp_upcall(d, tf, K42_ENTRY_PGFLT, 1);
 			ctx_set_result(tf, 0, va);
 			ctx_set_result(tf, 1, token);
-		} else {
-			fr_add_waiter(token, d, 0);
+		} else if (fr_add_waiter(token, d, 0) == 0) {
 			d->state = DS_PAGE_WAIT;
+			sched_switch(tf);
+		} else {
+			/* Too many waiters on this page: let it fault again shortly. */
+			d->state = DS_READY;
+			sched_enqueue(d);
 			sched_switch(tf);
 		}
 		return;

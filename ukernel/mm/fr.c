@@ -21,7 +21,7 @@
 #define FR_MAX 256
 #define FR_MAX_RESIDENT 256	/* pages per file FCM before it evicts */
 #define PENDING_MAX 64
-#define WAITERS_MAX 8
+#define WAITERS_MAX 64	/* per page; beyond that a fault is refused (see fr_add_waiter) */
 
 struct fr {
 	int in_use;
@@ -135,15 +135,21 @@ int fr_request(struct fr *fr, uint64_t pgoff, uint64_t token)
 	return 0;
 }
 
-void fr_add_waiter(uint64_t token, struct dispatcher *d, int async)
+int fr_add_waiter(uint64_t token, struct dispatcher *d, int async)
 {
 	struct pending *pe = pending_find(token);
 
-	if (!pe || pe->nwaiters == WAITERS_MAX)
-		return;	/* a synchronous waiter then simply faults again later */
+	if (!pe)
+		return -K42_ENOENT;
+	for (int i = 0; i < pe->nwaiters; i++)
+		if (pe->waiters[i].d == d && pe->waiters[i].async == async)
+			return 0;	/* one wake-up per dispatcher and kind is enough */
+	if (pe->nwaiters == WAITERS_MAX)
+		return -K42_EBUSY;
 	pe->waiters[pe->nwaiters].d = d;
 	pe->waiters[pe->nwaiters].async = async;
 	pe->nwaiters++;
+	return 0;
 }
 
 static void copy_page(uint64_t pa, const void *src)
@@ -166,6 +172,13 @@ static void wake_waiters(struct pending *pe, long status)
 			if (sh->pgflt_head - sh->pgflt_tail < K42_DISP_PGFLT_DONE) {
 				sh->pgflt_done[sh->pgflt_head % K42_DISP_PGFLT_DONE] = tok;
 				__atomic_store_n(&sh->pgflt_head, sh->pgflt_head + 1, __ATOMIC_RELEASE);
+			} else if (d->npgflt_backlog < (int)(sizeof(d->pgflt_backlog) / 8)) {
+				/* Delivered when the ring has room (kern/sched.c). */
+				d->pgflt_backlog[d->npgflt_backlog++] = tok;
+			} else {
+				process_end(d->proc, K42_PROC_KILLED, -1,
+					    "more than 96 page-fault completions outstanding");
+				continue;
 			}
 			disp_raise(d, K42_SOFTINTR_PGFLT);
 		} else if (d->state == DS_PAGE_WAIT) {

@@ -38,6 +38,13 @@ struct dispatcher {
 	struct dispatcher *rq_next;
 	int serving;				/* entered for a PPC and not yet returned */
 	enum disp_state parked;			/* state to go back to after serving (blocked/idle) */
+	/* While serving a call beside a parked context (in `ctx`), the serving
+	 * context is kept here if it is preempted or blocks. */
+	int has_serve_ctx;
+	struct trap_frame serve_ctx;
+	/* Fault completions that did not fit the shared ring, delivered later. */
+	uint64_t pgflt_backlog[64];
+	int npgflt_backlog;
 	struct dispatcher *caller;		/* while serving: whom to reply to (NULL if gone) */
 	struct dispatcher *callee;		/* while in a call: whom we wait for */
 	uint64_t timer_deadline;		/* timebase; 0 = none */
@@ -48,6 +55,15 @@ struct dispatcher {
 	int nretry;
 };
 
+/* Keep tf as d's resumable context, in the right slot (see serve_ctx);
+ * returns where it went. disp_load_ctx takes it back into tf. */
+struct trap_frame *disp_save_ctx(struct dispatcher *d, const struct trap_frame *tf);
+void disp_load_ctx(struct dispatcher *d, struct trap_frame *tf);
+/* The saved context d will resume (to set a call's results in it). */
+struct trap_frame *disp_resume_slot(struct dispatcher *d);
+/* On the way back to user mode: an enabled d with soft interrupts pending
+ * is upcalled (its context preserved in the shared page). */
+void disp_deliver_pending(struct trap_frame *tf, struct dispatcher *d);
 /* Tell the dispatchers refused by d (while it was disabled) to retry. */
 void disp_notify_retry(struct dispatcher *d);
 

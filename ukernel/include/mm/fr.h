@@ -24,8 +24,9 @@ uint64_t fr_size(struct fr *fr);
 /* The server's answer for one page. */
 int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long status,
 		const void *data);
-/* Record that d waits for token (async: reflected; else synchronous). */
-void fr_add_waiter(uint64_t token, struct dispatcher *d, int async);
+/* Record that d waits for token (async: reflected; else synchronous).
+ * -K42_EBUSY if the page has too many waiters already. */
+int fr_add_waiter(uint64_t token, struct dispatcher *d, int async);
 /* The server died: fail its FRs' pending pages and wake their waiters. */
 void fr_server_gone(struct process *server);
 

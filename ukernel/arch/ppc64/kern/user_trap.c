@@ -104,5 +104,9 @@ void arch_user_trap(struct trap_frame *tf)
 		bad_instruction(tf, trap_vector_name(tf->trap));
 		break;
 	}
+	/* Whatever ran, the dispatcher about to resume gets its pending events
+	 * (e.g. its own timer expired while it ran). */
+	if (this_cpu()->current)
+		disp_deliver_pending(tf, this_cpu()->current);
 	quiesce_point(quiesce_kernel(), (int)this_cpu()->cpu_id);
 }
