@@ -37,6 +37,9 @@ K42_FIGURES = {
     "ppc_null_roundtrip": "ppc_null_roundtrip",
     "ppc_1k_roundtrip": "ppc_1k_roundtrip",
     "ppc_4k_roundtrip": "ppc_4k_roundtrip",
+    "thread_switch": "thread_switch",
+    "trace_event_disabled": "trace_event_disabled",
+    "trace_event_enabled": "trace_event_enabled",
 }
 
 
@@ -128,9 +131,7 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="quick run for the test suite")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
-    results = {"schema": SCHEMA_VERSION, "smoke": args.smoke,
-               "thread_switch_insns": None, "trace_event_enabled_insns": None,
-               "trace_event_disabled_insns": None, "boot_to_shell_s": None}
+    results = {"schema": SCHEMA_VERSION, "smoke": args.smoke, "boot_to_shell_s": None}
     try:
         results.update(run_k42(build, 1 if args.smoke else args.runs, args.smoke))
         if args.smoke:
@@ -161,7 +162,8 @@ def main():
         problems.append("k42 icount runs differ")
     if not results.get("linux_icount_identical", True):
         problems.append("Linux icount runs differ")
-    for key in ("ppc_null_roundtrip_insns", "null_syscall_insns", "linux_pipe_roundtrip_insns",
+    for key in ("ppc_null_roundtrip_insns", "null_syscall_insns", "thread_switch_insns",
+                "trace_event_enabled_insns", "trace_event_disabled_insns", "linux_pipe_roundtrip_insns",
                 "linux_futex_roundtrip_insns", "linux_null_syscall_insns"):
         if not results.get(key):
             problems.append("no " + key)

@@ -6,6 +6,7 @@
   kernel/*  in-kernel tests: one QEMU boot each with test=NAME
   boot/*    whole-boot scenarios (tests/qemu/scenarios.py)
   user/*    user-level test programs booted as init (same file)
+  trace/*   a traced boot decoded on the host (events of every layer, in order)
   bench/*   a smoke run of ./k42 bench (figures produced, icount runs agree)
 
 Every QEMU boot has a timeout. Exit status is 1 if anything failed."""
@@ -154,6 +155,44 @@ def run_scenarios(build, tally, pattern):
                      k42qemu.symbolize(r.output, build.kernel_elf))
 
 
+TRACE_ROUND = ["app.marker", "ppc.call", "request.begin", "request.end", "ppc.return", "app.marker"]
+
+
+def run_trace_test(build, tally, pattern):
+    """Events from the kernel, a server and an application, in order, with
+    consistent timestamps, decoded from the dump the kernel writes."""
+    name = "trace/ordered_layers"
+    if pattern and not re.search(pattern, name):
+        return
+    import trace as k42trace_cli  # tools/trace.py
+    from k42trace import decode as tdecode, dump as tdump, table as ttable
+    r = k42qemu.run(k42qemu.command(build, append="init=/tests/trace_test"), timeout=BOOT_TIMEOUT)
+    problems, log = [], r.output
+    raw = k42trace_cli.extract(r.output)
+    if r.status != 0 or "UTEST PASS trace_test" not in r.output:
+        problems.append("trace_test did not pass (status %s)" % r.status)
+    if raw is None:
+        problems.append("no trace dump on the console")
+    else:
+        tab = ttable.load(os.path.join(HERE, "..", "abi", "trace", "events.tbl"))
+        tr = tdecode.decode(tdump.parse(raw), tab)
+        if tr.errors:
+            problems.append("decoder errors: %s" % "; ".join(str(d) for d in tr.errors[:3]))
+        evs = [e for e in tr.user_events() if e.cls_name in ("app", "ppc", "request")]
+        names = [e.name for e in evs]
+        want = TRACE_ROUND * 3
+        if names != want:
+            problems.append("order %s, expected %s" % (names, want))
+        if any(b.ts < a.ts for a, b in zip(evs, evs[1:])):
+            problems.append("timestamps go backwards")
+        layers = {e.name: e.layer for e in evs}
+        if layers.get("ppc.call") != 0 or layers.get("request.begin") != 2 or \
+                layers.get("app.marker") != 3:
+            problems.append("layers %s" % layers)
+        log += "\ndecoded %d events: %s" % (len(tr.events), " ".join(names))
+    tally.report(name, not problems, "; ".join(problems), log)
+
+
 def run_bench_smoke(build, tally, pattern):
     """./k42 bench --smoke: every figure produced, icount runs identical."""
     name = "bench/smoke"
@@ -181,6 +220,7 @@ def main():
     run_host_tests(build.dir, tally, args.filter)
     run_kernel_tests(build, tally, args.filter)
     run_scenarios(build, tally, args.filter)
+    run_trace_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)
     print("%d passed, %d failed" % (tally.passed, tally.failed))
     return 1 if tally.failed else 0

@@ -1,11 +1,14 @@
 /*
  * k42's side of ./k42 bench, run as init. Each figure is timed with the
- * timebase over many iterations after a warm-up; under QEMU -icount
+ * timebase over many iterations after a warm-up (the best of three
+ * repetitions counts); under QEMU -icount
  * shift=0 one instruction is one virtual nanosecond and the timebase runs
  * at 512 MHz, so instructions = ticks / 0.512 exactly. Prints one line per
  * figure: `BENCH name ticks_per_op`.
  */
 #include <k42/k42.h>
+#include <k42/ktrace.h>
+#include <k42/thread.h>
 
 #ifndef ITERS
 #define ITERS 20000
@@ -58,6 +61,22 @@ static uint64_t best(uint64_t (*fn)(uint32_t), uint32_t arg)
 	return b;
 }
 
+static uint64_t time_trace_event(uint32_t unused)
+{
+	uint64_t t0 = k42_timebase();
+
+	(void)unused;
+	for (int i = 0; i < ITERS; i++)
+		trace_app_event((uint64_t)i, 42);
+	return k42_timebase() - t0;
+}
+
+static uint64_t time_thread_switch(uint32_t unused)
+{
+	(void)unused;
+	return k42_thread_switch_bench(ITERS);	/* ITERS switches, both directions */
+}
+
 static uint64_t null_adapter(uint32_t unused)
 {
 	(void)unused;
@@ -84,6 +103,12 @@ int main(uint64_t arg)
 	report("ppc_null_roundtrip_ticks_per_op", best(time_ppc, 0), ITERS);
 	report("ppc_1k_roundtrip_ticks_per_op", best(time_ppc, 1024), ITERS);
 	report("ppc_4k_roundtrip_ticks_per_op", best(time_ppc, 4096), ITERS);
+	report("thread_switch_ticks_per_op", best(time_thread_switch, 0), ITERS);
+	k42_sc_trace_mask(0);
+	report("trace_event_disabled_ticks_per_op", best(time_trace_event, 0), ITERS);
+	k42_sc_trace_mask(K42_TRACE_MASK_APP);
+	report("trace_event_enabled_ticks_per_op", best(time_trace_event, 0), ITERS);
+	k42_sc_trace_mask(0);
 	k42_enable();
 	k42_printf("BENCH done\n");
 	return 0;

@@ -8,6 +8,7 @@
  * K42_SOFTINTR_RESCHED bit if threads are ready, so the kernel schedules
  * the dispatcher again instead of leaving it idle or parked in `block`.
  */
+#include <k42/ktrace.h>
 #include <string.h>
 #include "internal.h"
 
@@ -62,12 +63,16 @@ __attribute__((noreturn)) static void reply(struct k42_ipc_msg *m)
 
 static void handle(uint64_t caller, struct k42_ipc_msg *m)
 {
+	uint32_t iface = k42_ipc_op_iface(m->op), ord = k42_ipc_op_ordinal(m->op);
+
+	trace_request_begin(iface, ord);
 	if (ipc_handler)
 		ipc_handler(caller, m);
 	else {
 		m->op = (uint64_t)-K42_ENOSYS;
 		m->len = 0;
 	}
+	trace_request_end(iface, ord, (int64_t)m->op);
 }
 
 /* A serving thread: its call's words are in t->serve. */

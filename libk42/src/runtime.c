@@ -11,6 +11,7 @@
  * loop (switch.S), which blocks in the kernel enabled.
  */
 #include <string.h>
+#include <k42/ktrace.h>
 #include "internal.h"
 
 #define UPCALL_STACK_SIZE (64 * 1024)
@@ -272,6 +273,8 @@ void k42_start(uint64_t arg, uint64_t arg2)
 	}
 	if (arg == K42_INITRD_VA)
 		k42_initrd_size = arg2;	/* init: the kernel passed the boot archive */
+	/* Without the trace buffer events are dropped, nothing else changes. */
+	(void)k42_trace_attach();
 	k42_threads_init(&main_thread);
 	k42_sched_start();
 	k42_enable();

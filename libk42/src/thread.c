@@ -5,6 +5,7 @@
  * are kept on a free list and reused. Switches go through the policy in
  * force (sched.c) and k42_ctx_switch (switch.S): no kernel call.
  */
+#include <k42/ktrace.h>
 #include <string.h>
 #include "internal.h"
 
@@ -213,6 +214,7 @@ void k42_reschedule(struct k42_thread *me)
 		}
 		return;
 	}
+	trace_thread_switch((uint64_t)me, (uint64_t)next);
 	if (next->full) {
 		if (k42_ctx_save(&me->ctx) == 0)
 			k42_run(next);
@@ -245,6 +247,7 @@ void k42_thread_block_self(int why)
 		k42_fatal("a blocking call from a handler");
 	me->state = K42_T_BLOCKED;
 	me->wait = why;
+	trace_thread_block((uint64_t)me, (uint64_t)why);
 	k42_sched->block(me);
 	k42_reschedule(me);
 }
@@ -253,6 +256,7 @@ void k42_thread_wake(k42_thread_t *t)
 {
 	if (t->state != K42_T_BLOCKED)
 		return;
+	trace_thread_wake((uint64_t)t, (uint64_t)k42_current);
 	t->wait = K42_WAIT_NONE;
 	t->state = K42_T_READY;
 	k42_nready++;

@@ -5,6 +5,7 @@
  * heap (a stale kernel expiry is harmless: nothing is due, and the next
  * deadline is armed).
  */
+#include <k42/ktrace.h>
 #include "internal.h"
 
 struct k42_timerheap k42_timers;
@@ -56,6 +57,7 @@ void k42_timers_run(uint64_t now, int kernel_fired)
 		armed = 0;	/* the kernel timer has gone off (or will at once) */
 	while ((t = k42_theap_min(&k42_timers)) != NULL && (int64_t)(now - t->deadline) >= 0) {
 		k42_theap_pop(&k42_timers);
+		trace_utimer_fire((uint64_t)t, t->deadline);
 		t->fn(t);
 	}
 	t = k42_theap_min(&k42_timers);

@@ -84,8 +84,11 @@ void kmain(void *fdt)
 	}
 	timer_init(bi->timebase_hz, boot_opts.hz);
 	rc = trace_init(boot_opts.trace);
-	if (rc < 0)
-		kprintf("k42: tracing unavailable (error %d)\n", rc);
+	if (rc < 0) {
+		/* Every process maps the trace pages; without them none can run. */
+		kprintf("k42: cannot set up the trace buffer (error %d)\n", rc);
+		machine_halt(1);
+	}
 
 	kprintf("k42 ukernel %s: %lu MiB RAM (%lu MiB free), %d CPU%s, timebase %lu MHz, tick %u Hz\n",
 		K42_VERSION, bootinfo_total_ram(bi) >> 20,

@@ -92,7 +92,7 @@ int trace_map_into(struct process *p)
 	int rc;
 
 	if (!info_fcm)
-		return 0;	/* tracing not set up (in-kernel tests before it) */
+		return 0;	/* before trace_init (in-kernel tests): nothing to map */
 	if ((rc = region_create(p, K42_TRACE_VA, PM_PAGE_SIZE, K42_PROT_READ, info_fcm, 0)) < 0 ||
 	    (rc = region_create(p, K42_TRACE_CTL_VA, PM_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE,
 				ctl_fcm, 0)) < 0)
