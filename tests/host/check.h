@@ -7,6 +7,7 @@
 #define HOST_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int check_failures, check_count;
 
@@ -20,6 +21,25 @@ static int check_failures, check_count;
 			fputc('\n', stderr);					\
 		}								\
 	} while (0)
+
+/* A whole file in a malloc'd buffer of exactly its size (so ASan sees any
+ * read past the end), or NULL. */
+static inline unsigned char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(n > 0 ? (size_t)n : 1);
+	*len = fread(buf, 1, (size_t)n, f);
+	fclose(f);
+	return buf;
+}
 
 static inline int check_done(const char *name)
 {

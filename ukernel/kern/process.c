@@ -58,6 +58,18 @@ int process_may_manage(const struct process *caller, const struct process *targe
 	return caller == target || target->parent == caller->pid;
 }
 
+long process_managed(const struct process *caller, uint64_t pid, struct process **out)
+{
+	struct process *p = pid <= PROC_MAX ? process_lookup((uint32_t)pid) : NULL;
+
+	if (!p)
+		return -K42_ESRCH;
+	if (!process_may_manage(caller, p))
+		return -K42_EPERM;
+	*out = p;
+	return 0;
+}
+
 int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status);
 
 int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status)

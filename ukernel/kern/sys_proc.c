@@ -13,19 +13,6 @@
 
 int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status);
 
-/* The process named by a pid argument, if the caller may manage it. */
-static long managed(uint64_t pid, struct process **out)
-{
-	struct process *p = pid <= PROC_MAX ? process_lookup((uint32_t)pid) : NULL;
-
-	if (!p)
-		return -K42_ESRCH;
-	if (!process_may_manage(syscall_process(), p))
-		return -K42_EPERM;
-	*out = p;
-	return 0;
-}
-
 long sys_proc_create(struct trap_frame *tf)
 {
 	char name[PROC_NAME_MAX];
@@ -46,7 +33,7 @@ long sys_proc_start(struct trap_frame *tf)
 {
 	uint64_t entry = ctx_arg(tf, 1), sp = ctx_arg(tf, 2);
 	struct process *p;
-	long rc = managed(ctx_arg(tf, 0), &p);
+	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
 
 	if (rc < 0)
 		return rc;
@@ -67,7 +54,7 @@ long sys_proc_start(struct trap_frame *tf)
 long sys_proc_kill(struct trap_frame *tf)
 {
 	struct process *p, *self = syscall_process();
-	long rc = managed(ctx_arg(tf, 0), &p);
+	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
 
 	if (rc < 0)
 		return rc;

@@ -20,18 +20,6 @@
 #define MEM_COPY_MAX (16ul << 20)
 #define PROT_ALL (K42_PROT_READ | K42_PROT_WRITE | K42_PROT_EXEC)
 
-static long managed(uint64_t pid, struct process **out)
-{
-	struct process *p = pid <= PROC_MAX ? process_lookup((uint32_t)pid) : NULL;
-
-	if (!p)
-		return -K42_ESRCH;
-	if (!process_may_manage(syscall_process(), p))
-		return -K42_EPERM;
-	*out = p;
-	return 0;
-}
-
 static int range_ok(uint64_t va, uint64_t len)
 {
 	return !((va | len) & (PM_PAGE_SIZE - 1)) && len && va + len > va &&
@@ -43,7 +31,7 @@ long sys_mem_map_anon(struct trap_frame *tf)
 	uint64_t va = ctx_arg(tf, 1), len = ctx_arg(tf, 2), prot = ctx_arg(tf, 3);
 	struct process *p;
 	struct fcm *f;
-	long rc = managed(ctx_arg(tf, 0), &p);
+	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
 
 	if (rc < 0)
 		return rc;
@@ -62,7 +50,7 @@ long sys_mem_unmap(struct trap_frame *tf)
 {
 	uint64_t va = ctx_arg(tf, 1), len = ctx_arg(tf, 2);
 	struct process *p;
-	long rc = managed(ctx_arg(tf, 0), &p);
+	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
 
 	if (rc < 0)
 		return rc;
@@ -80,7 +68,7 @@ long sys_mem_protect(struct trap_frame *tf)
 	struct process *p;
 	struct region *r;
 	int found = 0;
-	long rc = managed(ctx_arg(tf, 0), &p);
+	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
 
 	if (rc < 0)
 		return rc;
@@ -101,30 +89,30 @@ long sys_mem_protect(struct trap_frame *tf)
 	return rc < 0 ? rc : found ? 0 : -K42_ENOENT;
 }
 
-long sys_mem_write(struct trap_frame *tf)
+/* (pid, va, caller's buffer, len): copy into pid's memory or out of it. */
+static long mem_copy(struct trap_frame *tf, int into)
 {
 	uint64_t len = ctx_arg(tf, 3);
-	struct process *p;
-	long rc = managed(ctx_arg(tf, 0), &p);
+	struct process *p, *self = syscall_process();
+	long rc = process_managed(self, ctx_arg(tf, 0), &p);
 
 	if (rc < 0)
 		return rc;
 	if (len > MEM_COPY_MAX)
 		return -K42_E2BIG;
-	return copy_user_to_user(p, ctx_arg(tf, 1), syscall_process(), ctx_arg(tf, 2), len);
+	if (into)
+		return copy_user_to_user(p, ctx_arg(tf, 1), self, ctx_arg(tf, 2), len);
+	return copy_user_to_user(self, ctx_arg(tf, 2), p, ctx_arg(tf, 1), len);
+}
+
+long sys_mem_write(struct trap_frame *tf)
+{
+	return mem_copy(tf, 1);
 }
 
 long sys_mem_read(struct trap_frame *tf)
 {
-	uint64_t len = ctx_arg(tf, 3);
-	struct process *p;
-	long rc = managed(ctx_arg(tf, 0), &p);
-
-	if (rc < 0)
-		return rc;
-	if (len > MEM_COPY_MAX)
-		return -K42_E2BIG;
-	return copy_user_to_user(syscall_process(), ctx_arg(tf, 2), p, ctx_arg(tf, 1), len);
+	return mem_copy(tf, 0);
 }
 
 long sys_mem_cow(struct trap_frame *tf)
@@ -133,7 +121,7 @@ long sys_mem_cow(struct trap_frame *tf)
 	struct process *p, *self = syscall_process();
 	struct region *r;
 	struct fcm *mine, *theirs;
-	long rc = managed(ctx_arg(tf, 0), &p);
+	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
 
 	if (rc < 0)
 		return rc;
@@ -174,7 +162,7 @@ long sys_mem_map_file(struct trap_frame *tf)
 	uint64_t va = ctx_arg(tf, 1), len = ctx_arg(tf, 2), prot = ctx_arg(tf, 3);
 	struct fr *fr = fr_lookup(ctx_arg(tf, 4));
 	struct process *p;
-	long rc = managed(ctx_arg(tf, 0), &p);
+	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
 
 	if (rc < 0)
 		return rc;

@@ -42,5 +42,8 @@ void process_end(struct process *p, int state, int status, const char *why);
 uint64_t process_count(void);
 /* Is `caller` allowed to manage `target` (itself or its parent)? */
 int process_may_manage(const struct process *caller, const struct process *target);
+/* Decode a pid argument of a kernel call from `caller`: 0 and *out, or
+ * -K42_ESRCH (no such process) or -K42_EPERM (not the caller's to manage). */
+long process_managed(const struct process *caller, uint64_t pid, struct process **out);
 
 #endif
