@@ -37,6 +37,7 @@ K42_FIGURES = {
     "ppc_null_roundtrip": "ppc_null_roundtrip",
     "ppc_1k_roundtrip": "ppc_1k_roundtrip",
     "ppc_4k_roundtrip": "ppc_4k_roundtrip",
+    "stub_roundtrip": "stub_roundtrip",
     "thread_switch": "thread_switch",
     "trace_event_disabled": "trace_event_disabled",
     "trace_event_enabled": "trace_event_enabled",
@@ -102,6 +103,7 @@ def table(r):
          r.get("linux_futex_roundtrip_insns")),
         ("PPC round trip, 1 KiB payload", r.get("ppc_1k_roundtrip_insns"), None),
         ("PPC round trip, 4 KiB payload", r.get("ppc_4k_roundtrip_insns"), None),
+        ("round trip through generated stubs", r.get("stub_roundtrip_insns"), None),
         ("user-level thread switch", r.get("thread_switch_insns"), None),
         ("trace event, enabled", r.get("trace_event_enabled_insns"), None),
         ("trace event, disabled", r.get("trace_event_disabled_insns"), None),
@@ -163,6 +165,7 @@ def main():
     if not results.get("linux_icount_identical", True):
         problems.append("Linux icount runs differ")
     for key in ("ppc_null_roundtrip_insns", "null_syscall_insns", "thread_switch_insns",
+                "stub_roundtrip_insns",
                 "trace_event_enabled_insns", "trace_event_disabled_insns", "linux_pipe_roundtrip_insns",
                 "linux_futex_roundtrip_insns", "linux_null_syscall_insns"):
         if not results.get(key):

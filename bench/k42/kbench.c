@@ -9,6 +9,7 @@
 #include <k42/k42.h>
 #include <k42/ktrace.h>
 #include <k42/thread.h>
+#include "bench.h"
 
 #ifndef ITERS
 #define ITERS 20000
@@ -61,6 +62,19 @@ static uint64_t best(uint64_t (*fn)(uint32_t), uint32_t arg)
 	return b;
 }
 
+static uint64_t stub_errors;
+
+static uint64_t time_stub_call(uint32_t unused)
+{
+	uint64_t t0 = k42_timebase(), b;
+
+	(void)unused;
+	for (int i = 0; i < ITERS; i++)
+		if (bench_inc(server, (uint64_t)i, &b) != 0 || b != (uint64_t)i + 1)
+			stub_errors++;
+	return k42_timebase() - t0;
+}
+
 static uint64_t time_trace_event(uint32_t unused)
 {
 	uint64_t t0 = k42_timebase();
@@ -103,6 +117,11 @@ int main(uint64_t arg)
 	report("ppc_null_roundtrip_ticks_per_op", best(time_ppc, 0), ITERS);
 	report("ppc_1k_roundtrip_ticks_per_op", best(time_ppc, 1024), ITERS);
 	report("ppc_4k_roundtrip_ticks_per_op", best(time_ppc, 4096), ITERS);
+	report("stub_roundtrip_ticks_per_op", best(time_stub_call, 0), ITERS);
+	if (stub_errors) {
+		k42_printf("kbench: %lu stub calls failed\n", stub_errors);
+		return 3;
+	}
 	report("thread_switch_ticks_per_op", best(time_thread_switch, 0), ITERS);
 	k42_sc_trace_mask(0);
 	report("trace_event_disabled_ticks_per_op", best(time_trace_event, 0), ITERS);
