@@ -17,6 +17,9 @@
 #include <kern/process.h>
 #include <kern/quiesce.h>
 #include <kern/sched.h>
+#include <kern/syscall.h>
+#include <k42/procinfo.h>
+#include <mm/usercopy.h>
 #include <kern/trace.h>
 #include <mm/fr.h>
 #include <mm/hat.h>
@@ -56,6 +59,32 @@ uint64_t process_count(void)
 int process_may_manage(const struct process *caller, const struct process *target)
 {
 	return caller == target || target->parent == caller->pid;
+}
+
+long sys_proc_list(struct trap_frame *tf)
+{
+	uint64_t va = ctx_arg(tf, 0), max = ctx_arg(tf, 1), n = 0;
+
+	for (uint32_t pid = 1; pid <= PROC_MAX && n < max; pid++) {
+		struct process *p = pids[pid].p;
+		struct k42_procinfo info;
+		int rc;
+
+		if (!p)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.pid = p->pid;
+		info.parent = p->parent;
+		info.state = p->state;
+		info.prio = p->disp.prio;
+		info.upcalls = p->disp.shared->upcalls;
+		memcpy(info.name, p->name, sizeof(info.name));
+		rc = copy_to_user(syscall_process(), va + n * sizeof(info), &info, sizeof(info));
+		if (rc < 0)
+			return rc;
+		n++;
+	}
+	return (long)n;
 }
 
 long process_managed(const struct process *caller, uint64_t pid, struct process **out)
