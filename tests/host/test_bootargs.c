@@ -46,5 +46,9 @@ int main(void)
 	CHECK(parse(big, &o) == 1 && o.test[0] == '\0' && strstr(last, "too long"), "long value: %s", last);
 	CHECK(parse("init=/bin/sh\ttest=list\n", &o) == 0 && strcmp(o.init, "/bin/sh") == 0 &&
 	      strcmp(o.test, "list") == 0, "tabs and newlines");
+	CHECK(parse("hz=200 -- bootconf=/etc/x.conf frobnicate", &o) == 0 && o.hz == 200 &&
+	      o.init_args && strcmp(o.init_args, "bootconf=/etc/x.conf frobnicate") == 0,
+	      "init's arguments after --: %s", o.init_args ? o.init_args : "(none)");
+	CHECK(parse("hz=200", &o) == 0 && o.init_args == NULL, "no init arguments");
 	return check_done("bootargs");
 }

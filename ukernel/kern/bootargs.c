@@ -106,6 +106,14 @@ int bootargs_parse(const char *s, struct bootopts *o, bootargs_warn_fn warn)
 			break;
 		while (s[n] && s[n] != ' ' && s[n] != '\t' && s[n] != '\n')
 			n++;
+		if (n == 2 && s[0] == '-' && s[1] == '-') {
+			/* The rest belongs to init, unparsed. */
+			s += 2;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			o->init_args = s;
+			break;
+		}
 		if (n >= WORD_MAX) {
 			char head[24];
 

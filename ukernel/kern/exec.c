@@ -1,6 +1,8 @@
 /*
  * init from the boot archive (see kern/exec.h). init gets the archive
- * mapped read-only at K42_INITRD_VA, r3 = that address, r4 = its size.
+ * mapped read-only at K42_INITRD_VA, r3 = that address, r4 = its size, and
+ * r5 = its own arguments (what followed "--" in the boot arguments) as a
+ * string at the top of its stack, or 0.
  */
 #include <string.h>
 #include <arch/context.h>
@@ -50,14 +52,14 @@ static int load_segments(struct process *p, const struct elf_image *img, const u
 	return 0;
 }
 
-int exec_init(const char *path, const struct bootinfo *bi)
+int exec_init(const char *path, const char *args, const struct bootinfo *bi)
 {
 	struct cpio_entry e;
 	struct elf_image img;
 	struct process *p;
 	struct fcm *rd;
 	const char *why, *name;
-	uint64_t rd_pages;
+	uint64_t rd_pages, args_va, sp;
 	int rc;
 
 	if ((rc = initrd_find(path, &e)) < 0) {
@@ -90,9 +92,21 @@ int exec_init(const char *path, const struct bootinfo *bi)
 		process_end(p, K42_PROC_KILLED, -1, NULL);
 		return rc;
 	}
-	ctx_set_entry(&p->disp.ctx, img.entry, K42_STACK_TOP);
+	/* init's arguments go at the top of its stack, NUL-terminated. */
+	args_va = 0;
+	sp = K42_STACK_TOP;
+	if (args && *args) {
+		size_t n = strlen(args) + 1;
+
+		args_va = (K42_STACK_TOP - n) & ~15ul;
+		sp = args_va;
+		if (copy_to_user(p, args_va, args, n) < 0)
+			args_va = 0;
+	}
+	ctx_set_entry(&p->disp.ctx, img.entry, sp);
 	ctx_set_result(&p->disp.ctx, 0, K42_INITRD_VA);
 	ctx_set_result(&p->disp.ctx, 1, bi->initrd_end - bi->initrd_start);
+	ctx_set_result(&p->disp.ctx, 2, args_va);
 	p->disp.has_ctx = 1;
 	p->state = K42_PROC_RUNNING;
 	p->disp.state = DS_READY;

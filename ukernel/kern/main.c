@@ -100,7 +100,7 @@ void kmain(void *fdt)
 	if (boot_opts.test[0])
 		ktest_run(boot_opts.test);
 
-	if (rc < 0 || exec_init(boot_opts.init, bi) < 0) {
+	if (rc < 0 || exec_init(boot_opts.init, boot_opts.init_args, bi) < 0) {
 		kprintf("k42: no init to run; powering off\n");
 		machine_halt(rc == -K42_ENOENT && !bi->has_initrd ? 0 : 1);
 	}

@@ -8,6 +8,7 @@
  *   init=PATH   first program to start from the boot archive (default /init)
  *   trace=LIST  trace classes to enable from boot: all, none, or ppc,fault,...
  *   verbose     print more during boot
+ *   --          everything after it is for init (see exec_init)
  */
 #ifndef KERN_BOOTARGS_H
 #define KERN_BOOTARGS_H
@@ -26,6 +27,7 @@ struct bootopts {
 	char trace[BOOTOPT_NAME_MAX];	/* trace classes: "all", "none" or "ppc,fault,..." */
 	uint32_t hz;
 	int verbose;
+	const char *init_args;	/* inside the parsed string: what followed "--", or NULL */
 };
 
 /* Called for each problem found, with a one-line message. */

@@ -8,8 +8,9 @@
 
 #include <kern/bootinfo.h>
 
-/* Load `path` from the archive as init; 0 or a negative error (reported). */
-int exec_init(const char *path, const struct bootinfo *bi);
+/* Load `path` from the archive as init, handing it `args` (the boot
+ * arguments after "--", or NULL); 0 or a negative error (reported). */
+int exec_init(const char *path, const char *args, const struct bootinfo *bi);
 /* pid of init (0 before it exists). */
 extern uint32_t init_pid;
 
