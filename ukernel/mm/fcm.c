@@ -14,10 +14,30 @@
 #include <mm/region.h>
 #include <kern/process.h>
 
+static int root_alloc(struct frame_source *s, uint64_t *pa)
+{
+	int rc = pm_alloc(pm_root(), 0, pa);
+
+	if (rc == 0) {
+		memset(phys_to_virt(*pa), 0, PM_PAGE_SIZE);
+		s->out++;
+	}
+	return rc;
+}
+
+static void root_free(struct frame_source *s, uint64_t pa)
+{
+	BUG_ON(pm_free(pm_root(), pa, 0) < 0);
+	s->out--;
+}
+
+struct frame_source pm_frames = { "root PM", root_alloc, root_free, 0 };
+
 void fcm_init(struct fcm *f, const struct fcm_ops *ops)
 {
 	memset(f, 0, sizeof(*f));
 	f->ops = ops;
+	f->src = &pm_frames;
 	f->refs = 1;
 	spin_init(&f->lock);
 }
@@ -69,7 +89,7 @@ void fcm_free_all_pages(struct fcm *f)
 			struct fcm_page *next = p->next;
 
 			if (p->pa)
-				BUG_ON(pm_free(pm_root(), p->pa, 0) < 0);
+				fcm_free_frame(f, p->pa);
 			kmem_free(p, sizeof(*p));
 			p = next;
 		}
@@ -81,12 +101,12 @@ void fcm_free_all_pages(struct fcm *f)
 
 int fcm_alloc_frame(struct fcm *f, uint64_t *pa)
 {
-	int rc = pm_alloc(pm_root(), 0, pa);
+	return f->src->alloc(f->src, pa);
+}
 
-	(void)f;
-	if (rc == 0)
-		memset(phys_to_virt(*pa), 0, PM_PAGE_SIZE);
-	return rc;
+void fcm_free_frame(struct fcm *f, uint64_t pa)
+{
+	f->src->free(f->src, pa);
 }
 
 void fcm_page_remove(struct fcm *f, struct fcm_page *p)

@@ -24,7 +24,7 @@ static int anon_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 
 		rc = fcm_alloc_frame(f, &frame);
 		if (rc == 0 && !(p = fcm_page_insert(f, pgoff, frame))) {
-			BUG_ON(pm_free(pm_root(), frame, 0) < 0);
+			fcm_free_frame(f, frame);
 			rc = -K42_ENOMEM;
 		}
 	}

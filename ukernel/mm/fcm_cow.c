@@ -52,7 +52,7 @@ static int cow_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 		rc = -K42_ENOMEM;
 	spin_unlock(&f->lock);
 	if (rc < 0 || p->pa != frame)
-		BUG_ON(pm_free(pm_root(), frame, 0) < 0);
+		fcm_free_frame(f, frame);
 	if (rc < 0)
 		return rc;
 	*pa = p->pa;

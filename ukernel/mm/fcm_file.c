@@ -30,7 +30,7 @@ static void evict_oldest(struct fcm *f)
 			continue;	/* being read in: never evicted */
 		fcm_unmap_everywhere(f, p->pgoff);
 		fcm_page_remove(f, p);
-		BUG_ON(pm_free(pm_root(), p->pa, 0) < 0);
+		fcm_free_frame(f, p->pa);
 		kmem_free(p, sizeof(*p));
 		return;
 	}
@@ -63,7 +63,7 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 	}
 	if (!(p = fcm_page_insert(f, pgoff, frame))) {
 		spin_unlock(&f->lock);
-		BUG_ON(pm_free(pm_root(), frame, 0) < 0);
+		fcm_free_frame(f, frame);
 		return -K42_ENOMEM;
 	}
 	p->token = next_token++;
@@ -116,7 +116,7 @@ int fcm_file_fill(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
 		p->token = 0;
 	} else {
 		fcm_page_remove(f, p);
-		BUG_ON(pm_free(pm_root(), p->pa, 0) < 0);
+		fcm_free_frame(f, p->pa);
 		kmem_free(p, sizeof(*p));
 	}
 	spin_unlock(&f->lock);

@@ -23,7 +23,16 @@
 #define PENDING_MAX 64
 #define WAITERS_MAX 64	/* per page; beyond that a fault is refused (see fr_add_waiter) */
 
+/* How a file representative reaches its file's data: today one way, a
+ * one-way message to the user-level server that owns the file. Another
+ * FR (a disk driver in the kernel, a network file) is another ops table. */
+struct fr_ops {
+	const char *name;
+	int (*request)(struct fr *fr, uint64_t pgoff, uint64_t token);
+};
+
 struct fr {
+	const struct fr_ops *ops;
 	int in_use;
 	uint32_t key;
 	uint32_t server;	/* pid */
@@ -44,6 +53,8 @@ struct pending {
 };
 
 static struct fr frs[FR_MAX];
+static int server_request(struct fr *fr, uint64_t pgoff, uint64_t token);
+static const struct fr_ops server_fr_ops = { "user-level server", server_request };
 static struct pending pending[PENDING_MAX];
 static uint32_t key_state = 0x9e3779b9u;
 
@@ -67,6 +78,7 @@ int fr_create(struct process *server, uint64_t file_id, uint64_t size, uint64_t 
 		fr->fcm = fcm_file_create(fr, FR_MAX_RESIDENT);
 		if (!fr->fcm)
 			return -K42_ENOMEM;
+		fr->ops = &server_fr_ops;
 		fr->in_use = 1;
 		fr->key = next_key();
 		fr->server = server->pid;
@@ -106,6 +118,11 @@ static struct pending *pending_find(uint64_t token)
 }
 
 int fr_request(struct fr *fr, uint64_t pgoff, uint64_t token)
+{
+	return fr->ops->request(fr, pgoff, token);
+}
+
+static int server_request(struct fr *fr, uint64_t pgoff, uint64_t token)
 {
 	struct process *srv = process_lookup(fr->server);
 	struct k42_disp_shared *sh;

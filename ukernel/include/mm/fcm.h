@@ -41,8 +41,24 @@ struct fcm_page {
 
 struct region;
 
+/*
+ * Where an FCM's frames come from and go back to. The default is the root
+ * PM (global policy); an FCM holds a pointer, so a region can be given an
+ * FCM that draws on another PM implementation without the FCM changing.
+ */
+struct frame_source {
+	const char *name;
+	int (*alloc)(struct frame_source *s, uint64_t *pa);	/* a zeroed frame */
+	void (*free)(struct frame_source *s, uint64_t pa);
+	uint64_t out;		/* frames handed out and not yet returned */
+};
+
+/* The root PM as a frame source. */
+extern struct frame_source pm_frames;
+
 struct fcm {
 	const struct fcm_ops *ops;
+	struct frame_source *src;
 	struct region *mappers;	/* regions mapping this FCM, via region->fcm_next */
 	struct spinlock lock;
 	uint32_t refs;
@@ -59,8 +75,9 @@ void fcm_put(struct fcm *f);
 struct fcm_page *fcm_page_find(struct fcm *f, uint64_t pgoff);
 struct fcm_page *fcm_page_insert(struct fcm *f, uint64_t pgoff, uint64_t pa);
 void fcm_free_all_pages(struct fcm *f);
-/* A zeroed frame charged to f, from the PM. */
+/* A zeroed frame charged to f, from its frame source; and back. */
 int fcm_alloc_frame(struct fcm *f, uint64_t *pa);
+void fcm_free_frame(struct fcm *f, uint64_t pa);
 
 /* Regions register while they map the FCM, so a page can be unmapped everywhere. */
 void fcm_add_mapper(struct fcm *f, struct region *r);
