@@ -127,6 +127,7 @@ long file_open(k42_handle_t target, const char *path, k42_handle_t *f)
 
 long
 file_read(k42_handle_t target,
+          k42_handle_t f,
           uint64_t offset,
           uint32_t count,
           uint8_t *data,
@@ -136,9 +137,9 @@ file_read(k42_handle_t target,
 	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
 	long k42_rc;
 
-	k42_m->w[0] = (uint64_t)offset;
-	k42_m->w[1] = (uint64_t)count;
-	k42_m->w[2] = 0;
+	k42_m->w[0] = (uint64_t)f;
+	k42_m->w[1] = (uint64_t)offset;
+	k42_m->w[2] = (uint64_t)count;
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
@@ -169,12 +170,12 @@ file_read(k42_handle_t target,
 	return 0;
 }
 
-long file_stat(k42_handle_t target, struct file_stat *st)
+long file_stat(k42_handle_t target, k42_handle_t f, struct file_stat *st)
 {
 	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
 	long k42_rc;
 
-	k42_m->w[0] = 0;
+	k42_m->w[0] = (uint64_t)f;
 	k42_m->w[1] = 0;
 	k42_m->w[2] = 0;
 	k42_m->w[3] = 0;
@@ -258,12 +259,12 @@ file_readdir(k42_handle_t target,
 	return 0;
 }
 
-long file_close(k42_handle_t target)
+long file_close(k42_handle_t target, k42_handle_t f)
 {
 	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
 	long k42_rc;
 
-	k42_m->w[0] = 0;
+	k42_m->w[0] = (uint64_t)f;
 	k42_m->w[1] = 0;
 	k42_m->w[2] = 0;
 	k42_m->w[3] = 0;
@@ -275,24 +276,19 @@ long file_close(k42_handle_t target)
 	return k42_rc > 0 ? -K42_EPROTO : k42_rc;
 }
 
-long
-file_pagein(k42_handle_t target,
-            uint64_t offset,
-            uint8_t *page,
-            uint32_t page_cap,
-            uint32_t *page_len)
+long file_map(k42_handle_t target, k42_handle_t f, uint64_t *fr, uint64_t *size)
 {
 	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
 	long k42_rc;
 
-	k42_m->w[0] = (uint64_t)offset;
+	k42_m->w[0] = (uint64_t)f;
 	k42_m->w[1] = 0;
 	k42_m->w[2] = 0;
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
 	k42_m->len = 0u;
-	k42_m->op = k42_ipc_op(FILE_IFACE_ID, 1u, FILE_ORD_PAGEIN, 0, k42_m->len);
+	k42_m->op = k42_ipc_op(FILE_IFACE_ID, 1u, FILE_ORD_MAP, 0, k42_m->len);
 	k42_rc = k42_ipc_call(target, k42_m);
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
@@ -300,20 +296,11 @@ file_pagein(k42_handle_t target,
 		return -K42_EPROTO;
 
 	/* Validate the whole reply before touching any out parameter. */
-	if (k42_m->len > K42_IPC_PAGE_BYTES)
+	if (k42_m->len != 0u)
 		return -K42_EPROTO;
-	uint64_t k42_w_page = k42_m->w[0];
-	uint64_t k42_end = 0u;
-	if (k42_w_page > 4096u)
-		return -K42_EPROTO;
-	uint32_t k42_o_page = k42_sg_align8(k42_end);
-	k42_end = (uint64_t)k42_o_page + k42_w_page;
-	if (k42_end != k42_m->len)
-		return -K42_EPROTO;
-	if (k42_w_page > page_cap)
-		return -K42_E2BIG;
-	if (k42_w_page != 0)
-		memcpy(page, k42_m->page + k42_o_page, (size_t)k42_w_page);
-	*page_len = (uint32_t)k42_w_page;
+	uint64_t k42_w_fr = k42_m->w[0];
+	uint64_t k42_w_size = k42_m->w[1];
+	*fr = (uint64_t)k42_w_fr;
+	*size = (uint64_t)k42_w_size;
 	return 0;
 }

@@ -124,6 +124,7 @@ static long k42_sg_srv_open(const struct k42_ipc_caller *caller, struct k42_ipc_
 
 static long k42_sg_srv_read(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
 {
+	k42_handle_t f = 0;
 	uint64_t offset = 0;
 	uint32_t count = 0;
 	uint8_t data[4096];
@@ -133,14 +134,22 @@ static long k42_sg_srv_read(const struct k42_ipc_caller *caller, struct k42_ipc_
 
 	if (k42_m->len != 0u)
 		return -K42_EPROTO;
-	uint64_t k42_w_offset = k42_m->w[0];
-	uint64_t k42_w_count = k42_m->w[1];
+	uint64_t k42_w_f = k42_m->w[0];
+	uint64_t k42_w_offset = k42_m->w[1];
+	uint64_t k42_w_count = k42_m->w[2];
 	if (k42_w_count > UINT32_MAX)
 		return -K42_EPROTO;
+	f = (k42_handle_t)k42_w_f;
 	offset = (uint64_t)k42_w_offset;
 	count = (uint32_t)k42_w_count;
 
-	k42_rc = file_read_impl(caller, offset, count, data, 4096u, &data_len);
+	k42_rc = file_read_impl(caller,
+		                        f,
+		                        offset,
+		                        count,
+		                        data,
+		                        4096u,
+		                        &data_len);
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
 	uint32_t k42_l_data = data_len;
@@ -167,14 +176,17 @@ static long k42_sg_srv_read(const struct k42_ipc_caller *caller, struct k42_ipc_
 
 static long k42_sg_srv_stat(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
 {
+	k42_handle_t f = 0;
 	struct file_stat st;
 	memset(&st, 0, sizeof st);
 	long k42_rc;
 
 	if (k42_m->len != 0u)
 		return -K42_EPROTO;
+	uint64_t k42_w_f = k42_m->w[0];
+	f = (k42_handle_t)k42_w_f;
 
-	k42_rc = file_stat_impl(caller, &st);
+	k42_rc = file_stat_impl(caller, f, &st);
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
 	k42_m->w[0] = 0;
@@ -249,12 +261,15 @@ static long k42_sg_srv_readdir(const struct k42_ipc_caller *caller, struct k42_i
 
 static long k42_sg_srv_close(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
 {
+	k42_handle_t f = 0;
 	long k42_rc;
 
 	if (k42_m->len != 0u)
 		return -K42_EPROTO;
+	uint64_t k42_w_f = k42_m->w[0];
+	f = (k42_handle_t)k42_w_f;
 
-	k42_rc = file_close_impl(caller);
+	k42_rc = file_close_impl(caller, f);
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
 	k42_m->w[0] = 0;
@@ -268,40 +283,28 @@ static long k42_sg_srv_close(const struct k42_ipc_caller *caller, struct k42_ipc
 	return 0;
 }
 
-static long k42_sg_srv_pagein(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+static long k42_sg_srv_map(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
 {
-	uint64_t offset = 0;
-	uint8_t page[4096];
-	uint32_t page_len = 0;
-	memset(page, 0, sizeof page);
+	k42_handle_t f = 0;
+	uint64_t fr = 0;
+	uint64_t size = 0;
 	long k42_rc;
 
 	if (k42_m->len != 0u)
 		return -K42_EPROTO;
-	uint64_t k42_w_offset = k42_m->w[0];
-	offset = (uint64_t)k42_w_offset;
+	uint64_t k42_w_f = k42_m->w[0];
+	f = (k42_handle_t)k42_w_f;
 
-	k42_rc = file_pagein_impl(caller, offset, page, 4096u, &page_len);
+	k42_rc = file_map_impl(caller, f, &fr, &size);
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
-	uint32_t k42_l_page = page_len;
-	if (k42_l_page > 4096u)
-		return -K42_E2BIG;
-	k42_m->w[0] = (uint64_t)k42_l_page;
-	k42_m->w[1] = 0;
+	k42_m->w[0] = (uint64_t)fr;
+	k42_m->w[1] = (uint64_t)size;
 	k42_m->w[2] = 0;
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
-	{
-		uint32_t k42_off = 0u;
-
-		k42_off = k42_sg_pad(k42_m->page, k42_off);
-		if (k42_l_page != 0)
-			memcpy(k42_m->page + k42_off, page, k42_l_page);
-		k42_off += k42_l_page;
-		k42_m->len = k42_off;
-	}
+	k42_m->len = 0u;
 	k42_m->op = 0;
 	return 0;
 }
@@ -358,13 +361,13 @@ long file_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 			else
 				k42_rc = k42_sg_srv_close(caller, m);
 			break;
-		case FILE_ORD_PAGEIN:
+		case FILE_ORD_MAP:
 			if (k42_flags != 0)
 				k42_rc = -K42_EPROTO;
-			else if ((caller->rights & FILE_PAGEIN_RIGHTS) != FILE_PAGEIN_RIGHTS)
+			else if ((caller->rights & FILE_MAP_RIGHTS) != FILE_MAP_RIGHTS)
 				k42_rc = -K42_EACCES;
 			else
-				k42_rc = k42_sg_srv_pagein(caller, m);
+				k42_rc = k42_sg_srv_map(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;

@@ -92,6 +92,7 @@ name_bind(k42_handle_t target,
 long
 name_lookup(k42_handle_t target,
             const char *path,
+            uint64_t *server,
             k42_handle_t *obj,
             uint64_t *grant)
 {
@@ -127,8 +128,10 @@ name_lookup(k42_handle_t target,
 	/* Validate the whole reply before touching any out parameter. */
 	if (k42_m->len != 0u)
 		return -K42_EPROTO;
-	uint64_t k42_w_obj = k42_m->w[0];
-	uint64_t k42_w_grant = k42_m->w[1];
+	uint64_t k42_w_server = k42_m->w[0];
+	uint64_t k42_w_obj = k42_m->w[1];
+	uint64_t k42_w_grant = k42_m->w[2];
+	*server = (uint64_t)k42_w_server;
 	*obj = (k42_handle_t)k42_w_obj;
 	*grant = (uint64_t)k42_w_grant;
 	return 0;
@@ -176,7 +179,8 @@ name_list(k42_handle_t target,
           uint32_t cursor,
           uint32_t *next,
           char *path,
-          uint32_t path_cap)
+          uint32_t path_cap,
+          uint64_t *server)
 {
 	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
 	long k42_rc;
@@ -200,6 +204,7 @@ name_list(k42_handle_t target,
 		return -K42_EPROTO;
 	uint64_t k42_w_next = k42_m->w[0];
 	uint64_t k42_w_path = k42_m->w[1];
+	uint64_t k42_w_server = k42_m->w[2];
 	uint64_t k42_end = 0u;
 	if (k42_w_path > 127u)
 		return -K42_EPROTO;
@@ -214,6 +219,7 @@ name_list(k42_handle_t target,
 	if (k42_w_path >= path_cap)	/* room for the NUL too */
 		return -K42_E2BIG;
 	*next = (uint32_t)k42_w_next;
+	*server = (uint64_t)k42_w_server;
 	if (k42_w_path != 0)
 		memcpy(path, k42_m->page + k42_o_path, (size_t)k42_w_path);
 	path[k42_w_path] = '\0';

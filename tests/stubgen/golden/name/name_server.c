@@ -92,6 +92,7 @@ static long k42_sg_srv_bind(const struct k42_ipc_caller *caller, struct k42_ipc_
 static long k42_sg_srv_lookup(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
 {
 	char path[128];
+	uint64_t server = 0;
 	k42_handle_t obj = 0;
 	uint64_t grant = 0;
 	long k42_rc;
@@ -112,12 +113,12 @@ static long k42_sg_srv_lookup(const struct k42_ipc_caller *caller, struct k42_ip
 		memcpy(path, k42_m->page + k42_o_path, (size_t)k42_w_path);
 	path[k42_w_path] = '\0';
 
-	k42_rc = name_lookup_impl(caller, path, &obj, &grant);
+	k42_rc = name_lookup_impl(caller, path, &server, &obj, &grant);
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
-	k42_m->w[0] = (uint64_t)obj;
-	k42_m->w[1] = (uint64_t)grant;
-	k42_m->w[2] = 0;
+	k42_m->w[0] = (uint64_t)server;
+	k42_m->w[1] = (uint64_t)obj;
+	k42_m->w[2] = (uint64_t)grant;
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
@@ -167,6 +168,7 @@ static long k42_sg_srv_list(const struct k42_ipc_caller *caller, struct k42_ipc_
 	uint32_t next = 0;
 	char path[128];
 	path[0] = '\0';
+	uint64_t server = 0;
 	long k42_rc;
 
 	if (k42_m->len != 0u)
@@ -176,7 +178,7 @@ static long k42_sg_srv_list(const struct k42_ipc_caller *caller, struct k42_ipc_
 		return -K42_EPROTO;
 	cursor = (uint32_t)k42_w_cursor;
 
-	k42_rc = name_list_impl(caller, cursor, &next, path, 128u);
+	k42_rc = name_list_impl(caller, cursor, &next, path, 128u, &server);
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
 	uint32_t k42_l_path = (uint32_t)k42_sg_strnlen(path, 128u);
@@ -184,7 +186,7 @@ static long k42_sg_srv_list(const struct k42_ipc_caller *caller, struct k42_ipc_
 		return -K42_E2BIG;
 	k42_m->w[0] = (uint64_t)next;
 	k42_m->w[1] = (uint64_t)k42_l_path;
-	k42_m->w[2] = 0;
+	k42_m->w[2] = (uint64_t)server;
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
