@@ -3,6 +3,13 @@
  * a fresh thread from the free list), one-way messages, and calls out
  * that wait for the kernel's retry notice in the calling thread only.
  *
+ * libk42 answers the process-control interface (idl/proc.idl) itself,
+ * before the program's handler, so every process can be inspected and
+ * have its scheduler swapped, even one that never called k42_serve.
+ * One-way IDL methods arrive as messages (ppc_send): those from a process
+ * with the ONEWAY flag go to the IPC handler too, in handler context (the
+ * handler must not block for them), and their reply is dropped.
+ *
  * ppc_return never returns to the thread that calls it: a serving thread
  * is finished when it replies. Before replying, the runtime raises its own
  * K42_SOFTINTR_RESCHED bit if threads are ready, so the kernel schedules
@@ -11,6 +18,7 @@
 #include <k42/ktrace.h>
 #include <string.h>
 #include "internal.h"
+#include "proc.h"
 
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5);
@@ -18,6 +26,21 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 static k42_ipc_handler ipc_handler;
 static int serve_threads;
 static k42_msg_handler msg_handler;
+
+static void handle(uint64_t caller, struct k42_ipc_msg *m);
+
+/* A one-way IDL call (no page data travels with ppc_send). */
+static int oneway_call(const struct k42_msg *km)
+{
+	struct k42_ipc_msg m = { km->op, { km->w[0], km->w[1], km->w[2], km->w[3], km->w[4],
+					   km->w[5] }, 0, k42_ppc_page() };
+
+	if (km->sender == 0 || !(k42_ipc_op_flags(km->op) & K42_IPC_FLAG_ONEWAY))
+		return 0;
+	if (k42_ipc_op_len(km->op) == 0)
+		handle(km->sender, &m);
+	return 1;
+}
 
 void k42_serve(k42_ipc_handler fn)
 {
@@ -44,7 +67,7 @@ void k42_ipc_dispatch_msgs(void)
 		struct k42_msg m = sh->msgs[sh->msg_tail % K42_DISP_MSGS];
 
 		__atomic_store_n(&sh->msg_tail, sh->msg_tail + 1, __ATOMIC_RELEASE);
-		if (msg_handler)
+		if (!oneway_call(&m) && msg_handler)
 			msg_handler(&m);
 	}
 }
@@ -66,7 +89,11 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 	uint32_t iface = k42_ipc_op_iface(m->op), ord = k42_ipc_op_ordinal(m->op);
 
 	trace_request_begin(iface, ord);
-	if (ipc_handler)
+	if (iface == PROC_IFACE_ID) {
+		struct k42_ipc_caller who = { caller, 0, ~0ull };
+
+		proc_dispatch(&who, m);
+	} else if (ipc_handler)
 		ipc_handler(caller, m);
 	else {
 		m->op = (uint64_t)-K42_ENOSYS;

@@ -35,6 +35,10 @@ struct k42_thread *k42_current;
 int k42_in_handler;
 volatile uint64_t k42_pgflt_reflected, k42_pgflt_completed;
 struct k42_thread *k42_retry_waiters, *k42_child_waiters, *k42_fault_waiters;
+static char *no_args[1];
+int k42_argc;
+char **k42_argv = no_args;
+uint64_t k42_name_server;
 
 void k42_on_user_softintr(k42_softintr_handler fn)
 {
@@ -252,6 +256,36 @@ void k42_on_pgflt(uint64_t va, uint64_t token)
 	k42_dispatch();
 }
 
+/* A startup block from our parent at `va` (<k42/startup.h>)? Only an
+ * address inside our stack is read, and every pointer is checked to stay
+ * inside the block, so a plain argument never misleads us. */
+static int take_startup(uint64_t va)
+{
+	const struct k42_startup *b = (const struct k42_startup *)va;
+	uint64_t end;
+
+	if (va < K42_STACK_TOP - K42_STACK_SIZE || va > K42_STACK_TOP - sizeof(*b) || (va & 15))
+		return 0;
+	end = va + b->size;
+	if (b->magic != K42_STARTUP_MAGIC || b->size > K42_STARTUP_MAX || end > K42_STACK_TOP ||
+	    b->argc > K42_STARTUP_ARGS ||
+	    sizeof(*b) + (b->argc + 1) * sizeof(uint64_t) > b->size)
+		return 0;
+	for (uint64_t i = 0; i < b->argc; i++) {
+		uint64_t p = b->argv[i];
+
+		if (p < va + sizeof(*b) || p >= end || !memchr((const void *)p, 0, end - p))
+			return 0;
+	}
+	if (b->argv[b->argc] != 0)
+		return 0;
+	k42_argc = (int)b->argc;
+	k42_argv = (char **)b->argv;
+	k42_name_server = b->name_server;
+	k42_initrd_size = b->archive_size;
+	return 1;
+}
+
 void k42_start(uint64_t arg, uint64_t arg2)
 {
 	static const uint64_t entries[K42_ENTRY_COUNT] = {
@@ -273,6 +307,8 @@ void k42_start(uint64_t arg, uint64_t arg2)
 	}
 	if (arg == K42_INITRD_VA)
 		k42_initrd_size = arg2;	/* init: the kernel passed the boot archive */
+	else if (take_startup(arg))
+		arg = (uint64_t)k42_argc;
 	/* Without the trace buffer events are dropped, nothing else changes. */
 	(void)k42_trace_attach();
 	k42_threads_init(&main_thread);

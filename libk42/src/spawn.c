@@ -1,33 +1,74 @@
 /*
  * The program loader: makes a process from an ELF image with kernel calls
  * (proc_create, mem_map_anon, mem_write, mem_protect, proc_start). The
- * image is checked completely before anything is created. k42_wait lets
- * the process's other threads run while one waits for a child.
+ * image is checked completely before anything is created. With arguments
+ * it writes a startup block (<k42/startup.h>) at the top of the child's
+ * stack and passes its address; init may also share the boot archive
+ * (mem_cow of its read-only archive region). k42_wait lets the process's
+ * other threads run while one waits for a child.
  */
 #include <string.h>
 #include <k42/k42.h>
+#include <k42/startup.h>
 #include "internal.h"
 #include <kern/cpio.h>
 #include <lib/elf.h>
 
 extern uint64_t k42_initrd_size;
 
-long k42_spawn(const void *elf, uint64_t len, const char *name, unsigned prio, uint64_t arg)
+/* Build the startup block for a stack ending at `top` in *blk (malloc'd);
+ * returns its size, or a negative error. Pointers are the child's. */
+static long startup_build(const struct k42_spawn_opts *o, uint64_t top, uint64_t archive,
+			  struct k42_startup **blk)
 {
-	struct elf_image img;
-	const char *why;
-	long pid, rc;
+	const char *const *argv = o->argv;
+	uint64_t argc = 0, strbytes = 0, size, va;
+	struct k42_startup *b;
+	char *s;
 
-	rc = elf_check(elf, len, K42_USER_BASE, K42_STACK_TOP - K42_STACK_SIZE, &img, &why);
-	if (rc < 0) {
-		k42_printf("k42_spawn: %s: %s\n", name, why);
-		return rc;
+	for (; argv && argv[argc]; argc++) {
+		if (argc >= K42_STARTUP_ARGS)
+			return -K42_E2BIG;
+		strbytes += strlen(argv[argc]) + 1;
+		if (strbytes > K42_STARTUP_MAX)
+			return -K42_E2BIG;
 	}
-	pid = k42_sc_proc_create((uint64_t)name, strlen(name), prio);
-	if (pid < 0)
-		return pid;
-	for (int i = 0; i < img.nseg && rc == 0; i++) {
-		const struct elf_segment *s = &img.seg[i];
+	size = sizeof(*b) + (argc + 1) * sizeof(uint64_t) + strbytes;
+	size = (size + 15) & ~15ull;
+	if (size > K42_STARTUP_MAX)
+		return -K42_E2BIG;
+	b = calloc(1, size);
+	if (!b)
+		return -K42_ENOMEM;
+	va = top - size;
+	b->magic = K42_STARTUP_MAGIC;
+	b->size = size;
+	b->name_server = o->name_server;
+	b->archive_size = archive;
+	b->argc = argc;
+	s = (char *)&b->argv[argc + 1];
+	for (uint64_t i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 1;
+
+		memcpy(s, argv[i], n);
+		b->argv[i] = va + (uint64_t)(s - (char *)b);
+		s += n;
+	}
+	b->argv[argc] = 0;
+	*blk = b;
+	return (long)size;
+}
+
+/* Everything but starting: image, stack, startup block, shared archive. */
+static long load(uint64_t pid, const void *elf, const struct elf_image *img,
+		 const struct k42_spawn_opts *o, uint64_t *sp, uint64_t *arg)
+{
+	struct k42_startup *b;
+	uint64_t archive = 0;
+	long rc = 0, size;
+
+	for (int i = 0; i < img->nseg && rc == 0; i++) {
+		const struct elf_segment *s = &img->seg[i];
 
 		rc = k42_sc_mem_map_anon(pid, s->vaddr, s->memsz, K42_PROT_READ | K42_PROT_WRITE);
 		if (rc == 0 && s->filesz)
@@ -38,13 +79,70 @@ long k42_spawn(const void *elf, uint64_t len, const char *name, unsigned prio, u
 	if (rc == 0)
 		rc = k42_sc_mem_map_anon(pid, K42_STACK_TOP - K42_STACK_SIZE, K42_STACK_SIZE,
 					 K42_PROT_READ | K42_PROT_WRITE);
+	if (rc < 0 || !o)
+		return rc;
+	if (o->flags & K42_SPAWN_SHARE_ARCHIVE) {
+		if (!k42_initrd_size)
+			return -K42_ENOENT;
+		archive = k42_initrd_size;
+		/* The archive is one whole read-only region: the child gets a
+		 * copy-on-write view of it, which read-only never copies. */
+		rc = k42_sc_mem_cow(pid, K42_INITRD_VA, K42_INITRD_VA,
+				    (archive + K42_PAGE_SIZE - 1) & ~(K42_PAGE_SIZE - 1));
+		if (rc < 0)
+			return rc;
+	}
+	size = startup_build(o, K42_STACK_TOP, archive, &b);
+	if (size < 0)
+		return size;
+	*sp = *arg = K42_STACK_TOP - (uint64_t)size;
+	rc = k42_sc_mem_write(pid, *sp, (uint64_t)b, (uint64_t)size);
+	free(b);
+	return rc;
+}
+
+static long spawn(const void *elf, uint64_t len, const char *name, unsigned prio,
+		  uint64_t arg, const struct k42_spawn_opts *o)
+{
+	struct elf_image img;
+	const char *why;
+	uint64_t sp = K42_STACK_TOP;
+	long pid, rc;
+
+	rc = elf_check(elf, len, K42_USER_BASE, K42_STACK_TOP - K42_STACK_SIZE, &img, &why);
+	if (rc < 0) {
+		k42_printf("k42_spawn: %s: %s\n", name, why);
+		return rc;
+	}
+	pid = k42_sc_proc_create((uint64_t)name, strlen(name), prio);
+	if (pid < 0)
+		return pid;
+	rc = load((uint64_t)pid, elf, &img, o, &sp, &arg);
 	if (rc == 0)
-		rc = k42_sc_proc_start(pid, img.entry, K42_STACK_TOP, arg);
+		rc = k42_sc_proc_start(pid, img.entry, sp, arg);
 	if (rc < 0) {
 		k42_sc_proc_kill(pid);
 		return rc;
 	}
 	return pid;
+}
+
+long k42_spawn(const void *elf, uint64_t len, const char *name, unsigned prio, uint64_t arg)
+{
+	return spawn(elf, len, name, prio, arg, NULL);
+}
+
+long k42_spawn_ex(const void *elf, uint64_t len, const char *name, const struct k42_spawn_opts *o)
+{
+	return spawn(elf, len, name, o->prio, 0, o);
+}
+
+long k42_spawn_image_argv(const void *elf, uint64_t len, const char *name,
+			  const char *const argv[], unsigned prio, uint64_t name_server_pid)
+{
+	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0 };
+
+	return spawn(elf, len, name, prio, 0, &o);
 }
 
 int k42_initrd_find(const char *name, const void **data, uint64_t *size)
@@ -62,18 +160,50 @@ int k42_initrd_find(const char *name, const void **data, uint64_t *size)
 	return 0;
 }
 
-long k42_spawn_path(const char *path, unsigned prio, uint64_t arg)
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+long k42_spawn_path_ex(const char *path, const struct k42_spawn_opts *o)
 {
 	const void *data;
 	uint64_t size;
-	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	int rc = k42_initrd_find(path, &data, &size);
 
 	if (rc < 0) {
 		k42_printf("k42_spawn: %s: not in the boot archive\n", path);
 		return rc;
 	}
-	return k42_spawn(data, size, name, prio, arg);
+	return spawn(data, size, basename_of(path), o->prio, 0, o);
+}
+
+long k42_spawn_path(const char *path, unsigned prio, uint64_t arg)
+{
+	const void *data;
+	uint64_t size;
+	int rc = k42_initrd_find(path, &data, &size);
+
+	if (rc < 0) {
+		k42_printf("k42_spawn: %s: not in the boot archive\n", path);
+		return rc;
+	}
+	return k42_spawn(data, size, basename_of(path), prio, arg);
+}
+
+long k42_spawn_argv(const char *path, const char *const argv[], unsigned prio,
+		    uint64_t name_server_pid)
+{
+	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0 };
+
+	return k42_spawn_path_ex(path, &o);
+}
+
+uint64_t k42_initrd_bytes(void)
+{
+	return k42_initrd_size;
 }
 
 static int ended(uint64_t pid, int *status, long *st)

@@ -20,6 +20,8 @@
 #include <k42/sync.h>
 #include <k42/thread.h>
 #include <k42/timer.h>
+#include <k42/startup.h>
+#include <k42/services.h>
 
 /* Console output through the kernel (debug_write). */
 int k42_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -106,17 +108,40 @@ long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries);
 /* Count of out-of-core faults reflected to this process, and completed. */
 extern volatile uint64_t k42_pgflt_reflected, k42_pgflt_completed;
 
-/* The boot archive (init only: mapped by the kernel). */
+/* The boot archive: init's, or one shared with K42_SPAWN_SHARE_ARCHIVE
+ * (mapped at K42_INITRD_VA). k42_initrd_bytes is 0 without one. */
 int k42_initrd_find(const char *name, const void **data, uint64_t *size);
+uint64_t k42_initrd_bytes(void);
 
-/* Load an ELF image as a new process and start it; returns its pid. */
+/* Load an ELF image as a new process and start it with r3 = arg; returns
+ * its pid. */
 long k42_spawn(const void *elf, uint64_t len, const char *name, unsigned prio, uint64_t arg);
-/* Spawn a program from the boot archive. */
+/* Spawn a program from the boot archive, r3 = arg. */
 long k42_spawn_path(const char *path, unsigned prio, uint64_t arg);
+
+/* Spawning with a startup block (<k42/startup.h>): the child's main gets
+ * argc and finds k42_argc, k42_argv (argv[0] is the program's name by
+ * convention) and k42_name_server set. argv ends with NULL; it may be
+ * NULL for no arguments. */
+#define K42_SPAWN_SHARE_ARCHIVE 0x1u	/* share our boot archive read-only */
+struct k42_spawn_opts {
+	const char *const *argv;
+	unsigned prio;			/* K42_PRIO_* class */
+	uint64_t name_server;		/* pid to pass on; usually k42_name_server */
+	unsigned flags;			/* K42_SPAWN_* */
+};
+long k42_spawn_argv(const char *path, const char *const argv[], unsigned prio,
+		    uint64_t name_server_pid);
+long k42_spawn_image_argv(const void *elf, uint64_t len, const char *name,
+			  const char *const argv[], unsigned prio, uint64_t name_server_pid);
+long k42_spawn_ex(const void *elf, uint64_t len, const char *name, const struct k42_spawn_opts *o);
+long k42_spawn_path_ex(const char *path, const struct k42_spawn_opts *o);
 /* Wait until child pid has ended (other threads run meanwhile); returns
  * its K42_PROC_* state, *status set. */
 int k42_wait(uint64_t pid, int *status);
 
+/* The program: arg is r3 as the parent passed it, or argc when the parent
+ * passed a startup block. */
 int main(uint64_t arg);
 
 #endif
