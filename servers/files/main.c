@@ -1,0 +1,33 @@
+/*
+ * The boot-archive file server: a read-only file system over the cpio
+ * archive init shares with it (see files.h), registered as "files" with
+ * the name server. Serves idl/file.idl and the kernel's page-ins of
+ * mapped files.
+ */
+#include <k42/k42.h>
+#include "files.h"
+
+int main(uint64_t argc)
+{
+	uint64_t size = k42_initrd_bytes();
+	long rc;
+
+	(void)argc;
+	if (!size) {
+		k42_puts("files: no boot archive was shared with me (K42_SPAWN_SHARE_ARCHIVE)\n");
+		return 1;
+	}
+	rc = archive_index((const void *)K42_FILES_ARCHIVE_VA, size);
+	if (rc < 0) {
+		k42_printf("files: bad boot archive: %s\n", k42_strerror(rc));
+		return 1;
+	}
+	files_serve();
+	rc = k42_name_register("files", FILE_RIGHT_READ | FILE_RIGHT_MAP);
+	if (rc < 0) {
+		k42_printf("files: cannot register: %s\n", k42_strerror(rc));
+		return 1;
+	}
+	for (;;)
+		k42_sc_block();
+}
