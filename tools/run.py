@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """./k42 run and ./k42 debug: boot k42 in QEMU.
 
-Interactive by default (console on this terminal; Ctrl-A X quits QEMU).
-With -c 'CMDS' the boot is non-interactive: the commands are typed at the
-shell prompt once it appears, the output is printed, and the exit status is
-non-zero on a panic, a timeout or a failing boot. Until user space exists,
--c just boots and reports. --gdb starts QEMU halted with its gdb stub and
-attaches gdb-multiarch to the kernel ELF."""
+Interactive by default (the shell on this terminal; Ctrl-A X quits QEMU).
+With -c 'CMDS' the boot is non-interactive: once the shell's prompt
+(`k42> `) appears, the commands (separated by ';' or newlines) are typed one
+per prompt, then `poweroff`; the console output is printed, then the time
+from starting QEMU to the first prompt. The exit status is non-zero on a
+panic, a timeout, or a failing command (the shell then ends with status 1
+after "k42: N command(s) failed", and init powers off with that status).
+Without a terminal and without -c, the boot goes to the prompt and powers
+off (or, with --append init=PROG, runs PROG). --gdb starts QEMU halted with
+its gdb stub and attaches gdb-multiarch to the kernel ELF."""
 import argparse
 import os
+import re
+import select
 import subprocess
 import sys
 import time
@@ -52,14 +58,89 @@ def main():
         return rc
 
     cmd = k42qemu.command(build, append=args.append, mem=args.mem, smp=args.smp)
-    res = k42qemu.run(cmd, timeout=args.timeout)
+    if "init=" in args.append and args.commands is None:
+        script = ()     # a program booted as init: nothing to type
+    else:
+        script = shell_script(split_commands(args.commands or ""))
+    res = run_typing(cmd, args.timeout, script)
     sys.stdout.write(k42qemu.symbolize(res.output, build.kernel_elf))
+    if not res.output.endswith("\n"):
+        print()
+    if res.prompt_seconds is not None:
+        print("k42: boot to prompt %.2fs (wall, QEMU start to the first '%s')"
+              % (res.prompt_seconds, PROMPT.strip()))
     if res.timed_out:
         print("k42: timed out after %.0fs" % args.timeout)
         return 124
+    if re.search(r"PANIC|unexpected exception", res.output):
+        print("k42: the kernel panicked")
+        return res.status or 1
     print("k42: QEMU exited with status %d after %.2fs" % (res.status, res.seconds))
     return res.status
 
+
+PROMPT = "k42> "
+
+
+def split_commands(text):
+    """'a; b\nc' -> ['a', 'b', 'c']; a final poweroff/exit is added if missing."""
+    cmds = [c.strip() for c in re.split(r"[;\n]", text) if c.strip()]
+    if not cmds or cmds[-1].split()[0] not in ("poweroff", "exit"):
+        cmds.append("poweroff")
+    return cmds
+
+
+class Typed:
+    def __init__(self, status, output, timed_out, seconds, prompt_seconds):
+        self.status, self.output, self.timed_out = status, output, timed_out
+        self.seconds, self.prompt_seconds = seconds, prompt_seconds
+
+
+def run_typing(cmd, timeout, script):
+    """Like k42qemu.run (type each text once its regex has matched), also
+    timing the first prompt."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    out, pending, prompt_at, timed_out = bytearray(), list(script), None, False
+    try:
+        while True:
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                timed_out = True
+                proc.kill()
+                break
+            ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+            if not ready:
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            out += chunk
+            text = out.decode("utf-8", "replace")
+            if prompt_at is None and PROMPT in text:
+                prompt_at = time.monotonic() - start
+            while pending and re.search(pending[0][0], text):
+                try:
+                    proc.stdin.write(pending.pop(0)[1].encode())
+                    proc.stdin.flush()
+                except BrokenPipeError:
+                    pending = []
+    finally:
+        try:
+            rest = proc.communicate(timeout=5)[0]
+            if rest:
+                out += rest
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return Typed(None if timed_out else proc.returncode, out.decode("utf-8", "replace"),
+                 timed_out, time.monotonic() - start, prompt_at)
+
+
+def shell_script(cmds):
+    """Type command i once the (i+1)-th prompt has appeared."""
+    return [(r"(?s)(?:.*?%s){%d}" % (re.escape(PROMPT), i + 1), c + "\r")
+            for i, c in enumerate(cmds)]
 
 if __name__ == "__main__":
     sys.exit(main())
