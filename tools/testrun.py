@@ -6,6 +6,7 @@
   kernel/*  in-kernel tests: one QEMU boot each with test=NAME
   boot/*    whole-boot scenarios (tests/qemu/scenarios.py)
   user/*    user-level test programs booted as init (same file)
+  shell/*   shell sessions typed through ./k42 run -c (same file)
   trace/*   a traced boot decoded on the host (events of every layer, in order)
   bench/*   a smoke run of ./k42 bench (figures produced, icount runs agree)
 
@@ -22,7 +23,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 import k42qemu  # noqa: E402
-from scenarios import SCENARIOS  # noqa: E402
+from scenarios import SCENARIOS, SHELL_SESSIONS  # noqa: E402
+import run as k42run  # noqa: E402  (tools/run.py: ./k42 run -c)
 
 BOOT_TIMEOUT = 60.0
 # What some in-kernel tests need typed, or must print beyond PASS.
@@ -139,7 +141,8 @@ def run_scenarios(build, tally, pattern):
         cmd = k42qemu.command(build, append=sc.get("append", ""),
                               initrd=scenario_initrd(build, sc.get("initrd", "default"), tmpdir),
                               mem=sc.get("mem", "1G"), smp=sc.get("smp", 1))
-        r = k42qemu.run(cmd, timeout=BOOT_TIMEOUT)
+        # A boot of the default init ends at the shell: power off there.
+        r = k42qemu.run(cmd, timeout=BOOT_TIMEOUT, script=[(k42run.PROMPT, "poweroff\r")])
         problems = []
         if r.timed_out:
             problems.append("timed out (a hang)")
@@ -152,6 +155,44 @@ def run_scenarios(build, tally, pattern):
             if re.search(pat, r.output):
                 problems.append("unexpected /%s/" % pat)
         tally.report(sc["name"], not problems, "; ".join(problems) or "%.2fs" % r.seconds,
+                     k42qemu.symbolize(r.output, build.kernel_elf))
+
+
+def check_transcript(output, lines):
+    """Problems with the lines from the first prompt on, against the regexes
+    in order; a regex that may match nothing (optional lines) is skipped
+    when the line does not match it."""
+    start = output.find(k42run.PROMPT)
+    if start < 0:
+        return ["no shell prompt"]
+    got = [ln.rstrip("\r") for ln in output[start:].splitlines()]
+    i = 0
+    for pat in lines:
+        if i < len(got) and re.fullmatch(pat, got[i]):
+            i += 1
+        elif re.fullmatch(pat, ""):
+            continue
+        else:
+            return ["line %d: %r does not match /%s/" % (i + 1, got[i] if i < len(got) else None,
+                                                          pat)]
+    return [] if i == len(got) else ["unexpected line %d: %r" % (i + 1, got[i])]
+
+
+def run_shell_sessions(build, tally, pattern):
+    for sess in SHELL_SESSIONS:
+        if pattern and not re.search(pattern, sess["name"]):
+            continue
+        cmd = k42qemu.command(build)
+        script = k42run.shell_script(k42run.split_commands(sess["commands"]))
+        r = k42run.run_typing(cmd, BOOT_TIMEOUT, script)
+        problems = []
+        if r.timed_out:
+            problems.append("timed out")
+        elif r.status != sess.get("status", 0):
+            problems.append("QEMU exit status %s, expected %s" % (r.status, sess.get("status", 0)))
+        problems += check_transcript(r.output, sess["lines"])
+        detail = "; ".join(problems) or "prompt after %.2fs" % (r.prompt_seconds or 0)
+        tally.report(sess["name"], not problems, detail,
                      k42qemu.symbolize(r.output, build.kernel_elf))
 
 
@@ -220,6 +261,7 @@ def main():
     run_host_tests(build.dir, tally, args.filter)
     run_kernel_tests(build, tally, args.filter)
     run_scenarios(build, tally, args.filter)
+    run_shell_sessions(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)
     print("%d passed, %d failed" % (tally.passed, tally.failed))

@@ -1,21 +1,170 @@
 /*
- * init: the first process, started by the kernel from the boot archive.
- * Today it greets and ends, which powers the machine off; reading the boot
- * configuration and starting the server set is the server suite's work
- * (docs/boot.md, "What runs at boot").
+ * init: the first process. It reads the boot configuration from the boot
+ * archive (docs/boot-config.md), starts the servers in dependency order
+ * (the name server first, its pid handed to all), starts the shell last,
+ * and watches them all: a server that ends is reported and started again
+ * if its entry says so; when the shell ends, init ends with the shell's
+ * status, which powers the machine off.
  */
+#include <string.h>
 #include <k42/k42.h>
+#include <lib/fmt.h>
+#include "init.h"
+
+#define BOOT_CONF	"etc/boot.conf"
+#define RESTARTS_MAX	5
+
+static struct bootconf conf;
+static uint64_t names_pid;
+
+struct watched {
+	struct bc_entry *e;
+	long pid;
+	int restarts;
+};
+static struct watched watched[BC_ENTRIES];
+
+static void report(void *ctx, const char *line)
+{
+	(void)ctx;
+	k42_printf("%s\n", line);
+}
+
+static int in_archive(const char *path)
+{
+	const void *data;
+	uint64_t size;
+
+	return path[0] == '/' && k42_initrd_find(path + 1, &data, &size) == 0;
+}
+
+static const char *how_ended(int state, int status, char *buf, size_t n)
+{
+	if (state == K42_PROC_KILLED)
+		return "killed";
+	if (state < 0)
+		return k42_strerror(state);
+	k_snprintf(buf, n, "exit status %d", status);
+	return buf;
+}
+
+static int wants_restart(const struct bc_entry *e, int state, int status)
+{
+	if (e->restart == BC_RESTART_ALWAYS)
+		return 1;
+	return e->restart == BC_RESTART_CRASH && (state == K42_PROC_KILLED || status != 0);
+}
+
+/* One thread per server: wait for it to end, report, maybe restart. */
+static void *watch(void *arg)
+{
+	struct watched *w = arg;
+	char buf[32];
+
+	for (;;) {
+		int status = 0, state = k42_wait((uint64_t)w->pid, &status);
+
+		k42_printf("init: server %s (pid %ld) ended: %s\n", w->e->name, w->pid,
+			   how_ended(state, status, buf, sizeof(buf)));
+		if (!wants_restart(w->e, state, status))
+			return NULL;
+		if (++w->restarts > RESTARTS_MAX) {
+			k42_printf("init: %s ended %d times; not restarting it\n", w->e->name,
+				   RESTARTS_MAX + 1);
+			return NULL;
+		}
+		k42_thread_sleep_us(10000);	/* a crash loop must not starve the rest */
+		w->pid = start_server(w->e, names_pid);
+		if (w->pid < 0) {
+			k42_printf("init: cannot restart %s: %s\n", w->e->name, k42_strerror(w->pid));
+			return NULL;
+		}
+		if (w->e->role == BC_ROLE_NAMES)
+			k42_printf("init: the name server restarted as pid %ld; running servers "
+				   "still know the old pid\n", w->pid);
+		k42_printf("init: restarted %s (pid %ld)\n", w->e->name, w->pid);
+	}
+}
+
+/* The configuration to read: "bootconf=PATH" among init's arguments
+ * (what followed "--" in the boot arguments), else /etc/boot.conf. */
+static const char *conf_path(void)
+{
+	for (int i = 1; i < k42_argc; i++)
+		if (strncmp(k42_argv[i], "bootconf=/", 10) == 0)
+			return k42_argv[i] + 10;
+	return BOOT_CONF;
+}
+
+static long start_all(const int order[], int n)
+{
+	char line[512];
+	int len = 0;
+	long shell = -K42_ENOENT;
+	uint64_t t0 = k42_timebase();
+
+	for (int k = 0; k < n; k++) {
+		struct bc_entry *e = &conf.e[order[k]];
+		long pid = start_server(e, names_pid);
+
+		if (pid < 0) {
+			k42_printf("init: %s:%d: %s: cannot start %s: %s\n", conf.file, e->line, e->name,
+				   e->path, k42_strerror(pid));
+			continue;
+		}
+		if (e->role == BC_ROLE_NAMES)
+			names_pid = (uint64_t)pid;
+		if (e->role == BC_ROLE_SHELL) {
+			shell = pid;
+			break;
+		}
+		watched[k] = (struct watched){ e, pid, 0 };
+		k42_thread_detach(k42_thread_create(watch, &watched[k]));
+		len += k_snprintf(line + len, sizeof(line) - (size_t)len, "%s%s (%ld)",
+				  len ? ", " : "", e->name, pid);
+		if (len >= (int)sizeof(line))
+			len = (int)sizeof(line) - 1;
+	}
+	k42_printf("init: started %s in %lu us\n", len ? line : "no servers",
+		   (k42_timebase() - t0) / (k42_info(K42_INFO_TIMEBASE_HZ) / 1000000));
+	return shell;
+}
 
 int main(uint64_t arg)
 {
-	const void *motd;
-	uint64_t len;
+	const char *path = conf_path();
+	const void *text;
+	uint64_t size;
+	int order[BC_ENTRIES], n, status = 0, state;
+	long shell;
+	char buf[32];
 
 	(void)arg;
-	if (k42_initrd_find("etc/motd", &motd, &len) == 0)
-		k42_sc_debug_write((uint64_t)motd, len);
-	k42_printf("init: pid %lu, %lu processes, %lu MiB free; no servers configured yet\n",
+	if (k42_initrd_find("etc/motd", &text, &size) == 0)
+		k42_sc_debug_write((uint64_t)text, size);
+	/* tools/bench.py times the boot to this line. */
+	k42_printf("init: pid %lu, %lu processes, %lu MiB free; reading /%s\n",
 		   k42_info(K42_INFO_PID), k42_info(K42_INFO_PROCESSES),
-		   k42_info(K42_INFO_FREE_FRAMES) >> 8);
-	return 0;
+		   k42_info(K42_INFO_FREE_FRAMES) >> 8, path);
+	conf.file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	conf.report = report;
+	if (k42_initrd_find(path, &text, &size) < 0) {
+		k42_printf("init: /%s is not in the boot archive; nothing to start, powering off\n",
+			   path);
+		return 1;
+	}
+	bootconf_parse(&conf, text, size);
+	n = bootconf_order(&conf, in_archive, order);
+	shell = start_all(order, n);
+	if (shell < 0) {
+		k42_printf("init: no shell could be started (%s); powering off\n",
+			   conf.errors ? "see the messages above" : "none configured");
+		return 1;
+	}
+	k42_printf("init: shell (pid %ld) started %lu ms after power-on%s\n", shell,
+		   k42_timebase() / (k42_info(K42_INFO_TIMEBASE_HZ) / 1000),
+		   conf.errors ? "; the boot configuration had errors" : "");
+	state = k42_wait((uint64_t)shell, &status);
+	k42_printf("init: shell ended: %s; powering off\n", how_ended(state, status, buf, sizeof(buf)));
+	return state == K42_PROC_EXITED ? status : 1;
 }

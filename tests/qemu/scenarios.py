@@ -12,7 +12,8 @@ SCENARIOS = [
     dict(name="boot/banner", expect=[BANNER.replace(r"(\d+) MiB RAM", "1024 MiB RAM"),
                                      r"boot archive: \d+ files",
                                      r"Welcome to k42",
-                                     r"init: pid 1, 1 processes",
+                                     r"init: started name \(2\), files \(3\), console \(4\) in \d+ us",
+                                     r"init: shell \(pid 5\) started",
                                      r"init exited with status 0; powering off"]),
     dict(name="boot/memory_and_cpus", mem="2G", smp=2,
          expect=[r"k42 ukernel \S+: 2048 MiB RAM \(\d+ MiB free\), 2 CPUs"]),
@@ -43,11 +44,58 @@ SCENARIOS = [
 
 # User-level tests: each program in tests/user named *_test runs as init and
 # prints "UTEST PASS name"; init's exit status becomes QEMU's.
-USER_TESTS = ["ppc_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
+USER_TESTS = ["bootconf_test", "ppc_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
               "threads_test", "sched_swap_test", "timeout_test", "fault_threads_test"]
 for _t in USER_TESTS:
     SCENARIOS.append(dict(name="user/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
+
+# Shell sessions (tools/testrun.py run_shell_sessions): each boots the
+# default server set, types `commands` through ./k42 run -c, and checks
+# the transcript from the first prompt on: every line must match the next
+# regex of `lines` in order (nothing else may appear in between), and QEMU
+# must exit with `status`. Pids follow /etc/boot.conf's start order: init 1,
+# name 2, files 3, console 4, shell 5.
+P = r"k42> "
+SHELL_SESSIONS = [
+    dict(name="shell/session", status=0,
+         commands="echo hello k42; servers; cat /etc/motd; ps; sched 4; sched 4 prio; sched 4; "
+                  "run -b /servers/kv; run /bin/kv_client; servers; run /tests/hostile; echo still here; "
+                  "exit 0",
+         lines=[P + r"echo hello k42", r"hello k42",
+                P + r"servers", r"  console +pid 4", r"  files +pid 3", r"  name +pid 2",
+                P + r"cat /etc/motd", r"Welcome to k42, a K42-style research microkernel\.",
+                P + r"ps", r"  PID  PARENT  STATE    CLASS       SCHED    NAME",
+                r"    1       0  running  system      fifo     init",
+                r"    2       1  running  system      \w+ +name",
+                r"    3       1  running  system      \w+ +files",
+                r"    4       1  running  system      fifo     console",
+                r"    5       1  running  general     fifo     shell",
+                P + r"sched 4", r"pid 4: scheduler fifo",
+                P + r"sched 4 prio", r"pid 4: scheduler prio",
+                P + r"sched 4", r"pid 4: scheduler prio",
+                P + r"run -b /servers/kv", r"\[6\] kv",
+                P + r"run /bin/kv_client", r"kv_client: ok",
+                P + r"servers", r"  console +pid 4", r"  files +pid 3", r"  kv +pid 6",
+                r"  name +pid 2",
+                P + r"run /tests/hostile",
+                r"k42: killed process \d+ \(hostile\): .*",
+                r"k42: run: /tests/hostile \(pid \d+\) was killed",
+                P + r"echo still here", r"still here",
+                P + r"exit 0", r"init: shell ended: exit status 0; powering off",
+                r"k42: init exited with status 0; powering off"]),
+    dict(name="shell/failing_command", status=1,
+         commands="frobnicate; kill 999; sched 1 roundrobin; echo done",
+         lines=[P + r"frobnicate", r"k42: frobnicate: unknown command \(try help\)",
+                P + r"kill 999", r"k42: kill: 999: .*",
+                P + r"sched 1 roundrobin", r"k42: sched: 1: roundrobin: .*",
+                P + r"echo done", r"done",
+                P + r"poweroff", r"k42: 3 command\(s\) failed",
+                r"init: shell ended: exit status 1; powering off",
+                r"k42: init exited with status 1; powering off",
+                r"qemu-system-ppc64: OS terminated: .*"]),
+]
+
 # ---- Server-suite tests (servers/name, servers/files, servers/examples,
 # libk42's startup block and process control), booted as init like the above.
 SUITE_TESTS = ["startup_test", "name_test", "kv_test", "files_test", "proc_test", "crash_test"]

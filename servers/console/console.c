@@ -1,0 +1,174 @@
+/*
+ * The console server: owns console input. A poller thread takes what the
+ * hypervisor terminal has buffered (console_read, every 10 ms while idle),
+ * runs it through the line discipline (line.c) and queues finished lines;
+ * clients read them over idl/console.idl (read_line blocks until a line is
+ * there, and ends with -K42_EINTR when ^C cancels the line). Output goes
+ * straight to the kernel console. Registered as "console" with the name
+ * server when there is one.
+ */
+#include <string.h>
+#include <k42/k42.h>
+#include <k42/obj.h>
+#include "console.h"
+#include "line.h"
+
+#define POLL_US		10000
+#define QUEUE_LINES	16
+
+static struct line_disc ld;
+static console_mode_t mode = CONSOLE_MODE_COOKED;
+static struct k42_mutex lock;		/* the queue, mode and readers */
+static struct k42_cond arrived;
+static char queue[QUEUE_LINES][LINE_MAX_BYTES + 1];
+static unsigned q_head, q_tail;		/* q_tail - q_head lines queued */
+static unsigned readers;
+static uint64_t cancels;		/* ^C count: readers waiting before one see EINTR */
+
+static void push_line(const char *s, size_t n)
+{
+	if (q_tail - q_head == QUEUE_LINES)
+		q_head++;		/* nobody reads: the oldest line goes */
+	memcpy(queue[q_tail % QUEUE_LINES], s, n);
+	queue[q_tail % QUEUE_LINES][n] = 0;
+	q_tail++;
+	k42_cond_broadcast(&arrived);
+}
+
+static void take_input(const uint8_t *buf, long n)
+{
+	k42_mutex_lock(&lock);
+	if (mode == CONSOLE_MODE_RAW) {
+		if (ld.echo)
+			k42_sc_debug_write((uint64_t)buf, (uint64_t)n);
+		push_line((const char *)buf, (size_t)n);
+	} else {
+		for (long i = 0; i < n; i++) {
+			enum line_event ev = line_feed(&ld, buf[i]);
+
+			if (ld.outlen) {
+				k42_sc_debug_write((uint64_t)ld.out, ld.outlen);
+				ld.outlen = 0;
+			}
+			if (ev == LINE_DONE)
+				push_line(ld.line, ld.done);
+			else if (ev == LINE_CANCEL && readers) {
+				cancels++;
+				k42_cond_broadcast(&arrived);
+			}
+		}
+	}
+	k42_mutex_unlock(&lock);
+}
+
+static void *poll_input(void *arg)
+{
+	uint8_t buf[256];
+
+	(void)arg;
+	for (;;) {
+		long n = k42_sc_console_read((uint64_t)buf, sizeof(buf));
+
+		if (n > 0)
+			take_input(buf, n);
+		else
+			k42_thread_sleep_us(POLL_US);
+	}
+	return NULL;
+}
+
+long console_write_impl(const struct k42_ipc_caller *caller, const uint8_t *data,
+			uint32_t data_len, uint32_t *written)
+{
+	(void)caller;
+	k42_sc_debug_write((uint64_t)data, data_len);
+	*written = data_len;
+	return 0;
+}
+
+long console_read_line_impl(const struct k42_ipc_caller *caller, char *line, uint32_t line_cap)
+{
+	uint64_t seen;
+	long rc = 0;
+
+	(void)caller;
+	k42_mutex_lock(&lock);
+	seen = cancels;
+	readers++;
+	while (q_head == q_tail && cancels == seen)
+		k42_cond_wait(&arrived, &lock);
+	readers--;
+	if (q_head == q_tail) {
+		rc = -K42_EINTR;
+	} else {
+		const char *s = queue[q_head % QUEUE_LINES];
+		size_t n = strnlen(s, line_cap - 1);
+
+		memcpy(line, s, n);
+		line[n] = 0;
+		q_head++;
+	}
+	k42_mutex_unlock(&lock);
+	return rc;
+}
+
+long console_set_mode_impl(const struct k42_ipc_caller *caller, console_mode_t m, bool echo)
+{
+	(void)caller;
+	k42_mutex_lock(&lock);
+	mode = m;
+	ld.echo = echo;
+	ld.len = 0;
+	k42_mutex_unlock(&lock);
+	return 0;
+}
+
+long console_get_mode_impl(const struct k42_ipc_caller *caller, console_mode_t *m, bool *echo)
+{
+	(void)caller;
+	*m = mode;
+	*echo = ld.echo != 0;
+	return 0;
+}
+
+long console_log_impl(const struct k42_ipc_caller *caller, const char *line)
+{
+	(void)caller;
+	k42_printf("%s\n", line);
+	return 0;
+}
+
+static void handle(uint64_t caller, struct k42_ipc_msg *m)
+{
+	/* Every client may write, read and control: there is one terminal. */
+	struct k42_ipc_caller who = { caller, 0, ~0ull };
+
+	if (k42_ipc_op_iface(m->op) != CONSOLE_IFACE_ID) {
+		m->op = (uint64_t)-K42_ENOSYS;
+		m->len = 0;
+		return;
+	}
+	console_dispatch(&who, m);
+}
+
+int main(uint64_t arg)
+{
+	struct k42_sem forever;
+
+	(void)arg;
+	k42_mutex_init(&lock);
+	k42_cond_init(&arrived);
+	line_init(&ld, 1);
+	k42_serve_threads(handle);
+	k42_thread_detach(k42_thread_create(poll_input, NULL));
+	if (k42_name_server) {
+		long rc = k42_name_register("console", ~0ull);
+
+		if (rc < 0)
+			k42_printf("console: cannot register with the name server: %s\n",
+				   k42_strerror(rc));
+	}
+	k42_sem_init(&forever, 0);
+	k42_sem_wait(&forever);
+	return 0;
+}

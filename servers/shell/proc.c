@@ -1,0 +1,101 @@
+/*
+ * Shell commands about processes: ps (the kernel's proc_list plus each
+ * process's user-level scheduler, asked over process control), sched and
+ * kill.
+ */
+#include <string.h>
+#include <k42/k42.h>
+#include <k42/procinfo.h>
+#include "shell.h"
+
+#define PS_MAX 64
+
+static const char *const class_names[] = { "system", "realtime", "general", "background" };
+
+static const char *state_name(int32_t s)
+{
+	switch (s) {
+	case K42_PROC_CREATED: return "created";
+	case K42_PROC_RUNNING: return "running";
+	case K42_PROC_EXITED: return "exited";
+	case K42_PROC_KILLED: return "killed";
+	default: return "?";
+	}
+}
+
+/* The scheduler of pid into buf: our own directly, others by asking them. */
+static long get_sched(uint64_t pid, char *buf, size_t n)
+{
+	if (pid == k42_info(K42_INFO_PID)) {
+		const char *s = k42_sched_current();
+		size_t len = strnlen(s, n - 1);
+
+		memcpy(buf, s, len);
+		buf[len] = 0;
+		return 0;
+	}
+	return k42_proc_get_sched(pid, buf, n);
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	static struct k42_procinfo p[PS_MAX];
+	long n = k42_sc_proc_list((uint64_t)p, PS_MAX);
+
+	(void)argc;
+	(void)argv;
+	if (n < 0)
+		return shell_fail("ps", "%s", k42_strerror(n));
+	k42_printf("  PID  PARENT  STATE    CLASS       SCHED    NAME\n");
+	for (long i = 0; i < n; i++) {
+		char sched[16] = "-";
+
+		if (p[i].state == K42_PROC_RUNNING && get_sched(p[i].pid, sched, sizeof(sched)) < 0)
+			memcpy(sched, "-", 2);
+		k42_printf("%5u  %6u  %-8s %-11s %-8s %.*s\n", p[i].pid, p[i].parent,
+			   state_name(p[i].state),
+			   p[i].prio < K42_PRIO_CLASSES ? class_names[p[i].prio] : "?", sched,
+			   (int)sizeof(p[i].name), p[i].name);
+	}
+	return 0;
+}
+
+int cmd_sched(int argc, char **argv)
+{
+	char now[16];
+	long pid, rc;
+
+	if (argc < 2 || argc > 3)
+		return shell_fail("sched", "usage: sched PID [fifo|prio|lottery]");
+	if ((pid = shell_pid_arg("sched", argv[1])) < 0)
+		return 1;
+	if (argc == 3) {
+		if ((uint64_t)pid == k42_info(K42_INFO_PID))
+			rc = k42_sched_select(argv[2]);
+		else
+			rc = k42_proc_set_sched((uint64_t)pid, argv[2]);
+		if (rc < 0)
+			return shell_fail("sched", "%ld: %s: %s", pid, argv[2], k42_strerror(rc));
+	}
+	rc = get_sched((uint64_t)pid, now, sizeof(now));
+	if (rc < 0)
+		return shell_fail("sched", "%ld: %s", pid, k42_strerror(rc));
+	k42_printf("pid %ld: scheduler %s\n", pid, now);
+	return 0;
+}
+
+int cmd_kill(int argc, char **argv)
+{
+	long pid, rc;
+
+	if (argc != 2)
+		return shell_fail("kill", "usage: kill PID");
+	if ((pid = shell_pid_arg("kill", argv[1])) < 0)
+		return 1;
+	if ((uint64_t)pid == k42_info(K42_INFO_PID))
+		return shell_fail("kill", "%ld is this shell (use exit)", pid);
+	rc = k42_sc_proc_kill((uint64_t)pid);
+	if (rc < 0)
+		return shell_fail("kill", "%ld: %s", pid, k42_strerror(rc));
+	return 0;
+}
