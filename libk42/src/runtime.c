@@ -19,7 +19,7 @@
 void k42_entry_run(void), k42_entry_softintr(void), k42_entry_trap(void),
 	k42_entry_pgflt(void), k42_entry_ipc_call(void), k42_entry_ipc_return(void),
 	k42_entry_ipc_retry(void);
-void k42_start(uint64_t arg, uint64_t arg2);
+void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3);
 void k42_on_run(void);
 void k42_on_softintr(void);
 void k42_on_trap(uint64_t vector, uint64_t pc);
@@ -286,7 +286,32 @@ static int take_startup(uint64_t va)
 	return 1;
 }
 
-void k42_start(uint64_t arg, uint64_t arg2)
+/* init's arguments: the kernel hands over the boot arguments after "--" as
+ * one string on init's stack (r5); split it at spaces, argv[0] = "init". */
+static void take_init_args(uint64_t va)
+{
+	static char *argv[K42_STARTUP_ARGS + 2];
+	char *s = (char *)va;
+	int n = 0;
+
+	argv[n++] = (char *)"init";
+	if (va >= K42_STACK_TOP - K42_STACK_SIZE && va < K42_STACK_TOP) {
+		while (*s && n <= K42_STARTUP_ARGS) {
+			while (*s == ' ')
+				*s++ = '\0';
+			if (!*s)
+				break;
+			argv[n++] = s;
+			while (*s && *s != ' ')
+				s++;
+		}
+	}
+	argv[n] = NULL;
+	k42_argc = n;
+	k42_argv = argv;
+}
+
+void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3)
 {
 	static const uint64_t entries[K42_ENTRY_COUNT] = {
 		[K42_ENTRY_RUN] = (uint64_t)k42_entry_run,
@@ -305,9 +330,11 @@ void k42_start(uint64_t arg, uint64_t arg2)
 		k42_printf("libk42: disp_init failed: %s\n", k42_strerror(rc));
 		k42_sc_exit(127);
 	}
-	if (arg == K42_INITRD_VA)
+	if (arg == K42_INITRD_VA) {
 		k42_initrd_size = arg2;	/* init: the kernel passed the boot archive */
-	else if (take_startup(arg))
+		if (arg3)
+			take_init_args(arg3);
+	} else if (take_startup(arg))
 		arg = (uint64_t)k42_argc;
 	/* Without the trace buffer events are dropped, nothing else changes. */
 	(void)k42_trace_attach();

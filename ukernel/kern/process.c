@@ -58,7 +58,14 @@ uint64_t process_count(void)
 
 int process_may_manage(const struct process *caller, const struct process *target)
 {
-	return caller == target || target->parent == caller->pid;
+	/* Itself, or any of its descendants (init can end a server its
+	 * launcher started); the chain is bounded in case of pid reuse. */
+	for (int depth = 0; target && depth < 64; depth++) {
+		if (target == caller)
+			return 1;
+		target = process_lookup(target->parent);
+	}
+	return 0;
 }
 
 long sys_proc_list(struct trap_frame *tf)
@@ -105,8 +112,12 @@ int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status)
 {
 	if (pid == 0 || pid > PROC_MAX || !pids[pid].state)
 		return -K42_ESRCH;
-	if (pids[pid].parent != caller && pid != caller)
-		return -K42_EPERM;
+	if (pid != caller && pids[pid].parent != caller) {
+		struct process *self = process_lookup(caller), *parent = process_lookup(pids[pid].parent);
+
+		if (!self || !parent || !process_may_manage(self, parent))
+			return -K42_EPERM;
+	}
 	*state = pids[pid].state;
 	*status = pids[pid].status;
 	return 0;

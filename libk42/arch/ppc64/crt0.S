@@ -1,7 +1,8 @@
 /*
  * Program entry for native k42 processes. The kernel starts a process with
- * r12 = r1-frame = entry conventions of ELFv2 (r12 = this address), r1 = the
- * stack, r3 = the argument (init: the boot archive address; r4 its size).
+ * r12 = this address (ELFv2 global entry), r1 = the stack, r3 = the argument
+ * (init: the boot archive address, r4 its size, r5 init's argument string),
+ * all passed on unchanged to k42_start(r3, r4, r5).
  */
 	.text
 	.globl _start

@@ -40,7 +40,7 @@ struct process *process_lookup(uint32_t pid);
  * quiescence. `why` (NULL for a normal exit) is printed as one line. */
 void process_end(struct process *p, int state, int status, const char *why);
 uint64_t process_count(void);
-/* Is `caller` allowed to manage `target` (itself or its parent)? */
+/* Is `caller` allowed to manage `target` (itself or an ancestor of it)? */
 int process_may_manage(const struct process *caller, const struct process *target);
 /* Decode a pid argument of a kernel call from `caller`: 0 and *out, or
  * -K42_ESRCH (no such process) or -K42_EPERM (not the caller's to manage). */
