@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""./k42 trace: boot k42 with tracing on, run a program, and get the trace.
+"""./k42 trace: boot k42 with tracing on, run a workload, and get the trace.
 
-    ./k42 trace -o FILE [--init PROGRAM] [--classes all|ppc,fault,...] [--append ARGS]
+    ./k42 trace -o FILE [--classes all|ppc,fault,...] [--append ARGS] -- 'CMDS'
+    ./k42 trace -o FILE --init PROGRAM [...]
+
+With CMDS, the normal system boots and the commands are typed at the shell
+prompt (as ./k42 run -c does), then the machine powers off. With --init, a
+program from the boot archive runs as init instead.
 
 The kernel writes its trace buffer to the console at power-off (base64
 between K42TRACE markers); this tool cuts it out, writes the dump to FILE
 and decodes it with tools/k42trace into FILE.d/: trace.txt (listing),
 summary.txt, trace.json (open in ui.perfetto.dev), timeline.png and
-ppc-latency.png. Until k42 has a shell, the workload is a program from the
-boot archive run as init (default: tests/ppc_test)."""
+ppc-latency.png."""
 import argparse
 import base64
 import os
@@ -19,6 +23,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import k42qemu  # noqa: E402
+import run as k42run  # noqa: E402
 
 DUMP_RE = re.compile(r"K42TRACE BEGIN[^\n]*\n(.*?)\nK42TRACE END", re.S)
 
@@ -35,14 +40,23 @@ def main():
     ap = argparse.ArgumentParser(description="trace a k42 boot")
     ap.add_argument("--build", required=True)
     ap.add_argument("-o", "--output", required=True, help="dump file to write")
-    ap.add_argument("--init", default="/tests/ppc_test", help="program to run as init")
+    ap.add_argument("--init", help="program to run as init instead of the shell")
     ap.add_argument("--classes", default="all", help="trace classes to enable")
     ap.add_argument("--append", default="", help="more kernel boot arguments")
     ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("commands", nargs="*", help="shell commands (after --)")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
-    append = "init=%s trace=%s %s" % (args.init, args.classes, args.append)
-    res = k42qemu.run(k42qemu.command(build, append=append.strip()), timeout=args.timeout)
+    if bool(args.init) == bool(args.commands):
+        ap.error("give either shell commands after -- or --init PROGRAM")
+    append = "trace=%s %s" % (args.classes, args.append)
+    script = ()
+    if args.init:
+        append = "init=%s %s" % (args.init, append)
+    else:
+        script = k42run.shell_script(k42run.split_commands("; ".join(args.commands)))
+    res = k42qemu.run(k42qemu.command(build, append=append.strip()), timeout=args.timeout,
+                      script=script)
     console = res.output
     print(DUMP_RE.sub("[trace dump]", console.replace("\r", "")).rstrip())
     dump = extract(console)
