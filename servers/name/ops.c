@@ -89,9 +89,34 @@ long names_add(const char *name, uint64_t pid, uint64_t obj, uint64_t rights)
 	return 0;
 }
 
+/* Drop the names of servers that have ended, so lookups and listings never
+ * hand out a dead pid. One proc_list snapshot for the whole table. */
+static void purge_dead(void)
+{
+	static struct k42_procinfo procs[256];
+	long n = k42_sc_proc_list((uint64_t)procs, sizeof(procs) / sizeof(procs[0]));
+	uint32_t kept = 0;
+
+	if (n < 0 || n == (long)(sizeof(procs) / sizeof(procs[0])))
+		return;	/* cannot tell (or the snapshot may be cut short): keep all */
+	for (uint32_t i = 0; i < count; i++) {
+		int live = 0;
+
+		for (long j = 0; j < n && !live; j++)
+			live = procs[j].pid == table[i].pid && (procs[j].state == K42_PROC_RUNNING ||
+								procs[j].state == K42_PROC_CREATED);
+		if (live)
+			table[kept++] = table[i];
+	}
+	count = kept;
+}
+
 long names_find(const char *name, struct name_entry *out)
 {
-	long i = search(name);
+	long i;
+
+	purge_dead();
+	i = search(name);
 
 	if (i < 0)
 		return -K42_ENOENT;
@@ -114,6 +139,8 @@ long names_remove(const char *name, uint64_t pid, int admin)
 
 long names_at(uint32_t index, struct name_entry *out)
 {
+	if (index == 0)
+		purge_dead();	/* a listing starts: show only live servers */
 	if (index >= count)
 		return -K42_ENOENT;
 	*out = table[index];

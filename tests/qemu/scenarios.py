@@ -84,6 +84,23 @@ SHELL_SESSIONS = [
                 P + r"echo still here", r"still here",
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),
+    # A server that crashes under its client, driven from the shell: the
+    # client gets -K42_EDEAD, the kernel reports the crash in one line, and
+    # the shell and the other servers go on working.
+    dict(name="shell/server_crash", status=0,
+         commands="run -b /tests/crash_server; run /tests/crash_poke; run -b /servers/kv; "
+                  "run /bin/kv_client; servers; echo shell still works; exit 0",
+         lines=[P + r"run -b /tests/crash_server", r"\[6\] crash_server",
+                P + r"run /tests/crash_poke",
+                r"k42: killed process 6 \(crash_server\): write of 0x100 at pc 0x[0-9a-f]+: no mapping",
+                r"crash_poke: call to the crash server returned -73 \(target process has died\)",
+                P + r"run -b /servers/kv", r"\[8\] kv",
+                P + r"run /bin/kv_client", r"kv_client: ok",
+                P + r"servers", r"  console +pid 4", r"  files +pid 3", r"  kv +pid 8",
+                r"  name +pid 2",
+                P + r"echo shell still works", r"shell still works",
+                P + r"exit 0", r"init: shell ended: exit status 0; powering off",
+                r"k42: init exited with status 0; powering off"]),
     dict(name="shell/failing_command", status=1,
          commands="frobnicate; kill 999; sched 1 roundrobin; echo done",
          lines=[P + r"frobnicate", r"k42: frobnicate: unknown command \(try help\)",
