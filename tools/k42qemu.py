@@ -51,23 +51,26 @@ def command(build, append="", initrd="default", mem="1G", smp=1, icount=False,
 
 
 class Result:
-    def __init__(self, status, output, timed_out, seconds):
+    def __init__(self, status, output, timed_out, seconds, mark_seconds=None):
         self.status = status          # QEMU exit status (None if killed)
         self.output = output          # console text
         self.timed_out = timed_out
         self.seconds = seconds
+        self.mark_seconds = mark_seconds  # when `mark` first appeared, if asked
 
 
-def run(cmd, timeout=30.0, script=(), stop_at=None):
+def run(cmd, timeout=30.0, script=(), stop_at=None, mark=None):
     """Run one boot. script: (regex, text) pairs; each text is typed once its
     regex has appeared in the output, in order. stop_at: a regex; when it
-    appears, the time is taken and QEMU is stopped (status 0)."""
+    appears, the time is taken and QEMU is stopped (status 0). mark: a plain
+    string whose first appearance is timed (Result.mark_seconds)."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     out = bytearray()
     pending = list(script)
     timed_out = False
+    mark_at = None
     try:
         while True:
             left = timeout - (time.monotonic() - start)
@@ -81,14 +84,19 @@ def run(cmd, timeout=30.0, script=(), stop_at=None):
                 if not chunk:
                     break
                 out += chunk
+            if mark and mark_at is None and mark in out.decode("utf-8", "replace"):
+                mark_at = time.monotonic() - start
             if stop_at and re.search(stop_at, out.decode("utf-8", "replace")):
                 seconds = time.monotonic() - start
                 proc.kill()
                 proc.wait()
                 return Result(0, out.decode("utf-8", "replace"), False, seconds)
             while pending and re.search(pending[0][0], out.decode("utf-8", "replace")):
-                proc.stdin.write(pending.pop(0)[1].encode())
-                proc.stdin.flush()
+                try:
+                    proc.stdin.write(pending.pop(0)[1].encode())
+                    proc.stdin.flush()
+                except BrokenPipeError:
+                    pending = []	# QEMU has gone; nothing more to type
     finally:
         try:
             rest = proc.communicate(timeout=5)[0]
@@ -97,7 +105,8 @@ def run(cmd, timeout=30.0, script=(), stop_at=None):
         except subprocess.TimeoutExpired:
             proc.kill()
     status = None if timed_out else proc.returncode
-    return Result(status, out.decode("utf-8", "replace"), timed_out, time.monotonic() - start)
+    return Result(status, out.decode("utf-8", "replace"), timed_out, time.monotonic() - start,
+                  mark_at)
 
 
 _FRAME = re.compile(r"(#\d+ 0x)([0-9a-f]{16})")

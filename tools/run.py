@@ -14,7 +14,6 @@ its gdb stub and attaches gdb-multiarch to the kernel ELF."""
 import argparse
 import os
 import re
-import select
 import subprocess
 import sys
 import time
@@ -62,13 +61,13 @@ def main():
         script = ()     # a program booted as init: nothing to type
     else:
         script = shell_script(split_commands(args.commands or ""))
-    res = run_typing(cmd, args.timeout, script)
+    res = k42qemu.run(cmd, timeout=args.timeout, script=script, mark=PROMPT)
     sys.stdout.write(k42qemu.symbolize(res.output, build.kernel_elf))
     if not res.output.endswith("\n"):
         print()
-    if res.prompt_seconds is not None:
+    if res.mark_seconds is not None:
         print("k42: boot to prompt %.2fs (wall, QEMU start to the first '%s')"
-              % (res.prompt_seconds, PROMPT.strip()))
+              % (res.mark_seconds, PROMPT.strip()))
     if res.timed_out:
         print("k42: timed out after %.0fs" % args.timeout)
         return 124
@@ -88,53 +87,6 @@ def split_commands(text):
     if not cmds or cmds[-1].split()[0] not in ("poweroff", "exit"):
         cmds.append("poweroff")
     return cmds
-
-
-class Typed:
-    def __init__(self, status, output, timed_out, seconds, prompt_seconds):
-        self.status, self.output, self.timed_out = status, output, timed_out
-        self.seconds, self.prompt_seconds = seconds, prompt_seconds
-
-
-def run_typing(cmd, timeout, script):
-    """Like k42qemu.run (type each text once its regex has matched), also
-    timing the first prompt."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    out, pending, prompt_at, timed_out = bytearray(), list(script), None, False
-    try:
-        while True:
-            left = timeout - (time.monotonic() - start)
-            if left <= 0:
-                timed_out = True
-                proc.kill()
-                break
-            ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
-            if not ready:
-                continue
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            out += chunk
-            text = out.decode("utf-8", "replace")
-            if prompt_at is None and PROMPT in text:
-                prompt_at = time.monotonic() - start
-            while pending and re.search(pending[0][0], text):
-                try:
-                    proc.stdin.write(pending.pop(0)[1].encode())
-                    proc.stdin.flush()
-                except BrokenPipeError:
-                    pending = []
-    finally:
-        try:
-            rest = proc.communicate(timeout=5)[0]
-            if rest:
-                out += rest
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    return Typed(None if timed_out else proc.returncode, out.decode("utf-8", "replace"),
-                 timed_out, time.monotonic() - start, prompt_at)
 
 
 def shell_script(cmds):

@@ -184,14 +184,14 @@ def run_shell_sessions(build, tally, pattern):
             continue
         cmd = k42qemu.command(build)
         script = k42run.shell_script(k42run.split_commands(sess["commands"]))
-        r = k42run.run_typing(cmd, BOOT_TIMEOUT, script)
+        r = k42qemu.run(cmd, timeout=BOOT_TIMEOUT, script=script, mark=k42run.PROMPT)
         problems = []
         if r.timed_out:
             problems.append("timed out")
         elif r.status != sess.get("status", 0):
             problems.append("QEMU exit status %s, expected %s" % (r.status, sess.get("status", 0)))
         problems += check_transcript(r.output, sess["lines"])
-        detail = "; ".join(problems) or "prompt after %.2fs" % (r.prompt_seconds or 0)
+        detail = "; ".join(problems) or "prompt after %.2fs" % (r.mark_seconds or 0)
         tally.report(sess["name"], not problems, detail,
                      k42qemu.symbolize(r.output, build.kernel_elf))
 
