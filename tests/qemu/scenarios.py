@@ -42,6 +42,20 @@ SCENARIOS = [
          expect=[r"cannot start init: /etc/motd: (not an ELF file|shorter than an ELF header)"]),
 ]
 
+# The real init on broken boot configurations (init's own argument after
+# "--" picks the file): one clear line per problem, and the boot goes on to
+# a working shell without the bad entries.
+for _name, _lines in [
+        ("cycle", [r"init: cycle\.conf:3: a: not started: dependency cycle a -> b -> c -> a",
+                   r"init: cycle\.conf:6: d: not started: needs a, which is not started"]),
+        ("unknown", [r"init: unknown\.conf:3: kv: not started: needs unknown server 'storage'"]),
+        ("missing", [r"init: missing\.conf:3: ghost: not started: /servers/no_such is not in the boot archive"]),
+        ("malformed", [r"init: malformed\.conf:3: 'Bad!' is not a server name",
+                       r"init: malformed\.conf:4: lonely: no program given"])]:
+    SCENARIOS.append(dict(name="boot/bad_config_" + _name,
+                          append="-- bootconf=/etc/bad/%s.conf" % _name,
+                          expect=_lines + [r"the boot configuration had errors", r"k42> "]))
+
 # User-level tests: each program in tests/user named *_test runs as init and
 # prints "UTEST PASS name"; init's exit status becomes QEMU's.
 USER_TESTS = ["bootconf_test", "ppc_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
