@@ -24,45 +24,19 @@ WANT="linux-image-powerpc64le busybox-static layout=1"
 
 log() { printf 'k42 setup-bench: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=tools/apt-private.sh
+. "$ROOT/tools/apt-private.sh"
 
 # Host packages and the musl sysroot (its last stdout line).
 SYSROOT=$("$ROOT/tools/setup.sh" | tail -n 1)
 [ -d "$SYSROOT" ] || die "tools/setup.sh did not produce a sysroot"
 
-# The Debian mirror this machine already uses (never hard-coded).
-debian_mirror() {
-	local uri=""
-	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
-			/etc/apt/sources.list.d/debian.sources)
-	fi
-	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) { print $i; exit } else break } }' \
-			/etc/apt/sources.list)
-	fi
-	[ -n "$uri" ] || die "cannot find a Debian mirror in /etc/apt"
-	printf '%s\n' "$uri"
-}
-
 fetch() {
 	# A private APT directory of its own, so this never races with
 	# tools/setup.sh (which empties its debs/ directory on every fetch).
 	local apt="$CACHE/apt-bench" conf kpkg deb tmp
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
-	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s bookworm main\n' \
-		"$(debian_mirror)" > "$apt/sources.list"
-	conf="$apt/apt.conf"
-	cat > "$conf" <<CONF
-Dir::Etc::SourceList "$apt/sources.list";
-Dir::Etc::SourceParts "/nonexistent";
-Dir::State::Lists "$apt/lists";
-Dir::Cache "$apt/cache";
-APT::Architecture "ppc64el";
-APT::Architectures { "ppc64el"; };
-APT::Sandbox::User "root";
-CONF
 	log "updating the private ppc64el package index"
-	APT_CONFIG="$conf" apt-get update -qq >&2
+	conf=$(private_apt "$apt")
 	# The metapackage names the current ABI's image, e.g. linux-image-6.1.0-NN-powerpc64le.
 	kpkg=$(APT_CONFIG="$conf" apt-cache depends linux-image-powerpc64le |
 		awk '$1 ~ /Depends:/ && $2 ~ /^linux-image-6\.1\.0-.*-powerpc64le$/ { print $2; exit }')

@@ -17,6 +17,8 @@ SYSROOT="$CACHE/sysroot-ppc64el"
 STAMP="$SYSROOT/.k42-packages"
 
 log() { printf 'k42 setup: %s\n' "$*" >&2; }
+# shellcheck source=tools/apt-private.sh
+. "$(dirname "${BASH_SOURCE[0]}")/apt-private.sh"
 
 missing_host_pkgs() {
 	local p
@@ -42,21 +44,6 @@ install_host_pkgs() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
 }
 
-# The Debian mirror this machine already uses (never hard-coded).
-debian_mirror() {
-	local uri=""
-	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
-			/etc/apt/sources.list.d/debian.sources)
-	fi
-	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) { print $i; exit } else break } }' \
-			/etc/apt/sources.list)
-	fi
-	[ -n "$uri" ] || { log "cannot find a Debian mirror in /etc/apt"; exit 1; }
-	printf '%s\n' "$uri"
-}
-
 fetch_target_pkgs() {
 	local want apt="$CACHE/apt" conf
 	want="${TARGET_PKGS[*]}"
@@ -64,20 +51,7 @@ fetch_target_pkgs() {
 		return 0
 	fi
 	log "fetching ppc64el packages into $CACHE: $want"
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
-	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s bookworm main\n' \
-		"$(debian_mirror)" > "$apt/sources.list"
-	conf="$apt/apt.conf"
-	cat > "$conf" <<CONF
-Dir::Etc::SourceList "$apt/sources.list";
-Dir::Etc::SourceParts "/nonexistent";
-Dir::State::Lists "$apt/lists";
-Dir::Cache "$apt/cache";
-APT::Architecture "ppc64el";
-APT::Architectures { "ppc64el"; };
-APT::Sandbox::User "root";
-CONF
-	APT_CONFIG="$conf" apt-get update -qq >&2
+	conf=$(private_apt "$apt")
 	rm -f "$apt"/debs/*.deb
 	(cd "$apt/debs" && APT_CONFIG="$conf" apt-get download -qq "${TARGET_PKGS[@]}" >&2)
 	rm -rf "$SYSROOT.new"
