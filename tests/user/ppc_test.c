@@ -5,21 +5,10 @@
  */
 #include <string.h>
 #include <k42/k42.h>
+#include "check.h"
 
 #define ECHO_IFACE 0x4243
 #define CALLS 10000
-
-static int failures;
-
-#define EXPECT(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			failures++;					\
-			k42_printf("ppc_test: FAILED %s: ", #cond);	\
-			k42_printf(__VA_ARGS__);			\
-			k42_puts("\n");					\
-		}							\
-	} while (0)
 
 int main(uint64_t arg)
 {
@@ -81,6 +70,5 @@ int main(uint64_t arg)
 	EXPECT(rc == -K42_ESRCH || rc == -K42_EDEAD, "dead target: %ld", rc);
 	EXPECT(k42_sc_ppc_return(0, 0, 0, 0, 0, 0, 0, 0) == -K42_EPROTO, "return without a call");
 
-	k42_printf("UTEST %s ppc_test\n", failures ? "FAIL" : "PASS");
-	return failures ? 1 : 0;
+	return verdict("ppc_test");
 }
