@@ -159,10 +159,10 @@ static void make_current(struct trap_frame *tf, struct dispatcher *d)
 	}
 	pc->current = d;
 	d->state = DS_RUNNING;
-	d->slice_end = mftb() + timer_us_to_tb(SCHED_SLICE_US);
+	d->slice_end = mftb() + pc->slice_tb;
 	hat_activate(d->proc->hat);
-	/* Deliver pending soft interrupts to an enabled dispatcher. */
-	disp_deliver_pending(tf, d);
+	/* Pending soft interrupts are delivered once, on the way back to user
+	 * mode (arch_user_trap, sched_start), not on every switch. */
 	if (pc->vsx_owner == d)
 		tf->msr |= MSR_VECTOR_UNITS;
 	else
@@ -331,5 +331,6 @@ void sched_start(void)
 	struct trap_frame *tf = this_cpu()->user_tf;
 
 	sched_switch(tf);
+	disp_deliver_pending(tf, this_cpu()->current);
 	arch_return_to_user(tf);
 }

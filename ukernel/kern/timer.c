@@ -12,6 +12,7 @@ static uint64_t tb_hz;
 void timer_init(uint64_t timebase_hz, uint32_t hz)
 {
 	tb_hz = timebase_hz;
+	this_cpu()->slice_tb = timer_us_to_tb(SCHED_SLICE_US);
 	arch_timer_start(timebase_hz / hz);
 }
 

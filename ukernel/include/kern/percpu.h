@@ -30,6 +30,7 @@ struct percpu {
 	uint64_t ppc_page_pa;		/* this CPU's PPC page */
 	struct dispatcher *vsx_owner;	/* whose FP/VMX/VSX registers are loaded */
 	uint64_t idle_tb;		/* timebase spent idle */
+	uint64_t slice_tb;		/* a dispatcher's time slice, in timebase ticks */
 	uint32_t last_pid;		/* whose context last ran here (for switch events) */
 	/* Tracing (kern/trace.c): the enabled classes and this CPU's buffer. */
 	uint64_t trace_mask;
