@@ -134,3 +134,9 @@ for _t in SUITE_TESTS:
     SCENARIOS.append(dict(name="user/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
 # ----
+
+# Security regression tests (docs/security.md), each booted as init.
+SECURITY_TESTS = ["pid_reuse_test", "proc_state_test"]
+for _t in SECURITY_TESTS:
+    SCENARIOS.append(dict(name="security/" + _t, append="init=/tests/" + _t,
+                          expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))

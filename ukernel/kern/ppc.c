@@ -2,8 +2,9 @@
  * PPC IPC: the synchronous protected procedure call. The caller's
  * processor is handed straight to the callee's dispatcher (entered at its
  * IPC-call entry point with the caller's pid in r3 and the op and words
- * untouched in r4..r10), and the reply hands it straight back: no run-queue
- * pass on either path. Bulk data stays in the per-CPU PPC page, which both
+ * untouched in r4..r10; the pid carries its generation and is never
+ * reused, so a server may key what it keeps for a client on it), and the
+ * reply hands it straight back: no run-queue pass on either path. Bulk data stays in the per-CPU PPC page, which both
  * address spaces map at K42_PPC_PAGE_VA, so nothing is copied.
  *
  * Refusals: absent target -K42_ESRCH, dead -K42_EDEAD, disabled
@@ -46,9 +47,9 @@ void disp_notify_retry(struct dispatcher *d)
 /* Decode the target of a call or send; 0 or a refusal code. */
 static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **out)
 {
-	struct process *tp = process_lookup((uint32_t)pid);
+	struct process *tp = process_lookup(pid);
 
-	if (pid > PROC_MAX || !tp)
+	if (!tp)
 		return -K42_ESRCH;
 	if (tp->state != K42_PROC_RUNNING)
 		return -K42_EDEAD;

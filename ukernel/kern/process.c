@@ -33,22 +33,40 @@ struct proc_holder {
 	struct deferred dfr;
 };
 
-/* What stays of a pid after its process is gone, for proc_status. */
+/*
+ * The process table, indexed by the slot part of a pid (k42/procinfo.h).
+ * While a process lives, `p` points at it and the process object is the one
+ * record of its state; when it ends, its final state and status are copied
+ * here (for proc_status) and `p` is cleared. `pid` is the whole id of the
+ * slot's current or last holder: a lookup matches the whole id, so a stale
+ * pid names nothing once its slot is taken again.
+ */
 static struct pid_slot {
-	struct process *p;
-	int state;
+	struct process *p;	/* live process, or NULL */
+	uint32_t pid;		/* whole id of the current or last holder; 0: never used */
+	uint32_t parent;	/* after the end: its parent then (re-parented like the living) */
+	int state;		/* after the end: K42_PROC_EXITED or _KILLED */
 	int status;
-	uint32_t parent;
-	int freeing;		/* ended, memory not yet reclaimed: pid not reusable */
+	int freeing;		/* ended, memory not yet reclaimed: slot not reusable */
+	int retired;		/* generation exhausted: never used again */
 } pids[PROC_MAX + 1];
-static uint32_t pid_cursor;
+static uint32_t pid_cursor, pid_high;	/* last slot handed out; highest slot ever used */
 static uint64_t live;
 
-struct process *process_lookup(uint32_t pid)
+static struct pid_slot *slot_of(uint64_t pid)
 {
-	if (pid == 0 || pid > PROC_MAX)
+	uint32_t slot = (uint32_t)pid & K42_PID_SLOT_MASK;
+
+	if (pid == 0 || pid > UINT32_MAX || slot == 0 || slot > PROC_MAX || pids[slot].pid != pid)
 		return NULL;
-	return pids[pid].p;
+	return &pids[slot];
+}
+
+struct process *process_lookup(uint64_t pid)
+{
+	struct pid_slot *s = slot_of(pid);
+
+	return s ? s->p : NULL;
 }
 
 uint64_t process_count(void)
@@ -59,7 +77,9 @@ uint64_t process_count(void)
 int process_may_manage(const struct process *caller, const struct process *target)
 {
 	/* Itself, or any of its descendants (init can end a server its
-	 * launcher started); the chain is bounded in case of pid reuse. */
+	 * launcher started). Parent links are whole pids, never reused, and
+	 * orphans are handed to init, so a chain ends at init; the bound is
+	 * only a guard. */
 	for (int depth = 0; target && depth < 64; depth++) {
 		if (target == caller)
 			return 1;
@@ -72,8 +92,8 @@ long sys_proc_list(struct trap_frame *tf)
 {
 	uint64_t va = ctx_arg(tf, 0), max = ctx_arg(tf, 1), n = 0;
 
-	for (uint32_t pid = 1; pid <= PROC_MAX && n < max; pid++) {
-		struct process *p = pids[pid].p;
+	for (uint32_t slot = 1; slot <= pid_high && n < max; slot++) {
+		struct process *p = pids[slot].p;
 		struct k42_procinfo info;
 		int rc;
 
@@ -96,7 +116,7 @@ long sys_proc_list(struct trap_frame *tf)
 
 long process_managed(const struct process *caller, uint64_t pid, struct process **out)
 {
-	struct process *p = pid <= PROC_MAX ? process_lookup((uint32_t)pid) : NULL;
+	struct process *p = process_lookup(pid);
 
 	if (!p)
 		return -K42_ESRCH;
@@ -106,42 +126,72 @@ long process_managed(const struct process *caller, uint64_t pid, struct process 
 	return 0;
 }
 
-int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status);
-
-int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status)
+int process_status(const struct process *caller, uint64_t pid, int *state, int *status)
 {
-	if (pid == 0 || pid > PROC_MAX || !pids[pid].state)
-		return -K42_ESRCH;
-	if (pid != caller && pids[pid].parent != caller) {
-		struct process *self = process_lookup(caller), *parent = process_lookup(pids[pid].parent);
+	struct pid_slot *s = slot_of(pid);
+	struct process *parent;
 
-		if (!self || !parent || !process_may_manage(self, parent))
+	if (!s || (!s->p && !s->state))
+		return -K42_ESRCH;
+	/* The living process is the one record of its state; the slot's
+	 * copy is written when it ends. */
+	if (s->p) {
+		if (!process_may_manage(caller, s->p))
 			return -K42_EPERM;
+		*state = s->p->state;
+		*status = s->p->exit_status;
+		return 0;
 	}
-	*state = pids[pid].state;
-	*status = pids[pid].status;
+	parent = process_lookup(s->parent);
+	if (!parent || !process_may_manage(caller, parent))
+		return -K42_EPERM;
+	*state = s->state;
+	*status = s->status;
 	return 0;
 }
 
+/* A free slot's next pid, or 0 if the table is full. */
 static uint32_t alloc_pid(void)
 {
 	for (uint32_t i = 0; i < PROC_MAX; i++) {
-		uint32_t pid = (pid_cursor + i) % PROC_MAX + 1;
+		uint32_t slot = (pid_cursor + i) % PROC_MAX + 1;
+		struct pid_slot *s = &pids[slot];
+		uint32_t gen;
 
-		if (!pids[pid].p && !pids[pid].freeing &&
-		    (pids[pid].state == 0 || pids[pid].state >= K42_PROC_EXITED)) {
-			pid_cursor = pid;
-			return pid;
+		if (s->p || s->freeing || s->retired)
+			continue;
+		gen = s->pid ? (s->pid >> K42_PID_SLOT_BITS) + 1 : 0;
+		if (gen > K42_PID_GEN_MAX) {
+			s->retired = 1;
+			continue;
 		}
+		pid_cursor = slot;
+		if (slot > pid_high)
+			pid_high = slot;
+		return gen << K42_PID_SLOT_BITS | slot;
 	}
 	return 0;
+}
+
+/* Hand the children of a process that ends (living or ended) to init, so
+ * that someone may still manage them and read their status. */
+static void reparent_children(uint32_t pid)
+{
+	for (uint32_t slot = 1; slot <= pid_high; slot++) {
+		struct pid_slot *s = &pids[slot];
+
+		if (s->p && s->p->parent == pid)
+			s->p->parent = init_pid;
+		else if (!s->p && s->state && s->parent == pid)
+			s->parent = init_pid;
+	}
 }
 
 struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 {
 	struct proc_holder *h;
 	struct process *p;
-	uint32_t pid = alloc_pid();
+	uint32_t pid = alloc_pid(), slot = pid & K42_PID_SLOT_MASK;
 	size_t n;
 
 	if (!pid || prio >= K42_PRIO_CLASSES)
@@ -157,7 +207,7 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	p->name[n] = '\0';
 	p->state = K42_PROC_CREATED;
 	spin_init(&p->lock);
-	p->hat = hat_create(pid);
+	p->hat = hat_create(slot);	/* the address-space id is the slot */
 	if (!p->hat)
 		goto fail;
 	if (pm_alloc(pm_root(), 0, &p->shared_pa) < 0)
@@ -176,10 +226,7 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	ctx_init_user(&p->disp.ctx);
 	if (trace_map_into(p) < 0)
 		goto fail_page;
-	pids[pid].p = p;
-	pids[pid].state = K42_PROC_CREATED;
-	pids[pid].status = 0;
-	pids[pid].parent = parent;
+	pids[slot] = (struct pid_slot){ .p = p, .pid = pid };
 	live++;
 	trace_proc_create(pid, parent, p->name);
 	return p;
@@ -200,7 +247,7 @@ static void process_free(struct deferred *d)
 
 	hat_destroy(p->hat);
 	BUG_ON(pm_free(pm_root(), p->shared_pa, 0) < 0);
-	pids[p->pid].freeing = 0;	/* its address-space id may be reused now */
+	pids[p->pid & K42_PID_SLOT_MASK].freeing = 0;	/* its address-space id may be reused now */
 	if (p->disp.vsx_state)
 		kmem_free(p->disp.vsx_state, VSX_STATE_SIZE);
 	kmem_free(h, sizeof(*h));
@@ -219,11 +266,10 @@ void process_end(struct process *p, int state, int status, const char *why)
 	p->state = state;
 	p->exit_status = status;
 	trace_proc_exit(p->pid, status);
-	pids[p->pid].state = state;
-	pids[p->pid].status = status;
-	pids[p->pid].p = NULL;
-	pids[p->pid].freeing = 1;
+	pids[p->pid & K42_PID_SLOT_MASK] = (struct pid_slot){ .pid = p->pid, .parent = p->parent,
+			.state = state, .status = status, .freeing = 1 };
 	live--;
+	reparent_children(p->pid);
 
 	sched_remove(d);
 	sched_timer_set(d, 0);

@@ -131,10 +131,10 @@ long sys_timer_set(struct trap_frame *tf)
 
 long sys_softintr_raise(struct trap_frame *tf)
 {
-	struct process *p = process_lookup((uint32_t)ctx_arg(tf, 0));
+	struct process *p = process_lookup(ctx_arg(tf, 0));
 	uint64_t bits = ctx_arg(tf, 1);
 
-	if (ctx_arg(tf, 0) > PROC_MAX || !p || p->state != K42_PROC_RUNNING)
+	if (!p || p->state != K42_PROC_RUNNING)
 		return -K42_ESRCH;
 	if (bits & (K42_SOFTINTR_USER0 - 1))
 		return -K42_EPERM;	/* only the user-protocol bits */

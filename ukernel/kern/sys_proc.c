@@ -11,8 +11,6 @@
 #include <kern/syscall.h>
 #include <mm/usercopy.h>
 
-int process_slot_status(uint32_t pid, uint32_t caller, int *state, int *status);
-
 long sys_proc_create(struct trap_frame *tf)
 {
 	char name[PROC_NAME_MAX];
@@ -58,7 +56,10 @@ long sys_proc_kill(struct trap_frame *tf)
 
 	if (rc < 0)
 		return rc;
-	process_end(p, K42_PROC_KILLED, -1, p == self ? NULL : "killed by its parent");
+	/* One console line for the end of a program that ran; ending an empty
+	 * process (never started) is routine and stays quiet. */
+	process_end(p, K42_PROC_KILLED, -1,
+		    p == self || p->state == K42_PROC_CREATED ? NULL : "killed by its parent");
 	if (p == self) {
 		sched_switch(tf);
 		return SYSCALL_SWITCHED;
@@ -69,11 +70,8 @@ long sys_proc_kill(struct trap_frame *tf)
 long sys_proc_status(struct trap_frame *tf)
 {
 	int state, status;
-	int rc = process_slot_status((uint32_t)(ctx_arg(tf, 0) & 0xffffffff),
-				     syscall_process()->pid, &state, &status);
+	int rc = process_status(syscall_process(), ctx_arg(tf, 0), &state, &status);
 
-	if (ctx_arg(tf, 0) > PROC_MAX)
-		return -K42_ESRCH;
 	if (rc < 0)
 		return rc;
 	ctx_set_result(tf, 1, (uint64_t)(int64_t)status);

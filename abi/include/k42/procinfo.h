@@ -1,10 +1,21 @@
 /*
- * What proc_list reports about each live process (for ps-like tools).
+ * Process ids, and what proc_list reports about each live process (for
+ * ps-like tools).
+ *
+ * A pid is never reused: it is a slot of the kernel's process table (the
+ * low K42_PID_SLOT_BITS bits) and that slot's generation (the bits above),
+ * which grows each time the slot is taken again. A slot whose generation
+ * would pass K42_PID_GEN_MAX is retired for good. Only the kernel's lookup
+ * cares about the split; everyone else compares whole pids.
  */
 #ifndef K42_PROCINFO_H
 #define K42_PROCINFO_H
 
 #include <stdint.h>
+
+#define K42_PID_SLOT_BITS 12
+#define K42_PID_SLOT_MASK ((1u << K42_PID_SLOT_BITS) - 1)
+#define K42_PID_GEN_MAX ((1u << (31 - K42_PID_SLOT_BITS)) - 1)	/* pids stay positive ints */
 
 struct k42_procinfo {
 	uint32_t pid;

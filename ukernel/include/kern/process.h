@@ -1,7 +1,10 @@
 /*
  * Process: one address space (a HAT and its regions) and its dispatcher.
- * Processes are found by pid through a table indexed by pid (a virtual
- * array, K42-style); pid equals the address-space id of its HAT.
+ * Processes are found by pid through a table indexed by the pid's slot (a
+ * virtual array, K42-style); the slot is the address-space id of its HAT.
+ * A pid carries its slot's generation and is never reused
+ * (k42/procinfo.h), so a pid held anywhere (a parent link, a server's
+ * record of a client, an FR's server) names its process or nothing.
  *
  * Locking: `lock` protects the region list and the HAT. Lock order:
  * process lock, then an FCM's lock; never two process locks at once.
@@ -21,8 +24,8 @@ struct region;
 struct hat;
 
 struct process {
-	uint32_t pid;
-	uint32_t parent;
+	uint32_t pid;		/* slot and generation: never reused */
+	uint32_t parent;	/* parent's pid; init's once the parent has ended */
 	char name[PROC_NAME_MAX];
 	int state;		/* K42_PROC_* */
 	int exit_status;
@@ -34,8 +37,9 @@ struct process {
 };
 
 struct process *process_create(const char *name, uint32_t parent, unsigned prio);
-/* The process with this pid if it exists and is not yet freed. */
-struct process *process_lookup(uint32_t pid);
+/* The process with this pid if it exists and has not ended (any 64-bit
+ * value may be passed: a user argument needs no checks first). */
+struct process *process_lookup(uint64_t pid);
 /* End p: unmap everything, wake whoever waits for it, free it after
  * quiescence. `why` (NULL for a normal exit) is printed as one line. */
 void process_end(struct process *p, int state, int status, const char *why);
@@ -45,5 +49,8 @@ int process_may_manage(const struct process *caller, const struct process *targe
 /* Decode a pid argument of a kernel call from `caller`: 0 and *out, or
  * -K42_ESRCH (no such process) or -K42_EPERM (not the caller's to manage). */
 long process_managed(const struct process *caller, uint64_t pid, struct process **out);
+/* State and exit status of pid for `caller` (itself, a descendant, or an
+ * ended child of one): 0, -K42_ESRCH or -K42_EPERM. */
+int process_status(const struct process *caller, uint64_t pid, int *state, int *status);
 
 #endif

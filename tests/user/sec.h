@@ -1,0 +1,74 @@
+/*
+ * Shared by the security regression tests and their helper (sec_helper):
+ * the pid-reuse attack's churn, and starting a helper role.
+ */
+#ifndef USER_SEC_H
+#define USER_SEC_H
+
+#include <lib/fmt.h>
+#include <k42/k42.h>
+#include <k42/procinfo.h>
+
+/*
+ * Create and end empty processes until one is given the slot `slot` of the
+ * process table (a pid's low bits): the attack of issue 12 item 4. Returns
+ * that process's pid, still alive, or 0 after two full turns of the table.
+ */
+static inline long churn_to_slot(uint64_t slot)
+{
+	for (uint32_t i = 0; i < 2 * (K42_PID_SLOT_MASK + 1); i++) {
+		long pid = k42_sc_proc_create((uint64_t)"churn", 5, K42_PRIO_BACKGROUND);
+
+		if (pid < 0) {
+			k42_sc_yield();	/* ended ones are reclaimed after quiescence */
+			continue;
+		}
+		if (((uint64_t)pid & K42_PID_SLOT_MASK) == (slot & K42_PID_SLOT_MASK))
+			return pid;
+		k42_sc_proc_kill((uint64_t)pid);
+	}
+	return 0;
+}
+
+/*
+ * Arrange that the next process created lands in slot `slot` (which must
+ * be free): find the slot the allocator hands out just before it, and
+ * take and end a process there. 0, or -1 if that did not work out.
+ */
+static inline int churn_before_slot(uint64_t slot)
+{
+	uint64_t prev = 0;
+	long pid = 0;
+
+	for (uint32_t i = 0; i < 2 * (K42_PID_SLOT_MASK + 1) && !prev; i++) {
+		long next = k42_sc_proc_create((uint64_t)"churn", 5, K42_PRIO_BACKGROUND);
+
+		if (next < 0) {
+			k42_sc_yield();
+			continue;
+		}
+		k42_sc_proc_kill((uint64_t)next);
+		if (((uint64_t)next & K42_PID_SLOT_MASK) == (slot & K42_PID_SLOT_MASK))
+			prev = pid > 0 ? (uint64_t)pid : 0;
+		pid = next;
+	}
+	if (!prev || !(pid = churn_to_slot(prev)))
+		return -1;
+	k42_sc_proc_kill((uint64_t)pid);
+	return 0;
+}
+
+/* Start sec_helper in `role` with up to three numeric arguments. */
+static inline long sec_spawn(const char *role, unsigned prio, uint64_t a, uint64_t b, uint64_t c)
+{
+	static char nums[3][24];
+	const char *argv[] = { "sec_helper", role, nums[0], nums[1], nums[2], NULL };
+	struct k42_spawn_opts o = { argv, prio, k42_name_server, K42_SPAWN_SHARE_ARCHIVE };
+
+	k_snprintf(nums[0], sizeof(nums[0]), "%lu", a);
+	k_snprintf(nums[1], sizeof(nums[1]), "%lu", b);
+	k_snprintf(nums[2], sizeof(nums[2]), "%lu", c);
+	return k42_spawn_path_ex("tests/sec_helper", &o);
+}
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * Helper of the security regression tests (*_test programs named in
+ * docs/security.md): argv[1] picks a role, argv[2..] are pids or numbers.
+ * Attacker roles report what they managed to do in their exit status, a
+ * bit per success (0: everything was refused), so the test that started
+ * them asserts on real outcomes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <k42/k42.h>
+#include <k42/procinfo.h>
+#include "sec.h"
+
+#define ID_IFACE 0x5ec1
+#define ID_STORE 1
+#define ID_FETCH 2
+
+/* The server of the identity test: keeps one secret for the client that
+ * stored it, keyed on the caller id the kernel gives, and hands it only to
+ * that id. */
+static uint64_t owner, secret;
+
+static void id_handle(uint64_t caller, struct k42_ipc_msg *m)
+{
+	switch (k42_ipc_op_ordinal(m->op)) {
+	case ID_STORE:
+		owner = caller;
+		secret = m->w[0];
+		m->op = 0;
+		break;
+	case ID_FETCH:
+		if (caller != owner) {
+			m->op = (uint64_t)-K42_EPERM;
+			break;
+		}
+		m->w[0] = secret;
+		m->op = 0;
+		break;
+	default:
+		m->op = (uint64_t)-K42_ENOSYS;
+	}
+	m->len = 0;
+}
+
+static long id_call(uint64_t server, uint32_t ord, uint64_t *w0)
+{
+	struct k42_ipc_msg m;
+	long rc;
+
+	memset(&m, 0, sizeof(m));
+	m.op = k42_ipc_op(ID_IFACE, 1, ord, 0, 0);
+	m.w[0] = *w0;
+	rc = k42_call(server, &m, 1000);
+	*w0 = m.w[0];
+	return rc;
+}
+
+static uint64_t arg(int i)
+{
+	return i < (int)k42_argc ? strtoul(k42_argv[i], NULL, 0) : 0;
+}
+
+int main(uint64_t argc)
+{
+	const char *role = argc > 1 ? k42_argv[1] : "";
+	static char buf[64];
+
+	if (strcmp(role, "spin") == 0) {
+		for (;;)
+			k42_sc_block();
+	}
+	if (strcmp(role, "orphaner") == 0) {
+		/* Start a child and end at once, leaving it an orphan; the exit
+		 * status is the orphan's pid. */
+		long pid = sec_spawn("spin", K42_PRIO_GENERAL, 0, 0, 0);
+
+		return pid > 0 ? (int)pid : 0;
+	}
+	if (strcmp(role, "manage") == 0) {
+		/* argv: manage DEAD_PARENT ORPHAN. Get a process into the dead
+		 * parent's slot, then try to manage its orphan. */
+		uint64_t dead = arg(2), orphan = arg(3);
+		long got = churn_to_slot(dead);
+		int won = 0;
+
+		if (got == 0)
+			return 0x80;	/* never reached the slot: the test cannot judge */
+		if ((uint64_t)got == dead)
+			won |= 1;	/* the very same pid */
+		if (k42_sc_mem_read(orphan, K42_USER_BASE, (uint64_t)buf, sizeof(buf)) >= 0)
+			won |= 2;
+		if (k42_sc_proc_kill(orphan) >= 0)
+			won |= 4;
+		k42_printf("sec_helper: manage: slot taken by %ld (dead parent %lu): result %#x\n", got,
+			   dead, won);
+		return won | 0x40;	/* 0x40: the slot was reached */
+	}
+	if (strcmp(role, "id_server") == 0) {
+		k42_serve(id_handle);
+		for (;;)
+			k42_sc_block();
+	}
+	if (strcmp(role, "id_client") == 0) {
+		uint64_t w = arg(3);
+
+		return id_call(arg(2), ID_STORE, &w) == 0 ? 0 : 1;
+	}
+	if (strcmp(role, "id_attacker") == 0) {
+		/* argv: id_attacker SERVER SECRET: report if the server gave us
+		 * the secret another (dead) client stored. */
+		uint64_t w = 0;
+		long rc = id_call(arg(2), ID_FETCH, &w);
+
+		k42_printf("sec_helper: id_attacker pid %lu: fetch %ld\n", k42_info(K42_INFO_PID), rc);
+		return rc == 0 && w == arg(3) ? 1 : 0;
+	}
+	k42_printf("sec_helper: unknown role '%s'\n", role);
+	return 99;
+}
