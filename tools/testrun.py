@@ -36,9 +36,14 @@ KTEST_EXTRA = {
 }
 
 
+# Tests allowed to report SKIP, each with the reason. Any other skip fails
+# the run: a test that did not run must never look like one that passed.
+EXPECTED_SKIPS = {}
+
+
 class Tally:
     def __init__(self, verbose):
-        self.passed = self.failed = 0
+        self.passed = self.failed = self.skipped = 0
         self.verbose = verbose
 
     def report(self, name, ok, detail="", log=""):
@@ -52,27 +57,70 @@ class Tally:
             for line in log.rstrip().splitlines()[-60:]:
                 print("    | " + line)
 
+    def skip(self, name, detail="", log=""):
+        """A test that did not run: SKIP if declared in EXPECTED_SKIPS (and
+        counted apart), FAIL otherwise. Returns True if the skip was expected."""
+        if name not in EXPECTED_SKIPS:
+            self.report(name, False, "skipped, and not declared in EXPECTED_SKIPS" +
+                        ("; " + detail if detail else ""), log)
+            return False
+        print("SKIP %s  (%s)" % (name, EXPECTED_SKIPS[name]), flush=True)
+        self.skipped += 1
+        return True
+
+
+def meson_tests(builddir, suite):
+    """Names of the tests the build defines in `suite`, or None."""
+    r = subprocess.run(["meson", "introspect", "--tests", builddir], capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        return None
+    # Suites are listed qualified by project ("k42:host").
+    return sorted(t["name"] for t in json.loads(r.stdout)
+                  if any(s.split(":")[-1] == suite for s in t.get("suite", [])))
+
 
 def run_host_tests(builddir, tally, pattern):
+    """Every host test the build defines must appear in meson's log as OK,
+    and meson's own exit status must agree with the log."""
     log = os.path.join(builddir, "meson-logs", "testlog.json")
     if os.path.exists(log):
         os.unlink(log)
-    cmd = ["meson", "test", "-C", builddir, "--no-rebuild", "--suite", "host", "-q",
-           "--num-processes", str(os.cpu_count() or 2)]
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    defined = meson_tests(builddir, "host")
+    if defined is None:
+        tally.report("host/meson", False, "meson introspect --tests failed")
+        return
+    wanted = [n for n in defined if not pattern or re.search(pattern, n)]
+    if not wanted:
+        return
+    cmd = ["meson", "test", "-C", builddir, "--no-rebuild", "-q",
+           "--num-processes", str(os.cpu_count() or 2)] + wanted
+    status = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     if not os.path.exists(log):
-        tally.report("host/meson", False, "meson test produced no log")
+        tally.report("host/meson", False, "meson test produced no log (status %d)" % status)
         return
     with open(log, encoding="utf-8") as f:
-        results = [json.loads(line) for line in f if line.strip()]
-    for r in sorted(results, key=lambda r: r["name"]):
-        name = r["name"].split(":")[-1].strip()
-        if pattern and not re.search(pattern, name):
+        results = {r["name"].split(":")[-1].strip(): r
+                   for r in (json.loads(line) for line in f if line.strip())}
+    bad = 0
+    for name in wanted:
+        r = results.get(name)
+        if r is None:
+            tally.report(name, False, "defined by the build but missing from meson's log")
+            bad += 1
             continue
-        ok = r["result"] in ("OK", "EXPECTEDFAIL", "SKIP")
-        detail = "%.1fs" % r.get("duration", 0)
-        tally.report(name, ok, detail if ok else r["result"],
-                     (r.get("stdout") or "") + (r.get("stderr") or ""))
+        out = (r.get("stdout") or "") + (r.get("stderr") or "")
+        if r["result"] == "SKIP":
+            bad += not tally.skip(name, "meson: SKIP", out)
+            continue
+        ok = r["result"] == "OK"
+        bad += not ok
+        tally.report(name, ok, "%.1fs" % r.get("duration", 0) if ok else r["result"], out)
+    for name in sorted(set(results) - set(wanted)):
+        tally.report(name, False, "in meson's log but not asked for")
+        bad += 1
+    if status != 0 and not bad:
+        tally.report("host/meson", False, "meson test exited %d with every test OK" % status)
 
 
 def ktest_names(build):
@@ -264,6 +312,8 @@ def main():
     run_shell_sessions(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)
+    if tally.skipped:
+        print("%d skipped, each declared in EXPECTED_SKIPS" % tally.skipped)
     print("%d passed, %d failed" % (tally.passed, tally.failed))
     return 1 if tally.failed else 0
 

@@ -1,13 +1,11 @@
-"""Compile step of the stubgen fuzzer (fuzz.py): write a deduplicated,
-seeded sample of successful outputs and syntax-check them with gcc, many
-files per invocation, in parallel; a few also with the ppc64le cross
-compiler when it is installed."""
+"""Compile step of the stubgen fuzzer (fuzz.py): write every distinct
+successful output and syntax-check it twice, many files per invocation, in
+parallel: with the host gcc (as the host loopback tests build stubs) and with
+the ppc64le compiler and the build's own user-program flags (target_cc.py)."""
 
 import concurrent.futures
 import os
-import random
 import re
-import shutil
 import subprocess
 import tempfile
 
@@ -17,8 +15,6 @@ WARN = ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-Wshadow",
         "-Wwrite-strings", "-Wvla", "-Wimplicit-fallthrough", "-Wformat=2",
         "-Wundef"]
 BATCH = 40
-CROSS = "powerpc64le-linux-gnu-gcc"
-CROSS_SAMPLE = 40
 
 
 def _run(cmd):
@@ -26,12 +22,11 @@ def _run(cmd):
     return r.returncode, r.stderr
 
 
-def compile_samples(distinct, args, repo):
-    """Returns (number of outputs compiled, [(case, compiler output)])."""
+def compile_all(distinct, args, repo, target):
+    """Compiles every distinct output with the host compiler and with
+    `target` ([cc, flags...] for ppc64le, or None to skip that half).
+    Returns (number of outputs compiled, [(case, compiler output)])."""
     items = sorted(distinct.values(), key=lambda v: v[0])
-    if len(items) > args.compile:
-        items = sorted(random.Random(args.seed).sample(items, args.compile),
-                       key=lambda v: v[0])
     if not items:
         return 0, []
     inc = ["-I", os.path.join(repo, "abi", "include")]
@@ -55,12 +50,9 @@ def compile_samples(distinct, args, repo):
         for k in range(0, len(files), BATCH):
             std = "-std=c11" if (k // BATCH) % 2 == 0 else "-std=gnu11"
             cmds.append([args.cc, std] + WARN + inc + files[k:k + BATCH])
-        cross = shutil.which(CROSS)
-        if cross:
-            some = files[:2 * CROSS_SAMPLE]
-            for k in range(0, len(some), BATCH):
-                cmds.append([cross, "-std=gnu11"] + WARN + inc +
-                            some[k:k + BATCH])
+        if target:
+            for k in range(0, len(files), BATCH):
+                cmds.append(target + ["-std=gnu11"] + WARN + files[k:k + BATCH])
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
             results = list(pool.map(_run, cmds))
         for cmd, (rc, err) in zip(cmds, results):
@@ -72,5 +64,6 @@ def compile_samples(distinct, args, repo):
                              "%s: %s" % (os.path.basename(cmd[0]), err[:3000])))
         print("fuzz: compiled %d outputs (%d .c files, %d gcc runs%s)"
               % (len(items), len(files), len(cmds),
-                 ", some for ppc64le" if cross else ""))
+                 ", each for the host and for ppc64le" if target else
+                 ", host only"))
     return len(items), failures
