@@ -14,7 +14,9 @@ and a static musl program on the same QEMU).
 Output: one table with a ratio column (Linux / k42), a PNG bar chart in
 BUILD/bench/bench.png, and with --json FILE the results in the schema of
 docs/performance.md. --smoke runs small iteration counts and exits non-zero
-unless every figure was produced and both icount runs agreed."""
+unless every figure was produced, both icount runs agreed and every figure
+lies in its plausibility band (K42_SMOKE_BANDS, bench_linux.SMOKE_BANDS).
+kbench itself refuses to print a figure when an operation it timed failed."""
 import argparse
 import json
 import os
@@ -42,6 +44,34 @@ K42_FIGURES = {
     "trace_event_disabled": "trace_event_disabled",
     "trace_event_enabled": "trace_event_enabled",
 }
+
+
+# Plausibility bands for --smoke (guest instructions per op under icount):
+# generous, so a faster or slower but working path passes, while a broken
+# measurement (an error path, an empty loop, a hang) does not. ./k42 test
+# runs --smoke, so the bands are applied there.
+K42_SMOKE_BANDS = {
+    "null_syscall": (50, 2000),
+    "ppc_null_roundtrip": (40, 10000),
+    "ppc_1k_roundtrip": (100, 20000),
+    "ppc_4k_roundtrip": (300, 40000),
+    "stub_roundtrip": (40, 20000),
+    "thread_switch": (5, 500),
+    "trace_event_enabled": (5, 500),
+    "trace_event_disabled": (0.5, 50),
+}
+
+
+def band_problems(results):
+    """Figures outside the smoke bands, k42's and Linux's."""
+    bands = [(k + "_insns", lo, hi) for k, (lo, hi) in K42_SMOKE_BANDS.items()]
+    bands += [("linux_%s_insns" % k, lo, hi) for k, (lo, hi) in bench_linux.SMOKE_BANDS.items()]
+    out = []
+    for key, lo, hi in bands:
+        v = results.get(key)
+        if v is None or not lo <= v <= hi:
+            out.append("%s = %s is outside the plausible %s..%s" % (key, v, lo, hi))
+    return out
 
 
 class BenchError(Exception):
@@ -172,6 +202,8 @@ def main():
                 "linux_futex_roundtrip_insns", "linux_null_syscall_insns"):
         if not results.get(key):
             problems.append("no " + key)
+    if args.smoke:
+        problems += band_problems(results)
     for p in problems:
         print("k42 bench: " + p, file=sys.stderr)
     return 1 if problems else 0

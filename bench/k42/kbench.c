@@ -5,9 +5,15 @@
  * shift=0 one instruction is one virtual nanosecond and the timebase runs
  * at 512 MHz, so instructions = ticks / 0.512 exactly. Prints one line per
  * figure: `BENCH name ticks_per_op`.
+ *
+ * Every timed operation's result is checked: a call that fails or answers
+ * wrongly ends the run with `kbench: ...` and a non-zero status, and the
+ * figure is never printed (a benchmark of the error path is no benchmark).
  */
 #include <k42/k42.h>
 #include <k42/ktrace.h>
+#include <k42/startup.h>
+#include <string.h>
 #include <k42/thread.h>
 #include "bench.h"
 
@@ -17,11 +23,24 @@
 #define REPS 3
 
 static uint64_t server;
+static uint64_t errors;		/* operations that failed or answered wrongly */
+static long first_error;	/* the first failing operation's status */
+
+static void bad(long status)
+{
+	if (!errors++)
+		first_error = status;
+}
 
 static void report(const char *name, uint64_t best_ticks, uint64_t iters)
 {
 	uint64_t milli = best_ticks * 1000 / iters;
 
+	if (errors) {
+		k42_printf("kbench: %s: %lu operations failed (first status %ld); no figure\n",
+			   name, errors, first_error);
+		k42_sc_exit(3);
+	}
 	k42_printf("BENCH %s %lu.%03lu\n", name, milli / 1000, milli % 1000);
 }
 
@@ -30,20 +49,30 @@ static uint64_t time_null_syscall(void)
 	uint64_t t0 = k42_timebase();
 
 	for (int i = 0; i < ITERS; i++)
-		k42_sc_null();
+		if (k42_sc_null() != 0)
+			bad(-1);
 	return k42_timebase() - t0;
 }
 
+/* Ordinal 0 answers at once with status 0; ordinal 1 answers the sum of the
+ * payload's words, which change every iteration, in its first reply word
+ * (out[0] is the reply length, out[1..6] the words). */
 static uint64_t time_ppc(uint32_t payload)
 {
 	uint64_t out[7], op = k42_ipc_op(0x4b42, 1, payload ? 1 : 0, 0, payload);
-	uint64_t *page = k42_ppc_page(), t0;
+	uint64_t *page = k42_ppc_page(), t0, n = payload / 8;
 
 	t0 = k42_timebase();
-	for (int i = 0; i < ITERS; i++) {
-		for (uint32_t j = 0; j < payload / 8; j++)
-			page[j] = j;
-		k42_sc_ppc_call(server, op, (uint64_t)i, 0, 0, 0, 0, 0, out);
+	for (uint64_t i = 0; i < ITERS; i++) {
+		long st;
+
+		for (uint64_t j = 0; j < n; j++)
+			page[j] = j + i;
+		st = k42_sc_ppc_call(server, op, i, 0, 0, 0, 0, 0, out);
+		if (st != 0)
+			bad(st);
+		else if (n && out[1] != n * (n - 1) / 2 + n * i)
+			bad(0);
 	}
 	return k42_timebase() - t0;
 }
@@ -62,33 +91,54 @@ static uint64_t best(uint64_t (*fn)(uint32_t), uint32_t arg)
 	return b;
 }
 
-static uint64_t stub_errors;
-
 static uint64_t time_stub_call(uint32_t unused)
 {
 	uint64_t t0 = k42_timebase(), b;
 
 	(void)unused;
-	for (int i = 0; i < ITERS; i++)
-		if (bench_inc(server, (uint64_t)i, &b) != 0 || b != (uint64_t)i + 1)
-			stub_errors++;
+	for (int i = 0; i < ITERS; i++) {
+		long st = bench_inc(server, (uint64_t)i, &b);
+
+		if (st != 0 || b != (uint64_t)i + 1)
+			bad(st);
+	}
 	return k42_timebase() - t0;
 }
 
-static uint64_t time_trace_event(uint32_t unused)
+/* Trace events return nothing; the ring's write index tells whether each
+ * one was written (enabled: ITERS events' words, disabled: none). */
+static uint64_t time_trace_event(uint32_t enabled)
 {
-	uint64_t t0 = k42_timebase();
+	struct k42_trace_buf *tb = k42_trace_cpu_buf();
+	uint64_t t0, t1, i0, lost0;
 
-	(void)unused;
+	if (!tb) {
+		bad(-2);
+		return 0;
+	}
+	i0 = tb->ctl->index;
+	lost0 = tb->ctl->lost;
+	t0 = k42_timebase();
 	for (int i = 0; i < ITERS; i++)
 		trace_app_event((uint64_t)i, 42);
-	return k42_timebase() - t0;
+	t1 = k42_timebase();
+	if (enabled ? tb->ctl->index - i0 < (uint64_t)ITERS * K42_TRACE_EV_APP_EVENT_WORDS ||
+			      tb->ctl->lost != lost0
+		    : tb->ctl->index != i0)
+		bad(0);
+	return t1 - t0;
 }
 
+/* ITERS switches, both directions; 0 means the partner did not run them. */
 static uint64_t time_thread_switch(uint32_t unused)
 {
+	uint64_t t;
+
 	(void)unused;
-	return k42_thread_switch_bench(ITERS);	/* ITERS switches, both directions */
+	t = k42_thread_switch_bench(ITERS);
+	if (t == 0)
+		bad(0);
+	return t;
 }
 
 static uint64_t null_adapter(uint32_t unused)
@@ -97,10 +147,13 @@ static uint64_t null_adapter(uint32_t unused)
 	return time_null_syscall();
 }
 
+/* `-- --kill-server` (a test of kbench itself): end the server before
+ * timing, so every call fails and no PPC figure may appear. */
 int main(uint64_t arg)
 {
 	struct k42_ipc_msg m;
 	long pid;
+	int status;
 
 	(void)arg;
 	pid = k42_spawn_path("bench/kbench_server", K42_PRIO_GENERAL, 0);
@@ -112,21 +165,22 @@ int main(uint64_t arg)
 	m.op = k42_ipc_op(0x4b42, 1, 0, 0, 0);
 	if (k42_call(server, &m, 1000) != 0)
 		return 2;
+	if (k42_argc > 1 && strcmp(k42_argv[1], "--kill-server") == 0) {
+		k42_sc_proc_kill(server);
+		k42_wait(server, &status);
+		k42_printf("kbench: killed the server (pid %lu)\n", server);
+	}
 	k42_disable();
 	report("null_syscall_ticks_per_op", best(null_adapter, 0), ITERS);
 	report("ppc_null_roundtrip_ticks_per_op", best(time_ppc, 0), ITERS);
 	report("ppc_1k_roundtrip_ticks_per_op", best(time_ppc, 1024), ITERS);
 	report("ppc_4k_roundtrip_ticks_per_op", best(time_ppc, 4096), ITERS);
 	report("stub_roundtrip_ticks_per_op", best(time_stub_call, 0), ITERS);
-	if (stub_errors) {
-		k42_printf("kbench: %lu stub calls failed\n", stub_errors);
-		return 3;
-	}
 	report("thread_switch_ticks_per_op", best(time_thread_switch, 0), ITERS);
 	k42_sc_trace_mask(0);
 	report("trace_event_disabled_ticks_per_op", best(time_trace_event, 0), ITERS);
 	k42_sc_trace_mask(K42_TRACE_MASK_APP);
-	report("trace_event_enabled_ticks_per_op", best(time_trace_event, 0), ITERS);
+	report("trace_event_enabled_ticks_per_op", best(time_trace_event, 1), ITERS);
 	k42_sc_trace_mask(0);
 	k42_enable();
 	k42_printf("BENCH done\n");

@@ -307,14 +307,18 @@ int k42_tls_key_create(void)
 }
 
 /* Benchmarks: a raw switch between two contexts, and a yield through the
- * policy in force. Both make n switches and return the timebase ticks. */
+ * policy in force. Both make n switches and return the timebase ticks, or 0
+ * if the switches did not all happen. */
 static struct k42_thread *bench_a, *bench_b;
+static uint64_t bench_switches;	/* times the partner ran: checks every switch */
 
 static void bench_partner(struct k42_thread *t)
 {
 	(void)t;
-	for (;;)
+	for (;;) {
+		bench_switches++;
 		k42_ctx_switch(&bench_b->ctx, &bench_a->ctx);
+	}
 }
 
 uint64_t k42_thread_switch_bench(uint64_t n)
@@ -329,6 +333,7 @@ uint64_t k42_thread_switch_bench(uint64_t n)
 		return 0;
 	}
 	k42_thread_setup(bench_b, bench_partner);
+	bench_switches = 0;
 	k42_ctx_switch(&bench_a->ctx, &bench_b->ctx);	/* warm up */
 	t0 = k42_timebase();
 	for (uint64_t i = 0; i < n / 2; i++)
@@ -337,16 +342,22 @@ uint64_t k42_thread_switch_bench(uint64_t n)
 	set_tp(bench_a);
 	k42_thread_recycle(bench_b);
 	k42_restore(s);
-	return t1 - t0;
+	return bench_switches == n / 2 + 1 ? t1 - t0 : 0;
 }
+
+static uint64_t yield_turns;	/* yields each side made: they must alternate */
 
 static void *yield_partner(void *arg)
 {
-	uint64_t n = (uint64_t)arg;
+	uint64_t n = (uint64_t)arg, alternated = 0;
 
-	for (uint64_t i = 0; i < n; i++)
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t before = ++yield_turns;
+
 		k42_thread_yield();
-	return NULL;
+		alternated += yield_turns != before;	/* the other side ran */
+	}
+	return (void *)alternated;
 }
 
 uint64_t k42_thread_yield_bench(uint64_t n)
@@ -354,13 +365,18 @@ uint64_t k42_thread_yield_bench(uint64_t n)
 	k42_thread_t *t = k42_thread_create(yield_partner, (void *)(n / 2));
 	uint64_t t0, t1;
 
+	void *alternated = NULL;
+
 	if (!t)
 		return 0;
+	yield_turns = 0;
 	k42_thread_yield();	/* let it start */
 	t0 = k42_timebase();
-	for (uint64_t i = 0; i < n / 2; i++)
+	for (uint64_t i = 0; i < n / 2; i++) {
+		yield_turns++;
 		k42_thread_yield();
+	}
 	t1 = k42_timebase();
-	k42_thread_join(t, NULL);
-	return t1 - t0;
+	k42_thread_join(t, &alternated);
+	return (uint64_t)alternated + 1 >= n / 2 ? t1 - t0 : 0;
 }

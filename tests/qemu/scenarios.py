@@ -56,6 +56,17 @@ for _name, _lines in [
                           append="-- bootconf=/etc/bad/%s.conf" % _name,
                           expect=_lines + [r"the boot configuration had errors", r"k42> "]))
 
+# kbench with its server gone: every timed call fails, so the run must end
+# with an error and print no PPC figure (a benchmark of the error path is no
+# benchmark). The null kernel call figure comes first and may appear.
+SCENARIOS.append(dict(name="bench/kbench_missing_server", status=1,
+                      append="init=/bench/kbench_smoke -- --kill-server",
+                      expect=[r"kbench: killed the server",
+                              r"kbench: ppc_null_roundtrip_ticks_per_op: \d+ operations failed "
+                              r"\(first status -\d+\); no figure",
+                              r"init exited with status 3"],
+                      reject=[r"BENCH ppc", r"BENCH done"]))
+
 # User-level tests: each program in tests/user named *_test runs as init and
 # prints "UTEST PASS name"; init's exit status becomes QEMU's.
 USER_TESTS = ["bootconf_test", "ppc_test", "mem_test", "file_test", "hostile_test", "fuzz_test",

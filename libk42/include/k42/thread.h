@@ -127,7 +127,8 @@ extern uint64_t k42_threads_alive, k42_threads_created;
 
 /* Switch cost: n switches between two threads without a scheduler
  * (k42_ctx_switch), or n yields through the current policy (each yield
- * switches to the other thread). Return the timebase ticks taken. */
+ * switches to the other thread). Return the timebase ticks taken, or 0 if
+ * the other thread did not run between every pair of switches. */
 uint64_t k42_thread_switch_bench(uint64_t n);
 uint64_t k42_thread_yield_bench(uint64_t n);
 
