@@ -202,8 +202,20 @@ def run_scenarios(build, tally, pattern):
         for pat in sc.get("reject", ()):
             if re.search(pat, r.output):
                 problems.append("unexpected /%s/" % pat)
+        if "only" in sc:
+            problems += only_lines(r.output, *sc["only"])
         tally.report(sc["name"], not problems, "; ".join(problems) or "%.2fs" % r.seconds,
                      k42qemu.symbolize(r.output, build.kernel_elf))
+
+
+def only_lines(output, selector, pats):
+    """Problems unless the lines matching `selector` are exactly `pats`."""
+    got = [ln for ln in output.splitlines() if re.fullmatch(selector, ln.rstrip("\r"))]
+    problems = ["line %r does not match /%s/" % (g, p)
+                for g, p in zip(got, pats) if not re.fullmatch(p, g)]
+    problems += ["unexpected line %r" % g for g in got[len(pats):]]
+    problems += ["missing a line matching /%s/" % p for p in pats[len(got):]]
+    return problems
 
 
 def check_transcript(output, lines):

@@ -4,7 +4,9 @@ not) appear on the console. Bad input must give a clear message, not a hang.
 
 Fields: name, append (boot arguments), initrd ("default", "none", "garbage",
 "truncated"), mem, smp, status (expected QEMU exit status), expect (regexes
-that must match), reject (regexes that must not)."""
+that must match), reject (regexes that must not), only ((selector, [regex])):
+the console lines the selector matches must be exactly those regexes, in
+order."""
 
 BANNER = r"k42 ukernel \S+: (\d+) MiB RAM \(\d+ MiB free\), (\d+) CPUs?, timebase 512 MHz, tick (\d+) Hz"
 
@@ -44,17 +46,36 @@ SCENARIOS = [
 
 # The real init on broken boot configurations (init's own argument after
 # "--" picks the file): one clear line per problem, and the boot goes on to
-# a working shell without the bad entries.
-for _name, _lines in [
+# a working shell with exactly the good entries. `only` makes the check
+# exact: the lines matching its first regex must be, one for one and in
+# order, the regexes of its second.
+_CONF_ERR = r"init: \w+\.conf:\d+: .*"
+for _name, _lines, _started in [
         ("cycle", [r"init: cycle\.conf:3: a: not started: dependency cycle a -> b -> c -> a",
-                   r"init: cycle\.conf:6: d: not started: needs a, which is not started"]),
-        ("unknown", [r"init: unknown\.conf:3: kv: not started: needs unknown server 'storage'"]),
-        ("missing", [r"init: missing\.conf:3: ghost: not started: /servers/no_such is not in the boot archive"]),
-        ("malformed", [r"init: malformed\.conf:3: 'Bad!' is not a server name",
-                       r"init: malformed\.conf:4: lonely: no program given"])]:
+                   r"init: cycle\.conf:6: d: not started: needs a, which is not started"],
+         "name, console"),
+        ("unknown", [r"init: unknown\.conf:3: kv: not started: needs unknown server 'storage'"],
+         "name, console"),
+        ("missing", [r"init: missing\.conf:3: ghost: not started: /servers/no_such is not in the "
+                     r"boot archive",
+                     r"init: missing\.conf:4: haunted: not started: needs ghost, which is not started"],
+         "name, console"),
+        ("malformed", [r"init: malformed\.conf:3: 'Bad!' is not a server name \(.*\)",
+                       r"init: malformed\.conf:4: lonely: no program given",
+                       r"init: malformed\.conf:5: rel: program 'servers/kv' is not an absolute path.*",
+                       r"init: malformed\.conf:6: unknown option 'colour'",
+                       r"init: malformed\.conf:7: sched=roundrobin: not .*",
+                       r"init: malformed\.conf:8: class=urgent: not system, realtime, general or "
+                       r"background",
+                       r"init: malformed\.conf:9: restart=sometimes: not never, crash or always",
+                       r"init: malformed\.conf:10: name: defined again \(first on line 2\)"],
+         "name, console")]:
+    _started_re = ", ".join(r"%s \(\d+\)" % n for n in _started.split(", "))
     SCENARIOS.append(dict(name="boot/bad_config_" + _name,
                           append="-- bootconf=/etc/bad/%s.conf" % _name,
-                          expect=_lines + [r"the boot configuration had errors", r"k42> "]))
+                          only=(_CONF_ERR, [l + "\r?" for l in _lines]),
+                          expect=[r"init: started %s in \d+ us" % _started_re,
+                                  r"the boot configuration had errors", r"k42> "]))
 
 # kbench with its server gone: every timed call fails, so the run must end
 # with an error and print no PPC figure (a benchmark of the error path is no

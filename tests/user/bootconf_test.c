@@ -2,7 +2,8 @@
  * init's boot-configuration code (servers/init/bootconf.c, order.c) run on
  * the configurations in the boot archive: the real /etc/boot.conf must give
  * the name server first and the shell last with no complaint, and each of
- * the files in /etc/bad/ must give exactly its one-line messages. Booted as init.
+ * the files in /etc/bad/ must give exactly its one-line messages, in order,
+ * and nothing else. Booted as init.
  */
 #include <string.h>
 #include "check.h"
@@ -23,16 +24,6 @@ static void collect(void *ctx, const char *line)
 		said_len += n + 1;
 		said[said_len] = 0;
 	}
-}
-
-static int contains(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; *hay; hay++)
-		if (strncmp(hay, needle, n) == 0)
-			return 1;
-	return 0;
 }
 
 static int in_archive(const char *path)
@@ -77,7 +68,26 @@ static const char *load(const char *file, char *started, size_t cap)
 	return started;
 }
 
-#define SAID(s) EXPECT(contains(said, s), "message '%s'", s)
+/* Exactly these lines, in this order, and nothing else; and as many errors. */
+#define SAID_EXACTLY(...) said_exactly((const char *const[]){ __VA_ARGS__, NULL })
+
+static void said_exactly(const char *const lines[])
+{
+	char want[sizeof(said)];
+	size_t len = 0;
+	int n = 0;
+
+	for (; lines[n]; n++) {
+		size_t l = strlen(lines[n]);
+
+		memcpy(want + len, lines[n], l);
+		want[len + l] = '\n';
+		len += l + 1;
+	}
+	want[len] = 0;
+	EXPECT(strcmp(said, want) == 0, "messages:\n%s-- expected:\n%s--", said, want);
+	EXPECT(bc.errors == n, "%d errors counted, %d expected", bc.errors, n);
+}
 
 int main(uint64_t arg)
 {
@@ -85,35 +95,34 @@ int main(uint64_t arg)
 
 	(void)arg;
 	load("boot.conf", started, sizeof(started));
-	EXPECT(said_len == 0, "boot.conf has no complaints");
+	EXPECT(said_len == 0 && bc.errors == 0, "boot.conf has no complaints");
 	EXPECT(strncmp(started, "name ", 5) == 0, "name server first: %s", started);
-	EXPECT(contains(started, " shell") && strcmp(started + strlen(started) - 6, " shell") == 0,
+	EXPECT(strlen(started) > 6 && strcmp(started + strlen(started) - 6, " shell") == 0,
 	       "shell last: %s", started);
 
 	load("bad/unknown.conf", started, sizeof(started));
-	SAID("init: unknown.conf:3: kv: not started: needs unknown server 'storage'\n");
+	SAID_EXACTLY("init: unknown.conf:3: kv: not started: needs unknown server 'storage'");
 	EXPECT(strcmp(started, "name console shell") == 0, "unknown: %s", started);
 
 	load("bad/missing.conf", started, sizeof(started));
-	SAID("init: missing.conf:3: ghost: not started: /servers/no_such is not in the boot archive\n");
-	SAID("init: missing.conf:4: haunted: not started: needs ghost, which is not started\n");
+	SAID_EXACTLY("init: missing.conf:3: ghost: not started: /servers/no_such is not in the boot archive",
+		     "init: missing.conf:4: haunted: not started: needs ghost, which is not started");
 	EXPECT(strcmp(started, "name console shell") == 0, "missing: %s", started);
 
 	load("bad/cycle.conf", started, sizeof(started));
-	SAID("init: cycle.conf:3: a: not started: dependency cycle a -> b -> c -> a\n");
-	SAID("init: cycle.conf:6: d: not started: needs a, which is not started\n");
+	SAID_EXACTLY("init: cycle.conf:3: a: not started: dependency cycle a -> b -> c -> a",
+		     "init: cycle.conf:6: d: not started: needs a, which is not started");
 	EXPECT(strcmp(started, "name console shell") == 0, "cycle: %s", started);
 
 	load("bad/malformed.conf", started, sizeof(started));
-	SAID("init: malformed.conf:3: 'Bad!' is not a server name");
-	SAID("init: malformed.conf:4: lonely: no program given\n");
-	SAID("init: malformed.conf:5: rel: program 'servers/kv' is not an absolute path");
-	SAID("init: malformed.conf:6: unknown option 'colour'\n");
-	SAID("init: malformed.conf:7: sched=roundrobin: not fifo, prio or lottery\n");
-	SAID("init: malformed.conf:8: class=urgent: not system, realtime, general or background\n");
-	SAID("init: malformed.conf:9: restart=sometimes: not never, crash or always\n");
-	SAID("init: malformed.conf:10: name: defined again (first on line 2)\n");
-	EXPECT(bc.errors == 8, "malformed: %d errors", bc.errors);
+	SAID_EXACTLY("init: malformed.conf:3: 'Bad!' is not a server name ([a-z][a-z0-9_-]*, up to 31)",
+		     "init: malformed.conf:4: lonely: no program given",
+		     "init: malformed.conf:5: rel: program 'servers/kv' is not an absolute path (up to 127 bytes)",
+		     "init: malformed.conf:6: unknown option 'colour'",
+		     "init: malformed.conf:7: sched=roundrobin: not fifo, prio or lottery",
+		     "init: malformed.conf:8: class=urgent: not system, realtime, general or background",
+		     "init: malformed.conf:9: restart=sometimes: not never, crash or always",
+		     "init: malformed.conf:10: name: defined again (first on line 2)");
 	EXPECT(strcmp(started, "name console shell") == 0, "malformed: %s", started);
 	return verdict("bootconf_test");
 }
