@@ -175,6 +175,21 @@ class Writers(unittest.TestCase):
         self.assertGreaterEqual(tr.stats[0].holes, 2)
         self.assertEqual(sorted(got), [i for i in range(got[0], 40) if i not in (5, 22)])
 
+    def test_events_between_close_holes_are_kept(self):
+        # Two writers killed one, two and three events apart: every event
+        # committed between their reservations is decoded (the resync chain
+        # must not give up at the second hole).
+        for gap in (1, 2, 3):
+            r = synth.Ring(block_shift=8, ring_shift=12)
+            holes = (10, 11 + gap)
+            for i in range(40):
+                r.log_event(10 + i, E["app.event"], i, i,
+                            state="unwritten" if i in holes else "committed")
+            tr = decoded(dump.build([r.segment()]))
+            got = [e.values()["a"] for e in user(tr)]
+            self.assertEqual(got, [i for i in range(40) if i not in holes], "gap %d" % gap)
+            self.assertEqual(tr.errors, [])
+
     def test_stale_words_in_a_hole_are_not_events(self):
         # Ring wraps, so a hole holds an older lap's words, tag and all.
         r = synth.Ring(block_shift=5, ring_shift=7)

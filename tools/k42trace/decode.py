@@ -164,12 +164,22 @@ class _Walker:
 
     def _chain(self, words, q, limit, tag, base, lo_ts):
         """Do RESYNC_EVENTS plausible events in time order (or fewer that
-        end exactly at the block's end) start at q?"""
+        end exactly at the block's end) start at q? Zero words after an
+        event are a reservation no writer filled, not evidence against the
+        chain: it goes on past them. (Stopping there lost the committed
+        events between two unwritten reservations fewer than RESYNC_EVENTS
+        apart: the trace/concurrency flake.)"""
         r, good, t = q, 0, lo_ts
         while r < limit and good < RESYNC_EVENTS:
             c = self._candidate(words, r, limit, tag, base, t)
             if c is None:
-                break
+                z = r
+                while good and z < limit and z - r < RESYNC_WINDOW and words[z] == 0:
+                    z += 1
+                if z == r:
+                    break
+                r = z
+                continue
             r += c[0]
             t = max(t, c[1])
             good += 1
