@@ -54,12 +54,18 @@ long k42_name_lookup(const char *name, uint64_t *pid, uint64_t *handle)
 	return k42_name_lookup_rights(name, pid, handle, NULL);
 }
 
+/* Waits by the clock, not by a count of tries: on a loaded host each try
+ * can take far longer than its 1 ms sleep. A busy name server is waited
+ * for like a missing name. */
 long k42_name_wait(const char *name, uint64_t *pid, uint64_t *handle, uint64_t ms)
 {
+	uint64_t deadline = k42_timebase() + ms * (k42_info(K42_INFO_TIMEBASE_HZ) / 1000);
+
 	for (;;) {
 		long rc = k42_name_lookup(name, pid, handle);
 
-		if (rc != -K42_ENOENT || ms-- == 0)
+		if ((rc != -K42_ENOENT && rc != -K42_EBUSY && rc != -K42_EAGAIN) ||
+		    (int64_t)(k42_timebase() - deadline) >= 0)
 			return rc;
 		k42_thread_sleep_us(1000);
 	}

@@ -164,8 +164,13 @@ static uint64_t find_console(void)
 	uint64_t pid = 0, handle;
 	long n;
 
-	if (k42_name_server)
-		return k42_name_wait("console", &pid, &handle, 2000) == 0 ? pid : 0;
+	if (k42_name_server) {
+		/* Generous: under a loaded host the console may register late. */
+		n = k42_name_wait("console", &pid, &handle, 20000);
+		if (n < 0)
+			k42_printf("shell: looking up the console: %s\n", k42_strerror(n));
+		return n == 0 ? pid : 0;
+	}
 	n = k42_sc_proc_list((uint64_t)p, 64);
 	for (long i = 0; i < n; i++)
 		if (strcmp(p[i].name, "console") == 0 && p[i].state == K42_PROC_RUNNING)

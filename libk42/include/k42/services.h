@@ -18,8 +18,9 @@ long k42_name_unregister(const char *name);
 long k42_name_lookup(const char *name, uint64_t *pid, uint64_t *handle);
 long k42_name_lookup_rights(const char *name, uint64_t *pid, uint64_t *handle,
 			    uint64_t *rights);
-/* Look up, retrying every millisecond for up to `ms` ms while the name is
- * missing (a server just started may not have registered yet). */
+/* Look up, retrying every millisecond for up to `ms` ms of timebase time
+ * while the name is missing or the name server busy (a server just started
+ * may not have registered yet). */
 long k42_name_wait(const char *name, uint64_t *pid, uint64_t *handle, uint64_t ms);
 /* Enumerate: *cursor = 0 first; each call fills name (n bytes) and *pid
  * and advances *cursor; -K42_ENOENT after the last. */
