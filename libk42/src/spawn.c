@@ -118,6 +118,8 @@ static long spawn(const void *elf, uint64_t len, const char *name, unsigned prio
 	if (pid < 0)
 		return pid;
 	rc = load((uint64_t)pid, elf, &img, o, &sp, &arg);
+	if (rc == 0 && o && o->privileges)
+		rc = k42_sc_proc_privileges((uint64_t)pid, o->privileges) < 0 ? -K42_EPERM : 0;
 	if (rc == 0)
 		rc = k42_sc_proc_start(pid, img.entry, sp, arg);
 	if (rc < 0) {
@@ -140,7 +142,7 @@ long k42_spawn_ex(const void *elf, uint64_t len, const char *name, const struct 
 long k42_spawn_image_argv(const void *elf, uint64_t len, const char *name,
 			  const char *const argv[], unsigned prio, uint64_t name_server_pid)
 {
-	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0 };
+	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0, 0 };
 
 	return spawn(elf, len, name, prio, 0, &o);
 }
@@ -196,7 +198,7 @@ long k42_spawn_path(const char *path, unsigned prio, uint64_t arg)
 long k42_spawn_argv(const char *path, const char *const argv[], unsigned prio,
 		    uint64_t name_server_pid)
 {
-	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0 };
+	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0, 0 };
 
 	return k42_spawn_path_ex(path, &o);
 }

@@ -69,9 +69,13 @@ static void *poll_input(void *arg)
 	for (;;) {
 		long n = k42_sc_console_read((uint64_t)buf, sizeof(buf));
 
-		if (n > 0)
+		if (n > 0) {
 			take_input(buf, n);
-		else
+		} else if (n == -K42_EPERM) {
+			k42_puts("console: not given the console privilege (privileges=console in "
+				 "the boot configuration): no input\n");
+			return NULL;
+		} else
 			k42_thread_sleep_us(POLL_US);
 	}
 	return NULL;

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include <k42/layout.h>
+#include <k42/privilege.h>
 #include <lib/fmt.h>
 #include "bootconf.h"
 
@@ -93,6 +94,41 @@ static int parse_needs(struct bootconf *bc, struct bc_entry *e, const char *v, s
 	return 0;
 }
 
+/* privileges=a,b: names from the one list in <k42/privilege.h>. */
+static int parse_privileges(struct bootconf *bc, struct bc_entry *e, const char *v, size_t vn)
+{
+	static const struct {
+		const char *name;
+		uint64_t bit;
+	} privs[] = {
+#define PRIV_ENTRY(name, bit, cname, doc) { cname, K42_PRIV_##name },
+		K42_PRIVILEGES(PRIV_ENTRY)
+#undef PRIV_ENTRY
+	};
+
+	while (vn) {
+		const char *comma = memchr(v, ',', vn);
+		size_t n = comma ? (size_t)(comma - v) : vn;
+		size_t i;
+
+		for (i = 0; i < sizeof(privs) / sizeof(privs[0]); i++)
+			if (is(v, n, privs[i].name))
+				break;
+		if (i == sizeof(privs) / sizeof(privs[0])) {
+			complain(bc, e->line, "privileges=: '%.*s' is not a privilege", (int)n, v);
+			return -1;
+		}
+		e->privileges |= privs[i].bit;
+		v += n;
+		vn -= n;
+		if (comma) {
+			v++;
+			vn--;
+		}
+	}
+	return 0;
+}
+
 static int parse_option(struct bootconf *bc, struct bc_entry *e, const char *s, size_t n)
 {
 	const char *eq = memchr(s, '=', n);
@@ -146,6 +182,8 @@ static int parse_option(struct bootconf *bc, struct bc_entry *e, const char *s, 
 		e->archive = is(v, vn, "yes");
 		return 0;
 	}
+	if (is(s, kn, "privileges"))
+		return parse_privileges(bc, e, v, vn);
 	if (is(s, kn, "role")) {
 		if ((i = lookup(role_names, 3, v, vn)) < 0) {
 			complain(bc, e->line, "role=%.*s: not server, names or shell", (int)vn, v);

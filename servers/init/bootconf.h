@@ -41,6 +41,7 @@ struct bc_entry {
 	enum bc_restart restart;
 	enum bc_role role;
 	int archive;			/* share the boot archive with it (archive=yes) */
+	uint64_t privileges;		/* K42_PRIV_* granted at the start (privileges=) */
 	char needs[BC_NEEDS][BC_NAME_MAX + 1];
 	int nneeds;
 	int line;

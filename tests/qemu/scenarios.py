@@ -168,7 +168,18 @@ for _t in SUITE_TESTS:
 # ----
 
 # Security regression tests (docs/security.md), each booted as init.
-SECURITY_TESTS = ["pid_reuse_test", "proc_state_test"]
+SECURITY_TESTS = ["pid_reuse_test", "proc_state_test", "class_priv_test", "console_priv_test",
+                  "trace_priv_test"]
 for _t in SECURITY_TESTS:
     SCENARIOS.append(dict(name="security/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
+# Console input belongs to the console server named in /etc/boot.conf
+# (privileges=console): a program run from the shell is refused, and the
+# shell goes on reading its lines.
+SHELL_SESSIONS.append(dict(
+    name="security/console_steal", status=0,
+    commands="run /tests/sec_helper console; echo typed after; exit 0",
+    lines=[P + r"run /tests/sec_helper console", r"sec_helper: console_read: operation not permitted",
+           P + r"echo typed after", r"typed after",
+           P + r"exit 0", r"init: shell ended: exit status 0; powering off",
+           r"k42: init exited with status 0; powering off"]))

@@ -7,7 +7,9 @@
 
 #include <lib/fmt.h>
 #include <k42/k42.h>
+#include <k42/privilege.h>
 #include <k42/procinfo.h>
+#include <k42/ktrace.h>
 
 /*
  * Create and end empty processes until one is given the slot `slot` of the
@@ -58,17 +60,34 @@ static inline int churn_before_slot(uint64_t slot)
 	return 0;
 }
 
+/* What a sec_helper probe managed to do (its exit status). */
+#define PROBE_SYSTEM_CLASS	0x1
+#define PROBE_REALTIME_CLASS	0x2
+#define PROBE_SOFTINTR		0x4	/* on a process it does not manage */
+#define PROBE_CONSOLE		0x8
+#define PROBE_TRACE		0x10
+#define PROBE_ESCALATE		0x20	/* granted itself privileges */
+#define PROBE_HEIR		0x40	/* its child could do something privileged */
+#define PROBE_OWN_FAILED	0x80	/* could not start and poke its own child */
+
 /* Start sec_helper in `role` with up to three numeric arguments. */
-static inline long sec_spawn(const char *role, unsigned prio, uint64_t a, uint64_t b, uint64_t c)
+static inline long sec_spawn_priv(const char *role, unsigned prio, uint64_t privileges,
+				  uint64_t a, uint64_t b, uint64_t c)
 {
 	static char nums[3][24];
 	const char *argv[] = { "sec_helper", role, nums[0], nums[1], nums[2], NULL };
-	struct k42_spawn_opts o = { argv, prio, k42_name_server, K42_SPAWN_SHARE_ARCHIVE };
+	struct k42_spawn_opts o = { argv, prio, k42_name_server, K42_SPAWN_SHARE_ARCHIVE,
+				    privileges };
 
 	k_snprintf(nums[0], sizeof(nums[0]), "%lu", a);
 	k_snprintf(nums[1], sizeof(nums[1]), "%lu", b);
 	k_snprintf(nums[2], sizeof(nums[2]), "%lu", c);
 	return k42_spawn_path_ex("tests/sec_helper", &o);
+}
+
+static inline long sec_spawn(const char *role, unsigned prio, uint64_t a, uint64_t b, uint64_t c)
+{
+	return sec_spawn_priv(role, prio, 0, a, b, c);
 }
 
 #endif

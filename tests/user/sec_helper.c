@@ -60,6 +60,56 @@ static uint64_t arg(int i)
 	return i < (int)k42_argc ? strtoul(k42_argv[i], NULL, 0) : 0;
 }
 
+/*
+ * Try every privileged deed; the exit status has a PROBE_* bit for each
+ * that worked (privileged ones) or failed (the PROBE_*_FAILED ones, which
+ * anyone may do). argv: probe STRANGER GRANDCHILD: a pid that is not ours,
+ * and whether to report a grandchild's console_read in PROBE_HEIR.
+ */
+static int probe(uint64_t stranger, uint64_t heir)
+{
+	static char buf[16];
+	int won = 0;
+	long child;
+
+	child = k42_sc_proc_create((uint64_t)"sys", 3, K42_PRIO_SYSTEM);
+	if (child >= 0) {
+		won |= PROBE_SYSTEM_CLASS;
+		k42_sc_proc_kill((uint64_t)child);
+	}
+	child = k42_sc_proc_create((uint64_t)"rt", 2, K42_PRIO_REALTIME);
+	if (child >= 0) {
+		won |= PROBE_REALTIME_CLASS;
+		k42_sc_proc_kill((uint64_t)child);
+	}
+	if (k42_sc_softintr_raise(stranger, K42_SOFTINTR_USER0) != -K42_EPERM)
+		won |= PROBE_SOFTINTR;
+	if (k42_sc_console_read((uint64_t)buf, sizeof(buf)) >= 0)
+		won |= PROBE_CONSOLE;
+	if (k42_sc_trace_mask(K42_TRACE_MASK_ALL) >= 0)
+		won |= PROBE_TRACE;
+	if (k42_sc_proc_privileges(k42_info(K42_INFO_PID), K42_PRIV_ALL) >= 0)
+		won |= PROBE_ESCALATE;
+	/* What anyone may do: a general-class child, poked. */
+	child = sec_spawn("spin", K42_PRIO_GENERAL, 0, 0, 0);
+	if (child < 0 || k42_sc_softintr_raise((uint64_t)child, K42_SOFTINTR_USER0) != 0)
+		won |= PROBE_OWN_FAILED;
+	if (child > 0)
+		k42_sc_proc_kill((uint64_t)child);
+	if (heir) {
+		/* Our own privileges do not pass to a child. */
+		int state, status = 0;
+
+		child = sec_spawn("probe", K42_PRIO_GENERAL, stranger, 0, 0);
+		state = child > 0 ? k42_wait((uint64_t)child, &status) : -1;
+		if (state != K42_PROC_EXITED || (status & ~PROBE_OWN_FAILED))
+			won |= PROBE_HEIR;
+	}
+	k42_printf("sec_helper: probe pid %lu privileges %#lx: %#x\n", k42_info(K42_INFO_PID),
+		   k42_info(K42_INFO_PRIVILEGES), won);
+	return won;
+}
+
 int main(uint64_t argc)
 {
 	const char *role = argc > 1 ? k42_argv[1] : "";
@@ -95,6 +145,15 @@ int main(uint64_t argc)
 		k42_printf("sec_helper: manage: slot taken by %ld (dead parent %lu): result %#x\n", got,
 			   dead, won);
 		return won | 0x40;	/* 0x40: the slot was reached */
+	}
+	if (strcmp(role, "probe") == 0)
+		return probe(arg(2), arg(3));
+	if (strcmp(role, "console") == 0) {
+		/* Run from the shell: try to steal the line typed next. */
+		long n = k42_sc_console_read((uint64_t)buf, sizeof(buf));
+
+		k42_printf("sec_helper: console_read: %s\n", n < 0 ? k42_strerror(n) : "allowed");
+		return n < 0 ? 0 : 1;
 	}
 	if (strcmp(role, "id_server") == 0) {
 		k42_serve(id_handle);

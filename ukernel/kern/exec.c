@@ -7,6 +7,7 @@
 #include <string.h>
 #include <arch/context.h>
 #include <k42/errno.h>
+#include <k42/privilege.h>
 #include <k42/layout.h>
 #include <kern/exec.h>
 #include <kern/initrd.h>
@@ -112,5 +113,6 @@ int exec_init(const char *path, const char *args, const struct bootinfo *bi)
 	p->disp.state = DS_READY;
 	sched_enqueue(&p->disp);
 	init_pid = p->pid;
+	p->privileges = K42_PRIV_ALL;	/* trusted: it hands them on per its configuration */
 	return 0;
 }

@@ -106,6 +106,7 @@ long sys_proc_list(struct trap_frame *tf)
 		info.prio = p->disp.prio;
 		info.upcalls = p->disp.shared->upcalls;
 		memcpy(info.name, p->name, sizeof(info.name));
+		info.privileges = p->privileges;
 		rc = copy_to_user(syscall_process(), va + n * sizeof(info), &info, sizeof(info));
 		if (rc < 0)
 			return rc;

@@ -138,6 +138,10 @@ long sys_softintr_raise(struct trap_frame *tf)
 		return -K42_ESRCH;
 	if (bits & (K42_SOFTINTR_USER0 - 1))
 		return -K42_EPERM;	/* only the user-protocol bits */
+	/* Like every other call on another process: itself or a descendant.
+	 * Anyone else is told through a one-way message (ppc_send). */
+	if (!process_may_manage(cur_disp()->proc, p))
+		return -K42_EPERM;
 	disp_raise(&p->disp, bits);
 	return 0;
 }
@@ -178,6 +182,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)process_count();
 	case K42_INFO_DEFERRED:
 		return (long)quiesce_waiting(quiesce_kernel());
+	case K42_INFO_PRIVILEGES:
+		return (long)cur_disp()->proc->privileges;
 	default:
 		return -K42_EINVAL;
 	}

@@ -1,9 +1,12 @@
 /*
- * Kernel calls that create, start, end and query processes. Only a
- * process's parent (or the process itself) may manage it.
+ * Kernel calls that create, start, end and query processes, and set their
+ * privileges. Only a process's ancestors (or the process itself) may manage
+ * it; privileges are handed down explicitly, never inherited
+ * (k42/privilege.h, docs/security.md).
  */
 #include <arch/context.h>
 #include <k42/errno.h>
+#include <k42/privilege.h>
 #include <k42/layout.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
@@ -20,6 +23,9 @@ long sys_proc_create(struct trap_frame *tf)
 
 	if (len >= PROC_NAME_MAX || prio >= K42_PRIO_CLASSES)
 		return -K42_EINVAL;
+	/* The classes above general can starve everyone else. */
+	if (prio < K42_PRIO_GENERAL && !process_has(syscall_process(), K42_PRIV_CLASS))
+		return -K42_EPERM;
 	if ((rc = copy_from_user(syscall_process(), name, ctx_arg(tf, 0), len)) < 0)
 		return rc;
 	name[len] = '\0';
@@ -76,4 +82,21 @@ long sys_proc_status(struct trap_frame *tf)
 		return rc;
 	ctx_set_result(tf, 1, (uint64_t)(int64_t)status);
 	return state;
+}
+
+long sys_proc_privileges(struct trap_frame *tf)
+{
+	struct process *p, *self = syscall_process();
+	uint64_t mask = ctx_arg(tf, 1), old;
+	long rc = process_managed(self, ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (mask & ~K42_PRIV_ALL)
+		return -K42_EINVAL;
+	if (mask & ~self->privileges)
+		return -K42_EPERM;	/* only what the caller holds itself */
+	old = p->privileges;
+	p->privileges = mask;
+	return (long)old;
 }

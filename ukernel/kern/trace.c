@@ -10,6 +10,7 @@
 #include <arch/memlayout.h>
 #include <arch/context.h>
 #include <k42/errno.h>
+#include <k42/privilege.h>
 #include <k42/layout.h>
 #include <kern/console.h>
 #include <kern/panic.h>
@@ -115,6 +116,9 @@ uint64_t trace_set_mask(uint64_t mask)
 
 long sys_trace_mask(struct trap_frame *tf)
 {
+	/* The kernel's events show what other processes do: a privilege. */
+	if (!process_has(syscall_process(), K42_PRIV_TRACE))
+		return -K42_EPERM;
 	return (long)trace_set_mask(ctx_arg(tf, 0));
 }
 

@@ -39,6 +39,7 @@
 #define K42_INFO_PID          4
 #define K42_INFO_PROCESSES    5	/* live processes */
 #define K42_INFO_DEFERRED     6	/* objects waiting for quiescence */
+#define K42_INFO_PRIVILEGES   7	/* the caller's K42_PRIV_* (k42/privilege.h) */
 
 /* proc_status states. */
 #define K42_PROC_CREATED 1

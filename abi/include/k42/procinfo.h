@@ -24,6 +24,7 @@ struct k42_procinfo {
 	uint32_t prio;		/* K42_PRIO_* class of its dispatcher */
 	uint64_t upcalls;	/* entries into its dispatcher so far */
 	char name[32];
+	uint64_t privileges;	/* K42_PRIV_* it holds (k42/privilege.h) */
 };
 
 #endif

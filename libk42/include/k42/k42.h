@@ -129,6 +129,7 @@ struct k42_spawn_opts {
 	unsigned prio;			/* K42_PRIO_* class */
 	uint64_t name_server;		/* pid to pass on; usually k42_name_server */
 	unsigned flags;			/* K42_SPAWN_* */
+	uint64_t privileges;		/* K42_PRIV_* to grant before it runs (none inherited) */
 };
 long k42_spawn_argv(const char *path, const char *const argv[], unsigned prio,
 		    uint64_t name_server_pid);

@@ -29,6 +29,7 @@ struct process {
 	char name[PROC_NAME_MAX];
 	int state;		/* K42_PROC_* */
 	int exit_status;
+	uint64_t privileges;	/* K42_PRIV_* (k42/privilege.h): never inherited */
 	struct spinlock lock;
 	struct hat *hat;
 	struct region *regions;	/* sorted by address */
@@ -44,6 +45,11 @@ struct process *process_lookup(uint64_t pid);
  * quiescence. `why` (NULL for a normal exit) is printed as one line. */
 void process_end(struct process *p, int state, int status, const char *why);
 uint64_t process_count(void);
+/* Does p hold every privilege in `priv` (K42_PRIV_*)? */
+static inline int process_has(const struct process *p, uint64_t priv)
+{
+	return (p->privileges & priv) == priv;
+}
 /* Is `caller` allowed to manage `target` (itself or an ancestor of it)? */
 int process_may_manage(const struct process *caller, const struct process *target);
 /* Decode a pid argument of a kernel call from `caller`: 0 and *out, or
