@@ -101,6 +101,26 @@ static long load(uint64_t pid, const void *elf, const struct elf_image *img,
 	return rc;
 }
 
+/* The child's tree gets pct% of each of our limits. */
+static long set_quota(uint64_t pid, unsigned pct)
+{
+	uint64_t self = k42_info(K42_INFO_PID), used[1];
+
+	if (pct >= 100)
+		return -K42_EINVAL;
+	for (int k = 0; k < K42_QUOTA_KINDS; k++) {
+		long limit = k42_sc_proc_limit(self, (uint64_t)k, K42_QUOTA_QUERY, used), rc;
+
+		if (limit < 0)
+			return limit;
+		rc = k42_sc_proc_limit(pid, (uint64_t)k, (uint64_t)limit / 100 * pct +
+				       (uint64_t)limit % 100 * pct / 100, used);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static long spawn(const void *elf, uint64_t len, const char *name, unsigned prio,
 		  uint64_t arg, const struct k42_spawn_opts *o)
 {
@@ -120,6 +140,8 @@ static long spawn(const void *elf, uint64_t len, const char *name, unsigned prio
 	rc = load((uint64_t)pid, elf, &img, o, &sp, &arg);
 	if (rc == 0 && o && o->privileges)
 		rc = k42_sc_proc_privileges((uint64_t)pid, o->privileges) < 0 ? -K42_EPERM : 0;
+	if (rc == 0 && o && o->quota_percent)
+		rc = set_quota((uint64_t)pid, o->quota_percent);
 	if (rc == 0)
 		rc = k42_sc_proc_start(pid, img.entry, sp, arg);
 	if (rc < 0) {
@@ -142,7 +164,7 @@ long k42_spawn_ex(const void *elf, uint64_t len, const char *name, const struct 
 long k42_spawn_image_argv(const void *elf, uint64_t len, const char *name,
 			  const char *const argv[], unsigned prio, uint64_t name_server_pid)
 {
-	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0, 0 };
+	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0, 0, 0 };
 
 	return spawn(elf, len, name, prio, 0, &o);
 }
@@ -198,7 +220,7 @@ long k42_spawn_path(const char *path, unsigned prio, uint64_t arg)
 long k42_spawn_argv(const char *path, const char *const argv[], unsigned prio,
 		    uint64_t name_server_pid)
 {
-	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0, 0 };
+	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0, 0, 0 };
 
 	return k42_spawn_path_ex(path, &o);
 }

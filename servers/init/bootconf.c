@@ -182,6 +182,18 @@ static int parse_option(struct bootconf *bc, struct bc_entry *e, const char *s, 
 		e->archive = is(v, vn, "yes");
 		return 0;
 	}
+	if (is(s, kn, "quota")) {
+		unsigned pct = 0;
+
+		for (size_t j = 0; j < vn && pct < 100; j++)
+			pct = v[j] >= '0' && v[j] <= '9' ? pct * 10 + (unsigned)(v[j] - '0') : 100;
+		if (pct == 0 || pct >= 100) {
+			complain(bc, e->line, "quota=%.*s: not a percentage in 1..99", (int)vn, v);
+			return -1;
+		}
+		e->quota_percent = pct;
+		return 0;
+	}
 	if (is(s, kn, "privileges"))
 		return parse_privileges(bc, e, v, vn);
 	if (is(s, kn, "role")) {

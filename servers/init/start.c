@@ -15,7 +15,8 @@ long start_server(const struct bc_entry *e, uint64_t names_pid)
 {
 	char words[BC_ARGS_MAX + 1];
 	const char *argv[MAX_ARGS + 2];
-	struct k42_spawn_opts o = { argv, e->prio_class, names_pid, 0, e->privileges };
+	struct k42_spawn_opts o = { argv, e->prio_class, names_pid, 0, e->privileges,
+				    e->quota_percent };
 	int argc = 0;
 	char *p = words;
 	long pid;

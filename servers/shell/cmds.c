@@ -12,7 +12,7 @@ static long spawn(const char *path, char **argv)
 {
 	if (k42_initrd_bytes()) {
 		struct k42_spawn_opts o = { (const char *const *)argv, K42_PRIO_GENERAL,
-					    k42_name_server, 0, 0 };
+					    k42_name_server, 0, 0, 0 };
 		const void *data;
 		uint64_t size;
 

@@ -70,6 +70,10 @@ static inline int churn_before_slot(uint64_t slot)
 #define PROBE_HEIR		0x40	/* its child could do something privileged */
 #define PROBE_OWN_FAILED	0x80	/* could not start and poke its own child */
 
+/* The hog's memory: far more than its quota. */
+#define HOG_VA		0x40000000ul
+#define HOG_BYTES	(64ul << 20)
+
 /* Start sec_helper in `role` with up to three numeric arguments. */
 static inline long sec_spawn_priv(const char *role, unsigned prio, uint64_t privileges,
 				  uint64_t a, uint64_t b, uint64_t c)
@@ -77,7 +81,7 @@ static inline long sec_spawn_priv(const char *role, unsigned prio, uint64_t priv
 	static char nums[3][24];
 	const char *argv[] = { "sec_helper", role, nums[0], nums[1], nums[2], NULL };
 	struct k42_spawn_opts o = { argv, prio, k42_name_server, K42_SPAWN_SHARE_ARCHIVE,
-				    privileges };
+				    privileges, 0 };
 
 	k_snprintf(nums[0], sizeof(nums[0]), "%lu", a);
 	k_snprintf(nums[1], sizeof(nums[1]), "%lu", b);

@@ -110,6 +110,40 @@ static int probe(uint64_t stranger, uint64_t heir)
 	return won;
 }
 
+/*
+ * Take every process and frame the quota allows (issue 12 item 13), say
+ * how far it got, then announce the end by a process named "hog-done" and
+ * hold on to everything.
+ */
+static void __attribute__((noreturn)) hog(void)
+{
+	static uint8_t page[4096];
+	uint64_t self = k42_info(K42_INFO_PID), va = HOG_VA, pages = 0;
+	long procs = 0, last = 0, rc, prc = 0, mrc = 0;
+
+	while (procs < 10000 && (rc = k42_sc_proc_create((uint64_t)"churn", 5,
+							 K42_PRIO_BACKGROUND)) > 0) {
+		last = rc;
+		procs++;
+	}
+	prc = rc;
+	if (k42_sc_mem_map_anon(self, va, HOG_BYTES, K42_PROT_READ | K42_PROT_WRITE) == 0) {
+		memset(page, 0x5a, sizeof(page));
+		while (pages < HOG_BYTES / 4096 &&
+		       (mrc = k42_sc_mem_write(self, va + pages * 4096, (uint64_t)page, 4096)) == 0)
+			pages++;
+	}
+	k42_printf("sec_helper: hog: %ld processes (then %s), %lu pages (then %s)\n", procs,
+		   k42_strerror(prc), pages, mrc ? k42_strerror(mrc) : "no refusal");
+	if (last > 0)
+		k42_sc_proc_kill((uint64_t)last);	/* room for the announcement */
+	for (int i = 0; i < 1000 && k42_sc_proc_create((uint64_t)"hog-done", 8,
+						       K42_PRIO_BACKGROUND) < 0; i++)
+		k42_sc_yield();
+	for (;;)
+		k42_sc_block();
+}
+
 int main(uint64_t argc)
 {
 	const char *role = argc > 1 ? k42_argv[1] : "";
@@ -155,6 +189,14 @@ int main(uint64_t argc)
 		k42_printf("sec_helper: console_read: %s\n", n < 0 ? k42_strerror(n) : "allowed");
 		return n < 0 ? 0 : 1;
 	}
+	if (strcmp(role, "hog") == 0) {
+		/* Leave an orphan that takes all it can; status: its pid. */
+		long pid = sec_spawn("hog_orphan", K42_PRIO_GENERAL, 0, 0, 0);
+
+		return pid > 0 ? (int)pid : 0;
+	}
+	if (strcmp(role, "hog_orphan") == 0)
+		hog();
 	if (strcmp(role, "id_server") == 0) {
 		k42_serve(id_handle);
 		for (;;)

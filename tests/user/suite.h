@@ -28,7 +28,7 @@ static inline uint64_t suite_name_server(const char *admin)
 static inline long suite_server(const char *path, const char *name, unsigned flags)
 {
 	const char *argv[] = { name, NULL };
-	struct k42_spawn_opts o = { argv, K42_PRIO_SYSTEM, k42_name_server, flags, 0 };
+	struct k42_spawn_opts o = { argv, K42_PRIO_SYSTEM, k42_name_server, flags, 0, 0 };
 	long pid = k42_spawn_path_ex(path, &o), rc;
 	uint64_t found;
 

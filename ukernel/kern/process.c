@@ -16,6 +16,7 @@
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
+#include <kern/quota.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
 #include <k42/procinfo.h>
@@ -191,7 +192,7 @@ static void reparent_children(uint32_t pid)
 struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 {
 	struct proc_holder *h;
-	struct process *p;
+	struct process *p, *pp = process_lookup(parent);
 	uint32_t pid = alloc_pid(), slot = pid & K42_PID_SLOT_MASK;
 	size_t n;
 
@@ -201,6 +202,12 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	if (!h)
 		return NULL;
 	p = &h->proc;
+	/* Its account hangs below its parent's; the process itself counts. */
+	p->acct = quota_create(pp ? pp->acct : NULL);
+	if (!p->acct)
+		goto fail_mem;
+	if (quota_charge(p->acct, K42_QUOTA_PROCESSES, 1) < 0)
+		goto fail_acct;
 	p->pid = pid;
 	p->parent = parent;
 	n = strnlen(name, PROC_NAME_MAX - 1);
@@ -233,10 +240,15 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	return p;
 
 fail_page:
+	region_destroy_all(p);
 	BUG_ON(pm_free(pm_root(), p->shared_pa, 0) < 0);
 fail_hat:
 	hat_destroy(p->hat);
 fail:
+	quota_uncharge(p->acct, K42_QUOTA_PROCESSES, 1);
+fail_acct:
+	quota_put(p->acct);
+fail_mem:
 	kmem_free(h, sizeof(*h));
 	return NULL;
 }
@@ -251,6 +263,9 @@ static void process_free(struct deferred *d)
 	pids[p->pid & K42_PID_SLOT_MASK].freeing = 0;	/* its address-space id may be reused now */
 	if (p->disp.vsx_state)
 		kmem_free(p->disp.vsx_state, VSX_STATE_SIZE);
+	quota_uncharge(p->acct, K42_QUOTA_PROCESSES, 1);
+	quota_uncharge(p->acct, K42_QUOTA_FRS, p->nfrs);
+	quota_put(p->acct);
 	kmem_free(h, sizeof(*h));
 }
 

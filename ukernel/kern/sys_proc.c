@@ -10,6 +10,7 @@
 #include <k42/layout.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
+#include <kern/quota.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
 #include <mm/usercopy.h>
@@ -29,6 +30,8 @@ long sys_proc_create(struct trap_frame *tf)
 	if ((rc = copy_from_user(syscall_process(), name, ctx_arg(tf, 0), len)) < 0)
 		return rc;
 	name[len] = '\0';
+	if (!quota_room(syscall_process()->acct, K42_QUOTA_PROCESSES, 1))
+		return -K42_EDQUOT;
 	p = process_create(name, syscall_process()->pid, (unsigned)prio);
 	return p ? (long)p->pid : -K42_ENOMEM;
 }
@@ -99,4 +102,27 @@ long sys_proc_privileges(struct trap_frame *tf)
 	old = p->privileges;
 	p->privileges = mask;
 	return (long)old;
+}
+
+long sys_proc_limit(struct trap_frame *tf)
+{
+	struct process *p, *self = syscall_process();
+	uint64_t kind = ctx_arg(tf, 1), value = ctx_arg(tf, 2);
+	long rc = process_managed(self, ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (kind >= K42_QUOTA_KINDS)
+		return -K42_EINVAL;
+	if (value == K42_QUOTA_QUERY) {
+		ctx_set_result(tf, 1, p->acct->used[kind]);
+		return (long)p->acct->limit[kind];
+	}
+	/* Only an ancestor sets limits, and never above its own. */
+	if (p == self)
+		return -K42_EPERM;
+	if (value > self->acct->limit[kind] || value > INT64_MAX)
+		return -K42_EINVAL;
+	p->acct->limit[kind] = value;
+	return 0;
 }

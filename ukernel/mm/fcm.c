@@ -31,7 +31,7 @@ static void root_free(struct frame_source *s, uint64_t pa)
 	s->out--;
 }
 
-struct frame_source pm_frames = { "root PM", root_alloc, root_free, 0 };
+struct frame_source pm_frames = { "root PM", root_alloc, root_free, 0, NULL, NULL };
 
 void fcm_init(struct fcm *f, const struct fcm_ops *ops)
 {
@@ -49,8 +49,21 @@ void fcm_get(struct fcm *f)
 
 void fcm_put(struct fcm *f)
 {
-	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		f->ops->destroy(f);
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		struct frame_source *src = f->src;
+
+		f->ops->destroy(f);	/* gives every frame back to src */
+		if (src->release)
+			src->release(src);
+	}
+}
+
+void fcm_set_source(struct fcm *f, struct frame_source *s)
+{
+	BUG_ON(f->src != &pm_frames || f->resident);
+	if (s->hold)
+		s->hold(s);
+	f->src = s;
 }
 
 struct fcm_page *fcm_page_find(struct fcm *f, uint64_t pgoff)

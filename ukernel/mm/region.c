@@ -4,6 +4,7 @@
 #include <k42/errno.h>
 #include <k42/layout.h>
 #include <kern/process.h>
+#include <kern/quota.h>
 #include <mm/fcm.h>
 #include <mm/hat.h>
 #include <mm/kmem.h>
@@ -22,9 +23,13 @@ int region_create(struct process *p, uint64_t va, uint64_t len, unsigned prot, s
 	for (pp = &p->regions; *pp && (*pp)->start < end; pp = &(*pp)->next)
 		if ((*pp)->end > va)
 			return -K42_EEXIST;
+	if (quota_charge(p->acct, K42_QUOTA_REGIONS, 1) < 0)
+		return -K42_EDQUOT;
 	r = kmem_alloc(sizeof(*r));
-	if (!r)
+	if (!r) {
+		quota_uncharge(p->acct, K42_QUOTA_REGIONS, 1);
 		return -K42_ENOMEM;
+	}
 	r->start = va;
 	r->end = end;
 	r->prot = prot;
@@ -58,6 +63,7 @@ static void region_free(struct process *p, struct region *r)
 	fcm_remove_mapper(r->fcm, r);
 	fcm_put(r->fcm);
 	kmem_free(r, sizeof(*r));
+	quota_uncharge(p->acct, K42_QUOTA_REGIONS, 1);
 }
 
 int region_destroy_range(struct process *p, uint64_t va, uint64_t len)

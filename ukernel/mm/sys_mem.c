@@ -10,6 +10,7 @@
 #include <k42/layout.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
+#include <kern/quota.h>
 #include <kern/syscall.h>
 #include <mm/fcm.h>
 #include <mm/fr.h>
@@ -39,6 +40,7 @@ long sys_mem_map_anon(struct trap_frame *tf)
 		return -K42_EINVAL;
 	if (!(f = fcm_anon_create()))
 		return -K42_ENOMEM;
+	fcm_set_source(f, &p->acct->frames);	/* its frames count against p's tree */
 	spin_lock(&p->lock);
 	rc = region_create(p, va, len, (unsigned)prot, f, 0);
 	spin_unlock(&p->lock);
@@ -141,6 +143,8 @@ long sys_mem_cow(struct trap_frame *tf)
 			fcm_put(mine);
 		return -K42_ENOMEM;
 	}
+	fcm_set_source(mine, &self->acct->frames);	/* private copies count per tree */
+	fcm_set_source(theirs, &p->acct->frames);
 	/* Both sides now see the old FCM frozen under their own private layer. */
 	fcm_remove_mapper(r->fcm, r);
 	fcm_put(r->fcm);
@@ -178,10 +182,19 @@ long sys_mem_map_file(struct trap_frame *tf)
 
 long sys_fr_create(struct trap_frame *tf)
 {
+	struct process *self = syscall_process();
 	uint64_t handle;
-	int rc = fr_create(syscall_process(), ctx_arg(tf, 0), ctx_arg(tf, 1), &handle);
+	int rc;
 
-	return rc < 0 ? rc : (long)handle;
+	if (quota_charge(self->acct, K42_QUOTA_FRS, 1) < 0)
+		return -K42_EDQUOT;
+	rc = fr_create(self, ctx_arg(tf, 0), ctx_arg(tf, 1), &handle);
+	if (rc < 0) {
+		quota_uncharge(self->acct, K42_QUOTA_FRS, 1);
+		return rc;
+	}
+	self->nfrs++;	/* released with the process (process_free) */
+	return (long)handle;
 }
 
 long sys_fr_complete(struct trap_frame *tf)

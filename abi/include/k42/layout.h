@@ -41,6 +41,15 @@
 #define K42_INFO_DEFERRED     6	/* objects waiting for quiescence */
 #define K42_INFO_PRIVILEGES   7	/* the caller's K42_PRIV_* (k42/privilege.h) */
 
+/* Quotas of a process tree (proc_limit, docs/security.md): what is
+ * charged to a process and to every ancestor of it. */
+#define K42_QUOTA_PROCESSES 0	/* processes alive (until reclaimed) */
+#define K42_QUOTA_FRAMES    1	/* frames of private (anonymous, copied) memory */
+#define K42_QUOTA_REGIONS   2	/* mapped regions */
+#define K42_QUOTA_FRS       3	/* file representatives created */
+#define K42_QUOTA_KINDS     4
+#define K42_QUOTA_QUERY     (~0ull)	/* proc_limit value: only report */
+
 /* proc_status states. */
 #define K42_PROC_CREATED 1
 #define K42_PROC_RUNNING 2

@@ -130,6 +130,8 @@ struct k42_spawn_opts {
 	uint64_t name_server;		/* pid to pass on; usually k42_name_server */
 	unsigned flags;			/* K42_SPAWN_* */
 	uint64_t privileges;		/* K42_PRIV_* to grant before it runs (none inherited) */
+	unsigned quota_percent;		/* 1..99: its tree gets that share of each of our
+					 * K42_QUOTA_* limits; 0: it shares ours */
 };
 long k42_spawn_argv(const char *path, const char *const argv[], unsigned prio,
 		    uint64_t name_server_pid);

@@ -22,6 +22,7 @@
 
 struct region;
 struct hat;
+struct quota_acct;
 
 struct process {
 	uint32_t pid;		/* slot and generation: never reused */
@@ -30,6 +31,8 @@ struct process {
 	int state;		/* K42_PROC_* */
 	int exit_status;
 	uint64_t privileges;	/* K42_PRIV_* (k42/privilege.h): never inherited */
+	struct quota_acct *acct;	/* its tree's quota account (kern/quota.h): counted */
+	uint64_t nfrs;		/* FRs it created (charged to acct until it is freed) */
 	struct spinlock lock;
 	struct hat *hat;
 	struct region *regions;	/* sorted by address */

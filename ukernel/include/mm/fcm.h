@@ -51,6 +51,10 @@ struct frame_source {
 	int (*alloc)(struct frame_source *s, uint64_t *pa);	/* a zeroed frame */
 	void (*free)(struct frame_source *s, uint64_t pa);
 	uint64_t out;		/* frames handed out and not yet returned */
+	/* Optional: an FCM drawing on this source holds it from
+	 * fcm_set_source until it is destroyed (a tree's quota account). */
+	void (*hold)(struct frame_source *s);
+	void (*release)(struct frame_source *s);
 };
 
 /* The root PM as a frame source. */
@@ -68,6 +72,8 @@ struct fcm {
 };
 
 void fcm_init(struct fcm *f, const struct fcm_ops *ops);
+/* Draw f's frames from s from now on (before f holds any frame). */
+void fcm_set_source(struct fcm *f, struct frame_source *s);
 void fcm_get(struct fcm *f);
 void fcm_put(struct fcm *f);
 
