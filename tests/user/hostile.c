@@ -43,7 +43,7 @@ int main(uint64_t arg)
 			return 4;
 		if (k42_sc_mem_write(self, 0x20000000, 0xc000000000000000ul, 64) != -K42_EFAULT)
 			return 5;
-		if (k42_sc_proc_create(0xdead0000, 8, 0) != -K42_EFAULT)
+		if (k42_sc_proc_create(0xdead0000, 8, K42_PRIO_GENERAL) != -K42_EFAULT)
 			return 6;
 		return 42;
 	case 5: {

@@ -59,6 +59,7 @@ KTEST(quiesce_process_memory)
 	after = pm_free_frames(pm_root());
 	KTEST_CHECK(t, quiesce_waiting(q) == waiting, "still waiting after a quiescent point");
 	KTEST_CHECK(t, after > ended, "nothing freed after quiescence");
-	/* The PM's kmem slab keeps its frames, so compare within that slack. */
-	KTEST_CHECK(t, before - after <= 2, "leaked %lu frames", before - after);
+	/* kmem's slabs keep their frames (one each for the process's objects,
+	 * its regions and its quota account), so compare within that slack. */
+	KTEST_CHECK(t, before - after <= 3, "leaked %lu frames", before - after);
 }
