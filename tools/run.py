@@ -9,8 +9,8 @@ from starting QEMU to the first prompt. The exit status is non-zero on a
 panic, a timeout, or a failing command (the shell then ends with status 1
 after "k42: N command(s) failed", and init powers off with that status).
 Without a terminal and without -c, the boot goes to the prompt and powers
-off (or, with --append init=PROG, runs PROG). --gdb starts QEMU halted with
-its gdb stub and attaches gdb-multiarch to the kernel ELF."""
+off (or, with --append init=PROG, runs PROG). --gdb (./k42 debug) starts QEMU halted with
+its gdb stub on a free port and attaches gdb-multiarch (tools/debug.py).""" 
 import argparse
 import os
 import re
@@ -31,22 +31,14 @@ def main():
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--gdb", action="store_true", help="halt at entry and attach gdb-multiarch")
+    ap.add_argument("--proc", help="with --gdb: load this user program's symbols, stop at its main")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
 
     if args.gdb:
-        cmd = k42qemu.command(build, append=args.append, mem=args.mem, smp=args.smp,
-                              interactive=True, gdb=True)
-        qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
-        time.sleep(0.3)
-        gdb = ["gdb-multiarch", "-q", build.kernel_elf,
-               "-ex", "set architecture powerpc:common64",
-               "-ex", "set endian little",
-               "-ex", "target remote localhost:1234"]
-        try:
-            return subprocess.call(gdb)
-        finally:
-            qemu.kill()
+        import debug  # tools/debug.py
+        return debug.debug(build, append=args.append, mem=args.mem, smp=args.smp,
+                           proc=args.proc)
 
     if args.commands is None and sys.stdin.isatty():
         cmd = k42qemu.command(build, append=args.append, mem=args.mem, smp=args.smp,

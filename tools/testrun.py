@@ -8,6 +8,7 @@
   user/*    user-level test programs booted as init (same file)
   shell/*   shell sessions typed through ./k42 run -c (same file)
   trace/*   a traced boot decoded on the host (events of every layer, in order)
+  debug/*   gdb in batch mode against a boot: kernel and user breakpoints
   bench/*   a smoke run of ./k42 bench (figures produced, icount runs agree)
 
 Every QEMU boot has a timeout. Exit status is 1 if anything failed."""
@@ -294,6 +295,31 @@ def run_trace_test(build, tally, pattern):
     tally.report(name, not problems, "; ".join(problems), log)
 
 
+def run_debug_test(build, tally, pattern):
+    """./k42 debug's machinery in batch mode: gdb stops in kmain (real mode)
+    and in a user program's main, with symbolized backtraces, and the k42
+    helpers read the process table."""
+    name = "debug/gdb"
+    if pattern and not re.search(pattern, name):
+        return
+    import debug  # tools/debug.py
+    status, out = debug.batch(build, ["break kmain", "continue", "bt", "continue", "bt",
+                                      "k42-ps", "print $k42_name()"],
+                              append="init=/tests/startup_test", proc="args_child")
+    want = [r"Breakpoint \d+, (0x[0-9a-f]+ in )?kmain \(fdt=0x[0-9a-f]+\) at \S*kern/main\.c:\d+",
+            r"#0 .*kmain \(fdt=0x[0-9a-f]+\) at \S*kern/main\.c:\d+",
+            r"#1 .* in boot_entry \(\) at \S*head\.S:\d+",
+            r"Breakpoint \d+, main \(arg=4\) at \S*tests/user/args_child\.c:\d+",
+            r"#0 +main \(arg=4\) at \S*args_child\.c:\d+",
+            r"\n +\d+ +\d+ running +\w+ +general +args_child \*",
+            r'\$1 = "args_child"']
+    problems = ["gdb exited %s" % status] if status != 0 else []
+    problems += ["missing /%s/" % w for w in want if not re.search(w, out)]
+    if "Python Exception" in out or "Error occurred" in out:
+        problems.append("a k42 gdb helper raised an error")
+    tally.report(name, not problems, "; ".join(problems), out)
+
+
 def run_bench_smoke(build, tally, pattern):
     """./k42 bench --smoke: every figure produced, icount runs identical."""
     name = "bench/smoke"
@@ -323,6 +349,7 @@ def main():
     run_scenarios(build, tally, args.filter)
     run_shell_sessions(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
+    run_debug_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)
     if tally.skipped:
         print("%d skipped, each declared in EXPECTED_SKIPS" % tally.skipped)

@@ -28,7 +28,13 @@ FUNC_START(boot_entry)
 	LOAD_IMM64(r11, BOOT_MSR)
 	mtmsrd	r11
 	isync
-	LOAD_IMM64(r2, .TOC.)
+	/* Go on at the link address (0xc000...): the same real address, but
+	 * from here on every PC matches the kernel's symbols, so a debugger's
+	 * breakpoints and backtraces work before the MMU is on as after. */
+	LOAD_IMM64(r12, 1f)
+	mtctr	r12
+	bctr
+1:	LOAD_IMM64(r2, .TOC.)
 	mr	r31, r3
 
 	/* Clear BSS (8-byte aligned by the linker script). */
