@@ -158,8 +158,8 @@ def table(r):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="k42 and Linux benchmarks on the same QEMU")
-    ap.add_argument("--build", required=True)
+    ap = argparse.ArgumentParser(prog="./k42 bench", description="k42 and Linux benchmarks on the same QEMU")
+    ap.add_argument("--build", required=True, help=argparse.SUPPRESS)
     ap.add_argument("--json", help="write the results to this file")
     ap.add_argument("--runs", type=int, default=3, help="wall-clock boots per side")
     ap.add_argument("--smoke", action="store_true", help="quick run for the test suite")

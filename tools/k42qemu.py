@@ -59,6 +59,23 @@ class Result:
         self.mark_seconds = mark_seconds  # when `mark` first appeared, if asked
 
 
+INIT_EXIT_RE = re.compile(r"k42: init exited with status (-?\d+); powering off")
+
+
+def exit_status(res):
+    """The one exit-status rule of ./k42 run and ./k42 trace: 124 on a
+    timeout; otherwise init's exit status as the kernel reported it (the
+    shell's `exit N` and a program booted as init both reach it: QEMU itself
+    can only exit 0 or 1); 1 if the kernel panicked or QEMU failed without
+    that line."""
+    if res.timed_out:
+        return 124
+    m = INIT_EXIT_RE.search(res.output)
+    if m and not re.search(r"PANIC|unexpected exception", res.output):
+        return int(m.group(1)) & 0xff
+    return res.status if res.status else (1 if res.status is None else 0)
+
+
 def run(cmd, timeout=30.0, script=(), stop_at=None, mark=None):
     """Run one boot. script: (regex, text) pairs; each text is typed once its
     regex has appeared in the output, in order. stop_at: a regex; when it

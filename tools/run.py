@@ -23,8 +23,8 @@ import k42qemu  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description="boot k42 in QEMU")
-    ap.add_argument("--build", required=True)
+    ap = argparse.ArgumentParser(prog="./k42 run", description="boot k42 in QEMU")
+    ap.add_argument("--build", required=True, help=argparse.SUPPRESS)
     ap.add_argument("-c", dest="commands", help="run these shell commands, then power off")
     ap.add_argument("--append", default="", help="kernel boot arguments")
     ap.add_argument("--mem", default="1G")
@@ -62,12 +62,11 @@ def main():
               % (res.mark_seconds, PROMPT.strip()))
     if res.timed_out:
         print("k42: timed out after %.0fs" % args.timeout)
-        return 124
-    if re.search(r"PANIC|unexpected exception", res.output):
+    elif re.search(r"PANIC|unexpected exception", res.output):
         print("k42: the kernel panicked")
-        return res.status or 1
-    print("k42: QEMU exited with status %d after %.2fs" % (res.status, res.seconds))
-    return res.status
+    status = k42qemu.exit_status(res)
+    print("k42: exit status %d (QEMU exited with %s after %.2fs)" % (status, res.status, res.seconds))
+    return status
 
 
 PROMPT = "k42> "

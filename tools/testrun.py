@@ -337,8 +337,8 @@ def run_bench_smoke(build, tally, pattern):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build", required=True)
+    ap = argparse.ArgumentParser(prog="./k42 test", description=__doc__.splitlines()[0])
+    ap.add_argument("--build", required=True, help=argparse.SUPPRESS)
     ap.add_argument("--filter", default="", help="regex on test names")
     ap.add_argument("-v", "--verbose", action="store_true", help="show logs of passing tests too")
     args = ap.parse_args()

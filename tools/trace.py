@@ -37,8 +37,8 @@ def extract(console):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="trace a k42 boot")
-    ap.add_argument("--build", required=True)
+    ap = argparse.ArgumentParser(prog="./k42 trace", description="trace a k42 boot")
+    ap.add_argument("--build", required=True, help=argparse.SUPPRESS)
     ap.add_argument("-o", "--output", required=True, help="dump file to write")
     ap.add_argument("--init", help="program to run as init instead of the shell")
     ap.add_argument("--classes", default="all", help="trace classes to enable")
@@ -70,7 +70,10 @@ def main():
     rc = subprocess.call([sys.executable, os.path.join(HERE, "k42trace.py"), "all", args.output,
                           "-d", outdir])
     print("k42 trace: %d bytes in %s; decoded into %s/" % (len(dump), args.output, outdir))
-    return rc
+    status = k42qemu.exit_status(res)
+    if status:
+        print("k42 trace: exit status %d (the traced boot failed)" % status, file=sys.stderr)
+    return status or rc
 
 
 if __name__ == "__main__":
