@@ -44,16 +44,37 @@ int shell_fail(const char *cmd, const char *fmt, ...)
 	return 1;
 }
 
+/* A process id, or a name: a server registered with the name server, else
+ * the one process of that name (so scripts need not know pids). */
 long shell_pid_arg(const char *cmd, const char *s)
 {
+	static struct k42_procinfo p[256];
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
+	uint64_t pid = 0;
+	long n, found = 0;
 
-	if (!*s || *end || v == 0 || v > 0xffffffffu) {
-		shell_fail(cmd, "'%s' is not a process id", s);
-		return -1;
+	if (*s && !*end) {
+		if (v == 0 || v > 0xffffffffu) {
+			shell_fail(cmd, "'%s' is not a process id", s);
+			return -1;
+		}
+		return (long)v;
 	}
-	return (long)v;
+	if (k42_name_server && k42_name_lookup(s, &pid, NULL) == 0 && pid)
+		return (long)pid;
+	n = k42_sc_proc_list((uint64_t)p, 256);
+	for (long i = 0; i < n; i++)
+		if (strcmp(p[i].name, s) == 0 && p[i].state == K42_PROC_RUNNING) {
+			if (found) {
+				shell_fail(cmd, "'%s' names more than one process; give a pid", s);
+				return -1;
+			}
+			found = (long)p[i].pid;
+		}
+	if (!found)
+		shell_fail(cmd, "'%s' is neither a process id nor a process or server name", s);
+	return found ? found : -1;
 }
 
 int cmd_help(int argc, char **argv)
