@@ -220,16 +220,23 @@ def only_lines(output, selector, pats):
 
 
 def check_transcript(output, lines):
-    """Problems with the lines from the first prompt on, against the regexes
-    in order; a regex that may match nothing (optional lines) is skipped
-    when the line does not match it."""
+    """Problems with the lines from the first prompt on, against `lines` in
+    order. An entry is a regex for one line; a regex that may match nothing
+    (an optional line) is skipped when the line does not match it; and
+    ("*", regex) takes any number of lines matching regex, up to the first
+    that the next entry matches (e.g. servers a user added)."""
     start = output.find(k42run.PROMPT)
     if start < 0:
         return ["no shell prompt"]
     got = [ln.rstrip("\r") for ln in output[start:].splitlines()]
     i = 0
-    for pat in lines:
-        if i < len(got) and re.fullmatch(pat, got[i]):
+    for k, pat in enumerate(lines):
+        if isinstance(pat, tuple):
+            nxt = next((p for p in lines[k + 1:] if not isinstance(p, tuple)), None)
+            while i < len(got) and re.fullmatch(pat[1], got[i]) and \
+                    not (nxt is not None and re.fullmatch(nxt, got[i])):
+                i += 1
+        elif i < len(got) and re.fullmatch(pat, got[i]):
             i += 1
         elif re.fullmatch(pat, ""):
             continue
