@@ -104,7 +104,7 @@ int exec_init(const char *path, const char *args, const struct bootinfo *bi)
 		if (copy_to_user(p, args_va, args, n) < 0)
 			args_va = 0;
 	}
-	ctx_set_entry(&p->disp.ctx, img.entry, sp);
+	ctx_set_entry(&p->disp.ctx, &p->disp, img.entry, sp);
 	ctx_set_result(&p->disp.ctx, 0, K42_INITRD_VA);
 	ctx_set_result(&p->disp.ctx, 1, bi->initrd_end - bi->initrd_start);
 	ctx_set_result(&p->disp.ctx, 2, args_va);

@@ -62,6 +62,7 @@ static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **
 long sys_ppc_call(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current, *t;
+	struct trap_frame *sent;
 	long rc = target_of(ctx_arg(tf, 0), cur, &t);
 
 	if (rc < 0)
@@ -81,7 +82,7 @@ long sys_ppc_call(struct trap_frame *tf)
 	trace_ppc_call(cur->proc->pid, t->proc->pid, ctx_arg(tf, 1));
 	cur->state = DS_IN_CALL;
 	cur->callee = t;
-	disp_save_ctx(cur, tf);
+	sent = disp_save_ctx(cur, tf);
 	t->serving = 1;
 	t->caller = cur;
 	if (t->state == DS_BLOCKED || t->state == DS_IDLE) {
@@ -97,8 +98,12 @@ long sys_ppc_call(struct trap_frame *tf)
 			t->has_ctx = 0;
 		}
 	}
+	/* The upcall scrubs the frame: of the caller's registers the callee
+	 * sees only the op and words it sent (r4..r10). */
 	disp_upcall(t, tf, K42_ENTRY_IPC_CALL, 0);
-	ctx_set_result(tf, 0, cur->proc->pid);	/* r3: who calls; r4..r10 as sent */
+	ctx_set_result(tf, 0, cur->proc->pid);	/* r3: who calls */
+	for (int i = 1; i < 8; i++)
+		ctx_set_result(tf, i, ctx_arg(sent, i));
 	sched_handoff(tf, t);
 	return SYSCALL_SWITCHED;
 }

@@ -231,7 +231,7 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	p->disp.shared->disabled = 1;
 	p->disp.state = DS_NEW;
 	p->disp.prio = (uint8_t)prio;
-	ctx_init_user(&p->disp.ctx);
+	ctx_init_user(&p->disp.ctx, &p->disp);
 	if (trace_map_into(p) < 0)
 		goto fail_page;
 	pids[slot] = (struct pid_slot){ .p = p, .pid = pid };
@@ -291,6 +291,8 @@ void process_end(struct process *p, int state, int status, const char *why)
 	sched_timer_set(d, 0);
 	if (this_cpu()->vsx_owner == d)
 		this_cpu()->vsx_owner = NULL;
+	if (this_cpu()->spr_owner == d)
+		this_cpu()->spr_owner = NULL;
 	/* A caller waiting on us gets an error instead of a reply. */
 	caller = d->caller;
 	if (caller && caller->state == DS_IN_CALL) {

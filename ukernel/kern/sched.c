@@ -105,14 +105,14 @@ int disp_upcall(struct dispatcher *d, struct trap_frame *tf, int entry, int pres
 
 	if (!d->entries[entry])
 		return -1;
-	if (preserve) {
+	if (preserve && ctx_owned_by(tf, d)) {	/* only d's own registers go to d */
 		ctx_to_user_regs(tf, &sh->saved);
 		sh->saved_valid = 1;
 	}
 	sh->disabled = 1;
 	sh->now_tb = mftb();
 	sh->upcalls++;
-	ctx_set_entry(tf, d->entries[entry], d->upcall_stack);
+	ctx_set_entry(tf, d, d->entries[entry], d->upcall_stack);
 	return 0;
 }
 
@@ -332,5 +332,5 @@ void sched_start(void)
 
 	sched_switch(tf);
 	disp_deliver_pending(tf, this_cpu()->current);
-	arch_return_to_user(tf);
+	user_return(tf);
 }

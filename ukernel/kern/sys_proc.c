@@ -48,8 +48,7 @@ long sys_proc_start(struct trap_frame *tf)
 		return -K42_EBUSY;
 	if (entry >= K42_USER_TOP || (entry & 3) || sp >= K42_USER_TOP || sp < K42_USER_BASE)
 		return -K42_EINVAL;
-	ctx_init_user(&p->disp.ctx);
-	ctx_set_entry(&p->disp.ctx, entry, sp);
+	ctx_set_entry(&p->disp.ctx, &p->disp, entry, sp);
 	ctx_set_result(&p->disp.ctx, 0, ctx_arg(tf, 3));
 	p->disp.has_ctx = 1;
 	p->state = K42_PROC_RUNNING;

@@ -51,6 +51,7 @@ struct dispatcher {
 	struct dispatcher *timer_next;
 	uint64_t slice_end;
 	void *vsx_state;			/* FP/VMX/VSX registers when not loaded */
+	uint64_t user_spr[2];			/* user SPRs outside the frame (ppc64: VRSAVE) when not loaded */
 	uint32_t retry_waiters[8];		/* pids refused while we were disabled */
 	int nretry;
 };

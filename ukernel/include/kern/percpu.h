@@ -29,6 +29,7 @@ struct percpu {
 	struct trap_frame *user_tf;	/* where user state lands on kernel entry */
 	uint64_t ppc_page_pa;		/* this CPU's PPC page */
 	struct dispatcher *vsx_owner;	/* whose FP/VMX/VSX registers are loaded */
+	struct dispatcher *spr_owner;	/* whose user SPRs outside the frame are loaded */
 	uint64_t idle_tb;		/* timebase spent idle */
 	uint64_t slice_tb;		/* a dispatcher's time slice, in timebase ticks */
 	uint32_t last_pid;		/* whose context last ran here (for switch events) */

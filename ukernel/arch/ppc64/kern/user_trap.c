@@ -64,6 +64,7 @@ void arch_user_trap(struct trap_frame *tf);
 
 void arch_user_trap(struct trap_frame *tf)
 {
+	ctx_set_owner(tf, this_cpu()->current);	/* what user mode left in tf is its own */
 	switch (tf->trap) {
 	case 0xc00:
 		syscall_entry(tf);
@@ -109,4 +110,5 @@ void arch_user_trap(struct trap_frame *tf)
 	if (this_cpu()->current)
 		disp_deliver_pending(tf, this_cpu()->current);
 	quiesce_point(quiesce_kernel(), (int)this_cpu()->cpu_id);
+	user_return(tf);
 }

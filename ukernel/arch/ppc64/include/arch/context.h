@@ -13,12 +13,17 @@
 #include <arch/spr.h>
 #include <arch/trapframe.h>
 #include <k42/dispatcher.h>
+#include <k42/layout.h>
 
 #define USER_MSR (MSR_SF | MSR_EE | MSR_PR | MSR_ME | MSR_IR | MSR_DR | MSR_RI | MSR_LE)
 #define MSR_VECTOR_UNITS (MSR_FP | MSR_VEC | MSR_VSX)
 
-/* Leave the kernel into the user context in tf (vectors.S). */
+/* Leave the kernel into the user context in tf (vectors.S). Only
+ * user_return() calls it. */
 __attribute__((noreturn)) void arch_return_to_user(struct trap_frame *tf);
+/* The one way back to user mode (arch/ppc64/kern/user_return.c): checks and
+ * forces the current dispatcher's frame, then leaves the kernel. */
+__attribute__((noreturn)) void user_return(struct trap_frame *tf);
 
 static inline uint64_t ctx_call_number(const struct trap_frame *tf)
 {
@@ -45,20 +50,49 @@ static inline int ctx_is_user(const struct trap_frame *tf)
 	return (tf->msr & MSR_PR) != 0;
 }
 
-/* Start executing at pc on stack sp (ELFv2: r12 = entry for the TOC set-up). */
-static inline void ctx_set_entry(struct trap_frame *tf, uint64_t pc, uint64_t sp)
+/* Which dispatcher's values a frame holds (see trap_frame.owner). */
+static inline void ctx_set_owner(struct trap_frame *tf, const void *d)
 {
-	tf->nip = pc;
-	tf->gpr[12] = pc;
-	tf->gpr[1] = (sp & ~15ull) - STACK_FRAME_MIN;
-	tf->msr = USER_MSR;
-	tf->lr = 0;
+	tf->owner = (uint64_t)(uintptr_t)d;
 }
 
-static inline void ctx_init_user(struct trap_frame *tf)
+static inline int ctx_owned_by(const struct trap_frame *tf, const void *d)
+{
+	return tf->owner == (uint64_t)(uintptr_t)d;
+}
+
+/* A clean user context for dispatcher d: every register zero, user MSR. */
+static inline void ctx_init_user(struct trap_frame *tf, const void *d)
 {
 	memset(tf, 0, sizeof(*tf));
 	tf->msr = USER_MSR;
+	ctx_set_owner(tf, d);
+}
+
+/*
+ * Start dispatcher d at pc on stack sp (ELFv2: r12 = entry for the TOC
+ * set-up). Every other register is scrubbed to zero: whatever the frame
+ * held before (another process's state after a switch, the caller's in a
+ * PPC) must not reach d.
+ */
+static inline void ctx_set_entry(struct trap_frame *tf, const void *d, uint64_t pc, uint64_t sp)
+{
+	ctx_init_user(tf, d);
+	tf->nip = pc;
+	tf->gpr[12] = pc;
+	tf->gpr[1] = (sp & ~15ull) - STACK_FRAME_MIN;
+}
+
+/*
+ * The architectural half of the one return to user mode (kern/user_return.c):
+ * force a user MSR whatever the frame says (only the FP/VMX/VSX enables are
+ * kept, and only for the dispatcher whose vector state is loaded), and
+ * report whether the pc is a user address.
+ */
+static inline int ctx_force_user(struct trap_frame *tf, int owns_vector_units)
+{
+	tf->msr = USER_MSR | (owns_vector_units ? MSR_VECTOR_UNITS : 0);
+	return tf->nip < K42_USER_TOP;
 }
 
 static inline void ctx_to_user_regs(const struct trap_frame *tf, struct k42_user_regs *r)

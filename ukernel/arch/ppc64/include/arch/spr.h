@@ -25,6 +25,7 @@
 #define SPR_SPRG3  275	/* user-readable (via 259): not used for secrets */
 #define SPR_TBRL   268
 #define SPR_PVR    287
+#define SPR_VRSAVE 256	/* user read/write: switched per dispatcher (user_return.c) */
 #define SPR_PIR    1023
 
 /* MSR bits (ISA numbering is big-endian; these are the values). */

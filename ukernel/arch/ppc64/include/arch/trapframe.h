@@ -25,7 +25,10 @@ struct trap_frame {
 	uint64_t dar;
 	uint64_t dsisr;
 	uint64_t trap;		/* vector offset, e.g. 0x700 */
-	uint64_t pad;		/* keeps the frame a multiple of 16 bytes */
+	/* Whose values the frame holds: the dispatcher it was saved from or
+	 * built for (kern/user_return.c refuses to enter user mode with a
+	 * frame of another dispatcher). Also keeps the size a multiple of 16. */
+	uint64_t owner;
 };
 #endif
 

@@ -1,0 +1,66 @@
+/*
+ * The one way back to user mode (docs/security.md, "Returning to user
+ * mode"). Every path that enters user mode ends here: a trap or kernel-call
+ * return, an upcall into a dispatcher with or without a saved context, the
+ * PPC hand-off to the callee and back to the caller, disp_resume, and a
+ * process's first start. Like seL4's restore_user_context it trusts nothing
+ * the frame says about privilege:
+ *  1. the frame must hold the current dispatcher's own values (its owner
+ *     tag, set when it was saved from that dispatcher or built for it by
+ *     ctx_init_user/ctx_set_entry, which scrub every other register);
+ *  2. the MSR is forced to the user MSR (PR, EE, IR, DR, SF, LE, ME, RI);
+ *     FP/VMX/VSX stay enabled only while the loaded vector registers are
+ *     this dispatcher's (the lazy switch in user_trap.c loads its own or
+ *     zeros on first use);
+ *  3. the pc must be a user address;
+ *  4. user-writable SPRs that are not in the frame (VRSAVE) are switched to
+ *     this dispatcher's own values.
+ * A frame that fails 1 or 3 ends its process (never the kernel), and
+ * another dispatcher is chosen and checked the same way.
+ */
+#include <string.h>
+#include <arch/context.h>
+#include <arch/spr.h>
+#include <k42/layout.h>
+#include <kern/dispatcher.h>
+#include <kern/percpu.h>
+#include <kern/printk.h>
+#include <kern/process.h>
+#include <kern/sched.h>
+
+static void switch_user_sprs(struct percpu *pc, struct dispatcher *d)
+{
+	if (pc->spr_owner == d)
+		return;
+	if (pc->spr_owner)
+		pc->spr_owner->user_spr[0] = mfspr(SPR_VRSAVE);
+	mtspr(SPR_VRSAVE, d->user_spr[0]);
+	pc->spr_owner = d;
+}
+
+void user_return(struct trap_frame *tf)
+{
+	struct percpu *pc = this_cpu();
+	struct dispatcher *d;
+
+	for (;;) {
+		const char *why = NULL;
+
+		d = pc->current;
+		if (!ctx_owned_by(tf, d)) {
+			kprintf("k42: BUG: user frame of %lx about to enter dispatcher of pid %u\n",
+				tf->owner, d->proc->pid);
+			memset(tf, 0, sizeof(*tf));
+			why = "kernel error: entered with another dispatcher's registers";
+		} else if (!ctx_force_user(tf, pc->vsx_owner == d)) {
+			why = "resumed at a kernel address";
+		}
+		if (!why)
+			break;
+		process_end(d->proc, K42_PROC_KILLED, -1, why);
+		sched_switch(tf);
+		disp_deliver_pending(tf, pc->current);
+	}
+	switch_user_sprs(pc, d);
+	arch_return_to_user(tf);
+}
