@@ -55,8 +55,9 @@ long k42_name_lookup(const char *name, uint64_t *pid, uint64_t *handle)
 }
 
 /* Waits by the clock, not by a count of tries: on a loaded host each try
- * can take far longer than its 1 ms sleep. A busy name server is waited
- * for like a missing name. */
+ * can take far longer than its 1 ms sleep. A busy name server, or one that
+ * has not started serving yet (its calls answer -K42_ENOSYS until it calls
+ * k42_serve), is waited for like a missing name. */
 long k42_name_wait(const char *name, uint64_t *pid, uint64_t *handle, uint64_t ms)
 {
 	uint64_t deadline = k42_timebase() + ms * (k42_info(K42_INFO_TIMEBASE_HZ) / 1000);
@@ -64,7 +65,7 @@ long k42_name_wait(const char *name, uint64_t *pid, uint64_t *handle, uint64_t m
 	for (;;) {
 		long rc = k42_name_lookup(name, pid, handle);
 
-		if ((rc != -K42_ENOENT && rc != -K42_EBUSY && rc != -K42_EAGAIN) ||
+		if ((rc != -K42_ENOENT && rc != -K42_EBUSY && rc != -K42_EAGAIN && rc != -K42_ENOSYS) ||
 		    (int64_t)(k42_timebase() - deadline) >= 0)
 			return rc;
 		k42_thread_sleep_us(1000);

@@ -112,8 +112,17 @@ static long start_all(const int order[], int n)
 				   e->path, k42_strerror(pid));
 			continue;
 		}
-		if (e->role == BC_ROLE_NAMES)
+		if (e->role == BC_ROLE_NAMES) {
+			long rc;
+
 			names_pid = (uint64_t)pid;
+			/* Servers started next register with it at once: wait until it
+			 * serves (it answers to its own name), or they find it deaf. */
+			k42_name_server = names_pid;
+			if ((rc = k42_name_wait("name", NULL, NULL, 20000)) < 0)
+				k42_printf("init: the name server (pid %ld) does not answer: %s\n", pid,
+					   k42_strerror(rc));
+		}
 		if (e->role == BC_ROLE_SHELL) {
 			shell = pid;
 			break;

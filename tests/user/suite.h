@@ -19,12 +19,18 @@ static inline uint64_t suite_name_server(const char *admin)
 		k42_sc_exit(1);
 	}
 	k42_name_server = (uint64_t)pid;
+	/* Until it serves, its calls fail: wait for it to answer to its name. */
+	if (k42_name_wait("name", NULL, NULL, 20000) < 0) {
+		k42_printf("suite: the name server does not answer\n");
+		k42_sc_exit(1);
+	}
 	return (uint64_t)pid;
 }
 
-/* Start `path` with our name server and wait (up to 2 s) until it has
- * registered `name` (a dead predecessor may still hold it meanwhile);
- * returns its pid, or a negative error. */
+/* Start `path` with our name server and wait (up to 20 s by the clock: a
+ * loaded host runs the guest slowly) until it has registered `name` (a dead
+ * predecessor may still hold it meanwhile); returns its pid, or a negative
+ * error. */
 static inline long suite_server(const char *path, const char *name, unsigned flags)
 {
 	const char *argv[] = { name, NULL };
@@ -32,9 +38,11 @@ static inline long suite_server(const char *path, const char *name, unsigned fla
 	long pid = k42_spawn_path_ex(path, &o), rc;
 	uint64_t found;
 
+	uint64_t deadline = k42_timebase() + 20 * k42_info(K42_INFO_TIMEBASE_HZ);
+
 	if (pid < 0)
 		return pid;
-	for (int ms = 0; ms < 2000; ms++) {
+	while ((int64_t)(k42_timebase() - deadline) < 0) {
 		rc = k42_name_lookup(name, &found, NULL);
 		if (rc == 0 && found == (uint64_t)pid)
 			return pid;
