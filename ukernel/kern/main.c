@@ -11,6 +11,7 @@
 #include <arch/rtas.h>
 #include <arch/trap.h>
 #include <k42/errno.h>
+#include <kern/irq.h>
 #include <kern/bootargs.h>
 #include <kern/bootinfo.h>
 #include <kern/console.h>
@@ -83,6 +84,9 @@ void kmain(void *fdt)
 		machine_halt(1);
 	}
 	timer_init(bi->timebase_hz, boot_opts.hz);
+	rc = irq_init(fdt);
+	if (rc < 0)
+		kprintf("k42: no interrupt controller (error %d): no devices, no IPIs\n", rc);
 	rc = trace_init(boot_opts.trace);
 	if (rc < 0) {
 		/* Every process maps the trace pages; without them none can run. */

@@ -10,6 +10,7 @@
 #include <arch/spr.h>
 #include <arch/trap.h>
 #include <arch/timer.h>
+#include <kern/irq.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/trace.h>
@@ -206,6 +207,9 @@ void trap_entry(struct trap_frame *tf)
 	switch (tf->trap) {
 	case 0x900:
 		decrementer_interrupt(tf);
+		return;
+	case 0x500:
+		irq_external(tf);
 		return;
 	default:
 		break;

@@ -13,6 +13,7 @@
 #include <arch/vsx.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
+#include <kern/irq.h>
 #include <kern/dispatcher.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
@@ -72,6 +73,9 @@ void arch_user_trap(struct trap_frame *tf)
 	case 0x900:
 		decrementer_interrupt(tf);
 		sched_tick(tf);
+		break;
+	case 0x500:
+		irq_external(tf);
 		break;
 	case 0x300:
 	case 0x380:
