@@ -5,6 +5,7 @@ fixed owner and time) so the same inputs always give the same bytes.
 usage: mkinitrd.py OUT.cpio ARCHIVE_PATH=HOST_FILE ...
 Directories along each archive path are created automatically. A HOST_FILE
 whose name ends in .elf or that is executable is stored with mode 0755.
+ARCHIVE_PATH=symlink:TARGET stores a symbolic link to TARGET.
 """
 import os
 import sys
@@ -42,6 +43,9 @@ def main(argv):
         if not dest or ".." in dest.split("/"):
             sys.stderr.write("mkinitrd.py: bad archive path '%s'\n" % dest)
             return 2
+        if src.startswith("symlink:"):
+            files[dest] = (src[len("symlink:"):].encode(), 0o120777)
+            continue
         try:
             with open(src, "rb") as f:
                 data = f.read()

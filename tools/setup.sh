@@ -4,8 +4,12 @@
 # through a private APT configuration -- never dpkg --add-architecture,
 # which breaks apt on these machines (see docs/building.md).
 #
+# Also fetches Debian's busybox-static (ppc64el) for the Linux personality
+# into $CACHE/busybox-ppc64el/busybox (never committed; docs/linux.md).
+#
 # Idempotent: a second run checks and returns without fetching anything.
-# Prints the sysroot directory on its last line of stdout.
+# Prints the sysroot directory on its last line of stdout (the busybox
+# binary is at ../busybox-ppc64el/busybox beside it).
 set -euo pipefail
 
 CACHE=${K42_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k42}
@@ -76,6 +80,30 @@ write_musl_specs() {
 	    "$orig" > "$tree/musl-gcc.specs"
 }
 
+# busybox-static in a directory (and APT tree) of its own, so its stamp
+# never disturbs the sysroot's.
+fetch_busybox() {
+	local out="$CACHE/busybox-ppc64el" apt="$CACHE/apt-busybox" conf tmp
+	if [ -x "$out/busybox" ] && [ "$(head -n1 "$out/.k42-packages" 2>/dev/null)" = "busybox-static" ]; then
+		return 0
+	fi
+	log "fetching busybox-static (ppc64el) into $out"
+	conf=$(private_apt "$apt")
+	rm -f "$apt"/debs/*.deb
+	(cd "$apt/debs" && APT_CONFIG="$conf" apt-get download -qq busybox-static >&2)
+	tmp="$out.new"
+	rm -rf "$tmp"
+	mkdir -p "$tmp/x"
+	dpkg-deb -x "$apt"/debs/busybox-static_*.deb "$tmp/x"
+	cp "$tmp/x/bin/busybox" "$tmp/busybox"
+	rm -rf "$tmp/x"
+	{ echo "busybox-static"; (cd "$apt/debs" && ls); } > "$tmp/.k42-packages"
+	rm -f "$apt"/debs/*.deb
+	rm -rf "$out"
+	mv "$tmp" "$out"
+}
+
 install_host_pkgs
 fetch_target_pkgs
+fetch_busybox
 printf '%s\n' "$SYSROOT"

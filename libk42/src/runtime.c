@@ -18,17 +18,19 @@
 
 void k42_entry_run(void), k42_entry_softintr(void), k42_entry_trap(void),
 	k42_entry_pgflt(void), k42_entry_ipc_call(void), k42_entry_ipc_return(void),
-	k42_entry_ipc_retry(void);
+	k42_entry_ipc_retry(void), k42_entry_syscall(void);
 void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3);
 void k42_on_run(void);
 void k42_on_softintr(void);
 void k42_on_trap(uint64_t vector, uint64_t pc);
 void k42_on_pgflt(uint64_t va, uint64_t token);
+void k42_on_syscall(void);
 void k42_idle_wake(void);
 
 static uint8_t upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(16)));
 static struct k42_thread main_thread;
 static k42_softintr_handler user_handler;
+static void (*syscall_handler)(void);
 uint64_t k42_upcall_top;
 uint64_t k42_initrd_size;
 struct k42_thread *k42_current;
@@ -43,6 +45,20 @@ uint64_t k42_name_server;
 void k42_on_user_softintr(k42_softintr_handler fn)
 {
 	user_handler = fn;
+}
+
+void k42_on_reflected_syscall(void (*fn)(void))
+{
+	syscall_handler = fn;
+}
+
+/* A reflected `sc` (disp_reflect): the personality handles it and resumes
+ * the caller itself; without one the process cannot go on. */
+void k42_on_syscall(void)
+{
+	if (syscall_handler)
+		syscall_handler();
+	k42_fatal("reflected system call with no personality to handle it");
 }
 
 void k42_fatal(const char *why)
@@ -321,6 +337,7 @@ void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3)
 		[K42_ENTRY_IPC_CALL] = (uint64_t)k42_entry_ipc_call,
 		[K42_ENTRY_IPC_RETURN] = (uint64_t)k42_entry_ipc_return,
 		[K42_ENTRY_IPC_RETRY] = (uint64_t)k42_entry_ipc_retry,
+		[K42_ENTRY_SYSCALL] = (uint64_t)k42_entry_syscall,
 	};
 	long rc;
 

@@ -188,3 +188,16 @@ long sys_sys_info(struct trap_frame *tf)
 		return -K42_EINVAL;
 	}
 }
+
+long sys_disp_reflect(struct trap_frame *tf)
+{
+	struct dispatcher *d = cur_disp();
+	uint64_t on = ctx_arg(tf, 0);
+
+	if (on > 1)
+		return -K42_EINVAL;
+	if (on && !d->entries[K42_ENTRY_SYSCALL])
+		return -K42_EINVAL;	/* nowhere to reflect to */
+	d->reflect_sc = (int)on;
+	return 0;
+}

@@ -1,6 +1,10 @@
 /*
  * Kernel-call entry: look the number up in the generated table and run the
- * handler; unknown numbers get -K42_ENOSYS.
+ * handler; unknown numbers get -K42_ENOSYS. A dispatcher that asked for
+ * reflection (disp_reflect) has every `sc` it makes while enabled handed
+ * to its own K42_ENTRY_SYSCALL entry instead, registers untouched: the
+ * kernel does not interpret them. Its `sc`s made while disabled (its own
+ * library at work) are kernel calls as usual.
  */
 #include <arch/context.h>
 #include <k42/errno.h>
@@ -13,9 +17,15 @@
 
 void syscall_entry(struct trap_frame *tf)
 {
+	struct dispatcher *d = this_cpu()->current;
 	uint64_t n = ctx_call_number(tf);
 	long rc;
 
+	if (__builtin_expect(d->reflect_sc, 0) && !d->shared->disabled) {
+		if (disp_upcall(d, tf, K42_ENTRY_SYSCALL, 1) < 0)
+			syscall_kill_caller(tf, "a reflected system call with no K42_ENTRY_SYSCALL entry");
+		return;
+	}
 	if (n >= K42_SC_COUNT || !syscall_table[n].fn)
 		rc = -K42_ENOSYS;
 	else

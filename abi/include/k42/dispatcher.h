@@ -27,7 +27,8 @@
 #define K42_ENTRY_IPC_CALL   4	/* an incoming PPC: r3 = caller pid, r4 = op, r5..r10 */
 #define K42_ENTRY_IPC_RETURN 5	/* a reply to a call made with K42_IPC_CALL_ASYNC (reserved) */
 #define K42_ENTRY_IPC_RETRY  6	/* a target that refused a call as disabled can be retried */
-#define K42_ENTRY_COUNT      7
+#define K42_ENTRY_SYSCALL    7	/* a reflected `sc` (disp_reflect): the caller's registers are in `saved` */
+#define K42_ENTRY_COUNT      8
 
 /* Soft-interrupt bits. */
 #define K42_SOFTINTR_TIMER    (1ull << 0)	/* the dispatcher's timer expired */

@@ -96,6 +96,10 @@ void k42_serve_threads(k42_ipc_handler fn);
 #define K42_SOFTINTR_RESCHED (1ull << 63)
 typedef void (*k42_softintr_handler)(uint64_t bits);
 void k42_on_user_softintr(k42_softintr_handler fn);
+/* Reflected system calls (disp_reflect, docs/kernel-interface.md): fn runs
+ * on the upcall stack, disabled, with the caller's registers in
+ * k42_disp()->saved, and resumes the caller itself (never returns). */
+void k42_on_reflected_syscall(void (*fn)(void));
 /* One-way messages (K42_SOFTINTR_MSG), including the kernel's page-ins. */
 typedef void (*k42_msg_handler)(const struct k42_msg *m);
 void k42_on_messages(k42_msg_handler fn);

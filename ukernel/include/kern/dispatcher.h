@@ -54,6 +54,9 @@ struct dispatcher {
 	uint64_t user_spr[2];			/* user SPRs outside the frame (ppc64: VRSAVE) when not loaded */
 	uint32_t retry_waiters[8];		/* pids refused while we were disabled */
 	int nretry;
+	/* disp_reflect: an `sc` made while enabled goes to K42_ENTRY_SYSCALL
+	 * instead of the kernel-call table (the Linux personality). */
+	int reflect_sc;
 };
 
 /* Keep tf as d's resumable context, in the right slot (see serve_ctx);

@@ -1,0 +1,125 @@
+/*
+ * The reflected system call: the kernel upcalls K42_ENTRY_SYSCALL with the
+ * Linux program's registers in the shared page. Decode (r0 = number,
+ * r3..r8 = arguments), look the number up in the generated table, run the
+ * handler, and resume the program with the Linux result convention: r3 =
+ * the value, or a positive errno with CR0.SO set. Every other register is
+ * given back exactly as the program left it (r13 and the thread pointer
+ * included), since disp_resume restores the whole saved set.
+ */
+#include "lx.h"
+
+#define CR0_SO 0x10000000ull
+
+static uint8_t enosys_logged[(LX_NSYSCALLS + 7) / 8];
+
+void lx_log_enosys(uint64_t nr)
+{
+	if (nr < LX_NSYSCALLS) {
+		if (enosys_logged[nr / 8] & (1u << (nr % 8)))
+			return;
+		enosys_logged[nr / 8] |= (uint8_t)(1u << (nr % 8));
+		k42_printf("lx: pid %lu: %s (%lu) is not implemented: ENOSYS\n", lx.pid,
+			   lx_syscalls[nr].name ? lx_syscalls[nr].name : "unnamed", nr);
+	} else {
+		k42_printf("lx: pid %lu: system call %lu does not exist: ENOSYS\n", lx.pid, nr);
+	}
+}
+
+__attribute__((noreturn)) void lx_resume(struct k42_user_regs *regs)
+{
+	struct k42_disp_shared *sh = k42_disp();
+
+	memcpy(&sh->saved, regs, sizeof(*regs));
+	sh->saved_valid = 1;
+	k42_sc_disp_resume(1);
+	k42_fatal("lx: disp_resume failed");
+}
+
+static void lx_on_syscall(void)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	static struct k42_user_regs regs;	/* one dispatcher, disabled: not reentered */
+	struct lx_args a;
+	long rc;
+
+	memcpy(&regs, &sh->saved, sizeof(regs));
+	sh->saved_valid = 0;
+	a.nr = regs.gpr[0];
+	for (int i = 0; i < 6; i++)
+		a.a[i] = regs.gpr[3 + i];
+	a.regs = &regs;
+	if (a.nr < LX_NSYSCALLS && lx_syscalls[a.nr].fn) {
+		rc = lx_syscalls[a.nr].fn(&a);
+	} else {
+		lx_log_enosys(a.nr);
+		rc = -LX_ENOSYS;
+	}
+	if (rc != LX_REGS_SET) {
+		if (rc < 0 && rc >= -4095) {
+			regs.gpr[3] = (uint64_t)-rc;
+			regs.cr |= CR0_SO;
+		} else {
+			regs.gpr[3] = (uint64_t)rc;
+			regs.cr &= ~CR0_SO;
+		}
+	}
+	lx_resume(&regs);
+}
+
+void lx_entry_init(void);
+void lx_entry_init(void)
+{
+	k42_on_reflected_syscall(lx_on_syscall);
+}
+
+static int user_range_ok(uint64_t uva, uint64_t len)
+{
+	return uva >= K42_USER_BASE && uva < LX_USER_LIMIT && len <= LX_USER_LIMIT - uva;
+}
+
+long lx_copy_in(void *dst, uint64_t uva, uint64_t len)
+{
+	long rc;
+
+	if (!len)
+		return 0;
+	if (!user_range_ok(uva, len))
+		return -LX_EFAULT;
+	rc = k42_sc_mem_read(lx.pid, uva, (uint64_t)dst, len);
+	return rc < 0 ? -LX_EFAULT : 0;
+}
+
+long lx_copy_out(uint64_t uva, const void *src, uint64_t len)
+{
+	long rc;
+
+	if (!len)
+		return 0;
+	if (!user_range_ok(uva, len))
+		return -LX_EFAULT;
+	rc = k42_sc_mem_write(lx.pid, uva, (uint64_t)src, len);
+	return rc < 0 ? -LX_EFAULT : 0;
+}
+
+long lx_copy_str(char *dst, uint64_t uva, uint64_t max)
+{
+	uint64_t got = 0;
+
+	while (got < max) {
+		uint64_t chunk = K42_PAGE_SIZE - ((uva + got) & (K42_PAGE_SIZE - 1));
+		long rc;
+		char *nul;
+
+		if (chunk > max - got)
+			chunk = max - got;
+		rc = lx_copy_in(dst + got, uva + got, chunk);
+		if (rc < 0)
+			return rc;
+		nul = memchr(dst + got, 0, chunk);
+		if (nul)
+			return nul - dst;
+		got += chunk;
+	}
+	return -LX_ENAMETOOLONG;
+}

@@ -1,0 +1,205 @@
+/*
+ * The loader for unmodified static Linux ELF binaries: map the binary's
+ * segments where it was linked, build the Linux initial stack (argc, argv,
+ * envp, auxv with AT_PHDR ... AT_EXECFN, the AT_RANDOM bytes and the
+ * platform string), and start it with the registers a Linux kernel gives a
+ * new ppc64 process. Used at start (main.c) and by execve, which replaces
+ * the image in place: same k42 process, same personality.
+ */
+#include <kern/cpio.h>
+#include <lib/elf.h>
+#include "lx.h"
+
+#define AT_NULL 0
+#define AT_PHDR 3
+#define AT_PHENT 4
+#define AT_PHNUM 5
+#define AT_PAGESZ 6
+#define AT_BASE 7
+#define AT_FLAGS 8
+#define AT_ENTRY 9
+#define AT_UID 11
+#define AT_EUID 12
+#define AT_GID 13
+#define AT_EGID 14
+#define AT_PLATFORM 15
+#define AT_HWCAP 16
+#define AT_CLKTCK 17
+#define AT_SECURE 23
+#define AT_BASE_PLATFORM 24
+#define AT_RANDOM 25
+#define AT_HWCAP2 26
+#define AT_EXECFN 31
+#define AT_DCACHEBSIZE 19
+#define AT_ICACHEBSIZE 20
+#define AT_UCACHEBSIZE 21
+#define AT_MINSIGSTKSZ 51
+
+/* What POWER9 reports on Linux: 32/64-bit, AltiVec, FPU, MMU, SMT, icache
+ * snoop, DFP, ISA 2.05/2.06, VSX, perfmon, true little-endian. */
+#define LX_HWCAP 0xdc0065c2ull
+/* ISA 2.07 and 3.00, isel, tar, vector crypto, IEEE128, darn; never
+ * PPC_FEATURE2_SCV (0x00100000): glibc must use `sc`, which is what k42
+ * reflects (PLATFORM.md, "What real Linux binaries need"). */
+#define LX_HWCAP2 0x8ee00000ull
+#define LX_PPC_FEATURE2_SCV 0x00100000ull
+_Static_assert(!(LX_HWCAP2 & LX_PPC_FEATURE2_SCV), "scv must stay off");
+
+#define MAX_STRINGS (64 * 1024)
+#define MAX_PTRS 4096
+
+static const char platform[] = "power9";
+
+/* Copy argv/envp strings into one block (they may live in the image
+ * about to be replaced). */
+static long gather(char *const v[], char *blk, uint64_t *used, uint64_t *offs, uint64_t *n,
+		   uint64_t room)
+{
+	for (*n = 0; v && v[*n]; (*n)++) {
+		uint64_t l = strlen(v[*n]) + 1;
+
+		if (*n >= room || *used + l > MAX_STRINGS)
+			return -LX_E2BIG;
+		memcpy(blk + *used, v[*n], l);
+		offs[*n] = *used;
+		*used += l;
+	}
+	return 0;
+}
+
+static long find_file(const char *path, struct cpio_entry *e, char *name, size_t nlen)
+{
+	long rc = lx_resolve(path, name, nlen, 1);
+
+	if (rc < 0)
+		return rc;
+	if (!k42_initrd_bytes())
+		return -LX_ENOENT;
+	if (cpio_find((const void *)K42_INITRD_VA, k42_initrd_bytes(), name, e, NULL) < 0)
+		return -LX_ENOENT;
+	if ((e->mode & 0170000) == 0040000)
+		return -LX_EACCES;
+	if ((e->mode & 0170000) != 0100000 || !(e->mode & 0111))
+		return -LX_EACCES;
+	return 0;
+}
+
+long lx_exec(const char *path, char *const argv[], char *const envp[])
+{
+	static char strs[MAX_STRINGS];
+	static uint64_t argoff[MAX_PTRS], envoff[MAX_PTRS];
+	static struct k42_user_regs regs;
+	const struct elf64_ehdr *eh;
+	struct elf_image img;
+	struct cpio_entry e;
+	char name[256];
+	const char *why;
+	uint64_t used = 0, argc, envc, top, sp, phdr = 0, end = 0, execfn_off;
+	uint64_t *vec, nvec, rnd[2];
+	long rc;
+
+	if ((rc = find_file(path, &e, name, sizeof(name))) < 0)
+		return rc;
+	if (elf_check(e.data, e.size, K42_USER_BASE, LX_MMAP_BASE, &img, &why) < 0) {
+		k42_printf("lx: %s: %s\n", path, why);
+		return -LX_ENOEXEC;
+	}
+	eh = e.data;
+	if ((rc = gather(argv, strs, &used, argoff, &argc, MAX_PTRS)) < 0 ||
+	    (rc = gather(envp, strs, &used, envoff, &envc, MAX_PTRS)) < 0)
+		return rc;
+	execfn_off = used;
+	if (used + strlen(path) + 1 > MAX_STRINGS)
+		return -LX_E2BIG;
+	memcpy(strs + used, path, strlen(path) + 1);
+	used += strlen(path) + 1;
+
+	/* Past here the old image is gone: a failure ends the process. */
+	lx_unmap_all();
+	lx_fs_exec();
+	for (int i = 0; i < img.nseg; i++) {
+		const struct elf_segment *s = &img.seg[i];
+
+		rc = lx_map_anon(s->vaddr, s->memsz, K42_PROT_READ | K42_PROT_WRITE);
+		if (rc < 0)
+			goto dead;
+		memcpy((void *)s->file_vaddr, (const uint8_t *)e.data + s->offset, s->filesz);
+		if (s->prot != (K42_PROT_READ | K42_PROT_WRITE) &&
+		    k42_sc_mem_protect(lx.pid, s->vaddr, s->memsz, s->prot) < 0)
+			goto dead;
+		lx_vmas[lx_nvmas - 1].prot = s->prot;
+		if (s->vaddr + s->memsz > end)
+			end = s->vaddr + s->memsz;
+		if (eh->phoff >= s->offset && eh->phoff < s->offset + s->filesz)
+			phdr = s->file_vaddr + (eh->phoff - s->offset);
+	}
+	lx.brk_start = lx.brk_cur = lx.brk_mapped = end;
+	lx.mmap_next = LX_MMAP_BASE;
+	if (lx_map_anon(LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, K42_PROT_READ | K42_PROT_WRITE) < 0)
+		goto dead;
+
+	/* The stack, from the top: random bytes, platform, strings, then
+	 * (16-aligned) argc, argv, NULL, envp, NULL, auxv. */
+	top = LX_STACK_TOP - 16;
+	rnd[0] = lx_random64();
+	rnd[1] = lx_random64();
+	memcpy((void *)top, rnd, 16);
+	top -= sizeof(platform);
+	memcpy((void *)top, platform, sizeof(platform));
+	top -= used;
+	memcpy((void *)top, strs, used);
+	{
+		uint64_t aux[] = {
+			AT_PHDR, phdr, AT_PHENT, sizeof(struct elf64_phdr), AT_PHNUM, eh->phnum,
+			AT_PAGESZ, K42_PAGE_SIZE, AT_BASE, 0, AT_FLAGS, 0, AT_ENTRY, eh->entry,
+			AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0, AT_SECURE, 0,
+			AT_HWCAP, LX_HWCAP, AT_HWCAP2, LX_HWCAP2, AT_CLKTCK, 100,
+			AT_PLATFORM, LX_STACK_TOP - 16 - sizeof(platform),
+			AT_BASE_PLATFORM, LX_STACK_TOP - 16 - sizeof(platform),
+			AT_RANDOM, LX_STACK_TOP - 16, AT_EXECFN, top + execfn_off,
+			AT_DCACHEBSIZE, 128, AT_ICACHEBSIZE, 128, AT_UCACHEBSIZE, 0,
+			AT_MINSIGSTKSZ, 4096, AT_NULL, 0,
+		};
+
+		nvec = 1 + argc + 1 + envc + 1 + sizeof(aux) / 8;
+		sp = (top - nvec * 8) & ~15ull;
+		vec = (uint64_t *)sp;
+		*vec++ = argc;
+		for (uint64_t i = 0; i < argc; i++)
+			*vec++ = top + argoff[i];
+		*vec++ = 0;
+		for (uint64_t i = 0; i < envc; i++)
+			*vec++ = top + envoff[i];
+		*vec++ = 0;
+		memcpy(vec, aux, sizeof(aux));
+	}
+	strcpy(lx.exe, "/");
+	strcat(lx.exe, name);
+	{
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		size_t n = strlen(base) < 15 ? strlen(base) : 15;
+
+		memset(lx.comm, 0, sizeof(lx.comm));
+		memcpy(lx.comm, base, n);
+	}
+
+	/* Registers as Linux starts a ppc64 ELFv2 process: r1 = argc's
+	 * address, r12 = the entry, r3..r6 = argc, argv, envp, auxv, the rest 0. */
+	memset(&regs, 0, sizeof(regs));
+	regs.gpr[1] = sp;
+	regs.gpr[3] = argc;
+	regs.gpr[4] = sp + 8;
+	regs.gpr[5] = sp + 8 * (argc + 2);
+	regs.gpr[6] = sp + 8 * (argc + envc + 3);
+	regs.gpr[12] = eh->entry;
+	regs.nip = eh->entry;
+	k42_disable();
+	if (k42_sc_disp_reflect(1) < 0)
+		k42_fatal("lx: disp_reflect failed");
+	lx_resume(&regs);
+
+dead:
+	k42_printf("lx: pid %lu: exec of %s failed after the old image was gone\n", lx.pid, path);
+	k42_sc_exit(127);
+	return -LX_ENOMEM;
+}

@@ -1,0 +1,149 @@
+/*
+ * The Linux personality's shared declarations: the layout of a Linux
+ * process on k42, the reflected-call arguments, Linux errno values, and
+ * the interfaces between the personality's parts (loader, memory, files,
+ * processes). The personality runs inside the Linux process, in its
+ * dispatcher's upcall context (disabled), beside the unmodified binary.
+ */
+#ifndef LX_H
+#define LX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <k42/k42.h>
+#include "lx_syscalls.h"
+
+/*
+ * Address-space layout of a Linux process. The binary goes where it was
+ * linked (below LX_MMAP_BASE); the personality itself is linked at
+ * LX_PERSONALITY_BASE (meson.build) and user pointers at or above
+ * LX_USER_LIMIT are refused with EFAULT, so a Linux call never scribbles
+ * over the personality through a pointer argument.
+ */
+#define LX_MMAP_BASE        0x0000010000000000ul	/* anonymous/file mmaps grow up from here */
+#define LX_STACK_TOP        0x00000c0000000000ul
+#define LX_STACK_SIZE       (8ul << 20)
+#define LX_USER_LIMIT       0x00000d0000000000ul
+#define LX_PERSONALITY_BASE 0x00000e0000000000ul
+
+/* Linux errno values (asm-generic, as ppc64 uses them). */
+#define LX_EPERM 1
+#define LX_ENOENT 2
+#define LX_ESRCH 3
+#define LX_EINTR 4
+#define LX_EIO 5
+#define LX_ENXIO 6
+#define LX_E2BIG 7
+#define LX_ENOEXEC 8
+#define LX_EBADF 9
+#define LX_ECHILD 10
+#define LX_EAGAIN 11
+#define LX_ENOMEM 12
+#define LX_EACCES 13
+#define LX_EFAULT 14
+#define LX_EBUSY 16
+#define LX_EEXIST 17
+#define LX_EXDEV 18
+#define LX_ENODEV 19
+#define LX_ENOTDIR 20
+#define LX_EISDIR 21
+#define LX_EINVAL 22
+#define LX_EMFILE 24
+#define LX_ENOTTY 25
+#define LX_ENOSPC 28
+#define LX_ESPIPE 29
+#define LX_EROFS 30
+#define LX_EPIPE 32
+#define LX_ERANGE 34
+#define LX_ENAMETOOLONG 36
+#define LX_ENOSYS 38
+#define LX_ENOTEMPTY 39
+#define LX_ELOOP 40
+
+/* A reflected call: Linux number and arguments (r0, r3..r8), and the
+ * caller's whole register set for the calls that need it (fork, execve,
+ * signals). */
+struct lx_args {
+	uint64_t nr;
+	uint64_t a[6];
+	struct k42_user_regs *regs;
+};
+
+/* A handler's result: a value, or -LX_E*. LX_REGS_SET: the handler wrote
+ * the whole register set itself (execve), nothing more to encode. */
+#define LX_REGS_SET (-4096 - 1)
+
+struct lx_syscall {
+	const char *name;
+	long (*fn)(struct lx_args *a);
+};
+extern const struct lx_syscall lx_syscalls[LX_NSYSCALLS];
+
+/* k42 error (negative) to Linux error (negative). */
+static inline long lx_err(long k42rc)
+{
+	return (k42rc < 0 && k42rc >= -38) ? k42rc : (k42rc < 0 ? -LX_EIO : k42rc);
+}
+
+/* Checked copies of Linux user memory (kernel mem_read/mem_write on
+ * ourselves): a bad pointer gives -LX_EFAULT, never a fault. */
+long lx_copy_in(void *dst, uint64_t uva, uint64_t len);
+long lx_copy_out(uint64_t uva, const void *src, uint64_t len);
+/* A NUL-terminated string of at most max-1 bytes; -LX_ENAMETOOLONG past that. */
+long lx_copy_str(char *dst, uint64_t uva, uint64_t max);
+
+/* The process's Linux state. */
+struct lx_proc {
+	uint64_t pid, ppid, pgid, sid;
+	uint64_t robust_list;
+	char comm[16];
+	uint64_t brk_start, brk_cur, brk_mapped;
+	uint64_t mmap_next;
+	char exe[256];			/* path of the running binary */
+	char cwd[256];
+	uint32_t umask;
+	uint64_t tid_address;
+};
+extern struct lx_proc lx;
+
+/* Memory regions the personality made for the Linux program (mm.c). */
+struct lx_vma {
+	uint64_t va, len;
+	unsigned prot;
+};
+#define LX_MAX_VMAS 256
+extern struct lx_vma lx_vmas[LX_MAX_VMAS];
+extern int lx_nvmas;
+long lx_map_anon(uint64_t va, uint64_t len, unsigned prot);
+long lx_unmap_all(void);
+
+/* Loader (exec.c): replace the Linux image with path; on success does not
+ * return (the new program runs). argv/envp are personality memory. */
+long lx_exec(const char *path, char *const argv[], char *const envp[]);
+
+/* Files (fs.c). */
+void lx_fs_init(void);
+/* Read len bytes at off of file fd into user memory (private file mmaps). */
+long lx_fs_read_at(int fd, uint64_t uva, uint64_t len, uint64_t off);
+/* Resolve path (relative to cwd, symlinks followed) to an archive name
+ * without a leading slash; 0 or -LX_E*. */
+long lx_resolve(const char *path, char *out, size_t outlen, int follow_last);
+
+uint64_t lx_random64(void);
+void lx_fs_exec(void);
+
+/* libk42's last word (internal to it, not in <k42/k42.h>). */
+__attribute__((noreturn)) void k42_fatal(const char *why);
+
+/* Resume the Linux program with regs (does not return). */
+__attribute__((noreturn)) void lx_resume(struct k42_user_regs *regs);
+
+/* String helpers the freestanding libc lacks (str.c). */
+char *strcpy(char *restrict dst, const char *restrict src);
+char *strcat(char *restrict dst, const char *restrict src);
+
+/* Log once per process: an unimplemented call's name. */
+void lx_log_enosys(uint64_t nr);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * /bin/lx: a Linux process on k42. It is started as a native k42 program
+ * (linked with libk42 at LX_PERSONALITY_BASE, out of the way of any Linux
+ * binary), installs the reflected-system-call handler, loads the Linux
+ * binary beside itself and jumps into it; from then on it only runs when
+ * the program makes a system call.
+ *
+ *   lx PATH [ARGV0 ARGS...]   run the static Linux binary PATH
+ *   lx -c 'CMDS'              as init: /bin/sh -c 'CMDS', and QEMU's exit
+ *                             status is the shell's (./k42 run --linux -c)
+ */
+#include "lx.h"
+
+struct lx_proc lx;
+void lx_entry_init(void);
+
+static char *default_env[] = {
+	(char *)"PATH=/bin:/sbin:/usr/bin:/usr/sbin",
+	(char *)"HOME=/",
+	(char *)"TERM=vt100",
+	(char *)"SHELL=/bin/sh",
+	NULL,
+};
+
+int main(uint64_t arg)
+{
+	static char *sh_argv[4];
+	char **argv = k42_argv + 1;
+	const char *path;
+	long rc;
+
+	(void)arg;
+	lx.pid = k42_info(K42_INFO_PID);
+	lx.ppid = 0;
+	lx.pgid = lx.sid = lx.pid;
+	lx_entry_init();
+	lx_fs_init();
+	if (k42_argc < 2) {
+		k42_printf("usage: lx PATH [ARGV0 ARGS...] | lx -c 'CMDS'\n");
+		return 2;
+	}
+	if (strcmp(argv[0], "-c") == 0) {
+		/* init's arguments were split at spaces in place: join them
+		 * back into the one command string. */
+		char *s = argv[1];
+
+		if (!s) {
+			k42_printf("lx: -c needs commands\n");
+			return 2;
+		}
+		int last = 1;
+
+		while (argv[last + 1])
+			last++;
+		for (char *p = s; p < argv[last]; p++)
+			if (!*p)
+				*p = ' ';
+		sh_argv[0] = (char *)"sh";
+		sh_argv[1] = (char *)"-c";
+		sh_argv[2] = s;
+		sh_argv[3] = NULL;
+		path = "/bin/sh";
+		argv = sh_argv;
+	} else {
+		path = argv[0];
+		if (argv[1])
+			argv++;
+	}
+	rc = lx_exec(path, argv, default_env);
+	k42_printf("lx: %s: cannot run: error %ld\n", path, -rc);
+	return 127;
+}

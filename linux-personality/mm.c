@@ -1,0 +1,203 @@
+/*
+ * Linux memory calls over k42 regions: brk, mmap, munmap, mprotect,
+ * madvise. Each mapping the program asks for is one k42 region (recorded
+ * in lx_vmas, which fork also walks). k42 regions are never split, so an
+ * munmap or mprotect of part of a mapping leaves it as it was (see the
+ * notes in syscalls.tbl).
+ */
+#include "lx.h"
+
+#define LX_PROT_READ 1
+#define LX_PROT_WRITE 2
+#define LX_PROT_EXEC 4
+#define LX_MAP_SHARED 0x01
+#define LX_MAP_PRIVATE 0x02
+#define LX_MAP_FIXED 0x10
+#define LX_MAP_ANONYMOUS 0x20
+#define LX_MAP_FIXED_NOREPLACE 0x100000
+
+struct lx_vma lx_vmas[LX_MAX_VMAS];
+int lx_nvmas;
+
+static uint64_t page_up(uint64_t x)
+{
+	return (x + K42_PAGE_SIZE - 1) & ~(K42_PAGE_SIZE - 1);
+}
+
+static unsigned k42_prot(uint64_t prot)
+{
+	unsigned p = 0;
+
+	if (prot & LX_PROT_READ)
+		p |= K42_PROT_READ;
+	if (prot & LX_PROT_WRITE)
+		p |= K42_PROT_WRITE | K42_PROT_READ;
+	if (prot & LX_PROT_EXEC)
+		p |= K42_PROT_EXEC | K42_PROT_READ;
+	return p;
+}
+
+long lx_map_anon(uint64_t va, uint64_t len, unsigned prot)
+{
+	long rc;
+
+	if (lx_nvmas == LX_MAX_VMAS)
+		return -LX_ENOMEM;
+	/* A PROT_NONE mapping is a readable one to k42 (no empty protection);
+	 * recorded as asked, so mprotect can give it rights later. */
+	rc = k42_sc_mem_map_anon(lx.pid, va, len, prot ? prot : K42_PROT_READ);
+	if (rc < 0)
+		return rc == -K42_EEXIST ? -LX_EEXIST : -LX_ENOMEM;
+	lx_vmas[lx_nvmas++] = (struct lx_vma){ va, len, prot };
+	return 0;
+}
+
+static int vma_find(uint64_t va, uint64_t len)
+{
+	for (int i = 0; i < lx_nvmas; i++)
+		if (lx_vmas[i].va == va && lx_vmas[i].len == len)
+			return i;
+	return -1;
+}
+
+static void vma_drop(int i)
+{
+	lx_vmas[i] = lx_vmas[--lx_nvmas];
+}
+
+/* Remove every whole mapping inside [va, va+len). */
+static long unmap_range(uint64_t va, uint64_t len)
+{
+	for (int i = 0; i < lx_nvmas;) {
+		struct lx_vma *v = &lx_vmas[i];
+
+		if (v->va >= va && v->va + v->len <= va + len) {
+			long rc = k42_sc_mem_unmap(lx.pid, v->va, v->len);
+
+			if (rc < 0)
+				return lx_err(rc);
+			vma_drop(i);
+			continue;
+		}
+		i++;
+	}
+	return 0;
+}
+
+long lx_unmap_all(void)
+{
+	return unmap_range(K42_USER_BASE, LX_USER_LIMIT - K42_USER_BASE);
+}
+
+static int overlaps(uint64_t va, uint64_t len)
+{
+	for (int i = 0; i < lx_nvmas; i++)
+		if (lx_vmas[i].va < va + len && va < lx_vmas[i].va + lx_vmas[i].len)
+			return 1;
+	return 0;
+}
+
+long lx_sys_brk(struct lx_args *a)
+{
+	uint64_t want = a->a[0];
+
+	if (want < lx.brk_start || want >= LX_MMAP_BASE)
+		return (long)lx.brk_cur;
+	if (page_up(want) > lx.brk_mapped) {
+		uint64_t grow = page_up(want) - lx.brk_mapped;
+
+		if (overlaps(lx.brk_mapped, grow) ||
+		    lx_map_anon(lx.brk_mapped, grow, K42_PROT_READ | K42_PROT_WRITE) < 0)
+			return (long)lx.brk_cur;
+		lx.brk_mapped += grow;
+	}
+	lx.brk_cur = want;
+	return (long)want;
+}
+
+
+long lx_sys_mmap(struct lx_args *a)
+{
+	uint64_t addr = a->a[0], len = page_up(a->a[1]), prot = a->a[2], flags = a->a[3];
+	uint64_t off = a->a[5];
+	int fd = (int)a->a[4];
+	long rc;
+
+	if (!len || (addr & (K42_PAGE_SIZE - 1)) || (off & (K42_PAGE_SIZE - 1)) ||
+	    !(flags & (LX_MAP_SHARED | LX_MAP_PRIVATE)) || len > LX_USER_LIMIT)
+		return -LX_EINVAL;
+	if ((flags & LX_MAP_SHARED) && !(flags & LX_MAP_ANONYMOUS))
+		return -LX_ENODEV;
+	if (flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) {
+		if (addr < K42_USER_BASE || addr + len > LX_USER_LIMIT)
+			return -LX_ENOMEM;
+		if (flags & LX_MAP_FIXED_NOREPLACE) {
+			if (overlaps(addr, len))
+				return -LX_EEXIST;
+		} else if ((rc = unmap_range(addr, len)) < 0) {
+			return rc;
+		}
+		if (overlaps(addr, len))
+			return -LX_ENOMEM;	/* would split a mapping */
+	} else {
+		if (!addr || addr + len > LX_USER_LIMIT || addr < LX_MMAP_BASE || overlaps(addr, len))
+			addr = lx.mmap_next;
+		if (addr + len > LX_STACK_TOP - LX_STACK_SIZE)
+			return -LX_ENOMEM;
+	}
+	rc = lx_map_anon(addr, len, (flags & LX_MAP_ANONYMOUS) ? k42_prot(prot)
+							   : K42_PROT_READ | K42_PROT_WRITE);
+	if (rc < 0)
+		return rc;
+	if (addr + len > lx.mmap_next && addr >= LX_MMAP_BASE)
+		lx.mmap_next = addr + len;
+	if (!(flags & LX_MAP_ANONYMOUS)) {
+		rc = lx_fs_read_at(fd, addr, a->a[1], off);
+		if (rc >= 0 && k42_prot(prot) != (K42_PROT_READ | K42_PROT_WRITE))
+			rc = k42_sc_mem_protect(lx.pid, addr, len, k42_prot(prot) ? k42_prot(prot)
+										  : K42_PROT_READ);
+		if (rc < 0) {
+			unmap_range(addr, len);
+			return rc < -4095 ? -LX_EIO : lx_err(rc);
+		}
+		lx_vmas[vma_find(addr, len)].prot = k42_prot(prot);
+	}
+	return (long)addr;
+}
+
+long lx_sys_munmap(struct lx_args *a)
+{
+	uint64_t va = a->a[0], len = page_up(a->a[1]);
+
+	if ((va & (K42_PAGE_SIZE - 1)) || !len || va >= LX_USER_LIMIT)
+		return -LX_EINVAL;
+	return unmap_range(va, len);
+}
+
+long lx_sys_mprotect(struct lx_args *a)
+{
+	uint64_t va = a->a[0], len = page_up(a->a[1]);
+	unsigned prot = k42_prot(a->a[2]);
+
+	if ((va & (K42_PAGE_SIZE - 1)) || va >= LX_USER_LIMIT)
+		return -LX_EINVAL;
+	for (int i = 0; i < lx_nvmas; i++) {
+		struct lx_vma *v = &lx_vmas[i];
+
+		if (v->va >= va && v->va + v->len <= va + len) {
+			long rc = k42_sc_mem_protect(lx.pid, v->va, v->len, prot ? prot : K42_PROT_READ);
+
+			if (rc < 0)
+				return lx_err(rc);
+			v->prot = prot;
+		}
+	}
+	/* Part of a mapping: k42 regions do not split; the rights stay. */
+	return 0;
+}
+
+long lx_sys_madvise(struct lx_args *a)
+{
+	(void)a;
+	return 0;	/* advice only */
+}

@@ -1,0 +1,381 @@
+/*
+ * Linux calls about the process and the system that need no server:
+ * identity (one user, root), uname, limits, time from the timebase,
+ * random bytes, and the thread-library hooks glibc and musl call at
+ * start-up (set_tid_address, set_robust_list, prctl).
+ */
+#include "lx.h"
+
+long lx_sys_getpid(struct lx_args *a)
+{
+	(void)a;
+	return (long)lx.pid;
+}
+
+long lx_sys_gettid(struct lx_args *a)
+{
+	(void)a;
+	return (long)lx.pid;
+}
+
+long lx_sys_getppid(struct lx_args *a)
+{
+	(void)a;
+	return (long)lx.ppid;
+}
+
+/* One user: everything runs as root (uid 0, gid 0). */
+long lx_sys_getuid(struct lx_args *a) { (void)a; return 0; }
+long lx_sys_geteuid(struct lx_args *a) { (void)a; return 0; }
+long lx_sys_getgid(struct lx_args *a) { (void)a; return 0; }
+long lx_sys_getegid(struct lx_args *a) { (void)a; return 0; }
+
+static long set_id(uint64_t id)
+{
+	return id == 0 || id == (uint64_t)-1 || id == 0xffffffffu ? 0 : -LX_EPERM;
+}
+
+long lx_sys_setuid(struct lx_args *a) { return set_id(a->a[0]); }
+long lx_sys_setgid(struct lx_args *a) { return set_id(a->a[0]); }
+
+long lx_sys_getresuid(struct lx_args *a)
+{
+	uint32_t z = 0;
+
+	for (int i = 0; i < 3; i++)
+		if (lx_copy_out(a->a[i], &z, sizeof(z)) < 0)
+			return -LX_EFAULT;
+	return 0;
+}
+
+long lx_sys_getresgid(struct lx_args *a)
+{
+	return lx_sys_getresuid(a);
+}
+
+long lx_sys_getgroups(struct lx_args *a)
+{
+	(void)a;
+	return 0;
+}
+
+long lx_sys_getpgid(struct lx_args *a)
+{
+	return a->a[0] == 0 || a->a[0] == lx.pid ? (long)lx.pgid : (long)a->a[0];
+}
+
+long lx_sys_getpgrp(struct lx_args *a)
+{
+	(void)a;
+	return (long)lx.pgid;
+}
+
+long lx_sys_setpgid(struct lx_args *a)
+{
+	if (a->a[0] == 0 || a->a[0] == lx.pid)
+		lx.pgid = a->a[1] ? a->a[1] : lx.pid;
+	return 0;
+}
+
+long lx_sys_getsid(struct lx_args *a)
+{
+	(void)a;
+	return (long)lx.sid;
+}
+
+long lx_sys_setsid(struct lx_args *a)
+{
+	(void)a;
+	lx.sid = lx.pgid = lx.pid;
+	return (long)lx.pid;
+}
+
+long lx_sys_set_tid_address(struct lx_args *a)
+{
+	lx.tid_address = a->a[0];
+	return (long)lx.pid;
+}
+
+long lx_sys_set_robust_list(struct lx_args *a)
+{
+	if (a->a[1] != 24)
+		return -LX_EINVAL;
+	lx.robust_list = a->a[0];
+	return 0;
+}
+
+#define LX_PR_SET_NAME 15
+#define LX_PR_GET_NAME 16
+
+long lx_sys_prctl(struct lx_args *a)
+{
+	switch (a->a[0]) {
+	case LX_PR_SET_NAME:
+		return lx_copy_in(lx.comm, a->a[1], 15) < 0 ? -LX_EFAULT : 0;
+	case LX_PR_GET_NAME:
+		return lx_copy_out(a->a[1], lx.comm, 16);
+	default:
+		return -LX_EINVAL;
+	}
+}
+
+struct lx_utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+long lx_sys_uname(struct lx_args *a)
+{
+	static const struct lx_utsname u = {
+		"Linux", "k42", "6.1.0-k42", "#1 k42 Linux personality", "ppc64le", "(none)",
+	};
+
+	return lx_copy_out(a->a[0], &u, sizeof(u));
+}
+
+struct lx_rlimit {
+	uint64_t cur, max;
+};
+
+#define LX_RLIMIT_STACK 3
+#define LX_RLIMIT_NOFILE 7
+#define LX_RLIM_INFINITY (~0ull)
+
+long lx_sys_prlimit64(struct lx_args *a)
+{
+	struct lx_rlimit r = { LX_RLIM_INFINITY, LX_RLIM_INFINITY };
+
+	if (a->a[0] != 0 && a->a[0] != lx.pid)
+		return -LX_ESRCH;
+	if (a->a[1] >= 16)
+		return -LX_EINVAL;
+	if (a->a[1] == LX_RLIMIT_STACK)
+		r.cur = r.max = LX_STACK_SIZE;
+	if (a->a[1] == LX_RLIMIT_NOFILE)
+		r.cur = r.max = 256;
+	if (a->a[3] && lx_copy_out(a->a[3], &r, sizeof(r)) < 0)
+		return -LX_EFAULT;
+	/* Setting a limit is accepted and has no effect yet. */
+	return 0;
+}
+
+long lx_sys_getrlimit(struct lx_args *a)
+{
+	struct lx_args b = *a;
+
+	b.a[0] = 0;
+	b.a[1] = a->a[0];
+	b.a[2] = 0;
+	b.a[3] = a->a[1];
+	return lx_sys_prlimit64(&b);
+}
+
+long lx_sys_setrlimit(struct lx_args *a)
+{
+	(void)a;
+	return 0;
+}
+
+/* ---- time ---- */
+
+struct lx_timespec {
+	int64_t sec, nsec;
+};
+
+/* No real-time clock is read yet: CLOCK_REALTIME is the boot time
+ * LX_BOOT_EPOCH plus the time since boot. */
+#define LX_BOOT_EPOCH 1796000000ll	/* 2026-11-29 */
+
+static void now(int realtime, struct lx_timespec *ts)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), tb = k42_timebase();
+
+	ts->sec = (int64_t)(tb / hz);
+	ts->nsec = (int64_t)((tb % hz) * 1000000000ull / hz);
+	if (realtime)
+		ts->sec += LX_BOOT_EPOCH;
+}
+
+long lx_sys_clock_gettime(struct lx_args *a)
+{
+	struct lx_timespec ts;
+
+	if (a->a[0] > 11)
+		return -LX_EINVAL;
+	now(a->a[0] == 0 || a->a[0] == 5 || a->a[0] == 8 || a->a[0] == 11, &ts);
+	return lx_copy_out(a->a[1], &ts, sizeof(ts));
+}
+
+long lx_sys_clock_getres(struct lx_args *a)
+{
+	struct lx_timespec ts = { 0, 2 };
+
+	if (a->a[0] > 11)
+		return -LX_EINVAL;
+	return a->a[1] ? lx_copy_out(a->a[1], &ts, sizeof(ts)) : 0;
+}
+
+long lx_sys_gettimeofday(struct lx_args *a)
+{
+	struct lx_timespec ts;
+
+	now(1, &ts);
+	ts.nsec /= 1000;
+	return a->a[0] ? lx_copy_out(a->a[0], &ts, sizeof(ts)) : 0;
+}
+
+long lx_sys_time(struct lx_args *a)
+{
+	struct lx_timespec ts;
+
+	now(1, &ts);
+	if (a->a[0] && lx_copy_out(a->a[0], &ts.sec, sizeof(ts.sec)) < 0)
+		return -LX_EFAULT;
+	return ts.sec;
+}
+
+/* Sleep in the kernel (disabled: the whole process waits, as a
+ * single-threaded Linux process would). */
+static long sleep_until(uint64_t deadline)
+{
+	while (k42_timebase() < deadline) {
+		k42_sc_timer_set(deadline, NULL);
+		k42_sc_block();
+		__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_TIMER, __ATOMIC_ACQ_REL);
+	}
+	return 0;
+}
+
+long lx_sys_nanosleep(struct lx_args *a)
+{
+	struct lx_timespec ts;
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
+
+	if (lx_copy_in(&ts, a->a[0], sizeof(ts)) < 0)
+		return -LX_EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+		return -LX_EINVAL;
+	return sleep_until(k42_timebase() + (uint64_t)ts.sec * hz + (uint64_t)ts.nsec * hz / 1000000000ull);
+}
+
+long lx_sys_clock_nanosleep(struct lx_args *a)
+{
+	struct lx_timespec ts, cur;
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
+	int64_t ns;
+
+	if (lx_copy_in(&ts, a->a[2], sizeof(ts)) < 0)
+		return -LX_EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+		return -LX_EINVAL;
+	if (a->a[1] & 1) {	/* TIMER_ABSTIME */
+		now(a->a[0] == 0, &cur);
+		ns = (ts.sec - cur.sec) * 1000000000ll + (ts.nsec - cur.nsec);
+		if (ns <= 0)
+			return 0;
+	} else {
+		ns = ts.sec * 1000000000ll + ts.nsec;
+	}
+	return sleep_until(k42_timebase() + (uint64_t)ns / 1000 * hz / 1000000ull);
+}
+
+struct lx_tms {
+	int64_t utime, stime, cutime, cstime;
+};
+
+long lx_sys_times(struct lx_args *a)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
+	int64_t ticks = (int64_t)(k42_timebase() / (hz / 100));
+	struct lx_tms t = { ticks, 0, 0, 0 };
+
+	if (a->a[0] && lx_copy_out(a->a[0], &t, sizeof(t)) < 0)
+		return -LX_EFAULT;
+	return ticks;
+}
+
+struct lx_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char f[0];
+};
+
+long lx_sys_sysinfo(struct lx_args *a)
+{
+	struct lx_sysinfo si;
+
+	memset(&si, 0, sizeof(si));
+	si.uptime = (int64_t)(k42_timebase() / k42_info(K42_INFO_TIMEBASE_HZ));
+	si.totalram = k42_info(K42_INFO_TOTAL_FRAMES);
+	si.freeram = k42_info(K42_INFO_FREE_FRAMES);
+	si.procs = (uint16_t)k42_info(K42_INFO_PROCESSES);
+	si.mem_unit = 4096;
+	return lx_copy_out(a->a[0], &si, sizeof(si));
+}
+
+/* ---- random ---- */
+
+/* Not cryptographic: a 64-bit mixer over the timebase. Enough for hash
+ * seeds and AT_RANDOM canaries in a research system; the table says so. */
+static uint64_t rng_state;
+
+uint64_t lx_random64(void)
+{
+	uint64_t z;
+
+	if (!rng_state)
+		rng_state = k42_timebase() ^ (lx.pid << 32) ^ 0x9e3779b97f4a7c15ull;
+	z = (rng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+long lx_sys_getrandom(struct lx_args *a)
+{
+	uint8_t buf[256];
+	uint64_t len = a->a[1] < sizeof(buf) ? a->a[1] : sizeof(buf);
+
+	for (uint64_t i = 0; i < len; i += 8) {
+		uint64_t r = lx_random64();
+
+		memcpy(buf + i, &r, len - i < 8 ? len - i : 8);
+	}
+	return lx_copy_out(a->a[0], buf, len) < 0 ? -LX_EFAULT : (long)len;
+}
+
+/* ---- scheduling ---- */
+
+long lx_sys_sched_yield(struct lx_args *a)
+{
+	(void)a;
+	k42_sc_yield();
+	return 0;
+}
+
+long lx_sys_sched_getaffinity(struct lx_args *a)
+{
+	uint64_t mask = 1;
+
+	if (a->a[1] < sizeof(mask))
+		return -LX_EINVAL;
+	return lx_copy_out(a->a[2], &mask, sizeof(mask)) < 0 ? -LX_EFAULT : (long)sizeof(mask);
+}
+
+long lx_sys_getcpu(struct lx_args *a)
+{
+	uint32_t z = 0;
+
+	if (a->a[0] && lx_copy_out(a->a[0], &z, sizeof(z)) < 0)
+		return -LX_EFAULT;
+	if (a->a[1] && lx_copy_out(a->a[1], &z, sizeof(z)) < 0)
+		return -LX_EFAULT;
+	return 0;
+}
+
+long lx_sys_ugetrlimit(struct lx_args *a)
+{
+	return lx_sys_getrlimit(a);
+}
