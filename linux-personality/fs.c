@@ -5,7 +5,7 @@
  * files and directories of the boot archive, which is mapped read-only
  * in this process (K42_INITRD_VA) and read without IPC. Symlinks in the
  * archive (busybox applets) are followed. Nothing is writable yet except
- * the console and /dev/null: creating a file gives EROFS.
+ * the console, /dev/null and pipes (pipe.c): creating a file gives EROFS.
  */
 #include <kern/cpio.h>
 #include "lx.h"
@@ -19,6 +19,8 @@
 #define LX_O_TRUNC 01000
 #define LX_O_APPEND 02000
 #define LX_O_DIRECTORY 040000
+#define LX_O_NONBLOCK 04000
+#define LX_S_IFIFO 0010000
 #define LX_O_CLOEXEC 02000000
 #define LX_S_IFMT 0170000
 #define LX_S_IFDIR 0040000
@@ -27,7 +29,7 @@
 #define LX_S_IFREG 0100000
 #define LX_PATH_MAX 256
 
-enum lx_ftype { LX_F_CONSOLE = 1, LX_F_NULL, LX_F_FILE, LX_F_DIR };
+enum lx_ftype { LX_F_CONSOLE = 1, LX_F_NULL, LX_F_FILE, LX_F_DIR, LX_F_PIPE_R, LX_F_PIPE_W };
 
 struct lx_file {
 	enum lx_ftype type;
@@ -36,6 +38,9 @@ struct lx_file {
 	uint64_t size, off;
 	uint32_t mode;
 	uint64_t ino;
+	struct lx_pipe *pipe;		/* LX_F_PIPE_* */
+	int nonblock;
+	uint64_t mark;			/* fork's walk: counted once */
 	char name[LX_PATH_MAX];		/* archive name (no leading slash) */
 };
 
@@ -45,7 +50,9 @@ struct lx_fd {
 };
 
 static struct lx_fd fds[LX_NFD];
-static struct lx_file console_file = { LX_F_CONSOLE, 1, NULL, 0, 0, LX_S_IFCHR | 0620, 1, "dev/console" };
+static struct lx_file console_file = {
+	.type = LX_F_CONSOLE, .refs = 1, .mode = LX_S_IFCHR | 0620, .ino = 1, .name = "dev/console",
+};
 
 void lx_fs_init(void)
 {
@@ -78,8 +85,43 @@ static int fd_alloc(struct lx_file *f, int lowest, int cloexec)
 
 static void file_put(struct lx_file *f)
 {
-	if (--f->refs == 0 && f != &console_file)
+	if (--f->refs == 0 && f != &console_file) {
+		if (f->pipe)
+			lx_pipe_put(f->pipe, f->type == LX_F_PIPE_W);
 		free(f);
+	}
+}
+
+/* The child has a copy of every open file: pipe ends gain a holder. */
+void lx_fs_fork(void)
+{
+	static uint64_t gen;
+
+	gen++;
+	for (int i = 0; i < LX_NFD; i++) {
+		struct lx_file *f = fds[i].f;
+
+		if (f && f->pipe && f->mark != gen) {
+			f->mark = gen;
+			lx_pipe_get(f->pipe, f->type == LX_F_PIPE_W);
+		}
+	}
+}
+
+static long fd_close(uint64_t fd);
+
+/* A file that never got a descriptor. */
+static void file_put_ref0(struct lx_file *f)
+{
+	f->refs = 1;
+	file_put(f);
+}
+
+void lx_fs_close_all(void)
+{
+	for (int i = 0; i < LX_NFD; i++)
+		if (fds[i].f)
+			fd_close((uint64_t)i);
 }
 
 static long fd_close(uint64_t fd)
@@ -367,7 +409,7 @@ static long console_read(uint64_t uva, uint64_t len)
 			k42_sc_debug_write((uint64_t)buf, (uint64_t)n);	/* echo */
 			return n;
 		}
-		k42_sc_timer_set(k42_timebase() + hz / 100, NULL);
+		{ uint64_t prev[1]; k42_sc_timer_set(k42_timebase() + hz / 100, prev); }
 		k42_sc_block();
 		__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_TIMER, __ATOMIC_ACQ_REL);
 	}
@@ -386,6 +428,10 @@ static long file_read(struct lx_file *f, uint64_t uva, uint64_t len, uint64_t *o
 		return 0;
 	case LX_F_DIR:
 		return -LX_EISDIR;
+	case LX_F_PIPE_R:
+		return lx_pipe_read(f->pipe, uva, len, f->nonblock);
+	case LX_F_PIPE_W:
+		return -LX_EBADF;
 	case LX_F_FILE:
 		if (*off >= f->size)
 			return 0;
@@ -405,6 +451,8 @@ static long file_write(struct lx_file *f, uint64_t uva, uint64_t len)
 		return console_write(uva, len);
 	case LX_F_NULL:
 		return (long)len;
+	case LX_F_PIPE_W:
+		return lx_pipe_write(f->pipe, uva, len, f->nonblock);
 	default:
 		return -LX_EBADF;
 	}
@@ -503,7 +551,7 @@ long lx_sys_lseek(struct lx_args *a)
 
 	if (!f)
 		return -LX_EBADF;
-	if (f->type == LX_F_CONSOLE)
+	if (f->type == LX_F_CONSOLE || f->pipe)
 		return -LX_ESPIPE;
 	switch (a->a[2]) {
 	case 0: base = 0; break;
@@ -578,8 +626,10 @@ long lx_sys_fcntl(struct lx_args *a)
 		fds[a->a[0]].cloexec = a->a[2] & 1;
 		return 0;
 	case LX_F_GETFL:
-		return f->type == LX_F_CONSOLE || f->type == LX_F_NULL ? 2 : 0;
+		return (f->type == LX_F_CONSOLE || f->type == LX_F_NULL ? 2 :
+			f->type == LX_F_PIPE_W ? 1 : 0) | (f->nonblock ? LX_O_NONBLOCK : 0);
 	case LX_F_SETFL:
+		f->nonblock = (a->a[2] & LX_O_NONBLOCK) != 0;
 		return 0;
 	default:
 		return -LX_EINVAL;
@@ -909,4 +959,56 @@ long lx_sys_ioctl(struct lx_args *a)
 	default:
 		return -LX_ENOTTY;
 	}
+}
+
+/* ---- pipes ---- */
+
+long lx_sys_pipe2(struct lx_args *a)
+{
+	struct lx_file *r, *w;
+	struct lx_pipe *p;
+	int32_t pair[2];
+	long rc;
+
+	if (a->a[1] & ~(uint64_t)(LX_O_CLOEXEC | LX_O_NONBLOCK))
+		return -LX_EINVAL;
+	r = calloc(1, sizeof(*r));
+	w = calloc(1, sizeof(*w));
+	if (!r || !w || (rc = lx_pipe_create(&p)) < 0) {
+		free(r);
+		free(w);
+		return r && w ? rc : -LX_ENOMEM;
+	}
+	r->type = LX_F_PIPE_R;
+	w->type = LX_F_PIPE_W;
+	r->pipe = w->pipe = p;
+	r->mode = w->mode = LX_S_IFIFO | 0600;
+	r->ino = w->ino = 0x10000 + ((uint64_t)p - LX_PIPE_BASE) / K42_PAGE_SIZE;
+	r->nonblock = w->nonblock = (a->a[1] & LX_O_NONBLOCK) != 0;
+	lx_pipe_get(p, 0);
+	lx_pipe_get(p, 1);
+	pair[0] = fd_alloc(r, 0, (a->a[1] & LX_O_CLOEXEC) != 0);
+	pair[1] = pair[0] < 0 ? -1 : fd_alloc(w, 0, (a->a[1] & LX_O_CLOEXEC) != 0);
+	if (pair[1] < 0) {
+		if (pair[0] >= 0)
+			fd_close((uint64_t)pair[0]);
+		else
+			file_put_ref0(r);
+		file_put_ref0(w);
+		return -LX_EMFILE;
+	}
+	if (lx_copy_out(a->a[0], pair, sizeof(pair)) < 0) {
+		fd_close((uint64_t)pair[0]);
+		fd_close((uint64_t)pair[1]);
+		return -LX_EFAULT;
+	}
+	return 0;
+}
+
+long lx_sys_pipe(struct lx_args *a)
+{
+	struct lx_args b = *a;
+
+	b.a[1] = 0;
+	return lx_sys_pipe2(&b);
 }

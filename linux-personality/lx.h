@@ -49,6 +49,7 @@
 #define LX_ENOTDIR 20
 #define LX_EISDIR 21
 #define LX_EINVAL 22
+#define LX_ENFILE 23
 #define LX_EMFILE 24
 #define LX_ENOTTY 25
 #define LX_ENOSPC 28
@@ -132,7 +133,29 @@ long lx_resolve(const char *path, char *out, size_t outlen, int follow_last);
 
 uint64_t lx_random64(void);
 void lx_fs_exec(void);
+/* fork: account for the child's copies of our open files; exit: close all. */
+void lx_fs_fork(void);
+void lx_fs_close_all(void);
+/* Sleep in the kernel (disabled) until an event or at most `ticks` of
+ * the timebase; handles what is pending. */
+void lx_wait_event(uint64_t ticks);
 
+/* Pipes (pipe.c): a ring in memory shared across fork (K42_MAP_SHARED). */
+struct lx_pipe;
+long lx_pipe_create(struct lx_pipe **p);
+long lx_pipe_read(struct lx_pipe *p, uint64_t uva, uint64_t len, int nonblock);
+long lx_pipe_write(struct lx_pipe *p, uint64_t uva, uint64_t len, int nonblock);
+void lx_pipe_get(struct lx_pipe *p, int writer);
+void lx_pipe_put(struct lx_pipe *p, int writer);
+uint64_t lx_pipe_avail(struct lx_pipe *p, int writer);
+#define LX_PIPE_BASE  0x00000c8000000000ul
+#define LX_PIPE_COUNT 256
+#define LX_SOFTINTR_PIPE K42_SOFTINTR_USER0
+
+/* libk42 internals the personality uses (not in <k42/k42.h>): handle
+ * what is pending, disabled; the runtime's last word. */
+void k42_drain(void);
+extern int k42_in_handler;
 /* libk42's last word (internal to it, not in <k42/k42.h>). */
 __attribute__((noreturn)) void k42_fatal(const char *why);
 

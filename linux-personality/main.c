@@ -6,8 +6,11 @@
  * the program makes a system call.
  *
  *   lx PATH [ARGV0 ARGS...]   run the static Linux binary PATH
- *   lx -c 'CMDS'              as init: /bin/sh -c 'CMDS', and QEMU's exit
- *                             status is the shell's (./k42 run --linux -c)
+ *   lx -c CMDS...             /bin/sh -c 'CMDS...' (words joined back
+ *                             together: init gets them split at spaces)
+ *   lx -x HEX                 /bin/sh -c with the script hex-encoded, so any
+ *                             bytes survive the boot arguments
+ *                             (./k42 run --linux -c 'CMDS' boots this as init)
  */
 #include "lx.h"
 
@@ -36,8 +39,21 @@ int main(uint64_t arg)
 	lx_entry_init();
 	lx_fs_init();
 	if (k42_argc < 2) {
-		k42_printf("usage: lx PATH [ARGV0 ARGS...] | lx -c 'CMDS'\n");
+		k42_printf("usage: lx PATH [ARGV0 ARGS...] | lx -c CMDS... | lx -x HEX\n");
 		return 2;
+	}
+	if (strcmp(argv[0], "-x") == 0 && argv[1]) {
+		char *h = argv[1], *o = argv[1];
+
+		for (; h[0] && h[1]; h += 2) {
+			int hi = h[0] <= '9' ? h[0] - '0' : (h[0] | 0x20) - 'a' + 10;
+			int lo = h[1] <= '9' ? h[1] - '0' : (h[1] | 0x20) - 'a' + 10;
+
+			*o++ = (char)(hi << 4 | lo);
+		}
+		*o = '\0';
+		argv[0] = (char *)"-c";
+		argv[2] = NULL;
 	}
 	if (strcmp(argv[0], "-c") == 0) {
 		/* init's arguments were split at spaces in place: join them

@@ -1,12 +1,260 @@
 /*
- * Linux process calls: exit, and (for now) the signal-disposition calls a
- * single process makes at start-up. fork, execve and wait4 come with the
- * process tree (see syscalls.tbl for what is done).
+ * Linux process calls: fork (clone without CLONE_VM, vfork) as a new k42
+ * process holding a copy-on-write clone of all our memory (mem_cow_all),
+ * execve in place (exec.c), wait4/waitid over k42 process states, kill,
+ * exit; and the signal-disposition calls.
  */
 #include "lx.h"
 
+#define LX_CLONE_VM 0x100
+#define LX_CLONE_VFORK 0x4000
+#define LX_CLONE_THREAD 0x10000
+#define LX_CLONE_SETTLS 0x80000
+#define LX_CLONE_PARENT_SETTID 0x100000
+#define LX_CLONE_CHILD_CLEARTID 0x200000
+#define LX_CLONE_CHILD_SETTID 0x1000000
+#define LX_WNOHANG 1
+#define LX_SIGKILL 9
+
+#define MAX_CHILDREN 256
+
+static uint64_t children[MAX_CHILDREN];
+static int nchildren;
+
+/* What the child needs, written before the memory is cloned. */
+static struct k42_user_regs fork_regs;
+static uint64_t fork_flags, fork_ctid;
+
+static void child_start(void);
+
+__attribute__((noreturn)) static void child_start_c(void)
+{
+	uint32_t tid;
+
+	if (k42_fork_child_init() < 0)
+		k42_sc_exit(127);
+	lx.ppid = lx.pid;
+	lx.pid = k42_info(K42_INFO_PID);
+	nchildren = 0;
+	tid = (uint32_t)lx.pid;
+	if ((fork_flags & LX_CLONE_CHILD_SETTID) && fork_ctid)
+		lx_copy_out(fork_ctid, &tid, sizeof(tid));
+	if (fork_flags & LX_CLONE_CHILD_CLEARTID)
+		lx.tid_address = fork_ctid;
+	k42_disable();
+	if (k42_sc_disp_reflect(1) < 0)
+		k42_sc_exit(127);
+	lx_resume(&fork_regs);
+}
+
+static void child_start(void)
+{
+	child_start_c();
+}
+
+static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid,
+		    struct k42_user_regs *regs)
+{
+	long pid, rc;
+	uint32_t tid;
+
+	if (nchildren == MAX_CHILDREN)
+		return -LX_EAGAIN;
+	memcpy(&fork_regs, regs, sizeof(fork_regs));
+	fork_regs.gpr[3] = 0;
+	fork_regs.cr &= ~0x10000000ull;
+	if (newsp)
+		fork_regs.gpr[1] = newsp;
+	fork_flags = flags;
+	fork_ctid = ctid;
+	pid = k42_sc_proc_create((uint64_t)lx.comm, strnlen(lx.comm, sizeof(lx.comm)),
+				 K42_PRIO_GENERAL);
+	if (pid < 0)
+		return -LX_EAGAIN;
+	lx_fs_fork();
+	rc = k42_sc_mem_cow_all((uint64_t)pid);
+	if (rc == 0) {
+		rc = k42_sc_proc_start((uint64_t)pid, (uint64_t)child_start,
+				       K42_STACK_TOP - 4096, 0);
+	}
+	if (rc < 0) {
+		k42_sc_proc_kill((uint64_t)pid);
+		/* The child's copies of our pipe ends die with it unaccounted;
+		 * the ends' holders are undercounted only if it had run. */
+		return rc == -K42_ENOMEM ? -LX_ENOMEM : -LX_EAGAIN;
+	}
+	children[nchildren++] = (uint64_t)pid;
+	tid = (uint32_t)pid;
+	if ((flags & LX_CLONE_PARENT_SETTID) && ptid)
+		lx_copy_out(ptid, &tid, sizeof(tid));
+	return pid;
+}
+
+/* clone(flags, newsp, ptid, tls, ctid) on ppc64. Threads (CLONE_VM
+ * without CLONE_VFORK) are not supported yet; CLONE_VM|CLONE_VFORK
+ * (posix_spawn) runs as a fork, which the caller cannot tell apart. */
+long lx_sys_clone(struct lx_args *a)
+{
+	uint64_t flags = a->a[0];
+
+	if ((flags & LX_CLONE_THREAD) || ((flags & LX_CLONE_VM) && !(flags & LX_CLONE_VFORK)))
+		return -LX_EINVAL;
+	return do_fork(flags, a->a[1], a->a[2], a->a[4], a->regs);
+}
+
+long lx_sys_fork(struct lx_args *a)
+{
+	return do_fork(0, 0, 0, 0, a->regs);
+}
+
+long lx_sys_vfork(struct lx_args *a)
+{
+	return do_fork(0, 0, 0, 0, a->regs);
+}
+
+static void drop_child(int i)
+{
+	children[i] = children[--nchildren];
+}
+
+/* Find an ended child matching `want` (-1: any; > 0: that pid); 0 if
+ * there are matching children but none ended; -ECHILD if none. */
+static long reap(int64_t want, int *wstatus)
+{
+	int matching = 0;
+
+	for (int i = 0; i < nchildren; i++) {
+		uint64_t out[1];
+		long st;
+
+		if (want > 0 && children[i] != (uint64_t)want)
+			continue;
+		matching = 1;
+		st = k42_sc_proc_status(children[i], out);
+		if (st < 0 || st >= K42_PROC_EXITED) {
+			long pid = (long)children[i];
+
+			*wstatus = st == K42_PROC_EXITED ? (int)((out[0] & 0xff) << 8) : LX_SIGKILL;
+			drop_child(i);
+			return pid;
+		}
+	}
+	return matching ? 0 : -LX_ECHILD;
+}
+
+long lx_sys_wait4(struct lx_args *a)
+{
+	int64_t want = (int64_t)a->a[0];
+	int wstatus = 0;
+	long pid;
+
+	if (want == 0 || want < -1)
+		want = -1;	/* process groups: every child is in ours */
+	for (;;) {
+		pid = reap(want, &wstatus);
+		if (pid != 0 || (a->a[2] & LX_WNOHANG))
+			break;
+		lx_wait_event(k42_info(K42_INFO_TIMEBASE_HZ) / 10);
+	}
+	if (pid > 0 && a->a[1] && lx_copy_out(a->a[1], &wstatus, sizeof(wstatus)) < 0)
+		return -LX_EFAULT;
+	if (pid > 0 && a->a[3]) {
+		static const uint64_t zero[18];
+
+		if (lx_copy_out(a->a[3], zero, sizeof(zero)) < 0)
+			return -LX_EFAULT;
+	}
+	return pid;
+}
+
+/* execve: copy the arguments out of the image that is about to go. */
+#define EXEC_MAX_ARGS 1024
+#define EXEC_MAX_BYTES (64 * 1024)
+
+static long copy_vec(uint64_t uvec, char **vec, char *buf, uint64_t *used)
+{
+	uint64_t n = 0;
+
+	for (;; n++) {
+		uint64_t p;
+		long len;
+
+		if (n == EXEC_MAX_ARGS)
+			return -LX_E2BIG;
+		if (!uvec)
+			break;
+		if (lx_copy_in(&p, uvec + n * 8, 8) < 0)
+			return -LX_EFAULT;
+		if (!p)
+			break;
+		len = lx_copy_str(buf + *used, p, EXEC_MAX_BYTES - *used);
+		if (len < 0)
+			return len == -LX_ENAMETOOLONG ? -LX_E2BIG : len;
+		vec[n] = buf + *used;
+		*used += (uint64_t)len + 1;
+	}
+	vec[n] = NULL;
+	return 0;
+}
+
+long lx_sys_execve(struct lx_args *a)
+{
+	static char path[256], buf[EXEC_MAX_BYTES];
+	static char *argv[EXEC_MAX_ARGS + 1], *envp[EXEC_MAX_ARGS + 1];
+	uint64_t used = 0;
+	long rc;
+
+	if ((rc = lx_copy_str(path, a->a[0], sizeof(path))) < 0)
+		return rc;
+	if ((rc = copy_vec(a->a[1], argv, buf, &used)) < 0 ||
+	    (rc = copy_vec(a->a[2], envp, buf, &used)) < 0)
+		return rc;
+	return lx_exec(path, argv, envp);
+}
+
+long lx_sys_kill(struct lx_args *a)
+{
+	int64_t pid = (int64_t)a->a[0];
+	uint64_t sig = a->a[1], out[1];
+	long st;
+
+	if (sig > 64)
+		return -LX_EINVAL;
+	if (pid == (int64_t)lx.pid || pid == 0 || pid == -(int64_t)lx.pgid) {
+		if (sig == 0)
+			return 0;
+		lx_fs_close_all();
+		k42_sc_proc_kill(lx.pid);	/* no handlers run yet: the default action */
+		return 0;
+	}
+	if (pid <= 0)
+		return -LX_ESRCH;
+	st = k42_sc_proc_status((uint64_t)pid, out);
+	if (st < 0 || st >= K42_PROC_EXITED)
+		return -LX_ESRCH;
+	if (sig == 0)
+		return 0;
+	st = k42_sc_proc_kill((uint64_t)pid);
+	return st < 0 ? (st == -K42_EPERM ? -LX_EPERM : -LX_ESRCH) : 0;
+}
+
+long lx_sys_tgkill(struct lx_args *a)
+{
+	struct lx_args b = *a;
+
+	b.a[0] = a->a[1];
+	b.a[1] = a->a[2];
+	return lx_sys_kill(&b);
+}
+
+long lx_sys_tkill(struct lx_args *a)
+{
+	return lx_sys_kill(a);
+}
+
 long lx_sys_exit_group(struct lx_args *a)
 {
+	lx_fs_close_all();
 	k42_sc_exit(a->a[0] & 0xff);
 	return -LX_EINVAL;	/* not reached */
 }

@@ -238,7 +238,7 @@ long lx_sys_time(struct lx_args *a)
 static long sleep_until(uint64_t deadline)
 {
 	while (k42_timebase() < deadline) {
-		k42_sc_timer_set(deadline, NULL);
+		{ uint64_t prev[1]; k42_sc_timer_set(deadline, prev); }
 		k42_sc_block();
 		__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_TIMER, __ATOMIC_ACQ_REL);
 	}
@@ -378,4 +378,12 @@ long lx_sys_getcpu(struct lx_args *a)
 long lx_sys_ugetrlimit(struct lx_args *a)
 {
 	return lx_sys_getrlimit(a);
+}
+
+/* rseq: Linux built without it answers ENOSYS, and glibc and musl then
+ * manage without; answered here on purpose, so not logged. */
+long lx_sys_rseq(struct lx_args *a)
+{
+	(void)a;
+	return -LX_ENOSYS;
 }

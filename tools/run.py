@@ -32,8 +32,13 @@ def main():
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--gdb", action="store_true", help="halt at entry and attach gdb-multiarch")
     ap.add_argument("--proc", help="with --gdb: load this user program's symbols, stop at its main")
+    ap.add_argument("--linux", action="store_true",
+                    help="busybox sh (Linux personality) as the console shell; with -c, "
+                         "run CMDS as sh -c would and exit with the shell's status")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
+    if args.linux:
+        return run_linux(build, args)
 
     if args.gdb:
         import debug  # tools/debug.py
@@ -70,6 +75,52 @@ def main():
 
 
 PROMPT = "k42> "
+
+
+def linux_append(args):
+    """Boot /bin/lx as init: busybox sh, interactive or with the script
+    hex-encoded (any bytes survive the boot arguments)."""
+    if args.commands is None:
+        tail = "/bin/sh sh"
+    else:
+        tail = "-x " + args.commands.encode().hex()
+    append = (args.append + " " if args.append else "") + "init=/bin/lx -- " + tail
+    if len(append) > 1023:
+        sys.exit("k42: --linux -c: the commands are too long for the boot arguments "
+                 "(%d bytes of at most about 500)" % len(args.commands.encode()))
+    return append
+
+
+def run_linux(build, args):
+    append = linux_append(args)
+    if args.commands is None and sys.stdin.isatty():
+        cmd = k42qemu.command(build, append=append, mem=args.mem, smp=args.smp, interactive=True)
+        return subprocess.call(cmd)
+    cmd = k42qemu.command(build, append=append, mem=args.mem, smp=args.smp)
+    res = k42qemu.run(cmd, timeout=args.timeout)
+    out = k42qemu.symbolize(res.output, build.kernel_elf)
+    # The console shows the kernel's banner first; the shell's output
+    # follows the boot-archive line and ends at init's exit line.
+    lines = out.splitlines(True)
+    start = next((i + 1 for i, l in enumerate(lines) if l.startswith("k42: boot archive:")), 0)
+    m = None
+    for i in range(start, len(lines)):
+        m = re.match(r"k42: init (?:exited with status (-?\d+)|was killed)", lines[i])
+        if m:
+            sys.stdout.write("".join(lines[start:i]))
+            break
+    else:
+        sys.stdout.write("".join(lines[start:]))
+    if res.timed_out:
+        print("k42: timed out after %.0fs" % args.timeout)
+        return 124
+    if re.search(r"PANIC|unexpected exception", res.output):
+        print("k42: the kernel panicked")
+        return 1
+    if not m:
+        print("k42: the shell did not end (QEMU status %s)" % res.status)
+        return 1
+    return int(m.group(1)) if m.group(1) is not None else 137
 
 
 def split_commands(text):

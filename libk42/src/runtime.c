@@ -327,18 +327,27 @@ static void take_init_args(uint64_t va)
 	k42_argv = argv;
 }
 
+static const uint64_t entries[K42_ENTRY_COUNT] = {
+	[K42_ENTRY_RUN] = (uint64_t)k42_entry_run,
+	[K42_ENTRY_SOFTINTR] = (uint64_t)k42_entry_softintr,
+	[K42_ENTRY_TRAP] = (uint64_t)k42_entry_trap,
+	[K42_ENTRY_PGFLT] = (uint64_t)k42_entry_pgflt,
+	[K42_ENTRY_IPC_CALL] = (uint64_t)k42_entry_ipc_call,
+	[K42_ENTRY_IPC_RETURN] = (uint64_t)k42_entry_ipc_return,
+	[K42_ENTRY_IPC_RETRY] = (uint64_t)k42_entry_ipc_retry,
+	[K42_ENTRY_SYSCALL] = (uint64_t)k42_entry_syscall,
+};
+
+/* A process made by fork (a copy-on-write clone of its parent's memory,
+ * started at a function of the program): register the entry points again,
+ * since the kernel's dispatcher is new. Everything else is the parent's. */
+long k42_fork_child_init(void)
+{
+	return k42_sc_disp_init((uint64_t)entries, K42_ENTRY_COUNT, k42_upcall_top);
+}
+
 void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3)
 {
-	static const uint64_t entries[K42_ENTRY_COUNT] = {
-		[K42_ENTRY_RUN] = (uint64_t)k42_entry_run,
-		[K42_ENTRY_SOFTINTR] = (uint64_t)k42_entry_softintr,
-		[K42_ENTRY_TRAP] = (uint64_t)k42_entry_trap,
-		[K42_ENTRY_PGFLT] = (uint64_t)k42_entry_pgflt,
-		[K42_ENTRY_IPC_CALL] = (uint64_t)k42_entry_ipc_call,
-		[K42_ENTRY_IPC_RETURN] = (uint64_t)k42_entry_ipc_return,
-		[K42_ENTRY_IPC_RETRY] = (uint64_t)k42_entry_ipc_retry,
-		[K42_ENTRY_SYSCALL] = (uint64_t)k42_entry_syscall,
-	};
 	long rc;
 
 	k42_upcall_top = (uint64_t)(upcall_stack + sizeof(upcall_stack));

@@ -36,13 +36,15 @@ long sys_mem_map_anon(struct trap_frame *tf)
 
 	if (rc < 0)
 		return rc;
-	if (!range_ok(va, len) || (prot & ~PROT_ALL) || !prot)
+	if (!range_ok(va, len) || (prot & ~(PROT_ALL | K42_MAP_SHARED)) || !(prot & PROT_ALL))
 		return -K42_EINVAL;
 	if (!(f = fcm_anon_create()))
 		return -K42_ENOMEM;
 	fcm_set_source(f, &p->acct->frames);	/* its frames count against p's tree */
 	spin_lock(&p->lock);
-	rc = region_create(p, va, len, (unsigned)prot, f, 0);
+	rc = region_create(p, va, len, (unsigned)prot & PROT_ALL, f, 0);
+	if (rc == 0 && (prot & K42_MAP_SHARED))
+		region_find(p, va)->shared = 1;
 	spin_unlock(&p->lock);
 	fcm_put(f);
 	return rc;
@@ -117,18 +119,14 @@ long sys_mem_read(struct trap_frame *tf)
 	return mem_copy(tf, 0);
 }
 
-long sys_mem_cow(struct trap_frame *tf)
+/* Clone the caller's region [src, src+len) copy-on-write into p at dst. */
+static long cow_region(struct process *self, struct process *p, uint64_t dst, uint64_t src,
+		       uint64_t len)
 {
-	uint64_t dst = ctx_arg(tf, 1), src = ctx_arg(tf, 2), len = ctx_arg(tf, 3);
-	struct process *p, *self = syscall_process();
 	struct region *r;
 	struct fcm *mine, *theirs;
-	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
+	long rc;
 
-	if (rc < 0)
-		return rc;
-	if (!range_ok(dst, len) || !range_ok(src, len))
-		return -K42_EINVAL;
 	spin_lock(&self->lock);
 	r = region_find(self, src);
 	if (!r || r->start != src || r->end != src + len) {
@@ -159,6 +157,68 @@ long sys_mem_cow(struct trap_frame *tf)
 		spin_unlock(&p->lock);
 	fcm_put(theirs);
 	return rc;
+}
+
+long sys_mem_cow(struct trap_frame *tf)
+{
+	uint64_t dst = ctx_arg(tf, 1), src = ctx_arg(tf, 2), len = ctx_arg(tf, 3);
+	struct process *p, *self = syscall_process();
+	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (!range_ok(dst, len) || !range_ok(src, len))
+		return -K42_EINVAL;
+	return cow_region(self, p, dst, src, len);
+}
+
+/* fork's memory: every region of the caller, copy-on-write (or shared, if
+ * K42_MAP_SHARED), at the same addresses in a child not started yet.
+ * Lock order: the caller's lock, then the child's. */
+long sys_mem_cow_all(struct trap_frame *tf)
+{
+	struct process *p, *self = syscall_process();
+	uint64_t va = 0;
+	long rc = process_managed(self, ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (p == self || p->state != K42_PROC_CREATED)
+		return -K42_EINVAL;
+	for (;;) {
+		struct region *r, *next = NULL;
+		uint64_t start, len;
+		int shared = 0;
+
+		spin_lock(&self->lock);
+		for (r = self->regions; r; r = r->next)
+			if (r->start >= va && (!next || r->start < next->start))
+				next = r;
+		if (next && next->shared) {
+			/* Both processes map the one FCM: they see each other's writes. */
+			shared = 1;
+			spin_lock(&p->lock);
+			rc = region_create(p, next->start, next->end - next->start, next->prot,
+					   next->fcm, next->pgoff);
+			if (rc == 0)
+				region_find(p, next->start)->shared = 1;
+			spin_unlock(&p->lock);
+		}
+		if (next) {
+			start = next->start;
+			len = next->end - next->start;
+		}
+		spin_unlock(&self->lock);
+		if (!next)
+			return 0;
+		if (!shared)
+			rc = cow_region(self, p, start, start, len);
+		/* The kernel's own regions of a new process (the trace pages)
+		 * are already there: those stay the child's own. */
+		if (rc < 0 && rc != -K42_EEXIST)
+			return rc;
+		va = start + len;
+	}
 }
 
 long sys_mem_map_file(struct trap_frame *tf)

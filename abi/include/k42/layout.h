@@ -30,6 +30,9 @@
 #define K42_PROT_READ  0x1u
 #define K42_PROT_WRITE 0x2u
 #define K42_PROT_EXEC  0x4u
+/* mem_map_anon only: a region that mem_cow_all (fork) shares with the
+ * child instead of copying it (Linux MAP_SHARED|MAP_ANONYMOUS, pipes). */
+#define K42_MAP_SHARED 0x100u
 
 /* sys_info figures. */
 #define K42_INFO_FREE_FRAMES  0

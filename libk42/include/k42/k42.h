@@ -100,6 +100,9 @@ void k42_on_user_softintr(k42_softintr_handler fn);
  * on the upcall stack, disabled, with the caller's registers in
  * k42_disp()->saved, and resumes the caller itself (never returns). */
 void k42_on_reflected_syscall(void (*fn)(void));
+/* In a child made as a copy-on-write clone of its parent (mem_cow_all),
+ * started at a function of the program: make the runtime work there. */
+long k42_fork_child_init(void);
 /* One-way messages (K42_SOFTINTR_MSG), including the kernel's page-ins. */
 typedef void (*k42_msg_handler)(const struct k42_msg *m);
 void k42_on_messages(k42_msg_handler fn);

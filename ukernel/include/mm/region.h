@@ -19,6 +19,7 @@ struct region {
 	struct region *next;
 	struct process *proc;
 	struct region *fcm_next;	/* in fcm->mappers */
+	int shared;		/* K42_MAP_SHARED: mem_cow_all shares it instead of copying */
 };
 
 /* Map [va, va+len) of p onto fcm from page pgoff. Takes a new reference on fcm. */
