@@ -29,7 +29,7 @@
 #define LX_S_IFREG 0100000
 #define LX_PATH_MAX 256
 
-enum lx_ftype { LX_F_CONSOLE = 1, LX_F_NULL, LX_F_FILE, LX_F_DIR, LX_F_PIPE_R, LX_F_PIPE_W };
+enum lx_ftype { LX_F_CONSOLE = 1, LX_F_NULL, LX_F_ZERO, LX_F_FILE, LX_F_DIR, LX_F_PIPE_R, LX_F_PIPE_W };
 
 struct lx_file {
 	enum lx_ftype type;
@@ -276,10 +276,10 @@ static long open_name(const char *name, struct lx_file **fp)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -LX_ENOMEM;
-	if (is_dev(name, "dev/null")) {
-		f->type = LX_F_NULL;
+	if (is_dev(name, "dev/null") || is_dev(name, "dev/zero")) {
+		f->type = name[4] == 'n' ? LX_F_NULL : LX_F_ZERO;
 		f->mode = LX_S_IFCHR | 0666;
-		f->ino = 3;
+		f->ino = name[4] == 'n' ? 3 : 4;
 	} else {
 		rc = find_entry(name, &e, &ino);
 		if (rc < 0) {
@@ -388,6 +388,20 @@ static long console_write(uint64_t uva, uint64_t len)
 	return (long)done;
 }
 
+/* Console input taken by poll but not read yet. */
+static char con_pending[256];
+static long con_npending;
+
+static long console_poll_in(void)
+{
+	if (!con_npending) {
+		long n = k42_sc_console_read((uint64_t)con_pending, sizeof(con_pending));
+
+		con_npending = n > 0 ? n : 0;
+	}
+	return con_npending;
+}
+
 /* Wait for console input: poll the hypervisor terminal every 10 ms (the
  * console server does the same when it runs). */
 static long console_read(uint64_t uva, uint64_t len)
@@ -398,8 +412,16 @@ static long console_read(uint64_t uva, uint64_t len)
 	if (!len)
 		return 0;
 	for (;;) {
-		long n = k42_sc_console_read((uint64_t)buf, len < sizeof(buf) ? len : sizeof(buf));
+		long n;
 
+		if (con_npending) {
+			n = (long)(len < (uint64_t)con_npending ? len : (uint64_t)con_npending);
+			memcpy(buf, con_pending, (size_t)n);
+			memmove(con_pending, con_pending + n, (size_t)(con_npending - n));
+			con_npending -= n;
+		} else {
+			n = k42_sc_console_read((uint64_t)buf, len < sizeof(buf) ? len : sizeof(buf));
+		}
 		if (n > 0) {
 			for (long i = 0; i < n; i++)
 				if (buf[i] == '\r')
@@ -426,6 +448,18 @@ static long file_read(struct lx_file *f, uint64_t uva, uint64_t len, uint64_t *o
 		return console_read(uva, len);
 	case LX_F_NULL:
 		return 0;
+	case LX_F_ZERO: {
+		static const uint8_t zeros[4096];
+		uint64_t done = 0;
+
+		while (done < len) {
+			n = len - done < sizeof(zeros) ? len - done : sizeof(zeros);
+			if (lx_copy_out(uva + done, zeros, n) < 0)
+				return done ? (long)done : -LX_EFAULT;
+			done += n;
+		}
+		return (long)done;
+	}
 	case LX_F_DIR:
 		return -LX_EISDIR;
 	case LX_F_PIPE_R:
@@ -450,6 +484,7 @@ static long file_write(struct lx_file *f, uint64_t uva, uint64_t len)
 	case LX_F_CONSOLE:
 		return console_write(uva, len);
 	case LX_F_NULL:
+	case LX_F_ZERO:
 		return (long)len;
 	case LX_F_PIPE_W:
 		return lx_pipe_write(f->pipe, uva, len, f->nonblock);
@@ -626,7 +661,7 @@ long lx_sys_fcntl(struct lx_args *a)
 		fds[a->a[0]].cloexec = a->a[2] & 1;
 		return 0;
 	case LX_F_GETFL:
-		return (f->type == LX_F_CONSOLE || f->type == LX_F_NULL ? 2 :
+		return (f->type == LX_F_CONSOLE || f->type == LX_F_NULL || f->type == LX_F_ZERO ? 2 :
 			f->type == LX_F_PIPE_W ? 1 : 0) | (f->nonblock ? LX_O_NONBLOCK : 0);
 	case LX_F_SETFL:
 		f->nonblock = (a->a[2] & LX_O_NONBLOCK) != 0;
@@ -657,7 +692,8 @@ static void fill_stat(const struct lx_file *f, struct lx_stat *st)
 	st->st_ino = f->ino;
 	st->st_nlink = (f->mode & LX_S_IFMT) == LX_S_IFDIR ? 2 : 1;
 	st->st_mode = f->mode;
-	st->st_rdev = f->type == LX_F_CONSOLE ? (5u << 8 | 1) : f->type == LX_F_NULL ? (1u << 8 | 3) : 0;
+	st->st_rdev = f->type == LX_F_CONSOLE ? (5u << 8 | 1) : f->type == LX_F_NULL ? (1u << 8 | 3) :
+		      f->type == LX_F_ZERO ? (1u << 8 | 5) : 0;
 	st->st_size = f->type == LX_F_FILE ? (int64_t)f->size : 0;
 	st->st_blksize = 4096;
 	st->st_blocks = (f->size + 511) / 512;
@@ -1011,4 +1047,155 @@ long lx_sys_pipe(struct lx_args *a)
 
 	b.a[1] = 0;
 	return lx_sys_pipe2(&b);
+}
+
+/* sendfile(out, in, *off, count): through a buffer here. */
+long lx_sys_sendfile(struct lx_args *a)
+{
+	struct lx_file *out = fd_get(a->a[0]), *in = fd_get(a->a[1]);
+	static uint8_t buf[4096];
+	uint64_t count = a->a[3], done = 0, off, *pos;
+
+	if (!out || !in)
+		return -LX_EBADF;
+	/* Only file to console or null here; callers fall back to read and
+	 * write on EINVAL, as they do on Linux for unsupported pairs. */
+	if (in->type != LX_F_FILE || (out->type != LX_F_CONSOLE && out->type != LX_F_NULL))
+		return -LX_EINVAL;
+	if (a->a[2]) {
+		if (lx_copy_in(&off, a->a[2], sizeof(off)) < 0)
+			return -LX_EFAULT;
+		pos = &off;
+	} else {
+		pos = &in->off;
+	}
+	while (done < count && *pos < in->size) {
+		uint64_t n = in->size - *pos;
+
+		n = n < sizeof(buf) ? n : sizeof(buf);
+		n = n < count - done ? n : count - done;
+		memcpy(buf, in->data + *pos, n);
+		if (out->type == LX_F_CONSOLE)
+			k42_sc_debug_write((uint64_t)buf, n);
+		*pos += n;
+		done += n;
+	}
+	if (a->a[2] && lx_copy_out(a->a[2], &off, sizeof(off)) < 0)
+		return -LX_EFAULT;
+	return (long)done;
+}
+
+/* _llseek(fd, high, low, *result, whence): the 32-bit form, which busybox
+ * still calls on ppc64. */
+long lx_sys__llseek(struct lx_args *a)
+{
+	struct lx_args b = *a;
+	long rc;
+	int64_t res;
+
+	b.a[1] = (a->a[1] << 32) | (a->a[2] & 0xffffffffu);
+	b.a[2] = a->a[4];
+	rc = lx_sys_lseek(&b);
+	if (rc < 0)
+		return rc;
+	res = rc;
+	return lx_copy_out(a->a[3], &res, sizeof(res)) < 0 ? -LX_EFAULT : 0;
+}
+
+/* ---- poll ---- */
+
+#define LX_POLLIN 0x1
+#define LX_POLLOUT 0x4
+#define LX_POLLERR 0x8
+#define LX_POLLHUP 0x10
+#define LX_POLLNVAL 0x20
+
+struct lx_pollfd {
+	int32_t fd;
+	int16_t events, revents;
+};
+
+static int16_t poll_one(int32_t fd, int16_t events)
+{
+	struct lx_file *f = fd < 0 ? NULL : fd_get((uint64_t)fd);
+	int16_t r = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!f)
+		return LX_POLLNVAL;
+	switch (f->type) {
+	case LX_F_CONSOLE:
+		r = LX_POLLOUT | (console_poll_in() ? LX_POLLIN : 0);
+		break;
+	case LX_F_PIPE_R:
+		r = (lx_pipe_avail(f->pipe, 0) ? LX_POLLIN : 0) |
+		    (lx_pipe_ends(f->pipe, 1) == 0 ? LX_POLLHUP : 0);
+		break;
+	case LX_F_PIPE_W:
+		r = lx_pipe_ends(f->pipe, 0) == 0 ? LX_POLLERR :
+		    lx_pipe_avail(f->pipe, 1) ? LX_POLLOUT : 0;
+		break;
+	default:
+		r = LX_POLLIN | LX_POLLOUT;
+		break;
+	}
+	return (int16_t)(r & (events | LX_POLLERR | LX_POLLHUP | LX_POLLNVAL));
+}
+
+/* Wait (disabled, in the kernel) until a descriptor is ready or the
+ * deadline passes; pipes wake us, the console is polled every 10 ms. */
+static long do_poll(uint64_t ufds, uint64_t nfds, int64_t timeout_ns)
+{
+	static struct lx_pollfd pfd[LX_NFD];
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), deadline = 0;
+
+	if (nfds > LX_NFD)
+		return -LX_EINVAL;
+	if (lx_copy_in(pfd, ufds, nfds * sizeof(pfd[0])) < 0)
+		return -LX_EFAULT;
+	if (timeout_ns > 0)
+		deadline = k42_timebase() + (uint64_t)timeout_ns / 1000 * hz / 1000000;
+	for (;;) {
+		long ready = 0;
+
+		for (uint64_t i = 0; i < nfds; i++) {
+			pfd[i].revents = poll_one(pfd[i].fd, pfd[i].events);
+			if (pfd[i].revents)
+				ready++;
+		}
+		if (ready || timeout_ns == 0 || (deadline && k42_timebase() >= deadline)) {
+			if (lx_copy_out(ufds, pfd, nfds * sizeof(pfd[0])) < 0)
+				return -LX_EFAULT;
+			return ready;
+		}
+		for (uint64_t i = 0; i < nfds; i++) {
+			struct lx_file *f = pfd[i].fd < 0 ? NULL : fd_get((uint64_t)pfd[i].fd);
+
+			if (f && f->pipe)
+				lx_pipe_wait_on(f->pipe, f->type == LX_F_PIPE_W);
+		}
+		lx_wait_event(deadline && deadline - k42_timebase() < hz / 100 ? deadline - k42_timebase()
+										   : hz / 100);
+	}
+}
+
+long lx_sys_poll(struct lx_args *a)
+{
+	int64_t ms = (int32_t)a->a[2];
+
+	return do_poll(a->a[0], a->a[1], ms < 0 ? -1 : ms * 1000000);
+}
+
+long lx_sys_ppoll(struct lx_args *a)
+{
+	int64_t ts[2];
+
+	if (!a->a[2])
+		return do_poll(a->a[0], a->a[1], -1);
+	if (lx_copy_in(ts, a->a[2], sizeof(ts)) < 0)
+		return -LX_EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -LX_EINVAL;
+	return do_poll(a->a[0], a->a[1], ts[0] * 1000000000 + ts[1]);
 }

@@ -148,6 +148,9 @@ long lx_pipe_write(struct lx_pipe *p, uint64_t uva, uint64_t len, int nonblock);
 void lx_pipe_get(struct lx_pipe *p, int writer);
 void lx_pipe_put(struct lx_pipe *p, int writer);
 uint64_t lx_pipe_avail(struct lx_pipe *p, int writer);
+uint32_t lx_pipe_ends(struct lx_pipe *p, int writer);
+/* poll: be woken when the other side of p moves. */
+void lx_pipe_wait_on(struct lx_pipe *p, int writer);
 #define LX_PIPE_BASE  0x00000c8000000000ul
 #define LX_PIPE_COUNT 256
 #define LX_SOFTINTR_PIPE K42_SOFTINTR_USER0

@@ -149,3 +149,13 @@ long lx_pipe_write(struct lx_pipe *p, uint64_t uva, uint64_t len, int nonblock)
 	}
 	return (long)done;
 }
+
+uint32_t lx_pipe_ends(struct lx_pipe *p, int writer)
+{
+	return __atomic_load_n(writer ? &p->writers : &p->readers, __ATOMIC_ACQUIRE);
+}
+
+void lx_pipe_wait_on(struct lx_pipe *p, int writer)
+{
+	__atomic_store_n(writer ? &p->wwait : &p->rwait, (uint32_t)lx.pid, __ATOMIC_RELEASE);
+}

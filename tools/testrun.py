@@ -7,6 +7,8 @@
   boot/*    whole-boot scenarios (tests/qemu/scenarios.py)
   user/*    user-level test programs booted as init (same file)
   shell/*   shell sessions typed through ./k42 run -c (same file)
+  linux/*   Debian busybox and static musl programs on the Linux
+            personality (tests/linux: cases.txt in one boot, and programs)
   trace/*   a traced boot decoded on the host (events of every layer, in order)
   debug/*   gdb in batch mode against a boot: kernel and user breakpoints
   bench/*   a smoke run of ./k42 bench (figures produced, icount runs agree)
@@ -26,6 +28,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 import k42qemu  # noqa: E402
 from scenarios import SCENARIOS, SHELL_SESSIONS  # noqa: E402
 import run as k42run  # noqa: E402  (tools/run.py: ./k42 run -c)
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "linux"))
+import cases as linux_cases  # noqa: E402  (tests/linux/cases.py)
 
 BOOT_TIMEOUT = 60.0
 # What some in-kernel tests need typed, or must print beyond PASS.
@@ -264,6 +268,51 @@ def run_shell_sessions(build, tally, pattern):
                      k42qemu.symbolize(r.output, build.kernel_elf))
 
 
+LINUX_CASES = os.path.join(HERE, "..", "tests", "linux", "cases.txt")
+LINUX_TIMEOUT = 300.0
+# Static musl programs (tests/linux/*.c), each run by the personality as
+# init; the status is QEMU's and the patterns must appear.
+LINUX_PROGRAMS = [
+    dict(name="linux/musl_enosys", prog="/tests/linux/enosys",
+         expect=[r"enosys: 20 unimplemented calls gave ENOSYS", r"init exited with status 0"],
+         reject=[r"killed process"]),
+    dict(name="linux/musl_efault", prog="/tests/linux/efault",
+         expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init exited with status 0"],
+         reject=[r"killed process"]),
+]
+
+
+def run_linux_tests(build, tally, pattern):
+    """Every busybox case of tests/linux/cases.txt in one boot of
+    busybox sh (as init, through /bin/lx), each reported on its own."""
+    cases = linux_cases.parse(LINUX_CASES)
+    todo = [c for c in cases if not pattern or re.search(pattern, "linux/" + c["name"])]
+    if todo:
+        cmd = k42qemu.command(build, append="init=/bin/lx -- /bin/sh sh /tests/linux/run.sh")
+        r = k42qemu.run(cmd, timeout=LINUX_TIMEOUT, stop_at=r"@@all cases ran")
+        got = linux_cases.split_output(r.output)
+        log = k42qemu.symbolize(r.output, build.kernel_elf)
+        for c in todo:
+            problems = linux_cases.check(c, got)
+            if r.timed_out and c["name"] not in got:
+                problems = ["the boot timed out before this case ended"]
+            tally.report("linux/" + c["name"], not problems, "; ".join(problems), log)
+    for t in LINUX_PROGRAMS:
+        if pattern and not re.search(pattern, t["name"]):
+            continue
+        r = k42qemu.run(k42qemu.command(build, append="init=/bin/lx -- " + t["prog"]),
+                        timeout=BOOT_TIMEOUT)
+        problems = []
+        if r.timed_out:
+            problems.append("timed out")
+        elif r.status != 0:
+            problems.append("QEMU exit status %s" % r.status)
+        problems += ["missing /%s/" % p for p in t["expect"] if not re.search(p, r.output)]
+        problems += ["unexpected /%s/" % p for p in t["reject"] if re.search(p, r.output)]
+        tally.report(t["name"], not problems, "; ".join(problems),
+                     k42qemu.symbolize(r.output, build.kernel_elf))
+
+
 TRACE_ROUND = ["app.marker", "ppc.call", "request.begin", "request.end", "ppc.return", "app.marker"]
 
 
@@ -355,6 +404,7 @@ def main():
     run_kernel_tests(build, tally, args.filter)
     run_scenarios(build, tally, args.filter)
     run_shell_sessions(build, tally, args.filter)
+    run_linux_tests(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
     run_debug_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)
