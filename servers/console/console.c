@@ -13,6 +13,8 @@
 #include "console.h"
 #include "line.h"
 
+_Static_assert(LINE_MAX_BYTES == CONSOLE_LINE_MAX, "line.h and idl/console.idl disagree");
+
 #define POLL_US		10000
 #define QUEUE_LINES	16
 

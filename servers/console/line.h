@@ -8,12 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LINE_MAX_BYTES 1023
+/* = CONSOLE_LINE_MAX (idl/console.idl; console.c checks they agree). A
+ * longer line is dropped at Enter with a message naming the limit. */
+#define LINE_MAX_BYTES 4064
 
 enum line_event {
 	LINE_NONE,	/* keep typing */
 	LINE_DONE,	/* a line is finished: ld->line, ld->done bytes */
-	LINE_CANCEL,	/* ^C: the line is dropped and a waiting reader interrupted */
+	LINE_CANCEL,	/* ^C, or a line over the limit: dropped, a waiting reader interrupted */
 };
 
 struct line_disc {
@@ -22,6 +24,7 @@ struct line_disc {
 	size_t done;	/* length of the line just finished */
 	int echo;
 	int last_cr;	/* the previous byte was CR: a following LF is the same Enter */
+	int overflow;	/* bytes were typed past LINE_MAX_BYTES: drop the line at Enter */
 	/* Echo output, flushed by the caller after each byte. */
 	char out[3 * LINE_MAX_BYTES + 8];
 	size_t outlen;

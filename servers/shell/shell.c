@@ -90,14 +90,14 @@ int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/* Word by word: a line is as long as the console allows (CONSOLE_LINE_MAX),
+ * and no buffer here may cut it (one of 1,100 bytes once did, and its
+ * running length could pass its end). */
 int cmd_echo(int argc, char **argv)
 {
-	char buf[1100];
-	int n = 0;
-
 	for (int i = 1; i < argc; i++)
-		n += k_snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%s", i > 1 ? " " : "", argv[i]);
-	k42_printf("%s\n", buf);
+		k42_printf("%s%s", i > 1 ? " " : "", argv[i]);
+	k42_puts("\n");
 	return 0;
 }
 

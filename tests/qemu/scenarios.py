@@ -161,6 +161,17 @@ SHELL_SESSIONS = [
                 P + r"echo shell still works", r"shell still works",
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),
+    # Long lines: 4,000 characters echo intact (the limit is
+    # CONSOLE_LINE_MAX, 4064 bytes); a longer line is dropped whole with a
+    # message naming the limit, and the shell goes on.
+    dict(name="shell/long_lines", status=0,
+         commands="echo " + "z" * 4000 + "; echo " + "q" * 5000 + "; echo after; exit 0",
+         lines=[P + r"echo z{4000}", r"z{4000}",
+                P + r"echo q{4059}\a*",
+                r"console: line longer than 4064 bytes; dropped",
+                P + r"echo after", r"after",
+                P + r"exit 0", r"init: shell ended: exit status 0; powering off",
+                r"k42: init exited with status 0; powering off"]),
     dict(name="shell/failing_command", status=1,
          commands="frobnicate; kill 999; sched 1 roundrobin; echo done",
          lines=[P + r"frobnicate", r"k42: frobnicate: unknown command \(try help\)",

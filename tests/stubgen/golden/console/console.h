@@ -31,7 +31,7 @@
 
 /* Constants. */
 /* Longest input line, in bytes, without the NUL. */
-#define CONSOLE_LINE_MAX 1023
+#define CONSOLE_LINE_MAX 4064
 /* Largest single write. */
 #define CONSOLE_WRITE_MAX 4096
 
@@ -76,7 +76,7 @@ console_write_impl(const struct k42_ipc_caller *caller,
  */
 #define CONSOLE_ORD_READ_LINE 2u
 #define CONSOLE_READ_LINE_RIGHTS (CONSOLE_RIGHT_READ)
-#define CONSOLE_READ_LINE_LINE_MAX 1023u
+#define CONSOLE_READ_LINE_LINE_MAX 4064u
 long console_read_line(k42_handle_t target, char *line, uint32_t line_cap)
 	__attribute__((warn_unused_result));
 long

@@ -127,7 +127,7 @@ long console_read_line(k42_handle_t target, char *line, uint32_t line_cap)
 		return -K42_EPROTO;
 	uint64_t k42_w_line = k42_m->w[0];
 	uint64_t k42_end = 0u;
-	if (k42_w_line > 1023u)
+	if (k42_w_line > 4064u)
 		return -K42_EPROTO;
 	uint32_t k42_o_line = k42_sg_align8(k42_end);
 	k42_end = (uint64_t)k42_o_line + k42_w_line;

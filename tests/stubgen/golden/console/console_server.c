@@ -96,18 +96,18 @@ static long k42_sg_srv_write(const struct k42_ipc_caller *caller, struct k42_ipc
 
 static long k42_sg_srv_read_line(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
 {
-	char line[1024];
+	char line[4065];
 	line[0] = '\0';
 	long k42_rc;
 
 	if (k42_m->len != 0u)
 		return -K42_EPROTO;
 
-	k42_rc = console_read_line_impl(caller, line, 1024u);
+	k42_rc = console_read_line_impl(caller, line, 4065u);
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
-	uint32_t k42_l_line = (uint32_t)k42_sg_strnlen(line, 1024u);
-	if (k42_l_line > 1023u)
+	uint32_t k42_l_line = (uint32_t)k42_sg_strnlen(line, 4065u);
+	if (k42_l_line > 4064u)
 		return -K42_E2BIG;
 	k42_m->w[0] = (uint64_t)k42_l_line;
 	k42_m->w[1] = 0;
