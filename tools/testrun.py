@@ -88,7 +88,10 @@ def meson_tests(builddir, suite):
 def run_host_tests(builddir, tally, pattern):
     """Every host test the build defines must appear in meson's log as OK,
     and meson's own exit status must agree with the log."""
-    log = os.path.join(builddir, "meson-logs", "testlog.json")
+    # A log of our own: two runs in one build directory must not read
+    # each other's results.
+    logbase = "k42test-%d" % os.getpid()
+    log = os.path.join(builddir, "meson-logs", logbase + ".json")
     if os.path.exists(log):
         os.unlink(log)
     defined = meson_tests(builddir, "host")
@@ -98,7 +101,7 @@ def run_host_tests(builddir, tally, pattern):
     wanted = [n for n in defined if not pattern or re.search(pattern, n)]
     if not wanted:
         return
-    cmd = ["meson", "test", "-C", builddir, "--no-rebuild", "-q",
+    cmd = ["meson", "test", "-C", builddir, "--no-rebuild", "-q", "--logbase", logbase,
            "--num-processes", str(os.cpu_count() or 2)] + wanted
     status = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     if not os.path.exists(log):
@@ -126,6 +129,11 @@ def run_host_tests(builddir, tally, pattern):
         bad += 1
     if status != 0 and not bad:
         tally.report("host/meson", False, "meson test exited %d with every test OK" % status)
+    for ext in (".json", ".txt") if not bad else ():
+        try:
+            os.unlink(os.path.join(builddir, "meson-logs", logbase + ext))
+        except OSError:
+            pass
 
 
 def ktest_names(build):
