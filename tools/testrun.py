@@ -129,7 +129,7 @@ def run_host_tests(builddir, tally, pattern):
         bad += 1
     if status != 0 and not bad:
         tally.report("host/meson", False, "meson test exited %d with every test OK" % status)
-    for ext in (".json", ".txt") if not bad else ():
+    for ext in (".json", ".txt", ".junit.xml") if not bad else ():
         try:
             os.unlink(os.path.join(builddir, "meson-logs", logbase + ext))
         except OSError:
