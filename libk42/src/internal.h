@@ -66,6 +66,16 @@ void k42_thread_setup(struct k42_thread *t, void (*start)(struct k42_thread *));
 extern struct k42_thread *k42_retry_waiters, *k42_child_waiters, *k42_fault_waiters;
 void k42_wake_list(struct k42_thread **list);
 
+/* sync.c: wait on q (disabled, in a thread) until woken or the deadline
+ * (0: none) passes: 0 or -K42_ETIMEDOUT; wake every waiter of q. */
+int k42_waitq_wait(struct k42_waitq *q, uint64_t deadline);
+void k42_waitq_wake_all(struct k42_waitq *q);
+
+/* iowait.c: K42_SOFTINTR_IO arrived (disabled, from the drain). */
+void k42_io_event(void);
+/* fs.c: adopt the descriptors a parent passed in the startup block. */
+void k42_fs_inherit(uint64_t blob, uint64_t len);
+
 /* ipc.c */
 void k42_ipc_dispatch_msgs(void);
 

@@ -173,6 +173,10 @@ static int can_block(void)
 long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
 {
 	struct k42_disp_shared *sh = k42_disp();
+	uint32_t len = k42_ipc_op_len(m->op);
+	uint8_t *ppc = k42_ppc_page();
+	int own = m->page && m->page != ppc;
+	uint8_t *saved = NULL;
 	uint64_t out[7];
 	long rc;
 
@@ -180,9 +184,21 @@ long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
 		/* Disabled across the attempt, so a retry notice cannot slip by. */
 		int s = k42_disable_save();
 
+		/* The PPC page is the CPU's: whoever ran while we waited may
+		 * have overwritten our request, so a retry puts it back. */
+		if (own && len)
+			memcpy(ppc, m->page, len < K42_PAGE_SIZE ? len : K42_PAGE_SIZE);
+		else if (saved)
+			memcpy(ppc, saved, len);
 		rc = k42_sc_ppc_call(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
 				     m->w[5], out);
 		if ((rc == -K42_EDISABLED || rc == -K42_EBUSY) && --tries > 0) {
+			if (len && !own && !saved && len <= K42_PAGE_SIZE && (saved = malloc(len)) != NULL)
+				memcpy(saved, k42_ppc_page(), len);
+			if (len && !own && !saved) {
+				k42_restore(s);
+				break;	/* cannot keep the request: report the refusal */
+			}
 			/* The kernel raises K42_SOFTINTR_RETRY when the target can
 			 * take calls: a thread waits for it while the others run. */
 			if (can_block()) {
@@ -200,9 +216,13 @@ long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
 			k42_restore(s);
 			continue;
 		}
+		/* The reply, while nobody else can have used the page. */
+		if (own && rc >= 0 && out[0])
+			memcpy(m->page, ppc, out[0] < K42_PAGE_SIZE ? out[0] : K42_PAGE_SIZE);
 		k42_restore(s);
 		break;
 	}
+	free(saved);
 	m->op = (uint64_t)rc;
 	m->len = (uint32_t)out[0];
 	for (int i = 0; i < 6; i++)
@@ -220,10 +240,14 @@ long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
 
 struct k42_ipc_msg *k42_ipc_msg_get(void)
 {
-	static struct k42_ipc_msg msgs[1];	/* per dispatcher: one PPC page */
+	static struct k42_ipc_msg msgs[1];	/* per dispatcher */
+	static uint8_t page[K42_PAGE_SIZE] __attribute__((aligned(16)));
 	struct k42_ipc_msg *m = &msgs[0];
 
+	/* Stubs encode into our own page; k42_call moves it to the CPU's PPC
+	 * page only with upcalls disabled right before the call, so another
+	 * process running on this CPU meanwhile cannot change our request. */
 	memset(m, 0, sizeof(*m));
-	m->page = k42_ppc_page();
+	m->page = page;
 	return m;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <k42/ktrace.h>
 #include "internal.h"
+#include <k42/fs.h>
 
 #define UPCALL_STACK_SIZE (64 * 1024)
 
@@ -41,6 +42,7 @@ static char *no_args[1];
 int k42_argc;
 char **k42_argv = no_args;
 uint64_t k42_name_server;
+static uint64_t startup_fds, startup_fds_len;	/* inherited descriptors */
 
 void k42_on_user_softintr(k42_softintr_handler fn)
 {
@@ -156,7 +158,9 @@ void k42_drain(void)
 			k42_wake_list(&k42_child_waiters);
 		if (bits & K42_SOFTINTR_RETRY)
 			k42_wake_list(&k42_retry_waiters);
-		bits &= ~K42_SOFTINTR_RESCHED & ~(K42_SOFTINTR_USER0 - 1);
+		if (bits & K42_SOFTINTR_IO)
+			k42_io_event();
+		bits &= ~K42_SOFTINTR_RESCHED & ~K42_SOFTINTR_IO & ~(K42_SOFTINTR_USER0 - 1);
 		if (bits && user_handler)
 			user_handler(bits);
 	}
@@ -299,6 +303,11 @@ static int take_startup(uint64_t va)
 	k42_argv = (char **)b->argv;
 	k42_name_server = b->name_server;
 	k42_initrd_size = b->archive_size;
+	if (b->fds_len && b->fds_off >= sizeof(*b) && b->fds_off <= b->size &&
+	    b->fds_len <= b->size - b->fds_off) {
+		startup_fds = va + b->fds_off;
+		startup_fds_len = b->fds_len;
+	}
 	return 1;
 }
 
@@ -367,5 +376,8 @@ void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3)
 	k42_threads_init(&main_thread);
 	k42_sched_start();
 	k42_enable();
-	k42_sc_exit((uint64_t)main(arg));
+	k42_fs_inherit(startup_fds, startup_fds_len);
+	rc = main(arg);
+	k42_fs_close_all();
+	k42_sc_exit((uint64_t)rc);
 }

@@ -11,6 +11,7 @@
 #include <k42/k42.h>
 #include <k42/startup.h>
 #include "internal.h"
+#include "fsint.h"
 #include <kern/cpio.h>
 #include <lib/elf.h>
 
@@ -19,7 +20,7 @@ extern uint64_t k42_initrd_size;
 /* Build the startup block for a stack ending at `top` in *blk (malloc'd);
  * returns its size, or a negative error. Pointers are the child's. */
 static long startup_build(const struct k42_spawn_opts *o, uint64_t top, uint64_t archive,
-			  struct k42_startup **blk)
+			  const void *fds, uint64_t fds_len, struct k42_startup **blk)
 {
 	const char *const *argv = o->argv;
 	uint64_t argc = 0, strbytes = 0, size, va;
@@ -34,6 +35,8 @@ static long startup_build(const struct k42_spawn_opts *o, uint64_t top, uint64_t
 			return -K42_E2BIG;
 	}
 	size = sizeof(*b) + (argc + 1) * sizeof(uint64_t) + strbytes;
+	size = (size + 7) & ~7ull;
+	size += fds_len;
 	size = (size + 15) & ~15ull;
 	if (size > K42_STARTUP_MAX)
 		return -K42_E2BIG;
@@ -55,6 +58,13 @@ static long startup_build(const struct k42_spawn_opts *o, uint64_t top, uint64_t
 		s += n;
 	}
 	b->argv[argc] = 0;
+	if (fds_len) {
+		uint64_t off = ((uint64_t)(s - (char *)b) + 7) & ~7ull;
+
+		memcpy((char *)b + off, fds, fds_len);
+		b->fds_off = off;
+		b->fds_len = fds_len;
+	}
 	*blk = b;
 	return (long)size;
 }
@@ -64,7 +74,8 @@ static long load(uint64_t pid, const void *elf, const struct elf_image *img,
 		 const struct k42_spawn_opts *o, uint64_t *sp, uint64_t *arg)
 {
 	struct k42_startup *b;
-	uint64_t archive = 0;
+	uint64_t archive = 0, fds_len = 0;
+	void *fds = NULL;
 	long rc = 0, size;
 
 	for (int i = 0; i < img->nseg && rc == 0; i++) {
@@ -92,7 +103,14 @@ static long load(uint64_t pid, const void *elf, const struct elf_image *img,
 		if (rc < 0)
 			return rc;
 	}
-	size = startup_build(o, K42_STACK_TOP, archive, &b);
+	/* Our descriptors (without close-on-exec) and directory, POSIX-style. */
+	if (!(o->flags & K42_SPAWN_NO_FDS)) {
+		rc = k42_fs_export(pid, &fds, &fds_len);
+		if (rc < 0)
+			return rc;
+	}
+	size = startup_build(o, K42_STACK_TOP, archive, fds, fds_len, &b);
+	free(fds);
 	if (size < 0)
 		return size;
 	*sp = *arg = K42_STACK_TOP - (uint64_t)size;

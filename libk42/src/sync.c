@@ -87,7 +87,7 @@ static void cond_timeout(struct k42_timer *tm)
 }
 
 /* Wait on q until woken or deadline (0: none); disabled on entry and exit. */
-static int wait_on(struct k42_waitq *q, uint64_t deadline)
+int k42_waitq_wait(struct k42_waitq *q, uint64_t deadline)
 {
 	struct k42_thread *me = k42_current;
 
@@ -113,7 +113,7 @@ int k42_cond_timedwait(struct k42_cond *c, struct k42_mutex *m, uint64_t deadlin
 	int s = k42_disable_save(), rc;
 
 	k42_mutex_unlock(m);
-	rc = wait_on(&c->q, deadline);
+	rc = k42_waitq_wait(&c->q, deadline);
 	k42_restore(s);
 	k42_mutex_lock(m);
 	return rc;
@@ -168,7 +168,7 @@ int k42_sem_timedwait(struct k42_sem *sem, uint64_t deadline)
 	if (sem->count > 0)
 		sem->count--;
 	else
-		rc = wait_on(&sem->q, deadline);
+		rc = k42_waitq_wait(&sem->q, deadline);
 	k42_restore(s);
 	return rc;
 }
@@ -188,4 +188,12 @@ void k42_sem_post(struct k42_sem *sem)
 	else
 		sem->count++;
 	k42_restore(s);
+}
+
+void k42_waitq_wake_all(struct k42_waitq *q)
+{
+	struct k42_thread *t;
+
+	while ((t = wq_pop(q)) != NULL)
+		k42_thread_wake(t);
 }

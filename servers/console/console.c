@@ -26,6 +26,19 @@ static char queue[QUEUE_LINES][LINE_MAX_BYTES + 1];
 static unsigned q_head, q_tail;		/* q_tail - q_head lines queued */
 static unsigned readers;
 static uint64_t cancels;		/* ^C count: readers waiting before one see EINTR */
+#define NOTIFY_MAX 16
+static uint64_t notify[NOTIFY_MAX];	/* pids polling for input (console_pending) */
+
+/* Input arrived: tell every poller once (they re-arm). Lock held. */
+static void notify_all(void)
+{
+	for (int i = 0; i < NOTIFY_MAX; i++) {
+		if (notify[i]) {
+			(void)k42_sc_softintr_raise(notify[i], K42_SOFTINTR_IO);
+			notify[i] = 0;
+		}
+	}
+}
 
 static void push_line(const char *s, size_t n)
 {
@@ -35,6 +48,7 @@ static void push_line(const char *s, size_t n)
 	queue[q_tail % QUEUE_LINES][n] = 0;
 	q_tail++;
 	k42_cond_broadcast(&arrived);
+	notify_all();
 }
 
 static void take_input(const uint8_t *buf, long n)
@@ -57,6 +71,7 @@ static void take_input(const uint8_t *buf, long n)
 			else if (ev == LINE_CANCEL && readers) {
 				cancels++;
 				k42_cond_broadcast(&arrived);
+				notify_all();
 			}
 		}
 	}
@@ -134,6 +149,24 @@ long console_get_mode_impl(const struct k42_ipc_caller *caller, console_mode_t *
 	(void)caller;
 	*m = mode;
 	*echo = ld.echo != 0;
+	return 0;
+}
+
+long console_pending_impl(const struct k42_ipc_caller *caller, uint64_t pid, uint32_t *lines)
+{
+	(void)caller;
+	k42_mutex_lock(&lock);
+	*lines = q_tail - q_head;
+	if (pid && !*lines) {
+		int free_slot = -1, i;
+
+		for (i = 0; i < NOTIFY_MAX && notify[i] != pid; i++)
+			if (!notify[i] && free_slot < 0)
+				free_slot = i;
+		if (i == NOTIFY_MAX && free_slot >= 0)
+			notify[free_slot] = pid;
+	}
+	k42_mutex_unlock(&lock);
 	return 0;
 }
 

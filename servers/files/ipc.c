@@ -12,6 +12,7 @@
 #include <k42/k42.h>
 #include <k42/obj.h>
 #include "files.h"
+#include "fs.h"
 
 /* The open-file object: its node. Granted rights live in the table. */
 struct open_file {
@@ -167,6 +168,11 @@ static void handle(uint64_t pid, struct k42_ipc_msg *m)
 {
 	struct k42_ipc_caller who = { pid, 0, FILE_RIGHT_READ | FILE_RIGHT_MAP };
 
+	if (k42_ipc_op_iface(m->op) == FS_IFACE_ID) {
+		who.rights = FS_RIGHT_READ;	/* fsipc.c: the root, read-only */
+		fs_dispatch(&who, m);
+		return;
+	}
 	file_dispatch(&who, m);
 }
 

@@ -24,6 +24,8 @@ int main(uint64_t argc)
 	}
 	files_serve();
 	rc = k42_name_register("files", FILE_RIGHT_READ | FILE_RIGHT_MAP);
+	if (rc == 0)
+		rc = k42_name_register("mnt", 1);	/* "/" for the file layer (fsipc.c) */
 	if (rc < 0) {
 		k42_printf("files: cannot register: %s\n", k42_strerror(rc));
 		return 1;

@@ -56,3 +56,8 @@ struct fcm *fcm_anon_create(void)
 		fcm_init(f, &anon_ops);
 	return f;
 }
+
+int fcm_is_anon(const struct fcm *f)
+{
+	return f->ops == &anon_ops;
+}

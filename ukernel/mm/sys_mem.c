@@ -221,6 +221,44 @@ long sys_mem_cow_all(struct trap_frame *tf)
 	}
 }
 
+/* (pid, dst_va, src_va, len): map the caller's anonymous region at src_va
+ * (exactly one whole region) into pid at dst_va, sharing its frames: both
+ * see each other's writes, and the child's copy stays shared across its
+ * own forks. Pipes live in such memory (docs/files.md). */
+long sys_mem_share(struct trap_frame *tf)
+{
+	uint64_t dst = ctx_arg(tf, 1), src = ctx_arg(tf, 2), len = ctx_arg(tf, 3);
+	struct process *p, *self = syscall_process();
+	struct region *r;
+	struct fcm *f;
+	unsigned prot;
+	uint64_t pgoff;
+	long rc = process_managed(self, ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (!range_ok(dst, len) || !range_ok(src, len) || p == self)
+		return -K42_EINVAL;
+	spin_lock(&self->lock);
+	r = region_find(self, src);
+	if (!r || r->start != src || r->end != src + len || !fcm_is_anon(r->fcm)) {
+		spin_unlock(&self->lock);
+		return -K42_EINVAL;	/* must name exactly one whole anonymous region */
+	}
+	f = r->fcm;
+	prot = r->prot;
+	pgoff = r->pgoff;
+	fcm_get(f);	/* keeps it alive once our lock is dropped */
+	spin_unlock(&self->lock);
+	spin_lock(&p->lock);
+	rc = region_create(p, dst, len, prot, f, pgoff);
+	if (rc == 0)
+		region_find(p, dst)->shared = 1;
+	spin_unlock(&p->lock);
+	fcm_put(f);
+	return rc;
+}
+
 long sys_mem_map_file(struct trap_frame *tf)
 {
 	uint64_t va = ctx_arg(tf, 1), len = ctx_arg(tf, 2), prot = ctx_arg(tf, 3);

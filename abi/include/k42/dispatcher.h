@@ -37,6 +37,7 @@
 #define K42_SOFTINTR_CHILD    (1ull << 3)	/* a child process ended */
 #define K42_SOFTINTR_RETRY    (1ull << 4)	/* a target refused earlier is enabled again */
 #define K42_SOFTINTR_USER0    (1ull << 32)	/* bits 32..63 are free for user protocols */
+#define K42_SOFTINTR_IO       (1ull << 62)	/* libk42: a pipe or server changed state (docs/files.md) */
 
 struct k42_user_regs {
 	uint64_t gpr[32];

@@ -131,6 +131,7 @@ long k42_spawn_path(const char *path, unsigned prio, uint64_t arg);
  * convention) and k42_name_server set. argv ends with NULL; it may be
  * NULL for no arguments. */
 #define K42_SPAWN_SHARE_ARCHIVE 0x1u	/* share our boot archive read-only */
+#define K42_SPAWN_NO_FDS        0x2u	/* pass no descriptors (docs/files.md) */
 struct k42_spawn_opts {
 	const char *const *argv;
 	unsigned prio;			/* K42_PRIO_* class */

@@ -18,7 +18,8 @@
 
 /*
  * Layout, all in the child's address space: the header, argc + 1 argv
- * pointers (the last NULL), then the NUL-terminated strings. The block
+ * pointers (the last NULL), the NUL-terminated strings, then (8-aligned)
+ * the inherited descriptor table and current directory (docs/files.md). The block
  * starts 16-byte aligned and the child's stack pointer is its address.
  */
 struct k42_startup {
@@ -26,6 +27,8 @@ struct k42_startup {
 	uint64_t size;		/* bytes of the whole block */
 	uint64_t name_server;	/* pid of the name server, 0 if none */
 	uint64_t archive_size;	/* bytes of the boot archive shared at K42_INITRD_VA, 0 if none */
+	uint64_t fds_off;	/* inherited descriptors (fs.c's format): offset in the block */
+	uint64_t fds_len;	/* and length in bytes, 0 if none */
 	uint64_t argc;
 	uint64_t argv[];
 };

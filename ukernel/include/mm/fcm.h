@@ -93,6 +93,8 @@ void fcm_unmap_everywhere(struct fcm *f, uint64_t pgoff);
 void fcm_page_remove(struct fcm *f, struct fcm_page *p);
 
 struct fcm *fcm_anon_create(void);
+/* Non-zero for an anonymous FCM (the only kind mem_share shares). */
+int fcm_is_anon(const struct fcm *f);
 struct fcm *fcm_cow_create(struct fcm *backing);
 /* A view of real memory the kernel does not own (page aligned), read-only
  * unless `writable` (shared pages such as the trace buffer). */

@@ -1,0 +1,144 @@
+/*
+ * The file layer (docs/files.md): per-process file descriptors, path
+ * resolution over mounted file systems found through the name server,
+ * pipes in memory shared between the two ends, /dev devices, and poll.
+ * POSIX-shaped: int descriptors, Linux's numeric O_* / S_* / F_* values
+ * (powerpc64), and 0 or a count on success, a negative -K42_E* code
+ * (the same numbers as Linux's errno) on failure.
+ */
+#ifndef K42_FS_H
+#define K42_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define K42_O_RDONLY    00
+#define K42_O_WRONLY    01
+#define K42_O_RDWR      02
+#define K42_O_ACCMODE   03
+#define K42_O_CREAT     0100
+#define K42_O_EXCL      0200
+#define K42_O_NOCTTY    0400
+#define K42_O_TRUNC     01000
+#define K42_O_APPEND    02000
+#define K42_O_NONBLOCK  04000
+#define K42_O_DIRECTORY 040000		/* powerpc values */
+#define K42_O_NOFOLLOW  0100000
+#define K42_O_CLOEXEC   02000000
+
+#define K42_AT_FDCWD            (-100)
+#define K42_AT_SYMLINK_NOFOLLOW 0x100
+#define K42_AT_REMOVEDIR        0x200
+
+#define K42_F_DUPFD    0
+#define K42_F_GETFD    1
+#define K42_F_SETFD    2
+#define K42_F_GETFL    3
+#define K42_F_SETFL    4
+#define K42_F_DUPFD_CLOEXEC 1030
+#define K42_FD_CLOEXEC 1
+
+#define K42_SEEK_SET 0
+#define K42_SEEK_CUR 1
+#define K42_SEEK_END 2
+
+#define K42_S_IFMT   0170000
+#define K42_S_IFDIR  0040000
+#define K42_S_IFCHR  0020000
+#define K42_S_IFREG  0100000
+#define K42_S_IFLNK  0120000
+#define K42_S_IFIFO  0010000
+
+#define K42_PATH_MAX 4096	/* a whole path, with its NUL */
+#define K42_NAME_MAX 255	/* one component */
+#define K42_PIPE_BUF 4096	/* pipe writes up to this size are atomic */
+#define K42_SYMLOOP_MAX 40
+#define K42_FD_MAX   256	/* descriptors per process */
+
+struct k42_stat {
+	uint64_t dev;		/* which mount (an index in this process) */
+	uint64_t ino;
+	uint32_t mode;		/* K42_S_IF* | permission bits */
+	uint32_t nlink;
+	uint64_t size;
+	uint32_t rdev;
+	uint64_t atime_ns, mtime_ns, ctime_ns;
+};
+
+/* One directory entry from k42_getdents: records of reclen bytes. */
+struct k42_dirent {
+	uint64_t ino;
+	uint16_t reclen;
+	uint8_t type;		/* DT_*: 4 dir, 8 reg, 10 lnk, 2 chr, 1 fifo */
+	char name[];
+};
+
+#define K42_POLLIN   0x001
+#define K42_POLLPRI  0x002
+#define K42_POLLOUT  0x004
+#define K42_POLLERR  0x008
+#define K42_POLLHUP  0x010
+#define K42_POLLNVAL 0x020
+
+struct k42_pollfd {
+	int fd;
+	short events;
+	short revents;
+};
+
+int k42_open(const char *path, int flags, unsigned mode);
+int k42_openat(int dirfd, const char *path, int flags, unsigned mode);
+int k42_close(int fd);
+long k42_read(int fd, void *buf, size_t n);
+long k42_write(int fd, const void *buf, size_t n);
+long k42_pread(int fd, void *buf, size_t n, int64_t off);
+long k42_pwrite(int fd, const void *buf, size_t n, int64_t off);
+int64_t k42_lseek(int fd, int64_t off, int whence);
+int k42_dup(int fd);
+int k42_dup2(int fd, int to);
+int k42_dup3(int fd, int to, int flags);		/* flags: K42_O_CLOEXEC */
+int k42_fcntl(int fd, int cmd, long arg);
+int k42_fstat(int fd, struct k42_stat *st);
+int k42_ftruncate(int fd, uint64_t size);
+int k42_fsync(int fd);
+int k42_isatty(int fd);
+
+int k42_stat(const char *path, struct k42_stat *st);
+int k42_lstat(const char *path, struct k42_stat *st);
+int k42_fstatat(int dirfd, const char *path, struct k42_stat *st, int flags);
+int k42_mkdir(const char *path, unsigned mode);
+int k42_mkdirat(int dirfd, const char *path, unsigned mode);
+int k42_rmdir(const char *path);
+int k42_unlink(const char *path);
+int k42_unlinkat(int dirfd, const char *path, int flags);
+int k42_rename(const char *from, const char *to);
+int k42_renameat(int fromfd, const char *from, int tofd, const char *to);
+int k42_link(const char *from, const char *to);
+int k42_symlink(const char *dest, const char *path);
+long k42_readlink(const char *path, char *buf, size_t n);
+long k42_readlinkat(int dirfd, const char *path, char *buf, size_t n);
+int k42_chmod(const char *path, unsigned mode);
+int k42_utimes(const char *path, uint64_t atime_ns, uint64_t mtime_ns);
+/* Fill buf with struct k42_dirent records; 0 at the end. */
+long k42_getdents(int fd, void *buf, size_t n);
+
+int k42_chdir(const char *path);
+int k42_fchdir(int fd);
+long k42_getcwd(char *buf, size_t n);	/* length with the NUL */
+
+int k42_pipe(int fds[2]);
+int k42_pipe2(int fds[2], int flags);	/* K42_O_NONBLOCK, K42_O_CLOEXEC */
+
+/* Wait until one of fds is ready or timeout_ms passes (-1: forever);
+ * returns how many have revents. Blocks on events, never by polling. */
+int k42_poll(struct k42_pollfd *fds, unsigned n, int timeout_ms);
+
+/* How often a thread of this process slept for an I/O event and woke. */
+extern uint64_t k42_io_wakeups;
+
+/* Re-read the mount table from the name server (names "mnt/..."). */
+void k42_fs_remount(void);
+/* Close every descriptor (process exit does this). */
+void k42_fs_close_all(void);
+
+#endif

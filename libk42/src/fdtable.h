@@ -1,0 +1,28 @@
+/*
+ * A descriptor table, pure (host-tested in tests/libk42/test_fdtable.c):
+ * descriptor number -> open-file object and its close-on-exec flag. The
+ * lowest free number is always chosen, as POSIX requires. Reference
+ * counts of the objects are the caller's (fs.c).
+ */
+#ifndef LIBK42_FDTABLE_H
+#define LIBK42_FDTABLE_H
+
+#include <k42/fs.h>
+
+struct fdtab {
+	void *f[K42_FD_MAX];
+	unsigned char cloexec[K42_FD_MAX];
+};
+
+/* The lowest free descriptor >= from, now holding f; -K42_EMFILE if none,
+ * -K42_EINVAL if from is out of range. */
+int fdt_alloc(struct fdtab *t, int from, void *f, int cloexec);
+/* The object at fd, or NULL (a bad or closed descriptor: EBADF). */
+void *fdt_get(const struct fdtab *t, int fd);
+/* Empty fd; *old gets what it held. -K42_EBADF if it held nothing. */
+int fdt_close(struct fdtab *t, int fd, void **old);
+/* Make `to` refer to fd's object (dup2/dup3). *displaced gets what `to`
+ * held before (NULL if nothing); the same fd is a no-op returning it. */
+int fdt_dup2(struct fdtab *t, int fd, int to, int cloexec, void **displaced);
+
+#endif

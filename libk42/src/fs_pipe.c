@@ -1,0 +1,203 @@
+/*
+ * Pipes in shared memory (docs/files.md): the buffer (pipebuf.c) is an
+ * anonymous region of the process that called pipe(), shared into each
+ * child that inherits an end (mem_share) — no server, no kernel copy.
+ * A side that must wait registers its pid in the buffer and sleeps on
+ * K42_SOFTINTR_IO (iowait.c); the side that makes progress raises that
+ * bit on the registered pids. Pipe buffers live in a window of 4,096
+ * slots of 128 KiB at K42_PIPE_VA.
+ */
+#include <string.h>
+#include <k42/k42.h>
+#include "fsint.h"
+
+#define K42_PIPE_VA   0x0000080000000000ul
+#define SLOT_BYTES    (128ul * 1024)
+#define SLOTS         4096
+
+static uint64_t slot_bits[SLOTS / 64];
+static uint32_t my_pid;
+int k42_export_slot;	/* next child slot while exporting (fs.c resets it) */
+
+uint64_t k42_pipe_slot_va(int slot)
+{
+	if (slot < 0 || slot >= SLOTS || (slot_bits[slot / 64] >> (slot % 64) & 1))
+		return 0;
+	return K42_PIPE_VA + (uint64_t)slot * SLOT_BYTES;
+}
+
+void k42_pipe_slot_used(uint64_t va)
+{
+	uint64_t slot = (va - K42_PIPE_VA) / SLOT_BYTES;
+
+	if (va >= K42_PIPE_VA && slot < SLOTS)
+		slot_bits[slot / 64] |= 1ull << (slot % 64);
+}
+
+static void pipe_slot_free(uint64_t va)
+{
+	uint64_t slot = (va - K42_PIPE_VA) / SLOT_BYTES;
+
+	if (va >= K42_PIPE_VA && slot < SLOTS)
+		slot_bits[slot / 64] &= ~(1ull << (slot % 64));
+}
+
+uint32_t k42_fs_self_pid(void)
+{
+	if (!my_pid)
+		my_pid = (uint32_t)k42_sc_sys_info(K42_INFO_PID);
+	return my_pid;
+}
+
+/* Something changed: wake whoever waits on this pipe. */
+static void wake(struct pipebuf *p)
+{
+	uint32_t pids[PIPEBUF_WAITERS];
+	unsigned n = pipebuf_wait_take(p, pids);
+
+	for (unsigned i = 0; i < n; i++)
+		(void)k42_sc_softintr_raise(pids[i], K42_SOFTINTR_IO);
+}
+
+/* Wait until the state may have changed since generation `gen`. */
+static void wait_change(struct pipebuf *p, uint64_t gen, int *registered)
+{
+	if (!*registered) {
+		if (pipebuf_wait_add(p, k42_fs_self_pid()) == 0) {
+			*registered = 1;
+			return;	/* re-check once before sleeping */
+		}
+		/* Every slot taken: sleep a little instead (rare). */
+		(void)k42_io_wait(gen, k42_timebase() + k42_sc_sys_info(K42_INFO_TIMEBASE_HZ) / 1000);
+		return;
+	}
+	(void)k42_io_wait(gen, 0);
+	*registered = 0;	/* the waker took our slot */
+}
+
+static long p_read(struct kfile *f, void *buf, size_t n)
+{
+	int registered = 0;
+
+	for (;;) {
+		uint64_t gen = k42_io_gen;
+		long rc = pipebuf_read(f->pipe, buf, n);
+
+		if (rc >= 0) {
+			if (rc > 0)
+				wake(f->pipe);
+			return rc;
+		}
+		if (f->flags & K42_O_NONBLOCK)
+			return rc;
+		wait_change(f->pipe, gen, &registered);
+	}
+}
+
+static long p_write(struct kfile *f, const void *buf, size_t n)
+{
+	size_t done = 0;
+	int registered = 0;
+
+	if (n == 0)
+		return pipebuf_write(f->pipe, buf, 0);
+	while (done < n) {
+		uint64_t gen = k42_io_gen;
+		long rc = pipebuf_write(f->pipe, (const uint8_t *)buf + done, n - done);
+
+		if (rc > 0) {
+			done += (size_t)rc;
+			wake(f->pipe);
+			continue;
+		}
+		if (rc == -K42_EPIPE || (f->flags & K42_O_NONBLOCK))
+			return done ? (long)done : rc;
+		wait_change(f->pipe, gen, &registered);
+	}
+	return (long)done;
+}
+
+static int p_fstat(struct kfile *f, struct k42_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->mode = K42_S_IFIFO | 0600;
+	st->ino = (uint64_t)f->pipe;
+	st->nlink = 1;
+	st->size = f->pipe->head - f->pipe->tail;
+	return 0;
+}
+
+static int p_poll(struct kfile *f, int events, int arm)
+{
+	struct pipebuf *p = f->pipe;
+	int rev = 0;
+
+	if (arm)
+		(void)pipebuf_wait_add(p, k42_fs_self_pid());
+	if (!f->pipe_write) {
+		if (pipebuf_readable(p))
+			rev |= events & K42_POLLIN;
+		if (!__atomic_load_n(&p->writers, __ATOMIC_ACQUIRE))
+			rev |= K42_POLLHUP;
+	} else {
+		if (pipebuf_writable(p))
+			rev |= events & K42_POLLOUT;
+		if (!__atomic_load_n(&p->readers, __ATOMIC_ACQUIRE))
+			rev |= K42_POLLERR;
+	}
+	return rev;
+}
+
+static int p_export(struct kfile *f, uint64_t pid, struct fd_export *e)
+{
+	uint64_t va = K42_PIPE_VA + (uint64_t)k42_export_slot * SLOT_BYTES;
+	long rc;
+
+	if (k42_export_slot >= SLOTS)
+		return -K42_EMFILE;
+	rc = k42_sc_mem_share(pid, va, (uint64_t)f->pipe, PIPEBUF_BYTES);
+	if (rc < 0)
+		return (int)rc;
+	k42_export_slot++;
+	__atomic_add_fetch(f->pipe_write ? &f->pipe->writers : &f->pipe->readers, 1,
+			   __ATOMIC_SEQ_CST);
+	e->kind = FDX_PIPE;
+	e->aux = f->pipe_write;
+	e->va = va;
+	return 0;
+}
+
+long k42_pipe_import(struct kfile *f, const struct fd_export *e)
+{
+	uint64_t slot = (e->va - K42_PIPE_VA) / SLOT_BYTES;
+
+	if (e->va < K42_PIPE_VA || slot >= SLOTS || (e->va - K42_PIPE_VA) % SLOT_BYTES)
+		return -K42_EINVAL;
+	f->pipe = (struct pipebuf *)e->va;
+	f->pipe_write = e->aux != 0;
+	k42_pipe_slot_used(e->va);
+	return 0;
+}
+
+
+static void p_release(struct kfile *f)
+{
+	struct pipebuf *p = f->pipe;
+
+	__atomic_sub_fetch(f->pipe_write ? &p->writers : &p->readers, 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wake(p);
+	if (!k42_pipe_mapped_elsewhere(f)) {
+		k42_sc_mem_unmap(k42_fs_self_pid(), (uint64_t)p, PIPEBUF_BYTES);
+		pipe_slot_free((uint64_t)p);
+	}
+}
+
+const struct kfile_ops k42_pipe_ops = {
+	.read = p_read,
+	.write = p_write,
+	.fstat = p_fstat,
+	.poll = p_poll,
+	.export = p_export,
+	.release = p_release,
+};

@@ -1,0 +1,165 @@
+/*
+ * Files served by a file-system server over idl/fs.idl (docs/files.md):
+ * the open file (its offset included) lives in the server, so processes
+ * that share it after a spawn share the offset as POSIX wants. Data moves
+ * a PPC page (4 KiB) per call.
+ */
+#include <string.h>
+#include <k42/k42.h>
+#include "fsint.h"
+#include "fs.h"
+
+static long rw(struct kfile *f, void *buf, size_t n, int64_t off, int write)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		uint32_t k = n - done < FS_IO_MAX ? (uint32_t)(n - done) : FS_IO_MAX, got = 0;
+		long rc;
+
+		if (write)
+			rc = fs_write(f->server, f->handle, off, (const uint8_t *)buf + done, k, &got);
+		else
+			rc = fs_read(f->server, f->handle, off, k, (uint8_t *)buf + done, k, &got);
+		if (rc < 0)
+			return done ? (long)done : rc;
+		done += got;
+		if (off >= 0)
+			off += got;
+		if (got < k)
+			break;
+	}
+	return (long)done;
+}
+
+static long r_read(struct kfile *f, void *buf, size_t n)
+{
+	return rw(f, buf, n, -1, 0);
+}
+
+static long r_write(struct kfile *f, const void *buf, size_t n)
+{
+	return rw(f, (void *)buf, n, -1, 1);
+}
+
+static long r_pread(struct kfile *f, void *buf, size_t n, int64_t off)
+{
+	return rw(f, buf, n, off, 0);
+}
+
+static long r_pwrite(struct kfile *f, const void *buf, size_t n, int64_t off)
+{
+	return rw(f, (void *)buf, n, off, 1);
+}
+
+static int64_t r_lseek(struct kfile *f, int64_t off, int whence)
+{
+	uint64_t pos;
+	long rc = fs_seek(f->server, f->handle, off, (uint32_t)whence, &pos);
+
+	return rc < 0 ? rc : (int64_t)pos;
+}
+
+static int r_fstat(struct kfile *f, struct k42_stat *st)
+{
+	struct fs_stat s;
+	long rc = fs_fstat(f->server, f->handle, &s);
+
+	if (rc == 0)
+		k42_stat_from_fs(f->mount, &s, st);
+	return (int)rc;
+}
+
+static int r_truncate(struct kfile *f, uint64_t size)
+{
+	return (int)fs_truncate(f->server, f->handle, size);
+}
+
+static int r_fsync(struct kfile *f)
+{
+	return (int)fs_fsync(f->server, f->handle);
+}
+
+static long r_getdents(struct kfile *f, void *buf, size_t n)
+{
+	static const uint8_t dt[] = { 0, 8, 4, 10, 2 };
+	uint8_t *out = buf;
+	size_t used = 0;
+	char name[FS_NAME_MAX + 1];
+
+	for (;;) {
+		uint64_t ino;
+		fs_kind_t kind;
+		long rc = fs_readdir(f->server, f->handle, f->cursor, name, sizeof(name), &ino, &kind);
+		size_t reclen;
+		struct k42_dirent *d;
+
+		if (rc == -K42_ENOENT)
+			break;
+		if (rc < 0)
+			return used ? (long)used : rc;
+		reclen = (sizeof(struct k42_dirent) + strlen(name) + 1 + 7) & ~7ul;
+		if (used + reclen > n)
+			return used ? (long)used : -K42_EINVAL;
+		d = (struct k42_dirent *)(out + used);
+		d->ino = ino;
+		d->reclen = (uint16_t)reclen;
+		d->type = kind < 5 ? dt[kind] : 0;
+		path_strcpy(d->name, name);
+		used += reclen;
+		f->cursor++;
+	}
+	return (long)used;
+}
+
+static int r_poll(struct kfile *f, int events, int arm)
+{
+	(void)f;
+	(void)arm;
+	/* Regular files and directories are always ready (POSIX). */
+	return events & (K42_POLLIN | K42_POLLOUT);
+}
+
+static int r_export(struct kfile *f, uint64_t pid, struct fd_export *e)
+{
+	uint64_t h;
+	long rc = fs_share(f->server, f->handle, pid, &h);
+
+	if (rc < 0)
+		return (int)rc;
+	e->kind = FDX_REMOTE;
+	e->aux = f->mount;
+	e->server = f->server;
+	e->handle = h;
+	return 0;
+}
+
+long k42_remote_import(struct kfile *f, const struct fd_export *e)
+{
+	f->mount = e->aux;
+	f->server = e->server;
+	f->handle = e->handle;
+	return 0;
+}
+
+static void r_release(struct kfile *f)
+{
+	if (fs_close(f->server, f->handle) < 0) {
+		/* nothing to do about it */
+	}
+}
+
+const struct kfile_ops k42_remote_ops = {
+	.read = r_read,
+	.write = r_write,
+	.pread = r_pread,
+	.pwrite = r_pwrite,
+	.lseek = r_lseek,
+	.fstat = r_fstat,
+	.truncate = r_truncate,
+	.fsync = r_fsync,
+	.getdents = r_getdents,
+	.poll = r_poll,
+	.export = r_export,
+	.release = r_release,
+};

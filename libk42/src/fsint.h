@@ -1,0 +1,103 @@
+/*
+ * Private interfaces of libk42's file layer (docs/files.md): the open-file
+ * object every descriptor points at, its per-kind operations (fs_remote.c,
+ * fs_pipe.c, fs_dev.c), the mount table (fs.c) and event waiting
+ * (iowait.c). All of it runs enabled, in threads; a process's descriptor
+ * table is guarded by fs_lock (a k42_mutex; order: fs_lock, then nothing
+ * else of the file layer).
+ */
+#ifndef LIBK42_FSINT_H
+#define LIBK42_FSINT_H
+
+#include <stdint.h>
+#include <k42/fs.h>
+#include "pipebuf.h"
+#include "path.h"
+
+struct kfile;
+
+/* Inherited-descriptor record (the startup block's fds section). */
+enum { FDX_REMOTE = 1, FDX_PIPE = 2, FDX_DEV = 3 };
+struct fd_export {
+	int32_t fd;
+	int32_t kind;		/* FDX_* */
+	int32_t flags;		/* open flags (O_ACCMODE, O_APPEND, O_NONBLOCK) */
+	int32_t aux;		/* pipe: 1 = write end; dev: the device; remote: mount */
+	uint64_t server, handle;	/* remote */
+	uint64_t va;		/* pipe: where the buffer is mapped in the child */
+	uint32_t pathlen;	/* a directory's absolute path follows, NUL included */
+	uint32_t reclen;	/* bytes of this record, path included, 8-aligned */
+};
+
+struct kfile_ops {
+	long (*read)(struct kfile *f, void *buf, size_t n);
+	long (*write)(struct kfile *f, const void *buf, size_t n);
+	long (*pread)(struct kfile *f, void *buf, size_t n, int64_t off);
+	long (*pwrite)(struct kfile *f, const void *buf, size_t n, int64_t off);
+	int64_t (*lseek)(struct kfile *f, int64_t off, int whence);
+	int (*fstat)(struct kfile *f, struct k42_stat *st);
+	int (*truncate)(struct kfile *f, uint64_t size);
+	int (*fsync)(struct kfile *f);
+	long (*getdents)(struct kfile *f, void *buf, size_t n);
+	/* Ready events now (K42_POLL*); with arm, also register to be woken
+	 * when that changes (K42_SOFTINTR_IO). */
+	int (*poll)(struct kfile *f, int events, int arm);
+	/* Describe f for child `pid` (granting it whatever it needs). */
+	int (*export)(struct kfile *f, uint64_t pid, struct fd_export *e);
+	/* The last descriptor of this process on f went away. */
+	void (*release)(struct kfile *f);
+	int tty;
+};
+
+struct kfile {
+	const struct kfile_ops *ops;
+	int refs;		/* descriptors of this process */
+	int flags;		/* O_ACCMODE | O_APPEND | O_NONBLOCK */
+	/* remote */
+	int mount;
+	uint64_t server, handle;
+	uint32_t cursor;	/* next readdir index */
+	char *dirpath;		/* a directory's absolute path (fchdir, *at) */
+	/* pipe */
+	struct pipebuf *pipe;
+	int pipe_write;
+	/* dev */
+	int dev;
+};
+
+extern const struct kfile_ops k42_remote_ops, k42_pipe_ops, k42_dev_ops;
+
+struct kfile *k42_kfile_new(const struct kfile_ops *ops, int flags);
+/* Device numbers of /dev's nodes (fs.idl's rdev). */
+enum { DEV_NULL = 1, DEV_ZERO = 2, DEV_FULL = 3, DEV_URANDOM = 4, DEV_TTY = 5, DEV_CONSOLE = 6 };
+struct kfile *k42_dev_open(int dev, int flags);
+long k42_remote_import(struct kfile *f, const struct fd_export *e);
+long k42_pipe_import(struct kfile *f, const struct fd_export *e);
+/* Pipe slots: where pipe buffers are mapped (K42_PIPE_VA window). */
+uint64_t k42_pipe_slot_va(int slot);
+void k42_pipe_slot_used(uint64_t va);
+extern int k42_export_slot;
+uint32_t k42_fs_self_pid(void);
+/* fs.c: does another open object of this process use f's pipe mapping? */
+int k42_pipe_mapped_elsewhere(struct kfile *f);
+
+/* iowait.c */
+extern volatile uint64_t k42_io_gen;
+int k42_io_wait(uint64_t gen, uint64_t deadline_tb);	/* 0 or -K42_ETIMEDOUT */
+
+/* fs.c: the mount table. */
+struct mount {
+	char point[256];
+	uint64_t server;
+	int readonly;
+};
+const struct mount *k42_mount(int m);
+void k42_stat_from_fs(int mount, const void *fs_stat, struct k42_stat *st);
+
+/* poll one descriptor (fs_poll.c): 0 or -EBADF. */
+int k42_fs_poll_one(int fd, int events, int arm, int *revents);
+
+/* spawn.c asks for the descriptor table to pass to a child. */
+long k42_fs_export(uint64_t pid, void **blob, uint64_t *len);
+
+#endif

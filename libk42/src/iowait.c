@@ -1,0 +1,37 @@
+/*
+ * Waiting for I/O events (docs/files.md): a pipe end or a server that
+ * changes state raises K42_SOFTINTR_IO on each process registered as
+ * waiting; the drain bumps k42_io_gen and wakes every thread here, and
+ * each re-checks its own condition. A waiter reads the generation before
+ * checking its condition, so an event in between is never lost.
+ */
+#include <k42/k42.h>
+#include "internal.h"
+#include "fsint.h"
+
+volatile uint64_t k42_io_gen;
+uint64_t k42_io_wakeups;
+static struct k42_waitq io_q;
+
+void k42_io_event(void)
+{
+	k42_io_gen++;
+	k42_waitq_wake_all(&io_q);
+}
+
+int k42_io_wait(uint64_t gen, uint64_t deadline_tb)
+{
+	int s = k42_disable_save(), rc = 0;
+
+	if (k42_io_gen == gen) {
+		k42_io_wakeups++;
+		if (k42_current && !k42_in_handler) {
+			rc = k42_waitq_wait(&io_q, deadline_tb);
+		} else {
+			/* No thread to block (handler code): wait in the kernel. */
+			k42_sc_block();
+		}
+	}
+	k42_restore(s);
+	return rc;
+}

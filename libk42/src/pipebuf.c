@@ -1,0 +1,153 @@
+/*
+ * The pipe buffer (see pipebuf.h). Ordering: data is copied before head
+ * (or tail) is published with release; the other side reads it with
+ * acquire. A full fence separates publishing from looking at `waiters`,
+ * and registering from re-checking, so a wake-up cannot be missed.
+ */
+#include <string.h>
+#include <k42/errno.h>
+#include <k42/fs.h>
+#include "pipebuf.h"
+
+_Static_assert(sizeof(struct pipebuf) == PIPEBUF_BYTES, "pipe header is one page");
+
+void pipebuf_init(struct pipebuf *p)
+{
+	memset(p, 0, 4096);
+}
+
+static void lock(uint32_t *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			;
+}
+
+static void unlock(uint32_t *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+long pipebuf_write(struct pipebuf *p, const void *buf, size_t n)
+{
+	uint64_t head, tail, room, k, at;
+	long rc;
+
+	if (n == 0)
+		return __atomic_load_n(&p->readers, __ATOMIC_ACQUIRE) ? 0 : -K42_EPIPE;
+	lock(&p->wlock);
+	if (!__atomic_load_n(&p->readers, __ATOMIC_ACQUIRE)) {
+		rc = -K42_EPIPE;
+	} else {
+		head = p->head;
+		tail = __atomic_load_n(&p->tail, __ATOMIC_ACQUIRE);
+		room = PIPEBUF_DATA - (head - tail);
+		if (room == 0 || (n <= K42_PIPE_BUF && room < n)) {
+			rc = -K42_EAGAIN;
+		} else {
+			k = n < room ? n : room;
+			at = head % PIPEBUF_DATA;
+			if (at + k <= PIPEBUF_DATA) {
+				memcpy(p->data + at, buf, k);
+			} else {
+				memcpy(p->data + at, buf, PIPEBUF_DATA - at);
+				memcpy(p->data, (const uint8_t *)buf + (PIPEBUF_DATA - at),
+				       k - (PIPEBUF_DATA - at));
+			}
+			__atomic_store_n(&p->head, head + k, __ATOMIC_RELEASE);
+			rc = (long)k;
+		}
+	}
+	unlock(&p->wlock);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return rc;
+}
+
+long pipebuf_read(struct pipebuf *p, void *buf, size_t n)
+{
+	uint64_t head, tail, avail, k, at;
+	long rc;
+
+	if (n == 0)
+		return 0;
+	lock(&p->rlock);
+	tail = p->tail;
+	head = __atomic_load_n(&p->head, __ATOMIC_ACQUIRE);
+	avail = head - tail;
+	if (avail == 0) {
+		/* No writer: but one may have written just before leaving. */
+		if (__atomic_load_n(&p->writers, __ATOMIC_ACQUIRE) == 0 &&
+		    __atomic_load_n(&p->head, __ATOMIC_ACQUIRE) == tail)
+			rc = 0;
+		else
+			rc = -K42_EAGAIN;
+	} else {
+		k = n < avail ? n : avail;
+		at = tail % PIPEBUF_DATA;
+		if (at + k <= PIPEBUF_DATA) {
+			memcpy(buf, p->data + at, k);
+		} else {
+			memcpy(buf, p->data + at, PIPEBUF_DATA - at);
+			memcpy((uint8_t *)buf + (PIPEBUF_DATA - at), p->data,
+			       k - (PIPEBUF_DATA - at));
+		}
+		__atomic_store_n(&p->tail, tail + k, __ATOMIC_RELEASE);
+		rc = (long)k;
+	}
+	unlock(&p->rlock);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return rc;
+}
+
+int pipebuf_readable(const struct pipebuf *p)
+{
+	return __atomic_load_n(&p->head, __ATOMIC_ACQUIRE) != __atomic_load_n(&p->tail, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&p->writers, __ATOMIC_ACQUIRE) == 0;
+}
+
+int pipebuf_writable(const struct pipebuf *p)
+{
+	uint64_t used = __atomic_load_n(&p->head, __ATOMIC_ACQUIRE) -
+			__atomic_load_n(&p->tail, __ATOMIC_ACQUIRE);
+
+	return PIPEBUF_DATA - used >= K42_PIPE_BUF ||
+	       __atomic_load_n(&p->readers, __ATOMIC_ACQUIRE) == 0;
+}
+
+int pipebuf_wait_add(struct pipebuf *p, uint32_t pid)
+{
+	for (unsigned i = 0; i < PIPEBUF_WAITERS; i++) {
+		uint32_t cur = __atomic_load_n(&p->waiters[i], __ATOMIC_RELAXED);
+
+		if (cur == pid)
+			goto added;
+	}
+	for (unsigned i = 0; i < PIPEBUF_WAITERS; i++) {
+		uint32_t zero = 0;
+
+		if (__atomic_compare_exchange_n(&p->waiters[i], &zero, pid, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			goto added;
+	}
+	return -K42_EAGAIN;
+added:
+	__atomic_store_n(&p->nwaiters, 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
+unsigned pipebuf_wait_take(struct pipebuf *p, uint32_t *out)
+{
+	unsigned n = 0;
+
+	if (!__atomic_load_n(&p->nwaiters, __ATOMIC_SEQ_CST))
+		return 0;
+	__atomic_store_n(&p->nwaiters, 0, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < PIPEBUF_WAITERS; i++) {
+		uint32_t pid = __atomic_exchange_n(&p->waiters[i], 0, __ATOMIC_SEQ_CST);
+
+		if (pid)
+			out[n++] = pid;
+	}
+	return n;
+}

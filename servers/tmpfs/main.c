@@ -1,0 +1,402 @@
+/*
+ * tmpfs: a writable in-memory file system served over idl/fs.idl
+ * (docs/files.md). `tmpfs /tmp [BYTES]` mounts itself at /tmp (the name
+ * "mnt/tmp") with a size limit; `tmpfs /dev dev` makes /dev with the
+ * device nodes libk42 serves itself. Open files are objects shared by
+ * every handle `share` made for them (one offset). Calls run one at a
+ * time on the upcall stack (k42_serve) and never block, so nothing here
+ * needs a lock.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <k42/k42.h>
+#include <k42/obj.h>
+#include "fs.h"
+#include "tree.h"
+
+#define O_ACC     03
+#define O_CREAT   0100
+#define O_EXCL    0200
+#define O_TRUNC   01000
+#define O_APPEND  02000
+#define O_DIR     040000
+
+struct ofile {
+	struct tnode *n;
+	uint64_t off;
+	uint32_t flags;
+	uint32_t refs;		/* handles */
+};
+
+static struct tfs fs;
+static uint64_t tb_hz;
+
+static uint64_t now_ns(void)
+{
+	uint64_t tb = k42_timebase();
+
+	return tb / tb_hz * 1000000000ull + tb % tb_hz * 1000000000ull / tb_hz;
+}
+
+static void to_stat(const struct tnode *n, struct fs_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = n->size;
+	st->ino = n->ino;
+	st->atime = n->atime;
+	st->mtime = n->mtime;
+	st->ctime = n->ctime;
+	st->mode = n->mode;
+	st->nlink = n->nlink;
+	st->rdev = n->rdev;
+	st->kind = (fs_kind_t)n->kind;
+}
+
+static long get(const struct k42_ipc_caller *c, k42_handle_t h, struct ofile **of)
+{
+	void *obj;
+	long rc = k42_obj_check(h, c->pid, 0, NULL, &obj);
+
+	if (rc < 0)
+		return rc;
+	*of = obj;
+	return 0;
+}
+
+long fs_walk_impl(const struct k42_ipc_caller *c, const char *path, uint32_t *done, int32_t *err,
+		  struct fs_stat *st, char *link, uint32_t link_cap)
+{
+	struct tnode *n;
+	int e;
+
+	(void)c;
+	tfs_walk(&fs, path, done, &e, &n);
+	*err = e;
+	link[0] = 0;
+	memset(st, 0, sizeof(*st));
+	if (n) {
+		to_stat(n, st);
+		if (n->kind == TK_LNK && strlen(n->link) < link_cap)
+			memcpy(link, n->link, strlen(n->link) + 1);
+	}
+	return 0;
+}
+
+long fs_open_impl(const struct k42_ipc_caller *c, const char *path, uint32_t flags, uint32_t mode,
+		  k42_handle_t *f, struct fs_stat *st)
+{
+	struct tnode *n;
+	struct ofile *of;
+	long rc = tfs_lookup(&fs, path, &n);
+	uint32_t acc = flags & O_ACC;
+
+	if (rc == -K42_ENOENT && (flags & O_CREAT))
+		rc = tfs_create(&fs, path, TK_REG, mode, 0, NULL, &n);
+	else if (rc == 0 && (flags & O_CREAT) && (flags & O_EXCL))
+		rc = -K42_EEXIST;
+	if (rc < 0)
+		return rc;
+	if (n->kind == TK_LNK)
+		return -K42_ELOOP;
+	if (n->kind == TK_DIR && acc != 0)
+		return -K42_EISDIR;
+	if ((flags & O_DIR) && n->kind != TK_DIR)
+		return -K42_ENOTDIR;
+	if (acc == 3)
+		return -K42_EINVAL;
+	if ((flags & O_TRUNC) && acc != 0 && n->kind == TK_REG && (rc = tfs_truncate(&fs, n, 0)) < 0)
+		return rc;
+	if (!(of = malloc(sizeof(*of))))
+		return -K42_ENOMEM;
+	of->n = n;
+	of->off = 0;
+	of->flags = flags;
+	of->refs = 1;
+	if (!(*f = k42_obj_grant(of, c->pid, FS_RIGHT_READ))) {
+		free(of);
+		return -K42_ENOMEM;
+	}
+	tfs_open_ref(n);
+	to_stat(n, st);
+	return 0;
+}
+
+long fs_read_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offset, uint32_t count,
+		  uint8_t *data, uint32_t cap, uint32_t *len)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+
+	if (rc < 0)
+		return rc;
+	if ((of->flags & O_ACC) == 1)
+		return -K42_EBADH;
+	if (offset < -1)
+		return -K42_EINVAL;
+	rc = tfs_read(&fs, of->n, offset == -1 ? of->off : (uint64_t)offset, data,
+		      count < cap ? count : cap);
+	if (rc < 0)
+		return rc;
+	if (offset == -1)
+		of->off += (uint64_t)rc;
+	*len = (uint32_t)rc;
+	return 0;
+}
+
+long fs_write_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offset,
+		   const uint8_t *data, uint32_t len, uint32_t *written)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+	uint64_t at;
+
+	if (rc < 0)
+		return rc;
+	if ((of->flags & O_ACC) == 0)
+		return -K42_EBADH;
+	if (offset < -1)
+		return -K42_EINVAL;
+	at = offset != -1 ? (uint64_t)offset : (of->flags & O_APPEND) ? of->n->size : of->off;
+	rc = tfs_write(&fs, of->n, at, data, len);
+	if (rc < 0)
+		return rc;
+	if (offset == -1)
+		of->off = at + (uint64_t)rc;
+	*written = (uint32_t)rc;
+	return 0;
+}
+
+long fs_seek_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offset, uint32_t whence,
+		  uint64_t *pos)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+	int64_t base;
+
+	if (rc < 0)
+		return rc;
+	base = whence == 0 ? 0 : whence == 1 ? (int64_t)of->off : whence == 2 ? (int64_t)of->n->size : -1;
+	if (base < 0 || base + offset < 0)
+		return -K42_EINVAL;
+	of->off = (uint64_t)(base + offset);
+	*pos = of->off;
+	return 0;
+}
+
+long fs_fstat_impl(const struct k42_ipc_caller *c, k42_handle_t f, struct fs_stat *st)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+
+	if (rc == 0)
+		to_stat(of->n, st);
+	return rc;
+}
+
+long fs_truncate_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t size)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+
+	if (rc < 0)
+		return rc;
+	if ((of->flags & O_ACC) == 0)
+		return -K42_EINVAL;
+	return tfs_truncate(&fs, of->n, size);
+}
+
+long fs_fsync_impl(const struct k42_ipc_caller *c, k42_handle_t f)
+{
+	struct ofile *of;
+
+	/* Memory is as durable as tmpfs gets: every write is already here. */
+	return get(c, f, &of);
+}
+
+long fs_readdir_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t index, char *name,
+		     uint32_t name_cap, uint64_t *ino, fs_kind_t *kind)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+	struct tnode *d;
+	const char *s;
+
+	if (rc < 0)
+		return rc;
+	d = of->n;
+	if (d->kind != TK_DIR)
+		return -K42_ENOTDIR;
+	/* "." and ".." first, then the entries. */
+	if (index < 2) {
+		s = index ? ".." : ".";
+		*ino = index ? d->parent->ino : d->ino;
+		*kind = FS_KIND_DIRECTORY;
+	} else if (index - 2 < d->nents) {
+		s = d->ents[index - 2].name;
+		*ino = d->ents[index - 2].node->ino;
+		*kind = (fs_kind_t)d->ents[index - 2].node->kind;
+	} else {
+		return -K42_ENOENT;
+	}
+	if (strlen(s) >= name_cap)
+		return -K42_E2BIG;
+	memcpy(name, s, strlen(s) + 1);
+	return 0;
+}
+
+long fs_close_impl(const struct k42_ipc_caller *c, k42_handle_t f)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+
+	if (rc < 0)
+		return rc;
+	k42_obj_revoke(f);
+	if (--of->refs == 0) {
+		tfs_close_ref(&fs, of->n);
+		free(of);
+	}
+	return 0;
+}
+
+long fs_mkdir_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mode)
+{
+	(void)c;
+	return tfs_create(&fs, path, TK_DIR, mode, 0, NULL, NULL);
+}
+
+long fs_unlink_impl(const struct k42_ipc_caller *c, const char *path)
+{
+	(void)c;
+	return tfs_unlink(&fs, path);
+}
+
+long fs_rmdir_impl(const struct k42_ipc_caller *c, const char *path)
+{
+	(void)c;
+	return tfs_rmdir(&fs, path);
+}
+
+long fs_rename_impl(const struct k42_ipc_caller *c, const char *from, const char *to)
+{
+	(void)c;
+	return tfs_rename(&fs, from, to);
+}
+
+long fs_link_impl(const struct k42_ipc_caller *c, const char *from, const char *to)
+{
+	(void)c;
+	return tfs_link(&fs, from, to);
+}
+
+long fs_symlink_impl(const struct k42_ipc_caller *c, const char *dest, const char *path)
+{
+	(void)c;
+	return tfs_create(&fs, path, TK_LNK, 0777, 0, dest, NULL);
+}
+
+long fs_chmod_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mode)
+{
+	struct tnode *n;
+	long rc = tfs_lookup(&fs, path, &n);
+
+	(void)c;
+	if (rc == 0) {
+		n->mode = mode & 07777;
+		n->ctime = now_ns();
+	}
+	return rc;
+}
+
+long fs_utimes_impl(const struct k42_ipc_caller *c, const char *path, uint64_t atime,
+		    uint64_t mtime)
+{
+	struct tnode *n;
+	long rc = tfs_lookup(&fs, path, &n);
+
+	(void)c;
+	if (rc == 0) {
+		n->atime = atime;
+		n->mtime = mtime;
+		n->ctime = now_ns();
+	}
+	return rc;
+}
+
+long fs_share_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t pid, k42_handle_t *g)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+
+	if (rc < 0)
+		return rc;
+	if (!pid || !(*g = k42_obj_grant(of, pid, FS_RIGHT_READ)))
+		return pid ? -K42_ENOMEM : -K42_EINVAL;
+	of->refs++;
+	return 0;
+}
+
+long fs_mknod_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mode, uint32_t rdev)
+{
+	(void)c;
+	return tfs_create(&fs, path, TK_CHR, mode, rdev, NULL, NULL);
+}
+
+long fs_statfs_impl(const struct k42_ipc_caller *c, uint64_t *used, uint64_t *limit)
+{
+	(void)c;
+	*used = fs.used;
+	*limit = fs.limit;
+	return 0;
+}
+
+static void handle(uint64_t pid, struct k42_ipc_msg *m)
+{
+	struct k42_ipc_caller who = { pid, 0, FS_RIGHT_READ | FS_RIGHT_WRITE };
+
+	if (k42_ipc_op_iface(m->op) != FS_IFACE_ID) {
+		m->op = (uint64_t)-K42_ENOSYS;
+		m->len = 0;
+		return;
+	}
+	fs_dispatch(&who, m);
+}
+
+int main(uint64_t argc)
+{
+	static const struct { const char *name; uint32_t rdev; } devs[] = {
+		{ "null", 1 }, { "zero", 2 }, { "full", 3 }, { "urandom", 4 },
+		{ "tty", 5 }, { "console", 6 },
+	};
+	const char *point = k42_argc > 1 ? k42_argv[1] : "/tmp";
+	int is_dev = k42_argc > 2 && strcmp(k42_argv[2], "dev") == 0;
+	uint64_t limit = !is_dev && k42_argc > 2 ? strtoul(k42_argv[2], NULL, 0) : 0;
+	char name[128] = "mnt";
+	long rc;
+
+	(void)argc;
+	tb_hz = (uint64_t)k42_sc_sys_info(K42_INFO_TIMEBASE_HZ);
+	if (point[0] != '/' || strlen(point) > 100) {
+		k42_printf("tmpfs: bad mount point %s\n", point);
+		return 1;
+	}
+	if (tfs_init(&fs, limit, now_ns) < 0)
+		return 1;
+	if (is_dev) {
+		fs.root->mode = 0755;
+		for (unsigned i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+			(void)tfs_create(&fs, devs[i].name, TK_CHR, 0666, devs[i].rdev, NULL, NULL);
+	}
+	if (point[1]) {
+		name[3] = '/';
+		memcpy(name + 4, point + 1, strlen(point));
+	}
+	k42_serve(handle);
+	rc = k42_name_register(name, FS_RIGHT_READ | FS_RIGHT_WRITE);
+	if (rc < 0) {
+		k42_printf("tmpfs: cannot register %s: %s\n", name, k42_strerror(rc));
+		return 1;
+	}
+	for (;;)
+		k42_sc_block();
+}

@@ -1,0 +1,67 @@
+/*
+ * tmpfs's file tree, pure (host-tested in tests/libk42/test_tmpfs.c):
+ * nodes, directories, file data in 4 KiB pages, POSIX rename/link/unlink
+ * rules and a byte budget that ends in -K42_ENOSPC, never a partial
+ * change. Paths are fs.idl paths: relative, canonical, "" is the root.
+ * No locks: the server runs one call at a time.
+ */
+#ifndef TMPFS_TREE_H
+#define TMPFS_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { TK_REG = 1, TK_DIR = 2, TK_LNK = 3, TK_CHR = 4 };
+
+#define TFS_PAGE 4096u
+#define TFS_NODE_COST 256u	/* bytes charged per node, besides names and data */
+
+struct tnode;
+struct tdirent {
+	char *name;
+	struct tnode *node;
+};
+
+struct tnode {
+	uint64_t ino;
+	uint8_t kind;
+	uint32_t mode, nlink, rdev, opens;
+	uint64_t size, atime, mtime, ctime;
+	/* TK_REG: pages (NULL: a hole reading as zeros). */
+	uint8_t **pages;
+	uint64_t npages;
+	/* TK_DIR */
+	struct tdirent *ents;
+	uint32_t nents, cap;
+	struct tnode *parent;
+	/* TK_LNK */
+	char *link;
+};
+
+struct tfs {
+	struct tnode *root;
+	uint64_t used, limit;	/* bytes; limit 0: none */
+	uint64_t next_ino;
+	uint64_t (*now)(void);	/* nanoseconds */
+};
+
+int tfs_init(struct tfs *fs, uint64_t limit, uint64_t (*now)(void));
+/* fs.idl walk: see idl/fs.idl. */
+void tfs_walk(struct tfs *fs, const char *path, uint32_t *done, int *err, struct tnode **n);
+/* Exact lookup, final component not followed. */
+long tfs_lookup(struct tfs *fs, const char *path, struct tnode **n);
+long tfs_create(struct tfs *fs, const char *path, int kind, uint32_t mode, uint32_t rdev,
+		const char *link, struct tnode **out);
+long tfs_unlink(struct tfs *fs, const char *path);
+long tfs_rmdir(struct tfs *fs, const char *path);
+long tfs_rename(struct tfs *fs, const char *from, const char *to);
+long tfs_link(struct tfs *fs, const char *from, const char *to);
+long tfs_read(struct tfs *fs, struct tnode *n, uint64_t off, void *buf, uint64_t len);
+long tfs_write(struct tfs *fs, struct tnode *n, uint64_t off, const void *buf, uint64_t len);
+long tfs_truncate(struct tfs *fs, struct tnode *n, uint64_t size);
+/* Open-count bookkeeping: a node unlinked while open lives until closed. */
+void tfs_open_ref(struct tnode *n);
+void tfs_close_ref(struct tfs *fs, struct tnode *n);
+void tfs_destroy(struct tfs *fs);
+
+#endif
