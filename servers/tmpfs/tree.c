@@ -419,7 +419,7 @@ long tfs_read(struct tfs *fs, struct tnode *n, uint64_t off, void *buf, uint64_t
 	return (long)got;
 }
 
-static long ensure_pages(struct tfs *fs, struct tnode *n, uint64_t npages)
+static long ensure_pages(struct tnode *n, uint64_t npages)
 {
 	uint8_t **p;
 
@@ -448,7 +448,7 @@ long tfs_write(struct tfs *fs, struct tnode *n, uint64_t off, const void *buf, u
 		return -K42_EFBIG;
 	if (len == 0)
 		return 0;
-	if ((rc = ensure_pages(fs, n, (end + TFS_PAGE - 1) / TFS_PAGE)) < 0)
+	if ((rc = ensure_pages(n, (end + TFS_PAGE - 1) / TFS_PAGE)) < 0)
 		return rc;
 	while (put < len) {
 		uint64_t pg = (off + put) / TFS_PAGE, po = (off + put) % TFS_PAGE;

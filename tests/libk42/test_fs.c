@@ -1,0 +1,232 @@
+/*
+ * Host tests of the file layer's pure parts: path resolution (path.c)
+ * over two tmpfs trees (servers/tmpfs/tree.c) mounted at / and /tmp, the
+ * tmpfs tree's POSIX rules and byte budget, the descriptor table
+ * (fdtable.c) and the pipe buffer (pipebuf.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <k42/errno.h>
+#include "../../libk42/src/path.h"
+#include "../../libk42/src/fdtable.h"
+#include "../../libk42/src/pipebuf.h"
+#include "../../servers/tmpfs/tree.h"
+#include "check.h"
+
+static struct tfs root, tmp;
+static uint64_t clock_ns;
+
+static uint64_t now(void)
+{
+	return ++clock_ns;
+}
+
+static int mount_at(void *ctx, const char *abs)
+{
+	(void)ctx;
+	return !strcmp(abs, "/") ? 0 : !strcmp(abs, "/tmp") ? 1 : -1;
+}
+
+static long walk(void *ctx, int m, const char *rel, uint32_t *done, int *err, enum path_kind *kind,
+		 char *link, size_t cap)
+{
+	struct tnode *n;
+
+	(void)ctx;
+	tfs_walk(m ? &tmp : &root, rel, done, err, &n);
+	*kind = n ? (enum path_kind)n->kind : PK_NONE;
+	link[0] = 0;
+	if (n && n->kind == TK_LNK)
+		snprintf(link, cap, "%s", n->link);
+	return 0;
+}
+
+static const struct path_ops ops = { mount_at, walk };
+static struct path_result r;
+
+static long res(const char *cwd, const char *p, int flags)
+{
+	return path_resolve(&ops, NULL, cwd, p, flags, &r);
+}
+
+static void test_path(void)
+{
+	char longp[5000], name[300];
+
+	CHECK(tfs_init(&root, 0, now) == 0 && tfs_init(&tmp, 0, now) == 0, "init");
+	CHECK(tfs_create(&root, "etc", TK_DIR, 0755, 0, NULL, NULL) == 0, "mkdir etc");
+	CHECK(tfs_create(&root, "etc/motd", TK_REG, 0644, 0, NULL, NULL) == 0, "motd");
+	CHECK(tfs_create(&tmp, "d", TK_DIR, 0755, 0, NULL, NULL) == 0, "mkdir d");
+	CHECK(tfs_create(&tmp, "d/f", TK_REG, 0644, 0, NULL, NULL) == 0, "d/f");
+	CHECK(tfs_create(&tmp, "up", TK_LNK, 0777, 0, "../etc", NULL) == 0, "relative link");
+	CHECK(tfs_create(&tmp, "abs", TK_LNK, 0777, 0, "/tmp/d", NULL) == 0, "absolute link");
+	CHECK(tfs_create(&tmp, "l1", TK_LNK, 0777, 0, "l2", NULL) == 0, "loop 1");
+	CHECK(tfs_create(&tmp, "l2", TK_LNK, 0777, 0, "/tmp/l1", NULL) == 0, "loop 2");
+	CHECK(tfs_create(&tmp, "dangling", TK_LNK, 0777, 0, "nowhere", NULL) == 0, "dangling");
+
+	CHECK(res("/", "/etc/motd", PATH_FOLLOW) == 0 && r.mount == 0 && !strcmp(r.rel, "etc/motd") &&
+	      r.kind == PK_REG, "plain path");
+	CHECK(res("/", "/../../etc/./motd", PATH_FOLLOW) == 0 && !strcmp(r.abs, "/etc/motd"),
+	      ".. above the root stays there: %s", r.abs);
+	CHECK(res("/tmp/d", "f", PATH_FOLLOW) == 0 && r.mount == 1 && !strcmp(r.rel, "d/f"),
+	      "relative to cwd");
+	CHECK(res("/tmp/d", "..", PATH_FOLLOW) == 0 && r.mount_root && r.mount == 1, ".. to a mount root");
+	CHECK(res("/tmp", "..", PATH_FOLLOW) == 0 && r.mount == 0 && !strcmp(r.abs, "/"),
+	      ".. out of a mount: %s", r.abs);
+	CHECK(res("/", "/tmp/up/motd", PATH_FOLLOW) == 0 && r.mount == 0 &&
+	      !strcmp(r.abs, "/etc/motd"), "relative symlink across mounts: %s", r.abs);
+	CHECK(res("/", "/tmp/abs/f", PATH_FOLLOW) == 0 && !strcmp(r.abs, "/tmp/d/f"), "absolute link");
+	CHECK(res("/", "/tmp/abs/../d/f", PATH_FOLLOW) == 0 && !strcmp(r.abs, "/tmp/d/f"),
+	      ".. after a symlink is physical: %s", r.abs);
+	CHECK(res("/", "/tmp/abs", 0) == 0 && r.kind == PK_LNK, "last link not followed");
+	CHECK(res("/", "/tmp/abs/", 0) == 0 && r.kind == PK_DIR, "trailing slash follows");
+	CHECK(res("/", "/tmp/l1", PATH_FOLLOW) == -K42_ELOOP, "ELOOP");
+	CHECK(res("/", "/tmp/l1/x", 0) == -K42_ELOOP, "ELOOP in the middle");
+	CHECK(res("/", "/tmp/dangling", PATH_FOLLOW) == -K42_ENOENT, "dangling link");
+	CHECK(res("/", "/tmp/dangling", PATH_FOLLOW | PATH_PARENT) == 0 && !r.exists &&
+	      !strcmp(r.abs, "/tmp/nowhere"), "creating through a dangling link: %s", r.abs);
+	CHECK(res("/", "/tmp/d/f/x", PATH_PARENT) == -K42_ENOTDIR, "file as a directory");
+	CHECK(res("/", "/etc/motd/", 0) == -K42_ENOTDIR, "trailing slash on a file");
+	CHECK(res("/", "/tmp/new", PATH_PARENT) == 0 && !r.exists && !strcmp(r.last, "new"), "parent");
+	CHECK(res("/", "/tmp/no/new", PATH_PARENT) == -K42_ENOENT, "missing parent");
+	CHECK(res("/", "", 0) == -K42_ENOENT, "empty path");
+	CHECK(res("/", "/tmp/d/.", 0) == 0 && r.last_dot, "last component '.'");
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	CHECK(res("/", name, PATH_PARENT) == -K42_ENAMETOOLONG, "component over NAME_MAX");
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = 0;
+	for (size_t i = 100; i < sizeof(longp); i += 100)
+		longp[i] = '/';
+	CHECK(res("/", longp, PATH_PARENT) == -K42_ENAMETOOLONG, "path over PATH_MAX");
+	tfs_destroy(&root);
+	tfs_destroy(&tmp);
+}
+
+static void test_tmpfs(void)
+{
+	struct tfs fs;
+	struct tnode *n, *m;
+	static uint8_t buf[8192];
+	long w;
+
+	CHECK(tfs_init(&fs, 64 * 1024, now) == 0, "init with a 64 KiB budget");
+	CHECK(tfs_create(&fs, "a", TK_DIR, 0755, 0, NULL, NULL) == 0, "a");
+	CHECK(tfs_create(&fs, "a/x", TK_DIR, 0755, 0, NULL, NULL) == 0, "a/x");
+	CHECK(tfs_create(&fs, "b", TK_DIR, 0755, 0, NULL, NULL) == 0, "b");
+	CHECK(tfs_create(&fs, "f", TK_REG, 0644, 0, NULL, &n) == 0, "f");
+	CHECK(tfs_rename(&fs, "b", "a") == -K42_ENOTEMPTY, "rename over a non-empty directory");
+	CHECK(tfs_rename(&fs, "f", "a") == -K42_EISDIR, "rename a file over a directory");
+	CHECK(tfs_rename(&fs, "b", "f") == -K42_ENOTDIR, "rename a directory over a file");
+	CHECK(tfs_rename(&fs, "a", "a/x/y") == -K42_EINVAL, "rename into itself");
+	CHECK(tfs_rmdir(&fs, "a/x") == 0 && tfs_rename(&fs, "b", "a") == 0 &&
+	      tfs_lookup(&fs, "b", &m) == -K42_ENOENT && tfs_lookup(&fs, "a", &m) == 0,
+	      "rename over an empty directory");
+	CHECK(tfs_link(&fs, "f", "g") == 0 && n->nlink == 2, "hard link");
+	CHECK(tfs_link(&fs, "a", "h") == -K42_EPERM, "no hard link to a directory");
+	CHECK(tfs_unlink(&fs, "a") == -K42_EISDIR, "unlink a directory");
+	tfs_open_ref(n);
+	CHECK(tfs_unlink(&fs, "f") == 0 && tfs_unlink(&fs, "g") == 0, "unlink both names");
+	memset(buf, 0x5a, sizeof(buf));
+	CHECK(tfs_write(&fs, n, 0, buf, 100) == 100, "write to an open, unlinked file");
+	tfs_close_ref(&fs, n);	/* freed now */
+	CHECK(tfs_create(&fs, "big", TK_REG, 0644, 0, NULL, &n) == 0, "big");
+	for (w = 0; w < 100; w++)
+		if (tfs_write(&fs, n, (uint64_t)w * 4096, buf, 4096) != 4096)
+			break;
+	CHECK(w > 5 && w < 16, "%ld pages fit in 64 KiB", w);
+	CHECK(tfs_write(&fs, n, (uint64_t)w * 4096, buf, 4096) == -K42_ENOSPC, "ENOSPC");
+	CHECK(fs.used <= fs.limit, "budget kept: %lu of %lu", (unsigned long)fs.used,
+	      (unsigned long)fs.limit);
+	CHECK(tfs_read(&fs, n, 4096, buf + 4096, 4096) == 4096 && buf[4096] == 0x5a, "data intact");
+	CHECK(tfs_truncate(&fs, n, 10) == 0 && tfs_read(&fs, n, 0, buf, 4096) == 10, "truncate");
+	CHECK(tfs_create(&fs, "again", TK_REG, 0644, 0, NULL, NULL) == 0, "room again");
+	tfs_destroy(&fs);
+	CHECK(fs.used == 0, "every byte accounted: %lu", (unsigned long)fs.used);
+}
+
+static void test_fdtable(void)
+{
+	static struct fdtab t;
+	int a = 1, b = 2;
+	void *old;
+
+	CHECK(fdt_alloc(&t, 0, &a, 0) == 0 && fdt_alloc(&t, 0, &b, 1) == 1, "lowest free");
+	CHECK(fdt_close(&t, 0, &old) == 0 && old == &a, "close");
+	CHECK(fdt_get(&t, 0) == NULL && fdt_close(&t, 0, &old) == -K42_EBADH, "use after close");
+	CHECK(fdt_alloc(&t, 0, &a, 0) == 0, "reuse the lowest");
+	CHECK(fdt_dup2(&t, 0, 1, 0, &old) == 1 && old == &b && fdt_get(&t, 1) == &a &&
+	      !t.cloexec[1], "dup2 displaces, clears close-on-exec");
+	CHECK(fdt_dup2(&t, 5, 6, 0, &old) == -K42_EBADH, "dup2 of a closed fd");
+	CHECK(fdt_dup2(&t, 0, K42_FD_MAX, 0, &old) == -K42_EBADH, "dup2 out of range");
+	CHECK(fdt_get(&t, -1) == NULL && fdt_get(&t, K42_FD_MAX) == NULL, "bad numbers");
+	for (int i = 0; i < K42_FD_MAX; i++)
+		(void)fdt_alloc(&t, 0, &a, 0);
+	CHECK(fdt_alloc(&t, 0, &a, 0) == -K42_EMFILE, "EMFILE");
+	CHECK(fdt_alloc(&t, 10, &a, 0) == -K42_EMFILE && fdt_close(&t, 5, &old) == 0 &&
+	      fdt_alloc(&t, 10, &a, 0) == -K42_EMFILE && fdt_alloc(&t, 3, &a, 0) == 5,
+	      "F_DUPFD's minimum");
+}
+
+static void test_pipebuf(void)
+{
+	static struct pipebuf p;
+	static uint8_t in[70000], out[70000];
+	uint32_t pids[PIPEBUF_WAITERS];
+	uint64_t wrote = 0, read = 0;
+
+	pipebuf_init(&p);
+	p.readers = p.writers = 1;
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7 + 3);
+	CHECK(pipebuf_read(&p, out, 10) == -K42_EAGAIN, "empty: EAGAIN");
+	CHECK(pipebuf_write(&p, in, 70000) == PIPEBUF_DATA, "a big write is partial");
+	CHECK(pipebuf_write(&p, in, 1) == -K42_EAGAIN && !pipebuf_writable(&p), "full");
+	CHECK(pipebuf_read(&p, out, 100) == 100 && pipebuf_write(&p, in, 200) == -K42_EAGAIN,
+	      "an atomic write waits for room for all of it");
+	CHECK(pipebuf_read(&p, out + 100, 70000) == PIPEBUF_DATA - 100 &&
+	      memcmp(in, out, PIPEBUF_DATA) == 0, "contents");
+	/* Wrap around many times with odd sizes. */
+	wrote = read = p.head;
+	{
+		int bad = 0;
+
+		for (int round = 0; round < 2000; round++) {
+			/* The byte stream is in[k % 1000] for stream position k. */
+			size_t want = (size_t)(round * 37 % 5000) + 1, at = wrote % 1000;
+			long w = pipebuf_write(&p, in + at, want > 1000 - at ? 1000 - at : want);
+			long got;
+
+			if (w > 0)
+				wrote += (uint64_t)w;
+			got = pipebuf_read(&p, out, (size_t)(round * 53 % 7000) + 1);
+			for (long i = 0; i < got; i++, read++)
+				bad += out[i] != in[read % 1000];
+		}
+		CHECK(bad == 0, "%d bytes wrong across wrap-arounds", bad);
+	}
+	CHECK(p.head == wrote && p.tail == read && wrote - read <= PIPEBUF_DATA, "counters");
+	CHECK(pipebuf_wait_add(&p, 7) == 0 && pipebuf_wait_add(&p, 7) == 0 &&
+	      pipebuf_wait_add(&p, 9) == 0, "waiters");
+	CHECK(pipebuf_wait_take(&p, pids) == 2 && pipebuf_wait_take(&p, pids) == 0, "taken once");
+	for (uint32_t i = 1; i <= PIPEBUF_WAITERS; i++)
+		(void)pipebuf_wait_add(&p, i);
+	CHECK(pipebuf_wait_add(&p, 99) == -K42_EAGAIN, "waiter slots full");
+	(void)pipebuf_wait_take(&p, pids);
+	while (pipebuf_read(&p, out, sizeof(out)) > 0)
+		;
+	p.writers = 0;
+	CHECK(pipebuf_read(&p, out, 1) == 0 && pipebuf_readable(&p), "EOF once the writers are gone");
+	p.readers = 0;
+	CHECK(pipebuf_write(&p, in, 1) == -K42_EPIPE && pipebuf_writable(&p), "EPIPE");
+}
+
+int main(void)
+{
+	test_path();
+	test_tmpfs();
+	test_fdtable();
+	test_pipebuf();
+	return check_done("libk42/fs");
+}
