@@ -6,6 +6,7 @@
  */
 #include <k42/k42.h>
 #include "files.h"
+#include "fs.h"
 
 int main(uint64_t argc)
 {
@@ -23,9 +24,10 @@ int main(uint64_t argc)
 		return 1;
 	}
 	files_serve();
-	rc = k42_name_register("files", FILE_RIGHT_READ | FILE_RIGHT_MAP);
+	/* "/" for the file layer (fsipc.c), then the name clients wait for. */
+	rc = k42_name_register("mnt", FS_RIGHT_READ);
 	if (rc == 0)
-		rc = k42_name_register("mnt", 1);	/* "/" for the file layer (fsipc.c) */
+		rc = k42_name_register("files", FILE_RIGHT_READ | FILE_RIGHT_MAP);
 	if (rc < 0) {
 		k42_printf("files: cannot register: %s\n", k42_strerror(rc));
 		return 1;

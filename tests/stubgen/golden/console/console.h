@@ -2,7 +2,7 @@
 /*
  * The system console: byte output, line input and a line-discipline mode.
  *
- * Interface console: id 0x000003, version 1. Reference page: console.md.
+ * Interface console: id 0x000003, version 2. Reference page: console.md.
  * Generated declarations: constants, types, client stubs (console_<method>),
  * server implementation hooks (console_<method>_impl) and the dispatcher.
  */
@@ -16,7 +16,7 @@
 #include <k42/ipc.h>
 
 #define CONSOLE_IFACE_ID 0x000003u
-#define CONSOLE_VERSION 1u
+#define CONSOLE_VERSION 2u
 
 /* Rights bits, checked against k42_ipc_caller.rights. */
 /* May write output. */
@@ -125,6 +125,23 @@ console_get_mode_impl(const struct k42_ipc_caller *caller,
 long console_log(k42_handle_t target, const char *line)
 	__attribute__((warn_unused_result));
 long console_log_impl(const struct k42_ipc_caller *caller, const char *line);
+
+/*
+ * How many lines are queued for read_line. If `notify` is a pid,
+ * that process gets K42_SOFTINTR_IO when the next line (or ^C)
+ * arrives: how poll waits on the tty (docs/files.md).
+ *
+ * Ordinal 6, since version 2.
+ * Needs rights: read.
+ */
+#define CONSOLE_ORD_PENDING 6u
+#define CONSOLE_PENDING_RIGHTS (CONSOLE_RIGHT_READ)
+long console_pending(k42_handle_t target, uint64_t notify, uint32_t *lines)
+	__attribute__((warn_unused_result));
+long
+console_pending_impl(const struct k42_ipc_caller *caller,
+                     uint64_t notify,
+                     uint32_t *lines);
 
 /*
  * Decode one request for this interface, call the matching _impl and encode

@@ -219,6 +219,31 @@ static long k42_sg_srv_log(const struct k42_ipc_caller *caller, struct k42_ipc_m
 	return 0;
 }
 
+static long k42_sg_srv_pending(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	uint64_t notify = 0;
+	uint32_t lines = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_notify = k42_m->w[0];
+	notify = (uint64_t)k42_w_notify;
+
+	k42_rc = console_pending_impl(caller, notify, &lines);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = (uint64_t)lines;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long console_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -270,6 +295,16 @@ long console_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_log(caller, m);
+			break;
+		case CONSOLE_ORD_PENDING:
+			if (k42_ver < 2u)
+				k42_rc = -K42_ENOSYS;
+			else if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & CONSOLE_PENDING_RIGHTS) != CONSOLE_PENDING_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_pending(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;
