@@ -56,7 +56,7 @@ static void wake(struct pipebuf *p)
 	unsigned n = pipebuf_wait_take(p, pids);
 
 	for (unsigned i = 0; i < n; i++)
-		(void)k42_sc_softintr_raise(pids[i], K42_SOFTINTR_IO);
+		(void)k42_io_notify(pids[i]);
 }
 
 /* Wait until the state may have changed since generation `gen`. */

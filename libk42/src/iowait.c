@@ -8,6 +8,7 @@
 #include <k42/k42.h>
 #include "internal.h"
 #include "fsint.h"
+#include "ioevent.h"
 
 volatile uint64_t k42_io_gen;
 uint64_t k42_io_wakeups;
@@ -33,5 +34,23 @@ int k42_io_wait(uint64_t gen, uint64_t deadline_tb)
 		}
 	}
 	k42_restore(s);
+	return rc;
+}
+
+long ioevent_event_impl(const struct k42_ipc_caller *caller)
+{
+	(void)caller;
+	k42_io_event();
+	return 0;
+}
+
+long k42_io_notify(uint64_t pid)
+{
+	/* Ourselves and our descendants take the soft interrupt directly;
+	 * anyone else gets the one-way message (idl/ioevent.idl). */
+	long rc = k42_sc_softintr_raise(pid, K42_SOFTINTR_IO);
+
+	if (rc == -K42_EPERM)
+		rc = ioevent_event(pid);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include "internal.h"
 #include "proc.h"
+#include "ioevent.h"
 
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5);
@@ -63,6 +64,10 @@ void k42_ipc_dispatch_msgs(void)
 {
 	struct k42_disp_shared *sh = k42_disp();
 
+	/* A full ring may have refused someone's I/O event: re-check anyway. */
+	if (sh->msg_head - sh->msg_tail >= K42_DISP_MSGS)
+		k42_io_event();
+
 	while (sh->msg_tail != sh->msg_head) {
 		struct k42_msg m = sh->msgs[sh->msg_tail % K42_DISP_MSGS];
 
@@ -93,6 +98,10 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 		struct k42_ipc_caller who = { caller, 0, ~0ull };
 
 		proc_dispatch(&who, m);
+	} else if (iface == IOEVENT_IFACE_ID) {
+		struct k42_ipc_caller who = { caller, 0, ~0ull };
+
+		ioevent_dispatch(&who, m);
 	} else if (ipc_handler)
 		ipc_handler(caller, m);
 	else {

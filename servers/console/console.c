@@ -10,6 +10,7 @@
 #include <string.h>
 #include <k42/k42.h>
 #include <k42/obj.h>
+#include <k42/fs.h>
 #include "console.h"
 #include "line.h"
 
@@ -34,7 +35,7 @@ static void notify_all(void)
 {
 	for (int i = 0; i < NOTIFY_MAX; i++) {
 		if (notify[i]) {
-			(void)k42_sc_softintr_raise(notify[i], K42_SOFTINTR_IO);
+			(void)k42_io_notify(notify[i]);
 			notify[i] = 0;
 		}
 	}

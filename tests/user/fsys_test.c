@@ -23,7 +23,7 @@ static uint64_t sum_bytes(uint64_t s, const uint8_t *b, long n)
 
 static long spawn_child(const char *const argv[])
 {
-	struct k42_spawn_opts o = { argv, K42_PRIO_GENERAL, k42_name_server, 0 };
+	struct k42_spawn_opts o = { argv, K42_PRIO_GENERAL, k42_name_server, 0, 0, 0 };
 
 	return k42_spawn_path_ex("tests/fsys_child", &o);
 }
@@ -380,7 +380,7 @@ int main(uint64_t arg)
 	char size[32];
 	const char *tmp_argv[] = { "tmpfs", "/tmp", size, NULL };
 	const char *dev_argv[] = { "tmpfs", "/dev", "dev", NULL };
-	struct k42_spawn_opts o = { tmp_argv, K42_PRIO_SYSTEM, 0, 0 };
+	struct k42_spawn_opts o = { tmp_argv, K42_PRIO_SYSTEM, 0, 0, 0, 0 };
 	long rc;
 
 	(void)arg;

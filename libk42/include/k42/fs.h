@@ -136,6 +136,11 @@ int k42_poll(struct k42_pollfd *fds, unsigned n, int timeout_ms);
 /* How often a thread of this process slept for an I/O event and woke. */
 extern uint64_t k42_io_wakeups;
 
+/* Wake process pid's threads waiting for I/O (read, write, poll): a
+ * server whose state changed calls this for each process that asked to
+ * be told (docs/files.md). */
+long k42_io_notify(uint64_t pid);
+
 /* Re-read the mount table from the name server (names "mnt/..."). */
 void k42_fs_remount(void);
 /* Close every descriptor (process exit does this). */
