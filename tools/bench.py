@@ -43,6 +43,9 @@ K42_FIGURES = {
     "thread_switch": "thread_switch",
     "trace_event_disabled": "trace_event_disabled",
     "trace_event_enabled": "trace_event_enabled",
+    "pipe_roundtrip": "pipe_roundtrip",
+    "file_read_4k": "file_read_4k",
+    "file_write_4k": "file_write_4k",
 }
 
 
@@ -59,6 +62,9 @@ K42_SMOKE_BANDS = {
     "thread_switch": (5, 500),
     "trace_event_enabled": (5, 500),
     "trace_event_disabled": (0.5, 50),
+    "pipe_roundtrip": (200, 50000),
+    "file_read_4k": (200, 50000),
+    "file_write_4k": (200, 50000),
 }
 
 
@@ -131,6 +137,12 @@ def table(r):
          r.get("linux_pipe_roundtrip_insns")),
         ("null PPC round trip / futex round trip", r.get("ppc_null_roundtrip_insns"),
          r.get("linux_futex_roundtrip_insns")),
+        ("pipe round trip (1 byte each way)", r.get("pipe_roundtrip_insns"),
+         r.get("linux_pipe_roundtrip_insns")),
+        ("4 KiB file read (tmpfs, pread)", r.get("file_read_4k_insns"),
+         r.get("linux_file_read_4k_insns")),
+        ("4 KiB file write (tmpfs, pwrite)", r.get("file_write_4k_insns"),
+         r.get("linux_file_write_4k_insns")),
         ("PPC round trip, 1 KiB payload", r.get("ppc_1k_roundtrip_insns"), None),
         ("PPC round trip, 4 KiB payload", r.get("ppc_4k_roundtrip_insns"), None),
         ("round trip through generated stubs", r.get("stub_roundtrip_insns"), None),
@@ -185,6 +197,9 @@ def main():
         ("null call", results.get("null_syscall_insns"), results.get("linux_null_syscall_insns")),
         ("PPC vs pipe", results.get("ppc_null_roundtrip_insns"), results.get("linux_pipe_roundtrip_insns")),
         ("PPC vs futex", results.get("ppc_null_roundtrip_insns"), results.get("linux_futex_roundtrip_insns")),
+        ("pipe", results.get("pipe_roundtrip_insns"), results.get("linux_pipe_roundtrip_insns")),
+        ("4K read", results.get("file_read_4k_insns"), results.get("linux_file_read_4k_insns")),
+        ("4K write", results.get("file_write_4k_insns"), results.get("linux_file_write_4k_insns")),
     ], ("k42", "Linux"))
     print("chart: " + png)
     if args.json:
@@ -199,6 +214,8 @@ def main():
     for key in ("ppc_null_roundtrip_insns", "null_syscall_insns", "thread_switch_insns",
                 "stub_roundtrip_insns", "boot_to_shell_s",
                 "trace_event_enabled_insns", "trace_event_disabled_insns", "linux_pipe_roundtrip_insns",
+                "pipe_roundtrip_insns", "file_read_4k_insns", "file_write_4k_insns",
+                "linux_file_read_4k_insns", "linux_file_write_4k_insns",
                 "linux_futex_roundtrip_insns", "linux_null_syscall_insns"):
         if not results.get(key):
             problems.append("no " + key)

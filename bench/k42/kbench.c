@@ -15,6 +15,7 @@
 #include <k42/startup.h>
 #include <string.h>
 #include <k42/thread.h>
+#include <k42/fs.h>
 #include "bench.h"
 
 #ifndef ITERS
@@ -147,6 +148,92 @@ static uint64_t null_adapter(uint32_t unused)
 	return time_null_syscall();
 }
 
+/* The pipe round trip (docs/files.md): we write a byte into one pipe,
+ * pipe_echo reads it and writes it into the other, we read it back. */
+static int to_echo = -1, from_echo = -1;
+static long echo_pid;
+
+static int pipe_start(void)
+{
+	int a[2], b[2], save0, save1;
+	const char *argv[] = { "pipe_echo", NULL };
+	struct k42_spawn_opts o = { argv, K42_PRIO_GENERAL, 0, 0, 0, 0 };
+
+	if (k42_pipe2(a, K42_O_CLOEXEC) < 0 || k42_pipe2(b, K42_O_CLOEXEC) < 0)
+		return -1;
+	save0 = k42_fcntl(0, K42_F_DUPFD_CLOEXEC, 10);
+	save1 = k42_fcntl(1, K42_F_DUPFD_CLOEXEC, 10);
+	k42_dup2(a[0], 0);
+	k42_dup2(b[1], 1);
+	echo_pid = k42_spawn_path_ex("bench/pipe_echo", &o);
+	k42_dup2(save0, 0);
+	k42_dup2(save1, 1);
+	k42_close(save0);
+	k42_close(save1);
+	k42_close(a[0]);
+	k42_close(b[1]);
+	to_echo = a[1];
+	from_echo = b[0];
+	return echo_pid > 0 ? 0 : -1;
+}
+
+static uint64_t time_pipe(uint32_t unused)
+{
+	uint64_t t0 = k42_timebase();
+
+	(void)unused;
+	for (int i = 0; i < ITERS; i++) {
+		char c = (char)i, d = 0;
+
+		if (k42_write(to_echo, &c, 1) != 1 || k42_read(from_echo, &d, 1) != 1 || d != c)
+			bad(-3);
+	}
+	return k42_timebase() - t0;
+}
+
+/* 4 KiB reads and writes of a tmpfs file through its server. */
+static int file_fd = -1;
+static uint8_t file_buf[4096];
+
+static int file_start(void)
+{
+	const char *name_argv[] = { "name", NULL }, *tmp_argv[] = { "tmpfs", "/tmp", NULL };
+	const char *files_argv[] = { "files", NULL };
+	struct k42_spawn_opts o = { files_argv, K42_PRIO_SYSTEM, 0, K42_SPAWN_SHARE_ARCHIVE, 0, 0 };
+	long ns = k42_spawn_argv("servers/name", name_argv, K42_PRIO_SYSTEM, 0);
+
+	if (ns < 0)
+		return -1;
+	k42_name_server = (uint64_t)ns;
+	o.name_server = k42_name_server;
+	if (k42_spawn_path_ex("servers/files", &o) < 0)
+		return -1;
+	o.argv = tmp_argv;
+	o.flags = 0;
+	if (k42_spawn_path_ex("servers/tmpfs", &o) < 0 ||
+	    k42_name_wait("mnt/tmp", &(uint64_t){ 0 }, NULL, 2000) < 0 ||
+	    k42_name_wait("mnt", &(uint64_t){ 0 }, NULL, 2000) < 0)
+		return -1;
+	k42_fs_remount();
+	file_fd = k42_open("/tmp/bench", K42_O_CREAT | K42_O_RDWR, 0644);
+	memset(file_buf, 0x42, sizeof(file_buf));
+	return file_fd >= 0 && k42_pwrite(file_fd, file_buf, 4096, 0) == 4096 ? 0 : -1;
+}
+
+static uint64_t time_file(uint32_t write)
+{
+	uint64_t t0 = k42_timebase();
+
+	for (int i = 0; i < ITERS; i++) {
+		long n = write ? k42_pwrite(file_fd, file_buf, 4096, 0)
+			       : k42_pread(file_fd, file_buf, 4096, 0);
+
+		if (n != 4096 || file_buf[4095] != 0x42)
+			bad(n);
+	}
+	return k42_timebase() - t0;
+}
+
 /* `-- --kill-server` (a test of kbench itself): end the server before
  * timing, so every call fails and no PPC figure may appear. */
 int main(uint64_t arg)
@@ -183,6 +270,24 @@ int main(uint64_t arg)
 	report("trace_event_enabled_ticks_per_op", best(time_trace_event, 1), ITERS);
 	k42_sc_trace_mask(0);
 	k42_enable();
+	/* The file layer blocks its threads: these run enabled. */
+	if (pipe_start() < 0) {
+		k42_printf("kbench: cannot set up the pipe round trip\n");
+		return 4;
+	}
+	report("pipe_roundtrip_ticks_per_op", best(time_pipe, 0), ITERS);
+	k42_close(to_echo);
+	if (k42_wait((uint64_t)echo_pid, &status) < 0 || status != 0) {
+		k42_printf("kbench: pipe_echo ended with status %d\n", status);
+		return 4;
+	}
+	k42_close(from_echo);
+	if (file_start() < 0) {
+		k42_printf("kbench: cannot set up the file servers\n");
+		return 5;
+	}
+	report("file_read_4k_ticks_per_op", best(time_file, 0), ITERS);
+	report("file_write_4k_ticks_per_op", best(time_file, 1), ITERS);
 	k42_printf("BENCH done\n");
 	return 0;
 }

@@ -8,6 +8,8 @@
  *   pipe_roundtrip   parent writes 1 byte, child reads it and writes it back
  *   futex_roundtrip  FUTEX_WAIT/FUTEX_WAKE ping-pong between two processes
  *                    over a MAP_SHARED anonymous word
+ *   file_read_4k     pread of 4 KiB of a file in the initramfs (tmpfs)
+ *   file_write_4k    pwrite of 4 KiB to it
  *
  * Output (parsed by tools/bench_linux.py), per figure after one untimed
  * warm-up repetition:
@@ -21,10 +23,11 @@
  *
  * Iteration counts come from the kernel command line, which Linux passes to
  * init as environment variables: lbench_null= lbench_pipe= lbench_futex=
- * lbench_reps=.
+ * lbench_file= lbench_reps=.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -215,12 +218,49 @@ static void figure(const char *name, uint64_t (*run)(long), long n, long reps)
 	fflush(stdout);
 }
 
+/* 4 KiB pread/pwrite of one file in the initramfs (tmpfs), as k42's
+ * file rows do on its tmpfs. */
+static int file_fd = -1;
+static char file_buf[4096];
+
+static void file_start(void)
+{
+	file_fd = open("/lbench.dat", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	if (file_fd < 0)
+		die("open /lbench.dat");
+	memset(file_buf, 0x42, sizeof(file_buf));
+	if (pwrite(file_fd, file_buf, sizeof(file_buf), 0) != (ssize_t)sizeof(file_buf))
+		die("pwrite");
+}
+
+static uint64_t run_file_read(long n)
+{
+	uint64_t t0 = tb();
+
+	for (long i = 0; i < n; i++)
+		if (pread(file_fd, file_buf, sizeof(file_buf), 0) != (ssize_t)sizeof(file_buf) ||
+		    file_buf[4095] != 0x42)
+			die("pread");
+	return tb() - t0;
+}
+
+static uint64_t run_file_write(long n)
+{
+	uint64_t t0 = tb();
+
+	for (long i = 0; i < n; i++)
+		if (pwrite(file_fd, file_buf, sizeof(file_buf), 0) != (ssize_t)sizeof(file_buf))
+			die("pwrite");
+	return tb() - t0;
+}
+
 int main(void)
 {
 	long n_null = env_long("lbench_null", 100000);
 	long n_pipe = env_long("lbench_pipe", 5000);
 	long n_futex = env_long("lbench_futex", 5000);
 	long reps = env_long("lbench_reps", 5);
+	long n_file = env_long("lbench_file", 5000);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("LBENCH start null=%ld pipe=%ld futex=%ld reps=%ld\n", n_null, n_pipe, n_futex, reps);
@@ -234,6 +274,12 @@ int main(void)
 	futex_start();
 	figure("futex_roundtrip", run_futex, n_futex, reps);
 	futex_stop();
+
+	file_start();
+	figure("file_read_4k", run_file_read, n_file, reps);
+	figure("file_write_4k", run_file_write, n_file, reps);
+	close(file_fd);
+	unlink("/lbench.dat");
 
 	printf("LBENCH done\n");
 	fflush(stdout);

@@ -490,14 +490,19 @@ int k42_fstatat(int dirfd, const char *path, struct k42_stat *st, int flags)
 	if (!r)
 		return -K42_ENOMEM;
 	rc = resolve(dirfd, path, (flags & K42_AT_SYMLINK_NOFOLLOW) ? 0 : PATH_FOLLOW, r, &w);
-	if (rc == 0) {
-		if (r->mount_root) {
-			rc = fs_walk(mounts[r->mount].server, "", &(uint32_t){ 0 }, &(int32_t){ 0 },
-				     &w.st, NULL, 0);
-		}
-		if (rc == 0)
-			k42_stat_from_fs(r->mount, &w.st, st);
+	if (rc == 0 && (r->mount_root || w.st.kind == FS_KIND_NONE)) {
+		/* The last step walked nothing (a mount root, ".", ".."): ask. */
+		char *link = malloc(FS_PATH_MAX + 1);
+		int32_t err = 0;
+
+		rc = link ? fs_walk(mounts[r->mount].server, r->rel, &(uint32_t){ 0 }, &err, &w.st,
+				    link, FS_PATH_MAX + 1) : -K42_ENOMEM;
+		if (rc == 0 && err < 0)
+			rc = err;
+		free(link);
 	}
+	if (rc == 0)
+		k42_stat_from_fs(r->mount, &w.st, st);
 	free(r);
 	return (int)rc;
 }

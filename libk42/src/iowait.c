@@ -44,13 +44,23 @@ long ioevent_event_impl(const struct k42_ipc_caller *caller)
 	return 0;
 }
 
+/* Pids that refused our soft interrupt (not our descendants): a small
+ * direct-mapped memory so a pipe's hot path makes one kernel call. */
+#define NOTIFY_CACHE 16
+static uint64_t msg_only[NOTIFY_CACHE];
+
 long k42_io_notify(uint64_t pid)
 {
+	uint64_t *slot = &msg_only[pid % NOTIFY_CACHE];
+	long rc;
+
 	/* Ourselves and our descendants take the soft interrupt directly;
 	 * anyone else gets the one-way message (idl/ioevent.idl). */
-	long rc = k42_sc_softintr_raise(pid, K42_SOFTINTR_IO);
-
-	if (rc == -K42_EPERM)
-		rc = ioevent_event(pid);
-	return rc;
+	if (*slot != pid) {
+		rc = k42_sc_softintr_raise(pid, K42_SOFTINTR_IO);
+		if (rc != -K42_EPERM)
+			return rc;
+		*slot = pid;
+	}
+	return ioevent_event(pid);
 }

@@ -72,6 +72,13 @@ void k42_ipc_dispatch_msgs(void)
 		struct k42_msg m = sh->msgs[sh->msg_tail % K42_DISP_MSGS];
 
 		__atomic_store_n(&sh->msg_tail, sh->msg_tail + 1, __ATOMIC_RELEASE);
+		/* The file layer's wake-up (idl/ioevent.idl, no arguments): the
+		 * hot path of every pipe, so it skips the generic decoding. */
+		if (m.sender && m.op == k42_ipc_op(IOEVENT_IFACE_ID, IOEVENT_VERSION, IOEVENT_ORD_EVENT,
+						    K42_IPC_FLAG_ONEWAY, 0)) {
+			k42_io_event();
+			continue;
+		}
 		if (!oneway_call(&m) && msg_handler)
 			msg_handler(&m);
 	}

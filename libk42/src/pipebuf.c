@@ -144,8 +144,12 @@ unsigned pipebuf_wait_take(struct pipebuf *p, uint32_t *out)
 		return 0;
 	__atomic_store_n(&p->nwaiters, 0, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < PIPEBUF_WAITERS; i++) {
-		uint32_t pid = __atomic_exchange_n(&p->waiters[i], 0, __ATOMIC_SEQ_CST);
+		uint32_t pid;
 
+		/* Look first: an atomic exchange on every empty slot is costly. */
+		if (!__atomic_load_n(&p->waiters[i], __ATOMIC_RELAXED))
+			continue;
+		pid = __atomic_exchange_n(&p->waiters[i], 0, __ATOMIC_SEQ_CST);
 		if (pid)
 			out[n++] = pid;
 	}

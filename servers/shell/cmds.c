@@ -6,47 +6,86 @@
 #include <stdlib.h>
 #include <string.h>
 #include <k42/k42.h>
+#include <k42/fs.h>
 #include "shell.h"
 
+/* Programs come from the shared boot archive when they are there, else
+ * from any mounted file system through the file layer. */
 static long spawn(const char *path, char **argv)
 {
-	if (k42_initrd_bytes()) {
-		struct k42_spawn_opts o = { (const char *const *)argv, K42_PRIO_GENERAL,
-					    k42_name_server, 0, 0, 0 };
-		const void *data;
-		uint64_t size;
+	struct k42_spawn_opts o = { (const char *const *)argv, K42_PRIO_GENERAL,
+				    k42_name_server, 0, 0, 0 };
+	struct k42_stat st;
+	const void *data;
+	uint64_t size;
+	uint8_t *buf;
+	long rc, got = 0;
+	int fd;
 
-		if (k42_initrd_find(path + 1, &data, &size) < 0)
-			return -K42_ENOENT;
+	if (k42_initrd_bytes() && k42_initrd_find(path + 1, &data, &size) == 0)
 		return k42_spawn_ex(data, size, argv[0], &o);
+	if ((fd = k42_open(path, K42_O_RDONLY, 0)) < 0)
+		return fd;
+	rc = k42_fstat(fd, &st);
+	if (rc == 0 && (st.mode & K42_S_IFMT) != K42_S_IFREG)
+		rc = -K42_EACCES;
+	buf = rc == 0 ? malloc(st.size ? st.size : 1) : NULL;
+	if (rc == 0 && !buf)
+		rc = -K42_ENOMEM;
+	while (rc == 0 && (uint64_t)got < st.size) {
+		long n = k42_read(fd, buf + got, st.size - (uint64_t)got);
+
+		if (n <= 0)
+			rc = n < 0 ? n : -K42_EIO;
+		got += n > 0 ? n : 0;
 	}
-	return k42_spawn_file(path, (const char *const *)argv, K42_PRIO_GENERAL);
+	k42_close(fd);
+	if (rc == 0)
+		rc = k42_spawn_ex(buf, st.size, argv[0], &o);
+	free(buf);
+	return rc;
 }
 
-int cmd_run(int argc, char **argv)
+long shell_spawn(char **argv)
 {
-	int background = argc > 1 && strcmp(argv[1], "-b") == 0;
-	char **args = argv + 1 + background;
-	const char *path, *base;
-	int status = 0, state;
+	const char *path = argv[0];
+	char *base;
 	long pid;
 
-	if (argc < 2 + background)
-		return shell_fail("run", "usage: run [-b] PROG [ARG...]");
-	path = args[0];
 	if (path[0] != '/')
-		return shell_fail("run", "%s: give the program's absolute path", path);
+		return -K42_EINVAL;
 	base = strrchr(path, '/') + 1;
-	args[0] = (char *)base;		/* argv[0]: the program's name */
-	pid = spawn(path, args);
-	if (pid < 0)
-		return shell_fail("run", "%s: %s", path,
-				  pid == -K42_ENOENT ? "no such program" : k42_strerror(pid));
-	if (background) {
-		k42_printf("[%ld] %s\n", pid, base);
-		return 0;
+	argv[0] = base;
+	pid = spawn(path, argv);
+	argv[0] = (char *)path;
+	return pid;
+}
+
+/* Start PATH (argv[0]) for run and pipelines: its pid, or -1 after
+ * reporting why not. */
+long shell_start(char **argv)
+{
+	const char *path = argv[0];
+	long pid;
+
+	if (path[0] != '/') {
+		shell_fail("run", "%s: give the program's absolute path", path);
+		return -1;
 	}
-	state = k42_wait((uint64_t)pid, &status);
+	pid = shell_spawn(argv);
+	if (pid < 0) {
+		shell_fail("run", "%s: %s", path,
+			   pid == -K42_ENOENT ? "no such program" : k42_strerror(pid));
+		return -1;
+	}
+	return pid;
+}
+
+/* Wait for a program shell_start started: 0, or 1 after reporting. */
+int shell_finish(const char *path, long pid)
+{
+	int status = 0, state = k42_wait((uint64_t)pid, &status);
+
 	if (state == K42_PROC_KILLED)
 		return shell_fail("run", "%s (pid %ld) was killed", path, pid);
 	if (state < 0)
@@ -56,23 +95,53 @@ int cmd_run(int argc, char **argv)
 	return 0;
 }
 
+int cmd_run(int argc, char **argv)
+{
+	int background = argc > 1 && strcmp(argv[1], "-b") == 0;
+	char **args = argv + 1 + background;
+	long pid;
+
+	if (argc < 2 + background)
+		return shell_fail("run", "usage: run [-b] PROG [ARG...]");
+	if ((pid = shell_start(args)) < 0)
+		return 1;
+	if (background) {
+		sh_printf("[%ld] %s\n", pid, strrchr(args[0], '/') + 1);
+		return 0;
+	}
+	return shell_finish(args[0], pid);
+}
+
+/* Copy fd to our standard output. */
+static long copy_out(int fd)
+{
+	static char buf[4096];
+	long n;
+
+	while ((n = k42_read(fd, buf, sizeof(buf))) > 0) {
+		long w = k42_write(1, buf, (size_t)n);
+
+		if (w != n)
+			return w < 0 ? w : -K42_EIO;
+	}
+	return n;
+}
+
 int cmd_cat(int argc, char **argv)
 {
 	int rc = 0;
+	long err;
 
-	if (argc < 2)
-		return shell_fail("cat", "usage: cat FILE...");
+	if (argc < 2 && (err = copy_out(0)) < 0)
+		return shell_fail("cat", "standard input: %s", k42_strerror(err));
 	for (int i = 1; i < argc; i++) {
-		void *data;
-		uint64_t size;
-		long err = k42_file_load(argv[i], &data, &size);
+		int fd = k42_open(argv[i], K42_O_RDONLY, 0);
 
-		if (err < 0) {
+		err = fd < 0 ? fd : copy_out(fd);
+		if (fd >= 0)
+			k42_close(fd);
+		if (err < 0)
 			rc = shell_fail("cat", "%s: %s", argv[i], k42_strerror(err));
-			continue;
-		}
-		k42_sc_debug_write((uint64_t)data, size);
-		free(data);
 	}
 	return rc;
 }
@@ -89,7 +158,7 @@ int cmd_servers(int argc, char **argv)
 	if (!k42_name_server)
 		return shell_fail("servers", "no name server");
 	while ((rc = k42_name_list(&cursor, name, sizeof(name), &pid)) == 0)
-		k42_printf("  %-20s pid %lu\n", name, pid);
+		sh_printf("  %-20s pid %lu\n", name, pid);
 	if (rc != -K42_ENOENT)
 		return shell_fail("servers", "%s", k42_strerror(rc));
 	return 0;

@@ -46,13 +46,13 @@ int cmd_ps(int argc, char **argv)
 	(void)argv;
 	if (n < 0)
 		return shell_fail("ps", "%s", k42_strerror(n));
-	k42_printf("  PID  PARENT  STATE    CLASS       SCHED    NAME\n");
+	sh_printf("  PID  PARENT  STATE    CLASS       SCHED    NAME\n");
 	for (long i = 0; i < n; i++) {
 		char sched[16] = "-";
 
 		if (p[i].state == K42_PROC_RUNNING && get_sched(p[i].pid, sched, sizeof(sched)) < 0)
 			memcpy(sched, "-", 2);
-		k42_printf("%5u  %6u  %-8s %-11s %-8s %.*s\n", p[i].pid, p[i].parent,
+		sh_printf("%5u  %6u  %-8s %-11s %-8s %.*s\n", p[i].pid, p[i].parent,
 			   state_name(p[i].state),
 			   p[i].prio < K42_PRIO_CLASSES ? class_names[p[i].prio] : "?", sched,
 			   (int)sizeof(p[i].name), p[i].name);
@@ -80,7 +80,7 @@ int cmd_sched(int argc, char **argv)
 	rc = get_sched((uint64_t)pid, now, sizeof(now));
 	if (rc < 0)
 		return shell_fail("sched", "%ld: %s", pid, k42_strerror(rc));
-	k42_printf("pid %ld: scheduler %s\n", pid, now);
+	sh_printf("pid %ld: scheduler %s\n", pid, now);
 	return 0;
 }
 

@@ -1,6 +1,9 @@
 /*
  * The native shell: prints "k42> ", reads a line from the console server,
- * splits it into words ('...' and "..." quote) and runs the command. A
+ * splits it into words ('...' and "..." quote) and operators (| < > >>),
+ * and runs the pipeline: programs get their descriptors 0 and 1 from
+ * pipes and redirections (the file layer passes them at spawn), a
+ * built-in runs in the shell with its 0 and 1 moved the same way. A
  * failed command prints one line "k42: CMD: reason" and is counted;
  * `poweroff` (or `exit` without a status) ends the shell with status 0 if
  * nothing failed, else prints "k42: N command(s) failed" and ends with 1.
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <k42/k42.h>
+#include <k42/fs.h>
 #include <k42/procinfo.h>
 #include <lib/fmt.h>
 #include "console.h"
@@ -23,7 +27,15 @@ const struct shell_cmd shell_cmds[] = {
 	{ "ps", "", "list processes with their class and user-level scheduler", cmd_ps },
 	{ "servers", "", "list the names registered with the name server", cmd_servers },
 	{ "run", "[-b] PROG [ARG...]", "run a program and wait (-b: in the background)", cmd_run },
-	{ "cat", "FILE...", "print files read through the file server", cmd_cat },
+	{ "cat", "[FILE...]", "print files (or standard input)", cmd_cat },
+	{ "cd", "[DIR]", "change the current directory", cmd_cd },
+	{ "pwd", "", "print the current directory", cmd_pwd },
+	{ "ls", "[PATH...]", "list directories", cmd_ls },
+	{ "mkdir", "DIR...", "make directories", cmd_mkdir },
+	{ "rmdir", "DIR...", "remove empty directories", cmd_rmdir },
+	{ "rm", "FILE...", "remove files", cmd_rm },
+	{ "cp", "FROM TO", "copy a file", cmd_cp },
+	{ "mv", "FROM TO", "rename a file or directory", cmd_mv },
 	{ "sched", "PID [fifo|prio|lottery]", "show or change a process's scheduler", cmd_sched },
 	{ "kill", "PID", "end a process", cmd_kill },
 	{ "exit", "[STATUS]", "end the shell (and the machine)", NULL },
@@ -38,10 +50,28 @@ int shell_fail(const char *cmd, const char *fmt, ...)
 	int n = k_snprintf(buf, sizeof(buf), "k42: %s: ", cmd);
 
 	va_start(ap, fmt);
-	k_vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	n += k_vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);
-	k42_printf("%s\n", buf);
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (k42_write(2, buf, (size_t)n) < 0)
+		k42_sc_debug_write((uint64_t)buf, (uint64_t)n);
 	return 1;
+}
+
+int sh_printf(const char *fmt, ...)
+{
+	char buf[4200];	/* a whole console line and more: nothing is cut */
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = k_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 1)
+		n = (int)sizeof(buf) - 1;
+	return (int)k42_write(1, buf, (size_t)n);
 }
 
 /* A process id, or a name: a server registered with the name server, else
@@ -85,7 +115,7 @@ int cmd_help(int argc, char **argv)
 		char lhs[48];
 
 		k_snprintf(lhs, sizeof(lhs), "%s %s", c->name, c->usage);
-		k42_printf("  %-30s %s\n", lhs, c->help);
+		sh_printf("  %-30s %s\n", lhs, c->help);
 	}
 	return 0;
 }
@@ -95,13 +125,25 @@ int cmd_help(int argc, char **argv)
  * running length could pass its end). */
 int cmd_echo(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		k42_printf("%s%s", i > 1 ? " " : "", argv[i]);
-	k42_puts("\n");
+	for (int i = 1; i < argc; i++) {
+		if (i > 1)
+			k42_write(1, " ", 1);
+		k42_write(1, argv[i], strlen(argv[i]));
+	}
+	k42_write(1, "\n", 1);
 	return 0;
 }
 
-/* Split line into words in place; quotes group words. -1 on a bad line. */
+/* Operators: these exact pointers, so a quoted "|" stays a word. */
+static char op_pipe[] = "|", op_in[] = "<", op_out[] = ">", op_append[] = ">>";
+
+static int is_op_char(char c)
+{
+	return c == '|' || c == '<' || c == '>';
+}
+
+/* Split line into words in place; quotes group words; | < > >> are
+ * operators (op_*). -1 on too many words, -2 on an open quote. */
 static int split(char *line, char **argv)
 {
 	int argc = 0;
@@ -116,8 +158,14 @@ static int split(char *line, char **argv)
 			break;
 		if (argc == SHELL_ARGS)
 			return -1;
+		if (is_op_char(*r)) {
+			argv[argc++] = *r == '|' ? op_pipe : *r == '<' ? op_in :
+				       r[1] == '>' ? op_append : op_out;
+			r += argv[argc - 1] == op_append ? 2 : 1;
+			continue;
+		}
 		argv[argc++] = w;
-		while (*r && (quote || (*r != ' ' && *r != '\t'))) {
+		while (*r && (quote || (*r != ' ' && *r != '\t' && !is_op_char(*r)))) {
 			if (!quote && (*r == '"' || *r == '\''))
 				quote = *r++;
 			else if (quote && *r == quote)
@@ -127,19 +175,188 @@ static int split(char *line, char **argv)
 		}
 		if (quote)
 			return -2;
-		if (*r)
+		if (*r == ' ' || *r == '\t') {
+			*w++ = 0;
 			r++;
-		*w++ = 0;
+		} else if (is_op_char(*r)) {
+			/* The word ends here; keep the operator for the next round,
+			 * writing the NUL behind it if they touch. */
+			if (w == r) {
+				memmove(r + 1, r, strlen(r) + 1);
+				r++;
+			}
+			*w++ = 0;
+		} else {
+			*w++ = 0;
+		}
 	}
 	argv[argc] = NULL;
 	return argc;
 }
 
+#define STAGES 8
+
+struct stage {
+	char *argv[SHELL_ARGS + 1];
+	int argc;
+	char *in, *out;		/* redirections */
+	int append;
+	long pid;		/* a program's, or 0 */
+	shell_cmd_fn fn;	/* a built-in's */
+};
+
+static shell_cmd_fn builtin(const char *name)
+{
+	for (const struct shell_cmd *c = shell_cmds; c->name; c++)
+		if (c->fn && strcmp(c->name, name) == 0)
+			return c->fn;
+	return NULL;
+}
+
+/* Split tokens at | and take out redirections; -1 after reporting. */
+static int parse(char **tok, int n, struct stage *st, int *nst)
+{
+	int k = 0;
+
+	memset(st, 0, sizeof(*st));
+	for (int i = 0; i < n; i++) {
+		if (tok[i] == op_pipe) {
+			if (!st[k].argc || k + 1 == STAGES)
+				return shell_fail("shell", k + 1 == STAGES ? "more than %d commands in a pipeline"
+						  : "empty command in a pipeline", STAGES), -1;
+			memset(&st[++k], 0, sizeof(st[k]));
+		} else if (tok[i] == op_in || tok[i] == op_out || tok[i] == op_append) {
+			char *f = i + 1 < n ? tok[i + 1] : NULL;
+
+			if (!f || f == op_pipe || f == op_in || f == op_out || f == op_append)
+				return shell_fail("shell", "redirection without a file"), -1;
+			if (tok[i] == op_in)
+				st[k].in = f;
+			else {
+				st[k].out = f;
+				st[k].append = tok[i] == op_append;
+			}
+			i++;
+		} else {
+			st[k].argv[st[k].argc++] = tok[i];
+		}
+	}
+	if (!st[k].argc)
+		return shell_fail("shell", "empty command"), -1;
+	*nst = k + 1;
+	return 0;
+}
+
+/* Put fd on `to` (0 or 1) unless it is -1. */
+static void move_fd(int fd, int to)
+{
+	if (fd >= 0 && fd != to)
+		k42_dup2(fd, to);
+}
+
+/* Run a pipeline; returns 0 or 1 (failed). */
+static int run_pipeline(struct stage *st, int n)
+{
+	int pipes[STAGES][2], rin[STAGES], rout[STAGES], failed_ = 0, builtins = 0;
+	int save0 = k42_fcntl(0, K42_F_DUPFD_CLOEXEC, 10), save1 = k42_fcntl(1, K42_F_DUPFD_CLOEXEC, 10);
+	int background = 0;
+
+	for (int i = 0; i < n; i++) {
+		pipes[i][0] = pipes[i][1] = rin[i] = rout[i] = -1;
+		if (!strcmp(st[i].argv[0], "run")) {
+			int b = st[i].argc > 1 && !strcmp(st[i].argv[1], "-b");
+
+			if (st[i].argc < 2 + b)
+				return shell_fail("run", "usage: run [-b] PROG [ARG...]");
+			if (b && n > 1)
+				return shell_fail("run", "-b only for a single program");
+			background = b;
+			memmove(st[i].argv, st[i].argv + 1 + b, (size_t)(st[i].argc - b) * sizeof(char *));
+			st[i].argc -= 1 + b;
+		}
+		if (st[i].argv[0][0] != '/' && !(st[i].fn = builtin(st[i].argv[0])))
+			return shell_fail(st[i].argv[0], "unknown command (try help)");
+		if (st[i].fn && ++builtins > 1 && n > 1)
+			return shell_fail("shell", "at most one built-in command per pipeline");
+	}
+	/* Open everything first: a bad redirection runs nothing. */
+	for (int i = 0; i < n && !failed_; i++) {
+		if (st[i].in && (rin[i] = k42_open(st[i].in, K42_O_RDONLY | K42_O_CLOEXEC, 0)) < 0)
+			failed_ = shell_fail("shell", "%s: %s", st[i].in, k42_strerror(rin[i]));
+		if (!failed_ && st[i].out &&
+		    (rout[i] = k42_open(st[i].out, K42_O_WRONLY | K42_O_CREAT | K42_O_CLOEXEC |
+					(st[i].append ? K42_O_APPEND : K42_O_TRUNC), 0644)) < 0)
+			failed_ = shell_fail("shell", "%s: %s", st[i].out, k42_strerror(rout[i]));
+		if (!failed_ && i + 1 < n && k42_pipe2(pipes[i], K42_O_CLOEXEC) < 0)
+			failed_ = shell_fail("shell", "cannot make a pipe");
+	}
+	/* Programs first, left to right; then the built-in, whose readers
+	 * and writers are running by then. */
+	for (int pass = 0; pass < 2 && !failed_; pass++) {
+		for (int i = 0; i < n; i++) {
+			int in = rin[i] >= 0 ? rin[i] : i ? pipes[i - 1][0] : -1;
+			int out = rout[i] >= 0 ? rout[i] : i + 1 < n ? pipes[i][1] : -1;
+
+			if ((pass == 0) != (st[i].fn == NULL))
+				continue;
+			move_fd(in, 0);
+			move_fd(out, 1);
+			if (st[i].fn) {
+				if (st[i].fn(st[i].argc, st[i].argv))
+					failed_ = 1;
+			} else {
+				st[i].pid = shell_start(st[i].argv);
+				if (st[i].pid < 0) {
+					st[i].pid = 0;
+					failed_ = 1;
+				}
+			}
+			move_fd(save0, 0);
+			move_fd(save1, 1);
+		}
+		if (pass == 0)
+			for (int i = 0; i + 1 < n; i++) {
+				/* The shell keeps only the pipe end a built-in uses, so
+				 * readers see end of file and writers EPIPE. */
+				if (!st[i + 1].fn && pipes[i][0] >= 0) {
+					k42_close(pipes[i][0]);
+					pipes[i][0] = -1;
+				}
+				if (!st[i].fn && pipes[i][1] >= 0) {
+					k42_close(pipes[i][1]);
+					pipes[i][1] = -1;
+				}
+			}
+	}
+	for (int i = 0; i < n; i++) {
+		if (pipes[i][0] >= 0)
+			k42_close(pipes[i][0]);
+		if (pipes[i][1] >= 0)
+			k42_close(pipes[i][1]);
+		if (rin[i] >= 0)
+			k42_close(rin[i]);
+		if (rout[i] >= 0)
+			k42_close(rout[i]);
+	}
+	k42_close(save0);
+	k42_close(save1);
+	for (int i = 0; i < n; i++) {
+		if (!st[i].pid)
+			continue;
+		if (background)
+			sh_printf("[%ld] %s\n", st[i].pid, strrchr(st[i].argv[0], '/') + 1);
+		else if (shell_finish(st[i].argv[0], st[i].pid))
+			failed_ = 1;
+	}
+	return failed_;
+}
+
 /* Run one line; returns -1 to keep going, else the shell's exit status. */
 static int eval(char *line)
 {
+	static struct stage st[STAGES];
 	char *argv[SHELL_ARGS + 1];
-	int argc = split(line, argv);
+	int argc = split(line, argv), n;
 
 	if (argc == -1) {
 		failed++;
@@ -151,6 +368,7 @@ static int eval(char *line)
 	}
 	if (argc == 0)
 		return -1;
+	argv[argc] = NULL;
 	if (strcmp(argv[0], "poweroff") == 0 || (strcmp(argv[0], "exit") == 0 && argc == 1)) {
 		if (failed)
 			k42_printf("k42: %lu command(s) failed\n", failed);
@@ -158,22 +376,16 @@ static int eval(char *line)
 	}
 	if (strcmp(argv[0], "exit") == 0) {
 		char *end;
-		unsigned long st = strtoul(argv[1], &end, 10);
+		unsigned long code = strtoul(argv[1], &end, 10);
 
-		if (*end || st > 255 || argc > 2) {
+		if (*end || code > 255 || argc > 2) {
 			failed++;
 			return shell_fail("exit", "'%s' is not a status 0..255", argv[1]), -1;
 		}
-		return (int)st;
+		return (int)code;
 	}
-	for (const struct shell_cmd *c = shell_cmds; c->name; c++)
-		if (c->fn && strcmp(c->name, argv[0]) == 0) {
-			if (c->fn(argc, argv))
-				failed++;
-			return -1;
-		}
-	failed++;
-	shell_fail(argv[0], "unknown command (try help)");
+	if (parse(argv, argc, st, &n) < 0 || run_pipeline(st, n))
+		failed++;
 	return -1;
 }
 

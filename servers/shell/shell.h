@@ -1,6 +1,7 @@
 /*
- * The native shell: the read-eval loop (shell.c) and its commands
- * (cmds.c for programs and files, proc.c for processes).
+ * The native shell: the read-eval loop with pipes and redirection
+ * (shell.c), its commands (cmds.c for programs and services, fscmds.c
+ * for files, proc.c for processes).
  */
 #ifndef SHELL_SHELL_H
 #define SHELL_SHELL_H
@@ -22,6 +23,9 @@ struct shell_cmd {
 
 /* Print "k42: CMD: reason" and return 1 (a failed command). */
 int shell_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* printf to the shell's standard output (fd 1, which redirection moves). */
+int sh_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* A pid argument, or -1 after reporting it. */
 long shell_pid_arg(const char *cmd, const char *s);
 
@@ -33,6 +37,19 @@ int cmd_servers(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_sched(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
+/* fscmds.c: files on any mounted file system (docs/files.md). */
+int cmd_cd(int argc, char **argv);
+int cmd_pwd(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_mkdir(int argc, char **argv);
+int cmd_rmdir(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
+int cmd_mv(int argc, char **argv);
+/* cmds.c: start a program with our descriptors 0, 1, 2 (-errno). */
+long shell_spawn(char **argv);
+long shell_start(char **argv);
+int shell_finish(const char *path, long pid);
 
 extern const struct shell_cmd shell_cmds[];
 

@@ -172,6 +172,22 @@ SHELL_SESSIONS = [
                 P + r"echo after", r"after",
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),
+    # Files on the mounted file systems (docs/files.md): redirection, pipes
+    # between built-ins and native programs, directories, /dev.
+    dict(name="shell/files", status=0,
+         commands="echo hello > /tmp/h; echo more >> /tmp/h; cat /tmp/h | /bin/upcase | /bin/wc; "
+                  "/bin/upcase < /etc/motd; mkdir /tmp/d; cd /tmp/d; cp /tmp/h c; mv c m; ls; "
+                  "ls /dev; echo x > /etc/x; exit 0",
+         lines=[P + r"echo hello > /tmp/h", P + r"echo more >> /tmp/h",
+                P + r"cat /tmp/h \| /bin/upcase \| /bin/wc", r"2 2 11",
+                P + r"/bin/upcase < /etc/motd", r"WELCOME TO K42, A K42-STYLE RESEARCH MICROKERNEL\.",
+                P + r"mkdir /tmp/d", P + r"cd /tmp/d", P + r"cp /tmp/h c",
+                P + r"mv c m", P + r"ls", r"-0644 +11 m",
+                P + r"ls /dev", r"c0666 +0 null", r"c0666 +0 zero", r"c0666 +0 full",
+                r"c0666 +0 urandom", r"c0666 +0 tty", r"c0666 +0 console",
+                P + r"echo x > /etc/x", r"k42: shell: /etc/x: read-only file system",
+                P + r"exit 0", r"init: shell ended: exit status 0; powering off",
+                r"k42: init exited with status 0; powering off"]),
     dict(name="shell/failing_command", status=1,
          commands="frobnicate; kill 999; sched 1 roundrobin; echo done",
          lines=[P + r"frobnicate", r"k42: frobnicate: unknown command \(try help\)",

@@ -301,6 +301,8 @@ long fs_close(k42_handle_t target, k42_handle_t f)
 long fs_close_impl(const struct k42_ipc_caller *caller, k42_handle_t f);
 
 /*
+ * Make the directory `path` (its parent exists) with `mode`.
+ *
  * Ordinal 11.
  * Needs rights: write.
  */
@@ -392,6 +394,8 @@ fs_symlink_impl(const struct k42_ipc_caller *caller,
                 const char *path);
 
 /*
+ * Set the permission bits of `path`.
+ *
  * Ordinal 17.
  * Needs rights: write.
  */
