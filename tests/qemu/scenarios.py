@@ -106,7 +106,7 @@ for _t in USER_TESTS:
 # beyond the standard servers: commands name processes (`sched console`),
 # and SRV / PS take the lines of servers a user added to /etc/boot.conf.
 P = r"k42> "
-SRV = ("*", r"  [\w-]+ +pid \d+")
+SRV = ("*", r"  [\w./-]+ +pid \d+")
 PS = ("*", r" +\d+ +\d+  \w+ +\w+ +\w+ +\S+")
 
 
