@@ -263,7 +263,9 @@ def run_shell_sessions(build, tally, pattern):
         if pattern and not re.search(pattern, sess["name"]):
             continue
         cmd = k42qemu.command(build)
-        script = k42run.shell_script(k42run.split_commands(sess["commands"]))
+        # `script`: (regex, text) pairs typed when the regex has matched
+        # (keys that are not plain commands, like ^C); else `commands`.
+        script = sess.get("script") or k42run.shell_script(k42run.split_commands(sess["commands"]))
         r = k42qemu.run(cmd, timeout=BOOT_TIMEOUT, script=script, mark=k42run.PROMPT)
         problems = []
         if r.timed_out:

@@ -64,3 +64,20 @@ long k42_io_notify(uint64_t pid)
 	}
 	return ioevent_event(pid);
 }
+
+static void (*interrupt_handler)(void);
+
+void k42_on_interrupt(void (*fn)(void))
+{
+	interrupt_handler = fn;
+}
+
+long ioevent_interrupt_impl(const struct k42_ipc_caller *caller)
+{
+	(void)caller;
+	if (interrupt_handler)
+		interrupt_handler();
+	else
+		k42_sc_exit(130);	/* 128 + SIGINT, as a shell reports it */
+	return 0;
+}

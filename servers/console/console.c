@@ -3,7 +3,8 @@
  * hypervisor terminal has buffered (console_read, every 10 ms while idle),
  * runs it through the line discipline (line.c) and queues finished lines;
  * clients read them over idl/console.idl (read_line blocks until a line is
- * there, and ends with -K42_EINTR when ^C cancels the line). Output goes
+ * there, and ends with -K42_EINTR when ^C cancels the line; ^C also
+ * interrupts the foreground job, idl/ioevent.idl). Output goes
  * straight to the kernel console. Registered as "console" with the name
  * server when there is one.
  */
@@ -13,6 +14,7 @@
 #include <k42/fs.h>
 #include "console.h"
 #include "line.h"
+#include "ioevent.h"
 
 _Static_assert(LINE_MAX_BYTES == CONSOLE_LINE_MAX, "line.h and idl/console.idl disagree");
 
@@ -27,6 +29,8 @@ static char queue[QUEUE_LINES][LINE_MAX_BYTES + 1];
 static unsigned q_head, q_tail;		/* q_tail - q_head lines queued */
 static unsigned readers;
 static uint64_t cancels;		/* ^C count: readers waiting before one see EINTR */
+#define FG_MAX 8
+static uint64_t fg[FG_MAX];		/* the foreground job (set_foreground) */
 #define NOTIFY_MAX 16
 static uint64_t notify[NOTIFY_MAX];	/* pids polling for input (console_pending) */
 
@@ -69,10 +73,18 @@ static void take_input(const uint8_t *buf, long n)
 			}
 			if (ev == LINE_DONE)
 				push_line(ld.line, ld.done);
-			else if (ev == LINE_CANCEL && readers) {
-				cancels++;
-				k42_cond_broadcast(&arrived);
-				notify_all();
+			else if (ev == LINE_CANCEL) {
+				/* ^C: the foreground job is told, then forgotten. */
+				for (int j = 0; j < FG_MAX; j++) {
+					if (fg[j] && ioevent_interrupt(fg[j]) < 0)
+						k42_printf("console: ^C not delivered to pid %lu\n", fg[j]);
+					fg[j] = 0;
+				}
+				if (readers) {
+					cancels++;
+					k42_cond_broadcast(&arrived);
+					notify_all();
+				}
 			}
 		}
 	}
@@ -169,6 +181,26 @@ long console_pending_impl(const struct k42_ipc_caller *caller, uint64_t pid, uin
 	}
 	k42_mutex_unlock(&lock);
 	return 0;
+}
+
+long console_set_foreground_impl(const struct k42_ipc_caller *caller, uint64_t pid, bool add)
+{
+	long rc = -K42_ENOSPC;
+
+	(void)caller;
+	k42_mutex_lock(&lock);
+	if (!add) {
+		memset(fg, 0, sizeof(fg));
+		rc = 0;
+	} else {
+		for (int i = 0; i < FG_MAX && rc < 0; i++)
+			if (!fg[i] || fg[i] == pid) {
+				fg[i] = pid;
+				rc = 0;
+			}
+	}
+	k42_mutex_unlock(&lock);
+	return rc;
 }
 
 long console_log_impl(const struct k42_ipc_caller *caller, const char *line)

@@ -20,6 +20,7 @@
 #include "shell.h"
 
 static unsigned long failed;
+static uint64_t console;	/* the console server: input and the foreground job */
 
 const struct shell_cmd shell_cmds[] = {
 	{ "help", "", "list the commands", cmd_help },
@@ -259,7 +260,7 @@ static int run_pipeline(struct stage *st, int n)
 {
 	int pipes[STAGES][2], rin[STAGES], rout[STAGES], failed_ = 0, builtins = 0;
 	int save0 = k42_fcntl(0, K42_F_DUPFD_CLOEXEC, 10), save1 = k42_fcntl(1, K42_F_DUPFD_CLOEXEC, 10);
-	int background = 0;
+	int background = 0, fg = 0;
 
 	for (int i = 0; i < n; i++) {
 		pipes[i][0] = pipes[i][1] = rin[i] = rout[i] = -1;
@@ -340,6 +341,14 @@ static int run_pipeline(struct stage *st, int n)
 	}
 	k42_close(save0);
 	k42_close(save1);
+	/* ^C at the console goes to the job we wait for, not to us. */
+	for (int i = 0; i < n && !background; i++) {
+		if (!st[i].pid)
+			continue;
+		fg = 1;
+		if (console_set_foreground(console, (uint64_t)st[i].pid, true) < 0)
+			shell_fail("shell", "cannot make pid %ld the foreground job", st[i].pid);
+	}
 	for (int i = 0; i < n; i++) {
 		if (!st[i].pid)
 			continue;
@@ -348,6 +357,8 @@ static int run_pipeline(struct stage *st, int n)
 		else if (shell_finish(st[i].argv[0], st[i].pid))
 			failed_ = 1;
 	}
+	if (fg && console_set_foreground(console, 0, false) < 0)
+		shell_fail("shell", "cannot clear the foreground job");
 	return failed_;
 }
 
@@ -414,8 +425,8 @@ static uint64_t find_console(void)
 int main(uint64_t arg)
 {
 	static char line[CONSOLE_LINE_MAX + 1];
-	uint64_t console = find_console();
 
+	console = find_console();
 	(void)arg;
 	if (!console) {
 		k42_printf("shell: no console server registered; cannot read commands\n");

@@ -175,17 +175,33 @@ SHELL_SESSIONS = [
     # Files on the mounted file systems (docs/files.md): redirection, pipes
     # between built-ins and native programs, directories, /dev.
     dict(name="shell/files", status=0,
-         commands="echo hello > /tmp/h; echo more >> /tmp/h; cat /tmp/h | /bin/upcase | /bin/wc; "
+         commands="echo hello > /tmp/h; echo more >> /tmp/h; cat /tmp/h | /bin/upcase | /bin/count; "
                   "/bin/upcase < /etc/motd; mkdir /tmp/d; cd /tmp/d; cp /tmp/h c; mv c m; ls; "
                   "ls /dev; echo x > /etc/x; exit 0",
          lines=[P + r"echo hello > /tmp/h", P + r"echo more >> /tmp/h",
-                P + r"cat /tmp/h \| /bin/upcase \| /bin/wc", r"2 2 11",
+                P + r"cat /tmp/h \| /bin/upcase \| /bin/count", r"2 2 11",
                 P + r"/bin/upcase < /etc/motd", r"WELCOME TO K42, A K42-STYLE RESEARCH MICROKERNEL\.",
                 P + r"mkdir /tmp/d", P + r"cd /tmp/d", P + r"cp /tmp/h c",
                 P + r"mv c m", P + r"ls", r"-0644 +11 m",
                 P + r"ls /dev", r"c0666 +0 null", r"c0666 +0 zero", r"c0666 +0 full",
                 r"c0666 +0 urandom", r"c0666 +0 tty", r"c0666 +0 console",
                 P + r"echo x > /etc/x", r"k42: shell: /etc/x: read-only file system",
+                P + r"exit 0", r"init: shell ended: exit status 0; powering off",
+                r"k42: init exited with status 0; powering off"]),
+    # ^C reaches the foreground job only (docs/files.md): a job started in
+    # the background goes on running, the foreground one ends with 130.
+    dict(name="shell/ctrl_c", status=0,
+         script=[(r"(?s)(?:.*?k42> ){1}", "run -b /tests/fsys_child block\r"),
+                 (r"(?s)(?:.*?k42> ){2}", "run /tests/fsys_child block say\r"),
+                 (r"(?s)(?:.*?blocked){1}", "\x03"),
+                 (r"(?s)(?:.*?k42> ){3}", "ps\r"),
+                 (r"(?s)(?:.*?k42> ){4}", "exit 0\r")],
+         lines=[P + r"run -b /tests/fsys_child block", r"\[\d+\] fsys_child",
+                P + r"run /tests/fsys_child block say", r"fsys_child \d+: blocked",
+                r"\^C",
+                r"k42: run: /tests/fsys_child \(pid \d+\) exited with status 130",
+                P + r"ps", r"  PID  PARENT  STATE    CLASS       SCHED    NAME", PS,
+                r" +\d+ +\d+  running  general +fifo +fsys_child", PS,
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),
     dict(name="shell/failing_command", status=1,

@@ -2,7 +2,8 @@
  * Helper of fsys_test and pipe_test: `worker N` creates, writes, renames
  * and deletes files in /tmp; `sink` reads fd 0 to the end and writes the
  * byte count and checksum to fd 1; `echo` copies fd 0 to fd 1 until end
- * of file; `poller` polls fd 0 forever and reports what it saw on fd 1.
+ * of file; `poller` polls fd 0 forever and reports what it saw on fd 1;
+ * `block` waits forever (for the shell's ^C test).
  */
 #include <string.h>
 #include <k42/k42.h>
@@ -89,6 +90,20 @@ static int poller(void)
 	return k42_write(1, out, (size_t)n) == n ? 0 : 40;
 }
 
+/* Block forever in poll on a pipe nobody writes: the ^C test's job. */
+static int block(void)
+{
+	struct k42_pollfd p;
+	int fds[2];
+
+	if (k42_pipe(fds) < 0)
+		return 50;
+	p = (struct k42_pollfd){ fds[0], K42_POLLIN, 0 };
+	if (k42_argc > 2 && strcmp(k42_argv[2], "say") == 0)
+		k42_printf("fsys_child %lu: blocked\n", (uint64_t)k42_sc_sys_info(K42_INFO_PID));
+	return k42_poll(&p, 1, -1) == 0 ? 51 : 52;
+}
+
 int main(uint64_t arg)
 {
 	(void)arg;
@@ -100,5 +115,7 @@ int main(uint64_t arg)
 		return echo();
 	if (k42_argc > 1 && strcmp(k42_argv[1], "poller") == 0)
 		return poller();
+	if (k42_argc > 1 && strcmp(k42_argv[1], "block") == 0)
+		return block();
 	return 99;
 }

@@ -141,6 +141,11 @@ extern uint64_t k42_io_wakeups;
  * be told (docs/files.md). */
 long k42_io_notify(uint64_t pid);
 
+/* ^C at the console while this process is in the foreground job: fn runs
+ * (in handler context: it must not block). Without one the process ends
+ * with status 130. */
+void k42_on_interrupt(void (*fn)(void));
+
 /* Re-read the mount table from the name server (names "mnt/..."). */
 void k42_fs_remount(void);
 /* Close every descriptor (process exit does this). */

@@ -144,6 +144,23 @@ console_pending_impl(const struct k42_ipc_caller *caller,
                      uint32_t *lines);
 
 /*
+ * The foreground job: `add` puts `pid` in it (up to 8 processes),
+ * otherwise it is emptied (pid ignored). ^C in cooked mode sends
+ * each of them ioevent.interrupt, and the job is emptied.
+ *
+ * Ordinal 7, since version 2.
+ * Needs rights: control.
+ */
+#define CONSOLE_ORD_SET_FOREGROUND 7u
+#define CONSOLE_SET_FOREGROUND_RIGHTS (CONSOLE_RIGHT_CONTROL)
+long console_set_foreground(k42_handle_t target, uint64_t pid, bool add)
+	__attribute__((warn_unused_result));
+long
+console_set_foreground_impl(const struct k42_ipc_caller *caller,
+                            uint64_t pid,
+                            bool add);
+
+/*
  * Decode one request for this interface, call the matching _impl and encode
  * its reply into m. Returns the status also left in m->op: 0, or -K42_EVERSION
  * (wrong interface or newer version), -K42_ENOSYS (unknown ordinal),

@@ -260,3 +260,28 @@ long console_pending(k42_handle_t target, uint64_t notify, uint32_t *lines)
 	*lines = (uint32_t)k42_w_lines;
 	return 0;
 }
+
+long console_set_foreground(k42_handle_t target, uint64_t pid, bool add)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)pid;
+	k42_m->w[1] = (uint64_t)add;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(CONSOLE_IFACE_ID, 2u, CONSOLE_ORD_SET_FOREGROUND, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	return 0;
+}

@@ -244,6 +244,35 @@ static long k42_sg_srv_pending(const struct k42_ipc_caller *caller, struct k42_i
 	return 0;
 }
 
+static long k42_sg_srv_set_foreground(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	uint64_t pid = 0;
+	bool add = false;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_pid = k42_m->w[0];
+	uint64_t k42_w_add = k42_m->w[1];
+	if (k42_w_add > 1u)
+		return -K42_EPROTO;
+	pid = (uint64_t)k42_w_pid;
+	add = k42_w_add != 0;
+
+	k42_rc = console_set_foreground_impl(caller, pid, add);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = 0;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long console_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -305,6 +334,16 @@ long console_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_pending(caller, m);
+			break;
+		case CONSOLE_ORD_SET_FOREGROUND:
+			if (k42_ver < 2u)
+				k42_rc = -K42_ENOSYS;
+			else if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & CONSOLE_SET_FOREGROUND_RIGHTS) != CONSOLE_SET_FOREGROUND_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_set_foreground(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;

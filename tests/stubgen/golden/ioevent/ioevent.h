@@ -31,6 +31,20 @@ long ioevent_event(k42_handle_t target)
 long ioevent_event_impl(const struct k42_ipc_caller *caller);
 
 /*
+ * ^C at the console while the receiver is in the foreground job
+ * (console.set_foreground). libk42 ends the process with status 130
+ * unless it installed a handler (k42_on_interrupt), which is where
+ * the Linux personality turns it into SIGINT.
+ *
+ * Ordinal 2, one-way (no reply).
+ */
+#define IOEVENT_ORD_INTERRUPT 2u
+#define IOEVENT_INTERRUPT_RIGHTS 0ull
+long ioevent_interrupt(k42_handle_t target)
+	__attribute__((warn_unused_result));
+long ioevent_interrupt_impl(const struct k42_ipc_caller *caller);
+
+/*
  * Decode one request for this interface, call the matching _impl and encode
  * its reply into m. Returns the status also left in m->op: 0, or -K42_EVERSION
  * (wrong interface or newer version), -K42_ENOSYS (unknown ordinal),

@@ -1,5 +1,5 @@
 /*
- * wc: count lines, words and bytes of the files named (or of standard
+ * count: count lines, words and bytes of the files named (or of standard
  * input) and print "LINES WORDS BYTES" to standard output. A native
  * filter for the shell's pipes (docs/files.md).
  */
@@ -44,7 +44,7 @@ int main(uint64_t arg)
 		k42_close(fd);
 	}
 	if (rc < 0) {
-		n = k_snprintf(out, sizeof(out), "wc: %s\n", k42_strerror(rc));
+		n = k_snprintf(out, sizeof(out), "count: %s\n", k42_strerror(rc));
 		k42_write(2, out, (size_t)n);
 		return 1;
 	}
