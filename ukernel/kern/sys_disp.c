@@ -8,6 +8,7 @@
 #include <k42/layout.h>
 #include <kern/console.h>
 #include <kern/dispatcher.h>
+#include <kern/ipc_call.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
@@ -72,8 +73,6 @@ long sys_yield(struct trap_frame *tf)
 {
 	struct dispatcher *d = cur_disp();
 
-	if (!d->shared->disabled)
-		disp_notify_retry(d);
 	ctx_set_result(tf, 0, 0);
 	if (!others_ready()) {
 		sched_handoff(tf, d);	/* still delivers what is pending */
@@ -89,8 +88,6 @@ long sys_block(struct trap_frame *tf)
 {
 	struct dispatcher *d = cur_disp();
 
-	if (d->nretry && !d->shared->disabled)
-		disp_notify_retry(d);
 	if (d->shared->pending)
 		return 0;
 	ctx_set_result(tf, 0, 0);
@@ -156,10 +153,8 @@ long sys_disp_resume(struct trap_frame *tf)
 		return -K42_EINVAL;
 	ctx_from_user_regs(tf, &sh->saved);
 	sh->saved_valid = 0;
-	if (enable) {
+	if (enable)
 		sh->disabled = 0;
-		disp_notify_retry(d);
-	}
 	/* Re-enter through the common path: delivers what is pending. */
 	sched_handoff(tf, d);
 	return SYSCALL_SWITCHED;
@@ -184,6 +179,10 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)quiesce_waiting(quiesce_kernel());
 	case K42_INFO_PRIVILEGES:
 		return (long)cur_disp()->proc->privileges;
+	case K42_INFO_IPC_CALLS:
+		return (long)ipc_calls_in_use();
+	case K42_INFO_IPC_REFUSED:
+		return (long)ipc_calls_refused();
 	default:
 		return -K42_EINVAL;
 	}
