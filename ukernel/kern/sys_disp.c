@@ -15,6 +15,7 @@
 #include <kern/sched.h>
 #include <kern/syscall.h>
 #include <kern/timer.h>
+#include <mm/kmem.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
 #include <mm/usercopy.h>
@@ -183,6 +184,10 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)ipc_calls_in_use();
 	case K42_INFO_IPC_REFUSED:
 		return (long)ipc_calls_refused();
+	case K42_INFO_KMEM_CACHED:
+		return (long)kmem_class_frames();
+	case K42_INFO_KMEM_OBJECTS:
+		return (long)kmem_objects_live();
 	default:
 		return -K42_EINVAL;
 	}

@@ -45,6 +45,8 @@
 #define K42_INFO_PRIVILEGES   7	/* the caller's K42_PRIV_* (k42/privilege.h) */
 #define K42_INFO_IPC_CALLS    8	/* outstanding calls (call handles in use) */
 #define K42_INFO_IPC_REFUSED  9	/* calls refused with -K42_EBUSY for lack of call state */
+#define K42_INFO_KMEM_CACHED  10	/* frames kernel object caches keep for reuse */
+#define K42_INFO_KMEM_OBJECTS 11	/* kernel objects allocated and not freed */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */
