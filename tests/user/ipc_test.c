@@ -93,7 +93,8 @@ static int dying_run(int rounds)
 {
 	char n[8] = { (char)('0' + rounds / 10), (char)('0' + rounds % 10), 0 };
 	const char *argv[] = { "ipc_test", "dying", n, NULL };
-	struct k42_spawn_opts o = { argv, K42_PRIO_GENERAL, 0, K42_SPAWN_SHARE_ARCHIVE };
+	struct k42_spawn_opts o = { .argv = argv, .prio = K42_PRIO_GENERAL,
+				    .flags = K42_SPAWN_SHARE_ARCHIVE };
 	const void *elf;
 	uint64_t size;
 	long pid = k42_initrd_find("tests/ipc_test", &elf, &size) < 0 ? -K42_ENOENT
