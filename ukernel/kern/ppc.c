@@ -184,10 +184,12 @@ long sys_ppc_reply(struct trap_frame *tf)
 	set_caller_result(caller, status, len, w);
 	if (lenflags & K42_IPC_REPLY_IDLE) {
 		/* The server has nothing more to run: it waits enabled, as the
-		 * idle loop would, and is entered again at an entry point. */
+		 * idle loop would, and is entered again at an entry point (at
+		 * once if an interrupted context is still in `saved`, or events
+		 * are pending). */
 		cur->has_ctx = 0;
 		cur->shared->disabled = 0;
-		if (cur->shared->pending || cur->calls_queued.head) {
+		if (cur->shared->saved_valid || cur->shared->pending || cur->calls_queued.head) {
 			cur->state = DS_READY;
 			sched_enqueue(cur);
 		} else {
