@@ -272,7 +272,14 @@ def run_shell_sessions(build, tally, pattern):
             problems.append("timed out")
         elif r.status != sess.get("status", 0):
             problems.append("QEMU exit status %s, expected %s" % (r.status, sess.get("status", 0)))
-        problems += check_transcript(r.output, sess["lines"])
+        if "lines" in sess:
+            problems += check_transcript(r.output, sess["lines"])
+        for rx in sess.get("expect", []):
+            if not re.search(rx, r.output):
+                problems.append("missing /%s/" % rx)
+        for rx in sess.get("reject", []):
+            if re.search(rx, r.output):
+                problems.append("unexpected /%s/" % rx)
         detail = "; ".join(problems) or "prompt after %.2fs" % (r.mark_seconds or 0)
         tally.report(sess["name"], not problems, detail,
                      k42qemu.symbolize(r.output, build.kernel_elf))

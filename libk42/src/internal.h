@@ -30,6 +30,9 @@ extern int k42_in_handler;
 __attribute__((noreturn)) void k42_dispatch(void);
 __attribute__((noreturn)) void k42_run(struct k42_thread *t);
 void k42_drain(void);
+/* The interrupted context in the shared page becomes the running thread's
+ * saved state (NULL: none, or the idle loop). */
+struct k42_thread *k42_take_saved(void);
 __attribute__((noreturn)) void k42_fatal(const char *why);
 
 /* sched.c: the policy in force, wrapped to keep the ready count. */
@@ -53,6 +56,14 @@ static inline struct k42_thread *k42_sched_pick(void)
 	return t;
 }
 
+/* Start taking calls (ipc.c; registers the IPC entry point). */
+extern int k42_ipc_is_open;
+void k42_ipc_open(void);
+
+/* The next thread; with none, and calls not yet taken, the program is
+ * past its set-up: start taking them (k42_ipc_open) and look again. */
+struct k42_thread *k42_sched_pick_or_open(void);
+
 /* thread.c */
 void k42_threads_init(struct k42_thread *main_thread);
 void k42_thread_recycle(struct k42_thread *t);
@@ -63,7 +74,7 @@ struct k42_thread *k42_thread_alloc(size_t stack_size);
 void k42_thread_setup(struct k42_thread *t, void (*start)(struct k42_thread *));
 
 /* Wait lists for events, woken whole by the drain. */
-extern struct k42_thread *k42_retry_waiters, *k42_child_waiters, *k42_fault_waiters;
+extern struct k42_thread *k42_child_waiters, *k42_fault_waiters;
 void k42_wake_list(struct k42_thread **list);
 
 /* sync.c: wait on q (disabled, in a thread) until woken or the deadline
@@ -78,6 +89,10 @@ void k42_fs_inherit(uint64_t blob, uint64_t len);
 
 /* ipc.c */
 void k42_ipc_dispatch_msgs(void);
+/* Take the calls the kernel queued while we were disabled. */
+void k42_ipc_accept_all(void);
+/* runtime.c: register our entry points, the IPC-call one if with_ipc. */
+void k42_register_entries(int with_ipc);
 
 /* timer.c */
 extern struct k42_timerheap k42_timers;

@@ -1,7 +1,15 @@
 /*
- * The IPC runtime: serving incoming PPCs (on the upcall stack, or each on
- * a fresh thread from the free list), one-way messages, and calls out
- * that wait for the kernel's retry notice in the calling thread only.
+ * The IPC runtime: serving incoming calls, one-way messages, and calls out.
+ *
+ * Every call the kernel delivers carries a call handle (r11 at the
+ * IPC-call entry, or the result of ppc_accept for calls queued while we
+ * were disabled); the reply names it, so a server can hold many calls and
+ * answer them in any order. In thread mode (k42_serve_threads) each call
+ * runs on its own thread and may block; its request bytes are copied out
+ * of the process's PPC page into the thread's own message buffer first,
+ * since the next call's bytes land in the same page. In handler mode
+ * (k42_serve) the handler runs at once on the upcall stack, disabled, on
+ * the PPC page itself.
  *
  * libk42 answers the process-control interface (idl/proc.idl) itself,
  * before the program's handler, so every process can be inspected and
@@ -10,10 +18,8 @@
  * with the ONEWAY flag go to the IPC handler too, in handler context (the
  * handler must not block for them), and their reply is dropped.
  *
- * ppc_return never returns to the thread that calls it: a serving thread
- * is finished when it replies. Before replying, the runtime raises its own
- * K42_SOFTINTR_RESCHED bit if threads are ready, so the kernel schedules
- * the dispatcher again instead of leaving it idle or parked in `block`.
+ * Calls out (k42_call) copy the thread's message bytes into the PPC page
+ * and back while disabled, so threads never see each other's data.
  */
 #include <k42/ktrace.h>
 #include <string.h>
@@ -27,6 +33,8 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 static k42_ipc_handler ipc_handler;
 static int serve_threads;
 static k42_msg_handler msg_handler;
+uint64_t k42_ipc_entry_handle;		/* r11 at the IPC-call entry (upcall.S) */
+uint64_t k42_ipc_refused;		/* calls answered -K42_ENOMEM for lack of a thread */
 
 static void handle(uint64_t caller, struct k42_ipc_msg *m);
 
@@ -43,16 +51,35 @@ static int oneway_call(const struct k42_msg *km)
 	return 1;
 }
 
+/* Calls are taken once the program is ready for them: when it installs
+ * its handler, or when it first has nothing to run (then only libk42's
+ * own interfaces answer). Until then the kernel queues them. */
+int k42_ipc_is_open;
+
+void k42_ipc_open(void)
+{
+	int s = k42_disable_save();
+
+	if (!k42_ipc_is_open) {
+		k42_ipc_is_open = 1;
+		k42_register_entries(1);
+	}
+	k42_ipc_accept_all();
+	k42_restore(s);
+}
+
 void k42_serve(k42_ipc_handler fn)
 {
 	ipc_handler = fn;
 	serve_threads = 0;
+	k42_ipc_open();
 }
 
 void k42_serve_threads(k42_ipc_handler fn)
 {
 	ipc_handler = fn;
 	serve_threads = 1;
+	k42_ipc_open();
 }
 
 void k42_on_messages(k42_msg_handler fn)
@@ -84,16 +111,31 @@ void k42_ipc_dispatch_msgs(void)
 	}
 }
 
-__attribute__((noreturn)) static void reply(struct k42_ipc_msg *m)
+/* Reply to call `h` (disabled) with the message in m; page bytes are
+ * copied into the PPC page unless they are there already. Returns the
+ * kernel's answer (-K42_EDEAD: the caller has gone); with idle set and a
+ * live caller it does not return. */
+static long reply(uint64_t h, struct k42_ipc_msg *m, int idle)
 {
+	uint8_t *ppc = k42_ppc_page();
+
 	if (m->len > K42_IPC_PAGE_BYTES) {
 		m->op = (uint64_t)-K42_EINVAL;	/* a handler's bad reply */
 		m->len = 0;
 	}
-	if (k42_nready)
-		__atomic_or_fetch(&k42_disp()->pending, K42_SOFTINTR_RESCHED, __ATOMIC_RELEASE);
-	k42_sc_ppc_return(m->op, m->len, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->w[5]);
-	k42_fatal("ppc_return failed");
+	if (m->len && m->page != ppc)
+		memcpy(ppc, m->page, m->len);
+	return k42_sc_ppc_reply(h, m->op, m->len | (idle ? K42_IPC_REPLY_IDLE : 0), m->w[0], m->w[1],
+				m->w[2], m->w[3], m->w[4], m->w[5]);
+}
+
+long k42_ipc_reply(uint64_t h, struct k42_ipc_msg *m)
+{
+	int s = k42_disable_save();
+	long rc = reply(h, m, 0);
+
+	k42_restore(s);
+	return rc;
 }
 
 static void handle(uint64_t caller, struct k42_ipc_msg *m)
@@ -118,132 +160,187 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 	trace_request_end(iface, ord, (int64_t)m->op);
 }
 
-/* A serving thread: its call's words are in t->serve. */
+uint64_t k42_ipc_defer(void)
+{
+	struct k42_thread *t = k42_current;
+	uint64_t h;
+
+	if (!t || k42_in_handler || !t->serve[8])
+		return 0;
+	h = t->serve[8];
+	t->serve[8] = 0;
+	return h;
+}
+
+static void after_reply(void *arg)
+{
+	(void)arg;
+	k42_dispatch();
+}
+
+/* A serving thread: its call is in t->serve, its bytes in t->ipc_page. */
 static void serve_main(struct k42_thread *t)
 {
 	struct k42_ipc_msg m = { t->serve[1], { t->serve[2], t->serve[3], t->serve[4], t->serve[5],
 						 t->serve[6], t->serve[7] },
-				 k42_ipc_op_len(t->serve[1]), k42_ppc_page() };
+				 k42_ipc_op_len(t->serve[1]), t->ipc_page };
+	struct k42_disp_shared *sh = k42_disp();
 
 	k42_restore(0);
 	handle(t->serve[0], &m);
 	k42_disable();
-	/* Finished: nothing runs on this stack again (one dispatcher, disabled
-	 * until the reply has left). */
+	if (!t->serve[8]) {
+		/* Deferred: another thread replies. */
+		k42_threads_alive--;
+		k42_current = NULL;
+		k42_thread_recycle(t);
+		k42_on_upcall_stack(after_reply, NULL);
+	}
+	/* Finished: nothing runs on this stack again once we leave it (one
+	 * dispatcher, disabled until then). */
 	k42_threads_alive--;
 	k42_current = NULL;
 	k42_thread_recycle(t);
-	reply(&m);
+	/* Nothing else to run: the reply leaves us idle, with no context. */
+	reply(t->serve[8], &m, !k42_nready && !sh->pending && !sh->saved_valid);
+	k42_on_upcall_stack(after_reply, NULL);
+}
+
+/* A thread for call h, its request bytes copied out of the PPC page. */
+static struct k42_thread *serving_thread(uint64_t h, uint64_t caller, uint64_t op, const uint64_t *w)
+{
+	struct k42_thread *t = k42_thread_alloc(K42_THREAD_STACK);
+	uint32_t len = k42_ipc_op_len(op);
+
+	if (t && !t->ipc_page)
+		t->ipc_page = malloc(K42_IPC_PAGE_BYTES);
+	if (!t || !t->ipc_page) {
+		struct k42_ipc_msg m = { (uint64_t)-K42_ENOMEM, { 0 }, 0, k42_ppc_page() };
+
+		if (t)
+			k42_thread_recycle(t);
+		k42_ipc_refused++;
+		reply(h, &m, 0);
+		return NULL;
+	}
+	if (len)
+		memcpy(t->ipc_page, k42_ppc_page(), len > K42_IPC_PAGE_BYTES ? K42_IPC_PAGE_BYTES : len);
+	t->serve[0] = caller;
+	t->serve[1] = op;
+	for (int i = 0; i < 6; i++)
+		t->serve[2 + i] = w[i];
+	t->serve[8] = h;
+	t->id = 0;
+	t->prio = K42_PRIO_MAX;
+	t->tickets = 100;
+	k42_threads_alive++;
+	k42_thread_setup(t, serve_main);
+	return t;
+}
+
+/* Calls queued for us while we were disabled (K42_SOFTINTR_CALL). */
+void k42_ipc_accept_all(void)
+{
+	uint64_t out[8];
+	long h;
+
+	if (!k42_ipc_is_open)
+		return;
+	while ((h = k42_sc_ppc_accept(out)) >= 0) {
+		if (serve_threads) {
+			struct k42_thread *t = serving_thread((uint64_t)h, out[0], out[1], &out[2]);
+
+			if (t)
+				k42_sched_enqueue(t);
+		} else {
+			struct k42_ipc_msg m = { out[1], { out[2], out[3], out[4], out[5], out[6], out[7] },
+						 k42_ipc_op_len(out[1]), k42_ppc_page() };
+
+			handle(out[0], &m);
+			reply((uint64_t)h, &m, 0);
+		}
+	}
 }
 
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5)
 {
 	struct k42_disp_shared *sh = k42_disp();
-	struct k42_thread *t;
+	uint64_t h = k42_ipc_entry_handle, w[6] = { w0, w1, w2, w3, w4, w5 };
+	struct k42_thread *cur = k42_take_saved(), *t;
 
-	/* Thread mode needs the interrupted thread's state in hand: either it
-	 * is in the shared page, or nothing was running (idle). A thread that
-	 * is itself in k42_sc_block stays parked in the kernel, and the call
-	 * is served here. */
-	if (serve_threads && (sh->saved_valid || !k42_current) &&
-	    (t = k42_thread_alloc(K42_THREAD_STACK)) != NULL) {
-		struct k42_thread *cur = k42_current;
-
-		if (sh->saved_valid && !(sh->saved.nip >= (uint64_t)k42_idle &&
-					 sh->saved.nip < (uint64_t)k42_idle_end)) {
-			memcpy(&cur->regs, &sh->saved, sizeof(cur->regs));
-			cur->full = 1;
-			k42_vsx_save(cur->vsx);
+	if (serve_threads) {
+		/* The interrupted thread waits its turn; the call runs first. */
+		t = serving_thread(h, caller, op, w);
+		if (cur)
 			k42_sched_enqueue(cur);
-		}
-		sh->saved_valid = 0;
-		t->serve[0] = caller;
-		t->serve[1] = op;
-		t->serve[2] = w0;
-		t->serve[3] = w1;
-		t->serve[4] = w2;
-		t->serve[5] = w3;
-		t->serve[6] = w4;
-		t->serve[7] = w5;
-		t->id = 0;
-		t->prio = K42_PRIO_MAX;
-		t->tickets = 100;
-		k42_threads_alive++;
-		k42_thread_setup(t, serve_main);
-		k42_run(t);
+		if (t)
+			k42_run(t);
+		k42_dispatch();
 	}
 	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op), k42_ppc_page() };
 
 	k42_in_handler++;
 	handle(caller, &m);
 	k42_in_handler--;
-	reply(&m);
+	if (!cur && !k42_nready && !sh->pending) {
+		k42_current = NULL;
+		reply(h, &m, 1);
+	} else {
+		reply(h, &m, 0);
+	}
+	if (cur) {
+		k42_sched_enqueue(cur);
+		k42_current = NULL;
+	}
+	k42_dispatch();
 }
 
-static int can_block(void)
+/* The calling thread's message buffer, or a shared one outside threads. */
+static uint8_t *thread_page(void)
 {
-	return k42_current && !k42_in_handler;
+	static uint8_t handler_page[K42_IPC_PAGE_BYTES];
+	struct k42_thread *t = k42_current;
+
+	if (!t || k42_in_handler)
+		return handler_page;
+	if (!t->ipc_page)
+		t->ipc_page = malloc(K42_IPC_PAGE_BYTES);
+	return t->ipc_page ? t->ipc_page : NULL;
 }
 
-long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
+/* A call whose page bytes are in m->page (any buffer). */
+static long call_copy(uint64_t target, struct k42_ipc_msg *m)
 {
-	struct k42_disp_shared *sh = k42_disp();
-	uint32_t len = k42_ipc_op_len(m->op);
 	uint8_t *ppc = k42_ppc_page();
-	int own = m->page && m->page != ppc;
-	uint8_t *saved = NULL;
+	uint32_t len = k42_ipc_op_len(m->op);
 	uint64_t out[7];
 	long rc;
+	int s;
 
-	for (;;) {
-		/* Disabled across the attempt, so a retry notice cannot slip by. */
-		int s = k42_disable_save();
-
-		/* The PPC page is the CPU's: whoever ran while we waited may
-		 * have overwritten our request, so a retry puts it back. */
-		if (own && len)
-			memcpy(ppc, m->page, len < K42_PAGE_SIZE ? len : K42_PAGE_SIZE);
-		else if (saved)
-			memcpy(ppc, saved, len);
-		rc = k42_sc_ppc_call(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
-				     m->w[5], out);
-		if ((rc == -K42_EDISABLED || rc == -K42_EBUSY) && --tries > 0) {
-			if (len && !own && !saved && len <= K42_PAGE_SIZE && (saved = malloc(len)) != NULL)
-				memcpy(saved, k42_ppc_page(), len);
-			if (len && !own && !saved) {
-				k42_restore(s);
-				break;	/* cannot keep the request: report the refusal */
-			}
-			/* The kernel raises K42_SOFTINTR_RETRY when the target can
-			 * take calls: a thread waits for it while the others run. */
-			if (can_block()) {
-				k42_current->wnext = k42_retry_waiters;
-				k42_retry_waiters = k42_current;
-				k42_thread_block_self(K42_WAIT_EVENT);
-			} else {
-				if (!(sh->pending & K42_SOFTINTR_RETRY))
-					k42_sc_block();
-				if (sh->pending & K42_SOFTINTR_RETRY) {
-					__atomic_and_fetch(&sh->pending, ~K42_SOFTINTR_RETRY, __ATOMIC_ACQ_REL);
-					k42_wake_list(&k42_retry_waiters);
-				}
-			}
-			k42_restore(s);
-			continue;
-		}
-		/* The reply, while nobody else can have used the page. */
-		if (own && rc >= 0 && out[0])
-			memcpy(m->page, ppc, out[0] < K42_PAGE_SIZE ? out[0] : K42_PAGE_SIZE);
-		k42_restore(s);
-		break;
-	}
-	free(saved);
+	/* Disabled from copying the bytes in until they are copied out: the
+	 * PPC page is the process's, shared by its threads. */
+	s = k42_disable_save();
+	if (len && len <= K42_IPC_PAGE_BYTES && m->page != ppc)
+		memcpy(ppc, m->page, len);	/* (a longer one is refused by the kernel) */
+	rc = k42_sc_ppc_call(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->w[5], out);
 	m->op = (uint64_t)rc;
 	m->len = (uint32_t)out[0];
 	for (int i = 0; i < 6; i++)
 		m->w[i] = out[1 + i];
+	if (m->len > K42_IPC_PAGE_BYTES)
+		m->len = 0;
+	if (m->len && m->page != ppc)
+		memcpy(m->page, ppc, m->len);
+	k42_restore(s);
 	return rc;
+}
+
+long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
+{
+	(void)tries;
+	m->page = k42_ppc_page();
+	return call_copy(target, m);
 }
 
 long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
@@ -251,19 +348,17 @@ long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
 	if (k42_ipc_op_flags(m->op) & K42_IPC_FLAG_ONEWAY)
 		return k42_sc_ppc_send(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
 				       m->w[5]);
-	return k42_call(target, m, 1000);
+	return call_copy(target, m);
 }
 
 struct k42_ipc_msg *k42_ipc_msg_get(void)
 {
-	static struct k42_ipc_msg msgs[1];	/* per dispatcher */
-	static uint8_t page[K42_PAGE_SIZE] __attribute__((aligned(16)));
-	struct k42_ipc_msg *m = &msgs[0];
+	static struct k42_ipc_msg handler_msg;
+	struct k42_thread *t = k42_current;
+	struct k42_ipc_msg *m = t && !k42_in_handler ? &t->ipc_msg : &handler_msg;
+	uint8_t *page = thread_page();
 
-	/* Stubs encode into our own page; k42_call moves it to the CPU's PPC
-	 * page only with upcalls disabled right before the call, so another
-	 * process running on this CPU meanwhile cannot change our request. */
 	memset(m, 0, sizeof(*m));
-	m->page = page;
+	m->page = page ? page : k42_ppc_page();
 	return m;
 }

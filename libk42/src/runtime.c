@@ -37,7 +37,7 @@ uint64_t k42_initrd_size;
 struct k42_thread *k42_current;
 int k42_in_handler;
 volatile uint64_t k42_pgflt_reflected, k42_pgflt_completed;
-struct k42_thread *k42_retry_waiters, *k42_child_waiters, *k42_fault_waiters;
+struct k42_thread *k42_child_waiters, *k42_fault_waiters;
 static char *no_args[1];
 int k42_argc;
 char **k42_argv = no_args;
@@ -156,8 +156,8 @@ void k42_drain(void)
 			fired = 1;
 		if (bits & K42_SOFTINTR_CHILD)
 			k42_wake_list(&k42_child_waiters);
-		if (bits & K42_SOFTINTR_RETRY)
-			k42_wake_list(&k42_retry_waiters);
+		if (bits & K42_SOFTINTR_CALL)
+			k42_ipc_accept_all();
 		if (bits & K42_SOFTINTR_IO)
 			k42_io_event();
 		bits &= ~K42_SOFTINTR_RESCHED & ~K42_SOFTINTR_IO & ~(K42_SOFTINTR_USER0 - 1);
@@ -189,13 +189,24 @@ void k42_run(struct k42_thread *t)
 	k42_ctx_load(&t->ctx);
 }
 
+struct k42_thread *k42_sched_pick_or_open(void)
+{
+	struct k42_thread *t = k42_sched_pick();
+
+	if (!t && !k42_ipc_is_open) {
+		k42_ipc_open();
+		t = k42_sched_pick();
+	}
+	return t;
+}
+
 /* Handle events, then run the next thread, or idle. */
 void k42_dispatch(void)
 {
 	struct k42_thread *t;
 
 	k42_drain();
-	t = k42_sched_pick();
+	t = k42_sched_pick_or_open();
 	if (t)
 		k42_run(t);
 	k42_current = NULL;
@@ -208,7 +219,7 @@ void k42_idle_wake(void)
 }
 
 /* The interrupted context, if any, becomes the running thread's state. */
-static struct k42_thread *take_saved(void)
+struct k42_thread *k42_take_saved(void)
 {
 	struct k42_disp_shared *sh = k42_disp();
 	struct k42_thread *t = k42_current;
@@ -242,12 +253,12 @@ __attribute__((noreturn)) static void resume_or_switch(struct k42_thread *t)
 
 void k42_on_run(void)
 {
-	resume_or_switch(take_saved());
+	resume_or_switch(k42_take_saved());
 }
 
 void k42_on_softintr(void)
 {
-	resume_or_switch(take_saved());
+	resume_or_switch(k42_take_saved());
 }
 
 void k42_on_trap(uint64_t vector, uint64_t pc)
@@ -261,7 +272,7 @@ void k42_on_trap(uint64_t vector, uint64_t pc)
  * (its registers are in the shared page); the others run. */
 void k42_on_pgflt(uint64_t va, uint64_t token)
 {
-	struct k42_thread *t = take_saved();
+	struct k42_thread *t = k42_take_saved();
 
 	if (!t)
 		k42_fatal("reflected page fault outside any thread");
@@ -336,7 +347,7 @@ static void take_init_args(uint64_t va)
 	k42_argv = argv;
 }
 
-static const uint64_t entries[K42_ENTRY_COUNT] = {
+static uint64_t entries[K42_ENTRY_COUNT] = {
 	[K42_ENTRY_RUN] = (uint64_t)k42_entry_run,
 	[K42_ENTRY_SOFTINTR] = (uint64_t)k42_entry_softintr,
 	[K42_ENTRY_TRAP] = (uint64_t)k42_entry_trap,
@@ -352,19 +363,26 @@ static const uint64_t entries[K42_ENTRY_COUNT] = {
  * since the kernel's dispatcher is new. Everything else is the parent's. */
 long k42_fork_child_init(void)
 {
+	entries[K42_ENTRY_IPC_CALL] = k42_ipc_is_open ? (uint64_t)k42_entry_ipc_call : 0;
 	return k42_sc_disp_init((uint64_t)entries, K42_ENTRY_COUNT, k42_upcall_top);
 }
 
-void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3)
+void k42_register_entries(int with_ipc)
 {
 	long rc;
 
-	k42_upcall_top = (uint64_t)(upcall_stack + sizeof(upcall_stack));
+	entries[K42_ENTRY_IPC_CALL] = with_ipc ? (uint64_t)k42_entry_ipc_call : 0;
 	rc = k42_sc_disp_init((uint64_t)entries, K42_ENTRY_COUNT, k42_upcall_top);
 	if (rc < 0) {
 		k42_printf("libk42: disp_init failed: %s\n", k42_strerror(rc));
 		k42_sc_exit(127);
 	}
+}
+
+void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3)
+{
+	k42_upcall_top = (uint64_t)(upcall_stack + sizeof(upcall_stack));
+	k42_register_entries(0);
 	if (arg == K42_INITRD_VA) {
 		k42_initrd_size = arg2;	/* init: the kernel passed the boot archive */
 		if (arg3)

@@ -57,6 +57,7 @@ struct k42_thread *k42_thread_alloc(size_t stack)
 		if (!block)
 			return NULL;
 		t = (struct k42_thread *)((uint8_t *)block + stack);
+		t->ipc_page = NULL;
 	}
 	memset(t, 0, offsetof(struct k42_thread, regs));
 	t->block = block;
@@ -74,6 +75,7 @@ void k42_thread_recycle(struct k42_thread *t)
 		free_threads = t;
 		nfree++;
 	} else {
+		free(t->ipc_page);
 		free(t->block);
 	}
 }
@@ -201,7 +203,7 @@ void k42_reschedule(struct k42_thread *me)
 
 	if (k42_disp()->pending)
 		k42_drain();
-	next = k42_sched_pick();
+	next = k42_sched_pick_or_open();
 	if (next == me) {
 		me->state = K42_T_RUNNING;
 		k42_current = me;

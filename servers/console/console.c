@@ -4,7 +4,10 @@
  * runs it through the line discipline (line.c) and queues finished lines;
  * clients read them over idl/console.idl (read_line blocks until a line is
  * there, and ends with -K42_EINTR when ^C cancels the line; ^C also
- * interrupts the foreground job, idl/ioevent.idl). Output goes
+ * interrupts the foreground job, idl/ioevent.idl). Any number of
+ * clients may wait at once, each call on its own thread: lines go to the
+ * waiting readers in the order they asked (a line nobody waits for is
+ * queued for the next reader). Output goes
  * straight to the kernel console. Registered as "console" with the name
  * server when there is one.
  */
@@ -24,11 +27,8 @@ _Static_assert(LINE_MAX_BYTES == CONSOLE_LINE_MAX, "line.h and idl/console.idl d
 static struct line_disc ld;
 static console_mode_t mode = CONSOLE_MODE_COOKED;
 static struct k42_mutex lock;		/* the queue, mode and readers */
-static struct k42_cond arrived;
 static char queue[QUEUE_LINES][LINE_MAX_BYTES + 1];
 static unsigned q_head, q_tail;		/* q_tail - q_head lines queued */
-static unsigned readers;
-static uint64_t cancels;		/* ^C count: readers waiting before one see EINTR */
 #define FG_MAX 8
 static uint64_t fg[FG_MAX];		/* the foreground job (set_foreground) */
 #define NOTIFY_MAX 16
@@ -45,14 +45,43 @@ static void notify_all(void)
 	}
 }
 
+/* A reader waiting for a line (on its serving thread's stack). */
+struct reader {
+	struct reader *next;
+	char *line;
+	uint32_t cap;
+	int done;
+	long rc;
+	struct k42_cond cv;
+};
+static struct reader *readers, **readers_tail = &readers;
+
+static void hand_over(struct reader *r, const char *s, size_t n, long rc)
+{
+	readers = r->next;
+	if (!readers)
+		readers_tail = &readers;
+	if (n > r->cap - 1)
+		n = r->cap - 1;
+	memcpy(r->line, s, n);
+	r->line[n] = 0;
+	r->rc = rc;
+	r->done = 1;
+	k42_cond_signal(&r->cv);
+}
+
 static void push_line(const char *s, size_t n)
 {
+	if (readers) {
+		hand_over(readers, s, n, 0);	/* the reader that asked first */
+		notify_all();
+		return;
+	}
 	if (q_tail - q_head == QUEUE_LINES)
 		q_head++;		/* nobody reads: the oldest line goes */
 	memcpy(queue[q_tail % QUEUE_LINES], s, n);
 	queue[q_tail % QUEUE_LINES][n] = 0;
 	q_tail++;
-	k42_cond_broadcast(&arrived);
 	notify_all();
 }
 
@@ -80,11 +109,9 @@ static void take_input(const uint8_t *buf, long n)
 						k42_printf("console: ^C not delivered to pid %lu\n", fg[j]);
 					fg[j] = 0;
 				}
-				if (readers) {
-					cancels++;
-					k42_cond_broadcast(&arrived);
-					notify_all();
-				}
+				while (readers)		/* ^C: every waiting reader */
+					hand_over(readers, "", 0, -K42_EINTR);
+				notify_all();
 			}
 		}
 	}
@@ -122,25 +149,27 @@ long console_write_impl(const struct k42_ipc_caller *caller, const uint8_t *data
 
 long console_read_line_impl(const struct k42_ipc_caller *caller, char *line, uint32_t line_cap)
 {
-	uint64_t seen;
+	struct reader me = { .line = line, .cap = line_cap };
 	long rc = 0;
 
 	(void)caller;
+	if (!line_cap)
+		return -K42_EINVAL;
 	k42_mutex_lock(&lock);
-	seen = cancels;
-	readers++;
-	while (q_head == q_tail && cancels == seen)
-		k42_cond_wait(&arrived, &lock);
-	readers--;
-	if (q_head == q_tail) {
-		rc = -K42_EINTR;
-	} else {
+	if (q_head != q_tail) {
 		const char *s = queue[q_head % QUEUE_LINES];
 		size_t n = strnlen(s, line_cap - 1);
 
 		memcpy(line, s, n);
 		line[n] = 0;
 		q_head++;
+	} else {
+		k42_cond_init(&me.cv);
+		*readers_tail = &me;
+		readers_tail = &me.next;
+		while (!me.done)
+			k42_cond_wait(&me.cv, &lock);
+		rc = me.rc;
 	}
 	k42_mutex_unlock(&lock);
 	return rc;
@@ -229,7 +258,6 @@ int main(uint64_t arg)
 
 	(void)arg;
 	k42_mutex_init(&lock);
-	k42_cond_init(&arrived);
 	line_init(&ld, 1);
 	k42_serve_threads(handle);
 	k42_thread_detach(k42_thread_create(poll_input, NULL));

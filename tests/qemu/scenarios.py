@@ -91,7 +91,7 @@ SCENARIOS.append(dict(name="bench/kbench_missing_server", status=1,
 
 # User-level tests: each program in tests/user named *_test runs as init and
 # prints "UTEST PASS name"; init's exit status becomes QEMU's.
-USER_TESTS = ["bootconf_test", "ppc_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
+USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
               "threads_test", "sched_swap_test", "timeout_test", "fault_threads_test",
               "reg_leak_test", "early_call_test"]
 for _t in USER_TESTS:
@@ -214,6 +214,19 @@ SHELL_SESSIONS = [
                 r"init: shell ended: exit status 1; powering off",
                 r"k42: init exited with status 1; powering off",
                 r"qemu-system-ppc64: OS terminated: .*"]),
+    # The console serves the shell and two other readers at once: the shell
+    # waits at its prompt while two clients block in read_line; three typed
+    # lines go to the readers in the order they asked (the shell last). Checked
+    # with `expect` (each must appear; their interleaving varies) and
+    # `reject` instead of an exact transcript.
+    dict(name="shell/console_readers", status=0,
+         commands="run /tests/console_pair; alpha\rbeta\recho first; cat /etc/motd; exit 0",
+         expect=[P + r"run /tests/console_pair", r"console_pair: 2 readers wait in the console",
+                 r"(?m)^first$",
+                 r"console_pair: reader 1 read 'alpha'",
+                 r"console_pair: reader 2 read 'beta'",
+                 r"init: shell ended: exit status 0; powering off"],
+         reject=[r"(?i)busy", r"unknown command"]),
 ]
 
 # ---- Server-suite tests (servers/name, servers/files, servers/examples,

@@ -68,7 +68,7 @@ int main(uint64_t arg)
 	EXPECT(k42_sc_proc_kill((uint64_t)echo) == 0, "kill echo");
 	rc = k42_call((uint64_t)echo, &m, 1);
 	EXPECT(rc == -K42_ESRCH || rc == -K42_EDEAD, "dead target: %ld", rc);
-	EXPECT(k42_sc_ppc_return(0, 0, 0, 0, 0, 0, 0, 0) == -K42_EPROTO, "return without a call");
+	EXPECT(k42_sc_ppc_reply(0x10005, 0, 0, 0, 0, 0, 0, 0, 0) == -K42_EBADH, "reply without a call");
 
 	return verdict("ppc_test");
 }

@@ -55,7 +55,7 @@ void probe_entry(const uint64_t *regs)
 		dump[PROBE_COUNT] = n + 1;
 	}
 	if (regs[PROBE_KIND] == 3)
-		k42_sc_ppc_return(0, 0, 0, 0, 0, 0, 0, 0);
+		k42_sc_ppc_reply(regs[11], 0, K42_IPC_REPLY_IDLE, 0, 0, 0, 0, 0, 0);	/* r11: the handle; then idle, no context */
 	__atomic_and_fetch(&sh->pending, 0, __ATOMIC_ACQ_REL);
 	if (sh->saved_valid)
 		k42_sc_disp_resume(1);

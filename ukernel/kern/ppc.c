@@ -1,48 +1,43 @@
 /*
- * PPC IPC: the synchronous protected procedure call. The caller's
- * processor is handed straight to the callee's dispatcher (entered at its
- * IPC-call entry point with the caller's pid in r3 and the op and words
- * untouched in r4..r10; the pid carries its generation and is never
- * reused, so a server may key what it keeps for a client on it), and the
- * reply hands it straight back: no run-queue pass on either path. Bulk data stays in the per-CPU PPC page, which both
- * address spaces map at K42_PPC_PAGE_VA, so nothing is copied.
+ * PPC IPC: the protected procedure call, with per-call state in call
+ * records (kern/ipc_call.h).
  *
- * Refusals: absent target -K42_ESRCH, dead -K42_EDEAD, disabled
- * -K42_EDISABLED (the caller is told to retry later with
- * K42_SOFTINTR_RETRY), busy in its own call -K42_EBUSY.
+ * A call allocates a record and parks the caller (DS_IN_CALL). If the
+ * server can take an upcall now (enabled, and ready, blocked or idle), the
+ * processor is handed straight to it: it is entered at its IPC-call entry
+ * point with the caller's pid in r3 (it carries its generation and is
+ * never reused, so a server may key what it keeps for a client on it), the op and words untouched in
+ * r4..r10 and the call handle in r11, its interrupted context (if any)
+ * preserved in its shared page as for any upcall. Otherwise the call is
+ * queued on the server and K42_SOFTINTR_CALL raised; the server takes it
+ * with ppc_accept once it is enabled. A server holds any number of calls
+ * and replies to each by handle, in any order; a reply to a caller that
+ * waits hands the processor straight back to it.
+ *
+ * Page data: each process has a private PPC page at K42_PPC_PAGE_VA. The
+ * kernel copies the request bytes from the caller's page into the server's
+ * when the server takes the call, and the reply bytes back when it
+ * replies; nobody else ever sees them.
+ *
+ * Refusals: absent target -K42_ESRCH, dead -K42_EDEAD, itself -K42_EINVAL,
+ * page length over K42_IPC_PAGE_BYTES -K42_EINVAL, no call record left
+ * -K42_EBUSY (counted in K42_INFO_IPC_REFUSED).
  */
 #include <string.h>
 #include <arch/context.h>
+#include <arch/memlayout.h>
 #include <k42/dispatcher.h>
 #include <k42/errno.h>
 #include <k42/ipc.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
+#include <kern/ipc_call.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
 #include <kern/trace.h>
-
-static void add_retry_waiter(struct dispatcher *t, uint32_t pid)
-{
-	for (int i = 0; i < t->nretry; i++)
-		if (t->retry_waiters[i] == pid)
-			return;
-	if (t->nretry < (int)(sizeof(t->retry_waiters) / sizeof(t->retry_waiters[0])))
-		t->retry_waiters[t->nretry++] = pid;
-}
-
-void disp_notify_retry(struct dispatcher *d)
-{
-	for (int i = 0; i < d->nretry; i++) {
-		struct process *p = process_lookup(d->retry_waiters[i]);
-
-		if (p)
-			disp_raise(&p->disp, K42_SOFTINTR_RETRY);
-	}
-	d->nretry = 0;
-}
+#include <mm/meminit.h>
 
 /* Decode the target of a call or send; 0 or a refusal code. */
 static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **out)
@@ -59,103 +54,183 @@ static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **
 	return 0;
 }
 
+static void copy_page_data(struct dispatcher *from, struct dispatcher *to, uint32_t len)
+{
+	if (len)
+		memcpy(phys_to_virt(to->proc->ppc_pa), phys_to_virt(from->proc->ppc_pa), len);
+}
+
+/* Can t be entered for a call right now? */
+static int takes_upcall(const struct dispatcher *t)
+{
+	/* (A server still starting, with no entry points yet, gets its calls
+	 * queued: it takes them with ppc_accept once it runs libk42.) */
+	return !t->shared->disabled && !t->calls_queued.head && t->entries[K42_ENTRY_IPC_CALL] &&
+	       (t->state == DS_READY || t->state == DS_BLOCKED || t->state == DS_IDLE);
+}
+
+/* The call's registers, as the server's entry point and ppc_accept see them. */
+static void set_call_regs(struct trap_frame *tf, const struct ipc_call *c, int first)
+{
+	ctx_set_result(tf, first, c->caller_pid);
+	ctx_set_result(tf, first + 1, c->op);
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		ctx_set_result(tf, first + 2 + i, c->w[i]);
+}
+
+/* Give the caller of c (parked in DS_IN_CALL on it) its result. */
+static void set_caller_result(struct dispatcher *caller, long status, uint32_t len,
+			      const uint64_t *w)
+{
+	struct trap_frame *ctx = &caller->ctx;
+
+	ctx_set_result(ctx, 0, (uint64_t)status);
+	ctx_set_result(ctx, 1, len);
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		ctx_set_result(ctx, 2 + i, w ? w[i] : 0);
+	caller->call = NULL;
+}
+
 long sys_ppc_call(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current, *t;
-	struct trap_frame *sent;
+	struct ipc_call *c;
 	long rc = target_of(ctx_arg(tf, 0), cur, &t);
+	uint64_t op = ctx_arg(tf, 1);
 
 	if (rc < 0)
 		return rc;
-	if (t->shared->disabled) {
-		add_retry_waiter(t, cur->proc->pid);
-		return -K42_EDISABLED;
-	}
-	if (!t->entries[K42_ENTRY_IPC_CALL])
-		return -K42_EPROTO;
-	if (t->serving || t->state == DS_IN_CALL || t->state == DS_PAGE_WAIT) {
-		add_retry_waiter(t, cur->proc->pid);
+	if (k42_ipc_op_len(op) > K42_IPC_PAGE_BYTES)
+		return -K42_EINVAL;
+	c = ipc_call_alloc(t);
+	if (!c)
 		return -K42_EBUSY;
-	}
 
-	/* Invoke: the caller waits in the kernel; the callee gets the CPU. */
-	trace_ppc_call(cur->proc->pid, t->proc->pid, ctx_arg(tf, 1));
+	trace_ppc_call(cur->proc->pid, t->proc->pid, op);
+	c->caller = cur;
+	c->caller_pid = cur->proc->pid;
+	c->op = op;
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		c->w[i] = ctx_arg(tf, 2 + i);
 	cur->state = DS_IN_CALL;
-	cur->callee = t;
-	sent = disp_save_ctx(cur, tf);
-	t->serving = 1;
-	t->caller = cur;
-	if (t->state == DS_BLOCKED || t->state == DS_IDLE) {
-		/* A waiting callee keeps its context parked here; the call runs
-		 * beside it on the upcall stack. */
-		t->parked = t->state;
-	} else {
-		t->parked = DS_NEW;
-		if (t->has_ctx) {
-			/* Interrupted user code of the callee goes to its shared page. */
-			ctx_to_user_regs(&t->ctx, &t->shared->saved);
-			t->shared->saved_valid = 1;
-			t->has_ctx = 0;
-		}
+	cur->call = c;
+	disp_save_ctx(cur, tf);
+
+	if (!takes_upcall(t)) {
+		c->state = CALL_QUEUED;
+		ipc_call_list_add(&t->calls_queued, c);
+		disp_raise(t, K42_SOFTINTR_CALL);
+		sched_switch(tf);
+		return SYSCALL_SWITCHED;
 	}
-	/* The upcall scrubs the frame: of the caller's registers the callee
-	 * sees only the op and words it sent (r4..r10). */
-	disp_upcall(t, tf, K42_ENTRY_IPC_CALL, 0);
-	ctx_set_result(tf, 0, cur->proc->pid);	/* r3: who calls */
-	for (int i = 1; i < 8; i++)
-		ctx_set_result(tf, i, ctx_arg(sent, i));
+	/* Hand the processor over: t is entered at its IPC-call entry, its own
+	 * interrupted context (if any) preserved in its shared page. */
+	c->state = CALL_ACTIVE;
+	ipc_call_list_add(&t->calls_active, c);
+	copy_page_data(cur, t, k42_ipc_op_len(op));
+	if (t->state == DS_READY)
+		sched_remove(t);
+	if (t->has_ctx) {
+		disp_load_ctx(t, tf);
+		disp_upcall(t, tf, K42_ENTRY_IPC_CALL, 1);
+	} else {
+		/* Nothing of t's to keep; the upcall scrubs the frame, so none of
+		 * the caller's registers go along. */
+		disp_upcall(t, tf, K42_ENTRY_IPC_CALL, 0);
+	}
+	set_call_regs(tf, c, 0);
+	ctx_set_result(tf, 8, ipc_call_handle(c));
 	sched_handoff(tf, t);
 	return SYSCALL_SWITCHED;
 }
 
-long sys_ppc_return(struct trap_frame *tf)
+long sys_ppc_accept(struct trap_frame *tf)
 {
-	struct dispatcher *t = this_cpu()->current, *c = t->caller;
-	uint64_t len = ctx_arg(tf, 1);
-	uint64_t res[8];
+	struct dispatcher *cur = this_cpu()->current;
+	struct ipc_call *c = cur->calls_queued.head;
 
-	if (!t->serving)
-		return -K42_EPROTO;
-	if (len > K42_IPC_PAGE_BYTES)
+	if (!c)
+		return -K42_EAGAIN;
+	ipc_call_list_del(&cur->calls_queued, c);
+	c->state = CALL_ACTIVE;
+	ipc_call_list_add(&cur->calls_active, c);
+	copy_page_data(c->caller, cur, k42_ipc_op_len(c->op));
+	set_call_regs(tf, c, 1);
+	return (long)ipc_call_handle(c);
+}
+
+long sys_ppc_reply(struct trap_frame *tf)
+{
+	struct dispatcher *cur = this_cpu()->current, *caller;
+	uint64_t lenflags = ctx_arg(tf, 2), w[K42_IPC_WORDS];
+	uint32_t len = (uint32_t)(lenflags & K42_IPC_REPLY_LEN_MASK);
+	long status = (long)ctx_arg(tf, 1);
+	struct ipc_call *c;
+
+	if ((lenflags & ~(K42_IPC_REPLY_LEN_MASK | K42_IPC_REPLY_IDLE)) || len > K42_IPC_PAGE_BYTES)
 		return -K42_EINVAL;
-	for (int i = 0; i < 8; i++)
-		res[i] = ctx_arg(tf, i);
-	trace_ppc_return((int64_t)res[0]);
-	t->serving = 0;
-	t->caller = NULL;
-	/* The serving context is finished; the callee runs again only if it has work. */
-	if (t->parked != DS_NEW) {
-		/* Back to waiting where it was, enabled again as before the call. */
-		t->state = t->parked;
-		t->parked = DS_NEW;
-		t->shared->disabled = 0;
-		if (t->shared->pending)
-			disp_wake(t);
-	} else {
-		t->has_ctx = 0;
-		if (t->shared->saved_valid || t->shared->pending) {
-			t->state = DS_READY;
-			sched_enqueue(t);
+	c = ipc_call_lookup(ctx_arg(tf, 0), cur);
+	if (!c)
+		return -K42_EBADH;	/* stale or forged: nothing changes */
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		w[i] = ctx_arg(tf, 3 + i);
+	trace_ppc_return(status);
+	caller = c->caller;
+	ipc_call_free(c);
+	if (!caller)
+		return -K42_EDEAD;	/* the caller died meanwhile */
+
+	copy_page_data(cur, caller, len);
+	set_caller_result(caller, status, len, w);
+	if (lenflags & K42_IPC_REPLY_IDLE) {
+		/* The server has nothing more to run: it waits enabled, as the
+		 * idle loop would, and is entered again at an entry point (at
+		 * once if an interrupted context is still in `saved`, or events
+		 * are pending). */
+		cur->has_ctx = 0;
+		cur->shared->disabled = 0;
+		if (cur->shared->saved_valid || cur->shared->pending || cur->calls_queued.head) {
+			cur->state = DS_READY;
+			sched_enqueue(cur);
 		} else {
-			t->state = DS_IDLE;
-			t->shared->disabled = 0;
+			cur->state = DS_IDLE;
+		}
+	} else {
+		ctx_set_result(tf, 0, 0);
+		cur->state = DS_READY;
+		disp_save_ctx(cur, tf);
+		sched_enqueue(cur);
+	}
+	disp_load_ctx(caller, tf);
+	sched_handoff(tf, caller);
+	return SYSCALL_SWITCHED;
+}
+
+void ipc_disp_end(struct dispatcher *d)
+{
+	struct ipc_call *c;
+
+	/* Callers waiting on us get -K42_EDEAD at once. */
+	while ((c = d->calls_queued.head) || (c = d->calls_active.head)) {
+		struct dispatcher *caller = c->caller;
+
+		ipc_call_free(c);
+		if (caller && caller->state == DS_IN_CALL) {
+			set_caller_result(caller, -K42_EDEAD, 0, NULL);
+			caller->state = DS_READY;
+			sched_enqueue(caller);
 		}
 	}
-	if (t->nretry && !t->shared->disabled)
-		disp_notify_retry(t);
-	if (!c) {
-		/* The caller died meanwhile: nobody to return to. */
-		sched_switch(tf);
-		return SYSCALL_SWITCHED;
+	/* Our own call: the server's reply will find nobody (a queued call is
+	 * simply withdrawn). */
+	c = d->call;
+	if (c) {
+		if (c->state == CALL_QUEUED)
+			ipc_call_free(c);
+		else
+			c->caller = NULL;
+		d->call = NULL;
 	}
-	c->callee = NULL;
-	if (c->nretry)
-		disp_notify_retry(c);	/* it can take calls again */
-	disp_load_ctx(c, tf);
-	for (int i = 0; i < 8; i++)
-		ctx_set_result(tf, i, res[i]);
-	sched_handoff(tf, c);
-	return SYSCALL_SWITCHED;
 }
 
 long sys_ppc_send(struct trap_frame *tf)

@@ -220,10 +220,12 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 		goto fail;
 	if (pm_alloc(pm_root(), 0, &p->shared_pa) < 0)
 		goto fail_hat;
+	if (pm_alloc(pm_root(), 0, &p->ppc_pa) < 0)
+		goto fail_shared;
 	memset(phys_to_virt(p->shared_pa), 0, PM_PAGE_SIZE);
+	memset(phys_to_virt(p->ppc_pa), 0, PM_PAGE_SIZE);
 	if (hat_map(p->hat, K42_DISP_VA, p->shared_pa, K42_PROT_READ | K42_PROT_WRITE) < 0 ||
-	    hat_map(p->hat, K42_PPC_PAGE_VA, this_cpu()->ppc_page_pa,
-		    K42_PROT_READ | K42_PROT_WRITE) < 0)
+	    hat_map(p->hat, K42_PPC_PAGE_VA, p->ppc_pa, K42_PROT_READ | K42_PROT_WRITE) < 0)
 		goto fail_page;
 	p->disp.proc = p;
 	p->disp.shared = phys_to_virt(p->shared_pa);
@@ -241,6 +243,8 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 
 fail_page:
 	region_destroy_all(p);
+	BUG_ON(pm_free(pm_root(), p->ppc_pa, 0) < 0);
+fail_shared:
 	BUG_ON(pm_free(pm_root(), p->shared_pa, 0) < 0);
 fail_hat:
 	hat_destroy(p->hat);
@@ -260,6 +264,7 @@ static void process_free(struct deferred *d)
 
 	hat_destroy(p->hat);
 	BUG_ON(pm_free(pm_root(), p->shared_pa, 0) < 0);
+	BUG_ON(pm_free(pm_root(), p->ppc_pa, 0) < 0);
 	pids[p->pid & K42_PID_SLOT_MASK].freeing = 0;	/* its address-space id may be reused now */
 	if (p->disp.vsx_state)
 		kmem_free(p->disp.vsx_state, VSX_STATE_SIZE);
@@ -272,7 +277,7 @@ static void process_free(struct deferred *d)
 void process_end(struct process *p, int state, int status, const char *why)
 {
 	struct proc_holder *h = (struct proc_holder *)p;
-	struct dispatcher *d = &p->disp, *caller;
+	struct dispatcher *d = &p->disp;
 	struct process *parent;
 
 	if (p->state >= K42_PROC_EXITED)
@@ -293,17 +298,8 @@ void process_end(struct process *p, int state, int status, const char *why)
 		this_cpu()->vsx_owner = NULL;
 	if (this_cpu()->spr_owner == d)
 		this_cpu()->spr_owner = NULL;
-	/* A caller waiting on us gets an error instead of a reply. */
-	caller = d->caller;
-	if (caller && caller->state == DS_IN_CALL) {
-		ctx_set_result(disp_resume_slot(caller), 0, (uint64_t)-K42_EDEAD);
-		caller->callee = NULL;
-		caller->state = DS_READY;
-		sched_enqueue(caller);
-	}
-	if (d->callee)
-		d->callee->caller = NULL;	/* its reply will be dropped */
-	d->caller = d->callee = NULL;
+	/* Callers waiting on us get an error instead of a reply. */
+	ipc_disp_end(d);
 	d->state = DS_DEAD;
 	d->has_ctx = 0;
 

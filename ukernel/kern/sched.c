@@ -141,10 +141,7 @@ void disp_deliver_pending(struct trap_frame *tf, struct dispatcher *d)
 	if (d->npgflt_backlog)
 		flush_pgflt_backlog(d);
 	if (!sh->disabled && sh->pending) {
-		int e = (sh->pending & K42_SOFTINTR_RETRY) && d->entries[K42_ENTRY_IPC_RETRY]
-			? K42_ENTRY_IPC_RETRY : K42_ENTRY_SOFTINTR;
-
-		disp_upcall(d, tf, e, 1);
+		disp_upcall(d, tf, K42_ENTRY_SOFTINTR, 1);
 	}
 }
 
@@ -172,7 +169,7 @@ static void make_current(struct trap_frame *tf, struct dispatcher *d)
 /* Load d (not running) into tf. */
 static void load(struct trap_frame *tf, struct dispatcher *d)
 {
-	if (d->has_serve_ctx || d->has_ctx) {
+	if (d->has_ctx) {
 		disp_load_ctx(d, tf);
 	} else {
 		int e = d->shared->pending && d->entries[K42_ENTRY_SOFTINTR] ? K42_ENTRY_SOFTINTR
@@ -190,12 +187,6 @@ static void load(struct trap_frame *tf, struct dispatcher *d)
 
 struct trap_frame *disp_save_ctx(struct dispatcher *d, const struct trap_frame *tf)
 {
-	if (d->serving && d->parked != DS_NEW) {
-		/* `ctx` holds the parked context: keep the serving one apart. */
-		d->serve_ctx = *tf;
-		d->has_serve_ctx = 1;
-		return &d->serve_ctx;
-	}
 	d->ctx = *tf;
 	d->has_ctx = 1;
 	return &d->ctx;
@@ -203,18 +194,8 @@ struct trap_frame *disp_save_ctx(struct dispatcher *d, const struct trap_frame *
 
 void disp_load_ctx(struct dispatcher *d, struct trap_frame *tf)
 {
-	if (d->has_serve_ctx) {
-		*tf = d->serve_ctx;
-		d->has_serve_ctx = 0;
-	} else {
-		*tf = d->ctx;
-		d->has_ctx = 0;
-	}
-}
-
-struct trap_frame *disp_resume_slot(struct dispatcher *d)
-{
-	return d->has_serve_ctx ? &d->serve_ctx : &d->ctx;
+	*tf = d->ctx;
+	d->has_ctx = 0;
 }
 
 void sched_save_current(struct trap_frame *tf)

@@ -8,12 +8,14 @@
 #include <k42/layout.h>
 #include <kern/console.h>
 #include <kern/dispatcher.h>
+#include <kern/ipc_call.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
 #include <kern/timer.h>
+#include <mm/kmem.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
 #include <mm/usercopy.h>
@@ -72,8 +74,6 @@ long sys_yield(struct trap_frame *tf)
 {
 	struct dispatcher *d = cur_disp();
 
-	if (!d->shared->disabled)
-		disp_notify_retry(d);
 	ctx_set_result(tf, 0, 0);
 	if (!others_ready()) {
 		sched_handoff(tf, d);	/* still delivers what is pending */
@@ -89,8 +89,6 @@ long sys_block(struct trap_frame *tf)
 {
 	struct dispatcher *d = cur_disp();
 
-	if (d->nretry && !d->shared->disabled)
-		disp_notify_retry(d);
 	if (d->shared->pending)
 		return 0;
 	ctx_set_result(tf, 0, 0);
@@ -156,10 +154,8 @@ long sys_disp_resume(struct trap_frame *tf)
 		return -K42_EINVAL;
 	ctx_from_user_regs(tf, &sh->saved);
 	sh->saved_valid = 0;
-	if (enable) {
+	if (enable)
 		sh->disabled = 0;
-		disp_notify_retry(d);
-	}
 	/* Re-enter through the common path: delivers what is pending. */
 	sched_handoff(tf, d);
 	return SYSCALL_SWITCHED;
@@ -184,6 +180,14 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)quiesce_waiting(quiesce_kernel());
 	case K42_INFO_PRIVILEGES:
 		return (long)cur_disp()->proc->privileges;
+	case K42_INFO_IPC_CALLS:
+		return (long)ipc_calls_in_use();
+	case K42_INFO_IPC_REFUSED:
+		return (long)ipc_calls_refused();
+	case K42_INFO_KMEM_CACHED:
+		return (long)kmem_class_frames();
+	case K42_INFO_KMEM_OBJECTS:
+		return (long)kmem_objects_live();
 	default:
 		return -K42_EINVAL;
 	}

@@ -27,6 +27,8 @@ static struct {
 	struct free_obj *free;
 } classes[CLASSES];
 static uint64_t frames_in_use;
+static uint64_t class_frames;	/* frames kept by the size classes (never returned) */
+static uint64_t objects_live;	/* objects allocated and not yet freed */
 
 static unsigned order_of_frames(size_t size)
 {
@@ -60,6 +62,7 @@ void *kmem_alloc(size_t size)
 		if (pm_alloc(pm_root(), order, &pa) < 0)
 			return NULL;
 		__atomic_add_fetch(&frames_in_use, 1ull << order, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&objects_live, 1, __ATOMIC_RELAXED);
 		memset(phys_to_virt(pa), 0, PM_PAGE_SIZE << order);
 		return phys_to_virt(pa);
 	}
@@ -74,6 +77,7 @@ void *kmem_alloc(size_t size)
 			return NULL;
 		}
 		frames_in_use++;
+		class_frames++;
 		page = phys_to_virt(pa);
 		for (size_t off = 0; off + obj <= PM_PAGE_SIZE; off += obj) {
 			o = (struct free_obj *)(page + off);
@@ -83,6 +87,7 @@ void *kmem_alloc(size_t size)
 	}
 	o = classes[c].free;
 	classes[c].free = o->next;
+	__atomic_add_fetch(&objects_live, 1, __ATOMIC_RELAXED);
 	spin_unlock(&classes[c].lock);
 	memset(o, 0, (size_t)1 << (c + MIN_SHIFT));
 	return o;
@@ -100,13 +105,25 @@ void kmem_free(void *p, size_t size)
 
 		if (pm_free(pm_root(), virt_to_phys(p), order) == 0)
 			__atomic_sub_fetch(&frames_in_use, 1ull << order, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&objects_live, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	c = class_of(size);
 	spin_lock(&classes[c].lock);
 	o->next = classes[c].free;
 	classes[c].free = o;
+	__atomic_sub_fetch(&objects_live, 1, __ATOMIC_RELAXED);
 	spin_unlock(&classes[c].lock);
+}
+
+uint64_t kmem_class_frames(void)
+{
+	return class_frames;
+}
+
+uint64_t kmem_objects_live(void)
+{
+	return objects_live;
 }
 
 uint64_t kmem_frames_in_use(void)

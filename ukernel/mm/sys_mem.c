@@ -297,7 +297,7 @@ long sys_fr_create(struct trap_frame *tf)
 
 long sys_fr_complete(struct trap_frame *tf)
 {
-	const void *page = phys_to_virt(this_cpu()->ppc_page_pa);
+	const void *page = phys_to_virt(syscall_process()->ppc_pa);
 
 	return fr_complete(syscall_process(), ctx_arg(tf, 0), ctx_arg(tf, 1),
 			   (long)ctx_arg(tf, 2), page);

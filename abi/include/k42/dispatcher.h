@@ -24,9 +24,9 @@
 #define K42_ENTRY_SOFTINTR   1	/* soft-interrupt bits are pending */
 #define K42_ENTRY_TRAP       2	/* a user exception (program check, ...), r3 = vector */
 #define K42_ENTRY_PGFLT      3	/* a page fault went out of core: r3 = address, r4 = token */
-#define K42_ENTRY_IPC_CALL   4	/* an incoming PPC: r3 = caller pid, r4 = op, r5..r10 */
+#define K42_ENTRY_IPC_CALL   4	/* an incoming PPC: r3 = caller pid, r4 = op, r5..r10, r11 = handle */
 #define K42_ENTRY_IPC_RETURN 5	/* a reply to a call made with K42_IPC_CALL_ASYNC (reserved) */
-#define K42_ENTRY_IPC_RETRY  6	/* a target that refused a call as disabled can be retried */
+#define K42_ENTRY_IPC_RETRY  6	/* unused since calls are queued (was: retry a refused call) */
 #define K42_ENTRY_SYSCALL    7	/* a reflected `sc` (disp_reflect): the caller's registers are in `saved` */
 #define K42_ENTRY_COUNT      8
 
@@ -35,7 +35,8 @@
 #define K42_SOFTINTR_MSG      (1ull << 1)	/* one-way messages are queued in msgs[] */
 #define K42_SOFTINTR_PGFLT    (1ull << 2)	/* out-of-core faults completed: see pgflt_done[] */
 #define K42_SOFTINTR_CHILD    (1ull << 3)	/* a child process ended */
-#define K42_SOFTINTR_RETRY    (1ull << 4)	/* a target refused earlier is enabled again */
+#define K42_SOFTINTR_RETRY    (1ull << 4)	/* unused since calls are queued */
+#define K42_SOFTINTR_CALL     (1ull << 5)	/* calls are queued for us: take them with ppc_accept */
 #define K42_SOFTINTR_USER0    (1ull << 32)	/* bits 32..63 are free for user protocols */
 #define K42_SOFTINTR_IO       (1ull << 62)	/* libk42: a pipe or server changed state (docs/files.md) */
 

@@ -8,8 +8,17 @@
  * the same number of words and bytes back.
  *
  * Register mapping on ppc64 (see docs/kernel-interface.md):
- *   call:  r3 = target handle, r4 = op word, r5..r10 = w[0..5]
- *   reply: r3 = status,        r4 = page length, r5..r10 = w[0..5]
+ *   call:   r3 = target pid,  r4 = op word, r5..r10 = w[0..5]
+ *   upcall: r3 = caller pid,  r4 = op word, r5..r10 = w[0..5], r11 = call handle
+ *   reply:  r3 = call handle, r4 = status, r5 = page length | flags, r6..r11 = w[0..5]
+ *   result: r3 = status,      r4 = page length, r5..r10 = w[0..5]
+ *
+ * Every call the kernel accepts gets a call handle: per-call kernel state
+ * (who called, whom to reply to), named by an index and a generation so a
+ * stale or forged handle is refused. A server holds any number of calls
+ * (up to K42_IPC_CALLS_PER_SERVER) and replies to each by its handle, in any
+ * order and from any of its threads. Page data travels by copy between the
+ * caller's and the server's own PPC pages (each process has a private one).
  */
 #ifndef K42_IPC_H
 #define K42_IPC_H
@@ -18,6 +27,18 @@
 
 #define K42_IPC_WORDS      6u
 #define K42_IPC_PAGE_BYTES 4096u
+
+/* Outstanding calls one server may hold (queued or accepted); past it a
+ * call is refused with -K42_EBUSY, counted in K42_INFO_IPC_REFUSED. */
+#define K42_IPC_CALLS_PER_SERVER 512u
+/* Outstanding calls in the whole kernel. */
+#define K42_IPC_CALLS_MAX        2048u
+
+/* ppc_reply's third argument: the page length in the low 16 bits, and flags. */
+#define K42_IPC_REPLY_LEN_MASK   0xffffull
+/* After the reply, drop the server's context and wait enabled (as the idle
+ * loop would): the dispatcher is entered again at an entry point. */
+#define K42_IPC_REPLY_IDLE       (1ull << 32)
 
 /*
  * Op word layout (request):

@@ -17,7 +17,7 @@
 #define K42_STACK_SIZE      (1ul << 20)
 #define K42_INITRD_VA       0x00000ffe00000000ul	/* the boot archive, in init only */
 #define K42_DISP_VA         0x00000fff00000000ul	/* the dispatcher shared page */
-#define K42_PPC_PAGE_VA     0x00000fff00010000ul	/* the per-CPU PPC page */
+#define K42_PPC_PAGE_VA     0x00000fff00010000ul	/* this process's own PPC page */
 /* Tracing (docs/tracing.md): a read-only page whose first word is the
  * enabled-class mask, then the CPU's trace control page and ring, writable. */
 #define K42_TRACE_VA        0x00000fff00100000ul
@@ -43,6 +43,10 @@
 #define K42_INFO_PROCESSES    5	/* live processes */
 #define K42_INFO_DEFERRED     6	/* objects waiting for quiescence */
 #define K42_INFO_PRIVILEGES   7	/* the caller's K42_PRIV_* (k42/privilege.h) */
+#define K42_INFO_IPC_CALLS    8	/* outstanding calls (call handles in use) */
+#define K42_INFO_IPC_REFUSED  9	/* calls refused with -K42_EBUSY for lack of call state */
+#define K42_INFO_KMEM_CACHED  10	/* frames kernel object caches keep for reuse */
+#define K42_INFO_KMEM_OBJECTS 11	/* kernel objects allocated and not freed */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

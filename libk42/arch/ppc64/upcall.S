@@ -21,7 +21,19 @@ ENTRY(k42_entry_run, k42_on_run)
 ENTRY(k42_entry_softintr, k42_on_softintr)
 ENTRY(k42_entry_trap, k42_on_trap)
 ENTRY(k42_entry_pgflt, k42_on_pgflt)
-ENTRY(k42_entry_ipc_call, k42_on_ipc_call)
+	/* r11 = the call handle: kept for k42_on_ipc_call (disabled, one
+	 * dispatcher, so one global is enough). */
+	.globl k42_entry_ipc_call
+	.type k42_entry_ipc_call, @function
+k42_entry_ipc_call:
+	addis	2, 12, (.TOC. - k42_entry_ipc_call)@ha
+	addi	2, 2, (.TOC. - k42_entry_ipc_call)@l
+	addis	12, 2, k42_ipc_entry_handle@toc@ha
+	std	11, k42_ipc_entry_handle@toc@l(12)
+	bl	k42_on_ipc_call
+	nop
+	trap
+	.size k42_entry_ipc_call, . - k42_entry_ipc_call
 ENTRY(k42_entry_ipc_return, k42_on_run)
 ENTRY(k42_entry_ipc_retry, k42_on_softintr)
 ENTRY(k42_entry_syscall, k42_on_syscall)

@@ -84,10 +84,9 @@ static inline void k42_restore(int was)
  * m->op) and returns. k42_serve calls fn on the upcall stack with upcalls
  * disabled (fast; fn must not block). k42_serve_threads calls it on a
  * fresh thread from a free list, enabled, and fn may block (mutexes,
- * sleeps, calls to other servers): meanwhile the kernel refuses further
- * calls to this process with -K42_EBUSY (callers retry on the notice).
- * A process whose thread sits in k42_sc_block itself is served on the
- * upcall stack even in thread mode (see docs/libk42.md). */
+ * sleeps, calls to other servers): further calls keep arriving, each on
+ * its own thread (the kernel holds up to K42_IPC_CALLS_PER_SERVER calls
+ * per server). See docs/writing-a-server.md. */
 typedef void (*k42_ipc_handler)(uint64_t caller, struct k42_ipc_msg *m);
 void k42_serve(k42_ipc_handler fn);
 void k42_serve_threads(k42_ipc_handler fn);
@@ -107,10 +106,21 @@ long k42_fork_child_init(void);
 typedef void (*k42_msg_handler)(const struct k42_msg *m);
 void k42_on_messages(k42_msg_handler fn);
 
-/* A PPC call: retries while the target is disabled or busy, up to `tries`
- * times; a thread waits for the kernel's retry notice while the others run.
- * Returns the status. */
+/* A PPC call with the page bytes in the PPC page itself (m->page is set to
+ * it; the stubs' k42_ipc_call takes them from any m->page, see
+ * k42_ipc_msg_get); returns the status. A call to a busy or disabled
+ * server waits in the kernel's queue, never refused for that. `tries` is
+ * unused (kept for source compatibility). */
 long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries);
+
+/* Deferred replies (thread mode): a handler that cannot answer yet takes
+ * its call's handle with k42_ipc_defer() and returns; it is not answered
+ * then. Later any thread answers it with k42_ipc_reply(handle, m) (m's
+ * status, words and m->len bytes of m->page). k42_ipc_reply returns 0, or
+ * -K42_EDEAD when the caller has gone, or -K42_EBADH for a handle that
+ * names no call of ours. */
+uint64_t k42_ipc_defer(void);
+long k42_ipc_reply(uint64_t handle, struct k42_ipc_msg *m);
 
 /* Count of out-of-core faults reflected to this process, and completed. */
 extern volatile uint64_t k42_pgflt_reflected, k42_pgflt_completed;

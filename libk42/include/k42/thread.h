@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <k42/dispatcher.h>
+#include <k42/ipc.h>
 #include <k42/timer.h>
 
 /* Thread states. */
@@ -71,9 +72,12 @@ struct k42_thread {
 	void *block;			/* the allocation holding stack and descriptor */
 	size_t block_size;
 	struct k42_timer sleep_timer;
-	uint64_t serve[8];		/* an incoming call being served on this thread */
+	uint64_t serve[9];		/* an incoming call being served here: caller, op, w0..w5, handle */
+	struct k42_ipc_msg ipc_msg;	/* this thread's message (k42_ipc_msg_get) */
 	struct k42_user_regs regs;	/* interrupted state (full) */
 	uint8_t vsx[K42_VSX_AREA] __attribute__((aligned(16)));
+	/* Kept across reuse from the free list (not cleared by k42_thread_alloc). */
+	uint8_t *ipc_page;		/* K42_IPC_PAGE_BYTES of message data, on first use */
 };
 
 typedef struct k42_thread k42_thread_t;

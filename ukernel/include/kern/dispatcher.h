@@ -2,9 +2,11 @@
  * Dispatchers: the only thing the kernel schedules. One per process per
  * CPU (one CPU for now). A dispatcher is either running, ready (queued in
  * its priority class), blocked (waiting for a soft interrupt), in a call
- * (waiting for a PPC reply), waiting for a page (a synchronous fault), or
- * serving a call. When it is not running, `ctx` holds the user context to
- * resume if `has_ctx`; otherwise it is entered at an entry point.
+ * (waiting for a PPC reply) or waiting for a page (a synchronous fault).
+ * Serving a call is no state of its own: an incoming call is an upcall, and
+ * the kernel keeps the call's state in a call record (kern/ipc_call.h).
+ * When it is not running, `ctx` holds the user context to resume if
+ * `has_ctx`; otherwise it is entered at an entry point.
  */
 #ifndef KERN_DISPATCHER_H
 #define KERN_DISPATCHER_H
@@ -14,6 +16,12 @@
 #include <k42/dispatcher.h>
 
 struct process;
+struct ipc_call;
+
+/* A list of call records (kern/ipc_call.c). */
+struct ipc_call_list {
+	struct ipc_call *head, *tail;
+};
 
 enum disp_state {
 	DS_NEW,		/* created, not started */
@@ -36,40 +44,30 @@ struct dispatcher {
 	struct trap_frame ctx;
 	uint8_t prio;
 	struct dispatcher *rq_next;
-	int serving;				/* entered for a PPC and not yet returned */
-	enum disp_state parked;			/* state to go back to after serving (blocked/idle) */
-	/* While serving a call beside a parked context (in `ctx`), the serving
-	 * context is kept here if it is preempted or blocks. */
-	int has_serve_ctx;
-	struct trap_frame serve_ctx;
 	/* Fault completions that did not fit the shared ring, delivered later. */
 	uint64_t pgflt_backlog[64];
 	int npgflt_backlog;
-	struct dispatcher *caller;		/* while serving: whom to reply to (NULL if gone) */
-	struct dispatcher *callee;		/* while in a call: whom we wait for */
+	struct ipc_call *call;			/* DS_IN_CALL: the call we wait on */
+	struct ipc_call_list calls_queued;	/* calls to us not yet accepted (FIFO) */
+	struct ipc_call_list calls_active;	/* calls to us accepted, not yet replied */
+	uint32_t ncalls;			/* both together */
 	uint64_t timer_deadline;		/* timebase; 0 = none */
 	struct dispatcher *timer_next;
 	uint64_t slice_end;
 	void *vsx_state;			/* FP/VMX/VSX registers when not loaded */
 	uint64_t user_spr[2];			/* user SPRs outside the frame (ppc64: VRSAVE) when not loaded */
-	uint32_t retry_waiters[8];		/* pids refused while we were disabled */
-	int nretry;
 	/* disp_reflect: an `sc` made while enabled goes to K42_ENTRY_SYSCALL
 	 * instead of the kernel-call table (the Linux personality). */
 	int reflect_sc;
 };
 
-/* Keep tf as d's resumable context, in the right slot (see serve_ctx);
- * returns where it went. disp_load_ctx takes it back into tf. */
+/* Keep tf as d's resumable context; returns where it went.
+ * disp_load_ctx takes it back into tf. */
 struct trap_frame *disp_save_ctx(struct dispatcher *d, const struct trap_frame *tf);
 void disp_load_ctx(struct dispatcher *d, struct trap_frame *tf);
-/* The saved context d will resume (to set a call's results in it). */
-struct trap_frame *disp_resume_slot(struct dispatcher *d);
 /* On the way back to user mode: an enabled d with soft interrupts pending
  * is upcalled (its context preserved in the shared page). */
 void disp_deliver_pending(struct trap_frame *tf, struct dispatcher *d);
-/* Tell the dispatchers refused by d (while it was disabled) to retry. */
-void disp_notify_retry(struct dispatcher *d);
 
 /* Make d ready (queue it) if it is blocked/idle and has something to do. */
 void disp_wake(struct dispatcher *d);

@@ -27,7 +27,6 @@ struct percpu {
 	struct dispatcher *rq_head[4], *rq_tail[4];
 	struct dispatcher *timers;	/* by deadline */
 	struct trap_frame *user_tf;	/* where user state lands on kernel entry */
-	uint64_t ppc_page_pa;		/* this CPU's PPC page */
 	struct dispatcher *vsx_owner;	/* whose FP/VMX/VSX registers are loaded */
 	struct dispatcher *spr_owner;	/* whose user SPRs outside the frame are loaded */
 	uint64_t idle_tb;		/* timebase spent idle */
@@ -46,7 +45,7 @@ static inline struct percpu *this_cpu(void)
 
 /* Set up the boot CPU's area and make it current. */
 void percpu_init_boot(struct percpu *pc, uint32_t hw_id);
-/* Allocate the CPU's PPC page and kernel stack (needs the PM). */
+/* Allocate the CPU's kernel stack (needs the PM). */
 int percpu_init_memory(struct percpu *pc);
 
 #endif

@@ -37,6 +37,7 @@ struct process {
 	struct hat *hat;
 	struct region *regions;	/* sorted by address */
 	uint64_t shared_pa;	/* the dispatcher's shared page */
+	uint64_t ppc_pa;	/* its own PPC page (kern/ppc.c copies call data) */
 	struct dispatcher disp;
 };
 
@@ -53,6 +54,9 @@ static inline int process_has(const struct process *p, uint64_t priv)
 {
 	return (p->privileges & priv) == priv;
 }
+/* PPC state of a dispatcher that ends: its callers get -K42_EDEAD, its
+ * own call is withdrawn (kern/ppc.c). */
+void ipc_disp_end(struct dispatcher *d);
 /* Is `caller` allowed to manage `target` (itself or an ancestor of it)? */
 int process_may_manage(const struct process *caller, const struct process *target);
 /* Decode a pid argument of a kernel call from `caller`: 0 and *out, or

@@ -12,5 +12,10 @@
 void *kmem_alloc(size_t size);
 void kmem_free(void *p, size_t size);
 uint64_t kmem_frames_in_use(void);
+/* Frames the size classes keep for reuse (never returned to the PM), and
+ * objects allocated and not freed: with the PM's free figure, what a leak
+ * test checks. */
+uint64_t kmem_class_frames(void);
+uint64_t kmem_objects_live(void);
 
 #endif

@@ -32,14 +32,9 @@ void percpu_init_boot(struct percpu *pc, uint32_t hw_id)
 
 int percpu_init_memory(struct percpu *pc)
 {
-	uint64_t ppc_pa, stack_pa, top;
+	uint64_t stack_pa, top;
 	int rc;
 
-	/* The PPC page every process maps at K42_PPC_PAGE_VA on this CPU. */
-	if ((rc = pm_alloc(pm_root(), 0, &ppc_pa)) < 0)
-		return rc;
-	memset(phys_to_virt(ppc_pa), 0, PM_PAGE_SIZE);
-	pc->ppc_page_pa = ppc_pa;
 	/* The kernel stack that user-mode exceptions land on. */
 	if ((rc = pm_alloc(pm_root(), KSTACK_ORDER, &stack_pa)) < 0)
 		return rc;

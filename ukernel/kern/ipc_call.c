@@ -1,0 +1,115 @@
+/*
+ * Call records (see kern/ipc_call.h): a fixed table with a free list,
+ * handles of index and generation, and the per-server lists.
+ */
+#include <stddef.h>
+#include <kern/ipc_call.h>
+
+#define INDEX_BITS 16
+
+static struct ipc_call table[K42_IPC_CALLS_MAX];
+static struct ipc_call *free_list;
+static int ready;
+static uint64_t in_use, refused;
+
+static void init_table(void)
+{
+	for (int i = (int)K42_IPC_CALLS_MAX - 1; i >= 0; i--) {
+		table[i].gen = 1;
+		table[i].next = free_list;
+		free_list = &table[i];
+	}
+	ready = 1;
+}
+
+struct ipc_call *ipc_call_alloc(struct dispatcher *server)
+{
+	struct ipc_call *c;
+
+	if (!ready)
+		init_table();
+	if (!free_list || server->ncalls >= K42_IPC_CALLS_PER_SERVER) {
+		refused++;
+		return NULL;
+	}
+	c = free_list;
+	free_list = c->next;
+	c->prev = c->next = NULL;
+	c->server = server;
+	c->caller = NULL;
+	server->ncalls++;
+	in_use++;
+	return c;
+}
+
+void ipc_call_list_add(struct ipc_call_list *l, struct ipc_call *c)
+{
+	c->next = NULL;
+	c->prev = l->tail;
+	if (l->tail)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+}
+
+void ipc_call_list_del(struct ipc_call_list *l, struct ipc_call *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+void ipc_call_free(struct ipc_call *c)
+{
+	struct dispatcher *s = c->server;
+
+	if (c->state == CALL_QUEUED)
+		ipc_call_list_del(&s->calls_queued, c);
+	else if (c->state == CALL_ACTIVE)
+		ipc_call_list_del(&s->calls_active, c);
+	s->ncalls--;
+	in_use--;
+	c->state = CALL_FREE;
+	c->server = c->caller = NULL;
+	/* Generations stay below 2^31 so a handle is a positive long. */
+	c->gen = (c->gen + 1) & 0x7fffffffu;
+	if (!c->gen)
+		c->gen = 1;
+	c->next = free_list;
+	free_list = c;
+}
+
+uint64_t ipc_call_handle(const struct ipc_call *c)
+{
+	return ((uint64_t)c->gen << INDEX_BITS) | (uint64_t)(c - table);
+}
+
+struct ipc_call *ipc_call_lookup(uint64_t handle, struct dispatcher *server)
+{
+	uint64_t i = handle & ((1u << INDEX_BITS) - 1);
+	struct ipc_call *c;
+
+	if (!ready || i >= K42_IPC_CALLS_MAX || (handle >> INDEX_BITS) > 0x7fffffffu)
+		return NULL;
+	c = &table[i];
+	if (c->gen != (uint32_t)(handle >> INDEX_BITS) || c->state != CALL_ACTIVE || c->server != server)
+		return NULL;
+	return c;
+}
+
+uint64_t ipc_calls_in_use(void)
+{
+	return in_use;
+}
+
+uint64_t ipc_calls_refused(void)
+{
+	return refused;
+}
