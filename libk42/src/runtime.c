@@ -381,6 +381,8 @@ void k42_register_entries(int with_ipc)
 
 void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3)
 {
+	long rc;
+
 	k42_upcall_top = (uint64_t)(upcall_stack + sizeof(upcall_stack));
 	k42_register_entries(0);
 	if (arg == K42_INITRD_VA) {
