@@ -397,9 +397,8 @@ int main(uint64_t arg)
 	k42_fs_remount();
 	basics();
 #ifdef FSYS_MANY
-	/* 100 processes in /tmp at once: fails a few workers today because a
-	 * request in the per-CPU PPC page can be overwritten when its sender
-	 * is preempted between filling the page and ppc_call (docs/files.md). */
+	/* 100 processes in /tmp at once: lost a few requests to the shared
+	 * per-CPU PPC page before private PPC pages (docs/files.md). */
 	many_processes();
 #endif
 	fill_to_enospc();
