@@ -24,7 +24,7 @@ const struct shell_cmd shell_cmds[] = {
 	{ "servers", "", "list the names registered with the name server", cmd_servers },
 	{ "run", "[-b] PROG [ARG...]", "run a program and wait (-b: in the background)", cmd_run },
 	{ "cat", "FILE...", "print files read through the file server", cmd_cat },
-	{ "sched", "PID [fifo|prio|lottery]", "show or change a process's scheduler", cmd_sched },
+	{ "sched", "PID [POLICY]", "show or change a process's scheduler", cmd_sched },
 	{ "kill", "PID", "end a process", cmd_kill },
 	{ "exit", "[STATUS]", "end the shell (and the machine)", NULL },
 	{ "poweroff", "", "end the shell and power off", NULL },
@@ -79,6 +79,8 @@ long shell_pid_arg(const char *cmd, const char *s)
 
 int cmd_help(int argc, char **argv)
 {
+	char names[128];
+
 	(void)argc;
 	(void)argv;
 	for (const struct shell_cmd *c = shell_cmds; c->name; c++) {
@@ -87,6 +89,7 @@ int cmd_help(int argc, char **argv)
 		k_snprintf(lhs, sizeof(lhs), "%s %s", c->name, c->usage);
 		k42_printf("  %-30s %s\n", lhs, c->help);
 	}
+	k42_printf("  POLICY is one of: %s\n", k42_sched_names(names, sizeof(names), ", "));
 	return 0;
 }
 
