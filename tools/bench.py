@@ -25,10 +25,10 @@ import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)  # tools/ holds k42qemu, bench_linux, pngchart, k42trace
+sys.path.insert(0, HERE)  # tools/ holds k42qemu, bench_linux, k42trace
 import k42qemu  # noqa: E402
 import bench_linux  # noqa: E402
-import pngchart  # noqa: E402
+from k42trace import plots  # noqa: E402
 
 TICKS_PER_INSN = 0.512
 ICOUNT = ["-icount", "shift=0,sleep=off", "-seed", "1"]
@@ -193,7 +193,7 @@ def main():
     outdir = os.path.join(build.dir, "bench")
     os.makedirs(outdir, exist_ok=True)
     png = os.path.join(outdir, "bench.png")
-    pngchart.bar_chart(png, "guest instructions per operation (log scale)", [
+    plots.bar_chart(png, "guest instructions per operation (log scale)", [
         ("null call", results.get("null_syscall_insns"), results.get("linux_null_syscall_insns")),
         ("PPC vs pipe", results.get("ppc_null_roundtrip_insns"), results.get("linux_pipe_roundtrip_insns")),
         ("PPC vs futex", results.get("ppc_null_roundtrip_insns"), results.get("linux_futex_roundtrip_insns")),

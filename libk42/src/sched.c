@@ -1,6 +1,7 @@
 /*
- * The scheduler in force and its swap: policies register here by name;
- * k42_sched_select moves every ready and blocked thread from the old
+ * The scheduler in force and its swap: policies are found by name in the
+ * generated registry k42_sched_policies[] (sched_policies in
+ * libk42/meson.build); k42_sched_select moves every ready and blocked thread from the old
  * policy to the new one (migrate_out / migrate_in), with upcalls disabled
  * so nothing runs half-way. The running thread is in no policy: it goes
  * to the new one at its next enqueue or block.
@@ -12,16 +13,38 @@ const struct k42_sched_ops *k42_sched = &k42_sched_fifo;
 uint64_t k42_nready;
 __attribute__((weak)) const char *const k42_sched_initial = "fifo";
 
-static const struct k42_sched_ops *const policies[] = {
-	&k42_sched_fifo, &k42_sched_prio, &k42_sched_lottery,
-};
+const struct k42_sched_ops *k42_sched_find(const char *name, size_t n)
+{
+	for (size_t i = 0; name && k42_sched_policies[i]; i++) {
+		const char *p = k42_sched_policies[i]->name;
+
+		if (strlen(p) == n && memcmp(p, name, n) == 0)
+			return k42_sched_policies[i];
+	}
+	return NULL;
+}
+
+char *k42_sched_names(char *buf, size_t n, const char *sep)
+{
+	size_t len = 0;
+
+	if (n == 0)
+		return buf;
+	buf[0] = 0;
+	for (size_t i = 0; k42_sched_policies[i]; i++) {
+		const char *parts[2] = { i ? sep : "", k42_sched_policies[i]->name };
+
+		for (int k = 0; k < 2; k++)
+			for (const char *c = parts[k]; *c && len + 1 < n; c++)
+				buf[len++] = *c;
+	}
+	buf[len] = 0;
+	return buf;
+}
 
 static const struct k42_sched_ops *find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
-		if (name && strcmp(policies[i]->name, name) == 0)
-			return policies[i];
-	return NULL;
+	return name ? k42_sched_find(name, strlen(name)) : NULL;
 }
 
 void k42_sched_start(void)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <k42/layout.h>
 #include <k42/privilege.h>
+#include <k42/sched.h>
 #include <lib/fmt.h>
 #include "bootconf.h"
 
@@ -150,8 +151,11 @@ static int parse_option(struct bootconf *bc, struct bc_entry *e, const char *s, 
 	if (is(s, kn, "needs"))
 		return parse_needs(bc, e, v, vn);
 	if (is(s, kn, "sched")) {
-		if (!is(v, vn, "fifo") && !is(v, vn, "prio") && !is(v, vn, "lottery")) {
-			complain(bc, e->line, "sched=%.*s: not fifo, prio or lottery", (int)vn, v);
+		if (!k42_sched_find(v, vn) || vn > BC_SCHED_MAX) {
+			char names[128];
+
+			complain(bc, e->line, "sched=%.*s: no such policy (%s)", (int)vn, v,
+				 k42_sched_names(names, sizeof(names), ", "));
 			return -1;
 		}
 		copy(e->sched, v, vn);

@@ -39,9 +39,15 @@ long start_server(const struct bc_entry *e, uint64_t names_pid)
 	if (pid > 0 && e->sched[0]) {
 		long rc;
 
-		/* A child that has not run yet has no IPC entry: give it a moment. */
-		for (int tries = 0; (rc = k42_proc_set_sched((uint64_t)pid, e->sched)) == -K42_EPROTO &&
-				    tries < 100; tries++)
+		/*
+		 * A child that has not run yet has no IPC entry (-K42_EPROTO):
+		 * give it a moment. A call that reaches it while it starts may
+		 * see its startup block instead of our words (it answers
+		 * -K42_ENOENT for the policy "NAME"): the parser checked the
+		 * policy against the registry, so that is retried too.
+		 */
+		for (int tries = 0; ((rc = k42_proc_set_sched((uint64_t)pid, e->sched)) == -K42_EPROTO ||
+				     rc == -K42_ENOENT) && tries < 100; tries++)
 			k42_thread_sleep_us(1000);
 
 		if (rc < 0)

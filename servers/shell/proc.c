@@ -42,19 +42,24 @@ int cmd_ps(int argc, char **argv)
 	static struct k42_procinfo p[PS_MAX];
 	long n = k42_sc_proc_list((uint64_t)p, PS_MAX);
 
+	int w = 8;	/* the SCHED column fits every registered policy */
+
 	(void)argc;
 	(void)argv;
 	if (n < 0)
 		return shell_fail("ps", "%s", k42_strerror(n));
-	sh_printf("  PID  PARENT  STATE    CLASS       SCHED    NAME\n");
+	for (int i = 0; k42_sched_policies[i]; i++)
+		if ((int)strlen(k42_sched_policies[i]->name) > w)
+			w = (int)strlen(k42_sched_policies[i]->name);
+	sh_printf("  PID  PARENT  STATE    CLASS       %-*s NAME\n", w, "SCHED");
 	for (long i = 0; i < n; i++) {
 		char sched[16] = "-";
 
 		if (p[i].state == K42_PROC_RUNNING && get_sched(p[i].pid, sched, sizeof(sched)) < 0)
 			memcpy(sched, "-", 2);
-		sh_printf("%5u  %6u  %-8s %-11s %-8s %.*s\n", p[i].pid, p[i].parent,
+		sh_printf("%5u  %6u  %-8s %-11s %-*s %.*s\n", p[i].pid, p[i].parent,
 			   state_name(p[i].state),
-			   p[i].prio < K42_PRIO_CLASSES ? class_names[p[i].prio] : "?", sched,
+			   p[i].prio < K42_PRIO_CLASSES ? class_names[p[i].prio] : "?", w, sched,
 			   (int)sizeof(p[i].name), p[i].name);
 	}
 	return 0;
@@ -65,10 +70,16 @@ int cmd_sched(int argc, char **argv)
 	char now[16];
 	long pid, rc;
 
+	char names[128];
+
+	k42_sched_names(names, sizeof(names), "|");
 	if (argc < 2 || argc > 3)
-		return shell_fail("sched", "usage: sched PID [fifo|prio|lottery]");
+		return shell_fail("sched", "usage: sched PID [%s]", names);
 	if ((pid = shell_pid_arg("sched", argv[1])) < 0)
 		return 1;
+	if (argc == 3 && !k42_sched_find(argv[2], strlen(argv[2])))
+		return shell_fail("sched", "%ld: %s: no such policy (%s)", pid, argv[2],
+				  k42_sched_names(names, sizeof(names), ", "));
 	if (argc == 3) {
 		if ((uint64_t)pid == k42_info(K42_INFO_PID))
 			rc = k42_sched_select(argv[2]);

@@ -37,7 +37,7 @@ const struct shell_cmd shell_cmds[] = {
 	{ "rm", "FILE...", "remove files", cmd_rm },
 	{ "cp", "FROM TO", "copy a file", cmd_cp },
 	{ "mv", "FROM TO", "rename a file or directory", cmd_mv },
-	{ "sched", "PID [fifo|prio|lottery]", "show or change a process's scheduler", cmd_sched },
+	{ "sched", "PID [POLICY]", "show or change a process's scheduler", cmd_sched },
 	{ "kill", "PID", "end a process", cmd_kill },
 	{ "exit", "[STATUS]", "end the shell (and the machine)", NULL },
 	{ "poweroff", "", "end the shell and power off", NULL },
@@ -110,6 +110,8 @@ long shell_pid_arg(const char *cmd, const char *s)
 
 int cmd_help(int argc, char **argv)
 {
+	char names[128];
+
 	(void)argc;
 	(void)argv;
 	for (const struct shell_cmd *c = shell_cmds; c->name; c++) {
@@ -118,6 +120,7 @@ int cmd_help(int argc, char **argv)
 		k_snprintf(lhs, sizeof(lhs), "%s %s", c->name, c->usage);
 		sh_printf("  %-30s %s\n", lhs, c->help);
 	}
+	sh_printf("  POLICY is one of: %s\n", k42_sched_names(names, sizeof(names), ", "));
 	return 0;
 }
 

@@ -138,10 +138,14 @@ static void test_lottery(void)
 /* Move a mix of ready and blocked threads through every policy pair. */
 static void test_swap(void)
 {
-	const struct k42_sched_ops *pol[] = { &k42_sched_fifo, &k42_sched_prio, &k42_sched_lottery };
+	const struct k42_sched_ops *const *pol = k42_sched_policies;
+	int npol = 0;
 
-	for (int a = 0; a < 3; a++) {
-		for (int b = 0; b < 3; b++) {
+	while (pol[npol])
+		npol++;
+	CHECK(npol >= 3, "%d policies registered", npol);
+	for (int a = 0; a < npol; a++) {
+		for (int b = 0; b < npol; b++) {
 			const struct k42_sched_ops *from = pol[a], *to = pol[b];
 			int state_seen[N] = { 0 };
 			uint64_t r, bl, moved = 0;

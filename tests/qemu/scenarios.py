@@ -65,7 +65,8 @@ for _name, _lines, _started in [
                        r"init: malformed\.conf:4: lonely: no program given",
                        r"init: malformed\.conf:5: rel: program 'servers/kv' is not an absolute path.*",
                        r"init: malformed\.conf:6: unknown option 'colour'",
-                       r"init: malformed\.conf:7: sched=roundrobin: not .*",
+                       r"init: malformed\.conf:7: sched=roundrobin: no such policy "
+                       r"\(fifo, prio, lottery(, [a-z0-9_]+)*\)",
                        r"init: malformed\.conf:8: class=urgent: not system, realtime, general or "
                        r"background",
                        r"init: malformed\.conf:9: restart=sometimes: not never, crash or always",
@@ -93,7 +94,8 @@ SCENARIOS.append(dict(name="bench/kbench_missing_server", status=1,
 # prints "UTEST PASS name"; init's exit status becomes QEMU's.
 USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
               "threads_test", "sched_swap_test", "timeout_test", "fault_threads_test",
-              "reg_leak_test", "early_call_test"]
+              "reg_leak_test", "early_call_test", "fr_waiter_test", "pagein_limits_test",
+              "fr_free_test"]
 for _t in USER_TESTS:
     SCENARIOS.append(dict(name="user/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
@@ -208,7 +210,8 @@ SHELL_SESSIONS = [
          commands="frobnicate; kill 999; sched 1 roundrobin; echo done",
          lines=[P + r"frobnicate", r"k42: frobnicate: unknown command \(try help\)",
                 P + r"kill 999", r"k42: kill: 999: .*",
-                P + r"sched 1 roundrobin", r"k42: sched: 1: roundrobin: .*",
+                P + r"sched 1 roundrobin",
+                r"k42: sched: 1: roundrobin: no such policy \(fifo, prio, lottery(, [a-z0-9_]+)*\)",
                 P + r"echo done", r"done",
                 P + r"poweroff", r"k42: 3 command\(s\) failed",
                 r"init: shell ended: exit status 1; powering off",

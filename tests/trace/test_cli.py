@@ -1,7 +1,9 @@
 """The k42trace outputs and command line: Chrome JSON that Perfetto can
-load (checked against the trace-event format rules), valid PNGs, summary
-numbers on a trace whose answers are known, and clear errors (exit status
-and one line, never a traceback) for bad input."""
+load (checked against the trace-event format rules), PNG plots (valid
+files of the asked size, whose pixels hold every process's colour and
+whose title and legend, kept as PNG text, name the processes and the IPC
+methods from the IDL), summary numbers on a trace whose answers are known,
+and clear errors (exit status and one line, never a traceback) for bad input."""
 import json
 import os
 import struct
@@ -15,7 +17,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.join(HERE, "..", "..", "tools")
 sys.path.insert(0, TOOLS)
 
-from k42trace import analysis, chrome, decode, dump, png, synth, table, text  # noqa: E402
+from k42trace import analysis, chrome, decode, dump, idlnames, plots, synth, table, text  # noqa: E402
+import matplotlib.colors  # noqa: E402
+import matplotlib.image  # noqa: E402
+import numpy  # noqa: E402
 
 TBL = table.load(table.default_path())
 E = TBL.events
@@ -83,6 +88,26 @@ class Summary(unittest.TestCase):
         self.assertRegex(s, r"0x42/3\s+2\s+3\.000\s+1\.500\s+1\.000")
         self.assertRegex(s, r"in-core\s+1\s+1\.000")
         self.assertIn("5 hello", s)
+        # With an IDL that knows interface 0x42, the same rows carry its names.
+        out = io.StringIO()
+        text.summary(tr, out, an, idlnames.Names({0x42: ("demo", {3: "poke"})}))
+        s = out.getvalue()
+        self.assertRegex(s, r"\n  demo\.poke +2\s+3\.000\s+1\.500\s+1\.000")
+        self.assertRegex(s, r"Server requests.*\n.*\n  demo\.poke +1 ")
+        self.assertIn("0x43/0", s)
+
+    def test_names_from_the_idl(self):
+        names = idlnames.default()
+        self.assertEqual(names.method(0x3, 2), "console.read_line")
+        self.assertEqual(names.op((0x1 << 40) | (1 << 32) | (2 << 16)), "name.lookup")
+        self.assertEqual(names.method(0x3, 99), "console.#99")
+        self.assertEqual(names.method(0x77, 1), "0x77/1")
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "x.idl"), "w") as f:
+                f.write("interface xy id 0x000077 version 1 {\n 1: ping();\n}\n")
+            with open(os.path.join(tmp, "bad.idl"), "w") as f:
+                f.write("interface {")
+            self.assertEqual(idlnames.load(tmp).method(0x77, 1), "xy.ping")
 
 
 def check_chrome(test, doc):
@@ -129,7 +154,9 @@ def check_chrome(test, doc):
             stack.append(t)
 
 
-def check_png(test, path):
+def check_png(test, path, width=None):
+    """A well-formed PNG (signature, chunk CRCs, IHDR first, IEND last) that
+    is not blank. Returns (width, height, {text key: value}, RGB pixel set)."""
     with open(path, "rb") as f:
         data = f.read()
     test.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
@@ -141,13 +168,24 @@ def check_png(test, path):
         test.assertEqual(crc, zlib.crc32(kind + body) & 0xffffffff, kind)
         chunks.append((kind, body))
         pos += 12 + n
-    test.assertEqual([k for k, _ in chunks], [b"IHDR", b"IDAT", b"IEND"])
-    w, h, depth, ctype, _, _, _ = struct.unpack(">IIBBBBB", chunks[0][1])
-    test.assertEqual((depth, ctype), (8, 2))
-    raw = zlib.decompress(chunks[1][1])
-    test.assertEqual(len(raw), h * (1 + 3 * w))
-    test.assertGreaterEqual(len(set(raw)), 3, "a blank image")
-    return w, h
+    kinds = [k for k, _ in chunks]
+    test.assertEqual((kinds[0], kinds[-1]), (b"IHDR", b"IEND"))
+    test.assertIn(b"IDAT", kinds)
+    w, h = struct.unpack(">II", chunks[0][1][:8])
+    if width is not None:
+        test.assertEqual(w, width)
+    texts = dict(b.decode("latin-1").split("\0", 1) for k, b in chunks if k == b"tEXt")
+    img = matplotlib.image.imread(path)
+    test.assertEqual(img.shape[:2], (h, w))
+    px = (img[..., :3] * 255).round().astype(int).reshape(-1, 3)
+    rgb = {tuple(int(c) for c in u) for u in numpy.unique(px, axis=0)}
+    test.assertGreaterEqual(len(rgb), 3, "a blank image")
+    return w, h, texts, rgb
+
+
+def has_color(rgb, color):
+    want = tuple(int(round(c * 255)) for c in matplotlib.colors.to_rgb(color))
+    return want in rgb
 
 
 class Outputs(unittest.TestCase):
@@ -185,13 +223,27 @@ class Outputs(unittest.TestCase):
             self.assertEqual(rc, 0, err)
             with open(os.path.join(tmp, "out", "trace.json")) as f:
                 check_chrome(self, json.load(f))
-            w, h = check_png(self, os.path.join(tmp, "out", "timeline.png"))
-            self.assertEqual(w, 1400)
-            check_png(self, os.path.join(tmp, "out", "ppc-latency.png"))
+            w, h, txt, rgb = check_png(self, os.path.join(tmp, "out", "timeline.png"), 1400)
+            self.assertIn("k42 trace timeline", txt["Title"])
+            for pid, name in ((1, "init"), (2, "name"), (3, "bootfs"), (4, "console")):
+                self.assertIn("process %d %s" % (pid, name), txt["Description"])
+                self.assertTrue(has_color(rgb, plots.proc_color(pid)), "pid %d not drawn" % pid)
+            for kind, color in plots.SPAN_COLORS.items():
+                self.assertTrue(has_color(rgb, color), "%s spans not drawn" % kind)
+            w, h, txt, rgb = check_png(self, os.path.join(tmp, "out", "ppc-latency.png"))
+            self.assertRegex(txt["Title"], r"ppc latency: \d+ spans, p50 ")
+            # The methods by name from idl/*.idl, each with its count.
+            self.assertRegex(txt["Description"], r"console\.read_line \(\d+\)")
+            self.assertTrue(has_color(rgb, plots.PROC_COLORS[0]), "no bars")
             with open(os.path.join(tmp, "out", "summary.txt")) as f:
                 s = f.read()
             for head in ("PPC calls by method", "Page faults", "Processes", "Buffers"):
                 self.assertIn(head, s)
+            self.assertRegex(s, r"\n  console\.read_line +\d+ ")
+            self.assertRegex(s, r"\n  file\.open +\d+ ")
+            self.assertNotRegex(s, r"0x[0-9a-f]+/\d")
+            with open(os.path.join(tmp, "out", "trace.json")) as f:
+                self.assertIn('"ppc name.lookup"', f.read())
             with open(os.path.join(tmp, "out", "trace.txt")) as f:
                 lines = f.read().splitlines()
             self.assertGreater(len(lines), 1000)
@@ -201,18 +253,21 @@ class Outputs(unittest.TestCase):
             body = [l for l in out.splitlines() if not l.startswith("#")]
             self.assertTrue(body and all(" ppc." in l and l.split()[1] == "1" for l in body))
             rc, out, err = k42trace("png", d, "--kind", "histogram", "--span", "request",
-                                    "-o", os.path.join(tmp, "r.png"))
+                                    "-o", os.path.join(tmp, "r.png"), "--width", "700")
             self.assertEqual(rc, 0, err)
-            check_png(self, os.path.join(tmp, "r.png"))
+            w, h, txt, rgb = check_png(self, os.path.join(tmp, "r.png"), 700)
+            self.assertIn("request latency", txt["Title"])
+            self.assertRegex(txt["Description"], r"file\.readdir \(\d+\)")
 
     def test_histogram_without_data(self):
         r = synth.Ring()
         r.log_event(5, E["app.marker"], 1)
         tr = decode_bytes(dump.build([r.segment()]))
         with tempfile.TemporaryDirectory() as tmp:
-            png.histogram(tr, os.path.join(tmp, "h.png"))
-            png.timeline(tr, os.path.join(tmp, "t.png"))
-            check_png(self, os.path.join(tmp, "h.png"))
+            plots.histogram(tr, os.path.join(tmp, "h.png"))
+            plots.timeline(tr, os.path.join(tmp, "t.png"))
+            _, _, txt, _ = check_png(self, os.path.join(tmp, "h.png"))
+            self.assertIn("no ppc spans in this trace", txt["Title"])
             check_png(self, os.path.join(tmp, "t.png"))
 
     def test_module_entry_point(self):

@@ -6,6 +6,7 @@
  * and nothing else. Booted as init.
  */
 #include <string.h>
+#include <lib/fmt.h>
 #include "check.h"
 #include "bootconf.h"
 
@@ -91,7 +92,7 @@ static void said_exactly(const char *const lines[])
 
 int main(uint64_t arg)
 {
-	char started[512];
+	char started[512], names[128], sched_said[192];
 
 	(void)arg;
 	load("boot.conf", started, sizeof(started));
@@ -114,12 +115,17 @@ int main(uint64_t arg)
 		     "init: cycle.conf:6: d: not started: needs a, which is not started");
 	EXPECT(strcmp(started, "name console shell") == 0, "cycle: %s", started);
 
+	/* The policies named are the registry's (libk42/meson.build). */
+	k_snprintf(sched_said, sizeof(sched_said),
+		   "init: malformed.conf:7: sched=roundrobin: no such policy (%s)",
+		   k42_sched_names(names, sizeof(names), ", "));
+	EXPECT(strncmp(names, "fifo, prio, lottery", 19) == 0, "registry: %s", names);
 	load("bad/malformed.conf", started, sizeof(started));
 	SAID_EXACTLY("init: malformed.conf:3: 'Bad!' is not a server name ([a-z][a-z0-9_-]*, up to 31)",
 		     "init: malformed.conf:4: lonely: no program given",
 		     "init: malformed.conf:5: rel: program 'servers/kv' is not an absolute path (up to 127 bytes)",
 		     "init: malformed.conf:6: unknown option 'colour'",
-		     "init: malformed.conf:7: sched=roundrobin: not fifo, prio or lottery",
+		     sched_said,
 		     "init: malformed.conf:8: class=urgent: not system, realtime, general or background",
 		     "init: malformed.conf:9: restart=sometimes: not never, crash or always",
 		     "init: malformed.conf:10: name: defined again (first on line 2)");

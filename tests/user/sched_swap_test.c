@@ -6,6 +6,7 @@
  * with all of them blocked on a second semaphore, the process swaps back
  * to FIFO and lets them finish. No thread may be lost or run twice.
  */
+#include <string.h>
 #include "check.h"
 
 #define W 64
@@ -52,6 +53,12 @@ static void *worker(void *arg)
 	log_b[nlog_b++] = i;
 	done_count++;
 	return arg;
+}
+
+static void *worker_once(void *arg)
+{
+	k42_thread_yield();
+	return (void *)((uint64_t)arg + 1);
 }
 
 int main(uint64_t arg)
@@ -121,8 +128,20 @@ int main(uint64_t arg)
 	EXPECT(bad == 0, "%d threads lost, duplicated or miscounted", bad);
 	k42_printf("sched_swap_test: %d threads moved fifo->prio->fifo; phase A order by priority: "
 		   "%d..%d; all finished once\n", W, prio_of(log_a[0]), prio_of(log_a[W - 1]));
-	/* A third policy, for completeness: lottery runs everything too. */
-	EXPECT(k42_sched_select("lottery") == 0, "swap to lottery with nothing held");
+	/* Every registered policy takes over an empty process and runs a
+	 * fresh thread to its end. */
+	for (int p = 0; k42_sched_policies[p]; p++) {
+		const char *name = k42_sched_policies[p]->name;
+		k42_thread_t *one;
+		void *ret = NULL;
+
+		EXPECT(k42_sched_select(name) == 0, "swap to %s with nothing held", name);
+		EXPECT(strcmp(k42_sched_current(), name) == 0, "now %s", k42_sched_current());
+		one = k42_thread_create(worker_once, (void *)(uint64_t)p);
+		EXPECT(one && k42_thread_join(one, &ret) == 0 && ret == (void *)(uint64_t)(p + 1),
+		       "%s ran a thread", name);
+		k42_printf("sched_swap_test: policy %s runs threads\n", name);
+	}
 	EXPECT(k42_sched_select("nosuch") == -K42_ENOENT, "unknown policy");
 	return verdict("sched_swap_test");
 }

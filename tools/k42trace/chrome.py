@@ -11,7 +11,7 @@ end yet is "B". Keyed spans (fault_io/id) are async ("b"/"e") events.
 """
 import json
 
-from . import analysis
+from . import analysis, idlnames
 
 LANES = 16                    # tid = base * LANES + lane
 
@@ -63,9 +63,11 @@ def _args(e):
     return args
 
 
-def convert(trace, an=None):
-    """The trace as a dict ready for json.dump."""
+def convert(trace, an=None, names=None):
+    """The trace as a dict ready for json.dump; PPC and request spans are
+    named interface.method from the IDL (names: idlnames.Names)."""
     an = an or analysis.Analysis(trace)
+    names = names or idlnames.default()
     tb = trace.timebase_hz
     t0 = trace.t0
 
@@ -114,10 +116,10 @@ def convert(trace, an=None):
         name = s.name
         if s.name == "ppc":
             op = s.begin.values().get("op", 0)
-            name = "ppc %#x/%d" % ((op >> 40) & 0xffffff, (op >> 16) & 0xffff)
+            name = "ppc " + names.op(op)
         elif s.name == "request":
             v = s.begin.values()
-            name = "request %#x/%d" % (v.get("iface", 0), v.get("ordinal", 0))
+            name = "request " + names.method(v.get("iface", 0), v.get("ordinal", 0))
         tracks = [(0, tr.lane(0, tr.small("cpu", s.cpu, 1 << 20), "CPU %d" % s.cpu, s.name))]
         if s.ctx is not None:
             pid, base = disp_track(s.ctx)
@@ -143,7 +145,7 @@ def convert(trace, an=None):
                           "first_timebase": t0, "cpus": len(trace.stats)}}
 
 
-def write(trace, path, an=None):
+def write(trace, path, an=None, names=None):
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(convert(trace, an), f, separators=(",", ":"))
+        json.dump(convert(trace, an, names), f, separators=(",", ":"))
         f.write("\n")

@@ -3,7 +3,7 @@ import argparse
 import os
 import sys
 
-from . import analysis, chrome, decode, dump, png, synth, table, text
+from . import analysis, chrome, decode, dump, idlnames, plots, synth, table, text
 from .errors import TraceError
 
 MAX_DIAGS = 20
@@ -14,6 +14,8 @@ def _common(p):
                    " or $K42_TRACE_TABLE)")
     p.add_argument("-k", "--keep-going", action="store_true",
                    help="decode what is readable even if the dump has corrupt blocks")
+    p.add_argument("--idl", help="directory of the *.idl files that name IPC methods (default:"
+                   " idl/ next to these tools, or $K42_IDL_DIR)")
     p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
 
 
@@ -93,6 +95,7 @@ def run(args):
                             sum(1 for d in trace.diags if d.severity == decode.WARNING)))
         return 1 if errors else 0
     an = analysis.Analysis(trace)
+    names = idlnames.load(args.idl) if args.idl else idlnames.default()
     if args.cmd == "text":
         out = _open_out(args.output)
         try:
@@ -105,26 +108,27 @@ def run(args):
     elif args.cmd == "summary":
         out = _open_out(args.output)
         try:
-            text.summary(trace, out, an)
+            text.summary(trace, out, an, names)
         finally:
             if out is not sys.stdout:
                 out.close()
     elif args.cmd == "json":
-        chrome.write(trace, args.output, an)
+        chrome.write(trace, args.output, an, names)
     elif args.cmd == "png":
         if args.kind == "timeline":
-            png.timeline(trace, args.output, width=args.width or 1400, an=an)
+            plots.timeline(trace, args.output, width=args.width or 1400, an=an)
         else:
-            png.histogram(trace, args.output, span=args.span, width=args.width or 900, an=an)
+            plots.histogram(trace, args.output, span=args.span, width=args.width or 900, an=an,
+                            names=names)
     elif args.cmd == "all":
         os.makedirs(args.dir, exist_ok=True)
         with open(os.path.join(args.dir, "trace.txt"), "w", encoding="utf-8") as f:
             text.listing(trace, f)
         with open(os.path.join(args.dir, "summary.txt"), "w", encoding="utf-8") as f:
-            text.summary(trace, f, an)
-        chrome.write(trace, os.path.join(args.dir, "trace.json"), an)
-        png.timeline(trace, os.path.join(args.dir, "timeline.png"), an=an)
-        png.histogram(trace, os.path.join(args.dir, "ppc-latency.png"), an=an)
+            text.summary(trace, f, an, names)
+        chrome.write(trace, os.path.join(args.dir, "trace.json"), an, names)
+        plots.timeline(trace, os.path.join(args.dir, "timeline.png"), an=an)
+        plots.histogram(trace, os.path.join(args.dir, "ppc-latency.png"), an=an, names=names)
         sys.stderr.write("k42trace: wrote trace.txt summary.txt trace.json timeline.png "
                          "ppc-latency.png in %s\n" % args.dir)
     return 0

@@ -146,7 +146,9 @@ def demo(table, seed=1):
             cur[c] = (new, c)
         elif what < 0.55:
             server = rnd.choice([2, 3, 4])
-            iface, ordinal = {2: 0x10, 3: 0x20, 4: 0x30}[server], rnd.randint(0, 3)
+            # Interface ids and method ordinals of idl/name.idl, file.idl and
+            # console.idl, so the demo's summary and plots show method names.
+            iface, ordinal = {2: 0x1, 3: 0x2, 4: 0x3}[server], rnd.randint(1, 4)
             op = (iface << 40) | (1 << 32) | (ordinal << 16)
             r.log_event(tick(c, rnd.randint(20, 200)), E["ppc.call"], pid, server, op)
             r.log_event(tick(c, rnd.randint(30, 60)), E["request.begin"], iface, ordinal)
@@ -154,7 +156,7 @@ def demo(table, seed=1):
                 addr = 0x10000000 + rnd.randrange(1 << 20)
                 r.log_event(tick(c, rnd.randint(10, 40)), E["fault.start"], addr, 1)
                 r.log_event(tick(c, rnd.randint(200, 700)), E["fault.incore"], addr)
-            r.log_event(tick(c, rnd.randint(100, 900 * (ordinal + 1))), E["request.end"], iface, ordinal, 0)
+            r.log_event(tick(c, rnd.randint(100, 900 * ordinal)), E["request.end"], iface, ordinal, 0)
             r.log_event(tick(c, rnd.randint(30, 60)), E["ppc.return"], 0 if rnd.random() < 0.9 else -2)
         elif what < 0.65:
             addr = 0x20000000 + rnd.randrange(1 << 24)

@@ -1,5 +1,5 @@
 """The readable outputs: the event listing and the summary."""
-from . import analysis, fmt
+from . import analysis, fmt, idlnames
 
 
 def listing(trace, out, show_control=False, cpus=None, classes=None):
@@ -48,8 +48,10 @@ def _dur_cols(trace, st):
 DUR_HDR = ["count", "total us", "mean us", "min us", "p50 us", "p99 us", "max us"]
 
 
-def summary(trace, out, an=None):
+def summary(trace, out, an=None, names=None):
+    """names: idlnames.Names for the method columns (default: idl/*.idl)."""
     an = an or analysis.Analysis(trace)
+    names = names or idlnames.default()
     span = trace.t1 - trace.t0
     out.write("k42 trace summary: %s\n" % trace.dump.path)
     out.write("  %d events on %d CPU(s) over %.6f s (%d ticks at %d Hz)\n"
@@ -71,15 +73,17 @@ def summary(trace, out, an=None):
                                                      key=lambda r: (-r[1], r[0])))
     rows = []
     for (iface, ordinal), durs in sorted(analysis.ppc_methods(an).items()):
-        rows.append(["%#x/%d" % (iface, ordinal)] + _dur_cols(trace, analysis.stats_row(durs)))
-    _table(out, "PPC calls by method (interface/ordinal; call to return)", ["method"] + DUR_HDR, rows)
+        rows.append([names.method(iface, ordinal)] + _dur_cols(trace, analysis.stats_row(durs)))
+    _table(out, "PPC calls by method (interface.method from the IDL; call to return)",
+           ["method"] + DUR_HDR, rows)
     rows = [[k] + _dur_cols(trace, analysis.stats_row(v))
             for k, v in analysis.fault_kinds(an).items() if v]
     _table(out, "Page faults", ["kind"] + DUR_HDR, rows)
     rows = []
     for (iface, ordinal), durs in sorted(analysis.requests(an).items()):
-        rows.append(["%#x/%d" % (iface, ordinal)] + _dur_cols(trace, analysis.stats_row(durs)))
-    _table(out, "Server requests (interface/ordinal; begin to end)", ["request"] + DUR_HDR, rows)
+        rows.append([names.method(iface, ordinal)] + _dur_cols(trace, analysis.stats_row(durs)))
+    _table(out, "Server requests (interface.method from the IDL; begin to end)",
+           ["request"] + DUR_HDR, rows)
     rows = []
     procs = analysis.processes(an)
     for pid in sorted(procs):

@@ -243,8 +243,8 @@ long sys_ppc_send(struct trap_frame *tf)
 	if (rc < 0)
 		return rc;
 	sh = t->shared;
-	if (sh->msg_head - sh->msg_tail >= K42_DISP_MSGS)
-		return -K42_EAGAIN;
+	if (sh->msg_head - sh->msg_tail >= K42_DISP_MSGS - K42_DISP_MSGS_KERNEL)
+		return -K42_EAGAIN;	/* the rest is kept for the kernel's page-in requests */
 	m = &sh->msgs[sh->msg_head % K42_DISP_MSGS];
 	m->sender = cur->proc->pid;
 	m->op = ctx_arg(tf, 1);

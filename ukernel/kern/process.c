@@ -303,6 +303,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 	d->state = DS_DEAD;
 	d->has_ctx = 0;
 
+	fr_dispatcher_gone(d);	/* no page-in may keep a pointer to d */
 	fr_server_gone(p);
 	spin_lock(&p->lock);
 	region_destroy_all(p);

@@ -20,6 +20,7 @@
 #include <kern/sched.h>
 #include <kern/timer.h>
 #include <kern/trace.h>
+#include <mm/fr.h>
 #include <mm/hat.h>
 
 struct dispatcher *disp_current(void)
@@ -140,6 +141,8 @@ void disp_deliver_pending(struct trap_frame *tf, struct dispatcher *d)
 
 	if (d->npgflt_backlog)
 		flush_pgflt_backlog(d);
+	if (d->fr_unsent)
+		fr_flush(d);
 	if (!sh->disabled && sh->pending) {
 		disp_upcall(d, tf, K42_ENTRY_SOFTINTR, 1);
 	}

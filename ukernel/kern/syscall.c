@@ -14,6 +14,7 @@
 #include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
+#include <mm/fr.h>
 
 void syscall_entry(struct trap_frame *tf)
 {
@@ -21,6 +22,8 @@ void syscall_entry(struct trap_frame *tf)
 	uint64_t n = ctx_call_number(tf);
 	long rc;
 
+	if (d->fr_unsent)
+		fr_flush(d);	/* its ring may have room now (mm/fr.h) */
 	if (__builtin_expect(d->reflect_sc, 0) && !d->shared->disabled) {
 		if (disp_upcall(d, tf, K42_ENTRY_SYSCALL, 1) < 0)
 			syscall_kill_caller(tf, "a reflected system call with no K42_ENTRY_SYSCALL entry");

@@ -44,6 +44,10 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access)
 	}
 	if (rc == -K42_EAGAIN) {
 		trace_fault_reflect(va, token);
+		/* Reflected if it can be (enabled, and under its limit of
+		 * outstanding reflected faults), else waited for here. Adding
+		 * a waiter fails only if the page-in is already over: then
+		 * the access is simply retried. Nothing here spins. */
 		if (!d->shared->disabled && d->entries[K42_ENTRY_PGFLT] &&
 		    fr_add_waiter(token, d, 1) == 0) {
 			disp_upcall(d, tf, K42_ENTRY_PGFLT, 1);
@@ -51,11 +55,6 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access)
 			ctx_set_result(tf, 1, token);
 		} else if (fr_add_waiter(token, d, 0) == 0) {
 			d->state = DS_PAGE_WAIT;
-			sched_switch(tf);
-		} else {
-			/* Too many waiters on this page: let it fault again shortly. */
-			d->state = DS_READY;
-			sched_enqueue(d);
 			sched_switch(tf);
 		}
 		return;
@@ -65,6 +64,8 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access)
 		   va >= K42_USER_TOP ? "kernel or unmapped address space" :
 		   rc == -K42_EFAULT ? "no mapping" :
 		   rc == -K42_EACCES ? "not permitted by the region" :
-		   rc == -K42_EDEAD ? "its file server is gone" : "out of memory");
+		   rc == -K42_EDEAD ? "its file server is gone" :
+		   rc == -K42_EDQUOT ? "over its memory quota" :
+		   rc == -K42_ENOMEM ? "out of memory" : "page-in refused");
 	user_kill(tf, why);
 }

@@ -21,8 +21,6 @@ struct fcm_file {
 	uint64_t max_resident;
 };
 
-static uint64_t next_token = 1;
-
 static void evict_oldest(struct fcm *f)
 {
 	for (struct fcm_page *p = f->fifo_head; p; p = p->fifo_next) {
@@ -57,6 +55,12 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 		*maxprot = K42_PROT_READ | K42_PROT_EXEC;	/* shared file pages are read-only */
 		return 0;
 	}
+	if (fr_busy(ff->fr, token)) {
+		/* The FR has all its page-ins in flight: wait for the oldest,
+		 * then fault again. */
+		spin_unlock(&f->lock);
+		return -K42_EAGAIN;
+	}
 	if ((rc = fcm_alloc_frame(f, &frame)) < 0) {
 		spin_unlock(&f->lock);
 		return rc;
@@ -66,17 +70,24 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 		fcm_free_frame(f, frame);
 		return -K42_ENOMEM;
 	}
-	p->token = next_token++;
+	p->token = fr_next_token(ff->fr);
 	*token = p->token;
 	if (f->resident > ff->max_resident)
 		evict_oldest(f);
 	spin_unlock(&f->lock);
-	rc = fr_request(ff->fr, pgoff, p->token);
-	return rc < 0 ? rc : -K42_EAGAIN;
+	rc = fr_request(ff->fr, pgoff, *token);
+	if (rc < 0) {
+		/* Nothing is on its way: release the page, or every later
+		 * reader would wait for it forever. */
+		fcm_file_fill(f, pgoff, *token, rc, NULL, NULL);
+		return rc;
+	}
+	return -K42_EAGAIN;
 }
 
 static void file_destroy(struct fcm *f)
 {
+	fr_fcm_gone(((struct fcm_file *)f)->fr);
 	fcm_free_all_pages(f);
 	kmem_free(f, sizeof(struct fcm_file));
 }
@@ -121,17 +132,4 @@ int fcm_file_fill(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
 	}
 	spin_unlock(&f->lock);
 	return 0;
-}
-
-uint64_t fcm_file_token(struct fcm *f, uint64_t pgoff)
-{
-	struct fcm_page *p;
-	uint64_t t = 0;
-
-	spin_lock(&f->lock);
-	p = fcm_page_find(f, pgoff);
-	if (p)
-		t = p->token;
-	spin_unlock(&f->lock);
-	return t;
 }

@@ -1,7 +1,13 @@
 /*
  * File representatives (see mm/fr.h). FRs live in a fixed table; a handle
  * is the slot index plus a random key, so a process cannot name an FR it
- * was not given. Pending page-ins are tracked by token with their waiters.
+ * was not given. Each FR keeps its own list of page-ins in flight; each
+ * waits for by dispatchers through wait nodes that live in the dispatcher
+ * (struct fr_waiter in kern/dispatcher.h).
+ *
+ * Locking: none of its own yet. Everything here runs on one CPU with
+ * interrupts off and calls into the FCM (its lock) only without holding
+ * anything; SMP will need a lock per FR, taken after the FCM's.
  */
 #include <string.h>
 #include <arch/memlayout.h>
@@ -10,52 +16,62 @@
 #include <k42/errno.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
+#include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/quiesce.h>
 #include <kern/trace.h>
 #include <mm/fcm.h>
 #include <mm/fr.h>
 #include <mm/fr_internal.h>
+#include <mm/kmem.h>
 #include <mm/pm.h>
 
 #define FR_MAX 256
 #define FR_MAX_RESIDENT 256	/* pages per file FCM before it evicts */
-#define PENDING_MAX 64
-#define WAITERS_MAX 64	/* per page; beyond that a fault is refused (see fr_add_waiter) */
+#define TOKEN_SLOT_SHIFT 40	/* token = (slot + 1) << 40 | sequence */
 
 /* How a file representative reaches its file's data: today one way, a
  * one-way message to the user-level server that owns the file. Another
  * FR (a disk driver in the kernel, a network file) is another ops table. */
 struct fr_ops {
 	const char *name;
-	int (*request)(struct fr *fr, uint64_t pgoff, uint64_t token);
+	int (*request)(struct fr *fr, struct fr_pending *pe);
+};
+
+enum fr_state {
+	FR_FREE,
+	FR_LIVE,	/* held by its server; the handle works */
+	FR_WITHDRAWN,	/* server gone or fr_destroy: FCM still mapped somewhere */
+	FR_RETIRED,	/* FCM gone: slot freed after quiescence */
+};
+
+/* One page-in in flight. */
+struct fr_pending {
+	uint64_t token;
+	uint64_t pgoff;
+	int sent;			/* in the server's message ring */
+	struct fr_waiter *waiters;	/* nodes inside the waiting dispatchers */
+	struct fr_pending *next;	/* newest first */
 };
 
 struct fr {
 	const struct fr_ops *ops;
-	int in_use;
+	enum fr_state state;
 	uint32_t key;
-	uint32_t server;	/* pid */
+	uint32_t server;	/* pid (with generation: never reused) */
 	uint64_t file_id;
 	uint64_t size;
-	struct fcm *fcm;
-};
-
-struct pending {
-	uint64_t token;		/* 0: free slot */
-	struct fr *fr;
-	uint64_t pgoff;
-	int nwaiters;
-	struct {
-		struct dispatcher *d;
-		int async;
-	} waiters[WAITERS_MAX];
+	struct fcm *fcm;	/* the server's reference while LIVE */
+	struct fr_pending *pending;
+	int npending;
+	uint64_t seq;		/* token sequence; kept across reuse of the slot */
+	struct deferred dfr;
 };
 
 static struct fr frs[FR_MAX];
-static int server_request(struct fr *fr, uint64_t pgoff, uint64_t token);
+static int server_request(struct fr *fr, struct fr_pending *pe);
 static const struct fr_ops server_fr_ops = { "user-level server", server_request };
-static struct pending pending[PENDING_MAX];
 static uint32_t key_state = 0x9e3779b9u;
 
 static uint32_t next_key(void)
@@ -73,17 +89,19 @@ int fr_create(struct process *server, uint64_t file_id, uint64_t size, uint64_t 
 	for (int i = 0; i < FR_MAX; i++) {
 		struct fr *fr = &frs[i];
 
-		if (fr->in_use)
+		if (fr->state != FR_FREE)
 			continue;
 		fr->fcm = fcm_file_create(fr, FR_MAX_RESIDENT);
 		if (!fr->fcm)
 			return -K42_ENOMEM;
 		fr->ops = &server_fr_ops;
-		fr->in_use = 1;
+		fr->state = FR_LIVE;
 		fr->key = next_key();
 		fr->server = server->pid;
 		fr->file_id = file_id;
 		fr->size = size;
+		fr->pending = NULL;
+		fr->npending = 0;
 		*handle = (uint64_t)i | ((uint64_t)fr->key << 32);
 		return 0;
 	}
@@ -94,7 +112,7 @@ struct fr *fr_lookup(uint64_t handle)
 {
 	uint64_t i = handle & 0xffffffffu;
 
-	if (i >= FR_MAX || !frs[i].in_use || frs[i].key != (uint32_t)(handle >> 32))
+	if (i >= FR_MAX || frs[i].state != FR_LIVE || frs[i].key != (uint32_t)(handle >> 32))
 		return NULL;
 	return &frs[i];
 }
@@ -109,64 +127,163 @@ uint64_t fr_size(struct fr *fr)
 	return fr->size;
 }
 
-static struct pending *pending_find(uint64_t token)
+uint64_t fr_next_token(struct fr *fr)
 {
-	for (int i = 0; i < PENDING_MAX; i++)
-		if (pending[i].token == token)
-			return &pending[i];
-	return NULL;
+	fr->seq = (fr->seq + 1) & ((1ull << TOKEN_SLOT_SHIFT) - 1);
+	if (!fr->seq)
+		fr->seq = 1;
+	return ((uint64_t)(fr - frs) + 1) << TOKEN_SLOT_SHIFT | fr->seq;
+}
+
+int fr_busy(struct fr *fr, uint64_t *token)
+{
+	struct fr_pending *pe = fr->pending;
+
+	if (fr->npending < FR_PENDING_MAX || !pe)
+		return 0;
+	while (pe->next)
+		pe = pe->next;
+	*token = pe->token;
+	return 1;
 }
 
 int fr_request(struct fr *fr, uint64_t pgoff, uint64_t token)
 {
-	return fr->ops->request(fr, pgoff, token);
+	struct fr_pending *pe;
+	int rc;
+
+	if (fr->state != FR_LIVE)
+		return -K42_EDEAD;
+	if (!(pe = kmem_alloc(sizeof(*pe))))
+		return -K42_ENOMEM;
+	pe->token = token;
+	pe->pgoff = pgoff;
+	if ((rc = fr->ops->request(fr, pe)) < 0) {
+		kmem_free(pe, sizeof(*pe));
+		return rc;
+	}
+	pe->next = fr->pending;
+	fr->pending = pe;
+	fr->npending++;
+	return 0;
 }
 
-static int server_request(struct fr *fr, uint64_t pgoff, uint64_t token)
+/* Put a page-in message in srv's ring: 0, or -1 if the ring is full. */
+static int send_pagein(struct process *srv, struct fr *fr, struct fr_pending *pe)
 {
-	struct process *srv = process_lookup(fr->server);
-	struct k42_disp_shared *sh;
-	struct pending *pe = pending_find(0);
+	struct k42_disp_shared *sh = srv->disp.shared;
 	struct k42_msg *m;
 
-	if (!srv || srv->state != K42_PROC_RUNNING)
-		return -K42_EDEAD;
-	if (!pe)
-		return -K42_EBUSY;
-	sh = srv->disp.shared;
 	if (sh->msg_head - sh->msg_tail >= K42_DISP_MSGS)
-		return -K42_EBUSY;
-	pe->token = token;
-	pe->fr = fr;
-	pe->pgoff = pgoff;
-	pe->nwaiters = 0;
+		return -1;
 	m = &sh->msgs[sh->msg_head % K42_DISP_MSGS];
 	memset(m, 0, sizeof(*m));
 	m->sender = 0;
 	m->op = K42_MSG_FR_PAGEIN;
 	m->w[0] = (uint64_t)(fr - frs) | ((uint64_t)fr->key << 32);
 	m->w[1] = fr->file_id;
-	m->w[2] = pgoff * PM_PAGE_SIZE;
+	m->w[2] = pe->pgoff * PM_PAGE_SIZE;
 	__atomic_store_n(&sh->msg_head, sh->msg_head + 1, __ATOMIC_RELEASE);
 	disp_raise(&srv->disp, K42_SOFTINTR_MSG);
+	pe->sent = 1;
 	return 0;
+}
+
+static int server_request(struct fr *fr, struct fr_pending *pe)
+{
+	struct process *srv = process_lookup(fr->server);
+
+	if (!srv || srv->state != K42_PROC_RUNNING)
+		return -K42_EDEAD;
+	pe->sent = 0;
+	pe->waiters = NULL;
+	if (send_pagein(srv, fr, pe) < 0)
+		srv->disp.fr_unsent++;	/* sent by fr_flush when the ring has room */
+	return 0;
+}
+
+void fr_flush(struct dispatcher *d)
+{
+	uint32_t pid = d->proc->pid;
+
+	for (int i = 0; i < FR_MAX && d->fr_unsent; i++) {
+		struct fr *fr = &frs[i];
+
+		if (fr->state != FR_LIVE || fr->server != pid)
+			continue;
+		for (struct fr_pending *pe = fr->pending; pe; pe = pe->next) {
+			if (pe->sent)
+				continue;
+			if (send_pagein(d->proc, fr, pe) < 0)
+				return;
+			d->fr_unsent--;
+		}
+	}
+}
+
+static struct fr *fr_of_token(uint64_t token)
+{
+	uint64_t slot = token >> TOKEN_SLOT_SHIFT;
+
+	if (slot == 0 || slot > FR_MAX)
+		return NULL;
+	return &frs[slot - 1];
 }
 
 int fr_add_waiter(uint64_t token, struct dispatcher *d, int async)
 {
-	struct pending *pe = pending_find(token);
+	struct fr *fr = fr_of_token(token);
+	struct fr_pending *pe = NULL;
+	struct fr_waiter *w = NULL;
 
+	if (fr)
+		for (pe = fr->pending; pe && pe->token != token; pe = pe->next)
+			;
 	if (!pe)
 		return -K42_ENOENT;
-	for (int i = 0; i < pe->nwaiters; i++)
-		if (pe->waiters[i].d == d && pe->waiters[i].async == async)
-			return 0;	/* one wake-up per dispatcher and kind is enough */
-	if (pe->nwaiters == WAITERS_MAX)
-		return -K42_EBUSY;
-	pe->waiters[pe->nwaiters].d = d;
-	pe->waiters[pe->nwaiters].async = async;
-	pe->nwaiters++;
+	if (async) {
+		for (int i = 0; i < FR_ASYNC_WAITS; i++) {
+			if (d->pgwait_async[i].pe == pe)
+				return 0;	/* one wake-up per dispatcher and kind is enough */
+			if (!d->pgwait_async[i].pe && !w)
+				w = &d->pgwait_async[i];
+		}
+		if (!w)
+			return -K42_EAGAIN;
+	} else {
+		w = &d->pgwait_sync;
+		if (w->pe == pe)
+			return 0;
+		BUG_ON(w->pe);	/* a dispatcher waiting synchronously cannot fault again */
+	}
+	w->pe = pe;
+	w->d = d;
+	w->async = async;
+	w->next = pe->waiters;
+	pe->waiters = w;
 	return 0;
+}
+
+static void unwait(struct fr_waiter *w)
+{
+	struct fr_waiter **pp;
+
+	if (!w->pe)
+		return;
+	for (pp = &w->pe->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	w->pe = NULL;
+}
+
+void fr_dispatcher_gone(struct dispatcher *d)
+{
+	unwait(&d->pgwait_sync);
+	for (int i = 0; i < FR_ASYNC_WAITS; i++)
+		unwait(&d->pgwait_async[i]);
 }
 
 static void copy_page(uint64_t pa, const void *src)
@@ -174,75 +291,131 @@ static void copy_page(uint64_t pa, const void *src)
 	memcpy(phys_to_virt(pa), src, PM_PAGE_SIZE);
 }
 
-static void wake_waiters(struct pending *pe, long status)
+static void deliver_async(struct dispatcher *d, uint64_t tok)
 {
-	trace_fault_complete(pe->token);
-	for (int i = 0; i < pe->nwaiters; i++) {
-		struct dispatcher *d = pe->waiters[i].d;
-		struct k42_disp_shared *sh = d->shared;
+	struct k42_disp_shared *sh = d->shared;
 
+	if (sh->pgflt_head - sh->pgflt_tail < K42_DISP_PGFLT_DONE) {
+		sh->pgflt_done[sh->pgflt_head % K42_DISP_PGFLT_DONE] = tok;
+		__atomic_store_n(&sh->pgflt_head, sh->pgflt_head + 1, __ATOMIC_RELEASE);
+	} else if (d->npgflt_backlog < (int)(sizeof(d->pgflt_backlog) / 8)) {
+		/* Delivered when the ring has room (kern/sched.c). */
+		d->pgflt_backlog[d->npgflt_backlog++] = tok;
+	} else {
+		process_end(d->proc, K42_PROC_KILLED, -1,
+			    "more than 96 page-fault completions outstanding");
+		return;
+	}
+	disp_raise(d, K42_SOFTINTR_PGFLT);
+}
+
+/* Take pe off fr's list and wake its waiters with status; frees pe. */
+static void finish(struct fr *fr, struct fr_pending *pe, long status)
+{
+	struct fr_pending **pp;
+	struct fr_waiter *w, *next;
+
+	for (pp = &fr->pending; *pp != pe; pp = &(*pp)->next)
+		;
+	*pp = pe->next;
+	fr->npending--;
+	if (!pe->sent) {
+		struct process *srv = process_lookup(fr->server);
+
+		if (srv && srv->disp.fr_unsent)
+			srv->disp.fr_unsent--;
+	}
+	trace_fault_complete(pe->token);
+	/* A waiter's process may end while we go (too many completions, a
+	 * failed page-in): fr_dispatcher_gone then unlinks its other nodes,
+	 * which is why each node is checked before use. */
+	w = pe->waiters;
+	pe->waiters = NULL;
+	for (; w; w = next) {
+		struct dispatcher *d = w->d;
+
+		next = w->next;
+		if (w->pe != pe)
+			continue;
+		w->pe = NULL;
 		if (d->state == DS_DEAD)
 			continue;
-		if (pe->waiters[i].async) {
-			uint64_t tok = pe->token | (status < 0 ? (1ull << 63) : 0);
-
-			if (sh->pgflt_head - sh->pgflt_tail < K42_DISP_PGFLT_DONE) {
-				sh->pgflt_done[sh->pgflt_head % K42_DISP_PGFLT_DONE] = tok;
-				__atomic_store_n(&sh->pgflt_head, sh->pgflt_head + 1, __ATOMIC_RELEASE);
-			} else if (d->npgflt_backlog < (int)(sizeof(d->pgflt_backlog) / 8)) {
-				/* Delivered when the ring has room (kern/sched.c). */
-				d->pgflt_backlog[d->npgflt_backlog++] = tok;
-			} else {
-				process_end(d->proc, K42_PROC_KILLED, -1,
-					    "more than 96 page-fault completions outstanding");
-				continue;
-			}
-			disp_raise(d, K42_SOFTINTR_PGFLT);
-		} else if (d->state == DS_PAGE_WAIT) {
-			if (status < 0)
-				process_end(d->proc, K42_PROC_KILLED, -1, "page-in failed at its file server");
-			else
-				disp_wake(d);
-		}
+		if (w->async)
+			deliver_async(d, pe->token | (status < 0 ? (1ull << 63) : 0));
+		else if (d->state == DS_PAGE_WAIT && status < 0)
+			process_end(d->proc, K42_PROC_KILLED, -1, "page-in failed at its file server");
+		else if (d->state == DS_PAGE_WAIT)
+			disp_wake(d);
 	}
-	pe->token = 0;
+	kmem_free(pe, sizeof(*pe));
 }
 
 int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long status,
 		const void *data)
 {
 	struct fr *fr = fr_lookup(handle);
-	struct pending *pe = NULL;
-	uint64_t pgoff = offset / PM_PAGE_SIZE, token;
+	struct fr_pending *pe;
+	uint64_t pgoff = offset / PM_PAGE_SIZE;
 	int rc;
 
 	if (!fr || fr->server != server->pid)
 		return -K42_EBADH;
 	if (offset % PM_PAGE_SIZE)
 		return -K42_EINVAL;
-	token = fcm_file_token(fr->fcm, pgoff);
-	if (token)
-		pe = pending_find(token);
-	if (!token || !pe)
+	for (pe = fr->pending; pe && pe->pgoff != pgoff; pe = pe->next)
+		;
+	if (!pe)
 		return -K42_ENOENT;	/* nobody asked for this page */
-	rc = fcm_file_fill(fr->fcm, pgoff, token, status < 0 ? status : 0, copy_page, data);
+	rc = fcm_file_fill(fr->fcm, pgoff, pe->token, status < 0 ? status : 0, copy_page, data);
 	if (rc < 0)
 		return rc;
-	wake_waiters(pe, status);
+	finish(fr, pe, status);
+	return 0;
+}
+
+static void fr_free(struct deferred *d)
+{
+	struct fr *fr = (struct fr *)((char *)d - __builtin_offsetof(struct fr, dfr));
+
+	fr->state = FR_FREE;
+}
+
+void fr_fcm_gone(struct fr *fr)
+{
+	BUG_ON(fr->state != FR_WITHDRAWN || fr->pending);
+	fr->state = FR_RETIRED;
+	fr->fcm = NULL;
+	quiesce_defer(quiesce_kernel(), &fr->dfr, fr_free);
+}
+
+/* The server lets go of fr: its page-ins fail, the handle dies, and the
+ * FCM lives on only while regions map it. */
+static void withdraw(struct fr *fr)
+{
+	while (fr->pending) {
+		struct fr_pending *pe = fr->pending;
+
+		fcm_file_fill(fr->fcm, pe->pgoff, pe->token, -K42_EDEAD, copy_page, NULL);
+		finish(fr, pe, -K42_EDEAD);
+	}
+	fr->state = FR_WITHDRAWN;
+	fcm_put(fr->fcm);	/* may destroy it: fr_fcm_gone */
+}
+
+int fr_destroy(struct process *server, uint64_t handle)
+{
+	struct fr *fr = fr_lookup(handle);
+
+	if (!fr || fr->server != server->pid)
+		return -K42_EBADH;
+	withdraw(fr);
 	return 0;
 }
 
 void fr_server_gone(struct process *server)
 {
-	for (int i = 0; i < PENDING_MAX; i++) {
-		struct pending *pe = &pending[i];
-
-		if (pe->token && pe->fr->server == server->pid) {
-			fcm_file_fill(pe->fr->fcm, pe->pgoff, pe->token, -K42_EDEAD, copy_page, NULL);
-			wake_waiters(pe, -K42_EDEAD);
-		}
-	}
 	for (int i = 0; i < FR_MAX; i++)
-		if (frs[i].in_use && frs[i].server == server->pid)
-			frs[i].server = 0;	/* later page-ins fail with EDEAD */
+		if (frs[i].state == FR_LIVE && frs[i].server == server->pid)
+			withdraw(&frs[i]);
+	server->disp.fr_unsent = 0;
 }

@@ -291,8 +291,20 @@ long sys_fr_create(struct trap_frame *tf)
 		quota_uncharge(self->acct, K42_QUOTA_FRS, 1);
 		return rc;
 	}
-	self->nfrs++;	/* released with the process (process_free) */
+	self->nfrs++;	/* released by fr_destroy or with the process (process_free) */
 	return (long)handle;
+}
+
+long sys_fr_destroy(struct trap_frame *tf)
+{
+	struct process *self = syscall_process();
+	int rc = fr_destroy(self, ctx_arg(tf, 0));
+
+	if (rc < 0)
+		return rc;
+	self->nfrs--;
+	quota_uncharge(self->acct, K42_QUOTA_FRS, 1);
+	return 0;
 }
 
 long sys_fr_complete(struct trap_frame *tf)

@@ -50,6 +50,9 @@ struct k42_user_regs {
 };
 
 #define K42_DISP_MSGS 32
+/* Ring slots only the kernel may fill (page-in requests): ppc_send stops
+ * at K42_DISP_MSGS - K42_DISP_MSGS_KERNEL queued messages. */
+#define K42_DISP_MSGS_KERNEL 8
 #define K42_DISP_PGFLT_DONE 32
 
 /* Messages from the kernel itself have sender 0 and one of these ops. */

@@ -1,6 +1,8 @@
 /*
  * The user-level scheduler interface: a policy is one ops table in one
- * file (sched_fifo.c, sched_prio.c, sched_lottery.c). The runtime owns
+ * file (sched_fifo.c, sched_prio.c, sched_lottery.c), listed once in
+ * sched_policies (libk42/meson.build), from which the build generates the
+ * registry k42_sched_policies[]. The runtime owns
  * thread states and calls the policy with upcalls disabled; the policy
  * owns the queue links (sq_next, sq_prev, sq_key, sq_where) of every
  * thread it holds, ready AND blocked, so a swap can move all of them.
@@ -9,6 +11,7 @@
 #ifndef K42_SCHED_H
 #define K42_SCHED_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <k42/thread.h>
 
@@ -29,11 +32,24 @@ struct k42_sched_ops {
 
 extern const struct k42_sched_ops k42_sched_fifo, k42_sched_prio, k42_sched_lottery;
 
+/* The registry: every built-in policy, NULL-terminated (generated). */
+extern const struct k42_sched_ops *const k42_sched_policies[];
+
+/* The policy named by the n bytes at name, or NULL. */
+const struct k42_sched_ops *k42_sched_find(const char *name, size_t n);
+
+/*
+ * The registered names, separated by sep ("fifo, prio, lottery" for
+ * sep ", "), into buf (always terminated; cut at n - 1). For usage lines
+ * and for errors that list the valid policies. Returns buf.
+ */
+char *k42_sched_names(char *buf, size_t n, const char *sep);
+
 /* The time slice the policies use in tick (timebase ticks; 10 ms). */
 #define K42_SCHED_SLICE_TB (512000000ull / 100)
 
 /*
- * Choose the process's policy by name ("fifo", "prio", "lottery"). Legal
+ * Choose the process's policy by name (one of k42_sched_policies). Legal
  * at any time: every ready and blocked thread migrates from the old
  * policy to the new. Returns the number of threads moved, or -K42_ENOENT.
  * The initial policy is k42_sched_initial (weak, "fifo"): a program may

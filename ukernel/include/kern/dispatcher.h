@@ -16,6 +16,19 @@
 #include <k42/dispatcher.h>
 
 struct process;
+struct fr_pending;
+
+/* Reflected page faults one dispatcher may have outstanding (mm/fr.h). */
+#define FR_ASYNC_WAITS 16
+
+/* A dispatcher waiting for a page-in, linked into that page-in's list. */
+struct fr_waiter {
+	struct fr_pending *pe;		/* NULL: not waiting */
+	struct fr_waiter *next;
+	struct dispatcher *d;
+	int async;
+};
+
 struct ipc_call;
 
 /* A list of call records (kern/ipc_call.c). */
@@ -56,6 +69,13 @@ struct dispatcher {
 	uint64_t slice_end;
 	void *vsx_state;			/* FP/VMX/VSX registers when not loaded */
 	uint64_t user_spr[2];			/* user SPRs outside the frame (ppc64: VRSAVE) when not loaded */
+	/* Page-in waits (mm/fr.c). The nodes live here, inside the
+	 * dispatcher, and process_end unlinks them all (fr_dispatcher_gone)
+	 * before the dispatcher can be freed: a page-in never holds a
+	 * pointer to a dead dispatcher. */
+	struct fr_waiter pgwait_sync;
+	struct fr_waiter pgwait_async[FR_ASYNC_WAITS];
+	uint32_t fr_unsent;			/* page-ins for FRs we serve our ring had no room for */
 	/* disp_reflect: an `sc` made while enabled goes to K42_ENTRY_SYSCALL
 	 * instead of the kernel-call table (the Linux personality). */
 	int reflect_sc;

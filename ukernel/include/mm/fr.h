@@ -1,11 +1,22 @@
 /*
  * FR (file representative): the kernel's handle on a file that a user-level
  * server serves. Its FCM asks the FR for pages it does not have; the FR
- * sends the server a one-way page-in message (op K42_FR_PAGEIN_OP, words:
+ * sends the server a one-way page-in message (op K42_MSG_FR_PAGEIN, words:
  * fr handle, file id, byte offset) and the server answers with fr_complete,
  * the data in its PPC page. Waiting dispatchers are then woken: those that
  * took the fault synchronously are resumed, those that had it reflected
  * get the token in their shared page and a K42_SOFTINTR_PGFLT.
+ *
+ * Limits are per FR and per dispatcher, never global: an FR has at most
+ * FR_PENDING_MAX page-ins in flight (a fault past that waits for the
+ * oldest), a dispatcher at most FR_ASYNC_WAITS reflected faults (past that
+ * the fault is taken synchronously). A request that does not fit the
+ * server's message ring is kept and sent when the ring has room.
+ *
+ * Lifetime: an FR lives while its server holds it (until fr_destroy or the
+ * server's end: the FR is then withdrawn, its page-ins fail with
+ * -K42_EDEAD) and while any region maps its FCM; the slot is reused only
+ * after the FCM is gone and quiescence.
  */
 #ifndef MM_FR_H
 #define MM_FR_H
@@ -16,8 +27,12 @@ struct fcm;
 struct process;
 struct dispatcher;
 
+#define FR_PENDING_MAX 64
+
 /* Handles are (index | key << 32): unguessable, checked on every use. */
 int fr_create(struct process *server, uint64_t file_id, uint64_t size, uint64_t *handle);
+/* The server withdraws one of its FRs (mappings keep their resident pages). */
+int fr_destroy(struct process *server, uint64_t handle);
 struct fr *fr_lookup(uint64_t handle);
 struct fcm *fr_fcm(struct fr *fr);
 uint64_t fr_size(struct fr *fr);
@@ -25,9 +40,14 @@ uint64_t fr_size(struct fr *fr);
 int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long status,
 		const void *data);
 /* Record that d waits for token (async: reflected; else synchronous).
- * -K42_EBUSY if the page has too many waiters already. */
+ * -K42_ENOENT: that page-in is over (retry the access); -K42_EAGAIN: d has
+ * all its reflected faults outstanding (take this one synchronously). */
 int fr_add_waiter(uint64_t token, struct dispatcher *d, int async);
-/* The server died: fail its FRs' pending pages and wake their waiters. */
+/* d is going away: take it off every page-in it waits for. */
+void fr_dispatcher_gone(struct dispatcher *d);
+/* The server died: withdraw its FRs. */
 void fr_server_gone(struct process *server);
+/* d serves FRs with requests its ring had no room for: send what fits now. */
+void fr_flush(struct dispatcher *d);
 
 #endif

@@ -9,11 +9,17 @@
 struct fr;
 struct fcm;
 
-/* Ask the file's server for page pgoff; the reply carries token. */
+/* A new token for a page of fr about to be read in (never 0, never reused). */
+uint64_t fr_next_token(struct fr *fr);
+/* 1 if fr has FR_PENDING_MAX page-ins in flight; *token = the oldest's. */
+int fr_busy(struct fr *fr, uint64_t *token);
+/* Ask the file's server for page pgoff; the reply carries token. On
+ * failure nothing is pending and the caller releases the page. */
 int fr_request(struct fr *fr, uint64_t pgoff, uint64_t token);
+/* The FR's file FCM was destroyed (its last reference went). */
+void fr_fcm_gone(struct fr *fr);
 struct fcm *fcm_file_create(struct fr *fr, uint64_t max_resident);
 int fcm_file_fill(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
 		  void (*copy)(uint64_t pa, const void *src), const void *src);
-uint64_t fcm_file_token(struct fcm *f, uint64_t pgoff);
 
 #endif
