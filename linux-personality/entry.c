@@ -55,7 +55,11 @@ static void lx_on_syscall(void)
 		lx_log_enosys(a.nr);
 		rc = -LX_ENOSYS;
 	}
-	if (rc != LX_REGS_SET) {
+	if (rc == -LX_EINTR && lx_sig_restarts() && a.nr != LX_NR_rt_sigsuspend &&
+	    a.nr != LX_NR_pause && a.nr != LX_NR_poll && a.nr != LX_NR_ppoll &&
+	    a.nr != LX_NR_nanosleep && a.nr != LX_NR_clock_nanosleep) {
+		regs.nip -= 4;	/* SA_RESTART: the `sc` again after the handler */
+	} else if (rc != LX_REGS_SET) {
 		if (rc < 0 && rc >= -4095) {
 			regs.gpr[3] = (uint64_t)-rc;
 			regs.cr |= CR0_SO;
@@ -64,6 +68,7 @@ static void lx_on_syscall(void)
 			regs.cr &= ~CR0_SO;
 		}
 	}
+	lx_sig_deliver(&regs);
 	lx_resume(&regs);
 }
 

@@ -117,6 +117,7 @@ long lx_exec(const char *path, char *const argv[], char *const envp[])
 	/* Past here the old image is gone: a failure ends the process. */
 	lx_unmap_all();
 	lx_fs_exec();
+	lx_signal_exec();
 	for (int i = 0; i < img.nseg; i++) {
 		const struct elf_segment *s = &img.seg[i];
 

@@ -431,9 +431,8 @@ static long console_read(uint64_t uva, uint64_t len)
 			k42_sc_debug_write((uint64_t)buf, (uint64_t)n);	/* echo */
 			return n;
 		}
-		{ uint64_t prev[1]; k42_sc_timer_set(k42_timebase() + hz / 100, prev); }
-		k42_sc_block();
-		__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_TIMER, __ATOMIC_ACQ_REL);
+		if (lx_wait_event(hz / 100))
+			return -LX_EINTR;
 	}
 }
 
@@ -1175,8 +1174,9 @@ static long do_poll(uint64_t ufds, uint64_t nfds, int64_t timeout_ns)
 			if (f && f->pipe)
 				lx_pipe_wait_on(f->pipe, f->type == LX_F_PIPE_W);
 		}
-		lx_wait_event(deadline && deadline - k42_timebase() < hz / 100 ? deadline - k42_timebase()
-										   : hz / 100);
+		if (lx_wait_event(deadline && deadline - k42_timebase() < hz / 100 ?
+				  deadline - k42_timebase() : hz / 100))
+			return -LX_EINTR;
 	}
 }
 

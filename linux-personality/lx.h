@@ -137,8 +137,22 @@ void lx_fs_exec(void);
 void lx_fs_fork(void);
 void lx_fs_close_all(void);
 /* Sleep in the kernel (disabled) until an event or at most `ticks` of
- * the timebase; handles what is pending. */
-void lx_wait_event(uint64_t ticks);
+ * the timebase; handles what is pending. Returns 1 if a signal is now
+ * deliverable (the blocking call should end with EINTR). */
+int lx_wait_event(uint64_t ticks);
+
+/* Signals (signal.c). */
+void lx_signal_init(void);
+void lx_signal_exec(void);
+void lx_sig_raise(int sig);
+int lx_sig_deliverable(void);
+int lx_sig_restarts(void);
+void lx_sig_deliver(struct k42_user_regs *regs);
+extern uint64_t lx_sigmask;
+/* SIGCHLD for children that ended since the last look (proc.c). */
+void lx_children_poll(void);
+void k42_vsx_save(void *area);
+void k42_vsx_restore(const void *area);
 
 /* Pipes (pipe.c): a ring in memory shared across fork (K42_MAP_SHARED). */
 struct lx_pipe;

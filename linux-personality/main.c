@@ -37,6 +37,7 @@ int main(uint64_t arg)
 	lx.ppid = 0;
 	lx.pgid = lx.sid = lx.pid;
 	lx_entry_init();
+	lx_signal_init();
 	lx_fs_init();
 	if (k42_argc < 2) {
 		k42_printf("usage: lx PATH [ARGV0 ARGS...] | lx -c CMDS... | lx -x HEX\n");

@@ -80,11 +80,14 @@ uint64_t lx_pipe_avail(struct lx_pipe *p, int writer)
 	return writer ? RING - (p->head - p->tail) : p->head - p->tail;
 }
 
-void lx_wait_event(uint64_t ticks)
+int lx_wait_event(uint64_t ticks)
 {
-	{ uint64_t prev[1]; k42_sc_timer_set(k42_timebase() + ticks, prev); }
+	uint64_t prev[1];
+
+	k42_sc_timer_set(k42_timebase() + ticks, prev);
 	k42_sc_block();
 	k42_drain();
+	return lx_sig_deliverable();
 }
 
 static uint64_t poll_ticks(void)
@@ -115,8 +118,9 @@ long lx_pipe_read(struct lx_pipe *p, uint64_t uva, uint64_t len, int nonblock)
 		if (nonblock)
 			return -LX_EAGAIN;
 		__atomic_store_n(&p->rwait, (uint32_t)lx.pid, __ATOMIC_RELEASE);
-		if (__atomic_load_n(&p->head, __ATOMIC_ACQUIRE) == p->tail && p->writers)
-			lx_wait_event(poll_ticks());
+		if (__atomic_load_n(&p->head, __ATOMIC_ACQUIRE) == p->tail && p->writers &&
+		    lx_wait_event(poll_ticks()))
+			return -LX_EINTR;
 	}
 }
 
@@ -127,8 +131,11 @@ long lx_pipe_write(struct lx_pipe *p, uint64_t uva, uint64_t len, int nonblock)
 	while (done < len) {
 		uint64_t space = RING - (p->head - __atomic_load_n(&p->tail, __ATOMIC_ACQUIRE));
 
-		if (__atomic_load_n(&p->readers, __ATOMIC_ACQUIRE) == 0)
+		if (__atomic_load_n(&p->readers, __ATOMIC_ACQUIRE) == 0) {
+			if (!done)
+				lx_sig_raise(13);	/* SIGPIPE */
 			return done ? (long)done : -LX_EPIPE;
+		}
 		if (space) {
 			uint64_t n = space < len - done ? space : len - done, at = p->head % RING;
 			uint64_t first = RING - at < n ? RING - at : n;
@@ -144,8 +151,8 @@ long lx_pipe_write(struct lx_pipe *p, uint64_t uva, uint64_t len, int nonblock)
 		if (nonblock)
 			return done ? (long)done : -LX_EAGAIN;
 		__atomic_store_n(&p->wwait, (uint32_t)lx.pid, __ATOMIC_RELEASE);
-		if (RING - (p->head - p->tail) == 0 && p->readers)
-			lx_wait_event(poll_ticks());
+		if (RING - (p->head - p->tail) == 0 && p->readers && lx_wait_event(poll_ticks()))
+			return done ? (long)done : -LX_EINTR;
 	}
 	return (long)done;
 }

@@ -19,6 +19,7 @@
 #define MAX_CHILDREN 256
 
 static uint64_t children[MAX_CHILDREN];
+static uint8_t notified[MAX_CHILDREN];	/* SIGCHLD raised for it */
 static int nchildren;
 
 /* What the child needs, written before the memory is cloned. */
@@ -83,6 +84,7 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 		 * the ends' holders are undercounted only if it had run. */
 		return rc == -K42_ENOMEM ? -LX_ENOMEM : -LX_EAGAIN;
 	}
+	notified[nchildren] = 0;
 	children[nchildren++] = (uint64_t)pid;
 	tid = (uint32_t)pid;
 	if ((flags & LX_CLONE_PARENT_SETTID) && ptid)
@@ -114,7 +116,36 @@ long lx_sys_vfork(struct lx_args *a)
 
 static void drop_child(int i)
 {
-	children[i] = children[--nchildren];
+	nchildren--;
+	children[i] = children[nchildren];
+	notified[i] = notified[nchildren];
+}
+
+void lx_children_poll(void)
+{
+	for (int i = 0; i < nchildren; i++) {
+		uint64_t out[1];
+		long st;
+
+		if (notified[i])
+			continue;
+		st = k42_sc_proc_status(children[i], out);
+		if (st < 0 || st >= K42_PROC_EXITED) {
+			notified[i] = 1;
+			lx_sig_raise(17);
+		}
+	}
+}
+
+/* A k42 exit status as a Linux wait status: 0x100 | sig is "killed by
+ * signal sig" (signal.c), a kill by the kernel is SIGKILL. */
+static int wait_status(long st, uint64_t code)
+{
+	if (st != K42_PROC_EXITED)
+		return LX_SIGKILL;
+	if ((code & ~0xffull) == 0x100)
+		return (int)(code & 0x7f);
+	return (int)((code & 0xff) << 8);
 }
 
 /* Find an ended child matching `want` (-1: any; > 0: that pid); 0 if
@@ -134,7 +165,7 @@ static long reap(int64_t want, int *wstatus)
 		if (st < 0 || st >= K42_PROC_EXITED) {
 			long pid = (long)children[i];
 
-			*wstatus = st == K42_PROC_EXITED ? (int)((out[0] & 0xff) << 8) : LX_SIGKILL;
+			*wstatus = wait_status(st, out[0]);
 			drop_child(i);
 			return pid;
 		}
@@ -154,7 +185,8 @@ long lx_sys_wait4(struct lx_args *a)
 		pid = reap(want, &wstatus);
 		if (pid != 0 || (a->a[2] & LX_WNOHANG))
 			break;
-		lx_wait_event(k42_info(K42_INFO_TIMEBASE_HZ) / 10);
+		if (lx_wait_event(k42_info(K42_INFO_TIMEBASE_HZ) / 10))
+			return -LX_EINTR;
 	}
 	if (pid > 0 && a->a[1] && lx_copy_out(a->a[1], &wstatus, sizeof(wstatus)) < 0)
 		return -LX_EFAULT;
@@ -215,27 +247,45 @@ long lx_sys_execve(struct lx_args *a)
 long lx_sys_kill(struct lx_args *a)
 {
 	int64_t pid = (int64_t)a->a[0];
-	uint64_t sig = a->a[1], out[1];
+	uint64_t sig = a->a[1];
 	long st;
 
 	if (sig > 64)
 		return -LX_EINVAL;
-	if (pid == (int64_t)lx.pid || pid == 0 || pid == -(int64_t)lx.pgid) {
-		if (sig == 0)
-			return 0;
-		lx_fs_close_all();
-		k42_sc_proc_kill(lx.pid);	/* no handlers run yet: the default action */
+	if (pid == (int64_t)lx.pid || pid == 0 || pid == -(int64_t)lx.pgid || pid == -1) {
+		/* Ourselves (and, for a group or everyone, our children). */
+		if (pid != (int64_t)lx.pid)
+			for (int i = 0; i < nchildren; i++) {
+				struct lx_args b = *a;
+
+				b.a[0] = children[i];
+				lx_sys_kill(&b);
+			}
+		if (sig == LX_SIGKILL) {
+			lx_fs_close_all();
+			k42_sc_proc_kill(lx.pid);
+		}
+		lx_sig_raise((int)sig);	/* delivered on the way back */
 		return 0;
 	}
-	if (pid <= 0)
-		return -LX_ESRCH;
-	st = k42_sc_proc_status((uint64_t)pid, out);
-	if (st < 0 || st >= K42_PROC_EXITED)
-		return -LX_ESRCH;
-	if (sig == 0)
-		return 0;
-	st = k42_sc_proc_kill((uint64_t)pid);
-	return st < 0 ? (st == -K42_EPERM ? -LX_EPERM : -LX_ESRCH) : 0;
+	if (pid < 0)
+		pid = -pid;	/* a process group: its leader */
+	if (sig == 0 || sig > 30) {
+		/* Is it there? (raising no bits only checks that it runs) */
+		st = k42_sc_softintr_raise((uint64_t)pid, 0);
+		if (st < 0)
+			return -LX_ESRCH;
+		if (sig == 0)
+			return 0;
+	}
+	if (sig == LX_SIGKILL) {
+		st = k42_sc_proc_kill((uint64_t)pid);
+		return st < 0 ? (st == -K42_EPERM ? -LX_EPERM : -LX_ESRCH) : 0;
+	}
+	if (sig > 30)
+		return -LX_EINVAL;	/* real-time signals: not across processes yet */
+	st = k42_sc_softintr_raise((uint64_t)pid, LX_SOFTINTR_PIPE << sig);
+	return st < 0 ? -LX_ESRCH : 0;
 }
 
 long lx_sys_tgkill(struct lx_args *a)
@@ -262,54 +312,4 @@ long lx_sys_exit_group(struct lx_args *a)
 long lx_sys_exit(struct lx_args *a)
 {
 	return lx_sys_exit_group(a);	/* one thread per process so far */
-}
-
-/* struct sigaction as the kernel takes it (ppc64): handler, flags,
- * restorer, mask. */
-struct lx_sigaction {
-	uint64_t handler, flags, restorer, mask;
-};
-
-static struct lx_sigaction actions[65];
-static uint64_t sigmask;
-
-long lx_sys_rt_sigaction(struct lx_args *a)
-{
-	uint64_t sig = a->a[0];
-	struct lx_sigaction act;
-
-	if (sig < 1 || sig > 64 || a->a[3] != 8)
-		return -LX_EINVAL;
-	if (a->a[2] && lx_copy_out(a->a[2], &actions[sig], sizeof(act)) < 0)
-		return -LX_EFAULT;
-	if (a->a[1]) {
-		if (sig == 9 || sig == 19)
-			return -LX_EINVAL;
-		if (lx_copy_in(&act, a->a[1], sizeof(act)) < 0)
-			return -LX_EFAULT;
-		actions[sig] = act;
-	}
-	return 0;
-}
-
-long lx_sys_rt_sigprocmask(struct lx_args *a)
-{
-	uint64_t set;
-
-	if (a->a[3] != 8)
-		return -LX_EINVAL;
-	if (a->a[2] && lx_copy_out(a->a[2], &sigmask, sizeof(sigmask)) < 0)
-		return -LX_EFAULT;
-	if (!a->a[1])
-		return 0;
-	if (lx_copy_in(&set, a->a[1], sizeof(set)) < 0)
-		return -LX_EFAULT;
-	switch (a->a[0]) {
-	case 0: sigmask |= set; break;
-	case 1: sigmask &= ~set; break;
-	case 2: sigmask = set; break;
-	default: return -LX_EINVAL;
-	}
-	sigmask &= ~((1ull << 8) | (1ull << 18));	/* SIGKILL, SIGSTOP */
-	return 0;
 }

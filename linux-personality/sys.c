@@ -237,11 +237,11 @@ long lx_sys_time(struct lx_args *a)
  * single-threaded Linux process would). */
 static long sleep_until(uint64_t deadline)
 {
-	while (k42_timebase() < deadline) {
-		{ uint64_t prev[1]; k42_sc_timer_set(deadline, prev); }
-		k42_sc_block();
-		__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_TIMER, __ATOMIC_ACQ_REL);
-	}
+	uint64_t now_tb;
+
+	while ((now_tb = k42_timebase()) < deadline)
+		if (lx_wait_event(deadline - now_tb))
+			return -LX_EINTR;
 	return 0;
 }
 

@@ -1,0 +1,376 @@
+/*
+ * Linux signals: dispositions, masks, pending bits, and delivery with the
+ * frame Linux ppc64 builds (struct rt_sigframe: ucontext with the
+ * registers in uc_mcontext.gp_regs, siginfo), on the process's stack or
+ * its sigaltstack. Delivery happens on the way back from a system call;
+ * a blocking call returns EINTR (or restarts, with SA_RESTART) when a
+ * signal arrives. Signals come from the process itself, from SIGCHLD
+ * (a child ended), and from other processes as soft-interrupt bits
+ * 33..62 (signals 1..30); SIGKILL is the kernel's proc_kill. A signal
+ * whose default action ends the process ends it with exit status
+ * 0x100 | signal, which wait4 reports as "killed by signal".
+ */
+#include "lx.h"
+
+#define LX_SA_SIGINFO 0x4ull
+#define LX_SA_ONSTACK 0x08000000ull
+#define LX_SA_RESTART 0x10000000ull
+#define LX_SA_NODEFER 0x40000000ull
+#define LX_SA_RESETHAND 0x80000000ull
+#define LX_SIG_DFL 0
+#define LX_SIG_IGN 1
+#define LX_SIGKILL 9
+#define LX_SIGSTOP 19
+#define LX_SS_ONSTACK 1
+#define LX_SS_DISABLE 2
+#define LX_NR_rt_sigreturn_insn 172
+#define SIGNAL_FRAMESIZE 128	/* ppc64 __SIGNAL_FRAMESIZE: the handler's caller frame */
+#define BIT(sig) (1ull << ((sig) - 1))
+
+struct lx_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+static struct lx_sigaction actions[65];
+uint64_t lx_sigmask;
+static uint64_t pending;
+/* rt_sigsuspend: the mask to put back once a handler has run. */
+static int restore_valid;
+static uint64_t restore_mask;
+static struct {
+	uint64_t sp, flags, size;
+} altstack = { 0, LX_SS_DISABLE, 0 };
+
+/* Linux's ppc64 frame (arch/powerpc/include/uapi/asm/{ucontext,sigcontext}.h). */
+struct lx_sigcontext {
+	uint64_t unused[4];
+	int32_t signal, pad0;
+	uint64_t handler, oldmask, regs;
+	uint64_t gp_regs[48];		/* r0..r31, nip, msr, orig_r3, ctr, lr, xer, cr, ... */
+	uint64_t fp_regs[33];		/* f0..f31, fpscr */
+	uint64_t v_regs;
+	int64_t vmx_reserve[101];
+};
+
+struct lx_ucontext {
+	uint64_t uc_flags, uc_link;
+	uint64_t ss_sp;
+	int32_t ss_flags, pad;
+	uint64_t ss_size;
+	uint64_t uc_sigmask;
+	uint64_t unused[15];
+	struct lx_sigcontext mc;
+};
+
+struct lx_siginfo {
+	int32_t signo, errno_, code, pad;
+	int32_t pid;
+	uint32_t uid;
+	int32_t status;
+	int32_t rest[25];
+};
+
+struct lx_rt_sigframe {
+	struct lx_ucontext uc;
+	uint64_t unused[2];
+	uint32_t tramp[6];
+	uint64_t pinfo, puc;
+	struct lx_siginfo info;
+	/* k42: the FP/VMX/VSX registers at delivery, put back by sigreturn. */
+	uint8_t vsx[K42_VSX_AREA] __attribute__((aligned(16)));
+	uint8_t abigap[512];
+} __attribute__((aligned(16)));
+
+_Static_assert(sizeof(struct lx_ucontext) == 1696, "Linux ppc64 ucontext is 1696 bytes");
+_Static_assert(sizeof(struct lx_siginfo) == 128, "siginfo is 128 bytes");
+
+#define GP_NIP 32
+#define GP_MSR 33
+#define GP_ORIG_R3 34
+#define GP_CTR 35
+#define GP_LINK 36
+#define GP_XER 37
+#define GP_CCR 38
+#define GP_TRAP 40
+
+/* The handlers return here (LR): "li r0, __NR_rt_sigreturn; sc". It is in
+ * the personality's text, which the program can execute like its own. */
+void lx_sigtramp(void);
+__asm__(".text\n.globl lx_sigtramp\n.type lx_sigtramp, @function\n"
+	"lx_sigtramp:\n\tli 0, 172\n\tsc\n\ttrap\n.size lx_sigtramp, . - lx_sigtramp\n");
+
+static int default_ignored(int sig)
+{
+	return sig == 17 || sig == 18 || sig == 23 || sig == 28 ||	/* CHLD CONT URG WINCH */
+	       (sig >= 19 && sig <= 22);				/* stops: no job control */
+}
+
+void lx_sig_raise(int sig)
+{
+	if (sig >= 1 && sig <= 64)
+		pending |= BIT(sig);
+}
+
+/* Soft-interrupt bits from other processes' kill. */
+static void on_softintr(uint64_t bits)
+{
+	for (int sig = 1; sig <= 30; sig++)
+		if (bits & (LX_SOFTINTR_PIPE << sig))
+			pending |= BIT(sig);
+}
+
+void lx_signal_init(void)
+{
+	k42_on_user_softintr(on_softintr);
+}
+
+/* execve: handlers go back to default, ignored stays ignored. */
+void lx_signal_exec(void)
+{
+	for (int i = 1; i <= 64; i++)
+		if (actions[i].handler != LX_SIG_IGN)
+			memset(&actions[i], 0, sizeof(actions[i]));
+	altstack.flags = LX_SS_DISABLE;
+}
+
+/* The signal to act on now, or 0; drops ignored ones. */
+static int next_signal(void)
+{
+	if (actions[17].handler > LX_SIG_IGN)
+		lx_children_poll();
+	for (int sig = 1; sig <= 64; sig++) {
+		if (!(pending & BIT(sig)) || (lx_sigmask & BIT(sig)))
+			continue;
+		if (actions[sig].handler == LX_SIG_IGN ||
+		    (actions[sig].handler == LX_SIG_DFL && default_ignored(sig))) {
+			pending &= ~BIT(sig);
+			continue;
+		}
+		return sig;
+	}
+	return 0;
+}
+
+int lx_sig_deliverable(void)
+{
+	return next_signal() != 0;
+}
+
+int lx_sig_restarts(void)
+{
+	int sig = next_signal();
+
+	return sig && (actions[sig].flags & LX_SA_RESTART);
+}
+
+__attribute__((noreturn)) static void die_by(int sig)
+{
+	lx_fs_close_all();
+	k42_sc_exit(0x100u | (unsigned)sig);
+	for (;;)
+		;
+}
+
+/* On the way back to the program: run the handler of a pending signal
+ * (regs hold the call's result already), or take the default action. */
+void lx_sig_deliver(struct k42_user_regs *regs)
+{
+	static struct lx_rt_sigframe f;
+	uint64_t sp, newsp, back = regs->gpr[1];
+	int sig = next_signal();
+	struct lx_sigaction *act;
+
+	if (!sig)
+		return;
+	pending &= ~BIT(sig);
+	act = &actions[sig];
+	if (act->handler == LX_SIG_DFL)
+		die_by(sig);
+	memset(&f, 0, sizeof(f));
+	f.uc.ss_sp = altstack.sp;
+	f.uc.ss_flags = (int32_t)altstack.flags;
+	f.uc.ss_size = altstack.size;
+	f.uc.uc_sigmask = restore_valid ? restore_mask : lx_sigmask;
+	restore_valid = 0;
+	f.uc.mc.signal = sig;
+	f.uc.mc.handler = act->handler;
+	f.uc.mc.oldmask = f.uc.uc_sigmask;
+	memcpy(f.uc.mc.gp_regs, regs->gpr, sizeof(regs->gpr));
+	f.uc.mc.gp_regs[GP_NIP] = regs->nip;
+	f.uc.mc.gp_regs[GP_MSR] = 0x800000000000f033ull;	/* what a user MSR reads as on Linux */
+	f.uc.mc.gp_regs[GP_ORIG_R3] = regs->gpr[3];
+	f.uc.mc.gp_regs[GP_CTR] = regs->ctr;
+	f.uc.mc.gp_regs[GP_LINK] = regs->lr;
+	f.uc.mc.gp_regs[GP_XER] = regs->xer;
+	f.uc.mc.gp_regs[GP_CCR] = regs->cr;
+	f.uc.mc.gp_regs[GP_TRAP] = 0xc00;
+	/* The program's FP/VMX/VSX registers are the live ones (the
+	 * personality never uses them); save them, keep them live. */
+	k42_vsx_save(f.vsx);
+	k42_vsx_restore(f.vsx);
+	for (int i = 0; i < 32; i++)
+		memcpy(&f.uc.mc.fp_regs[i], f.vsx + i * 16 + 8, 8);
+	memcpy(&f.uc.mc.fp_regs[32], f.vsx + 1024, 8);
+	f.info.signo = sig;
+	f.info.code = sig == 17 ? 1 : 0;	/* CLD_EXITED, SI_USER */
+	f.tramp[0] = 0x38000000u | LX_NR_rt_sigreturn_insn;	/* li r0, 172 */
+	f.tramp[1] = 0x44000002u;				/* sc */
+
+	sp = back;
+	if ((act->flags & LX_SA_ONSTACK) && altstack.flags == 0 &&
+	    !(sp > altstack.sp && sp <= altstack.sp + altstack.size))
+		sp = altstack.sp + altstack.size;
+	sp = (sp - 512 - sizeof(f)) & ~15ull;	/* below the caller's red zone */
+	f.pinfo = sp + offsetof(struct lx_rt_sigframe, info);
+	f.puc = sp + offsetof(struct lx_rt_sigframe, uc);
+	f.uc.mc.regs = sp + offsetof(struct lx_rt_sigframe, uc.mc.gp_regs);
+	newsp = sp - SIGNAL_FRAMESIZE;
+	if (lx_copy_out(sp, &f, sizeof(f)) < 0 || lx_copy_out(newsp, &back, sizeof(back)) < 0) {
+		k42_printf("lx: pid %lu: no room for a signal frame at 0x%lx: killed by signal %d\n",
+			   lx.pid, sp, sig);
+		die_by(LX_SIGKILL);
+	}
+	if (!(act->flags & LX_SA_NODEFER))
+		lx_sigmask |= BIT(sig);
+	lx_sigmask |= act->mask;
+	lx_sigmask &= ~(BIT(LX_SIGKILL) | BIT(LX_SIGSTOP));
+	if (act->flags & LX_SA_RESETHAND)
+		memset(act, 0, sizeof(*act));
+	regs->gpr[1] = newsp;
+	regs->gpr[3] = (uint64_t)sig;
+	regs->gpr[4] = f.pinfo;
+	regs->gpr[5] = f.puc;
+	regs->gpr[6] = sp;
+	regs->gpr[12] = act->handler ? act->handler : f.uc.mc.handler;
+	regs->nip = f.uc.mc.handler;
+	regs->lr = (uint64_t)lx_sigtramp;
+}
+
+long lx_sys_rt_sigreturn(struct lx_args *a)
+{
+	static struct lx_rt_sigframe f;
+	struct k42_user_regs *regs = a->regs;
+	uint64_t sp = regs->gpr[1] + SIGNAL_FRAMESIZE;
+
+	if (lx_copy_in(&f, sp, sizeof(f)) < 0) {
+		k42_printf("lx: pid %lu: rt_sigreturn with no frame at 0x%lx: killed\n", lx.pid, sp);
+		die_by(11);
+	}
+	memcpy(regs->gpr, f.uc.mc.gp_regs, sizeof(regs->gpr));
+	regs->nip = f.uc.mc.gp_regs[GP_NIP];
+	regs->ctr = f.uc.mc.gp_regs[GP_CTR];
+	regs->lr = f.uc.mc.gp_regs[GP_LINK];
+	regs->xer = f.uc.mc.gp_regs[GP_XER];
+	regs->cr = f.uc.mc.gp_regs[GP_CCR];
+	lx_sigmask = f.uc.uc_sigmask & ~(BIT(LX_SIGKILL) | BIT(LX_SIGSTOP));
+	k42_vsx_restore(f.vsx);
+	return LX_REGS_SET;
+}
+
+long lx_sys_rt_sigaction(struct lx_args *a)
+{
+	uint64_t sig = a->a[0];
+	struct lx_sigaction act;
+
+	if (sig < 1 || sig > 64 || a->a[3] != 8)
+		return -LX_EINVAL;
+	if (a->a[2] && lx_copy_out(a->a[2], &actions[sig], sizeof(act)) < 0)
+		return -LX_EFAULT;
+	if (a->a[1]) {
+		if (sig == LX_SIGKILL || sig == LX_SIGSTOP)
+			return -LX_EINVAL;
+		if (lx_copy_in(&act, a->a[1], sizeof(act)) < 0)
+			return -LX_EFAULT;
+		actions[sig] = act;
+		if (act.handler == LX_SIG_IGN)
+			pending &= ~BIT(sig);
+	}
+	return 0;
+}
+
+long lx_sys_rt_sigprocmask(struct lx_args *a)
+{
+	uint64_t set;
+
+	if (a->a[3] != 8)
+		return -LX_EINVAL;
+	if (a->a[1] && lx_copy_in(&set, a->a[1], sizeof(set)) < 0)
+		return -LX_EFAULT;
+	if (a->a[2] && lx_copy_out(a->a[2], &lx_sigmask, sizeof(lx_sigmask)) < 0)
+		return -LX_EFAULT;
+	if (!a->a[1])
+		return 0;
+	switch (a->a[0]) {
+	case 0: lx_sigmask |= set; break;
+	case 1: lx_sigmask &= ~set; break;
+	case 2: lx_sigmask = set; break;
+	default: return -LX_EINVAL;
+	}
+	lx_sigmask &= ~(BIT(LX_SIGKILL) | BIT(LX_SIGSTOP));
+	return 0;
+}
+
+long lx_sys_rt_sigpending(struct lx_args *a)
+{
+	uint64_t p = pending & lx_sigmask;
+
+	if (a->a[1] != 8)
+		return -LX_EINVAL;
+	return lx_copy_out(a->a[0], &p, sizeof(p));
+}
+
+/* Wait for a signal with a temporary mask; the handler runs with it and
+ * the old mask comes back after (the frame carries it). */
+long lx_sys_rt_sigsuspend(struct lx_args *a)
+{
+	uint64_t set, old = lx_sigmask;
+
+	if (a->a[1] != 8)
+		return -LX_EINVAL;
+	if (lx_copy_in(&set, a->a[0], sizeof(set)) < 0)
+		return -LX_EFAULT;
+	lx_sigmask = set & ~(BIT(LX_SIGKILL) | BIT(LX_SIGSTOP));
+	while (!lx_sig_deliverable())
+		lx_wait_event(k42_info(K42_INFO_TIMEBASE_HZ) / 10);
+	restore_valid = 1;
+	restore_mask = old;
+	return -LX_EINTR;
+}
+
+long lx_sys_pause(struct lx_args *a)
+{
+	(void)a;
+	while (!lx_sig_deliverable())
+		lx_wait_event(k42_info(K42_INFO_TIMEBASE_HZ) / 10);
+	return -LX_EINTR;
+}
+
+long lx_sys_sigaltstack(struct lx_args *a)
+{
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} ss;
+
+	if (a->a[1]) {
+		ss.sp = altstack.sp;
+		ss.flags = (int32_t)altstack.flags;
+		ss.pad = 0;
+		ss.size = altstack.size;
+		if (lx_copy_out(a->a[1], &ss, sizeof(ss)) < 0)
+			return -LX_EFAULT;
+	}
+	if (a->a[0]) {
+		if (lx_copy_in(&ss, a->a[0], sizeof(ss)) < 0)
+			return -LX_EFAULT;
+		if (ss.flags & ~LX_SS_DISABLE)
+			return -LX_EINVAL;
+		if (!(ss.flags & LX_SS_DISABLE) && ss.size < 2048)
+			return -LX_ENOMEM;
+		altstack.sp = ss.sp;
+		altstack.size = ss.size;
+		altstack.flags = (uint64_t)ss.flags;
+	}
+	return 0;
+}
