@@ -3,7 +3,8 @@ inputs, each judged by QEMU's exit status and by patterns that must (and must
 not) appear on the console. Bad input must give a clear message, not a hang.
 
 Fields: name, append (boot arguments), initrd ("default", "none", "garbage",
-"truncated"), mem, smp, status (expected QEMU exit status), expect (regexes
+"truncated"), disk (None, or "pattern": a virtio-blk disk of known content,
+see tools/testrun.py), mem, smp, status (expected QEMU exit status), expect (regexes
 that must match), reject (regexes that must not), only ((selector, [regex])):
 the console lines the selector matches must be exactly those regexes, in
 order."""
@@ -224,3 +225,10 @@ SHELL_SESSIONS.append(dict(
            P + r"echo typed after", r"typed after",
            P + r"exit 0", r"init: shell ended: exit status 0; powering off",
            r"k42: init exited with status 0; powering off"]))
+
+# User-level drivers (docs/devices.md), booted as init with a virtio-blk
+# disk whose every sector testrun.py wrote with known content ("pattern").
+DRIVER_TESTS = ["driver_test", "virtio_blk_test"]
+for _t in DRIVER_TESTS:
+    SCENARIOS.append(dict(name="devices/" + _t, append="init=/tests/" + _t, disk="pattern",
+                          expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL", r"PANIC"]))
