@@ -166,6 +166,8 @@ long sys_ppc_call(struct trap_frame *tf)
 			cur->call_timed_next = timed;
 			timed = cur;
 		}
+	} else if (cur->call_timed) {
+		untime(cur);	/* an earlier bound must not reach this call */
 	}
 
 	if (!takes_upcall(t)) {
