@@ -174,4 +174,31 @@ void fcm_unmap_everywhere(struct fcm *f, uint64_t pgoff)
 		if (pgoff >= r->pgoff && pgoff < r->pgoff + npages)
 			hat_unmap(r->proc->hat, r->start + (pgoff - r->pgoff) * PM_PAGE_SIZE);
 	}
+	/* A COW layer maps our frame read-only until it copies the page (same
+	 * page numbering); unmapping its own copy too is harmless: it refaults. */
+	for (struct fcm *c = f->cow_children; c; c = c->cow_next) {
+		spin_lock(&c->lock);
+		fcm_unmap_everywhere(c, pgoff);
+		spin_unlock(&c->lock);
+	}
+}
+
+void fcm_add_cow_child(struct fcm *backing, struct fcm *child)
+{
+	spin_lock(&backing->lock);
+	child->cow_next = backing->cow_children;
+	backing->cow_children = child;
+	spin_unlock(&backing->lock);
+}
+
+void fcm_remove_cow_child(struct fcm *backing, struct fcm *child)
+{
+	spin_lock(&backing->lock);
+	for (struct fcm **pp = &backing->cow_children; *pp; pp = &(*pp)->cow_next) {
+		if (*pp == child) {
+			*pp = child->cow_next;
+			break;
+		}
+	}
+	spin_unlock(&backing->lock);
 }

@@ -64,6 +64,7 @@ static void cow_destroy(struct fcm *f)
 {
 	struct fcm_cow *c = (struct fcm_cow *)f;
 
+	fcm_remove_cow_child(c->backing, f);
 	fcm_free_all_pages(f);
 	fcm_put(c->backing);
 	kmem_free(c, sizeof(*c));
@@ -84,5 +85,6 @@ struct fcm *fcm_cow_create(struct fcm *backing)
 	fcm_init(&c->fcm, &cow_ops);
 	fcm_get(backing);
 	c->backing = backing;
+	fcm_add_cow_child(backing, &c->fcm);
 	return &c->fcm;
 }

@@ -64,6 +64,10 @@ struct fcm {
 	const struct fcm_ops *ops;
 	struct frame_source *src;
 	struct region *mappers;	/* regions mapping this FCM, via region->fcm_next */
+	/* Copy-on-write FCMs layered on this one (via cow_next): they map
+	 * this FCM's frames into their own regions, so a page that goes
+	 * must be unmapped through them too (fcm_unmap_everywhere). */
+	struct fcm *cow_children, *cow_next;
 	struct spinlock lock;
 	uint32_t refs;
 	uint64_t resident;
@@ -88,7 +92,13 @@ void fcm_free_frame(struct fcm *f, uint64_t pa);
 /* Regions register while they map the FCM, so a page can be unmapped everywhere. */
 void fcm_add_mapper(struct fcm *f, struct region *r);
 void fcm_remove_mapper(struct fcm *f, struct region *r);
+/* Unmap page pgoff from every region that can map f's frame for it: f's
+ * own mappers and, recursively, those of the COW FCMs layered on f.
+ * Caller holds f->lock (lock order: an FCM before the FCMs layered on it). */
 void fcm_unmap_everywhere(struct fcm *f, uint64_t pgoff);
+/* A COW FCM registers with its backing FCM for as long as it uses it. */
+void fcm_add_cow_child(struct fcm *backing, struct fcm *child);
+void fcm_remove_cow_child(struct fcm *backing, struct fcm *child);
 /* Take page p out of the hash and FIFO (caller frees it). */
 void fcm_page_remove(struct fcm *f, struct fcm_page *p);
 
