@@ -3,7 +3,7 @@
  * descriptor table, the current directory, the mount table read from the
  * name server ("mnt" is "/", "mnt/tmp" is "/tmp"), and the POSIX calls,
  * which resolve paths (path.c) and hand the object to its kind's
- * operations. Lock: fs_lock guards the table, cwd and mounts; it is never
+ * operations (the calls that take only a path are in fs_names.c). Lock: fs_lock guards the table, cwd and mounts; it is never
  * held across a call to a server or a wait.
  */
 #include <string.h>
@@ -14,7 +14,7 @@
 #include "fsint.h"
 #include "fdtable.h"
 #include "path.h"
-#include "fs.h"	/* generated from idl/fs.idl */
+#include "fs_resolve.h"
 
 #define EBADF K42_EBADH
 #define MOUNTS_MAX 16
@@ -65,10 +65,6 @@ static int mount_at(void *ctx, const char *abs)
 			return i;
 	return -1;
 }
-
-struct walk_ctx {
-	struct fs_stat st;
-};
 
 static long walk(void *ctx, int m, const char *rel, uint32_t *done, int *err,
 		 enum path_kind *kind, char *link, size_t link_cap)
@@ -188,7 +184,7 @@ static int install(struct kfile *f, int from, int cloexec)
 
 /* ---- resolution ---- */
 
-static long resolve(int dirfd, const char *path, int flags, struct path_result *r,
+long k42_fs_resolve(int dirfd, const char *path, int flags, struct path_result *r,
 		    struct walk_ctx *w)
 {
 	char base[K42_PATH_MAX];
@@ -239,7 +235,7 @@ int k42_openat(int dirfd, const char *path, int flags, unsigned mode)
 
 	if (!r)
 		return -K42_ENOMEM;
-	rc = resolve(dirfd, path, ((flags & K42_O_NOFOLLOW) ? 0 : PATH_FOLLOW) |
+	rc = k42_fs_resolve(dirfd, path, ((flags & K42_O_NOFOLLOW) ? 0 : PATH_FOLLOW) |
 			 ((flags & K42_O_CREAT) ? PATH_PARENT : 0), r, &w);
 	if (rc < 0)
 		goto out;
@@ -479,232 +475,6 @@ int k42_fcntl(int fd, int cmd, long arg)
 	return rc;
 }
 
-/* ---- paths ---- */
-
-int k42_fstatat(int dirfd, const char *path, struct k42_stat *st, int flags)
-{
-	struct path_result *r = malloc(sizeof(*r));
-	struct walk_ctx w;
-	long rc;
-
-	if (!r)
-		return -K42_ENOMEM;
-	rc = resolve(dirfd, path, (flags & K42_AT_SYMLINK_NOFOLLOW) ? 0 : PATH_FOLLOW, r, &w);
-	if (rc == 0 && (r->mount_root || w.st.kind == FS_KIND_NONE)) {
-		/* The last step walked nothing (a mount root, ".", ".."): ask. */
-		char *link = malloc(FS_PATH_MAX + 1);
-		int32_t err = 0;
-
-		rc = link ? fs_walk(mounts[r->mount].server, r->rel, &(uint32_t){ 0 }, &err, &w.st,
-				    link, FS_PATH_MAX + 1) : -K42_ENOMEM;
-		if (rc == 0 && err < 0)
-			rc = err;
-		free(link);
-	}
-	if (rc == 0)
-		k42_stat_from_fs(r->mount, &w.st, st);
-	free(r);
-	return (int)rc;
-}
-
-int k42_stat(const char *path, struct k42_stat *st)
-{
-	return k42_fstatat(K42_AT_FDCWD, path, st, 0);
-}
-
-int k42_lstat(const char *path, struct k42_stat *st)
-{
-	return k42_fstatat(K42_AT_FDCWD, path, st, K42_AT_SYMLINK_NOFOLLOW);
-}
-
-/* Resolve for a change to the last component (not followed). */
-static long for_change(int dirfd, const char *path, int parent, struct path_result *r)
-{
-	struct walk_ctx w;
-	long rc = resolve(dirfd, path, parent ? PATH_PARENT : 0, r, &w);
-
-	if (rc < 0)
-		return rc;
-	if (r->mount_root)
-		return -K42_EBUSY;
-	if (mounts[r->mount].readonly)
-		return -K42_EROFS;
-	return 0;
-}
-
-int k42_mkdirat(int dirfd, const char *path, unsigned mode)
-{
-	struct path_result *r = malloc(sizeof(*r));
-	long rc;
-
-	if (!r)
-		return -K42_ENOMEM;
-	rc = for_change(dirfd, path, 1, r);
-	if (rc == -K42_EBUSY || (rc == 0 && r->exists))
-		rc = -K42_EEXIST;
-	else if (rc == 0)
-		rc = fs_mkdir(mounts[r->mount].server, r->rel, mode & 07777);
-	free(r);
-	return (int)rc;
-}
-
-int k42_mkdir(const char *path, unsigned mode)
-{
-	return k42_mkdirat(K42_AT_FDCWD, path, mode);
-}
-
-int k42_unlinkat(int dirfd, const char *path, int flags)
-{
-	struct path_result *r = malloc(sizeof(*r));
-	long rc;
-
-	if (!r)
-		return -K42_ENOMEM;
-	rc = for_change(dirfd, path, 0, r);
-	if (rc == 0 && r->last_dot)
-		rc = (flags & K42_AT_REMOVEDIR) ? -K42_EINVAL : -K42_EISDIR;
-	if (rc == 0)
-		rc = (flags & K42_AT_REMOVEDIR) ? fs_rmdir(mounts[r->mount].server, r->rel)
-						: fs_unlink(mounts[r->mount].server, r->rel);
-	free(r);
-	return (int)rc;
-}
-
-int k42_unlink(const char *path)
-{
-	return k42_unlinkat(K42_AT_FDCWD, path, 0);
-}
-
-int k42_rmdir(const char *path)
-{
-	return k42_unlinkat(K42_AT_FDCWD, path, K42_AT_REMOVEDIR);
-}
-
-/* Two paths on one mount: rename and link. */
-static int two(int fromfd, const char *from, int tofd, const char *to, int is_link)
-{
-	struct path_result *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
-	long rc = a && b ? 0 : -K42_ENOMEM;
-
-	if (rc == 0)
-		rc = for_change(fromfd, from, 0, a);
-	if (rc == 0)
-		rc = for_change(tofd, to, 1, b);
-	if (rc == 0 && (a->last_dot || b->last_dot))
-		rc = -K42_EINVAL;
-	if (rc == 0 && a->mount != b->mount)
-		rc = -K42_EXDEV;
-	if (rc == 0 && b->exists && is_link)
-		rc = -K42_EEXIST;
-	if (rc == 0)
-		rc = is_link ? fs_link(mounts[a->mount].server, a->rel, b->rel)
-			     : fs_rename(mounts[a->mount].server, a->rel, b->rel);
-	free(a);
-	free(b);
-	return (int)rc;
-}
-
-int k42_renameat(int fromfd, const char *from, int tofd, const char *to)
-{
-	return two(fromfd, from, tofd, to, 0);
-}
-
-int k42_rename(const char *from, const char *to)
-{
-	return two(K42_AT_FDCWD, from, K42_AT_FDCWD, to, 0);
-}
-
-int k42_link(const char *from, const char *to)
-{
-	return two(K42_AT_FDCWD, from, K42_AT_FDCWD, to, 1);
-}
-
-int k42_symlink(const char *dest, const char *path)
-{
-	struct path_result *r = malloc(sizeof(*r));
-	long rc;
-
-	if (!r)
-		return -K42_ENOMEM;
-	rc = strlen(dest) >= K42_PATH_MAX ? -K42_ENAMETOOLONG : !dest[0] ? -K42_ENOENT : 0;
-	if (rc == 0)
-		rc = for_change(K42_AT_FDCWD, path, 1, r);
-	if (rc == -K42_EBUSY || (rc == 0 && r->exists))
-		rc = -K42_EEXIST;
-	else if (rc == 0)
-		rc = fs_symlink(mounts[r->mount].server, dest, r->rel);
-	free(r);
-	return (int)rc;
-}
-
-long k42_readlinkat(int dirfd, const char *path, char *buf, size_t n)
-{
-	struct path_result *r = malloc(sizeof(*r));
-	char *link = malloc(FS_PATH_MAX + 1);
-	struct walk_ctx w;
-	long rc = r && link ? 0 : -K42_ENOMEM;
-
-	if (rc == 0)
-		rc = resolve(dirfd, path, 0, r, &w);
-	if (rc == 0 && r->kind != PK_LNK)
-		rc = -K42_EINVAL;
-	if (rc == 0) {
-		uint32_t done;
-		int32_t err;
-
-		rc = fs_walk(mounts[r->mount].server, r->rel, &done, &err, &w.st, link,
-			     FS_PATH_MAX + 1);
-		if (rc == 0 && err < 0)
-			rc = err;
-		if (rc == 0) {
-			size_t len = strlen(link);
-
-			if (len > n)
-				len = n;
-			memcpy(buf, link, len);
-			rc = (long)len;
-		}
-	}
-	free(r);
-	free(link);
-	return rc;
-}
-
-long k42_readlink(const char *path, char *buf, size_t n)
-{
-	return k42_readlinkat(K42_AT_FDCWD, path, buf, n);
-}
-
-int k42_chmod(const char *path, unsigned mode)
-{
-	struct path_result *r = malloc(sizeof(*r));
-	struct walk_ctx w;
-	long rc;
-
-	if (!r)
-		return -K42_ENOMEM;
-	rc = resolve(K42_AT_FDCWD, path, PATH_FOLLOW, r, &w);
-	if (rc == 0)
-		rc = fs_chmod(mounts[r->mount].server, r->rel, mode & 07777);
-	free(r);
-	return (int)rc;
-}
-
-int k42_utimes(const char *path, uint64_t atime_ns, uint64_t mtime_ns)
-{
-	struct path_result *r = malloc(sizeof(*r));
-	struct walk_ctx w;
-	long rc;
-
-	if (!r)
-		return -K42_ENOMEM;
-	rc = resolve(K42_AT_FDCWD, path, PATH_FOLLOW, r, &w);
-	if (rc == 0)
-		rc = fs_utimes(mounts[r->mount].server, r->rel, atime_ns, mtime_ns);
-	free(r);
-	return (int)rc;
-}
-
 int k42_chdir(const char *path)
 {
 	struct path_result *r = malloc(sizeof(*r));
@@ -713,7 +483,7 @@ int k42_chdir(const char *path)
 
 	if (!r)
 		return -K42_ENOMEM;
-	rc = resolve(K42_AT_FDCWD, path, PATH_FOLLOW, r, &w);
+	rc = k42_fs_resolve(K42_AT_FDCWD, path, PATH_FOLLOW, r, &w);
 	if (rc == 0 && r->kind != PK_DIR)
 		rc = -K42_ENOTDIR;
 	if (rc == 0) {
