@@ -6,6 +6,7 @@
  * (exit, block, killing itself, unmapping its own program or stack) are
  * steered: their pid or ranges are redirected to a scratch window.
  */
+#include <stdlib.h>
 #include <k42/k42.h>
 
 #define SCRATCH 0x40000000ul
@@ -74,6 +75,12 @@ static void steer(uint64_t num, uint64_t self, uint64_t a[8])
 int main(uint64_t arg)
 {
 	uint64_t self = k42_info(K42_INFO_PID), calls = arg ? arg : 100000, errs[128] = { 0 };
+
+	/* Started with a startup block (the soak): fuzzer CALLS SEED. */
+	if (k42_argc >= 3) {
+		calls = strtoul(k42_argv[1], NULL, 0);
+		state ^= strtoul(k42_argv[2], NULL, 0) * 0x9e3779b97f4a7c15ull;
+	}
 	uint64_t ok = 0;
 
 	k42_disable();	/* no upcalls: the fuzzer's own state stays simple */
