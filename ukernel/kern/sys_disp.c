@@ -14,7 +14,6 @@
 #include <kern/quiesce.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
-#include <mm/kmem.h>
 #include <kern/timer.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
