@@ -50,6 +50,13 @@ def command(build, append="", initrd="default", mem="1G", smp=1, icount=False,
     return cmd + list(extra)
 
 
+def disk_args(image, readonly=False):
+    """QEMU options attaching a raw image as the machine's virtio-blk-pci
+    disk (docs/devices.md). No VGA (there is no VGA BIOS under -bios)."""
+    drive = "if=none,id=disk0,format=raw,file=" + image + (",readonly=on" if readonly else "")
+    return ["-vga", "none", "-drive", drive, "-device", "virtio-blk-pci,drive=disk0"]
+
+
 class Result:
     def __init__(self, status, output, timed_out, seconds, mark_seconds=None):
         self.status = status          # QEMU exit status (None if killed)

@@ -193,6 +193,27 @@ def scenario_initrd(build, kind, tmpdir):
     return path
 
 
+PATTERN_DISK_SECTORS = 6157   # tests/user/driver_test.c's DISK_SECTORS
+
+
+def pattern_sector(n):
+    """Sector n of the "pattern" disk: its number, then bytes that depend on it."""
+    return n.to_bytes(8, "little") + bytes((n * 7 + i) & 0xff for i in range(8, 512))
+
+
+def scenario_disk(kind, tmpdir):
+    """QEMU options for a scenario's disk: none, or an image made here."""
+    if not kind:
+        return []
+    if kind != "pattern":
+        raise ValueError("unknown disk kind " + kind)
+    path = os.path.join(tmpdir, "pattern-disk.img")
+    with open(path, "wb") as f:
+        for n in range(PATTERN_DISK_SECTORS):
+            f.write(pattern_sector(n))
+    return k42qemu.disk_args(path)
+
+
 def run_scenarios(build, tally, pattern):
     tmpdir = os.path.join(build.dir, "test-tmp")
     os.makedirs(tmpdir, exist_ok=True)
@@ -201,7 +222,8 @@ def run_scenarios(build, tally, pattern):
             continue
         cmd = k42qemu.command(build, append=sc.get("append", ""),
                               initrd=scenario_initrd(build, sc.get("initrd", "default"), tmpdir),
-                              mem=sc.get("mem", "1G"), smp=sc.get("smp", 1))
+                              mem=sc.get("mem", "1G"), smp=sc.get("smp", 1),
+                              extra=scenario_disk(sc.get("disk"), tmpdir))
         # A boot of the default init ends at the shell: power off there.
         r = k42qemu.run(cmd, timeout=BOOT_TIMEOUT, script=[(k42run.PROMPT, "poweroff\r")])
         problems = []

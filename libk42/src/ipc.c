@@ -293,6 +293,18 @@ static uint8_t *thread_page(void)
 	return t->ipc_page ? t->ipc_page : NULL;
 }
 
+static uint64_t handler_timeout_tb;
+
+uint64_t k42_ipc_set_timeout_us(uint64_t us)
+{
+	uint64_t *slot = k42_current && !k42_in_handler ? &k42_current->ipc_timeout_tb
+							: &handler_timeout_tb;
+	uint64_t prev = *slot / (K42_SCHED_SLICE_TB / 10000);
+
+	*slot = us * (K42_SCHED_SLICE_TB / 10000);
+	return prev;
+}
+
 /* A call whose page bytes are in m->page (any buffer). */
 static long call_copy(uint64_t target, struct k42_ipc_msg *m)
 {
@@ -305,6 +317,8 @@ static long call_copy(uint64_t target, struct k42_ipc_msg *m)
 	/* Disabled from copying the bytes in until they are copied out: the
 	 * PPC page is the process's, shared by its threads. */
 	s = k42_disable_save();
+	k42_disp()->call_timeout_tb = k42_current && !k42_in_handler ? k42_current->ipc_timeout_tb
+								      : handler_timeout_tb;
 	if (len && len <= K42_IPC_PAGE_BYTES && m->page != ppc)
 		memcpy(ppc, m->page, len);	/* (a longer one is refused by the kernel) */
 	rc = k42_sc_ppc_call(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->w[5], out);

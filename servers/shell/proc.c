@@ -23,6 +23,19 @@ static const char *state_name(int32_t s)
 	}
 }
 
+/* Calls into other processes are bounded: a process that never takes
+ * calls (disabled for ever) shows "-" instead of hanging the shell. */
+#define PROC_CALL_US 1000000
+
+static long bounded_get_sched(uint64_t pid, char *buf, size_t n)
+{
+	uint64_t prev = k42_ipc_set_timeout_us(PROC_CALL_US);
+	long rc = k42_proc_get_sched(pid, buf, n);
+
+	k42_ipc_set_timeout_us(prev);
+	return rc;
+}
+
 /* The scheduler of pid into buf: our own directly, others by asking them. */
 static long get_sched(uint64_t pid, char *buf, size_t n)
 {
@@ -34,7 +47,7 @@ static long get_sched(uint64_t pid, char *buf, size_t n)
 		buf[len] = 0;
 		return 0;
 	}
-	return k42_proc_get_sched(pid, buf, n);
+	return bounded_get_sched(pid, buf, n);
 }
 
 int cmd_ps(int argc, char **argv)
@@ -81,10 +94,13 @@ int cmd_sched(int argc, char **argv)
 		return shell_fail("sched", "%ld: %s: no such policy (%s)", pid, argv[2],
 				  k42_sched_names(names, sizeof(names), ", "));
 	if (argc == 3) {
+		uint64_t prev = k42_ipc_set_timeout_us(PROC_CALL_US);
+
 		if ((uint64_t)pid == k42_info(K42_INFO_PID))
 			rc = k42_sched_select(argv[2]);
 		else
 			rc = k42_proc_set_sched((uint64_t)pid, argv[2]);
+		k42_ipc_set_timeout_us(prev);
 		if (rc < 0)
 			return shell_fail("sched", "%ld: %s: %s", pid, argv[2], k42_strerror(rc));
 	}

@@ -3,7 +3,8 @@ inputs, each judged by QEMU's exit status and by patterns that must (and must
 not) appear on the console. Bad input must give a clear message, not a hang.
 
 Fields: name, append (boot arguments), initrd ("default", "none", "garbage",
-"truncated"), mem, smp, status (expected QEMU exit status), expect (regexes
+"truncated"), disk (None, or "pattern": a virtio-blk disk of known content,
+see tools/testrun.py), mem, smp, status (expected QEMU exit status), expect (regexes
 that must match), reject (regexes that must not), only ((selector, [regex])):
 the console lines the selector matches must be exactly those regexes, in
 order."""
@@ -92,7 +93,7 @@ SCENARIOS.append(dict(name="bench/kbench_missing_server", status=1,
 
 # User-level tests: each program in tests/user named *_test runs as init and
 # prints "UTEST PASS name"; init's exit status becomes QEMU's.
-USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
+USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "call_timeout_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
               "threads_test", "sched_swap_test", "timeout_test", "fault_threads_test",
               "reg_leak_test", "early_call_test", "fr_waiter_test", "pagein_limits_test",
               "fr_free_test"]
@@ -198,6 +199,16 @@ SHELL_SESSIONS = [
                  r"console_pair: reader 2 read 'beta'",
                  r"init: shell ended: exit status 0; powering off"],
          reject=[r"(?i)busy", r"unknown command"]),
+    # ps against a process that never takes calls (disabled for ever): its
+    # call is bounded (1 s) and ps goes on, showing "-" for its scheduler.
+    dict(name="shell/ps_bounded", status=0,
+         commands="run -b /tests/stuck; ps; echo ps done; kill stuck; exit 0",
+         expect=[P + r"run -b /tests/stuck", r"\[\d+\] stuck",
+                 r"(?m)^\s+\d+\s+\d+\s+running\s+general\s+-\s+stuck$",
+                 r"(?m)^\s+\d+\s+\d+\s+running\s+system\s+fifo\s+console$",
+                 r"(?m)^ps done$", P + r"kill stuck",
+                 r"init: shell ended: exit status 0; powering off"],
+         reject=[r"FAIL"]),
 ]
 
 # ---- Server-suite tests (servers/name, servers/files, servers/examples,
@@ -228,3 +239,10 @@ SHELL_SESSIONS.append(dict(
            P + r"echo typed after", r"typed after",
            P + r"exit 0", r"init: shell ended: exit status 0; powering off",
            r"k42: init exited with status 0; powering off"]))
+
+# User-level drivers (docs/devices.md), booted as init with a virtio-blk
+# disk whose every sector testrun.py wrote with known content ("pattern").
+DRIVER_TESTS = ["driver_test", "virtio_blk_test", "blk_test"]
+for _t in DRIVER_TESTS:
+    SCENARIOS.append(dict(name="devices/" + _t, append="init=/tests/" + _t, disk="pattern",
+                          expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL", r"PANIC"]))

@@ -12,6 +12,7 @@
 #include <arch/trap.h>
 #include <k42/errno.h>
 #include <kern/irq.h>
+#include <kern/sys_dev.h>
 #include <kern/bootargs.h>
 #include <kern/bootinfo.h>
 #include <kern/console.h>
@@ -84,6 +85,7 @@ void kmain(void *fdt)
 		machine_halt(1);
 	}
 	timer_init(bi->timebase_hz, boot_opts.hz);
+	dev_init(fdt);
 	rc = irq_init(fdt);
 	if (rc < 0)
 		kprintf("k42: no interrupt controller (error %d): no devices, no IPIs\n", rc);

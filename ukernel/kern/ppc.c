@@ -26,6 +26,7 @@
 #include <string.h>
 #include <arch/context.h>
 #include <arch/memlayout.h>
+#include <arch/spr.h>
 #include <k42/dispatcher.h>
 #include <k42/errno.h>
 #include <k42/ipc.h>
@@ -91,6 +92,49 @@ static void set_caller_result(struct dispatcher *caller, long status, uint32_t l
 	caller->call = NULL;
 }
 
+/* Callers waiting in bounded calls (one CPU: one list). */
+static struct dispatcher *timed;
+
+static void untime(struct dispatcher *d)
+{
+	for (struct dispatcher **pp = &timed; *pp; pp = &(*pp)->call_timed_next) {
+		if (*pp == d) {
+			*pp = d->call_timed_next;
+			break;
+		}
+	}
+	d->call_timed = 0;
+	d->call_timed_next = NULL;
+}
+
+void ipc_calls_expire(uint64_t now)
+{
+	struct dispatcher **pp = &timed, *d;
+
+	while ((d = *pp) != NULL) {
+		struct ipc_call *c = d->call;
+
+		if (d->state == DS_IN_CALL && c && (int64_t)(now - d->call_deadline) < 0) {
+			pp = &d->call_timed_next;
+			continue;
+		}
+		*pp = d->call_timed_next;
+		d->call_timed = 0;
+		d->call_timed_next = NULL;
+		if (d->state != DS_IN_CALL || !c)
+			continue;	/* answered meanwhile */
+		/* Withdraw the call: a queued one goes; a taken one is left for
+		 * the server, whose reply will find nobody. */
+		if (c->state == CALL_QUEUED)
+			ipc_call_free(c);
+		else
+			c->caller = NULL;
+		set_caller_result(d, -K42_ETIMEDOUT, 0, NULL);
+		d->state = DS_READY;
+		sched_enqueue(d);
+	}
+}
+
 long sys_ppc_call(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current, *t;
@@ -115,6 +159,16 @@ long sys_ppc_call(struct trap_frame *tf)
 	cur->state = DS_IN_CALL;
 	cur->call = c;
 	disp_save_ctx(cur, tf);
+	if (cur->shared->call_timeout_tb) {
+		cur->call_deadline = mftb() + cur->shared->call_timeout_tb;
+		if (!cur->call_timed) {
+			cur->call_timed = 1;
+			cur->call_timed_next = timed;
+			timed = cur;
+		}
+	} else if (cur->call_timed) {
+		untime(cur);	/* an earlier bound must not reach this call */
+	}
 
 	if (!takes_upcall(t)) {
 		c->state = CALL_QUEUED;
@@ -209,6 +263,9 @@ long sys_ppc_reply(struct trap_frame *tf)
 void ipc_disp_end(struct dispatcher *d)
 {
 	struct ipc_call *c;
+
+	if (d->call_timed)
+		untime(d);
 
 	/* Callers waiting on us get -K42_EDEAD at once. */
 	while ((c = d->calls_queued.head) || (c = d->calls_active.head)) {

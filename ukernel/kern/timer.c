@@ -3,6 +3,7 @@
  */
 #include <arch/timer.h>
 #include <kern/percpu.h>
+#include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/timer.h>
 #include <kern/trace.h>
@@ -39,6 +40,7 @@ uint64_t timer_interrupt(uint64_t now)
 			pc->next_tick_tb = now + pc->tick_period;	/* missed ticks count as one */
 	}
 	sched_timers_expire(now);
+	ipc_calls_expire(now);
 	return next_event(pc);
 }
 

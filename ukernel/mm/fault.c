@@ -32,7 +32,7 @@ int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *tok
 	rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
 				   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, token);
 	if (rc == 0)
-		rc = hat_map(p->hat, page, pa, r->prot & maxprot);
+		rc = hat_map(p->hat, page, pa, (r->prot & maxprot) | (maxprot & HAT_PROT_IO));
 	spin_unlock(&p->lock);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <kern/quota.h>
 #include <kern/syscall.h>
 #include <mm/fcm.h>
+#include <mm/fcm_dev.h>
 #include <mm/fr.h>
 #include <mm/pm.h>
 #include <mm/region.h>
@@ -129,9 +130,9 @@ static long cow_region(struct process *self, struct process *p, uint64_t dst, ui
 
 	spin_lock(&self->lock);
 	r = region_find(self, src);
-	if (!r || r->start != src || r->end != src + len) {
+	if (!r || r->start != src || r->end != src + len || fcm_is_device(r->fcm)) {
 		spin_unlock(&self->lock);
-		return -K42_EINVAL;	/* must name exactly one whole region */
+		return -K42_EINVAL;	/* exactly one whole region, of RAM */
 	}
 	mine = fcm_cow_create(r->fcm);
 	theirs = mine ? fcm_cow_create(r->fcm) : NULL;

@@ -27,6 +27,8 @@ static int user_page(struct process *p, uint64_t va, unsigned access, uint8_t **
 		if (hat_lookup(p->hat, va, &pa, &prot) < 0)
 			return -K42_EFAULT;
 	}
+	if (prot & HAT_PROT_IO)
+		return -K42_EFAULT;	/* device memory is not RAM: never copied by the kernel */
 	*kva = (uint8_t *)phys_to_virt(pa) + (va & (PM_PAGE_SIZE - 1));
 	return 0;
 }

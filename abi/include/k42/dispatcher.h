@@ -78,6 +78,11 @@ struct k42_disp_shared {
 	uint64_t pgflt_done[K42_DISP_PGFLT_DONE];
 	/* Kernel statistics for this dispatcher. */
 	uint64_t upcalls, preemptions;
+	/* Written by user code before ppc_call: the longest the call may wait
+	 * for its reply, in timebase ticks (0: no limit). When it passes, the
+	 * call is withdrawn and returns -K42_ETIMEDOUT (a server that took it
+	 * finds -K42_EDEAD when it replies). */
+	volatile uint64_t call_timeout_tb;
 };
 
 #endif

@@ -14,7 +14,8 @@
 #define K42_PRIVILEGES(X)							\
 	X(CONSOLE, 0, "console", "read console input (console_read)")		\
 	X(TRACE, 1, "trace", "set the global trace mask (trace_mask)")		\
-	X(CLASS, 2, "class", "create processes in the system and real-time classes")
+	X(CLASS, 2, "class", "create processes in the system and real-time classes")	\
+	X(DRIVER, 3, "driver", "drive devices: MMIO, DMA memory, interrupts, PCI config (dev_*)")
 
 #define K42_PRIV_BIT_(name, bit, cname, doc) K42_PRIV_##name = 1ull << (bit),
 enum { K42_PRIVILEGES(K42_PRIV_BIT_) };

@@ -120,6 +120,11 @@ long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries);
  * -K42_EDEAD when the caller has gone, or -K42_EBADH for a handle that
  * names no call of ours. */
 uint64_t k42_ipc_defer(void);
+/* Bound the calling thread's calls (k42_call and every stub): a call that
+ * has no reply after `us` microseconds is withdrawn and returns
+ * -K42_ETIMEDOUT (0: wait for ever, the default). Returns the previous
+ * bound. The kernel checks at its tick (10 ms at 100 Hz). */
+uint64_t k42_ipc_set_timeout_us(uint64_t us);
 long k42_ipc_reply(uint64_t handle, struct k42_ipc_msg *m);
 
 /* Count of out-of-core faults reflected to this process, and completed. */

@@ -74,6 +74,7 @@ struct k42_thread {
 	struct k42_timer sleep_timer;
 	uint64_t serve[9];		/* an incoming call being served here: caller, op, w0..w5, handle */
 	struct k42_ipc_msg ipc_msg;	/* this thread's message (k42_ipc_msg_get) */
+	uint64_t ipc_timeout_tb;	/* bound on this thread's calls (0: none) */
 	struct k42_user_regs regs;	/* interrupted state (full) */
 	uint8_t vsx[K42_VSX_AREA] __attribute__((aligned(16)));
 	/* Kept across reuse from the free list (not cleared by k42_thread_alloc). */

@@ -64,6 +64,9 @@ struct dispatcher {
 	struct ipc_call_list calls_queued;	/* calls to us not yet accepted (FIFO) */
 	struct ipc_call_list calls_active;	/* calls to us accepted, not yet replied */
 	uint32_t ncalls;			/* both together */
+	uint64_t call_deadline;			/* timebase; with call_timed: a bounded call */
+	int call_timed;				/* on ppc.c's list of bounded calls */
+	struct dispatcher *call_timed_next;
 	uint64_t timer_deadline;		/* timebase; 0 = none */
 	struct dispatcher *timer_next;
 	uint64_t slice_end;

@@ -57,6 +57,8 @@ static inline int process_has(const struct process *p, uint64_t priv)
 /* PPC state of a dispatcher that ends: its callers get -K42_EDEAD, its
  * own call is withdrawn (kern/ppc.c). */
 void ipc_disp_end(struct dispatcher *d);
+/* Bounded calls whose time is up return -K42_ETIMEDOUT (kern/ppc.c). */
+void ipc_calls_expire(uint64_t now);
 /* Is `caller` allowed to manage `target` (itself or an ancestor of it)? */
 int process_may_manage(const struct process *caller, const struct process *target);
 /* Decode a pid argument of a kernel call from `caller`: 0 and *out, or

@@ -22,6 +22,12 @@ int hat_init_kernel(const struct bootinfo *bi) __attribute__((warn_unused_result
 struct hat *hat_create(uint32_t asid);
 void hat_destroy(struct hat *h);
 
+/* Beside K42_PROT_*: map as device memory (cache-inhibited, guarded, no
+ * speculation), for MMIO. Never set by user space; an FCM sets it in the
+ * maxprot of its pages (mm/fcm_dev.c), and hat_lookup reports it so the
+ * kernel never copies to or from such a page. */
+#define HAT_PROT_IO 0x100u
+
 int hat_map(struct hat *h, uint64_t va, uint64_t pa, unsigned prot)
 	__attribute__((warn_unused_result));
 void hat_unmap(struct hat *h, uint64_t va);

@@ -41,6 +41,7 @@
 
 struct source {
 	uint32_t number;	/* 0: free slot (0 is never a device source) */
+	uint32_t server;	/* where it is routed */
 	irq_handler_fn handler;
 	void *arg;		/* the attacher's: valid until irq_source_detach returns */
 };
@@ -120,6 +121,7 @@ int irq_source_attach(uint32_t source, uint32_t server, irq_handler_fn handler, 
 	if (s) {
 		s->handler = handler;
 		s->arg = arg;
+		s->server = server;
 		s->number = source;
 	}
 	spin_unlock(&src_lock);
@@ -155,20 +157,38 @@ void irq_source_detach(uint32_t source)
 	arch_irq_restore(irqs);
 }
 
-void irq_source_mask(uint32_t source)
+/*
+ * Masking sets the source's priority with ibm,set-xive rather than using
+ * ibm,int-off/int-on: int-off saves the current priority for int-on to
+ * restore, so masking twice (an interrupt delivered again before the
+ * driver's ack) would save "masked" and int-on would never unmask.
+ */
+static void set_priority(uint32_t source, uint32_t prio)
 {
 	uint64_t irqs = arch_irq_save_disable();
+	uint32_t server = 0;
+	struct source *s;
+	int known;
 
-	rtas_call(tok_int_off, 1, 1, NULL, source);
+	spin_lock(&src_lock);
+	s = source ? find(source) : NULL;
+	known = s != NULL;
+	if (s)
+		server = s->server;
+	spin_unlock(&src_lock);
+	if (known)
+		rtas_call(tok_set_xive, 3, 1, NULL, source, server, prio);
 	arch_irq_restore(irqs);
+}
+
+void irq_source_mask(uint32_t source)
+{
+	set_priority(source, PRIO_NONE);
 }
 
 void irq_source_unmask(uint32_t source)
 {
-	uint64_t irqs = arch_irq_save_disable();
-
-	rtas_call(tok_int_on, 1, 1, NULL, source);
-	arch_irq_restore(irqs);
+	set_priority(source, PRIO_DEVICE);
 }
 
 void irq_set_ipi_handler(irq_ipi_fn fn)

@@ -81,6 +81,8 @@ static uint64_t prot_bits(unsigned prot)
 		b |= RPTE_RW | RPTE_READ | RPTE_C;
 	if (prot & K42_PROT_EXEC)
 		b |= RPTE_X;
+	if (prot & HAT_PROT_IO)
+		b = (b & ~RPTE_X) | RPTE_ATT_IO;	/* never execute from a device */
 	return b;
 }
 
@@ -232,7 +234,8 @@ int hat_lookup(struct hat *h, uint64_t va, uint64_t *pa, unsigned *prot)
 		return -K42_ENOENT;
 	*pa = e & RPTE_RPN_MASK;
 	*prot = ((e & RPTE_READ) ? K42_PROT_READ : 0) | ((e & RPTE_RW) ? K42_PROT_WRITE : 0) |
-		((e & RPTE_X) ? K42_PROT_EXEC : 0);
+		((e & RPTE_X) ? K42_PROT_EXEC : 0) |
+		((e & RPTE_ATT_MASK) == RPTE_ATT_IO ? HAT_PROT_IO : 0);
 	return 0;
 }
 

@@ -17,6 +17,8 @@
 #define RPTE_L        (1ull << 62)	/* leaf */
 #define RPTE_RPN_MASK 0x01fffffffffff000ull
 #define RPTE_R        (1ull << 8)	/* referenced */
+#define RPTE_ATT_IO   (2ull << 4)	/* attribute: non-idempotent I/O (MMIO) */
+#define RPTE_ATT_MASK (3ull << 4)
 #define RPTE_C        (1ull << 7)	/* changed */
 #define RPTE_P        (1ull << 3)	/* privileged: supervisor only */
 #define RPTE_READ     (1ull << 2)
