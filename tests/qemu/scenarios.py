@@ -258,6 +258,10 @@ SECURITY_TESTS = ["pid_reuse_test", "proc_state_test", "class_priv_test", "conso
 for _t in SECURITY_TESTS:
     SCENARIOS.append(dict(name="security/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
+# The soak's short version (docs/soak.md); ./k42 soak runs the long one.
+SCENARIOS.append(dict(name="soak/ci", append="init=/tests/soak_test -- calls=100000 rounds=2",
+                      expect=[r"UTEST PASS soak_test"], reject=[r"UTEST FAIL"]))
+
 # Console input belongs to the console server named in /etc/boot.conf
 # (privileges=console): a program run from the shell is refused, and the
 # shell goes on reading its lines.

@@ -6,6 +6,7 @@
  * (exit, block, killing itself, unmapping its own program or stack) are
  * steered: their pid or ranges are redirected to a scratch window.
  */
+#include <stdlib.h>
 #include <k42/k42.h>
 
 #define SCRATCH 0x40000000ul
@@ -65,6 +66,11 @@ static void steer(uint64_t num, uint64_t self, uint64_t a[8])
 	}
 	if (num == K42_SC_PROC_KILL && a[0] == self)
 		a[0] = self + 1;
+	/* A synchronous call to a process that never takes calls (another
+	 * fuzzer: disabled throughout) waits until it does; there is no
+	 * cancellation yet (issue 12 item 14). Calls are fuzzed by ipc_fuzzer. */
+	if (num == K42_SC_PPC_CALL && a[0] != self)
+		a[0] = 0;
 	if (num == K42_SC_DEBUG_WRITE)
 		a[0] |= 0xc000000000000000ul;	/* refused: no garbage on the console */
 	if (num == K42_SC_DISP_INIT)
@@ -74,6 +80,12 @@ static void steer(uint64_t num, uint64_t self, uint64_t a[8])
 int main(uint64_t arg)
 {
 	uint64_t self = k42_info(K42_INFO_PID), calls = arg ? arg : 100000, errs[128] = { 0 };
+
+	/* Started with a startup block (the soak): fuzzer CALLS SEED. */
+	if (k42_argc >= 3) {
+		calls = strtoul(k42_argv[1], NULL, 0);
+		state ^= strtoul(k42_argv[2], NULL, 0) * 0x9e3779b97f4a7c15ull;
+	}
 	uint64_t ok = 0;
 
 	k42_disable();	/* no upcalls: the fuzzer's own state stays simple */

@@ -9,6 +9,7 @@
 #include <kern/panic.h>
 #include <kern/process.h>
 #include <kern/quota.h>
+#include <mm/fr.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
@@ -16,7 +17,7 @@
 /* The root's limits: the machine. Regions are bounded by the kernel
  * memory they cost. */
 #define ROOT_REGIONS (1u << 16)
-#define ROOT_FRS (1u << 16)	/* beyond the FR table: it is the bound */
+#define ROOT_FRS FR_MAX
 
 int quota_room(const struct quota_acct *a, int kind, uint64_t n)
 {

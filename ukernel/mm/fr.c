@@ -27,7 +27,6 @@
 #include <mm/kmem.h>
 #include <mm/pm.h>
 
-#define FR_MAX 256
 #define FR_MAX_RESIDENT 256	/* pages per file FCM before it evicts */
 #define TOKEN_SLOT_SHIFT 40	/* token = (slot + 1) << 40 | sequence */
 

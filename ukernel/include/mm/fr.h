@@ -21,6 +21,8 @@
 #ifndef MM_FR_H
 #define MM_FR_H
 
+#define FR_MAX 256	/* the FR table (mm/fr.c); also the root quota of FRs */
+
 #include <stdint.h>
 
 struct fcm;
