@@ -9,6 +9,8 @@
 #include "internal.h"
 #include "fsint.h"
 #include "ioevent.h"
+#include <k42/privilege.h>
+#include <k42/services.h>
 
 volatile uint64_t k42_io_gen;
 uint64_t k42_io_wakeups;
@@ -72,9 +74,15 @@ void k42_on_interrupt(void (*fn)(void))
 	interrupt_handler = fn;
 }
 
+/* ^C ends or signals the process, so only the console (the holder of the
+ * console privilege, who owns the terminal) or a process that may manage
+ * us anyway (ourselves, an ancestor) may send it; from anyone else it is
+ * refused. The caller id is the kernel's, and a pid is never reused. */
 long ioevent_interrupt_impl(const struct k42_ipc_caller *caller)
 {
-	(void)caller;
+	if (!k42_proc_manages(caller->pid, k42_info(K42_INFO_PID)) &&
+	    !k42_proc_holds(caller->pid, K42_PRIV_CONSOLE))
+		return -K42_EPERM;
 	if (interrupt_handler)
 		interrupt_handler();
 	else

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include <k42/k42.h>
+#include <k42/procinfo.h>
 #include "proc.h"
 #include "internal.h"
 
@@ -76,4 +77,30 @@ long k42_proc_info(uint64_t pid, uint64_t *alive, uint64_t *created)
 		return 0;
 	}
 	return proc_info(pid, alive, created);
+}
+
+int k42_proc_manages(uint64_t manager, uint64_t pid)
+{
+	struct k42_procinfo info;
+
+	/* Pids are never reused and orphans go to init, so the chain of
+	 * parents ends at init; the bound is only a guard. */
+	for (int depth = 0; depth < 64; depth++) {
+		if (k42_sc_proc_describe(pid, (uint64_t)&info) < 0)
+			return 0;
+		if (pid == manager)
+			return 1;
+		if (!info.parent || info.parent == pid)
+			return 0;
+		pid = info.parent;
+	}
+	return 0;
+}
+
+int k42_proc_holds(uint64_t pid, uint64_t privs)
+{
+	struct k42_procinfo info;
+
+	return k42_sc_proc_describe(pid, (uint64_t)&info) == 0 &&
+	       (info.privileges & privs) == privs;
 }

@@ -13,6 +13,7 @@
  */
 #include <string.h>
 #include <k42/k42.h>
+#include <k42/procinfo.h>
 #include <k42/obj.h>
 #include <k42/fs.h>
 #include "console.h"
@@ -212,18 +213,31 @@ long console_pending_impl(const struct k42_ipc_caller *caller, uint64_t pid, uin
 	return 0;
 }
 
+static int alive(uint64_t pid)
+{
+	struct k42_procinfo info;
+
+	return k42_sc_proc_describe(pid, (uint64_t)&info) == 0;
+}
+
+/* ^C ends the foreground job, so a caller may put in it only itself and
+ * its descendants (the shell its jobs), and take out only those: nobody
+ * aims the user's ^C at a process it could not end itself. */
 long console_set_foreground_impl(const struct k42_ipc_caller *caller, uint64_t pid, bool add)
 {
 	long rc = -K42_ENOSPC;
 
-	(void)caller;
+	if (add && !k42_proc_manages(caller->pid, pid))
+		return -K42_EPERM;
 	k42_mutex_lock(&lock);
 	if (!add) {
-		memset(fg, 0, sizeof(fg));
+		for (int i = 0; i < FG_MAX; i++)
+			if (fg[i] && (k42_proc_manages(caller->pid, fg[i]) || !alive(fg[i])))
+				fg[i] = 0;
 		rc = 0;
 	} else {
 		for (int i = 0; i < FG_MAX && rc < 0; i++)
-			if (!fg[i] || fg[i] == pid) {
+			if (!fg[i] || fg[i] == pid || !alive(fg[i])) {
 				fg[i] = pid;
 				rc = 0;
 			}

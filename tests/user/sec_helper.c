@@ -10,6 +10,8 @@
 #include <k42/k42.h>
 #include <k42/procinfo.h>
 #include "sec.h"
+#include "console.h"
+#include "ioevent.h"
 
 #define ID_IFACE 0x5ec1
 #define ID_STORE 1
@@ -182,6 +184,43 @@ int main(uint64_t argc)
 	}
 	if (strcmp(role, "probe") == 0)
 		return probe(arg(2), arg(3));
+	if (strcmp(role, "idle") == 0) {
+		/* A process whose libk42 answers calls and messages. */
+		for (;;)
+			k42_thread_sleep_us(100000);
+	}
+	if (strcmp(role, "interrupt") == 0) {
+		/* argv: interrupt VICTIM CONSOLE LINGER: send ^C to VICTIM,
+		 * and (with a console server) try to make it the foreground
+		 * job, then make a child of our own the foreground job; with
+		 * LINGER, stay alive until VICTIM ends (up to 10 s: a ^C is
+		 * judged when it is taken, and a dead sender holds nothing).
+		 * Status: 1 the send failed, 2 a VICTIM that is not ours went
+		 * into the foreground, 4 our own child was refused. */
+		uint64_t victim = arg(2), con = arg(3);
+		long own = con ? sec_spawn("idle", K42_PRIO_GENERAL, 0, 0, 0) : 0;
+		int won = 0;
+
+		if (ioevent_interrupt(victim) != 0)
+			won |= 1;
+		if (con && console_set_foreground(con, victim, true) != -K42_EPERM)
+			won |= 2;
+		if (con && (own <= 0 || console_set_foreground(con, (uint64_t)own, true) != 0))
+			won |= 4;
+		if (con && console_set_foreground(con, 0, false) != 0)
+			won |= 4;
+		if (own > 0)
+			k42_sc_proc_kill((uint64_t)own);
+		for (int ms = 0; arg(4) && ms < 10000; ms += 10) {
+			struct k42_procinfo info;
+
+			if (k42_sc_proc_describe(victim, (uint64_t)&info) < 0)
+				break;
+			k42_thread_sleep_us(10000);
+		}
+		k42_printf("sec_helper: interrupt %lu: %#x\n", victim, won);
+		return won;
+	}
 	if (strcmp(role, "console") == 0) {
 		/* Run from the shell: try to steal the line typed next. */
 		long n = k42_sc_console_read((uint64_t)buf, sizeof(buf));

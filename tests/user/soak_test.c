@@ -150,7 +150,9 @@ static void servers_work(uint64_t kv, uint64_t files)
 	k42_handle_t f;
 	struct file_stat st;
 
-	EXPECT(k42_name_lookup("kv", &pid, NULL) == 0 && pid == kv, "name server: kv is %lu", pid);
+	long rc = k42_name_lookup("kv", &pid, NULL);
+
+	EXPECT(rc == 0 && pid == kv, "name server: kv is %lu (%ld)", pid, rc);
 	EXPECT(kv_put(kv, "soak", (const uint8_t *)"alive", 5) == 0, "kv put");
 	EXPECT(kv_get(kv, "soak", value, sizeof(value), &len) == 0 && len == 5 &&
 	       memcmp(value, "alive", 5) == 0, "kv get");
@@ -221,6 +223,18 @@ static long one_round(uint64_t round)
 		       state, status);
 	}
 	t1 = ms_now();
+	/* A server ended by hostile calls is a denial of service. */
+	{
+		const long srv[] = { name, files, kv, console };
+
+		for (int i = 0; i < 4; i++) {
+			uint64_t out[1] = { 0 };
+			long st = k42_sc_proc_status((uint64_t)srv[i], out);
+
+			EXPECT(st == K42_PROC_RUNNING, "server %ld: state %ld status %ld", srv[i], st,
+			       (long)out[0]);
+		}
+	}
 	servers_work((uint64_t)kv, (uint64_t)files);
 	k42_printf("SOAK round %lu: %lu kernel calls from %lu processes and %lu IPC calls in %lu ms "
 		   "(%lu kernel calls/s)\n", round, calls / nfuzzers * nfuzzers, nfuzzers,

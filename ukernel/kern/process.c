@@ -89,6 +89,18 @@ int process_may_manage(const struct process *caller, const struct process *targe
 	return 0;
 }
 
+static void describe(const struct process *p, struct k42_procinfo *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->pid = p->pid;
+	info->parent = p->parent;
+	info->state = p->state;
+	info->prio = p->disp.prio;
+	info->upcalls = p->disp.shared->upcalls;
+	memcpy(info->name, p->name, sizeof(info->name));
+	info->privileges = p->privileges;
+}
+
 long sys_proc_list(struct trap_frame *tf)
 {
 	uint64_t va = ctx_arg(tf, 0), max = ctx_arg(tf, 1), n = 0;
@@ -100,20 +112,27 @@ long sys_proc_list(struct trap_frame *tf)
 
 		if (!p)
 			continue;
-		memset(&info, 0, sizeof(info));
-		info.pid = p->pid;
-		info.parent = p->parent;
-		info.state = p->state;
-		info.prio = p->disp.prio;
-		info.upcalls = p->disp.shared->upcalls;
-		memcpy(info.name, p->name, sizeof(info.name));
-		info.privileges = p->privileges;
+		describe(p, &info);
 		rc = copy_to_user(syscall_process(), va + n * sizeof(info), &info, sizeof(info));
 		if (rc < 0)
 			return rc;
 		n++;
 	}
 	return (long)n;
+}
+
+/* One entry of proc_list, by pid: how a server learns whether a caller
+ * holds a privilege or is an ancestor of someone, without listing every
+ * process (public information, like proc_list). */
+long sys_proc_describe(struct trap_frame *tf)
+{
+	struct process *p = process_lookup(ctx_arg(tf, 0));
+	struct k42_procinfo info;
+
+	if (!p)
+		return -K42_ESRCH;
+	describe(p, &info);
+	return copy_to_user(syscall_process(), ctx_arg(tf, 1), &info, sizeof(info));
 }
 
 long process_managed(const struct process *caller, uint64_t pid, struct process **out)

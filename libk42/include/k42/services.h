@@ -31,6 +31,14 @@ long k42_proc_get_sched(uint64_t pid, char *buf, size_t n);
 long k42_proc_set_sched(uint64_t pid, const char *policy);
 long k42_proc_info(uint64_t pid, uint64_t *alive, uint64_t *created);
 
+/* Authority of a caller, for servers that act on other processes (from the
+ * kernel's process table, proc_describe): whether `manager` is `pid` itself
+ * or one of its ancestors (the kernel's rule for who may manage whom), and
+ * whether live process `pid` holds every K42_PRIV_* bit of `privs`. A pid
+ * that is not alive holds nothing and manages nothing. */
+int k42_proc_manages(uint64_t manager, uint64_t pid);
+int k42_proc_holds(uint64_t pid, uint64_t privs);
+
 /* Files from the file server registered as "files": the whole file
  * `path` in a malloc'd buffer (*data, *size; free() it). */
 long k42_file_load(const char *path, void **data, uint64_t *size);

@@ -146,7 +146,9 @@ console_pending_impl(const struct k42_ipc_caller *caller,
 /*
  * The foreground job: `add` puts `pid` in it (up to 8 processes),
  * otherwise it is emptied (pid ignored). ^C in cooked mode sends
- * each of them ioevent.interrupt, and the job is emptied.
+ * each of them ioevent.interrupt, and the job is emptied. A caller
+ * may add only itself and its descendants (-K42_EPERM otherwise), and
+ * emptying takes out only those (and processes that have ended).
  *
  * Ordinal 7, since version 2.
  * Needs rights: control.

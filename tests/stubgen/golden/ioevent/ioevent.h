@@ -34,7 +34,9 @@ long ioevent_event_impl(const struct k42_ipc_caller *caller);
  * ^C at the console while the receiver is in the foreground job
  * (console.set_foreground). libk42 ends the process with status 130
  * unless it installed a handler (k42_on_interrupt), which is where
- * the Linux personality turns it into SIGINT.
+ * the Linux personality turns it into SIGINT. Only a holder of the
+ * console privilege, the receiver itself or one of its ancestors may
+ * send it; from anyone else it is dropped.
  *
  * Ordinal 2, one-way (no reply).
  */
