@@ -1,5 +1,5 @@
 /*
- * What every FCM shares (see mm/fcm.h): reference counting, the page hash
+ * What every FCM shares (see mm/fcm.h): reference counting, the page map
  * and the residency FIFO the local policy works from, frame allocation.
  */
 #include <string.h>
@@ -68,10 +68,7 @@ void fcm_set_source(struct fcm *f, struct frame_source *s)
 
 struct fcm_page *fcm_page_find(struct fcm *f, uint64_t pgoff)
 {
-	for (struct fcm_page *p = f->hash[pgoff % FCM_HASH]; p; p = p->next)
-		if (p->pgoff == pgoff)
-			return p;
-	return NULL;
+	return pagemap_get(&f->pages, pgoff);
 }
 
 struct fcm_page *fcm_page_insert(struct fcm *f, uint64_t pgoff, uint64_t pa)
@@ -80,10 +77,13 @@ struct fcm_page *fcm_page_insert(struct fcm *f, uint64_t pgoff, uint64_t pa)
 
 	if (!p)
 		return NULL;
+	if (pagemap_set(&f->pages, pgoff, p) < 0) {
+		kmem_free(p, sizeof(*p));
+		return NULL;
+	}
 	p->pgoff = pgoff;
 	p->pa = pa;
-	p->next = f->hash[pgoff % FCM_HASH];
-	f->hash[pgoff % FCM_HASH] = p;
+	p->fifo_prev = f->fifo_tail;
 	if (f->fifo_tail)
 		f->fifo_tail->fifo_next = p;
 	else
@@ -95,19 +95,17 @@ struct fcm_page *fcm_page_insert(struct fcm *f, uint64_t pgoff, uint64_t pa)
 
 void fcm_free_all_pages(struct fcm *f)
 {
-	for (int i = 0; i < FCM_HASH; i++) {
-		struct fcm_page *p = f->hash[i];
+	struct fcm_page *p = f->fifo_head;
 
-		while (p) {
-			struct fcm_page *next = p->next;
+	while (p) {
+		struct fcm_page *next = p->fifo_next;
 
-			if (p->pa)
-				fcm_free_frame(f, p->pa);
-			kmem_free(p, sizeof(*p));
-			p = next;
-		}
-		f->hash[i] = NULL;
+		if (p->pa)
+			fcm_free_frame(f, p->pa);
+		kmem_free(p, sizeof(*p));
+		p = next;
 	}
+	pagemap_destroy(&f->pages);
 	f->fifo_head = f->fifo_tail = NULL;
 	f->resident = 0;
 }
@@ -124,23 +122,16 @@ void fcm_free_frame(struct fcm *f, uint64_t pa)
 
 void fcm_page_remove(struct fcm *f, struct fcm_page *p)
 {
-	struct fcm_page **pp = &f->hash[p->pgoff % FCM_HASH], *prev = NULL;
-
-	while (*pp && *pp != p)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = p->next;
-	for (struct fcm_page *q = f->fifo_head; q; prev = q, q = q->fifo_next) {
-		if (q == p) {
-			if (prev)
-				prev->fifo_next = p->fifo_next;
-			else
-				f->fifo_head = p->fifo_next;
-			if (f->fifo_tail == p)
-				f->fifo_tail = prev;
-			break;
-		}
-	}
+	pagemap_clear(&f->pages, p->pgoff);
+	if (p->fifo_prev)
+		p->fifo_prev->fifo_next = p->fifo_next;
+	else
+		f->fifo_head = p->fifo_next;
+	if (p->fifo_next)
+		p->fifo_next->fifo_prev = p->fifo_prev;
+	else
+		f->fifo_tail = p->fifo_prev;
+	p->fifo_next = p->fifo_prev = NULL;
 	f->resident--;
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <kern/spinlock.h>
+#include <mm/pagemap.h>
 
 struct fcm;
 struct dispatcher;
@@ -28,16 +29,14 @@ struct fcm_ops {
 	void (*destroy)(struct fcm *f);
 };
 
-/* A resident page: FCMs keep them in a small hash by page offset. */
+/* A resident page: FCMs find them by page offset in a page map (a radix
+ * virtual array, mm/pagemap.h) and keep them in residency order. */
 struct fcm_page {
 	uint64_t pgoff;
 	uint64_t pa;
 	uint64_t token;		/* non-zero while being read in */
-	struct fcm_page *next;
-	struct fcm_page *fifo_next;	/* residency order, for the local policy */
+	struct fcm_page *fifo_next, *fifo_prev;	/* residency order, for the local policy */
 };
-
-#define FCM_HASH 64
 
 struct region;
 
@@ -71,7 +70,7 @@ struct fcm {
 	struct spinlock lock;
 	uint32_t refs;
 	uint64_t resident;
-	struct fcm_page *hash[FCM_HASH];
+	struct pagemap pages;	/* pgoff -> struct fcm_page */
 	struct fcm_page *fifo_head, *fifo_tail;
 };
 
@@ -99,13 +98,21 @@ void fcm_unmap_everywhere(struct fcm *f, uint64_t pgoff);
 /* A COW FCM registers with its backing FCM for as long as it uses it. */
 void fcm_add_cow_child(struct fcm *backing, struct fcm *child);
 void fcm_remove_cow_child(struct fcm *backing, struct fcm *child);
-/* Take page p out of the hash and FIFO (caller frees it). */
+/* Take page p out of the page map and FIFO (caller frees it). */
 void fcm_page_remove(struct fcm *f, struct fcm_page *p);
 
 struct fcm *fcm_anon_create(void);
 /* Non-zero for an anonymous FCM (the only kind mem_share shares). */
 int fcm_is_anon(const struct fcm *f);
+/* A COW layer over backing, or NULL (no memory, or backing already
+ * FCM_COW_DEPTH_MAX layers deep: a fault walks every layer). */
+#define FCM_COW_DEPTH_MAX 32
 struct fcm *fcm_cow_create(struct fcm *backing);
+/* COW layers from f down to the first FCM that is not one. */
+unsigned fcm_cow_depth(const struct fcm *f);
+/* If f is a COW layer holding no page of its own yet, what it is layered
+ * on (a clone of f can share that); else NULL. */
+struct fcm *fcm_cow_unwritten(struct fcm *f);
 /* A view of real memory the kernel does not own (page aligned), read-only
  * unless `writable` (shared pages such as the trace buffer). */
 struct fcm *fcm_phys_create(uint64_t base, uint64_t npages, int writable);
