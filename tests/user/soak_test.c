@@ -275,12 +275,8 @@ int main(uint64_t arg)
 		} else {
 			EXPECT(f + kmem == free1, "round %lu: %ld frames not returned", r,
 			       free1 - (f + kmem));
-			/* Reported, not judged: the FRs of ended servers are still
-			 * never freed (issue 12 item 10), so objects grow until the
-			 * FR table is full. */
-			if (objs != objs1)
-				k42_printf("SOAK round %lu: %ld more kernel objects than after round 1\n",
-					   r, objs - objs1);
+			EXPECT(objs == objs1, "round %lu: %ld more kernel objects than after round 1",
+			       r, objs - objs1);
 		}
 		freen = f;
 		if (failures)

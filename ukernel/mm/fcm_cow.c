@@ -2,6 +2,15 @@
  * Copy-on-write FCM: a private view of another FCM. Reads are served by the
  * backing FCM's frames, mapped read-only; the first write to a page copies
  * it into a frame of this FCM, which from then on is mapped writable.
+ *
+ * Layers stay few: a fault walks them one kernel stack frame each, and a
+ * layer keeps the pages its clones shadow. So a clone of a region whose
+ * layer holds nothing yet shares what that layer is built on instead of
+ * adding another (fcm_cow_unwritten), no chain grows past FCM_COW_DEPTH_MAX
+ * (mem_cow refuses), and a layer left with one COW child and nothing else
+ * (its other clone ended) is folded into that child (fold below).
+ *
+ * Lock order: an FCM before the FCMs layered on it.
  */
 #include <string.h>
 #include <arch/memlayout.h>
@@ -15,8 +24,15 @@
 
 struct fcm_cow {
 	struct fcm fcm;		/* first: the ops get a struct fcm * */
-	struct fcm *backing;
+	struct fcm *backing;	/* a counted reference */
 };
+
+static const struct fcm_ops cow_ops;
+
+static int is_cow(const struct fcm *f)
+{
+	return f->ops == &cow_ops;
+}
 
 static int cow_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 			unsigned *maxprot, uint64_t *token)
@@ -60,14 +76,79 @@ static int cow_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 	return 0;
 }
 
+/*
+ * Layer b is seen only through its one COW child m (nothing maps b, and
+ * b's only other reference is the caller's, about to go): give m the pages
+ * of b it has not copied, free those it has, and layer m directly on b's
+ * backing. m's view does not change. A shadowed frame may still be mapped
+ * read-only below m (a clone of a clone read it before m copied), so it is
+ * unmapped everywhere first. If the page map cannot grow, the fold stops
+ * part way, which is still correct: b keeps the rest and stays below m.
+ */
+static void fold(struct fcm *b, struct fcm *m)
+{
+	struct fcm_cow *bc = (struct fcm_cow *)b, *mc = (struct fcm_cow *)m;
+	struct fcm *under = bc->backing;
+	struct fcm_page *p, *next;
+	int done = 1;
+
+	spin_lock(&b->lock);
+	for (p = b->fifo_head; p; p = next) {
+		struct fcm_page *mine;
+
+		next = p->fifo_next;
+		spin_lock(&m->lock);
+		mine = fcm_page_find(m, p->pgoff);
+		spin_unlock(&m->lock);
+		if (mine) {
+			fcm_unmap_everywhere(b, p->pgoff);
+			fcm_page_remove(b, p);
+			fcm_free_frame(b, p->pa);
+			kmem_free(p, sizeof(*p));
+			continue;
+		}
+		spin_lock(&m->lock);
+		mine = fcm_page_insert(m, p->pgoff, p->pa);
+		spin_unlock(&m->lock);
+		if (!mine) {
+			done = 0;
+			break;
+		}
+		fcm_page_remove(b, p);
+		kmem_free(p, sizeof(*p));	/* the frame now belongs to m */
+	}
+	spin_unlock(&b->lock);
+	if (!done)
+		return;
+	fcm_get(under);
+	fcm_remove_cow_child(b, m);
+	mc->backing = under;
+	fcm_add_cow_child(under, m);
+	fcm_put(b);	/* m's reference; the caller still holds one */
+}
+
+/* b lost a reference holder (one of its clones): fold it into the one
+ * left if that is all it has. The caller still holds its own reference. */
+static void maybe_fold(struct fcm *b)
+{
+	struct fcm *m = b->cow_children;
+
+	if (!is_cow(b) || b->refs != 2 || b->mappers || !m || m->cow_next || !is_cow(m) ||
+	    ((struct fcm_cow *)m)->backing != b || m->src != b->src)
+		return;
+	fold(b, m);
+}
+
 static void cow_destroy(struct fcm *f)
 {
 	struct fcm_cow *c = (struct fcm_cow *)f;
+	struct fcm *b = c->backing;
 
-	fcm_remove_cow_child(c->backing, f);
+	fcm_remove_cow_child(b, f);
 	fcm_free_all_pages(f);
-	fcm_put(c->backing);
 	kmem_free(c, sizeof(*c));
+	maybe_fold(b);
+	fcm_put(b);
 }
 
 static const struct fcm_ops cow_ops = {
@@ -78,13 +159,31 @@ static const struct fcm_ops cow_ops = {
 
 struct fcm *fcm_cow_create(struct fcm *backing)
 {
-	struct fcm_cow *c = kmem_alloc(sizeof(*c));
+	struct fcm_cow *c;
 
-	if (!c)
+	if (fcm_cow_depth(backing) >= FCM_COW_DEPTH_MAX)
+		return NULL;
+	if (!(c = kmem_alloc(sizeof(*c))))
 		return NULL;
 	fcm_init(&c->fcm, &cow_ops);
 	fcm_get(backing);
 	c->backing = backing;
 	fcm_add_cow_child(backing, &c->fcm);
 	return &c->fcm;
+}
+
+unsigned fcm_cow_depth(const struct fcm *f)
+{
+	unsigned depth = 0;
+
+	for (; is_cow(f); f = ((const struct fcm_cow *)f)->backing)
+		depth++;
+	return depth;
+}
+
+struct fcm *fcm_cow_unwritten(struct fcm *f)
+{
+	if (!is_cow(f) || f->resident)
+		return NULL;
+	return ((struct fcm_cow *)f)->backing;
 }

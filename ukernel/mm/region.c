@@ -43,6 +43,19 @@ int region_create(struct process *p, uint64_t va, uint64_t len, unsigned prot, s
 	return 0;
 }
 
+int region_room(struct process *p, uint64_t va, uint64_t len)
+{
+	uint64_t end = va + len;
+
+	if ((va | len) & (PM_PAGE_SIZE - 1) || len == 0 || end < va || va < K42_USER_BASE ||
+	    end > K42_USER_TOP)
+		return -K42_EINVAL;
+	for (struct region *r = p->regions; r && r->start < end; r = r->next)
+		if (r->end > va)
+			return -K42_EEXIST;
+	return quota_room(p->acct, K42_QUOTA_REGIONS, 1) ? 0 : -K42_EDQUOT;
+}
+
 struct region *region_find(struct process *p, uint64_t va)
 {
 	for (struct region *r = p->regions; r && r->start <= va; r = r->next)

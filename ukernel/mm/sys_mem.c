@@ -120,12 +120,21 @@ long sys_mem_read(struct trap_frame *tf)
 	return mem_copy(tf, 0);
 }
 
-/* Clone the caller's region [src, src+len) copy-on-write into p at dst. */
+/*
+ * Clone the caller's region [src, src+len) copy-on-write into p at dst.
+ * Decode, then invoke: the destination must have room before the source
+ * changes at all, so a refused clone leaves no layer behind. Normally both
+ * sides get a fresh layer over the source's FCM, now frozen; if the
+ * source's own layer holds nothing yet, the clone shares what that layer
+ * is built on and the source keeps its layer (so repeated clones of an
+ * unwritten region, like the boot archive every spawn shares, add none).
+ * -K42_EBUSY: the source is FCM_COW_DEPTH_MAX layers deep already.
+ */
 static long cow_region(struct process *self, struct process *p, uint64_t dst, uint64_t src,
 		       uint64_t len)
 {
 	struct region *r;
-	struct fcm *mine, *theirs;
+	struct fcm *base, *keep, *mine = NULL, *theirs;
 	long rc;
 
 	spin_lock(&self->lock);
@@ -134,22 +143,38 @@ static long cow_region(struct process *self, struct process *p, uint64_t dst, ui
 		spin_unlock(&self->lock);
 		return -K42_EINVAL;	/* exactly one whole region, of RAM */
 	}
-	mine = fcm_cow_create(r->fcm);
-	theirs = mine ? fcm_cow_create(r->fcm) : NULL;
+	if (p != self)
+		spin_lock(&p->lock);
+	rc = region_room(p, dst, len);
+	if (p != self)
+		spin_unlock(&p->lock);
+	keep = fcm_cow_unwritten(r->fcm);
+	base = keep ? keep : r->fcm;
+	if (rc == 0 && fcm_cow_depth(base) >= FCM_COW_DEPTH_MAX)
+		rc = -K42_EBUSY;
+	if (rc < 0) {
+		spin_unlock(&self->lock);
+		return rc;
+	}
+	theirs = fcm_cow_create(base);
+	if (theirs && !keep && !(mine = fcm_cow_create(base))) {
+		fcm_put(theirs);
+		theirs = NULL;
+	}
 	if (!theirs) {
 		spin_unlock(&self->lock);
-		if (mine)
-			fcm_put(mine);
 		return -K42_ENOMEM;
 	}
-	fcm_set_source(mine, &self->acct->frames);	/* private copies count per tree */
-	fcm_set_source(theirs, &p->acct->frames);
-	/* Both sides now see the old FCM frozen under their own private layer. */
-	fcm_remove_mapper(r->fcm, r);
-	fcm_put(r->fcm);
-	r->fcm = mine;	/* same page numbering as the frozen FCM: pgoff stays */
-	fcm_add_mapper(mine, r);
-	region_unmap_pages(self, r);
+	fcm_set_source(theirs, &p->acct->frames);	/* private copies count per tree */
+	if (mine) {
+		/* Both sides now see the old FCM frozen under their own layer. */
+		fcm_set_source(mine, &self->acct->frames);
+		fcm_remove_mapper(r->fcm, r);
+		fcm_put(r->fcm);
+		r->fcm = mine;	/* same page numbering as the frozen FCM: pgoff stays */
+		fcm_add_mapper(mine, r);
+		region_unmap_pages(self, r);
+	}
 	spin_unlock(&self->lock);
 	if (p != self)
 		spin_lock(&p->lock);

@@ -25,6 +25,9 @@ struct region {
 /* Map [va, va+len) of p onto fcm from page pgoff. Takes a new reference on fcm. */
 int region_create(struct process *p, uint64_t va, uint64_t len, unsigned prot, struct fcm *fcm,
 		  uint64_t pgoff) __attribute__((warn_unused_result));
+/* Whether region_create(p, va, len, ...) would find room: 0, -K42_EINVAL,
+ * -K42_EEXIST (overlap) or -K42_EDQUOT; changes nothing. */
+int region_room(struct process *p, uint64_t va, uint64_t len);
 struct region *region_find(struct process *p, uint64_t va);
 /* Remove regions wholly inside [va, va+len); -K42_EINVAL if one straddles it. */
 int region_destroy_range(struct process *p, uint64_t va, uint64_t len);
