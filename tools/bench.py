@@ -46,6 +46,8 @@ K42_FIGURES = {
     "pipe_roundtrip": "pipe_roundtrip",
     "file_read_4k": "file_read_4k",
     "file_write_4k": "file_write_4k",
+    "anon_fault": "anon_fault",
+    "anon_fault_large": "anon_fault_large",
 }
 
 
@@ -65,6 +67,8 @@ K42_SMOKE_BANDS = {
     "pipe_roundtrip": (200, 50000),
     "file_read_4k": (200, 50000),
     "file_write_4k": (200, 50000),
+    "anon_fault": (300, 50000),
+    "anon_fault_large": (300, 50000),
 }
 
 
@@ -147,6 +151,8 @@ def table(r):
         ("PPC round trip, 4 KiB payload", r.get("ppc_4k_roundtrip_insns"), None),
         ("round trip through generated stubs", r.get("stub_roundtrip_insns"), None),
         ("user-level thread switch", r.get("thread_switch_insns"), None),
+        ("anonymous first-touch fault", r.get("anon_fault_insns"), None),
+        ("same, 120,000 pages resident already", r.get("anon_fault_large_insns"), None),
         ("trace event, enabled", r.get("trace_event_enabled_insns"), None),
         ("trace event, disabled", r.get("trace_event_disabled_insns"), None),
     ]

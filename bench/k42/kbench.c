@@ -92,6 +92,37 @@ static uint64_t best(uint64_t (*fn)(uint32_t), uint32_t arg)
 	return b;
 }
 
+/*
+ * First-touch faults on anonymous memory: a fresh region of resident +
+ * ITERS pages, the first `resident` touched untimed, then ITERS more timed
+ * (one store each: the fault, a zeroed frame, the mapping). With a region
+ * already holding many pages, this is what showed a page lookup that grew
+ * with the region (issue 12 item 16).
+ */
+#define FAULT_VA 0x100000000ul
+
+static uint64_t time_faults(uint32_t resident)
+{
+	uint64_t self = k42_info(K42_INFO_PID), pages = resident + (uint64_t)ITERS, t0, t;
+	volatile uint8_t *mem = (volatile uint8_t *)FAULT_VA;
+
+	if (k42_sc_mem_map_anon(self, FAULT_VA, pages * K42_PAGE_SIZE,
+				K42_PROT_READ | K42_PROT_WRITE) != 0) {
+		bad(-1);
+		return 1;
+	}
+	for (uint64_t pg = 0; pg < resident; pg++)
+		mem[pg * K42_PAGE_SIZE] = 1;
+	t0 = k42_timebase();
+	for (uint64_t pg = resident; pg < pages; pg++)
+		mem[pg * K42_PAGE_SIZE] = 1;
+	t = k42_timebase() - t0;
+	if (mem[(pages - 1) * K42_PAGE_SIZE] != 1 || k42_sc_mem_unmap(self, FAULT_VA,
+								       pages * K42_PAGE_SIZE) != 0)
+		bad(-2);
+	return t;
+}
+
 static uint64_t time_stub_call(uint32_t unused)
 {
 	uint64_t t0 = k42_timebase(), b;
@@ -269,6 +300,8 @@ int main(uint64_t arg)
 	k42_sc_trace_mask(K42_TRACE_MASK_APP);
 	report("trace_event_enabled_ticks_per_op", best(time_trace_event, 1), ITERS);
 	k42_sc_trace_mask(0);
+	report("anon_fault_ticks_per_op", best(time_faults, 0), ITERS);
+	report("anon_fault_large_ticks_per_op", best(time_faults, 6 * ITERS), ITERS);
 	k42_enable();
 	/* The file layer blocks its threads: these run enabled. */
 	if (pipe_start() < 0) {

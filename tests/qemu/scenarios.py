@@ -100,6 +100,10 @@ USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "call_timeout_test", "mem
 for _t in USER_TESTS:
     SCENARIOS.append(dict(name="user/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
+# Issue 12 item 16: a whole 1 GiB region filled and read back, in a 2 GiB
+# guest so that all of it fits beside the kernel.
+SCENARIOS.append(dict(name="user/fill_1g_test", append="init=/tests/fill_1g_test", mem="2G",
+                      expect=[r"UTEST PASS fill_1g_test"], reject=[r"UTEST FAIL"]))
 
 # Shell sessions (tools/testrun.py run_shell_sessions): each boots the
 # default server set, types `commands` through ./k42 run -c, and checks
