@@ -1,9 +1,10 @@
 /*
  * The file layer end to end (run as init; docs/files.md): the boot
  * archive read-only at /, tmpfs at /tmp (with a size limit) and /dev,
- * path resolution, descriptors, ENOSPC, pipes (10 MB checked by checksum, EPIPE, EOF, PIPE_BUF
- * atomicity, a killed peer), inheritance across spawn, and poll on a pipe and a timer,
- * including that a process blocked in poll does not run.
+ * path resolution, descriptors, 100 processes in /tmp at once, ENOSPC,
+ * pipes (10 MB checked by checksum, EPIPE, EOF, PIPE_BUF atomicity, a
+ * killed peer), inheritance across spawn, and poll on a pipe and a
+ * timer, including that a process blocked in poll does not run.
  */
 #include <string.h>
 #include <k42/fs.h>
@@ -130,7 +131,6 @@ static void basics(void)
 	EXPECT(k42_isatty(1) == 1, "stdout is the tty\n");
 }
 
-#ifdef FSYS_MANY
 static void many_processes(void)
 {
 	static long pids[100];
@@ -176,7 +176,6 @@ static void many_processes(void)
 	EXPECT(ok == 500, "%d of 500 files as expected\n", ok);
 	k42_printf("fsys_test: 100 processes created, wrote, renamed and deleted files in /tmp\n");
 }
-#endif
 
 static void fill_to_enospc(void)
 {
@@ -453,11 +452,7 @@ int main(uint64_t arg)
 	       k42_name_wait("mnt/dev", &(uint64_t){ 0 }, NULL, 2000) == 0, "mounts registered\n");
 	k42_fs_remount();
 	basics();
-#ifdef FSYS_MANY
-	/* 100 processes in /tmp at once: lost a few requests to the shared
-	 * per-CPU PPC page before private PPC pages (docs/files.md). */
 	many_processes();
-#endif
 	fill_to_enospc();
 	pipes();
 	killed_peers();
