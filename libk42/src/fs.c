@@ -546,7 +546,8 @@ int k42_pipe2(int fds[2], int flags)
 		return -K42_ENOMEM;
 	k42_pipe_slot_used(va);
 	pipebuf_init(p);
-	p->readers = p->writers = 1;
+	pipebuf_hold(p, k42_fs_self_pid(), 0, 1);
+	pipebuf_hold(p, k42_fs_self_pid(), 1, 1);
 	r = k42_kfile_new(&k42_pipe_ops, K42_O_RDONLY | (flags & K42_O_NONBLOCK));
 	w = k42_kfile_new(&k42_pipe_ops, K42_O_WRONLY | (flags & K42_O_NONBLOCK));
 	if (!r || !w) {

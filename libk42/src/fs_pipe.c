@@ -7,8 +7,10 @@
  * bit on the registered pids. Pipe buffers live in a window of 4,096
  * slots of 128 KiB at K42_PIPE_VA.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <k42/k42.h>
+#include <k42/procinfo.h>
 #include "fsint.h"
 
 #define K42_PIPE_VA   0x0000080000000000ul
@@ -59,6 +61,48 @@ static void wake(struct pipebuf *p)
 		(void)k42_io_notify(pids[i]);
 }
 
+static int pid_listed(uint32_t pid, void *ctx)
+{
+	const struct k42_procinfo *list = ctx;
+
+	for (unsigned i = 0; list[i].pid; i++)
+		if (list[i].pid == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * A process that shared memory with us ended (K42_SOFTINTR_PEER bumps
+ * k42_peer_epoch): if it held ends of this pipe without closing them
+ * (it was killed), take them back, so a reader sees EOF and a writer
+ * EPIPE. Pids are never reused, so "not listed" means "ended". Returns
+ * non-zero if anything changed.
+ */
+static int reap_dead(struct kfile *f)
+{
+	enum { MAXP = 1024 };
+	struct k42_procinfo *list;
+	uint64_t epoch = k42_peer_epoch;
+	long n;
+	unsigned got = 0;
+
+	if (f->peer_epoch == epoch)
+		return 0;
+	list = malloc((MAXP + 1) * sizeof(*list));
+	if (!list)
+		return 0;
+	n = k42_sc_proc_list((uint64_t)list, MAXP);
+	if (n >= 0 && n < MAXP) {
+		list[n].pid = 0;
+		f->peer_epoch = epoch;
+		got = pipebuf_reap(f->pipe, pid_listed, list);
+	}
+	free(list);
+	if (got)
+		wake(f->pipe);
+	return got != 0;
+}
+
 /* Wait until the state may have changed since generation `gen`. */
 static void wait_change(struct pipebuf *p, uint64_t gen, int *registered)
 {
@@ -88,6 +132,8 @@ static long p_read(struct kfile *f, void *buf, size_t n)
 				wake(f->pipe);
 			return rc;
 		}
+		if (reap_dead(f))
+			continue;
 		if (f->flags & K42_O_NONBLOCK)
 			return rc;
 		wait_change(f->pipe, gen, &registered);
@@ -110,6 +156,8 @@ static long p_write(struct kfile *f, const void *buf, size_t n)
 			wake(f->pipe);
 			continue;
 		}
+		if (rc != -K42_EPIPE && reap_dead(f))
+			continue;
 		if (rc == -K42_EPIPE || (f->flags & K42_O_NONBLOCK))
 			return done ? (long)done : rc;
 		wait_change(f->pipe, gen, &registered);
@@ -132,6 +180,7 @@ static int p_poll(struct kfile *f, int events, int arm)
 	struct pipebuf *p = f->pipe;
 	int rev = 0;
 
+	(void)reap_dead(f);
 	if (arm)
 		(void)pipebuf_wait_add(p, k42_fs_self_pid());
 	if (!f->pipe_write) {
@@ -159,8 +208,7 @@ static int p_export(struct kfile *f, uint64_t pid, struct fd_export *e)
 	if (rc < 0)
 		return (int)rc;
 	k42_export_slot++;
-	__atomic_add_fetch(f->pipe_write ? &f->pipe->writers : &f->pipe->readers, 1,
-			   __ATOMIC_SEQ_CST);
+	pipebuf_hold(f->pipe, (uint32_t)pid, f->pipe_write, 1);
 	e->kind = FDX_PIPE;
 	e->aux = f->pipe_write;
 	e->va = va;
@@ -184,8 +232,7 @@ static void p_release(struct kfile *f)
 {
 	struct pipebuf *p = f->pipe;
 
-	__atomic_sub_fetch(f->pipe_write ? &p->writers : &p->readers, 1, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pipebuf_hold(p, k42_fs_self_pid(), f->pipe_write, -1);
 	wake(p);
 	if (!k42_pipe_mapped_elsewhere(f)) {
 		k42_sc_mem_unmap(k42_fs_self_pid(), (uint64_t)p, PIPEBUF_BYTES);

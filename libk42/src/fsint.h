@@ -61,6 +61,7 @@ struct kfile {
 	/* pipe */
 	struct pipebuf *pipe;
 	int pipe_write;
+	uint64_t peer_epoch;	/* k42_peer_epoch when dead holders were last reaped */
 	/* dev */
 	int dev;
 };
@@ -83,6 +84,8 @@ int k42_pipe_mapped_elsewhere(struct kfile *f);
 
 /* iowait.c */
 extern volatile uint64_t k42_io_gen;
+/* Bumped when a process sharing memory with us ends (K42_SOFTINTR_PEER). */
+extern volatile uint64_t k42_peer_epoch;
 int k42_io_wait(uint64_t gen, uint64_t deadline_tb);	/* 0 or -K42_ETIMEDOUT */
 
 /* fs.c: the mount table. */

@@ -82,6 +82,9 @@ void k42_wake_list(struct k42_thread **list);
 int k42_waitq_wait(struct k42_waitq *q, uint64_t deadline);
 void k42_waitq_wake_all(struct k42_waitq *q);
 
+/* iowait.c: K42_SOFTINTR_PEER arrived: a process sharing memory with us
+ * ended (pipes re-check who holds their ends). */
+void k42_peer_gone(void);
 /* iowait.c: K42_SOFTINTR_IO arrived (disabled, from the drain). */
 void k42_io_event(void);
 /* fs.c: adopt the descriptors a parent passed in the startup block. */

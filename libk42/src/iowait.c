@@ -13,8 +13,15 @@
 #include <k42/services.h>
 
 volatile uint64_t k42_io_gen;
+volatile uint64_t k42_peer_epoch;
 uint64_t k42_io_wakeups;
 static struct k42_waitq io_q;
+
+void k42_peer_gone(void)
+{
+	k42_peer_epoch++;
+	k42_io_event();
+}
 
 void k42_io_event(void)
 {

@@ -155,3 +155,53 @@ unsigned pipebuf_wait_take(struct pipebuf *p, uint32_t *out)
 	}
 	return n;
 }
+
+void pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta)
+{
+	struct pipe_holder *h = NULL, *free_slot = NULL;
+
+	lock(&p->hlock);
+	for (unsigned i = 0; i < PIPEBUF_HOLDERS && !h; i++) {
+		if (p->holders[i].pid == pid)
+			h = &p->holders[i];
+		else if (!p->holders[i].pid && !free_slot)
+			free_slot = &p->holders[i];
+	}
+	if (!h && delta > 0 && free_slot) {
+		h = free_slot;
+		*h = (struct pipe_holder){ .pid = pid };
+	}
+	if (h && (delta > 0 || (write ? h->w : h->r))) {
+		if (write)
+			h->w = (uint16_t)(h->w + delta);
+		else
+			h->r = (uint16_t)(h->r + delta);
+		if (!h->r && !h->w)
+			h->pid = 0;
+	} else if (delta > 0 || p->untracked) {
+		p->untracked += (uint32_t)delta;	/* no slot: counted, never reaped */
+	}
+	__atomic_add_fetch(write ? &p->writers : &p->readers, (uint32_t)delta, __ATOMIC_SEQ_CST);
+	unlock(&p->hlock);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+unsigned pipebuf_reap(struct pipebuf *p, int (*alive)(uint32_t pid, void *ctx), void *ctx)
+{
+	unsigned n = 0;
+
+	lock(&p->hlock);
+	for (unsigned i = 0; i < PIPEBUF_HOLDERS; i++) {
+		struct pipe_holder *h = &p->holders[i];
+
+		if (!h->pid || alive(h->pid, ctx))
+			continue;
+		__atomic_sub_fetch(&p->readers, h->r, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(&p->writers, h->w, __ATOMIC_SEQ_CST);
+		n += h->r + h->w;
+		*h = (struct pipe_holder){ 0 };
+	}
+	unlock(&p->hlock);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return n;
+}

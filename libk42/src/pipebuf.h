@@ -16,6 +16,14 @@
 #define PIPEBUF_DATA    (64u * 1024)	/* capacity, as Linux's default */
 #define PIPEBUF_WAITERS 16
 #define PIPEBUF_BYTES   (4096u + PIPEBUF_DATA)	/* the shared region */
+#define PIPEBUF_HOLDERS 64
+
+/* Which process holds how many ends: so the ends of a process that was
+ * killed (and never closed them) can be taken back by its peers. */
+struct pipe_holder {
+	uint32_t pid;			/* 0: free */
+	uint16_t r, w;			/* read and write ends it holds */
+};
 
 struct pipebuf {
 	uint64_t head;			/* bytes ever written */
@@ -24,7 +32,10 @@ struct pipebuf {
 	uint32_t wlock, rlock;
 	uint32_t nwaiters;		/* hint: non-zero when a slot may be set */
 	uint32_t waiters[PIPEBUF_WAITERS];
-	uint8_t pad[4096 - 32 - 4 - 4 * PIPEBUF_WAITERS];
+	uint32_t hlock;			/* guards holders[] */
+	uint32_t untracked;		/* ends counted with no holder slot left */
+	struct pipe_holder holders[PIPEBUF_HOLDERS];
+	uint8_t pad[4096 - 32 - 4 - 4 * PIPEBUF_WAITERS - 8 - 8 * PIPEBUF_HOLDERS];
 	uint8_t data[PIPEBUF_DATA];
 };
 
@@ -45,5 +56,12 @@ int pipebuf_writable(const struct pipebuf *p);
 int pipebuf_wait_add(struct pipebuf *p, uint32_t pid);
 /* After a change: take the waiting pids (up to PIPEBUF_WAITERS into out). */
 unsigned pipebuf_wait_take(struct pipebuf *p, uint32_t *out);
+/* Process pid gains (delta 1) or drops (delta -1) one end of the pipe;
+ * `readers`/`writers` change with it. Every change of the end counts goes
+ * through here, so holders[] always adds up to them. */
+void pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta);
+/* Take back the ends of every holder for which alive(pid, ctx) is 0 (a
+ * process that ended without closing them); returns how many ends. */
+unsigned pipebuf_reap(struct pipebuf *p, int (*alive)(uint32_t pid, void *ctx), void *ctx);
 
 #endif

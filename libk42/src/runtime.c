@@ -160,6 +160,8 @@ void k42_drain(void)
 			k42_ipc_accept_all();
 		if (bits & K42_SOFTINTR_IO)
 			k42_io_event();
+		if (bits & K42_SOFTINTR_PEER)
+			k42_peer_gone();
 		bits &= ~K42_SOFTINTR_RESCHED & ~K42_SOFTINTR_IO & ~(K42_SOFTINTR_USER0 - 1);
 		if (bits && user_handler)
 			user_handler(bits);

@@ -222,11 +222,51 @@ static void test_pipebuf(void)
 	CHECK(pipebuf_write(&p, in, 1) == -K42_EPIPE && pipebuf_writable(&p), "EPIPE");
 }
 
+/* Liveness for the reaping test: pids in the NUL-ended list are alive. */
+static int in_list(uint32_t pid, void *ctx)
+{
+	for (const uint32_t *l = ctx; *l; l++)
+		if (*l == pid)
+			return 1;
+	return 0;
+}
+
+/* Who holds which ends, and taking back the ends of a killed holder. */
+static void test_pipe_holders(void)
+{
+	static struct pipebuf p;
+	uint32_t all[] = { 10, 11, 12, 0 }, no11[] = { 10, 12, 0 }, none[] = { 0 };
+
+	pipebuf_init(&p);
+	pipebuf_hold(&p, 10, 0, 1);
+	pipebuf_hold(&p, 10, 1, 1);
+	pipebuf_hold(&p, 11, 1, 1);	/* exported to 11 and 12 */
+	pipebuf_hold(&p, 11, 1, 1);
+	pipebuf_hold(&p, 12, 0, 1);
+	CHECK(p.readers == 2 && p.writers == 3, "counts follow holds: %u %u", p.readers, p.writers);
+	pipebuf_hold(&p, 10, 1, -1);	/* 10 closes its write end */
+	CHECK(pipebuf_reap(&p, in_list, all) == 0 && p.writers == 2, "nobody dead: nothing reaped");
+	CHECK(pipebuf_reap(&p, in_list, no11) == 2 && p.writers == 0 && p.readers == 2,
+	      "11 killed holding two write ends");
+	CHECK(pipebuf_read(&p, (uint8_t[1]){ 0 }, 1) == 0, "the readers see EOF");
+	CHECK(pipebuf_reap(&p, in_list, no11) == 0, "reaped once");
+	CHECK(p.holders[0].pid == 10 && p.holders[0].r == 1 && p.holders[0].w == 0, "10 keeps its read end");
+	pipebuf_hold(&p, 10, 0, -1);
+	pipebuf_hold(&p, 12, 0, -1);
+	CHECK(p.readers == 0 && pipebuf_reap(&p, in_list, none) == 0, "closed ends are not reaped");
+	for (uint32_t pid = 1; pid <= PIPEBUF_HOLDERS + 3; pid++)
+		pipebuf_hold(&p, pid, 0, 1);
+	CHECK(p.readers == PIPEBUF_HOLDERS + 3 && p.untracked == 3, "holders beyond the table");
+	CHECK(pipebuf_reap(&p, in_list, none) == PIPEBUF_HOLDERS && p.readers == 3,
+	      "untracked ends stay counted");
+}
+
 int main(void)
 {
 	test_path();
 	test_tmpfs();
 	test_fdtable();
 	test_pipebuf();
+	test_pipe_holders();
 	return check_done("libk42/fs");
 }

@@ -3,7 +3,9 @@
  * and deletes files in /tmp; `sink` reads fd 0 to the end and writes the
  * byte count and checksum to fd 1; `echo` copies fd 0 to fd 1 until end
  * of file; `poller` polls fd 0 forever and reports what it saw on fd 1;
- * `block` waits forever (for the shell's ^C test).
+ * `block` waits forever (for the shell's ^C test, and as a pipe end's
+ * holder that gets killed); `flood` writes fd 1 until an error and exits
+ * 0 if that error is EPIPE.
  */
 #include <string.h>
 #include <k42/k42.h>
@@ -104,6 +106,16 @@ static int block(void)
 	return k42_poll(&p, 1, -1) == 0 ? 51 : 52;
 }
 
+static int flood(void)
+{
+	static uint8_t buf[4096];
+	long n;
+
+	while ((n = k42_write(1, buf, sizeof(buf))) > 0)
+		;
+	return n == -K42_EPIPE ? 0 : 60;
+}
+
 int main(uint64_t arg)
 {
 	(void)arg;
@@ -117,5 +129,7 @@ int main(uint64_t arg)
 		return poller();
 	if (k42_argc > 1 && strcmp(k42_argv[1], "block") == 0)
 		return block();
+	if (k42_argc > 1 && strcmp(k42_argv[1], "flood") == 0)
+		return flood();
 	return 99;
 }

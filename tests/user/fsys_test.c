@@ -1,9 +1,10 @@
 /*
  * The file layer end to end (run as init; docs/files.md): the boot
  * archive read-only at /, tmpfs at /tmp (with a size limit) and /dev,
- * path resolution, descriptors, ENOSPC, pipes (10 MB checked by checksum, EPIPE, EOF, PIPE_BUF
- * atomicity), inheritance across spawn, and poll on a pipe and a timer,
- * including that a process blocked in poll does not run.
+ * path resolution, descriptors, 100 processes in /tmp at once, ENOSPC,
+ * pipes (10 MB checked by checksum, EPIPE, EOF, PIPE_BUF atomicity, a
+ * killed peer), inheritance across spawn, and poll on a pipe and a
+ * timer, including that a process blocked in poll does not run.
  */
 #include <string.h>
 #include <k42/fs.h>
@@ -130,7 +131,6 @@ static void basics(void)
 	EXPECT(k42_isatty(1) == 1, "stdout is the tty\n");
 }
 
-#ifdef FSYS_MANY
 static void many_processes(void)
 {
 	static long pids[100];
@@ -176,7 +176,6 @@ static void many_processes(void)
 	EXPECT(ok == 500, "%d of 500 files as expected\n", ok);
 	k42_printf("fsys_test: 100 processes created, wrote, renamed and deleted files in /tmp\n");
 }
-#endif
 
 static void fill_to_enospc(void)
 {
@@ -310,6 +309,63 @@ static void pipes(void)
 		   s, t1 - t0);
 }
 
+/* Spawn fsys_child MODE with fd 0 = in and fd 1 = out (-1: inherit ours). */
+static long spawn_with(const char *mode, int in, int out)
+{
+	const char *argv[] = { "fsys_child", mode, NULL };
+	int save0 = k42_dup(0), save1 = k42_dup(1);
+	long child;
+
+	if (in >= 0)
+		k42_dup2(in, 0);
+	if (out >= 0)
+		k42_dup2(out, 1);
+	child = spawn_child(argv);
+	k42_dup2(save0, 0);
+	k42_dup2(save1, 1);
+	k42_close(save0);
+	k42_close(save1);
+	return child;
+}
+
+/* The peer of a pipe is killed, not closed: a reader blocked in another
+ * process still sees EOF, and a blocked writer EPIPE (docs/files.md). */
+static void killed_peers(void)
+{
+	int to[2], from[2], status = -1;
+	char reply[64] = { 0 };
+	long holder, reader, writer, n;
+
+	EXPECT(k42_pipe2(to, K42_O_CLOEXEC) == 0 && k42_pipe2(from, K42_O_CLOEXEC) == 0, "pipes\n");
+	holder = spawn_with("block", -1, to[1]);	/* holds the write end */
+	reader = spawn_with("sink", to[0], from[1]);	/* blocked reading */
+	EXPECT(holder > 0 && reader > 0, "spawn holder %ld, sink %ld\n", holder, reader);
+	k42_close(to[0]);
+	k42_close(to[1]);
+	k42_close(from[1]);
+	k42_thread_sleep_us(100000);	/* let the sink block */
+	EXPECT(k42_sc_proc_kill((uint64_t)holder) == 0, "kill the writer\n");
+	n = k42_read(from[0], reply, sizeof(reply) - 1);
+	EXPECT(n > 0 && strcmp(reply, "0 0") == 0, "the sink saw EOF: '%s'\n", reply);
+	k42_wait((uint64_t)reader, &status);
+	EXPECT(status == 0, "sink status %d\n", status);
+	k42_close(from[0]);
+
+	EXPECT(k42_pipe2(to, K42_O_CLOEXEC) == 0, "pipe\n");
+	holder = spawn_with("block", to[0], -1);	/* holds the read end */
+	writer = spawn_with("flood", -1, to[1]);	/* fills the pipe and blocks */
+	EXPECT(holder > 0 && writer > 0, "spawn holder %ld, flood %ld\n", holder, writer);
+	k42_close(to[0]);
+	k42_close(to[1]);
+	k42_thread_sleep_us(100000);	/* let the flood fill the pipe and block */
+	EXPECT(k42_sc_proc_status((uint64_t)writer, (uint64_t[1]){ 0 }) == K42_PROC_RUNNING, "the flood is blocked\n");
+	EXPECT(k42_sc_proc_kill((uint64_t)holder) == 0, "kill the reader\n");
+	status = -1;
+	k42_wait((uint64_t)writer, &status);
+	EXPECT(status == 0, "the flood saw EPIPE: status %d\n", status);
+	k42_printf("fsys_test: killed pipe peers: EOF for the reader, EPIPE for the writer\n");
+}
+
 static void polling(void)
 {
 	int p[2], q[2], status = -1;
@@ -396,13 +452,10 @@ int main(uint64_t arg)
 	       k42_name_wait("mnt/dev", &(uint64_t){ 0 }, NULL, 2000) == 0, "mounts registered\n");
 	k42_fs_remount();
 	basics();
-#ifdef FSYS_MANY
-	/* 100 processes in /tmp at once: lost a few requests to the shared
-	 * per-CPU PPC page before private PPC pages (docs/files.md). */
 	many_processes();
-#endif
 	fill_to_enospc();
 	pipes();
+	killed_peers();
 	polling();
 	return verdict("fsys_test");
 }

@@ -22,6 +22,7 @@
 #include <k42/procinfo.h>
 #include <mm/usercopy.h>
 #include <kern/trace.h>
+#include <mm/fcm.h>
 #include <mm/fr.h>
 #include <mm/hat.h>
 #include <mm/kmem.h>
@@ -293,11 +294,43 @@ static void process_free(struct deferred *d)
 	kmem_free(h, sizeof(*h));
 }
 
+#define PEERS_MAX 32
+
+/* The pids (at most max) of other processes mapping an FCM that one of
+ * p's shared regions maps (mem_share). Caller holds p->lock; the lock
+ * order is a process before its FCMs. Pids, not pointers, leave here:
+ * a peer may end before we raise its bit. */
+static unsigned shared_peers(struct process *p, uint32_t *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (struct region *r = p->regions; r; r = r->next) {
+		if (!r->shared || !fcm_is_anon(r->fcm))
+			continue;
+		spin_lock(&r->fcm->lock);
+		for (struct region *m = r->fcm->mappers; m && n < max; m = m->fcm_next) {
+			uint32_t pid = m->proc->pid;
+			unsigned i;
+
+			if (m->proc == p)
+				continue;
+			for (i = 0; i < n && out[i] != pid; i++)
+				;
+			if (i == n)
+				out[n++] = pid;
+		}
+		spin_unlock(&r->fcm->lock);
+	}
+	return n;
+}
+
 void process_end(struct process *p, int state, int status, const char *why)
 {
 	struct proc_holder *h = (struct proc_holder *)p;
 	struct dispatcher *d = &p->disp;
 	struct process *parent;
+	uint32_t peers[PEERS_MAX];
+	unsigned npeers;
 
 	if (p->state >= K42_PROC_EXITED)
 		return;
@@ -325,11 +358,20 @@ void process_end(struct process *p, int state, int status, const char *why)
 	fr_dispatcher_gone(d);	/* no page-in may keep a pointer to d */
 	fr_server_gone(p);
 	spin_lock(&p->lock);
+	npeers = shared_peers(p, peers, PEERS_MAX);
 	region_destroy_all(p);
 	spin_unlock(&p->lock);
 	parent = process_lookup(p->parent);
 	if (parent)
 		disp_raise(&parent->disp, K42_SOFTINTR_CHILD);
+	/* Whoever shared memory with p (a pipe's other ends) learns that it
+	 * ended, so an end p held while killed is not waited on forever. */
+	for (unsigned i = 0; i < npeers; i++) {
+		struct process *q = process_lookup(peers[i]);
+
+		if (q)
+			disp_raise(&q->disp, K42_SOFTINTR_PEER);
+	}
 	quiesce_defer(quiesce_kernel(), &h->dfr, process_free);
 	if (p->pid == init_pid) {
 		kprintf("k42: init %s with status %d; powering off\n",

@@ -37,6 +37,7 @@
 #define K42_SOFTINTR_CHILD    (1ull << 3)	/* a child process ended */
 #define K42_SOFTINTR_RETRY    (1ull << 4)	/* unused since calls are queued */
 #define K42_SOFTINTR_CALL     (1ull << 5)	/* calls are queued for us: take them with ppc_accept */
+#define K42_SOFTINTR_PEER     (1ull << 6)	/* a process sharing memory with us (mem_share) ended */
 #define K42_SOFTINTR_USER0    (1ull << 32)	/* bits 32..63 are free for user protocols */
 #define K42_SOFTINTR_IO       (1ull << 62)	/* libk42: a pipe or server changed state (docs/files.md) */
 
