@@ -318,6 +318,12 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init exited with status 0"],
          reject=[r"killed process"]),
+    # Issue 12 item 1: a signal frame forged to resume privileged.
+    dict(name="security/linux_sigforge", prog="/tests/linux/sigforge",
+         expect=[r"sigforge: supervisor MSR, privileged code: exited 128",
+                 r"sigforge: supervisor MSR, kernel pc: killed by signal 9",
+                 r"sigforge: no forged context ran privileged", r"init exited with status 0"],
+         reject=[r"RAN PRIVILEGED"]),
 ]
 
 

@@ -70,6 +70,9 @@ static inline int churn_before_slot(uint64_t slot)
 #define PROBE_HEIR		0x40	/* its child could do something privileged */
 #define PROBE_OWN_FAILED	0x80	/* could not start and poke its own child */
 
+/* The words of a call the snoop role looks for (low 16 bits: a count). */
+#define SNOOP_MARK	0x5ec2e75ec2e70000ul
+
 /* The hog's memory: far more than its quota. */
 #define HOG_VA		0x40000000ul
 #define HOG_BYTES	(64ul << 20)

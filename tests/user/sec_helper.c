@@ -184,6 +184,28 @@ int main(uint64_t argc)
 	}
 	if (strcmp(role, "probe") == 0)
 		return probe(arg(2), arg(3));
+	if (strcmp(role, "snoop") == 0) {
+		/* argv: snoop CALLER SERVER: for a while, look in our own PPC
+		 * page and try theirs for the bytes of their calls (SNOOP_MARK
+		 * words); status: 1 seen in our page, 2 read from theirs. */
+		const volatile uint64_t *mine = (const volatile uint64_t *)k42_ppc_page();
+		uint64_t t_end = k42_timebase() + k42_info(K42_INFO_TIMEBASE_HZ) / 5;
+		static uint64_t theirs[K42_IPC_PAGE_BYTES / 8];
+		int won = 0;
+
+		while ((int64_t)(k42_timebase() - t_end) < 0) {
+			for (unsigned i = 0; i < K42_IPC_PAGE_BYTES / 8; i++)
+				if ((mine[i] >> 16) == (SNOOP_MARK >> 16))
+					won |= 1;
+			for (int w = 2; w <= 3; w++)
+				if (k42_sc_mem_read(arg(w), K42_PPC_PAGE_VA, (uint64_t)theirs,
+						    sizeof(theirs)) == 0)
+					won |= 2;
+			k42_sc_yield();
+		}
+		k42_printf("sec_helper: snoop: %#x\n", won);
+		return won;
+	}
 	if (strcmp(role, "idle") == 0) {
 		/* A process whose libk42 answers calls and messages. */
 		for (;;)
