@@ -34,6 +34,8 @@ void k42_drain(void);
  * saved state (NULL: none, or the idle loop). */
 struct k42_thread *k42_take_saved(void);
 __attribute__((noreturn)) void k42_fatal(const char *why);
+/* Handle what is pending, then resume t (if any) or run another thread. */
+__attribute__((noreturn)) void k42_resume_or_switch(struct k42_thread *t);
 
 /* sched.c: the policy in force, wrapped to keep the ready count. */
 extern const struct k42_sched_ops *k42_sched;
@@ -94,6 +96,8 @@ void k42_fs_inherit(uint64_t blob, uint64_t len);
 void k42_ipc_dispatch_msgs(void);
 /* Take the calls the kernel queued while we were disabled. */
 void k42_ipc_accept_all(void);
+/* Take the replies to our async calls the kernel kept (K42_SOFTINTR_REPLY). */
+void k42_ipc_collect_all(void);
 /* runtime.c: register our entry points, the IPC-call one if with_ipc. */
 void k42_register_entries(int with_ipc);
 

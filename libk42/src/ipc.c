@@ -19,7 +19,11 @@
  * handler must not block for them), and their reply is dropped.
  *
  * Calls out (k42_call) copy the thread's message bytes into the PPC page
- * and back while disabled, so threads never see each other's data.
+ * and back while disabled, so threads never see each other's data. A
+ * thread of a process with other threads calls asynchronously instead
+ * (k42_ipc_call_wait): the kernel reads and writes the thread's own
+ * message buffer, and only that thread waits for the reply, on
+ * `reply_waiters` keyed by the call's handle.
  */
 #include <k42/ktrace.h>
 #include <string.h>
@@ -30,7 +34,13 @@
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5);
 
+void k42_on_ipc_return(uint64_t h, uint64_t status, uint64_t len, uint64_t w0, uint64_t w1,
+		       uint64_t w2, uint64_t w3, uint64_t w4);
+
 static k42_ipc_handler ipc_handler;
+uint64_t k42_ipc_return_w5;		/* r11 at the IPC-return entry (upcall.S) */
+uint64_t k42_ipc_async_calls, k42_ipc_return_upcalls, k42_ipc_collected;
+static struct k42_thread *reply_waiters;	/* threads in k42_ipc_call_wait */
 static int serve_threads;
 static k42_msg_handler msg_handler;
 uint64_t k42_ipc_entry_handle;		/* r11 at the IPC-call entry (upcall.S) */
@@ -350,6 +360,81 @@ static long call_copy(uint64_t target, struct k42_ipc_msg *m)
 	return rc;
 }
 
+/* The reply to async call h (disabled): its thread takes it and wakes. */
+static void async_reply(uint64_t h, const uint64_t *res)
+{
+	for (struct k42_thread **pp = &reply_waiters, *t; (t = *pp) != NULL; pp = &t->wnext) {
+		if (t->async_handle != h)
+			continue;
+		*pp = t->wnext;
+		t->wnext = NULL;
+		for (int i = 0; i < 8; i++)
+			t->async_res[i] = res[i];
+		t->async_done = 1;
+		k42_thread_wake(t);
+		return;
+	}
+	/* Nobody waits for it: a call made with the raw kernel call. */
+}
+
+void k42_ipc_collect_all(void)
+{
+	uint64_t out[8];
+	long h;
+
+	while ((h = k42_sc_ppc_collect(out)) >= 0) {
+		k42_ipc_collected++;
+		async_reply((uint64_t)h, out);
+	}
+}
+
+void k42_on_ipc_return(uint64_t h, uint64_t status, uint64_t len, uint64_t w0, uint64_t w1,
+		       uint64_t w2, uint64_t w3, uint64_t w4)
+{
+	uint64_t res[8] = { status, len, w0, w1, w2, w3, w4, k42_ipc_return_w5 };
+	struct k42_thread *cur = k42_take_saved();
+
+	k42_ipc_return_upcalls++;
+	async_reply(h, res);
+	k42_resume_or_switch(cur);
+}
+
+long k42_ipc_call_wait(uint64_t target, struct k42_ipc_msg *m)
+{
+	struct k42_thread *me = k42_current;
+	long h;
+	int s;
+
+	if (!me || k42_in_handler || m->page == k42_ppc_page())
+		return call_copy(target, m);
+	s = k42_disable_save();
+	h = k42_sc_ppc_call_async(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
+				  m->w[5], (uint64_t)m->page);
+	if (h < 0) {
+		k42_restore(s);
+		m->op = (uint64_t)h;
+		m->len = 0;
+		return h;
+	}
+	k42_ipc_async_calls++;
+	me->async_handle = (uint64_t)h;
+	me->async_done = 0;
+	me->wnext = reply_waiters;
+	reply_waiters = me;
+	/* The reply may be waiting already (the server ran at once): the
+	 * drain in the reschedule collects it. */
+	while (!me->async_done)
+		k42_thread_block_self(K42_WAIT_IPC);
+	m->op = me->async_res[0];
+	m->len = (uint32_t)me->async_res[1];
+	for (int i = 0; i < 6; i++)
+		m->w[i] = me->async_res[2 + i];
+	if (m->len > K42_IPC_PAGE_BYTES)
+		m->len = 0;
+	k42_restore(s);
+	return (long)m->op;
+}
+
 long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
 {
 	(void)tries;
@@ -362,6 +447,10 @@ long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
 	if (k42_ipc_op_flags(m->op) & K42_IPC_FLAG_ONEWAY)
 		return k42_sc_ppc_send(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
 				       m->w[5]);
+	/* Only this thread waits, if others could run meanwhile. */
+	if (k42_current && !k42_in_handler && k42_threads_alive > 1 && !k42_current->ipc_timeout_tb &&
+	    m->page != k42_ppc_page())
+		return k42_ipc_call_wait(target, m);
 	return call_copy(target, m);
 }
 

@@ -158,6 +158,8 @@ void k42_drain(void)
 			k42_wake_list(&k42_child_waiters);
 		if (bits & K42_SOFTINTR_CALL)
 			k42_ipc_accept_all();
+		if (bits & K42_SOFTINTR_REPLY)
+			k42_ipc_collect_all();
 		if (bits & K42_SOFTINTR_IO)
 			k42_io_event();
 		if (bits & K42_SOFTINTR_PEER)
@@ -242,7 +244,7 @@ struct k42_thread *k42_take_saved(void)
 	return t;
 }
 
-__attribute__((noreturn)) static void resume_or_switch(struct k42_thread *t)
+__attribute__((noreturn)) void k42_resume_or_switch(struct k42_thread *t)
 {
 	k42_drain();
 	if (t) {
@@ -255,12 +257,12 @@ __attribute__((noreturn)) static void resume_or_switch(struct k42_thread *t)
 
 void k42_on_run(void)
 {
-	resume_or_switch(k42_take_saved());
+	k42_resume_or_switch(k42_take_saved());
 }
 
 void k42_on_softintr(void)
 {
-	resume_or_switch(k42_take_saved());
+	k42_resume_or_switch(k42_take_saved());
 }
 
 void k42_on_trap(uint64_t vector, uint64_t pc)

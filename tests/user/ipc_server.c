@@ -14,6 +14,8 @@
  *           caller to try), w5 = calls held; then replies once more on the
  *           now stale handle (its result shows in COUNT's w3).
  *   5 SLOW  (w0 = ms): sleeps, then answers w0 = ms.
+ *   6 ECHO  (page bytes): sleeps w0 ms, then answers the bytes each plus 1,
+ *           w0 = their sum, w1 = how many.
  */
 #include <k42/k42.h>
 
@@ -30,7 +32,7 @@ static struct k42_mutex lock;
 
 static void answer(uint64_t caller, struct k42_ipc_msg *m)
 {
-	uint32_t ord = k42_ipc_op_ordinal(m->op);
+	uint32_t ord = k42_ipc_op_ordinal(m->op), len = k42_ipc_op_len(m->op);
 
 	m->len = 0;
 	m->op = 0;
@@ -93,6 +95,19 @@ static void answer(uint64_t caller, struct k42_ipc_msg *m)
 	case 5:
 		k42_thread_sleep_us(m->w[0] * 1000);
 		break;
+	case 6: {
+		uint64_t sum = 0;
+
+		k42_thread_sleep_us(m->w[0] * 1000);
+		m->len = len;
+		for (uint32_t i = 0; i < m->len; i++) {
+			sum += m->page[i];
+			m->page[i]++;
+		}
+		m->w[0] = sum;
+		m->w[1] = m->len;
+		break;
+	}
 	default:
 		m->op = (uint64_t)-K42_ENOSYS;
 	}

@@ -3,6 +3,7 @@
  * handles of index and generation, and the per-server lists.
  */
 #include <stddef.h>
+#include <k42/dispatcher.h>
 #include <kern/ipc_call.h>
 
 #define INDEX_BITS 16
@@ -22,13 +23,14 @@ static void init_table(void)
 	ready = 1;
 }
 
-struct ipc_call *ipc_call_alloc(struct dispatcher *server)
+struct ipc_call *ipc_call_alloc(struct dispatcher *server, struct dispatcher *async_caller)
 {
 	struct ipc_call *c;
 
 	if (!ready)
 		init_table();
-	if (!free_list || server->ncalls >= K42_IPC_CALLS_PER_SERVER) {
+	if (!free_list || server->ncalls >= K42_IPC_CALLS_PER_SERVER ||
+	    (async_caller && async_caller->nasync >= K42_IPC_ASYNC_PER_CALLER)) {
 		refused++;
 		return NULL;
 	}
@@ -36,7 +38,12 @@ struct ipc_call *ipc_call_alloc(struct dispatcher *server)
 	free_list = c->next;
 	c->prev = c->next = NULL;
 	c->server = server;
-	c->caller = NULL;
+	c->caller = async_caller;
+	c->async = async_caller != NULL;
+	c->buf = 0;
+	c->len = 0;
+	if (async_caller)
+		async_caller->nasync++;
 	server->ncalls++;
 	in_use++;
 	return c;
@@ -74,7 +81,13 @@ void ipc_call_free(struct ipc_call *c)
 		ipc_call_list_del(&s->calls_queued, c);
 	else if (c->state == CALL_ACTIVE)
 		ipc_call_list_del(&s->calls_active, c);
-	s->ncalls--;
+	else if (c->state == CALL_DONE)
+		ipc_call_list_del(&c->caller->calls_done, c);
+	if (s)
+		s->ncalls--;
+	if (c->async && c->caller)
+		c->caller->nasync--;
+	c->async = 0;
 	in_use--;
 	c->state = CALL_FREE;
 	c->server = c->caller = NULL;
@@ -84,6 +97,43 @@ void ipc_call_free(struct ipc_call *c)
 		c->gen = 1;
 	c->next = free_list;
 	free_list = c;
+}
+
+void ipc_call_done(struct ipc_call *c, long status, uint32_t len, const uint64_t *w)
+{
+	struct dispatcher *s = c->server;
+
+	if (c->state == CALL_QUEUED)
+		ipc_call_list_del(&s->calls_queued, c);
+	else
+		ipc_call_list_del(&s->calls_active, c);
+	s->ncalls--;
+	c->server = NULL;
+	c->state = CALL_DONE;
+	c->op = (uint64_t)status;
+	c->len = len;
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		c->w[i] = w ? w[i] : 0;
+	ipc_call_list_add(&c->caller->calls_done, c);
+	disp_raise(c->caller, K42_SOFTINTR_REPLY);
+}
+
+void ipc_calls_forget_caller(struct dispatcher *d)
+{
+	if (!ready || !d->nasync)
+		return;
+	for (int i = 0; i < (int)K42_IPC_CALLS_MAX; i++) {
+		struct ipc_call *c = &table[i];
+
+		if (c->state == CALL_FREE || c->caller != d || !c->async)
+			continue;
+		if (c->state == CALL_ACTIVE) {
+			c->caller = NULL;	/* the server's reply finds nobody */
+			d->nasync--;
+		} else {
+			ipc_call_free(c);
+		}
+	}
 }
 
 uint64_t ipc_call_handle(const struct ipc_call *c)

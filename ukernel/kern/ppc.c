@@ -19,9 +19,21 @@
  * when the server takes the call, and the reply bytes back when it
  * replies; nobody else ever sees them.
  *
+ * Asynchronous calls (ppc_call_async): the caller is not parked. Its call
+ * is handed to the server the same way (the caller goes to the back of its
+ * run queue with the call's handle as its result), its page bytes come
+ * from the caller's buffer `buf` rather than its PPC page, and the reply's
+ * bytes go back there at ppc_reply. The reply is delivered at the caller's
+ * K42_ENTRY_IPC_RETURN, handing the processor straight to it if it can take
+ * an upcall now; otherwise it waits on the caller's calls_done list, with
+ * K42_SOFTINTR_REPLY raised, until the caller takes it with ppc_collect.
+ * Async calls are not bounded by call_timeout_tb (a user-level timer can
+ * give up on them); at most K42_IPC_ASYNC_PER_CALLER are outstanding.
+ *
  * Refusals: absent target -K42_ESRCH, dead -K42_EDEAD, itself -K42_EINVAL,
  * page length over K42_IPC_PAGE_BYTES -K42_EINVAL, no call record left
- * -K42_EBUSY (counted in K42_INFO_IPC_REFUSED).
+ * -K42_EBUSY (counted in K42_INFO_IPC_REFUSED); an async buffer that cannot be
+ * read -K42_EFAULT (at once, or as the reply of a call the server takes later).
  */
 #include <string.h>
 #include <arch/context.h>
@@ -39,6 +51,7 @@
 #include <kern/syscall.h>
 #include <kern/trace.h>
 #include <mm/meminit.h>
+#include <mm/usercopy.h>
 
 /* Decode the target of a call or send; 0 or a refusal code. */
 static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **out)
@@ -135,6 +148,30 @@ void ipc_calls_expire(uint64_t now)
 	}
 }
 
+/* Enter d at `entry` in tf, its own context (if any) preserved in its
+ * shared page; tf held somebody else's registers, which do not go along
+ * (the upcall scrubs the frame). */
+static void upcall_into(struct trap_frame *tf, struct dispatcher *d, int entry)
+{
+	if (d->state == DS_READY)
+		sched_remove(d);
+	if (d->has_ctx) {
+		disp_load_ctx(d, tf);
+		disp_upcall(d, tf, entry, 1);
+	} else {
+		disp_upcall(d, tf, entry, 0);
+	}
+}
+
+/* Hand the processor to server t (which takes upcalls) for its active call c. */
+static void enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc_call *c)
+{
+	upcall_into(tf, t, K42_ENTRY_IPC_CALL);
+	set_call_regs(tf, c, 0);
+	ctx_set_result(tf, 8, ipc_call_handle(c));
+	sched_handoff(tf, t);
+}
+
 long sys_ppc_call(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current, *t;
@@ -146,7 +183,7 @@ long sys_ppc_call(struct trap_frame *tf)
 		return rc;
 	if (k42_ipc_op_len(op) > K42_IPC_PAGE_BYTES)
 		return -K42_EINVAL;
-	c = ipc_call_alloc(t);
+	c = ipc_call_alloc(t, NULL);
 	if (!c)
 		return -K42_EBUSY;
 
@@ -177,41 +214,53 @@ long sys_ppc_call(struct trap_frame *tf)
 		sched_switch(tf);
 		return SYSCALL_SWITCHED;
 	}
-	/* Hand the processor over: t is entered at its IPC-call entry, its own
-	 * interrupted context (if any) preserved in its shared page. */
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&t->calls_active, c);
 	copy_page_data(cur, t, k42_ipc_op_len(op));
-	if (t->state == DS_READY)
-		sched_remove(t);
-	if (t->has_ctx) {
-		disp_load_ctx(t, tf);
-		disp_upcall(t, tf, K42_ENTRY_IPC_CALL, 1);
-	} else {
-		/* Nothing of t's to keep; the upcall scrubs the frame, so none of
-		 * the caller's registers go along. */
-		disp_upcall(t, tf, K42_ENTRY_IPC_CALL, 0);
-	}
-	set_call_regs(tf, c, 0);
-	ctx_set_result(tf, 8, ipc_call_handle(c));
-	sched_handoff(tf, t);
+	enter_server(tf, t, c);
 	return SYSCALL_SWITCHED;
+}
+
+/* Copy an async call's page bytes from its caller's buffer into the
+ * server's PPC page: 0 or -K42_EFAULT. */
+static int async_request_in(const struct ipc_call *c, struct dispatcher *server)
+{
+	uint32_t len = k42_ipc_op_len(c->op);
+
+	if (!len)
+		return 0;
+	return copy_from_user(c->caller->proc, phys_to_virt(server->proc->ppc_pa), c->buf, len) < 0
+		       ? -K42_EFAULT
+		       : 0;
 }
 
 long sys_ppc_accept(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current;
-	struct ipc_call *c = cur->calls_queued.head;
+	struct ipc_call *c;
 
-	if (!c)
-		return -K42_EAGAIN;
+	for (;;) {
+		c = cur->calls_queued.head;
+		if (!c)
+			return -K42_EAGAIN;
+		if (c->async && async_request_in(c, cur) < 0) {
+			ipc_call_done(c, -K42_EFAULT, 0, NULL);	/* its buffer went away */
+			continue;
+		}
+		break;
+	}
 	ipc_call_list_del(&cur->calls_queued, c);
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&cur->calls_active, c);
-	copy_page_data(c->caller, cur, k42_ipc_op_len(c->op));
+	if (!c->async)
+		copy_page_data(c->caller, cur, k42_ipc_op_len(c->op));
 	set_call_regs(tf, c, 1);
 	return (long)ipc_call_handle(c);
 }
+
+static void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t lenflags);
+static long reply_async(struct trap_frame *tf, struct dispatcher *cur, struct ipc_call *c,
+			long status, uint32_t len, const uint64_t *w, uint64_t lenflags);
 
 long sys_ppc_reply(struct trap_frame *tf)
 {
@@ -230,12 +279,26 @@ long sys_ppc_reply(struct trap_frame *tf)
 		w[i] = ctx_arg(tf, 3 + i);
 	trace_ppc_return(status);
 	caller = c->caller;
-	ipc_call_free(c);
-	if (!caller)
+	if (!caller) {
+		ipc_call_free(c);
 		return -K42_EDEAD;	/* the caller died meanwhile */
+	}
+	if (c->async)
+		return reply_async(tf, cur, c, status, len, w, lenflags);
+	ipc_call_free(c);
 
 	copy_page_data(cur, caller, len);
 	set_caller_result(caller, status, len, w);
+	server_after_reply(tf, cur, lenflags);
+	disp_load_ctx(caller, tf);
+	sched_handoff(tf, caller);
+	return SYSCALL_SWITCHED;
+}
+
+/* The server cur has replied and gives up the processor: it waits idle
+ * (K42_IPC_REPLY_IDLE) or is queued with its context, ppc_reply returning 0. */
+static void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t lenflags)
+{
 	if (lenflags & K42_IPC_REPLY_IDLE) {
 		/* The server has nothing more to run: it waits enabled, as the
 		 * idle loop would, and is entered again at an entry point (at
@@ -255,9 +318,108 @@ long sys_ppc_reply(struct trap_frame *tf)
 		disp_save_ctx(cur, tf);
 		sched_enqueue(cur);
 	}
-	disp_load_ctx(caller, tf);
+}
+
+/* Can d be entered at K42_ENTRY_IPC_RETURN right now? (Earlier replies
+ * still waiting go first, through ppc_collect.) */
+static int takes_return(const struct dispatcher *d)
+{
+	return !d->shared->disabled && !d->calls_done.head && d->entries[K42_ENTRY_IPC_RETURN] &&
+	       (d->state == DS_READY || d->state == DS_BLOCKED || d->state == DS_IDLE);
+}
+
+/* The reply registers of an async call, as K42_ENTRY_IPC_RETURN and
+ * ppc_collect see them from index `first` on (the handle before it). */
+static void set_return_regs(struct trap_frame *tf, int first, long status, uint32_t len,
+			    const uint64_t *w)
+{
+	ctx_set_result(tf, first, (uint64_t)status);
+	ctx_set_result(tf, first + 1, len);
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		ctx_set_result(tf, first + 2 + i, w[i]);
+}
+
+/* ppc_reply to the async call c of a live caller. */
+static long reply_async(struct trap_frame *tf, struct dispatcher *cur, struct ipc_call *c,
+			long status, uint32_t len, const uint64_t *w, uint64_t lenflags)
+{
+	struct dispatcher *caller = c->caller;
+	uint64_t h = ipc_call_handle(c);
+
+	if (len && copy_to_user(caller->proc, c->buf, phys_to_virt(cur->proc->ppc_pa), len) < 0) {
+		status = -K42_EFAULT;	/* the caller's buffer went away */
+		len = 0;
+	}
+	if (!takes_return(caller)) {
+		/* Left for ppc_collect; the server goes on (even with
+		 * K42_IPC_REPLY_IDLE: the runtime then idles by itself). */
+		ipc_call_done(c, status, len, w);
+		return 0;
+	}
+	ipc_call_free(c);
+	server_after_reply(tf, cur, lenflags);
+	upcall_into(tf, caller, K42_ENTRY_IPC_RETURN);
+	ctx_set_result(tf, 0, h);
+	set_return_regs(tf, 1, status, len, w);
 	sched_handoff(tf, caller);
 	return SYSCALL_SWITCHED;
+}
+
+long sys_ppc_call_async(struct trap_frame *tf)
+{
+	struct dispatcher *cur = this_cpu()->current, *t;
+	struct ipc_call *c;
+	long rc = target_of(ctx_arg(tf, 0), cur, &t);
+	uint64_t op = ctx_arg(tf, 1), buf = ctx_arg(tf, 8);
+	uint32_t len = k42_ipc_op_len(op);
+
+	if (rc < 0)
+		return rc;
+	if (len > K42_IPC_PAGE_BYTES || (len && (buf >= K42_USER_TOP || K42_USER_TOP - buf < len)))
+		return -K42_EINVAL;
+	c = ipc_call_alloc(t, cur);
+	if (!c)
+		return -K42_EBUSY;
+	c->caller_pid = cur->proc->pid;
+	c->op = op;
+	c->buf = buf;
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		c->w[i] = ctx_arg(tf, 2 + i);
+	if (!takes_upcall(t)) {
+		c->state = CALL_QUEUED;
+		ipc_call_list_add(&t->calls_queued, c);
+		disp_raise(t, K42_SOFTINTR_CALL);
+		trace_ppc_call(cur->proc->pid, t->proc->pid, op);
+		return (long)ipc_call_handle(c);
+	}
+	if (async_request_in(c, t) < 0) {
+		ipc_call_free(c);
+		return -K42_EFAULT;
+	}
+	trace_ppc_call(cur->proc->pid, t->proc->pid, op);
+	c->state = CALL_ACTIVE;
+	ipc_call_list_add(&t->calls_active, c);
+	/* The caller goes on later, from the back of its queue. */
+	ctx_set_result(tf, 0, ipc_call_handle(c));
+	cur->state = DS_READY;
+	disp_save_ctx(cur, tf);
+	sched_enqueue(cur);
+	enter_server(tf, t, c);
+	return SYSCALL_SWITCHED;
+}
+
+long sys_ppc_collect(struct trap_frame *tf)
+{
+	struct dispatcher *cur = this_cpu()->current;
+	struct ipc_call *c = cur->calls_done.head;
+	uint64_t h;
+
+	if (!c)
+		return -K42_EAGAIN;
+	h = ipc_call_handle(c);
+	set_return_regs(tf, 1, (long)c->op, c->len, c->w);
+	ipc_call_free(c);
+	return (long)h;
 }
 
 void ipc_disp_end(struct dispatcher *d)
@@ -271,6 +433,10 @@ void ipc_disp_end(struct dispatcher *d)
 	while ((c = d->calls_queued.head) || (c = d->calls_active.head)) {
 		struct dispatcher *caller = c->caller;
 
+		if (c->async && caller) {
+			ipc_call_done(c, -K42_EDEAD, 0, NULL);
+			continue;
+		}
 		ipc_call_free(c);
 		if (caller && caller->state == DS_IN_CALL) {
 			set_caller_result(caller, -K42_EDEAD, 0, NULL);
@@ -288,6 +454,7 @@ void ipc_disp_end(struct dispatcher *d)
 			c->caller = NULL;
 		d->call = NULL;
 	}
+	ipc_calls_forget_caller(d);
 }
 
 long sys_ppc_send(struct trap_frame *tf)

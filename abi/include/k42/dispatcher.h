@@ -25,7 +25,7 @@
 #define K42_ENTRY_TRAP       2	/* a user exception (program check, ...), r3 = vector */
 #define K42_ENTRY_PGFLT      3	/* a page fault went out of core: r3 = address, r4 = token */
 #define K42_ENTRY_IPC_CALL   4	/* an incoming PPC: r3 = caller pid, r4 = op, r5..r10, r11 = handle */
-#define K42_ENTRY_IPC_RETURN 5	/* a reply to a call made with K42_IPC_CALL_ASYNC (reserved) */
+#define K42_ENTRY_IPC_RETURN 5	/* a reply to a ppc_call_async: r3 = handle, r4 = status, r5 = len, r6..r11 = w0..w5 */
 #define K42_ENTRY_IPC_RETRY  6	/* unused since calls are queued (was: retry a refused call) */
 #define K42_ENTRY_SYSCALL    7	/* a reflected `sc` (disp_reflect): the caller's registers are in `saved` */
 #define K42_ENTRY_COUNT      8
@@ -38,6 +38,7 @@
 #define K42_SOFTINTR_RETRY    (1ull << 4)	/* unused since calls are queued */
 #define K42_SOFTINTR_CALL     (1ull << 5)	/* calls are queued for us: take them with ppc_accept */
 #define K42_SOFTINTR_PEER     (1ull << 6)	/* a process sharing memory with us (mem_share) ended */
+#define K42_SOFTINTR_REPLY    (1ull << 7)	/* replies to our async calls wait: take them with ppc_collect */
 #define K42_SOFTINTR_USER0    (1ull << 32)	/* bits 32..63 are free for user protocols */
 #define K42_SOFTINTR_IO       (1ull << 62)	/* libk42: a pipe or server changed state (docs/files.md) */
 

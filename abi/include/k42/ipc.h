@@ -33,6 +33,9 @@
 #define K42_IPC_CALLS_PER_SERVER 512u
 /* Outstanding calls in the whole kernel. */
 #define K42_IPC_CALLS_MAX        2048u
+/* Asynchronous calls (ppc_call_async) one caller may have outstanding,
+ * replies not yet collected included; past it -K42_EBUSY, counted too. */
+#define K42_IPC_ASYNC_PER_CALLER 64u
 
 /* ppc_reply's third argument: the page length in the low 16 bits, and flags. */
 #define K42_IPC_REPLY_LEN_MASK   0xffffull

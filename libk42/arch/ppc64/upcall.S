@@ -34,6 +34,18 @@ k42_entry_ipc_call:
 	nop
 	trap
 	.size k42_entry_ipc_call, . - k42_entry_ipc_call
-ENTRY(k42_entry_ipc_return, k42_on_run)
+	/* A reply to an async call: r3 = handle, r4 = status, r5 = length,
+	 * r6..r11 = w0..w5; r11 goes through a global as above. */
+	.globl k42_entry_ipc_return
+	.type k42_entry_ipc_return, @function
+k42_entry_ipc_return:
+	addis	2, 12, (.TOC. - k42_entry_ipc_return)@ha
+	addi	2, 2, (.TOC. - k42_entry_ipc_return)@l
+	addis	12, 2, k42_ipc_return_w5@toc@ha
+	std	11, k42_ipc_return_w5@toc@l(12)
+	bl	k42_on_ipc_return
+	nop
+	trap
+	.size k42_entry_ipc_return, . - k42_entry_ipc_return
 ENTRY(k42_entry_ipc_retry, k42_on_softintr)
 ENTRY(k42_entry_syscall, k42_on_syscall)

@@ -113,6 +113,17 @@ void k42_on_messages(k42_msg_handler fn);
  * unused (kept for source compatibility). */
 long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries);
 
+/* Calls that do not stop the other threads: k42_ipc_call_wait makes the
+ * call asynchronously (ppc_call_async) with m->page as the call's buffer
+ * (never the PPC page: use k42_ipc_msg_get), and blocks only the calling
+ * thread until the reply arrives (at K42_ENTRY_IPC_RETURN, or collected
+ * after K42_SOFTINTR_REPLY). Outside a thread it is k42_ipc_call. Every
+ * k42_ipc_call (so every stub) from a thread of a process that has other
+ * threads goes this way unless the thread set a timeout. The counters
+ * say how replies arrived. */
+long k42_ipc_call_wait(uint64_t target, struct k42_ipc_msg *m);
+extern uint64_t k42_ipc_async_calls, k42_ipc_return_upcalls, k42_ipc_collected;
+
 /* Deferred replies (thread mode): a handler that cannot answer yet takes
  * its call's handle with k42_ipc_defer() and returns; it is not answered
  * then. Later any thread answers it with k42_ipc_reply(handle, m) (m's

@@ -33,6 +33,7 @@
 #define K42_WAIT_SLEEP 2
 #define K42_WAIT_FAULT 3	/* an out-of-core page fault */
 #define K42_WAIT_EVENT 4	/* retry notice, child exit */
+#define K42_WAIT_IPC   5	/* the reply to an asynchronous call (ppc_call_async) */
 
 #define K42_TLS_KEYS 8
 #define K42_PRIO_MAX 31		/* thread priorities 0..31, higher runs first */
@@ -75,6 +76,9 @@ struct k42_thread {
 	uint64_t serve[9];		/* an incoming call being served here: caller, op, w0..w5, handle */
 	struct k42_ipc_msg ipc_msg;	/* this thread's message (k42_ipc_msg_get) */
 	uint64_t ipc_timeout_tb;	/* bound on this thread's calls (0: none) */
+	uint64_t async_handle;		/* K42_WAIT_IPC: the call whose reply we wait for */
+	uint64_t async_res[8];		/* its reply: status, page length, w0..w5 */
+	int async_done;
 	struct k42_user_regs regs;	/* interrupted state (full) */
 	uint8_t vsx[K42_VSX_AREA] __attribute__((aligned(16)));
 	/* Kept across reuse from the free list (not cleared by k42_thread_alloc). */

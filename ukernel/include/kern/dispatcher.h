@@ -64,6 +64,8 @@ struct dispatcher {
 	struct ipc_call_list calls_queued;	/* calls to us not yet accepted (FIFO) */
 	struct ipc_call_list calls_active;	/* calls to us accepted, not yet replied */
 	uint32_t ncalls;			/* both together */
+	struct ipc_call_list calls_done;	/* our async calls answered, reply not yet delivered */
+	uint32_t nasync;			/* our async calls outstanding, calls_done included */
 	uint64_t call_deadline;			/* timebase; with call_timed: a bounded call */
 	int call_timed;				/* on ppc.c's list of bounded calls */
 	struct dispatcher *call_timed_next;

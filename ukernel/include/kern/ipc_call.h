@@ -8,6 +8,13 @@
  * that dies leaves the record with caller == NULL, and the server's later
  * reply gets -K42_EDEAD.
  *
+ * An asynchronous call (ppc_call_async) does not park its caller: its
+ * record names the caller's buffer `buf` for the page bytes, and once
+ * answered (or its server dies) it moves to the caller's `calls_done`
+ * list (CALL_DONE) until the reply is delivered at K42_ENTRY_IPC_RETURN
+ * or taken with ppc_collect. A caller that dies frees its async records
+ * (ipc_calls_forget_caller); a taken one is left with caller == NULL.
+ *
  * Records live in one fixed table (K42_IPC_CALLS_MAX), so outstanding
  * calls take no memory from the page manager. Everything here runs with
  * interrupts off on the one CPU that owns the dispatchers involved.
@@ -19,21 +26,30 @@
 #include <k42/ipc.h>
 #include <kern/dispatcher.h>
 
-enum ipc_call_state { CALL_FREE, CALL_QUEUED, CALL_ACTIVE };
+enum ipc_call_state { CALL_FREE, CALL_QUEUED, CALL_ACTIVE, CALL_DONE };
 
 struct ipc_call {
 	uint32_t gen;			/* bumped on every free */
 	uint8_t state;			/* enum ipc_call_state */
+	uint8_t async;			/* made by ppc_call_async */
 	struct dispatcher *caller;	/* waiting for the reply; NULL once gone */
 	struct dispatcher *server;
 	uint64_t caller_pid;
-	uint64_t op, w[K42_IPC_WORDS];	/* the request (kept while queued) */
-	struct ipc_call *prev, *next;	/* on the server's list; next = free link */
+	uint64_t op, w[K42_IPC_WORDS];	/* the request (kept while queued); CALL_DONE: the reply, status in op */
+	uint64_t buf;			/* async: the caller's page-bytes buffer (its va) */
+	uint32_t len;			/* CALL_DONE: reply page bytes (already in buf) */
+	struct ipc_call *prev, *next;	/* on the server's list (CALL_DONE: the caller's); next = free link */
 };
 
 /* A free record for a call to `server`, or NULL (table or the server's
- * share exhausted; counted). */
-struct ipc_call *ipc_call_alloc(struct dispatcher *server);
+ * share exhausted, or with async_caller set that caller's async share;
+ * counted). */
+struct ipc_call *ipc_call_alloc(struct dispatcher *server, struct dispatcher *async_caller);
+/* An async call is answered: off its server's lists, onto its caller's
+ * calls_done with the reply (the caller is told by K42_SOFTINTR_REPLY). */
+void ipc_call_done(struct ipc_call *c, long status, uint32_t len, const uint64_t *w);
+/* d ends: free its queued and answered async calls, orphan its taken ones. */
+void ipc_calls_forget_caller(struct dispatcher *d);
 /* Take c off its list and free it; its handle goes stale. */
 void ipc_call_free(struct ipc_call *c);
 uint64_t ipc_call_handle(const struct ipc_call *c);
