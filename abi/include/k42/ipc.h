@@ -37,6 +37,13 @@
  * replies not yet collected included; past it -K42_EBUSY, counted too. */
 #define K42_IPC_ASYNC_PER_CALLER 64u
 
+/* Bulk data by reference: one grant of the caller's memory per call, up
+ * to K42_IPC_GRANT_MAX bytes (docs/kernel-interface.md). ppc_grant_copy's
+ * fifth argument: the direction. */
+#define K42_IPC_GRANT_MAX        (1ull << 20)
+#define K42_GRANT_FROM_CALLER    0u	/* read the caller's memory into ours */
+#define K42_GRANT_TO_CALLER      1u	/* write ours into the caller's memory */
+
 /* ppc_reply's third argument: the page length in the low 16 bits, and flags. */
 #define K42_IPC_REPLY_LEN_MASK   0xffffull
 /* After the reply, drop the server's context and wait enabled (as the idle
