@@ -41,6 +41,7 @@ static k42_ipc_handler ipc_handler;
 uint64_t k42_ipc_return_w5;		/* r11 at the IPC-return entry (upcall.S) */
 uint64_t k42_ipc_async_calls, k42_ipc_return_upcalls, k42_ipc_collected;
 static struct k42_thread *reply_waiters;	/* threads in k42_ipc_call_wait */
+static struct k42_ipc_pending *pendings;	/* started by k42_ipc_start, not answered */
 static uint64_t handler_handle;			/* the call a handler serves (handler mode) */
 static uint64_t handler_grant[3];		/* k42_ipc_grant outside threads */
 
@@ -422,7 +423,66 @@ static void async_reply(uint64_t h, const uint64_t *res)
 		k42_thread_wake(t);
 		return;
 	}
+	for (struct k42_ipc_pending **pp = &pendings, *p; (p = *pp) != NULL; pp = &p->next) {
+		if (p->handle != h)
+			continue;
+		*pp = p->next;
+		p->next = NULL;
+		p->msg.op = res[0];
+		p->msg.len = res[1] > K42_IPC_PAGE_BYTES ? 0 : (uint32_t)res[1];
+		for (int i = 0; i < 6; i++)
+			p->msg.w[i] = res[2 + i];
+		p->status = (long)res[0];
+		p->done = 1;
+		if (p->waiter)
+			k42_thread_wake(p->waiter);
+		return;
+	}
 	/* Nobody waits for it: a call made with the raw kernel call. */
+}
+
+long k42_ipc_start(k42_handle_t target, struct k42_ipc_pending *p)
+{
+	struct k42_ipc_msg *m = &p->msg;
+	long h;
+	int s = k42_disable_save();
+
+	p->done = 0;
+	p->waiter = NULL;
+	grant_out();
+	h = k42_sc_ppc_call_async(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
+				  m->w[5], (uint64_t)p->page);
+	if (h < 0) {
+		k42_restore(s);
+		return h;
+	}
+	k42_ipc_async_calls++;
+	p->handle = (uint64_t)h;
+	p->next = pendings;
+	pendings = p;
+	k42_restore(s);
+	return 0;
+}
+
+long k42_ipc_finish(struct k42_ipc_pending *p)
+{
+	int s = k42_disable_save();
+
+	while (!p->done) {
+		if (k42_current && !k42_in_handler) {
+			p->waiter = k42_current;
+			k42_thread_block_self(K42_WAIT_IPC);
+		} else {
+			/* No thread to block: handle what is pending (the
+			 * reply's notice among it), else sleep until more is. */
+			k42_drain();
+			if (!p->done)
+				k42_sc_block();
+		}
+	}
+	p->waiter = NULL;
+	k42_restore(s);
+	return p->status;
 }
 
 void k42_ipc_collect_all(void)

@@ -118,6 +118,25 @@ typedef uint64_t k42_handle_t;
  */
 long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m);
 
+/*
+ * An asynchronous call in flight: the generated <method>_start of an
+ * @async method marshals into `msg` and `page` and sends it (k42_ipc_start,
+ * 0 or a refusal); <method>_finish waits for the reply, which lands in the
+ * same record (k42_ipc_finish returns its status). The record must stay
+ * where it is, untouched, from start until finish returns.
+ */
+struct k42_ipc_pending {
+	struct k42_ipc_msg msg;
+	uint64_t handle;
+	long status;
+	int done;
+	void *waiter;
+	struct k42_ipc_pending *next;
+	uint8_t page[K42_IPC_PAGE_BYTES];
+};
+long k42_ipc_start(k42_handle_t target, struct k42_ipc_pending *p);
+long k42_ipc_finish(struct k42_ipc_pending *p);
+
 /* The message buffer of the calling thread, with `page` set up. */
 struct k42_ipc_msg *k42_ipc_msg_get(void);
 
