@@ -32,6 +32,7 @@ __attribute__((noreturn)) void lx_resume(struct k42_user_regs *regs)
 
 	memcpy(&sh->saved, regs, sizeof(*regs));
 	sh->saved_valid = 1;
+	k42_in_handler = 0;	/* the program runs: no handler is active */
 	k42_sc_disp_resume(1);
 	k42_fatal("lx: disp_resume failed");
 }
@@ -45,6 +46,10 @@ static void lx_on_syscall(void)
 
 	memcpy(&regs, &sh->saved, sizeof(regs));
 	sh->saved_valid = 0;
+	/* Handler context for libk42: no thread of ours is running, so its
+	 * waits (pipes, poll) sleep in the kernel through lx_io_wait and its
+	 * calls use the shared message buffer. */
+	k42_in_handler = 1;
 	a.nr = regs.gpr[0];
 	for (int i = 0; i < 6; i++)
 		a.a[i] = regs.gpr[3 + i];
@@ -78,9 +83,19 @@ void lx_entry_init(void)
 	k42_on_reflected_syscall(lx_on_syscall);
 }
 
+/* Windows of the personality's own below LX_USER_LIMIT: libk42's heap
+ * and its pipe buffers. The program's pointers may not reach them, and
+ * its fixed mappings may not land there. */
+int lx_reserved(uint64_t va, uint64_t len)
+{
+	return (va < LX_HEAP_END && va + len > LX_HEAP_BASE) ||
+	       (va < LX_PIPES_END && va + len > LX_PIPES_BASE);
+}
+
 static int user_range_ok(uint64_t uva, uint64_t len)
 {
-	return uva >= K42_USER_BASE && uva < LX_USER_LIMIT && len <= LX_USER_LIMIT - uva;
+	return uva >= K42_USER_BASE && uva < LX_USER_LIMIT && len <= LX_USER_LIMIT - uva &&
+	       !lx_reserved(uva, len);
 }
 
 long lx_copy_in(void *dst, uint64_t uva, uint64_t len)

@@ -9,6 +9,7 @@
 #include <kern/cpio.h>
 #include <lib/elf.h>
 #include "lx.h"
+#include "lxfs.h"
 
 #define AT_NULL 0
 #define AT_PHDR 3
@@ -49,6 +50,9 @@ _Static_assert(!(LX_HWCAP2 & LX_PPC_FEATURE2_SCV), "scv must stay off");
 #define MAX_PTRS 4096
 
 static const char platform[] = "power9";
+#define EXEC_SCRIPT_ARGS 1024
+
+static long lx_exec_depth(const char *path, char *const argv[], char *const envp[], int depth);
 
 /* Copy argv/envp strings into one block (they may live in the image
  * about to be replaced). */
@@ -67,24 +71,107 @@ static long gather(char *const v[], char *blk, uint64_t *used, uint64_t *offs, u
 	return 0;
 }
 
-static long find_file(const char *path, struct cpio_entry *e, char *name, size_t nlen)
+/* The program at path: in the boot archive (mapped, no copy), or read
+ * whole through the file layer from any other mount into *heap. */
+static long find_file(const char *path, struct cpio_entry *e, char *name, size_t nlen,
+		      void **heap)
 {
-	long rc = lx_resolve(path, name, nlen, 1);
+	struct k42_stat st;
+	uint8_t *buf;
+	uint64_t got = 0;
+	long rc, fd;
 
-	if (rc < 0)
+	*heap = NULL;
+	if (lx_archive_find(path, name + 1, nlen - 1, e) == 0) {
+		name[0] = '/';
+		if ((e->mode & 0170000) != 0100000 || !(e->mode & 0111))
+			return -LX_EACCES;
+		return 0;
+	}
+	fd = k42_open(path, K42_O_RDONLY, 0);
+	if (fd < 0)
+		return lx_errno(fd);
+	rc = k42_fstat((int)fd, &st);
+	if (rc == 0 && ((st.mode & K42_S_IFMT) != K42_S_IFREG || !(st.mode & 0111)))
+		rc = -LX_EACCES;
+	if (rc == 0 && st.size > (64ull << 20))
+		rc = -LX_ENOMEM;
+	buf = rc == 0 ? malloc(st.size ? st.size : 1) : NULL;
+	if (rc == 0 && !buf)
+		rc = -LX_ENOMEM;
+	while (rc == 0 && got < st.size) {
+		long n = k42_read((int)fd, buf + got, st.size - got);
+
+		if (n <= 0)
+			rc = n < 0 ? lx_errno(n) : -LX_EIO;
+		else
+			got += (uint64_t)n;
+	}
+	k42_close((int)fd);
+	if (rc < 0) {
+		free(buf);
 		return rc;
-	if (!k42_initrd_bytes())
-		return -LX_ENOENT;
-	if (cpio_find((const void *)K42_INITRD_VA, k42_initrd_bytes(), name, e, NULL) < 0)
-		return -LX_ENOENT;
-	if ((e->mode & 0170000) == 0040000)
-		return -LX_EACCES;
-	if ((e->mode & 0170000) != 0100000 || !(e->mode & 0111))
-		return -LX_EACCES;
+	}
+	if (strlen(path) + 1 > nlen)
+		return free(buf), -LX_ENAMETOOLONG;
+	strcpy(name, path);
+	e->data = buf;
+	e->size = st.size;
+	e->mode = st.mode;
+	*heap = buf;
 	return 0;
 }
 
+/* "#!interpreter [arg]": run the interpreter with the script's path. */
+static long exec_script(const char *path, const struct cpio_entry *e, char *const argv[],
+			char *const envp[], int depth)
+{
+	static char line[256];
+	static char *nargv[EXEC_SCRIPT_ARGS + 4];
+	const char *s = e->data;
+	size_t n = 2, k = 0;
+	char *interp, *arg = NULL, *p;
+
+	if (depth > 4)
+		return -LX_ELOOP;
+	while (n < e->size && n < sizeof(line) && s[n] != '\n')
+		n++;
+	memcpy(line, s + 2, n - 2);
+	line[n - 2] = '\0';
+	for (p = line; *p == ' ' || *p == '\t'; p++)
+		;
+	interp = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (*p) {
+		*p++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p) {
+			arg = p;
+			p += strlen(p);
+			while (p > arg && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'))
+				*--p = '\0';
+		}
+	}
+	if (!interp[0])
+		return -LX_ENOEXEC;
+	nargv[k++] = interp;
+	if (arg)
+		nargv[k++] = arg;
+	nargv[k++] = (char *)path;
+	for (int i = 1; argv && argv[0] && argv[i] && k < EXEC_SCRIPT_ARGS + 3; i++)
+		nargv[k++] = argv[i];
+	nargv[k] = NULL;
+	return lx_exec_depth(interp, nargv, envp, depth + 1);
+}
+
 long lx_exec(const char *path, char *const argv[], char *const envp[])
+{
+	return lx_exec_depth(path, argv, envp, 0);
+}
+
+static long lx_exec_depth(const char *path, char *const argv[], char *const envp[], int depth)
 {
 	static char strs[MAX_STRINGS];
 	static uint64_t argoff[MAX_PTRS], envoff[MAX_PTRS];
@@ -92,16 +179,22 @@ long lx_exec(const char *path, char *const argv[], char *const envp[])
 	const struct elf64_ehdr *eh;
 	struct elf_image img;
 	struct cpio_entry e;
-	char name[256];
+	static char name[K42_PATH_MAX];
+	void *heap;
 	const char *why;
 	uint64_t used = 0, argc, envc, top, sp, phdr = 0, end = 0, execfn_off;
 	uint64_t *vec, nvec, rnd[2];
 	long rc;
 
-	if ((rc = find_file(path, &e, name, sizeof(name))) < 0)
+	if ((rc = find_file(path, &e, name, sizeof(name), &heap)) < 0)
 		return rc;
+	if (e.size >= 2 && ((const char *)e.data)[0] == '#' && ((const char *)e.data)[1] == '!') {
+		rc = exec_script(path, &e, argv, envp, depth);
+		free(heap);
+		return rc;
+	}
 	if (elf_check(e.data, e.size, K42_USER_BASE, LX_MMAP_BASE, &img, &why) < 0) {
-		k42_printf("lx: %s: %s\n", path, why);
+		free(heap);
 		return -LX_ENOEXEC;
 	}
 	eh = e.data;
@@ -174,8 +267,9 @@ long lx_exec(const char *path, char *const argv[], char *const envp[])
 		*vec++ = 0;
 		memcpy(vec, aux, sizeof(aux));
 	}
-	strcpy(lx.exe, "/");
-	strcat(lx.exe, name);
+	if (strlen(name) < sizeof(lx.exe))
+		strcpy(lx.exe, name);
+	free(heap);
 	{
 		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 		size_t n = strlen(base) < 15 ? strlen(base) : 15;

@@ -1,317 +1,91 @@
 /*
- * Linux file calls, kept thin and in one place until libk42's file layer
- * (issue 14) lands and they go through it: a per-process descriptor table
- * over three kinds of open file — the console (a tty), /dev/null, and
- * files and directories of the boot archive, which is mapped read-only
- * in this process (K42_INITRD_VA) and read without IPC. Symlinks in the
- * archive (busybox applets) are followed. Nothing is writable yet except
- * the console, /dev/null and pipes (pipe.c): creating a file gives EROFS.
- * Tty ioctls, pipe2, sendfile and poll are in fs_io.c.
+ * Linux descriptor calls on libk42's file layer (lxfs.h): open, read and
+ * write (plain, vectored, positioned), lseek, dup, fcntl, pipes, tty
+ * ioctls, poll and select, sendfile, truncate and sync. The program's
+ * bytes pass through a bounce buffer with checked copies, so a bad
+ * pointer is EFAULT. Blocking (pipes, poll) happens in libk42, which
+ * waits through lx_io_wait here: a signal ends the wait with EINTR.
  */
-#include <kern/cpio.h>
 #include "lx.h"
 #include "lxfs.h"
 
-static struct lx_fd fds[LX_NFD];
-static struct lx_file console_file = {
-	.type = LX_F_CONSOLE, .refs = 1, .mode = LX_S_IFCHR | 0620, .ino = 1, .name = "dev/console",
-};
+#define BOUNCE (64 * 1024)
+static uint8_t bounce[BOUNCE];	/* one dispatcher, disabled: not reentered */
 
-void lx_fs_init(void)
+long lx_errno(long rc)
 {
-	for (int i = 0; i < 3; i++) {
-		fds[i].f = &console_file;
-		console_file.refs++;
-	}
-	if (!lx.cwd[0])
-		strcpy(lx.cwd, "/");
-	lx.umask = 022;
-}
-
-struct lx_file *lx_fd_get(uint64_t fd)
-{
-	return fd < LX_NFD ? fds[fd].f : NULL;
-}
-
-int lx_fd_alloc(struct lx_file *f, int lowest, int cloexec)
-{
-	for (int i = lowest; i < LX_NFD; i++) {
-		if (!fds[i].f) {
-			fds[i].f = f;
-			fds[i].cloexec = cloexec;
-			f->refs++;
-			return i;
-		}
-	}
-	return -LX_EMFILE;
-}
-
-static void file_put(struct lx_file *f)
-{
-	if (--f->refs == 0 && f != &console_file) {
-		if (f->pipe)
-			lx_pipe_put(f->pipe, f->type == LX_F_PIPE_W);
-		free(f);
-	}
-}
-
-/* The child has a copy of every open file: pipe ends gain a holder. */
-void lx_fs_fork(void)
-{
-	static uint64_t gen;
-
-	gen++;
-	for (int i = 0; i < LX_NFD; i++) {
-		struct lx_file *f = fds[i].f;
-
-		if (f && f->pipe && f->mark != gen) {
-			f->mark = gen;
-			lx_pipe_get(f->pipe, f->type == LX_F_PIPE_W);
-		}
-	}
-}
-
-/* A file that never got a descriptor. */
-void lx_file_put_ref0(struct lx_file *f)
-{
-	f->refs = 1;
-	file_put(f);
-}
-
-void lx_fs_close_all(void)
-{
-	for (int i = 0; i < LX_NFD; i++)
-		if (fds[i].f)
-			lx_fd_close((uint64_t)i);
-}
-
-long lx_fd_close(uint64_t fd)
-{
-	struct lx_file *f = lx_fd_get(fd);
-
-	if (!f)
-		return -LX_EBADF;
-	fds[fd].f = NULL;
-	file_put(f);
-	return 0;
-}
-
-/* execve: descriptors marked close-on-exec go. */
-void lx_fs_exec(void);
-void lx_fs_exec(void)
-{
-	for (int i = 0; i < LX_NFD; i++)
-		if (fds[i].f && fds[i].cloexec)
-			lx_fd_close((uint64_t)i);
-}
-
-/* ---- paths over the archive ---- */
-
-static long find_entry(const char *name, struct cpio_entry *e, uint64_t *ino)
-{
-	struct cpio_iter it;
-	uint64_t n = 0;
-	int rc;
-
-	if (!name[0]) {	/* the root */
-		e->name = "";
-		e->data = NULL;
-		e->size = 0;
-		e->mode = LX_S_IFDIR | 0755;
-		*ino = 1;
-		return 0;
-	}
-	if (!k42_initrd_bytes())
-		return -LX_ENOENT;
-	cpio_iter_init(&it, (const void *)K42_INITRD_VA, k42_initrd_bytes());
-	while ((rc = cpio_next(&it, e)) > 0) {
-		n++;
-		if (strcmp(e->name, name) == 0) {
-			*ino = n + 1;
-			return 0;
-		}
-	}
-	return -LX_ENOENT;
-}
-
-/* Make `path` absolute against base and normalise it into out (no leading
- * slash, no "." or ".." or empty components). */
-static long normalise(const char *base, const char *path, char *out, size_t outlen)
-{
-	char tmp[2 * LX_PATH_MAX];
-	size_t o = 0, bl = strlen(base), pl = strlen(path);
-	char *s, *comp;
-
-	if (bl + pl + 2 > sizeof(tmp))
-		return -LX_ENAMETOOLONG;
-	tmp[0] = '\0';
-	if (path[0] != '/') {
-		memcpy(tmp, base, bl);
-		tmp[bl] = '/';
-		memcpy(tmp + bl + 1, path, pl + 1);
-	} else {
-		memcpy(tmp, path, pl + 1);
-	}
-	out[0] = '\0';
-	s = tmp;
-	while (*s) {
-		while (*s == '/')
-			s++;
-		comp = s;
-		while (*s && *s != '/')
-			s++;
-		if (*s)
-			*s++ = '\0';
-		if (!comp[0] || strcmp(comp, ".") == 0)
-			continue;
-		if (strcmp(comp, "..") == 0) {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-			out[o] = '\0';
-			continue;
-		}
-		if (o + strlen(comp) + 2 > outlen)
-			return -LX_ENAMETOOLONG;
-		if (o)
-			out[o++] = '/';
-		memcpy(out + o, comp, strlen(comp) + 1);
-		o += strlen(comp);
-	}
-	return 0;
-}
-
-long lx_resolve(const char *path, char *out, size_t outlen, int follow_last)
-{
-	char cur[LX_PATH_MAX], dir[LX_PATH_MAX + 1], target[LX_PATH_MAX];
-	struct cpio_entry e;
-	uint64_t ino;
-	long rc;
-
-	if (!path[0])
-		return -LX_ENOENT;
-	rc = normalise(lx.cwd, path, cur, sizeof(cur));
-	for (int depth = 0; rc == 0 && depth < 8; depth++) {
-		char *slash;
-
-		if (find_entry(cur, &e, &ino) < 0 || (e.mode & LX_S_IFMT) != LX_S_IFLNK || !follow_last)
-			break;
-		if (e.size >= sizeof(target))
-			return -LX_ENAMETOOLONG;
-		memcpy(target, e.data, e.size);
-		target[e.size] = '\0';
-		dir[0] = '/';
-		strcpy(dir + 1, cur);
-		slash = strrchr(dir, '/');
-		*slash = '\0';
-		rc = normalise(dir[0] ? dir : "/", target, cur, sizeof(cur));
-		if (depth == 7)
-			return -LX_ELOOP;
-	}
-	if (rc < 0)
+	if (rc >= 0)
 		return rc;
-	if (strlen(cur) + 1 > outlen)
-		return -LX_ENAMETOOLONG;
-	strcpy(out, cur);
-	return 0;
+	if (rc >= -40 || rc == -K42_ETIMEDOUT || rc == -K42_EDQUOT || rc == -K42_EPROTO)
+		return rc;
+	return -LX_EIO;
 }
 
-static int is_dev(const char *name, const char *dev)
+long lx_user_path(uint64_t uva, char *buf)
 {
-	return strcmp(name, dev) == 0;
-}
-
-/* Open `name` (resolved) as a new lx_file. */
-static long open_name(const char *name, struct lx_file **fp)
-{
-	struct cpio_entry e;
-	struct lx_file *f;
-	uint64_t ino;
-	long rc;
-
-	if (is_dev(name, "dev/console") || is_dev(name, "dev/tty") || is_dev(name, "dev/hvc0")) {
-		*fp = &console_file;
-		return 0;
-	}
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -LX_ENOMEM;
-	if (is_dev(name, "dev/null") || is_dev(name, "dev/zero")) {
-		f->type = name[4] == 'n' ? LX_F_NULL : LX_F_ZERO;
-		f->mode = LX_S_IFCHR | 0666;
-		f->ino = name[4] == 'n' ? 3 : 4;
-	} else {
-		rc = find_entry(name, &e, &ino);
-		if (rc < 0) {
-			free(f);
-			return rc;
-		}
-		f->type = (e.mode & LX_S_IFMT) == LX_S_IFDIR ? LX_F_DIR : LX_F_FILE;
-		f->data = e.data;
-		f->size = e.size;
-		f->mode = e.mode;
-		f->ino = ino;
-	}
-	strcpy(f->name, name);
-	*fp = f;
-	return 0;
-}
-
-static long user_path(uint64_t uva, char *buf)
-{
-	long rc = lx_copy_str(buf, uva, LX_PATH_MAX);
+	long rc = lx_copy_str(buf, uva, K42_PATH_MAX);
 
 	return rc < 0 ? rc : 0;
 }
 
+/* libk42 waits here when a pipe or poll must sleep: until an event,
+ * the deadline, or a signal (then -K42_EINTR). The wake-ups are bounded
+ * (100 ms) so a child's end is noticed even if nobody sends an event. */
+static int lx_io_wait(uint64_t deadline)
+{
+	uint64_t now = k42_timebase(), tick = k42_info(K42_INFO_TIMEBASE_HZ) / 10;
+
+	if (deadline && deadline <= now)
+		return 0;
+	if (deadline && deadline - now < tick)
+		tick = deadline - now;
+	return lx_wait_event(tick) ? -K42_EINTR : 0;
+}
+
+void lx_fs_init(void)
+{
+	lx.umask = 022;
+	k42_io_set_handler_wait(lx_io_wait);
+}
+
+int lx_wait_event(uint64_t ticks)
+{
+	uint64_t prev[1];
+
+	k42_sc_timer_set(k42_timebase() + ticks, prev);
+	k42_sc_block();
+	k42_drain();
+	return lx_sig_deliverable();
+}
+
+void lx_fs_exec(void)
+{
+	k42_fs_close_cloexec();
+}
+
+void lx_fs_close_all(void)
+{
+	k42_fs_close_all();
+}
+
+/* ---- open, close ---- */
+
+#define LX_O_KNOWN (K42_O_ACCMODE | K42_O_CREAT | K42_O_EXCL | K42_O_NOCTTY | K42_O_TRUNC | \
+		    K42_O_APPEND | K42_O_NONBLOCK | K42_O_DIRECTORY | K42_O_NOFOLLOW | K42_O_CLOEXEC)
+
 long lx_sys_openat(struct lx_args *a)
 {
-	char path[LX_PATH_MAX], name[LX_PATH_MAX];
-	uint64_t flags = a->a[2];
-	struct lx_file *f;
-	long rc, fd;
+	static char path[K42_PATH_MAX];
+	int flags = (int)a->a[2];
+	long rc;
 
-	if ((rc = user_path(a->a[1], path)) < 0)
+	if ((rc = lx_user_path(a->a[1], path)) < 0)
 		return rc;
-	if ((int)a->a[0] != LX_AT_FDCWD && path[0] != '/') {
-		struct lx_file *d = lx_fd_get(a->a[0]);
-		char full[2 * LX_PATH_MAX + 2];
-
-		if (!d)
-			return -LX_EBADF;
-		if (d->type != LX_F_DIR)
-			return -LX_ENOTDIR;
-		if (strlen(d->name) + strlen(path) + 3 > LX_PATH_MAX)
-			return -LX_ENAMETOOLONG;
-		full[0] = '/';
-		strcpy(full + 1, d->name);
-		strcat(full, "/");
-		strcat(full, path);
-		strcpy(path, full);
-	}
-	if ((rc = lx_resolve(path, name, sizeof(name), 1)) < 0)
-		return rc;
-	rc = open_name(name, &f);
-	if (rc == -LX_ENOENT && (flags & LX_O_CREAT))
-		return -LX_EROFS;
-	if (rc < 0)
-		return rc;
-	if (f->type == LX_F_FILE || f->type == LX_F_DIR) {
-		if ((flags & LX_O_ACCMODE) != 0 || (flags & LX_O_TRUNC)) {
-			rc = f->type == LX_F_DIR ? -LX_EISDIR : -LX_EROFS;
-			free(f);
-			return rc;
-		}
-		if ((flags & LX_O_DIRECTORY) && f->type != LX_F_DIR) {
-			free(f);
-			return -LX_ENOTDIR;
-		}
-	}
-	fd = lx_fd_alloc(f, 0, (flags & LX_O_CLOEXEC) != 0);
-	if (fd < 0 && f->refs == 0)
-		free(f);
-	return fd;
+	if ((flags & K42_O_ACCMODE) == 3)
+		return -LX_EINVAL;
+	/* O_LARGEFILE, O_NOATIME, O_DSYNC, O_SYNC ... change nothing here. */
+	flags &= LX_O_KNOWN;
+	return lx_errno(k42_openat((int)a->a[0], path, flags, (unsigned)a->a[3] & ~lx.umask & 07777));
 }
 
 long lx_sys_open(struct lx_args *a)
@@ -325,574 +99,623 @@ long lx_sys_open(struct lx_args *a)
 	return lx_sys_openat(&b);
 }
 
-long lx_sys_close(struct lx_args *a)
+long lx_sys_creat(struct lx_args *a)
 {
-	return lx_fd_close(a->a[0]);
+	struct lx_args b = *a;
+
+	b.a[0] = (uint64_t)(int64_t)LX_AT_FDCWD;
+	b.a[1] = a->a[0];
+	b.a[2] = K42_O_WRONLY | K42_O_CREAT | K42_O_TRUNC;
+	b.a[3] = a->a[1];
+	return lx_sys_openat(&b);
 }
 
-/* ---- console ---- */
-
-static long console_write(uint64_t uva, uint64_t len)
+long lx_sys_close(struct lx_args *a)
 {
-	static char buf[4096];
+	return lx_errno(k42_close((int)a->a[0]));
+}
+
+/* close_range(first, last, flags): CLOSE_RANGE_CLOEXEC (4) marks instead. */
+long lx_sys_close_range(struct lx_args *a)
+{
+	uint64_t first = a->a[0], last = a->a[1];
+
+	if (first > last || (a->a[2] & ~4ull))
+		return -LX_EINVAL;
+	for (uint64_t fd = first; fd <= last && fd < K42_FD_MAX; fd++) {
+		if (a->a[2] & 4)
+			(void)k42_fcntl((int)fd, K42_F_SETFD, K42_FD_CLOEXEC);
+		else
+			(void)k42_close((int)fd);
+	}
+	return 0;
+}
+
+/* ---- read, write ---- */
+
+/* One transfer of up to BOUNCE bytes; off < 0: at the file offset. */
+static long xfer(int fd, uint64_t uva, uint64_t len, int64_t off, int writing)
+{
+	long rc;
+
+	if (len > BOUNCE)
+		len = BOUNCE;
+	if (writing) {
+		if (lx_copy_in(bounce, uva, len) < 0)
+			return -LX_EFAULT;
+		rc = off < 0 ? k42_write(fd, bounce, len) : k42_pwrite(fd, bounce, len, off);
+		if (rc == -K42_EPIPE)
+			lx_sig_raise(13);	/* SIGPIPE */
+		return lx_errno(rc);
+	}
+	rc = off < 0 ? k42_read(fd, bounce, len) : k42_pread(fd, bounce, len, off);
+	if (rc > 0 && lx_copy_out(uva, bounce, (uint64_t)rc) < 0) {
+		/* As on Linux, a read into a bad buffer moves no offset
+		 * (bytes taken from a pipe or the tty are lost). */
+		if (off < 0)
+			(void)k42_lseek(fd, -rc, K42_SEEK_CUR);
+		return -LX_EFAULT;
+	}
+	return lx_errno(rc);
+}
+
+/* A whole transfer: writes go on until done (short only on an error or
+ * a full device); a read returns what one read of the layer gave. */
+static long xfer_all(int fd, uint64_t uva, uint64_t len, int64_t off, int writing)
+{
 	uint64_t done = 0;
 
+	if ((int64_t)len < 0)
+		return -LX_EINVAL;
+	if (!len)
+		return lx_errno(writing ? k42_write(fd, bounce, 0) : k42_read(fd, bounce, 0));
 	while (done < len) {
-		uint64_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
-		long rc = lx_copy_in(buf, uva + done, n);
+		uint64_t want = len - done < BOUNCE ? len - done : BOUNCE;
+		long rc = xfer(fd, uva + done, want, off < 0 ? -1 : off + (int64_t)done, writing);
 
 		if (rc < 0)
 			return done ? (long)done : rc;
-		k42_sc_debug_write((uint64_t)buf, n);
-		done += n;
+		done += (uint64_t)rc;
+		if ((uint64_t)rc < want || !writing)
+			break;
 	}
 	return (long)done;
 }
 
-/* Console input taken by poll but not read yet. */
-static char con_pending[256];
-static long con_npending;
-
-long lx_console_poll_in(void)
-{
-	if (!con_npending) {
-		long n = k42_sc_console_read((uint64_t)con_pending, sizeof(con_pending));
-
-		con_npending = n > 0 ? n : 0;
-	}
-	return con_npending;
-}
-
-/* Wait for console input: poll the hypervisor terminal every 10 ms (the
- * console server does the same when it runs). */
-static long console_read(uint64_t uva, uint64_t len)
-{
-	static char buf[256];
-	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
-
-	if (!len)
-		return 0;
-	for (;;) {
-		long n;
-
-		if (con_npending) {
-			n = (long)(len < (uint64_t)con_npending ? len : (uint64_t)con_npending);
-			memcpy(buf, con_pending, (size_t)n);
-			memmove(con_pending, con_pending + n, (size_t)(con_npending - n));
-			con_npending -= n;
-		} else {
-			n = k42_sc_console_read((uint64_t)buf, len < sizeof(buf) ? len : sizeof(buf));
-		}
-		if (n > 0) {
-			for (long i = 0; i < n; i++)
-				if (buf[i] == '\r')
-					buf[i] = '\n';
-			if (lx_copy_out(uva, buf, (uint64_t)n) < 0)
-				return -LX_EFAULT;
-			k42_sc_debug_write((uint64_t)buf, (uint64_t)n);	/* echo */
-			return n;
-		}
-		if (lx_wait_event(hz / 100))
-			return -LX_EINTR;
-	}
-}
-
-/* ---- read/write ---- */
-
-static long file_read(struct lx_file *f, uint64_t uva, uint64_t len, uint64_t *off)
-{
-	uint64_t n;
-
-	switch (f->type) {
-	case LX_F_CONSOLE:
-		return console_read(uva, len);
-	case LX_F_NULL:
-		return 0;
-	case LX_F_ZERO: {
-		static const uint8_t zeros[4096];
-		uint64_t done = 0;
-
-		while (done < len) {
-			n = len - done < sizeof(zeros) ? len - done : sizeof(zeros);
-			if (lx_copy_out(uva + done, zeros, n) < 0)
-				return done ? (long)done : -LX_EFAULT;
-			done += n;
-		}
-		return (long)done;
-	}
-	case LX_F_DIR:
-		return -LX_EISDIR;
-	case LX_F_PIPE_R:
-		return lx_pipe_read(f->pipe, uva, len, f->nonblock);
-	case LX_F_PIPE_W:
-		return -LX_EBADF;
-	case LX_F_FILE:
-		if (*off >= f->size)
-			return 0;
-		n = f->size - *off < len ? f->size - *off : len;
-		if (lx_copy_out(uva, f->data + *off, n) < 0)
-			return -LX_EFAULT;
-		*off += n;
-		return (long)n;
-	}
-	return -LX_EBADF;
-}
-
-static long file_write(struct lx_file *f, uint64_t uva, uint64_t len)
-{
-	switch (f->type) {
-	case LX_F_CONSOLE:
-		return console_write(uva, len);
-	case LX_F_NULL:
-	case LX_F_ZERO:
-		return (long)len;
-	case LX_F_PIPE_W:
-		return lx_pipe_write(f->pipe, uva, len, f->nonblock);
-	default:
-		return -LX_EBADF;
-	}
-}
-
-long lx_fs_read_at(int fd, uint64_t uva, uint64_t len, uint64_t off)
-{
-	struct lx_file *f = lx_fd_get((uint64_t)fd);
-
-	if (!f)
-		return -LX_EBADF;
-	if (f->type != LX_F_FILE)
-		return -LX_EACCES;
-	return file_read(f, uva, len, &off);
-}
-
 long lx_sys_read(struct lx_args *a)
 {
-	struct lx_file *f = lx_fd_get(a->a[0]);
-
-	return f ? file_read(f, a->a[1], a->a[2], &f->off) : -LX_EBADF;
+	return xfer_all((int)a->a[0], a->a[1], a->a[2], -1, 0);
 }
 
 long lx_sys_write(struct lx_args *a)
 {
-	struct lx_file *f = lx_fd_get(a->a[0]);
-
-	return f ? file_write(f, a->a[1], a->a[2]) : -LX_EBADF;
+	return xfer_all((int)a->a[0], a->a[1], a->a[2], -1, 1);
 }
 
 long lx_sys_pread64(struct lx_args *a)
 {
-	struct lx_file *f = lx_fd_get(a->a[0]);
-	uint64_t off = a->a[3];
+	if ((int64_t)a->a[3] < 0)
+		return -LX_EINVAL;
+	return xfer_all((int)a->a[0], a->a[1], a->a[2], (int64_t)a->a[3], 0);
+}
 
-	if (!f)
-		return -LX_EBADF;
-	if (f->type != LX_F_FILE)
-		return -LX_ESPIPE;
-	return file_read(f, a->a[1], a->a[2], &off);
+long lx_sys_pwrite64(struct lx_args *a)
+{
+	if ((int64_t)a->a[3] < 0)
+		return -LX_EINVAL;
+	return xfer_all((int)a->a[0], a->a[1], a->a[2], (int64_t)a->a[3], 1);
+}
+
+/* File data into the program's memory (private file mappings). */
+long lx_fs_read_at(int fd, uint64_t uva, uint64_t len, uint64_t off)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		long rc = xfer(fd, uva + done, len - done, (int64_t)(off + done), 0);
+
+		if (rc < 0)
+			return rc == -LX_ESPIPE ? -LX_ENODEV : rc;
+		if (rc == 0)
+			break;
+		done += (uint64_t)rc;
+	}
+	return (long)done;
 }
 
 struct lx_iovec {
 	uint64_t base, len;
 };
 
-static long rw_vec(struct lx_args *a, int writing)
+static long rw_vec(int fd, uint64_t uiov, uint64_t n, int64_t off, int writing)
 {
-	struct lx_file *f = lx_fd_get(a->a[0]);
 	struct lx_iovec iov[64];
-	uint64_t n = a->a[2];
 	long total = 0;
 
-	if (!f)
-		return -LX_EBADF;
 	if (n > 1024)
 		return -LX_EINVAL;
 	while (n) {
 		uint64_t k = n < 64 ? n : 64;
 
-		if (lx_copy_in(iov, a->a[1], k * sizeof(iov[0])) < 0)
+		if (lx_copy_in(iov, uiov, k * sizeof(iov[0])) < 0)
 			return -LX_EFAULT;
 		for (uint64_t i = 0; i < k; i++) {
 			long rc;
 
 			if (!iov[i].len)
 				continue;
-			rc = writing ? file_write(f, iov[i].base, iov[i].len)
-				     : file_read(f, iov[i].base, iov[i].len, &f->off);
+			rc = xfer_all(fd, iov[i].base, iov[i].len, off < 0 ? -1 : off + total, writing);
 			if (rc < 0)
 				return total ? total : rc;
 			total += rc;
 			if ((uint64_t)rc < iov[i].len)
 				return total;
 		}
-		a->a[1] += k * sizeof(iov[0]);
+		uiov += k * sizeof(iov[0]);
 		n -= k;
 	}
 	return total;
 }
 
-long lx_sys_writev(struct lx_args *a)
-{
-	return rw_vec(a, 1);
-}
-
 long lx_sys_readv(struct lx_args *a)
 {
-	return rw_vec(a, 0);
+	return rw_vec((int)a->a[0], a->a[1], a->a[2], -1, 0);
+}
+
+long lx_sys_writev(struct lx_args *a)
+{
+	return rw_vec((int)a->a[0], a->a[1], a->a[2], -1, 1);
+}
+
+long lx_sys_preadv(struct lx_args *a)
+{
+	if ((int64_t)a->a[3] < 0)
+		return -LX_EINVAL;
+	return rw_vec((int)a->a[0], a->a[1], a->a[2], (int64_t)a->a[3], 0);
+}
+
+long lx_sys_pwritev(struct lx_args *a)
+{
+	if ((int64_t)a->a[3] < 0)
+		return -LX_EINVAL;
+	return rw_vec((int)a->a[0], a->a[1], a->a[2], (int64_t)a->a[3], 1);
 }
 
 long lx_sys_lseek(struct lx_args *a)
 {
-	struct lx_file *f = lx_fd_get(a->a[0]);
-	int64_t off = (int64_t)a->a[1], base;
+	return lx_errno(k42_lseek((int)a->a[0], (int64_t)a->a[1], (int)a->a[2]));
+}
 
-	if (!f)
-		return -LX_EBADF;
-	if (f->type == LX_F_CONSOLE || f->pipe)
-		return -LX_ESPIPE;
-	switch (a->a[2]) {
-	case 0: base = 0; break;
-	case 1: base = (int64_t)f->off; break;
-	case 2: base = (int64_t)f->size; break;
-	default: return -LX_EINVAL;
+/* _llseek(fd, high, low, *result, whence): the 32-bit form, which busybox
+ * still calls on ppc64. */
+long lx_sys__llseek(struct lx_args *a)
+{
+	int64_t res = k42_lseek((int)a->a[0], (int64_t)((a->a[1] << 32) | (a->a[2] & 0xffffffffu)),
+				(int)a->a[4]);
+
+	if (res < 0)
+		return lx_errno(res);
+	return lx_copy_out(a->a[3], &res, sizeof(res)) < 0 ? -LX_EFAULT : 0;
+}
+
+/* sendfile(out, in, *off, count): through the bounce buffer. */
+long lx_sys_sendfile(struct lx_args *a)
+{
+	int out = (int)a->a[0], in = (int)a->a[1];
+	uint64_t count = a->a[3], done = 0;
+	int64_t off = -1;
+
+	if (a->a[2]) {
+		if (lx_copy_in(&off, a->a[2], sizeof(off)) < 0)
+			return -LX_EFAULT;
+		if (off < 0)
+			return -LX_EINVAL;
 	}
-	if (base + off < 0)
-		return -LX_EINVAL;
-	f->off = (uint64_t)(base + off);
-	return (long)f->off;
+	while (done < count) {
+		uint64_t want = count - done < BOUNCE ? count - done : BOUNCE;
+		long got = off < 0 ? k42_read(in, bounce, want) : k42_pread(in, bounce, want, off);
+		long put;
+
+		if (got <= 0) {
+			if (got < 0 && !done)
+				return lx_errno(got);
+			break;
+		}
+		put = k42_write(out, bounce, (size_t)got);
+		if (put < 0) {
+			if (put == -K42_EPIPE)
+				lx_sig_raise(13);
+			if (!done)
+				return lx_errno(put);
+			break;
+		}
+		done += (uint64_t)put;
+		if (off >= 0)
+			off += put;
+		if (put < got)
+			break;
+	}
+	if (a->a[2] && lx_copy_out(a->a[2], &off, sizeof(off)) < 0)
+		return -LX_EFAULT;
+	return (long)done;
 }
 
 /* ---- descriptors ---- */
 
 long lx_sys_dup(struct lx_args *a)
 {
-	struct lx_file *f = lx_fd_get(a->a[0]);
-
-	return f ? lx_fd_alloc(f, 0, 0) : -LX_EBADF;
-}
-
-long lx_sys_dup3(struct lx_args *a)
-{
-	struct lx_file *f = lx_fd_get(a->a[0]);
-	uint64_t nfd = a->a[1];
-
-	if (!f || nfd >= LX_NFD)
-		return -LX_EBADF;
-	if (a->a[0] == nfd)
-		return a->nr == LX_NR_dup3 ? -LX_EINVAL : (long)nfd;
-	if (a->a[2] & ~(uint64_t)LX_O_CLOEXEC)
-		return -LX_EINVAL;
-	if (fds[nfd].f)
-		lx_fd_close(nfd);
-	fds[nfd].f = f;
-	fds[nfd].cloexec = (a->a[2] & LX_O_CLOEXEC) != 0;
-	f->refs++;
-	return (long)nfd;
+	return lx_errno(k42_dup((int)a->a[0]));
 }
 
 long lx_sys_dup2(struct lx_args *a)
 {
-	struct lx_args b = *a;
-
-	b.a[2] = 0;
-	return lx_sys_dup3(&b);
+	return lx_errno(k42_dup2((int)a->a[0], (int)a->a[1]));
 }
 
-#define LX_F_DUPFD 0
-#define LX_F_GETFD 1
-#define LX_F_SETFD 2
-#define LX_F_GETFL 3
-#define LX_F_SETFL 4
-#define LX_F_DUPFD_CLOEXEC 1030
+long lx_sys_dup3(struct lx_args *a)
+{
+	if (a->a[2] & ~(uint64_t)LX_O_CLOEXEC)
+		return -LX_EINVAL;
+	return lx_errno(k42_dup3((int)a->a[0], (int)a->a[1], (int)a->a[2]));
+}
+
+#define LX_F_GETLK 5
+#define LX_F_SETLK 6
+#define LX_F_SETLKW 7
+#define LX_F_SETOWN 8
+#define LX_F_GETOWN 9
+#define LX_F_GETPIPE_SZ 1032
+#define LX_F_UNLCK 2
 
 long lx_sys_fcntl(struct lx_args *a)
 {
-	struct lx_file *f = lx_fd_get(a->a[0]);
+	int fd = (int)a->a[0];
+	struct k42_stat st;
+	int16_t type;
 
-	if (!f)
-		return -LX_EBADF;
 	switch (a->a[1]) {
-	case LX_F_DUPFD:
-	case LX_F_DUPFD_CLOEXEC:
-		if (a->a[2] >= LX_NFD)
-			return -LX_EINVAL;
-		return lx_fd_alloc(f, (int)a->a[2], a->a[1] == LX_F_DUPFD_CLOEXEC);
-	case LX_F_GETFD:
-		return fds[a->a[0]].cloexec;
-	case LX_F_SETFD:
-		fds[a->a[0]].cloexec = a->a[2] & 1;
-		return 0;
-	case LX_F_GETFL:
-		return (f->type == LX_F_CONSOLE || f->type == LX_F_NULL || f->type == LX_F_ZERO ? 2 :
-			f->type == LX_F_PIPE_W ? 1 : 0) | (f->nonblock ? LX_O_NONBLOCK : 0);
-	case LX_F_SETFL:
-		f->nonblock = (a->a[2] & LX_O_NONBLOCK) != 0;
-		return 0;
+	case K42_F_DUPFD:
+	case K42_F_DUPFD_CLOEXEC:
+	case K42_F_GETFD:
+	case K42_F_SETFD:
+	case K42_F_GETFL:
+	case K42_F_SETFL:
+		return lx_errno(k42_fcntl(fd, (int)a->a[1], (long)a->a[2]));
+	case LX_F_GETLK:
+		/* One process holds a lock only against others, and nobody
+		 * else locks here: always "unlocked". */
+		if (k42_fstat(fd, &st) < 0)
+			return -LX_EBADF;
+		type = LX_F_UNLCK;
+		return lx_copy_out(a->a[2], &type, sizeof(type));
+	case LX_F_SETLK:
+	case LX_F_SETLKW:
+		return k42_fstat(fd, &st) < 0 ? -LX_EBADF : 0;
+	case LX_F_GETOWN:
+	case LX_F_SETOWN:
+		return k42_fstat(fd, &st) < 0 ? -LX_EBADF : 0;
+	case LX_F_GETPIPE_SZ:
+		if (k42_fstat(fd, &st) < 0)
+			return -LX_EBADF;
+		return (st.mode & K42_S_IFMT) == K42_S_IFIFO ? 65536 : -LX_EBADF;
 	default:
 		return -LX_EINVAL;
 	}
 }
 
-/* ---- stat ---- */
-
-/* struct stat of Linux ppc64 (arch/powerpc/include/uapi/asm/stat.h). */
-struct lx_stat {
-	uint64_t st_dev, st_ino, st_nlink;
-	uint32_t st_mode, st_uid, st_gid, pad;
-	uint64_t st_rdev;
-	int64_t st_size;
-	uint64_t st_blksize, st_blocks;
-	uint64_t st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
-	uint64_t unused[3];
-};
-_Static_assert(sizeof(struct lx_stat) == 144, "Linux ppc64 struct stat is 144 bytes");
-
-static void fill_stat(const struct lx_file *f, struct lx_stat *st)
+long lx_sys_flock(struct lx_args *a)
 {
-	memset(st, 0, sizeof(*st));
-	st->st_dev = f->type == LX_F_FILE || f->type == LX_F_DIR ? 0x42 : 5;
-	st->st_ino = f->ino;
-	st->st_nlink = (f->mode & LX_S_IFMT) == LX_S_IFDIR ? 2 : 1;
-	st->st_mode = f->mode;
-	st->st_rdev = f->type == LX_F_CONSOLE ? (5u << 8 | 1) : f->type == LX_F_NULL ? (1u << 8 | 3) :
-		      f->type == LX_F_ZERO ? (1u << 8 | 5) : 0;
-	st->st_size = f->type == LX_F_FILE ? (int64_t)f->size : 0;
-	st->st_blksize = 4096;
-	st->st_blocks = (f->size + 511) / 512;
+	struct k42_stat st;
+
+	/* Advisory locks between processes are not kept: granted. */
+	return k42_fstat((int)a->a[0], &st) < 0 ? -LX_EBADF : 0;
 }
 
-long lx_sys_fstat(struct lx_args *a)
+long lx_sys_fadvise64(struct lx_args *a)
 {
-	struct lx_file *f = lx_fd_get(a->a[0]);
-	struct lx_stat st;
+	struct k42_stat st;
 
-	if (!f)
-		return -LX_EBADF;
-	fill_stat(f, &st);
-	return lx_copy_out(a->a[1], &st, sizeof(st));
+	return k42_fstat((int)a->a[0], &st) < 0 ? -LX_EBADF : 0;
 }
 
-long lx_sys_newfstatat(struct lx_args *a)
+long lx_sys_ftruncate(struct lx_args *a)
 {
-	char path[LX_PATH_MAX], name[LX_PATH_MAX];
-	struct lx_file *f;
-	struct lx_stat st;
-	long rc;
-
-	if ((rc = user_path(a->a[1], path)) < 0)
-		return rc;
-	if (!path[0] && (a->a[3] & LX_AT_EMPTY_PATH)) {
-		struct lx_args b = *a;
-
-		b.a[1] = a->a[2];
-		return lx_sys_fstat(&b);
-	}
-	if ((int)a->a[0] != LX_AT_FDCWD && path[0] != '/') {
-		struct lx_file *d = lx_fd_get(a->a[0]);
-		char full[2 * LX_PATH_MAX + 2];
-
-		if (!d)
-			return -LX_EBADF;
-		if (strlen(d->name) + strlen(path) + 3 > LX_PATH_MAX)
-			return -LX_ENAMETOOLONG;
-		full[0] = '/';
-		strcpy(full + 1, d->name);
-		strcat(full, "/");
-		strcat(full, path);
-		strcpy(path, full);
-	}
-	if ((rc = lx_resolve(path, name, sizeof(name), !(a->a[3] & LX_AT_SYMLINK_NOFOLLOW))) < 0)
-		return rc;
-	if ((rc = open_name(name, &f)) < 0)
-		return rc;
-	fill_stat(f, &st);
-	if (f->refs == 0)
-		free(f);
-	return lx_copy_out(a->a[2], &st, sizeof(st));
-}
-
-long lx_sys_stat(struct lx_args *a)
-{
-	struct lx_args b = *a;
-
-	b.a[0] = (uint64_t)(int64_t)LX_AT_FDCWD;
-	b.a[1] = a->a[0];
-	b.a[2] = a->a[1];
-	b.a[3] = a->nr == LX_NR_lstat ? LX_AT_SYMLINK_NOFOLLOW : 0;
-	return lx_sys_newfstatat(&b);
-}
-
-long lx_sys_lstat(struct lx_args *a)
-{
-	return lx_sys_stat(a);
-}
-
-long lx_sys_faccessat(struct lx_args *a)
-{
-	char path[LX_PATH_MAX], name[LX_PATH_MAX];
-	struct lx_file *f;
-	long rc;
-
-	if ((rc = user_path(a->a[1], path)) < 0)
-		return rc;
-	if ((rc = lx_resolve(path, name, sizeof(name), 1)) < 0)
-		return rc;
-	if ((rc = open_name(name, &f)) < 0)
-		return rc;
-	if ((a->a[2] & 2) && (f->type == LX_F_FILE || f->type == LX_F_DIR))
-		rc = -LX_EROFS;
-	else if ((a->a[2] & 1) && !(f->mode & 0111))
-		rc = -LX_EACCES;
-	if (f->refs == 0)
-		free(f);
-	return rc;
-}
-
-long lx_sys_access(struct lx_args *a)
-{
-	struct lx_args b = *a;
-
-	b.a[0] = (uint64_t)(int64_t)LX_AT_FDCWD;
-	b.a[1] = a->a[0];
-	b.a[2] = a->a[1];
-	return lx_sys_faccessat(&b);
-}
-
-long lx_sys_faccessat2(struct lx_args *a)
-{
-	return lx_sys_faccessat(a);
-}
-
-long lx_sys_readlinkat(struct lx_args *a)
-{
-	char path[LX_PATH_MAX], name[LX_PATH_MAX];
-	struct cpio_entry e;
-	uint64_t ino, n;
-	long rc;
-
-	if ((rc = user_path(a->a[1], path)) < 0)
-		return rc;
-	if (strcmp(path, "/proc/self/exe") == 0) {
-		n = strlen(lx.exe);
-		n = n < a->a[3] ? n : a->a[3];
-		return lx_copy_out(a->a[2], lx.exe, n) < 0 ? -LX_EFAULT : (long)n;
-	}
-	if ((rc = lx_resolve(path, name, sizeof(name), 0)) < 0)
-		return rc;
-	if ((rc = find_entry(name, &e, &ino)) < 0)
-		return rc;
-	if ((e.mode & LX_S_IFMT) != LX_S_IFLNK)
+	if ((int64_t)a->a[1] < 0)
 		return -LX_EINVAL;
-	n = e.size < a->a[3] ? e.size : a->a[3];
-	return lx_copy_out(a->a[2], e.data, n) < 0 ? -LX_EFAULT : (long)n;
+	return lx_errno(k42_ftruncate((int)a->a[0], a->a[1]));
 }
 
-long lx_sys_readlink(struct lx_args *a)
+long lx_sys_fsync(struct lx_args *a)
+{
+	return lx_errno(k42_fsync((int)a->a[0]));
+}
+
+long lx_sys_fdatasync(struct lx_args *a)
+{
+	return lx_sys_fsync(a);
+}
+
+long lx_sys_syncfs(struct lx_args *a)
+{
+	return lx_sys_fsync(a);
+}
+
+long lx_sys_sync(struct lx_args *a)
+{
+	(void)a;
+	for (int fd = 0; fd < K42_FD_MAX; fd++)
+		(void)k42_fsync(fd);
+	return 0;
+}
+
+/* ---- pipes ---- */
+
+long lx_sys_pipe2(struct lx_args *a)
+{
+	int32_t pair[2];
+	int fds[2];
+	long rc;
+
+	if (a->a[1] & ~(uint64_t)(LX_O_CLOEXEC | LX_O_NONBLOCK))
+		return -LX_EINVAL;
+	rc = k42_pipe2(fds, (int)a->a[1]);
+	if (rc < 0)
+		return rc == -K42_ENOMEM ? -LX_ENFILE : lx_errno(rc);
+	pair[0] = fds[0];
+	pair[1] = fds[1];
+	if (lx_copy_out(a->a[0], pair, sizeof(pair)) < 0) {
+		k42_close(fds[0]);
+		k42_close(fds[1]);
+		return -LX_EFAULT;
+	}
+	return 0;
+}
+
+long lx_sys_pipe(struct lx_args *a)
 {
 	struct lx_args b = *a;
 
-	b.a[0] = (uint64_t)(int64_t)LX_AT_FDCWD;
-	b.a[1] = a->a[0];
-	b.a[2] = a->a[1];
-	b.a[3] = a->a[2];
-	return lx_sys_readlinkat(&b);
+	b.a[1] = 0;
+	return lx_sys_pipe2(&b);
 }
 
-/* ---- directories ---- */
+/* ---- ttys ---- */
 
-/* The directory's entries are the archive names directly under it; the
- * file offset counts entries handed out. */
-long lx_sys_getdents64(struct lx_args *a)
+#define LX_TCGETS 0x402c7413
+#define LX_TCSETS 0x802c7414
+#define LX_TCSETSW 0x802c7415
+#define LX_TCSETSF 0x802c7416
+#define LX_TIOCGWINSZ 0x40087468
+#define LX_TIOCSWINSZ 0x80087467
+#define LX_TIOCGPGRP 0x40047477
+#define LX_TIOCSPGRP 0x80047476
+#define LX_FIONREAD 0x4004667f
+#define LX_FIONBIO 0x8004667e
+#define LX_FIOCLEX 0x20006601
+#define LX_FIONCLEX 0x20006602
+
+/* struct termios of Linux powerpc: NCCS = 19, c_line after c_cc. */
+struct lx_termios {
+	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+	uint8_t c_cc[19];
+	uint8_t c_line;
+	uint32_t c_ispeed, c_ospeed;
+};
+_Static_assert(sizeof(struct lx_termios) == 44, "Linux powerpc termios is 44 bytes");
+
+/* The console's modes as the program set them (the console server does
+ * its own line editing; these are kept for TCGETS). */
+static struct lx_termios console_tio = {
+	.c_iflag = 0x500,	/* ICRNL | IXON */
+	.c_oflag = 0x5,		/* OPOST | ONLCR */
+	.c_cflag = 0xbf | 0x800 | 0x300,	/* B38400 | CS8 | CREAD */
+	.c_lflag = 0x2 | 0x8 | 0x80 | 0x10 | 0x20 | 0x40 | 0x400,
+	.c_cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16 },
+	.c_ispeed = 38400, .c_ospeed = 38400,
+};
+
+long lx_sys_ioctl(struct lx_args *a)
 {
-	struct lx_file *f = lx_fd_get(a->a[0]);
-	static uint8_t buf[4096];
-	struct cpio_iter it;
-	struct cpio_entry e;
-	uint64_t cap = a->a[2] < sizeof(buf) ? a->a[2] : sizeof(buf), used = 0, idx = 0, ino = 1;
-	size_t dl;
+	static const uint16_t winsz[4] = { 24, 80, 0, 0 };
+	int fd = (int)a->a[0], tty = k42_isatty(fd);
+	uint32_t cmd = (uint32_t)a->a[1], pgrp;
+	int32_t on;
 
-	if (!f)
+	if (tty < 0)
 		return -LX_EBADF;
-	if (f->type != LX_F_DIR)
-		return -LX_ENOTDIR;
-	dl = strlen(f->name);
-	cpio_iter_init(&it, (const void *)K42_INITRD_VA, k42_initrd_bytes());
-	while (cpio_next(&it, &e) > 0) {
-		const char *rest;
-		size_t nl, rec;
+	switch (cmd) {
+	case LX_FIOCLEX:
+	case LX_FIONCLEX:
+		return lx_errno(k42_fcntl(fd, K42_F_SETFD, cmd == LX_FIOCLEX ? K42_FD_CLOEXEC : 0));
+	case LX_FIONBIO: {
+		long fl = k42_fcntl(fd, K42_F_GETFL, 0);
 
-		ino++;
-		if (dl) {
-			if (strncmp(e.name, f->name, dl) != 0 || e.name[dl] != '/')
-				continue;
-			rest = e.name + dl + 1;
-		} else {
-			rest = e.name;
-		}
-		if (!rest[0] || strchr(rest, '/') || strcmp(e.name, ".") == 0)
-			continue;
-		if (idx++ < f->off)
-			continue;
-		nl = strlen(rest);
-		rec = (19 + nl + 1 + 7) & ~7ul;
-		if (used + rec > cap) {
-			if (!used)
-				return -LX_EINVAL;
-			break;
-		}
-		memset(buf + used, 0, rec);
-		memcpy(buf + used, &ino, 8);
-		{
-			uint64_t next = idx;
-			uint16_t rl = (uint16_t)rec;
-			uint8_t type = (uint8_t)((e.mode & LX_S_IFMT) >> 12);
-
-			memcpy(buf + used + 8, &next, 8);
-			memcpy(buf + used + 16, &rl, 2);
-			buf[used + 18] = type;
-		}
-		memcpy(buf + used + 19, rest, nl);
-		used += rec;
-		f->off = idx;
+		if (lx_copy_in(&on, a->a[2], sizeof(on)) < 0)
+			return -LX_EFAULT;
+		fl = on ? (fl | K42_O_NONBLOCK) : (fl & ~K42_O_NONBLOCK);
+		return lx_errno(k42_fcntl(fd, K42_F_SETFL, fl));
 	}
-	if (used && lx_copy_out(a->a[1], buf, used) < 0)
-		return -LX_EFAULT;
-	return (long)used;
+	}
+	if (!tty)
+		return -LX_ENOTTY;
+	switch (cmd) {
+	case LX_TCGETS:
+		return lx_copy_out(a->a[2], &console_tio, sizeof(console_tio));
+	case LX_TCSETS:
+	case LX_TCSETSW:
+	case LX_TCSETSF:
+		return lx_copy_in(&console_tio, a->a[2], sizeof(console_tio));
+	case LX_TIOCGWINSZ:
+		return lx_copy_out(a->a[2], winsz, sizeof(winsz));
+	case LX_TIOCSWINSZ:
+		return 0;
+	case LX_TIOCGPGRP:
+		pgrp = (uint32_t)lx.pgid;
+		return lx_copy_out(a->a[2], &pgrp, sizeof(pgrp));
+	case LX_TIOCSPGRP:
+		return 0;
+	default:
+		return -LX_ENOTTY;
+	}
 }
 
-long lx_sys_getcwd(struct lx_args *a)
-{
-	uint64_t n = strlen(lx.cwd) + 1;
+/* ---- poll, select ---- */
 
-	if (a->a[1] < n)
-		return -LX_ERANGE;
-	return lx_copy_out(a->a[0], lx.cwd, n) < 0 ? -LX_EFAULT : (long)n;
-}
+#define LX_POLLRDNORM 0x40
+#define LX_POLLWRNORM 0x100
 
-long lx_sys_chdir(struct lx_args *a)
+/* Linux's struct pollfd is k42's (int fd, short events, short revents). */
+static long do_poll(uint64_t ufds, uint64_t nfds, int64_t timeout_ms)
 {
-	char path[LX_PATH_MAX], name[LX_PATH_MAX];
-	struct lx_file *f;
+	static struct k42_pollfd pfd[K42_FD_MAX];
+	static int16_t asked[K42_FD_MAX];
 	long rc;
 
-	if ((rc = user_path(a->a[0], path)) < 0)
-		return rc;
-	if ((rc = lx_resolve(path, name, sizeof(name) - 1, 1)) < 0)
-		return rc;
-	if ((rc = open_name(name, &f)) < 0)
-		return rc;
-	rc = f->type == LX_F_DIR ? 0 : -LX_ENOTDIR;
-	if (f->refs == 0)
-		free(f);
-	if (rc == 0) {
-		lx.cwd[0] = '/';
-		strcpy(lx.cwd + 1, name);
+	if (nfds > K42_FD_MAX)
+		return -LX_EINVAL;
+	if (lx_copy_in(pfd, ufds, nfds * sizeof(pfd[0])) < 0)
+		return -LX_EFAULT;
+	for (uint64_t i = 0; i < nfds; i++) {
+		asked[i] = pfd[i].events;
+		if (pfd[i].events & LX_POLLRDNORM)
+			pfd[i].events |= K42_POLLIN;
+		if (pfd[i].events & LX_POLLWRNORM)
+			pfd[i].events |= K42_POLLOUT;
 	}
+	if (timeout_ms > 0x7fffffff)
+		timeout_ms = 0x7fffffff;
+	rc = k42_poll(pfd, (unsigned)nfds, (int)timeout_ms);
+	if (rc < 0)
+		return lx_errno(rc);
+	for (uint64_t i = 0; i < nfds; i++) {
+		if ((pfd[i].revents & K42_POLLIN) && (asked[i] & LX_POLLRDNORM))
+			pfd[i].revents |= LX_POLLRDNORM;
+		if ((pfd[i].revents & K42_POLLOUT) && (asked[i] & LX_POLLWRNORM))
+			pfd[i].revents |= LX_POLLWRNORM;
+		pfd[i].events = asked[i];
+	}
+	if (lx_copy_out(ufds, pfd, nfds * sizeof(pfd[0])) < 0)
+		return -LX_EFAULT;
 	return rc;
 }
 
-long lx_sys_umask(struct lx_args *a)
+long lx_sys_poll(struct lx_args *a)
 {
-	uint32_t old = lx.umask;
+	int64_t ms = (int32_t)a->a[2];
 
-	lx.umask = (uint32_t)a->a[0] & 0777;
-	return old;
+	return do_poll(a->a[0], a->a[1], ms < 0 ? -1 : ms);
+}
+
+/* A timespec as poll's milliseconds (rounded up); -1 for none. */
+static long ts_ms(uint64_t uts, int64_t *ms)
+{
+	int64_t ts[2];
+
+	if (!uts) {
+		*ms = -1;
+		return 0;
+	}
+	if (lx_copy_in(ts, uts, sizeof(ts)) < 0)
+		return -LX_EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -LX_EINVAL;
+	*ms = ts[0] > 1000000000 ? 0x7fffffff : ts[0] * 1000 + (ts[1] + 999999) / 1000000;
+	return 0;
+}
+
+long lx_sys_ppoll(struct lx_args *a)
+{
+	int64_t ms;
+	long rc = ts_ms(a->a[2], &ms);
+
+	return rc < 0 ? rc : do_poll(a->a[0], a->a[1], ms);
+}
+
+/* select over poll: fd_sets of up to K42_FD_MAX bits. */
+static long do_select(uint64_t n, uint64_t urd, uint64_t uwr, uint64_t uex, int64_t ms)
+{
+	static struct k42_pollfd pfd[K42_FD_MAX];
+	uint64_t sets[3][K42_FD_MAX / 64], out[3][K42_FD_MAX / 64];
+	uint64_t uset[3] = { urd, uwr, uex }, bytes;
+	unsigned np = 0;
+	long rc, ready = 0;
+
+	if ((int64_t)n < 0 || n > 1024)
+		return -LX_EINVAL;
+	if (n > K42_FD_MAX)
+		n = K42_FD_MAX;
+	bytes = (n + 63) / 64 * 8;
+	memset(sets, 0, sizeof(sets));
+	memset(out, 0, sizeof(out));
+	for (int s = 0; s < 3; s++)
+		if (uset[s] && lx_copy_in(sets[s], uset[s], bytes) < 0)
+			return -LX_EFAULT;
+	for (uint64_t fd = 0; fd < n; fd++) {
+		short ev = 0;
+
+		if (sets[0][fd / 64] >> (fd % 64) & 1)
+			ev |= K42_POLLIN;
+		if (sets[1][fd / 64] >> (fd % 64) & 1)
+			ev |= K42_POLLOUT;
+		if (sets[2][fd / 64] >> (fd % 64) & 1)
+			ev |= K42_POLLPRI;
+		if (ev) {
+			pfd[np].fd = (int)fd;
+			pfd[np].events = ev;
+			np++;
+		}
+	}
+	rc = k42_poll(pfd, np, (int)(ms > 0x7fffffff ? 0x7fffffff : ms));
+	if (rc < 0)
+		return lx_errno(rc);
+	for (unsigned i = 0; i < np; i++) {
+		uint64_t fd = (uint64_t)pfd[i].fd, bit = 1ull << (fd % 64);
+
+		if (pfd[i].revents & K42_POLLNVAL)
+			return -LX_EBADF;
+		if ((pfd[i].events & K42_POLLIN) && (pfd[i].revents & (K42_POLLIN | K42_POLLHUP | K42_POLLERR))) {
+			out[0][fd / 64] |= bit;
+			ready++;
+		}
+		if ((pfd[i].events & K42_POLLOUT) && (pfd[i].revents & (K42_POLLOUT | K42_POLLERR))) {
+			out[1][fd / 64] |= bit;
+			ready++;
+		}
+		if ((pfd[i].events & K42_POLLPRI) && (pfd[i].revents & K42_POLLPRI)) {
+			out[2][fd / 64] |= bit;
+			ready++;
+		}
+	}
+	for (int s = 0; s < 3; s++)
+		if (uset[s] && lx_copy_out(uset[s], out[s], bytes) < 0)
+			return -LX_EFAULT;
+	return ready;
+}
+
+long lx_sys_pselect6(struct lx_args *a)
+{
+	int64_t ms;
+	long rc = ts_ms(a->a[4], &ms);
+
+	return rc < 0 ? rc : do_select(a->a[0], a->a[1], a->a[2], a->a[3], ms);
+}
+
+/* select(n, rd, wr, ex, struct timeval *) */
+long lx_sys__newselect(struct lx_args *a)
+{
+	int64_t tv[2], ms = -1;
+
+	if (a->a[4]) {
+		if (lx_copy_in(tv, a->a[4], sizeof(tv)) < 0)
+			return -LX_EFAULT;
+		if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
+			return -LX_EINVAL;
+		ms = tv[0] > 1000000000 ? 0x7fffffff : tv[0] * 1000 + (tv[1] + 999) / 1000;
+	}
+	return do_select(a->a[0], a->a[1], a->a[2], a->a[3], ms);
+}
+
+long lx_sys_select(struct lx_args *a)
+{
+	return lx_sys__newselect(a);
 }

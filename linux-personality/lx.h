@@ -26,6 +26,13 @@
 #define LX_STACK_SIZE       (8ul << 20)
 #define LX_USER_LIMIT       0x00000d0000000000ul
 #define LX_PERSONALITY_BASE 0x00000e0000000000ul
+/* libk42's heap (alloc_k42.c) and pipe-buffer window (fs_pipe.c), which
+ * lie below LX_USER_LIMIT: refused to the program (lx_reserved). */
+#define LX_HEAP_BASE        0x0000020000000000ul
+#define LX_HEAP_END         0x0000030000000000ul
+#define LX_PIPES_BASE       0x0000080000000000ul
+#define LX_PIPES_END        0x0000088000000000ul
+int lx_reserved(uint64_t va, uint64_t len);
 
 /* Linux errno values (asm-generic, as ppc64 uses them). */
 #define LX_EPERM 1
@@ -102,7 +109,6 @@ struct lx_proc {
 	uint64_t brk_start, brk_cur, brk_mapped;
 	uint64_t mmap_next;
 	char exe[256];			/* path of the running binary */
-	char cwd[256];
 	uint32_t umask;
 	uint64_t tid_address;
 };
@@ -123,23 +129,27 @@ long lx_unmap_all(void);
  * return (the new program runs). argv/envp are personality memory. */
 long lx_exec(const char *path, char *const argv[], char *const envp[]);
 
-/* Files (fs.c). */
+/* Files (fs.c, names.c over libk42's file layer; lxfs.h). */
 void lx_fs_init(void);
 /* Read len bytes at off of file fd into user memory (private file mmaps). */
 long lx_fs_read_at(int fd, uint64_t uva, uint64_t len, uint64_t off);
-/* Resolve path (relative to cwd, symlinks followed) to an archive name
- * without a leading slash; 0 or -LX_E*. */
-long lx_resolve(const char *path, char *out, size_t outlen, int follow_last);
+/* execve: close the close-on-exec descriptors; exit: close them all. */
+void lx_fs_exec(void);
+void lx_fs_close_all(void);
+/* Executables in the boot archive (archive.c): path (against the current
+ * directory, archive symlinks followed) to its entry and archive name. */
+struct cpio_entry;
+long lx_archive_find(const char *path, char *name, size_t nlen, struct cpio_entry *e);
 
 uint64_t lx_random64(void);
-void lx_fs_exec(void);
-/* fork: account for the child's copies of our open files; exit: close all. */
-void lx_fs_fork(void);
-void lx_fs_close_all(void);
 /* Sleep in the kernel (disabled) until an event or at most `ticks` of
  * the timebase; handles what is pending. Returns 1 if a signal is now
  * deliverable (the blocking call should end with EINTR). */
 int lx_wait_event(uint64_t ticks);
+
+/* CLOCK_REALTIME: no real-time clock is read yet, so it is this boot
+ * time plus the time since boot (and file times are shown likewise). */
+#define LX_BOOT_EPOCH 1796000000ll	/* 2026-11-29 */
 
 /* Signals (signal.c). */
 void lx_signal_init(void);
@@ -154,20 +164,9 @@ void lx_children_poll(void);
 void k42_vsx_save(void *area);
 void k42_vsx_restore(const void *area);
 
-/* Pipes (pipe.c): a ring in memory shared across fork (K42_MAP_SHARED). */
-struct lx_pipe;
-long lx_pipe_create(struct lx_pipe **p);
-long lx_pipe_read(struct lx_pipe *p, uint64_t uva, uint64_t len, int nonblock);
-long lx_pipe_write(struct lx_pipe *p, uint64_t uva, uint64_t len, int nonblock);
-void lx_pipe_get(struct lx_pipe *p, int writer);
-void lx_pipe_put(struct lx_pipe *p, int writer);
-uint64_t lx_pipe_avail(struct lx_pipe *p, int writer);
-uint32_t lx_pipe_ends(struct lx_pipe *p, int writer);
-/* poll: be woken when the other side of p moves. */
-void lx_pipe_wait_on(struct lx_pipe *p, int writer);
-#define LX_PIPE_BASE  0x00000c8000000000ul
-#define LX_PIPE_COUNT 256
-#define LX_SOFTINTR_PIPE K42_SOFTINTR_USER0
+/* Signals from other processes arrive as soft-interrupt bits
+ * LX_SOFTINTR_SIG << sig (signal.c). */
+#define LX_SOFTINTR_SIG K42_SOFTINTR_USER0
 
 /* libk42 internals the personality uses (not in <k42/k42.h>): handle
  * what is pending, disabled; the runtime's last word. */

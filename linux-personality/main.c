@@ -10,7 +10,9 @@
  *                             together: init gets them split at spaces)
  *   lx -x HEX                 /bin/sh -c with the script hex-encoded, so any
  *                             bytes survive the boot arguments
- *                             (./k42 run --linux -c 'CMDS' boots this as init)
+ *   lx -u TEXT                the same with %XX for every byte but letters,
+ *                             digits and -_./,:=+@ (shorter; what
+ *                             ./k42 run --linux -c 'CMDS' passes)
  */
 #include "lx.h"
 
@@ -43,7 +45,24 @@ int main(uint64_t arg)
 		k42_printf("usage: lx PATH [ARGV0 ARGS...] | lx -c CMDS... | lx -x HEX\n");
 		return 2;
 	}
-	if (strcmp(argv[0], "-x") == 0 && argv[1]) {
+	if (strcmp(argv[0], "-u") == 0 && argv[1]) {
+		char *h = argv[1], *o = argv[1];
+
+		for (; *h; h++) {
+			if (h[0] == '%' && h[1] && h[2]) {
+				int hi = h[1] <= '9' ? h[1] - '0' : (h[1] | 0x20) - 'a' + 10;
+				int lo = h[2] <= '9' ? h[2] - '0' : (h[2] | 0x20) - 'a' + 10;
+
+				*o++ = (char)(hi << 4 | lo);
+				h += 2;
+			} else {
+				*o++ = *h;
+			}
+		}
+		*o = '\0';
+		argv[0] = (char *)"-c";
+		argv[2] = NULL;
+	} else if (strcmp(argv[0], "-x") == 0 && argv[1]) {
 		char *h = argv[1], *o = argv[1];
 
 		for (; h[0] && h[1]; h += 2) {

@@ -129,7 +129,7 @@ long lx_sys_mmap(struct lx_args *a)
 	if ((flags & LX_MAP_SHARED) && !(flags & LX_MAP_ANONYMOUS))
 		return -LX_ENODEV;
 	if (flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) {
-		if (addr < K42_USER_BASE || addr + len > LX_USER_LIMIT)
+		if (addr < K42_USER_BASE || addr + len > LX_USER_LIMIT || lx_reserved(addr, len))
 			return -LX_ENOMEM;
 		if (flags & LX_MAP_FIXED_NOREPLACE) {
 			if (overlaps(addr, len))
@@ -140,8 +140,13 @@ long lx_sys_mmap(struct lx_args *a)
 		if (overlaps(addr, len))
 			return -LX_ENOMEM;	/* would split a mapping */
 	} else {
-		if (!addr || addr + len > LX_USER_LIMIT || addr < LX_MMAP_BASE || overlaps(addr, len))
+		if (!addr || addr + len > LX_USER_LIMIT || addr < LX_MMAP_BASE || overlaps(addr, len) ||
+		    lx_reserved(addr, len))
 			addr = lx.mmap_next;
+		if (lx_reserved(addr, len))
+			addr = lx.mmap_next = LX_HEAP_END;	/* past libk42's heap */
+		if (lx_reserved(addr, len))
+			addr = lx.mmap_next = LX_PIPES_END;
 		if (addr + len > LX_STACK_TOP - LX_STACK_SIZE)
 			return -LX_ENOMEM;
 	}

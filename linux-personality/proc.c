@@ -5,6 +5,7 @@
  * exit; and the signal-disposition calls.
  */
 #include "lx.h"
+#include "lxfs.h"
 
 #define LX_CLONE_VM 0x100
 #define LX_CLONE_VFORK 0x4000
@@ -37,6 +38,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 	lx.ppid = lx.pid;
 	lx.pid = k42_info(K42_INFO_PID);
 	nchildren = 0;
+	k42_fs_forked();
 	tid = (uint32_t)lx.pid;
 	if ((fork_flags & LX_CLONE_CHILD_SETTID) && fork_ctid)
 		lx_copy_out(fork_ctid, &tid, sizeof(tid));
@@ -72,7 +74,11 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 				 K42_PRIO_GENERAL);
 	if (pid < 0)
 		return -LX_EAGAIN;
-	lx_fs_fork();
+	rc = k42_fs_fork_prepare((uint64_t)pid);
+	if (rc < 0) {
+		k42_sc_proc_kill((uint64_t)pid);
+		return -LX_ENOMEM;
+	}
 	rc = k42_sc_mem_cow_all((uint64_t)pid);
 	if (rc == 0) {
 		rc = k42_sc_proc_start((uint64_t)pid, (uint64_t)child_start,
@@ -80,8 +86,7 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 	}
 	if (rc < 0) {
 		k42_sc_proc_kill((uint64_t)pid);
-		/* The child's copies of our pipe ends die with it unaccounted;
-		 * the ends' holders are undercounted only if it had run. */
+		k42_fs_fork_abort((uint64_t)pid);
 		return rc == -K42_ENOMEM ? -LX_ENOMEM : -LX_EAGAIN;
 	}
 	notified[nchildren] = 0;
@@ -284,7 +289,7 @@ long lx_sys_kill(struct lx_args *a)
 	}
 	if (sig > 30)
 		return -LX_EINVAL;	/* real-time signals: not across processes yet */
-	st = k42_sc_softintr_raise((uint64_t)pid, LX_SOFTINTR_PIPE << sig);
+	st = k42_sc_softintr_raise((uint64_t)pid, LX_SOFTINTR_SIG << sig);
 	return st < 0 ? -LX_ESRCH : 0;
 }
 

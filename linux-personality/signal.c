@@ -115,7 +115,7 @@ void lx_sig_raise(int sig)
 static void on_softintr(uint64_t bits)
 {
 	for (int sig = 1; sig <= 30; sig++)
-		if (bits & (LX_SOFTINTR_PIPE << sig))
+		if (bits & (LX_SOFTINTR_SIG << sig))
 			pending |= BIT(sig);
 }
 

@@ -181,9 +181,7 @@ struct lx_timespec {
 	int64_t sec, nsec;
 };
 
-/* No real-time clock is read yet: CLOCK_REALTIME is the boot time
- * LX_BOOT_EPOCH plus the time since boot. */
-#define LX_BOOT_EPOCH 1796000000ll	/* 2026-11-29 */
+/* CLOCK_REALTIME is LX_BOOT_EPOCH (lx.h) plus the time since boot. */
 
 static void now(int realtime, struct lx_timespec *ts)
 {

@@ -249,6 +249,10 @@ class Checker:
                 if a.args is not None:
                     fail(a.loc, "'@oneway' takes no arguments")
                 m.oneway = True
+            elif a.name == "async":
+                if a.args is not None:
+                    fail(a.loc, "'@async' takes no arguments")
+                m.is_async = True
             elif a.name == "rights":
                 if not a.args:
                     fail(a.loc, "'@rights' needs at least one right name")
@@ -275,7 +279,10 @@ class Checker:
                 m.since = v
             else:
                 fail(a.loc, "unknown attribute '@%s' (expected @oneway, "
-                     "@rights or @since)" % a.name)
+                     "@async, @rights or @since)" % a.name)
+        if m.oneway and m.is_async:
+            fail(seen["async"].loc, "'@async' and '@oneway' exclude each "
+                 "other (a one-way method has no reply to wait for)")
 
     def check_params(self, m):
         seen = {}   # C parameter name -> the IDL parameter it comes from
@@ -294,6 +301,10 @@ class Checker:
                     fail(p.loc, "parameter '%s' clashes with the C parameter "
                          "'%s' that parameter '%s' (at %s) expands to"
                          % (b.name, cname, a.name, a.loc))
+            if m.is_async and p.direction == "inout":
+                fail(p.loc, "@async method '%s' cannot have inout parameter "
+                     "'%s' (its _start takes the in parameters, its _finish "
+                     "the out ones)" % (m.name, p.name))
             if m.oneway and p.is_out:
                 fail(p.loc, "oneway method '%s' cannot have %s parameter '%s'"
                      % (m.name, p.direction, p.name))

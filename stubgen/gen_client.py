@@ -113,6 +113,46 @@ def gen_stub(iface, m, n):
     return o
 
 
+def gen_async(iface, m, n):
+    """@async: <m>_start sends the request from the caller's pending
+    record and returns at once; <m>_finish waits for the reply there and
+    unmarshals it exactly as the synchronous stub does."""
+    o = Out()
+    ins = [p for p in m.params if p.direction == "in"]
+    outs = [p for p in m.params if p.direction == "out"]
+    o(signature("long", n.client_start(m),
+                "struct k42_ipc_pending *k42_p, k42_handle_t target", ins, n))
+    o("{")
+    input_checks(m, o)
+    o("struct k42_ipc_msg *k42_m = &k42_p->msg;", 1)
+    o()
+    o("memset(k42_m, 0, sizeof(*k42_m));", 1)
+    o("k42_m->page = k42_p->page;", 1)
+    o.lines.extend(marshal.encode(m.request, ClientAccess(), n, 1).lines)
+    o("k42_m->op = k42_ipc_op(%s, %du, %s, 0, k42_m->len);"
+      % (n.iface_id(), m.since, n.ordinal(m)), 1)
+    o("return k42_ipc_start(target, k42_p);", 1)
+    o("}")
+    o()
+    o(signature("long", n.client_finish(m), "struct k42_ipc_pending *k42_p", outs, n))
+    o("{")
+    o("struct k42_ipc_msg *k42_m = &k42_p->msg;", 1)
+    o("long k42_rc = k42_ipc_finish(k42_p);", 1)
+    o()
+    o("if (k42_rc != 0)", 1)
+    o("return k42_rc < 0 ? k42_rc : -K42_EPROTO;", 2)
+    o("if (k42_m->op != 0)", 1)
+    o("return -K42_EPROTO;", 2)
+    o()
+    o("/* Validate the whole reply before touching any out parameter. */", 1)
+    o.lines.extend(marshal.validate(m.reply, n, 1).lines)
+    capacity_checks(m, o)
+    o.lines.extend(marshal.store(m.reply, ClientAccess(), n, 1).lines)
+    o("return 0;", 1)
+    o("}")
+    return o
+
+
 def generate(iface, n, source):
     o = Out()
     o(BANNER % source)
@@ -132,4 +172,7 @@ def generate(iface, n, source):
     for m in iface.methods:
         o()
         o.lines.extend(gen_stub(iface, m, n).lines)
+        if m.is_async:
+            o()
+            o.lines.extend(gen_async(iface, m, n).lines)
     return o.text()

@@ -11,7 +11,8 @@ from .cgen import BANNER, CTYPES, Out, comment, ctype, int_lit, signature
 
 def method_notes(m, n):
     notes = ["Ordinal %d%s%s." % (m.ordinal,
-                                   ", one-way (no reply)" if m.oneway else "",
+                                   ", one-way (no reply)" if m.oneway else
+                                   ", also asynchronous (_start/_finish)" if m.is_async else "",
                                    ", since version %d" % m.since
                                    if m.since > 1 else "")]
     if m.rights:
@@ -112,6 +113,12 @@ def generate(iface, n, source):
                 o("#define %s %du" % (n.param_max(m, p), p.rtype.max))
         o(signature("long", n.client(m), "k42_handle_t target", m.params, n)
           + "\n\t__attribute__((warn_unused_result));")
+        if m.is_async:
+            o(signature("long", n.client_start(m), "struct k42_ipc_pending *k42_p, "
+                        "k42_handle_t target", [p for p in m.params if p.direction == "in"], n)
+              + "\n\t__attribute__((warn_unused_result));")
+            o(signature("long", n.client_finish(m), "struct k42_ipc_pending *k42_p",
+                        [p for p in m.params if p.direction == "out"], n) + ";")
         o(signature("long", n.impl(m), "const struct k42_ipc_caller *caller",
                     m.params, n) + ";")
     o()

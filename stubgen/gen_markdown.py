@@ -36,6 +36,8 @@ def method_idl(m):
         attrs.append("@since(%d)" % m.since)
     if m.oneway:
         attrs.append("@oneway")
+    if m.is_async:
+        attrs.append("@async")
     head = "%d: %s(%s);" % (m.ordinal, m.name,
                             ", ".join(param_idl(p) for p in m.params))
     return "\n".join(attrs + [head])

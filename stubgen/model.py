@@ -118,6 +118,7 @@ class Method(Node):
         self.params = params
         self.attrs = attrs
         self.oneway = False
+        self.is_async = False       # @async: _start/_finish client stubs too
         self.rights = []            # list of Right
         self.since = 1
         self.request = None         # MsgLayout, set by the layout

@@ -113,6 +113,12 @@ class Names:
     def client(self, m):
         return "%s_%s" % (self.p, m.name)
 
+    def client_start(self, m):
+        return "%s_%s_start" % (self.p, m.name)
+
+    def client_finish(self, m):
+        return "%s_%s_finish" % (self.p, m.name)
+
     def impl(self, m):
         return "%s_%s_impl" % (self.p, m.name)
 
@@ -159,6 +165,9 @@ class Names:
             out.append((self.ordinal(m), what, m.loc))
             out.append((self.method_rights(m), what, m.loc))
             out.append((self.client(m), what, m.loc))
+            if m.is_async:
+                out.append((self.client_start(m), what, m.loc))
+                out.append((self.client_finish(m), what, m.loc))
             out.append((self.impl(m), what, m.loc))
             for prm in m.params:
                 if prm.tref.kind in ("string", "bytes"):

@@ -77,18 +77,47 @@ def main():
 PROMPT = "k42> "
 
 
+LINUX_CONF = "bootconf=/etc/boot-linux.conf"
+
+
 def linux_append(args):
-    """Boot /bin/lx as init: busybox sh, interactive or with the script
-    hex-encoded (any bytes survive the boot arguments)."""
+    """Boot the server set of /etc/boot-linux.conf, whose shell is /bin/lx:
+    busybox sh, interactive or with the script hex-encoded (any bytes
+    survive the boot arguments); init hands its shellarg= words to it."""
     if args.commands is None:
-        tail = "/bin/sh sh"
+        tail = "shellarg=/bin/sh shellarg=sh"
     else:
-        tail = "-x " + args.commands.encode().hex()
-    append = (args.append + " " if args.append else "") + "init=/bin/lx -- " + tail
+        tail = "shellarg=-u shellarg=" + encode_commands(args.commands)
+    append = (args.append + " " if args.append else "") + "-- " + LINUX_CONF + " " + tail
     if len(append) > 1023:
         sys.exit("k42: --linux -c: the commands are too long for the boot arguments "
-                 "(%d bytes of at most about 500)" % len(args.commands.encode()))
+                 "(%d bytes encoded as %d; at most about 950)"
+                 % (len(args.commands.encode()), len(encode_commands(args.commands))))
     return append
+
+
+SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,:=+@")
+
+
+def encode_commands(text):
+    """/bin/lx -u's encoding: %XX for every byte outside SAFE (spaces,
+    quotes, newlines ...), so the script survives the boot arguments."""
+    return "".join(chr(b) if b in SAFE else "%%%02x" % b for b in text.encode())
+
+
+def linux_shell_output(out):
+    """The shell's part of a --linux boot's console text (after init's
+    line saying the shell started, up to init's line saying it ended),
+    and the shell's exit status (None if it did not end; 137 if killed)."""
+    lines = out.splitlines(True)
+    start = next((i + 1 for i, l in enumerate(lines) if l.startswith("init: shell (pid ")), None)
+    if start is None:
+        start = next((i + 1 for i, l in enumerate(lines) if l.startswith("k42: boot archive:")), 0)
+    for i in range(start, len(lines)):
+        m = re.match(r"init: shell ended: (?:exit status (-?\d+)|killed)", lines[i])
+        if m:
+            return "".join(lines[start:i]), (int(m.group(1)) if m.group(1) is not None else 137)
+    return "".join(lines[start:]), None
 
 
 def run_linux(build, args):
@@ -99,28 +128,18 @@ def run_linux(build, args):
     cmd = k42qemu.command(build, append=append, mem=args.mem, smp=args.smp)
     res = k42qemu.run(cmd, timeout=args.timeout)
     out = k42qemu.symbolize(res.output, build.kernel_elf)
-    # The console shows the kernel's banner first; the shell's output
-    # follows the boot-archive line and ends at init's exit line.
-    lines = out.splitlines(True)
-    start = next((i + 1 for i, l in enumerate(lines) if l.startswith("k42: boot archive:")), 0)
-    m = None
-    for i in range(start, len(lines)):
-        m = re.match(r"k42: init (?:exited with status (-?\d+)|was killed)", lines[i])
-        if m:
-            sys.stdout.write("".join(lines[start:i]))
-            break
-    else:
-        sys.stdout.write("".join(lines[start:]))
+    text, status = linux_shell_output(out)
+    sys.stdout.write(text)
     if res.timed_out:
         print("k42: timed out after %.0fs" % args.timeout)
         return 124
     if re.search(r"PANIC|unexpected exception", res.output):
         print("k42: the kernel panicked")
         return 1
-    if not m:
+    if status is None:
         print("k42: the shell did not end (QEMU status %s)" % res.status)
         return 1
-    return int(m.group(1)) if m.group(1) is not None else 137
+    return status
 
 
 def split_commands(text):

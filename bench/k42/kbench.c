@@ -78,6 +78,77 @@ static uint64_t time_ppc(uint32_t payload)
 	return k42_timebase() - t0;
 }
 
+/* An asynchronous call (ppc_call_async) and its reply, taken with
+ * ppc_collect. We stay disabled, so the reply waits for us on the kernel's
+ * list (K42_SOFTINTR_REPLY); until it is there we block, which lets the
+ * server (of a lower class than init) run. */
+static uint64_t time_async(uint32_t unused)
+{
+	uint64_t out[8], op = k42_ipc_op(0x4b42, 1, 0, 0, 0), t0;
+	struct k42_disp_shared *sh = k42_disp();
+
+	(void)unused;
+	t0 = k42_timebase();
+	for (uint64_t i = 0; i < ITERS; i++) {
+		long h = k42_sc_ppc_call_async(server, op, i, 0, 0, 0, 0, 0, 0), r;
+		int spins = 0;
+
+		while ((r = k42_sc_ppc_collect(out)) == -K42_EAGAIN && spins++ < 1000) {
+			__atomic_and_fetch(&sh->pending, ~K42_SOFTINTR_REPLY, __ATOMIC_ACQ_REL);
+			if ((r = k42_sc_ppc_collect(out)) != -K42_EAGAIN)
+				break;
+			k42_sc_block();
+		}
+		if (h < 0 || r != h || out[0] != 0)
+			bad(h < 0 ? h : r < 0 ? r : (long)out[0]);
+	}
+	return k42_timebase() - t0;
+}
+
+/* A call whose server thread blocks (defers it) and another thread of the
+ * server replies. */
+static uint64_t blocking_server;
+
+static uint64_t time_blocking(uint32_t unused)
+{
+	uint64_t out[7], op = k42_ipc_op(0x4b42, 1, 3, 0, 0), t0;
+
+	(void)unused;
+	t0 = k42_timebase();
+	for (uint64_t i = 0; i < ITERS; i++) {
+		long st = k42_sc_ppc_call(blocking_server, op, i, 0, 0, 0, 0, 0, out);
+
+		if (st != 0 || out[1] != i + 1)
+			bad(st ? st : -3);
+	}
+	return k42_timebase() - t0;
+}
+
+/* 64 KiB lent to the server by reference (a grant), read by it whole. */
+#define BIG_ITERS (ITERS / 20 ? ITERS / 20 : 1)
+static uint64_t big[64 * 1024 / 8];
+
+static uint64_t time_grant(uint32_t bytes)
+{
+	uint64_t out[7], op = k42_ipc_op(0x4b42, 1, 2, 0, 0), t0, n = bytes / 8;
+	struct k42_disp_shared *sh = k42_disp();
+
+	t0 = k42_timebase();
+	for (uint64_t i = 0; i < BIG_ITERS; i++) {
+		long st;
+
+		big[0] = i;
+		big[n - 1] = 2 * i + 1;
+		sh->call_grant_va = (uint64_t)big;
+		sh->call_grant_prot = K42_PROT_READ;
+		sh->call_grant_len = bytes;
+		st = k42_sc_ppc_call(server, op, bytes, 0, 0, 0, 0, 0, out);
+		if (st != 0 || out[1] != 3 * i + 1)
+			bad(st ? st : -4);
+	}
+	return k42_timebase() - t0;
+}
+
 static uint64_t best(uint64_t (*fn)(uint32_t), uint32_t arg)
 {
 	uint64_t b = UINT64_MAX;
@@ -294,6 +365,18 @@ int main(uint64_t arg)
 	report("ppc_1k_roundtrip_ticks_per_op", best(time_ppc, 1024), ITERS);
 	report("ppc_4k_roundtrip_ticks_per_op", best(time_ppc, 4096), ITERS);
 	report("stub_roundtrip_ticks_per_op", best(time_stub_call, 0), ITERS);
+	report("ppc_async_roundtrip_ticks_per_op", best(time_async, 0), ITERS);
+	report("ppc_64k_grant_ticks_per_op", best(time_grant, 64 * 1024), BIG_ITERS);
+	k42_enable();
+	pid = k42_spawn_path("bench/kbench_server", K42_PRIO_GENERAL, 1);
+	if (pid < 0)
+		return 1;
+	blocking_server = (uint64_t)pid;
+	m.op = k42_ipc_op(0x4b42, 1, 0, 0, 0);
+	if (k42_call(blocking_server, &m, 1000) != 0)
+		return 2;
+	k42_disable();
+	report("ppc_blocking_roundtrip_ticks_per_op", best(time_blocking, 0), ITERS);
 	report("thread_switch_ticks_per_op", best(time_thread_switch, 0), ITERS);
 	k42_sc_trace_mask(0);
 	report("trace_event_disabled_ticks_per_op", best(time_trace_event, 0), ITERS);

@@ -1,7 +1,11 @@
 /*
  * The server side of kbench: ordinal 0 answers at once (the null PPC);
  * ordinal 1 reads the PPC-page payload and answers its checksum; the
- * `bench` IDL interface (idl/bench.idl) goes through generated stubs.
+ * `bench` IDL interface (idl/bench.idl) goes through generated stubs;
+ * ordinal 2 reads w0 bytes the caller lent by reference (a grant) and
+ * answers the sum of their first and last words. Started with argument 1
+ * it serves in thread mode instead, and ordinal 3 blocks: its thread
+ * defers the call and another thread replies (w0 + 1).
  */
 #include <k42/k42.h>
 #include "bench.h"
@@ -20,12 +24,25 @@ long bench_inc_impl(const struct k42_ipc_caller *caller, uint64_t a, uint64_t *b
 	return 0;
 }
 
+static uint64_t big[64 * 1024 / 8];
+
 static void handle(uint64_t caller, struct k42_ipc_msg *m)
 {
 	if (k42_ipc_op_iface(m->op) == BENCH_IFACE_ID) {
 		struct k42_ipc_caller who = { caller, 0, ~0ull };
 
 		bench_dispatch(&who, m);
+		return;
+	}
+	if (k42_ipc_op_ordinal(m->op) == 2) {
+		uint64_t n = m->w[0] / 8;
+		long rc = n && n <= sizeof(big) / 8
+				  ? k42_ipc_grant_read(k42_ipc_handle(), 0, big, n * 8)
+				  : -K42_EINVAL;
+
+		m->op = (uint64_t)rc;
+		m->len = 0;
+		m->w[0] = rc == 0 ? big[0] + big[n - 1] : 0;
 		return;
 	}
 	if (k42_ipc_op_ordinal(m->op) == 1) {
@@ -40,9 +57,49 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 	m->len = 0;
 }
 
-int main(uint64_t arg)
+/* Thread mode: deferred calls, answered by the replier thread. */
+#define QMAX 64
+static uint64_t q_h[QMAX], q_w[QMAX];
+static unsigned q_head, q_tail;
+static struct k42_sem q_sem;
+
+static void blocking(uint64_t caller, struct k42_ipc_msg *m)
+{
+	if (k42_ipc_op_ordinal(m->op) != 3 || q_head - q_tail == QMAX) {
+		handle(caller, m);
+		return;
+	}
+	q_w[q_head % QMAX] = m->w[0];
+	q_h[q_head % QMAX] = k42_ipc_defer();
+	q_head++;
+	k42_sem_post(&q_sem);
+}
+
+static void *replier(void *arg)
 {
 	(void)arg;
+	for (;;) {
+		struct k42_ipc_msg r = { 0, { 0 }, 0, k42_ppc_page() };
+		uint64_t h;
+
+		k42_sem_wait(&q_sem);
+		h = q_h[q_tail % QMAX];
+		r.w[0] = q_w[q_tail % QMAX] + 1;
+		q_tail++;
+		(void)k42_ipc_reply(h, &r);
+	}
+	return NULL;
+}
+
+int main(uint64_t arg)
+{
+	if (arg == 1) {
+		k42_sem_init(&q_sem, 0);
+		k42_thread_create(replier, NULL);
+		k42_serve_threads(blocking);
+		for (;;)
+			k42_thread_sleep_us(1000000);
+	}
 	k42_serve(handle);
 	for (;;)
 		k42_sc_block();

@@ -135,6 +135,7 @@ static void put(struct kfile *f)
 		if (f->ops->release)
 			f->ops->release(f);
 		free(f->dirpath);
+		free(f->path);
 		free(f);
 	}
 }
@@ -285,6 +286,10 @@ int k42_openat(int dirfd, const char *path, int flags, unsigned mode)
 		f->dirpath = malloc(strlen(r->abs) + 1);
 		if (f->dirpath)
 			path_strcpy(f->dirpath, r->abs);
+	} else {
+		f->path = malloc(strlen(r->abs) + 1);
+		if (f->path)
+			path_strcpy(f->path, r->abs);
 	}
 out:
 	free(r);
@@ -707,6 +712,120 @@ void k42_fs_inherit(uint64_t blob, uint64_t len)
 			fdt.f[e.fd] = f;
 		pos += e.reclen;
 	}
+}
+
+int k42_fd_path(int fd, char **out)
+{
+	struct kfile *f = get(fd);
+	const char *p;
+	int rc = 0;
+
+	*out = NULL;
+	if (!f)
+		return -EBADF;
+	p = f->dirpath ? f->dirpath : f->path;
+	if (!p)
+		rc = -K42_EINVAL;
+	else if (!(*out = malloc(strlen(p) + 1)))
+		rc = -K42_ENOMEM;
+	else
+		path_strcpy(*out, p);
+	put(f);
+	return rc;
+}
+
+void k42_fs_close_cloexec(void)
+{
+	for (int fd = 0; fd < K42_FD_MAX; fd++)
+		if (fdt.f[fd] && fdt.cloexec[fd])
+			(void)k42_close(fd);
+}
+
+/* ---- fork (a copy of the whole process) ---- */
+
+static uint64_t fork_gen;
+
+/* Each distinct open object once: fn(f) for every f whose fork_gen is
+ * not yet gen. Called with fs_lock not held. */
+static int fork_each(int (*fn)(struct kfile *f, uint64_t pid), uint64_t pid)
+{
+	struct kfile *files[K42_FD_MAX];
+	int n = 0, rc = 0;
+
+	fork_gen++;
+	lock();
+	stdio_default();
+	for (int fd = 0; fd < K42_FD_MAX; fd++) {
+		struct kfile *f = fdt.f[fd];
+
+		if (f && f->fork_gen != fork_gen) {
+			f->fork_gen = fork_gen;
+			f->refs++;
+			files[n++] = f;
+		}
+	}
+	unlock();
+	for (int i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = fn(files[i], pid);
+		put(files[i]);
+	}
+	return rc;
+}
+
+static int fork_share_one(struct kfile *f, uint64_t pid)
+{
+	f->fork_handle = 0;
+	if (f->ops == &k42_remote_ops) {
+		long rc = fs_share(f->server, f->handle, pid, &f->fork_handle);
+
+		return rc < 0 ? (int)rc : 0;
+	}
+	return 0;
+}
+
+static int fork_pipe_one(struct kfile *f, uint64_t pid)
+{
+	if (f->ops == &k42_pipe_ops)
+		pipebuf_hold(f->pipe, (uint32_t)pid, f->pipe_write, 1);
+	return 0;
+}
+
+int k42_fs_fork_prepare(uint64_t pid)
+{
+	int rc = fork_each(fork_share_one, pid);
+
+	if (rc < 0)
+		return rc;
+	return fork_each(fork_pipe_one, pid);
+}
+
+static int fork_abort_one(struct kfile *f, uint64_t pid)
+{
+	/* A handle shared to a child that never ran stays in the server
+	 * (as a dead process's handles do; docs/files.md). */
+	if (f->ops == &k42_pipe_ops)
+		pipebuf_hold(f->pipe, (uint32_t)pid, f->pipe_write, -1);
+	return 0;
+}
+
+void k42_fs_fork_abort(uint64_t pid)
+{
+	(void)fork_each(fork_abort_one, pid);
+}
+
+static int forked_one(struct kfile *f, uint64_t pid)
+{
+	(void)pid;
+	if (f->ops == &k42_remote_ops)
+		f->handle = f->fork_handle;
+	return 0;
+}
+
+void k42_fs_forked(void)
+{
+	k42_fs_self_pid_forget();
+	(void)fork_each(forked_one, 0);
 }
 
 int k42_fs_poll_one(int fd, int events, int arm, int *revents)

@@ -150,7 +150,17 @@ int k42_link(const char *from, const char *to)
 	return two(K42_AT_FDCWD, from, K42_AT_FDCWD, to, 1);
 }
 
+int k42_linkat(int fromfd, const char *from, int tofd, const char *to)
+{
+	return two(fromfd, from, tofd, to, 1);
+}
+
 int k42_symlink(const char *dest, const char *path)
+{
+	return k42_symlinkat(dest, K42_AT_FDCWD, path);
+}
+
+int k42_symlinkat(const char *dest, int dirfd, const char *path)
 {
 	struct path_result *r = malloc(sizeof(*r));
 	long rc;
@@ -159,7 +169,7 @@ int k42_symlink(const char *dest, const char *path)
 		return -K42_ENOMEM;
 	rc = strlen(dest) >= K42_PATH_MAX ? -K42_ENAMETOOLONG : !dest[0] ? -K42_ENOENT : 0;
 	if (rc == 0)
-		rc = for_change(K42_AT_FDCWD, path, 1, r);
+		rc = for_change(dirfd, path, 1, r);
 	if (rc == -K42_EBUSY || (rc == 0 && r->exists))
 		rc = -K42_EEXIST;
 	else if (rc == 0)
@@ -208,13 +218,35 @@ long k42_readlink(const char *path, char *buf, size_t n)
 
 int k42_chmod(const char *path, unsigned mode)
 {
+	return k42_fchmodat(K42_AT_FDCWD, path, mode, 0);
+}
+
+/* By the path the file was opened under (a file renamed since then is
+ * not found: ENOENT). */
+int k42_fchmod(int fd, unsigned mode)
+{
+	struct k42_stat st;
+	char *p = NULL;
+	int rc = k42_fstat(fd, &st);
+
+	if (rc < 0)
+		return rc;
+	rc = k42_fd_path(fd, &p);
+	if (rc == 0)
+		rc = k42_chmod(p, mode);
+	free(p);
+	return rc;
+}
+
+int k42_fchmodat(int dirfd, const char *path, unsigned mode, int flags)
+{
 	struct path_result *r = malloc(sizeof(*r));
 	struct walk_ctx w;
 	long rc;
 
 	if (!r)
 		return -K42_ENOMEM;
-	rc = k42_fs_resolve(K42_AT_FDCWD, path, PATH_FOLLOW, r, &w);
+	rc = k42_fs_resolve(dirfd, path, (flags & K42_AT_SYMLINK_NOFOLLOW) ? 0 : PATH_FOLLOW, r, &w);
 	if (rc == 0)
 		rc = fs_chmod(k42_mount(r->mount)->server, r->rel, mode & 07777);
 	free(r);
@@ -223,13 +255,18 @@ int k42_chmod(const char *path, unsigned mode)
 
 int k42_utimes(const char *path, uint64_t atime_ns, uint64_t mtime_ns)
 {
+	return k42_utimesat(K42_AT_FDCWD, path, atime_ns, mtime_ns, 0);
+}
+
+int k42_utimesat(int dirfd, const char *path, uint64_t atime_ns, uint64_t mtime_ns, int flags)
+{
 	struct path_result *r = malloc(sizeof(*r));
 	struct walk_ctx w;
 	long rc;
 
 	if (!r)
 		return -K42_ENOMEM;
-	rc = k42_fs_resolve(K42_AT_FDCWD, path, PATH_FOLLOW, r, &w);
+	rc = k42_fs_resolve(dirfd, path, (flags & K42_AT_SYMLINK_NOFOLLOW) ? 0 : PATH_FOLLOW, r, &w);
 	if (rc == 0)
 		rc = fs_utimes(k42_mount(r->mount)->server, r->rel, atime_ns, mtime_ns);
 	free(r);

@@ -44,6 +44,11 @@ static void pipe_slot_free(uint64_t va)
 		slot_bits[slot / 64] &= ~(1ull << (slot % 64));
 }
 
+void k42_fs_self_pid_forget(void)
+{
+	my_pid = 0;
+}
+
 uint32_t k42_fs_self_pid(void)
 {
 	if (!my_pid)
@@ -103,20 +108,24 @@ static int reap_dead(struct kfile *f)
 	return got != 0;
 }
 
-/* Wait until the state may have changed since generation `gen`. */
-static void wait_change(struct pipebuf *p, uint64_t gen, int *registered)
+/* Wait until the state may have changed since generation `gen`:
+ * 0, or -K42_EINTR (a Linux signal, through the personality's wait). */
+static int wait_change(struct pipebuf *p, uint64_t gen, int *registered)
 {
+	int rc;
+
 	if (!*registered) {
 		if (pipebuf_wait_add(p, k42_fs_self_pid()) == 0) {
 			*registered = 1;
-			return;	/* re-check once before sleeping */
+			return 0;	/* re-check once before sleeping */
 		}
 		/* Every slot taken: sleep a little instead (rare). */
-		(void)k42_io_wait(gen, k42_timebase() + k42_sc_sys_info(K42_INFO_TIMEBASE_HZ) / 1000);
-		return;
+		rc = k42_io_wait(gen, k42_timebase() + k42_sc_sys_info(K42_INFO_TIMEBASE_HZ) / 1000);
+		return rc == -K42_EINTR ? rc : 0;
 	}
-	(void)k42_io_wait(gen, 0);
+	rc = k42_io_wait(gen, 0);
 	*registered = 0;	/* the waker took our slot */
+	return rc == -K42_EINTR ? rc : 0;
 }
 
 static long p_read(struct kfile *f, void *buf, size_t n)
@@ -136,7 +145,8 @@ static long p_read(struct kfile *f, void *buf, size_t n)
 			continue;
 		if (f->flags & K42_O_NONBLOCK)
 			return rc;
-		wait_change(f->pipe, gen, &registered);
+		if (wait_change(f->pipe, gen, &registered) < 0)
+			return -K42_EINTR;
 	}
 }
 
@@ -160,7 +170,8 @@ static long p_write(struct kfile *f, const void *buf, size_t n)
 			continue;
 		if (rc == -K42_EPIPE || (f->flags & K42_O_NONBLOCK))
 			return done ? (long)done : rc;
-		wait_change(f->pipe, gen, &registered);
+		if (wait_change(f->pipe, gen, &registered) < 0)
+			return done ? (long)done : -K42_EINTR;
 	}
 	return (long)done;
 }

@@ -40,6 +40,7 @@ int k42_poll(struct k42_pollfd *fds, unsigned n, int timeout_ms)
 			return ready;
 		if (deadline && k42_timebase() >= deadline)
 			return 0;
-		(void)k42_io_wait(gen, deadline);
+		if (k42_io_wait(gen, deadline) == -K42_EINTR)
+			return -K42_EINTR;
 	}
 }

@@ -58,12 +58,16 @@ struct kfile {
 	uint64_t server, handle;
 	uint32_t cursor;	/* next readdir index */
 	char *dirpath;		/* a directory's absolute path (fchdir, *at) */
+	char *path;		/* a file's absolute path when opened (fchmod) */
 	/* pipe */
 	struct pipebuf *pipe;
 	int pipe_write;
 	uint64_t peer_epoch;	/* k42_peer_epoch when dead holders were last reaped */
 	/* dev */
 	int dev;
+	/* fork (k42_fs_fork_prepare): the child's handle on the same open file */
+	uint64_t fork_handle;
+	uint64_t fork_gen;
 };
 
 extern const struct kfile_ops k42_remote_ops, k42_pipe_ops, k42_dev_ops;
@@ -79,6 +83,7 @@ uint64_t k42_pipe_slot_va(int slot);
 void k42_pipe_slot_used(uint64_t va);
 extern int k42_export_slot;
 uint32_t k42_fs_self_pid(void);
+void k42_fs_self_pid_forget(void);	/* a forked child is someone else */
 /* fs.c: does another open object of this process use f's pipe mapping? */
 int k42_pipe_mapped_elsewhere(struct kfile *f);
 
@@ -86,7 +91,7 @@ int k42_pipe_mapped_elsewhere(struct kfile *f);
 extern volatile uint64_t k42_io_gen;
 /* Bumped when a process sharing memory with us ends (K42_SOFTINTR_PEER). */
 extern volatile uint64_t k42_peer_epoch;
-int k42_io_wait(uint64_t gen, uint64_t deadline_tb);	/* 0 or -K42_ETIMEDOUT */
+int k42_io_wait(uint64_t gen, uint64_t deadline_tb);	/* 0, -K42_ETIMEDOUT or -K42_EINTR */
 
 /* fs.c: the mount table. */
 struct mount {
@@ -99,6 +104,10 @@ void k42_stat_from_fs(int mount, const void *fs_stat, struct k42_stat *st);
 
 /* poll one descriptor (fs_poll.c): 0 or -EBADF. */
 int k42_fs_poll_one(int fd, int events, int arm, int *revents);
+
+/* The path fd was opened under (a malloc'd copy): 0, -EBADF, -EINVAL
+ * (a pipe or device), -ENOMEM. */
+int k42_fd_path(int fd, char **out);
 
 /* spawn.c asks for the descriptor table to pass to a child. */
 long k42_fs_export(uint64_t pid, void **blob, uint64_t *len);

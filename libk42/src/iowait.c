@@ -3,7 +3,9 @@
  * changes state raises K42_SOFTINTR_IO on each process registered as
  * waiting; the drain bumps k42_io_gen and wakes every thread here, and
  * each re-checks its own condition. A waiter reads the generation before
- * checking its condition, so an event in between is never lost.
+ * checking its condition, so an event in between is never lost. Code
+ * outside threads (the Linux personality's system calls) waits in the
+ * kernel, through the wait function it installed if any.
  */
 #include <k42/k42.h>
 #include "internal.h"
@@ -16,6 +18,12 @@ volatile uint64_t k42_io_gen;
 volatile uint64_t k42_peer_epoch;
 uint64_t k42_io_wakeups;
 static struct k42_waitq io_q;
+static int (*handler_wait)(uint64_t deadline_tb);
+
+void k42_io_set_handler_wait(int (*fn)(uint64_t deadline_tb))
+{
+	handler_wait = fn;
+}
 
 void k42_peer_gone(void)
 {
@@ -37,6 +45,10 @@ int k42_io_wait(uint64_t gen, uint64_t deadline_tb)
 		k42_io_wakeups++;
 		if (k42_current && !k42_in_handler) {
 			rc = k42_waitq_wait(&io_q, deadline_tb);
+		} else if (handler_wait) {
+			/* The Linux personality's system calls: its own wait,
+			 * which may end with -K42_EINTR for a signal. */
+			rc = handler_wait(deadline_tb);
 		} else {
 			/* No thread to block (handler code): wait in the kernel. */
 			k42_sc_block();

@@ -41,6 +41,52 @@ static k42_ipc_handler ipc_handler;
 uint64_t k42_ipc_return_w5;		/* r11 at the IPC-return entry (upcall.S) */
 uint64_t k42_ipc_async_calls, k42_ipc_return_upcalls, k42_ipc_collected;
 static struct k42_thread *reply_waiters;	/* threads in k42_ipc_call_wait */
+static struct k42_ipc_pending *pendings;	/* started by k42_ipc_start, not answered */
+static uint64_t handler_handle;			/* the call a handler serves (handler mode) */
+static uint64_t handler_grant[3];		/* k42_ipc_grant outside threads */
+
+static uint64_t *grant_slot(void)
+{
+	return k42_current && !k42_in_handler ? &k42_current->grant_va : handler_grant;
+}
+
+void k42_ipc_grant(const void *buf, uint64_t len, unsigned prot)
+{
+	uint64_t *g = grant_slot();
+
+	g[0] = (uint64_t)buf;
+	g[1] = len;
+	g[2] = prot;
+}
+
+/* Disabled, right before the call: hand the pending grant to the kernel. */
+static void grant_out(void)
+{
+	uint64_t *g = grant_slot();
+	struct k42_disp_shared *sh = k42_disp();
+
+	sh->call_grant_va = g[0];
+	sh->call_grant_prot = g[2];
+	sh->call_grant_len = g[1];
+	g[1] = 0;
+}
+
+uint64_t k42_ipc_handle(void)
+{
+	if (k42_current && !k42_in_handler)
+		return k42_current->serve[8];
+	return handler_handle;
+}
+
+long k42_ipc_grant_read(uint64_t handle, uint64_t off, void *dst, uint64_t len)
+{
+	return k42_sc_ppc_grant_copy(handle, off, (uint64_t)dst, len, K42_GRANT_FROM_CALLER);
+}
+
+long k42_ipc_grant_write(uint64_t handle, uint64_t off, const void *src, uint64_t len)
+{
+	return k42_sc_ppc_grant_copy(handle, off, (uint64_t)src, len, K42_GRANT_TO_CALLER);
+}
 static int serve_threads;
 static k42_msg_handler msg_handler;
 uint64_t k42_ipc_entry_handle;		/* r11 at the IPC-call entry (upcall.S) */
@@ -266,6 +312,7 @@ void k42_ipc_accept_all(void)
 			struct k42_ipc_msg m = { out[1], { out[2], out[3], out[4], out[5], out[6], out[7] },
 						 k42_ipc_op_len(out[1]), k42_ppc_page() };
 
+			handler_handle = (uint64_t)h;
 			handle(out[0], &m);
 			reply((uint64_t)h, &m, 0);
 		}
@@ -291,6 +338,7 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op), k42_ppc_page() };
 
 	k42_in_handler++;
+	handler_handle = h;
 	handle(caller, &m);
 	k42_in_handler--;
 	if (!cur && !k42_nready && !sh->pending) {
@@ -347,6 +395,7 @@ static long call_copy(uint64_t target, struct k42_ipc_msg *m)
 								      : handler_timeout_tb;
 	if (len && len <= K42_IPC_PAGE_BYTES && m->page != ppc)
 		memcpy(ppc, m->page, len);	/* (a longer one is refused by the kernel) */
+	grant_out();
 	rc = k42_sc_ppc_call(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->w[5], out);
 	m->op = (uint64_t)rc;
 	m->len = (uint32_t)out[0];
@@ -374,7 +423,66 @@ static void async_reply(uint64_t h, const uint64_t *res)
 		k42_thread_wake(t);
 		return;
 	}
+	for (struct k42_ipc_pending **pp = &pendings, *p; (p = *pp) != NULL; pp = &p->next) {
+		if (p->handle != h)
+			continue;
+		*pp = p->next;
+		p->next = NULL;
+		p->msg.op = res[0];
+		p->msg.len = res[1] > K42_IPC_PAGE_BYTES ? 0 : (uint32_t)res[1];
+		for (int i = 0; i < 6; i++)
+			p->msg.w[i] = res[2 + i];
+		p->status = (long)res[0];
+		p->done = 1;
+		if (p->waiter)
+			k42_thread_wake(p->waiter);
+		return;
+	}
 	/* Nobody waits for it: a call made with the raw kernel call. */
+}
+
+long k42_ipc_start(k42_handle_t target, struct k42_ipc_pending *p)
+{
+	struct k42_ipc_msg *m = &p->msg;
+	long h;
+	int s = k42_disable_save();
+
+	p->done = 0;
+	p->waiter = NULL;
+	grant_out();
+	h = k42_sc_ppc_call_async(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
+				  m->w[5], (uint64_t)p->page);
+	if (h < 0) {
+		k42_restore(s);
+		return h;
+	}
+	k42_ipc_async_calls++;
+	p->handle = (uint64_t)h;
+	p->next = pendings;
+	pendings = p;
+	k42_restore(s);
+	return 0;
+}
+
+long k42_ipc_finish(struct k42_ipc_pending *p)
+{
+	int s = k42_disable_save();
+
+	while (!p->done) {
+		if (k42_current && !k42_in_handler) {
+			p->waiter = k42_current;
+			k42_thread_block_self(K42_WAIT_IPC);
+		} else {
+			/* No thread to block: handle what is pending (the
+			 * reply's notice among it), else sleep until more is. */
+			k42_drain();
+			if (!p->done)
+				k42_sc_block();
+		}
+	}
+	p->waiter = NULL;
+	k42_restore(s);
+	return p->status;
 }
 
 void k42_ipc_collect_all(void)
@@ -408,6 +516,7 @@ long k42_ipc_call_wait(uint64_t target, struct k42_ipc_msg *m)
 	if (!me || k42_in_handler || m->page == k42_ppc_page())
 		return call_copy(target, m);
 	s = k42_disable_save();
+	grant_out();
 	h = k42_sc_ppc_call_async(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
 				  m->w[5], (uint64_t)m->page);
 	if (h < 0) {
@@ -444,9 +553,11 @@ long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
 
 long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
 {
-	if (k42_ipc_op_flags(m->op) & K42_IPC_FLAG_ONEWAY)
+	if (k42_ipc_op_flags(m->op) & K42_IPC_FLAG_ONEWAY) {
+		grant_slot()[1] = 0;	/* a message lends nothing */
 		return k42_sc_ppc_send(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
 				       m->w[5]);
+	}
 	/* Only this thread waits, if others could run meanwhile. */
 	if (k42_current && !k42_in_handler && k42_threads_alive > 1 && !k42_current->ipc_timeout_tb &&
 	    m->page != k42_ppc_page())

@@ -1,6 +1,7 @@
 /*
  * Starting one configured server: its program from the boot archive, its
- * arguments (argv[0] is the server's name), its priority class and the
+ * arguments (argv[0] is the server's name; the shell also gets init's
+ * shellarg= arguments), its priority class and the
  * name server's pid, through libk42's loader. The shell, and servers with
  * archive=yes (the file server), also get a read-only view of the boot
  * archive: the shell runs programs from it.
@@ -32,6 +33,11 @@ long start_server(const struct bc_entry *e, uint64_t names_pid)
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
 	}
+	/* The shell also gets init's "shellarg=WORD" arguments, in order
+	 * (./k42 run --linux -c passes the commands to /bin/lx this way). */
+	for (int i = 1; e->role == BC_ROLE_SHELL && i < k42_argc && argc <= MAX_ARGS; i++)
+		if (strncmp(k42_argv[i], "shellarg=", 9) == 0)
+			argv[argc++] = k42_argv[i] + 9;
 	argv[argc] = NULL;
 	if (e->archive || e->role == BC_ROLE_SHELL)
 		o.flags |= K42_SPAWN_SHARE_ARCHIVE;

@@ -269,6 +269,23 @@ static void test_misc(void)
 			    ALLTYPES_WIDE_TOP, &rc_c, &rd, &rw);
 	CHECK(rc == 0 && rc_c == ALLTYPES_COLOR_BLUE && rd == ALLTYPES_DELTA_DOWN &&
 	      rw == ALLTYPES_WIDE_TOP, "enums: u8, negative i16, u64 values");
+	{
+		static struct k42_ipc_pending pend;
+
+		rc_c = 0;
+		rd = 0;
+		rw = 0;
+		rc = alltypes_enums_start(&pend, H_ALL, ALLTYPES_COLOR_GREEN, ALLTYPES_DELTA_UP,
+					  ALLTYPES_WIDE_ZERO);
+		CHECK(rc == 0, "enums_start: sent");
+		rc = alltypes_enums_finish(&pend, &rc_c, &rd, &rw);
+		CHECK(rc == 0 && rc_c == ALLTYPES_COLOR_GREEN && rd == ALLTYPES_DELTA_UP &&
+		      rw == ALLTYPES_WIDE_ZERO, "enums_start/finish: @async round trip");
+		CHECK(alltypes_enums_start(&pend, 999, ALLTYPES_COLOR_GREEN, ALLTYPES_DELTA_UP,
+					   ALLTYPES_WIDE_ZERO) == 0 &&
+		      alltypes_enums_finish(&pend, &rc_c, &rd, &rw) == -K42_EBADH,
+		      "enums_finish: the transport's refusal");
+	}
 	CHECK(alltypes_fail(H_ALL, -K42_ENOENT) == -K42_ENOENT,
 	      "fail: implementation error reaches the client");
 	CHECK(alltypes_fail(H_ALL, 5) == -K42_EPROTO,

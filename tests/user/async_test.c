@@ -174,6 +174,32 @@ static int body(void)
 	EXPECT(rc == 0 && m->len == 1 && m->page[0] == 42 && m->w[0] == 41 &&
 	       k42_ipc_async_calls == a0 + 1, "k42_ipc_call_wait: rc %ld byte %u", rc, m->page[0]);
 
+	/* Two calls in flight from one thread (what @async stubs generate):
+	 * the server holds both at once, then answers the newer first. */
+	{
+		static struct k42_ipc_pending p1, p2;
+		long r1, r2, f1, f2;
+
+		memset(&p1.msg, 0, sizeof(p1.msg));
+		memset(&p2.msg, 0, sizeof(p2.msg));
+		p1.msg.op = p2.msg.op = k42_ipc_op(IFACE, 1, 1, 0, 0);
+		p1.msg.w[0] = 11;
+		p2.msg.w[0] = 22;
+		p1.msg.page = p1.page;
+		p2.msg.page = p2.page;
+		r1 = k42_ipc_start((uint64_t)server, &p1);
+		r2 = k42_ipc_start((uint64_t)server, &p2);
+		EXPECT(r1 == 0 && r2 == 0 && wait_held((uint64_t)server, 2),
+		       "two calls held at once from one thread: %ld %ld", r1, r2);
+		EXPECT(call((uint64_t)server, 3, 1, 0, m) == 0 && m->w[0] == 2, "release both");
+		f2 = k42_ipc_finish(&p2);
+		f1 = k42_ipc_finish(&p1);
+		EXPECT(f1 == 0 && f2 == 0 && p1.msg.w[0] == 11 * 7 + 1 && p2.msg.w[0] == 22 * 7 + 1 &&
+		       p2.msg.w[2] == 0 && p1.msg.w[2] == 1,
+		       "each got its own answer, newest first: %ld %ld w %lu %lu order %lu %lu", f1,
+		       f2, p1.msg.w[0], p2.msg.w[0], p1.msg.w[2], p2.msg.w[2]);
+	}
+
 	/* 3. A server killed with async calls outstanding: each gets EDEAD. */
 	server2 = k42_spawn_path("tests/ipc_server", K42_PRIO_GENERAL, 0);
 	EXPECT(server2 > 0, "spawn second server: %ld", server2);

@@ -16,7 +16,16 @@
  *   5 SLOW  (w0 = ms): sleeps, then answers w0 = ms.
  *   6 ECHO  (page bytes): sleeps w0 ms, then answers the bytes each plus 1,
  *           w0 = their sum, w1 = how many.
+ *   7 GRANT_SUM (w0 = len): reads the caller's grant (bulk data by
+ *           reference) and answers w0 = the sum of its bytes, w1 = the read's
+ *           result, w2 = a write's into it (-K42_EACCES for a read-only
+ *           grant), w3 = a read one byte past it (-K42_EINVAL).
+ *   8 GRANT_FILL (w0 = len, w1 = seed): writes byte i = i * seed + 1 into
+ *           the caller's grant; w0 = the write's result.
+ *   9 STALE: w0 = a read through the handle of the previous GRANT_* call,
+ *           answered since (-K42_EBADH).
  */
+#include <stdlib.h>
 #include <k42/k42.h>
 
 #define IFACE 0x1c9
@@ -29,6 +38,7 @@ static int nheld, maxheld;
 static uint64_t dead_replies;
 static long stale_result = 1;
 static struct k42_mutex lock;
+static uint64_t last_grant_call;
 
 static void answer(uint64_t caller, struct k42_ipc_msg *m)
 {
@@ -106,6 +116,37 @@ static void answer(uint64_t caller, struct k42_ipc_msg *m)
 		}
 		m->w[0] = sum;
 		m->w[1] = m->len;
+		break;
+	}
+	case 7:
+	case 8: {
+		uint64_t n = m->w[0], seed = m->w[1], h = k42_ipc_handle(), sum = 0;
+		uint8_t *b = malloc(n ? n : 1);
+
+		last_grant_call = h;
+		if (!b) {
+			m->op = (uint64_t)-K42_ENOMEM;
+			break;
+		}
+		if (ord == 7) {
+			m->w[1] = (uint64_t)k42_ipc_grant_read(h, 0, b, n);
+			for (uint64_t i = 0; i < n; i++)
+				sum += b[i];
+			m->w[0] = sum;
+			m->w[2] = (uint64_t)k42_ipc_grant_write(h, 0, b, 1);
+			m->w[3] = (uint64_t)k42_ipc_grant_read(h, n, b, 1);
+		} else {
+			for (uint64_t i = 0; i < n; i++)
+				b[i] = (uint8_t)(i * seed + 1);
+			m->w[0] = (uint64_t)k42_ipc_grant_write(h, 0, b, n);
+		}
+		free(b);
+		break;
+	}
+	case 9: {
+		uint8_t b;
+
+		m->w[0] = (uint64_t)k42_ipc_grant_read(last_grant_call, 0, &b, 1);
 		break;
 	}
 	default:

@@ -42,6 +42,8 @@ struct ipc_call *ipc_call_alloc(struct dispatcher *server, struct dispatcher *as
 	c->async = async_caller != NULL;
 	c->buf = 0;
 	c->len = 0;
+	c->grant_va = c->grant_len = 0;
+	c->grant_prot = 0;
 	if (async_caller)
 		async_caller->nasync++;
 	server->ncalls++;

@@ -30,6 +30,14 @@
  * Async calls are not bounded by call_timeout_tb (a user-level timer can
  * give up on them); at most K42_IPC_ASYNC_PER_CALLER are outstanding.
  *
+ * Bulk data by reference: a caller may lend the server one range of its
+ * memory for the duration of a call (call_grant_* in its shared page, taken
+ * and cleared with the call), read-only or writable. The server copies
+ * from or into it with ppc_grant_copy while the call is outstanding; every
+ * access goes through the caller's own translation, so a grant never
+ * reaches memory the caller could not touch itself, and it dies with the
+ * reply, the caller or the server.
+ *
  * Refusals: absent target -K42_ESRCH, dead -K42_EDEAD, itself -K42_EINVAL,
  * page length over K42_IPC_PAGE_BYTES -K42_EINVAL, no call record left
  * -K42_EBUSY (counted in K42_INFO_IPC_REFUSED); an async buffer that cannot be
@@ -72,6 +80,25 @@ static void copy_page_data(struct dispatcher *from, struct dispatcher *to, uint3
 {
 	if (len)
 		memcpy(phys_to_virt(to->proc->ppc_pa), phys_to_virt(from->proc->ppc_pa), len);
+}
+
+/* Take the grant the caller wrote into its shared page for this call
+ * (and clear it): 0, or -K42_EINVAL for one out of bounds. */
+static long take_grant(struct dispatcher *cur, struct ipc_call *c)
+{
+	struct k42_disp_shared *sh = cur->shared;
+	uint64_t va = sh->call_grant_va, len = sh->call_grant_len, prot = sh->call_grant_prot;
+
+	if (!len)
+		return 0;
+	sh->call_grant_len = 0;
+	if (len > K42_IPC_GRANT_MAX || va >= K42_USER_TOP || K42_USER_TOP - va < len ||
+	    (prot & ~(uint64_t)(K42_PROT_READ | K42_PROT_WRITE)) || !prot)
+		return -K42_EINVAL;
+	c->grant_va = va;
+	c->grant_len = len;
+	c->grant_prot = (uint32_t)prot;
+	return 0;
 }
 
 /* Can t be entered for a call right now? */
@@ -186,6 +213,10 @@ long sys_ppc_call(struct trap_frame *tf)
 	c = ipc_call_alloc(t, NULL);
 	if (!c)
 		return -K42_EBUSY;
+	if ((rc = take_grant(cur, c)) < 0) {
+		ipc_call_free(c);
+		return rc;
+	}
 
 	trace_ppc_call(cur->proc->pid, t->proc->pid, op);
 	c->caller = cur;
@@ -380,6 +411,10 @@ long sys_ppc_call_async(struct trap_frame *tf)
 	c = ipc_call_alloc(t, cur);
 	if (!c)
 		return -K42_EBUSY;
+	if ((rc = take_grant(cur, c)) < 0) {
+		ipc_call_free(c);
+		return rc;
+	}
 	c->caller_pid = cur->proc->pid;
 	c->op = op;
 	c->buf = buf;
@@ -406,6 +441,30 @@ long sys_ppc_call_async(struct trap_frame *tf)
 	sched_enqueue(cur);
 	enter_server(tf, t, c);
 	return SYSCALL_SWITCHED;
+}
+
+long sys_ppc_grant_copy(struct trap_frame *tf)
+{
+	struct dispatcher *cur = this_cpu()->current;
+	uint64_t off = ctx_arg(tf, 1), va = ctx_arg(tf, 2), len = ctx_arg(tf, 3), dir = ctx_arg(tf, 4);
+	struct ipc_call *c;
+	struct process *caller;
+
+	if (dir > K42_GRANT_TO_CALLER || len > K42_IPC_GRANT_MAX)
+		return -K42_EINVAL;
+	c = ipc_call_lookup(ctx_arg(tf, 0), cur);
+	if (!c)
+		return -K42_EBADH;
+	if (!c->caller)
+		return -K42_EDEAD;	/* the caller has gone: so has its memory */
+	if (off > c->grant_len || len > c->grant_len - off)
+		return -K42_EINVAL;	/* (no grant: grant_len 0) */
+	if (!(c->grant_prot & (dir == K42_GRANT_TO_CALLER ? K42_PROT_WRITE : K42_PROT_READ)))
+		return -K42_EACCES;
+	caller = c->caller->proc;
+	if (dir == K42_GRANT_TO_CALLER)
+		return copy_user_to_user(caller, c->grant_va + off, cur->proc, va, len);
+	return copy_user_to_user(cur->proc, va, caller, c->grant_va + off, len);
 }
 
 long sys_ppc_collect(struct trap_frame *tf)

@@ -81,17 +81,29 @@ int copy_to_user(struct process *p, uint64_t uva, const void *src, size_t len)
 	return 0;
 }
 
+/* Straight from frame to frame, one stretch within a page of each side at
+ * a time (bulk IPC data moves this way: docs/kernel-interface.md). */
 int copy_user_to_user(struct process *dp, uint64_t dva, struct process *sp, uint64_t sva,
 		      size_t len)
 {
-	uint8_t buf[256];
-
+	if (sva + len < sva || sva + len > K42_USER_TOP || dva + len < dva || dva + len > K42_USER_TOP)
+		return -K42_EFAULT;
 	while (len) {
-		size_t n = len < sizeof(buf) ? len : sizeof(buf);
-		int rc = copy_from_user(sp, buf, sva, n);
+		size_t n = chunk(sva, len), nd = chunk(dva, len);
+		uint8_t *s, *d;
+		int rc = user_page(sp, sva, K42_PROT_READ, &s);
 
-		if (rc < 0 || (rc = copy_to_user(dp, dva, buf, n)) < 0)
+		/* (The source is looked up again: faulting the destination in
+		 * may have reclaimed its frame.) */
+		if (rc < 0 || (rc = user_page(dp, dva, K42_PROT_WRITE, &d)) < 0 ||
+		    (rc = user_page(sp, sva, K42_PROT_READ, &s)) < 0)
 			return rc;
+		if (nd < n)
+			n = nd;
+		if (d + n <= s || s + n <= d)
+			memcpy(d, s, n);	/* word at a time */
+		else
+			memmove(d, s, n);	/* the same frame, overlapping */
 		sva += n;
 		dva += n;
 		len -= n;

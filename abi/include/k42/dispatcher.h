@@ -86,6 +86,13 @@ struct k42_disp_shared {
 	 * call is withdrawn and returns -K42_ETIMEDOUT (a server that took it
 	 * finds -K42_EDEAD when it replies). */
 	volatile uint64_t call_timeout_tb;
+	/* Written by user code before ppc_call or ppc_call_async: a grant of
+	 * [call_grant_va, call_grant_va + call_grant_len) of our memory to the
+	 * server for the duration of that call, which it may read
+	 * (K42_PROT_READ in call_grant_prot) or write (K42_PROT_WRITE) with
+	 * ppc_grant_copy. The kernel takes it with the call and clears
+	 * call_grant_len (0: no grant). */
+	volatile uint64_t call_grant_va, call_grant_len, call_grant_prot;
 };
 
 #endif

@@ -37,6 +37,13 @@
  * replies not yet collected included; past it -K42_EBUSY, counted too. */
 #define K42_IPC_ASYNC_PER_CALLER 64u
 
+/* Bulk data by reference: one grant of the caller's memory per call, up
+ * to K42_IPC_GRANT_MAX bytes (docs/kernel-interface.md). ppc_grant_copy's
+ * fifth argument: the direction. */
+#define K42_IPC_GRANT_MAX        (1ull << 20)
+#define K42_GRANT_FROM_CALLER    0u	/* read the caller's memory into ours */
+#define K42_GRANT_TO_CALLER      1u	/* write ours into the caller's memory */
+
 /* ppc_reply's third argument: the page length in the low 16 bits, and flags. */
 #define K42_IPC_REPLY_LEN_MASK   0xffffull
 /* After the reply, drop the server's context and wait enabled (as the idle
@@ -110,6 +117,25 @@ typedef uint64_t k42_handle_t;
  * the message is queued.
  */
 long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m);
+
+/*
+ * An asynchronous call in flight: the generated <method>_start of an
+ * @async method marshals into `msg` and `page` and sends it (k42_ipc_start,
+ * 0 or a refusal); <method>_finish waits for the reply, which lands in the
+ * same record (k42_ipc_finish returns its status). The record must stay
+ * where it is, untouched, from start until finish returns.
+ */
+struct k42_ipc_pending {
+	struct k42_ipc_msg msg;
+	uint64_t handle;
+	long status;
+	int done;
+	void *waiter;
+	struct k42_ipc_pending *next;
+	uint8_t page[K42_IPC_PAGE_BYTES];
+};
+long k42_ipc_start(k42_handle_t target, struct k42_ipc_pending *p);
+long k42_ipc_finish(struct k42_ipc_pending *p);
 
 /* The message buffer of the calling thread, with `page` set up. */
 struct k42_ipc_msg *k42_ipc_msg_get(void);

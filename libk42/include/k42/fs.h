@@ -119,6 +119,13 @@ long k42_readlink(const char *path, char *buf, size_t n);
 long k42_readlinkat(int dirfd, const char *path, char *buf, size_t n);
 int k42_chmod(const char *path, unsigned mode);
 int k42_utimes(const char *path, uint64_t atime_ns, uint64_t mtime_ns);
+/* The same relative to a directory descriptor (or K42_AT_FDCWD); flags:
+ * K42_AT_SYMLINK_NOFOLLOW where it applies. */
+int k42_linkat(int fromfd, const char *from, int tofd, const char *to);
+int k42_symlinkat(const char *dest, int dirfd, const char *path);
+int k42_fchmodat(int dirfd, const char *path, unsigned mode, int flags);
+int k42_fchmod(int fd, unsigned mode);	/* by the path fd was opened under */
+int k42_utimesat(int dirfd, const char *path, uint64_t atime_ns, uint64_t mtime_ns, int flags);
 /* Fill buf with struct k42_dirent records; 0 at the end. */
 long k42_getdents(int fd, void *buf, size_t n);
 
@@ -150,5 +157,21 @@ void k42_on_interrupt(void (*fn)(void));
 void k42_fs_remount(void);
 /* Close every descriptor (process exit does this). */
 void k42_fs_close_all(void);
+/* Close the descriptors marked close-on-exec (an exec in place). */
+void k42_fs_close_cloexec(void);
+
+/* fork as a copy of the whole process (the Linux personality, with
+ * mem_cow_all): before the memory is copied, prepare(pid) gives child
+ * pid its own handle on each open server file (sharing the offset) and
+ * counts the child's pipe ends; the child calls k42_fs_forked() before
+ * anything else. abort() undoes prepare() when the child never runs. */
+int k42_fs_fork_prepare(uint64_t pid);
+void k42_fs_fork_abort(uint64_t pid);
+void k42_fs_forked(void);
+
+/* Code outside threads (the Linux personality's system calls) waits for
+ * I/O events with fn: it sleeps until an event or deadline_tb (0: none)
+ * and returns 0, or -K42_EINTR to end a blocking read, write or poll. */
+void k42_io_set_handler_wait(int (*fn)(uint64_t deadline_tb));
 
 #endif

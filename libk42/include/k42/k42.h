@@ -124,6 +124,19 @@ long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries);
 long k42_ipc_call_wait(uint64_t target, struct k42_ipc_msg *m);
 extern uint64_t k42_ipc_async_calls, k42_ipc_return_upcalls, k42_ipc_collected;
 
+/* Bulk data by reference (docs/kernel-interface.md): k42_ipc_grant lends
+ * [buf, buf + len) of our memory (up to K42_IPC_GRANT_MAX) to the server of
+ * the calling thread's next call, for that call only; prot is K42_PROT_READ
+ * and/or K42_PROT_WRITE, what the server may do with it. The server reads
+ * and writes it with k42_ipc_grant_read/write on the call's handle
+ * (k42_ipc_handle(): the call the calling thread or handler is serving).
+ * These return 0 or the kernel's refusal (-K42_EINVAL past the grant,
+ * -K42_EACCES against its protection, -K42_EDEAD once the caller is gone). */
+void k42_ipc_grant(const void *buf, uint64_t len, unsigned prot);
+uint64_t k42_ipc_handle(void);
+long k42_ipc_grant_read(uint64_t handle, uint64_t off, void *dst, uint64_t len);
+long k42_ipc_grant_write(uint64_t handle, uint64_t off, const void *src, uint64_t len);
+
 /* Deferred replies (thread mode): a handler that cannot answer yet takes
  * its call's handle with k42_ipc_defer() and returns; it is not answered
  * then. Later any thread answers it with k42_ipc_reply(handle, m) (m's

@@ -79,6 +79,7 @@ struct k42_thread {
 	uint64_t async_handle;		/* K42_WAIT_IPC: the call whose reply we wait for */
 	uint64_t async_res[8];		/* its reply: status, page length, w0..w5 */
 	int async_done;
+	uint64_t grant_va, grant_len, grant_prot;	/* k42_ipc_grant: for the next call */
 	struct k42_user_regs regs;	/* interrupted state (full) */
 	uint8_t vsx[K42_VSX_AREA] __attribute__((aligned(16)));
 	/* Kept across reuse from the free list (not cleared by k42_thread_alloc). */

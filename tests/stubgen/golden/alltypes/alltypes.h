@@ -350,7 +350,11 @@ long alltypes_nothing(k42_handle_t target)
 	__attribute__((warn_unused_result));
 long alltypes_nothing_impl(const struct k42_ipc_caller *caller);
 
-/* Ordinal 16. */
+/*
+ * Also asynchronous: alltypes_enums_start / alltypes_enums_finish.
+ *
+ * Ordinal 16, also asynchronous (_start/_finish).
+ */
 #define ALLTYPES_ORD_ENUMS 16u
 #define ALLTYPES_ENUMS_RIGHTS 0ull
 long
@@ -362,6 +366,17 @@ alltypes_enums(k42_handle_t target,
                alltypes_delta_t *rd,
                alltypes_wide_t *rw)
 	__attribute__((warn_unused_result));
+long
+alltypes_enums_start(struct k42_ipc_pending *k42_p, k42_handle_t target,
+                     alltypes_color_t c,
+                     alltypes_delta_t d,
+                     alltypes_wide_t w)
+	__attribute__((warn_unused_result));
+long
+alltypes_enums_finish(struct k42_ipc_pending *k42_p,
+                      alltypes_color_t *rc,
+                      alltypes_delta_t *rd,
+                      alltypes_wide_t *rw);
 long
 alltypes_enums_impl(const struct k42_ipc_caller *caller,
                     alltypes_color_t c,

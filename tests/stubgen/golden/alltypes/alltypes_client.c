@@ -777,6 +777,63 @@ alltypes_enums(k42_handle_t target,
 	return 0;
 }
 
+long
+alltypes_enums_start(struct k42_ipc_pending *k42_p, k42_handle_t target,
+                     alltypes_color_t c,
+                     alltypes_delta_t d,
+                     alltypes_wide_t w)
+{
+	struct k42_ipc_msg *k42_m = &k42_p->msg;
+
+	memset(k42_m, 0, sizeof(*k42_m));
+	k42_m->page = k42_p->page;
+	k42_m->w[0] = (uint64_t)c;
+	k42_m->w[1] = (uint64_t)(int64_t)d;
+	k42_m->w[2] = (uint64_t)w;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(ALLTYPES_IFACE_ID, 1u, ALLTYPES_ORD_ENUMS, 0, k42_m->len);
+	return k42_ipc_start(target, k42_p);
+}
+
+long
+alltypes_enums_finish(struct k42_ipc_pending *k42_p,
+                      alltypes_color_t *rc,
+                      alltypes_delta_t *rd,
+                      alltypes_wide_t *rw)
+{
+	struct k42_ipc_msg *k42_m = &k42_p->msg;
+	long k42_rc = k42_ipc_finish(k42_p);
+
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_rc = k42_m->w[0];
+	uint64_t k42_w_rd = k42_m->w[1];
+	uint64_t k42_w_rw = k42_m->w[2];
+	if (k42_w_rc > UINT8_MAX)
+		return -K42_EPROTO;
+	if (!k42_sg_ok_color((alltypes_color_t)k42_w_rc))
+		return -K42_EPROTO;
+	if ((int64_t)k42_w_rd < INT16_MIN || (int64_t)k42_w_rd > INT16_MAX)
+		return -K42_EPROTO;
+	if (!k42_sg_ok_delta((alltypes_delta_t)k42_w_rd))
+		return -K42_EPROTO;
+	if (!k42_sg_ok_wide((alltypes_wide_t)k42_w_rw))
+		return -K42_EPROTO;
+	*rc = (alltypes_color_t)k42_w_rc;
+	*rd = (alltypes_delta_t)(int64_t)k42_w_rd;
+	*rw = (alltypes_wide_t)k42_w_rw;
+	return 0;
+}
+
 long alltypes_fail(k42_handle_t target, int32_t code)
 {
 	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
