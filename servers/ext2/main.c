@@ -3,7 +3,8 @@
  * the block server ("blk", idl/blk.idl), mounts the ext2 file system on
  * its disk, registers as "mnt/mnt" so libk42 mounts it at /mnt, and
  * serves idl/fs.idl (ipc.c). A disk that is not a usable ext2 file system
- * is refused with one line saying why, and the server ends with status 1.
+ * is refused with one line saying why, and the server ends (status 0:
+ * init's restart=crash then leaves it be).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -129,8 +130,9 @@ int main(uint64_t arg)
 	/* Mount with a clock at 0 just to read the last write time, then for real. */
 	rc = e2_mount(&e2, &dev, rw, base_now);
 	if (rc < 0) {
+		/* Status 0: the disk is unusable, not the server broken; a restart would not help. */
 		k42_printf("ext2: %s: cannot mount: %s (%s)\n", point, e2.why, k42_strerror(rc));
-		return 1;
+		return 0;
 	}
 	epoch_base = e2.sb.wtime > e2.sb.mtime ? e2.sb.wtime : e2.sb.mtime;
 	e2.now = now;
