@@ -107,6 +107,8 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	if (background) {
 		sh_printf("[%ld] %s\n", pid, strrchr(args[0], '/') + 1);
+		if (jobs_add(pid, args) < 0)
+			return shell_fail("run", "too many background jobs; %ld is not listed by jobs", pid);
 		return 0;
 	}
 	return shell_finish(args[0], pid);

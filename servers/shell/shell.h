@@ -51,6 +51,16 @@ long shell_spawn(char **argv);
 long shell_start(char **argv);
 int shell_finish(const char *path, long pid);
 
+/* jobs.c: background jobs. */
+int jobs_add(long pid, char **argv);	/* 0, or -1 if the table is full */
+int jobs_forget(long pid);		/* 1 if pid was a job */
+void jobs_notify(void);			/* report the jobs that ended since */
+int cmd_jobs(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_fg(int argc, char **argv);
+/* shell.c: make pid part of the foreground job (^C reaches it), or clear it. */
+void shell_foreground(long pid, int on);
+
 extern const struct shell_cmd shell_cmds[];
 
 #endif
