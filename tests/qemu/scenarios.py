@@ -158,6 +158,7 @@ SHELL_SESSIONS = [
                 r"k42: killed process \d+ \(crash_server\): write of 0x100 at pc 0x[0-9a-f]+: "
                 r"no mapping",
                 r"crash_poke: call to the crash server returned -73 \(target process has died\)",
+                r"\[\d+\] killed: /tests/crash_server",
                 P + r"run -b /servers/kv", r"\[\d+\] kv",
                 P + r"run /bin/kv_client", r"kv_client: ok",
                 P + r"servers"] + _servers("console", "files", "kv", "name") + [
@@ -207,6 +208,45 @@ SHELL_SESSIONS = [
                 r" +\d+ +\d+  running  general +fifo +fsys_child", PS,
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),
+    # Job control (README "Using the shell"): `wait` reports a background
+    # job's status; `jobs` lists one, `kill` by name ends it and the next
+    # prompt says so; `fg` brings one back and ^C ends it; the tutorial's
+    # client runs twice against one server; ppc_test finds its partner
+    # when started from the shell.
+    dict(name="shell/jobs", status=0,
+         script=[(r"(?s)(?:.*?k42> ){1}", "run -b /tests/fsys_child\r"),
+                 (r"(?s)(?:.*?k42> ){2}", "wait\r"),
+                 (r"(?s)(?:.*?k42> ){3}", "run -b /tests/fsys_child block\r"),
+                 (r"(?s)(?:.*?k42> ){4}", "jobs\r"),
+                 (r"(?s)(?:.*?k42> ){5}", "kill fsys_child\r"),
+                 (r"(?s)(?:.*?k42> ){6}", "run -b /tests/fsys_child block\r"),
+                 (r"(?s)(?:.*?k42> ){7}", "fg\r"),
+                 (r"(?s)(?:.*?k42> fg\r?\n/tests/fsys_child block){1}", "\x03"),
+                 (r"(?s)(?:.*?k42> ){8}", "jobs\r"),
+                 (r"(?s)(?:.*?k42> ){9}", "run -b /servers/kv\r"),
+                 (r"(?s)(?:.*?k42> ){10}", "run /bin/kv_client\r"),
+                 (r"(?s)(?:.*?k42> ){11}", "run /bin/kv_client\r"),
+                 (r"(?s)(?:.*?k42> ){12}", "run /tests/ppc_test\r"),
+                 (r"(?s)(?:.*?k42> ){13}", "exit 0\r")],
+         lines=[P + r"run -b /tests/fsys_child", r"\[\d+\] fsys_child",
+                P + r"wait", r"\[\d+\] done: /tests/fsys_child \(status 99\)",
+                P + r"run -b /tests/fsys_child block", r"\[\d+\] fsys_child",
+                P + r"jobs", r"\[\d+\] running: /tests/fsys_child block",
+                P + r"kill fsys_child",
+                r"k42: killed process \d+ \(fsys_child\): killed by its parent",
+                r"\[\d+\] killed: /tests/fsys_child block",
+                P + r"run -b /tests/fsys_child block", r"\[\d+\] fsys_child",
+                P + r"fg", r"/tests/fsys_child block", r"\^C",
+                r"k42: run: /tests/fsys_child block \(pid \d+\) exited with status 130",
+                P + r"jobs",
+                P + r"run -b /servers/kv", r"\[\d+\] kv",
+                P + r"run /bin/kv_client", r"kv_client: ok",
+                P + r"run /bin/kv_client", r"kv_client: ok",
+                P + r"run /tests/ppc_test",
+                ("*", r"ppc_test: .*|k42: killed process \d+ \(ppc_echo\): killed by its parent"),
+                r"UTEST PASS ppc_test",
+                P + r"exit 0", r"init: shell ended: exit status 0; powering off",
+                r"k42: init exited with status 0; powering off"]),
     dict(name="shell/failing_command", status=1,
          commands="frobnicate; kill 999; sched 1 roundrobin; echo done",
          lines=[P + r"frobnicate", r"k42: frobnicate: unknown command \(try help\)",
@@ -233,6 +273,19 @@ SHELL_SESSIONS = [
          reject=[r"(?i)busy", r"unknown command"]),
     # ps against a process that never takes calls (disabled for ever): its
     # call is bounded (1 s) and ps goes on, showing "-" for its scheduler.
+    # termios basics (tests/user/tty_test.c): raw without echo, cooked with
+    # echo and a newline, ^D on an empty line as end of file.
+    dict(name="shell/tty", status=0,
+         script=[(r"(?s)(?:.*?k42> ){1}", "run /tests/tty_test\r"),
+                 (r"(?s)tty_test: raw\r?\n", "abc"),
+                 (r"(?s)tty_test: cooked\r?\n", "hello\r"),
+                 (r"(?s)tty_test: waiting for end of file\r?\n", "\x04"),
+                 (r"(?s)(?:.*?k42> ){2}", "exit 0\r")],
+         lines=[P + r"run /tests/tty_test", r"tty_test: raw", r"tty_test: raw read 'abc'",
+                r"tty_test: cooked", r"hello", r"tty_test: line of 6 bytes",
+                r"tty_test: waiting for end of file", r"tty_test: ok",
+                P + r"exit 0", r"init: shell ended: exit status 0; powering off",
+                r"k42: init exited with status 0; powering off"]),
     dict(name="shell/ps_bounded", status=0,
          commands="run -b /tests/stuck; ps; echo ps done; kill stuck; exit 0",
          expect=[P + r"run -b /tests/stuck", r"\[\d+\] stuck",
