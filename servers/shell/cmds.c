@@ -143,7 +143,7 @@ int cmd_cat(int argc, char **argv)
 		if (fd >= 0)
 			k42_close(fd);
 		if (err < 0)
-			rc = shell_fail("cat", "%s: %s", argv[i], k42_strerror(err));
+			rc = shell_fail("cat", "%s: %s", argv[i], shell_path_error(err));
 	}
 	return rc;
 }

@@ -78,6 +78,13 @@ int sh_printf(const char *fmt, ...)
 	return (int)k42_write(1, buf, (size_t)n);
 }
 
+const char *shell_path_error(long rc)
+{
+	/* K42_ENOENT's text is about names in general; for a path say what
+	 * a user expects to read. */
+	return rc == -K42_ENOENT ? "no such file or directory" : k42_strerror(rc);
+}
+
 /* A process id, or a name: a server registered with the name server, else
  * the one process of that name (so scripts need not know pids). */
 long shell_pid_arg(const char *cmd, const char *s)
@@ -289,11 +296,11 @@ static int run_pipeline(struct stage *st, int n)
 	/* Open everything first: a bad redirection runs nothing. */
 	for (int i = 0; i < n && !failed_; i++) {
 		if (st[i].in && (rin[i] = k42_open(st[i].in, K42_O_RDONLY | K42_O_CLOEXEC, 0)) < 0)
-			failed_ = shell_fail("shell", "%s: %s", st[i].in, k42_strerror(rin[i]));
+			failed_ = shell_fail("shell", "%s: %s", st[i].in, shell_path_error(rin[i]));
 		if (!failed_ && st[i].out &&
 		    (rout[i] = k42_open(st[i].out, K42_O_WRONLY | K42_O_CREAT | K42_O_CLOEXEC |
 					(st[i].append ? K42_O_APPEND : K42_O_TRUNC), 0644)) < 0)
-			failed_ = shell_fail("shell", "%s: %s", st[i].out, k42_strerror(rout[i]));
+			failed_ = shell_fail("shell", "%s: %s", st[i].out, shell_path_error(rout[i]));
 		if (!failed_ && i + 1 < n && k42_pipe2(pipes[i], K42_O_CLOEXEC) < 0)
 			failed_ = shell_fail("shell", "cannot make a pipe");
 	}

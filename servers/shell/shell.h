@@ -26,6 +26,8 @@ int shell_fail(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* printf to the shell's standard output (fd 1, which redirection moves). */
 int sh_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The reason a path operation failed, in a user's words. */
+const char *shell_path_error(long rc);
 /* A pid argument, or -1 after reporting it. */
 long shell_pid_arg(const char *cmd, const char *s);
 
