@@ -106,6 +106,16 @@ def kbench_once(build, program, icount, timeout):
     return figs, res
 
 
+BOOTS = 5	# wall-clock boots to the prompt at least: the figure spreads under load
+
+
+def spread(vals):
+    """'min / median / max' of a list of seconds, or None."""
+    if not vals:
+        return None
+    return "%.2f/%.2f/%.2f" % (min(vals), statistics.median(vals), max(vals))
+
+
 def boot_to_shell_s(build, runs):
     """Wall time from QEMU start to the shell's first prompt (default boot)."""
     times = []
@@ -130,7 +140,7 @@ def run_k42(build, runs, smoke):
     for fig, key in K42_FIGURES.items():
         vals = [w[fig] for w in walls]
         out[key + "_ticks"] = {"min": min(vals), "median": statistics.median(vals), "max": max(vals)}
-    med, all_t = boot_to_shell_s(build, max(runs, 3))
+    med, all_t = boot_to_shell_s(build, max(runs, BOOTS))
     out["boot_to_shell_s"] = round(med, 3)
     out["boot_to_shell_s_all"] = [round(t, 3) for t in all_t]
     return out
@@ -183,6 +193,9 @@ def table(r):
                                            r.get("boot_to_shell_s"), r.get("linux_boot_to_shell_s"),
                                            ratio(r.get("linux_boot_to_shell_s"),
                                                  r.get("boot_to_shell_s"))))
+    k_all, l_all = r.get("boot_to_shell_s_all"), r.get("linux_boot_to_shell_s_all")
+    lines.append("%-40s %14s %14s %10s" % ("  min/median/max over %d and %d boots" % (
+        len(k_all or []), len(l_all or [])), spread(k_all), spread(l_all), ""))
     return "\n".join(lines)
 
 

@@ -50,6 +50,21 @@ def command(build, append="", initrd="default", mem="1G", smp=1, icount=False,
     return cmd + list(extra)
 
 
+def disk_append(append):
+    """Boot arguments that tell init a disk is attached: the word `disk`
+    among init's arguments starts the entries of /etc/boot.conf marked
+    when=disk (the block driver and ext2 at /mnt; docs/storage.md)."""
+    if " -- " in " " + append + " " or append.endswith("--"):
+        return append + " disk"
+    return (append + " " if append else "") + "-- disk"
+
+
+def scratch_image(build):
+    """The default disk of ./k42 run: an ext2 image the build made
+    (rootfs/meson.build), kept in the build directory across runs."""
+    return os.path.join(build.dir, "rootfs", "scratch.img")
+
+
 def disk_args(image, readonly=False):
     """QEMU options attaching a raw image as the machine's virtio-blk-pci
     disk (docs/devices.md). No VGA (there is no VGA BIOS under -bios)."""

@@ -32,6 +32,10 @@ def main():
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--gdb", action="store_true", help="halt at entry and attach gdb-multiarch")
     ap.add_argument("--proc", help="with --gdb: load this user program's symbols, stop at its main")
+    ap.add_argument("--disk", metavar="IMAGE",
+                    help="attach this raw ext2 image as the virtio disk, mounted at /mnt "
+                         "(default: the build's scratch image; docs/storage.md)")
+    ap.add_argument("--no-disk", action="store_true", help="boot without a disk")
     ap.add_argument("--linux", action="store_true",
                     help="busybox sh (Linux personality) as the console shell; with -c, "
                          "run CMDS as sh -c would and exit with the shell's status")
@@ -39,6 +43,13 @@ def main():
     build = k42qemu.Build(args.build)
     if args.linux:
         return run_linux(build, args)
+    extra = []
+    if not args.no_disk and "init=" not in args.append:
+        image = args.disk or k42qemu.scratch_image(build)
+        if not os.path.exists(image):
+            sys.exit("k42: run: no disk image %s" % image)
+        extra = k42qemu.disk_args(image)
+        args.append = k42qemu.disk_append(args.append)
 
     if args.gdb:
         import debug  # tools/debug.py
@@ -47,13 +58,13 @@ def main():
 
     if args.commands is None and sys.stdin.isatty():
         cmd = k42qemu.command(build, append=args.append, mem=args.mem, smp=args.smp,
-                              interactive=True)
+                              interactive=True, extra=extra)
         start = time.monotonic()
         rc = subprocess.call(cmd)
         print("k42: QEMU exited with status %d after %.2fs" % (rc, time.monotonic() - start))
         return rc
 
-    cmd = k42qemu.command(build, append=args.append, mem=args.mem, smp=args.smp)
+    cmd = k42qemu.command(build, append=args.append, mem=args.mem, smp=args.smp, extra=extra)
     if "init=" in args.append and args.commands is None:
         script = ()     # a program booted as init: nothing to type
     else:

@@ -15,7 +15,7 @@ set -euo pipefail
 CACHE=${K42_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k42}
 HOST_PKGS=(gcc libc6-dev gcc-powerpc64le-linux-gnu binutils-powerpc64le-linux-gnu
            qemu-system-ppc qemu-system-data meson ninja-build device-tree-compiler
-           cpio python3 python3-matplotlib gdb-multiarch libfdt-dev)
+           cpio python3 python3-matplotlib gdb-multiarch libfdt-dev e2fsprogs)
 TARGET_PKGS=(musl musl-dev libfdt-dev)
 SYSROOT="$CACHE/sysroot-ppc64el"
 STAMP="$SYSROOT/.k42-packages"

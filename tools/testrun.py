@@ -7,6 +7,8 @@
   boot/*    whole-boot scenarios (tests/qemu/scenarios.py)
   user/*    user-level test programs booted as init (same file)
   shell/*   shell sessions typed through ./k42 run -c (same file)
+  storage/* ext2 images from the host's mke2fs, read and written in k42,
+            checked by e2fsck and debugfs (tools/storagetest.py)
   linux/*   Debian busybox and static musl programs on the Linux
             personality (tests/linux: cases.txt in one boot, and programs)
   trace/*   a traced boot decoded on the host (events of every layer, in order)
@@ -30,6 +32,7 @@ from scenarios import SCENARIOS, SHELL_SESSIONS  # noqa: E402
 import run as k42run  # noqa: E402  (tools/run.py: ./k42 run -c)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "linux"))
 import cases as linux_cases  # noqa: E402  (tests/linux/cases.py)
+import storagetest  # noqa: E402  (tools/storagetest.py)
 
 BOOT_TIMEOUT = 60.0
 # What some in-kernel tests need typed, or must print beyond PASS.
@@ -457,6 +460,7 @@ def main():
     run_scenarios(build, tally, args.filter)
     run_shell_sessions(build, tally, args.filter)
     run_linux_tests(build, tally, args.filter)
+    storagetest.run_storage_tests(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
     run_debug_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)

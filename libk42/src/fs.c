@@ -400,6 +400,23 @@ int k42_isatty(int fd)
 	CALL(fd, 0, f->ops->tty ? 1 : 0);
 }
 
+int k42_tcgetattr(int fd, struct k42_termios *t)
+{
+	CALL(fd, 0, f->ops->tty ? k42_tty_getattr(t) : -K42_ENOTTY);
+}
+
+int k42_tcsetattr(int fd, const struct k42_termios *t)
+{
+	CALL(fd, 0, f->ops->tty ? k42_tty_setattr(t) : -K42_ENOTTY);
+}
+
+int k42_tty_winsize(int fd, uint16_t *rows, uint16_t *cols)
+{
+	*rows = 24;
+	*cols = 80;
+	CALL(fd, 0, f->ops->tty ? 0 : -K42_ENOTTY);
+}
+
 int k42_dup(int fd)
 {
 	struct kfile *f = get(fd);

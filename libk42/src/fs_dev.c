@@ -2,7 +2,8 @@
  * /dev's devices, served inside the process (docs/files.md): the device
  * node in the /dev file system names the device (its rdev); null, zero,
  * full and urandom need nobody else; the tty and the console write to
- * the console directly and read lines from the console server.
+ * the console directly and read from the console server (a line with its
+ * newline in cooked mode, raw bytes in raw mode; termios sets the mode).
  */
 #include <string.h>
 #include <k42/k42.h>
@@ -35,20 +36,23 @@ static long d_read(struct kfile *f, void *buf, size_t n)
 		}
 		return (long)n;
 	default: {
-		/* The tty: one line per read, with its newline. */
-		static char line[CONSOLE_LINE_MAX + 2];
+		/* The tty: what one console read gave (a line with its
+		 * newline, or raw bytes); none at all is end of file (^D). */
+		static uint8_t line[CONSOLE_WRITE_MAX];
 		static size_t have, at;
 		uint64_t con;
+		uint32_t len = 0;
 		long rc;
 
 		if (at == have) {
 			if ((rc = k42_name_lookup("console", &con, NULL)) < 0)
 				return rc;
-			if ((rc = console_read_line(con, line, sizeof(line) - 1)) < 0)
+			if ((rc = console_read(con, line, sizeof(line), &len)) < 0)
 				return rc;
-			have = strlen(line);
-			line[have++] = '\n';
+			have = len;
 			at = 0;
+			if (!len)
+				return 0;
 		}
 		if (n > have - at)
 			n = have - at;
@@ -148,6 +152,36 @@ static int d_poll(struct kfile *f, int events, int arm)
 	if (console_pending(con, arm ? k42_sc_sys_info(K42_INFO_PID) : 0, &lines) < 0)
 		return K42_POLLERR;
 	return (events & K42_POLLOUT) | (lines ? events & K42_POLLIN : 0);
+}
+
+int k42_tty_getattr(struct k42_termios *t)
+{
+	console_mode_t mode;
+	uint64_t con;
+	bool echo;
+	long rc;
+
+	if ((rc = k42_name_lookup("console", &con, NULL)) < 0 ||
+	    (rc = console_get_mode(con, &mode, &echo)) < 0)
+		return (int)rc;
+	memset(t, 0, sizeof(*t));
+	t->lflag = (mode == CONSOLE_MODE_COOKED ? K42_ICANON | K42_ISIG : 0) | (echo ? K42_ECHO : 0);
+	t->cc[K42_VINTR] = 3;
+	t->cc[K42_VEOF] = 4;
+	return 0;
+}
+
+int k42_tty_setattr(const struct k42_termios *t)
+{
+	uint64_t con;
+	long rc;
+
+	if (t->cc[K42_VINTR] != 3 || t->cc[K42_VEOF] != 4)
+		return -K42_EINVAL;
+	if ((rc = k42_name_lookup("console", &con, NULL)) < 0)
+		return (int)rc;
+	return (int)console_set_mode(con, t->lflag & K42_ICANON ? CONSOLE_MODE_COOKED : CONSOLE_MODE_RAW,
+				     (t->lflag & K42_ECHO) != 0);
 }
 
 struct kfile *k42_dev_open(int dev, int flags)

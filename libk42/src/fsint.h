@@ -76,6 +76,9 @@ struct kfile *k42_kfile_new(const struct kfile_ops *ops, int flags);
 /* Device numbers of /dev's nodes (fs.idl's rdev). */
 enum { DEV_NULL = 1, DEV_ZERO = 2, DEV_FULL = 3, DEV_URANDOM = 4, DEV_TTY = 5, DEV_CONSOLE = 6 };
 struct kfile *k42_dev_open(int dev, int flags);
+/* fs_dev.c: the console's mode as termios. */
+int k42_tty_getattr(struct k42_termios *t);
+int k42_tty_setattr(const struct k42_termios *t);
 long k42_remote_import(struct kfile *f, const struct fd_export *e);
 long k42_pipe_import(struct kfile *f, const struct fd_export *e);
 /* Pipe slots: where pipe buffers are mapped (K42_PIPE_VA window). */

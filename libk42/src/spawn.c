@@ -209,30 +209,54 @@ static const char *basename_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/*
+ * The image of boot-archive program `path`: from the archive itself when
+ * it is shared with us (init, and what init starts with
+ * K42_SPAWN_SHARE_ARCHIVE), else read from the file server, so a program
+ * started from the shell can start its partners too. *copy is set to what
+ * the caller frees.
+ */
+static long archive_image(const char *path, const void **data, uint64_t *size, void **copy)
+{
+	long rc = k42_initrd_find(path, data, size);
+
+	*copy = NULL;
+	if (rc == 0)
+		return 0;
+	if (k42_name_server && k42_file_load(path, copy, size) == 0) {
+		*data = *copy;
+		return 0;
+	}
+	k42_printf("k42_spawn: %s: not in the boot archive\n", path);
+	return rc;
+}
+
 long k42_spawn_path_ex(const char *path, const struct k42_spawn_opts *o)
 {
 	const void *data;
 	uint64_t size;
-	int rc = k42_initrd_find(path, &data, &size);
+	void *copy;
+	long rc = archive_image(path, &data, &size, &copy);
 
-	if (rc < 0) {
-		k42_printf("k42_spawn: %s: not in the boot archive\n", path);
+	if (rc < 0)
 		return rc;
-	}
-	return spawn(data, size, basename_of(path), o->prio, 0, o);
+	rc = spawn(data, size, basename_of(path), o->prio, 0, o);
+	free(copy);
+	return rc;
 }
 
 long k42_spawn_path(const char *path, unsigned prio, uint64_t arg)
 {
 	const void *data;
 	uint64_t size;
-	int rc = k42_initrd_find(path, &data, &size);
+	void *copy;
+	long rc = archive_image(path, &data, &size, &copy);
 
-	if (rc < 0) {
-		k42_printf("k42_spawn: %s: not in the boot archive\n", path);
+	if (rc < 0)
 		return rc;
-	}
-	return k42_spawn(data, size, basename_of(path), prio, arg);
+	rc = k42_spawn(data, size, basename_of(path), prio, arg);
+	free(copy);
+	return rc;
 }
 
 long k42_spawn_argv(const char *path, const char *const argv[], unsigned prio,

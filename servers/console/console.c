@@ -2,8 +2,9 @@
  * The console server: owns console input. A poller thread takes what the
  * hypervisor terminal has buffered (console_read, every 10 ms while idle),
  * runs it through the line discipline (line.c) and queues finished lines;
- * clients read them over idl/console.idl (read_line blocks until a line is
- * there, and ends with -K42_EINTR when ^C cancels the line; ^C also
+ * clients read them over idl/console.idl (read_line and read block until
+ * a line is there — read keeps its newline and returns no bytes at end
+ * of file, ^D — and end with -K42_EINTR when ^C cancels the line; ^C also
  * interrupts the foreground job, idl/ioevent.idl). Any number of
  * clients may wait at once, each call on its own thread: lines go to the
  * waiting readers in the order they asked (a line nobody waits for is
@@ -28,7 +29,13 @@ _Static_assert(LINE_MAX_BYTES == CONSOLE_LINE_MAX, "line.h and idl/console.idl d
 static struct line_disc ld;
 static console_mode_t mode = CONSOLE_MODE_COOKED;
 static struct k42_mutex lock;		/* the queue, mode and readers */
-static char queue[QUEUE_LINES][LINE_MAX_BYTES + 1];
+/* Input not read yet: a line with its newline (if it had one), raw
+ * bytes, or nothing at all for end of file (^D on an empty line). */
+struct input {
+	uint32_t len;
+	char data[LINE_MAX_BYTES + 1];
+};
+static struct input queue[QUEUE_LINES];
 static unsigned q_head, q_tail;		/* q_tail - q_head lines queued */
 #define FG_MAX 8
 static uint64_t fg[FG_MAX];		/* the foreground job (set_foreground) */
@@ -51,38 +58,63 @@ struct reader {
 	struct reader *next;
 	char *line;
 	uint32_t cap;
+	int bytes;		/* read (bytes, newline kept), not read_line (a string) */
+	uint32_t len;		/* read: bytes handed over */
 	int done;
 	long rc;
 	struct k42_cond cv;
 };
 static struct reader *readers, **readers_tail = &readers;
 
-static void hand_over(struct reader *r, const char *s, size_t n, long rc)
+/* Copy input into r's buffer the way r asked for it. */
+static void copy_out(struct reader *r, const struct input *in)
+{
+	uint32_t n = in->len;
+
+	if (r->bytes) {
+		if (n > r->cap)
+			n = r->cap;
+		memcpy(r->line, in->data, n);
+		r->len = n;
+		return;
+	}
+	if (n && in->data[n - 1] == '\n')
+		n--;
+	if (n > r->cap - 1)
+		n = r->cap - 1;
+	memcpy(r->line, in->data, n);
+	r->line[n] = 0;
+}
+
+static void hand_over(struct reader *r, const struct input *in, long rc)
 {
 	readers = r->next;
 	if (!readers)
 		readers_tail = &readers;
-	if (n > r->cap - 1)
-		n = r->cap - 1;
-	memcpy(r->line, s, n);
-	r->line[n] = 0;
+	copy_out(r, in);
 	r->rc = rc;
 	r->done = 1;
 	k42_cond_signal(&r->cv);
 }
 
-static void push_line(const char *s, size_t n)
+/* n bytes of s, and a newline if nl; n == 0 without nl is end of file. */
+static void push_line(const char *s, size_t n, int nl)
 {
-	if (readers) {
-		hand_over(readers, s, n, 0);	/* the reader that asked first */
-		notify_all();
-		return;
-	}
-	if (q_tail - q_head == QUEUE_LINES)
+	struct input *in = &queue[q_tail % QUEUE_LINES];
+
+	if (!readers && q_tail - q_head == QUEUE_LINES) {
 		q_head++;		/* nobody reads: the oldest line goes */
-	memcpy(queue[q_tail % QUEUE_LINES], s, n);
-	queue[q_tail % QUEUE_LINES][n] = 0;
-	q_tail++;
+	}
+	if (n > LINE_MAX_BYTES)
+		n = LINE_MAX_BYTES;
+	memcpy(in->data, s, n);
+	if (nl)
+		in->data[n++] = '\n';
+	in->len = (uint32_t)n;
+	if (readers)
+		hand_over(readers, in, 0);	/* the reader that asked first */
+	else
+		q_tail++;
 	notify_all();
 }
 
@@ -92,7 +124,7 @@ static void take_input(const uint8_t *buf, long n)
 	if (mode == CONSOLE_MODE_RAW) {
 		if (ld.echo)
 			k42_sc_debug_write((uint64_t)buf, (uint64_t)n);
-		push_line((const char *)buf, (size_t)n);
+		push_line((const char *)buf, (size_t)n, 0);
 	} else {
 		for (long i = 0; i < n; i++) {
 			enum line_event ev = line_feed(&ld, buf[i]);
@@ -102,7 +134,9 @@ static void take_input(const uint8_t *buf, long n)
 				ld.outlen = 0;
 			}
 			if (ev == LINE_DONE)
-				push_line(ld.line, ld.done);
+				push_line(ld.line, ld.done, ld.newline);
+			else if (ev == LINE_EOF)
+				push_line("", 0, 0);
 			else if (ev == LINE_CANCEL) {
 				/* ^C: the foreground job is told, then forgotten. */
 				for (int j = 0; j < FG_MAX; j++) {
@@ -111,7 +145,7 @@ static void take_input(const uint8_t *buf, long n)
 					fg[j] = 0;
 				}
 				while (readers)		/* ^C: every waiting reader */
-					hand_over(readers, "", 0, -K42_EINTR);
+					hand_over(readers, &(struct input){ 0 }, -K42_EINTR);
 				notify_all();
 			}
 		}
@@ -148,31 +182,46 @@ long console_write_impl(const struct k42_ipc_caller *caller, const uint8_t *data
 	return 0;
 }
 
+/* Take the next input into me, waiting for it if there is none. */
+static long take(struct reader *me)
+{
+	long rc = 0;
+
+	k42_mutex_lock(&lock);
+	if (q_head != q_tail) {
+		copy_out(me, &queue[q_head % QUEUE_LINES]);
+		q_head++;
+	} else {
+		k42_cond_init(&me->cv);
+		*readers_tail = me;
+		readers_tail = &me->next;
+		while (!me->done)
+			k42_cond_wait(&me->cv, &lock);
+		rc = me->rc;
+	}
+	k42_mutex_unlock(&lock);
+	return rc;
+}
+
 long console_read_line_impl(const struct k42_ipc_caller *caller, char *line, uint32_t line_cap)
 {
 	struct reader me = { .line = line, .cap = line_cap };
-	long rc = 0;
 
 	(void)caller;
 	if (!line_cap)
 		return -K42_EINVAL;
-	k42_mutex_lock(&lock);
-	if (q_head != q_tail) {
-		const char *s = queue[q_head % QUEUE_LINES];
-		size_t n = strnlen(s, line_cap - 1);
+	return take(&me);
+}
 
-		memcpy(line, s, n);
-		line[n] = 0;
-		q_head++;
-	} else {
-		k42_cond_init(&me.cv);
-		*readers_tail = &me;
-		readers_tail = &me.next;
-		while (!me.done)
-			k42_cond_wait(&me.cv, &lock);
-		rc = me.rc;
-	}
-	k42_mutex_unlock(&lock);
+long console_read_impl(const struct k42_ipc_caller *caller, uint8_t *data, uint32_t data_cap,
+		       uint32_t *data_len)
+{
+	struct reader me = { .line = (char *)data, .cap = data_cap, .bytes = 1 };
+	long rc;
+
+	(void)caller;
+	rc = take(&me);
+	*data_len = rc == 0 ? me.len : 0;
 	return rc;
 }
 

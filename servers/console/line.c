@@ -1,7 +1,9 @@
 /*
  * Line editing for cooked mode: printable bytes are kept and echoed;
  * Enter (CR, LF or CR LF) finishes the line; backspace/DEL erases one
- * byte, ^U the whole line, ^C cancels it. Other control bytes are ignored.
+ * byte, ^U the whole line, ^C cancels it; ^D (VEOF) sends the line as it
+ * is, without a newline, and on an empty line means end of file. Other
+ * control bytes are ignored.
  * A line longer than LINE_MAX_BYTES is not cut: the extra bytes are not
  * kept (a bell is echoed), and at Enter the whole line is dropped with a
  * message naming the limit, as a cancel.
@@ -48,13 +50,17 @@ enum line_event line_feed(struct line_disc *ld, uint8_t c)
 		put_always(ld, "\nconsole: line longer than " STR(LINE_MAX_BYTES) " bytes; dropped\n");
 		return LINE_CANCEL;
 	}
-	if (c == '\r' || c == '\n') {
-		put(ld, "\n");
+	if (c == '\r' || c == '\n' || (c == CTRL('D') && ld->len && !ld->overflow)) {
+		if (c != CTRL('D'))
+			put(ld, "\n");
 		ld->line[ld->len] = 0;
 		ld->done = ld->len;
+		ld->newline = c != CTRL('D');
 		ld->len = 0;
 		return LINE_DONE;
 	}
+	if (c == CTRL('D') && !ld->len)
+		return LINE_EOF;
 	if (c == 0x7f || c == '\b') {
 		if (ld->len) {
 			ld->len--;

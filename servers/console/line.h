@@ -16,12 +16,14 @@ enum line_event {
 	LINE_NONE,	/* keep typing */
 	LINE_DONE,	/* a line is finished: ld->line, ld->done bytes */
 	LINE_CANCEL,	/* ^C, or a line over the limit: dropped, a waiting reader interrupted */
+	LINE_EOF,	/* ^D on an empty line: end of file for one reader */
 };
 
 struct line_disc {
 	char line[LINE_MAX_BYTES + 1];
 	size_t len;	/* bytes of the line being typed */
 	size_t done;	/* length of the line just finished */
+	int newline;	/* it ended with Enter (not ^D, which sends it as it is) */
 	int echo;
 	int last_cr;	/* the previous byte was CR: a following LF is the same Enter */
 	int overflow;	/* bytes were typed past LINE_MAX_BYTES: drop the line at Enter */

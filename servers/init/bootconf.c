@@ -200,6 +200,14 @@ static int parse_option(struct bootconf *bc, struct bc_entry *e, const char *s, 
 	}
 	if (is(s, kn, "privileges"))
 		return parse_privileges(bc, e, v, vn);
+	if (is(s, kn, "when")) {
+		if (vn > BC_NAME_MAX) {
+			complain(bc, e->line, "when=%.*s: longer than %d bytes", (int)vn, v, BC_NAME_MAX);
+			return -1;
+		}
+		copy(e->when, v, vn);
+		return 0;
+	}
 	if (is(s, kn, "role")) {
 		if ((i = lookup(role_names, 3, v, vn)) < 0) {
 			complain(bc, e->line, "role=%.*s: not server, names or shell", (int)vn, v);

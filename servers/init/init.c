@@ -10,6 +10,7 @@
 #include <k42/k42.h>
 #include <lib/fmt.h>
 #include "init.h"
+#include "fs.h"
 
 #define BOOT_CONF	"etc/boot.conf"
 #define RESTARTS_MAX	5
@@ -96,6 +97,46 @@ static const char *conf_path(void)
 	return BOOT_CONF;
 }
 
+/* Before the power goes: every mounted file system writes itself out
+ * and marks its disk clean (fs.sync; docs/storage.md). Bounded, so a
+ * hung server cannot hold the machine up. */
+static void sync_mounts(void)
+{
+	uint32_t cursor = 0;
+	char name[128];
+	uint64_t pid;
+
+	while (k42_name_list(&cursor, name, sizeof(name), &pid) == 0) {
+		uint64_t old;
+		long rc;
+
+		if (strncmp(name, "mnt", 3) != 0 || (name[3] && name[3] != '/'))
+			continue;
+		old = k42_ipc_set_timeout_us(5000000);
+		rc = fs_sync(pid);
+		k42_ipc_set_timeout_us(old);
+		if (rc < 0)
+			k42_printf("init: %s did not sync: %s\n", name, k42_strerror(rc));
+	}
+}
+
+/* Entries with when=WORD start only if WORD is among init's arguments
+ * (./k42 run --disk passes "disk"); the others leave quietly. */
+static void drop_unwanted(void)
+{
+	int k = 0;
+
+	for (int i = 0; i < conf.n; i++) {
+		int want = !conf.e[i].when[0];
+
+		for (int a = 1; a < k42_argc && !want; a++)
+			want = strcmp(k42_argv[a], conf.e[i].when) == 0;
+		if (want)
+			conf.e[k++] = conf.e[i];
+	}
+	conf.n = k;
+}
+
 static long start_all(const int order[], int n)
 {
 	char line[512];
@@ -163,6 +204,7 @@ int main(uint64_t arg)
 		return 1;
 	}
 	bootconf_parse(&conf, text, size);
+	drop_unwanted();
 	n = bootconf_order(&conf, in_archive, order);
 	shell = start_all(order, n);
 	if (shell < 0) {
@@ -174,6 +216,7 @@ int main(uint64_t arg)
 		   k42_timebase() / (k42_info(K42_INFO_TIMEBASE_HZ) / 1000),
 		   conf.errors ? "; the boot configuration had errors" : "");
 	state = k42_wait((uint64_t)shell, &status);
+	sync_mounts();
 	k42_printf("init: shell ended: %s; powering off\n", how_ended(state, status, buf, sizeof(buf)));
 	return state == K42_PROC_EXITED ? status : 1;
 }

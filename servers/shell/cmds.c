@@ -107,6 +107,8 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	if (background) {
 		sh_printf("[%ld] %s\n", pid, strrchr(args[0], '/') + 1);
+		if (jobs_add(pid, args) < 0)
+			return shell_fail("run", "too many background jobs; %ld is not listed by jobs", pid);
 		return 0;
 	}
 	return shell_finish(args[0], pid);
@@ -141,7 +143,7 @@ int cmd_cat(int argc, char **argv)
 		if (fd >= 0)
 			k42_close(fd);
 		if (err < 0)
-			rc = shell_fail("cat", "%s: %s", argv[i], k42_strerror(err));
+			rc = shell_fail("cat", "%s: %s", argv[i], shell_path_error(err));
 	}
 	return rc;
 }

@@ -14,7 +14,7 @@ int cmd_cd(int argc, char **argv)
 	const char *dir = argc > 1 ? argv[1] : "/";
 	int rc = k42_chdir(dir);
 
-	return rc < 0 ? shell_fail("cd", "%s: %s", dir, k42_strerror(rc)) : 0;
+	return rc < 0 ? shell_fail("cd", "%s: %s", dir, shell_path_error(rc)) : 0;
 }
 
 int cmd_pwd(int argc, char **argv)
@@ -25,7 +25,7 @@ int cmd_pwd(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	if (rc < 0)
-		return shell_fail("pwd", "%s", k42_strerror(rc));
+		return shell_fail("pwd", "%s", shell_path_error(rc));
 	sh_printf("%s\n", buf);
 	return 0;
 }
@@ -50,13 +50,13 @@ static int ls_one(const char *path)
 	long n;
 
 	if (rc < 0)
-		return shell_fail("ls", "%s: %s", path, k42_strerror(rc));
+		return shell_fail("ls", "%s: %s", path, shell_path_error(rc));
 	if ((st.mode & K42_S_IFMT) != K42_S_IFDIR) {
 		sh_printf("%c%04o %8lu %s\n", type_char(st.mode), st.mode & 07777, st.size, path);
 		return 0;
 	}
 	if ((fd = k42_open(path, K42_O_RDONLY | K42_O_DIRECTORY, 0)) < 0)
-		return shell_fail("ls", "%s: %s", path, k42_strerror(fd));
+		return shell_fail("ls", "%s: %s", path, shell_path_error(fd));
 	while ((n = k42_getdents(fd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			struct k42_dirent *d = (struct k42_dirent *)(buf + off);
@@ -81,7 +81,7 @@ static int ls_one(const char *path)
 		}
 	}
 	k42_close(fd);
-	return n < 0 ? shell_fail("ls", "%s: %s", path, k42_strerror(n)) : 0;
+	return n < 0 ? shell_fail("ls", "%s: %s", path, shell_path_error(n)) : 0;
 }
 
 int cmd_ls(int argc, char **argv)
@@ -105,7 +105,7 @@ int cmd_mkdir(int argc, char **argv)
 		int e = k42_mkdir(argv[i], 0755);
 
 		if (e < 0)
-			rc = shell_fail("mkdir", "%s: %s", argv[i], k42_strerror(e));
+			rc = shell_fail("mkdir", "%s: %s", argv[i], shell_path_error(e));
 	}
 	return rc;
 }
@@ -120,7 +120,7 @@ int cmd_rmdir(int argc, char **argv)
 		int e = k42_rmdir(argv[i]);
 
 		if (e < 0)
-			rc = shell_fail("rmdir", "%s: %s", argv[i], k42_strerror(e));
+			rc = shell_fail("rmdir", "%s: %s", argv[i], shell_path_error(e));
 	}
 	return rc;
 }
@@ -135,7 +135,7 @@ int cmd_rm(int argc, char **argv)
 		int e = k42_unlink(argv[i]);
 
 		if (e < 0)
-			rc = shell_fail("rm", "%s: %s", argv[i], k42_strerror(e));
+			rc = shell_fail("rm", "%s: %s", argv[i], shell_path_error(e));
 	}
 	return rc;
 }
@@ -149,11 +149,11 @@ int cmd_cp(int argc, char **argv)
 	if (argc != 3)
 		return shell_fail("cp", "usage: cp FROM TO");
 	if ((in = k42_open(argv[1], K42_O_RDONLY, 0)) < 0)
-		return shell_fail("cp", "%s: %s", argv[1], k42_strerror(in));
+		return shell_fail("cp", "%s: %s", argv[1], shell_path_error(in));
 	out = k42_open(argv[2], K42_O_WRONLY | K42_O_CREAT | K42_O_TRUNC, 0644);
 	if (out < 0) {
 		k42_close(in);
-		return shell_fail("cp", "%s: %s", argv[2], k42_strerror(out));
+		return shell_fail("cp", "%s: %s", argv[2], shell_path_error(out));
 	}
 	while ((n = k42_read(in, buf, sizeof(buf))) > 0) {
 		long w = k42_write(out, buf, (size_t)n);
@@ -165,7 +165,7 @@ int cmd_cp(int argc, char **argv)
 	}
 	k42_close(in);
 	k42_close(out);
-	return n < 0 ? shell_fail("cp", "%s: %s", argv[2], k42_strerror(n)) : 0;
+	return n < 0 ? shell_fail("cp", "%s: %s", argv[2], shell_path_error(n)) : 0;
 }
 
 int cmd_mv(int argc, char **argv)
@@ -175,5 +175,5 @@ int cmd_mv(int argc, char **argv)
 	if (argc != 3)
 		return shell_fail("mv", "usage: mv FROM TO");
 	rc = k42_rename(argv[1], argv[2]);
-	return rc < 0 ? shell_fail("mv", "%s -> %s: %s", argv[1], argv[2], k42_strerror(rc)) : 0;
+	return rc < 0 ? shell_fail("mv", "%s -> %s: %s", argv[1], argv[2], shell_path_error(rc)) : 0;
 }

@@ -111,18 +111,34 @@ int cmd_sched(int argc, char **argv)
 	return 0;
 }
 
+/* End each named process. The kernel lets a process end itself and its
+ * descendants: here, every program this shell started and whatever they
+ * started in turn. Servers belong to init; ending one is init's call. */
 int cmd_kill(int argc, char **argv)
 {
-	long pid, rc;
+	int failed_ = 0;
 
-	if (argc != 2)
-		return shell_fail("kill", "usage: kill PID");
-	if ((pid = shell_pid_arg("kill", argv[1])) < 0)
-		return 1;
-	if ((uint64_t)pid == k42_info(K42_INFO_PID))
-		return shell_fail("kill", "%ld is this shell (use exit)", pid);
-	rc = k42_sc_proc_kill((uint64_t)pid);
-	if (rc < 0)
-		return shell_fail("kill", "%ld: %s", pid, k42_strerror(rc));
-	return 0;
+	if (argc < 2)
+		return shell_fail("kill", "usage: kill PID...");
+	for (int a = 1; a < argc; a++) {
+		long pid = shell_pid_arg("kill", argv[a]), rc;
+
+		if (pid < 0) {
+			failed_ = 1;
+			continue;
+		}
+		if ((uint64_t)pid == k42_info(K42_INFO_PID)) {
+			failed_ = shell_fail("kill", "%ld is this shell (use exit)", pid);
+			continue;
+		}
+		rc = k42_sc_proc_kill((uint64_t)pid);
+		if (rc == -K42_EPERM)
+			failed_ = shell_fail("kill", "%ld: not started by this shell (only init may end it)",
+					     pid);
+		else if (rc == -K42_ESRCH)
+			failed_ = shell_fail("kill", "%ld: no such process", pid);
+		else if (rc < 0)
+			failed_ = shell_fail("kill", "%ld: %s", pid, k42_strerror(rc));
+	}
+	return failed_;
 }

@@ -38,7 +38,10 @@ const struct shell_cmd shell_cmds[] = {
 	{ "cp", "FROM TO", "copy a file", cmd_cp },
 	{ "mv", "FROM TO", "rename a file or directory", cmd_mv },
 	{ "sched", "PID [POLICY]", "show or change a process's scheduler", cmd_sched },
-	{ "kill", "PID", "end a process", cmd_kill },
+	{ "jobs", "", "list the background jobs", cmd_jobs },
+	{ "wait", "[PID...]", "wait for background jobs to end", cmd_wait },
+	{ "fg", "[PID]", "wait for a background job in the foreground", cmd_fg },
+	{ "kill", "PID...", "end processes this shell started", cmd_kill },
 	{ "exit", "[STATUS]", "end the shell (and the machine)", NULL },
 	{ "poweroff", "", "end the shell and power off", NULL },
 	{ NULL, NULL, NULL, NULL },
@@ -73,6 +76,13 @@ int sh_printf(const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 1)
 		n = (int)sizeof(buf) - 1;
 	return (int)k42_write(1, buf, (size_t)n);
+}
+
+const char *shell_path_error(long rc)
+{
+	/* K42_ENOENT's text is about names in general; for a path say what
+	 * a user expects to read. */
+	return rc == -K42_ENOENT ? "no such file or directory" : k42_strerror(rc);
 }
 
 /* A process id, or a name: a server registered with the name server, else
@@ -286,11 +296,11 @@ static int run_pipeline(struct stage *st, int n)
 	/* Open everything first: a bad redirection runs nothing. */
 	for (int i = 0; i < n && !failed_; i++) {
 		if (st[i].in && (rin[i] = k42_open(st[i].in, K42_O_RDONLY | K42_O_CLOEXEC, 0)) < 0)
-			failed_ = shell_fail("shell", "%s: %s", st[i].in, k42_strerror(rin[i]));
+			failed_ = shell_fail("shell", "%s: %s", st[i].in, shell_path_error(rin[i]));
 		if (!failed_ && st[i].out &&
 		    (rout[i] = k42_open(st[i].out, K42_O_WRONLY | K42_O_CREAT | K42_O_CLOEXEC |
 					(st[i].append ? K42_O_APPEND : K42_O_TRUNC), 0644)) < 0)
-			failed_ = shell_fail("shell", "%s: %s", st[i].out, k42_strerror(rout[i]));
+			failed_ = shell_fail("shell", "%s: %s", st[i].out, shell_path_error(rout[i]));
 		if (!failed_ && i + 1 < n && k42_pipe2(pipes[i], K42_O_CLOEXEC) < 0)
 			failed_ = shell_fail("shell", "cannot make a pipe");
 	}
@@ -349,20 +359,31 @@ static int run_pipeline(struct stage *st, int n)
 		if (!st[i].pid)
 			continue;
 		fg = 1;
-		if (console_set_foreground(console, (uint64_t)st[i].pid, true) < 0)
-			shell_fail("shell", "cannot make pid %ld the foreground job", st[i].pid);
+		shell_foreground(st[i].pid, 1);
 	}
 	for (int i = 0; i < n; i++) {
 		if (!st[i].pid)
 			continue;
-		if (background)
+		if (background) {
 			sh_printf("[%ld] %s\n", st[i].pid, strrchr(st[i].argv[0], '/') + 1);
-		else if (shell_finish(st[i].argv[0], st[i].pid))
+			if (jobs_add(st[i].pid, st[i].argv) < 0)
+				shell_fail("run", "too many background jobs; %ld is not listed by jobs",
+					   st[i].pid);
+		} else if (shell_finish(st[i].argv[0], st[i].pid)) {
 			failed_ = 1;
+		}
 	}
-	if (fg && console_set_foreground(console, 0, false) < 0)
-		shell_fail("shell", "cannot clear the foreground job");
+	if (fg)
+		shell_foreground(0, 0);
 	return failed_;
+}
+
+void shell_foreground(long pid, int on)
+{
+	if (on && console_set_foreground(console, (uint64_t)pid, true) < 0)
+		shell_fail("shell", "cannot make pid %ld the foreground job", pid);
+	if (!on && console_set_foreground(console, 0, false) < 0)
+		shell_fail("shell", "cannot clear the foreground job");
 }
 
 /* Run one line; returns -1 to keep going, else the shell's exit status. */
@@ -440,6 +461,7 @@ int main(uint64_t arg)
 		long rc;
 		int st;
 
+		jobs_notify();
 		k42_puts("k42> ");
 		rc = console_read_line(console, line, sizeof(line));
 		if (rc == -K42_EINTR)

@@ -26,6 +26,8 @@ int shell_fail(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* printf to the shell's standard output (fd 1, which redirection moves). */
 int sh_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The reason a path operation failed, in a user's words. */
+const char *shell_path_error(long rc);
 /* A pid argument, or -1 after reporting it. */
 long shell_pid_arg(const char *cmd, const char *s);
 
@@ -50,6 +52,16 @@ int cmd_mv(int argc, char **argv);
 long shell_spawn(char **argv);
 long shell_start(char **argv);
 int shell_finish(const char *path, long pid);
+
+/* jobs.c: background jobs. */
+int jobs_add(long pid, char **argv);	/* 0, or -1 if the table is full */
+int jobs_forget(long pid);		/* 1 if pid was a job */
+void jobs_notify(void);			/* report the jobs that ended since */
+int cmd_jobs(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_fg(int argc, char **argv);
+/* shell.c: make pid part of the foreground job (^C reaches it), or clear it. */
+void shell_foreground(long pid, int on);
 
 extern const struct shell_cmd shell_cmds[];
 

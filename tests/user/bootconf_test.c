@@ -100,6 +100,9 @@ int main(uint64_t arg)
 	EXPECT(strncmp(started, "name ", 5) == 0, "name server first: %s", started);
 	EXPECT(strlen(started) > 6 && strcmp(started + strlen(started) - 6, " shell") == 0,
 	       "shell last: %s", started);
+	/* The disk's servers start only when init is told of a disk (when=disk). */
+	EXPECT(bootconf_find(&bc, "disk") >= 0 && strcmp(bc.e[bootconf_find(&bc, "disk")].when, "disk") == 0,
+	       "the ext2 server waits for when=disk");
 
 	load("bad/unknown.conf", started, sizeof(started));
 	SAID_EXACTLY("init: unknown.conf:3: kv: not started: needs unknown server 'storage'");

@@ -103,6 +103,28 @@ int k42_ftruncate(int fd, uint64_t size);
 int k42_fsync(int fd);
 int k42_isatty(int fd);
 
+/* The tty's modes (termios basics; Linux's powerpc numbers). ICANON on:
+ * the console edits lines, ^C (VINTR) interrupts the foreground job and
+ * ^D (VEOF) ends a read (on an empty line: end of file); off: raw bytes.
+ * ECHO: typed bytes are echoed. ISIG follows ICANON; VINTR and VEOF are
+ * fixed at ^C and ^D. The console has one mode for all its readers. */
+#define K42_ISIG   0x00000080
+#define K42_ICANON 0x00000100
+#define K42_ECHO   0x00000008
+#define K42_VINTR  0
+#define K42_VEOF   4
+#define K42_NCCS   19
+struct k42_termios {
+	uint32_t lflag;
+	uint8_t cc[K42_NCCS];
+};
+/* -ENOTTY unless fd is the tty or the console. */
+int k42_tcgetattr(int fd, struct k42_termios *t);
+/* ICANON and ECHO take effect; -EINVAL if VINTR or VEOF is changed. */
+int k42_tcsetattr(int fd, const struct k42_termios *t);
+/* The window size: the hypervisor console reports none, so 24 x 80. */
+int k42_tty_winsize(int fd, uint16_t *rows, uint16_t *cols);
+
 int k42_stat(const char *path, struct k42_stat *st);
 int k42_lstat(const char *path, struct k42_stat *st);
 int k42_fstatat(int dirfd, const char *path, struct k42_stat *st, int flags);

@@ -2,7 +2,8 @@
  * The tutorial's client (docs/writing-a-server.md): finds "kv" through the
  * name server, then puts, gets, lists and deletes through the generated
  * stubs, checking every answer. Prints "kv_client: ok" and exits 0 when
- * all is as expected, 1 otherwise.
+ * all is as expected, 1 otherwise. It deletes what it stored and ignores
+ * keys others stored, so it can run again and again against one server.
  */
 #include <string.h>
 #include <k42/k42.h>
@@ -48,7 +49,7 @@ int main(uint64_t argc)
 	check(rc == -K42_E2BIG, "get into a too-small buffer", rc);
 
 	while ((rc = kv_list(kv, cursor, &next, key, sizeof(key))) == 0) {
-		seen |= strcmp(key, "colour") == 0 ? 1 : strcmp(key, "shape") == 0 ? 2 : 4;
+		seen |= strcmp(key, "colour") == 0 ? 1 : strcmp(key, "shape") == 0 ? 2 : 0;
 		cursor = next;
 	}
 	check(rc == -K42_ENOENT && seen == 3, "list", seen);
@@ -69,6 +70,12 @@ int main(uint64_t argc)
 	longer[sizeof(longer) - 1] = 0;
 	rc = kv_put(kv, longer, value, 1);
 	check(rc == -K42_E2BIG, "put an over-long key", rc);
+
+	/* Leave the store as we found it. */
+	rc = kv_delete(kv, key);
+	check(rc == 0, "delete the longest key", rc);
+	rc = kv_delete(kv, "colour");
+	check(rc == 0, "delete colour", rc);
 
 	k42_printf("kv_client: %s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;

@@ -2,7 +2,7 @@
 /*
  * The system console: byte output, line input and a line-discipline mode.
  *
- * Interface console: id 0x000003, version 2. Reference page: console.md.
+ * Interface console: id 0x000003, version 3. Reference page: console.md.
  * Generated declarations: constants, types, client stubs (console_<method>),
  * server implementation hooks (console_<method>_impl) and the dispatcher.
  */
@@ -16,7 +16,7 @@
 #include <k42/ipc.h>
 
 #define CONSOLE_IFACE_ID 0x000003u
-#define CONSOLE_VERSION 2u
+#define CONSOLE_VERSION 3u
 
 /* Rights bits, checked against k42_ipc_caller.rights. */
 /* May write output. */
@@ -161,6 +161,32 @@ long
 console_set_foreground_impl(const struct k42_ipc_caller *caller,
                             uint64_t pid,
                             bool add);
+
+/*
+ * Read input as a tty does: in cooked mode one line with its
+ * newline, or what was typed before ^D (VEOF) without one; no bytes
+ * at all is end of file (^D on an empty line). In raw mode the bytes
+ * typed so far. Blocks until there is some; -K42_EINTR when ^C
+ * cancels the wait. (read_line returns the same input without the
+ * newline, and an empty line at end of file.)
+ *
+ * Ordinal 8, since version 3.
+ * Needs rights: read.
+ */
+#define CONSOLE_ORD_READ 8u
+#define CONSOLE_READ_RIGHTS (CONSOLE_RIGHT_READ)
+#define CONSOLE_READ_DATA_MAX 4096u
+long
+console_read(k42_handle_t target,
+             uint8_t *data,
+             uint32_t data_cap,
+             uint32_t *data_len)
+	__attribute__((warn_unused_result));
+long
+console_read_impl(const struct k42_ipc_caller *caller,
+                  uint8_t *data,
+                  uint32_t data_cap,
+                  uint32_t *data_len);
 
 /*
  * Decode one request for this interface, call the matching _impl and encode

@@ -285,3 +285,45 @@ long console_set_foreground(k42_handle_t target, uint64_t pid, bool add)
 		return -K42_EPROTO;
 	return 0;
 }
+
+long
+console_read(k42_handle_t target,
+             uint8_t *data,
+             uint32_t data_cap,
+             uint32_t *data_len)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = 0;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(CONSOLE_IFACE_ID, 3u, CONSOLE_ORD_READ, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len > K42_IPC_PAGE_BYTES)
+		return -K42_EPROTO;
+	uint64_t k42_w_data = k42_m->w[0];
+	uint64_t k42_end = 0u;
+	if (k42_w_data > 4096u)
+		return -K42_EPROTO;
+	uint32_t k42_o_data = k42_sg_align8(k42_end);
+	k42_end = (uint64_t)k42_o_data + k42_w_data;
+	if (k42_end != k42_m->len)
+		return -K42_EPROTO;
+	if (k42_w_data > data_cap)
+		return -K42_E2BIG;
+	if (k42_w_data != 0)
+		memcpy(data, k42_m->page + k42_o_data, (size_t)k42_w_data);
+	*data_len = (uint32_t)k42_w_data;
+	return 0;
+}

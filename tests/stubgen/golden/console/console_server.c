@@ -273,6 +273,41 @@ static long k42_sg_srv_set_foreground(const struct k42_ipc_caller *caller, struc
 	return 0;
 }
 
+static long k42_sg_srv_read(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	uint8_t data[4096];
+	uint32_t data_len = 0;
+	memset(data, 0, sizeof data);
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+
+	k42_rc = console_read_impl(caller, data, 4096u, &data_len);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	uint32_t k42_l_data = data_len;
+	if (k42_l_data > 4096u)
+		return -K42_E2BIG;
+	k42_m->w[0] = (uint64_t)k42_l_data;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	{
+		uint32_t k42_off = 0u;
+
+		k42_off = k42_sg_pad(k42_m->page, k42_off);
+		if (k42_l_data != 0)
+			memcpy(k42_m->page + k42_off, data, k42_l_data);
+		k42_off += k42_l_data;
+		k42_m->len = k42_off;
+	}
+	k42_m->op = 0;
+	return 0;
+}
+
 long console_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -344,6 +379,16 @@ long console_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_set_foreground(caller, m);
+			break;
+		case CONSOLE_ORD_READ:
+			if (k42_ver < 3u)
+				k42_rc = -K42_ENOSYS;
+			else if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & CONSOLE_READ_RIGHTS) != CONSOLE_READ_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_read(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;

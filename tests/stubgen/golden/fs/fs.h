@@ -488,6 +488,20 @@ fs_statfs_impl(const struct k42_ipc_caller *caller,
                uint64_t *limit);
 
 /*
+ * Write everything out and mark the file system cleanly unmounted
+ * on its disk; init calls it on every mount before the power goes
+ * off (docs/storage.md). A later change marks it in use again.
+ *
+ * Ordinal 22.
+ * Needs rights: read.
+ */
+#define FS_ORD_SYNC 22u
+#define FS_SYNC_RIGHTS (FS_RIGHT_READ)
+long fs_sync(k42_handle_t target)
+	__attribute__((warn_unused_result));
+long fs_sync_impl(const struct k42_ipc_caller *caller);
+
+/*
  * Decode one request for this interface, call the matching _impl and encode
  * its reply into m. Returns the status also left in m->op: 0, or -K42_EVERSION
  * (wrong interface or newer version), -K42_ENOSYS (unknown ordinal),

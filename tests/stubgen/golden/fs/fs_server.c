@@ -887,6 +887,27 @@ static long k42_sg_srv_statfs(const struct k42_ipc_caller *caller, struct k42_ip
 	return 0;
 }
 
+static long k42_sg_srv_sync(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+
+	k42_rc = fs_sync_impl(caller);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = 0;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long fs_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -1068,6 +1089,14 @@ long fs_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_statfs(caller, m);
+			break;
+		case FS_ORD_SYNC:
+			if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & FS_SYNC_RIGHTS) != FS_SYNC_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_sync(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;

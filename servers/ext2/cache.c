@@ -1,0 +1,231 @@
+/*
+ * The block cache: blocks read from the disk stay, least recently used
+ * first out, up to a byte budget. Writes go through: a changed block is
+ * marked dirty with a class and written at the end of the operation that
+ * changed it (bflush), allocations first, then everything else in the
+ * order it was first changed, then frees (docs/storage.md, "Ordering").
+ * Pinned and dirty blocks are never evicted. One operation runs at a time
+ * (the server's lock), so the cache has no lock of its own.
+ */
+#include <string.h>
+#include "ext2.h"
+
+#define HASH	1024u
+
+static void lru_unlink(struct buf *b)
+{
+	b->prev->next = b->next;
+	b->next->prev = b->prev;
+}
+
+static void lru_front(struct ext2_fs *fs, struct buf *b)
+{
+	b->next = fs->lru.next;
+	b->prev = &fs->lru;
+	fs->lru.next->prev = b;
+	fs->lru.next = b;
+}
+
+long cache_init(struct ext2_fs *fs, uint32_t bytes)
+{
+	fs->hash = calloc(HASH, sizeof(*fs->hash));
+	if (!fs->hash)
+		return -K42_ENOMEM;
+	fs->lru.next = fs->lru.prev = &fs->lru;
+	fs->maxbufs = bytes / fs->bs < 64 ? 64 : bytes / fs->bs;
+	fs->nbufs = 0;
+	return 0;
+}
+
+void cache_free(struct ext2_fs *fs)
+{
+	struct buf *b, *n;
+
+	if (!fs->hash)
+		return;
+	for (b = fs->lru.next; b != &fs->lru; b = n) {
+		n = b->next;
+		free(b->data);
+		free(b);
+	}
+	free(fs->hash);
+	free(fs->dirty);
+	fs->hash = NULL;
+	fs->dirty = NULL;
+}
+
+long dev_rw(struct ext2_fs *fs, uint64_t blk, void *data, int write)
+{
+	uint64_t s = blk * fs->spb;
+
+	if (s + fs->spb > fs->dev.sectors)
+		return e2_fail(fs, -K42_EIO, "block %lu lies past the end of the disk",
+			       (unsigned long)blk);
+	return write ? fs->dev.write(fs->dev.ctx, s, fs->spb, data)
+		     : fs->dev.read(fs->dev.ctx, s, fs->spb, data);
+}
+
+static void unhash(struct ext2_fs *fs, struct buf *b)
+{
+	struct buf **p = &fs->hash[b->blk % HASH];
+
+	while (*p != b)
+		p = &(*p)->hnext;
+	*p = b->hnext;
+}
+
+/* A buffer for blk: the cached one, or a recycled or new one (unfilled). */
+static long get(struct ext2_fs *fs, uint64_t blk, struct buf **out, int *hit)
+{
+	struct buf *b;
+
+	for (b = fs->hash[blk % HASH]; b; b = b->hnext) {
+		if (b->blk == blk) {
+			lru_unlink(b);
+			lru_front(fs, b);
+			b->pins++;
+			*out = b;
+			*hit = 1;
+			return 0;
+		}
+	}
+	*hit = 0;
+	b = NULL;
+	if (fs->nbufs >= fs->maxbufs) {
+		for (struct buf *c = fs->lru.prev; c != &fs->lru; c = c->prev) {
+			if (!c->pins && !c->dirty) {
+				b = c;
+				break;
+			}
+		}
+	}
+	if (b) {
+		unhash(fs, b);
+		lru_unlink(b);
+	} else {
+		if (!(b = calloc(1, sizeof(*b))) || !(b->data = malloc(fs->bs))) {
+			free(b);
+			return -K42_ENOMEM;
+		}
+		fs->nbufs++;
+	}
+	b->blk = blk;
+	b->pins = 1;
+	b->dirty = 0;
+	b->hnext = fs->hash[blk % HASH];
+	fs->hash[blk % HASH] = b;
+	lru_front(fs, b);
+	*out = b;
+	return 0;
+}
+
+static void discard(struct ext2_fs *fs, struct buf *b)
+{
+	unhash(fs, b);
+	lru_unlink(b);
+	free(b->data);
+	free(b);
+	fs->nbufs--;
+}
+
+long bread(struct ext2_fs *fs, uint64_t blk, struct buf **out)
+{
+	int hit;
+	long rc;
+
+	if (blk >= fs->sb.blocks_count)
+		return e2_fail(fs, -K42_EIO, "block %lu is past the end of the file system (%u blocks)",
+			       (unsigned long)blk, fs->sb.blocks_count);
+	if ((rc = get(fs, blk, out, &hit)) < 0 || hit)
+		return rc;
+	if ((rc = dev_rw(fs, blk, (*out)->data, 0)) < 0) {
+		discard(fs, *out);
+		return rc;
+	}
+	return 0;
+}
+
+long bzero_new(struct ext2_fs *fs, uint64_t blk, struct buf **out)
+{
+	int hit;
+	long rc = get(fs, blk, out, &hit);
+
+	if (rc == 0)
+		memset((*out)->data, 0, fs->bs);
+	return rc;
+}
+
+void brelse(struct ext2_fs *fs, struct buf *b)
+{
+	(void)fs;
+	if (b && b->pins)
+		b->pins--;
+}
+
+void bdirty(struct ext2_fs *fs, struct buf *b, enum bclass cls)
+{
+	if (b->dirty) {
+		if (cls < b->cls)
+			b->cls = (uint8_t)cls;
+		return;
+	}
+	if (fs->ndirty == fs->dirty_cap) {
+		uint32_t cap = fs->dirty_cap ? fs->dirty_cap * 2 : 64;
+		struct buf **d = realloc(fs->dirty, cap * sizeof(*d));
+
+		if (!d) {
+			/* Out of memory for the list: write it now, in order so far. */
+			(void)dev_rw(fs, b->blk, b->data, 1);
+			return;
+		}
+		fs->dirty = d;
+		fs->dirty_cap = cap;
+	}
+	b->dirty = 1;
+	b->cls = (uint8_t)cls;
+	fs->dirty[fs->ndirty++] = b;
+}
+
+long bflush(struct ext2_fs *fs)
+{
+	long rc = 0;
+
+	for (int cls = B_ALLOC; cls <= B_FREE; cls++) {
+		for (uint32_t i = 0; i < fs->ndirty; i++) {
+			struct buf *b = fs->dirty[i];
+
+			if (b->cls != cls)
+				continue;
+			if (rc == 0)
+				rc = dev_rw(fs, b->blk, b->data, 1);
+		}
+	}
+	if (rc < 0) {
+		bdrop(fs);
+		return rc;
+	}
+	for (uint32_t i = 0; i < fs->ndirty; i++)
+		fs->dirty[i]->dirty = 0;
+	fs->ndirty = 0;
+	return 0;
+}
+
+void bdrop(struct ext2_fs *fs)
+{
+	/* What is in memory no longer matches the disk: forget it all. */
+	for (uint32_t i = 0; i < fs->ndirty; i++) {
+		struct buf *b = fs->dirty[i];
+
+		b->dirty = 0;
+		if (!b->pins)
+			discard(fs, b);
+		else {
+			/* Held by a caller: never found again, recycled later. */
+			unhash(fs, b);
+			b->blk = ~0ull;
+			b->hnext = fs->hash[b->blk % HASH];
+			fs->hash[b->blk % HASH] = b;
+		}
+	}
+	fs->ndirty = 0;
+}

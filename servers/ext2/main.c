@@ -1,0 +1,157 @@
+/*
+ * The ext2 file-system server (docs/storage.md): `ext2 /mnt [ro]` finds
+ * the block server ("blk", idl/blk.idl), mounts the ext2 file system on
+ * its disk, registers as "mnt/mnt" so libk42 mounts it at /mnt, and
+ * serves idl/fs.idl (ipc.c). A disk that is not a usable ext2 file system
+ * is refused with one line saying why, and the server ends (status 0:
+ * init's restart=crash then leaves it be).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <k42/k42.h>
+#include <k42/sync.h>
+#include "blk.h"
+#include "fs.h"
+#include "ext2srv.h"
+
+static uint64_t blk_pid, tb_hz;
+static uint32_t epoch_base;
+
+/* The disk's server went away (a driver restart): find it again, once. */
+static int reconnect(long rc)
+{
+	uint64_t pid;
+
+	if (rc != -K42_EDEAD && rc != -K42_ESRCH)
+		return 0;
+	if (k42_name_wait("blk", &pid, NULL, 2000) < 0 || pid == blk_pid)
+		return 0;
+	blk_pid = pid;
+	return 1;
+}
+
+static long dev_read(void *ctx, uint64_t s, uint32_t n, void *buf)
+{
+	(void)ctx;
+	while (n) {
+		uint32_t c = n > BLK_IO_MAX / BLK_SECTOR_SIZE ? BLK_IO_MAX / BLK_SECTOR_SIZE : n, len = 0;
+		long rc = blk_read(blk_pid, s, c, buf, c * BLK_SECTOR_SIZE, &len);
+
+		if (rc < 0 && reconnect(rc))
+			rc = blk_read(blk_pid, s, c, buf, c * BLK_SECTOR_SIZE, &len);
+		if (rc < 0)
+			return rc == -K42_EINVAL ? -K42_EIO : rc;
+		if (len != c * BLK_SECTOR_SIZE)
+			return -K42_EIO;
+		s += c;
+		n -= c;
+		buf = (uint8_t *)buf + len;
+	}
+	return 0;
+}
+
+static long dev_write(void *ctx, uint64_t s, uint32_t n, const void *buf)
+{
+	(void)ctx;
+	while (n) {
+		uint32_t c = n > BLK_IO_MAX / BLK_SECTOR_SIZE ? BLK_IO_MAX / BLK_SECTOR_SIZE : n;
+		long rc = blk_write(blk_pid, s, buf, c * BLK_SECTOR_SIZE);
+
+		if (rc < 0 && reconnect(rc))
+			rc = blk_write(blk_pid, s, buf, c * BLK_SECTOR_SIZE);
+		if (rc < 0)
+			return rc == -K42_EINVAL ? -K42_EIO : rc;
+		s += c;
+		n -= c;
+		buf = (const uint8_t *)buf + c * BLK_SECTOR_SIZE;
+	}
+	return 0;
+}
+
+static long dev_flush(void *ctx)
+{
+	long rc = blk_flush(blk_pid);
+
+	(void)ctx;
+	if (rc < 0 && reconnect(rc))
+		rc = blk_flush(blk_pid);
+	return rc;
+}
+
+/* k42 has no clock of the day: time goes on from the last time the file
+ * system was written (docs/storage.md, "Times"). */
+static uint32_t now(void)
+{
+	return epoch_base + (uint32_t)(k42_timebase() / tb_hz);
+}
+
+static uint32_t base_now(void)
+{
+	return 0;
+}
+
+static void handle(uint64_t pid, struct k42_ipc_msg *m)
+{
+	struct k42_ipc_caller who = { pid, 0, FS_RIGHT_READ | FS_RIGHT_WRITE };
+
+	if (k42_ipc_op_iface(m->op) != FS_IFACE_ID) {
+		m->op = (uint64_t)-K42_ENOSYS;
+		m->len = 0;
+		return;
+	}
+	fs_dispatch(&who, m);
+}
+
+int main(uint64_t arg)
+{
+	const char *point = k42_argc > 1 ? k42_argv[1] : "/mnt";
+	int rw = !(k42_argc > 2 && strcmp(k42_argv[2], "ro") == 0);
+	struct ext2_dev dev = { dev_read, dev_write, dev_flush, NULL, 0 };
+	char name[128] = "mnt";
+	struct k42_sem forever;
+	uint32_t bytes;
+	long rc;
+
+	(void)arg;
+	tb_hz = (uint64_t)k42_info(K42_INFO_TIMEBASE_HZ);
+	if (point[0] != '/' || strlen(point) > 100) {
+		k42_printf("ext2: bad mount point %s\n", point);
+		return 1;
+	}
+	if ((rc = k42_name_wait("blk", &blk_pid, NULL, 5000)) < 0) {
+		k42_printf("ext2: no block server: %s\n", k42_strerror(rc));
+		return 1;
+	}
+	if ((rc = blk_info(blk_pid, &dev.sectors, &bytes)) < 0 || bytes != BLK_SECTOR_SIZE) {
+		k42_printf("ext2: the disk does not answer: %s\n", rc < 0 ? k42_strerror(rc) : "sector size");
+		return 1;
+	}
+	e2srv_init();
+	/* Mount with a clock at 0 just to read the last write time, then for real. */
+	rc = e2_mount(&e2, &dev, rw, base_now);
+	if (rc < 0) {
+		/* Status 0: the disk is unusable, not the server broken; a restart would not help. */
+		k42_printf("ext2: %s: cannot mount: %s (%s)\n", point, e2.why, k42_strerror(rc));
+		return 0;
+	}
+	epoch_base = e2.sb.wtime > e2.sb.mtime ? e2.sb.wtime : e2.sb.mtime;
+	e2.now = now;
+	if (e2.why[0])
+		k42_printf("ext2: %s: %s\n", point, e2.why);
+	e2.why[0] = 0;
+	if (point[1]) {
+		name[3] = '/';
+		memcpy(name + 4, point + 1, strlen(point));
+	}
+	k42_serve_threads(handle);
+	if ((rc = k42_name_register(name, FS_RIGHT_READ | FS_RIGHT_WRITE)) < 0) {
+		k42_printf("ext2: cannot register %s: %s\n", name, k42_strerror(rc));
+		return 1;
+	}
+	k42_printf("ext2: %s: %u blocks of %u bytes, %u free; %u inodes, %u free%s\n", point,
+		   e2.sb.blocks_count, e2.bs, e2.sb.free_blocks_count, e2.sb.inodes_count,
+		   e2.sb.free_inodes_count, e2.readonly ? "; read-only" : "");
+	k42_sem_init(&forever, 0);
+	k42_sem_wait(&forever);
+	return 0;
+}

@@ -1,0 +1,287 @@
+"""The storage tests of ./k42 test (docs/storage.md): ext2 images made by
+the host's mke2fs, read and written by k42's ext2 server over the
+virtio-blk driver, then checked by the host's e2fsck and debugfs.
+
+  storage/ext2_tree      a tree from `mke2fs -d` (nested directories,
+                         symlinks, sizes 0 B..20 MB: direct, indirect and
+                         double-indirect blocks) read back by checksum
+  storage/ext2_persist   the shell writes, renames, deletes; power off;
+                         e2fsck -fn clean, debugfs reads what k42 wrote;
+                         a second boot reads it back
+  storage/ext2_crash     QEMU killed at random points of a write load;
+                         e2fsck -fy repairs; every fsynced file is intact
+  storage/ext2_hostile   images with a bad superblock, a file system
+                         larger than its disk, a block pointer past the
+                         end, a broken directory record and a directory
+                         loop: clear errors, the server and kernel live on
+"""
+import os
+import random
+import re
+import shutil
+import subprocess
+import zlib
+
+import k42qemu
+import run as k42run
+
+TIMEOUT = 300.0
+E2 = {n: shutil.which(n) or "/usr/sbin/" + n for n in ("mke2fs", "e2fsck", "debugfs")}
+
+
+def pattern(size, seed):
+    """tests/user/disk_tool.c's pattern: byte i = (i*131 + (i>>9)*7 + seed) & 0xff."""
+    out = bytearray(size)
+    for i in range(size):
+        out[i] = (i * 131 + (i >> 9) * 7 + seed) & 0xff
+    return bytes(out)
+
+
+def mke2fs(src, image, size, block=1024):
+    subprocess.run([E2["mke2fs"], "-q", "-F", "-t", "ext2", "-b", str(block), "-d", src, image,
+                    size], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def fsck(image, repair=False):
+    r = subprocess.run([E2["e2fsck"], "-fy" if repair else "-fn", image], capture_output=True,
+                       text=True)
+    return r.returncode, r.stdout + r.stderr
+
+
+def debugfs(image, request):
+    r = subprocess.run([E2["debugfs"], "-R", request, image], capture_output=True)
+    return r.returncode, r.stdout, r.stderr.decode("utf-8", "replace")
+
+
+def dump(image, path, tmpdir):
+    out = os.path.join(tmpdir, "dumped")
+    if os.path.exists(out):
+        os.unlink(out)
+    debugfs(image, "dump %s %s" % (path, out))
+    if not os.path.exists(out):
+        return None
+    with open(out, "rb") as f:
+        return f.read()
+
+
+def boot(build, image, commands, stop_at=None):
+    cmd = k42qemu.command(build, append=k42qemu.disk_append(""), extra=k42qemu.disk_args(image))
+    script = k42run.shell_script(k42run.split_commands(commands))
+    return k42qemu.run(cmd, timeout=TIMEOUT, script=script, stop_at=stop_at)
+
+
+def common_problems(r):
+    p = []
+    if r.timed_out:
+        p.append("timed out")
+    if re.search(r"PANIC|unexpected exception", r.output):
+        p.append("the kernel panicked")
+    if re.search(r"killed process \d+ \((ext2|virtio_blk)\)", r.output):
+        p.append("a storage server was killed")
+    return p
+
+
+def test_tree(build, tmpdir):
+    src = os.path.join(tmpdir, "tree")
+    shutil.rmtree(src, ignore_errors=True)
+    rnd = random.Random(17)
+    sizes = [0, 1, 511, 512, 1023, 1024, 1025, 4096, 12 * 1024, 12 * 1024 + 1,
+             268 * 1024, 268 * 1024 + 1, 1 << 20, 3 * (1 << 20) + 7, 20 * (1 << 20)]
+    dirs = ["", "a", "a/b", "a/b/c", "a/b/c/d", "many", "x y"]
+    want = {}
+    for d in dirs:
+        os.makedirs(os.path.join(src, d), exist_ok=True)
+    n = 0
+    for s in sizes + [rnd.randrange(0, 70000) for _ in range(180)]:
+        d = dirs[n % len(dirs)] if s < (1 << 20) else "a/b/c/d"
+        name = os.path.join(d, "file%03d" % n)
+        data = rnd.randbytes(s) if s < (1 << 20) else pattern(s, n)
+        with open(os.path.join(src, name), "wb") as f:
+            f.write(data)
+        want["F /mnt/" + name] = "%d %08x" % (s, zlib.crc32(data))
+        n += 1
+    links = {"a/short": "b/c", "a/b/long": "../" * 30 + "file000", "many/dangling": "nowhere"}
+    for name, target in links.items():
+        os.symlink(target, os.path.join(src, name))
+        want["L /mnt/" + name] = target
+    image = os.path.join(tmpdir, "tree.img")
+    mke2fs(src, image, "64M")
+    r = boot(build, image, "run /tests/disk_tool sum /mnt")
+    problems = common_problems(r)
+    got = {}
+    for line in r.output.splitlines():
+        line = line.rstrip("\r")
+        m = re.fullmatch(r"F (/mnt/.+) (\d+) ([0-9a-f]{8})", line)
+        if m:
+            got["F " + m.group(1)] = m.group(2) + " " + m.group(3)
+        m = re.fullmatch(r"L (/mnt/\S+) (.+)", line)
+        if m:
+            got["L " + m.group(1)] = m.group(2)
+    for k, v in want.items():
+        if k not in got:
+            problems.append("%s missing" % k)
+        elif got[k] != v:
+            problems.append("%s: %s, host says %s" % (k, got[k], v))
+    if len(problems) > 8:
+        problems = problems[:8] + ["..."]
+    detail = "%d files and links checked" % len(want)
+    return problems, detail, r.output
+
+
+PERSIST_1 = ("mkdir /mnt/newdir; mkdir /mnt/newdir/sub; echo hello disk > /mnt/newdir/hello; "
+             "cp /mnt/keep /mnt/newdir/sub/keep2; mv /mnt/newdir/hello /mnt/hello2; "
+             "rm /mnt/gone; rmdir /mnt/emptydir; echo more >> /mnt/hello2; "
+             "run /tests/disk_tool write /mnt/big 700001 5; ls /mnt")
+PERSIST_2 = "cat /mnt/hello2; run /tests/disk_tool sum /mnt/big; run /tests/disk_tool sum /mnt/newdir"
+
+
+def test_persist(build, tmpdir):
+    src = os.path.join(tmpdir, "ptree")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(os.path.join(src, "emptydir"))
+    keep = random.Random(3).randbytes(30000)
+    with open(os.path.join(src, "keep"), "wb") as f:
+        f.write(keep)
+    with open(os.path.join(src, "gone"), "wb") as f:
+        f.write(b"to be removed\n")
+    image = os.path.join(tmpdir, "persist.img")
+    mke2fs(src, image, "16M")
+    r = boot(build, image, PERSIST_1)
+    problems = common_problems(r)
+    log = r.output
+    if "init exited with status 0" not in r.output:
+        problems.append("the first boot did not end cleanly")
+    st, out = fsck(image)
+    if st != 0:
+        problems.append("e2fsck -fn after the first boot: status %d" % st)
+        log += "\n" + out
+    checks = {"/hello2": b"hello disk\nmore\n", "/newdir/sub/keep2": keep, "/keep": keep,
+              "/big": pattern(700001, 5)}
+    for path, data in checks.items():
+        got = dump(image, path, tmpdir)
+        if got != data:
+            problems.append("debugfs reads %s as %s" % (path, "nothing" if got is None else
+                                                      "%d other bytes" % len(got)))
+    for gone in ("/gone", "/emptydir", "/newdir/hello"):
+        if debugfs(image, "stat " + gone)[2].find("not found") < 0:
+            problems.append("%s is still there" % gone)
+    r2 = boot(build, image, PERSIST_2)
+    problems += common_problems(r2)
+    log += r2.output
+    crc = "%08x" % zlib.crc32(pattern(700001, 5))
+    for rx in (r"(?m)^hello disk\r?\nmore\r?$", r"F /mnt/big 700001 " + crc,
+               r"F /mnt/newdir/sub/keep2 30000 %08x" % zlib.crc32(keep)):
+        if not re.search(rx, r2.output):
+            problems.append("second boot: missing /%s/" % rx)
+    st, out = fsck(image)
+    if st != 0:
+        problems.append("e2fsck -fn after the second boot: status %d" % st)
+    return problems, "", log
+
+
+def test_crash(build, tmpdir, rounds=3):
+    seed = random.randrange(1 << 30)
+    rnd = random.Random(seed)
+    empty = os.path.join(tmpdir, "empty")
+    os.makedirs(empty, exist_ok=True)
+    image = os.path.join(tmpdir, "crash.img")
+    problems, log, kills, repairs = [], "crash seed %d\n" % seed, [], []
+    for k in range(rounds):
+        mke2fs(empty, image, "32M")
+        n = rnd.randrange(2, 60)
+        kills.append(n)
+        r = boot(build, image, "mkdir /mnt/load; run /tests/disk_tool load /mnt/load 100000",
+                 stop_at=r"synced /mnt/load/f%d \d+ \d+\r?\n" % (n - 1))
+        log += r.output
+        problems += common_problems(r)
+        synced = {m.group(1): (int(m.group(2)), int(m.group(3)))
+                  for m in re.finditer(r"synced (\S+) (\d+) (\d+)\r?\n", r.output)}
+        for m in re.finditer(r"deleting (\S+)", r.output):
+            synced.pop(m.group(1), None)
+        if len(synced) < 1:
+            problems.append("round %d: nothing was fsynced before the kill" % k)
+        st, out = fsck(image, repair=True)
+        log += out
+        repairs.append(st)
+        if "load done" in r.output:
+            problems.append("round %d: the load ended before the kill" % k)
+        if st not in (0, 1):
+            problems.append("round %d (kill after %d fsyncs): e2fsck -fy status %d" % (k, n, st))
+        st, out = fsck(image)
+        if st != 0:
+            problems.append("round %d: not clean after repair (status %d)" % (k, st))
+        for path, (size, s) in synced.items():
+            got = dump(image, path[len("/mnt"):], tmpdir)
+            if got != pattern(size, s):
+                problems.append("round %d: fsynced %s lost (%s)" % (
+                    k, path, "missing" if got is None else "%d bytes differ" % len(got)))
+    return problems, "killed after %s fsyncs (seed %d), e2fsck -fy status %s" % (
+        kills, seed, repairs), log
+
+
+def corrupt(image, offset, data):
+    with open(image, "r+b") as f:
+        f.seek(offset)
+        f.write(data)
+
+
+def test_hostile(build, tmpdir):
+    src = os.path.join(tmpdir, "htree")
+    shutil.rmtree(src, ignore_errors=True)
+    for d in ("baddir", "loopdir"):
+        os.makedirs(os.path.join(src, d))
+    for name, size in (("good", 100), ("badfile", 50000), ("baddir/inside", 10)):
+        with open(os.path.join(src, name), "wb") as f:
+            f.write(pattern(size, 1))
+    base = os.path.join(tmpdir, "hostile-base.img")
+    mke2fs(src, base, "8M")
+    problems, log = [], ""
+    cases = []
+    img = os.path.join(tmpdir, "h-magic.img")
+    shutil.copy(base, img)
+    corrupt(img, 1024 + 56, b"\0\0")
+    cases.append((img, [r"ext2: /mnt: cannot mount: no ext2 file system"]))
+    img = os.path.join(tmpdir, "h-size.img")
+    shutil.copy(base, img)
+    corrupt(img, 1024 + 4, (1 << 30).to_bytes(4, "little"))
+    cases.append((img, [r"ext2: /mnt: cannot mount: the file system .* is larger than the disk"]))
+    img = os.path.join(tmpdir, "h-content.img")
+    shutil.copy(base, img)
+    subprocess.run([E2["debugfs"], "-w", "-R", "sif /badfile block[2] 99999999", img],
+                   capture_output=True)
+    subprocess.run([E2["debugfs"], "-w", "-R", "ln / /loopdir/up", img], capture_output=True)
+    blocks = debugfs(img, "blocks /baddir")[1].split()
+    if blocks:
+        # The second entry's ("..") record length runs past the block.
+        corrupt(img, int(blocks[0]) * 1024 + 12 + 4, (4000).to_bytes(2, "little"))
+    cases.append((img, [r"k42: cat: /mnt/badfile: ", r"ext2: .*past the end",
+                        r"k42: ls: /mnt/baddir: ", r"ext2: directory block \d+, offset 12",
+                        r"(?m)^-0644 +100 good"]))
+    cmds = ("cat /mnt/badfile > /tmp/x; ls /mnt/baddir; ls /mnt/loopdir/up/loopdir/up/loopdir; "
+            "cat /mnt/good > /tmp/y; ls /mnt/loopdir/up; echo alive")
+    for image, expect in cases:
+        r = boot(build, image, cmds)
+        log += r.output
+        problems += common_problems(r)
+        for rx in expect + [r"(?m)^alive\r?$", r"init exited with status"]:
+            if not re.search(rx, r.output):
+                problems.append("%s: missing /%s/" % (os.path.basename(image), rx))
+    return problems, "%d images" % len(cases), log
+
+
+TESTS = [("storage/ext2_tree", test_tree), ("storage/ext2_persist", test_persist),
+         ("storage/ext2_crash", test_crash), ("storage/ext2_hostile", test_hostile)]
+
+
+def run_storage_tests(build, tally, pattern_re):
+    tmpdir = os.path.join(build.dir, "test-tmp", "storage")
+    os.makedirs(tmpdir, exist_ok=True)
+    for name, fn in TESTS:
+        if pattern_re and not re.search(pattern_re, name):
+            continue
+        try:
+            problems, detail, log = fn(build, tmpdir)
+        except (OSError, subprocess.SubprocessError) as e:
+            problems, detail, log = ["host tool failed: %s" % e], "", ""
+        tally.report(name, not problems, "; ".join(problems) or detail,
+                     k42qemu.symbolize(log, build.kernel_elf))
