@@ -105,8 +105,8 @@ int main(uint64_t argc)
 			else
 				m->w[w] = rnd();
 		}
-		/* The console's read_line waits for typed input by design. */
-		if (id == CONSOLE_IFACE_ID && ord == CONSOLE_ORD_READ_LINE)
+		/* The console's read_line and read wait for typed input by design. */
+		if (id == CONSOLE_IFACE_ID && (ord == CONSOLE_ORD_READ_LINE || ord == CONSOLE_ORD_READ))
 			continue;
 		m->op = k42_ipc_op(id, version, ord, flags, len);
 		m->len = len;
