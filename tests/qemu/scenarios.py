@@ -107,7 +107,7 @@ for _t in USER_TESTS:
 # under MTTCG, so the CPUs really race on the host.
 for _n in (1, 2, 4, 8):
     SCENARIOS.append(dict(name="smp/boot_%d" % _n, smp=_n, timeout=120,
-                          expect=[r"%d CPUs? \(online: 0%s\)" % (_n, "-%d" % (_n - 1) if _n > 1 else ""),
+                          expect=[r"%d CPUs?, .* Hz; CPUs online: 0%s\r?$" % (_n, "-%d" % (_n - 1) if _n > 1 else ""),
                                   r"k42> "],
                           reject=[r"did not come online", r"refused to start"]))
     SCENARIOS.append(dict(name="smp/stress_%d" % _n, smp=_n, timeout=180,
@@ -312,8 +312,8 @@ SHELL_SESSIONS = [
     dict(name="shell/ps_bounded", status=0,
          commands="run -b /tests/stuck; ps; echo ps done; kill stuck; exit 0",
          expect=[P + r"run -b /tests/stuck", r"\[\d+\] stuck",
-                 r"(?m)^\s+\d+\s+\d+\s+running\s+general\s+-\s+stuck$",
-                 r"(?m)^\s+\d+\s+\d+\s+running\s+system\s+fifo\s+console$",
+                 r"(?m)^\s+\d+\s+\d+\s+running\s+general\s+-\s+\d+\*?\s+stuck$",
+                 r"(?m)^\s+\d+\s+\d+\s+running\s+system\s+fifo\s+\d+\*?\s+console$",
                  r"(?m)^ps done$", P + r"kill stuck",
                  r"init: shell ended: exit status 0; powering off"],
          reject=[r"FAIL"]),

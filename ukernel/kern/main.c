@@ -104,10 +104,10 @@ void kmain(void *fdt)
 
 	smp_start_cpus(bi);
 	smp_online_string(online, sizeof(online));
-	kprintf("k42 ukernel %s: %lu MiB RAM (%lu MiB free), %d CPU%s (online: %s), timebase %lu MHz, tick %u Hz\n",
+	kprintf("k42 ukernel %s: %lu MiB RAM (%lu MiB free), %d CPU%s, timebase %lu MHz, tick %u Hz; CPUs online: %s\n",
 		K42_VERSION, bootinfo_total_ram(bi) >> 20,
 		(pm_free_frames(pm_root()) * PM_PAGE_SIZE) >> 20, smp_ncpus,
-		smp_ncpus == 1 ? "" : "s", online, bi->timebase_hz / 1000000, boot_opts.hz);
+		smp_ncpus == 1 ? "" : "s", bi->timebase_hz / 1000000, boot_opts.hz, online);
 
 	rc = initrd_check(bi, boot_opts.verbose);
 
