@@ -107,7 +107,7 @@ for _t in USER_TESTS:
 # under MTTCG, so the CPUs really race on the host.
 for _n in (1, 2, 4, 8):
     SCENARIOS.append(dict(name="smp/boot_%d" % _n, smp=_n, timeout=120,
-                          expect=[r"%d CPUs?, .* Hz; CPUs online: 0%s\r?$" % (_n, "-%d" % (_n - 1) if _n > 1 else ""),
+                          expect=[r"(?m)%d CPUs?, .* Hz; CPUs online: 0%s\r?$" % (_n, "-%d" % (_n - 1) if _n > 1 else ""),
                                   r"k42> "],
                           reject=[r"did not come online", r"refused to start"]))
     SCENARIOS.append(dict(name="smp/stress_%d" % _n, smp=_n, timeout=180,
