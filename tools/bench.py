@@ -76,11 +76,14 @@ K42_SMOKE_BANDS = {
     "anon_fault": (300, 50000),
     "anon_fault_large": (300, 50000),
 }
+# The disk figures (run_disk): guest instructions per 4 KiB on ext2.
+DISK_SMOKE_BANDS = {"disk_write_4k": (2000, 20000000), "disk_read_4k": (1000, 20000000)}
 
 
 def band_problems(results):
     """Figures outside the smoke bands, k42's and Linux's."""
     bands = [(k + "_insns", lo, hi) for k, (lo, hi) in K42_SMOKE_BANDS.items()]
+    bands += [(k + "_insns", lo, hi) for k, (lo, hi) in DISK_SMOKE_BANDS.items()]
     bands += [("linux_%s_insns" % k, lo, hi) for k, (lo, hi) in bench_linux.SMOKE_BANDS.items()]
     out = []
     for key, lo, hi in bands:
@@ -114,6 +117,49 @@ def spread(vals):
     if not vals:
         return None
     return "%.2f/%.2f/%.2f" % (min(vals), statistics.median(vals), max(vals))
+
+
+def disk_image(build):
+    """An empty ext2 image for diskbench, made the same way every time
+    (fixed UUID, hash seed and clock) so icount runs can agree."""
+    import storagetest  # tools/storagetest.py: the host's e2fsprogs
+    image = os.path.join(build.dir, "bench", "disk.img")
+    os.makedirs(os.path.dirname(image), exist_ok=True)
+    env = dict(os.environ, E2FSPROGS_FAKE_TIME="1700000000")
+    import subprocess
+    subprocess.run([storagetest.E2["mke2fs"], "-q", "-F", "-t", "ext2", "-b", "4096",
+                    "-U", "6b34322d-6469-736b-2d62-656e63680000", "-E", "hash_seed=6b34322d-0000-0000-0000-000000000000",
+                    image, "64M"], check=True, env=env, stdout=subprocess.DEVNULL)
+    return image
+
+
+def diskbench_once(build, program, icount, timeout):
+    """ext2 on virtio-blk: sequential 4 KiB writes and reads of a file."""
+    cmd = k42qemu.command(build, append="init=/bench/" + program,
+                          extra=(ICOUNT if icount else []) + k42qemu.disk_args(disk_image(build)))
+    res = k42qemu.run(cmd, timeout=timeout)
+    if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
+        raise BenchError("disk benchmark boot failed (status %s%s):\n%s" % (
+            res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
+    return {m[1]: float(m[2]) for m in re.finditer(
+        r"^BENCH (\w+)_ticks_per_op ([\d.]+)", res.output, re.M)}
+
+
+def run_disk(build, smoke):
+    program = "diskbench_smoke" if smoke else "diskbench"
+    a = diskbench_once(build, program, True, 900)
+    b = diskbench_once(build, program, True, 900)
+    # Not required to agree: the host finishes disk I/O when it does, and
+    # the completion interrupt lands at that point of virtual time.
+    out = {"disk_icount_identical": a == b}
+    for fig in ("disk_write_4k", "disk_read_4k"):
+        if fig not in a:
+            raise BenchError("diskbench did not report " + fig)
+        insns = a[fig] / TICKS_PER_INSN
+        out[fig + "_insns"] = round(insns, 1)
+        # One instruction is one virtual ns under icount: MiB/s of virtual time.
+        out[fig + "_mib_s"] = round(4096 / (insns * 1e-9) / (1 << 20), 2)
+    return out
 
 
 def boot_to_shell_s(build, runs):
@@ -163,6 +209,8 @@ def table(r):
          r.get("linux_file_read_4k_insns")),
         ("4 KiB file write (tmpfs, pwrite)", r.get("file_write_4k_insns"),
          r.get("linux_file_write_4k_insns")),
+        ("4 KiB sequential write (ext2, virtio-blk)", r.get("disk_write_4k_insns"), None),
+        ("4 KiB sequential read (ext2, virtio-blk)", r.get("disk_read_4k_insns"), None),
         ("PPC round trip, 1 KiB payload", r.get("ppc_1k_roundtrip_insns"), None),
         ("PPC round trip, 4 KiB payload", r.get("ppc_4k_roundtrip_insns"), None),
         ("round trip through generated stubs", r.get("stub_roundtrip_insns"), None),
@@ -189,6 +237,9 @@ def table(r):
         lines.append("%-40s %14s %14s %10s" % ("null PPC round trip / pipe round trip",
                                                 ppc_t["median"], pipe_t["median"],
                                                 ratio(pipe_t["median"], ppc_t["median"])))
+    for what in ("write", "read"):
+        lines.append("%-40s %14s %14s %10s" % (
+            "ext2 sequential %s, MiB/s (icount)" % what, r.get("disk_%s_4k_mib_s" % what), "-", "-"))
     lines.append("%-40s %14s %14s %10s" % ("boot to shell prompt, s (median)",
                                            r.get("boot_to_shell_s"), r.get("linux_boot_to_shell_s"),
                                            ratio(r.get("linux_boot_to_shell_s"),
@@ -210,6 +261,7 @@ def main():
     results = {"schema": SCHEMA_VERSION, "smoke": args.smoke}
     try:
         results.update(run_k42(build, 1 if args.smoke else args.runs, args.smoke))
+        results.update(run_disk(build, args.smoke))
         if args.smoke:
             results.update(bench_linux.run_linux_bench(
                 build.dir, runs=1, iters=bench_linux.SMOKE_ITERS, icount_runs=2, shell_runs=1,
@@ -247,7 +299,8 @@ def main():
                 "trace_event_enabled_insns", "trace_event_disabled_insns", "linux_pipe_roundtrip_insns",
                 "pipe_roundtrip_insns", "file_read_4k_insns", "file_write_4k_insns",
                 "linux_file_read_4k_insns", "linux_file_write_4k_insns",
-                "linux_futex_roundtrip_insns", "linux_null_syscall_insns"):
+                "linux_futex_roundtrip_insns", "linux_null_syscall_insns",
+                "disk_write_4k_insns", "disk_read_4k_insns"):
         if not results.get(key):
             problems.append("no " + key)
     if args.smoke:

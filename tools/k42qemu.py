@@ -23,9 +23,15 @@ class Build:
         self.initrd = os.path.join(self.dir, "rootfs", "initrd.cpio")
 
 
-def command(build, append="", initrd="default", mem="1G", smp=1, icount=False,
+# CPUs of a boot that does not ask for a number (./k42 test --smp N sets it).
+DEFAULT_SMP = 1
+
+
+def command(build, append="", initrd="default", mem="1G", smp=None, icount=False,
             interactive=False, gdb=False, extra=()):
     """The QEMU command line for one boot. initrd=None boots without one."""
+    if smp is None:
+        smp = DEFAULT_SMP
     if initrd == "default":
         initrd = build.initrd
     cmd = [QEMU, "-machine", "pseries," + CAPS, "-cpu", "power9", "-m", mem,
@@ -45,6 +51,10 @@ def command(build, append="", initrd="default", mem="1G", smp=1, icount=False,
         cmd += ["-append", append]
     if icount:
         cmd += ["-icount", "shift=0,sleep=off"]
+    elif smp > 1:
+        # One host thread per CPU, so CPUs really run in parallel (MTTCG;
+        # -icount cannot be combined with it and runs them round-robin).
+        cmd += ["-accel", "tcg,thread=multi"]
     if gdb:
         cmd += ["-s", "-S"]
     return cmd + list(extra)

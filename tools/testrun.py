@@ -5,6 +5,7 @@
   host/*    host unit tests (meson test --suite host), under ASan/UBSan
   kernel/*  in-kernel tests: one QEMU boot each with test=NAME
   boot/*    whole-boot scenarios (tests/qemu/scenarios.py)
+  smp/*     the same at 1, 2, 4 and 8 CPUs under MTTCG (boot, stress)
   user/*    user-level test programs booted as init (same file)
   shell/*   shell sessions typed through ./k42 run -c (same file)
   storage/* ext2 images from the host's mke2fs, read and written in k42,
@@ -225,10 +226,11 @@ def run_scenarios(build, tally, pattern):
             continue
         cmd = k42qemu.command(build, append=sc.get("append", ""),
                               initrd=scenario_initrd(build, sc.get("initrd", "default"), tmpdir),
-                              mem=sc.get("mem", "1G"), smp=sc.get("smp", 1),
+                              mem=sc.get("mem", "1G"), smp=sc.get("smp"),
                               extra=scenario_disk(sc.get("disk"), tmpdir))
         # A boot of the default init ends at the shell: power off there.
-        r = k42qemu.run(cmd, timeout=BOOT_TIMEOUT, script=[(k42run.PROMPT, "poweroff\r")])
+        r = k42qemu.run(cmd, timeout=sc.get("timeout", BOOT_TIMEOUT),
+                        script=[(k42run.PROMPT, "poweroff\r")])
         problems = []
         if r.timed_out:
             problems.append("timed out (a hang)")
@@ -452,7 +454,13 @@ def main():
     ap.add_argument("--build", required=True, help=argparse.SUPPRESS)
     ap.add_argument("--filter", default="", help="regex on test names")
     ap.add_argument("-v", "--verbose", action="store_true", help="show logs of passing tests too")
+    ap.add_argument("--smp", type=int, default=1,
+                    help="CPUs of every boot that does not name its own (MTTCG when > 1)")
     args = ap.parse_args()
+    global BOOT_TIMEOUT
+    if args.smp > 1:
+        k42qemu.DEFAULT_SMP = args.smp
+        BOOT_TIMEOUT *= 2   # parallel vCPUs on a shared host run slower
     build = k42qemu.Build(args.build)
     tally = Tally(args.verbose)
     run_host_tests(build.dir, tally, args.filter)

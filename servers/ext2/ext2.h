@@ -137,7 +137,8 @@ struct ext2_fs {
 	uint32_t ngroups, gdt_blocks, itable_blocks;
 	struct ext2_super sb;
 	struct ext2_gd *gd;
-	int readonly, dirty_on_disk;
+	uint8_t *gd_stale;	/* per group: its counts changed since e2_sync */
+	int readonly, dirty_on_disk, counts_stale;
 	uint32_t (*now)(void);	/* seconds since 1970 */
 	char why[160];		/* the last error, for the log */
 	/* cache.c */
@@ -174,6 +175,7 @@ long e2_sync(struct ext2_fs *fs, int clean);	/* flush; clean: mark cleanly unmou
 void e2_unmount(struct ext2_fs *fs);
 void sb_dirty(struct ext2_fs *fs, enum bclass cls);
 void gd_dirty(struct ext2_fs *fs, uint32_t group, enum bclass cls);
+void counts_dirty(struct ext2_fs *fs, uint32_t group);	/* written by e2_sync */
 int blk_ok(const struct ext2_fs *fs, uint32_t blk);
 
 /* alloc.c */

@@ -47,6 +47,26 @@ void gd_dirty(struct ext2_fs *fs, uint32_t g, enum bclass cls)
 	brelse(fs, b);
 }
 
+void counts_dirty(struct ext2_fs *fs, uint32_t g)
+{
+	fs->gd_stale[g] = 1;
+	fs->counts_stale = 1;
+}
+
+/* The free counts kept in memory, into their blocks. */
+static void write_counts(struct ext2_fs *fs)
+{
+	if (!fs->counts_stale)
+		return;
+	for (uint32_t g = 0; g < fs->ngroups; g++) {
+		if (fs->gd_stale[g])
+			gd_dirty(fs, g, B_NORMAL);
+		fs->gd_stale[g] = 0;
+	}
+	sb_dirty(fs, B_NORMAL);
+	fs->counts_stale = 0;
+}
+
 static long check_super(struct ext2_fs *fs, int *rw)
 {
 	struct ext2_super *s = &fs->sb;
@@ -140,7 +160,8 @@ long e2_mount(struct ext2_fs *fs, const struct ext2_dev *dev, int rw, uint32_t (
 	fs->readonly = !rw;
 	if ((rc = cache_init(fs, 4u << 20)) < 0)
 		return rc;
-	if (!(fs->gd = calloc(fs->ngroups, sizeof(*fs->gd)))) {
+	if (!(fs->gd = calloc(fs->ngroups, sizeof(*fs->gd))) ||
+	    !(fs->gd_stale = calloc(fs->ngroups, 1))) {
 		rc = -K42_ENOMEM;
 		goto out;
 	}
@@ -195,7 +216,11 @@ long e2_end(struct ext2_fs *fs, long rc)
 
 long e2_sync(struct ext2_fs *fs, int clean)
 {
-	long rc = bflush(fs);
+	long rc;
+
+	if (!fs->readonly)
+		write_counts(fs);
+	rc = bflush(fs);
 
 	if (rc == 0 && clean && !fs->readonly && fs->dirty_on_disk) {
 		fs->sb.state |= EXT2_VALID_FS;
@@ -213,7 +238,9 @@ void e2_unmount(struct ext2_fs *fs)
 {
 	cache_free(fs);
 	free(fs->gd);
+	free(fs->gd_stale);
 	free(fs->open);
+	fs->gd_stale = NULL;
 	fs->gd = NULL;
 	fs->open = NULL;
 }

@@ -56,6 +56,7 @@ int cmd_ps(int argc, char **argv)
 	long n = k42_sc_proc_list((uint64_t)p, PS_MAX);
 
 	int w = 8;	/* the SCHED column fits every registered policy */
+	long n_cpus;
 
 	(void)argc;
 	(void)argv;
@@ -64,16 +65,21 @@ int cmd_ps(int argc, char **argv)
 	for (int i = 0; k42_sched_policies[i]; i++)
 		if ((int)strlen(k42_sched_policies[i]->name) > w)
 			w = (int)strlen(k42_sched_policies[i]->name);
-	sh_printf("  PID  PARENT  STATE    CLASS       %-*s NAME\n", w, "SCHED");
+	n_cpus = k42_info(K42_INFO_CPUS_ONLINE);
+	if (n_cpus > 1)
+		sh_printf("CPUs online: 0-%ld\n", n_cpus - 1);
+	else
+		sh_printf("CPUs online: 0\n");
+	sh_printf("  PID  PARENT  STATE    CLASS       %-*s CPU  NAME\n", w, "SCHED");
 	for (long i = 0; i < n; i++) {
 		char sched[16] = "-";
 
 		if (p[i].state == K42_PROC_RUNNING && get_sched(p[i].pid, sched, sizeof(sched)) < 0)
 			memcpy(sched, "-", 2);
-		sh_printf("%5u  %6u  %-8s %-11s %-*s %.*s\n", p[i].pid, p[i].parent,
+		sh_printf("%5u  %6u  %-8s %-11s %-*s %3u%c %.*s\n", p[i].pid, p[i].parent,
 			   state_name(p[i].state),
 			   p[i].prio < K42_PRIO_CLASSES ? class_names[p[i].prio] : "?", w, sched,
-			   (int)sizeof(p[i].name), p[i].name);
+			   p[i].cpu, p[i].running ? '*' : ' ', (int)sizeof(p[i].name), p[i].name);
 	}
 	return 0;
 }

@@ -105,6 +105,21 @@ for _t in USER_TESTS:
 SCENARIOS.append(dict(name="user/fill_1g_test", append="init=/tests/fill_1g_test", mem="2G",
                       expect=[r"UTEST PASS fill_1g_test"], reject=[r"UTEST FAIL"]))
 
+# SMP (docs/smp.md): every CPU comes online and the server set boots to the
+# shell; processes on every CPU fault and call at once, and are created and
+# killed in storms (tests/user/smp_stress_test.c). More than one CPU runs
+# under MTTCG, so the CPUs really race on the host.
+for _n in (1, 2, 4, 8):
+    SCENARIOS.append(dict(name="smp/boot_%d" % _n, smp=_n, timeout=120,
+                          expect=[r"(?m)%d CPUs?, .* Hz; CPUs online: 0%s\r?$" % (_n, "-%d" % (_n - 1) if _n > 1 else ""),
+                                  r"k42> "],
+                          reject=[r"did not come online", r"refused to start"]))
+    SCENARIOS.append(dict(name="smp/stress_%d" % _n, smp=_n, timeout=180,
+                          append="init=/tests/smp_stress_test",
+                          expect=[r"UTEST PASS smp_stress_test",
+                                  r"smp_stress_test: \d+ workers on %d CPUs" % _n],
+                          reject=[r"UTEST FAIL"]))
+
 # Shell sessions (tools/testrun.py run_shell_sessions): each boots the
 # default server set, types `commands` through ./k42 run -c, and checks
 # the transcript from the first prompt on: every line must match the next
@@ -114,7 +129,9 @@ SCENARIOS.append(dict(name="user/fill_1g_test", append="init=/tests/fill_1g_test
 # and SRV / PS take the lines of servers a user added to /etc/boot.conf.
 P = r"k42> "
 SRV = ("*", r"  [\w./-]+ +pid \d+")
-PS = ("*", r" +\d+ +\d+  \w+ +\w+ +\w+ +\S+")
+PS = ("*", r" +\d+ +\d+  \w+ +\w+ +\w+ +\d+[* ] \S+")
+CPUS = r"CPUs online: 0(-\d+)?"
+PSHEAD = r"  PID  PARENT  STATE    CLASS       SCHED    CPU  NAME"
 
 
 def _servers(*names):
@@ -133,12 +150,12 @@ SHELL_SESSIONS = [
          lines=[P + r"echo hello k42", r"hello k42",
                 P + r"servers"] + _servers("console", "files", "name") + [
                 P + r"cat /etc/motd", r"Welcome to k42, a K42-style research microkernel\.",
-                P + r"ps", r"  PID  PARENT  STATE    CLASS       SCHED    NAME",
-                r" +1 +0  running  system      fifo     init", PS,
-                r" +\d+ +1  running  system      \w+ +name", PS,
-                r" +\d+ +1  running  system      \w+ +files", PS,
-                r" +\d+ +1  running  system      fifo     console", PS,
-                r" +\d+ +1  running  general     fifo     shell", PS,
+                P + r"ps", CPUS, PSHEAD,
+                r" +1 +0  running  system      fifo +\d+[* ] init", PS,
+                r" +\d+ +1  running  system      \w+ +\d+[* ] name", PS,
+                r" +\d+ +1  running  system      \w+ +\d+[* ] files", PS,
+                r" +\d+ +1  running  system      fifo +\d+[* ] console", PS,
+                r" +\d+ +1  running  general     fifo +\d+\* shell", PS,
                 P + r"sched console", r"pid \d+: scheduler fifo",
                 P + r"sched console prio", r"pid \d+: scheduler prio",
                 P + r"sched console", r"pid \d+: scheduler prio",
@@ -208,8 +225,8 @@ SHELL_SESSIONS = [
                 P + r"run /tests/fsys_child block say", r"fsys_child \d+: blocked",
                 r"\^C",
                 r"k42: run: /tests/fsys_child \(pid \d+\) exited with status 130",
-                P + r"ps", r"  PID  PARENT  STATE    CLASS       SCHED    NAME", PS,
-                r" +\d+ +\d+  running  general +fifo +fsys_child", PS,
+                P + r"ps", CPUS, PSHEAD, PS,
+                r" +\d+ +\d+  running  general +fifo +\d+[* ] fsys_child", PS,
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),
     # Job control (README "Using the shell"): `wait` reports a background
@@ -299,8 +316,8 @@ SHELL_SESSIONS = [
     dict(name="shell/ps_bounded", status=0,
          commands="run -b /tests/stuck; ps; echo ps done; kill stuck; exit 0",
          expect=[P + r"run -b /tests/stuck", r"\[\d+\] stuck",
-                 r"(?m)^\s+\d+\s+\d+\s+running\s+general\s+-\s+stuck$",
-                 r"(?m)^\s+\d+\s+\d+\s+running\s+system\s+fifo\s+console$",
+                 r"(?m)^\s+\d+\s+\d+\s+running\s+general\s+-\s+\d+\*?\s+stuck$",
+                 r"(?m)^\s+\d+\s+\d+\s+running\s+system\s+fifo\s+\d+\*?\s+console$",
                  r"(?m)^ps done$", P + r"kill stuck",
                  r"init: shell ended: exit status 0; powering off"],
          reject=[r"FAIL"]),

@@ -101,7 +101,7 @@ def part_policy(r):
         raise AssertionError("init complained about sched=lifo")
     r.expect(out, r"POLICY is one of: fifo, prio, lottery, lifo$", "help")
     # init set demo's policy from its boot.conf line.
-    r.expect(out, r"^ +\d+ +1 +running +\w+ +lifo +demo$", "ps shows demo under lifo")
+    r.expect(out, r"^ +\d+ +1 +running +\w+ +lifo +\d+[* ] demo$", "ps shows demo under lifo")
     r.expect(out, r"^k42> sched demo\npid \d+: scheduler lifo$", "sched demo")
     r.expect(out, r"^k42> sched shell lifo\npid \d+: scheduler lifo$", "sched shell lifo")
     r.expect(out, r"no such policy \(fifo, prio, lottery, lifo\)", "an unknown policy")

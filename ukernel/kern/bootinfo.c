@@ -126,6 +126,12 @@ static int parse_cpus(const void *fdt, struct bootinfo *bi, const char **why)
 		*why = "no cpu nodes under /cpus";
 		return -K42_ENOENT;
 	}
+	/* The CPU that runs this code: the header names it; a tree that
+	 * names none we know of means the first one. */
+	bi->boot_hw_id = bi->cpu_hw_ids[0];
+	for (int i = 0; i < bi->ncpus; i++)
+		if (bi->cpu_hw_ids[i] == fdt_boot_cpuid_phys(fdt))
+			bi->boot_hw_id = bi->cpu_hw_ids[i];
 	if (bi->timebase_hz == 0) {
 		*why = "no timebase-frequency on the cpu nodes";
 		return -K42_ENOENT;

@@ -18,11 +18,13 @@
 #include <kern/console.h>
 #include <kern/exec.h>
 #include <kern/initrd.h>
+#include <kern/klock.h>
 #include <kern/ktest.h>
 #include <kern/panic.h>
 #include <kern/percpu.h>
 #include <kern/printk.h>
 #include <kern/sched.h>
+#include <kern/smp.h>
 #include <kern/timer.h>
 #include <kern/trace.h>
 #include <mm/hat.h>
@@ -46,6 +48,7 @@ void kmain(void *fdt)
 	const char *why = NULL;
 	uint64_t fdt_pa = virt_to_phys(fdt);
 	struct bootinfo *bi = &boot_info;
+	char online[16];
 	int rc;
 
 	if (arch_cpu_early_init() < 0)
@@ -58,7 +61,10 @@ void kmain(void *fdt)
 	}
 	if (bi->has_console)
 		arch_console_set_vterm(bi->console_vterm);
-	percpu_init_boot(&boot_percpu, bi->cpu_hw_ids[0]);
+	percpu_init_boot(&boot_percpu, bi->boot_hw_id);
+	smp_cpus[0] = &boot_percpu;
+	/* The boot CPU holds the kernel lock until it first enters user mode. */
+	klock_acquire();
 	if (rtas_init(fdt) < 0)
 		kprintf("k42: warning: no /rtas node; power-off will hang\n");
 	trap_mem_top = bi->mem[0].base + bi->mem[0].size;
@@ -96,10 +102,12 @@ void kmain(void *fdt)
 		machine_halt(1);
 	}
 
-	kprintf("k42 ukernel %s: %lu MiB RAM (%lu MiB free), %d CPU%s, timebase %lu MHz, tick %u Hz\n",
+	smp_start_cpus(bi);
+	smp_online_string(online, sizeof(online));
+	kprintf("k42 ukernel %s: %lu MiB RAM (%lu MiB free), %d CPU%s, timebase %lu MHz, tick %u Hz; CPUs online: %s\n",
 		K42_VERSION, bootinfo_total_ram(bi) >> 20,
-		(pm_free_frames(pm_root()) * PM_PAGE_SIZE) >> 20, bi->ncpus,
-		bi->ncpus == 1 ? "" : "s", bi->timebase_hz / 1000000, boot_opts.hz);
+		(pm_free_frames(pm_root()) * PM_PAGE_SIZE) >> 20, smp_ncpus,
+		smp_ncpus == 1 ? "" : "s", bi->timebase_hz / 1000000, boot_opts.hz, online);
 
 	rc = initrd_check(bi, boot_opts.verbose);
 

@@ -107,7 +107,8 @@ static int takes_upcall(const struct dispatcher *t)
 	/* (A server still starting, with no entry points yet, gets its calls
 	 * queued: it takes them with ppc_accept once it runs libk42.) */
 	return !t->shared->disabled && !t->calls_queued.head && t->entries[K42_ENTRY_IPC_CALL] &&
-	       (t->state == DS_READY || t->state == DS_BLOCKED || t->state == DS_IDLE);
+	       (t->state == DS_READY || t->state == DS_BLOCKED || t->state == DS_IDLE) &&
+	       sched_can_run_here(t);
 }
 
 /* The call's registers, as the server's entry point and ppc_accept see them. */
@@ -132,7 +133,7 @@ static void set_caller_result(struct dispatcher *caller, long status, uint32_t l
 	caller->call = NULL;
 }
 
-/* Callers waiting in bounded calls (one CPU: one list). */
+/* Callers waiting in bounded calls (one list, under the kernel lock). */
 static struct dispatcher *timed;
 
 static void untime(struct dispatcher *d)
@@ -320,6 +321,19 @@ long sys_ppc_reply(struct trap_frame *tf)
 
 	copy_page_data(cur, caller, len);
 	set_caller_result(caller, status, len, w);
+	if (caller->cpu != this_cpu()->cpu_id || !sched_can_run_here(caller)) {
+		/* The caller waits on another CPU (the call was queued and
+		 * taken here): it resumes there, and a call stays on its
+		 * caller's CPU. The server goes on here. */
+		caller->state = DS_READY;
+		sched_enqueue(caller);
+		if (!(lenflags & K42_IPC_REPLY_IDLE))
+			return 0;
+		server_after_reply(tf, cur, lenflags);
+		this_cpu()->current = NULL;	/* nothing of tf is kept */
+		sched_switch(tf);
+		return SYSCALL_SWITCHED;
+	}
 	server_after_reply(tf, cur, lenflags);
 	disp_load_ctx(caller, tf);
 	sched_handoff(tf, caller);
@@ -356,7 +370,8 @@ static void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, ui
 static int takes_return(const struct dispatcher *d)
 {
 	return !d->shared->disabled && !d->calls_done.head && d->entries[K42_ENTRY_IPC_RETURN] &&
-	       (d->state == DS_READY || d->state == DS_BLOCKED || d->state == DS_IDLE);
+	       (d->state == DS_READY || d->state == DS_BLOCKED || d->state == DS_IDLE) &&
+	       sched_can_run_here(d);
 }
 
 /* The reply registers of an async call, as K42_ENTRY_IPC_RETURN and

@@ -18,6 +18,7 @@
 #include <kern/quiesce.h>
 #include <kern/quota.h>
 #include <kern/sched.h>
+#include <kern/smp.h>
 #include <kern/syscall.h>
 #include <k42/procinfo.h>
 #include <mm/usercopy.h>
@@ -100,6 +101,8 @@ static void describe(const struct process *p, struct k42_procinfo *info)
 	info->upcalls = p->disp.shared->upcalls;
 	memcpy(info->name, p->name, sizeof(info->name));
 	info->privileges = p->privileges;
+	info->cpu = p->disp.cpu;
+	info->running = p->disp.state == DS_RUNNING;
 }
 
 long sys_proc_list(struct trap_frame *tf)
@@ -253,6 +256,7 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	p->disp.shared->disabled = 1;
 	p->disp.state = DS_NEW;
 	p->disp.prio = (uint8_t)prio;
+	p->disp.cpu = smp_place();
 	ctx_init_user(&p->disp.ctx, &p->disp);
 	if (trace_map_into(p) < 0)
 		goto fail_page;
@@ -346,10 +350,8 @@ void process_end(struct process *p, int state, int status, const char *why)
 
 	sched_remove(d);
 	sched_timer_set(d, 0);
-	if (this_cpu()->vsx_owner == d)
-		this_cpu()->vsx_owner = NULL;
-	if (this_cpu()->spr_owner == d)
-		this_cpu()->spr_owner = NULL;
+	d->state = DS_DEAD;
+	sched_forget(d);	/* no CPU keeps its registers; one running it leaves it */
 	/* Callers waiting on us get an error instead of a reply. */
 	ipc_disp_end(d);
 	d->state = DS_DEAD;

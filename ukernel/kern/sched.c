@@ -1,7 +1,9 @@
 /*
  * Dispatcher scheduling (see kern/sched.h) and the dispatcher operations
- * of kern/dispatcher.h. Everything here runs on the owning CPU with
- * interrupts off; the per-CPU run queues need no lock.
+ * of kern/dispatcher.h. Everything here runs with interrupts off and the
+ * kernel lock held (kern/klock.h, docs/smp.md): a dispatcher is queued on
+ * the run queue of its CPU (d->cpu), which another CPU may write when it
+ * wakes d, and then kicks that CPU with an IPI.
  *
  * The user context of the running dispatcher lives in the trap frame at
  * the top of the kernel stack (`tf`). Switching copies it into the old
@@ -17,7 +19,9 @@
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
+#include <kern/klock.h>
 #include <kern/sched.h>
+#include <kern/smp.h>
 #include <kern/timer.h>
 #include <kern/trace.h>
 #include <mm/fr.h>
@@ -30,7 +34,7 @@ struct dispatcher *disp_current(void)
 
 void sched_enqueue(struct dispatcher *d)
 {
-	struct percpu *pc = this_cpu();
+	struct percpu *pc = percpu_of(d->cpu);
 
 	d->rq_next = NULL;
 	if (pc->rq_tail[d->prio])
@@ -38,11 +42,16 @@ void sched_enqueue(struct dispatcher *d)
 	else
 		pc->rq_head[d->prio] = d;
 	pc->rq_tail[d->prio] = d;
+	/* Another CPU's queue: wake it if it idles, or preempt it if d is
+	 * more urgent than what it runs; otherwise its tick will do. */
+	if (pc != this_cpu() &&
+	    (pc->idle || !pc->current || d->prio < pc->current->prio))
+		smp_kick(pc->cpu_id);
 }
 
 void sched_remove(struct dispatcher *d)
 {
-	struct percpu *pc = this_cpu();
+	struct percpu *pc = percpu_of(d->cpu);
 	struct dispatcher **pp = &pc->rq_head[d->prio], *prev = NULL;
 
 	while (*pp && *pp != d) {
@@ -98,6 +107,35 @@ void disp_raise(struct dispatcher *d, uint64_t bits)
 	__atomic_or_fetch(&d->shared->pending, bits, __ATOMIC_RELEASE);
 	if (d->state == DS_BLOCKED || d->state == DS_IDLE)
 		disp_wake(d);
+	else if (d->state == DS_RUNNING && d->cpu != this_cpu()->cpu_id)
+		smp_kick(d->cpu);	/* delivered on its way back to user mode */
+}
+
+int sched_can_run_here(const struct dispatcher *d)
+{
+	uint32_t me = this_cpu()->cpu_id;
+
+	/* Its FP/VMX/VSX registers may be live only on the CPU it last ran
+	 * on (lazy switching); that CPU alone can save them. */
+	for (int c = 0; c < smp_ncpus; c++)
+		if ((uint32_t)c != me && percpu_of((uint32_t)c)->vsx_owner == d)
+			return 0;
+	return 1;
+}
+
+void sched_forget(struct dispatcher *d)
+{
+	for (int c = 0; c < smp_ncpus; c++) {
+		struct percpu *pc = percpu_of((uint32_t)c);
+
+		if (pc->vsx_owner == d)
+			pc->vsx_owner = NULL;
+		if (pc->spr_owner == d)
+			pc->spr_owner = NULL;
+	}
+	/* Running on another CPU: it must leave it (kern/sched.h). */
+	if (d->cpu != this_cpu()->cpu_id && percpu_of(d->cpu)->current == d)
+		smp_kick(d->cpu);
 }
 
 int disp_upcall(struct dispatcher *d, struct trap_frame *tf, int entry, int preserve)
@@ -157,7 +195,9 @@ static void make_current(struct trap_frame *tf, struct dispatcher *d)
 		trace_disp_switch(pc->last_pid, 0, d->proc->pid, 0);
 		pc->last_pid = d->proc->pid;
 	}
+	arch_user_sprs_leave(pc, d);
 	pc->current = d;
+	d->cpu = pc->cpu_id;
 	d->state = DS_RUNNING;
 	d->slice_end = mftb() + pc->slice_tb;
 	hat_activate(d->proc->hat);
@@ -209,6 +249,12 @@ void sched_save_current(struct trap_frame *tf)
 		disp_save_ctx(cur, tf);
 }
 
+/*
+ * Nothing to run: wait with the kernel lock released. Interrupts taken
+ * here (tick, IPI, device) take the lock themselves (trap.c). A CPU
+ * leaves no user state live in its registers while it idles, so any
+ * other CPU may run what ran here last.
+ */
 static void idle_until_ready(void)
 {
 	struct percpu *pc = this_cpu();
@@ -216,14 +262,19 @@ static void idle_until_ready(void)
 
 	pc->current = NULL;
 	hat_activate(NULL);
+	arch_user_sprs_leave(pc, NULL);
+	if (smp_ncpus > 1)
+		arch_vector_units_leave(pc);
 	for (;;) {
 		for (int c = 0; c < K42_PRIO_CLASSES; c++)
 			if (pc->rq_head[c])
 				goto out;
 		quiesce_point(quiesce_kernel(), (int)pc->cpu_id);
-		arch_irq_enable();
-		__asm__ volatile("or 1,1,1; or 2,2,2" ::: "memory");	/* low, then normal SMT priority */
-		arch_irq_disable();
+		pc->idle = 1;
+		klock_release();
+		arch_idle_wait();	/* returns with interrupts off, after one was taken */
+		klock_acquire();
+		pc->idle = 0;
 	}
 out:
 	pc->idle_tb += mftb() - start;
@@ -254,6 +305,24 @@ void sched_handoff(struct trap_frame *tf, struct dispatcher *next)
 	make_current(tf, next);
 }
 
+void sched_resched(struct trap_frame *tf)
+{
+	struct dispatcher *cur = this_cpu()->current;
+
+	if (!cur)
+		return;
+	if (cur->state == DS_DEAD) {
+		sched_switch(tf);	/* ended by another CPU */
+		return;
+	}
+	if (higher_ready(cur->prio, 0)) {
+		cur->state = DS_READY;
+		cur->shared->preemptions++;
+		sched_enqueue(cur);
+		sched_switch(tf);
+	}
+}
+
 void sched_tick(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current;
@@ -271,7 +340,7 @@ void sched_tick(struct trap_frame *tf)
 
 void sched_timer_set(struct dispatcher *d, uint64_t deadline)
 {
-	struct percpu *pc = this_cpu();
+	struct percpu *pc = percpu_of(d->timer_cpu);
 	struct dispatcher **pp;
 
 	for (pp = &pc->timers; *pp; pp = &(*pp)->timer_next) {
@@ -283,6 +352,8 @@ void sched_timer_set(struct dispatcher *d, uint64_t deadline)
 	d->timer_deadline = deadline;
 	if (!deadline)
 		return;
+	pc = this_cpu();
+	d->timer_cpu = pc->cpu_id;
 	for (pp = &pc->timers; *pp && (*pp)->timer_deadline <= deadline; pp = &(*pp)->timer_next)
 		;
 	d->timer_next = *pp;

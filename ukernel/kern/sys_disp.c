@@ -13,6 +13,7 @@
 #include <kern/process.h>
 #include <kern/quiesce.h>
 #include <kern/sched.h>
+#include <kern/smp.h>
 #include <kern/syscall.h>
 #include <kern/timer.h>
 #include <mm/kmem.h>
@@ -188,6 +189,10 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)kmem_class_frames();
 	case K42_INFO_KMEM_OBJECTS:
 		return (long)kmem_objects_live();
+	case K42_INFO_CPUS_ONLINE:
+		return smp_ncpus;
+	case K42_INFO_CPU:
+		return (long)this_cpu()->cpu_id;
 	default:
 		return -K42_EINVAL;
 	}

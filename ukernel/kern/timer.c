@@ -8,13 +8,19 @@
 #include <kern/timer.h>
 #include <kern/trace.h>
 
-static uint64_t tb_hz;
+static uint64_t tb_hz, tick_period;
 
 void timer_init(uint64_t timebase_hz, uint32_t hz)
 {
 	tb_hz = timebase_hz;
+	tick_period = timebase_hz / hz;
+	timer_cpu_init();
+}
+
+void timer_cpu_init(void)
+{
 	this_cpu()->slice_tb = timer_us_to_tb(SCHED_SLICE_US);
-	arch_timer_start(timebase_hz / hz);
+	arch_timer_start(tick_period);
 }
 
 static uint64_t next_event(struct percpu *pc)

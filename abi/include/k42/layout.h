@@ -47,6 +47,8 @@
 #define K42_INFO_IPC_REFUSED  9	/* calls refused with -K42_EBUSY for lack of call state */
 #define K42_INFO_KMEM_CACHED  10	/* frames kernel object caches keep for reuse */
 #define K42_INFO_KMEM_OBJECTS 11	/* kernel objects allocated and not freed */
+#define K42_INFO_CPUS_ONLINE  12	/* CPUs running (numbered 0 .. n-1) */
+#define K42_INFO_CPU          13	/* the CPU the caller runs on */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

@@ -25,6 +25,8 @@ struct k42_procinfo {
 	uint64_t upcalls;	/* entries into its dispatcher so far */
 	char name[32];
 	uint64_t privileges;	/* K42_PRIV_* it holds (k42/privilege.h) */
+	uint32_t cpu;		/* the CPU its dispatcher runs or last ran on */
+	uint32_t running;	/* 1: on that CPU right now */
 };
 
 #endif

@@ -26,6 +26,7 @@ struct bootinfo {
 	int nreserved;
 	uint32_t cpu_hw_ids[BOOTINFO_MAX_CPUS];
 	int ncpus;
+	uint32_t boot_hw_id;		/* the CPU the kernel was entered on */
 	uint64_t timebase_hz;
 	uint32_t console_vterm;
 	int has_console;

@@ -1,6 +1,8 @@
 /*
- * The per-CPU area: everything the kernel keeps per processor. Only the
- * owning CPU writes its area, so no field needs a lock.
+ * The per-CPU area: everything the kernel keeps per processor. Fields the
+ * scheduler shares between CPUs (run queues, timers, vsx/spr owners) are
+ * guarded by the kernel lock (kern/klock.h); the rest only the owning CPU
+ * touches.
  */
 #ifndef KERN_PERCPU_H
 #define KERN_PERCPU_H
@@ -19,6 +21,8 @@ struct percpu {
 	struct arch_percpu arch;
 	uint32_t cpu_id;
 	uint32_t hw_id;			/* interrupt server number */
+	uint32_t online;		/* 0 starting, 1 online, 2 given up on (kern/smp.c) */
+	uint32_t idle;			/* waiting in the idle loop, kernel lock released */
 	uint64_t ticks;			/* decrementer interrupts taken */
 	uint64_t tick_period;		/* timebase ticks between them */
 	uint64_t next_tick_tb;		/* timebase value of the next tick */

@@ -1,14 +1,17 @@
 /*
  * The kernel's dispatcher scheduler: per-CPU run queues, one per priority
  * class (system, real-time, general, background), round robin inside a
- * class with a time slice driven by the decrementer. No global lock: each
- * CPU owns its queues.
+ * class with a time slice driven by the decrementer. Each CPU has its own
+ * queues; for now the kernel lock guards them (docs/smp.md), since another
+ * CPU queues a dispatcher it wakes on that dispatcher's CPU.
  */
 #ifndef KERN_SCHED_H
 #define KERN_SCHED_H
 
 #include <stdint.h>
 #include <kern/dispatcher.h>
+
+struct percpu;
 
 #define SCHED_SLICE_US 10000
 
@@ -20,6 +23,15 @@ void sched_remove(struct dispatcher *d);
 void sched_switch(struct trap_frame *tf);
 /* Switch to `next` directly (PPC hand-off): no queue pass. */
 void sched_handoff(struct trap_frame *tf, struct dispatcher *next);
+/* After an interrupt from user mode (an IPI): leave a dispatcher another
+ * CPU ended, or yield to a more urgent one queued here meanwhile. */
+void sched_resched(struct trap_frame *tf);
+/* May d be run (handed the processor) on this CPU now? Not while its
+ * vector registers are live on another CPU. */
+int sched_can_run_here(const struct dispatcher *d);
+/* d ends: no CPU keeps its registers, and a CPU running it is kicked
+ * (it leaves d on its next kernel entry, sched_resched). */
+void sched_forget(struct dispatcher *d);
 /* Called on every tick from user mode: preempt if the slice is over. */
 void sched_tick(struct trap_frame *tf);
 /* Timers: one per dispatcher, kept per CPU in deadline order. */
@@ -30,5 +42,14 @@ uint64_t sched_next_deadline(void);
 __attribute__((noreturn)) void sched_start(void);
 /* Leave the CPU: save tf into the current dispatcher (if it keeps running later). */
 void sched_save_current(struct trap_frame *tf);
+
+/* Architecture: save the user SPRs outside the frame of whoever has them
+ * loaded on pc unless it is `next` (NULL: always); stop using this CPU's
+ * vector registers for anyone (their owner's state is saved). */
+void arch_user_sprs_leave(struct percpu *pc, struct dispatcher *next);
+void arch_vector_units_leave(struct percpu *pc);
+/* Wait for an interrupt with the CPU ceded to the hypervisor; returns with
+ * interrupts off after at least one interrupt was taken or is pending. */
+void arch_idle_wait(void);
 
 #endif

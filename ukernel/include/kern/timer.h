@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 void timer_init(uint64_t timebase_hz, uint32_t hz);
+/* Start the calling secondary CPU's tick at the boot CPU's rate. */
+void timer_cpu_init(void);
 /* The decrementer fired at `now`: count the tick, expire timers, and
  * return the timebase value of the next event. */
 uint64_t timer_interrupt(uint64_t now);

@@ -18,6 +18,9 @@ struct hat;
  * the MMU on. Returns 0 or a negative error. */
 int hat_init_kernel(const struct bootinfo *bi) __attribute__((warn_unused_result));
 
+/* Per-CPU MMU state of a CPU coming online (before it turns the MMU on). */
+void hat_cpu_init(void);
+
 /* A new, empty address space with the given space id (1..HAT_MAX_ASID). */
 struct hat *hat_create(uint32_t asid);
 void hat_destroy(struct hat *h);

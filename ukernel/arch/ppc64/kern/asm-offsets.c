@@ -23,6 +23,7 @@ void asm_offsets(void)
 	PCPU(PC_EXC_R12, arch.exc_r12);
 	PCPU(PC_KSTACK_TOP, arch.kstack_top);
 	PCPU(PC_KERNEL_TOC, arch.kernel_toc);
+	PCPU(PC_BOOT_SP, arch.boot_sp);
 	DEFINE(PERCPU_SIZE, sizeof(struct percpu));
 
 	DEFINE(TF_GPR0, offsetof(struct trap_frame, gpr[0]));

@@ -12,6 +12,8 @@
 #include <arch/hcall.h>
 #include <arch/spr.h>
 #include <arch/cpu.h>
+#include <arch/irq.h>
+#include <kern/sched.h>
 #include <kern/percpu.h>
 
 #define KSTACK_ORDER 4	/* 64 KiB */
@@ -45,4 +47,17 @@ int percpu_init_memory(struct percpu *pc)
 					    (STACK_FRAME_MIN + sizeof(struct trap_frame)) +
 					    STACK_FRAME_MIN);
 	return 0;
+}
+
+/*
+ * H_CEDE gives the processor to the hypervisor until an interrupt is
+ * pending; it sets MSR[EE] itself, so the interrupt is taken right after
+ * the call returns (trap.c takes the kernel lock for it). Under MTTCG an
+ * idle CPU thus costs the host nothing.
+ */
+void arch_idle_wait(void)
+{
+	hcall(H_CEDE, 0, 0, 0, 0, 0, 0, NULL);
+	arch_irq_enable();	/* in case the hypervisor returned with EE still off */
+	arch_irq_disable();
 }

@@ -11,6 +11,7 @@
 #include <arch/trap.h>
 #include <arch/timer.h>
 #include <kern/irq.h>
+#include <kern/klock.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/trace.h>
@@ -206,11 +207,21 @@ void trap_entry(struct trap_frame *tf)
 	}
 	switch (tf->trap) {
 	case 0x900:
-		decrementer_interrupt(tf);
+	case 0x500: {
+		/* Taken in the idle loop (kernel lock released) or while an
+		 * in-kernel test waits with interrupts on (lock held). */
+		int take = !klock_held();
+
+		if (take)
+			klock_acquire();
+		if (tf->trap == 0x900)
+			decrementer_interrupt(tf);
+		else
+			irq_external(tf);
+		if (take)
+			klock_release();
 		return;
-	case 0x500:
-		irq_external(tf);
-		return;
+	}
 	default:
 		break;
 	}

@@ -14,7 +14,9 @@
  *     zeros on first use);
  *  3. the pc must be a user address;
  *  4. user-writable SPRs that are not in the frame (VRSAVE) are switched to
- *     this dispatcher's own values.
+ *     this dispatcher's own values;
+ *  5. the kernel lock (kern/klock.h) is released last, after which this
+ *     CPU touches no shared state until its next entry.
  * A frame that fails 1 or 3 ends its process (never the kernel), and
  * another dispatcher is chosen and checked the same way.
  */
@@ -23,6 +25,7 @@
 #include <arch/spr.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
+#include <kern/klock.h>
 #include <kern/percpu.h>
 #include <kern/printk.h>
 #include <kern/process.h>
@@ -30,12 +33,21 @@
 
 static void switch_user_sprs(struct percpu *pc, struct dispatcher *d)
 {
+	arch_user_sprs_leave(pc, d);
 	if (pc->spr_owner == d)
 		return;
-	if (pc->spr_owner)
-		pc->spr_owner->user_spr[0] = mfspr(SPR_VRSAVE);
 	mtspr(SPR_VRSAVE, d->user_spr[0]);
 	pc->spr_owner = d;
+}
+
+/* Called whenever another dispatcher becomes current on pc (or pc idles):
+ * the old one's SPRs go back to it, so it may run on any CPU next. */
+void arch_user_sprs_leave(struct percpu *pc, struct dispatcher *next)
+{
+	if (!pc->spr_owner || pc->spr_owner == next)
+		return;
+	pc->spr_owner->user_spr[0] = mfspr(SPR_VRSAVE);
+	pc->spr_owner = NULL;
 }
 
 void user_return(struct trap_frame *tf)
@@ -62,5 +74,6 @@ void user_return(struct trap_frame *tf)
 		disp_deliver_pending(tf, pc->current);
 	}
 	switch_user_sprs(pc, d);
+	klock_release();
 	arch_return_to_user(tf);
 }

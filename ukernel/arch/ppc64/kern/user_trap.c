@@ -15,6 +15,7 @@
 #include <k42/layout.h>
 #include <kern/irq.h>
 #include <kern/dispatcher.h>
+#include <kern/klock.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
@@ -45,6 +46,19 @@ static void vector_units(struct trap_frame *tf)
 	tf->msr |= MSR_VECTOR_UNITS;
 }
 
+void arch_vector_units_leave(struct percpu *pc)
+{
+	struct dispatcher *o = pc->vsx_owner;
+
+	if (!o)
+		return;
+	if (!o->vsx_state)
+		o->vsx_state = kmem_alloc(VSX_STATE_SIZE);
+	if (o->vsx_state)
+		vsx_save(o->vsx_state);
+	pc->vsx_owner = NULL;
+}
+
 static void bad_instruction(struct trap_frame *tf, const char *what)
 {
 	struct dispatcher *d = this_cpu()->current;
@@ -65,7 +79,14 @@ void arch_user_trap(struct trap_frame *tf);
 
 void arch_user_trap(struct trap_frame *tf)
 {
+	klock_acquire();	/* released in user_return (docs/smp.md) */
 	ctx_set_owner(tf, this_cpu()->current);	/* what user mode left in tf is its own */
+	if (this_cpu()->current->state == DS_DEAD) {
+		/* Ended by another CPU while it ran here: whatever it trapped
+		 * for is moot. */
+		sched_switch(tf);
+		goto out;
+	}
 	switch (tf->trap) {
 	case 0xc00:
 		syscall_entry(tf);
@@ -76,6 +97,7 @@ void arch_user_trap(struct trap_frame *tf)
 		break;
 	case 0x500:
 		irq_external(tf);
+		sched_resched(tf);	/* an IPI may have queued work for us */
 		break;
 	case 0x300:
 	case 0x380:
@@ -109,6 +131,7 @@ void arch_user_trap(struct trap_frame *tf)
 		bad_instruction(tf, trap_vector_name(tf->trap));
 		break;
 	}
+out:
 	/* Whatever ran, the dispatcher about to resume gets its pending events
 	 * (e.g. its own timer expired while it ran). */
 	if (this_cpu()->current)

@@ -3,7 +3,8 @@
  * address space; the kernel's tree (entry 0) maps all RAM with 1 GiB leaves
  * in quadrant 3 (0xc000...), and is marked privileged so user mode faults
  * on it. Switching spaces is a write of PIDR: translations are tagged by
- * PID, so nothing is flushed. Unmapping invalidates one page with tlbiel.
+ * PID, so nothing is flushed. Unmapping invalidates one page (tlbiel if
+ * the space only ever ran on this CPU, else a broadcast tlbie).
  *
  * Page-table pages come from the root PM; a tree is freed level by level
  * when its space is destroyed.
@@ -17,11 +18,13 @@
 #include <k42/layout.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
+#include <kern/percpu.h>
 #include <mm/hat.h>
 #include <mm/meminit.h>
 
 struct hat {
 	uint32_t asid;
+	uint64_t cpus;		/* CPUs it was ever made current on (bit per cpu_id) */
 	uint64_t root_pa;
 	uint64_t table_pages;
 };
@@ -57,18 +60,45 @@ static void set_prte(uint32_t asid, uint64_t root_pa)
 	__asm__ volatile("ptesync" ::: "memory");
 }
 
-static void flush_asid(uint32_t asid)
+/*
+ * A space may have left translations on every CPU it was ever active on
+ * (`cpus`; a dispatcher follows its PPC callers from CPU to CPU). If that
+ * is only this CPU, the local tlbiel is enough; otherwise the
+ * invalidation is broadcast with tlbie (the partition has GTSE) and waited
+ * for with tlbsync. Under MTTCG a broadcast stops every CPU, so it is kept
+ * for the spaces that need it.
+ */
+static int only_here(const struct hat *h)
 {
-	/* IS=1: every entry for this PID; RIC=2: TLB and page-walk cache. */
-	__asm__ volatile("ptesync; tlbiel %0, %1, 2, 1, 1; ptesync"
-			 : : "r"(1ull << 10), "r"((uint64_t)asid << 32) : "memory");
+	return !(h->cpus & ~(1ull << this_cpu()->cpu_id));
 }
 
-static void flush_page(uint32_t asid, uint64_t va)
+static void flush_asid(const struct hat *h)
+{
+	/* IS=1: every entry for this PID; RIC=2: TLB and page-walk cache. */
+	if (only_here(h))
+		__asm__ volatile("ptesync; tlbiel %0, %1, 2, 1, 1; ptesync"
+				 : : "r"(1ull << 10), "r"((uint64_t)h->asid << 32) : "memory");
+	else
+		__asm__ volatile("ptesync; tlbie %0, %1, 2, 1, 1; eieio; tlbsync; ptesync"
+				 : : "r"(1ull << 10), "r"((uint64_t)h->asid << 32) : "memory");
+}
+
+static void flush_page(const struct hat *h, uint64_t va)
 {
 	/* IS=0: the entry for (PID, EA); AP=0: 4 KiB page. */
-	__asm__ volatile("ptesync; tlbiel %0, %1, 0, 1, 1; ptesync"
-			 : : "r"(va & ~0xfffull), "r"((uint64_t)asid << 32) : "memory");
+	if (only_here(h))
+		__asm__ volatile("ptesync; tlbiel %0, %1, 0, 1, 1; ptesync"
+				 : : "r"(va & ~0xfffull), "r"((uint64_t)h->asid << 32) : "memory");
+	else
+		__asm__ volatile("ptesync; tlbie %0, %1, 0, 1, 1; eieio; tlbsync; ptesync"
+				 : : "r"(va & ~0xfffull), "r"((uint64_t)h->asid << 32) : "memory");
+}
+
+static void flush_local_all_asid0(void)
+{
+	__asm__ volatile("ptesync; tlbiel %0, %1, 2, 1, 1; ptesync"
+			 : : "r"(1ull << 10), "r"(0ull) : "memory");
 }
 
 static uint64_t prot_bits(unsigned prot)
@@ -121,9 +151,14 @@ int hat_init_kernel(const struct bootinfo *bi)
 		   NULL);
 	if (rc != H_SUCCESS)
 		kprintf("k42: warning: no AIL=3 (%ld); interrupts will arrive in real mode\n", rc);
-	mtspr(SPR_PIDR, 0);
-	flush_asid(0);
+	hat_cpu_init();
 	return 0;
+}
+
+void hat_cpu_init(void)
+{
+	mtspr(SPR_PIDR, 0);
+	flush_local_all_asid0();
 }
 
 struct hat *hat_create(uint32_t asid)
@@ -139,7 +174,10 @@ struct hat *hat_create(uint32_t asid)
 	h->asid = asid;
 	h->table_pages = 1u << (RADIX_ROOT_BITS - 9);
 	set_prte(asid, h->root_pa);
-	flush_asid(asid);
+	/* The last holder of this id flushed its translations everywhere
+	 * it ran (hat_destroy). */
+	h->cpus = 1ull << this_cpu()->cpu_id;
+	flush_asid(h);
 	return h;
 }
 
@@ -162,7 +200,7 @@ static void free_level(uint64_t table_pa, int level)
 void hat_destroy(struct hat *h)
 {
 	set_prte(h->asid, 0);
-	flush_asid(h->asid);
+	flush_asid(h);
 	free_level(h->root_pa, 0);
 	h->root_pa = 0;
 }
@@ -209,7 +247,7 @@ int hat_map(struct hat *h, uint64_t va, uint64_t pa, unsigned prot)
 		return -K42_ENOMEM;
 	if (be(*pte) & RPTE_V) {
 		*pte = 0;
-		flush_page(h->asid, va);
+		flush_page(h, va);
 	}
 	*pte = be(RPTE_V | RPTE_L | (pa & RPTE_RPN_MASK) | prot_bits(prot));
 	__asm__ volatile("ptesync" ::: "memory");
@@ -222,7 +260,7 @@ void hat_unmap(struct hat *h, uint64_t va)
 
 	if (pte && (be(*pte) & RPTE_V)) {
 		*pte = 0;
-		flush_page(h->asid, va);
+		flush_page(h, va);
 	}
 }
 
@@ -241,6 +279,8 @@ int hat_lookup(struct hat *h, uint64_t va, uint64_t *pa, unsigned *prot)
 
 void hat_activate(struct hat *h)
 {
+	if (h)
+		h->cpus |= 1ull << this_cpu()->cpu_id;	/* under the kernel lock */
 	mtspr(SPR_PIDR, h ? h->asid : 0);
 	__asm__ volatile("isync" ::: "memory");
 }

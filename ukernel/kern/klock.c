@@ -1,0 +1,42 @@
+/*
+ * The kernel lock (see kern/klock.h): a test-and-set lock on `holder`
+ * (-1 when free, else the owning cpu_id). Not a ticket lock on purpose:
+ * under MTTCG on a loaded host a vCPU may be descheduled at any time, and
+ * a FIFO lock then makes every CPU wait for the one whose turn it is;
+ * here whichever CPU is running takes it.
+ */
+#include <kern/klock.h>
+#include <kern/panic.h>
+#include <kern/percpu.h>
+
+static int32_t holder = -1;
+
+void klock_acquire(void)
+{
+	int32_t me = (int32_t)this_cpu()->cpu_id;
+
+	if (__atomic_load_n(&holder, __ATOMIC_RELAXED) == me)
+		panic("kernel lock taken twice by CPU %d", me);
+	for (;;) {
+		int32_t free = -1;
+
+		if (__atomic_compare_exchange_n(&holder, &free, me, 0, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+		while (__atomic_load_n(&holder, __ATOMIC_RELAXED) != -1)
+			__asm__ volatile("or 1,1,1" ::: "memory");	/* low SMT priority */
+		__asm__ volatile("or 2,2,2" ::: "memory");
+	}
+}
+
+void klock_release(void)
+{
+	if (holder != (int32_t)this_cpu()->cpu_id)
+		panic("kernel lock released by CPU %u, held by %d", this_cpu()->cpu_id, holder);
+	__atomic_store_n(&holder, -1, __ATOMIC_RELEASE);
+}
+
+int klock_held(void)
+{
+	return __atomic_load_n(&holder, __ATOMIC_RELAXED) == (int32_t)this_cpu()->cpu_id;
+}
