@@ -19,13 +19,14 @@ debian_mirror() {
 	printf '%s\n' "$uri"
 }
 
-# private_apt DIR: set up DIR as a private ppc64el APT tree, update its
-# index, and print the apt.conf to use with APT_CONFIG.
+# private_apt DIR [deb-src]: set up DIR as a private ppc64el APT tree (of
+# source packages with deb-src), update its index, and print the apt.conf
+# to use with APT_CONFIG.
 private_apt() {
-	local apt=$1
+	local apt=$1 kind=${2:-deb}
 	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs" || exit 1
-	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s bookworm main\n' \
-		"$(debian_mirror)" > "$apt/sources.list"
+	printf '%s [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s bookworm main\n' \
+		"$kind" "$(debian_mirror)" > "$apt/sources.list"
 	cat > "$apt/apt.conf" <<CONF
 Dir::Etc::SourceList "$apt/sources.list";
 Dir::Etc::SourceParts "/nonexistent";

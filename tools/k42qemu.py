@@ -82,6 +82,33 @@ def disk_args(image, readonly=False):
     return ["-vga", "none", "-drive", drive, "-device", "virtio-blk-pci,drive=disk0"]
 
 
+def net_args(forwards=()):
+    """QEMU options for a virtio-net-pci NIC on QEMU's user network
+    (docs/net.md). restrict=on: the guest reaches nothing but the
+    forwards, and every forward listens on the host's 127.0.0.1 only.
+    forwards: (proto, host_port, guest_port), proto "tcp" or "udp"."""
+    netdev = "user,id=net0,restrict=on"
+    for proto, host, guest in forwards:
+        netdev += ",hostfwd=%s:127.0.0.1:%d-:%d" % (proto, int(host), int(guest))
+    return ["-vga", "none", "-netdev", netdev,
+            "-device", "virtio-net-pci,netdev=net0,romfile="]
+
+
+def parse_forward(text):
+    """'[tcp:|udp:]HOSTPORT:GUESTPORT' -> (proto, host, guest), or ValueError."""
+    parts = text.split(":")
+    proto = "tcp"
+    if parts[0] in ("tcp", "udp"):
+        proto = parts.pop(0)
+    if len(parts) != 2 or not all(p.isdigit() and 0 < int(p) < 65536 for p in parts):
+        raise ValueError("--forward wants [tcp:|udp:]HOSTPORT:GUESTPORT, not %r" % text)
+    return proto, int(parts[0]), int(parts[1])
+
+
+# init's configuration with the network servers (rootfs/files/etc/net.conf).
+NET_APPEND = "-- bootconf=/etc/net.conf"
+
+
 class Result:
     def __init__(self, status, output, timed_out, seconds, mark_seconds=None):
         self.status = status          # QEMU exit status (None if killed)

@@ -36,19 +36,34 @@ def main():
                     help="attach this raw ext2 image as the virtio disk, mounted at /mnt "
                          "(default: the build's scratch image; docs/storage.md)")
     ap.add_argument("--no-disk", action="store_true", help="boot without a disk")
+    ap.add_argument("--net", action="store_true",
+                    help="a virtio-net NIC on QEMU's restricted user network, and the "
+                         "network servers (/etc/net.conf)")
+    ap.add_argument("--forward", action="append", default=[], metavar="HOSTPORT:GUESTPORT",
+                    help="forward 127.0.0.1:HOSTPORT to the guest's GUESTPORT ([udp:] for "
+                         "UDP; repeatable; implies --net)")
     ap.add_argument("--linux", action="store_true",
                     help="busybox sh (Linux personality) as the console shell; with -c, "
                          "run CMDS as sh -c would and exit with the shell's status")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
+    extra = []
+    if (args.net or args.forward) and args.linux:
+        sys.exit("k42: --net with --linux is not supported yet (busybox has no sockets; docs/net.md)")
+    if args.net or args.forward:
+        try:
+            forwards = [k42qemu.parse_forward(f) for f in args.forward]
+        except ValueError as e:
+            sys.exit("k42: %s" % e)
+        extra = k42qemu.net_args(forwards)
+        args.append = (args.append + " " if args.append else "") + k42qemu.NET_APPEND
     if args.linux:
         return run_linux(build, args)
-    extra = []
     if not args.no_disk and "init=" not in args.append:
         image = args.disk or k42qemu.scratch_image(build)
         if not os.path.exists(image):
             sys.exit("k42: run: no disk image %s" % image)
-        extra = k42qemu.disk_args(image)
+        extra += k42qemu.disk_args(image)
         args.append = k42qemu.disk_append(args.append)
 
     if args.gdb:

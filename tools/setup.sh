@@ -5,7 +5,8 @@
 # which breaks apt on these machines (see docs/building.md).
 #
 # Also fetches Debian's busybox-static (ppc64el) for the Linux personality
-# into $CACHE/busybox-ppc64el/busybox (never committed; docs/linux.md).
+# into $CACHE/busybox-ppc64el/busybox (never committed; docs/linux.md),
+# and the lwip source package into $CACHE/lwip/src (docs/net.md).
 #
 # Idempotent: a second run checks and returns without fetching anything.
 # Prints the sysroot directory on its last line of stdout (the busybox
@@ -103,7 +104,32 @@ fetch_busybox() {
 	mv "$tmp" "$out"
 }
 
+# lwIP's source package for the network server (docs/net.md), unpacked
+# into $CACHE/lwip/src; built with the project's own lwipopts.h, never
+# committed. Only the upstream tarball is used (Debian's patches are for
+# its Unix port).
+fetch_lwip() {
+	local out="$CACHE/lwip" apt="$CACHE/apt-src" conf tmp orig
+	if [ -f "$out/src/src/core/tcp.c" ] && [ "$(head -n1 "$out/.k42-packages" 2>/dev/null)" = "lwip" ]; then
+		return 0
+	fi
+	log "fetching the lwip source package into $out"
+	conf=$(private_apt "$apt" deb-src)
+	tmp="$out.new"
+	rm -rf "$tmp"
+	mkdir -p "$tmp/dl" "$tmp/src"
+	(cd "$tmp/dl" && APT_CONFIG="$conf" apt-get source --download-only -qq lwip >&2)
+	orig=$(ls "$tmp"/dl/lwip_*.orig.tar.*)
+	tar -xf "$orig" -C "$tmp/src" --strip-components=1
+	[ -f "$tmp/src/src/core/tcp.c" ] || { log "the lwip source package has no src/core/tcp.c"; exit 1; }
+	{ echo "lwip"; (cd "$tmp/dl" && ls); } > "$tmp/.k42-packages"
+	rm -rf "$tmp/dl"
+	rm -rf "$out"
+	mv "$tmp" "$out"
+}
+
 install_host_pkgs
 fetch_target_pkgs
 fetch_busybox
+fetch_lwip
 printf '%s\n' "$SYSROOT"

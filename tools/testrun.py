@@ -34,6 +34,7 @@ import run as k42run  # noqa: E402  (tools/run.py: ./k42 run -c)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "linux"))
 import cases as linux_cases  # noqa: E402  (tests/linux/cases.py)
 import storagetest  # noqa: E402  (tools/storagetest.py)
+import nettest  # noqa: E402  (tools/nettest.py: the network tests)
 
 BOOT_TIMEOUT = 60.0
 # What some in-kernel tests need typed, or must print beyond PASS.
@@ -469,6 +470,7 @@ def main():
     run_shell_sessions(build, tally, args.filter)
     run_linux_tests(build, tally, args.filter)
     storagetest.run_storage_tests(build, tally, args.filter)
+    nettest.run_net_tests(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
     run_debug_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)

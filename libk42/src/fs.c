@@ -183,6 +183,21 @@ static int install(struct kfile *f, int from, int cloexec)
 	return fd;
 }
 
+struct kfile *k42_fs_get(int fd)
+{
+	return get(fd);
+}
+
+void k42_fs_put(struct kfile *f)
+{
+	put(f);
+}
+
+int k42_fs_install(struct kfile *f, int cloexec)
+{
+	return install(f, 0, cloexec);
+}
+
 /* ---- resolution ---- */
 
 long k42_fs_resolve(int dirfd, const char *path, int flags, struct path_result *r,
@@ -719,6 +734,13 @@ void k42_fs_inherit(uint64_t blob, uint64_t len)
 				f = NULL;
 			}
 			break;
+		case FDX_SOCK:
+			f = k42_kfile_new(&k42_sock_ops, e.flags);
+			if (f && k42_sock_import(f, &e) < 0) {
+				free(f);
+				f = NULL;
+			}
+			break;
 		}
 		if (f && e.pathlen && b[pos + sizeof(e) + e.pathlen - 1] == 0) {
 			f->dirpath = malloc(e.pathlen);
@@ -798,6 +820,8 @@ static int fork_share_one(struct kfile *f, uint64_t pid)
 
 		return rc < 0 ? (int)rc : 0;
 	}
+	if (f->ops == &k42_sock_ops)
+		return k42_sock_fork_share(f, pid);
 	return 0;
 }
 
@@ -834,7 +858,7 @@ void k42_fs_fork_abort(uint64_t pid)
 static int forked_one(struct kfile *f, uint64_t pid)
 {
 	(void)pid;
-	if (f->ops == &k42_remote_ops)
+	if (f->ops == &k42_remote_ops || f->ops == &k42_sock_ops)
 		f->handle = f->fork_handle;
 	return 0;
 }

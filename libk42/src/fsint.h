@@ -17,13 +17,14 @@
 struct kfile;
 
 /* Inherited-descriptor record (the startup block's fds section). */
-enum { FDX_REMOTE = 1, FDX_PIPE = 2, FDX_DEV = 3 };
+enum { FDX_REMOTE = 1, FDX_PIPE = 2, FDX_DEV = 3, FDX_SOCK = 4 };
 struct fd_export {
 	int32_t fd;
 	int32_t kind;		/* FDX_* */
 	int32_t flags;		/* open flags (O_ACCMODE, O_APPEND, O_NONBLOCK) */
-	int32_t aux;		/* pipe: 1 = write end; dev: the device; remote: mount */
-	uint64_t server, handle;	/* remote */
+	int32_t aux;		/* pipe: 1 = write end; dev: the device; remote: mount;
+				 * socket: family | type << 16 */
+	uint64_t server, handle;	/* remote, socket */
 	uint64_t va;		/* pipe: where the buffer is mapped in the child */
 	uint32_t pathlen;	/* a directory's absolute path follows, NUL included */
 	uint32_t reclen;	/* bytes of this record, path included, 8-aligned */
@@ -68,9 +69,12 @@ struct kfile {
 	/* fork (k42_fs_fork_prepare): the child's handle on the same open file */
 	uint64_t fork_handle;
 	uint64_t fork_gen;
+	/* socket (server, handle above) */
+	int family, socktype;
+	uint64_t rcvtimeo_us, sndtimeo_us;	/* 0: wait for ever */
 };
 
-extern const struct kfile_ops k42_remote_ops, k42_pipe_ops, k42_dev_ops;
+extern const struct kfile_ops k42_remote_ops, k42_pipe_ops, k42_dev_ops, k42_sock_ops;
 
 struct kfile *k42_kfile_new(const struct kfile_ops *ops, int flags);
 /* Device numbers of /dev's nodes (fs.idl's rdev). */
@@ -81,6 +85,9 @@ int k42_tty_getattr(struct k42_termios *t);
 int k42_tty_setattr(const struct k42_termios *t);
 long k42_remote_import(struct kfile *f, const struct fd_export *e);
 long k42_pipe_import(struct kfile *f, const struct fd_export *e);
+long k42_sock_import(struct kfile *f, const struct fd_export *e);
+/* fork: a handle for child `pid` on the same socket, into f->fork_handle. */
+int k42_sock_fork_share(struct kfile *f, uint64_t pid);
 /* Pipe slots: where pipe buffers are mapped (K42_PIPE_VA window). */
 uint64_t k42_pipe_slot_va(int slot);
 void k42_pipe_slot_used(uint64_t va);
@@ -104,6 +111,14 @@ struct mount {
 };
 const struct mount *k42_mount(int m);
 void k42_stat_from_fs(int mount, const void *fs_stat, struct k42_stat *st);
+
+/* fs.c, for the other kinds' calls (fs_sock.c): take a reference on
+ * fd's object (NULL: EBADF), drop one, and install a new object at the
+ * lowest free descriptor (the object's reference is consumed even on
+ * failure). */
+struct kfile *k42_fs_get(int fd);
+void k42_fs_put(struct kfile *f);
+int k42_fs_install(struct kfile *f, int cloexec);
 
 /* poll one descriptor (fs_poll.c): 0 or -EBADF. */
 int k42_fs_poll_one(int fd, int events, int arm, int *revents);

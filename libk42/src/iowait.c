@@ -58,6 +58,16 @@ int k42_io_wait(uint64_t gen, uint64_t deadline_tb)
 	return rc;
 }
 
+uint64_t k42_io_generation(void)
+{
+	return k42_io_gen;
+}
+
+int k42_io_wait_gen(uint64_t gen, uint64_t deadline_tb)
+{
+	return k42_io_wait(gen, deadline_tb);
+}
+
 long ioevent_event_impl(const struct k42_ipc_caller *caller)
 {
 	(void)caller;

@@ -6,7 +6,8 @@ and the cross compiler's own freestanding headers. A header from the host's
 gnu/include) fails the test: the build would then pass only on a machine
 that happens to have it.
 
-usage: check_headers.py BUILD_DIR SOURCE_DIR SYSROOT
+usage: check_headers.py BUILD_DIR SOURCE_DIR SYSROOT [FETCHED_SOURCE...]
+(FETCHED_SOURCE: a source tree set-up fetched into its cache, e.g. lwIP's.)
 It reads compile_commands.json (which compiler built each object) and
 `ninja -t deps` (the headers each object read, as gcc reported them)."""
 import json
@@ -21,10 +22,11 @@ def gcc_include(cc):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) < 4:
         print(__doc__)
         return 2
-    build, src, sysroot = (os.path.realpath(p) for p in sys.argv[1:])
+    build, src, sysroot = (os.path.realpath(p) for p in sys.argv[1:4])
+    fetched = [os.path.realpath(p) for p in sys.argv[4:]]
     with open(os.path.join(build, "compile_commands.json"), encoding="utf-8") as f:
         commands = json.load(f)
     cross = {}
@@ -35,7 +37,7 @@ def main():
     if not cross:
         print("FAIL: compile_commands.json names no ppc64le compile")
         return 1
-    allowed = [src, build, sysroot] + sorted({gcc_include(cc) for cc in cross.values()})
+    allowed = [src, build, sysroot] + fetched + sorted({gcc_include(cc) for cc in cross.values()})
     deps = subprocess.run(["ninja", "-C", build, "-t", "deps"], capture_output=True, text=True,
                           check=True).stdout
     checked, bad, target = 0, [], None

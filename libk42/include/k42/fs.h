@@ -165,6 +165,13 @@ int k42_poll(struct k42_pollfd *fds, unsigned n, int timeout_ms);
 /* How often a thread of this process slept for an I/O event and woke. */
 extern uint64_t k42_io_wakeups;
 
+/* Waiting for I/O events in a server of one's own (the network server
+ * waits for its driver this way): read the generation, check the
+ * condition, and if it does not hold wait until the generation moves or
+ * the timebase passes deadline_tb (0: no deadline): 0 or -K42_ETIMEDOUT. */
+uint64_t k42_io_generation(void);
+int k42_io_wait_gen(uint64_t gen, uint64_t deadline_tb);
+
 /* Wake process pid's threads waiting for I/O (read, write, poll): a
  * server whose state changed calls this for each process that asked to
  * be told (docs/files.md). */

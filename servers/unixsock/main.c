@@ -1,0 +1,270 @@
+/*
+ * The AF_UNIX socket server (docs/net.md): idl/sock.idl over the sockets
+ * of usock.c, registered as "sock/unix". Handles are bound to the calling
+ * process (k42_obj_grant); a socket lives until its last handle closes.
+ * Calls run one at a time on the upcall stack (k42_serve) and never
+ * block, so nothing here needs a lock; a caller that must wait is woken
+ * with ioevent.event (k42_io_notify) when its socket changes.
+ */
+#include <string.h>
+#include <k42/k42.h>
+#include <k42/obj.h>
+#include <k42/fs.h>
+#include "sock.h"
+#include "usock.h"
+
+#define AF_UNIX 1
+#define MSG_PEEK 0x2
+
+void usock_notify(uint32_t pid)
+{
+	(void)k42_io_notify(pid);
+}
+
+static long get(const struct k42_ipc_caller *c, k42_handle_t h, struct usock **s)
+{
+	void *obj;
+	long rc = k42_obj_check(h, c->pid, SOCK_RIGHT_USE, NULL, &obj);
+
+	if (rc < 0)
+		return rc;
+	*s = obj;
+	return 0;
+}
+
+static uint32_t arm_pid(const struct k42_ipc_caller *c, bool arm)
+{
+	return arm ? (uint32_t)c->pid : 0;
+}
+
+/* A handle for pid on s, taking over one reference (dropped on failure). */
+static long grant(struct usock *s, uint64_t pid, k42_handle_t *h)
+{
+	if (!(*h = k42_obj_grant(s, pid, SOCK_RIGHT_USE))) {
+		usock_unref(s);
+		return -K42_ENOMEM;
+	}
+	return 0;
+}
+
+long sock_socket_impl(const struct k42_ipc_caller *c, uint32_t family, uint32_t type,
+		      uint32_t protocol, k42_handle_t *h)
+{
+	struct usock *s;
+
+	if (family != AF_UNIX)
+		return -K42_EAFNOSUPPORT;
+	if (type != US_STREAM && type != US_DGRAM)
+		return -K42_EINVAL;
+	if (protocol != 0)
+		return -K42_EPROTONOSUPPORT;
+	if (!(s = usock_new((int)type)))
+		return -K42_ENOMEM;
+	return grant(s, c->pid, h);
+}
+
+long sock_pair_impl(const struct k42_ipc_caller *c, uint32_t type, k42_handle_t *a,
+		    k42_handle_t *b)
+{
+	struct usock *x, *y;
+	long rc;
+
+	if (type != US_STREAM && type != US_DGRAM)
+		return -K42_EINVAL;
+	if ((rc = usock_pair((int)type, &x, &y)) < 0)
+		return rc;
+	if ((rc = grant(x, c->pid, a)) < 0) {
+		usock_unref(y);
+		return rc;
+	}
+	if ((rc = grant(y, c->pid, b)) < 0) {
+		k42_obj_revoke(*a);
+		usock_unref(x);
+	}
+	return rc;
+}
+
+long sock_bind_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_t *addr,
+		    uint32_t len)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	return rc < 0 ? rc : usock_bind(s, addr, len);
+}
+
+long sock_listen_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t backlog)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	return rc < 0 ? rc : usock_listen(s, backlog);
+}
+
+long sock_accept_impl(const struct k42_ipc_caller *c, k42_handle_t h, bool arm, k42_handle_t *ch,
+		      uint8_t *peer, uint32_t peer_cap, uint32_t *peer_len)
+{
+	struct usock *s, *n;
+	long rc = get(c, h, &s);
+
+	(void)peer_cap;	/* SOCK_ADDR_MAX >= USOCK_ADDR_MAX */
+	if (rc < 0 || (rc = usock_accept(s, arm_pid(c, arm), &n, peer, peer_len)) < 0)
+		return rc;
+	return grant(n, c->pid, ch);
+}
+
+long sock_connect_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_t *addr,
+		       uint32_t len, bool arm)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	return rc < 0 ? rc : usock_connect(s, addr, len, arm_pid(c, arm));
+}
+
+long sock_send_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_t *data,
+		    uint32_t len, uint32_t flags, bool arm, uint32_t *sent)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	(void)flags;
+	return rc < 0 ? rc : usock_send(s, data, len, arm_pid(c, arm), sent);
+}
+
+long sock_recv_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t count, uint32_t flags,
+		    bool arm, uint8_t *data, uint32_t cap, uint32_t *len)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	return rc < 0 ? rc : usock_recv(s, data, count < cap ? count : cap, (flags & MSG_PEEK) != 0,
+					arm_pid(c, arm), len);
+}
+
+long sock_sendto_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_t *data,
+		      uint32_t len, const uint8_t *addr, uint32_t alen, uint32_t flags, bool arm,
+		      uint32_t *sent)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	(void)flags;
+	return rc < 0 ? rc : usock_sendto(s, data, len, addr, alen, arm_pid(c, arm), sent);
+}
+
+long sock_recvfrom_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t count,
+			uint32_t flags, bool arm, uint8_t *data, uint32_t cap, uint32_t *len,
+			uint8_t *from, uint32_t from_cap, uint32_t *from_len)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	(void)from_cap;
+	return rc < 0 ? rc : usock_recvfrom(s, data, count < cap ? count : cap,
+					    (flags & MSG_PEEK) != 0, arm_pid(c, arm), len, from,
+					    from_len);
+}
+
+long sock_shutdown_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t how)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	return rc < 0 ? rc : usock_shutdown(s, (int)how);
+}
+
+long sock_getname_impl(const struct k42_ipc_caller *c, k42_handle_t h, bool peer, uint8_t *addr,
+		       uint32_t cap, uint32_t *len)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	(void)cap;
+	return rc < 0 ? rc : usock_getname(s, peer, addr, len);
+}
+
+long sock_setopt_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t level, uint32_t name,
+		      const uint8_t *value, uint32_t len)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	return rc < 0 ? rc : usock_setopt(s, level, name, value, len);
+}
+
+long sock_getopt_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t level, uint32_t name,
+		      uint8_t *value, uint32_t cap, uint32_t *len)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	(void)cap;	/* SOCK_OPT_MAX >= 4 */
+	return rc < 0 ? rc : usock_getopt(s, level, name, value, len);
+}
+
+long sock_poll_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t events, bool arm,
+		    uint32_t *revents)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	if (rc < 0)
+		return rc;
+	*revents = usock_poll(s, events, arm_pid(c, arm));
+	return 0;
+}
+
+long sock_share_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint64_t pid,
+		     k42_handle_t *nh)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	if (rc < 0)
+		return rc;
+	if (!pid)
+		return -K42_EINVAL;
+	usock_ref(s);
+	return grant(s, pid, nh);
+}
+
+long sock_close_impl(const struct k42_ipc_caller *c, k42_handle_t h)
+{
+	struct usock *s;
+	long rc = get(c, h, &s);
+
+	if (rc < 0)
+		return rc;
+	k42_obj_revoke(h);
+	usock_unref(s);
+	return 0;
+}
+
+static void handle(uint64_t pid, struct k42_ipc_msg *m)
+{
+	struct k42_ipc_caller who = { pid, 0, SOCK_RIGHT_USE };
+
+	if (k42_ipc_op_iface(m->op) != SOCK_IFACE_ID) {
+		m->op = (uint64_t)-K42_ENOSYS;
+		m->len = 0;
+		return;
+	}
+	sock_dispatch(&who, m);
+}
+
+int main(uint64_t argc)
+{
+	long rc;
+
+	(void)argc;
+	_Static_assert(SOCK_ADDR_MAX >= USOCK_ADDR_MAX, "addresses fit the IDL's bound");
+	k42_serve(handle);
+	rc = k42_name_register("sock/unix", SOCK_RIGHT_USE);
+	if (rc < 0) {
+		k42_printf("unixsock: cannot register sock/unix: %s\n", k42_strerror(rc));
+		return 1;
+	}
+	for (;;)
+		k42_sc_block();
+}
