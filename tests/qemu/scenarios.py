@@ -119,6 +119,11 @@ for _n in (1, 2, 4, 8):
                           expect=[r"UTEST PASS smp_stress_test",
                                   r"smp_stress_test: \d+ workers on %d CPUs" % _n],
                           reject=[r"UTEST FAIL"]))
+    SCENARIOS.append(dict(name="smp/vp_%d" % _n, smp=_n, timeout=120,
+                          append="init=/tests/vp_test",
+                          expect=[r"UTEST PASS vp_test",
+                                  r"vp_test: \d+ dispatchers on %d CPUs" % _n],
+                          reject=[r"UTEST FAIL"]))
 
 # Shell sessions (tools/testrun.py run_shell_sessions): each boots the
 # default server set, types `commands` through ./k42 run -c, and checks

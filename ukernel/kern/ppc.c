@@ -70,8 +70,8 @@ static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **
 		return -K42_ESRCH;
 	if (tp->state != K42_PROC_RUNNING)
 		return -K42_EDEAD;
-	if (&tp->disp == cur)
-		return -K42_EINVAL;
+	if (tp == cur->proc)
+		return -K42_EINVAL;	/* any of its own dispatchers */
 	*out = &tp->disp;
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <kern/quota.h>
 #include <kern/sched.h>
 #include <kern/smp.h>
+#include <kern/vp.h>
 #include <kern/syscall.h>
 #include <k42/procinfo.h>
 #include <mm/usercopy.h>
@@ -292,6 +293,7 @@ static void process_free(struct deferred *d)
 	pids[p->pid & K42_PID_SLOT_MASK].freeing = 0;	/* its address-space id may be reused now */
 	if (p->disp.vsx_state)
 		kmem_free(p->disp.vsx_state, VSX_STATE_SIZE);
+	vp_free_all(p);
 	quota_uncharge(p->acct, K42_QUOTA_PROCESSES, 1);
 	quota_uncharge(p->acct, K42_QUOTA_FRS, p->nfrs);
 	quota_put(p->acct);
@@ -328,6 +330,19 @@ static unsigned shared_peers(struct process *p, uint32_t *out, unsigned max)
 	return n;
 }
 
+void disp_end(struct dispatcher *d)
+{
+	sched_remove(d);
+	sched_timer_set(d, 0);
+	d->state = DS_DEAD;
+	sched_forget(d);	/* no CPU keeps its registers; one running it leaves it */
+	/* Callers waiting on us get an error instead of a reply. */
+	ipc_disp_end(d);
+	d->state = DS_DEAD;
+	d->has_ctx = 0;
+	fr_dispatcher_gone(d);	/* no page-in may keep a pointer to d */
+}
+
 void process_end(struct process *p, int state, int status, const char *why)
 {
 	struct proc_holder *h = (struct proc_holder *)p;
@@ -348,16 +363,8 @@ void process_end(struct process *p, int state, int status, const char *why)
 	live--;
 	reparent_children(p->pid);
 
-	sched_remove(d);
-	sched_timer_set(d, 0);
-	d->state = DS_DEAD;
-	sched_forget(d);	/* no CPU keeps its registers; one running it leaves it */
-	/* Callers waiting on us get an error instead of a reply. */
-	ipc_disp_end(d);
-	d->state = DS_DEAD;
-	d->has_ctx = 0;
-
-	fr_dispatcher_gone(d);	/* no page-in may keep a pointer to d */
+	disp_end(d);
+	vp_end_all(p);
 	fr_server_gone(p);
 	spin_lock(&p->lock);
 	npeers = shared_peers(p, peers, PEERS_MAX);

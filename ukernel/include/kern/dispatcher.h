@@ -1,7 +1,7 @@
 /*
- * Dispatchers: the only thing the kernel schedules. One per process for
- * now (docs/smp.md); it runs on one CPU at a time, `cpu`, and moves only
- * when a PPC hands it the caller's processor. A dispatcher is either running, ready (queued in
+ * Dispatchers: the only thing the kernel schedules. A process has its own
+ * and may start more (kern/vp.h, docs/smp.md); each runs on one CPU at a
+ * time, `cpu`, and moves only when a PPC hands it the caller's processor. A dispatcher is either running, ready (queued in
  * its priority class), blocked (waiting for a soft interrupt), in a call
  * (waiting for a PPC reply) or waiting for a page (a synchronous fault).
  * Serving a call is no state of its own: an incoming call is an upcall, and
@@ -58,6 +58,7 @@ struct dispatcher {
 	struct trap_frame ctx;
 	uint8_t prio;
 	uint32_t cpu;				/* the CPU it runs or is queued on */
+	uint32_t index;				/* 0: the process's own; else kern/vp.c */
 	uint32_t timer_cpu;			/* whose timer list holds it (timer_deadline != 0) */
 	struct dispatcher *rq_next;
 	/* Fault completions that did not fit the shared ring, delivered later. */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <kern/dispatcher.h>
 #include <kern/spinlock.h>
+#include <k42/layout.h>
 
 #define PROC_NAME_MAX 32
 #define PROC_MAX 4095
@@ -39,6 +40,9 @@ struct process {
 	uint64_t shared_pa;	/* the dispatcher's shared page */
 	uint64_t ppc_pa;	/* its own PPC page (kern/ppc.c copies call data) */
 	struct dispatcher disp;
+	/* Its further dispatchers (kern/vp.h), owned: freed with it. */
+	struct dispatcher *vps[K42_VPS_MAX];
+	uint64_t vp_shared_pa[K42_VPS_MAX];
 };
 
 struct process *process_create(const char *name, uint32_t parent, unsigned prio);

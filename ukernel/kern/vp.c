@@ -1,0 +1,105 @@
+/*
+ * Virtual processors: more dispatchers for one process, each on a CPU of
+ * its choosing, as K42's VPs (docs/smp.md). Dispatcher 0 is the process's
+ * own (`p->disp`: PPC target, soft interrupts, children's notices); the
+ * others run code of the process in its address space, each with its own
+ * shared page at K42_DISP_VA + index * page, started like a process at an
+ * entry point with a stack and one argument. They end with the process.
+ *
+ * Lifetime: p->vps[i] points at a dispatcher the process owns; it is
+ * freed with the process, after quiescence (process_free), never earlier.
+ */
+#include <string.h>
+#include <arch/context.h>
+#include <arch/memlayout.h>
+#include <arch/vsx.h>
+#include <k42/errno.h>
+#include <k42/layout.h>
+#include <kern/dispatcher.h>
+#include <kern/panic.h>
+#include <kern/percpu.h>
+#include <kern/process.h>
+#include <kern/sched.h>
+#include <kern/smp.h>
+#include <kern/syscall.h>
+#include <kern/vp.h>
+#include <mm/hat.h>
+#include <mm/kmem.h>
+#include <mm/meminit.h>
+#include <mm/pm.h>
+#include <mm/region.h>
+
+long sys_disp_create(struct trap_frame *tf)
+{
+	struct process *p = syscall_process();
+	uint64_t cpu = ctx_arg(tf, 0), entry = ctx_arg(tf, 1), sp = ctx_arg(tf, 2);
+	struct dispatcher *d;
+	uint64_t pa;
+	int i;
+
+	if (cpu >= (uint64_t)smp_ncpus || entry >= K42_USER_TOP || (entry & 3) ||
+	    sp >= K42_USER_TOP || sp < K42_USER_BASE)
+		return -K42_EINVAL;
+	for (i = 1; i < K42_VPS_MAX && p->vps[i]; i++)
+		;
+	if (i == K42_VPS_MAX)
+		return -K42_ENOSPC;
+	d = kmem_alloc(sizeof(*d));
+	if (!d)
+		return -K42_ENOMEM;
+	if (pm_alloc(pm_root(), 0, &pa) < 0) {
+		kmem_free(d, sizeof(*d));
+		return -K42_ENOMEM;
+	}
+	memset(phys_to_virt(pa), 0, PM_PAGE_SIZE);
+	spin_lock(&p->lock);
+	if (hat_map(p->hat, K42_DISP_VA + (uint64_t)i * K42_PAGE_SIZE, pa,
+		    K42_PROT_READ | K42_PROT_WRITE) < 0) {
+		spin_unlock(&p->lock);
+		BUG_ON(pm_free(pm_root(), pa, 0) < 0);
+		kmem_free(d, sizeof(*d));
+		return -K42_ENOMEM;
+	}
+	spin_unlock(&p->lock);
+	d->proc = p;
+	d->shared = phys_to_virt(pa);
+	d->shared->pid = p->pid;
+	d->shared->disabled = 1;	/* no upcalls until it registers entries */
+	d->prio = p->disp.prio;
+	d->cpu = (uint32_t)cpu;
+	d->index = (uint32_t)i;
+	ctx_set_entry(&d->ctx, d, entry, sp);
+	ctx_set_result(&d->ctx, 0, ctx_arg(tf, 3));
+	d->has_ctx = 1;
+	d->state = DS_READY;
+	p->vps[i] = d;
+	p->vp_shared_pa[i] = pa;
+	sched_enqueue(d);
+	return i;
+}
+
+void vp_end_all(struct process *p)
+{
+	for (int i = 1; i < K42_VPS_MAX; i++) {
+		struct dispatcher *d = p->vps[i];
+
+		if (!d || d->state == DS_DEAD)
+			continue;
+		disp_end(d);
+	}
+}
+
+void vp_free_all(struct process *p)
+{
+	for (int i = 1; i < K42_VPS_MAX; i++) {
+		struct dispatcher *d = p->vps[i];
+
+		if (!d)
+			continue;
+		if (d->vsx_state)
+			kmem_free(d->vsx_state, VSX_STATE_SIZE);
+		kmem_free(d, sizeof(*d));
+		BUG_ON(pm_free(pm_root(), p->vp_shared_pa[i], 0) < 0);
+		p->vps[i] = NULL;
+	}
+}
