@@ -76,8 +76,11 @@ K42_SMOKE_BANDS = {
     "anon_fault": (300, 50000),
     "anon_fault_large": (300, 50000),
 }
-# The disk figures (run_disk): guest instructions per 4 KiB on ext2.
-DISK_SMOKE_BANDS = {"disk_write_4k": (2000, 20000000), "disk_read_4k": (1000, 20000000)}
+# The disk figures (run_disk): guest instructions per 4 KiB on ext2. Only
+# a floor: with sleep=off, virtual time runs on while the guest waits for
+# the host to finish disk I/O, so a loaded host inflates these figures
+# without bound (a fresh-clone CI run saw 32 M per 4 KiB write).
+DISK_SMOKE_BANDS = {"disk_write_4k": (2000, float("inf")), "disk_read_4k": (1000, float("inf"))}
 
 
 def band_problems(results):
