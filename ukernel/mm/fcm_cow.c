@@ -18,6 +18,35 @@ struct fcm_cow {
 	struct fcm *backing;
 };
 
+static const struct fcm_ops cow_ops;
+
+/* The page below COW layer c: the first layer under it that holds one,
+ * else its bottom FCM's. A loop, not recursion: a process that forks
+ * again and again stacks one layer per fork on its side, and the chain
+ * may be thousands deep (a recursive walk overflowed the kernel stack
+ * after ~800 forks of one process). Each layer holds a reference on the
+ * one below, so the chain cannot go away under the walk. */
+static int cow_backing_page(struct fcm_cow *c, uint64_t pgoff, uint64_t *src, unsigned *bprot,
+			    uint64_t *token)
+{
+	struct fcm *b = c->backing;
+
+	while (b->ops == &cow_ops) {
+		struct fcm_page *p;
+
+		spin_lock(&b->lock);
+		p = fcm_page_find(b, pgoff);
+		spin_unlock(&b->lock);
+		if (p) {
+			*src = p->pa;
+			*bprot = K42_PROT_READ | K42_PROT_WRITE | K42_PROT_EXEC;
+			return 0;
+		}
+		b = ((struct fcm_cow *)b)->backing;
+	}
+	return b->ops->get_page(b, pgoff, 0, src, bprot, token);
+}
+
 static int cow_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 			unsigned *maxprot, uint64_t *token)
 {
@@ -35,7 +64,7 @@ static int cow_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 		*maxprot = K42_PROT_READ | K42_PROT_WRITE | K42_PROT_EXEC;
 		return 0;
 	}
-	rc = c->backing->ops->get_page(c->backing, pgoff, 0, &src, &bprot, token);
+	rc = cow_backing_page(c, pgoff, &src, &bprot, token);
 	if (rc < 0)
 		return rc;
 	if (!write) {
@@ -60,14 +89,31 @@ static int cow_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 	return 0;
 }
 
+/* Free this layer, then drop its reference on the one below. A chain of
+ * COW layers whose last reference this was is freed in a loop (as
+ * fcm_put would free each), not by recursion through fcm_put. */
 static void cow_destroy(struct fcm *f)
 {
 	struct fcm_cow *c = (struct fcm_cow *)f;
+	struct fcm *b = c->backing;
 
-	fcm_remove_cow_child(c->backing, f);
+	fcm_remove_cow_child(b, f);
 	fcm_free_all_pages(f);
-	fcm_put(c->backing);
 	kmem_free(c, sizeof(*c));
+	while (b->ops == &cow_ops && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		struct fcm_cow *bc = (struct fcm_cow *)b;
+		struct frame_source *src = b->src;
+		struct fcm *next = bc->backing;
+
+		fcm_remove_cow_child(next, b);
+		fcm_free_all_pages(b);
+		kmem_free(bc, sizeof(*bc));
+		if (src->release)
+			src->release(src);
+		b = next;
+	}
+	if (b->ops != &cow_ops)
+		fcm_put(b);
 }
 
 static const struct fcm_ops cow_ops = {
