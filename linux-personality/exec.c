@@ -82,6 +82,8 @@ static long find_file(const char *path, struct cpio_entry *e, char *name, size_t
 	long rc, fd;
 
 	*heap = NULL;
+	if (strcmp(path, "/proc/self/exe") == 0)
+		path = lx.exe;
 	if (lx_archive_find(path, name + 1, nlen - 1, e) == 0) {
 		name[0] = '/';
 		if ((e->mode & 0170000) != 0100000 || !(e->mode & 0111))

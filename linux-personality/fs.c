@@ -48,13 +48,21 @@ void lx_fs_init(void)
 	k42_io_set_handler_wait(lx_io_wait);
 }
 
+static void wait_timer_fired(struct k42_timer *t)
+{
+	(void)t;	/* its only job was to end the block */
+}
+
+/* The deadline goes through libk42's timers (one kernel timer per
+ * dispatcher, shared with futex timeouts). */
 int lx_wait_event(uint64_t ticks)
 {
-	uint64_t prev[1];
+	struct k42_timer tm = { .deadline = k42_timebase() + ticks, .fn = wait_timer_fired };
 
-	k42_sc_timer_set(k42_timebase() + ticks, prev);
+	k42_timer_add(&tm);
 	k42_sc_block();
 	k42_drain();
+	k42_timer_cancel(&tm);
 	return lx_sig_deliverable();
 }
 

@@ -110,7 +110,6 @@ struct lx_proc {
 	uint64_t mmap_next;
 	char exe[256];			/* path of the running binary */
 	uint32_t umask;
-	uint64_t tid_address;
 };
 extern struct lx_proc lx;
 
@@ -150,6 +149,17 @@ int lx_wait_event(uint64_t ticks);
 /* CLOCK_REALTIME: no real-time clock is read yet, so it is this boot
  * time plus the time since boot (and file times are shown likewise). */
 #define LX_BOOT_EPOCH 1796000000ll	/* 2026-11-29 */
+
+/* Threads and futexes (thread.c). */
+long lx_thread_clone(struct lx_args *a);
+uint32_t lx_gettid(void);
+int lx_own_tid(uint64_t tid);
+void lx_threads_forked(void);
+void lx_set_clear_tid(uint64_t uaddr);
+long lx_futex_wake(uint64_t uaddr, uint64_t n);
+extern int lx_nthreads;
+/* libk42's running thread and scheduler pieces (internal to it). */
+extern struct k42_thread *k42_current;
 
 /* Signals (signal.c). */
 void lx_signal_init(void);

@@ -1,9 +1,8 @@
 /*
  * Linux memory calls over k42 regions: brk, mmap, munmap, mprotect,
  * madvise. Each mapping the program asks for is one k42 region (recorded
- * in lx_vmas, which fork also walks). k42 regions are never split, so an
- * munmap or mprotect of part of a mapping leaves it as it was (see the
- * notes in syscalls.tbl).
+ * in lx_vmas). munmap and mprotect of part of a mapping cut it: the
+ * kernel splits the region (mem_unmap/mem_protect) and lx_vmas follows.
  */
 #include "lx.h"
 
@@ -65,23 +64,56 @@ static void vma_drop(int i)
 	lx_vmas[i] = lx_vmas[--lx_nvmas];
 }
 
-/* Remove every whole mapping inside [va, va+len). */
-static long unmap_range(uint64_t va, uint64_t len)
+/* Record that [s, e) of mapping i now has rights prot (or, prot < 0, is
+ * gone): the record is cut into up to three. */
+static long vma_cut(int i, uint64_t s, uint64_t e, int prot)
+{
+	struct lx_vma v = lx_vmas[i];
+	uint64_t end = v.va + v.len;
+	int need = (v.va < s) + (e < end) + (prot >= 0) - 1;
+
+	if (lx_nvmas + need > LX_MAX_VMAS)
+		return -LX_ENOMEM;
+	vma_drop(i);
+	if (v.va < s)
+		lx_vmas[lx_nvmas++] = (struct lx_vma){ v.va, s - v.va, v.prot };
+	if (prot >= 0)
+		lx_vmas[lx_nvmas++] = (struct lx_vma){ s, e - s, (unsigned)prot };
+	if (e < end)
+		lx_vmas[lx_nvmas++] = (struct lx_vma){ e, end - e, v.prot };
+	return 0;
+}
+
+/* Apply to every mapping's part inside [va, va+len): unmap it (prot < 0)
+ * or give it new rights. */
+static long change_range(uint64_t va, uint64_t len, int prot)
 {
 	for (int i = 0; i < lx_nvmas;) {
 		struct lx_vma *v = &lx_vmas[i];
+		uint64_t s = v->va > va ? v->va : va;
+		uint64_t e = v->va + v->len < va + len ? v->va + v->len : va + len;
+		long rc;
 
-		if (v->va >= va && v->va + v->len <= va + len) {
-			long rc = k42_sc_mem_unmap(lx.pid, v->va, v->len);
-
-			if (rc < 0)
-				return lx_err(rc);
-			vma_drop(i);
+		if (s >= e || (prot >= 0 && v->prot == (unsigned)prot)) {
+			i++;
 			continue;
 		}
-		i++;
+		if (prot < 0)
+			rc = k42_sc_mem_unmap(lx.pid, s, e - s);
+		else
+			rc = k42_sc_mem_protect(lx.pid, s, e - s, prot ? (unsigned)prot : K42_PROT_READ);
+		if (rc < 0)
+			return rc == -K42_EDQUOT || rc == -K42_ENOMEM ? -LX_ENOMEM : lx_err(rc);
+		if ((rc = vma_cut(i, s, e, prot)) < 0)
+			return rc;
+		i = 0;	/* the records moved: look again (each pass finishes one) */
 	}
 	return 0;
+}
+
+static long unmap_range(uint64_t va, uint64_t len)
+{
+	return change_range(va, len, -1);
 }
 
 long lx_unmap_all(void)
@@ -137,8 +169,6 @@ long lx_sys_mmap(struct lx_args *a)
 		} else if ((rc = unmap_range(addr, len)) < 0) {
 			return rc;
 		}
-		if (overlaps(addr, len))
-			return -LX_ENOMEM;	/* would split a mapping */
 	} else {
 		if (!addr || addr + len > LX_USER_LIMIT || addr < LX_MMAP_BASE || overlaps(addr, len) ||
 		    lx_reserved(addr, len))
@@ -183,22 +213,23 @@ long lx_sys_mprotect(struct lx_args *a)
 {
 	uint64_t va = a->a[0], len = page_up(a->a[1]);
 	unsigned prot = k42_prot(a->a[2]);
+	uint64_t covered = 0;
 
-	if ((va & (K42_PAGE_SIZE - 1)) || va >= LX_USER_LIMIT)
+	if ((va & (K42_PAGE_SIZE - 1)) || va >= LX_USER_LIMIT || len > LX_USER_LIMIT - va ||
+	    (a->a[2] & ~7ull))
 		return -LX_EINVAL;
+	/* Linux: ENOMEM if part of the range is not mapped. */
 	for (int i = 0; i < lx_nvmas; i++) {
-		struct lx_vma *v = &lx_vmas[i];
+		uint64_t s = lx_vmas[i].va > va ? lx_vmas[i].va : va;
+		uint64_t e = lx_vmas[i].va + lx_vmas[i].len < va + len ? lx_vmas[i].va + lx_vmas[i].len
+									   : va + len;
 
-		if (v->va >= va && v->va + v->len <= va + len) {
-			long rc = k42_sc_mem_protect(lx.pid, v->va, v->len, prot ? prot : K42_PROT_READ);
-
-			if (rc < 0)
-				return lx_err(rc);
-			v->prot = prot;
-		}
+		if (s < e)
+			covered += e - s;
 	}
-	/* Part of a mapping: k42 regions do not split; the rights stay. */
-	return 0;
+	if (covered != len)
+		return -LX_ENOMEM;
+	return change_range(va, len, (int)prot);
 }
 
 long lx_sys_madvise(struct lx_args *a)

@@ -42,8 +42,9 @@ __attribute__((noreturn)) static void child_start_c(void)
 	tid = (uint32_t)lx.pid;
 	if ((fork_flags & LX_CLONE_CHILD_SETTID) && fork_ctid)
 		lx_copy_out(fork_ctid, &tid, sizeof(tid));
+	lx_threads_forked();
 	if (fork_flags & LX_CLONE_CHILD_CLEARTID)
-		lx.tid_address = fork_ctid;
+		lx_set_clear_tid(fork_ctid);
 	k42_disable();
 	if (k42_sc_disp_reflect(1) < 0)
 		k42_sc_exit(127);
@@ -97,14 +98,17 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 	return pid;
 }
 
-/* clone(flags, newsp, ptid, tls, ctid) on ppc64. Threads (CLONE_VM
- * without CLONE_VFORK) are not supported yet; CLONE_VM|CLONE_VFORK
- * (posix_spawn) runs as a fork, which the caller cannot tell apart. */
+/* clone(flags, newsp, ptid, tls, ctid) on ppc64. CLONE_THREAD makes a
+ * thread (thread.c); CLONE_VM|CLONE_VFORK (posix_spawn) runs as a fork,
+ * which the caller cannot tell apart; CLONE_VM alone (a second process
+ * in the same memory) is not supported. */
 long lx_sys_clone(struct lx_args *a)
 {
 	uint64_t flags = a->a[0];
 
-	if ((flags & LX_CLONE_THREAD) || ((flags & LX_CLONE_VM) && !(flags & LX_CLONE_VFORK)))
+	if (flags & LX_CLONE_THREAD)
+		return lx_thread_clone(a);
+	if ((flags & LX_CLONE_VM) && !(flags & LX_CLONE_VFORK))
 		return -LX_EINVAL;
 	return do_fork(flags, a->a[1], a->a[2], a->a[4], a->regs);
 }
@@ -293,10 +297,18 @@ long lx_sys_kill(struct lx_args *a)
 	return st < 0 ? -LX_ESRCH : 0;
 }
 
+/* A signal to one of our threads is raised on the process (delivered
+ * to whichever thread next makes a system call). */
 long lx_sys_tgkill(struct lx_args *a)
 {
 	struct lx_args b = *a;
 
+	if (a->a[0] == lx.pid && lx_own_tid(a->a[1])) {
+		if (a->a[2] > 64)
+			return -LX_EINVAL;
+		lx_sig_raise((int)a->a[2]);
+		return 0;
+	}
 	b.a[0] = a->a[1];
 	b.a[1] = a->a[2];
 	return lx_sys_kill(&b);
@@ -304,6 +316,12 @@ long lx_sys_tgkill(struct lx_args *a)
 
 long lx_sys_tkill(struct lx_args *a)
 {
+	if (lx_own_tid(a->a[0])) {
+		if (a->a[1] > 64)
+			return -LX_EINVAL;
+		lx_sig_raise((int)a->a[1]);
+		return 0;
+	}
 	return lx_sys_kill(a);
 }
 
@@ -314,7 +332,4 @@ long lx_sys_exit_group(struct lx_args *a)
 	return -LX_EINVAL;	/* not reached */
 }
 
-long lx_sys_exit(struct lx_args *a)
-{
-	return lx_sys_exit_group(a);	/* one thread per process so far */
-}
+

@@ -12,12 +12,6 @@ long lx_sys_getpid(struct lx_args *a)
 	return (long)lx.pid;
 }
 
-long lx_sys_gettid(struct lx_args *a)
-{
-	(void)a;
-	return (long)lx.pid;
-}
-
 long lx_sys_getppid(struct lx_args *a)
 {
 	(void)a;
@@ -87,12 +81,6 @@ long lx_sys_setsid(struct lx_args *a)
 {
 	(void)a;
 	lx.sid = lx.pgid = lx.pid;
-	return (long)lx.pid;
-}
-
-long lx_sys_set_tid_address(struct lx_args *a)
-{
-	lx.tid_address = a->a[0];
 	return (long)lx.pid;
 }
 
@@ -345,13 +333,6 @@ long lx_sys_getrandom(struct lx_args *a)
 }
 
 /* ---- scheduling ---- */
-
-long lx_sys_sched_yield(struct lx_args *a)
-{
-	(void)a;
-	k42_sc_yield();
-	return 0;
-}
 
 long lx_sys_sched_getaffinity(struct lx_args *a)
 {

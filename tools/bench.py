@@ -9,7 +9,10 @@ Each k42 figure comes from bench/k42/kbench.c booted as init:
   - `--runs` times without icount for wall-clock timebase ticks
     (min / median / max: noisy, depends on the host).
 The Linux figures come from tools/bench_linux.py (Debian's ppc64el kernel
-and a static musl program on the same QEMU).
+and a static musl program, bench/linux/lbench.c, on the same QEMU). The
+same lbench binary also runs unmodified on k42's Linux personality (the
+shell of /etc/boot-linux.conf, under icount): its figures are the
+"Linux personality" rows, beside Linux's own.
 
 Output: one table with a ratio column (Linux / k42), a PNG bar chart in
 BUILD/bench/bench.png, and with --json FILE the results in the schema of
@@ -28,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # tools/ holds k42qemu, bench_linux, k42trace
 import k42qemu  # noqa: E402
 import bench_linux  # noqa: E402
+import run as k42run  # noqa: E402  (tools/run.py: the --linux -c encoding)
 from k42trace import plots  # noqa: E402
 
 TICKS_PER_INSN = 0.512
@@ -83,10 +87,25 @@ K42_SMOKE_BANDS = {
 DISK_SMOKE_BANDS = {"disk_write_4k": (2000, float("inf")), "disk_read_4k": (1000, float("inf"))}
 
 
+# lbench figures measured on the Linux personality (no futex: k42's futexes
+# work between the threads of one process, not across processes).
+LX_FIGURES = ("null_syscall", "pipe_roundtrip", "file_read_4k", "file_write_4k", "fork_wait",
+              "exec_true")
+LX_SMOKE_BANDS = {
+    "null_syscall": (100, 20000),
+    "pipe_roundtrip": (1000, 500000),
+    "file_read_4k": (500, 500000),
+    "file_write_4k": (500, 500000),
+    "fork_wait": (10000, 100000000),
+    "exec_true": (10000, 1000000000),
+}
+
+
 def band_problems(results):
     """Figures outside the smoke bands, k42's and Linux's."""
     bands = [(k + "_insns", lo, hi) for k, (lo, hi) in K42_SMOKE_BANDS.items()]
     bands += [(k + "_insns", lo, hi) for k, (lo, hi) in DISK_SMOKE_BANDS.items()]
+    bands += [("lx_%s_insns" % k, lo, hi) for k, (lo, hi) in LX_SMOKE_BANDS.items()]
     bands += [("linux_%s_insns" % k, lo, hi) for k, (lo, hi) in bench_linux.SMOKE_BANDS.items()]
     out = []
     for key, lo, hi in bands:
@@ -195,6 +214,37 @@ def run_k42(build, runs, smoke):
     return out
 
 
+def lbench_on_k42(build, iters, icount, timeout):
+    """lbench, unmodified, as a Linux program on k42 (busybox sh, the shell
+    of /etc/boot-linux.conf, sets its environment): {figure: ticks/op min}."""
+    env = dict(iters, futex=0)
+    script = "lbench_dir=/tmp %s /bench/lbench" % bench_linux.lbench_env(env)
+    append = ("-- bootconf=/etc/boot-linux.conf shellarg=-u shellarg="
+              + k42run.encode_commands(script))
+    res = k42qemu.run(k42qemu.command(build, append=append, extra=ICOUNT if icount else ()),
+                      timeout=timeout)
+    err = re.search(r"^LBENCH error .*$", res.output, re.M)
+    if res.timed_out or err or "LBENCH done" not in res.output:
+        raise BenchError("lbench on the Linux personality failed (%s):\n%s" % (
+            err.group(0) if err else "timed out" if res.timed_out else "no 'LBENCH done'",
+            res.output[-2000:]))
+    figs = {m[1]: float(m[2]) for m in re.finditer(
+        r"^LBENCH (\w+)_ticks_per_op_min ([\d.]+)", res.output, re.M)}
+    missing = [f for f in LX_FIGURES if f not in figs]
+    if missing:
+        raise BenchError("lbench on the Linux personality printed no %s" % ", ".join(missing))
+    return figs
+
+
+def run_lx(build, smoke):
+    iters = bench_linux.SMOKE_ITERS if smoke else bench_linux.FULL_ITERS
+    runs = [lbench_on_k42(build, iters, True, 600) for _ in range(1 if smoke else 2)]
+    out = {"lx_icount_identical": all(r == runs[0] for r in runs[1:]) if len(runs) > 1 else None}
+    for f in LX_FIGURES:
+        out["lx_%s_insns" % f] = round(runs[0][f] / TICKS_PER_INSN, 1)
+    return out
+
+
 def ratio(a, b):
     return round(a / b, 1) if a and b else None
 
@@ -214,6 +264,18 @@ def table(r):
          r.get("linux_file_write_4k_insns")),
         ("4 KiB sequential write (ext2, virtio-blk)", r.get("disk_write_4k_insns"), None),
         ("4 KiB sequential read (ext2, virtio-blk)", r.get("disk_read_4k_insns"), None),
+        ("Linux personality: getppid", r.get("lx_null_syscall_insns"),
+         r.get("linux_null_syscall_insns")),
+        ("Linux personality: pipe round trip", r.get("lx_pipe_roundtrip_insns"),
+         r.get("linux_pipe_roundtrip_insns")),
+        ("Linux personality: 4 KiB pread (/tmp)", r.get("lx_file_read_4k_insns"),
+         r.get("linux_file_read_4k_insns")),
+        ("Linux personality: 4 KiB pwrite (/tmp)", r.get("lx_file_write_4k_insns"),
+         r.get("linux_file_write_4k_insns")),
+        ("Linux personality: fork+exit+wait", r.get("lx_fork_wait_insns"),
+         r.get("linux_fork_wait_insns")),
+        ("Linux personality: fork+execve(true)+wait", r.get("lx_exec_true_insns"),
+         r.get("linux_exec_true_insns")),
         ("PPC round trip, 1 KiB payload", r.get("ppc_1k_roundtrip_insns"), None),
         ("PPC round trip, 4 KiB payload", r.get("ppc_4k_roundtrip_insns"), None),
         ("round trip through generated stubs", r.get("stub_roundtrip_insns"), None),
@@ -265,6 +327,7 @@ def main():
     try:
         results.update(run_k42(build, 1 if args.smoke else args.runs, args.smoke))
         results.update(run_disk(build, args.smoke))
+        results.update(run_lx(build, args.smoke))
         if args.smoke:
             results.update(bench_linux.run_linux_bench(
                 build.dir, runs=1, iters=bench_linux.SMOKE_ITERS, icount_runs=2, shell_runs=1,
@@ -303,7 +366,9 @@ def main():
                 "pipe_roundtrip_insns", "file_read_4k_insns", "file_write_4k_insns",
                 "linux_file_read_4k_insns", "linux_file_write_4k_insns",
                 "linux_futex_roundtrip_insns", "linux_null_syscall_insns",
-                "disk_write_4k_insns", "disk_read_4k_insns"):
+                "disk_write_4k_insns", "disk_read_4k_insns",
+                "lx_null_syscall_insns", "lx_pipe_roundtrip_insns", "lx_fork_wait_insns",
+                "lx_exec_true_insns", "linux_fork_wait_insns", "linux_exec_true_insns"):
         if not results.get(key):
             problems.append("no " + key)
     if args.smoke:

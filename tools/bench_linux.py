@@ -48,18 +48,22 @@ TB_HZ = 512e6
 TICKS_PER_INSN = TB_HZ / 1e9          # 0.512 under -icount shift=0
 PROMPT = "LINUX-SHELL# "              # PS1 set by bench/linux/init.sh
 
-FIGURES = ("null_syscall", "pipe_roundtrip", "futex_roundtrip", "file_read_4k", "file_write_4k")
+FIGURES = ("null_syscall", "pipe_roundtrip", "futex_roundtrip", "file_read_4k", "file_write_4k",
+           "fork_wait", "exec_true")
 # Iterations per timed repetition, and repetitions (after one warm-up).
-FULL_ITERS = {"null": 50000, "pipe": 2000, "futex": 2000, "file": 5000, "reps": 5}
+FULL_ITERS = {"null": 50000, "pipe": 2000, "futex": 2000, "file": 5000, "fork": 200, "exec": 40,
+              "reps": 5}
 # Pipe and futex round trips need ~800 iterations after fork() to reach their
 # steady cost (the first ones run 15-30% cheaper), so even the smoke test
 # warms up with 1000.
-SMOKE_ITERS = {"null": 2000, "pipe": 1000, "futex": 1000, "file": 1000, "reps": 2}
+SMOKE_ITERS = {"null": 2000, "pipe": 1000, "futex": 1000, "file": 1000, "fork": 10, "exec": 3,
+               "reps": 2}
 # Sanity bands for the smoke test (instructions per op, icount): generous,
 # so a newer Debian kernel passes, but a broken measurement does not.
 SMOKE_BANDS = {"null_syscall": (150, 1500), "pipe_roundtrip": (5000, 50000),
                "futex_roundtrip": (5000, 50000), "file_read_4k": (300, 50000),
-               "file_write_4k": (300, 50000)}
+               "file_write_4k": (300, 50000), "fork_wait": (10000, 50000000),
+               "exec_true": (10000, 200000000)}
 
 BOOT_TIMEOUT = 60.0       # QEMU start -> "LBENCH start" or the shell prompt
 RUN_TIMEOUT = 300.0       # "LBENCH start" -> QEMU exits after "LBENCH done"
@@ -68,6 +72,7 @@ SMOKE_TIMEOUTS = (25.0, 25.0)   # normally ~3 s and ~1-3 s
 BENCH_KEYS = (
     "linux_null_syscall_insns", "linux_pipe_roundtrip_insns", "linux_futex_roundtrip_insns",
     "linux_file_read_4k_insns", "linux_file_write_4k_insns",
+    "linux_fork_wait_insns", "linux_exec_true_insns",
     "linux_null_syscall_ticks", "linux_pipe_roundtrip_ticks", "linux_futex_roundtrip_ticks",
     "linux_boot_to_shell_s",
 )
@@ -221,10 +226,14 @@ def boot(cmd, marker, stop_at_marker=False, boot_timeout=BOOT_TIMEOUT,
 _LINE = re.compile(r"^LBENCH (\w+) (-?[0-9.]+)\s*$", re.M)
 
 
+def lbench_env(iters):
+    """The iteration counts as lbench's environment (NAME=VALUE words)."""
+    return " ".join("lbench_%s=%d" % (k, iters[k])
+                    for k in ("null", "pipe", "futex", "file", "fork", "exec", "reps"))
+
+
 def lbench_boot(vmlinux, initrd, iters, icount, timeouts=(BOOT_TIMEOUT, RUN_TIMEOUT)):
-    append = ("%s lbench=1 lbench_null=%d lbench_pipe=%d lbench_futex=%d lbench_file=%d "
-              "lbench_reps=%d" % (APPEND, iters["null"], iters["pipe"], iters["futex"],
-                                  iters["file"], iters["reps"]))
+    append = ("%s lbench=1 %s" % (APPEND, lbench_env(iters)))
     cmd = qemu_command(vmlinux, initrd, append, icount)
     what = "Linux (lbench%s)" % (", icount" if icount else "")
     b = boot(cmd, "LBENCH start", boot_timeout=timeouts[0], run_timeout=timeouts[1], what=what)

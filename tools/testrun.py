@@ -321,6 +321,20 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_enosys", prog="/tests/linux/enosys",
          expect=[r"enosys: 20 unimplemented calls gave ENOSYS", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
+    dict(name="linux/musl_pthread", prog="/tests/linux/pthread",
+         expect=[r"pthread: ok: 8 threads, counter 16000, 400 tokens",
+                 r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"pthread: FAILED"]),
+    dict(name="linux/musl_forkloop", prog="/tests/linux/forkloop", timeout=LINUX_TIMEOUT,
+         expect=[r"forkloop: ok: 1000 fork-exec-wait iterations", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"forkloop: FAILED"]),
+    dict(name="linux/musl_forkbomb", prog="/tests/linux/forkbomb", timeout=LINUX_TIMEOUT,
+         expect=[r"forkbomb: fork refused with (EAGAIN|ENOMEM) after \d+ children",
+                 r"forkbomb: contained", r"init: shell ended: exit status 0"],
+         reject=[r"PANIC", r"forkbomb: FAILED"]),
+    dict(name="linux/musl_mman", prog="/tests/linux/mman",
+         expect=[r"mman: ok", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"mman: FAILED"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
@@ -359,7 +373,7 @@ def run_linux_tests(build, tally, pattern):
         if pattern and not re.search(pattern, t["name"]):
             continue
         r = k42qemu.run(k42qemu.command(build, append=linux_append(t["prog"])),
-                        timeout=BOOT_TIMEOUT)
+                        timeout=t.get("timeout", BOOT_TIMEOUT))
         problems = []
         if r.timed_out:
             problems.append("timed out")

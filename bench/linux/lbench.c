@@ -1,8 +1,10 @@
 /*
  * lbench: the Linux baseline for ./k42 bench. A static musl program run by
- * the initramfs /init under Debian's ppc64el kernel on QEMU pseries. It times
- * three IPC-ish primitives with the timebase (mftb, 512 MHz) and prints one
- * line per figure, then powers the machine off:
+ * the initramfs /init under Debian's ppc64el kernel on QEMU pseries, and
+ * unmodified by k42's Linux personality (the same binary's figures side by
+ * side). It times each primitive with the timebase (mftb, 512 MHz) and
+ * prints one line per figure, then powers the machine off (on k42 the
+ * reboot call fails and the program simply ends):
  *
  *   null_syscall     getppid through a bare `sc`
  *   pipe_roundtrip   parent writes 1 byte, child reads it and writes it back
@@ -10,6 +12,8 @@
  *                    over a MAP_SHARED anonymous word
  *   file_read_4k     pread of 4 KiB of a file in the initramfs (tmpfs)
  *   file_write_4k    pwrite of 4 KiB to it
+ *   fork_wait        fork, the child _exits at once, the parent waitpids
+ *   exec_true        fork, the child execs busybox true, the parent waitpids
  *
  * Output (parsed by tools/bench_linux.py), per figure after one untimed
  * warm-up repetition:
@@ -22,8 +26,10 @@
  * instructions per op = ticks per op / 0.512.
  *
  * Iteration counts come from the kernel command line, which Linux passes to
- * init as environment variables: lbench_null= lbench_pipe= lbench_futex=
- * lbench_file= lbench_reps=.
+ * init as environment variables (on k42, the shell sets them): lbench_null=
+ * lbench_pipe= lbench_futex= lbench_file= lbench_fork= lbench_exec=
+ * lbench_reps=; 0 skips a figure. lbench_dir= is where the file figures'
+ * file goes (default /).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -67,7 +73,7 @@ static long env_long(const char *name, long dflt)
 	if (!s || !*s)
 		return dflt;
 	v = strtol(s, NULL, 10);
-	return v > 0 ? v : dflt;
+	return v > 0 || strcmp(s, "0") == 0 ? v : dflt;
 }
 
 /* getppid through a bare system call: r0 = number, result in r3. */
@@ -205,6 +211,8 @@ static void figure(const char *name, uint64_t (*run)(long), long n, long reps)
 {
 	uint64_t total = 0, best = UINT64_MAX;
 
+	if (n <= 0)
+		return;
 	run(n);
 	for (long r = 0; r < reps; r++) {
 		uint64_t t = run(n);
@@ -222,12 +230,16 @@ static void figure(const char *name, uint64_t (*run)(long), long n, long reps)
  * file rows do on its tmpfs. */
 static int file_fd = -1;
 static char file_buf[4096];
+static char file_path[256];
 
 static void file_start(void)
 {
-	file_fd = open("/lbench.dat", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	const char *dir = getenv("lbench_dir");
+
+	snprintf(file_path, sizeof(file_path), "%s/lbench.dat", dir && *dir ? dir : "");
+	file_fd = open(file_path, O_CREAT | O_RDWR | O_TRUNC, 0644);
 	if (file_fd < 0)
-		die("open /lbench.dat");
+		die("open lbench.dat");
 	memset(file_buf, 0x42, sizeof(file_buf));
 	if (pwrite(file_fd, file_buf, sizeof(file_buf), 0) != (ssize_t)sizeof(file_buf))
 		die("pwrite");
@@ -254,6 +266,45 @@ static uint64_t run_file_write(long n)
 	return tb() - t0;
 }
 
+/* fork, the child ends at once, the parent reaps it. */
+static uint64_t run_fork(long n)
+{
+	uint64_t t0 = tb();
+
+	for (long i = 0; i < n; i++) {
+		int st;
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+			die("fork_wait");
+	}
+	return tb() - t0;
+}
+
+/* fork, the child execs busybox true (a static glibc binary of 2 MB),
+ * the parent reaps it. */
+static uint64_t run_exec(long n)
+{
+	uint64_t t0 = tb();
+
+	for (long i = 0; i < n; i++) {
+		int st;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			char *argv[] = { (char *)"true", NULL };
+
+			execv("/bin/busybox", argv);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+			die("exec_true");
+	}
+	return tb() - t0;
+}
+
 int main(void)
 {
 	long n_null = env_long("lbench_null", 100000);
@@ -261,25 +312,36 @@ int main(void)
 	long n_futex = env_long("lbench_futex", 5000);
 	long reps = env_long("lbench_reps", 5);
 	long n_file = env_long("lbench_file", 5000);
+	long n_fork = env_long("lbench_fork", 200);
+	long n_exec = env_long("lbench_exec", 50);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("LBENCH start null=%ld pipe=%ld futex=%ld reps=%ld\n", n_null, n_pipe, n_futex, reps);
 
 	figure("null_syscall", run_null, n_null, reps);
 
-	pipe_start();
-	figure("pipe_roundtrip", run_pipe, n_pipe, reps);
-	pipe_stop();
+	if (n_pipe > 0) {
+		pipe_start();
+		figure("pipe_roundtrip", run_pipe, n_pipe, reps);
+		pipe_stop();
+	}
 
-	futex_start();
-	figure("futex_roundtrip", run_futex, n_futex, reps);
-	futex_stop();
+	if (n_futex > 0) {
+		futex_start();
+		figure("futex_roundtrip", run_futex, n_futex, reps);
+		futex_stop();
+	}
 
-	file_start();
-	figure("file_read_4k", run_file_read, n_file, reps);
-	figure("file_write_4k", run_file_write, n_file, reps);
-	close(file_fd);
-	unlink("/lbench.dat");
+	if (n_file > 0) {
+		file_start();
+		figure("file_read_4k", run_file_read, n_file, reps);
+		figure("file_write_4k", run_file_write, n_file, reps);
+		close(file_fd);
+		unlink(file_path);
+	}
+
+	figure("fork_wait", run_fork, n_fork, reps);
+	figure("exec_true", run_exec, n_exec, reps);
 
 	printf("LBENCH done\n");
 	fflush(stdout);

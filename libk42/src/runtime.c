@@ -367,6 +367,7 @@ static uint64_t entries[K42_ENTRY_COUNT] = {
  * since the kernel's dispatcher is new. Everything else is the parent's. */
 long k42_fork_child_init(void)
 {
+	k42_timers_forked();
 	entries[K42_ENTRY_IPC_CALL] = k42_ipc_is_open ? (uint64_t)k42_entry_ipc_call : 0;
 	return k42_sc_disp_init((uint64_t)entries, K42_ENTRY_COUNT, k42_upcall_top);
 }

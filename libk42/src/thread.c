@@ -382,3 +382,62 @@ uint64_t k42_thread_yield_bench(uint64_t n)
 	k42_thread_join(t, &alternated);
 	return (uint64_t)alternated + 1 >= n / 2 ? t1 - t0 : 0;
 }
+
+/* ---- threads whose state is a whole register set (the Linux
+ * personality's threads: their code runs as a program, not as C here) ---- */
+
+k42_thread_t *k42_thread_new_full(const struct k42_user_regs *regs)
+{
+	struct k42_thread *t = k42_thread_alloc(K42_THREAD_STACK);
+	int s;
+
+	if (!t)
+		return NULL;
+	s = k42_disable_save();
+	memcpy(&t->regs, regs, sizeof(t->regs));
+	t->full = 1;
+	k42_vsx_save(t->vsx);	/* libk42 never touches VSX: the caller's */
+	t->id = next_id++;
+	t->prio = k42_current ? k42_current->prio : PRIO_DEFAULT;
+	t->tickets = TICKETS_DEFAULT;
+	k42_threads_alive++;
+	k42_threads_created++;
+	k42_sched_enqueue(t);
+	k42_restore(s);
+	return t;
+}
+
+void k42_thread_park_full(const struct k42_user_regs *regs, int why)
+{
+	struct k42_thread *t = k42_current;
+
+	if (!t)
+		k42_fatal("park: no current thread");
+	memcpy(&t->regs, regs, sizeof(t->regs));
+	t->full = 1;
+	k42_vsx_save(t->vsx);
+	k42_in_handler = 0;
+	if (why) {
+		t->state = K42_T_BLOCKED;
+		t->wait = why;
+		trace_thread_block((uint64_t)t, (uint64_t)why);
+		k42_sched->block(t);
+	} else {
+		k42_sched_enqueue(t);
+	}
+	k42_dispatch();
+}
+
+void k42_thread_end_current(void)
+{
+	struct k42_thread *t = k42_current;
+
+	k42_current = NULL;
+	k42_in_handler = 0;
+	if (t) {
+		t->state = K42_T_DONE;
+		k42_threads_alive--;
+		k42_thread_recycle(t);	/* (not the main thread's static descriptor) */
+	}
+	k42_dispatch();
+}

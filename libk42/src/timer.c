@@ -42,6 +42,17 @@ int k42_timer_cancel(struct k42_timer *t)
 	return was;
 }
 
+/* A forked child (a copy of this memory) has a new dispatcher whose
+ * kernel timer is not set: forget what the parent had armed. */
+void k42_timers_forked(void)
+{
+	struct k42_timer *t = k42_theap_min(&k42_timers);
+
+	armed = 0;
+	if (t)
+		arm(t->deadline);
+}
+
 uint64_t k42_timer_next(void)
 {
 	struct k42_timer *t = k42_theap_min(&k42_timers);

@@ -57,7 +57,13 @@ int main(uint64_t arg)
 	EXPECT(k42_sc_mem_map_anon(self, K42_USER_TOP - PG, 2 * PG, K42_PROT_READ) == -K42_EINVAL,
 	       "past the top");
 	EXPECT(k42_sc_mem_map_anon(self, A + 64 * PG, PG, 0x80) == -K42_EINVAL, "bad prot");
-	EXPECT(k42_sc_mem_unmap(self, A + PG, PG) == -K42_EINVAL, "split on unmap");
+	EXPECT(k42_sc_mem_unmap(self, A + 1, PG) == -K42_EINVAL, "unaligned unmap");
+	/* Part of a region: it is cut; the rest keeps its pages. */
+	EXPECT(k42_sc_mem_unmap(self, A + PG, PG) == 0, "unmap of a middle page");
+	EXPECT(a[0] == 0xc0ffee00 && a[2 * PG / 8] == b[2 * PG / 8], "both sides kept their pages");
+	EXPECT(k42_sc_mem_map_anon(self, A + PG, PG, K42_PROT_READ | K42_PROT_WRITE) == 0,
+	       "the hole maps again");
+	EXPECT(a[PG / 8] == 0, "the new page is zero, not the old one");
 	EXPECT(k42_sc_mem_map_anon(4000, A, PG, K42_PROT_READ) == -K42_ESRCH, "absent pid");
 	EXPECT(k42_sc_mem_protect(self, A, 4 * PG, K42_PROT_READ) == 0, "protect");
 	EXPECT(a[0] == 0xc0ffee00, "readable after protect");

@@ -79,17 +79,61 @@ static void region_free(struct process *p, struct region *r)
 	quota_uncharge(p->acct, K42_QUOTA_REGIONS, 1);
 }
 
+/* The region holding va (page aligned) strictly inside it is cut in two
+ * there: it keeps [start, va), a new region on the same FCM takes
+ * [va, end) with the same rights. Translations stay valid (same pages,
+ * same addresses). 0 when no region straddles va. */
+static int split_at(struct process *p, uint64_t va)
+{
+	struct region *r, *n;
+
+	for (r = p->regions; r && r->start < va; r = r->next) {
+		if (r->end <= va)
+			continue;
+		if (quota_charge(p->acct, K42_QUOTA_REGIONS, 1) < 0)
+			return -K42_EDQUOT;
+		n = kmem_alloc(sizeof(*n));
+		if (!n) {
+			quota_uncharge(p->acct, K42_QUOTA_REGIONS, 1);
+			return -K42_ENOMEM;
+		}
+		n->start = va;
+		n->end = r->end;
+		n->prot = r->prot;
+		n->fcm = r->fcm;
+		n->pgoff = r->pgoff + (va - r->start) / PM_PAGE_SIZE;
+		n->proc = p;
+		n->shared = r->shared;
+		fcm_get(n->fcm);
+		fcm_add_mapper(n->fcm, n);
+		r->end = va;
+		n->next = r->next;
+		r->next = n;
+		return 0;
+	}
+	return 0;
+}
+
+int region_split_range(struct process *p, uint64_t va, uint64_t len)
+{
+	int rc;
+
+	if (va + len < va || ((va | len) & (PM_PAGE_SIZE - 1)))
+		return -K42_EINVAL;
+	rc = split_at(p, va);
+	return rc < 0 ? rc : split_at(p, va + len);
+}
+
 int region_destroy_range(struct process *p, uint64_t va, uint64_t len)
 {
 	uint64_t end = va + len;
 	struct region **pp = &p->regions;
-	int found = 0;
+	int found = 0, rc;
 
 	if (end < va)
 		return -K42_EINVAL;
-	for (struct region *r = p->regions; r; r = r->next)
-		if (r->start < end && r->end > va && (r->start < va || r->end > end))
-			return -K42_EINVAL;	/* would split a region */
+	if ((rc = region_split_range(p, va, len)) < 0)
+		return rc;
 	while (*pp) {
 		struct region *r = *pp;
 

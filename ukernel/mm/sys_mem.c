@@ -80,9 +80,7 @@ long sys_mem_protect(struct trap_frame *tf)
 	if (!range_ok(va, len) || (prot & ~PROT_ALL) || !prot)
 		return -K42_EINVAL;
 	spin_lock(&p->lock);
-	for (r = p->regions; r; r = r->next)
-		if (r->start < va + len && r->end > va && (r->start < va || r->end > va + len))
-			rc = -K42_EINVAL;	/* would split a region */
+	rc = region_split_range(p, va, len);	/* part of a region: cut it there */
 	for (r = p->regions; r && rc == 0; r = r->next) {
 		if (r->start >= va && r->end <= va + len) {
 			r->prot = (unsigned)prot;

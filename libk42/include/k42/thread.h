@@ -132,6 +132,19 @@ static inline void k42_tls_key_set(int k, void *p) { k42_thread_self()->tls_keys
 void k42_thread_block_self(int why);
 void k42_thread_wake(k42_thread_t *t);
 
+/* Threads whose saved state is a whole register set, resumed with
+ * disp_resume: the Linux personality's threads (program code, not C
+ * functions of this library). Called from a handler (disabled):
+ *  - new_full: a ready thread that starts as regs, with the caller's
+ *    current FP/VSX registers;
+ *  - park_full: the running thread's state becomes regs (and the live
+ *    FP/VSX registers); it blocks (why = K42_WAIT_*, woken later with
+ *    k42_thread_wake) or, with why = 0, stays ready; another runs;
+ *  - end_current: the running thread ends; another runs. */
+k42_thread_t *k42_thread_new_full(const struct k42_user_regs *regs);
+__attribute__((noreturn)) void k42_thread_park_full(const struct k42_user_regs *regs, int why);
+__attribute__((noreturn)) void k42_thread_end_current(void);
+
 /* Counters: threads alive (not yet joined or detached-and-ended). */
 extern uint64_t k42_threads_alive, k42_threads_created;
 

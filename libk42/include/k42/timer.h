@@ -35,6 +35,7 @@ static inline int k42_timer_armed(const struct k42_timer *t) { return t->slot !=
 /* Run expired timers and re-arm the kernel timer; called by the runtime. */
 void k42_timers_run(uint64_t now, int kernel_fired);
 uint64_t k42_timer_next(void);	/* earliest deadline, or UINT64_MAX */
+void k42_timers_forked(void);	/* in a forked child: re-arm its own kernel timer */
 /* How many times libk42 called k42_sc_timer_set. */
 extern uint64_t k42_timer_kernel_calls;
 

@@ -29,7 +29,12 @@ int region_create(struct process *p, uint64_t va, uint64_t len, unsigned prot, s
  * -K42_EEXIST (overlap) or -K42_EDQUOT; changes nothing. */
 int region_room(struct process *p, uint64_t va, uint64_t len);
 struct region *region_find(struct process *p, uint64_t va);
-/* Remove regions wholly inside [va, va+len); -K42_EINVAL if one straddles it. */
+/* Cut the regions that straddle va or va+len there (page aligned), so
+ * that [va, va+len) is covered by whole regions: 0, -K42_EDQUOT,
+ * -K42_ENOMEM, -K42_EINVAL. */
+int region_split_range(struct process *p, uint64_t va, uint64_t len) __attribute__((warn_unused_result));
+/* Remove the regions inside [va, va+len), splitting those that straddle
+ * its ends; -K42_ENOENT if nothing was mapped there. */
 int region_destroy_range(struct process *p, uint64_t va, uint64_t len);
 void region_destroy_all(struct process *p);
 /* Drop every translation of r from p's HAT (after its FCM changed). */

@@ -1,0 +1,235 @@
+/*
+ * Linux scheduling and resource calls for a process whose threads are
+ * libk42 threads on one CPU: every thread is SCHED_OTHER with static
+ * priority 0 (the only policy k42 offers Linux programs), the one CPU is
+ * CPU 0, and anonymous memory is never paged out, so locking it changes
+ * nothing. Nice values are kept per process and reported back; they do
+ * not change k42's scheduling (docs/linux-compat.md says so).
+ */
+#include <k42/sched.h>
+#include "lx.h"
+
+#define LX_SCHED_OTHER 0
+#define LX_SCHED_FIFO 1
+#define LX_SCHED_RR 2
+#define LX_SCHED_BATCH 3
+#define LX_SCHED_IDLE 5
+#define LX_PRIO_PROCESS 0
+#define LX_PRIO_PGRP 1
+#define LX_PRIO_USER 2
+
+static int nice_value;
+
+static int is_self(uint64_t pid)
+{
+	return pid == 0 || pid == lx.pid || lx_own_tid(pid);
+}
+
+/* Another process that is there: raising no bits only checks (EPERM:
+ * there, but not ours to signal). */
+static int exists(uint64_t pid)
+{
+	long rc;
+
+	if (is_self(pid))
+		return 1;
+	if (pid >= (1ull << 31))
+		return 0;
+	rc = k42_sc_softintr_raise(pid, 0);
+	return rc >= 0 || rc == -K42_EPERM;
+}
+
+long lx_sys_sched_getscheduler(struct lx_args *a)
+{
+	if ((int64_t)a->a[0] < 0)
+		return -LX_EINVAL;
+	return exists(a->a[0]) ? LX_SCHED_OTHER : -LX_ESRCH;
+}
+
+long lx_sys_sched_getparam(struct lx_args *a)
+{
+	int32_t prio = 0;
+
+	if ((int64_t)a->a[0] < 0 || !a->a[1])
+		return -LX_EINVAL;
+	if (!exists(a->a[0]))
+		return -LX_ESRCH;
+	return lx_copy_out(a->a[1], &prio, sizeof(prio));
+}
+
+/* Only SCHED_OTHER (and BATCH, IDLE: the same here) with priority 0. */
+static long set_param(uint64_t pid, int64_t policy, uint64_t uparam)
+{
+	int32_t prio;
+
+	if ((int64_t)pid < 0 || !uparam)
+		return -LX_EINVAL;
+	if (lx_copy_in(&prio, uparam, sizeof(prio)) < 0)
+		return -LX_EFAULT;
+	if (!exists(pid))
+		return -LX_ESRCH;
+	if (policy == LX_SCHED_FIFO || policy == LX_SCHED_RR)
+		return prio < 1 || prio > 99 ? -LX_EINVAL : -LX_EPERM;
+	if ((policy != -1 && policy != LX_SCHED_OTHER && policy != LX_SCHED_BATCH &&
+	     policy != LX_SCHED_IDLE) || prio != 0)
+		return -LX_EINVAL;
+	return 0;
+}
+
+long lx_sys_sched_setscheduler(struct lx_args *a)
+{
+	return set_param(a->a[0], (int64_t)(int32_t)a->a[1] & ~0x40000000ll /* RESET_ON_FORK */,
+			 a->a[2]);
+}
+
+long lx_sys_sched_setparam(struct lx_args *a)
+{
+	return set_param(a->a[0], -1, a->a[1]);
+}
+
+long lx_sys_sched_get_priority_max(struct lx_args *a)
+{
+	int64_t p = (int32_t)a->a[0];
+
+	if (p == LX_SCHED_FIFO || p == LX_SCHED_RR)
+		return 99;
+	return p == LX_SCHED_OTHER || p == LX_SCHED_BATCH || p == LX_SCHED_IDLE ? 0 : -LX_EINVAL;
+}
+
+long lx_sys_sched_get_priority_min(struct lx_args *a)
+{
+	int64_t p = (int32_t)a->a[0];
+
+	if (p == LX_SCHED_FIFO || p == LX_SCHED_RR)
+		return 1;
+	return p == LX_SCHED_OTHER || p == LX_SCHED_BATCH || p == LX_SCHED_IDLE ? 0 : -LX_EINVAL;
+}
+
+/* The round-robin quantum: libk42's time slice. */
+long lx_sys_sched_rr_get_interval(struct lx_args *a)
+{
+	int64_t ts[2] = { 0, (int64_t)(K42_SCHED_SLICE_TB * 1000000000ull /
+				     k42_info(K42_INFO_TIMEBASE_HZ)) };
+
+	if ((int64_t)a->a[0] < 0)
+		return -LX_EINVAL;
+	if (!exists(a->a[0]))
+		return -LX_ESRCH;
+	return lx_copy_out(a->a[1], ts, sizeof(ts));
+}
+
+/* One CPU: a mask must include CPU 0. */
+long lx_sys_sched_setaffinity(struct lx_args *a)
+{
+	uint8_t first;
+
+	if (!a->a[1])
+		return -LX_EINVAL;
+	if (!exists(a->a[0]))
+		return -LX_ESRCH;
+	if (lx_copy_in(&first, a->a[2], 1) < 0)
+		return -LX_EFAULT;
+	return (first & 1) ? 0 : -LX_EINVAL;
+}
+
+/* ---- nice ---- */
+
+long lx_sys_getpriority(struct lx_args *a)
+{
+	if (a->a[0] > LX_PRIO_USER)
+		return -LX_EINVAL;
+	if (a->a[0] == LX_PRIO_PROCESS && !exists(a->a[1]))
+		return -LX_ESRCH;
+	/* Another process's nice value is its own; ours, or 0 for theirs. */
+	if (a->a[0] == LX_PRIO_PROCESS && !is_self(a->a[1]))
+		return 20;
+	return 20 - nice_value;	/* the kernel's encoding: 1..40 */
+}
+
+long lx_sys_setpriority(struct lx_args *a)
+{
+	int64_t v = (int32_t)a->a[2];
+
+	if (a->a[0] > LX_PRIO_USER)
+		return -LX_EINVAL;
+	if (a->a[0] == LX_PRIO_PROCESS && !exists(a->a[1]))
+		return -LX_ESRCH;
+	if (a->a[0] == LX_PRIO_PROCESS && !is_self(a->a[1]))
+		return -LX_EPERM;	/* another process keeps its own */
+	nice_value = (int)(v < -20 ? -20 : v > 19 ? 19 : v);
+	return 0;
+}
+
+long lx_sys_nice(struct lx_args *a)
+{
+	int64_t v = nice_value + (int64_t)(int32_t)a->a[0];
+
+	nice_value = (int)(v < -20 ? -20 : v > 19 ? 19 : v);
+	return 0;
+}
+
+/* ---- memory locking: nothing is ever paged out ---- */
+
+long lx_sys_mlock(struct lx_args *a)
+{
+	return a->a[0] >= LX_USER_LIMIT ? -LX_ENOMEM : 0;
+}
+
+long lx_sys_munlock(struct lx_args *a)
+{
+	return lx_sys_mlock(a);
+}
+
+long lx_sys_mlockall(struct lx_args *a)
+{
+	return (a->a[0] & ~7ull) || !a->a[0] ? -LX_EINVAL : 0;
+}
+
+long lx_sys_munlockall(struct lx_args *a)
+{
+	(void)a;
+	return 0;
+}
+
+/* ---- ids: one user, root ---- */
+
+static long only_root(uint64_t id)
+{
+	uint32_t v = (uint32_t)id;
+
+	return v == 0 || v == 0xffffffffu ? 0 : -LX_EPERM;
+}
+
+long lx_sys_setreuid(struct lx_args *a)
+{
+	long rc = only_root(a->a[0]);
+
+	return rc < 0 ? rc : only_root(a->a[1]);
+}
+
+long lx_sys_setregid(struct lx_args *a)
+{
+	return lx_sys_setreuid(a);
+}
+
+long lx_sys_setresuid(struct lx_args *a)
+{
+	long rc = only_root(a->a[0]);
+
+	if (rc == 0)
+		rc = only_root(a->a[1]);
+	return rc < 0 ? rc : only_root(a->a[2]);
+}
+
+long lx_sys_setresgid(struct lx_args *a)
+{
+	return lx_sys_setresuid(a);
+}
+
+/* personality: only PER_LINUX (0); 0xffffffff asks. */
+long lx_sys_personality(struct lx_args *a)
+{
+	uint32_t p = (uint32_t)a->a[0];
+
+	return p == 0 || p == 0xffffffffu ? 0 : -LX_EINVAL;
+}

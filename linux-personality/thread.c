@@ -1,0 +1,390 @@
+/*
+ * Linux threads and futexes. A thread (clone with CLONE_VM|CLONE_THREAD)
+ * is a libk42 thread of the same process whose saved state is the Linux
+ * register set (k42_thread_new_full): libk42's scheduler runs it, a
+ * preempted one keeps its registers, and no kernel memory is spent on it.
+ * Each has a struct lx_thread (its tid, clear_child_tid, futex wait) in
+ * the k42 thread's tls pointer.
+ *
+ * futex (private and shared alike, within this process): a waiter parks
+ * its thread (k42_thread_park_full) on a wait list keyed by the address,
+ * with its result still to be written; FUTEX_WAKE or the timeout (a
+ * libk42 timer) writes the result into the parked registers and makes
+ * the thread ready. A waiter is not ended by a signal.
+ */
+#include "lx.h"
+
+#define LX_CLONE_VM 0x100
+#define LX_CLONE_SIGHAND 0x800
+#define LX_CLONE_THREAD 0x10000
+#define LX_CLONE_SETTLS 0x80000
+#define LX_CLONE_PARENT_SETTID 0x100000
+#define LX_CLONE_CHILD_CLEARTID 0x200000
+#define LX_CLONE_CHILD_SETTID 0x1000000
+
+#define CR0_SO 0x10000000ull
+#define LX_ETIMEDOUT 110
+
+struct lx_thread {
+	uint32_t tid;
+	uint64_t clear_tid;		/* CLONE_CHILD_CLEARTID, set_tid_address */
+	struct k42_thread *kt;
+	/* futex wait */
+	struct lx_thread *fnext;
+	uint64_t fkey;
+	uint32_t fbits;
+	int fwaiting;
+	struct k42_timer ftimer;
+};
+
+static struct lx_thread main_lt;
+static uint32_t next_seq = 1;
+int lx_nthreads = 1;
+
+#define FUTEX_BUCKETS 64
+static struct lx_thread *waiters[FUTEX_BUCKETS];
+
+static struct lx_thread *self(void)
+{
+	struct k42_thread *t = k42_current;
+
+	if (t && t->tls)
+		return t->tls;
+	if (!main_lt.kt) {
+		main_lt.kt = t;
+		main_lt.tid = (uint32_t)lx.pid;
+	}
+	return &main_lt;
+}
+
+uint32_t lx_gettid(void)
+{
+	return self()->tid;
+}
+
+/* Is tid one of this process's threads? */
+int lx_own_tid(uint64_t tid)
+{
+	if (tid == lx.pid)
+		return 1;
+	return (tid >> 16) && (tid & 0xffff) == (lx.pid & 0xffff) && tid < (1u << 30) &&
+	       lx_nthreads > 1;
+}
+
+/* After fork: the child is this process's only thread, with the pid as tid. */
+void lx_threads_forked(void)
+{
+	struct lx_thread *me = self();
+
+	me->tid = (uint32_t)lx.pid;
+	lx_nthreads = 1;
+	memset(waiters, 0, sizeof(waiters));
+}
+
+static void set_result(struct k42_thread *t, long rc)
+{
+	if (rc < 0) {
+		t->regs.gpr[3] = (uint64_t)-rc;
+		t->regs.cr |= CR0_SO;
+	} else {
+		t->regs.gpr[3] = (uint64_t)rc;
+		t->regs.cr &= ~CR0_SO;
+	}
+}
+
+/* ---- clone ---- */
+
+long lx_thread_clone(struct lx_args *a)
+{
+	uint64_t flags = a->a[0], newsp = a->a[1];
+	struct k42_user_regs r;
+	struct lx_thread *lt;
+	struct k42_thread *kt;
+	uint32_t tid;
+
+	if (!(flags & LX_CLONE_THREAD) || !(flags & LX_CLONE_VM) || !(flags & LX_CLONE_SIGHAND))
+		return -LX_EINVAL;	/* Linux: THREAD needs SIGHAND needs VM */
+	if (!newsp)
+		return -LX_EINVAL;
+	lt = calloc(1, sizeof(*lt));
+	if (!lt)
+		return -LX_EAGAIN;
+	(void)self();
+	for (int tries = 0;; tries++) {
+		tid = (next_seq++ & 0x3fff) << 16 | (uint32_t)(lx.pid & 0xffff);
+		if (next_seq > 0x3fff)
+			next_seq = 1;
+		if (tid >> 16)
+			break;
+		if (tries > 2) {
+			free(lt);
+			return -LX_EAGAIN;
+		}
+	}
+	lt->tid = tid;
+	memcpy(&r, a->regs, sizeof(r));
+	r.gpr[1] = newsp;
+	r.gpr[3] = 0;
+	r.cr &= ~CR0_SO;
+	if (flags & LX_CLONE_SETTLS)
+		r.gpr[13] = a->a[3];
+	if ((flags & LX_CLONE_PARENT_SETTID) && lx_copy_out(a->a[2], &tid, sizeof(tid)) < 0) {
+		free(lt);
+		return -LX_EFAULT;
+	}
+	if ((flags & LX_CLONE_CHILD_SETTID) && lx_copy_out(a->a[4], &tid, sizeof(tid)) < 0) {
+		free(lt);
+		return -LX_EFAULT;
+	}
+	if (flags & LX_CLONE_CHILD_CLEARTID)
+		lt->clear_tid = a->a[4];
+	kt = k42_thread_new_full(&r);
+	if (!kt) {
+		free(lt);
+		return -LX_EAGAIN;
+	}
+	kt->tls = lt;
+	lt->kt = kt;
+	lx_nthreads++;
+	return tid;
+}
+
+/* ---- futex ---- */
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE 128
+#define FUTEX_CLOCK_REALTIME 256
+
+static struct lx_thread **bucket(uint64_t key)
+{
+	return &waiters[(key >> 2) % FUTEX_BUCKETS];
+}
+
+static void unlink_waiter(struct lx_thread *w)
+{
+	struct lx_thread **pp = bucket(w->fkey);
+
+	for (; *pp; pp = &(*pp)->fnext) {
+		if (*pp == w) {
+			*pp = w->fnext;
+			break;
+		}
+	}
+	w->fnext = NULL;
+	w->fwaiting = 0;
+}
+
+static void finish(struct lx_thread *w, long rc)
+{
+	unlink_waiter(w);
+	k42_timer_cancel(&w->ftimer);
+	set_result(w->kt, rc);
+	k42_thread_wake(w->kt);
+}
+
+static void timed_out(struct k42_timer *tm)
+{
+	struct lx_thread *w = tm->arg;
+
+	if (w->fwaiting)
+		finish(w, -LX_ETIMEDOUT);
+}
+
+/* Wake up to n waiters on key whose bits meet `bits`. */
+static long wake(uint64_t key, uint32_t bits, uint64_t n)
+{
+	struct lx_thread *w = *bucket(key), *next;
+	long woken = 0;
+
+	for (; w && (uint64_t)woken < n; w = next) {
+		next = w->fnext;
+		if (w->fkey == key && (w->fbits & bits)) {
+			finish(w, 0);
+			woken++;
+		}
+	}
+	return woken;
+}
+
+long lx_futex_wake(uint64_t uaddr, uint64_t n)
+{
+	return wake(uaddr, ~0u, n);
+}
+
+/* Move up to n waiters from key to key2. */
+static long requeue(uint64_t key, uint64_t key2, uint64_t n)
+{
+	struct lx_thread *w = *bucket(key), *next;
+	long moved = 0;
+
+	for (; w && (uint64_t)moved < n; w = next) {
+		next = w->fnext;
+		if (w->fkey == key) {
+			unlink_waiter(w);
+			w->fkey = key2;
+			w->fwaiting = 1;
+			w->fnext = *bucket(key2);
+			*bucket(key2) = w;
+			moved++;
+		}
+	}
+	return moved;
+}
+
+static long timeout_deadline(uint64_t uts, int absolute, int realtime, uint64_t *deadline)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), now = k42_timebase();
+	int64_t ts[2];
+	uint64_t ns;
+
+	*deadline = 0;
+	if (!uts)
+		return 0;
+	if (lx_copy_in(ts, uts, sizeof(ts)) < 0)
+		return -LX_EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -LX_EINVAL;
+	if (absolute) {
+		int64_t base = realtime ? LX_BOOT_EPOCH : 0;
+		int64_t s = ts[0] - base;
+		uint64_t target;
+
+		if (s < 0)
+			s = 0;
+		target = (uint64_t)s * hz + (uint64_t)ts[1] * (hz / 1000000) / 1000;
+		*deadline = target > now ? target : now;
+	} else {
+		ns = (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
+		if (ts[0] > 1000000)
+			ns = 1000000ull * 1000000000ull;
+		*deadline = now + ns / 1000 * (hz / 1000000);
+	}
+	if (!*deadline)
+		*deadline = 1;
+	return 0;
+}
+
+long lx_sys_futex(struct lx_args *a)
+{
+	uint64_t uaddr = a->a[0], val = a->a[2] & 0xffffffffu, deadline;
+	int op = (int)a->a[1], cmd = op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
+	uint32_t cur, bits = ~0u;
+	struct lx_thread *me;
+	long rc, moved;
+
+	if (uaddr & 3)
+		return -LX_EINVAL;
+	switch (cmd) {
+	case FUTEX_WAIT_BITSET:
+		bits = (uint32_t)a->a[5];
+		if (!bits)
+			return -LX_EINVAL;
+		/* fall through */
+	case FUTEX_WAIT:
+		rc = timeout_deadline(a->a[3], cmd == FUTEX_WAIT_BITSET,
+				      (op & FUTEX_CLOCK_REALTIME) != 0, &deadline);
+		if (rc < 0)
+			return rc;
+		if (lx_copy_in(&cur, uaddr, sizeof(cur)) < 0)
+			return -LX_EFAULT;
+		if (cur != (uint32_t)val)
+			return -LX_EAGAIN;
+		if (deadline && deadline <= k42_timebase())
+			return -LX_ETIMEDOUT;
+		me = self();
+		me->kt = k42_current;
+		me->fkey = uaddr;
+		me->fbits = bits;
+		me->fwaiting = 1;
+		me->fnext = *bucket(uaddr);
+		*bucket(uaddr) = me;
+		if (deadline) {
+			me->ftimer.deadline = deadline;
+			me->ftimer.fn = timed_out;
+			me->ftimer.arg = me;
+			k42_timer_add(&me->ftimer);
+		}
+		/* The result is written by whoever wakes us. */
+		k42_thread_park_full(a->regs, K42_WAIT_SYNC);
+	case FUTEX_WAKE_BITSET:
+		bits = (uint32_t)a->a[5];
+		if (!bits)
+			return -LX_EINVAL;
+		/* fall through */
+	case FUTEX_WAKE:
+		return wake(uaddr, bits, val);
+	case FUTEX_CMP_REQUEUE:
+		if (lx_copy_in(&cur, uaddr, sizeof(cur)) < 0)
+			return -LX_EFAULT;
+		if (cur != (uint32_t)a->a[5])
+			return -LX_EAGAIN;
+		/* fall through */
+	case FUTEX_REQUEUE:
+		if (a->a[4] & 3)
+			return -LX_EINVAL;
+		rc = wake(uaddr, ~0u, val);
+		moved = requeue(uaddr, a->a[4], a->a[3]);
+		return cmd == FUTEX_CMP_REQUEUE ? rc + moved : rc;
+	default:
+		lx_log_enosys(LX_NR_futex);
+		return -LX_ENOSYS;
+	}
+}
+
+/* ---- ids, yield, exit ---- */
+
+long lx_sys_gettid(struct lx_args *a)
+{
+	(void)a;
+	return (long)lx_gettid();
+}
+
+long lx_sys_set_tid_address(struct lx_args *a)
+{
+	self()->clear_tid = a->a[0];
+	return (long)lx_gettid();
+}
+
+void lx_set_clear_tid(uint64_t uaddr)
+{
+	self()->clear_tid = uaddr;
+}
+
+long lx_sys_sched_yield(struct lx_args *a)
+{
+	struct k42_user_regs r;
+
+	if (lx_nthreads < 2) {
+		k42_sc_yield();	/* let other processes run */
+		return 0;
+	}
+	memcpy(&r, a->regs, sizeof(r));
+	r.gpr[3] = 0;
+	r.cr &= ~CR0_SO;
+	k42_thread_park_full(&r, 0);
+}
+
+/* exit: this thread ends (the process, with its last thread). */
+long lx_sys_exit(struct lx_args *a)
+{
+	struct lx_thread *me = self();
+	uint32_t zero = 0;
+
+	if (lx_nthreads <= 1)
+		return lx_sys_exit_group(a);
+	if (me->clear_tid && lx_copy_out(me->clear_tid, &zero, sizeof(zero)) == 0)
+		lx_futex_wake(me->clear_tid, 1);
+	if (me->fwaiting)
+		unlink_waiter(me);
+	lx_nthreads--;
+	if (me != &main_lt)
+		free(me);
+	if (k42_current)
+		k42_current->tls = NULL;
+	k42_thread_end_current();
+}
