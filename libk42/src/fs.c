@@ -3,7 +3,8 @@
  * descriptor table, the current directory, the mount table read from the
  * name server ("mnt" is "/", "mnt/tmp" is "/tmp"), and the POSIX calls,
  * which resolve paths (path.c) and hand the object to its kind's
- * operations (the calls that take only a path are in fs_names.c). Lock: fs_lock guards the table, cwd and mounts; it is never
+ * operations (the calls that take only a path are in fs_names.c, fork's
+ * sharing of open objects in fs_fork.c). Lock: fs_lock guards the table, cwd and mounts; it is never
  * held across a call to a server or a wait.
  */
 #include <string.h>
@@ -780,13 +781,14 @@ void k42_fs_close_cloexec(void)
 			(void)k42_close(fd);
 }
 
-/* ---- fork (a copy of the whole process) ---- */
+/* ---- every open object (fork) ---- */
 
 static uint64_t fork_gen;
 
-/* Each distinct open object once: fn(f) for every f whose fork_gen is
- * not yet gen. Called with fs_lock not held. */
-static int fork_each(int (*fn)(struct kfile *f, uint64_t pid), uint64_t pid)
+/* fn(f, pid) on each distinct open object once (several descriptors may
+ * share one: fork_gen marks those seen), with fs_lock not held; the first
+ * error stops the calls and is returned. fs_fork.c uses it. */
+int k42_fs_each_open(int (*fn)(struct kfile *f, uint64_t pid), uint64_t pid)
 {
 	struct kfile *files[K42_FD_MAX];
 	int n = 0, rc = 0;
@@ -810,63 +812,6 @@ static int fork_each(int (*fn)(struct kfile *f, uint64_t pid), uint64_t pid)
 		put(files[i]);
 	}
 	return rc;
-}
-
-static int fork_share_one(struct kfile *f, uint64_t pid)
-{
-	f->fork_handle = 0;
-	if (f->ops == &k42_remote_ops) {
-		long rc = fs_share(f->server, f->handle, pid, &f->fork_handle);
-
-		return rc < 0 ? (int)rc : 0;
-	}
-	if (f->ops == &k42_sock_ops)
-		return k42_sock_fork_share(f, pid);
-	return 0;
-}
-
-static int fork_pipe_one(struct kfile *f, uint64_t pid)
-{
-	if (f->ops == &k42_pipe_ops)
-		pipebuf_hold(f->pipe, (uint32_t)pid, f->pipe_write, 1);
-	return 0;
-}
-
-int k42_fs_fork_prepare(uint64_t pid)
-{
-	int rc = fork_each(fork_share_one, pid);
-
-	if (rc < 0)
-		return rc;
-	return fork_each(fork_pipe_one, pid);
-}
-
-static int fork_abort_one(struct kfile *f, uint64_t pid)
-{
-	/* A handle shared to a child that never ran stays in the server
-	 * (as a dead process's handles do; docs/files.md). */
-	if (f->ops == &k42_pipe_ops)
-		pipebuf_hold(f->pipe, (uint32_t)pid, f->pipe_write, -1);
-	return 0;
-}
-
-void k42_fs_fork_abort(uint64_t pid)
-{
-	(void)fork_each(fork_abort_one, pid);
-}
-
-static int forked_one(struct kfile *f, uint64_t pid)
-{
-	(void)pid;
-	if (f->ops == &k42_remote_ops || f->ops == &k42_sock_ops)
-		f->handle = f->fork_handle;
-	return 0;
-}
-
-void k42_fs_forked(void)
-{
-	k42_fs_self_pid_forget();
-	(void)fork_each(forked_one, 0);
 }
 
 int k42_fs_poll_one(int fd, int events, int arm, int *revents)

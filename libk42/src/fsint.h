@@ -130,4 +130,7 @@ int k42_fd_path(int fd, char **out);
 /* spawn.c asks for the descriptor table to pass to a child. */
 long k42_fs_export(uint64_t pid, void **blob, uint64_t *len);
 
+/* fs.c: fn(f, pid) on each distinct open object once (fs_fork.c). */
+int k42_fs_each_open(int (*fn)(struct kfile *f, uint64_t pid), uint64_t pid);
+
 #endif

@@ -1,5 +1,6 @@
 /*
- * AF_INET sockets of the network server (docs/net.md): idl/sock.idl over
+ * AF_INET sockets of the network server (docs/net.md), the client's side
+ * (lwIP's callbacks and a socket's life are in isock_pcb.c): idl/sock.idl over
  * lwIP's raw API. A TCP socket copies what lwIP hands it into a ring as
  * big as the receive window and reopens the window only as the client
  * reads (tcp_recved), so the ring never overflows; sends go straight into
@@ -17,279 +18,9 @@
 #include <k42/k42.h>
 #include <k42/obj.h>
 #include <k42/fs.h>
-#include "lwip/tcp.h"
-#include "lwip/udp.h"
-#include "lwip/ip_addr.h"
 #include "sock.h"
 #include "net.h"
-
-#define AF_INET 2
-#define SOCK_STREAM 1
-#define SOCK_DGRAM 2
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
-#define SOL_SOCKET 1
-#define SO_REUSEADDR 2
-#define SO_TYPE 3
-#define SO_ERROR 4
-#define SO_SNDBUF 7
-#define SO_RCVBUF 8
-#define SO_KEEPALIVE 9
-#define SO_ACCEPTCONN 30
-#define SO_DOMAIN 39
-#define TCP_NODELAY 1
-#define MSG_PEEK 0x2
-#define POLLIN  0x001
-#define POLLOUT 0x004
-#define POLLERR 0x008
-#define POLLHUP 0x010
-#define WAITERS 16
-#define RING (TCP_WND + 1024)
-#define BACKLOG_MAX 128
-#define UDP_QMAX 64
-
-enum { IS_NEW, IS_LISTEN, IS_CONNECTING, IS_CONNECTED, IS_CLOSED };
-
-struct udgram {
-	struct udgram *next;
-	ip_addr_t from;
-	u16_t port;
-	uint32_t len;
-	uint8_t data[];
-};
-
-struct isock {
-	int type, state;
-	uint32_t refs;
-	struct tcp_pcb *tcp;
-	struct udp_pcb *udp;
-	uint8_t *ring;			/* TCP: received, unread */
-	uint64_t head, tail;
-	struct udgram *uq, *uq_tail;	/* UDP: received, unread */
-	uint32_t uq_n;
-	int fin, err, shut_rd, shut_wr;
-	struct isock **q;		/* listening: accepted by lwIP, not by the client */
-	uint32_t qn, backlog;
-	uint32_t waiters[WAITERS], nwait;
-	int reuseaddr, keepalive, nodelay;
-	uint32_t rcvbuf, sndbuf;
-};
-
-/* ---- waiters ---- */
-
-static void wake(struct isock *s)
-{
-	uint32_t pids[WAITERS], n = s->nwait;
-
-	memcpy(pids, s->waiters, n * sizeof(pids[0]));
-	s->nwait = 0;
-	for (uint32_t i = 0; i < n; i++)
-		(void)k42_io_notify(pids[i]);
-}
-
-static void wait_add(struct isock *s, uint32_t pid)
-{
-	if (!pid)
-		return;
-	for (uint32_t i = 0; i < s->nwait; i++)
-		if (s->waiters[i] == pid)
-			return;
-	if (s->nwait == WAITERS)
-		wake(s);
-	s->waiters[s->nwait++] = pid;
-}
-
-/* ---- lwIP's callbacks ---- */
-
-static int lwip_errno(err_t e, int connecting)
-{
-	if (connecting)
-		return K42_ECONNREFUSED;
-	switch (e) {
-	case ERR_RST: return K42_ECONNRESET;
-	case ERR_ABRT: return K42_ECONNABORTED;
-	case ERR_TIMEOUT: return K42_ETIMEDOUT;
-	case ERR_RTE: return K42_EHOSTUNREACH;
-	default: return K42_ECONNRESET;
-	}
-}
-
-static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-	struct isock *s = arg;
-	uint32_t room;
-
-	(void)err;
-	if (!s) {
-		if (p) {
-			tcp_recved(pcb, p->tot_len);
-			pbuf_free(p);
-		}
-		return ERR_OK;
-	}
-	if (!p) {
-		s->fin = 1;
-		wake(s);
-		return ERR_OK;
-	}
-	if (s->shut_rd) {
-		tcp_recved(pcb, p->tot_len);
-		pbuf_free(p);
-		return ERR_OK;
-	}
-	room = RING - (uint32_t)(s->head - s->tail);
-	if (p->tot_len > room)
-		return ERR_MEM;	/* lwIP keeps it and offers it again */
-	for (struct pbuf *q = p; q; q = q->next) {
-		uint32_t at = (uint32_t)(s->head % RING), first = RING - at < q->len ? RING - at : q->len;
-
-		memcpy(s->ring + at, q->payload, first);
-		memcpy(s->ring, (uint8_t *)q->payload + first, q->len - first);
-		s->head += q->len;
-	}
-	pbuf_free(p);
-	wake(s);
-	return ERR_OK;
-}
-
-static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
-{
-	(void)pcb;
-	(void)len;
-	if (arg)
-		wake(arg);
-	return ERR_OK;
-}
-
-static void on_err(void *arg, err_t err)
-{
-	struct isock *s = arg;
-
-	if (!s)
-		return;
-	s->tcp = NULL;	/* lwIP has freed it */
-	s->err = lwip_errno(err, s->state == IS_CONNECTING);
-	s->state = IS_CLOSED;
-	wake(s);
-}
-
-static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	struct isock *s = arg;
-
-	(void)pcb;
-	(void)err;
-	if (s) {
-		s->state = IS_CONNECTED;
-		wake(s);
-	}
-	return ERR_OK;
-}
-
-static void hook(struct isock *s, struct tcp_pcb *pcb)
-{
-	tcp_arg(pcb, s);
-	tcp_recv(pcb, on_recv);
-	tcp_sent(pcb, on_sent);
-	tcp_err(pcb, on_err);
-}
-
-static struct isock *isock_new(int type);
-
-static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	struct isock *l = arg, *n;
-
-	if (!l || err != ERR_OK || !pcb)
-		return ERR_VAL;
-	if (l->qn >= l->backlog || !(n = isock_new(SOCK_STREAM)))
-		return ERR_MEM;	/* lwIP aborts the connection */
-	n->tcp = pcb;
-	n->state = IS_CONNECTED;
-	if (l->nodelay)
-		tcp_nagle_disable(pcb);
-	hook(n, pcb);
-	l->q[l->qn++] = n;
-	wake(l);
-	return ERR_OK;
-}
-
-static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
-{
-	struct isock *s = arg;
-	struct udgram *d;
-
-	(void)pcb;
-	if (!s || s->uq_n >= UDP_QMAX || s->shut_rd || !(d = malloc(sizeof(*d) + p->tot_len))) {
-		pbuf_free(p);
-		return;
-	}
-	d->next = NULL;
-	d->from = *addr;
-	d->port = port;
-	d->len = pbuf_copy_partial(p, d->data, p->tot_len, 0);
-	pbuf_free(p);
-	if (s->uq_tail)
-		s->uq_tail->next = d;
-	else
-		s->uq = d;
-	s->uq_tail = d;
-	s->uq_n++;
-	wake(s);
-}
-
-/* ---- life ---- */
-
-static struct isock *isock_new(int type)
-{
-	struct isock *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->type = type;
-	s->refs = 1;
-	s->rcvbuf = s->sndbuf = TCP_WND;
-	if (type == SOCK_STREAM && !(s->ring = malloc(RING))) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void isock_unref(struct isock *s)
-{
-	struct udgram *d;
-
-	if (--s->refs)
-		return;
-	if (s->tcp) {
-		struct tcp_pcb *pcb = s->tcp;
-
-		tcp_arg(pcb, NULL);
-		if (s->state == IS_LISTEN) {
-			tcp_accept(pcb, NULL);
-		} else {
-			tcp_recv(pcb, NULL);
-			tcp_sent(pcb, NULL);
-			tcp_err(pcb, NULL);
-		}
-		if (tcp_close(pcb) != ERR_OK)
-			tcp_abort(pcb);
-		s->tcp = NULL;
-	}
-	if (s->udp)
-		udp_remove(s->udp);
-	for (uint32_t i = 0; i < s->qn; i++)
-		isock_unref(s->q[i]);
-	wake(s);
-	while ((d = s->uq)) {
-		s->uq = d->next;
-		free(d);
-	}
-	free(s->q);
-	free(s->ring);
-	free(s);
-}
+#include "isock.h"
 
 /* ---- addresses ---- */
 
@@ -376,11 +107,11 @@ long sock_socket_impl(const struct k42_ipc_caller *c, uint32_t family, uint32_t 
 	if (type == SOCK_STREAM) {
 		if (!(s->tcp = tcp_new()))
 			goto nomem;
-		hook(s, s->tcp);
+		isock_hook(s, s->tcp);
 	} else {
 		if (!(s->udp = udp_new()))
 			goto nomem;
-		udp_recv(s->udp, on_udp, s);
+		udp_recv(s->udp, isock_on_udp, s);
 	}
 	return grant(s, c->pid, h);
 nomem:
@@ -451,7 +182,7 @@ long sock_listen_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t b
 		return -K42_ENOMEM;
 	s->tcp = l;	/* the old pcb is freed */
 	tcp_arg(l, s);
-	tcp_accept(l, on_accept);
+	tcp_accept(l, isock_on_accept);
 	s->backlog = backlog;
 	s->state = IS_LISTEN;
 	return 0;
@@ -469,7 +200,7 @@ long sock_accept_impl(const struct k42_ipc_caller *c, k42_handle_t h, bool arm, 
 	if (s->state != IS_LISTEN)
 		return -K42_EINVAL;
 	if (!s->qn) {
-		wait_add(s, arm_pid(c, arm));
+		isock_wait_add(s, arm_pid(c, arm));
 		return -K42_EAGAIN;
 	}
 	n = s->q[0];
@@ -507,7 +238,7 @@ long sock_connect_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uin
 	}
 	switch (s->state) {
 	case IS_CONNECTING:
-		wait_add(s, arm_pid(c, arm));
+		isock_wait_add(s, arm_pid(c, arm));
 		return -K42_EALREADY;
 	case IS_CONNECTED:
 		return -K42_EISCONN;
@@ -520,10 +251,10 @@ long sock_connect_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uin
 		return rc;
 	if (!s->tcp)
 		return -K42_EINVAL;
-	if (tcp_connect(s->tcp, &ip, port, on_connected) != ERR_OK)
+	if (tcp_connect(s->tcp, &ip, port, isock_on_connected) != ERR_OK)
 		return -K42_ENETUNREACH;
 	s->state = IS_CONNECTING;
-	wait_add(s, arm_pid(c, arm));
+	isock_wait_add(s, arm_pid(c, arm));
 	return -K42_EINPROGRESS;
 }
 
@@ -546,13 +277,13 @@ static long tcp_send_some(struct isock *s, const uint8_t *data, uint32_t len, ui
 	if (tcp_sndqueuelen(s->tcp) >= TCP_SND_QUEUELEN - 4)
 		room = 0;
 	if (!room) {
-		wait_add(s, arm);
+		isock_wait_add(s, arm);
 		return -K42_EAGAIN;
 	}
 	if (len > room)
 		len = room;
 	if (tcp_write(s->tcp, data, (u16_t)len, TCP_WRITE_FLAG_COPY) != ERR_OK) {
-		wait_add(s, arm);
+		isock_wait_add(s, arm);
 		return -K42_EAGAIN;
 	}
 	tcp_output(s->tcp);
@@ -610,7 +341,7 @@ static long tcp_recv_some(struct isock *s, uint8_t *out, uint32_t count, int pee
 	uint32_t n = (uint32_t)(s->head - s->tail);
 
 	if (s->state == IS_NEW || s->state == IS_LISTEN || s->state == IS_CONNECTING)
-		return s->state == IS_CONNECTING ? (wait_add(s, arm), -K42_EAGAIN) : -K42_ENOTCONN;
+		return s->state == IS_CONNECTING ? (isock_wait_add(s, arm), -K42_EAGAIN) : -K42_ENOTCONN;
 	if (!n) {
 		if (s->err)
 			return -take_err(s);
@@ -618,7 +349,7 @@ static long tcp_recv_some(struct isock *s, uint8_t *out, uint32_t count, int pee
 			*got = 0;
 			return 0;
 		}
-		wait_add(s, arm);
+		isock_wait_add(s, arm);
 		return -K42_EAGAIN;
 	}
 	if (n > count)
@@ -692,7 +423,7 @@ long sock_recvfrom_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t
 			*from_len = 0;
 			return 0;
 		}
-		wait_add(s, arm_pid(c, arm));
+		isock_wait_add(s, arm_pid(c, arm));
 		return -K42_EAGAIN;
 	}
 	if (count > cap)
@@ -728,7 +459,7 @@ long sock_shutdown_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t
 		if (s->tcp)
 			tcp_shutdown(s->tcp, 0, 1);
 	}
-	wake(s);
+	isock_wake(s);
 	return 0;
 }
 
@@ -875,7 +606,7 @@ long sock_poll_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t eve
 	}
 	rev &= events | POLLHUP | POLLERR;
 	if (!rev)
-		wait_add(s, arm_pid(c, arm));
+		isock_wait_add(s, arm_pid(c, arm));
 	*revents = rev;
 	return 0;
 }
