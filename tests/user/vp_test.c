@@ -7,7 +7,9 @@
  *  2. TLB shootdown: the main dispatcher unmaps the region and maps a
  *     fresh one while the others keep running (spinning on a control
  *     word), rewrites it, and the others read it back: a stale
- *     translation would show the old frame's value.
+ *     translation would show the old frame's value;
+ *  3. identity and kicks: each dispatcher reads its own shared-page
+ *     address from SPRG3 (SPR 259), blocks, and is woken by disp_kick.
  * Every value is checked; a dispatcher must report from the CPU it was
  * created on.
  */
@@ -26,6 +28,8 @@ static struct {
 	uint64_t done[K42_VPS_MAX];	/* last phase each dispatcher finished */
 	uint64_t bad[K42_VPS_MAX];	/* wrong values each one saw */
 	uint64_t cpu[K42_VPS_MAX];	/* the CPU each one ran on */
+	uint64_t sprg3[K42_VPS_MAX];	/* what SPR 259 said there */
+	uint64_t kicks[K42_VPS_MAX];	/* kicks each one saw */
 } ctl __attribute__((aligned(128)));
 
 static void wait_go(uint64_t phase)
@@ -56,9 +60,20 @@ static uint64_t check_round(uint64_t k)
 
 __attribute__((noreturn)) void vp_main(uint64_t me);
 
+#define KICK K42_SOFTINTR_USER0
+
+static uint64_t sprg3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mfspr %0, 259" : "=r"(v));
+	return v;
+}
+
 void vp_main(uint64_t me)
 {
 	ctl.cpu[me] = k42_info(K42_INFO_CPU);
+	ctl.sprg3[me] = sprg3();
 	wait_go(1);
 	touch_all((int)me);
 	__atomic_store_n(&ctl.done[me], 1, __ATOMIC_RELEASE);
@@ -67,8 +82,17 @@ void vp_main(uint64_t me)
 		ctl.bad[me] += check_round(k);
 		__atomic_store_n(&ctl.done[me], 1 + k, __ATOMIC_RELEASE);
 	}
-	for (;;)
+	/* 3: sleep in the kernel until kicked (still disabled: the kick
+	 * only sets the bit and wakes us). */
+	for (;;) {
+		struct k42_disp_shared *sh = (struct k42_disp_shared *)sprg3();
+
 		k42_sc_block();
+		if (__atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL) & KICK) {
+			ctl.kicks[me]++;
+			__atomic_store_n(&ctl.done[me], ROUNDS + 2, __ATOMIC_RELEASE);
+		}
+	}
 }
 
 static int all_done(int n, uint64_t phase)
@@ -146,6 +170,20 @@ int main(uint64_t arg)
 			break;
 		}
 	}
+	/* 3: identity and kicks. */
+	EXPECT(sprg3() == K42_DISP_VA, "SPRG3 of dispatcher 0: 0x%lx", sprg3());
+	for (int i = 1; i <= n; i++) {
+		EXPECT(ctl.sprg3[i] == K42_DISP_VA + (uint64_t)i * K42_PAGE_SIZE,
+		       "SPRG3 of dispatcher %d: 0x%lx", i, ctl.sprg3[i]);
+		EXPECT(k42_sc_disp_kick((uint64_t)i, KICK) == 0, "kick %d", i);
+	}
+	EXPECT(wait_all(n, ROUNDS + 2), "kicked dispatchers did not wake");
+	for (int i = 1; i <= n; i++)
+		EXPECT(ctl.kicks[i] == 1, "dispatcher %d saw %lu kicks", i, ctl.kicks[i]);
+	EXPECT(k42_sc_disp_kick(K42_VPS_MAX, KICK) == -K42_EINVAL, "kick beyond the table");
+	EXPECT(k42_sc_disp_kick((uint64_t)n + 1, KICK) == -K42_ESRCH, "kick of no dispatcher");
+	EXPECT(k42_sc_disp_kick(1, K42_SOFTINTR_TIMER) == -K42_EPERM, "kick with a kernel bit");
+	EXPECT(k42_sc_disp_kick(1, 0) == -K42_EINVAL, "kick with no bits");
 	for (int i = 1; i <= n; i++)
 		bad += ctl.bad[i];
 	k42_printf("vp_test: %d dispatchers on %ld CPUs, %d pages, %d remaps; %lu stale values\n",

@@ -5,6 +5,8 @@
  * others run code of the process in its address space, each with its own
  * shared page at K42_DISP_VA + index * page, started like a process at an
  * entry point with a stack and one argument. They end with the process.
+ * disp_kick raises user soft-interrupt bits on one of them (libk42 wakes
+ * a dispatcher it gave work to this way).
  *
  * Lifetime: p->vps[i] points at a dispatcher the process owns; it is
  * freed with the process, after quiescence (process_free), never earlier.
@@ -102,4 +104,21 @@ void vp_free_all(struct process *p)
 		BUG_ON(pm_free(pm_root(), p->vp_shared_pa[i], 0) < 0);
 		p->vps[i] = NULL;
 	}
+}
+
+long sys_disp_kick(struct trap_frame *tf)
+{
+	struct process *p = this_cpu()->current->proc;
+	uint64_t index = ctx_arg(tf, 0), bits = ctx_arg(tf, 1);
+	struct dispatcher *d;
+
+	if (index >= K42_VPS_MAX || !bits)
+		return -K42_EINVAL;
+	if (bits & (K42_SOFTINTR_USER0 - 1))
+		return -K42_EPERM;	/* only the user-protocol bits */
+	d = index ? p->vps[index] : &p->disp;
+	if (!d || d->state == DS_DEAD)
+		return -K42_ESRCH;
+	disp_raise(d, bits);
+	return 0;
 }

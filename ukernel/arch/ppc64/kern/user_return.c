@@ -14,7 +14,9 @@
  *     zeros on first use);
  *  3. the pc must be a user address;
  *  4. user-writable SPRs that are not in the frame (VRSAVE) are switched to
- *     this dispatcher's own values;
+ *     this dispatcher's own values, and SPRG3 (user-readable as SPR 259)
+ *     names the dispatcher: the user address of its shared page, which
+ *     is how libk42 finds the dispatcher it runs on (docs/smp.md);
  *  5. the kernel lock (kern/klock.h) is released last, after which this
  *     CPU touches no shared state until its next entry.
  * A frame that fails 1 or 3 ends its process (never the kernel), and
@@ -37,6 +39,7 @@ static void switch_user_sprs(struct percpu *pc, struct dispatcher *d)
 	if (pc->spr_owner == d)
 		return;
 	mtspr(SPR_VRSAVE, d->user_spr[0]);
+	mtspr(SPR_SPRG3, K42_DISP_VA + (uint64_t)d->index * K42_PAGE_SIZE);
 	pc->spr_owner = d;
 }
 

@@ -22,7 +22,7 @@
 #define SPR_SPRG0  272	/* kernel: biased per-CPU pointer (r13 value) */
 #define SPR_SPRG1  273	/* kernel: exception entry scratch (saved r13) */
 #define SPR_SPRG2  274	/* kernel: exception entry scratch */
-#define SPR_SPRG3  275	/* user-readable (via 259): not used for secrets */
+#define SPR_SPRG3  275	/* user-readable (via 259): the running dispatcher's shared-page VA (user_return.c) */
 #define SPR_TBRL   268
 #define SPR_PVR    287
 #define SPR_VRSAVE 256	/* user read/write: switched per dispatcher (user_return.c) */
