@@ -245,6 +245,26 @@ def run_lx(build, smoke):
     return out
 
 
+def cobj_once(build):
+    """The in-kernel cobj_bench test under icount: ticks per operation."""
+    res = k42qemu.run(k42qemu.command(build, append="test=cobj_bench", extra=ICOUNT), timeout=120)
+    m = re.search(r"COBJ_BENCH ticks per op: hit ([\d.]+) miss ([\d.]+) destroy ([\d.]+) "
+                  r"reclaim ([\d.]+)", res.output)
+    if res.timed_out or res.status != 0 or not m or "KTEST PASS cobj_bench" not in res.output:
+        raise BenchError("cobj_bench boot failed (status %s):\n%s" % (res.status, res.output[-2000:]))
+    return [float(x) for x in m.groups()]
+
+
+def run_cobj(build):
+    """Clustered objects (docs/clustered-objects.md): a rep lookup that
+    hits, one that misses, a deletion and its reclaim after quiescence."""
+    a, b = cobj_once(build), cobj_once(build)
+    out = {"cobj_icount_identical": a == b}
+    for key, ticks in zip(("hit", "miss", "destroy", "reclaim"), a):
+        out["cobj_%s_insns" % key] = round(ticks / TICKS_PER_INSN, 1)
+    return out
+
+
 def ratio(a, b):
     return round(a / b, 1) if a and b else None
 
@@ -289,6 +309,10 @@ def table(r):
         ("same, 120,000 pages resident already", r.get("anon_fault_large_insns"), None),
         ("trace event, enabled", r.get("trace_event_enabled_insns"), None),
         ("trace event, disabled", r.get("trace_event_disabled_insns"), None),
+        ("clustered object: rep lookup, hit", r.get("cobj_hit_insns"), None),
+        ("clustered object: rep lookup, miss", r.get("cobj_miss_insns"), None),
+        ("clustered object: delete (unlink)", r.get("cobj_destroy_insns"), None),
+        ("clustered object: reclaim after quiescence", r.get("cobj_reclaim_insns"), None),
     ]
     lines = ["%-40s %14s %14s %10s" % ("guest instructions per op", "k42", "Linux", "Linux/k42")]
     for name, k, l in rows:
@@ -327,6 +351,7 @@ def main():
     try:
         results.update(run_k42(build, 1 if args.smoke else args.runs, args.smoke))
         results.update(run_disk(build, args.smoke))
+        results.update(run_cobj(build))
         results.update(run_lx(build, args.smoke))
         if args.smoke:
             results.update(bench_linux.run_linux_bench(
@@ -357,6 +382,8 @@ def main():
     problems = []
     if not results.get("k42_icount_identical"):
         problems.append("k42 icount runs differ")
+    if not results.get("cobj_icount_identical"):
+        problems.append("cobj_bench icount runs differ")
     if not results.get("linux_icount_identical", True):
         problems.append("Linux icount runs differ")
     for key in ("ppc_null_roundtrip_insns", "null_syscall_insns", "thread_switch_insns",
@@ -368,7 +395,8 @@ def main():
                 "linux_futex_roundtrip_insns", "linux_null_syscall_insns",
                 "disk_write_4k_insns", "disk_read_4k_insns",
                 "lx_null_syscall_insns", "lx_pipe_roundtrip_insns", "lx_fork_wait_insns",
-                "lx_exec_true_insns", "linux_fork_wait_insns", "linux_exec_true_insns"):
+                "lx_exec_true_insns", "linux_fork_wait_insns", "linux_exec_true_insns",
+                "cobj_hit_insns", "cobj_miss_insns", "cobj_destroy_insns", "cobj_reclaim_insns"):
         if not results.get(key):
             problems.append("no " + key)
     if args.smoke:

@@ -1,12 +1,17 @@
 /*
- * Host test of deferred deletion (kern/quiesce.c) with simulated CPUs: an
+ * Host test of deferred deletion by generations (lib/cobj/quiesce.c): an
  * object is freed exactly once, and never before every CPU has passed a
  * quiescent point since it was retired. A random schedule of retirements
- * and quiescent points on 8 CPUs is checked against that rule.
+ * and quiescent points on 8 simulated CPUs is checked against that rule;
+ * idle CPUs never hold a free back; and real threads as CPUs read objects
+ * others retire, under ASan.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <kern/quiesce.h>
+#include <cobj/quiesce.h>
 #include "check.h"
 
 #define NCPUS 8
@@ -34,6 +39,126 @@ static void obj_free(struct deferred *d)
 	frees++;
 }
 
+/* An idle CPU holds nothing: it never delays a free, even holding the token. */
+static void test_idle(void)
+{
+	struct quiesce iq;
+	struct obj o;
+
+	memset(&o, 0, sizeof(o));
+	for (int c = 0; c < NCPUS; c++)
+		o.passed[c] = 1;
+	quiesce_init(&iq, 4);
+	quiesce_idle_enter(&iq, 2);
+	quiesce_idle_enter(&iq, 3);
+	quiesce_point(&iq, 0);		/* token 0 -> 1 */
+	quiesce_idle_enter(&iq, 1);	/* holder goes idle: passes it on */
+	quiesce_defer(&iq, 0, &o.d, obj_free);
+	for (int i = 0; i < 6 && !o.freed; i++)
+		quiesce_point(&iq, 0);
+	CHECK(o.freed, "CPU 0 alone (1-3 idle) could not free: generation %lu",
+	      quiesce_generation(&iq));
+	/* A CPU back from idle counts again. */
+	o.freed = 0;
+	quiesce_idle_exit(&iq, 3);
+	quiesce_defer(&iq, 0, &o.d, obj_free);
+	for (int i = 0; i < 20; i++)
+		quiesce_point(&iq, 0);
+	CHECK(!o.freed, "freed while CPU 3 (awake) passed no point");
+	quiesce_point(&iq, 3);
+	for (int i = 0; i < 6 && !o.freed; i++) {
+		quiesce_point(&iq, 0);
+		quiesce_point(&iq, 3);
+	}
+	CHECK(o.freed, "not freed after CPU 3 passed points");
+}
+
+/*
+ * Real threads as CPUs: each reads shared objects that others replace
+ * and retire, passing a quiescent point between operations; a reader
+ * checks the object's canary, and ASan reports any use after free.
+ */
+#define TCPUS 4
+#define TSLOTS 16
+#define TITER 40000
+
+struct tobj {
+	struct deferred d;	/* first */
+	uint64_t canary;
+};
+
+static struct quiesce tq;
+static struct tobj *tslot[TSLOTS];
+static int tbad, tfreed, tmade;
+
+static void tobj_free(struct deferred *d)
+{
+	struct tobj *o = (struct tobj *)d;
+
+	o->canary = 0;
+	__atomic_add_fetch(&tfreed, 1, __ATOMIC_RELAXED);
+	free(o);
+}
+
+static void *tcpu(void *arg)
+{
+	uint32_t cpu = (uint32_t)(uintptr_t)arg;
+	unsigned seed = cpu + 1;
+
+	for (int i = 0; i < TITER; i++) {
+		int s = rand_r(&seed) % TSLOTS;
+
+		if (rand_r(&seed) % 8 == 0) {
+			struct tobj *n = malloc(sizeof(*n)), *old;
+
+			n->canary = 0x600d;
+			__atomic_add_fetch(&tmade, 1, __ATOMIC_RELAXED);
+			old = __atomic_exchange_n(&tslot[s], n, __ATOMIC_ACQ_REL);
+			if (old)
+				quiesce_defer(&tq, cpu, &old->d, tobj_free);
+		} else {
+			struct tobj *o = __atomic_load_n(&tslot[s], __ATOMIC_ACQUIRE);
+
+			for (int k = 0; o && k < 8; k++)
+				if (__atomic_load_n(&o->canary, __ATOMIC_RELAXED) != 0x600d)
+					__atomic_add_fetch(&tbad, 1, __ATOMIC_RELAXED);
+		}
+		if (rand_r(&seed) % 64 == 0) {
+			quiesce_idle_enter(&tq, cpu);
+			sched_yield();
+			quiesce_idle_exit(&tq, cpu);
+		} else {
+			quiesce_point(&tq, cpu);
+		}
+	}
+	/* Keep passing points until every CPU is done, then drain. */
+	quiesce_idle_enter(&tq, cpu);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	pthread_t th[TCPUS];
+
+	quiesce_init(&tq, TCPUS);
+	for (uintptr_t c = 0; c < TCPUS; c++)
+		pthread_create(&th[c], NULL, tcpu, (void *)c);
+	for (int c = 0; c < TCPUS; c++)
+		pthread_join(th[c], NULL);
+	for (int s = 0; s < TSLOTS; s++)
+		if (tslot[s])
+			quiesce_defer(&tq, 0, &tslot[s]->d, tobj_free);
+	for (int round = 0; round < 4 * TCPUS; round++)
+		for (uint32_t c = 0; c < TCPUS; c++) {
+			quiesce_idle_exit(&tq, c);
+			quiesce_point(&tq, c);
+		}
+	CHECK(tbad == 0, "%d reads saw a freed object", tbad);
+	CHECK(tfreed == tmade, "freed %d of %d", tfreed, tmade);
+	CHECK(quiesce_waiting(&tq) == 0, "%lu still waiting", quiesce_waiting(&tq));
+	CHECK(quiesce_generation(&tq) > 100, "only %lu generations", quiesce_generation(&tq));
+}
+
 int main(void)
 {
 	struct quiesce q;
@@ -45,7 +170,7 @@ int main(void)
 	memset(&one, 0, sizeof(one));
 	one.passed[2] = one.passed[3] = one.passed[4] = one.passed[5] = one.passed[6] =
 		one.passed[7] = 1;
-	quiesce_defer(&q, &one.d, obj_free);
+	quiesce_defer(&q, 0, &one.d, obj_free);
 	CHECK(quiesce_waiting(&q) == 1, "waiting %lu", quiesce_waiting(&q));
 	one.passed[0] = 1;
 	quiesce_point(&q, 0);
@@ -54,7 +179,12 @@ int main(void)
 	CHECK(!one.freed, "freed after CPU 0 passed twice");
 	one.passed[1] = 1;
 	quiesce_point(&q, 1);
+	/* Freed by the CPU that retired it, at one of its own points, two
+	 * generations on: a few more rounds. */
+	for (int i = 0; i < 8 && !one.freed; i++)
+		quiesce_point(&q, (uint32_t)(i & 1));
 	CHECK(one.freed && quiesce_waiting(&q) == 0, "not freed after both CPUs passed");
+	CHECK(quiesce_freed(&q) == 1, "freed count %lu", quiesce_freed(&q));
 	frees = 0;
 
 	/* Random schedule on many CPUs. */
@@ -64,7 +194,7 @@ int main(void)
 		int cpu = rand() % NCPUS;
 
 		if (retired < OBJS && rand() % 4 == 0) {
-			quiesce_defer(&q, &objs[retired].d, obj_free);
+			quiesce_defer(&q, (uint32_t)cpu, &objs[retired].d, obj_free);
 			retired++;
 		} else {
 			/* Mark first, so obj_free sees this CPU as having passed. */
@@ -74,16 +204,21 @@ int main(void)
 			quiesce_point(&q, cpu);
 		}
 	}
-	for (int c = 0; c < NCPUS; c++) {
-		for (int i = 0; i < retired; i++)
-			if (!objs[i].freed)
-				objs[i].passed[c] = 1;
-		quiesce_point(&q, c);
-	}
+	/* Drain: rounds of points on every CPU free everything. */
+	for (int round = 0; round < 4 * QUIESCE_GENS; round++)
+		for (int c = 0; c < NCPUS; c++) {
+			for (int i = 0; i < retired; i++)
+				if (!objs[i].freed)
+					objs[i].passed[c] = 1;
+			quiesce_point(&q, (uint32_t)c);
+		}
 	CHECK(retired == OBJS, "retired %d", retired);
 	CHECK(frees == OBJS, "freed %d of %d", frees, OBJS);
 	CHECK(early_frees == 0, "%d frees before every CPU passed", early_frees);
 	CHECK(double_frees == 0, "%d double frees", double_frees);
 	CHECK(quiesce_waiting(&q) == 0, "%lu still waiting", quiesce_waiting(&q));
+
+	test_idle();
+	test_threads();
 	return check_done("quiesce");
 }

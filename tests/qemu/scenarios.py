@@ -125,6 +125,16 @@ for _n in (1, 2, 4, 8):
                                   r"vp_test: \d+ dispatchers on %d CPUs" % _n],
                           reject=[r"UTEST FAIL"]))
 
+# Clustered objects (docs/clustered-objects.md): the in-kernel test on
+# every CPU at once, lookups racing deletions, under MTTCG; every rep and
+# root freed through quiescence and the free-frame figure back at its start.
+for _n in (2, 4):
+    SCENARIOS.append(dict(name="smp/cobj_%d" % _n, smp=_n, timeout=120,
+                          append="test=cobj_smp",
+                          expect=[r"KTEST PASS cobj_smp",
+                                  r"cobj_smp: %d CPUs, \d+ lookups" % _n],
+                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
+
 # Shell sessions (tools/testrun.py run_shell_sessions): each boots the
 # default server set, types `commands` through ./k42 run -c, and checks
 # the transcript from the first prompt on: every line must match the next

@@ -4,11 +4,57 @@
 #include <stdarg.h>
 #include <string.h>
 #include <kern/ktest.h>
+#include <kern/klock.h>
 #include <kern/panic.h>
+#include <kern/percpu.h>
+#include <kern/smp.h>
 #include <kern/printk.h>
 #include <lib/fmt.h>
 
 extern const struct ktest __ktest_start[], __ktest_end[];
+
+/* Work posted by ktest_on_cpus: round `seq`, done when `left` is 0. */
+static struct {
+	void (*fn)(uint32_t cpu, void *arg);
+	void *arg;
+	uint32_t seq;
+	uint32_t left;
+} work;
+static uint32_t cpu_seq[SMP_MAX_CPUS];	/* the last round each CPU ran */
+
+int ktest_cpu_work_pending(const struct percpu *pc)
+{
+	return __atomic_load_n(&work.seq, __ATOMIC_ACQUIRE) != cpu_seq[pc->cpu_id];
+}
+
+void ktest_cpu_work(struct percpu *pc)
+{
+	uint32_t seq = __atomic_load_n(&work.seq, __ATOMIC_ACQUIRE);
+
+	cpu_seq[pc->cpu_id] = seq;
+	klock_release();
+	work.fn(pc->cpu_id, work.arg);
+	__atomic_sub_fetch(&work.left, 1, __ATOMIC_ACQ_REL);
+	klock_acquire();
+}
+
+void ktest_on_cpus(void (*fn)(uint32_t cpu, void *arg), void *arg)
+{
+	uint32_t me = this_cpu()->cpu_id, seq;
+
+	work.fn = fn;
+	work.arg = arg;
+	__atomic_store_n(&work.left, (uint32_t)smp_ncpus - 1, __ATOMIC_RELEASE);
+	seq = __atomic_add_fetch(&work.seq, 1, __ATOMIC_ACQ_REL);
+	cpu_seq[me] = seq;
+	for (int c = 0; c < smp_ncpus; c++)
+		smp_kick((uint32_t)c);
+	klock_release();
+	fn(me, arg);
+	while (__atomic_load_n(&work.left, __ATOMIC_ACQUIRE))
+		__asm__ volatile("or 1,1,1; or 2,2,2" ::: "memory");
+	klock_acquire();
+}
 
 void ktest_check_failed(struct ktest_ctx *t, const char *file, int line, const char *cond,
 			const char *fmt, ...)

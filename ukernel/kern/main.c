@@ -15,6 +15,7 @@
 #include <kern/sys_dev.h>
 #include <kern/bootargs.h>
 #include <kern/bootinfo.h>
+#include <kern/cobj.h>
 #include <kern/console.h>
 #include <kern/exec.h>
 #include <kern/initrd.h>
@@ -77,6 +78,11 @@ void kmain(void *fdt)
 	rc = meminit(bi, fdt_pa, &why);
 	if (rc < 0) {
 		kprintf("k42: memory set-up failed: %s (error %d)\n", why, rc);
+		machine_halt(1);
+	}
+	rc = kcobj_init();
+	if (rc < 0) {
+		kprintf("k42: cannot set up the clustered-object table (error %d)\n", rc);
 		machine_halt(1);
 	}
 	rc = hat_init_kernel(bi);

@@ -381,7 +381,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 		if (q)
 			disp_raise(&q->disp, K42_SOFTINTR_PEER);
 	}
-	quiesce_defer(quiesce_kernel(), &h->dfr, process_free);
+	kquiesce_retire(&h->dfr, process_free);
 	if (p->pid == init_pid) {
 		kprintf("k42: init %s with status %d; powering off\n",
 			state == K42_PROC_EXITED ? "exited" : "was killed", status);

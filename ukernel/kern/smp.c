@@ -9,6 +9,7 @@
 #include <string.h>
 #include <arch/irq.h>
 #include <arch/spr.h>
+#include <kern/cobj.h>
 #include <kern/irq.h>
 #include <kern/klock.h>
 #include <kern/panic.h>
@@ -44,7 +45,7 @@ int smp_start_cpus(const struct bootinfo *bi)
 		memset(pc, 0, sizeof(*pc));
 		pc->cpu_id = (uint32_t)smp_ncpus;
 		pc->hw_id = bi->cpu_hw_ids[i];
-		if (percpu_init_memory(pc) < 0) {
+		if (percpu_init_memory(pc) < 0 || kcobj_add_cpu(pc) < 0) {
 			kprintf("k42: no memory for CPU %d's stack; it stays offline\n", smp_ncpus);
 			break;
 		}
@@ -60,6 +61,9 @@ int smp_start_cpus(const struct bootinfo *bi)
 		if (!__atomic_compare_exchange_n(&pc->online, &starting, 2, 0, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE)) {
 			smp_ncpus++;	/* online (starting was 1) */
+			/* Deferred deletion waits for it from now on; it
+			 * holds no object pointers yet. */
+			quiesce_set_ncpus(quiesce_kernel(), (uint32_t)smp_ncpus);
 			continue;
 		}
 		/* Given up on: if it ever gets that far it stops itself
@@ -69,9 +73,6 @@ int smp_start_cpus(const struct bootinfo *bi)
 		smp_cpus[smp_ncpus] = NULL;
 		break;
 	}
-	/* Deferred deletion now waits for every online CPU. Objects retired
-	 * before this saw count 0 for the new CPUs, so they wait for them too. */
-	quiesce_kernel()->ncpus = smp_ncpus;
 	return smp_ncpus;
 }
 
@@ -86,7 +87,11 @@ void smp_secondary_main(struct percpu *pc)
 	if (!__atomic_compare_exchange_n(&pc->online, &starting, 1, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		arch_cpu_stop_self();
+	/* Waiting for the kernel lock (the boot CPU holds it until init
+	 * runs) this CPU holds no object pointers: let quiescence go on. */
+	kquiesce_idle_enter();
 	klock_acquire();
+	kquiesce_idle_exit();
 	sched_start();
 }
 

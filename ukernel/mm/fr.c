@@ -384,7 +384,7 @@ void fr_fcm_gone(struct fr *fr)
 	BUG_ON(fr->state != FR_WITHDRAWN || fr->pending);
 	fr->state = FR_RETIRED;
 	fr->fcm = NULL;
-	quiesce_defer(quiesce_kernel(), &fr->dfr, fr_free);
+	kquiesce_retire(&fr->dfr, fr_free);
 }
 
 /* The server lets go of fr: its page-ins fail, the handle dies, and the

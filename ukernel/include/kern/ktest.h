@@ -12,6 +12,8 @@
 #ifndef KERN_KTEST_H
 #define KERN_KTEST_H
 
+#include <stdint.h>
+
 struct ktest_ctx {
 	const char *name;
 	int failures;
@@ -44,6 +46,20 @@ void ktest_check_failed(struct ktest_ctx *t, const char *file, int line, const c
 		if (!(cond))							\
 			ktest_check_failed((t), __FILE__, __LINE__, #cond, __VA_ARGS__); \
 	} while (0)
+
+/*
+ * Run fn(cpu, arg) on every online CPU at once, the caller's included,
+ * with the kernel lock released (an in-kernel test's share of work on
+ * each CPU); returns when all have finished. Each CPU runs it from its
+ * idle loop, so call it before any process exists.
+ */
+void ktest_on_cpus(void (*fn)(uint32_t cpu, void *arg), void *arg);
+
+struct percpu;
+/* The idle loop's side of ktest_on_cpus: is there work for pc? Run it
+ * (called with the kernel lock held; released while the work runs). */
+int ktest_cpu_work_pending(const struct percpu *pc);
+void ktest_cpu_work(struct percpu *pc);
 
 /* Run test `name` (or "list"); never returns. */
 __attribute__((noreturn)) void ktest_run(const char *name);

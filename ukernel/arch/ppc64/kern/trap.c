@@ -12,6 +12,7 @@
 #include <arch/timer.h>
 #include <kern/irq.h>
 #include <kern/klock.h>
+#include <kern/quiesce.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
 #include <kern/trace.h>
@@ -212,8 +213,10 @@ void trap_entry(struct trap_frame *tf)
 		 * in-kernel test waits with interrupts on (lock held). */
 		int take = !klock_held();
 
-		if (take)
+		if (take) {
 			klock_acquire();
+			kquiesce_idle_exit();	/* the handler may touch shared objects */
+		}
 		if (tf->trap == 0x900)
 			decrementer_interrupt(tf);
 		else

@@ -136,6 +136,6 @@ out:
 	 * (e.g. its own timer expired while it ran). */
 	if (this_cpu()->current)
 		disp_deliver_pending(tf, this_cpu()->current);
-	quiesce_point(quiesce_kernel(), (int)this_cpu()->cpu_id);
+	kquiesce_point();
 	user_return(tf);
 }
