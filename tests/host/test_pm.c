@@ -134,6 +134,95 @@ static void test_random(void)
 	free(owner);
 }
 
+/*
+ * The calls per-CPU caches are built on: batches off and back onto the
+ * lists, frames moved between CACHED and USED one at a time (a double
+ * free refused), cached frames counted as free, and the hooks pm_alloc
+ * and pm_free go through, with a rebalance when the lists run dry.
+ */
+static uint64_t fake_cache[FRAMES], held[FRAMES];
+static unsigned fake_n;
+static int fake_rebalances;
+
+static int fake_alloc(struct pm *p, uint64_t *pa)
+{
+	if (fake_n == 0)
+		fake_n = pm_take_batch(p, fake_cache, 8);
+	if (fake_n == 0)
+		return pm_alloc_lists(p, 0, pa);
+	*pa = fake_cache[--fake_n];
+	return pm_cached_to_used(p, *pa);
+}
+
+static int fake_free(struct pm *p, uint64_t pa)
+{
+	int rc = pm_used_to_cached(p, pa);
+
+	if (rc == 0)
+		fake_cache[fake_n++] = pa;
+	return rc;
+}
+
+static uint64_t fake_rebalance(struct pm *p)
+{
+	uint64_t n = fake_n;
+
+	pm_give_batch(p, fake_cache, fake_n);
+	fake_n = 0;
+	fake_rebalances++;
+	return n;
+}
+
+static const struct pm_cache_hooks fake_hooks = { fake_alloc, fake_free, fake_rebalance };
+
+static void test_cache(void)
+{
+	uint64_t pa[16], one, big;
+	unsigned n;
+
+	setup();
+	CHECK(pm_add_free(&pm, BASE, SPAN) == 0, "add");
+	n = pm_take_batch(&pm, pa, 16);
+	CHECK(n == 16 && pm_free_frames(&pm) == FRAMES, "batch of %u; %lu free", n,
+	      pm_free_frames(&pm));
+	CHECK(pm.cached_frames == 16 && pm_check(&pm) == 0, "cached %lu", pm.cached_frames);
+	CHECK(pm_free(&pm, pa[0], 0) == -K42_EINVAL, "free of a cached frame accepted");
+	CHECK(pm_cached_to_used(&pm, pa[0]) == 0, "cached -> used");
+	CHECK(pm_cached_to_used(&pm, pa[0]) == -K42_EINVAL, "used frame taken from a cache twice");
+	CHECK(pm_free_frames(&pm) == FRAMES - 1, "free %lu", pm_free_frames(&pm));
+	CHECK(pm_used_to_cached(&pm, pa[0]) == 0, "used -> cached");
+	CHECK(pm_used_to_cached(&pm, pa[0]) == -K42_EINVAL, "double free into a cache accepted");
+	CHECK(pm_used_to_cached(&pm, BASE + 3) == -K42_EINVAL, "misaligned frame accepted");
+	CHECK(pm_used_to_cached(&pm, BASE - PM_PAGE_SIZE) == -K42_EINVAL, "outside frame accepted");
+	pm_give_batch(&pm, pa, 16);
+	pm_give_batch(&pm, pa, 16);	/* not cached any more: ignored */
+	CHECK(pm.cached_frames == 0 && pm_free_frames(&pm) == FRAMES && pm_check(&pm) == 0,
+	      "after give: cached %lu free %lu", pm.cached_frames, pm_free_frames(&pm));
+	CHECK(pm_alloc(&pm, PM_ORDERS - 1, &big) == 0, "coalesced back to a maximal block");
+	CHECK(pm_free(&pm, big, PM_ORDERS - 1) == 0, "free maximal block");
+
+	/* Through the hooks: every frame, the last ones after a rebalance. */
+	pm_set_cache(&pm, &fake_hooks);
+	n = 0;
+	for (uint64_t i = 0; i < FRAMES; i++)
+		if (pm_alloc(&pm, 0, &held[i]) == 0)
+			n++;
+	CHECK(n == FRAMES, "%u of %lu frames allocated", n, (uint64_t)FRAMES);
+	CHECK(pm_free_frames(&pm) == 0, "%lu left after taking every frame", pm_free_frames(&pm));
+	CHECK(pm_alloc(&pm, 0, &one) == -K42_ENOMEM, "alloc from an empty PM");
+	n = 0;
+	for (uint64_t i = 0; i < FRAMES; i++)
+		if (pm_free(&pm, held[i], 0) == 0)
+			n++;
+	CHECK(n == FRAMES, "%u of %lu frames freed", n, (uint64_t)FRAMES);
+	CHECK(fake_n == FRAMES && pm_free_frames(&pm) == FRAMES, "all cached: %u, free %lu", fake_n,
+	      pm_free_frames(&pm));
+	CHECK(pm_alloc(&pm, 3, &big) == 0 && fake_rebalances == 1,
+	      "order-3 block not found through a rebalance (%d)", fake_rebalances);
+	CHECK(pm_free(&pm, big, 3) == 0 && pm_check(&pm) == 0, "consistent at the end");
+	pm_set_cache(&pm, NULL);
+}
+
 int main(void)
 {
 	mem = aligned_alloc(PM_PAGE_SIZE, SPAN);
@@ -141,6 +230,7 @@ int main(void)
 	test_bad_frees();
 	test_holes();
 	test_random();
+	test_cache();
 	free(mem);
 	free(state);
 	return check_done("pm");

@@ -134,6 +134,16 @@ for _n in (2, 4):
                           expect=[r"KTEST PASS cobj_smp",
                                   r"cobj_smp: %d CPUs, \d+ lookups" % _n],
                           reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
+    SCENARIOS.append(dict(name="smp/pm_cache_%d" % _n, smp=_n, timeout=120,
+                          append="test=pm_cache_smp",
+                          expect=[r"KTEST PASS pm_cache_smp",
+                                  r"pm_cache_smp: %d CPUs, \d+ allocations" % _n],
+                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
+    SCENARIOS.append(dict(name="smp/kmem_%d" % _n, smp=_n, timeout=120,
+                          append="test=kmem_smp",
+                          expect=[r"KTEST PASS kmem_smp",
+                                  r"kmem_smp: %d CPUs, \d+ allocations" % _n],
+                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
 
 # Shell sessions (tools/testrun.py run_shell_sessions): each boots the
 # default server set, types `commands` through ./k42 run -c, and checks

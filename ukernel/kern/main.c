@@ -29,7 +29,9 @@
 #include <kern/timer.h>
 #include <kern/trace.h>
 #include <mm/hat.h>
+#include <mm/kmem.h>
 #include <mm/meminit.h>
+#include <mm/pm_cache.h>
 
 #define K42_VERSION "0.1.0"
 
@@ -81,6 +83,10 @@ void kmain(void *fdt)
 		machine_halt(1);
 	}
 	rc = kcobj_init();
+	if (rc == 0)
+		rc = pm_cache_init();
+	if (rc == 0)
+		rc = kmem_cache_init();
 	if (rc < 0) {
 		kprintf("k42: cannot set up the clustered-object table (error %d)\n", rc);
 		machine_halt(1);

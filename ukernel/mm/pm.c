@@ -3,7 +3,8 @@
  * given: the host tests run it on a plain buffer under ASan.
  *
  * State byte per frame: RESERVED (never handed to us), FREE|order or
- * USED|order on the first frame of a block, TAIL on the others. Free lists
+ * USED|order on the first frame of a block, TAIL on the others, CACHED
+ * for an order-0 frame held free by a per-CPU cache. Free lists
  * are doubly linked through the first 16 bytes of each free block, by frame
  * index, with NONE as the end marker.
  */
@@ -15,6 +16,7 @@
 #define ST_TAIL     0x20
 #define ST_USED     0x40
 #define ST_FREE     0x80
+#define ST_CACHED   (ST_USED | ST_TAIL)	/* neither FREE nor a block's head */
 #define ST_ORDER    0x1f
 #define NONE        UINT64_MAX
 #define BLOCK_ALIGN (PM_PAGE_SIZE << (PM_ORDERS - 1))
@@ -73,6 +75,13 @@ void pm_init(struct pm *pm, uint64_t base_pa, uint64_t span, uint8_t *state, voi
 		pm->free_head[o] = NONE;
 	pm->free_frames = 0;
 	pm->managed_frames = 0;
+	pm->cached_frames = 0;
+	pm->cache = NULL;
+}
+
+void pm_set_cache(struct pm *pm, const struct pm_cache_hooks *hooks)
+{
+	__atomic_store_n(&pm->cache, hooks, __ATOMIC_RELEASE);
 }
 
 /* Free block (idx, order), merging with free buddies as far as possible. */
@@ -126,7 +135,7 @@ int pm_add_free(struct pm *pm, uint64_t pa, uint64_t size)
 	return 0;
 }
 
-int pm_alloc(struct pm *pm, unsigned order, uint64_t *pa)
+int pm_alloc_lists(struct pm *pm, unsigned order, uint64_t *pa)
 {
 	unsigned o;
 	uint64_t idx;
@@ -153,14 +162,120 @@ int pm_alloc(struct pm *pm, unsigned order, uint64_t *pa)
 	return 0;
 }
 
-int pm_free(struct pm *pm, uint64_t pa, unsigned order)
+int pm_alloc(struct pm *pm, unsigned order, uint64_t *pa)
+{
+	const struct pm_cache_hooks *c = __atomic_load_n(&pm->cache, __ATOMIC_ACQUIRE);
+	int rc;
+
+	if (c && order == 0)
+		return c->alloc(pm, pa);
+	rc = pm_alloc_lists(pm, order, pa);
+	/* Frames stranded in the caches may make up the block. */
+	if (rc == -K42_ENOMEM && c && c->rebalance(pm) > 0)
+		rc = pm_alloc_lists(pm, order, pa);
+	return rc;
+}
+
+/* The frame index of an order-`order` block at pa, or NONE if misaligned or outside. */
+static uint64_t index_of(struct pm *pm, uint64_t pa, unsigned order)
 {
 	uint64_t idx;
 
 	if (order >= PM_ORDERS || pa < pm->base_pa || (pa & (PM_PAGE_SIZE - 1)))
-		return -K42_EINVAL;
+		return NONE;
 	idx = (pa - pm->base_pa) >> PM_PAGE_SHIFT;
 	if (idx >= pm->nframes || (idx & ((1ull << order) - 1)))
+		return NONE;
+	return idx;
+}
+
+unsigned pm_take_batch(struct pm *pm, uint64_t *pa, unsigned n)
+{
+	unsigned got = 0;
+
+	spin_lock(&pm->lock);
+	while (got < n) {
+		unsigned o;
+		uint64_t idx;
+
+		for (o = 0; o < PM_ORDERS && pm->free_head[o] == NONE; o++)
+			;
+		if (o == PM_ORDERS)
+			break;
+		idx = pm->free_head[o];
+		list_remove(pm, o, idx);
+		while (o > 0) {
+			o--;
+			list_push(pm, o, idx + (1ull << o));
+		}
+		pm->state[idx] = ST_CACHED;
+		pm->free_frames--;
+		pa[got++] = pm->base_pa + (idx << PM_PAGE_SHIFT);
+	}
+	__atomic_add_fetch(&pm->cached_frames, got, __ATOMIC_RELAXED);
+	spin_unlock(&pm->lock);
+	return got;
+}
+
+void pm_give_batch(struct pm *pm, const uint64_t *pa, unsigned n)
+{
+	unsigned given = 0;
+
+	spin_lock(&pm->lock);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t idx = index_of(pm, pa[i], 0);
+
+		/* Only CACHED frames: anything else is a caller's bug, kept out. */
+		if (idx == NONE || pm->state[idx] != ST_CACHED)
+			continue;
+		free_block(pm, idx, 0);
+		pm->free_frames++;
+		given++;
+	}
+	__atomic_sub_fetch(&pm->cached_frames, given, __ATOMIC_RELAXED);
+	spin_unlock(&pm->lock);
+}
+
+static int state_cas(struct pm *pm, uint64_t pa, uint8_t from, uint8_t to)
+{
+	uint64_t idx = index_of(pm, pa, 0);
+	uint8_t expect = from;
+
+	if (idx == NONE)
+		return -K42_EINVAL;
+	if (!__atomic_compare_exchange_n(&pm->state[idx], &expect, to, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return -K42_EINVAL;
+	return 0;
+}
+
+int pm_cached_to_used(struct pm *pm, uint64_t pa)
+{
+	int rc = state_cas(pm, pa, ST_CACHED, ST_USED | 0);
+
+	if (rc == 0)
+		__atomic_sub_fetch(&pm->cached_frames, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+int pm_used_to_cached(struct pm *pm, uint64_t pa)
+{
+	int rc = state_cas(pm, pa, ST_USED | 0, ST_CACHED);
+
+	if (rc == 0)
+		__atomic_add_fetch(&pm->cached_frames, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+int pm_free(struct pm *pm, uint64_t pa, unsigned order)
+{
+	const struct pm_cache_hooks *c = __atomic_load_n(&pm->cache, __ATOMIC_ACQUIRE);
+	uint64_t idx;
+
+	if (c && order == 0)
+		return c->free(pm, pa);
+	idx = index_of(pm, pa, order);
+	if (idx == NONE)
 		return -K42_EINVAL;
 	spin_lock(&pm->lock);
 	if (pm->state[idx] != (ST_USED | order)) {
@@ -175,12 +290,13 @@ int pm_free(struct pm *pm, uint64_t pa, unsigned order)
 
 uint64_t pm_free_frames(struct pm *pm)
 {
-	return pm->free_frames;
+	return __atomic_load_n(&pm->free_frames, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&pm->cached_frames, __ATOMIC_RELAXED);
 }
 
 int pm_check(struct pm *pm)
 {
-	uint64_t listed = 0, heads = 0;
+	uint64_t listed = 0, heads = 0, cached = 0;
 	int rc = 0;
 
 	spin_lock(&pm->lock);
@@ -204,7 +320,13 @@ int pm_check(struct pm *pm)
 	for (uint64_t i = 0; i < pm->nframes && rc == 0; i++)
 		if (pm->state[i] & ST_FREE)
 			heads += 1ull << (pm->state[i] & ST_ORDER);
+		else if (pm->state[i] == ST_CACHED)
+			cached++;
 	if (rc == 0 && (listed != pm->free_frames || heads != listed))
+		rc = -K42_EINVAL;
+	/* Frames move between CACHED and USED without the lock: only a
+	 * quiet PM (no cache in use meanwhile) can be checked for this. */
+	if (rc == 0 && cached != __atomic_load_n(&pm->cached_frames, __ATOMIC_RELAXED))
 		rc = -K42_EINVAL;
 	spin_unlock(&pm->lock);
 	return rc;
