@@ -144,6 +144,11 @@ for _n in (2, 4):
                           expect=[r"KTEST PASS kmem_smp",
                                   r"kmem_smp: %d CPUs, \d+ allocations" % _n],
                           reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
+    SCENARIOS.append(dict(name="smp/process_lookup_%d" % _n, smp=_n, timeout=120,
+                          append="test=process_lookup_smp",
+                          expect=[r"KTEST PASS process_lookup_smp",
+                                  r"process_lookup_smp: %d CPUs, \d+ processes" % _n],
+                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
 
 # Shell sessions (tools/testrun.py run_shell_sessions): each boots the
 # default server set, types `commands` through ./k42 run -c, and checks

@@ -66,11 +66,22 @@ static struct pid_slot *slot_of(uint64_t pid)
 	return &pids[slot];
 }
 
+/*
+ * No lock: a process is published in its slot (release) only once it is
+ * built, and its memory is freed only after quiescence, so the pointer
+ * read here stays valid until the caller's next quiescent point. The
+ * process's own pid, never changed, says whether it is the one asked for
+ * (the slot may meanwhile hold a newer generation).
+ */
 struct process *process_lookup(uint64_t pid)
 {
-	struct pid_slot *s = slot_of(pid);
+	uint32_t slot = (uint32_t)pid & K42_PID_SLOT_MASK;
+	struct process *p;
 
-	return s ? s->p : NULL;
+	if (pid == 0 || pid > UINT32_MAX || slot == 0 || slot > PROC_MAX)
+		return NULL;
+	p = __atomic_load_n(&pids[slot].p, __ATOMIC_ACQUIRE);
+	return p && p->pid == pid ? p : NULL;
 }
 
 uint64_t process_count(void)
@@ -261,7 +272,8 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	ctx_init_user(&p->disp.ctx, &p->disp);
 	if (trace_map_into(p) < 0)
 		goto fail_page;
-	pids[slot] = (struct pid_slot){ .p = p, .pid = pid };
+	pids[slot] = (struct pid_slot){ .pid = pid };
+	__atomic_store_n(&pids[slot].p, p, __ATOMIC_RELEASE);	/* lookups find it from here */
 	live++;
 	trace_proc_create(pid, parent, p->name);
 	return p;
@@ -358,8 +370,17 @@ void process_end(struct process *p, int state, int status, const char *why)
 	p->state = state;
 	p->exit_status = status;
 	trace_proc_exit(p->pid, status);
-	pids[p->pid & K42_PID_SLOT_MASK] = (struct pid_slot){ .pid = p->pid, .parent = p->parent,
-			.state = state, .status = status, .freeing = 1 };
+	{
+		struct pid_slot *s = &pids[p->pid & K42_PID_SLOT_MASK];
+
+		/* Lookups stop finding it; one that already did may use it
+		 * until its quiescent point (freed after quiescence). */
+		__atomic_store_n(&s->p, NULL, __ATOMIC_RELEASE);
+		s->parent = p->parent;
+		s->state = state;
+		s->status = status;
+		s->freeing = 1;
+	}
 	live--;
 	reparent_children(p->pid);
 

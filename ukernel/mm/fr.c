@@ -94,24 +94,31 @@ int fr_create(struct process *server, uint64_t file_id, uint64_t size, uint64_t 
 		if (!fr->fcm)
 			return -K42_ENOMEM;
 		fr->ops = &server_fr_ops;
-		fr->state = FR_LIVE;
 		fr->key = next_key();
 		fr->server = server->pid;
 		fr->file_id = file_id;
 		fr->size = size;
 		fr->pending = NULL;
 		fr->npending = 0;
+		__atomic_store_n(&fr->state, FR_LIVE, __ATOMIC_RELEASE);	/* lookups find it */
 		*handle = (uint64_t)i | ((uint64_t)fr->key << 32);
 		return 0;
 	}
 	return -K42_ENOSPC;
 }
 
+/*
+ * No lock: the key is written before the state turns LIVE (release), and
+ * a slot is reused (new key) only after quiescence, so an FR found LIVE
+ * with the handle's key is that FR until the caller's next quiescent
+ * point; it may be withdrawn meanwhile, which its users check.
+ */
 struct fr *fr_lookup(uint64_t handle)
 {
 	uint64_t i = handle & 0xffffffffu;
 
-	if (i >= FR_MAX || frs[i].state != FR_LIVE || frs[i].key != (uint32_t)(handle >> 32))
+	if (i >= FR_MAX || __atomic_load_n(&frs[i].state, __ATOMIC_ACQUIRE) != FR_LIVE ||
+	    __atomic_load_n(&frs[i].key, __ATOMIC_RELAXED) != (uint32_t)(handle >> 32))
 		return NULL;
 	return &frs[i];
 }
@@ -397,7 +404,7 @@ static void withdraw(struct fr *fr)
 		fcm_file_fill(fr->fcm, pe->pgoff, pe->token, -K42_EDEAD, copy_page, NULL);
 		finish(fr, pe, -K42_EDEAD);
 	}
-	fr->state = FR_WITHDRAWN;
+	__atomic_store_n(&fr->state, FR_WITHDRAWN, __ATOMIC_RELEASE);
 	fcm_put(fr->fcm);	/* may destroy it: fr_fcm_gone */
 }
 
