@@ -4,13 +4,20 @@
  * ones, each filled with its own pattern and checked before it is freed
  * (ASan sees the backend's pages as ordinary memory, so overlaps between
  * blocks show up as pattern damage); realloc keeps data; calloc zeroes;
- * large blocks go back to the backend.
+ * large blocks go back to the backend. The pools are per dispatcher (a
+ * clustered object): a pool is made by each dispatcher's first malloc, a
+ * block freed on one dispatcher is reused there, and real threads as
+ * dispatchers allocate and free at once (also each other's blocks).
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <k42/alloc.h>
+#include <k42/layout.h>
+#include <cobj/cobj.h>
 #include "check.h"
 
 void *k42h_malloc(size_t n);
@@ -46,6 +53,39 @@ void k42_alloc_backend_unmap(uintptr_t va, size_t len)
 	unmapped += len;
 	madvise((void *)va, len, MADV_DONTNEED);
 	mprotect((void *)va, len, PROT_NONE);
+}
+
+/* The clustered-object space and "dispatchers": each thread says which it is. */
+static struct quiesce uq;
+static struct cobj_space space;
+static struct cobj_root *roots[8];
+static uint32_t words[16];
+static struct cobj_rep *local[K42_VPS_MAX][8];
+static __thread uint32_t cur_vp;
+
+struct cobj_space *k42_alloc_backend_space(void)
+{
+	return &space;
+}
+
+uint32_t k42_alloc_backend_vp(void)
+{
+	return cur_vp;
+}
+
+unsigned long cobj_env_hold(void)
+{
+	return 0;
+}
+
+void cobj_env_release(unsigned long saved)
+{
+	(void)saved;
+}
+
+void cobj_env_relax(void)
+{
+	sched_yield();
 }
 
 void k42_alloc_lock(int *save)
@@ -102,10 +142,112 @@ static void fill(int i)
 		slot[i].p[k] = (uint8_t)(slot[i].pat + k);
 }
 
+/* Threads as dispatchers: each mallocs and frees, also blocks of the
+ * next thread (its pool takes them), every block checked. */
+#define TVPS 4
+#define TSLOTS 256
+#define TROUNDS 20000
+
+static uint8_t *tblk[TVPS][TSLOTS];
+static size_t tlen[TVPS][TSLOTS];
+static int tdamaged, tready;
+
+static int tintact(int v, int i)
+{
+	for (size_t k = 0; k < tlen[v][i]; k += 7)
+		if (tblk[v][i][k] != (uint8_t)(v * 31 + k))
+			return 0;
+	return 1;
+}
+
+static void *tvp(void *arg)
+{
+	int v = (int)(uintptr_t)arg;
+	uint64_t x = 0x2545f4914f6cdd1dull * (uint64_t)(v + 1);
+
+	cur_vp = (uint32_t)v + 1;
+	for (int r = 0; r < TROUNDS; r++) {
+		int i;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		i = (int)(x % TSLOTS);
+		if (tblk[v][i]) {
+			if (!tintact(v, i))
+				__atomic_add_fetch(&tdamaged, 1, __ATOMIC_RELAXED);
+			k42h_free(tblk[v][i]);
+			tblk[v][i] = NULL;
+		} else {
+			size_t n = x % 64 == 0 ? 300000 : (x >> 8) % 3000;
+
+			tblk[v][i] = k42h_malloc(n);
+			if (!tblk[v][i]) {
+				__atomic_add_fetch(&tdamaged, 1, __ATOMIC_RELAXED);
+				continue;
+			}
+			tlen[v][i] = n;
+			for (size_t k = 0; k < n; k += 7)
+				tblk[v][i][k] = (uint8_t)(v * 31 + k);
+		}
+	}
+	__atomic_add_fetch(&tready, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&tready, __ATOMIC_ACQUIRE) < TVPS)
+		sched_yield();
+	/* The next thread's blocks, freed here: they join this pool. */
+	for (int i = 0; i < TSLOTS; i++) {
+		int o = (v + 1) % TVPS;
+
+		if (tblk[o][i]) {
+			if (!tintact(o, i))
+				__atomic_add_fetch(&tdamaged, 1, __ATOMIC_RELAXED);
+			k42h_free(tblk[o][i]);
+		}
+	}
+	return NULL;
+}
+
+static void test_dispatchers(void)
+{
+	struct k42_alloc_stats st0, st;
+	pthread_t th[TVPS];
+	uint8_t *a, *b;
+
+	k42_alloc_stats(&st0);
+	/* Each dispatcher its own pool: a block freed on 5 comes back on 5, not 0. */
+	cur_vp = 5;
+	a = k42h_malloc(100);
+	k42h_free(a);
+	cur_vp = 0;
+	b = k42h_malloc(100);
+	CHECK(b != a, "dispatcher 0 got dispatcher 5's freed block");
+	cur_vp = 5;
+	CHECK(k42h_malloc(100) == a, "dispatcher 5 did not reuse its own freed block");
+	k42h_free(a);
+	cur_vp = 0;
+	k42h_free(b);
+	k42_alloc_stats(&st);
+	CHECK(st.pools == st0.pools + 1, "pools %lu, %lu before dispatcher 5", st.pools, st0.pools);
+
+	for (uintptr_t v = 0; v < TVPS; v++)
+		pthread_create(&th[v], NULL, tvp, (void *)v);
+	for (int v = 0; v < TVPS; v++)
+		pthread_join(th[v], NULL);
+	k42_alloc_stats(&st);
+	CHECK(tdamaged == 0, "%d blocks damaged or refused with %d dispatchers", tdamaged, TVPS);
+	CHECK(st.in_use == st0.in_use, "%lu blocks in use, %lu before", st.in_use, st0.in_use);
+	CHECK(st.pools >= st0.pools + TVPS, "only %lu pools", st.pools);
+}
+
 int main(void)
 {
 	struct k42_alloc_stats st;
 	int damaged = 0;
+
+	quiesce_init(&uq, K42_VPS_MAX);
+	cobj_space_init(&space, 8, K42_VPS_MAX, roots, words, &uq);
+	for (uint32_t v = 0; v < K42_VPS_MAX; v++)
+		cobj_space_add_cpu(&space, v, local[v]);
 
 	CHECK(k42h_malloc(0) != NULL, "malloc(0)");
 	k42h_free(NULL);
@@ -164,5 +306,6 @@ int main(void)
 
 		k42h_free(&x);	/* not ours: ignored */
 	}
+	test_dispatchers();
 	return check_done("libk42/alloc");
 }
