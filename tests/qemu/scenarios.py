@@ -134,6 +134,11 @@ for _n in (2, 4):
                           expect=[r"KTEST PASS cobj_smp",
                                   r"cobj_smp: %d CPUs, \d+ lookups" % _n],
                           reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
+    SCENARIOS.append(dict(name="smp/cobj_swap_%d" % _n, smp=_n, timeout=120,
+                          append="test=cobj_swap_smp",
+                          expect=[r"KTEST PASS cobj_swap_smp",
+                                  r"cobj_swap_smp: %d CPUs, \d+ root replacements" % _n],
+                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
     SCENARIOS.append(dict(name="smp/pm_cache_%d" % _n, smp=_n, timeout=120,
                           append="test=pm_cache_smp",
                           expect=[r"KTEST PASS pm_cache_smp",

@@ -8,6 +8,7 @@
  * and quiescence reached, every rep and root is freed and the PM's
  * free-frame figure is back at its start.
  */
+#include <stddef.h>
 #include <string.h>
 #include <arch/memlayout.h>
 #include <arch/spr.h>
@@ -40,6 +41,7 @@ static struct {
 	cobj_ref ref[NOBJ];
 	uint64_t made, freed, roots_made, roots_freed, counted, lookups, bad, replaced, failed_alloc;
 	uint64_t deadline;
+	uint32_t started;
 } tc;
 
 static void *frame(void)
@@ -122,6 +124,10 @@ static void worker(uint32_t cpu, void *arg)
 	uint64_t seed = 0x9e3779b97f4a7c15ull * (cpu + 1), lookups = 0;
 
 	(void)arg;
+	/* Start together, so the CPUs really race (a loaded host starts them late). */
+	__atomic_add_fetch(&tc.started, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&tc.started, __ATOMIC_ACQUIRE) < (uint32_t)smp_ncpus)
+		kquiesce_point();
 	for (int i = 0; i < ITER; i++) {
 		int k = (int)(rnd(&seed) % NOBJ);
 		cobj_ref ref = __atomic_load_n(&tc.ref[k], __ATOMIC_ACQUIRE);
@@ -283,4 +289,120 @@ KTEST(cobj_bench)
 	KTEST_CHECK(t, kcobj_destroy(ref) == 0, "destroy failed");
 	for (int i = 0; i < 2 * QUIESCE_GENS; i++)
 		kquiesce_point();
+}
+
+/*
+ * Hot swap's primitive under load: every CPU calls one object through
+ * its rep while CPU 0 replaces the object's root 200 times (each time a
+ * new root whose misses make new reps, as a mediator's would). No lookup
+ * may fail, every rep found must belong to a live root of this object,
+ * and every increment made through any rep, old or new, must be found
+ * when the replaced roots are freed after quiescence.
+ */
+#define SWAPS 200
+
+static struct {
+	cobj_ref ref;
+	uint32_t done, started;
+	uint64_t calls, bad, null, roots_freed;
+} sw;
+
+struct sw_root {
+	struct tc_root tc;	/* first */
+	struct deferred dfr;
+};
+
+static void sw_root_free(struct deferred *d)
+{
+	struct sw_root *r = (struct sw_root *)((char *)d - offsetof(struct sw_root, dfr));
+
+	for (struct cobj_rep *rep = r->tc.root.reps, *n; rep; rep = n) {
+		n = rep->next;
+		tc_rep_destroy(&r->tc.root, rep);
+	}
+	r->tc.magic = 0;
+	unframe(r);
+	sw.roots_freed++;
+}
+
+static void swapper(uint32_t cpu, void *arg)
+{
+	(void)arg;
+	if (cpu == 0) {
+		while (__atomic_load_n(&sw.started, __ATOMIC_ACQUIRE) < (uint32_t)smp_ncpus - 1)
+			__asm__ volatile("or 1,1,1; or 2,2,2" ::: "memory");
+		for (int i = 0; i < SWAPS; i++) {
+			struct sw_root *next = frame();
+			struct cobj_root *prev;
+
+			if (!next) {
+				sw.bad++;
+				break;
+			}
+			next->tc.magic = MAGIC;
+			if (cobj_root_replace(&kcobj_space, sw.ref, &next->tc.root, &tc_ops, &prev) < 0) {
+				sw.bad++;
+				unframe(next);
+				break;
+			}
+			/* The old root and its reps: ours, freed once every CPU
+			 * that may still be inside one has passed a point. */
+			kquiesce_retire(&((struct sw_root *)prev)->dfr, sw_root_free);
+			for (int k = 0; k < 50; k++) {
+				struct tc_rep *r = (struct tc_rep *)kcobj(sw.ref);
+
+				if (r)
+					r->count++;
+				kquiesce_point();
+			}
+		}
+		__atomic_store_n(&sw.done, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	__atomic_add_fetch(&sw.started, 1, __ATOMIC_ACQ_REL);
+	while (!__atomic_load_n(&sw.done, __ATOMIC_ACQUIRE)) {
+		struct tc_rep *r = (struct tc_rep *)kcobj(sw.ref);
+
+		if (!r) {
+			__atomic_add_fetch(&sw.null, 1, __ATOMIC_RELAXED);
+		} else {
+			if (r->magic != MAGIC || r->rep.cpu != cpu ||
+			    ((struct tc_root *)r->rep.root)->magic != MAGIC)
+				__atomic_add_fetch(&sw.bad, 1, __ATOMIC_RELAXED);
+			r->count++;
+			__atomic_add_fetch(&sw.calls, 1, __ATOMIC_RELAXED);
+		}
+		kquiesce_point();
+	}
+}
+
+KTEST(cobj_swap_smp)
+{
+	uint64_t before = pm_free_frames(pm_root());
+	struct sw_root *first = frame();
+
+	memset(&tc, 0, sizeof(tc));
+	memset(&sw, 0, sizeof(sw));
+	KTEST_CHECK(t, first != NULL, "no frame");
+	if (!first)
+		return;
+	first->tc.magic = MAGIC;
+	KTEST_CHECK(t, kcobj_create(&first->tc.root, &tc_ops, &sw.ref) == 0, "create failed");
+	ktest_on_cpus(swapper, NULL);
+	/* The last root is in the table: delete it the ordinary way. */
+	KTEST_CHECK(t, kcobj_destroy(sw.ref) == 0, "destroy failed");
+	tc.deadline = mftb() + timer_us_to_tb(20 * 1000000);
+	ktest_on_cpus(drain, NULL);
+	kquiesce_idle_exit();
+	kprintf("cobj_swap_smp: %d CPUs, %d root replacements, %lu calls on other CPUs, %lu reps\n",
+		smp_ncpus, SWAPS, sw.calls, tc.made);
+	KTEST_CHECK(t, sw.bad == 0, "%lu bad reps or replacements", sw.bad);
+	KTEST_CHECK(t, sw.null == 0, "%lu lookups failed during replacement", sw.null);
+	KTEST_CHECK(t, sw.roots_freed == SWAPS, "%lu replaced roots freed of %d", sw.roots_freed,
+		    SWAPS);
+	KTEST_CHECK(t, tc.made == tc.freed, "reps made %lu, freed %lu", tc.made, tc.freed);
+	KTEST_CHECK(t, tc.counted == sw.calls + (uint64_t)SWAPS * 50,
+		    "increments found %lu, made %lu", tc.counted, sw.calls + (uint64_t)SWAPS * 50);
+	KTEST_CHECK(t, pm_free_frames(pm_root()) == before, "free frames %lu, %lu at the start",
+		    pm_free_frames(pm_root()), before);
 }

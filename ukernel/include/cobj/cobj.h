@@ -120,7 +120,11 @@ static inline struct cobj_rep *cobj_lookup(struct cobj_space *s, uint32_t cpu, c
 	uint32_t slot = cobj_ref_slot(ref);
 
 	if (__builtin_expect(slot < s->nslots, 1)) {
-		struct cobj_rep *r = __atomic_load_n(&s->local[cpu][slot], __ATOMIC_ACQUIRE);
+		/* Relaxed, not acquire: the rep's fields are read through the
+		 * pointer just loaded, and that address dependency orders them
+		 * after the miss's release store on every CPU we build for
+		 * (as an RCU dereference), without acquire's isync on POWER. */
+		struct cobj_rep *r = __atomic_load_n(&s->local[cpu][slot], __ATOMIC_RELAXED);
 
 		if (__builtin_expect(r != NULL, 1) && r->gen == cobj_ref_gen(ref))
 			return r;
