@@ -433,6 +433,29 @@ long lx_sys_ftruncate(struct lx_args *a)
 	return lx_errno(k42_ftruncate((int)a->a[0], a->a[1]));
 }
 
+/* fallocate(fd, mode, offset, len): mode 0 (and KEEP_SIZE) reserve
+ * nothing on k42's file systems, which allocate as they write; without
+ * KEEP_SIZE the file grows to offset + len as Linux's would. */
+#define LX_FALLOC_FL_KEEP_SIZE 1
+long lx_sys_fallocate(struct lx_args *a)
+{
+	int64_t off = (int64_t)a->a[2], len = (int64_t)a->a[3];
+	struct k42_stat st;
+	long rc;
+
+	if (a->a[1] & ~(uint64_t)LX_FALLOC_FL_KEEP_SIZE)
+		return -LX_EOPNOTSUPP;
+	if (off < 0 || len <= 0 || off + len < off)
+		return -LX_EINVAL;
+	if ((rc = k42_fstat((int)a->a[0], &st)) < 0)
+		return lx_errno(rc);
+	if ((st.mode & 0170000) != 0100000)
+		return (st.mode & 0170000) == 0040000 ? -LX_EISDIR : -LX_ENODEV;
+	if ((a->a[1] & LX_FALLOC_FL_KEEP_SIZE) || (uint64_t)(off + len) <= st.size)
+		return 0;
+	return lx_errno(k42_ftruncate((int)a->a[0], (uint64_t)(off + len)));
+}
+
 long lx_sys_fsync(struct lx_args *a)
 {
 	return lx_errno(k42_fsync((int)a->a[0]));

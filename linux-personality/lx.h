@@ -68,6 +68,7 @@ int lx_reserved(uint64_t va, uint64_t len);
 #define LX_ENOSYS 38
 #define LX_ENOTEMPTY 39
 #define LX_ELOOP 40
+#define LX_EOPNOTSUPP 95
 
 /* A reflected call: Linux number and arguments (r0, r3..r8), and the
  * caller's whole register set for the calls that need it (fork, execve,
@@ -104,6 +105,8 @@ long lx_copy_str(char *dst, uint64_t uva, uint64_t max);
 /* The process's Linux state. */
 struct lx_proc {
 	uint64_t pid, ppid, pgid, sid;
+	uint64_t root;			/* the first Linux process of this tree: signals
+					 * are taken from it and its descendants */
 	uint64_t robust_list;
 	char comm[16];
 	uint64_t brk_start, brk_cur, brk_mapped;
@@ -165,6 +168,8 @@ extern struct k42_thread *k42_current;
 void lx_signal_init(void);
 void lx_signal_exec(void);
 void lx_sig_raise(int sig);
+/* sig to a process we may not raise soft interrupts on (signal.c). */
+long lx_sig_send(uint64_t pid, int sig);
 int lx_sig_deliverable(void);
 int lx_sig_restarts(void);
 void lx_sig_deliver(struct k42_user_regs *regs);

@@ -38,6 +38,7 @@ int main(uint64_t arg)
 	lx.pid = k42_info(K42_INFO_PID);
 	lx.ppid = 0;
 	lx.pgid = lx.sid = lx.pid;
+	lx.root = lx.pid;
 	lx_entry_init();
 	lx_signal_init();
 	lx_fs_init();

@@ -6,6 +6,8 @@
  */
 #include "lx.h"
 #include "lxfs.h"
+#include <k42/procinfo.h>
+#include <k42/services.h>
 
 #define LX_CLONE_VM 0x100
 #define LX_CLONE_VFORK 0x4000
@@ -253,6 +255,22 @@ long lx_sys_execve(struct lx_args *a)
 	return lx_exec(path, argv, envp);
 }
 
+/* A process we may not raise soft interrupts on (not our descendant: a
+ * sibling, an ancestor) gets the signal as a one-way message, which its
+ * personality takes if we are of its Linux process tree (signal.c). */
+static long signal_by_message(uint64_t pid, uint64_t sig)
+{
+	struct k42_procinfo info;
+
+	if (k42_sc_proc_describe(pid, (uint64_t)&info) < 0 || info.state != K42_PROC_RUNNING)
+		return -LX_ESRCH;
+	if (sig == 0)
+		return 0;
+	if (sig > 64)
+		return -LX_EINVAL;
+	return lx_sig_send(pid, (int)sig) < 0 ? -LX_EAGAIN : 0;
+}
+
 long lx_sys_kill(struct lx_args *a)
 {
 	int64_t pid = (int64_t)a->a[0];
@@ -282,6 +300,8 @@ long lx_sys_kill(struct lx_args *a)
 	if (sig == 0 || sig > 30) {
 		/* Is it there? (raising no bits only checks that it runs) */
 		st = k42_sc_softintr_raise((uint64_t)pid, 0);
+		if (st == -K42_EPERM)
+			return signal_by_message((uint64_t)pid, sig);
 		if (st < 0)
 			return -LX_ESRCH;
 		if (sig == 0)
@@ -289,11 +309,15 @@ long lx_sys_kill(struct lx_args *a)
 	}
 	if (sig == LX_SIGKILL) {
 		st = k42_sc_proc_kill((uint64_t)pid);
-		return st < 0 ? (st == -K42_EPERM ? -LX_EPERM : -LX_ESRCH) : 0;
+		if (st == -K42_EPERM)
+			return signal_by_message((uint64_t)pid, sig);
+		return st < 0 ? -LX_ESRCH : 0;
 	}
 	if (sig > 30)
 		return -LX_EINVAL;	/* real-time signals: not across processes yet */
 	st = k42_sc_softintr_raise((uint64_t)pid, LX_SOFTINTR_SIG << sig);
+	if (st == -K42_EPERM)
+		return signal_by_message((uint64_t)pid, sig);
 	return st < 0 ? -LX_ESRCH : 0;
 }
 

@@ -11,6 +11,9 @@
  * 0x100 | signal, which wait4 reports as "killed by signal".
  */
 #include "lx.h"
+#include <k42/fs.h>
+#include <k42/services.h>
+#include <k42/procinfo.h>
 
 #define LX_SA_SIGINFO 0x4ull
 #define LX_SA_ONSTACK 0x08000000ull
@@ -119,9 +122,52 @@ static void on_softintr(uint64_t bits)
 			pending |= BIT(sig);
 }
 
+/* Signals by message (ioevent.signal) between processes that may not
+ * raise each other's soft interrupts (siblings, an ancestor): taken from
+ * processes of our Linux process tree (all "root" to Linux, which lets
+ * root signal anyone). The receiver judges the sender by the kernel's
+ * caller id while the sender waits for its answer (signal 0 back), so
+ * the sender is still there to be looked up; pids are never reused.
+ * SIGKILL ends us here, as the kernel's proc_kill would. */
+static uint64_t acked_by;
+
+static void on_signal_msg(uint64_t from, uint32_t sig)
+{
+	if (sig == 0) {
+		acked_by = from;
+		return;
+	}
+	if (sig > 64 || !k42_proc_manages(lx.root, from))
+		return;
+	k42_send_signal(from, 0);
+	if (sig == LX_SIGKILL)
+		k42_sc_exit(0x100 | LX_SIGKILL);
+	pending |= BIT(sig);
+}
+
+long lx_sig_send(uint64_t pid, int sig)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), deadline = k42_timebase() + hz / 5;
+	long rc;
+
+	acked_by = 0;
+	if ((rc = k42_send_signal(pid, (uint32_t)sig)) < 0)
+		return rc;
+	/* Bounded: a receiver that takes no signals never answers. */
+	while (acked_by != pid && k42_timebase() < deadline) {
+		struct k42_procinfo info;
+
+		if (k42_sc_proc_describe(pid, (uint64_t)&info) < 0 || info.state != K42_PROC_RUNNING)
+			break;
+		lx_wait_event(hz / 100);
+	}
+	return 0;
+}
+
 void lx_signal_init(void)
 {
 	k42_on_user_softintr(on_softintr);
+	k42_on_signal(on_signal_msg);
 }
 
 /* execve: handlers go back to default, ignored stays ignored. */

@@ -118,3 +118,24 @@ long ioevent_interrupt_impl(const struct k42_ipc_caller *caller)
 		k42_sc_exit(130);	/* 128 + SIGINT, as a shell reports it */
 	return 0;
 }
+
+static void (*signal_handler)(uint64_t from, uint32_t sig);
+
+void k42_on_signal(void (*fn)(uint64_t from, uint32_t sig))
+{
+	signal_handler = fn;
+}
+
+long k42_send_signal(uint64_t pid, uint32_t sig)
+{
+	return ioevent_signal(pid, sig);
+}
+
+/* The caller id is the kernel's: the handler judges the sender. */
+long ioevent_signal_impl(const struct k42_ipc_caller *caller, uint32_t sig)
+{
+	if (!signal_handler)
+		return -K42_EPERM;
+	signal_handler(caller->pid, sig);
+	return 0;
+}

@@ -182,6 +182,13 @@ long k42_io_notify(uint64_t pid);
  * with status 130. */
 void k42_on_interrupt(void (*fn)(void));
 
+/* A signal sent by process `from` with ioevent.signal (idl/ioevent.idl):
+ * fn runs in handler context and decides whether to accept it. Without
+ * one the message is dropped. */
+void k42_on_signal(void (*fn)(uint64_t from, uint32_t sig));
+/* Send it (one-way; the receiver may drop it). */
+long k42_send_signal(uint64_t pid, uint32_t sig);
+
 /* Re-read the mount table from the name server (names "mnt/..."). */
 void k42_fs_remount(void);
 /* Close every descriptor (process exit does this). */

@@ -47,6 +47,22 @@ long ioevent_interrupt(k42_handle_t target)
 long ioevent_interrupt_impl(const struct k42_ipc_caller *caller);
 
 /*
+ * A signal for the receiver's Linux personality (docs/linux.md):
+ * Linux's kill between processes of one Linux process tree, where
+ * the sender may not raise soft interrupts on the receiver (a
+ * sibling, an ancestor). libk42 hands it to the handler installed
+ * with k42_on_signal, which decides whether to accept it from the
+ * caller; a process without one drops it.
+ *
+ * Ordinal 3, one-way (no reply).
+ */
+#define IOEVENT_ORD_SIGNAL 3u
+#define IOEVENT_SIGNAL_RIGHTS 0ull
+long ioevent_signal(k42_handle_t target, uint32_t sig)
+	__attribute__((warn_unused_result));
+long ioevent_signal_impl(const struct k42_ipc_caller *caller, uint32_t sig);
+
+/*
  * Decode one request for this interface, call the matching _impl and encode
  * its reply into m. Returns the status also left in m->op: 0, or -K42_EVERSION
  * (wrong interface or newer version), -K42_ENOSYS (unknown ordinal),

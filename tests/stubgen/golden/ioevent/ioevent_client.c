@@ -81,3 +81,20 @@ long ioevent_interrupt(k42_handle_t target)
 	k42_rc = k42_ipc_call(target, k42_m);
 	return k42_rc > 0 ? -K42_EPROTO : k42_rc;
 }
+
+long ioevent_signal(k42_handle_t target, uint32_t sig)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)sig;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(IOEVENT_IFACE_ID, 1u, IOEVENT_ORD_SIGNAL, K42_IPC_FLAG_ONEWAY, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	return k42_rc > 0 ? -K42_EPROTO : k42_rc;
+}

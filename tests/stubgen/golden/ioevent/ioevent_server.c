@@ -90,6 +90,32 @@ static long k42_sg_srv_interrupt(const struct k42_ipc_caller *caller, struct k42
 	return 0;
 }
 
+static long k42_sg_srv_signal(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	uint32_t sig = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_sig = k42_m->w[0];
+	if (k42_w_sig > UINT32_MAX)
+		return -K42_EPROTO;
+	sig = (uint32_t)k42_w_sig;
+
+	k42_rc = ioevent_signal_impl(caller, sig);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = 0;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long ioevent_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -115,6 +141,12 @@ long ioevent_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m
 				k42_rc = -K42_EPROTO;
 			else
 				k42_rc = k42_sg_srv_interrupt(caller, m);
+			break;
+		case IOEVENT_ORD_SIGNAL:
+			if (k42_flags != K42_IPC_FLAG_ONEWAY)
+				k42_rc = -K42_EPROTO;
+			else
+				k42_rc = k42_sg_srv_signal(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;
