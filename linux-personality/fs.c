@@ -16,9 +16,11 @@ long lx_errno(long rc)
 {
 	if (rc >= 0)
 		return rc;
-	if (rc >= -40 || rc == -K42_ETIMEDOUT || rc == -K42_EDQUOT || rc == -K42_EPROTO)
-		return rc;
-	return -LX_EIO;
+	/* k42's own codes (an old interface version, a dead or disabled
+	 * server) mean nothing to Linux; the others are Linux's numbers. */
+	if (rc == -K42_EVERSION || rc == -K42_EDEAD || rc == -K42_EDISABLED || rc < -133)
+		return -LX_EIO;
+	return rc;
 }
 
 long lx_user_path(uint64_t uva, char *buf)

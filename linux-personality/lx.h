@@ -68,6 +68,7 @@ int lx_reserved(uint64_t va, uint64_t len);
 #define LX_ENOSYS 38
 #define LX_ENOTEMPTY 39
 #define LX_ELOOP 40
+#define LX_EMSGSIZE 90
 #define LX_EOPNOTSUPP 95
 
 /* A reflected call: Linux number and arguments (r0, r3..r8), and the
@@ -167,6 +168,8 @@ extern struct k42_thread *k42_current;
 /* Signals (signal.c). */
 void lx_signal_init(void);
 void lx_signal_exec(void);
+/* fork: the child starts without the parent's interval timer (itimer.c). */
+void lx_itimer_forked(void);
 void lx_sig_raise(int sig);
 /* sig to a process we may not raise soft interrupts on (signal.c). */
 long lx_sig_send(uint64_t pid, int sig);

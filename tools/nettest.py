@@ -46,8 +46,8 @@ class Guest:
     """One boot: QEMU running, its console collected by a thread, text
     typed on demand."""
 
-    def __init__(self, build, forwards, mem="1G"):
-        cmd = k42qemu.command(build, append=k42qemu.NET_APPEND, mem=mem,
+    def __init__(self, build, forwards, mem="1G", append=k42qemu.NET_APPEND):
+        cmd = k42qemu.command(build, append=append, mem=mem,
                               extra=k42qemu.net_args(forwards))
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)

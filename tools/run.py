@@ -48,17 +48,26 @@ def main():
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
     extra = []
-    if (args.net or args.forward) and args.linux:
-        sys.exit("k42: --net with --linux is not supported yet (busybox has no sockets; docs/net.md)")
     if args.net or args.forward:
         try:
             forwards = [k42qemu.parse_forward(f) for f in args.forward]
         except ValueError as e:
             sys.exit("k42: %s" % e)
         extra = k42qemu.net_args(forwards)
-        args.append = (args.append + " " if args.append else "") + k42qemu.NET_APPEND
+        if not args.linux:
+            args.append = (args.append + " " if args.append else "") + k42qemu.NET_APPEND
     if args.linux:
-        return run_linux(build, args)
+        # /etc/boot-linux.conf starts its when=net and when=disk entries
+        # when init's arguments hold these words.
+        words = []
+        if args.net or args.forward:
+            words.append("net")
+        if args.disk:
+            if not os.path.exists(args.disk):
+                sys.exit("k42: run: no disk image %s" % args.disk)
+            extra += k42qemu.disk_args(args.disk)
+            words.append("disk")
+        return run_linux(build, args, extra, words)
     if not args.no_disk and "init=" not in args.append:
         image = args.disk or k42qemu.scratch_image(build)
         if not os.path.exists(image):
@@ -106,15 +115,17 @@ PROMPT = "k42> "
 LINUX_CONF = "bootconf=/etc/boot-linux.conf"
 
 
-def linux_append(args):
+def linux_append(args, words=()):
     """Boot the server set of /etc/boot-linux.conf, whose shell is /bin/lx:
     busybox sh, interactive or with the script hex-encoded (any bytes
-    survive the boot arguments); init hands its shellarg= words to it."""
+    survive the boot arguments); init hands its shellarg= words to it.
+    words ("net", "disk") start the entries marked when=WORD."""
     if args.commands is None:
         tail = "shellarg=/bin/sh shellarg=sh"
     else:
         tail = "shellarg=-u shellarg=" + encode_commands(args.commands)
-    append = (args.append + " " if args.append else "") + "-- " + LINUX_CONF + " " + tail
+    append = (args.append + " " if args.append else "") + "-- " + LINUX_CONF + " " + \
+        "".join(w + " " for w in words) + tail
     if len(append) > 1023:
         sys.exit("k42: --linux -c: the commands are too long for the boot arguments "
                  "(%d bytes encoded as %d; at most about 950)"
@@ -146,12 +157,13 @@ def linux_shell_output(out):
     return "".join(lines[start:]), None
 
 
-def run_linux(build, args):
-    append = linux_append(args)
+def run_linux(build, args, extra=(), words=()):
+    append = linux_append(args, words)
     if args.commands is None and sys.stdin.isatty():
-        cmd = k42qemu.command(build, append=append, mem=args.mem, smp=args.smp, interactive=True)
+        cmd = k42qemu.command(build, append=append, mem=args.mem, smp=args.smp, interactive=True,
+                              extra=list(extra))
         return subprocess.call(cmd)
-    cmd = k42qemu.command(build, append=append, mem=args.mem, smp=args.smp)
+    cmd = k42qemu.command(build, append=append, mem=args.mem, smp=args.smp, extra=list(extra))
     res = k42qemu.run(cmd, timeout=args.timeout)
     out = k42qemu.symbolize(res.output, build.kernel_elf)
     text, status = linux_shell_output(out)

@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "linux"))
 import cases as linux_cases  # noqa: E402  (tests/linux/cases.py)
 import storagetest  # noqa: E402  (tools/storagetest.py)
 import nettest  # noqa: E402  (tools/nettest.py: the network tests)
+import lxnettest  # noqa: E402  (tools/lxnettest.py: busybox's network applets)
 
 BOOT_TIMEOUT = 60.0
 # What some in-kernel tests need typed, or must print beyond PASS.
@@ -335,6 +336,9 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_mman", prog="/tests/linux/mman",
          expect=[r"mman: ok", r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"mman: FAILED"]),
+    dict(name="linux/musl_sock", prog="/tests/linux/sock",
+         expect=[r"sock: ok", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"sock: FAILED"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
@@ -485,6 +489,7 @@ def main():
     run_linux_tests(build, tally, args.filter)
     storagetest.run_storage_tests(build, tally, args.filter)
     nettest.run_net_tests(build, tally, args.filter)
+    lxnettest.run_linux_net_test(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
     run_debug_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)

@@ -93,8 +93,8 @@ int process_may_manage(const struct process *caller, const struct process *targe
 {
 	/* Itself, or any of its descendants (init can end a server its
 	 * launcher started). Parent links are whole pids, never reused, and
-	 * orphans are handed to init, so a chain ends at init; the bound is
-	 * only a guard. */
+	 * orphans are handed to their grandparent, so a chain ends at init;
+	 * the bound is only a guard. */
 	for (int depth = 0; target && depth < 64; depth++) {
 		if (target == caller)
 			return 1;
@@ -210,17 +210,23 @@ static uint32_t alloc_pid(void)
 	return 0;
 }
 
-/* Hand the children of a process that ends (living or ended) to init, so
- * that someone may still manage them and read their status. */
-static void reparent_children(uint32_t pid)
+/* Hand the children of a process that ends (living or ended) to its own
+ * parent, so that someone may still manage them and read their status,
+ * and whoever could manage them before still can (its ancestors manage
+ * its descendants: a Linux shell can still signal a daemon its child
+ * forked). The parent is alive (every living process's parent is, or
+ * it is init's), except for init itself. */
+static void reparent_children(uint32_t pid, uint32_t parent)
 {
+	uint32_t heir = process_lookup(parent) ? parent : init_pid;
+
 	for (uint32_t slot = 1; slot <= pid_high; slot++) {
 		struct pid_slot *s = &pids[slot];
 
 		if (s->p && s->p->parent == pid)
-			s->p->parent = init_pid;
+			s->p->parent = heir;
 		else if (!s->p && s->state && s->parent == pid)
-			s->parent = init_pid;
+			s->parent = heir;
 	}
 }
 
@@ -382,7 +388,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 		s->freeing = 1;
 	}
 	live--;
-	reparent_children(p->pid);
+	reparent_children(p->pid, p->parent);
 
 	disp_end(d);
 	vp_end_all(p);
