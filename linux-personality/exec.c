@@ -278,6 +278,21 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 
 		memset(lx.comm, 0, sizeof(lx.comm));
 		memcpy(lx.comm, base, n);
+		/* The name ps, pidof and killall see (proc_list): the program's
+		 * own name for itself (busybox runs applets as /proc/self/exe). */
+		const char *a0 = argv && argv[0] && argv[0][0] ? argv[0] : base;
+		const char *b0 = strrchr(a0, '/') ? strrchr(a0, '/') + 1 : a0;
+
+		k42_sc_proc_rename(lx.pid, (uint64_t)b0, strlen(b0) ? strlen(b0) : 1);
+		lx.cmdline_len = 0;
+		for (uint64_t i = 0; argv && argv[i]; i++) {
+			size_t k = strlen(argv[i]) + 1;
+
+			if (lx.cmdline_len + k > sizeof(lx.cmdline))
+				break;
+			memcpy(lx.cmdline + lx.cmdline_len, argv[i], k);
+			lx.cmdline_len += (uint32_t)k;
+		}
 	}
 
 	/* Registers as Linux starts a ppc64 ELFv2 process: r1 = argc's

@@ -86,6 +86,7 @@ void lx_fs_close_all(void)
 long lx_sys_openat(struct lx_args *a)
 {
 	static char path[K42_PATH_MAX];
+	const char *ppath;
 	int flags = (int)a->a[2];
 	long rc;
 
@@ -95,6 +96,8 @@ long lx_sys_openat(struct lx_args *a)
 		return -LX_EINVAL;
 	/* O_LARGEFILE, O_NOATIME, O_DSYNC, O_SYNC ... change nothing here. */
 	flags &= LX_O_KNOWN;
+	if ((ppath = lx_proc_path((int64_t)a->a[0], path)) != NULL)
+		return lx_proc_open(ppath, flags);
 	return lx_errno(k42_openat((int)a->a[0], path, flags, (unsigned)a->a[3] & ~lx.umask & 07777));
 }
 

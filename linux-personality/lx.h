@@ -113,6 +113,8 @@ struct lx_proc {
 	uint64_t brk_start, brk_cur, brk_mapped;
 	uint64_t mmap_next;
 	char exe[256];			/* path of the running binary */
+	char cmdline[256];		/* its arguments, each ending in NUL (/proc/self/cmdline) */
+	uint32_t cmdline_len;
 	uint32_t umask;
 };
 extern struct lx_proc lx;

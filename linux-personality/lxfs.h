@@ -28,4 +28,12 @@ long lx_user_path(uint64_t uva, char *buf);
 /* Linux's struct stat (ppc64) from k42's, into user memory. */
 long lx_put_stat(uint64_t uva, const struct k42_stat *st);
 
+/* /proc (procfs.c): paths under /proc are answered there. lx_proc_path
+ * gives (dirfd, path)'s absolute /proc path, or NULL if it is not one. */
+const char *lx_proc_path(int64_t dirfd, const char *path);
+void lx_proc_cwd_changed(void);
+long lx_proc_open(const char *path, int flags);
+long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st);
+long lx_proc_readlink(const char *path, char *buf, size_t n);
+
 #endif

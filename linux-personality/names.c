@@ -61,6 +61,7 @@ long lx_put_stat(uint64_t uva, const struct k42_stat *s)
 /* stat of (dirfd, path, flags), AT_EMPTY_PATH meaning the descriptor. */
 static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct k42_stat *st)
 {
+	const char *ppath;
 	long rc;
 
 	if (flags & ~(uint64_t)(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH | 0x800 /* NO_AUTOMOUNT */ |
@@ -73,6 +74,8 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct k42_s
 			return -LX_ENOENT;
 		return lx_errno(k42_fstat((int)dirfd, st));
 	}
+	if ((ppath = lx_proc_path((int64_t)dirfd, path)) != NULL)
+		return lx_proc_stat(ppath, (flags & LX_AT_SYMLINK_NOFOLLOW) != 0, st);
 	return lx_errno(k42_fstatat((int)dirfd, path, st, (flags & LX_AT_SYMLINK_NOFOLLOW) ?
 							    K42_AT_SYMLINK_NOFOLLOW : 0));
 }
@@ -203,15 +206,17 @@ long lx_sys_access(struct lx_args *a)
 
 long lx_sys_readlinkat(struct lx_args *a)
 {
+	const char *ppath;
 	long rc, n;
 
 	if ((rc = lx_user_path(a->a[1], path)) < 0)
 		return rc;
 	if ((int64_t)a->a[3] <= 0)
 		return -LX_EINVAL;
-	if (strcmp(path, "/proc/self/exe") == 0) {
-		n = (long)strlen(lx.exe);
-		memcpy(path2, lx.exe, (size_t)n);
+	if ((ppath = lx_proc_path((int64_t)a->a[0], path)) != NULL) {
+		n = lx_proc_readlink(ppath, path2, sizeof(path2));
+		if (n < 0)
+			return n;
 	} else {
 		n = k42_readlinkat((int)a->a[0], path, path2, sizeof(path2));
 		if (n < 0)
@@ -286,12 +291,19 @@ long lx_sys_chdir(struct lx_args *a)
 {
 	long rc = lx_user_path(a->a[0], path);
 
-	return rc < 0 ? rc : lx_errno(k42_chdir(path));
+	if (rc < 0 || (rc = lx_errno(k42_chdir(path))) < 0)
+		return rc;
+	lx_proc_cwd_changed();
+	return 0;
 }
 
 long lx_sys_fchdir(struct lx_args *a)
 {
-	return lx_errno(k42_fchdir((int)a->a[0]));
+	long rc = lx_errno(k42_fchdir((int)a->a[0]));
+
+	if (rc == 0)
+		lx_proc_cwd_changed();
+	return rc;
 }
 
 long lx_sys_mkdirat(struct lx_args *a)

@@ -6,6 +6,7 @@ usage: mkinitrd.py OUT.cpio ARCHIVE_PATH=HOST_FILE ...
 Directories along each archive path are created automatically. A HOST_FILE
 whose name ends in .elf or that is executable is stored with mode 0755.
 ARCHIVE_PATH=symlink:TARGET stores a symbolic link to TARGET.
+ARCHIVE_PATH=dir: stores an empty directory.
 """
 import os
 import sys
@@ -45,6 +46,9 @@ def main(argv):
             return 2
         if src.startswith("symlink:"):
             files[dest] = (src[len("symlink:"):].encode(), 0o120777)
+            continue
+        if src == "dir:":
+            files[dest] = (b"", 0o040555)
             continue
         try:
             with open(src, "rb") as f:

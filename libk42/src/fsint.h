@@ -66,6 +66,8 @@ struct kfile {
 	uint64_t peer_epoch;	/* k42_peer_epoch when dead holders were last reaped */
 	/* dev */
 	int dev;
+	/* memory (fs_mem.c) */
+	void *priv;
 	/* fork (k42_fs_fork_prepare): the child's handle on the same open file */
 	uint64_t fork_handle;
 	uint64_t fork_gen;

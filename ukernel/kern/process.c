@@ -151,6 +151,28 @@ long sys_proc_describe(struct trap_frame *tf)
 	return copy_to_user(syscall_process(), ctx_arg(tf, 1), &info, sizeof(info));
 }
 
+long sys_proc_rename(struct trap_frame *tf)
+{
+	struct process *p, *me = syscall_process();
+	char name[PROC_NAME_MAX];
+	uint64_t len = ctx_arg(tf, 2);
+	long rc = process_managed(me, ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (len == 0)
+		return -K42_EINVAL;
+	if (len > PROC_NAME_MAX - 1)
+		len = PROC_NAME_MAX - 1;
+	if ((rc = copy_from_user(me, name, ctx_arg(tf, 1), len)) < 0)
+		return rc;
+	/* Whole bytes, NUL-padded: a reader (describe) never sees past the end. */
+	for (uint64_t i = len; i < PROC_NAME_MAX; i++)
+		name[i] = '\0';
+	memcpy(p->name, name, sizeof(name));
+	return 0;
+}
+
 long process_managed(const struct process *caller, uint64_t pid, struct process **out)
 {
 	struct process *p = process_lookup(pid);

@@ -148,6 +148,12 @@ int k42_symlinkat(const char *dest, int dirfd, const char *path);
 int k42_fchmodat(int dirfd, const char *path, unsigned mode, int flags);
 int k42_fchmod(int fd, unsigned mode);	/* by the path fd was opened under */
 int k42_utimesat(int dirfd, const char *path, uint64_t atime_ns, uint64_t mtime_ns, int flags);
+/* A read-only descriptor on a snapshot of len bytes (copied): a regular
+ * file, or with mode K42_S_IFDIR a directory whose bytes are struct
+ * k42_dirent records (fs_mem.c; the Linux personality's /proc). flags:
+ * K42_O_CLOEXEC. fork keeps it; spawn does not pass it on. */
+int k42_open_memory(const void *data, size_t len, uint32_t mode, uint64_t ino, int flags);
+
 /* Fill buf with struct k42_dirent records; 0 at the end. */
 long k42_getdents(int fd, void *buf, size_t n);
 

@@ -1,0 +1,479 @@
+/*
+ * /proc for Linux programs (ps, top, free, pidof, killall, uptime): the
+ * personality answers paths under /proc itself, making each file's text
+ * when it is opened from the kernel's process list (proc_list,
+ * proc_describe) and figures (sys_info), and hands it out as a libk42
+ * memory file (k42_open_memory: a read-only snapshot, as Linux's seq
+ * files are per open). /proc/self is a link to the caller's pid. Other
+ * processes are known by what the kernel knows: pid, parent, state and
+ * name (a Linux execve renames its process); the caller's own entry also
+ * has its command line, process group and session.
+ */
+#include "lx.h"
+#include "lxfs.h"
+#include <k42/procinfo.h>
+
+#define PROC_MAX_LIST 512
+#define TEXT_MAX 8192
+#define INO_BASE 0x7000000000ull
+
+static char text[TEXT_MAX];
+static size_t tlen;
+static struct k42_procinfo plist[PROC_MAX_LIST];
+
+/* ---- a small formatter into text[] ---- */
+
+static void put(const char *s)
+{
+	while (*s && tlen < TEXT_MAX - 1)
+		text[tlen++] = *s++;
+}
+
+static void putn(const char *s, size_t n)
+{
+	while (n-- && tlen < TEXT_MAX - 1)
+		text[tlen++] = *s++;
+}
+
+static void putu(uint64_t v)
+{
+	char b[24];
+	int i = 0;
+
+	do {
+		b[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i && tlen < TEXT_MAX - 1)
+		text[tlen++] = b[--i];
+}
+
+/* v / 100 as "N.NN" */
+static void putc2(uint64_t hundredths)
+{
+	putu(hundredths / 100);
+	put(".");
+	putu(hundredths % 100 / 10);
+	putu(hundredths % 10);
+}
+
+/* ---- paths ---- */
+
+enum pf {
+	PF_NONE, PF_ROOT, PF_SELF, PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_LOADAVG, PF_STAT,
+	PF_VERSION, PF_CMDLINE_K, PF_PIDDIR, PF_PSTAT, PF_PSTATUS, PF_PCMDLINE, PF_PCOMM, PF_PEXE,
+};
+
+static const struct {
+	const char *name;
+	enum pf kind;
+} top_files[] = {
+	{ "self", PF_SELF }, { "meminfo", PF_MEMINFO }, { "cpuinfo", PF_CPUINFO },
+	{ "uptime", PF_UPTIME }, { "loadavg", PF_LOADAVG }, { "stat", PF_STAT },
+	{ "version", PF_VERSION }, { "cmdline", PF_CMDLINE_K },
+}, pid_files[] = {
+	{ "stat", PF_PSTAT }, { "status", PF_PSTATUS }, { "cmdline", PF_PCMDLINE },
+	{ "comm", PF_PCOMM }, { "exe", PF_PEXE },
+};
+
+static int is_proc(const char *path)
+{
+	return strncmp(path, "/proc", 5) == 0 && (path[5] == '\0' || path[5] == '/');
+}
+
+/* The working directory is /proc (top chdirs there and opens "stat"). */
+static int cwd_in_proc;
+
+void lx_proc_cwd_changed(void)
+{
+	char b[8];
+
+	cwd_in_proc = k42_getcwd(b, sizeof(b)) == 6 && strcmp(b, "/proc") == 0;
+}
+
+const char *lx_proc_path(int64_t dirfd, const char *path)
+{
+	static char abs[K42_PATH_MAX];
+	size_t n = strlen(path);
+
+	if (path[0] == '/')
+		return is_proc(path) ? path : NULL;
+	if (dirfd != LX_AT_FDCWD || !cwd_in_proc || !n || n + 7 > sizeof(abs))
+		return NULL;
+	memcpy(abs, "/proc/", 6);
+	memcpy(abs + 6, path, n + 1);
+	return abs;
+}
+
+static int parse_pid(const char *s, size_t n, uint64_t *pid)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 10)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*pid = v;
+	return v != 0;
+}
+
+static int alive(uint64_t pid, struct k42_procinfo *info)
+{
+	return k42_sc_proc_describe(pid, (uint64_t)info) == 0 && info->state == K42_PROC_RUNNING;
+}
+
+/* What path names (its kind and pid); follow: /proc/self as its target. */
+static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
+{
+	const char *p = path + 5, *c;
+	size_t n;
+	struct k42_procinfo info;
+
+	while (*p == '/')
+		p++;
+	*pid = 0;
+	if (!*p) {
+		*kind = PF_ROOT;
+		return 0;
+	}
+	c = p;
+	while (*c && *c != '/')
+		c++;
+	n = (size_t)(c - p);
+	while (*c == '/')
+		c++;
+	if (parse_pid(p, n, pid) || (n == 4 && strncmp(p, "self", 4) == 0 && (*c || follow))) {
+		if (n == 4 && p[0] == 's')
+			*pid = lx.pid;
+		if (!alive(*pid, &info))
+			return -LX_ENOENT;
+		if (!*c) {
+			*kind = PF_PIDDIR;
+			return 0;
+		}
+		for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
+			if (strcmp(c, pid_files[i].name) == 0) {
+				*kind = pid_files[i].kind;
+				/* Only our own binary's path is known. */
+				if (*kind == PF_PEXE && *pid != lx.pid)
+					return -LX_ENOENT;
+				return 0;
+			}
+		return -LX_ENOENT;
+	}
+	if (*c)
+		return -LX_ENOENT;
+	for (size_t i = 0; i < sizeof(top_files) / sizeof(top_files[0]); i++)
+		if (strlen(top_files[i].name) == n && strncmp(p, top_files[i].name, n) == 0) {
+			*kind = top_files[i].kind;
+			return 0;
+		}
+	return -LX_ENOENT;
+}
+
+static uint64_t ino_of(enum pf kind, uint64_t pid)
+{
+	return INO_BASE + (pid << 5) + (uint64_t)kind;
+}
+
+/* ---- contents ---- */
+
+static uint64_t uptime_hundredths(void)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
+
+	return k42_timebase() / (hz / 100);
+}
+
+static void meminfo(void)
+{
+	uint64_t total = k42_info(K42_INFO_TOTAL_FRAMES) * 4, free = k42_info(K42_INFO_FREE_FRAMES) * 4;
+	static const char *zero[] = { "Buffers", "Cached", "SwapCached", "SwapTotal", "SwapFree",
+				      "Shmem", "Slab" };
+
+	put("MemTotal:       ");
+	putu(total);
+	put(" kB\nMemFree:        ");
+	putu(free);
+	put(" kB\nMemAvailable:   ");
+	putu(free);
+	put(" kB\n");
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
+		put(zero[i]);
+		put(":");
+		for (size_t k = strlen(zero[i]) + 1; k < 16; k++)
+			put(" ");
+		put("0 kB\n");
+	}
+}
+
+static void cpuinfo(void)
+{
+	uint64_t n = k42_info(K42_INFO_CPUS_ONLINE);
+
+	for (uint64_t i = 0; i < (n ? n : 1); i++) {
+		put("processor\t: ");
+		putu(i);
+		put("\ncpu\t\t: POWER9 (architected), altivec supported\nrevision\t: 2.2 (pvr 004e 1202)\n\n");
+	}
+	put("timebase\t: ");
+	putu(k42_info(K42_INFO_TIMEBASE_HZ));
+	put("\nplatform\t: pSeries\nmodel\t\t: IBM pSeries (emulated by qemu)\n"
+	    "machine\t\t: CHRP IBM pSeries (emulated by qemu)\n");
+}
+
+static long nprocs(void)
+{
+	long n = k42_sc_proc_list((uint64_t)plist, PROC_MAX_LIST);
+
+	return n < 0 ? 0 : n;
+}
+
+static char state_of(const struct k42_procinfo *p)
+{
+	return p->state != K42_PROC_RUNNING ? 'Z' : p->running ? 'R' : 'S';
+}
+
+static void pstat(const struct k42_procinfo *p)
+{
+	int self = p->pid == lx.pid;
+
+	putu(p->pid);
+	put(" (");
+	putn(p->name, strnlen(p->name, sizeof(p->name)));
+	put(") ");
+	putn(&(char){ state_of(p) }, 1);
+	put(" ");
+	putu(p->parent);
+	put(" ");
+	putu(self ? lx.pgid : p->pid);
+	put(" ");
+	putu(self ? lx.sid : p->pid);
+	/* tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+	 * cutime cstime priority nice num_threads itrealvalue starttime
+	 * vsize rss, then the rest of Linux's 52 fields. */
+	put(" 0 -1 0 0 0 0 0 0 0 0 0 20 0 ");
+	putu(self && lx_nthreads > 0 ? (uint64_t)lx_nthreads : 1);
+	put(" 0 0 0 0");
+	for (int i = 0; i < 27; i++)
+		put(" 0");
+	put("\n");
+}
+
+static void pstatus(const struct k42_procinfo *p)
+{
+	int self = p->pid == lx.pid;
+
+	put("Name:\t");
+	putn(p->name, strnlen(p->name, sizeof(p->name)));
+	put("\nUmask:\t0");
+	putu(self ? (lx.umask >> 6 & 7) * 100 + (lx.umask >> 3 & 7) * 10 + (lx.umask & 7) : 22);
+	put("\nState:\t");
+	putn(&(char){ state_of(p) }, 1);
+	put(state_of(p) == 'R' ? " (running)" : " (sleeping)");
+	put("\nTgid:\t");
+	putu(p->pid);
+	put("\nPid:\t");
+	putu(p->pid);
+	put("\nPPid:\t");
+	putu(p->parent);
+	put("\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t");
+	putu(self && lx_nthreads > 0 ? (uint64_t)lx_nthreads : 1);
+	put("\nCpus_allowed_list:\t");
+	putu(p->cpu);
+	put("\n");
+}
+
+static void make(enum pf kind, uint64_t pid)
+{
+	struct k42_procinfo info;
+	uint64_t up;
+	long n;
+
+	tlen = 0;
+	switch (kind) {
+	case PF_MEMINFO:
+		meminfo();
+		break;
+	case PF_CPUINFO:
+		cpuinfo();
+		break;
+	case PF_UPTIME:
+		up = uptime_hundredths();
+		putc2(up);
+		put(" ");
+		putc2(up);
+		put("\n");
+		break;
+	case PF_LOADAVG:
+		n = nprocs();
+		put("0.00 0.00 0.00 1/");
+		putu((uint64_t)n);
+		put(" ");
+		putu(n ? plist[n - 1].pid : 0);
+		put("\n");
+		break;
+	case PF_STAT:
+		up = uptime_hundredths();
+		put("cpu  0 0 0 ");
+		putu(up);
+		put(" 0 0 0 0 0 0\ncpu0 0 0 0 ");
+		putu(up);
+		put(" 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime ");
+		putu((uint64_t)LX_BOOT_EPOCH);
+		put("\nprocesses ");
+		putu((uint64_t)nprocs());
+		put("\nprocs_running 1\nprocs_blocked 0\n");
+		break;
+	case PF_VERSION:
+		put("Linux version 6.1.0-k42 (k42 Linux personality) #1\n");
+		break;
+	case PF_CMDLINE_K:
+		put("k42\n");
+		break;
+	case PF_PSTAT:
+	case PF_PSTATUS:
+	case PF_PCMDLINE:
+	case PF_PCOMM:
+		if (!alive(pid, &info))
+			break;
+		if (kind == PF_PSTAT)
+			pstat(&info);
+		else if (kind == PF_PSTATUS)
+			pstatus(&info);
+		else if (kind == PF_PCOMM) {
+			putn(info.name, strnlen(info.name, 15));
+			put("\n");
+		} else if (pid == lx.pid) {
+			putn(lx.cmdline, lx.cmdline_len);
+		} else {
+			putn(info.name, strnlen(info.name, sizeof(info.name)));
+			text[tlen++] = '\0';
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* The directory records (struct k42_dirent) of /proc or /proc/PID. */
+static void dir_add(const char *name, uint64_t ino, uint8_t type)
+{
+	size_t n = strlen(name), rec = (sizeof(struct k42_dirent) + n + 1 + 7) & ~(size_t)7;
+	struct k42_dirent *d = (struct k42_dirent *)(text + tlen);
+
+	if (tlen + rec > TEXT_MAX)
+		return;
+	memset(d, 0, rec);
+	d->ino = ino;
+	d->reclen = (uint16_t)rec;
+	d->type = type;
+	memcpy(d->name, name, n);
+	tlen += rec;
+}
+
+static void make_dir(enum pf kind, uint64_t pid)
+{
+	char num[24];
+
+	tlen = 0;
+	dir_add(".", ino_of(kind, pid), 4);
+	dir_add("..", ino_of(PF_ROOT, 0), 4);
+	if (kind == PF_ROOT) {
+		long n = nprocs();
+
+		for (size_t i = 0; i < sizeof(top_files) / sizeof(top_files[0]); i++)
+			dir_add(top_files[i].name, ino_of(top_files[i].kind, 0),
+				top_files[i].kind == PF_SELF ? 10 : 8);
+		for (long i = 0; i < n; i++) {
+			size_t k = 0;
+			uint64_t v = plist[i].pid;
+			char rev[24];
+
+			do {
+				rev[k++] = (char)('0' + v % 10);
+				v /= 10;
+			} while (v);
+			for (size_t j = 0; j < k; j++)
+				num[j] = rev[k - 1 - j];
+			num[k] = '\0';
+			dir_add(num, ino_of(PF_PIDDIR, plist[i].pid), 4);
+		}
+		return;
+	}
+	for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
+		if (pid_files[i].kind != PF_PEXE || pid == lx.pid)
+			dir_add(pid_files[i].name, ino_of(pid_files[i].kind, pid),
+				pid_files[i].kind == PF_PEXE ? 10 : 8);
+}
+
+/* ---- the calls ---- */
+
+long lx_proc_open(const char *path, int flags)
+{
+	enum pf kind;
+	uint64_t pid;
+	long rc = lookup(path, !(flags & K42_O_NOFOLLOW), &kind, &pid);
+
+	if (rc < 0)
+		return (flags & K42_O_CREAT) ? -LX_EACCES : rc;
+	if ((flags & K42_O_ACCMODE) != K42_O_RDONLY || (flags & (K42_O_CREAT | K42_O_TRUNC)))
+		return -LX_EACCES;
+	if (kind == PF_PEXE)
+		return -LX_ENOENT;	/* opening the binary itself: not offered */
+	if (kind == PF_ROOT || kind == PF_PIDDIR) {
+		make_dir(kind, pid);
+		return lx_errno(k42_open_memory(text, tlen, K42_S_IFDIR | 0555, ino_of(kind, pid), flags));
+	}
+	if (flags & K42_O_DIRECTORY)
+		return -LX_ENOTDIR;
+	make(kind, pid);
+	return lx_errno(k42_open_memory(text, tlen, K42_S_IFREG | 0444, ino_of(kind, pid), flags));
+}
+
+long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st)
+{
+	enum pf kind;
+	uint64_t pid;
+	long rc = lookup(path, !nofollow, &kind, &pid);
+
+	if (rc < 0)
+		return rc;
+	memset(st, 0, sizeof(*st));
+	st->ino = ino_of(kind, pid);
+	st->dev = 0x70;
+	st->nlink = 1;
+	if (kind == PF_ROOT || kind == PF_PIDDIR) {
+		st->mode = K42_S_IFDIR | 0555;
+		st->nlink = 2;
+	} else if (kind == PF_SELF || kind == PF_PEXE) {
+		st->mode = K42_S_IFLNK | 0777;
+	} else {
+		st->mode = K42_S_IFREG | 0444;	/* size 0, as Linux's /proc files */
+	}
+	return 0;
+}
+
+long lx_proc_readlink(const char *path, char *buf, size_t n)
+{
+	enum pf kind;
+	uint64_t pid;
+	long rc = lookup(path, 0, &kind, &pid);
+	size_t len;
+
+	if (rc < 0)
+		return rc;
+	tlen = 0;
+	if (kind == PF_SELF)
+		putu(lx.pid);
+	else if (kind == PF_PEXE)
+		put(lx.exe);
+	else
+		return -LX_EINVAL;
+	len = tlen < n ? tlen : n;
+	memcpy(buf, text, len);
+	return (long)len;
+}
