@@ -172,11 +172,27 @@ static long xfer(int fd, uint64_t uva, uint64_t len, int64_t off, int writing)
 	return lx_errno(rc);
 }
 
+/* Reads of regular files and devices like /dev/zero go on while the
+ * layer fills each piece, as Linux's return all that was asked for; a
+ * pipe, socket or the tty gives what one read gave. */
+static int read_fills(int fd)
+{
+	struct k42_stat st;
+	uint32_t t;
+
+	if (k42_fstat(fd, &st) < 0)
+		return 0;
+	t = st.mode & K42_S_IFMT;
+	return t == K42_S_IFREG || (t == K42_S_IFCHR && !k42_isatty(fd));
+}
+
 /* A whole transfer: writes go on until done (short only on an error or
- * a full device); a read returns what one read of the layer gave. */
+ * a full device); a read returns what one read of the layer gave, but
+ * for files and devices (read_fills). */
 static long xfer_all(int fd, uint64_t uva, uint64_t len, int64_t off, int writing)
 {
 	uint64_t done = 0;
+	int fills = -1;
 
 	if ((int64_t)len < 0)
 		return -LX_EINVAL;
@@ -189,7 +205,11 @@ static long xfer_all(int fd, uint64_t uva, uint64_t len, int64_t off, int writin
 		if (rc < 0)
 			return done ? (long)done : rc;
 		done += (uint64_t)rc;
-		if ((uint64_t)rc < want || !writing)
+		if ((uint64_t)rc < want)
+			break;
+		if (!writing && done < len && fills < 0)
+			fills = read_fills(fd);
+		if (!writing && fills <= 0)
 			break;
 	}
 	return (long)done;

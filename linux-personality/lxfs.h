@@ -36,4 +36,15 @@ long lx_proc_open(const char *path, int flags);
 long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st);
 long lx_proc_readlink(const char *path, char *buf, size_t n);
 
+/* Mounted file systems (mounts.c): point, server, kind. */
+#define LX_MOUNTS_MAX 16
+struct lx_mount {
+	char point[64];
+	uint64_t server;
+	char type[16];
+	uint64_t magic;
+	int ro;
+};
+int lx_mounts(struct lx_mount *m, int max);
+
 #endif

@@ -61,7 +61,7 @@ static void putc2(uint64_t hundredths)
 
 enum pf {
 	PF_NONE, PF_ROOT, PF_SELF, PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_LOADAVG, PF_STAT,
-	PF_VERSION, PF_CMDLINE_K, PF_PIDDIR, PF_PSTAT, PF_PSTATUS, PF_PCMDLINE, PF_PCOMM, PF_PEXE,
+	PF_VERSION, PF_CMDLINE_K, PF_MOUNTS, PF_PIDDIR, PF_PSTAT, PF_PSTATUS, PF_PCMDLINE, PF_PCOMM, PF_PEXE,
 };
 
 static const struct {
@@ -70,7 +70,7 @@ static const struct {
 } top_files[] = {
 	{ "self", PF_SELF }, { "meminfo", PF_MEMINFO }, { "cpuinfo", PF_CPUINFO },
 	{ "uptime", PF_UPTIME }, { "loadavg", PF_LOADAVG }, { "stat", PF_STAT },
-	{ "version", PF_VERSION }, { "cmdline", PF_CMDLINE_K },
+	{ "version", PF_VERSION }, { "cmdline", PF_CMDLINE_K }, { "mounts", PF_MOUNTS },
 }, pid_files[] = {
 	{ "stat", PF_PSTAT }, { "status", PF_PSTATUS }, { "cmdline", PF_PCMDLINE },
 	{ "comm", PF_PCOMM }, { "exe", PF_PEXE },
@@ -334,6 +334,21 @@ static void make(enum pf kind, uint64_t pid)
 	case PF_CMDLINE_K:
 		put("k42\n");
 		break;
+	case PF_MOUNTS: {
+		struct lx_mount m[LX_MOUNTS_MAX];
+		int nm = lx_mounts(m, LX_MOUNTS_MAX);
+
+		for (int i = 0; i < nm; i++) {
+			put(strcmp(m[i].type, "ext2") == 0 ? "/dev/vda" : m[i].type);
+			put(" ");
+			put(m[i].point);
+			put(" ");
+			put(m[i].type);
+			put(m[i].ro ? " ro 0 0\n" : " rw 0 0\n");
+		}
+		put("proc /proc proc rw 0 0\n");
+		break;
+	}
 	case PF_PSTAT:
 	case PF_PSTATUS:
 	case PF_PCMDLINE:

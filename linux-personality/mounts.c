@@ -1,0 +1,182 @@
+/*
+ * Mounted file systems as Linux sees them: the mount table (the name
+ * server's "mnt" names, as libk42's file layer reads them) with each
+ * file system's kind taken from its server's name, for /proc/mounts
+ * (procfs.c), and statfs/fstatfs from the server's own figures
+ * (fs.statfs: bytes used and the size limit).
+ */
+#include "lx.h"
+#include "lxfs.h"
+#include <k42/procinfo.h>
+#include <k42/services.h>
+#include "fs.h"		/* idl/fs.idl client stubs */
+
+#define LX_TMPFS_MAGIC 0x01021994
+#define LX_EXT2_MAGIC 0xEF53
+#define LX_RAMFS_MAGIC 0x858458f6
+#define LX_PROC_MAGIC 0x9fa0
+#define LX_ST_RDONLY 1
+
+int lx_mounts(struct lx_mount *m, int max)
+{
+	uint32_t cursor = 0;
+	char name[128];
+	uint64_t pid;
+	int n = 0;
+
+	while (n < max && k42_name_list(&cursor, name, sizeof(name), &pid) == 0) {
+		struct k42_procinfo info;
+		const char *srv;
+
+		if (strcmp(name, "mnt") == 0)
+			strcpy(m[n].point, "/");
+		else if (strncmp(name, "mnt/", 4) == 0 && name[4] && strlen(name) < sizeof(m[n].point))
+			strcpy(m[n].point, name + 3);
+		else
+			continue;
+		m[n].server = pid;
+		srv = k42_sc_proc_describe(pid, (uint64_t)&info) == 0 ? info.name : "";
+		if (strcmp(srv, "files") == 0) {
+			strcpy(m[n].type, "rootfs");
+			m[n].magic = LX_RAMFS_MAGIC;
+			m[n].ro = 1;
+		} else if (strcmp(srv, "ext2") == 0) {
+			strcpy(m[n].type, "ext2");
+			m[n].magic = LX_EXT2_MAGIC;
+			m[n].ro = 0;
+		} else {
+			strcpy(m[n].type, "tmpfs");
+			m[n].magic = LX_TMPFS_MAGIC;
+			m[n].ro = 0;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* The mount holding absolute path p: the longest matching point. */
+static int mount_of(const struct lx_mount *m, int n, const char *p)
+{
+	int best = -1;
+	size_t blen = 0;
+
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(m[i].point);
+
+		if (strcmp(m[i].point, "/") == 0)
+			l = 0;
+		if (strncmp(p, m[i].point, l) == 0 && (p[l] == '/' || p[l] == '\0') && (best < 0 || l > blen)) {
+			best = i;
+			blen = l;
+		}
+	}
+	return best;
+}
+
+struct lx_statfs {
+	int64_t type, bsize;
+	uint64_t blocks, bfree, bavail, files, ffree;
+	int32_t fsid[2];
+	int64_t namelen, frsize, flags, spare[4];
+};
+_Static_assert(sizeof(struct lx_statfs) == 120, "Linux ppc64 struct statfs is 120 bytes");
+
+static long put_statfs(const struct lx_mount *m, uint64_t uva)
+{
+	struct lx_statfs s;
+	uint64_t used = 0, limit = 0;
+
+	memset(&s, 0, sizeof(s));
+	if (fs_statfs(m->server, &used, &limit) < 0)
+		used = limit = 0;
+	if (!limit)
+		limit = used;	/* no limit (the archive): full */
+	if (used > limit)
+		used = limit;
+	s.type = (int64_t)m->magic;
+	s.bsize = s.frsize = 4096;
+	s.blocks = (limit + 4095) / 4096;
+	s.bfree = s.bavail = (limit - used) / 4096;
+	s.fsid[0] = (int32_t)m->server;
+	s.namelen = 255;
+	s.flags = m->ro ? LX_ST_RDONLY : 0;
+	return lx_copy_out(uva, &s, sizeof(s)) < 0 ? -LX_EFAULT : 0;
+}
+
+static long statfs_path(uint64_t upath, uint64_t uva)
+{
+	static char path[K42_PATH_MAX], abs[K42_PATH_MAX];
+	struct lx_mount m[LX_MOUNTS_MAX];
+	struct k42_stat st;
+	int n, i;
+	long rc;
+
+	if ((rc = lx_user_path(upath, path)) < 0)
+		return rc;
+	if (lx_proc_path(LX_AT_FDCWD, path)) {
+		struct lx_statfs ps;
+
+		memset(&ps, 0, sizeof(ps));
+		ps.type = LX_PROC_MAGIC;
+		ps.bsize = ps.frsize = 4096;
+		ps.namelen = 255;
+		return lx_copy_out(uva, &ps, sizeof(ps)) < 0 ? -LX_EFAULT : 0;
+	}
+	if ((rc = k42_stat(path, &st)) < 0)
+		return lx_errno(rc);
+	if (path[0] != '/') {
+		long l = k42_getcwd(abs, sizeof(abs));
+
+		if (l < 0 || (size_t)l + strlen(path) + 1 >= sizeof(abs))
+			return -LX_ENAMETOOLONG;
+		strcat(abs, "/");
+		strcat(abs, path);
+	} else {
+		strcpy(abs, path);
+	}
+	n = lx_mounts(m, LX_MOUNTS_MAX);
+	if ((i = mount_of(m, n, abs)) < 0)
+		return -LX_ENOENT;
+	return put_statfs(&m[i], uva);
+}
+
+long lx_sys_statfs(struct lx_args *a)
+{
+	return statfs_path(a->a[0], a->a[1]);
+}
+
+long lx_sys_statfs64(struct lx_args *a)
+{
+	if (a->a[1] != sizeof(struct lx_statfs))
+		return -LX_EINVAL;
+	return statfs_path(a->a[0], a->a[2]);
+}
+
+/* fstatfs: the descriptor's mount, by the index its stat gives (libk42
+ * numbers mounts in the name server's order, as lx_mounts reads them). */
+static long statfs_fd(int fd, uint64_t uva)
+{
+	struct lx_mount m[LX_MOUNTS_MAX];
+	struct k42_stat st;
+	long rc = k42_fstat(fd, &st);
+	int n;
+
+	if (rc < 0)
+		return lx_errno(rc);
+	n = lx_mounts(m, LX_MOUNTS_MAX);
+	if (st.dev >= (uint64_t)n)
+		return -LX_ENOSYS;	/* a pipe, a socket, a device of the process */
+	return put_statfs(&m[st.dev], uva);
+}
+
+long lx_sys_fstatfs(struct lx_args *a)
+{
+	return statfs_fd((int)a->a[0], a->a[1]);
+}
+
+long lx_sys_fstatfs64(struct lx_args *a)
+{
+	if (a->a[1] != sizeof(struct lx_statfs))
+		return -LX_EINVAL;
+	return statfs_fd((int)a->a[0], a->a[2]);
+}
