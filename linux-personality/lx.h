@@ -152,9 +152,11 @@ uint64_t lx_random64(void);
  * deliverable (the blocking call should end with EINTR). */
 int lx_wait_event(uint64_t ticks);
 
-/* CLOCK_REALTIME: no real-time clock is read yet, so it is this boot
- * time plus the time since boot (and file times are shown likewise). */
-#define LX_BOOT_EPOCH 1796000000ll	/* 2026-11-29 */
+/* CLOCK_REALTIME: the Unix time when the timebase read 0, from the
+ * machine's clock (the kernel's K42_INFO_EPOCH, read once at start; 0 if
+ * the machine has none), plus the time since (and file times likewise). */
+extern int64_t lx_epoch;
+#define LX_BOOT_EPOCH lx_epoch
 
 /* Threads and futexes (thread.c). */
 long lx_thread_clone(struct lx_args *a);

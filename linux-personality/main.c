@@ -27,6 +27,8 @@ static char *default_env[] = {
 	NULL,
 };
 
+int64_t lx_epoch;
+
 int main(uint64_t arg)
 {
 	static char *sh_argv[4];
@@ -39,6 +41,7 @@ int main(uint64_t arg)
 	lx.ppid = 0;
 	lx.pgid = lx.sid = lx.pid;
 	lx.root = lx.pid;
+	lx_epoch = (int64_t)k42_info(K42_INFO_EPOCH);
 	lx_entry_init();
 	lx_signal_init();
 	lx_fs_init();

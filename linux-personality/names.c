@@ -3,7 +3,8 @@
  * the stat family (stat, newfstatat, statx), access, readlink,
  * getdents64, the current directory, mkdir, unlink, rename, link,
  * symlink, chmod, chown, utimensat, truncate and umask. File times on
- * k42 count from boot; Linux sees them from LX_BOOT_EPOCH, as its clock.
+ * k42 count from boot; Linux sees them from LX_BOOT_EPOCH (the clock's
+ * time at boot), as its clock.
  */
 #include "lx.h"
 #include "lxfs.h"

@@ -3,6 +3,8 @@
  * yielding, timers, soft interrupts, resuming saved state, exit, console
  * output and kernel figures.
  */
+#include <arch/rtas.h>
+#include <arch/timer.h>
 #include <arch/context.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
@@ -162,6 +164,22 @@ long sys_disp_resume(struct trap_frame *tf)
 	return SYSCALL_SWITCHED;
 }
 
+/* The Unix time at timebase 0: the machine's clock (RTAS) read once,
+ * less the time since; 0 if there is no clock. */
+static long boot_epoch(void)
+{
+	static int64_t epoch;
+	static int tried;
+	int64_t now;
+
+	if (!tried) {
+		tried = 1;
+		if (rtas_time_of_day(&now) == 0)
+			epoch = now - (int64_t)(arch_timebase() / timer_timebase_hz());
+	}
+	return epoch > 0 ? (long)epoch : 0;
+}
+
 long sys_sys_info(struct trap_frame *tf)
 {
 	switch (ctx_arg(tf, 0)) {
@@ -193,6 +211,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return smp_ncpus;
 	case K42_INFO_CPU:
 		return (long)this_cpu()->cpu_id;
+	case K42_INFO_EPOCH:
+		return boot_epoch();
 	default:
 		return -K42_EINVAL;
 	}

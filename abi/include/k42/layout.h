@@ -52,6 +52,7 @@
 #define K42_INFO_KMEM_OBJECTS 11	/* kernel objects allocated and not freed */
 #define K42_INFO_CPUS_ONLINE  12	/* CPUs running (numbered 0 .. n-1) */
 #define K42_INFO_CPU          13	/* the CPU the caller runs on */
+#define K42_INFO_EPOCH        14	/* Unix time (s) when the timebase read 0, from the machine's clock; 0: unknown */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

@@ -14,6 +14,7 @@
 
 static struct rtas_tokens tokens = {
 	RTAS_TOKEN_NONE, RTAS_TOKEN_NONE, RTAS_TOKEN_NONE, RTAS_TOKEN_NONE, RTAS_TOKEN_NONE,
+	RTAS_TOKEN_NONE,
 };
 
 static uint32_t be32(uint32_t v)
@@ -40,6 +41,7 @@ int rtas_init(const void *fdt)
 	tokens.system_reboot = token_of(fdt, node, "system-reboot");
 	tokens.start_cpu = token_of(fdt, node, "start-cpu");
 	tokens.stop_self = token_of(fdt, node, "stop-self");
+	tokens.get_time_of_day = token_of(fdt, node, "get-time-of-day");
 	return 0;
 }
 
@@ -98,4 +100,30 @@ void arch_os_term(const char *msg)
 	rtas_call(tokens.os_term, 1, 1, NULL, (uint32_t)real_addr(buf));
 	for (;;)
 		__asm__ volatile("" ::: "memory");
+}
+
+/* Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int rtas_time_of_day(int64_t *unix_sec)
+{
+	uint32_t r[8];	/* status, year, month, day, hour, minute, second, ns */
+
+	if (rtas_call(tokens.get_time_of_day, 0, 8, r) != 0)
+		return -1;
+	if (r[1] < 1970 || r[2] < 1 || r[2] > 12 || r[3] < 1 || r[3] > 31 || r[4] > 23 ||
+	    r[5] > 59 || r[6] > 60)
+		return -1;
+	*unix_sec = days_from_civil(r[1], r[2], r[3]) * 86400 + r[4] * 3600 + r[5] * 60 + r[6];
+	return 0;
 }

@@ -16,6 +16,7 @@ struct rtas_tokens {
 	uint32_t system_reboot;
 	uint32_t start_cpu;
 	uint32_t stop_self;
+	uint32_t get_time_of_day;
 };
 
 /* Read tokens from the tree; returns 0 or a negative error. */
@@ -24,5 +25,9 @@ const struct rtas_tokens *rtas_tokens(void);
 
 /* Call token with nargs inputs; nret outputs go to rets (rets[0] = status). */
 int rtas_call(uint32_t token, int nargs, int nret, uint32_t *rets, ...);
+
+/* The machine's clock (get-time-of-day) as seconds since 1970 (UTC);
+ * 0 or a negative error. */
+int rtas_time_of_day(int64_t *unix_sec);
 
 #endif
