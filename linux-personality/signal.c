@@ -182,9 +182,14 @@ void lx_signal_exec(void)
 /* The signal to act on now, or 0; drops ignored ones. */
 static int next_signal(void)
 {
+	uint64_t ready;
+
 	if (actions[17].handler > LX_SIG_IGN)
 		lx_children_poll();
-	for (int sig = 1; sig <= 64; sig++) {
+	/* The common case, on every system call's way back: nothing. */
+	if (!(ready = pending & ~lx_sigmask))
+		return 0;
+	for (int sig = __builtin_ctzll(ready) + 1; sig <= 64; sig++) {
 		if (!(pending & BIT(sig)) || (lx_sigmask & BIT(sig)))
 			continue;
 		if (actions[sig].handler == LX_SIG_IGN ||
