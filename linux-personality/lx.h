@@ -166,8 +166,9 @@ void lx_threads_forked(void);
 void lx_set_clear_tid(uint64_t uaddr);
 long lx_futex_wake(uint64_t uaddr, uint64_t n);
 extern int lx_nthreads;
-/* libk42's running thread and scheduler pieces (internal to it). */
-extern struct k42_thread *k42_current;
+/* libk42's running thread on the caller's dispatcher (internal to it;
+ * k42/vp.h gives personalities its address). */
+#define k42_current (*k42_vp_current_slot())
 
 /* Signals (signal.c). */
 void lx_signal_init(void);
@@ -193,7 +194,7 @@ void k42_vsx_restore(const void *area);
 /* libk42 internals the personality uses (not in <k42/k42.h>): handle
  * what is pending, disabled; the runtime's last word. */
 void k42_drain(void);
-extern int k42_in_handler;
+#define k42_in_handler (*k42_vp_handler_slot())
 /* libk42's last word (internal to it, not in <k42/k42.h>). */
 __attribute__((noreturn)) void k42_fatal(const char *why);
 

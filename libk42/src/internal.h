@@ -1,7 +1,17 @@
 /*
  * Private interfaces between the parts of libk42's runtime (dispatcher
- * upcalls, threads, scheduler glue, timers, IPC). Everything here runs on
- * the process's one dispatcher; "disabled" means upcalls are disabled.
+ * upcalls, threads, scheduler glue, timers, IPC). "Disabled" means upcalls
+ * are disabled on the dispatcher the code runs on.
+ *
+ * Several dispatchers (struct k42_vp, k42/vp.h) run the process's threads
+ * at once, each on its CPU. What belongs to one dispatcher (its running
+ * thread, handler depth, timers, fault waiters) is touched only there,
+ * disabled. What another dispatcher may touch is locked, and the locks
+ * are always taken disabled, in this order (docs/smp.md):
+ *   k42_sync_lock (sync objects, join, child waiters, IPC waiter lists)
+ *     -> a dispatcher's `lock` (its policy instance and ready count; one
+ *        at a time, except the swap, which holds only one at a time too)
+ *     -> k42_threads_lock (thread free list), the allocator's lock.
  */
 #ifndef LIBK42_INTERNAL_H
 #define LIBK42_INTERNAL_H
@@ -12,19 +22,71 @@
 void k42_ctx_switch(struct k42_ctx *old, struct k42_ctx *new_);
 __attribute__((noreturn)) void k42_ctx_load(struct k42_ctx *new_);
 __attribute__((returns_twice)) int k42_ctx_save(struct k42_ctx *old);
-__attribute__((noreturn)) void k42_idle(void);
-__attribute__((noreturn)) void k42_on_upcall_stack(void (*fn)(void *), void *arg);
 void k42_vsx_save(void *area);
 void k42_vsx_restore(const void *area);
 void k42_thread_trampoline(void);
+__attribute__((noreturn)) void k42_idle_loop(uint64_t upcall_top, struct k42_disp_shared *sh);
 extern char k42_idle_end[];
-extern uint64_t k42_upcall_top;
+__attribute__((noreturn)) void k42_on_stack(uint64_t top, void (*fn)(void *), void *arg);
+
+/* A spinlock between dispatchers; take it disabled only. */
+static inline void k42_spin_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			__asm__ volatile("or 1,1,1; or 2,2,2" ::: "memory");
+}
+static inline void k42_spin_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+extern int k42_sync_lock, k42_threads_lock;
+
+/* One dispatcher of the process (vp.c). */
+struct k42_vp {
+	struct k42_disp_shared *shared;
+	uint32_t index, cpu;
+	int started;
+	int lock;				/* policy instance, nready */
+	const struct k42_sched_ops *sched;	/* its policy */
+	void *sched_state;			/* its instance: one of state[] */
+	uint64_t nready;			/* ready threads its policy holds */
+	int idle;				/* in (or entering) the idle loop */
+	/* Touched only on this dispatcher: */
+	struct k42_thread *current;		/* running thread (NULL: idle, handlers there) */
+	int in_handler;				/* handler code runs: nothing may block */
+	struct k42_thread *fault_waiters;	/* out-of-core faults (runtime.c) */
+	struct k42_timerheap timers;		/* timer.c */
+	uint64_t timer_armed;			/* deadline its kernel timer holds, 0 if none */
+	uint64_t upcall_top;
+	uint64_t state[2][K42_SCHED_STATE_MAX / 8] __attribute__((aligned(16)));
+};
+extern struct k42_vp k42_vps[K42_VPS_MAX];
+
+/* The dispatcher the caller runs on (SPRG3: its shared page). */
+static inline struct k42_vp *k42_vp_self(void)
+{
+	return &k42_vps[((uint64_t)k42_disp() - K42_DISP_VA) / K42_PAGE_SIZE];
+}
 
 /* The running thread (NULL in the idle loop and in handlers run there). */
-extern struct k42_thread *k42_current;
+#define k42_current (k42_vp_self()->current)
 /* Non-zero while handler code (message handlers, timer callbacks,
  * k42_serve handlers) runs: nothing may block then. */
-extern int k42_in_handler;
+#define k42_in_handler (k42_vp_self()->in_handler)
+#define k42_fault_waiters (k42_vp_self()->fault_waiters)
+#define k42_timers (k42_vp_self()->timers)
+#define k42_upcall_top (k42_vp_self()->upcall_top)
+/* Idle (runtime.c): the idle loop on the upcall stack, unless work came. */
+__attribute__((noreturn)) void k42_idle(void);
+/* vp.c: dispatcher 0's state, at program start (top: its upcall stack). */
+void k42_vps_init(uint8_t *top);
+void k42_vps_forked(void);
+static inline void k42_on_upcall_stack(void (*fn)(void *), void *arg) __attribute__((noreturn));
+static inline void k42_on_upcall_stack(void (*fn)(void *), void *arg)
+{
+	k42_on_stack(k42_upcall_top, fn, arg);
+}
 
 /* runtime.c */
 __attribute__((noreturn)) void k42_dispatch(void);
@@ -37,26 +99,25 @@ __attribute__((noreturn)) void k42_fatal(const char *why);
 /* Handle what is pending, then resume t (if any) or run another thread. */
 __attribute__((noreturn)) void k42_resume_or_switch(struct k42_thread *t);
 
-/* sched.c: the policy in force, wrapped to keep the ready count. */
+/* sched.c: the policy in force (for dispatchers started later), and the
+ * per-dispatcher operations, each under the dispatcher's lock. */
 extern const struct k42_sched_ops *k42_sched;
-extern uint64_t k42_nready;
+#define k42_nready (k42_vp_self()->nready)
 void k42_sched_start(void);
+void k42_sched_vp_init(struct k42_vp *v);
+/* t becomes READY on dispatcher v (its own, or another: then v is
+ * kicked if it idles). */
+void k42_vp_enqueue(struct k42_vp *v, struct k42_thread *t);
 static inline void k42_sched_enqueue(struct k42_thread *t)
 {
-	t->state = K42_T_READY;
-	k42_nready++;
-	k42_sched->enqueue(t);
+	k42_vp_enqueue(k42_vp_self(), t);
 }
-static inline struct k42_thread *k42_sched_pick(void)
-{
-	struct k42_thread *t = k42_sched->pick_next();
-
-	if (t) {
-		k42_nready--;
-		t->run_start = k42_timebase();
-	}
-	return t;
-}
+struct k42_thread *k42_sched_pick(void);
+/* The running thread t becomes BLOCKED (why: K42_WAIT_*) in its policy. */
+void k42_sched_block(struct k42_thread *t, int why);
+int k42_sched_tick(struct k42_thread *cur, uint64_t ran);
+/* Kick dispatcher v if it idles (after giving it work). */
+void k42_vp_poke(struct k42_vp *v);
 
 /* Start taking calls (ipc.c; registers the IPC entry point). */
 extern int k42_ipc_is_open;
@@ -75,12 +136,19 @@ void k42_reschedule(struct k42_thread *me);
 struct k42_thread *k42_thread_alloc(size_t stack_size);
 void k42_thread_setup(struct k42_thread *t, void (*start)(struct k42_thread *));
 
-/* Wait lists for events, woken whole by the drain. */
-extern struct k42_thread *k42_child_waiters, *k42_fault_waiters;
+/* Switch away from me like k42_reschedule and block it, then release
+ * *lock (held, as k42_sync_lock): a waker that takes the lock after us
+ * finds me blocked. Returns once woken, disabled, lock not held. */
+void k42_thread_block_unlock(int why, int *lock);
+
+/* Wait lists for events, woken whole by the drain (child_waiters under
+ * k42_sync_lock; fault waiters are per dispatcher). */
+extern struct k42_thread *k42_child_waiters;
 void k42_wake_list(struct k42_thread **list);
 
-/* sync.c: wait on q (disabled, in a thread) until woken or the deadline
- * (0: none) passes: 0 or -K42_ETIMEDOUT; wake every waiter of q. */
+/* sync.c: wait on q (disabled, in a thread, k42_sync_lock held; returns
+ * without it) until woken or the deadline (0: none) passes: 0 or
+ * -K42_ETIMEDOUT; wake every waiter of q (takes k42_sync_lock). */
 int k42_waitq_wait(struct k42_waitq *q, uint64_t deadline);
 void k42_waitq_wake_all(struct k42_waitq *q);
 
@@ -100,8 +168,8 @@ void k42_ipc_accept_all(void);
 void k42_ipc_collect_all(void);
 /* runtime.c: register our entry points, the IPC-call one if with_ipc. */
 void k42_register_entries(int with_ipc);
+void k42_register_vp_entries(void);
 
-/* timer.c */
-extern struct k42_timerheap k42_timers;
+/* timer.c: the calling dispatcher's timers (k42_timers is its heap). */
 
 #endif

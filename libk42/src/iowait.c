@@ -33,7 +33,7 @@ void k42_peer_gone(void)
 
 void k42_io_event(void)
 {
-	k42_io_gen++;
+	__atomic_add_fetch(&k42_io_gen, 1, __ATOMIC_SEQ_CST);
 	k42_waitq_wake_all(&io_q);
 }
 
@@ -44,7 +44,11 @@ int k42_io_wait(uint64_t gen, uint64_t deadline_tb)
 	if (k42_io_gen == gen) {
 		k42_io_wakeups++;
 		if (k42_current && !k42_in_handler) {
-			rc = k42_waitq_wait(&io_q, deadline_tb);
+			k42_spin_lock(&k42_sync_lock);
+			if (__atomic_load_n(&k42_io_gen, __ATOMIC_ACQUIRE) == gen)
+				rc = k42_waitq_wait(&io_q, deadline_tb);
+			else
+				k42_spin_unlock(&k42_sync_lock);
 		} else if (handler_wait) {
 			/* The Linux personality's system calls: its own wait,
 			 * which may end with -K42_EINTR for a signal. */

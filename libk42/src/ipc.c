@@ -24,6 +24,11 @@
  * (k42_ipc_call_wait): the kernel reads and writes the thread's own
  * message buffer, and only that thread waits for the reply, on
  * `reply_waiters` keyed by the call's handle.
+ *
+ * Calls go out from dispatcher 0: a thread on another dispatcher
+ * (k42/vp.h) is moved there for the call and back after it. Replies are
+ * matched to waiters under k42_sync_lock (a waiter of k42_ipc_finish may
+ * be on any dispatcher).
  */
 #include <k42/ktrace.h>
 #include <string.h>
@@ -409,8 +414,35 @@ static long call_copy(uint64_t target, struct k42_ipc_msg *m)
 	return rc;
 }
 
+/* A thread on another dispatcher calls from dispatcher 0: returns where
+ * to go back to after the call (0: it was there already). */
+static unsigned call_from_vp0(void)
+{
+	unsigned home = k42_vp_index();
+
+	if (!home || !k42_current || k42_in_handler)
+		return 0;
+	k42_thread_migrate(0);
+	return home;
+}
+
+static void call_done(unsigned home)
+{
+	if (home)
+		k42_thread_migrate(home);
+}
+
+static void async_reply_locked(uint64_t h, const uint64_t *res);
+
 /* The reply to async call h (disabled): its thread takes it and wakes. */
 static void async_reply(uint64_t h, const uint64_t *res)
+{
+	k42_spin_lock(&k42_sync_lock);
+	async_reply_locked(h, res);
+	k42_spin_unlock(&k42_sync_lock);
+}
+
+static void async_reply_locked(uint64_t h, const uint64_t *res)
 {
 	for (struct k42_thread **pp = &reply_waiters, *t; (t = *pp) != NULL; pp = &t->wnext) {
 		if (t->async_handle != h)
@@ -441,7 +473,18 @@ static void async_reply(uint64_t h, const uint64_t *res)
 	/* Nobody waits for it: a call made with the raw kernel call. */
 }
 
+static long ipc_start(k42_handle_t target, struct k42_ipc_pending *p);
+
 long k42_ipc_start(k42_handle_t target, struct k42_ipc_pending *p)
+{
+	unsigned home = call_from_vp0();
+	long rc = ipc_start(target, p);
+
+	call_done(home);
+	return rc;
+}
+
+static long ipc_start(k42_handle_t target, struct k42_ipc_pending *p)
 {
 	struct k42_ipc_msg *m = &p->msg;
 	long h;
@@ -458,8 +501,10 @@ long k42_ipc_start(k42_handle_t target, struct k42_ipc_pending *p)
 	}
 	k42_ipc_async_calls++;
 	p->handle = (uint64_t)h;
+	k42_spin_lock(&k42_sync_lock);
 	p->next = pendings;
 	pendings = p;
+	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
 	return 0;
 }
@@ -470,8 +515,13 @@ long k42_ipc_finish(struct k42_ipc_pending *p)
 
 	while (!p->done) {
 		if (k42_current && !k42_in_handler) {
+			k42_spin_lock(&k42_sync_lock);
+			if (p->done) {
+				k42_spin_unlock(&k42_sync_lock);
+				break;
+			}
 			p->waiter = k42_current;
-			k42_thread_block_self(K42_WAIT_IPC);
+			k42_thread_block_unlock(K42_WAIT_IPC, &k42_sync_lock);
 		} else {
 			/* No thread to block: handle what is pending (the
 			 * reply's notice among it), else sleep until more is. */
@@ -528,8 +578,10 @@ long k42_ipc_call_wait(uint64_t target, struct k42_ipc_msg *m)
 	k42_ipc_async_calls++;
 	me->async_handle = (uint64_t)h;
 	me->async_done = 0;
+	k42_spin_lock(&k42_sync_lock);
 	me->wnext = reply_waiters;
 	reply_waiters = me;
+	k42_spin_unlock(&k42_sync_lock);
 	/* The reply may be waiting already (the server ran at once): the
 	 * drain in the reschedule collects it. */
 	while (!me->async_done)
@@ -546,12 +598,28 @@ long k42_ipc_call_wait(uint64_t target, struct k42_ipc_msg *m)
 
 long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
 {
+	unsigned home = call_from_vp0();
+	long rc;
+
 	(void)tries;
 	m->page = k42_ppc_page();
-	return call_copy(target, m);
+	rc = call_copy(target, m);
+	call_done(home);
+	return rc;
 }
 
+static long ipc_call(k42_handle_t target, struct k42_ipc_msg *m);
+
 long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
+{
+	unsigned home = call_from_vp0();
+	long rc = ipc_call(target, m);
+
+	call_done(home);
+	return rc;
+}
+
+static long ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
 {
 	if (k42_ipc_op_flags(m->op) & K42_IPC_FLAG_ONEWAY) {
 		grant_slot()[1] = 0;	/* a message lends nothing */

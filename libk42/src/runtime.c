@@ -9,6 +9,10 @@
  * (resumed with disp_resume(1), which re-enables atomically and makes the
  * kernel deliver whatever arrived meanwhile), another thread, or the idle
  * loop (switch.S), which blocks in the kernel enabled.
+ *
+ * Every dispatcher of the process (vp.c) enters here, on its own upcall
+ * stack; the per-dispatcher state (running thread, handler depth, fault
+ * waiters, timers) is its struct k42_vp, found through SPRG3.
  */
 #include <string.h>
 #include <k42/ktrace.h>
@@ -32,12 +36,10 @@ static uint8_t upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(16)));
 static struct k42_thread main_thread;
 static k42_softintr_handler user_handler;
 static void (*syscall_handler)(void);
-uint64_t k42_upcall_top;
 uint64_t k42_initrd_size;
-struct k42_thread *k42_current;
-int k42_in_handler;
 volatile uint64_t k42_pgflt_reflected, k42_pgflt_completed;
-struct k42_thread *k42_child_waiters, *k42_fault_waiters;
+struct k42_thread *k42_child_waiters;
+int k42_sync_lock;
 static char *no_args[1];
 int k42_argc;
 char **k42_argv = no_args;
@@ -94,7 +96,7 @@ void k42_enable_slow(void)
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		k42_drain();
 		if (me && !k42_in_handler && k42_nready &&
-		    k42_sched->tick(me, k42_timebase() - me->run_start)) {
+		    k42_sched_tick(me, k42_timebase() - me->run_start)) {
 			k42_sched_enqueue(me);
 			k42_reschedule(me);
 		}
@@ -106,9 +108,12 @@ void k42_enable_slow(void)
 
 void k42_wake_list(struct k42_thread **list)
 {
-	struct k42_thread *t = *list, *next;
+	struct k42_thread *t, *next;
 
+	k42_spin_lock(&k42_sync_lock);
+	t = *list;
 	*list = NULL;
+	k42_spin_unlock(&k42_sync_lock);
 	for (; t; t = next) {
 		next = t->wnext;
 		t->wnext = NULL;
@@ -126,7 +131,7 @@ static void pgflt_completions(void)
 		struct k42_thread **pp = &k42_fault_waiters, *t;
 
 		__atomic_store_n(&sh->pgflt_tail, sh->pgflt_tail + 1, __ATOMIC_RELEASE);
-		k42_pgflt_completed++;
+		__atomic_add_fetch(&k42_pgflt_completed, 1, __ATOMIC_RELAXED);
 		while ((t = *pp) != NULL) {
 			if (t->fault_token == tok) {
 				*pp = t->wnext;
@@ -217,8 +222,24 @@ void k42_dispatch(void)
 	k42_idle();
 }
 
+/* Nothing to run: wait in the idle loop, unless another dispatcher gave
+ * us a thread meanwhile (it kicks us only once it sees `idle`). */
+void k42_idle(void)
+{
+	struct k42_vp *v = k42_vp_self();
+
+	__atomic_store_n(&v->idle, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&v->nready, __ATOMIC_RELAXED)) {
+		v->idle = 0;
+		k42_dispatch();
+	}
+	k42_idle_loop(v->upcall_top, v->shared);
+}
+
 void k42_idle_wake(void)
 {
+	k42_vp_self()->idle = 0;
 	k42_dispatch();
 }
 
@@ -230,8 +251,9 @@ struct k42_thread *k42_take_saved(void)
 
 	if (!sh->saved_valid)
 		return NULL;
-	if (sh->saved.nip >= (uint64_t)k42_idle && sh->saved.nip < (uint64_t)k42_idle_end) {
+	if (sh->saved.nip >= (uint64_t)k42_idle_loop && sh->saved.nip < (uint64_t)k42_idle_end) {
 		sh->saved_valid = 0;	/* the idle loop keeps no state */
+		k42_vp_self()->idle = 0;
 		return NULL;
 	}
 	if (!t)
@@ -248,7 +270,7 @@ __attribute__((noreturn)) void k42_resume_or_switch(struct k42_thread *t)
 {
 	k42_drain();
 	if (t) {
-		if (!k42_nready || !k42_sched->tick(t, k42_timebase() - t->run_start))
+		if (!k42_nready || !k42_sched_tick(t, k42_timebase() - t->run_start))
 			k42_run(t);
 		k42_sched_enqueue(t);
 	}
@@ -280,14 +302,12 @@ void k42_on_pgflt(uint64_t va, uint64_t token)
 
 	if (!t)
 		k42_fatal("reflected page fault outside any thread");
-	k42_pgflt_reflected++;
+	__atomic_add_fetch(&k42_pgflt_reflected, 1, __ATOMIC_RELAXED);
 	t->fault_token = token;
 	t->fault_va = va;
 	t->wnext = k42_fault_waiters;
 	k42_fault_waiters = t;
-	t->state = K42_T_BLOCKED;
-	t->wait = K42_WAIT_FAULT;
-	k42_sched->block(t);
+	k42_sched_block(t, K42_WAIT_FAULT);
 	k42_dispatch();
 }
 
@@ -367,9 +387,22 @@ static uint64_t entries[K42_ENTRY_COUNT] = {
  * since the kernel's dispatcher is new. Everything else is the parent's. */
 long k42_fork_child_init(void)
 {
+	k42_vps_forked();
 	k42_timers_forked();
 	entries[K42_ENTRY_IPC_CALL] = k42_ipc_is_open ? (uint64_t)k42_entry_ipc_call : 0;
 	return k42_sc_disp_init((uint64_t)entries, K42_ENTRY_COUNT, k42_upcall_top);
+}
+
+/* A dispatcher other than 0 (vp.c): the same entries, but no incoming
+ * calls (the kernel delivers those to dispatcher 0). */
+void k42_register_vp_entries(void)
+{
+	uint64_t mine[K42_ENTRY_COUNT];
+
+	memcpy(mine, entries, sizeof(mine));
+	mine[K42_ENTRY_IPC_CALL] = 0;
+	if (k42_sc_disp_init((uint64_t)mine, K42_ENTRY_COUNT, k42_upcall_top) < 0)
+		k42_fatal("disp_init failed on a started dispatcher");
 }
 
 void k42_register_entries(int with_ipc)
@@ -388,7 +421,7 @@ void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3)
 {
 	long rc;
 
-	k42_upcall_top = (uint64_t)(upcall_stack + sizeof(upcall_stack));
+	k42_vps_init(upcall_stack + sizeof(upcall_stack));
 	k42_register_entries(0);
 	if (arg == K42_INITRD_VA) {
 		k42_initrd_size = arg2;	/* init: the kernel passed the boot archive */

@@ -1,16 +1,21 @@
 /*
  * The scheduler in force and its swap: policies are found by name in the
  * generated registry k42_sched_policies[] (sched_policies in
- * libk42/meson.build); k42_sched_select moves every ready and blocked thread from the old
- * policy to the new one (migrate_out / migrate_in), with upcalls disabled
- * so nothing runs half-way. The running thread is in no policy: it goes
- * to the new one at its next enqueue or block.
+ * libk42/meson.build). Every dispatcher (struct k42_vp) has its own
+ * instance of the process's policy, used under the dispatcher's lock: its
+ * own CPU picks from it, and another dispatcher may put a thread in it
+ * (a wake, a new thread, a migration) and kick it. k42_sched_select swaps
+ * every dispatcher's instance in one call: each one's ready and blocked
+ * threads move from its old instance to a fresh one of the new policy
+ * (migrate_out / migrate_in) under its lock, so nothing runs half-way.
+ * A running thread is in no policy: it goes to the new one at its next
+ * enqueue or block.
  */
 #include <string.h>
+#include <k42/ktrace.h>
 #include "internal.h"
 
 const struct k42_sched_ops *k42_sched = &k42_sched_fifo;
-uint64_t k42_nready;
 __attribute__((weak)) const char *const k42_sched_initial = "fifo";
 
 const struct k42_sched_ops *k42_sched_find(const char *name, size_t n)
@@ -44,7 +49,18 @@ char *k42_sched_names(char *buf, size_t n, const char *sep)
 
 static const struct k42_sched_ops *find(const char *name)
 {
-	return name ? k42_sched_find(name, strlen(name)) : NULL;
+	const struct k42_sched_ops *p = name ? k42_sched_find(name, strlen(name)) : NULL;
+
+	return p && p->state_size <= K42_SCHED_STATE_MAX ? p : NULL;
+}
+
+/* A fresh instance of the policy in force on v (before it runs). */
+void k42_sched_vp_init(struct k42_vp *v)
+{
+	v->sched = k42_sched;
+	v->sched_state = v->state[0];
+	v->nready = 0;
+	v->sched->init(v->sched_state);
 }
 
 void k42_sched_start(void)
@@ -55,13 +71,97 @@ void k42_sched_start(void)
 		k42_printf("libk42: no scheduler '%s'; using fifo\n", k42_sched_initial);
 		p = &k42_sched_fifo;
 	}
-	p->init();
 	k42_sched = p;
+	k42_sched_vp_init(&k42_vps[0]);
+}
+
+void k42_vp_poke(struct k42_vp *v)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* our enqueue before its idle flag */
+	if (__atomic_load_n(&v->idle, __ATOMIC_RELAXED))
+		k42_sc_disp_kick(v->index, K42_SOFTINTR_RESCHED);
+}
+
+void k42_vp_enqueue(struct k42_vp *v, struct k42_thread *t)
+{
+	k42_spin_lock(&v->lock);
+	t->vp = v;
+	t->state = K42_T_READY;
+	v->nready++;
+	v->sched->enqueue(v->sched_state, t);
+	k42_spin_unlock(&v->lock);
+	if (v != k42_vp_self())
+		k42_vp_poke(v);
+}
+
+struct k42_thread *k42_sched_pick(void)
+{
+	struct k42_vp *v = k42_vp_self();
+	struct k42_thread *t;
+
+	k42_spin_lock(&v->lock);
+	t = v->nready ? v->sched->pick_next(v->sched_state) : NULL;
+	if (t)
+		v->nready--;
+	k42_spin_unlock(&v->lock);
+	if (t)
+		t->run_start = k42_timebase();
+	return t;
+}
+
+void k42_sched_block(struct k42_thread *t, int why)
+{
+	struct k42_vp *v = t->vp;
+
+	k42_spin_lock(&v->lock);
+	t->state = K42_T_BLOCKED;
+	t->wait = why;
+	v->sched->block(v->sched_state, t);
+	k42_spin_unlock(&v->lock);
+}
+
+int k42_sched_tick(struct k42_thread *cur, uint64_t ran)
+{
+	struct k42_vp *v = k42_vp_self();
+	int r;
+
+	k42_spin_lock(&v->lock);
+	r = v->sched->tick(v->sched_state, cur, ran);
+	k42_spin_unlock(&v->lock);
+	return r;
+}
+
+/* Wake t wherever it is held: it stays on its dispatcher. */
+void k42_thread_wake(k42_thread_t *t)
+{
+	struct k42_vp *v;
+	int woke = 0;
+
+	for (;;) {
+		v = __atomic_load_n(&t->vp, __ATOMIC_ACQUIRE);
+		k42_spin_lock(&v->lock);
+		if (t->vp == v)
+			break;
+		k42_spin_unlock(&v->lock);	/* moved meanwhile: not blocked then */
+	}
+	/* BLOCKED is set only by t itself, on its dispatcher, under this
+	 * lock: then its policy instance holds it. */
+	if (t->state == K42_T_BLOCKED) {
+		trace_thread_wake((uint64_t)t, (uint64_t)k42_current);
+		t->wait = K42_WAIT_NONE;
+		t->state = K42_T_READY;
+		v->nready++;
+		v->sched->wake(v->sched_state, t);
+		woke = 1;
+	}
+	k42_spin_unlock(&v->lock);
+	if (woke && v != k42_vp_self())
+		k42_vp_poke(v);
 }
 
 long k42_sched_select(const char *name)
 {
-	const struct k42_sched_ops *p = find(name), *old = k42_sched;
+	const struct k42_sched_ops *p = find(name);
 	struct k42_thread *t;
 	long n = 0;
 	int s;
@@ -69,13 +169,25 @@ long k42_sched_select(const char *name)
 	if (!p)
 		return -K42_ENOENT;
 	s = k42_disable_save();
-	if (p != old) {
-		p->init();
-		while ((t = old->migrate_out()) != NULL) {
-			p->migrate_in(t);
-			n++;
+	k42_sched = p;		/* dispatchers started from now on */
+	for (unsigned i = 0; i < K42_VPS_MAX; i++) {
+		struct k42_vp *v = &k42_vps[i];
+		void *fresh;
+
+		if (!__atomic_load_n(&v->started, __ATOMIC_ACQUIRE))
+			continue;
+		k42_spin_lock(&v->lock);
+		if (v->sched != p) {
+			fresh = v->sched_state == v->state[0] ? v->state[1] : v->state[0];
+			p->init(fresh);
+			while ((t = v->sched->migrate_out(v->sched_state)) != NULL) {
+				p->migrate_in(fresh, t);
+				n++;
+			}
+			v->sched = p;
+			v->sched_state = fresh;
 		}
-		k42_sched = p;
+		k42_spin_unlock(&v->lock);
 	}
 	k42_restore(s);
 	return n;
@@ -86,10 +198,34 @@ const char *k42_sched_current(void)
 	return k42_sched->name;
 }
 
+const char *k42_vp_policy(unsigned vp, uint64_t *ready, uint64_t *blocked)
+{
+	struct k42_vp *v;
+	const char *name;
+	int s;
+
+	*ready = *blocked = 0;
+	if (vp >= K42_VPS_MAX || !__atomic_load_n(&k42_vps[vp].started, __ATOMIC_ACQUIRE))
+		return NULL;
+	v = &k42_vps[vp];
+	s = k42_disable_save();
+	k42_spin_lock(&v->lock);
+	v->sched->count(v->sched_state, ready, blocked);
+	name = v->sched->name;
+	k42_spin_unlock(&v->lock);
+	k42_restore(s);
+	return name;
+}
+
 void k42_sched_census(uint64_t *ready, uint64_t *blocked)
 {
-	int s = k42_disable_save();
+	*ready = *blocked = 0;
+	for (unsigned i = 0; i < K42_VPS_MAX; i++) {
+		uint64_t r, b;
 
-	k42_sched->count(ready, blocked);
-	k42_restore(s);
+		if (k42_vp_policy(i, &r, &b)) {
+			*ready += r;
+			*blocked += b;
+		}
+	}
 }

@@ -2,7 +2,8 @@
  * FIFO scheduling policy: one ready queue in arrival order; a thread runs
  * until it blocks or yields, or until its 10 ms slice is over when an
  * event is handled and others wait. Blocked threads sit on a list of
- * their own, so a scheduler swap can move them.
+ * their own, so a scheduler swap can move them. One instance per
+ * dispatcher: everything it keeps is in struct fifo.
  */
 #include <k42/sched.h>
 #include "tqueue.h"
@@ -10,75 +11,92 @@
 #define IN_READY 1
 #define IN_BLOCKED 2
 
-static struct tqueue ready, blocked;
+struct fifo {
+	struct tqueue ready, blocked;
+};
 
-static void fifo_init(void)
+static void fifo_init(void *self)
 {
-	tq_init(&ready);
-	tq_init(&blocked);
+	struct fifo *s = self;
+
+	tq_init(&s->ready);
+	tq_init(&s->blocked);
 }
 
-static void fifo_enqueue(struct k42_thread *t)
+static void fifo_enqueue(void *self, struct k42_thread *t)
 {
+	struct fifo *s = self;
+
 	t->sq_where = IN_READY;
-	tq_push(&ready, t);
+	tq_push(&s->ready, t);
 }
 
-static struct k42_thread *fifo_pick_next(void)
+static struct k42_thread *fifo_pick_next(void *self)
 {
-	struct k42_thread *t = tq_pop(&ready);
+	struct fifo *s = self;
+	struct k42_thread *t = tq_pop(&s->ready);
 
 	if (t)
 		t->sq_where = 0;
 	return t;
 }
 
-static void fifo_block(struct k42_thread *t)
+static void fifo_block(void *self, struct k42_thread *t)
 {
+	struct fifo *s = self;
+
 	t->sq_where = IN_BLOCKED;
-	tq_push(&blocked, t);
+	tq_push(&s->blocked, t);
 }
 
-static void fifo_wake(struct k42_thread *t)
+static void fifo_wake(void *self, struct k42_thread *t)
 {
+	struct fifo *s = self;
+
 	if (t->sq_where == IN_BLOCKED)
-		tq_remove(&blocked, t);
-	fifo_enqueue(t);
+		tq_remove(&s->blocked, t);
+	fifo_enqueue(self, t);
 }
 
-static int fifo_tick(struct k42_thread *cur, uint64_t ran)
+static int fifo_tick(void *self, struct k42_thread *cur, uint64_t ran)
 {
+	struct fifo *s = self;
+
 	(void)cur;
-	return ready.head && ran >= K42_SCHED_SLICE_TB;
+	return s->ready.head && ran >= K42_SCHED_SLICE_TB;
 }
 
-static struct k42_thread *fifo_migrate_out(void)
+static struct k42_thread *fifo_migrate_out(void *self)
 {
-	struct k42_thread *t = tq_pop(&ready);
+	struct fifo *s = self;
+	struct k42_thread *t = tq_pop(&s->ready);
 
 	if (!t)
-		t = tq_pop(&blocked);
+		t = tq_pop(&s->blocked);
 	if (t)
 		t->sq_where = 0;
 	return t;
 }
 
-static void fifo_migrate_in(struct k42_thread *t)
+static void fifo_migrate_in(void *self, struct k42_thread *t)
 {
 	if (t->state == K42_T_READY)
-		fifo_enqueue(t);
+		fifo_enqueue(self, t);
 	else
-		fifo_block(t);
+		fifo_block(self, t);
 }
 
-static void fifo_count(uint64_t *r, uint64_t *b)
+static void fifo_count(void *self, uint64_t *r, uint64_t *b)
 {
-	*r = ready.n;
-	*b = blocked.n;
+	struct fifo *s = self;
+
+	*r = s->ready.n;
+	*b = s->blocked.n;
 }
 
 const struct k42_sched_ops k42_sched_fifo = {
 	.name = "fifo",
+	.state_size = sizeof(struct fifo),
 	.init = fifo_init,
 	.enqueue = fifo_enqueue,
 	.pick_next = fifo_pick_next,

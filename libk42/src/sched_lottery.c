@@ -3,6 +3,8 @@
  * `tickets` (default 100); pick_next draws a ticket at random over the
  * ready list, so over time a thread runs in proportion to its share.
  * O(ready threads) per pick: meant for tens of threads, not thousands.
+ * One instance per dispatcher, each with its own random stream: everything
+ * it keeps is in struct lottery.
  */
 #include <k42/sched.h>
 #include "tqueue.h"
@@ -10,103 +12,121 @@
 #define IN_READY 1
 #define IN_BLOCKED 2
 
-static struct tqueue ready, blocked;
-static uint64_t total, rng = 0x2545f4914f6cdd1dull;
+struct lottery {
+	struct tqueue ready, blocked;
+	uint64_t total, rng;
+};
 
 static uint64_t tickets(const struct k42_thread *t)
 {
 	return t->tickets ? t->tickets : 1;
 }
 
-static uint64_t draw(void)
+static uint64_t draw(struct lottery *s)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 7;
+	s->rng ^= s->rng << 17;
+	return s->rng;
 }
 
-static void lot_init(void)
+static void lot_init(void *self)
 {
-	tq_init(&ready);
-	tq_init(&blocked);
-	total = 0;
+	struct lottery *s = self;
+
+	tq_init(&s->ready);
+	tq_init(&s->blocked);
+	s->total = 0;
+	s->rng = 0x2545f4914f6cdd1dull;
 }
 
-static void lot_enqueue(struct k42_thread *t)
+static void lot_enqueue(void *self, struct k42_thread *t)
 {
+	struct lottery *s = self;
+
 	t->sq_where = IN_READY;
 	t->sq_key = tickets(t);		/* what it added to total */
-	total += t->sq_key;
-	tq_push(&ready, t);
+	s->total += t->sq_key;
+	tq_push(&s->ready, t);
 }
 
-static struct k42_thread *lot_pick_next(void)
+static struct k42_thread *lot_pick_next(void *self)
 {
+	struct lottery *s = self;
 	struct k42_thread *t;
 	uint64_t x;
 
-	if (!ready.head)
+	if (!s->ready.head)
 		return NULL;
-	x = draw() % total;
-	for (t = ready.head; t->sq_next && x >= t->sq_key; t = t->sq_next)
+	x = draw(s) % s->total;
+	for (t = s->ready.head; t->sq_next && x >= t->sq_key; t = t->sq_next)
 		x -= t->sq_key;
-	tq_remove(&ready, t);
-	total -= t->sq_key;
+	tq_remove(&s->ready, t);
+	s->total -= t->sq_key;
 	t->sq_where = 0;
 	return t;
 }
 
-static void lot_block(struct k42_thread *t)
+static void lot_block(void *self, struct k42_thread *t)
 {
+	struct lottery *s = self;
+
 	t->sq_where = IN_BLOCKED;
-	tq_push(&blocked, t);
+	tq_push(&s->blocked, t);
 }
 
-static void lot_wake(struct k42_thread *t)
+static void lot_wake(void *self, struct k42_thread *t)
 {
+	struct lottery *s = self;
+
 	if (t->sq_where == IN_BLOCKED)
-		tq_remove(&blocked, t);
-	lot_enqueue(t);
+		tq_remove(&s->blocked, t);
+	lot_enqueue(self, t);
 }
 
-static int lot_tick(struct k42_thread *cur, uint64_t ran)
+static int lot_tick(void *self, struct k42_thread *cur, uint64_t ran)
 {
+	struct lottery *s = self;
+
 	(void)cur;
-	return ready.head && ran >= K42_SCHED_SLICE_TB;
+	return s->ready.head && ran >= K42_SCHED_SLICE_TB;
 }
 
-static struct k42_thread *lot_migrate_out(void)
+static struct k42_thread *lot_migrate_out(void *self)
 {
-	struct k42_thread *t = ready.head;
+	struct lottery *s = self;
+	struct k42_thread *t = s->ready.head;
 
 	if (t) {
-		tq_remove(&ready, t);
-		total -= t->sq_key;
+		tq_remove(&s->ready, t);
+		s->total -= t->sq_key;
 	} else {
-		t = tq_pop(&blocked);
+		t = tq_pop(&s->blocked);
 	}
 	if (t)
 		t->sq_where = 0;
 	return t;
 }
 
-static void lot_migrate_in(struct k42_thread *t)
+static void lot_migrate_in(void *self, struct k42_thread *t)
 {
 	if (t->state == K42_T_READY)
-		lot_enqueue(t);
+		lot_enqueue(self, t);
 	else
-		lot_block(t);
+		lot_block(self, t);
 }
 
-static void lot_count(uint64_t *r, uint64_t *b)
+static void lot_count(void *self, uint64_t *r, uint64_t *b)
 {
-	*r = ready.n;
-	*b = blocked.n;
+	struct lottery *s = self;
+
+	*r = s->ready.n;
+	*b = s->blocked.n;
 }
 
 const struct k42_sched_ops k42_sched_lottery = {
 	.name = "lottery",
+	.state_size = sizeof(struct lottery),
 	.init = lot_init,
 	.enqueue = lot_enqueue,
 	.pick_next = lot_pick_next,

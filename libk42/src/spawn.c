@@ -297,18 +297,23 @@ int k42_wait(uint64_t pid, int *status)
 		/* Wait disabled, so the child's K42_SOFTINTR_CHILD cannot slip by:
 		 * a thread waits in the scheduler, handler code in the kernel. */
 		s = k42_disable_save();
-		if (!ended(pid, status, &st)) {
-			if (k42_current && !k42_in_handler) {
+		if (k42_current && !k42_in_handler) {
+			/* Checked under the lock the drain (on dispatcher 0,
+			 * maybe another CPU) takes to wake child waiters. */
+			k42_spin_lock(&k42_sync_lock);
+			if (!ended(pid, status, &st)) {
 				k42_current->wnext = k42_child_waiters;
 				k42_child_waiters = k42_current;
-				k42_thread_block_self(K42_WAIT_EVENT);
+				k42_thread_block_unlock(K42_WAIT_EVENT, &k42_sync_lock);
 			} else {
-				k42_sc_block();
-				if (k42_disp()->pending & K42_SOFTINTR_CHILD) {
-					__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_CHILD,
-							   __ATOMIC_ACQ_REL);
-					k42_wake_list(&k42_child_waiters);
-				}
+				k42_spin_unlock(&k42_sync_lock);
+			}
+		} else if (!ended(pid, status, &st)) {
+			k42_sc_block();
+			if (k42_disp()->pending & K42_SOFTINTR_CHILD) {
+				__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_CHILD,
+						   __ATOMIC_ACQ_REL);
+				k42_wake_list(&k42_child_waiters);
 			}
 		}
 		k42_restore(s);

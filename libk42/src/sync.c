@@ -1,9 +1,11 @@
 /*
  * Mutexes, condition variables and semaphores for threads. The fast paths
  * (a free mutex, a semaphore with count, a signal with no waiter) never
- * enter the kernel; slow paths run with upcalls disabled, which on one
- * dispatcher makes them atomic against every other thread, and block the
- * waiter in the user-level scheduler.
+ * enter the kernel; slow paths run with upcalls disabled and under
+ * k42_sync_lock, since the threads may run on several dispatchers at once
+ * (internal.h has the lock order), and block the waiter in the user-level
+ * scheduler: a waiter is BLOCKED in its dispatcher's policy before the
+ * lock is released (k42_thread_block_unlock), so no wake is lost.
  */
 #include "internal.h"
 
@@ -56,21 +58,37 @@ void k42_mutex_lock_slow(struct k42_mutex *m)
 {
 	int s = k42_disable_save();
 
-	while (__atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE) != 0) {
+	for (;;) {
+		k42_spin_lock(&k42_sync_lock);
+		if (__atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE) == 0)
+			break;
 		wq_push(&m->q, k42_current);
-		k42_thread_block_self(K42_WAIT_SYNC);
+		k42_thread_block_unlock(K42_WAIT_SYNC, &k42_sync_lock);
 	}
+	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
 }
 
 void k42_mutex_unlock_slow(struct k42_mutex *m)
 {
 	int s = k42_disable_save();
-	struct k42_thread *t = wq_pop(&m->q);
+	struct k42_thread *t;
 
+	k42_spin_lock(&k42_sync_lock);
+	t = wq_pop(&m->q);
 	if (t)
 		k42_thread_wake(t);
+	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
+}
+
+/* Release m with k42_sync_lock held (a condition wait). */
+static void mutex_release_locked(struct k42_mutex *m)
+{
+	struct k42_thread *t;
+
+	if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2 && (t = wq_pop(&m->q)))
+		k42_thread_wake(t);
 }
 
 void k42_cond_init(struct k42_cond *c)
@@ -86,10 +104,12 @@ static void cond_timeout(struct k42_timer *tm)
 	k42_thread_wake(t);
 }
 
-/* Wait on q until woken or deadline (0: none); disabled on entry and exit. */
+/* Wait on q until woken or deadline (0: none); disabled on entry and
+ * exit, k42_sync_lock held on entry and not on exit. */
 int k42_waitq_wait(struct k42_waitq *q, uint64_t deadline)
 {
 	struct k42_thread *me = k42_current;
+	int rc = 0;
 
 	me->timed_out = 0;
 	wq_push(q, me);
@@ -99,20 +119,24 @@ int k42_waitq_wait(struct k42_waitq *q, uint64_t deadline)
 		me->sleep_timer.arg = me;
 		k42_timer_add(&me->sleep_timer);
 	}
-	k42_thread_block_self(K42_WAIT_SYNC);
+	k42_thread_block_unlock(K42_WAIT_SYNC, &k42_sync_lock);
 	if (deadline)
 		k42_timer_cancel(&me->sleep_timer);
 	/* Timed out and not handed the object meanwhile by a post/signal. */
+	k42_spin_lock(&k42_sync_lock);
 	if (me->timed_out && wq_remove(q, me))
-		return -K42_ETIMEDOUT;
-	return 0;
+		rc = -K42_ETIMEDOUT;
+	k42_spin_unlock(&k42_sync_lock);
+	return rc;
 }
 
 int k42_cond_timedwait(struct k42_cond *c, struct k42_mutex *m, uint64_t deadline)
 {
 	int s = k42_disable_save(), rc;
 
-	k42_mutex_unlock(m);
+	/* Queued on c before m is free: a signal after our release finds us. */
+	k42_spin_lock(&k42_sync_lock);
+	mutex_release_locked(m);
 	rc = k42_waitq_wait(&c->q, deadline);
 	k42_restore(s);
 	k42_mutex_lock(m);
@@ -127,20 +151,21 @@ void k42_cond_wait(struct k42_cond *c, struct k42_mutex *m)
 void k42_cond_signal(struct k42_cond *c)
 {
 	int s = k42_disable_save();
-	struct k42_thread *t = wq_pop(&c->q);
+	struct k42_thread *t;
 
+	k42_spin_lock(&k42_sync_lock);
+	t = wq_pop(&c->q);
 	if (t)
 		k42_thread_wake(t);
+	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
 }
 
 void k42_cond_broadcast(struct k42_cond *c)
 {
 	int s = k42_disable_save();
-	struct k42_thread *t;
 
-	while ((t = wq_pop(&c->q)) != NULL)
-		k42_thread_wake(t);
+	k42_waitq_wake_all(&c->q);
 	k42_restore(s);
 }
 
@@ -152,10 +177,13 @@ void k42_sem_init(struct k42_sem *s, int64_t count)
 
 int k42_sem_trywait(struct k42_sem *sem)
 {
-	int s = k42_disable_save(), ok = sem->count > 0;
+	int s = k42_disable_save(), ok;
 
+	k42_spin_lock(&k42_sync_lock);
+	ok = sem->count > 0;
 	if (ok)
 		sem->count--;
+	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
 	return ok;
 }
@@ -165,10 +193,13 @@ int k42_sem_timedwait(struct k42_sem *sem, uint64_t deadline)
 {
 	int s = k42_disable_save(), rc = 0;
 
-	if (sem->count > 0)
+	k42_spin_lock(&k42_sync_lock);
+	if (sem->count > 0) {
 		sem->count--;
-	else
+		k42_spin_unlock(&k42_sync_lock);
+	} else {
 		rc = k42_waitq_wait(&sem->q, deadline);
+	}
 	k42_restore(s);
 	return rc;
 }
@@ -181,19 +212,25 @@ void k42_sem_wait(struct k42_sem *sem)
 void k42_sem_post(struct k42_sem *sem)
 {
 	int s = k42_disable_save();
-	struct k42_thread *t = wq_pop(&sem->q);
+	struct k42_thread *t;
 
+	k42_spin_lock(&k42_sync_lock);
+	t = wq_pop(&sem->q);
 	if (t)
 		k42_thread_wake(t);
 	else
 		sem->count++;
+	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
 }
 
+/* Disabled; takes k42_sync_lock. */
 void k42_waitq_wake_all(struct k42_waitq *q)
 {
 	struct k42_thread *t;
 
+	k42_spin_lock(&k42_sync_lock);
 	while ((t = wq_pop(q)) != NULL)
 		k42_thread_wake(t);
+	k42_spin_unlock(&k42_sync_lock);
 }

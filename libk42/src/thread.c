@@ -1,9 +1,12 @@
 /*
  * User-level threads: creation, exit, join, yield, blocking and waking,
- * sleeping, thread-local storage. A thread's descriptor sits at the top of
- * its stack block (from malloc); ended threads of the default stack size
- * are kept on a free list and reused. Switches go through the policy in
- * force (sched.c) and k42_ctx_switch (switch.S): no kernel call.
+ * sleeping, thread-local storage, and moving between dispatchers
+ * (k42/vp.h). A thread's descriptor sits at the top of its stack block
+ * (from malloc); ended threads of the default stack size are kept on a
+ * free list (under k42_threads_lock) and reused. Switches go through the
+ * dispatcher's policy instance (sched.c) and k42_ctx_switch (switch.S): no
+ * kernel call. Join and exit meet under k42_sync_lock, since the two
+ * threads may run on different dispatchers.
  */
 #include <k42/ktrace.h>
 #include <string.h>
@@ -18,6 +21,7 @@ static struct k42_thread *free_threads;
 static unsigned nfree;
 static uint64_t next_id = 1;
 static int tls_keys_used;
+int k42_threads_lock;
 
 void k42_thread_main(struct k42_thread *t);
 
@@ -34,6 +38,7 @@ void k42_threads_init(struct k42_thread *m)
 	m->prio = PRIO_DEFAULT;
 	m->tickets = TICKETS_DEFAULT;
 	m->run_start = k42_timebase();
+	m->vp = k42_vp_self();
 	k42_current = m;
 	set_tp(m);
 	k42_threads_alive = 1;
@@ -46,10 +51,17 @@ struct k42_thread *k42_thread_alloc(size_t stack)
 	void *block;
 
 	stack = (stack + 15) & ~(size_t)15;
-	if (stack == K42_THREAD_STACK && free_threads) {
+	t = NULL;
+	if (stack == K42_THREAD_STACK) {
+		k42_spin_lock(&k42_threads_lock);
 		t = free_threads;
-		free_threads = t->wnext;
-		nfree--;
+		if (t) {
+			free_threads = t->wnext;
+			nfree--;
+		}
+		k42_spin_unlock(&k42_threads_lock);
+	}
+	if (t) {
 		block = t->block;
 	} else {
 		size = stack + sizeof(struct k42_thread);
@@ -60,6 +72,7 @@ struct k42_thread *k42_thread_alloc(size_t stack)
 		t->ipc_page = NULL;
 	}
 	memset(t, 0, offsetof(struct k42_thread, regs));
+	t->vp = k42_vp_self();	/* until it is queued elsewhere */
 	t->block = block;
 	t->block_size = stack;
 	return t;
@@ -70,14 +83,20 @@ void k42_thread_recycle(struct k42_thread *t)
 	if (!t->block)
 		return;		/* the main thread */
 	t->state = K42_T_FREE;
-	if (t->block_size == K42_THREAD_STACK && nfree < FREE_MAX) {
-		t->wnext = free_threads;
-		free_threads = t;
-		nfree++;
-	} else {
-		free(t->ipc_page);
-		free(t->block);
+	if (t->block_size == K42_THREAD_STACK) {
+		k42_spin_lock(&k42_threads_lock);
+		if (nfree < FREE_MAX) {
+			t->wnext = free_threads;
+			free_threads = t;
+			nfree++;
+			t = NULL;
+		}
+		k42_spin_unlock(&k42_threads_lock);
+		if (!t)
+			return;
 	}
+	free(t->ipc_page);
+	free(t->block);
 }
 
 void k42_thread_setup(struct k42_thread *t, void (*start)(struct k42_thread *))
@@ -107,7 +126,8 @@ static void thread_start(struct k42_thread *t)
 	k42_thread_exit(t->fn(t->arg));
 }
 
-k42_thread_t *k42_thread_create_attr(k42_thread_fn fn, void *arg, const struct k42_thread_attr *a)
+static struct k42_thread *create(struct k42_vp *v, k42_thread_fn fn, void *arg,
+				 const struct k42_thread_attr *a)
 {
 	struct k42_thread *t, *me = k42_current;
 	int s = k42_disable_save();
@@ -119,16 +139,29 @@ k42_thread_t *k42_thread_create_attr(k42_thread_fn fn, void *arg, const struct k
 	}
 	t->fn = fn;
 	t->arg = arg;
-	t->id = next_id++;
+	t->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 	t->prio = a && a->prio >= 0 ? a->prio : me ? me->prio : PRIO_DEFAULT;
 	t->tickets = a && a->tickets ? a->tickets : TICKETS_DEFAULT;
 	t->detached = a ? a->detached : 0;
 	k42_thread_setup(t, thread_start);
-	k42_threads_alive++;
-	k42_threads_created++;
-	k42_sched_enqueue(t);
+	__atomic_add_fetch(&k42_threads_alive, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&k42_threads_created, 1, __ATOMIC_RELAXED);
+	k42_vp_enqueue(v, t);
 	k42_restore(s);
 	return t;
+}
+
+k42_thread_t *k42_thread_create_attr(k42_thread_fn fn, void *arg, const struct k42_thread_attr *a)
+{
+	return create(k42_vp_self(), fn, arg, a);
+}
+
+k42_thread_t *k42_thread_create_on(unsigned vp, k42_thread_fn fn, void *arg,
+				   const struct k42_thread_attr *a)
+{
+	if (vp >= K42_VPS_MAX || !__atomic_load_n(&k42_vps[vp].started, __ATOMIC_ACQUIRE))
+		return NULL;
+	return create(&k42_vps[vp], fn, arg, a);
 }
 
 k42_thread_t *k42_thread_create(k42_thread_fn fn, void *arg)
@@ -136,14 +169,25 @@ k42_thread_t *k42_thread_create(k42_thread_fn fn, void *arg)
 	return k42_thread_create_attr(fn, arg, NULL);
 }
 
-/* On the upcall stack: the ended thread's stack is no longer in use. */
+/* On the upcall stack: the ended thread's stack is no longer in use, so
+ * a joiner (on any dispatcher) may recycle it from here on. */
 static void exit_finish(void *p)
 {
 	struct k42_thread *t = p;
+	int detached;
 
-	if (t->detached)
+	k42_spin_lock(&k42_sync_lock);
+	t->state = K42_T_DONE;
+	__atomic_sub_fetch(&k42_threads_alive, 1, __ATOMIC_RELEASE);
+	if (t->joiner) {
+		k42_thread_wake(t->joiner);
+		t->joiner = NULL;
+	}
+	detached = t->detached;
+	k42_spin_unlock(&k42_sync_lock);
+	if (detached)
 		k42_thread_recycle(t);
-	if (!k42_threads_alive)
+	if (!__atomic_load_n(&k42_threads_alive, __ATOMIC_ACQUIRE))
 		k42_sc_exit(0);
 	k42_dispatch();
 }
@@ -156,12 +200,6 @@ void k42_thread_exit(void *ret)
 	if (!me || k42_in_handler)
 		k42_fatal("k42_thread_exit outside a thread");
 	me->retval = ret;
-	me->state = K42_T_DONE;
-	k42_threads_alive--;
-	if (me->joiner) {
-		k42_thread_wake(me->joiner);
-		me->joiner = NULL;
-	}
 	k42_current = NULL;
 	k42_on_upcall_stack(exit_finish, me);
 }
@@ -171,14 +209,18 @@ int k42_thread_join(k42_thread_t *t, void **ret)
 	struct k42_thread *me = k42_current;
 	int s = k42_disable_save();
 
+	k42_spin_lock(&k42_sync_lock);
 	if (t == me || t->detached || t->joiner) {
+		k42_spin_unlock(&k42_sync_lock);
 		k42_restore(s);
 		return -K42_EINVAL;
 	}
 	while (t->state != K42_T_DONE) {
 		t->joiner = me;
-		k42_thread_block_self(K42_WAIT_SYNC);
+		k42_thread_block_unlock(K42_WAIT_SYNC, &k42_sync_lock);
+		k42_spin_lock(&k42_sync_lock);
 	}
+	k42_spin_unlock(&k42_sync_lock);
 	if (ret)
 		*ret = t->retval;
 	k42_thread_recycle(t);
@@ -188,12 +230,15 @@ int k42_thread_join(k42_thread_t *t, void **ret)
 
 void k42_thread_detach(k42_thread_t *t)
 {
-	int s = k42_disable_save();
+	int s = k42_disable_save(), done;
 
-	if (t->state == K42_T_DONE)
-		k42_thread_recycle(t);
-	else
+	k42_spin_lock(&k42_sync_lock);
+	done = t->state == K42_T_DONE;
+	if (!done)
 		t->detached = 1;
+	k42_spin_unlock(&k42_sync_lock);
+	if (done)
+		k42_thread_recycle(t);
 	k42_restore(s);
 }
 
@@ -247,22 +292,55 @@ void k42_thread_block_self(int why)
 
 	if (!me || k42_in_handler)
 		k42_fatal("a blocking call from a handler");
-	me->state = K42_T_BLOCKED;
-	me->wait = why;
 	trace_thread_block((uint64_t)me, (uint64_t)why);
-	k42_sched->block(me);
+	k42_sched_block(me, why);
 	k42_reschedule(me);
 }
 
-void k42_thread_wake(k42_thread_t *t)
+void k42_thread_block_unlock(int why, int *lock)
 {
-	if (t->state != K42_T_BLOCKED)
-		return;
-	trace_thread_wake((uint64_t)t, (uint64_t)k42_current);
-	t->wait = K42_WAIT_NONE;
-	t->state = K42_T_READY;
-	k42_nready++;
-	k42_sched->wake(t);
+	struct k42_thread *me = k42_current;
+
+	if (!me || k42_in_handler)
+		k42_fatal("a blocking call from a handler");
+	trace_thread_block((uint64_t)me, (uint64_t)why);
+	k42_sched_block(me, why);
+	k42_spin_unlock(lock);
+	k42_reschedule(me);
+}
+
+/* On the old dispatcher's upcall stack: the moving thread's state is
+ * saved and its stack is free, so its new dispatcher may run it now. */
+static void migrate_finish(void *p)
+{
+	struct k42_thread *t = p;
+
+	k42_vp_enqueue(t->move_to, t);
+	k42_dispatch();
+}
+
+long k42_thread_migrate(unsigned vp)
+{
+	struct k42_thread *me;
+	int s;
+
+	if (vp >= K42_VPS_MAX || !__atomic_load_n(&k42_vps[vp].started, __ATOMIC_ACQUIRE))
+		return -K42_EINVAL;
+	s = k42_disable_save();
+	me = k42_current;
+	if (!me || k42_in_handler || me->full)
+		k42_fatal("k42_thread_migrate outside a thread");
+	if (me->vp != &k42_vps[vp]) {
+		me->move_to = &k42_vps[vp];
+		trace_thread_switch((uint64_t)me, 0);
+		if (k42_ctx_save(&me->ctx) == 0) {
+			k42_current = NULL;
+			k42_on_upcall_stack(migrate_finish, me);
+		}
+		/* Here on the new dispatcher (disabled, as k42_run left us). */
+	}
+	k42_restore(s);
+	return 0;
 }
 
 void k42_thread_set_prio(k42_thread_t *t, int prio)
@@ -302,8 +380,10 @@ int k42_tls_key_create(void)
 {
 	int s = k42_disable_save(), k = -K42_EAGAIN;
 
+	k42_spin_lock(&k42_sync_lock);
 	if (tls_keys_used < K42_TLS_KEYS)
 		k = tls_keys_used++;
+	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
 	return k;
 }
@@ -397,11 +477,11 @@ k42_thread_t *k42_thread_new_full(const struct k42_user_regs *regs)
 	memcpy(&t->regs, regs, sizeof(t->regs));
 	t->full = 1;
 	k42_vsx_save(t->vsx);	/* libk42 never touches VSX: the caller's */
-	t->id = next_id++;
+	t->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 	t->prio = k42_current ? k42_current->prio : PRIO_DEFAULT;
 	t->tickets = TICKETS_DEFAULT;
-	k42_threads_alive++;
-	k42_threads_created++;
+	__atomic_add_fetch(&k42_threads_alive, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&k42_threads_created, 1, __ATOMIC_RELAXED);
 	k42_sched_enqueue(t);
 	k42_restore(s);
 	return t;
@@ -418,10 +498,8 @@ void k42_thread_park_full(const struct k42_user_regs *regs, int why)
 	k42_vsx_save(t->vsx);
 	k42_in_handler = 0;
 	if (why) {
-		t->state = K42_T_BLOCKED;
-		t->wait = why;
 		trace_thread_block((uint64_t)t, (uint64_t)why);
-		k42_sched->block(t);
+		k42_sched_block(t, why);
 	} else {
 		k42_sched_enqueue(t);
 	}
@@ -436,7 +514,7 @@ void k42_thread_end_current(void)
 	k42_in_handler = 0;
 	if (t) {
 		t->state = K42_T_DONE;
-		k42_threads_alive--;
+		__atomic_sub_fetch(&k42_threads_alive, 1, __ATOMIC_RELEASE);
 		k42_thread_recycle(t);	/* (not the main thread's static descriptor) */
 	}
 	k42_dispatch();

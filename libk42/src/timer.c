@@ -1,5 +1,6 @@
 /*
- * The process's timers on its dispatcher's one kernel timer: the kernel
+ * Timers on the dispatcher's one kernel timer: each dispatcher (vp.c) has
+ * its own heap (k42_timers) and kernel timer, used only there. The kernel
  * timer is set (timer_set) only when the earliest deadline moves earlier
  * than what is armed, and again after it fires; cancelling only edits the
  * heap (a stale kernel expiry is harmless: nothing is due, and the next
@@ -8,16 +9,15 @@
 #include <k42/ktrace.h>
 #include "internal.h"
 
-struct k42_timerheap k42_timers;
 uint64_t k42_timer_kernel_calls;
-static uint64_t armed;		/* deadline the kernel holds, 0 if none */
+#define armed (k42_vp_self()->timer_armed)	/* deadline the kernel holds, 0 if none */
 
 static void arm(uint64_t deadline)
 {
 	uint64_t prev[1];
 
 	armed = deadline;
-	k42_timer_kernel_calls++;
+	__atomic_add_fetch(&k42_timer_kernel_calls, 1, __ATOMIC_RELAXED);
 	k42_sc_timer_set(deadline, prev);
 }
 

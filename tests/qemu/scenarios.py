@@ -124,6 +124,14 @@ for _n in (1, 2, 4, 8):
                           expect=[r"UTEST PASS vp_test",
                                   r"vp_test: \d+ dispatchers on %d CPUs" % _n],
                           reject=[r"UTEST FAIL"]))
+# libk42 threads on a dispatcher per CPU (at least 4): 100,000 threads,
+# contention, migration and a swap of every dispatcher's policy at once.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/vpthreads_%d" % _n, smp=_n, timeout=300,
+                          append="init=/tests/vpthreads_test",
+                          expect=[r"UTEST PASS vpthreads_test",
+                                  r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % _n],
+                          reject=[r"UTEST FAIL"]))
 
 # Clustered objects (docs/clustered-objects.md): the in-kernel test on
 # every CPU at once, lookups racing deletions, under MTTCG; every rep and

@@ -14,6 +14,8 @@
 extern const struct k42_sched_ops k42_sched_@NAME@;
 
 static struct k42_thread th[N];
+/* One instance of the policy's state (each dispatcher has its own). */
+static uint64_t S[K42_SCHED_STATE_MAX / 8] __attribute__((aligned(16)));
 
 k42_thread_t *k42_thread_self(void)
 {
@@ -23,7 +25,7 @@ k42_thread_t *k42_thread_self(void)
 static void ready(const struct k42_sched_ops *p, struct k42_thread *t)
 {
 	t->state = K42_T_READY;
-	p->enqueue(t);
+	p->enqueue(S, t);
 }
 
 int main(void)
@@ -37,33 +39,34 @@ int main(void)
 	CHECK(p == &k42_sched_@NAME@, "@NAME@ is in the registry");
 	if (!p)
 		return check_done("libk42/sched_@NAME@");
+	CHECK(p->state_size <= sizeof(S), "state fits: %zu bytes", p->state_size);
 	memset(th, 0, sizeof(th));
-	p->init();
-	CHECK(p->pick_next() == NULL, "empty after init");
+	p->init(S);
+	CHECK(p->pick_next(S) == NULL, "empty after init");
 	for (int i = 0; i < N; i++)
 		ready(p, &th[i]);
 	for (int i = N - 1; i >= 0; i--)
-		CHECK(p->pick_next() == &th[i], "newest first at %d", i);
-	CHECK(p->pick_next() == NULL, "drained");
+		CHECK(p->pick_next(S) == &th[i], "newest first at %d", i);
+	CHECK(p->pick_next(S) == NULL, "drained");
 
 	for (int i = 0; i < 10; i++) {
 		th[i].state = K42_T_BLOCKED;
-		p->block(&th[i]);
+		p->block(S, &th[i]);
 	}
 	ready(p, &th[20]);
-	p->count(&r, &b);
+	p->count(S, &r, &b);
 	CHECK(r == 1 && b == 10, "%lu ready %lu blocked", r, b);
 	th[5].state = K42_T_READY;
-	p->wake(&th[5]);
-	CHECK(p->pick_next() == &th[5] && p->pick_next() == &th[20], "a woken thread runs first");
-	CHECK(p->tick(&th[0], K42_SCHED_SLICE_TB) == 0, "no one else ready: keep running");
+	p->wake(S, &th[5]);
+	CHECK(p->pick_next(S) == &th[5] && p->pick_next(S) == &th[20], "a woken thread runs first");
+	CHECK(p->tick(S, &th[0], K42_SCHED_SLICE_TB) == 0, "no one else ready: keep running");
 	ready(p, &th[30]);
-	CHECK(p->tick(&th[0], K42_SCHED_SLICE_TB) == 1, "slice over, another ready: give way");
-	CHECK(p->tick(&th[0], 0) == 0, "slice not over");
+	CHECK(p->tick(S, &th[0], K42_SCHED_SLICE_TB) == 1, "slice over, another ready: give way");
+	CHECK(p->tick(S, &th[0], 0) == 0, "slice not over");
 
-	while (p->migrate_out() != NULL)
+	while (p->migrate_out(S) != NULL)
 		n++;
-	p->count(&r, &b);
+	p->count(S, &r, &b);
 	CHECK(n == 10 && r == 0 && b == 0, "swap took %lu, left %lu ready %lu blocked", n, r, b);
 	return check_done("libk42/sched_@NAME@");
 }

@@ -87,16 +87,15 @@ END(k42_thread_trampoline)
  * enables, and blocks in the kernel unless something is pending. It keeps
  * no state on the stack, so an upcall (or an incoming call served on the
  * upcall stack) may overwrite it at any time; an upcall that interrupted
- * it recognises the saved pc in [k42_idle, k42_idle_end) and drops it.
- * Entered disabled; never returns.
+ * it recognises the saved pc in [k42_idle_loop, k42_idle_end) and drops it.
+ * Entered disabled, from k42_idle (runtime.c) with r3 = the dispatcher's
+ * upcall stack top and r4 = its shared page; never returns.
  */
-FUNC(k42_idle)
-	addis	9, 2, k42_upcall_top@toc@ha
-	ld	1, k42_upcall_top@toc@l(9)
+FUNC(k42_idle_loop)
+	mr	1, 3
 	li	0, 0
 	stdu	0, -32(1)
-	li	31, 0xfff
-	sldi	31, 31, 32		/* K42_DISP_VA */
+	mr	31, 4			/* the shared page */
 	li	0, 0
 	std	0, 0(31)		/* disabled = 0 */
 	sync
@@ -112,20 +111,20 @@ k42_idle_end:
 	bl	k42_idle_wake
 	nop
 	trap
-END(k42_idle)
+END(k42_idle_loop)
 
-/* noreturn void k42_on_upcall_stack(void (*fn)(void *), void *arg) */
-FUNC(k42_on_upcall_stack)
-	addis	9, 2, k42_upcall_top@toc@ha
-	ld	1, k42_upcall_top@toc@l(9)
+/* noreturn void k42_on_stack(uint64_t top, void (*fn)(void *), void *arg):
+ * fn(arg) on the stack that ends at top (a dispatcher's upcall stack). */
+FUNC(k42_on_stack)
+	mr	1, 3
 	li	0, 0
 	stdu	0, -32(1)
-	mtctr	3
-	mr	12, 3
-	mr	3, 4
+	mtctr	4
+	mr	12, 4
+	mr	3, 5
 	bctrl
 	trap
-END(k42_on_upcall_stack)
+END(k42_on_stack)
 
 /* void k42_vsx_save(void *area) / k42_vsx_restore(const void *area):
  * VSR0-63 at 0..1023, FPSCR at 1024, VSCR at 1040 (area 16-aligned). */

@@ -49,3 +49,17 @@ k42_entry_ipc_return:
 	.size k42_entry_ipc_return, . - k42_entry_ipc_return
 ENTRY(k42_entry_ipc_retry, k42_on_softintr)
 ENTRY(k42_entry_syscall, k42_on_syscall)
+
+/* A dispatcher started by k42_vp_start (vp.c): the kernel enters it like
+ * a process, r12 = this address, r1 = its upcall stack, disabled. */
+	.globl k42_vp_entry
+	.type k42_vp_entry, @function
+k42_vp_entry:
+	addis	2, 12, (.TOC. - k42_vp_entry)@ha
+	addi	2, 2, (.TOC. - k42_vp_entry)@l
+	li	0, 0
+	stdu	0, -32(1)
+	bl	k42_vp_main
+	nop
+	trap
+	.size k42_vp_entry, . - k42_vp_entry

@@ -22,15 +22,24 @@
 #include <k42/timer.h>
 #include <k42/startup.h>
 #include <k42/services.h>
+#include <k42/vp.h>
 
 /* Console output through the kernel (debug_write). */
 int k42_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void k42_puts(const char *s);
 
-/* The dispatcher's shared page. */
+/* The shared page of the dispatcher the caller runs on: the kernel keeps
+ * its address in SPRG3, which user mode reads as SPR 259 (docs/smp.md). */
 static inline struct k42_disp_shared *k42_disp(void)
 {
+#ifdef __powerpc64__
+	uint64_t va;
+
+	__asm__ volatile("mfspr %0, 259" : "=r"(va));
+	return (struct k42_disp_shared *)va;
+#else
 	return (struct k42_disp_shared *)K42_DISP_VA;
+#endif
 }
 
 static inline void *k42_ppc_page(void)

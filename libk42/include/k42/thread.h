@@ -1,6 +1,6 @@
 /*
  * User-level threads of libk42: many threads multiplexed on the process's
- * dispatcher by a swappable user-level scheduler (k42/sched.h). Threads
+ * dispatchers (k42/vp.h) by a swappable user-level scheduler (k42/sched.h). Threads
  * cost no kernel memory: the descriptor and stack come from malloc.
  * docs/libk42.md describes the model; the rules that matter here:
  *  - a voluntary switch preserves the ELFv2 non-volatile integer state
@@ -57,6 +57,8 @@ struct k42_thread {
 	uint32_t tickets;		/* lottery policy share */
 	int state;			/* K42_T_* */
 	/* Owned by the runtime. */
+	struct k42_vp *vp;		/* the dispatcher it belongs to (k42/vp.h) */
+	struct k42_vp *move_to;		/* k42_thread_migrate: where it goes */
 	int wait;			/* K42_WAIT_* while blocked */
 	int full;			/* saved state is `regs` (+ vsx), not ctx */
 	int detached;
