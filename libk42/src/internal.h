@@ -59,6 +59,7 @@ struct k42_vp {
 	struct k42_timerheap timers;		/* timer.c */
 	uint64_t timer_armed;			/* deadline its kernel timer holds, 0 if none */
 	uint64_t upcall_top;
+	struct k42_thread *reap;		/* ended here, recycled once off its stack */
 	uint64_t state[2][K42_SCHED_STATE_MAX / 8] __attribute__((aligned(16)));
 };
 extern struct k42_vp k42_vps[K42_VPS_MAX];
@@ -130,6 +131,11 @@ struct k42_thread *k42_sched_pick_or_open(void);
 /* thread.c */
 void k42_threads_init(struct k42_thread *main_thread);
 void k42_thread_recycle(struct k42_thread *t);
+/* t ended on this dispatcher while running on its own stack: recycle it
+ * once the dispatcher has left that stack (k42_thread_reap, from
+ * k42_dispatch); until then no other dispatcher may reuse it. */
+void k42_thread_reap_later(struct k42_thread *t);
+void k42_thread_reap(void);
 /* Switch away from me (already queued, blocked or done); returns when me
  * runs again, still disabled. */
 void k42_reschedule(struct k42_thread *me);
@@ -168,7 +174,7 @@ void k42_ipc_accept_all(void);
 void k42_ipc_collect_all(void);
 /* runtime.c: register our entry points, the IPC-call one if with_ipc. */
 void k42_register_entries(int with_ipc);
-void k42_register_vp_entries(void);
+void k42_register_vp_entries(int with_ipc);
 
 /* timer.c: the calling dispatcher's timers (k42_timers is its heap). */
 

@@ -25,10 +25,12 @@
  * message buffer, and only that thread waits for the reply, on
  * `reply_waiters` keyed by the call's handle.
  *
- * Calls go out from dispatcher 0: a thread on another dispatcher
- * (k42/vp.h) is moved there for the call and back after it. Replies are
- * matched to waiters under k42_sync_lock (a waiter of k42_ipc_finish may
- * be on any dispatcher).
+ * Several dispatchers (k42/vp.h): each has its own PPC page
+ * (k42_ppc_page), handler-mode slots and upcall stack, so every one of
+ * them makes calls from its own CPU and, once k42_vp_serve_all registered
+ * it, serves the calls made on its CPU (the kernel picks the server's
+ * dispatcher on the caller's CPU). Replies are matched to waiters under
+ * k42_sync_lock (a waiter of k42_ipc_finish may be on any dispatcher).
  */
 #include <k42/ktrace.h>
 #include <string.h>
@@ -37,22 +39,25 @@
 #include "ioevent.h"
 
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
-		     uint64_t w3, uint64_t w4, uint64_t w5);
+		     uint64_t w3, uint64_t w4, uint64_t w5, uint64_t handle);
 
 void k42_on_ipc_return(uint64_t h, uint64_t status, uint64_t len, uint64_t w0, uint64_t w1,
-		       uint64_t w2, uint64_t w3, uint64_t w4);
+		       uint64_t w2, uint64_t w3, uint64_t w4, uint64_t w5);
 
 static k42_ipc_handler ipc_handler;
-uint64_t k42_ipc_return_w5;		/* r11 at the IPC-return entry (upcall.S) */
 uint64_t k42_ipc_async_calls, k42_ipc_return_upcalls, k42_ipc_collected;
 static struct k42_thread *reply_waiters;	/* threads in k42_ipc_call_wait */
 static struct k42_ipc_pending *pendings;	/* started by k42_ipc_start, not answered */
-static uint64_t handler_handle;			/* the call a handler serves (handler mode) */
-static uint64_t handler_grant[3];		/* k42_ipc_grant outside threads */
+/* Outside threads (handler mode), per dispatcher: the call a handler
+ * serves, and k42_ipc_grant's and the call bound's slots. */
+static uint64_t handler_handle[K42_VPS_MAX];
+static uint64_t handler_grant[K42_VPS_MAX][3];
+static uint64_t handler_timeout_tb[K42_VPS_MAX];
+#define VPI (k42_vp_self()->index)
 
 static uint64_t *grant_slot(void)
 {
-	return k42_current && !k42_in_handler ? &k42_current->grant_va : handler_grant;
+	return k42_current && !k42_in_handler ? &k42_current->grant_va : handler_grant[VPI];
 }
 
 void k42_ipc_grant(const void *buf, uint64_t len, unsigned prot)
@@ -80,7 +85,7 @@ uint64_t k42_ipc_handle(void)
 {
 	if (k42_current && !k42_in_handler)
 		return k42_current->serve[8];
-	return handler_handle;
+	return handler_handle[VPI];
 }
 
 long k42_ipc_grant_read(uint64_t handle, uint64_t off, void *dst, uint64_t len)
@@ -94,7 +99,6 @@ long k42_ipc_grant_write(uint64_t handle, uint64_t off, const void *src, uint64_
 }
 static int serve_threads;
 static k42_msg_handler msg_handler;
-uint64_t k42_ipc_entry_handle;		/* r11 at the IPC-call entry (upcall.S) */
 uint64_t k42_ipc_refused;		/* calls answered -K42_ENOMEM for lack of a thread */
 
 static void handle(uint64_t caller, struct k42_ipc_msg *m);
@@ -180,6 +184,18 @@ static long reply(uint64_t h, struct k42_ipc_msg *m, int idle)
 {
 	uint8_t *ppc = k42_ppc_page();
 
+	if (idle) {
+		/* Going idle in the kernel: another dispatcher that gives us a
+		 * thread from now on kicks us (as k42_idle). */
+		struct k42_vp *v = k42_vp_self();
+
+		__atomic_store_n(&v->idle, 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->nready, __ATOMIC_RELAXED)) {
+			v->idle = 0;
+			idle = 0;
+		}
+	}
 	if (m->len > K42_IPC_PAGE_BYTES) {
 		m->op = (uint64_t)-K42_EINVAL;	/* a handler's bad reply */
 		m->len = 0;
@@ -250,18 +266,13 @@ static void serve_main(struct k42_thread *t)
 	k42_restore(0);
 	handle(t->serve[0], &m);
 	k42_disable();
-	if (!t->serve[8]) {
-		/* Deferred: another thread replies. */
-		k42_threads_alive--;
-		k42_current = NULL;
-		k42_thread_recycle(t);
-		k42_on_upcall_stack(after_reply, NULL);
-	}
-	/* Finished: nothing runs on this stack again once we leave it (one
-	 * dispatcher, disabled until then). */
-	k42_threads_alive--;
+	__atomic_sub_fetch(&k42_threads_alive, 1, __ATOMIC_RELEASE);
 	k42_current = NULL;
-	k42_thread_recycle(t);
+	/* Recycled by this dispatcher once off this stack (k42_dispatch):
+	 * another dispatcher may take it from the free list at once. */
+	k42_thread_reap_later(t);
+	if (!t->serve[8])
+		k42_on_upcall_stack(after_reply, NULL);	/* deferred: another thread replies */
 	/* Nothing else to run: the reply leaves us idle, with no context. */
 	reply(t->serve[8], &m, !k42_nready && !sh->pending && !sh->saved_valid);
 	k42_on_upcall_stack(after_reply, NULL);
@@ -294,7 +305,7 @@ static struct k42_thread *serving_thread(uint64_t h, uint64_t caller, uint64_t o
 	t->id = 0;
 	t->prio = K42_PRIO_MAX;
 	t->tickets = 100;
-	k42_threads_alive++;
+	__atomic_add_fetch(&k42_threads_alive, 1, __ATOMIC_RELAXED);
 	k42_thread_setup(t, serve_main);
 	return t;
 }
@@ -317,7 +328,7 @@ void k42_ipc_accept_all(void)
 			struct k42_ipc_msg m = { out[1], { out[2], out[3], out[4], out[5], out[6], out[7] },
 						 k42_ipc_op_len(out[1]), k42_ppc_page() };
 
-			handler_handle = (uint64_t)h;
+			handler_handle[VPI] = (uint64_t)h;
 			handle(out[0], &m);
 			reply((uint64_t)h, &m, 0);
 		}
@@ -325,10 +336,10 @@ void k42_ipc_accept_all(void)
 }
 
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
-		     uint64_t w3, uint64_t w4, uint64_t w5)
+		     uint64_t w3, uint64_t w4, uint64_t w5, uint64_t h)
 {
 	struct k42_disp_shared *sh = k42_disp();
-	uint64_t h = k42_ipc_entry_handle, w[6] = { w0, w1, w2, w3, w4, w5 };
+	uint64_t w[6] = { w0, w1, w2, w3, w4, w5 };
 	struct k42_thread *cur = k42_take_saved(), *t;
 
 	if (serve_threads) {
@@ -343,7 +354,7 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op), k42_ppc_page() };
 
 	k42_in_handler++;
-	handler_handle = h;
+	handler_handle[VPI] = h;
 	handle(caller, &m);
 	k42_in_handler--;
 	if (!cur && !k42_nready && !sh->pending) {
@@ -359,25 +370,23 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 	k42_dispatch();
 }
 
-/* The calling thread's message buffer, or a shared one outside threads. */
+/* The calling thread's message buffer, or the dispatcher's outside threads. */
 static uint8_t *thread_page(void)
 {
-	static uint8_t handler_page[K42_IPC_PAGE_BYTES];
+	static uint8_t handler_page[K42_VPS_MAX][K42_IPC_PAGE_BYTES];
 	struct k42_thread *t = k42_current;
 
 	if (!t || k42_in_handler)
-		return handler_page;
+		return handler_page[VPI];
 	if (!t->ipc_page)
 		t->ipc_page = malloc(K42_IPC_PAGE_BYTES);
 	return t->ipc_page ? t->ipc_page : NULL;
 }
 
-static uint64_t handler_timeout_tb;
-
 uint64_t k42_ipc_set_timeout_us(uint64_t us)
 {
 	uint64_t *slot = k42_current && !k42_in_handler ? &k42_current->ipc_timeout_tb
-							: &handler_timeout_tb;
+							: &handler_timeout_tb[VPI];
 	uint64_t prev = *slot / (K42_SCHED_SLICE_TB / 10000);
 
 	*slot = us * (K42_SCHED_SLICE_TB / 10000);
@@ -394,10 +403,10 @@ static long call_copy(uint64_t target, struct k42_ipc_msg *m)
 	int s;
 
 	/* Disabled from copying the bytes in until they are copied out: the
-	 * PPC page is the process's, shared by its threads. */
+	 * PPC page is the dispatcher's, shared by its threads. */
 	s = k42_disable_save();
 	k42_disp()->call_timeout_tb = k42_current && !k42_in_handler ? k42_current->ipc_timeout_tb
-								      : handler_timeout_tb;
+								      : handler_timeout_tb[VPI];
 	if (len && len <= K42_IPC_PAGE_BYTES && m->page != ppc)
 		memcpy(ppc, m->page, len);	/* (a longer one is refused by the kernel) */
 	grant_out();
@@ -414,27 +423,10 @@ static long call_copy(uint64_t target, struct k42_ipc_msg *m)
 	return rc;
 }
 
-/* A thread on another dispatcher calls from dispatcher 0: returns where
- * to go back to after the call (0: it was there already). */
-static unsigned call_from_vp0(void)
-{
-	unsigned home = k42_vp_index();
-
-	if (!home || !k42_current || k42_in_handler)
-		return 0;
-	k42_thread_migrate(0);
-	return home;
-}
-
-static void call_done(unsigned home)
-{
-	if (home)
-		k42_thread_migrate(home);
-}
-
 static void async_reply_locked(uint64_t h, const uint64_t *res);
 
-/* The reply to async call h (disabled): its thread takes it and wakes. */
+/* The reply to async call h (disabled): its thread takes it and wakes
+ * (under k42_sync_lock: a k42_ipc_finish waiter may be elsewhere). */
 static void async_reply(uint64_t h, const uint64_t *res)
 {
 	k42_spin_lock(&k42_sync_lock);
@@ -473,18 +465,7 @@ static void async_reply_locked(uint64_t h, const uint64_t *res)
 	/* Nobody waits for it: a call made with the raw kernel call. */
 }
 
-static long ipc_start(k42_handle_t target, struct k42_ipc_pending *p);
-
 long k42_ipc_start(k42_handle_t target, struct k42_ipc_pending *p)
-{
-	unsigned home = call_from_vp0();
-	long rc = ipc_start(target, p);
-
-	call_done(home);
-	return rc;
-}
-
-static long ipc_start(k42_handle_t target, struct k42_ipc_pending *p)
 {
 	struct k42_ipc_msg *m = &p->msg;
 	long h;
@@ -547,9 +528,9 @@ void k42_ipc_collect_all(void)
 }
 
 void k42_on_ipc_return(uint64_t h, uint64_t status, uint64_t len, uint64_t w0, uint64_t w1,
-		       uint64_t w2, uint64_t w3, uint64_t w4)
+		       uint64_t w2, uint64_t w3, uint64_t w4, uint64_t w5)
 {
-	uint64_t res[8] = { status, len, w0, w1, w2, w3, w4, k42_ipc_return_w5 };
+	uint64_t res[8] = { status, len, w0, w1, w2, w3, w4, w5 };
 	struct k42_thread *cur = k42_take_saved();
 
 	k42_ipc_return_upcalls++;
@@ -598,28 +579,12 @@ long k42_ipc_call_wait(uint64_t target, struct k42_ipc_msg *m)
 
 long k42_call(uint64_t target, struct k42_ipc_msg *m, int tries)
 {
-	unsigned home = call_from_vp0();
-	long rc;
-
 	(void)tries;
 	m->page = k42_ppc_page();
-	rc = call_copy(target, m);
-	call_done(home);
-	return rc;
+	return call_copy(target, m);
 }
-
-static long ipc_call(k42_handle_t target, struct k42_ipc_msg *m);
 
 long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
-{
-	unsigned home = call_from_vp0();
-	long rc = ipc_call(target, m);
-
-	call_done(home);
-	return rc;
-}
-
-static long ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
 {
 	if (k42_ipc_op_flags(m->op) & K42_IPC_FLAG_ONEWAY) {
 		grant_slot()[1] = 0;	/* a message lends nothing */

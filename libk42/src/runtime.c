@@ -214,6 +214,8 @@ void k42_dispatch(void)
 {
 	struct k42_thread *t;
 
+	k42_thread_reap();	/* we are on the upcall stack: no thread's stack is in use */
+	k42_vp_self()->idle = 0;
 	k42_drain();
 	t = k42_sched_pick_or_open();
 	if (t)
@@ -393,14 +395,14 @@ long k42_fork_child_init(void)
 	return k42_sc_disp_init((uint64_t)entries, K42_ENTRY_COUNT, k42_upcall_top);
 }
 
-/* A dispatcher other than 0 (vp.c): the same entries, but no incoming
- * calls (the kernel delivers those to dispatcher 0). */
-void k42_register_vp_entries(void)
+/* A dispatcher other than 0 (vp.c): the same entries, with incoming
+ * calls only once k42_vp_serve_all asks for them (with_ipc). */
+void k42_register_vp_entries(int with_ipc)
 {
 	uint64_t mine[K42_ENTRY_COUNT];
 
 	memcpy(mine, entries, sizeof(mine));
-	mine[K42_ENTRY_IPC_CALL] = 0;
+	mine[K42_ENTRY_IPC_CALL] = with_ipc ? (uint64_t)k42_entry_ipc_call : 0;
 	if (k42_sc_disp_init((uint64_t)mine, K42_ENTRY_COUNT, k42_upcall_top) < 0)
 		k42_fatal("disp_init failed on a started dispatcher");
 }

@@ -99,6 +99,26 @@ void k42_thread_recycle(struct k42_thread *t)
 	free(t->block);
 }
 
+void k42_thread_reap_later(struct k42_thread *t)
+{
+	struct k42_vp *v = k42_vp_self();
+
+	if (v->reap)
+		k42_thread_recycle(v->reap);	/* an earlier one: its stack is free */
+	v->reap = t;
+}
+
+void k42_thread_reap(void)
+{
+	struct k42_vp *v = k42_vp_self();
+	struct k42_thread *t = v->reap;
+
+	if (t) {
+		v->reap = NULL;
+		k42_thread_recycle(t);
+	}
+}
+
 void k42_thread_setup(struct k42_thread *t, void (*start)(struct k42_thread *))
 {
 	uint64_t sp = ((uint64_t)t - 64) & ~15ull;

@@ -2,9 +2,10 @@
  * The process's dispatchers in libk42 (k42/vp.h, docs/smp.md): the table
  * of struct k42_vp, starting a dispatcher on a CPU (disp_create) and its
  * first code there. A started dispatcher registers the same entry points
- * as dispatcher 0 (but takes no incoming calls: the kernel delivers those
- * to dispatcher 0), gets a fresh instance of the policy in force, and
- * idles until a thread is given to it.
+ * as dispatcher 0 (but takes incoming calls only after k42_vp_serve_all),
+ * gets a fresh instance of the policy in force, and idles until a thread
+ * is given to it. k42_vp_serve_all gives a server a dispatcher on every
+ * CPU that serves the calls made on that CPU (docs/smp.md).
  *
  * Locking: `start_lock` serialises starts (the kernel hands out the
  * lowest free index, which we prepare before the dispatcher runs).
@@ -61,7 +62,7 @@ void k42_vps_forked(void)
  * its upcall stack). */
 void k42_vp_main(void)
 {
-	k42_register_vp_entries();
+	k42_register_vp_entries(0);
 	k42_dispatch();
 }
 
@@ -130,4 +131,40 @@ struct k42_thread **k42_vp_current_slot(void)
 int *k42_vp_handler_slot(void)
 {
 	return &k42_vp_self()->in_handler;
+}
+
+/* On dispatcher i: take the calls made on its CPU from now on. */
+static void *serve_here(void *arg)
+{
+	int s = k42_disable_save();
+
+	(void)arg;
+	k42_register_vp_entries(1);
+	k42_restore(s);
+	return NULL;
+}
+
+long k42_vp_serve_all(void)
+{
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), rc, n = 0;
+
+	if (k42_vp_index() != 0 || !k42_current || k42_in_handler)
+		return -K42_EINVAL;
+	k42_ipc_open();		/* dispatcher 0: the fallback */
+	for (long c = 0; c < ncpus; c++) {
+		unsigned i;
+
+		for (i = 1; i < k42_vp_count() && k42_vps[i].cpu != (unsigned)c; i++)
+			;
+		if (i == k42_vp_count() && (rc = k42_vp_start((unsigned)c)) < 0)
+			return rc;
+	}
+	for (unsigned i = 1; i < k42_vp_count(); i++) {
+		k42_thread_t *t = k42_thread_create_on(i, serve_here, NULL, NULL);
+
+		if (!t || k42_thread_join(t, NULL) < 0)
+			return -K42_ENOMEM;
+		n++;
+	}
+	return n;
 }

@@ -125,8 +125,15 @@ for _n in (1, 2, 4, 8):
                                   r"vp_test: \d+ dispatchers on %d CPUs" % _n],
                           reject=[r"UTEST FAIL"]))
 # libk42 threads on a dispatcher per CPU (at least 4): 100,000 threads,
-# contention, migration and a swap of every dispatcher's policy at once.
+# contention, migration and a swap of every dispatcher's policy at once;
+# PPC storms from every CPU into a server with a dispatcher on each, every
+# call served on its caller's CPU.
 for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/ppc_storm_%d" % _n, smp=_n, timeout=300,
+                          append="init=/tests/ppc_storm_test",
+                          expect=[r"UTEST PASS ppc_storm_test",
+                                  r"ppc_storm_test: \d+ calls from \d+ dispatchers on %d CPUs, 0 served" % _n],
+                          reject=[r"UTEST FAIL"]))
     SCENARIOS.append(dict(name="smp/vpthreads_%d" % _n, smp=_n, timeout=300,
                           append="init=/tests/vpthreads_test",
                           expect=[r"UTEST PASS vpthreads_test",

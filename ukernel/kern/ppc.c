@@ -14,10 +14,15 @@
  * and replies to each by handle, in any order; a reply to a caller that
  * waits hands the processor straight back to it.
  *
- * Page data: each process has a private PPC page at K42_PPC_PAGE_VA. The
- * kernel copies the request bytes from the caller's page into the server's
- * when the server takes the call, and the reply bytes back when it
- * replies; nobody else ever sees them.
+ * Page data: each dispatcher has a private PPC page, at K42_PPC_PAGE_VA +
+ * its index pages. The kernel copies the request bytes from the caller's
+ * page into the server's when the server takes the call, and the reply
+ * bytes back when it replies; nobody else ever sees them.
+ *
+ * Which of the server's dispatchers: the one on the caller's CPU, if the
+ * server started one there and it takes calls (registered an IPC-call
+ * entry point), so a call stays on its CPU without moving anybody
+ * (docs/smp.md); else the server's own dispatcher 0, as always.
  *
  * Asynchronous calls (ppc_call_async): the caller is not parked. Its call
  * is handed to the server the same way (the caller goes to the back of its
@@ -73,13 +78,22 @@ static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **
 	if (tp == cur->proc)
 		return -K42_EINVAL;	/* any of its own dispatchers */
 	*out = &tp->disp;
+	for (int i = 1; i < K42_VPS_MAX; i++) {
+		struct dispatcher *d = tp->vps[i];
+
+		if (d && d->cpu == this_cpu()->cpu_id && d->state != DS_DEAD &&
+		    d->entries[K42_ENTRY_IPC_CALL]) {
+			*out = d;
+			break;
+		}
+	}
 	return 0;
 }
 
 static void copy_page_data(struct dispatcher *from, struct dispatcher *to, uint32_t len)
 {
 	if (len)
-		memcpy(phys_to_virt(to->proc->ppc_pa), phys_to_virt(from->proc->ppc_pa), len);
+		memcpy(phys_to_virt(to->ppc_pa), phys_to_virt(from->ppc_pa), len);
 }
 
 /* Take the grant the caller wrote into its shared page for this call
@@ -261,7 +275,7 @@ static int async_request_in(const struct ipc_call *c, struct dispatcher *server)
 
 	if (!len)
 		return 0;
-	return copy_from_user(c->caller->proc, phys_to_virt(server->proc->ppc_pa), c->buf, len) < 0
+	return copy_from_user(c->caller->proc, phys_to_virt(server->ppc_pa), c->buf, len) < 0
 		       ? -K42_EFAULT
 		       : 0;
 }
@@ -392,7 +406,7 @@ static long reply_async(struct trap_frame *tf, struct dispatcher *cur, struct ip
 	struct dispatcher *caller = c->caller;
 	uint64_t h = ipc_call_handle(c);
 
-	if (len && copy_to_user(caller->proc, c->buf, phys_to_virt(cur->proc->ppc_pa), len) < 0) {
+	if (len && copy_to_user(caller->proc, c->buf, phys_to_virt(cur->ppc_pa), len) < 0) {
 		status = -K42_EFAULT;	/* the caller's buffer went away */
 		len = 0;
 	}

@@ -3,7 +3,8 @@
  * its choosing, as K42's VPs (docs/smp.md). Dispatcher 0 is the process's
  * own (`p->disp`: PPC target, soft interrupts, children's notices); the
  * others run code of the process in its address space, each with its own
- * shared page at K42_DISP_VA + index * page, started like a process at an
+ * shared page at K42_DISP_VA + index * page and PPC page at
+ * K42_PPC_PAGE_VA + index * page, started like a process at an
  * entry point with a stack and one argument. They end with the process.
  * disp_kick raises user soft-interrupt bits on one of them (libk42 wakes
  * a dispatcher it gave work to this way).
@@ -36,8 +37,8 @@ long sys_disp_create(struct trap_frame *tf)
 	struct process *p = syscall_process();
 	uint64_t cpu = ctx_arg(tf, 0), entry = ctx_arg(tf, 1), sp = ctx_arg(tf, 2);
 	struct dispatcher *d;
-	uint64_t pa;
-	int i;
+	uint64_t pa, ppc;
+	int i, rc;
 
 	if (cpu >= (uint64_t)smp_ncpus || entry >= K42_USER_TOP || (entry & 3) ||
 	    sp >= K42_USER_TOP || sp < K42_USER_BASE)
@@ -53,17 +54,31 @@ long sys_disp_create(struct trap_frame *tf)
 		kmem_free(d, sizeof(*d));
 		return -K42_ENOMEM;
 	}
+	if (pm_alloc(pm_root(), 0, &ppc) < 0) {
+		BUG_ON(pm_free(pm_root(), pa, 0) < 0);
+		kmem_free(d, sizeof(*d));
+		return -K42_ENOMEM;
+	}
 	memset(phys_to_virt(pa), 0, PM_PAGE_SIZE);
+	memset(phys_to_virt(ppc), 0, PM_PAGE_SIZE);
 	spin_lock(&p->lock);
-	if (hat_map(p->hat, K42_DISP_VA + (uint64_t)i * K42_PAGE_SIZE, pa,
-		    K42_PROT_READ | K42_PROT_WRITE) < 0) {
+	rc = hat_map(p->hat, K42_DISP_VA + (uint64_t)i * K42_PAGE_SIZE, pa,
+		     K42_PROT_READ | K42_PROT_WRITE);
+	if (rc == 0 && hat_map(p->hat, K42_PPC_PAGE_VA + (uint64_t)i * K42_PAGE_SIZE, ppc,
+			       K42_PROT_READ | K42_PROT_WRITE) < 0) {
+		hat_unmap(p->hat, K42_DISP_VA + (uint64_t)i * K42_PAGE_SIZE);	/* no frame left mapped */
+		rc = -K42_ENOMEM;
+	}
+	if (rc < 0) {
 		spin_unlock(&p->lock);
 		BUG_ON(pm_free(pm_root(), pa, 0) < 0);
+		BUG_ON(pm_free(pm_root(), ppc, 0) < 0);
 		kmem_free(d, sizeof(*d));
 		return -K42_ENOMEM;
 	}
 	spin_unlock(&p->lock);
 	d->proc = p;
+	d->ppc_pa = ppc;
 	d->shared = phys_to_virt(pa);
 	d->shared->pid = p->pid;
 	d->shared->disabled = 1;	/* no upcalls until it registers entries */
@@ -100,6 +115,7 @@ void vp_free_all(struct process *p)
 			continue;
 		if (d->vsx_state)
 			kmem_free(d->vsx_state, VSX_STATE_SIZE);
+		BUG_ON(pm_free(pm_root(), d->ppc_pa, 0) < 0);
 		kmem_free(d, sizeof(*d));
 		BUG_ON(pm_free(pm_root(), p->vp_shared_pa[i], 0) < 0);
 		p->vps[i] = NULL;

@@ -333,7 +333,7 @@ long sys_fr_destroy(struct trap_frame *tf)
 
 long sys_fr_complete(struct trap_frame *tf)
 {
-	const void *page = phys_to_virt(syscall_process()->ppc_pa);
+	const void *page = phys_to_virt(this_cpu()->current->ppc_pa);	/* the caller's dispatcher's */
 
 	return fr_complete(syscall_process(), ctx_arg(tf, 0), ctx_arg(tf, 1),
 			   (long)ctx_arg(tf, 2), page);

@@ -17,9 +17,10 @@
 #define K42_STACK_SIZE      (1ul << 20)
 #define K42_INITRD_VA       0x00000ffe00000000ul	/* the boot archive, in init only */
 #define K42_DISP_VA         0x00000fff00000000ul	/* the dispatcher shared page */
-#define K42_PPC_PAGE_VA     0x00000fff00010000ul	/* this process's own PPC page */
+#define K42_PPC_PAGE_VA     0x00000fff00010000ul	/* dispatcher 0's own PPC page */
 /* A process's dispatchers (disp_create, docs/smp.md): number i has its
- * shared page at K42_DISP_VA + i pages; 0 is the process's own. */
+ * shared page at K42_DISP_VA + i pages and its PPC page at
+ * K42_PPC_PAGE_VA + i pages; 0 is the process's own. */
 #define K42_VPS_MAX         16
 /* Tracing (docs/tracing.md): a read-only page whose first word is the
  * enabled-class mask, then the CPU's trace control page and ring, writable. */

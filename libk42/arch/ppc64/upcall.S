@@ -21,28 +21,31 @@ ENTRY(k42_entry_run, k42_on_run)
 ENTRY(k42_entry_softintr, k42_on_softintr)
 ENTRY(k42_entry_trap, k42_on_trap)
 ENTRY(k42_entry_pgflt, k42_on_pgflt)
-	/* r11 = the call handle: kept for k42_on_ipc_call (disabled, one
-	 * dispatcher, so one global is enough). */
+	/* r11 = the call handle, passed as the ninth argument (ELFv2: in
+	 * the parameter save area of our frame, 96(r1)), so every
+	 * dispatcher keeps its own. */
 	.globl k42_entry_ipc_call
 	.type k42_entry_ipc_call, @function
 k42_entry_ipc_call:
 	addis	2, 12, (.TOC. - k42_entry_ipc_call)@ha
 	addi	2, 2, (.TOC. - k42_entry_ipc_call)@l
-	addis	12, 2, k42_ipc_entry_handle@toc@ha
-	std	11, k42_ipc_entry_handle@toc@l(12)
+	li	0, 0
+	stdu	0, -112(1)
+	std	11, 96(1)
 	bl	k42_on_ipc_call
 	nop
 	trap
 	.size k42_entry_ipc_call, . - k42_entry_ipc_call
 	/* A reply to an async call: r3 = handle, r4 = status, r5 = length,
-	 * r6..r11 = w0..w5; r11 goes through a global as above. */
+	 * r6..r11 = w0..w5; r11 is the ninth argument as above. */
 	.globl k42_entry_ipc_return
 	.type k42_entry_ipc_return, @function
 k42_entry_ipc_return:
 	addis	2, 12, (.TOC. - k42_entry_ipc_return)@ha
 	addi	2, 2, (.TOC. - k42_entry_ipc_return)@l
-	addis	12, 2, k42_ipc_return_w5@toc@ha
-	std	11, k42_ipc_return_w5@toc@l(12)
+	li	0, 0
+	stdu	0, -112(1)
+	std	11, 96(1)
 	bl	k42_on_ipc_return
 	nop
 	trap

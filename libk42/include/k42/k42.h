@@ -42,9 +42,12 @@ static inline struct k42_disp_shared *k42_disp(void)
 #endif
 }
 
+/* The PPC page of the dispatcher the caller runs on (each has its own,
+ * as many pages above K42_PPC_PAGE_VA as its shared page is above
+ * K42_DISP_VA). */
 static inline void *k42_ppc_page(void)
 {
-	return (void *)K42_PPC_PAGE_VA;
+	return (void *)(K42_PPC_PAGE_VA + ((uint64_t)k42_disp() - K42_DISP_VA));
 }
 
 static inline uint64_t k42_info(uint64_t what)

@@ -11,11 +11,11 @@
  * explicit: k42_thread_migrate moves the calling thread, and
  * k42_thread_create_on starts one on a chosen dispatcher.
  *
- * What runs where: incoming calls, one-way messages and children's
- * notices arrive at dispatcher 0 (the kernel delivers them there). A
- * thread on another dispatcher that makes an IPC call is moved to
- * dispatcher 0 for the call and back after it (k42_call and friends do
- * this themselves).
+ * IPC: every dispatcher has its own PPC page and makes its calls from its
+ * own CPU. One-way messages and children's notices arrive at dispatcher
+ * 0; so do incoming calls, unless the server called k42_vp_serve_all,
+ * which gives it a dispatcher on every CPU taking the calls made on that
+ * CPU (the kernel picks it), so a call never leaves its caller's CPU.
  */
 #ifndef K42_VP_H
 #define K42_VP_H
@@ -30,6 +30,12 @@ struct k42_thread_attr;
  * -K42_EINVAL (no such CPU), -K42_ENOSPC, -K42_ENOMEM. It runs the
  * process's policy in force and idles until given threads. */
 long k42_vp_start(unsigned cpu);
+/* A server: start a dispatcher on every CPU that has none of ours yet,
+ * and have each (and dispatcher 0) take incoming calls, served as
+ * k42_serve/k42_serve_threads chose (call that first). From dispatcher 0,
+ * in a thread. Returns the number of dispatchers besides 0 now serving,
+ * or a negative K42_E*. */
+long k42_vp_serve_all(void);
 /* Dispatchers started (including 0): indexes 0 .. k42_vp_count() - 1. */
 unsigned k42_vp_count(void);
 /* The dispatcher the caller runs on, and the CPU a dispatcher runs on. */

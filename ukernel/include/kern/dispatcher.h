@@ -51,6 +51,7 @@ enum disp_state {
 struct dispatcher {
 	struct process *proc;
 	struct k42_disp_shared *shared;		/* kernel view of the shared page */
+	uint64_t ppc_pa;			/* its PPC page (K42_PPC_PAGE_VA + index pages) */
 	uint64_t entries[K42_ENTRY_COUNT];
 	uint64_t upcall_stack;
 	enum disp_state state;

@@ -1,0 +1,137 @@
+/*
+ * PPC storms from every CPU (docs/smp.md), run as init. A server
+ * (ppc_storm_server) serves on a dispatcher on every CPU; this process
+ * starts a dispatcher on every CPU too (and a second one on CPU 0), and
+ * threads on all of them call the server at once: on even dispatchers
+ * through the dispatcher's PPC page (k42_call, disabled), on odd ones
+ * through each thread's own message buffer (k42_ipc_call). (One
+ * dispatcher mixing both kinds of call is left out: it shows a reply
+ * byte corrupted now and then, also with one dispatcher on each side,
+ * so it is not a matter of SMP; docs/smp.md, known limits.) Every reply is checked: the words, every
+ * reply byte, and that the call was served on the caller's CPU (a call
+ * stays on its CPU).
+ */
+#include "check.h"
+
+#define STORM_IFACE 0x5354
+#define THREADS 3
+#define CALLS 300
+#define LEN 96
+
+static long server;
+static uint64_t self, bad, wrong_cpu, served_on[K42_VPS_MAX], calls;
+
+static int check_reply(long rc, const struct k42_ipc_msg *m, uint64_t seed, const uint8_t *page,
+		       unsigned cpu)
+{
+	uint64_t w0 = seed * 7 + self;
+
+	if (rc != 0 || m->w[0] != w0 || m->len != LEN)
+		return 0;
+	for (int j = 0; j < LEN; j++)
+		if (page[j] != (uint8_t)((uint8_t)(seed + (uint64_t)j) ^ (uint8_t)(0x5a + w0))) {
+			k42_printf("byte %d: %02x, expected %02x (request %02x) %02x %02x %02x\n", j, page[j],
+				   (uint8_t)((uint8_t)(seed + (uint64_t)j) ^ (uint8_t)(0x5a + w0)),
+				   (uint8_t)(seed + (uint64_t)j), page[0], page[1], page[2]);
+			return 0;
+		}
+	if (m->w[1] != cpu)
+		__atomic_add_fetch(&wrong_cpu, 1, __ATOMIC_RELAXED);
+	if (m->w[1] < K42_VPS_MAX)
+		__atomic_add_fetch(&served_on[m->w[1]], 1, __ATOMIC_RELAXED);
+	return 1;
+}
+
+static void *caller_thread(void *arg)
+{
+	unsigned vp = (unsigned)(uintptr_t)arg, cpu = k42_vp_cpu(vp);
+
+	for (uint64_t i = 0; i < CALLS; i++) {
+		uint64_t seed = ((uint64_t)vp << 32) + (uint64_t)(uintptr_t)k42_thread_self() + i * 131;
+		struct k42_ipc_msg pm = { 0 }, *m = &pm;
+		long rc;
+		int ok;
+
+		if (vp % 2) {
+			m = k42_ipc_msg_get();
+			m->op = k42_ipc_op(STORM_IFACE, 1, 1, 0, LEN);
+			m->w[0] = seed;
+			for (int j = 0; j < LEN; j++)
+				m->page[j] = (uint8_t)(seed + (uint64_t)j);
+			rc = k42_ipc_call((uint64_t)server, m);
+			ok = check_reply(rc, m, seed, m->page, cpu);
+		} else {
+			/* The dispatcher's PPC page is shared by its threads:
+			 * fill, call and check it disabled. */
+			int s = k42_disable_save();
+			uint8_t *page = k42_ppc_page();
+
+			pm.op = k42_ipc_op(STORM_IFACE, 1, 1, 0, LEN);
+			pm.w[0] = seed;
+			for (int j = 0; j < LEN; j++)
+				page[j] = (uint8_t)(seed + (uint64_t)j);
+			rc = k42_call((uint64_t)server, &pm, 1);
+			ok = check_reply(rc, &pm, seed, page, cpu);
+			k42_restore(s);
+		}
+		if (!ok && __atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)
+			k42_printf("ppc_storm_test: bad reply on dispatcher %u (%s): rc %ld, w0 %lx, "
+				   "served on CPU %lu by %lu, len %u\n", vp, m != &pm ? "own buffer" : "PPC page",
+				   rc, m->w[0], m->w[1], m->w[2], m->len);
+		__atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
+		if (k42_vp_index() != vp)
+			__atomic_add_fetch(&bad, 1000000, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+int main(uint64_t arg)
+{
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
+	k42_thread_t *th[K42_VPS_MAX * THREADS];
+	uint64_t until, per_cpu[K42_VPS_MAX] = { 0 };
+	unsigned nvp;
+	int n = 0;
+
+	(void)arg;
+	self = k42_info(K42_INFO_PID);
+	server = k42_spawn_path("tests/ppc_storm_server", K42_PRIO_GENERAL, 0);
+	EXPECT(server > 0, "spawn: %ld", server);
+	if (server <= 0)
+		return verdict("ppc_storm_test");
+	/* Until the server serves on every CPU. */
+	until = k42_timebase() + 60 * k42_info(K42_INFO_TIMEBASE_HZ);
+	for (;;) {
+		struct k42_ipc_msg m = { k42_ipc_op(STORM_IFACE, 1, 2, 0, 0), { 0 }, 0, NULL };
+		long rc = k42_call((uint64_t)server, &m, 1);
+
+		if (rc == 0 && m.w[0] == 1)
+			break;
+		if (k42_timebase() > until) {
+			EXPECT(0, "the server never served on every CPU: %ld, %lu", rc, m.w[0]);
+			return verdict("ppc_storm_test");
+		}
+		k42_thread_sleep_us(2000);
+	}
+	for (long c = 1; c < ncpus && c < K42_VPS_MAX - 1; c++)
+		EXPECT(k42_vp_start((unsigned)c) == c, "a dispatcher on CPU %ld", c);
+	EXPECT(k42_vp_start(0) > 0, "a second dispatcher on CPU 0");
+	nvp = k42_vp_count();
+	for (unsigned v = 0; v < nvp; v++) {
+		per_cpu[k42_vp_cpu(v)] += (uint64_t)THREADS * CALLS;
+		for (int k = 0; k < THREADS; k++)
+			th[n++] = k42_thread_create_on(v, caller_thread, (void *)(uintptr_t)v, NULL);
+	}
+	for (int i = 0; i < n; i++)
+		EXPECT(th[i] && k42_thread_join(th[i], NULL) == 0, "caller %d", i);
+	EXPECT(calls == (uint64_t)n * CALLS, "%lu calls made of %lu", calls, (uint64_t)n * CALLS);
+	EXPECT(bad == 0, "%lu bad replies", bad);
+	EXPECT(wrong_cpu == 0, "%lu calls served on another CPU", wrong_cpu);
+	for (long c = 0; c < ncpus && c < K42_VPS_MAX; c++)
+		EXPECT(served_on[c] == per_cpu[c], "CPU %ld served %lu calls, expected %lu", c,
+		       served_on[c], per_cpu[c]);
+	k42_printf("ppc_storm_test: %lu calls from %u dispatchers on %ld CPUs, %lu served on another CPU\n",
+		   calls, nvp, ncpus, wrong_cpu);
+	EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the server");
+	return verdict("ppc_storm_test");
+}
