@@ -265,6 +265,48 @@ def run_cobj(build):
     return out
 
 
+SCAL_CPUS = (1, 2, 4, 8)
+SCAL_KINDS = (("ppc", "null PPC round trip, a pair per CPU"),
+              ("fault", "first-touch fault, one shared region"),
+              ("proc", "process create + exit + wait"),
+              ("malloc", "malloc + free, 64 bytes"))
+
+
+def run_scal(build, cpus=SCAL_CPUS):
+    """bench/scalbench at each CPU count under icount (CPUs round-robin,
+    virtual time counting every CPU's instructions): guest instructions
+    per operation with every CPU busy, keyed scal_<kind>_<n>_insns."""
+    out = {}
+    for n in cpus:
+        res = k42qemu.run(k42qemu.command(build, append="init=/bench/scalbench", smp=n,
+                                          icount=True), timeout=900)
+        if res.timed_out or res.status != 0 or "SCAL done" not in res.output:
+            raise BenchError("scalbench at %d CPUs failed (status %s%s):\n%s" % (
+                n, res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
+        for m in re.finditer(r"^SCAL (\w+) (\d+) (\d+)", res.output, re.M):
+            if int(m[2]) != n:
+                raise BenchError("scalbench at %d CPUs reported %s CPUs" % (n, m[2]))
+            out["scal_%s_%d_insns" % (m[1], n)] = round(int(m[3]) / TICKS_PER_INSN, 1)
+        for kind, _ in SCAL_KINDS:
+            if "scal_%s_%d_insns" % (kind, n) not in out:
+                raise BenchError("scalbench at %d CPUs did not report %s" % (n, kind))
+    return out
+
+
+def scal_table(r, cpus=SCAL_CPUS):
+    lines = ["%-40s %s %10s" % ("scalability: insns per op, all CPUs busy",
+                                 " ".join("%9s" % ("%d CPU%s" % (n, "s" if n > 1 else "")) for n in cpus),
+                                 "%d/1" % cpus[-1])]
+    for kind, name in SCAL_KINDS:
+        vals = [r.get("scal_%s_%d_insns" % (kind, n)) for n in cpus]
+        lines.append("%-40s %s %10s" % (name, " ".join("%9s" % (v if v is not None else "n/a")
+                                                        for v in vals),
+                                        ratio(vals[-1], vals[0]) if vals[0] and vals[-1] else "-"))
+    lines.append("(Linux's pipe pairs, threads faulting one mmap, fork+exit and malloc at")
+    lines.append(" 1-8 CPUs are not measured yet; docs/smp.md)")
+    return "\n".join(lines)
+
+
 def ratio(a, b):
     return round(a / b, 1) if a and b else None
 
@@ -345,8 +387,17 @@ def main():
     ap.add_argument("--json", help="write the results to this file")
     ap.add_argument("--runs", type=int, default=3, help="wall-clock boots per side")
     ap.add_argument("--smoke", action="store_true", help="quick run for the test suite")
+    ap.add_argument("--scal", action="store_true",
+                    help="only the scalability table (1, 2, 4, 8 CPUs under icount)")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
+    if args.scal:
+        try:
+            print(scal_table(run_scal(build)))
+        except BenchError as e:
+            print("k42 bench: %s" % e, file=sys.stderr)
+            return 1
+        return 0
     results = {"schema": SCHEMA_VERSION, "smoke": args.smoke}
     try:
         results.update(run_k42(build, 1 if args.smoke else args.runs, args.smoke))
@@ -359,10 +410,14 @@ def main():
                 timeouts=(25.0, 25.0)))
         else:
             results.update(bench_linux.run_linux_bench(build.dir, runs=args.runs))
+            results.update(run_scal(build))
     except (BenchError, bench_linux.LinuxBenchError) as e:
         print("k42 bench: %s" % e, file=sys.stderr)
         return 1
     print(table(results))
+    if not args.smoke:
+        print()
+        print(scal_table(results))
     outdir = os.path.join(build.dir, "bench")
     os.makedirs(outdir, exist_ok=True)
     png = os.path.join(outdir, "bench.png")

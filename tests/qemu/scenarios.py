@@ -124,6 +124,11 @@ for _n in (1, 2, 4, 8):
                           expect=[r"UTEST PASS vp_test",
                                   r"vp_test: \d+ dispatchers on %d CPUs" % _n],
                           reject=[r"UTEST FAIL"]))
+# The scalability benchmark's program (./k42 bench --scal) checks every
+# operation it times; here it runs under MTTCG, CPUs really in parallel.
+SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,
+                      append="init=/bench/scalbench",
+                      expect=[r"SCAL malloc 4 \d+", r"SCAL done"], reject=[r"SCAL error"]))
 # libk42 threads on a dispatcher per CPU (at least 4): 100,000 threads,
 # contention, migration and a swap of every dispatcher's policy at once;
 # PPC storms from every CPU into a server with a dispatcher on each, every
