@@ -9,7 +9,9 @@
  * byte corrupted now and then, also with one dispatcher on each side,
  * so it is not a matter of SMP; docs/smp.md, known limits.) Every reply is checked: the words, every
  * reply byte, and that the call was served on the caller's CPU (a call
- * stays on its CPU).
+ * stays on its CPU). Then storms of such servers (a dispatcher on every
+ * CPU each) are started, called from every CPU and killed; after quiescent
+ * deletion the free-frame figure must be back where it was.
  */
 #include "check.h"
 
@@ -17,6 +19,9 @@
 #define THREADS 3
 #define CALLS 300
 #define LEN 96
+
+#define KILL_ROUNDS 4
+#define KILL_SERVERS 3
 
 static long server;
 static uint64_t self, bad, wrong_cpu, served_on[K42_VPS_MAX], calls;
@@ -85,6 +90,75 @@ static void *caller_thread(void *arg)
 	return NULL;
 }
 
+static uint64_t free_frames(void)
+{
+	return k42_info(K42_INFO_FREE_FRAMES) + k42_info(K42_INFO_KMEM_CACHED);
+}
+
+/* Spawn a storm server and wait until it serves on every CPU: its pid, or 0. */
+static long ready_server(void)
+{
+	long pid = k42_spawn_path("tests/ppc_storm_server", K42_PRIO_GENERAL, 0);
+	uint64_t until = k42_timebase() + 60 * k42_info(K42_INFO_TIMEBASE_HZ);
+
+	while (pid > 0 && k42_timebase() < until) {
+		struct k42_ipc_msg m = { k42_ipc_op(STORM_IFACE, 1, 2, 0, 0), { 0 }, 0, NULL };
+
+		if (k42_call((uint64_t)pid, &m, 1) == 0 && m.w[0] == 1)
+			return pid;
+		k42_thread_sleep_us(2000);
+	}
+	return 0;
+}
+
+static void *one_call(void *arg)
+{
+	struct k42_ipc_msg *m = k42_ipc_msg_get();
+	long pid = (long)(uintptr_t)arg;
+
+	m->op = k42_ipc_op(STORM_IFACE, 1, 1, 0, 8);
+	m->w[0] = 5;
+	return (void *)(uintptr_t)(k42_ipc_call((uint64_t)pid, m) == 0 && m->w[0] == 5 * 7 + self &&
+				   m->w[1] == k42_info(K42_INFO_CPU));
+}
+
+/* Servers with a dispatcher on every CPU, called from every CPU, then
+ * killed: returns the number of failures. */
+static int kill_round(void)
+{
+	long pids[KILL_SERVERS];
+	int fails = 0;
+
+	for (int k = 0; k < KILL_SERVERS; k++) {
+		pids[k] = ready_server();
+		if (!pids[k]) {
+			fails++;
+			continue;
+		}
+		for (unsigned v = 0; v < k42_vp_count(); v++) {
+			k42_thread_t *t = k42_thread_create_on(v, one_call, (void *)(uintptr_t)pids[k], NULL);
+			void *ok = NULL;
+
+			if (!t || k42_thread_join(t, &ok) != 0 || !ok)
+				fails++;
+		}
+	}
+	for (int k = 0; k < KILL_SERVERS; k++) {
+		int status;
+
+		if (pids[k] && (k42_sc_proc_kill((uint64_t)pids[k]) != 0 ||
+				k42_wait((uint64_t)pids[k], &status) != K42_PROC_KILLED))
+			fails++;
+	}
+	return fails;
+}
+
+static void settle(void)
+{
+	for (int i = 0; i < 2000 && k42_info(K42_INFO_DEFERRED); i++)
+		k42_thread_sleep_us(1000);
+}
+
 int main(uint64_t arg)
 {
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
@@ -133,5 +207,24 @@ int main(uint64_t arg)
 	k42_printf("ppc_storm_test: %lu calls from %u dispatchers on %ld CPUs, %lu served on another CPU\n",
 		   calls, nvp, ncpus, wrong_cpu);
 	EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the server");
+
+	/* Storms of servers with a dispatcher on every CPU, killed. */
+	{
+		uint64_t free0, free1;
+		int fails = kill_round();	/* warm-up: our own heap grows here */
+
+		settle();
+		free0 = free_frames();
+		for (int r = 0; r < KILL_ROUNDS; r++)
+			fails += kill_round();
+		settle();
+		free1 = free_frames();
+		k42_printf("ppc_storm_test: %d servers killed; free frames %lu before, %lu after; "
+			   "%ld deferred\n", (KILL_ROUNDS + 1) * KILL_SERVERS, free0, free1,
+			   k42_info(K42_INFO_DEFERRED));
+		EXPECT(fails == 0, "%d failures in the kill rounds", fails);
+		EXPECT(k42_info(K42_INFO_DEFERRED) == 0, "objects still waiting for quiescence");
+		EXPECT(free1 == free0, "frames lost: %lu -> %lu", free0, free1);
+	}
 	return verdict("ppc_storm_test");
 }
