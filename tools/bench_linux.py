@@ -131,6 +131,15 @@ def prepare(builddir):
         if res.returncode != 0:
             raise LinuxBenchError("compiling lbench failed:\n" + res.stdout.decode())
         os.replace(exe + ".tmp", exe)
+    lscal_src = os.path.join(SRC, "lscal.c")
+    lscal = os.path.join(out, "lscal")
+    if _stale(lscal, [lscal_src, specs]):
+        cmd = ["powerpc64le-linux-gnu-gcc", "-specs=" + specs, "-static", "-O2", "-pthread",
+               "-Wall", "-Wextra", "-Werror", "-o", lscal + ".tmp", lscal_src]
+        res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if res.returncode != 0:
+            raise LinuxBenchError("compiling lscal failed:\n" + res.stdout.decode())
+        os.replace(lscal + ".tmp", lscal)
     init = os.path.join(out, "init")
     if _stale(init, [os.path.join(SRC, "init.sh")]):
         shutil.copyfile(os.path.join(SRC, "init.sh"), init)
@@ -138,9 +147,9 @@ def prepare(builddir):
     busybox = os.path.join(linux, "busybox")
     cpio = os.path.join(out, "initramfs.cpio")
     mkinitrd = os.path.join(ROOT, "rootfs", "mkinitrd.py")
-    if _stale(cpio, [exe, init, busybox, mkinitrd]):
+    if _stale(cpio, [exe, lscal, init, busybox, mkinitrd]):
         cmd = [sys.executable, mkinitrd, cpio + ".tmp", "init=" + init,
-               "bin/busybox=" + busybox, "bin/lbench=" + exe]
+               "bin/busybox=" + busybox, "bin/lbench=" + exe, "bin/lscal=" + lscal]
         res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if res.returncode != 0:
             raise LinuxBenchError("building the initramfs failed:\n" + res.stdout.decode())
@@ -158,8 +167,8 @@ def prepare(builddir):
 
 # ---------------------------------------------------------------- booting
 
-def qemu_command(vmlinux, initrd, append, icount):
-    cmd = [QEMU, "-machine", MACHINE, "-cpu", "power9", "-m", "1G", "-nodefaults",
+def qemu_command(vmlinux, initrd, append, icount, smp=1):
+    cmd = [QEMU, "-machine", MACHINE, "-cpu", "power9", "-m", "1G", "-smp", str(smp), "-nodefaults",
            "-display", "none", "-serial", "stdio", "-no-reboot",
            "-action", "panic=exit-failure",
            "-kernel", vmlinux, "-initrd", initrd, "-append", append]
@@ -255,6 +264,24 @@ def lbench_boot(vmlinux, initrd, iters, icount, timeouts=(BOOT_TIMEOUT, RUN_TIME
             raise LinuxBenchError("%s printed no %s figure.\nconsole:\n%s" % (what, f, tail(b.output)))
     lines = [l for l in b.output.splitlines() if l.startswith("LBENCH ")]
     return figs, lines, b.seconds
+
+
+def lscal_run(builddir, cpus):
+    """bench/linux/lscal at each CPU count under icount (the scalability
+    table beside k42's): {n: {kind: ticks per op}}."""
+    vmlinux, initrd, _ = prepare(builddir)
+    out = {}
+    for n in cpus:
+        cmd = qemu_command(vmlinux, initrd, "%s lscal=1" % APPEND, True, smp=n)
+        b = boot(cmd, "LSCAL start", boot_timeout=BOOT_TIMEOUT * 4, run_timeout=RUN_TIMEOUT,
+                 what="Linux (lscal, %d CPUs)" % n)
+        err = re.search(r"^LSCAL error .*$", b.output, re.M)
+        if err or "LSCAL done" not in b.output:
+            raise LinuxBenchError("Linux (lscal, %d CPUs) failed: %s\nconsole:\n%s" % (
+                n, err.group(0) if err else "no 'LSCAL done'", tail(b.output)))
+        out[n] = {m[1]: int(m[3]) for m in re.finditer(r"^LSCAL (\w+) (\d+) (\d+)", b.output, re.M)
+                  if int(m[2]) == n}
+    return out
 
 
 def shell_boot(vmlinux, initrd, timeout=BOOT_TIMEOUT):
