@@ -1,9 +1,8 @@
 /*
  * The allocator's backend on k42: the heap is a fixed range of the
  * address space, made usable with mem_map_anon on the process itself and
- * given back with mem_unmap; pool operations run with upcalls disabled
- * and under one lock, which keeps them atomic against the process's other
- * threads, on this dispatcher and on the others (k42/vp.h).
+ * given back with mem_unmap; pool operations run with upcalls disabled,
+ * which keeps them atomic against the process's other threads.
  */
 #include <k42/k42.h>
 
@@ -30,18 +29,12 @@ void k42_alloc_backend_unmap(uintptr_t va, size_t len)
 	k42_sc_mem_unmap(k42_disp()->pid, va, len);
 }
 
-static int alloc_lock;
-
 void k42_alloc_lock(int *save)
 {
 	*save = k42_disable_save();
-	while (__atomic_exchange_n(&alloc_lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&alloc_lock, __ATOMIC_RELAXED))
-			;
 }
 
 void k42_alloc_unlock(int save)
 {
-	__atomic_store_n(&alloc_lock, 0, __ATOMIC_RELEASE);
 	k42_restore(save);
 }

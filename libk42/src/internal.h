@@ -11,7 +11,8 @@
  *   k42_sync_lock (sync objects, join, child waiters, IPC waiter lists)
  *     -> a dispatcher's `lock` (its policy instance and ready count; one
  *        at a time, except the swap, which holds only one at a time too)
- *     -> k42_threads_lock (thread free list), the allocator's lock.
+ *     -> k42_threads_lock (thread free list).
+ * (malloc's pools are per dispatcher; alloc.c has its own locks.)
  */
 #ifndef LIBK42_INTERNAL_H
 #define LIBK42_INTERNAL_H
