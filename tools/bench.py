@@ -53,6 +53,8 @@ K42_FIGURES = {
     "pipe_roundtrip": "pipe_roundtrip",
     "file_read_4k": "file_read_4k",
     "file_write_4k": "file_write_4k",
+    "file_read_4k_shared": "file_read_4k_shared",
+    "file_write_4k_shared": "file_write_4k_shared",
     "anon_fault": "anon_fault",
     "anon_fault_large": "anon_fault_large",
 }
@@ -77,6 +79,8 @@ K42_SMOKE_BANDS = {
     "pipe_roundtrip": (200, 50000),
     "file_read_4k": (200, 50000),
     "file_write_4k": (200, 50000),
+    "file_read_4k_shared": (200, 50000),
+    "file_write_4k_shared": (200, 50000),
     "anon_fault": (300, 50000),
     "anon_fault_large": (300, 50000),
 }
@@ -343,9 +347,13 @@ def table(r):
          r.get("linux_futex_roundtrip_insns")),
         ("pipe round trip (1 byte each way)", r.get("pipe_roundtrip_insns"),
          r.get("linux_pipe_roundtrip_insns")),
-        ("4 KiB file read (tmpfs, pread)", r.get("file_read_4k_insns"),
+        ("4 KiB pread, unshared file (mapped)", r.get("file_read_4k_insns"),
          r.get("linux_file_read_4k_insns")),
-        ("4 KiB file write (tmpfs, pwrite)", r.get("file_write_4k_insns"),
+        ("4 KiB pwrite, unshared file (mapped)", r.get("file_write_4k_insns"),
+         r.get("linux_file_write_4k_insns")),
+        ("4 KiB pread, shared file (tmpfs server)", r.get("file_read_4k_shared_insns"),
+         r.get("linux_file_read_4k_insns")),
+        ("4 KiB pwrite, shared file (tmpfs server)", r.get("file_write_4k_shared_insns"),
          r.get("linux_file_write_4k_insns")),
         ("4 KiB sequential write (ext2, virtio-blk)", r.get("disk_write_4k_insns"), None),
         ("4 KiB sequential read (ext2, virtio-blk)", r.get("disk_read_4k_insns"), None),
@@ -454,6 +462,10 @@ def main():
         ("pipe", results.get("pipe_roundtrip_insns"), results.get("linux_pipe_roundtrip_insns")),
         ("4K read", results.get("file_read_4k_insns"), results.get("linux_file_read_4k_insns")),
         ("4K write", results.get("file_write_4k_insns"), results.get("linux_file_write_4k_insns")),
+        ("4K read shared", results.get("file_read_4k_shared_insns"),
+         results.get("linux_file_read_4k_insns")),
+        ("4K write shared", results.get("file_write_4k_shared_insns"),
+         results.get("linux_file_write_4k_insns")),
     ], ("k42", "Linux"))
     print("chart: " + png)
     if args.json:
@@ -472,6 +484,7 @@ def main():
                 "ppc_blocking_roundtrip_insns", "ppc_64k_grant_insns",
                 "trace_event_enabled_insns", "trace_event_disabled_insns", "linux_pipe_roundtrip_insns",
                 "pipe_roundtrip_insns", "file_read_4k_insns", "file_write_4k_insns",
+                "file_read_4k_shared_insns", "file_write_4k_shared_insns",
                 "linux_file_read_4k_insns", "linux_file_write_4k_insns",
                 "linux_futex_roundtrip_insns", "linux_null_syscall_insns",
                 "disk_write_4k_insns", "disk_read_4k_insns",

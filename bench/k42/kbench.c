@@ -293,8 +293,10 @@ static uint64_t time_pipe(uint32_t unused)
 	return k42_timebase() - t0;
 }
 
-/* 4 KiB reads and writes of a tmpfs file through its server. */
-static int file_fd = -1;
+/* 4 KiB reads and writes of tmpfs files (docs/files.md): an unshared one,
+ * which the file layer maps (its second call maps it), and a shared one
+ * (a second open file has it), which goes through the server. */
+static int file_fd = -1, shared_fd = -1, shared_other = -1;
 static uint8_t file_buf[4096];
 
 static int file_start(void)
@@ -318,17 +320,22 @@ static int file_start(void)
 		return -1;
 	k42_fs_remount();
 	file_fd = k42_open("/tmp/bench", K42_O_CREAT | K42_O_RDWR, 0644);
+	shared_fd = k42_open("/tmp/bench_shared", K42_O_CREAT | K42_O_RDWR, 0644);
+	shared_other = k42_open("/tmp/bench_shared", K42_O_RDONLY, 0);
 	memset(file_buf, 0x42, sizeof(file_buf));
-	return file_fd >= 0 && k42_pwrite(file_fd, file_buf, 4096, 0) == 4096 ? 0 : -1;
+	return file_fd >= 0 && shared_fd >= 0 && shared_other >= 0 &&
+	       k42_pwrite(file_fd, file_buf, 4096, 0) == 4096 &&
+	       k42_pwrite(shared_fd, file_buf, 4096, 0) == 4096 ? 0 : -1;
 }
 
-static uint64_t time_file(uint32_t write)
+/* arg: bit 0 write, bit 1 the shared file. */
+static uint64_t time_file(uint32_t arg)
 {
+	int fd = arg & 2 ? shared_fd : file_fd;
 	uint64_t t0 = k42_timebase();
 
 	for (int i = 0; i < ITERS; i++) {
-		long n = write ? k42_pwrite(file_fd, file_buf, 4096, 0)
-			       : k42_pread(file_fd, file_buf, 4096, 0);
+		long n = arg & 1 ? k42_pwrite(fd, file_buf, 4096, 0) : k42_pread(fd, file_buf, 4096, 0);
 
 		if (n != 4096 || file_buf[4095] != 0x42)
 			bad(n);
@@ -404,6 +411,15 @@ int main(uint64_t arg)
 	}
 	report("file_read_4k_ticks_per_op", best(time_file, 0), ITERS);
 	report("file_write_4k_ticks_per_op", best(time_file, 1), ITERS);
+	report("file_read_4k_shared_ticks_per_op", best(time_file, 2), ITERS);
+	report("file_write_4k_shared_ticks_per_op", best(time_file, 3), ITERS);
+	/* The figures mean what their names say only if the one was mapped
+	 * and the other was not. */
+	if (k42_fs_mapped(file_fd) != 1 || k42_fs_mapped(shared_fd) != 0) {
+		k42_printf("kbench: the unshared file is %smapped, the shared one %smapped\n",
+			   k42_fs_mapped(file_fd) == 1 ? "" : "not ", k42_fs_mapped(shared_fd) ? "" : "not ");
+		return 5;
+	}
 	k42_printf("BENCH done\n");
 	return 0;
 }

@@ -306,6 +306,9 @@ int k42_openat(int dirfd, const char *path, int flags, unsigned mode)
 		f->path = malloc(strlen(r->abs) + 1);
 		if (f->path)
 			path_strcpy(f->path, r->abs);
+		/* Appends go through the server (it owns the end of file). */
+		f->map_try = st.kind == FS_KIND_REGULAR && !(flags & K42_O_APPEND);
+		f->size_hint = st.size;
 	}
 out:
 	free(r);

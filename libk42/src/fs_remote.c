@@ -32,24 +32,66 @@ static long rw(struct kfile *f, void *buf, size_t n, int64_t off, int write)
 	return (long)done;
 }
 
+/*
+ * When a remote regular file goes over to the mapped implementation
+ * (fs_mapped.c). A mapping costs calls of its own (map, seek, page-ins,
+ * and a page-back at close), so it is made only for a file that has
+ * shown it would use it: after a read that got all it asked for, or a
+ * write inside the file (the mapping serves neither a read that hits the
+ * end nor a write that grows the file). Until then the offset the server
+ * keeps is shadowed here (f->pos; nobody else has this open file) and
+ * the size as far as we know it (f->size_hint).
+ */
+static int go_mapped(struct kfile *f)
+{
+	if (!f->map_try || !f->io_calls)
+		return 0;
+	f->map_try = 0;
+	return k42_mapped_attach(f) == 0;
+}
+
+static long io(struct kfile *f, void *buf, size_t n, int64_t off, int write)
+{
+	uint64_t at = off >= 0 ? (uint64_t)off : f->pos;
+	long rc = rw(f, buf, n, off, write);
+
+	if (!f->map_try || rc < 0)
+		return rc;
+	if (off < 0)
+		f->pos += (uint64_t)rc;
+	if (write ? at + (uint64_t)rc <= f->size_hint : (uint64_t)rc == n && n)
+		f->io_calls++;
+	if (write && at + (uint64_t)rc > f->size_hint)
+		f->size_hint = at + (uint64_t)rc;
+	return rc;
+}
+
 static long r_read(struct kfile *f, void *buf, size_t n)
 {
-	return rw(f, buf, n, -1, 0);
+	if (go_mapped(f))
+		return f->ops->read(f, buf, n);
+	return io(f, buf, n, -1, 0);
 }
 
 static long r_write(struct kfile *f, const void *buf, size_t n)
 {
-	return rw(f, (void *)buf, n, -1, 1);
+	if (go_mapped(f))
+		return f->ops->write(f, buf, n);
+	return io(f, (void *)buf, n, -1, 1);
 }
 
 static long r_pread(struct kfile *f, void *buf, size_t n, int64_t off)
 {
-	return rw(f, buf, n, off, 0);
+	if (go_mapped(f))
+		return f->ops->pread(f, buf, n, off);
+	return io(f, buf, n, off, 0);
 }
 
 static long r_pwrite(struct kfile *f, const void *buf, size_t n, int64_t off)
 {
-	return rw(f, (void *)buf, n, off, 1);
+	if (go_mapped(f))
+		return f->ops->pwrite(f, buf, n, off);
+	return io(f, (void *)buf, n, off, 1);
 }
 
 static int64_t r_lseek(struct kfile *f, int64_t off, int whence)
@@ -57,7 +99,10 @@ static int64_t r_lseek(struct kfile *f, int64_t off, int whence)
 	uint64_t pos;
 	long rc = fs_seek(f->server, f->handle, off, (uint32_t)whence, &pos);
 
-	return rc < 0 ? rc : (int64_t)pos;
+	if (rc < 0)
+		return rc;
+	f->pos = pos;
+	return (int64_t)pos;
 }
 
 static int r_fstat(struct kfile *f, struct k42_stat *st)
@@ -72,7 +117,11 @@ static int r_fstat(struct kfile *f, struct k42_stat *st)
 
 static int r_truncate(struct kfile *f, uint64_t size)
 {
-	return (int)fs_truncate(f->server, f->handle, size);
+	long rc = fs_truncate(f->server, f->handle, size);
+
+	if (rc == 0)
+		f->size_hint = size;
+	return (int)rc;
 }
 
 static int r_fsync(struct kfile *f)
@@ -123,9 +172,10 @@ static int r_poll(struct kfile *f, int events, int arm)
 static int r_export(struct kfile *f, uint64_t pid, struct fd_export *e)
 {
 	uint64_t h;
-	long rc = fs_share(f->server, f->handle, pid, &h);
+	long rc;
 
-	if (rc < 0)
+	f->map_try = 0;	/* shared with a child: the offset stays on the server */
+	if ((rc = fs_share(f->server, f->handle, pid, &h)) < 0)
 		return (int)rc;
 	e->kind = FDX_REMOTE;
 	e->aux = f->mount;
@@ -144,6 +194,7 @@ long k42_remote_import(struct kfile *f, const struct fd_export *e)
 
 static void r_release(struct kfile *f)
 {
+	k42_mapped_release(f);	/* a window left from before a detach */
 	if (fs_close(f->server, f->handle) < 0) {
 		/* nothing to do about it */
 	}

@@ -71,12 +71,27 @@ struct kfile {
 	/* fork (k42_fs_fork_prepare): the child's handle on the same open file */
 	uint64_t fork_handle;
 	uint64_t fork_gen;
+	/* regular file: mapped (fs_mapped.c) while ops is k42_mapped_ops */
+	uint64_t map_va;	/* the window, 0: none */
+	uint64_t pos;		/* the offset while mapped (shadowed while map_try) */
+	uint64_t size_hint;	/* the size as far as we know, while map_try */
+	int map_busy;		/* accesses inside the window right now */
+	int map_try;		/* a regular file that may be mapped */
+	int io_calls;		/* calls a mapping would have served, while map_try */
 	/* socket (server, handle above) */
 	int family, socktype;
 	uint64_t rcvtimeo_us, sndtimeo_us;	/* 0: wait for ever */
 };
 
-extern const struct kfile_ops k42_remote_ops, k42_pipe_ops, k42_dev_ops, k42_sock_ops;
+extern const struct kfile_ops k42_remote_ops, k42_pipe_ops, k42_dev_ops, k42_sock_ops,
+	k42_mapped_ops;
+/* fs_mapped.c: the switch between a regular file's two implementations.
+ * attach: remote -> mapped (0, or -K42_E* and f stays remote); detach:
+ * mapped -> remote (f is remote afterwards whatever it returns). */
+int k42_mapped_attach(struct kfile *f);
+int k42_mapped_detach(struct kfile *f);
+/* A remote file that was mapped before lets go of its window. */
+void k42_mapped_release(struct kfile *f);
 
 struct kfile *k42_kfile_new(const struct kfile_ops *ops, int flags);
 /* Device numbers of /dev's nodes (fs.idl's rdev). */

@@ -314,3 +314,13 @@ long fs_sync_impl(const struct k42_ipc_caller *c)
 	(void)c;
 	return 0;
 }
+
+long fs_map_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t *fr)
+{
+	/* The archive's files are mapped read-only through file.idl's map;
+	 * the writable mapping protocol is tmpfs's. */
+	(void)c;
+	(void)f;
+	(void)fr;
+	return -K42_ENOSYS;
+}

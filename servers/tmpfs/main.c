@@ -13,6 +13,7 @@
 #include <k42/obj.h>
 #include "fs.h"
 #include "tree.h"
+#include "mapped.h"
 
 #define O_ACC     03
 #define O_CREAT   0100
@@ -104,8 +105,13 @@ long fs_open_impl(const struct k42_ipc_caller *c, const char *path, uint32_t fla
 		return -K42_ENOTDIR;
 	if (acc == 3)
 		return -K42_EINVAL;
-	if ((flags & O_TRUNC) && acc != 0 && n->kind == TK_REG && (rc = tfs_truncate(&fs, n, 0)) < 0)
-		return rc;
+	if ((flags & O_TRUNC) && acc != 0 && n->kind == TK_REG) {
+		uint64_t old = n->size;
+
+		if ((rc = tfs_truncate(&fs, n, 0)) < 0)
+			return rc;
+		(void)tmap_resized(&fs, n, old);
+	}
 	if (!(of = malloc(sizeof(*of))))
 		return -K42_ENOMEM;
 	of->n = n;
@@ -117,6 +123,7 @@ long fs_open_impl(const struct k42_ipc_caller *c, const char *path, uint32_t fla
 		return -K42_ENOMEM;
 	}
 	tfs_open_ref(n);
+	tmap_opened(n);
 	to_stat(n, st);
 	return 0;
 }
@@ -133,8 +140,10 @@ long fs_read_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offset
 		return -K42_EBADH;
 	if (offset < -1)
 		return -K42_EINVAL;
-	rc = tfs_read(&fs, of->n, offset == -1 ? of->off : (uint64_t)offset, data,
-		      count < cap ? count : cap);
+	if (count > cap)
+		count = cap;
+	tmap_pull(&fs, of->n, offset == -1 ? of->off : (uint64_t)offset, count);
+	rc = tfs_read(&fs, of->n, offset == -1 ? of->off : (uint64_t)offset, data, count);
 	if (rc < 0)
 		return rc;
 	if (offset == -1)
@@ -148,7 +157,7 @@ long fs_write_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offse
 {
 	struct ofile *of;
 	long rc = get(c, f, &of);
-	uint64_t at;
+	uint64_t at, old;
 
 	if (rc < 0)
 		return rc;
@@ -157,9 +166,11 @@ long fs_write_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offse
 	if (offset < -1)
 		return -K42_EINVAL;
 	at = offset != -1 ? (uint64_t)offset : (of->flags & O_APPEND) ? of->n->size : of->off;
+	old = of->n->size;
 	rc = tfs_write(&fs, of->n, at, data, len);
 	if (rc < 0)
 		return rc;
+	tmap_wrote(&fs, of->n, at, data, (uint64_t)rc, old);
 	if (offset == -1)
 		of->off = at + (uint64_t)rc;
 	*written = (uint32_t)rc;
@@ -197,20 +208,33 @@ long fs_truncate_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t s
 {
 	struct ofile *of;
 	long rc = get(c, f, &of);
+	uint64_t old;
 
 	if (rc < 0)
 		return rc;
 	if ((of->flags & O_ACC) == 0)
 		return -K42_EINVAL;
-	return tfs_truncate(&fs, of->n, size);
+	old = of->n->size;
+	if ((rc = tfs_truncate(&fs, of->n, size)) < 0)
+		return rc;
+	if ((rc = tmap_resized(&fs, of->n, old)) < 0) {
+		/* A mapped file's pages must all exist: undo the growth. */
+		(void)tfs_truncate(&fs, of->n, old);
+		(void)tmap_resized(&fs, of->n, size);
+	}
+	return rc;
 }
 
 long fs_fsync_impl(const struct k42_ipc_caller *c, k42_handle_t f)
 {
 	struct ofile *of;
+	long rc = get(c, f, &of);
 
-	/* Memory is as durable as tmpfs gets: every write is already here. */
-	return get(c, f, &of);
+	/* Memory is as durable as tmpfs gets; what a mapper wrote comes
+	 * back into the tree (so every later read sees it). */
+	if (rc == 0)
+		tmap_pull_all(&fs, of->n);
+	return rc;
 }
 
 long fs_readdir_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t index, char *name,
@@ -253,6 +277,7 @@ long fs_close_impl(const struct k42_ipc_caller *c, k42_handle_t f)
 		return rc;
 	k42_obj_revoke(f);
 	if (--of->refs == 0) {
+		tmap_closing(&fs, of->n);
 		tfs_close_ref(&fs, of->n);
 		free(of);
 	}
@@ -357,6 +382,23 @@ long fs_sync_impl(const struct k42_ipc_caller *c)
 	return 0;
 }
 
+long fs_map_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t *fr)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+
+	if (rc < 0)
+		return rc;
+	if (of->refs != 1 || (of->flags & O_APPEND))
+		return -K42_EBUSY;	/* a shared offset, or appends: the server's */
+	return tmap_grant(&fs, of->n, (of->flags & O_ACC) != 0, fr);
+}
+
+static void on_message(const struct k42_msg *m)
+{
+	(void)tmap_message(&fs, m);
+}
+
 static void handle(uint64_t pid, struct k42_ipc_msg *m)
 {
 	struct k42_ipc_caller who = { pid, 0, FS_RIGHT_READ | FS_RIGHT_WRITE };
@@ -398,6 +440,7 @@ int main(uint64_t argc)
 		name[3] = '/';
 		memcpy(name + 4, point + 1, strlen(point));
 	}
+	k42_on_messages(on_message);
 	k42_serve(handle);
 	rc = k42_name_register(name, FS_RIGHT_READ | FS_RIGHT_WRITE);
 	if (rc < 0) {

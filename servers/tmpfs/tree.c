@@ -500,6 +500,28 @@ long tfs_truncate(struct tfs *fs, struct tnode *n, uint64_t size)
 	return 0;
 }
 
+long tfs_fill(struct tfs *fs, struct tnode *n)
+{
+	uint64_t npages = (n->size + TFS_PAGE - 1) / TFS_PAGE;
+	long rc;
+
+	if (n->kind != TK_REG)
+		return -K42_EINVAL;
+	if ((rc = ensure_pages(n, npages)) < 0)
+		return rc;
+	for (uint64_t i = 0; i < npages; i++) {
+		if (n->pages[i])
+			continue;
+		if (charge(fs, TFS_PAGE) < 0)
+			return -K42_ENOSPC;
+		if (!(n->pages[i] = calloc(1, TFS_PAGE))) {
+			fs->used -= TFS_PAGE;
+			return -K42_ENOMEM;
+		}
+	}
+	return 0;
+}
+
 void tfs_open_ref(struct tnode *n)
 {
 	n->opens++;

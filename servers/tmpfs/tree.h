@@ -36,6 +36,10 @@ struct tnode {
 	struct tnode *parent;
 	/* TK_LNK */
 	char *link;
+	/* TK_REG mapped through a file representative (mapped.c): 0 if not */
+	uint64_t fr;
+	int32_t map_slot;
+	uint8_t map_shared;	/* another open file came after the mapping */
 };
 
 struct tfs {
@@ -59,6 +63,10 @@ long tfs_link(struct tfs *fs, const char *from, const char *to);
 long tfs_read(struct tfs *fs, struct tnode *n, uint64_t off, void *buf, uint64_t len);
 long tfs_write(struct tfs *fs, struct tnode *n, uint64_t off, const void *buf, uint64_t len);
 long tfs_truncate(struct tfs *fs, struct tnode *n, uint64_t size);
+/* Give every hole below the size a page (charged): -K42_ENOSPC leaves
+ * the pages made so far. A mapped file's pages come back whole, and
+ * taking them back must not fail. */
+long tfs_fill(struct tfs *fs, struct tnode *n);
 /* Open-count bookkeeping: a node unlinked while open lives until closed. */
 void tfs_open_ref(struct tnode *n);
 void tfs_close_ref(struct tfs *fs, struct tnode *n);

@@ -381,7 +381,7 @@ SHELL_SESSIONS = [
 # ---- Server-suite tests (servers/name, servers/files, servers/examples,
 # libk42's startup block and process control), booted as init like the above.
 SUITE_TESTS = ["startup_test", "name_test", "kv_test", "files_test", "proc_test", "crash_test",
-               "fsys_test", "sock_test"]
+               "fsys_test", "sock_test", "mapfile_test"]
 for _t in SUITE_TESTS:
     SCENARIOS.append(dict(name="user/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))

@@ -83,6 +83,8 @@ struct fcm_page *fcm_page_insert(struct fcm *f, uint64_t pgoff, uint64_t pa)
 	}
 	p->pgoff = pgoff;
 	p->pa = pa;
+	p->token = 0;
+	p->dirty = p->pageout_sent = 0;
 	p->fifo_prev = f->fifo_tail;
 	if (f->fifo_tail)
 		f->fifo_tail->fifo_next = p;

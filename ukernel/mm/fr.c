@@ -25,7 +25,9 @@
 #include <mm/fr.h>
 #include <mm/fr_internal.h>
 #include <mm/kmem.h>
+#include <mm/meminit.h>
 #include <mm/pm.h>
+#include <mm/usercopy.h>
 
 #define FR_MAX_RESIDENT 256	/* pages per file FCM before it evicts */
 #define TOKEN_SLOT_SHIFT 40	/* token = (slot + 1) << 40 | sequence */
@@ -174,8 +176,9 @@ int fr_request(struct fr *fr, uint64_t pgoff, uint64_t token)
 	return 0;
 }
 
-/* Put a page-in message in srv's ring: 0, or -1 if the ring is full. */
-static int send_pagein(struct process *srv, struct fr *fr, struct fr_pending *pe)
+/* Put a kernel message about page pgoff of fr in srv's ring: 0, or -1
+ * if the ring is full. */
+static int send_msg(struct process *srv, struct fr *fr, uint64_t op, uint64_t pgoff)
 {
 	struct k42_disp_shared *sh = srv->disp.shared;
 	struct k42_msg *m;
@@ -185,14 +188,33 @@ static int send_pagein(struct process *srv, struct fr *fr, struct fr_pending *pe
 	m = &sh->msgs[sh->msg_head % K42_DISP_MSGS];
 	memset(m, 0, sizeof(*m));
 	m->sender = 0;
-	m->op = K42_MSG_FR_PAGEIN;
+	m->op = op;
 	m->w[0] = (uint64_t)(fr - frs) | ((uint64_t)fr->key << 32);
 	m->w[1] = fr->file_id;
-	m->w[2] = pe->pgoff * PM_PAGE_SIZE;
+	m->w[2] = pgoff * PM_PAGE_SIZE;
 	__atomic_store_n(&sh->msg_head, sh->msg_head + 1, __ATOMIC_RELEASE);
 	disp_raise(&srv->disp, K42_SOFTINTR_MSG);
+	return 0;
+}
+
+static int send_pagein(struct process *srv, struct fr *fr, struct fr_pending *pe)
+{
+	if (send_msg(srv, fr, K42_MSG_FR_PAGEIN, pe->pgoff) < 0)
+		return -1;
 	pe->sent = 1;
 	return 0;
+}
+
+int fr_request_pageout(struct fr *fr, uint64_t pgoff)
+{
+	struct process *srv;
+
+	if (fr->state != FR_LIVE)
+		return -1;
+	srv = process_lookup(fr->server);
+	if (!srv || srv->state != K42_PROC_RUNNING)
+		return -1;
+	return send_msg(srv, fr, K42_MSG_FR_PAGEOUT, pgoff);
 }
 
 static int server_request(struct fr *fr, struct fr_pending *pe)
@@ -377,6 +399,61 @@ int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long s
 		return rc;
 	finish(fr, pe, status);
 	return 0;
+}
+
+/*
+ * The server's control of its file's cached pages (K42_FR_CTL_*): decode,
+ * then invoke. Data moves through a bounce frame, so no user copy runs
+ * with the FCM locked (the server's buffer may itself be a mapped file).
+ */
+long fr_ctl(struct process *server, uint64_t handle, uint64_t op, uint64_t offset, uint64_t buf,
+	    uint64_t len)
+{
+	struct fr *fr = fr_lookup(handle);
+	uint64_t pgoff = offset / PM_PAGE_SIZE, in = offset % PM_PAGE_SIZE, bounce, found;
+	long rc;
+
+	if (!fr || fr->server != server->pid)
+		return -K42_EBADH;
+	switch (op) {
+	case K42_FR_CTL_WRITABLE:
+		fcm_file_set_writable(fr->fcm);
+		return 0;
+	case K42_FR_CTL_DROP:
+		if (in)
+			return -K42_EINVAL;
+		return fcm_file_drop(fr->fcm, pgoff);
+	case K42_FR_CTL_PULL:
+		if (in || !len || pgoff + len < pgoff)
+			return -K42_EINVAL;
+		break;
+	case K42_FR_CTL_PUSH:
+		if (!len || in + len > PM_PAGE_SIZE)
+			return -K42_EINVAL;
+		break;
+	default:
+		return -K42_EINVAL;
+	}
+	if ((rc = pm_alloc(pm_root(), 0, &bounce)) < 0)
+		return rc;
+	if (op == K42_FR_CTL_PULL) {
+		rc = fcm_file_pull(fr->fcm, pgoff, pgoff + len, phys_to_virt(bounce), &found);
+		if (rc == 0 && (rc = copy_to_user(server, buf, phys_to_virt(bounce), PM_PAGE_SIZE)) == 0)
+			rc = (long)(found * PM_PAGE_SIZE);
+		/* A failed copy leaves the page clean with its data lost to
+		 * the server: only the server's own bad buffer does that. */
+	} else {
+		rc = copy_from_user(server, phys_to_virt(bounce), buf, len);
+		if (rc == 0)
+			rc = fcm_file_push(fr->fcm, pgoff, in, phys_to_virt(bounce), len);
+	}
+	BUG_ON(pm_free(pm_root(), bounce, 0) < 0);
+	return rc;
+}
+
+int fr_writable(struct fr *fr)
+{
+	return fcm_file_writable(fr->fcm);
 }
 
 static void fr_free(struct deferred *d)

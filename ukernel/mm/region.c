@@ -66,8 +66,7 @@ struct region *region_find(struct process *p, uint64_t va)
 
 void region_unmap_pages(struct process *p, struct region *r)
 {
-	for (uint64_t va = r->start; va < r->end; va += PM_PAGE_SIZE)
-		hat_unmap(p->hat, va);
+	hat_unmap_range(p->hat, r->start, r->end);
 }
 
 static void region_free(struct process *p, struct region *r)

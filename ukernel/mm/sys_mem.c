@@ -294,8 +294,11 @@ long sys_mem_map_file(struct trap_frame *tf)
 		return rc;
 	if (!fr)
 		return -K42_EBADH;
-	if (!range_ok(va, len) || !prot || (prot & ~(K42_PROT_READ | K42_PROT_EXEC)))
-		return (prot & K42_PROT_WRITE) ? -K42_EACCES : -K42_EINVAL;
+	if (!range_ok(va, len) || !prot ||
+	    (prot & ~(K42_PROT_READ | K42_PROT_WRITE | K42_PROT_EXEC)))
+		return -K42_EINVAL;
+	if ((prot & K42_PROT_WRITE) && !fr_writable(fr))
+		return -K42_EACCES;	/* only where the server takes dirty pages back */
 	spin_lock(&p->lock);
 	rc = region_create(p, va, len, (unsigned)prot, fr_fcm(fr), 0);
 	spin_unlock(&p->lock);
@@ -329,6 +332,12 @@ long sys_fr_destroy(struct trap_frame *tf)
 	self->nfrs--;
 	quota_uncharge(self->acct, K42_QUOTA_FRS, 1);
 	return 0;
+}
+
+long sys_fr_ctl(struct trap_frame *tf)
+{
+	return fr_ctl(syscall_process(), ctx_arg(tf, 0), ctx_arg(tf, 1), ctx_arg(tf, 2),
+		      ctx_arg(tf, 3), ctx_arg(tf, 4));
 }
 
 long sys_fr_complete(struct trap_frame *tf)

@@ -59,6 +59,18 @@ struct k42_user_regs {
 
 /* Messages from the kernel itself have sender 0 and one of these ops. */
 #define K42_MSG_FR_PAGEIN 0xffffff0000000001ull	/* w0 = fr, w1 = file id, w2 = offset */
+/* A dirty page of a writable FR the file FCM wants to evict: take it back
+ * with fr_ctl(K42_FR_CTL_PULL) (same words). Sent once per dirtying. */
+#define K42_MSG_FR_PAGEOUT 0xffffff0000000002ull
+
+/* fr_ctl ops (abi/syscalls.tbl; only the FR's server): */
+#define K42_FR_CTL_WRITABLE 0	/* mappers may map the file writable */
+#define K42_FR_CTL_PULL     1	/* (offset, buf, npages): copy the first dirty page in
+				 * [offset, +npages) to buf, clean it; returns its offset
+				 * (-K42_ENOENT: none) */
+#define K42_FR_CTL_PUSH     2	/* (offset, buf, len): write into the resident page
+				 * holding offset (len within it); 1 written, 0 not resident */
+#define K42_FR_CTL_DROP     3	/* (offset): drop resident pages from offset on */
 
 struct k42_msg {
 	uint64_t sender;	/* pid, set by the kernel */

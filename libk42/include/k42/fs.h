@@ -102,6 +102,9 @@ int k42_fstat(int fd, struct k42_stat *st);
 int k42_ftruncate(int fd, uint64_t size);
 int k42_fsync(int fd);
 int k42_isatty(int fd);
+/* 1 if fd is a regular file this process has mapped (docs/files.md, "Mapped
+ * files": its data and offset are kept here), 0 if not, -EBADF. */
+int k42_fs_mapped(int fd);
 
 /* The tty's modes (termios basics; Linux's powerpc numbers). ICANON on:
  * the console edits lines, ^C (VINTR) interrupts the foreground job and

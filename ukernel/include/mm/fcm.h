@@ -35,6 +35,9 @@ struct fcm_page {
 	uint64_t pgoff;
 	uint64_t pa;
 	uint64_t token;		/* non-zero while being read in */
+	/* A file FCM's written page (mapped writable; the server has not
+	 * taken its data back yet), and whether its server was asked to. */
+	uint8_t dirty, pageout_sent;
 	struct fcm_page *fifo_next, *fifo_prev;	/* residency order, for the local policy */
 };
 

@@ -41,6 +41,13 @@ uint64_t fr_size(struct fr *fr);
 /* The server's answer for one page. */
 int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long status,
 		const void *data);
+/* The server's control of fr's cached pages (K42_FR_CTL_*, <k42/dispatcher.h>):
+ * allow writable mappings, take a dirty page back, write into a resident
+ * page, drop pages past a new end. */
+long fr_ctl(struct process *server, uint64_t handle, uint64_t op, uint64_t offset, uint64_t buf,
+	    uint64_t len);
+/* Whether mappers may map fr writable (its server allowed it). */
+int fr_writable(struct fr *fr);
 /* Record that d waits for token (async: reflected; else synchronous).
  * -K42_ENOENT: that page-in is over (retry the access); -K42_EAGAIN: d has
  * all its reflected faults outstanding (take this one synchronously). */

@@ -16,10 +16,20 @@ int fr_busy(struct fr *fr, uint64_t *token);
 /* Ask the file's server for page pgoff; the reply carries token. On
  * failure nothing is pending and the caller releases the page. */
 int fr_request(struct fr *fr, uint64_t pgoff, uint64_t token);
+/* Ask the file's server to take back dirty page pgoff (K42_MSG_FR_PAGEOUT):
+ * 0 sent, -1 not now (its ring is full, or it is gone). */
+int fr_request_pageout(struct fr *fr, uint64_t pgoff);
 /* The FR's file FCM was destroyed (its last reference went). */
 void fr_fcm_gone(struct fr *fr);
 struct fcm *fcm_file_create(struct fr *fr, uint64_t max_resident);
 int fcm_file_fill(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
 		  void (*copy)(uint64_t pa, const void *src), const void *src);
+
+void fcm_file_set_writable(struct fcm *f);
+int fcm_file_writable(struct fcm *f);
+/* fr_ctl's work on the FCM (mm/fr.c decodes and checks the call). */
+int fcm_file_pull(struct fcm *f, uint64_t pgoff, uint64_t end, void *out, uint64_t *found);
+int fcm_file_push(struct fcm *f, uint64_t pgoff, uint64_t off, const void *src, uint64_t len);
+int fcm_file_drop(struct fcm *f, uint64_t pgoff);
 
 #endif

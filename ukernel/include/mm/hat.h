@@ -34,6 +34,9 @@ void hat_destroy(struct hat *h);
 int hat_map(struct hat *h, uint64_t va, uint64_t pa, unsigned prot)
 	__attribute__((warn_unused_result));
 void hat_unmap(struct hat *h, uint64_t va);
+/* Unmap every page of [start, end) (page aligned); costs what was ever
+ * mapped there, not the range's size. */
+void hat_unmap_range(struct hat *h, uint64_t start, uint64_t end);
 /* 0 and *pa, *prot if va is mapped, else -K42_ENOENT. */
 int hat_lookup(struct hat *h, uint64_t va, uint64_t *pa, unsigned *prot);
 /* Make the space current on this CPU: no full TLB flush. */

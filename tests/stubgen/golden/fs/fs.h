@@ -37,6 +37,11 @@
 #define FS_NAME_MAX 255
 /* Largest single read or write: one PPC page. */
 #define FS_IO_MAX 4096
+/*
+ * Bytes of a mapped file's window (`map`): the file's data from
+ * offset 0, then its meta page in the window's last page.
+ */
+#define FS_MAP_WINDOW 268435456
 
 /*
  * What a path names.
@@ -79,6 +84,26 @@ _Static_assert(offsetof(struct fs_stat, mode) == 40, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, nlink) == 44, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, rdev) == 48, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, kind) == 52, "fs_stat: IDL layout");
+
+/*
+ * The meta page of a mapped file (the last page of its window):
+ * the server keeps it current, the mapper only reads it.
+ */
+struct fs_map_meta {
+	/* The file's size in bytes. */
+	uint64_t size;
+	/*
+	 * Non-zero once another open file has the file: the mapper
+	 * goes back to `read`/`write` at its next call.
+	 */
+	uint32_t shared;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct fs_map_meta) == 16, "fs_map_meta: IDL layout");
+_Static_assert(_Alignof(struct fs_map_meta) == 8, "fs_map_meta: IDL layout");
+_Static_assert(offsetof(struct fs_map_meta, size) == 0, "fs_map_meta: IDL layout");
+_Static_assert(offsetof(struct fs_map_meta, shared) == 8, "fs_map_meta: IDL layout");
+_Static_assert(offsetof(struct fs_map_meta, pad) == 12, "fs_map_meta: IDL layout");
 
 /*
  * Walk `path` component by component. Stops at the first symlink
@@ -500,6 +525,27 @@ fs_statfs_impl(const struct k42_ipc_caller *caller,
 long fs_sync(k42_handle_t target)
 	__attribute__((warn_unused_result));
 long fs_sync_impl(const struct k42_ipc_caller *caller);
+
+/*
+ * Map the regular file of `f`, its only open file, into the caller
+ * (docs/files.md): `fr` is a file representative for
+ * `mem_map_file` over `map_window` bytes, writable if `f` was opened
+ * for writing; the caller then reads and writes the file's pages
+ * in its own memory and keeps the offset itself, and `fsync` and
+ * `close` take its dirty pages back. -K42_EBUSY if another open file
+ * has the file, -K42_ENOSYS where files are not mapped.
+ *
+ * Ordinal 23.
+ * Needs rights: read.
+ */
+#define FS_ORD_MAP 23u
+#define FS_MAP_RIGHTS (FS_RIGHT_READ)
+long fs_map(k42_handle_t target, k42_handle_t f, uint64_t *fr)
+	__attribute__((warn_unused_result));
+long
+fs_map_impl(const struct k42_ipc_caller *caller,
+            k42_handle_t f,
+            uint64_t *fr);
 
 /*
  * Decode one request for this interface, call the matching _impl and encode

@@ -939,3 +939,30 @@ long fs_sync(k42_handle_t target)
 		return -K42_EPROTO;
 	return 0;
 }
+
+long fs_map(k42_handle_t target, k42_handle_t f, uint64_t *fr)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)f;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(FS_IFACE_ID, 1u, FS_ORD_MAP, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_fr = k42_m->w[0];
+	*fr = (uint64_t)k42_w_fr;
+	return 0;
+}

@@ -908,6 +908,31 @@ static long k42_sg_srv_sync(const struct k42_ipc_caller *caller, struct k42_ipc_
 	return 0;
 }
 
+static long k42_sg_srv_map(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	k42_handle_t f = 0;
+	uint64_t fr = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_f = k42_m->w[0];
+	f = (k42_handle_t)k42_w_f;
+
+	k42_rc = fs_map_impl(caller, f, &fr);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = (uint64_t)fr;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long fs_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -1097,6 +1122,14 @@ long fs_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_sync(caller, m);
+			break;
+		case FS_ORD_MAP:
+			if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & FS_MAP_RIGHTS) != FS_MAP_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_map(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;

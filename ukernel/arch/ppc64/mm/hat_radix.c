@@ -264,6 +264,41 @@ void hat_unmap(struct hat *h, uint64_t va)
 	}
 }
 
+void hat_unmap_range(struct hat *h, uint64_t start, uint64_t end)
+{
+	uint64_t va = start;
+
+	while (va < end) {
+		uint64_t table = h->root_pa;
+		int level;
+
+		for (level = 0; level < RADIX_LEVELS - 1; level++) {
+			uint64_t e = be(table_va(table)[index_at(va, level)]);
+
+			if (!(e & RPTE_V))
+				break;
+			table = e & RPDE_NLB_MASK;
+		}
+		if (level < RADIX_LEVELS - 1) {
+			/* No table below this entry: nothing it covers is mapped. */
+			uint64_t span = 1ull << (12 + RADIX_LEVEL_BITS * (RADIX_LEVELS - 1 - level));
+			uint64_t next = (va | (span - 1)) + 1;
+
+			va = next > va ? next : end;
+			continue;
+		}
+		do {
+			uint64_t *pte = &table_va(table)[index_at(va, RADIX_LEVELS - 1)];
+
+			if (be(*pte) & RPTE_V) {
+				*pte = 0;
+				flush_page(h, va);
+			}
+			va += PM_PAGE_SIZE;
+		} while (va < end && index_at(va, RADIX_LEVELS - 1) != 0);
+	}
+}
+
 int hat_lookup(struct hat *h, uint64_t va, uint64_t *pa, unsigned *prot)
 {
 	uint64_t *pte = walk(h, va, 0), e;
