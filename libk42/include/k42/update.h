@@ -6,8 +6,8 @@
  * part with three calls:
  *
  *   the old binary   k42_update_offer(export)         once, before it serves
- *   the new binary   old = k42_update_predecessor();  in main, first thing:
- *                    k42_update_takeover(old, import) then k42_serve(...)
+ *   the new binary   k42_serve(...), then, if old = k42_update_predecessor(),
+ *                    k42_update_takeover(old, import)
  *   the updater      k42_update_start(old, path, &opts), then wait for old
  *                    to end (it does, once its successor has everything)
  */
@@ -34,8 +34,10 @@ uint64_t k42_update_predecessor(void);
 
 /* Take process old over: fetch its state (waiting up to 20 s for its
  * manager's go-ahead), import it, then commit: old's names, held calls and
- * future callers come to us, and old ends. Call it before serving; calls
- * wait in the kernel until we serve. 0 or -K42_E* (then old goes on). */
+ * future callers come to us, and old ends. Install the handler first (no
+ * call reaches us before the commit; from then on they must find it).
+ * Returns how many held calls were forwarded to us, or -K42_E* (then old
+ * goes on). */
 long k42_update_takeover(uint64_t old, k42_update_import_fn import_fn);
 
 /* Start `path` as the successor of process old (which we manage), with

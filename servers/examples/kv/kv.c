@@ -180,9 +180,12 @@ int main(uint64_t argc)
 
 	(void)argc;
 	k42_update_offer(kv_export);
+	/* Serve first: nobody knows us before a takeover's commit, and from
+	 * the commit on our predecessor's callers must find the handler. */
+	k42_serve(handle);
 	if (old) {
 		/* A new binary taking a running kv's place: its state, name
-		 * and callers come to us before we serve. */
+		 * and callers come to us. */
 		rc = k42_update_takeover(old, kv_import);
 		if (rc < 0) {
 			k42_printf("kv: cannot take over pid %lu: %s\n", (unsigned long)old,
@@ -190,11 +193,9 @@ int main(uint64_t argc)
 			return 1;
 		}
 		k42_printf("kv: took over from pid %lu with %ld held call(s)\n", (unsigned long)old, rc);
-		k42_serve(handle);
 		for (;;)
 			k42_sc_block();
 	}
-	k42_serve(handle);
 	rc = k42_name_register("kv", KV_RIGHT_READ | KV_RIGHT_WRITE);
 	if (rc < 0) {
 		k42_printf("kv: cannot register: %s\n", k42_strerror(rc));
