@@ -37,6 +37,7 @@
 #include "internal.h"
 #include "proc.h"
 #include "ioevent.h"
+#include "update.h"
 
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5, uint64_t handle);
@@ -101,7 +102,7 @@ static int serve_threads;
 static k42_msg_handler msg_handler;
 uint64_t k42_ipc_refused;		/* calls answered -K42_ENOMEM for lack of a thread */
 
-static void handle(uint64_t caller, struct k42_ipc_msg *m);
+static void handle(uint64_t caller, struct k42_ipc_msg *m, uint64_t h);
 
 /* A one-way IDL call (no page data travels with ppc_send). */
 static int oneway_call(const struct k42_msg *km)
@@ -112,7 +113,7 @@ static int oneway_call(const struct k42_msg *km)
 	if (km->sender == 0 || !(k42_ipc_op_flags(km->op) & K42_IPC_FLAG_ONEWAY))
 		return 0;
 	if (k42_ipc_op_len(km->op) == 0)
-		handle(km->sender, &m);
+		handle(km->sender, &m, 0);
 	return 1;
 }
 
@@ -215,7 +216,26 @@ long k42_ipc_reply(uint64_t h, struct k42_ipc_msg *m)
 	return rc;
 }
 
-static void handle(uint64_t caller, struct k42_ipc_msg *m)
+/* The call being served is answered by somebody else (or forwarded):
+ * the path that took it must not reply. */
+void k42_ipc_taken(void)
+{
+	if (serve_threads && k42_current && !k42_in_handler)
+		k42_current->serve[8] = 0;
+	else
+		handler_handle[VPI] = 0;
+}
+
+void k42_ipc_run_handler(uint64_t caller, struct k42_ipc_msg *m)
+{
+	if (ipc_handler)
+		ipc_handler(caller, m);
+	else
+		m->op = (uint64_t)-K42_ENOSYS;
+}
+
+/* Serve one call (h: its handle; 0 for a one-way message). */
+static void handle(uint64_t caller, struct k42_ipc_msg *m, uint64_t h)
 {
 	uint32_t iface = k42_ipc_op_iface(m->op), ord = k42_ipc_op_ordinal(m->op);
 
@@ -228,9 +248,22 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 		struct k42_ipc_caller who = { caller, 0, ~0ull };
 
 		ioevent_dispatch(&who, m);
-	} else if (ipc_handler)
+	} else if (iface == UPDATE_IFACE_ID) {
+		struct k42_ipc_caller who = { caller, 0, ~0ull };
+
+		k42_update_handle(&who, m, h);
+	} else if (ipc_handler) {
+		/* While a live update holds the program's calls, this one
+		 * waits with them (the one branch every call pays). */
+		if (__builtin_expect(k42_update_holding, 0) && h && k42_update_hold(caller, m, h)) {
+			k42_ipc_taken();
+			trace_request_end(iface, ord, 0);
+			return;
+		}
+		__atomic_fetch_add(&k42_update_inflight, 1, __ATOMIC_RELAXED);
 		ipc_handler(caller, m);
-	else {
+		__atomic_fetch_sub(&k42_update_inflight, 1, __ATOMIC_RELEASE);
+	} else {
 		m->op = (uint64_t)-K42_ENOSYS;
 		m->len = 0;
 	}
@@ -264,7 +297,7 @@ static void serve_main(struct k42_thread *t)
 	struct k42_disp_shared *sh = k42_disp();
 
 	k42_restore(0);
-	handle(t->serve[0], &m);
+	handle(t->serve[0], &m, t->serve[8]);
 	k42_disable();
 	__atomic_sub_fetch(&k42_threads_alive, 1, __ATOMIC_RELEASE);
 	k42_current = NULL;
@@ -274,7 +307,9 @@ static void serve_main(struct k42_thread *t)
 	if (!t->serve[8])
 		k42_on_upcall_stack(after_reply, NULL);	/* deferred: another thread replies */
 	/* Nothing else to run: the reply leaves us idle, with no context. */
-	reply(t->serve[8], &m, !k42_nready && !sh->pending && !sh->saved_valid);
+	reply(t->serve[8], &m, !k42_nready && !sh->pending && !sh->saved_valid && !k42_update_ending);
+	if (k42_update_ending)
+		k42_sc_exit(0);	/* replaced (update.c) */
 	k42_on_upcall_stack(after_reply, NULL);
 }
 
@@ -329,8 +364,12 @@ void k42_ipc_accept_all(void)
 						 k42_ipc_op_len(out[1]), k42_ppc_page() };
 
 			handler_handle[VPI] = (uint64_t)h;
-			handle(out[0], &m);
-			reply((uint64_t)h, &m, 0);
+			handle(out[0], &m, (uint64_t)h);
+			if (handler_handle[VPI])
+				reply((uint64_t)h, &m, 0);
+			handler_handle[VPI] = 0;
+			if (k42_update_ending)
+				k42_sc_exit(0);	/* replaced (update.c) */
 		}
 	}
 }
@@ -355,14 +394,20 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 
 	k42_in_handler++;
 	handler_handle[VPI] = h;
-	handle(caller, &m);
+	handle(caller, &m, h);
 	k42_in_handler--;
-	if (!cur && !k42_nready && !sh->pending) {
+	if (!handler_handle[VPI]) {
+		/* Taken: answered later, or forwarded. */
+	} else if (!cur && !k42_nready && !sh->pending && !k42_update_ending) {
+		handler_handle[VPI] = 0;
 		k42_current = NULL;
 		reply(h, &m, 1);
 	} else {
 		reply(h, &m, 0);
 	}
+	handler_handle[VPI] = 0;
+	if (k42_update_ending)
+		k42_sc_exit(0);	/* replaced (update.c) */
 	if (cur) {
 		k42_sched_enqueue(cur);
 		k42_current = NULL;

@@ -55,6 +55,14 @@ long name_list_impl(const struct k42_ipc_caller *caller, uint32_t cursor, uint32
 	return 0;
 }
 
+long name_move_impl(const struct k42_ipc_caller *caller, uint64_t to, uint32_t *moved)
+{
+	if (to == 0 || to == caller->pid)
+		return -K42_EINVAL;
+	*moved = names_move(caller->pid, to);
+	return 0;
+}
+
 static void handle(uint64_t pid, struct k42_ipc_msg *m)
 {
 	struct k42_ipc_caller who = { pid, 0, NAME_RIGHT_LOOKUP | NAME_RIGHT_BIND };

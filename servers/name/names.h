@@ -22,6 +22,8 @@ long names_add(const char *name, uint64_t pid, uint64_t obj, uint64_t rights);
 long names_find(const char *name, struct name_entry *out);
 long names_remove(const char *name, uint64_t pid, int admin);
 long names_at(uint32_t index, struct name_entry *out);
+/* Give every name of process `from` to process `to`; returns how many. */
+uint32_t names_move(uint64_t from, uint64_t to);
 uint32_t names_count(void);
 
 /* ipc.c */

@@ -137,6 +137,19 @@ long names_remove(const char *name, uint64_t pid, int admin)
 	return 0;
 }
 
+uint32_t names_move(uint64_t from, uint64_t to)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		if (table[i].pid == from) {
+			table[i].pid = to;
+			n++;
+		}
+	}
+	return n;
+}
+
 long names_at(uint32_t index, struct name_entry *out)
 {
 	if (index == 0)

@@ -385,6 +385,17 @@ SUITE_TESTS = ["startup_test", "name_test", "kv_test", "files_test", "proc_test"
 for _t in SUITE_TESTS:
     SCENARIOS.append(dict(name="user/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
+# Live update of the kv server under 8 clients (docs/hot-swap.md), on 1
+# CPU and on 4.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="user/update_%d" % _n, smp=_n, append="init=/tests/update_test",
+                          timeout=300,
+                          expect=[r"update_test: update %d: pid \d+ -> \d+" % _u for _u in range(1, 11)]
+                          + [r"kv: took over from pid \d+ with \d+ held call",
+                             r"update_test: an update that cannot fit was refused",
+                             r"update_client \d: \d+ rounds by pid, ok",
+                             r"update_client \d: \d+ rounds by name, ok", r"UTEST PASS update_test"],
+                          reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
 # ----
 
 # Security regression tests (docs/security.md), each booted as init.

@@ -69,7 +69,7 @@
 /* Decode the target of a call or send; 0 or a refusal code. */
 static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **out)
 {
-	struct process *tp = process_lookup(pid);
+	struct process *tp = process_lookup(process_route(pid));	/* (its successor, if any) */
 
 	if (!tp)
 		return -K42_ESRCH;

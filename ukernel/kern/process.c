@@ -53,6 +53,7 @@ static struct pid_slot {
 	int status;
 	int freeing;		/* ended, memory not yet reclaimed: slot not reusable */
 	int retired;		/* generation exhausted: never used again */
+	uint32_t successor;	/* ipc_redirect: calls to this pid go there (kept after the end) */
 } pids[PROC_MAX + 1];
 static uint32_t pid_cursor, pid_high;	/* last slot handed out; highest slot ever used */
 static uint64_t live;
@@ -82,6 +83,44 @@ struct process *process_lookup(uint64_t pid)
 		return NULL;
 	p = __atomic_load_n(&pids[slot].p, __ATOMIC_ACQUIRE);
 	return p && p->pid == pid ? p : NULL;
+}
+
+uint64_t process_route(uint64_t pid)
+{
+	struct pid_slot *first = slot_of(pid);
+	uint64_t to = pid;
+
+	for (int hop = 0; hop < PROC_ROUTE_HOPS; hop++) {
+		struct pid_slot *s = slot_of(to);
+
+		if (!s || !s->successor) {
+			if (first && first->successor && to != pid)
+				first->successor = (uint32_t)to;	/* shorten the chain */
+			return to;
+		}
+		to = s->successor;
+	}
+	return 0;	/* longer than anyone may build: names nothing */
+}
+
+long process_set_successor(struct process *p, uint64_t to)
+{
+	struct pid_slot *s = slot_of(p->pid);
+	uint64_t end = process_route(to);
+	struct process *t = process_lookup(end);
+
+	if (s->successor)
+		return -K42_EBUSY;	/* once per process */
+	if (!end && to)
+		return -K42_ELOOP;
+	if (!t || t->state != K42_PROC_RUNNING)
+		return -K42_ESRCH;
+	/* end has no successor, and nothing routes through p yet to it (p
+	 * has none), so no cycle can form; only p itself is refused. */
+	if (t == p)
+		return -K42_EINVAL;
+	s->successor = (uint32_t)end;
+	return 0;
 }
 
 uint64_t process_count(void)

@@ -12,7 +12,7 @@
 #include <k42/trace.h>
 
 /* Identifies this table in dump files (struct k42_trace_dump_header). */
-#define K42_TRACE_TABLE_HASH 0x0ae1259eba32c830ull
+#define K42_TRACE_TABLE_HASH 0x52cc570db7eac162ull
 
 /* Classes: the major number and the run-time enable bit of each. */
 #define K42_TRACE_CLASS_CONTROL 0	/* kernel: Trace machinery: block headers, fillers, lost-event reports */
@@ -75,6 +75,10 @@
 #define K42_TRACE_EV_PPC_CALL_WORDS 4u
 #define K42_TRACE_EV_PPC_RETURN K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 4, 2)
 #define K42_TRACE_EV_PPC_RETURN_WORDS 2u
+#define K42_TRACE_EV_PPC_REDIRECT K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 4, 3)
+#define K42_TRACE_EV_PPC_REDIRECT_WORDS 3u
+#define K42_TRACE_EV_PPC_FORWARD K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 4, 4)
+#define K42_TRACE_EV_PPC_FORWARD_WORDS 3u
 #define K42_TRACE_EV_TIMER_TICK K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 5, 1)
 #define K42_TRACE_EV_TIMER_TICK_WORDS 2u
 #define K42_TRACE_EV_PROC_CREATE K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 6, 1)
@@ -108,6 +112,8 @@
 	X(disp, switch, K42_TRACE_EV_DISP_SWITCH, K42_TRACE_EV_DISP_SWITCH_WORDS) \
 	X(ppc, call, K42_TRACE_EV_PPC_CALL, K42_TRACE_EV_PPC_CALL_WORDS) \
 	X(ppc, return, K42_TRACE_EV_PPC_RETURN, K42_TRACE_EV_PPC_RETURN_WORDS) \
+	X(ppc, redirect, K42_TRACE_EV_PPC_REDIRECT, K42_TRACE_EV_PPC_REDIRECT_WORDS) \
+	X(ppc, forward, K42_TRACE_EV_PPC_FORWARD, K42_TRACE_EV_PPC_FORWARD_WORDS) \
 	X(timer, tick, K42_TRACE_EV_TIMER_TICK, K42_TRACE_EV_TIMER_TICK_WORDS) \
 	X(proc, create, K42_TRACE_EV_PROC_CREATE, K42_TRACE_EV_PROC_CREATE_WORDS) \
 	X(proc, exit, K42_TRACE_EV_PROC_EXIT, K42_TRACE_EV_PROC_EXIT_WORDS) \
@@ -407,6 +413,76 @@ static inline void trace_ppc_return(int64_t status)
 	}
 #else
 	(void)status;
+#endif
+}
+
+/* ppc.redirect: calls to %u go to %u */
+static __attribute__((noinline, cold, unused)) void trace_ppc_redirect__slow(uint64_t from, uint64_t to)
+{
+	struct k42_trace_slot k42_s_ = k42_trace_reserve_slow(k42_trace_cpu_buf(), K42_TRACE_EV_PPC_REDIRECT, K42_TRACE_EV_PPC_REDIRECT_WORDS);
+
+	if (k42_s_.w == NULL)
+		return;
+	k42_trace_put(k42_s_, 1, (uint64_t)from);
+	k42_trace_put(k42_s_, 2, (uint64_t)to);
+	k42_trace_commit(k42_s_);
+}
+
+static inline void trace_ppc_redirect(uint64_t from, uint64_t to)
+{
+#if K42_TRACE_ENABLED
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_PPC), 0)) {
+		struct k42_trace_buf *k42_b_ = k42_trace_cpu_buf();
+		struct k42_trace_claim k42_c_ = k42_trace_claim_fast(k42_b_, K42_TRACE_EV_PPC_REDIRECT_WORDS);
+		struct k42_trace_slot k42_s_;
+
+		if (__builtin_expect(!k42_c_.ok, 0)) {
+			trace_ppc_redirect__slow(from, to);
+			return;
+		}
+		k42_s_ = k42_trace_claimed_slot(k42_b_, k42_c_, K42_TRACE_EV_PPC_REDIRECT, K42_TRACE_EV_PPC_REDIRECT_WORDS);
+		k42_trace_put(k42_s_, 1, (uint64_t)from);
+		k42_trace_put(k42_s_, 2, (uint64_t)to);
+		k42_trace_commit(k42_s_);
+	}
+#else
+	(void)from;
+	(void)to;
+#endif
+}
+
+/* ppc.forward: call %#x forwarded to %u */
+static __attribute__((noinline, cold, unused)) void trace_ppc_forward__slow(uint64_t handle, uint64_t to)
+{
+	struct k42_trace_slot k42_s_ = k42_trace_reserve_slow(k42_trace_cpu_buf(), K42_TRACE_EV_PPC_FORWARD, K42_TRACE_EV_PPC_FORWARD_WORDS);
+
+	if (k42_s_.w == NULL)
+		return;
+	k42_trace_put(k42_s_, 1, (uint64_t)handle);
+	k42_trace_put(k42_s_, 2, (uint64_t)to);
+	k42_trace_commit(k42_s_);
+}
+
+static inline void trace_ppc_forward(uint64_t handle, uint64_t to)
+{
+#if K42_TRACE_ENABLED
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_PPC), 0)) {
+		struct k42_trace_buf *k42_b_ = k42_trace_cpu_buf();
+		struct k42_trace_claim k42_c_ = k42_trace_claim_fast(k42_b_, K42_TRACE_EV_PPC_FORWARD_WORDS);
+		struct k42_trace_slot k42_s_;
+
+		if (__builtin_expect(!k42_c_.ok, 0)) {
+			trace_ppc_forward__slow(handle, to);
+			return;
+		}
+		k42_s_ = k42_trace_claimed_slot(k42_b_, k42_c_, K42_TRACE_EV_PPC_FORWARD, K42_TRACE_EV_PPC_FORWARD_WORDS);
+		k42_trace_put(k42_s_, 1, (uint64_t)handle);
+		k42_trace_put(k42_s_, 2, (uint64_t)to);
+		k42_trace_commit(k42_s_);
+	}
+#else
+	(void)handle;
+	(void)to;
 #endif
 }
 

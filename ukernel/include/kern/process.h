@@ -53,6 +53,14 @@ struct process *process_lookup(uint64_t pid);
  * quiescence. `why` (NULL for a normal exit) is printed as one line. */
 void process_end(struct process *p, int state, int status, const char *why);
 uint64_t process_count(void);
+/* Where a call to pid goes: pid itself, or the end of its chain of
+ * successors (ipc_redirect, kept after a process ends until its slot is
+ * taken again); 0 for a chain longer than PROC_ROUTE_HOPS. */
+#define PROC_ROUTE_HOPS 8
+uint64_t process_route(uint64_t pid);
+/* From now on calls to p go to `to` (live, not p, chain bounded): 0,
+ * -K42_EBUSY (p has one already), -K42_ESRCH, -K42_EINVAL or -K42_ELOOP. */
+long process_set_successor(struct process *p, uint64_t to);
 /* Does p hold every privilege in `priv` (K42_PRIV_*)? */
 static inline int process_has(const struct process *p, uint64_t priv)
 {

@@ -131,6 +131,24 @@ name_list_impl(const struct k42_ipc_caller *caller,
                uint64_t *server);
 
 /*
+ * Hand every name the caller registered to process `to`: a server
+ * replaced by its successor (live update, docs/hot-swap.md) passes
+ * its names on without a moment in which they are missing. Answers
+ * how many names moved.
+ *
+ * Ordinal 5.
+ * Needs rights: bind.
+ */
+#define NAME_ORD_MOVE 5u
+#define NAME_MOVE_RIGHTS (NAME_RIGHT_BIND)
+long name_move(k42_handle_t target, uint64_t to, uint32_t *moved)
+	__attribute__((warn_unused_result));
+long
+name_move_impl(const struct k42_ipc_caller *caller,
+               uint64_t to,
+               uint32_t *moved);
+
+/*
  * Decode one request for this interface, call the matching _impl and encode
  * its reply into m. Returns the status also left in m->op: 0, or -K42_EVERSION
  * (wrong interface or newer version), -K42_ENOSYS (unknown ordinal),

@@ -225,3 +225,32 @@ name_list(k42_handle_t target,
 	path[k42_w_path] = '\0';
 	return 0;
 }
+
+long name_move(k42_handle_t target, uint64_t to, uint32_t *moved)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)to;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(NAME_IFACE_ID, 1u, NAME_ORD_MOVE, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_moved = k42_m->w[0];
+	if (k42_w_moved > UINT32_MAX)
+		return -K42_EPROTO;
+	*moved = (uint32_t)k42_w_moved;
+	return 0;
+}

@@ -203,6 +203,31 @@ static long k42_sg_srv_list(const struct k42_ipc_caller *caller, struct k42_ipc_
 	return 0;
 }
 
+static long k42_sg_srv_move(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	uint64_t to = 0;
+	uint32_t moved = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_to = k42_m->w[0];
+	to = (uint64_t)k42_w_to;
+
+	k42_rc = name_move_impl(caller, to, &moved);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = (uint64_t)moved;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long name_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -248,6 +273,14 @@ long name_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_list(caller, m);
+			break;
+		case NAME_ORD_MOVE:
+			if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & NAME_MOVE_RIGHTS) != NAME_MOVE_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_move(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;
