@@ -3,8 +3,10 @@
  * every online CPU at once: frames of every order allocated, written with
  * their own pattern and checked (no frame handed out twice), half of them
  * freed by another CPU than the one that allocated them; double frees
- * refused; then one CPU allocates until the PM is empty and must get every
- * free frame, including those cached by the other CPUs (the root's
+ * refused (tried once no CPU allocates: before that, the block may
+ * already belong to another CPU again, and its free would be legal);
+ * then one CPU allocates until the PM is empty and must get every free
+ * frame, including those cached by the other CPUs (the root's
  * rebalance); and the free-frame figure is back at its start.
  */
 #include <arch/memlayout.h>
@@ -63,12 +65,11 @@ static void worker(uint32_t cpu, void *arg)
 		if (*mine) {
 			if (!intact(*mine, pc.order[cpu][i], cpu))
 				__atomic_add_fetch(&pc.bad, 1, __ATOMIC_RELAXED);
+			/* No double free here: another CPU may already have
+			 * been handed the block again, and then a second free
+			 * is indistinguishable from its owner's (see below). */
 			if (pm_free(pm, *mine, pc.order[cpu][i]) < 0)
 				__atomic_add_fetch(&pc.bad, 1, __ATOMIC_RELAXED);
-			else if (pm_free(pm, *mine, pc.order[cpu][i]) == 0)
-				__atomic_add_fetch(&pc.bad, 1, __ATOMIC_RELAXED);	/* double free */
-			else
-				__atomic_add_fetch(&pc.refused, 1, __ATOMIC_RELAXED);
 			*mine = 0;
 			__atomic_add_fetch(&pc.frees, 1, __ATOMIC_RELAXED);
 		} else {
@@ -96,6 +97,11 @@ static void worker(uint32_t cpu, void *arg)
 			continue;
 		if (!intact(pa, pc.order[owner][i], owner) || pm_free(pm, pa, pc.order[owner][i]) < 0)
 			__atomic_add_fetch(&pc.bad, 1, __ATOMIC_RELAXED);
+		/* Nobody allocates any more: a second free must be refused. */
+		else if (pm_free(pm, pa, pc.order[owner][i]) == 0)
+			__atomic_add_fetch(&pc.bad, 1, __ATOMIC_RELAXED);
+		else
+			__atomic_add_fetch(&pc.refused, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&pc.frees, 1, __ATOMIC_RELAXED);
 	}
 }
