@@ -49,7 +49,7 @@ def main():
     build = k42qemu.Build(args.build)
     extra = []
     if (args.net or args.forward) and args.linux:
-        sys.exit("k42: --net with --linux is not supported yet (busybox has no sockets; docs/net.md)")
+        sys.exit("k42: --net with --linux is not supported yet (busybox has no sockets; docs/network.md)")
     if args.net or args.forward:
         try:
             forwards = [k42qemu.parse_forward(f) for f in args.forward]
