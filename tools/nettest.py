@@ -285,18 +285,17 @@ def net_session(build, tally, pattern):
         # Abuse: a client that connects and vanishes, a half-open
         # connection, a 1 MiB request header, 1,000 connect/close cycles;
         # the server must still answer afterwards. Then the leak check:
-        # a first round (300 cycles) grows the servers' malloc pools to
-        # their high water (kept once taken; lwIP's backlog bounds the
-        # connections in set-up), so a second round of the half-open
-        # connection and the 1,000 cycles must leave free frames (plus
-        # the kernel's cached ones) where they were (if not, a second such
-        # round must: a burst under load can raise the high water once,
-        # a leak repeats). The vanishing client
-        # and the 1 MiB header still lose a few frames each (docs/network.md).
+        # a first round (300 cycles) grows the servers' malloc pools and
+        # httpd's worker stacks to their high water (kept once taken;
+        # lwIP's backlog bounds the connections in set-up), so a second
+        # round with the 1,000 cycles must leave free frames (plus the
+        # kernel's cached ones) where they were (if not, a third must: a
+        # burst under load, or a worker used for the first time, can
+        # raise the high water once; a leak repeats).
         abuse(problems, http, 300)
         for attempt in (1, 2):
             before = free_frames(g)
-            abuse(problems, http, 1000, vanish=False, big=False)
+            abuse(problems, http, 1000)
             after = free_frames(g)
             if not check(problems, before is not None and after is not None, "no `free` figures"):
                 break
