@@ -1,5 +1,5 @@
 /*
- * Linux socket calls on libk42's sockets (<k42/socket.h>, docs/net.md):
+ * Linux socket calls on libk42's sockets (<k42/socket.h>, docs/network.md):
  * AF_UNIX in the local socket server, AF_INET in the network server,
  * both descriptors of the file layer (so read, write, poll, dup, fork and
  * close work on them as on any file). libk42 already speaks Linux's

@@ -84,7 +84,7 @@ def disk_args(image, readonly=False):
 
 def net_args(forwards=()):
     """QEMU options for a virtio-net-pci NIC on QEMU's user network
-    (docs/net.md). restrict=on: the guest reaches nothing but the
+    (docs/network.md). restrict=on: the guest reaches nothing but the
     forwards, and every forward listens on the host's 127.0.0.1 only.
     forwards: (proto, host_port, guest_port), proto "tcp" or "udp"."""
     netdev = "user,id=net0,restrict=on"

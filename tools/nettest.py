@@ -1,4 +1,4 @@
-"""The network tests of ./k42 test (docs/net.md): boot k42 with a NIC on
+"""The network tests of ./k42 test (docs/network.md): boot k42 with a NIC on
 QEMU's restricted user network and /etc/net.conf (the driver, the network
 server, httpd and echod), forward free ports of the host's 127.0.0.1 to
 the guest, and drive it from here: files over HTTP checked by checksum,
@@ -134,8 +134,44 @@ def http_get(port, path, timeout=120.0, keep=None):
 
 
 def free_frames(guest):
-    """The kernel's free-frame figure from the shell's `ps` header, or None."""
-    return None
+    """Free frames plus those the kernel's caches keep, from the shell's
+    `free`, or None."""
+    mark = len(guest.text())
+    if not guest.command("free", timeout=30):
+        return None
+    m = re.search(r"frames: \d+ total, (\d+) free, (\d+) cached", guest.text()[mark:])
+    return int(m.group(1)) + int(m.group(2)) if m else None
+
+
+def abuse(problems, http, cycles, vanish=True, big=True):
+    """A client that sends a request and vanishes, a half-open connection,
+    a 1 MiB request header (431), `cycles` connect/close cycles; the
+    server must answer afterwards."""
+    if vanish:
+        s = socket.create_connection(("127.0.0.1", http), timeout=30)
+        s.sendall(b"GET /tmp/www/1m HTTP/1.1\r\n\r\n")
+        s.close()
+    half = socket.create_connection(("127.0.0.1", http), timeout=30)
+    half.sendall(b"GET /etc/mo")
+    if big:
+        try:
+            s = socket.create_connection(("127.0.0.1", http), timeout=60)
+            s.sendall(b"GET / HTTP/1.1\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n")
+        except OSError:
+            pass    # the server may close while we still send
+        try:
+            reply = s.recv(4096)
+            check(problems, reply.startswith(b"HTTP/1.1 431"),
+                  "1 MiB header: %r, not 431" % reply[:40])
+        except OSError as e:
+            problems.append("1 MiB header: %s" % e)
+        s.close()
+    for i in range(cycles):
+        c = socket.create_connection(("127.0.0.1", http), timeout=30)
+        c.close()
+    half.close()
+    status, body = http_get(http, "/tmp/www/1k")
+    check(problems, status == 200 and body == content(1024), "served after the abuse")
 
 
 def check(problems, cond, what):
@@ -235,36 +271,51 @@ def net_session(build, tally, pattern):
             problems.append("TCP echo: %s" % e)
         # UDP echo, from a guest client over lwIP's loopback: QEMU's
         # restricted user network drops the guest's UDP answers to a
-        # forward (docs/net.md), so the host cannot be the client.
+        # forward (docs/network.md), so the host cannot be the client.
         check(problems, g.command("run /tests/net_udp 10.0.2.15 7 20", timeout=60), "net_udp hung")
         check(problems, g.wait_for(r"net_udp: 20 of 20 datagrams echoed", 5),
               "UDP echo: %s" % (re.findall(r"net_udp: .*", g.text()) or ["no answer"])[-1])
         # Abuse: a client that connects and vanishes, a half-open
         # connection, a 1 MiB request header, 1,000 connect/close cycles;
-        # the server must still answer afterwards.
-        s = socket.create_connection(("127.0.0.1", http), timeout=30)
-        s.sendall(b"GET /tmp/www/1m HTTP/1.1\r\n\r\n")
-        s.close()
-        half = socket.create_connection(("127.0.0.1", http), timeout=30)
-        half.sendall(b"GET /etc/mo")
+        # the server must still answer afterwards. The free frames before
+        # and after are printed, not judged: they still fall from round
+        # to round under load (docs/network.md, known gaps).
+        before = free_frames(g)
+        abuse(problems, http, 1000)
+        after = free_frames(g)
+        check(problems, before is not None and after is not None, "no `free` figures")
+        if before is not None and after is not None:
+            print("net: frames free (plus cached) before the abuse %d, after %d" % (before, after))
+        # The network server killed (only init may: the shell asks it):
+        # httpd's and echod's calls fail and they end; init restarts the
+        # three, and new connections work.
+        mark = len(g.text())
+        check(problems, g.command("stop net", timeout=30), "stop hung")
+        check(problems, g.wait_for(r"stopped net \(pid \d+\)", 5, mark), "stop net failed")
+        for what, pat in (("init did not restart the network server", r"init: restarted net \(pid"),
+                          ("httpd got no error", r"httpd: the network server went away"),
+                          ("echod got no error", r"echod: the network server went away"),
+                          ("httpd not restarted", r"init: restarted httpd"),
+                          ("echod not restarted", r"init: restarted echod"),
+                          ("the restarted httpd does not listen", r"httpd: listening on port 80"),
+                          ("the restarted echod does not listen", r"echod: listening on port 7")):
+            check(problems, g.wait_for(pat, 90, mark), what)
         try:
-            s = socket.create_connection(("127.0.0.1", http), timeout=60)
-            s.sendall(b"GET / HTTP/1.1\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n")
-        except OSError:
-            pass    # the server may close while we still send
-        try:
-            reply = s.recv(4096)
-            check(problems, reply.startswith(b"HTTP/1.1 431"),
-                  "1 MiB header: %r, not 431" % reply[:40])
-        except OSError as e:
-            problems.append("1 MiB header: %s" % e)
-        s.close()
-        for i in range(1000):
-            c = socket.create_connection(("127.0.0.1", http), timeout=30)
-            c.close()
-        half.close()
-        status, body = http_get(http, "/tmp/www/1k")
-        check(problems, status == 200 and body == content(1024), "served after the abuse")
+            status, body = http_get(http, "/tmp/www/1k", timeout=120)
+            check(problems, status == 200 and body == content(1024),
+                  "after the restart: status %d" % status)
+            s = socket.create_connection(("127.0.0.1", echo), timeout=60)
+            s.sendall(b"after the restart")
+            got = b""
+            while len(got) < 17:
+                chunk = s.recv(64)
+                if not chunk:
+                    break
+                got += chunk
+            s.close()
+            check(problems, got == b"after the restart", "echo after the restart: %r" % got)
+        except (OSError, IOError) as e:
+            problems.append("after the restart: %s" % e)
     except StopIteration:
         pass
     except (OSError, IOError) as e:

@@ -6,7 +6,7 @@
 #
 # Also fetches Debian's busybox-static (ppc64el) for the Linux personality
 # into $CACHE/busybox-ppc64el/busybox (never committed; docs/linux.md),
-# and the lwip source package into $CACHE/lwip/src (docs/net.md).
+# and the lwip source package into $CACHE/lwip/src (docs/network.md).
 #
 # Idempotent: a second run checks and returns without fetching anything.
 # Prints the sysroot directory on its last line of stdout (the busybox
@@ -104,7 +104,7 @@ fetch_busybox() {
 	mv "$tmp" "$out"
 }
 
-# lwIP's source package for the network server (docs/net.md), unpacked
+# lwIP's source package for the network server (docs/network.md), unpacked
 # into $CACHE/lwip/src; built with the project's own lwipopts.h, never
 # committed. Only the upstream tarball is used (Debian's patches are for
 # its Unix port).

@@ -8,8 +8,12 @@ virtio-blk driver, then checked by the host's e2fsck and debugfs.
   storage/ext2_persist   the shell writes, renames, deletes; power off;
                          e2fsck -fn clean, debugfs reads what k42 wrote;
                          a second boot reads it back
-  storage/ext2_crash     QEMU killed at random points of a write load;
+  storage/ext2_crash     QEMU killed at 20 random points of a write load;
                          e2fsck -fy repairs; every fsynced file is intact
+  storage/blk_restart    the virtio-blk driver stopped in a write load:
+                         ext2 gets errors, init restarts the driver,
+                         the disk serves again; e2fsck -fn clean and
+                         every fsynced file intact
   storage/ext2_hostile   images with a bad superblock, a file system
                          larger than its disk, a block pointer past the
                          end, a broken directory record and a directory
@@ -179,7 +183,7 @@ def test_persist(build, tmpdir):
     return problems, "", log
 
 
-def test_crash(build, tmpdir, rounds=3):
+def test_crash(build, tmpdir, rounds=20):
     seed = random.randrange(1 << 30)
     rnd = random.Random(seed)
     empty = os.path.join(tmpdir, "empty")
@@ -188,7 +192,7 @@ def test_crash(build, tmpdir, rounds=3):
     problems, log, kills, repairs = [], "crash seed %d\n" % seed, [], []
     for k in range(rounds):
         mke2fs(empty, image, "32M")
-        n = rnd.randrange(2, 60)
+        n = rnd.randrange(2, 40)
         kills.append(n)
         r = boot(build, image, "mkdir /mnt/load; run /tests/disk_tool load /mnt/load 100000",
                  stop_at=r"synced /mnt/load/f%d \d+ \d+\r?\n" % (n - 1))
@@ -210,13 +214,71 @@ def test_crash(build, tmpdir, rounds=3):
         st, out = fsck(image)
         if st != 0:
             problems.append("round %d: not clean after repair (status %d)" % (k, st))
+        # One debugfs run per round reads the whole directory back.
+        back = os.path.join(tmpdir, "crash-back")
+        shutil.rmtree(back, ignore_errors=True)
+        os.makedirs(back)
+        debugfs(image, "rdump /load %s" % back)
         for path, (size, s) in synced.items():
-            got = dump(image, path[len("/mnt"):], tmpdir)
+            try:
+                with open(os.path.join(back, "load", os.path.basename(path)), "rb") as f:
+                    got = f.read()
+            except OSError:
+                got = None
             if got != pattern(size, s):
                 problems.append("round %d: fsynced %s lost (%s)" % (
                     k, path, "missing" if got is None else "%d bytes differ" % len(got)))
     return problems, "killed after %s fsyncs (seed %d), e2fsck -fy status %s" % (
         kills, seed, repairs), log
+
+
+def test_blk_restart(build, tmpdir):
+    """The driver is stopped (init ends it for the shell, idl/initctl.idl)
+    while a load writes and fsyncs: the ext2 server's calls to it fail,
+    init restarts it, ext2 finds the new one; a file written afterwards
+    and every file fsynced before survive a clean power-off."""
+    empty = os.path.join(tmpdir, "empty")
+    os.makedirs(empty, exist_ok=True)
+    image = os.path.join(tmpdir, "restart.img")
+    mke2fs(empty, image, "32M")
+    cmd = k42qemu.command(build, append=k42qemu.disk_append(""), extra=k42qemu.disk_args(image))
+    script = [(r"(?s)k42> ", "mkdir /mnt/load\r"),
+              (r"(?s)k42> .*?k42> ", "run -b /tests/disk_tool load /mnt/load 60\r"),
+              (r"synced /mnt/load/f8 ", "stop blk\r"),
+              (r"init: restarted blk \(pid \d+\)", ""),
+              (r"load done|disk_tool: [a-z]+ /mnt/load", "\r"),
+              (r"(?:load done|disk_tool: [a-z]+ /mnt/load)(?s:.*?)k42> ",
+               "run /tests/disk_tool write /mnt/after 300000 9\r"),
+              (r"synced /mnt/after 300000 9(?s:.*?)k42> ", "poweroff\r")]
+    r = k42qemu.run(cmd, timeout=TIMEOUT, script=script)
+    problems = [p for p in common_problems(r) if p != "a storage server was killed"]
+    if re.search(r"killed process \d+ \(ext2\)", r.output):
+        problems.append("the ext2 server was killed")
+    for rx, what in ((r"stopped blk \(pid \d+\)", "stop blk did not stop the driver"),
+                     (r"ext2: the block server \(pid \d+\) went away", "ext2 saw no error"),
+                     (r"init: restarted blk", "init did not restart the driver"),
+                     (r"ext2: the block server is now pid \d+", "ext2 did not find the new driver"),
+                     (r"synced /mnt/after 300000 9", "no write after the restart"),
+                     (r"init exited with status \d+; powering off", "no clean power-off")):
+        if not re.search(rx, r.output):
+            problems.append(what)
+    st, out = fsck(image)
+    if st != 0:
+        problems.append("e2fsck -fn after the restart: status %d" % st)
+    synced = {m.group(1): (int(m.group(2)), int(m.group(3)))
+              for m in re.finditer(r"synced (\S+) (\d+) (\d+)\r?\n", r.output)}
+    for m in re.finditer(r"deleting (\S+)", r.output):
+        synced.pop(m.group(1), None)
+    for path, (size, seed) in synced.items():
+        got = dump(image, path[len("/mnt"):], tmpdir)
+        if got != pattern(size, seed):
+            problems.append("fsynced %s lost (%s)" % (
+                path, "missing" if got is None else "%d bytes differ" % len(got)))
+    load = "the load ended: " + ("done" if "load done" in r.output else
+                                 (re.findall(r"disk_tool: [a-z]+ /mnt/load\S* .*", r.output)
+                                  or ["?"])[0].strip())
+    return problems, "%s; %d fsynced files intact" % (load, len(synced)), \
+        r.output + "\n" + out
 
 
 def corrupt(image, offset, data):
@@ -270,7 +332,8 @@ def test_hostile(build, tmpdir):
 
 
 TESTS = [("storage/ext2_tree", test_tree), ("storage/ext2_persist", test_persist),
-         ("storage/ext2_crash", test_crash), ("storage/ext2_hostile", test_hostile)]
+         ("storage/ext2_crash", test_crash), ("storage/blk_restart", test_blk_restart),
+         ("storage/ext2_hostile", test_hostile)]
 
 
 def run_storage_tests(build, tally, pattern_re):

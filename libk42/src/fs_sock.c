@@ -1,5 +1,5 @@
 /*
- * Sockets behind descriptors (docs/net.md): each socket is an object in
+ * Sockets behind descriptors (docs/network.md): each socket is an object in
  * the server of its address family (AF_UNIX: "sock/unix", AF_INET:
  * "sock/inet"), reached over idl/sock.idl. The server never blocks: a
  * call that cannot proceed answers -K42_EAGAIN and, when asked to
@@ -66,12 +66,18 @@ static uint64_t deadline_after(uint64_t us)
 }
 
 /* Sleep until an I/O event after generation gen; -K42_EAGAIN once the
- * deadline (0: none) has passed. */
+ * deadline (0: none) has passed. A server that dies sends no event, so
+ * a blocked call wakes at least once a second and asks again: a call
+ * to a dead server fails, and the caller learns it. */
 static long await(uint64_t gen, uint64_t deadline)
 {
-	if (deadline && k42_timebase() >= deadline)
+	uint64_t now = k42_timebase(), liveness;
+
+	if (deadline && now >= deadline)
 		return -K42_EAGAIN;
-	if (k42_io_wait(gen, deadline) == -K42_ETIMEDOUT)
+	liveness = now + (uint64_t)k42_sc_sys_info(K42_INFO_TIMEBASE_HZ);
+	(void)k42_io_wait(gen, deadline && deadline < liveness ? deadline : liveness);
+	if (deadline && k42_timebase() >= deadline)
 		return -K42_EAGAIN;
 	return 0;
 }

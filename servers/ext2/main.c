@@ -24,8 +24,10 @@ static int reconnect(long rc)
 
 	if (rc != -K42_EDEAD && rc != -K42_ESRCH)
 		return 0;
+	k42_printf("ext2: the block server (pid %lu) went away: %s\n", blk_pid, k42_strerror(rc));
 	if (k42_name_wait("blk", &pid, NULL, 2000) < 0 || pid == blk_pid)
 		return 0;
+	k42_printf("ext2: the block server is now pid %lu\n", pid);
 	blk_pid = pid;
 	return 1;
 }

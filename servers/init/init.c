@@ -4,13 +4,16 @@
  * (the name server first, its pid handed to all), starts the shell last,
  * and watches them all: a server that ends is reported and started again
  * if its entry says so; when the shell ends, init ends with the shell's
- * status, which powers the machine off.
+ * status, which powers the machine off. It answers idl/initctl.idl for the
+ * shell it started: `stop NAME` ends a server, which is then restarted as
+ * its entry says.
  */
 #include <string.h>
 #include <k42/k42.h>
 #include <lib/fmt.h>
 #include "init.h"
 #include "fs.h"
+#include "initctl.h"
 
 #define BOOT_CONF	"etc/boot.conf"
 #define RESTARTS_MAX	5
@@ -24,6 +27,7 @@ struct watched {
 	int restarts;
 };
 static struct watched watched[BC_ENTRIES];
+static long shell_pid;	/* the one caller initctl answers; 0 before it runs */
 
 static void report(void *ctx, const char *line)
 {
@@ -75,7 +79,7 @@ static void *watch(void *arg)
 			return NULL;
 		}
 		k42_thread_sleep_us(10000);	/* a crash loop must not starve the rest */
-		w->pid = start_server(w->e, names_pid);
+		__atomic_store_n(&w->pid, start_server(w->e, names_pid), __ATOMIC_RELEASE);
 		if (w->pid < 0) {
 			k42_printf("init: cannot restart %s: %s\n", w->e->name, k42_strerror(w->pid));
 			return NULL;
@@ -85,6 +89,38 @@ static void *watch(void *arg)
 				   "still know the old pid\n", w->pid);
 		k42_printf("init: restarted %s (pid %ld)\n", w->e->name, w->pid);
 	}
+}
+
+/* initctl.stop: end a running server for the shell (the kernel lets
+ * init end its descendants; nobody else may). Its watcher sees the end
+ * and restarts it as for a crash. Runs on the upcall stack. */
+long initctl_stop_impl(const struct k42_ipc_caller *caller, const char *name, uint64_t *pid)
+{
+	if (!shell_pid || caller->pid != (uint64_t)__atomic_load_n(&shell_pid, __ATOMIC_ACQUIRE))
+		return -K42_EPERM;
+	for (int k = 0; k < BC_ENTRIES; k++) {
+		struct watched *w = &watched[k];
+		long p, rc;
+
+		if (!w->e || strcmp(w->e->name, name) != 0)
+			continue;
+		p = __atomic_load_n(&w->pid, __ATOMIC_ACQUIRE);
+		if (p <= 0)
+			return -K42_ENOENT;
+		rc = k42_sc_proc_kill((uint64_t)p);
+		if (rc < 0)
+			return rc == -K42_ESRCH ? -K42_ENOENT : rc;
+		*pid = (uint64_t)p;
+		return 0;
+	}
+	return -K42_ENOENT;	/* no such server, or the shell itself */
+}
+
+static void control(uint64_t pid, struct k42_ipc_msg *m)
+{
+	struct k42_ipc_caller who = { pid, 0, 0 };
+
+	initctl_dispatch(&who, m);
 }
 
 /* The configuration to read: "bootconf=PATH" among init's arguments
@@ -163,9 +199,12 @@ static long start_all(const int order[], int n)
 			if ((rc = k42_name_wait("name", NULL, NULL, 20000)) < 0)
 				k42_printf("init: the name server (pid %ld) does not answer: %s\n", pid,
 					   k42_strerror(rc));
+			else if ((rc = k42_name_register("init", 0)) < 0)
+				k42_printf("init: cannot register: %s\n", k42_strerror(rc));
 		}
 		if (e->role == BC_ROLE_SHELL) {
 			shell = pid;
+			__atomic_store_n(&shell_pid, pid, __ATOMIC_RELEASE);
 			break;
 		}
 		watched[k] = (struct watched){ e, pid, 0 };
@@ -203,6 +242,7 @@ int main(uint64_t arg)
 			   path);
 		return 1;
 	}
+	k42_serve(control);
 	bootconf_parse(&conf, text, size);
 	drop_unwanted();
 	n = bootconf_order(&conf, in_archive, order);

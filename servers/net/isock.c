@@ -1,5 +1,5 @@
 /*
- * AF_INET sockets of the network server (docs/net.md), the client's side
+ * AF_INET sockets of the network server (docs/network.md), the client's side
  * (lwIP's callbacks and a socket's life are in isock_pcb.c): idl/sock.idl over
  * lwIP's raw API. A TCP socket copies what lwIP hands it into a ring as
  * big as the receive window and reopens the window only as the client
@@ -170,6 +170,7 @@ long sock_listen_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t b
 		backlog = BACKLOG_MAX;
 	if (s->state == IS_LISTEN) {
 		s->backlog = backlog;
+		tcp_backlog_set(s->tcp, (u8_t)backlog);
 		return 0;
 	}
 	if (s->state != IS_NEW || !s->tcp)
@@ -178,7 +179,11 @@ long sock_listen_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t b
 		return -K42_ENOMEM;
 	if (s->tcp->local_port == 0 && tcp_bind(s->tcp, IP_ANY_TYPE, 0) != ERR_OK)
 		return -K42_EADDRINUSE;
-	if (!(l = tcp_listen_with_backlog(s->tcp, 255)))
+	/* lwIP counts connections being set up and those queued here
+	 * (tcp_backlog_delayed in isock_on_accept) against the backlog, and
+	 * drops a SYN beyond it, so the client retries, as Linux does,
+	 * instead of getting a reset. */
+	if (!(l = tcp_listen_with_backlog(s->tcp, (u8_t)backlog)))
 		return -K42_ENOMEM;
 	s->tcp = l;	/* the old pcb is freed */
 	tcp_arg(l, s);
@@ -206,6 +211,8 @@ long sock_accept_impl(const struct k42_ipc_caller *c, k42_handle_t h, bool arm, 
 	n = s->q[0];
 	memmove(s->q, s->q + 1, (s->qn - 1) * sizeof(*s->q));
 	s->qn--;
+	if (n->tcp)
+		tcp_backlog_accepted(n->tcp);
 	if (n->tcp)
 		addr_out(&n->tcp->remote_ip, n->tcp->remote_port, peer, plen);
 	else

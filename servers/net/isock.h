@@ -1,5 +1,5 @@
 /*
- * The network server's AF_INET socket object (docs/net.md), shared by the
+ * The network server's AF_INET socket object (docs/network.md), shared by the
  * two halves of it: isock_pcb.c, lwIP's side (its callbacks, the waiters
  * they wake, a socket's life) and isock.c, the client's side (the calls
  * of idl/sock.idl). One entry into lwIP at a time (net.h), so no locks.

@@ -1,5 +1,5 @@
 /*
- * lwIP's side of the network server's AF_INET sockets (docs/net.md,
+ * lwIP's side of the network server's AF_INET sockets (docs/network.md,
  * isock.h): the raw-API callbacks that fill a socket's receive ring or
  * datagram queue and wake its waiters, and a socket's life (created,
  * referenced by handles and listen queues, torn down when the last goes).
@@ -146,6 +146,7 @@ err_t isock_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (l->nodelay)
 		tcp_nagle_disable(pcb);
 	isock_hook(n, pcb);
+	tcp_backlog_delayed(pcb);	/* counts against the backlog until accepted */
 	l->q[l->qn++] = n;
 	isock_wake(l);
 	return ERR_OK;

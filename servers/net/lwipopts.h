@@ -1,5 +1,5 @@
 /*
- * lwIP's configuration for the k42 network server (docs/net.md): the raw
+ * lwIP's configuration for the k42 network server (docs/network.md): the raw
  * API only (NO_SYS: one thread of control; the server serialises every
  * entry into the stack), IPv4 with ARP, ICMP echo, UDP, TCP and DHCP,
  * memory from malloc, checksums in software.

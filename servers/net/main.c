@@ -1,5 +1,5 @@
 /*
- * The network server (docs/net.md): lwIP over the netdev driver,
+ * The network server (docs/network.md): lwIP over the netdev driver,
  * registered as "sock/inet" once its interface has an address. Arguments:
  * `ADDR/PREFIX [GATEWAY]` for a static address, or `dhcp`; with none,
  * QEMU's user network defaults (10.0.2.15/24 via 10.0.2.2). The main

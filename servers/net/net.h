@@ -1,5 +1,5 @@
 /*
- * The network server (docs/net.md): lwIP, raw API, in its own process,
+ * The network server (docs/network.md): lwIP, raw API, in its own process,
  * over the netdev driver. One thread of control runs the stack at a
  * time: the sock.idl calls run disabled on the upcall stack (k42_serve),
  * and the main thread (received frames, lwIP's timers) disables around

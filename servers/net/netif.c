@@ -1,5 +1,5 @@
 /*
- * The network server's interface (docs/net.md): an lwIP netif whose
+ * The network server's interface (docs/network.md): an lwIP netif whose
  * frames go to and come from the netdev driver (idl/netdev.idl), one
  * frame per call. A driver that dies is looked up again; frames sent
  * meanwhile are lost, as on a wire, and TCP sends them again.

@@ -1,5 +1,5 @@
 /*
- * lwIP's platform functions for k42 (docs/net.md): the clock, random
+ * lwIP's platform functions for k42 (docs/network.md): the clock, random
  * numbers, diagnostics. With NO_SYS there are no lwIP threads,
  * semaphores or mailboxes to port: the server runs the stack on one
  * thread of control (net.h says how).

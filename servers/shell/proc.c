@@ -1,12 +1,13 @@
 /*
  * Shell commands about processes: ps (the kernel's proc_list plus each
- * process's user-level scheduler, asked over process control), sched and
- * kill.
+ * process's user-level scheduler, asked over process control), sched,
+ * kill, stop (a server ended by init, over idl/initctl.idl), and free.
  */
 #include <string.h>
 #include <k42/k42.h>
 #include <k42/procinfo.h>
 #include "shell.h"
+#include "initctl.h"
 
 #define PS_MAX 64
 
@@ -147,4 +148,45 @@ int cmd_kill(int argc, char **argv)
 			failed_ = shell_fail("kill", "%ld: %s", pid, k42_strerror(rc));
 	}
 	return failed_;
+}
+
+/* Ask init to end each named server (a boot-configuration entry name):
+ * only init may, and it restarts the server as its entry says. */
+int cmd_stop(int argc, char **argv)
+{
+	int failed_ = 0;
+	uint64_t init, pid;
+	long rc;
+
+	if (argc < 2)
+		return shell_fail("stop", "usage: stop SERVER...");
+	if ((rc = k42_name_lookup("init", &init, NULL)) < 0)
+		return shell_fail("stop", "init does not answer: %s", k42_strerror(rc));
+	for (int a = 1; a < argc; a++) {
+		if (strlen(argv[a]) > INITCTL_NAME_MAX) {
+			failed_ = shell_fail("stop", "%s: no such server", argv[a]);
+			continue;
+		}
+		rc = initctl_stop(init, argv[a], &pid);
+		if (rc == -K42_ENOENT)
+			failed_ = shell_fail("stop", "%s: no such server running", argv[a]);
+		else if (rc < 0)
+			failed_ = shell_fail("stop", "%s: %s", argv[a], k42_strerror(rc));
+		else
+			sh_printf("stopped %s (pid %lu)\n", argv[a], pid);
+	}
+	return failed_;
+}
+
+/* Memory figures: frames free, frames the kernel's object caches keep
+ * (reusable, but not free), and live kernel objects. A leak check reads
+ * free + cached before and after (docs/network.md). */
+int cmd_free(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	sh_printf("frames: %ld total, %ld free, %ld cached by the kernel; %ld kernel objects\n",
+		  k42_info(K42_INFO_TOTAL_FRAMES), k42_info(K42_INFO_FREE_FRAMES),
+		  k42_info(K42_INFO_KMEM_CACHED), k42_info(K42_INFO_KMEM_OBJECTS));
+	return 0;
 }

@@ -42,6 +42,8 @@ const struct shell_cmd shell_cmds[] = {
 	{ "wait", "[PID...]", "wait for background jobs to end", cmd_wait },
 	{ "fg", "[PID]", "wait for a background job in the foreground", cmd_fg },
 	{ "kill", "PID...", "end processes this shell started", cmd_kill },
+	{ "free", "", "show free frames and the kernel's cached frames", cmd_free },
+	{ "stop", "SERVER...", "ask init to end servers (restarted as boot.conf says)", cmd_stop },
 	{ "exit", "[STATUS]", "end the shell (and the machine)", NULL },
 	{ "poweroff", "", "end the shell and power off", NULL },
 	{ NULL, NULL, NULL, NULL },

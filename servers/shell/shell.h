@@ -39,6 +39,8 @@ int cmd_servers(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_sched(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_free(int argc, char **argv);
 /* fscmds.c: files on any mounted file system (docs/files.md). */
 int cmd_cd(int argc, char **argv);
 int cmd_pwd(int argc, char **argv);

@@ -1,5 +1,5 @@
 /*
- * The AF_UNIX socket server (docs/net.md): idl/sock.idl over the sockets
+ * The AF_UNIX socket server (docs/network.md): idl/sock.idl over the sockets
  * of usock.c, registered as "sock/unix". Handles are bound to the calling
  * process (k42_obj_grant); a socket lives until its last handle closes.
  * Calls run one at a time on the upcall stack (k42_serve) and never

@@ -353,6 +353,22 @@ SHELL_SESSIONS = [
                  r"console_pair: reader 2 read 'beta'",
                  r"init: shell ended: exit status 0; powering off"],
          reject=[r"(?i)busy", r"unknown command"]),
+    # init ends a server for its shell (idl/initctl.idl) and restarts it as
+    # boot.conf says; a name that is not a running server is refused, and
+    # so is any caller but the shell (a program the shell runs).
+    dict(name="shell/stop_server", status=1,
+         commands="run /tests/sec_helper initctl console; stop unix; stop nosuch; stop shell; free; exit",
+         expect=[P + r"run /tests/sec_helper initctl console",
+                 r"sec_helper: initctl stop: operation not permitted",
+                 P + r"stop unix", r"stopped unix \(pid \d+\)",
+                 r"init: server unix \(pid \d+\) ended: killed",
+                 r"init: restarted unix \(pid \d+\)",
+                 r"k42: stop: nosuch: no such server running",
+                 r"k42: stop: shell: no such server running",
+                 r"frames: \d+ total, \d+ free, \d+ cached by the kernel; \d+ kernel objects",
+                 r"k42: 2 command\(s\) failed",
+                 r"init: shell ended: exit status 1; powering off"],
+         reject=[r"unknown command", r"PANIC", r"server console \(pid \d+\) ended"]),
     # ps against a process that never takes calls (disabled for ever): its
     # call is bounded (1 s) and ps goes on, showing "-" for its scheduler.
     # termios basics (tests/user/tty_test.c): raw without echo, cooked with

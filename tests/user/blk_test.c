@@ -3,8 +3,10 @@
  * run as init on the "pattern" disk (sector n: n, then (n*7+i) & 0xff):
  * the size and sectors read are the host's; a write, flushed, reads back;
  * bad ranges are refused; without the `driver` privilege the server cannot
- * start; killed, its clients get errors and the kernel runs on; restarted,
- * the disk serves again and still holds what was written.
+ * start; several threads' reads are on the device at once (the driver's
+ * stats say so) and each gets its own sectors; killed, its clients get
+ * errors and the kernel runs on; restarted, the disk serves again and
+ * still holds what was written.
  */
 #include <string.h>
 #include <k42/errno.h>
@@ -50,6 +52,34 @@ static int pattern_ok(const uint8_t *s, uint64_t n)
 	return 1;
 }
 
+#define READERS		6
+#define READS_EACH	24
+
+static uint64_t drv_pid;
+static int reader_bad[READERS];
+
+/* Reader i: 24 reads of 8 sectors, each checked against the pattern. */
+static void *reader(void *arg)
+{
+	static uint8_t bufs[READERS][BLK_IO_MAX];
+	int i = (int)(intptr_t)arg;
+	uint8_t *b = bufs[i];
+
+	for (int k = 0; k < READS_EACH; k++) {
+		uint64_t first = 2000 + (uint64_t)(i * READS_EACH + k) * 8;
+		uint32_t len = 0;
+
+		if (blk_read(drv_pid, first, 8, b, BLK_IO_MAX, &len) != 0 || len != 4096) {
+			reader_bad[i]++;
+			continue;
+		}
+		for (int j = 0; j < 8; j++)
+			if (!pattern_ok(b + j * 512, first + (uint64_t)j))
+				reader_bad[i]++;
+	}
+	return NULL;
+}
+
 int main(uint64_t arg)
 {
 	static uint8_t buf[BLK_IO_MAX], mine[1024];
@@ -88,6 +118,30 @@ int main(uint64_t arg)
 	memset(buf, 0, sizeof(buf));
 	rc = blk_read((uint64_t)drv, 88, 2, buf, sizeof(buf), &len);
 	EXPECT(rc == 0 && memcmp(buf, mine, sizeof(mine)) == 0, "read-back differs: %ld", rc);
+
+	/* Several requests in flight: threads' calls go asynchronously
+	 * (k42_ipc_call_wait), each waits for its own reply. */
+	{
+		k42_thread_t *t[READERS];
+		uint64_t before = 0, after = 0;
+		uint32_t most = 0;
+		int bad = 0;
+
+		drv_pid = (uint64_t)drv;
+		EXPECT(blk_stats((uint64_t)drv, &before, &most) == 0, "stats");
+		for (int i = 0; i < READERS; i++)
+			t[i] = k42_thread_create(reader, (void *)(intptr_t)i);
+		for (int i = 0; i < READERS; i++)
+			if (t[i])
+				k42_thread_join(t[i], NULL);
+		for (int i = 0; i < READERS; i++)
+			bad += reader_bad[i] + !t[i];
+		EXPECT(bad == 0, "concurrent reads: %d bad", bad);
+		rc = blk_stats((uint64_t)drv, &after, &most);
+		EXPECT(rc == 0 && after - before >= READERS * READS_EACH && most >= 2,
+		       "stats: %ld, %lu requests, at most %u in flight", rc, after - before, most);
+		k42_printf("blk_test: %lu requests, at most %u in flight\n", after - before, most);
+	}
 
 	/* The driver dies: its clients get errors, the kernel runs on. */
 	EXPECT(k42_sc_proc_kill((uint64_t)drv) == 0, "kill the driver");

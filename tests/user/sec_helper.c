@@ -12,6 +12,7 @@
 #include "sec.h"
 #include "console.h"
 #include "ioevent.h"
+#include "initctl.h"
 
 #define ID_IFACE 0x5ec1
 #define ID_STORE 1
@@ -249,6 +250,17 @@ int main(uint64_t argc)
 
 		k42_printf("sec_helper: console_read: %s\n", n < 0 ? k42_strerror(n) : "allowed");
 		return n < 0 ? 0 : 1;
+	}
+	if (strcmp(role, "initctl") == 0) {
+		/* Run from the shell: ask init to end server argv[2]; only the
+		 * shell itself may. Status 1 if init obliged. */
+		uint64_t init, pid = 0;
+		long rc = k42_name_lookup("init", &init, NULL);
+
+		if (rc == 0)
+			rc = initctl_stop(init, argc > 2 ? k42_argv[2] : "unix", &pid);
+		k42_printf("sec_helper: initctl stop: %s\n", rc < 0 ? k42_strerror(rc) : "allowed");
+		return rc < 0 ? 0 : 1;
 	}
 	if (strcmp(role, "hog") == 0) {
 		/* Leave an orphan that takes all it can; status: its pid. */

@@ -1,5 +1,5 @@
 /*
- * Helper of sock_test (docs/net.md): the other process of the AF_UNIX
+ * Helper of sock_test (docs/network.md): the other process of the AF_UNIX
  * tests. `echo NAME` connects to stream socket NAME and echoes until the
  * end of the stream; `dgram NAME` sends 100 numbered datagrams to NAME
  * from a bound socket and checks each answer; `inherit FD` writes a line

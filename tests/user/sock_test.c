@@ -1,5 +1,5 @@
 /*
- * AF_UNIX sockets end to end (run as init; docs/net.md): the socket
+ * AF_UNIX sockets end to end (run as init; docs/network.md): the socket
  * layer of libk42 over the unixsock server. Socket pairs, names
  * (EADDRINUSE, ECONNREFUSED, getsockname/getpeername), options and
  * timeouts, non-blocking calls and poll, the end of a stream and EPIPE,

@@ -1,5 +1,5 @@
 /*
- * Sockets (docs/net.md): descriptors of the file layer (<k42/fs.h>) whose
+ * Sockets (docs/network.md): descriptors of the file layer (<k42/fs.h>) whose
  * objects live in the server of their address family, reached over
  * idl/sock.idl — AF_UNIX in the local socket server, AF_INET in the
  * network server. POSIX-shaped like the rest of the file layer: Linux's

@@ -2,9 +2,16 @@
  * The virtio-blk driver server (docs/devices.md): claims the first virtio
  * block device, serves idl/blk.idl under the name "blk", and is the only
  * process that touches the device. Calls are served on threads
- * (k42_serve_threads): a call queues its virtio request, and sleeps until
- * the device's interrupt, taken as a soft interrupt, completes it. Needs
- * the `driver` privilege (boot.conf privileges=driver).
+ * (k42_serve_threads): a call takes one of SLOTS request slots (a header,
+ * a status byte and a data page of DMA memory), queues its virtio request
+ * and sleeps until the device's interrupt, taken as a soft interrupt,
+ * completes it; the other calls' requests go to the device meanwhile, so
+ * up to SLOTS are in flight. Needs the `driver` privilege (boot.conf
+ * privileges=driver).
+ *
+ * Lock order: io_lock (slots, queue submission); the interrupt handler
+ * takes no lock (it runs disabled, and submission disables around
+ * virtq_add, so the two never interleave on the queue).
  */
 #include <string.h>
 #include <k42/errno.h>
@@ -16,9 +23,12 @@
 
 #define MMIO_VA		0x60000000ul
 #define DMA_VA		0x50000000ul
-#define NPAGES		(3 + 1 + 1)	/* queue; request header and status; data */
+#define SLOTS		4	/* requests in flight: 3 descriptors each of the queue's 16 */
+#define NPAGES		(3 + 1 + SLOTS)	/* queue; request headers and status bytes; data */
 #define HDR_VA		(DMA_VA + 3 * 4096)
-#define DATA_VA		(DMA_VA + 4 * 4096)
+#define HDR_OFF(s)	((s) * 64u)		/* a slot's header in the header page */
+#define STATUS_OFF(s)	(2048u + (s))		/* its status byte */
+#define DATA_VA(s)	(DMA_VA + (4 + (s)) * 4096ul)
 #define IRQ_BIT		K42_SOFTINTR_USER0
 #define F_FLUSH		9
 #define T_IN		0
@@ -34,12 +44,14 @@ struct req_hdr {
 static struct virtio_dev v;
 static struct virtq q;
 static uint64_t pas[NPAGES], capacity;
-/* One request at a time: the DMA buffers are the device's until it is done. */
 static struct k42_mutex io_lock;
-static struct k42_cond io_done;
-static volatile int completed;
+static struct k42_cond io_changed;	/* a request completed or a slot freed */
+static uint32_t busy;			/* slots in use (io_lock) */
+static uint32_t done;			/* slots whose request completed (atomic) */
+static uint32_t in_flight, most_in_flight;
+static uint64_t requests;
 
-/* Soft interrupt (disabled): drop INTx, collect the request, unmask. */
+/* Soft interrupt (disabled): drop INTx, collect the requests, unmask. */
 static void on_irq(uint64_t bits)
 {
 	void *cookie;
@@ -49,22 +61,41 @@ static void on_irq(uint64_t bits)
 		return;
 	virtio_isr(&v);
 	while (virtq_get(&q, &cookie, &len))
-		completed = 1;
+		__atomic_or_fetch(&done, 1u << ((uintptr_t)cookie - 1), __ATOMIC_RELEASE);
 	k42_sc_dev_irq_ack(v.pci.irq_source);
-	k42_cond_signal(&io_done);
+	k42_cond_broadcast(&io_changed);
 }
 
-/* Run one request (the caller holds io_lock); its status byte. */
-static int run(uint32_t type, uint64_t sector, uint32_t bytes)
+/* A free slot (io_lock held; waits while all are busy). */
+static uint32_t slot_get(void)
 {
-	struct req_hdr *h = (struct req_hdr *)HDR_VA;
-	volatile uint8_t *status = (volatile uint8_t *)(HDR_VA + 64);
+	while (busy == (1u << SLOTS) - 1)
+		k42_cond_wait(&io_changed, &io_lock);
+	for (uint32_t s = 0;; s++)
+		if (!(busy & (1u << s))) {
+			busy |= 1u << s;
+			return s;
+		}
+}
+
+static void slot_put(uint32_t s)
+{
+	busy &= ~(1u << s);
+	k42_cond_broadcast(&io_changed);
+}
+
+/* Run slot s's request (io_lock held, dropped while the device works, so
+ * other calls queue theirs); its status. */
+static int run(uint32_t s, uint32_t type, uint64_t sector, uint32_t bytes)
+{
+	struct req_hdr *h = (struct req_hdr *)(HDR_VA + HDR_OFF(s));
+	volatile uint8_t *status = (volatile uint8_t *)(HDR_VA + STATUS_OFF(s));
 	struct virtq_buf b[3] = {
-		{ pas[3], sizeof(*h), 0 },
-		{ pas[4], bytes, type == T_IN },
-		{ pas[3] + 64, 1, 1 },
+		{ pas[3] + HDR_OFF(s), sizeof(*h), 0 },
+		{ pas[4 + s], bytes, type == T_IN },
+		{ pas[3] + STATUS_OFF(s), 1, 1 },
 	};
-	int n = 3;
+	int n = 3, was, rc;
 
 	h->type = type;
 	h->reserved = 0;
@@ -74,15 +105,33 @@ static int run(uint32_t type, uint64_t sector, uint32_t bytes)
 		b[1] = b[2];
 		n = 2;
 	}
-	completed = 0;
-	if (virtq_add(&q, b, n, (void *)1) < 0)
+	__atomic_and_fetch(&done, ~(1u << s), __ATOMIC_RELAXED);
+	was = k42_disable_save();	/* the interrupt handler also works the queue */
+	rc = virtq_add(&q, b, n, (void *)(uintptr_t)(s + 1));
+	if (rc == 0)
+		virtq_kick(&v, &q);
+	k42_restore(was);
+	if (rc < 0)
 		return -K42_EAGAIN;
-	virtq_kick(&v, &q);
+	requests++;
+	if (++in_flight > most_in_flight)
+		most_in_flight = in_flight;
 	/* Timed: the interrupt may come between the test and the wait. */
-	while (!completed)
-		k42_cond_timedwait(&io_done, &io_lock,
+	while (!(__atomic_load_n(&done, __ATOMIC_ACQUIRE) & (1u << s)))
+		k42_cond_timedwait(&io_changed, &io_lock,
 				   k42_timebase() + k42_info(K42_INFO_TIMEBASE_HZ) / 100);
+	in_flight--;
 	return *status == S_OK ? 0 : -K42_EIO;
+}
+
+long blk_stats_impl(const struct k42_ipc_caller *caller, uint64_t *n, uint32_t *most)
+{
+	(void)caller;
+	k42_mutex_lock(&io_lock);
+	*n = requests;
+	*most = most_in_flight;
+	k42_mutex_unlock(&io_lock);
+	return 0;
 }
 
 long blk_info_impl(const struct k42_ipc_caller *caller, uint64_t *sectors, uint32_t *sector_bytes)
@@ -96,18 +145,20 @@ long blk_info_impl(const struct k42_ipc_caller *caller, uint64_t *sectors, uint3
 long blk_read_impl(const struct k42_ipc_caller *caller, uint64_t sector, uint32_t count,
 		   uint8_t *data, uint32_t data_cap, uint32_t *data_len)
 {
-	uint32_t bytes = count * BLK_SECTOR_SIZE;
+	uint32_t bytes = count * BLK_SECTOR_SIZE, s;
 	long rc;
 
 	(void)caller;
 	if (count == 0 || bytes > data_cap || sector >= capacity || count > capacity - sector)
 		return -K42_EINVAL;
 	k42_mutex_lock(&io_lock);
-	rc = run(T_IN, sector, bytes);
+	s = slot_get();
+	rc = run(s, T_IN, sector, bytes);
 	if (rc == 0) {
-		memcpy(data, (void *)DATA_VA, bytes);
+		memcpy(data, (void *)DATA_VA(s), bytes);
 		*data_len = bytes;
 	}
+	slot_put(s);
 	k42_mutex_unlock(&io_lock);
 	return rc;
 }
@@ -115,28 +166,33 @@ long blk_read_impl(const struct k42_ipc_caller *caller, uint64_t sector, uint32_
 long blk_write_impl(const struct k42_ipc_caller *caller, uint64_t sector, const uint8_t *data,
 		    uint32_t data_len)
 {
-	uint32_t count = data_len / BLK_SECTOR_SIZE;
+	uint32_t count = data_len / BLK_SECTOR_SIZE, s;
 	long rc;
 
 	(void)caller;
 	if (!data_len || data_len % BLK_SECTOR_SIZE || sector >= capacity || count > capacity - sector)
 		return -K42_EINVAL;
 	k42_mutex_lock(&io_lock);
-	memcpy((void *)DATA_VA, data, data_len);
-	rc = run(T_OUT, sector, data_len);
+	s = slot_get();
+	memcpy((void *)DATA_VA(s), data, data_len);
+	rc = run(s, T_OUT, sector, data_len);
+	slot_put(s);
 	k42_mutex_unlock(&io_lock);
 	return rc;
 }
 
 long blk_flush_impl(const struct k42_ipc_caller *caller)
 {
+	uint32_t s;
 	long rc;
 
 	(void)caller;
 	if (!(v.features & (1ull << F_FLUSH)))
 		return 0;	/* no volatile write cache to flush */
 	k42_mutex_lock(&io_lock);
-	rc = run(T_FLUSH, 0, 0);
+	s = slot_get();
+	rc = run(s, T_FLUSH, 0, 0);
+	slot_put(s);
 	k42_mutex_unlock(&io_lock);
 	return rc;
 }
@@ -172,7 +228,7 @@ int main(uint64_t arg)
 
 	(void)arg;
 	k42_mutex_init(&io_lock);
-	k42_cond_init(&io_done);
+	k42_cond_init(&io_changed);
 	rc = start_device();
 	if (rc < 0) {
 		k42_printf("virtio_blk: no disk: %s\n", k42_strerror(rc));

@@ -1,5 +1,5 @@
 /*
- * The virtio-net driver server (docs/net.md): claims the first virtio
+ * The virtio-net driver server (docs/network.md): claims the first virtio
  * network device and serves idl/netdev.idl under the name "netdev", one
  * Ethernet frame per call, to one client at a time (the network server;
  * a dead client's claim passes to the next caller). Receive buffers are

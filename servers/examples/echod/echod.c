@@ -1,5 +1,5 @@
 /*
- * An echo server on sockets (docs/net.md): `echod [PORT]` (default 7)
+ * An echo server on sockets (docs/network.md): `echod [PORT]` (default 7)
  * echoes every TCP connection (one libk42 thread each) and every UDP
  * datagram back to its sender.
  */
@@ -58,9 +58,8 @@ int main(uint64_t argc)
 	k42_thread_t *t;
 
 	a.port = k42_htons((uint16_t)port);
-	for (tries = 0; (l = k42_socket(K42_AF_INET, K42_SOCK_STREAM, 0)) == -K42_EAFNOSUPPORT &&
-			tries < 200; tries++)
-		k42_thread_sleep_us(50000);
+	for (tries = 0; (l = k42_socket(K42_AF_INET, K42_SOCK_STREAM, 0)) < 0 && tries < 200; tries++)
+		k42_thread_sleep_us(50000);	/* not registered yet, or restarting */
 	u = k42_socket(K42_AF_INET, K42_SOCK_DGRAM, 0);
 	if (l < 0 || u < 0 || k42_setsockopt(l, K42_SOL_SOCKET, K42_SO_REUSEADDR, &one, 4) < 0 ||
 	    k42_bind(l, &a, sizeof(a)) < 0 || k42_listen(l, 64) < 0 || k42_bind(u, &a, sizeof(a)) < 0) {
@@ -74,8 +73,10 @@ int main(uint64_t argc)
 		int c = k42_accept(l, NULL, NULL);
 
 		if (c < 0) {
-			if (c == -K42_EBADH || c == -K42_EDEAD || c == -K42_ESRCH || c == -K42_EINVAL)
+			if (c == -K42_EBADH || c == -K42_EDEAD || c == -K42_ESRCH || c == -K42_EINVAL) {
+				k42_printf("echod: the network server went away: %s\n", k42_strerror(c));
 				return 1;
+			}
 			continue;
 		}
 		if ((t = k42_thread_create(tcp_conn, (void *)(intptr_t)c)))

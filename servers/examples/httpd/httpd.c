@@ -1,5 +1,5 @@
 /*
- * A small HTTP/1.1 server (docs/net.md), the example of a native program
+ * A small HTTP/1.1 server (docs/network.md), the example of a native program
  * on sockets: `httpd [PORT]` (default 80) serves the file namespace read
  * only — `GET /etc/motd` returns that file — with keep-alive, on a pool
  * of libk42 threads, one per connection being served. GET and HEAD; 404 for a missing file, 403 for a
@@ -200,9 +200,8 @@ int main(uint64_t argc)
 
 	a.port = k42_htons((uint16_t)port);
 	/* The network server may still be coming up. */
-	for (tries = 0; (l = k42_socket(K42_AF_INET, K42_SOCK_STREAM, 0)) == -K42_EAFNOSUPPORT &&
-			tries < 200; tries++)
-		k42_thread_sleep_us(50000);
+	for (tries = 0; (l = k42_socket(K42_AF_INET, K42_SOCK_STREAM, 0)) < 0 && tries < 200; tries++)
+		k42_thread_sleep_us(50000);	/* not registered yet, or restarting */
 	if (l < 0 || k42_setsockopt(l, K42_SOL_SOCKET, K42_SO_REUSEADDR, &one, 4) < 0 ||
 	    k42_bind(l, &a, sizeof(a)) < 0 || k42_listen(l, 128) < 0) {
 		k42_printf("httpd: cannot listen on port %lu: %s\n", port,

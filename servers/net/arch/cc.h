@@ -1,5 +1,5 @@
 /*
- * lwIP's platform header for k42 (docs/net.md): freestanding types and
+ * lwIP's platform header for k42 (docs/network.md): freestanding types and
  * formats, little-endian, diagnostics on the console.
  */
 #ifndef K42_LWIP_ARCH_CC_H

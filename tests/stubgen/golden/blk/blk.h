@@ -109,6 +109,24 @@ long blk_flush(k42_handle_t target)
 long blk_flush_impl(const struct k42_ipc_caller *caller);
 
 /*
+ * Requests the driver has run, and the most it had on the device at once.
+ *
+ * Ordinal 5.
+ * Needs rights: read.
+ */
+#define BLK_ORD_STATS 5u
+#define BLK_STATS_RIGHTS (BLK_RIGHT_READ)
+long
+blk_stats(k42_handle_t target,
+          uint64_t *requests,
+          uint32_t *most_in_flight)
+	__attribute__((warn_unused_result));
+long
+blk_stats_impl(const struct k42_ipc_caller *caller,
+               uint64_t *requests,
+               uint32_t *most_in_flight);
+
+/*
  * Decode one request for this interface, call the matching _impl and encode
  * its reply into m. Returns the status also left in m->op: 0, or -K42_EVERSION
  * (wrong interface or newer version), -K42_ENOSYS (unknown ordinal),

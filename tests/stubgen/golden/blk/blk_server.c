@@ -172,6 +172,29 @@ static long k42_sg_srv_flush(const struct k42_ipc_caller *caller, struct k42_ipc
 	return 0;
 }
 
+static long k42_sg_srv_stats(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	uint64_t requests = 0;
+	uint32_t most_in_flight = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+
+	k42_rc = blk_stats_impl(caller, &requests, &most_in_flight);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = (uint64_t)requests;
+	k42_m->w[1] = (uint64_t)most_in_flight;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long blk_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -217,6 +240,14 @@ long blk_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_flush(caller, m);
+			break;
+		case BLK_ORD_STATS:
+			if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & BLK_STATS_RIGHTS) != BLK_STATS_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_stats(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;
