@@ -7,7 +7,7 @@
  * this is how a user stops one, and how the tests kill a server to check
  * its clients and its restart.
  *
- * Interface initctl: id 0x000009, version 1. Reference page: initctl.md.
+ * Interface initctl: id 0x00000a, version 1. Reference page: initctl.md.
  * Generated declarations: constants, types, client stubs (initctl_<method>),
  * server implementation hooks (initctl_<method>_impl) and the dispatcher.
  */
@@ -20,7 +20,7 @@
 
 #include <k42/ipc.h>
 
-#define INITCTL_IFACE_ID 0x000009u
+#define INITCTL_IFACE_ID 0x00000au
 #define INITCTL_VERSION 1u
 
 /* Constants. */
