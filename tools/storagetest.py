@@ -30,7 +30,6 @@ import k42qemu
 import run as k42run
 
 TIMEOUT = 300.0
-MOUNTED = r"ext2: /mnt: \d+ blocks"   # the ext2 server's line once /mnt is served
 E2 = {n: shutil.which(n) or "/usr/sbin/" + n for n in ("mke2fs", "e2fsck", "debugfs")}
 
 
@@ -195,13 +194,8 @@ def test_crash(build, tmpdir, rounds=20):
         mke2fs(empty, image, "32M")
         n = rnd.randrange(2, 40)
         kills.append(n)
-        # Typed once ext2 has mounted /mnt (a prompt can come first on a
-        # loaded host, and mkdir would find no /mnt).
-        cmd = k42qemu.command(build, append=k42qemu.disk_append(""),
-                              extra=k42qemu.disk_args(image))
-        r = k42qemu.run(cmd, timeout=TIMEOUT,
-                        script=[(MOUNTED, "mkdir /mnt/load; run /tests/disk_tool load /mnt/load 100000\r")],
-                        stop_at=r"synced /mnt/load/f%d \d+ \d+\r?\n" % (n - 1))
+        r = boot(build, image, "mkdir /mnt/load; run /tests/disk_tool load /mnt/load 100000",
+                 stop_at=r"synced /mnt/load/f%d \d+ \d+\r?\n" % (n - 1))
         log += r.output
         problems += common_problems(r)
         synced = {m.group(1): (int(m.group(2)), int(m.group(3)))
