@@ -242,8 +242,11 @@ def test_blk_restart(build, tmpdir):
     image = os.path.join(tmpdir, "restart.img")
     mke2fs(empty, image, "32M")
     cmd = k42qemu.command(build, append=k42qemu.disk_append(""), extra=k42qemu.disk_args(image))
-    script = [(r"(?s)k42> ", "mkdir /mnt/load\r"),
-              (r"(?s)k42> .*?k42> ", "run -b /tests/disk_tool load /mnt/load 60\r"),
+    # The first command waits for both the prompt and ext2's mount line,
+    # which come in either order.
+    mounted = r"ext2: /mnt: \d+ blocks"
+    script = [(r"(?s)(?:%s.*k42> |k42> .*%s)" % (mounted, mounted), "mkdir /mnt/load\r"),
+              (r"(?s)mkdir /mnt/load\r?\n.*?k42> ", "run -b /tests/disk_tool load /mnt/load 60\r"),
               (r"synced /mnt/load/f8 ", "stop blk\r"),
               (r"init: restarted blk \(pid \d+\)", ""),
               (r"load done|disk_tool: [a-z]+ /mnt/load", "\r"),
