@@ -194,8 +194,15 @@ def test_crash(build, tmpdir, rounds=20):
         mke2fs(empty, image, "32M")
         n = rnd.randrange(2, 40)
         kills.append(n)
-        r = boot(build, image, "mkdir /mnt/load; run /tests/disk_tool load /mnt/load 100000",
-                 stop_at=r"synced /mnt/load/f%d \d+ \d+\r?\n" % (n - 1))
+        # Typed once both the prompt and ext2's mount line came (either
+        # order), as blk_restart does.
+        cmd = k42qemu.command(build, append=k42qemu.disk_append(""),
+                              extra=k42qemu.disk_args(image))
+        mounted = r"ext2: /mnt: \d+ blocks"
+        script = [(r"(?s)(?:%s.*k42> |k42> .*%s)" % (mounted, mounted), "mkdir /mnt/load\r"),
+                  (r"(?s)mkdir /mnt/load\r?\n.*?k42> ", "run /tests/disk_tool load /mnt/load 100000\r")]
+        r = k42qemu.run(cmd, timeout=TIMEOUT, script=script,
+                        stop_at=r"synced /mnt/load/f%d \d+ \d+\r?\n" % (n - 1))
         log += r.output
         problems += common_problems(r)
         synced = {m.group(1): (int(m.group(2)), int(m.group(3)))
