@@ -199,6 +199,35 @@ int k42_fs_install(struct kfile *f, int cloexec)
 	return install(f, 0, cloexec);
 }
 
+/* For fs_inherit.c: the table's state, under k42_fs_lock. */
+void k42_fs_lock(void)
+{
+	lock();
+}
+
+void k42_fs_unlock(void)
+{
+	unlock();
+}
+
+struct fdtab *k42_fs_table(void)
+{
+	return &fdt;
+}
+
+char *k42_fs_cwd(void)
+{
+	return cwd;
+}
+
+void k42_fs_stdio_default(int inherited)
+{
+	if (inherited)
+		tried_stdio = 1;
+	else
+		stdio_default();
+}
+
 /* ---- resolution ---- */
 
 long k42_fs_resolve(int dirfd, const char *path, int flags, struct path_result *r,
@@ -633,130 +662,6 @@ int k42_pipe_mapped_elsewhere(struct kfile *f)
 	return found;
 }
 
-/* ---- inheritance ---- */
-
-long k42_fs_export(uint64_t pid, void **blob, uint64_t *len)
-{
-	size_t cap = 4096 + K42_PATH_MAX, used;
-	uint8_t *b = malloc(cap);
-	struct kfile *files[K42_FD_MAX];
-	int n = 0;
-
-	*blob = NULL;
-	*len = 0;
-	if (!b)
-		return -K42_ENOMEM;
-	lock();
-	stdio_default();
-	k42_export_slot = 0;
-	used = strlen(cwd) + 1;
-	memcpy(b, cwd, used);
-	used = (used + 7) & ~7ul;
-	for (int fd = 0; fd < K42_FD_MAX; fd++) {
-		files[fd] = NULL;
-		if (fdt.f[fd] && !fdt.cloexec[fd]) {
-			files[fd] = fdt.f[fd];
-			files[fd]->refs++;
-			n++;
-		}
-	}
-	unlock();
-	for (int fd = 0; fd < K42_FD_MAX; fd++) {
-		struct kfile *f = files[fd];
-		struct fd_export e;
-		size_t pl, rl;
-
-		if (!f)
-			continue;
-		memset(&e, 0, sizeof(e));
-		e.fd = fd;
-		e.flags = f->flags;
-		pl = f->dirpath ? strlen(f->dirpath) + 1 : 0;
-		rl = (sizeof(e) + pl + 7) & ~7ul;
-		if (used + rl > cap) {
-			uint8_t *nb = realloc(b, cap * 2);
-
-			if (!nb) {
-				put(f);
-				continue;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		if (f->ops->export && f->ops->export(f, pid, &e) == 0) {
-			e.pathlen = (uint32_t)pl;
-			e.reclen = (uint32_t)rl;
-			memcpy(b + used, &e, sizeof(e));
-			if (pl)
-				memcpy(b + used + sizeof(e), f->dirpath, pl);
-			used += rl;
-		}
-		put(f);
-	}
-	(void)n;
-	*blob = b;
-	*len = used;
-	return 0;
-}
-
-void k42_fs_inherit(uint64_t blob, uint64_t len)
-{
-	const uint8_t *b = (const uint8_t *)blob;
-	size_t pos;
-
-	if (!blob || !len)
-		return;
-	tried_stdio = 1;	/* what the parent passed is our stdio */
-	pos = strnlen((const char *)b, len);
-	if (pos == len || pos >= K42_PATH_MAX || b[0] != '/')
-		return;
-	memcpy(cwd, b, pos + 1);
-	pos = (pos + 1 + 7) & ~7ul;
-	while (pos + sizeof(struct fd_export) <= len) {
-		struct fd_export e;
-		struct kfile *f = NULL;
-
-		memcpy(&e, b + pos, sizeof(e));
-		if (e.reclen < sizeof(e) || e.reclen > len - pos || (e.reclen & 7) ||
-		    e.pathlen > e.reclen - sizeof(e) || e.fd < 0 || e.fd >= K42_FD_MAX)
-			break;
-		switch (e.kind) {
-		case FDX_DEV:
-			f = k42_dev_open(e.aux, e.flags);
-			break;
-		case FDX_REMOTE:
-			f = k42_kfile_new(&k42_remote_ops, e.flags);
-			if (f && k42_remote_import(f, &e) < 0) {
-				free(f);
-				f = NULL;
-			}
-			break;
-		case FDX_PIPE:
-			f = k42_kfile_new(&k42_pipe_ops, e.flags);
-			if (f && k42_pipe_import(f, &e) < 0) {
-				free(f);
-				f = NULL;
-			}
-			break;
-		case FDX_SOCK:
-			f = k42_kfile_new(&k42_sock_ops, e.flags);
-			if (f && k42_sock_import(f, &e) < 0) {
-				free(f);
-				f = NULL;
-			}
-			break;
-		}
-		if (f && e.pathlen && b[pos + sizeof(e) + e.pathlen - 1] == 0) {
-			f->dirpath = malloc(e.pathlen);
-			if (f->dirpath)
-				memcpy(f->dirpath, b + pos + sizeof(e), e.pathlen);
-		}
-		if (f)
-			fdt.f[e.fd] = f;
-		pos += e.reclen;
-	}
-}
-
 int k42_fd_path(int fd, char **out)
 {
 	struct kfile *f = get(fd);
@@ -774,46 +679,6 @@ int k42_fd_path(int fd, char **out)
 	else
 		path_strcpy(*out, p);
 	put(f);
-	return rc;
-}
-
-void k42_fs_close_cloexec(void)
-{
-	for (int fd = 0; fd < K42_FD_MAX; fd++)
-		if (fdt.f[fd] && fdt.cloexec[fd])
-			(void)k42_close(fd);
-}
-
-/* ---- every open object (fork) ---- */
-
-static uint64_t fork_gen;
-
-/* fn(f, pid) on each distinct open object once (several descriptors may
- * share one: fork_gen marks those seen), with fs_lock not held; the first
- * error stops the calls and is returned. fs_fork.c uses it. */
-int k42_fs_each_open(int (*fn)(struct kfile *f, uint64_t pid), uint64_t pid)
-{
-	struct kfile *files[K42_FD_MAX];
-	int n = 0, rc = 0;
-
-	fork_gen++;
-	lock();
-	stdio_default();
-	for (int fd = 0; fd < K42_FD_MAX; fd++) {
-		struct kfile *f = fdt.f[fd];
-
-		if (f && f->fork_gen != fork_gen) {
-			f->fork_gen = fork_gen;
-			f->refs++;
-			files[n++] = f;
-		}
-	}
-	unlock();
-	for (int i = 0; i < n; i++) {
-		if (rc == 0)
-			rc = fn(files[i], pid);
-		put(files[i]);
-	}
 	return rc;
 }
 

@@ -147,7 +147,17 @@ int k42_fd_path(int fd, char **out);
 /* spawn.c asks for the descriptor table to pass to a child. */
 long k42_fs_export(uint64_t pid, void **blob, uint64_t *len);
 
-/* fs.c: fn(f, pid) on each distinct open object once (fs_fork.c). */
+/* fs_inherit.c: fn(f, pid) on each distinct open object once (fs_fork.c). */
 int k42_fs_each_open(int (*fn)(struct kfile *f, uint64_t pid), uint64_t pid);
+/* fs.c's table for fs_inherit.c: k42_fs_table and k42_fs_cwd are read
+ * and written under k42_fs_lock (or before any thread can race, at start);
+ * k42_fs_stdio_default(0) gives a table the tty on 0..2 if nothing was
+ * inherited, (1) records that the parent's table was. */
+struct fdtab;
+void k42_fs_lock(void);
+void k42_fs_unlock(void);
+struct fdtab *k42_fs_table(void);
+char *k42_fs_cwd(void);
+void k42_fs_stdio_default(int inherited);
 
 #endif
