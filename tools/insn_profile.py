@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
-"""Where the instructions of one warm null PPC round trip go.
+"""Where the instructions of one warm round trip go.
 
-Boots kbench under QEMU's gdb stub, lets `sys_ppc_call` be hit 50 times
-(warm caches and paths), then single-steps one whole iteration of kbench's
-null-call loop, up to the next `sys_ppc_call`, recording each instruction's
-pc and MSR. Prints the steps per kernel or user stretch and per function
-(user stretches: the first two are the server's, the last the client's in
-the run documented in docs/performance.md). Usage:
+Boots kbench under QEMU's gdb stub, lets a kernel function be hit often
+enough to be warm and inside the loop measured, then single-steps one
+whole iteration, up to the function's next hits, recording each
+instruction's pc and MSR. Prints the steps per kernel or user stretch and
+per function. Two loops can be profiled:
 
-    python3 tools/insn_profile.py --build build
+    --op ppc   the null PPC round trip: from one `sys_ppc_call` to the
+               next (user stretches: the first two are the server's, the
+               last the client's in the run docs/performance.md gives)
+    --op pipe  the pipe round trip (kbench writes a byte, pipe_echo sends
+               it back): from one `sys_softintr_raise` to the second one
+               after it, as each side wakes the other once per trip
+
+Usage:
+
+    python3 tools/insn_profile.py --build build [--op pipe]
 """
 import argparse
 import bisect
@@ -26,22 +34,37 @@ MSR_PR = 1 << 14
 
 GDB_SCRIPT = r'''
 import gdb
-gdb.execute("hbreak sys_ppc_call")
-for i in range(50):
+gdb.execute("hbreak %(fn)s")
+for i in range(%(warm)d):
     gdb.execute("continue", to_string=True)
 gdb.execute("delete")
 start = int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff
 with open(%(out)r, "w") as out:
-    n = 0
-    while n < 20000:
+    n, hits, pid = 0, 0, 0
+    while n < 40000:
         pc = int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff
         msr = int(gdb.parse_and_eval("$msr")) & 0xffffffffffffffff
-        out.write("%%x %%x\n" %% (pc, msr))
+        # User mode cannot read the kernel's memory: the pid read on the
+        # kernel's way out names the user stretch after it.
+        if not msr & %(pr)d:
+            pid = int(gdb.parse_and_eval("boot_percpu.last_pid"))
+        out.write("%%x %%x %%d\n" %% (pc, msr, pid))
         n += 1
         gdb.execute("stepi", to_string=True)
         if (int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff) == start:
-            break
+            hits += 1
+            if hits == %(hits)d:
+                break
 '''
+
+
+# Each loop: the kernel function that starts an iteration, how many hits
+# warm it (and land inside the loop), how many more end one iteration, and
+# the other program in the trip (user pcs are named in both programs).
+OPS = {
+    "ppc": {"fn": "sys_ppc_call", "warm": 50, "hits": 1, "other": "kbench_server.elf"},
+    "pipe": {"fn": "sys_softintr_raise", "warm": 400, "hits": 2, "other": "pipe_echo.elf"},
+}
 
 
 def symbols(elf):
@@ -64,30 +87,38 @@ def lookup(tab, pc):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
+    ap.add_argument("--op", choices=OPS, default="ppc")
     args = ap.parse_args()
+    op = OPS[args.op]
     build = k42qemu.Build(args.build)
     with tempfile.TemporaryDirectory() as d:
         script, pcs = os.path.join(d, "step.py"), os.path.join(d, "pcs.txt")
         with open(script, "w") as f:
-            f.write(GDB_SCRIPT % {"out": pcs})
-        st, out = debug.batch(build, ["source " + script], append="init=/bench/kbench", timeout=900)
-        if not os.path.exists(pcs):
+            f.write(GDB_SCRIPT % {"out": pcs, "fn": op["fn"], "warm": op["warm"],
+                                  "hits": op["hits"], "pr": MSR_PR})
+        st, out = debug.batch(build, ["source " + script], append="init=/bench/kbench", timeout=1500)
+        if not os.path.exists(pcs) or "Traceback" in out or "Error" in out:
             print(out)
             return 1
-        rows = [tuple(int(x, 16) for x in l.split()) for l in open(pcs)]
+        rows = [(int(a, 16), int(b, 16), int(c)) for a, b, c in (l.split() for l in open(pcs))]
     kern = symbols(build.kernel_elf)
-    user = symbols(os.path.join(args.build, "bench/k42/kbench_server.elf"))
+    user = symbols(os.path.join(args.build, "bench/k42", op["other"]))
     client = symbols(os.path.join(args.build, "bench/k42/kbench.elf"))
     stretches, nuser = [], 0
-    for pc, msr in rows:
+    for pc, msr, pid in rows:
         where = "user" if msr & MSR_PR else "kernel"
+        if where == "user":
+            where = "user pid %d" % pid
         if not stretches or stretches[-1][0] != where:
             nuser += where == "user"
             stretches.append([where, nuser, collections.Counter()])
         if where == "kernel":
             stretches[-1][2][lookup(kern, pc)] += 1
         else:
-            stretches[-1][2]["server " + lookup(user, pc) + " / client " + lookup(client, pc)] += 1
+            # User pcs: both programs are linked at the same address, so a pc
+            # is named in both; the pid says which one ran.
+            stretches[-1][2]["%s / %s %s" % (lookup(client, pc), op["other"].split(".")[0],
+                                            lookup(user, pc))] += 1
     for where, _, funcs in stretches:
         print("%s: %d instructions" % (where, sum(funcs.values())))
         for fn, c in funcs.most_common():

@@ -79,25 +79,14 @@ long ioevent_event_impl(const struct k42_ipc_caller *caller)
 	return 0;
 }
 
-/* Pids that refused our soft interrupt (not our descendants): a small
- * direct-mapped memory so a pipe's hot path makes one kernel call. */
-#define NOTIFY_CACHE 16
-static uint64_t msg_only[NOTIFY_CACHE];
-
+/* Wake pid's I/O waiters: the K42_SOFTINTR_IO doorbell, which the
+ * kernel lets any process ring (docs/files.md); the one-way message
+ * (idl/ioevent.idl) only if the doorbell is refused. */
 long k42_io_notify(uint64_t pid)
 {
-	uint64_t *slot = &msg_only[pid % NOTIFY_CACHE];
-	long rc;
+	long rc = k42_sc_softintr_raise(pid, K42_SOFTINTR_IO);
 
-	/* Ourselves and our descendants take the soft interrupt directly;
-	 * anyone else gets the one-way message (idl/ioevent.idl). */
-	if (*slot != pid) {
-		rc = k42_sc_softintr_raise(pid, K42_SOFTINTR_IO);
-		if (rc != -K42_EPERM)
-			return rc;
-		*slot = pid;
-	}
-	return ioevent_event(pid);
+	return rc == -K42_EPERM ? ioevent_event(pid) : rc;
 }
 
 static void (*interrupt_handler)(void);

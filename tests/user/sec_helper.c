@@ -85,8 +85,13 @@ static int probe(uint64_t stranger, uint64_t heir)
 		won |= PROBE_REALTIME_CLASS;
 		k42_sc_proc_kill((uint64_t)child);
 	}
-	if (k42_sc_softintr_raise(stranger, K42_SOFTINTR_USER0) != -K42_EPERM)
+	/* Only the I/O doorbell alone may ring a stranger. */
+	if (k42_sc_softintr_raise(stranger, K42_SOFTINTR_USER0) != -K42_EPERM ||
+	    k42_sc_softintr_raise(stranger, K42_SOFTINTR_IO | K42_SOFTINTR_USER0) != -K42_EPERM ||
+	    k42_sc_softintr_raise(stranger, K42_SOFTINTR_PEER) != -K42_EPERM)
 		won |= PROBE_SOFTINTR;
+	if (k42_sc_softintr_raise(stranger, K42_SOFTINTR_IO) != 0)
+		won |= PROBE_OWN_FAILED;
 	if (k42_sc_console_read((uint64_t)buf, sizeof(buf)) >= 0)
 		won |= PROBE_CONSOLE;
 	if (k42_sc_trace_mask(K42_TRACE_MASK_ALL) >= 0)

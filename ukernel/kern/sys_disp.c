@@ -140,8 +140,13 @@ long sys_softintr_raise(struct trap_frame *tf)
 	if (bits & (K42_SOFTINTR_USER0 - 1))
 		return -K42_EPERM;	/* only the user-protocol bits */
 	/* Like every other call on another process: itself or a descendant.
-	 * Anyone else is told through a one-way message (ppc_send). */
-	if (!process_may_manage(cur_disp()->proc, p))
+	 * The one exception is K42_SOFTINTR_IO alone, libk42's "re-check
+	 * what you wait on" doorbell: it carries nothing, repeats fold into
+	 * one bit, and it means what the ioevent.event message anyone may
+	 * send means, so any process may ring it (a pipe's reader wakes its
+	 * writer, whichever is the parent). Anyone else is told through a
+	 * one-way message (ppc_send). */
+	if (bits != K42_SOFTINTR_IO && !process_may_manage(cur_disp()->proc, p))
 		return -K42_EPERM;
 	disp_raise(&p->disp, bits);
 	return 0;
