@@ -114,7 +114,7 @@ long sys_proc_limit(struct trap_frame *tf)
 	if (kind >= K42_QUOTA_KINDS)
 		return -K42_EINVAL;
 	if (value == K42_QUOTA_QUERY) {
-		ctx_set_result(tf, 1, p->acct->used[kind]);
+		ctx_set_result(tf, 1, __atomic_load_n(&p->acct->used[kind], __ATOMIC_RELAXED));
 		return (long)p->acct->limit[kind];
 	}
 	/* Only an ancestor sets limits, and never above its own. */
@@ -122,6 +122,6 @@ long sys_proc_limit(struct trap_frame *tf)
 		return -K42_EPERM;
 	if (value > self->acct->limit[kind] || value > INT64_MAX)
 		return -K42_EINVAL;
-	p->acct->limit[kind] = value;
+	__atomic_store_n(&p->acct->limit[kind], value, __ATOMIC_RELAXED);	/* read by charges on any CPU */
 	return 0;
 }

@@ -29,14 +29,29 @@ static const char *access_name(unsigned access)
 	return access == K42_PROT_WRITE ? "write" : access == K42_PROT_EXEC ? "execute" : "read";
 }
 
-void user_fault(struct trap_frame *tf, uint64_t va, unsigned access)
+int user_fault_unlocked(uint64_t va, unsigned access)
+{
+	struct dispatcher *d = this_cpu()->current;
+
+	/* Ended by another CPU: the locked path leaves it. */
+	if (__atomic_load_n(&d->state, __ATOMIC_RELAXED) == DS_DEAD)
+		return 0;
+	trace_fault_start(va, access);
+	if (fault_resolve_unlocked(d->proc, va, access) < 0)
+		return 0;
+	trace_fault_incore(va);
+	return 1;
+}
+
+void user_fault(struct trap_frame *tf, uint64_t va, unsigned access, int traced)
 {
 	struct dispatcher *d = this_cpu()->current;
 	uint64_t token = 0;
 	char why[160];
 	int rc;
 
-	trace_fault_start(va, access);
+	if (!traced)
+		trace_fault_start(va, access);
 	rc = fault_resolve(d->proc, va, access, &token);
 	if (rc == 0) {
 		trace_fault_incore(va);

@@ -1,5 +1,6 @@
 /*
- * Page-fault resolution (see mm/fault.h).
+ * Page-fault resolution (see mm/fault.h). Locks: the process's, then the
+ * FCM's inside get_page (docs/smp.md, "Lock order").
  */
 #include <k42/errno.h>
 #include <k42/layout.h>
@@ -33,6 +34,33 @@ int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *tok
 				   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, token);
 	if (rc == 0)
 		rc = hat_map(p->hat, page, pa, (r->prot & maxprot) | (maxprot & HAT_PROT_IO));
+	spin_unlock(&p->lock);
+	return rc;
+}
+
+int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
+{
+	struct region *r;
+	uint64_t pa, token, page = va & ~(PM_PAGE_SIZE - 1);
+	unsigned maxprot;
+	int rc = -K42_EAGAIN;
+
+	if (va >= K42_USER_TOP)
+		return rc;
+	spin_lock(&p->lock);
+	r = region_find(p, va);
+	/* An anonymous FCM never gives a page up while a region maps it
+	 * (no eviction, no fold: only COW layers fold), so the frame it
+	 * returns stays this page's until the region goes, which takes
+	 * p->lock. */
+	if (r && (access & r->prot) == access && fcm_is_anon(r->fcm)) {
+		rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
+					   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
+		if (rc == 0)
+			rc = hat_map(p->hat, page, pa, r->prot & maxprot);
+		if (rc < 0)
+			rc = -K42_EAGAIN;	/* the locked path decides and reports */
+	}
 	spin_unlock(&p->lock);
 	return rc;
 }

@@ -20,7 +20,7 @@ static int root_alloc(struct frame_source *s, uint64_t *pa)
 
 	if (rc == 0) {
 		memset(phys_to_virt(*pa), 0, PM_PAGE_SIZE);
-		s->out++;
+		__atomic_add_fetch(&s->out, 1, __ATOMIC_RELAXED);
 	}
 	return rc;
 }
@@ -28,7 +28,7 @@ static int root_alloc(struct frame_source *s, uint64_t *pa)
 static void root_free(struct frame_source *s, uint64_t pa)
 {
 	BUG_ON(pm_free(pm_root(), pa, 0) < 0);
-	s->out--;
+	__atomic_sub_fetch(&s->out, 1, __ATOMIC_RELAXED);
 }
 
 struct frame_source pm_frames = { "root PM", root_alloc, root_free, 0, NULL, NULL };

@@ -5,9 +5,10 @@
  * waits for by dispatchers through wait nodes that live in the dispatcher
  * (struct fr_waiter in kern/dispatcher.h).
  *
- * Locking: none of its own yet. Everything here runs on one CPU with
- * interrupts off and calls into the FCM (its lock) only without holding
- * anything; SMP will need a lock per FR, taken after the FCM's.
+ * Locking: none of its own yet. Everything here runs under the kernel
+ * lock with interrupts off (no fault on an FR's pages takes the unlocked
+ * path, docs/smp.md) and calls into the FCM (its lock) only without
+ * holding anything; a lock per FR, taken after the FCM's, is next.
  */
 #include <string.h>
 #include <arch/memlayout.h>

@@ -1,14 +1,17 @@
 /*
  * The kernel lock: the first, deliberately simple SMP design (docs/smp.md).
- * A CPU holds it whenever it runs kernel code on shared state: it is taken
- * on every entry from user mode (arch_user_trap), by an interrupt taken in
- * the idle loop, and by a CPU coming online; it is released on the one way
- * back to user mode (user_return) and while a CPU waits in the idle loop.
- * The kernel never waits with it held, so per-object spin locks nest inside
- * it unchanged (klock.c says why it is not a ticket lock).
+ * A CPU holds it whenever it runs kernel code on shared state, except on
+ * the paths converted to per-object locks (docs/smp.md, "Without the
+ * kernel lock": faults on anonymous memory). It is taken on every other
+ * entry from user mode (arch_user_trap), by an interrupt taken in the idle
+ * loop, and by a CPU coming online; it is released on the one way back to
+ * user mode (user_return) and while a CPU waits in the idle loop. The
+ * kernel never waits with it held, so per-object spin locks nest inside it
+ * (klock.c says why it is not a ticket lock).
  *
- * Lock order: the kernel lock, then any per-object lock (kern/process.h,
- * the mm objects), then the leaf locks (xics src_lock, kmem, PM).
+ * Lock order (the one list is docs/smp.md, "Lock order"): the kernel lock,
+ * then a process lock, then FCM locks, then the leaf locks (PM, kmem,
+ * clustered-object roots, xics src_lock).
  */
 #ifndef KERN_KLOCK_H
 #define KERN_KLOCK_H

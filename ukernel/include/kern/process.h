@@ -6,9 +6,14 @@
  * (k42/procinfo.h), so a pid held anywhere (a parent link, a server's
  * record of a client, an FR's server) names its process or nothing.
  *
- * Locking: `lock` protects the region list and the HAT. Lock order:
- * process lock, then an FCM's lock; never two process locks at once.
- * A process is freed only through deferred deletion (kern/quiesce.h).
+ * Locking: `lock` protects the region list and the HAT (the fault path
+ * takes it without the kernel lock). Lock order (docs/smp.md, "Lock
+ * order"): the kernel lock, a process lock, then an FCM's lock; two
+ * process locks at once only under the kernel lock (mm/sys_mem.c). The
+ * rest of a process (state, dispatchers, children) is still the kernel
+ * lock's. A process is freed only through deferred deletion
+ * (kern/quiesce.h), so a lock may be taken on one found since the last
+ * quiescent point.
  */
 #ifndef KERN_PROCESS_H
 #define KERN_PROCESS_H

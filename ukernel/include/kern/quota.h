@@ -8,8 +8,8 @@
  * to it remain: an orphan stays inside the quota of the tree it was born
  * in, although init now manages it.
  *
- * Accounts are changed only by the kernel on one CPU with interrupts off
- * (no lock today; SMP will need the counters per CPU or atomic).
+ * Accounts take no lock: every counter is atomic (kern/quota.c says
+ * how a charge stays within every limit on many CPUs at once).
  */
 #ifndef KERN_QUOTA_H
 #define KERN_QUOTA_H
@@ -20,11 +20,13 @@
 
 struct quota_acct {
 	/* FCMs of the tree's private memory draw their frames here: each
-	 * frame is charged to K42_QUOTA_FRAMES, and `frames.out` keeps the
-	 * account alive until the last one is back. */
+	 * frame is charged to K42_QUOTA_FRAMES and holds a reference, which
+	 * keeps the account alive until the last one is back. */
 	struct frame_source frames;
 	struct quota_acct *parent;	/* counted reference (refs) */
-	uint32_t refs;			/* its process, each account below, each FCM drawing here */
+	/* its process, each account below, each FCM drawing here, each
+	 * frame out: atomic; the last drop frees it */
+	uint64_t refs;
 	uint64_t used[K42_QUOTA_KINDS];
 	uint64_t limit[K42_QUOTA_KINDS];
 };

@@ -7,8 +7,15 @@
 #include <stdint.h>
 #include <arch/trapframe.h>
 
-/* A user access to va (K42_PROT_READ/_WRITE/_EXEC) faulted. */
-void user_fault(struct trap_frame *tf, uint64_t va, unsigned access);
+/* A user access to va (K42_PROT_READ/_WRITE/_EXEC) faulted; `traced`:
+ * user_fault_unlocked already logged its start. Under the kernel lock. */
+void user_fault(struct trap_frame *tf, uint64_t va, unsigned access, int traced);
+/* Without the kernel lock: 1 if the fault was resolved (an anonymous
+ * page, mm/fault.h) and the access may be retried at once, 0 if it needs
+ * user_fault. Touches only the current dispatcher's process, under its
+ * own locks; leaves pending events to the next locked entry (a CPU that
+ * raises one kicks this CPU). */
+int user_fault_unlocked(uint64_t va, unsigned access);
 /* End the current process with `why` and run something else. */
 void user_kill(struct trap_frame *tf, const char *why);
 

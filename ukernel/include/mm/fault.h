@@ -15,4 +15,11 @@ struct process;
  * read in (*token); others: out of memory and the like. */
 int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token);
 
+/* The part of fault_resolve that needs no kernel lock (docs/smp.md): a
+ * page of an anonymous region, found or zero-filled and mapped under the
+ * process's and the FCM's own locks. 0: mapped; -K42_EAGAIN: anything
+ * else (another FCM, no region, no right, no memory): take the locked
+ * path, which resolves or reports it. */
+int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access);
+
 #endif

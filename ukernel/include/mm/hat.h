@@ -4,7 +4,13 @@
  * of pages (4 KiB), real addresses and K42_PROT_* bits; the HAT owns the
  * page-table memory and the translation-cache invalidations.
  *
- * Locking: the owner (struct process) serialises calls for its HAT.
+ * Locking: calls that may add page tables (hat_map) or free them
+ * (hat_destroy, after quiescence) are serialised by the owner's lock
+ * (struct process). hat_unmap from another process's FCM
+ * (fcm_unmap_everywhere, under the FCM lock) and hat_lookup only read the
+ * tables and clear or read leaves, so they need only that a new table is
+ * published after it is zeroed, which walk() orders. hat_activate may run
+ * on any CPU at any time; the invalidations order against it.
  */
 #ifndef MM_HAT_H
 #define MM_HAT_H

@@ -18,7 +18,8 @@
  *     names the dispatcher: the user address of its shared page, which
  *     is how libk42 finds the dispatcher it runs on (docs/smp.md);
  *  5. the kernel lock (kern/klock.h) is released last, after which this
- *     CPU touches no shared state until its next entry.
+ *     CPU touches no shared state until its next entry (an entry that
+ *     never took it returns through user_return_unlocked, below).
  * A frame that fails 1 or 3 ends its process (never the kernel), and
  * another dispatcher is chosen and checked the same way.
  */
@@ -79,4 +80,23 @@ void user_return(struct trap_frame *tf)
 	switch_user_sprs(pc, d);
 	klock_release();
 	arch_return_to_user(tf);
+}
+
+/* The same way back for an entry that never took the kernel lock (a
+ * fault resolved by user_fault_unlocked): the frame is the current
+ * dispatcher's own, saved at that entry, so the checks above pass unless
+ * something is badly wrong, and then the locked way deals with it. The
+ * per-CPU SPR owner may be cleared meanwhile by a CPU ending the
+ * dispatcher (sched_forget): then its SPRs are simply loaded again. */
+void user_return_unlocked(struct trap_frame *tf)
+{
+	struct percpu *pc = this_cpu();
+	struct dispatcher *d = pc->current;
+
+	if (ctx_owned_by(tf, d) && ctx_force_user(tf, pc->vsx_owner == d)) {
+		switch_user_sprs(pc, d);
+		arch_return_to_user(tf);
+	}
+	klock_acquire();
+	user_return(tf);
 }

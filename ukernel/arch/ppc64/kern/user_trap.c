@@ -77,10 +77,39 @@ static void bad_instruction(struct trap_frame *tf, const char *what)
 
 void arch_user_trap(struct trap_frame *tf);
 
+/* Page faults first try the path that needs no kernel lock (docs/smp.md,
+ * "Lock order"); 1 if that resolved it. */
+static int fault_unlocked(struct trap_frame *tf, int *traced)
+{
+	uint64_t va;
+	unsigned access;
+
+	switch (tf->trap) {
+	case 0x300:
+	case 0x380:
+		va = tf->dar;
+		access = (tf->dsisr & DSISR_STORE) ? K42_PROT_WRITE : K42_PROT_READ;
+		break;
+	case 0x400:
+	case 0x480:
+		va = tf->nip;
+		access = K42_PROT_EXEC;
+		break;
+	default:
+		return 0;
+	}
+	*traced = 1;
+	return user_fault_unlocked(va, access);
+}
+
 void arch_user_trap(struct trap_frame *tf)
 {
-	klock_acquire();	/* released in user_return (docs/smp.md) */
+	int traced = 0;
+
 	ctx_set_owner(tf, this_cpu()->current);	/* what user mode left in tf is its own */
+	if (fault_unlocked(tf, &traced))
+		user_return_unlocked(tf);
+	klock_acquire();	/* released in user_return (docs/smp.md) */
 	if (this_cpu()->current->state == DS_DEAD) {
 		/* Ended by another CPU while it ran here: whatever it trapped
 		 * for is moot. */
@@ -101,11 +130,12 @@ void arch_user_trap(struct trap_frame *tf)
 		break;
 	case 0x300:
 	case 0x380:
-		user_fault(tf, tf->dar, (tf->dsisr & DSISR_STORE) ? K42_PROT_WRITE : K42_PROT_READ);
+		user_fault(tf, tf->dar, (tf->dsisr & DSISR_STORE) ? K42_PROT_WRITE : K42_PROT_READ,
+			   traced);
 		break;
 	case 0x400:
 	case 0x480:
-		user_fault(tf, tf->nip, K42_PROT_EXEC);
+		user_fault(tf, tf->nip, K42_PROT_EXEC, traced);
 		break;
 	case 0x800:
 	case 0xf20:

@@ -70,7 +70,11 @@ static void set_prte(uint32_t asid, uint64_t root_pa)
  */
 static int only_here(const struct hat *h)
 {
-	return !(h->cpus & ~(1ull << this_cpu()->cpu_id));
+	/* The cleared PTE is ordered before the read of `cpus`, as
+	 * hat_activate orders its bit before the CPU's first access: either
+	 * we see that CPU's bit, or it sees the cleared PTE. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !(__atomic_load_n(&h->cpus, __ATOMIC_RELAXED) & ~(1ull << this_cpu()->cpu_id));
 }
 
 static void flush_asid(const struct hat *h)
@@ -228,6 +232,10 @@ static uint64_t *walk(struct hat *h, uint64_t va, int create)
 			if (!create || alloc_table(0, &pa) < 0)
 				return NULL;
 			h->table_pages++;
+			/* The zeroed table is seen before the entry naming it
+			 * (lookups on other CPUs and the page walkers read
+			 * without the process lock). */
+			__atomic_thread_fence(__ATOMIC_RELEASE);
 			*slot = be(RPTE_V | pa | RADIX_LEVEL_BITS);
 			e = be(*slot);
 		}
@@ -314,8 +322,8 @@ int hat_lookup(struct hat *h, uint64_t va, uint64_t *pa, unsigned *prot)
 
 void hat_activate(struct hat *h)
 {
-	if (h)
-		h->cpus |= 1ull << this_cpu()->cpu_id;	/* under the kernel lock */
+	if (h)	/* full barrier: see only_here */
+		__atomic_fetch_or(&h->cpus, 1ull << this_cpu()->cpu_id, __ATOMIC_SEQ_CST);
 	mtspr(SPR_PIDR, h ? h->asid : 0);
 	__asm__ volatile("isync" ::: "memory");
 }

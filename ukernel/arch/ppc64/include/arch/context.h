@@ -19,11 +19,13 @@
 #define MSR_VECTOR_UNITS (MSR_FP | MSR_VEC | MSR_VSX)
 
 /* Leave the kernel into the user context in tf (vectors.S). Only
- * user_return() calls it. */
+ * user_return() and user_return_unlocked() call it. */
 __attribute__((noreturn)) void arch_return_to_user(struct trap_frame *tf);
 /* The one way back to user mode (arch/ppc64/kern/user_return.c): checks and
  * forces the current dispatcher's frame, then leaves the kernel. */
 __attribute__((noreturn)) void user_return(struct trap_frame *tf);
+/* user_return for an entry that did not take the kernel lock. */
+__attribute__((noreturn)) void user_return_unlocked(struct trap_frame *tf);
 
 static inline uint64_t ctx_call_number(const struct trap_frame *tf)
 {
