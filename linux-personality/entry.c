@@ -37,44 +37,85 @@ __attribute__((noreturn)) void lx_resume(struct k42_user_regs *regs)
 	k42_fatal("lx: disp_resume failed");
 }
 
+/* The Linux result convention, a signal's delivery, and the way back to
+ * the program (does not return). */
+static __attribute__((noreturn)) void finish(struct lx_args *a, struct k42_user_regs *regs, long rc)
+{
+	if (rc == -LX_EINTR && lx_sig_restarts() && a->nr != LX_NR_rt_sigsuspend &&
+	    a->nr != LX_NR_pause && a->nr != LX_NR_poll && a->nr != LX_NR_ppoll &&
+	    a->nr != LX_NR_nanosleep && a->nr != LX_NR_clock_nanosleep) {
+		regs->nip -= 4;	/* SA_RESTART: the `sc` again after the handler */
+	} else if (rc != LX_REGS_SET) {
+		if (rc < 0 && rc >= -4095) {
+			regs->gpr[3] = (uint64_t)-rc;
+			regs->cr |= CR0_SO;
+		} else {
+			regs->gpr[3] = (uint64_t)rc;
+			regs->cr &= ~CR0_SO;
+		}
+	}
+	lx_sig_deliver(regs);
+	lx_resume(regs);
+}
+
+static long run(struct lx_args *a)
+{
+	if (a->nr < LX_NSYSCALLS && lx_syscalls[a->nr].fn)
+		return lx_syscalls[a->nr].fn(a);
+	lx_log_enosys(a->nr);
+	return -LX_ENOSYS;
+}
+
+/* A call that may block, on its own thread's personality stack: libk42
+ * sees an ordinary thread (not handler code), so a wait blocks this
+ * thread alone (iowait.c, an asynchronous IPC for the tty) and the
+ * process's other threads run meanwhile. Its registers, VSX state and
+ * bounce buffer are its own (struct lx_tcall), since other threads' calls
+ * run while it waits. Still disabled: it leaves the processor only where
+ * it waits. */
+static __attribute__((noreturn)) void on_thread(void *p)
+{
+	struct lx_tcall *tc = p;
+	struct lx_args a;
+
+	k42_in_handler = 0;
+	tc->active = 1;
+	a.nr = tc->regs.gpr[0];
+	for (int i = 0; i < 6; i++)
+		a.a[i] = tc->regs.gpr[3 + i];
+	a.regs = &tc->regs;
+	long rc = run(&a);
+	tc->active = 0;
+	k42_in_handler = 1;
+	k42_vsx_restore(tc->vsx);	/* other threads ran meanwhile */
+	finish(&a, &tc->regs, rc);
+}
+
 static void lx_on_syscall(void)
 {
 	struct k42_disp_shared *sh = k42_disp();
 	static struct k42_user_regs regs;	/* one dispatcher, disabled: not reentered */
+	struct lx_tcall *tc;
 	struct lx_args a;
-	long rc;
 
-	memcpy(&regs, &sh->saved, sizeof(regs));
-	sh->saved_valid = 0;
 	/* Handler context for libk42: no thread of ours is running, so its
 	 * waits (pipes, poll) sleep in the kernel through lx_io_wait and its
 	 * calls use the shared message buffer. */
 	k42_in_handler = 1;
-	a.nr = regs.gpr[0];
+	a.nr = sh->saved.gpr[0];
+	if (lx_nthreads > 1 && a.nr < LX_NSYSCALLS && lx_syscalls[a.nr].blocks &&
+	    (tc = lx_thread_tcall()) != NULL) {
+		memcpy(&tc->regs, &sh->saved, sizeof(tc->regs));
+		sh->saved_valid = 0;
+		k42_vsx_save(tc->vsx);
+		k42_on_stack((uint64_t)tc->stack + sizeof(tc->stack), on_thread, tc);
+	}
+	memcpy(&regs, &sh->saved, sizeof(regs));
+	sh->saved_valid = 0;
 	for (int i = 0; i < 6; i++)
 		a.a[i] = regs.gpr[3 + i];
 	a.regs = &regs;
-	if (a.nr < LX_NSYSCALLS && lx_syscalls[a.nr].fn) {
-		rc = lx_syscalls[a.nr].fn(&a);
-	} else {
-		lx_log_enosys(a.nr);
-		rc = -LX_ENOSYS;
-	}
-	if (rc == -LX_EINTR && lx_sig_restarts() && a.nr != LX_NR_rt_sigsuspend &&
-	    a.nr != LX_NR_pause && a.nr != LX_NR_poll && a.nr != LX_NR_ppoll &&
-	    a.nr != LX_NR_nanosleep && a.nr != LX_NR_clock_nanosleep) {
-		regs.nip -= 4;	/* SA_RESTART: the `sc` again after the handler */
-	} else if (rc != LX_REGS_SET) {
-		if (rc < 0 && rc >= -4095) {
-			regs.gpr[3] = (uint64_t)-rc;
-			regs.cr |= CR0_SO;
-		} else {
-			regs.gpr[3] = (uint64_t)rc;
-			regs.cr &= ~CR0_SO;
-		}
-	}
-	lx_sig_deliver(&regs);
-	lx_resume(&regs);
+	finish(&a, &regs, run(&a));
 }
 
 void lx_entry_init(void);

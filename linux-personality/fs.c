@@ -9,8 +9,18 @@
 #include "lx.h"
 #include "lxfs.h"
 
-#define BOUNCE (64 * 1024)
-static uint8_t bounce[BOUNCE];	/* one dispatcher, disabled: not reentered */
+#define BOUNCE LX_BOUNCE
+static uint8_t handler_bounce[BOUNCE];	/* one dispatcher, disabled: not reentered */
+
+/* A call that runs on its thread (entry.c) may wait halfway through a
+ * transfer while other threads' calls run: it has its own buffer. */
+static uint8_t *bounce_buf(void)
+{
+	struct lx_tcall *tc = lx_tcall_active();
+
+	return tc ? tc->bounce : handler_bounce;
+}
+#define bounce (bounce_buf())
 
 long lx_errno(long rc)
 {
@@ -44,10 +54,26 @@ static int lx_io_wait(uint64_t deadline)
 	return lx_wait_event(tick) ? -K42_EINTR : 0;
 }
 
+/* The same for a call that runs on its thread (libk42 blocks the thread
+ * alone): a signal ends the wait, which is bounded likewise. */
+static int lx_thread_check(uint64_t *deadline)
+{
+	if (lx_sig_deliverable())
+		return 1;
+	if (deadline) {
+		uint64_t cap = k42_timebase() + k42_info(K42_INFO_TIMEBASE_HZ) / 10;
+
+		if (!*deadline || *deadline > cap)
+			*deadline = cap;
+	}
+	return 0;
+}
+
 void lx_fs_init(void)
 {
 	lx.umask = 022;
 	k42_io_set_handler_wait(lx_io_wait);
+	k42_io_set_thread_check(lx_thread_check);
 }
 
 static void wait_timer_fired(struct k42_timer *t)
@@ -61,6 +87,12 @@ int lx_wait_event(uint64_t ticks)
 {
 	struct k42_timer tm = { .deadline = k42_timebase() + ticks, .fn = wait_timer_fired };
 
+	if (lx_tcall_active()) {
+		/* On its thread: that thread alone waits, for an event
+		 * (a signal raises one), the deadline or the bound. */
+		(void)k42_io_wait_gen(k42_io_generation(), tm.deadline);
+		return lx_sig_deliverable();
+	}
 	k42_timer_add(&tm);
 	k42_sc_block();
 	k42_drain();
@@ -623,8 +655,8 @@ long lx_sys_ioctl(struct lx_args *a)
 /* Linux's struct pollfd is k42's (int fd, short events, short revents). */
 static long do_poll(uint64_t ufds, uint64_t nfds, int64_t timeout_ms)
 {
-	static struct k42_pollfd pfd[K42_FD_MAX];
-	static int16_t asked[K42_FD_MAX];
+	struct k42_pollfd pfd[K42_FD_MAX];	/* its own: it may wait on its thread */
+	int16_t asked[K42_FD_MAX];
 	long rc;
 
 	if (nfds > K42_FD_MAX)
@@ -690,7 +722,7 @@ long lx_sys_ppoll(struct lx_args *a)
 /* select over poll: fd_sets of up to K42_FD_MAX bits. */
 static long do_select(uint64_t n, uint64_t urd, uint64_t uwr, uint64_t uex, int64_t ms)
 {
-	static struct k42_pollfd pfd[K42_FD_MAX];
+	struct k42_pollfd pfd[K42_FD_MAX];
 	uint64_t sets[3][K42_FD_MAX / 64], out[3][K42_FD_MAX / 64];
 	uint64_t uset[3] = { urd, uwr, uex }, bytes;
 	unsigned np = 0;

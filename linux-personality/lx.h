@@ -87,6 +87,7 @@ struct lx_args {
 struct lx_syscall {
 	const char *name;
 	long (*fn)(struct lx_args *a);
+	int blocks;	/* may wait (syscalls.tbl "+block"): runs on its thread */
 };
 extern const struct lx_syscall lx_syscalls[LX_NSYSCALLS];
 
@@ -166,6 +167,24 @@ void lx_threads_forked(void);
 void lx_set_clear_tid(uint64_t uaddr);
 long lx_futex_wake(uint64_t uaddr, uint64_t n);
 extern int lx_nthreads;
+
+/* A call that may block, run on its thread (entry.c) when the process has
+ * several: the thread's own personality stack, registers, VSX state and
+ * bounce buffer, kept from call to call (thread.c). */
+#define LX_BOUNCE (64 * 1024)
+struct lx_tcall {
+	struct k42_user_regs regs;
+	int active;			/* a call runs on it now */
+	uint8_t vsx[K42_VSX_AREA] __attribute__((aligned(16)));
+	uint8_t bounce[LX_BOUNCE];
+	uint8_t stack[64 * 1024] __attribute__((aligned(16)));
+};
+/* The calling thread's (allocated on first use); NULL if none. */
+struct lx_tcall *lx_thread_tcall(void);
+/* The running thread's while one of its calls runs on it, else NULL. */
+struct lx_tcall *lx_tcall_active(void);
+/* libk42's switch to another stack (switch.S; noreturn). */
+__attribute__((noreturn)) void k42_on_stack(uint64_t top, void (*fn)(void *), void *arg);
 /* libk42's running thread on the caller's dispatcher (internal to it;
  * k42/vp.h gives personalities its address). */
 #define k42_current (*k42_vp_current_slot())

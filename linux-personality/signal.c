@@ -110,8 +110,11 @@ static int default_ignored(int sig)
 
 void lx_sig_raise(int sig)
 {
-	if (sig >= 1 && sig <= 64)
+	if (sig >= 1 && sig <= 64) {
 		pending |= BIT(sig);
+		if (lx_nthreads > 1)
+			k42_io_event();	/* a call waiting on its thread re-checks */
+	}
 }
 
 /* Soft-interrupt bits from other processes' kill. */
@@ -120,6 +123,8 @@ static void on_softintr(uint64_t bits)
 	for (int sig = 1; sig <= 30; sig++)
 		if (bits & (LX_SOFTINTR_SIG << sig))
 			pending |= BIT(sig);
+	if (lx_nthreads > 1)
+		k42_io_event();	/* a call waiting on its thread re-checks */
 }
 
 /* Signals by message (ioevent.signal) between processes that may not
@@ -142,7 +147,7 @@ static void on_signal_msg(uint64_t from, uint32_t sig)
 	k42_send_signal(from, 0);
 	if (sig == LX_SIGKILL)
 		k42_sc_exit(0x100 | LX_SIGKILL);
-	pending |= BIT(sig);
+	lx_sig_raise((int)sig);
 }
 
 long lx_sig_send(uint64_t pid, int sig)

@@ -35,6 +35,7 @@ struct lx_thread {
 	uint32_t fbits;
 	int fwaiting;
 	struct k42_timer ftimer;
+	struct lx_tcall *tc;		/* blocking calls run on the thread (entry.c) */
 };
 
 static struct lx_thread main_lt;
@@ -55,6 +56,30 @@ static struct lx_thread *self(void)
 		main_lt.tid = (uint32_t)lx.pid;
 	}
 	return &main_lt;
+}
+
+struct lx_tcall *lx_thread_tcall(void)
+{
+	struct lx_thread *me;
+
+	if (!k42_current)
+		return NULL;
+	me = self();
+	if (!me->tc)
+		me->tc = malloc(sizeof(*me->tc));
+	if (me->tc)
+		me->tc->active = 0;
+	return me->tc;
+}
+
+struct lx_tcall *lx_tcall_active(void)
+{
+	struct lx_thread *me;
+
+	if (k42_in_handler || !k42_current)
+		return NULL;
+	me = self();
+	return me->tc && me->tc->active ? me->tc : NULL;
 }
 
 uint32_t lx_gettid(void)
@@ -382,6 +407,8 @@ long lx_sys_exit(struct lx_args *a)
 	if (me->fwaiting)
 		unlink_waiter(me);
 	lx_nthreads--;
+	free(me->tc);	/* exit runs as handler code, not on it */
+	me->tc = NULL;
 	if (me != &main_lt)
 		free(me);
 	if (k42_current)

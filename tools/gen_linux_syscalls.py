@@ -28,20 +28,23 @@ def parse(path):
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
-            m = re.match(r"^(\d+)\s+([a-z_][a-z0-9_]*)\s+(\w+)\s*(.*)$", text)
+            m = re.match(r"^(\d+)\s+([a-z_][a-z0-9_]*)\s+(\w+)(\+block)?(?:\s+(.*))?$", text)
             if not m:
-                raise TableError("%s:%d: error: expected 'NUM NAME STATUS [NOTES]'" % (path, lineno))
-            num, name, status, notes = int(m[1]), m[2], m[3], m[4].strip()
+                raise TableError("%s:%d: error: expected 'NUM NAME STATUS[+block] [NOTES]'" % (path, lineno))
+            num, name, status, notes = int(m[1]), m[2], m[3], (m[5] or "").strip()
+            blocks = bool(m[4])
             if status not in STATUSES:
                 raise TableError("%s:%d: error: status '%s' is not one of %s" % (path, lineno, status, ", ".join(STATUSES)))
             if num in seen_num:
                 raise TableError("%s:%d: error: number %d already used on line %d" % (path, lineno, num, seen_num[num]))
             if name in seen_name:
                 raise TableError("%s:%d: error: name %s already used on line %d" % (path, lineno, name, seen_name[name]))
+            if blocks and status == "enosys":
+                raise TableError("%s:%d: error: an enosys call cannot block" % (path, lineno))
             if status == "partial" and not notes:
                 raise TableError("%s:%d: error: a partial call needs notes saying what is missing" % (path, lineno))
             seen_num[num], seen_name[name] = lineno, lineno
-            calls.append(dict(num=num, name=name, status=status, notes=notes))
+            calls.append(dict(num=num, name=name, status=status, notes=notes, blocks=blocks))
     if not calls:
         raise TableError("%s:1: error: no calls" % path)
     return sorted(calls, key=lambda c: c["num"])
@@ -67,7 +70,7 @@ def gen_table(calls):
            '#include "lx.h"', "", "const struct lx_syscall lx_syscalls[LX_NSYSCALLS] = {"]
     for c in calls:
         fn = "lx_sys_%s" % c["name"] if c["status"] != "enosys" else "0"
-        out.append('\t[%d] = { "%s", %s },' % (c["num"], c["name"], fn))
+        out.append('\t[%d] = { "%s", %s, %d },' % (c["num"], c["name"], fn, c["blocks"]))
     out += ["};", ""]
     return "\n".join(out)
 
@@ -80,8 +83,11 @@ def gen_doc(calls):
            "| # | call | status | notes |", "|---|---|---|---|"]
     label = {"impl": "implemented", "partial": "partial", "enosys": "ENOSYS"}
     for c in calls:
+        notes = c["notes"]
+        if c["blocks"]:
+            notes += ("; " if notes else "") + "waits on the calling thread only"
         out.append("| %d | `%s` | %s | %s |" % (c["num"], c["name"], label[c["status"]],
-                                                c["notes"].replace("|", "\\|")))
+                                                notes.replace("|", "\\|")))
     out += ["", DOC_END]
     return "\n".join(out)
 

@@ -5,7 +5,9 @@
  * each re-checks its own condition. A waiter reads the generation before
  * checking its condition, so an event in between is never lost. Code
  * outside threads (the Linux personality's system calls) waits in the
- * kernel, through the wait function it installed if any.
+ * kernel, through the wait function it installed if any; its calls that
+ * run on their own thread wait here like any thread, asking the check it
+ * installed whether a signal ends the wait.
  */
 #include <k42/k42.h>
 #include "internal.h"
@@ -19,10 +21,16 @@ volatile uint64_t k42_peer_epoch;
 uint64_t k42_io_wakeups;
 static struct k42_waitq io_q;
 static int (*handler_wait)(uint64_t deadline_tb);
+static int (*thread_check)(uint64_t *deadline_tb);
 
 void k42_io_set_handler_wait(int (*fn)(uint64_t deadline_tb))
 {
 	handler_wait = fn;
+}
+
+void k42_io_set_thread_check(int (*fn)(uint64_t *deadline_tb))
+{
+	thread_check = fn;
 }
 
 void k42_peer_gone(void)
@@ -44,11 +52,20 @@ int k42_io_wait(uint64_t gen, uint64_t deadline_tb)
 	if (k42_io_gen == gen) {
 		k42_io_wakeups++;
 		if (k42_current && !k42_in_handler) {
-			k42_spin_lock(&k42_sync_lock);
-			if (__atomic_load_n(&k42_io_gen, __ATOMIC_ACQUIRE) == gen)
-				rc = k42_waitq_wait(&io_q, deadline_tb);
-			else
-				k42_spin_unlock(&k42_sync_lock);
+			/* The check (the Linux personality's, for its calls
+			 * run on their thread) may end the wait for a signal
+			 * or bound it. */
+			if (thread_check && thread_check(&deadline_tb)) {
+				rc = -K42_EINTR;
+			} else {
+				k42_spin_lock(&k42_sync_lock);
+				if (__atomic_load_n(&k42_io_gen, __ATOMIC_ACQUIRE) == gen)
+					rc = k42_waitq_wait(&io_q, deadline_tb);
+				else
+					k42_spin_unlock(&k42_sync_lock);
+				if (thread_check && thread_check(NULL))
+					rc = -K42_EINTR;
+			}
 		} else if (handler_wait) {
 			/* The Linux personality's system calls: its own wait,
 			 * which may end with -K42_EINTR for a signal. */

@@ -218,5 +218,11 @@ void k42_fs_forked(void);
  * I/O events with fn: it sleeps until an event or deadline_tb (0: none)
  * and returns 0, or -K42_EINTR to end a blocking read, write or poll. */
 void k42_io_set_handler_wait(int (*fn)(uint64_t deadline_tb));
+/* Threads waiting for I/O events ask fn before sleeping (it may lower
+ * *deadline_tb, 0 meaning none) and again on waking (deadline_tb NULL);
+ * non-zero ends the wait with -K42_EINTR. k42_io_event wakes every such
+ * waiter to re-check (a signal arrived, say). */
+void k42_io_set_thread_check(int (*fn)(uint64_t *deadline_tb));
+void k42_io_event(void);
 
 #endif
