@@ -88,6 +88,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--op", choices=OPS, default="ppc")
+    ap.add_argument("--flow", action="store_true",
+                    help="also print the functions in the order they ran")
     args = ap.parse_args()
     op = OPS[args.op]
     build = k42qemu.Build(args.build)
@@ -119,6 +121,14 @@ def main():
             # is named in both; the pid says which one ran.
             stretches[-1][2]["%s / %s %s" % (lookup(client, pc), op["other"].split(".")[0],
                                             lookup(user, pc))] += 1
+    if args.flow:
+        last = None
+        for pc, msr, pid in rows:
+            name = ("pid %d %s" % (pid, lookup(client if pid == 1 else user, pc))
+                    if msr & MSR_PR else "kernel " + lookup(kern, pc))
+            if name != last:
+                print("    " + name)
+                last = name
     for where, _, funcs in stretches:
         print("%s: %d instructions" % (where, sum(funcs.values())))
         for fn, c in funcs.most_common():

@@ -10,6 +10,7 @@
 #include "pipebuf.h"
 
 _Static_assert(sizeof(struct pipebuf) == PIPEBUF_BYTES, "pipe header is one page");
+_Static_assert(PIPEBUF_WAITERS <= 32, "a bit of nwaiters per waiter slot");
 
 void pipebuf_init(struct pipebuf *p)
 {
@@ -114,42 +115,47 @@ int pipebuf_writable(const struct pipebuf *p)
 	       __atomic_load_n(&p->readers, __ATOMIC_ACQUIRE) == 0;
 }
 
+/* Registering is a pid in a slot and then the slot's bit in `nwaiters`,
+ * then a full fence; the waker publishes, fences, and takes the bits, so
+ * either it sees the bit or the registered side's re-check sees its
+ * change. A slot may hold a pid whose bit was taken just before: the
+ * taker that took the bit takes (and wakes) the pid as well. */
 int pipebuf_wait_add(struct pipebuf *p, uint32_t pid)
 {
-	for (unsigned i = 0; i < PIPEBUF_WAITERS; i++) {
-		uint32_t cur = __atomic_load_n(&p->waiters[i], __ATOMIC_RELAXED);
+	uint32_t bits = __atomic_load_n(&p->nwaiters, __ATOMIC_RELAXED);
+	unsigned i;
 
-		if (cur == pid)
+	for (i = 0; i < PIPEBUF_WAITERS; i++)
+		if ((bits >> i & 1) && __atomic_load_n(&p->waiters[i], __ATOMIC_RELAXED) == pid)
 			goto added;
-	}
-	for (unsigned i = 0; i < PIPEBUF_WAITERS; i++) {
+	for (i = 0; i < PIPEBUF_WAITERS; i++) {
 		uint32_t zero = 0;
 
-		if (__atomic_compare_exchange_n(&p->waiters[i], &zero, pid, 0, __ATOMIC_SEQ_CST,
+		if (!__atomic_load_n(&p->waiters[i], __ATOMIC_RELAXED) &&
+		    __atomic_compare_exchange_n(&p->waiters[i], &zero, pid, 0, __ATOMIC_SEQ_CST,
 						__ATOMIC_RELAXED))
 			goto added;
 	}
 	return -K42_EAGAIN;
 added:
-	__atomic_store_n(&p->nwaiters, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&p->nwaiters, 1u << i, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return 0;
 }
 
 unsigned pipebuf_wait_take(struct pipebuf *p, uint32_t *out)
 {
+	uint32_t bits;
 	unsigned n = 0;
 
 	if (!__atomic_load_n(&p->nwaiters, __ATOMIC_SEQ_CST))
 		return 0;
-	__atomic_store_n(&p->nwaiters, 0, __ATOMIC_SEQ_CST);
-	for (unsigned i = 0; i < PIPEBUF_WAITERS; i++) {
-		uint32_t pid;
+	bits = __atomic_exchange_n(&p->nwaiters, 0, __ATOMIC_SEQ_CST);
+	while (bits) {
+		unsigned i = (unsigned)__builtin_ctz(bits);
+		uint32_t pid = __atomic_exchange_n(&p->waiters[i], 0, __ATOMIC_SEQ_CST);
 
-		/* Look first: an atomic exchange on every empty slot is costly. */
-		if (!__atomic_load_n(&p->waiters[i], __ATOMIC_RELAXED))
-			continue;
-		pid = __atomic_exchange_n(&p->waiters[i], 0, __ATOMIC_SEQ_CST);
+		bits &= bits - 1;
 		if (pid)
 			out[n++] = pid;
 	}

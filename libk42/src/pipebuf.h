@@ -30,7 +30,7 @@ struct pipebuf {
 	uint64_t tail;			/* bytes ever read */
 	uint32_t readers, writers;	/* open ends, over all processes */
 	uint32_t wlock, rlock;
-	uint32_t nwaiters;		/* hint: non-zero when a slot may be set */
+	uint32_t nwaiters;		/* bit i: waiters[i] may hold a registered pid */
 	uint32_t waiters[PIPEBUF_WAITERS];
 	uint32_t hlock;			/* guards holders[] */
 	uint32_t untracked;		/* ends counted with no holder slot left */

@@ -209,7 +209,16 @@ static void test_pipebuf(void)
 	CHECK(p.head == wrote && p.tail == read && wrote - read <= PIPEBUF_DATA, "counters");
 	CHECK(pipebuf_wait_add(&p, 7) == 0 && pipebuf_wait_add(&p, 7) == 0 &&
 	      pipebuf_wait_add(&p, 9) == 0, "waiters");
-	CHECK(pipebuf_wait_take(&p, pids) == 2 && pipebuf_wait_take(&p, pids) == 0, "taken once");
+	CHECK(pipebuf_wait_take(&p, pids) == 2 && pids[0] == 7 && pids[1] == 9 &&
+	      pipebuf_wait_take(&p, pids) == 0, "taken once");
+	/* A slot filled but its bit not yet set (a registration half done)
+	 * is neither reused nor taken; once its bit is set it is taken. */
+	p.waiters[0] = 5;
+	CHECK(pipebuf_wait_add(&p, 6) == 0 && p.waiters[1] == 6 && pipebuf_wait_take(&p, pids) == 1 &&
+	      pids[0] == 6 && p.waiters[0] == 5, "a half-registered slot is left alone");
+	p.nwaiters |= 1;
+	CHECK(pipebuf_wait_take(&p, pids) == 1 && pids[0] == 5 && p.waiters[0] == 0,
+	      "and taken once its bit is set");
 	for (uint32_t i = 1; i <= PIPEBUF_WAITERS; i++)
 		(void)pipebuf_wait_add(&p, i);
 	CHECK(pipebuf_wait_add(&p, 99) == -K42_EAGAIN, "waiter slots full");
