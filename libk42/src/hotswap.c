@@ -6,7 +6,8 @@
  *
  * Locking: the cobj core's locks disable upcalls (cobj_env_hold in
  * cobj_env.c), the only exclusion on one dispatcher; a mediator's waiter list is touched
- * disabled. One swap at a time per process (`swapping`).
+ * disabled, under k42_sync_lock. One swap at a time per process
+ * (`swap_busy`), and the listing waits for it (it reads the interposer).
  */
 #include <string.h>
 #include <k42/k42.h>
@@ -19,7 +20,7 @@ uint32_t k42_act_gen;
 uint64_t k42_act_count[2];
 
 static struct k42_swappable *objects;
-static int swapping;
+static uint32_t swap_busy;	/* busy_enter: a swap or a listing runs */
 static uint32_t handler_act;	/* the activation a handler serves: 1 + generation; 0 none */
 
 /* While a mediator holds an object's entry. */
@@ -99,10 +100,21 @@ static struct cobj_rep *mediator_rep(struct cobj_root *root, uint32_t cpu)
 
 static const struct cobj_root_ops mediator_ops = { mediator_rep, NULL, NULL };
 
+/*
+ * A lookup that missed. Everything that decides between "finish in the
+ * old object" and "wait for the switch" is read under k42_sync_lock with
+ * upcalls disabled, with the entry checked again there: a thread that
+ * saw the mediator of one swap, was interrupted, and resumed during the
+ * next swap of the same object (the same mediator) must judge by the
+ * swap running now, or a call counted in the generation that swap waits
+ * for would wait for that swap (both would wait for ever).
+ */
 struct cobj_rep *k42_obj_slow(cobj_ref ref)
 {
-	for (int tries = 0;; tries++) {
-		struct cobj_root *root = cobj_root_of(k42_cobj_space(), ref);
+	struct cobj_root *last = NULL;
+
+	for (;;) {
+		struct cobj_root *root = cobj_root_of(k42_cobj_space(), ref), *old;
 		struct k42_thread *t = k42_current && !k42_in_handler ? k42_current : NULL;
 		struct cobj_rep *r;
 		struct mediator *m;
@@ -112,36 +124,50 @@ struct cobj_rep *k42_obj_slow(cobj_ref ref)
 		if (!root)
 			return NULL;
 		if (root->ops != &mediator_ops) {
-			/* The swap ended since our lookup (or there was no memory). */
-			if (tries > 0)
+			/* The swap ended since our lookup: look again. A second
+			 * miss on the same root is no memory for a rep. */
+			if (root == last)
 				return NULL;
+			last = root;
 			r = k42_cobj(ref);
 			if (r)
 				return r;
 			continue;
 		}
 		m = (struct mediator *)root;
+		s = k42_disable_save();
+		k42_spin_lock(&k42_sync_lock);
+		if (cobj_root_of(k42_cobj_space(), ref) != root) {
+			k42_spin_unlock(&k42_sync_lock);
+			k42_restore(s);
+			continue;	/* switched meanwhile */
+		}
 		act = *act_slot();
 		if (act && act - 1 == m->old_gen) {
 			/* A call that was in flight when the swap began: it
-			 * finishes in the old object, which the swap waits for. */
+			 * finishes in the old object, which the swap waits for
+			 * (it cannot end while we are counted). */
+			old = m->old;
 			m->o->drained++;
-			return k42_obj_rep_of(m->old);
+			k42_spin_unlock(&k42_sync_lock);
+			r = k42_obj_rep_of(old);
+			k42_restore(s);
+			return r;
 		}
-		if (!t)
+		if (!t) {
+			k42_spin_unlock(&k42_sync_lock);
+			k42_restore(s);
 			return NULL;	/* cannot wait here */
-		s = k42_disable_save();
-		if (cobj_root_of(k42_cobj_space(), ref) == root) {
-			t->wnext = m->waiters;
-			m->waiters = t;
-			m->o->held++;
-			k42_thread_block_self(K42_WAIT_SYNC);
 		}
+		t->wnext = m->waiters;
+		m->waiters = t;
+		m->o->held++;
+		k42_thread_block_unlock(K42_WAIT_SYNC, &k42_sync_lock);
 		k42_restore(s);
+		last = NULL;
 		r = k42_cobj(ref);
 		if (r)
 			return r;
-		tries = 0;
 	}
 }
 
@@ -184,14 +210,26 @@ static long swap_entry(struct k42_swappable *o, struct cobj_root *next,
 	uint32_t mine = *act_slot(), self;
 	long rc;
 
+	/* Everything a lookup reads in the mediator is set before the
+	 * mediator can be found (the replacement publishes it): a call that
+	 * meets it at once may be one to drain into the old root. Swaps of
+	 * a process are one at a time (swap_busy), so the entry and the
+	 * generation change only here. */
 	m->o = o;
 	m->waiters = NULL;
+	m->old = cobj_root_of(k42_cobj_space(), o->ref);
+	m->old_gen = __atomic_load_n(&k42_act_gen, __ATOMIC_SEQ_CST) & 1;
 	trace_swap_begin(o->ref);
+	if (!m->old || m->old->ops == &mediator_ops) {
+		rc = -K42_ENOENT;
+		goto out;
+	}
 	rc = cobj_root_replace(k42_cobj_space(), o->ref, &m->root, &mediator_ops, &old);
 	if (rc < 0)
 		goto out;
-	m->old = old;
-	m->old_gen = __atomic_fetch_add(&k42_act_gen, 1, __ATOMIC_SEQ_CST) & 1;
+	/* old == m->old: only a swap replaces the entry. */
+	/* New activations from here are held; those before drain. */
+	__atomic_fetch_add(&k42_act_gen, 1, __ATOMIC_SEQ_CST);
 	self = mine && mine - 1 == m->old_gen;	/* the swap is itself a served call */
 	while (__atomic_load_n(&k42_act_count[m->old_gen], __ATOMIC_SEQ_CST) > self) {
 		if (!threaded) {
@@ -211,6 +249,7 @@ static long swap_entry(struct k42_swappable *o, struct cobj_root *next,
 	{
 		int d = k42_disable_save();
 
+		k42_spin_lock(&k42_sync_lock);
 		while (m->waiters) {
 			struct k42_thread *t = m->waiters;
 
@@ -218,6 +257,7 @@ static long swap_entry(struct k42_swappable *o, struct cobj_root *next,
 			t->wnext = NULL;
 			k42_thread_wake(t);
 		}
+		k42_spin_unlock(&k42_sync_lock);
 		k42_restore(d);
 	}
 out:
@@ -298,7 +338,31 @@ struct k42_swappable *k42_obj_find(const char *name)
 	return NULL;
 }
 
-long k42_obj_swap(struct k42_swappable *o, const char *impl)
+/* One swap (or listing) at a time per process: 1 if we took the turn.
+ * A thread waits for it; the dispatcher's handler (calls served one at a
+ * time, perhaps over a thread that holds it) cannot: -K42_EBUSY then. */
+static int busy_enter(int wait)
+{
+	uint32_t zero;
+
+	for (;;) {
+		zero = 0;
+		if (__atomic_compare_exchange_n(&swap_busy, &zero, 1, 0, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return 1;
+		if (!wait || !k42_current || k42_in_handler)
+			return 0;
+		k42_thread_sleep_us(100);
+	}
+}
+
+static void busy_leave(void)
+{
+	__atomic_store_n(&swap_busy, 0, __ATOMIC_RELEASE);
+}
+
+/* k42_obj_swap with the turn taken. */
+static long do_swap(struct k42_swappable *o, const char *impl)
 {
 	const struct k42_swap_impl *im = find_impl(o, impl);
 	struct cobj_root *next, *old = NULL;
@@ -306,51 +370,60 @@ long k42_obj_swap(struct k42_swappable *o, const char *impl)
 
 	if (!im)
 		return -K42_ENOENT;
-	if (o->interposer || swapping)
+	if (o->interposer)
 		return -K42_EBUSY;
 	next = im->create();
 	if (!next)
 		return -K42_ENOMEM;
-	swapping = 1;
 	rc = swap_entry(o, next, im->ops, im->transfer, &old);
 	if (rc < 0) {
 		im->destroy(next);
-	} else {
-		retire(old, o->impl->destroy);
-		o->impl = im;
-		o->swaps++;
+		return rc;
 	}
-	swapping = 0;
+	retire(old, o->impl->destroy);
+	o->impl = im;
+	o->swaps++;
+	return 0;
+}
+
+long k42_obj_swap(struct k42_swappable *o, const char *impl)
+{
+	long rc;
+
+	if (!busy_enter(1))
+		return -K42_EBUSY;
+	rc = do_swap(o, impl);
+	busy_leave();
 	return rc;
 }
 
-long k42_obj_interpose(struct k42_swappable *o, const char *name)
+/* Detach o's interposer: what it counted (>= 0), or -K42_E*. */
+static long detach(struct k42_swappable *o)
 {
-	const struct k42_swap_interposer *ip;
-	struct cobj_root *next, *old = NULL;
+	const struct k42_swap_interposer *ip = o->interposer;
+	struct cobj_root *old = NULL;
 	uint64_t seen;
 	long rc;
 
-	if (swapping)
-		return -K42_EBUSY;
-	if (!name || !*name) {
-		ip = o->interposer;
-		if (!ip)
-			return -K42_ENOENT;
-		swapping = 1;
-		rc = swap_entry(o, o->inner, o->impl->ops, NULL, &old);
-		if (rc == 0) {
-			seen = ip->count ? ip->count(old) : 0;
-			retire(old, ip->destroy);
-			o->interposer = NULL;
-			o->inner = NULL;
-			o->swaps++;
-			rc = (long)(seen & 0x7fffffffffffffffull);
-		}
-		swapping = 0;
+	if (!ip)
+		return -K42_ENOENT;
+	rc = swap_entry(o, o->inner, o->impl->ops, NULL, &old);
+	if (rc < 0)
 		return rc;
-	}
-	ip = find_interposer(o, name);
+	seen = ip->count ? ip->count(old) : 0;
+	retire(old, ip->destroy);
+	o->interposer = NULL;
+	o->inner = NULL;
+	o->swaps++;
+	return (long)(seen & 0x7fffffffffffffffull);
+}
+
+static long attach(struct k42_swappable *o, const char *name)
+{
+	const struct k42_swap_interposer *ip = find_interposer(o, name);
+	struct cobj_root *next, *old = NULL;
+	long rc;
+
 	if (!ip)
 		return -K42_ENOENT;
 	if (o->interposer)
@@ -358,16 +431,25 @@ long k42_obj_interpose(struct k42_swappable *o, const char *name)
 	next = ip->create(cobj_root_of(k42_cobj_space(), o->ref));
 	if (!next)
 		return -K42_ENOMEM;
-	swapping = 1;
 	rc = swap_entry(o, next, ip->ops, NULL, &old);
 	if (rc < 0) {
 		ip->destroy(next);
-	} else {
-		o->inner = old;		/* serving under the interposer, kept */
-		o->interposer = ip;
-		o->swaps++;
+		return rc;
 	}
-	swapping = 0;
+	o->inner = old;		/* serving under the interposer, kept */
+	o->interposer = ip;
+	o->swaps++;
+	return 0;
+}
+
+long k42_obj_interpose(struct k42_swappable *o, const char *name)
+{
+	long rc;
+
+	if (!busy_enter(1))
+		return -K42_EBUSY;
+	rc = !name || !*name ? detach(o) : attach(o, name);
+	busy_leave();
 	return rc;
 }
 
@@ -404,18 +486,24 @@ long swap_list_impl(const struct k42_ipc_caller *caller, uint32_t cursor, uint32
 		o = o->next;
 	if (!o)
 		return -K42_ENOENT;
+	/* No swap meanwhile: the entry holds the interposer's root, not a
+	 * mediator, and it is not freed under us. */
+	if (!busy_enter(1))
+		return -K42_EBUSY;
 	if ((rc = copy_name(name, name_cap, o->name)) < 0 ||
 	    (rc = copy_name(impl, impl_cap, o->impl->name)) < 0 ||
 	    (rc = copy_name(interposer, interposer_cap,
 			    o->interposer ? o->interposer->name : "")) < 0)
-		return rc;
+		goto out;
 	*swaps = o->swaps;
 	*held = o->held;
 	*count = o->interposer && o->interposer->count
 			 ? o->interposer->count(cobj_root_of(k42_cobj_space(), o->ref))
 			 : 0;
 	*next = cursor + 1;
-	return 0;
+out:
+	busy_leave();
+	return rc;
 }
 
 long swap_impls_impl(const struct k42_ipc_caller *caller, const char *name, uint32_t index,
@@ -449,11 +537,14 @@ long swap_swap_impl(const struct k42_ipc_caller *caller, const char *name, const
 		return -K42_EPERM;
 	if (!o)
 		return -K42_ENOENT;
+	if (!busy_enter(1))
+		return -K42_EBUSY;
 	h0 = o->held;
 	d0 = o->drained;
-	rc = k42_obj_swap(o, impl);
+	rc = do_swap(o, impl);
 	*held = o->held - h0;
 	*drained = o->drained - d0;
+	busy_leave();
 	return rc < 0 ? rc : 0;
 }
 

@@ -7,11 +7,12 @@
  * that is not being swapped pays nothing more than that lookup.
  *
  * The protocol (k42_obj_swap):
- *  1. a mediator root takes over the object's entry (cobj_root_replace):
- *     lookups miss into it and get no rep, so new calls are held
+ *  1. a mediator root takes over the object's entry (cobj_root_replace),
+ *     knowing the root it replaces and the generation before it is
+ *     found: lookups miss into it and get no rep, so new calls are held
  *     (k42_obj blocks the calling thread until the switch);
  *  2. calls already in flight drain: activations (served calls) are
- *     counted per generation, the generation flips at step 1, and the
+ *     counted per generation, the generation flips after step 1, and the
  *     swap waits until the old generation's count is zero (no lock on
  *     the common path: one atomic add and subtract per served call).
  *     A held call that belongs to the old generation goes to the old
@@ -107,7 +108,9 @@ struct k42_swappable {
 long k42_obj_publish(struct k42_swappable *o, const char *impl);
 /* Swap o to implementation `impl` while it is called (the protocol
  * above): 0, -K42_ENOENT (no such implementation), -K42_EBUSY (an
- * interposer is attached, or another swap runs), or the transfer's error. */
+ * interposer is attached, or another swap runs and the caller cannot wait
+ * for it: the dispatcher's handler; a thread waits its turn), or the
+ * transfer's error. */
 long k42_obj_swap(struct k42_swappable *o, const char *impl);
 /* Attach interposer `name`, or detach the attached one (name NULL or ""). */
 long k42_obj_interpose(struct k42_swappable *o, const char *name);
