@@ -443,6 +443,16 @@ for _n in (1, 4):
                                   r"update_client \d: \d+ rounds by name, ok",
                                   r"UTEST PASS hotswap_test"],
                           reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
+# The file layer's per-file object swapped between its unshared (mapped)
+# and shared (server) forms as a second process opens and closes the
+# file, 25 times each way, both writing (docs/hot-swap.md, "The file layer").
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="user/fileswap_%d" % _n, smp=_n, append="init=/tests/fileswap_test",
+                          timeout=300,
+                          expect=[r"fileswap_test: 25 rounds: mapped -> shared 25 times, back 25 times, "
+                                  r"every byte checked",
+                                  r"UTEST PASS fileswap_test"],
+                          reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
 # ----
 
 # Security regression tests (docs/security.md), each booted as init.
