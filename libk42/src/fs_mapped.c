@@ -157,13 +157,15 @@ int k42_mapped_reattach(struct kfile *f)
 	uint64_t fr, pos;
 	long rc;
 
-	if (!f->map_watch || meta(f)->shared)
+	if (!f->map_watch)
 		return -K42_EBUSY;
-	/* One thread switches; the others go on through the server. */
+	/* One thread switches; the others go on through the server. Counted
+	 * as an access, so the window stays while we read its meta page. */
 	if (__atomic_exchange_n(&f->map_switch, 1, __ATOMIC_ACQUIRE))
 		return -K42_EBUSY;
+	enter(f);
 	rc = -K42_EBUSY;
-	if (!f->map_watch || f->ops != &k42_remote_ops)
+	if (!f->map_watch || f->ops != &k42_remote_ops || meta(f)->shared)
 		goto out;
 	/* The server agrees only while ours is the file's one open file
 	 * and not shared with a child; it then clears `shared` itself. */
@@ -183,6 +185,7 @@ int k42_mapped_reattach(struct kfile *f)
 	f->map_watch = 0;
 	f->ops = &k42_mapped_ops;
 out:
+	leave(f);
 	__atomic_store_n(&f->map_switch, 0, __ATOMIC_RELEASE);
 	return (int)rc;
 }

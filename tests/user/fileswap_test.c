@@ -28,11 +28,10 @@
 #define WRITERS 2
 /*
  * "writers=N" (N <= WRITERS) adds N writer threads of ours. Not used by
- * the scenarios: with any second thread in this process, our own writes
- * through the server after the child's open read back wrong in a few
- * bytes per page, also with the file layer as it was before the swap
- * back existed (a bug of the shared path with threads, open; see
- * docs/hot-swap.md, "The file layer").
+ * the scenarios: with any second thread in this process, writes through
+ * tmpfs read back wrong in a few bytes (also for a file never mapped,
+ * and with the file layer as it was before the swap back existed: a bug
+ * of thread-mode calls, open; see docs/hot-swap.md, "The file layer").
  */
 static int nwriters;
 #define ROUNDS 25
