@@ -57,6 +57,9 @@ K42_FIGURES = {
     "file_write_4k_shared": "file_write_4k_shared",
     "anon_fault": "anon_fault",
     "anon_fault_large": "anon_fault_large",
+    "obj_plain_call": "obj_plain_call",
+    "obj_swappable_call": "obj_swappable_call",
+    "obj_swap": "obj_swap",
 }
 
 
@@ -83,6 +86,9 @@ K42_SMOKE_BANDS = {
     "file_write_4k_shared": (200, 50000),
     "anon_fault": (300, 50000),
     "anon_fault_large": (300, 50000),
+    "obj_plain_call": (1, 200),
+    "obj_swappable_call": (1, 300),
+    "obj_swap": (50, 200000),
 }
 # The disk figures (run_disk): guest instructions per 4 KiB on ext2. Only
 # a floor: with sleep=off, virtual time runs on while the guest waits for
@@ -386,6 +392,9 @@ def table(r):
         ("clustered object: rep lookup, miss", r.get("cobj_miss_insns"), None),
         ("clustered object: delete (unlink)", r.get("cobj_destroy_insns"), None),
         ("clustered object: reclaim after quiescence", r.get("cobj_reclaim_insns"), None),
+        ("object call through a held rep", r.get("obj_plain_call_insns"), None),
+        ("  same, swappable (translation table)", r.get("obj_swappable_call_insns"), None),
+        ("hot swap: callers held, per swap (1 CPU)", r.get("obj_swap_insns"), None),
     ]
     lines = ["%-40s %14s %14s %10s" % ("guest instructions per op", "k42", "Linux", "Linux/k42")]
     for name, k, l in rows:

@@ -17,6 +17,7 @@
 #include <k42/thread.h>
 #include <k42/fs.h>
 #include "bench.h"
+#include "swapbench.h"
 
 #ifndef ITERS
 #define ITERS 20000
@@ -147,6 +148,19 @@ static uint64_t time_grant(uint32_t bytes)
 			bad(st ? st : -4);
 	}
 	return k42_timebase() - t0;
+}
+
+static uint64_t time_obj_call(uint32_t swappable)
+{
+	return swapbench_calls(swappable, ITERS, &errors);
+}
+
+#define SWAP_ITERS (ITERS / 20)
+
+static uint64_t time_obj_swap(uint32_t unused)
+{
+	(void)unused;
+	return swapbench_swaps(SWAP_ITERS, &errors);
 }
 
 static uint64_t best(uint64_t (*fn)(uint32_t), uint32_t arg)
@@ -392,6 +406,13 @@ int main(uint64_t arg)
 	k42_sc_trace_mask(0);
 	report("anon_fault_ticks_per_op", best(time_faults, 0), ITERS);
 	report("anon_fault_large_ticks_per_op", best(time_faults, 6 * ITERS), ITERS);
+	if (swapbench_init() < 0) {
+		k42_printf("kbench: cannot publish the swappable counter\n");
+		return 4;
+	}
+	report("obj_plain_call_ticks_per_op", best(time_obj_call, 0), ITERS);
+	report("obj_swappable_call_ticks_per_op", best(time_obj_call, 1), ITERS);
+	report("obj_swap_ticks_per_op", best(time_obj_swap, 0), SWAP_ITERS);
 	k42_enable();
 	/* The file layer blocks its threads: these run enabled. */
 	if (pipe_start() < 0) {

@@ -13,7 +13,7 @@
 static int fork_share_one(struct kfile *f, uint64_t pid)
 {
 	f->fork_handle = 0;
-	if (f->ops == &k42_mapped_ops)
+	if (f->ops == &k42_mapped_ops || f->map_va)
 		(void)k42_mapped_detach(f);	/* the child shares the offset: the server's */
 	if (f->ops == &k42_remote_ops) {
 		f->map_try = 0;

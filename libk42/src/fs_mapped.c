@@ -10,12 +10,23 @@
  * The switch point between the two implementations of an open regular
  * file is the ops pointer of its kfile: k42_remote_ops (shared: data and
  * offset on the server) or k42_mapped_ops (unshared: here).
- * k42_mapped_attach goes from the first to the second (tried once a
- * remote regular file has made a call a mapping would serve: fs_remote.c),
- * k42_mapped_detach back
- * (when the meta page says another open file came, before the descriptor
- * is shared with a child, or when an access leaves the window). Nothing
- * else in the file layer knows which one a file uses.
+ * This is a hot swap of the open file object between its unshared and
+ * shared implementations (docs/hot-swap.md, "The file layer"):
+ *  - k42_mapped_attach: remote -> mapped, tried once a remote regular
+ *    file has made a call a mapping would serve (fs_remote.c);
+ *  - to_shared: mapped -> remote when the meta page says another open
+ *    file came; the window stays (map_watch), so its meta page says when
+ *    the other went, and k42_mapped_reattach (at the next remote read or
+ *    write) takes the mapped form back;
+ *  - k42_mapped_detach: mapped -> remote for good, window given up (the
+ *    descriptor shared with a child, or an access that leaves the window).
+ * Nothing else in the file layer knows which one a file uses. Threads of
+ * the process may use the file meanwhile: an access inside the window
+ * counts itself (map_busy) before it looks at the meta page, and the
+ * window goes only once no access is inside it. Data stays coherent in
+ * either form, as the FCM's pages are the file's cache: the server
+ * writes what it is sent into them and takes back what we dirtied
+ * before it reads for anyone. What moves at a switch is the offset.
  *
  * Writes that would grow the file go to the server (it charges the space
  * and may say ENOSPC), which also writes them into our resident pages.
@@ -57,11 +68,26 @@ static const volatile struct fs_map_meta *meta(struct kfile *f)
 
 static void unmap(struct kfile *f)
 {
+	f->map_watch = 0;
 	if (!f->map_va)
 		return;
 	(void)k42_sc_mem_unmap(k42_fs_self_pid(), f->map_va, FS_MAP_WINDOW);
 	slot_put(f->map_va);
 	f->map_va = 0;
+}
+
+/* An access inside the window begins or ends. The last one out unmaps a
+ * window that was given up meanwhile. */
+static void enter(struct kfile *f)
+{
+	__atomic_add_fetch(&f->map_busy, 1, __ATOMIC_ACQ_REL);
+}
+
+static void leave(struct kfile *f)
+{
+	if (__atomic_sub_fetch(&f->map_busy, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    f->ops != &k42_mapped_ops && !f->map_watch)
+		unmap(f);	/* detached while we were copying */
 }
 
 int k42_mapped_attach(struct kfile *f)
@@ -87,6 +113,7 @@ int k42_mapped_attach(struct kfile *f)
 	}
 	/* The offset moves here: f->pos already shadows the server's (fs_remote.c). */
 	f->map_va = va;
+	f->map_fr = fr;
 	f->ops = &k42_mapped_ops;
 	return 0;
 }
@@ -94,17 +121,73 @@ int k42_mapped_attach(struct kfile *f)
 int k42_mapped_detach(struct kfile *f)
 {
 	uint64_t pos;
-	long rc;
+	long rc = 0;
 
-	if (f->ops != &k42_mapped_ops)
-		return 0;
-	/* The offset goes back to the server; what we wrote is already in
-	 * the server's cache, and it takes it back before anyone reads it. */
-	rc = fs_seek(f->server, f->handle, (int64_t)f->pos, 0, &pos);
-	f->ops = &k42_remote_ops;
-	if (!f->map_busy)
+	if (f->ops == &k42_mapped_ops) {
+		/* The offset goes back to the server; what we wrote is
+		 * already in the server's cache, and it takes it back before
+		 * anyone reads it. */
+		rc = fs_seek(f->server, f->handle, (int64_t)f->pos, 0, &pos);
+		f->ops = &k42_remote_ops;
+	}
+	f->map_watch = 0;
+	if (!__atomic_load_n(&f->map_busy, __ATOMIC_ACQUIRE))
 		unmap(f);	/* else when the last access in it is over, or at close */
 	return rc < 0 ? (int)rc : 0;
+}
+
+/* Another open file of the file came: the server's form from now on (the
+ * offset goes there), and the window stays to watch the meta page. */
+static void to_shared(struct kfile *f)
+{
+	uint64_t pos;
+
+	if (f->ops != &k42_mapped_ops)
+		return;
+	if (fs_seek(f->server, f->handle, (int64_t)f->pos, 0, &pos) < 0) {
+		(void)k42_mapped_detach(f);	/* the server's offset is unknown: stay there */
+		return;
+	}
+	f->map_watch = 1;
+	f->ops = &k42_remote_ops;
+}
+
+int k42_mapped_reattach(struct kfile *f)
+{
+	uint64_t fr, pos;
+	long rc;
+
+	if (!f->map_watch)
+		return -K42_EBUSY;
+	/* One thread switches; the others go on through the server. Counted
+	 * as an access, so the window stays while we read its meta page. */
+	if (__atomic_exchange_n(&f->map_switch, 1, __ATOMIC_ACQUIRE))
+		return -K42_EBUSY;
+	enter(f);
+	rc = -K42_EBUSY;
+	if (!f->map_watch || f->ops != &k42_remote_ops || meta(f)->shared)
+		goto out;
+	/* The server agrees only while ours is the file's one open file
+	 * and not shared with a child; it then clears `shared` itself. */
+	rc = fs_map(f->server, f->handle, &fr);
+	if (rc == 0 && fr != f->map_fr)
+		rc = -K42_EXDEV;	/* another FR: not the pages we map */
+	if (rc == 0)
+		rc = fs_seek(f->server, f->handle, 0, 1, &pos);
+	if (rc < 0) {
+		/* Refused: someone opened it again meanwhile (the meta page
+		 * will say so) or it cannot be mapped any more (for good). */
+		if (rc != -K42_EBUSY)
+			(void)k42_mapped_detach(f);
+		goto out;
+	}
+	f->pos = pos;
+	f->map_watch = 0;
+	f->ops = &k42_mapped_ops;
+out:
+	leave(f);
+	__atomic_store_n(&f->map_switch, 0, __ATOMIC_RELEASE);
+	return (int)rc;
 }
 
 void k42_mapped_release(struct kfile *f)
@@ -124,20 +207,31 @@ int k42_fs_mapped(int fd)
 	return rc;
 }
 
-/* Still ours alone, and [off, off + n) inside the window's data? */
+/* Still mapped, ours alone, and [off, off + n) inside the window's
+ * data? Called inside enter/leave (the window cannot go meanwhile). */
 static int usable(struct kfile *f, uint64_t off, uint64_t n)
 {
-	if (meta(f)->shared || off > META_OFF || n > META_OFF - off) {
+	if (f->ops != &k42_mapped_ops)
+		return 0;	/* another thread switched it */
+	if (meta(f)->shared) {
+		to_shared(f);
+		return 0;
+	}
+	if (off > META_OFF || n > META_OFF - off) {
 		(void)k42_mapped_detach(f);
 		return 0;
 	}
 	return 1;
 }
 
-static void leave(struct kfile *f)
+static int usable_now(struct kfile *f, uint64_t off, uint64_t n)
 {
-	if (--f->map_busy == 0 && f->ops != &k42_mapped_ops)
-		unmap(f);	/* detached while we were copying */
+	int ok;
+
+	enter(f);
+	ok = usable(f, off, n);
+	leave(f);
+	return ok;
 }
 
 static long m_pread(struct kfile *f, void *buf, size_t n, int64_t off)
@@ -146,14 +240,16 @@ static long m_pread(struct kfile *f, void *buf, size_t n, int64_t off)
 
 	if (off < 0)
 		return -K42_EINVAL;
-	if (!usable(f, (uint64_t)off, n))
+	enter(f);
+	if (!usable(f, (uint64_t)off, n)) {
+		leave(f);
 		return f->ops->pread(f, buf, n, off);
+	}
 	size = meta(f)->size;
 	if ((uint64_t)off >= size)
-		return 0;
-	if (n > size - (uint64_t)off)
+		n = 0;
+	else if (n > size - (uint64_t)off)
 		n = size - (uint64_t)off;
-	f->map_busy++;
 	memcpy(buf, (const void *)(f->map_va + (uint64_t)off), n);
 	leave(f);
 	return (long)n;
@@ -163,11 +259,15 @@ static long m_pwrite(struct kfile *f, const void *buf, size_t n, int64_t off)
 {
 	if (off < 0)
 		return -K42_EINVAL;
-	if (!usable(f, (uint64_t)off, n))
+	enter(f);
+	if (!usable(f, (uint64_t)off, n)) {
+		leave(f);
 		return f->ops->pwrite(f, buf, n, off);
-	if ((uint64_t)off + n > meta(f)->size)
+	}
+	if ((uint64_t)off + n > meta(f)->size) {
+		leave(f);
 		return k42_remote_ops.pwrite(f, buf, n, off);	/* growth: the server's */
-	f->map_busy++;
+	}
 	memcpy((void *)(f->map_va + (uint64_t)off), buf, n);
 	leave(f);
 	return (long)n;
@@ -177,7 +277,7 @@ static long m_read(struct kfile *f, void *buf, size_t n)
 {
 	long rc;
 
-	if (!usable(f, f->pos, n))
+	if (!usable_now(f, f->pos, n))
 		return f->ops->read(f, buf, n);
 	rc = m_pread(f, buf, n, (int64_t)f->pos);
 	if (rc > 0)
@@ -189,7 +289,7 @@ static long m_write(struct kfile *f, const void *buf, size_t n)
 {
 	long rc;
 
-	if (!usable(f, f->pos, n))
+	if (!usable_now(f, f->pos, n))
 		return f->ops->write(f, buf, n);
 	rc = m_pwrite(f, buf, n, (int64_t)f->pos);
 	if (rc > 0)
@@ -199,11 +299,16 @@ static long m_write(struct kfile *f, const void *buf, size_t n)
 
 static int64_t m_lseek(struct kfile *f, int64_t off, int whence)
 {
-	int64_t base;
+	int64_t base, size;
 
-	if (!usable(f, 0, 0))
+	enter(f);
+	if (!usable(f, 0, 0)) {
+		leave(f);
 		return f->ops->lseek(f, off, whence);
-	base = whence == 0 ? 0 : whence == 1 ? (int64_t)f->pos : whence == 2 ? (int64_t)meta(f)->size : -1;
+	}
+	size = (int64_t)meta(f)->size;
+	leave(f);
+	base = whence == 0 ? 0 : whence == 1 ? (int64_t)f->pos : whence == 2 ? size : -1;
 	if (base < 0 || base + off < 0)
 		return -K42_EINVAL;
 	f->pos = (uint64_t)(base + off);

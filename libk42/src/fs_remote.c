@@ -44,6 +44,10 @@ static long rw(struct kfile *f, void *buf, size_t n, int64_t off, int write)
  */
 static int go_mapped(struct kfile *f)
 {
+	/* Mapped before, until another open file came: back once it went
+	 * (a load from the kept window's meta page until then). */
+	if (f->map_watch)
+		return k42_mapped_reattach(f) == 0;
 	if (!f->map_try || !f->io_calls)
 		return 0;
 	f->map_try = 0;
@@ -174,7 +178,10 @@ static int r_export(struct kfile *f, uint64_t pid, struct fd_export *e)
 	uint64_t h;
 	long rc;
 
-	f->map_try = 0;	/* shared with a child: the offset stays on the server */
+	/* Shared with a child: the offset stays on the server for good. */
+	f->map_try = 0;
+	if (f->map_va)
+		(void)k42_mapped_detach(f);
 	if ((rc = fs_share(f->server, f->handle, pid, &h)) < 0)
 		return (int)rc;
 	e->kind = FDX_REMOTE;

@@ -73,6 +73,9 @@ struct kfile {
 	uint64_t fork_gen;
 	/* regular file: mapped (fs_mapped.c) while ops is k42_mapped_ops */
 	uint64_t map_va;	/* the window, 0: none */
+	uint64_t map_fr;	/* the FR mapped there */
+	int map_watch;		/* remote, window kept: its meta page says when we are alone again */
+	int map_switch;		/* a thread is taking the mapped form back (k42_mapped_reattach) */
 	uint64_t pos;		/* the offset while mapped (shadowed while map_try) */
 	uint64_t size_hint;	/* the size as far as we know, while map_try */
 	int map_busy;		/* accesses inside the window right now */
@@ -87,9 +90,13 @@ extern const struct kfile_ops k42_remote_ops, k42_pipe_ops, k42_dev_ops, k42_soc
 	k42_mapped_ops;
 /* fs_mapped.c: the switch between a regular file's two implementations.
  * attach: remote -> mapped (0, or -K42_E* and f stays remote); detach:
- * mapped -> remote (f is remote afterwards whatever it returns). */
+ * mapped -> remote for good, window given up (f is remote afterwards
+ * whatever it returns). */
 int k42_mapped_attach(struct kfile *f);
 int k42_mapped_detach(struct kfile *f);
+/* A remote file whose window was kept when another open file came: back
+ * to the mapped form once the meta page says it went (0), else -K42_E*. */
+int k42_mapped_reattach(struct kfile *f);
 /* A remote file that was mapped before lets go of its window. */
 void k42_mapped_release(struct kfile *f);
 

@@ -175,16 +175,20 @@ void k42_ipc_accept_all(void);
 void k42_ipc_collect_all(void);
 /* The call being served is answered elsewhere: its path must not reply. */
 void k42_ipc_taken(void);
+/* Does the program serve each call on its own thread (k42_serve_threads)? */
+int k42_ipc_threaded(void);
+/* hotswap.c: serve a call of idl/swap.idl. */
+void k42_swap_handle(const struct k42_ipc_caller *who, struct k42_ipc_msg *m);
 /* Run the program's handler on a call (update.c serves held calls). */
 void k42_ipc_run_handler(uint64_t caller, struct k42_ipc_msg *m);
 
 /* update.c: live update (docs/hot-swap.md). While `holding`, calls to the
- * program are held; `inflight` counts the program's running handlers. */
+ * program are held; k42_act_count (<k42/hotswap.h>) counts the program's
+ * running handlers. */
 struct k42_ipc_caller;
 extern int k42_update_holding;
 /* Set once a commit is answered: the process ends after that reply. */
 extern int k42_update_ending;
-extern uint64_t k42_update_inflight;
 /* Hold call h (its request in m): 1 if held. */
 int k42_update_hold(uint64_t caller, const struct k42_ipc_msg *m, uint64_t h);
 /* Serve a call of idl/update.idl (h: its handle). */

@@ -38,6 +38,8 @@
 #include "proc.h"
 #include "ioevent.h"
 #include "update.h"
+#include "swap.h"
+#include <k42/hotswap.h>
 
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5, uint64_t handle);
@@ -226,6 +228,11 @@ void k42_ipc_taken(void)
 		handler_handle[VPI] = 0;
 }
 
+int k42_ipc_threaded(void)
+{
+	return serve_threads;
+}
+
 void k42_ipc_run_handler(uint64_t caller, struct k42_ipc_msg *m)
 {
 	if (ipc_handler)
@@ -252,7 +259,13 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m, uint64_t h)
 		struct k42_ipc_caller who = { caller, 0, ~0ull };
 
 		k42_update_handle(&who, m, h);
+	} else if (iface == SWAP_IFACE_ID) {
+		struct k42_ipc_caller who = { caller, 0, ~0ull };
+
+		k42_swap_handle(&who, m);
 	} else if (ipc_handler) {
+		uint32_t gen, prev;
+
 		/* While a live update holds the program's calls, this one
 		 * waits with them (the one branch every call pays). */
 		if (__builtin_expect(k42_update_holding, 0) && h && k42_update_hold(caller, m, h)) {
@@ -260,9 +273,11 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m, uint64_t h)
 			trace_request_end(iface, ord, 0);
 			return;
 		}
-		__atomic_fetch_add(&k42_update_inflight, 1, __ATOMIC_RELAXED);
+		/* An activation: swaps wait for those of the generation
+		 * before them (<k42/hotswap.h>). */
+		gen = k42_act_enter(&prev);
 		ipc_handler(caller, m);
-		__atomic_fetch_sub(&k42_update_inflight, 1, __ATOMIC_RELEASE);
+		k42_act_exit(gen, prev);
 	} else {
 		m->op = (uint64_t)-K42_ENOSYS;
 		m->len = 0;

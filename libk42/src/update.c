@@ -5,7 +5,7 @@
  * The old process, once its manager named a successor (prepare):
  *   handover  hold every new call to the program (ipc.c asks
  *             k42_update_hold first); wait until no handler of the
- *             program runs (k42_update_inflight, counted without a lock);
+ *             program runs (k42_act_count, counted without a lock);
  *             export the state into the successor's grant.
  *   commit    move our names to the successor (name server), route our
  *             pid to it (ipc_redirect: calls queued in the kernel go to
@@ -23,13 +23,13 @@
 #include <k42/k42.h>
 #include <k42/update.h>
 #include <k42/procinfo.h>
+#include <k42/hotswap.h>
 #include <lib/fmt.h>
 #include "internal.h"
 #include "name.h"
 #include "update.h"
 
 int k42_update_holding, k42_update_ending;
-uint64_t k42_update_inflight;
 
 struct held_call {
 	uint64_t h, caller, op, w[K42_IPC_WORDS];
@@ -128,7 +128,8 @@ long update_handover_impl(const struct k42_ipc_caller *caller, uint64_t cap, uin
 	k42_update_holding = 1;
 	/* In thread mode the program's handlers may still run: they finish
 	 * (new ones are held), then the state stands still. */
-	while (__atomic_load_n(&k42_update_inflight, __ATOMIC_ACQUIRE))
+	while (__atomic_load_n(&k42_act_count[0], __ATOMIC_SEQ_CST) +
+	       __atomic_load_n(&k42_act_count[1], __ATOMIC_SEQ_CST))
 		k42_thread_sleep_us(100);
 	if (cap > K42_IPC_GRANT_MAX)
 		cap = K42_IPC_GRANT_MAX;
@@ -193,9 +194,11 @@ static void serve_held(void)
 		memcpy(m.w, c->w, sizeof(m.w));
 		if (c->len)
 			memcpy(page, c->bytes, c->len);
-		__atomic_fetch_add(&k42_update_inflight, 1, __ATOMIC_RELAXED);
+		uint32_t gen, prev;
+
+		gen = k42_act_enter(&prev);
 		k42_ipc_run_handler(c->caller, &m);
-		__atomic_fetch_sub(&k42_update_inflight, 1, __ATOMIC_RELEASE);
+		k42_act_exit(gen, prev);
 		(void)k42_ipc_reply(c->h, &m);
 	}
 	drop_held();

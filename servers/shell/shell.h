@@ -41,6 +41,11 @@ int cmd_sched(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_free(int argc, char **argv);
+/* swapcmds.c: hot swap and live update (docs/hot-swap.md). */
+int cmd_objs(int argc, char **argv);
+int cmd_swap(int argc, char **argv);
+int cmd_interpose(int argc, char **argv);
+int cmd_update(int argc, char **argv);
 /* fscmds.c: files on any mounted file system (docs/files.md). */
 int cmd_cd(int argc, char **argv);
 int cmd_pwd(int argc, char **argv);

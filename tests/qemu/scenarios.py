@@ -384,6 +384,24 @@ SHELL_SESSIONS = [
                 r"tty_test: waiting for end of file", r"tty_test: ok",
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),
+    # Hot swap and live update from the shell (docs/hot-swap.md): list the
+    # kv server's table, swap it, count its calls, replace the server.
+    dict(name="shell/hotswap", status=0, timeout=120,
+         commands="run -b /servers/kv --threads; run /bin/kv_client; objs kv; "
+                  "swap kv kv.table hash; interpose kv kv.table count; run /bin/kv_client; "
+                  "objs kv; interpose kv kv.table off; update kv /servers/kv2; "
+                  "run /bin/kv_client; exit 0",
+         expect=[r"kv_client: ok",
+                 r"(?m)^kv\.table\s+array\s+-\s+0\s+\d+\s+impls array,hash; interposers count$",
+                 r"pid \d+: kv\.table is hash now \(\d+ calls held, \d+ drained\)",
+                 r"pid \d+: count interposed on kv\.table",
+                 r"(?m)^kv\.table\s+hash\s+count\s+2\s+",
+                 r"has counted \d+ calls",
+                 r"pid \d+: interposer off kv\.table; it counted (1[0-9]|[2-9][0-9]|\d{3,}) calls",
+                 r"kv: took over from pid \d+ with 0 held call",
+                 r"pid \d+ replaced by pid \d+ \(/servers/kv2\)",
+                 r"init: shell ended: exit status 0; powering off"],
+         reject=[r"FAILED", r"k42: (objs|swap|interpose|update):"]),
     dict(name="shell/ps_bounded", status=0,
          commands="run -b /tests/stuck; ps; echo ps done; kill stuck; exit 0",
          expect=[P + r"run -b /tests/stuck", r"\[\d+\] stuck",
@@ -414,6 +432,26 @@ for _n in (1, 4):
                           + [r"update_test: an update that cannot fit was refused",
                              r"update_client \d: \d+ rounds by pid, ok",
                              r"update_client \d: \d+ rounds by name, ok", r"UTEST PASS update_test"],
+                          reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
+# Hot swap of the kv server's table under 8 clients: 1,000 interposer
+# attach/detach pairs and 100 implementation swaps (docs/hot-swap.md).
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="user/hotswap_%d" % _n, smp=_n, append="init=/tests/hotswap_test",
+                          timeout=600,
+                          expect=[r"hotswap_test: 1000 attach/detach pairs, 100 table swaps",
+                                  r"update_client \d: \d+ rounds by pid, ok",
+                                  r"update_client \d: \d+ rounds by name, ok",
+                                  r"UTEST PASS hotswap_test"],
+                          reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
+# The file layer's per-file object swapped between its unshared (mapped)
+# and shared (server) forms as a second process opens and closes the
+# file, 25 times each way, both writing (docs/hot-swap.md, "The file layer").
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="user/fileswap_%d" % _n, smp=_n, append="init=/tests/fileswap_test",
+                          timeout=300,
+                          expect=[r"fileswap_test: 25 rounds: mapped -> shared 25 times, back 25 times, "
+                                  r"every byte checked",
+                                  r"UTEST PASS fileswap_test"],
                           reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
 # ----
 

@@ -6,7 +6,7 @@
  * successor) and "name" looks "kv" up again every round. Every write that
  * was acknowledged must read back, at once and at the end; any error
  * fails (client 0 also checks that it can neither name a successor nor
- * commit one). Key "pINDEX" holds the last round begun, for the test to watch. Prints one line and exits 0 (all held) or 1.
+ * commit one, nor swap the server's table). Key "pINDEX" holds the last round begun, for the test to watch. Prints one line and exits 0 (all held) or 1.
  */
 #include <string.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include <lib/fmt.h>
 #include "kv.h"
 #include "update.h"
+#include "swap.h"
 
 #define KEYS 4
 
@@ -47,6 +48,11 @@ int main(uint64_t argc)
 		rc = update_commit(kv, &n);
 		if (rc != -K42_EPERM) {
 			k42_printf("update_client 0: commit by a stranger: %ld\n", rc);
+			errors++;
+		}
+		rc = swap_swap(kv, "kv.table", "hash", &n, &n);
+		if (rc != -K42_EPERM) {
+			k42_printf("update_client 0: swap by a stranger: %ld\n", rc);
 			errors++;
 		}
 	}

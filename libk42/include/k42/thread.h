@@ -76,6 +76,7 @@ struct k42_thread {
 	size_t block_size;
 	struct k42_timer sleep_timer;
 	uint64_t serve[9];		/* an incoming call being served here: caller, op, w0..w5, handle */
+	uint32_t act;			/* hot swap: 1 + generation of the served call it runs (0: none) */
 	struct k42_ipc_msg ipc_msg;	/* this thread's message (k42_ipc_msg_get) */
 	uint64_t ipc_timeout_tb;	/* bound on this thread's calls (0: none) */
 	uint64_t async_handle;		/* K42_WAIT_IPC: the call whose reply we wait for */

@@ -12,7 +12,7 @@
 #include <k42/trace.h>
 
 /* Identifies this table in dump files (struct k42_trace_dump_header). */
-#define K42_TRACE_TABLE_HASH 0x52cc570db7eac162ull
+#define K42_TRACE_TABLE_HASH 0xa3aac1a2a73c8fa2ull
 
 /* Classes: the major number and the run-time enable bit of each. */
 #define K42_TRACE_CLASS_CONTROL 0	/* kernel: Trace machinery: block headers, fillers, lost-event reports */
@@ -33,11 +33,13 @@
 #define K42_TRACE_MASK_THREAD (1ull << 16)
 #define K42_TRACE_CLASS_UTIMER 17	/* libk42: User-level timers */
 #define K42_TRACE_MASK_UTIMER (1ull << 17)
+#define K42_TRACE_CLASS_SWAP 18	/* libk42: Hot swap of objects (docs/hot-swap.md) */
+#define K42_TRACE_MASK_SWAP (1ull << 18)
 #define K42_TRACE_CLASS_REQUEST 32	/* server: Server requests */
 #define K42_TRACE_MASK_REQUEST (1ull << 32)
 #define K42_TRACE_CLASS_APP 48	/* app: Application events */
 #define K42_TRACE_MASK_APP (1ull << 48)
-#define K42_TRACE_MASK_ALL (K42_TRACE_MASK_EXC | K42_TRACE_MASK_FAULT | K42_TRACE_MASK_DISP | K42_TRACE_MASK_PPC | K42_TRACE_MASK_TIMER | K42_TRACE_MASK_PROC | K42_TRACE_MASK_THREAD | K42_TRACE_MASK_UTIMER | K42_TRACE_MASK_REQUEST | K42_TRACE_MASK_APP)
+#define K42_TRACE_MASK_ALL (K42_TRACE_MASK_EXC | K42_TRACE_MASK_FAULT | K42_TRACE_MASK_DISP | K42_TRACE_MASK_PPC | K42_TRACE_MASK_TIMER | K42_TRACE_MASK_PROC | K42_TRACE_MASK_THREAD | K42_TRACE_MASK_UTIMER | K42_TRACE_MASK_SWAP | K42_TRACE_MASK_REQUEST | K42_TRACE_MASK_APP)
 
 /* X(name, major, layer, description) for every class callers can enable. */
 #define K42_TRACE_CLASSES(X) \
@@ -49,6 +51,7 @@
 	X(proc, 6, K42_TRACE_LAYER_KERNEL, "Process creation and exit") \
 	X(thread, 16, K42_TRACE_LAYER_LIBK42, "User-level threads") \
 	X(utimer, 17, K42_TRACE_LAYER_LIBK42, "User-level timers") \
+	X(swap, 18, K42_TRACE_LAYER_LIBK42, "Hot swap of objects (docs/hot-swap.md)") \
 	X(request, 32, K42_TRACE_LAYER_SERVER, "Server requests") \
 	X(app, 48, K42_TRACE_LAYER_APP, "Application events") \
 
@@ -93,6 +96,12 @@
 #define K42_TRACE_EV_THREAD_WAKE_WORDS 3u
 #define K42_TRACE_EV_UTIMER_FIRE K42_TRACE_ID(K42_TRACE_LAYER_LIBK42, 17, 1)
 #define K42_TRACE_EV_UTIMER_FIRE_WORDS 3u
+#define K42_TRACE_EV_SWAP_BEGIN K42_TRACE_ID(K42_TRACE_LAYER_LIBK42, 18, 1)
+#define K42_TRACE_EV_SWAP_BEGIN_WORDS 2u
+#define K42_TRACE_EV_SWAP_DRAINED K42_TRACE_ID(K42_TRACE_LAYER_LIBK42, 18, 2)
+#define K42_TRACE_EV_SWAP_DRAINED_WORDS 4u
+#define K42_TRACE_EV_SWAP_END K42_TRACE_ID(K42_TRACE_LAYER_LIBK42, 18, 3)
+#define K42_TRACE_EV_SWAP_END_WORDS 3u
 #define K42_TRACE_EV_REQUEST_BEGIN K42_TRACE_ID(K42_TRACE_LAYER_SERVER, 32, 1)
 #define K42_TRACE_EV_REQUEST_BEGIN_WORDS 3u
 #define K42_TRACE_EV_REQUEST_END K42_TRACE_ID(K42_TRACE_LAYER_SERVER, 32, 2)
@@ -121,6 +130,9 @@
 	X(thread, block, K42_TRACE_EV_THREAD_BLOCK, K42_TRACE_EV_THREAD_BLOCK_WORDS) \
 	X(thread, wake, K42_TRACE_EV_THREAD_WAKE, K42_TRACE_EV_THREAD_WAKE_WORDS) \
 	X(utimer, fire, K42_TRACE_EV_UTIMER_FIRE, K42_TRACE_EV_UTIMER_FIRE_WORDS) \
+	X(swap, begin, K42_TRACE_EV_SWAP_BEGIN, K42_TRACE_EV_SWAP_BEGIN_WORDS) \
+	X(swap, drained, K42_TRACE_EV_SWAP_DRAINED, K42_TRACE_EV_SWAP_DRAINED_WORDS) \
+	X(swap, end, K42_TRACE_EV_SWAP_END, K42_TRACE_EV_SWAP_END_WORDS) \
 	X(request, begin, K42_TRACE_EV_REQUEST_BEGIN, K42_TRACE_EV_REQUEST_BEGIN_WORDS) \
 	X(request, end, K42_TRACE_EV_REQUEST_END, K42_TRACE_EV_REQUEST_END_WORDS) \
 	X(app, event, K42_TRACE_EV_APP_EVENT, K42_TRACE_EV_APP_EVENT_WORDS) \
@@ -728,6 +740,111 @@ static inline void trace_utimer_fire(uint64_t thread, uint64_t deadline)
 #else
 	(void)thread;
 	(void)deadline;
+#endif
+}
+
+/* swap.begin: object %#x: a mediator takes its entry */
+static __attribute__((noinline, cold, unused)) void trace_swap_begin__slow(uint64_t ref)
+{
+	struct k42_trace_slot k42_s_ = k42_trace_reserve_slow(k42_trace_cpu_buf(), K42_TRACE_EV_SWAP_BEGIN, K42_TRACE_EV_SWAP_BEGIN_WORDS);
+
+	if (k42_s_.w == NULL)
+		return;
+	k42_trace_put(k42_s_, 1, (uint64_t)ref);
+	k42_trace_commit(k42_s_);
+}
+
+static inline void trace_swap_begin(uint64_t ref)
+{
+#if K42_TRACE_ENABLED
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_SWAP), 0)) {
+		struct k42_trace_buf *k42_b_ = k42_trace_cpu_buf();
+		struct k42_trace_claim k42_c_ = k42_trace_claim_fast(k42_b_, K42_TRACE_EV_SWAP_BEGIN_WORDS);
+		struct k42_trace_slot k42_s_;
+
+		if (__builtin_expect(!k42_c_.ok, 0)) {
+			trace_swap_begin__slow(ref);
+			return;
+		}
+		k42_s_ = k42_trace_claimed_slot(k42_b_, k42_c_, K42_TRACE_EV_SWAP_BEGIN, K42_TRACE_EV_SWAP_BEGIN_WORDS);
+		k42_trace_put(k42_s_, 1, (uint64_t)ref);
+		k42_trace_commit(k42_s_);
+	}
+#else
+	(void)ref;
+#endif
+}
+
+/* swap.drained: object %#x: old calls drained (held %u, drained %u in all) */
+static __attribute__((noinline, cold, unused)) void trace_swap_drained__slow(uint64_t ref, uint64_t held, uint64_t drained)
+{
+	struct k42_trace_slot k42_s_ = k42_trace_reserve_slow(k42_trace_cpu_buf(), K42_TRACE_EV_SWAP_DRAINED, K42_TRACE_EV_SWAP_DRAINED_WORDS);
+
+	if (k42_s_.w == NULL)
+		return;
+	k42_trace_put(k42_s_, 1, (uint64_t)ref);
+	k42_trace_put(k42_s_, 2, (uint64_t)held);
+	k42_trace_put(k42_s_, 3, (uint64_t)drained);
+	k42_trace_commit(k42_s_);
+}
+
+static inline void trace_swap_drained(uint64_t ref, uint64_t held, uint64_t drained)
+{
+#if K42_TRACE_ENABLED
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_SWAP), 0)) {
+		struct k42_trace_buf *k42_b_ = k42_trace_cpu_buf();
+		struct k42_trace_claim k42_c_ = k42_trace_claim_fast(k42_b_, K42_TRACE_EV_SWAP_DRAINED_WORDS);
+		struct k42_trace_slot k42_s_;
+
+		if (__builtin_expect(!k42_c_.ok, 0)) {
+			trace_swap_drained__slow(ref, held, drained);
+			return;
+		}
+		k42_s_ = k42_trace_claimed_slot(k42_b_, k42_c_, K42_TRACE_EV_SWAP_DRAINED, K42_TRACE_EV_SWAP_DRAINED_WORDS);
+		k42_trace_put(k42_s_, 1, (uint64_t)ref);
+		k42_trace_put(k42_s_, 2, (uint64_t)held);
+		k42_trace_put(k42_s_, 3, (uint64_t)drained);
+		k42_trace_commit(k42_s_);
+	}
+#else
+	(void)ref;
+	(void)held;
+	(void)drained;
+#endif
+}
+
+/* swap.end: object %#x switched, status %d */
+static __attribute__((noinline, cold, unused)) void trace_swap_end__slow(uint64_t ref, int64_t status)
+{
+	struct k42_trace_slot k42_s_ = k42_trace_reserve_slow(k42_trace_cpu_buf(), K42_TRACE_EV_SWAP_END, K42_TRACE_EV_SWAP_END_WORDS);
+
+	if (k42_s_.w == NULL)
+		return;
+	k42_trace_put(k42_s_, 1, (uint64_t)ref);
+	k42_trace_put(k42_s_, 2, (uint64_t)status);
+	k42_trace_commit(k42_s_);
+}
+
+static inline void trace_swap_end(uint64_t ref, int64_t status)
+{
+#if K42_TRACE_ENABLED
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_SWAP), 0)) {
+		struct k42_trace_buf *k42_b_ = k42_trace_cpu_buf();
+		struct k42_trace_claim k42_c_ = k42_trace_claim_fast(k42_b_, K42_TRACE_EV_SWAP_END_WORDS);
+		struct k42_trace_slot k42_s_;
+
+		if (__builtin_expect(!k42_c_.ok, 0)) {
+			trace_swap_end__slow(ref, status);
+			return;
+		}
+		k42_s_ = k42_trace_claimed_slot(k42_b_, k42_c_, K42_TRACE_EV_SWAP_END, K42_TRACE_EV_SWAP_END_WORDS);
+		k42_trace_put(k42_s_, 1, (uint64_t)ref);
+		k42_trace_put(k42_s_, 2, (uint64_t)status);
+		k42_trace_commit(k42_s_);
+	}
+#else
+	(void)ref;
+	(void)status;
 #endif
 }
 
