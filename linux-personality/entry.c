@@ -91,6 +91,16 @@ static __attribute__((noreturn)) void on_thread(void *p)
 	finish(&a, &tc->regs, rc);
 }
 
+/* Calls marked +block in syscalls.tbl, and a futex wait that may be
+ * between processes (no FUTEX_PRIVATE: futex_shared.c waits like +block
+ * calls; a private one parks its thread instead). */
+static int may_block(uint64_t nr, uint64_t a1)
+{
+	if (nr == LX_NR_futex)
+		return !(a1 & 128) && ((a1 & 127) == 0 || (a1 & 127) == 9);
+	return nr < LX_NSYSCALLS && lx_syscalls[nr].blocks;
+}
+
 static void lx_on_syscall(void)
 {
 	struct k42_disp_shared *sh = k42_disp();
@@ -103,8 +113,7 @@ static void lx_on_syscall(void)
 	 * calls use the shared message buffer. */
 	k42_in_handler = 1;
 	a.nr = sh->saved.gpr[0];
-	if (lx_nthreads > 1 && a.nr < LX_NSYSCALLS && lx_syscalls[a.nr].blocks &&
-	    (tc = lx_thread_tcall()) != NULL) {
+	if (lx_nthreads > 1 && may_block(a.nr, sh->saved.gpr[4]) && (tc = lx_thread_tcall()) != NULL) {
 		memcpy(&tc->regs, &sh->saved, sizeof(tc->regs));
 		sh->saved_valid = 0;
 		k42_vsx_save(tc->vsx);
