@@ -30,7 +30,8 @@ __attribute__((noreturn)) void lx_resume(struct k42_user_regs *regs)
 {
 	struct k42_disp_shared *sh = k42_disp();
 
-	memcpy(&sh->saved, regs, sizeof(*regs));
+	if (regs != &sh->saved)
+		memcpy(&sh->saved, regs, sizeof(*regs));
 	sh->saved_valid = 1;
 	k42_in_handler = 0;	/* the program runs: no handler is active */
 	k42_sc_disp_resume(1);
@@ -91,10 +92,20 @@ static __attribute__((noreturn)) void on_thread(void *p)
 	finish(&a, &tc->regs, rc);
 }
 
+/* Calls marked +block in syscalls.tbl, and a futex wait that may be
+ * between processes (no FUTEX_PRIVATE: futex_shared.c waits like +block
+ * calls; a private one parks its thread instead). */
+static int may_block(uint64_t nr, uint64_t a1)
+{
+	if (nr == LX_NR_futex)
+		return !(a1 & 128) && ((a1 & 127) == 0 || (a1 & 127) == 9);
+	return nr < LX_NSYSCALLS && lx_syscalls[nr].blocks;
+}
+
 static void lx_on_syscall(void)
 {
 	struct k42_disp_shared *sh = k42_disp();
-	static struct k42_user_regs regs;	/* one dispatcher, disabled: not reentered */
+	struct k42_user_regs *regs = &sh->saved;
 	struct lx_tcall *tc;
 	struct lx_args a;
 
@@ -103,19 +114,21 @@ static void lx_on_syscall(void)
 	 * calls use the shared message buffer. */
 	k42_in_handler = 1;
 	a.nr = sh->saved.gpr[0];
-	if (lx_nthreads > 1 && a.nr < LX_NSYSCALLS && lx_syscalls[a.nr].blocks &&
-	    (tc = lx_thread_tcall()) != NULL) {
+	if (lx_nthreads > 1 && may_block(a.nr, sh->saved.gpr[4]) && (tc = lx_thread_tcall()) != NULL) {
 		memcpy(&tc->regs, &sh->saved, sizeof(tc->regs));
 		sh->saved_valid = 0;
 		k42_vsx_save(tc->vsx);
 		k42_on_stack((uint64_t)tc->stack + sizeof(tc->stack), on_thread, tc);
 	}
-	memcpy(&regs, &sh->saved, sizeof(regs));
+	/* The call runs on the registers where the kernel left them: only
+	 * an upcall writes `saved`, and none comes while we are disabled
+	 * (a thread that parks takes its own copy). Marked consumed until
+	 * lx_resume hands them back. */
 	sh->saved_valid = 0;
 	for (int i = 0; i < 6; i++)
-		a.a[i] = regs.gpr[3 + i];
-	a.regs = &regs;
-	finish(&a, &regs, run(&a));
+		a.a[i] = regs->gpr[3 + i];
+	a.regs = regs;
+	finish(&a, regs, run(&a));
 }
 
 void lx_entry_init(void);

@@ -369,6 +369,7 @@ long lx_sys_sendfile(struct lx_args *a)
 	int out = (int)a->a[0], in = (int)a->a[1];
 	uint64_t count = a->a[3], done = 0;
 	int64_t off = -1;
+	int fills = -1;
 
 	if (a->a[2]) {
 		if (lx_copy_in(&off, a->a[2], sizeof(off)) < 0)
@@ -398,6 +399,13 @@ long lx_sys_sendfile(struct lx_args *a)
 		if (off >= 0)
 			off += put;
 		if (put < got)
+			break;
+		/* From a pipe, socket or the tty: what one read gave, as
+		 * Linux's splice does (more would wait for input, and ^D
+		 * would only end this piece). */
+		if (fills < 0)
+			fills = read_fills(in);
+		if (!fills)
 			break;
 	}
 	if (a->a[2] && lx_copy_out(a->a[2], &off, sizeof(off)) < 0)
@@ -592,15 +600,20 @@ struct lx_termios {
 _Static_assert(sizeof(struct lx_termios) == 44, "Linux powerpc termios is 44 bytes");
 
 /* The console's modes as the program set them (the console server does
- * its own line editing; these are kept for TCGETS). */
+ * its own line editing; these are kept for TCGETS): ICANON, ECHO and ISIG
+ * are the console's own (k42_tcgetattr/tcsetattr: Linux powerpc's bits),
+ * so a program that edits lines itself (busybox sh) turns the console's
+ * echo off and reads bytes as typed, and is not echoed twice. */
 static struct lx_termios console_tio = {
 	.c_iflag = 0x500,	/* ICRNL | IXON */
 	.c_oflag = 0x5,		/* OPOST | ONLCR */
 	.c_cflag = 0xbf | 0x800 | 0x300,	/* B38400 | CS8 | CREAD */
-	.c_lflag = 0x2 | 0x8 | 0x80 | 0x10 | 0x20 | 0x40 | 0x400,
+	.c_lflag = 0x2 | 0x8 | 0x80 | 0x100 | 0x20 | 0x40 | 0x400,	/* ECHOE ECHO ISIG ICANON ECHOPRT ECHOCTL IEXTEN */
 	.c_cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16 },
 	.c_ispeed = 38400, .c_ospeed = 38400,
 };
+
+#define TTY_LFLAGS (K42_ISIG | K42_ICANON | K42_ECHO)
 
 long lx_sys_ioctl(struct lx_args *a)
 {
@@ -627,12 +640,30 @@ long lx_sys_ioctl(struct lx_args *a)
 	if (!tty)
 		return -LX_ENOTTY;
 	switch (cmd) {
-	case LX_TCGETS:
+	case LX_TCGETS: {
+		struct k42_termios kt;
+
+		if (k42_tcgetattr(fd, &kt) == 0)
+			console_tio.c_lflag = (console_tio.c_lflag & ~TTY_LFLAGS) | (kt.lflag & TTY_LFLAGS);
 		return lx_copy_out(a->a[2], &console_tio, sizeof(console_tio));
+	}
 	case LX_TCSETS:
 	case LX_TCSETSW:
-	case LX_TCSETSF:
-		return lx_copy_in(&console_tio, a->a[2], sizeof(console_tio));
+	case LX_TCSETSF: {
+		struct lx_termios t;
+		struct k42_termios kt = { 0 };
+
+		if (lx_copy_in(&t, a->a[2], sizeof(t)) < 0)
+			return -LX_EFAULT;
+		/* ^C and ^D stay the console's (VINTR and VEOF are fixed). */
+		kt.lflag = t.c_lflag & TTY_LFLAGS;
+		kt.cc[K42_VINTR] = 3;
+		kt.cc[K42_VEOF] = 4;
+		if (k42_tcsetattr(fd, &kt) < 0)
+			return -LX_EIO;
+		console_tio = t;
+		return 0;
+	}
 	case LX_TIOCGWINSZ:
 		return lx_copy_out(a->a[2], winsz, sizeof(winsz));
 	case LX_TIOCSWINSZ:

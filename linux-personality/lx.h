@@ -124,11 +124,21 @@ extern struct lx_proc lx;
 struct lx_vma {
 	uint64_t va, len;
 	unsigned prot;
+	uint64_t sid, sbase;	/* MAP_SHARED: its id and where it began (futex_shared.c) */
 };
 #define LX_MAX_VMAS 256
 extern struct lx_vma lx_vmas[LX_MAX_VMAS];
 extern int lx_nvmas;
 long lx_map_anon(uint64_t va, uint64_t len, unsigned prot);
+/* The futex key of uaddr if it is in a shared mapping (1), else 0. */
+int lx_vma_shared_key(uint64_t uaddr, uint64_t *sid, uint64_t *off);
+
+/* Futexes between processes (futex_shared.c). */
+#define LX_FUTEX_TABLE 0x00000d8000000000ul	/* above LX_USER_LIMIT */
+long lx_futex_shared_id(uint64_t *sid);
+long lx_futex_shared_wait(uint64_t sid, uint64_t off, uint64_t uaddr, uint32_t val,
+			  uint32_t bits, uint64_t deadline);
+long lx_futex_shared_wake(uint64_t sid, uint64_t off, uint32_t bits, uint64_t n);
 long lx_unmap_all(void);
 
 /* Loader (exec.c): replace the Linux image with path; on success does not

@@ -36,7 +36,8 @@ static unsigned k42_prot(uint64_t prot)
 	return p;
 }
 
-long lx_map_anon(uint64_t va, uint64_t len, unsigned prot)
+/* sid: 0, or a shared mapping's id (K42_MAP_SHARED: fork shares it). */
+static long map_anon(uint64_t va, uint64_t len, unsigned prot, uint64_t sid)
 {
 	long rc;
 
@@ -44,10 +45,30 @@ long lx_map_anon(uint64_t va, uint64_t len, unsigned prot)
 		return -LX_ENOMEM;
 	/* A PROT_NONE mapping is a readable one to k42 (no empty protection);
 	 * recorded as asked, so mprotect can give it rights later. */
-	rc = k42_sc_mem_map_anon(lx.pid, va, len, prot ? prot : K42_PROT_READ);
+	rc = k42_sc_mem_map_anon(lx.pid, va, len,
+				 (prot ? prot : K42_PROT_READ) | (sid ? K42_MAP_SHARED : 0));
 	if (rc < 0)
 		return rc == -K42_EEXIST ? -LX_EEXIST : -LX_ENOMEM;
-	lx_vmas[lx_nvmas++] = (struct lx_vma){ va, len, prot };
+	lx_vmas[lx_nvmas++] = (struct lx_vma){ va, len, prot, sid, va };
+	return 0;
+}
+
+long lx_map_anon(uint64_t va, uint64_t len, unsigned prot)
+{
+	return map_anon(va, len, prot, 0);
+}
+
+int lx_vma_shared_key(uint64_t uaddr, uint64_t *sid, uint64_t *off)
+{
+	for (int i = 0; i < lx_nvmas; i++) {
+		struct lx_vma *v = &lx_vmas[i];
+
+		if (v->sid && uaddr >= v->va && uaddr - v->va < v->len) {
+			*sid = v->sid;
+			*off = uaddr - v->sbase;
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -76,11 +97,11 @@ static long vma_cut(int i, uint64_t s, uint64_t e, int prot)
 		return -LX_ENOMEM;
 	vma_drop(i);
 	if (v.va < s)
-		lx_vmas[lx_nvmas++] = (struct lx_vma){ v.va, s - v.va, v.prot };
+		lx_vmas[lx_nvmas++] = (struct lx_vma){ v.va, s - v.va, v.prot, v.sid, v.sbase };
 	if (prot >= 0)
-		lx_vmas[lx_nvmas++] = (struct lx_vma){ s, e - s, (unsigned)prot };
+		lx_vmas[lx_nvmas++] = (struct lx_vma){ s, e - s, (unsigned)prot, v.sid, v.sbase };
 	if (e < end)
-		lx_vmas[lx_nvmas++] = (struct lx_vma){ e, end - e, v.prot };
+		lx_vmas[lx_nvmas++] = (struct lx_vma){ e, end - e, v.prot, v.sid, v.sbase };
 	return 0;
 }
 
@@ -180,8 +201,18 @@ long lx_sys_mmap(struct lx_args *a)
 		if (addr + len > LX_STACK_TOP - LX_STACK_SIZE)
 			return -LX_ENOMEM;
 	}
-	rc = lx_map_anon(addr, len, (flags & LX_MAP_ANONYMOUS) ? k42_prot(prot)
-							   : K42_PROT_READ | K42_PROT_WRITE);
+	if (flags & LX_MAP_SHARED) {
+		uint64_t sid;
+
+		/* Anonymous (checked above): shared with the children forked
+		 * after this, and a futex key of its own. */
+		if ((rc = lx_futex_shared_id(&sid)) < 0)
+			return rc;
+		rc = map_anon(addr, len, k42_prot(prot), sid);
+	} else {
+		rc = map_anon(addr, len, (flags & LX_MAP_ANONYMOUS) ? k42_prot(prot)
+								    : K42_PROT_READ | K42_PROT_WRITE, 0);
+	}
 	if (rc < 0)
 		return rc;
 	if (addr + len > lx.mmap_next && addr >= LX_MMAP_BASE)

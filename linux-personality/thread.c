@@ -6,7 +6,9 @@
  * Each has a struct lx_thread (its tid, clear_child_tid, futex wait) in
  * the k42 thread's tls pointer.
  *
- * futex (private and shared alike, within this process): a waiter parks
+ * futex (private, and shared ones outside MAP_SHARED mappings, within
+ * this process; a shared one in a MAP_SHARED mapping is futex_shared.c's,
+ * between processes): a waiter parks
  * its thread (k42_thread_park_full) on a wait list keyed by the address,
  * with its result still to be written; FUTEX_WAKE or the timeout (a
  * libk42 timer) writes the result into the parked registers and makes
@@ -294,16 +296,66 @@ static long timeout_deadline(uint64_t uts, int absolute, int realtime, uint64_t 
 	return 0;
 }
 
+/* A futex word in a MAP_SHARED mapping, without FUTEX_PRIVATE: other
+ * processes may wait on it and wake it (futex_shared.c). A requeue wakes
+ * instead of moving (its waiters look at the word again: allowed). */
+static long futex_shared(struct lx_args *a, int cmd, int op, uint64_t uaddr, uint64_t val,
+			 uint64_t sid, uint64_t off)
+{
+	uint32_t bits = ~0u, cur;
+	uint64_t deadline;
+	long rc;
+
+	switch (cmd) {
+	case FUTEX_WAIT_BITSET:
+		bits = (uint32_t)a->a[5];
+		if (!bits)
+			return -LX_EINVAL;
+		/* fall through */
+	case FUTEX_WAIT:
+		rc = timeout_deadline(a->a[3], cmd == FUTEX_WAIT_BITSET,
+				      (op & FUTEX_CLOCK_REALTIME) != 0, &deadline);
+		if (rc < 0)
+			return rc;
+		if (deadline && deadline <= k42_timebase())
+			return -LX_ETIMEDOUT;
+		return lx_futex_shared_wait(sid, off, uaddr, (uint32_t)val, bits, deadline);
+	case FUTEX_WAKE_BITSET:
+		bits = (uint32_t)a->a[5];
+		if (!bits)
+			return -LX_EINVAL;
+		/* fall through */
+	case FUTEX_WAKE:
+		return lx_futex_shared_wake(sid, off, bits, val);
+	case FUTEX_CMP_REQUEUE:
+		if (lx_copy_in(&cur, uaddr, sizeof(cur)) < 0)
+			return -LX_EFAULT;
+		if (cur != (uint32_t)a->a[5])
+			return -LX_EAGAIN;
+		/* fall through */
+	case FUTEX_REQUEUE:
+		if (a->a[4] & 3)
+			return -LX_EINVAL;
+		return lx_futex_shared_wake(sid, off, ~0u, val + (a->a[3] & 0x7fffffff));
+	default:
+		lx_log_enosys(LX_NR_futex);
+		return -LX_ENOSYS;
+	}
+}
+
 long lx_sys_futex(struct lx_args *a)
 {
 	uint64_t uaddr = a->a[0], val = a->a[2] & 0xffffffffu, deadline;
 	int op = (int)a->a[1], cmd = op & ~(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
 	uint32_t cur, bits = ~0u;
 	struct lx_thread *me;
+	uint64_t sid, off;
 	long rc, moved;
 
 	if (uaddr & 3)
 		return -LX_EINVAL;
+	if (!(op & FUTEX_PRIVATE) && lx_vma_shared_key(uaddr, &sid, &off))
+		return futex_shared(a, cmd, op, uaddr, val, sid, off);
 	switch (cmd) {
 	case FUTEX_WAIT_BITSET:
 		bits = (uint32_t)a->a[5];
@@ -334,7 +386,10 @@ long lx_sys_futex(struct lx_args *a)
 			me->ftimer.arg = me;
 			k42_timer_add(&me->ftimer);
 		}
-		/* The result is written by whoever wakes us. */
+		/* The result is written by whoever wakes us. (Called on its
+		 * thread, entry.c, the call ends here: it resumes as parked.) */
+		if (lx_tcall_active())
+			lx_tcall_active()->active = 0;
 		k42_thread_park_full(a->regs, K42_WAIT_SYNC);
 	case FUTEX_WAKE_BITSET:
 		bits = (uint32_t)a->a[5];

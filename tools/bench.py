@@ -97,13 +97,14 @@ K42_SMOKE_BANDS = {
 DISK_SMOKE_BANDS = {"disk_write_4k": (2000, float("inf")), "disk_read_4k": (1000, float("inf"))}
 
 
-# lbench figures measured on the Linux personality (no futex: k42's futexes
-# work between the threads of one process, not across processes).
-LX_FIGURES = ("null_syscall", "pipe_roundtrip", "file_read_4k", "file_write_4k", "fork_wait",
-              "exec_true")
+# lbench figures measured on the Linux personality (the futex round trip is
+# between two processes over MAP_SHARED: linux-personality/futex_shared.c).
+LX_FIGURES = ("null_syscall", "pipe_roundtrip", "futex_roundtrip", "file_read_4k", "file_write_4k",
+              "fork_wait", "exec_true")
 LX_SMOKE_BANDS = {
     "null_syscall": (100, 20000),
     "pipe_roundtrip": (1000, 500000),
+    "futex_roundtrip": (1000, 500000),
     "file_read_4k": (500, 500000),
     "file_write_4k": (500, 500000),
     "fork_wait": (10000, 100000000),
@@ -227,7 +228,7 @@ def run_k42(build, runs, smoke):
 def lbench_on_k42(build, iters, icount, timeout):
     """lbench, unmodified, as a Linux program on k42 (busybox sh, the shell
     of /etc/boot-linux.conf, sets its environment): {figure: ticks/op min}."""
-    env = dict(iters, futex=0)
+    env = dict(iters)
     script = "lbench_dir=/tmp %s /bench/lbench" % bench_linux.lbench_env(env)
     append = ("-- bootconf=/etc/boot-linux.conf shellarg=-u shellarg="
               + k42run.encode_commands(script))
@@ -367,6 +368,8 @@ def table(r):
          r.get("linux_null_syscall_insns")),
         ("Linux personality: pipe round trip", r.get("lx_pipe_roundtrip_insns"),
          r.get("linux_pipe_roundtrip_insns")),
+        ("Linux personality: futex round trip", r.get("lx_futex_roundtrip_insns"),
+         r.get("linux_futex_roundtrip_insns")),
         ("Linux personality: 4 KiB pread (/tmp)", r.get("lx_file_read_4k_insns"),
          r.get("linux_file_read_4k_insns")),
         ("Linux personality: 4 KiB pwrite (/tmp)", r.get("lx_file_write_4k_insns"),
@@ -497,7 +500,8 @@ def main():
                 "linux_file_read_4k_insns", "linux_file_write_4k_insns",
                 "linux_futex_roundtrip_insns", "linux_null_syscall_insns",
                 "disk_write_4k_insns", "disk_read_4k_insns",
-                "lx_null_syscall_insns", "lx_pipe_roundtrip_insns", "lx_fork_wait_insns",
+                "lx_null_syscall_insns", "lx_pipe_roundtrip_insns", "lx_futex_roundtrip_insns",
+                "lx_fork_wait_insns",
                 "lx_exec_true_insns", "linux_fork_wait_insns", "linux_exec_true_insns",
                 "cobj_hit_insns", "cobj_miss_insns", "cobj_destroy_insns", "cobj_reclaim_insns"):
         if not results.get(key):

@@ -5,7 +5,7 @@ Boots kbench under QEMU's gdb stub, lets a kernel function be hit often
 enough to be warm and inside the loop measured, then single-steps one
 whole iteration, up to the function's next hits, recording each
 instruction's pc and MSR. Prints the steps per kernel or user stretch and
-per function. Two loops can be profiled:
+per function. Three loops can be profiled:
 
     --op ppc   the null PPC round trip: from one `sys_ppc_call` to the
                next (user stretches: the first two are the server's, the
@@ -13,6 +13,10 @@ per function. Two loops can be profiled:
     --op pipe  the pipe round trip (kbench writes a byte, pipe_echo sends
                it back): from one `sys_softintr_raise` to the second one
                after it, as each side wakes the other once per trip
+    --op linux-getppid
+               one getppid of lbench on the Linux personality (booted as
+               ./k42 bench does): from one `sys_disp_resume` (the
+               personality resuming the program) to the next
 
 Usage:
 
@@ -64,6 +68,7 @@ with open(%(out)r, "w") as out:
 OPS = {
     "ppc": {"fn": "sys_ppc_call", "warm": 50, "hits": 1, "other": "kbench_server.elf"},
     "pipe": {"fn": "sys_softintr_raise", "warm": 400, "hits": 2, "other": "pipe_echo.elf"},
+    "linux-getppid": {"fn": "sys_disp_resume", "warm": 300, "hits": 1, "other": None},
 }
 
 
@@ -93,19 +98,31 @@ def main():
     args = ap.parse_args()
     op = OPS[args.op]
     build = k42qemu.Build(args.build)
+    append = "init=/bench/kbench"
+    if args.op == "linux-getppid":
+        import bench_linux  # noqa: E402
+        import run as k42run  # noqa: E402
+        iters = {"null": 100000, "pipe": 0, "futex": 0, "file": 0, "fork": 0, "exec": 0, "reps": 1}
+        append = ("-- bootconf=/etc/boot-linux.conf shellarg=-u shellarg=" +
+                  k42run.encode_commands(bench_linux.lbench_env(iters) + " /bench/lbench"))
     with tempfile.TemporaryDirectory() as d:
         script, pcs = os.path.join(d, "step.py"), os.path.join(d, "pcs.txt")
         with open(script, "w") as f:
             f.write(GDB_SCRIPT % {"out": pcs, "fn": op["fn"], "warm": op["warm"],
                                   "hits": op["hits"], "pr": MSR_PR})
-        st, out = debug.batch(build, ["source " + script], append="init=/bench/kbench", timeout=1500)
+        st, out = debug.batch(build, ["source " + script], append=append, timeout=1500)
         if not os.path.exists(pcs) or "Traceback" in out or "Error" in out:
             print(out)
             return 1
         rows = [(int(a, 16), int(b, 16), int(c)) for a, b, c in (l.split() for l in open(pcs))]
     kern = symbols(build.kernel_elf)
-    user = symbols(os.path.join(args.build, "bench/k42", op["other"]))
-    client = symbols(os.path.join(args.build, "bench/k42/kbench.elf"))
+    if op["other"]:
+        user = symbols(os.path.join(args.build, "bench/k42", op["other"]))
+        client = symbols(os.path.join(args.build, "bench/k42/kbench.elf"))
+    else:
+        # The personality (linked at 0xe00_0000_0000) and the Linux program.
+        user = symbols(os.path.join(args.build, "linux-personality/lx.elf"))
+        client = symbols(os.path.join(args.build, "tests/linux/linux-lbench"))
     stretches, nuser = [], 0
     for pc, msr, pid in rows:
         where = "user" if msr & MSR_PR else "kernel"
@@ -116,6 +133,9 @@ def main():
             stretches.append([where, nuser, collections.Counter()])
         if where == "kernel":
             stretches[-1][2][lookup(kern, pc)] += 1
+        elif not op["other"]:
+            stretches[-1][2][("lx " + lookup(user, pc)) if pc >= 0xe0000000000
+                             else "program " + lookup(client, pc)] += 1
         else:
             # User pcs: both programs are linked at the same address, so a pc
             # is named in both; the pid says which one ran.

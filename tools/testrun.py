@@ -330,6 +330,10 @@ LINUX_PROGRAMS = [
          expect=[r"blockio: ok: pipe read, poll, nanosleep and tty read each blocked only their thread",
                  r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"blockio: FAILED"]),
+    dict(name="linux/musl_shfutex", prog="/tests/linux/shfutex",
+         expect=[r"shfutex: ok: shared mapping, wake both ways, 500 round trips",
+                 r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"shfutex: FAILED"]),
     dict(name="linux/musl_forkloop", prog="/tests/linux/forkloop", timeout=LINUX_TIMEOUT,
          expect=[r"forkloop: ok: 1000 fork-exec-wait iterations", r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"forkloop: FAILED"]),
@@ -345,6 +349,17 @@ LINUX_PROGRAMS = [
          reject=[r"killed process", r"sock: FAILED"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
+         reject=[r"killed process"]),
+    # Busybox sh on the tty, typed at: its line editing turns the
+    # console's echo off (TCSETS), so a command line shows once and its
+    # output follows; cat reads a cooked line and ends at ^D.
+    dict(name="linux/tty_echo", prog="/bin/sh sh",
+         script=[(r"~ # ", "echo g$((0+1)); cat\r"), (r"g1\r?\n", "abc\r"),
+                 (r"abc\r?\nabc\r?\n", "\x04"), (r"abc\r?\nabc\r?\n~ # ", "echo d$((1+1))\r"),
+                 (r"d2\r?\n~ # ", "exit\r")],
+         expect=[r"~ # (\x1b\[6n)?echo g\$\(\(0\+1\)\); cat\r?\ng1\r?\nabc\r?\nabc\r?\n~ # ",
+                 r"~ # (\x1b\[6n)?echo d\$\(\(1\+1\)\)\r?\nd2\r?\n~ # (\x1b\[6n)?exit\r?\n",
+                 r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
     # Issue 12 item 1: a signal frame forged to resume privileged.
     dict(name="security/linux_sigforge", prog="/tests/linux/sigforge",
@@ -381,7 +396,7 @@ def run_linux_tests(build, tally, pattern):
         if pattern and not re.search(pattern, t["name"]):
             continue
         r = k42qemu.run(k42qemu.command(build, append=linux_append(t["prog"])),
-                        timeout=t.get("timeout", BOOT_TIMEOUT))
+                        timeout=t.get("timeout", BOOT_TIMEOUT), script=t.get("script", ()))
         problems = []
         if r.timed_out:
             problems.append("timed out")

@@ -13,6 +13,11 @@
 
 static uint64_t rnd_state;
 
+/* What the last console read gave and the tty's readers have not taken
+ * yet (one tty per process): poll reports it readable. */
+static uint8_t tty_line[CONSOLE_WRITE_MAX];
+static size_t tty_have, tty_at;
+
 static long d_read(struct kfile *f, void *buf, size_t n)
 {
 	uint8_t *out = buf;
@@ -38,8 +43,8 @@ static long d_read(struct kfile *f, void *buf, size_t n)
 	default: {
 		/* The tty: what one console read gave (a line with its
 		 * newline, or raw bytes); none at all is end of file (^D). */
-		static uint8_t line[CONSOLE_WRITE_MAX];
-		static size_t have, at;
+		uint8_t *line = tty_line;
+		size_t have = tty_have, at = tty_at;
 		uint64_t con;
 		uint32_t len = 0;
 		long rc;
@@ -47,17 +52,17 @@ static long d_read(struct kfile *f, void *buf, size_t n)
 		if (at == have) {
 			if ((rc = k42_name_lookup("console", &con, NULL)) < 0)
 				return rc;
-			if ((rc = console_read(con, line, sizeof(line), &len)) < 0)
+			if ((rc = console_read(con, line, sizeof(tty_line), &len)) < 0)
 				return rc;
-			have = len;
-			at = 0;
+			tty_have = have = len;
+			tty_at = at = 0;
 			if (!len)
 				return 0;
 		}
 		if (n > have - at)
 			n = have - at;
 		memcpy(buf, line + at, n);
-		at += n;
+		tty_at = at + n;
 		return (long)n;
 	}
 	}
@@ -145,6 +150,8 @@ static int d_poll(struct kfile *f, int events, int arm)
 	uint32_t lines = 0;
 
 	if (f->dev != DEV_TTY && f->dev != DEV_CONSOLE)
+		return events & (K42_POLLIN | K42_POLLOUT);
+	if (tty_at < tty_have)	/* bytes of a read not taken yet (a line read byte by byte) */
 		return events & (K42_POLLIN | K42_POLLOUT);
 	/* The console server raises K42_SOFTINTR_IO on us when a line comes. */
 	if (k42_name_lookup("console", &con, NULL) < 0)

@@ -152,7 +152,13 @@ int disp_upcall(struct dispatcher *d, struct trap_frame *tf, int entry, int pres
 	sh->disabled = 1;
 	sh->now_tb = mftb();
 	sh->upcalls++;
-	ctx_set_entry(tf, d, d->entries[entry], d->upcall_stack);
+	if (entry == K42_ENTRY_SYSCALL && ctx_owned_by(tf, d))
+		/* A reflected `sc`: the frame holds d's own registers (just
+		 * saved), so it need not be scrubbed, only pointed at the
+		 * entry (the handler reads its call from `saved`). */
+		ctx_reenter(tf, d->entries[entry], d->upcall_stack);
+	else
+		ctx_set_entry(tf, d, d->entries[entry], d->upcall_stack);
 	return 0;
 }
 

@@ -164,8 +164,15 @@ long sys_disp_resume(struct trap_frame *tf)
 	sh->saved_valid = 0;
 	if (enable)
 		sh->disabled = 0;
-	/* Re-enter through the common path: delivers what is pending. */
-	sched_handoff(tf, d);
+	/* Re-enter through the common path: delivers what is pending. The
+	 * caller is the running dispatcher, its address space active and its
+	 * MSR forced on the way out (user_return): nothing to switch but its
+	 * time slice, renewed as a handoff does (the Linux personality
+	 * resumes its program here on every call). */
+	if (d->state == DS_RUNNING && this_cpu()->current == d)
+		d->slice_end = mftb() + this_cpu()->slice_tb;
+	else
+		sched_handoff(tf, d);
 	return SYSCALL_SWITCHED;
 }
 

@@ -85,6 +85,16 @@ static inline void ctx_set_entry(struct trap_frame *tf, const void *d, uint64_t 
 	tf->gpr[1] = (sp & ~15ull) - STACK_FRAME_MIN;
 }
 
+/* ctx_set_entry for a frame that already holds d's own registers (and
+ * is owned by d): the other registers keep d's values, not scrubbed. */
+static inline void ctx_reenter(struct trap_frame *tf, uint64_t pc, uint64_t sp)
+{
+	tf->msr = USER_MSR;
+	tf->nip = pc;
+	tf->gpr[12] = pc;
+	tf->gpr[1] = (sp & ~15ull) - STACK_FRAME_MIN;
+}
+
 /*
  * The architectural half of the one return to user mode (kern/user_return.c):
  * force a user MSR whatever the frame says (only the FP/VMX/VSX enables are
