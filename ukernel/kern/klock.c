@@ -6,8 +6,7 @@
  * here whichever CPU is running takes it. A waiter confers its virtual
  * CPU to the others while the lock is held (arch_spin_yield): under
  * -icount the CPUs run round-robin, and a waiter that spins burns the rest
- * of its turn while the holder cannot run (this was most of the extra
- * cost of a PPC round trip at 8 CPUs in ./k42 bench --scal).
+ * of its turn while the holder cannot run (docs/smp.md, "Scalability").
  */
 #include <arch/spinlock.h>
 #include <kern/klock.h>
