@@ -3,8 +3,12 @@
  * (-1 when free, else the owning cpu_id). Not a ticket lock on purpose:
  * under MTTCG on a loaded host a vCPU may be descheduled at any time, and
  * a FIFO lock then makes every CPU wait for the one whose turn it is;
- * here whichever CPU is running takes it.
+ * here whichever CPU is running takes it. A waiter confers its virtual
+ * CPU to the others while the lock is held (arch_spin_yield): under
+ * -icount the CPUs run round-robin, and a waiter that spins burns the rest
+ * of its turn while the holder cannot run (docs/smp.md, "Scalability").
  */
+#include <arch/spinlock.h>
 #include <kern/klock.h>
 #include <kern/panic.h>
 #include <kern/percpu.h>
@@ -23,9 +27,14 @@ void klock_acquire(void)
 		if (__atomic_compare_exchange_n(&holder, &free, me, 0, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			break;
-		while (__atomic_load_n(&holder, __ATOMIC_RELAXED) != -1)
+		/* The holder may be a vCPU the hypervisor is not running:
+		 * after a few loads, give ours away rather than spin
+		 * (arch_spin_yield). */
+		for (int i = 0; i < 8 && __atomic_load_n(&holder, __ATOMIC_RELAXED) != -1; i++)
 			__asm__ volatile("or 1,1,1" ::: "memory");	/* low SMT priority */
 		__asm__ volatile("or 2,2,2" ::: "memory");
+		while (__atomic_load_n(&holder, __ATOMIC_RELAXED) != -1)
+			arch_spin_yield();
 	}
 }
 

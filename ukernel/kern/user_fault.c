@@ -33,11 +33,10 @@ int user_fault_unlocked(uint64_t va, unsigned access)
 {
 	struct dispatcher *d = this_cpu()->current;
 
-	/* Ended by another CPU: the locked path leaves it. */
-	if (__atomic_load_n(&d->state, __ATOMIC_RELAXED) == DS_DEAD)
-		return 0;
 	trace_fault_start(va, access);
-	if (fault_resolve_unlocked(d->proc, va, access) < 0)
+	/* Ended by another CPU: the locked path leaves it. */
+	if (__atomic_load_n(&d->state, __ATOMIC_RELAXED) == DS_DEAD ||
+	    fault_resolve_unlocked(d->proc, va, access) < 0)
 		return 0;
 	trace_fault_incore(va);
 	return 1;

@@ -12,7 +12,7 @@
 void user_fault(struct trap_frame *tf, uint64_t va, unsigned access, int traced);
 /* Without the kernel lock: 1 if the fault was resolved (an anonymous
  * page, mm/fault.h) and the access may be retried at once, 0 if it needs
- * user_fault. Touches only the current dispatcher's process, under its
+ * user_fault (its start is traced either way). Touches only the current dispatcher's process, under its
  * own locks; leaves pending events to the next locked entry (a CPU that
  * raises one kicks this CPU). */
 int user_fault_unlocked(uint64_t va, unsigned access);

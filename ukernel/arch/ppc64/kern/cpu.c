@@ -10,6 +10,7 @@
 #include <mm/meminit.h>
 #include <mm/pm.h>
 #include <arch/hcall.h>
+#include <arch/spinlock.h>
 #include <arch/spr.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
@@ -60,4 +61,30 @@ void arch_idle_wait(void)
 	hcall(H_CEDE, 0, 0, 0, 0, 0, 0, NULL);
 	arch_irq_enable();	/* in case the hypervisor returned with EE still off */
 	arch_irq_disable();
+}
+
+/*
+ * H_CONFER to every other virtual CPU (target -1): the paravirtual answer
+ * to a lock whose holder is not running. Under round-robin TCG (-icount)
+ * only one vCPU runs at a time and the holder runs only after the waiter
+ * gives up its turn, which spinning never does; under MTTCG it is a short
+ * exit to QEMU; under a real hypervisor it lends the waiter's time.
+ */
+void arch_spin_yield(void)
+{
+	hcall(H_CONFER, (uint64_t)-1, 0, 0, 0, 0, 0, NULL);
+}
+
+/* The contended half of arch_spin_lock: a few loads in case the holder is
+ * running and about to release it (MTTCG), then conferring until it is
+ * free (under -icount the holder is never running while we look). */
+void arch_spin_lock_wait(struct spinlock *l)
+{
+	do {
+		for (int i = 0; i < 8 && __atomic_load_n(&l->word, __ATOMIC_RELAXED); i++)
+			__asm__ volatile("or 1,1,1" ::: "memory");	/* low SMT priority */
+		__asm__ volatile("or 2,2,2" ::: "memory");
+		while (__atomic_load_n(&l->word, __ATOMIC_RELAXED))
+			arch_spin_yield();
+	} while (!arch_spin_trylock(l));
 }

@@ -322,8 +322,12 @@ int hat_lookup(struct hat *h, uint64_t va, uint64_t *pa, unsigned *prot)
 
 void hat_activate(struct hat *h)
 {
-	if (h)	/* full barrier: see only_here */
-		__atomic_fetch_or(&h->cpus, 1ull << this_cpu()->cpu_id, __ATOMIC_SEQ_CST);
+	uint64_t bit = 1ull << this_cpu()->cpu_id;
+
+	/* A full barrier when the bit is set (see only_here); once set, it
+	 * stays until the space is destroyed, so there is nothing to order. */
+	if (h && !(__atomic_load_n(&h->cpus, __ATOMIC_RELAXED) & bit))
+		__atomic_fetch_or(&h->cpus, bit, __ATOMIC_SEQ_CST);
 	mtspr(SPR_PIDR, h ? h->asid : 0);
 	__asm__ volatile("isync" ::: "memory");
 }

@@ -18,6 +18,7 @@
 #define H_GET_TERM_CHAR   0x54
 #define H_PUT_TERM_CHAR   0x58
 #define H_CEDE            0xe0
+#define H_CONFER          0xe4
 #define H_SET_MODE        0x31c
 #define H_RTAS            0xf000	/* QEMU's KVMPPC_H_RTAS: RTAS without firmware */
 

@@ -1,6 +1,8 @@
 /*
  * ppc64 spin lock: lwarx/stwcx. acquire with an isync barrier, lwsync
- * release. The word holds 0 (free) or 1 (held).
+ * release. The word holds 0 (free) or 1 (held). A waiter spins briefly,
+ * then gives its virtual CPU away while the lock stays held
+ * (arch_spin_yield): the holder may be a vCPU that is not running.
  */
 #ifndef ARCH_SPINLOCK_H
 #define ARCH_SPINLOCK_H
@@ -11,9 +13,10 @@ struct spinlock {
 	volatile uint32_t word;
 };
 
-static inline void arch_spin_lock(struct spinlock *l)
+/* One attempt: 1 if the lock was free and is now ours (acquire). */
+static inline int arch_spin_trylock(struct spinlock *l)
 {
-	uint32_t tmp;
+	uint32_t old;
 
 	__asm__ volatile(
 		"1:	lwarx	%0, 0, %1\n"
@@ -22,16 +25,24 @@ static inline void arch_spin_lock(struct spinlock *l)
 		"	stwcx.	%2, 0, %1\n"
 		"	bne-	1b\n"
 		"	isync\n"
-		"	b	3f\n"
-		"2:	lwz	%0, 0(%1)\n"
-		"	cmpwi	%0, 0\n"
-		"	bne+	2b\n"
-		"	b	1b\n"
-		"3:\n"
-		: "=&r"(tmp)
+		"2:\n"
+		: "=&r"(old)
 		: "r"(&l->word), "r"(1)
 		: "cr0", "memory");
+	return old == 0;
 }
+
+void arch_spin_lock_wait(struct spinlock *l);
+
+static inline void arch_spin_lock(struct spinlock *l)
+{
+	if (__builtin_expect(!arch_spin_trylock(l), 0))
+		arch_spin_lock_wait(l);
+}
+
+/* A waiter gives its virtual CPU away for a moment, so that a lock holder
+ * the hypervisor is not running gets to run (kern/klock.c). */
+void arch_spin_yield(void);
 
 static inline void arch_spin_unlock(struct spinlock *l)
 {
