@@ -46,9 +46,10 @@ class Guest:
     """One boot: QEMU running, its console collected by a thread, text
     typed on demand."""
 
-    def __init__(self, build, forwards, mem="1G", append=k42qemu.NET_APPEND):
-        cmd = k42qemu.command(build, append=append, mem=mem,
-                              extra=k42qemu.net_args(forwards))
+    def __init__(self, build, forwards, mem="1G", append=k42qemu.NET_APPEND, cmd=None):
+        """cmd: a QEMU command of one's own (./k42 bench boots Linux so)."""
+        cmd = cmd or k42qemu.command(build, append=append, mem=mem,
+                                     extra=k42qemu.net_args(forwards))
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.out = bytearray()
