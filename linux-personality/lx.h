@@ -213,6 +213,7 @@ void lx_sig_deliver(struct k42_user_regs *regs);
 extern uint64_t lx_sigmask;
 /* SIGCHLD for children that ended since the last look (proc.c). */
 void lx_children_poll(void);
+int lx_sig_nocldwait(void);
 void k42_vsx_save(void *area);
 void k42_vsx_restore(const void *area);
 

@@ -59,12 +59,33 @@ static void child_start(void)
 	child_start_c();
 }
 
+static void drop_child(int i);
+
+/* With SIGCHLD ignored (or SA_NOCLDWAIT) nobody waits for children, as
+ * busybox httpd's fork per connection does not: forget those that ended,
+ * or they fill children[] and every fork fails (httpd then closed each
+ * new connection unanswered after 256 requests). */
+static void drop_unwaited(void)
+{
+	if (!lx_sig_nocldwait())
+		return;
+	for (int i = 0; i < nchildren; i++) {
+		uint64_t out[1];
+		long st = k42_sc_proc_status(children[i], out);
+
+		if (st < 0 || st >= K42_PROC_EXITED)
+			drop_child(i--);
+	}
+}
+
 static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid,
 		    struct k42_user_regs *regs)
 {
 	long pid, rc;
 	uint32_t tid;
 
+	if (nchildren == MAX_CHILDREN)
+		drop_unwaited();
 	if (nchildren == MAX_CHILDREN)
 		return -LX_EAGAIN;
 	memcpy(&fork_regs, regs, sizeof(fork_regs));
@@ -165,6 +186,9 @@ static int wait_status(long st, uint64_t code)
 static long reap(int64_t want, int *wstatus)
 {
 	int matching = 0;
+
+	/* Linux: wait then waits for every child to end, and fails ECHILD. */
+	drop_unwaited();
 
 	for (int i = 0; i < nchildren; i++) {
 		uint64_t out[1];

@@ -15,6 +15,7 @@
 #include <k42/services.h>
 #include <k42/procinfo.h>
 
+#define LX_SA_NOCLDWAIT 0x2ull
 #define LX_SA_SIGINFO 0x4ull
 #define LX_SA_ONSTACK 0x08000000ull
 #define LX_SA_RESTART 0x10000000ull
@@ -173,6 +174,13 @@ void lx_signal_init(void)
 {
 	k42_on_user_softintr(on_softintr);
 	k42_on_signal(on_signal_msg);
+}
+
+/* Children are not waited for (Linux: SIGCHLD ignored, or SA_NOCLDWAIT):
+ * they are reaped as they end and never become zombies. */
+int lx_sig_nocldwait(void)
+{
+	return actions[17].handler == LX_SIG_IGN || (actions[17].flags & LX_SA_NOCLDWAIT) != 0;
 }
 
 /* execve: handlers go back to default, ignored stays ignored. */

@@ -95,17 +95,28 @@ def tail(text, n=25):
 # ---------------------------------------------------------------- building
 
 def setup():
-    """tools/setup-bench.sh -> (musl sysroot, linux-ppc64el directory)."""
+    """tools/setup-bench.sh -> (musl sysroot, linux-ppc64el directory,
+    modules directory)."""
     res = subprocess.run([os.path.join(HERE, "setup-bench.sh")], stdout=subprocess.PIPE)
     lines = res.stdout.decode().split()
-    if res.returncode != 0 or len(lines) < 2:
+    if res.returncode != 0 or len(lines) < 3:
         raise LinuxBenchError("tools/setup-bench.sh failed (status %d)" % res.returncode)
-    sysroot, linux = lines[-2], lines[-1]
+    sysroot, linux, mods = lines[-3:]
     for path in (os.path.join(sysroot, "musl-gcc.specs"), os.path.join(linux, "vmlinux"),
-                 os.path.join(linux, "busybox")):
+                 os.path.join(linux, "busybox"), os.path.join(mods, "load-order")):
         if not os.path.exists(path):
             raise LinuxBenchError("set-up left no %s" % path)
-    return sysroot, linux
+    return sysroot, linux, mods
+
+
+def _compile(specs, src, exe, extra=()):
+    cmd = (["powerpc64le-linux-gnu-gcc", "-specs=" + specs, "-static", "-O2"] + list(extra) +
+           ["-Wall", "-Wextra", "-Werror", "-o", exe + ".tmp", src])
+    res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if res.returncode != 0:
+        raise LinuxBenchError("compiling %s failed:\n%s" % (os.path.basename(src),
+                                                             res.stdout.decode()))
+    os.replace(exe + ".tmp", exe)
 
 
 def _stale(out, inputs):
@@ -118,28 +129,19 @@ def _stale(out, inputs):
 def prepare(builddir):
     """Build lbench and the initramfs into BUILD/bench-linux/ when their
     inputs changed. Returns (vmlinux, initramfs, kernel package name)."""
-    sysroot, linux = setup()
+    sysroot, linux, mods = setup()
     out = os.path.join(os.path.abspath(builddir), "bench-linux")
     os.makedirs(out, exist_ok=True)
     specs = os.path.join(sysroot, "musl-gcc.specs")
-    src = os.path.join(SRC, "lbench.c")
-    exe = os.path.join(out, "lbench")
-    if _stale(exe, [src, specs]):
-        cmd = ["powerpc64le-linux-gnu-gcc", "-specs=" + specs, "-static", "-O2",
-               "-Wall", "-Wextra", "-Werror", "-o", exe + ".tmp", src]
-        res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if res.returncode != 0:
-            raise LinuxBenchError("compiling lbench failed:\n" + res.stdout.decode())
-        os.replace(exe + ".tmp", exe)
-    lscal_src = os.path.join(SRC, "lscal.c")
-    lscal = os.path.join(out, "lscal")
-    if _stale(lscal, [lscal_src, specs]):
-        cmd = ["powerpc64le-linux-gnu-gcc", "-specs=" + specs, "-static", "-O2", "-pthread",
-               "-Wall", "-Wextra", "-Werror", "-o", lscal + ".tmp", lscal_src]
-        res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if res.returncode != 0:
-            raise LinuxBenchError("compiling lscal failed:\n" + res.stdout.decode())
-        os.replace(lscal + ".tmp", lscal)
+    progs = {}
+    for name, extra in (("lbench", ()), ("lscal", ("-pthread",)), ("ldisk", ())):
+        src, progs[name] = os.path.join(SRC, name + ".c"), os.path.join(out, name)
+        if _stale(progs[name], [src, specs]):
+            _compile(specs, src, progs[name], extra)
+    exe, lscal = progs["lbench"], progs["lscal"]
+    with open(os.path.join(mods, "load-order")) as f:
+        modfiles = ["lib/modules/%s=%s" % (m, os.path.join(mods, m)) for m in f.read().split()]
+    modfiles.append("lib/modules/load-order=" + os.path.join(mods, "load-order"))
     init = os.path.join(out, "init")
     if _stale(init, [os.path.join(SRC, "init.sh")]):
         shutil.copyfile(os.path.join(SRC, "init.sh"), init)
@@ -147,9 +149,11 @@ def prepare(builddir):
     busybox = os.path.join(linux, "busybox")
     cpio = os.path.join(out, "initramfs.cpio")
     mkinitrd = os.path.join(ROOT, "rootfs", "mkinitrd.py")
-    if _stale(cpio, [exe, lscal, init, busybox, mkinitrd]):
+    if _stale(cpio, [exe, lscal, progs["ldisk"], init, busybox, mkinitrd] +
+              [m.split("=", 1)[1] for m in modfiles]):
         cmd = [sys.executable, mkinitrd, cpio + ".tmp", "init=" + init,
-               "bin/busybox=" + busybox, "bin/lbench=" + exe, "bin/lscal=" + lscal]
+               "bin/busybox=" + busybox, "bin/lbench=" + exe, "bin/lscal=" + lscal,
+               "bin/ldisk=" + progs["ldisk"]] + modfiles
         res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if res.returncode != 0:
             raise LinuxBenchError("building the initramfs failed:\n" + res.stdout.decode())
@@ -282,6 +286,35 @@ def lscal_run(builddir, cpus):
         out[n] = {m[1]: int(m[3]) for m in re.finditer(r"^LSCAL (\w+) (\d+) (\d+)", b.output, re.M)
                   if int(m[2]) == n}
     return out
+
+
+def disk_args(image):
+    """The same virtio-blk-pci disk k42's bench boots with (k42qemu.disk_args)."""
+    return ["-vga", "none", "-drive", "if=none,id=disk0,format=raw,file=" + image,
+            "-device", "virtio-blk-pci,drive=disk0"]
+
+
+_LDISK = re.compile(r"^LDISK (\w+)_ticks_per_op ([0-9.]+)\s*$", re.M)
+DISK_FIGURES = ("disk_write_4k", "disk_read_4k", "disk_create", "disk_unlink")
+
+
+def ldisk_run(builddir, image, mib, files, icount=True, timeout=900):
+    """bench/linux/ldisk on the ext2 image `image` (Linux's ext4 driver
+    serving it, /dev/vda at /mnt): {figure: timebase ticks per op}."""
+    vmlinux, initrd, _ = prepare(builddir)
+    cmd = qemu_command(vmlinux, initrd, "%s ldisk=1 ldisk_mib=%d ldisk_files=%d" % (
+        APPEND, mib, files), icount) + disk_args(image)
+    b = boot(cmd, "LDISK", boot_timeout=BOOT_TIMEOUT * 2, run_timeout=timeout,
+             what="Linux (ldisk)")
+    err = re.search(r"^(LDISK|LINIT) error .*$", b.output, re.M)
+    if err or "LDISK done" not in b.output:
+        raise LinuxBenchError("Linux (ldisk) failed: %s\ncommand: %s\nconsole:\n%s" % (
+            err.group(0) if err else "no 'LDISK done'", " ".join(cmd), tail(b.output)))
+    figs = {m[1]: float(m[2]) for m in _LDISK.finditer(b.output)}
+    missing = [f for f in DISK_FIGURES if f not in figs]
+    if missing:
+        raise LinuxBenchError("Linux (ldisk) printed no %s" % ", ".join(missing))
+    return figs
 
 
 def shell_boot(vmlinux, initrd, timeout=BOOT_TIMEOUT):

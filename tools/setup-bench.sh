@@ -7,11 +7,17 @@
 #   vmlinux   the kernel (ELF, bootable with qemu -kernel)
 #   busybox   static busybox for the initramfs
 #   boot/     the rest of the kernel package's /boot (config, System.map)
+# and, for the disk and network rows, the kernel's virtio and ext4 modules
+# (Debian builds them as modules, not into the image) into
+# $CACHE/linux-ppc64el-modules/ (a directory of its own, so the layout of
+# linux-ppc64el/ stays as it was):
+#   *.ko        virtio_pci, virtio_blk, virtio_net, ext4 and what they need
+#   load-order  their file names, each after the modules it depends on
 # Runs tools/setup.sh first (host packages, musl sysroot).
 #
 # Idempotent: a stamp records what was fetched; a second run fetches nothing.
-# Prints two lines on stdout: the musl sysroot, then (last line) the
-# linux-ppc64el directory.
+# Prints three lines on stdout: the musl sysroot, the linux-ppc64el
+# directory, then (last line) the modules directory.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -65,9 +71,70 @@ fetch() {
 	mv "$tmp" "$OUT"
 }
 
+MODS="$CACHE/linux-ppc64el-modules"
+# The modules the Linux baseline loads (insmod, in load-order) before it
+# mounts the bench disk or brings up eth0.
+WANT_MODS="virtio_pci virtio_blk virtio_net ext4 crc32c_generic"
+
+fetch_modules() {
+	# The kernel package the stamp of $OUT names, fetched again for its
+	# /lib/modules (not kept in $OUT: hundreds of MB unpacked).
+	local apt="$CACHE/apt-bench-modules" conf deb tmp kdeb kpkg
+	kdeb=$(grep '^linux-image-.*\.deb$' "$STAMP" | head -n 1)
+	[ -n "$kdeb" ] || die "$STAMP names no kernel package"
+	kpkg=${kdeb%%_*}
+	log "fetching $kpkg again for its virtio and ext4 modules"
+	conf=$(private_apt "$apt")
+	rm -f "$apt"/debs/*.deb
+	(cd "$apt/debs" && APT_CONFIG="$conf" apt-get download -qq "$kpkg" >&2)
+	deb=$(ls "$apt"/debs/linux-image-*.deb)
+	tmp="$MODS.new"
+	rm -rf "$tmp"
+	mkdir -p "$tmp/x"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/x" ./lib/modules
+	# No modules.dep in the package (depmod makes it at install time): the
+	# closure comes from each module's own "depends=" field.
+	python3 - "$tmp" $WANT_MODS <<'PY' || die "resolving the modules' dependencies failed"
+import glob, os, re, shutil, sys
+out, want = sys.argv[1], sys.argv[2:]
+found = {}
+for path in glob.glob(os.path.join(out, "x/lib/modules/*/kernel/**/*.ko"), recursive=True):
+    found[os.path.basename(path)[:-3].replace("-", "_")] = path
+order = []
+def add(name, seen=()):
+    if name in order:
+        return
+    if name not in found or name in seen:
+        sys.exit("module %s not found (or a dependency loop)" % name)
+    m = re.search(rb"depends=([^\0]*)\0", open(found[name], "rb").read())
+    for dep in (m.group(1).decode().split(",") if m else []):
+        if dep:
+            add(dep.replace("-", "_"), seen + (name,))
+    order.append(name)
+for name in want:
+    add(name)
+with open(os.path.join(out, "load-order"), "w") as f:
+    for name in order:
+        shutil.copyfile(found[name], os.path.join(out, name + ".ko"))
+        f.write(name + ".ko\n")
+PY
+	rm -rf "$tmp/x"
+	{ echo "$WANT_MODS"; echo "$kdeb"; } > "$tmp/.k42-bench-modules"
+	rm -f "$apt"/debs/*.deb
+	rm -rf "$MODS"
+	mv "$tmp" "$MODS"
+}
+
 if ! { [ -f "$STAMP" ] && [ "$(head -n1 "$STAMP")" = "$WANT" ] &&
        [ -f "$OUT/vmlinux" ] && [ -x "$OUT/busybox" ]; }; then
 	fetch
 fi
+if ! { [ -f "$MODS/.k42-bench-modules" ] &&
+       [ "$(head -n1 "$MODS/.k42-bench-modules")" = "$WANT_MODS" ] &&
+       [ "$(sed -n 2p "$MODS/.k42-bench-modules")" = "$(grep '^linux-image-.*\.deb$' "$STAMP" | head -n 1)" ] &&
+       [ -f "$MODS/load-order" ]; }; then
+	fetch_modules
+fi
 printf '%s\n' "$SYSROOT"
 printf '%s\n' "$OUT"
+printf '%s\n' "$MODS"

@@ -4,18 +4,26 @@
  * server, the virtio-blk driver, the boot-archive server (for "/") and the
  * ext2 server itself, then writes a
  * file of FILE_MIB MiB sequentially in 4 KiB writes (fsynced at the end)
- * and reads it back from the start in 4 KiB reads. The file is twice the
- * ext2 server's 4 MiB block cache, so the reads reach the disk. Prints
- * `BENCH disk_write_4k_ticks_per_op T` and `..._read_...`; every write and
- * read is checked, and a failure prints no figure.
+ * and reads it back from the start in 4 KiB reads. The file is far larger
+ * than the ext2 server's 4 MiB block cache, so the reads reach the disk.
+ * Then the small-file rate: NFILES files in a new directory, each created
+ * (O_CREAT|O_EXCL), given 1 KiB and closed, then each unlinked. Prints
+ * `BENCH disk_write_4k_ticks_per_op T`, `..._read_4k_...`,
+ * `BENCH disk_create_ticks_per_op T` and `..._unlink_...`; every call is
+ * checked, and a failure prints no figure. bench/linux/ldisk.c does the
+ * same on Linux.
  */
 #include <string.h>
+#include <lib/fmt.h>
 #include <k42/fs.h>
 #include <k42/k42.h>
 #include <k42/privilege.h>
 
 #ifndef FILE_MIB
-#define FILE_MIB 8
+#define FILE_MIB 64
+#endif
+#ifndef NFILES
+#define NFILES 500
 #endif
 #define OPS	(FILE_MIB * 256)
 
@@ -59,7 +67,8 @@ static int start(void)
 
 int main(uint64_t arg)
 {
-	uint64_t t0, tw, tr;
+	uint64_t t0, tw, tr, tc, tu;
+	char name[64];
 	int fd;
 
 	(void)arg;
@@ -100,8 +109,39 @@ int main(uint64_t arg)
 	}
 	tr = k42_timebase() - t0;
 	k42_close(fd);
+	if (k42_unlink("/mnt/bench") < 0 || k42_mkdir("/mnt/small", 0755) < 0) {
+		k42_printf("diskbench: unlink /mnt/bench or mkdir /mnt/small failed\n");
+		return 1;
+	}
+	memset(buf, 'k', 1024);
+	t0 = k42_timebase();
+	for (uint32_t i = 0; i < NFILES; i++) {
+		k_snprintf(name, sizeof(name), "/mnt/small/f%u", i);
+		if ((fd = k42_open(name, K42_O_CREAT | K42_O_EXCL | K42_O_WRONLY, 0644)) < 0 ||
+		    k42_write(fd, buf, 1024) != 1024 || k42_close(fd) < 0) {
+			k42_printf("diskbench: small file %u: %d\n", i, fd);
+			return 1;
+		}
+	}
+	tc = k42_timebase() - t0;
+	t0 = k42_timebase();
+	for (uint32_t i = 0; i < NFILES; i++) {
+		int r;
+
+		k_snprintf(name, sizeof(name), "/mnt/small/f%u", i);
+		if ((r = k42_unlink(name)) < 0) {
+			k42_printf("diskbench: unlink %s: %s\n", name, k42_strerror(r));
+			return 1;
+		}
+	}
+	tu = k42_timebase() - t0;
+	k42_printf("BENCH disk_mib %d\nBENCH disk_files %d\n", FILE_MIB, NFILES);
 	k42_printf("BENCH disk_write_4k_ticks_per_op %lu.%03lu\n", tw / OPS, tw % OPS * 1000 / OPS);
 	k42_printf("BENCH disk_read_4k_ticks_per_op %lu.%03lu\n", tr / OPS, tr % OPS * 1000 / OPS);
+	k42_printf("BENCH disk_create_ticks_per_op %lu.%03lu\n", tc / NFILES,
+		   tc % NFILES * 1000 / NFILES);
+	k42_printf("BENCH disk_unlink_ticks_per_op %lu.%03lu\n", tu / NFILES,
+		   tu % NFILES * 1000 / NFILES);
 	k42_printf("BENCH done\n");
 	return 0;
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <k42/k42.h>
-#include <k42/sync.h>
+#include <k42/server.h>
 #include "blk.h"
 #include "fs.h"
 #include "ext2srv.h"
@@ -92,34 +92,23 @@ static uint32_t base_now(void)
 	return 0;
 }
 
-static void handle(uint64_t pid, struct k42_ipc_msg *m)
-{
-	struct k42_ipc_caller who = { pid, 0, FS_RIGHT_READ | FS_RIGHT_WRITE };
-
-	if (k42_ipc_op_iface(m->op) != FS_IFACE_ID) {
-		m->op = (uint64_t)-K42_ENOSYS;
-		m->len = 0;
-		return;
-	}
-	fs_dispatch(&who, m);
-}
+static const struct k42_server server = {
+	"ext2", FS_IFACE_ID, FS_RIGHT_READ | FS_RIGHT_WRITE, fs_dispatch, true
+};
 
 int main(uint64_t arg)
 {
 	const char *point = k42_argc > 1 ? k42_argv[1] : "/mnt";
 	int rw = !(k42_argc > 2 && strcmp(k42_argv[2], "ro") == 0);
 	struct ext2_dev dev = { dev_read, dev_write, dev_flush, NULL, 0 };
-	char name[128] = "mnt";
-	struct k42_sem forever;
+	char name[128];
 	uint32_t bytes;
 	long rc;
 
 	(void)arg;
 	tb_hz = (uint64_t)k42_info(K42_INFO_TIMEBASE_HZ);
-	if (point[0] != '/' || strlen(point) > 100) {
-		k42_printf("ext2: bad mount point %s\n", point);
+	if (k42_server_mount_name("ext2", point, name, sizeof(name)) < 0)
 		return 1;
-	}
 	if ((rc = k42_name_wait("blk", &blk_pid, NULL, 5000)) < 0) {
 		k42_printf("ext2: no block server: %s\n", k42_strerror(rc));
 		return 1;
@@ -141,19 +130,10 @@ int main(uint64_t arg)
 	if (e2.why[0])
 		k42_printf("ext2: %s: %s\n", point, e2.why);
 	e2.why[0] = 0;
-	if (point[1]) {
-		name[3] = '/';
-		memcpy(name + 4, point + 1, strlen(point));
-	}
-	k42_serve_threads(handle);
-	if ((rc = k42_name_register(name, FS_RIGHT_READ | FS_RIGHT_WRITE)) < 0) {
-		k42_printf("ext2: cannot register %s: %s\n", name, k42_strerror(rc));
+	if (k42_server_start(&server, name) < 0)
 		return 1;
-	}
 	k42_printf("ext2: %s: %u blocks of %u bytes, %u free; %u inodes, %u free%s\n", point,
 		   e2.sb.blocks_count, e2.bs, e2.sb.free_blocks_count, e2.sb.inodes_count,
 		   e2.sb.free_inodes_count, e2.readonly ? "; read-only" : "");
-	k42_sem_init(&forever, 0);
-	k42_sem_wait(&forever);
-	return 0;
+	k42_server_idle();
 }

@@ -18,6 +18,7 @@
 #include <k42/k42.h>
 #include <k42/obj.h>
 #include <k42/fs.h>
+#include <k42/server.h>
 #include "sock.h"
 #include "net.h"
 #include "isock.h"
@@ -644,15 +645,11 @@ long sock_close_impl(const struct k42_ipc_caller *c, k42_handle_t h)
 	return 0;
 }
 
+static const struct k42_server isock_server = {
+	"net", SOCK_IFACE_ID, SOCK_RIGHT_USE, sock_dispatch, false
+};
+
 void isock_serve(uint64_t pid, void *msg)
 {
-	struct k42_ipc_msg *m = msg;
-	struct k42_ipc_caller who = { pid, 0, SOCK_RIGHT_USE };
-
-	if (k42_ipc_op_iface(m->op) != SOCK_IFACE_ID) {
-		m->op = (uint64_t)-K42_ENOSYS;
-		m->len = 0;
-		return;
-	}
-	sock_dispatch(&who, m);
+	k42_server_call(&isock_server, pid, msg);
 }

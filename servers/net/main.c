@@ -10,6 +10,7 @@
 #include <string.h>
 #include <k42/k42.h>
 #include <k42/fs.h>
+#include <k42/server.h>
 #include "lwip/timeouts.h"
 #include "lwip/ip4_addr.h"
 #include "sock.h"
@@ -101,11 +102,8 @@ int main(uint64_t argc)
 		if (!registered && net_if_ready()) {
 			const ip4_addr_t *ip = netif_ip4_addr(&net_if);
 
-			rc = k42_name_register("sock/inet", SOCK_RIGHT_USE);
-			if (rc < 0) {
-				k42_printf("net: cannot register sock/inet: %s\n", k42_strerror(rc));
+			if (k42_server_register("net", "sock/inet", SOCK_RIGHT_USE) < 0)
 				return 1;
-			}
 			registered = 1;
 			k42_printf("net: %s up, %u.%u.%u.%u\n", net_if.name[0] ? "en0" : "?",
 				   ip4_addr1(ip), ip4_addr2(ip), ip4_addr3(ip), ip4_addr4(ip));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <k42/k42.h>
 #include <k42/obj.h>
+#include <k42/server.h>
 #include "fs.h"
 #include "tree.h"
 #include "mapped.h"
@@ -399,17 +400,9 @@ static void on_message(const struct k42_msg *m)
 	(void)tmap_message(&fs, m);
 }
 
-static void handle(uint64_t pid, struct k42_ipc_msg *m)
-{
-	struct k42_ipc_caller who = { pid, 0, FS_RIGHT_READ | FS_RIGHT_WRITE };
-
-	if (k42_ipc_op_iface(m->op) != FS_IFACE_ID) {
-		m->op = (uint64_t)-K42_ENOSYS;
-		m->len = 0;
-		return;
-	}
-	fs_dispatch(&who, m);
-}
+static const struct k42_server server = {
+	"tmpfs", FS_IFACE_ID, FS_RIGHT_READ | FS_RIGHT_WRITE, fs_dispatch, false
+};
 
 int main(uint64_t argc)
 {
@@ -420,15 +413,12 @@ int main(uint64_t argc)
 	const char *point = k42_argc > 1 ? k42_argv[1] : "/tmp";
 	int is_dev = k42_argc > 2 && strcmp(k42_argv[2], "dev") == 0;
 	uint64_t limit = !is_dev && k42_argc > 2 ? strtoul(k42_argv[2], NULL, 0) : 0;
-	char name[128] = "mnt";
-	long rc;
+	char name[128];
 
 	(void)argc;
 	tb_hz = (uint64_t)k42_sc_sys_info(K42_INFO_TIMEBASE_HZ);
-	if (point[0] != '/' || strlen(point) > 100) {
-		k42_printf("tmpfs: bad mount point %s\n", point);
+	if (k42_server_mount_name("tmpfs", point, name, sizeof(name)) < 0)
 		return 1;
-	}
 	if (tfs_init(&fs, limit, now_ns) < 0)
 		return 1;
 	if (is_dev) {
@@ -436,17 +426,8 @@ int main(uint64_t argc)
 		for (unsigned i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
 			(void)tfs_create(&fs, devs[i].name, TK_CHR, 0666, devs[i].rdev, NULL, NULL);
 	}
-	if (point[1]) {
-		name[3] = '/';
-		memcpy(name + 4, point + 1, strlen(point));
-	}
 	k42_on_messages(on_message);
-	k42_serve(handle);
-	rc = k42_name_register(name, FS_RIGHT_READ | FS_RIGHT_WRITE);
-	if (rc < 0) {
-		k42_printf("tmpfs: cannot register %s: %s\n", name, k42_strerror(rc));
+	if (k42_server_start(&server, name) < 0)
 		return 1;
-	}
-	for (;;)
-		k42_sc_block();
+	k42_server_idle();
 }

@@ -10,6 +10,7 @@
 #include <k42/k42.h>
 #include <k42/obj.h>
 #include <k42/fs.h>
+#include <k42/server.h>
 #include "sock.h"
 #include "usock.h"
 
@@ -241,30 +242,15 @@ long sock_close_impl(const struct k42_ipc_caller *c, k42_handle_t h)
 	return 0;
 }
 
-static void handle(uint64_t pid, struct k42_ipc_msg *m)
-{
-	struct k42_ipc_caller who = { pid, 0, SOCK_RIGHT_USE };
-
-	if (k42_ipc_op_iface(m->op) != SOCK_IFACE_ID) {
-		m->op = (uint64_t)-K42_ENOSYS;
-		m->len = 0;
-		return;
-	}
-	sock_dispatch(&who, m);
-}
+static const struct k42_server server = {
+	"unixsock", SOCK_IFACE_ID, SOCK_RIGHT_USE, sock_dispatch, false
+};
 
 int main(uint64_t argc)
 {
-	long rc;
-
 	(void)argc;
 	_Static_assert(SOCK_ADDR_MAX >= USOCK_ADDR_MAX, "addresses fit the IDL's bound");
-	k42_serve(handle);
-	rc = k42_name_register("sock/unix", SOCK_RIGHT_USE);
-	if (rc < 0) {
-		k42_printf("unixsock: cannot register sock/unix: %s\n", k42_strerror(rc));
+	if (k42_server_start(&server, "sock/unix") < 0)
 		return 1;
-	}
-	for (;;)
-		k42_sc_block();
+	k42_server_idle();
 }

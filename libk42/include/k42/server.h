@@ -1,0 +1,46 @@
+/*
+ * The start-up every IDL server repeats, once: answer calls of its one
+ * interface (anything else gets -K42_ENOSYS), register its name, derive a
+ * file system's name from its mount point, and idle while calls run on
+ * upcalls. One server per process (k42_serve takes a plain function, so
+ * the server served is kept here). docs/writing-a-server.md.
+ */
+#ifndef K42_SERVER_H
+#define K42_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <k42/ipc.h>
+
+/* The dispatcher stubgen generates for an interface (fs_dispatch, ...). */
+typedef long (*k42_dispatch_fn)(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m);
+
+struct k42_server {
+	const char *who;		/* the program's name, for its messages */
+	uint32_t iface;			/* the one IDL interface it serves */
+	uint64_t rights;		/* the rights every caller holds */
+	k42_dispatch_fn dispatch;
+	bool threads;			/* k42_serve_threads (calls may block), not k42_serve */
+};
+
+/* Answer one call to s: -K42_ENOSYS for another interface, else s's
+ * dispatcher with the caller {pid, 0, s->rights}. For a server whose
+ * handler does more around each call (servers/net). */
+void k42_server_call(const struct k42_server *s, uint64_t pid, struct k42_ipc_msg *m);
+/* Serve s's calls from now on (k42_serve or k42_serve_threads) and, with
+ * name, register it there with s->rights. 0, or the error of the
+ * registration after a message "WHO: cannot register NAME: ...". */
+long k42_server_start(const struct k42_server *s, const char *name);
+/* Register name with rights (a server that registers once it is ready):
+ * the same message on failure. */
+long k42_server_register(const char *who, const char *name, uint64_t rights);
+/* The name a file system mounted at point registers: "mnt" for "/",
+ * "mnt/a/b" for "/a/b" (the name server's separator is '/' too). 0, or
+ * -K42_EINVAL after a message "WHO: bad mount point POINT" for a path
+ * that is not absolute or longer than 100 bytes. */
+int k42_server_mount_name(const char *who, const char *point, char *name, size_t cap);
+/* Never returns: every call arrives as an upcall. */
+__attribute__((noreturn)) void k42_server_idle(void);
+
+#endif
