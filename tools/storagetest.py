@@ -68,9 +68,18 @@ def dump(image, path, tmpdir):
         return f.read()
 
 
+# ext2's last word on mounting /mnt: mounted (after it registered the
+# mount) or refused.
+MOUNT_DONE = r"ext2: /mnt: (?:\d+ blocks|cannot mount)"
+
+
 def boot(build, image, commands, stop_at=None):
     cmd = k42qemu.command(build, append=k42qemu.disk_append(""), extra=k42qemu.disk_args(image))
     script = k42run.shell_script(k42run.split_commands(commands))
+    # The first command waits for both the prompt and ext2's mount line,
+    # which come in either order (a loaded host once let `cat /mnt/...`
+    # run before /mnt was there: storage/ext2_hostile).
+    script[0] = (r"(?s)(?:%s.*k42> |k42> .*%s)" % (MOUNT_DONE, MOUNT_DONE), script[0][1])
     return k42qemu.run(cmd, timeout=TIMEOUT, script=script, stop_at=stop_at)
 
 
