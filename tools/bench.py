@@ -51,6 +51,7 @@ K42_FIGURES = {
     "thread_switch": "thread_switch",
     "trace_event_disabled": "trace_event_disabled",
     "trace_event_enabled": "trace_event_enabled",
+    "loop_overhead": "loop_overhead",
     "pipe_roundtrip": "pipe_roundtrip",
     "file_read_4k": "file_read_4k",
     "file_write_4k": "file_write_4k",
@@ -80,6 +81,7 @@ K42_SMOKE_BANDS = {
     "thread_switch": (5, 500),
     "trace_event_enabled": (5, 500),
     "trace_event_disabled": (0.5, 50),
+    "loop_overhead": (0.5, 50),
     "pipe_roundtrip": (200, 50000),
     "file_read_4k": (200, 50000),
     "file_write_4k": (200, 50000),
@@ -426,6 +428,11 @@ def ratio(a, b):
     return round(a / b, 1) if a and b else None
 
 
+def less(a, b):
+    """a - b (a figure with the loop it ran in taken out), or None."""
+    return round(a - b, 1) if a is not None and b is not None else None
+
+
 def table(r):
     rows = [
         ("null kernel call / syscall", r.get("null_syscall_insns"), r.get("linux_null_syscall_insns")),
@@ -474,6 +481,11 @@ def table(r):
         ("same, 120,000 pages resident already", r.get("anon_fault_large_insns"), None),
         ("trace event, enabled", r.get("trace_event_enabled_insns"), None),
         ("trace event, disabled", r.get("trace_event_disabled_insns"), None),
+        ("  ... the loop alone", r.get("loop_overhead_insns"), None),
+        ("trace event, enabled, loop excluded", less(r.get("trace_event_enabled_insns"),
+                                                     r.get("loop_overhead_insns")), None),
+        ("trace event, disabled, loop excluded", less(r.get("trace_event_disabled_insns"),
+                                                      r.get("loop_overhead_insns")), None),
         ("clustered object: rep lookup, hit", r.get("cobj_hit_insns"), None),
         ("clustered object: rep lookup, miss", r.get("cobj_miss_insns"), None),
         ("clustered object: delete (unlink)", r.get("cobj_destroy_insns"), None),
@@ -630,7 +642,8 @@ def main():
     for key in ("ppc_null_roundtrip_insns", "null_syscall_insns", "thread_switch_insns",
                 "stub_roundtrip_insns", "boot_to_shell_s", "ppc_async_roundtrip_insns",
                 "ppc_blocking_roundtrip_insns", "ppc_64k_grant_insns",
-                "trace_event_enabled_insns", "trace_event_disabled_insns", "linux_pipe_roundtrip_insns",
+                "trace_event_enabled_insns", "trace_event_disabled_insns", "loop_overhead_insns",
+                "linux_pipe_roundtrip_insns",
                 "pipe_roundtrip_insns", "file_read_4k_insns", "file_write_4k_insns",
                 "file_read_4k_shared_insns", "file_write_4k_shared_insns",
                 "linux_file_read_4k_insns", "linux_file_write_4k_insns",

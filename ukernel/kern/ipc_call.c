@@ -6,9 +6,7 @@
 #include <k42/dispatcher.h>
 #include <kern/ipc_call.h>
 
-#define INDEX_BITS 16
-
-static struct ipc_call table[K42_IPC_CALLS_MAX];
+struct ipc_call ipc_call_table[K42_IPC_CALLS_MAX];
 static struct ipc_call *free_list;
 static int ready;
 static uint64_t in_use, refused;
@@ -16,14 +14,15 @@ static uint64_t in_use, refused;
 static void init_table(void)
 {
 	for (int i = (int)K42_IPC_CALLS_MAX - 1; i >= 0; i--) {
-		table[i].gen = 1;
-		table[i].next = free_list;
-		free_list = &table[i];
+		ipc_call_table[i].gen = 1;
+		ipc_call_table[i].next = free_list;
+		free_list = &ipc_call_table[i];
 	}
 	ready = 1;
 }
 
-struct ipc_call *ipc_call_alloc(struct dispatcher *server, struct dispatcher *async_caller)
+static inline __attribute__((always_inline)) struct ipc_call *
+take(struct dispatcher *server, struct dispatcher *async_caller, int count_refusal)
 {
 	struct ipc_call *c;
 
@@ -31,7 +30,8 @@ struct ipc_call *ipc_call_alloc(struct dispatcher *server, struct dispatcher *as
 		init_table();
 	if (!free_list || server->ncalls >= K42_IPC_CALLS_PER_SERVER ||
 	    (async_caller && async_caller->nasync >= K42_IPC_ASYNC_PER_CALLER)) {
-		refused++;
+		if (count_refusal)
+			refused++;
 		return NULL;
 	}
 	c = free_list;
@@ -49,6 +49,16 @@ struct ipc_call *ipc_call_alloc(struct dispatcher *server, struct dispatcher *as
 	server->ncalls++;
 	in_use++;
 	return c;
+}
+
+struct ipc_call *ipc_call_alloc(struct dispatcher *server, struct dispatcher *async_caller)
+{
+	return take(server, async_caller, 1);
+}
+
+struct ipc_call *ipc_call_try_alloc(struct dispatcher *server)
+{
+	return take(server, NULL, 0);
 }
 
 void ipc_call_list_add(struct ipc_call_list *l, struct ipc_call *c)
@@ -125,7 +135,7 @@ void ipc_calls_forget_caller(struct dispatcher *d)
 	if (!ready || !d->nasync)
 		return;
 	for (int i = 0; i < (int)K42_IPC_CALLS_MAX; i++) {
-		struct ipc_call *c = &table[i];
+		struct ipc_call *c = &ipc_call_table[i];
 
 		if (c->state == CALL_FREE || c->caller != d || !c->async)
 			continue;
@@ -136,24 +146,6 @@ void ipc_calls_forget_caller(struct dispatcher *d)
 			ipc_call_free(c);
 		}
 	}
-}
-
-uint64_t ipc_call_handle(const struct ipc_call *c)
-{
-	return ((uint64_t)c->gen << INDEX_BITS) | (uint64_t)(c - table);
-}
-
-struct ipc_call *ipc_call_lookup(uint64_t handle, struct dispatcher *server)
-{
-	uint64_t i = handle & ((1u << INDEX_BITS) - 1);
-	struct ipc_call *c;
-
-	if (!ready || i >= K42_IPC_CALLS_MAX || (handle >> INDEX_BITS) > 0x7fffffffu)
-		return NULL;
-	c = &table[i];
-	if (c->gen != (uint32_t)(handle >> INDEX_BITS) || c->state != CALL_ACTIVE || c->server != server)
-		return NULL;
-	return c;
 }
 
 uint64_t ipc_calls_in_use(void)

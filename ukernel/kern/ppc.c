@@ -77,16 +77,7 @@ static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **
 		return -K42_EDEAD;
 	if (tp == cur->proc)
 		return -K42_EINVAL;	/* any of its own dispatchers */
-	*out = &tp->disp;
-	for (int i = 1; i < K42_VPS_MAX; i++) {
-		struct dispatcher *d = tp->vps[i];
-
-		if (d && d->cpu == this_cpu()->cpu_id && d->state != DS_DEAD &&
-		    d->entries[K42_ENTRY_IPC_CALL]) {
-			*out = d;
-			break;
-		}
-	}
+	*out = ppc_server_disp(tp, this_cpu()->cpu_id);
 	return 0;
 }
 
@@ -365,7 +356,9 @@ static void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, ui
 		 * are pending). */
 		cur->has_ctx = 0;
 		cur->shared->disabled = 0;
-		if (cur->shared->saved_valid || cur->shared->pending || cur->calls_queued.head) {
+		if (cur->calls_queued.head)	/* it took them one at a time */
+			__atomic_or_fetch(&cur->shared->pending, K42_SOFTINTR_CALL, __ATOMIC_RELEASE);
+		if (cur->shared->saved_valid || cur->shared->pending) {
 			cur->state = DS_READY;
 			sched_enqueue(cur);
 		} else {

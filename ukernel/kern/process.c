@@ -120,6 +120,7 @@ long process_set_successor(struct process *p, uint64_t to)
 	if (t == p)
 		return -K42_EINVAL;
 	s->successor = (uint32_t)end;
+	p->redirected = 1;	/* (the PPC fast path leaves its calls to target_of) */
 	return 0;
 }
 

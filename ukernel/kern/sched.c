@@ -193,8 +193,7 @@ void disp_deliver_pending(struct trap_frame *tf, struct dispatcher *d)
 	}
 }
 
-/* tf holds d's context (or an entry state); make d the running dispatcher. */
-static void make_current(struct trap_frame *tf, struct dispatcher *d)
+int sched_make_current(struct dispatcher *d)
 {
 	struct percpu *pc = this_cpu();
 
@@ -208,9 +207,15 @@ static void make_current(struct trap_frame *tf, struct dispatcher *d)
 	d->state = DS_RUNNING;
 	d->slice_end = mftb() + pc->slice_tb;
 	hat_activate(d->proc->hat);
+	return pc->vsx_owner == d;
+}
+
+/* tf holds d's context (or an entry state); make d the running dispatcher. */
+static void make_current(struct trap_frame *tf, struct dispatcher *d)
+{
 	/* Pending soft interrupts are delivered once, on the way back to user
 	 * mode (arch_user_trap, sched_start), not on every switch. */
-	if (pc->vsx_owner == d)
+	if (sched_make_current(d))
 		tf->msr |= MSR_VECTOR_UNITS;
 	else
 		tf->msr &= ~MSR_VECTOR_UNITS;

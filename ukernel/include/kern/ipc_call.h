@@ -47,6 +47,9 @@ struct ipc_call {
  * share exhausted, or with async_caller set that caller's async share;
  * counted). */
 struct ipc_call *ipc_call_alloc(struct dispatcher *server, struct dispatcher *async_caller);
+/* The same for a synchronous call, refusing without counting: for the
+ * fast path (kern/ppc_fast.c), whose refusal the general path repeats. */
+struct ipc_call *ipc_call_try_alloc(struct dispatcher *server);
 /* An async call is answered: off its server's lists, onto its caller's
  * calls_done with the reply (the caller is told by K42_SOFTINTR_REPLY). */
 void ipc_call_done(struct ipc_call *c, long status, uint32_t len, const uint64_t *w);
@@ -54,9 +57,32 @@ void ipc_call_done(struct ipc_call *c, long status, uint32_t len, const uint64_t
 void ipc_calls_forget_caller(struct dispatcher *d);
 /* Take c off its list and free it; its handle goes stale. */
 void ipc_call_free(struct ipc_call *c);
-uint64_t ipc_call_handle(const struct ipc_call *c);
+
+/* The table itself, for the two look-ups below (inline: the fast path,
+ * kern/ppc_fast.c, uses them on every call). Before the first call every
+ * record is CALL_FREE with generation 0, so no handle finds one. */
+#define IPC_CALL_INDEX_BITS 16
+extern struct ipc_call ipc_call_table[K42_IPC_CALLS_MAX];
+
+static inline uint64_t ipc_call_handle(const struct ipc_call *c)
+{
+	return ((uint64_t)c->gen << IPC_CALL_INDEX_BITS) | (uint64_t)(c - ipc_call_table);
+}
+
 /* The active call `handle` names, served by `server`, or NULL. */
-struct ipc_call *ipc_call_lookup(uint64_t handle, struct dispatcher *server);
+static inline struct ipc_call *ipc_call_lookup(uint64_t handle, const struct dispatcher *server)
+{
+	uint64_t i = handle & ((1u << IPC_CALL_INDEX_BITS) - 1);
+	struct ipc_call *c;
+
+	if (i >= K42_IPC_CALLS_MAX || (handle >> IPC_CALL_INDEX_BITS) > 0x7fffffffu)
+		return NULL;
+	c = &ipc_call_table[i];
+	if (c->gen != (uint32_t)(handle >> IPC_CALL_INDEX_BITS) || c->state != CALL_ACTIVE ||
+	    c->server != server)
+		return NULL;
+	return c;
+}
 
 void ipc_call_list_add(struct ipc_call_list *l, struct ipc_call *c);
 void ipc_call_list_del(struct ipc_call_list *l, struct ipc_call *c);

@@ -44,8 +44,10 @@ struct process {
 	struct region *regions;	/* sorted by address */
 	uint64_t shared_pa;	/* the dispatcher's shared page */
 	uint64_t ppc_pa;	/* its own PPC page (kern/ppc.c copies call data) */
+	int redirected;		/* has a successor (process_set_successor; never cleared) */
 	struct dispatcher disp;
-	/* Its further dispatchers (kern/vp.h), owned: freed with it. */
+	/* Its further dispatchers (kern/vp.h), owned: freed with it. They
+	 * fill vps[1..] from the front and leave only with the process. */
 	struct dispatcher *vps[K42_VPS_MAX];
 	uint64_t vp_shared_pa[K42_VPS_MAX];
 };
@@ -66,6 +68,18 @@ uint64_t process_route(uint64_t pid);
 /* From now on calls to p go to `to` (live, not p, chain bounded): 0,
  * -K42_EBUSY (p has one already), -K42_ESRCH, -K42_EINVAL or -K42_ELOOP. */
 long process_set_successor(struct process *p, uint64_t to);
+/* The dispatcher of tp that takes a call made on `cpu`: the one running
+ * there, if tp started one there that takes calls (k42_vp_serve_all), so
+ * a call stays on its CPU; else tp's own dispatcher 0 (kern/ppc.c). */
+static inline struct dispatcher *ppc_server_disp(struct process *tp, uint32_t cpu)
+{
+	struct dispatcher *d;
+
+	for (int i = 1; i < K42_VPS_MAX && (d = tp->vps[i]) != 0; i++)
+		if (d->cpu == cpu && d->state != DS_DEAD && d->entries[K42_ENTRY_IPC_CALL])
+			return d;
+	return &tp->disp;
+}
 /* Does p hold every privilege in `priv` (K42_PRIV_*)? */
 static inline int process_has(const struct process *p, uint64_t priv)
 {

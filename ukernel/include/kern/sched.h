@@ -21,6 +21,9 @@ void sched_remove(struct dispatcher *d);
  * the caller); choose the next one and load it into tf. Never returns
  * without a runnable dispatcher: idles with interrupts on instead. */
 void sched_switch(struct trap_frame *tf);
+/* Make d the running dispatcher on this CPU (address space, state,
+ * slice); returns whether its FP/VMX/VSX registers are the loaded ones. */
+int sched_make_current(struct dispatcher *d);
 /* Switch to `next` directly (PPC hand-off): no queue pass. */
 void sched_handoff(struct trap_frame *tf, struct dispatcher *next);
 /* After an interrupt from user mode (an IPI): leave a dispatcher another
@@ -47,6 +50,8 @@ void sched_save_current(struct trap_frame *tf);
  * loaded on pc unless it is `next` (NULL: always); stop using this CPU's
  * vector registers for anyone (their owner's state is saved). */
 void arch_user_sprs_leave(struct percpu *pc, struct dispatcher *next);
+/* Load d's user SPRs outside the frame on pc (on the way to user mode). */
+void arch_user_sprs_enter(struct percpu *pc, struct dispatcher *d);
 void arch_vector_units_leave(struct percpu *pc);
 /* Wait for an interrupt with the CPU ceded to the hypervisor; returns with
  * interrupts off after at least one interrupt was taken or is pending. */

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <kern/percpu.h>
 #include <arch/trapframe.h>
+#include <kern/dispatcher.h>
+#include <k42/syscall_nums.h>
+#include <k42/ipc.h>
 
 #define DEFINE(sym, val) \
 	__asm__ volatile("\n.ascii \"->" #sym " %0\"" : : "i"((long)(val)))
@@ -24,6 +27,13 @@ void asm_offsets(void)
 	PCPU(PC_KSTACK_TOP, arch.kstack_top);
 	PCPU(PC_KERNEL_TOC, arch.kernel_toc);
 	PCPU(PC_BOOT_SP, arch.boot_sp);
+	PCPU(PC_FAST_CUR, arch.fast_cur);
+	PCPU(PC_CURRENT, current);
+	DEFINE(DISP_CTX, offsetof(struct dispatcher, ctx));
+	DEFINE(SC_PPC_CALL, K42_SC_PPC_CALL);
+	DEFINE(SC_PPC_REPLY, K42_SC_PPC_REPLY);
+	DEFINE(IPC_OP_LEN_MASK, K42_IPC_OP_LEN_MASK);
+	DEFINE(IPC_REPLY_IDLE_SHIFT, __builtin_ctzll(K42_IPC_REPLY_IDLE));
 	DEFINE(PERCPU_SIZE, sizeof(struct percpu));
 
 	DEFINE(TF_GPR0, offsetof(struct trap_frame, gpr[0]));

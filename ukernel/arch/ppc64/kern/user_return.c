@@ -34,7 +34,7 @@
 #include <kern/process.h>
 #include <kern/sched.h>
 
-static void switch_user_sprs(struct percpu *pc, struct dispatcher *d)
+void arch_user_sprs_enter(struct percpu *pc, struct dispatcher *d)
 {
 	arch_user_sprs_leave(pc, d);
 	if (pc->spr_owner == d)
@@ -77,7 +77,7 @@ void user_return(struct trap_frame *tf)
 		sched_switch(tf);
 		disp_deliver_pending(tf, pc->current);
 	}
-	switch_user_sprs(pc, d);
+	arch_user_sprs_enter(pc, d);
 	klock_release();
 	arch_return_to_user(tf);
 }
@@ -94,7 +94,7 @@ void user_return_unlocked(struct trap_frame *tf)
 	struct dispatcher *d = pc->current;
 
 	if (ctx_owned_by(tf, d) && ctx_force_user(tf, pc->vsx_owner == d)) {
-		switch_user_sprs(pc, d);
+		arch_user_sprs_enter(pc, d);
 		arch_return_to_user(tf);
 	}
 	klock_acquire();

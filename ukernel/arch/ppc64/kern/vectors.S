@@ -62,7 +62,8 @@ __boot_vector:
 	b	exc_common
 2:	b	boot_entry
 
-/* The common stub; `vec` is the slot's own offset from `base`. */
+/* The common stub; `vec` is the slot's own offset from `base`. A system
+ * call taken with the MMU on (AIL) goes to sc_fast.S first. */
 .macro EXC_STUBS base, first
 	.set	vec, \first
 	.rept	(VECTOR_AREA_END - \first) / 0x20
@@ -70,8 +71,12 @@ __boot_vector:
 	mtspr	SPR_SPRG1, r13
 	mfspr	r13, SPR_SPRG0
 	std	r12, PC_EXC_R12(r13)
+	.if	vec == 0xc00 && \base == AIL_VECTOR_BASE
+	b	sc_fast_entry
+	.else
 	li	r12, vec
 	b	exc_common
+	.endif
 	.set	vec, vec + 0x20
 	.endr
 .endm

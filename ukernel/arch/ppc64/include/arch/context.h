@@ -96,6 +96,27 @@ static inline void ctx_reenter(struct trap_frame *tf, uint64_t pc, uint64_t sp)
 }
 
 /*
+ * The register-only PPC fast path (kern/ppc_fast.c, sc_fast.S): a user
+ * MSR for the frame the fast exit loads, and an entry state of which the
+ * exit takes only pc, msr, r1 and r3..r12 (r12 = pc for the ELFv2 TOC
+ * set-up; the call registers are set with ctx_set_result), zeroing every
+ * other register itself.
+ */
+static inline void ctx_set_user_msr(struct trap_frame *tf, int owns_vector_units)
+{
+	tf->msr = USER_MSR | (owns_vector_units ? MSR_VECTOR_UNITS : 0);
+}
+
+static inline void ctx_set_fast_entry(struct trap_frame *tf, uint64_t pc, uint64_t sp,
+				      int owns_vector_units)
+{
+	tf->nip = pc;
+	tf->gpr[12] = pc;
+	tf->gpr[1] = (sp & ~15ull) - STACK_FRAME_MIN;
+	ctx_set_user_msr(tf, owns_vector_units);
+}
+
+/*
  * The architectural half of the one return to user mode (kern/user_return.c):
  * force a user MSR whatever the frame says (only the FP/VMX/VSX enables are
  * kept, and only for the dispatcher whose vector state is loaded), and

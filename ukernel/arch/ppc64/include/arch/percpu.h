@@ -25,6 +25,7 @@ struct arch_percpu {
 	uint64_t kstack_top;	/* stack used when entering from user mode */
 	uint64_t kernel_toc;	/* r2 for the kernel */
 	uint64_t boot_sp;	/* a secondary's first stack (head.S secondary_vector) */
+	uint64_t fast_cur;	/* sc_fast.S: the dispatcher that made the kernel call */
 	uint32_t rtas_args[RTAS_ARGS_WORDS];	/* big-endian, never shared between CPUs */
 };
 

@@ -1,0 +1,176 @@
+/*
+ * The `sc` vector's own entry: the register-only PPC fast path
+ * (kern/ppc_fast.c, docs/performance.md) in front of the general path.
+ *
+ * Entry (from the 0xc00 stub with AIL, MMU on, interrupts off): r13 =
+ * per-CPU (biased), the interrupted r12 in PC_EXC_R12(r13), r13 in SPRG1,
+ * everything else the caller's. A ppc_call or ppc_reply from user mode has
+ * its registers stored straight into the current dispatcher's ctx (a
+ * call's r14..r31 too; C keeps a reply's live, so they are stored only if
+ * it falls back), then ppc_fast_call/ppc_fast_reply decide:
+ *  - 0: nothing changed. The ctx is copied into the trap frame as
+ *    exc_common would have built it, and the general path runs.
+ *  - 1: the new current dispatcher's ctx is loaded and entered with rfid:
+ *    for a call only its entry registers (pc, msr, r1, r3, r11, r12) and
+ *    the caller's op and words (r4..r10), every other register zeroed;
+ *    for a reply the caller's whole context.
+ * Every other kernel call goes on to exc_common with its registers as they
+ * were but cr0, which holds the comparison of r0 (its own value) with the
+ * two call numbers: cr0 is volatile across a kernel call (abi/syscalls.tbl;
+ * the stubs declare it clobbered, and Linux's `sc` returns in it too).
+ */
+#include <arch/asm.h>
+#include <arch/spr.h>
+#include <arch/trapframe.h>
+#include "asm-offsets.h"
+
+#define CTX(field) (DISP_CTX + (field))
+#define GPR(n) CTX(TF_GPR0 + (n) * 8)
+
+	.text
+FUNC_START(sc_fast_entry)
+	cmpldi	r0, SC_PPC_CALL
+	beq	2f
+	cmpldi	r0, SC_PPC_REPLY
+	beq	3f
+0:	li	r12, 0xc00
+	b	exc_common
+	/* What the registers alone rule out goes on at once: a call with page
+	 * bytes (op length, r4), a reply that is not exactly
+	 * K42_IPC_REPLY_IDLE with no bytes (r5). */
+2:	andi.	r12, r4, IPC_OP_LEN_MASK
+	bne	0b
+	b	1f
+3:	li	r12, 1
+	sldi	r12, r12, IPC_REPLY_IDLE_SHIFT
+	cmpld	r5, r12
+	bne	0b
+1:	mfsrr1	r12
+	andi.	r12, r12, MSR_PR
+	beq	0b			/* not from user mode: never, but not ours */
+	std	r11, PC_EXC_R11(r13)
+	mfcr	r11
+	ld	r12, PC_CURRENT(r13)
+	std	r12, PC_FAST_CUR(r13)
+	std	r11, CTX(TF_CR)(r12)
+	std	r0, GPR(0)(r12)
+	.irp	n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+	std	\n, GPR(\n)(r12)
+	.endr
+	ld	r11, PC_EXC_R11(r13)
+	std	r11, GPR(11)(r12)
+	ld	r11, PC_EXC_R12(r13)
+	std	r11, GPR(12)(r12)
+	mfspr	r11, SPR_SPRG1
+	std	r11, GPR(13)(r12)
+	mfsrr0	r11
+	std	r11, CTX(TF_NIP)(r12)
+	mfsrr1	r11
+	std	r11, CTX(TF_MSR)(r12)
+	mflr	r11
+	std	r11, CTX(TF_LR)(r12)
+	mfctr	r11
+	std	r11, CTX(TF_CTR)(r12)
+	mfxer	r11
+	std	r11, CTX(TF_XER)(r12)
+	/* The kernel stack, as exc_common lays it out (the trap frame goes
+	 * there if we fall back). */
+	ld	r1, PC_KSTACK_TOP(r13)
+	subi	r1, r1, STACK_RED_ZONE
+	clrrdi	r1, r1, 4
+	subi	r1, r1, EXC_FRAME_SIZE
+	li	r11, 0
+	std	r11, 0(r1)
+	ld	r2, PC_KERNEL_TOC(r13)
+	mr	r3, r12
+	cmpldi	r0, SC_PPC_REPLY
+	beq	4f
+
+	/* ppc_call: the caller's r14..r31 go with the rest of its context. */
+	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	std	\n, GPR(\n)(r12)
+	.endr
+	bl	ppc_fast_call
+	nop
+	cmpdi	r3, 0
+	beq	fallback
+	/* Enter the server at its IPC-call entry: pc, msr, r1, r3 (caller),
+	 * r11 (handle) and r12 from its ctx, the op and words r4..r10 as the
+	 * caller sent them; nothing else of anybody's goes along. */
+	ld	r12, PC_FAST_CUR(r13)
+	.irp	n, 4, 5, 6, 7, 8, 9, 10
+	ld	\n, GPR(\n)(r12)
+	.endr
+	ld	r11, PC_CURRENT(r13)
+	ld	r12, CTX(TF_NIP)(r11)
+	mtsrr0	r12
+	ld	r12, CTX(TF_MSR)(r11)
+	mtsrr1	r12
+	li	r0, 0
+	mtlr	r0
+	mtctr	r0
+	mtxer	r0
+	mtcrf	0xff, r0
+	li	r2, 0
+	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	li	\n, 0
+	.endr
+	ld	r1, GPR(1)(r11)
+	ld	r3, GPR(3)(r11)
+	ld	r12, GPR(12)(r11)
+	ld	r11, GPR(11)(r11)
+	li	r13, 0
+	rfid
+	b	.
+
+	/* ppc_reply: resume the caller with its whole context. */
+4:	bl	ppc_fast_reply
+	nop
+	cmpdi	r3, 0
+	beq	5f
+	ld	r11, PC_CURRENT(r13)
+	ld	r12, CTX(TF_NIP)(r11)
+	mtsrr0	r12
+	ld	r12, CTX(TF_MSR)(r11)
+	mtsrr1	r12
+	ld	r12, CTX(TF_LR)(r11)
+	mtlr	r12
+	ld	r12, CTX(TF_CTR)(r11)
+	mtctr	r12
+	ld	r12, CTX(TF_XER)(r11)
+	mtxer	r12
+	ld	r12, CTX(TF_CR)(r11)
+	mtcrf	0xff, r12
+	.irp	n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 13
+	ld	\n, GPR(\n)(r11)
+	.endr
+	ld	r11, GPR(11)(r11)
+	rfid
+	b	.
+
+	/* The reply falls back: its r14..r31 are still the caller's own. */
+5:	ld	r12, PC_FAST_CUR(r13)
+	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	std	\n, GPR(\n)(r12)
+	.endr
+	/* Declined: the trap frame exc_common would have built, from the ctx
+	 * (a word-by-word copy, cheaper than memcpy's loop). */
+fallback:
+	addi	r3, r1, EXC_TF
+	ld	r4, PC_FAST_CUR(r13)
+	addi	r4, r4, DISP_CTX
+	.set	off, 0
+	.rept	TF_SIZE / 8
+	ld	r0, off(r4)
+	std	r0, off(r3)
+	.set	off, off + 8
+	.endr
+	li	r0, 0xc00
+	std	r0, TF_TRAP(r3)
+	li	r0, 0
+	std	r0, TF_DAR(r3)
+	std	r0, TF_DSISR(r3)
+	bl	trap_entry
+	nop
+	b	exc_return
+FUNC_END(sc_fast_entry)

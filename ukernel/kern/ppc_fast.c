@@ -1,0 +1,157 @@
+/*
+ * The register-only fast path of PPC IPC (docs/performance.md): the common
+ * call and reply handed over without a trap frame, a run-queue pass or a
+ * copy of anything but the caller's own registers.
+ *
+ * The `sc` vector (arch/ppc64/kern/sc_fast.S) sends ppc_call and ppc_reply
+ * here after storing the caller's registers straight into its dispatcher's
+ * `ctx` (r14..r31 too for a call; a reply's are still live). These
+ * functions first check everything (decode), then change state (invoke):
+ *  - ppc_fast_call: the server is idle (no context, enabled, nothing
+ *    queued or pending for the kernel to deliver), its IPC-call entry is
+ *    set, it may run here, and the call carries no page bytes, no grant and
+ *    no time bound; tracing may be on (the same events are written).
+ *  - ppc_fast_reply: a reply with K42_IPC_REPLY_IDLE and no page bytes to
+ *    a synchronous call whose caller waits on this CPU, will not be upcalled
+ *    for pending events, and the server has nothing left to be entered for.
+ * Anything else returns 0 before any state changed, and the vector hands
+ * the untouched registers to the general path (kern/ppc.c).
+ *
+ * On success the new current dispatcher's `ctx` holds what the exit loads:
+ * for a call only the entry (pc, msr, r1, r3, r11, r12; r4..r10, op and
+ * words, come from the caller's ctx unchanged, and every other register
+ * is zeroed on the way out), for a reply the caller's whole saved context
+ * with its results. This is the fast path's return to user mode: like
+ * user_return it loads a user MSR built here, a pc it checks is a user
+ * address, the dispatcher's own SPRs, and nothing of the other process.
+ * It runs under the kernel lock like every kernel entry, and releases it
+ * last. It passes no quiescent point (the tick does).
+ */
+#include <arch/context.h>
+#include <k42/dispatcher.h>
+#include <k42/ipc.h>
+#include <k42/layout.h>
+#include <kern/dispatcher.h>
+#include <kern/ipc_call.h>
+#include <kern/klock.h>
+#include <kern/percpu.h>
+#include <kern/ppc_fast.h>
+#include <kern/process.h>
+#include <kern/sched.h>
+#include <kern/trace.h>
+
+/* May cur make a kernel call here without the general entry's work? */
+static int plain_caller(const struct dispatcher *cur)
+{
+	return cur->state == DS_RUNNING && !cur->fr_unsent &&
+	       !(cur->reflect_sc && !cur->shared->disabled);
+}
+
+long ppc_fast_call(struct dispatcher *cur)
+{
+	struct trap_frame *ctx = &cur->ctx;
+	struct k42_disp_shared *csh = cur->shared, *tsh;
+	uint64_t op = ctx_arg(ctx, 1), entry;
+	struct process *tp;
+	struct dispatcher *t;
+	struct ipc_call *c;
+
+	klock_acquire();
+	/* Decode: every condition of the fast path, nothing changed yet. */
+	if (!plain_caller(cur) || k42_ipc_op_len(op) || csh->call_timeout_tb || cur->call_timed ||
+	    csh->call_grant_len)
+		goto slow;
+	tp = process_lookup(ctx_arg(ctx, 0));
+	if (!tp || tp->state != K42_PROC_RUNNING || tp == cur->proc || tp->redirected)
+		goto slow;	/* (a redirected server: target_of routes the call) */
+	t = ppc_server_disp(tp, this_cpu()->cpu_id);
+	tsh = t->shared;
+	entry = t->entries[K42_ENTRY_IPC_CALL];
+	if (t->state != DS_IDLE || t->has_ctx || tsh->disabled || t->calls_queued.head || !entry ||
+	    entry >= K42_USER_TOP || t->npgflt_backlog || t->fr_unsent || !sched_can_run_here(t))
+		goto slow;
+	c = ipc_call_try_alloc(t);
+	if (!c)
+		goto slow;	/* the general path refuses it and counts it */
+
+	/* Invoke: nothing below can fail. The words travel in registers (the
+	 * exit loads r4..r10 from the caller's ctx), and the record keeps
+	 * them too: a server under live update forwards a call it holds
+	 * (ppc_forward), and its successor is entered from the record. */
+	trace_ppc_call(cur->proc->pid, tp->pid, op);
+	c->caller = cur;
+	c->caller_pid = cur->proc->pid;
+	c->op = op;
+	c->w[0] = ctx_arg(ctx, 2);
+	c->w[1] = ctx_arg(ctx, 3);
+	c->w[2] = ctx_arg(ctx, 4);
+	c->w[3] = ctx_arg(ctx, 5);
+	c->w[4] = ctx_arg(ctx, 6);
+	c->w[5] = ctx_arg(ctx, 7);
+	c->state = CALL_ACTIVE;
+	ipc_call_list_add(&t->calls_active, c);
+	ctx_set_owner(ctx, cur);
+	cur->has_ctx = 1;
+	cur->state = DS_IN_CALL;
+	cur->call = c;
+
+	tsh->disabled = 1;
+	tsh->now_tb = mftb();
+	tsh->upcalls++;
+	ctx_set_fast_entry(&t->ctx, entry, t->upcall_stack, sched_make_current(t));
+	ctx_set_result(&t->ctx, 0, c->caller_pid);
+	ctx_set_result(&t->ctx, 8, ipc_call_handle(c));
+	arch_user_sprs_enter(this_cpu(), t);
+	klock_release();
+	return 1;
+slow:
+	klock_release();
+	return 0;
+}
+
+long ppc_fast_reply(struct dispatcher *cur)
+{
+	struct trap_frame *ctx = &cur->ctx, *cctx;
+	struct k42_disp_shared *sh = cur->shared;
+	struct dispatcher *caller;
+	struct ipc_call *c;
+
+	klock_acquire();
+	if (!plain_caller(cur) || ctx_arg(ctx, 2) != K42_IPC_REPLY_IDLE || sh->saved_valid ||
+	    sh->pending || cur->calls_queued.head)
+		goto slow;
+	c = ipc_call_lookup(ctx_arg(ctx, 0), cur);
+	if (!c || c->async || !(caller = c->caller) || caller->state != DS_IN_CALL ||
+	    caller->call != c || !caller->has_ctx || caller->cpu != this_cpu()->cpu_id ||
+	    caller->npgflt_backlog || caller->fr_unsent ||
+	    (!caller->shared->disabled && caller->shared->pending) ||
+	    ctx_pc(&caller->ctx) >= K42_USER_TOP || !sched_can_run_here(caller))
+		goto slow;
+
+	trace_ppc_return((long)ctx_arg(ctx, 1));
+	cctx = &caller->ctx;
+	ctx_set_result(cctx, 0, ctx_arg(ctx, 1));	/* status */
+	ctx_set_result(cctx, 1, 0);			/* no page bytes */
+	ctx_set_result(cctx, 2, ctx_arg(ctx, 3));	/* w0..w5 */
+	ctx_set_result(cctx, 3, ctx_arg(ctx, 4));
+	ctx_set_result(cctx, 4, ctx_arg(ctx, 5));
+	ctx_set_result(cctx, 5, ctx_arg(ctx, 6));
+	ctx_set_result(cctx, 6, ctx_arg(ctx, 7));
+	ctx_set_result(cctx, 7, ctx_arg(ctx, 8));
+	caller->call = NULL;
+	ipc_call_free(c);
+
+	/* The server waits idle, as server_after_reply leaves it. */
+	cur->has_ctx = 0;
+	sh->disabled = 0;
+	cur->state = DS_IDLE;
+
+	caller->has_ctx = 0;
+	ctx_set_user_msr(cctx, sched_make_current(caller));
+	arch_user_sprs_enter(this_cpu(), caller);
+	klock_release();
+	return 1;
+slow:
+	klock_release();
+	return 0;
+}
