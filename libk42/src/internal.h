@@ -61,6 +61,10 @@ struct k42_vp {
 	uint64_t timer_armed;			/* deadline its kernel timer holds, 0 if none */
 	uint64_t upcall_top;
 	struct k42_thread *reap;		/* ended here, recycled once off its stack */
+	/* Handler-mode calls queued for us (K42_SOFTINTR_CALL), found by a
+	 * drain of k42_dispatch and served after it (ipc.c). */
+	int calls_droppable;			/* the running drain may leave them */
+	int calls_waiting;			/* it did */
 	uint64_t state[2][K42_SCHED_STATE_MAX / 8] __attribute__((aligned(16)));
 };
 extern struct k42_vp k42_vps[K42_VPS_MAX];
@@ -171,6 +175,14 @@ void k42_fs_inherit(uint64_t blob, uint64_t len);
 void k42_ipc_dispatch_msgs(void);
 /* Take the calls the kernel queued while we were disabled. */
 void k42_ipc_accept_all(void);
+/* K42_SOFTINTR_CALL seen by the drain: take the calls now, or, from the
+ * outermost drain of k42_dispatch (droppable) in handler mode, leave them
+ * for k42_ipc_serve_queued. */
+void k42_ipc_calls_arrived(int droppable);
+/* k42_dispatch, on the upcall stack with no thread held: serve the
+ * handler-mode calls left by the drain, each reply leaving us idle when
+ * nothing else is (it may then not return: the kernel enters us afresh). */
+void k42_ipc_serve_queued(void);
 /* Take the replies to our async calls the kernel kept (K42_SOFTINTR_REPLY). */
 void k42_ipc_collect_all(void);
 /* The call being served is answered elsewhere: its path must not reply. */

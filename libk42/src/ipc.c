@@ -389,6 +389,42 @@ void k42_ipc_accept_all(void)
 	}
 }
 
+void k42_ipc_calls_arrived(int droppable)
+{
+	if (droppable && !serve_threads && k42_ipc_is_open)
+		k42_vp_self()->calls_waiting = 1;
+	else
+		k42_ipc_accept_all();
+}
+
+void k42_ipc_serve_queued(void)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	uint64_t out[8];
+	long h;
+
+	k42_vp_self()->calls_waiting = 0;
+	while ((h = k42_sc_ppc_accept(out)) >= 0) {
+		struct k42_ipc_msg m = { out[1], { out[2], out[3], out[4], out[5], out[6], out[7] },
+					 k42_ipc_op_len(out[1]), k42_ppc_page() };
+
+		k42_in_handler++;
+		handler_handle[VPI] = (uint64_t)h;
+		handle(out[0], &m, (uint64_t)h);
+		k42_in_handler--;
+		if (handler_handle[VPI]) {
+			/* Taken one at a time: the kernel raises K42_SOFTINTR_CALL
+			 * again for calls still queued when we go idle. */
+			handler_handle[VPI] = 0;
+			k42_current = NULL;
+			reply((uint64_t)h, &m, !k42_nready && !sh->pending && !k42_update_ending);
+		}
+		handler_handle[VPI] = 0;
+		if (k42_update_ending)
+			k42_sc_exit(0);	/* replaced (update.c) */
+	}
+}
+
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5, uint64_t h)
 {

@@ -148,9 +148,11 @@ static void pgflt_completions(void)
 void k42_drain(void)
 {
 	struct k42_disp_shared *sh = k42_disp();
+	struct k42_vp *v = k42_vp_self();
 	uint64_t bits;
-	int fired = 0;
+	int fired = 0, droppable = v->calls_droppable;
 
+	v->calls_droppable = 0;	/* (a drain nested in a handler takes its calls) */
 	k42_in_handler++;
 	while ((bits = __atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL)) != 0) {
 		if (bits & K42_SOFTINTR_MSG)
@@ -162,7 +164,7 @@ void k42_drain(void)
 		if (bits & K42_SOFTINTR_CHILD)
 			k42_wake_list(&k42_child_waiters);
 		if (bits & K42_SOFTINTR_CALL)
-			k42_ipc_accept_all();
+			k42_ipc_calls_arrived(droppable);
 		if (bits & K42_SOFTINTR_REPLY)
 			k42_ipc_collect_all();
 		if (bits & K42_SOFTINTR_IO)
@@ -214,9 +216,19 @@ void k42_dispatch(void)
 {
 	struct k42_thread *t;
 
+	struct k42_vp *v = k42_vp_self();
+
 	k42_thread_reap();	/* we are on the upcall stack: no thread's stack is in use */
-	k42_vp_self()->idle = 0;
+	v->idle = 0;
+	/* Nothing on this stack is needed any more: handler-mode calls are
+	 * served after the drain, and may leave us idle (the PPC fast path
+	 * then enters us directly for the next call). */
+	v->calls_droppable = 1;
 	k42_drain();
+	while (v->calls_waiting) {
+		k42_ipc_serve_queued();
+		k42_drain();
+	}
 	t = k42_sched_pick_or_open();
 	if (t)
 		k42_run(t);
@@ -270,7 +282,16 @@ struct k42_thread *k42_take_saved(void)
 
 __attribute__((noreturn)) void k42_resume_or_switch(struct k42_thread *t)
 {
+	struct k42_vp *v = k42_vp_self();
+
+	v->calls_droppable = 1;
 	k42_drain();
+	if (v->calls_waiting) {
+		/* Handler-mode calls came: served by k42_dispatch, t waits its turn. */
+		if (t)
+			k42_sched_enqueue(t);
+		k42_dispatch();
+	}
 	if (t) {
 		if (!k42_nready || !k42_sched_tick(t, k42_timebase() - t->run_start))
 			k42_run(t);

@@ -52,6 +52,7 @@ long ppc_fast_call(struct dispatcher *cur)
 	struct trap_frame *ctx = &cur->ctx;
 	struct k42_disp_shared *csh = cur->shared, *tsh;
 	uint64_t op = ctx_arg(ctx, 1), entry;
+	struct percpu *pc = this_cpu();
 	struct process *tp;
 	struct dispatcher *t;
 	struct ipc_call *c;
@@ -64,7 +65,7 @@ long ppc_fast_call(struct dispatcher *cur)
 	tp = process_lookup(ctx_arg(ctx, 0));
 	if (!tp || tp->state != K42_PROC_RUNNING || tp == cur->proc || tp->redirected)
 		goto slow;	/* (a redirected server: target_of routes the call) */
-	t = ppc_server_disp(tp, this_cpu()->cpu_id);
+	t = ppc_server_disp(tp, pc->cpu_id);
 	tsh = t->shared;
 	entry = t->entries[K42_ENTRY_IPC_CALL];
 	if (t->state != DS_IDLE || t->has_ctx || tsh->disabled || t->calls_queued.head || !entry ||
@@ -101,7 +102,8 @@ long ppc_fast_call(struct dispatcher *cur)
 	ctx_set_fast_entry(&t->ctx, entry, t->upcall_stack, sched_make_current(t));
 	ctx_set_result(&t->ctx, 0, c->caller_pid);
 	ctx_set_result(&t->ctx, 8, ipc_call_handle(c));
-	arch_user_sprs_enter(this_cpu(), t);
+	arch_user_sprs_enter(pc, t);
+	pc->ppc_fast_calls++;
 	klock_release();
 	return 1;
 slow:
@@ -113,6 +115,7 @@ long ppc_fast_reply(struct dispatcher *cur)
 {
 	struct trap_frame *ctx = &cur->ctx, *cctx;
 	struct k42_disp_shared *sh = cur->shared;
+	struct percpu *pc = this_cpu();
 	struct dispatcher *caller;
 	struct ipc_call *c;
 
@@ -122,7 +125,7 @@ long ppc_fast_reply(struct dispatcher *cur)
 		goto slow;
 	c = ipc_call_lookup(ctx_arg(ctx, 0), cur);
 	if (!c || c->async || !(caller = c->caller) || caller->state != DS_IN_CALL ||
-	    caller->call != c || !caller->has_ctx || caller->cpu != this_cpu()->cpu_id ||
+	    caller->call != c || !caller->has_ctx || caller->cpu != pc->cpu_id ||
 	    caller->npgflt_backlog || caller->fr_unsent ||
 	    (!caller->shared->disabled && caller->shared->pending) ||
 	    ctx_pc(&caller->ctx) >= K42_USER_TOP || !sched_can_run_here(caller))
@@ -148,7 +151,8 @@ long ppc_fast_reply(struct dispatcher *cur)
 
 	caller->has_ctx = 0;
 	ctx_set_user_msr(cctx, sched_make_current(caller));
-	arch_user_sprs_enter(this_cpu(), caller);
+	arch_user_sprs_enter(pc, caller);
+	pc->ppc_fast_replies++;
 	klock_release();
 	return 1;
 slow:

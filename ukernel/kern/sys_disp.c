@@ -100,6 +100,26 @@ long sys_block(struct trap_frame *tf)
 	return SYSCALL_SWITCHED;
 }
 
+/* block, but with nothing to resume: the caller's registers are dropped,
+ * and it is entered at an entry point next (kern/sched.c load), as after
+ * a K42_IPC_REPLY_IDLE reply. A call to it can then enter it directly,
+ * on the PPC fast path too. */
+long sys_disp_idle(struct trap_frame *tf)
+{
+	struct dispatcher *d = cur_disp();
+
+	if (d->calls_queued.head)	/* (raised when queued; never lost) */
+		__atomic_or_fetch(&d->shared->pending, K42_SOFTINTR_CALL, __ATOMIC_RELEASE);
+	if (d->shared->pending)
+		return 0;
+	d->has_ctx = 0;
+	d->shared->disabled = 0;
+	d->state = DS_IDLE;
+	this_cpu()->current = NULL;	/* nothing of tf is kept */
+	sched_switch(tf);
+	return SYSCALL_SWITCHED;
+}
+
 long sys_disp_init(struct trap_frame *tf)
 {
 	struct dispatcher *d = cur_disp();
@@ -225,6 +245,15 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)this_cpu()->cpu_id;
 	case K42_INFO_EPOCH:
 		return boot_epoch();
+	case K42_INFO_PPC_FAST_CALLS:
+	case K42_INFO_PPC_FAST_REPLIES: {
+		uint64_t n = 0;
+
+		for (int c = 0; c < smp_ncpus; c++)
+			n += ctx_arg(tf, 0) == K42_INFO_PPC_FAST_CALLS ? percpu_of((uint32_t)c)->ppc_fast_calls
+								      : percpu_of((uint32_t)c)->ppc_fast_replies;
+		return (long)n;
+	}
 	default:
 		return -K42_EINVAL;
 	}

@@ -54,6 +54,8 @@
 #define K42_INFO_CPUS_ONLINE  12	/* CPUs running (numbered 0 .. n-1) */
 #define K42_INFO_CPU          13	/* the CPU the caller runs on */
 #define K42_INFO_EPOCH        14	/* Unix time (s) when the timebase read 0, from the machine's clock; 0: unknown */
+#define K42_INFO_PPC_FAST_CALLS   15	/* PPC calls handed over on the register-only fast path (all CPUs) */
+#define K42_INFO_PPC_FAST_REPLIES 16	/* PPC replies handed back on it */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

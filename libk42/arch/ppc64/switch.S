@@ -84,10 +84,13 @@ END(k42_thread_trampoline)
 
 /*
  * The idle loop: runs on the upcall stack with nothing else to do. It
- * enables, and blocks in the kernel unless something is pending. It keeps
- * no state on the stack, so an upcall (or an incoming call served on the
- * upcall stack) may overwrite it at any time; an upcall that interrupted
- * it recognises the saved pc in [k42_idle_loop, k42_idle_end) and drops it.
+ * enables, and waits in the kernel with no context (disp_idle) unless
+ * something is pending: the next event or call enters the dispatcher
+ * afresh at an entry point, which lets a call take the PPC fast path. It
+ * keeps no state on the stack, so an upcall (or an incoming call served
+ * on the upcall stack) may overwrite it at any time; an upcall that
+ * interrupted it recognises the saved pc in [k42_idle_loop, k42_idle_end)
+ * and drops it.
  * Entered disabled, from k42_idle (runtime.c) with r3 = the dispatcher's
  * upcall stack top and r4 = its shared page; never returns.
  */
@@ -102,7 +105,7 @@ FUNC(k42_idle_loop)
 	ld	0, 8(31)		/* pending */
 	cmpdi	0, 0
 	bne	1f
-	li	0, K42_SC_BLOCK
+	li	0, K42_SC_DISP_IDLE	/* (entered afresh at an entry point) */
 	sc
 1:	li	0, 1
 	std	0, 0(31)		/* disabled = 1 */

@@ -36,6 +36,8 @@ struct percpu {
 	uint64_t idle_tb;		/* timebase spent idle */
 	uint64_t slice_tb;		/* a dispatcher's time slice, in timebase ticks */
 	uint32_t last_pid;		/* whose context last ran here (for switch events) */
+	/* PPC calls and replies handed over on the fast path here (kern/ppc_fast.c). */
+	uint64_t ppc_fast_calls, ppc_fast_replies;
 	/* Tracing (kern/trace.c): the enabled classes and this CPU's buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;
