@@ -139,6 +139,13 @@ for _n in (1, 4):
                           expect=[r"UTEST PASS ppc_storm_test",
                                   r"ppc_storm_test: \d+ calls from \d+ dispatchers on %d CPUs, 0 served" % _n],
                           reject=[r"UTEST FAIL"]))
+    # The PPC fast path with every kind of call mixed on each dispatcher.
+    SCENARIOS.append(dict(name="smp/ppc_fast_%d" % _n, smp=_n, timeout=300,
+                          append="init=/tests/ppc_fast_test",
+                          expect=[r"UTEST PASS ppc_fast_test",
+                                  r"ppc_fast_test: handler-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % _n,
+                                  r"ppc_fast_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % _n],
+                          reject=[r"UTEST FAIL"]))
     SCENARIOS.append(dict(name="smp/vpthreads_%d" % _n, smp=_n, timeout=300,
                           append="init=/tests/vpthreads_test",
                           expect=[r"UTEST PASS vpthreads_test",
