@@ -96,9 +96,11 @@ int main(uint64_t arg)
 		for (int j = 0; j < 8; j++)
 			a[j] = arg_of(self);
 		/* disp_create runs random code of ours on another dispatcher:
-		 * a fault there legitimately ends this process. */
+		 * a fault there legitimately ends this process; disp_idle
+		 * drops our registers (we would be entered afresh, with
+		 * this loop's thread gone, as it asks). */
 		if (num == K42_SC_EXIT || num == K42_SC_BLOCK || num == K42_SC_DISP_RESUME ||
-		    num == K42_SC_DISP_CREATE)
+		    num == K42_SC_DISP_CREATE || num == K42_SC_DISP_IDLE)
 			num = K42_SC_NULL;
 		steer(num, self, a);
 		{
