@@ -425,43 +425,55 @@ void k42_ipc_serve_queued(void)
 	}
 }
 
+/* Thread mode: the call gets its own thread; the interrupted one waits
+ * its turn. (Out of line: the handler-mode path below is the hot one.) */
+static __attribute__((noreturn, noinline)) void call_on_thread(struct k42_thread *cur, uint64_t h,
+								uint64_t caller, uint64_t op,
+								const uint64_t *w)
+{
+	struct k42_thread *t = serving_thread(h, caller, op, w);
+
+	if (cur)
+		k42_sched_enqueue(cur);
+	if (t)
+		k42_run(t);
+	k42_dispatch();
+}
+
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5, uint64_t h)
 {
 	struct k42_disp_shared *sh = k42_disp();
-	uint64_t w[6] = { w0, w1, w2, w3, w4, w5 };
-	struct k42_thread *cur = k42_take_saved(), *t;
+	struct k42_vp *v = k42_vp_self();
+	/* (An idle server, the common case, has no interrupted context.) */
+	struct k42_thread *cur = sh->saved_valid ? k42_take_saved() : NULL;
 
 	if (serve_threads) {
-		/* The interrupted thread waits its turn; the call runs first. */
-		t = serving_thread(h, caller, op, w);
-		if (cur)
-			k42_sched_enqueue(cur);
-		if (t)
-			k42_run(t);
-		k42_dispatch();
+		uint64_t w[6] = { w0, w1, w2, w3, w4, w5 };
+
+		call_on_thread(cur, h, caller, op, w);
 	}
 	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op), k42_ppc_page() };
 
-	k42_in_handler++;
-	handler_handle[VPI] = h;
+	v->in_handler++;
+	handler_handle[v->index] = h;
 	handle(caller, &m, h);
-	k42_in_handler--;
-	if (!handler_handle[VPI]) {
+	v->in_handler--;
+	if (!handler_handle[v->index]) {
 		/* Taken: answered later, or forwarded. */
-	} else if (!cur && !k42_nready && !sh->pending && !k42_update_ending) {
-		handler_handle[VPI] = 0;
-		k42_current = NULL;
+	} else if (!cur && !v->nready && !sh->pending && !k42_update_ending) {
+		handler_handle[v->index] = 0;
+		v->current = NULL;
 		reply(h, &m, 1);
 	} else {
 		reply(h, &m, 0);
 	}
-	handler_handle[VPI] = 0;
+	handler_handle[v->index] = 0;
 	if (k42_update_ending)
 		k42_sc_exit(0);	/* replaced (update.c) */
 	if (cur) {
 		k42_sched_enqueue(cur);
-		k42_current = NULL;
+		v->current = NULL;
 	}
 	k42_dispatch();
 }
