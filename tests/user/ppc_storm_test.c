@@ -2,12 +2,13 @@
  * PPC storms from every CPU (docs/smp.md), run as init. A server
  * (ppc_storm_server) serves on a dispatcher on every CPU; this process
  * starts a dispatcher on every CPU too (and a second one on CPU 0), and
- * threads on all of them call the server at once: on even dispatchers
- * through the dispatcher's PPC page (k42_call, disabled), on odd ones
- * through each thread's own message buffer (k42_ipc_call). (One
- * dispatcher mixing both kinds of call is left out: it shows a reply
- * byte corrupted now and then, also with one dispatcher on each side,
- * so it is not a matter of SMP; docs/smp.md, known limits.) Every reply is checked: the words, every
+ * threads on all of them call the server at once, each alternating
+ * between the dispatcher's PPC page (k42_call, disabled) and its own
+ * message buffer (k42_ipc_call, which blocks the thread at user level
+ * while the others run). (Mixing the two on one dispatcher used to
+ * return request bytes 0..3 repeated over the whole page: the vector
+ * constants the fill loop keeps in v27..v29 across calls were not kept by
+ * libk42's thread switch; fails without switch.S saving v20..v31.) Every reply is checked: the words, every
  * reply byte, and that the call was served on the caller's CPU (a call
  * stays on its CPU). Then storms of such servers (a dispatcher on every
  * CPU each) are started, called from every CPU and killed; after quiescent
@@ -57,7 +58,7 @@ static void *caller_thread(void *arg)
 		long rc;
 		int ok;
 
-		if (vp % 2) {
+		if ((vp + i) % 2) {
 			m = k42_ipc_msg_get();
 			m->op = k42_ipc_op(STORM_IFACE, 1, 1, 0, LEN);
 			m->w[0] = seed;

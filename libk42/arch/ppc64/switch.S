@@ -4,9 +4,13 @@
  * k42_ctx in k42/thread.h), the idle loop on the upcall stack, and the
  * save/restore of the whole VSX file for preempted threads.
  *
- * struct k42_ctx: sp 0, lr 8, cr 16, r14..r31 at 32..168. A thread's
- * descriptor starts with its ctx, and r13 holds the running thread.
- * r2 is not switched: a static program has one TOC.
+ * struct k42_ctx: sp 0, lr 8, cr 16, VRSAVE 24, r14..r31 at 32..168,
+ * f14..f31 at 176..312, v20..v31 at 320..496. A thread's descriptor
+ * starts with its ctx, and r13 holds the running thread. r2 is not
+ * switched: a static program has one TOC. The FP and vector registers
+ * are saved whether or not the thread used them (user space cannot tell
+ * cheaply), which makes the first switch after another dispatcher took
+ * the vector units trap once to the kernel's lazy load.
  */
 #include <k42/syscall_nums.h>
 
@@ -23,12 +27,34 @@
 	ld 26, 128(b); ld 27, 136(b); ld 28, 144(b); ld 29, 152(b); \
 	ld 30, 160(b); ld 31, 168(b)
 
+#define SAVE_FPVR(b) \
+	stfd 14, 176(b); stfd 15, 184(b); stfd 16, 192(b); stfd 17, 200(b); \
+	stfd 18, 208(b); stfd 19, 216(b); stfd 20, 224(b); stfd 21, 232(b); \
+	stfd 22, 240(b); stfd 23, 248(b); stfd 24, 256(b); stfd 25, 264(b); \
+	stfd 26, 272(b); stfd 27, 280(b); stfd 28, 288(b); stfd 29, 296(b); \
+	stfd 30, 304(b); stfd 31, 312(b); \
+	stxv 52, 320(b); stxv 53, 336(b); stxv 54, 352(b); stxv 55, 368(b); \
+	stxv 56, 384(b); stxv 57, 400(b); stxv 58, 416(b); stxv 59, 432(b); \
+	stxv 60, 448(b); stxv 61, 464(b); stxv 62, 480(b); stxv 63, 496(b); \
+	mfvrsave 5; std 5, 24(b)
+#define LOAD_FPVR(b) \
+	lfd 14, 176(b); lfd 15, 184(b); lfd 16, 192(b); lfd 17, 200(b); \
+	lfd 18, 208(b); lfd 19, 216(b); lfd 20, 224(b); lfd 21, 232(b); \
+	lfd 22, 240(b); lfd 23, 248(b); lfd 24, 256(b); lfd 25, 264(b); \
+	lfd 26, 272(b); lfd 27, 280(b); lfd 28, 288(b); lfd 29, 296(b); \
+	lfd 30, 304(b); lfd 31, 312(b); \
+	lxv 52, 320(b); lxv 53, 336(b); lxv 54, 352(b); lxv 55, 368(b); \
+	lxv 56, 384(b); lxv 57, 400(b); lxv 58, 416(b); lxv 59, 432(b); \
+	lxv 60, 448(b); lxv 61, 464(b); lxv 62, 480(b); lxv 63, 496(b); \
+	ld 5, 24(b); mtvrsave 5
+
 #define FUNC(name) \
 	.globl name; .type name, @function; name:
 #define END(name) .size name, . - name
 
 	.text
 	.abiversion 2
+	.machine power9
 
 /* void k42_ctx_switch(struct k42_ctx *old, struct k42_ctx *new) */
 FUNC(k42_ctx_switch)
@@ -38,7 +64,9 @@ FUNC(k42_ctx_switch)
 	std	0, 8(3)
 	std	5, 16(3)
 	SAVE_GPRS(3)
+	SAVE_FPVR(3)
 	/* fall into the load of new */
+	LOAD_FPVR(4)
 	ld	1, 0(4)
 	ld	0, 8(4)
 	ld	5, 16(4)
@@ -51,6 +79,7 @@ END(k42_ctx_switch)
 
 /* noreturn void k42_ctx_load(struct k42_ctx *new) */
 FUNC(k42_ctx_load)
+	LOAD_FPVR(3)
 	ld	1, 0(3)
 	ld	0, 8(3)
 	ld	5, 16(3)
@@ -70,6 +99,7 @@ FUNC(k42_ctx_save)
 	std	0, 8(3)
 	std	5, 16(3)
 	SAVE_GPRS(3)
+	SAVE_FPVR(3)
 	li	3, 0
 	blr
 END(k42_ctx_save)

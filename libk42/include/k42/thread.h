@@ -39,10 +39,15 @@
 #define K42_PRIO_MAX 31		/* thread priorities 0..31, higher runs first */
 #define K42_VSX_AREA 1072	/* 64 VSRs, FPSCR, VSCR */
 
-/* Callee-saved state of a voluntary switch (offsets used by switch.S). */
+/* Callee-saved state of a voluntary switch (offsets used by switch.S):
+ * everything the ELFv2 ABI makes a callee keep, the FP and vector
+ * registers too, since programs are built with VSX (a thread that kept a
+ * vector constant in v27 across a call got another thread's; docs/smp.md). */
 struct k42_ctx {
-	uint64_t sp, lr, cr, pad;
+	uint64_t sp, lr, cr, vrsave;
 	uint64_t gpr[18];	/* r14..r31 */
+	uint64_t fpr[18];	/* f14..f31 */
+	uint64_t vr[12][2];	/* v20..v31 (at a multiple of 16 from the start) */
 };
 
 typedef void *(*k42_thread_fn)(void *);
