@@ -25,7 +25,14 @@
  * user_return it loads a user MSR built here, a pc it checks is a user
  * address, the dispatcher's own SPRs, and nothing of the other process.
  * It runs under the kernel lock like every kernel entry, and releases it
- * last. It passes no quiescent point (the tick does).
+ * before the exit (sc_fast.S) loads the registers. That is safe because
+ * (per CPU: the dispatcher being left is PC_FAST_CUR, the one entered
+ * pc->current) the entered dispatcher's ctx is its own while it runs
+ * here, and the caller's r4..r10, read for a call's entry, can meanwhile
+ * be written only by the kernel on another CPU answering the caller
+ * itself (its server killed: -K42_EDEAD), never with another process's
+ * values; both dispatchers stay allocated until this CPU's next
+ * quiescent point. It passes no quiescent point (the tick does).
  */
 #include <arch/context.h>
 #include <k42/dispatcher.h>
