@@ -144,7 +144,9 @@ for _n in (1, 4):
                           append="init=/tests/ppc_fast_test",
                           expect=[r"UTEST PASS ppc_fast_test",
                                   r"ppc_fast_test: handler-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % _n,
-                                  r"ppc_fast_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % _n],
+                                  r"ppc_fast_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % _n,
+                                  r"ppc_fast_test: handler-mode server, calm: 1000 calls, 0 wrong",
+                                  r"ppc_fast_test: thread-mode server, calm: 1000 calls, 0 wrong"],
                           reject=[r"UTEST FAIL"]))
     SCENARIOS.append(dict(name="smp/vpthreads_%d" % _n, smp=_n, timeout=300,
                           append="init=/tests/vpthreads_test",
