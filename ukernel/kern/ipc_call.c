@@ -1,12 +1,20 @@
 /*
  * Call records (see kern/ipc_call.h): a fixed table with a free list,
  * handles of index and generation, and the per-server lists.
+ *
+ * Locking: `pool_lock` (a leaf lock, docs/smp.md "Lock order") guards the
+ * free list and the in-use count, since the PPC fast paths of several
+ * CPUs allocate and free at once. A record in use, and the lists it is
+ * on, belong to its server's and caller's dispatchers (their CPU's local
+ * lock, or the kernel lock).
  */
 #include <stddef.h>
 #include <k42/dispatcher.h>
 #include <kern/ipc_call.h>
+#include <kern/spinlock.h>
 
 struct ipc_call ipc_call_table[K42_IPC_CALLS_MAX];
+static struct spinlock pool_lock;
 static struct ipc_call *free_list;
 static int ready;
 static uint64_t in_use, refused;
@@ -24,18 +32,25 @@ static void init_table(void)
 static inline __attribute__((always_inline)) struct ipc_call *
 take(struct dispatcher *server, struct dispatcher *async_caller, int count_refusal)
 {
-	struct ipc_call *c;
+	struct ipc_call *c = NULL;
 
-	if (!ready)
-		init_table();
-	if (!free_list || server->ncalls >= K42_IPC_CALLS_PER_SERVER ||
-	    (async_caller && async_caller->nasync >= K42_IPC_ASYNC_PER_CALLER)) {
+	if (server->ncalls < K42_IPC_CALLS_PER_SERVER &&
+	    !(async_caller && async_caller->nasync >= K42_IPC_ASYNC_PER_CALLER)) {
+		spin_lock(&pool_lock);
+		if (!ready)
+			init_table();
+		c = free_list;
+		if (c) {
+			free_list = c->next;
+			in_use++;
+		}
+		spin_unlock(&pool_lock);
+	}
+	if (!c) {
 		if (count_refusal)
-			refused++;
+			__atomic_add_fetch(&refused, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
-	c = free_list;
-	free_list = c->next;
 	c->prev = c->next = NULL;
 	c->server = server;
 	c->caller = async_caller;
@@ -47,7 +62,6 @@ take(struct dispatcher *server, struct dispatcher *async_caller, int count_refus
 	if (async_caller)
 		async_caller->nasync++;
 	server->ncalls++;
-	in_use++;
 	return c;
 }
 
@@ -100,15 +114,17 @@ void ipc_call_free(struct ipc_call *c)
 	if (c->async && c->caller)
 		c->caller->nasync--;
 	c->async = 0;
-	in_use--;
 	c->state = CALL_FREE;
 	c->server = c->caller = NULL;
 	/* Generations stay below 2^31 so a handle is a positive long. */
 	c->gen = (c->gen + 1) & 0x7fffffffu;
 	if (!c->gen)
 		c->gen = 1;
+	spin_lock(&pool_lock);
 	c->next = free_list;
 	free_list = c;
+	in_use--;
+	spin_unlock(&pool_lock);
 }
 
 void ipc_call_done(struct ipc_call *c, long status, uint32_t len, const uint64_t *w)
@@ -155,5 +171,5 @@ uint64_t ipc_calls_in_use(void)
 
 uint64_t ipc_calls_refused(void)
 {
-	return refused;
+	return __atomic_load_n(&refused, __ATOMIC_RELAXED);
 }

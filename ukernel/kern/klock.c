@@ -3,7 +3,14 @@
  * (-1 when free, else the owning cpu_id). Not a ticket lock on purpose:
  * under MTTCG on a loaded host a vCPU may be descheduled at any time, and
  * a FIFO lock then makes every CPU wait for the one whose turn it is;
- * here whichever CPU is running takes it. A waiter confers its virtual
+ * here whichever CPU is running takes it.
+ *
+ * It is a big-reader lock: its holder also takes every CPU's local lock
+ * (struct percpu), in CPU order, so a fast path that holds only its own
+ * CPU's local lock (the PPC fast path, kern/ppc.c) runs at the same time
+ * as the fast paths of other CPUs but never beside the kernel lock's
+ * holder. What a fast path touches is its CPU's own (run queue, the
+ * dispatchers that live there) or has its own lock (call records). A waiter confers its virtual
  * CPU to the others while the lock is held (arch_spin_yield): under
  * -icount the CPUs run round-robin, and a waiter that spins burns the rest
  * of its turn while the holder cannot run (docs/smp.md, "Scalability").
@@ -12,8 +19,11 @@
 #include <kern/klock.h>
 #include <kern/panic.h>
 #include <kern/percpu.h>
+#include <kern/smp.h>
+#include <kern/spinlock.h>
 
 static int32_t holder = -1;
+static int nlocal;	/* CPUs whose local locks the holder took (smp_ncpus may grow meanwhile) */
 
 void klock_acquire(void)
 {
@@ -36,12 +46,17 @@ void klock_acquire(void)
 		while (__atomic_load_n(&holder, __ATOMIC_RELAXED) != -1)
 			arch_spin_yield();
 	}
+	nlocal = smp_ncpus;
+	for (int c = 0; c < nlocal; c++)
+		spin_lock(&percpu_of((uint32_t)c)->local_lock);
 }
 
 void klock_release(void)
 {
 	if (holder != (int32_t)this_cpu()->cpu_id)
 		panic("kernel lock released by CPU %u, held by %d", this_cpu()->cpu_id, holder);
+	for (int c = nlocal - 1; c >= 0; c--)
+		spin_unlock(&percpu_of((uint32_t)c)->local_lock);
 	__atomic_store_n(&holder, -1, __ATOMIC_RELEASE);
 }
 

@@ -17,7 +17,9 @@
  *
  * Records live in one fixed table (K42_IPC_CALLS_MAX), so outstanding
  * calls take no memory from the page manager. Everything here runs with
- * interrupts off on the one CPU that owns the dispatchers involved.
+ * interrupts off, under the kernel lock or the local lock of the CPU the
+ * dispatchers involved live on (the PPC fast paths, docs/smp.md); the
+ * free list has its own leaf lock (ipc_call.c).
  */
 #ifndef KERN_IPC_CALL_H
 #define KERN_IPC_CALL_H

@@ -1,14 +1,17 @@
 /*
  * The per-CPU area: everything the kernel keeps per processor. Fields the
  * scheduler shares between CPUs (run queues, timers, vsx/spr owners) are
- * guarded by the kernel lock (kern/klock.h); the rest only the owning CPU
- * touches.
+ * guarded by the kernel lock (kern/klock.h), which includes every CPU's
+ * `local_lock`: a fast path that holds only its own CPU's local lock
+ * (kern/ppc.c, the PPC fast path) may change this CPU's run queues and
+ * the dispatchers that live here. The rest only the owning CPU touches.
  */
 #ifndef KERN_PERCPU_H
 #define KERN_PERCPU_H
 
 #include <stdint.h>
 #include <arch/percpu.h>
+#include <kern/spinlock.h>
 #define K42_TRACE_NO_WRITER	/* structures only; kern/trace.h brings the writer */
 #include <k42/trace.h>
 #undef K42_TRACE_NO_WRITER
@@ -26,6 +29,9 @@ struct percpu {
 	uint64_t ticks;			/* decrementer interrupts taken */
 	uint64_t tick_period;		/* timebase ticks between them */
 	uint64_t next_tick_tb;		/* timebase value of the next tick */
+	/* Taken by this CPU's fast paths alone, and by the kernel lock's
+	 * holder for every CPU (kern/klock.c). */
+	struct spinlock local_lock;
 	/* Dispatcher scheduling, owned by this CPU (kern/sched.c). */
 	struct dispatcher *current;
 	struct dispatcher *rq_head[4], *rq_tail[4];

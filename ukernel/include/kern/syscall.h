@@ -27,6 +27,11 @@ K42_SYSCALL_LIST(SYSCALL_PROTO)
 #undef SYSCALL_PROTO
 
 void syscall_entry(struct trap_frame *tf);
+/* Before the kernel lock: ppc_call or ppc_reply on the fast path of
+ * kern/ppc.c, under this CPU's local lock only. 1: done (tf holds whom to
+ * resume; return with user_return_unlocked); 0: nothing was changed, take
+ * the locked path. */
+int ppc_fast(struct trap_frame *tf);
 /* The calling process, or kill the caller and switch away (returns SWITCHED). */
 struct process;
 struct process *syscall_process(void);

@@ -94,7 +94,7 @@ void arch_user_trap(struct trap_frame *tf)
 	int fault = tf->trap - 0x300 < 0x200;
 
 	ctx_set_owner(tf, this_cpu()->current);	/* what user mode left in tf is its own */
-	if (fault && fault_unlocked(tf))
+	if (fault ? fault_unlocked(tf) : tf->trap == 0xc00 && ppc_fast(tf))
 		user_return_unlocked(tf);
 	klock_acquire();	/* released in user_return (docs/smp.md) */
 	if (this_cpu()->current->state == DS_DEAD) {
