@@ -43,6 +43,9 @@
  * reaches memory the caller could not touch itself, and it dies with the
  * reply, the caller or the server.
  *
+ * Locking: the kernel lock, except the fast path at the end of this file
+ * (a call and reply on one CPU under that CPU's local lock, docs/smp.md).
+ *
  * Refusals: absent target -K42_ESRCH, dead -K42_EDEAD, itself -K42_EINVAL,
  * page length over K42_IPC_PAGE_BYTES -K42_EINVAL, no call record left
  * -K42_EBUSY (counted in K42_INFO_IPC_REFUSED); an async buffer that cannot be

@@ -1,9 +1,11 @@
 /*
  * Dispatcher scheduling (see kern/sched.h) and the dispatcher operations
  * of kern/dispatcher.h. Everything here runs with interrupts off and the
- * kernel lock held (kern/klock.h, docs/smp.md): a dispatcher is queued on
- * the run queue of its CPU (d->cpu), which another CPU may write when it
- * wakes d, and then kicks that CPU with an IPI.
+ * kernel lock held (kern/klock.h, docs/smp.md), or, on the PPC fast path,
+ * this CPU's local lock for this CPU's queue and dispatchers only: a
+ * dispatcher is queued on the run queue of its CPU (d->cpu), which
+ * another CPU may write (under the kernel lock, so that CPU's local lock
+ * too) when it wakes d, and then kicks that CPU with an IPI.
  *
  * The user context of the running dispatcher lives in the trap frame at
  * the top of the kernel stack (`tf`). Switching copies it into the old

@@ -2,7 +2,8 @@
  * The kernel lock: the first, deliberately simple SMP design (docs/smp.md).
  * A CPU holds it whenever it runs kernel code on shared state, except on
  * the paths converted to per-object locks (docs/smp.md, "Without the
- * kernel lock": faults on anonymous memory). It is taken on every other
+ * kernel lock": faults on anonymous memory, PPC on one CPU). Its holder
+ * also holds every CPU's local lock (klock.c: a big-reader lock). It is taken on every other
  * entry from user mode (arch_user_trap), by an interrupt taken in the idle
  * loop, and by a CPU coming online; it is released on the one way back to
  * user mode (user_return) and while a CPU waits in the idle loop. The
@@ -10,8 +11,8 @@
  * (klock.c says why it is not a ticket lock).
  *
  * Lock order (the one list is docs/smp.md, "Lock order"): the kernel lock,
- * then a process lock, then FCM locks, then the leaf locks (PM, kmem,
- * clustered-object roots, xics src_lock).
+ * the CPUs' local locks in CPU order, a process lock, FCM locks, then the
+ * leaf locks (PM, kmem, clustered-object roots, call records, xics src_lock).
  */
 #ifndef KERN_KLOCK_H
 #define KERN_KLOCK_H
