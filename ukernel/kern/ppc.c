@@ -566,13 +566,15 @@ long sys_ppc_send(struct trap_frame *tf)
 /*
  * The PPC fast path: the common call and reply without the kernel lock.
  * A synchronous call to a server's dispatcher that lives on this CPU
- * (one started by k42_vp_serve_all) and takes the upcall now, and the
- * reply to a caller waiting on this CPU, run under this CPU's local lock
- * only (kern/klock.c: the kernel lock's holder takes every CPU's local
- * lock, so none of it runs beside the kernel lock). Everything they touch
- * is this CPU's: the caller (running here), the server dispatcher (lives
- * here; only this CPU's calls are sent to it), this CPU's run queue; the
- * call record comes from the pool under its own lock. Anything else (an
+ * (d->cpu: where it last ran) and takes the upcall now, and the reply to
+ * a caller waiting on this CPU, run under this CPU's local lock only
+ * (kern/klock.c: the kernel lock's holder takes every CPU's local lock,
+ * so none of it runs beside the kernel lock). Everything they touch is
+ * this CPU's: the caller (running here), the server dispatcher (lives
+ * here: another CPU's fast path only enters dispatchers living there, and
+ * only the locked path moves a dispatcher 0 to its caller's CPU), this
+ * CPU's run queue; the call record comes from the pool under its own
+ * lock. Anything else (an
  * error to report, a timed call, a grant, a queued call, a caller or
  * server elsewhere, pending events to deliver, FR work) is left untouched
  * for the locked path, which handles it as before: every check is made
@@ -587,8 +589,8 @@ static int call_fast(struct trap_frame *tf, struct dispatcher *cur)
 	if (cur->shared->call_timeout_tb || cur->call_timed || cur->shared->call_grant_len ||
 	    k42_ipc_op_len(op) > K42_IPC_PAGE_BYTES)
 		return 0;
-	if (target_of(ctx_arg(tf, 0), cur, &t) < 0 || t->index == 0 ||
-	    t->cpu != this_cpu()->cpu_id || !takes_upcall(t) || t->npgflt_backlog || t->fr_unsent)
+	if (target_of(ctx_arg(tf, 0), cur, &t) < 0 || t->cpu != this_cpu()->cpu_id ||
+	    !takes_upcall(t) || t->npgflt_backlog || t->fr_unsent)
 		return 0;
 	c = ipc_call_try_alloc(t);
 	if (!c)
