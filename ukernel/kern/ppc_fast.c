@@ -24,15 +24,20 @@
  * with its results. This is the fast path's return to user mode: like
  * user_return it loads a user MSR built here, a pc it checks is a user
  * address, the dispatcher's own SPRs, and nothing of the other process.
- * It runs under the kernel lock like every kernel entry, and releases it
- * before the exit (sc_fast.S) loads the registers. That is safe because
- * (per CPU: the dispatcher being left is PC_FAST_CUR, the one entered
- * pc->current) the entered dispatcher's ctx is its own while it runs
- * here, and the caller's r4..r10, read for a call's entry, can meanwhile
- * be written only by the kernel on another CPU answering the caller
- * itself (its server killed: -K42_EDEAD), never with another process's
- * values; both dispatchers stay allocated until this CPU's next
- * quiescent point. It passes no quiescent point (the tick does).
+ * It runs under this CPU's local lock, not the kernel lock (docs/smp.md,
+ * "Without the kernel lock"): the kernel lock's holder takes every CPU's
+ * local lock, and everything touched here is this CPU's own: the caller
+ * running here, a server dispatcher living here (d->cpu; moving one from
+ * another CPU is left to the general path), this CPU's run queue and
+ * counters, and a call record from the pool (its own lock). It releases
+ * the lock before the exit (sc_fast.S) loads the registers. That is safe
+ * because (per CPU: the dispatcher being left is PC_FAST_CUR, the one
+ * entered pc->current) the entered dispatcher's ctx is its own while it
+ * runs here, and the caller's r4..r10, read for a call's entry, can
+ * meanwhile be written only by the kernel on another CPU answering the
+ * caller itself (its server killed: -K42_EDEAD), never with another
+ * process's values; both dispatchers stay allocated until this CPU's
+ * next quiescent point. It passes no quiescent point (the tick does).
  */
 #include <arch/context.h>
 #include <k42/dispatcher.h>
@@ -40,7 +45,7 @@
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
 #include <kern/ipc_call.h>
-#include <kern/klock.h>
+#include <kern/spinlock.h>
 #include <kern/percpu.h>
 #include <kern/ppc_fast.h>
 #include <kern/process.h>
@@ -64,7 +69,7 @@ long ppc_fast_call(struct dispatcher *cur)
 	struct dispatcher *t;
 	struct ipc_call *c;
 
-	klock_acquire();
+	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
 	/* Decode: every condition of the fast path, nothing changed yet. */
 	if (!plain_caller(cur) || k42_ipc_op_len(op) || csh->call_timeout_tb || cur->call_timed ||
 	    csh->call_grant_len)
@@ -75,7 +80,8 @@ long ppc_fast_call(struct dispatcher *cur)
 	t = ppc_server_disp(tp, pc->cpu_id);
 	tsh = t->shared;
 	entry = t->entries[K42_ENTRY_IPC_CALL];
-	if (t->state != DS_IDLE || t->has_ctx || tsh->disabled || t->calls_queued.head || !entry ||
+	if (t->cpu != pc->cpu_id || t->state != DS_IDLE || t->has_ctx || tsh->disabled ||
+	    t->calls_queued.head || !entry ||
 	    entry >= K42_USER_TOP || t->npgflt_backlog || t->fr_unsent || !sched_can_run_here(t))
 		goto slow;
 	c = ipc_call_try_alloc(t);
@@ -111,10 +117,10 @@ long ppc_fast_call(struct dispatcher *cur)
 	ctx_set_result(&t->ctx, 8, ipc_call_handle(c));
 	arch_user_sprs_enter(pc, t);
 	pc->ppc_fast_calls++;
-	klock_release();
+	spin_unlock(&pc->local_lock);
 	return 1;
 slow:
-	klock_release();
+	spin_unlock(&pc->local_lock);
 	return 0;
 }
 
@@ -126,7 +132,7 @@ long ppc_fast_reply(struct dispatcher *cur)
 	struct dispatcher *caller;
 	struct ipc_call *c;
 
-	klock_acquire();
+	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
 	if (!plain_caller(cur) || ctx_arg(ctx, 2) != K42_IPC_REPLY_IDLE || sh->saved_valid ||
 	    sh->pending || cur->calls_queued.head)
 		goto slow;
@@ -160,9 +166,9 @@ long ppc_fast_reply(struct dispatcher *cur)
 	ctx_set_user_msr(cctx, sched_make_current(caller));
 	arch_user_sprs_enter(pc, caller);
 	pc->ppc_fast_replies++;
-	klock_release();
+	spin_unlock(&pc->local_lock);
 	return 1;
 slow:
-	klock_release();
+	spin_unlock(&pc->local_lock);
 	return 0;
 }

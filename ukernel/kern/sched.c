@@ -116,14 +116,11 @@ void disp_raise(struct dispatcher *d, uint64_t bits)
 
 int sched_can_run_here(const struct dispatcher *d)
 {
-	uint32_t me = this_cpu()->cpu_id;
+	uint32_t on = d->vsx_on;
 
 	/* Its FP/VMX/VSX registers may be live only on the CPU it last ran
 	 * on (lazy switching); that CPU alone can save them. */
-	for (int c = 0; c < smp_ncpus; c++)
-		if ((uint32_t)c != me && percpu_of((uint32_t)c)->vsx_owner == d)
-			return 0;
-	return 1;
+	return on == 0 || on == this_cpu()->cpu_id + 1;
 }
 
 void sched_forget(struct dispatcher *d)
@@ -131,8 +128,10 @@ void sched_forget(struct dispatcher *d)
 	for (int c = 0; c < smp_ncpus; c++) {
 		struct percpu *pc = percpu_of((uint32_t)c);
 
-		if (pc->vsx_owner == d)
+		if (pc->vsx_owner == d) {
 			pc->vsx_owner = NULL;
+			d->vsx_on = 0;
+		}
 		if (pc->spr_owner == d)
 			pc->spr_owner = NULL;
 	}

@@ -78,6 +78,10 @@ struct dispatcher {
 	struct dispatcher *timer_next;
 	uint64_t slice_end;
 	void *vsx_state;			/* FP/VMX/VSX registers when not loaded */
+	/* 1 + the CPU whose registers hold its FP/VMX/VSX state (that CPU's
+	 * vsx_owner), 0 if none: set and cleared with vsx_owner, so
+	 * sched_can_run_here is one load rather than a scan of every CPU. */
+	uint32_t vsx_on;
 	uint64_t user_spr[2];			/* user SPRs outside the frame (ppc64: VRSAVE) when not loaded */
 	/* Page-in waits (mm/fr.c). The nodes live here, inside the
 	 * dispatcher, and process_end unlinks them all (fr_dispatcher_gone)

@@ -39,9 +39,11 @@ static void vector_units(struct trap_frame *tf)
 				pc->vsx_owner->vsx_state = kmem_alloc(VSX_STATE_SIZE);
 			if (pc->vsx_owner->vsx_state)
 				vsx_save(pc->vsx_owner->vsx_state);
+			pc->vsx_owner->vsx_on = 0;
 		}
 		vsx_restore(d->vsx_state ? d->vsx_state : zero);
 		pc->vsx_owner = d;
+		d->vsx_on = pc->cpu_id + 1;
 	}
 	tf->msr |= MSR_VECTOR_UNITS;
 }
@@ -57,6 +59,7 @@ void arch_vector_units_leave(struct percpu *pc)
 	if (o->vsx_state)
 		vsx_save(o->vsx_state);
 	pc->vsx_owner = NULL;
+	o->vsx_on = 0;
 }
 
 static void bad_instruction(struct trap_frame *tf, const char *what)
