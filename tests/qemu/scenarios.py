@@ -454,12 +454,13 @@ for _n in (1, 4):
                           reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
 # The file layer's per-file object swapped between its unshared (mapped)
 # and shared (server) forms as a second process opens and closes the
-# file, 25 times each way, both writing (docs/hot-swap.md, "The file layer").
+# file, 25 times each way, both writing, under two writer threads of the
+# first (docs/hot-swap.md, "The file layer").
 for _n in (1, 4):
     SCENARIOS.append(dict(name="user/fileswap_%d" % _n, smp=_n, append="init=/tests/fileswap_test",
                           timeout=300,
                           expect=[r"fileswap_test: 25 rounds: mapped -> shared 25 times, back 25 times, "
-                                  r"every byte checked",
+                                  r"every byte checked \(writer threads: 2, [1-9]\d* rounds in the shared form\)",
                                   r"UTEST PASS fileswap_test"],
                           reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
 # ----

@@ -6,11 +6,14 @@
  * open file to the server's shared form at our next access; both write
  * their parts and read everything through the server; the other closes
  * it, which swaps ours back to the mapped form at our next access, and
- * we write our part through the mapping again. Checked: the form after
- * each switch, and every byte either side wrote as the other sees it
- * (our mapped writes reach the other through the server, its writes
- * reach our mapping), and at the end the whole file both through our
- * descriptor and through the server.
+ * we write our part through the mapping again. Meanwhile two writer
+ * threads of ours write and read back their own parts without pause,
+ * in whichever form the file is. Checked: the form after each switch,
+ * every writer read-back, every byte either side wrote as the other
+ * sees it (our mapped writes reach the other through the server, its
+ * writes reach our mapping; each byte of a writer's part in the other's
+ * snapshot is one of that writer's writes from around then), and at the
+ * end the whole file both through our descriptor and through the server.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +29,7 @@
 #define OURS (2 * PART)
 #define CHILDS (3 * PART)
 #define WRITERS 2
-/*
- * "writers=N" (N <= WRITERS) adds N writer threads of ours. Not used by
- * the scenarios: with any second thread in this process, writes through
- * tmpfs read back wrong in a few bytes (also for a file never mapped,
- * and with the file layer as it was before the swap back existed: a bug
- * of thread-mode calls, open; see docs/hot-swap.md, "The file layer").
- */
-static int nwriters;
+static int nwriters = WRITERS;	/* "writers=N" (N <= WRITERS): fewer writer threads */
 #define ROUNDS 25
 #define PIECE 4096ul
 
