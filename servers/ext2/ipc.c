@@ -12,6 +12,7 @@
 #include <k42/k42.h>
 #include <k42/obj.h>
 #include <k42/sync.h>
+#include <k42/server.h>
 #include "fs.h"
 #include "ext2.h"
 #include "ext2srv.h"
@@ -69,16 +70,7 @@ static void to_stat(uint32_t ino, const struct ext2_inode *in, struct fs_stat *s
 	}
 }
 
-static long get(const struct k42_ipc_caller *c, k42_handle_t h, struct ofile **of)
-{
-	void *obj;
-	long rc = k42_obj_check(h, c->pid, 0, NULL, &obj);
-
-	if (rc < 0)
-		return rc;
-	*of = obj;
-	return 0;
-}
+K42_SERVER_GET(get, struct ofile, 0)
 
 long fs_walk_impl(const struct k42_ipc_caller *c, const char *path, uint32_t *done_at, int32_t *err,
 		  struct fs_stat *st, char *link, uint32_t link_cap)

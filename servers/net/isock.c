@@ -59,30 +59,9 @@ static void addr_out(const ip_addr_t *ip, u16_t port, uint8_t *out, uint32_t *le
 
 /* ---- the calls ---- */
 
-static long get(const struct k42_ipc_caller *c, k42_handle_t h, struct isock **s)
-{
-	void *obj;
-	long rc = k42_obj_check(h, c->pid, SOCK_RIGHT_USE, NULL, &obj);
-
-	if (rc < 0)
-		return rc;
-	*s = obj;
-	return 0;
-}
-
-static uint32_t arm_pid(const struct k42_ipc_caller *c, bool arm)
-{
-	return arm ? (uint32_t)c->pid : 0;
-}
-
-static long grant(struct isock *s, uint64_t pid, k42_handle_t *h)
-{
-	if (!(*h = k42_obj_grant(s, pid, SOCK_RIGHT_USE))) {
-		isock_unref(s);
-		return -K42_ENOMEM;
-	}
-	return 0;
-}
+K42_SERVER_GET(get, struct isock, SOCK_RIGHT_USE)
+/* A handle for pid on s, taking over one reference (dropped on failure). */
+K42_SERVER_GRANT(grant, struct isock, SOCK_RIGHT_USE, isock_unref)
 
 static int take_err(struct isock *s)
 {
@@ -206,7 +185,7 @@ long sock_accept_impl(const struct k42_ipc_caller *c, k42_handle_t h, bool arm, 
 	if (s->state != IS_LISTEN)
 		return -K42_EINVAL;
 	if (!s->qn) {
-		isock_wait_add(s, arm_pid(c, arm));
+		isock_wait_add(s, k42_server_waiter(c, arm));
 		return -K42_EAGAIN;
 	}
 	n = s->q[0];
@@ -246,7 +225,7 @@ long sock_connect_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uin
 	}
 	switch (s->state) {
 	case IS_CONNECTING:
-		isock_wait_add(s, arm_pid(c, arm));
+		isock_wait_add(s, k42_server_waiter(c, arm));
 		return -K42_EALREADY;
 	case IS_CONNECTED:
 		return -K42_EISCONN;
@@ -262,7 +241,7 @@ long sock_connect_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uin
 	if (tcp_connect(s->tcp, &ip, port, isock_on_connected) != ERR_OK)
 		return -K42_ENETUNREACH;
 	s->state = IS_CONNECTING;
-	isock_wait_add(s, arm_pid(c, arm));
+	isock_wait_add(s, k42_server_waiter(c, arm));
 	return -K42_EINPROGRESS;
 }
 
@@ -340,7 +319,7 @@ long sock_send_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_
 		return rc;
 	if (s->udp)
 		return udp_send_to(s, data, len, NULL, 0, sent);
-	return tcp_send_some(s, data, len, arm_pid(c, arm), sent);
+	return tcp_send_some(s, data, len, k42_server_waiter(c, arm), sent);
 }
 
 static long tcp_recv_some(struct isock *s, uint8_t *out, uint32_t count, int peek, uint32_t arm,
@@ -391,7 +370,7 @@ long sock_recv_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t cou
 		return sock_recvfrom_impl(c, h, count, flags, arm, data, cap, len, from, sizeof(from),
 					  &flen);
 	return tcp_recv_some(s, data, count < cap ? count : cap, (flags & MSG_PEEK) != 0,
-			     arm_pid(c, arm), len);
+			     k42_server_waiter(c, arm), len);
 }
 
 long sock_sendto_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_t *data,
@@ -406,7 +385,7 @@ long sock_sendto_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint
 		return rc;
 	if (s->udp)
 		return udp_send_to(s, data, len, addr, alen, sent);
-	return tcp_send_some(s, data, len, arm_pid(c, arm), sent);
+	return tcp_send_some(s, data, len, k42_server_waiter(c, arm), sent);
 }
 
 long sock_recvfrom_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t count,
@@ -423,7 +402,7 @@ long sock_recvfrom_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t
 	if (!s->udp) {
 		*from_len = 0;
 		return tcp_recv_some(s, data, count < cap ? count : cap, (flags & MSG_PEEK) != 0,
-				     arm_pid(c, arm), len);
+				     k42_server_waiter(c, arm), len);
 	}
 	if (!(d = s->uq)) {
 		if (s->shut_rd) {
@@ -431,7 +410,7 @@ long sock_recvfrom_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t
 			*from_len = 0;
 			return 0;
 		}
-		isock_wait_add(s, arm_pid(c, arm));
+		isock_wait_add(s, k42_server_waiter(c, arm));
 		return -K42_EAGAIN;
 	}
 	if (count > cap)
@@ -614,7 +593,7 @@ long sock_poll_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t eve
 	}
 	rev &= events | POLLHUP | POLLERR;
 	if (!rev)
-		isock_wait_add(s, arm_pid(c, arm));
+		isock_wait_add(s, k42_server_waiter(c, arm));
 	*revents = rev;
 	return 0;
 }

@@ -54,16 +54,7 @@ static void to_stat(const struct tnode *n, struct fs_stat *st)
 	st->kind = (fs_kind_t)n->kind;
 }
 
-static long get(const struct k42_ipc_caller *c, k42_handle_t h, struct ofile **of)
-{
-	void *obj;
-	long rc = k42_obj_check(h, c->pid, 0, NULL, &obj);
-
-	if (rc < 0)
-		return rc;
-	*of = obj;
-	return 0;
-}
+K42_SERVER_GET(get, struct ofile, 0)
 
 long fs_walk_impl(const struct k42_ipc_caller *c, const char *path, uint32_t *done, int32_t *err,
 		  struct fs_stat *st, char *link, uint32_t link_cap)

@@ -22,31 +22,9 @@ void usock_notify(uint32_t pid)
 	(void)k42_io_notify(pid);
 }
 
-static long get(const struct k42_ipc_caller *c, k42_handle_t h, struct usock **s)
-{
-	void *obj;
-	long rc = k42_obj_check(h, c->pid, SOCK_RIGHT_USE, NULL, &obj);
-
-	if (rc < 0)
-		return rc;
-	*s = obj;
-	return 0;
-}
-
-static uint32_t arm_pid(const struct k42_ipc_caller *c, bool arm)
-{
-	return arm ? (uint32_t)c->pid : 0;
-}
-
+K42_SERVER_GET(get, struct usock, SOCK_RIGHT_USE)
 /* A handle for pid on s, taking over one reference (dropped on failure). */
-static long grant(struct usock *s, uint64_t pid, k42_handle_t *h)
-{
-	if (!(*h = k42_obj_grant(s, pid, SOCK_RIGHT_USE))) {
-		usock_unref(s);
-		return -K42_ENOMEM;
-	}
-	return 0;
-}
+K42_SERVER_GRANT(grant, struct usock, SOCK_RIGHT_USE, usock_unref)
 
 long sock_socket_impl(const struct k42_ipc_caller *c, uint32_t family, uint32_t type,
 		      uint32_t protocol, k42_handle_t *h)
@@ -109,7 +87,7 @@ long sock_accept_impl(const struct k42_ipc_caller *c, k42_handle_t h, bool arm, 
 	long rc = get(c, h, &s);
 
 	(void)peer_cap;	/* SOCK_ADDR_MAX >= USOCK_ADDR_MAX */
-	if (rc < 0 || (rc = usock_accept(s, arm_pid(c, arm), &n, peer, peer_len)) < 0)
+	if (rc < 0 || (rc = usock_accept(s, k42_server_waiter(c, arm), &n, peer, peer_len)) < 0)
 		return rc;
 	return grant(n, c->pid, ch);
 }
@@ -120,7 +98,7 @@ long sock_connect_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uin
 	struct usock *s;
 	long rc = get(c, h, &s);
 
-	return rc < 0 ? rc : usock_connect(s, addr, len, arm_pid(c, arm));
+	return rc < 0 ? rc : usock_connect(s, addr, len, k42_server_waiter(c, arm));
 }
 
 long sock_send_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_t *data,
@@ -130,7 +108,7 @@ long sock_send_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_
 	long rc = get(c, h, &s);
 
 	(void)flags;
-	return rc < 0 ? rc : usock_send(s, data, len, arm_pid(c, arm), sent);
+	return rc < 0 ? rc : usock_send(s, data, len, k42_server_waiter(c, arm), sent);
 }
 
 long sock_recv_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t count, uint32_t flags,
@@ -140,7 +118,7 @@ long sock_recv_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t cou
 	long rc = get(c, h, &s);
 
 	return rc < 0 ? rc : usock_recv(s, data, count < cap ? count : cap, (flags & MSG_PEEK) != 0,
-					arm_pid(c, arm), len);
+					k42_server_waiter(c, arm), len);
 }
 
 long sock_sendto_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_t *data,
@@ -151,7 +129,7 @@ long sock_sendto_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint
 	long rc = get(c, h, &s);
 
 	(void)flags;
-	return rc < 0 ? rc : usock_sendto(s, data, len, addr, alen, arm_pid(c, arm), sent);
+	return rc < 0 ? rc : usock_sendto(s, data, len, addr, alen, k42_server_waiter(c, arm), sent);
 }
 
 long sock_recvfrom_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t count,
@@ -163,7 +141,7 @@ long sock_recvfrom_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t
 
 	(void)from_cap;
 	return rc < 0 ? rc : usock_recvfrom(s, data, count < cap ? count : cap,
-					    (flags & MSG_PEEK) != 0, arm_pid(c, arm), len, from,
+					    (flags & MSG_PEEK) != 0, k42_server_waiter(c, arm), len, from,
 					    from_len);
 }
 
@@ -212,7 +190,7 @@ long sock_poll_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t eve
 
 	if (rc < 0)
 		return rc;
-	*revents = usock_poll(s, events, arm_pid(c, arm));
+	*revents = usock_poll(s, events, k42_server_waiter(c, arm));
 	return 0;
 }
 

@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <k42/errno.h>
 #include <k42/ipc.h>
+#include <k42/obj.h>
 
 /* The dispatcher stubgen generates for an interface (fs_dispatch, ...). */
 typedef long (*k42_dispatch_fn)(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m);
@@ -42,5 +44,39 @@ long k42_server_register(const char *who, const char *name, uint64_t rights);
 int k42_server_mount_name(const char *who, const char *point, char *name, size_t cap);
 /* Never returns: every call arrives as an upcall. */
 __attribute__((noreturn)) void k42_server_idle(void);
+
+/* The object behind a handle, typed: K42_SERVER_GET(get, struct ofile, 0)
+ * defines `static long get(caller, handle, struct ofile **)`, which is
+ * k42_obj_check's answer (0, -K42_EBADH, -K42_EACCES) for a caller that
+ * must hold all of `need`. */
+#define K42_SERVER_GET(fn, type, need)						\
+	static long fn(const struct k42_ipc_caller *c_, k42_handle_t h_, type **out_)	\
+	{									\
+		void *obj_;							\
+		long rc_ = k42_obj_check(h_, c_->pid, (need), NULL, &obj_);	\
+										\
+		if (rc_ < 0)							\
+			return rc_;						\
+		*out_ = obj_;							\
+		return 0;							\
+	}
+/* A handle for pid on an object, taking over one reference of it:
+ * K42_SERVER_GRANT(grant, struct usock, SOCK_RIGHT_USE, usock_unref)
+ * defines `static long grant(obj, pid, k42_handle_t *)`, which on failure
+ * drops that reference and answers -K42_ENOMEM. */
+#define K42_SERVER_GRANT(fn, type, rights, drop)				\
+	static long fn(type *obj_, uint64_t pid_, k42_handle_t *h_)		\
+	{									\
+		if (!(*h_ = k42_obj_grant(obj_, pid_, (rights)))) {		\
+			drop(obj_);						\
+			return -K42_ENOMEM;					\
+		}								\
+		return 0;							\
+	}
+/* The waiter an `arm`ed call registers (the caller), or 0. */
+static inline uint32_t k42_server_waiter(const struct k42_ipc_caller *c, bool arm)
+{
+	return arm ? (uint32_t)c->pid : 0;
+}
 
 #endif
