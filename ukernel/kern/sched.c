@@ -206,7 +206,6 @@ int sched_make_current(struct dispatcher *d)
 	pc->current = d;
 	d->cpu = pc->cpu_id;
 	d->state = DS_RUNNING;
-	d->slice_end = mftb() + pc->slice_tb;
 	hat_activate(d->proc->hat);
 	return pc->vsx_owner == d;
 }
@@ -311,8 +310,15 @@ void sched_switch(struct trap_frame *tf)
 			continue;
 		}
 		load(tf, next);
-		if (next->state == DS_RUNNING)
+		if (next->state == DS_RUNNING) {
+			/* A dispatcher taken from the run queue starts a time
+			 * slice; handoffs (PPC calls and replies, either path)
+			 * run on in the slice they were made in, as a callee
+			 * runs on its caller's time, so a pair calling each
+			 * other cannot keep the CPU from the others. */
+			this_cpu()->slice_end = mftb() + this_cpu()->slice_tb;
 			return;
+		}
 	}
 }
 
@@ -348,7 +354,7 @@ void sched_tick(struct trap_frame *tf)
 	if (!cur)
 		return;
 	if (higher_ready(cur->prio, 0) ||
-	    ((int64_t)(mftb() - cur->slice_end) >= 0 && higher_ready(cur->prio, 1))) {
+	    ((int64_t)(mftb() - this_cpu()->slice_end) >= 0 && higher_ready(cur->prio, 1))) {
 		cur->state = DS_READY;
 		cur->shared->preemptions++;
 		sched_enqueue(cur);

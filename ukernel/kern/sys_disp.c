@@ -186,12 +186,11 @@ long sys_disp_resume(struct trap_frame *tf)
 		sh->disabled = 0;
 	/* Re-enter through the common path: delivers what is pending. The
 	 * caller is the running dispatcher, its address space active and its
-	 * MSR forced on the way out (user_return): nothing to switch but its
-	 * time slice, renewed as a handoff does (the Linux personality
-	 * resumes its program here on every call). */
-	if (d->state == DS_RUNNING && this_cpu()->current == d)
-		d->slice_end = mftb() + this_cpu()->slice_tb;
-	else
+	 * MSR forced on the way out (user_return): nothing to switch. Its time
+	 * slice runs on (the Linux personality resumes its program here on
+	 * every call; renewing it here let a program that makes system calls
+	 * keep the CPU from others of its priority). */
+	if (d->state != DS_RUNNING || this_cpu()->current != d)
 		sched_handoff(tf, d);
 	return SYSCALL_SWITCHED;
 }

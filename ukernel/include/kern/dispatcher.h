@@ -76,7 +76,6 @@ struct dispatcher {
 	struct dispatcher *call_timed_next;
 	uint64_t timer_deadline;		/* timebase; 0 = none */
 	struct dispatcher *timer_next;
-	uint64_t slice_end;
 	void *vsx_state;			/* FP/VMX/VSX registers when not loaded */
 	/* 1 + the CPU whose registers hold its FP/VMX/VSX state (that CPU's
 	 * vsx_owner), 0 if none: set and cleared with vsx_owner, so

@@ -41,6 +41,8 @@ struct percpu {
 	struct dispatcher *spr_owner;	/* whose user SPRs outside the frame are loaded */
 	uint64_t idle_tb;		/* timebase spent idle */
 	uint64_t slice_tb;		/* a dispatcher's time slice, in timebase ticks */
+	uint64_t slice_end;		/* when the running slice ends: begun by a switch from
+					 * the run queue, not renewed by handoffs (kern/sched.c) */
 	uint32_t last_pid;		/* whose context last ran here (for switch events) */
 	/* PPC calls and replies handed over on the fast path here (kern/ppc_fast.c). */
 	uint64_t ppc_fast_calls, ppc_fast_replies;
