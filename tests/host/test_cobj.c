@@ -232,7 +232,11 @@ static void *tcpu(void *arg)
 	uint32_t cpu = (uint32_t)(uintptr_t)arg;
 	unsigned seed = cpu * 7 + 1;
 
-	for (int i = 0; i < TITER; i++) {
+	/* TITER rounds, and on (up to 20 times as many) until more than 100
+	 * objects were made: on a loaded host a descheduled thread holds
+	 * deletion back, the slots fill and creates fail for a while. */
+	for (int i = 0; i < TITER || (i < 20 * TITER &&
+				      __atomic_load_n(&tcreated, __ATOMIC_RELAXED) <= 100); i++) {
 		int k = rand_r(&seed) % TOBJS;
 		cobj_ref ref = __atomic_load_n(&tref[k], __ATOMIC_ACQUIRE);
 
