@@ -208,6 +208,23 @@ static void enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc
 	sched_handoff(tf, t);
 }
 
+/* A synchronous call is made: the record takes the caller and its words,
+ * and the caller waits in it with its context saved (both the general
+ * path and ppc_fast's). */
+static void call_begin(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t,
+		       struct ipc_call *c, uint64_t op)
+{
+	trace_ppc_call(cur->proc->pid, t->proc->pid, op);
+	c->caller = cur;
+	c->caller_pid = cur->proc->pid;
+	c->op = op;
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		c->w[i] = ctx_arg(tf, 2 + i);
+	cur->state = DS_IN_CALL;
+	cur->call = c;
+	disp_save_ctx(cur, tf);
+}
+
 long sys_ppc_call(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current, *t;
@@ -227,15 +244,7 @@ long sys_ppc_call(struct trap_frame *tf)
 		return rc;
 	}
 
-	trace_ppc_call(cur->proc->pid, t->proc->pid, op);
-	c->caller = cur;
-	c->caller_pid = cur->proc->pid;
-	c->op = op;
-	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
-		c->w[i] = ctx_arg(tf, 2 + i);
-	cur->state = DS_IN_CALL;
-	cur->call = c;
-	disp_save_ctx(cur, tf);
+	call_begin(tf, cur, t, c, op);
 	if (cur->shared->call_timeout_tb) {
 		cur->call_deadline = mftb() + cur->shared->call_timeout_tb;
 		if (!cur->call_timed) {
@@ -595,15 +604,7 @@ static int call_fast(struct trap_frame *tf, struct dispatcher *cur)
 	c = ipc_call_try_alloc(t);
 	if (!c)
 		return 0;
-	trace_ppc_call(cur->proc->pid, t->proc->pid, op);
-	c->caller = cur;
-	c->caller_pid = cur->proc->pid;
-	c->op = op;
-	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
-		c->w[i] = ctx_arg(tf, 2 + i);
-	cur->state = DS_IN_CALL;
-	cur->call = c;
-	disp_save_ctx(cur, tf);
+	call_begin(tf, cur, t, c, op);
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&t->calls_active, c);
 	copy_page_data(cur, t, k42_ipc_op_len(op));
