@@ -97,13 +97,10 @@ long ioevent_event_impl(const struct k42_ipc_caller *caller)
 }
 
 /* Wake pid's I/O waiters: the K42_SOFTINTR_IO doorbell, which the
- * kernel lets any process ring (docs/files.md); the one-way message
- * (idl/ioevent.idl) only if the doorbell is refused. */
+ * kernel lets any process ring (docs/files.md). */
 long k42_io_notify(uint64_t pid)
 {
-	long rc = k42_sc_softintr_raise(pid, K42_SOFTINTR_IO);
-
-	return rc == -K42_EPERM ? ioevent_event(pid) : rc;
+	return k42_sc_softintr_raise(pid, K42_SOFTINTR_IO);
 }
 
 static void (*interrupt_handler)(void);

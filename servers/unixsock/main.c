@@ -4,7 +4,7 @@
  * process (k42_obj_grant); a socket lives until its last handle closes.
  * Calls run one at a time on the upcall stack (k42_serve) and never
  * block, so nothing here needs a lock; a caller that must wait is woken
- * with ioevent.event (k42_io_notify) when its socket changes.
+ * by the I/O doorbell (k42_io_notify) when its socket changes.
  */
 #include <string.h>
 #include <k42/k42.h>
