@@ -32,10 +32,18 @@ static void rdev_of(uint32_t dev, uint32_t *major, uint32_t *minor)
 	*minor = dev < 7 ? min[dev] : 0;
 }
 
+/* k42's times are nanoseconds since boot, signed (a file older than the
+ * boot, on a disk, has a negative time): Linux's are seconds since 1970. */
 static void ns_split(uint64_t ns, uint64_t *sec, uint64_t *nsec)
 {
-	*sec = ns / 1000000000ull + LX_BOOT_EPOCH;
-	*nsec = ns % 1000000000ull;
+	int64_t s = (int64_t)ns / 1000000000ll, n = (int64_t)ns % 1000000000ll;
+
+	if (n < 0) {
+		n += 1000000000ll;
+		s--;
+	}
+	*sec = (uint64_t)(s + LX_BOOT_EPOCH);
+	*nsec = (uint64_t)n;
 }
 
 long lx_put_stat(uint64_t uva, const struct k42_stat *s)
@@ -484,12 +492,17 @@ static uint64_t now_ns(void)
 	return tb / hz * 1000000000ull + tb % hz * 1000000000ull / hz;
 }
 
-/* A Linux time (seconds since 1970) as k42's (ns since boot). */
+/* A Linux time (seconds since 1970) as k42's (ns since boot, negative
+ * before the boot; clamped to what an int64 holds). */
 static uint64_t k42_ns(int64_t sec, int64_t nsec)
 {
-	if (sec < LX_BOOT_EPOCH)
-		return 0;
-	return (uint64_t)(sec - LX_BOOT_EPOCH) * 1000000000ull + (uint64_t)nsec;
+	int64_t s = sec - LX_BOOT_EPOCH;
+
+	if (s < -9000000000ll)
+		s = -9000000000ll;
+	if (s > 9000000000ll)
+		s = 9000000000ll;
+	return (uint64_t)(s * 1000000000ll + nsec);
 }
 
 static long set_times(uint64_t dirfd, uint64_t upath, const int64_t ts[4], uint64_t flags)

@@ -18,6 +18,9 @@ virtio-blk driver, then checked by the host's e2fsck and debugfs.
                          larger than its disk, a block pointer past the
                          end, a broken directory record and a directory
                          loop: clear errors, the server and kernel live on
+  storage/linux_disk     busybox (./k42 run --linux --disk) writes, renames,
+                         deletes and sets times on ext2; e2fsck -fn clean,
+                         debugfs reads it back; Unix times both ways
 """
 import os
 import random
@@ -105,7 +108,9 @@ def test_tree(build, tmpdir):
     for d in dirs:
         os.makedirs(os.path.join(src, d), exist_ok=True)
     n = 0
-    for s in sizes + [rnd.randrange(0, 70000) for _ in range(180)]:
+    # 500 files in all (the issue's tree): the 15 sizes above, then small
+    # and middling ones spread over the directories.
+    for s in sizes + [rnd.randrange(0, 70000 if i % 4 == 0 else 6000) for i in range(485)]:
         d = dirs[n % len(dirs)] if s < (1 << 20) else "a/b/c/d"
         name = os.path.join(d, "file%03d" % n)
         data = rnd.randbytes(s) if s < (1 << 20) else pattern(s, n)
@@ -350,9 +355,64 @@ def test_hostile(build, tmpdir):
     return problems, "%d images" % len(cases), log
 
 
+LINUX_DISK = ("stat -c %Y /mnt/old; echo from-linux > /mnt/new; mkdir /mnt/d; "
+              "mv /mnt/new /mnt/d/new2; cat /mnt/d/new2; stat -c 'new %Y' /mnt/d/new2; "
+              "touch -t 200902132331.30 /mnt/d/new2; stat -c 'touched %Y' /mnt/d/new2; "
+              "rm /mnt/gone; ls /mnt")
+
+
+def test_linux_disk(build, tmpdir):
+    """./k42 run --linux --disk IMAGE: busybox on the ext2 disk. Its times
+    are Unix times both ways: a host file's mtime reads back, a new file's
+    is the machine's clock, and touch -t lands in the inode."""
+    import time
+    src = os.path.join(tmpdir, "ltree")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(src)
+    for name in ("old", "gone"):
+        with open(os.path.join(src, name), "w") as f:
+            f.write(name + "\n")
+    os.utime(os.path.join(src, "old"), (1000000000, 1000000000))
+    image = os.path.join(tmpdir, "linux.img")
+    mke2fs(src, image, "8M")
+
+    class Args:
+        append, commands = "", LINUX_DISK
+    cmd = k42qemu.command(build, append=k42run.linux_append(Args, ["disk"]),
+                          extra=k42qemu.disk_args(image))
+    start = time.time()
+    r = k42qemu.run(cmd, timeout=TIMEOUT)
+    problems = common_problems(r)
+    text, status = k42run.linux_shell_output(r.output)
+    if status != 0:
+        problems.append("the shell ended with status %s" % status)
+    lines = [l.rstrip("\r") for l in text.splitlines()]
+    if "1000000000" not in lines:
+        problems.append("the host file's mtime did not read back as 1000000000")
+    m = re.search(r"(?m)^new (\d+)\r?$", text)
+    if not m or not start - 600 <= int(m.group(1)) <= time.time() + 600:
+        problems.append("a new file's mtime is %s, not the host's time %d"
+                        % (m and m.group(1), start))
+    if not re.search(r"(?m)^touched 1234567890\r?$", text):
+        problems.append("touch -t did not read back as 1234567890")
+    if "from-linux" not in lines:
+        problems.append("cat of the new file")
+    st, out = fsck(image)
+    if st != 0:
+        problems.append("e2fsck -fn: status %d" % st)
+    if dump(image, "/d/new2", tmpdir) != b"from-linux\n":
+        problems.append("debugfs does not read /d/new2 as written")
+    if debugfs(image, "stat /gone")[2].find("not found") < 0:
+        problems.append("/gone is still there")
+    m = re.search(rb"mtime: 0x([0-9a-f]+)", debugfs(image, "stat /d/new2")[1])
+    if not m or int(m.group(1), 16) != 1234567890:
+        problems.append("debugfs: /d/new2's mtime is %s" % (m and int(m.group(1), 16)))
+    return problems, "", r.output + "\n" + out
+
+
 TESTS = [("storage/ext2_tree", test_tree), ("storage/ext2_persist", test_persist),
          ("storage/ext2_crash", test_crash), ("storage/blk_restart", test_blk_restart),
-         ("storage/ext2_hostile", test_hostile)]
+         ("storage/ext2_hostile", test_hostile), ("storage/linux_disk", test_linux_disk)]
 
 
 def run_storage_tests(build, tally, pattern_re):

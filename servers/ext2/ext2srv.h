@@ -5,6 +5,9 @@
 #include "ext2.h"
 
 extern struct ext2_fs e2;
+/* The Unix time (seconds) at which the timebase read 0 (K42_INFO_EPOCH),
+ * 0 if the machine has no clock: fs.idl's times count from it. */
+extern int64_t e2_epoch;
 void e2srv_init(void);
 
 #endif

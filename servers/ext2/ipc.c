@@ -32,6 +32,7 @@ struct ofile {
 };
 
 struct ext2_fs e2;
+int64_t e2_epoch;
 static struct k42_mutex fs_lock;
 
 void e2srv_init(void)
@@ -49,14 +50,32 @@ static long done(long rc)
 	return rc;
 }
 
+/* ext2 keeps seconds since 1970; fs.idl counts nanoseconds from boot
+ * (e2_epoch), as a signed number: a file older than the boot has a
+ * negative time, stored two's complement in the u64. */
+static uint64_t to_ns(uint32_t t)
+{
+	return (uint64_t)(((int64_t)t - e2_epoch) * 1000000000ll);
+}
+
+static uint32_t from_ns(uint64_t ns)
+{
+	int64_t s = (int64_t)ns / 1000000000ll;
+
+	if ((int64_t)ns < 0 && (int64_t)ns % 1000000000ll)
+		s--;	/* floor: -0.5 s is the second before */
+	s += e2_epoch;
+	return s < 0 ? 0 : s > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
 static void to_stat(uint32_t ino, const struct ext2_inode *in, struct fs_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->size = isize(in);
 	st->ino = ino;
-	st->atime = in->atime * 1000000000ull;
-	st->mtime = in->mtime * 1000000000ull;
-	st->ctime = in->ctime * 1000000000ull;
+	st->atime = to_ns(in->atime);
+	st->mtime = to_ns(in->mtime);
+	st->ctime = to_ns(in->ctime);
 	st->mode = in->mode & 07777;
 	st->nlink = in->links_count;
 	switch (in->mode & S_IFMT_) {
@@ -403,8 +422,8 @@ static long setattr(const char *path, int chmod, uint32_t mode, uint64_t atime, 
 	if (chmod) {
 		in.mode = (uint16_t)((in.mode & S_IFMT_) | (mode & 07777));
 	} else {
-		in.atime = (uint32_t)(atime / 1000000000ull);
-		in.mtime = (uint32_t)(mtime / 1000000000ull);
+		in.atime = from_ns(atime);
+		in.mtime = from_ns(mtime);
 	}
 	in.ctime = e2.now();
 	return iput(&e2, ino, &in);

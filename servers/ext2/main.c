@@ -80,8 +80,9 @@ static long dev_flush(void *ctx)
 	return rc;
 }
 
-/* k42 has no clock of the day: time goes on from the last time the file
- * system was written (docs/storage.md, "Times"). */
+/* The machine's clock (K42_INFO_EPOCH plus the time since boot); with
+ * no clock, time goes on from the last time the file system was written
+ * (docs/storage.md, "Times"). */
 static uint32_t now(void)
 {
 	return epoch_base + (uint32_t)(k42_timebase() / tb_hz);
@@ -125,7 +126,12 @@ int main(uint64_t arg)
 		k42_printf("ext2: %s: cannot mount: %s (%s)\n", point, e2.why, k42_strerror(rc));
 		return 0;
 	}
-	epoch_base = e2.sb.wtime > e2.sb.mtime ? e2.sb.wtime : e2.sb.mtime;
+	e2_epoch = (int64_t)k42_info(K42_INFO_EPOCH);
+	if (e2_epoch > 0 && e2_epoch < (int64_t)UINT32_MAX)
+		epoch_base = (uint32_t)e2_epoch;
+	else
+		epoch_base = e2.sb.wtime > e2.sb.mtime ? e2.sb.wtime : e2.sb.mtime;
+	e2_epoch = epoch_base;
 	e2.now = now;
 	if (e2.why[0])
 		k42_printf("ext2: %s: %s\n", point, e2.why);
