@@ -107,6 +107,7 @@ long bfree(struct ext2_fs *fs, uint32_t blk)
 	}
 	b->data[i / 8] &= (uint8_t)~(1u << (i % 8));
 	bdirty(fs, b, B_FREE);
+	fs->freed = 1;
 	brelse(fs, b);
 	fs->gd[g].free_blocks_count++;
 	fs->sb.free_blocks_count++;
@@ -169,6 +170,7 @@ long ifree(struct ext2_fs *fs, uint32_t ino, int dir)
 	}
 	b->data[i / 8] &= (uint8_t)~(1u << (i % 8));
 	bdirty(fs, b, B_FREE);
+	fs->freed = 1;
 	brelse(fs, b);
 	fs->gd[g].free_inodes_count++;
 	if (dir && fs->gd[g].used_dirs_count)

@@ -4,7 +4,8 @@
  * marked dirty with a class and written at the end of the operation that
  * changed it (bflush), allocations first, then everything else in the
  * order it was first changed, then frees (docs/storage.md, "Ordering").
- * Pinned and dirty blocks are never evicted. One operation runs at a time
+ * Neighbouring blocks are written, and a file's next blocks read ahead, in
+ * one device call. Pinned and dirty blocks are never evicted. One operation runs at a time
  * (the server's lock), so the cache has no lock of its own.
  */
 #include <string.h>
@@ -50,8 +51,10 @@ void cache_free(struct ext2_fs *fs)
 	}
 	free(fs->hash);
 	free(fs->dirty);
+	free(fs->io);
 	fs->hash = NULL;
 	fs->dirty = NULL;
+	fs->io = NULL;
 }
 
 long dev_rw(struct ext2_fs *fs, uint64_t blk, void *data, int write)
@@ -145,6 +148,43 @@ long bread(struct ext2_fs *fs, uint64_t blk, struct buf **out)
 	return 0;
 }
 
+int bcached(struct ext2_fs *fs, uint64_t blk)
+{
+	for (struct buf *b = fs->hash[blk % HASH]; b; b = b->hnext)
+		if (b->blk == blk)
+			return 1;
+	return 0;
+}
+
+long bread_ahead(struct ext2_fs *fs, uint64_t blk, uint32_t n)
+{
+	uint32_t max = E2_IO_MAX / fs->bs;
+	uint64_t s = blk * fs->spb;
+	long rc;
+
+	if (n > max)
+		n = max;
+	if (n > fs->maxbufs / 4)
+		n = fs->maxbufs / 4;	/* never push out most of the cache */
+	if (n < 2 || blk + n > fs->sb.blocks_count || s + (uint64_t)n * fs->spb > fs->dev.sectors)
+		return 0;
+	if (!fs->io && !(fs->io = malloc(E2_IO_MAX)))
+		return 0;
+	if ((rc = fs->dev.read(fs->dev.ctx, s, n * fs->spb, fs->io)) < 0)
+		return rc;
+	for (uint32_t i = 0; i < n; i++) {
+		struct buf *b;
+		int hit;
+
+		if (get(fs, blk + i, &b, &hit) < 0)
+			break;
+		if (!hit)	/* a cached block may be newer than the disk */
+			memcpy(b->data, fs->io + (size_t)i * fs->bs, fs->bs);
+		brelse(fs, b);
+	}
+	return 0;
+}
+
 long bzero_new(struct ext2_fs *fs, uint64_t blk, struct buf **out)
 {
 	int hit;
@@ -186,20 +226,93 @@ void bdirty(struct ext2_fs *fs, struct buf *b, enum bclass cls)
 	fs->dirty[fs->ndirty++] = b;
 }
 
+/* Write run[0..n-1], blocks following each other on the disk, with one
+ * device call (through fs->io) when there are several. */
+static long write_run(struct ext2_fs *fs, struct buf **run, uint32_t n)
+{
+	uint64_t s = run[0]->blk * fs->spb;
+
+	if (n == 1 || (!fs->io && !(fs->io = malloc(E2_IO_MAX)))) {
+		for (uint32_t i = 0; i < n; i++) {
+			long rc = dev_rw(fs, run[i]->blk, run[i]->data, 1);
+
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	if (s + (uint64_t)n * fs->spb > fs->dev.sectors)
+		return e2_fail(fs, -K42_EIO, "block %lu lies past the end of the disk",
+			       (unsigned long)(run[0]->blk + n - 1));
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(fs->io + (size_t)i * fs->bs, run[i]->data, fs->bs);
+	return fs->dev.write(fs->dev.ctx, s, n * fs->spb, fs->io);
+}
+
+/* Write list[0..n-1] in order, each run of blocks that follow each other
+ * on the disk (up to E2_IO_MAX bytes) in one call. */
+static long write_list(struct ext2_fs *fs, struct buf **list, uint32_t n)
+{
+	uint32_t max = E2_IO_MAX / fs->bs;
+
+	for (uint32_t i = 0, j; i < n; i = j) {
+		long rc;
+
+		for (j = i + 1; j < n && j - i < max && list[j]->blk == list[j - 1]->blk + 1; j++)
+			;
+		if ((rc = write_run(fs, list + i, j - i)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Shell sort by block number (no qsort here; the lists are mostly in order already). */
+static void sort_by_blk(struct buf **l, uint32_t n)
+{
+	static const uint32_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+
+	for (uint32_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
+		uint32_t gap = gaps[g];
+
+		for (uint32_t i = gap; i < n; i++) {
+			struct buf *t = l[i];
+			uint32_t j = i;
+
+			for (; j >= gap && l[j - gap]->blk > t->blk; j -= gap)
+				l[j] = l[j - gap];
+			l[j] = t;
+		}
+	}
+}
+
 long bflush(struct ext2_fs *fs)
 {
+	struct buf **list = fs->ndirty ? malloc(fs->ndirty * sizeof(*list)) : NULL;
 	long rc = 0;
 
-	for (int cls = B_ALLOC; cls <= B_FREE; cls++) {
+	for (int cls = B_ALLOC; cls <= B_FREE && rc == 0; cls++) {
+		uint32_t n = 0;
+
 		for (uint32_t i = 0; i < fs->ndirty; i++) {
 			struct buf *b = fs->dirty[i];
 
 			if (b->cls != cls)
 				continue;
-			if (rc == 0)
-				rc = dev_rw(fs, b->blk, b->data, 1);
+			if (list)
+				list[n++] = b;
+			else if ((rc = dev_rw(fs, b->blk, b->data, 1)) < 0)
+				break;
 		}
+		if (!list || !n)
+			continue;
+		/* Allocations and frees may go in any order among themselves
+		 * (nothing on the disk depends on their order): by block
+		 * number, so neighbours go together. The others keep theirs. */
+		if (cls != B_NORMAL)
+			sort_by_blk(list, n);
+		rc = write_list(fs, list, n);
 	}
+	free(list);
 	if (rc < 0) {
 		bdrop(fs);
 		return rc;

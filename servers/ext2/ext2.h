@@ -139,6 +139,12 @@ struct ext2_fs {
 	struct ext2_gd *gd;
 	uint8_t *gd_stale;	/* per group: its counts changed since e2_sync */
 	int readonly, dirty_on_disk, counts_stale;
+	/* Write-behind (super.c e2_end_write): on when write_behind is set;
+	 * deferred while a batch of writes' blocks is in the cache only;
+	 * freed once the current operation freed a block or an inode; wb_err
+	 * the error of a batch that could not be written (fsync reports it). */
+	int write_behind, deferred, freed;
+	long wb_err;
 	uint32_t (*now)(void);	/* seconds since 1970 */
 	char why[160];		/* the last error, for the log */
 	/* cache.c */
@@ -147,6 +153,7 @@ struct ext2_fs {
 	uint32_t nbufs, maxbufs;
 	struct buf **dirty;
 	uint32_t ndirty, dirty_cap;
+	uint8_t *io;		/* E2_IO_MAX bytes for multi-block transfers */
 	/* open inodes */
 	struct ext2_open *open;
 	uint32_t nopen, open_cap;
@@ -166,11 +173,20 @@ void bdirty(struct ext2_fs *fs, struct buf *b, enum bclass cls);
 long bflush(struct ext2_fs *fs);		/* write this operation's blocks, in order */
 void bdrop(struct ext2_fs *fs);			/* forget them (after a failure) */
 long dev_rw(struct ext2_fs *fs, uint64_t blk, void *data, int write);
+/* Most bytes read or written in one device call (the block server's bulk_max). */
+#define E2_IO_MAX	65536u
+int bcached(struct ext2_fs *fs, uint64_t blk);
+/* Read blocks blk..blk+n-1 (none cached yet) in one device call into the
+ * cache, at most E2_IO_MAX bytes; 0 or the device's error. */
+long bread_ahead(struct ext2_fs *fs, uint64_t blk, uint32_t n);
 
 /* super.c */
 long e2_mount(struct ext2_fs *fs, const struct ext2_dev *dev, int rw, uint32_t (*now)(void));
 long e2_begin(struct ext2_fs *fs);		/* before a change: mark the fs in use */
 long e2_end(struct ext2_fs *fs, long rc);	/* after it: write it out */
+/* A plain write: begins without flushing the batch, ends adding to it. */
+long e2_begin_write(struct ext2_fs *fs);
+long e2_end_write(struct ext2_fs *fs, long rc);
 long e2_sync(struct ext2_fs *fs, int clean);	/* flush; clean: mark cleanly unmounted */
 void e2_unmount(struct ext2_fs *fs);
 void sb_dirty(struct ext2_fs *fs, enum bclass cls);

@@ -9,5 +9,7 @@ extern struct ext2_fs e2;
  * 0 if the machine has no clock: fs.idl's times count from it. */
 extern int64_t e2_epoch;
 void e2srv_init(void);
+/* After mounting: writes are written behind (ipc.c's flusher). */
+int e2srv_write_behind(void);
 
 #endif

@@ -7,6 +7,21 @@
 #include <string.h>
 #include "ext2.h"
 
+/* Logical block lblk (at pblk) is not cached: read it together with the
+ * file's next blocks, as far as they follow it on the disk and are not
+ * cached, up to E2_IO_MAX bytes, in one device call (read-ahead). */
+static long read_ahead(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t lblk,
+		       uint32_t pblk)
+{
+	uint64_t end = (isize(in) + fs->bs - 1) / fs->bs;
+	uint32_t n = 1, max = E2_IO_MAX / fs->bs, p;
+
+	while (n < max && lblk + n < end && bmap(fs, in, lblk + n, &p) == 0 && p == pblk + n &&
+	       !bcached(fs, p))
+		n++;
+	return n > 1 ? bread_ahead(fs, pblk, n) : 0;
+}
+
 long e2_read(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, void *buf, uint32_t n)
 {
 	uint64_t size = isize(in);
@@ -29,6 +44,8 @@ long e2_read(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, void
 		if (!pblk) {
 			memset((uint8_t *)buf + done, 0, chunk);
 		} else {
+			if (!bcached(fs, pblk) && (rc = read_ahead(fs, in, at / fs->bs, pblk)) < 0)
+				return rc;
 			if ((rc = bread(fs, pblk, &b)) < 0)
 				return rc;
 			memcpy((uint8_t *)buf + done, b->data + in_blk, chunk);

@@ -12,6 +12,7 @@
 #include <k42/k42.h>
 #include <k42/obj.h>
 #include <k42/sync.h>
+#include <k42/thread.h>
 #include <k42/server.h>
 #include "fs.h"
 #include "ext2.h"
@@ -34,6 +35,37 @@ struct ofile {
 struct ext2_fs e2;
 int64_t e2_epoch;
 static struct k42_mutex fs_lock;
+
+/* The write-behind flusher: a batch of writes (super.c e2_end_write)
+ * reaches the disk within WRITE_BEHIND_MS of the last write even if
+ * nothing else comes. */
+#define WRITE_BEHIND_MS	500
+
+static void *flusher(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		k42_thread_sleep_us(WRITE_BEHIND_MS * 1000);
+		k42_mutex_lock(&fs_lock);
+		if (e2.deferred) {
+			(void)e2_end(&e2, 0);
+			if (e2.why[0]) {
+				k42_printf("ext2: write-behind: %s\n", e2.why);
+				e2.why[0] = 0;
+			}
+		}
+		k42_mutex_unlock(&fs_lock);
+	}
+	return NULL;
+}
+
+int e2srv_write_behind(void)
+{
+	if (!k42_thread_create(flusher, NULL))
+		return -K42_ENOMEM;
+	e2.write_behind = 1;
+	return 0;
+}
 
 void e2srv_init(void)
 {
@@ -241,9 +273,9 @@ long fs_write_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offse
 		return done(-K42_EBADH);
 	if (offset < -1)
 		return done(-K42_EINVAL);
-	if ((rc = e2_begin(&e2)) < 0)
+	if ((rc = e2_begin_write(&e2)) < 0)
 		return done(rc);
-	return done(e2_end(&e2, write_locked(of, offset, data, len, written)));
+	return done(e2_end_write(&e2, write_locked(of, offset, data, len, written)));
 }
 
 long fs_seek_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offset, uint32_t whence,

@@ -32,15 +32,29 @@ static int reconnect(long rc)
 	return 1;
 }
 
+/* Up to a page in the PPC page; more by reference, bulk_max at a time. */
 static long dev_read(void *ctx, uint64_t s, uint32_t n, void *buf)
 {
 	(void)ctx;
 	while (n) {
-		uint32_t c = n > BLK_IO_MAX / BLK_SECTOR_SIZE ? BLK_IO_MAX / BLK_SECTOR_SIZE : n, len = 0;
-		long rc = blk_read(blk_pid, s, c, buf, c * BLK_SECTOR_SIZE, &len);
+		uint32_t c, len = 0;
+		long rc;
 
-		if (rc < 0 && reconnect(rc))
+		if (n * BLK_SECTOR_SIZE > BLK_IO_MAX) {
+			c = n > BLK_BULK_MAX / BLK_SECTOR_SIZE ? BLK_BULK_MAX / BLK_SECTOR_SIZE : n;
+			len = c * BLK_SECTOR_SIZE;
+			k42_ipc_grant(buf, len, K42_PROT_WRITE);
+			rc = blk_read_bulk(blk_pid, s, c);
+			if (rc < 0 && reconnect(rc)) {
+				k42_ipc_grant(buf, len, K42_PROT_WRITE);
+				rc = blk_read_bulk(blk_pid, s, c);
+			}
+		} else {
+			c = n;
 			rc = blk_read(blk_pid, s, c, buf, c * BLK_SECTOR_SIZE, &len);
+			if (rc < 0 && reconnect(rc))
+				rc = blk_read(blk_pid, s, c, buf, c * BLK_SECTOR_SIZE, &len);
+		}
 		if (rc < 0)
 			return rc == -K42_EINVAL ? -K42_EIO : rc;
 		if (len != c * BLK_SECTOR_SIZE)
@@ -56,11 +70,23 @@ static long dev_write(void *ctx, uint64_t s, uint32_t n, const void *buf)
 {
 	(void)ctx;
 	while (n) {
-		uint32_t c = n > BLK_IO_MAX / BLK_SECTOR_SIZE ? BLK_IO_MAX / BLK_SECTOR_SIZE : n;
-		long rc = blk_write(blk_pid, s, buf, c * BLK_SECTOR_SIZE);
+		uint32_t c;
+		long rc;
 
-		if (rc < 0 && reconnect(rc))
+		if (n * BLK_SECTOR_SIZE > BLK_IO_MAX) {
+			c = n > BLK_BULK_MAX / BLK_SECTOR_SIZE ? BLK_BULK_MAX / BLK_SECTOR_SIZE : n;
+			k42_ipc_grant(buf, c * BLK_SECTOR_SIZE, K42_PROT_READ);
+			rc = blk_write_bulk(blk_pid, s, c);
+			if (rc < 0 && reconnect(rc)) {
+				k42_ipc_grant(buf, c * BLK_SECTOR_SIZE, K42_PROT_READ);
+				rc = blk_write_bulk(blk_pid, s, c);
+			}
+		} else {
+			c = n;
 			rc = blk_write(blk_pid, s, buf, c * BLK_SECTOR_SIZE);
+			if (rc < 0 && reconnect(rc))
+				rc = blk_write(blk_pid, s, buf, c * BLK_SECTOR_SIZE);
+		}
 		if (rc < 0)
 			return rc == -K42_EINVAL ? -K42_EIO : rc;
 		s += c;
@@ -136,6 +162,8 @@ int main(uint64_t arg)
 	if (e2.why[0])
 		k42_printf("ext2: %s: %s\n", point, e2.why);
 	e2.why[0] = 0;
+	if (!e2.readonly && e2srv_write_behind() < 0)
+		k42_printf("ext2: %s: no write-behind thread: writes go through\n", point);
 	if (k42_server_start(&server, name) < 0)
 		return 1;
 	k42_printf("ext2: %s: %u blocks of %u bytes, %u free; %u inodes, %u free%s\n", point,

@@ -185,7 +185,18 @@ out:
 	return rc;
 }
 
+/* Before a change: the write-behind batch goes out first, so the blocks
+ * of a change that is not a plain write never join a batch. */
 long e2_begin(struct ext2_fs *fs)
+{
+	long rc;
+
+	if (fs->deferred && (rc = e2_end(fs, 0)) < 0)
+		return rc;
+	return e2_begin_write(fs);
+}
+
+long e2_begin_write(struct ext2_fs *fs)
 {
 	if (fs->readonly)
 		return -K42_EROFS;
@@ -204,9 +215,13 @@ long e2_end(struct ext2_fs *fs, long rc)
 {
 	long w = bflush(fs);
 
+	fs->deferred = 0;
+	fs->freed = 0;
 	if (w < 0) {
 		/* The disk and memory disagree now: stop writing (as errors=remount-ro). */
 		fs->readonly = 1;
+		if (!fs->wb_err)
+			fs->wb_err = w;
 		if (!fs->why[0])
 			e2_fail(fs, w, "a write failed");
 		return rc < 0 ? rc : -K42_EIO;
@@ -214,10 +229,26 @@ long e2_end(struct ext2_fs *fs, long rc)
 	return rc;
 }
 
+long e2_end_write(struct ext2_fs *fs, long rc)
+{
+	/* Write-behind: a batch of writes holds only allocations and changes
+	 * (no block or inode freed), and bflush writes all its allocations
+	 * before any block that points at them; it is bounded in size. */
+	if (rc >= 0 && fs->write_behind && !fs->freed && fs->ndirty < fs->maxbufs / 4) {
+		fs->deferred = fs->ndirty > 0;
+		return rc;
+	}
+	return e2_end(fs, rc);
+}
+
 long e2_sync(struct ext2_fs *fs, int clean)
 {
 	long rc;
 
+	if (fs->deferred && (rc = e2_end(fs, 0)) < 0)
+		return rc;
+	if (fs->wb_err)
+		return fs->wb_err;	/* a write-behind batch failed: what was written is lost */
 	if (!fs->readonly)
 		write_counts(fs);
 	rc = bflush(fs);

@@ -6,7 +6,8 @@
  * truncating and removing leave an image that `e2fsck -fn` calls clean
  * and whose files `debugfs` reads back as written; and hostile images
  * (bad superblocks, records past their block, pointers past the end,
- * loops) give errors, never a crash (run under ASan and UBSan).
+ * loops) give errors, never a crash (run under ASan and UBSan); writes
+ * behind and read-ahead keep the image clean and cut the device calls.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -21,15 +22,22 @@
 static int img_fd;
 static char dir[256], img[300];
 
+static unsigned long dev_reads, dev_writes;
+static int dev_fail_writes;
+
 static long f_read(void *ctx, uint64_t s, uint32_t n, void *buf)
 {
 	(void)ctx;
+	dev_reads++;
 	return pread(img_fd, buf, n * 512ul, (off_t)(s * 512)) == (ssize_t)(n * 512ul) ? 0 : -K42_EIO;
 }
 
 static long f_write(void *ctx, uint64_t s, uint32_t n, const void *buf)
 {
 	(void)ctx;
+	dev_writes++;
+	if (dev_fail_writes)
+		return -K42_EIO;
 	return pwrite(img_fd, buf, n * 512ul, (off_t)(s * 512)) == (ssize_t)(n * 512ul) ? 0 : -K42_EIO;
 }
 
@@ -246,6 +254,67 @@ static void test_write(void)
 	unmount_img(&fs);
 }
 
+/* Write-behind, write coalescing and read-ahead (cache.c, super.c):
+ * plain writes stay in the cache until another change, a sync or the
+ * batch bound; neighbouring blocks go out in one device call; a cold
+ * sequential read fetches many blocks per call; a batch that cannot be
+ * written is reported by every later sync. */
+static void test_write_behind(void)
+{
+	static uint8_t buf[4096];
+	struct ext2_fs fs;
+	struct ext2_inode in;
+	unsigned long w0, r0;
+	uint32_t ino;
+	long rc;
+
+	CHECK(mount_img(&fs, 1) == 0, "mount rw: %s", fs.why);
+	fs.write_behind = 1;
+	CHECK(OP(&fs, e2_create(&fs, "wb", S_IFREG_ | 0644, NULL, &ino)) == 0, "create wb");
+	w0 = dev_writes;
+	for (uint32_t k = 0; k < 16; k++) {
+		for (uint32_t i = 0; i < sizeof(buf); i++)
+			buf[i] = pat(k * sizeof(buf) + i, 21);
+		CHECK(e2_begin_write(&fs) == 0 && iget(&fs, ino, &in) == 0, "begin write %u", k);
+		rc = e2_end_write(&fs, e2_write(&fs, ino, &in, k * sizeof(buf), buf, sizeof(buf)));
+		CHECK(rc == (long)sizeof(buf), "write %u: %ld", k, rc);
+	}
+	CHECK(dev_writes == w0 && fs.deferred, "64 KiB of plain writes stayed in the cache (%lu device writes)",
+	      dev_writes - w0);
+	CHECK(file_matches(&fs, "wb", 65536, 21), "the batch reads back from the cache");
+	/* Another change: the batch goes out first, coalesced. */
+	CHECK(OP(&fs, e2_create(&fs, "after", S_IFREG_ | 0644, NULL, NULL)) == 0, "create after");
+	CHECK(!fs.deferred && dev_writes - w0 >= 2 && dev_writes - w0 <= 10,
+	      "the batch (64 data blocks, an index block, bitmap, inodes) and the create took %lu device writes",
+	      dev_writes - w0);
+	CHECK(e2_sync(&fs, 1) == 0, "sync");
+	unmount_img(&fs);
+	CHECK(sh("e2fsck -fn %s >/dev/null 2>&1", img, "") == 0, "e2fsck -fn clean after write-behind");
+
+	/* A cold sequential read: 3 MiB of 1 KiB blocks, 64 KiB per call. */
+	CHECK(mount_img(&fs, 0) == 0, "remount: %s", fs.why);
+	r0 = dev_reads;
+	CHECK(file_matches(&fs, "big", 3 * 1024 * 1024 + 333, 9) && file_matches(&fs, "wb", 65536, 21),
+	      "big and wb read back");
+	CHECK(dev_reads - r0 < 3 * 1024 / 8, "3 MiB read in %lu device reads (read-ahead)", dev_reads - r0);
+	unmount_img(&fs);
+
+	/* The batch cannot be written: sync says so, and keeps saying it. */
+	CHECK(mount_img(&fs, 1) == 0, "mount rw again: %s", fs.why);
+	fs.write_behind = 1;
+	CHECK(e2_lookup(&fs, "wb", &ino, &in) == 0, "lookup wb");
+	CHECK(e2_begin_write(&fs) == 0 &&
+	      e2_end_write(&fs, e2_write(&fs, ino, &in, 0, buf, sizeof(buf))) == (long)sizeof(buf),
+	      "a deferred write");
+	dev_fail_writes = 1;
+	CHECK(e2_sync(&fs, 0) == -K42_EIO, "sync reports the failed batch");
+	dev_fail_writes = 0;
+	CHECK(e2_sync(&fs, 0) == -K42_EIO && fs.readonly, "and again, read-only from then on");
+	CHECK(OP(&fs, e2_create(&fs, "refused", S_IFREG_ | 0644, NULL, NULL)) == -K42_EROFS,
+	      "no change after a failed batch");
+	unmount_img(&fs);
+}
+
 static void patch(uint64_t off, const void *p, size_t n)
 {
 	int fd = open(img, O_RDWR);
@@ -394,6 +463,7 @@ int main(void)
 	sh("cp %s %s.orig", img, img);
 	test_read_tree();
 	test_write();
+	test_write_behind();
 	test_hostile();
 	if (!getenv("K42_KEEP"))
 		sh("rm -rf %s", dir, "");

@@ -3,11 +3,13 @@
  * block device, serves idl/blk.idl under the name "blk", and is the only
  * process that touches the device. Calls are served on threads
  * (k42_serve_threads): a call takes one of SLOTS request slots (a header,
- * a status byte and a data page of DMA memory), queues its virtio request
+ * a status byte and BLK_BULK_MAX bytes of DMA memory), queues its virtio request
  * and sleeps until the device's interrupt, taken as a soft interrupt,
  * completes it; the other calls' requests go to the device meanwhile, so
- * up to SLOTS are in flight. Needs the `driver` privilege (boot.conf
- * privileges=driver).
+ * up to SLOTS are in flight. read/write move data in the PPC page;
+ * read_bulk/write_bulk copy it between the slot's pages and the memory the
+ * caller granted for the call (k42_ipc_grant_read/write). Needs the
+ * `driver` privilege (boot.conf privileges=driver).
  *
  * Lock order: io_lock (slots, queue submission); the interrupt handler
  * takes no lock (it runs disabled, and submission disables around
@@ -23,12 +25,18 @@
 
 #define MMIO_VA		0x60000000ul
 #define DMA_VA		0x50000000ul
-#define SLOTS		4	/* requests in flight: 3 descriptors each of the queue's 16 */
-#define NPAGES		(3 + 1 + SLOTS)	/* queue; request headers and status bytes; data */
+#define SLOTS		4	/* requests in flight */
+#define SLOT_PAGES	(BLK_BULK_MAX / 4096)	/* a slot's data pages */
+#define QSIZE		128	/* SLOTS * (SLOT_PAGES + 2) descriptors at most */
+#define NPAGES		(3 + 1 + SLOTS * SLOT_PAGES)	/* queue; headers and status bytes; data */
 #define HDR_VA		(DMA_VA + 3 * 4096)
 #define HDR_OFF(s)	((s) * 64u)		/* a slot's header in the header page */
 #define STATUS_OFF(s)	(2048u + (s))		/* its status byte */
-#define DATA_VA(s)	(DMA_VA + (4 + (s)) * 4096ul)
+#define DATA_PAGE(s)	(4 + (s) * SLOT_PAGES)	/* the slot's first data page in pas[] */
+#define DATA_VA(s)	(DMA_VA + DATA_PAGE(s) * 4096ul)
+
+_Static_assert(SLOTS * (SLOT_PAGES + 2) <= QSIZE, "a full set of requests fits the queue");
+_Static_assert(BLK_BULK_MAX % 4096 == 0 && NPAGES <= 256, "dev_dma_alloc takes 256 pages");
 #define IRQ_BIT		K42_SOFTINTR_USER0
 #define F_FLUSH		9
 #define T_IN		0
@@ -90,21 +98,25 @@ static int run(uint32_t s, uint32_t type, uint64_t sector, uint32_t bytes)
 {
 	struct req_hdr *h = (struct req_hdr *)(HDR_VA + HDR_OFF(s));
 	volatile uint8_t *status = (volatile uint8_t *)(HDR_VA + STATUS_OFF(s));
-	struct virtq_buf b[3] = {
-		{ pas[3] + HDR_OFF(s), sizeof(*h), 0 },
-		{ pas[4 + s], bytes, type == T_IN },
-		{ pas[3] + STATUS_OFF(s), 1, 1 },
-	};
-	int n = 3, was, rc;
+	struct virtq_buf b[SLOT_PAGES + 2];
+	int n = 0, was, rc;
 
 	h->type = type;
 	h->reserved = 0;
 	h->sector = sector;
 	*status = 0xff;
-	if (!bytes) {
-		b[1] = b[2];
-		n = 2;
+	b[n++] = (struct virtq_buf){ pas[3] + HDR_OFF(s), sizeof(*h), 0 };
+	/* The data: one descriptor per run of physically adjacent pages. */
+	for (uint32_t off = 0; off < bytes; off += 4096) {
+		uint64_t pa = pas[DATA_PAGE(s) + off / 4096];
+		uint32_t len = bytes - off < 4096 ? bytes - off : 4096;
+
+		if (n > 1 && b[n - 1].pa + b[n - 1].len == pa)
+			b[n - 1].len += len;
+		else
+			b[n++] = (struct virtq_buf){ pa, len, type == T_IN };
 	}
+	b[n++] = (struct virtq_buf){ pas[3] + STATUS_OFF(s), 1, 1 };
 	__atomic_and_fetch(&done, ~(1u << s), __ATOMIC_RELAXED);
 	was = k42_disable_save();	/* the interrupt handler also works the queue */
 	rc = virtq_add(&q, b, n, (void *)(uintptr_t)(s + 1));
@@ -181,6 +193,44 @@ long blk_write_impl(const struct k42_ipc_caller *caller, uint64_t sector, const 
 	return rc;
 }
 
+long blk_read_bulk_impl(const struct k42_ipc_caller *caller, uint64_t sector, uint32_t count)
+{
+	uint32_t bytes = count * BLK_SECTOR_SIZE, s;
+	long rc;
+
+	(void)caller;
+	if (count == 0 || count > BLK_BULK_MAX / BLK_SECTOR_SIZE || sector >= capacity ||
+	    count > capacity - sector)
+		return -K42_EINVAL;
+	k42_mutex_lock(&io_lock);
+	s = slot_get();
+	rc = run(s, T_IN, sector, bytes);
+	if (rc == 0)
+		rc = k42_ipc_grant_write(k42_ipc_handle(), 0, (void *)DATA_VA(s), bytes);
+	slot_put(s);
+	k42_mutex_unlock(&io_lock);
+	return rc;
+}
+
+long blk_write_bulk_impl(const struct k42_ipc_caller *caller, uint64_t sector, uint32_t count)
+{
+	uint32_t bytes = count * BLK_SECTOR_SIZE, s;
+	long rc;
+
+	(void)caller;
+	if (count == 0 || count > BLK_BULK_MAX / BLK_SECTOR_SIZE || sector >= capacity ||
+	    count > capacity - sector)
+		return -K42_EINVAL;
+	k42_mutex_lock(&io_lock);
+	s = slot_get();
+	rc = k42_ipc_grant_read(k42_ipc_handle(), 0, (void *)DATA_VA(s), bytes);
+	if (rc == 0)
+		rc = run(s, T_OUT, sector, bytes);
+	slot_put(s);
+	k42_mutex_unlock(&io_lock);
+	return rc;
+}
+
 long blk_flush_impl(const struct k42_ipc_caller *caller)
 {
 	uint32_t s;
@@ -216,8 +266,10 @@ static int start_device(void)
 	k42_on_user_softintr(on_irq);
 	if ((rc = (int)k42_sc_dev_irq_attach(v.pci.irq_source, IRQ_BIT)) < 0)
 		return rc;
-	if ((rc = virtq_setup(&v, 0, 16, &q, DMA_VA, pas)) < 0)
+	if ((rc = virtq_setup(&v, 0, QSIZE, &q, DMA_VA, pas)) < 0)
 		return rc;
+	if (q.size < SLOTS * (SLOT_PAGES + 2))
+		return -K42_ENOSPC;	/* the device's queue is too short for a full set */
 	return virtio_ready(&v);
 }
 

@@ -221,3 +221,53 @@ blk_stats(k42_handle_t target,
 	*most_in_flight = (uint32_t)k42_w_most_in_flight;
 	return 0;
 }
+
+long blk_read_bulk(k42_handle_t target, uint64_t sector, uint32_t count)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)sector;
+	k42_m->w[1] = (uint64_t)count;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(BLK_IFACE_ID, 1u, BLK_ORD_READ_BULK, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	return 0;
+}
+
+long blk_write_bulk(k42_handle_t target, uint64_t sector, uint32_t count)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)sector;
+	k42_m->w[1] = (uint64_t)count;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(BLK_IFACE_ID, 1u, BLK_ORD_WRITE_BULK, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	return 0;
+}

@@ -195,6 +195,64 @@ static long k42_sg_srv_stats(const struct k42_ipc_caller *caller, struct k42_ipc
 	return 0;
 }
 
+static long k42_sg_srv_read_bulk(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	uint64_t sector = 0;
+	uint32_t count = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_sector = k42_m->w[0];
+	uint64_t k42_w_count = k42_m->w[1];
+	if (k42_w_count > UINT32_MAX)
+		return -K42_EPROTO;
+	sector = (uint64_t)k42_w_sector;
+	count = (uint32_t)k42_w_count;
+
+	k42_rc = blk_read_bulk_impl(caller, sector, count);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = 0;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
+static long k42_sg_srv_write_bulk(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	uint64_t sector = 0;
+	uint32_t count = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_sector = k42_m->w[0];
+	uint64_t k42_w_count = k42_m->w[1];
+	if (k42_w_count > UINT32_MAX)
+		return -K42_EPROTO;
+	sector = (uint64_t)k42_w_sector;
+	count = (uint32_t)k42_w_count;
+
+	k42_rc = blk_write_bulk_impl(caller, sector, count);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = 0;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long blk_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -248,6 +306,22 @@ long blk_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_stats(caller, m);
+			break;
+		case BLK_ORD_READ_BULK:
+			if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & BLK_READ_BULK_RIGHTS) != BLK_READ_BULK_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_read_bulk(caller, m);
+			break;
+		case BLK_ORD_WRITE_BULK:
+			if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & BLK_WRITE_BULK_RIGHTS) != BLK_WRITE_BULK_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_write_bulk(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;
