@@ -1,7 +1,7 @@
 /*
  * The network server's interface (docs/network.md): an lwIP netif whose
- * frames go to and come from the netdev driver (idl/netdev.idl), one
- * frame per call. A driver that dies is looked up again; frames sent
+ * frames go to the netdev driver (idl/netdev.idl) one per call and come
+ * from it as many as are waiting per call (recv_many, into a grant). A driver that dies is looked up again; frames sent
  * meanwhile are lost, as on a wire, and TCP sends them again.
  */
 #include <string.h>
@@ -89,9 +89,23 @@ int net_if_ready(void)
 	return !ip4_addr_isany_val(*netif_ip4_addr(&net_if));
 }
 
+static void input(const uint8_t *frame, uint32_t len)
+{
+	struct pbuf *p;
+	int s = k42_disable_save();
+
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	if (p) {
+		pbuf_take(p, frame, (u16_t)len);
+		if (net_if.input(p, &net_if) != ERR_OK)
+			pbuf_free(p);
+	}
+	k42_restore(s);
+}
+
 void net_pump(void)
 {
-	static uint8_t frame[NETDEV_FRAME_MAX];
+	static uint8_t frames[NETDEV_MANY_MAX];
 
 	if (driver_dead) {
 		if (find_driver() < 0)
@@ -99,12 +113,12 @@ void net_pump(void)
 		driver_dead = 0;
 	}
 	for (;;) {
-		uint32_t len = 0;
+		uint32_t count = 0, used = 0, at = 0;
 		bool more = false;
-		long rc = netdev_recv(driver, true, frame, sizeof(frame), &len, &more);
-		struct pbuf *p;
-		int s;
+		long rc;
 
+		k42_ipc_grant(frames, sizeof(frames), K42_PROT_WRITE);
+		rc = netdev_recv_many(driver, true, sizeof(frames), &count, &used, &more);
 		if (rc == -K42_EDEAD || rc == -K42_ESRCH) {
 			if (find_driver() < 0)
 				return;
@@ -112,13 +126,14 @@ void net_pump(void)
 		}
 		if (rc < 0)
 			return;
-		s = k42_disable_save();
-		p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-		if (p) {
-			pbuf_take(p, frame, (u16_t)len);
-			if (net_if.input(p, &net_if) != ERR_OK)
-				pbuf_free(p);
+		/* Records: a 2-byte length, then the frame (idl/netdev.idl). */
+		for (uint32_t i = 0; i < count && used <= sizeof(frames) && at + 2 <= used; i++) {
+			uint32_t len = frames[at] | (uint32_t)frames[at + 1] << 8;
+
+			if (len > NETDEV_FRAME_MAX || at + 2 + len > used)
+				break;	/* the driver broke the format: drop the rest */
+			input(frames + at + 2, len);
+			at += 2 + len;
 		}
-		k42_restore(s);
 	}
 }

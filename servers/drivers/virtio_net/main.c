@@ -1,7 +1,8 @@
 /*
  * The virtio-net driver server (docs/network.md): claims the first virtio
  * network device and serves idl/netdev.idl under the name "netdev", one
- * Ethernet frame per call, to one client at a time (the network server;
+ * Ethernet frame per call, or with recv_many all that are waiting (up to
+ * 64 KiB) into the caller's grant, to one client at a time (the network server;
  * a dead client's claim passes to the next caller). Receive buffers are
  * posted ahead; the device's interrupt, taken as a soft interrupt,
  * collects what it filled and wakes the client (ioevent.event). Calls
@@ -177,6 +178,48 @@ long netdev_recv_impl(const struct k42_ipc_caller *c, bool arm, uint8_t *frame, 
 	*len = n;
 	post_rx(i);
 	virtq_kick(&v, &rxq);
+	*more = done_head != done_tail;
+	return 0;
+}
+
+long netdev_recv_many_impl(const struct k42_ipc_caller *c, bool arm, uint32_t cap,
+			   uint32_t *count, uint32_t *used, bool *more)
+{
+	static uint8_t stage[NETDEV_MANY_MAX];
+	uint32_t k = 0, at = 0, head;
+	long rc = claim(c);
+
+	if (rc < 0)
+		return rc;
+	if (cap < 2 + NETDEV_FRAME_MAX || cap > NETDEV_MANY_MAX)
+		return -K42_EINVAL;
+	reap();
+	if (done_head == done_tail) {
+		if (arm)
+			armed = 1;
+		return -K42_EAGAIN;
+	}
+	/* Stage the records, copy them out in one go, and only then give
+	 * the buffers back: a refused grant leaves the frames queued. */
+	for (head = done_head; head != done_tail; head++, k++) {
+		uint32_t n = done_len[head % QSIZE];
+
+		if (n > NETDEV_FRAME_MAX)
+			n = NETDEV_FRAME_MAX;	/* longer than a frame: the device broke the MTU */
+		if (at + 2 + n > cap)
+			break;
+		stage[at] = (uint8_t)n;
+		stage[at + 1] = (uint8_t)(n >> 8);
+		memcpy(stage + at + 2, buf_va(RXBUF_PAGE, done_idx[head % QSIZE]) + HDR_BYTES, n);
+		at += 2 + n;
+	}
+	if ((rc = k42_ipc_grant_write(k42_ipc_handle(), 0, stage, at)) < 0)
+		return rc;
+	for (uint32_t i = 0; i < k; i++, done_head++)
+		post_rx(done_idx[done_head % QSIZE]);
+	virtq_kick(&v, &rxq);
+	*count = k;
+	*used = at;
 	*more = done_head != done_tail;
 	return 0;
 }

@@ -6,7 +6,7 @@
  * and, with `arm`, raises K42_SOFTINTR_IO on the caller (ioevent.event)
  * when a frame arrives.
  *
- * Interface netdev: id 0x000008, version 1. Reference page: netdev.md.
+ * Interface netdev: id 0x000008, version 2. Reference page: netdev.md.
  * Generated declarations: constants, types, client stubs (netdev_<method>),
  * server implementation hooks (netdev_<method>_impl) and the dispatcher.
  */
@@ -20,7 +20,7 @@
 #include <k42/ipc.h>
 
 #define NETDEV_IFACE_ID 0x000008u
-#define NETDEV_VERSION 1u
+#define NETDEV_VERSION 2u
 
 /* Rights bits, checked against k42_ipc_caller.rights. */
 /* May send and receive frames. */
@@ -30,6 +30,8 @@
 /* Constants. */
 /* Largest frame: 14-byte header and a 1500-byte payload. */
 #define NETDEV_FRAME_MAX 1514
+/* Most bytes `recv_many` fills in one call. */
+#define NETDEV_MANY_MAX 65536
 
 /*
  * The device's MAC address and MTU.
@@ -107,6 +109,38 @@ netdev_stats_impl(const struct k42_ipc_caller *caller,
                   uint64_t *sent,
                   uint64_t *received,
                   uint64_t *dropped);
+
+/*
+ * Take received frames, as many as fit `cap` bytes, into the memory
+ * the caller granted writable for this call (k42_ipc_grant), from
+ * its start: each frame is a 2-byte little-endian length and the
+ * frame's bytes, the next record right after. `count` frames, `used`
+ * bytes; `more` says whether others are waiting. With nothing
+ * received, -K42_EAGAIN (and `arm` as for `recv`). -K42_EINVAL for a
+ * `cap` below one record of `frame_max` or above `many_max`;
+ * -K42_EINVAL or -K42_EACCES if the grant is smaller or not writable
+ * (the frames stay queued).
+ *
+ * Ordinal 5.
+ * Needs rights: use.
+ */
+#define NETDEV_ORD_RECV_MANY 5u
+#define NETDEV_RECV_MANY_RIGHTS (NETDEV_RIGHT_USE)
+long
+netdev_recv_many(k42_handle_t target,
+                 bool arm,
+                 uint32_t cap,
+                 uint32_t *count,
+                 uint32_t *used,
+                 bool *more)
+	__attribute__((warn_unused_result));
+long
+netdev_recv_many_impl(const struct k42_ipc_caller *caller,
+                      bool arm,
+                      uint32_t cap,
+                      uint32_t *count,
+                      uint32_t *used,
+                      bool *more);
 
 /*
  * Decode one request for this interface, call the matching _impl and encode

@@ -173,6 +173,40 @@ static long k42_sg_srv_stats(const struct k42_ipc_caller *caller, struct k42_ipc
 	return 0;
 }
 
+static long k42_sg_srv_recv_many(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	bool arm = false;
+	uint32_t cap = 0;
+	uint32_t count = 0;
+	uint32_t used = 0;
+	bool more = false;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_arm = k42_m->w[0];
+	uint64_t k42_w_cap = k42_m->w[1];
+	if (k42_w_arm > 1u)
+		return -K42_EPROTO;
+	if (k42_w_cap > UINT32_MAX)
+		return -K42_EPROTO;
+	arm = k42_w_arm != 0;
+	cap = (uint32_t)k42_w_cap;
+
+	k42_rc = netdev_recv_many_impl(caller, arm, cap, &count, &used, &more);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = (uint64_t)count;
+	k42_m->w[1] = (uint64_t)used;
+	k42_m->w[2] = (uint64_t)more;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long netdev_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -218,6 +252,14 @@ long netdev_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_stats(caller, m);
+			break;
+		case NETDEV_ORD_RECV_MANY:
+			if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & NETDEV_RECV_MANY_RIGHTS) != NETDEV_RECV_MANY_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_recv_many(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;
