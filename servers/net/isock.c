@@ -241,6 +241,8 @@ long sock_connect_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uin
 	if (tcp_connect(s->tcp, &ip, port, isock_on_connected) != ERR_OK)
 		return -K42_ENETUNREACH;
 	s->state = IS_CONNECTING;
+	s->withheld = 0;	/* tcp_connect set the whole window */
+	isock_window(s);	/* SO_RCVBUF: the handshake's ACK announces it */
 	isock_wait_add(s, k42_server_waiter(c, arm));
 	return -K42_EINPROGRESS;
 }
@@ -260,9 +262,7 @@ static long tcp_send_some(struct isock *s, const uint8_t *data, uint32_t len, ui
 		*sent = 0;
 		return 0;
 	}
-	room = tcp_sndbuf(s->tcp);
-	if (tcp_sndqueuelen(s->tcp) >= TCP_SND_QUEUELEN - 4)
-		room = 0;
+	room = isock_send_room(s);
 	if (!room) {
 		isock_wait_add(s, arm);
 		return -K42_EAGAIN;
@@ -519,10 +519,13 @@ long sock_setopt_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t l
 		}
 		return 0;
 	case SO_SNDBUF:
-		s->sndbuf = x < 4096 ? 4096 : (uint32_t)x;	/* lwIP's buffer is fixed: recorded */
+		/* Sends queue at most this much (up to lwIP's TCP_SND_BUF). */
+		s->sndbuf = x < 4096 ? 4096 : (uint32_t)x;
 		return 0;
 	case SO_RCVBUF:
-		s->rcvbuf = x < 4096 ? 4096 : (uint32_t)x;	/* the window is fixed: recorded */
+		/* The receive window is at most this much (up to TCP_WND). */
+		s->rcvbuf = x < 4096 ? 4096 : (uint32_t)x;
+		isock_window(s);
 		return 0;
 	}
 	return -K42_ENOPROTOOPT;
@@ -584,7 +587,7 @@ long sock_poll_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t eve
 		if (s->head != s->tail || s->fin || s->shut_rd || !s->tcp || s->err)
 			rev |= POLLIN;
 		if (!s->tcp || s->shut_wr || s->err ||
-		    (tcp_sndbuf(s->tcp) > 0 && tcp_sndqueuelen(s->tcp) < TCP_SND_QUEUELEN - 4))
+		    isock_send_room(s) > 0)
 			rev |= POLLOUT;
 		if (!s->tcp || (s->fin && s->shut_wr))
 			rev |= POLLHUP;

@@ -61,13 +61,20 @@ struct isock {
 	uint32_t qn, backlog;
 	uint32_t waiters[WAITERS], nwait;
 	int reuseaddr, keepalive, nodelay;
-	uint32_t rcvbuf, sndbuf;
+	uint32_t rcvbuf, sndbuf;	/* SO_RCVBUF, SO_SNDBUF as set (at least 4096) */
+	uint32_t withheld;		/* TCP: window kept back for SO_RCVBUF (isock_window) */
 };
 
 /* isock_pcb.c */
 void isock_wake(struct isock *s);
 void isock_wait_add(struct isock *s, uint32_t pid);
 void isock_hook(struct isock *s, struct tcp_pcb *pcb);
+/* SO_RCVBUF on TCP: keep the receive window at most rcvbuf by holding
+ * back TCP_WND - rcvbuf of lwIP's window (given back at close). */
+void isock_window(struct isock *s);
+/* SO_SNDBUF on TCP: bytes a send may queue now (lwIP's buffer and queue
+ * allowing, and no more than sndbuf waiting to be sent or acknowledged). */
+uint32_t isock_send_room(struct isock *s);
 err_t isock_on_connected(void *arg, struct tcp_pcb *pcb, err_t err);
 err_t isock_on_accept(void *arg, struct tcp_pcb *pcb, err_t err);
 void isock_on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,

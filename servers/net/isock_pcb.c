@@ -133,6 +133,35 @@ void isock_hook(struct isock *s, struct tcp_pcb *pcb)
 }
 
 
+void isock_window(struct isock *s)
+{
+	uint32_t eff = s->rcvbuf < TCP_WND ? s->rcvbuf : TCP_WND, want = TCP_WND - eff;
+
+	if (!s->tcp || s->state == IS_LISTEN || s->state == IS_NEW)
+		return;	/* applied at connect or accept (tcp_connect resets the window) */
+	if (want > s->withheld) {
+		uint32_t take = want - s->withheld;
+
+		if (take > s->tcp->rcv_wnd)
+			take = s->tcp->rcv_wnd;
+		s->tcp->rcv_wnd -= (tcpwnd_size_t)take;
+		s->withheld += take;
+	} else if (want < s->withheld) {
+		tcp_recved(s->tcp, (u16_t)(s->withheld - want));
+		s->withheld = want;
+	}
+}
+
+uint32_t isock_send_room(struct isock *s)
+{
+	uint32_t room = tcp_sndbuf(s->tcp), limit = s->sndbuf < TCP_SND_BUF ? s->sndbuf : TCP_SND_BUF,
+		 queued = TCP_SND_BUF - room;
+
+	if (tcp_sndqueuelen(s->tcp) >= TCP_SND_QUEUELEN - 4 || queued >= limit)
+		return 0;
+	return room < limit - queued ? room : limit - queued;
+}
+
 err_t isock_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct isock *l = arg, *n;
@@ -143,8 +172,11 @@ err_t isock_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_MEM;	/* lwIP aborts the connection */
 	n->tcp = pcb;
 	n->state = IS_CONNECTED;
+	n->rcvbuf = l->rcvbuf;
+	n->sndbuf = l->sndbuf;
 	if (l->nodelay)
 		tcp_nagle_disable(pcb);
+	isock_window(n);
 	isock_hook(n, pcb);
 	tcp_backlog_delayed(pcb);	/* counts against the backlog until accepted */
 	l->q[l->qn++] = n;
@@ -204,6 +236,11 @@ void isock_unref(struct isock *s)
 		struct tcp_pcb *pcb = s->tcp;
 
 		tcp_arg(pcb, NULL);
+		if (s->withheld) {
+			/* Only unread data may turn the close into a reset. */
+			tcp_recved(pcb, (u16_t)s->withheld);
+			s->withheld = 0;
+		}
 		if (s->state == IS_LISTEN) {
 			tcp_accept(pcb, NULL);
 		} else {
