@@ -286,6 +286,12 @@ def net_session(build, tally, pattern):
         check(problems, g.command("run /tests/net_udp 10.0.2.15 7 20", timeout=60), "net_udp hung")
         check(problems, g.wait_for(r"net_udp: 20 of 20 datagrams echoed", 5),
               "UDP echo: %s" % (re.findall(r"net_udp: .*", g.text()) or ["no answer"])[-1])
+        # TCP options: they read back, and SO_RCVBUF / SO_SNDBUF bound
+        # what a sender queues while nobody reads (tests/user/net_opts.c).
+        check(problems, g.command("run /tests/net_opts 10.0.2.15", timeout=120), "net_opts hung")
+        check(problems, g.wait_for(r"net_opts: ok", 5),
+              "TCP options: %s" % "; ".join(re.findall(r"net_opts: (?:FAIL .*|\d+ failed)",
+                                                      g.text())[-4:] or ["no answer"]))
         # Abuse: a client that connects and vanishes, a half-open
         # connection, a 1 MiB request header, 1,000 connect/close cycles;
         # the server must still answer afterwards. Twice: the first round
@@ -351,5 +357,43 @@ def net_session(build, tally, pattern):
                  k42qemu.symbolize(out, build.kernel_elf))
 
 
+def dhcp_session(build, tally, pattern):
+    """The network server configured by DHCP (/etc/net-dhcp.conf, made
+    by the build from net.conf): QEMU's user network leases it an
+    address, and the host reaches httpd through a forward."""
+    name = "net/dhcp"
+    if pattern and not re.search(pattern, name):
+        return
+    http = free_port()
+    g = Guest(build, [("tcp", http, 80)], append="-- bootconf=/etc/net-dhcp.conf")
+    problems = []
+    try:
+        up = g.wait_for(r"net: en0 up, (\d+\.\d+\.\d+\.\d+)( \(dhcp\))?", 90)
+        if not up:
+            problems.append("the network server did not come up")
+        elif not up.group(2) or not up.group(1).startswith("10.0.2."):
+            problems.append("not configured by DHCP: %s" % up.group(0))
+        elif not g.wait_for(r"httpd: listening", 60):
+            problems.append("httpd did not start")
+        else:
+            with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rootfs",
+                                   "files", "etc", "motd"), "rb") as f:
+                motd = f.read()
+            status, body = http_get(http, "/etc/motd", timeout=60)
+            check(problems, status == 200 and body == motd,
+                  "GET /etc/motd: status %d, %d bytes" % (status, len(body)))
+    except (OSError, IOError) as e:
+        problems.append("host side: %s" % e)
+    finally:
+        g.stop()
+    out = g.text()
+    for pat in (r"PANIC", r"unexpected exception", r"lwIP assertion"):
+        if re.search(pat, out):
+            problems.append("unexpected /%s/" % pat)
+    tally.report(name, not problems, "; ".join(problems) or "ok",
+                 k42qemu.symbolize(out, build.kernel_elf))
+
+
 def run_net_tests(build, tally, pattern):
     net_session(build, tally, pattern)
+    dhcp_session(build, tally, pattern)

@@ -105,8 +105,9 @@ int main(uint64_t argc)
 			if (k42_server_register("net", "sock/inet", SOCK_RIGHT_USE) < 0)
 				return 1;
 			registered = 1;
-			k42_printf("net: %s up, %u.%u.%u.%u\n", net_if.name[0] ? "en0" : "?",
-				   ip4_addr1(ip), ip4_addr2(ip), ip4_addr3(ip), ip4_addr4(ip));
+			k42_printf("net: %s up, %u.%u.%u.%u%s\n", net_if.name[0] ? "en0" : "?",
+				   ip4_addr1(ip), ip4_addr2(ip), ip4_addr3(ip), ip4_addr4(ip),
+				   addr ? "" : " (dhcp)");
 		}
 		if (sleep_ms > 1000)
 			sleep_ms = 1000;
