@@ -156,9 +156,30 @@ int bcached(struct ext2_fs *fs, uint64_t blk)
 	return 0;
 }
 
+/* n transfers at once if the device can, else one after another. */
+static long dev_many(struct ext2_fs *fs, int write, const struct ext2_io *io, uint32_t n)
+{
+	if (fs->dev.rw_many)
+		return fs->dev.rw_many(fs->dev.ctx, write, io, n);
+	for (uint32_t i = 0; i < n; i++) {
+		long rc = write ? fs->dev.write(fs->dev.ctx, io[i].sector, io[i].count, io[i].buf)
+				: fs->dev.read(fs->dev.ctx, io[i].sector, io[i].count, io[i].buf);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int io_buffer(struct ext2_fs *fs)
+{
+	return fs->io || (fs->io = malloc((size_t)E2_IO_SLOTS * E2_IO_MAX));
+}
+
 long bread_ahead(struct ext2_fs *fs, uint64_t blk, uint32_t n)
 {
-	uint32_t max = E2_IO_MAX / fs->bs;
+	uint32_t max = E2_IO_SLOTS * E2_IO_MAX / fs->bs, per = E2_IO_MAX / fs->bs, k = 0;
+	struct ext2_io io[E2_IO_SLOTS];
 	uint64_t s = blk * fs->spb;
 	long rc;
 
@@ -168,9 +189,15 @@ long bread_ahead(struct ext2_fs *fs, uint64_t blk, uint32_t n)
 		n = fs->maxbufs / 4;	/* never push out most of the cache */
 	if (n < 2 || blk + n > fs->sb.blocks_count || s + (uint64_t)n * fs->spb > fs->dev.sectors)
 		return 0;
-	if (!fs->io && !(fs->io = malloc(E2_IO_MAX)))
+	if (!io_buffer(fs))
 		return 0;
-	if ((rc = fs->dev.read(fs->dev.ctx, s, n * fs->spb, fs->io)) < 0)
+	for (uint32_t off = 0; off < n; off += per, k++) {
+		uint32_t c = n - off < per ? n - off : per;
+
+		io[k] = (struct ext2_io){ s + (uint64_t)off * fs->spb, c * fs->spb,
+					  fs->io + (size_t)off * fs->bs };
+	}
+	if ((rc = dev_many(fs, 0, io, k)) < 0)
 		return rc;
 	for (uint32_t i = 0; i < n; i++) {
 		struct buf *b;
@@ -232,7 +259,7 @@ static long write_run(struct ext2_fs *fs, struct buf **run, uint32_t n)
 {
 	uint64_t s = run[0]->blk * fs->spb;
 
-	if (n == 1 || (!fs->io && !(fs->io = malloc(E2_IO_MAX)))) {
+	if (n == 1 || !io_buffer(fs)) {
 		for (uint32_t i = 0; i < n; i++) {
 			long rc = dev_rw(fs, run[i]->blk, run[i]->data, 1);
 
@@ -251,6 +278,39 @@ static long write_run(struct ext2_fs *fs, struct buf **run, uint32_t n)
 
 /* Write list[0..n-1] in order, each run of blocks that follow each other
  * on the disk (up to E2_IO_MAX bytes) in one call. */
+static long write_list(struct ext2_fs *fs, struct buf **list, uint32_t n);
+
+/* Write list[0..n-1] (sorted by block) in any order: each run of blocks
+ * that follow each other on the disk (up to E2_IO_MAX bytes) is one
+ * transfer, and up to E2_IO_SLOTS of them go to the device at once. */
+static long write_unordered(struct ext2_fs *fs, struct buf **list, uint32_t n)
+{
+	uint32_t max = E2_IO_MAX / fs->bs, k = 0;
+	struct ext2_io io[E2_IO_SLOTS];
+	long rc;
+
+	if (!io_buffer(fs))
+		return write_list(fs, list, n);
+	for (uint32_t i = 0, j; i < n; i = j) {
+		uint8_t *dst = fs->io + (size_t)k * E2_IO_MAX;
+
+		for (j = i + 1; j < n && j - i < max && list[j]->blk == list[j - 1]->blk + 1; j++)
+			;
+		if ((list[i]->blk + (j - i)) * fs->spb > fs->dev.sectors)
+			return e2_fail(fs, -K42_EIO, "block %lu lies past the end of the disk",
+				       (unsigned long)list[j - 1]->blk);
+		for (uint32_t m = i; m < j; m++)
+			memcpy(dst + (size_t)(m - i) * fs->bs, list[m]->data, fs->bs);
+		io[k++] = (struct ext2_io){ list[i]->blk * fs->spb, (j - i) * fs->spb, dst };
+		if (k == E2_IO_SLOTS) {
+			if ((rc = dev_many(fs, 1, io, k)) < 0)
+				return rc;
+			k = 0;
+		}
+	}
+	return k ? dev_many(fs, 1, io, k) : 0;
+}
+
 static long write_list(struct ext2_fs *fs, struct buf **list, uint32_t n)
 {
 	uint32_t max = E2_IO_MAX / fs->bs;
@@ -308,9 +368,12 @@ long bflush(struct ext2_fs *fs)
 		/* Allocations and frees may go in any order among themselves
 		 * (nothing on the disk depends on their order): by block
 		 * number, so neighbours go together. The others keep theirs. */
-		if (cls != B_NORMAL)
+		if (cls != B_NORMAL) {
 			sort_by_blk(list, n);
-		rc = write_list(fs, list, n);
+			rc = write_unordered(fs, list, n);
+		} else {
+			rc = write_list(fs, list, n);
+		}
 	}
 	free(list);
 	if (rc < 0) {

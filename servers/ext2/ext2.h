@@ -105,13 +105,24 @@ struct ext2_dirent {
 	char name[];
 };
 
-/* The disk, as the server reaches it: whole 512-byte sectors. */
+/* One transfer of several (ext2_dev.rw_many). */
+struct ext2_io {
+	uint64_t sector;
+	uint32_t count;
+	void *buf;
+};
+
+/* The disk, as the server reaches it: whole 512-byte sectors. rw_many
+ * (optional; else one transfer after another) runs n independent
+ * transfers of at most E2_IO_MAX bytes each, in any order and at once if
+ * it can, and returns 0 or the first error once all are done. */
 struct ext2_dev {
 	long (*read)(void *ctx, uint64_t sector, uint32_t count, void *buf);
 	long (*write)(void *ctx, uint64_t sector, uint32_t count, const void *buf);
 	long (*flush)(void *ctx);
 	void *ctx;
 	uint64_t sectors;
+	long (*rw_many)(void *ctx, int write, const struct ext2_io *io, uint32_t n);
 };
 
 /* A cached block. Pinned while a caller holds it; dirty ones stay until
@@ -153,7 +164,7 @@ struct ext2_fs {
 	uint32_t nbufs, maxbufs;
 	struct buf **dirty;
 	uint32_t ndirty, dirty_cap;
-	uint8_t *io;		/* E2_IO_MAX bytes for multi-block transfers */
+	uint8_t *io;		/* E2_IO_SLOTS * E2_IO_MAX bytes for multi-block transfers */
 	/* open inodes */
 	struct ext2_open *open;
 	uint32_t nopen, open_cap;
@@ -173,11 +184,14 @@ void bdirty(struct ext2_fs *fs, struct buf *b, enum bclass cls);
 long bflush(struct ext2_fs *fs);		/* write this operation's blocks, in order */
 void bdrop(struct ext2_fs *fs);			/* forget them (after a failure) */
 long dev_rw(struct ext2_fs *fs, uint64_t blk, void *data, int write);
-/* Most bytes read or written in one device call (the block server's bulk_max). */
+/* Most bytes read or written in one device call (the block server's
+ * bulk_max), and how many such calls go to the device at once. */
 #define E2_IO_MAX	65536u
+#define E2_IO_SLOTS	4u
 int bcached(struct ext2_fs *fs, uint64_t blk);
-/* Read blocks blk..blk+n-1 (none cached yet) in one device call into the
- * cache, at most E2_IO_MAX bytes; 0 or the device's error. */
+/* Read blocks blk..blk+n-1 (none cached yet) into the cache, at most
+ * E2_IO_SLOTS * E2_IO_MAX bytes, in E2_IO_MAX pieces at once; 0 or the
+ * device's error. */
 long bread_ahead(struct ext2_fs *fs, uint64_t blk, uint32_t n);
 
 /* super.c */

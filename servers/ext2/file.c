@@ -9,12 +9,13 @@
 
 /* Logical block lblk (at pblk) is not cached: read it together with the
  * file's next blocks, as far as they follow it on the disk and are not
- * cached, up to E2_IO_MAX bytes, in one device call (read-ahead). */
+ * cached, up to E2_IO_SLOTS * E2_IO_MAX bytes, in E2_IO_MAX pieces that go
+ * to the device at once (read-ahead). */
 static long read_ahead(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t lblk,
 		       uint32_t pblk)
 {
 	uint64_t end = (isize(in) + fs->bs - 1) / fs->bs;
-	uint32_t n = 1, max = E2_IO_MAX / fs->bs, p;
+	uint32_t n = 1, max = E2_IO_SLOTS * E2_IO_MAX / fs->bs, p;
 
 	while (n < max && lblk + n < end && bmap(fs, in, lblk + n, &p) == 0 && p == pblk + n &&
 	       !bcached(fs, p))

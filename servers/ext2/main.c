@@ -96,6 +96,47 @@ static long dev_write(void *ctx, uint64_t s, uint32_t n, const void *buf)
 	return 0;
 }
 
+/* Several bulk transfers in flight at once (blk's @async stubs), each
+ * with its own grant; one that failed because the driver went away is
+ * done again by the synchronous path, which finds the new driver. Only
+ * called under the server's lock (ipc.c), so the records can be static. */
+static long dev_many(void *ctx, int write, const struct ext2_io *io, uint32_t n)
+{
+	static struct k42_ipc_pending p[E2_IO_SLOTS];
+	long st[E2_IO_SLOTS], first = 0;
+
+	if (n > E2_IO_SLOTS)
+		return -K42_EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t bytes = io[i].count * BLK_SECTOR_SIZE;
+
+		if (bytes > BLK_BULK_MAX) {
+			st[i] = 2;	/* not started: done synchronously below */
+			continue;
+		}
+		k42_ipc_grant(io[i].buf, bytes, write ? K42_PROT_READ : K42_PROT_WRITE);
+		st[i] = write ? blk_write_bulk_start(&p[i], blk_pid, io[i].sector, io[i].count)
+			      : blk_read_bulk_start(&p[i], blk_pid, io[i].sector, io[i].count);
+		if (st[i] == 0)
+			st[i] = 1;	/* started */
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (st[i] == 1)
+			st[i] = write ? blk_write_bulk_finish(&p[i]) : blk_read_bulk_finish(&p[i]);
+	for (uint32_t i = 0; i < n; i++) {
+		long rc = st[i];
+
+		if (rc == -K42_EDEAD || rc == -K42_ESRCH || rc == 2)
+			rc = write ? dev_write(ctx, io[i].sector, io[i].count, io[i].buf)
+				   : dev_read(ctx, io[i].sector, io[i].count, io[i].buf);
+		else if (rc == -K42_EINVAL)
+			rc = -K42_EIO;
+		if (rc < 0 && !first)
+			first = rc;
+	}
+	return first;
+}
+
 static long dev_flush(void *ctx)
 {
 	long rc = blk_flush(blk_pid);
@@ -127,7 +168,7 @@ int main(uint64_t arg)
 {
 	const char *point = k42_argc > 1 ? k42_argv[1] : "/mnt";
 	int rw = !(k42_argc > 2 && strcmp(k42_argv[2], "ro") == 0);
-	struct ext2_dev dev = { dev_read, dev_write, dev_flush, NULL, 0 };
+	struct ext2_dev dev = { dev_read, dev_write, dev_flush, NULL, 0, dev_many };
 	char name[128];
 	uint32_t bytes;
 	long rc;

@@ -4,7 +4,8 @@
  * (servers/drivers/virtio_blk, docs/devices.md). `read` and `write` move
  * data in the PPC page, up to one page per call; `read_bulk` and
  * `write_bulk` move up to `bulk_max` bytes by reference, through memory
- * the caller grants for the call (k42_ipc_grant, docs/kernel-interface.md).
+ * the caller grants for the call (k42_ipc_grant, docs/kernel-interface.md);
+ * they have asynchronous stubs, so one thread can keep several in flight.
  *
  * Interface blk: id 0x000700, version 2. Reference page: blk.md.
  * Generated declarations: constants, types, client stubs (blk_<method>),
@@ -136,13 +137,19 @@ blk_stats_impl(const struct k42_ipc_caller *caller,
  * -K42_EINVAL past the end, for a bad count, or with no grant that
  * large; -K42_EACCES if it is not writable; -K42_EIO if the device failed.
  *
- * Ordinal 6.
+ * Ordinal 6, also asynchronous (_start/_finish).
  * Needs rights: read.
  */
 #define BLK_ORD_READ_BULK 6u
 #define BLK_READ_BULK_RIGHTS (BLK_RIGHT_READ)
 long blk_read_bulk(k42_handle_t target, uint64_t sector, uint32_t count)
 	__attribute__((warn_unused_result));
+long
+blk_read_bulk_start(struct k42_ipc_pending *k42_p, k42_handle_t target,
+                    uint64_t sector,
+                    uint32_t count)
+	__attribute__((warn_unused_result));
+long blk_read_bulk_finish(struct k42_ipc_pending *k42_p);
 long
 blk_read_bulk_impl(const struct k42_ipc_caller *caller,
                    uint64_t sector,
@@ -152,13 +159,19 @@ blk_read_bulk_impl(const struct k42_ipc_caller *caller,
  * Write `count` sectors (1..bulk_max/512) from `sector` on, taken from
  * the start of the memory the caller granted readable for this call.
  *
- * Ordinal 7.
+ * Ordinal 7, also asynchronous (_start/_finish).
  * Needs rights: write.
  */
 #define BLK_ORD_WRITE_BULK 7u
 #define BLK_WRITE_BULK_RIGHTS (BLK_RIGHT_WRITE)
 long blk_write_bulk(k42_handle_t target, uint64_t sector, uint32_t count)
 	__attribute__((warn_unused_result));
+long
+blk_write_bulk_start(struct k42_ipc_pending *k42_p, k42_handle_t target,
+                     uint64_t sector,
+                     uint32_t count)
+	__attribute__((warn_unused_result));
+long blk_write_bulk_finish(struct k42_ipc_pending *k42_p);
 long
 blk_write_bulk_impl(const struct k42_ipc_caller *caller,
                     uint64_t sector,

@@ -247,6 +247,42 @@ long blk_read_bulk(k42_handle_t target, uint64_t sector, uint32_t count)
 	return 0;
 }
 
+long
+blk_read_bulk_start(struct k42_ipc_pending *k42_p, k42_handle_t target,
+                    uint64_t sector,
+                    uint32_t count)
+{
+	struct k42_ipc_msg *k42_m = &k42_p->msg;
+
+	memset(k42_m, 0, sizeof(*k42_m));
+	k42_m->page = k42_p->page;
+	k42_m->w[0] = (uint64_t)sector;
+	k42_m->w[1] = (uint64_t)count;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(BLK_IFACE_ID, 1u, BLK_ORD_READ_BULK, 0, k42_m->len);
+	return k42_ipc_start(target, k42_p);
+}
+
+long blk_read_bulk_finish(struct k42_ipc_pending *k42_p)
+{
+	struct k42_ipc_msg *k42_m = &k42_p->msg;
+	long k42_rc = k42_ipc_finish(k42_p);
+
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	return 0;
+}
+
 long blk_write_bulk(k42_handle_t target, uint64_t sector, uint32_t count)
 {
 	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
@@ -261,6 +297,42 @@ long blk_write_bulk(k42_handle_t target, uint64_t sector, uint32_t count)
 	k42_m->len = 0u;
 	k42_m->op = k42_ipc_op(BLK_IFACE_ID, 1u, BLK_ORD_WRITE_BULK, 0, k42_m->len);
 	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	return 0;
+}
+
+long
+blk_write_bulk_start(struct k42_ipc_pending *k42_p, k42_handle_t target,
+                     uint64_t sector,
+                     uint32_t count)
+{
+	struct k42_ipc_msg *k42_m = &k42_p->msg;
+
+	memset(k42_m, 0, sizeof(*k42_m));
+	k42_m->page = k42_p->page;
+	k42_m->w[0] = (uint64_t)sector;
+	k42_m->w[1] = (uint64_t)count;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(BLK_IFACE_ID, 1u, BLK_ORD_WRITE_BULK, 0, k42_m->len);
+	return k42_ipc_start(target, k42_p);
+}
+
+long blk_write_bulk_finish(struct k42_ipc_pending *k42_p)
+{
+	struct k42_ipc_msg *k42_m = &k42_p->msg;
+	long k42_rc = k42_ipc_finish(k42_p);
+
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
 	if (k42_m->op != 0)
