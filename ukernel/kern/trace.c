@@ -78,18 +78,21 @@ static unsigned order_for(uint64_t pages)
 
 int trace_init(const char *classes)
 {
-	unsigned n = (unsigned)smp_ncpus, ctl_order, ring_order;
-	uint64_t info_pa, ctl_pa, ring_pa;
+	static uint64_t ring_pa[K42_TRACE_CPUS_MAX];
+	unsigned n = (unsigned)smp_ncpus, ctl_order;
+	uint64_t info_pa, ctl_pa;
 	int rc;
 
 	if (n > K42_TRACE_CPUS_MAX)
 		n = K42_TRACE_CPUS_MAX;	/* the others trace nothing */
 	ctl_order = order_for(n);
-	ring_order = RING_ORDER + order_for(n);
 	if ((rc = pm_alloc(pm_root(), 0, &info_pa)) < 0 ||
-	    (rc = pm_alloc(pm_root(), ctl_order, &ctl_pa)) < 0 ||
-	    (rc = pm_alloc(pm_root(), ring_order, &ring_pa)) < 0)
+	    (rc = pm_alloc(pm_root(), ctl_order, &ctl_pa)) < 0)
 		return rc;
+	/* A ring per CPU (each one buddy block; one FCM serves them all). */
+	for (unsigned c = 0; c < n; c++)
+		if ((rc = pm_alloc(pm_root(), RING_ORDER, &ring_pa[c])) < 0)
+			return rc;
 	memset(phys_to_virt(info_pa), 0, PM_PAGE_SIZE);
 	memset(phys_to_virt(ctl_pa), 0, PM_PAGE_SIZE << ctl_order);
 	for (unsigned c = 0; c < n; c++) {
@@ -98,9 +101,8 @@ int trace_init(const char *classes)
 		rc = k42_trace_buf_init(&pc->trace_buf,
 					(struct k42_trace_ctl *)((char *)phys_to_virt(ctl_pa) +
 								 c * PM_PAGE_SIZE),
-					(uint64_t *)((char *)phys_to_virt(ring_pa) + c * RING_BYTES),
-					K42_TRACE_BLOCK_SHIFT, K42_TRACE_RING_SHIFT, c,
-					K42_TRACE_MODE_FLIGHT);
+					(uint64_t *)phys_to_virt(ring_pa[c]), K42_TRACE_BLOCK_SHIFT,
+					K42_TRACE_RING_SHIFT, c, K42_TRACE_MODE_FLIGHT);
 		if (rc < 0)
 			return rc;
 	}
@@ -109,7 +111,7 @@ int trace_init(const char *classes)
 	trace_info[K42_TRACE_INFO_CPUS] = n;
 	info_fcm = fcm_phys_create(info_pa, 1, 0);
 	ctl_fcm = fcm_phys_create(ctl_pa, n, 1);
-	ring_fcm = fcm_phys_create(ring_pa, n * (RING_BYTES >> PM_PAGE_SHIFT), 1);
+	ring_fcm = fcm_phys_create_chunks(ring_pa, n, RING_BYTES >> PM_PAGE_SHIFT, 1);
 	if (!info_fcm || !ctl_fcm || !ring_fcm)
 		return -K42_ENOMEM;
 	trace_set_mask(parse_classes(classes));
