@@ -12,7 +12,8 @@
             checked by e2fsck and debugfs (tools/storagetest.py)
   linux/*   Debian busybox and static musl programs on the Linux
             personality (tests/linux: cases.txt in one boot, and programs)
-  trace/*   a traced boot decoded on the host (events of every layer, in order)
+  trace/*   a traced boot decoded on the host (events of every layer, in order;
+            every CPU's ring at 4 CPUs)
   debug/*   gdb in batch mode against a boot: kernel and user breakpoints
   bench/*   a smoke run of ./k42 bench (figures produced, icount runs agree)
 
@@ -450,6 +451,71 @@ def run_trace_test(build, tally, pattern):
     tally.report(name, not problems, "; ".join(problems), log)
 
 
+TRACE_SMP_CPUS = 4
+
+
+def run_trace_smp_test(build, tally, pattern):
+    """Every CPU traces (MTTCG, 4 CPUs): the dump holds a segment per CPU,
+    each CPU's app markers (logged by a thread on a dispatcher there) in
+    that CPU's ring and on its Perfetto track, and kernel events from every
+    CPU."""
+    name = "trace/smp_cpus"
+    if pattern and not re.search(pattern, name):
+        return
+    import trace as k42trace_cli  # tools/trace.py
+    from k42trace import analysis as tanalysis, chrome as tchrome, decode as tdecode, \
+        dump as tdump, table as ttable
+    n = TRACE_SMP_CPUS
+    r = k42qemu.run(k42qemu.command(build, append="init=/tests/trace_smp_test", smp=n),
+                    timeout=BOOT_TIMEOUT)
+    problems, log = [], r.output
+    raw = k42trace_cli.extract(r.output)
+    if r.status != 0 or "UTEST PASS trace_smp_test" not in r.output:
+        problems.append("trace_smp_test did not pass (status %s)" % r.status)
+    if raw is None:
+        problems.append("no trace dump on the console")
+    else:
+        tab = ttable.load(os.path.join(HERE, "..", "abi", "trace", "events.tbl"))
+        tr = tdecode.decode(tdump.parse(raw), tab)
+        if tr.errors:
+            problems.append("decoder errors: %s" % "; ".join(str(d) for d in tr.errors[:3]))
+        segs = sorted(tr.stats)
+        if segs != list(range(n)):
+            problems.append("segments for CPUs %s, expected 0..%d" % (segs, n - 1))
+        marks = {}
+        kernel = {}
+        for e in tr.events:
+            if e.name == "app.marker":
+                v = e.values().get("id")
+                if v is not None and 1000 <= v < 1000 + n:
+                    marks.setdefault(v - 1000, []).append(e.cpu)
+            elif e.layer == 0 and not e.is_control():
+                kernel[e.cpu] = kernel.get(e.cpu, 0) + 1
+        for c in range(n):
+            where = marks.get(c, [])
+            if len(where) != 20:
+                problems.append("CPU %d's markers: %d, expected 20" % (c, len(where)))
+            if any(w != c for w in where):
+                problems.append("CPU %d's markers recorded as CPUs %s" % (c, sorted(set(where))))
+            if not kernel.get(c):
+                problems.append("no kernel events from CPU %d" % c)
+        js = tchrome.convert(tr, tanalysis.Analysis(tr))
+        tracks = {(m["pid"], m["tid"]): m["args"]["name"] for m in js["traceEvents"]
+                  if m.get("ph") == "M" and m.get("name") == "thread_name"}
+        shown = {}
+        for item in js["traceEvents"]:
+            if item.get("name") == "app.marker" and item.get("pid") == 0:
+                shown.setdefault(tracks.get((0, item["tid"])), 0)
+                shown[tracks.get((0, item["tid"]))] += 1
+        for c in range(n):
+            if shown.get("CPU %d" % c, 0) != 20:
+                problems.append("Perfetto track 'CPU %d' shows %d markers" %
+                                (c, shown.get("CPU %d" % c, 0)))
+        log += "\ndecoded %d events; segments %s; kernel events per CPU %s; " \
+               "markers per Perfetto track %s" % (len(tr.events), segs, kernel, shown)
+    tally.report(name, not problems, "; ".join(problems), log)
+
+
 def run_debug_test(build, tally, pattern):
     """./k42 debug's machinery in batch mode: gdb stops in kmain (real mode)
     and in a user program's main, with symbolized backtraces, and the k42
@@ -514,6 +580,7 @@ def main():
     nettest.run_net_tests(build, tally, args.filter)
     lxnettest.run_linux_net_test(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
+    run_trace_smp_test(build, tally, args.filter)
     run_debug_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)
     if tally.skipped:

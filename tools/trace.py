@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """./k42 trace: boot k42 with tracing on, run a workload, and get the trace.
 
-    ./k42 trace -o FILE [--classes all|ppc,fault,...] [--append ARGS] -- 'CMDS'
+    ./k42 trace -o FILE [--classes all|ppc,fault,...] [--append ARGS] [--smp N] -- 'CMDS'
     ./k42 trace -o FILE --init PROGRAM [...]
 
 With CMDS, the normal system boots and the commands are typed at the shell
 prompt (as ./k42 run -c does), then the machine powers off. With --init, a
 program from the boot archive runs as init instead.
 
-The kernel writes its trace buffer to the console at power-off (base64
-between K42TRACE markers); this tool cuts it out, writes the dump to FILE
+The kernel writes its trace buffers (a segment per CPU; --smp N boots N
+CPUs under MTTCG) to the console at power-off (base64 between K42TRACE
+markers); this tool cuts it out, writes the dump to FILE
 and decodes it with tools/k42trace into FILE.d/: trace.txt (listing),
 summary.txt, trace.json (open in ui.perfetto.dev), timeline.png and
 ppc-latency.png."""
@@ -43,6 +44,7 @@ def main():
     ap.add_argument("--init", help="program to run as init instead of the shell")
     ap.add_argument("--classes", default="all", help="trace classes to enable")
     ap.add_argument("--append", default="", help="more kernel boot arguments")
+    ap.add_argument("--smp", type=int, default=1, help="CPUs (MTTCG when more than 1)")
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("commands", nargs="*", help="shell commands (after --)")
     args = ap.parse_args()
@@ -55,7 +57,7 @@ def main():
         append = "init=%s %s" % (args.init, append)
     else:
         script = k42run.shell_script(k42run.split_commands("; ".join(args.commands)))
-    res = k42qemu.run(k42qemu.command(build, append=append.strip()), timeout=args.timeout,
+    res = k42qemu.run(k42qemu.command(build, append=append.strip(), smp=args.smp), timeout=args.timeout,
                       script=script)
     console = res.output
     print(DUMP_RE.sub("[trace dump]", console.replace("\r", "")).rstrip())

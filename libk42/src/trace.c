@@ -1,15 +1,25 @@
 /*
- * libk42's side of tracing: attach to the per-CPU buffer the kernel maps at
- * K42_TRACE_CTL_VA / K42_TRACE_RING_VA, checking its geometry.
+ * libk42's side of tracing: attach to every CPU's buffer the kernel maps
+ * (CPU c's control page at K42_TRACE_CTL_VA + c pages, its ring at
+ * K42_TRACE_RING_VA + c rings), checking each one's geometry.
  */
 #include <k42/k42.h>
 #include <k42/ktrace.h>
 
-struct k42_trace_buf k42_trace_user_buf;
+struct k42_trace_buf k42_trace_user_bufs[K42_TRACE_CPUS_MAX];
 
 int k42_trace_attach(void)
 {
-	return k42_trace_buf_attach(&k42_trace_user_buf, (struct k42_trace_ctl *)K42_TRACE_CTL_VA,
-				    (uint64_t *)K42_TRACE_RING_VA,
-				    1ull << K42_TRACE_RING_SHIFT);
+	uint64_t n = ((const volatile uint64_t *)K42_TRACE_VA)[K42_TRACE_INFO_CPUS];
+	const uint64_t ring_bytes = 8ull << K42_TRACE_RING_SHIFT;
+	int rc = 0;
+
+	if (n == 0 || n > K42_TRACE_CPUS_MAX)
+		return -K42_EINVAL;
+	for (uint64_t c = 0; c < n && rc == 0; c++)
+		rc = k42_trace_buf_attach(&k42_trace_user_bufs[c],
+					  (struct k42_trace_ctl *)(K42_TRACE_CTL_VA + c * K42_PAGE_SIZE),
+					  (uint64_t *)(K42_TRACE_RING_VA + c * ring_bytes),
+					  1ull << K42_TRACE_RING_SHIFT);
+	return rc;
 }

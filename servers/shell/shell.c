@@ -384,9 +384,21 @@ static int run_pipeline(struct stage *st, int n)
 	return failed_;
 }
 
+/* Has our child pid ended already (it may, on another CPU, before we
+ * make it the foreground job)? */
+static int ended(long pid)
+{
+	uint64_t status;
+	long state = k42_sc_proc_status((uint64_t)pid, &status);
+
+	return state == K42_PROC_EXITED || state == K42_PROC_KILLED;
+}
+
 void shell_foreground(long pid, int on)
 {
-	if (on && console_set_foreground(console, (uint64_t)pid, true) < 0)
+	/* A job that ended already needs no ^C: the console refuses it
+	 * (no longer ours to manage), and shell_finish reports its end. */
+	if (on && console_set_foreground(console, (uint64_t)pid, true) < 0 && !ended(pid))
 		shell_fail("shell", "cannot make pid %ld the foreground job", pid);
 	if (!on && console_set_foreground(console, 0, false) < 0)
 		shell_fail("shell", "cannot clear the foreground job");

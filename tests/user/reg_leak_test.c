@@ -7,7 +7,9 @@
  * At every entry the probe must see zeros in every register but the entry
  * ones (r1, r12; r3..r10 of a call, which must be exactly what was sent):
  * nothing of the victim's or the caller's GPRs, CR, XER, CTR, LR, VRSAVE
- * or floating-point registers.
+ * or floating-point registers. At any CPU count the victim and the probe
+ * run on dispatchers of their own on the test's CPU, so they preempt each
+ * other there and the probe takes the test's calls there.
  */
 #include "check.h"
 #include "reg_probe.h"
@@ -85,13 +87,13 @@ static int check_slot(const uint64_t *s, int n, uint64_t self)
 int main(uint64_t arg)
 {
 	static uint64_t dump[PROBE_HEADER + PROBE_SLOTS * PROBE_SLOT_WORDS];
-	uint64_t self = k42_info(K42_INFO_PID), ready = 0;
+	uint64_t self = k42_info(K42_INFO_PID), ready = 0, cpu = k42_info(K42_INFO_CPU);
 	long victim, probe, rc;
 	int calls = 0, runs = 0, clean = 0;
 
 	(void)arg;
-	victim = k42_spawn_path("tests/reg_victim", K42_PRIO_GENERAL, 0);
-	probe = k42_spawn_path("tests/reg_probe", K42_PRIO_GENERAL, 0);
+	victim = k42_spawn_path("tests/reg_victim", K42_PRIO_GENERAL, cpu + 1);
+	probe = k42_spawn_path("tests/reg_probe", K42_PRIO_GENERAL, cpu + 1);
 	EXPECT(victim > 0 && probe > 0, "spawn: %ld %ld", victim, probe);
 	if (victim <= 0 || probe <= 0)
 		return verdict("reg_leak_test");
@@ -111,7 +113,8 @@ int main(uint64_t arg)
 				break;
 			k42_thread_sleep_us(1000);
 		}
-		EXPECT(rc == 0, "call %d to the probe: %ld", i, rc);
+		EXPECT(rc == 0, "call %d to the probe: %ld (from CPU %lu; the probe is on %lu)", i, rc,
+		       k42_info(K42_INFO_CPU), cpu);
 		k42_thread_sleep_us(40000);	/* the probe is entered with no context */
 	}
 	rc = k42_sc_mem_read((uint64_t)probe, PROBE_DUMP_VA, (uint64_t)dump, sizeof(dump));

@@ -4,6 +4,10 @@
  * VRSAVE, f0-f31) into a page the test reads with mem_read. Incoming calls
  * are answered at once; other entries resume the saved context, so the
  * main loop (an enabled spin) keeps being preempted and re-entered.
+ * The probe is a dispatcher of its own on the CPU the test names (arg =
+ * cpu + 1), where the victim spins and the test calls from, so a call
+ * from the test is taken there (docs/smp.md: the server's dispatcher on
+ * the caller's CPU) at any CPU count; dispatcher 0 only sleeps.
  */
 #include <k42/k42.h>
 #include "reg_probe.h"
@@ -43,10 +47,14 @@ __asm__(".text\n"
 extern char probe_run[], probe_softintr[], probe_other[], probe_call[];
 void probe_entry(const uint64_t *regs) __attribute__((noreturn, used));
 
+/* The probe dispatcher's shared page (K42_DISP_VA + its index pages). */
+static struct k42_disp_shared *probe_sh;
+static uint64_t probe_stack[2048] __attribute__((aligned(16)));
+
 void probe_entry(const uint64_t *regs)
 {
 	volatile uint64_t *dump = (volatile uint64_t *)PROBE_DUMP_VA;
-	struct k42_disp_shared *sh = (struct k42_disp_shared *)K42_DISP_VA;
+	struct k42_disp_shared *sh = probe_sh;
 	uint64_t n = dump[PROBE_COUNT];
 
 	if (n < PROBE_SLOTS) {
@@ -78,15 +86,14 @@ void probe_entry(const uint64_t *regs)
 	}
 }
 
-int main(uint64_t arg)
+/* The probe dispatcher (index idx) starts here. */
+static void probe_main(uint64_t idx) __attribute__((noreturn, used));
+static void probe_main(uint64_t idx)
 {
-	uint64_t self = k42_info(K42_INFO_PID);
 	uint64_t entries[K42_ENTRY_COUNT];
-	struct k42_disp_shared *sh = (struct k42_disp_shared *)K42_DISP_VA;
+	struct k42_disp_shared *sh = (struct k42_disp_shared *)(K42_DISP_VA + idx * K42_PAGE_SIZE);
 
-	(void)arg;
-	if (k42_sc_mem_map_anon(self, PROBE_DUMP_VA, PROBE_REGION, K42_PROT_READ | K42_PROT_WRITE) < 0)
-		return 1;
+	probe_sh = sh;
 	for (int i = 0; i < K42_ENTRY_COUNT; i++)
 		entries[i] = (uint64_t)probe_other;
 	entries[K42_ENTRY_RUN] = (uint64_t)probe_run;
@@ -94,10 +101,28 @@ int main(uint64_t arg)
 	entries[K42_ENTRY_IPC_CALL] = (uint64_t)probe_call;
 	__atomic_store_n(&sh->disabled, 1, __ATOMIC_RELEASE);
 	if (k42_sc_disp_init((uint64_t)entries, K42_ENTRY_COUNT, PROBE_DUMP_VA + PROBE_REGION) < 0)
-		return 1;
+		k42_sc_exit(1);
 	((volatile uint64_t *)PROBE_DUMP_VA)[PROBE_READY] = 1;
 	sh->saved_valid = 0;
 	__atomic_store_n(&sh->disabled, 0, __ATOMIC_RELEASE);
 	for (;;)
 		__asm__ volatile("" ::: "memory");
+}
+
+int main(uint64_t arg)
+{
+	uint64_t self = k42_info(K42_INFO_PID);
+	long idx;
+
+	if (arg == 0)
+		return 1;	/* the test always names a CPU */
+	if (k42_sc_mem_map_anon(self, PROBE_DUMP_VA, PROBE_REGION, K42_PROT_READ | K42_PROT_WRITE) < 0)
+		return 1;
+	/* Our first dispatcher after 0 gets index 1; it is told so. */
+	idx = k42_sc_disp_create(arg - 1, (uint64_t)probe_main,
+				 (uint64_t)&probe_stack[sizeof(probe_stack) / sizeof(probe_stack[0])], 1);
+	if (idx != 1)
+		return 1;
+	for (;;)
+		k42_thread_sleep_us(1000000);
 }

@@ -2,13 +2,18 @@
  * Helper of reg_leak_test: fills every register a process owns with a
  * recognisable pattern (0x5ec2e7.. in GPRs, CR, CTR, LR, XER bits,
  * VRSAVE, f0-f31) and spins forever, so its state is what the kernel has
- * in its trap frame whenever it is preempted.
+ * in its trap frame whenever it is preempted. It spins on a dispatcher of
+ * its own on the CPU the test names (arg = cpu + 1), so that at any CPU
+ * count it shares that CPU with the probe; dispatcher 0 only sleeps.
  */
 #include <k42/k42.h>
+#include <k42/syscalls.h>
 
 static const uint64_t fp_pattern = 0x5ec2e7f000000000ull;
+static uint64_t spin_stack[2048] __attribute__((aligned(16)));
 
-int main(uint64_t arg)
+static void victim_spin(uint64_t arg) __attribute__((noreturn, used));
+static void victim_spin(uint64_t arg)
 {
 	(void)arg;
 	__asm__ volatile(
@@ -25,5 +30,16 @@ int main(uint64_t arg)
 		".endr\n"
 		"1: b 1b\n"
 		: : "b"(&fp_pattern) : "memory");
-	return 0;
+	__builtin_unreachable();
+}
+
+int main(uint64_t arg)
+{
+	if (arg == 0)
+		return 1;	/* the test always names a CPU */
+	if (k42_sc_disp_create(arg - 1, (uint64_t)victim_spin,
+			       (uint64_t)&spin_stack[sizeof(spin_stack) / sizeof(spin_stack[0])], 0) < 0)
+		return 1;
+	for (;;)
+		k42_thread_sleep_us(1000000);
 }

@@ -107,14 +107,14 @@ void kmain(void *fdt)
 	rc = irq_init(fdt);
 	if (rc < 0)
 		kprintf("k42: no interrupt controller (error %d): no devices, no IPIs\n", rc);
+	smp_start_cpus(bi);
+	/* A buffer per CPU online (the others wait for the kernel lock). */
 	rc = trace_init(boot_opts.trace);
 	if (rc < 0) {
 		/* Every process maps the trace pages; without them none can run. */
-		kprintf("k42: cannot set up the trace buffer (error %d)\n", rc);
+		kprintf("k42: cannot set up the trace buffers (error %d)\n", rc);
 		machine_halt(1);
 	}
-
-	smp_start_cpus(bi);
 	smp_online_string(online, sizeof(online));
 	kprintf("k42 ukernel %s: %lu MiB RAM (%lu MiB free), %d CPU%s, timebase %lu MHz, tick %u Hz; CPUs online: %s\n",
 		K42_VERSION, bootinfo_total_ram(bi) >> 20,

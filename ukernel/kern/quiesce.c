@@ -5,6 +5,7 @@
  */
 #include <kern/percpu.h>
 #include <kern/quiesce.h>
+#include <kern/smp.h>
 
 static struct quiesce kernel_q = { .ncpus = 1 };
 
@@ -18,9 +19,32 @@ void kquiesce_retire(struct deferred *d, void (*fn)(struct deferred *d))
 	quiesce_defer(&kernel_q, this_cpu()->cpu_id, d, fn);
 }
 
+/*
+ * A CPU frees what it retired itself, at its own points; an idle CPU
+ * passes none until something wakes it (its tick, 10 ms away, or later),
+ * so the slots and frames it holds came back late (an FR slot of a server
+ * that ended on another CPU: user/fr_free_test at --smp 4). When a point
+ * here moves the generation on, idle CPUs holding deferred objects are
+ * kicked: they reclaim in their idle loop (kquiesce_idle_enter) and
+ * sleep again. At most a kick per generation per such CPU.
+ */
+static void kick_idle_holders(void)
+{
+	uint32_t self = this_cpu()->cpu_id;
+
+	for (uint32_t c = 0; c < (uint32_t)smp_ncpus && c < QUIESCE_MAX_CPUS; c++)
+		if (c != self && __atomic_load_n(&kernel_q.cpu[c].waiting, __ATOMIC_RELAXED) &&
+		    __atomic_load_n(&kernel_q.idle[c].flag, __ATOMIC_RELAXED))
+			smp_kick(c);
+}
+
 void kquiesce_point(void)
 {
+	uint64_t gen = quiesce_generation(&kernel_q);
+
 	quiesce_point(&kernel_q, this_cpu()->cpu_id);
+	if (smp_ncpus > 1 && quiesce_generation(&kernel_q) != gen)
+		kick_idle_holders();
 }
 
 void kquiesce_idle_enter(void)

@@ -1,10 +1,12 @@
 /*
- * Kernel side of tracing (see kern/trace.h, docs/tracing.md): each CPU's
- * ring lives in PM frames and is mapped into every process (the mask page
- * read-only, control and ring writable), so kernel and user code log into
- * the same buffer without locks. At power-off a buffer that holds events
- * is written to the console as base64 between K42TRACE markers, which
- * ./k42 trace turns back into a dump file.
+ * Kernel side of tracing (see kern/trace.h, docs/tracing.md): each CPU has
+ * its own ring in PM frames, and every CPU's ring is mapped into every
+ * process (the mask page read-only, control pages and rings writable), so
+ * kernel and user code log into the ring of the CPU they run on without
+ * locks. The mask is one for the machine: setting it sets every CPU's
+ * copy. At power-off (or a panic) the rings that hold events are written
+ * to the console as one dump, a segment per CPU, in base64 between
+ * K42TRACE markers, which ./k42 trace turns back into a dump file.
  */
 #include <string.h>
 #include <arch/memlayout.h>
@@ -17,6 +19,7 @@
 #include <kern/percpu.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/smp.h>
 #include <kern/syscall.h>
 #include <kern/trace.h>
 #include <kern/timer.h>
@@ -29,6 +32,9 @@
 #define RING_ORDER (K42_TRACE_RING_SHIFT + 3 - PM_PAGE_SHIFT)
 
 static struct fcm *info_fcm, *ctl_fcm, *ring_fcm;
+static uint64_t *trace_info;	/* the read-only page: mask, number of CPUs */
+static uint64_t trace_mask_all;	/* the mask every CPU's copy holds (kernel lock) */
+static unsigned trace_ncpus;	/* CPUs with a buffer: 0 .. trace_ncpus - 1 */
 
 /* "all", "none", or a comma-separated list of class names. */
 static uint64_t parse_classes(const char *s)
@@ -61,27 +67,51 @@ static uint64_t parse_classes(const char *s)
 	return mask;
 }
 
+static unsigned order_for(uint64_t pages)
+{
+	unsigned o = 0;
+
+	while ((1ull << o) < pages)
+		o++;
+	return o;
+}
+
 int trace_init(const char *classes)
 {
-	struct percpu *pc = this_cpu();
-	uint64_t info_pa, ctl_pa, ring_pa;
+	static uint64_t ring_pa[K42_TRACE_CPUS_MAX];
+	unsigned n = (unsigned)smp_ncpus, ctl_order;
+	uint64_t info_pa, ctl_pa;
 	int rc;
 
+	if (n > K42_TRACE_CPUS_MAX)
+		n = K42_TRACE_CPUS_MAX;	/* the others trace nothing */
+	ctl_order = order_for(n);
 	if ((rc = pm_alloc(pm_root(), 0, &info_pa)) < 0 ||
-	    (rc = pm_alloc(pm_root(), 0, &ctl_pa)) < 0 ||
-	    (rc = pm_alloc(pm_root(), RING_ORDER, &ring_pa)) < 0)
+	    (rc = pm_alloc(pm_root(), ctl_order, &ctl_pa)) < 0)
 		return rc;
+	/* A ring per CPU (each one buddy block; one FCM serves them all). */
+	for (unsigned c = 0; c < n; c++)
+		if ((rc = pm_alloc(pm_root(), RING_ORDER, &ring_pa[c])) < 0)
+			return rc;
 	memset(phys_to_virt(info_pa), 0, PM_PAGE_SIZE);
-	memset(phys_to_virt(ctl_pa), 0, PM_PAGE_SIZE);
-	rc = k42_trace_buf_init(&pc->trace_buf, phys_to_virt(ctl_pa), phys_to_virt(ring_pa),
-				K42_TRACE_BLOCK_SHIFT, K42_TRACE_RING_SHIFT, pc->cpu_id,
-				K42_TRACE_MODE_FLIGHT);
-	if (rc < 0)
-		return rc;
-	pc->trace_info = phys_to_virt(info_pa);
+	memset(phys_to_virt(ctl_pa), 0, PM_PAGE_SIZE << ctl_order);
+	for (unsigned c = 0; c < n; c++) {
+		struct percpu *pc = percpu_of(c);
+
+		rc = k42_trace_buf_init(&pc->trace_buf,
+					(struct k42_trace_ctl *)((char *)phys_to_virt(ctl_pa) +
+								 c * PM_PAGE_SIZE),
+					(uint64_t *)phys_to_virt(ring_pa[c]), K42_TRACE_BLOCK_SHIFT,
+					K42_TRACE_RING_SHIFT, c, K42_TRACE_MODE_FLIGHT);
+		if (rc < 0)
+			return rc;
+	}
+	trace_info = phys_to_virt(info_pa);
+	trace_ncpus = n;
+	trace_info[K42_TRACE_INFO_CPUS] = n;
 	info_fcm = fcm_phys_create(info_pa, 1, 0);
-	ctl_fcm = fcm_phys_create(ctl_pa, 1, 1);
-	ring_fcm = fcm_phys_create(ring_pa, RING_BYTES >> PM_PAGE_SHIFT, 1);
+	ctl_fcm = fcm_phys_create(ctl_pa, n, 1);
+	ring_fcm = fcm_phys_create_chunks(ring_pa, n, RING_BYTES >> PM_PAGE_SHIFT, 1);
 	if (!info_fcm || !ctl_fcm || !ring_fcm)
 		return -K42_ENOMEM;
 	trace_set_mask(parse_classes(classes));
@@ -95,22 +125,25 @@ int trace_map_into(struct process *p)
 	if (!info_fcm)
 		return 0;	/* before trace_init (in-kernel tests): nothing to map */
 	if ((rc = region_create(p, K42_TRACE_VA, PM_PAGE_SIZE, K42_PROT_READ, info_fcm, 0)) < 0 ||
-	    (rc = region_create(p, K42_TRACE_CTL_VA, PM_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE,
-				ctl_fcm, 0)) < 0)
+	    (rc = region_create(p, K42_TRACE_CTL_VA, (uint64_t)trace_ncpus * PM_PAGE_SIZE,
+				K42_PROT_READ | K42_PROT_WRITE, ctl_fcm, 0)) < 0)
 		return rc;
-	return region_create(p, K42_TRACE_RING_VA, RING_BYTES, K42_PROT_READ | K42_PROT_WRITE,
-			     ring_fcm, 0);
+	return region_create(p, K42_TRACE_RING_VA, (uint64_t)trace_ncpus * RING_BYTES,
+			     K42_PROT_READ | K42_PROT_WRITE, ring_fcm, 0);
 }
 
 uint64_t trace_set_mask(uint64_t mask)
 {
-	struct percpu *pc = this_cpu();
-	uint64_t old = pc->trace_mask;
+	uint64_t old = trace_mask_all;
 
 	mask &= K42_TRACE_MASK_ALL;
-	pc->trace_mask = mask;
-	if (pc->trace_info)
-		__atomic_store_n(&pc->trace_info[0], mask, __ATOMIC_RELEASE);
+	trace_mask_all = mask;
+	/* Every CPU's copy (each is read there with one r13-relative load);
+	 * a CPU logging right now sees the new mask at its next event. */
+	for (int c = 0; c < smp_ncpus; c++)
+		__atomic_store_n(&percpu_of((uint32_t)c)->trace_mask, mask, __ATOMIC_RELEASE);
+	if (trace_info)
+		__atomic_store_n(&trace_info[K42_TRACE_INFO_MASK], mask, __ATOMIC_RELEASE);
 	return old;
 }
 
@@ -167,34 +200,54 @@ static void b64_write(struct b64_out *o, const void *data, size_t len)
 	}
 }
 
+/* Does CPU c's buffer hold anything? */
+static int cpu_has_events(unsigned c)
+{
+	const struct k42_trace_buf *b = &percpu_of(c)->trace_buf;
+
+	return b->ring && __atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE) != 0;
+}
+
 void trace_dump_console(void)
 {
-	struct percpu *pc = this_cpu();
-	struct k42_trace_buf *b = &pc->trace_buf;
 	struct k42_trace_dump_header h;
-	struct k42_trace_dump_seg seg;
 	struct b64_out o = { { 0 }, 0, { 0 }, 0 };
 	uint64_t out_pa, *out;
+	unsigned nsegs = 0;
 
-	if (!b->ring || !__atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE))
+	for (unsigned c = 0; c < trace_ncpus; c++)
+		nsegs += (unsigned)cpu_has_events(c);
+	if (!nsegs)
 		return;
 	if (pm_alloc(pm_root(), RING_ORDER, &out_pa) < 0) {
 		kprintf("k42: trace: no memory to dump the buffer\n");
 		return;
 	}
 	out = phys_to_virt(out_pa);
-	k42_trace_snapshot(b, &seg, out);
-	if (seg.index_end <= b->ring_mask) {
-		/* Never wrapped: only the blocks written so far hold anything. */
-		seg.data_blocks = (uint32_t)((seg.index_end + b->block_mask) >> b->block_shift);
-		if (!seg.data_blocks)
-			seg.data_blocks = 1;
-	}
-	k42_trace_dump_header_init(&h, timer_timebase_hz(), pc->trace_mask, K42_TRACE_TABLE_HASH, 1);
-	kprintf("K42TRACE BEGIN cpu %u blocks %u\n", pc->cpu_id, seg.data_blocks);
+	/* One dump, a segment per CPU that logged anything. The other CPUs
+	 * may still be logging: a snapshot is safe against writers, and a
+	 * CPU that starts logging only now is left out (nsegs is fixed). */
+	k42_trace_dump_header_init(&h, timer_timebase_hz(), trace_mask_all, K42_TRACE_TABLE_HASH,
+				   nsegs);
+	kprintf("K42TRACE BEGIN cpus %u\n", nsegs);
 	b64_write(&o, &h, sizeof(h));
-	b64_write(&o, &seg, sizeof(seg));
-	b64_write(&o, out, (size_t)seg.data_blocks << (K42_TRACE_BLOCK_SHIFT + 3));
+	for (unsigned c = 0; c < trace_ncpus && nsegs; c++) {
+		struct k42_trace_buf *b = &percpu_of(c)->trace_buf;
+		struct k42_trace_dump_seg seg;
+
+		if (!cpu_has_events(c))
+			continue;
+		nsegs--;
+		k42_trace_snapshot(b, &seg, out);
+		if (seg.index_end <= b->ring_mask) {
+			/* Never wrapped: only the blocks written so far hold anything. */
+			seg.data_blocks = (uint32_t)((seg.index_end + b->block_mask) >> b->block_shift);
+			if (!seg.data_blocks)
+				seg.data_blocks = 1;
+		}
+		b64_write(&o, &seg, sizeof(seg));
+		b64_write(&o, out, (size_t)seg.data_blocks << (K42_TRACE_BLOCK_SHIFT + 3));
+	}
 	if (o.nin)
 		b64_emit(&o, 1);
 	b64_flush_line(&o);

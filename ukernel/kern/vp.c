@@ -84,6 +84,7 @@ long sys_disp_create(struct trap_frame *tf)
 	d->shared->disabled = 1;	/* no upcalls until it registers entries */
 	d->prio = p->disp.prio;
 	d->cpu = (uint32_t)cpu;
+	d->shared->cpu = cpu;
 	d->index = (uint32_t)i;
 	ctx_set_entry(&d->ctx, d, entry, sp);
 	ctx_set_result(&d->ctx, 0, ctx_arg(tf, 3));

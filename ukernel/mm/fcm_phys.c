@@ -1,7 +1,9 @@
 /*
- * Physical FCM: a fixed range of real memory the kernel does not own (the
- * boot archive, the trace buffer), served page by page, read-only unless
- * created writable. Nothing is allocated or freed but the FCM itself.
+ * Physical FCM: fixed real memory the kernel does not own (the boot
+ * archive, the trace buffers), served page by page, read-only unless
+ * created writable: one contiguous range, or equal chunks each
+ * contiguous (the trace rings, one per CPU). Nothing is allocated or freed
+ * but the FCM itself.
  */
 #include <k42/errno.h>
 #include <k42/layout.h>
@@ -9,10 +11,14 @@
 #include <mm/kmem.h>
 #include <mm/pm.h>
 
+#define PHYS_CHUNKS_MAX 64
+
 struct fcm_phys {
 	struct fcm fcm;
-	uint64_t base, npages;
+	uint64_t npages, chunk_pages;
+	unsigned nchunks;
 	int writable;
+	uint64_t base[];	/* nchunks chunks of chunk_pages pages */
 };
 
 static int phys_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
@@ -23,14 +29,16 @@ static int phys_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 	(void)token;
 	if ((write && !ph->writable) || pgoff >= ph->npages)
 		return -K42_EACCES;
-	*pa = ph->base + pgoff * PM_PAGE_SIZE;
+	*pa = ph->base[pgoff / ph->chunk_pages] + (pgoff % ph->chunk_pages) * PM_PAGE_SIZE;
 	*maxprot = K42_PROT_READ | (ph->writable ? K42_PROT_WRITE : 0);
 	return 0;
 }
 
 static void phys_destroy(struct fcm *f)
 {
-	kmem_free(f, sizeof(struct fcm_phys));
+	struct fcm_phys *ph = (struct fcm_phys *)f;
+
+	kmem_free(f, sizeof(*ph) + ph->nchunks * sizeof(ph->base[0]));
 }
 
 static const struct fcm_ops phys_ops = {
@@ -39,15 +47,27 @@ static const struct fcm_ops phys_ops = {
 	.destroy = phys_destroy,
 };
 
-struct fcm *fcm_phys_create(uint64_t base, uint64_t npages, int writable)
+struct fcm *fcm_phys_create_chunks(const uint64_t *bases, unsigned nchunks, uint64_t chunk_pages,
+				   int writable)
 {
-	struct fcm_phys *ph = kmem_alloc(sizeof(*ph));
+	struct fcm_phys *ph;
 
+	if (!nchunks || !chunk_pages || nchunks > PHYS_CHUNKS_MAX)
+		return NULL;
+	ph = kmem_alloc(sizeof(*ph) + nchunks * sizeof(ph->base[0]));
 	if (!ph)
 		return NULL;
 	fcm_init(&ph->fcm, &phys_ops);
-	ph->base = base;
-	ph->npages = npages;
+	for (unsigned i = 0; i < nchunks; i++)
+		ph->base[i] = bases[i];
+	ph->nchunks = nchunks;
+	ph->chunk_pages = chunk_pages;
+	ph->npages = nchunks * chunk_pages;
 	ph->writable = writable;
 	return &ph->fcm;
+}
+
+struct fcm *fcm_phys_create(uint64_t base, uint64_t npages, int writable)
+{
+	return fcm_phys_create_chunks(&base, 1, npages, writable);
 }

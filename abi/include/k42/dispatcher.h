@@ -105,6 +105,10 @@ struct k42_disp_shared {
 	 * ppc_grant_copy. The kernel takes it with the call and clears
 	 * call_grant_len (0: no grant). */
 	volatile uint64_t call_grant_va, call_grant_len, call_grant_prot;
+	/* The CPU this dispatcher runs on, or last ran on (written by the
+	 * kernel; for information, e.g. which CPU's trace ring to log into:
+	 * by the time it is used the dispatcher may have moved). */
+	volatile uint64_t cpu;
 };
 
 #endif

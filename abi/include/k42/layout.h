@@ -23,10 +23,16 @@
  * K42_PPC_PAGE_VA + i pages; 0 is the process's own. */
 #define K42_VPS_MAX         16
 /* Tracing (docs/tracing.md): a read-only page whose first word is the
- * enabled-class mask, then the CPU's trace control page and ring, writable. */
+ * enabled-class mask and second the number of CPUs with a buffer
+ * (K42_TRACE_INFO_*), then one trace control page per CPU (CPU c's at
+ * K42_TRACE_CTL_VA + c pages) and one ring per CPU (CPU c's at
+ * K42_TRACE_RING_VA + c << (K42_TRACE_RING_SHIFT + 3)), writable. */
 #define K42_TRACE_VA        0x00000fff00100000ul
+#define K42_TRACE_CPUS_MAX  64
 #define K42_TRACE_CTL_VA    (K42_TRACE_VA + K42_PAGE_SIZE)
-#define K42_TRACE_RING_VA   (K42_TRACE_VA + 2 * K42_PAGE_SIZE)
+#define K42_TRACE_RING_VA   (K42_TRACE_VA + (1ul << 20))
+#define K42_TRACE_INFO_MASK 0	/* words of the page at K42_TRACE_VA */
+#define K42_TRACE_INFO_CPUS 1
 #define K42_TRACE_BLOCK_SHIFT 9	/* 4 KiB blocks */
 #define K42_TRACE_RING_SHIFT  17	/* 1 MiB ring */
 

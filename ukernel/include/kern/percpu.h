@@ -46,10 +46,9 @@ struct percpu {
 	uint32_t last_pid;		/* whose context last ran here (for switch events) */
 	/* PPC calls and replies handed over on the fast path here (kern/ppc_fast.c). */
 	uint64_t ppc_fast_calls, ppc_fast_replies;
-	/* Tracing (kern/trace.c): the enabled classes and this CPU's buffer. */
+	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;
-	uint64_t *trace_info;		/* the read-only page user code reads the mask from */
 };
 
 static inline struct percpu *this_cpu(void)

@@ -30,13 +30,15 @@ static inline struct k42_trace_buf *k42_trace_cpu_buf(void)
 
 struct process;
 
-/* Allocate and initialise this CPU's buffer; classes from the boot option. */
+/* Allocate and initialise every online CPU's buffer (once, after the CPUs
+ * are started); classes from the boot option. */
 int trace_init(const char *classes);
 /* Map the trace pages into a new process. */
 int trace_map_into(struct process *p);
-/* Enable classes (bit per class); returns the previous mask. */
+/* Enable classes (bit per class) on every CPU; returns the previous mask. */
 uint64_t trace_set_mask(uint64_t mask);
-/* Write the buffer to the console (base64 between markers) if it holds events. */
+/* Write the buffers that hold events to the console (one dump, a segment
+ * per CPU, base64 between markers). */
 void trace_dump_console(void);
 
 #endif

@@ -119,5 +119,9 @@ struct fcm *fcm_cow_unwritten(struct fcm *f);
 /* A view of real memory the kernel does not own (page aligned), read-only
  * unless `writable` (shared pages such as the trace buffer). */
 struct fcm *fcm_phys_create(uint64_t base, uint64_t npages, int writable);
+/* The same over nchunks (at most 64) contiguous chunks of chunk_pages
+ * pages each, at bases[0..nchunks-1], in that order. */
+struct fcm *fcm_phys_create_chunks(const uint64_t *bases, unsigned nchunks, uint64_t chunk_pages,
+				   int writable);
 
 #endif
