@@ -189,6 +189,9 @@ struct lx_tcall {
 	uint8_t bounce[LX_BOUNCE];
 	uint8_t stack[64 * 1024] __attribute__((aligned(16)));
 };
+/* The bounce buffer (LX_BOUNCE bytes) of the call running now: its
+ * thread's for a call on its thread, else the handler's (fs.c). */
+uint8_t *lx_bounce(void);
 /* The calling thread's (allocated on first use); NULL if none. */
 struct lx_tcall *lx_thread_tcall(void);
 /* The running thread's while one of its calls runs on it, else NULL. */
