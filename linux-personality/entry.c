@@ -56,6 +56,7 @@ static __attribute__((noreturn)) void finish(struct lx_args *a, struct k42_user_
 		}
 	}
 	lx_sig_deliver(regs);
+	lx_answers_sync();
 	lx_resume(regs);
 }
 

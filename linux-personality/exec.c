@@ -306,6 +306,7 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 	regs.gpr[12] = eh->entry;
 	regs.nip = eh->entry;
 	k42_disable();
+	lx_answers_init();
 	if (k42_sc_disp_reflect(1) < 0)
 		k42_fatal("lx: disp_reflect failed");
 	lx_resume(&regs);

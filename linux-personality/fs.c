@@ -14,13 +14,13 @@ static uint8_t handler_bounce[BOUNCE];	/* one dispatcher, disabled: not reentere
 
 /* A call that runs on its thread (entry.c) may wait halfway through a
  * transfer while other threads' calls run: it has its own buffer. */
-static uint8_t *bounce_buf(void)
+uint8_t *lx_bounce(void)
 {
 	struct lx_tcall *tc = lx_tcall_active();
 
 	return tc ? tc->bounce : handler_bounce;
 }
-#define bounce (bounce_buf())
+#define bounce (lx_bounce())
 
 long lx_errno(long rc)
 {

@@ -189,6 +189,9 @@ struct lx_tcall {
 	uint8_t bounce[LX_BOUNCE];
 	uint8_t stack[64 * 1024] __attribute__((aligned(16)));
 };
+/* The bounce buffer (LX_BOUNCE bytes) of the call running now: its
+ * thread's for a call on its thread, else the handler's (fs.c). */
+uint8_t *lx_bounce(void);
 /* The calling thread's (allocated on first use); NULL if none. */
 struct lx_tcall *lx_thread_tcall(void);
 /* The running thread's while one of its calls runs on it, else NULL. */
@@ -205,6 +208,14 @@ void lx_signal_exec(void);
 /* fork: the child starts without the parent's interval timer (itimer.c). */
 void lx_itimer_forked(void);
 void lx_sig_raise(int sig);
+/* Nothing pending and no SIGCHLD handler: a call's way back does nothing
+ * (answers.c may let the kernel answer). */
+int lx_sig_quiet(void);
+/* answers.c: the calls the kernel answers (disp_answer). */
+void lx_answers_init(void);
+void lx_answers_threads(void);
+void lx_answers_sync(void);
+void lx_answers_off(void);
 /* sig to a process we may not raise soft interrupts on (signal.c). */
 long lx_sig_send(uint64_t pid, int sig);
 int lx_sig_deliverable(void);

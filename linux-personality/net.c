@@ -13,8 +13,10 @@
 #include "lxfs.h"
 #include <k42/socket.h>
 
-#define NBOUNCE (64 * 1024)
-static uint8_t nbounce[NBOUNCE];	/* one dispatcher, disabled: not reentered */
+/* The call's bounce buffer (fs.c): a call on its thread waits halfway
+ * (entry.c) while other threads' calls run, so it has its own. */
+#define NBOUNCE LX_BOUNCE
+#define nbounce (lx_bounce())
 
 #define ADDR_MAX 128
 #define LX_MSG_NOSIGNAL 0x4000

@@ -49,6 +49,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 	if (fork_flags & LX_CLONE_CHILD_CLEARTID)
 		lx_set_clear_tid(fork_ctid);
 	k42_disable();
+	lx_answers_init();
 	if (k42_sc_disp_reflect(1) < 0)
 		k42_sc_exit(127);
 	lx_resume(&fork_regs);

@@ -113,6 +113,7 @@ void lx_sig_raise(int sig)
 {
 	if (sig >= 1 && sig <= 64) {
 		pending |= BIT(sig);
+		lx_answers_off();
 		if (lx_nthreads > 1)
 			k42_io_event();	/* a call waiting on its thread re-checks */
 	}
@@ -124,6 +125,8 @@ static void on_softintr(uint64_t bits)
 	for (int sig = 1; sig <= 30; sig++)
 		if (bits & (LX_SOFTINTR_SIG << sig))
 			pending |= BIT(sig);
+	if (pending)
+		lx_answers_off();
 	if (lx_nthreads > 1)
 		k42_io_event();	/* a call waiting on its thread re-checks */
 }
@@ -213,6 +216,11 @@ static int next_signal(void)
 		return sig;
 	}
 	return 0;
+}
+
+int lx_sig_quiet(void)
+{
+	return !pending && actions[17].handler <= LX_SIG_IGN;
 }
 
 int lx_sig_deliverable(void)

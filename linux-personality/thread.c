@@ -173,6 +173,7 @@ long lx_thread_clone(struct lx_args *a)
 	kt->tls = lt;
 	lt->kt = kt;
 	lx_nthreads++;
+	lx_answers_threads();
 	return tid;
 }
 

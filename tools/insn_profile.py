@@ -15,8 +15,9 @@ per function. Three loops can be profiled:
                after it, as each side wakes the other once per trip
     --op linux-getppid
                one getppid of lbench on the Linux personality (booted as
-               ./k42 bench does): from one `sys_disp_resume` (the
-               personality resuming the program) to the next
+               ./k42 bench does), which the kernel answers (disp_answer):
+               from one `syscall_answer` to the next, after enough hits
+               to be inside lbench's loop of 100,000
 
 Usage:
 
@@ -68,7 +69,7 @@ with open(%(out)r, "w") as out:
 OPS = {
     "ppc": {"fn": "ppc_fast_call", "warm": 50, "hits": 1, "other": "kbench_server.elf"},
     "pipe": {"fn": "sys_softintr_raise", "warm": 400, "hits": 2, "other": "pipe_echo.elf"},
-    "linux-getppid": {"fn": "sys_disp_resume", "warm": 300, "hits": 1, "other": None},
+    "linux-getppid": {"fn": "syscall_answer", "warm": 5000, "hits": 1, "other": None},
 }
 
 

@@ -86,12 +86,13 @@ static const struct path_ops ops = { mount_at, walk };
 void k42_stat_from_fs(int mount, const void *p, struct k42_stat *st)
 {
 	const struct fs_stat *s = p;
-	static const uint32_t fmt[] = { 0, K42_S_IFREG, K42_S_IFDIR, K42_S_IFLNK, K42_S_IFCHR };
+	static const uint32_t fmt[] = { 0, K42_S_IFREG, K42_S_IFDIR, K42_S_IFLNK, K42_S_IFCHR,
+					 K42_S_IFIFO };
 
 	memset(st, 0, sizeof(*st));
 	st->dev = (uint64_t)mount + 1;
 	st->ino = s->ino;
-	st->mode = (s->kind < 5 ? fmt[s->kind] : 0) | (s->mode & 07777);
+	st->mode = (s->kind < 6 ? fmt[s->kind] : 0) | (s->mode & 07777);
 	st->nlink = s->nlink;
 	st->size = s->size;
 	st->rdev = s->rdev;
@@ -312,11 +313,13 @@ int k42_openat(int dirfd, const char *path, int flags, unsigned mode)
 	}
 	rc = fs_open(mounts[r->mount].server, r->rel,
 		     (uint32_t)(flags & (K42_O_ACCMODE | K42_O_CREAT | K42_O_EXCL | K42_O_TRUNC |
-					 K42_O_APPEND | K42_O_DIRECTORY)),
+					 K42_O_APPEND | K42_O_DIRECTORY |
+					 (r->exists && r->kind == PK_FIFO ? K42_O_NONBLOCK : 0))),
 		     mode & 07777, &h, &st);
 	if (rc < 0)
 		goto out;
-	f = k42_kfile_new(&k42_remote_ops, flags & (K42_O_ACCMODE | K42_O_APPEND | K42_O_NONBLOCK));
+	f = k42_kfile_new(st.kind == FS_KIND_FIFO ? &k42_fifo_ops : &k42_remote_ops,
+			  flags & (K42_O_ACCMODE | K42_O_APPEND | K42_O_NONBLOCK));
 	if (!f) {
 		if (fs_close(mounts[r->mount].server, h) < 0) {
 		/* nothing to do about it */
@@ -327,6 +330,12 @@ int k42_openat(int dirfd, const char *path, int flags, unsigned mode)
 	f->mount = r->mount;
 	f->server = mounts[r->mount].server;
 	f->handle = h;
+	if (st.kind == FS_KIND_FIFO && (rc = k42_fifo_open_wait(f)) < 0) {
+		f->ops->release(f);
+		free(f);
+		f = NULL;
+		goto out;
+	}
 	if (st.kind == FS_KIND_DIRECTORY) {
 		f->dirpath = malloc(strlen(r->abs) + 1);
 		if (f->dirpath)

@@ -15,7 +15,7 @@ static int fork_share_one(struct kfile *f, uint64_t pid)
 	f->fork_handle = 0;
 	if (f->ops == &k42_mapped_ops || f->map_va)
 		(void)k42_mapped_detach(f);	/* the child shares the offset: the server's */
-	if (f->ops == &k42_remote_ops) {
+	if (f->ops == &k42_remote_ops || f->ops == &k42_fifo_ops) {
 		f->map_try = 0;
 		long rc = fs_share(f->server, f->handle, pid, &f->fork_handle);
 
@@ -59,7 +59,7 @@ void k42_fs_fork_abort(uint64_t pid)
 static int forked_one(struct kfile *f, uint64_t pid)
 {
 	(void)pid;
-	if (f->ops == &k42_remote_ops || f->ops == &k42_sock_ops)
+	if (f->ops == &k42_remote_ops || f->ops == &k42_sock_ops || f->ops == &k42_fifo_ops)
 		f->handle = f->fork_handle;
 	return 0;
 }

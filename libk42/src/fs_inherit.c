@@ -114,6 +114,13 @@ void k42_fs_inherit(uint64_t blob, uint64_t len)
 				f = NULL;
 			}
 			break;
+		case FDX_FIFO:
+			f = k42_kfile_new(&k42_fifo_ops, e.flags);
+			if (f && k42_remote_import(f, &e) < 0) {
+				free(f);
+				f = NULL;
+			}
+			break;
 		case FDX_PIPE:
 			f = k42_kfile_new(&k42_pipe_ops, e.flags);
 			if (f && k42_pipe_import(f, &e) < 0) {

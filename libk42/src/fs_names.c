@@ -63,6 +63,29 @@ static long for_change(int dirfd, const char *path, int parent, struct path_resu
 	return 0;
 }
 
+/* A named pipe (docs/files.md): the mount's server makes the node
+ * (tmpfs; others answer -K42_EPERM or -K42_EROFS). */
+int k42_mkfifoat(int dirfd, const char *path, unsigned mode)
+{
+	struct path_result *r = malloc(sizeof(*r));
+	long rc;
+
+	if (!r)
+		return -K42_ENOMEM;
+	rc = for_change(dirfd, path, 1, r);
+	if (rc == -K42_EBUSY || (rc == 0 && r->exists))
+		rc = -K42_EEXIST;
+	else if (rc == 0)
+		rc = fs_mknod(k42_mount(r->mount)->server, r->rel, K42_S_IFIFO | (mode & 07777), 0);
+	free(r);
+	return (int)rc;
+}
+
+int k42_mkfifo(const char *path, unsigned mode)
+{
+	return k42_mkfifoat(K42_AT_FDCWD, path, mode);
+}
+
 int k42_mkdirat(int dirfd, const char *path, unsigned mode)
 {
 	struct path_result *r = malloc(sizeof(*r));

@@ -135,7 +135,7 @@ static int r_fsync(struct kfile *f)
 
 static long r_getdents(struct kfile *f, void *buf, size_t n)
 {
-	static const uint8_t dt[] = { 0, 8, 4, 10, 2 };
+	static const uint8_t dt[] = { 0, 8, 4, 10, 2, 1 };
 	uint8_t *out = buf;
 	size_t used = 0;
 	char name[FS_NAME_MAX + 1];
@@ -157,7 +157,7 @@ static long r_getdents(struct kfile *f, void *buf, size_t n)
 		d = (struct k42_dirent *)(out + used);
 		d->ino = ino;
 		d->reclen = (uint16_t)reclen;
-		d->type = kind < 5 ? dt[kind] : 0;
+		d->type = kind < 6 ? dt[kind] : 0;
 		path_strcpy(d->name, name);
 		used += reclen;
 		f->cursor++;

@@ -66,7 +66,7 @@ static uint64_t deadline_after(uint64_t us)
 }
 
 /* Sleep until an I/O event after generation gen; -K42_EAGAIN once the
- * deadline (0: none) has passed. A server that dies sends no event, so
+ * deadline (0: none) has passed, -K42_EINTR for a Linux signal. A server that dies sends no event, so
  * a blocked call wakes at least once a second and asks again: a call
  * to a dead server fails, and the caller learns it. */
 static long await(uint64_t gen, uint64_t deadline)
@@ -76,7 +76,9 @@ static long await(uint64_t gen, uint64_t deadline)
 	if (deadline && now >= deadline)
 		return -K42_EAGAIN;
 	liveness = now + (uint64_t)k42_sc_sys_info(K42_INFO_TIMEBASE_HZ);
-	(void)k42_io_wait(gen, deadline && deadline < liveness ? deadline : liveness);
+	/* A Linux signal (the personality's wait or check) ends the call. */
+	if (k42_io_wait(gen, deadline && deadline < liveness ? deadline : liveness) == -K42_EINTR)
+		return -K42_EINTR;
 	if (deadline && k42_timebase() >= deadline)
 		return -K42_EAGAIN;
 	return 0;

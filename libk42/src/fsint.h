@@ -1,7 +1,7 @@
 /*
  * Private interfaces of libk42's file layer (docs/files.md): the open-file
  * object every descriptor points at, its per-kind operations (fs_remote.c,
- * fs_pipe.c, fs_dev.c), the mount table (fs.c) and event waiting
+ * fs_pipe.c, fs_fifo.c, fs_dev.c), the mount table (fs.c) and event waiting
  * (iowait.c). All of it runs enabled, in threads; a process's descriptor
  * table is guarded by fs_lock (a k42_mutex; order: fs_lock, then nothing
  * else of the file layer).
@@ -17,7 +17,7 @@
 struct kfile;
 
 /* Inherited-descriptor record (the startup block's fds section). */
-enum { FDX_REMOTE = 1, FDX_PIPE = 2, FDX_DEV = 3, FDX_SOCK = 4 };
+enum { FDX_REMOTE = 1, FDX_PIPE = 2, FDX_DEV = 3, FDX_SOCK = 4, FDX_FIFO = 5 };
 struct fd_export {
 	int32_t fd;
 	int32_t kind;		/* FDX_* */
@@ -87,7 +87,10 @@ struct kfile {
 };
 
 extern const struct kfile_ops k42_remote_ops, k42_pipe_ops, k42_dev_ops, k42_sock_ops,
-	k42_mapped_ops;
+	k42_mapped_ops, k42_fifo_ops;
+/* fs_fifo.c: a fifo just opened (server, handle, flags set) waits for the
+ * other side as POSIX says: 0, -K42_EINTR, or the server's error. */
+int k42_fifo_open_wait(struct kfile *f);
 /* fs_mapped.c: the switch between a regular file's two implementations.
  * attach: remote -> mapped (0, or -K42_E* and f stays remote); detach:
  * mapped -> remote for good, window given up (f is remote afterwards

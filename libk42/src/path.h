@@ -18,7 +18,7 @@ static inline char *path_strcpy(char *d, const char *s)
 }
 
 /* What walk found about its final object. */
-enum path_kind { PK_NONE = 0, PK_REG = 1, PK_DIR = 2, PK_LNK = 3, PK_CHR = 4 };
+enum path_kind { PK_NONE = 0, PK_REG = 1, PK_DIR = 2, PK_LNK = 3, PK_CHR = 4, PK_FIFO = 5 };
 
 struct path_ops {
 	/* The mount whose mount point is exactly `abs` ("/" included), or -1. */

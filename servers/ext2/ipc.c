@@ -503,6 +503,8 @@ static long mknod_locked(const char *path, uint32_t mode, uint32_t rdev)
 long fs_mknod_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mode, uint32_t rdev)
 {
 	(void)c;
+	if ((mode & 0170000) && (mode & 0170000) != 0020000)
+		return -K42_EPERM;	/* only device nodes here: no named pipes */
 	CHANGE(mknod_locked(path, mode, rdev));
 }
 
@@ -532,5 +534,13 @@ long fs_map_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t *fr)
 	(void)c;
 	(void)f;
 	(void)fr;
+	return -K42_ENOSYS;
+}
+
+long fs_fifo_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t arm, uint32_t *readers,
+		  uint32_t *writers, uint32_t *avail, uint32_t *room, uint32_t *since)
+{
+	/* Named pipes are tmpfs's only (docs/files.md). */
+	(void)c, (void)f, (void)arm, (void)readers, (void)writers, (void)avail, (void)room, (void)since;
 	return -K42_ENOSYS;
 }

@@ -324,3 +324,11 @@ long fs_map_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t *fr)
 	(void)fr;
 	return -K42_ENOSYS;
 }
+
+long fs_fifo_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t arm, uint32_t *readers,
+		  uint32_t *writers, uint32_t *avail, uint32_t *room, uint32_t *since)
+{
+	/* The archive holds no named pipes. */
+	(void)c, (void)f, (void)arm, (void)readers, (void)writers, (void)avail, (void)room, (void)since;
+	return -K42_ENOSYS;
+}

@@ -5,7 +5,7 @@
  * device nodes libk42 serves itself. Open files are objects shared by
  * every handle `share` made for them (one offset). Calls run one at a
  * time on the upcall stack (k42_serve) and never block, so nothing here
- * needs a lock.
+ * needs a lock. Named pipes are fifo.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +15,16 @@
 #include "fs.h"
 #include "tree.h"
 #include "mapped.h"
+#include "fifo.h"
 
 #define O_ACC     03
 #define O_CREAT   0100
 #define O_EXCL    0200
 #define O_TRUNC   01000
 #define O_APPEND  02000
+#define O_NONBLK  04000
+#define S_IFMT_   0170000
+#define S_IFIFO_  0010000
 #define O_DIR     040000
 
 struct ofile {
@@ -28,6 +32,7 @@ struct ofile {
 	uint64_t off;
 	uint32_t flags;
 	uint32_t refs;		/* handles */
+	uint64_t mark;		/* a fifo: the other side's opens before ours (fifo.h) */
 };
 
 static struct tfs fs;
@@ -110,7 +115,14 @@ long fs_open_impl(const struct k42_ipc_caller *c, const char *path, uint32_t fla
 	of->off = 0;
 	of->flags = flags;
 	of->refs = 1;
+	of->mark = 0;
+	if (n->kind == TK_FIFO && (rc = tfifo_open(n, acc, (flags & O_NONBLK) != 0, &of->mark)) < 0) {
+		free(of);
+		return rc;
+	}
 	if (!(*f = k42_obj_grant(of, c->pid, FS_RIGHT_READ))) {
+		if (n->kind == TK_FIFO)
+			tfifo_close(n, acc);
 		free(of);
 		return -K42_ENOMEM;
 	}
@@ -134,6 +146,14 @@ long fs_read_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offset
 		return -K42_EINVAL;
 	if (count > cap)
 		count = cap;
+	if (of->n->kind == TK_FIFO) {
+		if (offset != -1)
+			return -K42_ESPIPE;
+		if ((rc = tfifo_read(of->n, data, count, (uint32_t)c->pid)) < 0)
+			return rc;
+		*len = (uint32_t)rc;
+		return 0;
+	}
 	tmap_pull(&fs, of->n, offset == -1 ? of->off : (uint64_t)offset, count);
 	rc = tfs_read(&fs, of->n, offset == -1 ? of->off : (uint64_t)offset, data, count);
 	if (rc < 0)
@@ -157,6 +177,14 @@ long fs_write_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offse
 		return -K42_EBADH;
 	if (offset < -1)
 		return -K42_EINVAL;
+	if (of->n->kind == TK_FIFO) {
+		if (offset != -1)
+			return -K42_ESPIPE;
+		if ((rc = tfifo_write(of->n, data, len, (uint32_t)c->pid)) < 0)
+			return rc;
+		*written = (uint32_t)rc;
+		return 0;
+	}
 	at = offset != -1 ? (uint64_t)offset : (of->flags & O_APPEND) ? of->n->size : of->off;
 	old = of->n->size;
 	rc = tfs_write(&fs, of->n, at, data, len);
@@ -178,6 +206,8 @@ long fs_seek_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offset
 
 	if (rc < 0)
 		return rc;
+	if (of->n->kind == TK_FIFO)
+		return -K42_ESPIPE;
 	base = whence == 0 ? 0 : whence == 1 ? (int64_t)of->off : whence == 2 ? (int64_t)of->n->size : -1;
 	if (base < 0 || base + offset < 0)
 		return -K42_EINVAL;
@@ -269,6 +299,8 @@ long fs_close_impl(const struct k42_ipc_caller *c, k42_handle_t f)
 		return rc;
 	k42_obj_revoke(f);
 	if (--of->refs == 0) {
+		if (of->n->kind == TK_FIFO)
+			tfifo_close(of->n, of->flags & O_ACC);
 		tmap_closing(&fs, of->n);
 		tfs_close_ref(&fs, of->n);
 		free(of);
@@ -356,7 +388,9 @@ long fs_share_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t pid,
 long fs_mknod_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mode, uint32_t rdev)
 {
 	(void)c;
-	return tfs_create(&fs, path, TK_CHR, mode, rdev, NULL, NULL);
+	if ((mode & S_IFMT_) == S_IFIFO_)
+		return tfs_create(&fs, path, TK_FIFO, mode & 07777, 0, NULL, NULL);
+	return tfs_create(&fs, path, TK_CHR, mode & 07777, rdev, NULL, NULL);
 }
 
 long fs_statfs_impl(const struct k42_ipc_caller *c, uint64_t *used, uint64_t *limit)
@@ -381,9 +415,26 @@ long fs_map_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t *fr)
 
 	if (rc < 0)
 		return rc;
+	if (of->n->kind != TK_REG)
+		return -K42_EINVAL;
 	if (of->refs != 1 || (of->flags & O_APPEND))
 		return -K42_EBUSY;	/* a shared offset, or appends: the server's */
 	return tmap_grant(&fs, of->n, (of->flags & O_ACC) != 0, fr);
+}
+
+long fs_fifo_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t arm, uint32_t *readers,
+		  uint32_t *writers, uint32_t *avail, uint32_t *room, uint32_t *since)
+{
+	struct ofile *of;
+	long rc = get(c, f, &of);
+
+	if (rc < 0)
+		return rc;
+	if (of->n->kind != TK_FIFO)
+		return -K42_EINVAL;
+	tfifo_state(of->n, of->flags & O_ACC, of->mark, arm ? (uint32_t)c->pid : 0, readers, writers,
+		    avail, room, since);
+	return 0;
 }
 
 static void on_message(const struct k42_msg *m)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { TK_REG = 1, TK_DIR = 2, TK_LNK = 3, TK_CHR = 4 };
+enum { TK_REG = 1, TK_DIR = 2, TK_LNK = 3, TK_CHR = 4, TK_FIFO = 5 };
 
 #define TFS_PAGE 4096u
 #define TFS_NODE_COST 256u	/* bytes charged per node, besides names and data */
@@ -40,6 +40,8 @@ struct tnode {
 	uint64_t fr;
 	int32_t map_slot;
 	uint8_t map_shared;	/* another open file came after the mapping */
+	/* TK_FIFO while some open file has it (fifo.c): NULL otherwise */
+	struct tfifo *fifo;
 };
 
 struct tfs {

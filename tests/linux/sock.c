@@ -4,7 +4,8 @@
  * client (bind, listen, accept4, connect, getsockname, getpeername,
  * shutdown, SO_TYPE, a 200 KiB transfer, poll), datagrams with sendto,
  * recvfrom, sendmsg and recvmsg, and the errors Linux gives (ECONNREFUSED,
- * EFAULT, ENOTSOCK, EPIPE with SIGPIPE ignored). One verdict line:
+ * EFAULT, ENOTSOCK, EPIPE with SIGPIPE ignored, EINTR when a signal
+ * without SA_RESTART ends a blocked accept or recv). One verdict line:
  * "sock: ok".
  */
 #define _GNU_SOURCE
@@ -183,11 +184,45 @@ static void datagrams(void)
 	unlink(b.sun_path);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A signal without SA_RESTART ends a blocked accept and recv (EINTR). */
+static void interrupted(void)
+{
+	struct sockaddr_un a = addr_of("/tmp/sock-eintr");
+	struct sigaction sa;
+	int l, sv[2];
+	char c;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	unlink(a.sun_path);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l, 1) == 0, "eintr listener");
+	alarm(1);
+	errno = 0;
+	CHECK(accept(l, NULL, NULL) == -1 && errno == EINTR, "accept ended by SIGALRM: EINTR");
+	close(l);
+	unlink(a.sun_path);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "eintr socketpair");
+	alarm(1);
+	errno = 0;
+	CHECK(recv(sv[0], &c, 1, 0) == -1 && errno == EINTR, "recv ended by SIGALRM: EINTR");
+	alarm(0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	pair_across_fork();
 	stream_server();
 	datagrams();
+	interrupted();
 	if (!bad)
 		printf("sock: ok\n");
 	return bad ? 1 : 0;

@@ -258,6 +258,36 @@ long sys_sys_info(struct trap_frame *tf)
 	}
 }
 
+long sys_disp_answer(struct trap_frame *tf)
+{
+	struct dispatcher *d = cur_disp();
+	uint64_t op = ctx_arg(tf, 0), nr = ctx_arg(tf, 1), value = ctx_arg(tf, 2);
+	uint32_t i;
+
+	if (op == K42_ANSWER_OFF || op == K42_ANSWER_ON) {
+		d->answers_on = op == K42_ANSWER_ON;
+		return 0;
+	}
+	if (op != K42_ANSWER_SET && op != K42_ANSWER_CLEAR)
+		return -K42_EINVAL;
+	for (i = 0; i < d->nanswers && d->answers[i].nr != nr; i++)
+		;
+	if (op == K42_ANSWER_CLEAR) {
+		if (i == d->nanswers)
+			return -K42_ENOENT;
+		d->answers[i] = d->answers[--d->nanswers];
+		return 0;
+	}
+	if (i == d->nanswers) {
+		if (d->nanswers == K42_ANSWERS_MAX)
+			return -K42_ENOSPC;
+		d->nanswers++;
+	}
+	d->answers[i].nr = nr;
+	d->answers[i].value = value;
+	return 0;
+}
+
 long sys_disp_reflect(struct trap_frame *tf)
 {
 	struct dispatcher *d = cur_disp();

@@ -3,8 +3,10 @@
  * handler; unknown numbers get -K42_ENOSYS. A dispatcher that asked for
  * reflection (disp_reflect) has every `sc` it makes while enabled handed
  * to its own K42_ENTRY_SYSCALL entry instead, registers untouched: the
- * kernel does not interpret them. Its `sc`s made while disabled (its own
- * library at work) are kernel calls as usual.
+ * kernel does not interpret them, except to look r0 up in the table of
+ * answers the dispatcher gave (disp_answer): a call found there gets its
+ * answer with no upcall. Its `sc`s made while disabled (its own library
+ * at work) are kernel calls as usual.
  */
 #include <arch/context.h>
 #include <k42/errno.h>
@@ -16,6 +18,33 @@
 #include <kern/syscall.h>
 #include <mm/fr.h>
 
+/* A reflected call the dispatcher's table answers: 1 if answered. */
+static int answered(struct dispatcher *d, struct trap_frame *tf)
+{
+	uint64_t n = ctx_call_number(tf);
+
+	for (uint32_t i = 0; i < d->nanswers; i++)
+		if (d->answers[i].nr == n) {
+			ctx_set_answer(tf, d->answers[i].value);
+			return 1;
+		}
+	return 0;
+}
+
+int syscall_answer(struct trap_frame *tf, struct dispatcher *d)
+{
+	const struct k42_disp_shared *sh = d->shared;
+
+	/* Answers are on only for a reflecting dispatcher. Anything else due
+	 * at a kernel exit (soft interrupts to upcall, page-in messages, an
+	 * end decided by another CPU) takes the locked path, which answers
+	 * too. */
+	if (!d->reflect_sc || sh->disabled || sh->pending || d->fr_unsent || d->npgflt_backlog ||
+	    __atomic_load_n(&d->state, __ATOMIC_RELAXED) != DS_RUNNING)
+		return 0;
+	return answered(d, tf);
+}
+
 void syscall_entry(struct trap_frame *tf)
 {
 	struct dispatcher *d = this_cpu()->current;
@@ -25,6 +54,8 @@ void syscall_entry(struct trap_frame *tf)
 	if (d->fr_unsent)
 		fr_flush(d);	/* its ring may have room now (mm/fr.h) */
 	if (__builtin_expect(d->reflect_sc, 0) && !d->shared->disabled) {
+		if (d->answers_on && answered(d, tf))
+			return;
 		if (disp_upcall(d, tf, K42_ENTRY_SYSCALL, 1) < 0)
 			syscall_kill_caller(tf, "a reflected system call with no K42_ENTRY_SYSCALL entry");
 		return;

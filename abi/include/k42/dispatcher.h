@@ -72,6 +72,14 @@ struct k42_user_regs {
 				 * holding offset (len within it); 1 written, 0 not resident */
 #define K42_FR_CTL_DROP     3	/* (offset): drop resident pages from offset on */
 
+/* disp_answer ops (abi/syscalls.tbl): the caller's own table of reflected
+ * calls the kernel answers (docs/kernel-interface.md). */
+#define K42_ANSWER_CLEAR  0	/* (nr): forget nr's answer (-K42_ENOENT: none) */
+#define K42_ANSWER_SET    1	/* (nr, value): answer nr with value (-K42_ENOSPC: table full) */
+#define K42_ANSWER_OFF    2	/* every reflected call goes to the dispatcher again */
+#define K42_ANSWER_ON     3	/* the table answers again */
+#define K42_ANSWERS_MAX   8
+
 struct k42_msg {
 	uint64_t sender;	/* pid, set by the kernel */
 	uint64_t op;

@@ -133,6 +133,9 @@ int k42_lstat(const char *path, struct k42_stat *st);
 int k42_fstatat(int dirfd, const char *path, struct k42_stat *st, int flags);
 int k42_mkdir(const char *path, unsigned mode);
 int k42_mkdirat(int dirfd, const char *path, unsigned mode);
+/* A named pipe (tmpfs; docs/files.md "Named pipes"). */
+int k42_mkfifo(const char *path, unsigned mode);
+int k42_mkfifoat(int dirfd, const char *path, unsigned mode);
 int k42_rmdir(const char *path);
 int k42_unlink(const char *path);
 int k42_unlinkat(int dirfd, const char *path, int flags);

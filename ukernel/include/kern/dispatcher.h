@@ -92,6 +92,13 @@ struct dispatcher {
 	/* disp_reflect: an `sc` made while enabled goes to K42_ENTRY_SYSCALL
 	 * instead of the kernel-call table (the Linux personality). */
 	int reflect_sc;
+	/* disp_answer: reflected calls answered here, with no upcall, while
+	 * answers_on (the dispatcher's own table; syscall.c). */
+	int answers_on;
+	uint32_t nanswers;
+	struct {
+		uint64_t nr, value;
+	} answers[K42_ANSWERS_MAX];
 };
 
 /* Keep tf as d's resumable context; returns where it went.

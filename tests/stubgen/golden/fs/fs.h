@@ -55,6 +55,8 @@ typedef uint8_t fs_kind_t;
 #define FS_KIND_DIRECTORY ((fs_kind_t)2u)
 #define FS_KIND_SYMLINK ((fs_kind_t)3u)
 #define FS_KIND_CHARDEV ((fs_kind_t)4u)
+/* A named pipe (tmpfs; docs/files.md, "Named pipes"). */
+#define FS_KIND_FIFO ((fs_kind_t)5u)
 
 /* Attributes. */
 struct fs_stat {
@@ -477,7 +479,9 @@ fs_share_impl(const struct k42_ipc_caller *caller,
               k42_handle_t *g);
 
 /*
- * Make a character device node (`rdev`, docs/files.md).
+ * Make a character device node (`rdev`, docs/files.md), or, with
+ * `mode` holding S_IFIFO (010000), a named pipe (tmpfs only;
+ * -K42_EPERM where there are none).
  *
  * Ordinal 20.
  * Needs rights: write.
@@ -546,6 +550,42 @@ long
 fs_map_impl(const struct k42_ipc_caller *caller,
             k42_handle_t f,
             uint64_t *fr);
+
+/*
+ * The state of the named pipe open as `f` (docs/files.md): its open
+ * read and write ends, the bytes buffered and the room left, and
+ * `since`: how many opens of the other side (writers for a read-only
+ * `f`, readers for a write-only one) came after `f`'s own open.
+ * With `arm` non-zero the caller is also registered to get
+ * K42_SOFTINTR_IO at the fifo's next change. A `read` that finds the
+ * fifo empty with a writer open, or a `write` that finds no room,
+ * answers -K42_EAGAIN and registers the caller the same way.
+ * -K42_EINVAL if `f` is not a fifo, -K42_ENOSYS where there are none.
+ *
+ * Ordinal 24.
+ * Needs rights: read.
+ */
+#define FS_ORD_FIFO 24u
+#define FS_FIFO_RIGHTS (FS_RIGHT_READ)
+long
+fs_fifo(k42_handle_t target,
+        k42_handle_t f,
+        uint32_t arm,
+        uint32_t *readers,
+        uint32_t *writers,
+        uint32_t *avail,
+        uint32_t *room,
+        uint32_t *since)
+	__attribute__((warn_unused_result));
+long
+fs_fifo_impl(const struct k42_ipc_caller *caller,
+             k42_handle_t f,
+             uint32_t arm,
+             uint32_t *readers,
+             uint32_t *writers,
+             uint32_t *avail,
+             uint32_t *room,
+             uint32_t *since);
 
 /*
  * Decode one request for this interface, call the matching _impl and encode

@@ -56,6 +56,7 @@ static inline bool k42_sg_ok_kind(fs_kind_t k42_v)
 	case 2u:
 	case 3u:
 	case 4u:
+	case 5u:
 		return true;
 	default:
 		return false;
@@ -964,5 +965,58 @@ long fs_map(k42_handle_t target, k42_handle_t f, uint64_t *fr)
 		return -K42_EPROTO;
 	uint64_t k42_w_fr = k42_m->w[0];
 	*fr = (uint64_t)k42_w_fr;
+	return 0;
+}
+
+long
+fs_fifo(k42_handle_t target,
+        k42_handle_t f,
+        uint32_t arm,
+        uint32_t *readers,
+        uint32_t *writers,
+        uint32_t *avail,
+        uint32_t *room,
+        uint32_t *since)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)f;
+	k42_m->w[1] = (uint64_t)arm;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(FS_IFACE_ID, 1u, FS_ORD_FIFO, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_readers = k42_m->w[0];
+	uint64_t k42_w_writers = k42_m->w[1];
+	uint64_t k42_w_avail = k42_m->w[2];
+	uint64_t k42_w_room = k42_m->w[3];
+	uint64_t k42_w_since = k42_m->w[4];
+	if (k42_w_readers > UINT32_MAX)
+		return -K42_EPROTO;
+	if (k42_w_writers > UINT32_MAX)
+		return -K42_EPROTO;
+	if (k42_w_avail > UINT32_MAX)
+		return -K42_EPROTO;
+	if (k42_w_room > UINT32_MAX)
+		return -K42_EPROTO;
+	if (k42_w_since > UINT32_MAX)
+		return -K42_EPROTO;
+	*readers = (uint32_t)k42_w_readers;
+	*writers = (uint32_t)k42_w_writers;
+	*avail = (uint32_t)k42_w_avail;
+	*room = (uint32_t)k42_w_room;
+	*since = (uint32_t)k42_w_since;
 	return 0;
 }

@@ -56,6 +56,7 @@ static inline bool k42_sg_ok_kind(fs_kind_t k42_v)
 	case 2u:
 	case 3u:
 	case 4u:
+	case 5u:
 		return true;
 	default:
 		return false;
@@ -933,6 +934,47 @@ static long k42_sg_srv_map(const struct k42_ipc_caller *caller, struct k42_ipc_m
 	return 0;
 }
 
+static long k42_sg_srv_fifo(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	k42_handle_t f = 0;
+	uint32_t arm = 0;
+	uint32_t readers = 0;
+	uint32_t writers = 0;
+	uint32_t avail = 0;
+	uint32_t room = 0;
+	uint32_t since = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_f = k42_m->w[0];
+	uint64_t k42_w_arm = k42_m->w[1];
+	if (k42_w_arm > UINT32_MAX)
+		return -K42_EPROTO;
+	f = (k42_handle_t)k42_w_f;
+	arm = (uint32_t)k42_w_arm;
+
+	k42_rc = fs_fifo_impl(caller,
+		                      f,
+		                      arm,
+		                      &readers,
+		                      &writers,
+		                      &avail,
+		                      &room,
+		                      &since);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = (uint64_t)readers;
+	k42_m->w[1] = (uint64_t)writers;
+	k42_m->w[2] = (uint64_t)avail;
+	k42_m->w[3] = (uint64_t)room;
+	k42_m->w[4] = (uint64_t)since;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long fs_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -1130,6 +1172,14 @@ long fs_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_map(caller, m);
+			break;
+		case FS_ORD_FIFO:
+			if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & FS_FIFO_RIGHTS) != FS_FIFO_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_fifo(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;

@@ -91,13 +91,23 @@ static __attribute__((noinline)) int fault_unlocked(struct trap_frame *tf)
 	return user_fault_unlocked(tf->nip, K42_PROT_EXEC);
 }
 
+/* A reflected call the dispatcher's table answers (kern/syscall.c); with
+ * answers off (every native process) two loads and a branch, and the
+ * personality's own calls (disabled) two more. */
+static inline int answer(struct trap_frame *tf)
+{
+	struct dispatcher *d = this_cpu()->current;
+
+	return __builtin_expect(d->answers_on, 0) && !d->shared->disabled && syscall_answer(tf, d);
+}
+
 void arch_user_trap(struct trap_frame *tf)
 {
 	/* 0x300, 0x380, 0x400 and 0x480 are the faults: one compare for the rest. */
 	int fault = tf->trap - 0x300 < 0x200;
 
 	ctx_set_owner(tf, this_cpu()->current);	/* what user mode left in tf is its own */
-	if (fault ? fault_unlocked(tf) : tf->trap == 0xc00 && ppc_fast(tf))
+	if (fault ? fault_unlocked(tf) : tf->trap == 0xc00 && (answer(tf) || ppc_fast(tf)))
 		user_return_unlocked(tf);
 	klock_acquire();	/* released in user_return (docs/smp.md) */
 	if (this_cpu()->current->state == DS_DEAD) {

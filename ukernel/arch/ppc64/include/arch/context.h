@@ -42,6 +42,14 @@ static inline void ctx_set_result(struct trap_frame *tf, int i, uint64_t v)
 	tf->gpr[3 + i] = v;
 }
 
+/* A reflected call the kernel answers (disp_answer): r3 = v and CR0.SO
+ * clear, the `sc` convention of a call that succeeded. */
+static inline void ctx_set_answer(struct trap_frame *tf, uint64_t v)
+{
+	tf->gpr[3] = v;
+	tf->cr &= ~0x10000000ull;
+}
+
 static inline uint64_t ctx_pc(const struct trap_frame *tf)
 {
 	return tf->nip;
