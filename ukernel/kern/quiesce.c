@@ -23,6 +23,11 @@ void kquiesce_point(void)
 	quiesce_point(&kernel_q, this_cpu()->cpu_id);
 }
 
+void kquiesce_pass(void)
+{
+	quiesce_pass(&kernel_q, this_cpu()->cpu_id);
+}
+
 void kquiesce_idle_enter(void)
 {
 	quiesce_idle_enter(&kernel_q, this_cpu()->cpu_id);
