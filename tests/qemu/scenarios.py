@@ -463,6 +463,15 @@ for _n in (1, 4):
                                   r"every byte checked \(writer threads: 2, [1-9]\d* rounds in the shared form\)",
                                   r"UTEST PASS fileswap_test"],
                           reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
+# Kernel FCM hot swap: 1,000 swaps of an anonymous region's FCM between
+# the demand and prefetch policies under a fault storm from every CPU
+# (docs/hot-swap.md, "Kernel objects: an FCM").
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="user/fcmswap_%d" % _n, smp=_n, append="init=/tests/fcmswap_test",
+                          timeout=600,
+                          expect=[r"fcmswap_test: 1000 FCM swaps on 512 pages under 4 workers on %d CPUs" % _n,
+                                  r"UTEST PASS fcmswap_test"],
+                          reject=[r"UTEST FAIL", r"FAILED", r"k42: killed process \d+ \(fcmswap_test\)"]))
 # ----
 
 # Security regression tests (docs/security.md), each booted as init.

@@ -47,6 +47,11 @@ void kquiesce_point(void)
 		kick_idle_holders();
 }
 
+void kquiesce_pass(void)
+{
+	quiesce_pass(&kernel_q, this_cpu()->cpu_id);
+}
+
 void kquiesce_idle_enter(void)
 {
 	quiesce_idle_enter(&kernel_q, this_cpu()->cpu_id);

@@ -11,6 +11,7 @@
 #include <kern/dispatcher.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
+#include <kern/quiesce.h>
 #include <kern/sched.h>
 #include <kern/user_fault.h>
 #include <kern/trace.h>
@@ -33,11 +34,20 @@ int user_fault_unlocked(uint64_t va, unsigned access)
 {
 	struct dispatcher *d = this_cpu()->current;
 
+	int rc;
+
 	trace_fault_start(va, access);
 	/* Ended by another CPU: the locked path leaves it. */
 	if (__atomic_load_n(&d->state, __ATOMIC_RELAXED) == DS_DEAD ||
-	    fault_resolve_unlocked(d->proc, va, access) < 0)
+	    (rc = fault_resolve_unlocked(d->proc, va, access)) < 0)
 		return 0;
+	if (rc == FAULT_HELD) {
+		/* Retried on return; this is a quiescent point (nothing held),
+		 * so the swap's drain does not wait for a tick here. */
+		trace_fault_held(va);
+		kquiesce_pass();
+		return 1;
+	}
 	trace_fault_incore(va);
 	return 1;
 }

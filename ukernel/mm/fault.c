@@ -7,6 +7,7 @@
 #include <kern/process.h>
 #include <mm/fault.h>
 #include <mm/fcm.h>
+#include <mm/fcm_swap.h>
 #include <mm/hat.h>
 #include <mm/pm.h>
 #include <mm/region.h>
@@ -49,13 +50,23 @@ int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 		return rc;
 	spin_lock(&p->lock);
 	r = region_find(p, va);
+	/* A swap of the region's FCM holds the fault until its callers have
+	 * drained; the first fault after that finishes it (mm/fcm_swap.c). */
+	if (r && (access & r->prot) == access && fcm_is_mediator(r->fcm) &&
+	    fcm_swap_settle(r->fcm) < 0) {
+		fcm_swap_held(r->fcm);
+		spin_unlock(&p->lock);
+		return FAULT_HELD;
+	}
 	/* An anonymous FCM never gives a page up while a region maps it
 	 * (no eviction, no fold: only COW layers fold), so the frame it
 	 * returns stays this page's until the region goes, which takes
 	 * p->lock. */
 	if (r && (access & r->prot) == access && fcm_is_anon(r->fcm)) {
-		rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
-					   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
+		struct fcm *f = r->fcm;
+
+		rc = f->ops->get_page(f, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
+				      (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
 		if (rc == 0)
 			rc = hat_map(p->hat, page, pa, r->prot & maxprot);
 		if (rc < 0)

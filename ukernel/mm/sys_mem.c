@@ -14,6 +14,8 @@
 #include <kern/syscall.h>
 #include <mm/fcm.h>
 #include <mm/fcm_dev.h>
+#include <mm/fcm_swap.h>
+#include <k42/fcm.h>
 #include <mm/fr.h>
 #include <mm/pm.h>
 #include <mm/region.h>
@@ -141,6 +143,10 @@ static long cow_region(struct process *self, struct process *p, uint64_t dst, ui
 		spin_unlock(&self->lock);
 		return -K42_EINVAL;	/* exactly one whole region, of RAM */
 	}
+	if (fcm_swap_settle(r->fcm) < 0) {
+		spin_unlock(&self->lock);
+		return -K42_EAGAIN;	/* its FCM is being swapped: not layered on now */
+	}
 	if (p != self)
 		spin_lock(&p->lock);
 	rc = region_room(p, dst, len);
@@ -218,6 +224,10 @@ long sys_mem_cow_all(struct trap_frame *tf)
 		for (r = self->regions; r; r = r->next)
 			if (r->start >= va && (!next || r->start < next->start))
 				next = r;
+		if (next && fcm_swap_settle(next->fcm) < 0) {
+			spin_unlock(&self->lock);
+			return -K42_EAGAIN;	/* an FCM being swapped is not shared or layered on */
+		}
 		if (next && next->shared) {
 			/* Both processes map the one FCM: they see each other's writes. */
 			shared = 1;
@@ -265,6 +275,10 @@ long sys_mem_share(struct trap_frame *tf)
 		return -K42_EINVAL;
 	spin_lock(&self->lock);
 	r = region_find(self, src);
+	if (r && fcm_swap_settle(r->fcm) < 0) {
+		spin_unlock(&self->lock);
+		return -K42_EAGAIN;	/* its FCM is being swapped: shared after the switch */
+	}
 	if (!r || r->start != src || r->end != src + len || !fcm_is_anon(r->fcm)) {
 		spin_unlock(&self->lock);
 		return -K42_EINVAL;	/* must name exactly one whole anonymous region */
@@ -346,4 +360,36 @@ long sys_fr_complete(struct trap_frame *tf)
 
 	return fr_complete(syscall_process(), ctx_arg(tf, 0), ctx_arg(tf, 1),
 			   (long)ctx_arg(tf, 2), page);
+}
+
+/* Hot swap of the FCM of an anonymous region (mm/fcm_swap.c). */
+long sys_fcm_swap(struct trap_frame *tf)
+{
+	struct process *p;
+	long rc = process_managed(syscall_process(), ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	spin_lock(&p->lock);
+	rc = fcm_swap(p, ctx_arg(tf, 1), (unsigned)ctx_arg(tf, 2));
+	spin_unlock(&p->lock);
+	return rc;
+}
+
+long sys_fcm_info(struct trap_frame *tf)
+{
+	struct process *p, *self = syscall_process();
+	struct k42_fcminfo info;
+	long rc = process_managed(self, ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (ctx_arg(tf, 2) > K42_USER_TOP)
+		return -K42_EFAULT;
+	spin_lock(&p->lock);
+	rc = fcm_describe(p, ctx_arg(tf, 1), &info);
+	spin_unlock(&p->lock);
+	if (rc == 0)
+		rc = copy_to_user(self, ctx_arg(tf, 2), &info, sizeof(info));
+	return rc;
 }

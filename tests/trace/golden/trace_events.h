@@ -12,7 +12,7 @@
 #include <k42/trace.h>
 
 /* Identifies this table in dump files (struct k42_trace_dump_header). */
-#define K42_TRACE_TABLE_HASH 0xa3aac1a2a73c8fa2ull
+#define K42_TRACE_TABLE_HASH 0x87dd78a9d2ddb812ull
 
 /* Classes: the major number and the run-time enable bit of each. */
 #define K42_TRACE_CLASS_CONTROL 0	/* kernel: Trace machinery: block headers, fillers, lost-event reports */
@@ -29,6 +29,8 @@
 #define K42_TRACE_MASK_TIMER (1ull << 5)
 #define K42_TRACE_CLASS_PROC 6	/* kernel: Process creation and exit */
 #define K42_TRACE_MASK_PROC (1ull << 6)
+#define K42_TRACE_CLASS_KSWAP 11	/* kernel: Hot swap of kernel objects: an anonymous region's FCM (docs/hot-swap.md) */
+#define K42_TRACE_MASK_KSWAP (1ull << 11)
 #define K42_TRACE_CLASS_THREAD 16	/* libk42: User-level threads */
 #define K42_TRACE_MASK_THREAD (1ull << 16)
 #define K42_TRACE_CLASS_UTIMER 17	/* libk42: User-level timers */
@@ -39,7 +41,7 @@
 #define K42_TRACE_MASK_REQUEST (1ull << 32)
 #define K42_TRACE_CLASS_APP 48	/* app: Application events */
 #define K42_TRACE_MASK_APP (1ull << 48)
-#define K42_TRACE_MASK_ALL (K42_TRACE_MASK_EXC | K42_TRACE_MASK_FAULT | K42_TRACE_MASK_DISP | K42_TRACE_MASK_PPC | K42_TRACE_MASK_TIMER | K42_TRACE_MASK_PROC | K42_TRACE_MASK_THREAD | K42_TRACE_MASK_UTIMER | K42_TRACE_MASK_SWAP | K42_TRACE_MASK_REQUEST | K42_TRACE_MASK_APP)
+#define K42_TRACE_MASK_ALL (K42_TRACE_MASK_EXC | K42_TRACE_MASK_FAULT | K42_TRACE_MASK_DISP | K42_TRACE_MASK_PPC | K42_TRACE_MASK_TIMER | K42_TRACE_MASK_PROC | K42_TRACE_MASK_KSWAP | K42_TRACE_MASK_THREAD | K42_TRACE_MASK_UTIMER | K42_TRACE_MASK_SWAP | K42_TRACE_MASK_REQUEST | K42_TRACE_MASK_APP)
 
 /* X(name, major, layer, description) for every class callers can enable. */
 #define K42_TRACE_CLASSES(X) \
@@ -49,6 +51,7 @@
 	X(ppc, 4, K42_TRACE_LAYER_KERNEL, "PPC IPC calls and returns") \
 	X(timer, 5, K42_TRACE_LAYER_KERNEL, "Timer ticks") \
 	X(proc, 6, K42_TRACE_LAYER_KERNEL, "Process creation and exit") \
+	X(kswap, 11, K42_TRACE_LAYER_KERNEL, "Hot swap of kernel objects: an anonymous region's FCM (docs/hot-swap.md)") \
 	X(thread, 16, K42_TRACE_LAYER_LIBK42, "User-level threads") \
 	X(utimer, 17, K42_TRACE_LAYER_LIBK42, "User-level timers") \
 	X(swap, 18, K42_TRACE_LAYER_LIBK42, "Hot swap of objects (docs/hot-swap.md)") \
@@ -72,6 +75,8 @@
 #define K42_TRACE_EV_FAULT_REFLECT_WORDS 3u
 #define K42_TRACE_EV_FAULT_COMPLETE K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 2, 4)
 #define K42_TRACE_EV_FAULT_COMPLETE_WORDS 2u
+#define K42_TRACE_EV_FAULT_HELD K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 2, 5)
+#define K42_TRACE_EV_FAULT_HELD_WORDS 2u
 #define K42_TRACE_EV_DISP_SWITCH K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 3, 1)
 #define K42_TRACE_EV_DISP_SWITCH_WORDS 5u
 #define K42_TRACE_EV_PPC_CALL K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 4, 1)
@@ -88,6 +93,10 @@
 #define K42_TRACE_EV_PROC_CREATE_WORDS 5u
 #define K42_TRACE_EV_PROC_EXIT K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 6, 2)
 #define K42_TRACE_EV_PROC_EXIT_WORDS 3u
+#define K42_TRACE_EV_KSWAP_BEGIN K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 11, 1)
+#define K42_TRACE_EV_KSWAP_BEGIN_WORDS 5u
+#define K42_TRACE_EV_KSWAP_END K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 11, 2)
+#define K42_TRACE_EV_KSWAP_END_WORDS 5u
 #define K42_TRACE_EV_THREAD_SWITCH K42_TRACE_ID(K42_TRACE_LAYER_LIBK42, 16, 1)
 #define K42_TRACE_EV_THREAD_SWITCH_WORDS 3u
 #define K42_TRACE_EV_THREAD_BLOCK K42_TRACE_ID(K42_TRACE_LAYER_LIBK42, 16, 2)
@@ -118,6 +127,7 @@
 	X(fault, incore, K42_TRACE_EV_FAULT_INCORE, K42_TRACE_EV_FAULT_INCORE_WORDS) \
 	X(fault, reflect, K42_TRACE_EV_FAULT_REFLECT, K42_TRACE_EV_FAULT_REFLECT_WORDS) \
 	X(fault, complete, K42_TRACE_EV_FAULT_COMPLETE, K42_TRACE_EV_FAULT_COMPLETE_WORDS) \
+	X(fault, held, K42_TRACE_EV_FAULT_HELD, K42_TRACE_EV_FAULT_HELD_WORDS) \
 	X(disp, switch, K42_TRACE_EV_DISP_SWITCH, K42_TRACE_EV_DISP_SWITCH_WORDS) \
 	X(ppc, call, K42_TRACE_EV_PPC_CALL, K42_TRACE_EV_PPC_CALL_WORDS) \
 	X(ppc, return, K42_TRACE_EV_PPC_RETURN, K42_TRACE_EV_PPC_RETURN_WORDS) \
@@ -126,6 +136,8 @@
 	X(timer, tick, K42_TRACE_EV_TIMER_TICK, K42_TRACE_EV_TIMER_TICK_WORDS) \
 	X(proc, create, K42_TRACE_EV_PROC_CREATE, K42_TRACE_EV_PROC_CREATE_WORDS) \
 	X(proc, exit, K42_TRACE_EV_PROC_EXIT, K42_TRACE_EV_PROC_EXIT_WORDS) \
+	X(kswap, begin, K42_TRACE_EV_KSWAP_BEGIN, K42_TRACE_EV_KSWAP_BEGIN_WORDS) \
+	X(kswap, end, K42_TRACE_EV_KSWAP_END, K42_TRACE_EV_KSWAP_END_WORDS) \
 	X(thread, switch, K42_TRACE_EV_THREAD_SWITCH, K42_TRACE_EV_THREAD_SWITCH_WORDS) \
 	X(thread, block, K42_TRACE_EV_THREAD_BLOCK, K42_TRACE_EV_THREAD_BLOCK_WORDS) \
 	X(thread, wake, K42_TRACE_EV_THREAD_WAKE, K42_TRACE_EV_THREAD_WAKE_WORDS) \
@@ -314,6 +326,38 @@ static inline void trace_fault_complete(uint64_t id)
 	}
 #else
 	(void)id;
+#endif
+}
+
+/* fault.held: addr %#x held by a swap of its FCM: retried */
+static __attribute__((noinline, cold, unused)) void trace_fault_held__slow(uint64_t addr)
+{
+	struct k42_trace_slot k42_s_ = k42_trace_reserve_slow(k42_trace_cpu_buf(), K42_TRACE_EV_FAULT_HELD, K42_TRACE_EV_FAULT_HELD_WORDS);
+
+	if (k42_s_.w == NULL)
+		return;
+	k42_trace_put(k42_s_, 1, (uint64_t)addr);
+	k42_trace_commit(k42_s_);
+}
+
+static inline void trace_fault_held(uint64_t addr)
+{
+#if K42_TRACE_ENABLED
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_FAULT), 0)) {
+		struct k42_trace_buf *k42_b_ = k42_trace_cpu_buf();
+		struct k42_trace_claim k42_c_ = k42_trace_claim_fast(k42_b_, K42_TRACE_EV_FAULT_HELD_WORDS);
+		struct k42_trace_slot k42_s_;
+
+		if (__builtin_expect(!k42_c_.ok, 0)) {
+			trace_fault_held__slow(addr);
+			return;
+		}
+		k42_s_ = k42_trace_claimed_slot(k42_b_, k42_c_, K42_TRACE_EV_FAULT_HELD, K42_TRACE_EV_FAULT_HELD_WORDS);
+		k42_trace_put(k42_s_, 1, (uint64_t)addr);
+		k42_trace_commit(k42_s_);
+	}
+#else
+	(void)addr;
 #endif
 }
 
@@ -600,6 +644,88 @@ static inline void trace_proc_exit(uint64_t pid, int64_t status)
 #else
 	(void)pid;
 	(void)status;
+#endif
+}
+
+/* kswap.begin: pid %u region %#x: a mediator takes the FCM's entries, policy %u -> %u */
+static __attribute__((noinline, cold, unused)) void trace_kswap_begin__slow(uint64_t pid, uint64_t va, uint64_t from, uint64_t to)
+{
+	struct k42_trace_slot k42_s_ = k42_trace_reserve_slow(k42_trace_cpu_buf(), K42_TRACE_EV_KSWAP_BEGIN, K42_TRACE_EV_KSWAP_BEGIN_WORDS);
+
+	if (k42_s_.w == NULL)
+		return;
+	k42_trace_put(k42_s_, 1, (uint64_t)pid);
+	k42_trace_put(k42_s_, 2, (uint64_t)va);
+	k42_trace_put(k42_s_, 3, (uint64_t)from);
+	k42_trace_put(k42_s_, 4, (uint64_t)to);
+	k42_trace_commit(k42_s_);
+}
+
+static inline void trace_kswap_begin(uint64_t pid, uint64_t va, uint64_t from, uint64_t to)
+{
+#if K42_TRACE_ENABLED
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_KSWAP), 0)) {
+		struct k42_trace_buf *k42_b_ = k42_trace_cpu_buf();
+		struct k42_trace_claim k42_c_ = k42_trace_claim_fast(k42_b_, K42_TRACE_EV_KSWAP_BEGIN_WORDS);
+		struct k42_trace_slot k42_s_;
+
+		if (__builtin_expect(!k42_c_.ok, 0)) {
+			trace_kswap_begin__slow(pid, va, from, to);
+			return;
+		}
+		k42_s_ = k42_trace_claimed_slot(k42_b_, k42_c_, K42_TRACE_EV_KSWAP_BEGIN, K42_TRACE_EV_KSWAP_BEGIN_WORDS);
+		k42_trace_put(k42_s_, 1, (uint64_t)pid);
+		k42_trace_put(k42_s_, 2, (uint64_t)va);
+		k42_trace_put(k42_s_, 3, (uint64_t)from);
+		k42_trace_put(k42_s_, 4, (uint64_t)to);
+		k42_trace_commit(k42_s_);
+	}
+#else
+	(void)pid;
+	(void)va;
+	(void)from;
+	(void)to;
+#endif
+}
+
+/* kswap.end: pid %u: switched to policy %u with %u pages, %u faults held */
+static __attribute__((noinline, cold, unused)) void trace_kswap_end__slow(uint64_t pid, uint64_t to, uint64_t resident, uint64_t held)
+{
+	struct k42_trace_slot k42_s_ = k42_trace_reserve_slow(k42_trace_cpu_buf(), K42_TRACE_EV_KSWAP_END, K42_TRACE_EV_KSWAP_END_WORDS);
+
+	if (k42_s_.w == NULL)
+		return;
+	k42_trace_put(k42_s_, 1, (uint64_t)pid);
+	k42_trace_put(k42_s_, 2, (uint64_t)to);
+	k42_trace_put(k42_s_, 3, (uint64_t)resident);
+	k42_trace_put(k42_s_, 4, (uint64_t)held);
+	k42_trace_commit(k42_s_);
+}
+
+static inline void trace_kswap_end(uint64_t pid, uint64_t to, uint64_t resident, uint64_t held)
+{
+#if K42_TRACE_ENABLED
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_KSWAP), 0)) {
+		struct k42_trace_buf *k42_b_ = k42_trace_cpu_buf();
+		struct k42_trace_claim k42_c_ = k42_trace_claim_fast(k42_b_, K42_TRACE_EV_KSWAP_END_WORDS);
+		struct k42_trace_slot k42_s_;
+
+		if (__builtin_expect(!k42_c_.ok, 0)) {
+			trace_kswap_end__slow(pid, to, resident, held);
+			return;
+		}
+		k42_s_ = k42_trace_claimed_slot(k42_b_, k42_c_, K42_TRACE_EV_KSWAP_END, K42_TRACE_EV_KSWAP_END_WORDS);
+		k42_trace_put(k42_s_, 1, (uint64_t)pid);
+		k42_trace_put(k42_s_, 2, (uint64_t)to);
+		k42_trace_put(k42_s_, 3, (uint64_t)resident);
+		k42_trace_put(k42_s_, 4, (uint64_t)held);
+		k42_trace_commit(k42_s_);
+	}
+#else
+	(void)pid;
+	(void)to;
+	(void)resident;
+	(void)held;
 #endif
 }
 

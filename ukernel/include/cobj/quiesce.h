@@ -71,6 +71,10 @@ void quiesce_defer(struct quiesce *q, uint32_t cpu, struct deferred *d,
 /* `cpu` holds no pointers into shared objects: pass the token if it is
  * ours (or held by an idle CPU), then free what has become safe here. */
 void quiesce_point(struct quiesce *q, uint32_t cpu);
+/* The same point, passing the token only: nothing is freed here (for a
+ * CPU at a quiescent point where freeing is not allowed, e.g. outside
+ * the kernel lock). */
+void quiesce_pass(struct quiesce *q, uint32_t cpu);
 
 /* `cpu` stops (starts again) touching shared objects for a while: it is
  * skipped by the token while idle. Enter is also a quiescent point. */

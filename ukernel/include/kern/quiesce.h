@@ -21,6 +21,9 @@ struct quiesce *quiesce_kernel(void);
 void kquiesce_retire(struct deferred *d, void (*fn)(struct deferred *d));
 /* This CPU is at a quiescent point. */
 void kquiesce_point(void);
+/* The same, passing the token only (nothing freed): for a return to user
+ * mode that does not hold the kernel lock. */
+void kquiesce_pass(void);
 /* This CPU waits idle (holding no pointers) / stops waiting. */
 void kquiesce_idle_enter(void);
 void kquiesce_idle_exit(void);

@@ -17,9 +17,13 @@ int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *tok
 
 /* The part of fault_resolve that needs no kernel lock (docs/smp.md): a
  * page of an anonymous region, found or zero-filled and mapped under the
- * process's and the FCM's own locks. 0: mapped; -K42_EAGAIN: anything
+ * process's and the FCM's own locks. 0: mapped; FAULT_HELD: held by a
+ * swap of the region's FCM, retry the access; -K42_EAGAIN: anything
  * else (another FCM, no region, no right, no memory): take the locked
  * path, which resolves or reports it. */
 int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access);
+/* fault_resolve_unlocked's answer when the region's FCM is being swapped
+ * (mm/fcm_swap.h): the fault is held, the access is to be retried. */
+#define FAULT_HELD 1
 
 #endif

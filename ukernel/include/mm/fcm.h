@@ -75,6 +75,11 @@ struct fcm {
 	uint64_t resident;
 	struct pagemap pages;	/* pgoff -> struct fcm_page */
 	struct fcm_page *fifo_head, *fifo_tail;
+	/* Hot swap (mm/fcm_swap.h): carried from implementation to
+	 * implementation with the pages. */
+	uint64_t swaps;		/* swaps completed */
+	uint64_t held;		/* faults a mediator held */
+	uint64_t ahead;		/* pages given a frame ahead of their fault */
 };
 
 void fcm_init(struct fcm *f, const struct fcm_ops *ops);
@@ -105,8 +110,12 @@ void fcm_remove_cow_child(struct fcm *backing, struct fcm *child);
 void fcm_page_remove(struct fcm *f, struct fcm_page *p);
 
 struct fcm *fcm_anon_create(void);
-/* Non-zero for an anonymous FCM (the only kind mem_share shares). */
+/* An anonymous FCM with paging policy impl (K42_FCM_*, <k42/fcm.h>), or NULL. */
+struct fcm *fcm_anon_create_impl(int impl);
+/* Non-zero for an anonymous FCM of any policy (the only kind mem_share shares). */
 int fcm_is_anon(const struct fcm *f);
+/* The K42_FCM_* policy of an anonymous FCM, else -1. */
+int fcm_anon_impl(const struct fcm *f);
 /* A COW layer over backing, or NULL (no memory, or backing already
  * FCM_COW_DEPTH_MAX layers deep: a fault walks every layer). */
 #define FCM_COW_DEPTH_MAX 32

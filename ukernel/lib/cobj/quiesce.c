@@ -116,7 +116,7 @@ static void reclaim(struct quiesce *q, struct quiesce_cpu *c)
 	}
 }
 
-void quiesce_point(struct quiesce *q, uint32_t cpu)
+static void pass_token(struct quiesce *q, uint32_t cpu)
 {
 	struct quiesce_cpu *c = &q->cpu[cpu];
 	uint64_t s = __atomic_load_n(&q->state, __ATOMIC_ACQUIRE);
@@ -133,6 +133,18 @@ void quiesce_point(struct quiesce *q, uint32_t cpu)
 		if (__atomic_load_n(&q->idle[t].flag, __ATOMIC_RELAXED))
 			advance(q, s);
 	}
+}
+
+void quiesce_pass(struct quiesce *q, uint32_t cpu)
+{
+	pass_token(q, cpu);
+}
+
+void quiesce_point(struct quiesce *q, uint32_t cpu)
+{
+	struct quiesce_cpu *c = &q->cpu[cpu];
+
+	pass_token(q, cpu);
 	reclaim(q, c);
 }
 

@@ -1,0 +1,30 @@
+/*
+ * Kernel FCM hot swap, as user mode sees it (kernel calls fcm_swap and
+ * fcm_info, docs/hot-swap.md "Kernel objects: an FCM"): the paging-policy
+ * implementations an anonymous region's FCM can be swapped between, and
+ * what fcm_info reports about the FCM of a region.
+ */
+#ifndef K42_FCM_H
+#define K42_FCM_H
+
+#include <stdint.h>
+
+/* Implementations of an anonymous FCM (the `impl` of fcm_swap). */
+#define K42_FCM_DEMAND   0	/* a zero-filled frame per faulting page (the default) */
+#define K42_FCM_PREFETCH 1	/* sequential prefetch: a run of faults gets frames ahead */
+#define K42_FCM_IMPLS    2
+
+/* fcm_swap flags (or-ed into impl's high bits). */
+#define K42_FCM_SWAP_UNMAP 0x100	/* drop the region's translations at the switch: the new policy sees every access fault once */
+
+struct k42_fcminfo {
+	char impl[16];		/* implementation name ("demand", "prefetch", "file", "swapping" ...) */
+	int32_t impl_id;	/* K42_FCM_*, or -1 when not swappable */
+	uint32_t swapping;	/* 1: a swap is under way (callers held) */
+	uint64_t resident;	/* pages holding a frame */
+	uint64_t swaps;		/* swaps completed on this region's FCM, ever */
+	uint64_t held;		/* faults held by a swap's mediator, ever */
+	uint64_t ahead;		/* pages given a frame ahead of their fault (prefetch) */
+};
+
+#endif

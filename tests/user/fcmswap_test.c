@@ -1,0 +1,228 @@
+/*
+ * Kernel FCM hot swap under a fault storm (run as init; docs/hot-swap.md,
+ * "Kernel objects: an FCM"): a worker thread on a dispatcher on every CPU
+ * writes and reads back its own pages of one anonymous region without
+ * pause, while the main thread swaps the region's FCM 1,000 times between
+ * the demand and prefetch policies, each swap dropping the region's
+ * translations so that every page faults again through the new FCM.
+ * Checked: every word of every page every pass (a lost fault is a page
+ * that comes back zero, a duplicated one a second frame: the resident
+ * count), the policy and swap count after every swap, the free frames
+ * back at their start once the region is gone, and the refusals (no
+ * region, not swappable, another process maps it, COW and share while a
+ * swap is under way, the region unmapped under a swap).
+ */
+#include <string.h>
+#include <k42/fcm.h>
+#include "check.h"
+
+#define VA 0x40000000ul
+#define PAGES 512
+#define SWAPS 1000
+#define SPARE 0x48000000ul	/* the refusal checks' regions */
+#define WORDS (K42_PAGE_SIZE / 8)
+
+static uint64_t self;
+static unsigned nworkers;
+static volatile int stop, go;
+static unsigned done;
+static uint64_t bad, passes[K42_VPS_MAX];
+
+static uint64_t free_frames(void)
+{
+	return k42_info(K42_INFO_FREE_FRAMES) + k42_info(K42_INFO_KMEM_CACHED);
+}
+
+static void settle(void)
+{
+	for (int i = 0; i < 4000 && k42_info(K42_INFO_DEFERRED); i++)
+		k42_thread_sleep_us(1000);
+}
+
+static long info(uint64_t va, struct k42_fcminfo *fi)
+{
+	return k42_sc_fcm_info(self, va, (uint64_t)fi);
+}
+
+/* One swap to completion: 0, or the error. */
+static long swap_to(uint64_t va, unsigned impl, uint64_t *tries)
+{
+	long rc;
+
+	while ((rc = k42_sc_fcm_swap(self, va, impl)) == -K42_EAGAIN) {
+		(*tries)++;
+		k42_thread_yield();
+	}
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	unsigned w = (unsigned)(uintptr_t)arg;
+	volatile uint64_t *mem = (volatile uint64_t *)VA;
+
+	while (!go)
+		k42_thread_yield();
+	for (uint64_t pass = 1; !stop || pass < 3; pass++) {
+		for (uint64_t i = w; i < PAGES; i += nworkers) {
+			volatile uint64_t *pg = mem + i * WORDS;
+
+			pg[0] = i;
+			pg[1] = pass;
+			pg[WORDS - 1] = i ^ pass ^ 0x5a5a5a5a5a5aul;
+		}
+		for (uint64_t i = w; i < PAGES; i += nworkers) {
+			volatile uint64_t *pg = mem + i * WORDS;
+
+			if ((pg[0] != i || pg[1] != pass || pg[WORDS - 1] != (i ^ pass ^ 0x5a5a5a5a5a5aul)) &&
+			    __atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)
+				k42_printf("fcmswap_test: page %lu of worker %u pass %lu: %lx %lx %lx\n", i, w,
+					   pass, pg[0], pg[1], pg[WORDS - 1]);
+		}
+		passes[w] = pass;
+		k42_thread_yield();
+	}
+	__atomic_add_fetch(&done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The refusals; returns with no region of its own left. */
+static void refusals(void)
+{
+	struct k42_fcminfo fi;
+	uint64_t tries = 0;
+	long child, rc;
+	int status;
+
+	EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_PREFETCH) == -K42_EFAULT, "no region");
+	EXPECT(k42_sc_fcm_swap(self, K42_TRACE_VA, K42_FCM_PREFETCH) == -K42_EINVAL,
+	       "the trace page is not an anonymous FCM");
+	EXPECT(k42_sc_mem_map_anon(self, SPARE, 4 * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE) == 0,
+	       "map spare");
+	EXPECT(k42_sc_fcm_swap(self, SPARE, 7) == -K42_EINVAL, "no such policy");
+	EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_PREFETCH | 0x1000) == -K42_EINVAL, "unknown flag");
+	EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_DEMAND) == 0, "already that policy: done at once");
+	/* Another process maps it: not ours alone to swap. */
+	child = k42_spawn_path("tests/stuck", K42_PRIO_GENERAL, 0);
+	EXPECT(child > 0, "spawn: %ld", child);
+	if (child > 0) {
+		EXPECT(k42_sc_mem_share((uint64_t)child, SPARE, SPARE, 4 * K42_PAGE_SIZE) == 0, "share");
+		EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_PREFETCH) == -K42_EPERM,
+		       "a shared FCM is refused");
+		EXPECT(k42_sc_fcm_swap((uint64_t)child, SPARE, K42_FCM_PREFETCH) == -K42_EPERM,
+		       "through the child too");
+		EXPECT(k42_sc_proc_kill((uint64_t)child) == 0 && k42_wait((uint64_t)child, &status) ==
+		       K42_PROC_KILLED, "kill the child");
+		/* A dead pid names nothing. */
+		EXPECT(k42_sc_fcm_swap((uint64_t)child, SPARE, K42_FCM_PREFETCH) == -K42_ESRCH,
+		       "a pid that ended");
+	}
+	/* Once the other process is gone the FCM is ours alone again (its
+	 * region goes after quiescence: wait for it). */
+	for (int i = 0; i < 4000 && (rc = k42_sc_fcm_swap(self, SPARE, K42_FCM_PREFETCH)) == -K42_EPERM; i++)
+		k42_thread_sleep_us(1000);
+	EXPECT(rc == -K42_EAGAIN || rc == 0, "swap after the sharer ended: %ld", rc);
+	/* While that swap is under way: no other swap. */
+	if (rc == -K42_EAGAIN)
+		EXPECT((rc = k42_sc_fcm_swap(self, SPARE, K42_FCM_DEMAND)) == -K42_EBUSY, "a second swap: %ld", rc);
+	EXPECT(swap_to(SPARE, K42_FCM_PREFETCH, &tries) == 0, "finish the swap");
+	EXPECT(info(SPARE, &fi) == 0 && fi.impl_id == K42_FCM_PREFETCH && fi.swaps >= 1,
+	       "prefetch now: %d, %lu swaps", fi.impl_id, fi.swaps);
+	/* The region unmapped under a swap: the swap ends with it, nothing leaks. */
+	rc = k42_sc_fcm_swap(self, SPARE, K42_FCM_DEMAND);
+	EXPECT(rc == -K42_EAGAIN, "swap under way: %ld", rc);
+	EXPECT(info(SPARE, &fi) == 0 && fi.swapping == 1 && strcmp(fi.impl, "swapping") == 0,
+	       "the listing shows the swap: %s %u", fi.impl, fi.swapping);
+	EXPECT(k42_sc_mem_unmap(self, SPARE, 4 * K42_PAGE_SIZE) == 0, "unmap under the swap");
+	EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_DEMAND) == -K42_EFAULT, "the region is gone");
+	/* No COW layer over the mediator (unless the callers drained
+	 * meanwhile: then the call finished the swap first). */
+	EXPECT(k42_sc_mem_map_anon(self, SPARE, 4 * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE) == 0,
+	       "map spare again");
+	EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_PREFETCH) == -K42_EAGAIN, "swap under way");
+	rc = k42_sc_mem_cow(self, SPARE + 0x1000000ul, SPARE, 4 * K42_PAGE_SIZE);
+	EXPECT(rc == -K42_EAGAIN || rc == 0, "COW over a swapping FCM: %ld", rc);
+	if (rc == 0)
+		EXPECT(k42_sc_mem_unmap(self, SPARE + 0x1000000ul, 4 * K42_PAGE_SIZE) == 0, "unmap the copy");
+	EXPECT(k42_sc_mem_unmap(self, SPARE, 4 * K42_PAGE_SIZE) == 0, "unmap spare");
+}
+
+int main(uint64_t arg)
+{
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
+	k42_thread_t *th[K42_VPS_MAX];
+	struct k42_fcminfo fi;
+	uint64_t free0, free1, tries = 0, t0, t1, held;
+	unsigned impl = K42_FCM_PREFETCH;
+	int swaps = 0, wrong = 0;
+
+	(void)arg;
+	self = k42_info(K42_INFO_PID);
+	for (long c = 1; c < ncpus && c < K42_VPS_MAX; c++)
+		EXPECT(k42_vp_start((unsigned)c) == c, "a dispatcher on CPU %ld", c);
+	nworkers = ncpus > 1 ? k42_vp_count() : 4;
+	/* Warm-up: the thread stacks and our heap exist before free0. */
+	refusals();
+	for (unsigned w = 0; w < nworkers; w++)
+		th[w] = k42_thread_create_on(ncpus > 1 ? w : 0, worker, (void *)(uintptr_t)w, NULL);
+	/* Measured with the workers' stacks made and the region's page-table
+	 * pages (which outlive a region) made once by a first use. */
+	EXPECT(k42_sc_mem_map_anon(self, VA, PAGES * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE) == 0,
+	       "map for warm-up");
+	for (uint64_t i = 0; i < PAGES; i++)
+		((volatile uint64_t *)VA)[i * WORDS] = i;
+	EXPECT(k42_sc_mem_unmap(self, VA, PAGES * K42_PAGE_SIZE) == 0, "unmap after warm-up");
+	settle();
+	free0 = free_frames();
+	EXPECT(k42_sc_mem_map_anon(self, VA, PAGES * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE) == 0,
+	       "map");
+	go = 1;
+	t0 = k42_timebase();
+	for (; swaps < SWAPS; swaps++, impl ^= 1) {
+		long rc = swap_to(VA, impl | K42_FCM_SWAP_UNMAP, &tries);
+
+		if (rc != 0 || info(VA, &fi) != 0 || fi.impl_id != (int)impl || fi.swaps != (uint64_t)swaps + 1 ||
+		    fi.swapping) {
+			if (++wrong <= 5)
+				k42_printf("fcmswap_test: swap %d: rc %ld, impl %d, %lu swaps\n", swaps, rc,
+					   fi.impl_id, fi.swaps);
+		}
+	}
+	t1 = k42_timebase();
+	stop = 1;
+	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < nworkers)
+		k42_thread_yield();
+	EXPECT(wrong == 0, "%d swaps went wrong", wrong);
+	EXPECT(bad == 0, "%lu bad words", bad);
+	EXPECT(info(VA, &fi) == 0, "info");
+	held = fi.held;
+	EXPECT(fi.resident == PAGES, "resident %lu pages, expected %u (a page lost or doubled)", fi.resident,
+	       PAGES);
+	EXPECT(fi.swaps == SWAPS, "%lu swaps counted", fi.swaps);
+	/* Every page as its worker last left it. */
+	for (uint64_t i = 0; i < PAGES; i++) {
+		volatile uint64_t *pg = (volatile uint64_t *)VA + i * WORDS;
+		uint64_t pass = passes[i % nworkers];
+
+		if (pg[0] != i || pg[1] != pass || pg[WORDS - 1] != (i ^ pass ^ 0x5a5a5a5a5a5aul)) {
+			EXPECT(0, "page %lu at the end: %lx %lx", i, pg[0], pg[1]);
+			break;
+		}
+	}
+	for (unsigned w = 0; w < nworkers; w++)
+		EXPECT(passes[w] >= 3, "worker %u made %lu passes", w, passes[w]);
+	EXPECT(k42_sc_mem_unmap(self, VA, PAGES * K42_PAGE_SIZE) == 0, "unmap");
+	settle();
+	free1 = free_frames();
+	k42_printf("fcmswap_test: %d FCM swaps on %u pages under %u workers on %ld CPUs: %lu faults held, "
+		   "%lu retries, %lu timebase ticks per swap; passes",
+		   swaps, PAGES, nworkers, ncpus, held, tries, (t1 - t0) / SWAPS);
+	for (unsigned w = 0; w < nworkers; w++)
+		k42_printf(" %lu", passes[w]);
+	k42_printf("; free frames %lu before, %lu after\n", free0, free1);
+	EXPECT(k42_info(K42_INFO_DEFERRED) == 0, "objects still waiting for quiescence");
+	EXPECT(free1 == free0, "frames lost: %lu -> %lu", free0, free1);
+	for (unsigned w = 0; w < nworkers; w++)
+		EXPECT(th[w] && k42_thread_join(th[w], NULL) == 0, "worker %u", w);
+	return verdict("fcmswap_test");
+}

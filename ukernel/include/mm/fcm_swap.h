@@ -1,0 +1,38 @@
+/*
+ * Hot swap of a live FCM (docs/hot-swap.md, "Kernel objects: an FCM"):
+ * the FCM of a process's anonymous region is replaced by another
+ * implementation while that process faults on it from every CPU.
+ */
+#ifndef MM_FCM_SWAP_H
+#define MM_FCM_SWAP_H
+
+#include <stdint.h>
+
+struct fcm;
+struct process;
+struct k42_fcminfo;
+
+/* Non-zero if f is a swap's mediator (a swap is under way on its regions). */
+int fcm_is_mediator(const struct fcm *f);
+/*
+ * Swap the FCM of p's region at va to implementation impl (K42_FCM_*,
+ * optionally | K42_FCM_SWAP_UNMAP). Caller holds p->lock. 0: the FCM has
+ * that implementation (the swap is over); -K42_EAGAIN: under way, call
+ * again once the CPUs have passed quiescent points; -K42_EFAULT: no
+ * region there; -K42_EINVAL: not a swappable FCM, or no such impl;
+ * -K42_EPERM: another process maps the FCM; -K42_EBUSY: a copy-on-write
+ * layer or a reference in use elsewhere reads it, or another swap is
+ * under way on it.
+ */
+int fcm_swap(struct process *p, uint64_t va, unsigned impl);
+/* If f is a mediator whose callers have drained, finish its swap (caller
+ * holds the lock of the process that maps it). 0: no swap under way on
+ * f any more (the region's fcm pointer may have changed: read it again);
+ * -K42_EAGAIN: still draining. */
+int fcm_swap_settle(struct fcm *f);
+/* Count a fault held by the mediator f. */
+void fcm_swap_held(struct fcm *f);
+/* Describe the FCM of p's region at va (caller holds p->lock). */
+int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out);
+
+#endif

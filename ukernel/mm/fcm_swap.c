@@ -1,0 +1,258 @@
+/*
+ * Hot swap of a live FCM (see mm/fcm_swap.h, docs/hot-swap.md): the
+ * kernel's instance of the generic protocol. The "entry" of an FCM is the
+ * fcm pointer of every region mapping it; all of them belong to one
+ * process (an FCM another process maps is not swapped: -K42_EPERM).
+ *
+ * 1. A mediator takes the entries: under the process lock every mapping
+ *    region points at the mediator from now on, with the old FCM's
+ *    references and mappers; the current kernel quiescence generation is
+ *    recorded.
+ * 2. New callers are held: a fault that finds the mediator is answered
+ *    -K42_EAGAIN with no token, so the access is simply retried after a
+ *    return to user mode (the fault path's own rule for "retry").
+ * 3. Calls in flight drain, detected by quiescence generations: a fault
+ *    that read the old pointer before step 1 ends before its CPU passes
+ *    its next quiescent point, so once the generation has moved on by
+ *    QUIESCE_GENS none can be in the old FCM. Nothing is added to the
+ *    fault path of an FCM not being swapped (today's fault paths also
+ *    hold the process lock around the FCM call; the drain does not rely
+ *    on that).
+ * 4. State moves: the page map, the residency FIFO, the frame source and
+ *    the counters go from the old FCM to the new one (any anonymous
+ *    policy takes over from any other: both keep the common state).
+ * 5. The entries switch to the new FCM; a held fault that settles the
+ *    swap itself (the first caller after the drain: the swapper or any
+ *    held fault) goes on into the new FCM at once.
+ * 6. The old FCM (now empty) and the mediator are freed after quiescence:
+ *    a CPU may still be reading the mediator.
+ *
+ * Locks: the process's, then an FCM's (as on the fault path). Everything
+ * here runs with the process lock held.
+ */
+#include <string.h>
+#include <k42/errno.h>
+#include <k42/fcm.h>
+#include <kern/panic.h>
+#include <kern/process.h>
+#include <kern/quiesce.h>
+#include <kern/trace.h>
+#include <mm/fcm.h>
+#include <mm/fcm_swap.h>
+#include <mm/kmem.h>
+#include <mm/region.h>
+
+struct fcm_mediator {
+	struct fcm fcm;		/* what the regions point at during the swap */
+	struct fcm *old, *new;
+	struct process *owner;	/* the one process mapping it */
+	uint64_t gen;		/* quiescence generation when it took the entries */
+	uint64_t start_tb;	/* timebase at the take-over (trace) */
+	unsigned flags;		/* K42_FCM_SWAP_* */
+	int impl;		/* the new implementation's K42_FCM_* */
+	int done;		/* switched: the regions point at new */
+	struct deferred dfr;
+};
+
+static int mediator_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
+			     unsigned *maxprot, uint64_t *token);
+static void mediator_destroy(struct fcm *f);
+
+static const struct fcm_ops mediator_ops = {
+	.name = "swapping",
+	.get_page = mediator_get_page,
+	.destroy = mediator_destroy,
+};
+
+int fcm_is_mediator(const struct fcm *f)
+{
+	return f->ops == &mediator_ops;
+}
+
+static struct fcm_mediator *mediator_of(struct fcm *f)
+{
+	return (struct fcm_mediator *)f;
+}
+
+/* After quiescence: nothing can reach the mediator or the old FCM. */
+static void mediator_free(struct deferred *d)
+{
+	struct fcm_mediator *m = (struct fcm_mediator *)((char *)d - __builtin_offsetof(struct fcm_mediator, dfr));
+
+	fcm_put(m->old);	/* empty after a switch; else every page goes */
+	if (!m->done)
+		fcm_put(m->new);
+	kmem_free(m, sizeof(*m));
+}
+
+/* The last region went while the swap was under way (unmap, exit). */
+static void mediator_destroy(struct fcm *f)
+{
+	kquiesce_retire(&mediator_of(f)->dfr, mediator_free);
+}
+
+static int drained(const struct fcm_mediator *m)
+{
+	return quiesce_generation(quiesce_kernel()) >= m->gen + QUIESCE_GENS;
+}
+
+/* Steps 4-6; caller holds m->owner's lock and the callers have drained. */
+static void switch_over(struct fcm_mediator *m)
+{
+	struct fcm *old = m->old, *new = m->new;
+
+	spin_lock(&old->lock);
+	spin_lock(&new->lock);
+	new->pages = old->pages;
+	new->fifo_head = old->fifo_head;
+	new->fifo_tail = old->fifo_tail;
+	new->resident = old->resident;
+	new->src = old->src;	/* with its hold, if it has one */
+	new->swaps = old->swaps + 1;
+	new->held = old->held + m->fcm.held;
+	new->ahead = old->ahead;
+	memset(&old->pages, 0, sizeof(old->pages));
+	old->fifo_head = old->fifo_tail = NULL;
+	old->resident = 0;
+	old->src = &pm_frames;
+	spin_unlock(&new->lock);
+	spin_unlock(&old->lock);
+	/* The entries: the mediator's mappers and references become new's. */
+	new->mappers = m->fcm.mappers;
+	new->refs = m->fcm.refs;
+	m->fcm.mappers = NULL;
+	m->fcm.refs = 0;
+	for (struct region *r = new->mappers; r; r = r->fcm_next) {
+		__atomic_store_n(&r->fcm, new, __ATOMIC_RELEASE);
+		if (m->flags & K42_FCM_SWAP_UNMAP)
+			region_unmap_pages(m->owner, r);
+	}
+	m->done = 1;
+	trace_kswap_end(m->owner->pid, m->impl, new->resident, m->fcm.held);
+	kquiesce_retire(&m->dfr, mediator_free);
+}
+
+int fcm_swap_settle(struct fcm *f)
+{
+	struct fcm_mediator *m;
+
+	if (!fcm_is_mediator(f))
+		return 0;
+	m = mediator_of(f);
+	if (m->done)
+		return 0;
+	if (!drained(m))
+		return -K42_EAGAIN;
+	switch_over(m);
+	return 0;
+}
+
+void fcm_swap_held(struct fcm *f)
+{
+	__atomic_add_fetch(&f->held, 1, __ATOMIC_RELAXED);
+}
+
+/* Called with the faulting process's lock held: every mapper is its. */
+static int mediator_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
+			     unsigned *maxprot, uint64_t *token)
+{
+	struct fcm_mediator *m = mediator_of(f);
+
+	if (!m->done && fcm_swap_settle(f) < 0) {
+		__atomic_add_fetch(&f->held, 1, __ATOMIC_RELAXED);
+		*token = 0;	/* no page-in to wait for: the access is retried */
+		return -K42_EAGAIN;
+	}
+	return m->new->ops->get_page(m->new, pgoff, write, pa, maxprot, token);
+}
+
+int fcm_swap(struct process *p, uint64_t va, unsigned impl)
+{
+	struct region *r = region_find(p, va);
+	struct fcm *old, *new;
+	struct fcm_mediator *m;
+	unsigned flags = impl & K42_FCM_SWAP_UNMAP, nmappers = 0;
+	int to = (int)(impl & 0xff);
+
+	if ((impl & ~(0xffu | K42_FCM_SWAP_UNMAP)) || to >= K42_FCM_IMPLS)
+		return -K42_EINVAL;
+	if (!r)
+		return -K42_EFAULT;
+	old = r->fcm;
+	if (fcm_is_mediator(old)) {
+		m = mediator_of(old);
+		if (m->impl != to)
+			return -K42_EBUSY;	/* another swap is under way */
+		return fcm_swap_settle(old);
+	}
+	if (!fcm_is_anon(old))
+		return -K42_EINVAL;
+	if (fcm_anon_impl(old) == to)
+		return 0;
+	spin_lock(&old->lock);
+	for (struct region *q = old->mappers; q; q = q->fcm_next) {
+		if (q->proc != p) {
+			spin_unlock(&old->lock);
+			return -K42_EPERM;	/* another process maps it */
+		}
+		nmappers++;
+	}
+	spin_unlock(&old->lock);
+	if (old->cow_children || __atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) != nmappers)
+		return -K42_EBUSY;	/* read by COW layers, or held by a call in progress */
+	if (!(m = kmem_alloc(sizeof(*m))))
+		return -K42_ENOMEM;
+	if (!(new = fcm_anon_create_impl(to))) {
+		kmem_free(m, sizeof(*m));
+		return -K42_ENOMEM;
+	}
+	/* Step 1: the mediator takes the entries and the regions' references. */
+	fcm_init(&m->fcm, &mediator_ops);
+	m->old = old;
+	m->new = new;
+	m->owner = p;
+	m->flags = flags;
+	m->impl = to;
+	m->done = 0;
+	spin_lock(&old->lock);
+	m->fcm.mappers = old->mappers;
+	old->mappers = NULL;
+	spin_unlock(&old->lock);
+	m->fcm.refs = nmappers;
+	old->refs = 1;		/* the mediator's */
+	for (struct region *q = m->fcm.mappers; q; q = q->fcm_next)
+		__atomic_store_n(&q->fcm, &m->fcm, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	m->gen = quiesce_generation(quiesce_kernel());
+	trace_kswap_begin(p->pid, va, fcm_anon_impl(old), to);
+	return -K42_EAGAIN;
+}
+
+int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
+{
+	struct region *r = region_find(p, va);
+	struct fcm *f, *cur;
+	const char *name;
+
+	if (!r)
+		return -K42_EFAULT;
+	memset(out, 0, sizeof(*out));
+	f = r->fcm;
+	cur = f;
+	if (fcm_is_mediator(f)) {
+		cur = mediator_of(f)->old;
+		out->swapping = 1;
+		out->held = f->held;
+	}
+	spin_lock(&cur->lock);
+	out->resident = cur->resident;
+	out->swaps = cur->swaps;
+	out->held += cur->held;
+	out->ahead = cur->ahead;
+	spin_unlock(&cur->lock);
+	out->impl_id = fcm_is_anon(cur) ? fcm_anon_impl(cur) : -1;
+	name = out->swapping ? "swapping" : f->ops->name;
+	for (unsigned i = 0; name[i] && i < sizeof(out->impl) - 1; i++)
+		out->impl[i] = name[i];
+	return 0;
+}
