@@ -183,7 +183,7 @@ void k42_ipc_dispatch_msgs(void)
  * copied into the PPC page unless they are there already. Returns the
  * kernel's answer (-K42_EDEAD: the caller has gone); with idle set and a
  * live caller it does not return. */
-static long reply(uint64_t h, struct k42_ipc_msg *m, int idle)
+static inline __attribute__((always_inline)) long reply(uint64_t h, struct k42_ipc_msg *m, int idle)
 {
 	uint8_t *ppc = k42_ppc_page();
 
@@ -274,10 +274,14 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m, uint64_t h)
 			return;
 		}
 		/* An activation: swaps wait for those of the generation
-		 * before them (<k42/hotswap.h>). */
-		gen = k42_act_enter(&prev);
+		 * before them (<k42/hotswap.h>); its slot as act_slot
+		 * (hotswap.c) finds it. */
+		struct k42_vp *v = k42_vp_self();
+		uint32_t *slot = v->current && !v->in_handler ? &v->current->act : &k42_handler_act;
+
+		gen = k42_act_enter_at(slot, &prev);
 		ipc_handler(caller, m);
-		k42_act_exit(gen, prev);
+		k42_act_exit_at(slot, gen, prev);
 	} else {
 		m->op = (uint64_t)-K42_ENOSYS;
 		m->len = 0;
@@ -443,17 +447,18 @@ static __attribute__((noreturn, noinline)) void call_on_thread(struct k42_thread
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5, uint64_t h)
 {
+	/* The dispatcher's page read once (SPRG3): a handler does not move. */
 	struct k42_disp_shared *sh = k42_disp();
-	struct k42_vp *v = k42_vp_self();
+	struct k42_vp *v = &k42_vps[((uint64_t)sh - K42_DISP_VA) / K42_PAGE_SIZE];
+	/* The words go to memory at once, so nothing keeps them in registers
+	 * across the calls below. */
+	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op),
+				 (uint8_t *)K42_PPC_PAGE_VA + ((uint64_t)sh - K42_DISP_VA) };
 	/* (An idle server, the common case, has no interrupted context.) */
 	struct k42_thread *cur = sh->saved_valid ? k42_take_saved() : NULL;
 
-	if (serve_threads) {
-		uint64_t w[6] = { w0, w1, w2, w3, w4, w5 };
-
-		call_on_thread(cur, h, caller, op, w);
-	}
-	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op), k42_ppc_page() };
+	if (serve_threads)
+		call_on_thread(cur, h, caller, op, m.w);
 
 	v->in_handler++;
 	handler_handle[v->index] = h;
