@@ -18,6 +18,7 @@
 #define K42_DISPATCHER_H
 
 #include <stdint.h>
+#include <k42/disp_offsets.h>
 
 /* Entry points, the index into the table given to disp_init. */
 #define K42_ENTRY_RUN        0	/* scheduled with nothing in particular to report */
@@ -105,6 +106,15 @@ struct k42_disp_shared {
 	 * ppc_grant_copy. The kernel takes it with the call and clears
 	 * call_grant_len (0: no grant). */
 	volatile uint64_t call_grant_va, call_grant_len, call_grant_prot;
+	/* Set by the kernel (to 1, never back) on every dispatcher of the
+	 * process once any of them has used the FP, VMX or VSX registers, and
+	 * inherited by new dispatchers and by a fork's child (mem_cow_all).
+	 * While it is 0 no thread of the process has FP or vector state to
+	 * keep, so libk42's thread switch skips those registers (switch.S). */
+	volatile uint64_t vector_used;
 };
+/* Its offset, for assembly (<k42/disp_offsets.h>). */
+_Static_assert(__builtin_offsetof(struct k42_disp_shared, vector_used) == K42_DISP_VECTOR_USED,
+	       "k42/disp_offsets.h is out of date");
 
 #endif
