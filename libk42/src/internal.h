@@ -94,12 +94,17 @@ static inline uint32_t k42_act_enter_at(uint32_t *slot, uint32_t *prev)
 {
 	uint32_t g;
 
+	/* One full fence between our count and the generation's second
+	 * read: the swap flips the generation and then reads the count,
+	 * both seq_cst, so if that read misses our count we see its flip
+	 * (and the fence orders the count before all we do next). */
 	for (;;) {
-		g = __atomic_load_n(&k42_act_gen, __ATOMIC_SEQ_CST) & 1;
-		__atomic_fetch_add(&k42_act_count[g], 1, __ATOMIC_SEQ_CST);
-		if ((__atomic_load_n(&k42_act_gen, __ATOMIC_SEQ_CST) & 1) == g)
+		g = __atomic_load_n(&k42_act_gen, __ATOMIC_RELAXED) & 1;
+		__atomic_fetch_add(&k42_act_count[g], 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if ((__atomic_load_n(&k42_act_gen, __ATOMIC_RELAXED) & 1) == g)
 			break;
-		__atomic_fetch_sub(&k42_act_count[g], 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_sub(&k42_act_count[g], 1, __ATOMIC_RELAXED);
 	}
 	*prev = *slot;
 	*slot = g + 1;
@@ -109,7 +114,9 @@ static inline uint32_t k42_act_enter_at(uint32_t *slot, uint32_t *prev)
 static inline void k42_act_exit_at(uint32_t *slot, uint32_t g, uint32_t prev)
 {
 	*slot = prev;
-	__atomic_fetch_sub(&k42_act_count[g], 1, __ATOMIC_SEQ_CST);
+	/* (Release: what the activation did is done before the swap that
+	 * waits for this count sees it drop.) */
+	__atomic_fetch_sub(&k42_act_count[g], 1, __ATOMIC_RELEASE);
 }
 
 /* Idle (runtime.c): the idle loop on the upcall stack, unless work came. */
