@@ -79,7 +79,9 @@ static inline __attribute__((always_inline)) int make_current_here(struct percpu
 	uint32_t pid = d->proc->pid;
 
 	if (pc->last_pid != pid) {
-		trace_disp_switch(pc->last_pid, 0, pid, 0);
+		/* (The class tested here too: GCC keeps the writer out of line.) */
+		if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_DISP), 0))
+			trace_disp_switch(pc->last_pid, 0, pid, 0);
 		pc->last_pid = pid;
 	}
 	arch_user_sprs_switch(pc, d);
