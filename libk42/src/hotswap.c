@@ -21,7 +21,7 @@ uint64_t k42_act_count[2];
 
 static struct k42_swappable *objects;
 static uint32_t swap_busy;	/* busy_enter: a swap or a listing runs */
-static uint32_t handler_act;	/* the activation a handler serves: 1 + generation; 0 none */
+uint32_t k42_handler_act;	/* the activation a handler serves: 1 + generation; 0 none */
 
 /* While a mediator holds an object's entry. */
 struct mediator {
@@ -36,32 +36,17 @@ struct mediator {
 
 static uint32_t *act_slot(void)
 {
-	return k42_current && !k42_in_handler ? &k42_current->act : &handler_act;
+	return k42_current && !k42_in_handler ? &k42_current->act : &k42_handler_act;
 }
 
 uint32_t k42_act_enter(uint32_t *prev)
 {
-	uint32_t g, *slot = act_slot();
-
-	/* Counted in the generation that is still current after the count
-	 * is visible: a swap that flips it meanwhile either sees us or we
-	 * see its flip and count again in the new one. */
-	for (;;) {
-		g = __atomic_load_n(&k42_act_gen, __ATOMIC_SEQ_CST) & 1;
-		__atomic_fetch_add(&k42_act_count[g], 1, __ATOMIC_SEQ_CST);
-		if ((__atomic_load_n(&k42_act_gen, __ATOMIC_SEQ_CST) & 1) == g)
-			break;
-		__atomic_fetch_sub(&k42_act_count[g], 1, __ATOMIC_SEQ_CST);
-	}
-	*prev = *slot;
-	*slot = g + 1;
-	return g;
+	return k42_act_enter_at(act_slot(), prev);
 }
 
 void k42_act_exit(uint32_t g, uint32_t prev)
 {
-	*act_slot() = prev;
-	__atomic_fetch_sub(&k42_act_count[g], 1, __ATOMIC_SEQ_CST);
+	k42_act_exit_at(act_slot(), g, prev);
 }
 
 /* ---- lookups during a swap ---- */

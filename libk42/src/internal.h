@@ -83,6 +83,42 @@ static inline struct k42_vp *k42_vp_self(void)
 #define k42_fault_waiters (k42_vp_self()->fault_waiters)
 #define k42_timers (k42_vp_self()->timers)
 #define k42_upcall_top (k42_vp_self()->upcall_top)
+/* Activations (<k42/hotswap.h>, hotswap.c), inline for the IPC path
+ * (ipc.c), which knows its slot: a thread's `act`, or k42_handler_act
+ * outside threads. Counted in the generation that is still current after
+ * the count is visible: a swap that flips it meanwhile either sees us or
+ * we see its flip and count again in the new one. */
+extern uint32_t k42_act_gen, k42_handler_act;
+extern uint64_t k42_act_count[2];
+static inline uint32_t k42_act_enter_at(uint32_t *slot, uint32_t *prev)
+{
+	uint32_t g;
+
+	/* One full fence between our count and the generation's second
+	 * read: the swap flips the generation and then reads the count,
+	 * both seq_cst, so if that read misses our count we see its flip
+	 * (and the fence orders the count before all we do next). */
+	for (;;) {
+		g = __atomic_load_n(&k42_act_gen, __ATOMIC_RELAXED) & 1;
+		__atomic_fetch_add(&k42_act_count[g], 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if ((__atomic_load_n(&k42_act_gen, __ATOMIC_RELAXED) & 1) == g)
+			break;
+		__atomic_fetch_sub(&k42_act_count[g], 1, __ATOMIC_RELAXED);
+	}
+	*prev = *slot;
+	*slot = g + 1;
+	return g;
+}
+
+static inline void k42_act_exit_at(uint32_t *slot, uint32_t g, uint32_t prev)
+{
+	*slot = prev;
+	/* (Release: what the activation did is done before the swap that
+	 * waits for this count sees it drop.) */
+	__atomic_fetch_sub(&k42_act_count[g], 1, __ATOMIC_RELEASE);
+}
+
 /* Idle (runtime.c): the idle loop on the upcall stack, unless work came. */
 __attribute__((noreturn)) void k42_idle(void);
 /* vp.c: dispatcher 0's state, at program start (top: its upcall stack). */

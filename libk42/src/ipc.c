@@ -183,15 +183,14 @@ void k42_ipc_dispatch_msgs(void)
  * copied into the PPC page unless they are there already. Returns the
  * kernel's answer (-K42_EDEAD: the caller has gone); with idle set and a
  * live caller it does not return. */
-static long reply(uint64_t h, struct k42_ipc_msg *m, int idle)
+/* Answer call h with m (idle: and wait idle in the kernel, unless a
+ * thread became ready); v is this dispatcher, ppc its PPC page. */
+static inline __attribute__((always_inline)) long reply_on(struct k42_vp *v, uint8_t *ppc, uint64_t h,
+							   struct k42_ipc_msg *m, int idle)
 {
-	uint8_t *ppc = k42_ppc_page();
-
 	if (idle) {
 		/* Going idle in the kernel: another dispatcher that gives us a
 		 * thread from now on kicks us (as k42_idle). */
-		struct k42_vp *v = k42_vp_self();
-
 		__atomic_store_n(&v->idle, 1, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&v->nready, __ATOMIC_RELAXED)) {
@@ -207,6 +206,11 @@ static long reply(uint64_t h, struct k42_ipc_msg *m, int idle)
 		memcpy(ppc, m->page, m->len);
 	return k42_sc_ppc_reply(h, m->op, m->len | (idle ? K42_IPC_REPLY_IDLE : 0), m->w[0], m->w[1],
 				m->w[2], m->w[3], m->w[4], m->w[5]);
+}
+
+static inline __attribute__((always_inline)) long reply(uint64_t h, struct k42_ipc_msg *m, int idle)
+{
+	return reply_on(k42_vp_self(), k42_ppc_page(), h, m, idle);
 }
 
 long k42_ipc_reply(uint64_t h, struct k42_ipc_msg *m)
@@ -241,8 +245,10 @@ void k42_ipc_run_handler(uint64_t caller, struct k42_ipc_msg *m)
 		m->op = (uint64_t)-K42_ENOSYS;
 }
 
-/* Serve one call (h: its handle; 0 for a one-way message). */
-static void handle(uint64_t caller, struct k42_ipc_msg *m, uint64_t h)
+/* Serve one call (h: its handle; 0 for a one-way message) on v, this
+ * dispatcher (inline for the handler-mode entry, k42_on_ipc_call). */
+static inline __attribute__((always_inline)) void handle_on(struct k42_vp *v, uint64_t caller,
+							    struct k42_ipc_msg *m, uint64_t h)
 {
 	uint32_t iface = k42_ipc_op_iface(m->op), ord = k42_ipc_op_ordinal(m->op);
 
@@ -274,15 +280,25 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m, uint64_t h)
 			return;
 		}
 		/* An activation: swaps wait for those of the generation
-		 * before them (<k42/hotswap.h>). */
-		gen = k42_act_enter(&prev);
+		 * before them (<k42/hotswap.h>); its slot as act_slot
+		 * (hotswap.c) finds it. */
+		uint32_t *slot = v->current && !v->in_handler ? &v->current->act : &k42_handler_act;
+
+		gen = k42_act_enter_at(slot, &prev);
 		ipc_handler(caller, m);
-		k42_act_exit(gen, prev);
+		k42_act_exit_at(slot, gen, prev);
 	} else {
 		m->op = (uint64_t)-K42_ENOSYS;
 		m->len = 0;
 	}
-	trace_request_end(iface, ord, (int64_t)m->op);
+	/* (The class tested here too: GCC keeps the writer out of line.) */
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_REQUEST), 0))
+		trace_request_end(iface, ord, (int64_t)m->op);
+}
+
+static void handle(uint64_t caller, struct k42_ipc_msg *m, uint64_t h)
+{
+	handle_on(k42_vp_self(), caller, m, h);
 }
 
 uint64_t k42_ipc_defer(void)
@@ -443,30 +459,31 @@ static __attribute__((noreturn, noinline)) void call_on_thread(struct k42_thread
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5, uint64_t h)
 {
+	/* The dispatcher's page read once (SPRG3): a handler does not move. */
 	struct k42_disp_shared *sh = k42_disp();
-	struct k42_vp *v = k42_vp_self();
+	struct k42_vp *v = &k42_vps[((uint64_t)sh - K42_DISP_VA) / K42_PAGE_SIZE];
+	/* The words go to memory at once, so nothing keeps them in registers
+	 * across the calls below. */
+	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op),
+				 (uint8_t *)K42_PPC_PAGE_VA + ((uint64_t)sh - K42_DISP_VA) };
 	/* (An idle server, the common case, has no interrupted context.) */
 	struct k42_thread *cur = sh->saved_valid ? k42_take_saved() : NULL;
 
-	if (serve_threads) {
-		uint64_t w[6] = { w0, w1, w2, w3, w4, w5 };
-
-		call_on_thread(cur, h, caller, op, w);
-	}
-	struct k42_ipc_msg m = { op, { w0, w1, w2, w3, w4, w5 }, k42_ipc_op_len(op), k42_ppc_page() };
+	if (serve_threads)
+		call_on_thread(cur, h, caller, op, m.w);
 
 	v->in_handler++;
 	handler_handle[v->index] = h;
-	handle(caller, &m, h);
+	handle_on(v, caller, &m, h);
 	v->in_handler--;
 	if (!handler_handle[v->index]) {
 		/* Taken: answered later, or forwarded. */
 	} else if (!cur && !v->nready && !sh->pending && !k42_update_ending) {
 		handler_handle[v->index] = 0;
 		v->current = NULL;
-		reply(h, &m, 1);
+		reply_on(v, m.page, h, &m, 1);
 	} else {
-		reply(h, &m, 0);
+		reply_on(v, m.page, h, &m, 0);
 	}
 	handler_handle[v->index] = 0;
 	if (k42_update_ending)

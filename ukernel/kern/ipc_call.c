@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <k42/dispatcher.h>
 #include <kern/ipc_call.h>
+#include <kern/smp.h>
 #include <kern/spinlock.h>
 
 struct ipc_call ipc_call_table[K42_IPC_CALLS_MAX];
@@ -51,17 +52,9 @@ take(struct dispatcher *server, struct dispatcher *async_caller, int count_refus
 			__atomic_add_fetch(&refused, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
-	c->prev = c->next = NULL;
-	c->server = server;
-	c->caller = async_caller;
-	c->async = async_caller != NULL;
-	c->buf = 0;
-	c->len = 0;
-	c->grant_va = c->grant_len = 0;
-	c->grant_prot = 0;
+	ipc_call_init(c, server, async_caller);
 	if (async_caller)
 		async_caller->nasync++;
-	server->ncalls++;
 	return c;
 }
 
@@ -116,10 +109,12 @@ void ipc_call_free(struct ipc_call *c)
 	c->async = 0;
 	c->state = CALL_FREE;
 	c->server = c->caller = NULL;
-	/* Generations stay below 2^31 so a handle is a positive long. */
-	c->gen = (c->gen + 1) & 0x7fffffffu;
-	if (!c->gen)
-		c->gen = 1;
+	c->gen = ipc_call_next_gen(c->gen);
+	ipc_call_pool_put(c);
+}
+
+void ipc_call_pool_put(struct ipc_call *c)
+{
 	spin_lock(&pool_lock);
 	c->next = free_list;
 	free_list = c;
@@ -166,7 +161,12 @@ void ipc_calls_forget_caller(struct dispatcher *d)
 
 uint64_t ipc_calls_in_use(void)
 {
-	return in_use;
+	uint64_t n = in_use;
+
+	/* Less the free records the CPUs keep (exact when nothing runs). */
+	for (int i = 0; i < smp_ncpus; i++)
+		n -= __atomic_load_n(&percpu_of((uint32_t)i)->ncall_cache, __ATOMIC_RELAXED);
+	return n;
 }
 
 uint64_t ipc_calls_refused(void)

@@ -40,6 +40,7 @@
  * next quiescent point. It passes no quiescent point (the tick does).
  */
 #include <arch/context.h>
+#include <arch/user_sprs.h>
 #include <k42/dispatcher.h>
 #include <k42/ipc.h>
 #include <k42/layout.h>
@@ -51,12 +52,44 @@
 #include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/trace.h>
+#include <mm/hat.h>
 
 /* May cur make a kernel call here without the general entry's work? */
 static int plain_caller(const struct dispatcher *cur)
 {
 	return cur->state == DS_RUNNING && !cur->fr_unsent &&
 	       !(cur->reflect_sc && !cur->shared->disabled);
+}
+
+/* sched_can_run_here (kern/sched.c), inline. */
+static inline int can_run_here(const struct percpu *pc, const struct dispatcher *d)
+{
+	uint32_t on = d->vsx_on;
+
+	return on == 0 || on == pc->cpu_id + 1;
+}
+
+/* sched_make_current (kern/sched.c) and arch_user_sprs_enter in one,
+ * inline: the same steps (the switch event, the user SPRs handed over,
+ * current and state, the address space); returns whether d's vector
+ * registers are the loaded ones. */
+static inline __attribute__((always_inline)) int make_current_here(struct percpu *pc,
+								    struct dispatcher *d)
+{
+	uint32_t pid = d->proc->pid;
+
+	if (pc->last_pid != pid) {
+		/* (The class tested here too: GCC keeps the writer out of line.) */
+		if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_DISP), 0))
+			trace_disp_switch(pc->last_pid, 0, pid, 0);
+		pc->last_pid = pid;
+	}
+	arch_user_sprs_switch(pc, d);
+	pc->current = d;
+	d->cpu = pc->cpu_id;
+	d->state = DS_RUNNING;
+	hat_activate(d->proc->hat);
+	return pc->vsx_owner == d;
 }
 
 long ppc_fast_call(struct dispatcher *cur)
@@ -82,9 +115,9 @@ long ppc_fast_call(struct dispatcher *cur)
 	entry = t->entries[K42_ENTRY_IPC_CALL];
 	if (t->cpu != pc->cpu_id || t->state != DS_IDLE || t->has_ctx || tsh->disabled ||
 	    t->calls_queued.head || !entry ||
-	    entry >= K42_USER_TOP || t->npgflt_backlog || t->fr_unsent || !sched_can_run_here(t))
+	    entry >= K42_USER_TOP || t->npgflt_backlog || t->fr_unsent || !can_run_here(pc, t))
 		goto slow;
-	c = ipc_call_try_alloc(t);
+	c = ipc_call_alloc_here(pc, t);
 	if (!c)
 		goto slow;	/* the general path refuses it and counts it */
 
@@ -103,7 +136,12 @@ long ppc_fast_call(struct dispatcher *cur)
 	c->w[4] = ctx_arg(ctx, 6);
 	c->w[5] = ctx_arg(ctx, 7);
 	c->state = CALL_ACTIVE;
-	ipc_call_list_add(&t->calls_active, c);
+	c->prev = t->calls_active.tail;		/* ipc_call_list_add, inline */
+	if (c->prev)
+		c->prev->next = c;
+	else
+		t->calls_active.head = c;
+	t->calls_active.tail = c;
 	ctx_set_owner(ctx, cur);
 	cur->has_ctx = 1;
 	cur->state = DS_IN_CALL;
@@ -112,10 +150,9 @@ long ppc_fast_call(struct dispatcher *cur)
 	tsh->disabled = 1;
 	tsh->now_tb = mftb();
 	tsh->upcalls++;
-	ctx_set_fast_entry(&t->ctx, entry, t->upcall_stack, sched_make_current(t));
+	ctx_set_fast_entry(&t->ctx, entry, t->upcall_stack, make_current_here(pc, t));
 	ctx_set_result(&t->ctx, 0, c->caller_pid);
 	ctx_set_result(&t->ctx, 8, ipc_call_handle(c));
-	arch_user_sprs_enter(pc, t);
 	pc->ppc_fast_calls++;
 	spin_unlock(&pc->local_lock);
 	return 1;
@@ -141,7 +178,7 @@ long ppc_fast_reply(struct dispatcher *cur)
 	    caller->call != c || !caller->has_ctx || caller->cpu != pc->cpu_id ||
 	    caller->npgflt_backlog || caller->fr_unsent ||
 	    (!caller->shared->disabled && caller->shared->pending) ||
-	    ctx_pc(&caller->ctx) >= K42_USER_TOP || !sched_can_run_here(caller))
+	    ctx_pc(&caller->ctx) >= K42_USER_TOP || !can_run_here(pc, caller))
 		goto slow;
 
 	trace_ppc_return((long)ctx_arg(ctx, 1));
@@ -155,7 +192,7 @@ long ppc_fast_reply(struct dispatcher *cur)
 	ctx_set_result(cctx, 6, ctx_arg(ctx, 7));
 	ctx_set_result(cctx, 7, ctx_arg(ctx, 8));
 	caller->call = NULL;
-	ipc_call_free(c);
+	ipc_call_free_active_here(pc, c);
 
 	/* The server waits idle, as server_after_reply leaves it. */
 	cur->has_ctx = 0;
@@ -163,8 +200,7 @@ long ppc_fast_reply(struct dispatcher *cur)
 	cur->state = DS_IDLE;
 
 	caller->has_ctx = 0;
-	ctx_set_user_msr(cctx, sched_make_current(caller));
-	arch_user_sprs_enter(pc, caller);
+	ctx_set_user_msr(cctx, make_current_here(pc, caller));
 	pc->ppc_fast_replies++;
 	spin_unlock(&pc->local_lock);
 	return 1;

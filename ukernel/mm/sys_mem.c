@@ -215,6 +215,10 @@ long sys_mem_cow_all(struct trap_frame *tf)
 		return rc;
 	if (p == self || p->state != K42_PROC_CREATED)
 		return -K42_EINVAL;
+	/* The child's threads are copies of ours, FP and vector state
+	 * included: its switches must keep it (<k42/dispatcher.h>). */
+	if (self->vector_used)
+		process_vector_used(p);
 	for (;;) {
 		struct region *r, *next = NULL;
 		uint64_t start, len;

@@ -18,6 +18,7 @@
 #define K42_DISPATCHER_H
 
 #include <stdint.h>
+#include <k42/disp_offsets.h>
 
 /* Entry points, the index into the table given to disp_init. */
 #define K42_ENTRY_RUN        0	/* scheduled with nothing in particular to report */
@@ -117,6 +118,15 @@ struct k42_disp_shared {
 	 * kernel; for information, e.g. which CPU's trace ring to log into:
 	 * by the time it is used the dispatcher may have moved). */
 	volatile uint64_t cpu;
+	/* Set by the kernel (to 1, never back) on every dispatcher of the
+	 * process once any of them has used the FP, VMX or VSX registers, and
+	 * inherited by new dispatchers and by a fork's child (mem_cow_all).
+	 * While it is 0 no thread of the process has FP or vector state to
+	 * keep, so libk42's thread switch skips those registers (switch.S). */
+	volatile uint64_t vector_used;
 };
+/* Its offset, for assembly (<k42/disp_offsets.h>). */
+_Static_assert(__builtin_offsetof(struct k42_disp_shared, vector_used) == K42_DISP_VECTOR_USED,
+	       "k42/disp_offsets.h is out of date");
 
 #endif

@@ -8,11 +8,18 @@
  * f14..f31 at 176..312, v20..v31 at 320..496. A thread's descriptor
  * starts with its ctx, and r13 holds the running thread. r2 is not
  * switched: a static program has one TOC. The FP and vector registers
- * are saved whether or not the thread used them (user space cannot tell
- * cheaply), which makes the first switch after another dispatcher took
- * the vector units trap once to the kernel's lazy load.
+ * (and VRSAVE) are kept only once the process has used them: the kernel
+ * sets `vector_used` in every shared page of the process at its first
+ * FP/VMX/VSX instruction (<k42/dispatcher.h>), and until then no thread
+ * has any such state to keep (one that had would have trapped first, on
+ * the CPU that switches it out). A context saved without them is loaded
+ * without them, or, once the flag is set, with what its save area holds,
+ * which its thread never relied on. Once kept, the first switch after
+ * another dispatcher took the vector units traps once to the kernel's
+ * lazy load.
  */
 #include <k42/syscall_nums.h>
+#include <k42/disp_offsets.h>
 
 #define SAVE_GPRS(b) \
 	std 14, 32(b); std 15, 40(b); std 16, 48(b); std 17, 56(b); \
@@ -56,6 +63,13 @@
 	.abiversion 2
 	.machine power9
 
+/* cr0 = does the process keep FP and vector registers (vector_used in
+ * the shared page, which SPRG3 holds)? Uses r6. */
+#define TEST_VECTOR_USED \
+	mfspr	6, 259; \
+	ld	6, K42_DISP_VECTOR_USED(6); \
+	cmpdi	6, 0
+
 /* void k42_ctx_switch(struct k42_ctx *old, struct k42_ctx *new) */
 FUNC(k42_ctx_switch)
 	mflr	0
@@ -64,10 +78,12 @@ FUNC(k42_ctx_switch)
 	std	0, 8(3)
 	std	5, 16(3)
 	SAVE_GPRS(3)
+	TEST_VECTOR_USED
+	beq	1f
 	SAVE_FPVR(3)
 	/* fall into the load of new */
 	LOAD_FPVR(4)
-	ld	1, 0(4)
+1:	ld	1, 0(4)
 	ld	0, 8(4)
 	ld	5, 16(4)
 	LOAD_GPRS(4)
@@ -79,8 +95,10 @@ END(k42_ctx_switch)
 
 /* noreturn void k42_ctx_load(struct k42_ctx *new) */
 FUNC(k42_ctx_load)
+	TEST_VECTOR_USED
+	beq	1f
 	LOAD_FPVR(3)
-	ld	1, 0(3)
+1:	ld	1, 0(3)
 	ld	0, 8(3)
 	ld	5, 16(3)
 	LOAD_GPRS(3)
@@ -99,8 +117,10 @@ FUNC(k42_ctx_save)
 	std	0, 8(3)
 	std	5, 16(3)
 	SAVE_GPRS(3)
+	TEST_VECTOR_USED
+	beq	1f
 	SAVE_FPVR(3)
-	li	3, 0
+1:	li	3, 0
 	blr
 END(k42_ctx_save)
 

@@ -19,7 +19,9 @@
  * calls take no memory from the page manager. Everything here runs with
  * interrupts off, under the kernel lock or the local lock of the CPU the
  * dispatchers involved live on (the PPC fast paths, docs/smp.md); the
- * free list has its own leaf lock (ipc_call.c).
+ * free list has its own leaf lock (ipc_call.c). The fast path keeps a few
+ * free records per CPU (ipc_call_alloc_here), under that CPU's local lock,
+ * so a call and its reply on one CPU take no shared lock at all.
  */
 #ifndef KERN_IPC_CALL_H
 #define KERN_IPC_CALL_H
@@ -27,6 +29,7 @@
 #include <stdint.h>
 #include <k42/ipc.h>
 #include <kern/dispatcher.h>
+#include <kern/percpu.h>
 
 enum ipc_call_state { CALL_FREE, CALL_QUEUED, CALL_ACTIVE, CALL_DONE };
 
@@ -88,6 +91,82 @@ static inline struct ipc_call *ipc_call_lookup(uint64_t handle, const struct dis
 
 void ipc_call_list_add(struct ipc_call_list *l, struct ipc_call *c);
 void ipc_call_list_del(struct ipc_call_list *l, struct ipc_call *c);
+
+/* ---- The per-CPU records of the fast path (kern/ppc_fast.c) ----
+ * Up to IPC_CALL_CACHE free records per CPU (percpu call_cache) sit
+ * outside the pool: they count as in use in the pool's figure, and
+ * ipc_calls_in_use() leaves them out. Only the fast path takes and puts
+ * them, under its CPU's local lock (the kernel lock's holder holds every
+ * CPU's local lock but never touches them). */
+#define IPC_CALL_CACHE 8
+
+/* Give a record that is off every list back to the pool. */
+void ipc_call_pool_put(struct ipc_call *c);
+
+/* A fresh record's fields (the pool's take does the same). */
+static inline void ipc_call_init(struct ipc_call *c, struct dispatcher *server,
+				 struct dispatcher *async_caller)
+{
+	c->prev = c->next = NULL;
+	c->server = server;
+	c->caller = async_caller;
+	c->async = async_caller != NULL;
+	c->buf = 0;
+	c->len = 0;
+	c->grant_va = c->grant_len = 0;
+	c->grant_prot = 0;
+	server->ncalls++;
+}
+
+/* Generations stay below 2^31 and never 0, so a handle is a positive long. */
+static inline uint32_t ipc_call_next_gen(uint32_t gen)
+{
+	gen = (gen + 1) & 0x7fffffffu;
+	return gen ? gen : 1;
+}
+
+/* ipc_call_try_alloc from this CPU's own records first. */
+static inline struct ipc_call *ipc_call_alloc_here(struct percpu *pc, struct dispatcher *server)
+{
+	struct ipc_call *c = pc->call_cache;
+
+	if (!c || server->ncalls >= K42_IPC_CALLS_PER_SERVER)
+		return ipc_call_try_alloc(server);
+	pc->call_cache = c->next;
+	pc->ncall_cache--;
+	ipc_call_init(c, server, NULL);
+	return c;
+}
+
+/* ipc_call_free of a synchronous CALL_ACTIVE record, kept on this CPU
+ * (or given back to the pool when this CPU has enough). */
+static inline void ipc_call_free_active_here(struct percpu *pc, struct ipc_call *c)
+{
+	struct dispatcher *s = c->server;
+	struct ipc_call_list *l = &s->calls_active;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	s->ncalls--;
+	c->state = CALL_FREE;
+	c->server = c->caller = NULL;
+	c->prev = NULL;
+	c->gen = ipc_call_next_gen(c->gen);
+	if (pc->ncall_cache < IPC_CALL_CACHE) {
+		c->next = pc->call_cache;
+		pc->call_cache = c;
+		pc->ncall_cache++;
+	} else {
+		c->next = NULL;
+		ipc_call_pool_put(c);
+	}
+}
 
 /* Figures for sys_info. */
 uint64_t ipc_calls_in_use(void);

@@ -46,6 +46,10 @@ struct percpu {
 	uint32_t last_pid;		/* whose context last ran here (for switch events) */
 	/* PPC calls and replies handed over on the fast path here (kern/ppc_fast.c). */
 	uint64_t ppc_fast_calls, ppc_fast_replies;
+	/* Free call records kept for this CPU's fast path, under its local
+	 * lock (kern/ipc_call.h, ipc_call_alloc_here). */
+	struct ipc_call *call_cache;
+	uint32_t ncall_cache;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;

@@ -45,6 +45,7 @@ struct process {
 	uint64_t shared_pa;	/* the dispatcher's shared page */
 	uint64_t ppc_pa;	/* its own PPC page (kern/ppc.c copies call data) */
 	int redirected;		/* has a successor (process_set_successor; never cleared) */
+	int vector_used;	/* a dispatcher used FP/VMX/VSX: every shared page says so */
 	struct dispatcher disp;
 	/* Its further dispatchers (kern/vp.h), owned: freed with it. They
 	 * fill vps[1..] from the front and leave only with the process. */
@@ -79,6 +80,17 @@ static inline struct dispatcher *ppc_server_disp(struct process *tp, uint32_t cp
 		if (d->cpu == cpu && d->state != DS_DEAD && d->entries[K42_ENTRY_IPC_CALL])
 			return d;
 	return &tp->disp;
+}
+/* p (or its fork parent) used the FP/VMX/VSX registers: say so in the
+ * shared page of each of its dispatchers, now and when made (kern/vp.c),
+ * so that libk42's thread switch keeps them from now on. Under the kernel
+ * lock. */
+static inline void process_vector_used(struct process *p)
+{
+	p->vector_used = 1;
+	p->disp.shared->vector_used = 1;
+	for (int i = 1; i < K42_VPS_MAX && p->vps[i]; i++)
+		p->vps[i]->shared->vector_used = 1;
 }
 /* Does p hold every privilege in `priv` (K42_PRIV_*)? */
 static inline int process_has(const struct process *p, uint64_t priv)

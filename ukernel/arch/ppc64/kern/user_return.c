@@ -26,6 +26,7 @@
 #include <string.h>
 #include <arch/context.h>
 #include <arch/spr.h>
+#include <arch/user_sprs.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
 #include <kern/klock.h>
@@ -36,12 +37,7 @@
 
 void arch_user_sprs_enter(struct percpu *pc, struct dispatcher *d)
 {
-	arch_user_sprs_leave(pc, d);
-	if (pc->spr_owner == d)
-		return;
-	mtspr(SPR_VRSAVE, d->user_spr[0]);
-	mtspr(SPR_SPRG3, K42_DISP_VA + (uint64_t)d->index * K42_PAGE_SIZE);
-	pc->spr_owner = d;
+	arch_user_sprs_switch(pc, d);
 }
 
 /* Called whenever another dispatcher becomes current on pc (or pc idles):

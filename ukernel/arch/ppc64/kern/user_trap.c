@@ -46,6 +46,7 @@ static void vector_units(struct trap_frame *tf)
 		d->vsx_on = pc->cpu_id + 1;
 	}
 	tf->msr |= MSR_VECTOR_UNITS;
+	process_vector_used(d->proc);
 }
 
 void arch_vector_units_leave(struct percpu *pc)
