@@ -45,13 +45,38 @@ void k42_io_event(void)
 	k42_waitq_wake_all(&io_q);
 }
 
+/*
+ * The running thread is all this dispatcher has to run: sleep in the
+ * kernel with the thread's registers kept there (`block` while disabled),
+ * rather than switching to the idle loop and being entered afresh by the
+ * wake-up (an upcall, a drain and two thread switches more: about a
+ * quarter of a pipe round trip, docs/files.md). Any soft interrupt wakes
+ * us; k42_io_wait's caller drains it as it enables and re-checks its
+ * condition. `idle` makes another dispatcher that hands us a thread
+ * kick us (k42_vp_poke), as in the idle loop.
+ */
+static void wait_in_kernel(uint64_t gen)
+{
+	struct k42_vp *v = k42_vp_self();
+
+	__atomic_store_n(&v->idle, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&v->nready, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&k42_io_gen, __ATOMIC_ACQUIRE) == gen)
+		k42_sc_block();
+	v->idle = 0;
+}
+
 int k42_io_wait(uint64_t gen, uint64_t deadline_tb)
 {
 	int s = k42_disable_save(), rc = 0;
 
 	if (k42_io_gen == gen) {
 		k42_io_wakeups++;
-		if (k42_current && !k42_in_handler) {
+		if (k42_current && !k42_in_handler && !s && !deadline_tb && !thread_check &&
+		    !k42_nready) {
+			wait_in_kernel(gen);
+		} else if (k42_current && !k42_in_handler) {
 			/* The check (the Linux personality's, for its calls
 			 * run on their thread) may end the wait for a signal
 			 * or bound it. */

@@ -215,7 +215,7 @@ static void make_current(struct trap_frame *tf, struct dispatcher *d)
 {
 	/* Pending soft interrupts are delivered once, on the way back to user
 	 * mode (arch_user_trap, sched_start), not on every switch. */
-	if (sched_make_current(d))
+	if (sched_make_current(d) || arch_vector_units_eager(this_cpu(), d))
 		tf->msr |= MSR_VECTOR_UNITS;
 	else
 		tf->msr &= ~MSR_VECTOR_UNITS;

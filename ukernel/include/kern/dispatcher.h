@@ -81,6 +81,12 @@ struct dispatcher {
 	 * vsx_owner), 0 if none: set and cleared with vsx_owner, so
 	 * sched_can_run_here is one load rather than a scan of every CPU. */
 	uint32_t vsx_on;
+	/* Lazy FP/VMX/VSX switching learns who uses the units after every
+	 * switch (user_trap.c): vsx_hot counts the traps that had to load its
+	 * state; from VSX_EAGER_AFTER on, a scheduling switch to it loads the
+	 * state at once for vsx_eager more switches, then it counts again. */
+	uint8_t vsx_hot;
+	uint8_t vsx_eager;
 	uint64_t user_spr[2];			/* user SPRs outside the frame (ppc64: VRSAVE) when not loaded */
 	/* Page-in waits (mm/fr.c). The nodes live here, inside the
 	 * dispatcher, and process_end unlinks them all (fr_dispatcher_gone)
