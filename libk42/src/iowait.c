@@ -74,7 +74,9 @@ int k42_io_wait(uint64_t gen, uint64_t deadline_tb)
 	if (k42_io_gen == gen) {
 		k42_io_wakeups++;
 		if (k42_current && !k42_in_handler && !s && !deadline_tb && !thread_check &&
-		    !k42_nready) {
+		    !k42_nready && k42_ipc_is_open) {
+			/* (The first wait goes the idle loop's way, which opens
+			 * the process to calls: k42_sched_pick_or_open.) */
 			wait_in_kernel(gen);
 		} else if (k42_current && !k42_in_handler) {
 			/* The check (the Linux personality's, for its calls
