@@ -123,10 +123,26 @@ long ioevent_event_impl(const struct k42_ipc_caller *caller)
 	return 0;
 }
 
+/* 1 on a uniprocessor, 0 otherwise, -1 until asked. */
+static int one_cpu = -1;
+
 /* Wake pid's I/O waiters: the K42_SOFTINTR_IO doorbell, which the
- * kernel lets any process ring (docs/files.md). */
+ * kernel lets any process ring (docs/files.md). On a uniprocessor the
+ * waiter cannot run before we next enter the kernel (to sleep, to be
+ * preempted, for anything), so the ring is folded into that entry
+ * (k42_disp_shared.defer_io): a pipe's round trip then makes one kernel
+ * call per side instead of two. With more CPUs the waiter may be idle on
+ * another one: ring it now. */
 long k42_io_notify(uint64_t pid)
 {
+	uint64_t none = 0;
+
+	if (one_cpu < 0)
+		one_cpu = k42_info(K42_INFO_CPUS_ONLINE) == 1;
+	if (one_cpu && (k42_disp()->defer_io == pid ||
+			__atomic_compare_exchange_n(&k42_disp()->defer_io, &none, pid, 0,
+						    __ATOMIC_RELEASE, __ATOMIC_RELAXED)))
+		return 0;
 	return k42_sc_softintr_raise(pid, K42_SOFTINTR_IO);
 }
 

@@ -52,13 +52,6 @@
 #include <kern/sched.h>
 #include <kern/trace.h>
 
-/* May cur make a kernel call here without the general entry's work? */
-static int plain_caller(const struct dispatcher *cur)
-{
-	return cur->state == DS_RUNNING && !cur->fr_unsent &&
-	       !(cur->reflect_sc && !cur->shared->disabled);
-}
-
 long ppc_fast_call(struct dispatcher *cur)
 {
 	struct trap_frame *ctx = &cur->ctx;
@@ -71,7 +64,7 @@ long ppc_fast_call(struct dispatcher *cur)
 
 	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
 	/* Decode: every condition of the fast path, nothing changed yet. */
-	if (!plain_caller(cur) || k42_ipc_op_len(op) || csh->call_timeout_tb || cur->call_timed ||
+	if (!disp_plain_caller(cur) || k42_ipc_op_len(op) || csh->call_timeout_tb || cur->call_timed ||
 	    csh->call_grant_len)
 		goto slow;
 	tp = process_lookup(ctx_arg(ctx, 0));
@@ -133,7 +126,7 @@ long ppc_fast_reply(struct dispatcher *cur)
 	struct ipc_call *c;
 
 	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
-	if (!plain_caller(cur) || ctx_arg(ctx, 2) != K42_IPC_REPLY_IDLE || sh->saved_valid ||
+	if (!disp_plain_caller(cur) || ctx_arg(ctx, 2) != K42_IPC_REPLY_IDLE || sh->saved_valid ||
 	    sh->pending || cur->calls_queued.head)
 		goto slow;
 	c = ipc_call_lookup(ctx_arg(ctx, 0), cur);

@@ -242,14 +242,14 @@ static void load(struct trap_frame *tf, struct dispatcher *d)
 
 struct trap_frame *disp_save_ctx(struct dispatcher *d, const struct trap_frame *tf)
 {
-	d->ctx = *tf;
+	ctx_copy(&d->ctx, tf);
 	d->has_ctx = 1;
 	return &d->ctx;
 }
 
 void disp_load_ctx(struct dispatcher *d, struct trap_frame *tf)
 {
-	*tf = d->ctx;
+	ctx_copy(tf, &d->ctx);
 	d->has_ctx = 0;
 }
 

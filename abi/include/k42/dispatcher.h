@@ -105,6 +105,13 @@ struct k42_disp_shared {
 	 * ppc_grant_copy. The kernel takes it with the call and clears
 	 * call_grant_len (0: no grant). */
 	volatile uint64_t call_grant_va, call_grant_len, call_grant_prot;
+	/* A wake-up folded into our next kernel entry: a pid on which the
+	 * kernel rings K42_SOFTINTR_IO (as softintr_raise would) before it
+	 * does anything else for us, and before we can leave the CPU. On a
+	 * uniprocessor the wakee cannot run before that entry anyway, so
+	 * libk42 sets it (with a compare-and-swap from 0) instead of making a
+	 * kernel call of its own (docs/files.md, "Pipes"). */
+	volatile uint64_t defer_io;
 };
 
 #endif

@@ -130,11 +130,16 @@ void arch_user_trap(struct trap_frame *tf)
 {
 	/* 0x300, 0x380, 0x400 and 0x480 are the faults: one compare for the rest. */
 	int fault = tf->trap - 0x300 < 0x200;
+	struct dispatcher *cur = this_cpu()->current;
+	/* A wake-up folded into this entry is rung first, under the lock. */
+	int deferred = cur->shared->defer_io != 0;
 
-	ctx_set_owner(tf, this_cpu()->current);	/* what user mode left in tf is its own */
-	if (fault ? fault_unlocked(tf) : tf->trap == 0xc00 && ppc_fast(tf))
+	ctx_set_owner(tf, cur);	/* what user mode left in tf is its own */
+	if (!deferred && (fault ? fault_unlocked(tf) : tf->trap == 0xc00 && ppc_fast(tf)))
 		user_return_unlocked(tf);
 	klock_acquire();	/* released in user_return (docs/smp.md) */
+	if (deferred)
+		disp_flush_deferred(cur);
 	if (this_cpu()->current->state == DS_DEAD) {
 		/* Ended by another CPU while it ran here: whatever it trapped
 		 * for is moot. */
