@@ -128,12 +128,8 @@ struct kfile *k42_kfile_new(const struct kfile_ops *o, int flags)
 
 static void put(struct kfile *f)
 {
-	int last;
-
-	lock();
-	last = --f->refs == 0;
-	unlock();
-	if (last) {
+	/* The last reference: no table holds f, nobody else can find it. */
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		if (f->ops->release)
 			f->ops->release(f);
 		free(f->dirpath);
@@ -167,7 +163,7 @@ static struct kfile *get(int fd)
 	stdio_default();
 	f = fdt_get(&fdt, fd);
 	if (f)
-		f->refs++;
+		kfile_ref(f);
 	unlock();
 	return f;
 }

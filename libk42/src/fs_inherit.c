@@ -38,7 +38,7 @@ long k42_fs_export(uint64_t pid, void **blob, uint64_t *len)
 		files[fd] = NULL;
 		if (t->f[fd] && !t->cloexec[fd]) {
 			files[fd] = t->f[fd];
-			files[fd]->refs++;
+			kfile_ref(files[fd]);
 			n++;
 		}
 	}
@@ -176,7 +176,7 @@ int k42_fs_each_open(int (*fn)(struct kfile *f, uint64_t pid), uint64_t pid)
 
 		if (f && f->fork_gen != fork_gen) {
 			f->fork_gen = fork_gen;
-			f->refs++;
+			kfile_ref(f);
 			files[n++] = f;
 		}
 	}

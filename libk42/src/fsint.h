@@ -52,7 +52,7 @@ struct kfile_ops {
 
 struct kfile {
 	const struct kfile_ops *ops;
-	int refs;		/* descriptors of this process */
+	int refs;		/* descriptors of this process (atomic: kfile_ref, put) */
 	int flags;		/* O_ACCMODE | O_APPEND | O_NONBLOCK */
 	/* remote */
 	int mount;
@@ -85,6 +85,14 @@ struct kfile {
 	int family, socktype;
 	uint64_t rcvtimeo_us, sndtimeo_us;	/* 0: wait for ever */
 };
+
+/* One more reference to f (the table's lock held by whoever found f in
+ * it, so that a close cannot free f first); dropped by k42_fs_put, which
+ * takes no lock. */
+static inline void kfile_ref(struct kfile *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+}
 
 extern const struct kfile_ops k42_remote_ops, k42_pipe_ops, k42_dev_ops, k42_sock_ops,
 	k42_mapped_ops, k42_fifo_ops;

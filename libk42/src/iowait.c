@@ -45,13 +45,46 @@ void k42_io_event(void)
 	k42_waitq_wake_all(&io_q);
 }
 
+/*
+ * The running thread is all this dispatcher has to run: sleep in the
+ * kernel with the thread's registers kept there (`block` while disabled),
+ * rather than switching to the idle loop and being entered afresh by the
+ * wake-up (an upcall, a drain and two thread switches more: about a
+ * quarter of a pipe round trip, docs/files.md). Any soft interrupt wakes
+ * us; k42_io_wait's caller drains it as it enables and re-checks its
+ * condition. `idle` makes another dispatcher that hands us a thread
+ * kick us (k42_vp_poke), as in the idle loop.
+ */
+static void wait_in_kernel(uint64_t gen)
+{
+	struct k42_vp *v = k42_vp_self();
+	uint64_t *pending = (uint64_t *)&k42_disp()->pending, io = K42_SOFTINTR_IO;
+
+	__atomic_store_n(&v->idle, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&v->nready, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&k42_io_gen, __ATOMIC_ACQUIRE) == gen)
+		k42_sc_block();
+	v->idle = 0;
+	/* The usual wake-up, the I/O doorbell alone, is taken here as the
+	 * drain would take it (k42_drain); anything else is left to the
+	 * drain as we enable. */
+	if (__atomic_compare_exchange_n(pending, &io, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		k42_io_event();
+}
+
 int k42_io_wait(uint64_t gen, uint64_t deadline_tb)
 {
 	int s = k42_disable_save(), rc = 0;
 
 	if (k42_io_gen == gen) {
 		k42_io_wakeups++;
-		if (k42_current && !k42_in_handler) {
+		if (k42_current && !k42_in_handler && !s && !deadline_tb && !thread_check &&
+		    !k42_nready && k42_ipc_is_open) {
+			/* (The first wait goes the idle loop's way, which opens
+			 * the process to calls: k42_sched_pick_or_open.) */
+			wait_in_kernel(gen);
+		} else if (k42_current && !k42_in_handler) {
 			/* The check (the Linux personality's, for its calls
 			 * run on their thread) may end the wait for a signal
 			 * or bound it. */
@@ -96,10 +129,26 @@ long ioevent_event_impl(const struct k42_ipc_caller *caller)
 	return 0;
 }
 
+/* 1 on a uniprocessor, 0 otherwise, -1 until asked. */
+static int one_cpu = -1;
+
 /* Wake pid's I/O waiters: the K42_SOFTINTR_IO doorbell, which the
- * kernel lets any process ring (docs/files.md). */
+ * kernel lets any process ring (docs/files.md). On a uniprocessor the
+ * waiter cannot run before we next enter the kernel (to sleep, to be
+ * preempted, for anything), so the ring is folded into that entry
+ * (k42_disp_shared.defer_io): a pipe's round trip then makes one kernel
+ * call per side instead of two. With more CPUs the waiter may be idle on
+ * another one: ring it now. */
 long k42_io_notify(uint64_t pid)
 {
+	uint64_t none = 0;
+
+	if (one_cpu < 0)
+		one_cpu = k42_info(K42_INFO_CPUS_ONLINE) == 1;
+	if (one_cpu && (k42_disp()->defer_io == pid ||
+			__atomic_compare_exchange_n(&k42_disp()->defer_io, &none, pid, 0,
+						    __ATOMIC_RELEASE, __ATOMIC_RELAXED)))
+		return 0;
 	return k42_sc_softintr_raise(pid, K42_SOFTINTR_IO);
 }
 

@@ -125,9 +125,11 @@ int pipebuf_wait_add(struct pipebuf *p, uint32_t pid)
 	uint32_t bits = __atomic_load_n(&p->nwaiters, __ATOMIC_RELAXED);
 	unsigned i;
 
-	for (i = 0; i < PIPEBUF_WAITERS; i++)
-		if ((bits >> i & 1) && __atomic_load_n(&p->waiters[i], __ATOMIC_RELAXED) == pid)
+	for (; bits; bits &= bits - 1) {	/* already registered? (set bits only) */
+		i = (unsigned)__builtin_ctz(bits);
+		if (i < PIPEBUF_WAITERS && __atomic_load_n(&p->waiters[i], __ATOMIC_RELAXED) == pid)
 			goto added;
+	}
 	for (i = 0; i < PIPEBUF_WAITERS; i++) {
 		uint32_t zero = 0;
 

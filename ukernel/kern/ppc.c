@@ -653,10 +653,7 @@ int ppc_fast(struct trap_frame *tf)
 	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY)
 		return 0;
 	spin_lock(&pc->local_lock);
-	/* (A dispatcher whose kernel calls are reflected, or with page-in
-	 * messages to send, takes the locked path: kern/syscall.c.) */
-	if (cur->state == DS_RUNNING && !cur->fr_unsent &&
-	    !(cur->reflect_sc && !cur->shared->disabled))
+	if (disp_plain_caller(cur))
 		done = n == K42_SC_PPC_CALL ? call_fast(tf, cur) : reply_fast(tf, cur);
 	spin_unlock(&pc->local_lock);
 	return done;

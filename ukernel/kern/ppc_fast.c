@@ -54,13 +54,6 @@
 #include <kern/trace.h>
 #include <mm/hat.h>
 
-/* May cur make a kernel call here without the general entry's work? */
-static int plain_caller(const struct dispatcher *cur)
-{
-	return cur->state == DS_RUNNING && !cur->fr_unsent &&
-	       !(cur->reflect_sc && !cur->shared->disabled);
-}
-
 /* sched_can_run_here (kern/sched.c), inline. */
 static inline int can_run_here(const struct percpu *pc, const struct dispatcher *d)
 {
@@ -104,7 +97,7 @@ long ppc_fast_call(struct dispatcher *cur)
 
 	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
 	/* Decode: every condition of the fast path, nothing changed yet. */
-	if (!plain_caller(cur) || k42_ipc_op_len(op) || csh->call_timeout_tb || cur->call_timed ||
+	if (!disp_plain_caller(cur) || k42_ipc_op_len(op) || csh->call_timeout_tb || cur->call_timed ||
 	    csh->call_grant_len)
 		goto slow;
 	tp = process_lookup(ctx_arg(ctx, 0));
@@ -170,7 +163,7 @@ long ppc_fast_reply(struct dispatcher *cur)
 	struct ipc_call *c;
 
 	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
-	if (!plain_caller(cur) || ctx_arg(ctx, 2) != K42_IPC_REPLY_IDLE || sh->saved_valid ||
+	if (!disp_plain_caller(cur) || ctx_arg(ctx, 2) != K42_IPC_REPLY_IDLE || sh->saved_valid ||
 	    sh->pending || cur->calls_queued.head)
 		goto slow;
 	c = ipc_call_lookup(ctx_arg(ctx, 0), cur);

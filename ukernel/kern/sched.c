@@ -216,7 +216,7 @@ static void make_current(struct trap_frame *tf, struct dispatcher *d)
 {
 	/* Pending soft interrupts are delivered once, on the way back to user
 	 * mode (arch_user_trap, sched_start), not on every switch. */
-	if (sched_make_current(d))
+	if (sched_make_current(d) || arch_vector_units_eager(this_cpu(), d))
 		tf->msr |= MSR_VECTOR_UNITS;
 	else
 		tf->msr &= ~MSR_VECTOR_UNITS;
@@ -243,14 +243,14 @@ static void load(struct trap_frame *tf, struct dispatcher *d)
 
 struct trap_frame *disp_save_ctx(struct dispatcher *d, const struct trap_frame *tf)
 {
-	d->ctx = *tf;
+	ctx_copy(&d->ctx, tf);
 	d->has_ctx = 1;
 	return &d->ctx;
 }
 
 void disp_load_ctx(struct dispatcher *d, struct trap_frame *tf)
 {
-	*tf = d->ctx;
+	ctx_copy(tf, &d->ctx);
 	d->has_ctx = 0;
 }
 

@@ -172,6 +172,17 @@ long sys_softintr_raise(struct trap_frame *tf)
 	return 0;
 }
 
+void disp_flush_deferred(struct dispatcher *d)
+{
+	uint64_t pid = __atomic_exchange_n(&d->shared->defer_io, 0, __ATOMIC_ACQ_REL);
+	struct process *p = pid ? process_lookup(pid) : NULL;
+
+	/* The doorbell anyone may ring (sys_softintr_raise): a pid that is
+	 * gone, or never was, rings nothing. */
+	if (p && p->state == K42_PROC_RUNNING)
+		disp_raise(&p->disp, K42_SOFTINTR_IO);
+}
+
 long sys_disp_resume(struct trap_frame *tf)
 {
 	struct dispatcher *d = cur_disp();

@@ -124,6 +124,13 @@ struct k42_disp_shared {
 	 * While it is 0 no thread of the process has FP or vector state to
 	 * keep, so libk42's thread switch skips those registers (switch.S). */
 	volatile uint64_t vector_used;
+	/* A wake-up folded into our next kernel entry: a pid on which the
+	 * kernel rings K42_SOFTINTR_IO (as softintr_raise would) before it
+	 * does anything else for us, and before we can leave the CPU. On a
+	 * uniprocessor the wakee cannot run before that entry anyway, so
+	 * libk42 sets it (with a compare-and-swap from 0) instead of making a
+	 * kernel call of its own (docs/files.md, "Pipes"). */
+	volatile uint64_t defer_io;
 };
 /* Its offset, for assembly (<k42/disp_offsets.h>). */
 _Static_assert(__builtin_offsetof(struct k42_disp_shared, vector_used) == K42_DISP_VECTOR_USED,

@@ -81,6 +81,12 @@ struct dispatcher {
 	 * vsx_owner), 0 if none: set and cleared with vsx_owner, so
 	 * sched_can_run_here is one load rather than a scan of every CPU. */
 	uint32_t vsx_on;
+	/* Lazy FP/VMX/VSX switching learns who uses the units after every
+	 * switch (user_trap.c): vsx_hot counts the traps that had to load its
+	 * state; from VSX_EAGER_AFTER on, a scheduling switch to it loads the
+	 * state at once for vsx_eager more switches, then it counts again. */
+	uint8_t vsx_hot;
+	uint8_t vsx_eager;
 	uint64_t user_spr[2];			/* user SPRs outside the frame (ppc64: VRSAVE) when not loaded */
 	/* Page-in waits (mm/fr.c). The nodes live here, inside the
 	 * dispatcher, and process_end unlinks them all (fr_dispatcher_gone)
@@ -113,6 +119,18 @@ void disp_deliver_pending(struct trap_frame *tf, struct dispatcher *d);
 void disp_wake(struct dispatcher *d);
 /* Set soft-interrupt bits and wake d. */
 void disp_raise(struct dispatcher *d, uint64_t bits);
+/* Ring the wake-up d folded into this entry (k42_disp_shared.defer_io),
+ * under the kernel lock; the general entry does it first thing. */
+void disp_flush_deferred(struct dispatcher *d);
+/* May d's kernel call take a fast path (no kernel lock, maybe a switch)?
+ * Not if its calls are reflected (the Linux personality), it has page-in
+ * messages to send, or a wake-up to ring first: those take the general
+ * entry (kern/syscall.c). */
+static inline int disp_plain_caller(const struct dispatcher *d)
+{
+	return d->state == DS_RUNNING && !d->fr_unsent && !d->shared->defer_io &&
+	       !(d->reflect_sc && !d->shared->disabled);
+}
 /* Upcall d at entry e from the context in tf (tf becomes the upcall). */
 int disp_upcall(struct dispatcher *d, struct trap_frame *tf, int entry, int preserve);
 /* The running dispatcher on this CPU. */

@@ -53,6 +53,10 @@ void arch_user_sprs_leave(struct percpu *pc, struct dispatcher *next);
 /* Load d's user SPRs outside the frame on pc (on the way to user mode). */
 void arch_user_sprs_enter(struct percpu *pc, struct dispatcher *d);
 void arch_vector_units_leave(struct percpu *pc);
+/* d is being made current on pc by a scheduling switch: load its vector
+ * state now if it has used it on each recent switch (saving the trap it
+ * would take); 1 if d's state is loaded on pc afterwards. */
+int arch_vector_units_eager(struct percpu *pc, struct dispatcher *d);
 /* Wait for an interrupt with the CPU ceded to the hypervisor; returns with
  * interrupts off after at least one interrupt was taken or is pending. */
 void arch_idle_wait(void);

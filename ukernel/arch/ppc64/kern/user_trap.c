@@ -27,26 +27,61 @@
 
 #define DSISR_STORE (1ull << (63 - 38))
 
+/* Make d the owner of pc's FP/VMX/VSX registers: its state loaded, the
+ * previous owner's saved (a failed allocation loses only the previous
+ * owner's vector registers, which it can no longer get back anyway). */
+static void vector_units_load(struct percpu *pc, struct dispatcher *d)
+{
+	static const uint8_t zero[VSX_STATE_SIZE] __attribute__((aligned(16)));
+
+	if (pc->vsx_owner) {
+		if (!pc->vsx_owner->vsx_state)
+			pc->vsx_owner->vsx_state = kmem_alloc(VSX_STATE_SIZE);
+		if (pc->vsx_owner->vsx_state)
+			vsx_save(pc->vsx_owner->vsx_state);
+		pc->vsx_owner->vsx_on = 0;
+	}
+	vsx_restore(d->vsx_state ? d->vsx_state : zero);
+	pc->vsx_owner = d;
+	d->vsx_on = pc->cpu_id + 1;
+}
+
+/* How many traps that had to load a dispatcher's vector state make a
+ * switch to it load the state at once, and for how many switches. */
+#define VSX_EAGER_AFTER 3
+#define VSX_EAGER_SWITCHES 64
+
 static void vector_units(struct trap_frame *tf)
 {
 	struct percpu *pc = this_cpu();
 	struct dispatcher *d = pc->current;
-	static const uint8_t zero[VSX_STATE_SIZE] __attribute__((aligned(16)));
 
 	if (pc->vsx_owner != d) {
-		if (pc->vsx_owner) {
-			if (!pc->vsx_owner->vsx_state)
-				pc->vsx_owner->vsx_state = kmem_alloc(VSX_STATE_SIZE);
-			if (pc->vsx_owner->vsx_state)
-				vsx_save(pc->vsx_owner->vsx_state);
-			pc->vsx_owner->vsx_on = 0;
-		}
-		vsx_restore(d->vsx_state ? d->vsx_state : zero);
-		pc->vsx_owner = d;
-		d->vsx_on = pc->cpu_id + 1;
+		vector_units_load(pc, d);
+		if (d->vsx_hot < VSX_EAGER_AFTER && ++d->vsx_hot == VSX_EAGER_AFTER)
+			d->vsx_eager = VSX_EAGER_SWITCHES;
 	}
 	tf->msr |= MSR_VECTOR_UNITS;
 	process_vector_used(d->proc);
+}
+
+/*
+ * A program that uses the vector units after every switch (libk42 keeps
+ * f14-f31 and v20-v31 in each thread switch) would otherwise trap once per
+ * switch: the trap costs more than the load. When the eager switches run
+ * out, the next switches are lazy again, so a program that stopped using
+ * the units stops paying for them.
+ */
+int arch_vector_units_eager(struct percpu *pc, struct dispatcher *d)
+{
+	if (pc->vsx_owner == d)
+		return 1;
+	if (d->vsx_hot < VSX_EAGER_AFTER)
+		return 0;
+	if (--d->vsx_eager == 0)
+		d->vsx_hot = 0;
+	vector_units_load(pc, d);
+	return 1;
 }
 
 void arch_vector_units_leave(struct percpu *pc)
@@ -106,11 +141,17 @@ void arch_user_trap(struct trap_frame *tf)
 {
 	/* 0x300, 0x380, 0x400 and 0x480 are the faults: one compare for the rest. */
 	int fault = tf->trap - 0x300 < 0x200;
+	struct dispatcher *cur = this_cpu()->current;
+	/* A wake-up folded into this entry is rung first, under the lock. */
+	int deferred = cur->shared->defer_io != 0;
 
-	ctx_set_owner(tf, this_cpu()->current);	/* what user mode left in tf is its own */
-	if (fault ? fault_unlocked(tf) : tf->trap == 0xc00 && (answer(tf) || ppc_fast(tf)))
+	ctx_set_owner(tf, cur);	/* what user mode left in tf is its own */
+	if (!deferred &&
+	    (fault ? fault_unlocked(tf) : tf->trap == 0xc00 && (answer(tf) || ppc_fast(tf))))
 		user_return_unlocked(tf);
 	klock_acquire();	/* released in user_return (docs/smp.md) */
+	if (deferred)
+		disp_flush_deferred(cur);
 	if (this_cpu()->current->state == DS_DEAD) {
 		/* Ended by another CPU while it ran here: whatever it trapped
 		 * for is moot. */
