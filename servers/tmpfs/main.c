@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <k42/k42.h>
+#include <k42/fs.h>
 #include <k42/obj.h>
 #include <k42/procinfo.h>
 #include <k42/server.h>
@@ -72,6 +73,11 @@ static void to_stat(const struct tnode *n, struct fs_stat *st)
 }
 
 K42_SERVER_GET(get, struct ofile, 0)
+
+void tfifo_notify(uint32_t pid)
+{
+	(void)k42_io_notify(pid);
+}
 
 static void holder_add(struct ofile *of, k42_handle_t h, uint32_t pid)
 {
