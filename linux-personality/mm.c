@@ -1,8 +1,13 @@
 /*
  * Linux memory calls over k42 regions: brk, mmap, munmap, mprotect,
- * madvise. Each mapping the program asks for is one k42 region (recorded
- * in lx_vmas). munmap and mprotect of part of a mapping cut it: the
- * kernel splits the region (mem_unmap/mem_protect) and lx_vmas follows.
+ * mremap, madvise. Each mapping the program asks for is one k42 region
+ * (recorded in lx_vmas). munmap and mprotect of part of a mapping cut it:
+ * the kernel splits the region (mem_unmap/mem_protect) and lx_vmas
+ * follows. mremap shrinks by unmapping the tail and grows by moving: a
+ * new region, the kernel's checked copy (mem_read within the process),
+ * the old unmapped. (Growing in place would add a k42 region per growth,
+ * and regions are a quota: a program growing an array by small steps
+ * would run out.)
  */
 #include "lx.h"
 
@@ -261,6 +266,87 @@ long lx_sys_mprotect(struct lx_args *a)
 	if (covered != len)
 		return -LX_ENOMEM;
 	return change_range(va, len, (int)prot);
+}
+
+#define LX_MREMAP_MAYMOVE 1
+
+/* The rights of the private mappings that cover all of [va, va+len)
+ * (0 with *ok set), or *ok = 0 if a byte is unmapped, shared, or the
+ * rights differ. */
+static unsigned private_cover(uint64_t va, uint64_t len, int *ok)
+{
+	uint64_t covered = 0;
+	unsigned prot = 0;
+	int first = 1;
+
+	*ok = 0;
+	for (int i = 0; i < lx_nvmas; i++) {
+		struct lx_vma *v = &lx_vmas[i];
+		uint64_t s = v->va > va ? v->va : va;
+		uint64_t e = v->va + v->len < va + len ? v->va + v->len : va + len;
+
+		if (s >= e)
+			continue;
+		if (v->sid || (!first && v->prot != prot))
+			return 0;
+		prot = v->prot;
+		first = 0;
+		covered += e - s;
+	}
+	*ok = covered == len;
+	return prot;
+}
+
+/* mremap(old, old_len, new_len, flags): private mappings only (a shared
+ * one may shrink); growing moves, so without MREMAP_MAYMOVE it is ENOMEM;
+ * MREMAP_FIXED and MREMAP_DONTUNMAP are EINVAL. */
+long lx_sys_mremap(struct lx_args *a)
+{
+	uint64_t va = a->a[0], old_len = page_up(a->a[1]), new_len = page_up(a->a[2]);
+	uint64_t flags = a->a[3], to;
+	unsigned prot;
+	int ok;
+	long rc;
+
+	if ((va & (K42_PAGE_SIZE - 1)) || !new_len || (flags & ~(uint64_t)LX_MREMAP_MAYMOVE) ||
+	    va < K42_USER_BASE || va >= LX_USER_LIMIT || old_len > LX_USER_LIMIT - va ||
+	    new_len > LX_USER_LIMIT || !old_len)
+		return -LX_EINVAL;
+	if (new_len <= old_len) {
+		if (!overlaps(va, old_len))
+			return -LX_EFAULT;
+		if (new_len < old_len && (rc = unmap_range(va + new_len, old_len - new_len)) < 0)
+			return rc;
+		return (long)va;
+	}
+	prot = private_cover(va, old_len, &ok);
+	if (!ok)
+		return -LX_EFAULT;
+	if (!(flags & LX_MREMAP_MAYMOVE))
+		return -LX_ENOMEM;
+	to = lx.mmap_next;
+	if (lx_reserved(to, new_len))
+		to = lx.mmap_next = LX_HEAP_END;
+	if (lx_reserved(to, new_len))
+		to = lx.mmap_next = LX_PIPES_END;
+	if (to + new_len > LX_STACK_TOP - LX_STACK_SIZE || overlaps(to, new_len))
+		return -LX_ENOMEM;
+	if ((rc = map_anon(to, new_len, K42_PROT_READ | K42_PROT_WRITE, 0)) < 0)
+		return rc;
+	lx.mmap_next = to + new_len;
+	rc = 0;
+	for (uint64_t done = 0; done < old_len && rc >= 0; done += 8ul << 20)	/* the kernel copies up to 16 MiB a call */
+		rc = k42_sc_mem_read(lx.pid, va + done, to + done,
+				     old_len - done < (8ul << 20) ? old_len - done : 8ul << 20);
+	if (rc < 0 ||
+	    (prot != (K42_PROT_READ | K42_PROT_WRITE) &&
+	     k42_sc_mem_protect(lx.pid, to, new_len, prot ? prot : K42_PROT_READ) < 0)) {
+		(void)unmap_range(to, new_len);
+		return -LX_ENOMEM;
+	}
+	lx_vmas[vma_find(to, new_len)].prot = prot;
+	(void)unmap_range(va, old_len);
+	return (long)to;
 }
 
 long lx_sys_madvise(struct lx_args *a)

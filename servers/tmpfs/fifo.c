@@ -3,13 +3,14 @@
  * gets its 64 KiB ring and its counts at its first open and gives them
  * up when its last open file closes (what was in it is lost, as on
  * Linux). Whoever finds it cannot proceed is remembered by pid and gets
- * K42_SOFTINTR_IO at the next change: data in or out, an end opened or
- * closed. Calls run one at a time (main.c), so nothing here locks.
+ * K42_SOFTINTR_IO at the next change (tfifo_notify, main.c): data in or
+ * out, an end opened or closed. Calls run one at a time (main.c), so
+ * nothing here locks. Pure: host-tested (tests/libk42/test_fifo.c).
  */
 #include <stdlib.h>
+#include <k42/alloc.h>
 #include <string.h>
-#include <k42/k42.h>
-#include <k42/fs.h>
+#include <k42/errno.h>
 #include "fifo.h"
 
 #define WAITERS 32
@@ -26,7 +27,7 @@ struct tfifo {
 static void wake(struct tfifo *p)
 {
 	for (uint32_t i = 0; i < p->nwait; i++)
-		(void)k42_io_notify(p->waiters[i]);
+		tfifo_notify(p->waiters[i]);
 	p->nwait = 0;
 }
 

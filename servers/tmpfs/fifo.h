@@ -14,6 +14,8 @@
 #define TFIFO_BYTES   65536u	/* what a fifo holds, as a pipe */
 #define TFIFO_ATOMIC  4096u	/* PIPE_BUF: a write this small goes in whole */
 
+/* Wake pid's I/O waiters (main.c: K42_SOFTINTR_IO; the host test: a record). */
+void tfifo_notify(uint32_t pid);
 /* An open of n for access mode acc (0 read, 1 write, 2 both): -K42_ENXIO
  * for a non-blocking write-only open with no reader (POSIX); else 0 and
  * *mark, the count of the other side's opens so far (for tfifo_state). */

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <k42/k42.h>
+#include <k42/fs.h>
 #include <k42/obj.h>
+#include <k42/procinfo.h>
 #include <k42/server.h>
 #include "fs.h"
 #include "tree.h"
@@ -25,6 +27,7 @@
 #define O_NONBLK  04000
 #define S_IFMT_   0170000
 #define S_IFIFO_  0010000
+#define FIFO_HOLDERS 8	/* handles tracked per fifo open; more are never reaped */
 #define O_DIR     040000
 
 struct ofile {
@@ -33,7 +36,17 @@ struct ofile {
 	uint32_t flags;
 	uint32_t refs;		/* handles */
 	uint64_t mark;		/* a fifo: the other side's opens before ours (fifo.h) */
+	/* A fifo's: who holds its handles (a killed holder never closes
+	 * them; fifo_reap takes them back), and the list of fifo opens. */
+	struct {
+		k42_handle_t h;
+		uint32_t pid;
+	} holders[FIFO_HOLDERS];
+	uint32_t nholders;
+	struct ofile *next_fifo;
 };
+
+static struct ofile *fifo_opens;
 
 static struct tfs fs;
 static uint64_t tb_hz;
@@ -60,6 +73,76 @@ static void to_stat(const struct tnode *n, struct fs_stat *st)
 }
 
 K42_SERVER_GET(get, struct ofile, 0)
+
+void tfifo_notify(uint32_t pid)
+{
+	(void)k42_io_notify(pid);
+}
+
+static void holder_add(struct ofile *of, k42_handle_t h, uint32_t pid)
+{
+	if (of->n->kind == TK_FIFO && of->nholders < FIFO_HOLDERS) {
+		of->holders[of->nholders].h = h;
+		of->holders[of->nholders].pid = pid;
+		of->nholders++;
+	}
+}
+
+static void holder_drop(struct ofile *of, k42_handle_t h)
+{
+	for (uint32_t i = 0; i < of->nholders; i++)
+		if (of->holders[i].h == h) {
+			of->holders[i] = of->holders[--of->nholders];
+			return;
+		}
+}
+
+/* The open file lost its last handle. */
+static void ofile_closed(struct ofile *of)
+{
+	if (of->n->kind == TK_FIFO) {
+		struct ofile **pp = &fifo_opens;
+
+		while (*pp && *pp != of)
+			pp = &(*pp)->next_fifo;
+		if (*pp)
+			*pp = of->next_fifo;
+		tfifo_close(of->n, of->flags & O_ACC);
+	}
+	tmap_closing(&fs, of->n);
+	tfs_close_ref(&fs, of->n);
+	free(of);
+}
+
+/* Before a fifo call would wait: the handles on n of processes that are
+ * gone (killed: they closed nothing) are taken back, so a reader sees
+ * the end of file and a writer EPIPE. Pids are never reused. */
+static void fifo_reap(struct tnode *n)
+{
+	struct ofile *of = fifo_opens, *next;
+
+	for (; of; of = next) {
+		next = of->next_fifo;
+		if (of->n != n)
+			continue;
+		for (uint32_t i = 0; i < of->nholders;) {
+			struct k42_procinfo info;
+
+			/* (A fork's child holds its handles before it runs.) */
+			if (k42_sc_proc_describe(of->holders[i].pid, (uint64_t)&info) == 0 &&
+			    (info.state == K42_PROC_RUNNING || info.state == K42_PROC_CREATED)) {
+				i++;
+				continue;
+			}
+			(void)k42_obj_revoke(of->holders[i].h);
+			of->holders[i] = of->holders[--of->nholders];
+			if (--of->refs == 0) {
+				ofile_closed(of);
+				break;
+			}
+		}
+	}
+}
 
 long fs_walk_impl(const struct k42_ipc_caller *c, const char *path, uint32_t *done, int32_t *err,
 		  struct fs_stat *st, char *link, uint32_t link_cap)
@@ -126,6 +209,12 @@ long fs_open_impl(const struct k42_ipc_caller *c, const char *path, uint32_t fla
 		free(of);
 		return -K42_ENOMEM;
 	}
+	of->nholders = 0;
+	holder_add(of, *f, (uint32_t)c->pid);
+	if (n->kind == TK_FIFO) {
+		of->next_fifo = fifo_opens;
+		fifo_opens = of;
+	}
 	tfs_open_ref(n);
 	tmap_opened(n);
 	to_stat(n, st);
@@ -149,7 +238,12 @@ long fs_read_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offset
 	if (of->n->kind == TK_FIFO) {
 		if (offset != -1)
 			return -K42_ESPIPE;
-		if ((rc = tfifo_read(of->n, data, count, (uint32_t)c->pid)) < 0)
+		rc = tfifo_read(of->n, data, count, (uint32_t)c->pid);
+		if (rc == -K42_EAGAIN) {
+			fifo_reap(of->n);	/* the writer may be a killed one */
+			rc = tfifo_read(of->n, data, count, (uint32_t)c->pid);
+		}
+		if (rc < 0)
 			return rc;
 		*len = (uint32_t)rc;
 		return 0;
@@ -180,7 +274,12 @@ long fs_write_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offse
 	if (of->n->kind == TK_FIFO) {
 		if (offset != -1)
 			return -K42_ESPIPE;
-		if ((rc = tfifo_write(of->n, data, len, (uint32_t)c->pid)) < 0)
+		rc = tfifo_write(of->n, data, len, (uint32_t)c->pid);
+		if (rc == -K42_EAGAIN) {
+			fifo_reap(of->n);	/* the reader may be a killed one */
+			rc = tfifo_write(of->n, data, len, (uint32_t)c->pid);
+		}
+		if (rc < 0)
 			return rc;
 		*written = (uint32_t)rc;
 		return 0;
@@ -298,13 +397,9 @@ long fs_close_impl(const struct k42_ipc_caller *c, k42_handle_t f)
 	if (rc < 0)
 		return rc;
 	k42_obj_revoke(f);
-	if (--of->refs == 0) {
-		if (of->n->kind == TK_FIFO)
-			tfifo_close(of->n, of->flags & O_ACC);
-		tmap_closing(&fs, of->n);
-		tfs_close_ref(&fs, of->n);
-		free(of);
-	}
+	holder_drop(of, f);
+	if (--of->refs == 0)
+		ofile_closed(of);
 	return 0;
 }
 
@@ -382,6 +477,7 @@ long fs_share_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t pid,
 	if (!pid || !(*g = k42_obj_grant(of, pid, FS_RIGHT_READ)))
 		return pid ? -K42_ENOMEM : -K42_EINVAL;
 	of->refs++;
+	holder_add(of, *g, (uint32_t)pid);
 	return 0;
 }
 
@@ -432,6 +528,9 @@ long fs_fifo_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t arm, 
 		return rc;
 	if (of->n->kind != TK_FIFO)
 		return -K42_EINVAL;
+	fifo_reap(of->n);	/* a killed holder is no reader or writer */
+	if (get(c, f, &of) < 0)
+		return -K42_EBADH;	/* the caller's own handle was a dead holder's: cannot be */
 	tfifo_state(of->n, of->flags & O_ACC, of->mark, arm ? (uint32_t)c->pid : 0, readers, writers,
 		    avail, room, since);
 	return 0;

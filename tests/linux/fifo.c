@@ -5,8 +5,10 @@
  * for the other side, O_RDWR never waits, a signal ends the wait with
  * EINTR), EAGAIN, POLLIN/POLLHUP, EOF, EPIPE, 200 KiB checked byte by
  * byte between unrelated openers (each side opened the path itself),
- * PIPE_BUF writes from two writers never interleaved, ESPIPE, and a fifo
- * unlinked while open. One verdict line: "fifo: ok".
+ * PIPE_BUF writes from two writers never interleaved, ESPIPE, a fifo
+ * unlinked while open, and a writer killed with SIGKILL (it closes
+ * nothing): its reader still sees the end of file. One verdict line:
+ * "fifo: ok".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -272,6 +274,42 @@ static void unlinked_while_open(void)
 	close(r);
 }
 
+/* A writer killed by SIGKILL closes nothing: tmpfs finds its handle's
+ * holder gone and the blocked reader gets the end of file. */
+static void killed_writer(void)
+{
+	int r = open(F, O_RDONLY | O_NONBLOCK), st;
+	char c[4];
+	pid_t pid;
+	long n;
+
+	CHECK(r >= 0, "killed writer: reader");
+	pid = fork();
+	if (pid == 0) {
+		int w = open(F, O_WRONLY);
+
+		if (w < 0 || write(w, "k", 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	{
+		struct pollfd p = { r, POLLIN, 0 };
+
+		/* No writer yet reads as the end of file: wait for its byte. */
+		CHECK(poll(&p, 1, 10000) == 1 && (p.revents & POLLIN), "killed writer: POLLIN (%#x)",
+		      p.revents);
+	}
+	fcntl(r, F_SETFL, 0);	/* blocking from here */
+	CHECK(read(r, c, 1) == 1 && c[0] == 'k', "killed writer: its byte");
+	CHECK(kill(pid, SIGKILL) == 0, "kill -9 the writer");
+	CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "the writer died by SIGKILL (%#x)", st);
+	n = read(r, c, sizeof(c));
+	CHECK(n == 0, "read after the writer was killed: %ld, not the end of file", n);
+	close(r);
+}
+
 int main(void)
 {
 	unlink(F);
@@ -280,11 +318,13 @@ int main(void)
 	blocking_writer();
 	atomic_records();
 	interrupted_open();
+	killed_writer();
 	unlinked_while_open();
 	if (bad) {
 		printf("fifo: FAILED (%d checks)\n", bad);
 		return 1;
 	}
-	printf("fifo: ok: open rules, EAGAIN/EOF/EPIPE, poll, 200 KiB checked, atomic records, EINTR\n");
+	printf("fifo: ok: open rules, EAGAIN/EOF/EPIPE, poll, 200 KiB checked, atomic records, EINTR, "
+	       "killed writer\n");
 	return 0;
 }
