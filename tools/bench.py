@@ -240,6 +240,70 @@ def run_disk(build, smoke, linux=False):
     return out
 
 
+def scanbench_once(build, program):
+    """bench/scanbench under icount: a sequential scan of a file served
+    through an FR, with the default demand FCM and with the adaptive one."""
+    cmd = k42qemu.command(build, append="init=/bench/" + program, extra=ICOUNT)
+    res = k42qemu.run(cmd, timeout=900)
+    if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
+        raise BenchError("scan benchmark boot failed (status %s%s):\n%s" % (
+            res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
+    figs = {m[1]: float(m[2]) for m in re.finditer(r"^BENCH (scan_\w+?)_ticks_per_op ([\d.]+)",
+                                                   res.output, re.M)}
+    figs.update({m[1]: int(m[2]) for m in re.finditer(r"^BENCH (scan_\w+_reflected|scan_mib) (\d+)",
+                                                      res.output, re.M)})
+    return figs
+
+
+def run_scan(build, smoke):
+    """The adaptive FCM (docs/hot-swap.md): a sequential scan of a 64 MiB
+    file (4 MiB with --smoke) without and with adaptation, as guest
+    instructions per page and reflected faults; twice, which must agree."""
+    program = "scanbench_smoke" if smoke else "scanbench"
+    a = scanbench_once(build, program)
+    b = scanbench_once(build, program)
+    out = {"scan_icount_identical": a == b, "scan_mib": a.get("scan_mib")}
+    for kind in ("demand", "adaptive"):
+        if "scan_%s" % kind not in a or "scan_%s_reflected" % kind not in a:
+            raise BenchError("scanbench did not report the %s scan" % kind)
+        out["scan_%s_insns" % kind] = round(a["scan_%s" % kind] / TICKS_PER_INSN, 1)
+        out["scan_%s_reflected" % kind] = a["scan_%s_reflected" % kind]
+    return out
+
+
+def run_fcmswap(build, cpus=(1, 4)):
+    """A kernel FCM hot swap under faults from every CPU (bench/scanbench
+    -- --swap, under icount, which runs the CPUs round-robin): how long a
+    swap holds the region's callers (the kernel's count: mediator in to
+    switch) and how long the swapper's calls take, per swap."""
+    out = {}
+    for n in cpus:
+        res = k42qemu.run(k42qemu.command(build, append="init=/bench/scanbench -- --swap", smp=n,
+                                          icount=True), timeout=900)
+        if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
+            raise BenchError("scanbench --swap at %d CPUs failed (status %s%s):\n%s" % (
+                n, res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
+        figs = {m[1]: float(m[2]) for m in re.finditer(r"^BENCH (fcmswap_\w+?)_ticks_per_op ([\d.]+)",
+                                                       res.output, re.M)}
+        for kind in ("hold", "call"):
+            if "fcmswap_" + kind not in figs:
+                raise BenchError("scanbench --swap at %d CPUs did not report %s" % (n, kind))
+            out["fcmswap_%s_%d_insns" % (kind, n)] = round(figs["fcmswap_" + kind] / TICKS_PER_INSN, 1)
+    return out
+
+
+def scan_rows(r):
+    mib = r.get("scan_mib")
+    return [
+        ("seq. scan %s MiB file, demand: insns/page" % mib, r.get("scan_demand_insns"), None),
+        ("  reflected faults, whole scan", r.get("scan_demand_reflected"), None),
+        ("same, adaptive FCM: insns/page", r.get("scan_adaptive_insns"), None),
+        ("  reflected faults, whole scan", r.get("scan_adaptive_reflected"), None),
+        ("kernel FCM swap: callers held, 1 CPU", r.get("fcmswap_hold_1_insns"), None),
+        ("  same, 4 CPUs (icount, round-robin)", r.get("fcmswap_hold_4_insns"), None),
+    ]
+
+
 def boot_to_shell_s(build, runs):
     """Wall time from QEMU start to the shell's first prompt (default boot)."""
     times = []
@@ -506,7 +570,7 @@ def table(r):
         ("object call through a held rep", r.get("obj_plain_call_insns"), None),
         ("  same, swappable (translation table)", r.get("obj_swappable_call_insns"), None),
         ("hot swap: callers held, per swap (1 CPU)", r.get("obj_swap_insns"), None),
-    ]
+    ] + scan_rows(r)
     lines = ["%-40s %14s %14s %10s" % ("guest instructions per op", "k42", "Linux", "Linux/k42")]
     for name, k, l in rows:
         lines.append("%-40s %14s %14s %10s" % (name, k if k is not None else "n/a",
@@ -572,10 +636,26 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="quick run for the test suite")
     ap.add_argument("--scal", action="store_true",
                     help="only the scalability table (1, 2, 4, 8 CPUs under icount)")
-    ap.add_argument("--only", choices=("disk", "net"),
-                    help="only the disk rows or only the network rows, each beside Linux")
+    ap.add_argument("--only", choices=("disk", "net", "scan"),
+                    help="only the disk rows or only the network rows, each beside Linux; "
+                         "or only the file-scan rows of the adaptive FCM")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
+    if args.only == "scan":
+        try:
+            r = run_scan(build, args.smoke)
+            r.update(run_fcmswap(build))
+        except BenchError as e:
+            print("k42 bench: %s" % e, file=sys.stderr)
+            return 1
+        print("%-40s %14s" % ("guest instructions (icount)", "k42"))
+        for name, k, _ in scan_rows(r):
+            print("%-40s %14s" % (name, k))
+        print("(the two icount runs %s)" % ("agree" if r["scan_icount_identical"] else "DIFFER"))
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(r, f, indent=2, sort_keys=True)
+        return 0
     if args.only:
         try:
             if args.only == "disk":
@@ -604,6 +684,7 @@ def main():
     try:
         results.update(run_k42(build, 1 if args.smoke else args.runs, args.smoke))
         results.update(run_disk(build, args.smoke, linux=not args.smoke))
+        results.update(run_scan(build, args.smoke))
         results.update(run_cobj(build))
         results.update(run_lx(build, args.smoke))
         if args.smoke:
@@ -613,6 +694,7 @@ def main():
         else:
             results.update(bench_linux.run_linux_bench(build.dir, runs=args.runs))
             results.update(benchnet.run_net(build))
+            results.update(run_fcmswap(build))
             results.update(run_scal(build))
             results.update(run_scal_linux(build))
             results.update(run_scal_wall(build))
@@ -650,6 +732,8 @@ def main():
         problems.append("k42 icount runs differ")
     if not results.get("cobj_icount_identical"):
         problems.append("cobj_bench icount runs differ")
+    if not results.get("scan_icount_identical"):
+        problems.append("scanbench icount runs differ")
     if not results.get("linux_icount_identical", True):
         problems.append("Linux icount runs differ")
     for key in ("ppc_null_roundtrip_insns", "null_syscall_insns", "thread_switch_insns",
@@ -662,7 +746,7 @@ def main():
                 "linux_file_read_4k_insns", "linux_file_write_4k_insns",
                 "linux_futex_roundtrip_insns", "linux_null_syscall_insns",
                 "disk_write_4k_insns", "disk_read_4k_insns", "disk_create_insns",
-                "disk_unlink_insns",
+                "disk_unlink_insns", "scan_demand_insns", "scan_adaptive_insns",
                 "lx_null_syscall_insns", "lx_pipe_roundtrip_insns", "lx_futex_roundtrip_insns",
                 "lx_fork_wait_insns",
                 "lx_exec_true_insns", "linux_fork_wait_insns", "linux_exec_true_insns",

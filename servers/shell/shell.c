@@ -48,6 +48,8 @@ const struct shell_cmd shell_cmds[] = {
 	{ "swap", "PID OBJECT IMPL", "swap an object's implementation while it runs", cmd_swap },
 	{ "interpose", "PID OBJECT NAME|off", "attach or detach an interposer", cmd_interpose },
 	{ "update", "PID PROGRAM", "replace a server this shell started by a new binary", cmd_update },
+	{ "fcms", "PID", "list a process's regions and their FCMs' paging policies", cmd_fcms },
+	{ "fcmswap", "PID VA POLICY", "swap a region's FCM to demand, prefetch or adaptive", cmd_fcmswap },
 	{ "exit", "[STATUS]", "end the shell (and the machine)", NULL },
 	{ "poweroff", "", "end the shell and power off", NULL },
 	{ NULL, NULL, NULL, NULL },

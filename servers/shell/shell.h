@@ -46,6 +46,8 @@ int cmd_objs(int argc, char **argv);
 int cmd_swap(int argc, char **argv);
 int cmd_interpose(int argc, char **argv);
 int cmd_update(int argc, char **argv);
+int cmd_fcms(int argc, char **argv);
+int cmd_fcmswap(int argc, char **argv);
 /* fscmds.c: files on any mounted file system (docs/files.md). */
 int cmd_cd(int argc, char **argv);
 int cmd_pwd(int argc, char **argv);

@@ -411,6 +411,22 @@ SHELL_SESSIONS = [
                  r"pid \d+ replaced by pid \d+ \(/servers/kv2\)",
                  r"init: shell ended: exit status 0; powering off"],
          reject=[r"FAILED", r"k42: (objs|swap|interpose|update):"]),
+    # Kernel FCM hot swap from the shell (docs/hot-swap.md, "Kernel
+    # objects: an FCM"): the kv server's program region (at the link
+    # address) swapped to prefetch and back while clients call it.
+    dict(name="shell/fcmswap", status=0, timeout=120,
+         commands="run -b /servers/kv --threads; fcms kv; fcmswap kv 0x10000000 prefetch; "
+                  "run /bin/kv_client; fcms kv; fcmswap kv 0x10000000 demand; fcmswap kv 0x10000000 adaptive; "
+                  "run /bin/kv_client; exit 0",
+         expect=[r"(?m)^START\s+END\s+FCM\s+PAGES\s+SWAPS\s+HELD\s+AHEAD$",
+                 r"(?m)^0x10000000\s+0x[0-9a-f]+\s+demand\s+\d+\s+0\s+0\s+0$",
+                 r"pid \d+: region 0x10000000 FCM is prefetch now \(1 swaps, \d+ pages; \d+ calls until drained\)",
+                 r"(?m)^0x10000000\s+0x[0-9a-f]+\s+prefetch\s+\d+\s+1\s+\d+\s+\d+$",
+                 r"pid \d+: region 0x10000000 FCM is demand now \(2 swaps, \d+ pages;",
+                 r"k42: fcmswap: \d+: 0x10000000 to adaptive: ",
+                 r"kv_client: ok",
+                 r"init: shell ended: exit status 0; powering off"],
+         reject=[r"FAILED", r"k42: (fcms|fcmswap): \d+: 0x10000000 to (prefetch|demand)"]),
     dict(name="shell/ps_bounded", status=0,
          commands="run -b /tests/stuck; ps; echo ps done; kill stuck; exit 0",
          expect=[P + r"run -b /tests/stuck", r"\[\d+\] stuck",
@@ -472,6 +488,14 @@ for _n in (1, 4):
                           expect=[r"fcmswap_test: 1000 FCM swaps on 512 pages under 4 workers on %d CPUs" % _n,
                                   r"UTEST PASS fcmswap_test"],
                           reject=[r"UTEST FAIL", r"FAILED", r"k42: killed process \d+ \(fcmswap_test\)"]))
+# The adaptive file FCM: prefetching by itself on a sequential scan,
+# demand again on random access (docs/hot-swap.md, "The adaptive FCM").
+SCENARIOS.append(dict(name="user/fcmadapt", append="init=/tests/fcmadapt_test", timeout=300,
+                      expect=[r"fcmadapt_test: sequential scan of 1024 pages: \d+ reflected faults, \d+ pages "
+                              r"read ahead, switched to file-prefetch; 64 random pages: \d+ reflected, back to "
+                              r"file-demand",
+                              r"UTEST PASS fcmadapt_test"],
+                      reject=[r"UTEST FAIL", r"FAILED", r"k42: killed process \d+ \(fcmadapt_test\)"]))
 # ----
 
 # Security regression tests (docs/security.md), each booted as init.

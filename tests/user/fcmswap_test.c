@@ -63,6 +63,7 @@ static void *worker(void *arg)
 
 	while (!go)
 		k42_thread_yield();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (uint64_t pass = 1; !stop || pass < 3; pass++) {
 		for (uint64_t i = w; i < PAGES; i += nworkers) {
 			volatile uint64_t *pg = mem + i * WORDS;
@@ -147,38 +148,28 @@ static void refusals(void)
 	EXPECT(k42_sc_mem_unmap(self, SPARE, 4 * K42_PAGE_SIZE) == 0, "unmap spare");
 }
 
-int main(uint64_t arg)
+/* One storm: the region mapped, a worker per dispatcher, nswaps swaps,
+ * every check, the region unmapped and the workers joined. */
+static void storm(int nswaps, int quiet)
 {
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
 	k42_thread_t *th[K42_VPS_MAX];
 	struct k42_fcminfo fi;
-	uint64_t free0, free1, tries = 0, t0, t1, held;
+	uint64_t tries = 0, t0, t1, held;
 	unsigned impl = K42_FCM_PREFETCH;
 	int swaps = 0, wrong = 0;
 
-	(void)arg;
-	self = k42_info(K42_INFO_PID);
-	for (long c = 1; c < ncpus && c < K42_VPS_MAX; c++)
-		EXPECT(k42_vp_start((unsigned)c) == c, "a dispatcher on CPU %ld", c);
-	nworkers = ncpus > 1 ? k42_vp_count() : 4;
-	/* Warm-up: the thread stacks and our heap exist before free0. */
-	refusals();
-	for (unsigned w = 0; w < nworkers; w++)
+	stop = go = 0;
+	done = 0;
+	for (unsigned w = 0; w < nworkers; w++) {
+		passes[w] = 0;
 		th[w] = k42_thread_create_on(ncpus > 1 ? w : 0, worker, (void *)(uintptr_t)w, NULL);
-	/* Measured with the workers' stacks made and the region's page-table
-	 * pages (which outlive a region) made once by a first use. */
-	EXPECT(k42_sc_mem_map_anon(self, VA, PAGES * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE) == 0,
-	       "map for warm-up");
-	for (uint64_t i = 0; i < PAGES; i++)
-		((volatile uint64_t *)VA)[i * WORDS] = i;
-	EXPECT(k42_sc_mem_unmap(self, VA, PAGES * K42_PAGE_SIZE) == 0, "unmap after warm-up");
-	settle();
-	free0 = free_frames();
+	}
 	EXPECT(k42_sc_mem_map_anon(self, VA, PAGES * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE) == 0,
 	       "map");
 	go = 1;
 	t0 = k42_timebase();
-	for (; swaps < SWAPS; swaps++, impl ^= 1) {
+	for (; swaps < nswaps; swaps++, impl ^= 1) {
 		long rc = swap_to(VA, impl | K42_FCM_SWAP_UNMAP, &tries);
 
 		if (rc != 0 || info(VA, &fi) != 0 || fi.impl_id != (int)impl || fi.swaps != (uint64_t)swaps + 1 ||
@@ -198,7 +189,7 @@ int main(uint64_t arg)
 	held = fi.held;
 	EXPECT(fi.resident == PAGES, "resident %lu pages, expected %u (a page lost or doubled)", fi.resident,
 	       PAGES);
-	EXPECT(fi.swaps == SWAPS, "%lu swaps counted", fi.swaps);
+	EXPECT(fi.swaps == (uint64_t)nswaps, "%lu swaps counted", fi.swaps);
 	/* Every page as its worker last left it. */
 	for (uint64_t i = 0; i < PAGES; i++) {
 		volatile uint64_t *pg = (volatile uint64_t *)VA + i * WORDS;
@@ -209,20 +200,44 @@ int main(uint64_t arg)
 			break;
 		}
 	}
-	for (unsigned w = 0; w < nworkers; w++)
+	for (unsigned w = 0; w < nworkers; w++) {
 		EXPECT(passes[w] >= 3, "worker %u made %lu passes", w, passes[w]);
+		EXPECT(th[w] && k42_thread_join(th[w], NULL) == 0, "worker %u", w);
+	}
 	EXPECT(k42_sc_mem_unmap(self, VA, PAGES * K42_PAGE_SIZE) == 0, "unmap");
-	settle();
-	free1 = free_frames();
-	k42_printf("fcmswap_test: %d FCM swaps on %u pages under %u workers on %ld CPUs: %lu faults held, "
-		   "%lu retries, %lu timebase ticks per swap; passes",
-		   swaps, PAGES, nworkers, ncpus, held, tries, (t1 - t0) / SWAPS);
+	if (quiet)
+		return;
+	k42_printf("fcmswap_test: %d FCM swaps on %u pages under %u workers on %ld CPUs: %lu faults held "
+		   "(%lu timebase ticks held per swap), %lu retries, %lu timebase ticks per swap; passes",
+		   swaps, PAGES, nworkers, ncpus, held, fi.hold_ticks / (uint64_t)nswaps, tries,
+		   (t1 - t0) / (uint64_t)nswaps);
 	for (unsigned w = 0; w < nworkers; w++)
 		k42_printf(" %lu", passes[w]);
-	k42_printf("; free frames %lu before, %lu after\n", free0, free1);
+	k42_printf("\n");
+}
+
+int main(uint64_t arg)
+{
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
+	uint64_t free0, free1;
+
+	(void)arg;
+	self = k42_info(K42_INFO_PID);
+	for (long c = 1; c < ncpus && c < K42_VPS_MAX; c++)
+		EXPECT(k42_vp_start((unsigned)c) == c, "a dispatcher on CPU %ld", c);
+	nworkers = ncpus > 1 ? k42_vp_count() : 4;
+	refusals();
+	/* A first, shorter storm: the thread stacks, our heap, the region's
+	 * page-table pages (which outlive a region) and the kernel's object
+	 * caches on every CPU exist before free0. */
+	storm(50, 1);
+	settle();
+	free0 = free_frames();
+	storm(SWAPS, 0);
+	settle();
+	free1 = free_frames();
+	k42_printf("fcmswap_test: free frames %lu before, %lu after\n", free0, free1);
 	EXPECT(k42_info(K42_INFO_DEFERRED) == 0, "objects still waiting for quiescence");
 	EXPECT(free1 == free0, "frames lost: %lu -> %lu", free0, free1);
-	for (unsigned w = 0; w < nworkers; w++)
-		EXPECT(th[w] && k42_thread_join(th[w], NULL) == 0, "worker %u", w);
 	return verdict("fcmswap_test");
 }

@@ -6,6 +6,7 @@
  * the process with a one-line report.
  */
 #include <arch/context.h>
+#include <arch/spinlock.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
@@ -43,9 +44,12 @@ int user_fault_unlocked(uint64_t va, unsigned access)
 		return 0;
 	if (rc == FAULT_HELD) {
 		/* Retried on return; this is a quiescent point (nothing held),
-		 * so the swap's drain does not wait for a tick here. */
+		 * so the swap's drain does not wait for a tick here. The drain
+		 * waits for the other CPUs: give them this vCPU meanwhile
+		 * (H_CONFER), rather than spin on the retry. */
 		trace_fault_held(va);
 		kquiesce_pass();
+		arch_spin_yield();
 		return 1;
 	}
 	trace_fault_incore(va);

@@ -14,24 +14,122 @@
  * resident page is unmapped everywhere and dropped (it can always be read
  * in again). A dirty page is never dropped: its server is sent a page-out
  * request (K42_MSG_FR_PAGEOUT) once, and the page goes when it is clean.
+ *
+ * How misses are read in (its paging policy, K42_FCM_* in <k42/fcm.h>):
+ * demand (a page-in for the faulting page only) or prefetch (during a
+ * sequential run of faults, page-ins for the pages ahead of the faulting
+ * one too, a window doubling with the run up to AHEAD_MAX, on hits as
+ * well as misses, so a scan stays ahead of itself). An adaptive FCM
+ * watches its own faults and switches itself: to prefetch after
+ * ADAPT_SEQ sequential faults in a row, back to demand after ADAPT_RND
+ * faults in a row that are not. The policy and the run detector are
+ * only used under the FCM's lock, which every caller already holds:
+ * a switch is a store under it (nothing can be in flight in the old
+ * policy), and the detector's state is what moves.
  */
 #include <string.h>
 #include <arch/memlayout.h>
 #include <k42/errno.h>
+#include <k42/fcm.h>
 #include <k42/layout.h>
 #include <kern/panic.h>
 #include <mm/fcm.h>
+#include <mm/fr.h>
 #include <mm/fr_internal.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
+#include <kern/trace.h>
+
+#define AHEAD_MAX 32	/* pages read ahead of a sequential fault, at most */
+#define ADAPT_SEQ 4	/* sequential faults in a row that make an adaptive FCM prefetch */
+#define ADAPT_RND 4	/* non-sequential faults in a row that make it stop */
 
 struct fcm_file {
 	struct fcm fcm;
 	struct fr *fr;
 	uint64_t max_resident;
 	int writable;
+	int policy;		/* K42_FCM_DEMAND or K42_FCM_PREFETCH */
+	int adaptive;		/* picks policy from its own faults */
+	uint64_t next;		/* the page a sequential run faults on next */
+	uint32_t seq, rnd;	/* sequential / other faults in a row */
+	uint32_t window;	/* prefetch: pages read ahead */
 };
+
+static void set_policy(struct fcm_file *ff, int policy, int why, uint64_t pgoff)
+{
+	if (ff->policy == policy)
+		return;
+	trace_kswap_policy(ff->policy, policy, why, pgoff);
+	ff->policy = policy;
+	ff->window = 0;
+	ff->fcm.swaps++;
+}
+
+/* Caller holds the lock: the fault pattern, seen from fault pgoff. */
+static void track(struct fcm_file *ff, uint64_t pgoff)
+{
+	if (pgoff == ff->next) {
+		ff->seq++;
+		ff->rnd = 0;
+	} else if (pgoff + 1 != ff->next) {	/* the same page again (a write after a read) is neither */
+		ff->rnd++;
+		ff->seq = 0;
+	}
+	ff->next = pgoff + 1;
+	if (ff->adaptive) {
+		if (ff->policy == K42_FCM_DEMAND && ff->seq >= ADAPT_SEQ)
+			set_policy(ff, K42_FCM_PREFETCH, 1, pgoff);
+		else if (ff->policy == K42_FCM_PREFETCH && ff->rnd >= ADAPT_RND)
+			set_policy(ff, K42_FCM_DEMAND, 2, pgoff);
+	}
+	if (ff->policy == K42_FCM_PREFETCH)
+		ff->window = ff->seq ? (ff->window ? (ff->window * 2 > AHEAD_MAX ? AHEAD_MAX : ff->window * 2) : 4) : 0;
+}
+
+/* Caller holds the lock: give frames to the pages of the window after
+ * pgoff that are not resident and mark them being read in; their offsets
+ * and tokens go to offs/toks for the page-ins started after unlocking. */
+static unsigned collect_ahead(struct fcm_file *ff, uint64_t pgoff, uint64_t *offs, uint64_t *toks)
+{
+	struct fcm *f = &ff->fcm;
+	uint64_t npages = (fr_size(ff->fr) + PM_PAGE_SIZE - 1) / PM_PAGE_SIZE, frame;
+	int room = fr_room(ff->fr) - 2;	/* keep some for demand faults */
+	unsigned n = 0;
+
+	if (ff->policy != K42_FCM_PREFETCH)
+		return 0;
+	for (uint64_t o = pgoff + 1; o <= pgoff + ff->window && o < npages && (int)n < room; o++) {
+		struct fcm_page *p;
+
+		if (fcm_page_find(f, o))
+			continue;
+		if (fcm_alloc_frame(f, &frame) < 0)
+			break;
+		if (!(p = fcm_page_insert(f, o, frame))) {
+			fcm_free_frame(f, frame);
+			break;
+		}
+		p->token = fr_next_token(ff->fr);
+		offs[n] = o;
+		toks[n] = p->token;
+		n++;
+	}
+	f->ahead += n;
+	return n;
+}
+
+/* Without the lock: start the page-ins collect_ahead prepared. */
+static void request_ahead(struct fcm_file *ff, unsigned n, const uint64_t *offs, const uint64_t *toks)
+{
+	for (unsigned i = 0; i < n; i++) {
+		int rc = fr_request(ff->fr, offs[i], toks[i]);
+
+		if (rc < 0)
+			fcm_file_fill(&ff->fcm, offs[i], toks[i], rc, NULL, NULL);
+	}
+}
 
 /* Drop the oldest clean page: 1, or 0 if every page is busy or dirty. */
 static int evict_oldest(struct fcm *f)
@@ -60,15 +158,20 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 {
 	struct fcm_file *ff = (struct fcm_file *)f;
 	struct fcm_page *p;
-	uint64_t frame;
+	uint64_t frame, offs[AHEAD_MAX], toks[AHEAD_MAX];
+	unsigned n;
 	int rc;
 
 	spin_lock(&f->lock);
+	track(ff, pgoff);
 	p = fcm_page_find(f, pgoff);
 	if (p) {
 		if (p->token) {
 			*token = p->token;
+			f->waits++;
+			n = collect_ahead(ff, pgoff, offs, toks);
 			spin_unlock(&f->lock);
+			request_ahead(ff, n, offs, toks);
 			return -K42_EAGAIN;
 		}
 		*pa = p->pa;
@@ -77,12 +180,17 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 			p->dirty = 1;
 			*maxprot |= K42_PROT_WRITE;
 		}
+		n = collect_ahead(ff, pgoff, offs, toks);
+		while (n && f->resident > ff->max_resident && evict_oldest(f))
+			;
 		spin_unlock(&f->lock);
+		request_ahead(ff, n, offs, toks);
 		return 0;
 	}
 	if (fr_busy(ff->fr, token)) {
 		/* The FR has all its page-ins in flight: wait for the oldest,
 		 * then fault again. */
+		f->waits++;
 		spin_unlock(&f->lock);
 		return -K42_EAGAIN;
 	}
@@ -97,6 +205,8 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 	}
 	p->token = fr_next_token(ff->fr);
 	*token = p->token;
+	f->waits++;
+	n = collect_ahead(ff, pgoff, offs, toks);
 	/* Back under the limit once dirty pages have been taken back. */
 	while (f->resident > ff->max_resident && evict_oldest(f))
 		;
@@ -106,8 +216,10 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 		/* Nothing is on its way: release the page, or every later
 		 * reader would wait for it forever. */
 		fcm_file_fill(f, pgoff, *token, rc, NULL, NULL);
+		request_ahead(ff, n, offs, toks);
 		return rc;
 	}
+	request_ahead(ff, n, offs, toks);
 	return -K42_EAGAIN;
 }
 
@@ -133,7 +245,46 @@ struct fcm *fcm_file_create(struct fr *fr, uint64_t max_resident)
 	fcm_init(&ff->fcm, &file_ops);
 	ff->fr = fr;
 	ff->max_resident = max_resident;
+	ff->policy = K42_FCM_DEMAND;
+	ff->next = ~0ul;
 	return &ff->fcm;
+}
+
+int fcm_is_file(const struct fcm *f)
+{
+	return f->ops == &file_ops;
+}
+
+int fcm_file_set_policy(struct fcm *f, int policy)
+{
+	struct fcm_file *ff = (struct fcm_file *)f;
+
+	if (policy != K42_FCM_DEMAND && policy != K42_FCM_PREFETCH && policy != K42_FCM_ADAPTIVE)
+		return -K42_EINVAL;
+	spin_lock(&f->lock);
+	ff->adaptive = policy == K42_FCM_ADAPTIVE;
+	if (!ff->adaptive)
+		set_policy(ff, policy, 0, 0);
+	spin_unlock(&f->lock);
+	return 0;
+}
+
+void fcm_file_describe(struct fcm *f, struct k42_fcminfo *out)
+{
+	struct fcm_file *ff = (struct fcm_file *)f;
+	const char *name;
+
+	spin_lock(&f->lock);
+	out->impl_id = ff->policy;
+	out->adaptive = (uint32_t)ff->adaptive;
+	out->resident = f->resident;
+	out->swaps = f->swaps;
+	out->ahead = f->ahead;
+	out->waits = f->waits;
+	spin_unlock(&f->lock);
+	name = ff->policy == K42_FCM_PREFETCH ? "file-prefetch" : "file-demand";
+	for (unsigned i = 0; name[i] && i < sizeof(out->impl) - 1; i++)
+		out->impl[i] = name[i];
 }
 
 void fcm_file_set_writable(struct fcm *f)

@@ -31,6 +31,7 @@
  * here runs with the process lock held.
  */
 #include <string.h>
+#include <arch/spr.h>
 #include <k42/errno.h>
 #include <k42/fcm.h>
 #include <kern/panic.h>
@@ -39,6 +40,7 @@
 #include <kern/trace.h>
 #include <mm/fcm.h>
 #include <mm/fcm_swap.h>
+#include <mm/fr_internal.h>
 #include <mm/kmem.h>
 #include <mm/region.h>
 
@@ -111,6 +113,7 @@ static void switch_over(struct fcm_mediator *m)
 	new->swaps = old->swaps + 1;
 	new->held = old->held + m->fcm.held;
 	new->ahead = old->ahead;
+	new->hold_tb = old->hold_tb + (mftb() - m->start_tb);
 	memset(&old->pages, 0, sizeof(old->pages));
 	old->fifo_head = old->fifo_tail = NULL;
 	old->resident = 0;
@@ -174,7 +177,7 @@ int fcm_swap(struct process *p, uint64_t va, unsigned impl)
 	unsigned flags = impl & K42_FCM_SWAP_UNMAP, nmappers = 0;
 	int to = (int)(impl & 0xff);
 
-	if ((impl & ~(0xffu | K42_FCM_SWAP_UNMAP)) || to >= K42_FCM_IMPLS)
+	if ((impl & ~(0xffu | K42_FCM_SWAP_UNMAP)) || to > K42_FCM_ADAPTIVE)
 		return -K42_EINVAL;
 	if (!r)
 		return -K42_EFAULT;
@@ -185,10 +188,8 @@ int fcm_swap(struct process *p, uint64_t va, unsigned impl)
 			return -K42_EBUSY;	/* another swap is under way */
 		return fcm_swap_settle(old);
 	}
-	if (!fcm_is_anon(old))
+	if (!fcm_is_anon(old) && !fcm_is_file(old))
 		return -K42_EINVAL;
-	if (fcm_anon_impl(old) == to)
-		return 0;
 	spin_lock(&old->lock);
 	for (struct region *q = old->mappers; q; q = q->fcm_next) {
 		if (q->proc != p) {
@@ -198,6 +199,14 @@ int fcm_swap(struct process *p, uint64_t va, unsigned impl)
 		nmappers++;
 	}
 	spin_unlock(&old->lock);
+	/* A file FCM's policy is an object used only under the FCM's lock:
+	 * switched under it, nothing to drain (mm/fcm_file.c). */
+	if (fcm_is_file(old))
+		return flags ? -K42_EINVAL : fcm_file_set_policy(old, to);
+	if (to >= K42_FCM_IMPLS)
+		return -K42_EINVAL;
+	if (fcm_anon_impl(old) == to)
+		return 0;
 	if (old->cow_children || __atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) != nmappers)
 		return -K42_EBUSY;	/* read by COW layers, or held by a call in progress */
 	if (!(m = kmem_alloc(sizeof(*m))))
@@ -224,6 +233,7 @@ int fcm_swap(struct process *p, uint64_t va, unsigned impl)
 		__atomic_store_n(&q->fcm, &m->fcm, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	m->gen = quiesce_generation(quiesce_kernel());
+	m->start_tb = mftb();
 	trace_kswap_begin(p->pid, va, fcm_anon_impl(old), to);
 	return -K42_EAGAIN;
 }
@@ -235,10 +245,19 @@ int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 	const char *name;
 
 	if (!r)
-		return -K42_EFAULT;
+		for (r = p->regions; r && r->start <= va; r = r->next)
+			;
+	if (!r)
+		return -K42_ENOENT;
 	memset(out, 0, sizeof(*out));
+	out->start = r->start;
+	out->end = r->end;
 	f = r->fcm;
 	cur = f;
+	if (fcm_is_file(f)) {
+		fcm_file_describe(f, out);
+		return 0;
+	}
 	if (fcm_is_mediator(f)) {
 		cur = mediator_of(f)->old;
 		out->swapping = 1;
@@ -249,6 +268,7 @@ int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 	out->swaps = cur->swaps;
 	out->held += cur->held;
 	out->ahead = cur->ahead;
+	out->hold_ticks = cur->hold_tb;
 	spin_unlock(&cur->lock);
 	out->impl_id = fcm_is_anon(cur) ? fcm_anon_impl(cur) : -1;
 	name = out->swapping ? "swapping" : f->ops->name;

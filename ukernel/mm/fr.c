@@ -144,6 +144,11 @@ uint64_t fr_next_token(struct fr *fr)
 	return ((uint64_t)(fr - frs) + 1) << TOKEN_SLOT_SHIFT | fr->seq;
 }
 
+int fr_room(struct fr *fr)
+{
+	return FR_PENDING_MAX - fr->npending;
+}
+
 int fr_busy(struct fr *fr, uint64_t *token)
 {
 	struct fr_pending *pe = fr->pending;

@@ -13,6 +13,11 @@
 #define K42_FCM_DEMAND   0	/* a zero-filled frame per faulting page (the default) */
 #define K42_FCM_PREFETCH 1	/* sequential prefetch: a run of faults gets frames ahead */
 #define K42_FCM_IMPLS    2
+/* A file FCM (a region mapped from an FR) takes DEMAND, PREFETCH (a
+ * sequential run's misses also read ahead) or ADAPTIVE: it watches its
+ * own faults and switches itself to PREFETCH on a sequential scan and
+ * back to DEMAND on random access. */
+#define K42_FCM_ADAPTIVE 2
 
 /* fcm_swap flags (or-ed into impl's high bits). */
 #define K42_FCM_SWAP_UNMAP 0x100	/* drop the region's translations at the switch: the new policy sees every access fault once */
@@ -25,6 +30,15 @@ struct k42_fcminfo {
 	uint64_t swaps;		/* swaps completed on this region's FCM, ever */
 	uint64_t held;		/* faults held by a swap's mediator, ever */
 	uint64_t ahead;		/* pages given a frame ahead of their fault (prefetch) */
+	/* File FCMs: faults that found their page missing or being read in
+	 * (each waits for the server: a reflected fault), and whether the
+	 * FCM picks its own policy (K42_FCM_ADAPTIVE). */
+	uint64_t waits;
+	uint32_t adaptive;
+	uint32_t reserved;
+	uint64_t start, end;	/* the region described: fcm_info takes the one holding va, else
+				 * the first above it (-K42_ENOENT: none), so a loop lists them all */
+	uint64_t hold_ticks;	/* timebase ticks its swaps held callers (mediator in to switch), in all */
 };
 
 #endif

@@ -12,7 +12,7 @@
 #include <k42/trace.h>
 
 /* Identifies this table in dump files (struct k42_trace_dump_header). */
-#define K42_TRACE_TABLE_HASH 0x87dd78a9d2ddb812ull
+#define K42_TRACE_TABLE_HASH 0xd9ba158bd12d189aull
 
 /* Classes: the major number and the run-time enable bit of each. */
 #define K42_TRACE_CLASS_CONTROL 0	/* kernel: Trace machinery: block headers, fillers, lost-event reports */
@@ -97,6 +97,8 @@
 #define K42_TRACE_EV_KSWAP_BEGIN_WORDS 5u
 #define K42_TRACE_EV_KSWAP_END K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 11, 2)
 #define K42_TRACE_EV_KSWAP_END_WORDS 5u
+#define K42_TRACE_EV_KSWAP_POLICY K42_TRACE_ID(K42_TRACE_LAYER_KERNEL, 11, 3)
+#define K42_TRACE_EV_KSWAP_POLICY_WORDS 5u
 #define K42_TRACE_EV_THREAD_SWITCH K42_TRACE_ID(K42_TRACE_LAYER_LIBK42, 16, 1)
 #define K42_TRACE_EV_THREAD_SWITCH_WORDS 3u
 #define K42_TRACE_EV_THREAD_BLOCK K42_TRACE_ID(K42_TRACE_LAYER_LIBK42, 16, 2)
@@ -138,6 +140,7 @@
 	X(proc, exit, K42_TRACE_EV_PROC_EXIT, K42_TRACE_EV_PROC_EXIT_WORDS) \
 	X(kswap, begin, K42_TRACE_EV_KSWAP_BEGIN, K42_TRACE_EV_KSWAP_BEGIN_WORDS) \
 	X(kswap, end, K42_TRACE_EV_KSWAP_END, K42_TRACE_EV_KSWAP_END_WORDS) \
+	X(kswap, policy, K42_TRACE_EV_KSWAP_POLICY, K42_TRACE_EV_KSWAP_POLICY_WORDS) \
 	X(thread, switch, K42_TRACE_EV_THREAD_SWITCH, K42_TRACE_EV_THREAD_SWITCH_WORDS) \
 	X(thread, block, K42_TRACE_EV_THREAD_BLOCK, K42_TRACE_EV_THREAD_BLOCK_WORDS) \
 	X(thread, wake, K42_TRACE_EV_THREAD_WAKE, K42_TRACE_EV_THREAD_WAKE_WORDS) \
@@ -726,6 +729,47 @@ static inline void trace_kswap_end(uint64_t pid, uint64_t to, uint64_t resident,
 	(void)to;
 	(void)resident;
 	(void)held;
+#endif
+}
+
+/* kswap.policy: file FCM policy %u -> %u (why %u: 0 asked, 1 sequential run, 2 random access) at page %u */
+static __attribute__((noinline, cold, unused)) void trace_kswap_policy__slow(uint64_t from, uint64_t to, uint64_t why, uint64_t pgoff)
+{
+	struct k42_trace_slot k42_s_ = k42_trace_reserve_slow(k42_trace_cpu_buf(), K42_TRACE_EV_KSWAP_POLICY, K42_TRACE_EV_KSWAP_POLICY_WORDS);
+
+	if (k42_s_.w == NULL)
+		return;
+	k42_trace_put(k42_s_, 1, (uint64_t)from);
+	k42_trace_put(k42_s_, 2, (uint64_t)to);
+	k42_trace_put(k42_s_, 3, (uint64_t)why);
+	k42_trace_put(k42_s_, 4, (uint64_t)pgoff);
+	k42_trace_commit(k42_s_);
+}
+
+static inline void trace_kswap_policy(uint64_t from, uint64_t to, uint64_t why, uint64_t pgoff)
+{
+#if K42_TRACE_ENABLED
+	if (__builtin_expect(k42_trace_on(K42_TRACE_MASK_KSWAP), 0)) {
+		struct k42_trace_buf *k42_b_ = k42_trace_cpu_buf();
+		struct k42_trace_claim k42_c_ = k42_trace_claim_fast(k42_b_, K42_TRACE_EV_KSWAP_POLICY_WORDS);
+		struct k42_trace_slot k42_s_;
+
+		if (__builtin_expect(!k42_c_.ok, 0)) {
+			trace_kswap_policy__slow(from, to, why, pgoff);
+			return;
+		}
+		k42_s_ = k42_trace_claimed_slot(k42_b_, k42_c_, K42_TRACE_EV_KSWAP_POLICY, K42_TRACE_EV_KSWAP_POLICY_WORDS);
+		k42_trace_put(k42_s_, 1, (uint64_t)from);
+		k42_trace_put(k42_s_, 2, (uint64_t)to);
+		k42_trace_put(k42_s_, 3, (uint64_t)why);
+		k42_trace_put(k42_s_, 4, (uint64_t)pgoff);
+		k42_trace_commit(k42_s_);
+	}
+#else
+	(void)from;
+	(void)to;
+	(void)why;
+	(void)pgoff;
 #endif
 }
 

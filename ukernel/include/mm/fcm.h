@@ -80,6 +80,8 @@ struct fcm {
 	uint64_t swaps;		/* swaps completed */
 	uint64_t held;		/* faults a mediator held */
 	uint64_t ahead;		/* pages given a frame ahead of their fault */
+	uint64_t waits;		/* faults answered -K42_EAGAIN (file FCMs) */
+	uint64_t hold_tb;	/* timebase ticks swaps held callers, in all */
 };
 
 void fcm_init(struct fcm *f, const struct fcm_ops *ops);

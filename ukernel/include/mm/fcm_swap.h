@@ -32,7 +32,8 @@ int fcm_swap(struct process *p, uint64_t va, unsigned impl);
 int fcm_swap_settle(struct fcm *f);
 /* Count a fault held by the mediator f. */
 void fcm_swap_held(struct fcm *f);
-/* Describe the FCM of p's region at va (caller holds p->lock). */
+/* Describe the FCM of p's region at va, or of the first region above va
+ * (-K42_ENOENT: none); caller holds p->lock. */
 int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out);
 
 #endif

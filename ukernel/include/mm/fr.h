@@ -38,6 +38,8 @@ int fr_destroy(struct process *server, uint64_t handle);
 struct fr *fr_lookup(uint64_t handle);
 struct fcm *fr_fcm(struct fr *fr);
 uint64_t fr_size(struct fr *fr);
+/* Page-ins fr can still start before it has FR_PENDING_MAX in flight. */
+int fr_room(struct fr *fr);
 /* The server's answer for one page. */
 int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long status,
 		const void *data);

@@ -26,6 +26,12 @@ int fcm_file_fill(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
 		  void (*copy)(uint64_t pa, const void *src), const void *src);
 
 void fcm_file_set_writable(struct fcm *f);
+/* A file FCM's paging policy (mm/fcm_file.c, K42_FCM_DEMAND, _PREFETCH
+ * or _ADAPTIVE); describe one into a struct k42_fcminfo. */
+int fcm_is_file(const struct fcm *f);
+int fcm_file_set_policy(struct fcm *f, int policy);
+struct k42_fcminfo;
+void fcm_file_describe(struct fcm *f, struct k42_fcminfo *out);
 int fcm_file_writable(struct fcm *f);
 /* fr_ctl's work on the FCM (mm/fr.c decodes and checks the call). */
 int fcm_file_pull(struct fcm *f, uint64_t pgoff, uint64_t end, void *out, uint64_t *found);

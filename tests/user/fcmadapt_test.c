@@ -1,0 +1,105 @@
+/*
+ * The adaptive file FCM (run as init; docs/hot-swap.md, "The adaptive
+ * FCM"): bench/scan_server serves a 1,024-page synthetic file; mapped
+ * here with an adaptive FCM, a sequential scan must switch it to
+ * prefetching by itself (and take far fewer reflected faults than pages),
+ * random access must switch it back, and every word read is checked. A
+ * process may set the policy only of a file FCM no other process maps.
+ */
+#include <string.h>
+#include <k42/fcm.h>
+#include "check.h"
+#include "../../bench/k42/scan.h"
+
+#define PAGES 1024
+#define VA 0x200000000ul
+
+static uint64_t self, bad;
+
+static void touch(uint64_t p)
+{
+	volatile uint64_t *w = (volatile uint64_t *)(VA + p * K42_PAGE_SIZE);
+
+	if (w[p % 512] != scan_word(0, p * K42_PAGE_SIZE, p % 512) && ++bad <= 5)
+		k42_printf("fcmadapt_test: page %lu: %lx\n", p, w[p % 512]);
+}
+
+int main(uint64_t arg)
+{
+	struct k42_fcminfo fi, before;
+	struct k42_ipc_msg m;
+	uint64_t r0, seq_reflected, rnd_reflected, x = 12345, fr = 0;
+	long srv, child, rc = -1;
+	int status;
+
+	(void)arg;
+	self = k42_info(K42_INFO_PID);
+	srv = k42_spawn_path("bench/scan_server", K42_PRIO_GENERAL, PAGES);
+	EXPECT(srv > 0, "spawn: %ld", srv);
+	for (int tries = 0; srv > 0 && tries < 1000; tries++) {
+		m.op = k42_ipc_op(SCAN_IFACE, 1, 1, 0, 0);
+		m.w[0] = 0;
+		if ((rc = k42_call((uint64_t)srv, &m, 1000)) == 0)
+			break;
+		k42_thread_sleep_us(1000);
+	}
+	EXPECT(rc == 0 && m.w[1] == PAGES * K42_PAGE_SIZE, "file: %ld", rc);
+	if (rc != 0)
+		return verdict("fcmadapt_test");
+	fr = m.w[0];
+	EXPECT(k42_sc_mem_map_file(self, VA, m.w[1], K42_PROT_READ, fr) == 0, "map");
+	EXPECT(k42_sc_fcm_info(self, VA, (uint64_t)&fi) == 0 && fi.impl_id == K42_FCM_DEMAND && !fi.adaptive,
+	       "demand at first: %d %u", fi.impl_id, fi.adaptive);
+	EXPECT(k42_sc_fcm_swap(self, VA, K42_FCM_ADAPTIVE | K42_FCM_SWAP_UNMAP) == -K42_EINVAL,
+	       "no unmap flag for a file FCM");
+	EXPECT(k42_sc_fcm_swap(self, VA, 9) == -K42_EINVAL, "no such policy");
+	EXPECT(k42_sc_fcm_swap(self, VA, K42_FCM_ADAPTIVE) == 0, "adaptive");
+	EXPECT(k42_sc_fcm_info(self, VA, (uint64_t)&before) == 0 && before.adaptive == 1, "adaptive on");
+
+	/* A sequential scan: it must switch itself to prefetching. */
+	r0 = k42_pgflt_reflected;
+	for (uint64_t p = 0; p < PAGES; p++)
+		touch(p);
+	seq_reflected = k42_pgflt_reflected - r0;
+	EXPECT(k42_sc_fcm_info(self, VA, (uint64_t)&fi) == 0, "info");
+	EXPECT(fi.impl_id == K42_FCM_PREFETCH && strcmp(fi.impl, "file-prefetch") == 0,
+	       "prefetching after the scan: %s", fi.impl);
+	EXPECT(fi.swaps == before.swaps + 1, "one switch: %lu", fi.swaps - before.swaps);
+	EXPECT(fi.ahead >= PAGES / 2, "%lu pages read ahead", fi.ahead);
+	EXPECT(seq_reflected > 0 && seq_reflected < PAGES / 8, "%lu reflected faults for %u pages",
+	       seq_reflected, PAGES);
+	EXPECT(fi.waits - before.waits == seq_reflected, "the FCM's %lu waits are the %lu reflected faults",
+	       fi.waits - before.waits, seq_reflected);
+
+	/* Random access (pages far apart; most were evicted: 256 stay): back
+	 * to demand, and nothing read ahead any more. */
+	r0 = k42_pgflt_reflected;
+	before = fi;
+	for (int i = 0; i < 64; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		touch((x >> 33) % PAGES);
+	}
+	rnd_reflected = k42_pgflt_reflected - r0;
+	EXPECT(k42_sc_fcm_info(self, VA, (uint64_t)&fi) == 0, "info");
+	EXPECT(fi.impl_id == K42_FCM_DEMAND && strcmp(fi.impl, "file-demand") == 0 && fi.adaptive == 1,
+	       "demand after random access: %s", fi.impl);
+	EXPECT(fi.swaps == before.swaps + 1, "one switch back: %lu", fi.swaps - before.swaps);
+	EXPECT(fi.ahead - before.ahead < 64, "%lu pages read ahead on random access", fi.ahead - before.ahead);
+	EXPECT(bad == 0, "%lu bad words", bad);
+
+	/* Another process maps the file too: not ours alone to set. */
+	child = k42_spawn_path("tests/stuck", K42_PRIO_GENERAL, 0);
+	EXPECT(child > 0, "spawn: %ld", child);
+	if (child > 0) {
+		EXPECT(k42_sc_mem_map_file((uint64_t)child, VA, PAGES * K42_PAGE_SIZE, K42_PROT_READ, fr) == 0,
+		       "map into the child");
+		EXPECT(k42_sc_fcm_swap(self, VA, K42_FCM_PREFETCH) == -K42_EPERM, "a shared file FCM");
+		EXPECT(k42_sc_proc_kill((uint64_t)child) == 0 && k42_wait((uint64_t)child, &status) ==
+		       K42_PROC_KILLED, "kill the child");
+	}
+	k42_printf("fcmadapt_test: sequential scan of %u pages: %lu reflected faults, %lu pages read ahead, "
+		   "switched to %s; 64 random pages: %lu reflected, back to %s\n", PAGES, seq_reflected,
+		   before.ahead, before.impl, rnd_reflected, fi.impl);
+	k42_sc_proc_kill((uint64_t)srv);
+	return verdict("fcmadapt_test");
+}
