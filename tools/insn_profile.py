@@ -21,7 +21,11 @@ per function. Three loops can be profiled:
 
 Usage:
 
-    python3 tools/insn_profile.py --build build [--op pipe]
+    python3 tools/insn_profile.py --build build [--op pipe] [--warm N] [--flow]
+
+--warm N lets N hits pass first (a breakpoint ignore count): with --op ppc,
+--warm 80200 steps one call of kbench's stub loop (bench_inc through the
+generated stubs) instead of the null loop.
 """
 import argparse
 import bisect
@@ -40,8 +44,8 @@ MSR_PR = 1 << 14
 GDB_SCRIPT = r'''
 import gdb
 gdb.execute("hbreak %(fn)s")
-for i in range(%(warm)d):
-    gdb.execute("continue", to_string=True)
+gdb.execute("ignore 1 %(warm)d")
+gdb.execute("continue", to_string=True)
 gdb.execute("delete")
 start = int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff
 with open(%(out)r, "w") as out:
@@ -94,10 +98,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--op", choices=OPS, default="ppc")
+    ap.add_argument("--warm", type=int,
+                    help="hits of the op's kernel function to let pass first (default: the "
+                         "op's own; --op ppc --warm 80200 lands in kbench's stub loop)")
     ap.add_argument("--flow", action="store_true",
                     help="also print the functions in the order they ran")
     args = ap.parse_args()
-    op = OPS[args.op]
+    op = dict(OPS[args.op])
+    if args.warm is not None:
+        op["warm"] = args.warm
     build = k42qemu.Build(args.build)
     append = "init=/bench/kbench"
     if args.op == "linux-getppid":

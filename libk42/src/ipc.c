@@ -58,9 +58,15 @@ static uint64_t handler_grant[K42_VPS_MAX][3];
 static uint64_t handler_timeout_tb[K42_VPS_MAX];
 #define VPI (k42_vp_self()->index)
 
+/* The calling thread's grant slot, or (outside threads) v's handlers'. */
+static inline uint64_t *grant_slot_on(struct k42_vp *v)
+{
+	return v->current && !v->in_handler ? &v->current->grant_va : handler_grant[v->index];
+}
+
 static uint64_t *grant_slot(void)
 {
-	return k42_current && !k42_in_handler ? &k42_current->grant_va : handler_grant[VPI];
+	return grant_slot_on(k42_vp_self());
 }
 
 void k42_ipc_grant(const void *buf, uint64_t len, unsigned prot)
@@ -72,16 +78,21 @@ void k42_ipc_grant(const void *buf, uint64_t len, unsigned prot)
 	g[2] = prot;
 }
 
-/* Disabled, right before the call: hand the pending grant to the kernel. */
-static void grant_out(void)
+/* Disabled, right before the call: hand the pending grant to the kernel
+ * (v: this dispatcher, sh: its shared page). */
+static inline void grant_out_on(struct k42_vp *v, struct k42_disp_shared *sh)
 {
-	uint64_t *g = grant_slot();
-	struct k42_disp_shared *sh = k42_disp();
+	uint64_t *g = grant_slot_on(v);
 
 	sh->call_grant_va = g[0];
 	sh->call_grant_prot = g[2];
 	sh->call_grant_len = g[1];
 	g[1] = 0;
+}
+
+static void grant_out(void)
+{
+	grant_out_on(k42_vp_self(), k42_disp());
 }
 
 uint64_t k42_ipc_handle(void)
@@ -495,18 +506,20 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 	k42_dispatch();
 }
 
-/* The calling thread's message buffer, or the dispatcher's outside threads. */
-static uint8_t *thread_page(void)
-{
-	static uint8_t handler_page[K42_VPS_MAX][K42_IPC_PAGE_BYTES];
-	struct k42_thread *t = k42_current;
+/* The calling thread's message buffer, or v's outside threads. */
+static uint8_t handler_page[K42_VPS_MAX][K42_IPC_PAGE_BYTES];
 
-	if (!t || k42_in_handler)
-		return handler_page[VPI];
+static inline uint8_t *thread_page_on(struct k42_vp *v)
+{
+	struct k42_thread *t = v->current;
+
+	if (!t || v->in_handler)
+		return handler_page[v->index];
 	if (!t->ipc_page)
 		t->ipc_page = malloc(K42_IPC_PAGE_BYTES);
 	return t->ipc_page ? t->ipc_page : NULL;
 }
+
 
 uint64_t k42_ipc_set_timeout_us(uint64_t us)
 {
@@ -521,20 +534,22 @@ uint64_t k42_ipc_set_timeout_us(uint64_t us)
 /* A call whose page bytes are in m->page (any buffer). */
 static long call_copy(uint64_t target, struct k42_ipc_msg *m)
 {
-	uint8_t *ppc = k42_ppc_page();
 	uint32_t len = k42_ipc_op_len(m->op);
 	uint64_t out[7];
 	long rc;
-	int s;
-
 	/* Disabled from copying the bytes in until they are copied out: the
-	 * PPC page is the dispatcher's, shared by its threads. */
-	s = k42_disable_save();
-	k42_disp()->call_timeout_tb = k42_current && !k42_in_handler ? k42_current->ipc_timeout_tb
-								      : handler_timeout_tb[VPI];
+	 * PPC page is the dispatcher's, shared by its threads; and disabled,
+	 * we stay on this dispatcher, whose page and state are read once. */
+	int s = k42_disable_save();
+	struct k42_disp_shared *sh = k42_disp();
+	struct k42_vp *v = &k42_vps[((uint64_t)sh - K42_DISP_VA) / K42_PAGE_SIZE];
+	uint8_t *ppc = (uint8_t *)K42_PPC_PAGE_VA + ((uint64_t)sh - K42_DISP_VA);
+
+	sh->call_timeout_tb = v->current && !v->in_handler ? v->current->ipc_timeout_tb
+							    : handler_timeout_tb[v->index];
 	if (len && len <= K42_IPC_PAGE_BYTES && m->page != ppc)
 		memcpy(ppc, m->page, len);	/* (a longer one is refused by the kernel) */
-	grant_out();
+	grant_out_on(v, sh);
 	rc = k42_sc_ppc_call(target, m->op, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4], m->w[5], out);
 	m->op = (uint64_t)rc;
 	m->len = (uint32_t)out[0];
@@ -717,20 +732,29 @@ long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
 				       m->w[5]);
 	}
 	/* Only this thread waits, if others could run meanwhile. */
-	if (k42_current && !k42_in_handler && k42_threads_alive > 1 && !k42_current->ipc_timeout_tb &&
-	    m->page != k42_ppc_page())
-		return k42_ipc_call_wait(target, m);
+	if (k42_threads_alive > 1) {
+		struct k42_vp *v = k42_vp_self();
+
+		if (v->current && !v->in_handler && !v->current->ipc_timeout_tb &&
+		    m->page != k42_ppc_page())
+			return k42_ipc_call_wait(target, m);
+	}
 	return call_copy(target, m);
 }
 
 struct k42_ipc_msg *k42_ipc_msg_get(void)
 {
 	static struct k42_ipc_msg handler_msg;
-	struct k42_thread *t = k42_current;
-	struct k42_ipc_msg *m = t && !k42_in_handler ? &t->ipc_msg : &handler_msg;
-	uint8_t *page = thread_page();
+	struct k42_vp *v = k42_vp_self();
+	struct k42_thread *t = v->current;
+	struct k42_ipc_msg *m = t && !v->in_handler ? &t->ipc_msg : &handler_msg;
+	uint8_t *page = thread_page_on(v);
 
-	memset(m, 0, sizeof(*m));
+	/* (Field by field: a memset call costs more than these stores.) */
+	m->op = 0;
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		m->w[i] = 0;
+	m->len = 0;
 	m->page = page ? page : k42_ppc_page();
 	return m;
 }
