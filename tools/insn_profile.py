@@ -11,8 +11,9 @@ per function. Three loops can be profiled:
                next (user stretches: the first two are the server's, the
                last the client's in the run docs/performance.md gives)
     --op pipe  the pipe round trip (kbench writes a byte, pipe_echo sends
-               it back): from one `sys_softintr_raise` to the second one
-               after it, as each side wakes the other once per trip
+               it back): once kbench is in its pipe loop (time_pipe), from
+               one `sys_block` to the second one after it, as each side
+               sleeps once per trip
     --op linux-getppid
                one getppid of lbench on the Linux personality (booted as
                ./k42 bench does), which the kernel answers (disp_answer):
@@ -43,8 +44,12 @@ MSR_PR = 1 << 14
 
 GDB_SCRIPT = r'''
 import gdb
+if %(pre)r:
+    gdb.execute("hbreak *%(pre)s")
+    gdb.execute("continue", to_string=True)
+    gdb.execute("delete")
 gdb.execute("hbreak %(fn)s")
-gdb.execute("ignore 1 %(warm)d")
+gdb.execute("ignore $bpnum %(warm)d")
 gdb.execute("continue", to_string=True)
 gdb.execute("delete")
 start = int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff
@@ -72,7 +77,8 @@ with open(%(out)r, "w") as out:
 # the other program in the trip (user pcs are named in both programs).
 OPS = {
     "ppc": {"fn": "ppc_fast_call", "warm": 50, "hits": 1, "other": "kbench_server.elf"},
-    "pipe": {"fn": "sys_softintr_raise", "warm": 400, "hits": 2, "other": "pipe_echo.elf"},
+    "pipe": {"fn": "sys_block", "warm": 100, "hits": 2, "other": "pipe_echo.elf",
+             "pre": "time_pipe"},
     "linux-getppid": {"fn": "syscall_answer", "warm": 5000, "hits": 1, "other": None},
 }
 
@@ -117,8 +123,14 @@ def main():
                   k42run.encode_commands(bench_linux.lbench_env(iters) + " /bench/lbench"))
     with tempfile.TemporaryDirectory() as d:
         script, pcs = os.path.join(d, "step.py"), os.path.join(d, "pcs.txt")
+        pre = ""
+        if op.get("pre"):
+            # A kbench function to reach first (its address: user code is
+            # not in the kernel's symbols).
+            kb = symbols(os.path.join(args.build, "bench/k42/kbench.elf"))
+            pre = "0x%x" % kb[0][kb[1].index(op["pre"])]
         with open(script, "w") as f:
-            f.write(GDB_SCRIPT % {"out": pcs, "fn": op["fn"], "warm": op["warm"],
+            f.write(GDB_SCRIPT % {"out": pcs, "fn": op["fn"], "warm": op["warm"], "pre": pre,
                                   "hits": op["hits"], "pr": MSR_PR})
         st, out = debug.batch(build, ["source " + script], append=append, timeout=1500)
         if not os.path.exists(pcs) or "Traceback" in out or "Error" in out:
