@@ -436,7 +436,12 @@ static long do_send(struct kfile *f, const void *buf, size_t n, int flags, const
 		uint32_t k = n - done < SOCK_IO_MAX ? (uint32_t)(n - done) : SOCK_IO_MAX, sent = 0;
 		long rc;
 
-		if (to)
+		if (!to && f->socktype == K42_SOCK_STREAM && n - done > SOCK_IO_MAX) {
+			/* More than a page: by reference, up to bulk_max a call. */
+			k = n - done < SOCK_BULK_MAX ? (uint32_t)(n - done) : SOCK_BULK_MAX;
+			k42_ipc_grant((const uint8_t *)buf + done, k, K42_PROT_READ);
+			rc = sock_send_bulk(f->server, f->handle, k, wire, !nb, &sent);
+		} else if (to)
 			rc = sock_sendto(f->server, f->handle, (const uint8_t *)buf + done,
 					 k > SOCK_DGRAM_MAX ? SOCK_DGRAM_MAX : k, addr, alen, wire,
 					 !nb, &sent);
@@ -468,7 +473,12 @@ static long do_recv(struct kfile *f, void *buf, size_t n, int flags, void *addr,
 		uint32_t al = 0;
 		long rc;
 
-		if (addr || f->socktype == K42_SOCK_DGRAM) {
+		if (!addr && f->socktype == K42_SOCK_STREAM && n - done > SOCK_IO_MAX) {
+			/* More than a page: by reference, up to bulk_max a call. */
+			k = n - done < SOCK_BULK_MAX ? (uint32_t)(n - done) : SOCK_BULK_MAX;
+			k42_ipc_grant((uint8_t *)buf + done, k, K42_PROT_WRITE);
+			rc = sock_recv_bulk(f->server, f->handle, k, wire, !nb && !done, &got);
+		} else if (addr || f->socktype == K42_SOCK_DGRAM) {
 			if (k > SOCK_DGRAM_MAX)
 				k = SOCK_DGRAM_MAX;
 			rc = sock_recvfrom(f->server, f->handle, k, wire, !nb && !done,

@@ -373,6 +373,50 @@ long sock_recv_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t cou
 			     k42_server_waiter(c, arm), len);
 }
 
+/* By reference (bulk): the bytes go through this staging buffer; calls
+ * run one at a time on the upcall stack, so one buffer serves them all. */
+static uint8_t bulk[SOCK_BULK_MAX];
+
+long sock_send_bulk_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t count,
+			 uint32_t flags, bool arm, uint32_t *sent)
+{
+	struct isock *s;
+	long rc = get(c, h, &s);
+
+	(void)flags;
+	if (rc < 0)
+		return rc;
+	if (s->type != SOCK_STREAM || count > SOCK_BULK_MAX)
+		return -K42_EINVAL;
+	if (count && (rc = k42_ipc_grant_read(k42_ipc_handle(), 0, bulk, count)) < 0)
+		return rc;
+	return tcp_send_some(s, bulk, count, k42_server_waiter(c, arm), sent);
+}
+
+long sock_recv_bulk_impl(const struct k42_ipc_caller *c, k42_handle_t h, uint32_t count,
+			 uint32_t flags, bool arm, uint32_t *got)
+{
+	struct isock *s;
+	long rc = get(c, h, &s);
+	uint32_t n = 0;
+
+	if (rc < 0)
+		return rc;
+	if (s->type != SOCK_STREAM || count > SOCK_BULK_MAX)
+		return -K42_EINVAL;
+	/* Look first, copy out, and only then take: a bad grant takes nothing. */
+	if ((rc = tcp_recv_some(s, bulk, count, 1, k42_server_waiter(c, arm), &n)) < 0 || !n) {
+		*got = 0;
+		return rc;
+	}
+	if ((rc = k42_ipc_grant_write(k42_ipc_handle(), 0, bulk, n)) < 0)
+		return rc;
+	if (!(flags & MSG_PEEK))
+		(void)tcp_recv_some(s, bulk, n, 0, 0, &n);
+	*got = n;
+	return 0;
+}
+
 long sock_sendto_impl(const struct k42_ipc_caller *c, k42_handle_t h, const uint8_t *data,
 		      uint32_t len, const uint8_t *addr, uint32_t alen, uint32_t flags, bool arm,
 		      uint32_t *sent)

@@ -4,8 +4,9 @@
  * (EADDRINUSE, ECONNREFUSED, getsockname/getpeername), options and
  * timeouts, non-blocking calls and poll, the end of a stream and EPIPE,
  * a listener closed with a connection pending, a 10 MB echo with another
- * process checked by checksum, a datagram echo with another process, and
- * a socket inherited across spawn.
+ * process checked by checksum, a datagram echo with another process, bulk
+ * transfers by reference (and a bad buffer refused without loss), and a
+ * socket inherited across spawn.
  */
 #include <string.h>
 #include <k42/fs.h>
@@ -271,6 +272,37 @@ static void dgrams(void)
 	k42_close(s);
 }
 
+/* Transfers over a page go by reference (sock.send_bulk/recv_bulk): a
+ * 100,000-byte write and read in one call each, with MSG_PEEK; a bad
+ * buffer is refused (-K42_EFAULT) and takes nothing from the socket. */
+static void bulk(void)
+{
+	static uint8_t out[100000], in[100000];
+	int sv[2];
+	long n;
+
+	for (uint32_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 13 + (i >> 8));
+	EXPECT(k42_socketpair(K42_AF_UNIX, K42_SOCK_STREAM, 0, sv) == 0, "bulk pair\n");
+	EXPECT((n = k42_send(sv[0], out, sizeof(out), 0)) == (long)sizeof(out),
+	       "a 100,000-byte send: %ld\n", n);
+	EXPECT((n = k42_send(sv[0], (const void *)0x1000, 20000, 0)) == -K42_EFAULT,
+	       "a send from an unmapped buffer: %ld\n", n);
+	EXPECT((n = k42_recv(sv[1], (void *)0x1000, 20000, 0)) == -K42_EFAULT,
+	       "a recv into an unmapped buffer: %ld\n", n);
+	memset(in, 0, sizeof(in));
+	EXPECT((n = k42_recv(sv[1], in, 30000, K42_MSG_PEEK)) == 30000 && memcmp(in, out, 30000) == 0,
+	       "a 30,000-byte MSG_PEEK: %ld\n", n);
+	memset(in, 0, sizeof(in));
+	n = 0;
+	for (long r; n < (long)sizeof(in) && (r = k42_recv(sv[1], in + n, sizeof(in) - (size_t)n, 0)) > 0;)
+		n += r;
+	EXPECT(n == (long)sizeof(in) && memcmp(in, out, sizeof(in)) == 0,
+	       "the 100,000 bytes read back intact, none lost to the refused calls: %ld\n", n);
+	k42_close(sv[0]);
+	k42_close(sv[1]);
+}
+
 static void inherit(void)
 {
 	int sv[2];
@@ -297,6 +329,7 @@ int main(uint64_t arg)
 	names();
 	echo();
 	dgrams();
+	bulk();
 	inherit();
 	return verdict("sock_test");
 }

@@ -9,7 +9,7 @@
  * `struct sockaddr_*` bytes, family first; option, flag and error
  * numbers are Linux's (powerpc64).
  *
- * Interface sock: id 0x000007, version 1. Reference page: sock.md.
+ * Interface sock: id 0x000007, version 2. Reference page: sock.md.
  * Generated declarations: constants, types, client stubs (sock_<method>),
  * server implementation hooks (sock_<method>_impl) and the dispatcher.
  */
@@ -23,7 +23,7 @@
 #include <k42/ipc.h>
 
 #define SOCK_IFACE_ID 0x000007u
-#define SOCK_VERSION 1u
+#define SOCK_VERSION 2u
 
 /* Rights bits, checked against k42_ipc_caller.rights. */
 /* May create and use sockets. */
@@ -35,6 +35,10 @@
 #define SOCK_ADDR_MAX 128
 /* Largest stream transfer per call: one PPC page. */
 #define SOCK_IO_MAX 4096
+/*
+ * Largest stream transfer per call by reference (`send_bulk`, `recv_bulk`).
+ */
+#define SOCK_BULK_MAX 65536
 /* Largest datagram: a page less the room for an address. */
 #define SOCK_DGRAM_MAX 3968
 /* Largest option value. */
@@ -455,6 +459,60 @@ sock_share_impl(const struct k42_ipc_caller *caller,
 long sock_close(k42_handle_t target, k42_handle_t s)
 	__attribute__((warn_unused_result));
 long sock_close_impl(const struct k42_ipc_caller *caller, k42_handle_t s);
+
+/*
+ * `send` by reference: up to `count` bytes (at most bulk_max) from
+ * the start of the memory the caller granted readable for this call
+ * (k42_ipc_grant); `sent` may be short. A stream socket only.
+ * -K42_EINVAL or -K42_EACCES for a grant too small or not readable.
+ *
+ * Ordinal 18, since version 2.
+ * Needs rights: use.
+ */
+#define SOCK_ORD_SEND_BULK 18u
+#define SOCK_SEND_BULK_RIGHTS (SOCK_RIGHT_USE)
+long
+sock_send_bulk(k42_handle_t target,
+               k42_handle_t s,
+               uint32_t count,
+               uint32_t flags,
+               bool arm,
+               uint32_t *sent)
+	__attribute__((warn_unused_result));
+long
+sock_send_bulk_impl(const struct k42_ipc_caller *caller,
+                    k42_handle_t s,
+                    uint32_t count,
+                    uint32_t flags,
+                    bool arm,
+                    uint32_t *sent);
+
+/*
+ * `recv` by reference: up to `count` bytes (at most bulk_max) into
+ * the memory the caller granted writable, from its start; `got` 0 is
+ * the end of the stream. A stream socket only. A grant too small or
+ * not writable (-K42_EINVAL, -K42_EACCES) takes nothing from the socket.
+ *
+ * Ordinal 19, since version 2.
+ * Needs rights: use.
+ */
+#define SOCK_ORD_RECV_BULK 19u
+#define SOCK_RECV_BULK_RIGHTS (SOCK_RIGHT_USE)
+long
+sock_recv_bulk(k42_handle_t target,
+               k42_handle_t s,
+               uint32_t count,
+               uint32_t flags,
+               bool arm,
+               uint32_t *got)
+	__attribute__((warn_unused_result));
+long
+sock_recv_bulk_impl(const struct k42_ipc_caller *caller,
+                    k42_handle_t s,
+                    uint32_t count,
+                    uint32_t flags,
+                    bool arm,
+                    uint32_t *got);
 
 /*
  * Decode one request for this interface, call the matching _impl and encode

@@ -719,3 +719,73 @@ long sock_close(k42_handle_t target, k42_handle_t s)
 		return -K42_EPROTO;
 	return 0;
 }
+
+long
+sock_send_bulk(k42_handle_t target,
+               k42_handle_t s,
+               uint32_t count,
+               uint32_t flags,
+               bool arm,
+               uint32_t *sent)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)s;
+	k42_m->w[1] = (uint64_t)count;
+	k42_m->w[2] = (uint64_t)flags;
+	k42_m->w[3] = (uint64_t)arm;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(SOCK_IFACE_ID, 2u, SOCK_ORD_SEND_BULK, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_sent = k42_m->w[0];
+	if (k42_w_sent > UINT32_MAX)
+		return -K42_EPROTO;
+	*sent = (uint32_t)k42_w_sent;
+	return 0;
+}
+
+long
+sock_recv_bulk(k42_handle_t target,
+               k42_handle_t s,
+               uint32_t count,
+               uint32_t flags,
+               bool arm,
+               uint32_t *got)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)s;
+	k42_m->w[1] = (uint64_t)count;
+	k42_m->w[2] = (uint64_t)flags;
+	k42_m->w[3] = (uint64_t)arm;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(SOCK_IFACE_ID, 2u, SOCK_ORD_RECV_BULK, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_got = k42_m->w[0];
+	if (k42_w_got > UINT32_MAX)
+		return -K42_EPROTO;
+	*got = (uint32_t)k42_w_got;
+	return 0;
+}

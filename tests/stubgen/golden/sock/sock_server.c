@@ -772,6 +772,86 @@ static long k42_sg_srv_close(const struct k42_ipc_caller *caller, struct k42_ipc
 	return 0;
 }
 
+static long k42_sg_srv_send_bulk(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	k42_handle_t s = 0;
+	uint32_t count = 0;
+	uint32_t flags = 0;
+	bool arm = false;
+	uint32_t sent = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_s = k42_m->w[0];
+	uint64_t k42_w_count = k42_m->w[1];
+	uint64_t k42_w_flags = k42_m->w[2];
+	uint64_t k42_w_arm = k42_m->w[3];
+	if (k42_w_count > UINT32_MAX)
+		return -K42_EPROTO;
+	if (k42_w_flags > UINT32_MAX)
+		return -K42_EPROTO;
+	if (k42_w_arm > 1u)
+		return -K42_EPROTO;
+	s = (k42_handle_t)k42_w_s;
+	count = (uint32_t)k42_w_count;
+	flags = (uint32_t)k42_w_flags;
+	arm = k42_w_arm != 0;
+
+	k42_rc = sock_send_bulk_impl(caller, s, count, flags, arm, &sent);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = (uint64_t)sent;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
+static long k42_sg_srv_recv_bulk(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	k42_handle_t s = 0;
+	uint32_t count = 0;
+	uint32_t flags = 0;
+	bool arm = false;
+	uint32_t got = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_s = k42_m->w[0];
+	uint64_t k42_w_count = k42_m->w[1];
+	uint64_t k42_w_flags = k42_m->w[2];
+	uint64_t k42_w_arm = k42_m->w[3];
+	if (k42_w_count > UINT32_MAX)
+		return -K42_EPROTO;
+	if (k42_w_flags > UINT32_MAX)
+		return -K42_EPROTO;
+	if (k42_w_arm > 1u)
+		return -K42_EPROTO;
+	s = (k42_handle_t)k42_w_s;
+	count = (uint32_t)k42_w_count;
+	flags = (uint32_t)k42_w_flags;
+	arm = k42_w_arm != 0;
+
+	k42_rc = sock_recv_bulk_impl(caller, s, count, flags, arm, &got);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = (uint64_t)got;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long sock_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -921,6 +1001,26 @@ long sock_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_close(caller, m);
+			break;
+		case SOCK_ORD_SEND_BULK:
+			if (k42_ver < 2u)
+				k42_rc = -K42_ENOSYS;
+			else if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & SOCK_SEND_BULK_RIGHTS) != SOCK_SEND_BULK_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_send_bulk(caller, m);
+			break;
+		case SOCK_ORD_RECV_BULK:
+			if (k42_ver < 2u)
+				k42_rc = -K42_ENOSYS;
+			else if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & SOCK_RECV_BULK_RIGHTS) != SOCK_RECV_BULK_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_recv_bulk(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;
