@@ -29,6 +29,7 @@ static void handle(uint64_t pid, struct k42_ipc_msg *m)
 
 	isock_serve(pid, m);
 	netif_poll(&net_if);	/* what the call sent to ourselves */
+	net_if_flush();		/* what it sent out */
 	ms = sys_timeouts_sleeptime();
 	if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE && k42_timebase() + ms_to_tb(ms) < next_due_tb) {
 		next_due_tb = 0;
@@ -98,6 +99,7 @@ int main(uint64_t argc)
 		netif_poll(&net_if);
 		sys_check_timeouts();
 		sleep_ms = sys_timeouts_sleeptime();
+		net_if_flush();
 		k42_restore(s);
 		if (!registered && net_if_ready()) {
 			const ip4_addr_t *ip = netif_ip4_addr(&net_if);

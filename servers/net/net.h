@@ -19,6 +19,9 @@ extern struct netif net_if;
 int net_if_start(uint32_t addr, uint32_t mask, uint32_t gw);
 void net_pump(void);
 int net_if_ready(void);
+/* Send what lwIP has output since the last flush (disabled, after every
+ * entry into lwIP). */
+void net_if_flush(void);
 
 /* isock.c: the sockets. */
 void isock_serve(uint64_t pid, void *msg);

@@ -1,7 +1,11 @@
 /*
  * The network server's interface (docs/network.md): an lwIP netif whose
- * frames go to the netdev driver (idl/netdev.idl) one per call and come
- * from it as many as are waiting per call (recv_many, into a grant). A driver that dies is looked up again; frames sent
+ * frames go to and come from the netdev driver (idl/netdev.idl) in
+ * batches through grants: lwIP's output is staged and sent by
+ * net_if_flush (send_many) at the end of every entry into lwIP (a call,
+ * the main loop's round) or when the stage is full; recv_many takes
+ * every frame waiting. Staging happens with upcalls disabled (lwIP runs
+ * so), and so does the flush. A driver that dies is looked up again; frames sent
  * meanwhile are lost, as on a wire, and TCP sends them again.
  */
 #include <string.h>
@@ -30,19 +34,41 @@ static long find_driver(void)
 	return rc;
 }
 
-static err_t linkoutput(struct netif *n, struct pbuf *p)
+static uint8_t tx_stage[NETDEV_MANY_MAX];
+static uint32_t tx_used, tx_frames;
+
+void net_if_flush(void)
 {
-	uint8_t frame[NETDEV_FRAME_MAX];
-	uint16_t len = pbuf_copy_partial(p, frame, sizeof(frame), 0);
+	uint32_t sent = 0;
 	long rc;
 
-	(void)n;
-	rc = netdev_send(driver, frame, len);
+	if (!tx_used)
+		return;
+	k42_ipc_grant(tx_stage, tx_used, K42_PROT_READ);
+	rc = netdev_send_many(driver, tx_used, &sent);
 	if (rc == -K42_EDEAD || rc == -K42_ESRCH)
 		driver_dead = 1;	/* may be handler context: no waiting here */
-	if (rc < 0)
+	drops += rc < 0 ? tx_frames : tx_frames - sent;
+	tx_used = tx_frames = 0;
+}
+
+static err_t linkoutput(struct netif *n, struct pbuf *p)
+{
+	uint16_t len;
+
+	(void)n;
+	if (p->tot_len > NETDEV_FRAME_MAX) {
 		drops++;
-	return ERR_OK;	/* a lost frame is the wire's business */
+		return ERR_OK;
+	}
+	if (tx_used + 2 + p->tot_len > sizeof(tx_stage))
+		net_if_flush();
+	len = pbuf_copy_partial(p, tx_stage + tx_used + 2, NETDEV_FRAME_MAX, 0);
+	tx_stage[tx_used] = (uint8_t)len;
+	tx_stage[tx_used + 1] = (uint8_t)(len >> 8);
+	tx_used += 2 + len;
+	tx_frames++;
+	return ERR_OK;	/* sent at the flush; a lost frame is the wire's business */
 }
 
 static err_t if_init(struct netif *n)
@@ -134,6 +160,12 @@ void net_pump(void)
 				break;	/* the driver broke the format: drop the rest */
 			input(frames + at + 2, len);
 			at += 2 + len;
+		}
+		{
+			int s = k42_disable_save();
+
+			net_if_flush();	/* the batch's answers (ACKs) go out together */
+			k42_restore(s);
 		}
 	}
 }

@@ -1,8 +1,8 @@
 /*
  * The virtio-net driver server (docs/network.md): claims the first virtio
  * network device and serves idl/netdev.idl under the name "netdev", one
- * Ethernet frame per call, or with recv_many all that are waiting (up to
- * 64 KiB) into the caller's grant, to one client at a time (the network server;
+ * Ethernet frame per call, or with recv_many / send_many as many as fit
+ * 64 KiB of the caller's grant, to one client at a time (the network server;
  * a dead client's claim passes to the next caller). Receive buffers are
  * posted ahead; the device's interrupt, taken as a soft interrupt,
  * collects what it filled and wakes the client (ioevent.event). Calls
@@ -151,6 +151,63 @@ long netdev_send_impl(const struct k42_ipc_caller *c, const uint8_t *frame, uint
 	}
 	virtq_kick(&v, &txq);
 	n_sent++;
+	return 0;
+}
+
+/* One frame onto the transmit ring (not kicked); 0 or -K42_EAGAIN (full). */
+static long tx_one(const uint8_t *frame, uint32_t len)
+{
+	struct virtq_buf b;
+	unsigned i;
+
+	if (!ntx_free) {
+		n_dropped++;
+		return -K42_EAGAIN;
+	}
+	i = tx_free[--ntx_free];
+	memset(buf_va(TXBUF_PAGE, i), 0, HDR_BYTES);
+	memcpy(buf_va(TXBUF_PAGE, i) + HDR_BYTES, frame, len);
+	b = (struct virtq_buf){ buf_pa(TXBUF_PAGE, i), HDR_BYTES + len, 0 };
+	if (virtq_add(&txq, &b, 1, (void *)(uintptr_t)(i + 1)) < 0) {
+		tx_free[ntx_free++] = (uint16_t)i;
+		n_dropped++;
+		return -K42_EAGAIN;
+	}
+	n_sent++;
+	return 0;
+}
+
+long netdev_send_many_impl(const struct k42_ipc_caller *c, uint32_t bytes, uint32_t *sent)
+{
+	static uint8_t stage[NETDEV_MANY_MAX];
+	uint32_t at, k = 0;
+	long rc = claim(c);
+
+	if (rc < 0)
+		return rc;
+	if (bytes > NETDEV_MANY_MAX)
+		return -K42_EINVAL;
+	if ((rc = k42_ipc_grant_read(k42_ipc_handle(), 0, stage, bytes)) < 0)
+		return rc;
+	/* Check every record before sending any. */
+	for (at = 0; at < bytes;) {
+		uint32_t n = at + 2 <= bytes ? (uint32_t)(stage[at] | stage[at + 1] << 8) : 0;
+
+		if (n < 14 || n > NETDEV_FRAME_MAX || at + 2 + n > bytes)
+			return -K42_EINVAL;
+		at += 2 + n;
+	}
+	reap();
+	for (at = 0; at < bytes; ) {
+		uint32_t n = (uint32_t)(stage[at] | stage[at + 1] << 8);
+
+		if (tx_one(stage + at + 2, n) == 0)
+			k++;
+		at += 2 + n;
+	}
+	if (k)
+		virtq_kick(&v, &txq);
+	*sent = k;
 	return 0;
 }
 

@@ -30,7 +30,7 @@
 /* Constants. */
 /* Largest frame: 14-byte header and a 1500-byte payload. */
 #define NETDEV_FRAME_MAX 1514
-/* Most bytes `recv_many` fills in one call. */
+/* Most bytes `recv_many` fills, or `send_many` takes, in one call. */
 #define NETDEV_MANY_MAX 65536
 
 /*
@@ -141,6 +141,26 @@ netdev_recv_many_impl(const struct k42_ipc_caller *caller,
                       uint32_t *count,
                       uint32_t *used,
                       bool *more);
+
+/*
+ * Send the frames in the first `total` bytes (at most many_max) of the
+ * memory the caller granted readable for this call, records as
+ * `recv_many` makes them; `sent` of them went to the device, the
+ * rest (the transmit ring full) are dropped, as on a wire.
+ * -K42_EINVAL for a record that is not a frame (nothing is sent),
+ * or a grant smaller than `total`; -K42_EACCES if it is not readable.
+ *
+ * Ordinal 6.
+ * Needs rights: use.
+ */
+#define NETDEV_ORD_SEND_MANY 6u
+#define NETDEV_SEND_MANY_RIGHTS (NETDEV_RIGHT_USE)
+long netdev_send_many(k42_handle_t target, uint32_t total, uint32_t *sent)
+	__attribute__((warn_unused_result));
+long
+netdev_send_many_impl(const struct k42_ipc_caller *caller,
+                      uint32_t total,
+                      uint32_t *sent);
 
 /*
  * Decode one request for this interface, call the matching _impl and encode

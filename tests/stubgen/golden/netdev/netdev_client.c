@@ -239,3 +239,32 @@ netdev_recv_many(k42_handle_t target,
 	*more = k42_w_more != 0;
 	return 0;
 }
+
+long netdev_send_many(k42_handle_t target, uint32_t total, uint32_t *sent)
+{
+	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
+	long k42_rc;
+
+	k42_m->w[0] = (uint64_t)total;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = k42_ipc_op(NETDEV_IFACE_ID, 1u, NETDEV_ORD_SEND_MANY, 0, k42_m->len);
+	k42_rc = k42_ipc_call(target, k42_m);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	if (k42_m->op != 0)
+		return -K42_EPROTO;
+
+	/* Validate the whole reply before touching any out parameter. */
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_sent = k42_m->w[0];
+	if (k42_w_sent > UINT32_MAX)
+		return -K42_EPROTO;
+	*sent = (uint32_t)k42_w_sent;
+	return 0;
+}

@@ -207,6 +207,33 @@ static long k42_sg_srv_recv_many(const struct k42_ipc_caller *caller, struct k42
 	return 0;
 }
 
+static long k42_sg_srv_send_many(const struct k42_ipc_caller *caller, struct k42_ipc_msg *k42_m)
+{
+	uint32_t total = 0;
+	uint32_t sent = 0;
+	long k42_rc;
+
+	if (k42_m->len != 0u)
+		return -K42_EPROTO;
+	uint64_t k42_w_total = k42_m->w[0];
+	if (k42_w_total > UINT32_MAX)
+		return -K42_EPROTO;
+	total = (uint32_t)k42_w_total;
+
+	k42_rc = netdev_send_many_impl(caller, total, &sent);
+	if (k42_rc != 0)
+		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
+	k42_m->w[0] = (uint64_t)sent;
+	k42_m->w[1] = 0;
+	k42_m->w[2] = 0;
+	k42_m->w[3] = 0;
+	k42_m->w[4] = 0;
+	k42_m->w[5] = 0;
+	k42_m->len = 0u;
+	k42_m->op = 0;
+	return 0;
+}
+
 long netdev_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 {
 	uint64_t k42_op = m->op;
@@ -260,6 +287,14 @@ long netdev_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 				k42_rc = -K42_EACCES;
 			else
 				k42_rc = k42_sg_srv_recv_many(caller, m);
+			break;
+		case NETDEV_ORD_SEND_MANY:
+			if (k42_flags != 0)
+				k42_rc = -K42_EPROTO;
+			else if ((caller->rights & NETDEV_SEND_MANY_RIGHTS) != NETDEV_SEND_MANY_RIGHTS)
+				k42_rc = -K42_EACCES;
+			else
+				k42_rc = k42_sg_srv_send_many(caller, m);
 			break;
 		default:
 			k42_rc = -K42_ENOSYS;
