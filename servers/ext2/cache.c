@@ -159,7 +159,8 @@ int bcached(struct ext2_fs *fs, uint64_t blk)
 /* n transfers at once if the device can, else one after another. */
 static long dev_many(struct ext2_fs *fs, int write, const struct ext2_io *io, uint32_t n)
 {
-	if (fs->dev.rw_many)
+	/* One transfer: the plain call (for a block, cheaper than a bulk one). */
+	if (fs->dev.rw_many && n > 1)
 		return fs->dev.rw_many(fs->dev.ctx, write, io, n);
 	for (uint32_t i = 0; i < n; i++) {
 		long rc = write ? fs->dev.write(fs->dev.ctx, io[i].sector, io[i].count, io[i].buf)

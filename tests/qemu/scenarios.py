@@ -154,6 +154,15 @@ for _n in (1, 4):
                                   r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % _n],
                           reject=[r"UTEST FAIL"]))
 
+# yield and block off the kernel lock (kern/sched_fast.c): two workers per
+# CPU yield and block, woken from init's CPU; every worker's sums checked.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/sched_storm_%d" % _n, smp=_n, timeout=300,
+                          append="init=/tests/sched_storm_test",
+                          expect=[r"UTEST PASS sched_storm_test",
+                                  r"sched_storm_test: %d workers on %d CPUs, 0 failed" % (2 * _n, _n)],
+                          reject=[r"UTEST FAIL"]))
+
 # Clustered objects (docs/clustered-objects.md): the in-kernel test on
 # every CPU at once, lookups racing deletions, under MTTCG; every rep and
 # root freed through quiescence and the free-frame figure back at its start.

@@ -8,9 +8,25 @@
  * must show no page-fault completion.
  */
 #include "check.h"
+#include "pagein_child.h"
 
 #define CHILD_VA 0x50000000ul
 #define NEW_PROCS 6
+
+/* The page is mapped into child pid: let it read (0, or the error once it
+ * has had 2 s to map its word). */
+static long tell_child(long pid)
+{
+	uint64_t one = 1;
+	long rc = -1;
+
+	for (int i = 0; i < 2000 && rc < 0; i++) {
+		rc = k42_sc_mem_write((uint64_t)pid, PAGEIN_GO_VA, (uint64_t)&one, sizeof(one));
+		if (rc < 0)
+			k42_thread_sleep_us(1000);
+	}
+	return rc;
+}
 
 int main(uint64_t arg)
 {
@@ -28,6 +44,7 @@ int main(uint64_t arg)
 		rc = k42_sc_mem_map_file((uint64_t)kids[i], CHILD_VA, K42_PAGE_SIZE, K42_PROT_READ,
 					 (uint64_t)fr);
 		EXPECT(rc == 0, "map into child: %ld", rc);
+		EXPECT(tell_child(kids[i]) == 0, "tell child %d", i);	/* it reads from now on */
 	}
 	k42_thread_sleep_us(30000);	/* both fault and wait for us */
 	for (int i = 0; i < 2; i++) {
@@ -73,6 +90,7 @@ int main(uint64_t arg)
 
 		EXPECT(k42_sc_mem_map_file((uint64_t)kids[0], CHILD_VA, K42_PAGE_SIZE, K42_PROT_READ,
 					   (uint64_t)fr) == 0, "map into the last child");
+		EXPECT(tell_child(kids[0]) == 0, "tell the last child");
 		EXPECT(k42_wait((uint64_t)kids[0], &status) == K42_PROC_EXITED && status == 0x5a,
 		       "the last child read 0x%x", status);
 	}

@@ -32,6 +32,8 @@ void syscall_entry(struct trap_frame *tf);
  * resume; return with user_return_unlocked); 0: nothing was changed, take
  * the locked path. */
 int ppc_fast(struct trap_frame *tf);
+/* The same for yield, block and disp_idle (kern/sched_fast.c). */
+int sched_fast(struct trap_frame *tf);
 /* Before the kernel lock: a reflected call the table of d (the current
  * dispatcher, its answers on) answers (disp_answer), when nothing else
  * is due on the way back. 1: answered in tf (return with

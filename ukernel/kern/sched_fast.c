@@ -1,0 +1,152 @@
+/*
+ * yield, block and disp_idle without the kernel lock (docs/smp.md,
+ * "Without the kernel lock"). When what they do touches only what is this
+ * CPU's, they run under this CPU's local lock alone, as the PPC fast paths
+ * do: the caller (running here), this CPU's run queues, and the dispatcher
+ * taken from them to run next. Another CPU wakes, ends or raises events
+ * for a dispatcher living here only under the kernel lock, whose holder
+ * holds this CPU's local lock too, so a wake-up never slips between the
+ * check for pending events and the caller's blocking; another CPU's fast
+ * paths touch only their own CPU's queue and dispatchers.
+ *
+ * Every check is made before anything changes, and whatever needs more
+ * takes the locked path (kern/sys_disp.c) as before: nothing else ready
+ * here (the idle loop waits under the kernel lock), events to deliver on
+ * the way back to user mode (an upcall), page-fault or FR work, a
+ * reflected call, calls queued on a dispatcher going idle, a next
+ * dispatcher with no saved context or whose vector registers live on
+ * another CPU. It passes no quiescent point.
+ *
+ * Lock order: this CPU's local lock only (level 2 in docs/smp.md); the
+ * call-record pool is not touched, nothing is allocated or freed.
+ */
+#include <arch/context.h>
+#include <arch/spr.h>
+#include <k42/dispatcher.h>
+#include <k42/layout.h>
+#include <kern/dispatcher.h>
+#include <kern/percpu.h>
+#include <kern/sched.h>
+#include <kern/spinlock.h>
+#include <kern/syscall.h>
+
+/* Would d, resumed now, have events delivered or work done on its way
+ * back to user mode (disp_deliver_pending)? */
+static int has_work(const struct dispatcher *d)
+{
+	return d->npgflt_backlog || d->fr_unsent || (d->shared->pending && !d->shared->disabled);
+}
+
+/* The first ready dispatcher of classes 0 .. below - 1 here, or NULL. */
+static struct dispatcher *first_ready(struct percpu *pc, int below)
+{
+	for (int c = 0; c < below && c < K42_PRIO_CLASSES; c++)
+		if (pc->rq_head[c])
+			return pc->rq_head[c];
+	return NULL;
+}
+
+/* Can next be resumed here by the fast path (loaded from its context,
+ * nothing to deliver)? */
+static int resumable(const struct dispatcher *next)
+{
+	return next->state == DS_READY && next->has_ctx && !has_work(next) &&
+	       sched_can_run_here(next);
+}
+
+/* cur has been parked (its context saved, or dropped); run next, taken
+ * from this CPU's queue: a new time slice, as sched_switch gives. */
+static void run_next(struct trap_frame *tf, struct percpu *pc, struct dispatcher *next)
+{
+	disp_load_ctx(next, tf);
+	sched_handoff(tf, next);	/* off the queue, current, its SPRs and MMU */
+	pc->slice_end = mftb() + pc->slice_tb;
+}
+
+static int yield_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur)
+{
+	struct dispatcher *next = first_ready(pc, cur->prio + 1);
+
+	if (has_work(cur))
+		return 0;
+	ctx_set_result(tf, 0, 0);
+	if (!next) {
+		/* Nothing at our class or above: the locked path enqueues us
+		 * and takes us straight back (a new slice if anything at all
+		 * waits below us, none if nothing does). */
+		for (int c = cur->prio + 1; c < K42_PRIO_CLASSES; c++)
+			if (pc->rq_head[c]) {
+				pc->slice_end = mftb() + pc->slice_tb;
+				break;
+			}
+		return 1;
+	}
+	if (!resumable(next))
+		return 0;
+	cur->state = DS_READY;
+	disp_save_ctx(cur, tf);
+	sched_enqueue(cur);	/* this CPU's queue: cur->cpu is this CPU */
+	run_next(tf, pc, next);
+	return 1;
+}
+
+static int block_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur)
+{
+	struct dispatcher *next;
+
+	if (has_work(cur))
+		return 0;
+	ctx_set_result(tf, 0, 0);
+	if (cur->shared->pending)
+		return 1;	/* returns at once (disabled: nothing to deliver) */
+	next = first_ready(pc, K42_PRIO_CLASSES);
+	if (!next || !resumable(next))
+		return 0;	/* (ctx_set_result again there: harmless) */
+	cur->state = DS_BLOCKED;
+	disp_save_ctx(cur, tf);
+	run_next(tf, pc, next);
+	return 1;
+}
+
+static int idle_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur)
+{
+	struct dispatcher *next;
+
+	if (has_work(cur) || cur->calls_queued.head)
+		return 0;
+	if (cur->shared->pending) {
+		ctx_set_result(tf, 0, 0);
+		return 1;	/* returns at once (disabled: nothing to deliver) */
+	}
+	next = first_ready(pc, K42_PRIO_CLASSES);
+	if (!next || !resumable(next))
+		return 0;
+	/* As sys_disp_idle: no context kept, enabled, entered afresh next. */
+	cur->has_ctx = 0;
+	cur->shared->disabled = 0;
+	cur->state = DS_IDLE;
+	pc->current = NULL;	/* nothing of tf is kept */
+	run_next(tf, pc, next);
+	return 1;
+}
+
+int sched_fast(struct trap_frame *tf)
+{
+	struct percpu *pc = this_cpu();
+	struct dispatcher *cur = pc->current;
+	uint64_t n = ctx_call_number(tf);
+	int done = 0;
+
+	if (n != K42_SC_YIELD && n != K42_SC_BLOCK && n != K42_SC_DISP_IDLE)
+		return 0;
+	spin_lock(&pc->local_lock);
+	/* (Ended by another CPU, reflected calls, page-in messages to send:
+	 * the locked path, as for ppc_fast.) */
+	if (cur->state == DS_RUNNING && cur->cpu == pc->cpu_id && !cur->fr_unsent &&
+	    !(cur->reflect_sc && !cur->shared->disabled))
+		done = n == K42_SC_YIELD ? yield_fast(tf, pc, cur)
+		       : n == K42_SC_BLOCK ? block_fast(tf, pc, cur)
+					   : idle_fast(tf, pc, cur);
+	spin_unlock(&pc->local_lock);
+	return done;
+}
