@@ -5,6 +5,9 @@
  * prefetching by itself (and take far fewer reflected faults than pages),
  * random access must switch it back, and every word read is checked. A
  * process may set the policy only of a file FCM no other process maps.
+ * An adaptive anonymous FCM does the same through the kernel's swap
+ * protocol (a mediator, held faults, drain): sequential first touches
+ * swap it to prefetch, random ones back to demand.
  */
 #include <string.h>
 #include <k42/fcm.h>
@@ -22,6 +25,50 @@ static void touch(uint64_t p)
 
 	if (w[p % 512] != scan_word(0, p * K42_PAGE_SIZE, p % 512) && ++bad <= 5)
 		k42_printf("fcmadapt_test: page %lu: %lx\n", p, w[p % 512]);
+}
+
+#define ANON_VA 0x300000000ul
+#define ANON_PAGES 256
+
+static void anon_part(void)
+{
+	volatile uint64_t *mem = (volatile uint64_t *)ANON_VA;
+	struct k42_fcminfo fi;
+	uint64_t wrong = 0;
+
+	EXPECT(k42_sc_mem_map_anon(self, ANON_VA, ANON_PAGES * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE) == 0,
+	       "map anon");
+	EXPECT(k42_sc_fcm_swap(self, ANON_VA, K42_FCM_ADAPTIVE | K42_FCM_SWAP_UNMAP) == -K42_EINVAL,
+	       "adaptive takes no flag");
+	EXPECT(k42_sc_fcm_swap(self, ANON_VA, K42_FCM_ADAPTIVE) == 0, "adaptive anon");
+	EXPECT(k42_sc_fcm_info(self, ANON_VA, (uint64_t)&fi) == 0 && fi.adaptive == 1 &&
+	       fi.impl_id == K42_FCM_DEMAND && fi.swaps == 0, "adaptive demand at first: %s", fi.impl);
+	/* Sequential first touches of the first half. */
+	for (uint64_t i = 0; i < ANON_PAGES / 2; i++)
+		mem[i * 512] = i + 1;
+	EXPECT(k42_sc_fcm_info(self, ANON_VA, (uint64_t)&fi) == 0 && fi.impl_id == K42_FCM_PREFETCH &&
+	       !fi.swapping && fi.swaps == 1 && fi.adaptive == 1 && fi.ahead > 0,
+	       "prefetch after a sequential run: %s, %lu swaps, %lu ahead", fi.impl, fi.swaps, fi.ahead);
+	/* Random first touches of the second half: back to demand. */
+	for (uint64_t i = 0; i < ANON_PAGES / 2; i++) {
+		uint64_t pg = ANON_PAGES / 2 + (i * 37) % (ANON_PAGES / 2);
+
+		mem[pg * 512] = pg + 1;
+	}
+	EXPECT(k42_sc_fcm_info(self, ANON_VA, (uint64_t)&fi) == 0 && fi.impl_id == K42_FCM_DEMAND &&
+	       !fi.swapping && fi.swaps == 2 && fi.adaptive == 1,
+	       "demand after random access: %s, %lu swaps", fi.impl, fi.swaps);
+	EXPECT(fi.resident == ANON_PAGES, "%lu pages resident of %u", fi.resident, ANON_PAGES);
+	for (uint64_t i = 0; i < ANON_PAGES; i++)
+		if (mem[i * 512] != i + 1)
+			wrong++;
+	EXPECT(wrong == 0, "%lu anonymous pages wrong", wrong);
+	k42_printf("fcmadapt_test: adaptive anonymous FCM: %s -> prefetch -> %s in %lu swaps, %lu faults held, "
+		   "%lu pages read ahead\n", "demand", fi.impl, fi.swaps, fi.held, fi.ahead);
+	/* Asking for a policy ends the adaptation. */
+	EXPECT(k42_sc_fcm_swap(self, ANON_VA, K42_FCM_DEMAND) == 0 &&
+	       k42_sc_fcm_info(self, ANON_VA, (uint64_t)&fi) == 0 && fi.adaptive == 0, "adaptation off");
+	EXPECT(k42_sc_mem_unmap(self, ANON_VA, ANON_PAGES * K42_PAGE_SIZE) == 0, "unmap anon");
 }
 
 int main(uint64_t arg)
@@ -101,5 +148,6 @@ int main(uint64_t arg)
 		   "switched to %s; 64 random pages: %lu reflected, back to %s\n", PAGES, seq_reflected,
 		   before.ahead, before.impl, rnd_reflected, fi.impl);
 	k42_sc_proc_kill((uint64_t)srv);
+	anon_part();
 	return verdict("fcmadapt_test");
 }

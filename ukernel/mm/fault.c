@@ -35,6 +35,8 @@ int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *tok
 				   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, token);
 	if (rc == 0)
 		rc = hat_map(p->hat, page, pa, (r->prot & maxprot) | (maxprot & HAT_PROT_IO));
+	if (rc == 0 && r->fcm->want)
+		fcm_swap_adapt(p, r->fcm, va);	/* an adaptive FCM asks for another policy */
 	spin_unlock(&p->lock);
 	return rc;
 }
@@ -69,6 +71,8 @@ int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 				      (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
 		if (rc == 0)
 			rc = hat_map(p->hat, page, pa, r->prot & maxprot);
+		if (rc == 0 && f->want)
+			fcm_swap_adapt(p, f, va);	/* an adaptive FCM asks for another policy */
 		if (rc < 0)
 			rc = -K42_EAGAIN;	/* the locked path decides and reports */
 	}

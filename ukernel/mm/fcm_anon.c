@@ -8,7 +8,10 @@
  *   doubles with the run, up to AHEAD_MAX, never past the end of the
  *   region that faulted), so a sequential scan allocates in batches.
  * Both keep their pages in the common page map and FIFO (mm/fcm.c), so
- * either takes over from the other with the pages as they are.
+ * either takes over from the other with the pages as they are. Both
+ * record the fault pattern; an adaptive one asks (fcm->want) for the
+ * other policy after a run of sequential or of scattered faults, and the
+ * fault path swaps it (fcm_swap_adapt).
  */
 #include <k42/errno.h>
 #include <k42/fcm.h>
@@ -21,6 +24,8 @@
 #include <mm/region.h>
 
 #define AHEAD_MAX 16
+#define ADAPT_SEQ 4	/* sequential faults in a row that make an adaptive FCM want prefetch */
+#define ADAPT_RND 4	/* other faults in a row that make it want demand again */
 
 struct fcm_prefetch {
 	struct fcm fcm;
@@ -47,6 +52,26 @@ static int anon_page(struct fcm *f, uint64_t pgoff, struct fcm_page **out)
 	return 0;
 }
 
+/* Caller holds f->lock: the fault pattern, and for an adaptive FCM the
+ * policy it wants (the fault path then swaps it: fcm_swap_adapt). */
+static void track(struct fcm *f, uint64_t pgoff, int policy)
+{
+	if (pgoff == f->run_next) {
+		f->run_seq++;
+		f->run_rnd = 0;
+	} else if (pgoff + 1 != f->run_next) {
+		f->run_rnd++;
+		f->run_seq = 0;
+	}
+	f->run_next = pgoff + 1;
+	if (!f->adaptive)
+		return;
+	if (policy == K42_FCM_DEMAND && f->run_seq >= ADAPT_SEQ)
+		f->want = K42_FCM_PREFETCH + 1;
+	else if (policy == K42_FCM_PREFETCH && f->run_rnd >= ADAPT_RND)
+		f->want = K42_FCM_DEMAND + 1;
+}
+
 static int anon_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 			 unsigned *maxprot, uint64_t *token)
 {
@@ -56,6 +81,7 @@ static int anon_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 	(void)write;
 	(void)token;
 	spin_lock(&f->lock);
+	track(f, pgoff, K42_FCM_DEMAND);
 	rc = anon_page(f, pgoff, &p);
 	if (rc == 0) {
 		*pa = p->pa;
@@ -90,6 +116,7 @@ static int prefetch_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t 
 	(void)write;
 	(void)token;
 	spin_lock(&f->lock);
+	track(f, pgoff, K42_FCM_PREFETCH);
 	rc = anon_page(f, pgoff, &p);
 	if (rc == 0) {
 		*pa = p->pa;

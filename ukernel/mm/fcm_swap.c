@@ -114,6 +114,11 @@ static void switch_over(struct fcm_mediator *m)
 	new->held = old->held + m->fcm.held;
 	new->ahead = old->ahead;
 	new->hold_tb = old->hold_tb + (mftb() - m->start_tb);
+	new->adaptive = old->adaptive;
+	new->run_next = old->run_next;
+	new->run_seq = old->run_seq;
+	new->run_rnd = old->run_rnd;
+	new->want = 0;
 	memset(&old->pages, 0, sizeof(old->pages));
 	old->fifo_head = old->fifo_tail = NULL;
 	old->resident = 0;
@@ -169,7 +174,7 @@ static int mediator_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t 
 	return m->new->ops->get_page(m->new, pgoff, write, pa, maxprot, token);
 }
 
-int fcm_swap(struct process *p, uint64_t va, unsigned impl)
+static int swap_start(struct process *p, uint64_t va, unsigned impl, int adapting)
 {
 	struct region *r = region_find(p, va);
 	struct fcm *old, *new;
@@ -203,8 +208,21 @@ int fcm_swap(struct process *p, uint64_t va, unsigned impl)
 	 * switched under it, nothing to drain (mm/fcm_file.c). */
 	if (fcm_is_file(old))
 		return flags ? -K42_EINVAL : fcm_file_set_policy(old, to);
+	if (to == K42_FCM_ADAPTIVE && !flags) {
+		/* It swaps itself from now on (fcm_swap_adapt). */
+		spin_lock(&old->lock);
+		old->adaptive = 1;
+		spin_unlock(&old->lock);
+		return 0;
+	}
 	if (to >= K42_FCM_IMPLS)
 		return -K42_EINVAL;
+	if (!adapting) {
+		spin_lock(&old->lock);
+		old->adaptive = 0;	/* asked for a policy: no longer its own choice */
+		old->want = 0;
+		spin_unlock(&old->lock);
+	}
 	if (fcm_anon_impl(old) == to)
 		return 0;
 	if (old->cow_children || __atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) != nmappers)
@@ -238,6 +256,23 @@ int fcm_swap(struct process *p, uint64_t va, unsigned impl)
 	return -K42_EAGAIN;
 }
 
+int fcm_swap(struct process *p, uint64_t va, unsigned impl)
+{
+	return swap_start(p, va, impl, 0);
+}
+
+void fcm_swap_adapt(struct process *p, struct fcm *f, uint64_t va)
+{
+	int want;
+
+	spin_lock(&f->lock);
+	want = f->want;
+	f->want = 0;
+	spin_unlock(&f->lock);
+	if (want)
+		(void)swap_start(p, va, (unsigned)(want - 1), 1);	/* refused: it asks again later */
+}
+
 int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 {
 	struct region *r = region_find(p, va);
@@ -269,6 +304,7 @@ int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 	out->held += cur->held;
 	out->ahead = cur->ahead;
 	out->hold_ticks = cur->hold_tb;
+	out->adaptive = cur->adaptive;
 	spin_unlock(&cur->lock);
 	out->impl_id = fcm_is_anon(cur) ? fcm_anon_impl(cur) : -1;
 	name = out->swapping ? "swapping" : f->ops->name;

@@ -13,10 +13,12 @@
 #define K42_FCM_DEMAND   0	/* a zero-filled frame per faulting page (the default) */
 #define K42_FCM_PREFETCH 1	/* sequential prefetch: a run of faults gets frames ahead */
 #define K42_FCM_IMPLS    2
-/* A file FCM (a region mapped from an FR) takes DEMAND, PREFETCH (a
- * sequential run's misses also read ahead) or ADAPTIVE: it watches its
- * own faults and switches itself to PREFETCH on a sequential scan and
- * back to DEMAND on random access. */
+/* ADAPTIVE: the FCM watches its own faults and switches itself to
+ * PREFETCH on a sequential run and back to DEMAND on random access (an
+ * anonymous FCM by a swap, a file FCM by its read-ahead policy). A file
+ * FCM (a region mapped from an FR) takes DEMAND, PREFETCH (a sequential
+ * run's misses also read ahead) or ADAPTIVE; asking for DEMAND or
+ * PREFETCH ends the adaptation. */
 #define K42_FCM_ADAPTIVE 2
 
 /* fcm_swap flags (or-ed into impl's high bits). */

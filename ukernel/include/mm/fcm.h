@@ -82,6 +82,12 @@ struct fcm {
 	uint64_t ahead;		/* pages given a frame ahead of their fault */
 	uint64_t waits;		/* faults answered -K42_EAGAIN (file FCMs) */
 	uint64_t hold_tb;	/* timebase ticks swaps held callers, in all */
+	/* An adaptive anonymous FCM (mm/fcm_anon.c): its fault pattern, and
+	 * the policy it asks to be swapped to (K42_FCM_* + 1; 0: none),
+	 * which the fault path acts on (fcm_swap_adapt). */
+	uint64_t run_next;
+	uint32_t run_seq, run_rnd;
+	uint8_t adaptive, want;
 };
 
 void fcm_init(struct fcm *f, const struct fcm_ops *ops);

@@ -30,6 +30,9 @@ int fcm_swap(struct process *p, uint64_t va, unsigned impl);
  * f any more (the region's fcm pointer may have changed: read it again);
  * -K42_EAGAIN: still draining. */
 int fcm_swap_settle(struct fcm *f);
+/* An adaptive anonymous FCM f of p's region at va asked for another
+ * policy during a fault (fcm->want): start that swap (p->lock held). */
+void fcm_swap_adapt(struct process *p, struct fcm *f, uint64_t va);
 /* Count a fault held by the mediator f. */
 void fcm_swap_held(struct fcm *f);
 /* Describe the FCM of p's region at va, or of the first region above va
