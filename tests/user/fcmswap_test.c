@@ -75,7 +75,7 @@ static void *worker(void *arg)
 	while (!go)
 		k42_thread_yield();
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (uint64_t pass = 1; !stop || pass < 3; pass++) {
+	for (uint64_t pass = 1; !stop || pass <= 3; pass++) {	/* at least 3 passes */
 		for (uint64_t i = w; i < PAGES; i += nworkers) {
 			volatile uint64_t *pg = mem + i * WORDS;
 
