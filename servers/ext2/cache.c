@@ -159,8 +159,14 @@ int bcached(struct ext2_fs *fs, uint64_t blk)
 /* n transfers at once if the device can, else one after another. */
 static long dev_many(struct ext2_fs *fs, int write, const struct ext2_io *io, uint32_t n)
 {
-	/* One transfer: the plain call (for a block, cheaper than a bulk one). */
-	if (fs->dev.rw_many && n > 1)
+	uint32_t most = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		most = io[i].count > most ? io[i].count : most;
+	/* Several transfers of more than a page go at once; single ones and
+	 * page-sized ones (a small file's block and bitmap) take the plain
+	 * calls, which cost less than starting and finishing bulk ones. */
+	if (fs->dev.rw_many && n > 1 && (uint64_t)most * 512 > 4096)
 		return fs->dev.rw_many(fs->dev.ctx, write, io, n);
 	for (uint32_t i = 0; i < n; i++) {
 		long rc = write ? fs->dev.write(fs->dev.ctx, io[i].sector, io[i].count, io[i].buf)
