@@ -79,19 +79,6 @@ void ipc_call_list_add(struct ipc_call_list *l, struct ipc_call *c)
 	l->tail = c;
 }
 
-void ipc_call_list_del(struct ipc_call_list *l, struct ipc_call *c)
-{
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		l->tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
 void ipc_call_free(struct ipc_call *c)
 {
 	struct dispatcher *s = c->server;

@@ -90,7 +90,19 @@ static inline struct ipc_call *ipc_call_lookup(uint64_t handle, const struct dis
 }
 
 void ipc_call_list_add(struct ipc_call_list *l, struct ipc_call *c);
-void ipc_call_list_del(struct ipc_call_list *l, struct ipc_call *c);
+/* Unlink c from l (inline: the fast path frees a replied call with it). */
+static inline void ipc_call_list_del(struct ipc_call_list *l, struct ipc_call *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+}
 
 /* ---- The per-CPU records of the fast path (kern/ppc_fast.c) ----
  * Up to IPC_CALL_CACHE free records per CPU (percpu call_cache) sit
@@ -143,20 +155,11 @@ static inline struct ipc_call *ipc_call_alloc_here(struct percpu *pc, struct dis
 static inline void ipc_call_free_active_here(struct percpu *pc, struct ipc_call *c)
 {
 	struct dispatcher *s = c->server;
-	struct ipc_call_list *l = &s->calls_active;
 
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		l->tail = c->prev;
+	ipc_call_list_del(&s->calls_active, c);
 	s->ncalls--;
 	c->state = CALL_FREE;
 	c->server = c->caller = NULL;
-	c->prev = NULL;
 	c->gen = ipc_call_next_gen(c->gen);
 	if (pc->ncall_cache < IPC_CALL_CACHE) {
 		c->next = pc->call_cache;
