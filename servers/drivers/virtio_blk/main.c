@@ -193,14 +193,20 @@ long blk_write_impl(const struct k42_ipc_caller *caller, uint64_t sector, const 
 	return rc;
 }
 
+/* A bulk transfer's sectors: at least one, at most BLK_BULK_MAX bytes, on the disk. */
+static int bulk_range_ok(uint64_t sector, uint32_t count)
+{
+	return count != 0 && count <= BLK_BULK_MAX / BLK_SECTOR_SIZE && sector < capacity &&
+	       count <= capacity - sector;
+}
+
 long blk_read_bulk_impl(const struct k42_ipc_caller *caller, uint64_t sector, uint32_t count)
 {
 	uint32_t bytes = count * BLK_SECTOR_SIZE, s;
 	long rc;
 
 	(void)caller;
-	if (count == 0 || count > BLK_BULK_MAX / BLK_SECTOR_SIZE || sector >= capacity ||
-	    count > capacity - sector)
+	if (!bulk_range_ok(sector, count))
 		return -K42_EINVAL;
 	k42_mutex_lock(&io_lock);
 	s = slot_get();
@@ -218,8 +224,7 @@ long blk_write_bulk_impl(const struct k42_ipc_caller *caller, uint64_t sector, u
 	long rc;
 
 	(void)caller;
-	if (count == 0 || count > BLK_BULK_MAX / BLK_SECTOR_SIZE || sector >= capacity ||
-	    count > capacity - sector)
+	if (!bulk_range_ok(sector, count))
 		return -K42_EINVAL;
 	k42_mutex_lock(&io_lock);
 	s = slot_get();

@@ -125,35 +125,6 @@ long netdev_info_impl(const struct k42_ipc_caller *c, uint8_t out[6], uint32_t *
 	return 0;
 }
 
-long netdev_send_impl(const struct k42_ipc_caller *c, const uint8_t *frame, uint32_t len)
-{
-	struct virtq_buf b;
-	unsigned i;
-	long rc = claim(c);
-
-	if (rc < 0)
-		return rc;
-	if (len < 14)
-		return -K42_EINVAL;
-	reap();
-	if (!ntx_free) {
-		n_dropped++;
-		return -K42_EAGAIN;
-	}
-	i = tx_free[--ntx_free];
-	memset(buf_va(TXBUF_PAGE, i), 0, HDR_BYTES);
-	memcpy(buf_va(TXBUF_PAGE, i) + HDR_BYTES, frame, len);
-	b = (struct virtq_buf){ buf_pa(TXBUF_PAGE, i), HDR_BYTES + len, 0 };
-	if (virtq_add(&txq, &b, 1, (void *)(uintptr_t)(i + 1)) < 0) {
-		tx_free[ntx_free++] = (uint16_t)i;
-		n_dropped++;
-		return -K42_EAGAIN;
-	}
-	virtq_kick(&v, &txq);
-	n_sent++;
-	return 0;
-}
-
 /* One frame onto the transmit ring (not kicked); 0 or -K42_EAGAIN (full). */
 static long tx_one(const uint8_t *frame, uint32_t len)
 {
@@ -175,6 +146,21 @@ static long tx_one(const uint8_t *frame, uint32_t len)
 	}
 	n_sent++;
 	return 0;
+}
+
+long netdev_send_impl(const struct k42_ipc_caller *c, const uint8_t *frame, uint32_t len)
+{
+	long rc = claim(c);
+
+	if (rc < 0)
+		return rc;
+	if (len < 14)
+		return -K42_EINVAL;
+	reap();
+	rc = tx_one(frame, len);
+	if (rc == 0)
+		virtq_kick(&v, &txq);
+	return rc;
 }
 
 long netdev_send_many_impl(const struct k42_ipc_caller *c, uint32_t bytes, uint32_t *sent)
