@@ -65,6 +65,7 @@ struct k42_vp {
 	 * drain of k42_dispatch and served after it (ipc.c). */
 	int calls_droppable;			/* the running drain may leave them */
 	int calls_waiting;			/* it did */
+	uint64_t handler_call;			/* the call a handler serves (its handle; ipc.c) */
 	uint64_t state[2][K42_SCHED_STATE_MAX / 8] __attribute__((aligned(16)));
 };
 extern struct k42_vp k42_vps[K42_VPS_MAX];

@@ -51,9 +51,8 @@ static k42_ipc_handler ipc_handler;
 uint64_t k42_ipc_async_calls, k42_ipc_return_upcalls, k42_ipc_collected;
 static struct k42_thread *reply_waiters;	/* threads in k42_ipc_call_wait */
 static struct k42_ipc_pending *pendings;	/* started by k42_ipc_start, not answered */
-/* Outside threads (handler mode), per dispatcher: the call a handler
- * serves, and k42_ipc_grant's and the call bound's slots. */
-static uint64_t handler_handle[K42_VPS_MAX];
+/* Outside threads (handler mode), per dispatcher: k42_ipc_grant's and
+ * the call bound's slots (the call a handler serves: k42_vp.handler_call). */
 static uint64_t handler_grant[K42_VPS_MAX][3];
 static uint64_t handler_timeout_tb[K42_VPS_MAX];
 #define VPI (k42_vp_self()->index)
@@ -99,7 +98,7 @@ uint64_t k42_ipc_handle(void)
 {
 	if (k42_current && !k42_in_handler)
 		return k42_current->serve[8];
-	return handler_handle[VPI];
+	return k42_vp_self()->handler_call;
 }
 
 long k42_ipc_grant_read(uint64_t handle, uint64_t off, void *dst, uint64_t len)
@@ -240,7 +239,7 @@ void k42_ipc_taken(void)
 	if (serve_threads && k42_current && !k42_in_handler)
 		k42_current->serve[8] = 0;
 	else
-		handler_handle[VPI] = 0;
+		k42_vp_self()->handler_call = 0;
 }
 
 int k42_ipc_threaded(void)
@@ -405,11 +404,11 @@ void k42_ipc_accept_all(void)
 			struct k42_ipc_msg m = { out[1], { out[2], out[3], out[4], out[5], out[6], out[7] },
 						 k42_ipc_op_len(out[1]), k42_ppc_page() };
 
-			handler_handle[VPI] = (uint64_t)h;
+			k42_vp_self()->handler_call = (uint64_t)h;
 			handle(out[0], &m, (uint64_t)h);
-			if (handler_handle[VPI])
+			if (k42_vp_self()->handler_call)
 				reply((uint64_t)h, &m, 0);
-			handler_handle[VPI] = 0;
+			k42_vp_self()->handler_call = 0;
 			if (k42_update_ending)
 				k42_sc_exit(0);	/* replaced (update.c) */
 		}
@@ -436,17 +435,17 @@ void k42_ipc_serve_queued(void)
 					 k42_ipc_op_len(out[1]), k42_ppc_page() };
 
 		k42_in_handler++;
-		handler_handle[VPI] = (uint64_t)h;
+		k42_vp_self()->handler_call = (uint64_t)h;
 		handle(out[0], &m, (uint64_t)h);
 		k42_in_handler--;
-		if (handler_handle[VPI]) {
+		if (k42_vp_self()->handler_call) {
 			/* Taken one at a time: the kernel raises K42_SOFTINTR_CALL
 			 * again for calls still queued when we go idle. */
-			handler_handle[VPI] = 0;
+			k42_vp_self()->handler_call = 0;
 			k42_current = NULL;
 			reply((uint64_t)h, &m, !k42_nready && !sh->pending && !k42_update_ending);
 		}
-		handler_handle[VPI] = 0;
+		k42_vp_self()->handler_call = 0;
 		if (k42_update_ending)
 			k42_sc_exit(0);	/* replaced (update.c) */
 	}
@@ -484,19 +483,19 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 		call_on_thread(cur, h, caller, op, m.w);
 
 	v->in_handler++;
-	handler_handle[v->index] = h;
+	v->handler_call = h;
 	handle_on(v, caller, &m, h);
 	v->in_handler--;
-	if (!handler_handle[v->index]) {
+	if (!v->handler_call) {
 		/* Taken: answered later, or forwarded. */
 	} else if (!cur && !v->nready && !sh->pending && !k42_update_ending) {
-		handler_handle[v->index] = 0;
+		v->handler_call = 0;
 		v->current = NULL;
 		reply_on(v, m.page, h, &m, 1);
 	} else {
 		reply_on(v, m.page, h, &m, 0);
 	}
-	handler_handle[v->index] = 0;
+	v->handler_call = 0;
 	if (k42_update_ending)
 		k42_sc_exit(0);	/* replaced (update.c) */
 	if (cur) {

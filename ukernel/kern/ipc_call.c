@@ -24,6 +24,7 @@ static void init_table(void)
 {
 	for (int i = (int)K42_IPC_CALLS_MAX - 1; i >= 0; i--) {
 		ipc_call_table[i].gen = 1;
+		ipc_call_table[i].idx = (uint16_t)i;
 		ipc_call_table[i].next = free_list;
 		free_list = &ipc_call_table[i];
 	}

@@ -40,6 +40,7 @@
  * next quiescent point. It passes no quiescent point (the tick does).
  */
 #include <arch/context.h>
+#include <arch/hat_radix.h>
 #include <arch/user_sprs.h>
 #include <k42/dispatcher.h>
 #include <k42/ipc.h>
@@ -81,7 +82,7 @@ static inline __attribute__((always_inline)) int make_current_here(struct percpu
 	pc->current = d;
 	d->cpu = pc->cpu_id;
 	d->state = DS_RUNNING;
-	hat_activate(d->proc->hat);
+	hat_activate_here(pc, d->proc->hat);
 	return pc->vsx_owner == d;
 }
 

@@ -45,16 +45,7 @@ struct proc_holder {
  * slot's current or last holder: a lookup matches the whole id, so a stale
  * pid names nothing once its slot is taken again.
  */
-static struct pid_slot {
-	struct process *p;	/* live process, or NULL */
-	uint32_t pid;		/* whole id of the current or last holder; 0: never used */
-	uint32_t parent;	/* after the end: its parent then (re-parented like the living) */
-	int state;		/* after the end: K42_PROC_EXITED or _KILLED */
-	int status;
-	int freeing;		/* ended, memory not yet reclaimed: slot not reusable */
-	int retired;		/* generation exhausted: never used again */
-	uint32_t successor;	/* ipc_redirect: calls to this pid go there (kept after the end) */
-} pids[PROC_MAX + 1];
+struct pid_slot proc_pids[PROC_MAX + 1];	/* (struct pid_slot: kern/process.h) */
 static uint32_t pid_cursor, pid_high;	/* last slot handed out; highest slot ever used */
 static uint64_t live;
 
@@ -62,9 +53,9 @@ static struct pid_slot *slot_of(uint64_t pid)
 {
 	uint32_t slot = (uint32_t)pid & K42_PID_SLOT_MASK;
 
-	if (pid == 0 || pid > UINT32_MAX || slot == 0 || slot > PROC_MAX || pids[slot].pid != pid)
+	if (pid == 0 || pid > UINT32_MAX || slot == 0 || slot > PROC_MAX || proc_pids[slot].pid != pid)
 		return NULL;
-	return &pids[slot];
+	return &proc_pids[slot];
 }
 
 /*
@@ -74,16 +65,6 @@ static struct pid_slot *slot_of(uint64_t pid)
  * process's own pid, never changed, says whether it is the one asked for
  * (the slot may meanwhile hold a newer generation).
  */
-struct process *process_lookup(uint64_t pid)
-{
-	uint32_t slot = (uint32_t)pid & K42_PID_SLOT_MASK;
-	struct process *p;
-
-	if (pid == 0 || pid > UINT32_MAX || slot == 0 || slot > PROC_MAX)
-		return NULL;
-	p = __atomic_load_n(&pids[slot].p, __ATOMIC_ACQUIRE);
-	return p && p->pid == pid ? p : NULL;
-}
 
 uint64_t process_route(uint64_t pid)
 {
@@ -132,7 +113,7 @@ uint64_t process_count(void)
 int process_may_manage(const struct process *caller, const struct process *target)
 {
 	/* Itself, or any of its descendants (init can end a server its
-	 * launcher started). Parent links are whole pids, never reused, and
+	 * launcher started). Parent links are whole proc_pids, never reused, and
 	 * orphans are handed to their grandparent, so a chain ends at init;
 	 * the bound is only a guard. */
 	for (int depth = 0; target && depth < 64; depth++) {
@@ -162,7 +143,7 @@ long sys_proc_list(struct trap_frame *tf)
 	uint64_t va = ctx_arg(tf, 0), max = ctx_arg(tf, 1), n = 0;
 
 	for (uint32_t slot = 1; slot <= pid_high && n < max; slot++) {
-		struct process *p = pids[slot].p;
+		struct process *p = proc_pids[slot].p;
 		struct k42_procinfo info;
 		int rc;
 
@@ -254,7 +235,7 @@ static uint32_t alloc_pid(void)
 {
 	for (uint32_t i = 0; i < PROC_MAX; i++) {
 		uint32_t slot = (pid_cursor + i) % PROC_MAX + 1;
-		struct pid_slot *s = &pids[slot];
+		struct pid_slot *s = &proc_pids[slot];
 		uint32_t gen;
 
 		if (s->p || s->freeing || s->retired)
@@ -283,7 +264,7 @@ static void reparent_children(uint32_t pid, uint32_t parent)
 	uint32_t heir = process_lookup(parent) ? parent : init_pid;
 
 	for (uint32_t slot = 1; slot <= pid_high; slot++) {
-		struct pid_slot *s = &pids[slot];
+		struct pid_slot *s = &proc_pids[slot];
 
 		if (s->p && s->p->parent == pid)
 			s->p->parent = heir;
@@ -342,8 +323,8 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	ctx_init_user(&p->disp.ctx, &p->disp);
 	if (trace_map_into(p) < 0)
 		goto fail_page;
-	pids[slot] = (struct pid_slot){ .pid = pid };
-	__atomic_store_n(&pids[slot].p, p, __ATOMIC_RELEASE);	/* lookups find it from here */
+	proc_pids[slot] = (struct pid_slot){ .pid = pid };
+	__atomic_store_n(&proc_pids[slot].p, p, __ATOMIC_RELEASE);	/* lookups find it from here */
 	live++;
 	trace_proc_create(pid, parent, p->name);
 	return p;
@@ -372,7 +353,7 @@ static void process_free(struct deferred *d)
 	hat_destroy(p->hat);
 	BUG_ON(pm_free(pm_root(), p->shared_pa, 0) < 0);
 	BUG_ON(pm_free(pm_root(), p->ppc_pa, 0) < 0);
-	pids[p->pid & K42_PID_SLOT_MASK].freeing = 0;	/* its address-space id may be reused now */
+	proc_pids[p->pid & K42_PID_SLOT_MASK].freeing = 0;	/* its address-space id may be reused now */
 	if (p->disp.vsx_state)
 		kmem_free(p->disp.vsx_state, VSX_STATE_SIZE);
 	vp_free_all(p);
@@ -384,7 +365,7 @@ static void process_free(struct deferred *d)
 
 #define PEERS_MAX 32
 
-/* The pids (at most max) of other processes mapping an FCM that one of
+/* The proc_pids (at most max) of other processes mapping an FCM that one of
  * p's shared regions maps (mem_share). Caller holds p->lock; the lock
  * order is a process before its FCMs. Pids, not pointers, leave here:
  * a peer may end before we raise its bit. */
@@ -441,7 +422,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 	p->exit_status = status;
 	trace_proc_exit(p->pid, status);
 	{
-		struct pid_slot *s = &pids[p->pid & K42_PID_SLOT_MASK];
+		struct pid_slot *s = &proc_pids[p->pid & K42_PID_SLOT_MASK];
 
 		/* Lookups stop finding it; one that already did may use it
 		 * until its quiescent point (freed after quiescence). */

@@ -37,6 +37,7 @@ struct ipc_call {
 	uint32_t gen;			/* bumped on every free */
 	uint8_t state;			/* enum ipc_call_state */
 	uint8_t async;			/* made by ppc_call_async */
+	uint16_t idx;			/* its index in the table (set once: the handle's low bits) */
 	struct dispatcher *caller;	/* waiting for the reply; NULL once gone */
 	struct dispatcher *server;
 	uint64_t caller_pid;
@@ -71,7 +72,7 @@ extern struct ipc_call ipc_call_table[K42_IPC_CALLS_MAX];
 
 static inline uint64_t ipc_call_handle(const struct ipc_call *c)
 {
-	return ((uint64_t)c->gen << IPC_CALL_INDEX_BITS) | (uint64_t)(c - ipc_call_table);
+	return ((uint64_t)c->gen << IPC_CALL_INDEX_BITS) | c->idx;
 }
 
 /* The active call `handle` names, served by `server`, or NULL. */

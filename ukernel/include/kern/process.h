@@ -18,10 +18,12 @@
 #ifndef KERN_PROCESS_H
 #define KERN_PROCESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <kern/dispatcher.h>
 #include <kern/spinlock.h>
 #include <k42/layout.h>
+#include <k42/procinfo.h>
 
 #define PROC_NAME_MAX 32
 #define PROC_MAX 4095
@@ -54,9 +56,33 @@ struct process {
 };
 
 struct process *process_create(const char *name, uint32_t parent, unsigned prio);
+/* One slot of the process table (kern/process.c owns it; here for the
+ * inline look-up below). */
+struct pid_slot {
+	struct process *p;	/* live process, or NULL */
+	uint32_t pid;		/* whole id of the current or last holder; 0: never used */
+	uint32_t parent;	/* after the end: its parent then (re-parented like the living) */
+	int state;		/* after the end: K42_PROC_EXITED or _KILLED */
+	int status;
+	int freeing;		/* ended, memory not yet reclaimed: slot not reusable */
+	int retired;		/* generation exhausted: never used again */
+	uint32_t successor;	/* ipc_redirect: calls to this pid go there (kept after the end) */
+};
+extern struct pid_slot proc_pids[PROC_MAX + 1];
+
 /* The process with this pid if it exists and has not ended (any 64-bit
- * value may be passed: a user argument needs no checks first). */
-struct process *process_lookup(uint64_t pid);
+ * value may be passed: a user argument needs no checks first). Inline:
+ * the PPC fast path looks its server up on every call. */
+static inline struct process *process_lookup(uint64_t pid)
+{
+	uint32_t slot = (uint32_t)pid & K42_PID_SLOT_MASK;
+	struct process *p;
+
+	if (pid == 0 || pid > UINT32_MAX || slot == 0 || slot > PROC_MAX)
+		return NULL;
+	p = __atomic_load_n(&proc_pids[slot].p, __ATOMIC_ACQUIRE);
+	return p && p->pid == pid ? p : NULL;
+}
 /* End p: unmap everything, wake whoever waits for it, free it after
  * quiescence. `why` (NULL for a normal exit) is printed as one line. */
 void process_end(struct process *p, int state, int status, const char *why);

@@ -10,6 +10,7 @@
  * when its space is destroyed.
  */
 #include <string.h>
+#include <arch/hat_radix.h>
 #include <arch/hcall.h>
 #include <arch/memlayout.h>
 #include <arch/radix.h>
@@ -22,12 +23,6 @@
 #include <mm/hat.h>
 #include <mm/meminit.h>
 
-struct hat {
-	uint32_t asid;
-	uint64_t cpus;		/* CPUs it was ever made current on (bit per cpu_id) */
-	uint64_t root_pa;
-	uint64_t table_pages;
-};
 
 static uint64_t *proc_table;	/* 2 doublewords per entry, big-endian */
 static uint64_t kernel_root_pa;
@@ -322,14 +317,7 @@ int hat_lookup(struct hat *h, uint64_t va, uint64_t *pa, unsigned *prot)
 
 void hat_activate(struct hat *h)
 {
-	uint64_t bit = 1ull << this_cpu()->cpu_id;
-
-	/* A full barrier when the bit is set (see only_here); once set, it
-	 * stays until the space is destroyed, so there is nothing to order. */
-	if (h && !(__atomic_load_n(&h->cpus, __ATOMIC_RELAXED) & bit))
-		__atomic_fetch_or(&h->cpus, bit, __ATOMIC_SEQ_CST);
-	mtspr(SPR_PIDR, h ? h->asid : 0);
-	__asm__ volatile("isync" ::: "memory");
+	hat_activate_here(this_cpu(), h);
 }
 
 uint64_t hat_table_pages(const struct hat *h)
