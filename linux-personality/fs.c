@@ -194,6 +194,13 @@ static long xfer(int fd, uint64_t uva, uint64_t len, int64_t off, int writing)
 		return lx_errno(rc);
 	}
 	rc = off < 0 ? k42_read(fd, bounce, len) : k42_pread(fd, bounce, len, off);
+	if (rc < 0) {
+		struct k42_stat st;
+
+		/* Linux: reading a directory is EISDIR (cmp, cat on one). */
+		if (k42_fstat(fd, &st) == 0 && (st.mode & K42_S_IFMT) == K42_S_IFDIR)
+			return -LX_EISDIR;
+	}
 	if (rc > 0 && lx_copy_out(uva, bounce, (uint64_t)rc) < 0) {
 		/* As on Linux, a read into a bad buffer moves no offset
 		 * (bytes taken from a pipe or the tty are lost). */

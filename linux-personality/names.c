@@ -549,6 +549,28 @@ static uint64_t k42_ns(int64_t sec, int64_t nsec)
 	return (uint64_t)(s * 1000000000ll + nsec);
 }
 
+/* The new times from ts[] (LX_UTIME_NOW / LX_UTIME_OMIT per time). */
+static void new_times(const int64_t ts[4], const struct k42_stat *st, uint64_t *at, uint64_t *mt)
+{
+	*at = ts[1] == LX_UTIME_NOW ? now_ns() : ts[1] == LX_UTIME_OMIT ? st->atime_ns : k42_ns(ts[0], ts[1]);
+	*mt = ts[3] == LX_UTIME_NOW ? now_ns() : ts[3] == LX_UTIME_OMIT ? st->mtime_ns : k42_ns(ts[2], ts[3]);
+}
+
+/* futimens: the times of what fd is open on, by the path it was opened
+ * under (as fchmod), which is what libk42 keeps of it. */
+static long set_times_fd(int fd, const int64_t ts[4])
+{
+	struct k42_stat st;
+	uint64_t at, mt;
+	long rc = k42_fstat(fd, &st);
+
+	if (rc < 0)
+		return lx_errno(rc);
+	new_times(ts, &st, &at, &mt);
+	rc = k42_futimes(fd, at, mt);
+	return lx_errno(rc);
+}
+
 static long set_times(uint64_t dirfd, uint64_t upath, const int64_t ts[4], uint64_t flags)
 {
 	struct k42_stat st;
@@ -557,21 +579,19 @@ static long set_times(uint64_t dirfd, uint64_t upath, const int64_t ts[4], uint6
 
 	if (rc < 0)
 		return rc;
-	if (!path[0])
-		return -LX_ENOSYS;	/* futimens: no call on a descriptor yet */
-	at = ts[1] == LX_UTIME_NOW ? now_ns() : ts[1] == LX_UTIME_OMIT ? st.atime_ns : k42_ns(ts[0], ts[1]);
-	mt = ts[3] == LX_UTIME_NOW ? now_ns() : ts[3] == LX_UTIME_OMIT ? st.mtime_ns : k42_ns(ts[2], ts[3]);
+	if (!path[0])		/* AT_EMPTY_PATH: dirfd itself */
+		return set_times_fd((int)dirfd, ts);
+	new_times(ts, &st, &at, &mt);
 	return lx_errno(k42_utimesat((int)dirfd, path, at, mt,
 				     (flags & LX_AT_SYMLINK_NOFOLLOW) ? K42_AT_SYMLINK_NOFOLLOW : 0));
 }
 
-/* utimensat(dirfd, path, times[2] or NULL (now), flags) */
+/* utimensat(dirfd, path, times[2] or NULL (now), flags); path NULL is
+ * futimens(dirfd, times) */
 long lx_sys_utimensat(struct lx_args *a)
 {
 	int64_t ts[4] = { 0, LX_UTIME_NOW, 0, LX_UTIME_NOW };
 
-	if (!a->a[1])
-		return -LX_ENOSYS;	/* futimens */
 	if (a->a[2]) {
 		if (lx_copy_in(ts, a->a[2], sizeof(ts)) < 0)
 			return -LX_EFAULT;
@@ -580,16 +600,21 @@ long lx_sys_utimensat(struct lx_args *a)
 			    ts[i] != LX_UTIME_OMIT)
 				return -LX_EINVAL;
 	}
+	if (!a->a[1]) {
+		if (a->a[3] & ~(uint64_t)LX_AT_SYMLINK_NOFOLLOW)
+			return -LX_EINVAL;
+		return set_times_fd((int)a->a[0], ts);
+	}
 	return set_times(a->a[0], a->a[1], ts, a->a[3]);
 }
 
-/* utimes(path, timeval[2] or NULL) */
-long lx_sys_utimes(struct lx_args *a)
+/* futimesat(dirfd, path, timeval[2] or NULL) */
+long lx_sys_futimesat(struct lx_args *a)
 {
 	int64_t tv[4], ts[4] = { 0, LX_UTIME_NOW, 0, LX_UTIME_NOW };
 
-	if (a->a[1]) {
-		if (lx_copy_in(tv, a->a[1], sizeof(tv)) < 0)
+	if (a->a[2]) {
+		if (lx_copy_in(tv, a->a[2], sizeof(tv)) < 0)
 			return -LX_EFAULT;
 		if (tv[1] < 0 || tv[1] >= 1000000 || tv[3] < 0 || tv[3] >= 1000000)
 			return -LX_EINVAL;
@@ -598,7 +623,15 @@ long lx_sys_utimes(struct lx_args *a)
 		ts[2] = tv[2];
 		ts[3] = tv[3] * 1000;
 	}
-	return set_times((uint64_t)(int64_t)LX_AT_FDCWD, a->a[0], ts, 0);
+	return set_times(a->a[0], a->a[1], ts, 0);
+}
+
+/* utimes(path, timeval[2] or NULL) */
+long lx_sys_utimes(struct lx_args *a)
+{
+	struct lx_args b = { .a = { (uint64_t)(int64_t)LX_AT_FDCWD, a->a[0], a->a[1] } };
+
+	return lx_sys_futimesat(&b);
 }
 
 /* ---- sizes, the mask ---- */

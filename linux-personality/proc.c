@@ -297,6 +297,33 @@ static long signal_by_message(uint64_t pid, uint64_t sig)
 	return lx_sig_send(pid, (int)sig) < 0 ? -LX_EAGAIN : 0;
 }
 
+/* SIGKILL to another process. A Linux process ends itself, as its
+ * SIGKILL's default action, when it takes the signal (a soft interrupt):
+ * quietly, as on Linux. One that has not ended within 50 ms (not a Linux
+ * process, or not taking soft interrupts) is ended by the kernel
+ * (proc_kill, which reports it on the console). */
+static long kill_hard(uint64_t pid)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), deadline = k42_timebase() + hz / 20;
+	long st = k42_sc_softintr_raise(pid, LX_SOFTINTR_SIG << LX_SIGKILL);
+
+	if (st == -K42_EPERM)
+		return signal_by_message(pid, LX_SIGKILL);
+	if (st < 0)
+		return -LX_ESRCH;
+	for (;;) {
+		struct k42_procinfo info;
+
+		if (k42_sc_proc_describe(pid, (uint64_t)&info) < 0 || info.state != K42_PROC_RUNNING)
+			return 0;
+		if (k42_timebase() >= deadline)
+			break;
+		lx_wait_event(hz / 100);
+	}
+	(void)k42_sc_proc_kill(pid);	/* fails only if it has just ended */
+	return 0;
+}
+
 long lx_sys_kill(struct lx_args *a)
 {
 	int64_t pid = (int64_t)a->a[0];
@@ -333,12 +360,8 @@ long lx_sys_kill(struct lx_args *a)
 		if (sig == 0)
 			return 0;
 	}
-	if (sig == LX_SIGKILL) {
-		st = k42_sc_proc_kill((uint64_t)pid);
-		if (st == -K42_EPERM)
-			return signal_by_message((uint64_t)pid, sig);
-		return st < 0 ? -LX_ESRCH : 0;
-	}
+	if (sig == LX_SIGKILL)
+		return kill_hard((uint64_t)pid);
 	if (sig > 30)
 		return -LX_EINVAL;	/* real-time signals: not across processes yet */
 	st = k42_sc_softintr_raise((uint64_t)pid, LX_SOFTINTR_SIG << sig);

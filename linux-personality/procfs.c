@@ -7,11 +7,15 @@
  * files are per open). /proc/self is a link to the caller's pid. Other
  * processes are known by what the kernel knows: pid, parent, state and
  * name (a Linux execve renames its process); the caller's own entry also
- * has its command line, process group and session.
+ * has its command line, process group and session, and fd/: a link per
+ * open descriptor (the path it was opened under, or pipe:[ino] and the
+ * like); opening one opens that path again, or for a pipe, socket or
+ * the tty gives a duplicate of the descriptor.
  */
 #include "lx.h"
 #include "lxfs.h"
 #include <k42/procinfo.h>
+#include <k42/socket.h>
 
 #define PROC_MAX_LIST 512
 #define TEXT_MAX 8192
@@ -62,6 +66,7 @@ static void putc2(uint64_t hundredths)
 enum pf {
 	PF_NONE, PF_ROOT, PF_SELF, PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_LOADAVG, PF_STAT,
 	PF_VERSION, PF_CMDLINE_K, PF_MOUNTS, PF_PIDDIR, PF_PSTAT, PF_PSTATUS, PF_PCMDLINE, PF_PCOMM, PF_PEXE,
+	PF_PFD, PF_PFDENT,
 };
 
 static const struct {
@@ -73,8 +78,11 @@ static const struct {
 	{ "version", PF_VERSION }, { "cmdline", PF_CMDLINE_K }, { "mounts", PF_MOUNTS },
 }, pid_files[] = {
 	{ "stat", PF_PSTAT }, { "status", PF_PSTATUS }, { "cmdline", PF_PCMDLINE },
-	{ "comm", PF_PCOMM }, { "exe", PF_PEXE },
+	{ "comm", PF_PCOMM }, { "exe", PF_PEXE }, { "fd", PF_PFD },
 };
+
+/* The descriptor a PF_PFDENT path names (set by lookup). */
+static int lookup_fd;
 
 static int is_proc(const char *path)
 {
@@ -96,8 +104,25 @@ const char *lx_proc_path(int64_t dirfd, const char *path)
 	static char abs[K42_PATH_MAX];
 	size_t n = strlen(path);
 
-	if (path[0] == '/')
+	if (path[0] == '/') {
+		/* Linux's links /dev/fd -> /proc/self/fd, /dev/stdin ->
+		 * /proc/self/fd/0 and so on (/dev here is a tmpfs). */
+		static const char *const std[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
+
+		for (int i = 0; i < 3; i++)
+			if (strcmp(path, std[i]) == 0) {
+				memcpy(abs, "/proc/self/fd/0", 16);
+				abs[14] = (char)('0' + i);
+				return abs;
+			}
+		if (strncmp(path, "/dev/fd", 7) == 0 && (path[7] == '\0' || path[7] == '/') &&
+		    n + 8 <= sizeof(abs)) {
+			memcpy(abs, "/proc/self/fd", 13);
+			memcpy(abs + 13, path + 7, n - 7 + 1);
+			return abs;
+		}
 		return is_proc(path) ? path : NULL;
+	}
 	if (dirfd != LX_AT_FDCWD || !cwd_in_proc || !n || n + 7 > sizeof(abs))
 		return NULL;
 	memcpy(abs, "/proc/", 6);
@@ -154,11 +179,34 @@ static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
 			*kind = PF_PIDDIR;
 			return 0;
 		}
+		if (strncmp(c, "fd/", 3) == 0 && *pid == lx.pid) {
+			uint64_t fd;
+			struct k42_stat st;
+			const char *f = c + 3;
+			size_t fl = strlen(f);
+
+			while (fl && f[fl - 1] == '/')
+				fl--;
+			if (!fl) {
+				*kind = PF_PFD;
+				return 0;
+			}
+			if (!parse_pid(f, fl, &fd) && !(fl == 1 && f[0] == '0'))
+				return -LX_ENOENT;
+			if (fl == 1 && f[0] == '0')
+				fd = 0;
+			if (fd >= K42_FD_MAX || k42_fstat((int)fd, &st) < 0)
+				return -LX_ENOENT;
+			lookup_fd = (int)fd;
+			*kind = PF_PFDENT;
+			return 0;
+		}
 		for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
-			if (strcmp(c, pid_files[i].name) == 0) {
+			if (strcmp(c, pid_files[i].name) == 0 ||
+			    (pid_files[i].kind == PF_PFD && strcmp(c, "fd/") == 0)) {
 				*kind = pid_files[i].kind;
-				/* Only our own binary's path is known. */
-				if (*kind == PF_PEXE && *pid != lx.pid)
+				/* Only our own binary's path and descriptors are known. */
+				if ((*kind == PF_PEXE || *kind == PF_PFD) && *pid != lx.pid)
 					return -LX_ENOENT;
 				return 0;
 			}
@@ -176,6 +224,8 @@ static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
 
 static uint64_t ino_of(enum pf kind, uint64_t pid)
 {
+	if (kind == PF_PFDENT)	/* one per descriptor, above every other */
+		return INO_BASE + (1ull << 36) + (pid << 9) + (uint64_t)lookup_fd;
 	return INO_BASE + (pid << 5) + (uint64_t)kind;
 }
 
@@ -390,6 +440,53 @@ static void dir_add(const char *name, uint64_t ino, uint8_t type)
 	tlen += rec;
 }
 
+/* v in decimal into num (24 bytes) */
+static void tlen_num(char *num, uint64_t v)
+{
+	size_t k = 0;
+	char rev[24];
+
+	do {
+		rev[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t j = 0; j < k; j++)
+		num[j] = rev[k - 1 - j];
+	num[k] = '\0';
+}
+
+/* What the link /proc/self/fd/N names, into text[]: the path the
+ * descriptor was opened under, or its kind and inode as Linux names them. */
+static void fd_target(int fd)
+{
+	struct k42_stat st;
+	char *p = NULL;
+
+	tlen = 0;
+	if (k42_fd_path(fd, &p) == 0 && p) {
+		put(p);
+		free(p);
+		return;
+	}
+	free(p);
+	if (k42_fstat(fd, &st) < 0)
+		return;
+	switch (st.mode & K42_S_IFMT) {
+	case K42_S_IFIFO:
+		put("pipe:[");
+		break;
+	case K42_S_IFSOCK:
+		put("socket:[");
+		break;
+	default:
+		put(k42_isatty(fd) ? "/dev/console" : "anon_inode:[");
+		if (k42_isatty(fd))
+			return;
+	}
+	putu(st.ino);
+	put("]");
+}
+
 static void make_dir(enum pf kind, uint64_t pid)
 {
 	char num[24];
@@ -404,25 +501,27 @@ static void make_dir(enum pf kind, uint64_t pid)
 			dir_add(top_files[i].name, ino_of(top_files[i].kind, 0),
 				top_files[i].kind == PF_SELF ? 10 : 8);
 		for (long i = 0; i < n; i++) {
-			size_t k = 0;
-			uint64_t v = plist[i].pid;
-			char rev[24];
-
-			do {
-				rev[k++] = (char)('0' + v % 10);
-				v /= 10;
-			} while (v);
-			for (size_t j = 0; j < k; j++)
-				num[j] = rev[k - 1 - j];
-			num[k] = '\0';
+			tlen_num(num, plist[i].pid);
 			dir_add(num, ino_of(PF_PIDDIR, plist[i].pid), 4);
 		}
 		return;
 	}
+	if (kind == PF_PFD) {
+		struct k42_stat st;
+
+		for (int fd = 0; fd < K42_FD_MAX; fd++) {
+			if (k42_fstat(fd, &st) < 0)
+				continue;
+			tlen_num(num, (uint64_t)fd);
+			lookup_fd = fd;
+			dir_add(num, ino_of(PF_PFDENT, pid), 10);
+		}
+		return;
+	}
 	for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
-		if (pid_files[i].kind != PF_PEXE || pid == lx.pid)
+		if ((pid_files[i].kind != PF_PEXE && pid_files[i].kind != PF_PFD) || pid == lx.pid)
 			dir_add(pid_files[i].name, ino_of(pid_files[i].kind, pid),
-				pid_files[i].kind == PF_PEXE ? 10 : 8);
+				pid_files[i].kind == PF_PEXE ? 10 : pid_files[i].kind == PF_PFD ? 4 : 8);
 }
 
 /* ---- the calls ---- */
@@ -435,11 +534,27 @@ long lx_proc_open(const char *path, int flags)
 
 	if (rc < 0)
 		return (flags & K42_O_CREAT) ? -LX_EACCES : rc;
-	if ((flags & K42_O_ACCMODE) != K42_O_RDONLY || (flags & (K42_O_CREAT | K42_O_TRUNC)))
+	if (((flags & K42_O_ACCMODE) != K42_O_RDONLY || (flags & (K42_O_CREAT | K42_O_TRUNC))) &&
+	    kind != PF_PFDENT)
 		return -LX_EACCES;
 	if (kind == PF_PEXE)
 		return -LX_ENOENT;	/* opening the binary itself: not offered */
-	if (kind == PF_ROOT || kind == PF_PIDDIR) {
+	if (kind == PF_PFDENT) {
+		char *p = NULL;
+		int fd = lookup_fd;
+
+		/* A file again by its path (a new offset, as Linux); the rest
+		 * (pipes, sockets, the tty) share the descriptor's. */
+		rc = k42_fd_path(fd, &p);
+		if (rc == 0 && p && p[0] == '/') {
+			rc = k42_open(p, flags & ~(K42_O_CREAT | K42_O_EXCL), 0);
+			free(p);
+			return lx_errno(rc);
+		}
+		free(p);
+		return lx_errno(k42_dup(fd));
+	}
+	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD) {
 		make_dir(kind, pid);
 		return lx_errno(k42_open_memory(text, tlen, K42_S_IFDIR | 0555, ino_of(kind, pid), flags));
 	}
@@ -461,10 +576,16 @@ long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st)
 	st->ino = ino_of(kind, pid);
 	st->dev = 0x70;
 	st->nlink = 1;
-	if (kind == PF_ROOT || kind == PF_PIDDIR) {
+	if (kind == PF_PFDENT && !nofollow) {	/* what it links to */
+		int fd = lookup_fd;
+
+		rc = k42_fstat(fd, st);
+		return lx_errno(rc);
+	}
+	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD) {
 		st->mode = K42_S_IFDIR | 0555;
 		st->nlink = 2;
-	} else if (kind == PF_SELF || kind == PF_PEXE) {
+	} else if (kind == PF_SELF || kind == PF_PEXE || kind == PF_PFDENT) {
 		st->mode = K42_S_IFLNK | 0777;
 	} else {
 		st->mode = K42_S_IFREG | 0444;	/* size 0, as Linux's /proc files */
@@ -486,6 +607,8 @@ long lx_proc_readlink(const char *path, char *buf, size_t n)
 		putu(lx.pid);
 	else if (kind == PF_PEXE)
 		put(lx.exe);
+	else if (kind == PF_PFDENT)
+		fd_target(lookup_fd);
 	else
 		return -LX_EINVAL;
 	len = tlen < n ? tlen : n;

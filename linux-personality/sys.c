@@ -5,6 +5,7 @@
  * start-up (set_tid_address, set_robust_list, prctl).
  */
 #include "lx.h"
+#include <k42/fs.h>
 
 long lx_sys_getpid(struct lx_args *a)
 {
@@ -124,25 +125,63 @@ struct lx_rlimit {
 	uint64_t cur, max;
 };
 
+#define LX_RLIMIT_CORE 4
 #define LX_RLIMIT_STACK 3
 #define LX_RLIMIT_NOFILE 7
+#define LX_RLIMIT_MEMLOCK 8
+#define LX_RLIMIT_SIGPENDING 11
+#define LX_RLIMIT_MSGQUEUE 12
+#define LX_RLIMIT_NICE 13
+#define LX_RLIMIT_RTPRIO 14
+#define LX_NLIMITS 16
 #define LX_RLIM_INFINITY (~0ull)
+
+/* The process's limits: Linux's defaults for a root process, kept and
+ * reported (fork and execve keep them, as Linux does); what k42 itself
+ * bounds is RLIMIT_NOFILE, whose ceiling is libk42's table. */
+static struct lx_rlimit rlim[LX_NLIMITS];
+static int rlim_set;
+
+static void rlim_init(void)
+{
+	if (rlim_set)
+		return;
+	for (int i = 0; i < LX_NLIMITS; i++)
+		rlim[i].cur = rlim[i].max = LX_RLIM_INFINITY;
+	rlim[LX_RLIMIT_STACK].cur = LX_STACK_SIZE;
+	rlim[LX_RLIMIT_CORE].cur = 0;
+	rlim[LX_RLIMIT_NOFILE].cur = rlim[LX_RLIMIT_NOFILE].max = K42_FD_MAX;
+	rlim[LX_RLIMIT_MEMLOCK].cur = rlim[LX_RLIMIT_MEMLOCK].max = 8ull << 20;
+	rlim[LX_RLIMIT_SIGPENDING].cur = rlim[LX_RLIMIT_SIGPENDING].max = 1024;
+	rlim[LX_RLIMIT_MSGQUEUE].cur = rlim[LX_RLIMIT_MSGQUEUE].max = 819200;
+	rlim[LX_RLIMIT_NICE].cur = rlim[LX_RLIMIT_NICE].max = 0;
+	rlim[LX_RLIMIT_RTPRIO].cur = rlim[LX_RLIMIT_RTPRIO].max = 0;
+	rlim_set = 1;
+}
 
 long lx_sys_prlimit64(struct lx_args *a)
 {
-	struct lx_rlimit r = { LX_RLIM_INFINITY, LX_RLIM_INFINITY };
+	struct lx_rlimit old, new;
+	uint64_t res = a->a[1];
 
 	if (a->a[0] != 0 && a->a[0] != lx.pid)
 		return -LX_ESRCH;
-	if (a->a[1] >= 16)
+	if (res >= LX_NLIMITS)
 		return -LX_EINVAL;
-	if (a->a[1] == LX_RLIMIT_STACK)
-		r.cur = r.max = LX_STACK_SIZE;
-	if (a->a[1] == LX_RLIMIT_NOFILE)
-		r.cur = r.max = 256;
-	if (a->a[3] && lx_copy_out(a->a[3], &r, sizeof(r)) < 0)
+	rlim_init();
+	old = rlim[res];
+	if (a->a[2]) {
+		if (lx_copy_in(&new, a->a[2], sizeof(new)) < 0)
+			return -LX_EFAULT;
+		if (new.cur > new.max)
+			return -LX_EINVAL;
+		if (res == LX_RLIMIT_NOFILE && new.max > K42_FD_MAX)
+			return -LX_EPERM;	/* above the system's ceiling, as Linux's nr_open */
+	}
+	if (a->a[3] && lx_copy_out(a->a[3], &old, sizeof(old)) < 0)
 		return -LX_EFAULT;
-	/* Setting a limit is accepted and has no effect yet. */
+	if (a->a[2])
+		rlim[res] = new;
 	return 0;
 }
 
@@ -159,8 +198,13 @@ long lx_sys_getrlimit(struct lx_args *a)
 
 long lx_sys_setrlimit(struct lx_args *a)
 {
-	(void)a;
-	return 0;
+	struct lx_args b = *a;
+
+	b.a[0] = 0;
+	b.a[1] = a->a[0];
+	b.a[2] = a->a[1];
+	b.a[3] = 0;
+	return lx_sys_prlimit64(&b);
 }
 
 /* ---- time ---- */

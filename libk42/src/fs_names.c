@@ -281,6 +281,17 @@ int k42_utimes(const char *path, uint64_t atime_ns, uint64_t mtime_ns)
 	return k42_utimesat(K42_AT_FDCWD, path, atime_ns, mtime_ns, 0);
 }
 
+int k42_futimes(int fd, uint64_t atime_ns, uint64_t mtime_ns)
+{
+	char *p = NULL;
+	int rc = k42_fd_path(fd, &p);
+
+	if (rc == 0)
+		rc = k42_utimes(p, atime_ns, mtime_ns);
+	free(p);
+	return rc;
+}
+
 int k42_utimesat(int dirfd, const char *path, uint64_t atime_ns, uint64_t mtime_ns, int flags)
 {
 	struct path_result *r = malloc(sizeof(*r));

@@ -147,6 +147,10 @@ long k42_readlink(const char *path, char *buf, size_t n);
 long k42_readlinkat(int dirfd, const char *path, char *buf, size_t n);
 int k42_chmod(const char *path, unsigned mode);
 int k42_utimes(const char *path, uint64_t atime_ns, uint64_t mtime_ns);
+int k42_futimes(int fd, uint64_t atime_ns, uint64_t mtime_ns);	/* by the path fd was opened under */
+/* The path fd was opened under, malloc'd into *out (free it); -EINVAL
+ * for a descriptor with none (a pipe, a socket, an inherited tty). */
+int k42_fd_path(int fd, char **out);
 /* The same relative to a directory descriptor (or K42_AT_FDCWD); flags:
  * K42_AT_SYMLINK_NOFOLLOW where it applies. */
 int k42_linkat(int fromfd, const char *from, int tofd, const char *to);
