@@ -52,6 +52,7 @@ static struct pid_slot {
 	int state;		/* after the end: K42_PROC_EXITED or _KILLED */
 	int status;
 	int freeing;		/* ended, memory not yet reclaimed: slot not reusable */
+	int unread;		/* ended, final state not yet read by proc_status: reused last */
 	int retired;		/* generation exhausted: never used again */
 	uint32_t successor;	/* ipc_redirect: calls to this pid go there (kept after the end) */
 } pids[PROC_MAX + 1];
@@ -246,18 +247,27 @@ int process_status(const struct process *caller, uint64_t pid, int *state, int *
 		return -K42_EPERM;
 	*state = s->state;
 	*status = s->status;
+	s->unread = 0;
 	return 0;
 }
 
-/* A free slot's next pid, or 0 if the table is full. */
+/*
+ * A free slot's next pid, or 0 if the table is full. A slot whose last
+ * holder ended but whose final state nobody has read yet is taken only
+ * when every other slot is in use: reusing it loses that state (its
+ * parent's wait then finds no such process), which happened at 4 CPUs
+ * when the fuzzers of soak/ci made thousands of processes while their
+ * parent still waited for an earlier one.
+ */
 static uint32_t alloc_pid(void)
 {
+	for (int pass = 0; pass < 2; pass++)
 	for (uint32_t i = 0; i < PROC_MAX; i++) {
 		uint32_t slot = (pid_cursor + i) % PROC_MAX + 1;
 		struct pid_slot *s = &pids[slot];
 		uint32_t gen;
 
-		if (s->p || s->freeing || s->retired)
+		if (s->p || s->freeing || s->retired || (pass == 0 && s->unread))
 			continue;
 		gen = s->pid ? (s->pid >> K42_PID_SLOT_BITS) + 1 : 0;
 		if (gen > K42_PID_GEN_MAX) {
@@ -287,8 +297,10 @@ static void reparent_children(uint32_t pid, uint32_t parent)
 
 		if (s->p && s->p->parent == pid)
 			s->p->parent = heir;
-		else if (!s->p && s->state && s->parent == pid)
+		else if (!s->p && s->state && s->parent == pid) {
 			s->parent = heir;
+			s->unread = 0;	/* an orphan's state is nobody's to wait for */
+		}
 	}
 }
 
@@ -450,6 +462,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 		s->state = state;
 		s->status = status;
 		s->freeing = 1;
+		s->unread = 1;
 	}
 	live--;
 	reparent_children(p->pid, p->parent);
