@@ -22,6 +22,7 @@
 #include <kern/vp.h>
 #include <kern/syscall.h>
 #include <k42/procinfo.h>
+#include <kern/ipc_call.h>
 #include <mm/usercopy.h>
 #include <kern/trace.h>
 #include <mm/fcm.h>
@@ -156,6 +157,8 @@ static void describe(const struct process *p, struct k42_procinfo *info)
 	info->privileges = p->privileges;
 	info->cpu = p->disp.cpu;
 	info->running = p->disp.state == DS_RUNNING;
+	if (p->disp.state == DS_IN_CALL && p->disp.call && p->disp.call->server)
+		info->in_call = p->disp.call->server->proc->pid;
 }
 
 long sys_proc_list(struct trap_frame *tf)
