@@ -17,6 +17,7 @@
 
 #define BOOT_CONF	"etc/boot.conf"
 #define RESTARTS_MAX	5
+#define SERVING_MS	20000	/* how long a needed server may take to register */
 
 static struct bootconf conf;
 static uint64_t names_pid;
@@ -173,8 +174,60 @@ static void drop_unwanted(void)
 	conf.n = k;
 }
 
+/* Has process pid registered a name? (A server registers once it
+ * serves, so then its clients find it: a mount point, "console"...) */
+static int registered(uint64_t pid)
+{
+	uint32_t cursor = 0;
+	char name[128];
+	uint64_t who;
+
+	while (k42_name_list(&cursor, name, sizeof(name), &who) == 0)
+		if (who == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * needs=A means A serves before the entry starts, not only that A was
+ * started: without the wait, the shell raced tmpfs's registration of
+ * /tmp at several CPUs (its first `echo > /tmp/h` went to the boot
+ * archive). Waits by the clock; a needed server that ends or does not
+ * register in time is reported and the entry starts anyway.
+ */
+static void wait_serving(const struct bc_entry *e, const long started[])
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
+
+	for (int k = 0; k < e->nneeds; k++) {
+		int d = bootconf_find(&conf, e->needs[k]);
+		uint64_t deadline = k42_timebase() + SERVING_MS * (hz / 1000), out[1];
+		long pid = d >= 0 ? started[d] : -1;
+
+		if (pid <= 0 || (uint64_t)pid == names_pid)
+			continue;	/* not started (reported), or waited for at its start */
+		while (!registered((uint64_t)pid)) {
+			long st = k42_sc_proc_status((uint64_t)pid, out);
+
+			if (st < 0 || st >= K42_PROC_EXITED) {
+				k42_printf("init: %s: %s (pid %ld) ended before it served\n", e->name,
+					   e->needs[k], pid);
+				break;
+			}
+			if ((int64_t)(k42_timebase() - deadline) >= 0) {
+				k42_printf("init: %s: %s (pid %ld) registered no name in %d ms; "
+					   "starting %s anyway\n", e->name, e->needs[k], pid, SERVING_MS,
+					   e->name);
+				break;
+			}
+			k42_thread_sleep_us(1000);
+		}
+	}
+}
+
 static long start_all(const int order[], int n)
 {
+	long started[BC_ENTRIES] = { 0 };
 	char line[512];
 	int len = 0;
 	long shell = -K42_ENOENT;
@@ -182,7 +235,11 @@ static long start_all(const int order[], int n)
 
 	for (int k = 0; k < n; k++) {
 		struct bc_entry *e = &conf.e[order[k]];
-		long pid = start_server(e, names_pid);
+		long pid;
+
+		wait_serving(e, started);
+		pid = start_server(e, names_pid);
+		started[order[k]] = pid;
 
 		if (pid < 0) {
 			k42_printf("init: %s:%d: %s: cannot start %s: %s\n", conf.file, e->line, e->name,

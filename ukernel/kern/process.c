@@ -22,6 +22,7 @@
 #include <kern/vp.h>
 #include <kern/syscall.h>
 #include <k42/procinfo.h>
+#include <kern/ipc_call.h>
 #include <mm/usercopy.h>
 #include <kern/trace.h>
 #include <mm/fcm.h>
@@ -136,6 +137,8 @@ static void describe(const struct process *p, struct k42_procinfo *info)
 	info->privileges = p->privileges;
 	info->cpu = p->disp.cpu;
 	info->running = p->disp.state == DS_RUNNING;
+	if (p->disp.state == DS_IN_CALL && p->disp.call && p->disp.call->server)
+		info->in_call = p->disp.call->server->proc->pid;
 }
 
 long sys_proc_list(struct trap_frame *tf)
@@ -227,18 +230,27 @@ int process_status(const struct process *caller, uint64_t pid, int *state, int *
 		return -K42_EPERM;
 	*state = s->state;
 	*status = s->status;
+	s->unread = 0;
 	return 0;
 }
 
-/* A free slot's next pid, or 0 if the table is full. */
+/*
+ * A free slot's next pid, or 0 if the table is full. A slot whose last
+ * holder ended but whose final state nobody has read yet is taken only
+ * when every other slot is in use: reusing it loses that state (its
+ * parent's wait then finds no such process), which happened at 4 CPUs
+ * when the fuzzers of soak/ci made thousands of processes while their
+ * parent still waited for an earlier one.
+ */
 static uint32_t alloc_pid(void)
 {
+	for (int pass = 0; pass < 2; pass++)
 	for (uint32_t i = 0; i < PROC_MAX; i++) {
 		uint32_t slot = (pid_cursor + i) % PROC_MAX + 1;
 		struct pid_slot *s = &proc_pids[slot];
 		uint32_t gen;
 
-		if (s->p || s->freeing || s->retired)
+		if (s->p || s->freeing || s->retired || (pass == 0 && s->unread))
 			continue;
 		gen = s->pid ? (s->pid >> K42_PID_SLOT_BITS) + 1 : 0;
 		if (gen > K42_PID_GEN_MAX) {
@@ -268,8 +280,10 @@ static void reparent_children(uint32_t pid, uint32_t parent)
 
 		if (s->p && s->p->parent == pid)
 			s->p->parent = heir;
-		else if (!s->p && s->state && s->parent == pid)
+		else if (!s->p && s->state && s->parent == pid) {
 			s->parent = heir;
+			s->unread = 0;	/* an orphan's state is nobody's to wait for */
+		}
 	}
 }
 
@@ -431,6 +445,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 		s->state = state;
 		s->status = status;
 		s->freeing = 1;
+		s->unread = 1;
 	}
 	live--;
 	reparent_children(p->pid, p->parent);

@@ -27,6 +27,9 @@ struct k42_procinfo {
 	uint64_t privileges;	/* K42_PRIV_* it holds (k42/privilege.h) */
 	uint32_t cpu;		/* the CPU its dispatcher runs or last ran on */
 	uint32_t running;	/* 1: on that CPU right now */
+	uint32_t in_call;	/* pid of the server its dispatcher waits on in a synchronous
+				 * call (made, queued or held there), 0 if none */
+	uint32_t reserved;
 };
 
 #endif

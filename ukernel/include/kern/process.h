@@ -65,6 +65,7 @@ struct pid_slot {
 	int state;		/* after the end: K42_PROC_EXITED or _KILLED */
 	int status;
 	int freeing;		/* ended, memory not yet reclaimed: slot not reusable */
+	int unread;		/* ended, final state not yet read by proc_status: reused last */
 	int retired;		/* generation exhausted: never used again */
 	uint32_t successor;	/* ipc_redirect: calls to this pid go there (kept after the end) */
 };
