@@ -81,7 +81,7 @@ class Ps(gdb.Command):
         super().__init__("k42-ps", gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
-        pids = gdb.parse_and_eval("pids")
+        pids = gdb.parse_and_eval("proc_pids")
         n = pids.type.range()[1] + 1
         cur = _percpu()["current"]
         print("%8s %8s %-9s %-16s %-10s %s" % ("PID", "PARENT", "STATE", "DISPATCHER", "CLASS", "NAME"))
