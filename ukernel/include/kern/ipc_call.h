@@ -38,6 +38,7 @@ struct ipc_call {
 	uint8_t state;			/* enum ipc_call_state */
 	uint8_t async;			/* made by ppc_call_async */
 	uint16_t idx;			/* its index in the table (set once: the handle's low bits) */
+	uint8_t cancelled;		/* ppc_cancel ended the caller's wait (caller NULL) */
 	struct dispatcher *caller;	/* waiting for the reply; NULL once gone */
 	struct dispatcher *server;
 	uint64_t caller_pid;
