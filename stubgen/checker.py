@@ -19,7 +19,7 @@ MAX_ORDINAL = 0xFFFF
 MAX_RIGHT_BIT = 63
 MAX_ARRAY = 4096
 MAX_STRING = 4095
-MAX_BYTES = 4096
+MAX_BYTES = M.BULK_MAX    # beyond 4096: by reference (M.BULK_MIN)
 
 
 def check_ident(name, loc):
@@ -286,6 +286,7 @@ class Checker:
 
     def check_params(self, m):
         seen = {}   # C parameter name -> the IDL parameter it comes from
+        bulk = None  # the one parameter carried by reference
         for p in m.params:
             check_ident(p.name, p.loc)
             p.rtype = self.resolve(p.tref, p.array)
@@ -308,6 +309,21 @@ class Checker:
             if m.oneway and p.is_out:
                 fail(p.loc, "oneway method '%s' cannot have %s parameter '%s'"
                      % (m.name, p.direction, p.name))
+            if p.rtype.is_bulk:
+                if m.oneway:
+                    fail(p.loc, "oneway method '%s' cannot have parameter "
+                         "'%s' of more than 4096 bytes (a message lends "
+                         "nothing)" % (m.name, p.name))
+                if m.is_async:
+                    fail(p.loc, "@async method '%s' cannot have parameter "
+                         "'%s' of more than 4096 bytes (it travels by "
+                         "reference, lent for a synchronous call)"
+                         % (m.name, p.name))
+                if bulk is not None:
+                    fail(p.loc, "method '%s' has two parameters of more "
+                         "than 4096 bytes, '%s' and '%s' (a call lends one "
+                         "buffer)" % (m.name, bulk.name, p.name))
+                bulk = p
 
     # ---- generated C names ------------------------------------------------
 

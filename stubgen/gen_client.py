@@ -5,7 +5,10 @@ Each stub checks its inputs (over-long strings and buffers are refused with
 thread's message, calls k42_ipc_call, and then validates the whole reply
 before writing a single byte to the caller's out parameters: a reply that
 breaks the interface gives -K42_EPROTO, one that does not fit the caller's
-buffer gives -K42_E2BIG.
+buffer gives -K42_E2BIG. A bulk parameter (bytes beyond 4096) is not
+copied: the stub lends the caller's buffer for the call (k42_ipc_grant),
+read-only for `in`, writable up to its capacity for `out` and `inout`, and
+the server reads or writes it there.
 """
 
 from .cgen import BANNER, Out, comment, helpers, signature
@@ -73,13 +76,28 @@ def input_checks(m, o):
 
 def capacity_checks(m, o):
     """After validation: does each out string/buffer fit the caller's?"""
-    for p in m.reply.var:
+    for p in m.reply.var + m.reply.bulk:
         w = marshal.wvar(p)
         if p.rtype.kind == "string":
             o("if (%s >= %s_cap)	/* room for the NUL too */" % (w, p.name), 1)
         else:
             o("if (%s > %s_cap)" % (w, p.name), 1)
         o("return -K42_E2BIG;", 2)
+
+
+def lend(m, o):
+    """Lend the bulk parameter's buffer for the call (checker: one at most)."""
+    for p in m.params:
+        if not p.rtype.is_bulk:
+            continue
+        N = p.rtype.max
+        if p.direction == "in":
+            o("k42_ipc_grant(%s, k42_l_%s, K42_PROT_READ);" % (p.name, p.name), 1)
+        else:
+            o("k42_ipc_grant(%s, %s_cap < %du ? %s_cap : %du, %s);"
+              % (p.name, p.name, N, p.name, N,
+                 "K42_PROT_WRITE" if p.direction == "out"
+                 else "K42_PROT_READ | K42_PROT_WRITE"), 1)
 
 
 def gen_stub(iface, m, n):
@@ -94,6 +112,7 @@ def gen_stub(iface, m, n):
     o.lines.extend(marshal.encode(m.request, ClientAccess(), n, 1).lines)
     o("k42_m->op = k42_ipc_op(%s, %du, %s, %s, k42_m->len);"
       % (n.iface_id(), m.since, n.ordinal(m), flags), 1)
+    lend(m, o)
     o("k42_rc = k42_ipc_call(target, k42_m);", 1)
     if m.oneway:
         o("return k42_rc > 0 ? -K42_EPROTO : k42_rc;", 1)
@@ -165,6 +184,8 @@ def generate(iface, n, source):
     o()
     o("#include <k42/errno.h>")
     o("#include <k42/ipc.h>")
+    if any(p.rtype.is_bulk for m in iface.methods for p in m.params):
+        o("#include <k42/layout.h>")
     o()
     o('#include "%s.h"' % iface.name)
     o()

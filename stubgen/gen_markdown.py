@@ -58,6 +58,9 @@ def wire_lines(L):
     for p in L.var:
         out.append("page, next 8-byte boundary (0..%d bytes): `%s` contents"
                    % (p.rtype.max, p.name))
+    for p in L.bulk:
+        out.append("by reference (0..%d bytes): `%s` contents, in the caller's "
+                   "buffer lent for the call (a grant)" % (p.rtype.max, p.name))
     out.append("page length: %s" % ("exactly %d" % L.fixed_end if not L.var
                                      else "%d..%d, the end of the last item"
                                      % (L.fixed_end, L.max_len)))

@@ -5,7 +5,11 @@ flags, length), checks the method's rights against the caller, validates
 and copies every argument out of the page into locals, calls the author's
 <name>_<method>_impl, checks what the implementation returned and marshals
 the reply. Inputs are copied out before the call and the reply is written
-after it, so an implementation may itself make IPC calls.
+after it, so an implementation may itself make IPC calls. A bulk parameter
+(bytes beyond 4096, lent by the caller for the call) gets a buffer of its
+bound from k42_ipc_bulk_alloc, filled from the caller's memory with
+k42_ipc_grant_read before the call (`in`, `inout`) and written back with
+k42_ipc_grant_write after it (`out`, `inout`).
 """
 
 from .cgen import BANNER, Out, comment, ctype, helpers
@@ -42,6 +46,8 @@ def declare_locals(m, n, o):
             o("char %s[%d];" % (p.name, t.max + 1), 1)
             if p.direction == "out":
                 o("%s[0] = '\\0';" % p.name, 1)
+        elif t.is_bulk:
+            o("uint32_t %s_len = 0;" % p.name, 1)	# (the buffer: an argument)
         elif t.kind == "bytes":
             o("uint8_t %s[%d];" % (p.name, t.max), 1)
             o("uint32_t %s_len = 0;" % p.name, 1)
@@ -83,7 +89,7 @@ def impl_args(m):
 
 def output_checks(m, o):
     """Hold the implementation to the IDL bounds before replying."""
-    for p in m.reply.var:
+    for p in m.reply.var + m.reply.bulk:
         t = p.rtype
         lv = "k42_l_" + p.name
         if t.kind == "string":
@@ -96,16 +102,53 @@ def output_checks(m, o):
         o("return -K42_E2BIG;", 2)
 
 
-def gen_method(m, n):
+def bulk_param(m):
+    return next((p for p in m.params if p.rtype.is_bulk), None)
+
+
+def gen_bulk_wrapper(m, n, b):
+    """The method's entry for a bulk parameter: its buffer around the body."""
     o = Out()
     o("static long %s(const struct k42_ipc_caller *caller, "
       "struct k42_ipc_msg *k42_m)" % n.srv(m))
+    o("{")
+    o("uint8_t *%s = k42_ipc_bulk_alloc(%du);" % (b.name, b.rtype.max), 1)
+    o("long k42_rc;", 1)
+    o()
+    o("if (%s == NULL)" % b.name, 1)
+    o("return -K42_ENOMEM;", 2)
+    o("k42_rc = %s_body(caller, k42_m, %s);" % (n.srv(m), b.name), 1)
+    o("k42_ipc_bulk_free(%s);" % b.name, 1)
+    o("return k42_rc;", 1)
+    o("}")
+    return o
+
+
+def gen_method(m, n):
+    o = Out()
+    b = bulk_param(m)
+    if b is None:
+        o("static long %s(const struct k42_ipc_caller *caller, "
+          "struct k42_ipc_msg *k42_m)" % n.srv(m))
+    else:
+        o("static long %s_body(const struct k42_ipc_caller *caller, "
+          "struct k42_ipc_msg *k42_m,\n%suint8_t *%s)"
+          % (n.srv(m), " " * (len(n.srv(m)) + 18), b.name))
     o("{")
     declare_locals(m, n, o)
     o("long k42_rc;", 1)
     o()
     o.lines.extend(marshal.validate(m.request, n, 1).lines)
     o.lines.extend(marshal.store(m.request, ServerAccess(), n, 1).lines)
+    if b is not None and b.is_in:
+        o("/* The bytes, from the caller's lent buffer (a request that claims", 1)
+        o(" * more than it lent is malformed). */", 1)
+        o("if (%s_len != 0) {" % b.name, 1)
+        o("k42_rc = k42_ipc_grant_read(k42_ipc_handle(), 0, %s, %s_len);"
+          % (b.name, b.name), 2)
+        o("if (k42_rc < 0)", 2)
+        o("return k42_rc == -K42_EINVAL ? -K42_EPROTO : k42_rc;", 3)
+        o("}", 1)
     o()
     args = impl_args(m)
     call = "k42_rc = %s(%s);" % (n.impl(m), ", ".join(args))
@@ -116,10 +159,22 @@ def gen_method(m, n):
     o("if (k42_rc != 0)", 1)
     o("return k42_rc < 0 ? k42_rc : -K42_EPROTO;", 2)
     output_checks(m, o)
+    if b is not None and b.is_out:
+        o("/* The bytes, into the caller's lent buffer (more than it lent", 1)
+        o(" * does not fit). */", 1)
+        o("if (k42_l_%s != 0) {" % b.name, 1)
+        o("k42_rc = k42_ipc_grant_write(k42_ipc_handle(), 0, %s, k42_l_%s);"
+          % (b.name, b.name), 2)
+        o("if (k42_rc < 0)", 2)
+        o("return k42_rc == -K42_EINVAL ? -K42_E2BIG : k42_rc;", 3)
+        o("}", 1)
     o.lines.extend(marshal.encode(m.reply, ServerAccess(), n, 1).lines)
     o("k42_m->op = 0;", 1)
     o("return 0;", 1)
     o("}")
+    if b is not None:
+        o()
+        o.lines.extend(gen_bulk_wrapper(m, n, b).lines)
     return o
 
 

@@ -12,6 +12,9 @@ _Static_assert. Message rules (docs/idl.md, "Marshaling"):
   3. Variable data (string/bytes contents, no NUL) comes last, in parameter
      order, each at an 8-byte aligned offset computed at run time.
   4. The page length is the end of the last item; it must match exactly.
+  5. A bulk parameter (bytes<N>, N > 4096) has its length word only; its
+     bytes travel by reference, in the caller's buffer it lends for the
+     call (a grant), never in the page.
 
 Requests carry in/inout parameters, replies out/inout parameters. A message
 that could exceed the page is rejected here, at generation time.
@@ -123,7 +126,8 @@ class MsgLayout:
         self.params = params
         self.words = []         # WordItems, in order
         self.fixed = []         # (param, offset) for structs and arrays
-        self.var = []           # string/bytes params, in order
+        self.var = []           # string/bytes params in the page, in order
+        self.bulk = []          # the bulk param (by reference), if any
         self.fixed_end = 0      # end of the statically placed part
         self.max_len = 0        # largest possible page length
 
@@ -163,7 +167,9 @@ def message_layout(params):
             off += p.rtype.size
     L.fixed_end = off
     for p in params:
-        if p.rtype.is_var:
+        if p.rtype.is_bulk:
+            L.bulk.append(p)
+        elif p.rtype.is_var:
             L.var.append(p)
             off = align_up(off, 8) + p.rtype.max
     L.max_len = off

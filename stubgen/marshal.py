@@ -99,6 +99,9 @@ def validate(L, n, depth, fail_proto=PROTO):
             o("k42_end = (uint64_t)%s + %s;" % (ovar(p), wvar(p)), depth)
         o("if (k42_end != k42_m->len)", depth)
         o(fail_proto, depth + 1)
+    for p in L.bulk:
+        o("if (%s > %du)" % (wvar(p), p.rtype.max), depth)
+        o(fail_proto, depth + 1)
     for w in L.words:
         if w.role != "value":
             continue
@@ -140,4 +143,7 @@ def store(L, acc, n, depth):
             o("%s[%s] = '\\0';" % (acc.data(p), wvar(p)), depth)
         else:
             o(acc.set_len(p, "(uint32_t)%s" % wvar(p)), depth)
+    for p in L.bulk:
+        # (The bytes themselves are copied through the grant.)
+        o(acc.set_len(p, "(uint32_t)%s" % wvar(p)), depth)
     return o

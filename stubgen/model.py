@@ -155,6 +155,11 @@ class Interface(Node):
 
 # ---- resolved types ---------------------------------------------------------
 
+# A bytes<N> with N at least this travels by reference (a grant), up to
+# K42_IPC_GRANT_MAX (abi/include/k42/ipc.h); below it, in the PPC page.
+BULK_MIN = 4097
+BULK_MAX = 1 << 20
+
 SCALARS = {
     # name: (bytes, signed)
     "u8": (1, False), "u16": (2, False), "u32": (4, False), "u64": (8, False),
@@ -177,6 +182,12 @@ class Type:
     def is_var(self):
         """Variable length (string or bytes)."""
         return self.kind in ("string", "bytes")
+
+    @property
+    def is_bulk(self):
+        """Bytes beyond the PPC page: carried by reference, as a grant of
+        the caller's buffer (docs/idl.md, "Bulk parameters")."""
+        return self.kind == "bytes" and self.max > BULK_MIN - 1
 
 
 class ScalarT(Type):

@@ -110,6 +110,16 @@ long k42_ipc_grant_write(uint64_t handle, uint64_t off, const void *src, uint64_
 {
 	return k42_sc_ppc_grant_copy(handle, off, (uint64_t)src, len, K42_GRANT_TO_CALLER);
 }
+
+void *k42_ipc_bulk_alloc(uint32_t len)
+{
+	return calloc(1, len ? len : 1);
+}
+
+void k42_ipc_bulk_free(void *p)
+{
+	free(p);
+}
 static int serve_threads;
 static k42_msg_handler msg_handler;
 uint64_t k42_ipc_refused;		/* calls answered -K42_ENOMEM for lack of a thread */

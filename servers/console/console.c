@@ -138,10 +138,14 @@ static void take_input(const uint8_t *buf, long n)
 			else if (ev == LINE_EOF)
 				push_line("", 0, 0);
 			else if (ev == LINE_CANCEL) {
-				/* ^C: the foreground job is told, then forgotten. */
+				/* ^C: the foreground job is told, then a call it
+				 * waits in is cancelled (it ends -K42_EINTR, and the
+				 * job takes the news once it runs), then forgotten. */
 				for (int j = 0; j < FG_MAX; j++) {
 					if (fg[j] && ioevent_interrupt(fg[j]) < 0)
 						k42_printf("console: ^C not delivered to pid %lu\n", fg[j]);
+					if (fg[j])
+						(void)k42_sc_ppc_cancel(fg[j]);
 					fg[j] = 0;
 				}
 				while (readers)		/* ^C: every waiting reader */

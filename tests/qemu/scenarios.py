@@ -93,7 +93,7 @@ SCENARIOS.append(dict(name="bench/kbench_missing_server", status=1,
 
 # User-level tests: each program in tests/user named *_test runs as init and
 # prints "UTEST PASS name"; init's exit status becomes QEMU's.
-USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "async_test", "bulk_test", "call_timeout_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
+USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "async_test", "bulk_test", "stub_bulk_test", "call_timeout_test", "ppc_cancel_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
               "threads_test", "sched_swap_test", "timeout_test", "fault_threads_test",
               "reg_leak_test", "early_call_test", "fr_waiter_test", "pagein_limits_test",
               "fr_free_test", "cow_evict_test", "cow_chain_test", "fpswitch_test"]
@@ -300,6 +300,18 @@ SHELL_SESSIONS = [
                 r"k42: run: /tests/fsys_child \(pid \d+\) exited with status 130",
                 P + r"ps", CPUS, PSHEAD, PS,
                 r" +\d+ +\d+  running  general +fifo +\d+[* ] fsys_child", PS,
+                P + r"exit 0", r"init: shell ended: exit status 0; powering off",
+                r"k42: init exited with status 0; powering off"]),
+    # ^C while the foreground job waits in a call its server holds forever
+    # (kernel call ppc_cancel): the call ends and the job with 130.
+    dict(name="shell/ctrl_c_call", status=0,
+         script=[(r"(?s)(?:.*?k42> ){1}", "run /tests/ppc_cancel_child hold\r"),
+                 (r"(?s)(?:.*?in a call){1}", "\x03"),
+                 (r"(?s)(?:.*?k42> ){2}", "exit 0\r")],
+         reject=[r"the call ended"],
+         lines=[P + r"run /tests/ppc_cancel_child hold", r"ppc_cancel_child: in a call",
+                r"\^C",
+                r"k42: run: /tests/ppc_cancel_child \(pid \d+\) exited with status 130",
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),
     # Job control (README "Using the shell"): `wait` reports a background

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <k42/errno.h>
+#include <k42/layout.h>
 
 #include "loopback.h"
 
@@ -36,6 +37,12 @@ static lb_hook_fn request_hook;
 static lb_hook_fn reply_hook;
 static struct k42_ipc_msg client_msg;
 static uint8_t *server_page;
+
+/* Bulk data by reference, as the kernel checks it: what the client lends
+ * for its next call (k42_ipc_grant), and the call being served. */
+#define LB_CALL_HANDLE 0x7001u
+static struct { const uint8_t *buf; uint64_t len; unsigned prot; } lent, serving;
+static int in_call;
 
 unsigned long lb_delivered;
 unsigned long lb_impl_calls;
@@ -131,17 +138,80 @@ static long deliver(struct binding *b, const struct k42_ipc_msg *in,
 	return lb_last_status;
 }
 
+void k42_ipc_grant(const void *buf, uint64_t len, unsigned prot)
+{
+	lent.buf = buf;
+	lent.len = len;
+	lent.prot = prot;
+}
+
+uint64_t k42_ipc_handle(void)
+{
+	return in_call ? LB_CALL_HANDLE : 0;
+}
+
+static long grant_check(uint64_t handle, uint64_t off, uint64_t len, unsigned prot)
+{
+	if (!in_call || handle != LB_CALL_HANDLE)
+		return -K42_EBADH;
+	if (off > serving.len || len > serving.len - off)
+		return -K42_EINVAL;	/* (no grant: length 0) */
+	if (!(serving.prot & prot))
+		return -K42_EACCES;
+	return 0;
+}
+
+long k42_ipc_grant_read(uint64_t handle, uint64_t off, void *dst, uint64_t len)
+{
+	long rc = grant_check(handle, off, len, K42_PROT_READ);
+
+	if (rc == 0)
+		memcpy(dst, serving.buf + off, len);
+	return rc;
+}
+
+long k42_ipc_grant_write(uint64_t handle, uint64_t off, const void *src, uint64_t len)
+{
+	long rc = grant_check(handle, off, len, K42_PROT_WRITE);
+
+	if (rc == 0)
+		memcpy((uint8_t *)serving.buf + off, src, len);
+	return rc;
+}
+
+void *k42_ipc_bulk_alloc(uint32_t len)
+{
+	return calloc(1, len ? len : 1);
+}
+
+void k42_ipc_bulk_free(void *p)
+{
+	free(p);
+}
+
+unsigned long lb_grants;
+
 long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
 {
 	struct binding *b = lookup(target);
 	struct k42_ipc_msg srv;
 	uint32_t n;
 
+	/* The grant goes with this call (a message lends nothing), or with
+	 * none if it is refused. */
+	serving = lent;
+	lent.len = 0;
+	if (k42_ipc_op_flags(m->op) & K42_IPC_FLAG_ONEWAY)
+		serving.len = 0;
+	lb_grants += serving.len != 0;
 	if (!b)
 		return -K42_EBADH;
 	if (m->len > K42_IPC_PAGE_BYTES || k42_ipc_op_len(m->op) != m->len)
 		return -K42_EPROTO;	/* the kernel refuses these */
+	in_call = 1;
 	deliver(b, m, &srv);
+	in_call = 0;
+	serving.len = 0;
 	if (k42_ipc_op_flags(m->op) & K42_IPC_FLAG_ONEWAY) {
 		free(srv.page);
 		return 0;		/* queued; the server's status is not seen */
@@ -193,7 +263,10 @@ long lb_raw(k42_handle_t handle, uint64_t op, const uint64_t w[K42_IPC_WORDS],
 		       len < K42_IPC_PAGE_BYTES ? len : K42_IPC_PAGE_BYTES);
 	if (w)
 		memcpy(in.w, w, sizeof in.w);
+	serving.len = 0;	/* a hand-built request lends nothing */
+	in_call = 1;
 	rc = deliver(b, &in, &srv);
+	in_call = 0;
 	free(in.page);
 	if (reply) {
 		reply->op = srv.op;

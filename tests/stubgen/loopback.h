@@ -47,4 +47,7 @@ void lb_check(int ok, const char *what, const char *file, int line);
 #define CHECK(cond, what) lb_check(!!(cond), (what), __FILE__, __LINE__)
 int lb_finish(void);
 
+/* Calls that lent a buffer (k42_ipc_grant) to the server. */
+extern unsigned long lb_grants;
+
 #endif

@@ -82,6 +82,7 @@ void ipc_call_list_add(struct ipc_call_list *l, struct ipc_call *c)
 
 void ipc_call_free(struct ipc_call *c)
 {
+	c->cancelled = 0;
 	struct dispatcher *s = c->server;
 
 	if (c->state == CALL_QUEUED)

@@ -59,6 +59,7 @@
 #include <k42/errno.h>
 #include <k42/ipc.h>
 #include <k42/layout.h>
+#include <k42/privilege.h>
 #include <kern/dispatcher.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
@@ -182,6 +183,48 @@ void ipc_calls_expire(uint64_t now)
 		d->state = DS_READY;
 		sched_enqueue(d);
 	}
+}
+
+/* ppc_cancel: d's synchronous call, if it waits in one, ends now with
+ * -K42_EINTR. A queued call is withdrawn; a taken one stays with its
+ * server, marked cancelled and with nobody to answer (its reply gets
+ * -K42_EINTR, its grant copies -K42_EDEAD: the caller's memory is its own
+ * again). */
+static long cancel_call(struct dispatcher *d)
+{
+	struct ipc_call *c = d->call;
+
+	if (d->state != DS_IN_CALL || !c)
+		return 0;
+	if (d->call_timed)
+		untime(d);
+	if (c->state == CALL_QUEUED) {
+		ipc_call_free(c);
+	} else {
+		c->caller = NULL;
+		c->cancelled = 1;
+	}
+	set_caller_result(d, -K42_EINTR, 0, NULL);
+	d->state = DS_READY;
+	sched_enqueue(d);
+	return 1;
+}
+
+long sys_ppc_cancel(struct trap_frame *tf)
+{
+	struct process *me = this_cpu()->current->proc, *p = process_lookup(ctx_arg(tf, 0));
+	long n = 0;
+
+	if (!p || p->state != K42_PROC_RUNNING)
+		return -K42_ESRCH;
+	/* Ending another process's call is managing it: its ancestors may,
+	 * and the console (^C at its foreground job). */
+	if (!process_may_manage(me, p) && !process_has(me, K42_PRIV_CONSOLE))
+		return -K42_EPERM;
+	n += cancel_call(&p->disp);
+	for (int i = 1; i < K42_VPS_MAX && p->vps[i]; i++)
+		n += cancel_call(p->vps[i]);
+	return n;
 }
 
 /* Enter d at `entry` in tf, its own context (if any) preserved in its
@@ -329,8 +372,11 @@ long sys_ppc_reply(struct trap_frame *tf)
 	trace_ppc_return(status);
 	caller = c->caller;
 	if (!caller) {
+		/* The caller died meanwhile, or its wait was cancelled (^C). */
+		long rc = c->cancelled ? -K42_EINTR : -K42_EDEAD;
+
 		ipc_call_free(c);
-		return -K42_EDEAD;	/* the caller died meanwhile */
+		return rc;
 	}
 	if (c->async)
 		return reply_async(tf, cur, c, status, len, w, lenflags);

@@ -4,8 +4,10 @@
  * copy of anything but the caller's own registers.
  *
  * The `sc` vector (arch/ppc64/kern/sc_fast.S) sends ppc_call and ppc_reply
- * here after storing the caller's registers straight into its dispatcher's
- * `ctx` (r14..r31 too for a call; a reply's are still live). These
+ * here with their registers as the arguments, after storing the caller's
+ * registers straight into its dispatcher's `ctx` (r14..r31 too for a
+ * call; a reply's are still live, and so are its r3..r10, which a
+ * declined reply stores itself). These
  * functions first check everything (decode), then change state (invoke):
  *  - ppc_fast_call: the server is idle (no context, enabled, nothing
  *    queued or pending for the kernel to deliver), its IPC-call entry is
@@ -86,12 +88,14 @@ static inline __attribute__((always_inline)) int make_current_here(struct percpu
 	return pc->vsx_owner == d;
 }
 
-long ppc_fast_call(struct dispatcher *cur)
+long ppc_fast_call(uint64_t target, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
+		   uint64_t w3, uint64_t w4, uint64_t w5)
 {
+	struct percpu *pc = this_cpu();
+	struct dispatcher *cur = pc->current;
 	struct trap_frame *ctx = &cur->ctx;
 	struct k42_disp_shared *csh = cur->shared, *tsh;
-	uint64_t op = ctx_arg(ctx, 1), entry;
-	struct percpu *pc = this_cpu();
+	uint64_t entry;
 	struct process *tp;
 	struct dispatcher *t;
 	struct ipc_call *c;
@@ -101,7 +105,7 @@ long ppc_fast_call(struct dispatcher *cur)
 	if (!disp_plain_caller(cur) || k42_ipc_op_len(op) || csh->call_timeout_tb || cur->call_timed ||
 	    csh->call_grant_len)
 		goto slow;
-	tp = process_lookup(ctx_arg(ctx, 0));
+	tp = process_lookup(target);
 	if (!tp || tp->state != K42_PROC_RUNNING || tp == cur->proc || tp->redirected)
 		goto slow;	/* (a redirected server: target_of routes the call) */
 	t = ppc_server_disp(tp, pc->cpu_id);
@@ -123,12 +127,12 @@ long ppc_fast_call(struct dispatcher *cur)
 	c->caller = cur;
 	c->caller_pid = cur->proc->pid;
 	c->op = op;
-	c->w[0] = ctx_arg(ctx, 2);
-	c->w[1] = ctx_arg(ctx, 3);
-	c->w[2] = ctx_arg(ctx, 4);
-	c->w[3] = ctx_arg(ctx, 5);
-	c->w[4] = ctx_arg(ctx, 6);
-	c->w[5] = ctx_arg(ctx, 7);
+	c->w[0] = w0;
+	c->w[1] = w1;
+	c->w[2] = w2;
+	c->w[3] = w3;
+	c->w[4] = w4;
+	c->w[5] = w5;
 	c->state = CALL_ACTIVE;
 	c->prev = t->calls_active.tail;		/* ipc_call_list_add, inline */
 	if (c->prev)
@@ -155,19 +159,21 @@ slow:
 	return 0;
 }
 
-long ppc_fast_reply(struct dispatcher *cur)
+long ppc_fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, uint64_t w1,
+		    uint64_t w2, uint64_t w3, uint64_t w4)
 {
+	struct percpu *pc = this_cpu();
+	struct dispatcher *cur = pc->current;
 	struct trap_frame *ctx = &cur->ctx, *cctx;
 	struct k42_disp_shared *sh = cur->shared;
-	struct percpu *pc = this_cpu();
 	struct dispatcher *caller;
 	struct ipc_call *c;
 
 	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
-	if (!disp_plain_caller(cur) || ctx_arg(ctx, 2) != K42_IPC_REPLY_IDLE || sh->saved_valid ||
+	if (!disp_plain_caller(cur) || flags != K42_IPC_REPLY_IDLE || sh->saved_valid ||
 	    sh->pending || cur->calls_queued.head)
 		goto slow;
-	c = ipc_call_lookup(ctx_arg(ctx, 0), cur);
+	c = ipc_call_lookup(h, cur);
 	if (!c || c->async || !(caller = c->caller) || caller->state != DS_IN_CALL ||
 	    caller->call != c || !caller->has_ctx || caller->cpu != pc->cpu_id ||
 	    caller->npgflt_backlog || caller->fr_unsent ||
@@ -175,16 +181,16 @@ long ppc_fast_reply(struct dispatcher *cur)
 	    ctx_pc(&caller->ctx) >= K42_USER_TOP || !can_run_here(pc, caller))
 		goto slow;
 
-	trace_ppc_return((long)ctx_arg(ctx, 1));
+	trace_ppc_return((long)status);
 	cctx = &caller->ctx;
-	ctx_set_result(cctx, 0, ctx_arg(ctx, 1));	/* status */
+	ctx_set_result(cctx, 0, status);
 	ctx_set_result(cctx, 1, 0);			/* no page bytes */
-	ctx_set_result(cctx, 2, ctx_arg(ctx, 3));	/* w0..w5 */
-	ctx_set_result(cctx, 3, ctx_arg(ctx, 4));
-	ctx_set_result(cctx, 4, ctx_arg(ctx, 5));
-	ctx_set_result(cctx, 5, ctx_arg(ctx, 6));
-	ctx_set_result(cctx, 6, ctx_arg(ctx, 7));
-	ctx_set_result(cctx, 7, ctx_arg(ctx, 8));
+	ctx_set_result(cctx, 2, w0);			/* w0..w5 */
+	ctx_set_result(cctx, 3, w1);
+	ctx_set_result(cctx, 4, w2);
+	ctx_set_result(cctx, 5, w3);
+	ctx_set_result(cctx, 6, w4);
+	ctx_set_result(cctx, 7, ctx_arg(ctx, 8));	/* (r11: stored by the vector) */
 	caller->call = NULL;
 	ipc_call_free_active_here(pc, c);
 
@@ -200,5 +206,15 @@ long ppc_fast_reply(struct dispatcher *cur)
 	return 1;
 slow:
 	spin_unlock(&pc->local_lock);
+	/* The general path reads the reply's registers from the ctx: the
+	 * vector stored all but these. */
+	ctx_set_result(ctx, 0, h);
+	ctx_set_result(ctx, 1, status);
+	ctx_set_result(ctx, 2, flags);
+	ctx_set_result(ctx, 3, w0);
+	ctx_set_result(ctx, 4, w1);
+	ctx_set_result(ctx, 5, w2);
+	ctx_set_result(ctx, 6, w3);
+	ctx_set_result(ctx, 7, w4);
 	return 0;
 }

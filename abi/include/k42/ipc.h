@@ -140,4 +140,21 @@ long k42_ipc_finish(struct k42_ipc_pending *p);
 /* The message buffer of the calling thread, with `page` set up. */
 struct k42_ipc_msg *k42_ipc_msg_get(void);
 
+/*
+ * Bulk data by reference, for generated stubs whose bytes<N> exceed the
+ * page (docs/idl.md, "Bulk parameters"), also provided by the runtime:
+ * k42_ipc_grant lends `len` bytes at `buf` (K42_PROT_READ and/or
+ * K42_PROT_WRITE, k42/layout.h) for the calling thread's next call; the
+ * server names the call it serves with k42_ipc_handle and copies from or
+ * into the lent bytes with k42_ipc_grant_read/write (0, or a negative
+ * error: -K42_EINVAL past what was lent). k42_ipc_bulk_alloc gives a
+ * server dispatcher a zeroed buffer for the bytes (NULL: none left).
+ */
+void k42_ipc_grant(const void *buf, uint64_t len, unsigned prot);
+uint64_t k42_ipc_handle(void);
+long k42_ipc_grant_read(uint64_t handle, uint64_t off, void *dst, uint64_t len);
+long k42_ipc_grant_write(uint64_t handle, uint64_t off, const void *src, uint64_t len);
+void *k42_ipc_bulk_alloc(uint32_t len);
+void k42_ipc_bulk_free(void *p);
+
 #endif

@@ -44,6 +44,7 @@ struct ipc_call {
 	uint64_t op, w[K42_IPC_WORDS];	/* the request (kept while queued); CALL_DONE: the reply, status in op */
 	uint64_t buf;			/* async: the caller's page-bytes buffer (its va) */
 	uint32_t len;			/* CALL_DONE: reply page bytes (already in buf) */
+	uint8_t cancelled;		/* ppc_cancel ended the caller's wait (caller NULL) */
 	uint64_t grant_va, grant_len;	/* the caller's memory lent to the server (len 0: none) */
 	uint32_t grant_prot;		/* K42_PROT_READ / K42_PROT_WRITE: what the server may do */
 	struct ipc_call *prev, *next;	/* on the server's list (CALL_DONE: the caller's); next = free link */

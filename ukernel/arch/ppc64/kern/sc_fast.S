@@ -7,7 +7,9 @@
  * everything else the caller's. A ppc_call or ppc_reply from user mode has
  * its registers stored straight into the current dispatcher's ctx (a
  * call's r14..r31 too; C keeps a reply's live, so they are stored only if
- * it falls back), then ppc_fast_call/ppc_fast_reply decide:
+ * it falls back, and a reply's r3..r10 are stored by ppc_fast_reply only
+ * then), and r3..r10 go to ppc_fast_call/ppc_fast_reply as arguments,
+ * which decide:
  *  - 0: nothing changed. The ctx is copied into the trap frame as
  *    exc_common would have built it, and the general path runs.
  *  - 1: the new current dispatcher's ctx is loaded and entered with rfid:
@@ -54,9 +56,8 @@ FUNC_START(sc_fast_entry)
 	std	r12, PC_FAST_CUR(r13)
 	std	r11, CTX(TF_CR)(r12)
 	std	r0, GPR(0)(r12)
-	.irp	n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-	std	\n, GPR(\n)(r12)
-	.endr
+	std	r1, GPR(1)(r12)
+	std	r2, GPR(2)(r12)
 	ld	r11, PC_EXC_R11(r13)
 	std	r11, GPR(11)(r12)
 	ld	r11, PC_EXC_R12(r13)
@@ -82,12 +83,12 @@ FUNC_START(sc_fast_entry)
 	li	r11, 0
 	std	r11, 0(r1)
 	ld	r2, PC_KERNEL_TOC(r13)
-	mr	r3, r12
 	cmpldi	r0, SC_PPC_REPLY
 	beq	4f
 
-	/* ppc_call: the caller's r14..r31 go with the rest of its context. */
-	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	/* ppc_call: the caller's r3..r10 and r14..r31 go with the rest of
+	 * its context; r3..r10 are the C function's arguments too. */
+	.irp	n, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
 	std	\n, GPR(\n)(r12)
 	.endr
 	bl	ppc_fast_call
@@ -123,7 +124,9 @@ FUNC_START(sc_fast_entry)
 	rfid
 	b	.
 
-	/* ppc_reply: resume the caller with its whole context. */
+	/* ppc_reply: r3..r10 (handle, status, flags, w0..w4) are the C
+	 * function's arguments, stored into the ctx by it only if declined;
+	 * on success resume the caller with its whole context. */
 4:	bl	ppc_fast_reply
 	nop
 	cmpdi	r3, 0
@@ -148,7 +151,8 @@ FUNC_START(sc_fast_entry)
 	rfid
 	b	.
 
-	/* The reply falls back: its r14..r31 are still the caller's own. */
+	/* The reply falls back: its r14..r31 are still the caller's own
+	 * (and ppc_fast_reply stored r3..r10). */
 5:	ld	r12, PC_FAST_CUR(r13)
 	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
 	std	\n, GPR(\n)(r12)
