@@ -67,6 +67,7 @@ static int lx_io_wait(uint64_t deadline)
  * alone): a signal ends the wait, which is bounded likewise. */
 static int lx_thread_check(uint64_t *deadline)
 {
+	lx_sigmask_load();	/* this thread's mask (another's call ran) */
 	if (lx_sig_deliverable())
 		return 1;
 	if (deadline) {
