@@ -82,11 +82,13 @@ static __attribute__((noreturn)) void on_thread(void *p)
 
 	k42_in_handler = 0;
 	tc->active = 1;
+	lx_sigmask_load();
 	a.nr = tc->regs.gpr[0];
 	for (int i = 0; i < 6; i++)
 		a.a[i] = tc->regs.gpr[3 + i];
 	a.regs = &tc->regs;
 	long rc = run(&a);
+	lx_sigmask_load();	/* other threads' calls ran while it waited */
 	tc->active = 0;
 	k42_in_handler = 1;
 	k42_vsx_restore(tc->vsx);	/* other threads ran meanwhile */
@@ -115,6 +117,8 @@ static void lx_on_syscall(void)
 	 * calls use the shared message buffer. */
 	k42_in_handler = 1;
 	a.nr = sh->saved.gpr[0];
+	if (lx_nthreads > 1 || lx_sigmask_unowned)
+		lx_sigmask_load();	/* the calling thread's own mask */
 	if (lx_nthreads > 1 && may_block(a.nr, sh->saved.gpr[4]) && (tc = lx_thread_tcall()) != NULL) {
 		memcpy(&tc->regs, &sh->saved, sizeof(tc->regs));
 		sh->saved_valid = 0;

@@ -40,13 +40,22 @@ long lx_user_path(uint64_t uva, char *buf)
 	return rc < 0 ? rc : 0;
 }
 
+static int block_untimed(void);
+
 /* libk42 waits here when a pipe or poll must sleep: until an event,
- * the deadline, or a signal (then -K42_EINTR). The wake-ups are bounded
- * (100 ms) so a child's end is noticed even if nobody sends an event. */
+ * the deadline, or a signal (then -K42_EINTR). A wait with no deadline
+ * (a blocking read or write, poll with no timeout: a pipe's round trip)
+ * sets no timer: every way a signal arrives wakes the kernel's block (a
+ * soft interrupt from a kill or a timer, a message, a child's end). A
+ * deadline's waits are bounded (100 ms) as before. */
 static int lx_io_wait(uint64_t deadline)
 {
-	uint64_t now = k42_timebase(), tick = k42_info(K42_INFO_TIMEBASE_HZ) / 10;
+	uint64_t now, tick;
 
+	if (!deadline && !lx_tcall_active())
+		return block_untimed() ? -K42_EINTR : 0;
+	now = k42_timebase();
+	tick = k42_info(K42_INFO_TIMEBASE_HZ) / 10;
 	if (deadline && deadline <= now)
 		return 0;
 	if (deadline && deadline - now < tick)
@@ -58,6 +67,7 @@ static int lx_io_wait(uint64_t deadline)
  * alone): a signal ends the wait, which is bounded likewise. */
 static int lx_thread_check(uint64_t *deadline)
 {
+	lx_sigmask_load();	/* this thread's mask (another's call ran) */
 	if (lx_sig_deliverable())
 		return 1;
 	if (deadline) {
@@ -79,6 +89,24 @@ void lx_fs_init(void)
 static void wait_timer_fired(struct k42_timer *t)
 {
 	(void)t;	/* its only job was to end the block */
+}
+
+/* Sleep in the kernel until a soft interrupt (handler context: no
+ * thread of ours to switch to), as libk42's wait_in_kernel: the usual
+ * wake-up, the I/O doorbell alone, is taken here as the drain would take
+ * it; anything else goes through the drain. 1 if a signal is now due. */
+static int block_untimed(void)
+{
+	uint64_t *pending = (uint64_t *)&k42_disp()->pending, io = K42_SOFTINTR_IO;
+
+	if (lx_sig_deliverable())
+		return 1;
+	k42_sc_block();
+	if (__atomic_compare_exchange_n(pending, &io, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		k42_io_event();
+	else
+		k42_drain();
+	return lx_sig_deliverable();
 }
 
 /* The deadline goes through libk42's timers (one kernel timer per

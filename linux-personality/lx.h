@@ -174,6 +174,9 @@ long lx_thread_clone(struct lx_args *a);
 uint32_t lx_gettid(void);
 int lx_own_tid(uint64_t tid);
 void lx_threads_forked(void);
+/* lx_sigmask := the calling thread's own mask (thread.c). */
+void lx_sigmask_load(void);
+extern int lx_sigmask_unowned;
 void lx_set_clear_tid(uint64_t uaddr);
 long lx_futex_wake(uint64_t uaddr, uint64_t n);
 extern int lx_nthreads;

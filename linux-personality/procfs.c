@@ -533,7 +533,7 @@ long lx_proc_open(const char *path, int flags)
 	long rc = lookup(path, !(flags & K42_O_NOFOLLOW), &kind, &pid);
 
 	if (rc < 0)
-		return (flags & K42_O_CREAT) ? -LX_EACCES : rc;
+		return rc;	/* creating a new name in /proc: ENOENT, as Linux */
 	if (((flags & K42_O_ACCMODE) != K42_O_RDONLY || (flags & (K42_O_CREAT | K42_O_TRUNC))) &&
 	    kind != PF_PFDENT)
 		return -LX_EACCES;

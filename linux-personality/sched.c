@@ -3,8 +3,10 @@
  * libk42 threads on one CPU: every thread is SCHED_OTHER with static
  * priority 0 (the only policy k42 offers Linux programs), the one CPU is
  * CPU 0, and anonymous memory is never paged out, so locking it changes
- * nothing. Nice values are kept per process and reported back; they do
- * not change k42's scheduling (docs/linux-compat.md says so).
+ * nothing. Nice values and I/O priorities (ionice) are kept per process
+ * and reported back; they do not change k42's scheduling
+ * (docs/linux-compat.md says so). getrusage reports no usage, as wait4
+ * does: k42 keeps no CPU time per process for the personality.
  */
 #include <k42/sched.h>
 #include "lx.h"
@@ -166,6 +168,55 @@ long lx_sys_nice(struct lx_args *a)
 
 	nice_value = (int)(v < -20 ? -20 : v > 19 ? 19 : v);
 	return 0;
+}
+
+/* ---- I/O priority (ioprio_get/set: ionice) ---- */
+
+#define LX_IOPRIO_WHO_PROCESS 1
+#define LX_IOPRIO_WHO_USER 3
+static int ioprio;	/* class << 13 | data; 0: none (Linux's default) */
+
+long lx_sys_ioprio_get(struct lx_args *a)
+{
+	if (a->a[0] < LX_IOPRIO_WHO_PROCESS || a->a[0] > LX_IOPRIO_WHO_USER)
+		return -LX_EINVAL;
+	if (a->a[0] == LX_IOPRIO_WHO_PROCESS && !exists(a->a[1]))
+		return -LX_ESRCH;
+	return a->a[0] == LX_IOPRIO_WHO_PROCESS && is_self(a->a[1]) ? ioprio : 0;
+}
+
+long lx_sys_ioprio_set(struct lx_args *a)
+{
+	uint64_t v = a->a[2], cls = (v >> 13) & 7, data = v & 0x1fff;
+
+	if (a->a[0] < LX_IOPRIO_WHO_PROCESS || a->a[0] > LX_IOPRIO_WHO_USER || cls > 3 ||
+	    (cls && cls < 3 && data > 7) || v >> 16)
+		return -LX_EINVAL;
+	if (a->a[0] == LX_IOPRIO_WHO_PROCESS && !exists(a->a[1]))
+		return -LX_ESRCH;
+	if (a->a[0] != LX_IOPRIO_WHO_PROCESS || !is_self(a->a[1]))
+		return -LX_EPERM;	/* another process keeps its own */
+	ioprio = (int)(cls == 3 ? cls << 13 : v);
+	return 0;
+}
+
+/* getrusage(who, usage): RUSAGE_SELF, _CHILDREN, _THREAD; all zero. */
+long lx_sys_getrusage(struct lx_args *a)
+{
+	static const uint64_t zero[18];	/* struct rusage: 2 timevals, 14 longs */
+	int64_t who = (int64_t)a->a[0];
+
+	if (who != 0 && who != -1 && who != 1)
+		return -LX_EINVAL;
+	return lx_copy_out(a->a[1], zero, sizeof(zero)) < 0 ? -LX_EFAULT : 0;
+}
+
+/* syslog (klogctl: dmesg): the kernel's log is not offered to Linux
+ * programs; EPERM, as Linux with dmesg_restrict gives an unprivileged
+ * reader (so dmesg says so instead of printing nothing). */
+long lx_sys_syslog(struct lx_args *a)
+{
+	return (int64_t)a->a[0] < 0 || a->a[0] > 10 ? -LX_EINVAL : -LX_EPERM;
 }
 
 /* ---- memory locking: nothing is ever paged out ---- */

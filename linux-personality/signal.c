@@ -148,9 +148,14 @@ static void on_signal_msg(uint64_t from, uint32_t sig)
 	}
 	if (sig > 64 || !k42_proc_manages(lx.root, from))
 		return;
+	/* A signal that ends us (default action, not blocked) ends us
+	 * before the answer, as Linux's kill makes it pending at once: the
+	 * sender, who waits for the answer or our end, goes on after we
+	 * are gone (so `sh -c "kill $p"; wait $p` finds p ended). */
+	if (sig == LX_SIGKILL || (actions[sig].handler == LX_SIG_DFL && !default_ignored((int)sig) &&
+				  !(lx_sigmask & BIT(sig))))
+		k42_sc_exit(0x100u | sig);
 	k42_send_signal(from, 0);
-	if (sig == LX_SIGKILL)
-		k42_sc_exit(0x100 | LX_SIGKILL);
 	lx_sig_raise((int)sig);
 }
 

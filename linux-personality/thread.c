@@ -4,7 +4,11 @@
  * register set (k42_thread_new_full): libk42's scheduler runs it, a
  * preempted one keeps its registers, and no kernel memory is spent on it.
  * Each has a struct lx_thread (its tid, clear_child_tid, futex wait) in
- * the k42 thread's tls pointer.
+ * the k42 thread's tls pointer, and its signal mask: lx_sigmask (signal.c)
+ * holds the mask of the thread whose call runs (lx_sigmask_load switches
+ * it at each call's entry and after each wait), so a process's signal is
+ * taken by the first thread that does not block it on its way back from
+ * a call, or that waits in a call it may end (EINTR).
  *
  * futex (private, and shared ones outside MAP_SHARED mappings, within
  * this process; a shared one in a MAP_SHARED mapping is futex_shared.c's,
@@ -38,6 +42,7 @@ struct lx_thread {
 	int fwaiting;
 	struct k42_timer ftimer;
 	struct lx_tcall *tc;		/* blocking calls run on the thread (entry.c) */
+	uint64_t sigmask;		/* while another thread's is in lx_sigmask */
 };
 
 static struct lx_thread main_lt;
@@ -58,6 +63,29 @@ static struct lx_thread *self(void)
 		main_lt.tid = (uint32_t)lx.pid;
 	}
 	return &main_lt;
+}
+
+/* The thread whose mask lx_sigmask holds (NULL: none yet, or it ended). */
+static struct lx_thread *mask_owner;
+static int mask_started;
+int lx_sigmask_unowned;	/* its owner ended: the next call must load */
+
+void lx_sigmask_load(void)
+{
+	struct lx_thread *me = self();
+
+	lx_sigmask_unowned = 0;
+	if (me == mask_owner)
+		return;
+	if (!mask_started) {	/* the first: the process's mask is main's */
+		mask_started = 1;
+		mask_owner = me;
+		return;
+	}
+	if (mask_owner)
+		mask_owner->sigmask = lx_sigmask;
+	lx_sigmask = me->sigmask;
+	mask_owner = me;
 }
 
 struct lx_tcall *lx_thread_tcall(void)
@@ -105,6 +133,8 @@ void lx_threads_forked(void)
 
 	me->tid = (uint32_t)lx.pid;
 	lx_nthreads = 1;
+	mask_started = 1;	/* the forking thread's mask, now the only one */
+	mask_owner = me;
 	memset(waiters, 0, sizeof(waiters));
 }
 
@@ -149,6 +179,8 @@ long lx_thread_clone(struct lx_args *a)
 		}
 	}
 	lt->tid = tid;
+	lx_sigmask_load();
+	lt->sigmask = lx_sigmask;	/* the creator's, as Linux */
 	memcpy(&r, a->regs, sizeof(r));
 	r.gpr[1] = newsp;
 	r.gpr[3] = 0;
@@ -444,6 +476,8 @@ long lx_sys_sched_yield(struct lx_args *a)
 		k42_sc_yield();	/* let other processes run */
 		return 0;
 	}
+	if (lx_sig_deliverable())
+		return 0;	/* the way back delivers it (parking would skip that) */
 	memcpy(&r, a->regs, sizeof(r));
 	r.gpr[3] = 0;
 	r.cr &= ~CR0_SO;
@@ -463,6 +497,10 @@ long lx_sys_exit(struct lx_args *a)
 	if (me->fwaiting)
 		unlink_waiter(me);
 	lx_nthreads--;
+	if (mask_owner == me) {
+		mask_owner = NULL;	/* the next call loads its own */
+		lx_sigmask_unowned = 1;
+	}
 	free(me->tc);	/* exit runs as handler code, not on it */
 	me->tc = NULL;
 	if (me != &main_lt)
