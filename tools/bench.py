@@ -636,11 +636,24 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="quick run for the test suite")
     ap.add_argument("--scal", action="store_true",
                     help="only the scalability table (1, 2, 4, 8 CPUs under icount)")
-    ap.add_argument("--only", choices=("disk", "net", "scan"),
+    ap.add_argument("--only", choices=("disk", "net", "scan", "swap"),
                     help="only the disk rows or only the network rows, each beside Linux; "
                          "or only the file-scan rows of the adaptive FCM")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
+    if args.only == "swap":
+        try:
+            r = run_fcmswap(build)
+        except BenchError as e:
+            print("k42 bench: %s" % e, file=sys.stderr)
+            return 1
+        print("%-40s %14s" % ("guest instructions (icount)", "k42"))
+        for name, k, _ in scan_rows(r)[4:]:
+            print("%-40s %14s" % (name, k))
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(r, f, indent=2, sort_keys=True)
+        return 0
     if args.only == "scan":
         try:
             r = run_scan(build, args.smoke)

@@ -12,7 +12,7 @@
 #include <mm/pm.h>
 #include <mm/region.h>
 
-int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token)
+static int resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token)
 {
 	struct region *r;
 	uint64_t pa, page = va & ~(PM_PAGE_SIZE - 1);
@@ -41,7 +41,7 @@ int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *tok
 	return rc;
 }
 
-int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
+static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 {
 	struct region *r;
 	uint64_t pa, token, page = va & ~(PM_PAGE_SIZE - 1);
@@ -77,5 +77,25 @@ int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 			rc = -K42_EAGAIN;	/* the locked path decides and reports */
 	}
 	spin_unlock(&p->lock);
+	return rc;
+}
+
+/* Both count themselves as faults in flight on this CPU while they may
+ * hold a region's FCM (mm/fcm_swap.h): what a swap's drain waits for. */
+int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token)
+{
+	uint64_t *seq = fcm_fault_enter();
+	int rc = resolve(p, va, access, token);
+
+	fcm_fault_exit(seq);
+	return rc;
+}
+
+int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
+{
+	uint64_t *seq = fcm_fault_enter();
+	int rc = resolve_unlocked(p, va, access);
+
+	fcm_fault_exit(seq);
 	return rc;
 }
