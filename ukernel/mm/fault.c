@@ -41,6 +41,21 @@ static int resolve(struct process *p, uint64_t va, unsigned access, uint64_t *to
 	return rc;
 }
 
+/* The pages a prefetching FCM gave frames ahead of this fault are mapped
+ * by it too, so a sequential scan takes one fault per window, not per
+ * page (a failure leaves the page to fault later). */
+static void map_ahead(struct process *p, struct region *r, struct fcm *f, uint64_t page)
+{
+	uint64_t pas[FCM_AHEAD_MAX], pgoff = r->pgoff + (page - r->start) / PM_PAGE_SIZE;
+	unsigned n = fcm_anon_ahead(f, pgoff, r->pgoff + (r->end - r->start) / PM_PAGE_SIZE, pas,
+				    FCM_AHEAD_MAX);
+
+	for (unsigned i = 0; i < n; i++)
+		if (hat_map(p->hat, page + (i + 1) * PM_PAGE_SIZE, pas[i],
+			    r->prot & (K42_PROT_READ | K42_PROT_WRITE | K42_PROT_EXEC)) < 0)
+			break;
+}
+
 static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 {
 	struct region *r;
@@ -71,6 +86,8 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 				      (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
 		if (rc == 0)
 			rc = hat_map(p->hat, page, pa, r->prot & maxprot);
+		if (rc == 0)
+			map_ahead(p, r, f, page);
 		if (rc == 0 && f->want)
 			fcm_swap_adapt(p, f, va);	/* an adaptive FCM asks for another policy */
 		if (rc < 0)

@@ -135,6 +135,9 @@ static void switch_over(struct fcm_mediator *m)
 	new->hold_tb = old->hold_tb + (mftb() - m->start_tb);
 	new->adaptive = old->adaptive;
 	new->run_next = old->run_next;
+	new->run_reach = old->run_reach;
+	new->faults = old->faults;
+	new->mapped_ahead = old->mapped_ahead;
 	new->run_seq = old->run_seq;
 	new->run_rnd = old->run_rnd;
 	new->want = 0;
@@ -328,6 +331,8 @@ int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 	out->ahead = cur->ahead;
 	out->hold_ticks = cur->hold_tb;
 	out->adaptive = cur->adaptive;
+	out->faults = cur->faults;
+	out->mapped_ahead = cur->mapped_ahead;
 	spin_unlock(&cur->lock);
 	out->impl_id = fcm_is_anon(cur) ? fcm_anon_impl(cur) : -1;
 	name = out->swapping ? "swapping" : f->ops->name;

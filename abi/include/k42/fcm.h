@@ -41,6 +41,10 @@ struct k42_fcminfo {
 	uint64_t start, end;	/* the region described: fcm_info takes the one holding va, else
 				 * the first above it (-K42_ENOENT: none), so a loop lists them all */
 	uint64_t hold_ticks;	/* timebase ticks its swaps held callers (mediator in to switch), in all */
+	/* Anonymous FCMs: faults that reached the FCM, and pages given a
+	 * frame ahead that the same fault also mapped (prefetch). */
+	uint64_t faults;
+	uint64_t mapped_ahead;
 };
 
 #endif
