@@ -299,6 +299,45 @@ void fcm_swap_adapt(struct process *p, struct fcm *f, uint64_t va)
 		(void)swap_start(p, va, (unsigned)(want - 1), 1);	/* refused: it asks again later */
 }
 
+/* Why fcm_swap of p's region r to another policy would be refused now
+ * (0: it would not), and how many processes map its FCM. */
+static int refusal(struct process *p, struct region *r, uint32_t *sharers)
+{
+	struct fcm *f = r->fcm;
+	struct process *seen[8];
+	unsigned nseen = 0, nmappers = 0, others = 0;
+	int rc = 0;
+
+	*sharers = 1;
+	if (fcm_is_mediator(f))
+		return -K42_EBUSY;
+	if (!fcm_is_anon(f) && !fcm_is_file(f))
+		return -K42_EINVAL;
+	spin_lock(&f->lock);
+	for (struct region *q = f->mappers; q; q = q->fcm_next) {
+		unsigned i;
+
+		nmappers++;
+		if (q->proc == p)
+			continue;
+		for (i = 0; i < nseen && seen[i] != q->proc; i++)
+			;
+		if (i == nseen) {
+			others++;
+			if (nseen < 8)	/* past 8 others, a process may count twice */
+				seen[nseen++] = q->proc;
+		}
+	}
+	if (others)
+		rc = -K42_EPERM;
+	else if (fcm_is_anon(f) &&
+		 (f->cow_children || __atomic_load_n(&f->refs, __ATOMIC_ACQUIRE) != nmappers))
+		rc = -K42_EBUSY;
+	spin_unlock(&f->lock);
+	*sharers = 1 + others;
+	return rc;
+}
+
 int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 {
 	struct region *r = region_find(p, va);
@@ -313,6 +352,7 @@ int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 	memset(out, 0, sizeof(*out));
 	out->start = r->start;
 	out->end = r->end;
+	out->refusal = refusal(p, r, &out->sharers);
 	f = r->fcm;
 	cur = f;
 	if (fcm_is_file(f)) {
