@@ -292,6 +292,37 @@ def run_fcmswap(build, cpus=(1, 4)):
     return out
 
 
+def run_objswap(build, cpus=(1, 4)):
+    """A libk42 object hot swap under calls from a worker on every CPU
+    (bench/objswapbench, under icount): per swap, how long k42_obj_swap
+    took (the longest a caller can be held), and per call on another
+    swappable object that is never swapped, the cost with no swap running
+    and while the first is being swapped."""
+    out = {}
+    for n in cpus:
+        res = k42qemu.run(k42qemu.command(build, append="init=/bench/objswapbench", smp=n,
+                                          icount=True), timeout=900)
+        if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
+            raise BenchError("objswapbench at %d CPUs failed (status %s%s):\n%s" % (
+                n, res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
+        figs = {m[1]: float(m[2]) for m in re.finditer(r"^BENCH (objswap_\w+?)_ticks_per_op ([\d.]+)",
+                                                       res.output, re.M)}
+        for kind in ("hold", "still_idle", "still_swapping"):
+            if "objswap_" + kind not in figs:
+                raise BenchError("objswapbench at %d CPUs did not report %s" % (n, kind))
+            out["objswap_%s_%d_insns" % (kind, n)] = round(figs["objswap_" + kind] / TICKS_PER_INSN, 1)
+    return out
+
+
+def objswap_rows(r):
+    return [
+        ("libk42 object swap: callers held, 1 CPU", r.get("objswap_hold_1_insns"), None),
+        ("  same, 4 CPUs (icount, round-robin)", r.get("objswap_hold_4_insns"), None),
+        ("call on an object never swapped, 4 CPUs", r.get("objswap_still_idle_4_insns"), None),
+        ("  same, while another is swapped", r.get("objswap_still_swapping_4_insns"), None),
+    ]
+
+
 def scan_rows(r):
     mib = r.get("scan_mib")
     return [
@@ -570,7 +601,7 @@ def table(r):
         ("object call through a held rep", r.get("obj_plain_call_insns"), None),
         ("  same, swappable (translation table)", r.get("obj_swappable_call_insns"), None),
         ("hot swap: callers held, per swap (1 CPU)", r.get("obj_swap_insns"), None),
-    ] + scan_rows(r)
+    ] + scan_rows(r) + objswap_rows(r)
     lines = ["%-40s %14s %14s %10s" % ("guest instructions per op", "k42", "Linux", "Linux/k42")]
     for name, k, l in rows:
         lines.append("%-40s %14s %14s %10s" % (name, k if k is not None else "n/a",
@@ -636,11 +667,25 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="quick run for the test suite")
     ap.add_argument("--scal", action="store_true",
                     help="only the scalability table (1, 2, 4, 8 CPUs under icount)")
-    ap.add_argument("--only", choices=("disk", "net", "scan"),
+    ap.add_argument("--only", choices=("disk", "net", "scan", "swap"),
                     help="only the disk rows or only the network rows, each beside Linux; "
                          "or only the file-scan rows of the adaptive FCM")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
+    if args.only == "swap":
+        try:
+            r = run_fcmswap(build)
+            r.update(run_objswap(build))
+        except BenchError as e:
+            print("k42 bench: %s" % e, file=sys.stderr)
+            return 1
+        print("%-40s %14s" % ("guest instructions (icount)", "k42"))
+        for name, k, _ in scan_rows(r)[4:] + objswap_rows(r):
+            print("%-40s %14s" % (name, k))
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(r, f, indent=2, sort_keys=True)
+        return 0
     if args.only == "scan":
         try:
             r = run_scan(build, args.smoke)
@@ -695,6 +740,7 @@ def main():
             results.update(bench_linux.run_linux_bench(build.dir, runs=args.runs))
             results.update(benchnet.run_net(build))
             results.update(run_fcmswap(build))
+            results.update(run_objswap(build))
             results.update(run_scal(build))
             results.update(run_scal_linux(build))
             results.update(run_scal_wall(build))

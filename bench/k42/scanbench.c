@@ -15,6 +15,8 @@
  * demand and prefetch policies drop its translations; prints how long
  * each swap held the region's callers (the kernel's count, mediator in
  * to switch) and how long the swapper's fcm_swap calls took, per swap.
+ * Each swap waits until every worker has made two more passes, so that
+ * every swap meets faults (and writes) from every CPU.
  */
 #include <string.h>
 #include <k42/k42.h>
@@ -35,6 +37,7 @@ static uint64_t self;
 #define SWAP_PAGES 64	/* per worker */
 static volatile int stop;
 static unsigned nworkers, done;
+static uint64_t passes[K42_VPS_MAX];	/* each worker's whole passes */
 
 static void *swap_worker(void *arg)
 {
@@ -43,6 +46,7 @@ static void *swap_worker(void *arg)
 	for (uint64_t pass = 1; !stop; pass++) {
 		for (uint64_t p = 0; p < SWAP_PAGES; p++)
 			mem[p * 512] = pass;
+		__atomic_store_n(&passes[(uintptr_t)arg], pass, __ATOMIC_RELEASE);
 		k42_thread_yield();
 	}
 	__atomic_add_fetch(&done, 1, __ATOMIC_RELEASE);
@@ -53,7 +57,7 @@ static int swap_bench(void)
 {
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
 	struct k42_fcminfo fi;
-	uint64_t t0, t1, milli;
+	uint64_t t0, t1 = 0, milli;
 	long rc = 0;
 
 	for (long c = 1; c < ncpus && c < K42_VPS_MAX; c++)
@@ -66,13 +70,22 @@ static int swap_bench(void)
 	for (unsigned w = 0; w < nworkers; w++)
 		if (!k42_thread_create_on(w, swap_worker, (void *)(uintptr_t)w, NULL))
 			return 3;
-	k42_thread_sleep_us(10000);	/* every worker under way */
-	t0 = k42_timebase();
-	for (unsigned i = 0; i < SWAPS && rc == 0; i++)
+	/* Each swap starts while every worker writes: after the worker's
+	 * pass that began after the swap before (it refaults every page). */
+	for (unsigned i = 0; i < SWAPS && rc == 0; i++) {
+		uint64_t seen[K42_VPS_MAX];
+
+		for (unsigned w = 0; w < nworkers; w++)
+			seen[w] = __atomic_load_n(&passes[w], __ATOMIC_ACQUIRE);
+		for (unsigned w = 0; w < nworkers; w++)
+			while (__atomic_load_n(&passes[w], __ATOMIC_ACQUIRE) < seen[w] + 2)
+				k42_thread_yield();
+		t0 = k42_timebase();
 		while ((rc = k42_sc_fcm_swap(self, SWAP_VA, (K42_FCM_PREFETCH - (i & 1)) | K42_FCM_SWAP_UNMAP)) ==
 		       -K42_EAGAIN)
 			k42_thread_yield();
-	t1 = k42_timebase();
+		t1 += k42_timebase() - t0;
+	}
 	stop = 1;
 	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < nworkers)
 		k42_thread_yield();
@@ -84,7 +97,7 @@ static int swap_bench(void)
 	k42_printf("BENCH fcmswap_cpus %ld\n", ncpus);
 	milli = fi.hold_ticks * 1000 / SWAPS;
 	k42_printf("BENCH fcmswap_hold_ticks_per_op %lu.%03lu\n", milli / 1000, milli % 1000);
-	milli = (t1 - t0) * 1000 / SWAPS;
+	milli = t1 * 1000 / SWAPS;
 	k42_printf("BENCH fcmswap_call_ticks_per_op %lu.%03lu\n", milli / 1000, milli % 1000);
 	k42_printf("scanbench: %d FCM swaps under %u workers on %ld CPUs: %lu faults held\n", SWAPS,
 		   nworkers, ncpus, fi.held);

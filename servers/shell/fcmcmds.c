@@ -9,9 +9,40 @@
 #include <string.h>
 #include <k42/k42.h>
 #include <k42/fcm.h>
+#include <lib/fmt.h>
 #include "shell.h"
 
 static const char *const policies[] = { "demand", "prefetch", "adaptive" };
+
+/* Why the kernel refuses (or would refuse) to swap a region's FCM. */
+static const char *refusal_text(long rc)
+{
+	switch (rc) {
+	case -K42_EPERM:
+		return "another process maps this FCM (shared memory): only an FCM one process maps is swapped";
+	case -K42_EBUSY:
+		return "copy-on-write layers read this FCM, a call holds it, or another swap is under way";
+	case -K42_EINVAL:
+		return "this kind of memory (device, physical, copy-on-write) has no paging policies";
+	default:
+		return k42_strerror(rc);
+	}
+}
+
+static const char *swappable(const struct k42_fcminfo *fi, char *buf, unsigned size)
+{
+	switch (fi->refusal) {
+	case 0:
+		return "yes";
+	case -K42_EPERM:
+		k_snprintf(buf, size, "shared:%u", fi->sharers);
+		return buf;
+	case -K42_EBUSY:
+		return "busy";
+	default:
+		return "no";
+	}
+}
 
 int cmd_fcms(int argc, char **argv)
 {
@@ -25,12 +56,15 @@ int cmd_fcms(int argc, char **argv)
 	if ((pid = shell_pid_arg("fcms", argv[1])) < 0)
 		return 1;
 	while ((rc = k42_sc_fcm_info((uint64_t)pid, va, (uint64_t)&fi)) == 0) {
+		char buf[16];
+
 		if (n++ == 0)
-			sh_printf("%-18s %-18s %-14s %8s %6s %8s %8s\n", "START", "END", "FCM", "PAGES",
-				  "SWAPS", "HELD", "AHEAD");
-		sh_printf("0x%-16lx 0x%-16lx %-14s %8lu %6lu %8lu %8lu%s\n", (unsigned long)fi.start,
+			sh_printf("%-18s %-18s %-14s %8s %6s %8s %8s %s\n", "START", "END", "FCM", "PAGES",
+				  "SWAPS", "HELD", "AHEAD", "SWAPPABLE");
+		sh_printf("0x%-16lx 0x%-16lx %-14s %8lu %6lu %8lu %8lu %s%s\n", (unsigned long)fi.start,
 			  (unsigned long)fi.end, fi.impl, (unsigned long)fi.resident, (unsigned long)fi.swaps,
-			  (unsigned long)fi.held, (unsigned long)fi.ahead, fi.adaptive ? " (adaptive)" : "");
+			  (unsigned long)fi.held, (unsigned long)fi.ahead, swappable(&fi, buf, sizeof(buf)),
+			  fi.adaptive ? " (adaptive)" : "");
 		va = fi.end;
 	}
 	if (rc != -K42_ENOENT)
@@ -64,7 +98,7 @@ int cmd_fcmswap(int argc, char **argv)
 	}
 	if (rc < 0)
 		return shell_fail("fcmswap", "%ld: 0x%lx to %s: %s", pid, (unsigned long)va, argv[3],
-				  k42_strerror(rc));
+				  refusal_text(rc));
 	if (k42_sc_fcm_info((uint64_t)pid, va, (uint64_t)&fi) != 0)
 		return shell_fail("fcmswap", "%ld: 0x%lx is gone", pid, (unsigned long)va);
 	sh_printf("pid %ld: region 0x%lx FCM is %s%s now (%lu swaps, %lu pages; %lu calls until drained)\n",

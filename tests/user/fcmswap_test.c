@@ -109,16 +109,23 @@ static void refusals(void)
 	EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_PREFETCH) == -K42_EFAULT, "no region");
 	EXPECT(k42_sc_fcm_swap(self, K42_TRACE_VA, K42_FCM_PREFETCH) == -K42_EINVAL,
 	       "the trace page is not an anonymous FCM");
+	/* fcm_info says beforehand what a swap would answer, and why. */
+	EXPECT(info(K42_TRACE_VA, &fi) == 0 && fi.refusal == -K42_EINVAL && fi.sharers == 1,
+	       "the trace page listed as not swappable: %d", fi.refusal);
 	EXPECT(k42_sc_mem_map_anon(self, SPARE, 4 * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE) == 0,
 	       "map spare");
 	EXPECT(k42_sc_fcm_swap(self, SPARE, 7) == -K42_EINVAL, "no such policy");
 	EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_PREFETCH | 0x1000) == -K42_EINVAL, "unknown flag");
 	EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_DEMAND) == 0, "already that policy: done at once");
+	EXPECT(info(SPARE, &fi) == 0 && fi.refusal == 0 && fi.sharers == 1, "ours alone: swappable: %d %u",
+	       fi.refusal, fi.sharers);
 	/* Another process maps it: not ours alone to swap. */
 	child = k42_spawn_path("tests/stuck", K42_PRIO_GENERAL, 0);
 	EXPECT(child > 0, "spawn: %ld", child);
 	if (child > 0) {
 		EXPECT(k42_sc_mem_share((uint64_t)child, SPARE, SPARE, 4 * K42_PAGE_SIZE) == 0, "share");
+		EXPECT(info(SPARE, &fi) == 0 && fi.refusal == -K42_EPERM && fi.sharers == 2,
+		       "listed as shared by 2 processes: %d %u", fi.refusal, fi.sharers);
 		EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_PREFETCH) == -K42_EPERM,
 		       "a shared FCM is refused");
 		EXPECT(k42_sc_fcm_swap((uint64_t)child, SPARE, K42_FCM_PREFETCH) == -K42_EPERM,
@@ -143,8 +150,8 @@ static void refusals(void)
 	/* The region unmapped under a swap: the swap ends with it, nothing leaks. */
 	rc = k42_sc_fcm_swap(self, SPARE, K42_FCM_DEMAND);
 	EXPECT(rc == -K42_EAGAIN, "swap under way: %ld", rc);
-	EXPECT(info(SPARE, &fi) == 0 && fi.swapping == 1 && strcmp(fi.impl, "swapping") == 0,
-	       "the listing shows the swap: %s %u", fi.impl, fi.swapping);
+	EXPECT(info(SPARE, &fi) == 0 && fi.swapping == 1 && strcmp(fi.impl, "swapping") == 0 &&
+	       fi.refusal == -K42_EBUSY, "the listing shows the swap: %s %u %d", fi.impl, fi.swapping, fi.refusal);
 	EXPECT(k42_sc_mem_unmap(self, SPARE, 4 * K42_PAGE_SIZE) == 0, "unmap under the swap");
 	EXPECT(k42_sc_fcm_swap(self, SPARE, K42_FCM_DEMAND) == -K42_EFAULT, "the region is gone");
 	/* No COW layer over the mediator (unless the callers drained

@@ -12,7 +12,7 @@
 #include <mm/pm.h>
 #include <mm/region.h>
 
-int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token)
+static int resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token)
 {
 	struct region *r;
 	uint64_t pa, page = va & ~(PM_PAGE_SIZE - 1);
@@ -41,7 +41,22 @@ int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *tok
 	return rc;
 }
 
-int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
+/* The pages a prefetching FCM gave frames ahead of this fault are mapped
+ * by it too, so a sequential scan takes one fault per window, not per
+ * page (a failure leaves the page to fault later). */
+static void map_ahead(struct process *p, struct region *r, struct fcm *f, uint64_t page)
+{
+	uint64_t pas[FCM_AHEAD_MAX], pgoff = r->pgoff + (page - r->start) / PM_PAGE_SIZE;
+	unsigned n = fcm_anon_ahead(f, pgoff, r->pgoff + (r->end - r->start) / PM_PAGE_SIZE, pas,
+				    FCM_AHEAD_MAX);
+
+	for (unsigned i = 0; i < n; i++)
+		if (hat_map(p->hat, page + (i + 1) * PM_PAGE_SIZE, pas[i],
+			    r->prot & (K42_PROT_READ | K42_PROT_WRITE | K42_PROT_EXEC)) < 0)
+			break;
+}
+
+static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 {
 	struct region *r;
 	uint64_t pa, token, page = va & ~(PM_PAGE_SIZE - 1);
@@ -71,11 +86,33 @@ int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 				      (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
 		if (rc == 0)
 			rc = hat_map(p->hat, page, pa, r->prot & maxprot);
+		if (rc == 0)
+			map_ahead(p, r, f, page);
 		if (rc == 0 && f->want)
 			fcm_swap_adapt(p, f, va);	/* an adaptive FCM asks for another policy */
 		if (rc < 0)
 			rc = -K42_EAGAIN;	/* the locked path decides and reports */
 	}
 	spin_unlock(&p->lock);
+	return rc;
+}
+
+/* Both count themselves as faults in flight on this CPU while they may
+ * hold a region's FCM (mm/fcm_swap.h): what a swap's drain waits for. */
+int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token)
+{
+	uint64_t *seq = fcm_fault_enter();
+	int rc = resolve(p, va, access, token);
+
+	fcm_fault_exit(seq);
+	return rc;
+}
+
+int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
+{
+	uint64_t *seq = fcm_fault_enter();
+	int rc = resolve_unlocked(p, va, access);
+
+	fcm_fault_exit(seq);
 	return rc;
 }

@@ -23,13 +23,15 @@
 #include <mm/pm.h>
 #include <mm/region.h>
 
-#define AHEAD_MAX 16
+#define AHEAD_MAX FCM_AHEAD_MAX
 #define ADAPT_SEQ 4	/* sequential faults in a row that make an adaptive FCM want prefetch */
 #define ADAPT_RND 4	/* other faults in a row that make it want demand again */
 
 struct fcm_prefetch {
 	struct fcm fcm;
-	uint64_t next;		/* the page a sequential run faults on next */
+	/* A sequential run's next fault is on [next, reach]: next if the
+	 * pages given frames ahead were not mapped, reach if they were. */
+	uint64_t next, reach;
 	uint32_t window;	/* pages given frames ahead on this run's faults */
 };
 
@@ -56,14 +58,15 @@ static int anon_page(struct fcm *f, uint64_t pgoff, struct fcm_page **out)
  * policy it wants (the fault path then swaps it: fcm_swap_adapt). */
 static void track(struct fcm *f, uint64_t pgoff, int policy)
 {
-	if (pgoff == f->run_next) {
+	f->faults++;
+	if (pgoff >= f->run_next && pgoff <= f->run_reach) {
 		f->run_seq++;
 		f->run_rnd = 0;
 	} else if (pgoff + 1 != f->run_next) {
 		f->run_rnd++;
 		f->run_seq = 0;
 	}
-	f->run_next = pgoff + 1;
+	f->run_next = f->run_reach = pgoff + 1;
 	if (!f->adaptive)
 		return;
 	if (policy == K42_FCM_DEMAND && f->run_seq >= ADAPT_SEQ)
@@ -121,21 +124,24 @@ static int prefetch_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t 
 	if (rc == 0) {
 		*pa = p->pa;
 		*maxprot = K42_PROT_READ | K42_PROT_WRITE | K42_PROT_EXEC;
-		if (pgoff == pf->next)
+		if (pgoff >= pf->next && pgoff <= pf->reach)
 			pf->window = pf->window ? (pf->window * 2 > AHEAD_MAX ? AHEAD_MAX : pf->window * 2) : 2;
 		else
 			pf->window = 0;
-		pf->next = pgoff + 1;
+		pf->next = pf->reach = pgoff + 1;
 		if (pf->window) {
-			uint64_t end = mapped_end(f, pgoff);
+			uint64_t end = mapped_end(f, pgoff), o;
 
-			for (uint64_t o = pgoff + 1; o <= pgoff + pf->window && o < end; o++) {
+			for (o = pgoff + 1; o <= pgoff + pf->window && o < end; o++) {
 				if (fcm_page_find(f, o))
 					continue;
 				if (anon_page(f, o, &q) < 0)
 					break;	/* a prefetch never fails a fault */
 				f->ahead++;
 			}
+			/* The fault path maps [pgoff + 1, o) too (fcm_anon_ahead):
+			 * the run goes on at o, or at pgoff + 1 if it did not. */
+			pf->reach = f->run_reach = o;
 		}
 	}
 	spin_unlock(&f->lock);
@@ -166,6 +172,29 @@ static const struct fcm_ops prefetch_ops = {
 	.destroy = prefetch_destroy,
 };
 
+unsigned fcm_anon_ahead(struct fcm *f, uint64_t pgoff, uint64_t end, uint64_t *pas, unsigned max)
+{
+	struct fcm_prefetch *pf = (struct fcm_prefetch *)f;
+	struct fcm_page *p;
+	unsigned n = 0;
+
+	if (f->ops != &prefetch_ops)
+		return 0;
+	spin_lock(&f->lock);
+	/* The pages this fault gave frames ahead: pgoff + 1 up to reach,
+	 * set by the prefetch just now (every fault on f holds its process's
+	 * lock, as does our caller; any resident page would be right anyway:
+	 * an anonymous FCM never gives a page up while a region maps it). */
+	for (uint64_t o = pgoff + 1; o < pf->reach && o < end && n < max; o++) {
+		if (!(p = fcm_page_find(f, o)))
+			break;
+		pas[n++] = p->pa;
+	}
+	f->mapped_ahead += n;
+	spin_unlock(&f->lock);
+	return n;
+}
+
 struct fcm *fcm_anon_create_impl(int impl)
 {
 	struct fcm *f;
@@ -181,7 +210,7 @@ struct fcm *fcm_anon_create_impl(int impl)
 		if (!pf)
 			return NULL;
 		fcm_init(&pf->fcm, &prefetch_ops);
-		pf->next = ~0ul;
+		pf->next = pf->reach = ~0ul;
 		pf->window = 0;
 		return &pf->fcm;
 	}

@@ -11,13 +11,18 @@
  * 2. New callers are held: a fault that finds the mediator is answered
  *    -K42_EAGAIN with no token, so the access is simply retried after a
  *    return to user mode (the fault path's own rule for "retry").
- * 3. Calls in flight drain, detected by quiescence generations: a fault
- *    that read the old pointer before step 1 ends before its CPU passes
- *    its next quiescent point, so once the generation has moved on by
- *    QUIESCE_GENS none can be in the old FCM. Nothing is added to the
- *    fault path of an FCM not being swapped (today's fault paths also
- *    hold the process lock around the FCM call; the drain does not rely
- *    on that).
+ * 3. Calls in flight drain: every fault counts itself in its CPU's
+ *    fault count (odd from before it reads a region's fcm pointer to
+ *    after it is done with the FCM: mm/fcm_swap.h), so once each CPU
+ *    whose count was odd at step 1 has moved on, no fault can be in the
+ *    old FCM; a CPU in user mode (even) is never waited for. The
+ *    quiescence generation moving on by QUIESCE_GENS implies the same
+ *    (a fault ends before its CPU's next quiescent point) and is kept as
+ *    the rule for anything else that reaches an FCM (those paths hold
+ *    the process lock, as today's fault paths do too; the drain does
+ *    not rely on that for faults). An FCM not being swapped pays the
+ *    two stores and a fence of the count per fault, and one compare for
+ *    "mediator?".
  * 4. State moves: the page map, the residency FIFO, the frame source and
  *    the counters go from the old FCM to the new one (any anonymous
  *    policy takes over from any other: both keep the common state).
@@ -37,6 +42,7 @@
 #include <kern/panic.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
+#include <kern/smp.h>
 #include <kern/trace.h>
 #include <mm/fcm.h>
 #include <mm/fcm_swap.h>
@@ -53,6 +59,8 @@ struct fcm_mediator {
 	unsigned flags;		/* K42_FCM_SWAP_* */
 	int impl;		/* the new implementation's K42_FCM_* */
 	int done;		/* switched: the regions point at new */
+	uint32_t self;		/* the CPU that took the entries */
+	uint64_t seq[QUIESCE_MAX_CPUS];	/* each CPU's fault count then (odd: in flight) */
 	struct deferred dfr;
 };
 
@@ -93,9 +101,20 @@ static void mediator_destroy(struct fcm *f)
 	kquiesce_retire(&mediator_of(f)->dfr, mediator_free);
 }
 
+/* Step 3: every fault in flight at the take-over has ended (each CPU's
+ * count was even then, or has moved since), or the generation has moved
+ * on by QUIESCE_GENS (which implies it). */
 static int drained(const struct fcm_mediator *m)
 {
-	return quiesce_generation(quiesce_kernel()) >= m->gen + QUIESCE_GENS;
+	uint32_t n = (uint32_t)smp_ncpus;
+
+	if (quiesce_generation(quiesce_kernel()) >= m->gen + QUIESCE_GENS)
+		return 1;
+	for (uint32_t c = 0; c < n && c < QUIESCE_MAX_CPUS; c++)
+		if (c != m->self && (m->seq[c] & 1) &&
+		    __atomic_load_n(&percpu_of(c)->fault_seq, __ATOMIC_ACQUIRE) == m->seq[c])
+			return 0;
+	return 1;
 }
 
 /* Steps 4-6; caller holds m->owner's lock and the callers have drained. */
@@ -116,6 +135,9 @@ static void switch_over(struct fcm_mediator *m)
 	new->hold_tb = old->hold_tb + (mftb() - m->start_tb);
 	new->adaptive = old->adaptive;
 	new->run_next = old->run_next;
+	new->run_reach = old->run_reach;
+	new->faults = old->faults;
+	new->mapped_ahead = old->mapped_ahead;
 	new->run_seq = old->run_seq;
 	new->run_rnd = old->run_rnd;
 	new->want = 0;
@@ -251,6 +273,10 @@ static int swap_start(struct process *p, uint64_t va, unsigned impl, int adaptin
 		__atomic_store_n(&q->fcm, &m->fcm, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	m->gen = quiesce_generation(quiesce_kernel());
+	m->self = this_cpu()->cpu_id;
+	/* CPUs that came online later hold no FCM pointer from before. */
+	for (uint32_t c = 0; c < (uint32_t)smp_ncpus && c < QUIESCE_MAX_CPUS; c++)
+		m->seq[c] = __atomic_load_n(&percpu_of(c)->fault_seq, __ATOMIC_RELAXED);
 	m->start_tb = mftb();
 	trace_kswap_begin(p->pid, va, fcm_anon_impl(old), to);
 	return -K42_EAGAIN;
@@ -273,6 +299,45 @@ void fcm_swap_adapt(struct process *p, struct fcm *f, uint64_t va)
 		(void)swap_start(p, va, (unsigned)(want - 1), 1);	/* refused: it asks again later */
 }
 
+/* Why fcm_swap of p's region r to another policy would be refused now
+ * (0: it would not), and how many processes map its FCM. */
+static int refusal(struct process *p, struct region *r, uint32_t *sharers)
+{
+	struct fcm *f = r->fcm;
+	struct process *seen[8];
+	unsigned nseen = 0, nmappers = 0, others = 0;
+	int rc = 0;
+
+	*sharers = 1;
+	if (fcm_is_mediator(f))
+		return -K42_EBUSY;
+	if (!fcm_is_anon(f) && !fcm_is_file(f))
+		return -K42_EINVAL;
+	spin_lock(&f->lock);
+	for (struct region *q = f->mappers; q; q = q->fcm_next) {
+		unsigned i;
+
+		nmappers++;
+		if (q->proc == p)
+			continue;
+		for (i = 0; i < nseen && seen[i] != q->proc; i++)
+			;
+		if (i == nseen) {
+			others++;
+			if (nseen < 8)	/* past 8 others, a process may count twice */
+				seen[nseen++] = q->proc;
+		}
+	}
+	if (others)
+		rc = -K42_EPERM;
+	else if (fcm_is_anon(f) &&
+		 (f->cow_children || __atomic_load_n(&f->refs, __ATOMIC_ACQUIRE) != nmappers))
+		rc = -K42_EBUSY;
+	spin_unlock(&f->lock);
+	*sharers = 1 + others;
+	return rc;
+}
+
 int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 {
 	struct region *r = region_find(p, va);
@@ -287,6 +352,7 @@ int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 	memset(out, 0, sizeof(*out));
 	out->start = r->start;
 	out->end = r->end;
+	out->refusal = refusal(p, r, &out->sharers);
 	f = r->fcm;
 	cur = f;
 	if (fcm_is_file(f)) {
@@ -305,6 +371,8 @@ int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out)
 	out->ahead = cur->ahead;
 	out->hold_ticks = cur->hold_tb;
 	out->adaptive = cur->adaptive;
+	out->faults = cur->faults;
+	out->mapped_ahead = cur->mapped_ahead;
 	spin_unlock(&cur->lock);
 	out->impl_id = fcm_is_anon(cur) ? fcm_anon_impl(cur) : -1;
 	name = out->swapping ? "swapping" : f->ops->name;

@@ -41,6 +41,18 @@ struct k42_fcminfo {
 	uint64_t start, end;	/* the region described: fcm_info takes the one holding va, else
 				 * the first above it (-K42_ENOENT: none), so a loop lists them all */
 	uint64_t hold_ticks;	/* timebase ticks its swaps held callers (mediator in to switch), in all */
+	/* Anonymous FCMs: faults that reached the FCM, and pages given a
+	 * frame ahead that the same fault also mapped (prefetch). */
+	uint64_t faults;
+	uint64_t mapped_ahead;
+	/* What fcm_swap to another policy would answer now: 0 (swappable),
+	 * -K42_EPERM (another process maps the FCM: shared memory),
+	 * -K42_EBUSY (copy-on-write layers read it, a call holds it, or a
+	 * swap is under way), -K42_EINVAL (a kind that has no policies:
+	 * device, physical, copy-on-write memory); and how many processes
+	 * map the FCM. */
+	int32_t refusal;
+	uint32_t sharers;
 };
 
 #endif

@@ -44,6 +44,9 @@ struct percpu {
 	uint64_t slice_end;		/* when the running slice ends: begun by a switch from
 					 * the run queue, not renewed by handoffs (kern/sched.c) */
 	uint32_t last_pid;		/* whose context last ran here (for switch events) */
+	/* Faults in flight here: odd while one may hold a region's FCM
+	 * (mm/fcm_swap.h, what a hot swap's drain waits for). */
+	uint64_t fault_seq;
 	/* PPC calls and replies handed over on the fast path here (kern/ppc_fast.c). */
 	uint64_t ppc_fast_calls, ppc_fast_replies;
 	/* Free call records kept for this CPU's fast path, under its local

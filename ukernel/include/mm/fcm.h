@@ -85,8 +85,10 @@ struct fcm {
 	/* An adaptive anonymous FCM (mm/fcm_anon.c): its fault pattern, and
 	 * the policy it asks to be swapped to (K42_FCM_* + 1; 0: none),
 	 * which the fault path acts on (fcm_swap_adapt). */
-	uint64_t run_next;
+	uint64_t run_next, run_reach;	/* a fault on [next, reach] continues the run */
 	uint32_t run_seq, run_rnd;
+	uint64_t faults;	/* calls of get_page (anonymous FCMs) */
+	uint64_t mapped_ahead;	/* pages given a frame ahead and mapped by the same fault */
 	uint8_t adaptive, want;
 };
 
@@ -123,7 +125,14 @@ struct fcm *fcm_anon_create_impl(int impl);
 /* Non-zero for an anonymous FCM of any policy (the only kind mem_share shares). */
 int fcm_is_anon(const struct fcm *f);
 /* The K42_FCM_* policy of an anonymous FCM, else -1. */
+/* The most pages a prefetching anonymous FCM gives frames ahead of a fault. */
+#define FCM_AHEAD_MAX 16
 int fcm_anon_impl(const struct fcm *f);
+/* A prefetching anonymous FCM, after its get_page of pgoff gave frames
+ * to pages ahead: their frames, pgoff + 1 on, below end (the mapping
+ * region's end), at most max, for the fault path to map with the
+ * faulting page. 0 for any other FCM. Caller holds the process's lock. */
+unsigned fcm_anon_ahead(struct fcm *f, uint64_t pgoff, uint64_t end, uint64_t *pas, unsigned max);
 /* A COW layer over backing, or NULL (no memory, or backing already
  * FCM_COW_DEPTH_MAX layers deep: a fault walks every layer). */
 #define FCM_COW_DEPTH_MAX 32

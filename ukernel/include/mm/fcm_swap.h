@@ -7,6 +7,33 @@
 #define MM_FCM_SWAP_H
 
 #include <stdint.h>
+#include <kern/percpu.h>
+
+/*
+ * Faults in flight, per CPU (struct percpu's fault_seq): a CPU's count
+ * is odd while one of its faults may hold a region's FCM pointer (from
+ * before it reads the pointer to after it is done with that FCM).
+ * Written by its own CPU only; a swap's drain reads every CPU's
+ * (mm/fcm_swap.c, step 3). A CPU running user code has an even count,
+ * so the drain never waits for it to run.
+ *
+ * Before the fault reads any region's fcm pointer: odd, then a full fence
+ * (the swapper stores the mediator, fences, then reads the count: one of
+ * the two sees the other). */
+static inline uint64_t *fcm_fault_enter(void)
+{
+	uint64_t *s = &this_cpu()->fault_seq;
+
+	__atomic_store_n(s, *s + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return s;
+}
+
+/* Done with every FCM the fault used: even again (release). */
+static inline void fcm_fault_exit(uint64_t *s)
+{
+	__atomic_store_n(s, *s + 1, __ATOMIC_RELEASE);
+}
 
 struct fcm;
 struct process;
@@ -18,7 +45,7 @@ int fcm_is_mediator(const struct fcm *f);
  * Swap the FCM of p's region at va to implementation impl (K42_FCM_*,
  * optionally | K42_FCM_SWAP_UNMAP). Caller holds p->lock. 0: the FCM has
  * that implementation (the swap is over); -K42_EAGAIN: under way, call
- * again once the CPUs have passed quiescent points; -K42_EFAULT: no
+ * again (the faults in flight at the take-over are draining); -K42_EFAULT: no
  * region there; -K42_EINVAL: not a swappable FCM, or no such impl;
  * -K42_EPERM: another process maps the FCM; -K42_EBUSY: a copy-on-write
  * layer or a reference in use elsewhere reads it, or another swap is
