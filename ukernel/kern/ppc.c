@@ -60,6 +60,7 @@
 #include <k42/ipc.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
+#include <kern/klock.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
@@ -154,6 +155,11 @@ static void untime(struct dispatcher *d)
 	}
 	d->call_timed = 0;
 	d->call_timed_next = NULL;
+}
+
+int ipc_calls_timed(void)
+{
+	return timed != NULL;
 }
 
 void ipc_calls_expire(uint64_t now)
@@ -652,7 +658,7 @@ int ppc_fast(struct trap_frame *tf)
 
 	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY)
 		return 0;
-	spin_lock(&pc->local_lock);
+	klock_local_lock(&pc->local_lock);
 	if (disp_plain_caller(cur))
 		done = n == K42_SC_PPC_CALL ? call_fast(tf, cur) : reply_fast(tf, cur);
 	spin_unlock(&pc->local_lock);
