@@ -1,5 +1,5 @@
 /*
- * The kernel lock (see kern/klock.h): a test-and-set lock on `holder`
+ * The kernel lock (see kern/klock.h): a test-and-set lock on `klock_holder`
  * (-1 when free, else the owning cpu_id). Not a ticket lock on purpose:
  * under MTTCG on a loaded host a vCPU may be descheduled at any time, and
  * a FIFO lock then makes every CPU wait for the one whose turn it is;
@@ -22,28 +22,28 @@
 #include <kern/smp.h>
 #include <kern/spinlock.h>
 
-static int32_t holder = -1;
+int32_t klock_holder = -1;
 static int nlocal;	/* CPUs whose local locks the holder took (smp_ncpus may grow meanwhile) */
 
 void klock_acquire(void)
 {
 	int32_t me = (int32_t)this_cpu()->cpu_id;
 
-	if (__atomic_load_n(&holder, __ATOMIC_RELAXED) == me)
+	if (__atomic_load_n(&klock_holder, __ATOMIC_RELAXED) == me)
 		panic("kernel lock taken twice by CPU %d", me);
 	for (;;) {
 		int32_t free = -1;
 
-		if (__atomic_compare_exchange_n(&holder, &free, me, 0, __ATOMIC_ACQUIRE,
+		if (__atomic_compare_exchange_n(&klock_holder, &free, me, 0, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			break;
 		/* The holder may be a vCPU the hypervisor is not running:
 		 * after a few loads, give ours away rather than spin
 		 * (arch_spin_yield). */
-		for (int i = 0; i < 8 && __atomic_load_n(&holder, __ATOMIC_RELAXED) != -1; i++)
+		for (int i = 0; i < 8 && __atomic_load_n(&klock_holder, __ATOMIC_RELAXED) != -1; i++)
 			__asm__ volatile("or 1,1,1" ::: "memory");	/* low SMT priority */
 		__asm__ volatile("or 2,2,2" ::: "memory");
-		while (__atomic_load_n(&holder, __ATOMIC_RELAXED) != -1)
+		while (__atomic_load_n(&klock_holder, __ATOMIC_RELAXED) != -1)
 			arch_spin_yield();
 	}
 	nlocal = smp_ncpus;
@@ -53,14 +53,25 @@ void klock_acquire(void)
 
 void klock_release(void)
 {
-	if (holder != (int32_t)this_cpu()->cpu_id)
-		panic("kernel lock released by CPU %u, held by %d", this_cpu()->cpu_id, holder);
+	if (klock_holder != (int32_t)this_cpu()->cpu_id)
+		panic("kernel lock released by CPU %u, held by %d", this_cpu()->cpu_id, klock_holder);
 	for (int c = nlocal - 1; c >= 0; c--)
 		spin_unlock(&percpu_of((uint32_t)c)->local_lock);
-	__atomic_store_n(&holder, -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&klock_holder, -1, __ATOMIC_RELEASE);
+}
+
+/* A fast path's wait before its local lock (klock_local_lock): the same
+ * few loads and then H_CONFER as klock_acquire's. It holds nothing. */
+void klock_wait_free(void)
+{
+	for (int i = 0; i < 8 && __atomic_load_n(&klock_holder, __ATOMIC_RELAXED) != -1; i++)
+		__asm__ volatile("or 1,1,1" ::: "memory");	/* low SMT priority */
+	__asm__ volatile("or 2,2,2" ::: "memory");
+	while (__atomic_load_n(&klock_holder, __ATOMIC_RELAXED) != -1)
+		arch_spin_yield();
 }
 
 int klock_held(void)
 {
-	return __atomic_load_n(&holder, __ATOMIC_RELAXED) == (int32_t)this_cpu()->cpu_id;
+	return __atomic_load_n(&klock_holder, __ATOMIC_RELAXED) == (int32_t)this_cpu()->cpu_id;
 }

@@ -61,6 +61,7 @@
 #include <k42/layout.h>
 #include <k42/privilege.h>
 #include <kern/dispatcher.h>
+#include <kern/klock.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
@@ -155,6 +156,11 @@ static void untime(struct dispatcher *d)
 	}
 	d->call_timed = 0;
 	d->call_timed_next = NULL;
+}
+
+int ipc_calls_timed(void)
+{
+	return timed != NULL;
 }
 
 void ipc_calls_expire(uint64_t now)
@@ -698,7 +704,7 @@ int ppc_fast(struct trap_frame *tf)
 
 	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY)
 		return 0;
-	spin_lock(&pc->local_lock);
+	klock_local_lock(&pc->local_lock);
 	if (disp_plain_caller(cur))
 		done = n == K42_SC_PPC_CALL ? call_fast(tf, cur) : reply_fast(tf, cur);
 	spin_unlock(&pc->local_lock);

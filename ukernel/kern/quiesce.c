@@ -47,6 +47,11 @@ void kquiesce_point(void)
 		kick_idle_holders();
 }
 
+int kquiesce_ripe_here(void)
+{
+	return quiesce_ripe(&kernel_q, this_cpu()->cpu_id);
+}
+
 void kquiesce_pass(void)
 {
 	quiesce_pass(&kernel_q, this_cpu()->cpu_id);

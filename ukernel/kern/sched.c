@@ -262,9 +262,30 @@ void sched_save_current(struct trap_frame *tf)
 		disp_save_ctx(cur, tf);
 }
 
+/* Work for an idle CPU? Whoever queues a dispatcher or test work here
+ * holds the kernel lock, hence this CPU's local lock, which is enough to
+ * look (and waits while another CPU holds the kernel lock). Objects it
+ * retired that are now safe to free are work too (kquiesce_idle_enter
+ * frees them). */
+static int idle_has_work(struct percpu *pc)
+{
+	int any = ktest_cpu_work_pending(pc) || kquiesce_ripe_here();
+
+	klock_local_lock(&pc->local_lock);
+	for (int c = 0; c < K42_PRIO_CLASSES; c++)
+		if (pc->rq_head[c])
+			any = 1;
+	spin_unlock(&pc->local_lock);
+	return any;
+}
+
 /*
  * Nothing to run: wait with the kernel lock released. Interrupts taken
- * here (tick, IPI, device) take the lock themselves (trap.c). A CPU
+ * here (tick, IPI, device) take the lock themselves (trap.c), except a
+ * tick with nothing to expire, and the CPU goes back to waiting without
+ * the kernel lock until it has work: the kernel lock's holder takes every
+ * CPU's local lock, and an idle CPU that took it at every tick held up
+ * the busy ones (docs/smp.md, "Wall clock"). A CPU
  * leaves no user state live in its registers while it idles, so any
  * other CPU may run what ran here last.
  */
@@ -289,7 +310,9 @@ static void idle_until_ready(void)
 		kquiesce_idle_enter();
 		pc->idle = 1;
 		klock_release();
-		arch_idle_wait();	/* returns with interrupts off, after one was taken */
+		do
+			arch_idle_wait();	/* returns with interrupts off, after one was taken */
+		while (!idle_has_work(pc));
 		klock_acquire();
 		kquiesce_idle_exit();
 		pc->idle = 0;

@@ -17,6 +17,17 @@
  * dispatcher with no saved context or whose vector registers live on
  * another CPU. It passes no quiescent point.
  *
+ * The tick (sched_tick_fast) is the same: a decrementer interrupt from
+ * user mode that expires no timer of this CPU and no bounded call, and
+ * preempts nobody, counts the tick and reprograms the decrementer under
+ * this CPU's local lock. With the kernel lock, every tick of a CPU took
+ * every other CPU's local lock too, and under MTTCG on a loaded host
+ * waited milliseconds for a CPU busy with PPC fast paths (or not running
+ * at all) to let go of its own: two PPC pairs at 2 CPUs ran at half the
+ * throughput of one (docs/smp.md, "Wall clock"). It passes the quiescence
+ * token on (kquiesce_pass: nothing is held), as the unlocked fault path
+ * does; it frees nothing.
+ *
  * Lock order: this CPU's local lock only (level 2 in docs/smp.md); the
  * call-record pool is not touched, nothing is allocated or freed.
  */
@@ -25,10 +36,13 @@
 #include <k42/dispatcher.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
+#include <kern/klock.h>
 #include <kern/percpu.h>
 #include <kern/sched.h>
 #include <kern/spinlock.h>
 #include <kern/syscall.h>
+#include <kern/quiesce.h>
+#include <kern/timer.h>
 
 /* Would d, resumed now, have events delivered or work done on its way
  * back to user mode (disp_deliver_pending)? */
@@ -130,6 +144,38 @@ static int idle_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher
 	return 1;
 }
 
+int sched_tick_fast(struct trap_frame *tf)
+{
+	struct percpu *pc = this_cpu();
+	struct dispatcher *cur = pc->current;
+	int done = 0;
+
+	(void)tf;
+	klock_local_lock(&pc->local_lock);
+	/* sched_tick's test: something of a higher class ready, or the
+	 * slice over and something of the same class ready. */
+	if (cur && cur->state == DS_RUNNING && cur->cpu == pc->cpu_id && !has_work(cur) &&
+	    !kquiesce_ripe_here() &&
+	    !first_ready(pc, cur->prio) &&
+	    !((int64_t)(mftb() - pc->slice_end) >= 0 && first_ready(pc, cur->prio + 1)))
+		done = timer_interrupt_local(mftb());
+	spin_unlock(&pc->local_lock);
+	if (done)
+		kquiesce_pass();
+	return done;
+}
+
+int sched_idle_tick_fast(void)
+{
+	struct percpu *pc = this_cpu();
+	int done;
+
+	klock_local_lock(&pc->local_lock);
+	done = !kquiesce_ripe_here() && timer_interrupt_local(mftb());
+	spin_unlock(&pc->local_lock);
+	return done;
+}
+
 int sched_fast(struct trap_frame *tf)
 {
 	struct percpu *pc = this_cpu();
@@ -139,7 +185,7 @@ int sched_fast(struct trap_frame *tf)
 
 	if (n != K42_SC_YIELD && n != K42_SC_BLOCK && n != K42_SC_DISP_IDLE)
 		return 0;
-	spin_lock(&pc->local_lock);
+	klock_local_lock(&pc->local_lock);
 	/* (Ended by another CPU, reflected calls, page-in messages to send:
 	 * the locked path, as for ppc_fast.) */
 	if (cur->state == DS_RUNNING && cur->cpu == pc->cpu_id && !cur->fr_unsent &&

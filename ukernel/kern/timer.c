@@ -34,10 +34,8 @@ static uint64_t next_event(struct percpu *pc)
 	return (int64_t)(d - pc->next_tick_tb) < 0 ? d : pc->next_tick_tb;
 }
 
-uint64_t timer_interrupt(uint64_t now)
+static void count_tick(struct percpu *pc, uint64_t now)
 {
-	struct percpu *pc = this_cpu();
-
 	if (pc->tick_period && (int64_t)(now - pc->next_tick_tb) >= 0) {
 		pc->ticks++;
 		trace_timer_tick(pc->ticks);
@@ -45,9 +43,27 @@ uint64_t timer_interrupt(uint64_t now)
 		if ((int64_t)(pc->next_tick_tb - now) <= 0)
 			pc->next_tick_tb = now + pc->tick_period;	/* missed ticks count as one */
 	}
+}
+
+uint64_t timer_interrupt(uint64_t now)
+{
+	struct percpu *pc = this_cpu();
+
+	count_tick(pc, now);
 	sched_timers_expire(now);
 	ipc_calls_expire(now);
 	return next_event(pc);
+}
+
+int timer_interrupt_local(uint64_t now)
+{
+	struct percpu *pc = this_cpu();
+
+	if ((pc->timers && (int64_t)(now - pc->timers->timer_deadline) >= 0) || ipc_calls_timed())
+		return 0;
+	count_tick(pc, now);
+	arch_timer_program(next_event(pc));
+	return 1;
 }
 
 void timer_reprogram(void)

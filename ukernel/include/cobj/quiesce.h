@@ -86,5 +86,8 @@ uint64_t quiesce_generation(const struct quiesce *q);
 uint64_t quiesce_waiting(const struct quiesce *q);
 /* Objects freed, ever, on every CPU. */
 uint64_t quiesce_freed(const struct quiesce *q);
+/* Has `cpu` retired objects that its next quiescent point would free?
+ * (Read on `cpu` itself.) */
+int quiesce_ripe(const struct quiesce *q, uint32_t cpu);
 
 #endif

@@ -129,6 +129,9 @@ static inline int process_has(const struct process *p, uint64_t priv)
 void ipc_disp_end(struct dispatcher *d);
 /* Bounded calls whose time is up return -K42_ETIMEDOUT (kern/ppc.c). */
 void ipc_calls_expire(uint64_t now);
+/* Is any bounded call waiting? (Read under any CPU's local lock: the list
+ * changes only under the kernel lock, whose holder holds them all.) */
+int ipc_calls_timed(void);
 /* Is `caller` allowed to manage `target` (itself or an ancestor of it)? */
 int process_may_manage(const struct process *caller, const struct process *target);
 /* Decode a pid argument of a kernel call from `caller`: 0 and *out, or

@@ -24,6 +24,10 @@ void kquiesce_point(void);
 /* The same, passing the token only (nothing freed): for a return to user
  * mode that does not hold the kernel lock. */
 void kquiesce_pass(void);
+/* Would this CPU's next kquiesce_point free something? The paths that
+ * pass only (the tick's fast path, the idle wait) take the locked path
+ * then, so what this CPU retired is freed in time. */
+int kquiesce_ripe_here(void);
 /* This CPU waits idle (holding no pointers) / stops waiting. */
 void kquiesce_idle_enter(void);
 void kquiesce_idle_exit(void);

@@ -34,6 +34,11 @@ void syscall_entry(struct trap_frame *tf);
 int ppc_fast(struct trap_frame *tf);
 /* The same for yield, block and disp_idle (kern/sched_fast.c). */
 int sched_fast(struct trap_frame *tf);
+/* A decrementer interrupt from user mode with nothing to expire and
+ * nobody to preempt, under this CPU's local lock alone (kern/sched_fast.c). */
+int sched_tick_fast(struct trap_frame *tf);
+/* The same for a tick taken in the idle loop (kern/sched.c, trap.c). */
+int sched_idle_tick_fast(void);
 /* Before the kernel lock: a reflected call the table of d (the current
  * dispatcher, its answers on) answers (disp_answer), when nothing else
  * is due on the way back. 1: answered in tf (return with

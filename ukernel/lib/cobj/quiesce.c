@@ -173,6 +173,13 @@ uint64_t quiesce_generation(const struct quiesce *q)
 	return gen_of(__atomic_load_n(&q->state, __ATOMIC_ACQUIRE));
 }
 
+int quiesce_ripe(const struct quiesce *q, uint32_t cpu)
+{
+	const struct deferred *d = q->cpu[cpu].head;
+
+	return d && d->gen + QUIESCE_GENS <= gen_of(__atomic_load_n(&q->state, __ATOMIC_ACQUIRE));
+}
+
 uint64_t quiesce_waiting(const struct quiesce *q)
 {
 	uint64_t n = 0;

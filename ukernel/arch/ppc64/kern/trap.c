@@ -12,6 +12,7 @@
 #include <arch/timer.h>
 #include <kern/irq.h>
 #include <kern/klock.h>
+#include <kern/syscall.h>
 #include <kern/quiesce.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
@@ -213,6 +214,10 @@ void trap_entry(struct trap_frame *tf)
 		 * in-kernel test waits with interrupts on (lock held). */
 		int take = !klock_held();
 
+		/* An idle CPU's tick with nothing to expire: its own local
+		 * lock only (kern/sched_fast.c). */
+		if (take && tf->trap == 0x900 && sched_idle_tick_fast())
+			return;
 		if (take) {
 			klock_acquire();
 			kquiesce_idle_exit();	/* the handler may touch shared objects */
@@ -221,6 +226,11 @@ void trap_entry(struct trap_frame *tf)
 			decrementer_interrupt(tf);
 		else
 			irq_external(tf);
+		/* Back to the idle wait, which now goes on without the
+		 * kernel lock while nothing is queued here (kern/sched.c):
+		 * idle again for quiescence, or the token would stop here. */
+		if (take && this_cpu()->idle)
+			kquiesce_idle_enter();
 		if (take)
 			klock_release();
 		return;

@@ -148,7 +148,8 @@ void arch_user_trap(struct trap_frame *tf)
 	ctx_set_owner(tf, cur);	/* what user mode left in tf is its own */
 	if (!deferred &&
 	    (fault ? fault_unlocked(tf)
-		   : tf->trap == 0xc00 && (answer(tf) || ppc_fast(tf) || sched_fast(tf))))
+	     : tf->trap == 0xc00 ? answer(tf) || ppc_fast(tf) || sched_fast(tf)
+				 : tf->trap == 0x900 && sched_tick_fast(tf)))
 		user_return_unlocked(tf);
 	klock_acquire();	/* released in user_return (docs/smp.md) */
 	if (deferred)
