@@ -18,6 +18,9 @@ virtio-blk driver, then checked by the host's e2fsck and debugfs.
                          larger than its disk, a block pointer past the
                          end, a broken directory record and a directory
                          loop: clear errors, the server and kernel live on
+  storage/ext2_perm      a uid 1000 process (the kernel's ids) is refused and
+                         allowed by owner, group and mode; what it makes is
+                         its own on the disk (debugfs)
   storage/root_disk      ./k42 run --root-disk: the image is /, the boot
                          archive /boot; a program runs from the disk, the
                          shell writes at /; e2fsck -fn clean, debugfs reads it
@@ -413,6 +416,39 @@ def test_linux_disk(build, tmpdir):
     return problems, "", r.output + "\n" + out
 
 
+def test_perm(build, tmpdir):
+    """tests/user/perm_test as uid 0 from the shell: its uid 1000 child
+    is refused and allowed by mode, owner and group; after power-off the
+    file the child made is owned by 1000:100 on the disk, and e2fsck -fn
+    is clean."""
+    src = os.path.join(tmpdir, "permtree")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(src)
+    image = os.path.join(tmpdir, "perm.img")
+    mke2fs(src, image, "16M")
+    r = boot(build, image, "run /tests/perm_test /mnt/p")
+    problems = common_problems(r)
+    if not re.search(r"(?m)^perm_test: ok\r?$", r.output):
+        problems.append("perm_test: %s" % "; ".join(re.findall(r"perm_test: (.*?)\r?$", r.output,
+                                                                re.M)[-6:] or ["no answer"]))
+    st, out = fsck(image)
+    if st != 0:
+        problems.append("e2fsck -fn: status %d" % st)
+    stat = debugfs(image, "stat /p/open/mine")[1].decode("utf-8", "replace")
+    m = re.search(r"Mode:\s+(\d+).*?User:\s+(\d+)\s+Group:\s+(\d+)", stat, re.S)
+    if not m or (m.group(1), m.group(2), m.group(3)) != ("0640", "1000", "100"):
+        problems.append("debugfs: /p/open/mine is %s, not mode 0640 of 1000:100"
+                        % (m.groups() if m else "missing"))
+    if dump(image, "/p/open/mine", tmpdir) != b"mine\n":
+        problems.append("debugfs does not read /p/open/mine")
+    for path, owner in (("/p/secret", ("0", "0")), ("/p/group", ("0", "100"))):
+        m = re.search(r"User:\s+(\d+)\s+Group:\s+(\d+)",
+                      debugfs(image, "stat " + path)[1].decode("utf-8", "replace"))
+        if not m or m.groups() != owner:
+            problems.append("%s is owned by %s, not %s" % (path, m and m.groups(), owner))
+    return problems, "", r.output + "\n" + stat + out
+
+
 ROOT_DISK = ("cat /etc/motd; cat /boot/etc/motd; ls /boot/servers; "
              "run /opt/bin/disk_tool sum /etc; echo written at the root > /rootfile; mkdir /d; mv /rootfile /d/moved; "
              "cat /d/moved; rm /etc/gone; ls /")
@@ -468,7 +504,7 @@ def test_root_disk(build, tmpdir):
 TESTS = [("storage/ext2_tree", test_tree), ("storage/ext2_persist", test_persist),
          ("storage/ext2_crash", test_crash), ("storage/blk_restart", test_blk_restart),
          ("storage/ext2_hostile", test_hostile), ("storage/linux_disk", test_linux_disk),
-         ("storage/root_disk", test_root_disk)]
+         ("storage/root_disk", test_root_disk), ("storage/ext2_perm", test_perm)]
 
 
 def run_storage_tests(build, tally, pattern_re):

@@ -155,6 +155,8 @@ static void describe(const struct process *p, struct k42_procinfo *info)
 	info->privileges = p->privileges;
 	info->cpu = p->disp.cpu;
 	info->running = p->disp.state == DS_RUNNING;
+	info->uid = p->uid;
+	info->gid = p->gid;
 }
 
 long sys_proc_list(struct trap_frame *tf)
@@ -313,6 +315,9 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 		goto fail_acct;
 	p->pid = pid;
 	p->parent = parent;
+	memset(p->dev_grants, 0, sizeof(p->dev_grants));
+	p->uid = pp ? pp->uid : 0;	/* init's are 0: it starts everyone */
+	p->gid = pp ? pp->gid : 0;
 	n = strnlen(name, PROC_NAME_MAX - 1);
 	memcpy(p->name, name, n);
 	p->name[n] = '\0';

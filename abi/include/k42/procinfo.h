@@ -27,6 +27,7 @@ struct k42_procinfo {
 	uint64_t privileges;	/* K42_PRIV_* it holds (k42/privilege.h) */
 	uint32_t cpu;		/* the CPU its dispatcher runs or last ran on */
 	uint32_t running;	/* 1: on that CPU right now */
+	uint32_t uid, gid;	/* its credentials (proc_cred): what file servers check */
 };
 
 #endif
