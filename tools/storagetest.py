@@ -426,8 +426,14 @@ def test_perm(build, tmpdir):
     os.makedirs(src)
     image = os.path.join(tmpdir, "perm.img")
     mke2fs(src, image, "16M")
-    r = boot(build, image, "run /tests/perm_test /mnt/p")
+    r = boot(build, image, "run /tests/perm_test /mnt/p; "
+             "runas 1000:100 /tests/disk_tool write /mnt/p/nope 10 1; "
+             "runas 1000:100 /tests/disk_tool write /mnt/p/open/viashell 1000 3")
     problems = common_problems(r)
+    # The shell's runas: refused in uid 0's 0755 directory, allowed in the
+    # 0777 one, and the file is 1000:100's (below).
+    if not re.search(r"disk_tool: \S+ /mnt/p/nope: access right missing", r.output):
+        problems.append("runas 1000:100 could write in a 0755 directory of uid 0")
     if not re.search(r"(?m)^perm_test: ok\r?$", r.output):
         problems.append("perm_test: %s" % "; ".join(re.findall(r"perm_test: (.*?)\r?$", r.output,
                                                                 re.M)[-6:] or ["no answer"]))
@@ -441,7 +447,10 @@ def test_perm(build, tmpdir):
                         % (m.groups() if m else "missing"))
     if dump(image, "/p/open/mine", tmpdir) != b"mine\n":
         problems.append("debugfs does not read /p/open/mine")
-    for path, owner in (("/p/secret", ("0", "0")), ("/p/group", ("0", "100"))):
+    if dump(image, "/p/open/viashell", tmpdir) != pattern(1000, 3):
+        problems.append("debugfs does not read /p/open/viashell as runas wrote it")
+    for path, owner in (("/p/secret", ("0", "0")), ("/p/group", ("0", "100")),
+                        ("/p/open/viashell", ("1000", "100"))):
         m = re.search(r"User:\s+(\d+)\s+Group:\s+(\d+)",
                       debugfs(image, "stat " + path)[1].decode("utf-8", "replace"))
         if not m or m.groups() != owner:

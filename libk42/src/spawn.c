@@ -183,6 +183,12 @@ long k42_spawn_ex(const void *elf, uint64_t len, const char *name, const struct 
 	return spawn(elf, len, name, o->prio, 0, o, NULL);
 }
 
+long k42_spawn_ex_grant(const void *elf, uint64_t len, const char *name,
+			const struct k42_spawn_opts *o, const struct k42_spawn_grant *g)
+{
+	return spawn(elf, len, name, o->prio, 0, o, g);
+}
+
 long k42_spawn_image_argv(const void *elf, uint64_t len, const char *name,
 			  const char *const argv[], unsigned prio, uint64_t name_server_pid)
 {

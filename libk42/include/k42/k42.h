@@ -209,6 +209,8 @@ long k42_spawn_ex(const void *elf, uint64_t len, const char *name, const struct 
 long k42_spawn_path_ex(const char *path, const struct k42_spawn_opts *o);
 long k42_spawn_path_grant(const char *path, const struct k42_spawn_opts *o,
 			  const struct k42_spawn_grant *g);
+long k42_spawn_ex_grant(const void *elf, uint64_t len, const char *name,
+			const struct k42_spawn_opts *o, const struct k42_spawn_grant *g);
 /* Wait until child pid has ended (other threads run meanwhile); returns
  * its K42_PROC_* state, *status set. */
 int k42_wait(uint64_t pid, int *status);
