@@ -69,6 +69,11 @@ def disk_append(append):
     return (append + " " if append else "") + "-- disk"
 
 
+# init's configuration with an ext2 disk as the root (./k42 run
+# --root-disk): made by the build from boot.conf (rootfs/meson.build).
+ROOT_DISK_APPEND = "-- bootconf=/etc/boot-rootdisk.conf"
+
+
 def scratch_image(build):
     """The default disk of ./k42 run: an ext2 image the build made
     (rootfs/meson.build), kept in the build directory across runs."""

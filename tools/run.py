@@ -36,6 +36,9 @@ def main():
                     help="attach this raw ext2 image as the virtio disk, mounted at /mnt "
                          "(default: the build's scratch image; docs/storage.md)")
     ap.add_argument("--no-disk", action="store_true", help="boot without a disk")
+    ap.add_argument("--root-disk", metavar="IMAGE",
+                    help="attach this raw ext2 image as the virtio disk and mount it as the "
+                         "root, /; the boot archive is then /boot (docs/storage.md)")
     ap.add_argument("--net", action="store_true",
                     help="a virtio-net NIC on QEMU's restricted user network, and the "
                          "network servers (/etc/net.conf)")
@@ -48,6 +51,15 @@ def main():
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
     extra = []
+    if args.root_disk:
+        if args.disk or args.no_disk or args.net or args.forward or args.linux:
+            sys.exit("k42: run: --root-disk goes with none of --disk, --no-disk, --net, "
+                     "--forward, --linux")
+        if not os.path.exists(args.root_disk):
+            sys.exit("k42: run: no disk image %s" % args.root_disk)
+        extra = k42qemu.disk_args(args.root_disk)
+        args.append = (args.append + " " if args.append else "") + k42qemu.ROOT_DISK_APPEND
+        args.no_disk = True     # the disk is attached already
     if args.net or args.forward:
         try:
             forwards = [k42qemu.parse_forward(f) for f in args.forward]

@@ -18,6 +18,12 @@ virtio-blk driver, then checked by the host's e2fsck and debugfs.
                          larger than its disk, a block pointer past the
                          end, a broken directory record and a directory
                          loop: clear errors, the server and kernel live on
+  storage/ext2_perm      a uid 1000 process (the kernel's ids) is refused and
+                         allowed by owner, group and mode; what it makes is
+                         its own on the disk (debugfs)
+  storage/root_disk      ./k42 run --root-disk: the image is /, the boot
+                         archive /boot; a program runs from the disk, the
+                         shell writes at /; e2fsck -fn clean, debugfs reads it
   storage/linux_disk     busybox (./k42 run --linux --disk) writes, renames,
                          deletes and sets times on ext2; e2fsck -fn clean,
                          debugfs reads it back; Unix times both ways
@@ -410,9 +416,104 @@ def test_linux_disk(build, tmpdir):
     return problems, "", r.output + "\n" + out
 
 
+def test_perm(build, tmpdir):
+    """tests/user/perm_test as uid 0 from the shell: its uid 1000 child
+    is refused and allowed by mode, owner and group; after power-off the
+    file the child made is owned by 1000:100 on the disk, and e2fsck -fn
+    is clean."""
+    src = os.path.join(tmpdir, "permtree")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(src)
+    image = os.path.join(tmpdir, "perm.img")
+    mke2fs(src, image, "16M")
+    r = boot(build, image, "run /tests/perm_test /mnt/p; "
+             "runas 1000:100 /tests/disk_tool write /mnt/p/nope 10 1; "
+             "runas 1000:100 /tests/disk_tool write /mnt/p/open/viashell 1000 3")
+    problems = common_problems(r)
+    # The shell's runas: refused in uid 0's 0755 directory, allowed in the
+    # 0777 one, and the file is 1000:100's (below).
+    if not re.search(r"disk_tool: \S+ /mnt/p/nope: access right missing", r.output):
+        problems.append("runas 1000:100 could write in a 0755 directory of uid 0")
+    if not re.search(r"(?m)^perm_test: ok\r?$", r.output):
+        problems.append("perm_test: %s" % "; ".join(re.findall(r"perm_test: (.*?)\r?$", r.output,
+                                                                re.M)[-6:] or ["no answer"]))
+    st, out = fsck(image)
+    if st != 0:
+        problems.append("e2fsck -fn: status %d" % st)
+    stat = debugfs(image, "stat /p/open/mine")[1].decode("utf-8", "replace")
+    m = re.search(r"Mode:\s+(\d+).*?User:\s+(\d+)\s+Group:\s+(\d+)", stat, re.S)
+    if not m or (m.group(1), m.group(2), m.group(3)) != ("0640", "1000", "100"):
+        problems.append("debugfs: /p/open/mine is %s, not mode 0640 of 1000:100"
+                        % (m.groups() if m else "missing"))
+    if dump(image, "/p/open/mine", tmpdir) != b"mine\n":
+        problems.append("debugfs does not read /p/open/mine")
+    if dump(image, "/p/open/viashell", tmpdir) != pattern(1000, 3):
+        problems.append("debugfs does not read /p/open/viashell as runas wrote it")
+    for path, owner in (("/p/secret", ("0", "0")), ("/p/group", ("0", "100")),
+                        ("/p/open/viashell", ("1000", "100"))):
+        m = re.search(r"User:\s+(\d+)\s+Group:\s+(\d+)",
+                      debugfs(image, "stat " + path)[1].decode("utf-8", "replace"))
+        if not m or m.groups() != owner:
+            problems.append("%s is owned by %s, not %s" % (path, m and m.groups(), owner))
+    return problems, "", r.output + "\n" + stat + out
+
+
+ROOT_DISK = ("cat /etc/motd; cat /boot/etc/motd; ls /boot/servers; "
+             "run /opt/bin/disk_tool sum /etc; echo written at the root > /rootfile; mkdir /d; mv /rootfile /d/moved; "
+             "cat /d/moved; rm /etc/gone; ls /")
+
+
+def test_root_disk(build, tmpdir):
+    """./k42 run --root-disk IMAGE: the ext2 image is mounted as /, the
+    boot archive at /boot (/etc/boot-rootdisk.conf); a program that is
+    only on the disk runs from it, and what the shell writes at / is on
+    the disk after power-off."""
+    src = os.path.join(tmpdir, "rtree")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(os.path.join(src, "etc"))
+    os.makedirs(os.path.join(src, "opt", "bin"))
+    token = "root disk %08x" % random.randrange(1 << 32)
+    motd = ("%s: this /etc/motd is on the disk\n" % token).encode()
+    for name, data in (("etc/motd", motd), ("etc/gone", b"to be removed\n")):
+        with open(os.path.join(src, name), "wb") as f:
+            f.write(data)
+    shutil.copy(os.path.join(build.dir, "tests", "user", "disk_tool.elf"),
+                os.path.join(src, "opt", "bin", "disk_tool"))
+    image = os.path.join(tmpdir, "root.img")
+    mke2fs(src, image, "16M")
+    cmd = k42qemu.command(build, append=k42qemu.ROOT_DISK_APPEND, extra=k42qemu.disk_args(image))
+    script = k42run.shell_script(k42run.split_commands(ROOT_DISK))
+    mounted = r"ext2: /: (?:\d+ blocks|cannot mount)"
+    script[0] = (r"(?s)(?:%s.*k42> |k42> .*%s)" % (mounted, mounted), script[0][1])
+    r = k42qemu.run(cmd, timeout=TIMEOUT, script=script)
+    problems = common_problems(r)
+    for rx, what in ((r"ext2: /: \d+ blocks", "ext2 did not mount the disk at /"),
+                     (r"(?m)^" + token + r": this /etc/motd is on the disk\r?$",
+                      "/etc/motd is not the disk's"),
+                     (r"cat /boot/etc/motd\r?\nWelcome to k42",
+                      "/boot/etc/motd is not the boot archive's"),
+                     (r"(?m)^-0755 +\d+ ext2\r?$", "ls /boot/servers does not list the archive's ext2"),
+                     (r"(?m)^F /etc/motd %d %08x\r?$" % (len(motd), zlib.crc32(motd)),
+                      "disk_tool did not run from the disk"),
+                     (r"(?m)^written at the root\r?$", "cat /d/moved"),
+                     (r"init exited with status 0", "the boot did not end cleanly")):
+        if not re.search(rx, r.output):
+            problems.append(what)
+    st, out = fsck(image)
+    if st != 0:
+        problems.append("e2fsck -fn: status %d" % st)
+    if dump(image, "/d/moved", tmpdir) != b"written at the root\n":
+        problems.append("debugfs does not read /d/moved as written")
+    for gone in ("/rootfile", "/etc/gone"):
+        if debugfs(image, "stat " + gone)[2].find("not found") < 0:
+            problems.append("%s is still there" % gone)
+    return problems, "", r.output + "\n" + out
+
+
 TESTS = [("storage/ext2_tree", test_tree), ("storage/ext2_persist", test_persist),
          ("storage/ext2_crash", test_crash), ("storage/blk_restart", test_blk_restart),
-         ("storage/ext2_hostile", test_hostile), ("storage/linux_disk", test_linux_disk)]
+         ("storage/ext2_hostile", test_hostile), ("storage/linux_disk", test_linux_disk),
+         ("storage/root_disk", test_root_disk), ("storage/ext2_perm", test_perm)]
 
 
 def run_storage_tests(build, tally, pattern_re):

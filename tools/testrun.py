@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "linux"))
 import cases as linux_cases  # noqa: E402  (tests/linux/cases.py)
 import storagetest  # noqa: E402  (tools/storagetest.py)
 import nettest  # noqa: E402  (tools/nettest.py: the network tests)
+import icmptest  # noqa: E402  (tools/icmptest.py: ping answered, from the guest's Ethernet)
 import lxnettest  # noqa: E402  (tools/lxnettest.py: busybox's network applets)
 
 BOOT_TIMEOUT = 60.0
@@ -592,6 +593,7 @@ def main():
     run_linux_tests(build, tally, args.filter)
     storagetest.run_storage_tests(build, tally, args.filter)
     nettest.run_net_tests(build, tally, args.filter)
+    icmptest.icmp_session(build, tally, args.filter)
     lxnettest.run_linux_net_test(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
     run_trace_smp_test(build, tally, args.filter)

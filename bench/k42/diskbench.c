@@ -40,13 +40,14 @@ static int start(void)
 	const char *name_argv[] = { "name", NULL }, *blk_argv[] = { "blk", NULL };
 	const char *ext2_argv[] = { "ext2", "/mnt", NULL }, *files_argv[] = { "files", NULL };
 	struct k42_spawn_opts o = { blk_argv, K42_PRIO_SYSTEM, 0, 0, K42_PRIV_DRIVER, 0 };
+	struct k42_spawn_grant disk = { { K42_DEV_ID(0x1af4, 0x1001) }, 0, 0, 0 };
 	long ns = k42_spawn_argv("servers/name", name_argv, K42_PRIO_SYSTEM, 0);
 
 	if (ns < 0)
 		return -1;
 	k42_name_server = (uint64_t)ns;
 	o.name_server = k42_name_server;
-	if (k42_spawn_path_ex("servers/virtio_blk", &o) < 0)
+	if (k42_spawn_path_grant("servers/virtio_blk", &o, &disk) < 0)
 		return -1;
 	/* The boot archive as "/", under which /mnt is found. */
 	o.argv = files_argv;

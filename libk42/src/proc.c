@@ -97,6 +97,18 @@ int k42_proc_manages(uint64_t manager, uint64_t pid)
 	return 0;
 }
 
+long k42_proc_cred(uint64_t pid, uint32_t *uid, uint32_t *gid)
+{
+	struct k42_procinfo info;
+	long rc = k42_sc_proc_describe(pid, (uint64_t)&info);
+
+	if (rc < 0)
+		return rc;
+	*uid = info.uid;
+	*gid = info.gid;
+	return 0;
+}
+
 int k42_proc_holds(uint64_t pid, uint64_t privs)
 {
 	struct k42_procinfo info;

@@ -140,7 +140,7 @@ static long set_quota(uint64_t pid, unsigned pct)
 }
 
 static long spawn(const void *elf, uint64_t len, const char *name, unsigned prio,
-		  uint64_t arg, const struct k42_spawn_opts *o)
+		  uint64_t arg, const struct k42_spawn_opts *o, const struct k42_spawn_grant *g)
 {
 	struct elf_image img;
 	const char *why;
@@ -160,6 +160,10 @@ static long spawn(const void *elf, uint64_t len, const char *name, unsigned prio
 		rc = k42_sc_proc_privileges((uint64_t)pid, o->privileges) < 0 ? -K42_EPERM : 0;
 	if (rc == 0 && o && o->quota_percent)
 		rc = set_quota((uint64_t)pid, o->quota_percent);
+	for (int i = 0; rc == 0 && g && i < K42_DEV_GRANTS && g->devices[i]; i++)
+		rc = k42_sc_dev_grant((uint64_t)pid, g->devices[i]) < 0 ? -K42_EPERM : 0;
+	if (rc == 0 && g && g->cred)
+		rc = k42_sc_proc_cred((uint64_t)pid, g->uid, g->gid);
 	if (rc == 0)
 		rc = k42_sc_proc_start(pid, img.entry, sp, arg);
 	if (rc < 0) {
@@ -171,12 +175,18 @@ static long spawn(const void *elf, uint64_t len, const char *name, unsigned prio
 
 long k42_spawn(const void *elf, uint64_t len, const char *name, unsigned prio, uint64_t arg)
 {
-	return spawn(elf, len, name, prio, arg, NULL);
+	return spawn(elf, len, name, prio, arg, NULL, NULL);
 }
 
 long k42_spawn_ex(const void *elf, uint64_t len, const char *name, const struct k42_spawn_opts *o)
 {
-	return spawn(elf, len, name, o->prio, 0, o);
+	return spawn(elf, len, name, o->prio, 0, o, NULL);
+}
+
+long k42_spawn_ex_grant(const void *elf, uint64_t len, const char *name,
+			const struct k42_spawn_opts *o, const struct k42_spawn_grant *g)
+{
+	return spawn(elf, len, name, o->prio, 0, o, g);
 }
 
 long k42_spawn_image_argv(const void *elf, uint64_t len, const char *name,
@@ -184,7 +194,7 @@ long k42_spawn_image_argv(const void *elf, uint64_t len, const char *name,
 {
 	struct k42_spawn_opts o = { argv, prio, name_server_pid, 0, 0, 0 };
 
-	return spawn(elf, len, name, prio, 0, &o);
+	return spawn(elf, len, name, prio, 0, &o, NULL);
 }
 
 int k42_initrd_find(const char *name, const void **data, uint64_t *size)
@@ -231,7 +241,8 @@ static long archive_image(const char *path, const void **data, uint64_t *size, v
 	return rc;
 }
 
-long k42_spawn_path_ex(const char *path, const struct k42_spawn_opts *o)
+long k42_spawn_path_grant(const char *path, const struct k42_spawn_opts *o,
+			  const struct k42_spawn_grant *g)
 {
 	const void *data;
 	uint64_t size;
@@ -240,9 +251,14 @@ long k42_spawn_path_ex(const char *path, const struct k42_spawn_opts *o)
 
 	if (rc < 0)
 		return rc;
-	rc = spawn(data, size, basename_of(path), o->prio, 0, o);
+	rc = spawn(data, size, basename_of(path), o->prio, 0, o, g);
 	free(copy);
 	return rc;
+}
+
+long k42_spawn_path_ex(const char *path, const struct k42_spawn_opts *o)
+{
+	return k42_spawn_path_grant(path, o, NULL);
 }
 
 long k42_spawn_path(const char *path, unsigned prio, uint64_t arg)

@@ -168,6 +168,9 @@ struct ext2_fs {
 	/* open inodes */
 	struct ext2_open *open;
 	uint32_t nopen, open_cap;
+	/* The current operation's caller (perm.c): checked when enforce is set. */
+	uint32_t uid, gid;
+	int enforce;
 };
 
 /* super.c: record why (fs->why) and return err. */
@@ -248,6 +251,18 @@ long e2_write(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t 
 		const void *buf, uint32_t n);
 long e2_truncate(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t size);
 long e2_readlink(struct ext2_fs *fs, const struct ext2_inode *in, char *buf, size_t cap);
+
+/* perm.c: an inode's owner and group (32 bits, the high halves in osd2);
+ * may the current caller (fs->uid, fs->gid) read, write, search (E2_MAY_*)
+ * it: 0 or -K42_EACCES; is it the owner (chmod, utimes): 0 or -K42_EPERM. */
+#define E2_MAY_R 4u
+#define E2_MAY_W 2u
+#define E2_MAY_X 1u
+uint32_t e2_owner(const struct ext2_inode *in);
+uint32_t e2_group(const struct ext2_inode *in);
+void e2_set_owner(struct ext2_inode *in, uint32_t uid, uint32_t gid);
+long e2_may(const struct ext2_fs *fs, const struct ext2_inode *in, unsigned want);
+long e2_may_own(const struct ext2_fs *fs, const struct ext2_inode *in);
 
 /* ops.c: paths inside the mount (no leading '/', no "." or ".."). */
 long e2_walk(struct ext2_fs *fs, const char *path, uint32_t *done, int *err, uint32_t *ino,

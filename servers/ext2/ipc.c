@@ -6,6 +6,8 @@
  * `fs_lock`, serializes them, so the core below needs none. A changing
  * call runs between e2_begin and e2_end, which writes its blocks before
  * the reply: a completed call is on the disk (docs/storage.md).
+ * Every call by path first takes its caller's user and group ids from
+ * the kernel (lock_as), which perm.c checks the modes against.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <k42/sync.h>
 #include <k42/thread.h>
 #include <k42/server.h>
+#include <k42/services.h>
 #include "fs.h"
 #include "ext2.h"
 #include "ext2srv.h"
@@ -70,6 +73,20 @@ int e2srv_write_behind(void)
 void e2srv_init(void)
 {
 	k42_mutex_init(&fs_lock);
+}
+
+/* Take fs_lock for a call of the process c->pid (the kernel's caller id)
+ * and make its user and group ids the current ones (perm.c). Not 0: the
+ * caller has gone (done() still unlocks). */
+static long lock_as(const struct k42_ipc_caller *c)
+{
+	uint32_t uid = UINT32_MAX, gid = UINT32_MAX;
+	long rc = k42_proc_cred(c->pid, &uid, &gid);
+
+	k42_mutex_lock(&fs_lock);
+	e2.uid = uid;
+	e2.gid = gid;
+	return rc;
 }
 
 static long done(long rc)
@@ -131,10 +148,10 @@ long fs_walk_impl(const struct k42_ipc_caller *c, const char *path, uint32_t *do
 	int e;
 	long rc;
 
-	(void)c;
-	k42_mutex_lock(&fs_lock);
 	link[0] = 0;
 	memset(st, 0, sizeof(*st));
+	if ((rc = lock_as(c)) < 0)
+		return done(rc);
 	rc = e2_walk(&e2, path, done_at, &e, &ino, &in);
 	if (rc == 0) {
 		*err = e;
@@ -149,9 +166,9 @@ long fs_walk_impl(const struct k42_ipc_caller *c, const char *path, uint32_t *do
 
 /* A changing call: the in-use mark, the change, then its blocks out. */
 #define CHANGE(expr) do { \
-	long rc_; \
-	k42_mutex_lock(&fs_lock); \
-	rc_ = e2_begin(&e2); \
+	long rc_ = lock_as(c); \
+	if (rc_ == 0) \
+		rc_ = e2_begin(&e2); \
 	if (rc_ == 0) \
 		rc_ = e2_end(&e2, (expr)); \
 	return done(rc_); \
@@ -164,11 +181,13 @@ static long open_locked(const struct k42_ipc_caller *c, const char *path, uint32
 	struct ofile *of;
 	uint32_t ino, acc = flags & O_ACC;
 	long rc = e2_lookup(&e2, path, &ino, &in);
+	int created = 0;
 
 	if (rc == -K42_ENOENT && (flags & O_CREAT)) {
 		if ((rc = e2_begin(&e2)) < 0)
 			return rc;
 		rc = e2_end(&e2, e2_create(&e2, path, (uint16_t)(S_IFREG_ | (mode & 07777)), NULL, &ino));
+		created = rc == 0;
 		if (rc == 0)
 			rc = iget(&e2, ino, &in);
 	} else if (rc == 0 && (flags & O_CREAT) && (flags & O_EXCL)) {
@@ -186,6 +205,11 @@ static long open_locked(const struct k42_ipc_caller *c, const char *path, uint32
 		return -K42_EINVAL;
 	if (acc != 0 && e2.readonly)
 		return -K42_EROFS;
+	/* Reading needs r, writing (and so truncating) w; a file this call
+	 * created opens whatever its mode says, as POSIX has it. */
+	if (!created && (rc = e2_may(&e2, &in, (acc != 1 ? E2_MAY_R : 0) |
+						  (acc != 0 ? E2_MAY_W : 0))) < 0)
+		return rc;
 	if ((flags & O_TRUNC) && acc != 0 && (in.mode & S_IFMT_) == S_IFREG_ && isize(&in)) {
 		if ((rc = e2_begin(&e2)) < 0 || (rc = e2_end(&e2, e2_truncate(&e2, ino, &in, 0))) < 0)
 			return rc;
@@ -207,8 +231,9 @@ static long open_locked(const struct k42_ipc_caller *c, const char *path, uint32
 long fs_open_impl(const struct k42_ipc_caller *c, const char *path, uint32_t flags, uint32_t mode,
 		  k42_handle_t *f, struct fs_stat *st)
 {
-	k42_mutex_lock(&fs_lock);
-	return done(open_locked(c, path, flags, mode, f, st));
+	long rc = lock_as(c);
+
+	return done(rc < 0 ? rc : open_locked(c, path, flags, mode, f, st));
 }
 
 long fs_read_impl(const struct k42_ipc_caller *c, k42_handle_t f, int64_t offset, uint32_t count,
@@ -407,37 +432,31 @@ long fs_close_impl(const struct k42_ipc_caller *c, k42_handle_t f)
 
 long fs_mkdir_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mode)
 {
-	(void)c;
 	CHANGE(e2_create(&e2, path, (uint16_t)(S_IFDIR_ | (mode & 07777)), NULL, NULL));
 }
 
 long fs_unlink_impl(const struct k42_ipc_caller *c, const char *path)
 {
-	(void)c;
 	CHANGE(e2_unlink(&e2, path, 0));
 }
 
 long fs_rmdir_impl(const struct k42_ipc_caller *c, const char *path)
 {
-	(void)c;
 	CHANGE(e2_unlink(&e2, path, 1));
 }
 
 long fs_rename_impl(const struct k42_ipc_caller *c, const char *from, const char *to)
 {
-	(void)c;
 	CHANGE(e2_rename(&e2, from, to));
 }
 
 long fs_link_impl(const struct k42_ipc_caller *c, const char *from, const char *to)
 {
-	(void)c;
 	CHANGE(e2_link(&e2, from, to));
 }
 
 long fs_symlink_impl(const struct k42_ipc_caller *c, const char *dest, const char *path)
 {
-	(void)c;
 	if (!dest[0] || strlen(dest) >= e2.bs)
 		return dest[0] ? -K42_ENAMETOOLONG : -K42_EINVAL;
 	CHANGE(e2_create(&e2, path, S_IFLNK_ | 0777, dest, NULL));
@@ -449,8 +468,8 @@ static long setattr(const char *path, int chmod, uint32_t mode, uint64_t atime, 
 	uint32_t ino;
 	long rc = e2_lookup(&e2, path, &ino, &in);
 
-	if (rc < 0)
-		return rc;
+	if (rc < 0 || (rc = e2_may_own(&e2, &in)) < 0)
+		return rc;	/* only the owner (or uid 0) changes its attributes */
 	if (chmod) {
 		in.mode = (uint16_t)((in.mode & S_IFMT_) | (mode & 07777));
 	} else {
@@ -463,14 +482,12 @@ static long setattr(const char *path, int chmod, uint32_t mode, uint64_t atime, 
 
 long fs_chmod_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mode)
 {
-	(void)c;
 	CHANGE(setattr(path, 1, mode, 0, 0));
 }
 
 long fs_utimes_impl(const struct k42_ipc_caller *c, const char *path, uint64_t atime,
 		    uint64_t mtime)
 {
-	(void)c;
 	CHANGE(setattr(path, 0, 0, atime, mtime));
 }
 
@@ -502,7 +519,6 @@ static long mknod_locked(const char *path, uint32_t mode, uint32_t rdev)
 
 long fs_mknod_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mode, uint32_t rdev)
 {
-	(void)c;
 	if ((mode & 0170000) && (mode & 0170000) != 0020000)
 		return -K42_EPERM;	/* only device nodes here: no named pipes */
 	CHANGE(mknod_locked(path, mode, rdev));

@@ -200,6 +200,7 @@ int main(uint64_t arg)
 		epoch_base = e2.sb.wtime > e2.sb.mtime ? e2.sb.wtime : e2.sb.mtime;
 	e2_epoch = epoch_base;
 	e2.now = now;
+	e2.enforce = 1;		/* callers' ids against the modes (perm.c) */
 	if (e2.why[0])
 		k42_printf("ext2: %s: %s\n", point, e2.why);
 	e2.why[0] = 0;

@@ -40,8 +40,10 @@ long e2_walk(struct ext2_fs *fs, const char *path, uint32_t *done, int *err, uin
 			*ino = 0;
 			return 0;
 		}
-		rc = dir_lookup(fs, in, path + start, pos - start, &child);
-		if (rc == -K42_ENOENT) {
+		rc = e2_may(fs, in, E2_MAY_X);	/* searching a directory */
+		if (rc == 0)
+			rc = dir_lookup(fs, in, path + start, pos - start, &child);
+		if (rc == -K42_ENOENT || rc == -K42_EACCES) {
 			*done = (uint32_t)start;
 			*err = rc;
 			*ino = 0;
@@ -105,7 +107,8 @@ static long parent_of(struct ext2_fs *fs, const char *path, uint32_t *dino, stru
 		return -K42_ENOTDIR;
 	if (!dir->links_count)
 		return -K42_ENOENT;	/* removed while someone stood in it */
-	return 0;
+	/* Every caller changes this directory: write and search. */
+	return e2_may(fs, dir, E2_MAY_W | E2_MAY_X);
 }
 
 static struct ext2_open *find_open(struct ext2_fs *fs, uint32_t ino)
@@ -213,6 +216,7 @@ long e2_create(struct ext2_fs *fs, const char *path, uint16_t mode, const char *
 		return rc;
 	memset(&in, 0, sizeof(in));
 	in.mode = mode;
+	e2_set_owner(&in, fs->uid, fs->gid);	/* the caller's (0 for the host tests) */
 	in.atime = in.ctime = in.mtime = t;
 	in.links_count = isdir ? 2 : 1;
 	if (isdir || (target && strlen(target) >= sizeof(in.block))) {

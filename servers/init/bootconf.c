@@ -95,6 +95,47 @@ static int parse_needs(struct bootconf *bc, struct bc_entry *e, const char *v, s
 	return 0;
 }
 
+/* devices=1af4:1001,...: PCI vendor:device ids in hex, up to 4, that the
+ * driver may drive (dev_grant; docs/devices.md). */
+static int parse_devices(struct bootconf *bc, struct bc_entry *e, const char *v, size_t vn)
+{
+	size_t pos = 0;
+	int n = 0;
+
+	while (pos < vn) {
+		uint32_t part[2] = { 0, 0 };
+		size_t start = pos;
+		int k = 0, digits = 0;
+
+		for (; pos < vn && v[pos] != ','; pos++) {
+			char c = v[pos];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+			if (c == ':' && k == 0 && digits) {
+				k = 1;
+				digits = 0;
+			} else if (d >= 0 && digits < 4) {
+				part[k] = part[k] << 4 | (uint32_t)d;
+				digits++;
+			} else {
+				digits = -1;
+				break;
+			}
+		}
+		if (k != 1 || digits <= 0 || n == 4) {
+			while (pos < vn && v[pos] != ',')
+				pos++;
+			complain(bc, e->line, "devices=: '%.*s' is not a vendor:device id in hex%s",
+				 (int)(pos - start), v + start, n == 4 ? " (at most 4)" : "");
+			return -1;
+		}
+		e->devices[n++] = part[0] | part[1] << 16;
+		pos++;	/* the comma */
+	}
+	return 0;
+}
+
 /* privileges=a,b: names from the one list in <k42/privilege.h>. */
 static int parse_privileges(struct bootconf *bc, struct bc_entry *e, const char *v, size_t vn)
 {
@@ -200,6 +241,8 @@ static int parse_option(struct bootconf *bc, struct bc_entry *e, const char *s, 
 	}
 	if (is(s, kn, "privileges"))
 		return parse_privileges(bc, e, v, vn);
+	if (is(s, kn, "devices"))
+		return parse_devices(bc, e, v, vn);
 	if (is(s, kn, "when")) {
 		if (vn > BC_NAME_MAX) {
 			complain(bc, e->line, "when=%.*s: longer than %d bytes", (int)vn, v, BC_NAME_MAX);

@@ -42,6 +42,7 @@ struct bc_entry {
 	enum bc_role role;
 	int archive;			/* share the boot archive with it (archive=yes) */
 	uint64_t privileges;		/* K42_PRIV_* granted at the start (privileges=) */
+	uint32_t devices[4];		/* devices=VVVV:DDDD,...: PCI ids it may drive (0 ends) */
 	unsigned quota_percent;		/* quota=: share of init's limits for its tree; 0: all */
 	char when[BC_NAME_MAX + 1];	/* when=: start only if init's arguments hold this word */
 	char needs[BC_NEEDS][BC_NAME_MAX + 1];

@@ -2,7 +2,8 @@
  * Starting one configured server: its program from the boot archive, its
  * arguments (argv[0] is the server's name; the shell also gets init's
  * shellarg= arguments), its priority class and the
- * name server's pid, through libk42's loader. The shell, and servers with
+ * name server's pid, its privileges and the devices it may drive,
+ * through libk42's loader. The shell, and servers with
  * archive=yes (the file server), also get a read-only view of the boot
  * archive: the shell runs programs from it.
  */
@@ -22,7 +23,10 @@ long start_server(const struct bc_entry *e, uint64_t names_pid)
 	char *p = words;
 	long pid;
 
+	struct k42_spawn_grant g = { { 0 }, 0, 0, 0 };
+
 	memcpy(words, e->args, sizeof(words));
+	memcpy(g.devices, e->devices, sizeof(g.devices));
 	argv[argc++] = e->name;
 	while (*p && argc <= MAX_ARGS) {
 		while (*p == ' ' || *p == '\t')
@@ -41,7 +45,7 @@ long start_server(const struct bc_entry *e, uint64_t names_pid)
 	argv[argc] = NULL;
 	if (e->archive || e->role == BC_ROLE_SHELL)
 		o.flags |= K42_SPAWN_SHARE_ARCHIVE;
-	pid = k42_spawn_path_ex(e->path + 1, &o);
+	pid = k42_spawn_path_grant(e->path + 1, &o, &g);
 	if (pid > 0 && e->sched[0]) {
 		long rc;
 

@@ -1,5 +1,6 @@
 /*
- * Shell commands about programs, files and services: run, cat, servers.
+ * Shell commands about programs, files and services: run, runas, cat,
+ * servers.
  * Programs come from the boot archive when init shared it with the shell,
  * otherwise through the file server.
  */
@@ -8,6 +9,9 @@
 #include <k42/k42.h>
 #include <k42/fs.h>
 #include "shell.h"
+
+/* runas: the user and group ids of what the shell starts next. */
+static struct k42_spawn_grant as_user;
 
 /* Programs come from the shared boot archive when they are there, else
  * from any mounted file system through the file layer. */
@@ -23,7 +27,7 @@ static long spawn(const char *path, char **argv)
 	int fd;
 
 	if (k42_initrd_bytes() && k42_initrd_find(path + 1, &data, &size) == 0)
-		return k42_spawn_ex(data, size, argv[0], &o);
+		return k42_spawn_ex_grant(data, size, argv[0], &o, &as_user);
 	if ((fd = k42_open(path, K42_O_RDONLY, 0)) < 0)
 		return fd;
 	rc = k42_fstat(fd, &st);
@@ -41,7 +45,7 @@ static long spawn(const char *path, char **argv)
 	}
 	k42_close(fd);
 	if (rc == 0)
-		rc = k42_spawn_ex(buf, st.size, argv[0], &o);
+		rc = k42_spawn_ex_grant(buf, st.size, argv[0], &o, &as_user);
 	free(buf);
 	return rc;
 }
@@ -112,6 +116,28 @@ int cmd_run(int argc, char **argv)
 		return 0;
 	}
 	return shell_finish(args[0], pid);
+}
+
+/* runas UID[:GID] PROG [ARG...]: run as those ids (proc_cred; the shell
+ * runs as uid 0, docs/security.md); GID defaults to UID. */
+int cmd_runas(int argc, char **argv)
+{
+	char *end;
+	unsigned long uid, gid;
+	int rc;
+
+	if (argc < 3)
+		return shell_fail("runas", "usage: runas UID[:GID] PROG [ARG...]");
+	uid = strtoul(argv[1], &end, 10);
+	gid = *end == ':' ? strtoul(end + 1, &end, 10) : uid;
+	if (end == argv[1] || *end || uid > 0xffffffffu || gid > 0xffffffffu)
+		return shell_fail("runas", "%s: not UID or UID:GID", argv[1]);
+	as_user.cred = 1;
+	as_user.uid = (uint32_t)uid;
+	as_user.gid = (uint32_t)gid;
+	rc = cmd_run(argc - 1, argv + 1);
+	as_user.cred = 0;
+	return rc;
 }
 
 /* Copy fd to our standard output. */

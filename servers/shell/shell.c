@@ -28,6 +28,7 @@ const struct shell_cmd shell_cmds[] = {
 	{ "ps", "", "list processes with their class and user-level scheduler", cmd_ps },
 	{ "servers", "", "list the names registered with the name server", cmd_servers },
 	{ "run", "[-b] PROG [ARG...]", "run a program and wait (-b: in the background)", cmd_run },
+	{ "runas", "UID[:GID] PROG [ARG...]", "run a program as those user and group ids", cmd_runas },
 	{ "cat", "[FILE...]", "print files (or standard input)", cmd_cat },
 	{ "cd", "[DIR]", "change the current directory", cmd_cd },
 	{ "pwd", "", "print the current directory", cmd_pwd },

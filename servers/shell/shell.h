@@ -34,6 +34,7 @@ long shell_pid_arg(const char *cmd, const char *s);
 int cmd_help(int argc, char **argv);
 int cmd_echo(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_runas(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_servers(int argc, char **argv);
 int cmd_ps(int argc, char **argv);

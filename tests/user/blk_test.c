@@ -5,7 +5,7 @@
  * bad ranges are refused; bulk reads and writes by reference (up to
  * bulk_max through a grant) move the host's bytes and are refused past
  * the end, the grant or its protection; without the `driver` privilege the server cannot
- * start; several threads' reads are on the device at once (the driver's
+ * start, nor with it when granted another device's id (dev_grant); several threads' reads are on the device at once (the driver's
  * stats say so) and each gets its own sectors; killed, its clients get
  * errors and the kernel runs on; restarted, the disk serves again and
  * still holds what was written.
@@ -21,11 +21,14 @@
 
 #define DISK_SECTORS	6157
 
-static long start_driver(uint64_t privileges, uint64_t *pid_out)
+#define DISK_ID K42_DEV_ID(0x1af4, 0x1001)
+
+static long start_driver(uint64_t privileges, uint32_t device, uint64_t *pid_out)
 {
 	const char *argv[] = { "virtio_blk", NULL };
 	struct k42_spawn_opts o = { argv, K42_PRIO_SYSTEM, k42_name_server, 0, privileges, 0 };
-	long pid = k42_spawn_path_ex("servers/virtio_blk", &o);
+	struct k42_spawn_grant g = { { device }, 0, 0, 0 };
+	long pid = k42_spawn_path_grant("servers/virtio_blk", &o, &g);
 	uint64_t deadline = k42_timebase() + 20 * k42_info(K42_INFO_TIMEBASE_HZ), found, st[1];
 	int status;
 
@@ -94,10 +97,13 @@ int main(uint64_t arg)
 	suite_name_server(NULL);
 
 	/* Not granted the device: the server cannot even start. */
-	drv = start_driver(0, &pid);
+	drv = start_driver(0, DISK_ID, &pid);
 	EXPECT(drv < 0, "the driver served without the driver privilege: %ld", drv);
+	/* The privilege, but granted the NIC's id, not the disk's. */
+	drv = start_driver(K42_PRIV_DRIVER, K42_DEV_ID(0x1af4, 0x1000), &pid);
+	EXPECT(drv < 0, "the driver served a disk it was not granted: %ld", drv);
 
-	drv = start_driver(K42_PRIV_DRIVER, &pid);
+	drv = start_driver(K42_PRIV_DRIVER, DISK_ID, &pid);
 	EXPECT(drv > 0, "driver did not start: %ld", drv);
 	if (drv <= 0)
 		return verdict("blk_test");
@@ -199,7 +205,7 @@ int main(uint64_t arg)
 	EXPECT(rc < 0, "a dead driver answered: %ld", rc);
 
 	/* Restarted, it takes the device (and its interrupt) back. */
-	drv = start_driver(K42_PRIV_DRIVER, &pid);
+	drv = start_driver(K42_PRIV_DRIVER, DISK_ID, &pid);
 	EXPECT(drv > 0, "driver did not restart: %ld", drv);
 	if (drv > 0) {
 		memset(buf, 0, sizeof(buf));

@@ -3,7 +3,8 @@
  * a machine with one virtio-blk-pci disk (the image testrun.py makes:
  * DISK_SECTORS sectors). Checks, each on real values:
  *  - a process without the `driver` privilege is refused every dev_* call
- *    with -K42_EPERM;
+ *    with -K42_EPERM; one with it, granted another device's id, is
+ *    refused this device's config space, registers and interrupt;
  *  - config space through RTAS finds the disk by vendor/device id, its BARs
  *    get addresses in the host bridge's windows, and the virtio registers
  *    mapped through dev_mmio_map read the disk's real capacity;
@@ -32,19 +33,22 @@
 #define DMA_VA		0x50000000ul
 #define PCI_COMMAND	0x04
 
-static long spawn_helper(const char *role, uint64_t privileges)
+static const char *helper_args[2];	/* the "other" role's */
+
+static long spawn_helper(const char *role, uint64_t privileges, uint32_t device)
 {
-	const char *argv[] = { "dev_helper", role, NULL };
+	const char *argv[] = { "dev_helper", role, helper_args[0], helper_args[1], NULL };
 	struct k42_spawn_opts o = { argv, K42_PRIO_GENERAL, k42_name_server,
 				    K42_SPAWN_SHARE_ARCHIVE, privileges, 0 };
+	struct k42_spawn_grant g = { { device }, 0, 0, 0 };
 
-	return k42_spawn_path_ex("tests/dev_helper", &o);
+	return k42_spawn_path_grant("tests/dev_helper", &o, &g);
 }
 
-static int run_helper(const char *role, uint64_t privileges, int *state)
+static int run_helper(const char *role, uint64_t privileges, uint32_t device, int *state)
 {
 	int status = -1;
-	long pid = spawn_helper(role, privileges);
+	long pid = spawn_helper(role, privileges, device);
 
 	EXPECT(pid > 0, "spawn dev_helper %s: %ld", role, pid);
 	if (pid <= 0)
@@ -65,7 +69,7 @@ int main(uint64_t arg)
 
 	(void)arg;
 	/* 1. Without the privilege: refused, every call. */
-	won = run_helper("probe", 0, &state);
+	won = run_helper("probe", 0, 0, &state);
 	EXPECT(won == 0, "an unprivileged process got through dev_* calls (mask 0x%x)", won);
 
 	/* 2. Enumerate and claim the disk. */
@@ -81,6 +85,20 @@ int main(uint64_t arg)
 	       d.bar[4].size, d.bar[4].is64);
 	pci_read(&d, PCI_COMMAND, 2, &cmd);
 	EXPECT((cmd & 6) == 6, "memory decode and bus mastering not on: command 0x%x", cmd);
+
+	/* 2b. A driver granted another device's id is refused this one: its
+	 * config space past the header, its registers, its interrupt. */
+	{
+		char source[24], pa[24];
+
+		k_snprintf(source, sizeof(source), "0x%x", d.irq_source);
+		k_snprintf(pa, sizeof(pa), "0x%lx", d.bar[4].cpu);
+		helper_args[0] = source;
+		helper_args[1] = pa;
+		won = run_helper("other", K42_PRIV_DRIVER, K42_DEV_ID(0x1af4, 0x1000), &state);
+		helper_args[0] = helper_args[1] = NULL;
+		EXPECT(won == 0, "a driver granted 1af4:1000 got at the disk (mask 0x%x)", won);
+	}
 
 	/* 3. MMIO: the disk's capacity, as the host made the image. The device
 	 * configuration is little-endian only once VERSION_1 is negotiated
@@ -132,7 +150,7 @@ int main(uint64_t arg)
 	/* 6. A driver that dies holding the device. Bus mastering is off again
 	 * afterwards, and its interrupt can be taken by the next driver. */
 	EXPECT(pci_write(&d, PCI_COMMAND, 2, cmd & ~4u) == 0, "master off");
-	won = run_helper("crash", K42_PRIV_DRIVER, &state);
+	won = run_helper("crash", K42_PRIV_DRIVER, K42_DEV_ID(0x1af4, 0x1001), &state);
 	EXPECT(state == K42_PROC_KILLED, "crashing driver ended in state %d (status %d)", state, won);
 	pci_read(&d, PCI_COMMAND, 2, &cmd);
 	EXPECT(!(cmd & 4), "the dead driver's device still masters the bus: command 0x%x", cmd);

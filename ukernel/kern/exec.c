@@ -114,5 +114,6 @@ int exec_init(const char *path, const char *args, const struct bootinfo *bi)
 	sched_enqueue(&p->disp);
 	init_pid = p->pid;
 	p->privileges = K42_PRIV_ALL;	/* trusted: it hands them on per its configuration */
+	p->dev_grants[0] = K42_DEV_ANY;	/* and the devices, per entry (devices=) */
 	return 0;
 }

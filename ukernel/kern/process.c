@@ -139,6 +139,8 @@ static void describe(const struct process *p, struct k42_procinfo *info)
 	info->running = p->disp.state == DS_RUNNING;
 	if (p->disp.state == DS_IN_CALL && p->disp.call && p->disp.call->server)
 		info->in_call = p->disp.call->server->proc->pid;
+	info->uid = p->uid;
+	info->gid = p->gid;
 }
 
 long sys_proc_list(struct trap_frame *tf)
@@ -308,6 +310,9 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 		goto fail_acct;
 	p->pid = pid;
 	p->parent = parent;
+	memset(p->dev_grants, 0, sizeof(p->dev_grants));
+	p->uid = pp ? pp->uid : 0;	/* init's are 0: it starts everyone */
+	p->gid = pp ? pp->gid : 0;
 	n = strnlen(name, PROC_NAME_MAX - 1);
 	memcpy(p->name, name, n);
 	p->name[n] = '\0';

@@ -4,7 +4,10 @@
  * windows (never RAM), get pinned DMA memory with known physical addresses,
  * take a PCI interrupt as soft-interrupt bits, and reach PCI config space
  * through the one RTAS call pair made for it. Everyone else gets -K42_EPERM,
- * checked before any argument.
+ * checked before any argument. Within that, a driver reaches only the PCI
+ * functions whose id it was granted (dev_grant; <k42/device.h>): their
+ * config space past the header's first 16 bytes, their slice of each
+ * memory window, their interrupt; others answer -K42_EPERM too.
  *
  * What the device tree says about the host bridges (windows, BUIDs, the
  * INTx interrupt-map) is read once at boot into `phbs`.
@@ -148,6 +151,53 @@ static int is_driver(void)
 	return process_has(syscall_process(), K42_PRIV_DRIVER);
 }
 
+/* May p drive functions of PCI id `id` (config dword 0)? */
+static int granted(const struct process *p, uint32_t id)
+{
+	for (int i = 0; i < K42_DEV_GRANTS; i++)
+		if (p->dev_grants[i] == K42_DEV_ANY || (id && p->dev_grants[i] == id))
+			return 1;
+	return 0;
+}
+
+static int cfg_read(const struct phb *b, uint32_t cfg, int size, uint32_t *val);
+
+/* Is the function at config address fn_cfg (register bits clear) of
+ * bridge phb one the caller may drive? Its id is read live: the id
+ * registers are read-only, so a driver cannot make a device look like
+ * another. */
+static int fn_granted(int phb, uint32_t fn_cfg)
+{
+	uint32_t id;
+
+	if (tok_read == RTAS_TOKEN_NONE || cfg_read(&phbs[phb], fn_cfg, 4, &id) != 0 ||
+	    (id & 0xffff) == 0xffff)
+		return 0;
+	return granted(syscall_process(), id);
+}
+
+/* The function slot (dev * 8 + fn, bus 0) whose slice of a memory window
+ * of a bridge holds [pa, pa+len), as *phb and *slot; 0 if it is in no
+ * window (-K42_EINVAL to the caller), -1 if it spans slices. */
+static int slice_of(uint64_t pa, uint64_t len, int *phb, uint32_t *slot)
+{
+	for (int i = 0; i < nphbs; i++)
+		for (int j = 0; j < phbs[i].nwin; j++) {
+			const struct pci_window *w = &phbs[i].win[j];
+			uint64_t slice = w->size / K42_PCI_SLICES;
+
+			if (w->space < K42_PCI_SPACE_MEM32 || pa < w->cpu || pa + len <= pa ||
+			    pa + len > w->cpu + w->size)
+				continue;
+			if (!slice || (pa - w->cpu) / slice != (pa + len - 1 - w->cpu) / slice)
+				return -1;
+			*phb = i;
+			*slot = (uint32_t)((pa - w->cpu) / slice);
+			return 1;
+		}
+	return 0;
+}
+
 static int alive(uint32_t pid)
 {
 	struct process *p = process_lookup(pid);
@@ -182,10 +232,17 @@ long sys_dev_mmio_map(struct trap_frame *tf)
 	struct fcm *f;
 	long rc;
 
+	int phb, in;
+	uint32_t slot;
+
 	if (!is_driver())
 		return -K42_EPERM;
 	if (!range_ok(va, len) || (pa & (PM_PAGE_SIZE - 1)) || !in_window(pa, len))
 		return -K42_EINVAL;
+	/* Only the slice of a function it may drive. */
+	in = slice_of(pa, len, &phb, &slot);
+	if (in <= 0 || !fn_granted(phb, (uint32_t)K42_PCI_CFG(0, slot >> 3, slot & 7, 0)))
+		return -K42_EPERM;
 	if (!(f = fcm_mmio_create(pa, len / PM_PAGE_SIZE)))
 		return -K42_ENOMEM;
 	spin_lock(&self->lock);
@@ -237,6 +294,23 @@ static int pci_source(uint32_t source)
 	return 0;
 }
 
+/* Does `source` serve a function the caller may drive: a function of a
+ * device (bus 0) whose interrupt-map entries name it? */
+static int source_granted(uint32_t source)
+{
+	for (int i = 0; i < nphbs; i++)
+		for (int j = 0; j < phbs[i].nintx; j++) {
+			uint32_t dev = (phbs[i].intx[j].unit_hi >> 11) & 31;
+
+			if (phbs[i].intx[j].source != source)
+				continue;
+			for (uint32_t fn = 0; fn < 8; fn++)
+				if (fn_granted(i, (uint32_t)K42_PCI_CFG(0, dev, fn, 0)))
+					return 1;
+		}
+	return 0;
+}
+
 static struct dev_irq *irq_of(uint32_t source)
 {
 	for (int i = 0; i < MAX_IRQS; i++)
@@ -278,6 +352,8 @@ long sys_dev_irq_attach(struct trap_frame *tf)
 	if (source == 0 || source > 0xffffff || !pci_source((uint32_t)source) || !bits ||
 	    (bits & (K42_SOFTINTR_USER0 - 1)))
 		return -K42_EINVAL;
+	if (!source_granted((uint32_t)source))
+		return -K42_EPERM;
 	e = irq_of((uint32_t)source);
 	if (e && alive(e->owner))
 		return -K42_EBUSY;
@@ -363,6 +439,31 @@ static void stop_masters(uint32_t owner)
 	}
 }
 
+long sys_dev_grant(struct trap_frame *tf)
+{
+	struct process *p, *self = syscall_process();
+	uint64_t id = ctx_arg(tf, 1);
+	long rc = process_managed(self, ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (!process_has(self, K42_PRIV_DRIVER))
+		return -K42_EPERM;
+	if (id == 0 || id > UINT32_MAX)
+		return -K42_EINVAL;
+	if (!granted(self, (uint32_t)id))
+		return -K42_EPERM;	/* only what it may drive itself (K42_DEV_ANY: all) */
+	for (int i = 0; i < K42_DEV_GRANTS; i++)
+		if (p->dev_grants[i] == id)
+			return 0;
+	for (int i = 0; i < K42_DEV_GRANTS; i++)
+		if (!p->dev_grants[i]) {
+			p->dev_grants[i] = (uint32_t)id;
+			return 0;
+		}
+	return -K42_ENOSPC;
+}
+
 long sys_dev_pci(struct trap_frame *tf)
 {
 	uint64_t op = ctx_arg(tf, 0), phb = ctx_arg(tf, 1), addr = ctx_arg(tf, 2);
@@ -384,6 +485,12 @@ long sys_dev_pci(struct trap_frame *tf)
 			return -K42_EINVAL;
 		if (tok_read == RTAS_TOKEN_NONE || tok_write == RTAS_TOKEN_NONE)
 			return -K42_ENOENT;
+		/* Anyone's header start (ids, command, status, class, header
+		 * type: enumeration); the rest, and every write, only of a
+		 * function it may drive. */
+		if ((op == K42_PCI_WRITE || (addr & 0xff) >= 0x10 || (addr & 0x0f000000)) &&
+		    !fn_granted((int)phb, (uint32_t)addr & 0x00ffff00u))
+			return -K42_EPERM;
 		if (op == K42_PCI_READ) {
 			rc = cfg_read(b, (uint32_t)addr, (int)size, &val);
 			ctx_set_result(tf, 1, val);

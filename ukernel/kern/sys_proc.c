@@ -103,6 +103,26 @@ long sys_proc_privileges(struct trap_frame *tf)
 	return (long)old;
 }
 
+/* User and group ids are plain numbers the kernel keeps and attests
+ * (proc_describe) so that a server can judge its caller by them; only a
+ * caller with uid 0 hands them out, to itself or what it manages. */
+long sys_proc_cred(struct trap_frame *tf)
+{
+	struct process *p, *self = syscall_process();
+	uint64_t uid = ctx_arg(tf, 1), gid = ctx_arg(tf, 2);
+	long rc = process_managed(self, ctx_arg(tf, 0), &p);
+
+	if (rc < 0)
+		return rc;
+	if (uid > UINT32_MAX || gid > UINT32_MAX)
+		return -K42_EINVAL;
+	if (self->uid != 0)
+		return -K42_EPERM;
+	p->uid = (uint32_t)uid;
+	p->gid = (uint32_t)gid;
+	return 0;
+}
+
 long sys_proc_limit(struct trap_frame *tf)
 {
 	struct process *p, *self = syscall_process();

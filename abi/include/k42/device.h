@@ -27,4 +27,15 @@
 
 #define K42_PCI_MAX_WINDOWS	4
 
+/* dev_grant: which PCI functions a driver may drive, by the id in their
+ * config dword 0. Without a grant a driver reaches the standard header's
+ * first 16 bytes of any function (enumeration) and nothing else of it:
+ * not the rest of its config space, not its slice of a memory window
+ * (function slot dev * 8 + fn on bus 0 owns slice slot of the 256 equal
+ * slices of each memory window), not its interrupt. init may drive all. */
+#define K42_DEV_GRANTS		4
+#define K42_DEV_ANY		0xffffffffu
+#define K42_DEV_ID(vendor, device) ((uint32_t)(vendor) | (uint32_t)(device) << 16)
+#define K42_PCI_SLICES		256
+
 #endif

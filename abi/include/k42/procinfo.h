@@ -29,6 +29,7 @@ struct k42_procinfo {
 	uint32_t running;	/* 1: on that CPU right now */
 	uint32_t in_call;	/* pid of the server its dispatcher waits on in a synchronous
 				 * call (made, queued or held there), 0 if none */
+	uint32_t uid, gid;	/* its credentials (proc_cred): what file servers check */
 	uint32_t reserved;
 };
 

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <k42/device.h>
 #include <k42/dispatcher.h>
 #include <k42/errno.h>
 #include <k42/ipc.h>
@@ -192,12 +193,24 @@ struct k42_spawn_opts {
 	unsigned quota_percent;		/* 1..99: its tree gets that share of each of our
 					 * K42_QUOTA_* limits; 0: it shares ours */
 };
+/* What a child is given beyond k42_spawn_opts, before it runs: the PCI
+ * ids it may drive (dev_grant; K42_DEV_ID, 0 ends the list) and, with
+ * cred set, its user and group ids (proc_cred; we need uid 0). */
+struct k42_spawn_grant {
+	uint32_t devices[K42_DEV_GRANTS];
+	int cred;
+	uint32_t uid, gid;
+};
 long k42_spawn_argv(const char *path, const char *const argv[], unsigned prio,
 		    uint64_t name_server_pid);
 long k42_spawn_image_argv(const void *elf, uint64_t len, const char *name,
 			  const char *const argv[], unsigned prio, uint64_t name_server_pid);
 long k42_spawn_ex(const void *elf, uint64_t len, const char *name, const struct k42_spawn_opts *o);
 long k42_spawn_path_ex(const char *path, const struct k42_spawn_opts *o);
+long k42_spawn_path_grant(const char *path, const struct k42_spawn_opts *o,
+			  const struct k42_spawn_grant *g);
+long k42_spawn_ex_grant(const void *elf, uint64_t len, const char *name,
+			const struct k42_spawn_opts *o, const struct k42_spawn_grant *g);
 /* Wait until child pid has ended (other threads run meanwhile); returns
  * its K42_PROC_* state, *status set. */
 int k42_wait(uint64_t pid, int *status);

@@ -38,6 +38,10 @@ long k42_proc_info(uint64_t pid, uint64_t *alive, uint64_t *created);
  * that is not alive holds nothing and manages nothing. */
 int k42_proc_manages(uint64_t manager, uint64_t pid);
 int k42_proc_holds(uint64_t pid, uint64_t privs);
+/* The user and group ids the kernel keeps for live process pid (a
+ * server's caller: docs/security.md, "User and group ids"): 0, or
+ * -K42_ESRCH. */
+long k42_proc_cred(uint64_t pid, uint32_t *uid, uint32_t *gid);
 
 /* Files from the file server registered as "files": the whole file
  * `path` in a malloc'd buffer (*data, *size; free() it). */

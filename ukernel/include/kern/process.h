@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <kern/dispatcher.h>
 #include <kern/spinlock.h>
+#include <k42/device.h>
 #include <k42/layout.h>
 #include <k42/procinfo.h>
 
@@ -39,6 +40,8 @@ struct process {
 	int state;		/* K42_PROC_* */
 	int exit_status;
 	uint64_t privileges;	/* K42_PRIV_* (k42/privilege.h): never inherited */
+	uint32_t uid, gid;	/* credentials: inherited; only uid 0 sets them (proc_cred) */
+	uint32_t dev_grants[K42_DEV_GRANTS];	/* PCI ids it may drive (dev_grant, K42_DEV_*): never inherited */
 	struct quota_acct *acct;	/* its tree's quota account (kern/quota.h): counted */
 	uint64_t nfrs;		/* FRs it created (charged to acct until it is freed) */
 	struct spinlock lock;
