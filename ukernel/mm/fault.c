@@ -1,6 +1,6 @@
 /*
- * Page-fault resolution (see mm/fault.h). Locks: the process's, then the
- * FCM's inside get_page (docs/smp.md, "Lock order").
+ * Page-fault resolution (see mm/fault.h). Locks: the process's (taken by
+ * the two entry points at the end), then the FCM's inside get_page (docs/smp.md, "Lock order").
  */
 #include <k42/errno.h>
 #include <k42/layout.h>
@@ -21,14 +21,11 @@ static int resolve(struct process *p, uint64_t va, unsigned access, uint64_t *to
 
 	if (va >= K42_USER_TOP)
 		return -K42_EFAULT;
-	spin_lock(&p->lock);
 	r = region_find(p, va);
 	if (!r) {
-		spin_unlock(&p->lock);
 		return -K42_EFAULT;
 	}
 	if ((access & r->prot) != access) {
-		spin_unlock(&p->lock);
 		return -K42_EACCES;
 	}
 	rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
@@ -37,7 +34,6 @@ static int resolve(struct process *p, uint64_t va, unsigned access, uint64_t *to
 		rc = hat_map(p->hat, page, pa, (r->prot & maxprot) | (maxprot & HAT_PROT_IO));
 	if (rc == 0 && r->fcm->want)
 		fcm_swap_adapt(p, r->fcm, va);	/* an adaptive FCM asks for another policy */
-	spin_unlock(&p->lock);
 	return rc;
 }
 
@@ -65,14 +61,12 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 
 	if (va >= K42_USER_TOP)
 		return rc;
-	spin_lock(&p->lock);
 	r = region_find(p, va);
 	/* A swap of the region's FCM holds the fault until its callers have
 	 * drained; the first fault after that finishes it (mm/fcm_swap.c). */
 	if (r && (access & r->prot) == access && fcm_is_mediator(r->fcm) &&
 	    fcm_swap_settle(r->fcm) < 0) {
 		fcm_swap_held(r->fcm);
-		spin_unlock(&p->lock);
 		return FAULT_HELD;
 	}
 	/* An anonymous FCM never gives a page up while a region maps it
@@ -93,26 +87,39 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 		if (rc < 0)
 			rc = -K42_EAGAIN;	/* the locked path decides and reports */
 	}
-	spin_unlock(&p->lock);
 	return rc;
 }
 
-/* Both count themselves as faults in flight on this CPU while they may
- * hold a region's FCM (mm/fcm_swap.h): what a swap's drain waits for. */
+/* Both run under the process's lock and count themselves as faults in
+ * flight on this CPU (mm/fcm_swap.h: what a swap's drain waits for) from
+ * after it is taken, so a CPU still waiting for the lock is not waited
+ * for (it reads the region's FCM after the count). */
 int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token)
 {
-	uint64_t *seq = fcm_fault_enter();
-	int rc = resolve(p, va, access, token);
+	uint64_t *seq;
+	int rc;
 
+	if (va >= K42_USER_TOP)
+		return -K42_EFAULT;
+	spin_lock(&p->lock);
+	seq = fcm_fault_enter();
+	rc = resolve(p, va, access, token);
 	fcm_fault_exit(seq);
+	spin_unlock(&p->lock);
 	return rc;
 }
 
 int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 {
-	uint64_t *seq = fcm_fault_enter();
-	int rc = resolve_unlocked(p, va, access);
+	uint64_t *seq;
+	int rc;
 
+	if (va >= K42_USER_TOP)
+		return -K42_EAGAIN;
+	spin_lock(&p->lock);
+	seq = fcm_fault_enter();
+	rc = resolve_unlocked(p, va, access);
 	fcm_fault_exit(seq);
+	spin_unlock(&p->lock);
 	return rc;
 }
