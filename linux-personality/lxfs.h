@@ -46,5 +46,6 @@ struct lx_mount {
 	int ro;
 };
 int lx_mounts(struct lx_mount *m, int max);
+int lx_path_readonly(int64_t dirfd, const char *path);
 
 #endif
