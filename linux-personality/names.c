@@ -300,6 +300,17 @@ long lx_sys_getcwd(struct lx_args *a)
 
 	if (n < 0)
 		return lx_errno(n);
+	if (lx_root_len && strncmp(path, lx_root, lx_root_len) == 0 &&
+	    (path[lx_root_len] == '/' || path[lx_root_len] == '\0')) {
+		/* inside the root: as the program sees it */
+		size_t k = strlen(path + lx_root_len);
+
+		if (!k)
+			memcpy(path, "/", 2);
+		else
+			memmove(path, path + lx_root_len, k + 1);
+		n = (long)strlen(path) + 1;
+	}
 	if (a->a[1] < (uint64_t)n)
 		return -LX_ERANGE;
 	return lx_copy_out(a->a[0], path, (uint64_t)n) < 0 ? -LX_EFAULT : n;
@@ -476,7 +487,8 @@ long lx_sys_symlinkat(struct lx_args *a)
 {
 	long rc;
 
-	if ((rc = lx_user_path(a->a[0], path)) < 0 || (rc = lx_user_path(a->a[2], path2)) < 0)
+	/* The target is stored as given (not a path of ours to make real). */
+	if ((rc = lx_copy_str(path, a->a[0], K42_PATH_MAX)) < 0 || (rc = lx_user_path(a->a[2], path2)) < 0)
 		return rc;
 	return ro_errno(lx_errno(k42_symlinkat(path, (int)a->a[1], path2)), a->a[1], path2);
 }
