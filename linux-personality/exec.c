@@ -184,11 +184,17 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 	static char name[K42_PATH_MAX];
 	void *heap;
 	const char *why;
-	uint64_t used = 0, argc, envc, top, sp, phdr = 0, end = 0, execfn_off;
+	uint64_t used = 0, argc, envc, top, sp, phdr = 0, end = 0, execfn_off, entry;
 	uint64_t *vec, nvec, rnd[2];
 	long rc;
 
-	if ((rc = find_file(path, &e, name, sizeof(name), &heap)) < 0)
+	static char real[K42_PATH_MAX];
+
+	/* Under a chroot the program's path is made real to find the file;
+	 * the program (AT_EXECFN, a script's argument) sees its own. */
+	if (lx_root_len && (rc = lx_root_path(path, real)) < 0)
+		return rc;
+	if ((rc = find_file(lx_root_len ? real : path, &e, name, sizeof(name), &heap)) < 0)
 		return rc;
 	if (e.size >= 2 && ((const char *)e.data)[0] == '#' && ((const char *)e.data)[1] == '!') {
 		rc = exec_script(path, &e, argv, envp, depth);
@@ -271,6 +277,7 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 	}
 	if (strlen(name) < sizeof(lx.exe))
 		strcpy(lx.exe, name);
+	entry = eh->entry;	/* eh is in the heap copy of a file not in the archive */
 	free(heap);
 	{
 		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -303,8 +310,8 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 	regs.gpr[4] = sp + 8;
 	regs.gpr[5] = sp + 8 * (argc + 2);
 	regs.gpr[6] = sp + 8 * (argc + envc + 3);
-	regs.gpr[12] = eh->entry;
-	regs.nip = eh->entry;
+	regs.gpr[12] = entry;
+	regs.nip = entry;
 	k42_disable();
 	lx_answers_init();
 	if (k42_sc_disp_reflect(1) < 0)

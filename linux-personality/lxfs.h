@@ -25,6 +25,10 @@
 long lx_errno(long k42rc);
 /* The path at uva into buf (K42_PATH_MAX bytes): 0 or -LX_E*. */
 long lx_user_path(uint64_t uva, char *buf);
+/* chroot (fs.c): the root, and a program's path made real under it. */
+extern char lx_root[];
+extern size_t lx_root_len;
+long lx_root_path(const char *in, char *out);
 /* Linux's struct stat (ppc64) from k42's, into user memory. */
 long lx_put_stat(uint64_t uva, const struct k42_stat *st);
 
@@ -46,5 +50,6 @@ struct lx_mount {
 	int ro;
 };
 int lx_mounts(struct lx_mount *m, int max);
+int lx_path_readonly(int64_t dirfd, const char *path);
 
 #endif

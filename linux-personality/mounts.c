@@ -180,3 +180,33 @@ long lx_sys_fstatfs64(struct lx_args *a)
 		return -LX_EINVAL;
 	return statfs_fd((int)a->a[0], a->a[2]);
 }
+
+/* Does a change at path (relative to dirfd) fall on a read-only mount?
+ * The archive's server refuses changes with EACCES; Linux says EROFS.
+ * Only asked on that error's way back (it lists the mounts). */
+int lx_path_readonly(int64_t dirfd, const char *path)
+{
+	static struct lx_mount m[LX_MOUNTS_MAX];
+	static char abs[K42_PATH_MAX * 2 + 2];
+	char *base = NULL;
+	int n, i;
+
+	if (path[0] == '/') {
+		strcpy(abs, path);
+	} else {
+		if (dirfd == LX_AT_FDCWD) {
+			if (k42_getcwd(abs, K42_PATH_MAX) < 0)
+				return 0;
+		} else {
+			if (k42_fd_path((int)dirfd, &base) < 0 || !base)
+				return 0;
+			strcpy(abs, base);
+			free(base);
+		}
+		strcat(abs, "/");
+		strcat(abs, path);
+	}
+	n = lx_mounts(m, LX_MOUNTS_MAX);
+	i = mount_of(m, n, abs);
+	return i >= 0 && m[i].ro;
+}

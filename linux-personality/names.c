@@ -89,6 +89,15 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct k42_s
 							    K42_AT_SYMLINK_NOFOLLOW : 0));
 }
 
+/* A change refused on a read-only mount is EROFS, as on Linux (the
+ * archive's server answers EACCES). */
+static long ro_errno(long rc, uint64_t dirfd, const char *p)
+{
+	if (rc == -LX_EACCES && lx_path_readonly((int64_t)dirfd, p))
+		return -LX_EROFS;
+	return rc;
+}
+
 long lx_sys_fstat(struct lx_args *a)
 {
 	struct k42_stat st;
@@ -291,6 +300,17 @@ long lx_sys_getcwd(struct lx_args *a)
 
 	if (n < 0)
 		return lx_errno(n);
+	if (lx_root_len && strncmp(path, lx_root, lx_root_len) == 0 &&
+	    (path[lx_root_len] == '/' || path[lx_root_len] == '\0')) {
+		/* inside the root: as the program sees it */
+		size_t k = strlen(path + lx_root_len);
+
+		if (!k)
+			memcpy(path, "/", 2);
+		else
+			memmove(path, path + lx_root_len, k + 1);
+		n = (long)strlen(path) + 1;
+	}
 	if (a->a[1] < (uint64_t)n)
 		return -LX_ERANGE;
 	return lx_copy_out(a->a[0], path, (uint64_t)n) < 0 ? -LX_EFAULT : n;
@@ -319,8 +339,9 @@ long lx_sys_mkdirat(struct lx_args *a)
 {
 	long rc = lx_user_path(a->a[1], path);
 
-	return rc < 0 ? rc : lx_errno(k42_mkdirat((int)a->a[0], path,
-						  (unsigned)a->a[2] & ~lx.umask & 07777));
+	return rc < 0 ? rc : ro_errno(lx_errno(k42_mkdirat((int)a->a[0], path,
+							   (unsigned)a->a[2] & ~lx.umask & 07777)),
+				      a->a[0], path);
 }
 
 /* Named pipes (tmpfs's, docs/files.md) and empty regular files; device
@@ -385,21 +406,21 @@ long lx_sys_unlinkat(struct lx_args *a)
 		return -LX_EINVAL;
 	if ((rc = lx_user_path(a->a[1], path)) < 0)
 		return rc;
-	return lx_errno(k42_unlinkat((int)a->a[0], path, (int)a->a[2]));
+	return ro_errno(lx_errno(k42_unlinkat((int)a->a[0], path, (int)a->a[2])), a->a[0], path);
 }
 
 long lx_sys_unlink(struct lx_args *a)
 {
 	long rc = lx_user_path(a->a[0], path);
 
-	return rc < 0 ? rc : lx_errno(k42_unlink(path));
+	return rc < 0 ? rc : ro_errno(lx_errno(k42_unlink(path)), (uint64_t)(int64_t)LX_AT_FDCWD, path);
 }
 
 long lx_sys_rmdir(struct lx_args *a)
 {
 	long rc = lx_user_path(a->a[0], path);
 
-	return rc < 0 ? rc : lx_errno(k42_rmdir(path));
+	return rc < 0 ? rc : ro_errno(lx_errno(k42_rmdir(path)), (uint64_t)(int64_t)LX_AT_FDCWD, path);
 }
 
 #define LX_RENAME_NOREPLACE 1
@@ -416,7 +437,7 @@ long lx_sys_renameat2(struct lx_args *a)
 	if ((a->a[4] & LX_RENAME_NOREPLACE) &&
 	    k42_fstatat((int)a->a[2], path2, &st, K42_AT_SYMLINK_NOFOLLOW) == 0)
 		return -LX_EEXIST;
-	return lx_errno(k42_renameat((int)a->a[0], path, (int)a->a[2], path2));
+	return ro_errno(lx_errno(k42_renameat((int)a->a[0], path, (int)a->a[2], path2)), a->a[0], path);
 }
 
 long lx_sys_renameat(struct lx_args *a)
@@ -447,7 +468,7 @@ long lx_sys_linkat(struct lx_args *a)
 		return -LX_EINVAL;
 	if ((rc = lx_user_path(a->a[1], path)) < 0 || (rc = lx_user_path(a->a[3], path2)) < 0)
 		return rc;
-	return lx_errno(k42_linkat((int)a->a[0], path, (int)a->a[2], path2));
+	return ro_errno(lx_errno(k42_linkat((int)a->a[0], path, (int)a->a[2], path2)), a->a[2], path2);
 }
 
 long lx_sys_link(struct lx_args *a)
@@ -466,9 +487,10 @@ long lx_sys_symlinkat(struct lx_args *a)
 {
 	long rc;
 
-	if ((rc = lx_user_path(a->a[0], path)) < 0 || (rc = lx_user_path(a->a[2], path2)) < 0)
+	/* The target is stored as given (not a path of ours to make real). */
+	if ((rc = lx_copy_str(path, a->a[0], K42_PATH_MAX)) < 0 || (rc = lx_user_path(a->a[2], path2)) < 0)
 		return rc;
-	return lx_errno(k42_symlinkat(path, (int)a->a[1], path2));
+	return ro_errno(lx_errno(k42_symlinkat(path, (int)a->a[1], path2)), a->a[1], path2);
 }
 
 long lx_sys_symlink(struct lx_args *a)

@@ -1,11 +1,16 @@
 /*
  * A static musl program for the Linux personality: system calls given bad
  * pointers (unmapped, kernel, and the personality's own addresses) must
- * fail with EFAULT; the program is not killed and exits 0.
+ * fail with EFAULT; the program is not killed and exits 0. So must ranges
+ * of the program's own mappings without the rights the call needs (a
+ * read into its text or a read-only page), or in one unmapped since (the
+ * personality copies directly only inside one mapping with those rights).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -45,6 +50,24 @@ int main(void)
 		expect_efault("sysinfo", syscall(SYS_sysinfo, p));
 		expect_efault("writev", syscall(SYS_writev, 1, p, 1));
 		expect_efault("execve", syscall(SYS_execve, p, 0, 0));
+	}
+	{
+		char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED || ro == MAP_FAILED) {
+			printf("efault: mmap failed\n");
+			return 1;
+		}
+		memset(m, 'x', 2 * 4096);
+		munmap(m + 4096, 4096);
+		expect_efault("read into text", syscall(SYS_read, fd, (void *)main, 4));
+		expect_efault("read into a read-only page", syscall(SYS_read, fd, ro, 4));
+		expect_efault("uname into an unmapped page", syscall(SYS_uname, m + 4096));
+		if (lseek(fd, 0, SEEK_SET) != 0) {
+			printf("efault: lseek failed\n");
+			return 1;
+		}
 	}
 	/* Still working afterwards. */
 	if (read(fd, buf, 7) != 7 || buf[0] != 'W') {
