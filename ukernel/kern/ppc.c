@@ -61,7 +61,6 @@
 #include <k42/layout.h>
 #include <k42/privilege.h>
 #include <kern/dispatcher.h>
-#include <kern/klock.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
@@ -704,7 +703,7 @@ int ppc_fast(struct trap_frame *tf)
 
 	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY)
 		return 0;
-	klock_local_lock(&pc->local_lock);
+	spin_lock(&pc->local_lock);
 	if (disp_plain_caller(cur))
 		done = n == K42_SC_PPC_CALL ? call_fast(tf, cur) : reply_fast(tf, cur);
 	spin_unlock(&pc->local_lock);

@@ -48,7 +48,6 @@
 #include <k42/ipc.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
-#include <kern/klock.h>
 #include <kern/ipc_call.h>
 #include <kern/spinlock.h>
 #include <kern/percpu.h>
@@ -101,7 +100,7 @@ long ppc_fast_call(uint64_t target, uint64_t op, uint64_t w0, uint64_t w1, uint6
 	struct dispatcher *t;
 	struct ipc_call *c;
 
-	klock_local_lock(&pc->local_lock);	/* not the kernel lock: see above */
+	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
 	/* Decode: every condition of the fast path, nothing changed yet. */
 	if (!disp_plain_caller(cur) || k42_ipc_op_len(op) || csh->call_timeout_tb || cur->call_timed ||
 	    csh->call_grant_len)
@@ -170,7 +169,7 @@ long ppc_fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, ui
 	struct dispatcher *caller;
 	struct ipc_call *c;
 
-	klock_local_lock(&pc->local_lock);	/* not the kernel lock: see above */
+	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
 	if (!disp_plain_caller(cur) || flags != K42_IPC_REPLY_IDLE || sh->saved_valid ||
 	    sh->pending || cur->calls_queued.head)
 		goto slow;

@@ -31,14 +31,14 @@ extern int32_t klock_holder;
 void klock_wait_free(void);
 
 /*
- * A fast path takes its own CPU's local lock with this (kern/ppc_fast.c,
- * kern/ppc.c, kern/sched_fast.c): while another CPU holds or gathers the
- * kernel lock, it waits before taking it. The gatherer takes every CPU's
- * local lock; without the wait, a CPU whose fast paths retake their lock
- * straight after each call and reply kept it from the gatherer for
- * millions of spins (a tick's kernel lock at 2 CPUs during a PPC storm:
- * 3.6 million H_CONFERs in 80,000 round trips; docs/smp.md). The check is
- * one load of a line written only when the kernel lock changes hands.
+ * The scheduling fast paths, the ticks' and the idle wait's
+ * (kern/sched_fast.c, kern/sched.c) take their own CPU's local lock with
+ * this: while another CPU holds or gathers the kernel lock, they wait
+ * before taking it, so they never hold up the gatherer, which takes
+ * every CPU's local lock. The check is one load of a line written only
+ * when the kernel lock changes hands. The PPC fast paths take theirs
+ * with spin_lock (their cost is counted in instructions, and with the
+ * ticks local the kernel lock is rare on a CPU that runs PPC pairs).
  */
 static inline void klock_local_lock(struct spinlock *l)
 {
