@@ -271,25 +271,32 @@ def run_scan(build, smoke):
     return out
 
 
+def icount_swap_figs(build, append, label, prefix, kinds, cpus):
+    """Boot `append` under icount at each CPU count in cpus and return its
+    per-op figures `PREFIX_KIND_N_insns` for every kind (each required)."""
+    out = {}
+    for n in cpus:
+        res = k42qemu.run(k42qemu.command(build, append=append, smp=n, icount=True), timeout=900)
+        if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
+            raise BenchError("%s at %d CPUs failed (status %s%s):\n%s" % (
+                label, n, res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
+        figs = {m[1]: float(m[2]) for m in re.finditer(
+            r"^BENCH (%s_\w+?)_ticks_per_op ([\d.]+)" % prefix, res.output, re.M)}
+        for kind in kinds:
+            if "%s_%s" % (prefix, kind) not in figs:
+                raise BenchError("%s at %d CPUs did not report %s" % (label, n, kind))
+            out["%s_%s_%d_insns" % (prefix, kind, n)] = round(
+                figs["%s_%s" % (prefix, kind)] / TICKS_PER_INSN, 1)
+    return out
+
+
 def run_fcmswap(build, cpus=(1, 4)):
     """A kernel FCM hot swap under faults from every CPU (bench/scanbench
     -- --swap, under icount, which runs the CPUs round-robin): how long a
     swap holds the region's callers (the kernel's count: mediator in to
     switch) and how long the swapper's calls take, per swap."""
-    out = {}
-    for n in cpus:
-        res = k42qemu.run(k42qemu.command(build, append="init=/bench/scanbench -- --swap", smp=n,
-                                          icount=True), timeout=900)
-        if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
-            raise BenchError("scanbench --swap at %d CPUs failed (status %s%s):\n%s" % (
-                n, res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
-        figs = {m[1]: float(m[2]) for m in re.finditer(r"^BENCH (fcmswap_\w+?)_ticks_per_op ([\d.]+)",
-                                                       res.output, re.M)}
-        for kind in ("hold", "call"):
-            if "fcmswap_" + kind not in figs:
-                raise BenchError("scanbench --swap at %d CPUs did not report %s" % (n, kind))
-            out["fcmswap_%s_%d_insns" % (kind, n)] = round(figs["fcmswap_" + kind] / TICKS_PER_INSN, 1)
-    return out
+    return icount_swap_figs(build, "init=/bench/scanbench -- --swap", "scanbench --swap",
+                            "fcmswap", ("hold", "call"), cpus)
 
 
 def run_objswap(build, cpus=(1, 4)):
@@ -298,20 +305,8 @@ def run_objswap(build, cpus=(1, 4)):
     took (the longest a caller can be held), and per call on another
     swappable object that is never swapped, the cost with no swap running
     and while the first is being swapped."""
-    out = {}
-    for n in cpus:
-        res = k42qemu.run(k42qemu.command(build, append="init=/bench/objswapbench", smp=n,
-                                          icount=True), timeout=900)
-        if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
-            raise BenchError("objswapbench at %d CPUs failed (status %s%s):\n%s" % (
-                n, res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
-        figs = {m[1]: float(m[2]) for m in re.finditer(r"^BENCH (objswap_\w+?)_ticks_per_op ([\d.]+)",
-                                                       res.output, re.M)}
-        for kind in ("hold", "still_idle", "still_swapping"):
-            if "objswap_" + kind not in figs:
-                raise BenchError("objswapbench at %d CPUs did not report %s" % (n, kind))
-            out["objswap_%s_%d_insns" % (kind, n)] = round(figs["objswap_" + kind] / TICKS_PER_INSN, 1)
-    return out
+    return icount_swap_figs(build, "init=/bench/objswapbench", "objswapbench", "objswap",
+                            ("hold", "still_idle", "still_swapping"), cpus)
 
 
 def objswap_rows(r):
@@ -669,7 +664,7 @@ def main():
                     help="only the scalability table (1, 2, 4, 8 CPUs under icount)")
     ap.add_argument("--only", choices=("disk", "net", "scan", "swap"),
                     help="only the disk rows or only the network rows, each beside Linux; "
-                         "or only the file-scan rows of the adaptive FCM")
+                         "or only the file-scan rows of the adaptive FCM, or only the hot-swap rows")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
     if args.only == "swap":
