@@ -44,7 +44,8 @@ static __attribute__((noreturn)) void finish(struct lx_args *a, struct k42_user_
 {
 	if (rc == -LX_EINTR && lx_sig_restarts() && a->nr != LX_NR_rt_sigsuspend &&
 	    a->nr != LX_NR_pause && a->nr != LX_NR_poll && a->nr != LX_NR_ppoll &&
-	    a->nr != LX_NR_nanosleep && a->nr != LX_NR_clock_nanosleep) {
+	    a->nr != LX_NR_nanosleep && a->nr != LX_NR_clock_nanosleep &&
+	    !(a->nr == LX_NR_futex && a->a[3])) {	/* a timed wait: EINTR, as Linux */
 		regs->nip -= 4;	/* SA_RESTART: the `sc` again after the handler */
 	} else if (rc != LX_REGS_SET) {
 		if (rc < 0 && rc >= -4095) {

@@ -211,7 +211,7 @@ static long xfer(int fd, uint64_t uva, uint64_t len, int64_t off, int writing)
 			return -LX_EFAULT;
 		rc = off < 0 ? k42_write(fd, bounce, len) : k42_pwrite(fd, bounce, len, off);
 		if (rc == -K42_EPIPE)
-			lx_sig_raise(13);	/* SIGPIPE */
+			(void)lx_sig_raise_thread(0, 13);	/* SIGPIPE: the writer's */
 		return lx_errno(rc);
 	}
 	rc = off < 0 ? k42_read(fd, bounce, len) : k42_pread(fd, bounce, len, off);
@@ -418,7 +418,7 @@ long lx_sys_sendfile(struct lx_args *a)
 		put = k42_write(out, bounce, (size_t)got);
 		if (put < 0) {
 			if (put == -K42_EPIPE)
-				lx_sig_raise(13);
+				(void)lx_sig_raise_thread(0, 13);
 			if (!done)
 				return lx_errno(put);
 			break;

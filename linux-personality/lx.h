@@ -180,6 +180,13 @@ extern int lx_sigmask_unowned;
 void lx_set_clear_tid(uint64_t uaddr);
 long lx_futex_wake(uint64_t uaddr, uint64_t n);
 extern int lx_nthreads;
+/* Signals per thread (thread.c): a process signal's futex waiters leave
+ * their wait; sig pending for thread tid (0: the caller) alone. */
+void lx_threads_signal(uint64_t bit);
+long lx_thread_raise(uint64_t tid, int sig, int wanted);
+uint64_t lx_thread_pending(void);
+void lx_thread_unpend(uint64_t bits, int every);
+extern int lx_tpending_any;
 
 /* A call that may block, run on its thread (entry.c) when the process has
  * several: the thread's own personality stack, registers, VSX state and
@@ -211,6 +218,8 @@ void lx_signal_exec(void);
 /* fork: the child starts without the parent's interval timer (itimer.c). */
 void lx_itimer_forked(void);
 void lx_sig_raise(int sig);
+/* sig for one thread of ours (tid; 0: the caller); -LX_ESRCH if none. */
+long lx_sig_raise_thread(uint64_t tid, int sig);
 /* Nothing pending and no SIGCHLD handler: a call's way back does nothing
  * (answers.c may let the kernel answer). */
 int lx_sig_quiet(void);

@@ -68,7 +68,7 @@ static long addr_room(uint64_t uva, uint64_t ulenp)
 static long epipe(long rc, uint64_t flags)
 {
 	if (rc == -K42_EPIPE && !(flags & LX_MSG_NOSIGNAL))
-		lx_sig_raise(LX_SIGPIPE);
+		(void)lx_sig_raise_thread(0, LX_SIGPIPE);
 	return lx_errno(rc);
 }
 

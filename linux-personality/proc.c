@@ -370,18 +370,18 @@ long lx_sys_kill(struct lx_args *a)
 	return st < 0 ? -LX_ESRCH : 0;
 }
 
-/* A signal to one of our threads is raised on the process (delivered
- * to whichever thread next makes a system call). */
+/* A signal to one of our threads is pending for that thread alone
+ * (signal.c); SIGKILL ends the whole process, as on Linux. */
 long lx_sys_tgkill(struct lx_args *a)
 {
 	struct lx_args b = *a;
 
-	if (a->a[0] == lx.pid && lx_own_tid(a->a[1])) {
-		if (a->a[2] > 64)
-			return -LX_EINVAL;
-		lx_sig_raise((int)a->a[2]);
-		return 0;
-	}
+	if ((int64_t)a->a[0] <= 0 || (int64_t)a->a[1] <= 0)
+		return -LX_EINVAL;
+	if (a->a[0] == lx.pid && lx_own_tid(a->a[1]) && a->a[2] != LX_SIGKILL)
+		return lx_sig_raise_thread(a->a[1], (int)a->a[2]);
+	if (a->a[0] == lx.pid && a->a[1] != lx.pid && a->a[2] != LX_SIGKILL)
+		return a->a[2] > 64 ? -LX_EINVAL : -LX_ESRCH;
 	b.a[0] = a->a[1];
 	b.a[1] = a->a[2];
 	return lx_sys_kill(&b);
@@ -389,12 +389,10 @@ long lx_sys_tgkill(struct lx_args *a)
 
 long lx_sys_tkill(struct lx_args *a)
 {
-	if (lx_own_tid(a->a[0])) {
-		if (a->a[1] > 64)
-			return -LX_EINVAL;
-		lx_sig_raise((int)a->a[1]);
-		return 0;
-	}
+	if ((int64_t)a->a[0] <= 0)
+		return -LX_EINVAL;
+	if (lx_own_tid(a->a[0]) && a->a[1] != LX_SIGKILL)
+		return lx_sig_raise_thread(a->a[0], (int)a->a[1]);
 	return lx_sys_kill(a);
 }
 

@@ -4,7 +4,8 @@
  * registers in uc_mcontext.gp_regs, siginfo), on the process's stack or
  * its sigaltstack. Delivery happens on the way back from a system call;
  * a blocking call returns EINTR (or restarts, with SA_RESTART) when a
- * signal arrives. Signals come from the process itself, from SIGCHLD
+ * signal arrives. Pending signals are the process's, plus each thread's
+ * own (tgkill, tkill, SIGPIPE: thread.c), which only that thread takes. Signals come from the process itself, from SIGCHLD
  * (a child ended), and from other processes as soft-interrupt bits
  * 33..62 (signals 1..30); SIGKILL is the kernel's proc_kill. A signal
  * whose default action ends the process ends it with exit status
@@ -109,22 +110,51 @@ static int default_ignored(int sig)
 	       (sig >= 19 && sig <= 22);				/* stops: no job control */
 }
 
+/* Not ignored: worth waking a waiter for. */
+static int wanted(int sig)
+{
+	return actions[sig].handler != LX_SIG_IGN &&
+	       !(actions[sig].handler == LX_SIG_DFL && default_ignored(sig));
+}
+
 void lx_sig_raise(int sig)
 {
 	if (sig >= 1 && sig <= 64) {
 		pending |= BIT(sig);
 		lx_answers_off();
+		if (wanted(sig))
+			lx_threads_signal(BIT(sig));	/* futex waiters that may take it */
 		if (lx_nthreads > 1)
 			k42_io_event();	/* a call waiting on its thread re-checks */
 	}
+}
+
+/* A signal for one thread (tid; 0: the caller), as tgkill, tkill and
+ * SIGPIPE send: pending for it alone, so only it takes it. */
+long lx_sig_raise_thread(uint64_t tid, int sig)
+{
+	long rc;
+
+	if (sig < 0 || sig > 64)
+		return -LX_EINVAL;
+	rc = lx_thread_raise(tid, sig, sig && wanted(sig));
+	if (rc < 0 || !sig)
+		return rc;
+	lx_answers_off();
+	if (lx_nthreads > 1)
+		k42_io_event();	/* a call waiting on its thread re-checks */
+	return 0;
 }
 
 /* Soft-interrupt bits from other processes' kill. */
 static void on_softintr(uint64_t bits)
 {
 	for (int sig = 1; sig <= 30; sig++)
-		if (bits & (LX_SOFTINTR_SIG << sig))
+		if (bits & (LX_SOFTINTR_SIG << sig)) {
 			pending |= BIT(sig);
+			if (wanted(sig))
+				lx_threads_signal(BIT(sig));
+		}
 	if (pending)
 		lx_answers_off();
 	if (lx_nthreads > 1)
@@ -203,19 +233,20 @@ void lx_signal_exec(void)
 /* The signal to act on now, or 0; drops ignored ones. */
 static int next_signal(void)
 {
-	uint64_t ready;
+	uint64_t ready, own;
 
 	if (actions[17].handler > LX_SIG_IGN)
 		lx_children_poll();
 	/* The common case, on every system call's way back: nothing. */
-	if (!(ready = pending & ~lx_sigmask))
+	if (!(ready = (pending | (own = lx_thread_pending())) & ~lx_sigmask))
 		return 0;
 	for (int sig = __builtin_ctzll(ready) + 1; sig <= 64; sig++) {
-		if (!(pending & BIT(sig)) || (lx_sigmask & BIT(sig)))
+		if (!((pending | own) & BIT(sig)) || (lx_sigmask & BIT(sig)))
 			continue;
-		if (actions[sig].handler == LX_SIG_IGN ||
-		    (actions[sig].handler == LX_SIG_DFL && default_ignored(sig))) {
+		if (!wanted(sig)) {
 			pending &= ~BIT(sig);
+			if (own & BIT(sig))
+				lx_thread_unpend(BIT(sig), 0);
 			continue;
 		}
 		return sig;
@@ -225,7 +256,7 @@ static int next_signal(void)
 
 int lx_sig_quiet(void)
 {
-	return !pending && actions[17].handler <= LX_SIG_IGN;
+	return !pending && !lx_tpending_any && actions[17].handler <= LX_SIG_IGN;
 }
 
 int lx_sig_deliverable(void)
@@ -259,7 +290,10 @@ void lx_sig_deliver(struct k42_user_regs *regs)
 
 	if (!sig)
 		return;
-	pending &= ~BIT(sig);
+	if (lx_thread_pending() & BIT(sig))
+		lx_thread_unpend(BIT(sig), 0);	/* its own first, as Linux */
+	else
+		pending &= ~BIT(sig);
 	act = &actions[sig];
 	if (act->handler == LX_SIG_DFL)
 		die_by(sig);
@@ -359,8 +393,10 @@ long lx_sys_rt_sigaction(struct lx_args *a)
 		if (lx_copy_in(&act, a->a[1], sizeof(act)) < 0)
 			return -LX_EFAULT;
 		actions[sig] = act;
-		if (act.handler == LX_SIG_IGN)
+		if (act.handler == LX_SIG_IGN) {
 			pending &= ~BIT(sig);
+			lx_thread_unpend(BIT(sig), 1);
+		}
 	}
 	return 0;
 }
@@ -389,7 +425,7 @@ long lx_sys_rt_sigprocmask(struct lx_args *a)
 
 long lx_sys_rt_sigpending(struct lx_args *a)
 {
-	uint64_t p = pending & lx_sigmask;
+	uint64_t p = (pending | lx_thread_pending()) & lx_sigmask;
 
 	if (a->a[1] != 8)
 		return -LX_EINVAL;

@@ -4,7 +4,9 @@
  * register set (k42_thread_new_full): libk42's scheduler runs it, a
  * preempted one keeps its registers, and no kernel memory is spent on it.
  * Each has a struct lx_thread (its tid, clear_child_tid, futex wait) in
- * the k42 thread's tls pointer, and its signal mask: lx_sigmask (signal.c)
+ * the k42 thread's tls pointer, its signal mask and its own pending
+ * signals (tgkill, tkill, SIGPIPE: taken by that thread alone; signal.c
+ * takes them with the process's). lx_sigmask (signal.c)
  * holds the mask of the thread whose call runs (lx_sigmask_load switches
  * it at each call's entry and after each wait), so a process's signal is
  * taken by the first thread that does not block it on its way back from
@@ -16,7 +18,11 @@
  * its thread (k42_thread_park_full) on a wait list keyed by the address,
  * with its result still to be written; FUTEX_WAKE or the timeout (a
  * libk42 timer) writes the result into the parked registers and makes
- * the thread ready. A waiter is not ended by a signal.
+ * the thread ready. A signal the waiter may take (one for the process it
+ * does not block, or one for it) wakes it with its registers back at its
+ * `sc`: the call is made again, finds the signal due and ends with EINTR
+ * (or restarts after the handler, SA_RESTART and no timeout: Linux's
+ * ERESTARTSYS), so the signal is delivered on that call's way back.
  */
 #include "lx.h"
 
@@ -43,11 +49,16 @@ struct lx_thread {
 	struct k42_timer ftimer;
 	struct lx_tcall *tc;		/* blocking calls run on the thread (entry.c) */
 	uint64_t sigmask;		/* while another thread's is in lx_sigmask */
+	uint64_t tpending;		/* signals sent to this thread alone */
+	struct lx_thread *anext;	/* every thread of the process */
 };
 
 static struct lx_thread main_lt;
+static struct lx_thread *all_threads;
 static uint32_t next_seq = 1;
 int lx_nthreads = 1;
+int lx_tpending_any;	/* threads with signals of their own pending */
+static int nfwaiting;	/* threads parked in a private futex wait */
 
 #define FUTEX_BUCKETS 64
 static struct lx_thread *waiters[FUTEX_BUCKETS];
@@ -61,6 +72,8 @@ static struct lx_thread *self(void)
 	if (!main_lt.kt) {
 		main_lt.kt = t;
 		main_lt.tid = (uint32_t)lx.pid;
+		main_lt.anext = all_threads;
+		all_threads = &main_lt;
 	}
 	return &main_lt;
 }
@@ -117,13 +130,83 @@ uint32_t lx_gettid(void)
 	return self()->tid;
 }
 
-/* Is tid one of this process's threads? */
+static struct lx_thread *find_tid(uint64_t tid)
+{
+	(void)self();	/* main's entry exists */
+	for (struct lx_thread *t = all_threads; t; t = t->anext)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+/* Is tid one of this process's threads (still there)? */
 int lx_own_tid(uint64_t tid)
 {
-	if (tid == lx.pid)
-		return 1;
-	return (tid >> 16) && (tid & 0xffff) == (lx.pid & 0xffff) && tid < (1u << 30) &&
-	       lx_nthreads > 1;
+	return find_tid(tid) != NULL;
+}
+
+static uint64_t mask_of(struct lx_thread *t)
+{
+	return t == mask_owner ? lx_sigmask : t->sigmask;
+}
+
+/* A futex waiter leaves its wait to take a signal: its registers go back
+ * to its `sc`, and the call made again ends with EINTR (lx_sys_futex). */
+static void unlink_waiter(struct lx_thread *w);
+
+static void interrupt_wait(struct lx_thread *w)
+{
+	unlink_waiter(w);
+	k42_timer_cancel(&w->ftimer);
+	w->kt->regs.nip -= 4;
+	k42_thread_wake(w->kt);
+}
+
+/* A signal for the process (bit) that it does not ignore: every futex
+ * waiter that does not block it leaves its wait (the first to come back
+ * takes it; the others find nothing due and wait again). */
+void lx_threads_signal(uint64_t bit)
+{
+	if (!nfwaiting)
+		return;
+	for (struct lx_thread *t = all_threads; t; t = t->anext)
+		if (t->fwaiting && !(mask_of(t) & bit))
+			interrupt_wait(t);
+}
+
+/* tgkill/tkill/SIGPIPE: sig pending for thread tid alone (0: the calling
+ * thread); `wanted`: not ignored. -LX_ESRCH if there is no such thread. */
+long lx_thread_raise(uint64_t tid, int sig, int wanted)
+{
+	struct lx_thread *t = tid ? find_tid(tid) : self();
+	uint64_t bit = 1ull << (sig - 1);
+
+	if (!t)
+		return -LX_ESRCH;
+	if (!wanted)
+		return 0;
+	if (!t->tpending)
+		lx_tpending_any++;
+	t->tpending |= bit;
+	if (t->fwaiting && !(mask_of(t) & bit))
+		interrupt_wait(t);
+	return 0;
+}
+
+/* The calling thread's own pending signals. */
+uint64_t lx_thread_pending(void)
+{
+	return lx_tpending_any ? self()->tpending : 0;
+}
+
+/* Take bits off the calling thread's own pending set (all threads' with
+ * `every`: a signal set to be ignored). */
+void lx_thread_unpend(uint64_t bits, int every)
+{
+	for (struct lx_thread *t = every ? all_threads : self(); t; t = every ? t->anext : NULL) {
+		if (t->tpending && !(t->tpending &= ~bits))
+			lx_tpending_any--;
+	}
 }
 
 /* After fork: the child is this process's only thread, with the pid as tid. */
@@ -132,6 +215,11 @@ void lx_threads_forked(void)
 	struct lx_thread *me = self();
 
 	me->tid = (uint32_t)lx.pid;
+	me->tpending = 0;	/* Linux: a child starts with none pending */
+	me->anext = NULL;
+	all_threads = me;
+	lx_tpending_any = 0;
+	nfwaiting = 0;
 	lx_nthreads = 1;
 	mask_started = 1;	/* the forking thread's mask, now the only one */
 	mask_owner = me;
@@ -204,6 +292,8 @@ long lx_thread_clone(struct lx_args *a)
 	}
 	kt->tls = lt;
 	lt->kt = kt;
+	lt->anext = all_threads;
+	all_threads = lt;
 	lx_nthreads++;
 	lx_answers_threads();
 	return tid;
@@ -236,6 +326,8 @@ static void unlink_waiter(struct lx_thread *w)
 		}
 	}
 	w->fnext = NULL;
+	if (w->fwaiting)
+		nfwaiting--;
 	w->fwaiting = 0;
 }
 
@@ -288,6 +380,7 @@ static long requeue(uint64_t key, uint64_t key2, uint64_t n)
 			unlink_waiter(w);
 			w->fkey = key2;
 			w->fwaiting = 1;
+			nfwaiting++;
 			w->fnext = *bucket(key2);
 			*bucket(key2) = w;
 			moved++;
@@ -406,11 +499,16 @@ long lx_sys_futex(struct lx_args *a)
 			return -LX_EAGAIN;
 		if (deadline && deadline <= k42_timebase())
 			return -LX_ETIMEDOUT;
+		/* A signal due: end now (a waiter a signal woke comes back
+		 * here, entry.c restarts it after the handler if it may). */
+		if (lx_sig_deliverable())
+			return -LX_EINTR;
 		me = self();
 		me->kt = k42_current;
 		me->fkey = uaddr;
 		me->fbits = bits;
 		me->fwaiting = 1;
+		nfwaiting++;
 		me->fnext = *bucket(uaddr);
 		*bucket(uaddr) = me;
 		if (deadline) {
@@ -496,6 +594,13 @@ long lx_sys_exit(struct lx_args *a)
 		lx_futex_wake(me->clear_tid, 1);
 	if (me->fwaiting)
 		unlink_waiter(me);
+	lx_thread_unpend(~0ull, 0);	/* its own pending signals go with it */
+	for (struct lx_thread **pp = &all_threads; *pp; pp = &(*pp)->anext) {
+		if (*pp == me) {
+			*pp = me->anext;
+			break;
+		}
+	}
 	lx_nthreads--;
 	if (mask_owner == me) {
 		mask_owner = NULL;	/* the next call loads its own */
