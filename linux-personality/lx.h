@@ -234,6 +234,8 @@ int lx_sig_deliverable(void);
 int lx_sig_restarts(void);
 void lx_sig_deliver(struct k42_user_regs *regs);
 extern uint64_t lx_sigmask;
+/* Exit: end the targets of our SIGKILLs still running (proc.c). */
+void lx_kills_flush(void);
 /* SIGCHLD for children that ended since the last look (proc.c). */
 void lx_children_poll(void);
 int lx_sig_nocldwait(void);

@@ -30,6 +30,7 @@ static struct k42_user_regs fork_regs;
 static uint64_t fork_flags, fork_ctid;
 
 static void child_start(void);
+static void kills_forked(void);
 
 __attribute__((noreturn)) static void child_start_c(void)
 {
@@ -40,6 +41,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 	lx.ppid = lx.pid;
 	lx.pid = k42_info(K42_INFO_PID);
 	nchildren = 0;
+	kills_forked();
 	k42_fs_forked();
 	tid = (uint32_t)lx.pid;
 	if ((fork_flags & LX_CLONE_CHILD_SETTID) && fork_ctid)
@@ -299,9 +301,62 @@ static long signal_by_message(uint64_t pid, uint64_t sig)
 
 /* SIGKILL to another process. A Linux process ends itself, as its
  * SIGKILL's default action, when it takes the signal (a soft interrupt):
- * quietly, as on Linux. One that has not ended within 50 ms (not a Linux
- * process, or not taking soft interrupts) is ended by the kernel
- * (proc_kill, which reports it on the console). */
+ * quietly, as on Linux. kill returns at once, as Linux's makes the signal
+ * pending and goes on (so a shell's `kill -9 $p; wait $p` finds p still
+ * there and reaps it inside wait, printing "Killed"). One that has not
+ * ended 50 ms later (not a Linux process, or not taking soft interrupts)
+ * is ended by the kernel (proc_kill, which reports it on the console):
+ * a libk42 timer checks it then, and our own exit checks every such
+ * target first, so none outlives the check. */
+#define HARD_KILLS 16
+
+static struct hard_kill {
+	uint64_t pid;
+	struct k42_timer tm;
+} hard_kills[HARD_KILLS];
+
+static int hard_kill_running(uint64_t pid)
+{
+	struct k42_procinfo info;
+
+	return k42_sc_proc_describe(pid, (uint64_t)&info) == 0 && info.state == K42_PROC_RUNNING;
+}
+
+static void hard_kill_due(struct k42_timer *tm)
+{
+	struct hard_kill *h = tm->arg;
+
+	if (h->pid && hard_kill_running(h->pid))
+		(void)k42_sc_proc_kill(h->pid);	/* fails only if it has just ended */
+	h->pid = 0;
+}
+
+/* Exit: wait out each outstanding SIGKILL's 50 ms, then end its target
+ * if it is still there. */
+void lx_kills_flush(void)
+{
+	for (int i = 0; i < HARD_KILLS; i++) {
+		struct hard_kill *h = &hard_kills[i];
+
+		if (!h->pid)
+			continue;
+		k42_timer_cancel(&h->tm);
+		while (hard_kill_running(h->pid) && k42_timebase() < h->tm.deadline)
+			lx_wait_event(k42_info(K42_INFO_TIMEBASE_HZ) / 100);
+		hard_kill_due(&h->tm);
+	}
+}
+
+/* A forked child checks none of its parent's SIGKILLs. */
+static void kills_forked(void)
+{
+	for (int i = 0; i < HARD_KILLS; i++)
+		if (hard_kills[i].pid) {
+			k42_timer_cancel(&hard_kills[i].tm);
+			hard_kills[i].pid = 0;
+		}
+}
+
 static long kill_hard(uint64_t pid)
 {
 	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), deadline = k42_timebase() + hz / 20;
@@ -311,16 +366,27 @@ static long kill_hard(uint64_t pid)
 		return signal_by_message(pid, LX_SIGKILL);
 	if (st < 0)
 		return -LX_ESRCH;
-	for (;;) {
-		struct k42_procinfo info;
+	for (int i = 0; i < HARD_KILLS; i++) {
+		struct hard_kill *h = &hard_kills[i];
 
-		if (k42_sc_proc_describe(pid, (uint64_t)&info) < 0 || info.state != K42_PROC_RUNNING)
+		if (h->pid == pid)
+			return 0;	/* already being checked */
+		if (h->pid)
+			continue;
+		h->pid = pid;
+		h->tm.deadline = deadline;
+		h->tm.fn = hard_kill_due;
+		h->tm.arg = h;
+		if (k42_timer_add(&h->tm) == 0)
 			return 0;
-		if (k42_timebase() >= deadline)
-			break;
-		lx_wait_event(hz / 100);
+		h->pid = 0;
+		break;
 	}
-	(void)k42_sc_proc_kill(pid);	/* fails only if it has just ended */
+	/* No room to check it later: wait for its end here. */
+	while (hard_kill_running(pid) && k42_timebase() < deadline)
+		lx_wait_event(hz / 100);
+	if (hard_kill_running(pid))
+		(void)k42_sc_proc_kill(pid);
 	return 0;
 }
 
@@ -398,6 +464,7 @@ long lx_sys_tkill(struct lx_args *a)
 
 long lx_sys_exit_group(struct lx_args *a)
 {
+	lx_kills_flush();
 	lx_fs_close_all();
 	k42_sc_exit(a->a[0] & 0xff);
 	return -LX_EINVAL;	/* not reached */

@@ -146,9 +146,17 @@ long lx_sig_raise_thread(uint64_t tid, int sig)
 	return 0;
 }
 
-/* Soft-interrupt bits from other processes' kill. */
+__attribute__((noreturn)) static void die_by(int sig);
+
+/* Soft-interrupt bits from other processes' kill. SIGKILL that arrives
+ * while the program runs (the only drain on the upcall's way, no call of
+ * the personality under way) ends a single-threaded process at once, as
+ * Linux's does, even one spinning in user code that makes no calls; in a
+ * call, the call ends (EINTR) and its way back ends the process. */
 static void on_softintr(uint64_t bits)
 {
+	if ((bits & (LX_SOFTINTR_SIG << LX_SIGKILL)) && lx_nthreads == 1 && k42_in_handler == 1)
+		die_by(LX_SIGKILL);
 	for (int sig = 1; sig <= 30; sig++)
 		if (bits & (LX_SOFTINTR_SIG << sig)) {
 			pending |= BIT(sig);
@@ -273,6 +281,7 @@ int lx_sig_restarts(void)
 
 __attribute__((noreturn)) static void die_by(int sig)
 {
+	lx_kills_flush();
 	lx_fs_close_all();
 	k42_sc_exit(0x100u | (unsigned)sig);
 	for (;;)
