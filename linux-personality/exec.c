@@ -295,11 +295,18 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 		for (uint64_t i = 0; argv && argv[i]; i++) {
 			size_t k = strlen(argv[i]) + 1;
 
-			if (lx.cmdline_len + k > sizeof(lx.cmdline))
+			if (lx.cmdline_len + k > sizeof(lx.cmdline)) {
+				/* Cut, as ps shows a long line cut. */
+				k = sizeof(lx.cmdline) - lx.cmdline_len;
+				memcpy(lx.cmdline + lx.cmdline_len, argv[i], k);
+				lx.cmdline[sizeof(lx.cmdline) - 1] = '\0';
+				lx.cmdline_len += (uint32_t)k;
 				break;
+			}
 			memcpy(lx.cmdline + lx.cmdline_len, argv[i], k);
 			lx.cmdline_len += (uint32_t)k;
 		}
+		lx_ptab_publish(0);
 	}
 
 	/* Registers as Linux starts a ppc64 ELFv2 process: r1 = argc's

@@ -114,7 +114,8 @@ struct lx_proc {
 	uint64_t brk_start, brk_cur, brk_mapped;
 	uint64_t mmap_next;
 	char exe[256];			/* path of the running binary */
-	char cmdline[256];		/* its arguments, each ending in NUL (/proc/self/cmdline) */
+	char cmdline[1024];		/* its arguments, each ending in NUL (/proc/PID/cmdline;
+					 * cut inside the argument that does not fit) */
 	uint32_t cmdline_len;
 	uint32_t umask;
 };
@@ -132,6 +133,23 @@ extern int lx_nvmas;
 long lx_map_anon(uint64_t va, uint64_t len, unsigned prot);
 /* The futex key of uaddr if it is in a shared mapping (1), else 0. */
 int lx_vma_shared_key(uint64_t uaddr, uint64_t *sid, uint64_t *off);
+
+/* The tree's process table (ptab.c): what /proc shows of other Linux
+ * processes of the tree. */
+#define LX_PTAB 0x00000d9000000000ul	/* above LX_USER_LIMIT */
+struct lx_pentry {
+	uint32_t pid, seq;		/* seq: odd while its process rewrites it */
+	uint32_t pgid, sid;
+	uint32_t nthreads, cmdline_len;
+	uint64_t start_tb;		/* timebase at its fork (or first start) */
+	uint64_t vsize;			/* bytes of its mappings */
+	char exe[256];
+	char cmdline[1024];
+};
+void lx_ptab_init(void);
+void lx_ptab_publish(int started);
+void lx_ptab_vsize(void);
+int lx_ptab_get(uint64_t pid, struct lx_pentry *out);
 
 /* Futexes between processes (futex_shared.c). */
 #define LX_FUTEX_TABLE 0x00000d8000000000ul	/* above LX_USER_LIMIT */

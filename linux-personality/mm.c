@@ -55,6 +55,7 @@ static long map_anon(uint64_t va, uint64_t len, unsigned prot, uint64_t sid)
 	if (rc < 0)
 		return rc == -K42_EEXIST ? -LX_EEXIST : -LX_ENOMEM;
 	lx_vmas[lx_nvmas++] = (struct lx_vma){ va, len, prot, sid, va };
+	lx_ptab_vsize();
 	return 0;
 }
 
@@ -134,6 +135,8 @@ static long change_range(uint64_t va, uint64_t len, int prot)
 			return rc;
 		i = 0;	/* the records moved: look again (each pass finishes one) */
 	}
+	if (prot < 0)
+		lx_ptab_vsize();
 	return 0;
 }
 

@@ -48,6 +48,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 		lx_copy_out(fork_ctid, &tid, sizeof(tid));
 	lx_threads_forked();
 	lx_itimer_forked();
+	lx_ptab_publish(1);
 	if (fork_flags & LX_CLONE_CHILD_CLEARTID)
 		lx_set_clear_tid(fork_ctid);
 	k42_disable();

@@ -6,8 +6,10 @@
  * memory file (k42_open_memory: a read-only snapshot, as Linux's seq
  * files are per open). /proc/self is a link to the caller's pid. Other
  * processes are known by what the kernel knows: pid, parent, state and
- * name (a Linux execve renames its process); the caller's own entry also
- * has its command line, process group and session, and fd/: a link per
+ * name (a Linux execve renames its process), and those of our Linux
+ * process tree also by their entry in the tree's table (ptab.c): command
+ * line, binary (exe), process group, session, threads, start time and
+ * size. The caller's own entry also has fd/: a link per
  * open descriptor (the path it was opened under, or pipe:[ino] and the
  * like); opening one opens that path again, or for a pipe, socket or
  * the tty gives a duplicate of the descriptor.
@@ -150,6 +152,35 @@ static int alive(uint64_t pid, struct k42_procinfo *info)
 	return k42_sc_proc_describe(pid, (uint64_t)info) == 0 && info->state == K42_PROC_RUNNING;
 }
 
+/* What the tree's table says of pid (ours from lx itself): 1 if known. */
+static struct lx_pentry pe;
+
+static int entry_of(uint64_t pid)
+{
+	int known = lx_ptab_get(pid, &pe);
+
+	if (pid != lx.pid)
+		return known;
+	if (!known) {	/* (no table: no start time or size) */
+		memset(&pe, 0, sizeof(pe));
+		pe.pid = (uint32_t)lx.pid;
+	}
+	/* Our own figures are the freshest. */
+	pe.pgid = (uint32_t)lx.pgid;
+	pe.sid = (uint32_t)lx.sid;
+	pe.nthreads = (uint32_t)(lx_nthreads > 0 ? lx_nthreads : 1);
+	memcpy(pe.exe, lx.exe, sizeof(pe.exe));
+	pe.exe[sizeof(pe.exe) - 1] = '\0';
+	memcpy(pe.cmdline, lx.cmdline, lx.cmdline_len);
+	pe.cmdline_len = lx.cmdline_len;
+	return 1;
+}
+
+static int exe_known(uint64_t pid)
+{
+	return entry_of(pid) && pe.exe[0];
+}
+
 /* What path names (its kind and pid); follow: /proc/self as its target. */
 static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
 {
@@ -205,8 +236,11 @@ static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
 			if (strcmp(c, pid_files[i].name) == 0 ||
 			    (pid_files[i].kind == PF_PFD && strcmp(c, "fd/") == 0)) {
 				*kind = pid_files[i].kind;
-				/* Only our own binary's path and descriptors are known. */
-				if ((*kind == PF_PEXE || *kind == PF_PFD) && *pid != lx.pid)
+				/* Our own descriptors only; the binary of a
+				 * process of our tree too (its table entry). */
+				if (*kind == PF_PFD && *pid != lx.pid)
+					return -LX_ENOENT;
+				if (*kind == PF_PEXE && *pid != lx.pid && !exe_known(*pid))
 					return -LX_ENOENT;
 				return 0;
 			}
@@ -287,9 +321,10 @@ static char state_of(const struct k42_procinfo *p)
 	return p->state != K42_PROC_RUNNING ? 'Z' : p->running ? 'R' : 'S';
 }
 
-static void pstat(const struct k42_procinfo *p)
+/* stat and status of p, with its table entry (pe) if `known`. */
+static void pstat(const struct k42_procinfo *p, int known)
 {
-	int self = p->pid == lx.pid;
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
 
 	putu(p->pid);
 	put(" (");
@@ -299,21 +334,26 @@ static void pstat(const struct k42_procinfo *p)
 	put(" ");
 	putu(p->parent);
 	put(" ");
-	putu(self ? lx.pgid : p->pid);
+	putu(known ? pe.pgid : p->pid);
 	put(" ");
-	putu(self ? lx.sid : p->pid);
+	putu(known ? pe.sid : p->pid);
 	/* tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
 	 * cutime cstime priority nice num_threads itrealvalue starttime
-	 * vsize rss, then the rest of Linux's 52 fields. */
+	 * (clock ticks, 100 a second, since boot) vsize rss, then the rest
+	 * of Linux's 52 fields. */
 	put(" 0 -1 0 0 0 0 0 0 0 0 0 20 0 ");
-	putu(self && lx_nthreads > 0 ? (uint64_t)lx_nthreads : 1);
-	put(" 0 0 0 0");
-	for (int i = 0; i < 27; i++)
+	putu(known && pe.nthreads ? pe.nthreads : 1);
+	put(" 0 ");
+	putu(known && hz >= 100 ? pe.start_tb / (hz / 100) : 0);
+	put(" ");
+	putu(known ? pe.vsize : 0);
+	put(" 0");
+	for (int i = 0; i < 28; i++)
 		put(" 0");
 	put("\n");
 }
 
-static void pstatus(const struct k42_procinfo *p)
+static void pstatus(const struct k42_procinfo *p, int known)
 {
 	int self = p->pid == lx.pid;
 
@@ -326,12 +366,22 @@ static void pstatus(const struct k42_procinfo *p)
 	put(state_of(p) == 'R' ? " (running)" : " (sleeping)");
 	put("\nTgid:\t");
 	putu(p->pid);
-	put("\nPid:\t");
+	put("\nNgid:\t0\nPid:\t");
 	putu(p->pid);
 	put("\nPPid:\t");
 	putu(p->parent);
-	put("\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t");
-	putu(self && lx_nthreads > 0 ? (uint64_t)lx_nthreads : 1);
+	put("\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
+	if (known) {
+		put("NSpgid:\t");
+		putu(pe.pgid);
+		put("\nNSsid:\t");
+		putu(pe.sid);
+		put("\nVmSize:\t");
+		putu(pe.vsize / 1024);
+		put(" kB\n");
+	}
+	put("Threads:\t");
+	putu(known && pe.nthreads ? pe.nthreads : 1);
 	put("\nCpus_allowed_list:\t");
 	putu(p->cpu);
 	put("\n");
@@ -342,6 +392,7 @@ static void make(enum pf kind, uint64_t pid)
 	struct k42_procinfo info;
 	uint64_t up;
 	long n;
+	int known;
 
 	tlen = 0;
 	switch (kind) {
@@ -405,15 +456,16 @@ static void make(enum pf kind, uint64_t pid)
 	case PF_PCOMM:
 		if (!alive(pid, &info))
 			break;
+		known = entry_of(pid);
 		if (kind == PF_PSTAT)
-			pstat(&info);
+			pstat(&info, known);
 		else if (kind == PF_PSTATUS)
-			pstatus(&info);
+			pstatus(&info, known);
 		else if (kind == PF_PCOMM) {
 			putn(info.name, strnlen(info.name, 15));
 			put("\n");
-		} else if (pid == lx.pid) {
-			putn(lx.cmdline, lx.cmdline_len);
+		} else if (known) {
+			putn(pe.cmdline, pe.cmdline_len);
 		} else {
 			putn(info.name, strnlen(info.name, sizeof(info.name)));
 			text[tlen++] = '\0';
@@ -519,7 +571,8 @@ static void make_dir(enum pf kind, uint64_t pid)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
-		if ((pid_files[i].kind != PF_PEXE && pid_files[i].kind != PF_PFD) || pid == lx.pid)
+		if ((pid_files[i].kind != PF_PEXE && pid_files[i].kind != PF_PFD) || pid == lx.pid ||
+		    (pid_files[i].kind == PF_PEXE && exe_known(pid)))
 			dir_add(pid_files[i].name, ino_of(pid_files[i].kind, pid),
 				pid_files[i].kind == PF_PEXE ? 10 : pid_files[i].kind == PF_PFD ? 4 : 8);
 }
@@ -605,8 +658,8 @@ long lx_proc_readlink(const char *path, char *buf, size_t n)
 	tlen = 0;
 	if (kind == PF_SELF)
 		putu(lx.pid);
-	else if (kind == PF_PEXE)
-		put(lx.exe);
+	else if (kind == PF_PEXE && entry_of(pid))
+		put(pe.exe);
 	else if (kind == PF_PFDENT)
 		fd_target(lookup_fd);
 	else

@@ -8,7 +8,8 @@
  * EINTR for a timed wait even with SA_RESTART (Linux's rules), and a
  * signal for the process wakes a waiter when the other thread blocks it.
  * tgkill of a tid that is not ours gives ESRCH. Static musl, run
- * unmodified by the personality.
+ * unmodified by the personality. `tsignal hold` only runs a second
+ * thread for 2 s (tests/linux/cases.txt reads its /proc entry).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -135,11 +136,25 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int main(void)
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	sleep(3);
+	return NULL;
+}
+
+int main(int argc, char **argv)
 {
 	pthread_t th;
 	int me = tid(), spins = 0;
 	sigset_t p;
+
+	if (argc > 1 && strcmp(argv[1], "hold") == 0) {
+		if (pthread_create(&th, NULL, sleeper, NULL) != 0)
+			return 1;
+		sleep(2);
+		return 0;
+	}
 
 	handler(SIGUSR1, 0);
 	handler(SIGUSR2, 0);

@@ -1,0 +1,149 @@
+/*
+ * The Linux process table of a process tree: what /proc shows of the
+ * tree's other processes beyond what the kernel knows (pid, parent,
+ * state, name): their command line, binary, process group, session,
+ * thread count, start time and address-space size. ps, top, pidof and
+ * pgrep -f read them (procfs.c).
+ *
+ * The tree's first Linux process (main.c) maps the table, a
+ * K42_MAP_SHARED region at LX_PTAB (above what the program's pointers
+ * may reach), before its program runs; fork shares it with every child,
+ * and execve keeps it. One entry per kernel pid slot (the low
+ * K42_PID_SLOT_BITS of a pid): a slot is held by one live process at a
+ * time, so each process writes only its own entry, with no lock. An
+ * entry is believed only for the pid it names, while the kernel reports
+ * that pid alive, and a reader copies it under its sequence count
+ * (odd while being written) and bounds every length. The table is the
+ * programs' shared memory, all root to Linux: a program that scribbles
+ * on it changes only what ps shows, never what the kernel or a server
+ * believes.
+ */
+#include "lx.h"
+#include <k42/procinfo.h>
+
+#define PTAB_MAGIC 0x6b3432707461626cull	/* "k42ptabl" */
+#define PTAB_SLOTS (1u << K42_PID_SLOT_BITS)
+
+struct ptab_head {
+	uint64_t magic;
+	uint64_t pad[127];	/* the entries start on their own page */
+};
+
+struct ptab {
+	struct ptab_head head;
+	struct lx_pentry e[PTAB_SLOTS];
+};
+
+#define PTAB_BYTES ((sizeof(struct ptab) + K42_PAGE_SIZE - 1) & ~(uint64_t)(K42_PAGE_SIZE - 1))
+
+_Static_assert(LX_PTAB + PTAB_BYTES <= LX_PERSONALITY_BASE, "the table fits below the personality");
+_Static_assert(LX_PTAB >= LX_FUTEX_TABLE + (1ul << 30), "the table is clear of the futex table");
+
+static struct ptab *const ptab = (struct ptab *)LX_PTAB;
+static int have_ptab = -1;	/* -1: not looked yet; fork and execve keep it */
+
+static int present(void)
+{
+	if (have_ptab < 0) {
+		uint64_t magic = 0;
+
+		have_ptab = k42_sc_mem_read(lx.pid, LX_PTAB, (uint64_t)&magic, sizeof(magic)) >= 0 &&
+			    magic == PTAB_MAGIC;
+	}
+	return have_ptab;
+}
+
+/* main.c: a tree's first process makes the table. */
+void lx_ptab_init(void)
+{
+	if (present())
+		return;
+	if (k42_sc_mem_map_anon(lx.pid, LX_PTAB, PTAB_BYTES,
+				K42_PROT_READ | K42_PROT_WRITE | K42_MAP_SHARED) < 0)
+		return;	/* /proc then shows what the kernel knows */
+	ptab->head.magic = PTAB_MAGIC;
+	have_ptab = 1;
+}
+
+static uint64_t vsize(void)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < lx_nvmas; i++)
+		n += lx_vmas[i].len;
+	return n;
+}
+
+/* Our entry, rewritten whole: after execve, fork (start set), setpgid,
+ * setsid, a thread's start or end, and a change of our mappings. */
+void lx_ptab_publish(int started)
+{
+	struct lx_pentry *e;
+	uint32_t seq;
+
+	if (!present())
+		return;
+	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
+	seq = e->pid == lx.pid ? e->seq : 0;
+	__atomic_store_n(&e->seq, seq | 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (e->pid != lx.pid || started)
+		e->start_tb = k42_timebase();
+	e->pid = (uint32_t)lx.pid;
+	e->pgid = (uint32_t)lx.pgid;
+	e->sid = (uint32_t)lx.sid;
+	e->nthreads = (uint32_t)(lx_nthreads > 0 ? lx_nthreads : 1);
+	e->vsize = vsize();
+	memcpy(e->exe, lx.exe, sizeof(e->exe));
+	e->exe[sizeof(e->exe) - 1] = '\0';
+	memcpy(e->cmdline, lx.cmdline, lx.cmdline_len);
+	e->cmdline_len = lx.cmdline_len;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELAXED);
+}
+
+/* Our mappings changed: the size alone (an odd-even step of seq too). */
+void lx_ptab_vsize(void)
+{
+	struct lx_pentry *e;
+
+	if (!have_ptab || have_ptab < 0)
+		return;	/* (published in full at the next execve or fork) */
+	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
+	if (e->pid != lx.pid)
+		return;
+	__atomic_store_n(&e->seq, e->seq | 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	e->vsize = vsize();
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->seq, (e->seq | 1) + 1, __ATOMIC_RELAXED);
+}
+
+/* pid's entry into *out (1), or 0 if the table has none for it. */
+int lx_ptab_get(uint64_t pid, struct lx_pentry *out)
+{
+	const struct lx_pentry *e;
+
+	if (!present() || !pid)
+		return 0;
+	e = &ptab->e[pid & (PTAB_SLOTS - 1)];
+	for (int tries = 0; tries < 100; tries++) {
+		uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+
+		if (seq & 1) {
+			k42_sc_yield();
+			continue;
+		}
+		memcpy(out, e, sizeof(*out));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq)
+			continue;
+		if (out->pid != pid)
+			return 0;
+		if (out->cmdline_len > sizeof(out->cmdline))
+			out->cmdline_len = sizeof(out->cmdline);
+		out->exe[sizeof(out->exe) - 1] = '\0';
+		return 1;
+	}
+	return 0;
+}
