@@ -7,7 +7,7 @@ whole iteration, up to the function's next hits, recording each
 instruction's pc and MSR. Prints the steps per kernel or user stretch and
 per function. Three loops can be profiled:
 
-    --op ppc   the null PPC round trip: from one `ppc_fast_call` to the
+    --op ppc   the null PPC round trip: from one `ppc_fast_call_asm` to the
                next (user stretches: the first two are the server's, the
                last the client's in the run docs/performance.md gives)
     --op pipe  the pipe round trip (kbench writes a byte, pipe_echo sends
@@ -76,7 +76,7 @@ with open(%(out)r, "w") as out:
 # warm it (and land inside the loop), how many more end one iteration, and
 # the other program in the trip (user pcs are named in both programs).
 OPS = {
-    "ppc": {"fn": "ppc_fast_call", "warm": 50, "hits": 1, "other": "kbench_server.elf"},
+    "ppc": {"fn": "ppc_fast_call_asm", "warm": 50, "hits": 1, "other": "kbench_server.elf"},
     "pipe": {"fn": "sys_block", "warm": 100, "hits": 2, "other": "pipe_echo.elf",
              "pre": "time_pipe"},
     "linux-getppid": {"fn": "syscall_answer", "warm": 5000, "hits": 1, "other": None},

@@ -3,6 +3,10 @@
  * call and reply handed over without a trap frame, a run-queue pass or a
  * copy of anything but the caller's own registers.
  *
+ * The commonest cases never get here: arch/ppc64/kern/ppc_fast.S decodes
+ * and hands them over in assembly, and sends here what it does not take
+ * (tracing on, the local lock busy, a server with several dispatchers, the
+ * per-CPU record cache empty or full, a HAT new to this CPU).
  * The `sc` vector (arch/ppc64/kern/sc_fast.S) sends ppc_call and ppc_reply
  * here with their registers as the arguments, after storing the caller's
  * registers straight into its dispatcher's `ctx` (r14..r31 too for a

@@ -29,6 +29,17 @@
 #define CTX(field) (DISP_CTX + (field))
 #define GPR(n) CTX(TF_GPR0 + (n) * 8)
 
+/* The kernel stack, as exc_common lays it out (the trap frame goes there
+ * if the C path declines too). */
+.macro	KSTACK
+	ld	r1, PC_KSTACK_TOP(r13)
+	subi	r1, r1, STACK_RED_ZONE
+	clrrdi	r1, r1, 4
+	subi	r1, r1, EXC_FRAME_SIZE
+	li	r11, 0
+	std	r11, 0(r1)
+.endm
+
 	.text
 FUNC_START(sc_fast_entry)
 	cmpldi	r0, SC_PPC_CALL
@@ -47,6 +58,12 @@ FUNC_START(sc_fast_entry)
 	sldi	r12, r12, IPC_REPLY_IDLE_SHIFT
 	cmpld	r5, r12
 	bne	0b
+	mfsrr1	r12
+	andi.	r12, r12, MSR_PR
+	beq	0b			/* not from user mode: never, but not ours */
+	b	ppc_fast_reply_asm	/* ppc_fast.S; declined, it comes back here */
+	.globl	sc_fast_reply_general
+sc_fast_reply_general:
 1:	mfsrr1	r12
 	andi.	r12, r12, MSR_PR
 	beq	0b			/* not from user mode: never, but not ours */
@@ -74,23 +91,19 @@ FUNC_START(sc_fast_entry)
 	std	r11, CTX(TF_CTR)(r12)
 	mfxer	r11
 	std	r11, CTX(TF_XER)(r12)
-	/* The kernel stack, as exc_common lays it out (the trap frame goes
-	 * there if we fall back). */
-	ld	r1, PC_KSTACK_TOP(r13)
-	subi	r1, r1, STACK_RED_ZONE
-	clrrdi	r1, r1, 4
-	subi	r1, r1, EXC_FRAME_SIZE
-	li	r11, 0
-	std	r11, 0(r1)
 	ld	r2, PC_KERNEL_TOC(r13)
 	cmpldi	r0, SC_PPC_REPLY
 	beq	4f
 
 	/* ppc_call: the caller's r3..r10 and r14..r31 go with the rest of
-	 * its context; r3..r10 are the C function's arguments too. */
+	 * its context; r3..r10 are the decode's arguments too. */
 	.irp	n, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
 	std	\n, GPR(\n)(r12)
 	.endr
+	b	ppc_fast_call_asm	/* ppc_fast.S; declined, it comes back here */
+	.globl	sc_fast_call_c
+sc_fast_call_c:
+	KSTACK
 	bl	ppc_fast_call
 	nop
 	cmpdi	r3, 0
@@ -127,7 +140,8 @@ FUNC_START(sc_fast_entry)
 	/* ppc_reply: r3..r10 (handle, status, flags, w0..w4) are the C
 	 * function's arguments, stored into the ctx by it only if declined;
 	 * on success resume the caller with its whole context. */
-4:	bl	ppc_fast_reply
+4:	KSTACK
+	bl	ppc_fast_reply
 	nop
 	cmpdi	r3, 0
 	beq	5f

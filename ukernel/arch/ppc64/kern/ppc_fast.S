@@ -1,0 +1,489 @@
+/*
+ * The all-assembly PPC fast path (docs/performance.md): the commonest
+ * register-only ppc_call and its K42_IPC_REPLY_IDLE reply, decoded and
+ * handed over here with no C, no kernel stack and no run-queue pass.
+ * It is kern/ppc_fast.c's path with what is rare there left to it:
+ * anything these checks do not take goes to ppc_fast_call or
+ * ppc_fast_reply (C) with every register as the caller left it, and those
+ * take it or decline to the general path (kern/ppc.c) in turn.
+ *
+ * Taken here only (each further condition is one C handles, slower):
+ *  - no trace class of the call's events (PPC, DISP) is on, so no event
+ *    is due (with tracing on the C path writes them);
+ *  - this CPU's local lock is free at the first try (C waits for it);
+ *  - call: the server has only its dispatcher 0 (no vps[1]); the address
+ *    space was active on this CPU before (the HAT's CPU bit is set, so no
+ *    atomic update is needed); a free record in this CPU's cache;
+ *  - reply: room in this CPU's record cache (no pool put); the caller's
+ *    address space was active here before.
+ * Everything else is checked exactly as kern/ppc_fast.c checks it, under
+ * the same lock (this CPU's local lock, which the kernel lock's holder
+ * takes for every CPU: see kern/ppc_fast.c for why what is touched here is
+ * this CPU's own), with the same state changes in the same order of
+ * visibility (all of them before the lock's release).
+ *
+ * Registers on entry: r13 the per-CPU area (biased), SRR0/1 the caller's
+ * pc and msr, its r12 in PC_EXC_R12 and r13 in SPRG1.
+ *  - ppc_fast_call_asm: the caller's whole context is in its ctx already
+ *    (sc_fast.S), r12 = the caller (PC_FAST_CUR), r2 = the kernel TOC,
+ *    r3..r10 = target, op, w0..w5. r0, r11, r14..r31 and every CR field
+ *    are free. Declined: r3..r10 intact, to sc_fast_call_c.
+ *  - ppc_fast_reply_asm: nothing is stored yet; r3..r11 = handle, status,
+ *    flags (K42_IPC_REPLY_IDLE, checked), w0..w5. The server's r2 and
+ *    r14..r21 are parked in its ctx and its CR in r0 (it waits idle with
+ *    no context afterwards, so on success they are dropped). Declined:
+ *    they come back and r0 is the call number again, to
+ *    sc_fast_reply_general.
+ * What user mode gets (no register leaks): the server entered for a call
+ * sees r1 (its upcall stack), r3 (caller pid), r4..r10 (op and words, the
+ * caller's arguments), r11 (handle), r12 (entry) and zero everywhere else
+ * (r0, r2, r13..r31, lr, ctr, xer, cr); the caller resumed by a reply sees
+ * its own saved context with r3..r10 = status, 0 page bytes, w0..w5. The
+ * MSR is USER_MSR, plus the FP/VMX/VSX enables only for the dispatcher
+ * whose vector state is loaded on this CPU; VRSAVE and SPRG3 are the
+ * entered dispatcher's.
+ */
+#include <arch/asm.h>
+#include <arch/spr.h>
+#include <arch/radix.h>
+#include <arch/trapframe.h>
+#include "asm-offsets.h"
+
+#define CTX(field) (DISP_CTX + (field))
+#define GPR(n) CTX(TF_GPR0 + (n) * 8)
+
+/* Take this CPU's local lock at the first try, or branch to `busy`. */
+.macro	LOCAL_TRYLOCK addr, one, tmp, busy
+	li	\one, 1
+	addi	\addr, r13, PC_LOCAL_LOCK
+1:	lwarx	\tmp, 0, \addr
+	cmpwi	\tmp, 0
+	bne-	\busy
+	stwcx.	\one, 0, \addr
+	bne-	1b
+	isync
+.endm
+
+/* sched_make_current's steps for dispatcher d of process p (HAT h) on
+ * this CPU (d->cpu is this CPU already, the HAT's CPU bit is set, and no
+ * switch event is due): VRSAVE and SPRG3 handed over, current and state,
+ * the address space. msr gets USER_MSR, with the vector enables if d's
+ * vector state is the loaded one. */
+.macro	MAKE_CURRENT d, p, h, msr, t1, t2
+	lwz	\t1, P_PID(\p)
+	stw	\t1, PC_LAST_PID(r13)
+	ld	\t1, PC_SPR_OWNER(r13)
+	cmpld	\t1, \d
+	beq	3f
+	cmpdi	\t1, 0
+	beq	4f
+	mfspr	\t2, SPR_VRSAVE
+	std	\t2, D_USER_SPR0(\t1)
+4:	ld	\t2, D_USER_SPR0(\d)
+	mtspr	SPR_VRSAVE, \t2
+	lwz	\t2, D_INDEX(\d)
+	li	\t1, DISP_VA_HI
+	sldi	\t1, \t1, 32
+	sldi	\t2, \t2, PAGE_SHIFT_V
+	add	\t1, \t1, \t2
+	mtspr	SPR_SPRG3, \t1
+	std	\d, PC_SPR_OWNER(r13)
+3:	std	\d, PC_CURRENT(r13)
+	li	\t1, DS_RUNNING_V
+	stw	\t1, D_STATE(\d)
+	lwz	\t1, HAT_ASID(\h)
+	mtspr	SPR_PIDR, \t1
+	isync
+	ld	\t1, PC_VSX_OWNER(r13)
+	li	\msr, 1
+	rldicr	\msr, \msr, 63, 0
+	ori	\msr, \msr, USER_MSR_LO
+	cmpld	\t1, \d
+	bne	5f
+	oris	\msr, \msr, MSR_VEC_UNITS_HI
+	ori	\msr, \msr, MSR_VEC_UNITS_LO
+5:
+.endm
+
+/* The dispatcher d may run here (sched_can_run_here): vsx_on is 0 or
+ * this CPU + 1 (cpu holds this CPU's id). */
+.macro	CAN_RUN_HERE d, cpu, t1, t2, no
+	lwz	\t1, D_VSX_ON(\d)
+	cmpwi	cr1, \t1, 0
+	addi	\t2, \cpu, 1
+	cmplw	cr5, \t1, \t2
+	beq	cr1, 6f
+	bne	cr5, \no
+6:
+.endm
+
+/* The HAT of process p is set (into h) and was active on this CPU. */
+.macro	HAT_HERE p, h, cpu, t1, no
+	ld	\h, P_HAT(\p)
+	cmpdi	\h, 0
+	beq	\no
+	ld	\t1, HAT_CPUS(\h)
+	srd	\t1, \t1, \cpu
+	andi.	\t1, \t1, 1
+	beq	\no
+.endm
+
+	.text
+FUNC_START(ppc_fast_call_asm)
+	LOCAL_TRYLOCK r14, r15, r16, sc_fast_call_c
+	/* Decode the caller (disp_plain_caller, stricter: a dispatcher that
+	 * reflects its calls goes to C), no time bound, no grant, no trace. */
+	ld	r17, D_SHARED(r12)
+	lwz	r16, D_STATE(r12)
+	lwz	r18, D_FR_UNSENT(r12)
+	lwz	r19, D_REFLECT_SC(r12)
+	lwz	r20, D_CALL_TIMED(r12)
+	ld	r21, SH_DEFER_IO(r17)
+	ld	r22, SH_CALL_TIMEOUT_TB(r17)
+	ld	r23, SH_CALL_GRANT_LEN(r17)
+	ld	r24, PC_TRACE_MASK(r13)
+	cmpwi	cr1, r16, DS_RUNNING_V
+	andi.	r24, r24, FAST_TRACE_MASK
+	or	r18, r18, r19
+	or	r20, r20, r21
+	or	r22, r22, r23
+	or	r18, r18, r20
+	or	r22, r22, r24
+	or.	r18, r18, r22
+	bne	call_decline
+	bne	cr1, call_decline
+	/* process_lookup(r3): any 64-bit value may come. */
+	srdi.	r16, r3, 32
+	bne	call_decline
+	andi.	r16, r3, PID_SLOT_MASK
+	beq	call_decline
+	cmplwi	r16, PROC_MAX_V
+	bgt	call_decline
+	addis	r18, r2, proc_pids@toc@ha
+	addi	r18, r18, proc_pids@toc@l
+	mulli	r16, r16, PID_SLOT_SIZE
+	add	r18, r18, r16
+	ld	r18, PID_SLOT_P(r18)		/* tp */
+	cmpdi	r18, 0
+	beq	call_decline
+	lwz	r16, P_PID(r18)
+	cmpld	r16, r3
+	bne	call_decline
+	/* Alive, not the caller, not redirected, one dispatcher. */
+	lwz	r16, P_STATE(r18)
+	ld	r27, D_PROC(r12)		/* the caller's process */
+	lwz	r20, P_REDIRECTED(r18)
+	ld	r21, P_VPS1(r18)
+	cmpwi	cr1, r16, PROC_RUNNING_V
+	cmpld	cr5, r27, r18
+	or.	r20, r20, r21
+	bne	call_decline
+	bne	cr1, call_decline
+	beq	cr5, call_decline
+	/* Its dispatcher t: here, idle, no context, enabled, nothing queued
+	 * or owed, an entry in user space, may run here. */
+	addi	r19, r18, P_DISP		/* t */
+	ld	r21, D_SHARED(r19)		/* t's shared page */
+	lwz	r20, PC_CPU_ID(r13)
+	lwz	r16, D_CPU(r19)
+	lwz	r17, D_STATE(r19)
+	ld	r22, D_ENTRY_CALL(r19)
+	cmplw	cr1, r16, r20
+	cmpwi	cr5, r17, DS_IDLE_V
+	bne	cr1, call_decline
+	bne	cr5, call_decline
+	lwz	r16, D_HAS_CTX(r19)
+	ld	r17, SH_DISABLED(r21)
+	ld	r23, D_QUEUED_HEAD(r19)
+	lwz	r24, D_NPGFLT_BACKLOG(r19)
+	lwz	r25, D_FR_UNSENT(r19)
+	srdi	r26, r22, USER_TOP_SHIFT
+	or	r16, r16, r17
+	or	r23, r23, r24
+	or	r25, r25, r26
+	or	r16, r16, r23
+	or.	r16, r16, r25
+	bne	call_decline
+	cmpdi	r22, 0
+	beq	call_decline
+	CAN_RUN_HERE r19, r20, r16, r17, call_decline
+	HAT_HERE r18, r23, r20, r16, call_decline
+	/* A record from this CPU's cache, within the server's share. */
+	ld	r24, PC_CALL_CACHE(r13)
+	lwz	r25, D_NCALLS(r19)
+	cmpdi	cr1, r24, 0
+	cmplwi	cr5, r25, CALLS_PER_SERVER
+	beq	cr1, call_decline
+	bge	cr5, call_decline
+
+	/* Invoke: nothing below can fail. The record (ipc_call_init and the
+	 * request, kept for ppc_forward), onto t's active list. */
+	ld	r16, C_NEXT(r24)
+	lwz	r17, PC_NCALL_CACHE(r13)
+	std	r16, PC_CALL_CACHE(r13)
+	subi	r17, r17, 1
+	stw	r17, PC_NCALL_CACHE(r13)
+	addi	r25, r25, 1
+	stw	r25, D_NCALLS(r19)
+	li	r0, 0
+	ld	r16, D_ACTIVE_TAIL(r19)
+	lwz	r3, P_PID(r27)			/* the caller's pid, for t's r3 */
+	std	r0, C_NEXT(r24)
+	std	r16, C_PREV(r24)
+	std	r19, C_SERVER(r24)
+	std	r12, C_CALLER(r24)
+	stb	r0, C_ASYNC(r24)
+	std	r0, C_BUF(r24)
+	stw	r0, C_LEN(r24)
+	std	r0, C_GRANT_VA(r24)
+	std	r0, C_GRANT_LEN(r24)
+	stw	r0, C_GRANT_PROT(r24)
+	std	r3, C_CALLER_PID(r24)
+	std	r4, C_OP(r24)
+	std	r5, C_W0(r24)
+	std	r6, C_W0 + 8(r24)
+	std	r7, C_W0 + 16(r24)
+	std	r8, C_W0 + 24(r24)
+	std	r9, C_W0 + 32(r24)
+	std	r10, C_W0 + 40(r24)
+	li	r17, CALL_ACTIVE_V
+	stb	r17, C_STATE(r24)
+	cmpdi	r16, 0
+	beq	1f
+	std	r24, C_NEXT(r16)
+	b	2f
+1:	std	r24, D_ACTIVE_HEAD(r19)
+2:	std	r24, D_ACTIVE_TAIL(r19)
+	/* The caller waits in the call, its context in its ctx. */
+	li	r16, 1
+	li	r17, DS_IN_CALL_V
+	std	r12, CTX(TF_OWNER)(r12)
+	stw	r16, D_HAS_CTX(r12)
+	stw	r17, D_STATE(r12)
+	std	r24, D_CALL(r12)
+	/* t's shared page: disabled, the time, an upcall more. */
+	mftb	r17
+	ld	r25, SH_UPCALLS(r21)
+	std	r16, SH_DISABLED(r21)
+	std	r17, SH_NOW_TB(r21)
+	addi	r25, r25, 1
+	std	r25, SH_UPCALLS(r21)
+	MAKE_CURRENT r19, r18, r23, r26, r16, r17
+	/* Its handle, the counter, the lock released. */
+	lwz	r16, C_GEN(r24)
+	lhz	r11, C_IDX(r24)
+	sldi	r16, r16, CALL_INDEX_BITS
+	or	r11, r11, r16
+	ld	r16, PC_FAST_CALLS(r13)
+	ld	r1, D_UPCALL_STACK(r19)
+	addi	r16, r16, 1
+	std	r16, PC_FAST_CALLS(r13)
+	lwsync
+	stw	r0, PC_LOCAL_LOCK(r13)
+	/* Enter t at its IPC-call entry (ctx_set_fast_entry's registers). */
+	mtsrr0	r22
+	mtsrr1	r26
+	clrrdi	r1, r1, 4
+	subi	r1, r1, STACK_FRAME_MIN
+	mr	r12, r22
+	mtlr	r0
+	mtctr	r0
+	mtxer	r0
+	mtcrf	0xff, r0
+	li	r2, 0
+	.irp	n, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	li	\n, 0
+	.endr
+	rfid
+	b	.
+
+call_decline:
+	lwsync
+	li	r16, 0
+	stw	r16, PC_LOCAL_LOCK(r13)
+	b	sc_fast_call_c
+FUNC_END(ppc_fast_call_asm)
+
+FUNC_START(ppc_fast_reply_asm)
+	mfcr	r0				/* the server's CR, back if declined */
+	ld	r12, PC_CURRENT(r13)		/* the server */
+	std	r2, GPR(2)(r12)
+	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21
+	std	\n, GPR(\n)(r12)
+	.endr
+	ld	r2, PC_KERNEL_TOC(r13)
+	LOCAL_TRYLOCK r14, r15, r16, reply_restore
+	/* Decode the server (disp_plain_caller, stricter as for the call):
+	 * nothing saved to resume, nothing pending or queued, no trace. */
+	ld	r20, D_SHARED(r12)
+	lwz	r16, D_STATE(r12)
+	cmpwi	cr1, r16, DS_RUNNING_V
+	lwz	r14, D_FR_UNSENT(r12)
+	lwz	r15, D_REFLECT_SC(r12)
+	ld	r16, SH_DEFER_IO(r20)
+	ld	r17, SH_SAVED_VALID(r20)
+	ld	r18, SH_PENDING(r20)
+	ld	r19, D_QUEUED_HEAD(r12)
+	ld	r21, PC_TRACE_MASK(r13)
+	andi.	r21, r21, FAST_TRACE_MASK
+	or	r14, r14, r15
+	or	r16, r16, r17
+	or	r18, r18, r19
+	or	r14, r14, r16
+	or	r18, r18, r21
+	or.	r14, r14, r18
+	bne	reply_decline
+	bne	cr1, reply_decline
+	/* ipc_call_lookup(r3, server): any 64-bit value may come. */
+	srdi.	r14, r3, CALL_INDEX_BITS + 31	/* generation above 2^31 - 1 */
+	bne	reply_decline
+	clrldi	r15, r3, 64 - CALL_INDEX_BITS
+	cmpldi	r15, CALLS_MAX
+	bge	reply_decline
+	addis	r17, r2, ipc_call_table@toc@ha
+	addi	r17, r17, ipc_call_table@toc@l
+	mulli	r15, r15, C_SIZE
+	add	r17, r17, r15			/* c */
+	srdi	r14, r3, CALL_INDEX_BITS
+	lwz	r15, C_GEN(r17)
+	cmpld	r15, r14
+	bne	reply_decline
+	lbz	r15, C_STATE(r17)
+	ld	r16, C_SERVER(r17)
+	lbz	r14, C_ASYNC(r17)
+	ld	r18, C_CALLER(r17)		/* its caller */
+	cmpwi	cr1, r15, CALL_ACTIVE_V
+	cmpld	cr5, r16, r12
+	cmpwi	cr6, r14, 0
+	cmpdi	cr7, r18, 0
+	bne	cr1, reply_decline
+	bne	cr5, reply_decline
+	bne	cr6, reply_decline
+	beq	cr7, reply_decline
+	/* The caller waits on this call, here, with its context, owes
+	 * nothing, will not be upcalled for pending events, resumes at a
+	 * user address and may run here. */
+	lwz	r14, D_STATE(r18)
+	ld	r15, D_CALL(r18)
+	lwz	r16, D_HAS_CTX(r18)
+	lwz	r19, PC_CPU_ID(r13)
+	lwz	r21, D_CPU(r18)
+	cmpwi	cr1, r14, DS_IN_CALL_V
+	cmpld	cr5, r15, r17
+	cmpwi	cr6, r16, 0
+	cmplw	cr7, r21, r19
+	bne	cr1, reply_decline
+	bne	cr5, reply_decline
+	beq	cr6, reply_decline
+	bne	cr7, reply_decline
+	lwz	r14, D_NPGFLT_BACKLOG(r18)
+	lwz	r15, D_FR_UNSENT(r18)
+	ld	r16, CTX(TF_NIP)(r18)
+	srdi	r16, r16, USER_TOP_SHIFT
+	or	r14, r14, r15
+	or.	r14, r14, r16
+	bne	reply_decline
+	ld	r21, D_SHARED(r18)
+	ld	r14, SH_DISABLED(r21)
+	cmpdi	r14, 0
+	bne	1f
+	ld	r14, SH_PENDING(r21)
+	cmpdi	r14, 0
+	bne	reply_decline
+1:	CAN_RUN_HERE r18, r19, r14, r15, reply_decline
+	ld	r21, D_PROC(r18)		/* the caller's process */
+	HAT_HERE r21, r2, r19, r14, reply_decline
+	lwz	r15, PC_NCALL_CACHE(r13)
+	cmplwi	r15, CALL_CACHE_MAX
+	bge	reply_decline
+
+	/* Invoke: the record off the server's active list and freed into
+	 * this CPU's cache (ipc_call_free_active_here); its handle goes
+	 * stale. */
+	li	r0, 0
+	std	r0, D_CALL(r18)
+	ld	r16, C_PREV(r17)
+	ld	r14, C_NEXT(r17)
+	cmpdi	r16, 0
+	beq	1f
+	std	r14, C_NEXT(r16)
+	b	2f
+1:	std	r14, D_ACTIVE_HEAD(r12)
+2:	cmpdi	r14, 0
+	beq	1f
+	std	r16, C_PREV(r14)
+	b	2f
+1:	std	r16, D_ACTIVE_TAIL(r12)
+2:	lwz	r16, D_NCALLS(r12)
+	lwz	r14, C_GEN(r17)
+	subi	r16, r16, 1
+	stw	r16, D_NCALLS(r12)
+	li	r16, CALL_FREE_V
+	stb	r16, C_STATE(r17)
+	std	r0, C_SERVER(r17)
+	std	r0, C_CALLER(r17)
+	std	r0, C_PREV(r17)
+	addi	r14, r14, 1			/* ipc_call_next_gen */
+	clrldi.	r14, r14, 33
+	bne	1f
+	li	r14, 1
+1:	stw	r14, C_GEN(r17)
+	ld	r16, PC_CALL_CACHE(r13)
+	addi	r15, r15, 1
+	std	r16, C_NEXT(r17)
+	std	r17, PC_CALL_CACHE(r13)
+	stw	r15, PC_NCALL_CACHE(r13)
+	/* The server waits idle with no context (server_after_reply). */
+	li	r16, DS_IDLE_V
+	stw	r0, D_HAS_CTX(r12)
+	std	r0, SH_DISABLED(r20)
+	stw	r16, D_STATE(r12)
+	/* The caller runs again. */
+	stw	r0, D_HAS_CTX(r18)
+	MAKE_CURRENT r18, r21, r2, r20, r14, r15
+	ld	r16, PC_FAST_REPLIES(r13)
+	addi	r16, r16, 1
+	std	r16, PC_FAST_REPLIES(r13)
+	lwsync
+	stw	r0, PC_LOCAL_LOCK(r13)
+	/* Resume the caller: its saved context, r3..r10 the reply. */
+	ld	r12, CTX(TF_NIP)(r18)
+	mtsrr1	r20
+	mtsrr0	r12
+	ld	r12, CTX(TF_LR)(r18)
+	mtlr	r12
+	ld	r12, CTX(TF_CTR)(r18)
+	mtctr	r12
+	ld	r12, CTX(TF_XER)(r18)
+	mtxer	r12
+	ld	r12, CTX(TF_CR)(r18)
+	mtcrf	0xff, r12
+	mr	r3, r4				/* status */
+	li	r4, 0				/* no page bytes */
+	mr	r5, r6				/* w0..w5 */
+	mr	r6, r7
+	mr	r7, r8
+	mr	r8, r9
+	mr	r9, r10
+	mr	r10, r11
+	mr	r11, r18
+	.irp	n, 0, 1, 2, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	ld	\n, GPR(\n)(r11)
+	.endr
+	ld	r11, GPR(11)(r11)
+	rfid
+	b	.
+
+reply_decline:
+	lwsync
+	li	r14, 0
+	stw	r14, PC_LOCAL_LOCK(r13)
+reply_restore:
+	ld	r2, GPR(2)(r12)
+	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21
+	ld	\n, GPR(\n)(r12)
+	.endr
+	mtcrf	0xff, r0
+	li	r0, SC_PPC_REPLY
+	b	sc_fast_reply_general
+FUNC_END(ppc_fast_reply_asm)
