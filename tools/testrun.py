@@ -13,7 +13,8 @@
   linux/*   Debian busybox and static musl programs on the Linux
             personality (tests/linux: cases.txt in one boot, and programs)
   trace/*   a traced boot decoded on the host (events of every layer, in order;
-            every CPU's ring at 4 CPUs)
+            every CPU's ring at 4 CPUs; the rings streamed to the host while
+            k42 runs, overrun and loss counted: tools/tracestreamtest.py)
   debug/*   gdb in batch mode against a boot: kernel and user breakpoints
   bench/*   a smoke run of ./k42 bench (figures produced, icount runs agree)
 
@@ -38,6 +39,7 @@ import storagetest  # noqa: E402  (tools/storagetest.py)
 import nettest  # noqa: E402  (tools/nettest.py: the network tests)
 import icmptest  # noqa: E402  (tools/icmptest.py: ping answered, from the guest's Ethernet)
 import lxnettest  # noqa: E402  (tools/lxnettest.py: busybox's network applets)
+import tracestreamtest  # noqa: E402  (tools/tracestreamtest.py: trace/stream)
 
 BOOT_TIMEOUT = 60.0
 # What some in-kernel tests need typed, or must print beyond PASS.
@@ -601,6 +603,7 @@ def main():
     lxnettest.run_linux_net_test(build, tally, args.filter)
     run_trace_test(build, tally, args.filter)
     run_trace_smp_test(build, tally, args.filter)
+    tracestreamtest.run_trace_stream_test(build, tally, args.filter, HERE)
     run_debug_test(build, tally, args.filter)
     run_bench_smoke(build, tally, args.filter)
     if tally.skipped:

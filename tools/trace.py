@@ -3,6 +3,7 @@
 
     ./k42 trace -o FILE [--classes all|ppc,fault,...] [--append ARGS] [--smp N] -- 'CMDS'
     ./k42 trace -o FILE --init PROGRAM [...]
+    ./k42 trace --stream -o FILE [...] -- 'CMDS'
 
 With CMDS, the normal system boots and the commands are typed at the shell
 prompt (as ./k42 run -c does), then the machine powers off. With --init, a
@@ -13,7 +14,14 @@ CPUs under MTTCG) to the console at power-off (base64 between K42TRACE
 markers); this tool cuts it out, writes the dump to FILE
 and decodes it with tools/k42trace into FILE.d/: trace.txt (listing),
 summary.txt, trace.json (open in ui.perfetto.dev), timeline.png and
-ppc-latency.png."""
+ppc-latency.png.
+
+With --stream the rings are drained while k42 runs (docs/tracing.md,
+"Streaming"): the kernel boots with tracemode=stream, the streaming server
+ships every block through a virtio console to a socket this tool reads,
+and FILE grows as blocks arrive (a valid dump after every batch), with
+FILE.d/trace.json rewritten from it every second; at power-off the
+kernel's dump adds only the blocks the stream had not carried."""
 import argparse
 import base64
 import os
@@ -46,6 +54,8 @@ def main():
     ap.add_argument("--append", default="", help="more kernel boot arguments")
     ap.add_argument("--smp", type=int, default=1, help="CPUs (MTTCG when more than 1)")
     ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("--stream", action="store_true",
+                    help="stream the rings to the host while k42 runs (virtio console)")
     ap.add_argument("commands", nargs="*", help="shell commands (after --)")
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
@@ -54,9 +64,13 @@ def main():
     append = "trace=%s %s" % (args.classes, args.append)
     script = ()
     if args.init:
+        if args.stream:
+            ap.error("--stream needs the normal server set: give shell commands, not --init")
         append = "init=%s %s" % (args.init, append)
     else:
         script = k42run.shell_script(k42run.split_commands("; ".join(args.commands)))
+    if args.stream:
+        return stream_main(args, build, append.strip(), script)
     res = k42qemu.run(k42qemu.command(build, append=append.strip(), smp=args.smp), timeout=args.timeout,
                       script=script)
     console = res.output
@@ -76,6 +90,42 @@ def main():
     if status:
         print("k42 trace: exit status %d (the traced boot failed)" % status, file=sys.stderr)
     return status or rc
+
+
+def stream_main(args, build, append, script):
+    from k42trace import live as tlive, table as ttable
+    outdir = args.output + ".d"
+    os.makedirs(outdir, exist_ok=True)
+    tab = ttable.load(os.path.join(HERE, "..", "abi", "trace", "events.tbl"))
+    lv = tlive.Live(args.output, tab, json_path=os.path.join(outdir, "trace.json"))
+    lv.start()
+    cmd = k42qemu.command(build, append=tlive.Live.append(append), smp=args.smp,
+                          extra=lv.qemu_args())
+    res = k42qemu.run(cmd, timeout=args.timeout, script=script)
+    console = res.output
+    print(DUMP_RE.sub("[trace dump]", console.replace("\r", "")).rstrip())
+    streamed = lv.parser.blocks
+    tail = extract(console)
+    added = lv.finish(tail)
+    p = lv.parser
+    print("k42 trace: streamed %d blocks (%d bytes) while k42 ran, %d JSON rewrites; "
+          "%d more from the power-off dump" % (streamed, lv.bytes, lv.json_writes, added))
+    if lv.json_error:
+        print("k42 trace: the live JSON could not be written: %s" % lv.json_error, file=sys.stderr)
+    if p.gaps or p.backwards or lv.error:
+        print("k42 trace: stream problems: gaps %s, out of order %s%s"
+              % (p.gaps[:5], p.backwards[:5], ("; " + lv.error) if lv.error else ""),
+              file=sys.stderr)
+    if not os.path.exists(args.output):
+        print("k42 trace: nothing was streamed and there was no power-off dump", file=sys.stderr)
+        return 1
+    rc = subprocess.call([sys.executable, os.path.join(HERE, "k42trace.py"), "all", args.output,
+                          "-d", outdir])
+    print("k42 trace: %s; decoded into %s/" % (args.output, outdir))
+    status = k42qemu.exit_status(res)
+    if status:
+        print("k42 trace: exit status %d (the traced boot failed)" % status, file=sys.stderr)
+    return status or rc or (1 if (p.gaps or p.backwards or lv.error) else 0)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,12 @@ int main(void)
 	CHECK(parse("", &o) == 0 && o.test[0] == '\0', "empty");
 	CHECK(parse("  test=pm_alloc_free   hz=250 verbose ", &o) == 0, "good options: %s", last);
 	CHECK(strcmp(o.test, "pm_alloc_free") == 0 && o.hz == 250 && o.verbose, "values");
+	CHECK(parse(NULL, &o) == 0 && !o.trace_stream, "flight mode by default");
+	CHECK(parse("tracemode=stream", &o) == 0 && o.trace_stream, "tracemode=stream");
+	CHECK(parse("tracemode=stream tracemode=flight", &o) == 0 && !o.trace_stream, "tracemode=flight");
+	CHECK(parse("tracemode=river", &o) == 1 && !o.trace_stream && strstr(last, "tracemode=river"),
+	      "bad tracemode: %s", last);
+	CHECK(parse("tracemode", &o) == 1 && !o.trace_stream, "tracemode without value");
 	CHECK(parse("hz=0", &o) == 1 && o.hz == 100 && strstr(last, "hz=0"), "hz=0: %s", last);
 	CHECK(parse("hz=99999999999", &o) == 1 && o.hz == 100, "huge hz");
 	CHECK(parse("hz=12abc", &o) == 1 && o.hz == 100, "junk hz");

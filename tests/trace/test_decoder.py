@@ -360,6 +360,55 @@ class BadFiles(unittest.TestCase):
         self.assertBad(bytes(data), "timebase")
 
 
+class Stream(unittest.TestCase):
+    """k42trace.stream: the byte stream trace_stream sends, parsed as it
+    arrives in pieces of any size; corrupt input is a TraceError."""
+
+    @staticmethod
+    def stream_bytes(seqs, cpu=0, bshift=5, rshift=7):
+        hdr = struct.pack(fmt.DUMP_HEADER_FMT, fmt.DUMP_MAGIC, fmt.VERSION, fmt.DUMP_HEADER_BYTES,
+                          fmt.DEFAULT_TIMEBASE_HZ, 0, 0, 0, fmt.DUMP_F_STREAM)
+        out = [hdr]
+        for seq in seqs:
+            end = (seq + 1) << bshift
+            out.append(struct.pack(fmt.SEG_HEADER_FMT, fmt.SEG_MAGIC, cpu, bshift, rshift,
+                                   fmt.MODE_STREAM, end, end, 0, seq % (1 << (rshift - bshift)), 1))
+            out.append(bytes(8 << bshift))
+        return b"".join(out)
+
+    def test_pieces_gaps_and_file(self):
+        import tempfile
+        from k42trace import stream
+        data = self.stream_bytes([0, 1, 2, 5, 4])
+        p = stream.Parser()
+        got = []
+        for i in range(0, len(data), 37):
+            got += p.feed(data[i:i + 37])
+        self.assertEqual([b.seq for b in got], [0, 1, 2, 5, 4])
+        self.assertEqual(p.gaps, [(0, 3, 4)])
+        self.assertEqual(p.backwards, [(0, 5, 4)])
+        with tempfile.TemporaryDirectory() as d:
+            w = stream.Writer(os.path.join(d, "s.k42t"))
+            w.add(p.header, [b.raw for b in got[:2]])
+            self.assertEqual(len(dump.load(w.path).segments), 2)   # valid after every batch
+            w.add(p.header, [b.raw for b in got[2:]])
+            w.close()
+            self.assertEqual(len(dump.load(w.path).segments), 5)
+
+    def test_corrupt(self):
+        from k42trace import stream
+        data = bytearray(self.stream_bytes([0, 1]))
+        data[64 + 64 + 8 * 32] ^= 1          # the second segment's magic
+        with self.assertRaises(TraceError):
+            stream.Parser().feed(bytes(data))
+        with self.assertRaises(TraceError):   # a segment before any header
+            stream.Parser().feed(self.stream_bytes([0])[64:])
+        bad = bytearray(self.stream_bytes([3]))
+        struct.pack_into("<I", bad, 64 + 48, 0)   # slot 0 cannot hold block 3 of 4
+        with self.assertRaises(TraceError):
+            stream.Parser().feed(bytes(bad))
+
+
 class Constants(unittest.TestCase):
     """fmt.py must say what <k42/trace.h> says."""
 
@@ -389,6 +438,7 @@ class Constants(unittest.TestCase):
             "MAX_RING_SHIFT": fmt.MAX_RING_SHIFT, "MODE_FLIGHT": fmt.MODE_FLIGHT,
             "MODE_STREAM": fmt.MODE_STREAM, "CTL_MAGIC": fmt.CTL_MAGIC,
             "VERSION": fmt.VERSION, "DUMP_MAGIC": fmt.DUMP_MAGIC, "SEG_MAGIC": fmt.SEG_MAGIC,
+            "DUMP_F_STREAM": fmt.DUMP_F_STREAM,
         }
         for name, value in pairs.items():
             self.assertEqual(c("K42_TRACE_" + name), value, name)

@@ -34,6 +34,7 @@ DUMP_MAGIC = 0x454341525432344b          # b"K42TRACE" little-endian
 SEG_MAGIC = 0x004745535432344b           # b"K42TSEG\0"
 CTL_MAGIC = 0x004c54435432344b           # b"K42TCTL\0"
 VERSION = 1
+DUMP_F_STREAM = 1                        # header flag: a stream (trace_stream), nsegs open
 DUMP_HEADER_BYTES = 64
 SEG_HEADER_BYTES = 64
 # struct k42_trace_dump_header / k42_trace_dump_seg, little-endian.

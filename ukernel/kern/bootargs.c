@@ -71,6 +71,16 @@ static int apply(struct bootopts *o, char *word, bootargs_warn_fn warn)
 		return val ? set_name(o->trace, word, val, warn)
 			   : report(warn, "bootargs: '%s' needs a value", word);
 	}
+	if (strcmp(word, "tracemode") == 0) {
+		if (val && strcmp(val, "stream") == 0)
+			o->trace_stream = 1;
+		else if (val && strcmp(val, "flight") == 0)
+			o->trace_stream = 0;
+		else
+			return report(warn, "bootargs: tracemode=%s is not flight or stream; keeping %s",
+				      val ? val : "", o->trace_stream ? "stream" : "flight");
+		return 0;
+	}
 	if (strcmp(word, "hz") == 0) {
 		uint32_t hz;
 

@@ -109,7 +109,7 @@ void kmain(void *fdt)
 		kprintf("k42: no interrupt controller (error %d): no devices, no IPIs\n", rc);
 	smp_start_cpus(bi);
 	/* A buffer per CPU online (the others wait for the kernel lock). */
-	rc = trace_init(boot_opts.trace);
+	rc = trace_init(boot_opts.trace, boot_opts.trace_stream);
 	if (rc < 0) {
 		/* Every process maps the trace pages; without them none can run. */
 		kprintf("k42: cannot set up the trace buffers (error %d)\n", rc);

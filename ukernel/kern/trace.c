@@ -6,7 +6,10 @@
  * locks. The mask is one for the machine: setting it sets every CPU's
  * copy. At power-off (or a panic) the rings that hold events are written
  * to the console as one dump, a segment per CPU, in base64 between
- * K42TRACE markers, which ./k42 trace turns back into a dump file.
+ * K42TRACE markers, which ./k42 trace turns back into a dump file. With
+ * tracemode=stream the rings are in stream mode: a user-level server
+ * (servers/drivers/trace_stream) drains them to the host while the system
+ * runs, and the dump at power-off holds only the blocks it had not taken.
  */
 #include <string.h>
 #include <arch/memlayout.h>
@@ -76,7 +79,7 @@ static unsigned order_for(uint64_t pages)
 	return o;
 }
 
-int trace_init(const char *classes)
+int trace_init(const char *classes, int stream)
 {
 	static uint64_t ring_pa[K42_TRACE_CPUS_MAX];
 	unsigned n = (unsigned)smp_ncpus, ctl_order;
@@ -102,7 +105,8 @@ int trace_init(const char *classes)
 					(struct k42_trace_ctl *)((char *)phys_to_virt(ctl_pa) +
 								 c * PM_PAGE_SIZE),
 					(uint64_t *)phys_to_virt(ring_pa[c]), K42_TRACE_BLOCK_SHIFT,
-					K42_TRACE_RING_SHIFT, c, K42_TRACE_MODE_FLIGHT);
+					K42_TRACE_RING_SHIFT, c,
+					stream ? K42_TRACE_MODE_STREAM : K42_TRACE_MODE_FLIGHT);
 		if (rc < 0)
 			return rc;
 	}
@@ -200,23 +204,53 @@ static void b64_write(struct b64_out *o, const void *data, size_t len)
 	}
 }
 
-/* Does CPU c's buffer hold anything? */
-static int cpu_has_events(unsigned c)
+/*
+ * Stream mode: the blocks of CPU c's ring the consumer has not taken, as
+ * sequence numbers first .. last (none if first > last), up to `idx` (the
+ * index read once). `consumed` lives in the shared control page, which any
+ * process may scribble on: it is only trusted inside the last lap.
+ */
+static void stream_tail(const struct k42_trace_buf *b, uint64_t idx, uint64_t *first, uint64_t *last)
+{
+	uint64_t nblocks = (b->ring_mask >> b->block_shift) + 1;
+	uint64_t cons = __atomic_load_n(&b->ctl->consumed, __ATOMIC_ACQUIRE);
+
+	*first = 1;
+	*last = 0;
+	if (idx == 0)
+		return;
+	*last = (idx - 1) >> b->block_shift;
+	*first = *last + 1 >= nblocks ? *last + 1 - nblocks : 0;
+	if (cons > *first)
+		*first = cons;
+}
+
+/* Segments CPU c contributes to the dump; its stream index in *idx. */
+static unsigned cpu_segments(unsigned c, uint64_t *idx)
 {
 	const struct k42_trace_buf *b = &percpu_of(c)->trace_buf;
+	uint64_t first, last;
 
-	return b->ring && __atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE) != 0;
+	*idx = b->ring ? __atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE) : 0;
+	if (!*idx)
+		return 0;
+	if (b->mode != K42_TRACE_MODE_STREAM)
+		return 1;
+	stream_tail(b, *idx, &first, &last);
+	return first > last ? 0 : (unsigned)(last - first + 1);
 }
 
 void trace_dump_console(void)
 {
+	static uint64_t stream_idx[K42_TRACE_CPUS_MAX];
+	static unsigned segs_of[K42_TRACE_CPUS_MAX];
 	struct k42_trace_dump_header h;
 	struct b64_out o = { { 0 }, 0, { 0 }, 0 };
 	uint64_t out_pa, *out;
 	unsigned nsegs = 0;
 
 	for (unsigned c = 0; c < trace_ncpus; c++)
-		nsegs += (unsigned)cpu_has_events(c);
+		nsegs += segs_of[c] = cpu_segments(c, &stream_idx[c]);
 	if (!nsegs)
 		return;
 	if (pm_alloc(pm_root(), RING_ORDER, &out_pa) < 0) {
@@ -231,13 +265,35 @@ void trace_dump_console(void)
 				   nsegs);
 	kprintf("K42TRACE BEGIN cpus %u\n", nsegs);
 	b64_write(&o, &h, sizeof(h));
-	for (unsigned c = 0; c < trace_ncpus && nsegs; c++) {
+	for (unsigned c = 0; c < trace_ncpus; c++) {
 		struct k42_trace_buf *b = &percpu_of(c)->trace_buf;
 		struct k42_trace_dump_seg seg;
+		uint64_t first, last;
 
-		if (!cpu_has_events(c))
+		if (!segs_of[c])
 			continue;
-		nsegs--;
+		if (b->mode == K42_TRACE_MODE_STREAM) {
+			/* What the consumer left: one segment per block, as it
+			 * would have sent them; the last may be partly written.
+			 * A block it takes meanwhile is sent twice (the decoder
+			 * keeps the fuller copy). Exactly segs_of[c] segments. */
+			stream_tail(b, stream_idx[c], &first, &last);
+			first = last + 1 - segs_of[c];
+			for (uint64_t seq = first; seq <= last; seq++) {
+				uint64_t slot = seq & (b->ring_mask >> b->block_shift);
+				uint64_t end = (seq + 1) << b->block_shift;
+
+				k42_trace__seg_init(b, &seg, (uint32_t)slot, 1);
+				seg.index_begin = seg.index_end = end < stream_idx[c] ? end : stream_idx[c];
+				seg.lost = __atomic_load_n(&b->ctl->lost, __ATOMIC_RELAXED);
+				for (uint64_t i = 0; i <= b->block_mask; i++)
+					out[i] = __atomic_load_n(&b->ring[(slot << b->block_shift) + i],
+								 __ATOMIC_ACQUIRE);
+				b64_write(&o, &seg, sizeof(seg));
+				b64_write(&o, out, (size_t)1 << (K42_TRACE_BLOCK_SHIFT + 3));
+			}
+			continue;
+		}
 		k42_trace_snapshot(b, &seg, out);
 		if (seg.index_end <= b->ring_mask) {
 			/* Never wrapped: only the blocks written so far hold anything. */

@@ -288,10 +288,13 @@ struct k42_trace_dump_header {
 	uint64_t mask;			/* enabled classes when dumped (informational) */
 	uint64_t table_hash;		/* K42_TRACE_TABLE_HASH of the writer's build, 0 if unknown */
 	uint32_t nsegs;
-	uint32_t flags;			/* 0 */
+	uint32_t flags;			/* 0, or K42_TRACE_DUMP_F_STREAM */
 	uint64_t reserved[2];
 };
 _Static_assert(sizeof(struct k42_trace_dump_header) == 64, "dump header layout");
+/* The header opens a stream (trace_stream): nsegs is 0, segments follow
+ * until the stream ends; the host writes the count into the file. */
+#define K42_TRACE_DUMP_F_STREAM 1u
 
 /*
  * A segment: some blocks of one CPU's ring as copied, followed by
@@ -409,15 +412,16 @@ static inline bool k42_trace_stream_settled(const struct k42_trace_buf *b, uint6
 /*
  * Copy block `seq` (which must be ready and not yet consumed) into `out`
  * (1 << b->block_shift words) as a one-block segment (write seg, then out),
- * then clear it, so that words reserved but never written read as zero next
- * time round, and give it back to the writers. An event still being written
+ * leaving it in the ring: a consumer that ships blocks asynchronously
+ * copies each, and releases it once it is delivered, so a block is never
+ * lost between the ring and its destination. An event still being written
  * when copied is decoded as pending (dropped); see docs/tracing.md.
  */
-static inline void k42_trace_stream_take(const struct k42_trace_buf *b, uint64_t seq,
+static inline void k42_trace_stream_copy(const struct k42_trace_buf *b, uint64_t seq,
 					 struct k42_trace_dump_seg *seg, uint64_t *out)
 {
 	uint64_t slot = seq & (b->ring_mask >> b->block_shift);
-	uint64_t *blk = &b->ring[slot << b->block_shift];
+	const uint64_t *blk = &b->ring[slot << b->block_shift];
 	uint64_t i;
 
 	k42_trace__seg_init(b, seg, (uint32_t)slot, 1);
@@ -425,8 +429,56 @@ static inline void k42_trace_stream_take(const struct k42_trace_buf *b, uint64_t
 	for (i = 0; i <= b->block_mask; i++)
 		out[i] = __atomic_load_n(&blk[i], __ATOMIC_ACQUIRE);
 	seg->lost = __atomic_load_n(&b->ctl->lost, __ATOMIC_RELAXED);
-	k42_trace__clear_block(blk, b->block_mask + 1);
+}
+
+/*
+ * Hand block `seq` (the oldest not yet consumed) back to the writers:
+ * clear it, so that words reserved but never written read as zero next
+ * time round, and advance `consumed` past it.
+ */
+static inline void k42_trace_stream_release(const struct k42_trace_buf *b, uint64_t seq)
+{
+	uint64_t slot = seq & (b->ring_mask >> b->block_shift);
+
+	k42_trace__clear_block(&b->ring[slot << b->block_shift], b->block_mask + 1);
 	__atomic_store_n(&b->ctl->consumed, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* Copy block `seq` as a segment and release it at once (a consumer that
+ * writes the copy synchronously). */
+static inline void k42_trace_stream_take(const struct k42_trace_buf *b, uint64_t seq,
+					 struct k42_trace_dump_seg *seg, uint64_t *out)
+{
+	k42_trace_stream_copy(b, seq, seg, out);
+	k42_trace_stream_release(b, seq);
+}
+
+/*
+ * Close the block being filled, if it holds anything, so a consumer can
+ * take it without waiting for writers to fill it (a quiet CPU would keep
+ * its last events back for ever): reserve the rest of the block, as a
+ * writer whose event does not fit would, and write a filler there. Writers
+ * inside the block are unaffected (settled() waits for them); the next
+ * event starts a new block. True if it closed a block. `now` is the
+ * filler's timestamp.
+ */
+static inline bool k42_trace_stream_seal(const struct k42_trace_buf *b, uint64_t now)
+{
+	uint64_t old = __atomic_load_n(&b->ctl->index, __ATOMIC_RELAXED);
+
+	for (;;) {
+		uint64_t pos = old & b->block_mask;
+
+		if (pos == 0)
+			return false;	/* nothing begun, or already closed */
+		if (__atomic_compare_exchange_n(&b->ctl->index, &old, old - pos + b->block_mask + 1,
+						true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			break;
+	}
+	__atomic_store_n(&b->ring[old & b->ring_mask],
+			 k42_trace_hdr(now, 1, K42_TRACE_ID_FILLER, (unsigned)(old >> b->ring_shift)),
+			 __ATOMIC_RELEASE);
+	return true;
 }
 
 /* ---- the writer ---- */

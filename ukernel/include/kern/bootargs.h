@@ -7,6 +7,8 @@
  *   hz=N        decrementer interrupts per second, 1..10000 (default 100)
  *   init=PATH   first program to start from the boot archive (default /init)
  *   trace=LIST  trace classes to enable from boot: all, none, or ppc,fault,...
+ *   tracemode=M flight (default: the rings overwrite their oldest block) or
+ *               stream (a consumer drains them; full rings drop and count)
  *   verbose     print more during boot
  *   --          everything after it is for init (see exec_init)
  */
@@ -26,6 +28,7 @@ struct bootopts {
 	char init[BOOTOPT_NAME_MAX];
 	char trace[BOOTOPT_NAME_MAX];	/* trace classes: "all", "none" or "ppc,fault,..." */
 	uint32_t hz;
+	int trace_stream;	/* tracemode=stream */
 	int verbose;
 	const char *init_args;	/* inside the parsed string: what followed "--", or NULL */
 };

@@ -31,14 +31,16 @@ static inline struct k42_trace_buf *k42_trace_cpu_buf(void)
 struct process;
 
 /* Allocate and initialise every online CPU's buffer (once, after the CPUs
- * are started); classes from the boot option. */
-int trace_init(const char *classes);
+ * are started); classes from the boot option; stream: K42_TRACE_MODE_STREAM
+ * (a user-level consumer drains the rings) instead of flight. */
+int trace_init(const char *classes, int stream);
 /* Map the trace pages into a new process. */
 int trace_map_into(struct process *p);
 /* Enable classes (bit per class) on every CPU; returns the previous mask. */
 uint64_t trace_set_mask(uint64_t mask);
 /* Write the buffers that hold events to the console (one dump, a segment
- * per CPU, base64 between markers). */
+ * per CPU, base64 between markers). In stream mode only what the consumer
+ * has not taken: a one-block segment per block from `consumed` on. */
 void trace_dump_console(void);
 
 #endif
