@@ -672,6 +672,36 @@ long k42_ipc_finish(struct k42_ipc_pending *p)
 	return p->status;
 }
 
+long k42_ipc_cancel(struct k42_ipc_pending *p)
+{
+	int s = k42_disable_save();
+	long rc = 1;
+
+	/* Under the lock async_reply delivers under: if the kernel no longer
+	 * has the call, its reply was taken (here or by another dispatcher of
+	 * ours, which waits for the lock to hand it to p) and p gets it. */
+	k42_spin_lock(&k42_sync_lock);
+	if (!p->done && k42_sc_ppc_cancel_async(p->handle) == 0) {
+		for (struct k42_ipc_pending **pp = &pendings; *pp; pp = &(*pp)->next) {
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+		}
+		p->next = NULL;
+		p->msg.op = (uint64_t)-K42_EINTR;
+		p->msg.len = 0;
+		p->status = -K42_EINTR;
+		p->done = 1;
+		if (p->waiter)
+			k42_thread_wake(p->waiter);
+		rc = 0;
+	}
+	k42_spin_unlock(&k42_sync_lock);
+	k42_restore(s);
+	return rc;
+}
+
 void k42_ipc_collect_all(void)
 {
 	uint64_t out[8];

@@ -232,6 +232,45 @@ long sys_ppc_cancel(struct trap_frame *tf)
 	return n;
 }
 
+/* The asynchronous call `handle` names, made by a dispatcher of `me` and
+ * not yet delivered to it, or NULL (any 64-bit value may come). */
+static struct ipc_call *own_async_call(uint64_t handle, const struct process *me)
+{
+	uint64_t i = handle & ((1u << IPC_CALL_INDEX_BITS) - 1);
+	struct ipc_call *c;
+
+	if (i >= K42_IPC_CALLS_MAX || (handle >> IPC_CALL_INDEX_BITS) > 0x7fffffffu)
+		return NULL;
+	c = &ipc_call_table[i];
+	if (c->gen != (uint32_t)(handle >> IPC_CALL_INDEX_BITS) || c->state == CALL_FREE ||
+	    !c->async || !c->caller || c->caller->proc != me)
+		return NULL;
+	return c;
+}
+
+/* ppc_cancel_async: the caller gives up its asynchronous call. Queued, it
+ * is withdrawn; answered and waiting on calls_done, the reply is dropped
+ * (a K42_SOFTINTR_REPLY already raised finds nothing to collect); taken,
+ * it stays with its server as a cancelled synchronous call does, with
+ * nobody to answer: the reply gets -K42_EINTR and frees it, grant copies
+ * get -K42_EDEAD. Under the kernel lock (the fast paths take only
+ * synchronous calls). */
+long sys_ppc_cancel_async(struct trap_frame *tf)
+{
+	struct ipc_call *c = own_async_call(ctx_arg(tf, 0), this_cpu()->current->proc);
+
+	if (!c)
+		return -K42_EBADH;	/* nothing changes */
+	if (c->state == CALL_ACTIVE) {
+		c->caller->nasync--;
+		c->caller = NULL;
+		c->cancelled = 1;
+	} else {
+		ipc_call_free(c);
+	}
+	return 0;
+}
+
 /* Enter d at `entry` in tf, its own context (if any) preserved in its
  * shared page; tf held somebody else's registers, which do not go along
  * (the upcall scrubs the frame). */

@@ -136,6 +136,12 @@ struct k42_ipc_pending {
 };
 long k42_ipc_start(k42_handle_t target, struct k42_ipc_pending *p);
 long k42_ipc_finish(struct k42_ipc_pending *p);
+/* Give up a call started with k42_ipc_start (kernel call ppc_cancel_async):
+ * 0 if it was cancelled, no reply will come and the record is finished
+ * with status -K42_EINTR (k42_ipc_finish returns that at once); 1 if its
+ * reply came or is on its way first (k42_ipc_finish returns it). Either
+ * way the record is free to go once k42_ipc_finish has returned. */
+long k42_ipc_cancel(struct k42_ipc_pending *p);
 
 /* The message buffer of the calling thread, with `page` set up. */
 struct k42_ipc_msg *k42_ipc_msg_get(void);
