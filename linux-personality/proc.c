@@ -189,7 +189,7 @@ static int wait_status(long st, uint64_t code)
  * there are matching children but none ended; -ECHILD if none. */
 static long reap(int64_t want, int *wstatus)
 {
-	int matching = 0;
+	int matching = 0, nowait = lx_sig_nocldwait();
 
 	/* Linux: wait then waits for every child to end, and fails ECHILD. */
 	drop_unwaited();
@@ -200,8 +200,15 @@ static long reap(int64_t want, int *wstatus)
 
 		if (want > 0 && children[i] != (uint64_t)want)
 			continue;
-		matching = 1;
 		st = k42_sc_proc_status(children[i], out);
+		/* Not waited for: a child that ended after drop_unwaited
+		 * looked (on another CPU, say) is dropped too, never
+		 * reported (smp 4 saw wait return such a child's pid). */
+		if (nowait && (st < 0 || st >= K42_PROC_EXITED)) {
+			drop_child(i--);
+			continue;
+		}
+		matching = 1;
 		if (st < 0 || st >= K42_PROC_EXITED) {
 			long pid = (long)children[i];
 

@@ -165,8 +165,10 @@ def linux_shell_output(out):
     """The shell's part of a --linux boot's console text (after init's
     line saying the shell started, up to init's line saying it ended),
     and the shell's exit status (None if it did not end; 137 if killed)."""
-    lines = out.splitlines(True)
-    start = next((i + 1 for i, l in enumerate(lines) if l.startswith("init: shell (pid ")), None)
+    # init says what it started before it starts the shell, and that the
+    # shell started after: with several CPUs the shell may print first.
+    lines = [l for l in out.splitlines(True) if not l.startswith("init: shell (pid ")]
+    start = next((i + 1 for i, l in enumerate(lines) if l.startswith("init: started ")), None)
     if start is None:
         start = next((i + 1 for i, l in enumerate(lines) if l.startswith("k42: boot archive:")), 0)
     for i in range(start, len(lines)):

@@ -225,6 +225,13 @@ static void wait_serving(const struct bc_entry *e, const long started[])
 	}
 }
 
+/* The one line saying which servers were started, and how long it took. */
+static void report_started(const char *line, int len, uint64_t t0)
+{
+	k42_printf("init: started %s in %lu us\n", len ? line : "no servers",
+		   (k42_timebase() - t0) / (k42_info(K42_INFO_TIMEBASE_HZ) / 1000000));
+}
+
 static long start_all(const int order[], int n)
 {
 	long started[BC_ENTRIES] = { 0 };
@@ -232,12 +239,19 @@ static long start_all(const int order[], int n)
 	int len = 0;
 	long shell = -K42_ENOENT;
 	uint64_t t0 = k42_timebase();
+	int reported = 0;
 
 	for (int k = 0; k < n; k++) {
 		struct bc_entry *e = &conf.e[order[k]];
 		long pid;
 
 		wait_serving(e, started);
+		/* With several CPUs the shell prints at once on another one:
+		 * say what was started before it can. */
+		if (e->role == BC_ROLE_SHELL && !reported) {
+			report_started(line, len, t0);
+			reported = 1;
+		}
 		pid = start_server(e, names_pid);
 		started[order[k]] = pid;
 
@@ -271,8 +285,8 @@ static long start_all(const int order[], int n)
 		if (len >= (int)sizeof(line))
 			len = (int)sizeof(line) - 1;
 	}
-	k42_printf("init: started %s in %lu us\n", len ? line : "no servers",
-		   (k42_timebase() - t0) / (k42_info(K42_INFO_TIMEBASE_HZ) / 1000000));
+	if (!reported)
+		report_started(line, len, t0);
 	return shell;
 }
 

@@ -124,6 +124,14 @@ for _n in (1, 2, 4, 8):
                           expect=[r"UTEST PASS vp_test",
                                   r"vp_test: \d+ dispatchers on %d CPUs" % _n],
                           reject=[r"UTEST FAIL"]))
+# COW faults off the kernel lock (mm/fault.c resolve_cow): clones made,
+# read and written from every CPU at once, unmapped and made again.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/cow_storm_%d" % _n, smp=_n, timeout=180,
+                          append="init=/tests/cow_storm_test",
+                          expect=[r"UTEST PASS cow_storm_test",
+                                  r"cow_storm_test: \d+ dispatchers on %d CPUs, .* 0 wrong values" % _n],
+                          reject=[r"UTEST FAIL"]))
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,

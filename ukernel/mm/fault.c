@@ -1,9 +1,13 @@
 /*
- * Page-fault resolution (see mm/fault.h). Locks: the process's (taken by
- * the two entry points at the end), then the FCM's inside get_page (docs/smp.md, "Lock order").
+ * Page-fault resolution (see mm/fault.h). Locks: for a COW fault without
+ * the kernel lock this CPU's local lock first; the process's (taken by
+ * the two entry points at the end), then the FCM's inside get_page
+ * (docs/smp.md, "Lock order").
  */
 #include <k42/errno.h>
 #include <k42/layout.h>
+#include <kern/klock.h>
+#include <kern/percpu.h>
 #include <kern/process.h>
 #include <mm/fault.h>
 #include <mm/fcm.h>
@@ -73,6 +77,8 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 	 * (no eviction, no fold: only COW layers fold), so the frame it
 	 * returns stays this page's until the region goes, which takes
 	 * p->lock. */
+	if (r && (access & r->prot) == access && fcm_cow_stable(r->fcm))
+		return FAULT_COW;	/* again under this CPU's local lock */
 	if (r && (access & r->prot) == access && fcm_is_anon(r->fcm)) {
 		struct fcm *f = r->fcm;
 
@@ -88,6 +94,34 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 			rc = -K42_EAGAIN;	/* the locked path decides and reports */
 	}
 	return rc;
+}
+
+/* A page of a copy-on-write region whose layers all rest on memory that
+ * never gives a page up (an anonymous FCM, frozen under the COW layers
+ * mem_cow made, or the boot archive's physical FCM). Called under this CPU's local lock, taken before the process's
+ * (fault_resolve_unlocked): every kernel-lock holder holds every local
+ * lock, so no fold, no unmap, no end of a process and no free of an FCM
+ * (all made under the kernel lock) runs meanwhile, and the chain, its
+ * frames and their page-map entries stay as found until the page is
+ * mapped. Other CPUs' unlocked faults may run in the same layers: a COW
+ * layer's get_page takes its own lock and keeps the first copy made
+ * (mm/fcm_cow.c), an anonymous FCM's its own. A write that breaks the
+ * COW replaces a read-only translation of the backing frame, which
+ * hat_map invalidates on every CPU the space ran on. */
+static int resolve_cow(struct process *p, uint64_t va, unsigned access)
+{
+	struct region *r = region_find(p, va);
+	uint64_t pa, token, page = va & ~(PM_PAGE_SIZE - 1);
+	unsigned maxprot;
+	int rc;
+
+	if (!r || (access & r->prot) != access || !fcm_cow_stable(r->fcm))
+		return -K42_EAGAIN;
+	rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
+				   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
+	if (rc == 0)
+		rc = hat_map(p->hat, page, pa, r->prot & maxprot);
+	return rc < 0 ? -K42_EAGAIN : 0;	/* the locked path decides and reports */
 }
 
 /* Both run under the process's lock and count themselves as faults in
@@ -121,5 +155,15 @@ int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 	rc = resolve_unlocked(p, va, access);
 	fcm_fault_exit(seq);
 	spin_unlock(&p->lock);
+	if (rc != FAULT_COW)
+		return rc;
+	/* Lock order (docs/smp.md): the local lock before the process's. */
+	klock_local_lock(&this_cpu()->local_lock);
+	spin_lock(&p->lock);
+	seq = fcm_fault_enter();
+	rc = resolve_cow(p, va, access);
+	fcm_fault_exit(seq);
+	spin_unlock(&p->lock);
+	spin_unlock(&this_cpu()->local_lock);
 	return rc;
 }

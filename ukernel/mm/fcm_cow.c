@@ -10,7 +10,10 @@
  * (mem_cow refuses), and a layer left with one COW child and nothing else
  * (its other clone ended) is folded into that child (fold below).
  *
- * Lock order: an FCM before the FCMs layered on it.
+ * Lock order: an FCM before the FCMs layered on it. A chain changes
+ * (fold, destroy) only under the kernel lock; get_page may also run
+ * without it, under its CPU's local lock, on chains over anonymous or
+ * physical FCMs (fcm_cow_stable, mm/fault.c resolve_cow).
  */
 #include <string.h>
 #include <arch/memlayout.h>
@@ -179,6 +182,15 @@ unsigned fcm_cow_depth(const struct fcm *f)
 	for (; is_cow(f); f = ((const struct fcm_cow *)f)->backing)
 		depth++;
 	return depth;
+}
+
+int fcm_cow_stable(const struct fcm *f)
+{
+	if (!is_cow(f))
+		return 0;
+	while (is_cow(f))
+		f = ((const struct fcm_cow *)f)->backing;
+	return fcm_is_anon(f) || fcm_is_phys(f);
 }
 
 struct fcm *fcm_cow_unwritten(struct fcm *f)

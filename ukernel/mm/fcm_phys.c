@@ -47,6 +47,11 @@ static const struct fcm_ops phys_ops = {
 	.destroy = phys_destroy,
 };
 
+int fcm_is_phys(const struct fcm *f)
+{
+	return f->ops == &phys_ops;
+}
+
 struct fcm *fcm_phys_create_chunks(const uint64_t *bases, unsigned nchunks, uint64_t chunk_pages,
 				   int writable)
 {

@@ -139,6 +139,13 @@ unsigned fcm_anon_ahead(struct fcm *f, uint64_t pgoff, uint64_t end, uint64_t *p
 struct fcm *fcm_cow_create(struct fcm *backing);
 /* COW layers from f down to the first FCM that is not one. */
 unsigned fcm_cow_depth(const struct fcm *f);
+/* Non-zero if f is a COW layer whose chain rests on an anonymous or a
+ * physical FCM: FCMs that never give a page up while mapped. Such a
+ * chain changes only under the kernel lock (folds), so a fault holding
+ * its CPU's local lock may walk it (mm/fault.c). */
+int fcm_cow_stable(const struct fcm *f);
+/* Non-zero for a physical FCM (fcm_phys_create). */
+int fcm_is_phys(const struct fcm *f);
 /* If f is a COW layer holding no page of its own yet, what it is layered
  * on (a clone of f can share that); else NULL. */
 struct fcm *fcm_cow_unwritten(struct fcm *f);
