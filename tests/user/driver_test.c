@@ -6,7 +6,8 @@
  *    with -K42_EPERM; one with it, granted another device's id, is
  *    refused this device's config space, registers and interrupt;
  *  - config space through RTAS finds the disk by vendor/device id, its BARs
- *    get addresses in the host bridge's windows, and the virtio registers
+ *    get addresses in the host bridge's windows (and cannot be moved while
+ *    it decodes, nor decoded outside its own slice), and the virtio registers
  *    mapped through dev_mmio_map read the disk's real capacity;
  *  - RAM and addresses outside the windows cannot be mapped as MMIO, and the
  *    kernel refuses to copy through an MMIO mapping;
@@ -85,6 +86,44 @@ int main(uint64_t arg)
 	       d.bar[4].size, d.bar[4].is64);
 	pci_read(&d, PCI_COMMAND, 2, &cmd);
 	EXPECT((cmd & 6) == 6, "memory decode and bus mastering not on: command 0x%x", cmd);
+
+	/* 2a. Its BARs stay in its own slice: none moves while the function
+	 * decodes; memory decoding does not go on with a BAR in another
+	 * function's slice; no I/O decoding, no expansion ROM. */
+	{
+		uint64_t win[4], slice = 0, bus = d.bar[4].bus;
+		uint32_t c2;
+
+		for (uint64_t w = 0; w < K42_PCI_MAX_WINDOWS; w++)
+			if (k42_sc_dev_pci(K42_PCI_WINDOW, (uint64_t)d.phb, w, 0, 0, win) ==
+			    K42_PCI_SPACE_MEM64)
+				slice = win[2] / K42_PCI_SLICES;
+		EXPECT(slice != 0, "no 64-bit window");
+		EXPECT(pci_write(&d, 0x20, 4, (uint32_t)bus) == -K42_EPERM,
+		       "BAR4 written while memory decoding is on");
+		EXPECT(pci_write(&d, 0x20, 4, 0xffffffffu) == -K42_EPERM, "BAR4 sized while decoding");
+		EXPECT(pci_write(&d, PCI_COMMAND, 2, cmd & ~2u) == 0, "memory decoding off");
+		EXPECT(pci_write(&d, 0x20, 4, (uint32_t)(bus + slice)) == 0 &&
+		       pci_write(&d, 0x24, 4, (uint32_t)((bus + slice) >> 32)) == 0,
+		       "BAR4 moved while decoding nothing");
+		EXPECT(pci_write(&d, PCI_COMMAND, 2, cmd) == -K42_EPERM,
+		       "memory decoding on with BAR4 in the next function's slice");
+		pci_read(&d, PCI_COMMAND, 2, &c2);
+		EXPECT(!(c2 & 2), "memory decoding went on anyway: command 0x%x", c2);
+		EXPECT(pci_write(&d, 0x20, 4, (uint32_t)(bus - slice)) == 0 &&
+		       pci_write(&d, 0x24, 4, (uint32_t)((bus - slice) >> 32)) == 0 &&
+		       pci_write(&d, PCI_COMMAND, 2, cmd) == -K42_EPERM,
+		       "memory decoding on with BAR4 in the previous slice");
+		EXPECT(pci_write(&d, PCI_COMMAND, 2, (cmd & ~2u) | 1u) == -K42_EPERM,
+		       "I/O decoding switched on");
+		EXPECT(pci_write(&d, 0x30, 4, 0xfffff801u) == -K42_EPERM, "expansion ROM enabled");
+		EXPECT(pci_write(&d, 0x20, 4, (uint32_t)bus) == 0 &&
+		       pci_write(&d, 0x24, 4, (uint32_t)(bus >> 32)) == 0 &&
+		       pci_write(&d, PCI_COMMAND, 2, cmd) == 0,
+		       "memory decoding back on with BAR4 in its own slice");
+		pci_read(&d, PCI_COMMAND, 2, &c2);
+		EXPECT((c2 & 6) == 6, "command 0x%x after the BAR checks", c2);
+	}
 
 	/* 2b. A driver granted another device's id is refused this one: its
 	 * config space past the header, its registers, its interrupt. */

@@ -7,7 +7,10 @@
  * checked before any argument. Within that, a driver reaches only the PCI
  * functions whose id it was granted (dev_grant; <k42/device.h>): their
  * config space past the header's first 16 bytes, their slice of each
- * memory window, their interrupt; others answer -K42_EPERM too.
+ * memory window, their interrupt; others answer -K42_EPERM too. A granted
+ * function's BARs move only while it decodes nothing, and memory decoding
+ * goes on only with every memory BAR inside the function's own slice, so
+ * a driver cannot lay its device over another's registers.
  *
  * What the device tree says about the host bridges (windows, BUIDs, the
  * INTx interrupt-map) is read once at boot into `phbs`.
@@ -50,7 +53,12 @@
 #define MAX_IRQS	16
 #define MAX_MASTERS	32
 #define PCI_COMMAND	0x04
+#define PCI_COMMAND_IO	0x1
+#define PCI_COMMAND_MEM	0x2
 #define PCI_COMMAND_MASTER 0x4
+#define PCI_BAR0	0x10
+#define PCI_NBARS	6
+#define PCI_ROM		0x30
 
 struct pci_window {
 	uint32_t space;		/* K42_PCI_SPACE_* */
@@ -464,6 +472,98 @@ long sys_dev_grant(struct trap_frame *tf)
 	return -K42_ENOSPC;
 }
 
+/* Is the bus range [bus, bus+size) of a memory BAR inside function slot
+ * `slot`'s slice of one of bridge b's memory windows? */
+static int bar_in_slice(const struct phb *b, uint32_t slot, uint64_t bus, uint64_t size)
+{
+	for (int j = 0; j < b->nwin; j++) {
+		const struct pci_window *w = &b->win[j];
+		uint64_t slice = w->size / K42_PCI_SLICES, off;
+
+		if (w->space < K42_PCI_SPACE_MEM32 || !slice || bus < w->bus || size > w->size ||
+		    bus - w->bus > w->size - size)
+			continue;
+		off = bus - w->bus;
+		return off / slice == slot && (off + size - 1) / slice == slot;
+	}
+	return 0;
+}
+
+/*
+ * May function fn (register bits clear; it decodes nothing now) switch
+ * memory decoding on? Only if each memory BAR it implements lies in its
+ * own slice: sized here (all ones, read back, restore: harmless while it
+ * decodes nothing), then checked with bar_in_slice.
+ */
+static int bars_in_slice(const struct phb *b, uint32_t fn)
+{
+	uint32_t slot = (fn >> 8) & 0xff;
+
+	if (fn & 0x00ff0000u)
+		return 0;	/* slices are for bus 0 */
+	for (uint32_t i = 0; i < PCI_NBARS; i++) {
+		uint32_t reg = fn + PCI_BAR0 + 4 * i, lo, hi = 0, mlo, mhi = 0xffffffffu;
+		int is64;
+		uint64_t mask;
+
+		if (cfg_read(b, reg, 4, &lo) != 0)
+			return 0;
+		if (lo & 1)
+			continue;	/* an I/O BAR: I/O decoding stays off */
+		is64 = ((lo >> 1) & 3) == 2;
+		if (is64 && (i + 1 == PCI_NBARS || cfg_read(b, reg + 4, 4, &hi) != 0))
+			return 0;
+		if (cfg_write(b, reg, 4, 0xffffffffu) != 0 || cfg_read(b, reg, 4, &mlo) != 0 ||
+		    cfg_write(b, reg, 4, lo) != 0)
+			return 0;
+		if (is64) {
+			if (cfg_write(b, reg + 4, 4, 0xffffffffu) != 0 ||
+			    cfg_read(b, reg + 4, 4, &mhi) != 0 || cfg_write(b, reg + 4, 4, hi) != 0)
+				return 0;
+			i++;
+		}
+		mask = (uint64_t)mhi << 32 | (mlo & ~0xfu);
+		if (!(mlo & ~0xfu) && (!is64 || !mhi))
+			continue;	/* not implemented */
+		if (!bar_in_slice(b, slot, (uint64_t)hi << 32 | (lo & ~0xfu), ~mask + 1))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The rules for a config write to a function the caller may drive, beyond
+ * the grant: a BAR or the expansion ROM moves only while the function
+ * decodes nothing (else the device would answer at the new address at
+ * once); the ROM is never enabled; I/O decoding is never switched on (no
+ * driver uses it, and its BARs are not checked); memory decoding is
+ * switched on only with every memory BAR in the function's own slice.
+ * 0 or -K42_EPERM (-K42_EIO if config space does not answer).
+ */
+static int cfg_write_allowed(const struct phb *b, uint32_t addr, int size, uint32_t value)
+{
+	uint32_t fn = addr & 0x00ffff00u, reg = addr & 0xff, cmd;
+
+	if (addr & 0x0f000000u)
+		return 0;	/* extended space: no BARs, no command */
+	if (cfg_read(b, fn + PCI_COMMAND, 2, &cmd) != 0)
+		return -K42_EIO;
+	if ((reg < PCI_BAR0 + 4 * PCI_NBARS && reg + (uint32_t)size > PCI_BAR0) ||
+	    (reg < PCI_ROM + 4 && reg + (uint32_t)size > PCI_ROM)) {
+		if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEM))
+			return -K42_EPERM;
+		if (reg == PCI_ROM && (value & 1))
+			return -K42_EPERM;
+	}
+	if (reg == PCI_COMMAND) {	/* aligned: every write that holds the decode bits */
+		if (value & PCI_COMMAND_IO)
+			return -K42_EPERM;
+		if ((value & PCI_COMMAND_MEM) && !(cmd & PCI_COMMAND_MEM) && !bars_in_slice(b, fn))
+			return -K42_EPERM;
+	}
+	return 0;
+}
+
 long sys_dev_pci(struct trap_frame *tf)
 {
 	uint64_t op = ctx_arg(tf, 0), phb = ctx_arg(tf, 1), addr = ctx_arg(tf, 2);
@@ -497,6 +597,9 @@ long sys_dev_pci(struct trap_frame *tf)
 		} else {
 			uint32_t reg = (uint32_t)addr & 0xff;
 
+			rc = cfg_write_allowed(b, (uint32_t)addr, (int)size, (uint32_t)value);
+			if (rc < 0)
+				return rc;
 			rc = cfg_write(b, (uint32_t)addr, (int)size, (uint32_t)value);
 			if (rc == 0 && reg <= PCI_COMMAND && reg + size > PCI_COMMAND &&
 			    ((value << (8 * (reg & 3))) & PCI_COMMAND_MASTER << (8 * (PCI_COMMAND & 3))))

@@ -17,6 +17,7 @@
 #define PCI_CAP_PTR	0x34
 #define PCI_INT_PIN	0x3d
 #define PCI_CMD_MEM	0x2
+#define PCI_CMD_IO	0x1
 #define PCI_CMD_MASTER	0x4
 #define PCI_STATUS_CAPS	0x10
 #define SLICES		256
@@ -40,8 +41,16 @@ int pci_write(const struct pci_dev *d, uint32_t reg, int size, uint32_t val)
 				   K42_PCI_CFG(0, 0, 0, reg) + d->cfg, (uint64_t)size, val, out);
 }
 
+/* Size the BARs (all ones, read back, restore). Decoding goes off first:
+ * a BAR being sized would answer at its all-ones address, and the kernel
+ * lets BARs move only while the function decodes nothing (pci_claim
+ * switches memory decoding back on). */
 static void size_bars(struct pci_dev *d)
 {
+	uint32_t cmd;
+
+	if (pci_read(d, PCI_COMMAND, 2, &cmd) == 0 && (cmd & (PCI_CMD_MEM | PCI_CMD_IO)))
+		pci_write(d, PCI_COMMAND, 2, cmd & ~(uint32_t)(PCI_CMD_MEM | PCI_CMD_IO));
 	for (int i = 0; i < PCI_MAX_BARS; i++) {
 		uint32_t reg = PCI_BAR0 + 4 * (uint32_t)i, lo, hi = 0xffffffffu, orig;
 		struct pci_bar *b = &d->bar[i];
