@@ -38,6 +38,8 @@ static struct tnode *node_new(struct tfs *fs, int kind, uint32_t mode)
 		fs->used -= TFS_NODE_COST;
 		return NULL;
 	}
+	n->uid = fs->uid;
+	n->gid = fs->gid;
 	n->ino = fs->next_ino++;
 	n->kind = (uint8_t)kind;
 	n->mode = mode & 07777;
@@ -83,6 +85,36 @@ int tfs_init(struct tfs *fs, uint64_t limit, uint64_t (*now)(void))
 	return 0;
 }
 
+long tfs_may(const struct tfs *fs, const struct tnode *n, unsigned want)
+{
+	unsigned bits;
+
+	if (!fs->enforce || fs->uid == 0)
+		return 0;
+	if (fs->uid == n->uid)
+		bits = (n->mode >> 6) & 7;
+	else if (fs->gid == n->gid)
+		bits = (n->mode >> 3) & 7;
+	else
+		bits = n->mode & 7;
+	return (bits & want) == want ? 0 : -K42_EACCES;
+}
+
+long tfs_may_own(const struct tfs *fs, const struct tnode *n)
+{
+	return !fs->enforce || fs->uid == 0 || fs->uid == n->uid ? 0 : -K42_EPERM;
+}
+
+/* In a sticky directory d, only n's owner, d's owner or uid 0 may remove
+ * or replace the entry naming n. */
+static long may_remove(const struct tfs *fs, const struct tnode *d, const struct tnode *n)
+{
+	if (!fs->enforce || fs->uid == 0 || !(d->mode & 01000) || fs->uid == d->uid ||
+	    fs->uid == n->uid)
+		return 0;
+	return -K42_EPERM;
+}
+
 static struct tdirent *dir_find(struct tnode *d, const char *name, size_t len)
 {
 	for (uint32_t i = 0; i < d->nents; i++)
@@ -107,6 +139,12 @@ void tfs_walk(struct tfs *fs, const char *path, uint32_t *done, int *err, struct
 		if (n->kind != TK_DIR) {
 			*done = (uint32_t)start;
 			*err = -K42_ENOTDIR;
+			*out = NULL;
+			return;
+		}
+		if (tfs_may(fs, n, TFS_X) < 0) {
+			*done = (uint32_t)start;
+			*err = -K42_EACCES;
 			*out = NULL;
 			return;
 		}
@@ -166,6 +204,8 @@ static long parent_of(struct tfs *fs, const char *path, struct tnode **dir, cons
 	}
 	if ((*dir)->kind != TK_DIR)
 		return -K42_ENOTDIR;
+	if ((rc = tfs_may(fs, *dir, TFS_W | TFS_X)) < 0)
+		return rc;	/* every caller changes the directory's entries */
 	*nlen = strlen(*name);
 	if (*nlen == 0 || *nlen > 255)
 		return *nlen ? -K42_ENAMETOOLONG : -K42_EINVAL;
@@ -269,6 +309,8 @@ long tfs_unlink(struct tfs *fs, const char *path)
 	n = e->node;
 	if (n->kind == TK_DIR)
 		return -K42_EISDIR;
+	if ((rc = may_remove(fs, d, n)) < 0)
+		return rc;
 	dir_remove(fs, d, e);
 	n->nlink--;
 	n->ctime = fs->now();
@@ -293,6 +335,8 @@ long tfs_rmdir(struct tfs *fs, const char *path)
 		return -K42_ENOTDIR;
 	if (n->nents)
 		return -K42_ENOTEMPTY;
+	if ((rc = may_remove(fs, d, n)) < 0)
+		return rc;
 	dir_remove(fs, d, e);
 	d->nlink--;
 	n->nlink = 0;
@@ -332,6 +376,8 @@ long tfs_rename(struct tfs *fs, const char *from, const char *to)
 		return 0;	/* the same file: nothing happens */
 	if (n->kind == TK_DIR && within(td, n))
 		return -K42_EINVAL;	/* into its own subtree */
+	if ((rc = may_remove(fs, fd, n)) < 0 || (te && (rc = may_remove(fs, td, te->node)) < 0))
+		return rc;
 	if (te) {
 		struct tnode *old = te->node;
 

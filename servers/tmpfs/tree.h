@@ -3,6 +3,10 @@
  * nodes, directories, file data in 4 KiB pages, POSIX rename/link/unlink
  * rules and a byte budget that ends in -K42_ENOSPC, never a partial
  * change. Paths are fs.idl paths: relative, canonical, "" is the root.
+ * Permissions as on Linux (without supplementary groups): search on every
+ * directory a path passes through, write and search on a directory to
+ * change its entries, and in a sticky directory (/tmp's root) only the
+ * entry's owner, the directory's or uid 0 may remove or replace it.
  * No locks: the server runs one call at a time.
  */
 #ifndef TMPFS_TREE_H
@@ -26,6 +30,7 @@ struct tnode {
 	uint64_t ino;
 	uint8_t kind;
 	uint32_t mode, nlink, rdev, opens;
+	uint32_t uid, gid;	/* the creator's (tfs.uid/gid when it was made) */
 	uint64_t size, atime, mtime, ctime;
 	/* TK_REG: pages (NULL: a hole reading as zeros). */
 	uint8_t **pages;
@@ -49,7 +54,22 @@ struct tfs {
 	uint64_t used, limit;	/* bytes; limit 0: none */
 	uint64_t next_ino;
 	uint64_t (*now)(void);	/* nanoseconds */
+	/* The current call's user and group ids (the server sets them from the
+	 * kernel's caller id before each call by path); checked only when
+	 * enforce is set. uid 0 passes every check. */
+	uint32_t uid, gid;
+	int enforce;
 };
+
+/* Permission bits a check asks for. */
+#define TFS_R 4u
+#define TFS_W 2u
+#define TFS_X 1u
+/* May the current caller do `want` (TFS_R|W|X) to n, by owner, group and
+ * mode? 0 or -K42_EACCES. */
+long tfs_may(const struct tfs *fs, const struct tnode *n, unsigned want);
+/* Is the current caller n's owner (chmod, utimes)? 0 or -K42_EPERM. */
+long tfs_may_own(const struct tfs *fs, const struct tnode *n);
 
 int tfs_init(struct tfs *fs, uint64_t limit, uint64_t (*now)(void));
 /* fs.idl walk: see idl/fs.idl. */

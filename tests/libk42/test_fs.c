@@ -146,6 +146,60 @@ static void test_tmpfs(void)
 	CHECK(fs.used == 0, "every byte accounted: %lu", (unsigned long)fs.used);
 }
 
+/* tmpfs's permission checks (tree.c): as uid 1000 gid 100 against what
+ * uid 0 made, and in the sticky root (/tmp's). */
+static void as_user(struct tfs *fs, uint32_t uid, uint32_t gid)
+{
+	fs->uid = uid;
+	fs->gid = gid;
+}
+
+static void test_tmpfs_perm(void)
+{
+	struct tfs fs;
+	struct tnode *n;
+	uint32_t done;
+	int err;
+
+	CHECK(tfs_init(&fs, 0, now) == 0, "init");
+	fs.enforce = 1;
+	as_user(&fs, 0, 0);
+	CHECK(tfs_create(&fs, "ro", TK_DIR, 0755, 0, NULL, NULL) == 0, "mkdir ro");
+	CHECK(tfs_create(&fs, "ro/f", TK_REG, 0644, 0, NULL, NULL) == 0, "ro/f");
+	CHECK(tfs_create(&fs, "priv", TK_DIR, 0700, 0, NULL, NULL) == 0, "mkdir priv");
+	CHECK(tfs_create(&fs, "priv/f", TK_REG, 0644, 0, NULL, NULL) == 0, "priv/f");
+	CHECK(tfs_create(&fs, "rootfile", TK_REG, 0644, 0, NULL, NULL) == 0, "rootfile");
+	CHECK(tfs_create(&fs, "grp", TK_REG, 0640, 0, NULL, &n) == 0, "grp");
+	n->gid = 100;
+	as_user(&fs, 1000, 100);
+	CHECK(tfs_create(&fs, "ro/g", TK_REG, 0644, 0, NULL, NULL) == -K42_EACCES,
+	      "create in a 0755 directory of uid 0");
+	CHECK(tfs_unlink(&fs, "ro/f") == -K42_EACCES, "unlink there");
+	CHECK(tfs_rename(&fs, "ro/f", "x") == -K42_EACCES, "rename out of it");
+	CHECK(tfs_lookup(&fs, "priv/f", &n) == -K42_EACCES, "lookup through a 0700 directory");
+	tfs_walk(&fs, "priv/f", &done, &err, &n);
+	CHECK(err == -K42_EACCES && done == 5 && !n, "walk stops at the 0700 directory: %d %u",
+	      err, done);
+	CHECK(tfs_lookup(&fs, "ro/f", &n) == 0 && tfs_may(&fs, n, TFS_R) == 0 &&
+	      tfs_may(&fs, n, TFS_W) == -K42_EACCES && tfs_may_own(&fs, n) == -K42_EPERM,
+	      "0644 of uid 0: readable, not writable, not ours");
+	CHECK(tfs_lookup(&fs, "grp", &n) == 0 && tfs_may(&fs, n, TFS_R) == 0, "group read of 0640");
+	CHECK(tfs_create(&fs, "mine", TK_REG, 0600, 0, NULL, &n) == 0 && n->uid == 1000 &&
+	      n->gid == 100 && tfs_may(&fs, n, TFS_R | TFS_W) == 0 && tfs_may_own(&fs, n) == 0,
+	      "a file made in the sticky 01777 root is ours");
+	CHECK(tfs_unlink(&fs, "rootfile") == -K42_EPERM, "sticky: unlink another's file");
+	CHECK(tfs_rename(&fs, "mine", "rootfile") == -K42_EPERM, "sticky: replace another's file");
+	CHECK(tfs_rename(&fs, "mine", "mine2") == 0 && tfs_unlink(&fs, "mine2") == 0,
+	      "sticky: rename and unlink our own");
+	as_user(&fs, 2000, 200);
+	CHECK(tfs_lookup(&fs, "grp", &n) == 0 && tfs_may(&fs, n, TFS_R) == -K42_EACCES,
+	      "others cannot read 0640");
+	as_user(&fs, 0, 0);
+	CHECK(tfs_lookup(&fs, "priv/f", &n) == 0 && tfs_may(&fs, n, TFS_R | TFS_W) == 0 &&
+	      tfs_unlink(&fs, "rootfile") == 0, "uid 0 passes every check");
+	tfs_destroy(&fs);
+}
+
 static void test_fdtable(void)
 {
 	static struct fdtab t;
@@ -274,6 +328,7 @@ int main(void)
 {
 	test_path();
 	test_tmpfs();
+	test_tmpfs_perm();
 	test_fdtable();
 	test_pipebuf();
 	test_pipe_holders();

@@ -286,6 +286,19 @@ SHELL_SESSIONS = [
                 P + r"echo x > /etc/x", r"k42: shell: /etc/x: read-only file system",
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),
+    # tmpfs judges calls by the caller's ids (docs/files.md, "Permissions"):
+    # tests/user/perm_test makes files and directories of known modes in
+    # /tmp as uid 0, then its uid 1000 child is refused and allowed what
+    # the modes say; the shell's runas 1000:100 is refused creating in a
+    # 0755 directory of uid 0 and writes in a 0777 one.
+    dict(name="shell/tmpfs_perm", status=0,
+         commands="run /tests/perm_test /tmp/p; "
+                  "runas 1000:100 /tests/disk_tool write /tmp/p/nope 10 1; "
+                  "runas 1000:100 /tests/disk_tool write /tmp/p/open/viashell 1000 3; "
+                  "ls /tmp/p/open; exit 0",
+         expect=[r"(?m)^perm_test: ok\r?$", r"disk_tool: \S+ /tmp/p/nope: access right missing",
+                 r"-0\d\d\d +1000 viashell"],
+         reject=[r"perm_test: (?!ok)", r"disk_tool: \S+ /tmp/p/open/viashell", r"PANIC"]),
     # ^C reaches the foreground job only (docs/files.md): a job started in
     # the background goes on running, the foreground one ends with 130.
     dict(name="shell/ctrl_c", status=0,
