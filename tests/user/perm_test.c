@@ -1,5 +1,6 @@
 /*
- * Permissions on ext2 (docs/storage.md, "Permissions"): `perm_test DIR`,
+ * Permissions on ext2 (docs/storage.md, "Permissions") and tmpfs
+ * (docs/files.md, "Permissions in tmpfs"): `perm_test DIR`,
  * run as uid 0 from the shell, makes DIR with files and directories of
  * known modes, then starts itself as uid 1000, gid 100 (k42_spawn_grant)
  * to try each operation a mode must allow or refuse; uid 0 then reads
