@@ -112,6 +112,8 @@ def parse_forward(text):
 
 # init's configuration with the network servers (rootfs/files/etc/net.conf).
 NET_APPEND = "-- bootconf=/etc/net.conf"
+# The same with the ext2 disk as the root (./k42 run --root-disk --net).
+NET_ROOT_DISK_APPEND = "-- bootconf=/etc/net-rootdisk.conf"
 
 
 class Result:

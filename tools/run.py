@@ -38,7 +38,8 @@ def main():
     ap.add_argument("--no-disk", action="store_true", help="boot without a disk")
     ap.add_argument("--root-disk", metavar="IMAGE",
                     help="attach this raw ext2 image as the virtio disk and mount it as the "
-                         "root, /; the boot archive is then /boot (docs/storage.md)")
+                         "root, /; the boot archive is then /boot (docs/storage.md); "
+                         "goes with --net and --linux")
     ap.add_argument("--net", action="store_true",
                     help="a virtio-net NIC on QEMU's restricted user network, and the "
                          "network servers (/etc/net.conf)")
@@ -51,14 +52,13 @@ def main():
     args = ap.parse_args()
     build = k42qemu.Build(args.build)
     extra = []
+    root_extra = []
     if args.root_disk:
-        if args.disk or args.no_disk or args.net or args.forward or args.linux:
-            sys.exit("k42: run: --root-disk goes with none of --disk, --no-disk, --net, "
-                     "--forward, --linux")
+        if args.disk or args.no_disk:
+            sys.exit("k42: run: --root-disk goes with neither --disk nor --no-disk")
         if not os.path.exists(args.root_disk):
             sys.exit("k42: run: no disk image %s" % args.root_disk)
-        extra = k42qemu.disk_args(args.root_disk)
-        args.append = (args.append + " " if args.append else "") + k42qemu.ROOT_DISK_APPEND
+        root_extra = k42qemu.disk_args(args.root_disk)
         args.no_disk = True     # the disk is attached already
     if args.net or args.forward:
         try:
@@ -67,7 +67,11 @@ def main():
             sys.exit("k42: %s" % e)
         extra = k42qemu.net_args(forwards)
         if not args.linux:
-            args.append = (args.append + " " if args.append else "") + k42qemu.NET_APPEND
+            args.append = (args.append + " " if args.append else "") + \
+                (k42qemu.NET_ROOT_DISK_APPEND if args.root_disk else k42qemu.NET_APPEND)
+    elif args.root_disk and not args.linux:
+        args.append = (args.append + " " if args.append else "") + k42qemu.ROOT_DISK_APPEND
+    extra = root_extra + extra
     if args.linux:
         # /etc/boot-linux.conf starts its when=net and when=disk entries
         # when init's arguments hold these words.
@@ -125,6 +129,8 @@ PROMPT = "k42> "
 
 
 LINUX_CONF = "bootconf=/etc/boot-linux.conf"
+# The same with the ext2 disk as the root (--linux --root-disk).
+LINUX_ROOT_DISK_CONF = "bootconf=/etc/boot-linux-rootdisk.conf"
 
 
 def linux_append(args, words=()):
@@ -136,7 +142,8 @@ def linux_append(args, words=()):
         tail = "shellarg=/bin/sh shellarg=sh"
     else:
         tail = "shellarg=-u shellarg=" + encode_commands(args.commands)
-    append = (args.append + " " if args.append else "") + "-- " + LINUX_CONF + " " + \
+    conf = LINUX_ROOT_DISK_CONF if getattr(args, "root_disk", None) else LINUX_CONF
+    append = (args.append + " " if args.append else "") + "-- " + conf + " " + \
         "".join(w + " " for w in words) + tail
     if len(append) > 1023:
         sys.exit("k42: --linux -c: the commands are too long for the boot arguments "

@@ -24,6 +24,8 @@ virtio-blk driver, then checked by the host's e2fsck and debugfs.
   storage/root_disk      ./k42 run --root-disk: the image is /, the boot
                          archive /boot; a program runs from the disk, the
                          shell writes at /; e2fsck -fn clean, debugfs reads it
+  storage/root_disk_with ./k42 run --root-disk with --linux (busybox at an
+                         ext2 root) and with --net; debugfs reads both writes
   storage/linux_disk     busybox (./k42 run --linux --disk) writes, renames,
                          deletes and sets times on ext2; e2fsck -fn clean,
                          debugfs reads it back; Unix times both ways
@@ -33,6 +35,7 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 import zlib
 
 import k42qemu
@@ -510,10 +513,56 @@ def test_root_disk(build, tmpdir):
     return problems, "", r.output + "\n" + out
 
 
+def test_root_disk_with(build, tmpdir):
+    """./k42 run --root-disk IMAGE --linux and --root-disk IMAGE --net,
+    through tools/run.py as a user types them: busybox sh on the Linux
+    personality reads the disk's /etc/motd and writes at /; the native
+    shell with the network servers lists them beside the root's mount and
+    writes at /. After both, e2fsck -fn is clean and debugfs reads the
+    two files."""
+    src = os.path.join(tmpdir, "rwtree")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(os.path.join(src, "etc"))
+    token = "root disk with %08x" % random.randrange(1 << 32)
+    with open(os.path.join(src, "etc", "motd"), "w") as f:
+        f.write(token + "\n")
+    image = os.path.join(tmpdir, "rootwith.img")
+    mke2fs(src, image, "16M")
+    run_py = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run.py")
+    problems, log = [], ""
+    for flag, cmds, want in (
+            ("--linux", "cat /etc/motd; echo from busybox > /lx; cat /boot/etc/motd; "
+                        "ls /boot/bin/busybox",
+             [r"(?m)^" + token + r"\r?$", r"Welcome to k42", r"(?m)^/boot/bin/busybox\r?$"]),
+            ("--net", "cat /etc/motd; servers; echo from the native shell > /nat",
+             [r"(?m)^" + token + r"\r?$", r"(?m)^  sock/inet +pid \d+", r"(?m)^  mnt +pid \d+",
+              r"(?m)^  mnt/boot +pid \d+", r"init exited with status 0"])):
+        try:
+            res = subprocess.run([sys.executable, run_py, "--build", build.dir, "--root-disk", image,
+                                  flag, "-c", cmds, "--timeout", str(TIMEOUT)],
+                                 capture_output=True, text=True, timeout=TIMEOUT + 60)
+            out, status = res.stdout + res.stderr, res.returncode
+        except subprocess.TimeoutExpired:
+            out, status = "", None
+        log += "== --root-disk %s\n%s\n" % (flag, out)
+        if status != 0:
+            problems.append("--root-disk %s: exit status %s" % (flag, status))
+        problems += ["--root-disk %s: missing /%s/" % (flag, rx) for rx in want
+                     if not re.search(rx, out)]
+    st, out = fsck(image)
+    if st != 0:
+        problems.append("e2fsck -fn: status %d" % st)
+    for path, data in (("/lx", b"from busybox\n"), ("/nat", b"from the native shell\n")):
+        if dump(image, path, tmpdir) != data:
+            problems.append("debugfs does not read %s as written" % path)
+    return problems, "", log + out
+
+
 TESTS = [("storage/ext2_tree", test_tree), ("storage/ext2_persist", test_persist),
          ("storage/ext2_crash", test_crash), ("storage/blk_restart", test_blk_restart),
          ("storage/ext2_hostile", test_hostile), ("storage/linux_disk", test_linux_disk),
-         ("storage/root_disk", test_root_disk), ("storage/ext2_perm", test_perm)]
+         ("storage/root_disk", test_root_disk), ("storage/root_disk_with", test_root_disk_with),
+         ("storage/ext2_perm", test_perm)]
 
 
 def run_storage_tests(build, tally, pattern_re):
