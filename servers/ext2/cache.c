@@ -183,29 +183,37 @@ static int io_buffer(struct ext2_fs *fs)
 	return fs->io || (fs->io = malloc((size_t)E2_IO_SLOTS * E2_IO_MAX));
 }
 
-long bread_ahead(struct ext2_fs *fs, uint64_t blk, uint32_t n)
+uint32_t bread_ahead_len(struct ext2_fs *fs, uint64_t blk, uint32_t n)
 {
-	uint32_t max = E2_IO_SLOTS * E2_IO_MAX / fs->bs, per = E2_IO_MAX / fs->bs, k = 0;
-	struct ext2_io io[E2_IO_SLOTS];
-	uint64_t s = blk * fs->spb;
-	long rc;
+	uint32_t max = E2_IO_SLOTS * E2_IO_MAX / fs->bs;
 
 	if (n > max)
 		n = max;
 	if (n > fs->maxbufs / 4)
 		n = fs->maxbufs / 4;	/* never push out most of the cache */
-	if (n < 2 || blk + n > fs->sb.blocks_count || s + (uint64_t)n * fs->spb > fs->dev.sectors)
+	if (!n || blk + n > fs->sb.blocks_count ||
+	    blk * fs->spb + (uint64_t)n * fs->spb > fs->dev.sectors)
 		return 0;
-	if (!io_buffer(fs))
-		return 0;
-	for (uint32_t off = 0; off < n; off += per, k++) {
+	return n;
+}
+
+long bread_run(struct ext2_fs *fs, uint64_t blk, uint32_t n, uint8_t *buf)
+{
+	uint32_t per = E2_IO_MAX / fs->bs, k = 0;
+	struct ext2_io io[E2_IO_SLOTS];
+	uint64_t s = blk * fs->spb;
+
+	for (uint32_t off = 0; off < n && k < E2_IO_SLOTS; off += per, k++) {
 		uint32_t c = n - off < per ? n - off : per;
 
 		io[k] = (struct ext2_io){ s + (uint64_t)off * fs->spb, c * fs->spb,
-					  fs->io + (size_t)off * fs->bs };
+					  buf + (size_t)off * fs->bs };
 	}
-	if ((rc = dev_many(fs, 0, io, k)) < 0)
-		return rc;
+	return dev_many(fs, 0, io, k);
+}
+
+void bfill(struct ext2_fs *fs, uint64_t blk, uint32_t n, const uint8_t *buf)
+{
 	for (uint32_t i = 0; i < n; i++) {
 		struct buf *b;
 		int hit;
@@ -213,9 +221,20 @@ long bread_ahead(struct ext2_fs *fs, uint64_t blk, uint32_t n)
 		if (get(fs, blk + i, &b, &hit) < 0)
 			break;
 		if (!hit)	/* a cached block may be newer than the disk */
-			memcpy(b->data, fs->io + (size_t)i * fs->bs, fs->bs);
+			memcpy(b->data, buf + (size_t)i * fs->bs, fs->bs);
 		brelse(fs, b);
 	}
+}
+
+long bread_ahead(struct ext2_fs *fs, uint64_t blk, uint32_t n)
+{
+	long rc;
+
+	if ((n = bread_ahead_len(fs, blk, n)) < 2 || !io_buffer(fs))
+		return 0;
+	if ((rc = bread_run(fs, blk, n, fs->io)) < 0)
+		return rc;
+	bfill(fs, blk, n, fs->io);
 	return 0;
 }
 
@@ -238,6 +257,7 @@ void brelse(struct ext2_fs *fs, struct buf *b)
 
 void bdirty(struct ext2_fs *fs, struct buf *b, enum bclass cls)
 {
+	fs->mod_gen++;
 	if (b->dirty) {
 		if (cls < b->cls)
 			b->cls = (uint8_t)cls;

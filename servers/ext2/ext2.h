@@ -165,6 +165,8 @@ struct ext2_fs {
 	struct buf **dirty;
 	uint32_t ndirty, dirty_cap;
 	uint8_t *io;		/* E2_IO_SLOTS * E2_IO_MAX bytes for multi-block transfers */
+	uint64_t mod_gen;	/* counts bdirty calls: a read done outside the lock
+				 * fills the cache only if nothing changed meanwhile */
 	/* open inodes */
 	struct ext2_open *open;
 	uint32_t nopen, open_cap;
@@ -196,6 +198,15 @@ int bcached(struct ext2_fs *fs, uint64_t blk);
  * E2_IO_SLOTS * E2_IO_MAX bytes, in E2_IO_MAX pieces at once; 0 or the
  * device's error. */
 long bread_ahead(struct ext2_fs *fs, uint64_t blk, uint32_t n);
+/* The same in two halves, for a read done while the server's lock is
+ * free (ipc.c): how many of blocks blk.. bread_ahead would read (the
+ * clamps; 0: none), under the lock; the device transfer into buf
+ * (n * bs bytes), which touches nothing of the cache and may run without
+ * the lock; and, under the lock again, the blocks not cached meanwhile
+ * into the cache. */
+uint32_t bread_ahead_len(struct ext2_fs *fs, uint64_t blk, uint32_t n);
+long bread_run(struct ext2_fs *fs, uint64_t blk, uint32_t n, uint8_t *buf);
+void bfill(struct ext2_fs *fs, uint64_t blk, uint32_t n, const uint8_t *buf);
 
 /* super.c */
 long e2_mount(struct ext2_fs *fs, const struct ext2_dev *dev, int rw, uint32_t (*now)(void));
@@ -247,6 +258,11 @@ long dir_next(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos, c
 
 /* file.c */
 long e2_read(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, void *buf, uint32_t n);
+/* The first block e2_read(off, n) would have to read from the disk, and
+ * how many blocks from it read-ahead would take with it: *pblk and the
+ * count, 0 if every block it needs is cached (or a hole). */
+uint32_t e2_read_miss(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, uint32_t n,
+		      uint32_t *pblk);
 long e2_write(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t off,
 		const void *buf, uint32_t n);
 long e2_truncate(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t size);

@@ -23,6 +23,29 @@ static long read_ahead(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t
 	return n > 1 ? bread_ahead(fs, pblk, n) : 0;
 }
 
+uint32_t e2_read_miss(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, uint32_t n,
+		      uint32_t *pblk)
+{
+	uint64_t size = isize(in), end = (size + fs->bs - 1) / fs->bs, lblk, last;
+	uint32_t max = E2_IO_SLOTS * E2_IO_MAX / fs->bs, k = 1, p;
+
+	if (off >= size || !n)
+		return 0;
+	last = (off + (n < size - off ? n : size - off) - 1) / fs->bs;
+	for (lblk = off / fs->bs; lblk <= last; lblk++) {
+		if (bmap(fs, in, lblk, pblk) < 0)
+			return 0;	/* e2_read reports it, under the lock */
+		if (*pblk && !bcached(fs, *pblk))
+			break;
+	}
+	if (lblk > last)
+		return 0;
+	while (k < max && lblk + k < end && bmap(fs, in, lblk + k, &p) == 0 && p == *pblk + k &&
+	       !bcached(fs, p))
+		k++;
+	return bread_ahead_len(fs, *pblk, k);
+}
+
 long e2_read(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off, void *buf, uint32_t n)
 {
 	uint64_t size = isize(in);

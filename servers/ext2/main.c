@@ -98,15 +98,23 @@ static long dev_write(void *ctx, uint64_t s, uint32_t n, const void *buf)
 
 /* Several bulk transfers in flight at once (blk's @async stubs), each
  * with its own grant; one that failed because the driver went away is
- * done again by the synchronous path, which finds the new driver. Only
- * called under the server's lock (ipc.c), so the records can be static. */
+ * done again by the synchronous path, which finds the new driver. Called
+ * by several threads at once (reads run with the server's lock free,
+ * ipc.c), so each call has records of its own (a page each: not on the
+ * thread's stack). */
 static long dev_many(void *ctx, int write, const struct ext2_io *io, uint32_t n)
 {
-	static struct k42_ipc_pending p[E2_IO_SLOTS];
+	struct k42_ipc_pending *p;
 	long st[E2_IO_SLOTS], first = 0;
 
 	if (n > E2_IO_SLOTS)
 		return -K42_EINVAL;
+	if (!(p = malloc(n * sizeof(*p)))) {
+		for (uint32_t i = 0; i < n && !first; i++)
+			first = write ? dev_write(ctx, io[i].sector, io[i].count, io[i].buf)
+				      : dev_read(ctx, io[i].sector, io[i].count, io[i].buf);
+		return first;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t bytes = io[i].count * BLK_SECTOR_SIZE;
 
@@ -134,6 +142,7 @@ static long dev_many(void *ctx, int write, const struct ext2_io *io, uint32_t n)
 		if (rc < 0 && !first)
 			first = rc;
 	}
+	free(p);
 	return first;
 }
 

@@ -3,6 +3,7 @@
  *   disk_tool sum DIR             every entry under DIR: "D path",
  *                                 "L path target", "F path size crc32"
  *   disk_tool write PATH SIZE SEED  a file of the test pattern, fsynced
+ *   disk_tool par DIR...             sum of each DIR at once, a child each
  *   disk_tool load DIR N          N files written and fsynced in turn,
  *                                 every fourth deleting an older one; a
  *                                 line per fsync, for the crash test
@@ -174,6 +175,25 @@ int main(uint64_t arg)
 		k42_printf("load done\n");
 		return 0;
 	}
-	k42_printf("usage: disk_tool sum DIR | write PATH SIZE SEED | load DIR N\n");
+	if (k42_argc >= 3 && k42_argc <= 10 && !strcmp(k42_argv[1], "par")) {
+		/* `sum` of each DIR in a child of its own, all at once: their
+		 * reads reach the file system together (storage/ext2_concurrent). */
+		long pids[8];
+		int bad = 0, st;
+
+		for (int i = 2; i < (int)k42_argc; i++) {
+			const char *argv[] = { "disk_tool", "sum", k42_argv[i], NULL };
+
+			if ((pids[i - 2] = k42_spawn_argv("tests/disk_tool", argv, K42_PRIO_GENERAL,
+							  k42_name_server)) < 0)
+				return fail("spawn", k42_argv[i], pids[i - 2]);
+		}
+		for (int i = 2; i < (int)k42_argc; i++)
+			if (k42_wait((uint64_t)pids[i - 2], &st) < 0 || st != 0)
+				bad = 1;
+		k42_printf("par done%s\n", bad ? ": a child failed" : "");
+		return bad;
+	}
+	k42_printf("usage: disk_tool sum DIR | write PATH SIZE SEED | load DIR N | par DIR...\n");
 	return 2;
 }

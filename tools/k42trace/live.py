@@ -128,10 +128,10 @@ class Live:
         now = time.monotonic()
         if not force and now - self._last_json < self.json_every:
             return
-        self._last_json = now
         with self.lock:
             if not self.writer.nsegs:
                 return
+            self._last_json = now
             try:
                 tr = decode.decode(dump.load(self.out_path), self.table)
                 tmp = self.json_path + ".tmp"
