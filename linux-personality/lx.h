@@ -237,6 +237,9 @@ void lx_signal_exec(void);
 /* fork: the child starts without the parent's interval timer (itimer.c). */
 void lx_itimer_forked(void);
 void lx_sig_raise(int sig);
+/* The same from a timer's callback: taken at once if the program was
+ * interrupted in its own code (signal.c). */
+void lx_sig_raise_async(int sig);
 /* sig for one thread of ours (tid; 0: the caller); -LX_ESRCH if none. */
 long lx_sig_raise_thread(uint64_t tid, int sig);
 /* Nothing pending and no SIGCHLD handler: a call's way back does nothing
