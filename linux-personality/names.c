@@ -347,7 +347,12 @@ long lx_sys_fchdir(struct lx_args *a)
 long lx_sys_mkdirat(struct lx_args *a)
 {
 	long rc = lx_user_path(a->a[1], path);
+	const char *ppath;
+	struct k42_stat st;
 
+	/* /proc makes no directories: EEXIST for its names, else ENOENT. */
+	if (rc >= 0 && (ppath = lx_proc_path((int64_t)a->a[0], path)) != NULL)
+		return lx_proc_stat(ppath, 1, &st) == 0 ? -LX_EEXIST : -LX_ENOENT;
 	return rc < 0 ? rc : ro_errno(lx_errno(k42_mkdirat((int)a->a[0], path,
 							   (unsigned)a->a[2] & ~lx.umask & 07777)),
 				      a->a[0], path);
