@@ -448,6 +448,12 @@ long lx_sys_renameat2(struct lx_args *a)
 		return -LX_EINVAL;
 	if ((rc = lx_user_path(a->a[1], path)) < 0 || (rc = lx_user_path(a->a[3], path2)) < 0)
 		return rc;
+	/* A trailing slash on either name asks for a directory: renaming
+	 * anything else so is ENOTDIR, as Linux (mv f dir/ with no dir). */
+	if (((path[0] && path[strlen(path) - 1] == '/') || (path2[0] && path2[strlen(path2) - 1] == '/')) &&
+	    k42_fstatat((int)a->a[0], path, &st, K42_AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (st.mode & K42_S_IFMT) != K42_S_IFDIR)
+		return -LX_ENOTDIR;
 	if ((a->a[4] & LX_RENAME_NOREPLACE) &&
 	    k42_fstatat((int)a->a[2], path2, &st, K42_AT_SYMLINK_NOFOLLOW) == 0)
 		return -LX_EEXIST;
