@@ -199,6 +199,29 @@ long lx_sys_close_range(struct lx_args *a)
 
 /* ---- read, write ---- */
 
+/* RLIMIT_FSIZE: how much of a write of len at off (< 0: the file
+ * offset, or the end with O_APPEND) a regular file takes; at the limit
+ * SIGXFSZ and EFBIG, as Linux. */
+static long fsize_cut(int fd, uint64_t len, int64_t off)
+{
+	struct k42_stat st;
+	uint64_t pos;
+
+	if (k42_fstat(fd, &st) < 0 || (st.mode & K42_S_IFMT) != K42_S_IFREG)
+		return (long)len;
+	if (off >= 0)
+		pos = (uint64_t)off;
+	else if (k42_fcntl(fd, K42_F_GETFL, 0) & K42_O_APPEND)
+		pos = st.size;
+	else
+		pos = (uint64_t)k42_lseek(fd, 0, K42_SEEK_CUR);
+	if (pos >= lx_fsize_limit) {
+		(void)lx_sig_raise_thread(0, 25);	/* SIGXFSZ */
+		return -LX_EFBIG;
+	}
+	return (long)(len < lx_fsize_limit - pos ? len : lx_fsize_limit - pos);
+}
+
 /* One transfer of up to BOUNCE bytes; off < 0: at the file offset. */
 static long xfer(int fd, uint64_t uva, uint64_t len, int64_t off, int writing)
 {
@@ -206,6 +229,11 @@ static long xfer(int fd, uint64_t uva, uint64_t len, int64_t off, int writing)
 
 	if (len > BOUNCE)
 		len = BOUNCE;
+	if (writing && len && lx_fsize_limit != ~0ull) {
+		if ((rc = fsize_cut(fd, len, off)) < 0)
+			return rc;
+		len = (uint64_t)rc;
+	}
 	if (writing) {
 		if (lx_copy_in(bounce, uva, len) < 0)
 			return -LX_EFAULT;

@@ -20,7 +20,7 @@ static uint64_t hz(void)
 
 static void fired(struct k42_timer *t)
 {
-	lx_sig_raise(LX_SIGALRM);
+	lx_sig_raise_async(LX_SIGALRM);
 	if (interval) {
 		t->deadline += interval;
 		k42_timer_add(t);

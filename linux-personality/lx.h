@@ -60,6 +60,7 @@ int lx_reserved(uint64_t va, uint64_t len);
 #define LX_EMFILE 24
 #define LX_ENOTTY 25
 #define LX_ENOSPC 28
+#define LX_EFBIG 27
 #define LX_ESPIPE 29
 #define LX_EROFS 30
 #define LX_EPIPE 32
@@ -236,6 +237,9 @@ void lx_signal_exec(void);
 /* fork: the child starts without the parent's interval timer (itimer.c). */
 void lx_itimer_forked(void);
 void lx_sig_raise(int sig);
+/* The same from a timer's callback: taken at once if the program was
+ * interrupted in its own code (signal.c). */
+void lx_sig_raise_async(int sig);
 /* sig for one thread of ours (tid; 0: the caller); -LX_ESRCH if none. */
 long lx_sig_raise_thread(uint64_t tid, int sig);
 /* Nothing pending and no SIGCHLD handler: a call's way back does nothing
@@ -252,6 +256,8 @@ int lx_sig_deliverable(void);
 int lx_sig_restarts(void);
 void lx_sig_deliver(struct k42_user_regs *regs);
 extern uint64_t lx_sigmask;
+/* RLIMIT_FSIZE's soft limit in bytes (sys.c; ~0: none). */
+extern uint64_t lx_fsize_limit;
 /* Exit: end the targets of our SIGKILLs still running (proc.c). */
 void lx_kills_flush(void);
 /* SIGCHLD for children that ended since the last look (proc.c). */

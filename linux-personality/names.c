@@ -46,6 +46,15 @@ static void ns_split(uint64_t ns, uint64_t *sec, uint64_t *nsec)
 	*nsec = (uint64_t)n;
 }
 
+/* st_blocks, in 512-byte units: a regular file's data takes whole 4 KiB
+ * pages (blocks), as on Linux's tmpfs and ext2 (du counts them). */
+static uint64_t blocks_of(uint32_t mode, uint64_t size)
+{
+	if ((mode & K42_S_IFMT) == K42_S_IFREG)
+		return (size + 4095) / 4096 * 8;
+	return (size + 511) / 512;
+}
+
 long lx_put_stat(uint64_t uva, const struct k42_stat *s)
 {
 	struct lx_stat st;
@@ -60,7 +69,7 @@ long lx_put_stat(uint64_t uva, const struct k42_stat *s)
 	st.st_rdev = (uint64_t)maj << 8 | min;
 	st.st_size = (int64_t)s->size;
 	st.st_blksize = 4096;
-	st.st_blocks = (s->size + 511) / 512;
+	st.st_blocks = blocks_of(s->mode, s->size);
 	ns_split(s->atime_ns, &st.st_atime, &st.st_atime_nsec);
 	ns_split(s->mtime_ns, &st.st_mtime, &st.st_mtime_nsec);
 	ns_split(s->ctime_ns, &st.st_ctime, &st.st_ctime_nsec);
@@ -172,7 +181,7 @@ long lx_sys_statx(struct lx_args *a)
 	x.mode = (uint16_t)st.mode;
 	x.ino = st.ino;
 	x.size = st.size;
-	x.blocks = (st.size + 511) / 512;
+	x.blocks = blocks_of(st.mode, st.size);
 	statx_ts(st.atime_ns, &x.atime);
 	statx_ts(st.mtime_ns, &x.mtime);
 	statx_ts(st.ctime_ns, &x.ctime);
@@ -338,7 +347,12 @@ long lx_sys_fchdir(struct lx_args *a)
 long lx_sys_mkdirat(struct lx_args *a)
 {
 	long rc = lx_user_path(a->a[1], path);
+	const char *ppath;
+	struct k42_stat st;
 
+	/* /proc makes no directories: EEXIST for its names, else ENOENT. */
+	if (rc >= 0 && (ppath = lx_proc_path((int64_t)a->a[0], path)) != NULL)
+		return lx_proc_stat(ppath, 1, &st) == 0 ? -LX_EEXIST : -LX_ENOENT;
 	return rc < 0 ? rc : ro_errno(lx_errno(k42_mkdirat((int)a->a[0], path,
 							   (unsigned)a->a[2] & ~lx.umask & 07777)),
 				      a->a[0], path);
@@ -434,6 +448,12 @@ long lx_sys_renameat2(struct lx_args *a)
 		return -LX_EINVAL;
 	if ((rc = lx_user_path(a->a[1], path)) < 0 || (rc = lx_user_path(a->a[3], path2)) < 0)
 		return rc;
+	/* A trailing slash on either name asks for a directory: renaming
+	 * anything else so is ENOTDIR, as Linux (mv f dir/ with no dir). */
+	if (((path[0] && path[strlen(path) - 1] == '/') || (path2[0] && path2[strlen(path2) - 1] == '/')) &&
+	    k42_fstatat((int)a->a[0], path, &st, K42_AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (st.mode & K42_S_IFMT) != K42_S_IFDIR)
+		return -LX_ENOTDIR;
 	if ((a->a[4] & LX_RENAME_NOREPLACE) &&
 	    k42_fstatat((int)a->a[2], path2, &st, K42_AT_SYMLINK_NOFOLLOW) == 0)
 		return -LX_EEXIST;

@@ -148,6 +148,25 @@ long lx_sig_raise_thread(uint64_t tid, int sig)
 
 __attribute__((noreturn)) static void die_by(int sig);
 
+static int next_signal(void);
+
+/* A signal raised in the drain of an upcall that interrupted the program
+ * (k42_in_handler 1: no call of the personality under way; a
+ * single-threaded process, whose thread's registers libk42 holds now):
+ * delivered at once on those registers, as Linux delivers on the way
+ * back from an interrupt, so a program that makes no calls (a busy
+ * loop) still takes it (a handler runs, or the default action ends it). */
+static void deliver_now(void)
+{
+	struct k42_thread *t = k42_current;
+
+	if (lx_nthreads != 1 || k42_in_handler != 1 || !t || !t->full ||
+	    t->regs.nip >= LX_USER_LIMIT || !next_signal())
+		return;
+	k42_vsx_restore(t->vsx);	/* the program's, for the frame */
+	lx_sig_deliver(&t->regs);
+}
+
 /* Soft-interrupt bits from other processes' kill. SIGKILL that arrives
  * while the program runs (the only drain on the upcall's way, no call of
  * the personality under way) ends a single-threaded process at once, as
@@ -167,6 +186,14 @@ static void on_softintr(uint64_t bits)
 		lx_answers_off();
 	if (lx_nthreads > 1)
 		k42_io_event();	/* a call waiting on its thread re-checks */
+	deliver_now();
+}
+
+/* itimer.c: SIGALRM from a timer (in a drain). */
+void lx_sig_raise_async(int sig)
+{
+	lx_sig_raise(sig);
+	deliver_now();
 }
 
 /* Signals by message (ioevent.signal) between processes that may not
@@ -195,6 +222,7 @@ static void on_signal_msg(uint64_t from, uint32_t sig)
 		k42_sc_exit(0x100u | sig);
 	k42_send_signal(from, 0);
 	lx_sig_raise((int)sig);
+	deliver_now();
 }
 
 long lx_sig_send(uint64_t pid, int sig)

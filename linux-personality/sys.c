@@ -127,6 +127,7 @@ struct lx_rlimit {
 	uint64_t cur, max;
 };
 
+#define LX_RLIMIT_FSIZE 1
 #define LX_RLIMIT_CORE 4
 #define LX_RLIMIT_STACK 3
 #define LX_RLIMIT_NOFILE 7
@@ -140,9 +141,11 @@ struct lx_rlimit {
 
 /* The process's limits: Linux's defaults for a root process, kept and
  * reported (fork and execve keep them, as Linux does); what k42 itself
- * bounds is RLIMIT_NOFILE, whose ceiling is libk42's table. */
+ * bounds is RLIMIT_NOFILE, whose ceiling is libk42's table, and
+ * RLIMIT_FSIZE, which writes to regular files obey (fs.c). */
 static struct lx_rlimit rlim[LX_NLIMITS];
 static int rlim_set;
+uint64_t lx_fsize_limit = LX_RLIM_INFINITY;
 
 static void rlim_init(void)
 {
@@ -182,8 +185,11 @@ long lx_sys_prlimit64(struct lx_args *a)
 	}
 	if (a->a[3] && lx_copy_out(a->a[3], &old, sizeof(old)) < 0)
 		return -LX_EFAULT;
-	if (a->a[2])
+	if (a->a[2]) {
 		rlim[res] = new;
+		if (res == LX_RLIMIT_FSIZE)
+			lx_fsize_limit = new.cur;
+	}
 	return 0;
 }
 

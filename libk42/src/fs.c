@@ -297,6 +297,8 @@ int k42_openat(int dirfd, const char *path, int flags, unsigned mode)
 	if (r->exists && r->kind == PK_CHR && !r->mount_root) {
 		f = k42_dev_open((int)w.st.rdev, flags & (K42_O_ACCMODE | K42_O_NONBLOCK | K42_O_APPEND));
 		rc = f ? 0 : -K42_ENXIO;
+		if (f && (f->path = malloc(strlen(r->abs) + 1)) != NULL)
+			path_strcpy(f->path, r->abs);	/* k42_fd_path: /dev/null */
 		goto out;
 	}
 	if (r->exists && r->kind == PK_DIR && acc != K42_O_RDONLY) {

@@ -21,8 +21,10 @@ int k42_fstatat(int dirfd, const char *path, struct k42_stat *st, int flags)
 	if (!r)
 		return -K42_ENOMEM;
 	rc = k42_fs_resolve(dirfd, path, (flags & K42_AT_SYMLINK_NOFOLLOW) ? 0 : PATH_FOLLOW, r, &w);
-	if (rc == 0 && (r->mount_root || w.st.kind == FS_KIND_NONE)) {
-		/* The last step walked nothing (a mount root, ".", ".."): ask. */
+	if (rc == 0 && (r->mount_root || r->last_dot || w.st.kind == FS_KIND_NONE)) {
+		/* The last step walked nothing (a mount root, ".", "..", or a
+		 * link to "." followed for a trailing slash): what was walked
+		 * before is not what the path names; ask. */
 		char *link = malloc(FS_PATH_MAX + 1);
 		int32_t err = 0;
 

@@ -145,8 +145,16 @@ static long p_read(struct kfile *f, void *buf, size_t n)
 			continue;
 		if (f->flags & K42_O_NONBLOCK)
 			return rc;
-		if (wait_change(f->pipe, gen, &registered) < 0)
-			return -K42_EINTR;
+		if (wait_change(f->pipe, gen, &registered) < 0) {
+			/* A signal ended the wait: what was written meanwhile
+			 * (or the writers' end) still comes first, as Linux's
+			 * pipe read takes data before it looks at signals (a
+			 * writer that writes and exits raises SIGCHLD at once). */
+			rc = pipebuf_read(f->pipe, buf, n);
+			if (rc > 0)
+				wake(f->pipe);
+			return rc >= 0 ? rc : -K42_EINTR;
+		}
 	}
 }
 
