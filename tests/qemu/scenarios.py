@@ -132,6 +132,14 @@ for _n in (1, 4):
                           expect=[r"UTEST PASS cow_storm_test",
                                   r"cow_storm_test: \d+ dispatchers on %d CPUs, .* 0 wrong values" % _n],
                           reject=[r"UTEST FAIL"]))
+# File faults off the kernel lock (mm/fault.c resolve_local): a file
+# larger than its FCM keeps, read from every CPU while misses evict.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/file_storm_%d" % _n, smp=_n, timeout=240,
+                          append="init=/tests/file_storm_test",
+                          expect=[r"UTEST PASS file_storm_test",
+                                  r"file_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 wrong bytes" % _n],
+                          reject=[r"UTEST FAIL"]))
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,

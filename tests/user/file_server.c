@@ -2,14 +2,16 @@
  * Test file server: serves one synthetic file (byte at offset o is
  * (o * 7 + o / 4096) & 0xff) through an FR. It hands the FR to whoever
  * calls ordinal 1 and answers the kernel's page-in messages with data in
- * the PPC page.
+ * the PPC page. Its size is 64 pages, or arg pages (at most 4096) if the
+ * spawner passes one (file_storm_test: more than a file FCM keeps).
  */
 #include <k42/k42.h>
 
 #define FILE_ID 7
-#define FILE_PAGES 64
+#define FILE_PAGES_DEFAULT 64
+#define FILE_PAGES_MAX 4096
 
-static uint64_t fr;
+static uint64_t fr, file_pages = FILE_PAGES_DEFAULT;
 static uint64_t pageins;
 
 static void handle(uint64_t caller, struct k42_ipc_msg *m)
@@ -17,7 +19,7 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 	(void)caller;
 	if (k42_ipc_op_ordinal(m->op) == 1) {
 		m->w[0] = fr;
-		m->w[1] = FILE_PAGES * K42_PAGE_SIZE;
+		m->w[1] = file_pages * K42_PAGE_SIZE;
 		m->op = 0;
 	} else if (k42_ipc_op_ordinal(m->op) == 2) {
 		m->w[0] = pageins;
@@ -45,9 +47,10 @@ int main(uint64_t arg)
 {
 	long rc;
 
-	(void)arg;
+	if (arg && arg <= FILE_PAGES_MAX)
+		file_pages = arg;
 	k42_on_messages(on_message);
-	rc = k42_sc_fr_create(FILE_ID, FILE_PAGES * K42_PAGE_SIZE);
+	rc = k42_sc_fr_create(FILE_ID, file_pages * K42_PAGE_SIZE);
 	if (rc < 0) {
 		k42_printf("file_server: fr_create: %s\n", k42_strerror(rc));
 		return 1;

@@ -1,6 +1,6 @@
 /*
- * Page-fault resolution (see mm/fault.h). Locks: for a COW fault without
- * the kernel lock this CPU's local lock first; the process's (taken by
+ * Page-fault resolution (see mm/fault.h). Locks: for a COW or file fault
+ * without the kernel lock this CPU's local lock first; the process's (taken by
  * the two entry points at the end), then the FCM's inside get_page
  * (docs/smp.md, "Lock order").
  */
@@ -12,6 +12,7 @@
 #include <mm/fault.h>
 #include <mm/fcm.h>
 #include <mm/fcm_swap.h>
+#include <mm/fr_internal.h>
 #include <mm/hat.h>
 #include <mm/pm.h>
 #include <mm/region.h>
@@ -77,8 +78,8 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 	 * (no eviction, no fold: only COW layers fold), so the frame it
 	 * returns stays this page's until the region goes, which takes
 	 * p->lock. */
-	if (r && (access & r->prot) == access && fcm_cow_stable(r->fcm))
-		return FAULT_COW;	/* again under this CPU's local lock */
+	if (r && (access & r->prot) == access && (fcm_cow_stable(r->fcm) || fcm_is_file(r->fcm)))
+		return FAULT_LOCAL;	/* again under this CPU's local lock */
 	if (r && (access & r->prot) == access && fcm_is_anon(r->fcm)) {
 		struct fcm *f = r->fcm;
 
@@ -108,17 +109,24 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
  * (mm/fcm_cow.c), an anonymous FCM's its own. A write that breaks the
  * COW replaces a read-only translation of the backing frame, which
  * hat_map invalidates on every CPU the space ran on. */
-static int resolve_cow(struct process *p, uint64_t va, unsigned access)
+/* Likewise a resident page of a file FCM (fcm_file_get_resident): its
+ * evictions, pulls and drops are all made under the kernel lock. */
+static int resolve_local(struct process *p, uint64_t va, unsigned access)
 {
 	struct region *r = region_find(p, va);
-	uint64_t pa, token, page = va & ~(PM_PAGE_SIZE - 1);
+	uint64_t pa, token, pgoff, page = va & ~(PM_PAGE_SIZE - 1);
 	unsigned maxprot;
-	int rc;
+	int rc, write = (access & K42_PROT_WRITE) != 0;
 
-	if (!r || (access & r->prot) != access || !fcm_cow_stable(r->fcm))
+	if (!r || (access & r->prot) != access)
 		return -K42_EAGAIN;
-	rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
-				   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
+	pgoff = r->pgoff + (page - r->start) / PM_PAGE_SIZE;
+	if (fcm_cow_stable(r->fcm))
+		rc = r->fcm->ops->get_page(r->fcm, pgoff, write, &pa, &maxprot, &token);
+	else if (fcm_is_file(r->fcm))
+		rc = fcm_file_get_resident(r->fcm, pgoff, write, &pa, &maxprot);
+	else
+		rc = -K42_EAGAIN;
 	if (rc == 0)
 		rc = hat_map(p->hat, page, pa, r->prot & maxprot);
 	return rc < 0 ? -K42_EAGAIN : 0;	/* the locked path decides and reports */
@@ -155,13 +163,13 @@ int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 	rc = resolve_unlocked(p, va, access);
 	fcm_fault_exit(seq);
 	spin_unlock(&p->lock);
-	if (rc != FAULT_COW)
+	if (rc != FAULT_LOCAL)
 		return rc;
 	/* Lock order (docs/smp.md): the local lock before the process's. */
 	klock_local_lock(&this_cpu()->local_lock);
 	spin_lock(&p->lock);
 	seq = fcm_fault_enter();
-	rc = resolve_cow(p, va, access);
+	rc = resolve_local(p, va, access);
 	fcm_fault_exit(seq);
 	spin_unlock(&p->lock);
 	spin_unlock(&this_cpu()->local_lock);

@@ -13,7 +13,7 @@
  * Lock order: an FCM before the FCMs layered on it. A chain changes
  * (fold, destroy) only under the kernel lock; get_page may also run
  * without it, under its CPU's local lock, on chains over anonymous or
- * physical FCMs (fcm_cow_stable, mm/fault.c resolve_cow).
+ * physical FCMs (fcm_cow_stable, mm/fault.c resolve_local).
  */
 #include <string.h>
 #include <arch/memlayout.h>

@@ -223,6 +223,32 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 	return -K42_EAGAIN;
 }
 
+int fcm_file_get_resident(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
+			  unsigned *maxprot)
+{
+	struct fcm_file *ff = (struct fcm_file *)f;
+	struct fcm_page *p;
+
+	spin_lock(&f->lock);
+	/* A demand FCM's track() changes nothing but its run detector: a
+	 * prefetching or adaptive one may start page-ins, which the
+	 * locked path makes. */
+	p = ff->adaptive || ff->policy != K42_FCM_DEMAND ? NULL : fcm_page_find(f, pgoff);
+	if (!p || p->token) {
+		spin_unlock(&f->lock);
+		return -K42_EAGAIN;
+	}
+	track(ff, pgoff);
+	*pa = p->pa;
+	*maxprot = K42_PROT_READ | K42_PROT_EXEC;	/* read-only until written */
+	if (ff->writable && (write || p->dirty)) {
+		p->dirty = 1;
+		*maxprot |= K42_PROT_WRITE;
+	}
+	spin_unlock(&f->lock);
+	return 0;
+}
+
 static void file_destroy(struct fcm *f)
 {
 	fr_fcm_gone(((struct fcm_file *)f)->fr);

@@ -19,7 +19,8 @@ int fault_resolve(struct process *p, uint64_t va, unsigned access, uint64_t *tok
  * page of an anonymous region, found or zero-filled and mapped under the
  * process's and the FCM's own locks; or a page of a copy-on-write region
  * whose layers rest on anonymous or boot-archive memory
- * (fcm_cow_stable), the same under this CPU's local lock too. 0: mapped; FAULT_HELD: held by a
+ * (fcm_cow_stable), or a resident page of a file, the same under this
+ * CPU's local lock too. 0: mapped; FAULT_HELD: held by a
  * swap of the region's FCM, retry the access; -K42_EAGAIN: anything
  * else (another FCM, no region, no right, no memory): take the locked
  * path, which resolves or reports it. */
@@ -27,8 +28,8 @@ int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access);
 /* fault_resolve_unlocked's answer when the region's FCM is being swapped
  * (mm/fcm_swap.h): the fault is held, the access is to be retried. */
 #define FAULT_HELD 1
-/* Internal to mm/fault.c: a COW fault, resolved again under this CPU's
- * local lock. */
-#define FAULT_COW 2
+/* Internal to mm/fault.c: a COW or file fault, resolved again under
+ * this CPU's local lock. */
+#define FAULT_LOCAL 2
 
 #endif

@@ -29,6 +29,14 @@ void fcm_file_set_writable(struct fcm *f);
 /* A file FCM's paging policy (mm/fcm_file.c, K42_FCM_DEMAND, _PREFETCH
  * or _ADAPTIVE); describe one into a struct k42_fcminfo. */
 int fcm_is_file(const struct fcm *f);
+/* A file FCM's page pgoff if it is resident and nothing else is to be
+ * done (no page-in, no read-ahead, no eviction): 0 and *pa, *maxprot as
+ * get_page; else -K42_EAGAIN. For the fault path without the kernel
+ * lock (mm/fault.c), which holds its CPU's local lock: nothing takes a
+ * page away meanwhile (evictions, pulls and drops are made under the
+ * kernel lock). */
+int fcm_file_get_resident(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
+			  unsigned *maxprot);
 int fcm_file_set_policy(struct fcm *f, int policy);
 struct k42_fcminfo;
 void fcm_file_describe(struct fcm *f, struct k42_fcminfo *out);

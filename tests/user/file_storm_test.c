@@ -1,0 +1,157 @@
+/*
+ * File pages used from every CPU while the file's FCM evicts them (issue
+ * 16; docs/smp.md, "Without the kernel lock": file faults), run as init.
+ * tests/file_server serves a 640-page file, more than a file FCM keeps
+ * resident (256): a dispatcher on every CPU (disp_create, as vp_test)
+ * and the main one read pages of the mapped file in their own
+ * pseudo-random orders, several passes each, and check bytes of every
+ * page they read. Misses (page-ins, on the locked path) evict the oldest
+ * pages, unmapping them everywhere and freeing their frames, while other
+ * CPUs take resident pages without the kernel lock: a translation left
+ * behind by an eviction, or a page mapped after its frame went, would
+ * show another page's bytes (each byte depends on its file offset).
+ * The dispatchers of one process share its lock, so the same storm also
+ * runs in one child process per CPU mapping the same file (this program
+ * with arg = the server's pid and a seed): their misses evict pages the
+ * others map, under no lock the others hold but the kernel lock's (and
+ * the local lock of their CPUs that the unlocked path takes).
+ * Every value is checked; one verdict line.
+ */
+#include "check.h"
+
+#define FILE_VA 0x30000000ul
+#define PAGES 640
+#define READS 1500	/* page reads per dispatcher */
+#define STACK 16384
+
+static uint8_t stacks[K42_VPS_MAX][STACK] __attribute__((aligned(16)));
+
+static struct {
+	uint64_t go;
+	uint64_t done[K42_VPS_MAX];
+	uint64_t bad[K42_VPS_MAX];	/* wrong bytes each one saw */
+	uint64_t cpu[K42_VPS_MAX];
+} ctl __attribute__((aligned(128)));
+
+/* file_server's bytes: offset o holds (o * 7 + o / 4096) & 0xff. */
+static uint64_t check_page(uint64_t pg, uint64_t salt)
+{
+	const volatile uint8_t *f = (const volatile uint8_t *)FILE_VA;
+	uint64_t bad = 0;
+
+	for (uint64_t i = salt % 61; i < K42_PAGE_SIZE; i += 509) {
+		uint64_t o = pg * K42_PAGE_SIZE + i;
+
+		bad += f[o] != (uint8_t)((o * 7 + o / 4096) & 0xff);
+	}
+	return bad;
+}
+
+static uint64_t storm(uint64_t me)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull * (me + 1), bad = 0;
+
+	for (int i = 0; i < READS; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		bad += check_page(x % PAGES, x >> 32);
+	}
+	return bad;
+}
+
+__attribute__((noreturn)) void vp_main(uint64_t me);
+
+void vp_main(uint64_t me)
+{
+	ctl.cpu[me] = k42_info(K42_INFO_CPU);
+	while (__atomic_load_n(&ctl.go, __ATOMIC_ACQUIRE) < 1)
+		__asm__ volatile("or 1,1,1; or 2,2,2" ::: "memory");
+	ctl.bad[me] = storm(me);
+	__atomic_store_n(&ctl.done[me], 1, __ATOMIC_RELEASE);
+	for (;;)
+		k42_sc_block();
+}
+
+/* A child: the storm in a process of its own; its exit status says. */
+static int child(uint64_t srv, uint64_t seed)
+{
+	uint64_t self = k42_info(K42_INFO_PID), bad;
+	struct k42_ipc_msg m;
+	long rc;
+
+	m.op = k42_ipc_op(1, 1, 1, 0, 0);
+	rc = k42_call(srv, &m, 1000);
+	if (rc != 0 || k42_sc_mem_map_file(self, FILE_VA, m.w[1], K42_PROT_READ, m.w[0]) != 0) {
+		k42_printf("file_storm_test: child %lu: no file (%ld)\n", seed, rc);
+		return 2;
+	}
+	k42_disable();
+	bad = storm(seed);
+	k42_enable();
+	k42_printf("file_storm_test: child %lu on CPU %lu: %lu wrong bytes\n", seed,
+		   k42_info(K42_INFO_CPU), bad);
+	return bad != 0;
+}
+
+#define CHILD_ARG (1ull << 62)
+
+int main(uint64_t arg)
+{
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), idx, srv, rc, kids[K42_VPS_MAX];
+	uint64_t self = k42_info(K42_INFO_PID), bad, until;
+	struct k42_ipc_msg m;
+	int n = 1, nkids = 0;
+
+	if (arg & CHILD_ARG)
+		return child(arg & 0xffffffffu, (arg >> 32) & 0xffff);
+	srv = k42_spawn_path("tests/file_server", K42_PRIO_GENERAL, PAGES);
+	EXPECT(srv > 0, "spawn: %ld", srv);
+	m.op = k42_ipc_op(1, 1, 1, 0, 0);
+	rc = k42_call((uint64_t)srv, &m, 1000);
+	EXPECT(rc == 0 && m.w[1] == PAGES * K42_PAGE_SIZE, "get fr: %ld, size %lu", rc, m.w[1]);
+	if (rc != 0)
+		return verdict("file_storm_test");
+	EXPECT(k42_sc_mem_map_file(self, FILE_VA, m.w[1], K42_PROT_READ, m.w[0]) == 0, "map file");
+	/* Disabled, so that every fault of this dispatcher waits in the
+	 * kernel as the others' do (they run without libk42). */
+	k42_disable();
+	for (long c = ncpus > 1 ? 1 : 0; c < ncpus && n < K42_VPS_MAX; c++) {
+		idx = k42_sc_disp_create((uint64_t)c, (uint64_t)(uintptr_t)vp_main,
+					 (uint64_t)(uintptr_t)&stacks[n][STACK], (uint64_t)n);
+		EXPECT(idx == n, "disp_create on CPU %ld: %ld", c, idx);
+		if (idx != n)
+			break;
+		n++;
+	}
+	for (long c = 0; c < ncpus && c < K42_VPS_MAX; c++) {
+		kids[nkids] = k42_spawn_path("tests/file_storm_test", K42_PRIO_GENERAL,
+					     CHILD_ARG | (uint64_t)(100 + c) << 32 | (uint64_t)srv);
+		EXPECT(kids[nkids] > 0, "spawn child %ld: %ld", c, kids[nkids]);
+		if (kids[nkids] > 0)
+			nkids++;
+	}
+	__atomic_store_n(&ctl.go, 1, __ATOMIC_RELEASE);
+	bad = storm(0);
+	k42_enable();	/* a disabled dispatcher is not preempted for the others */
+	until = k42_timebase() + 120 * k42_info(K42_INFO_TIMEBASE_HZ);
+	for (int i = 1; i < n; i++)
+		while (__atomic_load_n(&ctl.done[i], __ATOMIC_ACQUIRE) < 1 && k42_timebase() < until)
+			k42_thread_sleep_us(1000);	/* init's class is above the server's */
+	for (int i = 1; i < n; i++) {
+		EXPECT(ctl.done[i] == 1, "dispatcher %d did not finish", i);
+		EXPECT(ctl.cpu[i] == (uint64_t)(ncpus > 1 ? i : 0), "dispatcher %d ran on CPU %lu", i,
+		       ctl.cpu[i]);
+		bad += ctl.bad[i];
+	}
+	for (int i = 0; i < nkids; i++) {
+		int status = -1, state = k42_wait((uint64_t)kids[i], &status);
+
+		EXPECT(state == K42_PROC_EXITED && status == 0, "child %d: state %d, status %d", i,
+		       state, status);
+	}
+	k42_printf("file_storm_test: %d dispatchers on %ld CPUs and %d processes, %d reads each of "
+		   "a %d-page file; %lu wrong bytes\n", n, ncpus, nkids, READS, PAGES, bad);
+	EXPECT(bad == 0, "%lu wrong bytes (a stale translation of an evicted page)", bad);
+	return verdict("file_storm_test");
+}
