@@ -74,13 +74,13 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 		fcm_swap_held(r->fcm);
 		return FAULT_HELD;
 	}
+	if (!r || (access & r->prot) != access)
+		return rc;
 	/* An anonymous FCM never gives a page up while a region maps it
 	 * (no eviction, no fold: only COW layers fold), so the frame it
 	 * returns stays this page's until the region goes, which takes
 	 * p->lock. */
-	if (r && (access & r->prot) == access && (fcm_cow_stable(r->fcm) || fcm_is_file(r->fcm)))
-		return FAULT_LOCAL;	/* again under this CPU's local lock */
-	if (r && (access & r->prot) == access && fcm_is_anon(r->fcm)) {
+	if (fcm_is_anon(r->fcm)) {
 		struct fcm *f = r->fcm;
 
 		rc = f->ops->get_page(f, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
@@ -93,14 +93,16 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 			fcm_swap_adapt(p, f, va);	/* an adaptive FCM asks for another policy */
 		if (rc < 0)
 			rc = -K42_EAGAIN;	/* the locked path decides and reports */
+	} else if (fcm_cow_stable(r->fcm) || fcm_is_file(r->fcm)) {
+		rc = FAULT_LOCAL;	/* again under this CPU's local lock */
 	}
 	return rc;
 }
 
 /* A page of a copy-on-write region whose layers all rest on memory that
  * never gives a page up (an anonymous FCM, frozen under the COW layers
- * mem_cow made, or the boot archive's physical FCM). Called under this CPU's local lock, taken before the process's
- * (fault_resolve_unlocked): every kernel-lock holder holds every local
+ * mem_cow made, or the boot archive's physical FCM). Called under this
+ * CPU's local lock, taken before the process's (fault_resolve_unlocked): every kernel-lock holder holds every local
  * lock, so no fold, no unmap, no end of a process and no free of an FCM
  * (all made under the kernel lock) runs meanwhile, and the chain, its
  * frames and their page-map entries stay as found until the page is
