@@ -111,7 +111,8 @@ static inline void ipc_call_list_del(struct ipc_call_list *l, struct ipc_call *c
  * outside the pool: they count as in use in the pool's figure, and
  * ipc_calls_in_use() leaves them out. Only the fast path takes and puts
  * them, under its CPU's local lock (the kernel lock's holder holds every
- * CPU's local lock but never touches them). */
+ * CPU's local lock but never touches them). A cached record has async,
+ * buf, len and its grant 0 (ppc_fast.S relies on it). */
 #define IPC_CALL_CACHE 8
 
 /* Give a record that is off every list back to the pool. */
@@ -164,6 +165,11 @@ static inline void ipc_call_free_active_here(struct percpu *pc, struct ipc_call 
 	c->server = c->caller = NULL;
 	c->gen = ipc_call_next_gen(c->gen);
 	if (pc->ncall_cache < IPC_CALL_CACHE) {
+		/* Clean as ipc_call_init leaves it (a synchronous record has
+		 * async, buf and len 0 already): ppc_fast.S takes a cached
+		 * record without setting these again. */
+		c->grant_va = c->grant_len = 0;
+		c->grant_prot = 0;
 		c->next = pc->call_cache;
 		pc->call_cache = c;
 		pc->ncall_cache++;

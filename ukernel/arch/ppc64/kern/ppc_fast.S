@@ -14,8 +14,9 @@
  *  - call: the server has only its dispatcher 0 (no vps[1]); the address
  *    space was active on this CPU before (the HAT's CPU bit is set, so no
  *    atomic update is needed); a free record in this CPU's cache;
- *  - reply: room in this CPU's record cache (no pool put); the caller's
- *    address space was active here before.
+ *  - reply: room in this CPU's record cache (no pool put), no grant (the
+ *    cache holds clean records only); the caller's address space was
+ *    active here before.
  * Everything else is checked exactly as kern/ppc_fast.c checks it, under
  * the same lock (this CPU's local lock, which the kernel lock's holder
  * takes for every CPU: see kern/ppc_fast.c for why what is touched here is
@@ -24,10 +25,14 @@
  *
  * Registers on entry: r13 the per-CPU area (biased), SRR0/1 the caller's
  * pc and msr, its r12 in PC_EXC_R12 and r13 in SPRG1.
- *  - ppc_fast_call_asm: the caller's whole context is in its ctx already
- *    (sc_fast.S), r12 = the caller (PC_FAST_CUR), r2 = the kernel TOC,
- *    r3..r10 = target, op, w0..w5. r0, r11, r14..r31 and every CR field
- *    are free. Declined: r3..r10 intact, to sc_fast_call_c.
+ *  - ppc_fast_call_asm: the caller's context is in its ctx already
+ *    (sc_fast.S) but r0 and r3..r10: r12 = the caller, r2 = the kernel
+ *    TOC, r3..r10 = target, op, w0..w5. r11, r14..r31 and every CR field
+ *    are free (r0 after the decode). Declined: r0, r3..r10 and r12
+ *    intact, to sc_fast_call_c. Taken, the caller's r3..r10 need no
+ *    place in its ctx: every way back to a caller parked in a call (the
+ *    reply, fast or not, -K42_EDEAD, -K42_EINTR, -K42_ETIMEDOUT) sets all
+ *    of them (set_caller_result, ppc_fast_reply_asm).
  *  - ppc_fast_reply_asm: nothing is stored yet; r3..r11 = handle, status,
  *    flags (K42_IPC_REPLY_IDLE, checked), w0..w5. The server's r2 and
  *    r14..r21 are parked in its ctx and its CR in r0 (it waits idle with
@@ -217,7 +222,8 @@ FUNC_START(ppc_fast_call_asm)
 	bge	cr5, call_decline
 
 	/* Invoke: nothing below can fail. The record (ipc_call_init and the
-	 * request, kept for ppc_forward), onto t's active list. */
+	 * request, kept for ppc_forward), onto t's active list. A record in
+	 * the cache is clean (kern/ipc_call.h: no async, buffer or grant). */
 	ld	r16, C_NEXT(r24)
 	lwz	r17, PC_NCALL_CACHE(r13)
 	std	r16, PC_CALL_CACHE(r13)
@@ -232,12 +238,7 @@ FUNC_START(ppc_fast_call_asm)
 	std	r16, C_PREV(r24)
 	std	r19, C_SERVER(r24)
 	std	r12, C_CALLER(r24)
-	stb	r0, C_ASYNC(r24)
-	std	r0, C_BUF(r24)
-	stw	r0, C_LEN(r24)
-	std	r0, C_GRANT_VA(r24)
-	std	r0, C_GRANT_LEN(r24)
-	stw	r0, C_GRANT_PROT(r24)
+	/* (async, buf, len and the grant are 0 in a cached record.) */
 	std	r3, C_CALLER_PID(r24)
 	std	r4, C_OP(r24)
 	std	r5, C_W0(r24)
@@ -379,8 +380,10 @@ FUNC_START(ppc_fast_reply_asm)
 	lwz	r14, D_NPGFLT_BACKLOG(r18)
 	lwz	r15, D_FR_UNSENT(r18)
 	ld	r16, CTX(TF_NIP)(r18)
+	ld	r21, C_GRANT_LEN(r17)		/* (C frees a lent call: the cache stays clean) */
 	srdi	r16, r16, USER_TOP_SHIFT
 	or	r14, r14, r15
+	or	r16, r16, r21
 	or.	r14, r14, r16
 	bne	reply_decline
 	ld	r21, D_SHARED(r18)

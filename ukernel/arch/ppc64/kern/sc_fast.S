@@ -1,15 +1,23 @@
 /*
  * The `sc` vector's own entry: the register-only PPC fast path
- * (kern/ppc_fast.c, docs/performance.md) in front of the general path.
+ * (arch/ppc64/kern/ppc_fast.S, then kern/ppc_fast.c; docs/performance.md)
+ * in front of the general path.
  *
  * Entry (from the 0xc00 stub with AIL, MMU on, interrupts off): r13 =
  * per-CPU (biased), the interrupted r12 in PC_EXC_R12(r13), r13 in SPRG1,
- * everything else the caller's. A ppc_call or ppc_reply from user mode has
- * its registers stored straight into the current dispatcher's ctx (a
- * call's r14..r31 too; C keeps a reply's live, so they are stored only if
- * it falls back, and a reply's r3..r10 are stored by ppc_fast_reply only
- * then), and r3..r10 go to ppc_fast_call/ppc_fast_reply as arguments,
- * which decide:
+ * everything else the caller's. What the registers alone rule out goes on
+ * at once (a call with page bytes, a reply that is not exactly
+ * K42_IPC_REPLY_IDLE, anything not from user mode). Then:
+ *  - ppc_call: the caller's context is stored straight into its
+ *    dispatcher's ctx (r14..r31 too; r0 and r3..r10 only if it is
+ *    declined) and ppc_fast_call_asm decides; what it declines comes back
+ *    to sc_fast_call_c, which stores the rest and asks ppc_fast_call.
+ *  - ppc_reply: ppc_fast_reply_asm decides with nothing stored (the
+ *    server's registers are dropped if it takes the reply); what it
+ *    declines comes back to sc_fast_reply_general, which stores the
+ *    server's registers as for a call (its r3..r10 are ppc_fast_reply's
+ *    arguments, stored by it only if it declines, and r14..r31 stay live).
+ * The C functions return
  *  - 0: nothing changed. The ctx is copied into the trap frame as
  *    exc_common would have built it, and the general path runs.
  *  - 1: the new current dispatcher's ctx is loaded and entered with rfid:
@@ -31,6 +39,34 @@
 
 /* The kernel stack, as exc_common lays it out (the trap frame goes there
  * if the C path declines too). */
+/* The context of the current dispatcher (into r12) but r0, r3..r10 and
+ * r14..r31 into its ctx: CR (cr0 already the call number's test), r1, r2,
+ * r11..r13, pc, msr, lr, ctr, xer. Uses r11. */
+.macro	SAVE_CTX
+	std	r11, PC_EXC_R11(r13)
+	mfcr	r11
+	ld	r12, PC_CURRENT(r13)
+	std	r11, CTX(TF_CR)(r12)
+	std	r1, GPR(1)(r12)
+	std	r2, GPR(2)(r12)
+	ld	r11, PC_EXC_R11(r13)
+	std	r11, GPR(11)(r12)
+	ld	r11, PC_EXC_R12(r13)
+	std	r11, GPR(12)(r12)
+	mfspr	r11, SPR_SPRG1
+	std	r11, GPR(13)(r12)
+	mfsrr0	r11
+	std	r11, CTX(TF_NIP)(r12)
+	mfsrr1	r11
+	std	r11, CTX(TF_MSR)(r12)
+	mflr	r11
+	std	r11, CTX(TF_LR)(r12)
+	mfctr	r11
+	std	r11, CTX(TF_CTR)(r12)
+	mfxer	r11
+	std	r11, CTX(TF_XER)(r12)
+.endm
+
 .macro	KSTACK
 	ld	r1, PC_KSTACK_TOP(r13)
 	subi	r1, r1, STACK_RED_ZONE
@@ -53,7 +89,19 @@ FUNC_START(sc_fast_entry)
 	 * K42_IPC_REPLY_IDLE with no bytes (r5). */
 2:	andi.	r12, r4, IPC_OP_LEN_MASK
 	bne	0b
-	b	1f
+	mfsrr1	r12
+	andi.	r12, r12, MSR_PR
+	beq	0b			/* not from user mode: never, but not ours */
+	/* ppc_call: the caller's context into its dispatcher's ctx, r14..r31
+	 * too (r0 and r3..r10, the call number and arguments, are stored only
+	 * if it is declined: every way back to a caller parked in a call sets
+	 * all of r3..r10). */
+	SAVE_CTX
+	ld	r2, PC_KERNEL_TOC(r13)
+	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	std	\n, GPR(\n)(r12)
+	.endr
+	b	ppc_fast_call_asm	/* ppc_fast.S; declined, it comes back here */
 3:	li	r12, 1
 	sldi	r12, r12, IPC_REPLY_IDLE_SHIFT
 	cmpld	r5, r12
@@ -62,47 +110,25 @@ FUNC_START(sc_fast_entry)
 	andi.	r12, r12, MSR_PR
 	beq	0b			/* not from user mode: never, but not ours */
 	b	ppc_fast_reply_asm	/* ppc_fast.S; declined, it comes back here */
+
+	/* A reply the assembly declined (its registers as the server left
+	 * them). */
 	.globl	sc_fast_reply_general
 sc_fast_reply_general:
-1:	mfsrr1	r12
-	andi.	r12, r12, MSR_PR
-	beq	0b			/* not from user mode: never, but not ours */
-	std	r11, PC_EXC_R11(r13)
-	mfcr	r11
-	ld	r12, PC_CURRENT(r13)
+	SAVE_CTX
 	std	r12, PC_FAST_CUR(r13)
-	std	r11, CTX(TF_CR)(r12)
 	std	r0, GPR(0)(r12)
-	std	r1, GPR(1)(r12)
-	std	r2, GPR(2)(r12)
-	ld	r11, PC_EXC_R11(r13)
-	std	r11, GPR(11)(r12)
-	ld	r11, PC_EXC_R12(r13)
-	std	r11, GPR(12)(r12)
-	mfspr	r11, SPR_SPRG1
-	std	r11, GPR(13)(r12)
-	mfsrr0	r11
-	std	r11, CTX(TF_NIP)(r12)
-	mfsrr1	r11
-	std	r11, CTX(TF_MSR)(r12)
-	mflr	r11
-	std	r11, CTX(TF_LR)(r12)
-	mfctr	r11
-	std	r11, CTX(TF_CTR)(r12)
-	mfxer	r11
-	std	r11, CTX(TF_XER)(r12)
 	ld	r2, PC_KERNEL_TOC(r13)
-	cmpldi	r0, SC_PPC_REPLY
-	beq	4f
+	b	4f
 
-	/* ppc_call: the caller's r3..r10 and r14..r31 go with the rest of
-	 * its context; r3..r10 are the decode's arguments too. */
-	.irp	n, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	std	\n, GPR(\n)(r12)
-	.endr
-	b	ppc_fast_call_asm	/* ppc_fast.S; declined, it comes back here */
+	/* A call the assembly declined: r12 = the caller, r0 and r3..r10 as
+	 * it left them, its other registers in its ctx, r2 the kernel TOC. */
 	.globl	sc_fast_call_c
 sc_fast_call_c:
+	std	r12, PC_FAST_CUR(r13)
+	.irp	n, 0, 3, 4, 5, 6, 7, 8, 9, 10
+	std	\n, GPR(\n)(r12)
+	.endr
 	KSTACK
 	bl	ppc_fast_call
 	nop
