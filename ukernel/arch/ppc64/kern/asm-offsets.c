@@ -152,5 +152,39 @@ _Static_assert(K42_PID_SLOT_MASK <= 0xffff && PROC_MAX < 0x8000, "slot fits andi
 _Static_assert(IPC_CALL_INDEX_BITS == 16 && K42_IPC_CALLS_MAX <= 0x8000, "handle index");
 _Static_assert(((K42_TRACE_MASK_PPC | K42_TRACE_MASK_DISP) & ~0xffffull) == 0, "andi. mask");
 _Static_assert(sizeof(((struct k42_disp_shared *)0)->upcalls) == 8, "upcalls is 64-bit");
-_Static_assert(sizeof(enum disp_state) == 4 && sizeof(enum ipc_call_state) == 4, "enums are words");
+_Static_assert(sizeof(enum disp_state) == 4, "dispatcher state is a word");
+/* The widths ppc_fast.S loads and stores these fields with. */
+#define FIELD_SIZE(type, field, n) \
+	_Static_assert(sizeof(((type *)0)->field) == (n), #type "." #field " is " #n " bytes")
+FIELD_SIZE(struct dispatcher, state, 4);
+FIELD_SIZE(struct dispatcher, has_ctx, 4);
+FIELD_SIZE(struct dispatcher, cpu, 4);
+FIELD_SIZE(struct dispatcher, index, 4);
+FIELD_SIZE(struct dispatcher, npgflt_backlog, 4);
+FIELD_SIZE(struct dispatcher, ncalls, 4);
+FIELD_SIZE(struct dispatcher, call_timed, 4);
+FIELD_SIZE(struct dispatcher, vsx_on, 4);
+FIELD_SIZE(struct dispatcher, fr_unsent, 4);
+FIELD_SIZE(struct dispatcher, reflect_sc, 4);
+FIELD_SIZE(struct process, pid, 4);
+FIELD_SIZE(struct process, state, 4);
+FIELD_SIZE(struct process, redirected, 4);
+FIELD_SIZE(struct hat, asid, 4);
+FIELD_SIZE(struct hat, cpus, 8);
+FIELD_SIZE(struct ipc_call, gen, 4);
+FIELD_SIZE(struct ipc_call, state, 1);
+FIELD_SIZE(struct ipc_call, async, 1);
+FIELD_SIZE(struct ipc_call, idx, 2);
+FIELD_SIZE(struct ipc_call, grant_len, 8);
+FIELD_SIZE(struct percpu, local_lock.word, 4);
+FIELD_SIZE(struct percpu, cpu_id, 4);
+FIELD_SIZE(struct percpu, last_pid, 4);
+FIELD_SIZE(struct percpu, ncall_cache, 4);
+FIELD_SIZE(struct percpu, trace_mask, 8);
+FIELD_SIZE(struct k42_disp_shared, disabled, 8);
+FIELD_SIZE(struct k42_disp_shared, pending, 8);
+FIELD_SIZE(struct k42_disp_shared, saved_valid, 8);
+FIELD_SIZE(struct k42_disp_shared, defer_io, 8);
+FIELD_SIZE(struct k42_disp_shared, call_timeout_tb, 8);
+FIELD_SIZE(struct k42_disp_shared, call_grant_len, 8);
 
