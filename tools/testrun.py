@@ -233,6 +233,7 @@ def run_scenarios(build, tally, pattern):
         cmd = k42qemu.command(build, append=sc.get("append", ""),
                               initrd=scenario_initrd(build, sc.get("initrd", "default"), tmpdir),
                               mem=sc.get("mem", "1G"), smp=sc.get("smp"),
+                              icount=sc.get("icount", False),
                               extra=scenario_disk(sc.get("disk"), tmpdir))
         # A boot of the default init ends at the shell: power off there.
         r = k42qemu.run(cmd, timeout=sc.get("timeout", BOOT_TIMEOUT),

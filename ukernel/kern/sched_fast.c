@@ -28,6 +28,19 @@
  * token on (kquiesce_pass: nothing is held), as the unlocked fault path
  * does; it frees nothing.
  *
+ * A tick that comes a whole period late (its CPU was not running: the
+ * host ran other vCPUs) takes the locked path. Under -icount QEMU runs
+ * the vCPUs in turn, each until the next timer deadline; a CPU whose
+ * decrementer write makes that deadline is sent out at the write, and the
+ * next vCPU runs up to it, so the CPU comes back with its tick due again:
+ * on the fast path it could go on like that for good, one tick per turn
+ * and no user instruction in between (bench/objswapbench at 4 CPUs hung
+ * with a worker that never completed a call; user/objswap_icount_4). On
+ * the locked path it holds the kernel lock while it is out, and every
+ * other CPU that enters the kernel meanwhile (its own tick, a fast path)
+ * gives its vCPU away until it is back (arch_spin_yield), so it gets its
+ * turn before its next tick is due.
+ *
  * Lock order: this CPU's local lock only (level 2 in docs/smp.md); the
  * call-record pool is not touched, nothing is allocated or freed.
  */
@@ -151,6 +164,8 @@ int sched_tick_fast(struct trap_frame *tf)
 	int done = 0;
 
 	(void)tf;
+	if (pc->tick_period && (int64_t)(mftb() - pc->next_tick_tb) >= (int64_t)pc->tick_period)
+		return 0;	/* a whole period late: the locked path (above) */
 	klock_local_lock(&pc->local_lock);
 	/* sched_tick's test: something of a higher class ready, or the
 	 * slice over and something of the same class ready. */
