@@ -31,6 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # tools/ holds k42qemu, bench_linux, k42trace
 import k42qemu  # noqa: E402
 import bench_linux  # noqa: E402
+import bench_swap  # noqa: E402
+from bench_swap import run_fcmswap, run_objswap, run_scan, objswap_rows, scan_rows  # noqa: E402
 import benchnet  # noqa: E402
 import run as k42run  # noqa: E402  (tools/run.py: the --linux -c encoding)
 from k42trace import plots  # noqa: E402
@@ -243,96 +245,6 @@ def run_disk(build, smoke, linux=False):
         disk_rates(out, "linux_", bench_linux.ldisk_run(build.dir, disk_image(build), mib, files,
                                                         icount=False))
     return out
-
-
-def scanbench_once(build, program):
-    """bench/scanbench under icount: a sequential scan of a file served
-    through an FR, with the default demand FCM and with the adaptive one."""
-    cmd = k42qemu.command(build, append="init=/bench/" + program, extra=ICOUNT)
-    res = k42qemu.run(cmd, timeout=900)
-    if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
-        raise BenchError("scan benchmark boot failed (status %s%s):\n%s" % (
-            res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
-    figs = {m[1]: float(m[2]) for m in re.finditer(r"^BENCH (scan_\w+?)_ticks_per_op ([\d.]+)",
-                                                   res.output, re.M)}
-    figs.update({m[1]: int(m[2]) for m in re.finditer(r"^BENCH (scan_\w+_reflected|scan_mib) (\d+)",
-                                                      res.output, re.M)})
-    return figs
-
-
-def run_scan(build, smoke):
-    """The adaptive FCM (docs/hot-swap.md): a sequential scan of a 64 MiB
-    file (4 MiB with --smoke) without and with adaptation, as guest
-    instructions per page and reflected faults; twice, which must agree."""
-    program = "scanbench_smoke" if smoke else "scanbench"
-    a = scanbench_once(build, program)
-    b = scanbench_once(build, program)
-    out = {"scan_icount_identical": a == b, "scan_mib": a.get("scan_mib")}
-    for kind in ("demand", "adaptive"):
-        if "scan_%s" % kind not in a or "scan_%s_reflected" % kind not in a:
-            raise BenchError("scanbench did not report the %s scan" % kind)
-        out["scan_%s_insns" % kind] = round(a["scan_%s" % kind] / TICKS_PER_INSN, 1)
-        out["scan_%s_reflected" % kind] = a["scan_%s_reflected" % kind]
-    return out
-
-
-def icount_swap_figs(build, append, label, prefix, kinds, cpus):
-    """Boot `append` under icount at each CPU count in cpus and return its
-    per-op figures `PREFIX_KIND_N_insns` for every kind (each required)."""
-    out = {}
-    for n in cpus:
-        res = k42qemu.run(k42qemu.command(build, append=append, smp=n, icount=True), timeout=900)
-        if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
-            raise BenchError("%s at %d CPUs failed (status %s%s):\n%s" % (
-                label, n, res.status, ", timed out" if res.timed_out else "", res.output[-2000:]))
-        figs = {m[1]: float(m[2]) for m in re.finditer(
-            r"^BENCH (%s_\w+?)_ticks_per_op ([\d.]+)" % prefix, res.output, re.M)}
-        for kind in kinds:
-            if "%s_%s" % (prefix, kind) not in figs:
-                raise BenchError("%s at %d CPUs did not report %s" % (label, n, kind))
-            out["%s_%s_%d_insns" % (prefix, kind, n)] = round(
-                figs["%s_%s" % (prefix, kind)] / TICKS_PER_INSN, 1)
-    return out
-
-
-def run_fcmswap(build, cpus=(1, 4)):
-    """A kernel FCM hot swap under faults from every CPU (bench/scanbench
-    -- --swap, under icount, which runs the CPUs round-robin): how long a
-    swap holds the region's callers (the kernel's count: mediator in to
-    switch) and how long the swapper's calls take, per swap."""
-    return icount_swap_figs(build, "init=/bench/scanbench -- --swap", "scanbench --swap",
-                            "fcmswap", ("hold", "call"), cpus)
-
-
-def run_objswap(build, cpus=(1, 4)):
-    """A libk42 object hot swap under calls from a worker on every CPU
-    (bench/objswapbench, under icount): per swap, how long k42_obj_swap
-    took (the longest a caller can be held), and per call on another
-    swappable object that is never swapped, the cost with no swap running
-    and while the first is being swapped."""
-    return icount_swap_figs(build, "init=/bench/objswapbench", "objswapbench", "objswap",
-                            ("hold", "still_idle", "still_swapping"), cpus)
-
-
-def objswap_rows(r):
-    return [
-        ("libk42 object swap: callers held, 1 CPU", r.get("objswap_hold_1_insns"), None),
-        ("  same, 4 CPUs (icount, round-robin)", r.get("objswap_hold_4_insns"), None),
-        ("call on an object never swapped, 4 CPUs", r.get("objswap_still_idle_4_insns"), None),
-        ("  same, while another is swapped", r.get("objswap_still_swapping_4_insns"), None),
-    ]
-
-
-def scan_rows(r):
-    mib = r.get("scan_mib")
-    return [
-        ("seq. scan %s MiB file, demand: insns/page" % mib, r.get("scan_demand_insns"), None),
-        ("  reflected faults, whole scan", r.get("scan_demand_reflected"), None),
-        ("same, adaptive FCM: insns/page", r.get("scan_adaptive_insns"), None),
-        ("  reflected faults, whole scan", r.get("scan_adaptive_reflected"), None),
-        ("kernel FCM swap: callers held, 1 CPU", r.get("fcmswap_hold_1_insns"), None),
-        ("  same, 4 CPUs (icount, round-robin)", r.get("fcmswap_hold_4_insns"), None),
-    ]
 
 
 def boot_to_shell_s(build, runs):
@@ -680,7 +592,7 @@ def main():
         try:
             r = run_fcmswap(build)
             r.update(run_objswap(build))
-        except BenchError as e:
+        except bench_swap.SwapBenchError as e:
             print("k42 bench: %s" % e, file=sys.stderr)
             return 1
         print("%-40s %14s" % ("guest instructions (icount)", "k42"))
@@ -694,7 +606,7 @@ def main():
         try:
             r = run_scan(build, args.smoke)
             r.update(run_fcmswap(build))
-        except BenchError as e:
+        except bench_swap.SwapBenchError as e:
             print("k42 bench: %s" % e, file=sys.stderr)
             return 1
         print("%-40s %14s" % ("guest instructions (icount)", "k42"))
@@ -748,7 +660,8 @@ def main():
             results.update(run_scal(build))
             results.update(run_scal_linux(build))
             results.update(run_scal_wall(build))
-    except (BenchError, bench_linux.LinuxBenchError, benchnet.NetBenchError) as e:
+    except (BenchError, bench_linux.LinuxBenchError, benchnet.NetBenchError,
+            bench_swap.SwapBenchError) as e:
         print("k42 bench: %s" % e, file=sys.stderr)
         return 1
     print(table(results))
