@@ -167,7 +167,7 @@ def linux_shell_output(out):
     and the shell's exit status (None if it did not end; 137 if killed)."""
     # init says what it started before it starts the shell, and that the
     # shell started after: with several CPUs the shell may print first.
-    lines = [l for l in out.splitlines(True) if not l.startswith("init: shell (pid ")]
+    lines = re.sub(r"init: shell \(pid \d+\) started [^\r\n]*\r?\n", "", out).splitlines(True)
     start = next((i + 1 for i, l in enumerate(lines) if l.startswith("init: started ")), None)
     if start is None:
         start = next((i + 1 for i, l in enumerate(lines) if l.startswith("k42: boot archive:")), 0)

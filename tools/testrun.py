@@ -275,9 +275,10 @@ def check_transcript(output, lines):
     if start < 0:
         return ["no shell prompt"]
     # init says the shell started after starting it: with several CPUs
-    # the shell may have printed and been typed at by then.
-    got = [ln.rstrip("\r") for ln in output[start:].splitlines()
-           if not re.fullmatch(r"init: shell \(pid \d+\) started .*", ln.rstrip("\r"))]
+    # the shell may have printed and been typed at by then (the line may
+    # even follow a prompt on the same line).
+    text = re.sub(r"init: shell \(pid \d+\) started [^\r\n]*\r?\n", "", output[start:])
+    got = [ln.rstrip("\r") for ln in text.splitlines()]
     i = 0
     for k, pat in enumerate(lines):
         if isinstance(pat, tuple):
