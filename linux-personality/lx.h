@@ -142,6 +142,7 @@ struct lx_pentry {
 	uint32_t pid, seq;		/* seq: odd while its process rewrites it */
 	uint32_t pgid, sid;
 	uint32_t nthreads, cmdline_len;
+	int32_t nice, pad;		/* its nice value (setpriority, renice) */
 	uint64_t start_tb;		/* timebase at its fork (or first start) */
 	uint64_t vsize;			/* bytes of its mappings */
 	char exe[256];
@@ -151,6 +152,10 @@ void lx_ptab_init(void);
 void lx_ptab_publish(int started);
 void lx_ptab_vsize(void);
 int lx_ptab_get(uint64_t pid, struct lx_pentry *out);
+int lx_ptab_nice(uint64_t pid, int *v);
+int lx_ptab_set_nice(uint64_t pid, int v);
+/* Our own nice value as sched.c keeps it (ptab.c: a new entry's). */
+int lx_nice_local(void);
 
 /* Futexes between processes (futex_shared.c). */
 #define LX_FUTEX_TABLE 0x00000d8000000000ul	/* above LX_USER_LIMIT */

@@ -341,7 +341,15 @@ static void pstat(const struct k42_procinfo *p, int known)
 	 * cutime cstime priority nice num_threads itrealvalue starttime
 	 * (clock ticks, 100 a second, since boot) vsize rss, then the rest
 	 * of Linux's 52 fields. */
-	put(" 0 -1 0 0 0 0 0 0 0 0 0 20 0 ");
+	put(" 0 -1 0 0 0 0 0 0 0 0 0 ");
+	{
+		int ni = known && pe.nice >= -20 && pe.nice <= 19 ? pe.nice : 0;
+
+		putu((uint64_t)(20 + ni));
+		put(ni < 0 ? " -" : " ");
+		putu((uint64_t)(ni < 0 ? -ni : ni));
+		put(" ");
+	}
 	putu(known && pe.nthreads ? pe.nthreads : 1);
 	put(" 0 ");
 	putu(known && hz >= 100 ? pe.start_tb / (hz / 100) : 0);

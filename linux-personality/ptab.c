@@ -2,8 +2,8 @@
  * The Linux process table of a process tree: what /proc shows of the
  * tree's other processes beyond what the kernel knows (pid, parent,
  * state, name): their command line, binary, process group, session,
- * thread count, start time and address-space size. ps, top, pidof and
- * pgrep -f read them (procfs.c).
+ * thread count, start time, address-space size and nice value. ps, top,
+ * pidof and renice use them (procfs.c, sched.c).
  *
  * The tree's first Linux process (main.c) maps the table, a
  * K42_MAP_SHARED region at LX_PTAB (above what the program's pointers
@@ -87,8 +87,13 @@ void lx_ptab_publish(int started)
 	seq = e->pid == lx.pid ? e->seq : 0;
 	__atomic_store_n(&e->seq, seq | 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	if (e->pid != lx.pid || started)
+	if (e->pid != lx.pid || started) {
+		int v;
+
 		e->start_tb = k42_timebase();
+		/* A new process starts with its parent's nice value. */
+		e->nice = lx_ptab_nice(lx.ppid, &v) ? v : lx_nice_local();
+	}
 	e->pid = (uint32_t)lx.pid;
 	e->pgid = (uint32_t)lx.pgid;
 	e->sid = (uint32_t)lx.sid;
@@ -117,6 +122,37 @@ void lx_ptab_vsize(void)
 	e->vsize = vsize();
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->seq, (e->seq | 1) + 1, __ATOMIC_RELAXED);
+}
+
+/* pid's nice value (1), or 0 if the table has no entry for it. One
+ * word, read and written whole: no sequence count needed. */
+int lx_ptab_nice(uint64_t pid, int *v)
+{
+	const struct lx_pentry *e;
+
+	if (!present() || !pid)
+		return 0;
+	e = &ptab->e[pid & (PTAB_SLOTS - 1)];
+	if (__atomic_load_n(&e->pid, __ATOMIC_ACQUIRE) != pid)
+		return 0;
+	*v = __atomic_load_n(&e->nice, __ATOMIC_RELAXED);
+	if (*v < -20 || *v > 19)
+		*v = 0;	/* scribbled on */
+	return 1;
+}
+
+/* renice: set pid's nice value in its entry (1), 0 if it has none. */
+int lx_ptab_set_nice(uint64_t pid, int v)
+{
+	struct lx_pentry *e;
+
+	if (!present() || !pid)
+		return 0;
+	e = &ptab->e[pid & (PTAB_SLOTS - 1)];
+	if (__atomic_load_n(&e->pid, __ATOMIC_ACQUIRE) != pid)
+		return 0;
+	__atomic_store_n(&e->nice, v, __ATOMIC_RELAXED);
+	return 1;
 }
 
 /* pid's entry into *out (1), or 0 if the table has none for it. */

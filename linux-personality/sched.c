@@ -22,6 +22,26 @@
 
 static int nice_value;
 
+/* Our nice value: the tree's table holds it when we have an entry there
+ * (another process of the tree may renice us, ptab.c), else our own. */
+int lx_nice_local(void)
+{
+	return nice_value;
+}
+
+static int nice_now(void)
+{
+	int v;
+
+	return lx_ptab_nice(lx.pid, &v) ? v : nice_value;
+}
+
+static void nice_set(int v)
+{
+	nice_value = v;
+	(void)lx_ptab_set_nice(lx.pid, v);
+}
+
 static int is_self(uint64_t pid)
 {
 	return pid == 0 || pid == lx.pid || lx_own_tid(pid);
@@ -138,35 +158,43 @@ long lx_sys_sched_setaffinity(struct lx_args *a)
 
 long lx_sys_getpriority(struct lx_args *a)
 {
+	int v;
+
 	if (a->a[0] > LX_PRIO_USER)
 		return -LX_EINVAL;
 	if (a->a[0] == LX_PRIO_PROCESS && !exists(a->a[1]))
 		return -LX_ESRCH;
-	/* Another process's nice value is its own; ours, or 0 for theirs. */
+	/* Another process's nice value: its entry in the tree's table, or
+	 * 0 for one outside the tree. */
 	if (a->a[0] == LX_PRIO_PROCESS && !is_self(a->a[1]))
-		return 20;
-	return 20 - nice_value;	/* the kernel's encoding: 1..40 */
+		return 20 - (lx_ptab_nice(a->a[1], &v) ? v : 0);
+	return 20 - nice_now();	/* the kernel's encoding: 1..40 */
 }
 
 long lx_sys_setpriority(struct lx_args *a)
 {
 	int64_t v = (int32_t)a->a[2];
+	int nv = (int)(v < -20 ? -20 : v > 19 ? 19 : v);
 
 	if (a->a[0] > LX_PRIO_USER)
 		return -LX_EINVAL;
 	if (a->a[0] == LX_PRIO_PROCESS && !exists(a->a[1]))
 		return -LX_ESRCH;
 	if (a->a[0] == LX_PRIO_PROCESS && !is_self(a->a[1]))
-		return -LX_EPERM;	/* another process keeps its own */
-	nice_value = (int)(v < -20 ? -20 : v > 19 ? 19 : v);
+		/* root may renice any process of its tree (its table entry);
+		 * one outside the tree keeps its own */
+		return lx_ptab_set_nice(a->a[1], nv) ? 0 : -LX_EPERM;
+	nice_set(nv);
 	return 0;
 }
 
+/* ---- nice ---- */
+
 long lx_sys_nice(struct lx_args *a)
 {
-	int64_t v = nice_value + (int64_t)(int32_t)a->a[0];
+	int64_t v = nice_now() + (int64_t)(int32_t)a->a[0];
 
-	nice_value = (int)(v < -20 ? -20 : v > 19 ? 19 : v);
+	nice_set((int)(v < -20 ? -20 : v > 19 ? 19 : v));
 	return 0;
 }
 
