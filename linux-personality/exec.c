@@ -306,7 +306,7 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 			memcpy(lx.cmdline + lx.cmdline_len, argv[i], k);
 			lx.cmdline_len += (uint32_t)k;
 		}
-		lx_ptab_publish(0);
+		lx_ptab_publish();
 	}
 
 	/* Registers as Linux starts a ppc64 ELFv2 process: r1 = argc's

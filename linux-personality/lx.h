@@ -149,7 +149,8 @@ struct lx_pentry {
 	char cmdline[1024];
 };
 void lx_ptab_init(void);
-void lx_ptab_publish(int started);
+void lx_ptab_publish(void);
+void lx_ptab_forked(uint64_t child);
 void lx_ptab_vsize(void);
 int lx_ptab_get(uint64_t pid, struct lx_pentry *out);
 int lx_ptab_nice(uint64_t pid, int *v);

@@ -48,7 +48,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 		lx_copy_out(fork_ctid, &tid, sizeof(tid));
 	lx_threads_forked();
 	lx_itimer_forked();
-	lx_ptab_publish(1);
+	lx_ptab_publish();
 	if (fork_flags & LX_CLONE_CHILD_CLEARTID)
 		lx_set_clear_tid(fork_ctid);
 	k42_disable();
@@ -108,6 +108,7 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 		k42_sc_proc_kill((uint64_t)pid);
 		return -LX_ENOMEM;
 	}
+	lx_ptab_forked((uint64_t)pid);
 	rc = k42_sc_mem_cow_all((uint64_t)pid);
 	if (rc == 0) {
 		rc = k42_sc_proc_start((uint64_t)pid, (uint64_t)child_start,

@@ -74,30 +74,23 @@ static uint64_t vsize(void)
 	return n;
 }
 
-/* Our entry, rewritten whole: after execve, fork (start set), setpgid,
- * setsid, a thread's start or end, and a change of our mappings. */
-void lx_ptab_publish(int started)
+/* pid's entry, rewritten whole from our own state (a fork's child is a
+ * copy of us); a new entry also takes the time and `nice`. */
+static void write_entry(uint64_t pid, int nthreads, int nice)
 {
-	struct lx_pentry *e;
-	uint32_t seq;
+	struct lx_pentry *e = &ptab->e[pid & (PTAB_SLOTS - 1)];
+	uint32_t seq = e->pid == pid ? e->seq : 0;
 
-	if (!present())
-		return;
-	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
-	seq = e->pid == lx.pid ? e->seq : 0;
 	__atomic_store_n(&e->seq, seq | 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	if (e->pid != lx.pid || started) {
-		int v;
-
+	if (e->pid != pid) {
 		e->start_tb = k42_timebase();
-		/* A new process starts with its parent's nice value. */
-		e->nice = lx_ptab_nice(lx.ppid, &v) ? v : lx_nice_local();
+		e->nice = nice;
 	}
-	e->pid = (uint32_t)lx.pid;
+	e->pid = (uint32_t)pid;
 	e->pgid = (uint32_t)lx.pgid;
 	e->sid = (uint32_t)lx.sid;
-	e->nthreads = (uint32_t)(lx_nthreads > 0 ? lx_nthreads : 1);
+	e->nthreads = (uint32_t)(nthreads > 0 ? nthreads : 1);
 	e->vsize = vsize();
 	memcpy(e->exe, lx.exe, sizeof(e->exe));
 	e->exe[sizeof(e->exe) - 1] = '\0';
@@ -105,6 +98,33 @@ void lx_ptab_publish(int started)
 	e->cmdline_len = lx.cmdline_len;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELAXED);
+}
+
+static int my_nice(void)
+{
+	int v;
+
+	return lx_ptab_nice(lx.pid, &v) ? v : lx_nice_local();
+}
+
+/* Our entry: after execve, setpgid, setsid, a thread's start or end (a
+ * fork's child finds the one its parent wrote, start time and nice value
+ * kept: a renice right after the fork is not undone). */
+void lx_ptab_publish(void)
+{
+	int v;
+
+	if (!present())
+		return;
+	write_entry(lx.pid, lx_nthreads, lx_ptab_nice(lx.ppid, &v) ? v : lx_nice_local());
+}
+
+/* fork: the parent writes the child's entry before the child runs, so
+ * ps or renice right after the fork find it. */
+void lx_ptab_forked(uint64_t child)
+{
+	if (present())
+		write_entry(child, 1, my_nice());
 }
 
 /* Our mappings changed: the size alone (an odd-even step of seq too). */

@@ -69,7 +69,7 @@ long lx_sys_setpgid(struct lx_args *a)
 {
 	if (a->a[0] == 0 || a->a[0] == lx.pid)
 		lx.pgid = a->a[1] ? a->a[1] : lx.pid;
-	lx_ptab_publish(0);
+	lx_ptab_publish();
 	return 0;
 }
 
@@ -83,7 +83,7 @@ long lx_sys_setsid(struct lx_args *a)
 {
 	(void)a;
 	lx.sid = lx.pgid = lx.pid;
-	lx_ptab_publish(0);
+	lx_ptab_publish();
 	return (long)lx.pid;
 }
 

@@ -296,7 +296,7 @@ long lx_thread_clone(struct lx_args *a)
 	all_threads = lt;
 	lx_nthreads++;
 	lx_answers_threads();
-	lx_ptab_publish(0);
+	lx_ptab_publish();
 	return tid;
 }
 
@@ -603,7 +603,7 @@ long lx_sys_exit(struct lx_args *a)
 		}
 	}
 	lx_nthreads--;
-	lx_ptab_publish(0);
+	lx_ptab_publish();
 	if (mask_owner == me) {
 		mask_owner = NULL;	/* the next call loads its own */
 		lx_sigmask_unowned = 1;
