@@ -10,7 +10,9 @@
  * may reach), before its program runs; fork shares it with every child,
  * and execve keeps it. One entry per kernel pid slot (the low
  * K42_PID_SLOT_BITS of a pid): a slot is held by one live process at a
- * time, so each process writes only its own entry, with no lock. An
+ * time. A parent writes its child's entry at the fork, before the child
+ * runs; from then on only the process itself rewrites it (no lock), but
+ * for its nice value, one word that renice sets whole. An
  * entry is believed only for the pid it names, while the kernel reports
  * that pid alive, and a reader copies it under its sequence count
  * (odd while being written) and bounds every length. The table is the
