@@ -213,12 +213,6 @@ static long reap(int64_t want, int *wstatus)
 		if (st < 0 || st >= K42_PROC_EXITED) {
 			long pid = (long)children[i];
 
-			if (lx_sig_nocldwait()) {
-				/* It ended after drop_unwaited looked: it is not
-				 * ours to report either. */
-				drop_child(i--);
-				continue;
-			}
 			*wstatus = wait_status(st, out[0]);
 			drop_child(i);
 			return pid;
