@@ -418,3 +418,25 @@ long lx_sys_rseq(struct lx_args *a)
 	(void)a;
 	return -LX_ENOSYS;
 }
+
+/* Setting the clock: the machine's clock is k42's (read once at boot,
+ * K42_INFO_EPOCH), not a Linux program's to set: EPERM, as Linux gives a
+ * process without CAP_SYS_TIME (date -s says so instead of logging an
+ * unimplemented call). */
+long lx_sys_settimeofday(struct lx_args *a)
+{
+	(void)a;
+	return -LX_EPERM;
+}
+
+long lx_sys_stime(struct lx_args *a)
+{
+	(void)a;
+	return -LX_EPERM;
+}
+
+long lx_sys_clock_settime(struct lx_args *a)
+{
+	/* Only CLOCK_REALTIME (0) can be set on Linux; the others are EINVAL. */
+	return a->a[0] == 0 ? -LX_EPERM : -LX_EINVAL;
+}
