@@ -265,6 +265,14 @@ def only_lines(output, selector, pats):
     return problems
 
 
+def without_shell_started(text):
+    """text without init's line saying the shell started: init prints it
+    after starting the shell, and with several CPUs the shell may have
+    printed and been typed at by then (the line may even follow a prompt
+    on the same line)."""
+    return re.sub(r"init: shell \(pid \d+\) started [^\r\n]*\r?\n", "", text)
+
+
 def check_transcript(output, lines):
     """Problems with the lines from the first prompt on, against `lines` in
     order. An entry is a regex for one line; a regex that may match nothing
@@ -274,11 +282,7 @@ def check_transcript(output, lines):
     start = output.find(k42run.PROMPT)
     if start < 0:
         return ["no shell prompt"]
-    # init says the shell started after starting it: with several CPUs
-    # the shell may have printed and been typed at by then (the line may
-    # even follow a prompt on the same line).
-    text = re.sub(r"init: shell \(pid \d+\) started [^\r\n]*\r?\n", "", output[start:])
-    got = [ln.rstrip("\r") for ln in text.splitlines()]
+    got = [ln.rstrip("\r") for ln in without_shell_started(output[start:]).splitlines()]
     i = 0
     for k, pat in enumerate(lines):
         if isinstance(pat, tuple):
@@ -312,11 +316,12 @@ def run_shell_sessions(build, tally, pattern):
             problems.append("QEMU exit status %s, expected %s" % (r.status, sess.get("status", 0)))
         if "lines" in sess:
             problems += check_transcript(r.output, sess["lines"])
+        out = without_shell_started(r.output)
         for rx in sess.get("expect", []):
-            if not re.search(rx, r.output):
+            if not re.search(rx, out):
                 problems.append("missing /%s/" % rx)
         for rx in sess.get("reject", []):
-            if re.search(rx, r.output):
+            if re.search(rx, out):
                 problems.append("unexpected /%s/" % rx)
         detail = "; ".join(problems) or "prompt after %.2fs" % (r.mark_seconds or 0)
         tally.report(sess["name"], not problems, detail,
