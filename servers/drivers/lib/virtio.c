@@ -218,6 +218,17 @@ uint8_t virtio_isr(struct virtio_dev *v)
 	return r8(v->isr, 0);
 }
 
+void virtio_irq_collect(struct virtio_dev *v, struct virtq *q, uint32_t *done)
+{
+	void *cookie;
+	uint32_t len;
+
+	virtio_isr(v);
+	while (virtq_get(q, &cookie, &len))
+		__atomic_or_fetch(done, 1u << ((uintptr_t)cookie - 1), __ATOMIC_RELEASE);
+	k42_sc_dev_irq_ack(v->pci.irq_source);
+}
+
 uint8_t virtio_status(struct virtio_dev *v)
 {
 	return r8(v->common, C_STATUS);

@@ -71,6 +71,10 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *len);
 /* Read and clear the ISR (deasserts INTx); then, once the queues are
  * drained, dev_irq_ack the source. */
 uint8_t virtio_isr(struct virtio_dev *v);
+/* A driver's soft-interrupt work for one queue whose cookies are slot
+ * numbers 1..32: read the ISR, set each finished slot's bit in *done
+ * (atomically: the driver's threads clear them), then dev_irq_ack. */
+void virtio_irq_collect(struct virtio_dev *v, struct virtq *q, uint32_t *done);
 /* Device status, for tests. */
 uint8_t virtio_status(struct virtio_dev *v);
 

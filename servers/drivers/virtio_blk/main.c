@@ -62,15 +62,9 @@ static uint64_t requests;
 /* Soft interrupt (disabled): drop INTx, collect the requests, unmask. */
 static void on_irq(uint64_t bits)
 {
-	void *cookie;
-	uint32_t len;
-
 	if (!(bits & IRQ_BIT))
 		return;
-	virtio_isr(&v);
-	while (virtq_get(&q, &cookie, &len))
-		__atomic_or_fetch(&done, 1u << ((uintptr_t)cookie - 1), __ATOMIC_RELEASE);
-	k42_sc_dev_irq_ack(v.pci.irq_source);
+	virtio_irq_collect(&v, &q, &done);
 	k42_cond_broadcast(&io_changed);
 }
 
