@@ -222,6 +222,11 @@ void k42_ipc_calls_arrived(int droppable);
 void k42_ipc_serve_queued(void);
 /* Take the replies to our async calls the kernel kept (K42_SOFTINTR_REPLY). */
 void k42_ipc_collect_all(void);
+/* ipc.c, for ipc_async.c: hand the calling thread's (or handler's) grant
+ * to the kernel's shared page for the next call; a call out through the
+ * PPC page, copying the message in and out. */
+void k42_ipc_grant_out(void);
+long k42_ipc_call_copy(uint64_t target, struct k42_ipc_msg *m);
 /* The call being served is answered elsewhere: its path must not reply. */
 void k42_ipc_taken(void);
 /* Does the program serve each call on its own thread (k42_serve_threads)? */
