@@ -171,6 +171,18 @@ for _n in (1, 4):
                                   r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % _n],
                           reject=[r"UTEST FAIL"]))
 
+# PPC between CPUs off the kernel lock (kern/ppc_cross.c): a server with
+# one dispatcher called from every CPU takes queued calls with ppc_accept
+# and replies to callers on other CPUs; every reply checked, and at 4 CPUs
+# the kernel's counters must show both unlocked paths ran.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/ppc_cross_%d" % _n, smp=_n, timeout=300,
+                          append="init=/tests/ppc_cross_test",
+                          expect=[r"UTEST PASS ppc_cross_test",
+                                  r"ppc_cross_test: handler-mode server: \d+ calls .* on %d CPUs, 0 bad" % _n,
+                                  r"ppc_cross_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad" % _n],
+                          reject=[r"UTEST FAIL"]))
+
 # yield and block off the kernel lock (kern/sched_fast.c): two workers per
 # CPU yield and block, woken from init's CPU; every worker's sums checked.
 for _n in (1, 4):

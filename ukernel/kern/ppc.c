@@ -44,7 +44,9 @@
  * reply, the caller or the server.
  *
  * Locking: the kernel lock, except the fast path at the end of this file
- * (a call and reply on one CPU under that CPU's local lock, docs/smp.md).
+ * (a call and reply on one CPU under that CPU's local lock, docs/smp.md)
+ * and what it hands to kern/ppc_cross.c (ppc_accept, and a reply to a
+ * caller on another CPU, under the local locks of the CPUs involved).
  *
  * Refusals: absent target -K42_ESRCH, dead -K42_EDEAD, itself -K42_EINVAL,
  * page length over K42_IPC_PAGE_BYTES -K42_EINVAL, no call record left
@@ -63,6 +65,7 @@
 #include <kern/dispatcher.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
+#include <kern/ppc_cross.h>
 #include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
@@ -85,7 +88,7 @@ static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **
 	return 0;
 }
 
-static void copy_page_data(struct dispatcher *from, struct dispatcher *to, uint32_t len)
+void copy_page_data(struct dispatcher *from, struct dispatcher *to, uint32_t len)
 {
 	if (len)
 		memcpy(phys_to_virt(to->ppc_pa), phys_to_virt(from->ppc_pa), len);
@@ -121,7 +124,7 @@ static int takes_upcall(const struct dispatcher *t)
 }
 
 /* The call's registers, as the server's entry point and ppc_accept see them. */
-static void set_call_regs(struct trap_frame *tf, const struct ipc_call *c, int first)
+void set_call_regs(struct trap_frame *tf, const struct ipc_call *c, int first)
 {
 	ctx_set_result(tf, first, c->caller_pid);
 	ctx_set_result(tf, first + 1, c->op);
@@ -130,7 +133,7 @@ static void set_call_regs(struct trap_frame *tf, const struct ipc_call *c, int f
 }
 
 /* Give the caller of c (parked in DS_IN_CALL on it) its result. */
-static void set_caller_result(struct dispatcher *caller, long status, uint32_t len,
+void set_caller_result(struct dispatcher *caller, long status, uint32_t len,
 			      const uint64_t *w)
 {
 	struct trap_frame *ctx = &caller->ctx;
@@ -394,7 +397,6 @@ long sys_ppc_accept(struct trap_frame *tf)
 	return (long)ipc_call_handle(c);
 }
 
-static void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t lenflags);
 static long reply_async(struct trap_frame *tf, struct dispatcher *cur, struct ipc_call *c,
 			long status, uint32_t len, const uint64_t *w, uint64_t lenflags);
 
@@ -449,7 +451,7 @@ long sys_ppc_reply(struct trap_frame *tf)
 
 /* The server cur has replied and gives up the processor: it waits idle
  * (K42_IPC_REPLY_IDLE) or is queued with its context, ppc_reply returning 0. */
-static void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t lenflags)
+void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t lenflags)
 {
 	if (lenflags & K42_IPC_REPLY_IDLE) {
 		/* The server has nothing more to run: it waits enabled, as the
@@ -740,11 +742,13 @@ int ppc_fast(struct trap_frame *tf)
 	uint64_t n = ctx_call_number(tf);
 	int done = 0;
 
-	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY)
+	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY && n != K42_SC_PPC_ACCEPT)
 		return 0;
 	spin_lock(&pc->local_lock);
 	if (disp_plain_caller(cur))
-		done = n == K42_SC_PPC_CALL ? call_fast(tf, cur) : reply_fast(tf, cur);
+		done = n == K42_SC_PPC_CALL    ? call_fast(tf, cur)
+		       : n == K42_SC_PPC_REPLY ? reply_fast(tf, cur) || ppc_reply_cross(tf, pc, cur)
+					       : ppc_accept_fast(tf, cur);
 	spin_unlock(&pc->local_lock);
 	return done;
 }

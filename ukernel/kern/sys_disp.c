@@ -264,6 +264,16 @@ long sys_sys_info(struct trap_frame *tf)
 								      : percpu_of((uint32_t)c)->ppc_fast_replies;
 		return (long)n;
 	}
+	case K42_INFO_PPC_ACCEPTS_UNLOCKED:
+	case K42_INFO_PPC_CROSS_REPLIES: {
+		uint64_t n = 0;
+
+		for (int c = 0; c < smp_ncpus; c++)
+			n += ctx_arg(tf, 0) == K42_INFO_PPC_ACCEPTS_UNLOCKED
+				     ? __atomic_load_n(&percpu_of((uint32_t)c)->ppc_accepts_unlocked, __ATOMIC_RELAXED)
+				     : __atomic_load_n(&percpu_of((uint32_t)c)->ppc_cross_replies, __ATOMIC_RELAXED);
+		return (long)n;
+	}
 	default:
 		return -K42_EINVAL;
 	}

@@ -62,6 +62,8 @@
 #define K42_INFO_EPOCH        14	/* Unix time (s) when the timebase read 0, from the machine's clock; 0: unknown */
 #define K42_INFO_PPC_FAST_CALLS   15	/* PPC calls handed over on the register-only fast path (all CPUs) */
 #define K42_INFO_PPC_FAST_REPLIES 16	/* PPC replies handed back on it */
+#define K42_INFO_PPC_ACCEPTS_UNLOCKED 17	/* ppc_accepts done without the kernel lock (all CPUs) */
+#define K42_INFO_PPC_CROSS_REPLIES    18	/* replies to a caller on another CPU done without it */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

@@ -2,8 +2,9 @@
  * The kernel lock: the first, deliberately simple SMP design (docs/smp.md).
  * A CPU holds it whenever it runs kernel code on shared state, except on
  * the paths converted to per-object locks (docs/smp.md, "Without the
- * kernel lock": faults on anonymous memory, PPC, yield and block on one
- * CPU). Its holder
+ * kernel lock": faults on anonymous memory, PPC on one CPU, ppc_accept
+ * and replies to a caller on another CPU, yield and block on one CPU,
+ * quiet ticks). Its holder
  * also holds every CPU's local lock (klock.c: a big-reader lock). It is taken on every other
  * entry from user mode (arch_user_trap), by an interrupt taken in the idle
  * loop, and by a CPU coming online; it is released on the one way back to

@@ -53,6 +53,9 @@ struct percpu {
 	 * lock (kern/ipc_call.h, ipc_call_alloc_here). */
 	struct ipc_call *call_cache;
 	uint32_t ncall_cache;
+	/* ppc_accepts and replies to another CPU's caller done here without
+	 * the kernel lock (kern/ppc_cross.c). */
+	uint64_t ppc_accepts_unlocked, ppc_cross_replies;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;

@@ -1,0 +1,28 @@
+/*
+ * PPC between CPUs without the kernel lock (kern/ppc_cross.c), and the
+ * helpers of kern/ppc.c it shares with the general path.
+ */
+#ifndef KERN_PPC_CROSS_H
+#define KERN_PPC_CROSS_H
+
+#include <stdint.h>
+#include <arch/context.h>
+#include <kern/dispatcher.h>
+#include <kern/ipc_call.h>
+#include <kern/percpu.h>
+
+/* kern/ppc.c: the request or reply bytes from one PPC page to another;
+ * the call's registers as the server sees them from result `first` on;
+ * a parked synchronous caller's result; a server that replied and goes
+ * on (queued with its context) or waits (K42_IPC_REPLY_IDLE). */
+void copy_page_data(struct dispatcher *from, struct dispatcher *to, uint32_t len);
+void set_call_regs(struct trap_frame *tf, const struct ipc_call *c, int first);
+void set_caller_result(struct dispatcher *caller, long status, uint32_t len, const uint64_t *w);
+void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t lenflags);
+
+/* Both with this CPU's local lock held (ppc_fast, kern/ppc.c); 1 if done
+ * (cur goes on in tf), 0 with nothing changed (the locked path). */
+int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur);
+int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
+
+#endif
