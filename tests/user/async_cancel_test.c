@@ -11,6 +11,11 @@
  *  - a stale, forged or another process's handle: -K42_EBADH, and the
  *    call it names is still ours to cancel;
  *  - libk42's k42_ipc_start / k42_ipc_cancel / k42_ipc_finish;
+ *  - replies to calls queued on a server preempted with upcalls disabled
+ *    (ordinal 4 yields so, deterministically) still come: we (init, of the
+ *    system class) wait for them by blocking, not by yielding, which never
+ *    leaves the CPU to the server's lower class (docs/kernel-interface.md,
+ *    "Kernel scheduling": strict between classes);
  * and no call record is left over. With arg = handle | 1 << 62 it is the
  * other process: it tries to cancel that handle and exits with the result
  * negated.
@@ -18,7 +23,8 @@
 #include <k42/k42.h>
 #include "check.h"
 
-#define IFACE 0x1cc	/* ppc_cancel_server: 1 held, 2 count held, 3 answer held */
+#define IFACE 0x1cc	/* ppc_cancel_server: 1 held, 2 count held, 3 answer held,
+			 * 4 answered after a yield with upcalls disabled */
 #define OTHER (1ull << 62)
 
 static uint64_t server;
@@ -64,6 +70,29 @@ static void answer_held(long want_copy, long want_reply, const char *what)
 	       (long)w0, want_copy, (long)w1, want_reply, rc);
 }
 
+/* Disabled: wait until a reply waits in the kernel (K42_SOFTINTR_REPLY
+ * pending), blocking in 10 ms steps (~10 s at most) so the server, of a
+ * lower class than ours, can run. Other pending bits are taken off so that
+ * block sleeps, and put back after; so is the kernel timer libk42 armed. */
+static int wait_reply(void)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	uint64_t taken = 0, step = k42_info(K42_INFO_TIMEBASE_HZ) / 100, prev[1], was[1];
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		taken |= __atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL);
+		if (taken & K42_SOFTINTR_REPLY)
+			break;
+		k42_sc_timer_set(k42_timebase() + step, i ? was : prev);
+		k42_sc_block();
+	}
+	if (i)
+		k42_sc_timer_set(prev[0], was);
+	__atomic_or_fetch(&sh->pending, taken, __ATOMIC_RELEASE);
+	return (taken & K42_SOFTINTR_REPLY) != 0;
+}
+
 static long collect(void)
 {
 	uint64_t out[8];
@@ -76,7 +105,7 @@ int main(uint64_t arg)
 	static struct k42_ipc_pending p;
 	uint64_t calls0, out[8];
 	long h, h2, rc, child;
-	int status = -1, s, i;
+	int status = -1, s, i, got1, got2;
 
 	if (arg & OTHER)
 		return (int)-k42_sc_ppc_cancel_async(arg & ~OTHER);
@@ -109,19 +138,37 @@ int main(uint64_t arg)
 	 * (K42_SOFTINTR_REPLY raised) until ppc_collect. */
 	s = k42_disable_save();
 	h = call_async(server, 2, 0);		/* answered at once */
-	for (i = 0; h > 0 && i < 1000 && !(k42_disp()->pending & K42_SOFTINTR_REPLY); i++)
-		k42_sc_yield();
-	EXPECT(h > 0 && (k42_disp()->pending & K42_SOFTINTR_REPLY), "the reply waits: %ld", h);
+	EXPECT(h > 0 && wait_reply(), "the reply waits: %ld", h);
 	EXPECT((rc = k42_sc_ppc_cancel_async((uint64_t)h)) == 0, "cancel an answered call: %ld", rc);
 	EXPECT((rc = collect()) == -K42_EAGAIN, "a reply came for the cancelled call: %ld", rc);
 	EXPECT((rc = k42_sc_ppc_cancel_async((uint64_t)h)) == -K42_EBADH, "cancel it again: %ld", rc);
+	__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_REPLY, __ATOMIC_ACQ_REL); /* seen */
 	h2 = call_async(server, 2, 0);		/* the same, collected */
-	for (i = 0; i < 1000 && (rc = k42_sc_ppc_collect(out)) == -K42_EAGAIN; i++)
-		k42_sc_yield();
+	rc = h2 > 0 && wait_reply() ? k42_sc_ppc_collect(out) : -K42_EAGAIN;
 	EXPECT(h2 > 0 && rc == h2 && out[0] == 0 && out[2] == 0,
 	       "collect: %ld (want %ld), status %ld, held %lu", rc, h2, (long)out[0], out[2]);
 	EXPECT((rc = k42_sc_ppc_cancel_async((uint64_t)h2)) == -K42_EBADH,
 	       "cancel a collected call: %ld", rc);
+
+	/* 2b. The server yields with upcalls disabled in ordinal 4 (as a
+	 * tick preempting it in its runtime would leave it), so our next call
+	 * is queued on it: both replies still come. */
+	__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_REPLY, __ATOMIC_ACQ_REL);
+	h = call_async(server, 4, 0);
+	h2 = call_async(server, 2, 0);
+	EXPECT(h > 0 && h2 > 0, "async calls to a server that yields: %ld, %ld", h, h2);
+	for (i = 0, got1 = got2 = 0; i < 2 && h > 0 && h2 > 0; i++) {
+		if ((rc = k42_sc_ppc_collect(out)) == -K42_EAGAIN) {
+			/* Seen: what is raised from now on is new. */
+			__atomic_and_fetch(&k42_disp()->pending, ~K42_SOFTINTR_REPLY, __ATOMIC_ACQ_REL);
+			if ((rc = k42_sc_ppc_collect(out)) == -K42_EAGAIN && wait_reply())
+				rc = k42_sc_ppc_collect(out);
+		}
+		EXPECT(((rc == h && !got1++) || (rc == h2 && !got2++)) && out[0] == 0,
+		       "reply %d of 2 from a server that yielded: %ld (want %ld or %ld), status %ld",
+		       i + 1, rc, h, h2, (long)out[0]);
+	}
+	EXPECT((rc = collect()) == -K42_EAGAIN, "a third reply: %ld", rc);
 	k42_restore(s);
 
 	/* 3. Queued: a child waits in a call the server holds, so our call to

@@ -3,7 +3,11 @@
  * defers it and another replies later, on demand); ordinal 2 reports how
  * many calls it holds; ordinal 3 answers every held call now, first
  * writing 8 bytes into the memory each caller lent, and answers with the
- * first held call's grant-copy result (w0) and reply result (w1).
+ * first held call's grant-copy result (w0) and reply result (w1);
+ * ordinal 4 answers after a yield with upcalls disabled, as when a tick
+ * preempts the server in its runtime: a call made meanwhile is queued, and
+ * the server (of the general class) takes it only once its system-class
+ * caller leaves the CPU.
  */
 #include <k42/k42.h>
 
@@ -28,6 +32,13 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 		return;
 	}
 	m->op = 0;
+	if (ord == 4) {
+		int s = k42_disable_save();
+
+		k42_sc_yield();
+		k42_restore(s);
+		return;
+	}
 	if (ord == 2) {
 		m->w[0] = nheld;
 		return;
