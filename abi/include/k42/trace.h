@@ -177,6 +177,8 @@ _Static_assert(sizeof(struct k42_trace_ctl) == 3 * K42_TRACE_CACHE_LINE,
 	       "k42_trace_ctl layout");
 _Static_assert(offsetof(struct k42_trace_ctl, index) == K42_TRACE_CACHE_LINE,
 	       "k42_trace_ctl.index on its own cache line");
+_Static_assert(offsetof(struct k42_trace_ctl, deadline) == offsetof(struct k42_trace_ctl, index) + 8,
+	       "the writer finds the deadline next to the index");
 
 /*
  * A writer's private view of one CPU's buffer: where the shared control
@@ -192,6 +194,7 @@ struct k42_trace_buf {
 	uint32_t ring_shift;
 	uint32_t cpu;
 	uint32_t mode;
+	uint64_t *index;		/* &ctl->index: the writer's one pointer to it */
 };
 
 static inline bool k42_trace__geometry_ok(unsigned block_shift, unsigned ring_shift)
@@ -213,6 +216,7 @@ static inline void k42_trace__fill_buf(struct k42_trace_buf *b, struct k42_trace
 	b->ring_shift = ring_shift;
 	b->cpu = cpu;
 	b->mode = mode;
+	b->index = &ctl->index;
 }
 
 /*
@@ -527,14 +531,44 @@ struct k42_trace_claim {
 	bool ok;			/* false: go the slow way (or dropped) */
 };
 
+/*
+ * What the inline fast path may assume, if the includer says so (before
+ * including this file's writer):
+ *   K42_TRACE_FIXED_BLOCK_SHIFT, K42_TRACE_FIXED_RING_SHIFT: every buffer
+ *     it writes has this geometry, so the masks and the lap tag's shift
+ *     are immediates (the k42 rings: <k42/layout.h>);
+ *   K42_TRACE_BUF_NONNULL: k42_trace_cpu_buf() is never NULL while a
+ *     class is enabled;
+ *   K42_TRACE_NOW_IS_MFTB: k42_trace_now() is the timebase register, so
+ *     on ppc64 the claim reads it inside its larx/stcx. pair.
+ * Without them the writer reads the geometry from the buffer (host tests,
+ * any ring size).
+ */
+#ifdef K42_TRACE_FIXED_BLOCK_SHIFT
+#define K42_TRACE__BMASK(b) ((uint64_t)((1ull << K42_TRACE_FIXED_BLOCK_SHIFT) - 1))
+#define K42_TRACE__RMASK(b) ((uint64_t)((1ull << K42_TRACE_FIXED_RING_SHIFT) - 1))
+#define K42_TRACE__RSHIFT(b) ((unsigned)K42_TRACE_FIXED_RING_SHIFT)
+#else
+#define K42_TRACE__BMASK(b) ((b)->block_mask)
+#define K42_TRACE__RMASK(b) ((b)->ring_mask)
+#define K42_TRACE__RSHIFT(b) ((b)->ring_shift)
+#endif
+
 /* Turn a claimed index into a slot: mark it pending if it has a payload. */
 static inline __attribute__((always_inline)) struct k42_trace_slot
 k42_trace_claimed_slot(struct k42_trace_buf *b, struct k42_trace_claim c, uint64_t id, unsigned len)
 {
 	struct k42_trace_slot s;
 
-	s.w = &b->ring[c.idx & b->ring_mask];
-	s.hdr = k42_trace_hdr(c.t, len, id, (unsigned)(c.idx >> b->ring_shift));
+	s.w = &b->ring[c.idx & K42_TRACE__RMASK(b)];
+#ifdef __powerpc64__
+	/* The timestamp inserted into the top half in one instruction, and the
+	 * header kept opaque so the pending form is one more oris. */
+	s.hdr = k42_trace_hdr(0, len, id, (unsigned)(c.idx >> K42_TRACE__RSHIFT(b)));
+	__asm__("rldimi %0,%1,32,0" : "+r"(s.hdr) : "r"(c.t));
+#else
+	s.hdr = k42_trace_hdr(c.t, len, id, (unsigned)(c.idx >> K42_TRACE__RSHIFT(b)));
+#endif
 	if (len > 1) {
 		K42_TRACE_TEST_PREEMPT(1);
 		__atomic_store_n(s.w, s.hdr | K42_TRACE_PENDING_BITS, __ATOMIC_RELAXED);
@@ -548,27 +582,68 @@ k42_trace_claimed_slot(struct k42_trace_buf *b, struct k42_trace_claim c, uint64
  * returns !ok, and the caller takes the slow path. The timestamp is read
  * inside the retry loop, after the index, so timestamps grow with the index.
  * ((old - 1) & block_mask) + len > block_mask is "old is at a block start,
- * or the event would cross the block's end" in one test.
+ * or the event would cross the block's end" in one test. The deadline is
+ * a hint (the slow path goes by the block header itself), read once.
  */
 static inline __attribute__((always_inline)) struct k42_trace_claim
 k42_trace_claim_fast(struct k42_trace_buf *b, unsigned len)
 {
 	struct k42_trace_claim c = { 0, 0, false };
-	struct k42_trace_ctl *ctl;
-	uint64_t old;
+	uint64_t *index, old, dl;
 
+#ifndef K42_TRACE_BUF_NONNULL
 	if (__builtin_expect(b == NULL, 0))
 		return c;
-	ctl = b->ctl;
-	old = __atomic_load_n(&ctl->index, __ATOMIC_RELAXED);
+#endif
+	index = b->index;	/* &ctl->index; ctl->deadline is the next word */
+	dl = __atomic_load_n(index + 1, __ATOMIC_RELAXED);
+#if defined(__powerpc64__) && defined(K42_TRACE_NOW_IS_MFTB)
+	{
+		uint64_t t, pos;
+
+		/* One larx/stcx. pair, with the timebase and both tests inside
+		 * it; the new index is stored only if nobody moved it meanwhile. */
+		__asm__ goto("1:	ldarx %0,0,%4\n"
+			     "	mftb %1\n"
+			     "	addi %2,%0,-1\n"
+#ifdef K42_TRACE_FIXED_BLOCK_SHIFT
+			     "	rldicl %2,%2,0,%5\n"
+#else
+			     "	and %2,%2,%5\n"
+#endif
+			     "	cmpld%I6 %2,%6\n"
+			     "	bge- %l[slow]\n"
+			     "	subf. %2,%7,%1\n"
+			     "	bge- %l[slow]\n"
+			     "	add%I8 %2,%0,%8\n"
+			     "	stdcx. %2,0,%4\n"
+			     "	bne- 1b\n"
+			     : "=&b"(old), "=&r"(t), "=&r"(pos), "+m"(*index)
+			     : "r"(index),
+#ifdef K42_TRACE_FIXED_BLOCK_SHIFT
+			       "n"(64 - K42_TRACE_FIXED_BLOCK_SHIFT),
+#else
+			       "r"(K42_TRACE__BMASK(b)),
+#endif
+			       "rK"(K42_TRACE__BMASK(b) + 1 - len), "r"(dl), "rI"((uint64_t)len)
+			     : "cr0"
+			     : slow);
+		c.idx = old;
+		c.t = t;
+		c.ok = true;
+		return c;
+	slow:
+		return c;
+	}
+#else
+	old = __atomic_load_n(index, __ATOMIC_RELAXED);
 	for (;;) {
 		uint64_t t = k42_trace_now();
 
-		if (__builtin_expect(((old - 1) & b->block_mask) + len > b->block_mask ||
-				     (int64_t)(t - __atomic_load_n(&ctl->deadline,
-								   __ATOMIC_RELAXED)) >= 0, 0))
+		if (__builtin_expect(((old - 1) & K42_TRACE__BMASK(b)) + len > K42_TRACE__BMASK(b) ||
+				     (int64_t)(t - dl) >= 0, 0))
 			return c;
-		if (__builtin_expect(__atomic_compare_exchange_n(&ctl->index, &old, old + len, true,
+		if (__builtin_expect(__atomic_compare_exchange_n(index, &old, old + len, true,
 								 __ATOMIC_RELAXED, __ATOMIC_RELAXED), 1)) {
 			c.idx = old;
 			c.t = t;
@@ -576,6 +651,7 @@ k42_trace_claim_fast(struct k42_trace_buf *b, unsigned len)
 			return c;
 		}
 	}
+#endif
 }
 
 /*
