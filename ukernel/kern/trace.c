@@ -136,6 +136,14 @@ int trace_map_into(struct process *p)
 			     K42_PROT_READ | K42_PROT_WRITE, ring_fcm, 0);
 }
 
+void trace_tick(void)
+{
+	struct k42_trace_buf *b = &this_cpu()->trace_buf;
+
+	if (b->ring)
+		k42_trace_keep_time(b, mftb());
+}
+
 void trace_disp_bind(struct k42_disp_shared *sh, unsigned cpu)
 {
 	if (!trace_info || cpu >= trace_ncpus) {

@@ -45,6 +45,10 @@ struct process;
 int trace_init(const char *classes, int stream);
 /* Map the trace pages into a new process. */
 int trace_map_into(struct process *p);
+/* On every decrementer interrupt (so at least every 2^31 ticks): close
+ * this CPU's block if its header is too old for its events' 32-bit
+ * timestamps (k42_trace_keep_time). Lock-free, any context. */
+void trace_tick(void);
 /* Describe CPU cpu's ring to a dispatcher in its shared page (struct
  * k42_disp_shared trace_buf, the user writers' buffer): when it is made
  * and whenever it moves to another CPU. */
