@@ -469,7 +469,19 @@ def run_trace_test(build, tally, pattern):
             problems.append("decoder errors: %s" % "; ".join(str(d) for d in tr.errors[:3]))
         evs = [e for e in tr.user_events() if e.cls_name in ("app", "ppc", "request")]
         names = [e.name for e in evs]
-        want = TRACE_ROUND * 3
+        want = TRACE_ROUND * 3 + ["app.marker", "app.marker"]
+        # Markers 3 and 4, 1.5 s apart with nothing logged between: the
+        # kernel's tick closed 3's block once its header was 2^29 ticks
+        # old (k42_trace_keep_time), so 4 opened the next block, and both
+        # times decode exactly (4 after 3 by the time slept).
+        quiet = [e for e in evs if e.name == "app.marker" and e.values().get("id") in (3, 4)]
+        if len(quiet) != 2:
+            problems.append("markers 3 and 4: %d found" % len(quiet))
+        elif quiet[1].seq != quiet[0].seq + 1 or \
+                not 1.4 <= (quiet[1].ts - quiet[0].ts) / tr.timebase_hz < 30:
+            problems.append("marker 3 in block %d at %d, marker 4 in block %d at %d: the quiet "
+                            "block was not closed" % (quiet[0].seq, quiet[0].ts, quiet[1].seq,
+                                                      quiet[1].ts))
         if names != want:
             problems.append("order %s, expected %s" % (names, want))
         if any(b.ts < a.ts for a, b in zip(evs, evs[1:])):

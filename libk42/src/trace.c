@@ -1,7 +1,10 @@
 /*
  * libk42's side of tracing: attach to every CPU's buffer the kernel maps
  * (CPU c's control page at K42_TRACE_CTL_VA + c pages, its ring at
- * K42_TRACE_RING_VA + c rings), checking each one's geometry.
+ * K42_TRACE_RING_VA + c rings), checking each one's geometry: readers
+ * (the trace_stream server, tests) go by these. The writers go by the
+ * description the kernel keeps in each dispatcher's shared page
+ * (<k42/ktrace.h>).
  */
 #include <k42/k42.h>
 #include <k42/ktrace.h>
@@ -16,10 +19,15 @@ int k42_trace_attach(void)
 
 	if (n == 0 || n > K42_TRACE_CPUS_MAX)
 		return -K42_EINVAL;
-	for (uint64_t c = 0; c < n && rc == 0; c++)
+	for (uint64_t c = 0; c < n && rc == 0; c++) {
 		rc = k42_trace_buf_attach(&k42_trace_user_bufs[c],
 					  (struct k42_trace_ctl *)(K42_TRACE_CTL_VA + c * K42_PAGE_SIZE),
 					  (uint64_t *)(K42_TRACE_RING_VA + c * ring_bytes),
 					  1ull << K42_TRACE_RING_SHIFT);
+		/* The writer's fast path takes the geometry as constants. */
+		if (rc == 0 && (k42_trace_user_bufs[c].block_shift != K42_TRACE_BLOCK_SHIFT ||
+				k42_trace_user_bufs[c].ring_shift != K42_TRACE_RING_SHIFT))
+			rc = -K42_EINVAL;
+	}
 	return rc;
 }

@@ -8,6 +8,12 @@
  */
 #include <stdint.h>
 
+/* As the kernel and libk42 promise (kern/trace.h, <k42/ktrace.h>): rings of
+ * <k42/layout.h>'s geometry, a buffer whenever a class is on, mftb time. */
+#define K42_TRACE_FIXED_BLOCK_SHIFT 9
+#define K42_TRACE_FIXED_RING_SHIFT  17
+#define K42_TRACE_BUF_NONNULL
+#define K42_TRACE_NOW_IS_MFTB
 #include <k42/trace_events.h>
 #include <k42/trace_selftest.h>
 

@@ -139,8 +139,18 @@ static void run_case(const struct rt_case *tc, const char *dir, FILE *exp)
 
 		host_buf = &cpu->buf;
 		host_time += 1 + rnd_below(400);
-		if (tc->big_jumps && rnd_below(300 / tc->big_jumps) == 0)
+		if (tc->big_jumps && rnd_below(300 / tc->big_jumps) == 0) {
 			host_time += (rnd_below(2) ? 1ull << 31 : 1ull << 32) + rnd_below(1ull << 32);
+			/* The clock's owner (the kernel's decrementer interrupt)
+			 * came by meanwhile, as it does at least every 2^31 ticks;
+			 * now and then it finds a block only a little too old. */
+			for (c = 0; c < tc->ncpus; c++)
+				k42_trace_keep_time(&cpus[c].buf, host_time);
+		} else if (tc->big_jumps && rnd_below(200) == 0) {
+			host_time += K42_TRACE_TS_MAX_AGE;
+			for (c = 0; c < tc->ncpus; c++)
+				k42_trace_keep_time(&cpus[c].buf, host_time);
+		}
 		if (tc->toggle && rnd_below(40) == 0)
 			host_mask ^= 1ull << (rnd_below(4) == 0 ? RAW_MAJOR : 1 + rnd_below(48));
 		before = cpu->ctl->index;

@@ -135,7 +135,22 @@ class Time(unittest.TestCase):
             r.log_event(t, E["timer.tick"], 1)
         tr = decoded(dump.build([r.segment()]))
         self.assertEqual([e.ts for e in user(tr)], ts)
-        self.assertEqual(tr.stats[0].blocks, 4)
+        # Every gap is past TS_MAX_AGE: keep_time closed the block each time.
+        self.assertEqual(tr.stats[0].blocks, 5)
+
+    def test_block_open_up_to_the_reach(self):
+        # A block whose writers never looked at the time: events up to
+        # TS_REACH after its header decode exactly, as do ones a little
+        # before it (a CPU's timebase a hair behind another's).
+        r = synth.Ring()
+        r.keep_time = lambda t: False
+        r.log_event(100, E["timer.tick"], 1)
+        r.log_event(100 + fmt.TS_REACH - 1, E["timer.tick"], 2)   # no keep_time in between
+        tr = decoded(dump.build([r.segment()]))
+        self.assertEqual([e.ts for e in user(tr)], [100, 100 + fmt.TS_REACH - 1])
+        self.assertEqual(fmt.ts_delta(-5), -5)
+        self.assertEqual(fmt.ts_delta(fmt.TS_REACH - 1), fmt.TS_REACH - 1)
+        self.assertEqual(fmt.ts_delta(fmt.TS_REACH), fmt.TS_REACH - (1 << 32))
 
     def test_missing_block_header_times_estimated(self):
         r = synth.Ring(block_shift=5, ring_shift=10)
@@ -443,6 +458,8 @@ class Constants(unittest.TestCase):
         for name, value in pairs.items():
             self.assertEqual(c("K42_TRACE_" + name), value, name)
         self.assertIn("#define K42_TRACE_TS_HORIZON (1ll << 31)", text)
+        self.assertIn("#define K42_TRACE_TS_MAX_AGE (1ll << %d)" % (fmt.TS_MAX_AGE.bit_length() - 1), text)
+        self.assertIn("#define K42_TRACE_TS_BACK    (1ll << %d)" % (fmt.TS_BACK.bit_length() - 1), text)
         self.assertEqual(struct.calcsize(fmt.DUMP_HEADER_FMT), fmt.DUMP_HEADER_BYTES)
         self.assertEqual(struct.calcsize(fmt.SEG_HEADER_FMT), fmt.SEG_HEADER_BYTES)
 

@@ -3,7 +3,9 @@
  * runner): the client marks events around a PPC call to a server whose
  * libk42 logs request begin/end; the kernel logs the PPC call and return.
  * The dump at power-off must hold, in this order: app.marker 1, ppc.call,
- * request.begin, request.end, ppc.return, app.marker 2.
+ * request.begin, request.end, ppc.return, app.marker 2; then app.marker
+ * 3 and, 1.5 s later, app.marker 4 in the next block (the kernel closed
+ * marker 3's as too old for its events' 32-bit timestamps).
  */
 #include <k42/ktrace.h>
 #include "check.h"
@@ -29,6 +31,14 @@ int main(uint64_t arg)
 		EXPECT(k42_call((uint64_t)echo, &m, 1000) == 0, "traced call %d", i);
 		trace_app_marker(2);
 	}
+	/* A quiet stretch longer than K42_TRACE_TS_MAX_AGE (2^29 ticks, 1 s):
+	 * the kernel's tick closes marker 3's block (k42_trace_keep_time),
+	 * so marker 4, which would fit there, opens the next one. Nothing
+	 * else is logged meanwhile (only the app class is on). */
+	k42_sc_trace_mask(K42_TRACE_MASK_APP);
+	trace_app_marker(3);
+	k42_thread_sleep_us(1500000);
+	trace_app_marker(4);
 	k42_sc_trace_mask(0);
 	k42_sc_proc_kill((uint64_t)echo);
 	return verdict("trace_test");

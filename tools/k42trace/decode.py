@@ -117,11 +117,6 @@ class Trace:
         return [e for e in self.events if not e.is_control()]
 
 
-def _sext32(v):
-    v &= 0xffffffff
-    return v - (1 << 32) if v >> 31 else v
-
-
 class _Walker:
     """Decodes the blocks of one CPU in sequence order."""
 
@@ -145,8 +140,8 @@ class _Walker:
         ts32, ln, layer, major, htag, minor = fmt.hdr_fields(words[q])
         if htag != tag or ln == 0 or q + ln > limit:
             return None
-        ts = base + _sext32(ts32 - base)
-        if not lo_ts - RESYNC_SLACK <= ts < lo_ts + fmt.TS_HORIZON:
+        ts = base + fmt.ts_delta(ts32 - base)
+        if not lo_ts - RESYNC_SLACK <= ts < lo_ts + fmt.TS_REACH:
             return None
         if layer == fmt.LAYER_PENDING:
             return (ln, ts) if ln >= 2 else None
@@ -256,7 +251,7 @@ class _Walker:
         ts32, ln, layer, major, _tag, minor = fmt.hdr_fields(words[q])
         if layer == 0 and major == fmt.CLASS_CONTROL and minor == fmt.MINOR_FILLER:
             return END
-        return base + _sext32(ts32 - base)
+        return base + fmt.ts_delta(ts32 - base)
 
     def _walk(self, seq, words, limit, bw, tag, block_tb, estimated):
         base = prev = block_tb
@@ -278,7 +273,7 @@ class _Walker:
                           % (ln, room, "block" if limit == bw else "reserved part of the block"),
                           seq, p)
                 return
-            ts = base + _sext32(ts32 - base)
+            ts = base + fmt.ts_delta(ts32 - base)
             control = layer == 0 and major == fmt.CLASS_CONTROL
             if control and minor == fmt.MINOR_FILLER:
                 return
@@ -290,7 +285,7 @@ class _Walker:
             # between its neighbours: a stale word in an unwritten range
             # that happens to carry the right lap tag will not.
             weak = ev is None or ev.words != ln or layer == fmt.LAYER_PENDING
-            if not prev - RESYNC_SLACK <= ts < prev + fmt.TS_HORIZON or \
+            if not prev - RESYNC_SLACK <= ts < prev + fmt.TS_REACH or \
                     (weak and not self._bracketed(words, p, ln, ts, limit, tag, base, prev)):
                 p = self._hole(seq, words, p, limit, tag, base, prev)
                 if p is None:

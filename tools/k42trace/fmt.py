@@ -25,7 +25,17 @@ MAX_TABLE_EVENT_WORDS = (1 << MIN_BLOCK_SHIFT) - BLOCK_HDR_WORDS - LOST_WORDS
 CLASS_CONTROL = 0
 MINOR_BLOCK, MINOR_FILLER, MINOR_LOST = 1, 2, 3
 
-TS_HORIZON = 1 << 31
+TS_HORIZON = 1 << 31           # the writer's slow path does not add to a block this old
+TS_MAX_AGE = 1 << 29           # k42_trace_keep_time closes a block this old
+TS_BACK = 1 << 30              # an event's low 32 bits read as [-TS_BACK, 2^32 - TS_BACK) from its block's
+TS_REACH = (1 << 32) - TS_BACK
+
+
+def ts_delta(v):
+    """The time of an event after its block header's, from the difference
+    of their low 32 bits (<k42/trace.h>, "Time")."""
+    v &= 0xffffffff
+    return v - (1 << 32) if v >= TS_REACH else v
 
 MODE_FLIGHT, MODE_STREAM = 0, 1
 MODE_NAMES = {MODE_FLIGHT: "flight", MODE_STREAM: "stream"}

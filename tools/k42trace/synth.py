@@ -11,7 +11,6 @@ class Ring:
         self.cpu, self.block_shift, self.ring_shift, self.mode = cpu, block_shift, ring_shift, mode
         self.words = [0] * (1 << ring_shift)
         self.index = 0
-        self.deadline = 0
         self.lost = 0
         self.consumed = 0
 
@@ -35,11 +34,9 @@ class Ring:
         old = self.index
         pos = old & (bw - 1)
         if pos != 0 and pos + length <= bw:
-            btb = self.words[((old - pos) & ((1 << self.ring_shift) - 1)) + 1]
-            fast_ok = t - self.deadline < 0
-            if fast_ok or t - btb < fmt.TS_HORIZON:
-                self.index = old + length
-                return old
+            # The fast path: it fits (the time is keep_time's business).
+            self.index = old + length
+            return old
         start = old - pos + bw if pos else old
         seq = start >> self.block_shift
         if self.mode == fmt.MODE_STREAM and seq - self.consumed >= (1 << (self.ring_shift - self.block_shift)):
@@ -48,7 +45,6 @@ class Ring:
         lost = self.lost
         at = start + fmt.BLOCK_HDR_WORDS + (fmt.LOST_WORDS if lost else 0)
         self.index = at + length
-        self.deadline = t + fmt.TS_HORIZON
         if pos:
             self._put(old, self._hdr(t, 1, 0, fmt.CLASS_CONTROL, fmt.MINOR_FILLER, old))
         self._put(start + 1, t)
@@ -62,11 +58,26 @@ class Ring:
                                            start + 4))
         return at
 
+    def keep_time(self, t):
+        """k42_trace_keep_time: close the open block if its header is
+        TS_MAX_AGE old at t (the kernel does it on every decrementer
+        interrupt). True if it closed one."""
+        pos = self.index & (self.bw - 1)
+        if pos == 0:
+            return False
+        btb = self.words[((self.index - pos) & ((1 << self.ring_shift) - 1)) + 1]
+        if t - btb < fmt.TS_MAX_AGE:
+            return False
+        self._put(self.index, self._hdr(t, 1, 0, fmt.CLASS_CONTROL, fmt.MINOR_FILLER, self.index))
+        self.index += self.bw - pos
+        return True
+
     def log(self, t, layer, major, minor, payload=(), state="committed"):
         """Log one event. state: 'committed', 'pending' (header marked
         pending, payload written, never committed) or 'unwritten' (reserved,
         nothing written). Returns its index or None if dropped."""
         length = 1 + len(payload)
+        self.keep_time(t)      # the clock's owner came by since the last event
         idx = self.claim(t, length)
         if idx is None or state == "unwritten":
             return idx

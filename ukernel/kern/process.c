@@ -339,6 +339,7 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	p->disp.prio = (uint8_t)prio;
 	p->disp.cpu = smp_place();
 	p->disp.shared->cpu = p->disp.cpu;
+	trace_disp_bind(p->disp.shared, p->disp.cpu);
 	ctx_init_user(&p->disp.ctx, &p->disp);
 	if (trace_map_into(p) < 0)
 		goto fail_page;

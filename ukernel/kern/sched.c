@@ -205,6 +205,8 @@ int sched_make_current(struct dispatcher *d)
 	arch_user_sprs_leave(pc, d);
 	pc->current = d;
 	d->cpu = pc->cpu_id;
+	if (d->shared->cpu != pc->cpu_id)	/* moved: its trace ring too */
+		trace_disp_bind(d->shared, pc->cpu_id);
 	d->shared->cpu = pc->cpu_id;	/* for user code (which trace ring) */
 	d->state = DS_RUNNING;
 	hat_activate(d->proc->hat);

@@ -136,11 +136,35 @@ int trace_map_into(struct process *p)
 			     K42_PROT_READ | K42_PROT_WRITE, ring_fcm, 0);
 }
 
+void trace_tick(void)
+{
+	struct k42_trace_buf *b = &this_cpu()->trace_buf;
+
+	if (b->ring)
+		k42_trace_keep_time(b, mftb());
+}
+
+void trace_disp_bind(struct k42_disp_shared *sh, unsigned cpu)
+{
+	if (!trace_info || cpu >= trace_ncpus) {
+		memset(&sh->trace_buf, 0, sizeof(sh->trace_buf));
+		return;
+	}
+	/* The addresses trace_map_into maps CPU cpu's pages at. */
+	k42_trace__fill_buf(&sh->trace_buf,
+			    (struct k42_trace_ctl *)(K42_TRACE_CTL_VA + (uint64_t)cpu * PM_PAGE_SIZE),
+			    (uint64_t *)(K42_TRACE_RING_VA + (uint64_t)cpu * RING_BYTES),
+			    K42_TRACE_BLOCK_SHIFT, K42_TRACE_RING_SHIFT, cpu,
+			    percpu_of(cpu)->trace_buf.mode);
+}
+
 uint64_t trace_set_mask(uint64_t mask)
 {
 	uint64_t old = trace_mask_all;
 
 	mask &= K42_TRACE_MASK_ALL;
+	if (!trace_info)
+		mask = 0;	/* no buffers yet: writers count on one per CPU */
 	trace_mask_all = mask;
 	/* Every CPU's copy (each is read there with one r13-relative load);
 	 * a CPU logging right now sees the new mask at its next event. */

@@ -19,6 +19,7 @@
 #include <k42/errno.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
+#include <kern/trace.h>
 #include <kern/panic.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
@@ -86,6 +87,7 @@ long sys_disp_create(struct trap_frame *tf)
 	d->prio = p->disp.prio;
 	d->cpu = (uint32_t)cpu;
 	d->shared->cpu = cpu;
+	trace_disp_bind(d->shared, (unsigned)cpu);
 	d->index = (uint32_t)i;
 	ctx_set_entry(&d->ctx, d, entry, sp);
 	ctx_set_result(&d->ctx, 0, ctx_arg(tf, 3));

@@ -19,6 +19,15 @@
 
 #include <stdint.h>
 #include <k42/disp_offsets.h>
+/* struct k42_trace_buf, without the writer (an includer that wants the
+ * writer includes <k42/trace.h> again, or its layer's wrapper). */
+#ifdef K42_TRACE_NO_WRITER
+#include <k42/trace.h>
+#else
+#define K42_TRACE_NO_WRITER
+#include <k42/trace.h>
+#undef K42_TRACE_NO_WRITER
+#endif
 
 /* Entry points, the index into the table given to disp_init. */
 #define K42_ENTRY_RUN        0	/* scheduled with nothing in particular to report */
@@ -131,6 +140,14 @@ struct k42_disp_shared {
 	 * libk42 sets it (with a compare-and-swap from 0) instead of making a
 	 * kernel call of its own (docs/files.md, "Pipes"). */
 	volatile uint64_t defer_io;
+	/* This dispatcher's view of the trace ring of the CPU it runs on
+	 * (<k42/ktrace.h>): the control page and ring as mapped in this
+	 * process, and their geometry. Written by the kernel when the
+	 * dispatcher is made and whenever it changes CPU (a dispatcher moved
+	 * in between logs that event into its old CPU's ring, which is
+	 * harmless); all zero if the kernel has no trace buffers. Only this
+	 * process's own writes go by it, so it is ours to scribble on. */
+	struct k42_trace_buf trace_buf;
 };
 /* Its offset, for assembly (<k42/disp_offsets.h>). */
 _Static_assert(__builtin_offsetof(struct k42_disp_shared, vector_used) == K42_DISP_VECTOR_USED,

@@ -127,11 +127,22 @@ static inline uint64_t k42_trace_block_info(uint32_t cpu, unsigned block_shift,
 }
 
 /*
- * A writer forces a new block when the timebase has moved this far past the
- * block header's, so that every event's full time is block_tb plus the
- * sign-extended difference of the low 32 bits.
+ * Time. An event's header holds the low 32 bits of its timebase, its
+ * block's header the full 64: the decoder takes an event's time as the
+ * block's plus the difference of the low halves, read as a number in
+ * [-K42_TRACE_TS_BACK, 2^32 - K42_TRACE_TS_BACK). The inline writer does
+ * not look at the time; instead whoever owns a CPU's clock calls
+ * k42_trace_keep_time() at least every 2^31 ticks (the kernel: every
+ * decrementer interrupt, which the 32-bit DEC raises at least that often),
+ * which closes a block whose header is K42_TRACE_TS_MAX_AGE old. So no
+ * event comes more than about 2^29 + 2^31 ticks after its block header,
+ * which leaves 2^29 ticks (1 s at 512 MHz) for a late interrupt.
+ * K42_TRACE_TS_HORIZON is the slow path's own rule: it does not add to a
+ * block whose header is that old.
  */
 #define K42_TRACE_TS_HORIZON (1ll << 31)
+#define K42_TRACE_TS_MAX_AGE (1ll << 29)
+#define K42_TRACE_TS_BACK    (1ll << 30)
 
 /* ---- geometry ---- */
 
@@ -149,8 +160,7 @@ static inline uint64_t k42_trace_block_info(uint32_t cpu, unsigned block_shift,
 
 /*
  * The per-CPU control structure, shared (read-write) by the kernel and every
- * process on that CPU. Writers only ever touch `index`, `deadline` and
- * `lost`; the geometry fields are for readers and k42_trace_buf_attach(): a writer
+ * process on that CPU. Writers only ever touch `index` and `lost`; the geometry fields are for readers and k42_trace_buf_attach(): a writer
  * uses its own trusted copy in struct k42_trace_buf, so a process that
  * scribbles here can spoil the trace but never make the kernel write
  * outside the ring.
@@ -166,7 +176,7 @@ struct k42_trace_ctl {
 	uint8_t pad0[K42_TRACE_CACHE_LINE - 32];
 	/* Written by every writer: on its own cache line. */
 	uint64_t index;			/* free-running word index; block seq = index >> block_shift */
-	uint64_t deadline;		/* timebase at which the current block is too old (a hint) */
+	uint64_t reserved1;		/* 0 (was a deadline the writer checked) */
 	uint64_t lost;			/* events dropped and not yet reported by a LOST event */
 	uint8_t pad1[K42_TRACE_CACHE_LINE - 24];
 	/* Stream mode: written by the consumer only. */
@@ -192,6 +202,7 @@ struct k42_trace_buf {
 	uint32_t ring_shift;
 	uint32_t cpu;
 	uint32_t mode;
+	uint64_t *index;		/* &ctl->index: the writer's one pointer to it */
 };
 
 static inline bool k42_trace__geometry_ok(unsigned block_shift, unsigned ring_shift)
@@ -213,6 +224,7 @@ static inline void k42_trace__fill_buf(struct k42_trace_buf *b, struct k42_trace
 	b->ring_shift = ring_shift;
 	b->cpu = cpu;
 	b->mode = mode;
+	b->index = &ctl->index;
 }
 
 /*
@@ -239,7 +251,7 @@ static inline __attribute__((warn_unused_result)) int k42_trace_buf_init(struct 
 	ctl->ring_shift = ring_shift;
 	ctl->mode = mode;
 	ctl->reserved0 = 0;
-	__atomic_store_n(&ctl->deadline, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ctl->reserved1, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&ctl->lost, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&ctl->consumed, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&ctl->index, 0, __ATOMIC_RELEASE);
@@ -481,6 +493,28 @@ static inline bool k42_trace_stream_seal(const struct k42_trace_buf *b, uint64_t
 	return true;
 }
 
+/*
+ * Close the block being filled if its header is K42_TRACE_TS_MAX_AGE old
+ * at `now`, as k42_trace_stream_seal() would, so the next event opens a
+ * block with a fresh full time (see K42_TRACE_TS_HORIZON above for who
+ * calls this, and how often). A header not yet written reads as old: the
+ * block is then closed early, which costs only its unused words. True if
+ * it closed a block.
+ */
+static inline bool k42_trace_keep_time(const struct k42_trace_buf *b, uint64_t now)
+{
+	uint64_t idx = __atomic_load_n(&b->ctl->index, __ATOMIC_ACQUIRE);
+	uint64_t pos = idx & b->block_mask;
+	uint64_t btb;
+
+	if (pos == 0)
+		return false;	/* no block open: the next event opens one */
+	btb = __atomic_load_n(&b->ring[(idx & b->ring_mask) - pos + 1], __ATOMIC_RELAXED);
+	if ((int64_t)(now - btb) < K42_TRACE_TS_MAX_AGE)
+		return false;
+	return k42_trace_stream_seal(b, now);
+}
+
 /* ---- the writer ---- */
 #endif /* K42_TRACE_H */
 
@@ -527,14 +561,44 @@ struct k42_trace_claim {
 	bool ok;			/* false: go the slow way (or dropped) */
 };
 
+/*
+ * What the inline fast path may assume, if the includer says so (before
+ * including this file's writer):
+ *   K42_TRACE_FIXED_BLOCK_SHIFT, K42_TRACE_FIXED_RING_SHIFT: every buffer
+ *     it writes has this geometry, so the masks and the lap tag's shift
+ *     are immediates (the k42 rings: <k42/layout.h>);
+ *   K42_TRACE_BUF_NONNULL: k42_trace_cpu_buf() is never NULL while a
+ *     class is enabled;
+ *   K42_TRACE_NOW_IS_MFTB: k42_trace_now() is the timebase register, so
+ *     on ppc64 the claim reads it inside its larx/stcx. pair.
+ * Without them the writer reads the geometry from the buffer (host tests,
+ * any ring size).
+ */
+#ifdef K42_TRACE_FIXED_BLOCK_SHIFT
+#define K42_TRACE__BMASK(b) ((uint64_t)((1ull << K42_TRACE_FIXED_BLOCK_SHIFT) - 1))
+#define K42_TRACE__RMASK(b) ((uint64_t)((1ull << K42_TRACE_FIXED_RING_SHIFT) - 1))
+#define K42_TRACE__RSHIFT(b) ((unsigned)K42_TRACE_FIXED_RING_SHIFT)
+#else
+#define K42_TRACE__BMASK(b) ((b)->block_mask)
+#define K42_TRACE__RMASK(b) ((b)->ring_mask)
+#define K42_TRACE__RSHIFT(b) ((b)->ring_shift)
+#endif
+
 /* Turn a claimed index into a slot: mark it pending if it has a payload. */
 static inline __attribute__((always_inline)) struct k42_trace_slot
 k42_trace_claimed_slot(struct k42_trace_buf *b, struct k42_trace_claim c, uint64_t id, unsigned len)
 {
 	struct k42_trace_slot s;
 
-	s.w = &b->ring[c.idx & b->ring_mask];
-	s.hdr = k42_trace_hdr(c.t, len, id, (unsigned)(c.idx >> b->ring_shift));
+	s.w = &b->ring[c.idx & K42_TRACE__RMASK(b)];
+#ifdef __powerpc64__
+	/* The timestamp inserted into the top half in one instruction, and the
+	 * header kept opaque so the pending form is one more oris. */
+	s.hdr = k42_trace_hdr(0, len, id, (unsigned)(c.idx >> K42_TRACE__RSHIFT(b)));
+	__asm__("rldimi %0,%1,32,0" : "+r"(s.hdr) : "r"(c.t));
+#else
+	s.hdr = k42_trace_hdr(c.t, len, id, (unsigned)(c.idx >> K42_TRACE__RSHIFT(b)));
+#endif
 	if (len > 1) {
 		K42_TRACE_TEST_PREEMPT(1);
 		__atomic_store_n(s.w, s.hdr | K42_TRACE_PENDING_BITS, __ATOMIC_RELAXED);
@@ -543,32 +607,72 @@ k42_trace_claimed_slot(struct k42_trace_buf *b, struct k42_trace_claim c, uint64
 }
 
 /*
- * The common reservation, inline: the event fits in the current block and
- * the block is younger than its deadline. Anything else (or a NULL buffer)
- * returns !ok, and the caller takes the slow path. The timestamp is read
- * inside the retry loop, after the index, so timestamps grow with the index.
- * ((old - 1) & block_mask) + len > block_mask is "old is at a block start,
- * or the event would cross the block's end" in one test.
+ * The common reservation, inline: the event fits in the current block.
+ * Anything else (or a NULL buffer) returns !ok, and the caller takes the
+ * slow path. The timestamp is read inside the retry loop, after the index,
+ * so timestamps grow with the index. ((old - 1) & block_mask) + len >
+ * block_mask is "old is at a block start, or the event would cross the
+ * block's end" in one test. The block's age is not checked here: whoever
+ * owns the CPU's clock closes a block before its header is too old for the
+ * events' 32-bit timestamps (k42_trace_keep_time, below).
  */
 static inline __attribute__((always_inline)) struct k42_trace_claim
 k42_trace_claim_fast(struct k42_trace_buf *b, unsigned len)
 {
 	struct k42_trace_claim c = { 0, 0, false };
-	struct k42_trace_ctl *ctl;
-	uint64_t old;
+	uint64_t *index, old;
 
+#ifndef K42_TRACE_BUF_NONNULL
 	if (__builtin_expect(b == NULL, 0))
 		return c;
-	ctl = b->ctl;
-	old = __atomic_load_n(&ctl->index, __ATOMIC_RELAXED);
+#endif
+	index = b->index;	/* &ctl->index */
+#if defined(__powerpc64__) && defined(K42_TRACE_NOW_IS_MFTB)
+	if (__builtin_expect(len > K42_TRACE__BMASK(b), 0))
+		return c;	/* (folds away for a table event) the test below needs it */
+	{
+		uint64_t t, pos;
+
+		/* One larx/stcx. pair, with the timebase and the test inside
+		 * it; the new index is stored only if nobody moved it meanwhile. */
+		__asm__ goto("1:	ldarx %0,0,%4\n"
+			     "	mftb %1\n"
+			     "	addi %2,%0,-1\n"
+#ifdef K42_TRACE_FIXED_BLOCK_SHIFT
+			     "	rldicl %2,%2,0,%5\n"
+#else
+			     "	and %2,%2,%5\n"
+#endif
+			     "	cmpld%I6 %2,%6\n"
+			     "	bge- %l[slow]\n"
+			     "	add%I7 %2,%0,%7\n"
+			     "	stdcx. %2,0,%4\n"
+			     "	bne- 1b\n"
+			     : "=&b"(old), "=&r"(t), "=&r"(pos), "+m"(*index)
+			     : "r"(index),
+#ifdef K42_TRACE_FIXED_BLOCK_SHIFT
+			       "n"(64 - K42_TRACE_FIXED_BLOCK_SHIFT),
+#else
+			       "r"(K42_TRACE__BMASK(b)),
+#endif
+			       "rK"(K42_TRACE__BMASK(b) + 1 - len), "rI"((uint64_t)len)
+			     : "cr0"
+			     : slow);
+		c.idx = old;
+		c.t = t;
+		c.ok = true;
+		return c;
+	slow:
+		return c;
+	}
+#else
+	old = __atomic_load_n(index, __ATOMIC_RELAXED);
 	for (;;) {
 		uint64_t t = k42_trace_now();
 
-		if (__builtin_expect(((old - 1) & b->block_mask) + len > b->block_mask ||
-				     (int64_t)(t - __atomic_load_n(&ctl->deadline,
-								   __ATOMIC_RELAXED)) >= 0, 0))
+		if (__builtin_expect(((old - 1) & K42_TRACE__BMASK(b)) + len > K42_TRACE__BMASK(b), 0))
 			return c;
-		if (__builtin_expect(__atomic_compare_exchange_n(&ctl->index, &old, old + len, true,
+		if (__builtin_expect(__atomic_compare_exchange_n(index, &old, old + len, true,
 								 __ATOMIC_RELAXED, __ATOMIC_RELAXED), 1)) {
 			c.idx = old;
 			c.t = t;
@@ -576,6 +680,7 @@ k42_trace_claim_fast(struct k42_trace_buf *b, unsigned len)
 			return c;
 		}
 	}
+#endif
 }
 
 /*
@@ -606,7 +711,7 @@ k42_trace_claim_slow(struct k42_trace_buf *b, unsigned len)
 		uint64_t start, seq, lost, at, *w;
 
 		if (pos != 0 && pos + len <= bw) {
-			/* Fits: go by the block header itself, not the deadline hint. */
+			/* Fits, unless the block header is too old (its time). */
 			uint64_t btb = __atomic_load_n(&b->ring[(old & b->ring_mask) - pos + 1],
 						       __ATOMIC_RELAXED);
 			if ((int64_t)(t - btb) < K42_TRACE_TS_HORIZON) {
@@ -633,7 +738,6 @@ k42_trace_claim_slow(struct k42_trace_buf *b, unsigned len)
 						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			continue;
 		K42_TRACE_TEST_PREEMPT(1);
-		__atomic_store_n(&ctl->deadline, t + K42_TRACE_TS_HORIZON, __ATOMIC_RELAXED);
 		if (pos)
 			__atomic_store_n(&b->ring[old & b->ring_mask],
 					 k42_trace_hdr(t, 1, K42_TRACE_ID_FILLER,

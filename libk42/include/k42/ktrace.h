@@ -13,6 +13,13 @@
 #include <stdint.h>
 #include <k42/dispatcher.h>
 #include <k42/layout.h>
+/* The rings are the geometry of <k42/layout.h> (k42_trace_attach checks
+ * it), and the buffer is always there while a class is enabled: the
+ * writer's fast path counts on both (<k42/trace.h>). */
+#define K42_TRACE_FIXED_BLOCK_SHIFT K42_TRACE_BLOCK_SHIFT
+#define K42_TRACE_FIXED_RING_SHIFT  K42_TRACE_RING_SHIFT
+#define K42_TRACE_BUF_NONNULL
+#define K42_TRACE_NOW_IS_MFTB
 #include <k42/trace.h>
 
 /* Attached by libk42 at start, one per CPU; ring == NULL if attaching
@@ -32,24 +39,22 @@ static inline uint64_t k42_trace_mask(void)
 	return *(const volatile uint64_t *)K42_TRACE_VA;
 }
 
-/* The ring of the CPU we run on. A dispatcher moved to another CPU between
- * the read and the write logs that one event into its old CPU's ring:
- * harmless, as any number of writers may share a ring. */
+/* The ring of the CPU we run on, as the kernel describes it in our
+ * dispatcher's shared page (SPRG3): one mfspr and the loads of the
+ * fields. A dispatcher moved to another CPU between the read and the write
+ * logs that one event into its old CPU's ring: harmless, as any number of
+ * writers may share a ring. Never NULL; its ring is set whenever a class
+ * can be enabled (the mask page is mapped only with the rings). */
 static inline struct k42_trace_buf *k42_trace_cpu_buf(void)
 {
-	uint64_t cpu = 0;
-	struct k42_trace_buf *b;
-
 #ifdef __powerpc64__
 	uint64_t va;
 
 	__asm__ volatile("mfspr %0, 259" : "=r"(va));	/* our shared page (SPRG3) */
-	cpu = ((const volatile struct k42_disp_shared *)va)->cpu;
-	if (cpu >= K42_TRACE_CPUS_MAX)
-		return 0;	/* the page is ours to scribble on */
+	return &((struct k42_disp_shared *)va)->trace_buf;
+#else
+	return &k42_trace_user_bufs[0];
 #endif
-	b = &k42_trace_user_bufs[cpu];
-	return b->ring ? b : 0;
 }
 
 #include <k42/trace_events.h>

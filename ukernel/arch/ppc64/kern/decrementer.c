@@ -7,6 +7,7 @@
 #include <arch/timer.h>
 #include <kern/percpu.h>
 #include <kern/timer.h>
+#include <kern/trace.h>
 
 uint64_t arch_timebase(void)
 {
@@ -45,5 +46,6 @@ void arch_timer_stop(void)
 void decrementer_interrupt(struct trap_frame *tf)
 {
 	(void)tf;
+	trace_tick();
 	arch_timer_program(timer_interrupt(mftb()));
 }

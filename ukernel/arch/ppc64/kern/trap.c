@@ -216,7 +216,7 @@ void trap_entry(struct trap_frame *tf)
 
 		/* An idle CPU's tick with nothing to expire: its own local
 		 * lock only (kern/sched_fast.c). */
-		if (take && tf->trap == 0x900 && sched_idle_tick_fast())
+		if (take && tf->trap == 0x900 && (trace_tick(), sched_idle_tick_fast()))
 			return;
 		if (take) {
 			klock_acquire();

@@ -21,6 +21,7 @@
 #include <kern/quiesce.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
+#include <kern/trace.h>
 #include <kern/user_fault.h>
 #include <lib/fmt.h>
 #include <mm/kmem.h>
@@ -149,7 +150,7 @@ void arch_user_trap(struct trap_frame *tf)
 	if (!deferred &&
 	    (fault ? fault_unlocked(tf)
 	     : tf->trap == 0xc00 ? answer(tf) || ppc_fast(tf) || sched_fast(tf)
-				 : tf->trap == 0x900 && sched_tick_fast(tf)))
+				 : tf->trap == 0x900 && (trace_tick(), sched_tick_fast(tf))))
 		user_return_unlocked(tf);
 	klock_acquire();	/* released in user_return (docs/smp.md) */
 	if (deferred)
