@@ -171,6 +171,15 @@ for _n in (1, 4):
                                   r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % _n],
                           reject=[r"UTEST FAIL"]))
 
+# Wake-ups across CPUs off the kernel lock (kern/sched_wake.c): the same
+# workers, woken from a dispatcher on every CPU at once.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/wake_storm_%d" % _n, smp=_n, timeout=300,
+                          append="init=/tests/wake_storm_test",
+                          expect=[r"UTEST PASS wake_storm_test",
+                                  r"wake_storm_test: %d workers on %d CPUs woken from %d dispatchers, 0 failed, 0 lost" % (2 * _n, _n, _n)],
+                          reject=[r"UTEST FAIL"]))
+
 # PPC between CPUs off the kernel lock (kern/ppc_cross.c): a server with
 # one dispatcher called from every CPU takes queued calls with ppc_accept
 # and replies to callers on other CPUs; every reply checked, and at 4 CPUs

@@ -5,7 +5,8 @@
  * this CPU's local lock for this CPU's queue and dispatchers only: a
  * dispatcher is queued on the run queue of its CPU (d->cpu), which
  * another CPU may write (under the kernel lock, so that CPU's local lock
- * too) when it wakes d, and then kicks that CPU with an IPI.
+ * too, or under that CPU's local lock alone: kern/ppc_cross.c,
+ * kern/sched_wake.c) when it wakes d, and then kicks that CPU with an IPI.
  *
  * The user context of the running dispatcher lives in the trap frame at
  * the top of the kernel stack (`tf`). Switching copies it into the old

@@ -5,7 +5,8 @@
  * do: the caller (running here), this CPU's run queues, and the dispatcher
  * taken from them to run next. Another CPU wakes, ends or raises events
  * for a dispatcher living here only under the kernel lock, whose holder
- * holds this CPU's local lock too, so a wake-up never slips between the
+ * holds this CPU's local lock too, or under this CPU's local lock itself
+ * (kern/ppc_cross.c, kern/sched_wake.c), so a wake-up never slips between the
  * check for pending events and the caller's blocking; another CPU's fast
  * paths touch only their own CPU's queue and dispatchers.
  *
@@ -198,6 +199,8 @@ int sched_fast(struct trap_frame *tf)
 	uint64_t n = ctx_call_number(tf);
 	int done = 0;
 
+	if (n == K42_SC_SOFTINTR_RAISE || n == K42_SC_DISP_KICK)
+		return sched_wake_fast(tf);	/* kern/sched_wake.c: the target's CPU's lock */
 	if (n != K42_SC_YIELD && n != K42_SC_BLOCK && n != K42_SC_DISP_IDLE)
 		return 0;
 	klock_local_lock(&pc->local_lock);

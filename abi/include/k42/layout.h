@@ -64,6 +64,7 @@
 #define K42_INFO_PPC_FAST_REPLIES 16	/* PPC replies handed back on it */
 #define K42_INFO_PPC_ACCEPTS_UNLOCKED 17	/* ppc_accepts done without the kernel lock (all CPUs) */
 #define K42_INFO_PPC_CROSS_REPLIES    18	/* replies to a caller on another CPU done without it */
+#define K42_INFO_WAKES_UNLOCKED       19	/* softintr_raise and disp_kick done without it */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

@@ -3,7 +3,8 @@
  * A CPU holds it whenever it runs kernel code on shared state, except on
  * the paths converted to per-object locks (docs/smp.md, "Without the
  * kernel lock": faults on anonymous memory, PPC on one CPU, ppc_accept
- * and replies to a caller on another CPU, yield and block on one CPU,
+ * and replies to a caller on another CPU, softintr_raise and disp_kick,
+ * yield and block on one CPU,
  * quiet ticks). Its holder
  * also holds every CPU's local lock (klock.c: a big-reader lock). It is taken on every other
  * entry from user mode (arch_user_trap), by an interrupt taken in the idle

@@ -56,6 +56,8 @@ struct percpu {
 	/* ppc_accepts and replies to another CPU's caller done here without
 	 * the kernel lock (kern/ppc_cross.c). */
 	uint64_t ppc_accepts_unlocked, ppc_cross_replies;
+	/* softintr_raise and disp_kick done from here without it (kern/sched_wake.c). */
+	uint64_t wakes_unlocked;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;
