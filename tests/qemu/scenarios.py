@@ -141,6 +141,15 @@ for _n in (1, 4):
                           expect=[r"UTEST PASS file_storm_test",
                                   r"file_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 wrong bytes" % _n],
                           reject=[r"UTEST FAIL"]))
+# fr_ctl off the kernel lock (mm/fr.c fr_ctl_unlocked): the server pulls,
+# drops and pushes from every CPU while its file is written and read from
+# every CPU; every word the children wrote last must reach the server.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/frctl_storm_%d" % _n, smp=_n, timeout=240,
+                          append="init=/tests/frctl_storm_test",
+                          expect=[r"UTEST PASS frctl_storm_test",
+                                  r"frctl_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 failed calls, 0 stale words" % _n],
+                          reject=[r"UTEST FAIL"]))
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,

@@ -1,8 +1,8 @@
 /*
- * Page-fault resolution (see mm/fault.h). Locks: for a COW or file fault
- * without the kernel lock this CPU's local lock first; the process's (taken by
- * the two entry points at the end), then the FCM's inside get_page
- * (docs/smp.md, "Lock order").
+ * Page-fault resolution (see mm/fault.h). Locks: for a COW fault without
+ * the kernel lock this CPU's local lock first; the process's (taken by the
+ * two entry points at the end), then the FCM's inside get_page; a file
+ * FCM's page is mapped while its lock is held (docs/smp.md, "Lock order").
  */
 #include <k42/errno.h>
 #include <k42/layout.h>
@@ -33,10 +33,19 @@ static int resolve(struct process *p, uint64_t va, unsigned access, uint64_t *to
 	if ((access & r->prot) != access) {
 		return -K42_EACCES;
 	}
-	rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
-				   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, token);
-	if (rc == 0)
-		rc = hat_map(p->hat, page, pa, (r->prot & maxprot) | (maxprot & HAT_PROT_IO));
+	if (fcm_is_file(r->fcm)) {
+		/* Mapped under the FCM's lock (mm/fr_internal.h). */
+		struct fcm_map m = { p->hat, page, r->prot };
+
+		rc = fcm_file_map(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
+				  (access & K42_PROT_WRITE) != 0, &m, token);
+	} else {
+		rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
+					   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, token);
+		if (rc == 0)
+			rc = hat_map(p->hat, page, pa,
+				     (r->prot & maxprot) | (maxprot & HAT_PROT_IO));
+	}
 	if (rc == 0 && r->fcm->want)
 		fcm_swap_adapt(p, r->fcm, va);	/* an adaptive FCM asks for another policy */
 	return rc;
@@ -93,7 +102,19 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 			fcm_swap_adapt(p, f, va);	/* an adaptive FCM asks for another policy */
 		if (rc < 0)
 			rc = -K42_EAGAIN;	/* the locked path decides and reports */
-	} else if (fcm_cow_stable(r->fcm) || fcm_is_file(r->fcm)) {
+	} else if (fcm_is_file(r->fcm)) {
+		/* A resident page of a file FCM, mapped under the FCM's lock:
+		 * whatever takes it away (an eviction, a pull, a drop)
+		 * unmaps it under that lock, so before the map or after it
+		 * (mm/fr_internal.h); its frame is not freed while the
+		 * lock is held. */
+		struct fcm_map m = { p->hat, page, r->prot };
+
+		rc = fcm_file_map_resident(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
+					   (access & K42_PROT_WRITE) != 0, &m);
+		if (rc < 0)
+			rc = -K42_EAGAIN;	/* the locked path decides and reports */
+	} else if (fcm_cow_stable(r->fcm)) {
 		rc = FAULT_LOCAL;	/* again under this CPU's local lock */
 	}
 	return rc;
@@ -111,8 +132,6 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
  * (mm/fcm_cow.c), an anonymous FCM's its own. A write that breaks the
  * COW replaces a read-only translation of the backing frame, which
  * hat_map invalidates on every CPU the space ran on. */
-/* Likewise a resident page of a file FCM (fcm_file_get_resident): its
- * evictions, pulls and drops are all made under the kernel lock. */
 static int resolve_local(struct process *p, uint64_t va, unsigned access)
 {
 	struct region *r = region_find(p, va);
@@ -125,8 +144,6 @@ static int resolve_local(struct process *p, uint64_t va, unsigned access)
 	pgoff = r->pgoff + (page - r->start) / PM_PAGE_SIZE;
 	if (fcm_cow_stable(r->fcm))
 		rc = r->fcm->ops->get_page(r->fcm, pgoff, write, &pa, &maxprot, &token);
-	else if (fcm_is_file(r->fcm))
-		rc = fcm_file_get_resident(r->fcm, pgoff, write, &pa, &maxprot);
 	else
 		rc = -K42_EAGAIN;
 	if (rc == 0)

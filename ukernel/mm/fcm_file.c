@@ -35,6 +35,7 @@
 #include <kern/panic.h>
 #include <mm/fcm.h>
 #include <mm/fr.h>
+#include <mm/hat.h>
 #include <mm/fr_internal.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
@@ -153,8 +154,18 @@ static int evict_oldest(struct fcm *f)
 	return 0;
 }
 
-static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
-			 unsigned *maxprot, uint64_t *token)
+/* Map the resident page p for a direct mapping (m), still under the
+ * FCM's lock: an unmap made under it (an eviction, a pull, a drop) is
+ * then never followed by a map of what it took away, whatever lock the
+ * two callers hold besides (docs/smp.md, "Lock order": the process's,
+ * then the FCM's, then the HAT's leaf allocations). */
+static int map_locked(const struct fcm_map *m, uint64_t pa, unsigned maxprot)
+{
+	return m ? hat_map(m->hat, m->va, pa, m->prot & maxprot) : 0;
+}
+
+static int file_fault(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m,
+		      uint64_t *pa, unsigned *maxprot, uint64_t *token)
 {
 	struct fcm_file *ff = (struct fcm_file *)f;
 	struct fcm_page *p;
@@ -180,12 +191,14 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 			p->dirty = 1;
 			*maxprot |= K42_PROT_WRITE;
 		}
+		rc = map_locked(m, *pa, *maxprot);
 		n = collect_ahead(ff, pgoff, offs, toks);
+		/* (The page just mapped is the newest: never the one evicted.) */
 		while (n && f->resident > ff->max_resident && evict_oldest(f))
 			;
 		spin_unlock(&f->lock);
 		request_ahead(ff, n, offs, toks);
-		return 0;
+		return rc;
 	}
 	if (fr_busy(ff->fr, token)) {
 		/* The FR has all its page-ins in flight: wait for the oldest,
@@ -223,11 +236,29 @@ static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 	return -K42_EAGAIN;
 }
 
-int fcm_file_get_resident(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
-			  unsigned *maxprot)
+/* The op, for a COW layer over this FCM (which maps what it is given
+ * read-only, through its own regions). */
+static int file_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
+			 unsigned *maxprot, uint64_t *token)
+{
+	return file_fault(f, pgoff, write, NULL, pa, maxprot, token);
+}
+
+int fcm_file_map(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m,
+		 uint64_t *token)
+{
+	uint64_t pa;
+	unsigned maxprot;
+
+	return file_fault(f, pgoff, write, m, &pa, &maxprot, token);
+}
+
+int fcm_file_map_resident(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m)
 {
 	struct fcm_file *ff = (struct fcm_file *)f;
 	struct fcm_page *p;
+	unsigned maxprot;
+	int rc;
 
 	spin_lock(&f->lock);
 	/* A demand FCM's track() changes nothing but its run detector: a
@@ -239,14 +270,14 @@ int fcm_file_get_resident(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa
 		return -K42_EAGAIN;
 	}
 	track(ff, pgoff);
-	*pa = p->pa;
-	*maxprot = K42_PROT_READ | K42_PROT_EXEC;	/* read-only until written */
+	maxprot = K42_PROT_READ | K42_PROT_EXEC;	/* read-only until written */
 	if (ff->writable && (write || p->dirty)) {
 		p->dirty = 1;
-		*maxprot |= K42_PROT_WRITE;
+		maxprot |= K42_PROT_WRITE;
 	}
+	rc = map_locked(m, p->pa, maxprot);
 	spin_unlock(&f->lock);
-	return 0;
+	return rc;
 }
 
 static void file_destroy(struct fcm *f)
@@ -315,7 +346,9 @@ void fcm_file_describe(struct fcm *f, struct k42_fcminfo *out)
 
 void fcm_file_set_writable(struct fcm *f)
 {
+	spin_lock(&f->lock);
 	((struct fcm_file *)f)->writable = 1;
+	spin_unlock(&f->lock);
 }
 
 int fcm_file_writable(struct fcm *f)

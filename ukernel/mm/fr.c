@@ -6,9 +6,11 @@
  * (struct fr_waiter in kern/dispatcher.h).
  *
  * Locking: none of its own yet. Everything here runs under the kernel
- * lock with interrupts off (no fault on an FR's pages takes the unlocked
- * path, docs/smp.md) and calls into the FCM (its lock) only without
- * holding anything; a lock per FR, taken after the FCM's, is next.
+ * lock with interrupts off and calls into the FCM (its lock) only without
+ * holding anything, except fr_ctl_unlocked (the server's fr_ctl, under its
+ * CPU's local lock: it uses only the FCM, under the FCM's lock, and the
+ * FR's fields that are fixed while it is LIVE); a lock per FR for its
+ * page-ins, taken after the FCM's, is next (docs/smp.md).
  */
 #include <string.h>
 #include <arch/memlayout.h>
@@ -25,9 +27,11 @@
 #include <mm/fcm.h>
 #include <mm/fr.h>
 #include <mm/fr_internal.h>
+#include <mm/hat.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
+#include <mm/region.h>
 #include <mm/usercopy.h>
 
 #define FR_MAX_RESIDENT 256	/* pages per file FCM before it evicts */
@@ -408,40 +412,86 @@ int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long s
 }
 
 /*
+ * The server's buffer of a pull or a push made without the kernel lock
+ * (fr_ctl_unlocked): every page of [buf, buf + len) is mapped, with
+ * `access`, in an anonymous region of p. Such a page is not taken away
+ * while its region maps it (an anonymous FCM neither evicts nor folds),
+ * and regions change only under the kernel lock, which the caller's
+ * local lock keeps out: so the copy neither faults nor meets a frame
+ * freed under it. Anything else (a page not touched yet, a buffer in a
+ * mapped file, whose page an eviction may take) takes the locked path.
+ */
+static int buf_resident(struct process *p, uint64_t buf, uint64_t len, unsigned access)
+{
+	int ok = 1;
+
+	if (!len || buf + len < buf || buf + len > K42_USER_TOP)
+		return 0;
+	spin_lock(&p->lock);
+	for (uint64_t va = buf & ~(PM_PAGE_SIZE - 1); ok && va < buf + len; va += PM_PAGE_SIZE) {
+		struct region *r = region_find(p, va);
+		uint64_t pa;
+		unsigned prot;
+
+		ok = r && fcm_is_anon(r->fcm) && (r->prot & access) == access &&
+		     hat_lookup(p->hat, va, &pa, &prot) == 0 && (prot & access) == access &&
+		     !(prot & HAT_PROT_IO);
+	}
+	spin_unlock(&p->lock);
+	return ok;
+}
+
+/*
  * The server's control of its file's cached pages (K42_FR_CTL_*): decode,
  * then invoke. Data moves through a bounce frame, so no user copy runs
  * with the FCM locked (the server's buffer may itself be a mapped file).
+ * `unlocked`: called without the kernel lock, under this CPU's local lock
+ * (fr_ctl_unlocked); 0 when the call must be made on the locked path
+ * instead, before anything changed.
  */
-long fr_ctl(struct process *server, uint64_t handle, uint64_t op, uint64_t offset, uint64_t buf,
-	    uint64_t len)
+static int ctl(struct process *server, uint64_t handle, uint64_t op, uint64_t offset,
+	       uint64_t buf, uint64_t len, int unlocked, long *out)
 {
 	struct fr *fr = fr_lookup(handle);
 	uint64_t pgoff = offset / PM_PAGE_SIZE, in = offset % PM_PAGE_SIZE, bounce, found;
 	long rc;
 
-	if (!fr || fr->server != server->pid)
-		return -K42_EBADH;
+	if (!fr || fr->server != server->pid) {
+		*out = -K42_EBADH;
+		return 1;
+	}
 	switch (op) {
 	case K42_FR_CTL_WRITABLE:
 		fcm_file_set_writable(fr->fcm);
-		return 0;
+		*out = 0;
+		return 1;
 	case K42_FR_CTL_DROP:
-		if (in)
-			return -K42_EINVAL;
-		return fcm_file_drop(fr->fcm, pgoff);
+		*out = in ? -K42_EINVAL : fcm_file_drop(fr->fcm, pgoff);
+		return 1;
 	case K42_FR_CTL_PULL:
-		if (in || !len || pgoff + len < pgoff)
-			return -K42_EINVAL;
+		if (in || !len || pgoff + len < pgoff) {
+			*out = -K42_EINVAL;
+			return 1;
+		}
+		if (unlocked && !buf_resident(server, buf, PM_PAGE_SIZE, K42_PROT_WRITE))
+			return 0;
 		break;
 	case K42_FR_CTL_PUSH:
-		if (!len || in + len > PM_PAGE_SIZE)
-			return -K42_EINVAL;
+		if (!len || in + len > PM_PAGE_SIZE) {
+			*out = -K42_EINVAL;
+			return 1;
+		}
+		if (unlocked && !buf_resident(server, buf, len, K42_PROT_READ))
+			return 0;
 		break;
 	default:
-		return -K42_EINVAL;
+		*out = -K42_EINVAL;
+		return 1;
 	}
-	if ((rc = pm_alloc(pm_root(), 0, &bounce)) < 0)
-		return rc;
+	if ((rc = pm_alloc(pm_root(), 0, &bounce)) < 0) {
+		*out = rc;
+		return 1;
+	}
 	if (op == K42_FR_CTL_PULL) {
 		rc = fcm_file_pull(fr->fcm, pgoff, pgoff + len, phys_to_virt(bounce), &found);
 		if (rc == 0 && (rc = copy_to_user(server, buf, phys_to_virt(bounce), PM_PAGE_SIZE)) == 0)
@@ -454,7 +504,34 @@ long fr_ctl(struct process *server, uint64_t handle, uint64_t op, uint64_t offse
 			rc = fcm_file_push(fr->fcm, pgoff, in, phys_to_virt(bounce), len);
 	}
 	BUG_ON(pm_free(pm_root(), bounce, 0) < 0);
+	*out = rc;
+	return 1;
+}
+
+long fr_ctl(struct process *server, uint64_t handle, uint64_t op, uint64_t offset, uint64_t buf,
+	    uint64_t len)
+{
+	long rc;
+
+	ctl(server, handle, op, offset, buf, len, 0, &rc);
 	return rc;
+}
+
+/*
+ * Without the kernel lock, under this CPU's local lock (mm/sys_mem.c):
+ * no kernel-lock holder runs, so the FR is not withdrawn (its FCM stays),
+ * no region changes and nothing is evicted meanwhile; what runs beside it
+ * are other CPUs' unlocked faults and fr_ctl calls, which meet it at the
+ * FCM's lock (a file page is mapped under it, mm/fr_internal.h). A drop
+ * frees frames: each was unmapped on every CPU first (fcm_unmap_everywhere
+ * under the FCM's lock, hat_unmap's invalidation), and no unlocked path
+ * holds a file frame outside that lock (a fault maps under it; the copies
+ * here touch only anonymous pages, buf_resident).
+ */
+int fr_ctl_unlocked(struct process *server, uint64_t handle, uint64_t op, uint64_t offset,
+		    uint64_t buf, uint64_t len, long *rc)
+{
+	return ctl(server, handle, op, offset, buf, len, 1, rc);
 }
 
 int fr_writable(struct fr *fr)

@@ -8,6 +8,9 @@
 #include <arch/memlayout.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
+#include <k42/syscall_nums.h>
+#include <kern/dispatcher.h>
+#include <kern/klock.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/quota.h>
@@ -356,6 +359,30 @@ long sys_fr_ctl(struct trap_frame *tf)
 {
 	return fr_ctl(syscall_process(), ctx_arg(tf, 0), ctx_arg(tf, 1), ctx_arg(tf, 2),
 		      ctx_arg(tf, 3), ctx_arg(tf, 4));
+}
+
+/* fr_ctl without the kernel lock: under this CPU's local lock (which
+ * keeps every kernel-lock holder out), for a running dispatcher whose
+ * kernel calls are its own (not reflected) and with no page-in messages
+ * of its own to send (the locked path does that). */
+int sys_fr_ctl_fast(struct trap_frame *tf)
+{
+	struct percpu *pc = this_cpu();
+	struct dispatcher *cur = pc->current;
+	long rc;
+	int done = 0;
+
+	if (ctx_call_number(tf) != K42_SC_FR_CTL)
+		return 0;
+	klock_local_lock(&pc->local_lock);
+	if (cur->state == DS_RUNNING && !cur->fr_unsent &&
+	    !(cur->reflect_sc && !cur->shared->disabled))
+		done = fr_ctl_unlocked(cur->proc, ctx_arg(tf, 0), ctx_arg(tf, 1), ctx_arg(tf, 2),
+				       ctx_arg(tf, 3), ctx_arg(tf, 4), &rc);
+	spin_unlock(&pc->local_lock);
+	if (done)
+		ctx_set_result(tf, 0, (uint64_t)rc);
+	return done;
 }
 
 long sys_fr_complete(struct trap_frame *tf)

@@ -48,6 +48,15 @@ int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long s
  * page, drop pages past a new end. */
 long fr_ctl(struct process *server, uint64_t handle, uint64_t op, uint64_t offset, uint64_t buf,
 	    uint64_t len);
+/* The same without the kernel lock, under this CPU's local lock
+ * (docs/smp.md): 1 and *rc if done, 0 if it must be made on the locked
+ * path (a buffer not resident in anonymous memory), before any change. */
+int fr_ctl_unlocked(struct process *server, uint64_t handle, uint64_t op, uint64_t offset,
+		    uint64_t buf, uint64_t len, long *rc);
+/* Kernel call fr_ctl from user mode without the kernel lock
+ * (arch_user_trap): 1 if it was made (result set in tf), else 0. */
+struct trap_frame;
+int sys_fr_ctl_fast(struct trap_frame *tf);
 /* Whether mappers may map fr writable (its server allowed it). */
 int fr_writable(struct fr *fr);
 /* Record that d waits for token (async: reflected; else synchronous).

@@ -29,14 +29,26 @@ void fcm_file_set_writable(struct fcm *f);
 /* A file FCM's paging policy (mm/fcm_file.c, K42_FCM_DEMAND, _PREFETCH
  * or _ADAPTIVE); describe one into a struct k42_fcminfo. */
 int fcm_is_file(const struct fcm *f);
-/* A file FCM's page pgoff if it is resident and nothing else is to be
- * done (no page-in, no read-ahead, no eviction): 0 and *pa, *maxprot as
- * get_page; else -K42_EAGAIN. For the fault path without the kernel
- * lock (mm/fault.c), which holds its CPU's local lock: nothing takes a
- * page away meanwhile (evictions, pulls and drops are made under the
- * kernel lock). */
-int fcm_file_get_resident(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
-			  unsigned *maxprot);
+/* A fault's mapping of a file FCM's page into a region that maps the
+ * FCM directly: the page goes to hat at va with prot (the region's) as
+ * far as the FCM allows, while the FCM's lock is held, so that an unmap
+ * made under that lock (an eviction, fr_ctl's pull or drop) is never
+ * followed by the map of what it took away or of a page it cleaned. */
+struct hat;
+struct fcm_map {
+	struct hat *hat;
+	uint64_t va;
+	unsigned prot;
+};
+/* get_page and the map: 0 mapped, -K42_EAGAIN and *token (being read
+ * in), or another negative code (hat_map's too). */
+int fcm_file_map(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m,
+		 uint64_t *token);
+/* The same for page pgoff only if it is resident and nothing else is to
+ * be done (no page-in, no read-ahead, no eviction): 0 mapped, else
+ * -K42_EAGAIN (or hat_map's code). For the fault path without the kernel
+ * lock (mm/fault.c). */
+int fcm_file_map_resident(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m);
 int fcm_file_set_policy(struct fcm *f, int policy);
 struct k42_fcminfo;
 void fcm_file_describe(struct fcm *f, struct k42_fcminfo *out);

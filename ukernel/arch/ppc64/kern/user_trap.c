@@ -24,6 +24,7 @@
 #include <kern/trace.h>
 #include <kern/user_fault.h>
 #include <lib/fmt.h>
+#include <mm/fr.h>
 #include <mm/kmem.h>
 
 #define DSISR_STORE (1ull << (63 - 38))
@@ -149,7 +150,8 @@ void arch_user_trap(struct trap_frame *tf)
 	ctx_set_owner(tf, cur);	/* what user mode left in tf is its own */
 	if (!deferred &&
 	    (fault ? fault_unlocked(tf)
-	     : tf->trap == 0xc00 ? answer(tf) || ppc_fast(tf) || sched_fast(tf)
+	     : tf->trap == 0xc00 ? answer(tf) || ppc_fast(tf) || sched_fast(tf) ||
+				   sys_fr_ctl_fast(tf)
 				 : tf->trap == 0x900 && (trace_tick(), sched_tick_fast(tf))))
 		user_return_unlocked(tf);
 	klock_acquire();	/* released in user_return (docs/smp.md) */
