@@ -634,7 +634,9 @@ k42_trace_claim_fast(struct k42_trace_buf *b, unsigned len)
 		uint64_t t, pos;
 
 		/* One larx/stcx. pair, with the timebase and the test inside
-		 * it; the new index is stored only if nobody moved it meanwhile. */
+		 * it; the new index is stored only if nobody moved it meanwhile.
+		 * (bge- reaches 32 KiB: a function with its slow call farther
+		 * away fails to assemble, loudly; none is near that.) */
 		__asm__ goto("1:	ldarx %0,0,%4\n"
 			     "	mftb %1\n"
 			     "	addi %2,%0,-1\n"
