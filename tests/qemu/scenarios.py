@@ -575,6 +575,24 @@ for _n in (2, 4):
                                   r"BENCH objswap_hold_ticks_per_op ([1-9]\d{0,4}|1\d{5})\.\d+",
                                   r"BENCH done"],
                           reject=[r"objswapbench: .*(errors|wrong counts)", r"k42: killed"]))
+# The kernel FCM swap benchmark under -icount at 2 and 4 CPUs, as
+# ./k42 bench --only swap boots it (100 swaps, each dropping the
+# translations, under a worker writing its pages on every CPU; the program
+# checks the swap count and the resident pages). Under icount QEMU runs
+# the CPUs in turn, each up to the next timer deadline: with every CPU's
+# tick at the same moment, the first to reprogram its decrementer made the
+# only deadline, was sent out at the write and waited a whole period while
+# the next vCPU ran, and a tick due at the take-over was taken inside the
+# hold: a swap held callers 7.8 M ticks. With the ticks spread over the
+# period (kern/timer.h) and a due tick taken before the take-over
+# (timer_take_due) it holds about 880. Bound: 20,000 ticks per swap.
+for _n in (2, 4):
+    SCENARIOS.append(dict(name="user/fcmswap_icount_%d" % _n, smp=_n, icount=True, timeout=600,
+                          append="init=/bench/scanbench -- --swap",
+                          expect=[r"scanbench: 100 FCM swaps under %d workers on %d CPUs" % (_n, _n),
+                                  r"BENCH fcmswap_hold_ticks_per_op ([1-9]\d{0,3}|1\d{4})\.\d+",
+                                  r"BENCH done"],
+                          reject=[r"scanbench: swaps failed", r"k42: killed"]))
 # Kernel FCM hot swap: 1,000 swaps of an anonymous region's FCM between
 # the demand and prefetch policies under a fault storm from every CPU
 # (docs/hot-swap.md, "Kernel objects: an FCM").

@@ -102,7 +102,7 @@ void kmain(void *fdt)
 		kprintf("k42: cannot allocate the per-CPU pages (error %d)\n", rc);
 		machine_halt(1);
 	}
-	timer_init(bi->timebase_hz, boot_opts.hz);
+	timer_init(bi->timebase_hz, boot_opts.hz, (uint32_t)bi->ncpus);
 	dev_init(fdt);
 	rc = irq_init(fdt);
 	if (rc < 0)

@@ -9,18 +9,37 @@
 #include <kern/trace.h>
 
 static uint64_t tb_hz, tick_period;
+static uint64_t tick_base;	/* the boot CPU's tick grid */
+static uint32_t tick_spread;	/* CPUs the ticks are spread over */
 
-void timer_init(uint64_t timebase_hz, uint32_t hz)
+void timer_init(uint64_t timebase_hz, uint32_t hz, uint32_t ncpus)
 {
 	tb_hz = timebase_hz;
 	tick_period = timebase_hz / hz;
+	tick_spread = ncpus ? ncpus : 1;
+	tick_base = arch_timebase();
 	timer_cpu_init();
+}
+
+/* The first tick of a CPU starting now: on the boot CPU's grid, shifted
+ * by cpu_id / ncpus of a period (see kern/timer.h). */
+static uint64_t first_tick(uint32_t cpu, uint64_t now)
+{
+	uint64_t t = tick_base + tick_period * (cpu % tick_spread) / tick_spread;
+
+	if (tick_period == 0)
+		return now;
+	if ((int64_t)(t - now) <= 0)
+		t += ((now - t) / tick_period + 1) * tick_period;
+	return t;
 }
 
 void timer_cpu_init(void)
 {
-	this_cpu()->slice_tb = timer_us_to_tb(SCHED_SLICE_US);
-	arch_timer_start(tick_period);
+	struct percpu *pc = this_cpu();
+
+	pc->slice_tb = timer_us_to_tb(SCHED_SLICE_US);
+	arch_timer_start(tick_period, first_tick(pc->cpu_id, arch_timebase()));
 }
 
 static uint64_t next_event(struct percpu *pc)
@@ -40,8 +59,9 @@ static void count_tick(struct percpu *pc, uint64_t now)
 		pc->ticks++;
 		trace_timer_tick(pc->ticks);
 		pc->next_tick_tb += pc->tick_period;
-		if ((int64_t)(pc->next_tick_tb - now) <= 0)
-			pc->next_tick_tb = now + pc->tick_period;	/* missed ticks count as one */
+		if ((int64_t)(pc->next_tick_tb - now) <= 0)	/* missed ticks count as one; */
+			pc->next_tick_tb += ((now - pc->next_tick_tb) / pc->tick_period + 1) *
+					    pc->tick_period;	/* the grid stays */
 	}
 }
 
@@ -63,6 +83,17 @@ int timer_interrupt_local(uint64_t now)
 		return 0;
 	count_tick(pc, now);
 	arch_timer_program(next_event(pc));
+	return 1;
+}
+
+int timer_take_due(void)
+{
+	struct percpu *pc = this_cpu();
+	uint64_t now = arch_timebase();
+
+	if ((int64_t)(now - next_event(pc)) < 0)
+		return 0;
+	arch_timer_program(timer_interrupt(now));
 	return 1;
 }
 

@@ -13,6 +13,7 @@
 #include <kern/klock.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
+#include <kern/timer.h>
 #include <kern/quota.h>
 #include <kern/syscall.h>
 #include <mm/fcm.h>
@@ -401,6 +402,10 @@ long sys_fcm_swap(struct trap_frame *tf)
 
 	if (rc < 0)
 		return rc;
+	/* A tick due now would be taken on the way back to user mode, in
+	 * the middle of the hold the take-over starts: take it first
+	 * (docs/hot-swap.md, "How long a swap holds callers"). */
+	timer_take_due();
 	spin_lock(&p->lock);
 	rc = fcm_swap(p, ctx_arg(tf, 1), (unsigned)ctx_arg(tf, 2));
 	spin_unlock(&p->lock);

@@ -28,11 +28,12 @@ KTEST(decrementer_tick)
 		    timer_ticks() - start_ticks, elapsed);
 	/*
 	 * Ticks are scheduled on a grid of the timebase (timer.c: next += period,
-	 * or now + period once one is missed), so they never come faster than
-	 * the grid. A tick can be delivered late, by less than a period without
-	 * a re-grid (a loaded host runs the guest late: without icount the
-	 * timebase is host time), so from any start N ticks take more than N-2
-	 * periods. (N-1 failed once under load: 10 ticks in 45.7M tb, period
+	 * and a missed one moves on whole periods), so they never come faster
+	 * than the grid: each counted tick uses up at least one grid point. A
+	 * tick can be delivered late (a loaded host runs the guest late:
+	 * without icount the timebase is host time), the first one counted
+	 * even for a grid point before the start, so from any start N ticks
+	 * take more than N-2 periods. (N-1 failed once under load: 10 ticks in 45.7M tb, period
 	 * 5.12M, the first one delivered late.)
 	 */
 	KTEST_CHECK(t, elapsed > (WANT_TICKS - 2) * period, "%d ticks in %lu tb, period %lu",

@@ -26,15 +26,15 @@ void arch_timer_program(uint64_t when)
 	mtspr(SPR_DEC, (uint64_t)delta);
 }
 
-void arch_timer_start(uint64_t period)
+void arch_timer_start(uint64_t period, uint64_t first)
 {
 	struct percpu *pc = this_cpu();
 
 	if (period == 0 || period >= DEC_MAX)
 		period = DEC_MAX - 1;
 	pc->tick_period = period;
-	pc->next_tick_tb = mftb() + period;
-	mtspr(SPR_DEC, period);
+	pc->next_tick_tb = first;
+	arch_timer_program(first);
 }
 
 void arch_timer_stop(void)

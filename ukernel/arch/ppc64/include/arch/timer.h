@@ -11,8 +11,9 @@
 
 #define DEC_MAX 0x7fffffffu
 
-/* Start periodic interrupts every `period` timebase ticks (< DEC_MAX). */
-void arch_timer_start(uint64_t period);
+/* Start periodic interrupts every `period` timebase ticks (< DEC_MAX),
+ * the first at timebase value `first` (within a period from now). */
+void arch_timer_start(uint64_t period, uint64_t first);
 /* Stop them: DEC is parked at its maximum. */
 void arch_timer_stop(void);
 uint64_t arch_timebase(void);
