@@ -150,6 +150,14 @@ for _n in (1, 4):
                           expect=[r"UTEST PASS frctl_storm_test",
                                   r"frctl_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 failed calls, 0 stale words" % _n],
                           reject=[r"UTEST FAIL"]))
+# Preempting ticks off the kernel lock (kern/sched_fast.c): two
+# register-heavy dispatchers per CPU preempt each other at every slice.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/preempt_storm_%d" % _n, smp=_n, timeout=240,
+                          append="init=/tests/preempt_storm_test",
+                          expect=[r"UTEST PASS preempt_storm_test",
+                                  r"preempt_storm_test: %d dispatchers on %d CPUs; 0 wrong results, 0 never preempted" % (2 * _n, _n)],
+                          reject=[r"UTEST FAIL"]))
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,

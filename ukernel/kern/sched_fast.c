@@ -19,9 +19,11 @@
  * another CPU. It passes no quiescent point.
  *
  * The tick (sched_tick_fast) is the same: a decrementer interrupt from
- * user mode that expires no timer of this CPU and no bounded call, and
- * preempts nobody, counts the tick and reprograms the decrementer under
- * this CPU's local lock. With the kernel lock, every tick of a CPU took
+ * user mode that expires no timer of this CPU and no bounded call counts
+ * the tick and reprograms the decrementer under this CPU's local lock,
+ * and if it preempts the running dispatcher for one ready on this CPU
+ * that can be resumed from its saved context with nothing to deliver,
+ * switches to it there too (the same checks as yield's). With the kernel lock, every tick of a CPU took
  * every other CPU's local lock too, and under MTTCG on a loaded host
  * waited milliseconds for a CPU busy with PPC fast paths (or not running
  * at all) to let go of its own: two PPC pairs at 2 CPUs ran at half the
@@ -164,17 +166,32 @@ int sched_tick_fast(struct trap_frame *tf)
 	struct dispatcher *cur = pc->current;
 	int done = 0;
 
-	(void)tf;
 	if (pc->tick_period && (int64_t)(mftb() - pc->next_tick_tb) >= (int64_t)pc->tick_period)
 		return 0;	/* a whole period late: the locked path (above) */
 	klock_local_lock(&pc->local_lock);
-	/* sched_tick's test: something of a higher class ready, or the
-	 * slice over and something of the same class ready. */
 	if (cur && cur->state == DS_RUNNING && cur->cpu == pc->cpu_id && !has_work(cur) &&
-	    !kquiesce_ripe_here() &&
-	    !first_ready(pc, cur->prio) &&
-	    !((int64_t)(mftb() - pc->slice_end) >= 0 && first_ready(pc, cur->prio + 1)))
-		done = timer_interrupt_local(mftb());
+	    !kquiesce_ripe_here()) {
+		/* sched_tick's test: something of a higher class ready, or
+		 * the slice over and something of the same class ready; the
+		 * one found is what sched_switch would take (the head of the
+		 * highest class: cur goes behind its own class). */
+		struct dispatcher *next = first_ready(pc, cur->prio);
+
+		if (!next && (int64_t)(mftb() - pc->slice_end) >= 0)
+			next = first_ready(pc, cur->prio + 1);
+		if (!next) {
+			done = timer_interrupt_local(mftb());
+		} else if (resumable(next) && timer_interrupt_local(mftb())) {
+			/* A preemption within this CPU, as sched_tick makes it
+			 * (no timer was due: timer_interrupt_local checked). */
+			cur->state = DS_READY;
+			cur->shared->preemptions++;
+			disp_save_ctx(cur, tf);
+			sched_enqueue(cur);	/* this CPU's queue: cur->cpu is this CPU */
+			run_next(tf, pc, next);
+			done = 1;
+		}
+	}
 	spin_unlock(&pc->local_lock);
 	if (done)
 		kquiesce_pass();
