@@ -158,6 +158,14 @@ for _n in (1, 4):
                           expect=[r"UTEST PASS preempt_storm_test",
                                   r"preempt_storm_test: %d dispatchers on %d CPUs; 0 wrong results, 0 never preempted" % (2 * _n, _n)],
                           reject=[r"UTEST FAIL"]))
+# Expiring ticks off the kernel lock (kern/sched_fast.c): timers of a
+# sleeper on every CPU expire while a spinner runs there.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/timer_storm_%d" % _n, smp=_n, timeout=240,
+                          append="init=/tests/timer_storm_test",
+                          expect=[r"UTEST PASS timer_storm_test",
+                                  r"timer_storm_test: %d sleepers beside a spinner each on %d CPUs, \d+ rounds; 0 unfinished, 0 early" % (_n, _n)],
+                          reject=[r"UTEST FAIL"]))
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,

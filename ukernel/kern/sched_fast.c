@@ -19,8 +19,10 @@
  * another CPU. It passes no quiescent point.
  *
  * The tick (sched_tick_fast) is the same: a decrementer interrupt from
- * user mode that expires no timer of this CPU and no bounded call counts
- * the tick and reprograms the decrementer under this CPU's local lock,
+ * user mode with no bounded call due, whose due timers (if any) are all
+ * of dispatchers living on this CPU, counts the tick, expires them (the
+ * wake-ups go to this CPU's queue) and reprograms the decrementer under
+ * this CPU's local lock,
  * and if it preempts the running dispatcher for one ready on this CPU
  * that can be resumed from its saved context with nothing to deliver,
  * switches to it there too (the same checks as yield's). With the kernel lock, every tick of a CPU took
@@ -170,20 +172,26 @@ int sched_tick_fast(struct trap_frame *tf)
 		return 0;	/* a whole period late: the locked path (above) */
 	klock_local_lock(&pc->local_lock);
 	if (cur && cur->state == DS_RUNNING && cur->cpu == pc->cpu_id && !has_work(cur) &&
-	    !kquiesce_ripe_here()) {
+	    !kquiesce_ripe_here() && timer_interrupt_expire_local(mftb())) {
+		/* The tick is counted and the timers due here are expired
+		 * (their dispatchers woken on this CPU's queue). Whatever
+		 * is left to do (events for cur, a preemption the fast path
+		 * cannot make) the locked path does: its timer_interrupt
+		 * finds nothing more due and counts no second tick. */
+		struct dispatcher *next = first_ready(pc, cur->prio);
+
 		/* sched_tick's test: something of a higher class ready, or
 		 * the slice over and something of the same class ready; the
 		 * one found is what sched_switch would take (the head of the
 		 * highest class: cur goes behind its own class). */
-		struct dispatcher *next = first_ready(pc, cur->prio);
-
 		if (!next && (int64_t)(mftb() - pc->slice_end) >= 0)
 			next = first_ready(pc, cur->prio + 1);
-		if (!next) {
-			done = timer_interrupt_local(mftb());
-		} else if (resumable(next) && timer_interrupt_local(mftb())) {
-			/* A preemption within this CPU, as sched_tick makes it
-			 * (no timer was due: timer_interrupt_local checked). */
+		if (has_work(cur)) {
+			done = 0;	/* its own timer: an upcall to make */
+		} else if (!next) {
+			done = 1;
+		} else if (resumable(next)) {
+			/* A preemption within this CPU, as sched_tick makes it. */
 			cur->state = DS_READY;
 			cur->shared->preemptions++;
 			disp_save_ctx(cur, tf);

@@ -97,6 +97,22 @@ int timer_take_due(void)
 	return 1;
 }
 
+int timer_interrupt_expire_local(uint64_t now)
+{
+	struct percpu *pc = this_cpu();
+
+	if (ipc_calls_timed())
+		return 0;
+	for (struct dispatcher *d = pc->timers; d && (int64_t)(now - d->timer_deadline) >= 0;
+	     d = d->timer_next)
+		if (d->cpu != pc->cpu_id)
+			return 0;	/* its wake-up is another CPU's queue */
+	count_tick(pc, now);
+	sched_timers_expire(now);	/* wakes them here: this CPU's queue */
+	arch_timer_program(next_event(pc));
+	return 1;
+}
+
 void timer_reprogram(void)
 {
 	arch_timer_program(next_event(this_cpu()));

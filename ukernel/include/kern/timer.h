@@ -35,6 +35,11 @@ int timer_interrupt_local(uint64_t now);
  * now (what the decrementer interrupt would do on the way back to user
  * mode, less the preemption, which waits for the next tick); 1 if so. */
 int timer_take_due(void);
+/* The same, but the due timers of dispatchers living on this CPU are
+ * expired too (their wake-ups go to this CPU's queue); 0 and nothing
+ * done if a bounded call is due or a due timer's dispatcher lives on
+ * another CPU. The caller then decides what runs (it may preempt). */
+int timer_interrupt_expire_local(uint64_t now);
 /* A timer was added: make sure the decrementer fires in time for it. */
 void timer_reprogram(void);
 uint64_t timer_timebase_hz(void);
