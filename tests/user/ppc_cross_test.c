@@ -3,8 +3,8 @@
  * init. A server with ONE dispatcher (ppc_cross_server) is called by
  * threads on a dispatcher on every CPU (and a second one on CPU 0), each
  * mixing synchronous calls (no bytes, bytes through the dispatcher's PPC
- * page, reply bytes only) and asynchronous ones through the thread's own
- * buffer: the server is busy, calls queue, it takes them with ppc_accept
+ * page, reply bytes only) and asynchronous ones (with bytes through the
+ * thread's own buffer, and without): the server is busy, calls queue, it takes them with ppc_accept
  * and replies to callers that wait on other CPUs. Every word and byte of
  * every reply is checked; with more than one CPU the kernel's counters
  * must show unlocked accepts and replies across CPUs (so the paths under
@@ -99,6 +99,12 @@ static int one(unsigned kind, uint64_t seed)
 		ok = check_words(rc, &pm, seed) && check_made(page, pm.len, seed);
 		k42_restore(s);
 		return ok;
+	case 4:	/* asynchronous, no bytes: the reply crosses CPUs unlocked */
+		m = k42_ipc_msg_get();
+		m->op = op(1, 0);
+		fill_words(m, seed);
+		rc = k42_ipc_call((uint64_t)server, m);
+		return check_words(rc, m, seed) && m->len == 0;
 	default: /* asynchronous, bytes through the thread's own buffer */
 		m = k42_ipc_msg_get();
 		m->op = op(1, LEN);
@@ -116,7 +122,7 @@ static void *caller_thread(void *arg)
 	uint64_t base = ((uint64_t)vp << 36) + ((uint64_t)(uintptr_t)k42_thread_self() << 4);
 
 	for (uint64_t i = 0; i < CALLS; i++) {
-		unsigned kind = (unsigned)((i + vp) % 4);
+		unsigned kind = (unsigned)((i + vp) % 5);
 		uint64_t seed = base + i * 911;
 
 		if (!one(kind, seed) && __atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)

@@ -22,6 +22,16 @@
  *   fast paths use, so that CPU's local lock is taken for the enqueue and
  *   the checks that lead to it. The server goes on here; a reply with
  *   K42_IPC_REPLY_IDLE (the server gives the CPU up) takes the locked path.
+ * - The reply to an asynchronous call whose caller lives on another CPU,
+ *   with no page bytes: put on the caller's calls_done list with
+ *   K42_SOFTINTR_REPLY raised, under the caller's CPU's local lock (its
+ *   list and state are that CPU's, or the kernel lock's holder's; taking
+ *   the reply, ppc_collect, is on the locked path), waking it there if it
+ *   blocks. The locked path would instead hand this CPU to a caller that
+ *   can take the K42_ENTRY_IPC_RETURN upcall, pulling it off its own
+ *   CPU; here it stays home, as a synchronous caller is sent home. The
+ *   server goes on (even with K42_IPC_REPLY_IDLE, as on the locked path).
+ *   Bytes to copy into the caller's buffer: the locked path.
  *
  * Lock order: this CPU's local lock, then the caller's CPU's (level 2 of
  * docs/smp.md: in CPU order). A higher-numbered CPU's is taken with
@@ -78,12 +88,17 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	struct dispatcher *caller;
 	struct ipc_call *c;
 	struct percpu *cpc;
+	int ok;
 
-	if ((lenflags & ~(uint64_t)K42_IPC_REPLY_LEN_MASK) || len > K42_IPC_PAGE_BYTES ||
-	    has_work(cur))
+	if ((lenflags & ~(uint64_t)(K42_IPC_REPLY_LEN_MASK | K42_IPC_REPLY_IDLE)) ||
+	    len > K42_IPC_PAGE_BYTES || has_work(cur))
 		return 0;
 	c = ipc_call_lookup(ctx_arg(tf, 0), cur);
-	if (!c || c->async || !(caller = c->caller))
+	if (!c || !(caller = c->caller))
+		return 0;
+	/* A synchronous reply that gives the CPU up, an async one with bytes
+	 * (a user copy into the caller's memory): the locked path. */
+	if (c->async ? len != 0 : (lenflags & K42_IPC_REPLY_IDLE) != 0)
 		return 0;
 	cpu = __atomic_load_n(&caller->cpu, __ATOMIC_RELAXED);
 	if (cpu == pc->cpu_id || cpu >= (uint32_t)smp_ncpus)
@@ -95,18 +110,27 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 		return 0;
 	/* The caller's own CPU is locked: it cannot be made current,
 	 * queued or moved meanwhile. */
-	if (caller->state != DS_IN_CALL || caller->call != c || caller->cpu != cpu) {
+	ok = caller->cpu == cpu &&
+	     (c->async ? caller->state != DS_DEAD : caller->state == DS_IN_CALL && caller->call == c);
+	if (!ok) {
 		spin_unlock(&cpc->local_lock);
 		return 0;
 	}
 	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
 		w[i] = ctx_arg(tf, 3 + i);
 	trace_ppc_return(status);
-	ipc_call_free(c);
-	copy_page_data(cur, caller, len);
-	set_caller_result(caller, status, len, w);
-	caller->state = DS_READY;
-	sched_enqueue(caller);	/* its CPU's queue; kicks it if it idles */
+	if (c->async) {
+		/* Onto the caller's calls_done, K42_SOFTINTR_REPLY raised: it
+		 * takes the reply on its own CPU (ppc_collect), woken there
+		 * if it blocks, as a synchronous caller is sent home. */
+		ipc_call_done(c, status, 0, w);
+	} else {
+		ipc_call_free(c);
+		copy_page_data(cur, caller, len);
+		set_caller_result(caller, status, len, w);
+		caller->state = DS_READY;
+		sched_enqueue(caller);	/* its CPU's queue; kicks it if it idles */
+	}
 	spin_unlock(&cpc->local_lock);
 	ctx_set_result(tf, 0, 0);	/* the server goes on */
 	pc->ppc_cross_replies++;
