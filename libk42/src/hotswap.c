@@ -312,6 +312,8 @@ long k42_obj_publish(struct k42_swappable *o, const char *impl)
 	o->swaps = o->held = o->drained = 0;
 	o->next = objects;
 	objects = o;
+	/* Activations count from now on (the lean call path skips them). */
+	k42_ipc_full_set(K42_IPC_FULL_SWAP, 1);
 	return 0;
 }
 

@@ -236,6 +236,23 @@ void k42_swap_handle(const struct k42_ipc_caller *who, struct k42_ipc_msg *m);
 /* Run the program's handler on a call (update.c serves held calls). */
 void k42_ipc_run_handler(uint64_t caller, struct k42_ipc_msg *m);
 
+/* Why a call must take the full runtime path (ipc.c, k42_on_ipc_call)
+ * rather than the lean handler-mode entry (k42_on_ipc_call_lean): any bit
+ * set. Each is set by the code that starts what it names, before that can
+ * meet a call, and cleared (if ever) by the code that ends it. */
+#define K42_IPC_FULL_MODE   1u	/* thread mode, or no handler yet (ipc.c) */
+#define K42_IPC_FULL_VPS    2u	/* a second dispatcher was started (vp.c) */
+#define K42_IPC_FULL_SWAP   4u	/* swappable objects: activations count (hotswap.c) */
+#define K42_IPC_FULL_UPDATE 8u	/* a live update holds our calls, or has ended us (update.c) */
+extern uint32_t k42_ipc_full;
+static inline void k42_ipc_full_set(uint32_t bit, int on)
+{
+	if (on)
+		__atomic_or_fetch(&k42_ipc_full, bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_and_fetch(&k42_ipc_full, ~bit, __ATOMIC_SEQ_CST);
+}
+
 /* update.c: live update (docs/hot-swap.md). While `holding`, calls to the
  * program are held; k42_act_count (<k42/hotswap.h>) counts the program's
  * running handlers. */

@@ -42,6 +42,9 @@
 
 void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		     uint64_t w3, uint64_t w4, uint64_t w5, uint64_t handle);
+void k42_on_ipc_call_lean(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
+			  uint64_t w3, uint64_t w4, uint64_t w5, uint64_t handle);
+uint32_t k42_ipc_full = K42_IPC_FULL_MODE;	/* (internal.h) */
 
 static k42_ipc_handler ipc_handler;
 /* Outside threads (handler mode), per dispatcher: k42_ipc_grant's and
@@ -153,11 +156,13 @@ void k42_serve(k42_ipc_handler fn)
 {
 	ipc_handler = fn;
 	serve_threads = 0;
+	k42_ipc_full_set(K42_IPC_FULL_MODE, !fn);
 	k42_ipc_open();
 }
 
 void k42_serve_threads(k42_ipc_handler fn)
 {
+	k42_ipc_full_set(K42_IPC_FULL_MODE, 1);
 	ipc_handler = fn;
 	serve_threads = 1;
 	k42_ipc_open();
@@ -512,6 +517,62 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 		k42_sched_enqueue(cur);
 		v->current = NULL;
 	}
+	k42_dispatch();
+}
+
+/*
+ * The lean handler-mode entry: k42_entry_ipc_call (upcall.S) comes here
+ * instead of k42_on_ipc_call when k42_ipc_full is 0, i.e. the program
+ * serves in handler mode (k42_serve) on its one dispatcher, publishes no
+ * swappable objects and no live update holds its calls. Then, for a call
+ * that also finds the dispatcher idle (no interrupted context), names none
+ * of libk42's own interfaces and no request trace class is on, what the
+ * full path does besides running the handler is void: no thread to take
+ * or to queue, no activation to count (on one dispatcher, disabled,
+ * nothing else of the program runs beside the handler, so no swap or
+ * update can wait for it or start under it), no hold, no trace event.
+ * The handler runs at once on the PPC page and its answer goes back as
+ * the full path sends it (reply_on: idle if nothing else is to run). Any
+ * other call takes the full path from the start.
+ */
+void k42_on_ipc_call_lean(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
+			  uint64_t w3, uint64_t w4, uint64_t w5, uint64_t h)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	uint32_t iface = k42_ipc_op_iface(op);
+	uint8_t *ppc;
+	struct k42_vp *v;
+	struct k42_ipc_msg m;
+
+	if (__builtin_expect(sh->saved_valid || (iface < 64 && ((LIB_IFACES >> iface) & 1)) ||
+				     k42_trace_on(K42_TRACE_MASK_REQUEST),
+			     0))
+		k42_on_ipc_call(caller, op, w0, w1, w2, w3, w4, w5, h);	/* (does not return) */
+	v = &k42_vps[((uint64_t)sh - K42_DISP_VA) / K42_PAGE_SIZE];
+	m.op = op;
+	m.w[0] = w0;
+	m.w[1] = w1;
+	m.w[2] = w2;
+	m.w[3] = w3;
+	m.w[4] = w4;
+	m.w[5] = w5;
+	m.len = k42_ipc_op_len(op);
+	m.page = ppc = (uint8_t *)K42_PPC_PAGE_VA + ((uint64_t)sh - K42_DISP_VA);
+	v->in_handler++;
+	v->handler_call = h;
+	ipc_handler(caller, &m);
+	v->in_handler--;
+	if (v->handler_call) {
+		int idle = !v->nready && !sh->pending && !k42_ipc_full;
+
+		v->handler_call = 0;
+		if (idle)
+			v->current = NULL;
+		reply_on(v, ppc, h, &m, idle);
+	}
+	/* (An idle reply returns only if the kernel did not take it.) */
+	if (k42_update_ending)
+		k42_sc_exit(0);	/* replaced (update.c; the handler may have ended us) */
 	k42_dispatch();
 }
 

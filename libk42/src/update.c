@@ -126,6 +126,7 @@ long update_handover_impl(const struct k42_ipc_caller *caller, uint64_t cap, uin
 	if (caller->pid != successor)
 		return -K42_EPERM;
 	k42_update_holding = 1;
+	k42_ipc_full_set(K42_IPC_FULL_UPDATE, 1);	/* every call goes by k42_update_hold */
 	/* In thread mode the program's handlers may still run: they finish
 	 * (new ones are held), then the state stands still. */
 	while (__atomic_load_n(&k42_act_count[0], __ATOMIC_SEQ_CST) +
@@ -187,6 +188,7 @@ static void serve_held(void)
 	successor = 0;
 	handed = 0;
 	k42_update_holding = 0;
+	k42_ipc_full_set(K42_IPC_FULL_UPDATE, k42_update_ending);
 	for (uint32_t i = 0; i < nheld; i++) {
 		struct held_call *c = &held[i];
 		struct k42_ipc_msg m = { c->op, { 0 }, c->len, page };

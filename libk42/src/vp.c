@@ -86,6 +86,9 @@ long k42_vp_start(unsigned cpu)
 		rc = -K42_ENOSPC;
 		goto out;
 	}
+	/* Several dispatchers: calls take the full path from now on (the
+	 * lean one serves one dispatcher's calls, ipc.c). */
+	k42_ipc_full_set(K42_IPC_FULL_VPS, 1);
 	vp_prepare(&k42_vps[i], i, cpu, stack + VP_STACK);
 	k42_sched_vp_init(&k42_vps[i]);
 	/* Runnable before it runs: threads may be given to it at once. */

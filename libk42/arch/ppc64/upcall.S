@@ -23,7 +23,8 @@ ENTRY(k42_entry_trap, k42_on_trap)
 ENTRY(k42_entry_pgflt, k42_on_pgflt)
 	/* r11 = the call handle, passed as the ninth argument (ELFv2: in
 	 * the parameter save area of our frame, 96(r1)), so every
-	 * dispatcher keeps its own. */
+	 * dispatcher keeps its own. With k42_ipc_full 0 the lean
+	 * handler-mode entry serves it (ipc.c). */
 	.globl k42_entry_ipc_call
 	.type k42_entry_ipc_call, @function
 k42_entry_ipc_call:
@@ -32,7 +33,14 @@ k42_entry_ipc_call:
 	li	0, 0
 	stdu	0, -112(1)
 	std	11, 96(1)
-	bl	k42_on_ipc_call
+	addis	12, 2, k42_ipc_full@toc@ha
+	lwz	12, k42_ipc_full@toc@l(12)
+	cmpwi	12, 0
+	bne	1f
+	bl	k42_on_ipc_call_lean
+	nop
+	trap
+1:	bl	k42_on_ipc_call
 	nop
 	trap
 	.size k42_entry_ipc_call, . - k42_entry_ipc_call
