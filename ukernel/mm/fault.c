@@ -114,8 +114,12 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 					   (access & K42_PROT_WRITE) != 0, &m);
 		if (rc < 0)
 			rc = -K42_EAGAIN;	/* the locked path decides and reports */
-	} else if (fcm_cow_stable(r->fcm)) {
-		rc = FAULT_LOCAL;	/* again under this CPU's local lock */
+	} else if (fcm_is_cow(r->fcm)) {
+		/* Again under this CPU's local lock, which resolve_local
+		 * needs before it walks the layers (fcm_cow_stable): a fold,
+		 * under the kernel lock, may free a layer below r->fcm at
+		 * once, so only the region's own layer is read here. */
+		rc = FAULT_LOCAL;
 	}
 	return rc;
 }

@@ -184,6 +184,11 @@ unsigned fcm_cow_depth(const struct fcm *f)
 	return depth;
 }
 
+int fcm_is_cow(const struct fcm *f)
+{
+	return is_cow(f);
+}
+
 int fcm_cow_stable(const struct fcm *f)
 {
 	if (!is_cow(f))

@@ -144,6 +144,11 @@ unsigned fcm_cow_depth(const struct fcm *f);
  * chain changes only under the kernel lock (folds), so a fault holding
  * its CPU's local lock may walk it (mm/fault.c). */
 int fcm_cow_stable(const struct fcm *f);
+/* Non-zero if f itself is a COW layer. Unlike fcm_cow_stable this reads
+ * f alone, so it needs only a reference to f (a region's, under its
+ * process lock), not the CPU's local lock: a fold may free the layers
+ * below f meanwhile. */
+int fcm_is_cow(const struct fcm *f);
 /* Non-zero for a physical FCM (fcm_phys_create). */
 int fcm_is_phys(const struct fcm *f);
 /* If f is a COW layer holding no page of its own yet, what it is layered
