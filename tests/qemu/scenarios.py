@@ -196,6 +196,17 @@ for _n in (1, 4):
                                   r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % _n],
                           reject=[r"UTEST FAIL"]))
 
+# The assembly fast path's "may be entered fast" word (kern/disp_fast.h):
+# each condition it summarises flipped, and the assembly declines.
+SCENARIOS.append(dict(name="user/ppc_fastword", smp=1, timeout=240,
+                      append="init=/tests/ppc_fastword_test",
+                      expect=[r"UTEST PASS ppc_fastword_test",
+                              r"ppc_fastword_test: plain: 200 calls, 0 wrong",
+                              r"ppc_fastword_test: reflecting: 200 calls, 0 wrong, 0 taken by the assembly",
+                              r"ppc_fastword_test: redirected: 200 calls, 0 wrong, 0 taken by the assembly",
+                              r"ppc_fastword_test: two dispatchers: 200 calls, 0 wrong, 0 taken by the assembly"],
+                      reject=[r"UTEST FAIL", r"FAILED"]))
+
 # Wake-ups across CPUs off the kernel lock (kern/sched_wake.c): the same
 # workers, woken from a dispatcher on every CPU at once.
 for _n in (1, 4):

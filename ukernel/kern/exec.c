@@ -9,6 +9,7 @@
 #include <k42/errno.h>
 #include <k42/privilege.h>
 #include <k42/layout.h>
+#include <kern/disp_fast.h>
 #include <kern/exec.h>
 #include <kern/initrd.h>
 #include <kern/printk.h>
@@ -110,6 +111,7 @@ int exec_init(const char *path, const char *args, const struct bootinfo *bi)
 	ctx_set_result(&p->disp.ctx, 2, args_va);
 	p->disp.has_ctx = 1;
 	p->state = K42_PROC_RUNNING;
+	disp_fast_sync(&p->disp, FAST_OFF_ALL);	/* (its only dispatcher yet) */
 	p->disp.state = DS_READY;
 	sched_enqueue(&p->disp);
 	init_pid = p->pid;

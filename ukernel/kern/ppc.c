@@ -62,6 +62,7 @@
 #include <k42/ipc.h>
 #include <k42/layout.h>
 #include <k42/privilege.h>
+#include <kern/disp_fast.h>
 #include <kern/dispatcher.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
@@ -158,6 +159,7 @@ static void untime(struct dispatcher *d)
 	}
 	d->call_timed = 0;
 	d->call_timed_next = NULL;
+	disp_fast_sync(d, FAST_OFF_TIMED);
 }
 
 int ipc_calls_timed(void)
@@ -179,6 +181,7 @@ void ipc_calls_expire(uint64_t now)
 		*pp = d->call_timed_next;
 		d->call_timed = 0;
 		d->call_timed_next = NULL;
+		disp_fast_sync(d, FAST_OFF_TIMED);
 		if (d->state != DS_IN_CALL || !c)
 			continue;	/* answered meanwhile */
 		/* Withdraw the call: a queued one goes; a taken one is left for
@@ -339,6 +342,7 @@ long sys_ppc_call(struct trap_frame *tf)
 		cur->call_deadline = mftb() + cur->shared->call_timeout_tb;
 		if (!cur->call_timed) {
 			cur->call_timed = 1;
+			disp_fast_sync(cur, FAST_OFF_TIMED);
 			cur->call_timed_next = timed;
 			timed = cur;
 		}

@@ -156,6 +156,7 @@ long ppc_fast_call(uint64_t target, uint64_t op, uint64_t w0, uint64_t w1, uint6
 	ctx_set_result(&t->ctx, 0, c->caller_pid);
 	ctx_set_result(&t->ctx, 8, ipc_call_handle(c));
 	pc->ppc_fast_calls++;
+	pc->ppc_fast_c_calls++;
 	spin_unlock(&pc->local_lock);
 	return 1;
 slow:

@@ -10,6 +10,7 @@
 #include <arch/vsx.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
+#include <kern/disp_fast.h>
 #include <kern/exec.h>
 #include <kern/panic.h>
 #include <kern/percpu.h>
@@ -103,12 +104,29 @@ long process_set_successor(struct process *p, uint64_t to)
 		return -K42_EINVAL;
 	s->successor = (uint32_t)end;
 	p->redirected = 1;	/* (the PPC fast path leaves its calls to target_of) */
+	proc_fast_sync(p);
 	return 0;
 }
 
 uint64_t process_count(void)
 {
 	return live;
+}
+
+uint64_t process_fast_stale(void)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 1; i <= PROC_MAX; i++) {
+		struct process *p = proc_pids[i].p;
+
+		if (!p)
+			continue;
+		n += p->disp.fast_off != disp_fast_bits(&p->disp);
+		for (int v = 1; v < K42_VPS_MAX && p->vps[v]; v++)
+			n += p->vps[v]->fast_off != disp_fast_bits(p->vps[v]);
+	}
+	return n;
 }
 
 int process_may_manage(const struct process *caller, const struct process *target)
@@ -336,6 +354,7 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	p->disp.shared->pid = pid;
 	p->disp.shared->disabled = 1;
 	p->disp.state = DS_NEW;
+	p->disp.fast_off = FAST_OFF_ALL;	/* (synced once running: kern/disp_fast.h) */
 	p->disp.prio = (uint8_t)prio;
 	p->disp.cpu = smp_place();
 	p->disp.shared->cpu = p->disp.cpu;
@@ -439,6 +458,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 	if (why)
 		kprintf("k42: killed process %u (%s): %s\n", p->pid, p->name, why);
 	p->state = state;
+	proc_fast_sync(p);
 	p->exit_status = status;
 	trace_proc_exit(p->pid, status);
 	{

@@ -17,6 +17,7 @@
 #include <arch/spr.h>
 #include <arch/timer.h>
 #include <k42/layout.h>
+#include <kern/disp_fast.h>
 #include <kern/dispatcher.h>
 #include <kern/panic.h>
 #include <kern/percpu.h>
@@ -178,8 +179,10 @@ static void flush_pgflt_backlog(struct dispatcher *d)
 			d->pgflt_backlog[i] = d->pgflt_backlog[i + 1];
 		moved = 1;
 	}
-	if (moved)
+	if (moved) {
+		disp_fast_sync(d, FAST_OFF_BACKLOG);
 		__atomic_or_fetch(&sh->pending, K42_SOFTINTR_PGFLT, __ATOMIC_RELEASE);
+	}
 }
 
 void disp_deliver_pending(struct trap_frame *tf, struct dispatcher *d)

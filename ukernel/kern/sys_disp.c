@@ -9,6 +9,7 @@
 #include <k42/errno.h>
 #include <k42/layout.h>
 #include <kern/console.h>
+#include <kern/disp_fast.h>
 #include <kern/dispatcher.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
@@ -136,6 +137,7 @@ long sys_disp_init(struct trap_frame *tf)
 			return -K42_EINVAL;
 	for (uint64_t i = 0; i < K42_ENTRY_COUNT; i++)
 		d->entries[i] = entries[i];
+	disp_fast_sync(d, FAST_OFF_ENTRY);
 	d->upcall_stack = stack;
 	return 0;
 }
@@ -255,6 +257,15 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)this_cpu()->cpu_id;
 	case K42_INFO_EPOCH:
 		return boot_epoch();
+	case K42_INFO_PPC_FAST_STALE:
+		return (long)process_fast_stale();
+	case K42_INFO_PPC_FAST_C_CALLS: {
+		uint64_t n = 0;
+
+		for (int c = 0; c < smp_ncpus; c++)
+			n += percpu_of((uint32_t)c)->ppc_fast_c_calls;
+		return (long)n;
+	}
 	case K42_INFO_PPC_FAST_CALLS:
 	case K42_INFO_PPC_FAST_REPLIES: {
 		uint64_t n = 0;
@@ -326,5 +337,6 @@ long sys_disp_reflect(struct trap_frame *tf)
 	if (on && !d->entries[K42_ENTRY_SYSCALL])
 		return -K42_EINVAL;	/* nowhere to reflect to */
 	d->reflect_sc = (int)on;
+	disp_fast_sync(d, FAST_OFF_REFLECT);
 	return 0;
 }

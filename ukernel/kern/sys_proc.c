@@ -8,6 +8,7 @@
 #include <k42/errno.h>
 #include <k42/privilege.h>
 #include <k42/layout.h>
+#include <kern/disp_fast.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/quota.h>
@@ -52,6 +53,7 @@ long sys_proc_start(struct trap_frame *tf)
 	ctx_set_result(&p->disp.ctx, 0, ctx_arg(tf, 3));
 	p->disp.has_ctx = 1;
 	p->state = K42_PROC_RUNNING;
+	disp_fast_sync(&p->disp, FAST_OFF_ALL);	/* (its only dispatcher yet) */
 	p->disp.state = DS_READY;
 	sched_enqueue(&p->disp);
 	return 0;

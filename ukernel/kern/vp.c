@@ -18,6 +18,7 @@
 #include <arch/vsx.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
+#include <kern/disp_fast.h>
 #include <kern/dispatcher.h>
 #include <kern/trace.h>
 #include <kern/panic.h>
@@ -79,6 +80,7 @@ long sys_disp_create(struct trap_frame *tf)
 	}
 	spin_unlock(&p->lock);
 	d->proc = p;
+	d->fast_off = FAST_OFF_ALL;
 	d->ppc_pa = ppc;
 	d->shared = phys_to_virt(pa);
 	d->shared->pid = p->pid;
@@ -94,6 +96,8 @@ long sys_disp_create(struct trap_frame *tf)
 	d->has_ctx = 1;
 	d->state = DS_READY;
 	p->vps[i] = d;
+	disp_fast_sync(d, FAST_OFF_ALL);
+	proc_fast_sync(p);	/* dispatcher 0 is no longer the only one */
 	p->vp_shared_pa[i] = pa;
 	sched_enqueue(d);
 	return i;

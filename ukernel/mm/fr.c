@@ -18,6 +18,7 @@
 #include <k42/dispatcher.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
+#include <kern/disp_fast.h>
 #include <kern/dispatcher.h>
 #include <kern/panic.h>
 #include <kern/printk.h>
@@ -235,8 +236,10 @@ static int server_request(struct fr *fr, struct fr_pending *pe)
 		return -K42_EDEAD;
 	pe->sent = 0;
 	pe->waiters = NULL;
-	if (send_pagein(srv, fr, pe) < 0)
+	if (send_pagein(srv, fr, pe) < 0) {
 		srv->disp.fr_unsent++;	/* sent by fr_flush when the ring has room */
+		disp_fast_sync(&srv->disp, FAST_OFF_FR_UNSENT);
+	}
 	return 0;
 }
 
@@ -255,6 +258,7 @@ void fr_flush(struct dispatcher *d)
 			if (send_pagein(d->proc, fr, pe) < 0)
 				return;
 			d->fr_unsent--;
+			disp_fast_sync(d, FAST_OFF_FR_UNSENT);
 		}
 	}
 }
@@ -339,6 +343,7 @@ static void deliver_async(struct dispatcher *d, uint64_t tok)
 	} else if (d->npgflt_backlog < (int)(sizeof(d->pgflt_backlog) / 8)) {
 		/* Delivered when the ring has room (kern/sched.c). */
 		d->pgflt_backlog[d->npgflt_backlog++] = tok;
+		disp_fast_sync(d, FAST_OFF_BACKLOG);
 	} else {
 		process_end(d->proc, K42_PROC_KILLED, -1,
 			    "more than 96 page-fault completions outstanding");
@@ -360,8 +365,10 @@ static void finish(struct fr *fr, struct fr_pending *pe, long status)
 	if (!pe->sent) {
 		struct process *srv = process_lookup(fr->server);
 
-		if (srv && srv->disp.fr_unsent)
+		if (srv && srv->disp.fr_unsent) {
 			srv->disp.fr_unsent--;
+			disp_fast_sync(&srv->disp, FAST_OFF_FR_UNSENT);
+		}
 	}
 	trace_fault_complete(pe->token);
 	/* A waiter's process may end while we go (too many completions, a
@@ -584,4 +591,5 @@ void fr_server_gone(struct process *server)
 		if (frs[i].state == FR_LIVE && frs[i].server == server->pid)
 			withdraw(&frs[i]);
 	server->disp.fr_unsent = 0;
+	disp_fast_sync(&server->disp, FAST_OFF_FR_UNSENT);
 }

@@ -65,6 +65,8 @@
 #define K42_INFO_PPC_ACCEPTS_UNLOCKED 17	/* ppc_accepts done without the kernel lock (all CPUs) */
 #define K42_INFO_PPC_CROSS_REPLIES    18	/* replies to a caller on another CPU done without it */
 #define K42_INFO_WAKES_UNLOCKED       19	/* softintr_raise and disp_kick done without it */
+#define K42_INFO_PPC_FAST_STALE       20	/* dispatchers whose fast-entry word disagrees with their state (0) */
+#define K42_INFO_PPC_FAST_C_CALLS     21	/* of K42_INFO_PPC_FAST_CALLS, those the C fast path took (the assembly declined) */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

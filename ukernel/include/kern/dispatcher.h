@@ -98,6 +98,10 @@ struct dispatcher {
 	/* disp_reflect: an `sc` made while enabled goes to K42_ENTRY_SYSCALL
 	 * instead of the kernel-call table (the Linux personality). */
 	int reflect_sc;
+	/* Why ppc_fast.S may not take a call or reply for it (0: it may):
+	 * bits derived from the fields above by kern/disp_fast.h, which
+	 * every writer of those fields calls. */
+	uint32_t fast_off;
 	/* disp_answer: reflected calls answered here, with no upcall, while
 	 * answers_on (the dispatcher's own table; syscall.c). */
 	int answers_on;

@@ -91,6 +91,9 @@ static inline struct process *process_lookup(uint64_t pid)
  * quiescence. `why` (NULL for a normal exit) is printed as one line. */
 void process_end(struct process *p, int state, int status, const char *why);
 uint64_t process_count(void);
+/* Dispatchers of live processes whose fast-entry word (kern/disp_fast.h)
+ * disagrees with their fields: 0 unless a writer forgot to sync it. */
+uint64_t process_fast_stale(void);
 /* Where a call to pid goes: pid itself, or the end of its chain of
  * successors (ipc_redirect, kept after a process ends until its slot is
  * taken again); 0 for a chain longer than PROC_ROUTE_HOPS. */

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <kern/percpu.h>
 #include <arch/trapframe.h>
+#include <kern/disp_fast.h>
 #include <kern/dispatcher.h>
 #include <k42/syscall_nums.h>
 #include <k42/ipc.h>
@@ -87,6 +88,11 @@ void asm_offsets(void)
 	DEFINE(D_USER_SPR0, offsetof(struct dispatcher, user_spr[0]));
 	DEFINE(D_FR_UNSENT, offsetof(struct dispatcher, fr_unsent));
 	DEFINE(D_REFLECT_SC, offsetof(struct dispatcher, reflect_sc));
+	DEFINE(D_FAST_OFF, offsetof(struct dispatcher, fast_off));
+	DEFINE(FAST_OFF_CALL_CALLER_V, FAST_OFF_CALL_CALLER);
+	DEFINE(FAST_OFF_CALL_SERVER_V, FAST_OFF_CALL_SERVER);
+	DEFINE(FAST_OFF_REPLY_SERVER_V, FAST_OFF_REPLY_SERVER);
+	DEFINE(FAST_OFF_REPLY_CALLER_V, FAST_OFF_REPLY_CALLER);
 	DEFINE(TF_OWNER, offsetof(struct trap_frame, owner));
 	DEFINE(DS_RUNNING_V, DS_RUNNING);
 	DEFINE(DS_IN_CALL_V, DS_IN_CALL);

@@ -17,6 +17,12 @@
  *  - reply: room in this CPU's record cache (no pool put), no grant (the
  *    cache holds clean records only); the caller's address space was
  *    active here before.
+ * The rarely-changing conditions are read from each dispatcher's "may be
+ * entered fast" word (d->fast_off, kern/disp_fast.h: reflection, a bounded
+ * call, page-ins or fault completions owed, the IPC-call entry, the
+ * server process running, not redirected, with no second dispatcher),
+ * which is derived from those fields by every path that writes them; a
+ * set bit sends the call to C, which reads the fields themselves.
  * Everything else is checked exactly as kern/ppc_fast.c checks it, under
  * the same lock (this CPU's local lock, which the kernel lock's holder
  * takes for every CPU: see kern/ppc_fast.c for why what is touched here is
@@ -137,24 +143,23 @@
 FUNC_START(ppc_fast_call_asm)
 	LOCAL_TRYLOCK r14, r15, r16, sc_fast_call_c
 	/* Decode the caller (disp_plain_caller, stricter: a dispatcher that
-	 * reflects its calls goes to C), no time bound, no grant, no trace. */
+	 * reflects its calls goes to C), no time bound, no grant, no trace.
+	 * Its word (kern/disp_fast.h): no reflection, no bounded call
+	 * outstanding, no page-in messages owed. */
 	ld	r17, D_SHARED(r12)
 	lwz	r16, D_STATE(r12)
-	lwz	r18, D_FR_UNSENT(r12)
-	lwz	r19, D_REFLECT_SC(r12)
-	lwz	r20, D_CALL_TIMED(r12)
+	lwz	r18, D_FAST_OFF(r12)
 	ld	r21, SH_DEFER_IO(r17)
 	ld	r22, SH_CALL_TIMEOUT_TB(r17)
 	ld	r23, SH_CALL_GRANT_LEN(r17)
 	ld	r24, PC_TRACE_MASK(r13)
 	cmpwi	cr1, r16, DS_RUNNING_V
 	andi.	r24, r24, FAST_TRACE_MASK
-	or	r18, r18, r19
-	or	r20, r20, r21
-	or	r22, r22, r23
-	or	r18, r18, r20
-	or	r22, r22, r24
-	or.	r18, r18, r22
+	andi.	r18, r18, FAST_OFF_CALL_CALLER_V
+	or	r21, r21, r22
+	or	r23, r23, r24
+	or	r18, r18, r21
+	or.	r18, r18, r23
 	bne	call_decline
 	bne	cr1, call_decline
 	/* process_lookup(r3): any 64-bit value may come. */
@@ -174,20 +179,15 @@ FUNC_START(ppc_fast_call_asm)
 	lwz	r16, P_PID(r18)
 	cmpld	r16, r3
 	bne	call_decline
-	/* Alive, not the caller, not redirected, one dispatcher. */
-	lwz	r16, P_STATE(r18)
+	/* Not the caller. Its dispatcher t: here, idle, no context,
+	 * enabled, nothing queued, may run here; and its word: the process
+	 * alive, not redirected, with no second dispatcher, t owing no
+	 * fault completions or page-in messages, its entry set and in user
+	 * space (kern/disp_fast.h). */
 	ld	r27, D_PROC(r12)		/* the caller's process */
-	lwz	r20, P_REDIRECTED(r18)
-	ld	r21, P_VPS1(r18)
-	cmpwi	cr1, r16, PROC_RUNNING_V
-	cmpld	cr5, r27, r18
-	or.	r20, r20, r21
-	bne	call_decline
-	bne	cr1, call_decline
-	beq	cr5, call_decline
-	/* Its dispatcher t: here, idle, no context, enabled, nothing queued
-	 * or owed, an entry in user space, may run here. */
 	addi	r19, r18, P_DISP		/* t */
+	cmpld	cr5, r27, r18
+	beq	cr5, call_decline
 	ld	r21, D_SHARED(r19)		/* t's shared page */
 	lwz	r20, PC_CPU_ID(r13)
 	lwz	r16, D_CPU(r19)
@@ -200,17 +200,12 @@ FUNC_START(ppc_fast_call_asm)
 	lwz	r16, D_HAS_CTX(r19)
 	ld	r17, SH_DISABLED(r21)
 	ld	r23, D_QUEUED_HEAD(r19)
-	lwz	r24, D_NPGFLT_BACKLOG(r19)
-	lwz	r25, D_FR_UNSENT(r19)
-	srdi	r26, r22, USER_TOP_SHIFT
+	lwz	r24, D_FAST_OFF(r19)
+	andi.	r24, r24, FAST_OFF_CALL_SERVER_V
 	or	r16, r16, r17
 	or	r23, r23, r24
-	or	r25, r25, r26
-	or	r16, r16, r23
-	or.	r16, r16, r25
+	or.	r16, r16, r23
 	bne	call_decline
-	cmpdi	r22, 0
-	beq	call_decline
 	CAN_RUN_HERE r19, r20, r16, r17, call_decline
 	HAT_HERE r18, r23, r20, r16, call_decline
 	/* A record from this CPU's cache, within the server's share. */
@@ -314,20 +309,20 @@ FUNC_START(ppc_fast_reply_asm)
 	.endr
 	ld	r2, PC_KERNEL_TOC(r13)
 	LOCAL_TRYLOCK r14, r15, r16, reply_restore
-	/* Decode the server (disp_plain_caller, stricter as for the call):
-	 * nothing saved to resume, nothing pending or queued, no trace. */
+	/* Decode the server (disp_plain_caller, stricter as for the call;
+	 * its word: no reflection, no page-in messages owed): nothing saved
+	 * to resume, nothing pending or queued, no trace. */
 	ld	r20, D_SHARED(r12)
 	lwz	r16, D_STATE(r12)
 	cmpwi	cr1, r16, DS_RUNNING_V
-	lwz	r14, D_FR_UNSENT(r12)
-	lwz	r15, D_REFLECT_SC(r12)
+	lwz	r14, D_FAST_OFF(r12)
 	ld	r16, SH_DEFER_IO(r20)
 	ld	r17, SH_SAVED_VALID(r20)
 	ld	r18, SH_PENDING(r20)
 	ld	r19, D_QUEUED_HEAD(r12)
 	ld	r21, PC_TRACE_MASK(r13)
 	andi.	r21, r21, FAST_TRACE_MASK
-	or	r14, r14, r15
+	andi.	r14, r14, FAST_OFF_REPLY_SERVER_V
 	or	r16, r16, r17
 	or	r18, r18, r19
 	or	r14, r14, r16
@@ -377,12 +372,11 @@ FUNC_START(ppc_fast_reply_asm)
 	bne	cr5, reply_decline
 	beq	cr6, reply_decline
 	bne	cr7, reply_decline
-	lwz	r14, D_NPGFLT_BACKLOG(r18)
-	lwz	r15, D_FR_UNSENT(r18)
+	lwz	r14, D_FAST_OFF(r18)		/* no fault completions or page-ins owed */
 	ld	r16, CTX(TF_NIP)(r18)
 	ld	r21, C_GRANT_LEN(r17)		/* (C frees a lent call: the cache stays clean) */
 	srdi	r16, r16, USER_TOP_SHIFT
-	or	r14, r14, r15
+	andi.	r14, r14, FAST_OFF_REPLY_CALLER_V
 	or	r16, r16, r21
 	or.	r14, r14, r16
 	bne	reply_decline
