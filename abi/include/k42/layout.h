@@ -65,6 +65,8 @@
 #define K42_INFO_PPC_ACCEPTS_UNLOCKED 17	/* ppc_accepts done without the kernel lock (all CPUs) */
 #define K42_INFO_PPC_CROSS_REPLIES    18	/* replies to a caller on another CPU done without it */
 #define K42_INFO_WAKES_UNLOCKED       19	/* softintr_raise and disp_kick done without it */
+#define K42_INFO_PPC_QUEUED_UNLOCKED  23	/* calls queued on a server on another CPU without it */
+#define K42_INFO_PPC_IDLE_REPLIES_UNLOCKED 24	/* of the replies across CPUs, those with K42_IPC_REPLY_IDLE */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */
