@@ -228,6 +228,18 @@ for _n in (1, 4):
                                   r"ppc_cross_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad" % _n],
                           reject=[r"UTEST FAIL"]))
 
+# Calls queued on a server on another CPU off the kernel lock
+# (kern/ppc_cross.c, ppc_call_cross), idle replies across CPUs, and callers
+# killed mid-call: every reply checked, no call record leaked, and at 4
+# CPUs the kernel's counters must show the unlocked paths ran.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/ppc_queue_%d" % _n, smp=_n, timeout=400,
+                          append="init=/tests/ppc_queue_test",
+                          expect=[r"UTEST PASS ppc_queue_test",
+                                  r"ppc_queue_test: on %d CPUs, unlocked" % _n,
+                                  r"ppc_queue_test: after the killed callers: \d+ calls from \d+ dispatchers, 0 bad"],
+                          reject=[r"UTEST FAIL", r"child: bad"]))
+
 # yield and block off the kernel lock (kern/sched_fast.c): two workers per
 # CPU yield and block, woken from init's CPU; every worker's sums checked.
 for _n in (1, 4):

@@ -69,6 +69,11 @@ struct ipc_call *ipc_call_try_alloc(struct dispatcher *server)
 	return take(server, NULL, 0);
 }
 
+struct ipc_call *ipc_call_try_alloc_for(struct dispatcher *server, struct dispatcher *async_caller)
+{
+	return take(server, async_caller, 0);
+}
+
 void ipc_call_list_add(struct ipc_call_list *l, struct ipc_call *c)
 {
 	c->next = NULL;

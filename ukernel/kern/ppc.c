@@ -45,8 +45,9 @@
  *
  * Locking: the kernel lock, except the fast path at the end of this file
  * (a call and reply on one CPU under that CPU's local lock, docs/smp.md)
- * and what it hands to kern/ppc_cross.c (ppc_accept, and a reply to a
- * caller on another CPU, under the local locks of the CPUs involved).
+ * and what it hands to kern/ppc_cross.c (ppc_accept, a call queued on a
+ * server on another CPU, and a reply to a caller on another CPU, under the
+ * local locks of the CPUs involved).
  *
  * Refusals: absent target -K42_ESRCH, dead -K42_EDEAD, itself -K42_EINVAL,
  * page length over K42_IPC_PAGE_BYTES -K42_EINVAL, no call record left
@@ -75,7 +76,7 @@
 #include <mm/usercopy.h>
 
 /* Decode the target of a call or send; 0 or a refusal code. */
-static long target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **out)
+long ppc_target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **out)
 {
 	struct process *tp = process_lookup(process_route(pid));	/* (its successor, if any) */
 
@@ -115,7 +116,7 @@ static long take_grant(struct dispatcher *cur, struct ipc_call *c)
 }
 
 /* Can t be entered for a call right now? */
-static int takes_upcall(const struct dispatcher *t)
+int ppc_takes_upcall(const struct dispatcher *t)
 {
 	/* (A server still starting, with no entry points yet, gets its calls
 	 * queued: it takes them with ppc_accept once it runs libk42.) */
@@ -304,8 +305,8 @@ static void enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc
 /* A synchronous call is made: the record takes the caller and its words,
  * and the caller waits in it with its context saved (both the general
  * path and ppc_fast's). */
-static void call_begin(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t,
-		       struct ipc_call *c, uint64_t op)
+void ppc_call_begin(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t,
+		    struct ipc_call *c, uint64_t op)
 {
 	trace_ppc_call(cur->proc->pid, t->proc->pid, op);
 	c->caller = cur;
@@ -322,7 +323,7 @@ long sys_ppc_call(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current, *t;
 	struct ipc_call *c;
-	long rc = target_of(ctx_arg(tf, 0), cur, &t);
+	long rc = ppc_target_of(ctx_arg(tf, 0), cur, &t);
 	uint64_t op = ctx_arg(tf, 1);
 
 	if (rc < 0)
@@ -337,7 +338,7 @@ long sys_ppc_call(struct trap_frame *tf)
 		return rc;
 	}
 
-	call_begin(tf, cur, t, c, op);
+	ppc_call_begin(tf, cur, t, c, op);
 	if (cur->shared->call_timeout_tb) {
 		cur->call_deadline = mftb() + cur->shared->call_timeout_tb;
 		if (!cur->call_timed) {
@@ -350,7 +351,7 @@ long sys_ppc_call(struct trap_frame *tf)
 		untime(cur);	/* an earlier bound must not reach this call */
 	}
 
-	if (!takes_upcall(t)) {
+	if (!ppc_takes_upcall(t)) {
 		c->state = CALL_QUEUED;
 		ipc_call_list_add(&t->calls_queued, c);
 		disp_raise(t, K42_SOFTINTR_CALL);
@@ -530,7 +531,7 @@ long sys_ppc_call_async(struct trap_frame *tf)
 {
 	struct dispatcher *cur = this_cpu()->current, *t;
 	struct ipc_call *c;
-	long rc = target_of(ctx_arg(tf, 0), cur, &t);
+	long rc = ppc_target_of(ctx_arg(tf, 0), cur, &t);
 	uint64_t op = ctx_arg(tf, 1), buf = ctx_arg(tf, 8);
 	uint32_t len = k42_ipc_op_len(op);
 
@@ -550,7 +551,7 @@ long sys_ppc_call_async(struct trap_frame *tf)
 	c->buf = buf;
 	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
 		c->w[i] = ctx_arg(tf, 2 + i);
-	if (!takes_upcall(t)) {
+	if (!ppc_takes_upcall(t)) {
 		c->state = CALL_QUEUED;
 		ipc_call_list_add(&t->calls_queued, c);
 		disp_raise(t, K42_SOFTINTR_CALL);
@@ -651,7 +652,7 @@ long sys_ppc_send(struct trap_frame *tf)
 	struct dispatcher *cur = this_cpu()->current, *t;
 	struct k42_disp_shared *sh;
 	struct k42_msg *m;
-	long rc = target_of(ctx_arg(tf, 0), cur, &t);
+	long rc = ppc_target_of(ctx_arg(tf, 0), cur, &t);
 
 	if (rc < 0)
 		return rc;
@@ -694,13 +695,13 @@ static int call_fast(struct trap_frame *tf, struct dispatcher *cur)
 	if (cur->shared->call_timeout_tb || cur->call_timed || cur->shared->call_grant_len ||
 	    k42_ipc_op_len(op) > K42_IPC_PAGE_BYTES)
 		return 0;
-	if (target_of(ctx_arg(tf, 0), cur, &t) < 0 || t->cpu != this_cpu()->cpu_id ||
-	    !takes_upcall(t) || t->npgflt_backlog || t->fr_unsent)
+	if (ppc_target_of(ctx_arg(tf, 0), cur, &t) < 0 || t->cpu != this_cpu()->cpu_id ||
+	    !ppc_takes_upcall(t) || t->npgflt_backlog || t->fr_unsent)
 		return 0;
 	c = ipc_call_try_alloc(t);
 	if (!c)
 		return 0;
-	call_begin(tf, cur, t, c, op);
+	ppc_call_begin(tf, cur, t, c, op);
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&t->calls_active, c);
 	copy_page_data(cur, t, k42_ipc_op_len(op));
@@ -746,13 +747,15 @@ int ppc_fast(struct trap_frame *tf)
 	uint64_t n = ctx_call_number(tf);
 	int done = 0;
 
-	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY && n != K42_SC_PPC_ACCEPT)
+	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY && n != K42_SC_PPC_ACCEPT &&
+	    n != K42_SC_PPC_CALL_ASYNC)
 		return 0;
 	spin_lock(&pc->local_lock);
 	if (disp_plain_caller(cur))
-		done = n == K42_SC_PPC_CALL    ? call_fast(tf, cur)
+		done = n == K42_SC_PPC_CALL    ? call_fast(tf, cur) || ppc_call_cross(tf, pc, cur, 0)
 		       : n == K42_SC_PPC_REPLY ? reply_fast(tf, cur) || ppc_reply_cross(tf, pc, cur)
-					       : ppc_accept_fast(tf, cur);
+		       : n == K42_SC_PPC_ACCEPT ? ppc_accept_fast(tf, cur)
+					       : ppc_call_cross(tf, pc, cur, 1);
 	spin_unlock(&pc->local_lock);
 	return done;
 }

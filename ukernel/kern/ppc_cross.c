@@ -1,27 +1,43 @@
 /*
  * PPC between CPUs without the kernel lock (docs/smp.md, "Without the
- * kernel lock"): a server takes a queued synchronous call (ppc_accept),
- * and replies to a synchronous caller that waits on another CPU and goes
- * on itself, under the local locks of the CPUs involved instead of the
- * kernel lock. Both are tried by ppc_fast (kern/ppc.c) with this CPU's
- * local lock held, after the same-CPU fast path declined.
+ * kernel lock"): a server takes a queued call (ppc_accept), a caller
+ * queues a call on a server living on another CPU, and a server replies
+ * to a caller that waits on another CPU, under the local locks of the
+ * CPUs involved instead of the kernel lock. All are tried by ppc_fast
+ * (kern/ppc.c) with this CPU's local lock held, after the same-CPU fast
+ * path declined.
  *
  * - ppc_accept: the server runs here, so its queued and active lists are
- *   this CPU's (every other CPU queues calls on it under the kernel lock,
- *   whose holder holds this CPU's local lock too). The caller of a queued
- *   synchronous call is parked in it and alive (a caller that dies, is
- *   cancelled or times out withdraws its queued call under the kernel
- *   lock), so its PPC page is read as the locked path reads it. An async
- *   call's bytes come from its caller's memory (a user copy that may
- *   fail): the locked path.
+ *   this CPU's (another CPU queues calls on it under the kernel lock,
+ *   whose holder holds this CPU's local lock too, or under this CPU's
+ *   local lock: ppc_call_cross). The caller of a queued synchronous call
+ *   is parked in it and alive (a caller that dies, is cancelled or times
+ *   out withdraws its queued call under the kernel lock), so its PPC page
+ *   is read as the locked path reads it. An async call's bytes come from
+ *   its caller's memory (a user copy that may fail): the locked path; an
+ *   async call without bytes touches only its record.
+ * - A call (sync or async) to a server's dispatcher living on another
+ *   CPU that cannot take the upcall now: queued on it under that CPU's
+ *   local lock too (the server's state, lists and call count are that
+ *   CPU's; where it lives changes only under the kernel lock), with
+ *   K42_SOFTINTR_CALL raised (woken there, or that CPU kicked). An async
+ *   caller goes on; a synchronous one waits in the call, and this CPU
+ *   resumes the dispatcher sched_switch would take, if it can be resumed
+ *   from its context (sched_fast_next); otherwise (going idle), a bounded
+ *   call, a grant, or a server that takes the upcall (the locked path
+ *   moves it here): the locked path. A reply to the waiting caller needs
+ *   this CPU's local lock, held until the caller is parked and the next
+ *   one current.
  * - The reply to a caller living on another CPU: the caller is parked in
  *   DS_IN_CALL on its call, not on any queue, and nothing but this reply
  *   (the server, running here) or the kernel lock's holder (cancel,
  *   timeout, an end: none runs while we hold our local lock) changes
  *   that; it is made ready on its own CPU's run queue, which that CPU's
  *   fast paths use, so that CPU's local lock is taken for the enqueue and
- *   the checks that lead to it. The server goes on here; a reply with
- *   K42_IPC_REPLY_IDLE (the server gives the CPU up) takes the locked path.
+ *   the checks that lead to it. The server goes on here; with
+ *   K42_IPC_REPLY_IDLE it gives the CPU up, and this CPU resumes the
+ *   dispatcher sched_switch would take if it can be resumed from its
+ *   context (else the locked path: going idle, an entry to make).
  * - The reply to an asynchronous call whose caller lives on another CPU,
  *   with no page bytes: put on the caller's calls_done list with
  *   K42_SOFTINTR_REPLY raised, under the caller's CPU's local lock (its
@@ -33,13 +49,14 @@
  *   server goes on (even with K42_IPC_REPLY_IDLE, as on the locked path).
  *   Bytes to copy into the caller's buffer: the locked path.
  *
- * Lock order: this CPU's local lock, then the caller's CPU's (level 2 of
- * docs/smp.md: in CPU order). A higher-numbered CPU's is taken with
- * spin_lock; a lower-numbered one only with a single try, and if it is
- * busy the reply takes the locked path with nothing changed: waiting for
- * it would invert the order the kernel lock's gatherer uses. Then the
- * call-record pool's leaf lock (the reply frees the record). It passes no
- * quiescent point: both dispatchers stay allocated meanwhile.
+ * Lock order: this CPU's local lock, then the caller's (or the server's)
+ * CPU's (level 2 of docs/smp.md: in CPU order). A higher-numbered CPU's
+ * is taken with spin_lock; a lower-numbered one only with a single try,
+ * and if it is busy the call or reply takes the locked path with nothing
+ * changed: waiting for it would invert the order the kernel lock's
+ * gatherer uses. Then the call-record pool's leaf lock (a reply frees the
+ * record, a call takes one). It passes no quiescent point: both
+ * dispatchers (and a call's target process) stay allocated meanwhile.
  */
 #include <arch/context.h>
 #include <arch/spinlock.h>
@@ -48,10 +65,13 @@
 #include <k42/ipc.h>
 #include <k42/syscall_nums.h>
 #include <kern/ppc_cross.h>
+#include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/spinlock.h>
 #include <kern/trace.h>
+#include <arch/memlayout.h>
+#include <k42/layout.h>
 
 /* Would cur, going on in tf, have events delivered or work done on its
  * way back to user mode? (The locked path does that.) */
@@ -60,11 +80,24 @@ static int has_work(const struct dispatcher *d)
 	return d->npgflt_backlog || d->fr_unsent || (d->shared->pending && !d->shared->disabled);
 }
 
+/* With this CPU's local lock held, take another CPU's too, in CPU order:
+ * a higher-numbered one's by spinning, a lower-numbered one's by a single
+ * try (0 if busy: waiting would invert the kernel lock gatherer's order). */
+static int lock_other(struct percpu *pc, struct percpu *other)
+{
+	if (other->cpu_id > pc->cpu_id) {
+		spin_lock(&other->local_lock);
+		return 1;
+	}
+	return arch_spin_trylock(&other->local_lock);
+}
+
 int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur)
 {
 	struct ipc_call *c = cur->calls_queued.head;
 
-	if (has_work(cur) || (c && c->async))
+	/* (An async call's bytes are a user copy: the locked path.) */
+	if (has_work(cur) || (c && c->async && k42_ipc_op_len(c->op)))
 		return 0;
 	if (!c) {
 		ctx_set_result(tf, 0, (uint64_t)-K42_EAGAIN);
@@ -73,7 +106,8 @@ int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur)
 	ipc_call_list_del(&cur->calls_queued, c);
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&cur->calls_active, c);
-	copy_page_data(c->caller, cur, k42_ipc_op_len(c->op));
+	if (!c->async)
+		copy_page_data(c->caller, cur, k42_ipc_op_len(c->op));
 	set_call_regs(tf, c, 1);
 	ctx_set_result(tf, 0, ipc_call_handle(c));
 	this_cpu()->ppc_accepts_unlocked++;
@@ -85,7 +119,7 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	uint64_t lenflags = ctx_arg(tf, 2), w[K42_IPC_WORDS];
 	uint32_t len = (uint32_t)(lenflags & K42_IPC_REPLY_LEN_MASK), cpu;
 	long status = (long)ctx_arg(tf, 1);
-	struct dispatcher *caller;
+	struct dispatcher *caller, *next = NULL;
 	struct ipc_call *c;
 	struct percpu *cpc;
 	int ok;
@@ -96,17 +130,25 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	c = ipc_call_lookup(ctx_arg(tf, 0), cur);
 	if (!c || !(caller = c->caller))
 		return 0;
-	/* A synchronous reply that gives the CPU up, an async one with bytes
-	 * (a user copy into the caller's memory): the locked path. */
-	if (c->async ? len != 0 : (lenflags & K42_IPC_REPLY_IDLE) != 0)
+	/* An async reply with bytes (a user copy into the caller's memory):
+	 * the locked path. A synchronous one that gives the CPU up goes on
+	 * here only if this CPU has a dispatcher to resume from its context
+	 * that sched_switch would take next: the server waits idle, or, with
+	 * something to be entered for (server_after_reply), is queued behind
+	 * it in its class. Going idle, or entering one at an entry point, is
+	 * the locked path's. */
+	if (c->async && len != 0)
+		return 0;
+	if (!c->async && (lenflags & K42_IPC_REPLY_IDLE) &&
+	    (!(next = sched_fast_next(pc)) ||
+	     ((cur->shared->saved_valid || cur->shared->pending || cur->calls_queued.head) &&
+	      next->prio > cur->prio)))
 		return 0;
 	cpu = __atomic_load_n(&caller->cpu, __ATOMIC_RELAXED);
 	if (cpu == pc->cpu_id || cpu >= (uint32_t)smp_ncpus)
 		return 0;
 	cpc = percpu_of(cpu);
-	if (cpu > pc->cpu_id)
-		spin_lock(&cpc->local_lock);
-	else if (!arch_spin_trylock(&cpc->local_lock))
+	if (!lock_other(pc, cpc))
 		return 0;
 	/* The caller's own CPU is locked: it cannot be made current,
 	 * queued or moved meanwhile. */
@@ -132,7 +174,77 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 		sched_enqueue(caller);	/* its CPU's queue; kicks it if it idles */
 	}
 	spin_unlock(&cpc->local_lock);
-	ctx_set_result(tf, 0, 0);	/* the server goes on */
 	pc->ppc_cross_replies++;
+	if (next) {
+		/* K42_IPC_REPLY_IDLE: the server waits idle (or, if events
+		 * came meanwhile, ready to be entered), and this CPU resumes
+		 * next, as sched_switch would have. */
+		server_after_reply(tf, cur, lenflags);
+		pc->current = NULL;	/* nothing of tf is kept */
+		sched_fast_run(tf, pc, next);
+		pc->ppc_idle_replies_unlocked++;
+		return 1;
+	}
+	ctx_set_result(tf, 0, 0);	/* the server goes on */
+	return 1;
+}
+
+int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur, int async)
+{
+	uint64_t op = ctx_arg(tf, 1), buf = ctx_arg(tf, 8), h;
+	uint32_t len = k42_ipc_op_len(op), cpu;
+	struct dispatcher *t, *next = NULL;
+	struct percpu *tpc;
+	struct ipc_call *c = NULL;
+
+	if (cur->shared->call_grant_len || len > K42_IPC_PAGE_BYTES)
+		return 0;
+	if (async) {
+		/* The caller goes on: nothing to deliver on its way back. */
+		if (has_work(cur) || (len && (buf >= K42_USER_TOP || K42_USER_TOP - buf < len)))
+			return 0;
+	} else if (cur->shared->call_timeout_tb || cur->call_timed ||
+		   !(next = sched_fast_next(pc))) {
+		/* A bounded call (the timed list is the kernel lock's), or
+		 * nothing here to run while the caller waits. */
+		return 0;
+	}
+	if (ppc_target_of(ctx_arg(tf, 0), cur, &t) < 0)
+		return 0;
+	cpu = __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
+	if (cpu == pc->cpu_id || cpu >= (uint32_t)smp_ncpus)
+		return 0;
+	tpc = percpu_of(cpu);
+	if (!lock_other(pc, tpc))
+		return 0;
+	/* t's CPU is locked: t stays there, and its state and call lists
+	 * change only here meanwhile. A server that would take the upcall
+	 * now is moved to this CPU and entered by the locked path. */
+	if (t->cpu == cpu && t->state != DS_DEAD && !ppc_takes_upcall(t))
+		c = ipc_call_try_alloc_for(t, async ? cur : NULL);
+	if (!c) {
+		spin_unlock(&tpc->local_lock);
+		return 0;
+	}
+	if (async) {
+		trace_ppc_call(cur->proc->pid, t->proc->pid, op);
+		c->caller_pid = cur->proc->pid;
+		c->op = op;
+		c->buf = buf;
+		for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+			c->w[i] = ctx_arg(tf, 2 + i);
+	} else {
+		ppc_call_begin(tf, cur, t, c, op);	/* cur waits in DS_IN_CALL */
+	}
+	c->state = CALL_QUEUED;
+	ipc_call_list_add(&t->calls_queued, c);
+	disp_raise(t, K42_SOFTINTR_CALL);	/* woken on its CPU, or that CPU kicked */
+	h = ipc_call_handle(c);	/* (once t's CPU is unlocked c may be answered) */
+	spin_unlock(&tpc->local_lock);
+	if (async)
+		ctx_set_result(tf, 0, h);	/* the caller goes on */
+	else
+		sched_fast_run(tf, pc, next);	/* a reply to cur needs this CPU's lock */
+	pc->ppc_queued_unlocked++;
 	return 1;
 }

@@ -95,6 +95,18 @@ static void run_next(struct trap_frame *tf, struct percpu *pc, struct dispatcher
 	pc->slice_end = mftb() + pc->slice_tb;
 }
 
+struct dispatcher *sched_fast_next(struct percpu *pc)
+{
+	struct dispatcher *next = first_ready(pc, K42_PRIO_CLASSES);
+
+	return next && resumable(next) ? next : NULL;
+}
+
+void sched_fast_run(struct trap_frame *tf, struct percpu *pc, struct dispatcher *next)
+{
+	run_next(tf, pc, next);
+}
+
 static int yield_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur)
 {
 	struct dispatcher *next = first_ready(pc, cur->prio + 1);

@@ -57,6 +57,8 @@ struct ipc_call *ipc_call_alloc(struct dispatcher *server, struct dispatcher *as
 /* The same for a synchronous call, refusing without counting: for the
  * fast path (kern/ppc_fast.c), whose refusal the general path repeats. */
 struct ipc_call *ipc_call_try_alloc(struct dispatcher *server);
+/* Either kind, refusing without counting (kern/ppc_cross.c). */
+struct ipc_call *ipc_call_try_alloc_for(struct dispatcher *server, struct dispatcher *async_caller);
 /* An async call is answered: off its server's lists, onto its caller's
  * calls_done with the reply (the caller is told by K42_SOFTINTR_REPLY). */
 void ipc_call_done(struct ipc_call *c, long status, uint32_t len, const uint64_t *w);

@@ -57,6 +57,9 @@ struct percpu {
 	/* ppc_accepts and replies to another CPU's caller done here without
 	 * the kernel lock (kern/ppc_cross.c). */
 	uint64_t ppc_accepts_unlocked, ppc_cross_replies;
+	/* Calls queued on a server on another CPU, and replies across CPUs
+	 * with K42_IPC_REPLY_IDLE, done here without it (kern/ppc_cross.c). */
+	uint64_t ppc_queued_unlocked, ppc_idle_replies_unlocked;
 	/* softintr_raise and disp_kick done from here without it (kern/sched_wake.c). */
 	uint64_t wakes_unlocked;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */

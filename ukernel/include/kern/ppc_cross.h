@@ -19,10 +19,19 @@ void copy_page_data(struct dispatcher *from, struct dispatcher *to, uint32_t len
 void set_call_regs(struct trap_frame *tf, const struct ipc_call *c, int first);
 void set_caller_result(struct dispatcher *caller, long status, uint32_t len, const uint64_t *w);
 void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t lenflags);
+/* kern/ppc.c: a call's target (0, or the refusal the locked path gives);
+ * can t be entered for a call now; a synchronous caller waits in c. */
+long ppc_target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **out);
+int ppc_takes_upcall(const struct dispatcher *t);
+void ppc_call_begin(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t,
+		    struct ipc_call *c, uint64_t op);
 
 /* Both with this CPU's local lock held (ppc_fast, kern/ppc.c); 1 if done
  * (cur goes on in tf), 0 with nothing changed (the locked path). */
 int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur);
 int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
+/* A call (async: ppc_call_async) to a server living on another CPU that
+ * cannot take it now, queued there (kern/ppc_cross.c). */
+int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur, int async);
 
 #endif

@@ -43,6 +43,12 @@ void sched_timers_expire(uint64_t now);
 uint64_t sched_next_deadline(void);
 /* Start running user code for the first time on this CPU; never returns. */
 __attribute__((noreturn)) void sched_start(void);
+/* kern/sched_fast.c, under this CPU's local lock: the dispatcher
+ * sched_switch would run next here if it can be resumed from its saved
+ * context with nothing to deliver (else NULL: the locked path), and the
+ * switch to it once the running one is parked (a new time slice). */
+struct dispatcher *sched_fast_next(struct percpu *pc);
+void sched_fast_run(struct trap_frame *tf, struct percpu *pc, struct dispatcher *next);
 /* Leave the CPU: save tf into the current dispatcher (if it keeps running later). */
 void sched_save_current(struct trap_frame *tf);
 
