@@ -532,7 +532,15 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
  * nothing else of the program runs beside the handler, so no swap or
  * update can wait for it or start under it), no hold, no trace event.
  * The handler runs at once on the PPC page and its answer goes back as
- * the full path sends it (reply_on: idle if nothing else is to run). Any
+ * the full path sends it (reply_on: idle if nothing else is to run),
+ * except that an idle reply raises no idle flag and needs no fence: the
+ * flag tells other dispatchers to kick us when they hand us a thread
+ * (k42_vp_poke), and with k42_ipc_full still 0 after the handler there
+ * are none (K42_IPC_FULL_VPS is set before a second dispatcher exists and
+ * never cleared; nothing else of the program runs beside the handler to
+ * start one), and nready can only change on this dispatcher. The flag
+ * keeps whatever it had (a stale 1 costs a spurious kick at worst), and
+ * k42_dispatch clears it if the kernel does not take the idle reply. Any
  * other call takes the full path from the start.
  */
 void k42_on_ipc_call_lean(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
@@ -563,12 +571,25 @@ void k42_on_ipc_call_lean(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1
 	ipc_handler(caller, &m);
 	v->in_handler--;
 	if (v->handler_call) {
-		int idle = !v->nready && !sh->pending && !k42_ipc_full;
-
 		v->handler_call = 0;
-		if (idle)
+		if (__builtin_expect(k42_ipc_full || v->nready || sh->pending, 0)) {
+			/* (The handler started a dispatcher, or work came: as
+			 * the full path answers.) */
+			reply_on(v, ppc, h, &m, !v->nready && !sh->pending && !k42_update_ending);
+		} else {
+			/* Idle, and no other dispatcher can hand us a thread
+			 * meanwhile (one dispatcher), so no idle flag to raise
+			 * first as reply_on does. */
 			v->current = NULL;
-		reply_on(v, ppc, h, &m, idle);
+			if (m.len > K42_IPC_PAGE_BYTES) {
+				m.op = (uint64_t)-K42_EINVAL;	/* a handler's bad reply */
+				m.len = 0;
+			}
+			if (m.len && m.page != ppc)
+				memcpy(ppc, m.page, m.len);
+			k42_sc_ppc_reply(h, m.op, m.len | K42_IPC_REPLY_IDLE, m.w[0], m.w[1], m.w[2],
+					 m.w[3], m.w[4], m.w[5]);
+		}
 	}
 	/* (An idle reply returns only if the kernel did not take it.) */
 	if (k42_update_ending)
