@@ -350,6 +350,7 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 		goto fail_page;
 	p->disp.proc = p;
 	p->disp.shared = phys_to_virt(p->shared_pa);
+	p->disp.shared_va = K42_DISP_VA;
 	p->disp.ppc_pa = p->ppc_pa;
 	p->disp.shared->pid = pid;
 	p->disp.shared->disabled = 1;

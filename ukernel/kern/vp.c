@@ -91,6 +91,7 @@ long sys_disp_create(struct trap_frame *tf)
 	d->shared->cpu = cpu;
 	trace_disp_bind(d->shared, (unsigned)cpu);
 	d->index = (uint32_t)i;
+	d->shared_va = K42_DISP_VA + (uint64_t)i * K42_PAGE_SIZE;
 	ctx_set_entry(&d->ctx, d, entry, sp);
 	ctx_set_result(&d->ctx, 0, ctx_arg(tf, 3));
 	d->has_ctx = 1;

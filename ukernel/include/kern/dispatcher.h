@@ -60,6 +60,7 @@ struct dispatcher {
 	uint8_t prio;
 	uint32_t cpu;				/* the CPU it runs or is queued on */
 	uint32_t index;				/* 0: the process's own; else kern/vp.c */
+	uint64_t shared_va;			/* its shared page's user address (K42_DISP_VA + index pages) */
 	uint32_t timer_cpu;			/* whose timer list holds it (timer_deadline != 0) */
 	struct dispatcher *rq_next;
 	/* Fault completions that did not fit the shared ring, delivered later. */

@@ -76,7 +76,7 @@ void asm_offsets(void)
 	DEFINE(D_STATE, offsetof(struct dispatcher, state));
 	DEFINE(D_HAS_CTX, offsetof(struct dispatcher, has_ctx));
 	DEFINE(D_CPU, offsetof(struct dispatcher, cpu));
-	DEFINE(D_INDEX, offsetof(struct dispatcher, index));
+	DEFINE(D_SHARED_VA, offsetof(struct dispatcher, shared_va));
 	DEFINE(D_NPGFLT_BACKLOG, offsetof(struct dispatcher, npgflt_backlog));
 	DEFINE(D_CALL, offsetof(struct dispatcher, call));
 	DEFINE(D_QUEUED_HEAD, offsetof(struct dispatcher, calls_queued.head));

@@ -91,12 +91,8 @@
 	mfspr	\t2, SPR_VRSAVE
 	std	\t2, D_USER_SPR0(\t1)
 4:	ld	\t2, D_USER_SPR0(\d)
+	ld	\t1, D_SHARED_VA(\d)
 	mtspr	SPR_VRSAVE, \t2
-	lwz	\t2, D_INDEX(\d)
-	li	\t1, DISP_VA_HI
-	sldi	\t1, \t1, 32
-	sldi	\t2, \t2, PAGE_SHIFT_V
-	add	\t1, \t1, \t2
 	mtspr	SPR_SPRG3, \t1
 	std	\d, PC_SPR_OWNER(r13)
 3:	std	\d, PC_CURRENT(r13)

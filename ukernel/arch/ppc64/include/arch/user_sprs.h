@@ -22,7 +22,7 @@ static inline __attribute__((always_inline)) void arch_user_sprs_switch(struct p
 	if (owner)
 		owner->user_spr[0] = mfspr(SPR_VRSAVE);
 	mtspr(SPR_VRSAVE, d->user_spr[0]);
-	mtspr(SPR_SPRG3, K42_DISP_VA + (uint64_t)d->index * K42_PAGE_SIZE);
+	mtspr(SPR_SPRG3, d->shared_va);
 	pc->spr_owner = d;
 }
 
