@@ -222,5 +222,9 @@ int main(uint64_t arg)
 	EXPECT(k42_vp_start(0) > 0, "a second dispatcher on CPU 0");
 	phase(0);
 	phase(1);
+	/* Every dispatcher's "may be entered fast" word agrees with its
+	 * fields after all of it (kern/disp_fast.h). */
+	EXPECT(k42_info(K42_INFO_PPC_FAST_STALE) == 0, "%lu stale fast words",
+	       k42_info(K42_INFO_PPC_FAST_STALE));
 	return verdict("ppc_fast_test");
 }

@@ -460,7 +460,11 @@ FUNC_START(ppc_fast_reply_asm)
 	mr	r9, r10
 	mr	r10, r11
 	mr	r11, r18
-	.irp	n, 0, 1, 2, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	/* r0 stays 0 and r12 the caller's own CR: both are clobbered by a
+	 * kernel call (docs/kernel-interface.md), and neither holds anything
+	 * of the kernel's or the server's. r11 (the caller's dispatcher, a
+	 * kernel address) is loaded last. */
+	.irp	n, 1, 2, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
 	ld	\n, GPR(\n)(r11)
 	.endr
 	ld	r11, GPR(11)(r11)
