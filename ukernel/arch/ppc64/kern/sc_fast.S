@@ -89,14 +89,31 @@ FUNC_START(sc_fast_entry)
 	 * K42_IPC_REPLY_IDLE with no bytes (r5). */
 2:	andi.	r12, r4, IPC_OP_LEN_MASK
 	bne	0b
-	mfsrr1	r12
-	andi.	r12, r12, MSR_PR
+	mfsrr1	r11
+	andi.	r12, r11, MSR_PR
 	beq	0b			/* not from user mode: never, but not ours */
 	/* ppc_call: the caller's context into its dispatcher's ctx, r14..r31
 	 * too (r0 and r3..r10, the call number and arguments, are stored only
 	 * if it is declined: every way back to a caller parked in a call sets
-	 * all of r3..r10). */
-	SAVE_CTX
+	 * all of r3..r10). Not r11 and r12: a kernel call clobbers them
+	 * (docs/kernel-interface.md; ppc_call returns nothing in r11), so
+	 * their slots keep what the dispatcher had there before, its own. */
+	ld	r12, PC_CURRENT(r13)
+	std	r11, CTX(TF_MSR)(r12)
+	mfcr	r11
+	std	r11, CTX(TF_CR)(r12)
+	std	r1, GPR(1)(r12)
+	std	r2, GPR(2)(r12)
+	mfspr	r11, SPR_SPRG1
+	std	r11, GPR(13)(r12)
+	mfsrr0	r11
+	std	r11, CTX(TF_NIP)(r12)
+	mflr	r11
+	std	r11, CTX(TF_LR)(r12)
+	mfctr	r11
+	std	r11, CTX(TF_CTR)(r12)
+	mfxer	r11
+	std	r11, CTX(TF_XER)(r12)
 	ld	r2, PC_KERNEL_TOC(r13)
 	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
 	std	\n, GPR(\n)(r12)
