@@ -19,6 +19,8 @@ per function. Three loops can be profiled:
                ./k42 bench does), which the kernel answers (disp_answer):
                from one `syscall_answer` to the next, after enough hits
                to be inside lbench's loop of 100,000
+    --op null  the null kernel call (kbench's null_syscall loop): from one
+               `sys_null` to the next
 
 Usage:
 
@@ -80,6 +82,7 @@ OPS = {
     "pipe": {"fn": "sys_block", "warm": 100, "hits": 2, "other": "pipe_echo.elf",
              "pre": "time_pipe"},
     "linux-getppid": {"fn": "syscall_answer", "warm": 5000, "hits": 1, "other": None},
+    "null": {"fn": "sys_null", "warm": 1000, "hits": 1, "other": None, "native": True},
 }
 
 
@@ -93,6 +96,17 @@ def symbols(elf):
             tab.append((int(p[0], 16), p[2]))
     tab.sort()
     return [a for a, _ in tab], [n for _, n in tab]
+
+
+def disassembly(elf):
+    out = subprocess.run(["powerpc64le-linux-gnu-objdump", "-d", "--no-show-raw-insn", elf],
+                         capture_output=True, text=True, check=True).stdout
+    dis = {}
+    for line in out.splitlines():
+        p = line.split(":", 1)
+        if len(p) == 2 and p[0].strip() and all(ch in "0123456789abcdef" for ch in p[0].strip()):
+            dis[int(p[0], 16)] = p[1].strip()
+    return dis
 
 
 def lookup(tab, pc):
@@ -109,6 +123,9 @@ def main():
                          "op's own; --op ppc --warm 80200 lands in kbench's stub loop)")
     ap.add_argument("--flow", action="store_true",
                     help="also print the functions in the order they ran")
+    ap.add_argument("--trace", metavar="FILE",
+                    help="also write every stepped instruction (pc, function, disassembly "
+                         "of kernel code) to FILE")
     args = ap.parse_args()
     op = dict(OPS[args.op])
     if args.warm is not None:
@@ -138,7 +155,10 @@ def main():
             return 1
         rows = [(int(a, 16), int(b, 16), int(c)) for a, b, c in (l.split() for l in open(pcs))]
     kern = symbols(build.kernel_elf)
-    if op["other"]:
+    if op.get("native"):
+        # One program: kbench alone.
+        user = client = symbols(os.path.join(args.build, "bench/k42/kbench.elf"))
+    elif op["other"]:
         user = symbols(os.path.join(args.build, "bench/k42", op["other"]))
         client = symbols(os.path.join(args.build, "bench/k42/kbench.elf"))
     else:
@@ -155,6 +175,8 @@ def main():
             stretches.append([where, nuser, collections.Counter()])
         if where == "kernel":
             stretches[-1][2][lookup(kern, pc)] += 1
+        elif op.get("native"):
+            stretches[-1][2]["kbench " + lookup(client, pc)] += 1
         elif not op["other"]:
             stretches[-1][2][("lx " + lookup(user, pc)) if pc >= 0xe0000000000
                              else "program " + lookup(client, pc)] += 1
@@ -171,6 +193,14 @@ def main():
             if name != last:
                 print("    " + name)
                 last = name
+    if args.trace:
+        dis = disassembly(build.kernel_elf)
+        with open(args.trace, "w") as f:
+            for pc, msr, pid in rows:
+                if msr & MSR_PR:
+                    f.write("%x user pid %d\n" % (pc, pid))
+                else:
+                    f.write("%x %s\t%s\n" % (pc, lookup(kern, pc), dis.get(pc, "?")))
     for where, _, funcs in stretches:
         print("%s: %d instructions" % (where, sum(funcs.values())))
         for fn, c in funcs.most_common():

@@ -106,6 +106,21 @@ for _t in USER_TESTS:
 SCENARIOS.append(dict(name="user/fill_1g_test", append="init=/tests/fill_1g_test", mem="2G",
                       expect=[r"UTEST PASS fill_1g_test"], reject=[r"UTEST FAIL"]))
 
+def _utest_cpus(name, test, timeout, lines, cpus=(1, 4), reject=()):
+    """NAME_N (NAME with its group: smp/..., user/...) for every N in cpus:
+    tests/user's TEST, run as init on N CPUs, must pass and print every
+    line lines(N) gives; UTEST FAIL (or a regex of reject) fails it."""
+    for n in cpus:
+        SCENARIOS.append(dict(name="%s_%d" % (name, n), smp=n, timeout=timeout,
+                              append="init=/tests/" + test,
+                              expect=[r"UTEST PASS " + test] + list(lines(n)),
+                              reject=[r"UTEST FAIL"] + list(reject)))
+
+
+def _smp_utest(name, test, timeout, lines, cpus=(1, 4), reject=()):
+    _utest_cpus("smp/" + name, test, timeout, lines, cpus, reject)
+
+
 # SMP (docs/smp.md): every CPU comes online and the server set boots to the
 # shell; processes on every CPU fault and call at once, and are created and
 # killed in storms (tests/user/smp_stress_test.c). More than one CPU runs
@@ -115,57 +130,31 @@ for _n in (1, 2, 4, 8):
                           expect=[r"(?m)%d CPUs?, .* Hz; CPUs online: 0%s\r?$" % (_n, "-%d" % (_n - 1) if _n > 1 else ""),
                                   r"k42> "],
                           reject=[r"did not come online", r"refused to start"]))
-    SCENARIOS.append(dict(name="smp/stress_%d" % _n, smp=_n, timeout=180,
-                          append="init=/tests/smp_stress_test",
-                          expect=[r"UTEST PASS smp_stress_test",
-                                  r"smp_stress_test: \d+ workers on %d CPUs" % _n],
-                          reject=[r"UTEST FAIL"]))
-    SCENARIOS.append(dict(name="smp/vp_%d" % _n, smp=_n, timeout=120,
-                          append="init=/tests/vp_test",
-                          expect=[r"UTEST PASS vp_test",
-                                  r"vp_test: \d+ dispatchers on %d CPUs" % _n],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("stress", "smp_stress_test", 180,
+           lambda n: [r"smp_stress_test: \d+ workers on %d CPUs" % n], cpus=(1, 2, 4, 8))
+_smp_utest("vp", "vp_test", 120,
+           lambda n: [r"vp_test: \d+ dispatchers on %d CPUs" % n], cpus=(1, 2, 4, 8))
 # COW faults off the kernel lock (mm/fault.c resolve_cow): clones made,
 # read and written from every CPU at once, unmapped and made again.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="smp/cow_storm_%d" % _n, smp=_n, timeout=180,
-                          append="init=/tests/cow_storm_test",
-                          expect=[r"UTEST PASS cow_storm_test",
-                                  r"cow_storm_test: \d+ dispatchers on %d CPUs, .* 0 wrong values" % _n],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("cow_storm", "cow_storm_test", 180,
+           lambda n: [r"cow_storm_test: \d+ dispatchers on %d CPUs, .* 0 wrong values" % n])
 # File faults off the kernel lock (mm/fault.c resolve_local): a file
 # larger than its FCM keeps, read from every CPU while misses evict.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="smp/file_storm_%d" % _n, smp=_n, timeout=240,
-                          append="init=/tests/file_storm_test",
-                          expect=[r"UTEST PASS file_storm_test",
-                                  r"file_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 wrong bytes" % _n],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("file_storm", "file_storm_test", 240,
+           lambda n: [r"file_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 wrong bytes" % n])
 # fr_ctl off the kernel lock (mm/fr.c fr_ctl_unlocked): the server pulls,
 # drops and pushes from every CPU while its file is written and read from
 # every CPU; every word the children wrote last must reach the server.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="smp/frctl_storm_%d" % _n, smp=_n, timeout=240,
-                          append="init=/tests/frctl_storm_test",
-                          expect=[r"UTEST PASS frctl_storm_test",
-                                  r"frctl_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 failed calls, 0 stale words" % _n],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("frctl_storm", "frctl_storm_test", 240,
+           lambda n: [r"frctl_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 failed calls, 0 stale words" % n])
 # Preempting ticks off the kernel lock (kern/sched_fast.c): two
 # register-heavy dispatchers per CPU preempt each other at every slice.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="smp/preempt_storm_%d" % _n, smp=_n, timeout=240,
-                          append="init=/tests/preempt_storm_test",
-                          expect=[r"UTEST PASS preempt_storm_test",
-                                  r"preempt_storm_test: %d dispatchers on %d CPUs; 0 wrong results, 0 never preempted" % (2 * _n, _n)],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("preempt_storm", "preempt_storm_test", 240,
+           lambda n: [r"preempt_storm_test: %d dispatchers on %d CPUs; 0 wrong results, 0 never preempted" % (2 * n, n)])
 # Expiring ticks off the kernel lock (kern/sched_fast.c): timers of a
 # sleeper on every CPU expire while a spinner runs there.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="smp/timer_storm_%d" % _n, smp=_n, timeout=240,
-                          append="init=/tests/timer_storm_test",
-                          expect=[r"UTEST PASS timer_storm_test",
-                                  r"timer_storm_test: %d sleepers beside a spinner each on %d CPUs, \d+ rounds; 0 unfinished, 0 early" % (_n, _n)],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("timer_storm", "timer_storm_test", 240,
+           lambda n: [r"timer_storm_test: %d sleepers beside a spinner each on %d CPUs, \d+ rounds; 0 unfinished, 0 early" % (n, n)])
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,
@@ -175,26 +164,16 @@ SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,
 # contention, migration and a swap of every dispatcher's policy at once;
 # PPC storms from every CPU into a server with a dispatcher on each, every
 # call served on its caller's CPU.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="smp/ppc_storm_%d" % _n, smp=_n, timeout=300,
-                          append="init=/tests/ppc_storm_test",
-                          expect=[r"UTEST PASS ppc_storm_test",
-                                  r"ppc_storm_test: \d+ calls from \d+ dispatchers on %d CPUs, 0 served" % _n],
-                          reject=[r"UTEST FAIL"]))
-    # The PPC fast path with every kind of call mixed on each dispatcher.
-    SCENARIOS.append(dict(name="smp/ppc_fast_%d" % _n, smp=_n, timeout=300,
-                          append="init=/tests/ppc_fast_test",
-                          expect=[r"UTEST PASS ppc_fast_test",
-                                  r"ppc_fast_test: handler-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % _n,
-                                  r"ppc_fast_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % _n,
-                                  r"ppc_fast_test: handler-mode server, calm: 1000 calls, 0 wrong",
-                                  r"ppc_fast_test: thread-mode server, calm: 1000 calls, 0 wrong"],
-                          reject=[r"UTEST FAIL"]))
-    SCENARIOS.append(dict(name="smp/vpthreads_%d" % _n, smp=_n, timeout=300,
-                          append="init=/tests/vpthreads_test",
-                          expect=[r"UTEST PASS vpthreads_test",
-                                  r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % _n],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("ppc_storm", "ppc_storm_test", 300,
+           lambda n: [r"ppc_storm_test: \d+ calls from \d+ dispatchers on %d CPUs, 0 served" % n])
+# The PPC fast path with every kind of call mixed on each dispatcher.
+_smp_utest("ppc_fast", "ppc_fast_test", 300,
+           lambda n: [r"ppc_fast_test: handler-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % n,
+                      r"ppc_fast_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % n,
+                      r"ppc_fast_test: handler-mode server, calm: 1000 calls, 0 wrong",
+                      r"ppc_fast_test: thread-mode server, calm: 1000 calls, 0 wrong"])
+_smp_utest("vpthreads", "vpthreads_test", 300,
+           lambda n: [r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % n])
 
 # The assembly fast path's "may be entered fast" word (kern/disp_fast.h):
 # each condition it summarises flipped, and the assembly declines.
@@ -209,24 +188,16 @@ SCENARIOS.append(dict(name="user/ppc_fastword", smp=1, timeout=240,
 
 # Wake-ups across CPUs off the kernel lock (kern/sched_wake.c): the same
 # workers, woken from a dispatcher on every CPU at once.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="smp/wake_storm_%d" % _n, smp=_n, timeout=300,
-                          append="init=/tests/wake_storm_test",
-                          expect=[r"UTEST PASS wake_storm_test",
-                                  r"wake_storm_test: %d workers on %d CPUs woken from %d dispatchers, 0 failed, 0 lost" % (2 * _n, _n, _n)],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("wake_storm", "wake_storm_test", 300,
+           lambda n: [r"wake_storm_test: %d workers on %d CPUs woken from %d dispatchers, 0 failed, 0 lost" % (2 * n, n, n)])
 
 # PPC between CPUs off the kernel lock (kern/ppc_cross.c): a server with
 # one dispatcher called from every CPU takes queued calls with ppc_accept
 # and replies to callers on other CPUs; every reply checked, and at 4 CPUs
 # the kernel's counters must show both unlocked paths ran.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="smp/ppc_cross_%d" % _n, smp=_n, timeout=300,
-                          append="init=/tests/ppc_cross_test",
-                          expect=[r"UTEST PASS ppc_cross_test",
-                                  r"ppc_cross_test: handler-mode server: \d+ calls .* on %d CPUs, 0 bad" % _n,
-                                  r"ppc_cross_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad" % _n],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("ppc_cross", "ppc_cross_test", 300,
+           lambda n: [r"ppc_cross_test: handler-mode server: \d+ calls .* on %d CPUs, 0 bad" % n,
+                      r"ppc_cross_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad" % n])
 
 # Calls queued on a server on another CPU off the kernel lock
 # (kern/ppc_cross.c, ppc_call_cross), idle replies across CPUs, and callers
@@ -242,42 +213,21 @@ for _n in (1, 4):
 
 # yield and block off the kernel lock (kern/sched_fast.c): two workers per
 # CPU yield and block, woken from init's CPU; every worker's sums checked.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="smp/sched_storm_%d" % _n, smp=_n, timeout=300,
-                          append="init=/tests/sched_storm_test",
-                          expect=[r"UTEST PASS sched_storm_test",
-                                  r"sched_storm_test: %d workers on %d CPUs, 0 failed" % (2 * _n, _n)],
-                          reject=[r"UTEST FAIL"]))
+_smp_utest("sched_storm", "sched_storm_test", 300,
+           lambda n: [r"sched_storm_test: %d workers on %d CPUs, 0 failed" % (2 * n, n)])
 
 # Clustered objects (docs/clustered-objects.md): the in-kernel test on
 # every CPU at once, lookups racing deletions, under MTTCG; every rep and
 # root freed through quiescence and the free-frame figure back at its start.
-for _n in (2, 4):
-    SCENARIOS.append(dict(name="smp/cobj_%d" % _n, smp=_n, timeout=120,
-                          append="test=cobj_smp",
-                          expect=[r"KTEST PASS cobj_smp",
-                                  r"cobj_smp: %d CPUs, \d+ lookups" % _n],
-                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
-    SCENARIOS.append(dict(name="smp/cobj_swap_%d" % _n, smp=_n, timeout=120,
-                          append="test=cobj_swap_smp",
-                          expect=[r"KTEST PASS cobj_swap_smp",
-                                  r"cobj_swap_smp: %d CPUs, \d+ root replacements" % _n],
-                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
-    SCENARIOS.append(dict(name="smp/pm_cache_%d" % _n, smp=_n, timeout=120,
-                          append="test=pm_cache_smp",
-                          expect=[r"KTEST PASS pm_cache_smp",
-                                  r"pm_cache_smp: %d CPUs, \d+ allocations" % _n],
-                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
-    SCENARIOS.append(dict(name="smp/kmem_%d" % _n, smp=_n, timeout=120,
-                          append="test=kmem_smp",
-                          expect=[r"KTEST PASS kmem_smp",
-                                  r"kmem_smp: %d CPUs, \d+ allocations" % _n],
-                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
-    SCENARIOS.append(dict(name="smp/process_lookup_%d" % _n, smp=_n, timeout=120,
-                          append="test=process_lookup_smp",
-                          expect=[r"KTEST PASS process_lookup_smp",
-                                  r"process_lookup_smp: %d CPUs, \d+ processes" % _n],
-                          reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
+for _name, _what in [("cobj", "lookups"), ("cobj_swap", "root replacements"),
+                     ("pm_cache", "allocations"), ("kmem", "allocations"),
+                     ("process_lookup", "processes")]:
+    for _n in (2, 4):
+        SCENARIOS.append(dict(name="smp/%s_%d" % (_name, _n), smp=_n, timeout=120,
+                              append="test=%s_smp" % _name,
+                              expect=[r"KTEST PASS %s_smp" % _name,
+                                      r"%s_smp: %d CPUs, \d+ %s" % (_name, _n, _what)],
+                              reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
 
 # Shell sessions (tools/testrun.py run_shell_sessions): each boots the
 # default server set, types `commands` through ./k42 run -c, and checks
@@ -566,39 +516,30 @@ for _t in SUITE_TESTS:
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
 # Live update of the kv server under 8 clients (docs/hot-swap.md), on 1
 # CPU and on 4.
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="user/update_%d" % _n, smp=_n, append="init=/tests/update_test",
-                          timeout=300,
-                          expect=[r"update_test: update %d: pid \d+ -> \d+" % _u for _u in range(1, 11)]
-                          # On 1 CPU the successor's main thread, which prints
-                          # this, can wait behind the clients' calls until the
-                          # end (the handler threads run first): not judged there.
-                          + ([r"kv: took over from pid \d+ with \d+ held call"] if _n > 1 else [])
-                          + [r"update_test: an update that cannot fit was refused",
-                             r"update_client \d: \d+ rounds by pid, ok",
-                             r"update_client \d: \d+ rounds by name, ok", r"UTEST PASS update_test"],
-                          reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
+_KILLED = (r"FAILED", r"k42: killed")
+_utest_cpus("user/update", "update_test", 300,
+            lambda n: [r"update_test: update %d: pid \d+ -> \d+" % u for u in range(1, 11)]
+            # On 1 CPU the successor's main thread, which prints this, can
+            # wait behind the clients' calls until the end (the handler
+            # threads run first): not judged there.
+            + ([r"kv: took over from pid \d+ with \d+ held call"] if n > 1 else [])
+            + [r"update_test: an update that cannot fit was refused",
+               r"update_client \d: \d+ rounds by pid, ok",
+               r"update_client \d: \d+ rounds by name, ok"], reject=_KILLED)
 # Hot swap of the kv server's table under 8 clients: 1,000 interposer
 # attach/detach pairs and 100 implementation swaps (docs/hot-swap.md).
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="user/hotswap_%d" % _n, smp=_n, append="init=/tests/hotswap_test",
-                          timeout=600,
-                          expect=[r"hotswap_test: 1000 attach/detach pairs, 100 table swaps",
-                                  r"update_client \d: \d+ rounds by pid, ok",
-                                  r"update_client \d: \d+ rounds by name, ok",
-                                  r"UTEST PASS hotswap_test"],
-                          reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
+_utest_cpus("user/hotswap", "hotswap_test", 600,
+            lambda n: [r"hotswap_test: 1000 attach/detach pairs, 100 table swaps",
+                       r"update_client \d: \d+ rounds by pid, ok",
+                       r"update_client \d: \d+ rounds by name, ok"], reject=_KILLED)
 # The file layer's per-file object swapped between its unshared (mapped)
 # and shared (server) forms as a second process opens and closes the
 # file, 25 times each way, both writing, under two writer threads of the
 # first (docs/hot-swap.md, "The file layer").
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="user/fileswap_%d" % _n, smp=_n, append="init=/tests/fileswap_test",
-                          timeout=300,
-                          expect=[r"fileswap_test: 25 rounds: mapped -> shared 25 times, back 25 times, "
-                                  r"every byte checked \(writer threads: 2, [1-9]\d* rounds in the shared form\)",
-                                  r"UTEST PASS fileswap_test"],
-                          reject=[r"UTEST FAIL", r"FAILED", r"k42: killed"]))
+_utest_cpus("user/fileswap", "fileswap_test", 300,
+            lambda n: [r"fileswap_test: 25 rounds: mapped -> shared 25 times, back 25 times, "
+                       r"every byte checked \(writer threads: 2, [1-9]\d* rounds in the shared form\)"],
+            reject=_KILLED)
 # The libk42 object swap benchmark under -icount at 2 and 4 CPUs, as
 # ./k42 bench --only swap boots it: under icount QEMU runs the CPUs in
 # turn, and a tick fast path that never gave a CPU starved of turns its
@@ -635,12 +576,9 @@ for _n in (2, 4):
 # Kernel FCM hot swap: 1,000 swaps of an anonymous region's FCM between
 # the demand and prefetch policies under a fault storm from every CPU
 # (docs/hot-swap.md, "Kernel objects: an FCM").
-for _n in (1, 4):
-    SCENARIOS.append(dict(name="user/fcmswap_%d" % _n, smp=_n, append="init=/tests/fcmswap_test",
-                          timeout=600,
-                          expect=[r"fcmswap_test: 1000 FCM swaps on 512 pages under 4 workers on %d CPUs" % _n,
-                                  r"UTEST PASS fcmswap_test"],
-                          reject=[r"UTEST FAIL", r"FAILED", r"k42: killed process \d+ \(fcmswap_test\)"]))
+_utest_cpus("user/fcmswap", "fcmswap_test", 600,
+            lambda n: [r"fcmswap_test: 1000 FCM swaps on 512 pages under 4 workers on %d CPUs" % n],
+            reject=(r"FAILED", r"k42: killed process \d+ \(fcmswap_test\)"))
 # The adaptive file FCM: prefetching by itself on a sequential scan,
 # demand again on random access (docs/hot-swap.md, "The adaptive FCM").
 SCENARIOS.append(dict(name="user/fcmadapt", append="init=/tests/fcmadapt_test", timeout=300,

@@ -21,16 +21,13 @@
  * private copy made on any CPU went with its clone (a leak would be 64
  * frames a round). Every value is checked; one verdict line.
  */
-#include "check.h"
+#include "storm.h"
 
 #define SRC 0x30000000ul
 #define DST 0x38000000ul
 #define PAGES 64
 #define ROUNDS 12
-#define STACK 16384
 #define WORDS (K42_PAGE_SIZE / 8)
-
-static uint8_t stacks[K42_VPS_MAX][STACK] __attribute__((aligned(16)));
 
 static struct {
 	uint64_t go;			/* phase the main dispatcher asks for */
@@ -94,40 +91,21 @@ void vp_main(uint64_t me)
 		ctl.bad[me] += check_marks(k);
 		__atomic_store_n(&ctl.done[me], 2 * k + 1, __ATOMIC_RELEASE);
 	}
-	for (;;)
-		k42_sc_block();
-}
-
-static int wait_all(int n, uint64_t phase)
-{
-	uint64_t until = k42_timebase() + 60 * k42_info(K42_INFO_TIMEBASE_HZ);
-
-	for (int i = 1; i < n; i++)
-		while (__atomic_load_n(&ctl.done[i], __ATOMIC_ACQUIRE) < phase)
-			if (k42_timebase() > until)
-				return 0;
-	return 1;
+	storm_park();
 }
 
 int main(uint64_t arg)
 {
-	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), idx;
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), first = ncpus > 1 ? 1 : 0;
 	uint64_t self = k42_info(K42_INFO_PID), bad = 0, free0 = 0, free1;
 	volatile uint64_t *s = (volatile uint64_t *)SRC;
-	int n = 1;
+	int n;
 
 	(void)arg;
 	EXPECT(k42_sc_mem_map_anon(self, SRC, PAGES * K42_PAGE_SIZE,
 				   K42_PROT_READ | K42_PROT_WRITE) == 0, "map");
 	/* One more dispatcher on every other CPU (two on CPU 0 with one CPU). */
-	for (long c = ncpus > 1 ? 1 : 0; c < ncpus && n < K42_VPS_MAX; c++) {
-		idx = k42_sc_disp_create((uint64_t)c, (uint64_t)(uintptr_t)vp_main,
-					 (uint64_t)(uintptr_t)&stacks[n][STACK], (uint64_t)n);
-		EXPECT(idx == n, "disp_create on CPU %ld: %ld", c, idx);
-		if (idx != n)
-			break;
-		n++;
-	}
+	n = storm_start(vp_main, ncpus - first, first, 1);
 	__atomic_store_n(&ctl.n, (uint64_t)n, __ATOMIC_RELEASE);
 	for (uint64_t k = 1; k <= ROUNDS; k++) {
 		long rc;
@@ -144,13 +122,13 @@ int main(uint64_t arg)
 			s[p * WORDS] = value(k, p) + 500;	/* the clone must not see it */
 		__atomic_store_n(&ctl.go, 2 * k, __ATOMIC_RELEASE);
 		bad += read_then_write(k, 0);
-		if (!wait_all(n, 2 * k)) {
+		if (!storm_wait(ctl.done, 1, 1, n, 2 * k, 60)) {
 			EXPECT(0, "round %lu: the writes did not finish", k);
 			break;
 		}
 		__atomic_store_n(&ctl.go, 2 * k + 1, __ATOMIC_RELEASE);
 		bad += check_marks(k);
-		if (!wait_all(n, 2 * k + 1)) {
+		if (!storm_wait(ctl.done, 1, 1, n, 2 * k + 1, 60)) {
 			EXPECT(0, "round %lu: the checks did not finish", k);
 			break;
 		}
@@ -160,11 +138,9 @@ int main(uint64_t arg)
 		if (k == 1)
 			free0 = k42_info(K42_INFO_FREE_FRAMES);
 	}
-	for (int i = 1; i < n; i++) {
+	for (int i = 1; i < n; i++)
 		bad += ctl.bad[i];
-		EXPECT(ctl.cpu[i] == (uint64_t)(ncpus > 1 ? i : 0), "dispatcher %d ran on CPU %lu", i,
-		       ctl.cpu[i]);
-	}
+	storm_check_cpus(ctl.cpu, 1, 1, n, first, 1);
 	/* The source is one COW layer over what it was at the start (a
 	 * layer a clone left behind folds into the next when the clone
 	 * goes), so after the first round nothing more is kept. */

@@ -17,14 +17,11 @@
  * the local lock of their CPUs that the unlocked path takes).
  * Every value is checked; one verdict line.
  */
-#include "check.h"
+#include "storm.h"
 
 #define FILE_VA 0x30000000ul
 #define PAGES 640
 #define READS 1500	/* page reads per dispatcher */
-#define STACK 16384
-
-static uint8_t stacks[K42_VPS_MAX][STACK] __attribute__((aligned(16)));
 
 static struct {
 	uint64_t go;
@@ -69,8 +66,7 @@ void vp_main(uint64_t me)
 		__asm__ volatile("or 1,1,1; or 2,2,2" ::: "memory");
 	ctl.bad[me] = storm(me);
 	__atomic_store_n(&ctl.done[me], 1, __ATOMIC_RELEASE);
-	for (;;)
-		k42_sc_block();
+	storm_park();
 }
 
 /* A child: the storm in a process of its own; its exit status says. */
@@ -98,10 +94,11 @@ static int child(uint64_t srv, uint64_t seed)
 
 int main(uint64_t arg)
 {
-	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), idx, srv, rc, kids[K42_VPS_MAX];
-	uint64_t self = k42_info(K42_INFO_PID), bad, until;
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), first = ncpus > 1 ? 1 : 0, srv, rc,
+	     kids[K42_VPS_MAX];
+	uint64_t self = k42_info(K42_INFO_PID), bad;
 	struct k42_ipc_msg m;
-	int n = 1, nkids = 0;
+	int n, nkids = 0;
 
 	if (arg & CHILD_ARG)
 		return child(arg & 0xffffffffu, (arg >> 32) & 0xffff);
@@ -116,14 +113,7 @@ int main(uint64_t arg)
 	/* Disabled, so that every fault of this dispatcher waits in the
 	 * kernel as the others' do (they run without libk42). */
 	k42_disable();
-	for (long c = ncpus > 1 ? 1 : 0; c < ncpus && n < K42_VPS_MAX; c++) {
-		idx = k42_sc_disp_create((uint64_t)c, (uint64_t)(uintptr_t)vp_main,
-					 (uint64_t)(uintptr_t)&stacks[n][STACK], (uint64_t)n);
-		EXPECT(idx == n, "disp_create on CPU %ld: %ld", c, idx);
-		if (idx != n)
-			break;
-		n++;
-	}
+	n = storm_start(vp_main, ncpus - first, first, 1);	/* one on every other CPU */
 	for (long c = 0; c < ncpus && c < K42_VPS_MAX; c++) {
 		kids[nkids] = k42_spawn_path("tests/file_storm_test", K42_PRIO_GENERAL,
 					     CHILD_ARG | (uint64_t)(100 + c) << 32 | (uint64_t)srv);
@@ -134,14 +124,10 @@ int main(uint64_t arg)
 	__atomic_store_n(&ctl.go, 1, __ATOMIC_RELEASE);
 	bad = storm(0);
 	k42_enable();	/* a disabled dispatcher is not preempted for the others */
-	until = k42_timebase() + 120 * k42_info(K42_INFO_TIMEBASE_HZ);
-	for (int i = 1; i < n; i++)
-		while (__atomic_load_n(&ctl.done[i], __ATOMIC_ACQUIRE) < 1 && k42_timebase() < until)
-			k42_thread_sleep_us(1000);	/* init's class is above the server's */
+	storm_wait(ctl.done, 1, 1, n, 1, 120);	/* blocked: init's class is above the server's */
+	storm_check_cpus(ctl.cpu, 1, 1, n, first, 1);
 	for (int i = 1; i < n; i++) {
 		EXPECT(ctl.done[i] == 1, "dispatcher %d did not finish", i);
-		EXPECT(ctl.cpu[i] == (uint64_t)(ncpus > 1 ? i : 0), "dispatcher %d ran on CPU %lu", i,
-		       ctl.cpu[i]);
 		bad += ctl.bad[i];
 	}
 	for (int i = 0; i < nkids; i++) {

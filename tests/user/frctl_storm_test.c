@@ -26,17 +26,15 @@
  * calls take the path without the kernel lock. Every value is checked;
  * one verdict line.
  */
-#include "check.h"
+#include "storm.h"
 
 #define FILE_VA 0x30000000ul
 #define WPAGES 64
 #define NPAGES 96
 #define ROUNDS 24
-#define STACK 16384
 #define WORDS (K42_PAGE_SIZE / 8)
 #define FILE_ID 66
 
-static uint8_t stacks[K42_VPS_MAX][STACK] __attribute__((aligned(16)));
 static uint64_t backing[NPAGES][WORDS] __attribute__((aligned(4096)));
 static uint64_t fr;
 
@@ -110,8 +108,7 @@ void vp_main(uint64_t me)
 		k42_sc_yield();	/* a disabled dispatcher: let the children run here */
 	}
 	__atomic_store_n(&ctl.done[me], 1, __ATOMIC_RELEASE);
-	for (;;)
-		k42_sc_block();
+	storm_park();
 }
 
 /* A child's check: 1 if wrong, and the first wrong one is reported. */
@@ -166,9 +163,10 @@ static int child(uint64_t handle, uint64_t me, uint64_t nkids)
 
 int main(uint64_t arg)
 {
-	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), idx, rc, kids[K42_VPS_MAX];
-	uint64_t until, stale = 0, bad = 0, pulls = 0, drops = 0, pushes = 0, last = 0;
-	int n = 1, nkids = 0;
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), first = ncpus > 1 ? 1 : 0, rc,
+	     kids[K42_VPS_MAX];
+	uint64_t stale = 0, bad = 0, pulls = 0, drops = 0, pushes = 0, last = 0;
+	int n, nkids = 0;
 
 	if (arg & CHILD_ARG)
 		return child(arg & 0x7fffffff000000fful, (arg >> 8) & 0xff, (arg >> 16) & 0xff);
@@ -184,18 +182,9 @@ int main(uint64_t arg)
 	EXPECT((fr & 0xffffff00ul) == 0, "FR handle 0x%lx: slot past 255", fr);
 	EXPECT(k42_sc_fr_ctl(fr, K42_FR_CTL_WRITABLE, 0, 0, 0) == 0, "writable");
 	k42_disable();
-	for (long c = ncpus > 1 ? 1 : 0; c < ncpus && n < K42_VPS_MAX; c++)
-		n++;
-	ctl.nvps = (uint64_t)(n - 1);
-	for (int i = 1; i < n; i++) {
-		long c = ncpus > 1 ? i : 0;
-
-		idx = k42_sc_disp_create((uint64_t)c, (uint64_t)(uintptr_t)vp_main,
-					 (uint64_t)(uintptr_t)&stacks[i][STACK], (uint64_t)i);
-		EXPECT(idx == i, "disp_create on CPU %ld: %ld", c, idx);
-		if (idx != i)
-			n = i;
-	}
+	/* One on every other CPU; they wait for `go`, so nvps is set first. */
+	ctl.nvps = (uint64_t)(ncpus - first < K42_VPS_MAX - 1 ? ncpus - first : K42_VPS_MAX - 1);
+	n = storm_start(vp_main, ncpus - first, first, 1);
 	k42_enable();
 	/* In init's class: the server's dispatchers, disabled, yield to
 	 * them, and a yield passes over a lower class. */
@@ -215,14 +204,10 @@ int main(uint64_t arg)
 		       state, status);
 	}
 	__atomic_store_n(&ctl.stop, 1, __ATOMIC_RELEASE);
-	until = k42_timebase() + 120 * k42_info(K42_INFO_TIMEBASE_HZ);
-	for (int i = 1; i < n; i++)
-		while (__atomic_load_n(&ctl.done[i], __ATOMIC_ACQUIRE) < 1 && k42_timebase() < until)
-			k42_thread_sleep_us(1000);
+	storm_wait(ctl.done, 1, 1, n, 1, 120);
+	storm_check_cpus(ctl.cpu, 1, 1, n, first, 1);
 	for (int i = 1; i < n; i++) {
 		EXPECT(ctl.done[i] == 1, "dispatcher %d did not stop", i);
-		EXPECT(ctl.cpu[i] == (uint64_t)(ncpus > 1 ? i : 0), "dispatcher %d ran on CPU %lu", i,
-		       ctl.cpu[i]);
 		bad += ctl.bad[i];
 		pulls += ctl.pulls[i];
 		drops += ctl.drops[i];

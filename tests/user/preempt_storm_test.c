@@ -10,12 +10,9 @@
  * Every dispatcher must have been preempted at least once. One verdict
  * line.
  */
-#include "check.h"
+#include "storm.h"
 
-#define STACK 16384
 #define ITERS 400000
-
-static uint8_t stacks[K42_VPS_MAX][STACK] __attribute__((aligned(16)));
 
 static struct {
 	uint64_t done[K42_VPS_MAX];
@@ -65,37 +62,25 @@ void vp_main(uint64_t me)
 	ctl.cpu[me] = k42_info(K42_INFO_CPU);
 	ctl.result[me] = work(me);
 	__atomic_store_n(&ctl.done[me], 1, __ATOMIC_RELEASE);
-	for (;;)
-		k42_sc_block();
+	storm_park();
 }
 
 int main(uint64_t arg)
 {
-	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), idx;
-	uint64_t until, wrong = 0, unpreempted = 0;
-	int n = 1;
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
+	uint64_t wrong = 0, unpreempted = 0;
+	int n;
 
 	(void)arg;
-	for (long c = 0; c < ncpus; c++)
-		for (int k = 0; k < 2 && n < K42_VPS_MAX; k++) {
-			idx = k42_sc_disp_create((uint64_t)c, (uint64_t)(uintptr_t)vp_main,
-						 (uint64_t)(uintptr_t)&stacks[n][STACK], (uint64_t)n);
-			EXPECT(idx == n, "disp_create on CPU %ld: %ld", c, idx);
-			if (idx != n)
-				break;
-			n++;
-		}
-	until = k42_timebase() + 240 * k42_info(K42_INFO_TIMEBASE_HZ);
-	for (int i = 1; i < n; i++)
-		while (__atomic_load_n(&ctl.done[i], __ATOMIC_ACQUIRE) < 1 && k42_timebase() < until)
-			k42_thread_sleep_us(2000);
+	/* Two on every CPU. */
+	n = storm_start(vp_main, 2 * ncpus, 0, 2);
+	storm_wait(ctl.done, 1, 1, n, 1, 240);
+	storm_check_cpus(ctl.cpu, 1, 1, n, 0, 2);
 	for (int i = 1; i < n; i++) {
 		const struct k42_disp_shared *sh =
 			(const struct k42_disp_shared *)(K42_DISP_VA + (uint64_t)i * K42_PAGE_SIZE);
 
 		EXPECT(ctl.done[i] == 1, "dispatcher %d did not finish", i);
-		EXPECT(ctl.cpu[i] == (uint64_t)((i - 1) / 2), "dispatcher %d ran on CPU %lu", i,
-		       ctl.cpu[i]);
 		wrong += ctl.done[i] == 1 && ctl.result[i] != work((uint64_t)i);
 		unpreempted += sh->preemptions == 0;
 	}

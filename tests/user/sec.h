@@ -12,6 +12,18 @@
 #include <k42/ktrace.h>
 
 /*
+ * A process table (or quota) full of ended processes: they are reclaimed
+ * after quiescence. Wait blocked, not by yielding: the caller may be of
+ * the system class (init), and a yield never leaves the CPU to a lower
+ * class (classes are strict, docs/kernel-interface.md), so what has to
+ * run meanwhile might not; an idle CPU passes its quiescent points.
+ */
+static inline void churn_wait(void)
+{
+	k42_thread_sleep_us(1000);
+}
+
+/*
  * Create and end empty processes until one is given the slot `slot` of the
  * process table (a pid's low bits): the attack of issue 12 item 4. Returns
  * that process's pid, still alive, or 0 after two full turns of the table.
@@ -22,7 +34,7 @@ static inline long churn_to_slot(uint64_t slot)
 		long pid = k42_sc_proc_create((uint64_t)"churn", 5, K42_PRIO_BACKGROUND);
 
 		if (pid < 0) {
-			k42_sc_yield();	/* ended ones are reclaimed after quiescence */
+			churn_wait();
 			continue;
 		}
 		if (((uint64_t)pid & K42_PID_SLOT_MASK) == (slot & K42_PID_SLOT_MASK))
@@ -46,7 +58,7 @@ static inline int churn_before_slot(uint64_t slot)
 		long next = k42_sc_proc_create((uint64_t)"churn", 5, K42_PRIO_BACKGROUND);
 
 		if (next < 0) {
-			k42_sc_yield();
+			churn_wait();
 			continue;
 		}
 		k42_sc_proc_kill((uint64_t)next);

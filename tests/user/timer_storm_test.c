@@ -9,12 +9,9 @@
  * wake-up must carry the timer's soft interrupt and come no earlier
  * than its deadline, and every round must end. One verdict line.
  */
-#include "check.h"
+#include "storm.h"
 
-#define STACK 16384
 #define ROUNDS 60
-
-static uint8_t stacks[K42_VPS_MAX][STACK] __attribute__((aligned(16)));
 
 static struct {
 	uint64_t stop;
@@ -42,8 +39,7 @@ void vp_main(uint64_t me)
 	if (me % 2 == 0) {	/* a spinner */
 		while (!__atomic_load_n(&ctl.stop, __ATOMIC_ACQUIRE))
 			__asm__ volatile("or 1,1,1; or 2,2,2" ::: "memory");
-		for (;;)
-			k42_sc_block();
+		storm_park();
 	}
 	for (uint64_t r = 0; r < ROUNDS; r++) {
 		uint64_t deadline = k42_timebase() + (1 + r % 3) * ms, bits = 0, prev[1];
@@ -56,38 +52,24 @@ void vp_main(uint64_t me)
 		ctl.early[me] += k42_timebase() < deadline;
 		__atomic_store_n(&ctl.done[me], r + 1, __ATOMIC_RELEASE);
 	}
-	for (;;)
-		k42_sc_block();
+	storm_park();
 }
 
 int main(uint64_t arg)
 {
-	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), idx;
-	uint64_t until, early = 0, unfinished = 0;
-	int n = 1;
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
+	uint64_t early = 0, unfinished = 0;
+	int n;
 
 	(void)arg;
 	/* Dispatchers 1, 3, 5 ... sleep; 2, 4, 6 ... spin; two per CPU. */
-	for (long c = 0; c < ncpus; c++)
-		for (int k = 0; k < 2 && n < K42_VPS_MAX; k++) {
-			idx = k42_sc_disp_create((uint64_t)c, (uint64_t)(uintptr_t)vp_main,
-						 (uint64_t)(uintptr_t)&stacks[n][STACK], (uint64_t)n);
-			EXPECT(idx == n, "disp_create on CPU %ld: %ld", c, idx);
-			if (idx != n)
-				break;
-			n++;
-		}
-	until = k42_timebase() + 120 * k42_info(K42_INFO_TIMEBASE_HZ);
-	for (int i = 1; i < n; i += 2)
-		while (__atomic_load_n(&ctl.done[i], __ATOMIC_ACQUIRE) < ROUNDS &&
-		       k42_timebase() < until)
-			k42_thread_sleep_us(2000);
+	n = storm_start(vp_main, 2 * ncpus, 0, 2);
+	storm_wait(ctl.done, 1, 2, n, ROUNDS, 120);
 	__atomic_store_n(&ctl.stop, 1, __ATOMIC_RELEASE);
+	storm_check_cpus(ctl.cpu, 1, 2, n, 0, 2);
 	for (int i = 1; i < n; i += 2) {
 		unfinished += ctl.done[i] != ROUNDS;
 		early += ctl.early[i];
-		EXPECT(ctl.cpu[i] == (uint64_t)((i - 1) / 2), "dispatcher %d ran on CPU %lu", i,
-		       ctl.cpu[i]);
 	}
 	k42_printf("timer_storm_test: %d sleepers beside a spinner each on %ld CPUs, %d rounds; "
 		   "%lu unfinished, %lu early wake-ups\n", n / 2, ncpus, ROUNDS, unfinished, early);

@@ -10,21 +10,16 @@
  * count that does not move for 10 s), the process count must come back,
  * and the kernel must have done wake-ups without its lock.
  */
-#include "check.h"
-#include "sched_storm.h"
-
-#define PER_CPU 2
-#define MAX_WORKERS (2 * 16)
+#include "storm.h"
 
 static uint64_t n, nvp;
-static long pid[MAX_WORKERS];
+static long pid[SCHED_STORM_MAX];
 static int bad, lost_any, left_any;
 
 static void *waker(void *arg)
 {
 	uint64_t v = (uint64_t)(uintptr_t)arg;
-	int done[MAX_WORKERS] = { 0 }, raised[MAX_WORKERS] = { 0 }, lost[MAX_WORKERS] = { 0 };
-	uint64_t acked[MAX_WORKERS] = { 0 }, raised_tb[MAX_WORKERS] = { 0 };
+	struct storm_pace pace[SCHED_STORM_MAX] = { 0 };
 	uint64_t t0 = k42_timebase(), hz = k42_info(K42_INFO_TIMEBASE_HZ);
 	int left = 0;
 
@@ -32,37 +27,24 @@ static void *waker(void *arg)
 		left++;
 	while (left > 0 && k42_timebase() - t0 < 150 * hz) {
 		for (uint64_t i = v; i < n; i += nvp) {
-			uint64_t out[1], taken = 0;
+			uint64_t status;
 			long st;
 
-			if (done[i])
-				continue;
-			st = k42_sc_proc_status((uint64_t)pid[i], out);
-			if (st == K42_PROC_EXITED || st == K42_PROC_KILLED || st < 0) {
-				done[i] = 1;
+			switch (sched_storm_pace(&pace[i], pid[i], hz, &st, &status)) {
+			case PACE_ENDED:
 				left--;
-				if (!(st == K42_PROC_EXITED && out[0] == 0)) {
+				if (!(st == K42_PROC_EXITED && status == 0)) {
 					__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
 					k42_printf("wake_storm_test: worker %lu: state %ld status %ld\n", i,
-						   st, (long)out[0]);
+						   st, (long)status);
 				}
-				continue;
+				break;
+			case PACE_LOST:
+				__atomic_add_fetch(&lost_any, 1, __ATOMIC_RELAXED);
+				k42_printf("wake_storm_test: worker %lu: wake-up %lu not taken in 10 s\n", i,
+					   pace[i].acked + 1);
+				break;
 			}
-			if (k42_sc_mem_read((uint64_t)pid[i], SCHED_STORM_VA, (uint64_t)&taken,
-					    sizeof(taken)) < 0)
-				continue;	/* not counting yet */
-			if (raised[i] && taken < acked[i] + 1) {
-				if (k42_timebase() - raised_tb[i] > 10 * hz && !lost[i]) {
-					lost[i] = 1;
-					__atomic_add_fetch(&lost_any, 1, __ATOMIC_RELAXED);
-					k42_printf("wake_storm_test: worker %lu: wake-up %lu not taken in 10 s\n",
-						   i, acked[i] + 1);
-				}
-				continue;	/* the last one is still on its way */
-			}
-			acked[i] = taken;
-			raised[i] = k42_sc_softintr_raise((uint64_t)pid[i], K42_SOFTINTR_USER0) == 0;
-			raised_tb[i] = k42_timebase();
 		}
 		k42_thread_sleep_us(100);
 	}
@@ -80,15 +62,11 @@ int main(uint64_t arg)
 	for (uint64_t c = 1; c < ncpus && c < K42_VPS_MAX; c++)
 		EXPECT(k42_vp_start((unsigned)c) == (long)c, "a dispatcher on CPU %lu", c);
 	nvp = k42_vp_count();
-	n = ncpus * PER_CPU;
-	if (n > MAX_WORKERS)
-		n = MAX_WORKERS;
-	for (uint64_t i = 0; i < n; i++) {
-		pid[i] = k42_spawn_path("tests/sched_storm_worker", K42_PRIO_GENERAL, i + 1);
-		EXPECT(pid[i] > 0, "worker %lu: %ld", i, pid[i]);
-		if (pid[i] <= 0)
-			return verdict("wake_storm_test");
-	}
+	n = ncpus * SCHED_STORM_PER_CPU;
+	if (n > SCHED_STORM_MAX)
+		n = SCHED_STORM_MAX;
+	if (!sched_storm_spawn(pid, n))
+		return verdict("wake_storm_test");
 	for (uint64_t v = 0; v < nvp; v++)
 		th[v] = k42_thread_create_on((unsigned)v, waker, (void *)(uintptr_t)v, NULL);
 	for (uint64_t v = 0; v < nvp; v++)
@@ -98,10 +76,7 @@ int main(uint64_t arg)
 	EXPECT(bad == 0, "%d workers failed", bad);
 	for (uint64_t i = 0; i < n; i++)
 		k42_sc_proc_kill((uint64_t)pid[i]);
-	for (int i = 0; i < 1000 && (long)k42_info(K42_INFO_PROCESSES) != procs0; i++)
-		k42_thread_sleep_us(1000);
-	EXPECT((long)k42_info(K42_INFO_PROCESSES) == procs0, "processes: %ld, %lu at the start",
-	       (long)k42_info(K42_INFO_PROCESSES), procs0);
+	storm_procs_back(procs0);
 	wakes = k42_info(K42_INFO_WAKES_UNLOCKED) - wakes;
 	k42_printf("wake_storm_test: %lu workers on %lu CPUs woken from %lu dispatchers, %d failed, "
 		   "%d lost; %lu wake-ups without the kernel lock\n", n, ncpus, nvp, bad, lost_any, wakes);

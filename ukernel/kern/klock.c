@@ -25,30 +25,55 @@
 int32_t klock_holder = -1;
 static int nlocal;	/* CPUs whose local locks the holder took (smp_ncpus may grow meanwhile) */
 
-void klock_acquire(void)
+/* The local locks of CPUs c .. nlocal - 1, waiting for each as spin_lock
+ * does (a fast path may hold one). */
+static __attribute__((noinline)) void take_locals_from(int c)
 {
-	int32_t me = (int32_t)this_cpu()->cpu_id;
+	for (; c < nlocal; c++)
+		spin_lock(&percpu_of((uint32_t)c)->local_lock);
+}
 
-	if (__atomic_load_n(&klock_holder, __ATOMIC_RELAXED) == me)
-		panic("kernel lock taken twice by CPU %d", me);
+/* The kernel lock was not free: wait for it, take it and the local locks.
+ * The holder may be a vCPU the hypervisor is not running: after a few
+ * loads, give ours away rather than spin (arch_spin_yield). */
+static __attribute__((noinline)) void klock_wait_take(int32_t me)
+{
 	for (;;) {
 		int32_t free = -1;
 
-		if (__atomic_compare_exchange_n(&klock_holder, &free, me, 0, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			break;
-		/* The holder may be a vCPU the hypervisor is not running:
-		 * after a few loads, give ours away rather than spin
-		 * (arch_spin_yield). */
 		for (int i = 0; i < 8 && __atomic_load_n(&klock_holder, __ATOMIC_RELAXED) != -1; i++)
 			__asm__ volatile("or 1,1,1" ::: "memory");	/* low SMT priority */
 		__asm__ volatile("or 2,2,2" ::: "memory");
 		while (__atomic_load_n(&klock_holder, __ATOMIC_RELAXED) != -1)
 			arch_spin_yield();
+		if (__atomic_compare_exchange_n(&klock_holder, &free, me, 0, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
 	}
 	nlocal = smp_ncpus;
-	for (int c = 0; c < nlocal; c++)
-		spin_lock(&percpu_of((uint32_t)c)->local_lock);
+	take_locals_from(0);
+}
+
+/* The uncontended case (one compare-and-swap and a try per CPU) makes no
+ * call and needs no stack frame: every wait is out of line. */
+void klock_acquire(void)
+{
+	int32_t me = (int32_t)this_cpu()->cpu_id, free = -1;
+	int n;
+
+	if (__atomic_load_n(&klock_holder, __ATOMIC_RELAXED) == me)
+		panic("kernel lock taken twice by CPU %d", me);
+	if (!__atomic_compare_exchange_n(&klock_holder, &free, me, 0, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED)) {
+		klock_wait_take(me);
+		return;
+	}
+	nlocal = n = smp_ncpus;
+	for (int c = 0; c < n; c++)
+		if (__builtin_expect(!arch_spin_trylock(&percpu_of((uint32_t)c)->local_lock), 0)) {
+			take_locals_from(c);
+			return;
+		}
 }
 
 void klock_release(void)

@@ -7,16 +7,16 @@
 #include <kern/quiesce.h>
 #include <kern/smp.h>
 
-static struct quiesce kernel_q = { .ncpus = 1 };
+struct quiesce kquiesce_q = { .ncpus = 1 };
 
 struct quiesce *quiesce_kernel(void)
 {
-	return &kernel_q;
+	return &kquiesce_q;
 }
 
 void kquiesce_retire(struct deferred *d, void (*fn)(struct deferred *d))
 {
-	quiesce_defer(&kernel_q, this_cpu()->cpu_id, d, fn);
+	quiesce_defer(&kquiesce_q, this_cpu()->cpu_id, d, fn);
 }
 
 /*
@@ -33,36 +33,38 @@ static void kick_idle_holders(void)
 	uint32_t self = this_cpu()->cpu_id;
 
 	for (uint32_t c = 0; c < (uint32_t)smp_ncpus && c < QUIESCE_MAX_CPUS; c++)
-		if (c != self && __atomic_load_n(&kernel_q.cpu[c].waiting, __ATOMIC_RELAXED) &&
-		    __atomic_load_n(&kernel_q.idle[c].flag, __ATOMIC_RELAXED))
+		if (c != self && __atomic_load_n(&kquiesce_q.cpu[c].waiting, __ATOMIC_RELAXED) &&
+		    __atomic_load_n(&kquiesce_q.idle[c].flag, __ATOMIC_RELAXED))
 			smp_kick(c);
 }
 
-void kquiesce_point(void)
+/* A point with other CPUs online (kquiesce_point, kern/quiesce.h): those
+ * idle with something retired are kicked when it moved the generation on. */
+void kquiesce_point_smp(void)
 {
-	uint64_t gen = quiesce_generation(&kernel_q);
+	uint64_t gen = quiesce_generation(&kquiesce_q);
 
-	quiesce_point(&kernel_q, this_cpu()->cpu_id);
-	if (smp_ncpus > 1 && quiesce_generation(&kernel_q) != gen)
+	quiesce_point(&kquiesce_q, this_cpu()->cpu_id);
+	if (quiesce_generation(&kquiesce_q) != gen)
 		kick_idle_holders();
 }
 
 int kquiesce_ripe_here(void)
 {
-	return quiesce_ripe(&kernel_q, this_cpu()->cpu_id);
+	return quiesce_ripe(&kquiesce_q, this_cpu()->cpu_id);
 }
 
 void kquiesce_pass(void)
 {
-	quiesce_pass(&kernel_q, this_cpu()->cpu_id);
+	quiesce_pass(&kquiesce_q, this_cpu()->cpu_id);
 }
 
 void kquiesce_idle_enter(void)
 {
-	quiesce_idle_enter(&kernel_q, this_cpu()->cpu_id);
+	quiesce_idle_enter(&kquiesce_q, this_cpu()->cpu_id);
 }
 
 void kquiesce_idle_exit(void)
 {
-	quiesce_idle_exit(&kernel_q, this_cpu()->cpu_id);
+	quiesce_idle_exit(&kquiesce_q, this_cpu()->cpu_id);
 }

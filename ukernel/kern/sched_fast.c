@@ -236,8 +236,6 @@ int sched_fast(struct trap_frame *tf)
 	uint64_t n = ctx_call_number(tf);
 	int done = 0;
 
-	if (n == K42_SC_SOFTINTR_RAISE || n == K42_SC_DISP_KICK)
-		return sched_wake_fast(tf);	/* kern/sched_wake.c: the target's CPU's lock */
 	if (n != K42_SC_YIELD && n != K42_SC_BLOCK && n != K42_SC_DISP_IDLE)
 		return 0;
 	klock_local_lock(&pc->local_lock);

@@ -45,21 +45,31 @@ int syscall_answer(struct trap_frame *tf, struct dispatcher *d)
 	return answered(d, tf);
 }
 
+/* What comes before the table: page-ins its ring had no room for go out
+ * first (mm/fr.h), and a reflected call goes to the dispatcher's own
+ * entry. 1 if the call is dealt with. Out of line: rare, and it keeps
+ * syscall_entry's frame small. */
+static __attribute__((noinline)) int entry_before(struct trap_frame *tf, struct dispatcher *d)
+{
+	if (d->fr_unsent)
+		fr_flush(d);	/* its ring may have room now */
+	if (!d->reflect_sc || d->shared->disabled)
+		return 0;
+	if (d->answers_on && answered(d, tf))
+		return 1;
+	if (disp_upcall(d, tf, K42_ENTRY_SYSCALL, 1) < 0)
+		syscall_kill_caller(tf, "a reflected system call with no K42_ENTRY_SYSCALL entry");
+	return 1;
+}
+
 void syscall_entry(struct trap_frame *tf)
 {
 	struct dispatcher *d = this_cpu()->current;
 	uint64_t n = ctx_call_number(tf);
 	long rc;
 
-	if (d->fr_unsent)
-		fr_flush(d);	/* its ring may have room now (mm/fr.h) */
-	if (__builtin_expect(d->reflect_sc, 0) && !d->shared->disabled) {
-		if (d->answers_on && answered(d, tf))
-			return;
-		if (disp_upcall(d, tf, K42_ENTRY_SYSCALL, 1) < 0)
-			syscall_kill_caller(tf, "a reflected system call with no K42_ENTRY_SYSCALL entry");
+	if (__builtin_expect(d->fr_unsent || d->reflect_sc, 0) && entry_before(tf, d))
 		return;
-	}
 	if (n >= K42_SC_COUNT || !syscall_table[n].fn)
 		rc = -K42_ENOSYS;
 	else

@@ -119,6 +119,12 @@ void disp_load_ctx(struct dispatcher *d, struct trap_frame *tf);
 /* On the way back to user mode: an enabled d with soft interrupts pending
  * is upcalled (its context preserved in the shared page). */
 void disp_deliver_pending(struct trap_frame *tf, struct dispatcher *d);
+/* Has disp_deliver_pending anything to do for d (page-fault messages or
+ * page-ins to send, soft interrupts to upcall an enabled d with)? */
+static inline int disp_has_work(const struct dispatcher *d)
+{
+	return d->npgflt_backlog || d->fr_unsent || (d->shared->pending && !d->shared->disabled);
+}
 
 /* Make d ready (queue it) if it is blocked/idle and has something to do. */
 void disp_wake(struct dispatcher *d);

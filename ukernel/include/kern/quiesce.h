@@ -14,13 +14,28 @@
 #define KERN_QUIESCE_H
 
 #include <cobj/quiesce.h>
+#include <kern/percpu.h>
+#include <kern/smp.h>
 
+/* The kernel's instance; quiesce_kernel() returns it. */
+extern struct quiesce kquiesce_q;
 struct quiesce *quiesce_kernel(void);
 
 /* Retire d on this CPU: fn(d) runs once every CPU has passed a point. */
 void kquiesce_retire(struct deferred *d, void (*fn)(struct deferred *d));
-/* This CPU is at a quiescent point. */
-void kquiesce_point(void);
+/* This CPU is at a quiescent point (every return to user mode under the
+ * kernel lock passes one). With other CPUs online, those idle with
+ * something retired are kicked if the point moved the generation on
+ * (kquiesce_point_smp); with one, the point is all (inline: no call of
+ * its own in the general kernel-call path). */
+void kquiesce_point_smp(void);
+static inline void kquiesce_point(void)
+{
+	if (__atomic_load_n(&smp_ncpus, __ATOMIC_RELAXED) > 1)
+		kquiesce_point_smp();
+	else
+		quiesce_point(&kquiesce_q, this_cpu()->cpu_id);
+}
 /* The same, passing the token only (nothing freed): for a return to user
  * mode that does not hold the kernel lock. */
 void kquiesce_pass(void);

@@ -27,6 +27,9 @@ K42_SYSCALL_LIST(SYSCALL_PROTO)
 #undef SYSCALL_PROTO
 
 void syscall_entry(struct trap_frame *tf);
+/* The fast paths below are reached by the call number alone: the `fast`
+ * lines of abi/syscalls.tbl give each call at most one, and arch_user_trap
+ * dispatches through the generated <k42/syscall_fast.h>. */
 /* Before the kernel lock: ppc_call, ppc_reply or ppc_accept on the fast
  * path of kern/ppc.c (and kern/ppc_cross.c), under this CPU's local lock
  * (and a reply's caller's CPU's). 1: done (tf holds whom to
@@ -36,7 +39,7 @@ int ppc_fast(struct trap_frame *tf);
 /* The same for yield, block and disp_idle (kern/sched_fast.c). */
 int sched_fast(struct trap_frame *tf);
 /* softintr_raise and disp_kick under the target's CPU's local lock alone
- * (kern/sched_wake.c); from sched_fast. */
+ * (kern/sched_wake.c). */
 int sched_wake_fast(struct trap_frame *tf);
 /* A decrementer interrupt from user mode with nothing to expire and
  * nobody to preempt, under this CPU's local lock alone (kern/sched_fast.c). */

@@ -140,12 +140,21 @@ void quiesce_pass(struct quiesce *q, uint32_t cpu)
 	pass_token(q, cpu);
 }
 
+static __attribute__((noinline)) void pass_and_reclaim(struct quiesce *q, uint32_t cpu)
+{
+	pass_token(q, cpu);
+	reclaim(q, &q->cpu[cpu]);
+}
+
 void quiesce_point(struct quiesce *q, uint32_t cpu)
 {
-	struct quiesce_cpu *c = &q->cpu[cpu];
-
-	pass_token(q, cpu);
-	reclaim(q, c);
+	/* Only this CPU adds to or takes from its list, and passing the
+	 * token does neither: with nothing retired the pass is all (a tail
+	 * call, no frame). */
+	if (q->cpu[cpu].head)
+		pass_and_reclaim(q, cpu);
+	else
+		pass_token(q, cpu);
 }
 
 void quiesce_idle_enter(struct quiesce *q, uint32_t cpu)

@@ -50,30 +50,52 @@ void arch_user_sprs_leave(struct percpu *pc, struct dispatcher *next)
 	pc->spr_owner = NULL;
 }
 
+static __attribute__((noinline, cold)) const char *not_owned(struct trap_frame *tf,
+							      struct dispatcher *d)
+{
+	kprintf("k42: BUG: user frame of %lx about to enter dispatcher of pid %u\n", tf->owner,
+		d->proc->pid);
+	memset(tf, 0, sizeof(*tf));
+	return "kernel error: entered with another dispatcher's registers";
+}
+
+/* Why tf may not enter d (checks 1 and 3 above; 2 is applied here), or
+ * NULL if it may. */
+static inline __attribute__((always_inline)) const char *
+frame_refused(struct trap_frame *tf, struct percpu *pc, struct dispatcher *d)
+{
+	if (__builtin_expect(!ctx_owned_by(tf, d), 0))
+		return not_owned(tf, d);
+	if (!ctx_force_user(tf, pc->vsx_owner == d))
+		return "resumed at a kernel address";
+	return NULL;
+}
+
+/* A refused frame ends its process; another dispatcher is chosen, until
+ * one passes. Out of line: the common return never comes here. */
+static __attribute__((noinline, cold)) struct dispatcher *
+refuse(struct trap_frame *tf, struct percpu *pc, const char *why)
+{
+	struct dispatcher *d;
+
+	do {
+		process_end(pc->current->proc, K42_PROC_KILLED, -1, why);
+		sched_switch(tf);
+		disp_deliver_pending(tf, pc->current);
+		d = pc->current;
+	} while ((why = frame_refused(tf, pc, d)) != NULL);
+	return d;
+}
+
 void user_return(struct trap_frame *tf)
 {
 	struct percpu *pc = this_cpu();
-	struct dispatcher *d;
+	struct dispatcher *d = pc->current;
+	const char *why = frame_refused(tf, pc, d);
 
-	for (;;) {
-		const char *why = NULL;
-
-		d = pc->current;
-		if (!ctx_owned_by(tf, d)) {
-			kprintf("k42: BUG: user frame of %lx about to enter dispatcher of pid %u\n",
-				tf->owner, d->proc->pid);
-			memset(tf, 0, sizeof(*tf));
-			why = "kernel error: entered with another dispatcher's registers";
-		} else if (!ctx_force_user(tf, pc->vsx_owner == d)) {
-			why = "resumed at a kernel address";
-		}
-		if (!why)
-			break;
-		process_end(d->proc, K42_PROC_KILLED, -1, why);
-		sched_switch(tf);
-		disp_deliver_pending(tf, pc->current);
-	}
-	arch_user_sprs_enter(pc, d);
+	if (__builtin_expect(why != NULL, 0))
+		d = refuse(tf, pc, why);
+	arch_user_sprs_switch(pc, d);	/* arch_user_sprs_enter, inline */
 	klock_release();
 	arch_return_to_user(tf);
 }

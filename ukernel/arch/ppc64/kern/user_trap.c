@@ -13,6 +13,7 @@
 #include <arch/vsx.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
+#include <k42/syscall_fast.h>
 #include <kern/irq.h>
 #include <kern/dispatcher.h>
 #include <kern/klock.h>
@@ -139,6 +140,16 @@ static inline int answer(struct trap_frame *tf)
 	return __builtin_expect(d->answers_on, 0) && !d->shared->disabled && syscall_answer(tf, d);
 }
 
+/* A kernel call completed before the kernel lock: a reflected call the
+ * dispatcher's table answers, else the one fast path its number has
+ * (abi/syscalls.tbl's `fast` lines; the switch is generated), which
+ * completes it or declines with nothing changed. A call with no fast path
+ * (the null call among them) costs one switch here. */
+static inline int call_fast(struct trap_frame *tf)
+{
+	return answer(tf) || syscall_fast(tf, ctx_call_number(tf));
+}
+
 void arch_user_trap(struct trap_frame *tf)
 {
 	/* 0x300, 0x380, 0x400 and 0x480 are the faults: one compare for the rest. */
@@ -150,8 +161,7 @@ void arch_user_trap(struct trap_frame *tf)
 	ctx_set_owner(tf, cur);	/* what user mode left in tf is its own */
 	if (!deferred &&
 	    (fault ? fault_unlocked(tf)
-	     : tf->trap == 0xc00 ? answer(tf) || ppc_fast(tf) || sched_fast(tf) ||
-				   sys_fr_ctl_fast(tf)
+	     : tf->trap == 0xc00 ? call_fast(tf)
 				 : tf->trap == 0x900 && (trace_tick(), sched_tick_fast(tf))))
 		user_return_unlocked(tf);
 	klock_acquire();	/* released in user_return (docs/smp.md) */
@@ -163,10 +173,12 @@ void arch_user_trap(struct trap_frame *tf)
 		sched_switch(tf);
 		goto out;
 	}
-	switch (tf->trap) {
-	case 0xc00:
+	/* Kernel calls first: the commonest way here (one compare). */
+	if (tf->trap == 0xc00) {
 		syscall_entry(tf);
-		break;
+		goto out;
+	}
+	switch (tf->trap) {
 	case 0x900:
 		decrementer_interrupt(tf);
 		sched_tick(tf);
@@ -211,8 +223,9 @@ void arch_user_trap(struct trap_frame *tf)
 out:
 	/* Whatever ran, the dispatcher about to resume gets its pending events
 	 * (e.g. its own timer expired while it ran). */
-	if (this_cpu()->current)
-		disp_deliver_pending(tf, this_cpu()->current);
+	cur = this_cpu()->current;
+	if (cur && disp_has_work(cur))
+		disp_deliver_pending(tf, cur);
 	kquiesce_point();
 	user_return(tf);
 }

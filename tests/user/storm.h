@@ -1,0 +1,154 @@
+/*
+ * What the storm tests (tests/user/NAME_storm_test.c) share: dispatchers of
+ * the test's own process started on chosen CPUs (disp_create, each with
+ * a stack here) and parked when done; the wait for each to report a
+ * phase, by a blocking sleep (classes are strict: a yield never runs a
+ * lower class, docs/kernel-interface.md); the check of where each ran;
+ * the wait for the process count to come back; and the pacing of
+ * sched_storm_worker's wake-ups (sched_storm_test, wake_storm_test).
+ */
+#ifndef USER_STORM_H
+#define USER_STORM_H
+
+#include "check.h"
+#include "sched_storm.h"
+
+#define STORM_STACK 16384
+
+static uint8_t storm_stacks[K42_VPS_MAX][STORM_STACK] __attribute__((aligned(16), unused));
+
+/* The CPU of dispatcher i (1, 2, ...) when `per` of them share each CPU
+ * from CPU `first` on. */
+static inline long storm_cpu(int i, long first, int per)
+{
+	return first + (i - 1) / per;
+}
+
+/* Start dispatchers 1 .. count (fewer if K42_VPS_MAX says so) at entry,
+ * r3 = their index, placed as storm_cpu says. A failed disp_create is
+ * reported and ends the starting. Returns one past the last started. */
+static inline int storm_start(void (*entry)(uint64_t), long count, long first, int per)
+{
+	int n;
+
+	for (n = 1; n <= count && n < K42_VPS_MAX; n++) {
+		long c = storm_cpu(n, first, per);
+		long idx = k42_sc_disp_create((uint64_t)c, (uint64_t)(uintptr_t)entry,
+					      (uint64_t)(uintptr_t)&storm_stacks[n][STORM_STACK],
+					      (uint64_t)n);
+
+		EXPECT(idx == n, "disp_create on CPU %ld: %ld", c, idx);
+		if (idx != n)
+			break;
+	}
+	return n;
+}
+
+/* A started dispatcher that has finished: it stays blocked for good. */
+static inline __attribute__((noreturn)) void storm_park(void)
+{
+	for (;;)
+		k42_sc_block();
+}
+
+/* Wait until done[i] >= want for every i in [from, n), stepping by step,
+ * at most secs seconds, sleeping 2 ms at a time (blocked, so that every
+ * class runs meanwhile). 1 if all got there. */
+static inline int storm_wait(const uint64_t *done, int from, int step, int n, uint64_t want,
+			     uint64_t secs)
+{
+	uint64_t until = k42_timebase() + secs * k42_info(K42_INFO_TIMEBASE_HZ);
+	int all = 1;
+
+	for (int i = from; i < n; i += step) {
+		while (__atomic_load_n(&done[i], __ATOMIC_ACQUIRE) < want && k42_timebase() < until)
+			k42_thread_sleep_us(2000);
+		all &= __atomic_load_n(&done[i], __ATOMIC_ACQUIRE) >= want;
+	}
+	return all;
+}
+
+/* Each dispatcher i in [from, n), stepping by step, must have run on the
+ * CPU it was started on (cpu[i], what K42_INFO_CPU said there). */
+static inline void storm_check_cpus(const uint64_t *cpu, int from, int step, int n, long first,
+				    int per)
+{
+	for (int i = from; i < n; i += step)
+		EXPECT(cpu[i] == (uint64_t)storm_cpu(i, first, per), "dispatcher %d ran on CPU %lu", i,
+		       cpu[i]);
+}
+
+/* The process count must come back to procs0 (within a second). */
+static inline void storm_procs_back(long procs0)
+{
+	for (int i = 0; i < 1000 && (long)k42_info(K42_INFO_PROCESSES) != procs0; i++)
+		k42_thread_sleep_us(1000);
+	EXPECT((long)k42_info(K42_INFO_PROCESSES) == procs0, "processes: %ld, %ld at the start",
+	       (long)k42_info(K42_INFO_PROCESSES), procs0);
+}
+
+/* sched_storm_workers: SCHED_STORM_PER_CPU per CPU (round-robin
+ * placement puts them side by side), at most SCHED_STORM_MAX. */
+#define SCHED_STORM_PER_CPU 2
+#define SCHED_STORM_MAX (2 * 16)
+
+/* Spawn n workers (arguments 1 .. n) into pid: 1 if all started, else
+ * reported. */
+static inline int sched_storm_spawn(long *pid, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		pid[i] = k42_spawn_path("tests/sched_storm_worker", K42_PRIO_GENERAL, i + 1);
+		EXPECT(pid[i] > 0, "worker %lu: %ld", i, pid[i]);
+		if (pid[i] <= 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* One worker's wake-ups as its waker paces them: one at a time, the next
+ * only once the worker counted the last (at SCHED_STORM_VA). */
+struct storm_pace {
+	int done, raised, lost;
+	uint64_t acked, raised_tb;
+};
+
+enum { PACE_NOTHING, PACE_ENDED, PACE_LOST, PACE_RAISED };
+
+/* One look at worker pid (hz: timebase ticks a second):
+ *  PACE_ENDED    it has ended, now: *state and *status say how (exited
+ *                with 0: its sums agreed);
+ *  PACE_LOST     its last wake-up has not been taken in 10 s (said once);
+ *  PACE_RAISED   it took the last one, and the next is raised;
+ *  PACE_NOTHING  it ended before, is not counting yet, a wake-up is on its
+ *                way, or the raise failed (tried again at the next look). */
+static inline int sched_storm_pace(struct storm_pace *p, long pid, uint64_t hz, long *state,
+				   uint64_t *status)
+{
+	uint64_t out[1] = { 0 }, taken = 0;
+	long st;
+
+	if (p->done)
+		return PACE_NOTHING;
+	st = k42_sc_proc_status((uint64_t)pid, out);
+	if (st == K42_PROC_EXITED || st == K42_PROC_KILLED || st < 0) {
+		p->done = 1;
+		*state = st;
+		*status = out[0];
+		return PACE_ENDED;
+	}
+	if (k42_sc_mem_read((uint64_t)pid, SCHED_STORM_VA, (uint64_t)&taken, sizeof(taken)) < 0)
+		return PACE_NOTHING;	/* not counting yet */
+	if (p->raised && taken < p->acked + 1) {
+		if (k42_timebase() - p->raised_tb > 10 * hz && !p->lost) {
+			p->lost = 1;
+			return PACE_LOST;
+		}
+		return PACE_NOTHING;	/* the last one is still on its way */
+	}
+	p->acked = taken;
+	p->raised = k42_sc_softintr_raise((uint64_t)pid, K42_SOFTINTR_USER0) == 0;
+	p->raised_tb = k42_timebase();
+	return p->raised ? PACE_RAISED : PACE_NOTHING;
+}
+
+#endif
