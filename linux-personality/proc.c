@@ -247,11 +247,10 @@ long lx_sys_wait4(struct lx_args *a)
 	return pid;
 }
 
-/* execve: copy the arguments out of the image that is about to go. */
-#define EXEC_MAX_ARGS 1024
-#define EXEC_MAX_BYTES (64 * 1024)
-
-static long copy_vec(uint64_t uvec, char **vec, char *buf, uint64_t *used)
+/* execve: copy the arguments out of the image that is about to go, into
+ * blocks of the personality's heap made at the first execve (pages only
+ * as they are touched), within Linux's limits (LX_ARG_MAX). */
+static long copy_vec(uint64_t uvec, char **vec, uint64_t *nptrs, char *buf, uint64_t *used)
 {
 	uint64_t n = 0;
 
@@ -259,35 +258,47 @@ static long copy_vec(uint64_t uvec, char **vec, char *buf, uint64_t *used)
 		uint64_t p;
 		long len;
 
-		if (n == EXEC_MAX_ARGS)
-			return -LX_E2BIG;
 		if (!uvec)
 			break;
 		if (lx_copy_in(&p, uvec + n * 8, 8) < 0)
 			return -LX_EFAULT;
 		if (!p)
 			break;
-		len = lx_copy_str(buf + *used, p, EXEC_MAX_BYTES - *used);
+		/* Each pointer counts 8 bytes against the limit, as Linux's. */
+		if ((*nptrs + n + 2) * 8 + *used >= LX_ARG_MAX)
+			return -LX_E2BIG;
+		len = lx_copy_str(buf + *used, p, LX_ARG_MAX - (*nptrs + n + 2) * 8 - *used);
+		if (len == -LX_ENAMETOOLONG || len >= (long)LX_ARG_STRLEN)
+			return -LX_E2BIG;
 		if (len < 0)
-			return len == -LX_ENAMETOOLONG ? -LX_E2BIG : len;
+			return len;
 		vec[n] = buf + *used;
 		*used += (uint64_t)len + 1;
 	}
 	vec[n] = NULL;
+	*nptrs += n + 1;
 	return 0;
 }
 
 long lx_sys_execve(struct lx_args *a)
 {
-	static char path[256], buf[EXEC_MAX_BYTES];
-	static char *argv[EXEC_MAX_ARGS + 1], *envp[EXEC_MAX_ARGS + 1];
-	uint64_t used = 0;
+	static char path[256], *buf;
+	static char **ptrs;
+	uint64_t used = 0, nptrs = 0;
+	char **argv, **envp;
 	long rc;
 
 	if ((rc = lx_copy_str(path, a->a[0], sizeof(path))) < 0)
 		return rc;
-	if ((rc = copy_vec(a->a[1], argv, buf, &used)) < 0 ||
-	    (rc = copy_vec(a->a[2], envp, buf, &used)) < 0)
+	if (!buf && !(buf = malloc(LX_ARG_MAX)))
+		return -LX_ENOMEM;
+	if (!ptrs && !(ptrs = malloc(LX_ARG_MAX)))	/* at most LX_ARG_MAX / 8 pointers */
+		return -LX_ENOMEM;
+	argv = ptrs;
+	if ((rc = copy_vec(a->a[1], argv, &nptrs, buf, &used)) < 0)
+		return rc;
+	envp = ptrs + nptrs;
+	if ((rc = copy_vec(a->a[2], envp, &nptrs, buf, &used)) < 0)
 		return rc;
 	return lx_exec(path, argv, envp);
 }

@@ -383,6 +383,10 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_mremap", prog="/tests/linux/mremap",
          expect=[r"mremap: ok: shrink, grow by moving", r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"mremap: FAILED"]),
+    # The program's own faults are Linux's signals, with handlers.
+    dict(name="linux/musl_fault", prog="/tests/linux/fault",
+         expect=[r"fault: PASS", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"fault: FAILED", r"unhandled exception"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
@@ -399,7 +403,7 @@ LINUX_PROGRAMS = [
          reject=[r"killed process"]),
     # Issue 12 item 1: a signal frame forged to resume privileged.
     dict(name="security/linux_sigforge", prog="/tests/linux/sigforge",
-         expect=[r"sigforge: supervisor MSR, privileged code: exited 128",
+         expect=[r"sigforge: supervisor MSR, privileged code: killed by signal 4",
                  r"sigforge: supervisor MSR, kernel pc: killed by signal 9",
                  r"sigforge: no forged context ran privileged", r"init exited with status 0"],
          reject=[r"RAN PRIVILEGED"]),
