@@ -448,6 +448,36 @@ def run_linux_tests(build, tally, pattern):
                      k42qemu.symbolize(r.output, build.kernel_elf))
 
 
+def run_linux_long_commands(build, tally, pattern):
+    """./k42 run --linux -c with commands far past the boot arguments'
+    1 KiB (they travel in a copy of the boot archive): every line runs,
+    here-document and quotes intact, and the shell's status comes back."""
+    name = "linux/run_long_commands"
+    if pattern and not re.search(pattern, name):
+        return
+    lines = ["x%d=$(echo value_%d | tr a-z A-Z); echo \"line %d: $x%d\"" % (i, i, i, i)
+             for i in range(80)]
+    lines += ["cat <<'EOF'", "here $HOME 'single' \"double\" %41 \\n", "EOF",
+              "echo \"$0 args $#\"", "exit 7"]
+    text = "\n".join(lines) + "\n"
+    try:
+        res = subprocess.run([sys.executable, os.path.join(HERE, "run.py"), "--build", build.dir,
+                              "--linux", "--timeout", str(BOOT_TIMEOUT), "-c", text],
+                             capture_output=True, text=True, timeout=BOOT_TIMEOUT + 60)
+        out, status = res.stdout + res.stderr, res.returncode
+    except subprocess.TimeoutExpired:
+        out, status = "timed out", None
+    got = [l.rstrip("\r") for l in out.splitlines()]
+    want = ["line %d: VALUE_%d" % (i, i) for i in range(80)] + \
+        ["here $HOME 'single' \"double\" %41 \\n", "sh args 0"]
+    problems = [] if len(text) > 3000 else ["the script is only %d bytes" % len(text)]
+    if status != 7:
+        problems.append("exit status %s, expected 7" % status)
+    if [l for l in got if l in want] != want:
+        problems.append("the output is not the script's %d lines in order" % len(want))
+    tally.report(name, not problems, "; ".join(problems), out)
+
+
 TRACE_ROUND = ["app.marker", "ppc.call", "request.begin", "request.end", "ppc.return", "app.marker"]
 
 
@@ -623,6 +653,7 @@ def main():
     run_scenarios(build, tally, args.filter)
     run_shell_sessions(build, tally, args.filter)
     run_linux_tests(build, tally, args.filter)
+    run_linux_long_commands(build, tally, args.filter)
     storagetest.run_storage_tests(build, tally, args.filter)
     nettest.run_net_tests(build, tally, args.filter)
     icmptest.icmp_session(build, tally, args.filter)
