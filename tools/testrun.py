@@ -387,6 +387,10 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_fault", prog="/tests/linux/fault",
          expect=[r"fault: PASS", r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"fault: FAILED", r"unhandled exception"]),
+    # kill(-1) and group kills reach the whole tree, never the caller for -1.
+    dict(name="linux/musl_killtree", prog="/tests/linux/killtree",
+         expect=[r"killtree: PASS", r"init: shell ended: exit status 0"],
+         reject=[r"killtree: FAILED"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
