@@ -133,7 +133,7 @@ struct lx_vma {
 	unsigned prot;
 	uint64_t sid, sbase;	/* MAP_SHARED: its id and where it began (futex_shared.c) */
 };
-#define LX_MAX_VMAS 256
+#define LX_MAX_VMAS 8192
 extern struct lx_vma lx_vmas[LX_MAX_VMAS];
 extern int lx_nvmas;
 long lx_map_anon(uint64_t va, uint64_t len, unsigned prot);
