@@ -11,6 +11,8 @@
 #include "lx.h"
 #include "lxfs.h"
 
+#define ELF_PT_INTERP 3
+
 #define AT_NULL 0
 #define AT_PHDR 3
 #define AT_PHENT 4
@@ -46,28 +48,27 @@
 #define LX_PPC_FEATURE2_SCV 0x00100000ull
 _Static_assert(!(LX_HWCAP2 & LX_PPC_FEATURE2_SCV), "scv must stay off");
 
-#define MAX_STRINGS (64 * 1024)
-#define MAX_PTRS 4096
 
 static const char platform[] = "power9";
-#define EXEC_SCRIPT_ARGS 1024
 
 static long lx_exec_depth(const char *path, char *const argv[], char *const envp[], int depth);
 
 /* Copy argv/envp strings into one block (they may live in the image
- * about to be replaced). */
-static long gather(char *const v[], char *blk, uint64_t *used, uint64_t *offs, uint64_t *n,
-		   uint64_t room)
+ * about to be replaced), within Linux's limits: the strings and a pointer
+ * for each (and the NULLs) in LX_ARG_MAX, each string under LX_ARG_STRLEN. */
+static long gather(char *const v[], char *blk, uint64_t *used, uint64_t *offs, uint64_t *nptrs,
+		   uint64_t *n)
 {
 	for (*n = 0; v && v[*n]; (*n)++) {
 		uint64_t l = strlen(v[*n]) + 1;
 
-		if (*n >= room || *used + l > MAX_STRINGS)
+		if (l > LX_ARG_STRLEN || *used + l + (*nptrs + *n + 2) * 8 > LX_ARG_MAX)
 			return -LX_E2BIG;
 		memcpy(blk + *used, v[*n], l);
-		offs[*n] = *used;
+		offs[*nptrs + *n] = *used;
 		*used += l;
 	}
+	*nptrs += *n + 1;
 	return 0;
 }
 
@@ -129,7 +130,7 @@ static long exec_script(const char *path, const struct cpio_entry *e, char *cons
 			char *const envp[], int depth)
 {
 	static char line[256];
-	static char *nargv[EXEC_SCRIPT_ARGS + 4];
+	static char **nargv;	/* at most LX_ARG_MAX / 8 pointers, and the three added */
 	const char *s = e->data;
 	size_t n = 2, k = 0;
 	char *interp, *arg = NULL, *p;
@@ -158,11 +159,14 @@ static long exec_script(const char *path, const struct cpio_entry *e, char *cons
 	}
 	if (!interp[0])
 		return -LX_ENOEXEC;
+	if (!nargv && !(nargv = malloc(LX_ARG_MAX + 4 * sizeof(char *))))
+		return -LX_ENOMEM;
 	nargv[k++] = interp;
 	if (arg)
 		nargv[k++] = arg;
 	nargv[k++] = (char *)path;
-	for (int i = 1; argv && argv[0] && argv[i] && k < EXEC_SCRIPT_ARGS + 3; i++)
+	/* All of them: gather refuses (E2BIG) what goes past the limit. */
+	for (uint64_t i = 1; argv && argv[0] && argv[i] && k < LX_ARG_MAX / 8 + 3; i++)
 		nargv[k++] = argv[i];
 	nargv[k] = NULL;
 	return lx_exec_depth(interp, nargv, envp, depth + 1);
@@ -175,8 +179,8 @@ long lx_exec(const char *path, char *const argv[], char *const envp[])
 
 static long lx_exec_depth(const char *path, char *const argv[], char *const envp[], int depth)
 {
-	static char strs[MAX_STRINGS];
-	static uint64_t argoff[MAX_PTRS], envoff[MAX_PTRS];
+	static char *strs;		/* LX_ARG_MAX bytes */
+	static uint64_t *offs;		/* LX_ARG_MAX / 8 offsets: argv's, then envp's */
 	static struct k42_user_regs regs;
 	const struct elf64_ehdr *eh;
 	struct elf_image img;
@@ -184,7 +188,8 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 	static char name[K42_PATH_MAX];
 	void *heap;
 	const char *why;
-	uint64_t used = 0, argc, envc, top, sp, phdr = 0, end = 0, execfn_off, entry;
+	uint64_t used = 0, nptrs = 0, argc, envc, top, sp, phdr = 0, end = 0, execfn_off, entry;
+	uint64_t *argoff, *envoff;
 	uint64_t *vec, nvec, rnd[2];
 	long rc;
 
@@ -202,16 +207,44 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 		return rc;
 	}
 	if (elf_check(e.data, e.size, K42_USER_BASE, LX_MMAP_BASE, &img, &why) < 0) {
+		/* Not a script: say why an ELF file is refused (the shell then
+		 * tries it as a script, as on Linux, and that only confuses). */
+		if (e.size >= 4 && memcmp(e.data, "\177ELF", 4) == 0)
+			k42_printf("lx: pid %lu: exec %s: %s: ENOEXEC\n", lx.pid, path, why);
 		free(heap);
 		return -LX_ENOEXEC;
 	}
 	eh = e.data;
-	if ((rc = gather(argv, strs, &used, argoff, &argc, MAX_PTRS)) < 0 ||
-	    (rc = gather(envp, strs, &used, envoff, &envc, MAX_PTRS)) < 0)
+	for (int i = 0; i < eh->phnum; i++) {
+		const struct elf64_phdr *ph = (const struct elf64_phdr *)
+			((const uint8_t *)e.data + eh->phoff) + i;	/* inside: elf_check */
+
+		if (ph->type == ELF_PT_INTERP) {
+			k42_printf("lx: pid %lu: exec %s: dynamically linked (it asks for a program "
+				   "interpreter); only static programs run here: ENOEXEC\n", lx.pid, path);
+			free(heap);
+			return -LX_ENOEXEC;
+		}
+	}
+	if ((!strs && !(strs = malloc(LX_ARG_MAX))) || (!offs && !(offs = malloc(LX_ARG_MAX)))) {
+		free(heap);
+		return -LX_ENOMEM;
+	}
+	argoff = offs;
+	if ((rc = gather(argv, strs, &used, offs, &nptrs, &argc)) < 0) {
+		free(heap);
 		return rc;
+	}
+	envoff = offs + nptrs;
+	if ((rc = gather(envp, strs, &used, offs, &nptrs, &envc)) < 0) {
+		free(heap);
+		return rc;
+	}
 	execfn_off = used;
-	if (used + strlen(path) + 1 > MAX_STRINGS)
+	if (used + strlen(path) + 1 + nptrs * 8 > LX_ARG_MAX) {
+		free(heap);
 		return -LX_E2BIG;
+	}
 	memcpy(strs + used, path, strlen(path) + 1);
 	used += strlen(path) + 1;
 

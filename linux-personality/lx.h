@@ -24,6 +24,11 @@
 #define LX_MMAP_BASE        0x0000010000000000ul	/* anonymous/file mmaps grow up from here */
 #define LX_STACK_TOP        0x00000c0000000000ul
 #define LX_STACK_SIZE       (8ul << 20)
+/* execve's limits, Linux's for an 8 MiB stack: the strings of argv and
+ * envp with their pointers up to a quarter of the stack (what
+ * sysconf(_SC_ARG_MAX) says), each string up to 128 KiB (MAX_ARG_STRLEN). */
+#define LX_ARG_MAX          (LX_STACK_SIZE / 4)
+#define LX_ARG_STRLEN       (128ul << 10)
 #define LX_USER_LIMIT       0x00000d0000000000ul
 #define LX_PERSONALITY_BASE 0x00000e0000000000ul
 /* libk42's heap (alloc_k42.c) and pipe-buffer window (fs_pipe.c), which
@@ -128,7 +133,7 @@ struct lx_vma {
 	unsigned prot;
 	uint64_t sid, sbase;	/* MAP_SHARED: its id and where it began (futex_shared.c) */
 };
-#define LX_MAX_VMAS 256
+#define LX_MAX_VMAS 8192
 extern struct lx_vma lx_vmas[LX_MAX_VMAS];
 extern int lx_nvmas;
 long lx_map_anon(uint64_t va, uint64_t len, unsigned prot);

@@ -13,8 +13,12 @@
  *   lx -u TEXT                the same with %XX for every byte but letters,
  *                             digits and -_./,:=+@ (shorter; what
  *                             ./k42 run --linux -c 'CMDS' passes)
+ *   lx -f PATH                /bin/sh -c with the text of the file PATH (what
+ *                             ./k42 run --linux -c passes for commands too
+ *                             long for the boot arguments)
  */
 #include "lx.h"
+#include "lxfs.h"
 
 struct lx_proc lx;
 void lx_entry_init(void);
@@ -66,6 +70,31 @@ int main(uint64_t arg)
 		}
 		*o = '\0';
 		argv[0] = (char *)"-c";
+		argv[2] = NULL;
+	} else if (strcmp(argv[0], "-f") == 0 && argv[1]) {
+		/* Commands too long for the boot arguments: tools/run.py puts
+		 * them in a file of the boot archive. sh -c with its text, so
+		 * they run exactly as -u's would. */
+		static char script[LX_ARG_STRLEN];
+		long fd = k42_open(argv[1], K42_O_RDONLY, 0), got = 0, n = 1;
+
+		if (fd < 0) {
+			k42_printf("lx: -f %s: cannot open it (%ld)\n", argv[1], fd);
+			return 2;
+		}
+		while (n > 0 && got < (long)sizeof(script) - 1) {
+			n = k42_read((int)fd, script + got, sizeof(script) - 1 - (size_t)got);
+			got += n > 0 ? n : 0;
+		}
+		k42_close((int)fd);
+		if (n < 0 || got == (long)sizeof(script) - 1) {
+			k42_printf("lx: -f %s: %s\n", argv[1],
+				   n < 0 ? "cannot read it" : "longer than 128 KiB");
+			return 2;
+		}
+		script[got] = '\0';
+		argv[0] = (char *)"-c";
+		argv[1] = script;
 		argv[2] = NULL;
 	} else if (strcmp(argv[0], "-x") == 0 && argv[1]) {
 		char *h = argv[1], *o = argv[1];

@@ -247,11 +247,10 @@ long lx_sys_wait4(struct lx_args *a)
 	return pid;
 }
 
-/* execve: copy the arguments out of the image that is about to go. */
-#define EXEC_MAX_ARGS 1024
-#define EXEC_MAX_BYTES (64 * 1024)
-
-static long copy_vec(uint64_t uvec, char **vec, char *buf, uint64_t *used)
+/* execve: copy the arguments out of the image that is about to go, into
+ * blocks of the personality's heap made at the first execve (pages only
+ * as they are touched), within Linux's limits (LX_ARG_MAX). */
+static long copy_vec(uint64_t uvec, char **vec, uint64_t *nptrs, char *buf, uint64_t *used)
 {
 	uint64_t n = 0;
 
@@ -259,35 +258,47 @@ static long copy_vec(uint64_t uvec, char **vec, char *buf, uint64_t *used)
 		uint64_t p;
 		long len;
 
-		if (n == EXEC_MAX_ARGS)
-			return -LX_E2BIG;
 		if (!uvec)
 			break;
 		if (lx_copy_in(&p, uvec + n * 8, 8) < 0)
 			return -LX_EFAULT;
 		if (!p)
 			break;
-		len = lx_copy_str(buf + *used, p, EXEC_MAX_BYTES - *used);
+		/* Each pointer counts 8 bytes against the limit, as Linux's. */
+		if ((*nptrs + n + 2) * 8 + *used >= LX_ARG_MAX)
+			return -LX_E2BIG;
+		len = lx_copy_str(buf + *used, p, LX_ARG_MAX - (*nptrs + n + 2) * 8 - *used);
+		if (len == -LX_ENAMETOOLONG || len >= (long)LX_ARG_STRLEN)
+			return -LX_E2BIG;
 		if (len < 0)
-			return len == -LX_ENAMETOOLONG ? -LX_E2BIG : len;
+			return len;
 		vec[n] = buf + *used;
 		*used += (uint64_t)len + 1;
 	}
 	vec[n] = NULL;
+	*nptrs += n + 1;
 	return 0;
 }
 
 long lx_sys_execve(struct lx_args *a)
 {
-	static char path[256], buf[EXEC_MAX_BYTES];
-	static char *argv[EXEC_MAX_ARGS + 1], *envp[EXEC_MAX_ARGS + 1];
-	uint64_t used = 0;
+	static char path[256], *buf;
+	static char **ptrs;
+	uint64_t used = 0, nptrs = 0;
+	char **argv, **envp;
 	long rc;
 
 	if ((rc = lx_copy_str(path, a->a[0], sizeof(path))) < 0)
 		return rc;
-	if ((rc = copy_vec(a->a[1], argv, buf, &used)) < 0 ||
-	    (rc = copy_vec(a->a[2], envp, buf, &used)) < 0)
+	if (!buf && !(buf = malloc(LX_ARG_MAX)))
+		return -LX_ENOMEM;
+	if (!ptrs && !(ptrs = malloc(LX_ARG_MAX)))	/* at most LX_ARG_MAX / 8 pointers */
+		return -LX_ENOMEM;
+	argv = ptrs;
+	if ((rc = copy_vec(a->a[1], argv, &nptrs, buf, &used)) < 0)
+		return rc;
+	envp = ptrs + nptrs;
+	if ((rc = copy_vec(a->a[2], envp, &nptrs, buf, &used)) < 0)
 		return rc;
 	return lx_exec(path, argv, envp);
 }
@@ -399,6 +410,64 @@ static long kill_hard(uint64_t pid)
 	return 0;
 }
 
+static int is_child(uint64_t pid)
+{
+	for (int i = 0; i < nchildren; i++)
+		if (children[i] == pid)
+			return 1;
+	return 0;
+}
+
+static void kill_self(uint64_t sig)
+{
+	if (sig == LX_SIGKILL) {
+		lx_fs_close_all();
+		k42_sc_proc_kill(lx.pid);
+	}
+	lx_sig_raise((int)sig);	/* delivered on the way back */
+}
+
+/*
+ * kill(-1, sig): every process of our Linux process tree but ourselves,
+ * as Linux's reaches every process the caller may signal but init and
+ * itself; kill(0 or -pgid, sig): the tree's processes of that group (by
+ * the tree's table, ptab.c; without it, our children count as ours), us
+ * included. init and the servers are not Linux processes: never reached.
+ */
+#define KILL_LIST_MAX 512
+
+static long kill_many(const struct lx_args *a, int64_t pgid)
+{
+	static struct k42_procinfo list[KILL_LIST_MAX];
+	long n = k42_sc_proc_list((uint64_t)list, KILL_LIST_MAX);
+	int sent = 0, self = 0;
+
+	for (long i = 0; i < n; i++) {
+		uint64_t pid = list[i].pid, g;
+		struct lx_pentry pe;
+		struct lx_args b = *a;
+
+		if (list[i].state != K42_PROC_RUNNING || !k42_proc_manages(lx.root, pid))
+			continue;
+		if (pgid > 0) {
+			g = pid == lx.pid ? lx.pgid : lx_ptab_get(pid, &pe) ? pe.pgid :
+			    is_child(pid) ? lx.pgid : 0;
+			if (g != (uint64_t)pgid)
+				continue;
+		}
+		if (pid == lx.pid) {
+			self = pgid > 0;
+			continue;
+		}
+		b.a[0] = pid;
+		if (lx_sys_kill(&b) == 0)
+			sent++;
+	}
+	if (self)
+		kill_self(a->a[1]);
+	return sent || self ? 0 : -LX_ESRCH;
+}
+
 long lx_sys_kill(struct lx_args *a)
 {
 	int64_t pid = (int64_t)a->a[0];
@@ -407,24 +476,21 @@ long lx_sys_kill(struct lx_args *a)
 
 	if (sig > 64)
 		return -LX_EINVAL;
-	if (pid == (int64_t)lx.pid || pid == 0 || pid == -(int64_t)lx.pgid || pid == -1) {
-		/* Ourselves (and, for a group or everyone, our children). */
-		if (pid != (int64_t)lx.pid)
-			for (int i = 0; i < nchildren; i++) {
-				struct lx_args b = *a;
-
-				b.a[0] = children[i];
-				lx_sys_kill(&b);
-			}
-		if (sig == LX_SIGKILL) {
-			lx_fs_close_all();
-			k42_sc_proc_kill(lx.pid);
-		}
-		lx_sig_raise((int)sig);	/* delivered on the way back */
+	if (pid == (int64_t)lx.pid) {
+		kill_self(sig);
 		return 0;
 	}
-	if (pid < 0)
-		pid = -pid;	/* a process group: its leader */
+	if (pid == -1)
+		return kill_many(a, -1);
+	if (pid == 0 || pid == -(int64_t)lx.pgid)
+		return kill_many(a, (int64_t)lx.pgid);
+	if (pid < 0) {
+		/* Another group: its members of our tree, else its leader. */
+		st = kill_many(a, -pid);
+		if (st == 0)
+			return 0;
+		pid = -pid;
+	}
 	if (sig == 0 || sig > 30) {
 		/* Is it there? (raising no bits only checks that it runs) */
 		st = k42_sc_softintr_raise((uint64_t)pid, 0);

@@ -15,6 +15,7 @@
 #include <k42/fs.h>
 #include <k42/services.h>
 #include <k42/procinfo.h>
+#include <lib/fmt.h>
 
 #define LX_SA_NOCLDWAIT 0x2ull
 #define LX_SA_SIGINFO 0x4ull
@@ -149,6 +150,7 @@ long lx_sig_raise_thread(uint64_t tid, int sig)
 __attribute__((noreturn)) static void die_by(int sig);
 
 static int next_signal(void);
+static void on_trap(uint64_t vector, uint64_t pc, uint64_t addr, uint64_t code, uint64_t access);
 
 /* A signal raised in the drain of an upcall that interrupted the program
  * (k42_in_handler 1: no call of the personality under way; a
@@ -248,6 +250,7 @@ void lx_signal_init(void)
 {
 	k42_on_user_softintr(on_softintr);
 	k42_on_signal(on_signal_msg);
+	k42_on_reflected_trap(on_trap);
 }
 
 /* Children are not waited for (Linux: SIGCHLD ignored, or SA_NOCLDWAIT):
@@ -316,30 +319,21 @@ __attribute__((noreturn)) static void die_by(int sig)
 		;
 }
 
-/* On the way back to the program: run the handler of a pending signal
- * (regs hold the call's result already), or take the default action. */
-void lx_sig_deliver(struct k42_user_regs *regs)
+/* Push sig's frame (siginfo *info, the trap vector Linux records) on the
+ * program's stack or its sigaltstack and point regs at the handler; -1
+ * if the frame does not fit there (nothing changed then). */
+static int push_frame(struct k42_user_regs *regs, int sig, const struct lx_siginfo *info,
+		      uint64_t trap)
 {
 	static struct lx_rt_sigframe f;
+	struct lx_sigaction *act = &actions[sig];
 	uint64_t sp, newsp, back = regs->gpr[1];
-	int sig = next_signal();
-	struct lx_sigaction *act;
 
-	if (!sig)
-		return;
-	if (lx_thread_pending() & BIT(sig))
-		lx_thread_unpend(BIT(sig), 0);	/* its own first, as Linux */
-	else
-		pending &= ~BIT(sig);
-	act = &actions[sig];
-	if (act->handler == LX_SIG_DFL)
-		die_by(sig);
 	memset(&f, 0, sizeof(f));
 	f.uc.ss_sp = altstack.sp;
 	f.uc.ss_flags = (int32_t)altstack.flags;
 	f.uc.ss_size = altstack.size;
 	f.uc.uc_sigmask = restore_valid ? restore_mask : lx_sigmask;
-	restore_valid = 0;
 	f.uc.mc.signal = sig;
 	f.uc.mc.handler = act->handler;
 	f.uc.mc.oldmask = f.uc.uc_sigmask;
@@ -351,7 +345,7 @@ void lx_sig_deliver(struct k42_user_regs *regs)
 	f.uc.mc.gp_regs[GP_LINK] = regs->lr;
 	f.uc.mc.gp_regs[GP_XER] = regs->xer;
 	f.uc.mc.gp_regs[GP_CCR] = regs->cr;
-	f.uc.mc.gp_regs[GP_TRAP] = 0xc00;
+	f.uc.mc.gp_regs[GP_TRAP] = trap;
 	/* The program's FP/VMX/VSX registers are the live ones (the
 	 * personality never uses them); save them, keep them live. */
 	k42_vsx_save(f.vsx);
@@ -359,8 +353,7 @@ void lx_sig_deliver(struct k42_user_regs *regs)
 	for (int i = 0; i < 32; i++)
 		memcpy(&f.uc.mc.fp_regs[i], f.vsx + i * 16 + 8, 8);
 	memcpy(&f.uc.mc.fp_regs[32], f.vsx + 1024, 8);
-	f.info.signo = sig;
-	f.info.code = sig == 17 ? 1 : 0;	/* CLD_EXITED, SI_USER */
+	f.info = *info;
 	f.tramp[0] = 0x38000000u | LX_NR_rt_sigreturn_insn;	/* li r0, 172 */
 	f.tramp[1] = 0x44000002u;				/* sc */
 
@@ -373,25 +366,126 @@ void lx_sig_deliver(struct k42_user_regs *regs)
 	f.puc = sp + offsetof(struct lx_rt_sigframe, uc);
 	f.uc.mc.regs = sp + offsetof(struct lx_rt_sigframe, uc.mc.gp_regs);
 	newsp = sp - SIGNAL_FRAMESIZE;
-	if (lx_copy_out(sp, &f, sizeof(f)) < 0 || lx_copy_out(newsp, &back, sizeof(back)) < 0) {
-		k42_printf("lx: pid %lu: no room for a signal frame at 0x%lx: killed by signal %d\n",
-			   lx.pid, sp, sig);
-		die_by(LX_SIGKILL);
-	}
+	if (lx_copy_out(sp, &f, sizeof(f)) < 0 || lx_copy_out(newsp, &back, sizeof(back)) < 0)
+		return -1;
+	restore_valid = 0;
 	if (!(act->flags & LX_SA_NODEFER))
 		lx_sigmask |= BIT(sig);
 	lx_sigmask |= act->mask;
 	lx_sigmask &= ~(BIT(LX_SIGKILL) | BIT(LX_SIGSTOP));
-	if (act->flags & LX_SA_RESETHAND)
-		memset(act, 0, sizeof(*act));
 	regs->gpr[1] = newsp;
 	regs->gpr[3] = (uint64_t)sig;
 	regs->gpr[4] = f.pinfo;
 	regs->gpr[5] = f.puc;
 	regs->gpr[6] = sp;
-	regs->gpr[12] = act->handler ? act->handler : f.uc.mc.handler;
+	regs->gpr[12] = f.uc.mc.handler;
 	regs->nip = f.uc.mc.handler;
 	regs->lr = (uint64_t)lx_sigtramp;
+	if (act->flags & LX_SA_RESETHAND)
+		memset(act, 0, sizeof(*act));
+	return 0;
+}
+
+/* On the way back to the program: run the handler of a pending signal
+ * (regs hold the call's result already), or take the default action. */
+void lx_sig_deliver(struct k42_user_regs *regs)
+{
+	struct lx_siginfo info;
+	int sig = next_signal();
+
+	if (!sig)
+		return;
+	if (lx_thread_pending() & BIT(sig))
+		lx_thread_unpend(BIT(sig), 0);	/* its own first, as Linux */
+	else
+		pending &= ~BIT(sig);
+	if (actions[sig].handler == LX_SIG_DFL)
+		die_by(sig);
+	memset(&info, 0, sizeof(info));
+	info.signo = sig;
+	info.code = sig == 17 ? 1 : 0;	/* CLD_EXITED, SI_USER */
+	if (push_frame(regs, sig, &info, 0xc00) < 0) {
+		k42_printf("lx: pid %lu: no room for a signal frame below 0x%lx: killed by signal %d\n",
+			   lx.pid, regs->gpr[1], sig);
+		die_by(LX_SIGKILL);
+	}
+}
+
+/*
+ * The program's own exceptions (K42_ENTRY_TRAP, docs/linux.md "Faults"):
+ * an access it has no right to is SIGSEGV (si_addr the address), an
+ * illegal or privileged instruction SIGILL, a trap instruction SIGTRAP,
+ * an unaligned access SIGBUS, each with si_addr and the frame's trap word
+ * as Linux gives them. A handler runs if the program has one and the
+ * signal is not blocked; otherwise the process ends by the signal (the
+ * shell says "Segmentation fault"), with one line saying what it did.
+ */
+#define LX_SIGILL 4
+#define LX_SIGTRAP 5
+#define LX_SIGBUS 7
+#define LX_SIGSEGV 11
+
+static __attribute__((noreturn)) void on_trap(uint64_t vector, uint64_t pc, uint64_t addr,
+					      uint64_t code, uint64_t access)
+{
+	struct k42_disp_shared *sh = k42_disp();
+	struct k42_user_regs *regs = &sh->saved;
+	struct lx_siginfo info;
+	char what[96];
+	uint32_t insn = 0;
+	int sig, si_code;
+
+	k42_in_handler = 1;
+	sh->saved_valid = 0;	/* consumed; lx_resume hands them back */
+	if (lx_nthreads > 1 || lx_sigmask_unowned)
+		lx_sigmask_load();	/* the faulting thread's own mask */
+	if (vector >= 0x300 && vector < 0x500) {
+		sig = LX_SIGSEGV;
+		si_code = code == K42_TRAP_FAULT_ACCESS ? 2 : 1;	/* SEGV_ACCERR, SEGV_MAPERR */
+		k_snprintf(what, sizeof(what), "%s of 0x%lx (%s)",
+			   access == K42_PROT_WRITE ? "write" : access == K42_PROT_EXEC ? "execute" : "read",
+			   addr, si_code == 2 ? "not permitted there" : "nothing mapped there");
+	} else if (vector == 0x600) {
+		sig = LX_SIGBUS;
+		si_code = 1;	/* BUS_ADRALN */
+		addr = pc;
+		k_snprintf(what, sizeof(what), "unaligned access");
+	} else {
+		uint32_t op, xo;
+
+		addr = pc;
+		(void)lx_copy_in(&insn, pc, sizeof(insn));
+		op = insn >> 26;
+		xo = (insn >> 1) & 0x3ff;
+		if (vector == 0x700 && (op == 2 || op == 3 || (op == 31 && (xo == 4 || xo == 68)))) {
+			sig = LX_SIGTRAP;	/* tdi, twi, tw, td */
+			si_code = 1;		/* TRAP_BRKPT */
+			k_snprintf(what, sizeof(what), "trap instruction 0x%08x", insn);
+		} else {
+			sig = LX_SIGILL;
+			si_code = 1;		/* ILL_ILLOPC */
+			k_snprintf(what, sizeof(what),
+				   "illegal or privileged instruction 0x%08x (vector 0x%lx)", insn, vector);
+		}
+	}
+	if (actions[sig].handler <= LX_SIG_IGN || (lx_sigmask & BIT(sig))) {
+		/* Default, ignored or blocked: a fault cannot be ignored. */
+		k42_printf("lx: pid %lu (%s): %s at pc 0x%lx: killed by %s\n", lx.pid, lx.comm,
+			   what, pc, sig == LX_SIGSEGV ? "SIGSEGV" : sig == LX_SIGILL ? "SIGILL" :
+			   sig == LX_SIGTRAP ? "SIGTRAP" : "SIGBUS");
+		die_by(sig);
+	}
+	memset(&info, 0, sizeof(info));
+	info.signo = sig;
+	info.code = si_code;
+	memcpy(&info.pid, &addr, sizeof(addr));	/* si_addr */
+	if (push_frame(regs, sig, &info, vector) < 0) {
+		k42_printf("lx: pid %lu (%s): %s at pc 0x%lx, and no room for the handler's frame: "
+			   "killed by SIGSEGV\n", lx.pid, lx.comm, what, pc);
+		die_by(LX_SIGSEGV);
+	}
+	lx_answers_sync();
+	lx_resume(regs);
 }
 
 long lx_sys_rt_sigreturn(struct lx_args *a)

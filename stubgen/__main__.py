@@ -42,24 +42,35 @@ def depfile_text(target, idl_path):
     return "%s: %s\n" % (target.replace(" ", "\\ "), " \\\n  ".join(esc))
 
 
+MAX_IDL_BYTES = 1 << 21
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m stubgen",
                                  description="Generate k42 IPC stubs from an "
                                  "IDL file.")
     ap.add_argument("idl", help="the .idl file")
-    ap.add_argument("--out-dir", required=True,
-                    help="directory for the generated files")
+    ap.add_argument("--out-dir",
+                    help="directory for the generated files (needed unless "
+                    "--check-only)")
     ap.add_argument("--depfile", help="also write Make-style dependencies "
                     "of the first output here")
     ap.add_argument("--check-only", action="store_true",
                     help="check the IDL, write nothing")
     args = ap.parse_args(argv)
+    if not args.out_dir and not args.check_only:
+        ap.error("--out-dir is needed (or --check-only)")
     try:
         with open(args.idl, "rb") as f:
-            data = f.read(1 << 21)
+            data = f.read(MAX_IDL_BYTES + 1)
     except OSError as e:
         print("%s: error: cannot read: %s" % (args.idl, e.strerror),
               file=sys.stderr)
+        return 1
+    if len(data) > MAX_IDL_BYTES:
+        # Not cut silently: the rest would be missing, not checked.
+        print("%s: error: larger than %d bytes; an IDL file is read whole"
+              % (args.idl, MAX_IDL_BYTES), file=sys.stderr)
         return 1
     try:
         outputs = generate(data, args.idl, display_name(args.idl))

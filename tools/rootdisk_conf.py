@@ -33,7 +33,9 @@ def main(src, entries_from, out):
         elif w[:2] == ["disk", "/servers/ext2"]:
             line = line.split(" -- ")[0] + " -- /" + NL
         elif w[:1] == ["shell"] and "needs=name," in line:
-            line = line.replace("needs=name,", "needs=name,disk,")
+            needs = next(x for x in w if x.startswith("needs="))[6:].split(",")
+            if "disk" not in needs:
+                line = line.replace("needs=name,", "needs=name,disk,")
             seen.add("needs")
         if w and w[0] in ("files", "disk", "blk", "shell"):
             seen.add(w[0])

@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -133,23 +134,68 @@ LINUX_CONF = "bootconf=/etc/boot-linux.conf"
 LINUX_ROOT_DISK_CONF = "bootconf=/etc/boot-linux-rootdisk.conf"
 
 
-def linux_append(args, words=()):
+def linux_append(args, words=(), commands_file=None, fitting=False):
     """Boot the server set of /etc/boot-linux.conf, whose shell is /bin/lx:
-    busybox sh, interactive or with the script hex-encoded (any bytes
-    survive the boot arguments); init hands its shellarg= words to it.
-    words ("net", "disk") start the entries marked when=WORD."""
+    busybox sh, interactive or with the script %-encoded (any bytes
+    survive the boot arguments), or, for commands_file, sh -c with the text
+    of that file of the boot archive (commands_initrd); init hands its
+    shellarg= words to it. words ("net", "disk") start the entries marked
+    when=WORD. With fitting: whether they fit, instead."""
     if args.commands is None:
         tail = "shellarg=/bin/sh shellarg=sh"
+    elif commands_file:
+        tail = "shellarg=-f shellarg=" + commands_file
     else:
         tail = "shellarg=-u shellarg=" + encode_commands(args.commands)
     conf = LINUX_ROOT_DISK_CONF if getattr(args, "root_disk", None) else LINUX_CONF
     append = (args.append + " " if args.append else "") + "-- " + conf + " " + \
         "".join(w + " " for w in words) + tail
-    if len(append) > 1023:
-        sys.exit("k42: --linux -c: the commands are too long for the boot arguments "
-                 "(%d bytes encoded as %d; at most about 950)"
-                 % (len(args.commands.encode()), len(encode_commands(args.commands))))
-    return append
+    if len(append) > BOOTARGS_MAX and not fitting:
+        sys.exit("k42: --linux: the boot arguments are too long (%d bytes; at most %d)"
+                 % (len(append), BOOTARGS_MAX))
+    return append if not fitting else len(append) <= BOOTARGS_MAX
+
+
+BOOTARGS_MAX = 1023     # what the kernel reads of the boot arguments
+# Commands too long for the boot arguments travel in the boot archive, in
+# this file of a copy of it made for the one boot (commands_initrd).
+COMMANDS_FILE = "etc/k42-commands.sh"
+COMMANDS_MAX = 128 * 1024 - 1   # one argument of sh -c: Linux's limit for a string
+
+
+def commands_fit(args, words=()):
+    """Whether --linux -c's commands fit in the boot arguments."""
+    return linux_append(args, words, fitting=True)
+
+
+def commands_initrd(initrd, text, out):
+    """Write to out a copy of the boot archive initrd (cpio newc) with the
+    file COMMANDS_FILE holding text, added before the trailer."""
+    data = text.encode()
+    if len(data) > COMMANDS_MAX:
+        sys.exit("k42: --linux -c: the commands are %d bytes; at most %d" % (len(data), COMMANDS_MAX))
+    with open(initrd, "rb") as f:
+        archive = f.read()
+    pos = 0
+    while True:
+        h = archive[pos:pos + 110]
+        if len(h) < 110 or h[:6] != b"070701":
+            sys.exit("k42: %s is not a cpio newc archive (at byte %d)" % (initrd, pos))
+        size, namesize = int(h[54:62], 16), int(h[94:102], 16)
+        if archive[pos + 110:pos + 110 + namesize - 1] == b"TRAILER!!!":
+            break
+        pos = (pos + 110 + namesize + 3) & ~3
+        pos = (pos + size + 3) & ~3
+
+    def entry(name, mode, body):
+        raw = name.encode() + b"\0"
+        fields = [0x7fffffff, mode, 0, 0, 1, 0, len(body), 0, 0, 0, 0, len(raw), 0]
+        head = b"070701" + b"".join(b"%08X" % v for v in fields) + raw
+        return head + b"\0" * (-len(head) % 4) + body + b"\0" * (-len(body) % 4)
+    with open(out, "wb") as f:
+        f.write(archive[:pos])
+        f.write(entry(COMMANDS_FILE, 0o100644, data))
+        f.write(entry("TRAILER!!!", 0, b""))
 
 
 SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,:=+@")
@@ -179,12 +225,26 @@ def linux_shell_output(out):
 
 
 def run_linux(build, args, extra=(), words=()):
-    append = linux_append(args, words)
+    if not commands_fit(args, words):
+        fd, initrd = tempfile.mkstemp(prefix="run-commands-", suffix=".cpio", dir=build.dir)
+        os.close(fd)
+        try:
+            commands_initrd(build.initrd, args.commands, initrd)
+            root = "/boot/" if getattr(args, "root_disk", None) else "/"
+            return run_linux_boot(build, args, extra,
+                                  linux_append(args, words, root + COMMANDS_FILE), initrd)
+        finally:
+            os.unlink(initrd)
+    return run_linux_boot(build, args, extra, linux_append(args, words), "default")
+
+
+def run_linux_boot(build, args, extra, append, initrd):
     if args.commands is None and sys.stdin.isatty():
         cmd = k42qemu.command(build, append=append, mem=args.mem, smp=args.smp, interactive=True,
                               extra=list(extra))
         return subprocess.call(cmd)
-    cmd = k42qemu.command(build, append=append, mem=args.mem, smp=args.smp, extra=list(extra))
+    cmd = k42qemu.command(build, append=append, initrd=initrd, mem=args.mem, smp=args.smp,
+                          extra=list(extra))
     res = k42qemu.run(cmd, timeout=args.timeout)
     out = k42qemu.symbolize(res.output, build.kernel_elf)
     text, status = linux_shell_output(out)

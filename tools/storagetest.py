@@ -366,8 +366,8 @@ def test_hostile(build, tmpdir):
     return problems, "%d images" % len(cases), log
 
 
-LINUX_DISK = ("stat -c %Y /mnt/old; echo from-linux > /mnt/new; mkdir /mnt/d; "
-              "mv /mnt/new /mnt/d/new2; cat /mnt/d/new2; stat -c 'new %Y' /mnt/d/new2; "
+LINUX_DISK = ("ls -1 /mnt; stat -c %Y /mnt/old; echo from-linux > /mnt/new; mkdir /mnt/d; "
+              "mv /mnt/new /mnt/d/new2; sync; cat /mnt/d/new2; stat -c 'new %Y' /mnt/d/new2; "
               "touch -t 200902132331.30 /mnt/d/new2; stat -c 'touched %Y' /mnt/d/new2; "
               "rm /mnt/gone; ls /mnt")
 
@@ -398,6 +398,13 @@ def test_linux_disk(build, tmpdir):
     if status != 0:
         problems.append("the shell ended with status %s" % status)
     lines = [l.rstrip("\r") for l in text.splitlines()]
+    # The shell waits for the disk (its first command lists it), and
+    # nothing the file system says (its mount, a sync's figures) lands
+    # in the program's output.
+    if lines[:3] != ["gone", "lost+found", "old"]:
+        problems.append("the first command's ls -1 /mnt gave %r" % lines[:3])
+    if [l for l in lines if l.startswith("ext2:")]:
+        problems.append("the file system's lines are in the shell's output")
     if "1000000000" not in lines:
         problems.append("the host file's mtime did not read back as 1000000000")
     m = re.search(r"(?m)^new (\d+)\r?$", text)

@@ -27,7 +27,7 @@ void k42_entry_run(void), k42_entry_softintr(void), k42_entry_trap(void),
 void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3);
 void k42_on_run(void);
 void k42_on_softintr(void);
-void k42_on_trap(uint64_t vector, uint64_t pc);
+void k42_on_trap(uint64_t vector, uint64_t pc, uint64_t addr, uint64_t code, uint64_t access);
 void k42_on_pgflt(uint64_t va, uint64_t token);
 void k42_on_syscall(void);
 void k42_idle_wake(void);
@@ -36,6 +36,7 @@ static uint8_t upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(16)));
 static struct k42_thread main_thread;
 static k42_softintr_handler user_handler;
 static void (*syscall_handler)(void);
+static k42_trap_handler trap_handler;
 uint64_t k42_initrd_size;
 volatile uint64_t k42_pgflt_reflected, k42_pgflt_completed;
 struct k42_thread *k42_child_waiters;
@@ -54,6 +55,11 @@ void k42_on_user_softintr(k42_softintr_handler fn)
 void k42_on_reflected_syscall(void (*fn)(void))
 {
 	syscall_handler = fn;
+}
+
+void k42_on_reflected_trap(k42_trap_handler fn)
+{
+	trap_handler = fn;
 }
 
 /* A reflected `sc` (disp_reflect): the personality handles it and resumes
@@ -310,8 +316,10 @@ void k42_on_softintr(void)
 	k42_resume_or_switch(k42_take_saved());
 }
 
-void k42_on_trap(uint64_t vector, uint64_t pc)
+void k42_on_trap(uint64_t vector, uint64_t pc, uint64_t addr, uint64_t code, uint64_t access)
 {
+	if (trap_handler)
+		trap_handler(vector, pc, addr, code, access);	/* does not return */
 	k42_printf("libk42: process %lu: unhandled exception 0x%lx at pc 0x%lx\n",
 		   k42_info(K42_INFO_PID), vector, pc);
 	k42_sc_exit(128);

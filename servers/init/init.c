@@ -158,10 +158,13 @@ static void sync_mounts(void)
 }
 
 /* Entries with when=WORD start only if WORD is among init's arguments
- * (./k42 run --disk passes "disk"); the others leave quietly. */
+ * (./k42 run --disk passes "disk"); the others leave quietly, and so do
+ * the needs= of them: who needs a when= entry (the Linux shell, the
+ * disk) waits for it only when it starts. */
 static void drop_unwanted(void)
 {
-	int k = 0;
+	static char gone[BC_ENTRIES][BC_NAME_MAX + 1];
+	int k = 0, ngone = 0;
 
 	for (int i = 0; i < conf.n; i++) {
 		int want = !conf.e[i].when[0];
@@ -170,8 +173,24 @@ static void drop_unwanted(void)
 			want = strcmp(k42_argv[a], conf.e[i].when) == 0;
 		if (want)
 			conf.e[k++] = conf.e[i];
+		else
+			memcpy(gone[ngone++], conf.e[i].name, sizeof(gone[0]));
 	}
 	conf.n = k;
+	for (int i = 0; i < conf.n; i++) {
+		struct bc_entry *e = &conf.e[i];
+		int m = 0;
+
+		for (int j = 0; j < e->nneeds; j++) {
+			int left_out = 0;
+
+			for (int g = 0; g < ngone && !left_out; g++)
+				left_out = strcmp(e->needs[j], gone[g]) == 0;
+			if (!left_out)
+				memcpy(e->needs[m++], e->needs[j], sizeof(e->needs[0]));
+		}
+		e->nneeds = m;
+	}
 }
 
 /* Has process pid registered a name? (A server registers once it
@@ -327,7 +346,9 @@ int main(uint64_t arg)
 		   k42_timebase() / (k42_info(K42_INFO_TIMEBASE_HZ) / 1000),
 		   conf.errors ? "; the boot configuration had errors" : "");
 	state = k42_wait((uint64_t)shell, &status);
-	sync_mounts();
+	/* Said first: what the file systems say as they sync is not the
+	 * shell's (./k42 run --linux -c prints the text up to this line). */
 	k42_printf("init: shell ended: %s; powering off\n", how_ended(state, status, buf, sizeof(buf)));
+	sync_mounts();
 	return state == K42_PROC_EXITED ? status : 1;
 }

@@ -9,6 +9,13 @@ import sys
 
 BEGIN, STATUS = "@@case ", "@@status "
 ENOSYS_LOG = re.compile(r"^lx: pid \d+: .* (is not implemented|does not exist): ENOSYS$")
+# The personality's line for a program its own fault ended (docs/linux.md,
+# "Faults"): the console's, like Linux's "segfault at" line, not output.
+FAULT_LOG = re.compile(r"^lx: pid \d+ \(.*\): .* at pc 0x[0-9a-f]+: killed by SIG[A-Z]+$")
+# The kernel's report of a proc_kill by the parent: the personality's
+# fallback for a SIGKILL target that has not ended itself 50 ms later
+# (docs/linux.md), which a loaded host makes happen. Console, not output.
+PARENT_KILL_LOG = re.compile(r"^k42: killed process \d+ \(.*\): killed by its parent$")
 
 
 def parse(path):
@@ -62,7 +69,7 @@ def split_output(text):
         elif line.startswith(STATUS) and name is not None:
             got[name] = (lines, int(line[len(STATUS):]) if line[len(STATUS):].isdigit() else None)
             name = None
-        elif name is not None and not ENOSYS_LOG.match(line):
+        elif name is not None and not any(r.match(line) for r in (ENOSYS_LOG, FAULT_LOG, PARENT_KILL_LOG)):
             lines.append(line)
     return got
 

@@ -3,8 +3,9 @@
  * static musl program). The unmapped page must be gone (a system call
  * given it says EFAULT, and MAP_FIXED_NOREPLACE can map it again, zeroed)
  * while its neighbours keep their bytes; mprotect of one page of a
- * mapping must succeed, and of an unmapped range give ENOMEM. One
- * verdict line: "mman: ok".
+ * mapping must succeed, and of an unmapped range give ENOMEM; 4,000
+ * separate mappings can be made (there was room for 256). One verdict
+ * line: "mman: ok".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -61,6 +62,24 @@ int main(void)
 	CHECK(mprotect(p, pg, PROT_READ) == -1 && errno == ENOMEM, "mprotect of a hole did not give ENOMEM");
 	CHECK(munmap(p + pg, 4 * pg) == 0, "munmap of the rest");
 	CHECK(write(fds[1], p + 3 * pg, 1) == -1 && errno == EFAULT, "page 3 is still mapped");
+	/* Many small mappings, as a program of many large mallocs makes
+	 * (each one a region): 4,000 of them, each with its own bytes. */
+	static unsigned char *many[4000];
+	int made = 0;
+
+	for (; made < 4000; made++) {
+		many[made] = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (many[made] == MAP_FAILED)
+			break;
+		many[made][0] = (unsigned char)made;
+	}
+	CHECK(made == 4000, "only %d separate mappings: %s", made, strerror(errno));
+	for (int i = 0; i < made; i++) {
+		CHECK(many[i][0] == (unsigned char)i, "mapping %d lost its byte", i);
+		CHECK(munmap(many[i], pg) == 0, "munmap of mapping %d", i);
+		if (bad)
+			break;
+	}
 	if (bad) {
 		printf("mman: FAILED (%d problems)\n", bad);
 		return 1;

@@ -91,6 +91,26 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("nope.idl: error: cannot read", r.stderr)
 
+    def test_check_only_needs_no_out_dir(self):
+        r = run([ALLTYPES, "--check-only"])
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        bad = os.path.join(HERE, "bad", "reserved_ordinal.idl")
+        r = run([bad, "--check-only"])
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, ERROR_RE.pattern.replace("$", "\n$"))
+        r = run([ALLTYPES])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--out-dir is needed", r.stderr)
+
+    def test_oversized_file_refused_not_cut(self):
+        path = self.out("big.idl")
+        with open(path, "w") as f:
+            f.write("interface big id 5 version 1 {\n    1: f();\n}\n")
+            f.write("// padding\n" * 200000)
+        r = run([path, "--check-only"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("big.idl: error: larger than 2097152 bytes", r.stderr)
+
     def test_file_outside_repo_shows_basename(self):
         path = self.out("solo.idl")
         with open(path, "w") as f:

@@ -87,6 +87,23 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access, int traced)
 		}
 		return;
 	}
+	/* A Linux program (its calls reflected) that touched memory it has
+	 * no right to, while it ran (enabled): its personality makes that
+	 * SIGSEGV, which the program may handle (docs/linux.md). Running
+	 * out of memory or a file server ends it here, as before. */
+	if (d->reflect_sc && !d->shared->disabled && d->entries[K42_ENTRY_TRAP] &&
+	    (va >= K42_USER_TOP || rc == -K42_EFAULT || rc == -K42_EACCES)) {
+		uint64_t vector = tf->trap, pc = ctx_pc(tf);
+
+		disp_upcall(d, tf, K42_ENTRY_TRAP, 1);
+		ctx_set_result(tf, 0, vector);
+		ctx_set_result(tf, 1, pc);
+		ctx_set_result(tf, 2, va);
+		ctx_set_result(tf, 3, (va < K42_USER_TOP && rc == -K42_EACCES) ?
+					      K42_TRAP_FAULT_ACCESS : K42_TRAP_FAULT_MAPPING);
+		ctx_set_result(tf, 4, access);
+		return;
+	}
 	k_snprintf(why, sizeof(why), "%s of 0x%lx at pc 0x%lx: %s", access_name(access), va,
 		   ctx_pc(tf),
 		   va >= K42_USER_TOP ? "kernel or unmapped address space" :

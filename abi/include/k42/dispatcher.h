@@ -33,6 +33,12 @@
 #define K42_ENTRY_RUN        0	/* scheduled with nothing in particular to report */
 #define K42_ENTRY_SOFTINTR   1	/* soft-interrupt bits are pending */
 #define K42_ENTRY_TRAP       2	/* a user exception (program check, ...), r3 = vector */
+/* K42_ENTRY_TRAP of a process whose calls are reflected (disp_reflect),
+ * for an access it has no right to: r3 = vector (0x300/0x380 data,
+ * 0x400/0x480 instruction), r4 = pc, r5 = address, r6 = one of these,
+ * r7 = the access (K42_PROT_READ/WRITE/EXEC). Other processes are ended. */
+#define K42_TRAP_FAULT_MAPPING 1	/* nothing mapped there (or a kernel address) */
+#define K42_TRAP_FAULT_ACCESS  2	/* mapped, without the right asked for */
 #define K42_ENTRY_PGFLT      3	/* a page fault went out of core: r3 = address, r4 = token */
 #define K42_ENTRY_IPC_CALL   4	/* an incoming PPC: r3 = caller pid, r4 = op, r5..r10, r11 = handle */
 #define K42_ENTRY_IPC_RETURN 5	/* a reply to a ppc_call_async: r3 = handle, r4 = status, r5 = len, r6..r11 = w0..w5 */

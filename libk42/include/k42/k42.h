@@ -112,6 +112,14 @@ void k42_on_user_softintr(k42_softintr_handler fn);
  * on the upcall stack, disabled, with the caller's registers in
  * k42_disp()->saved, and resumes the caller itself (never returns). */
 void k42_on_reflected_syscall(void (*fn)(void));
+/* Exceptions of a process whose calls are reflected (K42_ENTRY_TRAP):
+ * fn runs like the syscall handler, with the program's registers in
+ * k42_disp()->saved, and never returns. r3..r7 of the upcall: vector, pc,
+ * and for an access it had no right to, the address, K42_TRAP_FAULT_* and
+ * the access. Without one, the process ends with a line. */
+typedef void (*k42_trap_handler)(uint64_t vector, uint64_t pc, uint64_t addr, uint64_t code,
+				 uint64_t access);
+void k42_on_reflected_trap(k42_trap_handler fn);
 /* In a child made as a copy-on-write clone of its parent (mem_cow_all),
  * started at a function of the program: make the runtime work there. */
 long k42_fork_child_init(void);
