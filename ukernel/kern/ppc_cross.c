@@ -80,18 +80,6 @@ static int has_work(const struct dispatcher *d)
 	return d->npgflt_backlog || d->fr_unsent || (d->shared->pending && !d->shared->disabled);
 }
 
-/* With this CPU's local lock held, take another CPU's too, in CPU order:
- * a higher-numbered one's by spinning, a lower-numbered one's by a single
- * try (0 if busy: waiting would invert the kernel lock gatherer's order). */
-static int lock_other(struct percpu *pc, struct percpu *other)
-{
-	if (other->cpu_id > pc->cpu_id) {
-		spin_lock(&other->local_lock);
-		return 1;
-	}
-	return arch_spin_trylock(&other->local_lock);
-}
-
 int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur)
 {
 	struct ipc_call *c = cur->calls_queued.head;
@@ -148,7 +136,7 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	if (cpu == pc->cpu_id || cpu >= (uint32_t)smp_ncpus)
 		return 0;
 	cpc = percpu_of(cpu);
-	if (!lock_other(pc, cpc))
+	if (!percpu_lock_other(pc, cpc))
 		return 0;
 	/* The caller's own CPU is locked: it cannot be made current,
 	 * queued or moved meanwhile. */
@@ -215,7 +203,7 @@ int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *
 	if (cpu == pc->cpu_id || cpu >= (uint32_t)smp_ncpus)
 		return 0;
 	tpc = percpu_of(cpu);
-	if (!lock_other(pc, tpc))
+	if (!percpu_lock_other(pc, tpc))
 		return 0;
 	/* t's CPU is locked: t stays there, and its state and call lists
 	 * change only here meanwhile. A server that would take the upcall

@@ -295,6 +295,13 @@ long sys_sys_info(struct trap_frame *tf)
 				     : __atomic_load_n(&percpu_of((uint32_t)c)->ppc_idle_replies_unlocked, __ATOMIC_RELAXED);
 		return (long)n;
 	}
+	case K42_INFO_TIMER_WAKES_REMOTE: {
+		uint64_t n = 0;
+
+		for (int c = 0; c < smp_ncpus; c++)
+			n += __atomic_load_n(&percpu_of((uint32_t)c)->timer_wakes_remote, __ATOMIC_RELAXED);
+		return (long)n;
+	}
 	case K42_INFO_WAKES_UNLOCKED: {
 		uint64_t n = 0;
 
