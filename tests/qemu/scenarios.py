@@ -237,6 +237,7 @@ for _n in (1, 4):
                           append="init=/tests/ppc_queue_test",
                           expect=[r"UTEST PASS ppc_queue_test",
                                   r"ppc_queue_test: on %d CPUs, unlocked" % _n,
+                                  r"ppc_queue_test: messages: (\d+) of \1 taken from \d+ senders, 0 bad, 0 send errors",
                                   r"ppc_queue_test: after the killed callers: \d+ calls from \d+ dispatchers, 0 bad"],
                           reject=[r"UTEST FAIL", r"child: bad"]))
 

@@ -57,9 +57,10 @@ struct percpu {
 	/* ppc_accepts and replies to another CPU's caller done here without
 	 * the kernel lock (kern/ppc_cross.c). */
 	uint64_t ppc_accepts_unlocked, ppc_cross_replies;
-	/* Calls queued on a server on another CPU, and replies across CPUs
-	 * with K42_IPC_REPLY_IDLE, done here without it (kern/ppc_cross.c). */
-	uint64_t ppc_queued_unlocked, ppc_idle_replies_unlocked;
+	/* Calls queued on a server on another CPU, and the rest done here
+	 * without it: replies across CPUs with K42_IPC_REPLY_IDLE, async
+	 * replies on one CPU, ppc_collect, ppc_send (kern/ppc_cross.c). */
+	uint64_t ppc_queued_unlocked, ppc_other_unlocked;
 	/* Timer wake-ups of dispatchers living on another CPU done by this
 	 * CPU's tick without it (kern/timer.c). */
 	uint64_t timer_wakes_remote;
