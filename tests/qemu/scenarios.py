@@ -208,8 +208,22 @@ for _n in (1, 4):
                           append="init=/tests/ppc_queue_test",
                           expect=[r"UTEST PASS ppc_queue_test",
                                   r"ppc_queue_test: on %d CPUs, unlocked" % _n,
+                                  r"ppc_queue_test: messages: (\d+) of \1 taken from \d+ senders, 0 bad, 0 send errors",
                                   r"ppc_queue_test: after the killed callers: \d+ calls from \d+ dispatchers, 0 bad"],
                           reject=[r"UTEST FAIL", r"child: bad"]))
+
+# Timer wake-ups of a dispatcher living on another CPU off the kernel lock
+# (kern/timer.c): a one-dispatcher server that sleeps while calls move it
+# between CPUs; every sleep ends no earlier than its deadline, every reply
+# checked, and at 4 CPUs the kernel's counter must show such wake-ups.
+for _n in (1, 4):
+    SCENARIOS.append(dict(name="smp/timer_cross_%d" % _n, smp=_n, timeout=400,
+                          append="init=/tests/timer_cross_test",
+                          expect=[r"UTEST PASS timer_cross_test",
+                                  r"timer_cross_test: sleeping server: \d+ sleeps, 0 early; \d+ calls, 0 bad",
+                                  r"timer_cross_test: arming server: \d+ calls, 0 bad",
+                                  r"timer_cross_test: on %d CPUs:" % _n],
+                          reject=[r"UTEST FAIL"]))
 
 # yield and block off the kernel lock (kern/sched_fast.c): two workers per
 # CPU yield and block, woken from init's CPU; every worker's sums checked.

@@ -186,6 +186,20 @@ int main(uint64_t arg)
 	for (unsigned v = 0; v < nvp; v++)
 		for (int k = 0; k < SWAPPERS; k++)
 			th[n++] = k42_thread_create_on(v, swapper, (void *)(uintptr_t)v, NULL);
+	/* (A swapper blocked on mu, before it waits on go_cond, counts as
+	 * blocked too, and is woken by the next one's unlock: wait until
+	 * every one waits on the condition.) */
+	for (uint64_t until = k42_timebase() + 60 * k42_info(K42_INFO_TIMEBASE_HZ);
+	     k42_timebase() < until;) {
+		unsigned w;
+
+		k42_mutex_lock(&mu);
+		w = waiting;
+		k42_mutex_unlock(&mu);
+		if (w == (unsigned)n)
+			break;
+		k42_thread_yield();
+	}
 	EXPECT(wait_blocked((uint64_t)n), "%d threads never all blocked", n);
 	moved = k42_sched_select("prio");
 	EXPECT(moved == n, "swap to prio moved %ld of %d", moved, n);

@@ -281,7 +281,7 @@ long sys_ppc_cancel_async(struct trap_frame *tf)
 /* Enter d at `entry` in tf, its own context (if any) preserved in its
  * shared page; tf held somebody else's registers, which do not go along
  * (the upcall scrubs the frame). */
-static void upcall_into(struct trap_frame *tf, struct dispatcher *d, int entry)
+void ppc_upcall_into(struct trap_frame *tf, struct dispatcher *d, int entry)
 {
 	if (d->state == DS_READY)
 		sched_remove(d);
@@ -296,7 +296,7 @@ static void upcall_into(struct trap_frame *tf, struct dispatcher *d, int entry)
 /* Hand the processor to server t (which takes upcalls) for its active call c. */
 static void enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc_call *c)
 {
-	upcall_into(tf, t, K42_ENTRY_IPC_CALL);
+	ppc_upcall_into(tf, t, K42_ENTRY_IPC_CALL);
 	set_call_regs(tf, c, 0);
 	ctx_set_result(tf, 8, ipc_call_handle(c));
 	sched_handoff(tf, t);
@@ -483,7 +483,7 @@ void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t 
 
 /* Can d be entered at K42_ENTRY_IPC_RETURN right now? (Earlier replies
  * still waiting go first, through ppc_collect.) */
-static int takes_return(const struct dispatcher *d)
+int ppc_takes_return(const struct dispatcher *d)
 {
 	return !d->shared->disabled && !d->calls_done.head && d->entries[K42_ENTRY_IPC_RETURN] &&
 	       (d->state == DS_READY || d->state == DS_BLOCKED || d->state == DS_IDLE) &&
@@ -492,8 +492,8 @@ static int takes_return(const struct dispatcher *d)
 
 /* The reply registers of an async call, as K42_ENTRY_IPC_RETURN and
  * ppc_collect see them from index `first` on (the handle before it). */
-static void set_return_regs(struct trap_frame *tf, int first, long status, uint32_t len,
-			    const uint64_t *w)
+void ppc_set_return_regs(struct trap_frame *tf, int first, long status, uint32_t len,
+			 const uint64_t *w)
 {
 	ctx_set_result(tf, first, (uint64_t)status);
 	ctx_set_result(tf, first + 1, len);
@@ -512,7 +512,7 @@ static long reply_async(struct trap_frame *tf, struct dispatcher *cur, struct ip
 		status = -K42_EFAULT;	/* the caller's buffer went away */
 		len = 0;
 	}
-	if (!takes_return(caller)) {
+	if (!ppc_takes_return(caller)) {
 		/* Left for ppc_collect; the server goes on (even with
 		 * K42_IPC_REPLY_IDLE: the runtime then idles by itself). */
 		ipc_call_done(c, status, len, w);
@@ -520,9 +520,9 @@ static long reply_async(struct trap_frame *tf, struct dispatcher *cur, struct ip
 	}
 	ipc_call_free(c);
 	server_after_reply(tf, cur, lenflags);
-	upcall_into(tf, caller, K42_ENTRY_IPC_RETURN);
+	ppc_upcall_into(tf, caller, K42_ENTRY_IPC_RETURN);
 	ctx_set_result(tf, 0, h);
-	set_return_regs(tf, 1, status, len, w);
+	ppc_set_return_regs(tf, 1, status, len, w);
 	sched_handoff(tf, caller);
 	return SYSCALL_SWITCHED;
 }
@@ -607,7 +607,7 @@ long sys_ppc_collect(struct trap_frame *tf)
 	if (!c)
 		return -K42_EAGAIN;
 	h = ipc_call_handle(c);
-	set_return_regs(tf, 1, (long)c->op, c->len, c->w);
+	ppc_set_return_regs(tf, 1, (long)c->op, c->len, c->w);
 	ipc_call_free(c);
 	return (long)h;
 }
@@ -748,14 +748,16 @@ int ppc_fast(struct trap_frame *tf)
 	int done = 0;
 
 	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY && n != K42_SC_PPC_ACCEPT &&
-	    n != K42_SC_PPC_CALL_ASYNC)
+	    n != K42_SC_PPC_CALL_ASYNC && n != K42_SC_PPC_COLLECT && n != K42_SC_PPC_SEND)
 		return 0;
 	spin_lock(&pc->local_lock);
 	if (disp_plain_caller(cur))
-		done = n == K42_SC_PPC_CALL    ? call_fast(tf, cur) || ppc_call_cross(tf, pc, cur, 0)
-		       : n == K42_SC_PPC_REPLY ? reply_fast(tf, cur) || ppc_reply_cross(tf, pc, cur)
+		done = n == K42_SC_PPC_CALL     ? call_fast(tf, cur) || ppc_call_cross(tf, pc, cur, 0)
+		       : n == K42_SC_PPC_REPLY  ? reply_fast(tf, cur) || ppc_reply_cross(tf, pc, cur)
 		       : n == K42_SC_PPC_ACCEPT ? ppc_accept_fast(tf, cur)
-					       : ppc_call_cross(tf, pc, cur, 1);
+		       : n == K42_SC_PPC_COLLECT ? ppc_collect_fast(tf, pc, cur)
+		       : n == K42_SC_PPC_SEND   ? ppc_send_fast(tf, pc, cur)
+						: ppc_call_cross(tf, pc, cur, 1);
 	spin_unlock(&pc->local_lock);
 	return done;
 }

@@ -47,7 +47,13 @@
  *   can take the K42_ENTRY_IPC_RETURN upcall, pulling it off its own
  *   CPU; here it stays home, as a synchronous caller is sent home. The
  *   server goes on (even with K42_IPC_REPLY_IDLE, as on the locked path).
- *   Bytes to copy into the caller's buffer: the locked path.
+ *   Bytes to copy into the caller's buffer: the locked path. Whose caller
+ *   lives here: as the locked path, under this CPU's lock alone.
+ * - ppc_collect: the caller's own calls_done, this CPU's.
+ * - ppc_send: the message goes into the target's ring under the target's
+ *   CPU's local lock (every writer of a dispatcher's ring holds it, or
+ *   the kernel lock: kern/ppc.c, mm/fr.c), which it raises
+ *   K42_SOFTINTR_MSG under too.
  *
  * Lock order: this CPU's local lock, then the caller's (or the server's)
  * CPU's (level 2 of docs/smp.md: in CPU order). A higher-numbered CPU's
@@ -80,18 +86,6 @@ static int has_work(const struct dispatcher *d)
 	return d->npgflt_backlog || d->fr_unsent || (d->shared->pending && !d->shared->disabled);
 }
 
-/* With this CPU's local lock held, take another CPU's too, in CPU order:
- * a higher-numbered one's by spinning, a lower-numbered one's by a single
- * try (0 if busy: waiting would invert the kernel lock gatherer's order). */
-static int lock_other(struct percpu *pc, struct percpu *other)
-{
-	if (other->cpu_id > pc->cpu_id) {
-		spin_lock(&other->local_lock);
-		return 1;
-	}
-	return arch_spin_trylock(&other->local_lock);
-}
-
 int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur)
 {
 	struct ipc_call *c = cur->calls_queued.head;
@@ -111,6 +105,40 @@ int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur)
 	set_call_regs(tf, c, 1);
 	ctx_set_result(tf, 0, ipc_call_handle(c));
 	this_cpu()->ppc_accepts_unlocked++;
+	return 1;
+}
+
+/* The reply, without bytes, to an async call whose caller lives on this
+ * CPU (so this CPU's lock, held, is all it needs): as the locked path
+ * (reply_async in kern/ppc.c), handed straight to a caller that can take
+ * the K42_ENTRY_IPC_RETURN upcall now, else put on its calls_done with
+ * K42_SOFTINTR_REPLY raised (woken here if it blocks) while the server
+ * goes on. */
+static int reply_async_here(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur,
+			    struct ipc_call *c, long status, uint64_t lenflags)
+{
+	struct dispatcher *caller = c->caller;
+	uint64_t h = ipc_call_handle(c), w[K42_IPC_WORDS];
+	int handoff = ppc_takes_return(caller);
+
+	/* (Entered now: nothing owed to it on the way back to user mode.) */
+	if (caller->state == DS_DEAD || (handoff && (caller->npgflt_backlog || caller->fr_unsent)))
+		return 0;
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		w[i] = ctx_arg(tf, 3 + i);
+	trace_ppc_return(status);
+	if (!handoff) {
+		ipc_call_done(c, status, 0, w);
+		ctx_set_result(tf, 0, 0);	/* the server goes on */
+	} else {
+		ipc_call_free(c);
+		server_after_reply(tf, cur, lenflags);
+		ppc_upcall_into(tf, caller, K42_ENTRY_IPC_RETURN);
+		ctx_set_result(tf, 0, h);
+		ppc_set_return_regs(tf, 1, status, 0, w);
+		sched_handoff(tf, caller);
+	}
+	pc->ppc_other_unlocked++;
 	return 1;
 }
 
@@ -145,10 +173,12 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	      next->prio > cur->prio)))
 		return 0;
 	cpu = __atomic_load_n(&caller->cpu, __ATOMIC_RELAXED);
-	if (cpu == pc->cpu_id || cpu >= (uint32_t)smp_ncpus)
+	if (cpu == pc->cpu_id)
+		return c->async ? reply_async_here(tf, pc, cur, c, status, lenflags) : 0;
+	if (cpu >= (uint32_t)smp_ncpus)
 		return 0;
 	cpc = percpu_of(cpu);
-	if (!lock_other(pc, cpc))
+	if (!percpu_lock_other(pc, cpc))
 		return 0;
 	/* The caller's own CPU is locked: it cannot be made current,
 	 * queued or moved meanwhile. */
@@ -182,7 +212,7 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 		server_after_reply(tf, cur, lenflags);
 		pc->current = NULL;	/* nothing of tf is kept */
 		sched_fast_run(tf, pc, next);
-		pc->ppc_idle_replies_unlocked++;
+		pc->ppc_other_unlocked++;
 		return 1;
 	}
 	ctx_set_result(tf, 0, 0);	/* the server goes on */
@@ -215,7 +245,7 @@ int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *
 	if (cpu == pc->cpu_id || cpu >= (uint32_t)smp_ncpus)
 		return 0;
 	tpc = percpu_of(cpu);
-	if (!lock_other(pc, tpc))
+	if (!percpu_lock_other(pc, tpc))
 		return 0;
 	/* t's CPU is locked: t stays there, and its state and call lists
 	 * change only here meanwhile. A server that would take the upcall
@@ -246,5 +276,72 @@ int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *
 	else
 		sched_fast_run(tf, pc, next);	/* a reply to cur needs this CPU's lock */
 	pc->ppc_queued_unlocked++;
+	return 1;
+}
+
+int ppc_collect_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur)
+{
+	struct ipc_call *c = cur->calls_done.head;
+	uint64_t h;
+
+	/* cur's calls_done is this CPU's (replies across CPUs add to it
+	 * under this CPU's local lock, the locked path under the kernel
+	 * lock); the record is off its server already. */
+	if (has_work(cur))
+		return 0;
+	if (!c) {
+		ctx_set_result(tf, 0, (uint64_t)-K42_EAGAIN);
+		return 1;
+	}
+	h = ipc_call_handle(c);
+	ppc_set_return_regs(tf, 1, (long)c->op, c->len, c->w);
+	ipc_call_free(c);
+	ctx_set_result(tf, 0, h);
+	pc->ppc_other_unlocked++;
+	return 1;
+}
+
+int ppc_send_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur)
+{
+	struct dispatcher *t;
+	struct percpu *tpc = NULL;
+	struct k42_disp_shared *sh;
+	struct k42_msg *m;
+	uint32_t cpu;
+	long rc = 0;
+
+	if (has_work(cur) || ppc_target_of(ctx_arg(tf, 0), cur, &t) < 0)
+		return 0;
+	cpu = __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
+	if (cpu >= (uint32_t)smp_ncpus)
+		return 0;
+	if (cpu != pc->cpu_id) {
+		tpc = percpu_of(cpu);
+		if (!percpu_lock_other(pc, tpc))
+			return 0;
+	}
+	/* t's CPU is locked: t's message ring has no other writer now (every
+	 * writer holds it, or the kernel lock), and t stays there. */
+	if (t->cpu != cpu || t->state == DS_DEAD) {
+		if (tpc)
+			spin_unlock(&tpc->local_lock);
+		return 0;
+	}
+	sh = t->shared;
+	if (sh->msg_head - sh->msg_tail >= K42_DISP_MSGS - K42_DISP_MSGS_KERNEL) {
+		rc = -K42_EAGAIN;	/* the rest is kept for the kernel's page-in requests */
+	} else {
+		m = &sh->msgs[sh->msg_head % K42_DISP_MSGS];
+		m->sender = cur->proc->pid;
+		m->op = ctx_arg(tf, 1);
+		for (int i = 0; i < 6; i++)
+			m->w[i] = ctx_arg(tf, 2 + i);
+		__atomic_store_n(&sh->msg_head, sh->msg_head + 1, __ATOMIC_RELEASE);
+		disp_raise(t, K42_SOFTINTR_MSG);	/* woken where it lives, or that CPU kicked */
+	}
+	if (tpc)
+		spin_unlock(&tpc->local_lock);
+	ctx_set_result(tf, 0, (uint64_t)rc);
+	pc->ppc_other_unlocked++;
 	return 1;
 }

@@ -19,10 +19,11 @@
  * another CPU. It passes no quiescent point.
  *
  * The tick (sched_tick_fast) is the same: a decrementer interrupt from
- * user mode with no bounded call due, whose due timers (if any) are all
- * of dispatchers living on this CPU, counts the tick, expires them (the
- * wake-ups go to this CPU's queue) and reprograms the decrementer under
- * this CPU's local lock,
+ * user mode with no bounded call due, whose due timers (if any) are of
+ * dispatchers living on this CPU or on one other, counts the tick,
+ * expires them (the wake-ups go to where each lives, the other CPU's
+ * queue under its local lock too, taken in CPU order: kern/timer.c) and
+ * reprograms the decrementer under this CPU's local lock,
  * and if it preempts the running dispatcher for one ready on this CPU
  * that can be resumed from its saved context with nothing to deliver,
  * switches to it there too (the same checks as yield's). With the kernel lock, every tick of a CPU took
@@ -46,8 +47,10 @@
  * gives its vCPU away until it is back (arch_spin_yield), so it gets its
  * turn before its next tick is due.
  *
- * Lock order: this CPU's local lock only (level 2 in docs/smp.md); the
- * call-record pool is not touched, nothing is allocated or freed.
+ * Lock order: this CPU's local lock (level 2 in docs/smp.md), and for a
+ * tick that wakes a dispatcher living on another CPU that CPU's too, in
+ * CPU order (kern/timer.c); the call-record pool is not touched, nothing
+ * is allocated or freed.
  */
 #include <arch/context.h>
 #include <arch/spr.h>
@@ -224,7 +227,7 @@ int sched_idle_tick_fast(void)
 	int done;
 
 	klock_local_lock(&pc->local_lock);
-	done = !kquiesce_ripe_here() && timer_interrupt_local(mftb());
+	done = !kquiesce_ripe_here() && timer_interrupt_expire_local(mftb());
 	spin_unlock(&pc->local_lock);
 	return done;
 }

@@ -286,13 +286,20 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)n;
 	}
 	case K42_INFO_PPC_QUEUED_UNLOCKED:
-	case K42_INFO_PPC_IDLE_REPLIES_UNLOCKED: {
+	case K42_INFO_PPC_OTHER_UNLOCKED: {
 		uint64_t n = 0;
 
 		for (int c = 0; c < smp_ncpus; c++)
 			n += ctx_arg(tf, 0) == K42_INFO_PPC_QUEUED_UNLOCKED
 				     ? __atomic_load_n(&percpu_of((uint32_t)c)->ppc_queued_unlocked, __ATOMIC_RELAXED)
-				     : __atomic_load_n(&percpu_of((uint32_t)c)->ppc_idle_replies_unlocked, __ATOMIC_RELAXED);
+				     : __atomic_load_n(&percpu_of((uint32_t)c)->ppc_other_unlocked, __ATOMIC_RELAXED);
+		return (long)n;
+	}
+	case K42_INFO_TIMER_WAKES_REMOTE: {
+		uint64_t n = 0;
+
+		for (int c = 0; c < smp_ncpus; c++)
+			n += __atomic_load_n(&percpu_of((uint32_t)c)->timer_wakes_remote, __ATOMIC_RELAXED);
 		return (long)n;
 	}
 	case K42_INFO_WAKES_UNLOCKED: {

@@ -5,6 +5,8 @@
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/sched.h>
+#include <kern/smp.h>
+#include <kern/spinlock.h>
 #include <kern/timer.h>
 #include <kern/trace.h>
 
@@ -75,17 +77,6 @@ uint64_t timer_interrupt(uint64_t now)
 	return next_event(pc);
 }
 
-int timer_interrupt_local(uint64_t now)
-{
-	struct percpu *pc = this_cpu();
-
-	if ((pc->timers && (int64_t)(now - pc->timers->timer_deadline) >= 0) || ipc_calls_timed())
-		return 0;
-	count_tick(pc, now);
-	arch_timer_program(next_event(pc));
-	return 1;
-}
-
 int timer_take_due(void)
 {
 	struct percpu *pc = this_cpu();
@@ -99,16 +90,30 @@ int timer_take_due(void)
 
 int timer_interrupt_expire_local(uint64_t now)
 {
-	struct percpu *pc = this_cpu();
+	struct percpu *pc = this_cpu(), *other = NULL;
+	uint64_t remote = 0;
 
 	if (ipc_calls_timed())
 		return 0;
+	/* (Where a dispatcher lives changes only under the kernel lock, whose
+	 * holder holds our local lock too.) */
 	for (struct dispatcher *d = pc->timers; d && (int64_t)(now - d->timer_deadline) >= 0;
-	     d = d->timer_next)
-		if (d->cpu != pc->cpu_id)
-			return 0;	/* its wake-up is another CPU's queue */
+	     d = d->timer_next) {
+		if (d->cpu == pc->cpu_id)
+			continue;
+		if (d->cpu >= (uint32_t)smp_ncpus || (other && d->cpu != other->cpu_id))
+			return 0;	/* a second other CPU: the locked path */
+		other = percpu_of(d->cpu);
+		remote++;
+	}
+	/* Its wake-up goes to the other CPU's queue: that CPU's lock too. */
+	if (other && !percpu_lock_other(pc, other))
+		return 0;
 	count_tick(pc, now);
-	sched_timers_expire(now);	/* wakes them here: this CPU's queue */
+	sched_timers_expire(now);	/* wakes each where it lives */
+	if (other)
+		spin_unlock(&other->local_lock);
+	pc->timer_wakes_remote += remote;
 	arch_timer_program(next_event(pc));
 	return 1;
 }

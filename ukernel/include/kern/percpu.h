@@ -57,9 +57,13 @@ struct percpu {
 	/* ppc_accepts and replies to another CPU's caller done here without
 	 * the kernel lock (kern/ppc_cross.c). */
 	uint64_t ppc_accepts_unlocked, ppc_cross_replies;
-	/* Calls queued on a server on another CPU, and replies across CPUs
-	 * with K42_IPC_REPLY_IDLE, done here without it (kern/ppc_cross.c). */
-	uint64_t ppc_queued_unlocked, ppc_idle_replies_unlocked;
+	/* Calls queued on a server on another CPU, and the rest done here
+	 * without it: replies across CPUs with K42_IPC_REPLY_IDLE, async
+	 * replies on one CPU, ppc_collect, ppc_send (kern/ppc_cross.c). */
+	uint64_t ppc_queued_unlocked, ppc_other_unlocked;
+	/* Timer wake-ups of dispatchers living on another CPU done by this
+	 * CPU's tick without it (kern/timer.c). */
+	uint64_t timer_wakes_remote;
 	/* softintr_raise and disp_kick done from here without it (kern/sched_wake.c). */
 	uint64_t wakes_unlocked;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
@@ -70,6 +74,20 @@ struct percpu {
 static inline struct percpu *this_cpu(void)
 {
 	return arch_this_cpu();
+}
+
+/* With pc's local lock held, take another CPU's too, in CPU order (level
+ * 2 of docs/smp.md): a higher-numbered one's by spinning, a lower-numbered
+ * one's by a single try, 0 if it is busy (the caller then takes the
+ * locked path with nothing changed: waiting would invert the order the
+ * kernel lock's gatherer takes them in). */
+static inline int percpu_lock_other(struct percpu *pc, struct percpu *other)
+{
+	if (other->cpu_id > pc->cpu_id) {
+		spin_lock(&other->local_lock);
+		return 1;
+	}
+	return arch_spin_trylock(&other->local_lock);
 }
 
 /* Set up the boot CPU's area and make it current. */

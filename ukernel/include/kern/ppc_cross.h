@@ -25,6 +25,13 @@ long ppc_target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **out
 int ppc_takes_upcall(const struct dispatcher *t);
 void ppc_call_begin(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t,
 		    struct ipc_call *c, uint64_t op);
+/* kern/ppc.c: enter d at `entry` (its context kept in its shared page);
+ * can d take the K42_ENTRY_IPC_RETURN upcall now; an async reply's
+ * registers from index `first` on. */
+void ppc_upcall_into(struct trap_frame *tf, struct dispatcher *d, int entry);
+int ppc_takes_return(const struct dispatcher *d);
+void ppc_set_return_regs(struct trap_frame *tf, int first, long status, uint32_t len,
+			 const uint64_t *w);
 
 /* Both with this CPU's local lock held (ppc_fast, kern/ppc.c); 1 if done
  * (cur goes on in tf), 0 with nothing changed (the locked path). */
@@ -33,5 +40,8 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 /* A call (async: ppc_call_async) to a server living on another CPU that
  * cannot take it now, queued there (kern/ppc_cross.c). */
 int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur, int async);
+/* ppc_collect (cur's own list), and ppc_send under the target's CPU's lock. */
+int ppc_collect_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
+int ppc_send_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
 
 #endif

@@ -41,10 +41,13 @@ int sched_fast(struct trap_frame *tf);
 /* softintr_raise and disp_kick under the target's CPU's local lock alone
  * (kern/sched_wake.c). */
 int sched_wake_fast(struct trap_frame *tf);
-/* A decrementer interrupt from user mode with nothing to expire and
- * nobody to preempt, under this CPU's local lock alone (kern/sched_fast.c). */
+/* A decrementer interrupt from user mode whose due timers wake
+ * dispatchers here or on one other CPU, and that preempts for nobody or
+ * for one that can be resumed from its context, under this CPU's local
+ * lock (and that other CPU's: kern/sched_fast.c, kern/timer.c). */
 int sched_tick_fast(struct trap_frame *tf);
-/* The same for a tick taken in the idle loop (kern/sched.c, trap.c). */
+/* The same for a tick taken in the idle loop (kern/sched.c, trap.c): its
+ * wake-ups of dispatchers living here are found by the idle loop. */
 int sched_idle_tick_fast(void);
 /* Before the kernel lock: a reflected call the table of d (the current
  * dispatcher, its answers on) answers (disp_answer), when nothing else

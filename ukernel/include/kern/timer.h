@@ -26,19 +26,19 @@ void timer_cpu_init(void);
 /* The decrementer fired at `now`: count the tick, expire timers, and
  * return the timebase value of the next event. */
 uint64_t timer_interrupt(uint64_t now);
-/* The same for the tick fast path (kern/sched_fast.c), under this CPU's
- * local lock alone: count the tick and program the decrementer, or do
- * nothing and answer 0 when a timer of this CPU or a bounded call is due
- * (expiring them wakes dispatchers anywhere: the locked path's job). */
-int timer_interrupt_local(uint64_t now);
 /* Under the kernel lock: if this CPU's tick or a timer is due, take it
  * now (what the decrementer interrupt would do on the way back to user
  * mode, less the preemption, which waits for the next tick); 1 if so. */
 int timer_take_due(void);
-/* The same, but the due timers of dispatchers living on this CPU are
- * expired too (their wake-ups go to this CPU's queue); 0 and nothing
- * done if a bounded call is due or a due timer's dispatcher lives on
- * another CPU. The caller then decides what runs (it may preempt). */
+/* The same for the tick fast paths (kern/sched_fast.c), under this CPU's
+ * local lock: count the tick, expire the due timers (their dispatchers are
+ * woken where they live, this CPU's queue or one other CPU's, whose
+ * local lock is taken for it in CPU order: percpu_lock_other) and program
+ * the decrementer; 0 and
+ * nothing done if a bounded call is due, due timers' dispatchers live on
+ * two other CPUs, or that CPU's lock is busy and lower-numbered. The
+ * caller then decides what runs (it may preempt). Wake-ups onto another
+ * CPU's queue are counted (K42_INFO_TIMER_WAKES_REMOTE). */
 int timer_interrupt_expire_local(uint64_t now);
 /* A timer was added: make sure the decrementer fires in time for it. */
 void timer_reprogram(void);

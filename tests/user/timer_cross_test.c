@@ -1,0 +1,251 @@
+/*
+ * Timer wake-ups of a dispatcher living on another CPU without the kernel
+ * lock (kern/timer.c, timer_interrupt_expire_local), run as init.
+ *
+ * A dispatcher's kernel timer sits on the CPU that set it; a server's
+ * dispatcher 0 is moved to a caller's CPU when a call enters it there, so
+ * its timer then fires on a CPU it no longer lives on, and the tick there
+ * wakes it onto its own CPU's queue under that CPU's local lock too. The
+ * server (this program with argument 0x7171 or 0x7172) has ONE dispatcher
+ * and is called by threads on a dispatcher on every CPU, every reply
+ * checked. First it sleeps (its main thread, 0.5 to 2 ms at a time,
+ * SLEEPS times; the calls come in bursts with pauses, when only the timer
+ * wakes it): every sleep must end, none before its deadline. Then it arms
+ * its kernel timer on every 8th call and lets the calls that follow move
+ * it. At more than one CPU the kernel's counter must show timer wake-ups
+ * onto another CPU's queue. A noise process (argument 0x7173) yields on
+ * every CPU and uses the FP registers, so the queues those wake-ups write
+ * are in use by their CPUs' own fast paths, and the server's vector
+ * registers (which would pin it to a CPU) are taken from it.
+ */
+#include "check.h"
+
+#define TIMER_IFACE 0x5854
+#define SLEEPS 100
+#define ARM_CALLS 1500
+#define THREADS 2
+
+static long server;
+static uint64_t bad, calls;
+static volatile uint64_t slept, early;
+static int arming;
+static uint64_t arms;
+
+static uint64_t op(uint32_t ord)
+{
+	return k42_ipc_op(TIMER_IFACE, 1, ord, 0, 0);
+}
+
+/* ---- the server ---- */
+
+static void handle(uint64_t caller, struct k42_ipc_msg *m)
+{
+	m->len = 0;
+	if (k42_ipc_op_iface(m->op) != TIMER_IFACE) {
+		m->op = (uint64_t)-K42_ENOSYS;
+		return;
+	}
+	if (k42_ipc_op_ordinal(m->op) == 2) {	/* its figures so far */
+		m->w[0] = slept;
+		m->w[1] = early;
+	} else {
+		for (int i = 0; i < 6; i++)
+			m->w[i] = m->w[i] * 7 + caller + (uint64_t)i;
+		/* Every 8th call arms the dispatcher's kernel timer 0.2 to
+		 * 1 ms ahead, on this CPU: the calls that follow, from other
+		 * CPUs, move the server there without arming it again, and
+		 * the timer fires here. */
+		if (arming && ++arms % 8 == 0) {
+			uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), prev[1];
+
+			k42_sc_timer_set(k42_timebase() + hz / 5000 + (arms / 8 % 5) * hz / 5000, prev);
+		}
+	}
+	m->op = 0;
+}
+
+static int serve(int arm)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), x = k42_timebase();
+	struct k42_sem never;
+
+	arming = arm;
+	k42_serve(handle);
+	if (arm) {
+		/* (No libk42 timer here: the handler owns the kernel timer.) */
+		k42_sem_init(&never, 0);
+		k42_sem_wait(&never);
+	}
+	for (int i = 0; i < SLEEPS; i++) {
+		uint64_t deadline;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		deadline = k42_timebase() + hz / 2000 + (x >> 33) % (hz * 3 / 2000);
+		k42_thread_sleep_until(deadline);
+		if ((int64_t)(k42_timebase() - deadline) < 0)
+			early++;
+		slept++;
+	}
+	for (;;)
+		k42_thread_sleep_until(k42_timebase() + hz);
+	return 0;
+}
+
+/* ---- the noise (argument 0x7173) ----
+ * A dispatcher on every CPU that yields in the kernel without end and
+ * uses the floating-point registers between yields: a server whose
+ * vector registers are live on a CPU cannot be moved off it (docs/smp.md),
+ * and this takes them from it (lazy switching), so calls from other CPUs
+ * move it. */
+static void *fp_yielder(void *arg)
+{
+	volatile double x = (double)(uintptr_t)arg;
+
+	for (;;) {
+		x = x * 1.0000001 + 0.5;
+		k42_sc_yield();
+	}
+	return NULL;
+}
+
+static int noise_main(void)
+{
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
+
+	for (long c = 0; c < ncpus && c < K42_VPS_MAX - 1; c++) {
+		long v = k42_vp_start((unsigned)c);
+
+		if (v > 0)
+			k42_thread_create_on((unsigned)v, fp_yielder, (void *)(uintptr_t)c, NULL);
+	}
+	fp_yielder(NULL);
+	return 0;
+}
+
+/* ---- the callers ---- */
+
+static void *caller_thread(void *arg)
+{
+	unsigned vp = (unsigned)(uintptr_t)arg;
+	uint64_t self = k42_info(K42_INFO_PID), hz = k42_info(K42_INFO_TIMEBASE_HZ);
+	uint64_t seed = ((uint64_t)vp << 32) + ((uint64_t)(uintptr_t)k42_thread_self() << 4);
+	struct k42_ipc_msg m;
+
+	for (uint64_t i = 0; arming ? i < ARM_CALLS : __atomic_load_n(&slept, __ATOMIC_RELAXED) < SLEEPS;
+	     i++) {
+		/* A burst of 40 calls, then a pause of 2 to 6 ms. */
+		if (!arming && i % 40 == 39) {
+			k42_thread_sleep_until(k42_timebase() + hz / 500 + (i / 40 % 3) * hz / 500);
+			continue;
+		}
+		/* (Arming: short bursts, so the server idles and can move.) */
+		if (arming && i % 4 == 3)
+			k42_thread_sleep_until(k42_timebase() + hz / 2000 + (i / 4 % 3) * hz / 2000);
+		m = (struct k42_ipc_msg){ 0 };
+		m.op = op(1);
+		for (int w = 0; w < 6; w++)
+			m.w[w] = seed + i * 31 + (uint64_t)w;
+		if (k42_call((uint64_t)server, &m, 1) != 0)
+			goto wrong;
+		for (int w = 0; w < 6; w++)
+			if (m.w[w] != (seed + i * 31 + (uint64_t)w) * 7 + self + (uint64_t)w)
+				goto wrong;
+		__atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
+		continue;
+wrong:
+		if (__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)
+			k42_printf("timer_cross_test: bad reply on dispatcher %u\n", vp);
+	}
+	return NULL;
+}
+
+/* The server's figures (its w0, w1) into slept and early. */
+static int poll_server(uint64_t deadline)
+{
+	struct k42_ipc_msg m = { 0 };
+
+	m.op = op(2);
+	if (k42_call((uint64_t)server, &m, 1) != 0)
+		return -1;
+	slept = m.w[0];
+	early = m.w[1];
+	return (int64_t)(k42_timebase() - deadline) >= 0 ? -1 : 0;
+}
+
+/* One phase: the server (argument 0x7171 sleeps, 0x7172 arms its timer
+ * on every call) called from every dispatcher; its counts of remote
+ * timer wake-ups returned. */
+static uint64_t phase(int arm)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), remote = k42_info(K42_INFO_TIMER_WAKES_REMOTE);
+	uint64_t deadline = k42_timebase() + 240 * hz;
+	k42_thread_t *th[K42_VPS_MAX * THREADS];
+	int n = 0, status;
+
+	arming = arm;
+	bad = calls = slept = early = 0;
+	server = k42_spawn_path("tests/timer_cross_test", K42_PRIO_SYSTEM, arm ? 0x7172 : 0x7171);
+	EXPECT(server > 0, "spawn the server: %ld", server);
+	if (server <= 0)
+		return 0;
+	for (unsigned v = 0; v < k42_vp_count(); v++)
+		for (int k = 0; k < THREADS; k++)
+			th[n++] = k42_thread_create_on(v, caller_thread, (void *)(uintptr_t)v, NULL);
+	/* The sleeping server's callers stop once it has slept SLEEPS times
+	 * (slept is this process's copy of its figure, polled here). */
+	while (!arm && slept < SLEEPS) {
+		if (poll_server(deadline) < 0) {
+			EXPECT(0, "the server stopped at %lu sleeps of %d (a lost wake-up?)",
+			       slept, SLEEPS);
+			slept = SLEEPS;
+			break;
+		}
+		k42_thread_sleep_until(k42_timebase() + hz / 100);
+	}
+	for (int i = 0; i < n; i++)
+		EXPECT(th[i] && k42_thread_join(th[i], NULL) == 0, "caller %d", i);
+	remote = k42_info(K42_INFO_TIMER_WAKES_REMOTE) - remote;
+	if (!arm) {
+		poll_server(k42_timebase() + hz);
+		k42_printf("timer_cross_test: sleeping server: %lu sleeps, %lu early; %lu calls, "
+			   "%lu bad; %lu timer wake-ups onto another CPU's queue\n",
+			   slept, early, calls, bad, remote);
+		EXPECT(slept >= SLEEPS && early == 0, "%lu sleeps, %lu early", slept, early);
+	} else {
+		k42_printf("timer_cross_test: arming server: %lu calls, %lu bad; "
+			   "%lu timer wake-ups onto another CPU's queue\n", calls, bad, remote);
+		EXPECT(calls == (uint64_t)n * ARM_CALLS, "%lu calls of %lu", calls,
+		       (uint64_t)n * ARM_CALLS);
+	}
+	EXPECT(bad == 0 && calls > 0, "%lu calls, %lu bad", calls, bad);
+	EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the server");
+	k42_wait((uint64_t)server, &status);
+	return remote;
+}
+
+int main(uint64_t arg)
+{
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), noise;
+	uint64_t remote;
+	int status;
+
+	if (arg == 0x7171 || arg == 0x7172)
+		return serve(arg == 0x7172);
+	if (arg == 0x7173)
+		return noise_main();
+	noise = k42_spawn_path("tests/timer_cross_test", K42_PRIO_SYSTEM, 0x7173);
+	EXPECT(noise > 0, "spawn the noise: %ld", noise);
+	for (long c = 1; c < ncpus && c < K42_VPS_MAX - 1; c++)
+		EXPECT(k42_vp_start((unsigned)c) == c, "a dispatcher on CPU %ld", c);
+	remote = phase(0);
+	remote += phase(1);
+	k42_printf("timer_cross_test: on %ld CPUs: %lu timer wake-ups onto another CPU's queue\n",
+		   ncpus, remote);
+	if (ncpus > 1)
+		EXPECT(remote > 0, "no timer woke a dispatcher on another CPU without the kernel lock");
+	if (noise > 0) {
+		EXPECT(k42_sc_proc_kill((uint64_t)noise) == 0, "kill the noise");
+		k42_wait((uint64_t)noise, &status);
+	}
+	return verdict("timer_cross_test");
+}
