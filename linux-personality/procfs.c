@@ -68,7 +68,7 @@ static void putc2(uint64_t hundredths)
 enum pf {
 	PF_NONE, PF_ROOT, PF_SELF, PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_LOADAVG, PF_STAT,
 	PF_VERSION, PF_CMDLINE_K, PF_MOUNTS, PF_PIDDIR, PF_PSTAT, PF_PSTATUS, PF_PCMDLINE, PF_PCOMM, PF_PEXE,
-	PF_PFD, PF_PFDENT,
+	PF_PFD, PF_PFDENT, PF_PMAPS,
 };
 
 static const struct {
@@ -80,8 +80,10 @@ static const struct {
 	{ "version", PF_VERSION }, { "cmdline", PF_CMDLINE_K }, { "mounts", PF_MOUNTS },
 }, pid_files[] = {
 	{ "stat", PF_PSTAT }, { "status", PF_PSTATUS }, { "cmdline", PF_PCMDLINE },
-	{ "comm", PF_PCOMM }, { "exe", PF_PEXE }, { "fd", PF_PFD },
+	{ "comm", PF_PCOMM }, { "exe", PF_PEXE }, { "fd", PF_PFD }, { "maps", PF_PMAPS },
 };
+
+static void maps(void);
 
 /* The descriptor a PF_PFDENT path names (set by lookup). */
 static int lookup_fd;
@@ -238,7 +240,7 @@ static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
 				*kind = pid_files[i].kind;
 				/* Our own descriptors only; the binary of a
 				 * process of our tree too (its table entry). */
-				if (*kind == PF_PFD && *pid != lx.pid)
+				if ((*kind == PF_PFD || *kind == PF_PMAPS) && *pid != lx.pid)
 					return -LX_ENOENT;
 				if (*kind == PF_PEXE && *pid != lx.pid && !exe_known(*pid))
 					return -LX_ENOENT;
@@ -458,6 +460,9 @@ static void make(enum pf kind, uint64_t pid)
 		put("proc /proc proc rw 0 0\n");
 		break;
 	}
+	case PF_PMAPS:
+		maps();
+		break;
 	case PF_PSTAT:
 	case PF_PSTATUS:
 	case PF_PCMDLINE:
@@ -481,6 +486,54 @@ static void make(enum pf kind, uint64_t pid)
 		break;
 	default:
 		break;
+	}
+}
+
+static void putx(uint64_t v, int width)
+{
+	char b[17];
+	int i = 0;
+
+	do {
+		b[i++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v || i < width);
+	while (i && tlen < TEXT_MAX - 1)
+		text[tlen++] = b[--i];
+}
+
+/* /proc/self/maps: the caller's mappings (lx_vmas) in address order,
+ * named as Linux names them: the binary's segments, [heap] (brk) and
+ * [stack]. Only the caller's: the tree's table holds no mappings. */
+static void maps(void)
+{
+	uint64_t last = 0;
+
+	for (;;) {
+		const struct lx_vma *v = NULL;
+		size_t start = tlen;
+
+		for (int i = 0; i < lx_nvmas; i++)
+			if (lx_vmas[i].va >= last && (!v || lx_vmas[i].va < v->va))
+				v = &lx_vmas[i];
+		if (!v || tlen > TEXT_MAX - 200)
+			return;
+		last = v->va + 1;
+		putx(v->va, 8);
+		put("-");
+		putx(v->va + v->len, 8);
+		put(v->prot & K42_PROT_READ ? " r" : " -");
+		put(v->prot & K42_PROT_WRITE ? "w" : "-");
+		put(v->prot & K42_PROT_EXEC ? "x" : "-");
+		put(v->sid ? "s 00000000 00:00 0" : "p 00000000 00:00 0");
+		const char *name = v->va + v->len <= lx.brk_start ? lx.exe :
+				   v->va >= lx.brk_start && v->va < lx.brk_mapped ? "[heap]" :
+				   v->va == LX_STACK_TOP - LX_STACK_SIZE ? "[stack]" : "";
+		if (*name)
+			while (tlen - start < 73)
+				put(" ");
+		put(name);
+		put("\n");
 	}
 }
 
@@ -579,7 +632,8 @@ static void make_dir(enum pf kind, uint64_t pid)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
-		if ((pid_files[i].kind != PF_PEXE && pid_files[i].kind != PF_PFD) || pid == lx.pid ||
+		if ((pid_files[i].kind != PF_PEXE && pid_files[i].kind != PF_PFD &&
+		     pid_files[i].kind != PF_PMAPS) || pid == lx.pid ||
 		    (pid_files[i].kind == PF_PEXE && exe_known(pid)))
 			dir_add(pid_files[i].name, ino_of(pid_files[i].kind, pid),
 				pid_files[i].kind == PF_PEXE ? 10 : pid_files[i].kind == PF_PFD ? 4 : 8);

@@ -266,7 +266,11 @@ static int parse_option(struct bootconf *bc, struct bc_entry *e, const char *s, 
 /* One line without its newline; 0 kept or blank, -1 reported. */
 static int parse_line(struct bootconf *bc, int lineno, const char *s, size_t n)
 {
-	struct bc_entry *e = &bc->e[bc->n];
+	/* Past BC_ENTRIES a line is still read (its problems reported), into
+	 * a scratch entry: it was read into bc->e[BC_ENTRIES], past the array
+	 * (a 33rd server overran init's table). */
+	struct bc_entry scratch;
+	struct bc_entry *e = bc->n < BC_ENTRIES ? &bc->e[bc->n] : &scratch;
 	size_t i = 0, tok[2][2];
 	int ntok = 0;
 
