@@ -440,7 +440,7 @@ def scal_table(r, cpus=SCAL_CPUS):
                                             ratio(last[-1], vals[0]) if vals[0] and last else "-"))
     lines.append("(the last column: the last figure over the 1-CPU one; Linux's malloc")
     lines.append(" figure falls as CPUs are added, so it is mostly idle time, not yet")
-    lines.append(" understood: docs/smp.md)")
+    lines.append(" understood: docs/scalability.md)")
     return "\n".join(lines + scal_wall_lines(r))
 
 

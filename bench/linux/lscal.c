@@ -1,5 +1,5 @@
 /*
- * lscal: Linux's side of ./k42 bench's scalability table (docs/smp.md). A
+ * lscal: Linux's side of ./k42 bench's scalability table (docs/scalability.md). A
  * static musl program run by the baseline initramfs (lscal=1) under
  * Debian's kernel with -smp N -icount, beside bench/k42/scalbench.c: the
  * same work on every CPU at once (each worker pinned to its CPU), timed

@@ -13,7 +13,7 @@
  * dispatchers that live there) or has its own lock (call records). A waiter confers its virtual
  * CPU to the others while the lock is held (arch_spin_yield): under
  * -icount the CPUs run round-robin, and a waiter that spins burns the rest
- * of its turn while the holder cannot run (docs/smp.md, "Scalability").
+ * of its turn while the holder cannot run (docs/scalability.md).
  */
 #include <arch/spinlock.h>
 #include <kern/klock.h>
