@@ -647,16 +647,11 @@ void ipc_disp_end(struct dispatcher *d)
 	ipc_calls_forget_caller(d);
 }
 
-long sys_ppc_send(struct trap_frame *tf)
+long ppc_msg_put(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t)
 {
-	struct dispatcher *cur = this_cpu()->current, *t;
-	struct k42_disp_shared *sh;
+	struct k42_disp_shared *sh = t->shared;
 	struct k42_msg *m;
-	long rc = ppc_target_of(ctx_arg(tf, 0), cur, &t);
 
-	if (rc < 0)
-		return rc;
-	sh = t->shared;
 	if (sh->msg_head - sh->msg_tail >= K42_DISP_MSGS - K42_DISP_MSGS_KERNEL)
 		return -K42_EAGAIN;	/* the rest is kept for the kernel's page-in requests */
 	m = &sh->msgs[sh->msg_head % K42_DISP_MSGS];
@@ -665,8 +660,16 @@ long sys_ppc_send(struct trap_frame *tf)
 	for (int i = 0; i < 6; i++)
 		m->w[i] = ctx_arg(tf, 2 + i);
 	__atomic_store_n(&sh->msg_head, sh->msg_head + 1, __ATOMIC_RELEASE);
-	disp_raise(t, K42_SOFTINTR_MSG);
+	disp_raise(t, K42_SOFTINTR_MSG);	/* woken where it lives, or that CPU kicked */
 	return 0;
+}
+
+long sys_ppc_send(struct trap_frame *tf)
+{
+	struct dispatcher *cur = this_cpu()->current, *t;
+	long rc = ppc_target_of(ctx_arg(tf, 0), cur, &t);
+
+	return rc < 0 ? rc : ppc_msg_put(tf, cur, t);
 }
 
 /*

@@ -305,10 +305,8 @@ int ppc_send_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *c
 {
 	struct dispatcher *t;
 	struct percpu *tpc = NULL;
-	struct k42_disp_shared *sh;
-	struct k42_msg *m;
 	uint32_t cpu;
-	long rc = 0;
+	long rc;
 
 	if (has_work(cur) || ppc_target_of(ctx_arg(tf, 0), cur, &t) < 0)
 		return 0;
@@ -327,18 +325,7 @@ int ppc_send_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *c
 			spin_unlock(&tpc->local_lock);
 		return 0;
 	}
-	sh = t->shared;
-	if (sh->msg_head - sh->msg_tail >= K42_DISP_MSGS - K42_DISP_MSGS_KERNEL) {
-		rc = -K42_EAGAIN;	/* the rest is kept for the kernel's page-in requests */
-	} else {
-		m = &sh->msgs[sh->msg_head % K42_DISP_MSGS];
-		m->sender = cur->proc->pid;
-		m->op = ctx_arg(tf, 1);
-		for (int i = 0; i < 6; i++)
-			m->w[i] = ctx_arg(tf, 2 + i);
-		__atomic_store_n(&sh->msg_head, sh->msg_head + 1, __ATOMIC_RELEASE);
-		disp_raise(t, K42_SOFTINTR_MSG);	/* woken where it lives, or that CPU kicked */
-	}
+	rc = ppc_msg_put(tf, cur, t);
 	if (tpc)
 		spin_unlock(&tpc->local_lock);
 	ctx_set_result(tf, 0, (uint64_t)rc);

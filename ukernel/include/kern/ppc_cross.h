@@ -23,6 +23,10 @@ void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t 
  * can t be entered for a call now; a synchronous caller waits in c. */
 long ppc_target_of(uint64_t pid, struct dispatcher *cur, struct dispatcher **out);
 int ppc_takes_upcall(const struct dispatcher *t);
+/* kern/ppc.c: a one-way message (ppc_send's op and words in tf) from cur
+ * into t's ring, t woken: 0, or -K42_EAGAIN if the ring is full. With the
+ * kernel lock or t's CPU's local lock held (its writers' rule). */
+long ppc_msg_put(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t);
 void ppc_call_begin(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t,
 		    struct ipc_call *c, uint64_t op);
 /* kern/ppc.c: enter d at `entry` (its context kept in its shared page);
