@@ -88,20 +88,29 @@ static int reap_dead(struct kfile *f)
 	enum { MAXP = 1024 };
 	struct k42_procinfo *list;
 	uint64_t epoch = k42_peer_epoch;
-	long n;
-	unsigned got = 0;
+	long n, got = -1;
 
 	if (f->peer_epoch == epoch)
 		return 0;
 	list = malloc((MAXP + 1) * sizeof(*list));
 	if (!list)
 		return 0;
-	n = k42_sc_proc_list((uint64_t)list, MAXP);
-	if (n >= 0 && n < MAXP) {
+	/* A list taken before a holder was registered (a child forked
+	 * meanwhile) would take it for dead: pipebuf_reap refuses then, and
+	 * a new list is taken. */
+	for (int tries = 0; tries < 8 && got < 0; tries++) {
+		uint32_t seq = pipebuf_hold_seq(f->pipe);
+
+		n = k42_sc_proc_list((uint64_t)list, MAXP);
+		if (n < 0 || n >= MAXP)
+			break;
 		list[n].pid = 0;
-		f->peer_epoch = epoch;
-		got = pipebuf_reap(f->pipe, pid_listed, list);
+		got = pipebuf_reap(f->pipe, seq, pid_listed, list);
 	}
+	if (got >= 0)
+		f->peer_epoch = epoch;	/* (else tried again at the next wait) */
+	else
+		got = 0;
 	free(list);
 	if (got)
 		wake(f->pipe);

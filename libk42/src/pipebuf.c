@@ -179,6 +179,8 @@ void pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta)
 		h = free_slot;
 		*h = (struct pipe_holder){ .pid = pid };
 	}
+	if (delta > 0)
+		__atomic_store_n(&p->hseq, p->hseq + 1, __ATOMIC_SEQ_CST);
 	if (h && (delta > 0 || (write ? h->w : h->r))) {
 		if (write)
 			h->w = (uint16_t)(h->w + delta);
@@ -188,17 +190,35 @@ void pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta)
 			h->pid = 0;
 	} else if (delta > 0 || p->untracked) {
 		p->untracked += (uint32_t)delta;	/* no slot: counted, never reaped */
+	} else {
+		/* A close of an end a peer already took back (pipebuf_reap):
+		 * it is no longer counted, so it must not be subtracted
+		 * again (that ended the pipe for its other holders). */
+		unlock(&p->hlock);
+		return;
 	}
 	__atomic_add_fetch(write ? &p->writers : &p->readers, (uint32_t)delta, __ATOMIC_SEQ_CST);
 	unlock(&p->hlock);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-unsigned pipebuf_reap(struct pipebuf *p, int (*alive)(uint32_t pid, void *ctx), void *ctx)
+uint32_t pipebuf_hold_seq(struct pipebuf *p)
 {
-	unsigned n = 0;
+	uint32_t seq = __atomic_load_n(&p->hseq, __ATOMIC_SEQ_CST);
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before the list is taken */
+	return seq;
+}
+
+long pipebuf_reap(struct pipebuf *p, uint32_t seq, int (*alive)(uint32_t pid, void *ctx), void *ctx)
+{
+	long n = 0;
 
 	lock(&p->hlock);
+	if (p->hseq != seq) {
+		unlock(&p->hlock);
+		return -1;
+	}
 	for (unsigned i = 0; i < PIPEBUF_HOLDERS; i++) {
 		struct pipe_holder *h = &p->holders[i];
 

@@ -34,8 +34,10 @@ struct pipebuf {
 	uint32_t waiters[PIPEBUF_WAITERS];
 	uint32_t hlock;			/* guards holders[] */
 	uint32_t untracked;		/* ends counted with no holder slot left */
+	uint32_t hseq;			/* ends registered (pipebuf_hold, delta > 0), ever */
+	uint32_t spare;
 	struct pipe_holder holders[PIPEBUF_HOLDERS];
-	uint8_t pad[4096 - 32 - 4 - 4 * PIPEBUF_WAITERS - 8 - 8 * PIPEBUF_HOLDERS];
+	uint8_t pad[4096 - 32 - 4 - 4 * PIPEBUF_WAITERS - 16 - 8 * PIPEBUF_HOLDERS];
 	uint8_t data[PIPEBUF_DATA];
 };
 
@@ -60,8 +62,14 @@ unsigned pipebuf_wait_take(struct pipebuf *p, uint32_t *out);
  * `readers`/`writers` change with it. Every change of the end counts goes
  * through here, so holders[] always adds up to them. */
 void pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta);
+/* How many registrations so far: read it before taking the list of live
+ * processes that pipebuf_reap's alive() looks in. */
+uint32_t pipebuf_hold_seq(struct pipebuf *p);
 /* Take back the ends of every holder for which alive(pid, ctx) is 0 (a
- * process that ended without closing them); returns how many ends. */
-unsigned pipebuf_reap(struct pipebuf *p, int (*alive)(uint32_t pid, void *ctx), void *ctx);
+ * process that ended without closing them); returns how many ends. -1,
+ * with nothing changed, if ends were registered since `seq`: the list may
+ * predate a holder (a child forked after it was taken), which would be
+ * taken for dead; take a new list and try again. */
+long pipebuf_reap(struct pipebuf *p, uint32_t seq, int (*alive)(uint32_t pid, void *ctx), void *ctx);
 
 #endif

@@ -308,20 +308,47 @@ static void test_pipe_holders(void)
 	pipebuf_hold(&p, 12, 0, 1);
 	CHECK(p.readers == 2 && p.writers == 3, "counts follow holds: %u %u", p.readers, p.writers);
 	pipebuf_hold(&p, 10, 1, -1);	/* 10 closes its write end */
-	CHECK(pipebuf_reap(&p, in_list, all) == 0 && p.writers == 2, "nobody dead: nothing reaped");
-	CHECK(pipebuf_reap(&p, in_list, no11) == 2 && p.writers == 0 && p.readers == 2,
+	CHECK(pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, all) == 0 && p.writers == 2, "nobody dead: nothing reaped");
+	CHECK(pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, no11) == 2 && p.writers == 0 && p.readers == 2,
 	      "11 killed holding two write ends");
 	CHECK(pipebuf_read(&p, (uint8_t[1]){ 0 }, 1) == 0, "the readers see EOF");
-	CHECK(pipebuf_reap(&p, in_list, no11) == 0, "reaped once");
+	CHECK(pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, no11) == 0, "reaped once");
 	CHECK(p.holders[0].pid == 10 && p.holders[0].r == 1 && p.holders[0].w == 0, "10 keeps its read end");
 	pipebuf_hold(&p, 10, 0, -1);
 	pipebuf_hold(&p, 12, 0, -1);
-	CHECK(p.readers == 0 && pipebuf_reap(&p, in_list, none) == 0, "closed ends are not reaped");
+	CHECK(p.readers == 0 && pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, none) == 0, "closed ends are not reaped");
 	for (uint32_t pid = 1; pid <= PIPEBUF_HOLDERS + 3; pid++)
 		pipebuf_hold(&p, pid, 0, 1);
 	CHECK(p.readers == PIPEBUF_HOLDERS + 3 && p.untracked == 3, "holders beyond the table");
-	CHECK(pipebuf_reap(&p, in_list, none) == PIPEBUF_HOLDERS && p.readers == 3,
+	CHECK(pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, none) == PIPEBUF_HOLDERS && p.readers == 3,
 	      "untracked ends stay counted");
+}
+
+/* A list of live processes taken before a child was registered must not
+ * take the child for dead; a reaped holder's own late close must not be
+ * counted twice (busybox: sleep & kill -9 inside a pipe lost the pipe). */
+static void test_pipe_reap_races(void)
+{
+	static struct pipebuf p;
+	uint32_t before[] = { 10, 20, 0 }, after[] = { 10, 20, 21, 0 }, no21[] = { 10, 20, 0 };
+	uint32_t seq;
+
+	pipebuf_init(&p);
+	pipebuf_hold(&p, 10, 0, 1);	/* sort: the read end */
+	pipebuf_hold(&p, 20, 1, 1);	/* the subshell: the write end */
+	seq = pipebuf_hold_seq(&p);	/* the list `before` is taken now */
+	pipebuf_hold(&p, 21, 1, 1);	/* the subshell forks 21 (sleep &) */
+	CHECK(pipebuf_reap(&p, seq, in_list, before) == -1 && p.writers == 2,
+	      "a list older than a holder reaps nothing: %u writers", p.writers);
+	CHECK(pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, after) == 0 && p.writers == 2,
+	      "a new list: nobody dead");
+	CHECK(pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, no21) == 1 && p.writers == 1,
+	      "21 killed: its end taken back");
+	pipebuf_hold(&p, 21, 1, -1);	/* 21's own close, after the reap */
+	CHECK(p.writers == 1 && p.untracked == 0, "not subtracted twice: %u writers", p.writers);
+	CHECK(pipebuf_read(&p, (uint8_t[1]){ 0 }, 1) == -K42_EAGAIN, "the reader waits, no EOF");
+	pipebuf_hold(&p, 20, 1, -1);
+	CHECK(p.writers == 0 && pipebuf_read(&p, (uint8_t[1]){ 0 }, 1) == 0, "EOF when the last closes");
 }
 
 int main(void)
@@ -332,5 +359,6 @@ int main(void)
 	test_fdtable();
 	test_pipebuf();
 	test_pipe_holders();
+	test_pipe_reap_races();
 	return check_done("libk42/fs");
 }
