@@ -132,12 +132,17 @@ static void attacks(void)
 		hog = spawn_args("tests/sec_helper", argv, 1, 0, K42_PRIO_GENERAL);
 	}
 	if (hog > 0 && k42_wait((uint64_t)hog, &status) == K42_PROC_EXITED && status > 0) {
-		uint64_t used[1];
+		uint64_t used[1] = { 0 };
+		long lim;
 
 		for (int ms = 0; ms < 20000 && !find("hog-done"); ms += 5)
 			k42_thread_sleep_us(5000);
-		EXPECT(k42_sc_proc_limit((uint64_t)status, K42_QUOTA_PROCESSES, K42_QUOTA_QUERY,
-					 used) >= (long)used[0], "hog over its process quota");
+		EXPECT(find("hog-done") == (uint64_t)status, "the hog's orphan %d never finished", status);
+		/* (A refusal leaves used[] unwritten: it is no figure.) */
+		lim = k42_sc_proc_limit((uint64_t)status, K42_QUOTA_PROCESSES, K42_QUOTA_QUERY, used);
+		EXPECT(lim >= 0 && (uint64_t)lim >= used[0],
+		       "hog over its process quota: limit %ld (%s), used %lu", lim,
+		       lim < 0 ? k42_strerror(lim) : "ok", used[0]);
 	}
 }
 
