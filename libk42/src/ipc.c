@@ -122,6 +122,22 @@ uint64_t k42_ipc_refused;		/* calls answered -K42_ENOMEM for lack of a thread */
 
 static void handle(uint64_t caller, struct k42_ipc_msg *m, uint64_t h);
 
+/* The interfaces libk42 answers itself, as one mask (their ids are small). */
+_Static_assert(PROC_IFACE_ID < 64 && IOEVENT_IFACE_ID < 64 && UPDATE_IFACE_ID < 64 &&
+	       SWAP_IFACE_ID < 64, "libk42's own interface ids fit one mask");
+#define LIB_IFACES ((1ull << PROC_IFACE_ID) | (1ull << IOEVENT_IFACE_ID) | \
+		    (1ull << UPDATE_IFACE_ID) | (1ull << SWAP_IFACE_ID))
+
+/* One-way messages to the program that arrived before it took calls
+ * (k42_ipc_open): kept here in order and handed to the handler once it
+ * does, as the kernel keeps calls. Only dispatcher 0 runs before then
+ * (k42_vp_start opens first), so only it adds; after the open nobody
+ * adds, and each entry is claimed by one dispatcher (held_next). When
+ * the array is full the rest stay in the kernel's ring, so a sender is
+ * refused (-K42_EAGAIN) rather than losing a message. */
+static struct k42_msg held[K42_DISP_MSGS];
+static uint32_t held_n, held_next;
+
 /* A one-way IDL call (no page data travels with ppc_send). */
 static int oneway_call(const struct k42_msg *km)
 {
@@ -147,9 +163,28 @@ void k42_ipc_open(void)
 	if (!k42_ipc_is_open) {
 		k42_ipc_is_open = 1;
 		k42_register_entries(1);
+		/* The held one-way messages go to the handler now, before
+		 * what the ring got since and before the calls queued
+		 * meanwhile (a drain takes messages before calls), in
+		 * handler context as a drain runs them. */
+		if (held_n) {
+			k42_in_handler++;
+			k42_ipc_dispatch_msgs();
+			k42_in_handler--;
+		}
 	}
 	k42_ipc_accept_all();
 	k42_restore(s);
+}
+
+/* A one-way IDL call to the program's own interfaces (not libk42's):
+ * held while calls are (before k42_ipc_open). */
+static int program_oneway(const struct k42_msg *km)
+{
+	uint32_t iface = k42_ipc_op_iface(km->op);
+
+	return km->sender != 0 && (k42_ipc_op_flags(km->op) & K42_IPC_FLAG_ONEWAY) &&
+	       !(iface < 64 && ((LIB_IFACES >> iface) & 1));
 }
 
 void k42_serve(k42_ipc_handler fn)
@@ -181,9 +216,23 @@ void k42_ipc_dispatch_msgs(void)
 	if (sh->msg_head - sh->msg_tail >= K42_DISP_MSGS)
 		k42_io_event();
 
+	/* Messages held before the program took calls go first. */
+	if (k42_ipc_is_open && __atomic_load_n(&held_next, __ATOMIC_RELAXED) < held_n) {
+		uint32_t i;
+
+		while ((i = __atomic_fetch_add(&held_next, 1, __ATOMIC_RELAXED)) < held_n)
+			oneway_call(&held[i]);
+	}
 	while (sh->msg_tail != sh->msg_head) {
 		struct k42_msg m = sh->msgs[sh->msg_tail % K42_DISP_MSGS];
 
+		if (!k42_ipc_is_open && program_oneway(&m)) {
+			if (held_n == K42_DISP_MSGS)
+				return;	/* the rest wait in the ring (see held) */
+			held[held_n++] = m;
+			__atomic_store_n(&sh->msg_tail, sh->msg_tail + 1, __ATOMIC_RELEASE);
+			continue;
+		}
 		__atomic_store_n(&sh->msg_tail, sh->msg_tail + 1, __ATOMIC_RELEASE);
 		/* The file layer's wake-up (idl/ioevent.idl, no arguments): the
 		 * hot path of every pipe, so it skips the generic decoding. */
@@ -262,12 +311,6 @@ void k42_ipc_run_handler(uint64_t caller, struct k42_ipc_msg *m)
 	else
 		m->op = (uint64_t)-K42_ENOSYS;
 }
-
-/* The interfaces libk42 answers itself, as one mask (their ids are small). */
-_Static_assert(PROC_IFACE_ID < 64 && IOEVENT_IFACE_ID < 64 && UPDATE_IFACE_ID < 64 &&
-	       SWAP_IFACE_ID < 64, "libk42's own interface ids fit one mask");
-#define LIB_IFACES ((1ull << PROC_IFACE_ID) | (1ull << IOEVENT_IFACE_ID) | \
-		    (1ull << UPDATE_IFACE_ID) | (1ull << SWAP_IFACE_ID))
 
 /* Serve one call (h: its handle; 0 for a one-way message) on v, this
  * dispatcher (inline for the handler-mode entry, k42_on_ipc_call). */
