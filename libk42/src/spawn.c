@@ -152,6 +152,14 @@ static long spawn(const void *elf, uint64_t len, const char *name, unsigned prio
 		k42_printf("k42_spawn: %s: %s\n", name, why);
 		return rc;
 	}
+	/* A static Linux program passes elf_check too, but run natively
+	 * its system calls are taken for k42 kernel calls (musl's exit
+	 * loop never ends): the Linux personality runs it. */
+	if (!elf_is_k42_program(elf, len)) {
+		k42_printf("k42_spawn: %s: not a k42 program (no k42 note; a Linux program runs "
+			   "under /bin/lx)\n", name);
+		return -K42_ENOEXEC;
+	}
 	pid = k42_sc_proc_create((uint64_t)name, strlen(name), prio);
 	if (pid < 0)
 		return pid;

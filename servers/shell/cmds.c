@@ -77,6 +77,11 @@ long shell_start(char **argv)
 		return -1;
 	}
 	pid = shell_spawn(argv);
+	if (pid == -K42_ENOEXEC) {
+		shell_fail("run", "%s: not a k42 program; a Linux program runs under the Linux "
+			   "personality: run /bin/lx %s [ARG...]", path, path);
+		return -1;
+	}
 	if (pid < 0) {
 		shell_fail("run", "%s: %s", path,
 			   pid == -K42_ENOENT ? "no such program" : k42_strerror(pid));

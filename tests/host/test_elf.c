@@ -39,6 +39,60 @@ static void forge(const uint8_t *img, size_t len, size_t off, const void *val, s
 	free(copy);
 }
 
+/* Is a copy of exactly len bytes a k42 program (ASan sees overreads)? */
+static int is_k42(const uint8_t *img, size_t len)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	int r;
+
+	memcpy(copy, img, len);
+	r = elf_is_k42_program(copy, len);
+	free(copy);
+	return r;
+}
+
+/* The k42 program note (libk42's crt0.S): found in the real program, not
+ * once its type, name or segment is changed (what a Linux program looks
+ * like: no such note), and never read past a truncated image. */
+static void k42_note(const uint8_t *img, size_t len, const struct elf64_ehdr *eh)
+{
+	uint8_t *copy = malloc(len);
+	size_t note = 0;
+
+	CHECK(is_k42(img, len), "the real program has no k42 note");
+	for (int i = 0; i < eh->phnum && !note; i++) {
+		struct elf64_phdr ph;
+
+		memcpy(&ph, img + eh->phoff + (size_t)i * sizeof(ph), sizeof(ph));
+		if (ph.type == ELF_PT_NOTE)
+			note = eh->phoff + (size_t)i * sizeof(ph);
+	}
+	CHECK(note != 0, "no PT_NOTE segment");
+	if (note) {
+		struct elf64_phdr ph;
+		uint32_t t = 0x4c4e5800;
+
+		memcpy(&ph, img + note, sizeof(ph));
+		memcpy(copy, img, len);
+		memcpy(copy + ph.offset + 8, &t, 4);
+		CHECK(!is_k42(copy, len), "a note of another type taken for the k42 note");
+		memcpy(copy, img, len);
+		memcpy(copy + ph.offset + 12, "GNU", 4);
+		CHECK(!is_k42(copy, len), "a note of another owner taken for the k42 note");
+		memcpy(copy, img, len);
+		t = ELF_PT_LOAD + 0x60000000;
+		memcpy(copy + note, &t, 4);
+		CHECK(!is_k42(copy, len), "the note found outside a PT_NOTE segment");
+		memcpy(copy, img, len);
+		t = 0xfffffff0;
+		memcpy(copy + ph.offset, &t, 4);
+		CHECK(!is_k42(copy, len), "a note with a huge name size accepted");
+	}
+	for (size_t cut = 0; cut < 4096 && cut < len; cut++)
+		(void)is_k42(img, cut);
+	free(copy);
+}
+
 int main(int argc, char **argv)
 {
 	struct elf_image out;
@@ -84,6 +138,7 @@ int main(int argc, char **argv)
 	forge(img, len, eh.phoff + offsetof(struct elf64_phdr, vaddr), &v, 8, "outside the user address range");
 	v = UINT64_MAX - 10;
 	forge(img, len, eh.phoff + offsetof(struct elf64_phdr, memsz), &v, 8, "");
+	k42_note(img, len, &eh);
 	free(img);
 	return check_done("elf");
 }

@@ -433,6 +433,27 @@ SHELL_SESSIONS = [
                 r"init: shell ended: exit status 1; powering off",
                 r"k42: init exited with status 1; powering off",
                 r"qemu-system-ppc64: OS terminated: .*"]),
+    # A static Linux program run natively took its system calls for k42
+    # kernel calls (musl's exit loop spun for ever, busybox faulted): the
+    # loader refuses what lacks the k42 program note, the shell says how to
+    # run it, and the Linux personality runs it when asked.
+    dict(name="shell/run_linux_program", status=1,
+         commands="run /tests/linux/enosys; run /bin/busybox echo hi; "
+                  "run /bin/lx /bin/busybox echo hi via lx; echo done",
+         lines=[P + r"run /tests/linux/enosys",
+                r"k42_spawn: enosys: not a k42 program \(no k42 note; a Linux program runs "
+                r"under /bin/lx\)",
+                r"k42: run: /tests/linux/enosys: not a k42 program; a Linux program runs under "
+                r"the Linux personality: run /bin/lx /tests/linux/enosys \[ARG\.\.\.\]",
+                P + r"run /bin/busybox echo hi",
+                r"k42_spawn: busybox: not a k42 program .*",
+                r"k42: run: /bin/busybox: not a k42 program; .*",
+                P + r"run /bin/lx /bin/busybox echo hi via lx", r"hi via lx",
+                P + r"echo done", r"done",
+                P + r"poweroff", r"k42: 2 command\(s\) failed",
+                r"init: shell ended: exit status 1; powering off",
+                r"k42: init exited with status 1; powering off",
+                r"qemu-system-ppc64: OS terminated: .*"]),
     # The console serves the shell and two other readers at once: the shell
     # waits at its prompt while two clients block in read_line; three typed
     # lines go to the readers in the order they asked (the shell last). Checked

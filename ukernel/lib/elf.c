@@ -88,3 +88,42 @@ int elf_check(const void *image, size_t len, uint64_t lo, uint64_t hi, struct el
 	*why = NULL;
 	return 0;
 }
+
+/* Notes: 4-byte namesz, descsz, type, then the name and the descriptor,
+ * each padded to 4 bytes (ELF64 notes of GNU ld and the ppc64 ABI). */
+int elf_is_k42_program(const void *image, size_t len)
+{
+	const uint8_t *b = image;
+	struct elf64_ehdr eh;
+
+	if (len < sizeof(eh))
+		return 0;
+	memcpy(&eh, b, sizeof(eh));
+	if (eh.phentsize != sizeof(struct elf64_phdr) || eh.phoff > len ||
+	    (len - eh.phoff) / sizeof(struct elf64_phdr) < eh.phnum)
+		return 0;
+	for (int i = 0; i < eh.phnum; i++) {
+		struct elf64_phdr ph;
+		uint64_t at, end;
+
+		memcpy(&ph, b + eh.phoff + (size_t)i * sizeof(ph), sizeof(ph));
+		if (ph.type != ELF_PT_NOTE || ph.offset > len || ph.filesz > len - ph.offset)
+			continue;
+		for (at = ph.offset, end = ph.offset + ph.filesz; end - at >= 12;) {
+			uint32_t w[3];
+			uint64_t name, desc, next;
+
+			memcpy(w, b + at, sizeof(w));
+			name = ((uint64_t)w[0] + 3) & ~3ull;
+			desc = ((uint64_t)w[1] + 3) & ~3ull;
+			if (name > end - at - 12 || desc > end - at - 12 - name)
+				break;
+			next = at + 12 + name + desc;
+			if (w[2] == ELF_NOTE_K42_PROGRAM && w[0] == sizeof(ELF_NOTE_K42_NAME) &&
+			    memcmp(b + at + 12, ELF_NOTE_K42_NAME, sizeof(ELF_NOTE_K42_NAME)) == 0)
+				return 1;
+			at = next;
+		}
+	}
+	return 0;
+}

@@ -7,6 +7,15 @@
 #ifndef LIB_ELF_H
 #define LIB_ELF_H
 
+/* The note every native k42 program carries (libk42's crt0.S): name
+ * "K42", this type, a 4-byte ABI version. A static ppc64le Linux program
+ * has none; libk42's loader refuses it (the Linux personality, /bin/lx,
+ * runs it instead). */
+#define ELF_NOTE_K42_NAME "K42"
+#define ELF_NOTE_K42_PROGRAM 0x4b343201u
+#define ELF_NOTE_K42_VERSION 1
+
+#ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +34,7 @@ struct elf64_phdr {
 };
 
 #define ELF_PT_LOAD 1
+#define ELF_PT_NOTE 4
 #define ELF_PF_X 1
 #define ELF_PF_W 2
 #define ELF_PF_R 4
@@ -50,4 +60,9 @@ struct elf_image {
 int elf_check(const void *image, size_t len, uint64_t lo, uint64_t hi, struct elf_image *out,
 	      const char **why);
 
+/* 1 if an image elf_check accepted carries the k42 program note in a
+ * PT_NOTE segment, else 0. */
+int elf_is_k42_program(const void *image, size_t len);
+
+#endif /* !__ASSEMBLER__ */
 #endif
