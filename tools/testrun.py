@@ -26,6 +26,7 @@ import random
 import re
 import subprocess
 import sys
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -656,21 +657,33 @@ def main():
         BOOT_TIMEOUT *= 2   # parallel vCPUs on a shared host run slower
     build = k42qemu.Build(args.build)
     tally = Tally(args.verbose)
-    run_host_tests(build.dir, tally, args.filter)
-    run_kernel_tests(build, tally, args.filter)
-    run_scenarios(build, tally, args.filter)
-    run_shell_sessions(build, tally, args.filter)
-    run_linux_tests(build, tally, args.filter)
-    run_linux_long_commands(build, tally, args.filter)
-    storagetest.run_storage_tests(build, tally, args.filter)
-    nettest.run_net_tests(build, tally, args.filter)
-    icmptest.icmp_session(build, tally, args.filter)
-    lxnettest.run_linux_net_test(build, tally, args.filter)
-    run_trace_test(build, tally, args.filter)
-    run_trace_smp_test(build, tally, args.filter)
-    tracestreamtest.run_trace_stream_test(build, tally, args.filter, HERE)
-    run_debug_test(build, tally, args.filter)
-    run_bench_smoke(build, tally, args.filter)
+    groups = [
+        ("host", lambda: run_host_tests(build.dir, tally, args.filter)),
+        ("kernel", lambda: run_kernel_tests(build, tally, args.filter)),
+        ("scenarios", lambda: run_scenarios(build, tally, args.filter)),
+        ("shell", lambda: run_shell_sessions(build, tally, args.filter)),
+        ("linux", lambda: run_linux_tests(build, tally, args.filter)),
+        ("linux_long", lambda: run_linux_long_commands(build, tally, args.filter)),
+        ("storage", lambda: storagetest.run_storage_tests(build, tally, args.filter)),
+        ("net", lambda: nettest.run_net_tests(build, tally, args.filter)),
+        ("icmp", lambda: icmptest.icmp_session(build, tally, args.filter)),
+        ("linux_net", lambda: lxnettest.run_linux_net_test(build, tally, args.filter)),
+        ("trace", lambda: run_trace_test(build, tally, args.filter)),
+        ("trace_smp", lambda: run_trace_smp_test(build, tally, args.filter)),
+        ("trace_stream", lambda: tracestreamtest.run_trace_stream_test(build, tally, args.filter,
+                                                                       HERE)),
+        ("debug", lambda: run_debug_test(build, tally, args.filter)),
+        ("bench", lambda: run_bench_smoke(build, tally, args.filter)),
+    ]
+    for group, run_group in groups:
+        # A runner that raises (a helper's timeout, a host tool gone) is a
+        # FAIL of its own: the tests after it still run, and the total
+        # line still comes.
+        try:
+            run_group()
+        except Exception as e:  # noqa: BLE001
+            tally.report("testrun/" + group, False, "the runner raised %s: %s" %
+                         (type(e).__name__, e), traceback.format_exc())
     if tally.skipped:
         print("%d skipped, each declared in EXPECTED_SKIPS" % tally.skipped)
     print("%d passed, %d failed" % (tally.passed, tally.failed))
