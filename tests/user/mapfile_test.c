@@ -184,6 +184,7 @@ static void basics(void)
 	EXPECT(k42_fs_mapped(fd) == 1, "still mapped after truncating\n");
 	EXPECT(k42_fsync(fd) == 0, "fsync\n");
 
+	k42_printf("mapfile_test: basics: mapped I/O checked\n");
 	/* Passed to a child: the offset goes back to the server. */
 	EXPECT(k42_lseek(fd, 123, K42_SEEK_SET) == 123, "lseek 123\n");
 	EXPECT(k42_pipe2(p, K42_O_CLOEXEC) == 0, "pipe\n");
@@ -252,6 +253,7 @@ static void ordering(void)
 			EXPECT(k42_fs_mapped(fd) == 1, "round %lu: still mapped\n", r);
 		else
 			EXPECT(k42_fs_mapped(fd) == 0, "the child has it open: back on the server\n");
+		k42_printf("mapfile_test: round %lu done\n", r);
 	}
 	EXPECT(ask("c\n") == 0, "the child closes\n");
 	EXPECT(k42_close(fd) == 0, "close\n");
@@ -278,11 +280,13 @@ static void eviction(void)
 	}
 	apply(0, MAPFILE_MAX, 77);
 	EXPECT(k42_fs_mapped(fd) == 1, "2 MiB written through the mapping\n");
+	k42_printf("mapfile_test: 2 MiB written\n");
 	/* No fsync: what the FCM evicted went back through the FR, the rest
 	 * the server takes back before it reads for the child. */
 	EXPECT(ask("o /tmp/big\n") == 0, "the child opens /tmp/big\n");
 	n = child_reads();
 	same(got, n < 0 ? 0 : (uint64_t)n, "the child reads 2 MiB");
+	k42_printf("mapfile_test: the child read 2 MiB\n");
 	EXPECT(ask("c\n") == 0, "the child closes\n");
 	same(got, read_all(fd), "we read 2 MiB");
 	EXPECT(k42_close(fd) == 0, "close\n");
@@ -310,9 +314,13 @@ int main(uint64_t arg)
 	EXPECT(k42_name_wait("mnt/tmp", &(uint64_t){ 0 }, NULL, 2000) == 0 &&
 	       k42_name_wait("mnt/dev", &(uint64_t){ 0 }, NULL, 2000) == 0, "mounts registered\n");
 	k42_fs_remount();
+	/* (Each step says it is done: a hang shows where it stopped.) */
+	k42_printf("mapfile_test: servers up\n");
 	basics();
+	k42_printf("mapfile_test: basics done\n");
 	start_child();
 	ordering();
+	k42_printf("mapfile_test: ordering done\n");
 	eviction();
 	if (k42_write(to_child, "q\n", 2) == 2 && child > 0)
 		k42_wait((uint64_t)child, &status);
