@@ -57,9 +57,7 @@ int main(uint64_t arg)
 		state = k42_wait((uint64_t)kids[i], &status);
 		EXPECT(state == K42_PROC_KILLED, "child %d ended %d", i, state);
 	}
-	for (int i = 0; i < 1000 && k42_info(K42_INFO_DEFERRED); i++)
-		k42_thread_sleep_us(1000);
-	EXPECT(k42_info(K42_INFO_DEFERRED) == 0, "dead children not reclaimed");
+	EXPECT(settle_deferred(30) == 0, "dead children not reclaimed");
 	for (int i = 0; i < NEW_PROCS; i++) {
 		fresh[i] = k42_sc_proc_create((uint64_t)"fresh", 5, K42_PRIO_GENERAL);
 		EXPECT(fresh[i] > 0, "proc_create: %ld", fresh[i]);

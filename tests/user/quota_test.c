@@ -35,8 +35,9 @@ static uint64_t find(const char *name)
 
 static void settle(void)
 {
-	for (int i = 0; i < 100 && k42_info(K42_INFO_DEFERRED); i++)
-		k42_thread_sleep_us(1000);
+	long left = settle_deferred(30);
+
+	EXPECT(left == 0, "%ld objects still wait for quiescence after 30 s", left);
 }
 
 struct figures {
