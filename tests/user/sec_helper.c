@@ -127,10 +127,12 @@ static int probe(uint64_t stranger, uint64_t heir)
  * process made after killing the last churn, but a killed process is
  * uncharged only when its slot is freed after quiescence on every CPU,
  * which no bounded number of yields outlasts at 4 CPUs on a loaded host
- * (security/quota_test failed so); and a wait by sleeping may need memory
- * (libk42's timer heap grows on first use) while the orphan sits at its
- * frame limit, where a fault is refused. Past the hog loop nothing here
- * touches new memory.
+ * (security/quota_test failed so). A wait by sleeping instead needs
+ * memory (libk42's timer heap grows on first use) while the orphan sits
+ * at its frame limit: it is killed "over its memory quota", and its
+ * parent's proc_limit then finds no such process (soak/ci's "hog over
+ * its process quota"). Past the hog loop nothing here touches new
+ * memory.
  */
 static void __attribute__((noreturn)) hog(void)
 {
