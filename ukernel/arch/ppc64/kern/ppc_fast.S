@@ -476,6 +476,9 @@ reply_decline:
 	li	r14, 0
 	stw	r14, PC_LOCAL_LOCK(r13)
 reply_restore:
+	mfmsr	r14				/* translation back on (sc_fast.S) */
+	ori	r14, r14, MSR_IR | MSR_DR
+	mtmsrd	r14
 	ld	r2, GPR(2)(r12)
 	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21
 	ld	\n, GPR(\n)(r12)

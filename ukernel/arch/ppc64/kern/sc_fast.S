@@ -67,6 +67,24 @@
 	std	r11, CTX(TF_XER)(r12)
 .endm
 
+/* The fast path runs with translation off (docs/performance.md, "Wall
+ * clock"): every kernel address it touches is in the linear map
+ * (KERNEL_BASE + the real address, which real mode reaches with the top
+ * bits ignored), and under QEMU a real-mode access after the address-space
+ * switch's TLB flush refills without a radix walk. What it declines turns
+ * translation back on before any C runs. */
+.macro	REAL_MODE tmp
+	mfmsr	\tmp
+	xori	\tmp, \tmp, MSR_IR | MSR_DR
+	mtmsrd	\tmp
+.endm
+
+.macro	VIRTUAL_MODE tmp
+	mfmsr	\tmp
+	ori	\tmp, \tmp, MSR_IR | MSR_DR
+	mtmsrd	\tmp
+.endm
+
 .macro	KSTACK
 	ld	r1, PC_KSTACK_TOP(r13)
 	subi	r1, r1, STACK_RED_ZONE
@@ -92,6 +110,7 @@ FUNC_START(sc_fast_entry)
 	mfsrr1	r11
 	andi.	r12, r11, MSR_PR
 	beq	0b			/* not from user mode: never, but not ours */
+	REAL_MODE r12
 	/* ppc_call: the caller's context into its dispatcher's ctx, r14..r31
 	 * too (r0 and r3..r10, the call number and arguments, are stored only
 	 * if it is declined: every way back to a caller parked in a call sets
@@ -126,6 +145,7 @@ FUNC_START(sc_fast_entry)
 	mfsrr1	r12
 	andi.	r12, r12, MSR_PR
 	beq	0b			/* not from user mode: never, but not ours */
+	REAL_MODE r12
 	b	ppc_fast_reply_asm	/* ppc_fast.S; declined, it comes back here */
 
 	/* A reply the assembly declined (its registers as the server left
@@ -142,6 +162,7 @@ sc_fast_reply_general:
 	 * it left them, its other registers in its ctx, r2 the kernel TOC. */
 	.globl	sc_fast_call_c
 sc_fast_call_c:
+	VIRTUAL_MODE r11
 	std	r12, PC_FAST_CUR(r13)
 	.irp	n, 0, 3, 4, 5, 6, 7, 8, 9, 10
 	std	\n, GPR(\n)(r12)
