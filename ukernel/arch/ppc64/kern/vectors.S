@@ -107,6 +107,10 @@ __boot_vector:
 	.rept	(VECTOR_AREA_END - \first) / 0x20
 	.if	\base != AIL_VECTOR_BASE || vec <= 0xc00 || vec >= 0xd00
 	.org	\base + vec
+	.if	vec == 0xc00 && \base == AIL_VECTOR_BASE
+	.globl	sc_vector_ail		/* (a name for profiles: tools/insn_profile.py) */
+sc_vector_ail:
+	.endif
 	mtspr	SPR_SPRG1, r13
 	mfspr	r13, SPR_SPRG0
 	std	r12, PC_EXC_R12(r13)
