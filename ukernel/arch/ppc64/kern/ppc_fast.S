@@ -49,7 +49,8 @@
  * sees r1 (its upcall stack), r3 (caller pid), r4..r10 (op and words, the
  * caller's arguments), r11 (handle), r12 (entry) and zero everywhere else
  * (r0, r2, r13..r31, lr, ctr, xer, cr); the caller resumed by a reply sees
- * its own saved context with r3..r10 = status, 0 page bytes, w0..w5. The
+ * its own saved context with r3..r10 = status, 0 page bytes, w0..w5, and
+ * CTR and XER 0 (clobbered by a kernel call; never stored on the call). The
  * MSR is USER_MSR, plus the FP/VMX/VSX enables only for the dispatcher
  * whose vector state is loaded on this CPU; VRSAVE and SPRG3 are the
  * entered dispatcher's.
@@ -445,10 +446,8 @@ FUNC_START(ppc_fast_reply_asm)
 	mtsrr0	r12
 	ld	r12, CTX(TF_LR)(r18)
 	mtlr	r12
-	ld	r12, CTX(TF_CTR)(r18)
-	mtctr	r12
-	ld	r12, CTX(TF_XER)(r18)
-	mtxer	r12
+	mtctr	r0				/* clobbered by a kernel call: 0, */
+	mtxer	r0				/* not the server's (sc_fast.S) */
 	ld	r12, CTX(TF_CR)(r18)
 	mtcrf	0xff, r12
 	mr	r3, r4				/* status */
@@ -476,6 +475,9 @@ reply_decline:
 	li	r14, 0
 	stw	r14, PC_LOCAL_LOCK(r13)
 reply_restore:
+	mfmsr	r14				/* translation back on (sc_fast.S) */
+	ori	r14, r14, MSR_IR | MSR_DR
+	mtmsrd	r14
 	ld	r2, GPR(2)(r12)
 	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21
 	ld	\n, GPR(\n)(r12)

@@ -3,9 +3,10 @@
  * (arch/ppc64/kern/ppc_fast.S, then kern/ppc_fast.c; docs/performance.md)
  * in front of the general path.
  *
- * Entry (from the 0xc00 stub with AIL, MMU on, interrupts off): r13 =
- * per-CPU (biased), the interrupted r12 in PC_EXC_R12(r13), r13 in SPRG1,
- * everything else the caller's. What the registers alone rule out goes on
+ * Entry (from the 0xc00 stub with AIL and its SC_FAST_HEAD, vectors.S,
+ * which turned translation off; interrupts off): r13 = per-CPU (biased),
+ * the interrupted r12 in PC_EXC_R12(r13), r13 in SPRG1, everything else
+ * the caller's. What the registers alone rule out went on to exc_common
  * at once (a call with page bytes, a reply that is not exactly
  * K42_IPC_REPLY_IDLE, anything not from user mode). Then:
  *  - ppc_call: the caller's context is stored straight into its
@@ -67,6 +68,19 @@
 	std	r11, CTX(TF_XER)(r12)
 .endm
 
+/* The fast path runs with translation off (SC_FAST_HEAD in vectors.S
+ * turns it off; docs/performance.md, "Wall clock"): every kernel address
+ * it touches is in the linear map (KERNEL_BASE + the real address, which
+ * real mode reaches with the top bits ignored), and under QEMU a real-mode
+ * access after the address-space switch's TLB flush refills without a
+ * radix walk. What it declines turns translation back on before any C
+ * runs or any frame is built. */
+.macro	VIRTUAL_MODE tmp
+	mfmsr	\tmp
+	ori	\tmp, \tmp, MSR_IR | MSR_DR
+	mtmsrd	\tmp
+.endm
+
 .macro	KSTACK
 	ld	r1, PC_KSTACK_TOP(r13)
 	subi	r1, r1, STACK_RED_ZONE
@@ -77,25 +91,13 @@
 .endm
 
 	.text
+/* From SC_FAST_HEAD (vectors.S), translation off: a register-only
+ * ppc_call from user mode, r11 = its SRR1. */
 FUNC_START(sc_fast_entry)
-	cmpldi	r0, SC_PPC_CALL
-	beq	2f
-	cmpldi	r0, SC_PPC_REPLY
-	beq	3f
-0:	li	r12, 0xc00
-	b	exc_common
-	/* What the registers alone rule out goes on at once: a call with page
-	 * bytes (op length, r4), a reply that is not exactly
-	 * K42_IPC_REPLY_IDLE with no bytes (r5). */
-2:	andi.	r12, r4, IPC_OP_LEN_MASK
-	bne	0b
-	mfsrr1	r11
-	andi.	r12, r11, MSR_PR
-	beq	0b			/* not from user mode: never, but not ours */
 	/* ppc_call: the caller's context into its dispatcher's ctx, r14..r31
 	 * too (r0 and r3..r10, the call number and arguments, are stored only
 	 * if it is declined: every way back to a caller parked in a call sets
-	 * all of r3..r10). Not r11 and r12: a kernel call clobbers them
+	 * all of r3..r10). Not r11, r12, CTR and XER: a kernel call clobbers them
 	 * (docs/kernel-interface.md; ppc_call returns nothing in r11), so
 	 * their slots keep what the dispatcher had there before, its own. */
 	ld	r12, PC_CURRENT(r13)
@@ -110,23 +112,14 @@ FUNC_START(sc_fast_entry)
 	std	r11, CTX(TF_NIP)(r12)
 	mflr	r11
 	std	r11, CTX(TF_LR)(r12)
-	mfctr	r11
-	std	r11, CTX(TF_CTR)(r12)
-	mfxer	r11
-	std	r11, CTX(TF_XER)(r12)
+	/* Not CTR and XER either: a kernel call clobbers them too. Their
+	 * slots keep the dispatcher's own older values, and the fast reply
+	 * sets both to 0 (so nothing of the server's reaches the caller). */
 	ld	r2, PC_KERNEL_TOC(r13)
 	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
 	std	\n, GPR(\n)(r12)
 	.endr
 	b	ppc_fast_call_asm	/* ppc_fast.S; declined, it comes back here */
-3:	li	r12, 1
-	sldi	r12, r12, IPC_REPLY_IDLE_SHIFT
-	cmpld	r5, r12
-	bne	0b
-	mfsrr1	r12
-	andi.	r12, r12, MSR_PR
-	beq	0b			/* not from user mode: never, but not ours */
-	b	ppc_fast_reply_asm	/* ppc_fast.S; declined, it comes back here */
 
 	/* A reply the assembly declined (its registers as the server left
 	 * them). */
@@ -142,6 +135,7 @@ sc_fast_reply_general:
 	 * it left them, its other registers in its ctx, r2 the kernel TOC. */
 	.globl	sc_fast_call_c
 sc_fast_call_c:
+	VIRTUAL_MODE r11
 	std	r12, PC_FAST_CUR(r13)
 	.irp	n, 0, 3, 4, 5, 6, 7, 8, 9, 10
 	std	\n, GPR(\n)(r12)

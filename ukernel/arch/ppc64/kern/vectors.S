@@ -62,20 +62,64 @@ __boot_vector:
 	b	exc_common
 2:	b	boot_entry
 
+/* The fast path's first tests (sc_fast.S): what the registers alone rule
+ * out goes on to exc_common at once (a kernel call that is not ppc_call or
+ * ppc_reply, a call with page bytes, a reply that is not exactly
+ * K42_IPC_REPLY_IDLE with no bytes, anything not from user mode); the rest
+ * turns translation off (sc_fast.S, REAL_MODE) and goes on there. Here in
+ * the 0xc00 slot and the unarchitected ones after it (0xc20-0xce0), so
+ * that a call or reply touches no other translated kernel page after the
+ * address-space switch's flush (docs/performance.md, "Wall clock"). */
+.macro SC_FAST_HEAD
+	cmpldi	r0, SC_PPC_CALL
+	beq	2f
+	cmpldi	r0, SC_PPC_REPLY
+	beq	3f
+0:	li	r12, 0xc00
+	b	exc_common
+2:	andi.	r12, r4, IPC_OP_LEN_MASK
+	bne	0b
+	mfsrr1	r11
+	andi.	r12, r11, MSR_PR
+	beq	0b			/* not from user mode: never, but not ours */
+	mfmsr	r12			/* translation off (REAL_MODE) */
+	xori	r12, r12, MSR_IR | MSR_DR
+	mtmsrd	r12
+	b	sc_fast_entry		/* r11 = SRR1 */
+3:	li	r12, 1
+	sldi	r12, r12, IPC_REPLY_IDLE_SHIFT
+	cmpld	r5, r12
+	bne	0b
+	mfsrr1	r12
+	andi.	r12, r12, MSR_PR
+	beq	0b			/* not from user mode: never, but not ours */
+	mfmsr	r12
+	xori	r12, r12, MSR_IR | MSR_DR
+	mtmsrd	r12
+	b	ppc_fast_reply_asm
+.endm
+
 /* The common stub; `vec` is the slot's own offset from `base`. A system
- * call taken with the MMU on (AIL) goes to sc_fast.S first. */
+ * call taken with the MMU on (AIL) is tested for the PPC fast path first
+ * (SC_FAST_HEAD, which fills the slots up to 0xd00). */
 .macro EXC_STUBS base, first
 	.set	vec, \first
 	.rept	(VECTOR_AREA_END - \first) / 0x20
+	.if	\base != AIL_VECTOR_BASE || vec <= 0xc00 || vec >= 0xd00
 	.org	\base + vec
+	.if	vec == 0xc00 && \base == AIL_VECTOR_BASE
+	.globl	sc_vector_ail		/* (a name for profiles: tools/insn_profile.py) */
+sc_vector_ail:
+	.endif
 	mtspr	SPR_SPRG1, r13
 	mfspr	r13, SPR_SPRG0
 	std	r12, PC_EXC_R12(r13)
 	.if	vec == 0xc00 && \base == AIL_VECTOR_BASE
-	b	sc_fast_entry
+	SC_FAST_HEAD
 	.else
 	li	r12, vec
 	b	exc_common
+	.endif
 	.endif
 	.set	vec, vec + 0x20
 	.endr
