@@ -147,8 +147,7 @@ static int evict_oldest(struct fcm *f)
 		}
 		fcm_unmap_everywhere(f, p->pgoff);
 		fcm_page_remove(f, p);
-		fcm_free_frame(f, p->pa);
-		kmem_free(p, sizeof(*p));
+		fcm_retire_page(f, p);	/* freed after quiescence (mm/fcm.c) */
 		return 1;
 	}
 	return 0;
@@ -408,8 +407,7 @@ int fcm_file_drop(struct fcm *f, uint64_t pgoff)
 			continue;
 		fcm_unmap_everywhere(f, p->pgoff);
 		fcm_page_remove(f, p);
-		fcm_free_frame(f, p->pa);
-		kmem_free(p, sizeof(*p));
+		fcm_retire_page(f, p);	/* freed after quiescence (mm/fcm.c) */
 		n++;
 	}
 	spin_unlock(&f->lock);
