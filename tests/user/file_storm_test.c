@@ -15,6 +15,9 @@
  * with arg = the server's pid and a seed): their misses evict pages the
  * others map, under no lock the others hold but the kernel lock's (and
  * the local lock of their CPUs that the unlocked path takes).
+ * The file server answers the page-ins (fr_complete) without the kernel
+ * lock when it can (mm/fr.c): at more than one CPU some must have been,
+ * and their waiters, on every CPU, woken right.
  * Every value is checked; one verdict line.
  */
 #include "storm.h"
@@ -96,7 +99,8 @@ int main(uint64_t arg)
 {
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), first = ncpus > 1 ? 1 : 0, srv, rc,
 	     kids[K42_VPS_MAX];
-	uint64_t self = k42_info(K42_INFO_PID), bad;
+	uint64_t self = k42_info(K42_INFO_PID), bad,
+		 unlocked = k42_info(K42_INFO_FR_COMPLETES_UNLOCKED);
 	struct k42_ipc_msg m;
 	int n, nkids = 0;
 
@@ -136,8 +140,13 @@ int main(uint64_t arg)
 		EXPECT(state == K42_PROC_EXITED && status == 0, "child %d: state %d, status %d", i,
 		       state, status);
 	}
+	/* The server's answers: without the kernel lock when the waiters'
+	 * CPUs' local locks are free (mm/fr.c fr_complete_unlocked). */
+	unlocked = k42_info(K42_INFO_FR_COMPLETES_UNLOCKED) - unlocked;
 	k42_printf("file_storm_test: %d dispatchers on %ld CPUs and %d processes, %d reads each of "
-		   "a %d-page file; %lu wrong bytes\n", n, ncpus, nkids, READS, PAGES, bad);
+		   "a %d-page file; %lu wrong bytes; %lu page-ins answered without the kernel lock\n",
+		   n, ncpus, nkids, READS, PAGES, bad, unlocked);
 	EXPECT(bad == 0, "%lu wrong bytes (a stale translation of an evicted page)", bad);
+	EXPECT(ncpus == 1 || unlocked > 0, "no page-in was answered without the kernel lock");
 	return verdict("file_storm_test");
 }

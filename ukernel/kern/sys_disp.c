@@ -8,6 +8,7 @@
 #include <arch/context.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
+#include <mm/fr.h>
 #include <kern/console.h>
 #include <kern/disp_fast.h>
 #include <kern/dispatcher.h>
@@ -295,6 +296,8 @@ long sys_sys_info(struct trap_frame *tf)
 				     : __atomic_load_n(&percpu_of((uint32_t)c)->ppc_other_unlocked, __ATOMIC_RELAXED);
 		return (long)n;
 	}
+	case K42_INFO_FR_COMPLETES_UNLOCKED:
+		return (long)fr_completes_unlocked();
 	case K42_INFO_TIMER_WAKES_REMOTE: {
 		uint64_t n = 0;
 

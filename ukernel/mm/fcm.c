@@ -13,6 +13,7 @@
 #include <mm/pm.h>
 #include <mm/region.h>
 #include <kern/process.h>
+#include <kern/quiesce.h>
 
 static int root_alloc(struct frame_source *s, uint64_t *pa)
 {
@@ -120,6 +121,64 @@ int fcm_alloc_frame(struct fcm *f, uint64_t *pa)
 void fcm_free_frame(struct fcm *f, uint64_t pa)
 {
 	f->src->free(f->src, pa);
+}
+
+/*
+ * A page taken away while it may have been mapped (an eviction, a drop):
+ * its frame goes back to the FCM's source only once every CPU has passed
+ * a quiescent point (kern/quiesce.h). The unmap before it invalidated the
+ * page on every CPU the space ran on, which the architecture says is done
+ * when tlbsync and ptesync complete; QEMU before 9.0 under MTTCG
+ * (Debian's 7.2 here) does not wait for the other vCPUs: a vCPU in the
+ * middle of a translation block, or whose host thread is descheduled, goes
+ * on using the old translation until it leaves that block (upstream's
+ * "target/ppc: Fix broadcast tlbie synchronisation", 2024). A frame freed
+ * at once could be read in again for another page meanwhile, and that vCPU
+ * would read the other page's bytes (smp/frctl_storm_4, docs/smp.md
+ * "Known limits"). A CPU that passed a quiescent point ran kernel code
+ * after the unmap, so it left that block and took the invalidation; an
+ * idle one runs nothing. It is also what lets a user copy from a file
+ * page on another CPU finish before the frame is reused, once evictions
+ * no longer keep every local lock out.
+ *
+ * The page's own node carries the retirement (it is freed with it): no
+ * allocation, so a free never fails. The frame keeps its source's
+ * account meanwhile (each frame out holds it, kern/quota.c).
+ */
+struct frame_retired {
+	struct deferred dfr;
+	struct frame_source *src;
+	uint64_t pa;
+};
+_Static_assert(sizeof(struct frame_retired) <= sizeof(struct fcm_page),
+	       "a retired frame is carried in its page's node");
+
+static uint64_t frames_retired;	/* retired, not yet freed: all CPUs */
+
+static void frame_free_quiesced(struct deferred *d)
+{
+	struct frame_retired *r = (struct frame_retired *)d;
+
+	r->src->free(r->src, r->pa);
+	__atomic_sub_fetch(&frames_retired, 1, __ATOMIC_RELAXED);
+	kmem_free(r, sizeof(struct fcm_page));
+}
+
+void fcm_retire_page(struct fcm *f, struct fcm_page *p)
+{
+	struct frame_source *src = f->src;
+	uint64_t pa = p->pa;
+	struct frame_retired *r = (struct frame_retired *)p;
+
+	r->src = src;
+	r->pa = pa;
+	__atomic_add_fetch(&frames_retired, 1, __ATOMIC_RELAXED);
+	kquiesce_retire(&r->dfr, frame_free_quiesced);
+}
+
+uint64_t fcm_frames_retired(void)
+{
+	return __atomic_load_n(&frames_retired, __ATOMIC_RELAXED);
 }
 
 void fcm_page_remove(struct fcm *f, struct fcm_page *p)

@@ -147,8 +147,7 @@ static int evict_oldest(struct fcm *f)
 		}
 		fcm_unmap_everywhere(f, p->pgoff);
 		fcm_page_remove(f, p);
-		fcm_free_frame(f, p->pa);
-		kmem_free(p, sizeof(*p));
+		fcm_retire_page(f, p);	/* freed after quiescence (mm/fcm.c) */
 		return 1;
 	}
 	return 0;
@@ -408,34 +407,40 @@ int fcm_file_drop(struct fcm *f, uint64_t pgoff)
 			continue;
 		fcm_unmap_everywhere(f, p->pgoff);
 		fcm_page_remove(f, p);
-		fcm_free_frame(f, p->pa);
-		kmem_free(p, sizeof(*p));
+		fcm_retire_page(f, p);	/* freed after quiescence (mm/fcm.c) */
 		n++;
 	}
 	spin_unlock(&f->lock);
 	return n;
 }
 
-/* The data for a page being read in arrived (status 0) or failed. */
-int fcm_file_fill(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
-		  void (*copy)(uint64_t pa, const void *src), const void *src)
+int fcm_file_fill_locked(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
+			 void (*copy)(uint64_t pa, const void *src), const void *src)
 {
-	struct fcm_page *p;
+	struct fcm_page *p = fcm_page_find(f, pgoff);
 
-	spin_lock(&f->lock);
-	p = fcm_page_find(f, pgoff);
-	if (!p || p->token != token) {
-		spin_unlock(&f->lock);
+	if (!p || p->token != token)
 		return -K42_ENOENT;
-	}
 	if (status == 0) {
 		copy(p->pa, src);
 		p->token = 0;
 	} else {
+		/* Never mapped (being read in): freed at once. */
 		fcm_page_remove(f, p);
 		fcm_free_frame(f, p->pa);
 		kmem_free(p, sizeof(*p));
 	}
-	spin_unlock(&f->lock);
 	return 0;
+}
+
+/* The data for a page being read in arrived (status 0) or failed. */
+int fcm_file_fill(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
+		  void (*copy)(uint64_t pa, const void *src), const void *src)
+{
+	int rc;
+
+	spin_lock(&f->lock);
+	rc = fcm_file_fill_locked(f, pgoff, token, status, copy, src);
+	spin_unlock(&f->lock);
+	return rc;
 }

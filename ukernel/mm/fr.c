@@ -21,6 +21,9 @@
 #include <kern/disp_fast.h>
 #include <kern/dispatcher.h>
 #include <kern/panic.h>
+#include <kern/percpu.h>
+#include <kern/smp.h>
+#include <kern/spinlock.h>
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
@@ -416,6 +419,95 @@ int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long s
 		return rc;
 	finish(fr, pe, status);
 	return 0;
+}
+
+/*
+ * fr_complete without the kernel lock (sys_fr_complete_fast), under this
+ * CPU's local lock, taken first: no kernel-lock holder runs meanwhile (it
+ * holds every local lock), so the FR is not withdrawn, no fault adds a
+ * waiter or a page-in, no process ends and no dispatcher moves (d->cpu).
+ * What may run beside it is the unlocked paths of other CPUs: fr_ctl and
+ * resident faults, which meet it at the FCM's lock, and other unlocked
+ * completions of the same FR (a server answering from every CPU), which
+ * touch the FR's page-ins only under the FCM's lock too: so the FCM's
+ * lock is the FR's lock for its list of page-ins here (the locked paths
+ * that use the list, under the kernel lock, are kept out by the local
+ * locks). The waiters' wake-ups need the local lock of the CPU each
+ * lives on: taken after the FCM's, so by a single try each (waiting for
+ * one would invert the order, docs/smp.md "Lock order"); a busy one, a
+ * failed page-in (which may end a process), a page-in not yet sent
+ * (the server's fr_unsent) or an async waiter whose ring has no room
+ * (its backlog, or its end) take the locked path with nothing changed.
+ * The data is the caller's own PPC page, a kernel frame: no user copy.
+ * Nothing is freed but the page-in record (kmem) and no quiescent point
+ * is passed.
+ */
+static uint64_t completes_unlocked;
+
+uint64_t fr_completes_unlocked(void)
+{
+	return __atomic_load_n(&completes_unlocked, __ATOMIC_RELAXED);
+}
+
+int fr_complete_unlocked(struct process *server, uint64_t handle, uint64_t offset, long status,
+			 const void *data, long *rc)
+{
+	struct fr *fr = fr_lookup(handle);
+	struct fcm *f;
+	struct fr_pending *pe;
+	struct percpu *pc = this_cpu();
+	uint64_t pgoff = offset / PM_PAGE_SIZE, mask = 0, held = 0;
+	int ok = 1;
+
+	if (!fr || fr->server != server->pid || offset % PM_PAGE_SIZE || status != 0)
+		return 0;	/* reported, or failed page-ins handled, by the locked path */
+	f = fr->fcm;
+	spin_lock(&f->lock);
+	for (pe = fr->pending; pe && pe->pgoff != pgoff; pe = pe->next)
+		;
+	if (!pe || !pe->sent) {
+		spin_unlock(&f->lock);
+		return 0;
+	}
+	for (struct fr_waiter *w = pe->waiters; w && ok; w = w->next) {
+		struct dispatcher *d = w->d;
+		uint32_t cpu = d->cpu;
+
+		if (w->pe != pe || d->state == DS_DEAD)
+			continue;
+		/* The caller itself (an async waiter: bits it may have to
+		 * take as an upcall on the way back) goes the locked way. */
+		if (d == pc->current || cpu >= (uint32_t)smp_ncpus || cpu >= 64) {
+			ok = 0;
+			break;
+		}
+		if (w->async && (d->npgflt_backlog ||
+				 d->shared->pgflt_head - d->shared->pgflt_tail >= K42_DISP_PGFLT_DONE))
+			ok = 0;
+		mask |= 1ull << cpu;
+	}
+	mask &= ~(1ull << pc->cpu_id);
+	for (uint32_t c = 0; ok && c < 64 && (mask >> c); c++) {
+		if (!(mask & (1ull << c)))
+			continue;
+		if (arch_spin_trylock(&percpu_of(c)->local_lock))
+			held |= 1ull << c;
+		else
+			ok = 0;
+	}
+	if (ok && fcm_file_fill_locked(f, pgoff, pe->token, 0, copy_page, data) == 0)
+		finish(fr, pe, 0);	/* wakes each waiter under its CPU's lock */
+	else
+		ok = 0;
+	for (uint32_t c = 0; c < 64 && (held >> c); c++)
+		if (held & (1ull << c))
+			spin_unlock(&percpu_of(c)->local_lock);
+	spin_unlock(&f->lock);
+	if (ok) {
+		__atomic_add_fetch(&completes_unlocked, 1, __ATOMIC_RELAXED);
+		*rc = 0;
+	}
+	return ok;
 }
 
 /*

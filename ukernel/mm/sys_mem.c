@@ -386,6 +386,28 @@ int sys_fr_ctl_fast(struct trap_frame *tf)
 	return done;
 }
 
+/* fr_complete without the kernel lock: under this CPU's local lock, for
+ * a caller as sys_fr_ctl_fast takes (mm/fr.c, fr_complete_unlocked). */
+int sys_fr_complete_fast(struct trap_frame *tf)
+{
+	struct percpu *pc = this_cpu();
+	struct dispatcher *cur = pc->current;
+	long rc;
+	int done = 0;
+
+	if (ctx_call_number(tf) != K42_SC_FR_COMPLETE)
+		return 0;
+	klock_local_lock(&pc->local_lock);
+	if (cur->state == DS_RUNNING && !cur->fr_unsent &&
+	    !(cur->reflect_sc && !cur->shared->disabled))
+		done = fr_complete_unlocked(cur->proc, ctx_arg(tf, 0), ctx_arg(tf, 1),
+					    (long)ctx_arg(tf, 2), phys_to_virt(cur->ppc_pa), &rc);
+	spin_unlock(&pc->local_lock);
+	if (done)
+		ctx_set_result(tf, 0, (uint64_t)rc);
+	return done;
+}
+
 long sys_fr_complete(struct trap_frame *tf)
 {
 	const void *page = phys_to_virt(this_cpu()->current->ppc_pa);	/* the caller's dispatcher's */

@@ -118,6 +118,14 @@ void fcm_add_cow_child(struct fcm *backing, struct fcm *child);
 void fcm_remove_cow_child(struct fcm *backing, struct fcm *child);
 /* Take page p out of the page map and FIFO (caller frees it). */
 void fcm_page_remove(struct fcm *f, struct fcm_page *p);
+/* Free removed page p (its node and frame) once every CPU has passed a
+ * quiescent point, for a page that was mapped and has just been unmapped
+ * everywhere (an eviction, a drop): no CPU then still uses a translation
+ * of it (mm/fcm.c says why the unmap's invalidation alone is not enough
+ * under QEMU). Any context; interrupts off. */
+void fcm_retire_page(struct fcm *f, struct fcm_page *p);
+/* Frames so retired and not yet freed (kernel tests, K42_INFO). */
+uint64_t fcm_frames_retired(void);
 
 struct fcm *fcm_anon_create(void);
 /* An anonymous FCM with paging policy impl (K42_FCM_*, <k42/fcm.h>), or NULL. */

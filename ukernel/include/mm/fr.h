@@ -43,6 +43,14 @@ int fr_room(struct fr *fr);
 /* The server's answer for one page. */
 int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long status,
 		const void *data);
+/* The same without the kernel lock, under this CPU's local lock
+ * (docs/smp.md): 1 and *rc if done, 0 (nothing changed) for the locked
+ * path. The count of those done so (K42_INFO_FR_COMPLETES_UNLOCKED). */
+int fr_complete_unlocked(struct process *server, uint64_t handle, uint64_t offset, long status,
+			 const void *data, long *rc);
+uint64_t fr_completes_unlocked(void);
+struct trap_frame;
+int sys_fr_complete_fast(struct trap_frame *tf);
 /* The server's control of fr's cached pages (K42_FR_CTL_*, <k42/dispatcher.h>):
  * allow writable mappings, take a dirty page back, write into a resident
  * page, drop pages past a new end. */

@@ -24,6 +24,9 @@ void fr_fcm_gone(struct fr *fr);
 struct fcm *fcm_file_create(struct fr *fr, uint64_t max_resident);
 int fcm_file_fill(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
 		  void (*copy)(uint64_t pa, const void *src), const void *src);
+/* The same with f->lock held (fr_complete without the kernel lock). */
+int fcm_file_fill_locked(struct fcm *f, uint64_t pgoff, uint64_t token, long status,
+			 void (*copy)(uint64_t pa, const void *src), const void *src);
 
 void fcm_file_set_writable(struct fcm *f);
 /* A file FCM's paging policy (mm/fcm_file.c, K42_FCM_DEMAND, _PREFETCH
