@@ -150,6 +150,7 @@ struct lx_pentry {
 	int32_t nice, pad;		/* its nice value (setpriority, renice) */
 	uint64_t start_tb;		/* timebase at its fork (or first start) */
 	uint64_t vsize;			/* bytes of its mappings */
+	uint64_t cutime_tb, cstime_tb;	/* CPU time of the children it reaped (cputime.c) */
 	char exe[256];
 	char cmdline[1024];
 };
@@ -160,6 +161,17 @@ void lx_ptab_vsize(void);
 int lx_ptab_get(uint64_t pid, struct lx_pentry *out);
 int lx_ptab_nice(uint64_t pid, int *v);
 int lx_ptab_set_nice(uint64_t pid, int v);
+/* Our reaped children's CPU time into our entry (cputime.c). */
+void lx_ptab_cputimes(uint64_t cu, uint64_t cs);
+
+/* CPU time (cputime.c), timebase ticks. */
+void lx_cpu_self(uint64_t *u, uint64_t *s);
+void lx_cpu_children(uint64_t *u, uint64_t *s);
+void lx_cpu_forked(void);
+void lx_cpu_reaped(uint64_t pid, uint64_t *u, uint64_t *s);
+uint64_t lx_cpu_clock_ticks(uint64_t tb);
+long lx_rusage_out(uint64_t uva, uint64_t u, uint64_t s);
+int lx_cpu_clock(int64_t clk, uint64_t *tb);
 /* Our own nice value as sched.c keeps it (ptab.c: a new entry's). */
 int lx_nice_local(void);
 

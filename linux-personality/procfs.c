@@ -343,7 +343,23 @@ static void pstat(const struct k42_procinfo *p, int known)
 	 * cutime cstime priority nice num_threads itrealvalue starttime
 	 * (clock ticks, 100 a second, since boot) vsize rss, then the rest
 	 * of Linux's 52 fields. */
-	put(" 0 -1 0 0 0 0 0 0 0 0 0 ");
+	put(" 0 -1 0 0 0 0 0 ");
+	{
+		uint64_t cu = 0, cs = 0;
+
+		if (p->pid == lx.pid)
+			lx_cpu_children(&cu, &cs);
+		else if (known)
+			cu = pe.cutime_tb, cs = pe.cstime_tb;
+		putu(lx_cpu_clock_ticks(p->utime_tb));
+		put(" ");
+		putu(lx_cpu_clock_ticks(p->stime_tb));
+		put(" ");
+		putu(lx_cpu_clock_ticks(cu));
+		put(" ");
+		putu(lx_cpu_clock_ticks(cs));
+		put(" ");
+	}
 	{
 		int ni = known && pe.nice >= -20 && pe.nice <= 19 ? pe.nice : 0;
 
@@ -427,18 +443,42 @@ static void make(enum pf kind, uint64_t pid)
 		putu(n ? plist[n - 1].pid : 0);
 		put("\n");
 		break;
-	case PF_STAT:
-		up = uptime_hundredths();
-		put("cpu  0 0 0 ");
-		putu(up);
-		put(" 0 0 0 0 0 0\ncpu0 0 0 0 ");
-		putu(up);
-		put(" 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime ");
+	case PF_STAT: {
+		/* Every CPU's time: user and system as the ticks charged
+		 * them (K42_INFO_CPU_*_TB, monotonic), the rest idle. */
+		uint64_t ncpu = k42_info(K42_INFO_CPUS_ONLINE), idle;
+		uint64_t user = lx_cpu_clock_ticks((uint64_t)k42_info(K42_INFO_CPU_USER_TB));
+		uint64_t sys = lx_cpu_clock_ticks((uint64_t)k42_info(K42_INFO_CPU_SYSTEM_TB));
+
+		if (!ncpu)
+			ncpu = 1;
+		up = uptime_hundredths() * ncpu;
+		idle = up > user + sys ? up - user - sys : 0;
+		put("cpu  ");
+		putu(user);
+		put(" 0 ");
+		putu(sys);
+		put(" ");
+		putu(idle);
+		put(" 0 0 0 0 0 0\n");
+		for (uint64_t c = 0; c < ncpu; c++) {
+			put("cpu");
+			putu(c);
+			put(" ");
+			putu(user / ncpu);
+			put(" 0 ");
+			putu(sys / ncpu);
+			put(" ");
+			putu(idle / ncpu);
+			put(" 0 0 0 0 0 0\n");
+		}
+		put("intr 0\nctxt 0\nbtime ");
 		putu((uint64_t)LX_BOOT_EPOCH);
 		put("\nprocesses ");
 		putu((uint64_t)nprocs());
 		put("\nprocs_running 1\nprocs_blocked 0\n");
 		break;
+	}
 	case PF_VERSION:
 		put("Linux version 6.1.0-k42 (k42 Linux personality) #1\n");
 		break;

@@ -71,6 +71,7 @@ struct pid_slot {
 	int unread;		/* ended, final state not yet read by proc_status: reused last */
 	int retired;		/* generation exhausted: never used again */
 	uint32_t successor;	/* ipc_redirect: calls to this pid go there (kept after the end) */
+	uint64_t utime_tb, stime_tb;	/* after the end: its CPU time (proc_times) */
 };
 extern struct pid_slot proc_pids[PROC_MAX + 1];
 
@@ -91,6 +92,8 @@ static inline struct process *process_lookup(uint64_t pid)
  * quiescence. `why` (NULL for a normal exit) is printed as one line. */
 void process_end(struct process *p, int state, int status, const char *why);
 uint64_t process_count(void);
+/* p's CPU time: the sum over its dispatchers (k42/procinfo.h). */
+void process_times(const struct process *p, uint64_t *utime, uint64_t *stime);
 /* Dispatchers of live processes whose fast-entry word (kern/disp_fast.h)
  * disagrees with their fields: 0 unless a writer forgot to sync it. */
 uint64_t process_fast_stale(void);
