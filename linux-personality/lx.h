@@ -134,8 +134,21 @@ struct lx_vma {
 	uint64_t sid, sbase;	/* MAP_SHARED: its id and where it began (futex_shared.c) */
 };
 #define LX_MAX_VMAS 8192
-extern struct lx_vma lx_vmas[LX_MAX_VMAS];
-extern int lx_nvmas;
+/* Our mappings, and where brk's heap lies, in one block that other
+ * processes of our user may read (mem_expose, lx_mm_expose): their
+ * /proc/PID/maps of us (procfs.c). The personality is at the same
+ * address in every Linux process, so the block is too. */
+struct lx_mmview {
+	int32_t nvmas;
+	uint32_t pad;
+	uint64_t brk_start, brk_mapped;
+	struct lx_vma vmas[LX_MAX_VMAS];
+};
+extern struct lx_mmview lx_mmview;
+#define lx_vmas (lx_mmview.vmas)
+#define lx_nvmas (lx_mmview.nvmas)
+/* Expose lx_mmview (at start, in a fork's child). */
+void lx_mm_expose(void);
 long lx_map_anon(uint64_t va, uint64_t len, unsigned prot);
 /* The futex key of uaddr if it is in a shared mapping (1), else 0. */
 int lx_vma_shared_key(uint64_t uaddr, uint64_t *sid, uint64_t *off);

@@ -42,6 +42,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 	lx.pid = k42_info(K42_INFO_PID);
 	nchildren = 0;
 	lx_cpu_forked();
+	lx_mm_expose();
 	kills_forked();
 	k42_fs_forked();
 	tid = (uint32_t)lx.pid;

@@ -233,6 +233,22 @@ long sys_proc_times(struct trap_frame *tf)
 	return copy_to_user(syscall_process(), ctx_arg(tf, 1), &t, sizeof(t));
 }
 
+/* mem_expose(va, len): let processes of our user id (or uid 0) read
+ * [va, va+len) of our memory with mem_read (len 0: nothing); at most
+ * MEM_EXPOSE_MAX bytes. */
+#define MEM_EXPOSE_MAX (4ul << 20)
+long sys_mem_expose(struct trap_frame *tf)
+{
+	struct process *self = syscall_process();
+	uint64_t va = ctx_arg(tf, 0), len = ctx_arg(tf, 1);
+
+	if (len > MEM_EXPOSE_MAX || va + len < va || va + len > K42_USER_TOP)
+		return -K42_EINVAL;
+	self->expose_va = len ? va : 0;
+	self->expose_len = len;
+	return 0;
+}
+
 long sys_proc_rename(struct trap_frame *tf)
 {
 	struct process *p, *me = syscall_process();
