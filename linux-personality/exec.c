@@ -269,6 +269,7 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 			phdr = s->file_vaddr + (eh->phoff - s->offset);
 	}
 	lx.brk_start = lx.brk_cur = lx.brk_mapped = end;
+	lx_mmview.brk_start = lx_mmview.brk_mapped = end;
 	lx.mmap_next = LX_MMAP_BASE;
 	if (lx_map_anon(LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, K42_PROT_READ | K42_PROT_WRITE) < 0)
 		goto dead;

@@ -134,8 +134,21 @@ struct lx_vma {
 	uint64_t sid, sbase;	/* MAP_SHARED: its id and where it began (futex_shared.c) */
 };
 #define LX_MAX_VMAS 8192
-extern struct lx_vma lx_vmas[LX_MAX_VMAS];
-extern int lx_nvmas;
+/* Our mappings, and where brk's heap lies, in one block that other
+ * processes of our user may read (mem_expose, lx_mm_expose): their
+ * /proc/PID/maps of us (procfs.c). The personality is at the same
+ * address in every Linux process, so the block is too. */
+struct lx_mmview {
+	int32_t nvmas;
+	uint32_t pad;
+	uint64_t brk_start, brk_mapped;
+	struct lx_vma vmas[LX_MAX_VMAS];
+};
+extern struct lx_mmview lx_mmview;
+#define lx_vmas (lx_mmview.vmas)
+#define lx_nvmas (lx_mmview.nvmas)
+/* Expose lx_mmview (at start, in a fork's child). */
+void lx_mm_expose(void);
 long lx_map_anon(uint64_t va, uint64_t len, unsigned prot);
 /* The futex key of uaddr if it is in a shared mapping (1), else 0. */
 int lx_vma_shared_key(uint64_t uaddr, uint64_t *sid, uint64_t *off);
@@ -150,6 +163,7 @@ struct lx_pentry {
 	int32_t nice, pad;		/* its nice value (setpriority, renice) */
 	uint64_t start_tb;		/* timebase at its fork (or first start) */
 	uint64_t vsize;			/* bytes of its mappings */
+	uint64_t cutime_tb, cstime_tb;	/* CPU time of the children it reaped (cputime.c) */
 	char exe[256];
 	char cmdline[1024];
 };
@@ -160,6 +174,17 @@ void lx_ptab_vsize(void);
 int lx_ptab_get(uint64_t pid, struct lx_pentry *out);
 int lx_ptab_nice(uint64_t pid, int *v);
 int lx_ptab_set_nice(uint64_t pid, int v);
+/* Our reaped children's CPU time into our entry (cputime.c). */
+void lx_ptab_cputimes(uint64_t cu, uint64_t cs);
+
+/* CPU time (cputime.c), timebase ticks. */
+void lx_cpu_self(uint64_t *u, uint64_t *s);
+void lx_cpu_children(uint64_t *u, uint64_t *s);
+void lx_cpu_forked(void);
+void lx_cpu_reaped(uint64_t pid, uint64_t *u, uint64_t *s);
+uint64_t lx_cpu_clock_ticks(uint64_t tb);
+long lx_rusage_out(uint64_t uva, uint64_t u, uint64_t s);
+int lx_cpu_clock(int64_t clk, uint64_t *tb);
 /* Our own nice value as sched.c keeps it (ptab.c: a new entry's). */
 int lx_nice_local(void);
 

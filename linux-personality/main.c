@@ -50,6 +50,7 @@ int main(uint64_t arg)
 	lx_signal_init();
 	lx_fs_init();
 	lx_ptab_init();
+	lx_mm_expose();
 	if (k42_argc < 2) {
 		k42_printf("usage: lx PATH [ARGV0 ARGS...] | lx -c CMDS... | lx -x HEX\n");
 		return 2;

@@ -20,8 +20,12 @@
 #define LX_MAP_ANONYMOUS 0x20
 #define LX_MAP_FIXED_NOREPLACE 0x100000
 
-struct lx_vma lx_vmas[LX_MAX_VMAS];
-int lx_nvmas;
+struct lx_mmview lx_mmview;
+
+void lx_mm_expose(void)
+{
+	(void)k42_sc_mem_expose((uint64_t)&lx_mmview, sizeof(lx_mmview));
+}
 
 static uint64_t page_up(uint64_t x)
 {
@@ -171,6 +175,7 @@ long lx_sys_brk(struct lx_args *a)
 		    lx_map_anon(lx.brk_mapped, grow, K42_PROT_READ | K42_PROT_WRITE) < 0)
 			return (long)lx.brk_cur;
 		lx.brk_mapped += grow;
+		lx_mmview.brk_mapped = lx.brk_mapped;
 	}
 	lx.brk_cur = want;
 	return (long)want;

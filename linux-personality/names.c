@@ -46,15 +46,6 @@ static void ns_split(uint64_t ns, uint64_t *sec, uint64_t *nsec)
 	*nsec = (uint64_t)n;
 }
 
-/* st_blocks, in 512-byte units: a regular file's data takes whole 4 KiB
- * pages (blocks), as on Linux's tmpfs and ext2 (du counts them). */
-static uint64_t blocks_of(uint32_t mode, uint64_t size)
-{
-	if ((mode & K42_S_IFMT) == K42_S_IFREG)
-		return (size + 4095) / 4096 * 8;
-	return (size + 511) / 512;
-}
-
 long lx_put_stat(uint64_t uva, const struct k42_stat *s)
 {
 	struct lx_stat st;
@@ -69,7 +60,7 @@ long lx_put_stat(uint64_t uva, const struct k42_stat *s)
 	st.st_rdev = (uint64_t)maj << 8 | min;
 	st.st_size = (int64_t)s->size;
 	st.st_blksize = 4096;
-	st.st_blocks = blocks_of(s->mode, s->size);
+	st.st_blocks = s->blocks;	/* the file server's count: holes hold none */
 	ns_split(s->atime_ns, &st.st_atime, &st.st_atime_nsec);
 	ns_split(s->mtime_ns, &st.st_mtime, &st.st_mtime_nsec);
 	ns_split(s->ctime_ns, &st.st_ctime, &st.st_ctime_nsec);
@@ -181,7 +172,7 @@ long lx_sys_statx(struct lx_args *a)
 	x.mode = (uint16_t)st.mode;
 	x.ino = st.ino;
 	x.size = st.size;
-	x.blocks = blocks_of(st.mode, st.size);
+	x.blocks = st.blocks;
 	statx_ts(st.atime_ns, &x.atime);
 	statx_ts(st.mtime_ns, &x.mtime);
 	statx_ts(st.ctime_ns, &x.ctime);

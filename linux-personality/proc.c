@@ -41,6 +41,8 @@ __attribute__((noreturn)) static void child_start_c(void)
 	lx.ppid = lx.pid;
 	lx.pid = k42_info(K42_INFO_PID);
 	nchildren = 0;
+	lx_cpu_forked();
+	lx_mm_expose();
 	kills_forked();
 	k42_fs_forked();
 	tid = (uint32_t)lx.pid;
@@ -188,7 +190,7 @@ static int wait_status(long st, uint64_t code)
 
 /* Find an ended child matching `want` (-1: any; > 0: that pid); 0 if
  * there are matching children but none ended; -ECHILD if none. */
-static long reap(int64_t want, int *wstatus)
+static long reap(int64_t want, int *wstatus, uint64_t *cu, uint64_t *cs)
 {
 	int matching = 0, nowait = lx_sig_nocldwait();
 
@@ -214,6 +216,7 @@ static long reap(int64_t want, int *wstatus)
 			long pid = (long)children[i];
 
 			*wstatus = wait_status(st, out[0]);
+			lx_cpu_reaped(children[i], cu, cs);
 			drop_child(i);
 			return pid;
 		}
@@ -225,12 +228,13 @@ long lx_sys_wait4(struct lx_args *a)
 {
 	int64_t want = (int64_t)a->a[0];
 	int wstatus = 0;
+	uint64_t cu = 0, cs = 0;
 	long pid;
 
 	if (want == 0 || want < -1)
 		want = -1;	/* process groups: every child is in ours */
 	for (;;) {
-		pid = reap(want, &wstatus);
+		pid = reap(want, &wstatus, &cu, &cs);
 		if (pid != 0 || (a->a[2] & LX_WNOHANG))
 			break;
 		if (lx_wait_event(k42_info(K42_INFO_TIMEBASE_HZ) / 10))
@@ -238,12 +242,8 @@ long lx_sys_wait4(struct lx_args *a)
 	}
 	if (pid > 0 && a->a[1] && lx_copy_out(a->a[1], &wstatus, sizeof(wstatus)) < 0)
 		return -LX_EFAULT;
-	if (pid > 0 && a->a[3]) {
-		static const uint64_t zero[18];
-
-		if (lx_copy_out(a->a[3], zero, sizeof(zero)) < 0)
-			return -LX_EFAULT;
-	}
+	if (pid > 0 && a->a[3] && lx_rusage_out(a->a[3], cu, cs) < 0)
+		return -LX_EFAULT;
 	return pid;
 }
 

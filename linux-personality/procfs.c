@@ -83,7 +83,7 @@ static const struct {
 	{ "comm", PF_PCOMM }, { "exe", PF_PEXE }, { "fd", PF_PFD }, { "maps", PF_PMAPS },
 };
 
-static void maps(void);
+static void maps(uint64_t pid);
 
 /* The descriptor a PF_PFDENT path names (set by lookup). */
 static int lookup_fd;
@@ -240,7 +240,7 @@ static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
 				*kind = pid_files[i].kind;
 				/* Our own descriptors only; the binary of a
 				 * process of our tree too (its table entry). */
-				if ((*kind == PF_PFD || *kind == PF_PMAPS) && *pid != lx.pid)
+				if (*kind == PF_PFD && *pid != lx.pid)
 					return -LX_ENOENT;
 				if (*kind == PF_PEXE && *pid != lx.pid && !exe_known(*pid))
 					return -LX_ENOENT;
@@ -343,7 +343,23 @@ static void pstat(const struct k42_procinfo *p, int known)
 	 * cutime cstime priority nice num_threads itrealvalue starttime
 	 * (clock ticks, 100 a second, since boot) vsize rss, then the rest
 	 * of Linux's 52 fields. */
-	put(" 0 -1 0 0 0 0 0 0 0 0 0 ");
+	put(" 0 -1 0 0 0 0 0 ");
+	{
+		uint64_t cu = 0, cs = 0;
+
+		if (p->pid == lx.pid)
+			lx_cpu_children(&cu, &cs);
+		else if (known)
+			cu = pe.cutime_tb, cs = pe.cstime_tb;
+		putu(lx_cpu_clock_ticks(p->utime_tb));
+		put(" ");
+		putu(lx_cpu_clock_ticks(p->stime_tb));
+		put(" ");
+		putu(lx_cpu_clock_ticks(cu));
+		put(" ");
+		putu(lx_cpu_clock_ticks(cs));
+		put(" ");
+	}
 	{
 		int ni = known && pe.nice >= -20 && pe.nice <= 19 ? pe.nice : 0;
 
@@ -427,18 +443,42 @@ static void make(enum pf kind, uint64_t pid)
 		putu(n ? plist[n - 1].pid : 0);
 		put("\n");
 		break;
-	case PF_STAT:
-		up = uptime_hundredths();
-		put("cpu  0 0 0 ");
-		putu(up);
-		put(" 0 0 0 0 0 0\ncpu0 0 0 0 ");
-		putu(up);
-		put(" 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime ");
+	case PF_STAT: {
+		/* Every CPU's time: user and system as the ticks charged
+		 * them (K42_INFO_CPU_*_TB, monotonic), the rest idle. */
+		uint64_t ncpu = k42_info(K42_INFO_CPUS_ONLINE), idle;
+		uint64_t user = lx_cpu_clock_ticks((uint64_t)k42_info(K42_INFO_CPU_USER_TB));
+		uint64_t sys = lx_cpu_clock_ticks((uint64_t)k42_info(K42_INFO_CPU_SYSTEM_TB));
+
+		if (!ncpu)
+			ncpu = 1;
+		up = uptime_hundredths() * ncpu;
+		idle = up > user + sys ? up - user - sys : 0;
+		put("cpu  ");
+		putu(user);
+		put(" 0 ");
+		putu(sys);
+		put(" ");
+		putu(idle);
+		put(" 0 0 0 0 0 0\n");
+		for (uint64_t c = 0; c < ncpu; c++) {
+			put("cpu");
+			putu(c);
+			put(" ");
+			putu(user / ncpu);
+			put(" 0 ");
+			putu(sys / ncpu);
+			put(" ");
+			putu(idle / ncpu);
+			put(" 0 0 0 0 0 0\n");
+		}
+		put("intr 0\nctxt 0\nbtime ");
 		putu((uint64_t)LX_BOOT_EPOCH);
 		put("\nprocesses ");
 		putu((uint64_t)nprocs());
 		put("\nprocs_running 1\nprocs_blocked 0\n");
 		break;
+	}
 	case PF_VERSION:
 		put("Linux version 6.1.0-k42 (k42 Linux personality) #1\n");
 		break;
@@ -461,7 +501,7 @@ static void make(enum pf kind, uint64_t pid)
 		break;
 	}
 	case PF_PMAPS:
-		maps();
+		maps(pid);
 		break;
 	case PF_PSTAT:
 	case PF_PSTATUS:
@@ -502,33 +542,88 @@ static void putx(uint64_t v, int width)
 		text[tlen++] = b[--i];
 }
 
-/* /proc/self/maps: the caller's mappings (lx_vmas) in address order,
- * named as Linux names them: the binary's segments, [heap] (brk) and
- * [stack]. Only the caller's: the tree's table holds no mappings. */
-static void maps(void)
+/* Another process's mappings, read from its exposed block (mm.c). */
+static struct lx_mmview other_mm;
+
+/* The mappings of pid into *mm (ours, or read from pid's exposed block,
+ * only what its count covers) and its binary's path into exe: 0, or
+ * -LX_EACCES if pid shows us nothing (not a Linux process, or not ours
+ * to read: the kernel's rule is Linux's, same user or root). */
+static long maps_of(uint64_t pid, const struct lx_mmview **mm, const char **exe)
 {
+	if (pid == lx.pid) {
+		*mm = &lx_mmview;
+		*exe = lx.exe;
+		return 0;
+	}
+	if (k42_sc_mem_read(pid, (uint64_t)&lx_mmview, (uint64_t)&other_mm,
+			    offsetof(struct lx_mmview, vmas)) < 0)
+		return -LX_EACCES;
+	if (other_mm.nvmas < 0 || other_mm.nvmas > LX_MAX_VMAS)
+		other_mm.nvmas = 0;	/* caught mid-change, or scribbled on */
+	if (other_mm.nvmas &&
+	    k42_sc_mem_read(pid, (uint64_t)lx_mmview.vmas, (uint64_t)other_mm.vmas,
+			    (uint64_t)other_mm.nvmas * sizeof(struct lx_vma)) < 0)
+		return -LX_EACCES;
+	*mm = &other_mm;
+	*exe = entry_of(pid) ? pe.exe : "";
+	return 0;
+}
+
+/* What Linux names a mapping: the binary's segments, [heap], [stack]. */
+static const char *vma_name(const struct lx_mmview *mm, const struct lx_vma *v, const char *exe)
+{
+	return v->va + v->len <= mm->brk_start ? exe :
+	       v->va >= mm->brk_start && v->va < mm->brk_mapped ? "[heap]" :
+	       v->va == LX_STACK_TOP - LX_STACK_SIZE ? "[stack]" : "";
+}
+
+/* /proc/PID/maps: pid's mappings in address order, named as Linux names
+ * them. Neighbours Linux would keep in one vma — the same rights, name
+ * and kind (private, or the same shared mapping), one ending where the
+ * next begins (brk's growths, mmaps placed end to end) — show as one
+ * line, as Linux merges them; the personality keeps them apart (each is
+ * a k42 region of its own). */
+static void maps(uint64_t pid)
+{
+	const struct lx_mmview *mm;
+	const char *exe;
 	uint64_t last = 0;
 
+	if (maps_of(pid, &mm, &exe) < 0)
+		return;
 	for (;;) {
 		const struct lx_vma *v = NULL;
+		const char *name;
+		uint64_t end;
 		size_t start = tlen;
 
-		for (int i = 0; i < lx_nvmas; i++)
-			if (lx_vmas[i].va >= last && (!v || lx_vmas[i].va < v->va))
-				v = &lx_vmas[i];
+		for (int i = 0; i < mm->nvmas; i++)
+			if (mm->vmas[i].va >= last && (!v || mm->vmas[i].va < v->va))
+				v = &mm->vmas[i];
 		if (!v || tlen > TEXT_MAX - 200)
 			return;
-		last = v->va + 1;
+		name = vma_name(mm, v, exe);
+		end = v->va + v->len;
+		for (;;) {	/* the neighbours it merges with */
+			const struct lx_vma *w = NULL;
+
+			for (int i = 0; i < mm->nvmas && !w; i++)
+				if (mm->vmas[i].va == end && mm->vmas[i].len)
+					w = &mm->vmas[i];
+			if (!w || w->prot != v->prot || w->sid != v->sid ||
+			    strcmp(vma_name(mm, w, exe), name) != 0 || end + w->len < end)
+				break;
+			end += w->len;
+		}
+		last = end > v->va ? end : v->va + 1;
 		putx(v->va, 8);
 		put("-");
-		putx(v->va + v->len, 8);
+		putx(end, 8);
 		put(v->prot & K42_PROT_READ ? " r" : " -");
 		put(v->prot & K42_PROT_WRITE ? "w" : "-");
 		put(v->prot & K42_PROT_EXEC ? "x" : "-");
 		put(v->sid ? "s 00000000 00:00 0" : "p 00000000 00:00 0");
-		const char *name = v->va + v->len <= lx.brk_start ? lx.exe :
-				   v->va >= lx.brk_start && v->va < lx.brk_mapped ? "[heap]" :
-				   v->va == LX_STACK_TOP - LX_STACK_SIZE ? "[stack]" : "";
 		if (*name)
 			while (tlen - start < 73)
 				put(" ");
@@ -632,8 +727,7 @@ static void make_dir(enum pf kind, uint64_t pid)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
-		if ((pid_files[i].kind != PF_PEXE && pid_files[i].kind != PF_PFD &&
-		     pid_files[i].kind != PF_PMAPS) || pid == lx.pid ||
+		if ((pid_files[i].kind != PF_PEXE && pid_files[i].kind != PF_PFD) || pid == lx.pid ||
 		    (pid_files[i].kind == PF_PEXE && exe_known(pid)))
 			dir_add(pid_files[i].name, ino_of(pid_files[i].kind, pid),
 				pid_files[i].kind == PF_PEXE ? 10 : pid_files[i].kind == PF_PFD ? 4 : 8);
@@ -654,6 +748,18 @@ long lx_proc_open(const char *path, int flags)
 		return -LX_EACCES;
 	if (kind == PF_PEXE)
 		return -LX_ENOENT;	/* opening the binary itself: not offered */
+	if (kind == PF_PMAPS && pid != lx.pid) {
+		/* Linux's rule: the same user, or root (the kernel's rule for
+		 * reading the block too). A process that exposes nothing (not
+		 * a Linux process) shows no mappings, as a kernel thread. */
+		struct k42_procinfo me, them;
+
+		if (k42_sc_proc_describe(lx.pid, (uint64_t)&me) < 0 ||
+		    k42_sc_proc_describe(pid, (uint64_t)&them) < 0)
+			return -LX_ENOENT;
+		if (me.uid != 0 && me.uid != them.uid)
+			return -LX_EACCES;
+	}
 	if (kind == PF_PFDENT) {
 		char *p = NULL;
 		int fd = lookup_fd;

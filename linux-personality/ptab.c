@@ -88,6 +88,7 @@ static void write_entry(uint64_t pid, int nthreads, int nice)
 	if (e->pid != pid) {
 		e->start_tb = k42_timebase();
 		e->nice = nice;
+		e->cutime_tb = e->cstime_tb = 0;
 	}
 	e->pid = (uint32_t)pid;
 	e->pgid = (uint32_t)lx.pgid;
@@ -142,6 +143,25 @@ void lx_ptab_vsize(void)
 	__atomic_store_n(&e->seq, e->seq | 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	e->vsize = vsize();
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->seq, (e->seq | 1) + 1, __ATOMIC_RELAXED);
+}
+
+/* Our reaped children's CPU time (cputime.c): what our parent adds to
+ * its own when it reaps us. */
+void lx_ptab_cputimes(uint64_t cu, uint64_t cs)
+{
+	struct lx_pentry *e;
+
+	if (!present())
+		return;
+	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
+	if (e->pid != lx.pid)
+		return;
+	__atomic_store_n(&e->seq, e->seq | 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	e->cutime_tb = cu;
+	e->cstime_tb = cs;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->seq, (e->seq | 1) + 1, __ATOMIC_RELAXED);
 }

@@ -5,8 +5,7 @@
  * CPU 0, and anonymous memory is never paged out, so locking it changes
  * nothing. Nice values and I/O priorities (ionice) are kept per process
  * and reported back; they do not change k42's scheduling
- * (docs/linux-compat.md says so). getrusage reports no usage, as wait4
- * does: k42 keeps no CPU time per process for the personality.
+ * (docs/linux-compat.md says so). getrusage is cputime.c's.
  */
 #include <k42/sched.h>
 #include "lx.h"
@@ -226,17 +225,6 @@ long lx_sys_ioprio_set(struct lx_args *a)
 		return -LX_EPERM;	/* another process keeps its own */
 	ioprio = (int)(cls == 3 ? cls << 13 : v);
 	return 0;
-}
-
-/* getrusage(who, usage): RUSAGE_SELF, _CHILDREN, _THREAD; all zero. */
-long lx_sys_getrusage(struct lx_args *a)
-{
-	static const uint64_t zero[18];	/* struct rusage: 2 timevals, 14 longs */
-	int64_t who = (int64_t)a->a[0];
-
-	if (who != 0 && who != -1 && who != 1)
-		return -LX_EINVAL;
-	return lx_copy_out(a->a[1], zero, sizeof(zero)) < 0 ? -LX_EFAULT : 0;
 }
 
 /* syslog (klogctl: dmesg): the kernel's log is not offered to Linux

@@ -237,17 +237,35 @@ long lx_sys_clock_gettime(struct lx_args *a)
 {
 	struct lx_timespec ts;
 
-	if (a->a[0] > 11)
-		return -LX_EINVAL;
-	now(a->a[0] == 0 || a->a[0] == 5 || a->a[0] == 8 || a->a[0] == 11, &ts);
+	uint64_t tb;
+	int cpu = lx_cpu_clock((int64_t)a->a[0], &tb);
+
+	if (cpu < 0)
+		return cpu;
+	if (cpu) {
+		uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
+
+		ts.sec = (int64_t)(tb / hz);
+		ts.nsec = (int64_t)((tb % hz) * 1000000000ull / hz);
+	} else {
+		if (a->a[0] > 11)
+			return -LX_EINVAL;
+		now(a->a[0] == 0 || a->a[0] == 5 || a->a[0] == 8 || a->a[0] == 11, &ts);
+	}
 	return lx_copy_out(a->a[1], &ts, sizeof(ts));
 }
 
 long lx_sys_clock_getres(struct lx_args *a)
 {
 	struct lx_timespec ts = { 0, 2 };
+	uint64_t tb;
+	int cpu = lx_cpu_clock((int64_t)a->a[0], &tb);
 
-	if (a->a[0] > 11)
+	if (cpu < 0)
+		return cpu;
+	if (cpu)
+		ts.nsec = 1;	/* Linux's figure for its CPU-time clocks */
+	else if (a->a[0] > 11)
 		return -LX_EINVAL;
 	return a->a[1] ? lx_copy_out(a->a[1], &ts, sizeof(ts)) : 0;
 }
@@ -314,21 +332,6 @@ long lx_sys_clock_nanosleep(struct lx_args *a)
 		ns = ts.sec * 1000000000ll + ts.nsec;
 	}
 	return sleep_until(k42_timebase() + (uint64_t)ns / 1000 * hz / 1000000ull);
-}
-
-struct lx_tms {
-	int64_t utime, stime, cutime, cstime;
-};
-
-long lx_sys_times(struct lx_args *a)
-{
-	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
-	int64_t ticks = (int64_t)(k42_timebase() / (hz / 100));
-	struct lx_tms t = { ticks, 0, 0, 0 };
-
-	if (a->a[0] && lx_copy_out(a->a[0], &t, sizeof(t)) < 0)
-		return -LX_EFAULT;
-	return ticks;
 }
 
 struct lx_sysinfo {

@@ -428,6 +428,77 @@ def test_linux_disk(build, tmpdir):
     return problems, "", r.output + "\n" + out
 
 
+def linux_boot(build, image, commands):
+    class Args:
+        append = ""
+    Args.commands = commands
+    cmd = k42qemu.command(build, append=k42run.linux_append(Args, ["disk"]),
+                          extra=k42qemu.disk_args(image))
+    return k42qemu.run(cmd, timeout=TIMEOUT)
+
+
+def journal_block(image):
+    """The journal's first block (its superblock), as debugfs reads it."""
+    st, out, _ = debugfs(image, "bmap <8> 0")
+    with open(image, "rb") as f:
+        f.seek(int(out.split()[0]) * 1024)
+        return f.read(1024)
+
+
+def test_ext3(build, tmpdir):
+    """ext3 images: one cleanly unmounted (an empty journal) is written as
+    ext2 and stays clean for e2fsck, journal untouched; one whose journal
+    needs recovery is refused, one with orphan inodes mounted read-only,
+    each with a line saying why."""
+    src = os.path.join(tmpdir, "e3tree")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(src)
+    with open(os.path.join(src, "old"), "w") as f:
+        f.write("old\n")
+    base = os.path.join(tmpdir, "ext3.img")
+    subprocess.run([E2["mke2fs"], "-q", "-F", "-t", "ext3", "-b", "1024", "-d", src, base, "16M"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    problems, log = [], ""
+    journal = journal_block(base)
+    r = linux_boot(build, base, "cat /mnt/old; echo new > /mnt/new; mkdir /mnt/d; "
+                   "seq 5000 > /mnt/d/f; rm /mnt/old; ls /mnt; sync")
+    log += r.output
+    problems += common_problems(r)
+    text, status = k42run.linux_shell_output(r.output)
+    if not re.search(r"ext2: /mnt: ext3 with an empty journal: mounted read-write", r.output):
+        problems.append("clean ext3: no line saying it is mounted read-write")
+    if status != 0 or not re.search(r"(?m)^old\r?$", text) or "new" not in text:
+        problems.append("clean ext3: the commands gave %r (status %s)" % (text[-200:], status))
+    st, out = fsck(base)
+    if st != 0:
+        problems.append("clean ext3: e2fsck -fn status %d" % st)
+        log += out
+    if dump(base, "/d/f", tmpdir) != "".join("%d\n" % i for i in range(1, 5001)).encode():
+        problems.append("clean ext3: debugfs does not read /d/f as written")
+    if journal_block(base) != journal:
+        problems.append("clean ext3: the journal's superblock changed")
+    cases = []
+    img = os.path.join(tmpdir, "ext3-recover.img")
+    shutil.copy(base, img)
+    debugfs_w = [E2["debugfs"], "-w", "-R"]
+    subprocess.run(debugfs_w + ["feature needs_recovery", img], capture_output=True)
+    cases.append((img, r"ext2: /mnt: cannot mount: ext3 journal needs recovery",
+                  r"can't create /mnt/x: (nonexistent directory|No such file)"))
+    img = os.path.join(tmpdir, "ext3-orphan.img")
+    shutil.copy(base, img)
+    subprocess.run(debugfs_w + ["ssv last_orphan 12", img], capture_output=True)
+    cases.append((img, r"ext2: /mnt: ext3 with orphan inodes to clean up: mounted read-only",
+                  r"can't create /mnt/x: Read-only file system"))
+    for image, line, err in cases:
+        r = linux_boot(build, image, "ls /mnt >/dev/null 2>&1; echo x > /mnt/x")
+        log += r.output
+        problems += common_problems(r)
+        for rx in (line, err):
+            if not re.search(rx, r.output):
+                problems.append("%s: missing /%s/" % (os.path.basename(image), rx))
+    return problems, "", log
+
+
 def test_perm(build, tmpdir):
     """tests/user/perm_test as uid 0 from the shell: its uid 1000 child
     is refused and allowed by mode, owner and group; after power-off the
@@ -625,7 +696,7 @@ TESTS = [("storage/ext2_tree", test_tree), ("storage/ext2_persist", test_persist
          ("storage/ext2_hostile", test_hostile), ("storage/linux_disk", test_linux_disk),
          ("storage/root_disk", test_root_disk), ("storage/root_disk_with", test_root_disk_with),
          ("storage/ext2_concurrent", test_concurrent),
-         ("storage/ext2_perm", test_perm)]
+         ("storage/ext2_perm", test_perm), ("storage/ext3_journal", test_ext3)]
 
 
 def run_storage_tests(build, tally, pattern_re):

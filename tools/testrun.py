@@ -392,6 +392,10 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_killtree", prog="/tests/linux/killtree",
          expect=[r"killtree: PASS", r"init: shell ended: exit status 0"],
          reject=[r"killtree: FAILED"]),
+    # CPU time from the kernel's count per process (docs/linux.md, "CPU time").
+    dict(name="linux/musl_cputime", prog="/tests/linux/cputime",
+         expect=[r"cputime: ok", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"cputime: FAILED"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),

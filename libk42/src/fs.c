@@ -99,6 +99,7 @@ void k42_stat_from_fs(int mount, const void *p, struct k42_stat *st)
 	st->atime_ns = s->atime;
 	st->mtime_ns = s->mtime;
 	st->ctime_ns = s->ctime;
+	st->blocks = s->blocks;
 }
 
 /* ---- descriptors ---- */

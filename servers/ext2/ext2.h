@@ -45,6 +45,12 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ext2 structures are r
 #define EXT2_RO_SPARSE_SUPER	0x0001
 #define EXT2_RO_LARGE_FILE	0x0002
 #define EXT2_COMPAT_JOURNAL	0x0004
+#define EXT3_INCOMPAT_RECOVER	0x0004	/* the journal holds transactions to replay */
+#define EXT3_INCOMPAT_JOURNAL_DEV 0x0008
+/* ext3's superblock fields past last_mounted (offsets into rest[]). */
+#define EXT3_SB_JOURNAL_INUM	(0xe0 - 200)
+#define EXT3_SB_JOURNAL_DEV	(0xe4 - 200)
+#define EXT3_SB_LAST_ORPHAN	(0xe8 - 200)
 #define EXT2_INDEX_FL		0x1000
 
 #define S_IFMT_	0170000

@@ -114,16 +114,76 @@ static long check_super(struct ext2_fs *fs, int *rw)
 	fs->itable_blocks = (s->inodes_per_group * s->inode_size + fs->bs - 1) / fs->bs;
 	if (s->first_data_block + 1 + fs->gdt_blocks > s->blocks_count)
 		return e2_fail(fs, -K42_EINVAL, "the group descriptors do not fit");
+	if (s->feature_incompat & EXT3_INCOMPAT_RECOVER)
+		return e2_fail(fs, -K42_EINVAL, "ext3 journal needs recovery (not cleanly unmounted): "
+			       "run e2fsck to replay it, then mount again");
 	if (s->feature_incompat & ~(uint32_t)EXT2_INCOMPAT_FILETYPE)
 		return e2_fail(fs, -K42_EINVAL, "unsupported incompatible features 0x%x (ext3/ext4?)",
 			       s->feature_incompat & ~(uint32_t)EXT2_INCOMPAT_FILETYPE);
-	if (*rw && ((s->feature_ro_compat & ~(uint32_t)(EXT2_RO_SPARSE_SUPER | EXT2_RO_LARGE_FILE)) ||
-		    (s->feature_compat & EXT2_COMPAT_JOURNAL))) {
-		e2_fail(fs, 0, "features ro_compat 0x%x compat 0x%x: mounted read-only",
-			s->feature_ro_compat, s->feature_compat);
+	if (*rw && (s->feature_ro_compat & ~(uint32_t)(EXT2_RO_SPARSE_SUPER | EXT2_RO_LARGE_FILE))) {
+		e2_fail(fs, 0, "unsupported read-only-compatible features 0x%x: mounted read-only",
+			s->feature_ro_compat & ~(uint32_t)(EXT2_RO_SPARSE_SUPER | EXT2_RO_LARGE_FILE));
 		*rw = 0;
 	}
 	return 0;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* ext3 (a journal, compat has_journal) is written as ext2 — as Linux's
+ * ext2 driver does — only when that is safe: the journal is in an inode
+ * of this file system and empty (its superblock's s_start is 0: nothing
+ * to replay, which a clean unmount leaves), and no orphan inodes wait
+ * for cleanup. The journal itself is never touched, so e2fsck and
+ * Linux's ext3 find it as it was. Otherwise read-only, saying why. */
+static void check_journal(struct ext2_fs *fs, int *rw)
+{
+	const uint8_t *r = fs->sb.rest;
+	uint32_t jino = le32_at(r + EXT3_SB_JOURNAL_INUM), jblk;
+	struct ext2_inode in;
+	struct buf *b;
+	uint32_t magic, start;
+
+	if (!*rw || !(fs->sb.feature_compat & EXT2_COMPAT_JOURNAL))
+		return;
+	*rw = 0;
+	if (!jino || le32_at(r + EXT3_SB_JOURNAL_DEV)) {
+		e2_fail(fs, 0, "ext3 with an external journal: mounted read-only");
+		return;
+	}
+	if (le32_at(r + EXT3_SB_LAST_ORPHAN)) {
+		e2_fail(fs, 0, "ext3 with orphan inodes to clean up: mounted read-only (run e2fsck)");
+		return;
+	}
+	if (jino >= fs->sb.inodes_count || iget(fs, jino, &in) < 0 || bmap(fs, &in, 0, &jblk) < 0 ||
+	    !jblk || !blk_ok(fs, jblk) || bread(fs, jblk, &b) < 0) {
+		e2_fail(fs, 0, "ext3 journal (inode %u) unreadable: mounted read-only", jino);
+		return;
+	}
+	magic = be32_at(b->data);
+	start = be32_at(b->data + 28);
+	brelse(fs, b);
+	if (magic != 0xc03b3998u) {
+		e2_fail(fs, 0, "ext3 journal (inode %u) has no journal superblock: mounted read-only",
+			jino);
+		return;
+	}
+	if (start != 0) {
+		e2_fail(fs, 0, "ext3 journal holds transactions to replay: mounted read-only "
+			"(run e2fsck)");
+		return;
+	}
+	e2_fail(fs, 0, "ext3 with an empty journal: mounted read-write as ext2 (the journal is "
+		"left alone)");
+	*rw = 1;
 }
 
 static long check_groups(struct ext2_fs *fs)
@@ -176,6 +236,8 @@ long e2_mount(struct ext2_fs *fs, const struct ext2_dev *dev, int rw, uint32_t (
 	}
 	if ((rc = check_groups(fs)) < 0)
 		goto out;
+	check_journal(fs, &rw);
+	fs->readonly = !rw;
 	if (!(fs->sb.state & EXT2_VALID_FS) || (fs->sb.state & EXT2_ERROR_FS))
 		e2_fail(fs, 0, "the file system was not cleanly unmounted (state %u): run e2fsck",
 			fs->sb.state);

@@ -25,6 +25,9 @@ static void to_stat(const struct node *n, struct fs_stat *st)
 	st->mode = n->st.mode & 07777;
 	st->nlink = n->st.nlink ? n->st.nlink : 1;
 	st->kind = (fs_kind_t)n->st.kind;
+	/* A regular file's data in whole pages, as Linux's initramfs (tmpfs) */
+	if (st->kind == FS_KIND_REGULAR)
+		st->blocks = (n->size + 4095) / 4096 * 8;
 }
 
 long fs_walk_impl(const struct k42_ipc_caller *c, const char *path, uint32_t *done, int32_t *err,

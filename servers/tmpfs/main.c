@@ -71,6 +71,7 @@ static void to_stat(const struct tnode *n, struct fs_stat *st)
 	st->nlink = n->nlink;
 	st->rdev = n->rdev;
 	st->kind = (fs_kind_t)n->kind;
+	st->blocks = n->nalloc * (TFS_PAGE / 512);	/* directories and links: 0, as Linux's tmpfs */
 }
 
 K42_SERVER_GET(get, struct ofile, 0)

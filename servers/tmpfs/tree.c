@@ -507,6 +507,7 @@ long tfs_write(struct tfs *fs, struct tnode *n, uint64_t off, const void *buf, u
 				fs->used -= TFS_PAGE;
 				break;
 			}
+			n->nalloc++;
 		}
 		memcpy(n->pages[pg] + po, in + put, k);
 		put += k;
@@ -534,6 +535,7 @@ long tfs_truncate(struct tfs *fs, struct tnode *n, uint64_t size)
 			if (n->pages[i]) {
 				free(n->pages[i]);
 				n->pages[i] = NULL;
+				n->nalloc--;
 				fs->used -= TFS_PAGE;
 			}
 		}
@@ -564,6 +566,7 @@ long tfs_fill(struct tfs *fs, struct tnode *n)
 			fs->used -= TFS_PAGE;
 			return -K42_ENOMEM;
 		}
+		n->nalloc++;
 	}
 	return 0;
 }

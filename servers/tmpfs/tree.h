@@ -35,6 +35,7 @@ struct tnode {
 	/* TK_REG: pages (NULL: a hole reading as zeros). */
 	uint8_t **pages;
 	uint64_t npages;
+	uint64_t nalloc;	/* pages[] that are not holes (st_blocks) */
 	/* TK_DIR */
 	struct tdirent *ents;
 	uint32_t nents, cap;

@@ -143,6 +143,19 @@ int process_may_manage(const struct process *caller, const struct process *targe
 	return 0;
 }
 
+void process_times(const struct process *p, uint64_t *utime, uint64_t *stime)
+{
+	uint64_t u = __atomic_load_n(&p->disp.utime_tb, __ATOMIC_RELAXED);
+	uint64_t s = __atomic_load_n(&p->disp.stime_tb, __ATOMIC_RELAXED);
+
+	for (int i = 1; i < K42_VPS_MAX && p->vps[i]; i++) {
+		u += __atomic_load_n(&p->vps[i]->utime_tb, __ATOMIC_RELAXED);
+		s += __atomic_load_n(&p->vps[i]->stime_tb, __ATOMIC_RELAXED);
+	}
+	*utime = u;
+	*stime = s;
+}
+
 static void describe(const struct process *p, struct k42_procinfo *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -159,6 +172,7 @@ static void describe(const struct process *p, struct k42_procinfo *info)
 		info->in_call = p->disp.call->server->proc->pid;
 	info->uid = p->uid;
 	info->gid = p->gid;
+	process_times(p, &info->utime_tb, &info->stime_tb);
 }
 
 long sys_proc_list(struct trap_frame *tf)
@@ -193,6 +207,46 @@ long sys_proc_describe(struct trap_frame *tf)
 		return -K42_ESRCH;
 	describe(p, &info);
 	return copy_to_user(syscall_process(), ctx_arg(tf, 1), &info, sizeof(info));
+}
+
+/* CPU time of a live process, or of an ended one whose slot still names
+ * it; public, like proc_describe (Linux's /proc/PID/stat is readable by
+ * all). */
+long sys_proc_times(struct trap_frame *tf)
+{
+	uint64_t pid = ctx_arg(tf, 0);
+	struct process *p = process_lookup(pid);
+	struct k42_proctimes t;
+
+	if (p) {
+		process_times(p, &t.utime_tb, &t.stime_tb);
+	} else {
+		uint32_t slot = (uint32_t)pid & K42_PID_SLOT_MASK;
+		const struct pid_slot *s = &proc_pids[slot];
+
+		if (pid == 0 || pid > UINT32_MAX || slot == 0 || slot > PROC_MAX || s->pid != pid ||
+		    (s->state != K42_PROC_EXITED && s->state != K42_PROC_KILLED))
+			return -K42_ESRCH;
+		t.utime_tb = s->utime_tb;
+		t.stime_tb = s->stime_tb;
+	}
+	return copy_to_user(syscall_process(), ctx_arg(tf, 1), &t, sizeof(t));
+}
+
+/* mem_expose(va, len): let processes of our user id (or uid 0) read
+ * [va, va+len) of our memory with mem_read (len 0: nothing); at most
+ * MEM_EXPOSE_MAX bytes. */
+#define MEM_EXPOSE_MAX (4ul << 20)
+long sys_mem_expose(struct trap_frame *tf)
+{
+	struct process *self = syscall_process();
+	uint64_t va = ctx_arg(tf, 0), len = ctx_arg(tf, 1);
+
+	if (len > MEM_EXPOSE_MAX || va + len < va || va + len > K42_USER_TOP)
+		return -K42_EINVAL;
+	self->expose_va = len ? va : 0;
+	self->expose_len = len;
+	return 0;
 }
 
 long sys_proc_rename(struct trap_frame *tf)
@@ -468,6 +522,7 @@ void process_end(struct process *p, int state, int status, const char *why)
 		/* Lookups stop finding it; one that already did may use it
 		 * until its quiescent point (freed after quiescence). */
 		__atomic_store_n(&s->p, NULL, __ATOMIC_RELEASE);
+		process_times(p, &s->utime_tb, &s->stime_tb);
 		s->parent = p->parent;
 		s->state = state;
 		s->status = status;

@@ -305,6 +305,16 @@ long sys_sys_info(struct trap_frame *tf)
 			n += __atomic_load_n(&percpu_of((uint32_t)c)->timer_wakes_remote, __ATOMIC_RELAXED);
 		return (long)n;
 	}
+	case K42_INFO_CPU_USER_TB:
+	case K42_INFO_CPU_SYSTEM_TB: {
+		uint64_t n = 0;
+
+		for (int c = 0; c < smp_ncpus; c++)
+			n += ctx_arg(tf, 0) == K42_INFO_CPU_USER_TB
+				     ? __atomic_load_n(&percpu_of((uint32_t)c)->user_tb, __ATOMIC_RELAXED)
+				     : __atomic_load_n(&percpu_of((uint32_t)c)->system_tb, __ATOMIC_RELAXED);
+		return (long)n;
+	}
 	case K42_INFO_WAKES_UNLOCKED: {
 		uint64_t n = 0;
 

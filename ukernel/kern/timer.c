@@ -60,6 +60,12 @@ static void count_tick(struct percpu *pc, uint64_t now)
 	if (pc->tick_period && (int64_t)(now - pc->next_tick_tb) >= 0) {
 		pc->ticks++;
 		trace_timer_tick(pc->ticks);
+		if (pc->current && pc->current->state == DS_RUNNING) {
+			if (disp_charge_tick(pc->current, pc->tick_period))
+				pc->system_tb += pc->tick_period;
+			else
+				pc->user_tb += pc->tick_period;
+		}
 		pc->next_tick_tb += pc->tick_period;
 		if ((int64_t)(pc->next_tick_tb - now) <= 0)	/* missed ticks count as one; */
 			pc->next_tick_tb += ((now - pc->next_tick_tb) / pc->tick_period + 1) *

@@ -31,6 +31,20 @@ struct k42_procinfo {
 				 * call (made, queued or held there), 0 if none */
 	uint32_t uid, gid;	/* its credentials (proc_cred): what file servers check */
 	uint32_t reserved;
+	uint64_t utime_tb;	/* CPU time of its dispatchers, timebase ticks, sampled */
+	uint64_t stime_tb;	/* by the tick (see struct k42_proctimes) */
+};
+
+/* proc_times(pid, buf): the CPU time of a live process, or of one that
+ * ended while its pid's slot is not yet taken again (a parent reaping a
+ * child reads it after proc_status). Timebase ticks (K42_INFO_TIMEBASE_HZ
+ * a second), sampled: each tick charges its whole period to the
+ * dispatcher it finds running. System time is what a dispatcher whose
+ * calls are reflected (the Linux personality) spends disabled, in the
+ * personality; all other time is user time. */
+struct k42_proctimes {
+	uint64_t utime_tb;
+	uint64_t stime_tb;
 };
 
 #endif

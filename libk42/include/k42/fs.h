@@ -63,6 +63,7 @@ struct k42_stat {
 	uint64_t size;
 	uint32_t rdev;
 	uint64_t atime_ns, mtime_ns, ctime_ns;
+	uint64_t blocks;	/* storage held, 512-byte units (holes hold none) */
 };
 
 /* One directory entry from k42_getdents: records of reclen bytes. */

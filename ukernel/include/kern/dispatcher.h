@@ -110,6 +110,10 @@ struct dispatcher {
 	struct {
 		uint64_t nr, value;
 	} answers[K42_ANSWERS_MAX];
+	/* CPU time, in timebase ticks, sampled by the tick (disp_charge_tick):
+	 * written only by the CPU it is current on, read whole by anyone
+	 * (proc_times, proc_describe). */
+	uint64_t utime_tb, stime_tb;
 };
 
 /* Keep tf as d's resumable context; returns where it went.
@@ -144,6 +148,21 @@ static inline int disp_plain_caller(const struct dispatcher *d)
 }
 /* Upcall d at entry e from the context in tf (tf becomes the upcall). */
 int disp_upcall(struct dispatcher *d, struct trap_frame *tf, int entry, int preserve);
+/* A tick found d current on its CPU: charge it the tick's period (1 if
+ * as system time). Time
+ * a reflecting dispatcher (the Linux personality) spends disabled is in
+ * the personality, the Linux program's "system" time; the rest is user
+ * time. Sampling as Linux does without precise accounting: no cost on
+ * any switch path. */
+static inline int disp_charge_tick(struct dispatcher *d, uint64_t period)
+{
+	if (d->reflect_sc && d->shared->disabled) {
+		d->stime_tb += period;
+		return 1;
+	}
+	d->utime_tb += period;
+	return 0;
+}
 /* The running dispatcher on this CPU. */
 struct dispatcher *disp_current(void);
 

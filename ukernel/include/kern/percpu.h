@@ -40,6 +40,9 @@ struct percpu {
 	struct dispatcher *vsx_owner;	/* whose FP/VMX/VSX registers are loaded */
 	struct dispatcher *spr_owner;	/* whose user SPRs outside the frame are loaded */
 	uint64_t idle_tb;		/* timebase spent idle */
+	/* CPU time the ticks here charged to dispatchers (disp_charge_tick):
+	 * user and system (K42_INFO_CPU_USER_TB, _SYSTEM_TB). */
+	uint64_t user_tb, system_tb;
 	uint64_t slice_tb;		/* a dispatcher's time slice, in timebase ticks */
 	uint64_t slice_end;		/* when the running slice ends: begun by a switch from
 					 * the run queue, not renewed by handoffs (kern/sched.c) */

@@ -51,6 +51,10 @@ struct process {
 	uint64_t ppc_pa;	/* its own PPC page (kern/ppc.c copies call data) */
 	int redirected;		/* has a successor (process_set_successor; never cleared) */
 	int vector_used;	/* a dispatcher used FP/VMX/VSX: every shared page says so */
+	/* mem_expose: [expose_va, +expose_len) of its memory may be read
+	 * (mem_read) by processes of its user id, or uid 0, that do not
+	 * manage it. Not inherited. */
+	uint64_t expose_va, expose_len;
 	struct dispatcher disp;
 	/* Its further dispatchers (kern/vp.h), owned: freed with it. They
 	 * fill vps[1..] from the front and leave only with the process. */
@@ -71,6 +75,7 @@ struct pid_slot {
 	int unread;		/* ended, final state not yet read by proc_status: reused last */
 	int retired;		/* generation exhausted: never used again */
 	uint32_t successor;	/* ipc_redirect: calls to this pid go there (kept after the end) */
+	uint64_t utime_tb, stime_tb;	/* after the end: its CPU time (proc_times) */
 };
 extern struct pid_slot proc_pids[PROC_MAX + 1];
 
@@ -91,6 +96,8 @@ static inline struct process *process_lookup(uint64_t pid)
  * quiescence. `why` (NULL for a normal exit) is printed as one line. */
 void process_end(struct process *p, int state, int status, const char *why);
 uint64_t process_count(void);
+/* p's CPU time: the sum over its dispatchers (k42/procinfo.h). */
+void process_times(const struct process *p, uint64_t *utime, uint64_t *stime);
 /* Dispatchers of live processes whose fast-entry word (kern/disp_fast.h)
  * disagrees with their fields: 0 unless a writer forgot to sync it. */
 uint64_t process_fast_stale(void);
@@ -124,6 +131,15 @@ static inline void process_vector_used(struct process *p)
 	p->disp.shared->vector_used = 1;
 	for (int i = 1; i < K42_VPS_MAX && p->vps[i]; i++)
 		p->vps[i]->shared->vector_used = 1;
+}
+/* May caller read [va, va+len) of p though it does not manage p? Only
+ * inside the range p exposed (mem_expose), and only for its own user id
+ * or uid 0 (as Linux lets the same user read /proc/PID/maps). */
+static inline int process_may_peek(const struct process *caller, const struct process *p,
+				   uint64_t va, uint64_t len)
+{
+	return p && p->expose_len && va >= p->expose_va && len <= p->expose_len &&
+	       va - p->expose_va <= p->expose_len - len && (caller->uid == 0 || caller->uid == p->uid);
 }
 /* Does p hold every privilege in `priv` (K42_PRIV_*)? */
 static inline int process_has(const struct process *p, uint64_t priv)

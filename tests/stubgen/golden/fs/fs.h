@@ -74,8 +74,13 @@ struct fs_stat {
 	/* Device number of a chardev (see docs/files.md), else 0. */
 	uint32_t rdev;
 	fs_kind_t kind;
+	/*
+	 * Storage the file holds, in 512-byte units (Linux's
+	 * st_blocks: holes of a sparse file hold none; du counts it).
+	 */
+	uint64_t blocks;
 };
-_Static_assert(sizeof(struct fs_stat) == 56, "fs_stat: IDL layout");
+_Static_assert(sizeof(struct fs_stat) == 64, "fs_stat: IDL layout");
 _Static_assert(_Alignof(struct fs_stat) == 8, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, size) == 0, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, ino) == 8, "fs_stat: IDL layout");
@@ -86,6 +91,7 @@ _Static_assert(offsetof(struct fs_stat, mode) == 40, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, nlink) == 44, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, rdev) == 48, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, kind) == 52, "fs_stat: IDL layout");
+_Static_assert(offsetof(struct fs_stat, blocks) == 56, "fs_stat: IDL layout");
 
 /*
  * The meta page of a mapped file (the last page of its window):

@@ -78,6 +78,7 @@ static inline void k42_sg_enc_stat(uint8_t *k42_p, const struct fs_stat *k42_s)
 	memcpy(k42_p + 44, &k42_s->nlink, sizeof k42_s->nlink);
 	memcpy(k42_p + 48, &k42_s->rdev, sizeof k42_s->rdev);
 	memcpy(k42_p + 52, &k42_s->kind, sizeof k42_s->kind);
+	memcpy(k42_p + 56, &k42_s->blocks, sizeof k42_s->blocks);
 }
 
 /* 0 if the wire bytes of struct stat hold valid values. */
@@ -131,10 +132,10 @@ static long k42_sg_srv_walk(const struct k42_ipc_caller *caller, struct k42_ipc_
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
-	memset(k42_m->page, 0, 56u);
+	memset(k42_m->page, 0, 64u);
 	k42_sg_enc_stat(k42_m->page + 0, &st);
 	{
-		uint32_t k42_off = 56u;
+		uint32_t k42_off = 64u;
 
 		k42_off = k42_sg_pad(k42_m->page, k42_off);
 		if (k42_l_link != 0)
@@ -189,9 +190,9 @@ static long k42_sg_srv_open(const struct k42_ipc_caller *caller, struct k42_ipc_
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
-	memset(k42_m->page, 0, 56u);
+	memset(k42_m->page, 0, 64u);
 	k42_sg_enc_stat(k42_m->page + 0, &st);
-	k42_m->len = 56u;
+	k42_m->len = 64u;
 	k42_m->op = 0;
 	return 0;
 }
@@ -337,9 +338,9 @@ static long k42_sg_srv_fstat(const struct k42_ipc_caller *caller, struct k42_ipc
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
-	memset(k42_m->page, 0, 56u);
+	memset(k42_m->page, 0, 64u);
 	k42_sg_enc_stat(k42_m->page + 0, &st);
-	k42_m->len = 56u;
+	k42_m->len = 64u;
 	k42_m->op = 0;
 	return 0;
 }
