@@ -70,6 +70,8 @@
 #define K42_INFO_PPC_QUEUED_UNLOCKED  23	/* calls queued on a server on another CPU without it */
 #define K42_INFO_PPC_OTHER_UNLOCKED   24	/* idle replies across CPUs, async replies on one CPU, ppc_collect, ppc_send done without it */
 #define K42_INFO_TIMER_WAKES_REMOTE   25	/* timer wake-ups of a dispatcher on another CPU done without it */
+#define K42_INFO_IDLE_UNLOCKED        28	/* CPUs gone idle without it (block, disp_idle, a PPC call or idle reply with nothing else to run) */
+#define K42_INFO_IDLE_IPIS_UNLOCKED   29	/* IPIs taken in the idle loop without it */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */
