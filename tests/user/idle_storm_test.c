@@ -4,7 +4,8 @@
  *
  * The ring: one dispatcher per CPU (two on CPU 0 at one CPU) passes a
  * token round: the one whose turn it is adds the token to its sum, moves
- * it on and kicks the next one (disp_kick), then blocks (disabled: block
+ * it on and kicks the next one (disp_kick) and, spare, the one after
+ * that, then blocks (disabled: block
  * returns once something is pending). With nothing else on its CPU, each
  * block goes idle and each kick wakes an idle CPU. Every dispatcher must
  * have had exactly ROUNDS turns with exactly the sum of its token values;
@@ -65,6 +66,10 @@ void vp_main(uint64_t me)
 			ring.sum[me] += t;
 			__atomic_store_n(&ring.token, t + 1, __ATOMIC_RELEASE);
 			k42_sc_disp_kick(next, K42_SOFTINTR_USER0);
+			/* A spare kick to the one after: its CPU's queue is
+			 * written from two CPUs while it idles or wakes. */
+			if (n > 2)
+				k42_sc_disp_kick(next % n + 1, K42_SOFTINTR_USER0);
 			continue;
 		}
 		/* Disabled: returns once the kick (or anything) is pending. */
