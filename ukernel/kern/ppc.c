@@ -762,5 +762,7 @@ int ppc_fast(struct trap_frame *tf)
 		       : n == K42_SC_PPC_SEND   ? ppc_send_fast(tf, pc, cur)
 						: ppc_call_cross(tf, pc, cur, 1);
 	spin_unlock(&pc->local_lock);
+	if (done && !pc->current)
+		sched_idle_fast(tf);	/* parked with nothing else ready (kern/sched_idle.c) */
 	return done;
 }

@@ -150,7 +150,7 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	struct dispatcher *caller, *next = NULL;
 	struct ipc_call *c;
 	struct percpu *cpc;
-	int ok;
+	int ok, idle = 0;
 
 	if ((lenflags & ~(uint64_t)(K42_IPC_REPLY_LEN_MASK | K42_IPC_REPLY_IDLE)) ||
 	    len > K42_IPC_PAGE_BYTES || has_work(cur))
@@ -167,11 +167,16 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	 * the locked path's. */
 	if (c->async && len != 0)
 		return 0;
-	if (!c->async && (lenflags & K42_IPC_REPLY_IDLE) &&
-	    (!(next = sched_fast_next(pc)) ||
-	     ((cur->shared->saved_valid || cur->shared->pending || cur->calls_queued.head) &&
-	      next->prio > cur->prio)))
-		return 0;
+	if (!c->async && (lenflags & K42_IPC_REPLY_IDLE)) {
+		int entered = cur->shared->saved_valid || cur->shared->pending ||
+			      cur->calls_queued.head;
+
+		idle = !(next = sched_fast_next(pc));
+		/* Nothing at all ready here, and the server waits idle: this
+		 * CPU goes idle without the kernel lock (kern/sched_idle.c). */
+		if (idle ? entered || !sched_idle_ok(pc) : entered && next->prio > cur->prio)
+			return 0;
+	}
 	cpu = __atomic_load_n(&caller->cpu, __ATOMIC_RELAXED);
 	if (cpu == pc->cpu_id)
 		return c->async ? reply_async_here(tf, pc, cur, c, status, lenflags) : 0;
@@ -205,13 +210,18 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	}
 	spin_unlock(&cpc->local_lock);
 	pc->ppc_cross_replies++;
-	if (next) {
+	if (next || idle) {
 		/* K42_IPC_REPLY_IDLE: the server waits idle (or, if events
 		 * came meanwhile, ready to be entered), and this CPU resumes
-		 * next, as sched_switch would have. */
+		 * next, as sched_switch would have, or goes idle (ppc_fast
+		 * waits once this CPU's lock is let go; a server queued
+		 * meanwhile is found there and entered by the locked path). */
 		server_after_reply(tf, cur, lenflags);
 		pc->current = NULL;	/* nothing of tf is kept */
-		sched_fast_run(tf, pc, next);
+		if (next)
+			sched_fast_run(tf, pc, next);
+		else
+			sched_idle_park(pc);
 		pc->ppc_other_unlocked++;
 		return 1;
 	}
@@ -234,9 +244,12 @@ int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *
 		if (has_work(cur) || (len && (buf >= K42_USER_TOP || K42_USER_TOP - buf < len)))
 			return 0;
 	} else if (cur->shared->call_timeout_tb || cur->call_timed ||
-		   !(next = sched_fast_next(pc))) {
+		   (!(next = sched_fast_next(pc)) && !sched_idle_ok(pc))) {
 		/* A bounded call (the timed list is the kernel lock's), or
-		 * nothing here to run while the caller waits. */
+		 * something here to run that the fast path cannot resume, or
+		 * ripe objects to free before idling: the locked path. With
+		 * nothing at all ready, this CPU goes idle while the caller
+		 * waits (kern/sched_idle.c). */
 		return 0;
 	}
 	if (ppc_target_of(ctx_arg(tf, 0), cur, &t) < 0)
@@ -273,8 +286,10 @@ int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *
 	spin_unlock(&tpc->local_lock);
 	if (async)
 		ctx_set_result(tf, 0, h);	/* the caller goes on */
-	else
+	else if (next)
 		sched_fast_run(tf, pc, next);	/* a reply to cur needs this CPU's lock */
+	else
+		sched_idle_park(pc);	/* ppc_fast goes idle once it is let go */
 	pc->ppc_queued_unlocked++;
 	return 1;
 }

@@ -64,6 +64,18 @@ void kquiesce_idle_enter(void)
 	quiesce_idle_enter(&kquiesce_q, this_cpu()->cpu_id);
 }
 
+/* Going idle without the kernel lock (kern/sched_idle.c): the token is
+ * passed and the CPU marked idle, nothing freed; idle holders are kicked
+ * as a point would kick them. */
+void kquiesce_idle_mark(void)
+{
+	uint64_t gen = quiesce_generation(&kquiesce_q);
+
+	quiesce_idle_mark(&kquiesce_q, this_cpu()->cpu_id);
+	if (smp_ncpus > 1 && quiesce_generation(&kquiesce_q) != gen)
+		kick_idle_holders();
+}
+
 void kquiesce_idle_exit(void)
 {
 	quiesce_idle_exit(&kquiesce_q, this_cpu()->cpu_id);

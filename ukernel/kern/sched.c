@@ -273,7 +273,7 @@ void sched_save_current(struct trap_frame *tf)
  * look (and waits while another CPU holds the kernel lock). Objects it
  * retired that are now safe to free are work too (kquiesce_idle_enter
  * frees them). */
-static int idle_has_work(struct percpu *pc)
+int sched_idle_has_work(struct percpu *pc)
 {
 	int any = ktest_cpu_work_pending(pc) || kquiesce_ripe_here();
 
@@ -318,7 +318,7 @@ static void idle_until_ready(void)
 		klock_release();
 		do
 			arch_idle_wait();	/* returns with interrupts off, after one was taken */
-		while (!idle_has_work(pc));
+		while (!sched_idle_has_work(pc));
 		klock_acquire();
 		kquiesce_idle_exit();
 		pc->idle = 0;

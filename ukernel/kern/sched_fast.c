@@ -11,12 +11,13 @@
  * paths touch only their own CPU's queue and dispatchers.
  *
  * Every check is made before anything changes, and whatever needs more
- * takes the locked path (kern/sys_disp.c) as before: nothing else ready
- * here (the idle loop waits under the kernel lock), events to deliver on
+ * takes the locked path (kern/sys_disp.c) as before: events to deliver on
  * the way back to user mode (an upcall), page-fault or FR work, a
  * reflected call, calls queued on a dispatcher going idle, a next
  * dispatcher with no saved context or whose vector registers live on
- * another CPU. It passes no quiescent point.
+ * another CPU. It passes no quiescent point. With nothing else ready
+ * here, block and disp_idle park the caller and go idle without the
+ * kernel lock (kern/sched_idle.c) unless what this CPU retired is ripe.
  *
  * The tick (sched_tick_fast) is the same: a decrementer interrupt from
  * user mode with no bounded call due, whose due timers (if any) are of
@@ -147,11 +148,14 @@ static int block_fast(struct trap_frame *tf, struct percpu *pc, struct dispatche
 	if (cur->shared->pending)
 		return 1;	/* returns at once (disabled: nothing to deliver) */
 	next = first_ready(pc, K42_PRIO_CLASSES);
-	if (!next || !resumable(next))
+	if (next ? !resumable(next) : !sched_idle_ok(pc))
 		return 0;	/* (ctx_set_result again there: harmless) */
 	cur->state = DS_BLOCKED;
 	disp_save_ctx(cur, tf);
-	run_next(tf, pc, next);
+	if (next)
+		run_next(tf, pc, next);
+	else
+		sched_idle_park(pc);	/* sched_fast goes idle (kern/sched_idle.c) */
 	return 1;
 }
 
@@ -166,14 +170,17 @@ static int idle_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher
 		return 1;	/* returns at once (disabled: nothing to deliver) */
 	}
 	next = first_ready(pc, K42_PRIO_CLASSES);
-	if (!next || !resumable(next))
+	if (next ? !resumable(next) : !sched_idle_ok(pc))
 		return 0;
 	/* As sys_disp_idle: no context kept, enabled, entered afresh next. */
 	cur->has_ctx = 0;
 	cur->shared->disabled = 0;
 	cur->state = DS_IDLE;
 	pc->current = NULL;	/* nothing of tf is kept */
-	run_next(tf, pc, next);
+	if (next)
+		run_next(tf, pc, next);
+	else
+		sched_idle_park(pc);
 	return 1;
 }
 
@@ -250,5 +257,7 @@ int sched_fast(struct trap_frame *tf)
 		       : n == K42_SC_BLOCK ? block_fast(tf, pc, cur)
 					   : idle_fast(tf, pc, cur);
 	spin_unlock(&pc->local_lock);
+	if (done && !pc->current)
+		sched_idle_fast(tf);	/* parked with nothing else ready: idle here */
 	return done;
 }

@@ -73,6 +73,8 @@
 #define K42_INFO_FR_COMPLETES_UNLOCKED 27	/* page-ins answered (fr_complete) without it */
 #define K42_INFO_CPU_USER_TB   32	/* CPU time the ticks charged to dispatchers as user time, all CPUs (timebase ticks) */
 #define K42_INFO_CPU_SYSTEM_TB 33	/* ... as system time: a reflecting dispatcher disabled (k42/procinfo.h) */
+#define K42_INFO_IDLE_UNLOCKED        28	/* CPUs gone idle without it (block, disp_idle, a PPC call or idle reply with nothing else to run) */
+#define K42_INFO_IDLE_IPIS_UNLOCKED   29	/* IPIs taken in the idle loop without it */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

@@ -80,6 +80,10 @@ void quiesce_pass(struct quiesce *q, uint32_t cpu);
  * skipped by the token while idle. Enter is also a quiescent point. */
 void quiesce_idle_enter(struct quiesce *q, uint32_t cpu);
 void quiesce_idle_exit(struct quiesce *q, uint32_t cpu);
+/* quiesce_idle_enter, passing the token only: nothing is freed (for a CPU
+ * that goes idle where freeing is not allowed, e.g. outside the kernel
+ * lock; what is ripe on it waits until a point that may free). */
+void quiesce_idle_mark(struct quiesce *q, uint32_t cpu);
 
 uint64_t quiesce_generation(const struct quiesce *q);
 /* Objects retired and not yet freed, on every CPU. */

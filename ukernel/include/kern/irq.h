@@ -44,6 +44,14 @@ int irq_send_ipi(uint32_t server) __attribute__((warn_unused_result));
 
 /* The external-interrupt vector: take and dispatch every pending interrupt. */
 void irq_external(struct trap_frame *tf);
+/* The same in the idle loop without the kernel lock: take every pending
+ * IPI (they carry nothing: a kick only ends the wait) and return 1; a
+ * device interrupt (or any interrupt while a test's IPI handler is set)
+ * returns 0, with the one already accepted in *held (0: none) for
+ * irq_external_held, called under the kernel lock, which then takes the
+ * rest as irq_external does. */
+int irq_external_ipis(uint32_t *held);
+void irq_external_held(struct trap_frame *tf, uint32_t xirr);
 
 /* Counters for tests and sys_info: interrupts taken on the calling CPU. */
 uint64_t irq_ipis_taken(void);

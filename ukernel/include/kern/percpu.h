@@ -69,6 +69,9 @@ struct percpu {
 	uint64_t timer_wakes_remote;
 	/* softintr_raise and disp_kick done from here without it (kern/sched_wake.c). */
 	uint64_t wakes_unlocked;
+	/* Idle entries made without it (kern/sched_idle.c), and IPIs taken
+	 * in the idle loop without it (arch trap.c). */
+	uint64_t idle_unlocked, idle_ipis_unlocked;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;

@@ -46,5 +46,10 @@ int kquiesce_ripe_here(void);
 /* This CPU waits idle (holding no pointers) / stops waiting. */
 void kquiesce_idle_enter(void);
 void kquiesce_idle_exit(void);
+/* kquiesce_idle_enter without freeing (the token passed, the CPU marked
+ * idle): for a CPU that goes idle without the kernel lock. What is ripe
+ * here then waits for a point under the lock (kquiesce_ripe_here sends
+ * the idle CPU there). */
+void kquiesce_idle_mark(void);
 
 #endif

@@ -49,6 +49,18 @@ __attribute__((noreturn)) void sched_start(void);
  * switch to it once the running one is parked (a new time slice). */
 struct dispatcher *sched_fast_next(struct percpu *pc);
 void sched_fast_run(struct trap_frame *tf, struct percpu *pc, struct dispatcher *next);
+/* kern/sched_idle.c: going idle without the kernel lock. Under this CPU's
+ * local lock, sched_idle_ok says whether a fast path that parked the
+ * running dispatcher with nothing else ready may go idle itself (nothing
+ * ripe to free, no test work), and sched_idle_park leaves the CPU (no
+ * current dispatcher); then, with no lock held, sched_idle_fast waits and
+ * returns to user mode with what is queued next (never returns). */
+int sched_idle_ok(struct percpu *pc);
+void sched_idle_park(struct percpu *pc);
+__attribute__((noreturn)) void sched_idle_fast(struct trap_frame *tf);
+/* Work for an idle CPU (kern/sched.c): something queued, test work, or
+ * what it retired ripe for freeing. Takes its local lock. */
+int sched_idle_has_work(struct percpu *pc);
 /* Leave the CPU: save tf into the current dispatcher (if it keeps running later). */
 void sched_save_current(struct trap_frame *tf);
 

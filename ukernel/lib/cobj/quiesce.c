@@ -157,9 +157,9 @@ void quiesce_point(struct quiesce *q, uint32_t cpu)
 		pass_token(q, cpu);
 }
 
-void quiesce_idle_enter(struct quiesce *q, uint32_t cpu)
+/* The flag set after a point (or a pass): see quiesce_idle_enter. */
+static void idle_flag_set(struct quiesce *q, uint32_t cpu)
 {
-	quiesce_point(q, cpu);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&q->idle[cpu].flag, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -168,6 +168,18 @@ void quiesce_idle_enter(struct quiesce *q, uint32_t cpu)
 
 	if (token_of(s) == cpu)
 		advance(q, s);
+}
+
+void quiesce_idle_enter(struct quiesce *q, uint32_t cpu)
+{
+	quiesce_point(q, cpu);
+	idle_flag_set(q, cpu);
+}
+
+void quiesce_idle_mark(struct quiesce *q, uint32_t cpu)
+{
+	pass_token(q, cpu);
+	idle_flag_set(q, cpu);
 }
 
 void quiesce_idle_exit(struct quiesce *q, uint32_t cpu)

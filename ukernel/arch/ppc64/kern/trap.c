@@ -213,11 +213,21 @@ void trap_entry(struct trap_frame *tf)
 		/* Taken in the idle loop (kernel lock released) or while an
 		 * in-kernel test waits with interrupts on (lock held). */
 		int take = !klock_held();
+		uint32_t held = 0;
 
 		/* An idle CPU's tick with nothing to expire: its own local
 		 * lock only (kern/sched_fast.c). */
 		if (take && tf->trap == 0x900 && (trace_tick(), sched_idle_tick_fast()))
 			return;
+		/* IPIs taken in the idle loop: they only end its wait (it
+		 * then looks at its queue under its local lock), so no lock
+		 * at all; a device interrupt goes on under the kernel lock. */
+		if (take && tf->trap == 0x500) {
+			if (irq_external_ipis(&held)) {
+				this_cpu()->idle_ipis_unlocked++;
+				return;
+			}
+		}
 		if (take) {
 			klock_acquire();
 			kquiesce_idle_exit();	/* the handler may touch shared objects */
@@ -225,7 +235,7 @@ void trap_entry(struct trap_frame *tf)
 		if (tf->trap == 0x900)
 			decrementer_interrupt(tf);
 		else
-			irq_external(tf);
+			irq_external_held(tf, held);
 		/* Back to the idle wait, which now goes on without the
 		 * kernel lock while nothing is queued here (kern/sched.c):
 		 * idle again for quiescence, or the token would stop here. */

@@ -193,7 +193,7 @@ void irq_source_unmask(uint32_t source)
 
 void irq_set_ipi_handler(irq_ipi_fn fn)
 {
-	ipi_handler = fn;
+	__atomic_store_n(&ipi_handler, fn, __ATOMIC_RELEASE);
 }
 
 int irq_send_ipi(uint32_t server)
@@ -206,48 +206,89 @@ int irq_send_ipi(uint32_t server)
 	return rc == H_SUCCESS ? 0 : -K42_EINVAL;
 }
 
+/* Dispatch one accepted interrupt (its XIRR) and end it. */
+static void take_one(struct percpu *pc, uint32_t xirr)
+{
+	uint32_t xisr = xirr & XIRR_XISR_MASK;
+	irq_handler_fn fn = NULL;
+	irq_ipi_fn ipi;
+	void *arg = NULL;
+
+	if (xisr == XISR_IPI) {
+		/* Clear the MFRR before the handler, so an IPI sent while
+		 * it runs is not lost. */
+		hcall(H_IPI, pc->hw_id, PRIO_NONE, 0, 0, 0, 0, NULL);
+		ipis_taken[pc->cpu_id]++;
+		ipi = __atomic_load_n(&ipi_handler, __ATOMIC_ACQUIRE);
+		if (ipi)
+			ipi();
+	} else {
+		struct source *s;
+
+		spin_lock(&src_lock);
+		s = find(xisr);
+		if (s) {
+			fn = s->handler;
+			arg = s->arg;
+		}
+		spin_unlock(&src_lock);
+		device_taken[pc->cpu_id]++;
+		if (fn)
+			fn(xisr, arg);
+		else
+			rtas_call(tok_int_off, 1, 1, NULL, xisr);	/* nobody wants it */
+	}
+	hcall(H_EOI, xirr, 0, 0, 0, 0, 0, NULL);
+}
+
+/* Accept the most favoured pending interrupt: its XIRR, or 0 if none. */
+static uint32_t accept(void)
+{
+	uint64_t rets[HCALL_RETS];
+	uint32_t xirr;
+
+	if (hcall(H_XIRR, 0, 0, 0, 0, 0, 0, rets) != H_SUCCESS)
+		return 0;
+	xirr = (uint32_t)rets[0];
+	return (xirr & XIRR_XISR_MASK) == XISR_NONE ? 0 : xirr;
+}
+
 void irq_external(struct trap_frame *tf)
 {
 	struct percpu *pc = this_cpu();
+	uint32_t xirr;
 
 	(void)tf;
-	for (;;) {
-		uint64_t rets[HCALL_RETS];
-		uint32_t xirr, xisr;
-		irq_handler_fn fn = NULL;
-		void *arg = NULL;
+	while ((xirr = accept()) != 0)
+		take_one(pc, xirr);
+}
 
-		if (hcall(H_XIRR, 0, 0, 0, 0, 0, 0, rets) != H_SUCCESS)
-			return;
-		xirr = (uint32_t)rets[0];
-		xisr = xirr & XIRR_XISR_MASK;
-		if (xisr == XISR_NONE)
-			return;
-		if (xisr == XISR_IPI) {
-			/* Clear the MFRR before the handler, so an IPI sent while
-			 * it runs is not lost. */
-			hcall(H_IPI, pc->hw_id, PRIO_NONE, 0, 0, 0, 0, NULL);
-			ipis_taken[pc->cpu_id]++;
-			if (ipi_handler)
-				ipi_handler();
-		} else {
-			struct source *s;
+int irq_external_ipis(uint32_t *held)
+{
+	struct percpu *pc = this_cpu();
+	uint32_t xirr;
 
-			spin_lock(&src_lock);
-			s = find(xisr);
-			if (s) {
-				fn = s->handler;
-				arg = s->arg;
-			}
-			spin_unlock(&src_lock);
-			device_taken[pc->cpu_id]++;
-			if (fn)
-				fn(xisr, arg);
-			else
-				rtas_call(tok_int_off, 1, 1, NULL, xisr);	/* nobody wants it */
+	*held = 0;
+	if (__atomic_load_n(&ipi_handler, __ATOMIC_ACQUIRE))
+		return 0;	/* a test's handler: under the lock, as before */
+	while ((xirr = accept()) != 0) {
+		if ((xirr & XIRR_XISR_MASK) != XISR_IPI) {
+			*held = xirr;	/* a device's: the caller takes the lock */
+			return 0;
 		}
+		/* An IPI carries nothing: the kick is the whole message. */
+		hcall(H_IPI, pc->hw_id, PRIO_NONE, 0, 0, 0, 0, NULL);
+		ipis_taken[pc->cpu_id]++;
 		hcall(H_EOI, xirr, 0, 0, 0, 0, 0, NULL);
 	}
+	return 1;
+}
+
+void irq_external_held(struct trap_frame *tf, uint32_t xirr)
+{
+	if (xirr)
+		take_one(this_cpu(), xirr);
+	irq_external(tf);
 }
 
 uint64_t irq_ipis_taken(void)

@@ -1,0 +1,221 @@
+/*
+ * CPUs going idle without the kernel lock (kern/sched_idle.c), and the
+ * IPIs that wake them taken without it (arch trap.c), run as init.
+ *
+ * The ring: one dispatcher per CPU (two on CPU 0 at one CPU) passes a
+ * token round: the one whose turn it is adds the token to its sum, moves
+ * it on and kicks the next one (disp_kick) and, spare, the one after
+ * that, then blocks (disabled: block
+ * returns once something is pending). With nothing else on its CPU, each
+ * block goes idle and each kick wakes an idle CPU. Every dispatcher must
+ * have had exactly ROUNDS turns with exactly the sum of its token values;
+ * a lost wake-up stops the ring (120 s).
+ *
+ * The calls: a server with one dispatcher (tests/ppc_cross_server,
+ * thread mode: calls overlap) called synchronously, with page bytes, by
+ * a child process (this program, argument 0x1d1e | server << 16) with
+ * one thread on a
+ * dispatcher per CPU and nothing else there: a caller whose call is
+ * queued on the busy server leaves its CPU with nothing to run (idle
+ * without the kernel lock), and the server's replies with
+ * K42_IPC_REPLY_IDLE leave its CPU idle too. Every word and byte of every
+ * reply is checked; the child exits with the count of bad ones.
+ *
+ * At more than one CPU the kernel's counters must show idle entries
+ * without the kernel lock in both parts, and IPIs taken in the idle loop
+ * without it.
+ */
+#include "storm.h"
+
+#define ROUNDS 400
+#define CROSS_IFACE 0x5843
+#define CALLS 300
+#define LEN 40
+
+static struct {
+	uint64_t token;
+	int n;
+	uint64_t turns[K42_VPS_MAX], sum[K42_VPS_MAX], done[K42_VPS_MAX], cpu[K42_VPS_MAX];
+} ring __attribute__((aligned(128)));
+
+static uint64_t sprg3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mfspr %0, 259" : "=r"(v));
+	return v;
+}
+
+__attribute__((noreturn)) void vp_main(uint64_t me);
+
+void vp_main(uint64_t me)
+{
+	struct k42_disp_shared *sh = (struct k42_disp_shared *)sprg3();
+	uint64_t n = (uint64_t)ring.n, end = ROUNDS * n, next = me % n + 1;
+
+	ring.cpu[me] = k42_info(K42_INFO_CPU);
+	for (;;) {
+		uint64_t t;
+
+		__atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL);
+		t = __atomic_load_n(&ring.token, __ATOMIC_ACQUIRE);
+		if (t >= end)
+			break;
+		if (t % n == me - 1) {
+			ring.turns[me]++;
+			ring.sum[me] += t;
+			__atomic_store_n(&ring.token, t + 1, __ATOMIC_RELEASE);
+			k42_sc_disp_kick(next, K42_SOFTINTR_USER0);
+			/* A spare kick to the one after: its CPU's queue is
+			 * written from two CPUs while it idles or wakes. */
+			if (n > 2)
+				k42_sc_disp_kick(next % n + 1, K42_SOFTINTR_USER0);
+			continue;
+		}
+		/* Disabled: returns once the kick (or anything) is pending. */
+		k42_sc_block();
+	}
+	/* The end goes round the ring too. */
+	k42_sc_disp_kick(next, K42_SOFTINTR_USER0);
+	__atomic_store_n(&ring.done[me], 1, __ATOMIC_RELEASE);
+	for (;;) {	/* parked: a kick left pending would make block return */
+		__atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL);
+		k42_sc_block();
+	}
+}
+
+static void run_ring(long ncpus)
+{
+	int n = ncpus < 2 ? 2 : (int)ncpus, started, wrong = 0, left = 0;
+
+	if (n >= K42_VPS_MAX)
+		n = K42_VPS_MAX - 1;
+	ring.n = n;
+	started = storm_start(vp_main, n, 0, n / (int)(ncpus < 2 ? 1 : ncpus));
+	EXPECT(started == n + 1, "%d dispatchers started of %d", started - 1, n);
+	if (started != n + 1)
+		return;
+	storm_wait(ring.done, 1, 1, n + 1, 1, 120);
+	for (int i = 1; i <= n; i++) {
+		uint64_t want = (uint64_t)n * ROUNDS * (ROUNDS - 1) / 2 + (uint64_t)ROUNDS * (uint64_t)(i - 1);
+
+		left += !ring.done[i];
+		if (ring.turns[i] != ROUNDS || ring.sum[i] != want) {
+			if (wrong++ < 5)
+				k42_printf("idle_storm_test: dispatcher %d: %lu turns (sum %lu), want %d (%lu)\n",
+					   i, ring.turns[i], ring.sum[i], ROUNDS, want);
+		}
+	}
+	storm_check_cpus(ring.cpu, 1, 1, n + 1, 0, n / (int)(ncpus < 2 ? 1 : ncpus));
+	k42_printf("idle_storm_test: ring of %d dispatchers on %ld CPUs, %d rounds; %d stopped, "
+		   "%d wrong\n", n, ncpus, ROUNDS, left, wrong);
+	EXPECT(left == 0, "%d dispatchers never saw the end (a lost wake-up)", left);
+	EXPECT(wrong == 0, "%d dispatchers with wrong turns or sums", wrong);
+}
+
+/* One synchronous call with LEN page bytes to srv: 1 if the reply is right
+ * (tests/user/ppc_cross_server.c, ordinal 1). */
+static int one(long srv, uint64_t seed, uint64_t self)
+{
+	struct k42_ipc_msg pm = { 0 };
+	uint8_t *page;
+	long rc;
+	int ok, s;
+
+	s = k42_disable_save();
+	page = k42_ppc_page();
+	pm.op = k42_ipc_op(CROSS_IFACE, 1, 1, 0, LEN);
+	for (int i = 0; i < 6; i++)
+		pm.w[i] = seed * 13 + (uint64_t)i * 0x10001;
+	for (uint32_t j = 0; j < LEN; j++)
+		page[j] = (uint8_t)(seed + j * 3);
+	rc = k42_call((uint64_t)srv, &pm, 1);
+	ok = rc == 0 && pm.len == LEN;
+	for (int i = 0; ok && i < 6; i++)
+		ok = pm.w[i] == (seed * 13 + (uint64_t)i * 0x10001) * 5 + self + (uint64_t)i;
+	for (uint32_t j = 0; ok && j < LEN; j++)
+		ok = page[j] == (uint8_t)((uint8_t)(seed + j * 3) ^ (uint8_t)(0x3c + seed * 13));
+	k42_restore(s);
+	return ok;
+}
+
+static long server;
+static uint64_t bad, calls;
+
+static void *caller_thread(void *arg)
+{
+	unsigned vp = (unsigned)(uintptr_t)arg;
+	uint64_t self = k42_info(K42_INFO_PID);
+
+	for (uint64_t i = 0; i < CALLS; i++) {
+		if (!one(server, ((uint64_t)vp << 32) + i * 977, self) &&
+		    __atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)
+			k42_printf("idle_storm_test: bad reply to call %lu on dispatcher %u\n", i, vp);
+		__atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* Argument 0x1d1e | server << 16: the callers, one thread per CPU. */
+static int callers(long ncpus)
+{
+	k42_thread_t *th[K42_VPS_MAX];
+	unsigned nvp;
+
+	for (long c = 1; c < ncpus && c < K42_VPS_MAX; c++)
+		if (k42_vp_start((unsigned)c) != c)
+			return 100;
+	nvp = k42_vp_count();
+	for (unsigned v = 0; v < nvp; v++)
+		th[v] = k42_thread_create_on(v, caller_thread, (void *)(uintptr_t)v, NULL);
+	for (unsigned v = 0; v < nvp; v++)
+		if (!th[v] || k42_thread_join(th[v], NULL) != 0)
+			return 101;
+	k42_printf("idle_storm_test: calls: %lu from %u dispatchers, %lu bad\n", calls, nvp, bad);
+	return calls == (uint64_t)nvp * CALLS && bad == 0 ? 0 : 1;
+}
+
+int main(uint64_t arg)
+{
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), kid;
+	uint64_t idle0, ipis0;
+	int status = -1;
+
+	if ((arg & 0xffff) == 0x1d1e) {
+		server = (long)(arg >> 16);
+		return callers(ncpus);
+	}
+	idle0 = k42_info(K42_INFO_IDLE_UNLOCKED);
+	ipis0 = k42_info(K42_INFO_IDLE_IPIS_UNLOCKED);
+	run_ring(ncpus);
+	idle0 = k42_info(K42_INFO_IDLE_UNLOCKED) - idle0;
+	ipis0 = k42_info(K42_INFO_IDLE_IPIS_UNLOCKED) - ipis0;
+	k42_printf("idle_storm_test: ring: %lu idle entries, %lu idle-loop IPIs without the kernel "
+		   "lock\n", idle0, ipis0);
+	if (ncpus > 1) {
+		EXPECT(idle0 > 0, "no CPU went idle without the kernel lock in the ring");
+		EXPECT(ipis0 > 0, "no IPI was taken in the idle loop without the kernel lock");
+	}
+
+	server = k42_spawn_path("tests/ppc_cross_server", K42_PRIO_SYSTEM, 1);
+	EXPECT(server > 0, "spawn the server: %ld", server);
+	if (server <= 0)
+		return verdict("idle_storm_test");
+	idle0 = k42_info(K42_INFO_IDLE_UNLOCKED);
+	ipis0 = k42_info(K42_INFO_PPC_QUEUED_UNLOCKED);
+	kid = k42_spawn_path("tests/idle_storm_test", K42_PRIO_GENERAL,
+			     0x1d1e | ((uint64_t)server << 16));
+	EXPECT(kid > 0, "spawn the callers: %ld", kid);
+	if (kid > 0)
+		EXPECT(k42_wait((uint64_t)kid, &status) == K42_PROC_EXITED && status == 0,
+		       "the callers ended with status %d", status);
+	idle0 = k42_info(K42_INFO_IDLE_UNLOCKED) - idle0;
+	ipis0 = k42_info(K42_INFO_PPC_QUEUED_UNLOCKED) - ipis0;
+	k42_printf("idle_storm_test: calls: %lu idle entries, %lu calls queued across CPUs without "
+		   "the kernel lock\n", idle0, ipis0);
+	if (ncpus > 1)
+		EXPECT(idle0 > 0, "no CPU went idle without the kernel lock in the calls");
+	EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the server");
+	k42_wait((uint64_t)server, &status);
+	return verdict("idle_storm_test");
+}
