@@ -318,9 +318,10 @@ static long nprocs(void)
 	return n < 0 ? 0 : n;
 }
 
-static char state_of(const struct k42_procinfo *p)
+/* After entry_of(p->pid): T while stopped (job control), from the table. */
+static char state_of(const struct k42_procinfo *p, int known)
 {
-	return p->state != K42_PROC_RUNNING ? 'Z' : p->running ? 'R' : 'S';
+	return p->state != K42_PROC_RUNNING ? 'Z' : known && pe.stop_sig ? 'T' : p->running ? 'R' : 'S';
 }
 
 /* stat and status of p, with its table entry (pe) if `known`. */
@@ -332,7 +333,7 @@ static void pstat(const struct k42_procinfo *p, int known)
 	put(" (");
 	putn(p->name, strnlen(p->name, sizeof(p->name)));
 	put(") ");
-	putn(&(char){ state_of(p) }, 1);
+	putn(&(char){ state_of(p, known) }, 1);
 	put(" ");
 	putu(p->parent);
 	put(" ");
@@ -388,8 +389,8 @@ static void pstatus(const struct k42_procinfo *p, int known)
 	put("\nUmask:\t0");
 	putu(self ? (lx.umask >> 6 & 7) * 100 + (lx.umask >> 3 & 7) * 10 + (lx.umask & 7) : 22);
 	put("\nState:\t");
-	putn(&(char){ state_of(p) }, 1);
-	put(state_of(p) == 'R' ? " (running)" : " (sleeping)");
+	putn(&(char){ state_of(p, known) }, 1);
+	put(state_of(p, known) == 'R' ? " (running)" : state_of(p, known) == 'T' ? " (stopped)" : " (sleeping)");
 	put("\nTgid:\t");
 	putu(p->pid);
 	put("\nNgid:\t0\nPid:\t");
