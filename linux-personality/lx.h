@@ -124,8 +124,14 @@ struct lx_proc {
 					 * cut inside the argument that does not fit) */
 	uint32_t cmdline_len;
 	uint32_t umask;
+	uint64_t env_start, env_end;	/* the environment's strings on the Linux stack (/proc/self/environ) */
 };
 extern struct lx_proc lx;
+/* The working directory as the program sees it (inside its root), NUL
+ * included: its length, or -LX_E* (names.c). */
+long lx_cwd(char *buf, size_t n);
+/* A resource limit (sys.c): 0, or -LX_EINVAL past the last. */
+int lx_rlimit_get(int res, uint64_t *cur, uint64_t *max);
 
 /* Memory regions the personality made for the Linux program (mm.c). */
 struct lx_vma {
