@@ -68,7 +68,7 @@ static void putc2(uint64_t hundredths)
 enum pf {
 	PF_NONE, PF_ROOT, PF_SELF, PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_LOADAVG, PF_STAT,
 	PF_VERSION, PF_CMDLINE_K, PF_MOUNTS, PF_PIDDIR, PF_PSTAT, PF_PSTATUS, PF_PCMDLINE, PF_PCOMM, PF_PEXE,
-	PF_PFD, PF_PFDENT, PF_PMAPS, PF_PCWD, PF_PENVIRON, PF_PLIMITS, PF_PSTATM,
+	PF_PFD, PF_PFDENT, PF_PMAPS, PF_PCWD, PF_PENVIRON, PF_PLIMITS, PF_PSTATM, PF_PLOGINUID,
 };
 
 static const struct {
@@ -82,6 +82,7 @@ static const struct {
 	{ "stat", PF_PSTAT }, { "status", PF_PSTATUS }, { "cmdline", PF_PCMDLINE },
 	{ "comm", PF_PCOMM }, { "exe", PF_PEXE }, { "fd", PF_PFD }, { "maps", PF_PMAPS },
 	{ "cwd", PF_PCWD }, { "environ", PF_PENVIRON }, { "limits", PF_PLIMITS }, { "statm", PF_PSTATM },
+	{ "loginuid", PF_PLOGINUID },
 };
 
 /* Files only the process itself has (its own state, not in the tree's
@@ -588,6 +589,11 @@ static void make(enum pf kind, uint64_t pid)
 	}
 	case PF_PLIMITS:
 		limits();
+		break;
+	case PF_PLOGINUID:
+		/* Nobody logged in (Linux's unset audit id): glibc's getlogin
+		 * then fails ENXIO, as on Linux (logname). */
+		put("4294967295");
 		break;
 	case PF_PSTATM:
 		if (!alive(pid, &info))
