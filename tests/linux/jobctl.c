@@ -49,6 +49,7 @@ static void round_trip(int flags, int want_chld_for_stop)
 	pid = fork();
 	if (pid == 0) {
 		raise(SIGSTOP);
+		nap(500);	/* (an end right after the continue hides it, as on Linux) */
 		_exit(5);
 	}
 	w = waitpid(pid, &st, WUNTRACED);
