@@ -42,7 +42,9 @@ __attribute__((noreturn)) void lx_resume(struct k42_user_regs *regs)
  * the program (does not return). */
 static __attribute__((noreturn)) void finish(struct lx_args *a, struct k42_user_regs *regs, long rc)
 {
-	if (rc == -LX_EINTR && lx_sig_restarts() && a->nr != LX_NR_rt_sigsuspend &&
+	if (rc == -LX_EINTR && lx_sig_stopping()) {
+		regs->nip -= 4;	/* stopped, then the same call again (Linux's restart) */
+	} else if (rc == -LX_EINTR && lx_sig_restarts() && a->nr != LX_NR_rt_sigsuspend &&
 	    a->nr != LX_NR_pause && a->nr != LX_NR_poll && a->nr != LX_NR_ppoll &&
 	    a->nr != LX_NR_nanosleep && a->nr != LX_NR_clock_nanosleep &&
 	    !(a->nr == LX_NR_futex && a->a[3])) {	/* a timed wait: EINTR, as Linux */

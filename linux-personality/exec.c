@@ -284,6 +284,8 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 	memcpy((void *)top, platform, sizeof(platform));
 	top -= used;
 	memcpy((void *)top, strs, used);
+	lx.env_start = top + (envc ? envoff[0] : execfn_off);
+	lx.env_end = top + execfn_off;
 	{
 		uint64_t aux[] = {
 			AT_PHDR, phdr, AT_PHENT, sizeof(struct elf64_phdr), AT_PHNUM, eh->phnum,

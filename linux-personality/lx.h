@@ -124,8 +124,14 @@ struct lx_proc {
 					 * cut inside the argument that does not fit) */
 	uint32_t cmdline_len;
 	uint32_t umask;
+	uint64_t env_start, env_end;	/* the environment's strings on the Linux stack (/proc/self/environ) */
 };
 extern struct lx_proc lx;
+/* The working directory as the program sees it (inside its root), NUL
+ * included: its length, or -LX_E* (names.c). */
+long lx_cwd(char *buf, size_t n);
+/* A resource limit (sys.c): 0, or -LX_EINVAL past the last. */
+int lx_rlimit_get(int res, uint64_t *cur, uint64_t *max);
 
 /* Memory regions the personality made for the Linux program (mm.c). */
 struct lx_vma {
@@ -164,6 +170,9 @@ struct lx_pentry {
 	uint64_t start_tb;		/* timebase at its fork (or first start) */
 	uint64_t vsize;			/* bytes of its mappings */
 	uint64_t cutime_tb, cstime_tb;	/* CPU time of the children it reaped (cputime.c) */
+	uint32_t stop_sig;		/* stopped by this signal (job control), 0: running */
+	uint32_t stop_gen, cont_gen;	/* stops and continues so far (wait4 WUNTRACED, WCONTINUED) */
+	uint32_t pad2;
 	char exe[256];
 	char cmdline[1024];
 };
@@ -176,6 +185,8 @@ int lx_ptab_nice(uint64_t pid, int *v);
 int lx_ptab_set_nice(uint64_t pid, int v);
 /* Our reaped children's CPU time into our entry (cputime.c). */
 void lx_ptab_cputimes(uint64_t cu, uint64_t cs);
+/* We stopped by sig (job control), or continued (0) (signal.c). */
+void lx_ptab_stop(int sig);
 
 /* CPU time (cputime.c), timebase ticks. */
 void lx_cpu_self(uint64_t *u, uint64_t *s);
@@ -290,6 +301,7 @@ void lx_answers_off(void);
 long lx_sig_send(uint64_t pid, int sig);
 int lx_sig_deliverable(void);
 int lx_sig_restarts(void);
+int lx_sig_stopping(void);
 void lx_sig_deliver(struct k42_user_regs *regs);
 extern uint64_t lx_sigmask;
 /* RLIMIT_FSIZE's soft limit in bytes (sys.c; ~0: none). */

@@ -210,3 +210,66 @@ int lx_path_readonly(int64_t dirfd, const char *path)
 	i = mount_of(m, n, abs);
 	return i >= 0 && m[i].ro;
 }
+
+/* mount, umount: the mounts are the name server's, made by init from the
+ * boot configuration, not a program's to change. Linux's answers for
+ * the path come first (ENOENT, ENOTDIR; umount of what is not a mount
+ * point: EINVAL); then EPERM, as for a process without CAP_SYS_ADMIN. */
+static long mount_target(uint64_t upath, int *is_point)
+{
+	static char path[K42_PATH_MAX];
+	struct lx_mount m[LX_MOUNTS_MAX];
+	struct k42_stat st;
+	int n;
+	long rc;
+
+	if ((rc = lx_user_path(upath, path)) < 0)
+		return rc;
+	if (lx_proc_path(LX_AT_FDCWD, path)) {
+		*is_point = strcmp(path, "/proc") == 0 || strcmp(path, "/proc/") == 0;
+		return 0;
+	}
+	if ((rc = k42_stat(path, &st)) < 0)
+		return lx_errno(rc);
+	if ((st.mode & K42_S_IFMT) != K42_S_IFDIR)
+		return -LX_ENOTDIR;
+	*is_point = 0;
+	n = lx_mounts(m, LX_MOUNTS_MAX);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(path);
+
+		while (l > 1 && path[l - 1] == '/')
+			path[--l] = '\0';
+		if (strcmp(m[i].point, path) == 0)
+			*is_point = 1;
+	}
+	return 0;
+}
+
+long lx_sys_mount(struct lx_args *a)
+{
+	int point;
+	long rc = mount_target(a->a[1], &point);
+
+	return rc < 0 ? rc : -LX_EPERM;
+}
+
+long lx_sys_umount2(struct lx_args *a)
+{
+	int point;
+	long rc;
+
+	if (a->a[1] & ~(uint64_t)0xf)
+		return -LX_EINVAL;
+	if ((rc = mount_target(a->a[0], &point)) < 0)
+		return rc == -LX_ENOTDIR ? -LX_EINVAL : rc;
+	return point ? -LX_EPERM : -LX_EINVAL;
+}
+
+long lx_sys_umount(struct lx_args *a)
+{
+	struct lx_args b = *a;
+
+	b.a[1] = 0;
+	return lx_sys_umount2(&b);
+}

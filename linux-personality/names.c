@@ -294,6 +294,28 @@ long lx_sys_getdents64(struct lx_args *a)
 	return (long)used;
 }
 
+long lx_cwd(char *buf, size_t cap)
+{
+	long n = k42_getcwd(path, sizeof(path));
+
+	if (n < 0)
+		return lx_errno(n);
+	if (lx_root_len && strncmp(path, lx_root, lx_root_len) == 0 &&
+	    (path[lx_root_len] == '/' || path[lx_root_len] == '\0')) {
+		size_t k = strlen(path + lx_root_len);
+
+		if (!k)
+			memcpy(path, "/", 2);
+		else
+			memmove(path, path + lx_root_len, k + 1);
+	}
+	n = (long)strlen(path) + 1;
+	if ((size_t)n > cap)
+		return -LX_ERANGE;
+	memcpy(buf, path, (size_t)n);
+	return n;
+}
+
 long lx_sys_getcwd(struct lx_args *a)
 {
 	long n = k42_getcwd(path, sizeof(path));

@@ -17,12 +17,15 @@
 #define LX_CLONE_CHILD_CLEARTID 0x200000
 #define LX_CLONE_CHILD_SETTID 0x1000000
 #define LX_WNOHANG 1
+#define LX_WUNTRACED 2
+#define LX_WCONTINUED 8
 #define LX_SIGKILL 9
 
 #define MAX_CHILDREN 256
 
 static uint64_t children[MAX_CHILDREN];
 static uint8_t notified[MAX_CHILDREN];	/* SIGCHLD raised for it */
+static uint32_t stops_seen[MAX_CHILDREN], conts_seen[MAX_CHILDREN];	/* reported by wait4 */
 static int nchildren;
 
 /* What the child needs, written before the memory is cloned. */
@@ -122,6 +125,7 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 		return rc == -K42_ENOMEM ? -LX_ENOMEM : -LX_EAGAIN;
 	}
 	notified[nchildren] = 0;
+	stops_seen[nchildren] = conts_seen[nchildren] = 0;
 	children[nchildren++] = (uint64_t)pid;
 	tid = (uint32_t)pid;
 	if ((flags & LX_CLONE_PARENT_SETTID) && ptid)
@@ -159,6 +163,8 @@ static void drop_child(int i)
 	nchildren--;
 	children[i] = children[nchildren];
 	notified[i] = notified[nchildren];
+	stops_seen[i] = stops_seen[nchildren];
+	conts_seen[i] = conts_seen[nchildren];
 }
 
 void lx_children_poll(void)
@@ -190,7 +196,7 @@ static int wait_status(long st, uint64_t code)
 
 /* Find an ended child matching `want` (-1: any; > 0: that pid); 0 if
  * there are matching children but none ended; -ECHILD if none. */
-static long reap(int64_t want, int *wstatus, uint64_t *cu, uint64_t *cs)
+static long reap(int64_t want, int *wstatus, uint64_t *cu, uint64_t *cs, uint64_t opts)
 {
 	int matching = 0, nowait = lx_sig_nocldwait();
 
@@ -220,6 +226,24 @@ static long reap(int64_t want, int *wstatus, uint64_t *cu, uint64_t *cs)
 			drop_child(i);
 			return pid;
 		}
+		/* Job control: a stop (WUNTRACED) or continue (WCONTINUED)
+		 * not reported yet, from the child's table entry. */
+		if (opts & (LX_WUNTRACED | LX_WCONTINUED)) {
+			struct lx_pentry e;
+
+			if (!lx_ptab_get(children[i], &e))
+				continue;
+			if ((opts & LX_WUNTRACED) && e.stop_sig && e.stop_gen != stops_seen[i]) {
+				stops_seen[i] = e.stop_gen;
+				*wstatus = (int)((e.stop_sig & 0x7f) << 8 | 0x7f);
+				return (long)children[i];
+			}
+			if ((opts & LX_WCONTINUED) && !e.stop_sig && e.cont_gen != conts_seen[i]) {
+				conts_seen[i] = e.cont_gen;
+				*wstatus = 0xffff;
+				return (long)children[i];
+			}
+		}
 	}
 	return matching ? 0 : -LX_ECHILD;
 }
@@ -234,7 +258,7 @@ long lx_sys_wait4(struct lx_args *a)
 	if (want == 0 || want < -1)
 		want = -1;	/* process groups: every child is in ours */
 	for (;;) {
-		pid = reap(want, &wstatus, &cu, &cs);
+		pid = reap(want, &wstatus, &cu, &cs, a->a[2]);
 		if (pid != 0 || (a->a[2] & LX_WNOHANG))
 			break;
 		if (lx_wait_event(k42_info(K42_INFO_TIMEBASE_HZ) / 10))

@@ -20,7 +20,7 @@
 #include <k42/socket.h>
 
 #define PROC_MAX_LIST 512
-#define TEXT_MAX 8192
+#define TEXT_MAX (256 * 1024)	/* a file's text (bss: pages only as used) */
 #define INO_BASE 0x7000000000ull
 
 static char text[TEXT_MAX];
@@ -68,7 +68,7 @@ static void putc2(uint64_t hundredths)
 enum pf {
 	PF_NONE, PF_ROOT, PF_SELF, PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_LOADAVG, PF_STAT,
 	PF_VERSION, PF_CMDLINE_K, PF_MOUNTS, PF_PIDDIR, PF_PSTAT, PF_PSTATUS, PF_PCMDLINE, PF_PCOMM, PF_PEXE,
-	PF_PFD, PF_PFDENT, PF_PMAPS,
+	PF_PFD, PF_PFDENT, PF_PMAPS, PF_PCWD, PF_PENVIRON, PF_PLIMITS, PF_PSTATM, PF_PLOGINUID,
 };
 
 static const struct {
@@ -81,7 +81,16 @@ static const struct {
 }, pid_files[] = {
 	{ "stat", PF_PSTAT }, { "status", PF_PSTATUS }, { "cmdline", PF_PCMDLINE },
 	{ "comm", PF_PCOMM }, { "exe", PF_PEXE }, { "fd", PF_PFD }, { "maps", PF_PMAPS },
+	{ "cwd", PF_PCWD }, { "environ", PF_PENVIRON }, { "limits", PF_PLIMITS }, { "statm", PF_PSTATM },
+	{ "loginuid", PF_PLOGINUID },
 };
+
+/* Files only the process itself has (its own state, not in the tree's
+ * table): fd/, cwd, environ, limits. */
+static int self_only(enum pf kind)
+{
+	return kind == PF_PFD || kind == PF_PCWD || kind == PF_PENVIRON || kind == PF_PLIMITS;
+}
 
 static void maps(uint64_t pid);
 
@@ -240,7 +249,7 @@ static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
 				*kind = pid_files[i].kind;
 				/* Our own descriptors only; the binary of a
 				 * process of our tree too (its table entry). */
-				if (*kind == PF_PFD && *pid != lx.pid)
+				if (self_only(*kind) && *pid != lx.pid)
 					return -LX_ENOENT;
 				if (*kind == PF_PEXE && *pid != lx.pid && !exe_known(*pid))
 					return -LX_ENOENT;
@@ -318,9 +327,10 @@ static long nprocs(void)
 	return n < 0 ? 0 : n;
 }
 
-static char state_of(const struct k42_procinfo *p)
+/* After entry_of(p->pid): T while stopped (job control), from the table. */
+static char state_of(const struct k42_procinfo *p, int known)
 {
-	return p->state != K42_PROC_RUNNING ? 'Z' : p->running ? 'R' : 'S';
+	return p->state != K42_PROC_RUNNING ? 'Z' : known && pe.stop_sig ? 'T' : p->running ? 'R' : 'S';
 }
 
 /* stat and status of p, with its table entry (pe) if `known`. */
@@ -332,7 +342,7 @@ static void pstat(const struct k42_procinfo *p, int known)
 	put(" (");
 	putn(p->name, strnlen(p->name, sizeof(p->name)));
 	put(") ");
-	putn(&(char){ state_of(p) }, 1);
+	putn(&(char){ state_of(p, known) }, 1);
 	put(" ");
 	putu(p->parent);
 	put(" ");
@@ -388,8 +398,8 @@ static void pstatus(const struct k42_procinfo *p, int known)
 	put("\nUmask:\t0");
 	putu(self ? (lx.umask >> 6 & 7) * 100 + (lx.umask >> 3 & 7) * 10 + (lx.umask & 7) : 22);
 	put("\nState:\t");
-	putn(&(char){ state_of(p) }, 1);
-	put(state_of(p) == 'R' ? " (running)" : " (sleeping)");
+	putn(&(char){ state_of(p, known) }, 1);
+	put(state_of(p, known) == 'R' ? " (running)" : state_of(p, known) == 'T' ? " (stopped)" : " (sleeping)");
 	put("\nTgid:\t");
 	putu(p->pid);
 	put("\nNgid:\t0\nPid:\t");
@@ -411,6 +421,70 @@ static void pstatus(const struct k42_procinfo *p, int known)
 	put("\nCpus_allowed_list:\t");
 	putu(p->cpu);
 	put("\n");
+}
+
+/* /proc/self/limits, Linux's table of the limits getrlimit gives. */
+static void limits(void)
+{
+	static const struct {
+		const char *name, *unit;
+	} rows[] = {
+		{ "Max cpu time", "seconds" }, { "Max file size", "bytes" }, { "Max data size", "bytes" },
+		{ "Max stack size", "bytes" }, { "Max core file size", "bytes" },
+		{ "Max resident set", "bytes" }, { "Max processes", "processes" },
+		{ "Max open files", "files" }, { "Max locked memory", "bytes" },
+		{ "Max address space", "bytes" }, { "Max file locks", "locks" },
+		{ "Max pending signals", "signals" }, { "Max msgqueue size", "bytes" },
+		{ "Max nice priority", "" }, { "Max realtime priority", "" },
+		{ "Max realtime timeout", "us" },
+	};
+
+	put("Limit                     Soft Limit           Hard Limit           Units     \n");
+	for (int r = 0; r < (int)(sizeof(rows) / sizeof(rows[0])); r++) {
+		uint64_t v[2];
+		size_t start = tlen;
+
+		if (lx_rlimit_get(r, &v[0], &v[1]) < 0)
+			break;
+		put(rows[r].name);
+		for (int k = 0; k < 2; k++) {
+			while (tlen - start < (size_t)(26 + 21 * k))
+				put(" ");
+			if (v[k] == ~0ull)
+				put("unlimited");
+			else
+				putu(v[k]);
+		}
+		while (tlen - start < 68)
+			put(" ");
+		put(rows[r].unit);
+		while (tlen - start < 78)
+			put(" ");
+		put("\n");
+	}
+}
+
+/* /proc/PID/statm, in pages: size resident shared text lib data dt.
+ * Resident and shared sizes are not known (0); ours split into the
+ * binary's text and the rest. */
+static void statm(uint64_t pid, int known)
+{
+	uint64_t size = known ? pe.vsize / K42_PAGE_SIZE : 0, text_pg = 0;
+
+	if (pid == lx.pid) {
+		size = 0;
+		for (int i = 0; i < lx_nvmas; i++) {
+			size += lx_vmas[i].len / K42_PAGE_SIZE;
+			if ((lx_vmas[i].prot & K42_PROT_EXEC) && lx_vmas[i].va < lx.brk_start)
+				text_pg += lx_vmas[i].len / K42_PAGE_SIZE;
+		}
+	}
+	putu(size);
+	put(" 0 0 ");
+	putu(text_pg);
+	put(" 0 ");
+	putu(size - text_pg);
+	put(" 0\n");
 }
 
 static void make(enum pf kind, uint64_t pid)
@@ -502,6 +576,30 @@ static void make(enum pf kind, uint64_t pid)
 	}
 	case PF_PMAPS:
 		maps(pid);
+		break;
+	case PF_PENVIRON: {
+		/* Our environment's strings as they are now on our stack. */
+		uint64_t len = lx.env_end > lx.env_start ? lx.env_end - lx.env_start : 0;
+
+		if (len > TEXT_MAX)
+			len = TEXT_MAX;
+		if (len && lx_copy_in(text, lx.env_start, len) == 0)
+			tlen = len;
+		break;
+	}
+	case PF_PLIMITS:
+		limits();
+		break;
+	case PF_PLOGINUID:
+		/* Nobody logged in (Linux's unset audit id): glibc's getlogin
+		 * then fails ENXIO, as on Linux (logname). */
+		put("4294967295");
+		break;
+	case PF_PSTATM:
+		if (!alive(pid, &info))
+			break;
+		known = entry_of(pid);
+		statm(pid, known);
 		break;
 	case PF_PSTAT:
 	case PF_PSTATUS:
@@ -727,10 +825,11 @@ static void make_dir(enum pf kind, uint64_t pid)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
-		if ((pid_files[i].kind != PF_PEXE && pid_files[i].kind != PF_PFD) || pid == lx.pid ||
+		if ((pid_files[i].kind != PF_PEXE && !self_only(pid_files[i].kind)) || pid == lx.pid ||
 		    (pid_files[i].kind == PF_PEXE && exe_known(pid)))
 			dir_add(pid_files[i].name, ino_of(pid_files[i].kind, pid),
-				pid_files[i].kind == PF_PEXE ? 10 : pid_files[i].kind == PF_PFD ? 4 : 8);
+				pid_files[i].kind == PF_PEXE || pid_files[i].kind == PF_PCWD ? 10 :
+				pid_files[i].kind == PF_PFD ? 4 : 8);
 }
 
 /* ---- the calls ---- */
@@ -748,6 +847,12 @@ long lx_proc_open(const char *path, int flags)
 		return -LX_EACCES;
 	if (kind == PF_PEXE)
 		return -LX_ENOENT;	/* opening the binary itself: not offered */
+	if (kind == PF_PCWD) {	/* the working directory itself */
+		char cwd[256];
+
+		rc = k42_getcwd(cwd, sizeof(cwd));
+		return rc < 0 ? lx_errno(rc) : lx_errno(k42_open(cwd, flags & ~(K42_O_CREAT | K42_O_EXCL), 0));
+	}
 	if (kind == PF_PMAPS && pid != lx.pid) {
 		/* Linux's rule: the same user, or root (the kernel's rule for
 		 * reading the block too). A process that exposes nothing (not
@@ -797,6 +902,12 @@ long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st)
 	st->ino = ino_of(kind, pid);
 	st->dev = 0x70;
 	st->nlink = 1;
+	if (kind == PF_PCWD && !nofollow) {	/* the directory itself */
+		char cwd[256];
+
+		rc = k42_getcwd(cwd, sizeof(cwd));
+		return rc < 0 ? lx_errno(rc) : lx_errno(k42_stat(cwd, st));
+	}
 	if (kind == PF_PFDENT && !nofollow) {	/* what it links to */
 		int fd = lookup_fd;
 
@@ -806,7 +917,7 @@ long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st)
 	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD) {
 		st->mode = K42_S_IFDIR | 0555;
 		st->nlink = 2;
-	} else if (kind == PF_SELF || kind == PF_PEXE || kind == PF_PFDENT) {
+	} else if (kind == PF_SELF || kind == PF_PEXE || kind == PF_PFDENT || kind == PF_PCWD) {
 		st->mode = K42_S_IFLNK | 0777;
 	} else {
 		st->mode = K42_S_IFREG | 0444;	/* size 0, as Linux's /proc files */
@@ -830,7 +941,14 @@ long lx_proc_readlink(const char *path, char *buf, size_t n)
 		put(pe.exe);
 	else if (kind == PF_PFDENT)
 		fd_target(lookup_fd);
-	else
+	else if (kind == PF_PCWD) {
+		char cwd[256];
+
+		rc = lx_cwd(cwd, sizeof(cwd));
+		if (rc < 0)
+			return rc;
+		put(cwd);
+	} else
 		return -LX_EINVAL;
 	len = tlen < n ? tlen : n;
 	memcpy(buf, text, len);

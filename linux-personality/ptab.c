@@ -89,6 +89,7 @@ static void write_entry(uint64_t pid, int nthreads, int nice)
 		e->start_tb = k42_timebase();
 		e->nice = nice;
 		e->cutime_tb = e->cstime_tb = 0;
+		e->stop_sig = e->stop_gen = e->cont_gen = 0;
 	}
 	e->pid = (uint32_t)pid;
 	e->pgid = (uint32_t)lx.pgid;
@@ -162,6 +163,26 @@ void lx_ptab_cputimes(uint64_t cu, uint64_t cs)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	e->cutime_tb = cu;
 	e->cstime_tb = cs;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->seq, (e->seq | 1) + 1, __ATOMIC_RELAXED);
+}
+
+void lx_ptab_stop(int sig)
+{
+	struct lx_pentry *e;
+
+	if (!present())
+		return;
+	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
+	if (e->pid != lx.pid)
+		return;
+	__atomic_store_n(&e->seq, e->seq | 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	e->stop_sig = (uint32_t)sig;
+	if (sig)
+		e->stop_gen++;
+	else
+		e->cont_gen++;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->seq, (e->seq | 1) + 1, __ATOMIC_RELAXED);
 }

@@ -17,6 +17,7 @@
 #include <k42/procinfo.h>
 #include <lib/fmt.h>
 
+#define LX_SA_NOCLDSTOP 0x1ull
 #define LX_SA_NOCLDWAIT 0x2ull
 #define LX_SA_SIGINFO 0x4ull
 #define LX_SA_ONSTACK 0x08000000ull
@@ -26,7 +27,11 @@
 #define LX_SIG_DFL 0
 #define LX_SIG_IGN 1
 #define LX_SIGKILL 9
+#define LX_SIGCHLD 17
+#define LX_SIGCONT 18
 #define LX_SIGSTOP 19
+/* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU */
+#define STOP_BITS (BIT(19) | BIT(20) | BIT(21) | BIT(22))
 #define LX_SS_ONSTACK 1
 #define LX_SS_DISABLE 2
 #define LX_NR_rt_sigreturn_insn 172
@@ -107,8 +112,30 @@ __asm__(".text\n.globl lx_sigtramp\n.type lx_sigtramp, @function\n"
 
 static int default_ignored(int sig)
 {
-	return sig == 17 || sig == 18 || sig == 23 || sig == 28 ||	/* CHLD CONT URG WINCH */
-	       (sig >= 19 && sig <= 22);				/* stops: no job control */
+	return sig == 17 || sig == 18 || sig == 23 || sig == 28;	/* CHLD CONT URG WINCH */
+}
+
+/* Does sig stop us (job control)? SIGSTOP always; SIGTSTP, SIGTTIN and
+ * SIGTTOU by their default action. */
+static int stops(int sig)
+{
+	return sig == LX_SIGSTOP || (sig >= 20 && sig <= 22 && actions[sig].handler == LX_SIG_DFL);
+}
+
+/* Stopped (do_stop), and whether a SIGCONT came since we stopped. */
+static int stopped;
+static volatile int continued;
+
+/* Linux: a SIGCONT that arrives discards pending stop signals, a stop
+ * signal a pending SIGCONT. */
+static void arriving(int sig)
+{
+	if (sig == LX_SIGCONT) {
+		pending &= ~STOP_BITS;
+		continued = 1;
+	} else if (STOP_BITS & BIT(sig)) {
+		pending &= ~BIT(LX_SIGCONT);
+	}
 }
 
 /* Not ignored: worth waking a waiter for. */
@@ -121,6 +148,7 @@ static int wanted(int sig)
 void lx_sig_raise(int sig)
 {
 	if (sig >= 1 && sig <= 64) {
+		arriving(sig);
 		pending |= BIT(sig);
 		lx_answers_off();
 		if (wanted(sig))
@@ -180,6 +208,7 @@ static void on_softintr(uint64_t bits)
 		die_by(LX_SIGKILL);
 	for (int sig = 1; sig <= 30; sig++)
 		if (bits & (LX_SOFTINTR_SIG << sig)) {
+			arriving(sig);
 			pending |= BIT(sig);
 			if (wanted(sig))
 				lx_threads_signal(BIT(sig));
@@ -215,12 +244,17 @@ static void on_signal_msg(uint64_t from, uint32_t sig)
 	}
 	if (sig > 64 || !k42_proc_manages(lx.root, from))
 		return;
+	/* A child's stop or continue (do_stop): not with SA_NOCLDSTOP. */
+	if (sig == LX_SIGCHLD && (actions[LX_SIGCHLD].flags & LX_SA_NOCLDSTOP)) {
+		k42_send_signal(from, 0);
+		return;
+	}
 	/* A signal that ends us (default action, not blocked) ends us
 	 * before the answer, as Linux's kill makes it pending at once: the
 	 * sender, who waits for the answer or our end, goes on after we
 	 * are gone (so `sh -c "kill $p"; wait $p` finds p ended). */
 	if (sig == LX_SIGKILL || (actions[sig].handler == LX_SIG_DFL && !default_ignored((int)sig) &&
-				  !(lx_sigmask & BIT(sig))))
+				  !stops((int)sig) && !stopped && !(lx_sigmask & BIT(sig))))
 		k42_sc_exit(0x100u | sig);
 	k42_send_signal(from, 0);
 	lx_sig_raise((int)sig);
@@ -308,6 +342,41 @@ int lx_sig_restarts(void)
 	int sig = next_signal();
 
 	return sig && (actions[sig].flags & LX_SA_RESTART);
+}
+
+/* Is the signal to act on a stop? The call it ended is made again once
+ * we are continued, as Linux restarts it (any call: the stop is not the
+ * program's to see). */
+int lx_sig_stopping(void)
+{
+	int sig = next_signal();
+
+	return sig && stops(sig);
+}
+
+/* Job control: stopped by sig until SIGCONT (or SIGKILL). The whole
+ * process waits here, in the personality; other signals stay pending.
+ * The tree's table says so (ps shows T; the parent's wait4 with
+ * WUNTRACED or WCONTINUED reports it), and the parent gets SIGCHLD
+ * (unless it asked SA_NOCLDSTOP), as on Linux. */
+static void do_stop(int sig)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
+
+	continued = 0;
+	stopped = 1;
+	lx_ptab_stop(sig);
+	if (lx.ppid)
+		(void)lx_sig_send(lx.ppid, LX_SIGCHLD);
+	while (!continued) {
+		if (pending & BIT(LX_SIGKILL))
+			die_by(LX_SIGKILL);
+		(void)lx_wait_event(hz);
+	}
+	stopped = 0;
+	lx_ptab_stop(0);
+	if (lx.ppid)
+		(void)lx_sig_send(lx.ppid, LX_SIGCHLD);
 }
 
 __attribute__((noreturn)) static void die_by(int sig)
@@ -399,6 +468,11 @@ void lx_sig_deliver(struct k42_user_regs *regs)
 		lx_thread_unpend(BIT(sig), 0);	/* its own first, as Linux */
 	else
 		pending &= ~BIT(sig);
+	if (stops(sig)) {
+		do_stop(sig);
+		lx_sig_deliver(regs);	/* what came meanwhile (a SIGCONT handler) */
+		return;
+	}
 	if (actions[sig].handler == LX_SIG_DFL)
 		die_by(sig);
 	memset(&info, 0, sizeof(info));

@@ -164,6 +164,16 @@ static void rlim_init(void)
 	rlim_set = 1;
 }
 
+int lx_rlimit_get(int res, uint64_t *cur, uint64_t *max)
+{
+	rlim_init();
+	if (res < 0 || res >= LX_NLIMITS)
+		return -LX_EINVAL;
+	*cur = rlim[res].cur;
+	*max = rlim[res].max;
+	return 0;
+}
+
 long lx_sys_prlimit64(struct lx_args *a)
 {
 	struct lx_rlimit old, new;

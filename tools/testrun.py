@@ -396,6 +396,10 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_cputime", prog="/tests/linux/cputime",
          expect=[r"cputime: ok", r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"cputime: FAILED"]),
+    # Job control: stops and continues seen by waitpid (docs/linux.md, "Signals").
+    dict(name="linux/musl_jobctl", prog="/tests/linux/jobctl",
+         expect=[r"jobctl: ok", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"jobctl: FAILED"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
