@@ -284,6 +284,7 @@ static void eviction(void)
 	/* No fsync: what the FCM evicted went back through the FR, the rest
 	 * the server takes back before it reads for the child. */
 	EXPECT(ask("o /tmp/big\n") == 0, "the child opens /tmp/big\n");
+	k42_printf("mapfile_test: the child opened /tmp/big\n");
 	n = child_reads();
 	same(got, n < 0 ? 0 : (uint64_t)n, "the child reads 2 MiB");
 	k42_printf("mapfile_test: the child read 2 MiB\n");
