@@ -105,11 +105,17 @@ static long mem_copy(struct trap_frame *tf, int into)
 	struct process *p, *self = syscall_process();
 	long rc = process_managed(self, ctx_arg(tf, 0), &p);
 
-	/* A read of what a process exposed (mem_expose, kern/process.c). */
-	if (rc == -K42_EPERM && !into && process_may_peek(self, process_lookup(ctx_arg(tf, 0)),
-							  ctx_arg(tf, 1), len)) {
-		p = process_lookup(ctx_arg(tf, 0));
-		rc = 0;
+	/* A read of what a process exposed (mem_expose, kern/process.c).
+	 * One lookup: the process may end on another CPU meanwhile, and a
+	 * second lookup would then give NULL (what this one found stays
+	 * valid until our quiescent point). */
+	if (rc == -K42_EPERM && !into) {
+		struct process *q = process_lookup(ctx_arg(tf, 0));
+
+		if (process_may_peek(self, q, ctx_arg(tf, 1), len)) {
+			p = q;
+			rc = 0;
+		}
 	}
 	if (rc < 0)
 		return rc;
