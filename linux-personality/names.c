@@ -294,7 +294,9 @@ long lx_sys_getdents64(struct lx_args *a)
 	return (long)used;
 }
 
-long lx_cwd(char *buf, size_t cap)
+/* The working directory as the program sees it (inside its root), in
+ * path; its length with the NUL, or a Linux error. */
+static long cwd_seen(void)
 {
 	long n = k42_getcwd(path, sizeof(path));
 
@@ -309,7 +311,15 @@ long lx_cwd(char *buf, size_t cap)
 		else
 			memmove(path, path + lx_root_len, k + 1);
 	}
-	n = (long)strlen(path) + 1;
+	return (long)strlen(path) + 1;
+}
+
+long lx_cwd(char *buf, size_t cap)
+{
+	long n = cwd_seen();
+
+	if (n < 0)
+		return n;
 	if ((size_t)n > cap)
 		return -LX_ERANGE;
 	memcpy(buf, path, (size_t)n);
@@ -318,21 +328,10 @@ long lx_cwd(char *buf, size_t cap)
 
 long lx_sys_getcwd(struct lx_args *a)
 {
-	long n = k42_getcwd(path, sizeof(path));
+	long n = cwd_seen();
 
 	if (n < 0)
-		return lx_errno(n);
-	if (lx_root_len && strncmp(path, lx_root, lx_root_len) == 0 &&
-	    (path[lx_root_len] == '/' || path[lx_root_len] == '\0')) {
-		/* inside the root: as the program sees it */
-		size_t k = strlen(path + lx_root_len);
-
-		if (!k)
-			memcpy(path, "/", 2);
-		else
-			memmove(path, path + lx_root_len, k + 1);
-		n = (long)strlen(path) + 1;
-	}
+		return n;
 	if (a->a[1] < (uint64_t)n)
 		return -LX_ERANGE;
 	return lx_copy_out(a->a[0], path, (uint64_t)n) < 0 ? -LX_EFAULT : n;
