@@ -17,7 +17,10 @@
  * the local lock of their CPUs that the unlocked path takes).
  * The file server answers the page-ins (fr_complete) without the kernel
  * lock when it can (mm/fr.c): at more than one CPU some must have been,
- * and their waiters, on every CPU, woken right.
+ * and their waiters, on every CPU, woken right. The misses themselves
+ * (the page-in sent, the faulting dispatcher waiting for it, the
+ * evictions they make) run without the kernel lock when they can
+ * (kern/user_fault.c fault_miss): some must have, at every CPU count.
  * Every value is checked; one verdict line.
  */
 #include "storm.h"
@@ -100,7 +103,8 @@ int main(uint64_t arg)
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), first = ncpus > 1 ? 1 : 0, srv, rc,
 	     kids[K42_VPS_MAX];
 	uint64_t self = k42_info(K42_INFO_PID), bad,
-		 unlocked = k42_info(K42_INFO_FR_COMPLETES_UNLOCKED);
+		 unlocked = k42_info(K42_INFO_FR_COMPLETES_UNLOCKED),
+		 misses = k42_info(K42_INFO_FR_MISSES_UNLOCKED);
 	struct k42_ipc_msg m;
 	int n, nkids = 0;
 
@@ -143,10 +147,13 @@ int main(uint64_t arg)
 	/* The server's answers: without the kernel lock when the waiters'
 	 * CPUs' local locks are free (mm/fr.c fr_complete_unlocked). */
 	unlocked = k42_info(K42_INFO_FR_COMPLETES_UNLOCKED) - unlocked;
+	misses = k42_info(K42_INFO_FR_MISSES_UNLOCKED) - misses;
 	k42_printf("file_storm_test: %d dispatchers on %ld CPUs and %d processes, %d reads each of "
-		   "a %d-page file; %lu wrong bytes; %lu page-ins answered without the kernel lock\n",
-		   n, ncpus, nkids, READS, PAGES, bad, unlocked);
+		   "a %d-page file; %lu wrong bytes; %lu page-ins answered and %lu misses sent "
+		   "without the kernel lock\n",
+		   n, ncpus, nkids, READS, PAGES, bad, unlocked, misses);
 	EXPECT(bad == 0, "%lu wrong bytes (a stale translation of an evicted page)", bad);
 	EXPECT(ncpus == 1 || unlocked > 0, "no page-in was answered without the kernel lock");
+	EXPECT(misses > 0, "no miss was sent without the kernel lock");
 	return verdict("file_storm_test");
 }

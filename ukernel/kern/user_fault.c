@@ -10,6 +10,7 @@
 #include <k42/errno.h>
 #include <k42/layout.h>
 #include <kern/dispatcher.h>
+#include <kern/klock.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
@@ -31,7 +32,61 @@ static const char *access_name(unsigned access)
 	return access == K42_PROT_WRITE ? "write" : access == K42_PROT_EXEC ? "execute" : "read";
 }
 
-int user_fault_unlocked(uint64_t va, unsigned access)
+/*
+ * A miss on a file region without the kernel lock (docs/smp.md): under
+ * this CPU's local lock, taken first, which keeps every kernel-lock
+ * holder out, so d (running here) is neither ended nor moved, and this
+ * CPU's run queue is ours. fault_miss_unlocked sends the page-in (or
+ * joins one in flight) and records d as its waiter; then, as the locked
+ * path does, d takes it reflected (enabled, with a PGFLT entry and a free
+ * slot) or waits here (DS_PAGE_WAIT: its context saved, and this CPU
+ * resumes what sched_switch would take next if it can be resumed from
+ * its saved context, else it goes idle without the kernel lock, whose
+ * wait hands anything else to the locked path, kern/sched_idle.c). The
+ * completion's wake-up needs this CPU's local lock (fr_complete_unlocked
+ * tries it; the locked one holds it), so it comes after d waits. A d
+ * with events to deliver on its way back takes the locked path.
+ */
+static int fault_miss(struct trap_frame *tf, struct dispatcher *d, uint64_t va, unsigned access)
+{
+	struct percpu *pc = this_cpu();
+	struct dispatcher *next;
+	uint64_t token = 0;
+	int async, rc;
+
+	klock_local_lock(&pc->local_lock);
+	if (d->state != DS_RUNNING || d->cpu != pc->cpu_id || disp_has_work(d)) {
+		spin_unlock(&pc->local_lock);
+		return 0;
+	}
+	async = !d->shared->disabled && d->entries[K42_ENTRY_PGFLT] && fr_async_room(d);
+	rc = fault_miss_unlocked(d->proc, va, access, d, async, &token);
+	if (rc <= 0) {
+		spin_unlock(&pc->local_lock);
+		if (rc == 0)
+			trace_fault_incore(va);
+		return rc == 0;
+	}
+	trace_fault_reflect(va, token);
+	if (async) {
+		disp_upcall(d, tf, K42_ENTRY_PGFLT, 1);
+		ctx_set_result(tf, 0, va);
+		ctx_set_result(tf, 1, token);
+	} else {
+		d->state = DS_PAGE_WAIT;
+		disp_save_ctx(d, tf);
+		if ((next = sched_fast_next(pc)))
+			sched_fast_run(tf, pc, next);
+		else
+			sched_idle_park(pc);
+	}
+	spin_unlock(&pc->local_lock);
+	if (!pc->current)
+		sched_idle_fast(tf);	/* nothing to resume here: idle (does not return) */
+	return 1;
+}
+
+int user_fault_unlocked(struct trap_frame *tf, uint64_t va, unsigned access)
 {
 	struct dispatcher *d = this_cpu()->current;
 
@@ -42,6 +97,8 @@ int user_fault_unlocked(uint64_t va, unsigned access)
 	if (__atomic_load_n(&d->state, __ATOMIC_RELAXED) == DS_DEAD ||
 	    (rc = fault_resolve_unlocked(d->proc, va, access)) < 0)
 		return 0;
+	if (rc == FAULT_MISS)
+		return fault_miss(tf, d, va, access);
 	if (rc == FAULT_HELD) {
 		/* Retried on return; this is a quiescent point (nothing held),
 		 * so the swap's drain does not wait for a tick here. The drain

@@ -3,6 +3,8 @@
  * the kernel lock this CPU's local lock first; the process's (taken by the
  * two entry points at the end), then the FCM's inside get_page; a file
  * FCM's page is mapped while its lock is held (docs/smp.md, "Lock order").
+ * A file miss without the kernel lock (fault_miss_unlocked) is called
+ * under this CPU's local lock too, taken by its caller (kern/user_fault.c).
  */
 #include <k42/errno.h>
 #include <k42/layout.h>
@@ -113,7 +115,7 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 		rc = fcm_file_map_resident(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
 					   (access & K42_PROT_WRITE) != 0, &m);
 		if (rc < 0)
-			rc = -K42_EAGAIN;	/* the locked path decides and reports */
+			rc = FAULT_MISS;	/* a page-in, maybe (fault_miss_unlocked) */
 	} else if (fcm_is_cow(r->fcm)) {
 		/* Again under this CPU's local lock, which resolve_local
 		 * needs before it walks the layers (fcm_cow_stable): a fold,
@@ -196,5 +198,31 @@ int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 	fcm_fault_exit(seq);
 	spin_unlock(&p->lock);
 	spin_unlock(&this_cpu()->local_lock);
+	return rc;
+}
+
+/* Under this CPU's local lock (the caller's), then the process's: no
+ * kernel-lock holder runs, so regions and the FR stay as found; the FCM's
+ * lock is taken inside (mm/fcm_file.c fcm_file_miss_unlocked). */
+int fault_miss_unlocked(struct process *p, uint64_t va, unsigned access, struct dispatcher *d,
+			int async, uint64_t *token)
+{
+	struct region *r;
+	uint64_t *seq, page = va & ~(PM_PAGE_SIZE - 1);
+	int rc = -K42_EAGAIN;
+
+	if (va >= K42_USER_TOP)
+		return rc;
+	spin_lock(&p->lock);
+	seq = fcm_fault_enter();
+	r = region_find(p, va);
+	if (r && (access & r->prot) == access && fcm_is_file(r->fcm)) {
+		struct fcm_map m = { p->hat, page, r->prot };
+
+		rc = fcm_file_miss_unlocked(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
+					    (access & K42_PROT_WRITE) != 0, &m, d, async, token);
+	}
+	fcm_fault_exit(seq);
+	spin_unlock(&p->lock);
 	return rc;
 }

@@ -279,6 +279,86 @@ int fcm_file_map_resident(struct fcm *f, uint64_t pgoff, int write, const struct
 	return rc;
 }
 
+/*
+ * A fault without the kernel lock on a page that is not resident, or is
+ * being read in (mm/fault.c fault_miss_unlocked): under this CPU's local
+ * lock and the faulting process's, taken before; see fr_send_begin
+ * (mm/fr.c) for why that keeps every locked user of the FR's page-ins
+ * out. A demand FCM only (read-ahead: the locked path). d waits for the
+ * page-in (async: reflected) through fr_add_waiter, which the caller
+ * made sure has room (a free async slot; a running d waits for nothing
+ * synchronously). 1 and *token: d waits; 0: the page was resident and is
+ * mapped; -K42_EAGAIN: nothing changed, the locked path decides.
+ * An eviction it makes unmaps the page everywhere under this lock and
+ * retires the frame (freed after quiescence), as the locked path does;
+ * a dirty page's page-out request goes into the server's ring, whose
+ * CPU's lock fr_send_begin holds.
+ */
+int fcm_file_miss_unlocked(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m,
+			   struct dispatcher *d, int async, uint64_t *token)
+{
+	struct fcm_file *ff = (struct fcm_file *)f;
+	struct fcm_page *p;
+	struct fr_send s;
+	uint64_t frame;
+	unsigned maxprot;
+	int rc;
+
+	spin_lock(&f->lock);
+	if (ff->adaptive || ff->policy != K42_FCM_DEMAND)
+		goto decline;
+	p = fcm_page_find(f, pgoff);
+	if (p && !p->token) {
+		track(ff, pgoff);
+		maxprot = K42_PROT_READ | K42_PROT_EXEC;	/* read-only until written */
+		if (ff->writable && (write || p->dirty)) {
+			p->dirty = 1;
+			maxprot |= K42_PROT_WRITE;
+		}
+		rc = map_locked(m, p->pa, maxprot);
+		spin_unlock(&f->lock);
+		return rc < 0 ? -K42_EAGAIN : 0;
+	}
+	if (p || fr_busy(ff->fr, token)) {
+		/* Being read in (or the FR has all its page-ins in flight:
+		 * the oldest, then fault again): its page-in is on the FR's
+		 * list while the page has a token, under this lock. */
+		if (p)
+			*token = p->token;
+		if (fr_add_waiter(*token, d, async) < 0)
+			goto decline;
+		track(ff, pgoff);
+		f->waits++;
+		spin_unlock(&f->lock);
+		return 1;
+	}
+	if (fr_send_begin(ff->fr, &s) < 0)
+		goto decline;
+	if (fcm_alloc_frame(f, &frame) < 0) {
+		fr_send_end(&s);
+		goto decline;
+	}
+	if (!(p = fcm_page_insert(f, pgoff, frame))) {
+		fcm_free_frame(f, frame);
+		fr_send_end(&s);
+		goto decline;
+	}
+	track(ff, pgoff);
+	p->token = *token = fr_next_token(ff->fr);
+	f->waits++;
+	fr_send_commit(ff->fr, &s, pgoff, p->token);
+	BUG_ON(fr_add_waiter(p->token, d, async) < 0);	/* room checked by the caller */
+	/* Back under the limit once dirty pages have been taken back. */
+	while (f->resident > ff->max_resident && evict_oldest(f))
+		;
+	fr_send_end(&s);
+	spin_unlock(&f->lock);
+	return 1;
+decline:
+	spin_unlock(&f->lock);
+	return -K42_EAGAIN;
+}
+
 static void file_destroy(struct fcm *f)
 {
 	fr_fcm_gone(((struct fcm_file *)f)->fr);

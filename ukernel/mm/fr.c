@@ -5,12 +5,14 @@
  * waits for by dispatchers through wait nodes that live in the dispatcher
  * (struct fr_waiter in kern/dispatcher.h).
  *
- * Locking: none of its own yet. Everything here runs under the kernel
- * lock with interrupts off and calls into the FCM (its lock) only without
- * holding anything, except fr_ctl_unlocked (the server's fr_ctl, under its
- * CPU's local lock: it uses only the FCM, under the FCM's lock, and the
- * FR's fields that are fixed while it is LIVE); a lock per FR for its
- * page-ins, taken after the FCM's, is next (docs/smp.md).
+ * Locking: none of its own. The locked paths run under the kernel lock
+ * with interrupts off and call into the FCM (its lock) only without
+ * holding anything. The unlocked ones run under their CPU's local lock
+ * (which keeps every kernel-lock holder out): fr_ctl_unlocked (the
+ * FCM, under its lock, and the FR's fields fixed while it is LIVE), and
+ * fr_complete_unlocked and a miss's fr_send_* (the FR's list of page-ins,
+ * under the FCM's lock, which is that list's lock between them;
+ * docs/smp.md).
  */
 #include <string.h>
 #include <arch/memlayout.h>
@@ -508,6 +510,98 @@ int fr_complete_unlocked(struct process *server, uint64_t handle, uint64_t offse
 		*rc = 0;
 	}
 	return ok;
+}
+
+/*
+ * A miss's page-in without the kernel lock (fcm_file_miss_unlocked, from
+ * the fault path in kern/user_fault.c), under the faulting CPU's local
+ * lock, the process's and the FCM's, taken in that order: no kernel-lock
+ * holder runs (it holds every local lock), so the FR is not withdrawn,
+ * its server does not end and no locked path uses its list of page-ins;
+ * the other unlocked users of that list (fr_complete_unlocked, other
+ * CPUs' misses on the same FCM) hold the FCM's lock, which is the list's
+ * lock here. The message goes into the ring of the server's dispatcher 0,
+ * whose writers all hold the local lock of the CPU it lives on (or the
+ * kernel lock, docs/smp.md): ours, or that CPU's taken by a single try
+ * (it comes before the process's and the FCM's in the lock order). A
+ * server gone, moved, a busy lock, a ring without room or with requests
+ * already waiting to be sent (fr_unsent: they go first) declines with
+ * nothing changed; the locked path queues it then.
+ */
+static uint64_t misses_unlocked;
+
+uint64_t fr_misses_unlocked(void)
+{
+	return __atomic_load_n(&misses_unlocked, __ATOMIC_RELAXED);
+}
+
+int fr_send_begin(struct fr *fr, struct fr_send *s)
+{
+	struct percpu *pc = this_cpu();
+	struct process *srv;
+	struct k42_disp_shared *sh;
+	uint32_t cpu;
+
+	if (fr->state != FR_LIVE)
+		return -1;
+	srv = process_lookup(fr->server);
+	if (!srv || srv->state != K42_PROC_RUNNING)
+		return -1;
+	cpu = __atomic_load_n(&srv->disp.cpu, __ATOMIC_RELAXED);
+	if (cpu >= (uint32_t)smp_ncpus)
+		return -1;
+	s->held = NULL;
+	if (cpu != pc->cpu_id) {
+		if (!arch_spin_trylock(&percpu_of(cpu)->local_lock))
+			return -1;
+		s->held = percpu_of(cpu);
+	}
+	/* Its CPU is locked: dispatcher 0 stays there, and nothing else
+	 * writes its ring. */
+	sh = srv->disp.shared;
+	if (srv->disp.cpu != cpu || srv->disp.state == DS_DEAD || srv->disp.fr_unsent ||
+	    sh->msg_head - sh->msg_tail >= K42_DISP_MSGS ||
+	    !(s->pe = kmem_alloc(sizeof(*s->pe)))) {
+		fr_send_end(s);
+		return -1;
+	}
+	s->srv = srv;
+	return 0;
+}
+
+void fr_send_commit(struct fr *fr, struct fr_send *s, uint64_t pgoff, uint64_t token)
+{
+	struct fr_pending *pe = s->pe;
+
+	pe->token = token;
+	pe->pgoff = pgoff;
+	pe->waiters = NULL;
+	pe->sent = 0;
+	BUG_ON(send_pagein(s->srv, fr, pe) < 0);	/* room was checked */
+	pe->next = fr->pending;
+	fr->pending = pe;
+	fr->npending++;
+	s->pe = NULL;
+	__atomic_add_fetch(&misses_unlocked, 1, __ATOMIC_RELAXED);
+}
+
+void fr_send_end(struct fr_send *s)
+{
+	if (s->pe) {
+		kmem_free(s->pe, sizeof(*s->pe));
+		s->pe = NULL;
+	}
+	if (s->held)
+		spin_unlock(&s->held->local_lock);
+	s->held = NULL;
+}
+
+int fr_async_room(const struct dispatcher *d)
+{
+	for (int i = 0; i < FR_ASYNC_WAITS; i++)
+		if (!d->pgwait_async[i].pe)
+			return 1;
+	return 0;
 }
 
 /*

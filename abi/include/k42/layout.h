@@ -67,6 +67,7 @@
 #define K42_INFO_WAKES_UNLOCKED       19	/* softintr_raise and disp_kick done without it */
 #define K42_INFO_PPC_FAST_STALE       20	/* dispatchers whose fast-entry word disagrees with their state (0) */
 #define K42_INFO_PPC_FAST_C_CALLS     21	/* of K42_INFO_PPC_FAST_CALLS, those the C fast path took (the assembly declined) */
+#define K42_INFO_FR_MISSES_UNLOCKED   22	/* file misses whose page-in was sent (and waited for) without it */
 #define K42_INFO_PPC_QUEUED_UNLOCKED  23	/* calls queued on a server on another CPU without it */
 #define K42_INFO_PPC_OTHER_UNLOCKED   24	/* idle replies across CPUs, async replies on one CPU, ppc_collect, ppc_send done without it */
 #define K42_INFO_TIMER_WAKES_REMOTE   25	/* timer wake-ups of a dispatcher on another CPU done without it */

@@ -31,5 +31,17 @@ int fault_resolve_unlocked(struct process *p, uint64_t va, unsigned access);
 /* Internal to mm/fault.c: a COW or file fault, resolved again under
  * this CPU's local lock. */
 #define FAULT_LOCAL 2
+/* fault_resolve_unlocked's answer for a file page that is not resident
+ * (or is being read in): the caller may try fault_miss_unlocked. */
+#define FAULT_MISS 3
+
+/* A miss on a file region without the kernel lock (kern/user_fault.c),
+ * called under this CPU's local lock with d running here: the page-in is
+ * sent, or joined, and d recorded as its waiter (async: reflected; the
+ * caller checked there is room). 1 and *token: d waits; 0: mapped (it
+ * arrived meanwhile); -K42_EAGAIN: nothing changed, the locked path. */
+struct dispatcher;
+int fault_miss_unlocked(struct process *p, uint64_t va, unsigned access, struct dispatcher *d,
+			int async, uint64_t *token);
 
 #endif

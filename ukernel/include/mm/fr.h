@@ -71,6 +71,12 @@ int fr_writable(struct fr *fr);
  * -K42_ENOENT: that page-in is over (retry the access); -K42_EAGAIN: d has
  * all its reflected faults outstanding (take this one synchronously). */
 int fr_add_waiter(uint64_t token, struct dispatcher *d, int async);
+/* d has a reflected-fault slot free (fr_add_waiter async would not
+ * answer -K42_EAGAIN). */
+int fr_async_room(const struct dispatcher *d);
+/* Misses whose page-in was sent without the kernel lock
+ * (K42_INFO_FR_MISSES_UNLOCKED). */
+uint64_t fr_misses_unlocked(void);
 /* d is going away: take it off every page-in it waits for. */
 void fr_dispatcher_gone(struct dispatcher *d);
 /* The server died: withdraw its FRs. */

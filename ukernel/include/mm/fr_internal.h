@@ -16,6 +16,22 @@ int fr_busy(struct fr *fr, uint64_t *token);
 /* Ask the file's server for page pgoff; the reply carries token. On
  * failure nothing is pending and the caller releases the page. */
 int fr_request(struct fr *fr, uint64_t pgoff, uint64_t token);
+/* A miss's page-in without the kernel lock (mm/fr.c): begin checks that
+ * the server can be sent it now and holds what that needs (its CPU's
+ * local lock, a page-in record), -1 with nothing held if not; commit
+ * sends it for page pgoff with token; end lets go (and frees the record
+ * if not committed). Under this CPU's local lock and the FCM's lock. */
+struct percpu;
+struct process;
+struct fr_pending;
+struct fr_send {
+	struct process *srv;
+	struct percpu *held;
+	struct fr_pending *pe;
+};
+int fr_send_begin(struct fr *fr, struct fr_send *s);
+void fr_send_commit(struct fr *fr, struct fr_send *s, uint64_t pgoff, uint64_t token);
+void fr_send_end(struct fr_send *s);
 /* Ask the file's server to take back dirty page pgoff (K42_MSG_FR_PAGEOUT):
  * 0 sent, -1 not now (its ring is full, or it is gone). */
 int fr_request_pageout(struct fr *fr, uint64_t pgoff);
@@ -52,6 +68,12 @@ int fcm_file_map(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map 
  * -K42_EAGAIN (or hat_map's code). For the fault path without the kernel
  * lock (mm/fault.c). */
 int fcm_file_map_resident(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m);
+/* A miss without the kernel lock (mm/fcm_file.c): 1 and *token if d now
+ * waits for the page-in (async: reflected), 0 if the page was resident
+ * and is mapped, -K42_EAGAIN (nothing changed) for the locked path. */
+struct dispatcher;
+int fcm_file_miss_unlocked(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m,
+			   struct dispatcher *d, int async, uint64_t *token);
 int fcm_file_set_policy(struct fcm *f, int policy);
 struct k42_fcminfo;
 void fcm_file_describe(struct fcm *f, struct k42_fcminfo *out);

@@ -125,9 +125,9 @@ void arch_user_trap(struct trap_frame *tf);
 static __attribute__((noinline)) int fault_unlocked(struct trap_frame *tf)
 {
 	if (tf->trap == 0x300 || tf->trap == 0x380)
-		return user_fault_unlocked(tf->dar, (tf->dsisr & DSISR_STORE) ? K42_PROT_WRITE :
-										K42_PROT_READ);
-	return user_fault_unlocked(tf->nip, K42_PROT_EXEC);
+		return user_fault_unlocked(tf, tf->dar,
+					   (tf->dsisr & DSISR_STORE) ? K42_PROT_WRITE : K42_PROT_READ);
+	return user_fault_unlocked(tf, tf->nip, K42_PROT_EXEC);
 }
 
 /* A reflected call the dispatcher's table answers (kern/syscall.c); with
