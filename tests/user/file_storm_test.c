@@ -21,8 +21,13 @@
  * (the page-in sent, the faulting dispatcher waiting for it, the
  * evictions they make) run without the kernel lock when they can
  * (kern/user_fault.c fault_miss): some must have, at every CPU count.
+ * Then the FCM is made to prefetch (fcm_swap, once the children are
+ * gone) and every dispatcher scans the whole file from its own start:
+ * read-ahead page-ins are sent without the kernel lock too (some must
+ * be), with evictions, and every page's bytes are checked again.
  * Every value is checked; one verdict line.
  */
+#include <k42/fcm.h>
 #include "storm.h"
 
 #define FILE_VA 0x30000000ul
@@ -33,6 +38,8 @@ static struct {
 	uint64_t go;
 	uint64_t done[K42_VPS_MAX];
 	uint64_t bad[K42_VPS_MAX];	/* wrong bytes each one saw */
+	uint64_t done2[K42_VPS_MAX];	/* the prefetching scans */
+	uint64_t bad2[K42_VPS_MAX];
 	uint64_t cpu[K42_VPS_MAX];
 } ctl __attribute__((aligned(128)));
 
@@ -63,15 +70,46 @@ static uint64_t storm(uint64_t me)
 	return bad;
 }
 
+/* One sequential pass over the file from dispatcher me's own start. */
+static uint64_t scan(uint64_t me)
+{
+	uint64_t bad = 0;
+
+	for (uint64_t i = 0; i < PAGES; i++)
+		bad += check_page((me * (PAGES / 4) + i) % PAGES, i * 31 + me);
+	return bad;
+}
+
+/* This dispatcher's shared page (SPRG3, as in idle_storm_test). */
+static uint64_t sprg3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mfspr %0, 259" : "=r"(v));
+	return v;
+}
+
 __attribute__((noreturn)) void vp_main(uint64_t me);
 
 void vp_main(uint64_t me)
 {
+	struct k42_disp_shared *sh = (struct k42_disp_shared *)sprg3();
+
 	ctl.cpu[me] = k42_info(K42_INFO_CPU);
 	while (__atomic_load_n(&ctl.go, __ATOMIC_ACQUIRE) < 1)
 		__asm__ volatile("or 1,1,1; or 2,2,2" ::: "memory");
 	ctl.bad[me] = storm(me);
 	__atomic_store_n(&ctl.done[me], 1, __ATOMIC_RELEASE);
+	/* Blocked (not spinning beside the children) until main kicks it;
+	 * disabled, so block returns at once while anything is pending. */
+	for (;;) {
+		__atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL);
+		if (__atomic_load_n(&ctl.go, __ATOMIC_ACQUIRE) >= 2)
+			break;
+		k42_sc_block();
+	}
+	ctl.bad2[me] = scan(me);
+	__atomic_store_n(&ctl.done2[me], 1, __ATOMIC_RELEASE);
 	storm_park();
 }
 
@@ -104,7 +142,8 @@ int main(uint64_t arg)
 	     kids[K42_VPS_MAX];
 	uint64_t self = k42_info(K42_INFO_PID), bad,
 		 unlocked = k42_info(K42_INFO_FR_COMPLETES_UNLOCKED),
-		 misses = k42_info(K42_INFO_FR_MISSES_UNLOCKED);
+		 misses = k42_info(K42_INFO_FR_MISSES_UNLOCKED), ahead;
+	struct k42_fcminfo fi = { 0 };
 	struct k42_ipc_msg m;
 	int n, nkids = 0;
 
@@ -155,5 +194,31 @@ int main(uint64_t arg)
 	EXPECT(bad == 0, "%lu wrong bytes (a stale translation of an evicted page)", bad);
 	EXPECT(ncpus == 1 || unlocked > 0, "no page-in was answered without the kernel lock");
 	EXPECT(misses > 0, "no miss was sent without the kernel lock");
+
+	/* Read-ahead: the FCM prefetches once only this process maps it
+	 * (a child's regions go with its end). */
+	for (int i = 0; i < 2000 && (rc = k42_sc_fcm_swap(self, FILE_VA, K42_FCM_PREFETCH)) == -K42_EPERM;
+	     i++)
+		k42_thread_sleep_us(1000);
+	EXPECT(rc == 0 && k42_sc_fcm_info(self, FILE_VA, (uint64_t)&fi) == 0 &&
+		       fi.impl_id == K42_FCM_PREFETCH,
+	       "prefetch policy: %ld, impl %u", rc, fi.impl_id);
+	ahead = k42_info(K42_INFO_FR_AHEAD_UNLOCKED);
+	k42_disable();
+	__atomic_store_n(&ctl.go, 2, __ATOMIC_RELEASE);
+	for (int i = 1; i < n; i++)
+		k42_sc_disp_kick((uint64_t)i, K42_SOFTINTR_USER0);
+	bad = scan(0);
+	k42_enable();
+	storm_wait(ctl.done2, 1, 1, n, 1, 120);
+	for (int i = 1; i < n; i++) {
+		EXPECT(ctl.done2[i] == 1, "dispatcher %d did not finish its scan", i);
+		bad += ctl.bad2[i];
+	}
+	ahead = k42_info(K42_INFO_FR_AHEAD_UNLOCKED) - ahead;
+	k42_printf("file_storm_test: prefetching scans by %d dispatchers: %lu wrong bytes; %lu "
+		   "read-ahead page-ins sent without the kernel lock\n", n, bad, ahead);
+	EXPECT(bad == 0, "%lu wrong bytes in the prefetching scans", bad);
+	EXPECT(ahead > 0, "no read-ahead page-in was sent without the kernel lock");
 	return verdict("file_storm_test");
 }

@@ -300,6 +300,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)fr_completes_unlocked();
 	case K42_INFO_FR_MISSES_UNLOCKED:
 		return (long)fr_misses_unlocked();
+	case K42_INFO_FR_AHEAD_UNLOCKED:
+		return (long)fr_aheads_unlocked();
 	case K42_INFO_TIMER_WAKES_REMOTE: {
 		uint64_t n = 0;
 

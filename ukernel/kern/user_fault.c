@@ -33,7 +33,9 @@ static const char *access_name(unsigned access)
 }
 
 /*
- * A miss on a file region without the kernel lock (docs/smp.md): under
+ * A miss on a file region (or any fault on a prefetching or adaptive
+ * file FCM, which may read ahead) without the kernel lock (docs/smp.md,
+ * "File misses"): under
  * this CPU's local lock, taken first, which keeps every kernel-lock
  * holder out, so d (running here) is neither ended nor moved, and this
  * CPU's run queue is ours. fault_miss_unlocked sends the page-in (or

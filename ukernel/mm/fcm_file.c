@@ -92,7 +92,8 @@ static void track(struct fcm_file *ff, uint64_t pgoff)
 /* Caller holds the lock: give frames to the pages of the window after
  * pgoff that are not resident and mark them being read in; their offsets
  * and tokens go to offs/toks for the page-ins started after unlocking. */
-static unsigned collect_ahead(struct fcm_file *ff, uint64_t pgoff, uint64_t *offs, uint64_t *toks)
+static unsigned collect_ahead(struct fcm_file *ff, uint64_t pgoff, uint64_t *offs, uint64_t *toks,
+			      unsigned max)
 {
 	struct fcm *f = &ff->fcm;
 	uint64_t npages = (fr_size(ff->fr) + PM_PAGE_SIZE - 1) / PM_PAGE_SIZE, frame;
@@ -101,7 +102,8 @@ static unsigned collect_ahead(struct fcm_file *ff, uint64_t pgoff, uint64_t *off
 
 	if (ff->policy != K42_FCM_PREFETCH)
 		return 0;
-	for (uint64_t o = pgoff + 1; o <= pgoff + ff->window && o < npages && (int)n < room; o++) {
+	for (uint64_t o = pgoff + 1; o <= pgoff + ff->window && o < npages && (int)n < room && n < max;
+	     o++) {
 		struct fcm_page *p;
 
 		if (fcm_page_find(f, o))
@@ -179,7 +181,7 @@ static int file_fault(struct fcm *f, uint64_t pgoff, int write, const struct fcm
 		if (p->token) {
 			*token = p->token;
 			f->waits++;
-			n = collect_ahead(ff, pgoff, offs, toks);
+			n = collect_ahead(ff, pgoff, offs, toks, AHEAD_MAX);
 			spin_unlock(&f->lock);
 			request_ahead(ff, n, offs, toks);
 			return -K42_EAGAIN;
@@ -191,7 +193,7 @@ static int file_fault(struct fcm *f, uint64_t pgoff, int write, const struct fcm
 			*maxprot |= K42_PROT_WRITE;
 		}
 		rc = map_locked(m, *pa, *maxprot);
-		n = collect_ahead(ff, pgoff, offs, toks);
+		n = collect_ahead(ff, pgoff, offs, toks, AHEAD_MAX);
 		/* (The page just mapped is the newest: never the one evicted.) */
 		while (n && f->resident > ff->max_resident && evict_oldest(f))
 			;
@@ -218,7 +220,7 @@ static int file_fault(struct fcm *f, uint64_t pgoff, int write, const struct fcm
 	p->token = fr_next_token(ff->fr);
 	*token = p->token;
 	f->waits++;
-	n = collect_ahead(ff, pgoff, offs, toks);
+	n = collect_ahead(ff, pgoff, offs, toks, AHEAD_MAX);
 	/* Back under the limit once dirty pages have been taken back. */
 	while (f->resident > ff->max_resident && evict_oldest(f))
 		;
@@ -280,80 +282,96 @@ int fcm_file_map_resident(struct fcm *f, uint64_t pgoff, int write, const struct
 }
 
 /*
- * A fault without the kernel lock on a page that is not resident, or is
- * being read in (mm/fault.c fault_miss_unlocked): under this CPU's local
- * lock and the faulting process's, taken before; see fr_send_begin
- * (mm/fr.c) for why that keeps every locked user of the FR's page-ins
- * out. A demand FCM only (read-ahead: the locked path). d waits for the
- * page-in (async: reflected) through fr_add_waiter, which the caller
- * made sure has room (a free async slot; a running d waits for nothing
- * synchronously). 1 and *token: d waits; 0: the page was resident and is
- * mapped; -K42_EAGAIN: nothing changed, the locked path decides.
- * An eviction it makes unmaps the page everywhere under this lock and
- * retires the frame (freed after quiescence), as the locked path does;
- * a dirty page's page-out request goes into the server's ring, whose
- * CPU's lock fr_send_begin holds.
+ * A fault without the kernel lock on a file page that is not resident, or
+ * is being read in, or on any page of a prefetching or adaptive FCM
+ * (mm/fault.c fault_miss_unlocked): under this CPU's local lock and the
+ * faulting process's, taken before; see fr_send_begin (mm/fr.c) for why
+ * that keeps every locked user of the FR's page-ins out. It does what
+ * file_fault does: d waits for the page-in (async: reflected) through
+ * fr_add_waiter, which the caller made sure has room (a free async slot;
+ * a running d waits for nothing synchronously), and the read-ahead of a
+ * prefetching FCM is sent as far as the server's ring has room (the rest
+ * is left to later faults). 1 and *token: d waits; 0: the page was
+ * resident and is mapped; -K42_EAGAIN: the locked path decides (nothing
+ * changed, unless a resident page's map failed for lack of memory after
+ * its read-ahead went out). Everything that can fail is checked before
+ * the first change. An eviction it makes unmaps the page everywhere under
+ * this lock and retires the frame (freed after quiescence), as the
+ * locked path does; a dirty page's page-out request goes into the
+ * server's ring, whose CPU's lock fr_send_begin holds.
  */
 int fcm_file_miss_unlocked(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m,
 			   struct dispatcher *d, int async, uint64_t *token)
 {
 	struct fcm_file *ff = (struct fcm_file *)f;
 	struct fcm_page *p;
-	struct fr_send s;
-	uint64_t frame;
-	unsigned maxprot;
-	int rc;
+	struct fr_send s = { 0 };
+	uint64_t frame = 0, offs[AHEAD_MAX], toks[AHEAD_MAX];
+	unsigned maxprot, n = 0;
+	int rc = 1, busy = 0, fresh, wait, sending;
 
 	spin_lock(&f->lock);
-	if (ff->adaptive || ff->policy != K42_FCM_DEMAND)
-		goto decline;
 	p = fcm_page_find(f, pgoff);
-	if (p && !p->token) {
-		track(ff, pgoff);
+	if (!p)
+		busy = fr_busy(ff->fr, token);	/* wait for the oldest, then fault again */
+	fresh = !p && !busy;
+	wait = busy || (p && p->token);
+	/* A page-in to send, or read-ahead that a prefetching or adaptive
+	 * FCM may start (file_fault makes none when the FR is busy). */
+	sending = fresh || (p && (ff->adaptive || ff->policy != K42_FCM_DEMAND));
+	if (sending && fr_send_begin(ff->fr, &s, fresh) < 0)
+		goto decline;
+	if (fresh) {
+		if (fcm_alloc_frame(f, &frame) < 0)
+			goto decline_send;
+		if (!(p = fcm_page_insert(f, pgoff, frame))) {
+			fcm_free_frame(f, frame);
+			goto decline_send;
+		}
+	} else if (wait) {
+		/* Its page-in is on the FR's list while the page has a token
+		 * (under this lock). */
+		if (!busy)
+			*token = p->token;
+		if (fr_add_waiter(*token, d, async) < 0)
+			goto decline_send;
+	}
+	/* Nothing fails from here on. */
+	track(ff, pgoff);
+	if (fresh) {
+		p->token = *token = fr_next_token(ff->fr);
+		fr_send_commit(ff->fr, &s, pgoff, p->token);
+		BUG_ON(fr_add_waiter(p->token, d, async) < 0);	/* room checked by the caller */
+	}
+	if (fresh || wait) {
+		f->waits++;
+	} else {
 		maxprot = K42_PROT_READ | K42_PROT_EXEC;	/* read-only until written */
 		if (ff->writable && (write || p->dirty)) {
 			p->dirty = 1;
 			maxprot |= K42_PROT_WRITE;
 		}
-		rc = map_locked(m, p->pa, maxprot);
-		spin_unlock(&f->lock);
-		return rc < 0 ? -K42_EAGAIN : 0;
+		rc = map_locked(m, p->pa, maxprot) < 0 ? -K42_EAGAIN : 0;
 	}
-	if (p || fr_busy(ff->fr, token)) {
-		/* Being read in (or the FR has all its page-ins in flight:
-		 * the oldest, then fault again): its page-in is on the FR's
-		 * list while the page has a token, under this lock. */
-		if (p)
-			*token = p->token;
-		if (fr_add_waiter(*token, d, async) < 0)
-			goto decline;
-		track(ff, pgoff);
-		f->waits++;
-		spin_unlock(&f->lock);
-		return 1;
-	}
-	if (fr_send_begin(ff->fr, &s) < 0)
-		goto decline;
-	if (fcm_alloc_frame(f, &frame) < 0) {
+	if (sending) {
+		n = collect_ahead(ff, pgoff, offs, toks, s.room);
+		for (unsigned i = 0; i < n; i++)
+			if (fr_send_ahead(ff->fr, &s, offs[i], toks[i]) < 0)
+				/* Never mapped: freed at once; a later fault asks again. */
+				fcm_file_fill_locked(f, offs[i], toks[i], -K42_ENOMEM, NULL, NULL);
+		/* Back under the limit once dirty pages have been taken back
+		 * (as file_fault: after a miss, or a hit that read ahead; the
+		 * page just mapped is the newest, never the one evicted). */
+		while ((fresh || (n && !wait)) && f->resident > ff->max_resident &&
+		       evict_oldest(f))
+			;
 		fr_send_end(&s);
-		goto decline;
 	}
-	if (!(p = fcm_page_insert(f, pgoff, frame))) {
-		fcm_free_frame(f, frame);
-		fr_send_end(&s);
-		goto decline;
-	}
-	track(ff, pgoff);
-	p->token = *token = fr_next_token(ff->fr);
-	f->waits++;
-	fr_send_commit(ff->fr, &s, pgoff, p->token);
-	BUG_ON(fr_add_waiter(p->token, d, async) < 0);	/* room checked by the caller */
-	/* Back under the limit once dirty pages have been taken back. */
-	while (f->resident > ff->max_resident && evict_oldest(f))
-		;
-	fr_send_end(&s);
 	spin_unlock(&f->lock);
-	return 1;
+	return rc;
+decline_send:
+	if (sending)
+		fr_send_end(&s);
 decline:
 	spin_unlock(&f->lock);
 	return -K42_EAGAIN;

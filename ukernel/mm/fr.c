@@ -528,14 +528,19 @@ int fr_complete_unlocked(struct process *server, uint64_t handle, uint64_t offse
  * already waiting to be sent (fr_unsent: they go first) declines with
  * nothing changed; the locked path queues it then.
  */
-static uint64_t misses_unlocked;
+static uint64_t misses_unlocked, aheads_unlocked;
 
 uint64_t fr_misses_unlocked(void)
 {
 	return __atomic_load_n(&misses_unlocked, __ATOMIC_RELAXED);
 }
 
-int fr_send_begin(struct fr *fr, struct fr_send *s)
+uint64_t fr_aheads_unlocked(void)
+{
+	return __atomic_load_n(&aheads_unlocked, __ATOMIC_RELAXED);
+}
+
+int fr_send_begin(struct fr *fr, struct fr_send *s, int need)
 {
 	struct percpu *pc = this_cpu();
 	struct process *srv;
@@ -559,13 +564,34 @@ int fr_send_begin(struct fr *fr, struct fr_send *s)
 	/* Its CPU is locked: dispatcher 0 stays there, and nothing else
 	 * writes its ring. */
 	sh = srv->disp.shared;
+	s->pe = NULL;
 	if (srv->disp.cpu != cpu || srv->disp.state == DS_DEAD || srv->disp.fr_unsent ||
-	    sh->msg_head - sh->msg_tail >= K42_DISP_MSGS ||
-	    !(s->pe = kmem_alloc(sizeof(*s->pe)))) {
+	    sh->msg_head - sh->msg_tail + need > K42_DISP_MSGS ||
+	    (need && !(s->pe = kmem_alloc(sizeof(*s->pe))))) {
 		fr_send_end(s);
 		return -1;
 	}
+	s->room = K42_DISP_MSGS - (uint32_t)(sh->msg_head - sh->msg_tail) - (uint32_t)need;
 	s->srv = srv;
+	return 0;
+}
+
+int fr_send_ahead(struct fr *fr, struct fr_send *s, uint64_t pgoff, uint64_t token)
+{
+	struct fr_pending *pe;
+
+	if (!s->room || !(pe = kmem_alloc(sizeof(*pe))))
+		return -1;
+	pe->token = token;
+	pe->pgoff = pgoff;
+	pe->waiters = NULL;
+	pe->sent = 0;
+	BUG_ON(send_pagein(s->srv, fr, pe) < 0);	/* room was counted */
+	s->room--;
+	pe->next = fr->pending;
+	fr->pending = pe;
+	fr->npending++;
+	__atomic_add_fetch(&aheads_unlocked, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

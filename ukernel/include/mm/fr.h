@@ -77,6 +77,8 @@ int fr_async_room(const struct dispatcher *d);
 /* Misses whose page-in was sent without the kernel lock
  * (K42_INFO_FR_MISSES_UNLOCKED). */
 uint64_t fr_misses_unlocked(void);
+/* Read-ahead page-ins sent so (K42_INFO_FR_AHEAD_UNLOCKED). */
+uint64_t fr_aheads_unlocked(void);
 /* d is going away: take it off every page-in it waits for. */
 void fr_dispatcher_gone(struct dispatcher *d);
 /* The server died: withdraw its FRs. */

@@ -16,11 +16,14 @@ int fr_busy(struct fr *fr, uint64_t *token);
 /* Ask the file's server for page pgoff; the reply carries token. On
  * failure nothing is pending and the caller releases the page. */
 int fr_request(struct fr *fr, uint64_t pgoff, uint64_t token);
-/* A miss's page-in without the kernel lock (mm/fr.c): begin checks that
- * the server can be sent it now and holds what that needs (its CPU's
- * local lock, a page-in record), -1 with nothing held if not; commit
- * sends it for page pgoff with token; end lets go (and frees the record
- * if not committed). Under this CPU's local lock and the FCM's lock. */
+/* Page-ins sent without the kernel lock (mm/fr.c): begin checks that
+ * the server can be sent messages now and holds what that needs (its
+ * CPU's local lock; with `need`, room for one and its page-in record),
+ * -1 with nothing held if not; commit sends that one for page pgoff with
+ * token; ahead sends a read-ahead page-in if the ring has room left (-1,
+ * nothing sent, if not: the caller releases the page); end lets go (and
+ * frees the record if not committed). Under this CPU's local lock and the
+ * FCM's lock. */
 struct percpu;
 struct process;
 struct fr_pending;
@@ -28,9 +31,11 @@ struct fr_send {
 	struct process *srv;
 	struct percpu *held;
 	struct fr_pending *pe;
+	uint32_t room;		/* ring slots left after the one begun */
 };
-int fr_send_begin(struct fr *fr, struct fr_send *s);
+int fr_send_begin(struct fr *fr, struct fr_send *s, int need);
 void fr_send_commit(struct fr *fr, struct fr_send *s, uint64_t pgoff, uint64_t token);
+int fr_send_ahead(struct fr *fr, struct fr_send *s, uint64_t pgoff, uint64_t token);
 void fr_send_end(struct fr_send *s);
 /* Ask the file's server to take back dirty page pgoff (K42_MSG_FR_PAGEOUT):
  * 0 sent, -1 not now (its ring is full, or it is gone). */
