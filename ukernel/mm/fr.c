@@ -540,6 +540,17 @@ uint64_t fr_aheads_unlocked(void)
 	return __atomic_load_n(&aheads_unlocked, __ATOMIC_RELAXED);
 }
 
+/* The room was checked, but the ring's tail is the server's to write
+ * (its user code runs meanwhile, on another CPU too): a ring it made
+ * look full keeps the page-in for fr_flush, as server_request does. */
+static void send_or_keep(struct process *srv, struct fr *fr, struct fr_pending *pe)
+{
+	if (send_pagein(srv, fr, pe) < 0) {
+		srv->disp.fr_unsent++;
+		disp_fast_sync(&srv->disp, FAST_OFF_FR_UNSENT);
+	}
+}
+
 int fr_send_begin(struct fr *fr, struct fr_send *s, int need)
 {
 	struct percpu *pc = this_cpu();
@@ -586,7 +597,7 @@ int fr_send_ahead(struct fr *fr, struct fr_send *s, uint64_t pgoff, uint64_t tok
 	pe->pgoff = pgoff;
 	pe->waiters = NULL;
 	pe->sent = 0;
-	BUG_ON(send_pagein(s->srv, fr, pe) < 0);	/* room was counted */
+	send_or_keep(s->srv, fr, pe);
 	s->room--;
 	pe->next = fr->pending;
 	fr->pending = pe;
@@ -603,7 +614,7 @@ void fr_send_commit(struct fr *fr, struct fr_send *s, uint64_t pgoff, uint64_t t
 	pe->pgoff = pgoff;
 	pe->waiters = NULL;
 	pe->sent = 0;
-	BUG_ON(send_pagein(s->srv, fr, pe) < 0);	/* room was checked */
+	send_or_keep(s->srv, fr, pe);
 	pe->next = fr->pending;
 	fr->pending = pe;
 	fr->npending++;
