@@ -267,6 +267,13 @@ long sys_sys_info(struct trap_frame *tf)
 			n += percpu_of((uint32_t)c)->ppc_fast_c_calls;
 		return (long)n;
 	}
+	case K42_INFO_PPC_FAST_BYTES: {
+		uint64_t n = 0;
+
+		for (int c = 0; c < smp_ncpus; c++)
+			n += __atomic_load_n(&percpu_of((uint32_t)c)->ppc_fast_bytes, __ATOMIC_RELAXED);
+		return (long)n;
+	}
 	case K42_INFO_PPC_FAST_CALLS:
 	case K42_INFO_PPC_FAST_REPLIES: {
 		uint64_t n = 0;

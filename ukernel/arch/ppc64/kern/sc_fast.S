@@ -7,8 +7,11 @@
  * which turned translation off; interrupts off): r13 = per-CPU (biased),
  * the interrupted r12 in PC_EXC_R12(r13), r13 in SPRG1, everything else
  * the caller's. What the registers alone rule out went on to exc_common
- * at once (a call with page bytes, a reply that is not exactly
- * K42_IPC_REPLY_IDLE, anything not from user mode). Then:
+ * at once (a reply without K42_IPC_REPLY_IDLE or with another flag,
+ * anything not from user mode). A call or idle reply with page bytes
+ * comes with translation on and skips the assembly (which takes only
+ * register-only ones): at sc_fast_bytes_entry, stored as below, to
+ * sc_fast_call_c; at sc_fast_reply_general. Then:
  *  - ppc_call: the caller's context is stored straight into its
  *    dispatcher's ctx (r14..r31 too; r0 and r3..r10 only if it is
  *    declined) and ppc_fast_call_asm decides; what it declines comes back
@@ -128,6 +131,14 @@
 FUNC_START(sc_fast_entry)
 	SAVE_CALL_CTX
 	b	ppc_fast_call_asm	/* ppc_fast.S; declined, it comes back here */
+
+	/* From SC_FAST_HEAD, translation on: a ppc_call with page bytes,
+	 * which the assembly does not take (kern/ppc_fast.c copies them),
+	 * r11 = its SRR1. */
+	.globl	sc_fast_bytes_entry
+sc_fast_bytes_entry:
+	SAVE_CALL_CTX
+	b	sc_fast_call_c
 
 	/* A reply the assembly declined (its registers as the server left
 	 * them). */
