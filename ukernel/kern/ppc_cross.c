@@ -14,8 +14,9 @@
  *   is parked in it and alive (a caller that dies, is cancelled or times
  *   out withdraws its queued call under the kernel lock), so its PPC page
  *   is read as the locked path reads it. An async call's bytes come from
- *   its caller's memory (a user copy that may fail): the locked path; an
- *   async call without bytes touches only its record.
+ *   its caller's memory: copied here only from resident anonymous pages
+ *   (copy_user_resident, mm/usercopy_resident.c), which cannot fault or
+ *   go away meanwhile; any other buffer takes the locked path.
  * - A call (sync or async) to a server's dispatcher living on another
  *   CPU that cannot take the upcall now: queued on it under that CPU's
  *   local lock too (the server's state, lists and call count are that
@@ -38,8 +39,8 @@
  *   K42_IPC_REPLY_IDLE it gives the CPU up, and this CPU resumes the
  *   dispatcher sched_switch would take if it can be resumed from its
  *   context (else the locked path: going idle, an entry to make).
- * - The reply to an asynchronous call whose caller lives on another CPU,
- *   with no page bytes: put on the caller's calls_done list with
+ * - The reply to an asynchronous call whose caller lives on another CPU:
+ *   put on the caller's calls_done list with
  *   K42_SOFTINTR_REPLY raised, under the caller's CPU's local lock (its
  *   list and state are that CPU's, or the kernel lock's holder's; taking
  *   the reply, ppc_collect, is on the locked path), waking it there if it
@@ -47,7 +48,8 @@
  *   can take the K42_ENTRY_IPC_RETURN upcall, pulling it off its own
  *   CPU; here it stays home, as a synchronous caller is sent home. The
  *   server goes on (even with K42_IPC_REPLY_IDLE, as on the locked path).
- *   Bytes to copy into the caller's buffer: the locked path. Whose caller
+ *   Bytes to copy into the caller's buffer: as for ppc_accept, only into
+ *   resident anonymous pages, else the locked path. Whose caller
  *   lives here: as the locked path, under this CPU's lock alone.
  * - ppc_collect: the caller's own calls_done, this CPU's.
  * - ppc_send: the message goes into the target's ring under the target's
