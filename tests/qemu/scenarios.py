@@ -172,7 +172,9 @@ _smp_utest("ppc_fast", "ppc_fast_test", 300,
            lambda n: [r"ppc_fast_test: handler-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % n,
                       r"ppc_fast_test: thread-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % n,
                       r"ppc_fast_test: handler-mode server, calm: 1000 calls, 0 wrong",
-                      r"ppc_fast_test: thread-mode server, calm: 1000 calls, 0 wrong"])
+                      r"ppc_fast_test: thread-mode server, calm: 1000 calls, 0 wrong",
+                      r"ppc_fast_test: handler-mode server, calm with bytes: 1000 calls, 0 wrong",
+                      r"ppc_fast_test: thread-mode server, calm with bytes: 1000 calls, 0 wrong"])
 _smp_utest("vpthreads", "vpthreads_test", 300,
            lambda n: [r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % n])
 

@@ -7,8 +7,8 @@
  * thread's own buffer, and without): the server is busy, calls queue, it takes them with ppc_accept
  * and replies to callers that wait on other CPUs. Every word and byte of
  * every reply is checked; with more than one CPU the kernel's counters
- * must show unlocked accepts and replies across CPUs (so the paths under
- * test really ran). Handler mode, then thread mode. Meanwhile a noise
+ * must show unlocked accepts, replies across CPUs and async bytes copied
+ * without the kernel lock (so the paths under test really ran). Handler mode, then thread mode. Meanwhile a noise
  * process yields in the kernel on every CPU, so the run queue a caller
  * is woken onto is in use by that CPU's own fast paths.
  */
@@ -72,6 +72,7 @@ static int one(unsigned kind, uint64_t seed)
 	uint8_t *page;
 	long rc;
 	int ok, s;
+	uint32_t len;
 
 	switch (kind) {
 	case 0:	/* no bytes either way */
@@ -105,14 +106,20 @@ static int one(unsigned kind, uint64_t seed)
 		fill_words(m, seed);
 		rc = k42_ipc_call((uint64_t)server, m);
 		return check_words(rc, m, seed) && m->len == 0;
-	default: /* asynchronous, bytes through the thread's own buffer */
+	default: /* asynchronous, 1 to 4,096 bytes through the thread's own
+		  * buffer (copied without the kernel lock when it is resident:
+		  * K42_INFO_PPC_ASYNC_BYTES); the byte past them must stay */
+		len = (uint32_t)((seed * 2654435761u) >> 9) % K42_IPC_PAGE_BYTES + 1;
 		m = k42_ipc_msg_get();
-		m->op = op(1, LEN);
+		m->op = op(1, len);
 		fill_words(m, seed);
-		for (uint32_t j = 0; j < LEN; j++)
+		for (uint32_t j = 0; j < len; j++)
 			m->page[j] = (uint8_t)(seed + j * 3);
+		if (len < K42_IPC_PAGE_BYTES)
+			m->page[len] = 0x5a;
 		rc = k42_ipc_call((uint64_t)server, m);
-		return check_words(rc, m, seed) && m->len == LEN && check_echo(m->page, LEN, seed);
+		return check_words(rc, m, seed) && m->len == len && check_echo(m->page, len, seed) &&
+		       (len == K42_IPC_PAGE_BYTES || m->page[len] == 0x5a);
 	}
 }
 
@@ -142,6 +149,7 @@ static void phase(uint64_t arg)
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
 	uint64_t acc = k42_info(K42_INFO_PPC_ACCEPTS_UNLOCKED);
 	uint64_t cross = k42_info(K42_INFO_PPC_CROSS_REPLIES);
+	uint64_t abytes = k42_info(K42_INFO_PPC_ASYNC_BYTES);
 	int n = 0;
 
 	bad = calls = 0;
@@ -156,14 +164,16 @@ static void phase(uint64_t arg)
 		EXPECT(th[i] && k42_thread_join(th[i], NULL) == 0, "caller %d", i);
 	acc = k42_info(K42_INFO_PPC_ACCEPTS_UNLOCKED) - acc;
 	cross = k42_info(K42_INFO_PPC_CROSS_REPLIES) - cross;
+	abytes = k42_info(K42_INFO_PPC_ASYNC_BYTES) - abytes;
 	k42_printf("ppc_cross_test: %s server: %lu calls from %u dispatchers on %ld CPUs, %lu bad; "
-		   "unlocked: %lu accepts, %lu replies across CPUs\n", arg ? "thread-mode" : "handler-mode",
-		   calls, nvp, ncpus, bad, acc, cross);
+		   "unlocked: %lu accepts, %lu replies across CPUs, %lu async copies\n",
+		   arg ? "thread-mode" : "handler-mode", calls, nvp, ncpus, bad, acc, cross, abytes);
 	EXPECT(calls == (uint64_t)n * CALLS, "%lu calls made of %lu", calls, (uint64_t)n * CALLS);
 	EXPECT(bad == 0, "%lu bad replies", bad);
 	if (ncpus > 1)
-		EXPECT(acc > 0 && cross > 0, "the unlocked paths never ran: %lu accepts, %lu replies",
-		       acc, cross);
+		EXPECT(acc > 0 && cross > 0 && abytes > 0,
+		       "the unlocked paths never ran: %lu accepts, %lu replies, %lu async copies", acc,
+		       cross, abytes);
 	EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the server");
 }
 

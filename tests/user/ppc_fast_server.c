@@ -9,7 +9,12 @@
  *  - ordinal 1: no bytes either way; w0..w4 mixed with the caller, w5 the CPU;
  *  - ordinal 2: the request's bytes come back xor'ed with a key from w0;
  *  - ordinal 3: no request bytes, w0 % 200 + 1 reply bytes made from w0;
- *  - ordinal 4: whether every dispatcher serves yet.
+ *  - ordinal 4: whether every dispatcher serves yet;
+ *  - ordinal 5 (thread mode): deferred, then replied to by hand: first three idle
+ *    replies the kernel must refuse (more than a page of bytes, the
+ *    largest length field, a flag bit that does not exist), then a
+ *    reply (not idle) with 64 bytes from w0 and w0 = how many of the
+ *    three were refused with -K42_EINVAL.
  */
 #include <k42/k42.h>
 
@@ -22,6 +27,22 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 	uint32_t len = k42_ipc_op_len(m->op), ord = k42_ipc_op_ordinal(m->op);
 	uint64_t w0 = m->w[0];
 
+	if (k42_ipc_op_iface(m->op) == FAST_IFACE && ord == 5 && threads) {
+		uint64_t h = k42_ipc_defer(), bad[3] = {
+			(K42_IPC_PAGE_BYTES + 1) | K42_IPC_REPLY_IDLE,
+			K42_IPC_REPLY_LEN_MASK | K42_IPC_REPLY_IDLE,
+			8 | (1ull << 16) | K42_IPC_REPLY_IDLE,
+		};
+		uint8_t *page = k42_ppc_page();
+		uint64_t refused = 0;
+
+		for (int i = 0; i < 3; i++)
+			refused += k42_sc_ppc_reply(h, 0, bad[i], 0, 0, 0, 0, 0, 0) == -K42_EINVAL;
+		for (uint32_t i = 0; i < 64; i++)
+			page[i] = (uint8_t)(w0 + i * 7);
+		k42_sc_ppc_reply(h, 0, 64, refused, 0, 0, 0, 0, 0);
+		return;
+	}
 	if (k42_ipc_op_iface(m->op) != FAST_IFACE || ord < 1 || ord > 4) {
 		m->op = (uint64_t)-K42_ENOSYS;
 		m->len = 0;

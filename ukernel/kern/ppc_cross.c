@@ -14,8 +14,9 @@
  *   is parked in it and alive (a caller that dies, is cancelled or times
  *   out withdraws its queued call under the kernel lock), so its PPC page
  *   is read as the locked path reads it. An async call's bytes come from
- *   its caller's memory (a user copy that may fail): the locked path; an
- *   async call without bytes touches only its record.
+ *   its caller's memory: copied here only from resident anonymous pages
+ *   (copy_user_resident, mm/usercopy_resident.c), which cannot fault or
+ *   go away meanwhile; any other buffer takes the locked path.
  * - A call (sync or async) to a server's dispatcher living on another
  *   CPU that cannot take the upcall now: queued on it under that CPU's
  *   local lock too (the server's state, lists and call count are that
@@ -38,8 +39,8 @@
  *   K42_IPC_REPLY_IDLE it gives the CPU up, and this CPU resumes the
  *   dispatcher sched_switch would take if it can be resumed from its
  *   context (else the locked path: going idle, an entry to make).
- * - The reply to an asynchronous call whose caller lives on another CPU,
- *   with no page bytes: put on the caller's calls_done list with
+ * - The reply to an asynchronous call whose caller lives on another CPU:
+ *   put on the caller's calls_done list with
  *   K42_SOFTINTR_REPLY raised, under the caller's CPU's local lock (its
  *   list and state are that CPU's, or the kernel lock's holder's; taking
  *   the reply, ppc_collect, is on the locked path), waking it there if it
@@ -47,7 +48,8 @@
  *   can take the K42_ENTRY_IPC_RETURN upcall, pulling it off its own
  *   CPU; here it stays home, as a synchronous caller is sent home. The
  *   server goes on (even with K42_IPC_REPLY_IDLE, as on the locked path).
- *   Bytes to copy into the caller's buffer: the locked path. Whose caller
+ *   Bytes to copy into the caller's buffer: as for ppc_accept, only into
+ *   resident anonymous pages, else the locked path. Whose caller
  *   lives here: as the locked path, under this CPU's lock alone.
  * - ppc_collect: the caller's own calls_done, this CPU's.
  * - ppc_send: the message goes into the target's ring under the target's
@@ -76,6 +78,7 @@
 #include <kern/smp.h>
 #include <kern/spinlock.h>
 #include <kern/trace.h>
+#include <mm/usercopy.h>
 #include <arch/memlayout.h>
 #include <k42/layout.h>
 
@@ -89,13 +92,25 @@ static int has_work(const struct dispatcher *d)
 int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur)
 {
 	struct ipc_call *c = cur->calls_queued.head;
+	uint32_t len;
 
-	/* (An async call's bytes are a user copy: the locked path.) */
-	if (has_work(cur) || (c && c->async && k42_ipc_op_len(c->op)))
+	if (has_work(cur))
 		return 0;
 	if (!c) {
 		ctx_set_result(tf, 0, (uint64_t)-K42_EAGAIN);
 		return 1;
+	}
+	/* An async call's bytes come from its caller's buffer: copied here
+	 * only if it is resident in anonymous memory (the caller, alive while
+	 * its call is queued, cannot end while this CPU's lock is held);
+	 * else the locked path copies or refuses it. A declined copy wrote
+	 * nothing; only this server's own page is written. */
+	len = k42_ipc_op_len(c->op);
+	if (c->async && len) {
+		if (!c->caller ||
+		    copy_user_resident(c->caller->proc, c->buf, phys_to_virt(cur->ppc_pa), len, 0) < 0)
+			return 0;
+		this_cpu()->ppc_bytes_unlocked++;
 	}
 	ipc_call_list_del(&cur->calls_queued, c);
 	c->state = CALL_ACTIVE;
@@ -108,7 +123,21 @@ int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur)
 	return 1;
 }
 
-/* The reply, without bytes, to an async call whose caller lives on this
+/* An async reply's bytes into its caller's buffer, without the kernel
+ * lock: only into resident anonymous memory (copy_user_resident); -1 with
+ * nothing written, and the locked path copies or gives -K42_EFAULT. The
+ * caller is alive: it ends only under the kernel lock, which the local
+ * lock held (and, across CPUs, the caller's CPU's) keeps out. */
+static int reply_bytes_out(struct percpu *pc, const struct ipc_call *c,
+			   const struct dispatcher *cur, uint32_t len)
+{
+	if (copy_user_resident(c->caller->proc, c->buf, phys_to_virt(cur->ppc_pa), len, 1) < 0)
+		return -1;
+	pc->ppc_bytes_unlocked++;
+	return 0;
+}
+
+/* The reply, with or without bytes, to an async call whose caller lives on this
  * CPU (so this CPU's lock, held, is all it needs): as the locked path
  * (reply_async in kern/ppc.c), handed straight to a caller that can take
  * the K42_ENTRY_IPC_RETURN upcall now, else put on its calls_done with
@@ -119,23 +148,26 @@ static int reply_async_here(struct trap_frame *tf, struct percpu *pc, struct dis
 {
 	struct dispatcher *caller = c->caller;
 	uint64_t h = ipc_call_handle(c), w[K42_IPC_WORDS];
+	uint32_t len = (uint32_t)(lenflags & K42_IPC_REPLY_LEN_MASK);
 	int handoff = ppc_takes_return(caller);
 
 	/* (Entered now: nothing owed to it on the way back to user mode.) */
 	if (caller->state == DS_DEAD || (handoff && (caller->npgflt_backlog || caller->fr_unsent)))
 		return 0;
+	if (len && reply_bytes_out(pc, c, cur, len) < 0)
+		return 0;
 	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
 		w[i] = ctx_arg(tf, 3 + i);
 	trace_ppc_return(status);
 	if (!handoff) {
-		ipc_call_done(c, status, 0, w);
+		ipc_call_done(c, status, len, w);
 		ctx_set_result(tf, 0, 0);	/* the server goes on */
 	} else {
 		ipc_call_free(c);
 		server_after_reply(tf, cur, lenflags);
 		ppc_upcall_into(tf, caller, K42_ENTRY_IPC_RETURN);
 		ctx_set_result(tf, 0, h);
-		ppc_set_return_regs(tf, 1, status, 0, w);
+		ppc_set_return_regs(tf, 1, status, len, w);
 		sched_handoff(tf, caller);
 	}
 	pc->ppc_other_unlocked++;
@@ -158,15 +190,14 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	c = ipc_call_lookup(ctx_arg(tf, 0), cur);
 	if (!c || !(caller = c->caller))
 		return 0;
-	/* An async reply with bytes (a user copy into the caller's memory):
-	 * the locked path. A synchronous one that gives the CPU up goes on
+	/* An async reply's bytes go into the caller's buffer if it is
+	 * resident (reply_bytes_out), else the locked path. A synchronous
+	 * one that gives the CPU up goes on
 	 * here only if this CPU has a dispatcher to resume from its context
 	 * that sched_switch would take next: the server waits idle, or, with
 	 * something to be entered for (server_after_reply), is queued behind
 	 * it in its class. Going idle, or entering one at an entry point, is
 	 * the locked path's. */
-	if (c->async && len != 0)
-		return 0;
 	if (!c->async && (lenflags & K42_IPC_REPLY_IDLE)) {
 		int entered = cur->shared->saved_valid || cur->shared->pending ||
 			      cur->calls_queued.head;
@@ -189,7 +220,7 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 	 * queued or moved meanwhile. */
 	ok = caller->cpu == cpu &&
 	     (c->async ? caller->state != DS_DEAD : caller->state == DS_IN_CALL && caller->call == c);
-	if (!ok) {
+	if (!ok || (c->async && len && reply_bytes_out(pc, c, cur, len) < 0)) {
 		spin_unlock(&cpc->local_lock);
 		return 0;
 	}
@@ -200,7 +231,7 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 		/* Onto the caller's calls_done, K42_SOFTINTR_REPLY raised: it
 		 * takes the reply on its own CPU (ppc_collect), woken there
 		 * if it blocks, as a synchronous caller is sent home. */
-		ipc_call_done(c, status, 0, w);
+		ipc_call_done(c, status, len, w);
 	} else {
 		ipc_call_free(c);
 		copy_page_data(cur, caller, len);

@@ -6,7 +6,9 @@
  * The commonest cases never get here: arch/ppc64/kern/ppc_fast.S decodes
  * and hands them over in assembly, and sends here what it does not take
  * (tracing on, the local lock busy, a server with several dispatchers, the
- * per-CPU record cache empty or full, a HAT new to this CPU).
+ * per-CPU record cache empty or full, a HAT new to this CPU), and what
+ * the vector sends here at once: a call or idle reply with page bytes,
+ * which are copied here between the two PPC pages (ppc_fast_copy).
  * The `sc` vector (arch/ppc64/kern/sc_fast.S) sends ppc_call and ppc_reply
  * here with their registers as the arguments, after storing the caller's
  * registers straight into its dispatcher's `ctx` (r14..r31 too for a
@@ -15,9 +17,11 @@
  * functions first check everything (decode), then change state (invoke):
  *  - ppc_fast_call: the server is idle (no context, enabled, nothing
  *    queued or pending for the kernel to deliver), its IPC-call entry is
- *    set, it may run here, and the call carries no page bytes, no grant and
- *    no time bound; tracing may be on (the same events are written).
- *  - ppc_fast_reply: a reply with K42_IPC_REPLY_IDLE and no page bytes to
+ *    set, it may run here, and the call carries at most a page of bytes,
+ *    no grant and no time bound; tracing may be on (the same events are
+ *    written).
+ *  - ppc_fast_reply: a reply with K42_IPC_REPLY_IDLE and at most a page
+ *    of bytes to
  *    a synchronous call whose caller waits on this CPU, will not be upcalled
  *    for pending events, and the server has nothing left to be entered for.
  * Anything else returns 0 before any state changed, and the vector hands
@@ -45,8 +49,10 @@
  * process's values; both dispatchers stay allocated until this CPU's
  * next quiescent point. It passes no quiescent point (the tick does).
  */
+#include <string.h>
 #include <arch/context.h>
 #include <arch/hat_radix.h>
+#include <arch/memlayout.h>
 #include <arch/user_sprs.h>
 #include <k42/dispatcher.h>
 #include <k42/ipc.h>
@@ -92,6 +98,22 @@ static inline __attribute__((always_inline)) int make_current_here(struct percpu
 	return pc->vsx_owner == d;
 }
 
+/* The page bytes of a call or reply, from one PPC page into the other.
+ * Both dispatchers live on this CPU and this CPU's local lock is held, so
+ * neither goes away meanwhile (a process is ended only under the kernel
+ * lock, whose holder takes this lock, and its dispatchers and their PPC
+ * pages are freed after quiescence, which this CPU does not pass here),
+ * and a dispatcher's PPC page is fixed for its life: the copy touches
+ * nothing but the two pages, through the linear map. Another dispatcher
+ * of either process, on another CPU, may read or write its own process's
+ * page meanwhile: that only mixes bytes of those two processes' own.
+ * len <= K42_IPC_PAGE_BYTES, checked by the caller. */
+static void ppc_fast_copy(const struct dispatcher *from, const struct dispatcher *to,
+			  uint32_t len)
+{
+	memcpy(phys_to_virt(to->ppc_pa), phys_to_virt(from->ppc_pa), len);
+}
+
 long ppc_fast_call(uint64_t target, uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2,
 		   uint64_t w3, uint64_t w4, uint64_t w5)
 {
@@ -103,11 +125,12 @@ long ppc_fast_call(uint64_t target, uint64_t op, uint64_t w0, uint64_t w1, uint6
 	struct process *tp;
 	struct dispatcher *t;
 	struct ipc_call *c;
+	uint32_t len = k42_ipc_op_len(op);
 
 	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
 	/* Decode: every condition of the fast path, nothing changed yet. */
-	if (!disp_plain_caller(cur) || k42_ipc_op_len(op) || csh->call_timeout_tb || cur->call_timed ||
-	    csh->call_grant_len)
+	if (!disp_plain_caller(cur) || len > K42_IPC_PAGE_BYTES || csh->call_timeout_tb ||
+	    cur->call_timed || csh->call_grant_len)
 		goto slow;
 	tp = process_lookup(target);
 	if (!tp || tp->state != K42_PROC_RUNNING || tp == cur->proc || tp->redirected)
@@ -155,6 +178,10 @@ long ppc_fast_call(uint64_t target, uint64_t op, uint64_t w0, uint64_t w1, uint6
 	ctx_set_fast_entry(&t->ctx, entry, t->upcall_stack, make_current_here(pc, t));
 	ctx_set_result(&t->ctx, 0, c->caller_pid);
 	ctx_set_result(&t->ctx, 8, ipc_call_handle(c));
+	if (len) {
+		ppc_fast_copy(cur, t, len);
+		pc->ppc_fast_bytes++;
+	}
 	pc->ppc_fast_calls++;
 	pc->ppc_fast_c_calls++;
 	spin_unlock(&pc->local_lock);
@@ -173,10 +200,11 @@ long ppc_fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, ui
 	struct k42_disp_shared *sh = cur->shared;
 	struct dispatcher *caller;
 	struct ipc_call *c;
+	uint32_t len = (uint32_t)(flags & K42_IPC_REPLY_LEN_MASK);
 
 	spin_lock(&pc->local_lock);	/* not the kernel lock: see above */
-	if (!disp_plain_caller(cur) || flags != K42_IPC_REPLY_IDLE || sh->saved_valid ||
-	    sh->pending || cur->calls_queued.head)
+	if (!disp_plain_caller(cur) || (flags & ~K42_IPC_REPLY_LEN_MASK) != K42_IPC_REPLY_IDLE ||
+	    len > K42_IPC_PAGE_BYTES || sh->saved_valid || sh->pending || cur->calls_queued.head)
 		goto slow;
 	c = ipc_call_lookup(h, cur);
 	if (!c || c->async || !(caller = c->caller) || caller->state != DS_IN_CALL ||
@@ -189,7 +217,7 @@ long ppc_fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, ui
 	trace_ppc_return((long)status);
 	cctx = &caller->ctx;
 	ctx_set_result(cctx, 0, status);
-	ctx_set_result(cctx, 1, 0);			/* no page bytes */
+	ctx_set_result(cctx, 1, len);			/* page bytes */
 	ctx_set_result(cctx, 2, w0);			/* w0..w5 */
 	ctx_set_result(cctx, 3, w1);
 	ctx_set_result(cctx, 4, w2);
@@ -198,6 +226,10 @@ long ppc_fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, ui
 	ctx_set_result(cctx, 7, ctx_arg(ctx, 8));	/* (r11: stored by the vector) */
 	caller->call = NULL;
 	ipc_call_free_active_here(pc, c);
+	if (len) {
+		ppc_fast_copy(cur, caller, len);
+		pc->ppc_fast_bytes++;
+	}
 
 	/* The server waits idle, as server_after_reply leaves it. */
 	cur->has_ctx = 0;

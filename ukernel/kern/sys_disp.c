@@ -267,6 +267,16 @@ long sys_sys_info(struct trap_frame *tf)
 			n += percpu_of((uint32_t)c)->ppc_fast_c_calls;
 		return (long)n;
 	}
+	case K42_INFO_PPC_FAST_BYTES:
+	case K42_INFO_PPC_ASYNC_BYTES: {
+		uint64_t n = 0;
+
+		for (int c = 0; c < smp_ncpus; c++)
+			n += ctx_arg(tf, 0) == K42_INFO_PPC_FAST_BYTES
+				     ? __atomic_load_n(&percpu_of((uint32_t)c)->ppc_fast_bytes, __ATOMIC_RELAXED)
+				     : __atomic_load_n(&percpu_of((uint32_t)c)->ppc_bytes_unlocked, __ATOMIC_RELAXED);
+		return (long)n;
+	}
 	case K42_INFO_PPC_FAST_CALLS:
 	case K42_INFO_PPC_FAST_REPLIES: {
 		uint64_t n = 0;

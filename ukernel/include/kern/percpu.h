@@ -53,6 +53,8 @@ struct percpu {
 	/* PPC calls and replies handed over on the fast path here (kern/ppc_fast.c). */
 	uint64_t ppc_fast_calls, ppc_fast_replies;
 	uint64_t ppc_fast_c_calls;	/* of ppc_fast_calls, those kern/ppc_fast.c took (ppc_fast.S declined) */
+	uint64_t ppc_fast_bytes;	/* calls and idle replies with page bytes kern/ppc_fast.c took */
+	uint64_t ppc_bytes_unlocked;	/* async accepts and replies with bytes kern/ppc_cross.c copied */
 	/* Free call records kept for this CPU's fast path, under its local
 	 * lock (kern/ipc_call.h, ipc_call_alloc_here). */
 	struct ipc_call *call_cache;

@@ -7,8 +7,11 @@
  * which turned translation off; interrupts off): r13 = per-CPU (biased),
  * the interrupted r12 in PC_EXC_R12(r13), r13 in SPRG1, everything else
  * the caller's. What the registers alone rule out went on to exc_common
- * at once (a call with page bytes, a reply that is not exactly
- * K42_IPC_REPLY_IDLE, anything not from user mode). Then:
+ * at once (a reply without K42_IPC_REPLY_IDLE or with another flag,
+ * anything not from user mode). A call or idle reply with page bytes
+ * comes with translation on and skips the assembly (which takes only
+ * register-only ones): at sc_fast_bytes_entry, stored as below, to
+ * sc_fast_call_c; at sc_fast_reply_general. Then:
  *  - ppc_call: the caller's context is stored straight into its
  *    dispatcher's ctx (r14..r31 too; r0 and r3..r10 only if it is
  *    declined) and ppc_fast_call_asm decides; what it declines comes back
@@ -38,8 +41,6 @@
 #define CTX(field) (DISP_CTX + (field))
 #define GPR(n) CTX(TF_GPR0 + (n) * 8)
 
-/* The kernel stack, as exc_common lays it out (the trap frame goes there
- * if the C path declines too). */
 /* The context of the current dispatcher (into r12) but r0, r3..r10 and
  * r14..r31 into its ctx: CR (cr0 already the call number's test), r1, r2,
  * r11..r13, pc, msr, lr, ctr, xer. Uses r11. */
@@ -68,6 +69,38 @@
 	std	r11, CTX(TF_XER)(r12)
 .endm
 
+/* r14..r31 into the ctx of the dispatcher in `d`. */
+.macro	SAVE_NVGPRS d
+	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	std	\n, GPR(\n)(\d)
+	.endr
+.endm
+
+/* A ppc_call's context into the current dispatcher's ctx (into r12),
+ * r14..r31 too; r2 the kernel TOC. r0 and r3..r10, the call number and
+ * arguments, are stored only if it is declined (every way back to a
+ * caller parked in a call sets all of r3..r10). Not r11, r12, CTR and
+ * XER: a kernel call clobbers them (docs/kernel-interface.md; ppc_call
+ * returns nothing in r11), so their slots keep what the dispatcher had
+ * there before, its own, and the fast reply sets CTR and XER to 0 (so
+ * nothing of the server's reaches the caller). r11 = its SRR1. */
+.macro	SAVE_CALL_CTX
+	ld	r12, PC_CURRENT(r13)
+	std	r11, CTX(TF_MSR)(r12)
+	mfcr	r11
+	std	r11, CTX(TF_CR)(r12)
+	std	r1, GPR(1)(r12)
+	std	r2, GPR(2)(r12)
+	mfspr	r11, SPR_SPRG1
+	std	r11, GPR(13)(r12)
+	mfsrr0	r11
+	std	r11, CTX(TF_NIP)(r12)
+	mflr	r11
+	std	r11, CTX(TF_LR)(r12)
+	ld	r2, PC_KERNEL_TOC(r13)
+	SAVE_NVGPRS r12
+.endm
+
 /* The fast path runs with translation off (SC_FAST_HEAD in vectors.S
  * turns it off; docs/performance.md, "Wall clock"): every kernel address
  * it touches is in the linear map (KERNEL_BASE + the real address, which
@@ -81,6 +114,8 @@
 	mtmsrd	\tmp
 .endm
 
+/* The kernel stack, as exc_common lays it out (the trap frame goes there
+ * if the C path declines too). */
 .macro	KSTACK
 	ld	r1, PC_KSTACK_TOP(r13)
 	subi	r1, r1, STACK_RED_ZONE
@@ -94,32 +129,16 @@
 /* From SC_FAST_HEAD (vectors.S), translation off: a register-only
  * ppc_call from user mode, r11 = its SRR1. */
 FUNC_START(sc_fast_entry)
-	/* ppc_call: the caller's context into its dispatcher's ctx, r14..r31
-	 * too (r0 and r3..r10, the call number and arguments, are stored only
-	 * if it is declined: every way back to a caller parked in a call sets
-	 * all of r3..r10). Not r11, r12, CTR and XER: a kernel call clobbers them
-	 * (docs/kernel-interface.md; ppc_call returns nothing in r11), so
-	 * their slots keep what the dispatcher had there before, its own. */
-	ld	r12, PC_CURRENT(r13)
-	std	r11, CTX(TF_MSR)(r12)
-	mfcr	r11
-	std	r11, CTX(TF_CR)(r12)
-	std	r1, GPR(1)(r12)
-	std	r2, GPR(2)(r12)
-	mfspr	r11, SPR_SPRG1
-	std	r11, GPR(13)(r12)
-	mfsrr0	r11
-	std	r11, CTX(TF_NIP)(r12)
-	mflr	r11
-	std	r11, CTX(TF_LR)(r12)
-	/* Not CTR and XER either: a kernel call clobbers them too. Their
-	 * slots keep the dispatcher's own older values, and the fast reply
-	 * sets both to 0 (so nothing of the server's reaches the caller). */
-	ld	r2, PC_KERNEL_TOC(r13)
-	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	std	\n, GPR(\n)(r12)
-	.endr
+	SAVE_CALL_CTX
 	b	ppc_fast_call_asm	/* ppc_fast.S; declined, it comes back here */
+
+	/* From SC_FAST_HEAD, translation on: a ppc_call with page bytes,
+	 * which the assembly does not take (kern/ppc_fast.c copies them),
+	 * r11 = its SRR1. */
+	.globl	sc_fast_bytes_entry
+sc_fast_bytes_entry:
+	SAVE_CALL_CTX
+	b	sc_fast_call_c
 
 	/* A reply the assembly declined (its registers as the server left
 	 * them). */
@@ -205,9 +224,7 @@ sc_fast_call_c:
 	/* The reply falls back: its r14..r31 are still the caller's own
 	 * (and ppc_fast_reply stored r3..r10). */
 5:	ld	r12, PC_FAST_CUR(r13)
-	.irp	n, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	std	\n, GPR(\n)(r12)
-	.endr
+	SAVE_NVGPRS r12
 	/* Declined: the trap frame exc_common would have built, from the ctx
 	 * (a word-by-word copy, cheaper than memcpy's loop). */
 fallback:

@@ -64,8 +64,9 @@ __boot_vector:
 
 /* The fast path's first tests (sc_fast.S): what the registers alone rule
  * out goes on to exc_common at once (a kernel call that is not ppc_call or
- * ppc_reply, a call with page bytes, a reply that is not exactly
- * K42_IPC_REPLY_IDLE with no bytes, anything not from user mode); the rest
+ * ppc_reply, a reply that is not K42_IPC_REPLY_IDLE with or without page
+ * bytes, anything not from user mode); a call or idle reply with page
+ * bytes goes on to the C fast path (sc_fast.S, translation on); the rest
  * turns translation off (sc_fast.S, REAL_MODE) and goes on there. Here in
  * the 0xc00 slot and the unarchitected ones after it (0xc20-0xce0), so
  * that a call or reply touches no other translated kernel page after the
@@ -78,7 +79,7 @@ __boot_vector:
 0:	li	r12, 0xc00
 	b	exc_common
 2:	andi.	r12, r4, IPC_OP_LEN_MASK
-	bne	0b
+	bne	4f
 	mfsrr1	r11
 	andi.	r12, r11, MSR_PR
 	beq	0b			/* not from user mode: never, but not ours */
@@ -89,7 +90,7 @@ __boot_vector:
 3:	li	r12, 1
 	sldi	r12, r12, IPC_REPLY_IDLE_SHIFT
 	cmpld	r5, r12
-	bne	0b
+	bne	5f
 	mfsrr1	r12
 	andi.	r12, r12, MSR_PR
 	beq	0b			/* not from user mode: never, but not ours */
@@ -97,6 +98,23 @@ __boot_vector:
 	xori	r12, r12, MSR_IR | MSR_DR
 	mtmsrd	r12
 	b	ppc_fast_reply_asm
+	/* A call with page bytes: straight to kern/ppc_fast.c, translation on
+	 * (it copies between the PPC pages), r11 = its SRR1. */
+4:	mfsrr1	r11
+	andi.	r12, r11, MSR_PR
+	beq	0b
+	b	sc_fast_bytes_entry
+	/* A reply that is K42_IPC_REPLY_IDLE with page bytes (flags >> 16 is
+	 * 1 << 16: no other flag set; the length is checked in C): the same,
+	 * its registers as the server left them (r11 is its w5). */
+5:	srdi	r12, r5, 16
+	xoris	r12, r12, 1
+	cmpldi	r12, 0
+	bne	0b
+	mfsrr1	r12
+	andi.	r12, r12, MSR_PR
+	beq	0b
+	b	sc_fast_reply_general
 .endm
 
 /* The common stub; `vec` is the slot's own offset from `base`. A system
