@@ -26,10 +26,10 @@ _Static_assert(sizeof(struct lx_stat) == 144, "Linux ppc64 struct stat is 144 by
 /* libk42's device numbers (its /dev nodes) as Linux's major, minor. */
 static void rdev_of(uint32_t dev, uint32_t *major, uint32_t *minor)
 {
-	static const uint8_t maj[] = { 0, 1, 1, 1, 1, 5, 5 }, min[] = { 0, 3, 5, 7, 9, 0, 1 };
+	static const uint8_t maj[] = { 0, 1, 1, 1, 1, 5, 5, 1 }, min[] = { 0, 3, 5, 7, 9, 0, 1, 8 };
 
-	*major = dev < 7 ? maj[dev] : 0;
-	*minor = dev < 7 ? min[dev] : 0;
+	*major = dev < 8 ? maj[dev] : 0;
+	*minor = dev < 8 ? min[dev] : 0;
 }
 
 /* k42's times are nanoseconds since boot, signed (a file older than the

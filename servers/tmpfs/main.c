@@ -576,7 +576,7 @@ int main(uint64_t argc)
 {
 	static const struct { const char *name; uint32_t rdev; } devs[] = {
 		{ "null", 1 }, { "zero", 2 }, { "full", 3 }, { "urandom", 4 },
-		{ "tty", 5 }, { "console", 6 },
+		{ "tty", 5 }, { "console", 6 }, { "random", 7 },
 	};
 	const char *point = k42_argc > 1 ? k42_argv[1] : "/tmp";
 	int is_dev = k42_argc > 2 && strcmp(k42_argv[2], "dev") == 0;
