@@ -62,7 +62,9 @@ static uint64_t now_ns(void)
 static void to_stat(const struct tnode *n, struct fs_stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->size = n->size;
+	/* A directory's size: 20 bytes an entry with . and .., as Linux's
+	 * tmpfs counts (ls -S, du --apparent-size agree with it). */
+	st->size = n->kind == TK_DIR ? 20 * ((uint64_t)n->nents + 2) : n->size;
 	st->ino = n->ino;
 	st->atime = n->atime;
 	st->mtime = n->mtime;
