@@ -56,6 +56,8 @@ long lx_put_stat(uint64_t uva, const struct k42_stat *s)
 	st.st_ino = s->ino;
 	st.st_nlink = s->nlink ? s->nlink : 1;
 	st.st_mode = s->mode;
+	st.st_uid = s->uid;	/* the file server's owner (a disk's files keep theirs) */
+	st.st_gid = s->gid;
 	rdev_of(s->rdev, &maj, &min);
 	st.st_rdev = (uint64_t)maj << 8 | min;
 	st.st_size = (int64_t)s->size;
@@ -170,6 +172,8 @@ long lx_sys_statx(struct lx_args *a)
 	x.blksize = 4096;
 	x.nlink = st.nlink ? st.nlink : 1;
 	x.mode = (uint16_t)st.mode;
+	x.uid = st.uid;
+	x.gid = st.gid;
 	x.ino = st.ino;
 	x.size = st.size;
 	x.blocks = st.blocks;

@@ -129,6 +129,8 @@ static void to_stat(uint32_t ino, const struct ext2_inode *in, struct fs_stat *s
 	st->mode = in->mode & 07777;
 	st->nlink = in->links_count;
 	st->blocks = in->blocks;	/* i_blocks: 512-byte units, indirect blocks included */
+	st->uid = e2_owner(in);
+	st->gid = e2_group(in);
 	switch (in->mode & S_IFMT_) {
 	case S_IFDIR_: st->kind = FS_KIND_DIRECTORY; break;
 	case S_IFLNK_: st->kind = FS_KIND_SYMLINK; break;

@@ -72,6 +72,8 @@ static void to_stat(const struct tnode *n, struct fs_stat *st)
 	st->mode = n->mode;
 	st->nlink = n->nlink;
 	st->rdev = n->rdev;
+	st->uid = n->uid;
+	st->gid = n->gid;
 	st->kind = (fs_kind_t)n->kind;
 	st->blocks = n->nalloc * (TFS_PAGE / 512);	/* directories and links: 0, as Linux's tmpfs */
 }
