@@ -18,6 +18,7 @@ Nothing runs on the host but QEMU."""
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -110,7 +111,13 @@ def main():
     for side, fn, skip in (("linux", linux_run, a.k42_only), ("k42", k42_run, a.linux_only)):
         if skip:
             continue
-        raw = fn(a.build, text, a.disk, a.timeout)
+        disk = None
+        if a.disk:     # each side writes to a copy of its own
+            disk = "/tmp/linux_ref_%s_%d.img" % (side, os.getpid())
+            shutil.copyfile(a.disk, disk)
+        raw = fn(a.build, text, disk, a.timeout)
+        if disk:
+            os.unlink(disk)
         with open("/tmp/linux_ref_%s_%d.log" % (side, os.getpid()), "w") as f:
             f.write(raw)
         got[side] = lcases.split_output(raw)
