@@ -26,10 +26,10 @@ _Static_assert(sizeof(struct lx_stat) == 144, "Linux ppc64 struct stat is 144 by
 /* libk42's device numbers (its /dev nodes) as Linux's major, minor. */
 static void rdev_of(uint32_t dev, uint32_t *major, uint32_t *minor)
 {
-	static const uint8_t maj[] = { 0, 1, 1, 1, 1, 5, 5 }, min[] = { 0, 3, 5, 7, 9, 0, 1 };
+	static const uint8_t maj[] = { 0, 1, 1, 1, 1, 5, 5, 1 }, min[] = { 0, 3, 5, 7, 9, 0, 1, 8 };
 
-	*major = dev < 7 ? maj[dev] : 0;
-	*minor = dev < 7 ? min[dev] : 0;
+	*major = dev < 8 ? maj[dev] : 0;
+	*minor = dev < 8 ? min[dev] : 0;
 }
 
 /* k42's times are nanoseconds since boot, signed (a file older than the
@@ -56,6 +56,8 @@ long lx_put_stat(uint64_t uva, const struct k42_stat *s)
 	st.st_ino = s->ino;
 	st.st_nlink = s->nlink ? s->nlink : 1;
 	st.st_mode = s->mode;
+	st.st_uid = s->uid;	/* the file server's owner (a disk's files keep theirs) */
+	st.st_gid = s->gid;
 	rdev_of(s->rdev, &maj, &min);
 	st.st_rdev = (uint64_t)maj << 8 | min;
 	st.st_size = (int64_t)s->size;
@@ -170,6 +172,8 @@ long lx_sys_statx(struct lx_args *a)
 	x.blksize = 4096;
 	x.nlink = st.nlink ? st.nlink : 1;
 	x.mode = (uint16_t)st.mode;
+	x.uid = st.uid;
+	x.gid = st.gid;
 	x.ino = st.ino;
 	x.size = st.size;
 	x.blocks = st.blocks;

@@ -16,52 +16,16 @@
  */
 #include "lx.h"
 #include "lxfs.h"
+#include "procfs.h"
 #include <k42/procinfo.h>
 #include <k42/socket.h>
 
 #define PROC_MAX_LIST 512
-#define TEXT_MAX (256 * 1024)	/* a file's text (bss: pages only as used) */
 #define INO_BASE 0x7000000000ull
 
-static char text[TEXT_MAX];
-static size_t tlen;
+char lx_ptext[TEXT_MAX];
+size_t lx_ptlen;
 static struct k42_procinfo plist[PROC_MAX_LIST];
-
-/* ---- a small formatter into text[] ---- */
-
-static void put(const char *s)
-{
-	while (*s && tlen < TEXT_MAX - 1)
-		text[tlen++] = *s++;
-}
-
-static void putn(const char *s, size_t n)
-{
-	while (n-- && tlen < TEXT_MAX - 1)
-		text[tlen++] = *s++;
-}
-
-static void putu(uint64_t v)
-{
-	char b[24];
-	int i = 0;
-
-	do {
-		b[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i && tlen < TEXT_MAX - 1)
-		text[tlen++] = b[--i];
-}
-
-/* v / 100 as "N.NN" */
-static void putc2(uint64_t hundredths)
-{
-	putu(hundredths / 100);
-	put(".");
-	putu(hundredths % 100 / 10);
-	putu(hundredths % 10);
-}
 
 /* ---- paths ---- */
 
@@ -91,8 +55,6 @@ static int self_only(enum pf kind)
 {
 	return kind == PF_PFD || kind == PF_PCWD || kind == PF_PENVIRON || kind == PF_PLIMITS;
 }
-
-static void maps(uint64_t pid);
 
 /* The descriptor a PF_PFDENT path names (set by lookup). */
 static int lookup_fd;
@@ -190,6 +152,11 @@ static int entry_of(uint64_t pid)
 static int exe_known(uint64_t pid)
 {
 	return entry_of(pid) && pe.exe[0];
+}
+
+const char *lx_proc_exe_of(uint64_t pid)
+{
+	return entry_of(pid) ? pe.exe : "";
 }
 
 /* What path names (its kind and pid); follow: /proc/self as its target. */
@@ -442,23 +409,23 @@ static void limits(void)
 	put("Limit                     Soft Limit           Hard Limit           Units     \n");
 	for (int r = 0; r < (int)(sizeof(rows) / sizeof(rows[0])); r++) {
 		uint64_t v[2];
-		size_t start = tlen;
+		size_t start = lx_ptlen;
 
 		if (lx_rlimit_get(r, &v[0], &v[1]) < 0)
 			break;
 		put(rows[r].name);
 		for (int k = 0; k < 2; k++) {
-			while (tlen - start < (size_t)(26 + 21 * k))
+			while (lx_ptlen - start < (size_t)(26 + 21 * k))
 				put(" ");
 			if (v[k] == ~0ull)
 				put("unlimited");
 			else
 				putu(v[k]);
 		}
-		while (tlen - start < 68)
+		while (lx_ptlen - start < 68)
 			put(" ");
 		put(rows[r].unit);
-		while (tlen - start < 78)
+		while (lx_ptlen - start < 78)
 			put(" ");
 		put("\n");
 	}
@@ -494,7 +461,7 @@ static void make(enum pf kind, uint64_t pid)
 	long n;
 	int known;
 
-	tlen = 0;
+	lx_ptlen = 0;
 	switch (kind) {
 	case PF_MEMINFO:
 		meminfo();
@@ -575,7 +542,7 @@ static void make(enum pf kind, uint64_t pid)
 		break;
 	}
 	case PF_PMAPS:
-		maps(pid);
+		lx_proc_maps(pid);
 		break;
 	case PF_PENVIRON: {
 		/* Our environment's strings as they are now on our stack. */
@@ -583,8 +550,8 @@ static void make(enum pf kind, uint64_t pid)
 
 		if (len > TEXT_MAX)
 			len = TEXT_MAX;
-		if (len && lx_copy_in(text, lx.env_start, len) == 0)
-			tlen = len;
+		if (len && lx_copy_in(lx_ptext, lx.env_start, len) == 0)
+			lx_ptlen = len;
 		break;
 	}
 	case PF_PLIMITS:
@@ -619,7 +586,7 @@ static void make(enum pf kind, uint64_t pid)
 			putn(pe.cmdline, pe.cmdline_len);
 		} else {
 			putn(info.name, strnlen(info.name, sizeof(info.name)));
-			text[tlen++] = '\0';
+			lx_ptext[lx_ptlen++] = '\0';
 		}
 		break;
 	default:
@@ -627,123 +594,20 @@ static void make(enum pf kind, uint64_t pid)
 	}
 }
 
-static void putx(uint64_t v, int width)
-{
-	char b[17];
-	int i = 0;
-
-	do {
-		b[i++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v || i < width);
-	while (i && tlen < TEXT_MAX - 1)
-		text[tlen++] = b[--i];
-}
-
-/* Another process's mappings, read from its exposed block (mm.c). */
-static struct lx_mmview other_mm;
-
-/* The mappings of pid into *mm (ours, or read from pid's exposed block,
- * only what its count covers) and its binary's path into exe: 0, or
- * -LX_EACCES if pid shows us nothing (not a Linux process, or not ours
- * to read: the kernel's rule is Linux's, same user or root). */
-static long maps_of(uint64_t pid, const struct lx_mmview **mm, const char **exe)
-{
-	if (pid == lx.pid) {
-		*mm = &lx_mmview;
-		*exe = lx.exe;
-		return 0;
-	}
-	if (k42_sc_mem_read(pid, (uint64_t)&lx_mmview, (uint64_t)&other_mm,
-			    offsetof(struct lx_mmview, vmas)) < 0)
-		return -LX_EACCES;
-	if (other_mm.nvmas < 0 || other_mm.nvmas > LX_MAX_VMAS)
-		other_mm.nvmas = 0;	/* caught mid-change, or scribbled on */
-	if (other_mm.nvmas &&
-	    k42_sc_mem_read(pid, (uint64_t)lx_mmview.vmas, (uint64_t)other_mm.vmas,
-			    (uint64_t)other_mm.nvmas * sizeof(struct lx_vma)) < 0)
-		return -LX_EACCES;
-	*mm = &other_mm;
-	*exe = entry_of(pid) ? pe.exe : "";
-	return 0;
-}
-
-/* What Linux names a mapping: the binary's segments, [heap], [stack]. */
-static const char *vma_name(const struct lx_mmview *mm, const struct lx_vma *v, const char *exe)
-{
-	return v->va + v->len <= mm->brk_start ? exe :
-	       v->va >= mm->brk_start && v->va < mm->brk_mapped ? "[heap]" :
-	       v->va == LX_STACK_TOP - LX_STACK_SIZE ? "[stack]" : "";
-}
-
-/* /proc/PID/maps: pid's mappings in address order, named as Linux names
- * them. Neighbours Linux would keep in one vma — the same rights, name
- * and kind (private, or the same shared mapping), one ending where the
- * next begins (brk's growths, mmaps placed end to end) — show as one
- * line, as Linux merges them; the personality keeps them apart (each is
- * a k42 region of its own). */
-static void maps(uint64_t pid)
-{
-	const struct lx_mmview *mm;
-	const char *exe;
-	uint64_t last = 0;
-
-	if (maps_of(pid, &mm, &exe) < 0)
-		return;
-	for (;;) {
-		const struct lx_vma *v = NULL;
-		const char *name;
-		uint64_t end;
-		size_t start = tlen;
-
-		for (int i = 0; i < mm->nvmas; i++)
-			if (mm->vmas[i].va >= last && (!v || mm->vmas[i].va < v->va))
-				v = &mm->vmas[i];
-		if (!v || tlen > TEXT_MAX - 200)
-			return;
-		name = vma_name(mm, v, exe);
-		end = v->va + v->len;
-		for (;;) {	/* the neighbours it merges with */
-			const struct lx_vma *w = NULL;
-
-			for (int i = 0; i < mm->nvmas && !w; i++)
-				if (mm->vmas[i].va == end && mm->vmas[i].len)
-					w = &mm->vmas[i];
-			if (!w || w->prot != v->prot || w->sid != v->sid ||
-			    strcmp(vma_name(mm, w, exe), name) != 0 || end + w->len < end)
-				break;
-			end += w->len;
-		}
-		last = end > v->va ? end : v->va + 1;
-		putx(v->va, 8);
-		put("-");
-		putx(end, 8);
-		put(v->prot & K42_PROT_READ ? " r" : " -");
-		put(v->prot & K42_PROT_WRITE ? "w" : "-");
-		put(v->prot & K42_PROT_EXEC ? "x" : "-");
-		put(v->sid ? "s 00000000 00:00 0" : "p 00000000 00:00 0");
-		if (*name)
-			while (tlen - start < 73)
-				put(" ");
-		put(name);
-		put("\n");
-	}
-}
-
 /* The directory records (struct k42_dirent) of /proc or /proc/PID. */
 static void dir_add(const char *name, uint64_t ino, uint8_t type)
 {
 	size_t n = strlen(name), rec = (sizeof(struct k42_dirent) + n + 1 + 7) & ~(size_t)7;
-	struct k42_dirent *d = (struct k42_dirent *)(text + tlen);
+	struct k42_dirent *d = (struct k42_dirent *)(lx_ptext + lx_ptlen);
 
-	if (tlen + rec > TEXT_MAX)
+	if (lx_ptlen + rec > TEXT_MAX)
 		return;
 	memset(d, 0, rec);
 	d->ino = ino;
 	d->reclen = (uint16_t)rec;
 	d->type = type;
 	memcpy(d->name, name, n);
-	tlen += rec;
+	lx_ptlen += rec;
 }
 
 /* v in decimal into num (24 bytes) */
@@ -768,7 +632,7 @@ static void fd_target(int fd)
 	struct k42_stat st;
 	char *p = NULL;
 
-	tlen = 0;
+	lx_ptlen = 0;
 	if (k42_fd_path(fd, &p) == 0 && p) {
 		put(p);
 		free(p);
@@ -797,7 +661,7 @@ static void make_dir(enum pf kind, uint64_t pid)
 {
 	char num[24];
 
-	tlen = 0;
+	lx_ptlen = 0;
 	dir_add(".", ino_of(kind, pid), 4);
 	dir_add("..", ino_of(PF_ROOT, 0), 4);
 	if (kind == PF_ROOT) {
@@ -882,12 +746,12 @@ long lx_proc_open(const char *path, int flags)
 	}
 	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD) {
 		make_dir(kind, pid);
-		return lx_errno(k42_open_memory(text, tlen, K42_S_IFDIR | 0555, ino_of(kind, pid), flags));
+		return lx_errno(k42_open_memory(lx_ptext, lx_ptlen, K42_S_IFDIR | 0555, ino_of(kind, pid), flags));
 	}
 	if (flags & K42_O_DIRECTORY)
 		return -LX_ENOTDIR;
 	make(kind, pid);
-	return lx_errno(k42_open_memory(text, tlen, K42_S_IFREG | 0444, ino_of(kind, pid), flags));
+	return lx_errno(k42_open_memory(lx_ptext, lx_ptlen, K42_S_IFREG | 0444, ino_of(kind, pid), flags));
 }
 
 long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st)
@@ -934,7 +798,7 @@ long lx_proc_readlink(const char *path, char *buf, size_t n)
 
 	if (rc < 0)
 		return rc;
-	tlen = 0;
+	lx_ptlen = 0;
 	if (kind == PF_SELF)
 		putu(lx.pid);
 	else if (kind == PF_PEXE && entry_of(pid))
@@ -950,7 +814,7 @@ long lx_proc_readlink(const char *path, char *buf, size_t n)
 		put(cwd);
 	} else
 		return -LX_EINVAL;
-	len = tlen < n ? tlen : n;
-	memcpy(buf, text, len);
+	len = lx_ptlen < n ? lx_ptlen : n;
+	memcpy(buf, lx_ptext, len);
 	return (long)len;
 }

@@ -30,7 +30,8 @@ virtio-blk driver, then checked by the host's e2fsck and debugfs.
                          ext2 root) and with --net; debugfs reads both writes
   storage/linux_disk     busybox (./k42 run --linux --disk) writes, renames,
                          deletes and sets times on ext2; e2fsck -fn clean,
-                         debugfs reads it back; Unix times both ways
+                         debugfs reads it back; Unix times both ways;
+                         an inode's owner and a named pipe read back
 """
 import os
 import random
@@ -366,7 +367,8 @@ def test_hostile(build, tmpdir):
     return problems, "%d images" % len(cases), log
 
 
-LINUX_DISK = ("ls -1 /mnt; stat -c %Y /mnt/old; echo from-linux > /mnt/new; mkdir /mnt/d; "
+LINUX_DISK = ("ls -1 /mnt; stat -c %Y /mnt/old; stat -c 'own %u %g %F' /mnt/old /mnt/fifo1; "
+              "echo from-linux > /mnt/new; mkdir /mnt/d; "
               "mv /mnt/new /mnt/d/new2; sync; cat /mnt/d/new2; stat -c 'new %Y' /mnt/d/new2; "
               "touch -t 200902132331.30 /mnt/d/new2; stat -c 'touched %Y' /mnt/d/new2; "
               "rm /mnt/gone; ls /mnt")
@@ -375,7 +377,8 @@ LINUX_DISK = ("ls -1 /mnt; stat -c %Y /mnt/old; echo from-linux > /mnt/new; mkdi
 def test_linux_disk(build, tmpdir):
     """./k42 run --linux --disk IMAGE: busybox on the ext2 disk. Its times
     are Unix times both ways: a host file's mtime reads back, a new file's
-    is the machine's clock, and touch -t lands in the inode."""
+    is the machine's clock, and touch -t lands in the inode. A file's
+    owner and a named pipe read back as the inode has them."""
     import time
     src = os.path.join(tmpdir, "ltree")
     shutil.rmtree(src, ignore_errors=True)
@@ -384,8 +387,11 @@ def test_linux_disk(build, tmpdir):
         with open(os.path.join(src, name), "w") as f:
             f.write(name + "\n")
     os.utime(os.path.join(src, "old"), (1000000000, 1000000000))
+    os.mkfifo(os.path.join(src, "fifo1"))
     image = os.path.join(tmpdir, "linux.img")
     mke2fs(src, image, "8M")
+    for req in ("sif /old uid 1000", "sif /old gid 1001", "sif /fifo1 uid 0", "sif /fifo1 gid 0"):
+        subprocess.run([E2["debugfs"], "-w", "-R", req, image], capture_output=True, check=True)
 
     class Args:
         append, commands = "", LINUX_DISK
@@ -401,8 +407,12 @@ def test_linux_disk(build, tmpdir):
     # The shell waits for the disk (its first command lists it), and
     # nothing the file system says (its mount, a sync's figures) lands
     # in the program's output.
-    if lines[:3] != ["gone", "lost+found", "old"]:
-        problems.append("the first command's ls -1 /mnt gave %r" % lines[:3])
+    if lines[:4] != ["fifo1", "gone", "lost+found", "old"]:
+        problems.append("the first command's ls -1 /mnt gave %r" % lines[:4])
+    for want in ("own 1000 1001 regular file", "own 0 0 fifo"):
+        if want not in lines:
+            problems.append("no %r: stat -c '%%u %%g %%F' gave %r" % (
+                want, [l for l in lines if l.startswith("own ")]))
     if [l for l in lines if l.startswith("ext2:")]:
         problems.append("the file system's lines are in the shell's output")
     if "1000000000" not in lines:

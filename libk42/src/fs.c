@@ -100,6 +100,8 @@ void k42_stat_from_fs(int mount, const void *p, struct k42_stat *st)
 	st->mtime_ns = s->mtime;
 	st->ctime_ns = s->ctime;
 	st->blocks = s->blocks;
+	st->uid = s->uid;
+	st->gid = s->gid;
 }
 
 /* ---- descriptors ---- */

@@ -30,6 +30,7 @@ static long d_read(struct kfile *f, void *buf, size_t n)
 		memset(buf, 0, n);
 		return (long)n;
 	case DEV_URANDOM:
+	case DEV_RANDOM:
 		/* xorshift64*, seeded from the timebase: not for cryptography. */
 		if (!rnd_state)
 			rnd_state = k42_timebase() | 1;
@@ -74,6 +75,7 @@ static long d_write(struct kfile *f, const void *buf, size_t n)
 	case DEV_NULL:
 	case DEV_ZERO:
 	case DEV_URANDOM:
+	case DEV_RANDOM:
 		return (long)n;
 	case DEV_FULL:
 		return -K42_ENOSPC;
@@ -195,9 +197,9 @@ struct kfile *k42_dev_open(int dev, int flags)
 {
 	struct kfile *f;
 
-	if (dev < DEV_NULL || dev > DEV_CONSOLE)
+	if (dev < DEV_NULL || dev > DEV_RANDOM)
 		return NULL;
-	f = k42_kfile_new(dev >= DEV_TTY ? &tty_ops : &k42_dev_ops, flags);
+	f = k42_kfile_new(dev == DEV_TTY || dev == DEV_CONSOLE ? &tty_ops : &k42_dev_ops, flags);
 	if (f)
 		f->dev = dev;
 	return f;

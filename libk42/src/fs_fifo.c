@@ -28,17 +28,24 @@ int k42_fifo_open_wait(struct kfile *f)
 
 	if (acc == K42_O_RDWR || (f->flags & K42_O_NONBLOCK))
 		return 0;
-	for (;;) {
+	for (int arm = 1;; ) {
 		uint64_t gen = k42_io_gen;
 		uint32_t readers, writers, avail, room, since;
-		long rc = fs_fifo(f->server, f->handle, 1, &readers, &writers, &avail, &room, &since);
+		long rc = fs_fifo(f->server, f->handle, arm, &readers, &writers, &avail, &room, &since);
 
 		if (rc < 0)
 			return (int)rc;
 		if (since || (acc == K42_O_RDONLY ? writers : readers))
 			return 0;
-		if (await(gen) < 0)
+		if (!arm)
 			return -K42_EINTR;
+		/* A signal ends the wait, unless the partner came meanwhile
+		 * (Linux's wait_for_partner: the open then succeeds and the
+		 * signal waits for the way back): ask once more, unarmed. A
+		 * writer that opened, wrote and exited before we woke made
+		 * the shell's SIGCHLD race our open before. */
+		if (await(gen) < 0)
+			arm = 0;
 	}
 }
 

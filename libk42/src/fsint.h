@@ -113,7 +113,8 @@ void k42_mapped_release(struct kfile *f);
 
 struct kfile *k42_kfile_new(const struct kfile_ops *ops, int flags);
 /* Device numbers of /dev's nodes (fs.idl's rdev). */
-enum { DEV_NULL = 1, DEV_ZERO = 2, DEV_FULL = 3, DEV_URANDOM = 4, DEV_TTY = 5, DEV_CONSOLE = 6 };
+enum { DEV_NULL = 1, DEV_ZERO = 2, DEV_FULL = 3, DEV_URANDOM = 4, DEV_TTY = 5, DEV_CONSOLE = 6,
+       DEV_RANDOM = 7 };
 struct kfile *k42_dev_open(int dev, int flags);
 /* fs_dev.c: the console's mode as termios. */
 int k42_tty_getattr(struct k42_termios *t);

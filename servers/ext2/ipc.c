@@ -129,6 +129,8 @@ static void to_stat(uint32_t ino, const struct ext2_inode *in, struct fs_stat *s
 	st->mode = in->mode & 07777;
 	st->nlink = in->links_count;
 	st->blocks = in->blocks;	/* i_blocks: 512-byte units, indirect blocks included */
+	st->uid = e2_owner(in);
+	st->gid = e2_group(in);
 	switch (in->mode & S_IFMT_) {
 	case S_IFDIR_: st->kind = FS_KIND_DIRECTORY; break;
 	case S_IFLNK_: st->kind = FS_KIND_SYMLINK; break;
@@ -136,6 +138,9 @@ static void to_stat(uint32_t ino, const struct ext2_inode *in, struct fs_stat *s
 		st->kind = FS_KIND_CHARDEV;
 		st->rdev = in->block[0] ? in->block[0] : in->block[1];
 		break;
+	/* A named pipe shows as one (ls, find -type p, stat); opening
+	 * it fails, as named pipes are tmpfs's (fs_fifo_impl). */
+	case S_IFIFO_: st->kind = FS_KIND_FIFO; break;
 	default: st->kind = FS_KIND_REGULAR; break;
 	}
 }
@@ -421,6 +426,7 @@ long fs_readdir_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t in
 	static const fs_kind_t kinds[] = {
 		[FT_REG] = FS_KIND_REGULAR, [FT_DIR] = FS_KIND_DIRECTORY,
 		[FT_CHR] = FS_KIND_CHARDEV, [FT_LNK] = FS_KIND_SYMLINK,
+		[FT_FIFO] = FS_KIND_FIFO,
 	};
 	struct ext2_inode dir;
 	struct ofile *of;
@@ -615,7 +621,8 @@ long fs_map_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint64_t *fr)
 long fs_fifo_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t arm, uint32_t *readers,
 		  uint32_t *writers, uint32_t *avail, uint32_t *room, uint32_t *since)
 {
-	/* Named pipes are tmpfs's only (docs/files.md). */
+	/* Named pipes are tmpfs's only (docs/files.md): one on the disk
+	 * shows as a fifo but cannot be opened for one end alone. */
 	(void)c, (void)f, (void)arm, (void)readers, (void)writers, (void)avail, (void)room, (void)since;
-	return -K42_ENOSYS;
+	return -K42_ENXIO;
 }

@@ -62,7 +62,9 @@ static uint64_t now_ns(void)
 static void to_stat(const struct tnode *n, struct fs_stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->size = n->size;
+	/* A directory's size: 20 bytes an entry with . and .., as Linux's
+	 * tmpfs counts (ls -S, du --apparent-size agree with it). */
+	st->size = n->kind == TK_DIR ? 20 * ((uint64_t)n->nents + 2) : n->size;
 	st->ino = n->ino;
 	st->atime = n->atime;
 	st->mtime = n->mtime;
@@ -70,6 +72,8 @@ static void to_stat(const struct tnode *n, struct fs_stat *st)
 	st->mode = n->mode;
 	st->nlink = n->nlink;
 	st->rdev = n->rdev;
+	st->uid = n->uid;
+	st->gid = n->gid;
 	st->kind = (fs_kind_t)n->kind;
 	st->blocks = n->nalloc * (TFS_PAGE / 512);	/* directories and links: 0, as Linux's tmpfs */
 }
@@ -576,7 +580,7 @@ int main(uint64_t argc)
 {
 	static const struct { const char *name; uint32_t rdev; } devs[] = {
 		{ "null", 1 }, { "zero", 2 }, { "full", 3 }, { "urandom", 4 },
-		{ "tty", 5 }, { "console", 6 },
+		{ "tty", 5 }, { "console", 6 }, { "random", 7 },
 	};
 	const char *point = k42_argc > 1 ? k42_argv[1] : "/tmp";
 	int is_dev = k42_argc > 2 && strcmp(k42_argv[2], "dev") == 0;

@@ -349,6 +349,7 @@ SHELL_SESSIONS = [
                 P + r"mv c m", P + r"ls", r"-0644 +11 m",
                 P + r"ls /dev", r"c0666 +0 null", r"c0666 +0 zero", r"c0666 +0 full",
                 r"c0666 +0 urandom", r"c0666 +0 tty", r"c0666 +0 console",
+                r"c0666 +0 random",
                 P + r"echo x > /etc/x", r"k42: shell: /etc/x: read-only file system",
                 P + r"exit 0", r"init: shell ended: exit status 0; powering off",
                 r"k42: init exited with status 0; powering off"]),

@@ -64,6 +64,7 @@ struct k42_stat {
 	uint32_t rdev;
 	uint64_t atime_ns, mtime_ns, ctime_ns;
 	uint64_t blocks;	/* storage held, 512-byte units (holes hold none) */
+	uint32_t uid, gid;	/* owner and group, as the file server says */
 };
 
 /* One directory entry from k42_getdents: records of reclen bytes. */

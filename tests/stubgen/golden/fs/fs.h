@@ -79,8 +79,14 @@ struct fs_stat {
 	 * st_blocks: holes of a sparse file hold none; du counts it).
 	 */
 	uint64_t blocks;
+	/*
+	 * Owner and group (tmpfs: the creator's; ext2: the inode's;
+	 * the boot archive: 0), as ls -l and stat show them.
+	 */
+	uint32_t uid;
+	uint32_t gid;
 };
-_Static_assert(sizeof(struct fs_stat) == 64, "fs_stat: IDL layout");
+_Static_assert(sizeof(struct fs_stat) == 72, "fs_stat: IDL layout");
 _Static_assert(_Alignof(struct fs_stat) == 8, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, size) == 0, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, ino) == 8, "fs_stat: IDL layout");
@@ -92,6 +98,8 @@ _Static_assert(offsetof(struct fs_stat, nlink) == 44, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, rdev) == 48, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, kind) == 52, "fs_stat: IDL layout");
 _Static_assert(offsetof(struct fs_stat, blocks) == 56, "fs_stat: IDL layout");
+_Static_assert(offsetof(struct fs_stat, uid) == 64, "fs_stat: IDL layout");
+_Static_assert(offsetof(struct fs_stat, gid) == 68, "fs_stat: IDL layout");
 
 /*
  * The meta page of a mapped file (the last page of its window):

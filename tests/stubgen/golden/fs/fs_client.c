@@ -79,6 +79,8 @@ static inline void k42_sg_enc_stat(uint8_t *k42_p, const struct fs_stat *k42_s)
 	memcpy(k42_p + 48, &k42_s->rdev, sizeof k42_s->rdev);
 	memcpy(k42_p + 52, &k42_s->kind, sizeof k42_s->kind);
 	memcpy(k42_p + 56, &k42_s->blocks, sizeof k42_s->blocks);
+	memcpy(k42_p + 64, &k42_s->uid, sizeof k42_s->uid);
+	memcpy(k42_p + 68, &k42_s->gid, sizeof k42_s->gid);
 }
 
 /* 0 if the wire bytes of struct stat hold valid values. */
@@ -132,12 +134,12 @@ fs_walk(k42_handle_t target,
 		return -K42_EPROTO;
 
 	/* Validate the whole reply before touching any out parameter. */
-	if (k42_m->len > K42_IPC_PAGE_BYTES || k42_m->len < 64u)
+	if (k42_m->len > K42_IPC_PAGE_BYTES || k42_m->len < 72u)
 		return -K42_EPROTO;
 	uint64_t k42_w_done = k42_m->w[0];
 	uint64_t k42_w_err = k42_m->w[1];
 	uint64_t k42_w_link = k42_m->w[2];
-	uint64_t k42_end = 64u;
+	uint64_t k42_end = 72u;
 	if (k42_w_link > 1023u)
 		return -K42_EPROTO;
 	uint32_t k42_o_link = k42_sg_align8(k42_end);
@@ -156,7 +158,7 @@ fs_walk(k42_handle_t target,
 		return -K42_E2BIG;
 	*done = (uint32_t)k42_w_done;
 	*err = (int32_t)(int64_t)k42_w_err;
-	memcpy(st, k42_m->page + 0, 64u);
+	memcpy(st, k42_m->page + 0, 72u);
 	if (k42_w_link != 0)
 		memcpy(link, k42_m->page + k42_o_link, (size_t)k42_w_link);
 	link[k42_w_link] = '\0';
@@ -201,13 +203,13 @@ fs_open(k42_handle_t target,
 		return -K42_EPROTO;
 
 	/* Validate the whole reply before touching any out parameter. */
-	if (k42_m->len != 64u)
+	if (k42_m->len != 72u)
 		return -K42_EPROTO;
 	uint64_t k42_w_f = k42_m->w[0];
 	if (k42_sg_chk_stat(k42_m->page + 0) != 0)
 		return -K42_EPROTO;
 	*f = (k42_handle_t)k42_w_f;
-	memcpy(st, k42_m->page + 0, 64u);
+	memcpy(st, k42_m->page + 0, 72u);
 	return 0;
 }
 
@@ -354,11 +356,11 @@ long fs_fstat(k42_handle_t target, k42_handle_t f, struct fs_stat *st)
 		return -K42_EPROTO;
 
 	/* Validate the whole reply before touching any out parameter. */
-	if (k42_m->len != 64u)
+	if (k42_m->len != 72u)
 		return -K42_EPROTO;
 	if (k42_sg_chk_stat(k42_m->page + 0) != 0)
 		return -K42_EPROTO;
-	memcpy(st, k42_m->page + 0, 64u);
+	memcpy(st, k42_m->page + 0, 72u);
 	return 0;
 }
 

@@ -79,6 +79,8 @@ static inline void k42_sg_enc_stat(uint8_t *k42_p, const struct fs_stat *k42_s)
 	memcpy(k42_p + 48, &k42_s->rdev, sizeof k42_s->rdev);
 	memcpy(k42_p + 52, &k42_s->kind, sizeof k42_s->kind);
 	memcpy(k42_p + 56, &k42_s->blocks, sizeof k42_s->blocks);
+	memcpy(k42_p + 64, &k42_s->uid, sizeof k42_s->uid);
+	memcpy(k42_p + 68, &k42_s->gid, sizeof k42_s->gid);
 }
 
 /* 0 if the wire bytes of struct stat hold valid values. */
@@ -132,10 +134,10 @@ static long k42_sg_srv_walk(const struct k42_ipc_caller *caller, struct k42_ipc_
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
-	memset(k42_m->page, 0, 64u);
+	memset(k42_m->page, 0, 72u);
 	k42_sg_enc_stat(k42_m->page + 0, &st);
 	{
-		uint32_t k42_off = 64u;
+		uint32_t k42_off = 72u;
 
 		k42_off = k42_sg_pad(k42_m->page, k42_off);
 		if (k42_l_link != 0)
@@ -190,9 +192,9 @@ static long k42_sg_srv_open(const struct k42_ipc_caller *caller, struct k42_ipc_
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
-	memset(k42_m->page, 0, 64u);
+	memset(k42_m->page, 0, 72u);
 	k42_sg_enc_stat(k42_m->page + 0, &st);
-	k42_m->len = 64u;
+	k42_m->len = 72u;
 	k42_m->op = 0;
 	return 0;
 }
@@ -338,9 +340,9 @@ static long k42_sg_srv_fstat(const struct k42_ipc_caller *caller, struct k42_ipc
 	k42_m->w[3] = 0;
 	k42_m->w[4] = 0;
 	k42_m->w[5] = 0;
-	memset(k42_m->page, 0, 64u);
+	memset(k42_m->page, 0, 72u);
 	k42_sg_enc_stat(k42_m->page + 0, &st);
-	k42_m->len = 64u;
+	k42_m->len = 72u;
 	k42_m->op = 0;
 	return 0;
 }
