@@ -76,15 +76,30 @@ static uint64_t vsize(void)
 	return n;
 }
 
+/* A writer's steps of an entry's sequence count: odd while the entry
+ * changes (a reader that finds it odd, or changed across its copy,
+ * retries), even again after. */
+static uint32_t entry_write_begin(struct lx_pentry *e, uint32_t seq)
+{
+	seq |= 1;
+	__atomic_store_n(&e->seq, seq, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return seq;
+}
+
+static void entry_write_end(struct lx_pentry *e, uint32_t seq)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
+}
+
 /* pid's entry, rewritten whole from our own state (a fork's child is a
  * copy of us); a new entry also takes the time and `nice`. */
 static void write_entry(uint64_t pid, int nthreads, int nice)
 {
 	struct lx_pentry *e = &ptab->e[pid & (PTAB_SLOTS - 1)];
-	uint32_t seq = e->pid == pid ? e->seq : 0;
+	uint32_t seq = entry_write_begin(e, e->pid == pid ? e->seq : 0);
 
-	__atomic_store_n(&e->seq, seq | 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	if (e->pid != pid) {
 		e->start_tb = k42_timebase();
 		e->nice = nice;
@@ -100,8 +115,7 @@ static void write_entry(uint64_t pid, int nthreads, int nice)
 	e->exe[sizeof(e->exe) - 1] = '\0';
 	memcpy(e->cmdline, lx.cmdline, lx.cmdline_len);
 	e->cmdline_len = lx.cmdline_len;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELAXED);
+	entry_write_end(e, seq);
 }
 
 static int my_nice(void)
@@ -135,17 +149,16 @@ void lx_ptab_forked(uint64_t child)
 void lx_ptab_vsize(void)
 {
 	struct lx_pentry *e;
+	uint32_t seq;
 
 	if (!have_ptab || have_ptab < 0)
 		return;	/* (published in full at the next execve or fork) */
 	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
 	if (e->pid != lx.pid)
 		return;
-	__atomic_store_n(&e->seq, e->seq | 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	seq = entry_write_begin(e, e->seq);
 	e->vsize = vsize();
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&e->seq, (e->seq | 1) + 1, __ATOMIC_RELAXED);
+	entry_write_end(e, seq);
 }
 
 /* Our reaped children's CPU time (cputime.c): what our parent adds to
@@ -153,38 +166,36 @@ void lx_ptab_vsize(void)
 void lx_ptab_cputimes(uint64_t cu, uint64_t cs)
 {
 	struct lx_pentry *e;
+	uint32_t seq;
 
 	if (!present())
 		return;
 	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
 	if (e->pid != lx.pid)
 		return;
-	__atomic_store_n(&e->seq, e->seq | 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	seq = entry_write_begin(e, e->seq);
 	e->cutime_tb = cu;
 	e->cstime_tb = cs;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&e->seq, (e->seq | 1) + 1, __ATOMIC_RELAXED);
+	entry_write_end(e, seq);
 }
 
 void lx_ptab_stop(int sig)
 {
 	struct lx_pentry *e;
+	uint32_t seq;
 
 	if (!present())
 		return;
 	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
 	if (e->pid != lx.pid)
 		return;
-	__atomic_store_n(&e->seq, e->seq | 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	seq = entry_write_begin(e, e->seq);
 	e->stop_sig = (uint32_t)sig;
 	if (sig)
 		e->stop_gen++;
 	else
 		e->cont_gen++;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&e->seq, (e->seq | 1) + 1, __ATOMIC_RELAXED);
+	entry_write_end(e, seq);
 }
 
 /* pid's nice value (1), or 0 if the table has no entry for it. One

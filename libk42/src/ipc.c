@@ -462,8 +462,13 @@ void k42_ipc_accept_all(void)
 			struct k42_ipc_msg m = { out[1], { out[2], out[3], out[4], out[5], out[6], out[7] },
 						 k42_ipc_op_len(out[1]), k42_ppc_page() };
 
+			/* In the handler (as k42_ipc_serve_queued): a thread may
+			 * be current here, and k42_ipc_handle, k42_ipc_taken and
+			 * k42_ipc_defer must see the handler's call, not its. */
+			k42_in_handler++;
 			k42_vp_self()->handler_call = (uint64_t)h;
 			handle(out[0], &m, (uint64_t)h);
+			k42_in_handler--;
 			if (k42_vp_self()->handler_call)
 				reply((uint64_t)h, &m, 0);
 			k42_vp_self()->handler_call = 0;

@@ -645,7 +645,7 @@ SCENARIOS.append(dict(name="user/fcmadapt", append="init=/tests/fcmadapt_test", 
 # Security regression tests (docs/security.md), each booted as init.
 SECURITY_TESTS = ["pid_reuse_test", "proc_state_test", "class_priv_test", "console_priv_test",
                   "trace_priv_test", "quota_test", "interrupt_test", "forged_ctx_test",
-                  "ppc_snoop_test"]
+                  "ppc_snoop_test", "hostile_ppc_test", "hostile_expose_test"]
 for _t in SECURITY_TESTS:
     SCENARIOS.append(dict(name="security/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
