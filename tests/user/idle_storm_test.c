@@ -31,6 +31,8 @@
 #define CROSS_IFACE 0x5843
 #define CALLS 300
 #define LEN 40
+#define BOUNDED 30
+#define BOUND_MS 20
 
 static struct {
 	uint64_t token;
@@ -156,6 +158,53 @@ static void *caller_thread(void *arg)
 	return NULL;
 }
 
+/* Argument 0x71ed | target << 16: a spinner thread on a dispatcher on
+ * every CPU (so no CPU idles: the ticks are all there is to count), and
+ * bounded calls to a process that never takes calls from dispatcher 0,
+ * each of which must time out after its bound. Exits with the count of
+ * wrong results. */
+static volatile int stop;
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (!stop)
+		__asm__ volatile("or 1,1,1; or 2,2,2" ::: "memory");
+	return NULL;
+}
+
+static int bounded(long ncpus, long target)
+{
+	k42_thread_t *th[K42_VPS_MAX];
+	uint64_t tb_ms = k42_info(K42_INFO_TIMEBASE_HZ) / 1000, wrong = 0;
+	unsigned nvp;
+
+	for (long c = 0; c < ncpus && c < K42_VPS_MAX - 1; c++)
+		if (k42_vp_start((unsigned)c) <= 0)
+			return 100;
+	nvp = k42_vp_count();
+	for (unsigned v = 1; v < nvp; v++)
+		th[v] = k42_thread_create_on(v, spinner, NULL, NULL);
+	k42_ipc_set_timeout_us(BOUND_MS * 1000);
+	for (int i = 0; i < BOUNDED; i++) {
+		struct k42_ipc_msg m = { k42_ipc_op(CROSS_IFACE, 1, 1, 0, 0), { 0 }, 0, 0 };
+		uint64_t t0 = k42_timebase();
+		long rc = k42_call((uint64_t)target, &m, 1);
+		uint64_t ms = (k42_timebase() - t0) / tb_ms;
+
+		if ((rc != -K42_ETIMEDOUT || ms < BOUND_MS) && wrong++ < 5)
+			k42_printf("idle_storm_test: bounded call %d: %ld after %lu ms\n", i, rc, ms);
+	}
+	k42_ipc_set_timeout_us(0);
+	stop = 1;
+	for (unsigned v = 1; v < nvp; v++)
+		if (!th[v] || k42_thread_join(th[v], NULL) != 0)
+			return 101;
+	k42_printf("idle_storm_test: bounded: %d calls of %d ms from %u dispatchers' CPUs, %lu "
+		   "wrong\n", BOUNDED, BOUND_MS, nvp, wrong);
+	return wrong == 0 ? 0 : 1;
+}
+
 /* Argument 0x1d1e | server << 16: the callers, one thread per CPU. */
 static int callers(long ncpus)
 {
@@ -178,18 +227,20 @@ static int callers(long ncpus)
 int main(uint64_t arg)
 {
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), kid;
-	uint64_t idle0, ipis0;
+	uint64_t idle0, ipis0, calls0;
 	int status = -1;
 
+	if ((arg & 0xffff) == 0x71ed)
+		return bounded(ncpus, (long)(arg >> 16));
 	if ((arg & 0xffff) == 0x1d1e) {
 		server = (long)(arg >> 16);
 		return callers(ncpus);
 	}
 	idle0 = k42_info(K42_INFO_IDLE_UNLOCKED);
-	ipis0 = k42_info(K42_INFO_IDLE_IPIS_UNLOCKED);
+	ipis0 = k42_info(K42_INFO_IRQS_UNLOCKED);
 	run_ring(ncpus);
 	idle0 = k42_info(K42_INFO_IDLE_UNLOCKED) - idle0;
-	ipis0 = k42_info(K42_INFO_IDLE_IPIS_UNLOCKED) - ipis0;
+	ipis0 = k42_info(K42_INFO_IRQS_UNLOCKED) - ipis0;
 	k42_printf("idle_storm_test: ring: %lu idle entries, %lu idle-loop IPIs without the kernel "
 		   "lock\n", idle0, ipis0);
 	if (ncpus > 1) {
@@ -217,5 +268,32 @@ int main(uint64_t arg)
 		EXPECT(idle0 > 0, "no CPU went idle without the kernel lock in the calls");
 	EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the server");
 	k42_wait((uint64_t)server, &status);
+
+	/* Ticks while bounded calls wait: a process that never takes calls
+	 * (tests/stuck) is called with a bound from a CPU whose neighbours
+	 * spin; no CPU idles, so only ticks count. */
+	calls0 = k42_info(K42_INFO_IPC_CALLS);
+	server = k42_spawn_path("tests/stuck", K42_PRIO_BACKGROUND, 0);
+	EXPECT(server > 0, "spawn the stuck target: %ld", server);
+	if (server <= 0)
+		return verdict("idle_storm_test");
+	ipis0 = k42_info(K42_INFO_IRQS_UNLOCKED);
+	kid = k42_spawn_path("tests/idle_storm_test", K42_PRIO_GENERAL,
+			     0x71ed | ((uint64_t)server << 16));
+	EXPECT(kid > 0, "spawn the bounded caller: %ld", kid);
+	if (kid > 0)
+		EXPECT(k42_wait((uint64_t)kid, &status) == K42_PROC_EXITED && status == 0,
+		       "the bounded caller ended with status %d", status);
+	ipis0 = k42_info(K42_INFO_IRQS_UNLOCKED) - ipis0;
+	k42_printf("idle_storm_test: bounded: %lu ticks without the kernel lock while a bounded "
+		   "call waited\n", ipis0);
+	if (ncpus > 1)
+		EXPECT(ipis0 > 0, "no tick was done without the kernel lock while bounded calls waited");
+	EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the stuck target");
+	k42_wait((uint64_t)server, &status);
+	for (int i = 0; i < 100 && (uint64_t)k42_info(K42_INFO_IPC_CALLS) != calls0; i++)
+		k42_thread_sleep_us(10000);
+	EXPECT((uint64_t)k42_info(K42_INFO_IPC_CALLS) == calls0, "%lu calls outstanding, %lu at the start",
+	       (uint64_t)k42_info(K42_INFO_IPC_CALLS), calls0);
 	return verdict("idle_storm_test");
 }

@@ -316,13 +316,14 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)n;
 	}
 	case K42_INFO_IDLE_UNLOCKED:
-	case K42_INFO_IDLE_IPIS_UNLOCKED: {
+	case K42_INFO_IRQS_UNLOCKED: {
 		uint64_t n = 0;
 
 		for (int c = 0; c < smp_ncpus; c++)
 			n += ctx_arg(tf, 0) == K42_INFO_IDLE_UNLOCKED
 				     ? __atomic_load_n(&percpu_of((uint32_t)c)->idle_unlocked, __ATOMIC_RELAXED)
-				     : __atomic_load_n(&percpu_of((uint32_t)c)->idle_ipis_unlocked, __ATOMIC_RELAXED);
+				     : __atomic_load_n(&percpu_of((uint32_t)c)->idle_ipis_unlocked, __ATOMIC_RELAXED) +
+				       __atomic_load_n(&percpu_of((uint32_t)c)->ticks_timed_unlocked, __ATOMIC_RELAXED);
 		return (long)n;
 	}
 	case K42_INFO_WAKES_UNLOCKED: {

@@ -99,8 +99,8 @@ int timer_interrupt_expire_local(uint64_t now)
 	struct percpu *pc = this_cpu(), *other = NULL;
 	uint64_t remote = 0;
 
-	if (ipc_calls_timed())
-		return 0;
+	if (ipc_calls_due(now))
+		return 0;	/* a bounded call made here to expire: the locked path */
 	/* (Where a dispatcher lives changes only under the kernel lock, whose
 	 * holder holds our local lock too.) */
 	for (struct dispatcher *d = pc->timers; d && (int64_t)(now - d->timer_deadline) >= 0;
@@ -120,6 +120,8 @@ int timer_interrupt_expire_local(uint64_t now)
 	if (other)
 		spin_unlock(&other->local_lock);
 	pc->timer_wakes_remote += remote;
+	if (ipc_calls_timed_any())
+		pc->ticks_timed_unlocked++;	/* (the one global list sent these to the locked path) */
 	arch_timer_program(next_event(pc));
 	return 1;
 }
