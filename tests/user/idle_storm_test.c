@@ -21,9 +21,20 @@
  * K42_IPC_REPLY_IDLE leave its CPU idle too. Every word and byte of every
  * reply is checked; the child exits with the count of bad ones.
  *
+ * The bounded calls: a child (argument 0x71ed | target << 16) calls a
+ * process that never takes calls (tests/stuck) with a bound of 20 ms,
+ * first from dispatcher 0 while a spinner runs on every CPU (ticks done
+ * without the kernel lock while a bounded call waits), then from one
+ * dispatcher at a time with nothing else on its CPU: a bounded call is
+ * on the list of the CPU it was made on, which only that CPU's tick
+ * expires, so here only its idle ticks can (with that tick's check for a
+ * due call removed the child never ends). Every call must end with
+ * -K42_ETIMEDOUT no earlier than its bound; the parent gives the child
+ * 120 s.
+ *
  * At more than one CPU the kernel's counters must show idle entries
- * without the kernel lock in both parts, and IPIs taken in the idle loop
- * without it.
+ * without the kernel lock in the ring and the calls, IPIs taken in the
+ * idle loop without it, and ticks without it while a bounded call waited.
  */
 #include "storm.h"
 
@@ -33,6 +44,7 @@
 #define LEN 40
 #define BOUNDED 30
 #define BOUND_MS 20
+#define QUIET 5
 
 static struct {
 	uint64_t token;
@@ -173,10 +185,43 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
+/* One bounded call to target: 1 if it timed out, no earlier than its
+ * bound (else reported). */
+static int one_bounded(long target, const char *who, int i)
+{
+	struct k42_ipc_msg m = { k42_ipc_op(CROSS_IFACE, 1, 1, 0, 0), { 0 }, 0, 0 };
+	uint64_t tb_ms = k42_info(K42_INFO_TIMEBASE_HZ) / 1000, t0 = k42_timebase();
+	long rc = k42_call((uint64_t)target, &m, 1);
+	uint64_t ms = (k42_timebase() - t0) / tb_ms;
+
+	if (rc == -K42_ETIMEDOUT && ms >= BOUND_MS)
+		return 1;
+	k42_printf("idle_storm_test: %s bounded call %d: %ld after %lu ms\n", who, i, rc, ms);
+	return 0;
+}
+
+/* The quiet part: one dispatcher at a time, alone on its CPU, makes
+ * bounded calls; while it waits its CPU has nothing to run, so only that
+ * CPU's idle ticks can end the call (no other CPU's tick looks at its
+ * list, and nothing else enters the kernel there). */
+static long quiet_target;
+static uint64_t quiet_wrong;
+
+static void *quiet_caller(void *arg)
+{
+	(void)arg;
+	k42_ipc_set_timeout_us(BOUND_MS * 1000);
+	for (int i = 0; i < QUIET; i++)
+		if (!one_bounded(quiet_target, "quiet", i))
+			__atomic_add_fetch(&quiet_wrong, 1, __ATOMIC_RELAXED);
+	k42_ipc_set_timeout_us(0);
+	return NULL;
+}
+
 static int bounded(long ncpus, long target)
 {
 	k42_thread_t *th[K42_VPS_MAX];
-	uint64_t tb_ms = k42_info(K42_INFO_TIMEBASE_HZ) / 1000, wrong = 0;
+	uint64_t wrong = 0;
 	unsigned nvp;
 
 	for (long c = 0; c < ncpus && c < K42_VPS_MAX - 1; c++)
@@ -186,15 +231,8 @@ static int bounded(long ncpus, long target)
 	for (unsigned v = 1; v < nvp; v++)
 		th[v] = k42_thread_create_on(v, spinner, NULL, NULL);
 	k42_ipc_set_timeout_us(BOUND_MS * 1000);
-	for (int i = 0; i < BOUNDED; i++) {
-		struct k42_ipc_msg m = { k42_ipc_op(CROSS_IFACE, 1, 1, 0, 0), { 0 }, 0, 0 };
-		uint64_t t0 = k42_timebase();
-		long rc = k42_call((uint64_t)target, &m, 1);
-		uint64_t ms = (k42_timebase() - t0) / tb_ms;
-
-		if ((rc != -K42_ETIMEDOUT || ms < BOUND_MS) && wrong++ < 5)
-			k42_printf("idle_storm_test: bounded call %d: %ld after %lu ms\n", i, rc, ms);
-	}
+	for (int i = 0; i < BOUNDED; i++)
+		wrong += !one_bounded(target, "busy", i);
 	k42_ipc_set_timeout_us(0);
 	stop = 1;
 	for (unsigned v = 1; v < nvp; v++)
@@ -202,7 +240,18 @@ static int bounded(long ncpus, long target)
 			return 101;
 	k42_printf("idle_storm_test: bounded: %d calls of %d ms from %u dispatchers' CPUs, %lu "
 		   "wrong\n", BOUNDED, BOUND_MS, nvp, wrong);
-	return wrong == 0 ? 0 : 1;
+	/* Then each dispatcher alone (its spinner ended), one after the
+	 * other: dispatcher 0 waits in the join meanwhile. */
+	quiet_target = target;
+	for (unsigned v = 1; v < nvp; v++) {
+		k42_thread_t *q = k42_thread_create_on(v, quiet_caller, NULL, NULL);
+
+		if (!q || k42_thread_join(q, NULL) != 0)
+			return 102;
+	}
+	k42_printf("idle_storm_test: quiet: %u calls of %d ms, one CPU at a time, %lu wrong\n",
+		   (nvp - 1) * QUIET, BOUND_MS, quiet_wrong);
+	return wrong == 0 && quiet_wrong == 0 ? 0 : 1;
 }
 
 /* Argument 0x1d1e | server << 16: the callers, one thread per CPU. */
@@ -281,9 +330,21 @@ int main(uint64_t arg)
 	kid = k42_spawn_path("tests/idle_storm_test", K42_PRIO_GENERAL,
 			     0x71ed | ((uint64_t)server << 16));
 	EXPECT(kid > 0, "spawn the bounded caller: %ld", kid);
-	if (kid > 0)
-		EXPECT(k42_wait((uint64_t)kid, &status) == K42_PROC_EXITED && status == 0,
-		       "the bounded caller ended with status %d", status);
+	if (kid > 0) {
+		/* A call nobody expires would hang the caller: wait 120 s. */
+		uint64_t out[1] = { 0 }, until = k42_timebase() + 120 * k42_info(K42_INFO_TIMEBASE_HZ);
+		long st;
+
+		while ((st = k42_sc_proc_status((uint64_t)kid, out)) == K42_PROC_RUNNING &&
+		       (int64_t)(k42_timebase() - until) < 0)
+			k42_thread_sleep_us(10000);
+		EXPECT(st == K42_PROC_EXITED && out[0] == 0,
+		       "the bounded caller: state %ld status %lu (a bounded call never expired?)", st,
+		       out[0]);
+		if (st == K42_PROC_RUNNING)
+			k42_sc_proc_kill((uint64_t)kid);
+		k42_wait((uint64_t)kid, &status);
+	}
 	ipis0 = k42_info(K42_INFO_IRQS_UNLOCKED) - ipis0;
 	k42_printf("idle_storm_test: bounded: %lu ticks without the kernel lock while a bounded "
 		   "call waited\n", ipis0);
