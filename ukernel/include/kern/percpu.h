@@ -78,6 +78,9 @@ struct percpu {
 	uint64_t idle_unlocked, idle_ipis_unlocked;
 	/* Ticks done without it while a bounded call waited (kern/timer.c). */
 	uint64_t ticks_timed_unlocked;
+	/* Ticks done without it that woke dispatchers on two or more other
+	 * CPUs (kern/timer.c). */
+	uint64_t ticks_multi_unlocked;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;
