@@ -298,6 +298,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)PERCPU_SUM(timer_wakes_remote);
 	case K42_INFO_TICKS_MULTI_UNLOCKED:
 		return (long)PERCPU_SUM(ticks_multi_unlocked);
+	case K42_INFO_FREES_UNLOCKED:
+		return (long)PERCPU_SUM(frees_unlocked);
 	case K42_INFO_CPU_USER_TB:
 		return (long)PERCPU_SUM(user_tb);
 	case K42_INFO_CPU_SYSTEM_TB:

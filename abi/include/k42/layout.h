@@ -72,6 +72,7 @@
 #define K42_INFO_TIMER_WAKES_REMOTE   25	/* timer wake-ups of a dispatcher on another CPU done without it */
 #define K42_INFO_FR_COMPLETES_UNLOCKED 27	/* page-ins answered (fr_complete) without it */
 #define K42_INFO_TICKS_MULTI_UNLOCKED 30	/* ticks done without it whose timers woke dispatchers on two or more other CPUs */
+#define K42_INFO_FREES_UNLOCKED       31	/* deferred (quiescent) frees done without it */
 #define K42_INFO_CPU_USER_TB   32	/* CPU time the ticks charged to dispatchers as user time, all CPUs (timebase ticks) */
 #define K42_INFO_CPU_SYSTEM_TB 33	/* ... as system time: a reflecting dispatcher disabled (k42/procinfo.h) */
 #define K42_INFO_IDLE_UNLOCKED        28	/* CPUs gone idle without it (block, disp_idle, a PPC call or idle reply with nothing else to run) */

@@ -81,6 +81,8 @@ struct percpu {
 	/* Ticks done without it that woke dispatchers on two or more other
 	 * CPUs (kern/timer.c). */
 	uint64_t ticks_multi_unlocked;
+	/* Deferred frees done without it (kern/quiesce.c). */
+	uint64_t frees_unlocked;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;
