@@ -18,6 +18,7 @@
  * are in use by their CPUs' own fast paths, and the server's vector
  * registers (which would pin it to a CPU) are taken from it.
  */
+#include <string.h>
 #include "check.h"
 
 #define TIMER_IFACE 0x5854
@@ -255,16 +256,22 @@ static uint64_t phase(int arm)
 /* ---- timers due on one CPU for dispatchers on several others ----
  * MULTI_SRV servers (argument 0x7174), each with one dispatcher. A round,
  * by one thread that moves itself between our dispatchers: on CPU A it
- * calls every server, arming each one's timer for the same deadline 4 ms
+ * calls every server, arming each one's timer for the same deadline 10 ms
  * ahead (each call enters the server on A, so every timer sits on A's
  * list); then it calls server i from CPU A + 1 + i, which moves it there.
  * A's tick at the deadline then has due timers of dispatchers living on
  * MULTI_SRV other CPUs. Every reply is checked, every timer must fire
  * (within 10 s) and none early; at 3 or more CPUs the kernel's count of
  * ticks done without the kernel lock that woke dispatchers on two or more
- * other CPUs must move. */
+ * other CPUs must move (on a loaded host a round's moves may come after
+ * its deadline, or the tick find a busy lock: the rounds go on, up to
+ * MULTI_ROUNDS_MAX or MULTI_SECONDS, until it has). Run alone, by
+ * argument "multi" (smp/timer_multi_{1,4}): its time depends on the
+ * host's load. */
 #define MULTI_SRV 2
-#define MULTI_ROUNDS 60
+#define MULTI_ROUNDS 40		/* at least; */
+#define MULTI_ROUNDS_MAX 2000	/* at most, until such a tick is seen, */
+#define MULTI_SECONDS 150	/* or this long */
 
 static int multi_call(long srv, uint32_t ord, uint64_t w0, uint64_t *out)
 {
@@ -291,7 +298,7 @@ static int multi_call(long srv, uint32_t ord, uint64_t w0, uint64_t *out)
 static void multi_phase(long ncpus)
 {
 	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), multi = k42_info(K42_INFO_TICKS_MULTI_UNLOCKED);
-	uint64_t fig[3] = { 0 }, wrong = 0;
+	uint64_t fig[3] = { 0 }, wrong = 0, stop = k42_timebase() + MULTI_SECONDS * hz;
 	long srv[MULTI_SRV];
 	unsigned nvp = k42_vp_count(), back = k42_vp_index();
 	int status, r, ok = 1;
@@ -302,12 +309,17 @@ static void multi_phase(long ncpus)
 		if (srv[i] <= 0)
 			return;
 	}
-	for (r = 0; r < MULTI_ROUNDS && ok; r++) {
-		unsigned a = (unsigned)r % nvp;
+	for (r = 0; ok && (r < MULTI_ROUNDS || (ncpus > MULTI_SRV && r < MULTI_ROUNDS_MAX &&
+						     (int64_t)(k42_timebase() - stop) < 0 &&
+						     k42_info(K42_INFO_TICKS_MULTI_UNLOCKED) == multi));
+	     r++) {
+		/* (A on CPU 0 or 1, so the others' locks are higher-numbered
+		 * and the tick waits for them rather than trying once.) */
+		unsigned a = (unsigned)r % (nvp > 3 ? 2 : nvp);
 		uint64_t deadline;
 
 		k42_thread_migrate(a);
-		deadline = k42_timebase() + hz / 250;
+		deadline = k42_timebase() + hz / 100;
 		for (int i = 0; i < MULTI_SRV; i++)
 			wrong += !multi_call(srv[i], 3, deadline, fig);
 		for (int i = 0; i < MULTI_SRV; i++) {
@@ -339,7 +351,7 @@ static void multi_phase(long ncpus)
 	k42_printf("timer_cross_test: multi: %d rounds of %d timers, %lu bad calls, %s; %lu ticks "
 		   "woke dispatchers on two or more other CPUs without the kernel lock\n", r,
 		   MULTI_SRV, wrong, ok ? "all fired, none early" : "WRONG", multi);
-	EXPECT(ok && r == MULTI_ROUNDS, "multi: a timer late, early or not armed, or a bad reply");
+	EXPECT(ok, "multi: a timer late, early or not armed, or a bad reply");
 	if (ncpus > MULTI_SRV)
 		EXPECT(multi > 0, "no tick woke dispatchers on two other CPUs without the kernel lock");
 	for (int i = 0; i < MULTI_SRV; i++) {
@@ -362,13 +374,18 @@ int main(uint64_t arg)
 	EXPECT(noise > 0, "spawn the noise: %ld", noise);
 	for (long c = 1; c < ncpus && c < K42_VPS_MAX - 1; c++)
 		EXPECT(k42_vp_start((unsigned)c) == c, "a dispatcher on CPU %ld", c);
+	if (k42_argc > 1 && strcmp(k42_argv[1], "multi") == 0) {
+		multi_phase(ncpus);	/* alone: smp/timer_multi_4 */
+		remote = 0;
+		goto out;
+	}
 	remote = phase(0);
 	remote += phase(1);
-	multi_phase(ncpus);
 	k42_printf("timer_cross_test: on %ld CPUs: %lu timer wake-ups onto another CPU's queue\n",
 		   ncpus, remote);
 	if (ncpus > 1)
 		EXPECT(remote > 0, "no timer woke a dispatcher on another CPU without the kernel lock");
+out:
 	if (noise > 0) {
 		EXPECT(k42_sc_proc_kill((uint64_t)noise) == 0, "kill the noise");
 		k42_wait((uint64_t)noise, &status);
