@@ -39,7 +39,6 @@
 #include "storm.h"
 
 #define ROUNDS 400
-#define CROSS_IFACE 0x5843
 #define CALLS 300
 #define LEN 40
 #define BOUNDED 30
@@ -52,19 +51,11 @@ static struct {
 	uint64_t turns[K42_VPS_MAX], sum[K42_VPS_MAX], done[K42_VPS_MAX], cpu[K42_VPS_MAX];
 } ring __attribute__((aligned(128)));
 
-static uint64_t sprg3(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mfspr %0, 259" : "=r"(v));
-	return v;
-}
-
 __attribute__((noreturn)) void vp_main(uint64_t me);
 
 void vp_main(uint64_t me)
 {
-	struct k42_disp_shared *sh = (struct k42_disp_shared *)sprg3();
+	struct k42_disp_shared *sh = storm_disp_shared();
 	uint64_t n = (uint64_t)ring.n, end = ROUNDS * n, next = me % n + 1;
 
 	ring.cpu[me] = k42_info(K42_INFO_CPU);
@@ -129,30 +120,6 @@ static void run_ring(long ncpus)
 
 /* One synchronous call with LEN page bytes to srv: 1 if the reply is right
  * (tests/user/ppc_cross_server.c, ordinal 1). */
-static int one(long srv, uint64_t seed, uint64_t self)
-{
-	struct k42_ipc_msg pm = { 0 };
-	uint8_t *page;
-	long rc;
-	int ok, s;
-
-	s = k42_disable_save();
-	page = k42_ppc_page();
-	pm.op = k42_ipc_op(CROSS_IFACE, 1, 1, 0, LEN);
-	for (int i = 0; i < 6; i++)
-		pm.w[i] = seed * 13 + (uint64_t)i * 0x10001;
-	for (uint32_t j = 0; j < LEN; j++)
-		page[j] = (uint8_t)(seed + j * 3);
-	rc = k42_call((uint64_t)srv, &pm, 1);
-	ok = rc == 0 && pm.len == LEN;
-	for (int i = 0; ok && i < 6; i++)
-		ok = pm.w[i] == (seed * 13 + (uint64_t)i * 0x10001) * 5 + self + (uint64_t)i;
-	for (uint32_t j = 0; ok && j < LEN; j++)
-		ok = page[j] == (uint8_t)((uint8_t)(seed + j * 3) ^ (uint8_t)(0x3c + seed * 13));
-	k42_restore(s);
-	return ok;
-}
-
 static long server;
 static uint64_t bad, calls;
 
@@ -162,7 +129,7 @@ static void *caller_thread(void *arg)
 	uint64_t self = k42_info(K42_INFO_PID);
 
 	for (uint64_t i = 0; i < CALLS; i++) {
-		if (!one(server, ((uint64_t)vp << 32) + i * 977, self) &&
+		if (!cross_sync_call(server, LEN, ((uint64_t)vp << 32) + i * 977, self) &&
 		    __atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)
 			k42_printf("idle_storm_test: bad reply to call %lu on dispatcher %u\n", i, vp);
 		__atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
@@ -189,7 +156,7 @@ static void *spinner(void *arg)
  * bound (else reported). */
 static int one_bounded(long target, const char *who, int i)
 {
-	struct k42_ipc_msg m = { k42_ipc_op(CROSS_IFACE, 1, 1, 0, 0), { 0 }, 0, 0 };
+	struct k42_ipc_msg m = { cross_op(1, 0), { 0 }, 0, 0 };
 	uint64_t tb_ms = k42_info(K42_INFO_TIMEBASE_HZ) / 1000, t0 = k42_timebase();
 	long rc = k42_call((uint64_t)target, &m, 1);
 	uint64_t ms = (k42_timebase() - t0) / tb_ms;
@@ -257,18 +224,14 @@ static int bounded(long ncpus, long target)
 /* Argument 0x1d1e | server << 16: the callers, one thread per CPU. */
 static int callers(long ncpus)
 {
-	k42_thread_t *th[K42_VPS_MAX];
 	unsigned nvp;
 
 	for (long c = 1; c < ncpus && c < K42_VPS_MAX; c++)
 		if (k42_vp_start((unsigned)c) != c)
 			return 100;
 	nvp = k42_vp_count();
-	for (unsigned v = 0; v < nvp; v++)
-		th[v] = k42_thread_create_on(v, caller_thread, (void *)(uintptr_t)v, NULL);
-	for (unsigned v = 0; v < nvp; v++)
-		if (!th[v] || k42_thread_join(th[v], NULL) != 0)
-			return 101;
+	if (storm_threads(caller_thread, 1) != (int)nvp || failures)
+		return 101;
 	k42_printf("idle_storm_test: calls: %lu from %u dispatchers, %lu bad\n", calls, nvp, bad);
 	return calls == (uint64_t)nvp * CALLS && bad == 0 ? 0 : 1;
 }
