@@ -101,6 +101,37 @@ static void test_pass(void)
 	CHECK(o.freed && quiesce_waiting(&pq) == 0, "the next point did not free it");
 }
 
+/* quiesce_reclaim_leaf frees, away from a point, only ripe objects that
+ * quiesce_defer_leaf retired, oldest first, stopping at the first that is
+ * not ripe or not leaf; quiesce_ripe still sees a ripe ordinary one, and
+ * the next point frees the rest. */
+static void test_leaf(void)
+{
+	struct quiesce lq;
+	struct obj o[4];
+
+	memset(o, 0, sizeof(o));
+	for (int i = 0; i < 4; i++)
+		for (int c = 0; c < NCPUS; c++)
+			o[i].passed[c] = 1;
+	quiesce_init(&lq, 2);
+	quiesce_defer_leaf(&lq, 0, &o[0].d, obj_free);
+	CHECK(quiesce_reclaim_leaf(&lq, 0) == 0 && !o[0].freed, "a leaf object freed before it was ripe");
+	quiesce_defer_leaf(&lq, 0, &o[1].d, obj_free);
+	quiesce_defer(&lq, 0, &o[2].d, obj_free);
+	quiesce_defer_leaf(&lq, 0, &o[3].d, obj_free);
+	for (int i = 0; i < 8; i++) {
+		quiesce_pass(&lq, 0);
+		quiesce_pass(&lq, 1);
+	}
+	CHECK(quiesce_reclaim_leaf(&lq, 0) == 2 && o[0].freed && o[1].freed && !o[2].freed &&
+	      !o[3].freed, "reclaim_leaf did not stop at the ordinary object");
+	CHECK(quiesce_ripe(&lq, 0) && quiesce_waiting(&lq) == 2, "the ordinary one is not ripe");
+	CHECK(quiesce_reclaim_leaf(&lq, 1) == 0, "another CPU's list reclaimed");
+	quiesce_point(&lq, 0);
+	CHECK(o[2].freed && o[3].freed && quiesce_waiting(&lq) == 0, "the point did not free the rest");
+}
+
 /*
  * Real threads as CPUs: each reads shared objects that others replace
  * and retire, passing a quiescent point between operations; a reader
@@ -194,6 +225,7 @@ int main(void)
 	int retired = 0;
 
 	test_pass();
+	test_leaf();
 	/* The basic rule, step by step. */
 	quiesce_init(&q, 2);
 	memset(&one, 0, sizeof(one));
@@ -223,8 +255,15 @@ int main(void)
 		int cpu = rand() % NCPUS;
 
 		if (retired < OBJS && rand() % 4 == 0) {
-			quiesce_defer(&q, (uint32_t)cpu, &objs[retired].d, obj_free);
+			/* Half of them leaf objects, which a CPU also frees
+			 * away from its points (below). */
+			if (rand() % 2)
+				quiesce_defer_leaf(&q, (uint32_t)cpu, &objs[retired].d, obj_free);
+			else
+				quiesce_defer(&q, (uint32_t)cpu, &objs[retired].d, obj_free);
 			retired++;
+		} else if (rand() % 5 == 0) {
+			quiesce_reclaim_leaf(&q, (uint32_t)cpu);	/* no point passed */
 		} else {
 			/* Mark first, so obj_free sees this CPU as having passed. */
 			for (int i = 0; i < retired; i++)

@@ -26,9 +26,8 @@
  * outstanding calls must be back where it started (no record leaked or
  * freed twice). A child that sees a wrong reply says "child: bad".
  */
-#include "check.h"
+#include "storm.h"
 
-#define CROSS_IFACE 0x5843
 #define THREADS 2
 #define CALLS 400
 #define LEN 48
@@ -37,97 +36,42 @@
 static long server;
 static uint64_t bad, calls;
 
-static uint64_t op(uint32_t len)
-{
-	return k42_ipc_op(CROSS_IFACE, 1, 1, 0, len);
-}
-
-static int check_words(long rc, const struct k42_ipc_msg *m, uint64_t seed, uint64_t self)
-{
-	if (rc != 0)
-		return 0;
-	for (int i = 0; i < 6; i++)
-		if (m->w[i] != (seed * 13 + (uint64_t)i * 0x10001) * 5 + self + (uint64_t)i)
-			return 0;
-	return 1;
-}
-
-static void fill(struct k42_ipc_msg *m, uint8_t *page, uint32_t len, uint64_t seed)
-{
-	for (int i = 0; i < 6; i++)
-		m->w[i] = seed * 13 + (uint64_t)i * 0x10001;
-	for (uint32_t j = 0; j < len; j++)
-		page[j] = (uint8_t)(seed + j * 3);
-}
-
-static int check_echo(const uint8_t *p, uint32_t len, uint64_t seed)
-{
-	for (uint32_t j = 0; j < len; j++)
-		if (p[j] != (uint8_t)((uint8_t)(seed + j * 3) ^ (uint8_t)(0x3c + seed * 13)))
-			return 0;
-	return 1;
-}
-
-/* One call of `kind` to `srv` with `seed`: 1 if every value of the reply is right. */
+/* One call of `kind` to `srv` with `seed`: 1 if every value of the reply
+ * is right. Kinds 0, 1: synchronous, bytes through the dispatcher's PPC
+ * page; 2, 3: asynchronous, through the thread's own buffer; odd ones
+ * with LEN bytes. */
 static int one(long srv, unsigned kind, uint64_t seed, uint64_t self)
 {
-	struct k42_ipc_msg pm = { 0 }, *m;
 	uint32_t len = kind & 1 ? LEN : 0;
-	uint8_t *page;
-	long rc;
-	int ok, s;
 
-	if (kind < 2) {	/* synchronous, bytes through the dispatcher's PPC page */
-		s = k42_disable_save();
-		page = k42_ppc_page();
-		pm.op = op(len);
-		fill(&pm, page, len, seed);
-		rc = k42_call((uint64_t)srv, &pm, 1);
-		ok = check_words(rc, &pm, seed, self) && pm.len == len && check_echo(page, len, seed);
-		k42_restore(s);
-		return ok;
-	}
-	/* asynchronous, bytes through the thread's own buffer */
-	m = k42_ipc_msg_get();
-	m->op = op(len);
-	fill(m, m->page, len, seed);
-	rc = k42_ipc_call((uint64_t)srv, m);
-	return check_words(rc, m, seed, self) && m->len == len && check_echo(m->page, len, seed);
+	return kind < 2 ? cross_sync_call(srv, len, seed, self) : cross_async_call(srv, len, seed, self);
+}
+
+/* One call to the server (for cross_caller_loop). */
+static int one_server(unsigned kind, uint64_t seed)
+{
+	static uint64_t self;	/* (every thread finds the same) */
+
+	if (!self)
+		self = k42_info(K42_INFO_PID);
+	return one(server, kind, seed, self);
 }
 
 static void *caller_thread(void *arg)
 {
-	unsigned vp = (unsigned)(uintptr_t)arg;
-	uint64_t base = ((uint64_t)vp << 36) + ((uint64_t)(uintptr_t)k42_thread_self() << 4);
-	uint64_t self = k42_info(K42_INFO_PID);
-
-	for (uint64_t i = 0; i < CALLS; i++) {
-		unsigned kind = (unsigned)((i + vp) % 4);
-		uint64_t seed = base + i * 911;
-
-		if (!one(server, kind, seed, self) && __atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)
-			k42_printf("ppc_queue_test: bad reply to a call of kind %u on dispatcher %u\n",
-				   kind, vp);
-		__atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
-		if (k42_vp_index() != vp)
-			__atomic_add_fetch(&bad, 1000000, __ATOMIC_RELAXED);
-	}
+	cross_caller_loop("ppc_queue_test", (unsigned)(uintptr_t)arg, CALLS, 4, one_server, &bad,
+			  &calls);
 	return NULL;
 }
 
 /* Every dispatcher's callers at once; every reply checked. */
 static void storm(const char *what)
 {
-	k42_thread_t *th[K42_VPS_MAX * THREADS];
 	unsigned nvp = k42_vp_count();
-	int n = 0;
+	int n;
 
 	bad = calls = 0;
-	for (unsigned v = 0; v < nvp; v++)
-		for (int k = 0; k < THREADS; k++)
-			th[n++] = k42_thread_create_on(v, caller_thread, (void *)(uintptr_t)v, NULL);
-	for (int i = 0; i < n; i++)
-		EXPECT(th[i] && k42_thread_join(th[i], NULL) == 0, "caller %d", i);
+	n = storm_threads(caller_thread, THREADS);
 	k42_printf("ppc_queue_test: %s: %lu calls from %u dispatchers, %lu bad\n", what, calls, nvp, bad);
 	EXPECT(calls == (uint64_t)n * CALLS, "%lu calls made of %lu", calls, (uint64_t)n * CALLS);
 	EXPECT(bad == 0, "%lu bad replies", bad);

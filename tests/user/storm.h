@@ -5,7 +5,10 @@
  * phase, by a blocking sleep (classes are strict: a yield never runs a
  * lower class, docs/kernel-interface.md); the check of where each ran;
  * the wait for the process count to come back; and the pacing of
- * sched_storm_worker's wake-ups (sched_storm_test, wake_storm_test).
+ * sched_storm_worker's wake-ups (sched_storm_test, wake_storm_test); and
+ * the callers of tests/ppc_cross_server (ppc_cross_test, ppc_queue_test,
+ * idle_storm_test): the values of a call and their checks, the threads
+ * on every dispatcher and their loop.
  */
 #ifndef USER_STORM_H
 #define USER_STORM_H
@@ -16,6 +19,16 @@
 #define STORM_STACK 16384
 
 static uint8_t storm_stacks[K42_VPS_MAX][STORM_STACK] __attribute__((aligned(16), unused));
+
+/* The shared page of the dispatcher this runs on (SPRG3): for one that
+ * storm_start started, which runs without libk42. */
+static inline struct k42_disp_shared *storm_disp_shared(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mfspr %0, 259" : "=r"(v));
+	return (struct k42_disp_shared *)v;
+}
 
 /* The CPU of dispatcher i (1, 2, ...) when `per` of them share each CPU
  * from CPU `first` on. */
@@ -149,6 +162,119 @@ static inline int sched_storm_pace(struct storm_pace *p, long pid, uint64_t hz, 
 	p->raised = k42_sc_softintr_raise((uint64_t)pid, K42_SOFTINTR_USER0) == 0;
 	p->raised_tb = k42_timebase();
 	return p->raised ? PACE_RAISED : PACE_NOTHING;
+}
+
+/* ---- calls to tests/ppc_cross_server (interface CROSS_IFACE) ----
+ * Ordinal 1: the words sent are seed * 13 + i * 0x10001 and come back as
+ * w * 5 + the caller's pid + i; the bytes sent, (seed + j * 3), come back
+ * XORed with 0x3c + seed * 13. */
+#define CROSS_IFACE 0x5843
+#define STORM_THREADS_MAX 4	/* storm_threads per dispatcher */
+
+static inline uint64_t cross_op(uint32_t ord, uint32_t len)
+{
+	return k42_ipc_op(CROSS_IFACE, 1, ord, 0, len);
+}
+
+static inline void cross_fill(struct k42_ipc_msg *m, uint8_t *page, uint32_t len, uint64_t seed)
+{
+	for (int i = 0; i < 6; i++)
+		m->w[i] = seed * 13 + (uint64_t)i * 0x10001;
+	for (uint32_t j = 0; j < len; j++)
+		page[j] = (uint8_t)(seed + j * 3);
+}
+
+static inline int cross_words_ok(long rc, const struct k42_ipc_msg *m, uint64_t seed,
+				 uint64_t self)
+{
+	if (rc != 0)
+		return 0;
+	for (int i = 0; i < 6; i++)
+		if (m->w[i] != (seed * 13 + (uint64_t)i * 0x10001) * 5 + self + (uint64_t)i)
+			return 0;
+	return 1;
+}
+
+static inline int cross_echo_ok(const uint8_t *p, uint32_t len, uint64_t seed)
+{
+	for (uint32_t j = 0; j < len; j++)
+		if (p[j] != (uint8_t)((uint8_t)(seed + j * 3) ^ (uint8_t)(0x3c + seed * 13)))
+			return 0;
+	return 1;
+}
+
+/* A synchronous call of ordinal 1 to srv with len bytes through the
+ * dispatcher's PPC page (disabled meanwhile: the page is the
+ * dispatcher's), and an asynchronous one with len bytes through the
+ * thread's own buffer: 1 if every value of the reply is right. */
+static inline int cross_sync_call(long srv, uint32_t len, uint64_t seed, uint64_t self)
+{
+	struct k42_ipc_msg pm = { 0 };
+	int s = k42_disable_save(), ok;
+	uint8_t *page = k42_ppc_page();
+	long rc;
+
+	pm.op = cross_op(1, len);
+	cross_fill(&pm, page, len, seed);
+	rc = k42_call((uint64_t)srv, &pm, 1);
+	ok = cross_words_ok(rc, &pm, seed, self) && pm.len == len && cross_echo_ok(page, len, seed);
+	k42_restore(s);
+	return ok;
+}
+
+static inline int cross_async_call(long srv, uint32_t len, uint64_t seed, uint64_t self)
+{
+	struct k42_ipc_msg *m = k42_ipc_msg_get();
+	long rc;
+
+	m->op = cross_op(1, len);
+	cross_fill(m, m->page, len, seed);
+	if (len < K42_IPC_PAGE_BYTES)
+		m->page[len] = 0x5a;	/* the byte past them must stay */
+	rc = k42_ipc_call((uint64_t)srv, m);
+	return cross_words_ok(rc, m, seed, self) && m->len == len && cross_echo_ok(m->page, len, seed) &&
+	       (len == K42_IPC_PAGE_BYTES || m->page[len] == 0x5a);
+}
+
+/* A caller thread's loop on dispatcher vp: n calls, call i of kind
+ * (i + vp) % kinds with a seed of its own, checked by one(kind, seed);
+ * a wrong one counts 1 in *bad (the first five said), a thread found off
+ * its dispatcher 1,000,000; every call counts in *calls. */
+static inline void cross_caller_loop(const char *who, unsigned vp, uint64_t n, unsigned kinds,
+				     int (*one)(unsigned kind, uint64_t seed), uint64_t *bad,
+				     uint64_t *calls)
+{
+	uint64_t base = ((uint64_t)vp << 36) + ((uint64_t)(uintptr_t)k42_thread_self() << 4);
+
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned kind = (unsigned)((i + vp) % kinds);
+
+		if (!one(kind, base + i * 911) && __atomic_add_fetch(bad, 1, __ATOMIC_RELAXED) <= 5)
+			k42_printf("%s: bad reply to a call of kind %u on dispatcher %u\n", who, kind,
+				   vp);
+		__atomic_add_fetch(calls, 1, __ATOMIC_RELAXED);
+		if (k42_vp_index() != vp)
+			__atomic_add_fetch(bad, 1000000, __ATOMIC_RELAXED);
+	}
+}
+
+/* per_vp threads on every dispatcher of ours (argument: its index), each
+ * running fn, all joined; one that did not start or end is reported. The
+ * number started. */
+static inline int storm_threads(void *(*fn)(void *), int per_vp)
+{
+	k42_thread_t *th[K42_VPS_MAX * STORM_THREADS_MAX];
+	unsigned nvp = k42_vp_count();
+	int n = 0;
+
+	if (per_vp > STORM_THREADS_MAX)
+		per_vp = STORM_THREADS_MAX;
+	for (unsigned v = 0; v < nvp && v < K42_VPS_MAX; v++)
+		for (int k = 0; k < per_vp; k++)
+			th[n++] = k42_thread_create_on(v, fn, (void *)(uintptr_t)v, NULL);
+	for (int i = 0; i < n; i++)
+		EXPECT(th[i] && k42_thread_join(th[i], NULL) == 0, "thread %d of %d", i, n);
+	return n;
 }
 
 #endif

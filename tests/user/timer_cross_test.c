@@ -18,6 +18,7 @@
  * are in use by their CPUs' own fast paths, and the server's vector
  * registers (which would pin it to a CPU) are taken from it.
  */
+#include <string.h>
 #include "check.h"
 
 #define TIMER_IFACE 0x5854
@@ -38,6 +39,29 @@ static uint64_t op(uint32_t ord)
 
 /* ---- the server ---- */
 
+/* The multi-CPU server's timer (argument 0x7174): a libk42 timer at the
+ * deadline the call carries, armed from the handler, so its kernel timer
+ * sits on the CPU the call entered it on. */
+static struct k42_timer mtimer;
+static volatile uint64_t mfired, mearly, marmed;
+
+static void multi_fired(struct k42_timer *t)
+{
+	if ((int64_t)(k42_timebase() - t->deadline) < 0)
+		mearly++;
+	mfired++;
+}
+
+static void multi_arm(uint64_t deadline)
+{
+	if (k42_timer_armed(&mtimer))
+		return;	/* the last one has not fired: the caller sees marmed behind */
+	mtimer.deadline = deadline;
+	mtimer.fn = multi_fired;
+	if (k42_timer_add(&mtimer) == 0)
+		marmed++;
+}
+
 static void handle(uint64_t caller, struct k42_ipc_msg *m)
 {
 	m->len = 0;
@@ -48,6 +72,12 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 	if (k42_ipc_op_ordinal(m->op) == 2) {	/* its figures so far */
 		m->w[0] = slept;
 		m->w[1] = early;
+	} else if (k42_ipc_op_ordinal(m->op) == 3) {	/* arm at w0 (0: no); its figures */
+		if (m->w[0])
+			multi_arm(m->w[0]);
+		m->w[0] = mfired;
+		m->w[1] = mearly;
+		m->w[2] = marmed;
 	} else {
 		for (int i = 0; i < 6; i++)
 			m->w[i] = m->w[i] * 7 + caller + (uint64_t)i;
@@ -69,7 +99,7 @@ static int serve(int arm)
 	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), x = k42_timebase();
 	struct k42_sem never;
 
-	arming = arm;
+	arming = arm == 1;
 	k42_serve(handle);
 	if (arm) {
 		/* (No libk42 timer here: the handler owns the kernel timer.) */
@@ -223,26 +253,139 @@ static uint64_t phase(int arm)
 	return remote;
 }
 
+/* ---- timers due on one CPU for dispatchers on several others ----
+ * MULTI_SRV servers (argument 0x7174), each with one dispatcher. A round,
+ * by one thread that moves itself between our dispatchers: on CPU A it
+ * calls every server, arming each one's timer for the same deadline 10 ms
+ * ahead (each call enters the server on A, so every timer sits on A's
+ * list); then it calls server i from CPU A + 1 + i, which moves it there.
+ * A's tick at the deadline then has due timers of dispatchers living on
+ * MULTI_SRV other CPUs. Every reply is checked, every timer must fire
+ * (within 10 s) and none early; at 3 or more CPUs the kernel's count of
+ * ticks done without the kernel lock that woke dispatchers on two or more
+ * other CPUs must move (on a loaded host a round's moves may come after
+ * its deadline, or the tick find a busy lock: the rounds go on, up to
+ * MULTI_ROUNDS_MAX or MULTI_SECONDS, until it has). Run alone, by
+ * argument "multi" (smp/timer_multi_{1,4}): its time depends on the
+ * host's load. */
+#define MULTI_SRV 2
+#define MULTI_ROUNDS 40		/* at least; */
+#define MULTI_ROUNDS_MAX 2000	/* at most, until such a tick is seen, */
+#define MULTI_SECONDS 150	/* or this long */
+
+static int multi_call(long srv, uint32_t ord, uint64_t w0, uint64_t *out)
+{
+	struct k42_ipc_msg m = { 0 };
+	uint64_t self = k42_info(K42_INFO_PID);
+
+	m.op = op(ord);
+	m.w[0] = w0;
+	for (int w = 1; w < 6; w++)
+		m.w[w] = w0 + (uint64_t)w;
+	if (k42_call((uint64_t)srv, &m, 1) != 0)
+		return 0;
+	if (ord == 3) {
+		for (int w = 0; w < 3; w++)
+			out[w] = m.w[w];
+		return 1;
+	}
+	for (int w = 0; w < 6; w++)
+		if (m.w[w] != (w0 + (uint64_t)w) * 7 + self + (uint64_t)w)
+			return 0;
+	return 1;
+}
+
+static void multi_phase(long ncpus)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ), multi = k42_info(K42_INFO_TICKS_MULTI_UNLOCKED);
+	uint64_t fig[3] = { 0 }, wrong = 0, stop = k42_timebase() + MULTI_SECONDS * hz;
+	long srv[MULTI_SRV];
+	unsigned nvp = k42_vp_count(), back = k42_vp_index();
+	int status, r, ok = 1;
+
+	for (int i = 0; i < MULTI_SRV; i++) {
+		srv[i] = k42_spawn_path("tests/timer_cross_test", K42_PRIO_SYSTEM, 0x7174);
+		EXPECT(srv[i] > 0, "spawn multi server %d: %ld", i, srv[i]);
+		if (srv[i] <= 0)
+			return;
+	}
+	for (r = 0; ok && (r < MULTI_ROUNDS || (ncpus > MULTI_SRV && r < MULTI_ROUNDS_MAX &&
+						     (int64_t)(k42_timebase() - stop) < 0 &&
+						     k42_info(K42_INFO_TICKS_MULTI_UNLOCKED) == multi));
+	     r++) {
+		/* (A on CPU 0 or 1, so the others' locks are higher-numbered
+		 * and the tick waits for them rather than trying once.) */
+		unsigned a = (unsigned)r % (nvp > 3 ? 2 : nvp);
+		uint64_t deadline;
+
+		k42_thread_migrate(a);
+		deadline = k42_timebase() + hz / 100;
+		for (int i = 0; i < MULTI_SRV; i++)
+			wrong += !multi_call(srv[i], 3, deadline, fig);
+		for (int i = 0; i < MULTI_SRV; i++) {
+			k42_thread_migrate((a + 1 + (unsigned)i) % nvp);
+			wrong += !multi_call(srv[i], 1, deadline + (uint64_t)r, NULL);
+		}
+		/* Every timer armed so far must fire (10 s: a loaded host). */
+		for (int i = 0; i < MULTI_SRV; i++) {
+			uint64_t until = k42_timebase() + 10 * hz;
+
+			do {
+				k42_thread_sleep_until(deadline + hz / 1000);
+				if (!multi_call(srv[i], 3, 0, fig)) {
+					wrong++;
+					break;
+				}
+			} while (fig[0] < (uint64_t)r + 1 && (int64_t)(k42_timebase() - until) < 0);
+			if (fig[0] != (uint64_t)r + 1 || fig[1] != 0 || fig[2] != (uint64_t)r + 1) {
+				k42_printf("timer_cross_test: multi server %d, round %d: %lu fired, %lu "
+					   "early, %lu armed\n", i, r, fig[0], fig[1], fig[2]);
+				ok = 0;
+			}
+		}
+		if (wrong)
+			ok = 0;
+	}
+	k42_thread_migrate(back);
+	multi = k42_info(K42_INFO_TICKS_MULTI_UNLOCKED) - multi;
+	k42_printf("timer_cross_test: multi: %d rounds of %d timers, %lu bad calls, %s; %lu ticks "
+		   "woke dispatchers on two or more other CPUs without the kernel lock\n", r,
+		   MULTI_SRV, wrong, ok ? "all fired, none early" : "WRONG", multi);
+	EXPECT(ok, "multi: a timer late, early or not armed, or a bad reply");
+	if (ncpus > MULTI_SRV)
+		EXPECT(multi > 0, "no tick woke dispatchers on two other CPUs without the kernel lock");
+	for (int i = 0; i < MULTI_SRV; i++) {
+		EXPECT(k42_sc_proc_kill((uint64_t)srv[i]) == 0, "kill multi server %d", i);
+		k42_wait((uint64_t)srv[i], &status);
+	}
+}
+
 int main(uint64_t arg)
 {
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), noise;
 	uint64_t remote;
 	int status;
 
-	if (arg == 0x7171 || arg == 0x7172)
-		return serve(arg == 0x7172);
+	if (arg == 0x7171 || arg == 0x7172 || arg == 0x7174)
+		return serve(arg == 0x7172 ? 1 : arg == 0x7174 ? 2 : 0);
 	if (arg == 0x7173)
 		return noise_main();
 	noise = k42_spawn_path("tests/timer_cross_test", K42_PRIO_SYSTEM, 0x7173);
 	EXPECT(noise > 0, "spawn the noise: %ld", noise);
 	for (long c = 1; c < ncpus && c < K42_VPS_MAX - 1; c++)
 		EXPECT(k42_vp_start((unsigned)c) == c, "a dispatcher on CPU %ld", c);
+	if (k42_argc > 1 && strcmp(k42_argv[1], "multi") == 0) {
+		multi_phase(ncpus);	/* alone: smp/timer_multi_4 */
+		remote = 0;
+		goto out;
+	}
 	remote = phase(0);
 	remote += phase(1);
 	k42_printf("timer_cross_test: on %ld CPUs: %lu timer wake-ups onto another CPU's queue\n",
 		   ncpus, remote);
 	if (ncpus > 1)
 		EXPECT(remote > 0, "no timer woke a dispatcher on another CPU without the kernel lock");
+out:
 	if (noise > 0) {
 		EXPECT(k42_sc_proc_kill((uint64_t)noise) == 0, "kill the noise");
 		k42_wait((uint64_t)noise, &status);

@@ -20,19 +20,11 @@ static struct {
 	uint64_t cpu[K42_VPS_MAX];
 } ctl __attribute__((aligned(128)));
 
-static uint64_t sprg3(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mfspr %0, 259" : "=r"(v));
-	return v;
-}
-
 __attribute__((noreturn)) void vp_main(uint64_t me);
 
 void vp_main(uint64_t me)
 {
-	struct k42_disp_shared *sh = (struct k42_disp_shared *)sprg3();
+	struct k42_disp_shared *sh = storm_disp_shared();
 	uint64_t ms = k42_info(K42_INFO_TIMEBASE_HZ) / 1000;
 
 	ctl.cpu[me] = k42_info(K42_INFO_CPU);

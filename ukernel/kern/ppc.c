@@ -67,6 +67,7 @@
 #include <kern/dispatcher.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
+#include <kern/smp.h>
 #include <kern/ppc_cross.h>
 #include <kern/process.h>
 #include <kern/sched.h>
@@ -147,14 +148,21 @@ void set_caller_result(struct dispatcher *caller, long status, uint32_t len,
 	caller->call = NULL;
 }
 
-/* Callers waiting in bounded calls (one list, under the kernel lock). */
-static struct dispatcher *timed;
+/* Callers waiting in bounded calls: one list per CPU, of the calls made
+ * there (percpu->calls_timed), changed under the kernel lock and read by
+ * that CPU's tick under its local lock (kern/timer.c); with one list for
+ * all, every tick of every CPU took the locked path while any bounded
+ * call waited anywhere. ntimed counts the entries of every list. */
+static uint32_t ntimed;
 
 static void untime(struct dispatcher *d)
 {
-	for (struct dispatcher **pp = &timed; *pp; pp = &(*pp)->call_timed_next) {
+	struct dispatcher **head = &percpu_of(d->call_timed_cpu)->calls_timed;
+
+	for (struct dispatcher **pp = head; *pp; pp = &(*pp)->call_timed_next) {
 		if (*pp == d) {
 			*pp = d->call_timed_next;
+			__atomic_store_n(&ntimed, ntimed - 1, __ATOMIC_RELAXED);
 			break;
 		}
 	}
@@ -163,23 +171,38 @@ static void untime(struct dispatcher *d)
 	disp_fast_sync(d, FAST_OFF_TIMED);
 }
 
-int ipc_calls_timed(void)
+/* Must the locked path look at d's entry (its call answered, or due)? */
+static int timed_due(const struct dispatcher *d, uint64_t now)
 {
-	return timed != NULL;
+	return d->state != DS_IN_CALL || !d->call || (int64_t)(now - d->call_deadline) >= 0;
+}
+
+int ipc_calls_due(uint64_t now)
+{
+	for (const struct dispatcher *d = this_cpu()->calls_timed; d; d = d->call_timed_next)
+		if (timed_due(d, now))
+			return 1;
+	return 0;
+}
+
+int ipc_calls_timed_any(void)
+{
+	return __atomic_load_n(&ntimed, __ATOMIC_RELAXED) != 0;
 }
 
 void ipc_calls_expire(uint64_t now)
 {
-	struct dispatcher **pp = &timed, *d;
+	struct dispatcher **pp = &this_cpu()->calls_timed, *d;
 
 	while ((d = *pp) != NULL) {
 		struct ipc_call *c = d->call;
 
-		if (d->state == DS_IN_CALL && c && (int64_t)(now - d->call_deadline) < 0) {
+		if (!timed_due(d, now)) {
 			pp = &d->call_timed_next;
 			continue;
 		}
 		*pp = d->call_timed_next;
+		__atomic_store_n(&ntimed, ntimed - 1, __ATOMIC_RELAXED);
 		d->call_timed = 0;
 		d->call_timed_next = NULL;
 		disp_fast_sync(d, FAST_OFF_TIMED);
@@ -342,10 +365,14 @@ long sys_ppc_call(struct trap_frame *tf)
 	if (cur->shared->call_timeout_tb) {
 		cur->call_deadline = mftb() + cur->shared->call_timeout_tb;
 		if (!cur->call_timed) {
+			struct percpu *pc = this_cpu();
+
 			cur->call_timed = 1;
+			cur->call_timed_cpu = pc->cpu_id;
 			disp_fast_sync(cur, FAST_OFF_TIMED);
-			cur->call_timed_next = timed;
-			timed = cur;
+			cur->call_timed_next = pc->calls_timed;
+			pc->calls_timed = cur;
+			__atomic_store_n(&ntimed, ntimed + 1, __ATOMIC_RELAXED);
 		}
 	} else if (cur->call_timed) {
 		untime(cur);	/* an earlier bound must not reach this call */

@@ -49,6 +49,21 @@ void kquiesce_point_smp(void)
 		kick_idle_holders();
 }
 
+void kquiesce_retire_leaf(struct deferred *d, void (*fn)(struct deferred *d))
+{
+	quiesce_defer_leaf(&kquiesce_q, this_cpu()->cpu_id, d, fn);
+}
+
+int kquiesce_reclaim_here(void)
+{
+	struct percpu *pc = this_cpu();
+
+	if (!kquiesce_q.cpu[pc->cpu_id].head)
+		return 0;
+	pc->frees_unlocked += quiesce_reclaim_leaf(&kquiesce_q, pc->cpu_id);
+	return quiesce_ripe(&kquiesce_q, pc->cpu_id);
+}
+
 int kquiesce_ripe_here(void)
 {
 	return quiesce_ripe(&kquiesce_q, this_cpu()->cpu_id);

@@ -194,7 +194,7 @@ int sched_tick_fast(struct trap_frame *tf)
 		return 0;	/* a whole period late: the locked path (above) */
 	klock_local_lock(&pc->local_lock);
 	if (cur && cur->state == DS_RUNNING && cur->cpu == pc->cpu_id && !has_work(cur) &&
-	    !kquiesce_ripe_here() && timer_interrupt_expire_local(mftb())) {
+	    !kquiesce_reclaim_here() && timer_interrupt_expire_local(mftb())) {
 		/* The tick is counted and the timers due here are expired
 		 * (their dispatchers woken on this CPU's queue). Whatever
 		 * is left to do (events for cur, a preemption the fast path

@@ -58,7 +58,7 @@ static int any_ready(const struct percpu *pc)
 
 int sched_idle_ok(struct percpu *pc)
 {
-	return !any_ready(pc) && !kquiesce_ripe_here() && !ktest_cpu_work_pending(pc);
+	return !any_ready(pc) && !kquiesce_reclaim_here() && !ktest_cpu_work_pending(pc);
 }
 
 void sched_idle_park(struct percpu *pc)
@@ -87,7 +87,7 @@ void sched_idle_fast(struct trap_frame *tf)
 		kquiesce_idle_exit();
 		klock_local_lock(&pc->local_lock);
 		next = NULL;
-		if (!kquiesce_ripe_here() && !ktest_cpu_work_pending(pc)) {
+		if (!kquiesce_reclaim_here() && !ktest_cpu_work_pending(pc)) {
 			next = sched_fast_next(pc);
 			if (!next && !any_ready(pc)) {
 				/* Taken off the queue meanwhile (an end): wait on. */

@@ -3,6 +3,7 @@
  * yielding, timers, soft interrupts, resuming saved state, exit, console
  * output and kernel figures.
  */
+#include <stddef.h>
 #include <arch/rtas.h>
 #include <arch/timer.h>
 #include <arch/context.h>
@@ -225,6 +226,23 @@ static long boot_epoch(void)
 	return epoch > 0 ? (long)epoch : 0;
 }
 
+/* A counter of struct percpu (a uint64_t at off) summed over the CPUs
+ * online. Each CPU adds to its own without a lock; each is read once. */
+static uint64_t percpu_sum(size_t off)
+{
+	uint64_t n = 0;
+
+	for (int c = 0; c < smp_ncpus; c++)
+		n += __atomic_load_n((const uint64_t *)((const char *)percpu_of((uint32_t)c) + off),
+				     __ATOMIC_RELAXED);
+	return n;
+}
+
+/* (The array's size is negative, a compile error, unless field is 64 bits.) */
+#define PERCPU_SUM(field)                                     \
+	percpu_sum(offsetof(struct percpu, field) +            \
+		   0 * sizeof(char[sizeof(((struct percpu *)0)->field) == 8 ? 1 : -1]))
+
 long sys_sys_info(struct trap_frame *tf)
 {
 	switch (ctx_arg(tf, 0)) {
@@ -260,92 +278,46 @@ long sys_sys_info(struct trap_frame *tf)
 		return boot_epoch();
 	case K42_INFO_PPC_FAST_STALE:
 		return (long)process_fast_stale();
-	case K42_INFO_PPC_FAST_C_CALLS: {
-		uint64_t n = 0;
-
-		for (int c = 0; c < smp_ncpus; c++)
-			n += percpu_of((uint32_t)c)->ppc_fast_c_calls;
-		return (long)n;
-	}
+	case K42_INFO_PPC_FAST_C_CALLS:
+		return (long)PERCPU_SUM(ppc_fast_c_calls);
 	case K42_INFO_PPC_FAST_BYTES:
-	case K42_INFO_PPC_ASYNC_BYTES: {
-		uint64_t n = 0;
-
-		for (int c = 0; c < smp_ncpus; c++)
-			n += ctx_arg(tf, 0) == K42_INFO_PPC_FAST_BYTES
-				     ? __atomic_load_n(&percpu_of((uint32_t)c)->ppc_fast_bytes, __ATOMIC_RELAXED)
-				     : __atomic_load_n(&percpu_of((uint32_t)c)->ppc_bytes_unlocked, __ATOMIC_RELAXED);
-		return (long)n;
-	}
+		return (long)PERCPU_SUM(ppc_fast_bytes);
+	case K42_INFO_PPC_ASYNC_BYTES:
+		return (long)PERCPU_SUM(ppc_bytes_unlocked);
 	case K42_INFO_PPC_FAST_CALLS:
-	case K42_INFO_PPC_FAST_REPLIES: {
-		uint64_t n = 0;
-
-		for (int c = 0; c < smp_ncpus; c++)
-			n += ctx_arg(tf, 0) == K42_INFO_PPC_FAST_CALLS ? percpu_of((uint32_t)c)->ppc_fast_calls
-								      : percpu_of((uint32_t)c)->ppc_fast_replies;
-		return (long)n;
-	}
+		return (long)PERCPU_SUM(ppc_fast_calls);
+	case K42_INFO_PPC_FAST_REPLIES:
+		return (long)PERCPU_SUM(ppc_fast_replies);
 	case K42_INFO_PPC_ACCEPTS_UNLOCKED:
-	case K42_INFO_PPC_CROSS_REPLIES: {
-		uint64_t n = 0;
-
-		for (int c = 0; c < smp_ncpus; c++)
-			n += ctx_arg(tf, 0) == K42_INFO_PPC_ACCEPTS_UNLOCKED
-				     ? __atomic_load_n(&percpu_of((uint32_t)c)->ppc_accepts_unlocked, __ATOMIC_RELAXED)
-				     : __atomic_load_n(&percpu_of((uint32_t)c)->ppc_cross_replies, __ATOMIC_RELAXED);
-		return (long)n;
-	}
+		return (long)PERCPU_SUM(ppc_accepts_unlocked);
+	case K42_INFO_PPC_CROSS_REPLIES:
+		return (long)PERCPU_SUM(ppc_cross_replies);
 	case K42_INFO_PPC_QUEUED_UNLOCKED:
-	case K42_INFO_PPC_OTHER_UNLOCKED: {
-		uint64_t n = 0;
-
-		for (int c = 0; c < smp_ncpus; c++)
-			n += ctx_arg(tf, 0) == K42_INFO_PPC_QUEUED_UNLOCKED
-				     ? __atomic_load_n(&percpu_of((uint32_t)c)->ppc_queued_unlocked, __ATOMIC_RELAXED)
-				     : __atomic_load_n(&percpu_of((uint32_t)c)->ppc_other_unlocked, __ATOMIC_RELAXED);
-		return (long)n;
-	}
+		return (long)PERCPU_SUM(ppc_queued_unlocked);
+	case K42_INFO_PPC_OTHER_UNLOCKED:
+		return (long)PERCPU_SUM(ppc_other_unlocked);
 	case K42_INFO_FR_COMPLETES_UNLOCKED:
 		return (long)fr_completes_unlocked();
 	case K42_INFO_FR_MISSES_UNLOCKED:
 		return (long)fr_misses_unlocked();
 	case K42_INFO_FR_AHEAD_UNLOCKED:
 		return (long)fr_aheads_unlocked();
-	case K42_INFO_TIMER_WAKES_REMOTE: {
-		uint64_t n = 0;
-
-		for (int c = 0; c < smp_ncpus; c++)
-			n += __atomic_load_n(&percpu_of((uint32_t)c)->timer_wakes_remote, __ATOMIC_RELAXED);
-		return (long)n;
-	}
+	case K42_INFO_TIMER_WAKES_REMOTE:
+		return (long)PERCPU_SUM(timer_wakes_remote);
+	case K42_INFO_TICKS_MULTI_UNLOCKED:
+		return (long)PERCPU_SUM(ticks_multi_unlocked);
+	case K42_INFO_FREES_UNLOCKED:
+		return (long)PERCPU_SUM(frees_unlocked);
 	case K42_INFO_CPU_USER_TB:
-	case K42_INFO_CPU_SYSTEM_TB: {
-		uint64_t n = 0;
-
-		for (int c = 0; c < smp_ncpus; c++)
-			n += ctx_arg(tf, 0) == K42_INFO_CPU_USER_TB
-				     ? __atomic_load_n(&percpu_of((uint32_t)c)->user_tb, __ATOMIC_RELAXED)
-				     : __atomic_load_n(&percpu_of((uint32_t)c)->system_tb, __ATOMIC_RELAXED);
-		return (long)n;
-	}
+		return (long)PERCPU_SUM(user_tb);
+	case K42_INFO_CPU_SYSTEM_TB:
+		return (long)PERCPU_SUM(system_tb);
 	case K42_INFO_IDLE_UNLOCKED:
-	case K42_INFO_IDLE_IPIS_UNLOCKED: {
-		uint64_t n = 0;
-
-		for (int c = 0; c < smp_ncpus; c++)
-			n += ctx_arg(tf, 0) == K42_INFO_IDLE_UNLOCKED
-				     ? __atomic_load_n(&percpu_of((uint32_t)c)->idle_unlocked, __ATOMIC_RELAXED)
-				     : __atomic_load_n(&percpu_of((uint32_t)c)->idle_ipis_unlocked, __ATOMIC_RELAXED);
-		return (long)n;
-	}
-	case K42_INFO_WAKES_UNLOCKED: {
-		uint64_t n = 0;
-
-		for (int c = 0; c < smp_ncpus; c++)
-			n += __atomic_load_n(&percpu_of((uint32_t)c)->wakes_unlocked, __ATOMIC_RELAXED);
-		return (long)n;
-	}
+		return (long)PERCPU_SUM(idle_unlocked);
+	case K42_INFO_IRQS_UNLOCKED:
+		return (long)(PERCPU_SUM(idle_ipis_unlocked) + PERCPU_SUM(ticks_timed_unlocked));
+	case K42_INFO_WAKES_UNLOCKED:
+		return (long)PERCPU_SUM(wakes_unlocked);
 	default:
 		return -K42_EINVAL;
 	}

@@ -94,32 +94,63 @@ int timer_take_due(void)
 	return 1;
 }
 
+/* Unlock the local locks of the CPUs in mask (taken by lock_others). */
+static void unlock_others(uint64_t mask)
+{
+	for (uint32_t c = 0; mask; c++, mask >>= 1)
+		if (mask & 1)
+			spin_unlock(&percpu_of(c)->local_lock);
+}
+
+/* Take the local locks of the CPUs in mask, in CPU order (a lower-numbered
+ * one than ours by a single try, percpu_lock_other): every wait is for a
+ * lock above every one held, as the kernel lock's gatherer waits. 0, with
+ * none of them held, if one is busy. */
+static int lock_others(struct percpu *pc, uint64_t mask)
+{
+	uint64_t held = 0;
+
+	for (uint32_t c = 0; c < (uint32_t)smp_ncpus; c++) {
+		if (!(mask & (1ull << c)))
+			continue;
+		if (!percpu_lock_other(pc, percpu_of(c))) {
+			unlock_others(held);
+			return 0;
+		}
+		held |= 1ull << c;
+	}
+	return 1;
+}
+
 int timer_interrupt_expire_local(uint64_t now)
 {
-	struct percpu *pc = this_cpu(), *other = NULL;
-	uint64_t remote = 0;
+	struct percpu *pc = this_cpu();
+	uint64_t remote = 0, others = 0;
 
-	if (ipc_calls_timed())
-		return 0;
+	if (ipc_calls_due(now))
+		return 0;	/* a bounded call made here to expire: the locked path */
 	/* (Where a dispatcher lives changes only under the kernel lock, whose
 	 * holder holds our local lock too.) */
 	for (struct dispatcher *d = pc->timers; d && (int64_t)(now - d->timer_deadline) >= 0;
 	     d = d->timer_next) {
 		if (d->cpu == pc->cpu_id)
 			continue;
-		if (d->cpu >= (uint32_t)smp_ncpus || (other && d->cpu != other->cpu_id))
-			return 0;	/* a second other CPU: the locked path */
-		other = percpu_of(d->cpu);
+		if (d->cpu >= (uint32_t)smp_ncpus || d->cpu >= 64)
+			return 0;
+		others |= 1ull << d->cpu;
 		remote++;
 	}
-	/* Its wake-up goes to the other CPU's queue: that CPU's lock too. */
-	if (other && !percpu_lock_other(pc, other))
+	/* Their wake-ups go to the other CPUs' queues: those CPUs' locks too. */
+	if (others && !lock_others(pc, others))
 		return 0;
 	count_tick(pc, now);
 	sched_timers_expire(now);	/* wakes each where it lives */
-	if (other)
-		spin_unlock(&other->local_lock);
+	unlock_others(others);
 	pc->timer_wakes_remote += remote;
+	if (others & (others - 1))
+		pc->ticks_multi_unlocked++;	/* (two or more other CPUs: the locked path before) */
+	if (ipc_calls_timed_any())
+		pc->ticks_timed_unlocked++;	/* (the one global list sent these to the locked path) */
 	arch_timer_program(next_event(pc));
 	return 1;
 }

@@ -173,7 +173,7 @@ void fcm_retire_page(struct fcm *f, struct fcm_page *p)
 	r->src = src;
 	r->pa = pa;
 	__atomic_add_fetch(&frames_retired, 1, __ATOMIC_RELAXED);
-	kquiesce_retire(&r->dfr, frame_free_quiesced);
+	kquiesce_retire_leaf(&r->dfr, frame_free_quiesced);	/* pm_free, kmem_free: leaf locks */
 }
 
 uint64_t fcm_frames_retired(void)

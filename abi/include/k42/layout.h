@@ -73,12 +73,14 @@
 #define K42_INFO_TIMER_WAKES_REMOTE   25	/* timer wake-ups of a dispatcher on another CPU done without it */
 #define K42_INFO_FR_AHEAD_UNLOCKED    26	/* read-ahead page-ins sent without it */
 #define K42_INFO_FR_COMPLETES_UNLOCKED 27	/* page-ins answered (fr_complete) without it */
+#define K42_INFO_TICKS_MULTI_UNLOCKED 30	/* ticks done without it whose timers woke dispatchers on two or more other CPUs */
+#define K42_INFO_FREES_UNLOCKED       31	/* deferred (quiescent) frees done without it */
 #define K42_INFO_PPC_FAST_BYTES       34	/* PPC calls and idle replies with page bytes handed over on the register-only fast path without the kernel lock (all CPUs) */
 #define K42_INFO_PPC_ASYNC_BYTES      35	/* ppc_accepts of async calls and async replies with page bytes done without the kernel lock (all CPUs) */
 #define K42_INFO_CPU_USER_TB   32	/* CPU time the ticks charged to dispatchers as user time, all CPUs (timebase ticks) */
 #define K42_INFO_CPU_SYSTEM_TB 33	/* ... as system time: a reflecting dispatcher disabled (k42/procinfo.h) */
 #define K42_INFO_IDLE_UNLOCKED        28	/* CPUs gone idle without it (block, disp_idle, a PPC call or idle reply with nothing else to run) */
-#define K42_INFO_IDLE_IPIS_UNLOCKED   29	/* IPIs taken in the idle loop without it */
+#define K42_INFO_IRQS_UNLOCKED        29	/* IPIs taken in the idle loop without it, and ticks done without it while a bounded call waited */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

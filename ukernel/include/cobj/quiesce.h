@@ -93,5 +93,13 @@ uint64_t quiesce_freed(const struct quiesce *q);
 /* Has `cpu` retired objects that its next quiescent point would free?
  * (Read on `cpu` itself.) */
 int quiesce_ripe(const struct quiesce *q, uint32_t cpu);
+/* quiesce_defer of an object whose fn takes no lock beyond leaf ones
+ * (an allocator's): quiesce_reclaim_leaf may free it outside any other
+ * lock, on cpu, at any time once it is ripe. */
+void quiesce_defer_leaf(struct quiesce *q, uint32_t cpu, struct deferred *d,
+			void (*fn)(struct deferred *d));
+/* Free the ripe leaf objects at the head of cpu's list (oldest first,
+ * stopping at one that is not ripe or not leaf); how many. */
+uint64_t quiesce_reclaim_leaf(struct quiesce *q, uint32_t cpu);
 
 #endif

@@ -36,6 +36,10 @@ struct percpu {
 	struct dispatcher *current;
 	struct dispatcher *rq_head[4], *rq_tail[4];
 	struct dispatcher *timers;	/* by deadline */
+	/* Callers waiting in bounded calls made on this CPU (kern/ppc.c):
+	 * changed under the kernel lock, read by this CPU's tick under its
+	 * local lock. */
+	struct dispatcher *calls_timed;
 	struct trap_frame *user_tf;	/* where user state lands on kernel entry */
 	struct dispatcher *vsx_owner;	/* whose FP/VMX/VSX registers are loaded */
 	struct dispatcher *spr_owner;	/* whose user SPRs outside the frame are loaded */
@@ -74,6 +78,13 @@ struct percpu {
 	/* Idle entries made without it (kern/sched_idle.c), and IPIs taken
 	 * in the idle loop without it (arch trap.c). */
 	uint64_t idle_unlocked, idle_ipis_unlocked;
+	/* Ticks done without it while a bounded call waited (kern/timer.c). */
+	uint64_t ticks_timed_unlocked;
+	/* Ticks done without it that woke dispatchers on two or more other
+	 * CPUs (kern/timer.c). */
+	uint64_t ticks_multi_unlocked;
+	/* Deferred frees done without it (kern/quiesce.c). */
+	uint64_t frees_unlocked;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;

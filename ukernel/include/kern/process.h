@@ -149,11 +149,16 @@ static inline int process_has(const struct process *p, uint64_t priv)
 /* PPC state of a dispatcher that ends: its callers get -K42_EDEAD, its
  * own call is withdrawn (kern/ppc.c). */
 void ipc_disp_end(struct dispatcher *d);
-/* Bounded calls whose time is up return -K42_ETIMEDOUT (kern/ppc.c). */
+/* Bounded calls made on this CPU whose time is up return -K42_ETIMEDOUT
+ * (kern/ppc.c); each CPU's tick expires its own list. */
 void ipc_calls_expire(uint64_t now);
-/* Is any bounded call waiting? (Read under any CPU's local lock: the list
- * changes only under the kernel lock, whose holder holds them all.) */
-int ipc_calls_timed(void);
+/* Has this CPU's list of bounded calls work for the locked path (a call
+ * due, or an entry answered meanwhile to drop)? Read under this CPU's
+ * local lock: the list changes only under the kernel lock, whose holder
+ * holds it. */
+int ipc_calls_due(uint64_t now);
+/* Bounded calls waiting on any CPU (for the tick's counter). */
+int ipc_calls_timed_any(void);
 /* Is `caller` allowed to manage `target` (itself or an ancestor of it)? */
 int process_may_manage(const struct process *caller, const struct process *target);
 /* Decode a pid argument of a kernel call from `caller`: 0 and *out, or

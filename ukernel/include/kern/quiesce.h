@@ -23,6 +23,10 @@ struct quiesce *quiesce_kernel(void);
 
 /* Retire d on this CPU: fn(d) runs once every CPU has passed a point. */
 void kquiesce_retire(struct deferred *d, void (*fn)(struct deferred *d));
+/* The same for an object whose fn takes only leaf locks (the PM's, kmem's)
+ * and retires nothing: kquiesce_reclaim_here may free it on a path that
+ * does not hold the kernel lock. */
+void kquiesce_retire_leaf(struct deferred *d, void (*fn)(struct deferred *d));
 /* This CPU is at a quiescent point (every return to user mode under the
  * kernel lock passes one). With other CPUs online, those idle with
  * something retired are kicked if the point moved the generation on
@@ -43,6 +47,12 @@ void kquiesce_pass(void);
  * pass only (the tick's fast path, the idle wait) take the locked path
  * then, so what this CPU retired is freed in time. */
 int kquiesce_ripe_here(void);
+/* The same for a path without the kernel lock, on this CPU, holding no
+ * lock above level 2 (docs/smp.md) and not marked idle: first frees the
+ * ripe objects at the head of this CPU's list that kquiesce_retire_leaf
+ * retired (counted: K42_INFO_FREES_UNLOCKED), then says whether something
+ * ripe is left for the locked path. */
+int kquiesce_reclaim_here(void);
 /* This CPU waits idle (holding no pointers) / stops waiting. */
 void kquiesce_idle_enter(void);
 void kquiesce_idle_exit(void);

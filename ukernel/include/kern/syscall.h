@@ -42,9 +42,9 @@ int sched_fast(struct trap_frame *tf);
  * (kern/sched_wake.c). */
 int sched_wake_fast(struct trap_frame *tf);
 /* A decrementer interrupt from user mode whose due timers wake
- * dispatchers here or on one other CPU, and that preempts for nobody or
+ * dispatchers here or on other CPUs, and that preempts for nobody or
  * for one that can be resumed from its context, under this CPU's local
- * lock (and that other CPU's: kern/sched_fast.c, kern/timer.c). */
+ * lock (and those other CPUs': kern/sched_fast.c, kern/timer.c). */
 int sched_tick_fast(struct trap_frame *tf);
 /* The same for a tick taken in the idle loop (kern/sched.c, trap.c): its
  * wake-ups of dispatchers living here are found by the idle loop. */

@@ -32,13 +32,14 @@ uint64_t timer_interrupt(uint64_t now);
 int timer_take_due(void);
 /* The same for the tick fast paths (kern/sched_fast.c), under this CPU's
  * local lock: count the tick, expire the due timers (their dispatchers are
- * woken where they live, this CPU's queue or one other CPU's, whose
- * local lock is taken for it in CPU order: percpu_lock_other) and program
- * the decrementer; 0 and
- * nothing done if a bounded call is due, due timers' dispatchers live on
- * two other CPUs, or that CPU's lock is busy and lower-numbered. The
- * caller then decides what runs (it may preempt). Wake-ups onto another
- * CPU's queue are counted (K42_INFO_TIMER_WAKES_REMOTE). */
+ * woken where they live, this CPU's queue or other CPUs', whose local
+ * locks are taken for it in CPU order: percpu_lock_other) and program
+ * the decrementer; 0 and nothing done if a bounded call made here is due
+ * (or answered, to be dropped from the list), or one of those CPUs' locks
+ * is busy and lower-numbered. The caller then decides what runs (it may
+ * preempt). Wake-ups onto another CPU's queue are counted
+ * (K42_INFO_TIMER_WAKES_REMOTE), and the ticks that woke dispatchers on
+ * two or more other CPUs (K42_INFO_TICKS_MULTI_UNLOCKED). */
 int timer_interrupt_expire_local(uint64_t now);
 /* A timer was added: make sure the decrementer fires in time for it. */
 void timer_reprogram(void);

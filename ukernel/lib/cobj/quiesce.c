@@ -10,6 +10,15 @@
 
 _Static_assert(QUIESCE_MAX_CPUS <= (1 << TOKEN_BITS), "token field too narrow");
 
+/* A deferred object's gen carries this bit when quiesce_defer_leaf
+ * retired it (generations never reach it: 56 bits). */
+#define GEN_LEAF (1ull << 63)
+
+static inline int ripe_at(const struct deferred *d, uint64_t gen)
+{
+	return (d->gen & ~GEN_LEAF) + QUIESCE_GENS <= gen;
+}
+
 static inline uint64_t gen_of(uint64_t s)
 {
 	return s >> TOKEN_BITS;
@@ -97,6 +106,19 @@ void quiesce_defer(struct quiesce *q, uint32_t cpu, struct deferred *d,
 	__atomic_store_n(&c->waiting, c->waiting + 1, __ATOMIC_RELAXED);
 }
 
+/* Take the head of c's list off and free it. */
+static void free_head(struct quiesce_cpu *c)
+{
+	struct deferred *d = c->head;
+
+	c->head = d->next;
+	if (!c->head)
+		c->tail = NULL;
+	__atomic_store_n(&c->waiting, c->waiting - 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->freed, c->freed + 1, __ATOMIC_RELAXED);
+	d->free(d);	/* may retire more: they go to the tail */
+}
+
 static void reclaim(struct quiesce *q, struct quiesce_cpu *c)
 {
 	uint64_t gen;
@@ -104,16 +126,28 @@ static void reclaim(struct quiesce *q, struct quiesce_cpu *c)
 	if (!c->head)
 		return;
 	gen = gen_of(__atomic_load_n(&q->state, __ATOMIC_ACQUIRE));
-	while (c->head && c->head->gen + QUIESCE_GENS <= gen) {
-		struct deferred *d = c->head;
+	while (c->head && ripe_at(c->head, gen))
+		free_head(c);
+}
 
-		c->head = d->next;
-		if (!c->head)
-			c->tail = NULL;
-		__atomic_store_n(&c->waiting, c->waiting - 1, __ATOMIC_RELAXED);
-		__atomic_store_n(&c->freed, c->freed + 1, __ATOMIC_RELAXED);
-		d->free(d);	/* may retire more: they go to the tail */
-	}
+void quiesce_defer_leaf(struct quiesce *q, uint32_t cpu, struct deferred *d,
+			void (*fn)(struct deferred *d))
+{
+	quiesce_defer(q, cpu, d, fn);
+	d->gen |= GEN_LEAF;	/* (only this CPU reads it before it is freed) */
+}
+
+uint64_t quiesce_reclaim_leaf(struct quiesce *q, uint32_t cpu)
+{
+	struct quiesce_cpu *c = &q->cpu[cpu];
+	uint64_t gen, n = 0;
+
+	if (!c->head)
+		return 0;
+	gen = gen_of(__atomic_load_n(&q->state, __ATOMIC_ACQUIRE));
+	for (; c->head && (c->head->gen & GEN_LEAF) && ripe_at(c->head, gen); n++)
+		free_head(c);
+	return n;
 }
 
 static void pass_token(struct quiesce *q, uint32_t cpu)
@@ -198,7 +232,7 @@ int quiesce_ripe(const struct quiesce *q, uint32_t cpu)
 {
 	const struct deferred *d = q->cpu[cpu].head;
 
-	return d && d->gen + QUIESCE_GENS <= gen_of(__atomic_load_n(&q->state, __ATOMIC_ACQUIRE));
+	return d && ripe_at(d, gen_of(__atomic_load_n(&q->state, __ATOMIC_ACQUIRE)));
 }
 
 uint64_t quiesce_waiting(const struct quiesce *q)
