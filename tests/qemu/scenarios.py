@@ -166,6 +166,11 @@ SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,
 # call served on its caller's CPU.
 _smp_utest("ppc_storm", "ppc_storm_test", 300,
            lambda n: [r"ppc_storm_test: \d+ calls from \d+ dispatchers on %d CPUs, 0 served" % n])
+# A pipe filled and emptied thousands of times by writes larger than it
+# between two processes, every byte checked (a writer that slept on a
+# stale registration hung it: docs/files.md, "Pipes").
+_utest_cpus("user/pipe_storm", "pipe_storm_test", 240,
+            lambda n: [r"pipe_storm_test: 48 MiB through a pipe in parts, every byte checked"])
 # One dispatcher on each side, its threads mixing calls through the PPC
 # page with calls through their own buffers, every reply byte checked
 # (docs/smp.md once listed this as a known limit).
