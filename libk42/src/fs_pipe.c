@@ -181,6 +181,14 @@ static long p_write(struct kfile *f, const void *buf, size_t n)
 		if (rc > 0) {
 			done += (size_t)rc;
 			wake(f->pipe);
+			/* Registered or not, register again before the next wait:
+			 * a reader may have taken our slot (and its wake-up may be
+			 * in k42_io_gen already, read above for the next wait), and
+			 * our own wake() just took it if it was still there.
+			 * Sleeping on a stale `registered` slept unregistered: the
+			 * reader then emptied the pipe and waited too, for good
+			 * (user/mapfile_test at 1 CPU, user/pipe_storm). */
+			registered = 0;
 			continue;
 		}
 		if (rc != -K42_EPIPE && reap_dead(f))

@@ -167,6 +167,19 @@ SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,
 # call served on its caller's CPU.
 _smp_utest("ppc_storm", "ppc_storm_test", 300,
            lambda n: [r"ppc_storm_test: \d+ calls from \d+ dispatchers on %d CPUs, 0 served" % n])
+# A pipe filled and emptied thousands of times by writes larger than it
+# between two processes, every byte checked (a writer that slept on a
+# stale registration hung it: docs/files.md, "Pipes").
+_utest_cpus("user/pipe_storm", "pipe_storm_test", 240,
+            lambda n: [r"pipe_storm_test: 48 MiB through a pipe in parts, every byte checked"])
+# One dispatcher on each side, its threads mixing calls through the PPC
+# page with calls through their own buffers, every reply byte checked
+# (docs/smp.md once listed this as a known limit).
+SCENARIOS.append(dict(name="user/ppc_mix_1", smp=1, timeout=300,
+                      append="init=/tests/ppc_storm_test -- one",
+                      expect=[r"UTEST PASS ppc_storm_test",
+                              r"ppc_storm_test: 1800 calls from 1 dispatchers on 1 CPUs, 0 served"],
+                      reject=[r"UTEST FAIL", r"bad reply"]))
 # The PPC fast path with every kind of call mixed on each dispatcher.
 _smp_utest("ppc_fast", "ppc_fast_test", 300,
            lambda n: [r"ppc_fast_test: handler-mode server: \d+ calls .* on %d CPUs, 0 bad, 0 served" % n,

@@ -13,11 +13,19 @@
  * stays on its CPU). Then storms of such servers (a dispatcher on every
  * CPU each) are started, called from every CPU and killed; after quiescent
  * deletion the free-frame figure must be back where it was.
+ * With the argument "one" (user/ppc_mix_1, on 1 CPU) this process keeps
+ * its one dispatcher, whose ONE_THREADS threads mix both kinds of call
+ * against the server's one dispatcher (the case docs/smp.md once listed
+ * as a known limit: a reply whose bytes from offset 4 on repeated the
+ * first ones, the same lost vector registers), and the kill rounds are
+ * left out.
  */
+#include <string.h>
 #include "check.h"
 
 #define STORM_IFACE 0x5354
 #define THREADS 3
+#define ONE_THREADS 6
 #define CALLS 300
 #define LEN 96
 
@@ -27,18 +35,18 @@
 static long server;
 static uint64_t self, bad, wrong_cpu, served_on[K42_VPS_MAX], calls;
 
-static int check_reply(long rc, const struct k42_ipc_msg *m, uint64_t seed, const uint8_t *page,
-		       unsigned cpu)
+static int check_reply(long rc, const struct k42_ipc_msg *m, uint64_t seed, uint64_t step,
+		       const uint8_t *page, unsigned cpu)
 {
 	uint64_t w0 = seed * 7 + self;
 
 	if (rc != 0 || m->w[0] != w0 || m->len != LEN)
 		return 0;
 	for (int j = 0; j < LEN; j++)
-		if (page[j] != (uint8_t)((uint8_t)(seed + (uint64_t)j) ^ (uint8_t)(0x5a + w0))) {
+		if (page[j] != (uint8_t)((uint8_t)(seed + (uint64_t)j * step) ^ (uint8_t)(0x5a + w0))) {
 			k42_printf("byte %d: %02x, expected %02x (request %02x) %02x %02x %02x\n", j, page[j],
-				   (uint8_t)((uint8_t)(seed + (uint64_t)j) ^ (uint8_t)(0x5a + w0)),
-				   (uint8_t)(seed + (uint64_t)j), page[0], page[1], page[2]);
+				   (uint8_t)((uint8_t)(seed + (uint64_t)j * step) ^ (uint8_t)(0x5a + w0)),
+				   (uint8_t)(seed + (uint64_t)j * step), page[0], page[1], page[2]);
 			return 0;
 		}
 	if (m->w[1] != cpu)
@@ -50,10 +58,17 @@ static int check_reply(long rc, const struct k42_ipc_msg *m, uint64_t seed, cons
 
 static void *caller_thread(void *arg)
 {
-	unsigned vp = (unsigned)(uintptr_t)arg, cpu = k42_vp_cpu(vp);
+	/* arg: the dispatcher, and the thread's number on it above bit 8,
+	 * which go into every seed and give the step between the bytes of
+	 * its calls (1 to 3): GCC keeps the step's multiples (4, 8, 12 for a step
+	 * of 1) in vector registers across the calls, so threads of one
+	 * dispatcher have different such constants (with them all equal, a
+	 * thread switch that lost v20..v31 went unseen on one dispatcher). */
+	unsigned vp = (unsigned)(uintptr_t)arg & 0xff, cpu = k42_vp_cpu(vp);
+	uint64_t hi = (uint64_t)(uintptr_t)arg << 32, step = 1 + ((uint64_t)(uintptr_t)arg >> 8) % 3;
 
 	for (uint64_t i = 0; i < CALLS; i++) {
-		uint64_t seed = ((uint64_t)vp << 32) + (uint64_t)(uintptr_t)k42_thread_self() + i * 131;
+		uint64_t seed = hi + (uint64_t)(uintptr_t)k42_thread_self() + i * 131;
 		struct k42_ipc_msg pm = { 0 }, *m = &pm;
 		long rc;
 		int ok;
@@ -63,9 +78,9 @@ static void *caller_thread(void *arg)
 			m->op = k42_ipc_op(STORM_IFACE, 1, 1, 0, LEN);
 			m->w[0] = seed;
 			for (int j = 0; j < LEN; j++)
-				m->page[j] = (uint8_t)(seed + (uint64_t)j);
+				m->page[j] = (uint8_t)(seed + (uint64_t)j * step);
 			rc = k42_ipc_call((uint64_t)server, m);
-			ok = check_reply(rc, m, seed, m->page, cpu);
+			ok = check_reply(rc, m, seed, step, m->page, cpu);
 		} else {
 			/* The dispatcher's PPC page is shared by its threads:
 			 * fill, call and check it disabled. */
@@ -75,9 +90,9 @@ static void *caller_thread(void *arg)
 			pm.op = k42_ipc_op(STORM_IFACE, 1, 1, 0, LEN);
 			pm.w[0] = seed;
 			for (int j = 0; j < LEN; j++)
-				page[j] = (uint8_t)(seed + (uint64_t)j);
+				page[j] = (uint8_t)(seed + (uint64_t)j * step);
 			rc = k42_call((uint64_t)server, &pm, 1);
-			ok = check_reply(rc, &pm, seed, page, cpu);
+			ok = check_reply(rc, &pm, seed, step, page, cpu);
 			k42_restore(s);
 		}
 		if (!ok && __atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)
@@ -168,6 +183,8 @@ int main(uint64_t arg)
 	unsigned nvp;
 	int n = 0;
 
+	int one = k42_argc >= 2 && strcmp(k42_argv[1], "one") == 0;
+
 	(void)arg;
 	self = k42_info(K42_INFO_PID);
 	server = k42_spawn_path("tests/ppc_storm_server", K42_PRIO_GENERAL, 0);
@@ -188,14 +205,17 @@ int main(uint64_t arg)
 		}
 		k42_thread_sleep_us(2000);
 	}
-	for (long c = 1; c < ncpus && c < K42_VPS_MAX - 1; c++)
+	for (long c = 1; !one && c < ncpus && c < K42_VPS_MAX - 1; c++)
 		EXPECT(k42_vp_start((unsigned)c) == c, "a dispatcher on CPU %ld", c);
-	EXPECT(k42_vp_start(0) > 0, "a second dispatcher on CPU 0");
+	EXPECT(one || k42_vp_start(0) > 0, "a second dispatcher on CPU 0");
 	nvp = k42_vp_count();
 	for (unsigned v = 0; v < nvp; v++) {
-		per_cpu[k42_vp_cpu(v)] += (uint64_t)THREADS * CALLS;
-		for (int k = 0; k < THREADS; k++)
-			th[n++] = k42_thread_create_on(v, caller_thread, (void *)(uintptr_t)v, NULL);
+		int threads = one ? ONE_THREADS : THREADS;
+
+		per_cpu[k42_vp_cpu(v)] += (uint64_t)threads * CALLS;
+		for (int k = 0; k < threads; k++)
+			th[n++] = k42_thread_create_on(v, caller_thread,
+						       (void *)(uintptr_t)(v | (unsigned)k << 8), NULL);
 	}
 	for (int i = 0; i < n; i++)
 		EXPECT(th[i] && k42_thread_join(th[i], NULL) == 0, "caller %d", i);
@@ -208,6 +228,8 @@ int main(uint64_t arg)
 	k42_printf("ppc_storm_test: %lu calls from %u dispatchers on %ld CPUs, %lu served on another CPU\n",
 		   calls, nvp, ncpus, wrong_cpu);
 	EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the server");
+	if (one)
+		return verdict("ppc_storm_test");
 
 	/* Storms of servers with a dispatcher on every CPU, killed. */
 	{
