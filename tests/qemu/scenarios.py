@@ -680,6 +680,12 @@ SECURITY_TESTS = ["pid_reuse_test", "proc_state_test", "class_priv_test", "conso
 for _t in SECURITY_TESTS:
     SCENARIOS.append(dict(name="security/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
+# Hostile file servers against the unlocked page-in send: two sessions of
+# six rounds, each with kills and waits of up to a second; at --smp 4 under
+# a loaded host much longer.
+SCENARIOS.append(dict(name="security/hostile_fr_test", append="init=/tests/hostile_fr_test",
+                      timeout=400, expect=[r"UTEST PASS hostile_fr_test"],
+                      reject=[r"UTEST FAIL", r"PANIC"]))
 # The soak's short version (docs/soak.md); ./k42 soak runs the long one.
 # Its time is its 2 x 100,000 calls': 45-75 s at --smp 4 on a quiet
 # host, and past the default 120 s on a loaded one (a round took 57 s):
