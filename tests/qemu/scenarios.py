@@ -686,6 +686,11 @@ for _t in SECURITY_TESTS:
 SCENARIOS.append(dict(name="security/hostile_fr_test", append="init=/tests/hostile_fr_test",
                       timeout=400, expect=[r"UTEST PASS hostile_fr_test"],
                       reject=[r"UTEST FAIL", r"PANIC"]))
+# Hostile async buffers: three sessions of racing remaps, 40 s at 1 CPU on
+# a quiet host.
+SCENARIOS.append(dict(name="security/hostile_async_test", append="init=/tests/hostile_async_test",
+                      timeout=400, expect=[r"UTEST PASS hostile_async_test"],
+                      reject=[r"UTEST FAIL", r"PANIC"]))
 # The soak's short version (docs/soak.md); ./k42 soak runs the long one.
 # Its time is its 2 x 100,000 calls': 45-75 s at --smp 4 on a quiet
 # host, and past the default 120 s on a loaded one (a round took 57 s):
