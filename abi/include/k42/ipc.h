@@ -140,7 +140,8 @@ struct k42_ipc_regs {
 };
 /* The answer of a register-level entry to the call being served: status
  * (0 or -K42_E*) and the reply words, no page bytes. Provided by the IPC
- * runtime (libk42; a loopback in host tests). */
+ * runtime (libk42; a loopback in host tests); only a register-level
+ * entry the runtime called may use it. */
 void k42_ipc_reply_regs(long status, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
 			uint64_t w4, uint64_t w5);
 
