@@ -1,6 +1,6 @@
 /*
  * What the register-level path in assembly (upcall.S: k42_entry_ipc_call
- * and k42_ipc_reply_regs) reads, as plain numbers it can include; ipc.c
+ * and k42_ipc_reply_regs) reads, as plain numbers it can include; ipc_regs.c
  * checks each against the C declarations at compile time.
  */
 #ifndef K42_IPC_REGS_H

@@ -27,7 +27,7 @@ ENTRY(k42_entry_pgflt, k42_on_pgflt)
 	 * the parameter save area of our frame, 96(r1)), so every
 	 * dispatcher keeps its own. A call to a register-level entry
 	 * (k42_serve_regs) goes to it from here while the lean conditions
-	 * hold (ipc.c, "Register-level entries"); otherwise, with
+	 * hold (ipc_regs.c); otherwise, with
 	 * k42_ipc_full 0 the lean handler-mode entry serves it (ipc.c). */
 	.globl k42_entry_ipc_call
 	.type k42_entry_ipc_call, @function
@@ -109,7 +109,7 @@ k42_entry_ipc_call:
 	 * or pending, the lean entry's idle reply: handler_call and current
 	 * cleared, in_handler back, and ppc_reply(handle, status, IDLE,
 	 * w0..w5) with the results moved into its registers. Otherwise
-	 * k42_ipc_reply_regs_slow (ipc.c). */
+	 * k42_ipc_reply_regs_slow (ipc_regs.c). */
 	.globl k42_ipc_reply_regs
 	.type k42_ipc_reply_regs, @function
 k42_ipc_reply_regs:
