@@ -135,6 +135,14 @@ def generate(iface, n, source):
     o("long %s(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m);"
       % n.dispatch())
     o()
+    o(comment(["The register-level entries of the methods whose arguments "
+               "and results all",
+               "travel in registers, by ordinal (none: n is 0), for "
+               "k42_serve_regs. Each answers",
+               "exactly as %s would; docs/idl.md, \"Register-level "
+               "entries\"." % n.dispatch()]))
+    o("extern const struct k42_ipc_regs %s;" % n.regs())
+    o()
     o("#endif")
     return o.text()
 

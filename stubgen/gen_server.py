@@ -9,11 +9,12 @@ after it, so an implementation may itself make IPC calls. A bulk parameter
 (bytes beyond 4096, lent by the caller for the call) gets a buffer of its
 bound from k42_ipc_bulk_alloc, filled from the caller's memory with
 k42_ipc_grant_read before the call (`in`, `inout`) and written back with
-k42_ipc_grant_write after it (`out`, `inout`).
+k42_ipc_grant_write after it (`out`, `inout`). Methods whose words all
+travel in registers also get register-level entries (gen_regs.py).
 """
 
 from .cgen import BANNER, Out, comment, ctype, helpers
-from . import marshal
+from . import gen_regs, marshal
 
 
 class ServerAccess:
@@ -252,4 +253,6 @@ def generate(iface, n, source):
         o.lines.extend(gen_method(m, n).lines)
     o()
     o.lines.extend(gen_dispatch(iface, n).lines)
+    o()
+    o.lines.extend(gen_regs.generate(iface, n).lines)
     return o.text()

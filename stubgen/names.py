@@ -125,6 +125,9 @@ class Names:
     def dispatch(self):
         return "%s_dispatch" % self.p
 
+    def regs(self):
+        return "%s_regs" % self.p
+
     # Internal (static) helpers; user names cannot start with k42_.
     def enc(self, s):
         return "k42_sg_enc_%s" % s.name
@@ -146,7 +149,8 @@ class Names:
         """
         out = [(self.iface_id(), "the interface id", iface.loc),
                (self.version(), "the interface version", iface.loc),
-               (self.dispatch(), "the dispatch function", iface.loc)]
+               (self.dispatch(), "the dispatch function", iface.loc),
+               (self.regs(), "the register-level entries", iface.loc)]
         for r in iface.rights:
             out.append((self.right(r), "right '%s'" % r.name, r.loc))
             out.append((self.right_bit(r), "right '%s'" % r.name, r.loc))

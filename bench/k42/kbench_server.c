@@ -1,7 +1,9 @@
 /*
- * The server side of kbench: ordinal 0 answers at once (the null PPC);
+ * The server side of kbench: ordinal 0 answers at once;
  * ordinal 1 reads the PPC-page payload and answers its checksum; the
- * `bench` IDL interface (idl/bench.idl) goes through generated stubs;
+ * `bench` IDL interface (idl/bench.idl) goes through generated stubs, its
+ * null and inc methods (the null PPC and the stub rows) through their
+ * register-level entries;
  * ordinal 2 reads w0 bytes the caller lent by reference (a grant) and
  * answers the sum of their first and last words. Started with argument 1
  * it serves in thread mode instead, and ordinal 3 blocks: its thread
@@ -101,6 +103,11 @@ int main(uint64_t arg)
 			k42_thread_sleep_us(1000000);
 	}
 	k42_serve(handle);
+	/* handle passes the bench interface's calls to bench_dispatch with
+	 * the caller {pid, 0, ~0}: its scalar methods may be served by their
+	 * register-level entries instead. */
+	if (k42_serve_regs(&bench_regs, ~0ull) != 0)
+		return 1;
 	/* Nothing else to do: wait at user level, so the dispatcher idles
 	 * with no context and each call enters it directly. */
 	k42_sem_init(&q_sem, 0);

@@ -233,6 +233,10 @@ void k42_ipc_taken(void);
 int k42_ipc_threaded(void);
 /* hotswap.c: serve a call of idl/swap.idl. */
 void k42_swap_handle(const struct k42_ipc_caller *who, struct k42_ipc_msg *m);
+/* ipc.c, for ipc_regs.c: answer call h as the runtime does (idle: and
+ * wait idle in the kernel), and is iface one libk42 answers itself? */
+long k42_ipc_reply_on(struct k42_vp *v, uint8_t *ppc, uint64_t h, struct k42_ipc_msg *m, int idle);
+int k42_ipc_lib_iface(uint32_t iface);
 /* Run the program's handler on a call (update.c serves held calls). */
 void k42_ipc_run_handler(uint64_t caller, struct k42_ipc_msg *m);
 
@@ -245,12 +249,25 @@ void k42_ipc_run_handler(uint64_t caller, struct k42_ipc_msg *m);
 #define K42_IPC_FULL_SWAP   4u	/* swappable objects: activations count (hotswap.c) */
 #define K42_IPC_FULL_UPDATE 8u	/* a live update holds our calls, or has ended us (update.c) */
 extern uint32_t k42_ipc_full;
+/* The register-level entries registered (k42_serve_regs), and the same
+ * table while k42_ipc_full is 0, NULL otherwise: the one word the entry
+ * stub tests (ipc_regs.c). A bit set clears it first; the last bit cleared
+ * sets it again, disabled, so no call in between (it would run on this
+ * dispatcher, the only one while the word is 0) finds it stale. */
+struct k42_ipc_regs;
+extern const struct k42_ipc_regs *k42_ipc_regs_fast, *k42_ipc_regs_tab;
 static inline void k42_ipc_full_set(uint32_t bit, int on)
 {
-	if (on)
+	if (on) {
+		__atomic_store_n(&k42_ipc_regs_fast, (const struct k42_ipc_regs *)0, __ATOMIC_SEQ_CST);
 		__atomic_or_fetch(&k42_ipc_full, bit, __ATOMIC_SEQ_CST);
-	else
-		__atomic_and_fetch(&k42_ipc_full, ~bit, __ATOMIC_SEQ_CST);
+	} else {
+		int s = k42_disable_save();
+
+		if (__atomic_and_fetch(&k42_ipc_full, ~bit, __ATOMIC_SEQ_CST) == 0)
+			__atomic_store_n(&k42_ipc_regs_fast, k42_ipc_regs_tab, __ATOMIC_SEQ_CST);
+		k42_restore(s);
+	}
 }
 
 /* update.c: live update (docs/hot-swap.md). While `holding`, calls to the

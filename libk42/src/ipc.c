@@ -568,6 +568,17 @@ void k42_on_ipc_call(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1, uin
 	k42_dispatch();
 }
 
+/* For ipc_regs.c: reply_on, and whether libk42 answers an interface. */
+long k42_ipc_reply_on(struct k42_vp *v, uint8_t *ppc, uint64_t h, struct k42_ipc_msg *m, int idle)
+{
+	return reply_on(v, ppc, h, m, idle);
+}
+
+int k42_ipc_lib_iface(uint32_t iface)
+{
+	return iface < 64 && ((LIB_IFACES >> iface) & 1);
+}
+
 /*
  * The lean handler-mode entry: k42_entry_ipc_call (upcall.S) comes here
  * instead of k42_on_ipc_call when k42_ipc_full is 0, i.e. the program

@@ -94,7 +94,7 @@ SCENARIOS.append(dict(name="bench/kbench_missing_server", status=1,
 
 # User-level tests: each program in tests/user named *_test runs as init and
 # prints "UTEST PASS name"; init's exit status becomes QEMU's.
-USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "async_test", "bulk_test", "stub_bulk_test", "call_timeout_test", "ppc_cancel_test", "async_cancel_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
+USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "async_test", "bulk_test", "stub_bulk_test", "stub_regs_test", "call_timeout_test", "ppc_cancel_test", "async_cancel_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
               "threads_test", "sched_swap_test", "timeout_test", "fault_threads_test",
               "reg_leak_test", "early_call_test", "fr_waiter_test", "pagein_limits_test",
               "fr_free_test", "cow_evict_test", "cow_chain_test", "fpswitch_test"]
@@ -680,6 +680,17 @@ SECURITY_TESTS = ["pid_reuse_test", "proc_state_test", "class_priv_test", "conso
 for _t in SECURITY_TESTS:
     SCENARIOS.append(dict(name="security/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
+# Hostile file servers against the unlocked page-in send: two sessions of
+# six rounds, each with kills and waits of up to a second; at --smp 4 under
+# a loaded host much longer.
+SCENARIOS.append(dict(name="security/hostile_fr_test", append="init=/tests/hostile_fr_test",
+                      timeout=400, expect=[r"UTEST PASS hostile_fr_test"],
+                      reject=[r"UTEST FAIL", r"PANIC"]))
+# Hostile async buffers: three sessions of racing remaps, 40 s at 1 CPU on
+# a quiet host.
+SCENARIOS.append(dict(name="security/hostile_async_test", append="init=/tests/hostile_async_test",
+                      timeout=400, expect=[r"UTEST PASS hostile_async_test"],
+                      reject=[r"UTEST FAIL", r"PANIC"]))
 # The soak's short version (docs/soak.md); ./k42 soak runs the long one.
 # Its time is its 2 x 100,000 calls': 45-75 s at --smp 4 on a quiet
 # host, and past the default 120 s on a loaded one (a round took 57 s):

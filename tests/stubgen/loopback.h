@@ -36,6 +36,11 @@ long lb_raw(k42_handle_t handle, uint64_t op, const uint64_t w[K42_IPC_WORDS],
  * finished reading the request by then, and will write the reply). */
 void lb_impl_enter(void);
 
+/* Register-level entries (<k42/ipc.h>): while set, a request whose op one
+ * of them answers is served by it, as libk42's lean entry serves it, and
+ * not by the bound dispatcher; k42_ipc_reply_regs records its answer. */
+extern const struct k42_ipc_regs *lb_regs;
+extern unsigned long lb_reg_calls;	/* requests a register-level entry served */
 extern unsigned long lb_delivered;	/* requests handed to a dispatcher */
 extern unsigned long lb_impl_calls;	/* _impl functions entered */
 extern long lb_last_status;		/* last dispatcher status */

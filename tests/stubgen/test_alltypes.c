@@ -368,5 +368,13 @@ int main(void)
 	lb_bind(H_RW, alltypes_dispatch, ALLTYPES_RIGHT_READ | ALLTYPES_RIGHT_WRITE);
 	run_roundtrip_tests();
 	run_hostile_tests();
+	CHECK(lb_reg_calls == 0, "regs: unused while not registered");
+	/* Again with the register-level entries (as libk42's lean entry
+	 * serves them): every call they answer must answer the same. */
+	lb_regs = &alltypes_regs;
+	run_roundtrip_tests();
+	run_hostile_tests();
+	CHECK(lb_reg_calls >= 10, "regs: the register-level entries served calls");
+	lb_regs = NULL;
 	return lb_finish();
 }

@@ -77,6 +77,10 @@ int main(uint64_t arg)
 	EXPECT(fr && fr < (uint64_t)-4096, "target's FR: %#lx", fr);	/* (a handle, not an error) */
 	rc = run(7, (unsigned)(fr & 0xffffff), fr >> 32);	/* (hostile_expose.c: its handle) */
 	EXPECT(rc == 0, "attacker: check %d failed", rc);
+	/* Its ids set again to the same user id: the window stays open. */
+	EXPECT(k42_sc_proc_cred((uint64_t)t, 1000, 1001) == 0, "same uid again");
+	rc = run(3, 1000, (uint64_t)t);
+	EXPECT(rc == 0, "same-uid reader after a gid change: check %d failed", rc);
 	/* Exposed, then unmapped under the reader. */
 	EXPECT(k42_sc_mem_unmap((uint64_t)t, WIN, 2 * WIN_LEN) == 0, "unmap the target's window");
 	rc = run(6, 1000, (uint64_t)t);
@@ -86,6 +90,18 @@ int main(uint64_t arg)
 	t = target(1, 1000, NULL);
 	rc = run(4, 1000, (uint64_t)t);
 	EXPECT(rc == 0, "reader of a withdrawn exposure: check %d failed", rc);
+	end(t);
+	/* Exposed by root (readable by root only), then moved to user 1000:
+	 * the window was not for that user's processes, so a new user id
+	 * withdraws it (kern/sys_proc.c sys_proc_cred). */
+	t = target(0, 0, NULL);
+	rc = run(4, 1000, (uint64_t)t);
+	EXPECT(rc == 0, "other-uid reader of root's window: check %d failed", rc);
+	EXPECT(k42_sc_proc_cred((uint64_t)t, 1000, 1000) == 0, "root's target to uid 1000");
+	rc = run(4, 1000, (uint64_t)t);
+	EXPECT(rc == 0, "reader of the uid it dropped to: check %d failed (window kept)", rc);
+	rc = run(4, 0, (uint64_t)t);
+	EXPECT(rc == 0, "uid-0 reader after the drop: check %d failed (window kept)", rc);
 	end(t);
 	/* Ending while read. */
 	for (int r = 0; r < 5; r++) {

@@ -7,7 +7,8 @@
  *  1 server B: thread mode, holds calls (k42_ipc_defer) for the test.
  *  2 caller of B (pid): one call B holds; exit 0 if the answer is right.
  *  3 caller of A (pid): slow calls for ever, each answer checked (exit 1
- *    on a wrong one); the test kills it mid-call.
+ *    on a wrong one); the test kills it mid-call. A answers them with up
+ *    to a page of bytes, so replies with bytes reach dead callers too.
  *  4 caller of A (pid) from a second dispatcher while dispatcher 0 ends
  *    the process: a call from a process mid-exit (on another CPU at 4).
  *  5 short-lived server: handler mode, serves for a few ms, then exits.
@@ -105,7 +106,12 @@ static uint64_t forge(uint64_t h, uint64_t *tried)
 			n++;
 		}
 		bad += reply_raw(gen << 16 | i, 0, 1) != -K42_EBADH;
-		n++;
+		/* With page bytes: the vector sends these to kern/ppc_fast.c
+		 * (idle) or the general path, which copy nothing unchecked. */
+		bad += reply_raw(gen << 16 | i, K42_IPC_REPLY_IDLE | K42_IPC_PAGE_BYTES, 1) != -K42_EBADH;
+		bad += reply_raw((gen + 1) << 16 | i, K42_IPC_REPLY_IDLE | 1, 1) != -K42_EBADH;
+		bad += reply_raw(gen << 16 | i, 100, 1) != -K42_EBADH;
+		n += 4;
 	}
 	/* Our own handle with flags no reply may carry. */
 	bad += reply_raw(h, 1ull << 40, 1) != -K42_EINVAL;
@@ -135,6 +141,11 @@ static void handle_a(uint64_t caller, struct k42_ipc_msg *m)
 				;
 		for (int i = 0; i < 6; i++)
 			m->w[i] = m->w[i] * 7 + caller;
+		if (ord == 10) {	/* page bytes to a caller that may be dead by now */
+			m->len = (uint32_t)(m->w[0] % (K42_IPC_PAGE_BYTES + 1));
+			for (uint32_t i = 0; i < m->len; i++)
+				m->page[i] = (uint8_t)(caller + i);
+		}
 		m->op = 0;
 		return;
 	case 2:	/* forge replies to everything but this call */
@@ -252,8 +263,16 @@ int main(uint64_t arg)
 		return rc == 0 && w0 == HELD_ANSWER ? 0 : 1;
 	case 3:
 		for (uint64_t i = 1;; i++) {
+			uint8_t *page = k42_ppc_page();
+			uint32_t n = (uint32_t)((i * 7 + self) % (K42_IPC_PAGE_BYTES + 1));
+			int s = k42_disable_save(), ok;
+
 			rc = call_raw(target, op(10), i, &w0);
-			if (rc != 0 || w0 != i * 7 + self)
+			ok = rc == 0 && w0 == i * 7 + self;
+			for (uint32_t j = 0; ok && j < n; j += 61)
+				ok = page[j] == (uint8_t)(self + j);
+			k42_restore(s);
+			if (!ok)
 				return 1;
 		}
 	case 4: {

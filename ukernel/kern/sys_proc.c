@@ -120,6 +120,11 @@ long sys_proc_cred(struct trap_frame *tf)
 		return -K42_EINVAL;
 	if (self->uid != 0)
 		return -K42_EPERM;
+	/* What p exposed (mem_expose) was for readers of its old user id:
+	 * a new one withdraws it, or root's window would open to the user
+	 * it drops to (Linux makes such a process non-dumpable). */
+	if (p->uid != (uint32_t)uid)
+		p->expose_va = p->expose_len = 0;
 	p->uid = (uint32_t)uid;
 	p->gid = (uint32_t)gid;
 	return 0;

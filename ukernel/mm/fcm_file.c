@@ -285,8 +285,8 @@ int fcm_file_map_resident(struct fcm *f, uint64_t pgoff, int write, const struct
  * A fault without the kernel lock on a file page that is not resident, or
  * is being read in, or on any page of a prefetching or adaptive FCM
  * (mm/fault.c fault_miss_unlocked): under this CPU's local lock and the
- * faulting process's, taken before; see fr_send_begin (mm/fr.c) for why
- * that keeps every locked user of the FR's page-ins out. It does what
+ * faulting process's, taken before; see fr_send_begin (mm/fr_send.c) for
+ * why that keeps every locked user of the FR's page-ins out. It does what
  * file_fault does: d waits for the page-in (async: reflected) through
  * fr_add_waiter, which the caller made sure has room (a free async slot;
  * a running d waits for nothing synchronously), and the read-ahead of a

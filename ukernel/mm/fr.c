@@ -10,9 +10,9 @@
  * holding anything. The unlocked ones run under their CPU's local lock
  * (which keeps every kernel-lock holder out): fr_ctl_unlocked (the
  * FCM, under its lock, and the FR's fields fixed while it is LIVE), and
- * fr_complete_unlocked and a miss's fr_send_* (the FR's list of page-ins,
- * under the FCM's lock, which is that list's lock between them;
- * docs/smp.md).
+ * fr_complete_unlocked and a miss's fr_send_* (mm/fr_send.c) (the FR's
+ * list of page-ins, under the FCM's lock, which is that list's lock
+ * between them; docs/smp.md). Its types are in mm/fr_priv.h.
  */
 #include <string.h>
 #include <arch/memlayout.h>
@@ -39,47 +39,10 @@
 #include <mm/pm.h>
 #include <mm/region.h>
 #include <mm/usercopy.h>
+#include "fr_priv.h"
 
 #define FR_MAX_RESIDENT 256	/* pages per file FCM before it evicts */
 #define TOKEN_SLOT_SHIFT 40	/* token = (slot + 1) << 40 | sequence */
-
-/* How a file representative reaches its file's data: today one way, a
- * one-way message to the user-level server that owns the file. Another
- * FR (a disk driver in the kernel, a network file) is another ops table. */
-struct fr_ops {
-	const char *name;
-	int (*request)(struct fr *fr, struct fr_pending *pe);
-};
-
-enum fr_state {
-	FR_FREE,
-	FR_LIVE,	/* held by its server; the handle works */
-	FR_WITHDRAWN,	/* server gone or fr_destroy: FCM still mapped somewhere */
-	FR_RETIRED,	/* FCM gone: slot freed after quiescence */
-};
-
-/* One page-in in flight. */
-struct fr_pending {
-	uint64_t token;
-	uint64_t pgoff;
-	int sent;			/* in the server's message ring */
-	struct fr_waiter *waiters;	/* nodes inside the waiting dispatchers */
-	struct fr_pending *next;	/* newest first */
-};
-
-struct fr {
-	const struct fr_ops *ops;
-	enum fr_state state;
-	uint32_t key;
-	uint32_t server;	/* pid (with generation: never reused) */
-	uint64_t file_id;
-	uint64_t size;
-	struct fcm *fcm;	/* the server's reference while LIVE */
-	struct fr_pending *pending;
-	int npending;
-	uint64_t seq;		/* token sequence; kept across reuse of the slot */
-	struct deferred dfr;
-};
 
 static struct fr frs[FR_MAX];
 static int server_request(struct fr *fr, struct fr_pending *pe);
@@ -213,7 +176,7 @@ static int send_msg(struct process *srv, struct fr *fr, uint64_t op, uint64_t pg
 	return 0;
 }
 
-static int send_pagein(struct process *srv, struct fr *fr, struct fr_pending *pe)
+int fr_put_pagein(struct process *srv, struct fr *fr, struct fr_pending *pe)
 {
 	if (send_msg(srv, fr, K42_MSG_FR_PAGEIN, pe->pgoff) < 0)
 		return -1;
@@ -241,7 +204,7 @@ static int server_request(struct fr *fr, struct fr_pending *pe)
 		return -K42_EDEAD;
 	pe->sent = 0;
 	pe->waiters = NULL;
-	if (send_pagein(srv, fr, pe) < 0) {
+	if (fr_put_pagein(srv, fr, pe) < 0) {
 		srv->disp.fr_unsent++;	/* sent by fr_flush when the ring has room */
 		disp_fast_sync(&srv->disp, FAST_OFF_FR_UNSENT);
 	}
@@ -260,7 +223,7 @@ void fr_flush(struct dispatcher *d)
 		for (struct fr_pending *pe = fr->pending; pe; pe = pe->next) {
 			if (pe->sent)
 				continue;
-			if (send_pagein(d->proc, fr, pe) < 0)
+			if (fr_put_pagein(d->proc, fr, pe) < 0)
 				return;
 			d->fr_unsent--;
 			disp_fast_sync(d, FAST_OFF_FR_UNSENT);
@@ -510,127 +473,6 @@ int fr_complete_unlocked(struct process *server, uint64_t handle, uint64_t offse
 		*rc = 0;
 	}
 	return ok;
-}
-
-/*
- * A miss's page-in without the kernel lock (fcm_file_miss_unlocked, from
- * the fault path in kern/user_fault.c), under the faulting CPU's local
- * lock, the process's and the FCM's, taken in that order: no kernel-lock
- * holder runs (it holds every local lock), so the FR is not withdrawn,
- * its server does not end and no locked path uses its list of page-ins;
- * the other unlocked users of that list (fr_complete_unlocked, other
- * CPUs' misses on the same FCM) hold the FCM's lock, which is the list's
- * lock here. The message goes into the ring of the server's dispatcher 0,
- * whose writers all hold the local lock of the CPU it lives on (or the
- * kernel lock, docs/smp.md): ours, or that CPU's taken by a single try
- * (it comes before the process's and the FCM's in the lock order). A
- * server gone, moved, a busy lock, a ring without room or with requests
- * already waiting to be sent (fr_unsent: they go first) declines with
- * nothing changed; the locked path queues it then.
- */
-static uint64_t misses_unlocked, aheads_unlocked;
-
-uint64_t fr_misses_unlocked(void)
-{
-	return __atomic_load_n(&misses_unlocked, __ATOMIC_RELAXED);
-}
-
-uint64_t fr_aheads_unlocked(void)
-{
-	return __atomic_load_n(&aheads_unlocked, __ATOMIC_RELAXED);
-}
-
-/* The room was checked, but the ring's tail is the server's to write
- * (its user code runs meanwhile, on another CPU too): a ring it made
- * look full keeps the page-in for fr_flush, as server_request does. */
-static void send_or_keep(struct process *srv, struct fr *fr, struct fr_pending *pe)
-{
-	if (send_pagein(srv, fr, pe) < 0) {
-		srv->disp.fr_unsent++;
-		disp_fast_sync(&srv->disp, FAST_OFF_FR_UNSENT);
-	}
-}
-
-int fr_send_begin(struct fr *fr, struct fr_send *s, int need)
-{
-	struct percpu *pc = this_cpu();
-	struct process *srv;
-	struct k42_disp_shared *sh;
-	uint32_t cpu;
-
-	if (fr->state != FR_LIVE)
-		return -1;
-	srv = process_lookup(fr->server);
-	if (!srv || srv->state != K42_PROC_RUNNING)
-		return -1;
-	cpu = __atomic_load_n(&srv->disp.cpu, __ATOMIC_RELAXED);
-	if (cpu >= (uint32_t)smp_ncpus)
-		return -1;
-	s->held = NULL;
-	if (cpu != pc->cpu_id) {
-		if (!arch_spin_trylock(&percpu_of(cpu)->local_lock))
-			return -1;
-		s->held = percpu_of(cpu);
-	}
-	/* Its CPU is locked: dispatcher 0 stays there, and nothing else
-	 * writes its ring. */
-	sh = srv->disp.shared;
-	s->pe = NULL;
-	if (srv->disp.cpu != cpu || srv->disp.state == DS_DEAD || srv->disp.fr_unsent ||
-	    sh->msg_head - sh->msg_tail + need > K42_DISP_MSGS ||
-	    (need && !(s->pe = kmem_alloc(sizeof(*s->pe))))) {
-		fr_send_end(s);
-		return -1;
-	}
-	s->room = K42_DISP_MSGS - (uint32_t)(sh->msg_head - sh->msg_tail) - (uint32_t)need;
-	s->srv = srv;
-	return 0;
-}
-
-int fr_send_ahead(struct fr *fr, struct fr_send *s, uint64_t pgoff, uint64_t token)
-{
-	struct fr_pending *pe;
-
-	if (!s->room || !(pe = kmem_alloc(sizeof(*pe))))
-		return -1;
-	pe->token = token;
-	pe->pgoff = pgoff;
-	pe->waiters = NULL;
-	pe->sent = 0;
-	send_or_keep(s->srv, fr, pe);
-	s->room--;
-	pe->next = fr->pending;
-	fr->pending = pe;
-	fr->npending++;
-	__atomic_add_fetch(&aheads_unlocked, 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
-void fr_send_commit(struct fr *fr, struct fr_send *s, uint64_t pgoff, uint64_t token)
-{
-	struct fr_pending *pe = s->pe;
-
-	pe->token = token;
-	pe->pgoff = pgoff;
-	pe->waiters = NULL;
-	pe->sent = 0;
-	send_or_keep(s->srv, fr, pe);
-	pe->next = fr->pending;
-	fr->pending = pe;
-	fr->npending++;
-	s->pe = NULL;
-	__atomic_add_fetch(&misses_unlocked, 1, __ATOMIC_RELAXED);
-}
-
-void fr_send_end(struct fr_send *s)
-{
-	if (s->pe) {
-		kmem_free(s->pe, sizeof(*s->pe));
-		s->pe = NULL;
-	}
-	if (s->held)
-		spin_unlock(&s->held->local_lock);
-	s->held = NULL;
 }
 
 int fr_async_room(const struct dispatcher *d)

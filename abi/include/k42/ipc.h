@@ -111,6 +111,41 @@ struct k42_ipc_caller {
 typedef uint64_t k42_handle_t;
 
 /*
+ * Register-level server entries (docs/idl.md, "Register-level entries").
+ * For each method whose arguments and results are all words in registers
+ * (scalars, bools, enums, handles; at most K42_IPC_WORDS each way; no page
+ * bytes; not one-way), stubgen generates an entry that takes the request
+ * words where the kernel delivered them (the upcall's r5..r10: the entry's
+ * third to eighth arguments) and answers with k42_ipc_reply_regs, the
+ * results passed in registers too: no struct k42_ipc_msg is built either
+ * way. <iface>_regs lists them by ordinal, each with the one op word it
+ * answers (the version generated clients send for it, the method's first;
+ * no flags; no page bytes). The runtime
+ * (libk42: k42_serve_regs) calls an entry, with the call's handle as the
+ * one being served, only where its lean path applies and otherwise passes
+ * the call to the program's handler as before; an entry answers exactly as
+ * <iface>_dispatch would.
+ */
+typedef void (*k42_ipc_reg_fn)(const struct k42_ipc_caller *caller, uint64_t op,
+			       uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
+			       uint64_t w5);
+struct k42_ipc_reg_method {
+	uint64_t op;		/* the op word it answers; 0: none at this ordinal */
+	k42_ipc_reg_fn fn;
+};
+struct k42_ipc_regs {
+	uint32_t iface;
+	uint32_t n;		/* entries in m, indexed by ordinal */
+	const struct k42_ipc_reg_method *m;
+};
+/* The answer of a register-level entry to the call being served: status
+ * (0 or -K42_E*) and the reply words, no page bytes. Provided by the IPC
+ * runtime (libk42; a loopback in host tests); only a register-level
+ * entry the runtime called may use it. */
+void k42_ipc_reply_regs(long status, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
+			uint64_t w4, uint64_t w5);
+
+/*
  * Provided by the IPC runtime (libk42 on the target, a loopback in host
  * tests): send `m` to `target`, block until the reply, and leave the reply
  * in `m` (status in m->op). Returns the status. One-way calls return once

@@ -5,6 +5,8 @@
  * its C handler (runtime.c, ipc.c), which never returns: it resumes a
  * thread, or idles.
  */
+#include <k42/syscall_nums.h>
+#include "../../src/ipc_regs.h"
 #define ENTRY(name, handler)				\
 	.globl name;					\
 	.type name, @function;				\
@@ -23,8 +25,10 @@ ENTRY(k42_entry_trap, k42_on_trap)
 ENTRY(k42_entry_pgflt, k42_on_pgflt)
 	/* r11 = the call handle, passed as the ninth argument (ELFv2: in
 	 * the parameter save area of our frame, 96(r1)), so every
-	 * dispatcher keeps its own. With k42_ipc_full 0 the lean
-	 * handler-mode entry serves it (ipc.c). */
+	 * dispatcher keeps its own. A call to a register-level entry
+	 * (k42_serve_regs) goes to it from here while the lean conditions
+	 * hold (ipc_regs.c); otherwise, with
+	 * k42_ipc_full 0 the lean handler-mode entry serves it (ipc.c). */
 	.globl k42_entry_ipc_call
 	.type k42_entry_ipc_call, @function
 k42_entry_ipc_call:
@@ -33,7 +37,60 @@ k42_entry_ipc_call:
 	li	0, 0
 	stdu	0, -112(1)
 	std	11, 96(1)
-	addis	12, 2, k42_ipc_full@toc@ha
+	/* The table, set only while k42_ipc_full is 0. */
+	addis	12, 2, k42_ipc_regs_fast@toc@ha
+	ld	12, k42_ipc_regs_fast@toc@l(12)
+	cmpdi	12, 0
+	beq	2f
+	/* Its entry at the op's ordinal, for exactly this op word. */
+	rldicl	11, 4, 48, 48
+	lwz	0, 4(12)
+	cmpld	11, 0
+	bge	2f
+	ld	12, 8(12)
+	sldi	11, 11, 4
+	add	12, 12, 11
+	ld	0, 0(12)
+	cmpd	0, 4
+	bne	2f
+	/* No interrupted context, no request tracing. */
+	mfspr	11, 259
+	ld	0, K42_DISP_SAVED_VALID(11)
+	cmpdi	0, 0
+	bne	2f
+	lis	11, K42_TRACE_VA_HI16@h
+	ori	11, 11, K42_TRACE_VA_HI16@l
+	sldi	11, 11, 16
+	ld	11, 0(11)
+	rldicl.	11, 11, 64 - K42_TRACE_REQUEST_BIT, 63
+	bne	2f
+	/* The handler state of dispatcher 0 (the only one while the table
+	 * is set): in_handler++, handler_call = the handle. */
+	ld	12, 8(12)
+	addis	11, 2, k42_vps@toc@ha
+	addi	11, 11, k42_vps@toc@l
+	lwz	0, K42_VP_IN_HANDLER(11)
+	addi	0, 0, 1
+	stw	0, K42_VP_IN_HANDLER(11)
+	ld	0, 96(1)
+	std	0, K42_VP_HANDLER_CALL(11)
+	/* The caller {pid, 0, rights} at 32(r1), its address in r3; r4 the
+	 * op, r5..r10 the words as the kernel delivered them. */
+	std	3, 32(1)
+	li	0, 0
+	std	0, 40(1)
+	addis	11, 2, k42_ipc_regs_rights@toc@ha
+	ld	11, k42_ipc_regs_rights@toc@l(11)
+	std	11, 48(1)
+	addi	3, 1, 32
+	mtctr	12
+	bctrl
+	/* (r2 is kept: one TOC.) Back only if the reply did not leave us
+	 * idle in the kernel. */
+	bl	k42_ipc_regs_done
+	nop
+	trap
+2:	addis	12, 2, k42_ipc_full@toc@ha
 	lwz	12, k42_ipc_full@toc@l(12)
 	cmpwi	12, 0
 	bne	1f
@@ -44,6 +101,65 @@ k42_entry_ipc_call:
 	nop
 	trap
 	.size k42_entry_ipc_call, . - k42_entry_ipc_call
+
+	/* void k42_ipc_reply_regs(long status, uint64_t w0..w5) (<k42/ipc.h>):
+	 * a register-level entry's answer to the call being served
+	 * (dispatcher 0's handler_call; 0: taken, nothing to do). While the
+	 * lean conditions hold (the table still set) and nothing is ready
+	 * or pending, the lean entry's idle reply: handler_call and current
+	 * cleared, in_handler back, and ppc_reply(handle, status, IDLE,
+	 * w0..w5) with the results moved into its registers. Otherwise
+	 * k42_ipc_reply_regs_slow (ipc_regs.c). */
+	.globl k42_ipc_reply_regs
+	.type k42_ipc_reply_regs, @function
+k42_ipc_reply_regs:
+	addis	2, 12, (.TOC. - k42_ipc_reply_regs)@ha
+	addi	2, 2, (.TOC. - k42_ipc_reply_regs)@l
+	.localentry k42_ipc_reply_regs, . - k42_ipc_reply_regs
+	addis	11, 2, k42_vps@toc@ha
+	addi	11, 11, k42_vps@toc@l
+	ld	10, K42_VP_HANDLER_CALL(11)
+	cmpdi	10, 0
+	beqlr
+	addis	12, 2, k42_ipc_regs_fast@toc@ha
+	ld	12, k42_ipc_regs_fast@toc@l(12)
+	cmpdi	12, 0
+	beq	3f
+	ld	12, K42_VP_NREADY(11)
+	cmpdi	12, 0
+	bne	3f
+	mfspr	12, 259
+	ld	12, K42_DISP_PENDING(12)
+	cmpdi	12, 0
+	bne	3f
+	li	0, 0
+	std	0, K42_VP_HANDLER_CALL(11)
+	std	0, K42_VP_CURRENT(11)
+	lwz	12, K42_VP_IN_HANDLER(11)
+	addi	12, 12, -1
+	stw	12, K42_VP_IN_HANDLER(11)
+	mr	0, 10
+	mr	11, 9
+	mr	10, 8
+	mr	9, 7
+	mr	8, 6
+	mr	7, 5
+	mr	6, 4
+	mr	4, 3
+	mr	3, 0
+	li	5, 1
+	sldi	5, 5, 32		/* K42_IPC_REPLY_IDLE, no bytes */
+	li	0, K42_SC_PPC_REPLY
+	sc
+	/* Not taken (the caller went, or work came): back in the handler. */
+	addis	11, 2, k42_vps@toc@ha
+	addi	11, 11, k42_vps@toc@l
+	lwz	12, K42_VP_IN_HANDLER(11)
+	addi	12, 12, 1
+	stw	12, K42_VP_IN_HANDLER(11)
+	blr
+3:	b	k42_ipc_reply_regs_slow
+	.size k42_ipc_reply_regs, . - k42_ipc_reply_regs
 	/* A reply to an async call: r3 = handle, r4 = status, r5 = length,
 	 * r6..r11 = w0..w5; r11 is the ninth argument as above. */
 	.globl k42_entry_ipc_return

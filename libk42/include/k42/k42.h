@@ -103,6 +103,17 @@ static inline void k42_restore(int was)
 typedef void (*k42_ipc_handler)(uint64_t caller, struct k42_ipc_msg *m);
 void k42_serve(k42_ipc_handler fn);
 void k42_serve_threads(k42_ipc_handler fn);
+/* Also serve the calls that t's register-level entries answer (stubgen's
+ * <iface>_regs, <k42/ipc.h>) by those entries, each called with the
+ * caller {pid, 0, rights}, in place of the handler: for a program whose
+ * handler passes that interface's calls to <iface>_dispatch with that
+ * caller and does nothing else for them. Used only where the lean
+ * handler-mode path applies (k42_serve, one dispatcher, no swappable
+ * objects, no live update, nothing pending; docs/writing-a-server.md);
+ * every other call still reaches the handler. One interface per program:
+ * 0, or -K42_EBUSY if another one's entries are registered already.
+ * NULL unregisters. */
+long k42_serve_regs(const struct k42_ipc_regs *t, uint64_t rights);
 /* Soft-interrupt bits 32..62 raised by other processes (softintr_raise);
  * bit 63 is libk42's own "reschedule" nudge. Called disabled. */
 #define K42_SOFTINTR_RESCHED (1ull << 63)

@@ -16,7 +16,7 @@ int fr_busy(struct fr *fr, uint64_t *token);
 /* Ask the file's server for page pgoff; the reply carries token. On
  * failure nothing is pending and the caller releases the page. */
 int fr_request(struct fr *fr, uint64_t pgoff, uint64_t token);
-/* Page-ins sent without the kernel lock (mm/fr.c): begin checks that
+/* Page-ins sent without the kernel lock (mm/fr_send.c): begin checks that
  * the server can be sent messages now and holds what that needs (its
  * CPU's local lock; with `need`, room for one and its page-in record),
  * -1 with nothing held if not; commit sends that one for page pgoff with

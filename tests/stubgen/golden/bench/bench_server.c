@@ -132,3 +132,55 @@ long bench_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+static void k42_sg_reg_null(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                            uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                            uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r0;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	k42_rc = bench_null_impl(caller);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_inc(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                           uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                           uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint64_t b = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	uint64_t k42_w_a = k42_r0;
+	uint64_t a = (uint64_t)k42_w_a;
+	k42_rc = bench_inc_impl(caller, a, &b);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)b, 0, 0, 0, 0, 0);
+}
+
+/* The register-level entries by ordinal (docs/idl.md). */
+static const struct k42_ipc_reg_method k42_sg_regs[3] = {
+	{ ~0ull, NULL },
+	{ ((uint64_t)BENCH_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)BENCH_ORD_NULL << 16), k42_sg_reg_null },
+	{ ((uint64_t)BENCH_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)BENCH_ORD_INC << 16), k42_sg_reg_inc },
+};
+const struct k42_ipc_regs bench_regs = { BENCH_IFACE_ID, 3u, k42_sg_regs };

@@ -261,3 +261,6 @@ long bigbuf_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+/* The register-level entries by ordinal (docs/idl.md). */
+const struct k42_ipc_regs bigbuf_regs = { BIGBUF_IFACE_ID, 0u, NULL };

@@ -335,3 +335,157 @@ long blk_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+static void k42_sg_reg_info(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                            uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                            uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint64_t sectors = 0;
+	uint32_t sector_bytes = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r0;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & BLK_INFO_RIGHTS) != BLK_INFO_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_rc = blk_info_impl(caller, &sectors, &sector_bytes);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)sectors, (uint64_t)sector_bytes, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_flush(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                             uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                             uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r0;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & BLK_FLUSH_RIGHTS) != BLK_FLUSH_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_rc = blk_flush_impl(caller);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_stats(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                             uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                             uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint64_t requests = 0;
+	uint32_t most_in_flight = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r0;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & BLK_STATS_RIGHTS) != BLK_STATS_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_rc = blk_stats_impl(caller, &requests, &most_in_flight);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)requests, (uint64_t)most_in_flight, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_read_bulk(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                                 uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                                 uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & BLK_READ_BULK_RIGHTS) != BLK_READ_BULK_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_sector = k42_r0;
+	uint64_t k42_w_count = k42_r1;
+	if (k42_w_count > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t sector = (uint64_t)k42_w_sector;
+	uint32_t count = (uint32_t)k42_w_count;
+	k42_rc = blk_read_bulk_impl(caller, sector, count);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_write_bulk(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                                  uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                                  uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & BLK_WRITE_BULK_RIGHTS) != BLK_WRITE_BULK_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_sector = k42_r0;
+	uint64_t k42_w_count = k42_r1;
+	if (k42_w_count > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t sector = (uint64_t)k42_w_sector;
+	uint32_t count = (uint32_t)k42_w_count;
+	k42_rc = blk_write_bulk_impl(caller, sector, count);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+}
+
+/* The register-level entries by ordinal (docs/idl.md). */
+static const struct k42_ipc_reg_method k42_sg_regs[8] = {
+	{ ~0ull, NULL },
+	{ ((uint64_t)BLK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)BLK_ORD_INFO << 16), k42_sg_reg_info },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ((uint64_t)BLK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)BLK_ORD_FLUSH << 16), k42_sg_reg_flush },
+	{ ((uint64_t)BLK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)BLK_ORD_STATS << 16), k42_sg_reg_stats },
+	{ ((uint64_t)BLK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)BLK_ORD_READ_BULK << 16), k42_sg_reg_read_bulk },
+	{ ((uint64_t)BLK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)BLK_ORD_WRITE_BULK << 16), k42_sg_reg_write_bulk },
+};
+const struct k42_ipc_regs blk_regs = { BLK_IFACE_ID, 8u, k42_sg_regs };

@@ -381,3 +381,43 @@ long file_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+static void k42_sg_reg_map(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                           uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                           uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint64_t fr = 0;
+	uint64_t size = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & FILE_MAP_RIGHTS) != FILE_MAP_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_f = k42_r0;
+	k42_handle_t f = (k42_handle_t)k42_w_f;
+	k42_rc = file_map_impl(caller, f, &fr, &size);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)fr, (uint64_t)size, 0, 0, 0, 0);
+}
+
+/* The register-level entries by ordinal (docs/idl.md). */
+static const struct k42_ipc_reg_method k42_sg_regs[7] = {
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ((uint64_t)FILE_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)FILE_ORD_MAP << 16), k42_sg_reg_map },
+};
+const struct k42_ipc_regs file_regs = { FILE_IFACE_ID, 7u, k42_sg_regs };

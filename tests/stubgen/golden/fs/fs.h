@@ -610,4 +610,11 @@ fs_fifo_impl(const struct k42_ipc_caller *caller,
  */
 long fs_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m);
 
+/*
+ * The register-level entries of the methods whose arguments and results all
+ * travel in registers, by ordinal (none: n is 0), for k42_serve_regs. Each answers
+ * exactly as fs_dispatch would; docs/idl.md, "Register-level entries".
+ */
+extern const struct k42_ipc_regs fs_regs;
+
 #endif

@@ -116,3 +116,6 @@ long initctl_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m
 	}
 	return k42_rc;
 }
+
+/* The register-level entries by ordinal (docs/idl.md). */
+const struct k42_ipc_regs initctl_regs = { INITCTL_IFACE_ID, 0u, NULL };

@@ -71,4 +71,11 @@ long ioevent_signal_impl(const struct k42_ipc_caller *caller, uint32_t sig);
  */
 long ioevent_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m);
 
+/*
+ * The register-level entries of the methods whose arguments and results all
+ * travel in registers, by ordinal (none: n is 0), for k42_serve_regs. Each answers
+ * exactly as ioevent_dispatch would; docs/idl.md, "Register-level entries".
+ */
+extern const struct k42_ipc_regs ioevent_regs;
+
 #endif

@@ -160,3 +160,6 @@ long ioevent_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m
 	}
 	return k42_rc;
 }
+
+/* The register-level entries by ordinal (docs/idl.md). */
+const struct k42_ipc_regs ioevent_regs = { IOEVENT_IFACE_ID, 0u, NULL };

@@ -124,4 +124,11 @@ kv_list_impl(const struct k42_ipc_caller *caller,
  */
 long kv_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m);
 
+/*
+ * The register-level entries of the methods whose arguments and results all
+ * travel in registers, by ordinal (none: n is 0), for k42_serve_regs. Each answers
+ * exactly as kv_dispatch would; docs/idl.md, "Register-level entries".
+ */
+extern const struct k42_ipc_regs kv_regs;
+
 #endif

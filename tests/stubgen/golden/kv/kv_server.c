@@ -275,3 +275,6 @@ long kv_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+/* The register-level entries by ordinal (docs/idl.md). */
+const struct k42_ipc_regs kv_regs = { KV_IFACE_ID, 0u, NULL };

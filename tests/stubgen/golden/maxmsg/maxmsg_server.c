@@ -445,3 +445,6 @@ long maxmsg_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+/* The register-level entries by ordinal (docs/idl.md). */
+const struct k42_ipc_regs maxmsg_regs = { MAXMSG_IFACE_ID, 0u, NULL };

@@ -294,3 +294,41 @@ long name_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+static void k42_sg_reg_move(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                            uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                            uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint32_t moved = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & NAME_MOVE_RIGHTS) != NAME_MOVE_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_to = k42_r0;
+	uint64_t to = (uint64_t)k42_w_to;
+	k42_rc = name_move_impl(caller, to, &moved);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)moved, 0, 0, 0, 0, 0);
+}
+
+/* The register-level entries by ordinal (docs/idl.md). */
+static const struct k42_ipc_reg_method k42_sg_regs[6] = {
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ((uint64_t)NAME_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)NAME_ORD_MOVE << 16), k42_sg_reg_move },
+};
+const struct k42_ipc_regs name_regs = { NAME_IFACE_ID, 6u, k42_sg_regs };

@@ -171,4 +171,11 @@ netdev_send_many_impl(const struct k42_ipc_caller *caller,
  */
 long netdev_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m);
 
+/*
+ * The register-level entries of the methods whose arguments and results all
+ * travel in registers, by ordinal (none: n is 0), for k42_serve_regs. Each answers
+ * exactly as netdev_dispatch would; docs/idl.md, "Register-level entries".
+ */
+extern const struct k42_ipc_regs netdev_regs;
+
 #endif

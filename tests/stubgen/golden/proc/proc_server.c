@@ -184,3 +184,35 @@ long proc_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+static void k42_sg_reg_info(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                            uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                            uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint64_t alive = 0;
+	uint64_t created = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r0;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	k42_rc = proc_info_impl(caller, &alive, &created);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)alive, (uint64_t)created, 0, 0, 0, 0);
+}
+
+/* The register-level entries by ordinal (docs/idl.md). */
+static const struct k42_ipc_reg_method k42_sg_regs[4] = {
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ((uint64_t)PROC_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)PROC_ORD_INFO << 16), k42_sg_reg_info },
+};
+const struct k42_ipc_regs proc_regs = { PROC_IFACE_ID, 4u, k42_sg_regs };

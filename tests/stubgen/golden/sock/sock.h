@@ -523,4 +523,11 @@ sock_recv_bulk_impl(const struct k42_ipc_caller *caller,
  */
 long sock_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m);
 
+/*
+ * The register-level entries of the methods whose arguments and results all
+ * travel in registers, by ordinal (none: n is 0), for k42_serve_regs. Each answers
+ * exactly as sock_dispatch would; docs/idl.md, "Register-level entries".
+ */
+extern const struct k42_ipc_regs sock_regs;
+
 #endif

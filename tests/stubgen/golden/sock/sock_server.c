@@ -1034,3 +1034,338 @@ long sock_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+static void k42_sg_reg_socket(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                              uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                              uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	k42_handle_t s = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & SOCK_SOCKET_RIGHTS) != SOCK_SOCKET_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_family = k42_r0;
+	uint64_t k42_w_type = k42_r1;
+	uint64_t k42_w_protocol = k42_r2;
+	if (k42_w_family > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	if (k42_w_type > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	if (k42_w_protocol > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint32_t family = (uint32_t)k42_w_family;
+	uint32_t type = (uint32_t)k42_w_type;
+	uint32_t protocol = (uint32_t)k42_w_protocol;
+	k42_rc = sock_socket_impl(caller, family, type, protocol, &s);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)s, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_pair(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                            uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                            uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	k42_handle_t a = 0;
+	k42_handle_t b = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & SOCK_PAIR_RIGHTS) != SOCK_PAIR_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_type = k42_r0;
+	if (k42_w_type > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint32_t type = (uint32_t)k42_w_type;
+	k42_rc = sock_pair_impl(caller, type, &a, &b);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_listen(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                              uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                              uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & SOCK_LISTEN_RIGHTS) != SOCK_LISTEN_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_s = k42_r0;
+	uint64_t k42_w_backlog = k42_r1;
+	if (k42_w_backlog > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_handle_t s = (k42_handle_t)k42_w_s;
+	uint32_t backlog = (uint32_t)k42_w_backlog;
+	k42_rc = sock_listen_impl(caller, s, backlog);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_shutdown(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                                uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                                uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & SOCK_SHUTDOWN_RIGHTS) != SOCK_SHUTDOWN_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_s = k42_r0;
+	uint64_t k42_w_how = k42_r1;
+	if (k42_w_how > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_handle_t s = (k42_handle_t)k42_w_s;
+	uint32_t how = (uint32_t)k42_w_how;
+	k42_rc = sock_shutdown_impl(caller, s, how);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_poll(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                            uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                            uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint32_t revents = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & SOCK_POLL_RIGHTS) != SOCK_POLL_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_s = k42_r0;
+	uint64_t k42_w_events = k42_r1;
+	uint64_t k42_w_arm = k42_r2;
+	if (k42_w_events > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	if (k42_w_arm > 1u) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_handle_t s = (k42_handle_t)k42_w_s;
+	uint32_t events = (uint32_t)k42_w_events;
+	bool arm = k42_w_arm != 0;
+	k42_rc = sock_poll_impl(caller, s, events, arm, &revents);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)revents, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_share(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                             uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                             uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	k42_handle_t h = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & SOCK_SHARE_RIGHTS) != SOCK_SHARE_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_s = k42_r0;
+	uint64_t k42_w_pid = k42_r1;
+	k42_handle_t s = (k42_handle_t)k42_w_s;
+	uint64_t pid = (uint64_t)k42_w_pid;
+	k42_rc = sock_share_impl(caller, s, pid, &h);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)h, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_close(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                             uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                             uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & SOCK_CLOSE_RIGHTS) != SOCK_CLOSE_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_s = k42_r0;
+	k42_handle_t s = (k42_handle_t)k42_w_s;
+	k42_rc = sock_close_impl(caller, s);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_send_bulk(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                                 uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                                 uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint32_t sent = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & SOCK_SEND_BULK_RIGHTS) != SOCK_SEND_BULK_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_s = k42_r0;
+	uint64_t k42_w_count = k42_r1;
+	uint64_t k42_w_flags = k42_r2;
+	uint64_t k42_w_arm = k42_r3;
+	if (k42_w_count > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	if (k42_w_flags > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	if (k42_w_arm > 1u) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_handle_t s = (k42_handle_t)k42_w_s;
+	uint32_t count = (uint32_t)k42_w_count;
+	uint32_t flags = (uint32_t)k42_w_flags;
+	bool arm = k42_w_arm != 0;
+	k42_rc = sock_send_bulk_impl(caller, s, count, flags, arm, &sent);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)sent, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_recv_bulk(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                                 uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                                 uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint32_t got = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r4;
+	(void)k42_r5;
+	if ((caller->rights & SOCK_RECV_BULK_RIGHTS) != SOCK_RECV_BULK_RIGHTS) {
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	uint64_t k42_w_s = k42_r0;
+	uint64_t k42_w_count = k42_r1;
+	uint64_t k42_w_flags = k42_r2;
+	uint64_t k42_w_arm = k42_r3;
+	if (k42_w_count > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	if (k42_w_flags > UINT32_MAX) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	if (k42_w_arm > 1u) {
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_handle_t s = (k42_handle_t)k42_w_s;
+	uint32_t count = (uint32_t)k42_w_count;
+	uint32_t flags = (uint32_t)k42_w_flags;
+	bool arm = k42_w_arm != 0;
+	k42_rc = sock_recv_bulk_impl(caller, s, count, flags, arm, &got);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)got, 0, 0, 0, 0, 0);
+}
+
+/* The register-level entries by ordinal (docs/idl.md). */
+static const struct k42_ipc_reg_method k42_sg_regs[20] = {
+	{ ~0ull, NULL },
+	{ ((uint64_t)SOCK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)SOCK_ORD_SOCKET << 16), k42_sg_reg_socket },
+	{ ((uint64_t)SOCK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)SOCK_ORD_PAIR << 16), k42_sg_reg_pair },
+	{ ~0ull, NULL },
+	{ ((uint64_t)SOCK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)SOCK_ORD_LISTEN << 16), k42_sg_reg_listen },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ((uint64_t)SOCK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)SOCK_ORD_SHUTDOWN << 16), k42_sg_reg_shutdown },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ~0ull, NULL },
+	{ ((uint64_t)SOCK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)SOCK_ORD_POLL << 16), k42_sg_reg_poll },
+	{ ((uint64_t)SOCK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)SOCK_ORD_SHARE << 16), k42_sg_reg_share },
+	{ ((uint64_t)SOCK_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)SOCK_ORD_CLOSE << 16), k42_sg_reg_close },
+	{ ((uint64_t)SOCK_IFACE_ID << 40) | ((uint64_t)2u << 32) | ((uint64_t)SOCK_ORD_SEND_BULK << 16), k42_sg_reg_send_bulk },
+	{ ((uint64_t)SOCK_IFACE_ID << 40) | ((uint64_t)2u << 32) | ((uint64_t)SOCK_ORD_RECV_BULK << 16), k42_sg_reg_recv_bulk },
+};
+const struct k42_ipc_regs sock_regs = { SOCK_IFACE_ID, 20u, k42_sg_regs };

@@ -321,3 +321,6 @@ long swap_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+/* The register-level entries by ordinal (docs/idl.md). */
+const struct k42_ipc_regs swap_regs = { SWAP_IFACE_ID, 0u, NULL };

@@ -190,3 +190,101 @@ long update_dispatch(const struct k42_ipc_caller *caller, struct k42_ipc_msg *m)
 	}
 	return k42_rc;
 }
+
+static void k42_sg_reg_prepare(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                               uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                               uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	uint64_t k42_w_successor = k42_r0;
+	uint64_t successor = (uint64_t)k42_w_successor;
+	k42_rc = update_prepare_impl(caller, successor);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_handover(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                                uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                                uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint64_t len = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	uint64_t k42_w_cap = k42_r0;
+	uint64_t cap = (uint64_t)k42_w_cap;
+	k42_rc = update_handover_impl(caller, cap, &len);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)len, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_commit(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                              uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                              uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	uint64_t forwarded = 0;
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r0;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	k42_rc = update_commit_impl(caller, &forwarded);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, (uint64_t)forwarded, 0, 0, 0, 0, 0);
+}
+
+static void k42_sg_reg_abort(const struct k42_ipc_caller *caller, uint64_t k42_op,
+                             uint64_t k42_r0, uint64_t k42_r1, uint64_t k42_r2,
+                             uint64_t k42_r3, uint64_t k42_r4, uint64_t k42_r5)
+{
+	long k42_rc;
+
+	(void)k42_op;
+	(void)k42_r0;
+	(void)k42_r1;
+	(void)k42_r2;
+	(void)k42_r3;
+	(void)k42_r4;
+	(void)k42_r5;
+	k42_rc = update_abort_impl(caller);
+	if (k42_rc != 0) {
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		return;
+	}
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+}
+
+/* The register-level entries by ordinal (docs/idl.md). */
+static const struct k42_ipc_reg_method k42_sg_regs[5] = {
+	{ ~0ull, NULL },
+	{ ((uint64_t)UPDATE_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)UPDATE_ORD_PREPARE << 16), k42_sg_reg_prepare },
+	{ ((uint64_t)UPDATE_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)UPDATE_ORD_HANDOVER << 16), k42_sg_reg_handover },
+	{ ((uint64_t)UPDATE_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)UPDATE_ORD_COMMIT << 16), k42_sg_reg_commit },
+	{ ((uint64_t)UPDATE_IFACE_ID << 40) | ((uint64_t)1u << 32) | ((uint64_t)UPDATE_ORD_ABORT << 16), k42_sg_reg_abort },
+};
+const struct k42_ipc_regs update_regs = { UPDATE_IFACE_ID, 5u, k42_sg_regs };
