@@ -111,8 +111,9 @@ static void dump_state(void)
 	}
 	for (k42_thread_t *t = mu.q.head; t && q <= K42_VPS_MAX * SWAPPERS; t = t->wnext)
 		q++;
-	k42_printf("vpthreads_test: mutex state %u, %d queued on it, %u arrived\n", mu.state, q,
-		   waiting);
+	k42_printf("vpthreads_test: mutex state %u, %d queued on it, %u arrived; faults "
+		   "reflected %lu, completed %lu\n", mu.state, q, waiting, k42_pgflt_reflected,
+		   k42_pgflt_completed);
 }
 
 static int wait_blocked(uint64_t want)

@@ -95,8 +95,9 @@ static void dump(int n)
 	}
 	for (k42_thread_t *t = mu.q.head; t && q <= NT; t = t->wnext)
 		q++;
-	k42_printf("vpwake_test: mutex state %u, %d queued on it, %u arrived\n", mu.state, q,
-		   waiting);
+	k42_printf("vpwake_test: mutex state %u, %d queued on it, %u arrived; faults reflected "
+		   "%lu, completed %lu\n", mu.state, q, waiting, k42_pgflt_reflected,
+		   k42_pgflt_completed);
 	for (int i = 0; i < n; i++)
 		if (th[i] && th[i]->state != K42_T_BLOCKED)
 			k42_printf("vpwake_test: thread %d (dispatcher %d) state %d\n", i,
