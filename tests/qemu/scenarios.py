@@ -190,6 +190,13 @@ _smp_utest("ppc_fast", "ppc_fast_test", 300,
                       r"ppc_fast_test: thread-mode server, calm with bytes: 1000 calls, 0 wrong"])
 _smp_utest("vpthreads", "vpthreads_test", 300,
            lambda n: [r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % n])
+# Cross-dispatcher wake-ups: 60 rounds of vpthreads' phases (short-lived
+# threads, contention, migration, threads of every dispatcher meeting on
+# one mutex and one condition, a census and a swap) on at least 4
+# dispatchers (4 on CPU 0 at one CPU); a waiter left asleep shows as a
+# round whose threads never all arrive, with every dispatcher's state.
+_smp_utest("vpwake", "vpwake_test", 300,
+           lambda n: [r"vpwake_test: \d+ dispatchers on %d CPUs, 60 rounds of \d+ threads; 0 lost, 0 wrong" % n])
 
 # The assembly fast path's "may be entered fast" word (kern/disp_fast.h):
 # each condition it summarises flipped, and the assembly declines.
@@ -245,9 +252,9 @@ for _n in (1, 4):
 # CPUs: two servers whose timers, set on one CPU for the same deadline,
 # wake them on two other CPUs (every timer must fire, none early; at 4
 # CPUs K42_INFO_TICKS_MULTI_UNLOCKED must move). Not in the 4-CPU CI list:
-# how many rounds it needs depends on the host's load. At 1 CPU the same
-# program fails (a known bug, docs/smp.md "Known limits"), so only 4.
-for _n in (4,):
+# how many rounds it needs depends on the host's load. At 1 CPU it once
+# failed (docs/smp.md "Known limits"; not seen since), so it runs again.
+for _n in (1, 4):
     SCENARIOS.append(dict(name="smp/timer_multi_%d" % _n, smp=_n, timeout=400,
                           append="init=/tests/timer_cross_test -- multi",
                           expect=[r"UTEST PASS timer_cross_test",

@@ -96,6 +96,26 @@ static void *swapper(void *arg)
 	return (void *)(uintptr_t)(k42_vp_index() == home);
 }
 
+/* Where the threads that did not arrive are (a lost wake-up, smp/vpthreads_1
+ * on a loaded CI host): every dispatcher's counts and the mutex. */
+static void dump_state(void)
+{
+	uint64_t r, b;
+	int q = 0;
+
+	for (unsigned v = 0; v < nvp; v++) {
+		const char *name = k42_vp_policy(v, &r, &b);
+
+		k42_printf("vpthreads_test: dispatcher %u: %s, %lu ready, %lu blocked\n", v,
+			   name ? name : "-", r, b);
+	}
+	for (k42_thread_t *t = mu.q.head; t && q <= K42_VPS_MAX * SWAPPERS; t = t->wnext)
+		q++;
+	k42_printf("vpthreads_test: mutex state %u, %d queued on it, %u arrived; faults "
+		   "reflected %lu, completed %lu\n", mu.state, q, waiting, k42_pgflt_reflected,
+		   k42_pgflt_completed);
+}
+
 static int wait_blocked(uint64_t want)
 {
 	uint64_t until = k42_timebase() + 60 * k42_info(K42_INFO_TIMEBASE_HZ), r, b;
@@ -200,6 +220,8 @@ int main(uint64_t arg)
 			break;
 		k42_thread_yield();
 	}
+	if (waiting != (unsigned)n)
+		dump_state();
 	EXPECT(wait_blocked((uint64_t)n), "%d threads never all blocked", n);
 	moved = k42_sched_select("prio");
 	EXPECT(moved == n, "swap to prio moved %ld of %d", moved, n);
