@@ -106,8 +106,7 @@ static void fold(struct fcm *b, struct fcm *m)
 		if (mine) {
 			fcm_unmap_everywhere(b, p->pgoff);
 			fcm_page_remove(b, p);
-			fcm_free_frame(b, p->pa);
-			kmem_free(p, sizeof(*p));
+			fcm_release_page(b, p);	/* after quiescence if other CPUs ran */
 			continue;
 		}
 		spin_lock(&m->lock);

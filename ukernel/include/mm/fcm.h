@@ -124,6 +124,9 @@ void fcm_page_remove(struct fcm *f, struct fcm_page *p);
  * of it (mm/fcm.c says why the unmap's invalidation alone is not enough
  * under QEMU). Any context; interrupts off. */
 void fcm_retire_page(struct fcm *f, struct fcm_page *p);
+/* The same for a page of a region's end or a fold, already unmapped: at
+ * once with one CPU (its tlbiel is complete), else retired. */
+void fcm_release_page(struct fcm *f, struct fcm_page *p);
 /* Frames so retired and not yet freed (kernel tests, K42_INFO). */
 uint64_t fcm_frames_retired(void);
 
