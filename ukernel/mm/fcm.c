@@ -12,7 +12,6 @@
 #include <mm/hat.h>
 #include <mm/pm.h>
 #include <mm/region.h>
-#include <kern/smp.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
 #include <kern/smp.h>
