@@ -170,22 +170,15 @@ static int phase_all(uint64_t k, uint64_t phase, uint64_t *bad, int n)
 
 int main(uint64_t arg)
 {
-	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), first = ncpus > 1 ? 1 : 0, srv, rc;
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), first = ncpus > 1 ? 1 : 0, rc;
 	uint64_t self = k42_info(K42_INFO_PID), bad = 0, filebad = 0,
 		 unlocked = k42_info(K42_INFO_COW_FILE_UNLOCKED);
 	const volatile uint8_t *f = (const volatile uint8_t *)FILE_VA;
-	struct k42_ipc_msg m;
 	int n;
 
 	(void)arg;
-	srv = k42_spawn_path("tests/file_server", K42_PRIO_GENERAL, PAGES);
-	EXPECT(srv > 0, "spawn: %ld", srv);
-	m.op = k42_ipc_op(1, 1, 1, 0, 0);
-	rc = k42_call((uint64_t)srv, &m, 1000);
-	EXPECT(rc == 0 && m.w[1] == PAGES * K42_PAGE_SIZE, "get fr: %ld, size %lu", rc, m.w[1]);
-	if (rc != 0)
+	if (!storm_file_map(PAGES, FILE_VA))
 		return verdict("cowfile_storm_test");
-	EXPECT(k42_sc_mem_map_file(self, FILE_VA, m.w[1], K42_PROT_READ, m.w[0]) == 0, "map file");
 	/* One more dispatcher on every other CPU (two on CPU 0 with one CPU). */
 	n = storm_start(vp_main, ncpus - first, first, 1);
 	__atomic_store_n(&ctl.n, (uint64_t)n, __ATOMIC_RELEASE);
