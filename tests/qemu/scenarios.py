@@ -143,6 +143,11 @@ _smp_utest("cow_storm", "cow_storm_test", 180,
 _smp_utest("file_storm", "file_storm_test", 240,
            lambda n: [r"file_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 wrong bytes; %s page-ins answered and [1-9]\d* misses sent without the kernel lock" % (n, r"\d+" if n == 1 else r"[1-9]\d*"),
                         r"file_storm_test: prefetching scans by \d+ dispatchers: 0 wrong bytes; [1-9]\d* read-ahead page-ins sent without the kernel lock"])
+# COW over a file off the kernel lock (mm/fcm_cow.c fcm_cow_file_fault):
+# a private view of a file read and written from every CPU while the
+# file's FCM evicts, every byte checked.
+_smp_utest("cowfile_storm", "cowfile_storm_test", 300,
+           lambda n: [r"cowfile_storm_test: \d+ dispatchers on %d CPUs, .* 0 wrong bytes in the clones, 0 in the file; [1-9]\d* faults on the clones without the kernel lock" % n])
 # fr_ctl off the kernel lock (mm/fr.c fr_ctl_unlocked): the server pulls,
 # drops and pushes from every CPU while its file is written and read from
 # every CPU; every word the children wrote last must reach the server.

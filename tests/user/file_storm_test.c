@@ -144,19 +144,12 @@ int main(uint64_t arg)
 		 unlocked = k42_info(K42_INFO_FR_COMPLETES_UNLOCKED),
 		 misses = k42_info(K42_INFO_FR_MISSES_UNLOCKED), ahead;
 	struct k42_fcminfo fi = { 0 };
-	struct k42_ipc_msg m;
 	int n, nkids = 0;
 
 	if (arg & CHILD_ARG)
 		return child(arg & 0xffffffffu, (arg >> 32) & 0xffff);
-	srv = k42_spawn_path("tests/file_server", K42_PRIO_GENERAL, PAGES);
-	EXPECT(srv > 0, "spawn: %ld", srv);
-	m.op = k42_ipc_op(1, 1, 1, 0, 0);
-	rc = k42_call((uint64_t)srv, &m, 1000);
-	EXPECT(rc == 0 && m.w[1] == PAGES * K42_PAGE_SIZE, "get fr: %ld, size %lu", rc, m.w[1]);
-	if (rc != 0)
+	if (!(srv = storm_file_map(PAGES, FILE_VA)))
 		return verdict("file_storm_test");
-	EXPECT(k42_sc_mem_map_file(self, FILE_VA, m.w[1], K42_PROT_READ, m.w[0]) == 0, "map file");
 	/* Disabled, so that every fault of this dispatcher waits in the
 	 * kernel as the others' do (they run without libk42). */
 	k42_disable();

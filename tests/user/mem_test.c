@@ -30,6 +30,9 @@ int main(uint64_t arg)
 	during = k42_info(K42_INFO_FREE_FRAMES);
 	EXPECT(before - during >= 256, "only %lu frames used for 256 pages", before - during);
 	EXPECT(k42_sc_mem_unmap(self, A, 256 * PG) == 0, "unmap");
+	/* With more than one CPU they come back after quiescence (mm/fcm.c
+	 * fcm_release_page). */
+	settle_deferred(30);
 	after = k42_info(K42_INFO_FREE_FRAMES);
 	k42_printf("mem_test: free frames %lu before, %lu with 256 pages touched, %lu after unmap\n",
 		   before, during, after);

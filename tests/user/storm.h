@@ -91,6 +91,26 @@ static inline void storm_check_cpus(const uint64_t *cpu, int from, int step, int
 		       cpu[i]);
 }
 
+/* tests/file_server spawned with a file of `pages` pages, mapped
+ * read-only at va in this process: the server's pid, or 0 (reported). */
+static inline long storm_file_map(uint64_t pages, uint64_t va)
+{
+	struct k42_ipc_msg m;
+	long srv = k42_spawn_path("tests/file_server", K42_PRIO_GENERAL, pages), rc;
+
+	EXPECT(srv > 0, "spawn: %ld", srv);
+	if (srv <= 0)
+		return 0;
+	m.op = k42_ipc_op(1, 1, 1, 0, 0);
+	rc = k42_call((uint64_t)srv, &m, 1000);
+	EXPECT(rc == 0 && m.w[1] == pages * K42_PAGE_SIZE, "get fr: %ld, size %lu", rc, m.w[1]);
+	if (rc != 0)
+		return 0;
+	rc = k42_sc_mem_map_file(k42_info(K42_INFO_PID), va, m.w[1], K42_PROT_READ, m.w[0]);
+	EXPECT(rc == 0, "map file: %ld", rc);
+	return rc == 0 ? srv : 0;
+}
+
 /* The process count must come back to procs0 (within a second). */
 static inline void storm_procs_back(long procs0)
 {

@@ -21,6 +21,7 @@
 #include <kern/smp.h>
 #include <kern/syscall.h>
 #include <kern/timer.h>
+#include <mm/fcm.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
@@ -302,6 +303,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)fr_misses_unlocked();
 	case K42_INFO_FR_AHEAD_UNLOCKED:
 		return (long)fr_aheads_unlocked();
+	case K42_INFO_COW_FILE_UNLOCKED:
+		return (long)fcm_cow_file_faults_unlocked();
 	case K42_INFO_TIMER_WAKES_REMOTE:
 		return (long)PERCPU_SUM(timer_wakes_remote);
 	case K42_INFO_TICKS_MULTI_UNLOCKED:

@@ -128,7 +128,8 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 
 /* A page of a copy-on-write region whose layers all rest on memory that
  * never gives a page up (an anonymous FCM, frozen under the COW layers
- * mem_cow made, or the boot archive's physical FCM). Called under this
+ * mem_cow made, or the boot archive's physical FCM), or on a file FCM,
+ * whose pages are used under its lock (fcm_cow_file_fault). Called under this
  * CPU's local lock, taken before the process's (fault_resolve_unlocked): every kernel-lock holder holds every local
  * lock, so no fold, no unmap, no end of a process and no free of an FCM
  * (all made under the kernel lock) runs meanwhile, and the chain, its
@@ -148,6 +149,12 @@ static int resolve_local(struct process *p, uint64_t va, unsigned access)
 	if (!r || (access & r->prot) != access)
 		return -K42_EAGAIN;
 	pgoff = r->pgoff + (page - r->start) / PM_PAGE_SIZE;
+	if (fcm_cow_file_bottom(r->fcm)) {
+		/* Over a file: its pages are mapped or copied under its lock. */
+		struct fcm_map m = { p->hat, page, r->prot };
+
+		return fcm_cow_file_fault(r->fcm, pgoff, write, &m) < 0 ? -K42_EAGAIN : 0;
+	}
 	if (fcm_cow_stable(r->fcm))
 		rc = r->fcm->ops->get_page(r->fcm, pgoff, write, &pa, &maxprot, &token);
 	else

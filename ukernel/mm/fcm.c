@@ -14,6 +14,7 @@
 #include <mm/region.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
+#include <kern/smp.h>
 
 static int root_alloc(struct frame_source *s, uint64_t *pa)
 {
@@ -104,8 +105,9 @@ void fcm_free_all_pages(struct fcm *f)
 		struct fcm_page *next = p->fifo_next;
 
 		if (p->pa)
-			fcm_free_frame(f, p->pa);
-		kmem_free(p, sizeof(*p));
+			fcm_release_page(f, p);
+		else
+			kmem_free(p, sizeof(*p));
 		p = next;
 	}
 	pagemap_destroy(&f->pages);
@@ -174,6 +176,20 @@ void fcm_retire_page(struct fcm *f, struct fcm_page *p)
 	r->pa = pa;
 	__atomic_add_fetch(&frames_retired, 1, __ATOMIC_RELAXED);
 	kquiesce_retire_leaf(&r->dfr, frame_free_quiesced);	/* pm_free, kmem_free: leaf locks */
+}
+
+/* A page taken off f that was mapped and unmapped (the end of a region,
+ * a fold): with one CPU the unmap's local tlbiel is complete, so the
+ * frame goes back at once; with more, after quiescence (the QEMU tlbie
+ * window above, docs/smp.md "Known limits"). The node goes with it. */
+void fcm_release_page(struct fcm *f, struct fcm_page *p)
+{
+	if (smp_ncpus > 1) {
+		fcm_retire_page(f, p);
+		return;
+	}
+	fcm_free_frame(f, p->pa);
+	kmem_free(p, sizeof(*p));
 }
 
 uint64_t fcm_frames_retired(void)

@@ -13,7 +13,8 @@
  * Lock order: an FCM before the FCMs layered on it. A chain changes
  * (fold, destroy) only under the kernel lock; get_page may also run
  * without it, under its CPU's local lock, on chains over anonymous or
- * physical FCMs (fcm_cow_stable, mm/fault.c resolve_local).
+ * physical FCMs (fcm_cow_stable, mm/fault.c resolve_local), and so may
+ * fcm_cow_file_fault on chains over a file FCM.
  */
 #include <string.h>
 #include <arch/memlayout.h>
@@ -21,6 +22,8 @@
 #include <k42/layout.h>
 #include <kern/panic.h>
 #include <mm/fcm.h>
+#include <mm/fr_internal.h>
+#include <mm/hat.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
@@ -106,8 +109,7 @@ static void fold(struct fcm *b, struct fcm *m)
 		if (mine) {
 			fcm_unmap_everywhere(b, p->pgoff);
 			fcm_page_remove(b, p);
-			fcm_free_frame(b, p->pa);
-			kmem_free(p, sizeof(*p));
+			fcm_release_page(b, p);	/* after quiescence if other CPUs ran */
 			continue;
 		}
 		spin_lock(&m->lock);
@@ -196,6 +198,85 @@ int fcm_cow_stable(const struct fcm *f)
 	while (is_cow(f))
 		f = ((const struct fcm_cow *)f)->backing;
 	return fcm_is_anon(f) || fcm_is_phys(f);
+}
+
+struct fcm *fcm_cow_file_bottom(const struct fcm *f)
+{
+	if (!is_cow(f))
+		return NULL;
+	while (is_cow(f))
+		f = ((const struct fcm_cow *)f)->backing;
+	return fcm_is_file(f) ? (struct fcm *)f : NULL;
+}
+
+/*
+ * A fault on a COW chain over a file FCM without the kernel lock, under
+ * this CPU's local lock and the process's (mm/fault.c resolve_local): no
+ * kernel-lock holder runs, so the chain does not change (no fold, no
+ * destroy) and its COW layers keep their pages. The file FCM at its
+ * bottom is the one that may give a page up meanwhile (an unlocked miss
+ * evicting, fr_ctl_unlocked's drop or pull, on other CPUs): it is used
+ * only under its own lock, through fcm_file_cow_resident, which maps a
+ * read there (the eviction's unmap reaches this layer's regions under
+ * that lock) or copies the page for a write (its frame is retired, not
+ * freed, when taken: the copy never reads a reused frame). A page not
+ * resident, being read in, or of a prefetching FCM, declines with nothing
+ * changed but the file FCM's run detector. A write's copy is inserted as
+ * cow_get_page does (the first copy stays) and mapped writable; a frame
+ * of a lower COW layer is mapped read-only. 0 mapped, else -K42_EAGAIN
+ * (or hat_map's code) for the locked path.
+ */
+static uint64_t cow_file_unlocked;
+
+uint64_t fcm_cow_file_faults_unlocked(void)
+{
+	return __atomic_load_n(&cow_file_unlocked, __ATOMIC_RELAXED);
+}
+
+int fcm_cow_file_fault(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m)
+{
+	const unsigned rx = K42_PROT_READ | K42_PROT_EXEC, rwx = rx | K42_PROT_WRITE;
+	struct fcm *l;
+	struct fcm_page *p = NULL;
+	uint64_t pa = 0, frame;
+	int rc = 0;
+
+	for (l = f; is_cow(l); l = ((struct fcm_cow *)l)->backing) {
+		spin_lock(&l->lock);
+		if ((p = fcm_page_find(l, pgoff)))
+			pa = p->pa;
+		spin_unlock(&l->lock);
+		if (p)
+			break;
+	}
+	if (p && (l == f || !write)) {
+		rc = hat_map(m->hat, m->va, pa, m->prot & (l == f ? rwx : rx));
+	} else if (!p && !write) {
+		rc = fcm_file_cow_resident(l, pgoff, m, NULL);
+	} else {
+		if (fcm_alloc_frame(f, &frame) < 0)
+			return -K42_EAGAIN;
+		if (p)
+			memcpy(phys_to_virt(frame), phys_to_virt(pa), PM_PAGE_SIZE);
+		else if (fcm_file_cow_resident(l, pgoff, NULL, phys_to_virt(frame)) < 0)
+			rc = -K42_EAGAIN;
+		if (rc == 0) {
+			spin_lock(&f->lock);
+			p = fcm_page_find(f, pgoff);	/* lost a race? keep the first copy */
+			if (!p && !(p = fcm_page_insert(f, pgoff, frame)))
+				rc = -K42_EAGAIN;
+			else
+				pa = p->pa;
+			spin_unlock(&f->lock);
+		}
+		if (rc < 0 || pa != frame)
+			fcm_free_frame(f, frame);	/* never mapped */
+		if (rc == 0)
+			rc = hat_map(m->hat, m->va, pa, m->prot & rwx);
+	}
+	if (rc == 0)
+		__atomic_add_fetch(&cow_file_unlocked, 1, __ATOMIC_RELAXED);
+	return rc;
 }
 
 struct fcm *fcm_cow_unwritten(struct fcm *f)

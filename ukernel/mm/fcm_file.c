@@ -254,6 +254,23 @@ int fcm_file_map(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map 
 	return file_fault(f, pgoff, write, m, &pa, &maxprot, token);
 }
 
+/* Caller holds the lock: page pgoff if it is resident and a fault on it
+ * has nothing else to do (no page-in, no read-ahead, no eviction), its
+ * fault counted as track() counts it; else NULL, nothing changed. A
+ * demand FCM's track() changes nothing but its run detector: a
+ * prefetching or adaptive one may start page-ins, which the locked path
+ * makes. */
+static struct fcm_page *resident_locked(struct fcm_file *ff, uint64_t pgoff)
+{
+	struct fcm_page *p;
+
+	p = ff->adaptive || ff->policy != K42_FCM_DEMAND ? NULL : fcm_page_find(&ff->fcm, pgoff);
+	if (!p || p->token)
+		return NULL;
+	track(ff, pgoff);
+	return p;
+}
+
 int fcm_file_map_resident(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m)
 {
 	struct fcm_file *ff = (struct fcm_file *)f;
@@ -262,21 +279,32 @@ int fcm_file_map_resident(struct fcm *f, uint64_t pgoff, int write, const struct
 	int rc;
 
 	spin_lock(&f->lock);
-	/* A demand FCM's track() changes nothing but its run detector: a
-	 * prefetching or adaptive one may start page-ins, which the
-	 * locked path makes. */
-	p = ff->adaptive || ff->policy != K42_FCM_DEMAND ? NULL : fcm_page_find(f, pgoff);
-	if (!p || p->token) {
+	if (!(p = resident_locked(ff, pgoff))) {
 		spin_unlock(&f->lock);
 		return -K42_EAGAIN;
 	}
-	track(ff, pgoff);
 	maxprot = K42_PROT_READ | K42_PROT_EXEC;	/* read-only until written */
 	if (ff->writable && (write || p->dirty)) {
 		p->dirty = 1;
 		maxprot |= K42_PROT_WRITE;
 	}
 	rc = map_locked(m, p->pa, maxprot);
+	spin_unlock(&f->lock);
+	return rc;
+}
+
+int fcm_file_cow_resident(struct fcm *f, uint64_t pgoff, const struct fcm_map *m, void *to)
+{
+	struct fcm_page *p;
+	int rc = 0;
+
+	spin_lock(&f->lock);
+	if (!(p = resident_locked((struct fcm_file *)f, pgoff)))
+		rc = -K42_EAGAIN;
+	else if (to)
+		memcpy(to, phys_to_virt(p->pa), PM_PAGE_SIZE);
+	else
+		rc = map_locked(m, p->pa, K42_PROT_READ | K42_PROT_EXEC);
 	spin_unlock(&f->lock);
 	return rc;
 }

@@ -81,6 +81,7 @@
 #define K42_INFO_CPU_SYSTEM_TB 33	/* ... as system time: a reflecting dispatcher disabled (k42/procinfo.h) */
 #define K42_INFO_IDLE_UNLOCKED        28	/* CPUs gone idle without it (block, disp_idle, a PPC call or idle reply with nothing else to run) */
 #define K42_INFO_IRQS_UNLOCKED        29	/* IPIs taken in the idle loop without it, and ticks done without it while a bounded call waited */
+#define K42_INFO_COW_FILE_UNLOCKED    43	/* faults on a copy-on-write view of a file resolved without it */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

@@ -124,6 +124,9 @@ void fcm_page_remove(struct fcm *f, struct fcm_page *p);
  * of it (mm/fcm.c says why the unmap's invalidation alone is not enough
  * under QEMU). Any context; interrupts off. */
 void fcm_retire_page(struct fcm *f, struct fcm_page *p);
+/* The same for a page of a region's end or a fold, already unmapped: at
+ * once with one CPU (its tlbiel is complete), else retired. */
+void fcm_release_page(struct fcm *f, struct fcm_page *p);
 /* Frames so retired and not yet freed (kernel tests, K42_INFO). */
 uint64_t fcm_frames_retired(void);
 
@@ -152,6 +155,15 @@ unsigned fcm_cow_depth(const struct fcm *f);
  * chain changes only under the kernel lock (folds), so a fault holding
  * its CPU's local lock may walk it (mm/fault.c). */
 int fcm_cow_stable(const struct fcm *f);
+/* The file FCM a COW chain f rests on, or NULL (f is no COW layer, or
+ * its chain rests on another kind). Needs what fcm_cow_stable needs. */
+struct fcm *fcm_cow_file_bottom(const struct fcm *f);
+/* A fault on page pgoff of such a chain without the kernel lock, mapped
+ * through m (mm/fcm_cow.c): 0, else for the locked path. */
+struct fcm_map;
+int fcm_cow_file_fault(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m);
+/* Faults fcm_cow_file_fault resolved (K42_INFO_COW_FILE_UNLOCKED). */
+uint64_t fcm_cow_file_faults_unlocked(void);
 /* Non-zero if f itself is a COW layer. Unlike fcm_cow_stable this reads
  * f alone, so it needs only a reference to f (a region's, under its
  * process lock), not the CPU's local lock: a fold may free the layers

@@ -73,6 +73,13 @@ int fcm_file_map(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map 
  * -K42_EAGAIN (or hat_map's code). For the fault path without the kernel
  * lock (mm/fault.c). */
 int fcm_file_map_resident(struct fcm *f, uint64_t pgoff, int write, const struct fcm_map *m);
+/* The same for a COW layer over f (mm/fcm_cow.c, without the kernel
+ * lock): under f's lock, the resident page pgoff is either mapped through
+ * m read-only (to NULL: a read; an eviction unmaps it from the COW
+ * layers' regions under that lock, so before or after) or copied to `to`
+ * (a write: no push or drop changes it meanwhile). 0, else -K42_EAGAIN
+ * with nothing done (or hat_map's code). */
+int fcm_file_cow_resident(struct fcm *f, uint64_t pgoff, const struct fcm_map *m, void *to);
 /* A miss without the kernel lock (mm/fcm_file.c): 1 and *token if d now
  * waits for the page-in (async: reflected), 0 if the page was resident
  * and is mapped, -K42_EAGAIN (nothing changed) for the locked path. */
