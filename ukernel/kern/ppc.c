@@ -317,7 +317,7 @@ void ppc_upcall_into(struct trap_frame *tf, struct dispatcher *d, int entry)
 }
 
 /* Hand the processor to server t (which takes upcalls) for its active call c. */
-static void enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc_call *c)
+void ppc_enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc_call *c)
 {
 	ppc_upcall_into(tf, t, K42_ENTRY_IPC_CALL);
 	set_call_regs(tf, c, 0);
@@ -388,7 +388,7 @@ long sys_ppc_call(struct trap_frame *tf)
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&t->calls_active, c);
 	copy_page_data(cur, t, k42_ipc_op_len(op));
-	enter_server(tf, t, c);
+	ppc_enter_server(tf, t, c);
 	return SYSCALL_SWITCHED;
 }
 
@@ -597,7 +597,7 @@ long sys_ppc_call_async(struct trap_frame *tf)
 	cur->state = DS_READY;
 	disp_save_ctx(cur, tf);
 	sched_enqueue(cur);
-	enter_server(tf, t, c);
+	ppc_enter_server(tf, t, c);
 	return SYSCALL_SWITCHED;
 }
 
@@ -735,7 +735,7 @@ static int call_fast(struct trap_frame *tf, struct dispatcher *cur)
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&t->calls_active, c);
 	copy_page_data(cur, t, k42_ipc_op_len(op));
-	enter_server(tf, t, c);
+	ppc_enter_server(tf, t, c);
 	return 1;
 }
 
@@ -782,7 +782,8 @@ int ppc_fast(struct trap_frame *tf)
 		return 0;
 	spin_lock(&pc->local_lock);
 	if (disp_plain_caller(cur))
-		done = n == K42_SC_PPC_CALL     ? call_fast(tf, cur) || ppc_call_cross(tf, pc, cur, 0)
+		done = n == K42_SC_PPC_CALL     ? call_fast(tf, cur) || ppc_call_move(tf, pc, cur) ||
+							  ppc_call_cross(tf, pc, cur, 0)
 		       : n == K42_SC_PPC_REPLY  ? reply_fast(tf, cur) || ppc_reply_cross(tf, pc, cur)
 		       : n == K42_SC_PPC_ACCEPT ? ppc_accept_fast(tf, cur)
 		       : n == K42_SC_PPC_COLLECT ? ppc_collect_fast(tf, pc, cur)

@@ -129,20 +129,33 @@ int timer_interrupt_expire_local(uint64_t now)
 
 	if (ipc_calls_due(now))
 		return 0;	/* a bounded call made here to expire: the locked path */
-	/* (Where a dispatcher lives changes only under the kernel lock, whose
-	 * holder holds our local lock too.) */
+	/* (Where a dispatcher lives changes under the local locks of its old
+	 * CPU and its new one: kern/ppc_move.c, or the kernel lock.) */
 	for (struct dispatcher *d = pc->timers; d && (int64_t)(now - d->timer_deadline) >= 0;
 	     d = d->timer_next) {
-		if (d->cpu == pc->cpu_id)
+		uint32_t cpu = __atomic_load_n(&d->cpu, __ATOMIC_RELAXED);
+
+		if (cpu == pc->cpu_id)
 			continue;
-		if (d->cpu >= (uint32_t)smp_ncpus || d->cpu >= 64)
+		if (cpu >= (uint32_t)smp_ncpus || cpu >= 64)
 			return 0;
-		others |= 1ull << d->cpu;
+		others |= 1ull << cpu;
 		remote++;
 	}
 	/* Their wake-ups go to the other CPUs' queues: those CPUs' locks too. */
 	if (others && !lock_others(pc, others))
 		return 0;
+	/* A dispatcher 0 a call moved meanwhile (from a CPU not locked
+	 * then) lives where one of the locks now held keeps it, or the
+	 * locked path wakes it. */
+	for (struct dispatcher *d = pc->timers; others && d &&
+					       (int64_t)(now - d->timer_deadline) >= 0;
+	     d = d->timer_next) {
+		if (d->cpu != pc->cpu_id && !(others & (1ull << d->cpu))) {
+			unlock_others(others);
+			return 0;
+		}
+	}
 	count_tick(pc, now);
 	sched_timers_expire(now);	/* wakes each where it lives */
 	unlock_others(others);
