@@ -72,6 +72,8 @@ struct percpu {
 	uint64_t ppc_queued_unlocked, ppc_other_unlocked;
 	/* Calls that moved a server's dispatcher 0 here without it (kern/ppc_move.c). */
 	uint64_t ppc_moves_unlocked;
+	/* Bounded calls made here whose expiry the tick did without it (kern/timer.c). */
+	uint64_t calls_expired_unlocked;
 	/* Timer wake-ups of dispatchers living on another CPU done by this
 	 * CPU's tick without it (kern/timer.c). */
 	uint64_t timer_wakes_remote;
