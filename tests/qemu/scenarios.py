@@ -161,6 +161,18 @@ _smp_utest("preempt_storm", "preempt_storm_test", 240,
 # sleeper on every CPU expire while a spinner runs there.
 _smp_utest("timer_storm", "timer_storm_test", 240,
            lambda n: [r"timer_storm_test: %d sleepers beside a spinner each on %d CPUs, \d+ rounds; 0 unfinished, 0 early" % (n, n)])
+# PPC calls that move a server's dispatcher 0 to the caller's CPU off
+# the kernel lock (kern/ppc_move.c): a walk through every CPU, a storm
+# from every CPU, servers killed mid-storm and their pids called after.
+_smp_utest("ppc_move", "ppc_move_test", 240,
+           lambda n: [r"ppc_move_test: walk: \d+ calls through \d+ dispatchers on %d CPUs, 0 bad, \d+ served on the caller's CPU; %s moves" % (n, r"\d+" if n == 1 else r"[1-9]\d*"),
+                      r"ppc_move_test: storm: \d+ calls from \d+ dispatchers on %d CPUs, 0 bad" % n,
+                      r"ppc_move_test: 6 servers killed while called from \d+ dispatchers; 0 bad"])
+# Bounded calls expired by the tick off the kernel lock (kern/timer.c):
+# taken, queued on a server elsewhere, or to a process that never takes
+# calls, from every CPU; every answer and every timeout checked.
+_smp_utest("call_expire", "call_expire_test", 240,
+           lambda n: [r"call_expire_test: \d+ calls from \d+ dispatchers on %d CPUs, 0 bad; slow server: \d+ answered, [1-9]\d* timed out; %s expired" % (n, r"\d+" if n == 1 else r"[1-9]\d*")])
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,

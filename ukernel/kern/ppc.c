@@ -149,10 +149,12 @@ void set_caller_result(struct dispatcher *caller, long status, uint32_t len,
 }
 
 /* Callers waiting in bounded calls: one list per CPU, of the calls made
- * there (percpu->calls_timed), changed under the kernel lock and read by
- * that CPU's tick under its local lock (kern/timer.c); with one list for
- * all, every tick of every CPU took the locked path while any bounded
- * call waited anywhere. ntimed counts the entries of every list. */
+ * there (percpu->calls_timed), changed under the kernel lock or by that
+ * CPU's tick under its local lock (kern/timer.c: the expiry without the
+ * kernel lock, ipc_calls_expire_locks); with one list for all, every
+ * tick of every CPU took the locked path while any bounded call waited
+ * anywhere. ntimed counts the entries of every list (atomically: two
+ * CPUs' ticks may drop entries at once). */
 static uint32_t ntimed;
 
 static void untime(struct dispatcher *d)
@@ -162,7 +164,7 @@ static void untime(struct dispatcher *d)
 	for (struct dispatcher **pp = head; *pp; pp = &(*pp)->call_timed_next) {
 		if (*pp == d) {
 			*pp = d->call_timed_next;
-			__atomic_store_n(&ntimed, ntimed - 1, __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&ntimed, 1, __ATOMIC_RELAXED);
 			break;
 		}
 	}
@@ -190,9 +192,38 @@ int ipc_calls_timed_any(void)
 	return __atomic_load_n(&ntimed, __ATOMIC_RELAXED) != 0;
 }
 
-void ipc_calls_expire(uint64_t now)
+/* The locks an expiry of this CPU's due bounded calls needs besides this
+ * CPU's local lock (held): the CPUs (bits in *mask) of the servers whose
+ * queued calls it withdraws. -1 if it needs the kernel lock: a caller
+ * that waits on another CPU (an entry left from an earlier call, whose
+ * dispatcher made its bounded call elsewhere). Nothing changes. */
+int ipc_calls_expire_locks(uint64_t now, uint64_t *mask)
+{
+	struct percpu *pc = this_cpu();
+
+	for (const struct dispatcher *d = pc->calls_timed; d; d = d->call_timed_next) {
+		const struct ipc_call *c = d->call;
+		uint32_t cpu;
+
+		if (!timed_due(d, now) || d->state != DS_IN_CALL || !c)
+			continue;	/* (an answered entry is only dropped) */
+		if (d->cpu != pc->cpu_id)
+			return -1;
+		if (c->state != CALL_QUEUED)
+			continue;	/* taken: only c->caller changes */
+		cpu = __atomic_load_n(&c->server->cpu, __ATOMIC_RELAXED);
+		if (cpu >= (uint32_t)smp_ncpus || cpu >= 64)
+			return -1;
+		if (cpu != pc->cpu_id)
+			*mask |= 1ull << cpu;
+	}
+	return 0;
+}
+
+int ipc_calls_expire(uint64_t now)
 {
 	struct dispatcher **pp = &this_cpu()->calls_timed, *d;
+	int n = 0;
 
 	while ((d = *pp) != NULL) {
 		struct ipc_call *c = d->call;
@@ -202,7 +233,7 @@ void ipc_calls_expire(uint64_t now)
 			continue;
 		}
 		*pp = d->call_timed_next;
-		__atomic_store_n(&ntimed, ntimed - 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&ntimed, 1, __ATOMIC_RELAXED);
 		d->call_timed = 0;
 		d->call_timed_next = NULL;
 		disp_fast_sync(d, FAST_OFF_TIMED);
@@ -217,7 +248,9 @@ void ipc_calls_expire(uint64_t now)
 		set_caller_result(d, -K42_ETIMEDOUT, 0, NULL);
 		d->state = DS_READY;
 		sched_enqueue(d);
+		n++;
 	}
+	return n;
 }
 
 /* ppc_cancel: d's synchronous call, if it waits in one, ends now with
@@ -317,7 +350,7 @@ void ppc_upcall_into(struct trap_frame *tf, struct dispatcher *d, int entry)
 }
 
 /* Hand the processor to server t (which takes upcalls) for its active call c. */
-static void enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc_call *c)
+void ppc_enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc_call *c)
 {
 	ppc_upcall_into(tf, t, K42_ENTRY_IPC_CALL);
 	set_call_regs(tf, c, 0);
@@ -372,7 +405,7 @@ long sys_ppc_call(struct trap_frame *tf)
 			disp_fast_sync(cur, FAST_OFF_TIMED);
 			cur->call_timed_next = pc->calls_timed;
 			pc->calls_timed = cur;
-			__atomic_store_n(&ntimed, ntimed + 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&ntimed, 1, __ATOMIC_RELAXED);
 		}
 	} else if (cur->call_timed) {
 		untime(cur);	/* an earlier bound must not reach this call */
@@ -388,7 +421,7 @@ long sys_ppc_call(struct trap_frame *tf)
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&t->calls_active, c);
 	copy_page_data(cur, t, k42_ipc_op_len(op));
-	enter_server(tf, t, c);
+	ppc_enter_server(tf, t, c);
 	return SYSCALL_SWITCHED;
 }
 
@@ -597,7 +630,7 @@ long sys_ppc_call_async(struct trap_frame *tf)
 	cur->state = DS_READY;
 	disp_save_ctx(cur, tf);
 	sched_enqueue(cur);
-	enter_server(tf, t, c);
+	ppc_enter_server(tf, t, c);
 	return SYSCALL_SWITCHED;
 }
 
@@ -708,7 +741,8 @@ long sys_ppc_send(struct trap_frame *tf)
  * so none of it runs beside the kernel lock). Everything they touch is
  * this CPU's: the caller (running here), the server dispatcher (lives
  * here: another CPU's fast path only enters dispatchers living there, and
- * only the locked path moves a dispatcher 0 to its caller's CPU), this
+ * a dispatcher 0 moves to its caller's CPU only under the kernel lock or
+ * the local locks of both CPUs, kern/ppc_move.c, tried next), this
  * CPU's run queue; the call record comes from the pool under its own
  * lock. Anything else (an
  * error to report, a timed call, a grant, a queued call, a caller or
@@ -735,7 +769,7 @@ static int call_fast(struct trap_frame *tf, struct dispatcher *cur)
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&t->calls_active, c);
 	copy_page_data(cur, t, k42_ipc_op_len(op));
-	enter_server(tf, t, c);
+	ppc_enter_server(tf, t, c);
 	return 1;
 }
 
@@ -782,7 +816,8 @@ int ppc_fast(struct trap_frame *tf)
 		return 0;
 	spin_lock(&pc->local_lock);
 	if (disp_plain_caller(cur))
-		done = n == K42_SC_PPC_CALL     ? call_fast(tf, cur) || ppc_call_cross(tf, pc, cur, 0)
+		done = n == K42_SC_PPC_CALL     ? call_fast(tf, cur) || ppc_call_move(tf, pc, cur) ||
+							  ppc_call_cross(tf, pc, cur, 0)
 		       : n == K42_SC_PPC_REPLY  ? reply_fast(tf, cur) || ppc_reply_cross(tf, pc, cur)
 		       : n == K42_SC_PPC_ACCEPT ? ppc_accept_fast(tf, cur)
 		       : n == K42_SC_PPC_COLLECT ? ppc_collect_fast(tf, pc, cur)

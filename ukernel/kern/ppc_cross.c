@@ -20,13 +20,14 @@
  * - A call (sync or async) to a server's dispatcher living on another
  *   CPU that cannot take the upcall now: queued on it under that CPU's
  *   local lock too (the server's state, lists and call count are that
- *   CPU's; where it lives changes only under the kernel lock), with
+ *   CPU's; where it lives changes only under the kernel lock or that
+ *   CPU's lock with the new one's, kern/ppc_move.c), with
  *   K42_SOFTINTR_CALL raised (woken there, or that CPU kicked). An async
  *   caller goes on; a synchronous one waits in the call, and this CPU
  *   resumes the dispatcher sched_switch would take, if it can be resumed
  *   from its context (sched_fast_next); otherwise (going idle), a bounded
- *   call, a grant, or a server that takes the upcall (the locked path
- *   moves it here): the locked path. A reply to the waiting caller needs
+ *   call, a grant: the locked path. A server that takes the upcall now
+ *   is moved here and entered instead (kern/ppc_move.c, tried first). A reply to the waiting caller needs
  *   this CPU's local lock, held until the caller is parked and the next
  *   one current.
  * - The reply to a caller living on another CPU: the caller is parked in
@@ -293,7 +294,8 @@ int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *
 		return 0;
 	/* t's CPU is locked: t stays there, and its state and call lists
 	 * change only here meanwhile. A server that would take the upcall
-	 * now is moved to this CPU and entered by the locked path. */
+	 * now (ppc_call_move declined: a bounded call, a busy lock, no
+	 * record, work owed) is moved here and entered by the locked path. */
 	if (t->cpu == cpu && t->state != DS_DEAD && !ppc_takes_upcall(t))
 		c = ipc_call_try_alloc_for(t, async ? cur : NULL);
 	if (!c) {

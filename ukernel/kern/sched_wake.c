@@ -7,8 +7,10 @@
  *
  * Why that lock is enough: the kernel lock's holder takes every CPU's
  * local lock, so while we hold one nothing under the kernel lock runs:
- * process states, parent links and where a dispatcher lives (d->cpu moves
- * only under the kernel lock) stay as we check them. What else changes a
+ * process states and parent links stay as we check them, and so does
+ * where a dispatcher lives (d->cpu moves under the kernel lock, or under
+ * the local locks of its old CPU and its new one, kern/ppc_move.c: hence
+ * the check of d->cpu once its lock is held). What else changes a
  * dispatcher's state is the fast paths of the CPU it lives on (block,
  * yield, PPC: under that CPU's local lock, which we hold) and replies
  * across CPUs (kern/ppc_cross.c, the same lock). So a wake-up cannot slip

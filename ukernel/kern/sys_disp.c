@@ -293,6 +293,10 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)PERCPU_SUM(ppc_accepts_unlocked);
 	case K42_INFO_PPC_CROSS_REPLIES:
 		return (long)PERCPU_SUM(ppc_cross_replies);
+	case K42_INFO_CALLS_EXPIRED_UNLOCKED:
+		return (long)PERCPU_SUM(calls_expired_unlocked);
+	case K42_INFO_PPC_MOVES_UNLOCKED:
+		return (long)PERCPU_SUM(ppc_moves_unlocked);
 	case K42_INFO_PPC_QUEUED_UNLOCKED:
 		return (long)PERCPU_SUM(ppc_queued_unlocked);
 	case K42_INFO_PPC_OTHER_UNLOCKED:

@@ -125,27 +125,56 @@ static int lock_others(struct percpu *pc, uint64_t mask)
 int timer_interrupt_expire_local(uint64_t now)
 {
 	struct percpu *pc = this_cpu();
-	uint64_t remote = 0, others = 0;
+	uint64_t remote = 0, others = 0, calls = 0, locks;
+	int due = ipc_calls_due(now), expired = 0;
 
-	if (ipc_calls_due(now))
-		return 0;	/* a bounded call made here to expire: the locked path */
-	/* (Where a dispatcher lives changes only under the kernel lock, whose
-	 * holder holds our local lock too.) */
+	/* Bounded calls made here that are due: their callers wait here, and
+	 * the queued ones' servers' CPUs are locked too (their lists). */
+	if (due && ipc_calls_expire_locks(now, &calls) < 0)
+		return 0;
+	/* (Where a dispatcher lives changes under the local locks of its old
+	 * CPU and its new one: kern/ppc_move.c, or the kernel lock.) */
 	for (struct dispatcher *d = pc->timers; d && (int64_t)(now - d->timer_deadline) >= 0;
 	     d = d->timer_next) {
-		if (d->cpu == pc->cpu_id)
+		uint32_t cpu = __atomic_load_n(&d->cpu, __ATOMIC_RELAXED);
+
+		if (cpu == pc->cpu_id)
 			continue;
-		if (d->cpu >= (uint32_t)smp_ncpus || d->cpu >= 64)
+		if (cpu >= (uint32_t)smp_ncpus || cpu >= 64)
 			return 0;
-		others |= 1ull << d->cpu;
+		others |= 1ull << cpu;
 		remote++;
 	}
 	/* Their wake-ups go to the other CPUs' queues: those CPUs' locks too. */
-	if (others && !lock_others(pc, others))
+	locks = others | calls;
+	if (locks && !lock_others(pc, locks))
 		return 0;
+	/* A dispatcher 0 a call moved meanwhile (from a CPU not locked
+	 * then) lives where one of the locks now held keeps it, or the
+	 * locked path wakes it; the same for a queued call's server (or its
+	 * call was taken meanwhile: then it needs no lock). */
+	for (struct dispatcher *d = pc->timers; locks && d &&
+					       (int64_t)(now - d->timer_deadline) >= 0;
+	     d = d->timer_next) {
+		if (d->cpu != pc->cpu_id && !(locks & (1ull << d->cpu))) {
+			unlock_others(locks);
+			return 0;
+		}
+	}
+	if (due) {
+		uint64_t need = 0;
+
+		if (ipc_calls_expire_locks(now, &need) < 0 || (need & ~locks)) {
+			unlock_others(locks);
+			return 0;
+		}
+	}
 	count_tick(pc, now);
 	sched_timers_expire(now);	/* wakes each where it lives */
-	unlock_others(others);
+	if (due)
+		expired = ipc_calls_expire(now);	/* each caller made ready here */
+	unlock_others(locks);
+	pc->calls_expired_unlocked += (uint64_t)expired;
 	pc->timer_wakes_remote += remote;
 	if (others & (others - 1))
 		pc->ticks_multi_unlocked++;	/* (two or more other CPUs: the locked path before) */

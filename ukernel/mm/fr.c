@@ -390,7 +390,10 @@ int fr_complete(struct process *server, uint64_t handle, uint64_t offset, long s
  * fr_complete without the kernel lock (sys_fr_complete_fast), under this
  * CPU's local lock, taken first: no kernel-lock holder runs meanwhile (it
  * holds every local lock), so the FR is not withdrawn, no fault adds a
- * waiter or a page-in, no process ends and no dispatcher moves (d->cpu).
+ * waiter or a page-in, no process ends and no dispatcher moves to or
+ * from this CPU (d->cpu; a call may move a dispatcher 0 between two
+ * other CPUs under both their locks, kern/ppc_move.c: checked again once
+ * the waiters' CPUs' locks are held).
  * What may run beside it is the unlocked paths of other CPUs: fr_ctl and
  * resident faults, which meet it at the FCM's lock, and other unlocked
  * completions of the same FR (a server answering from every CPU), which
@@ -460,6 +463,13 @@ int fr_complete_unlocked(struct process *server, uint64_t handle, uint64_t offse
 		else
 			ok = 0;
 	}
+	/* A dispatcher 0 a call moved after its CPU was read (under its old
+	 * and new CPUs' locks, kern/ppc_move.c) must live where a lock now
+	 * held keeps it. */
+	for (struct fr_waiter *w = pe->waiters; w && ok; w = w->next)
+		if (w->pe == pe && w->d->state != DS_DEAD && w->d->cpu != pc->cpu_id &&
+		    !(held & (1ull << w->d->cpu)))
+			ok = 0;
 	if (ok && fcm_file_fill_locked(f, pgoff, pe->token, 0, copy_page, data) == 0)
 		finish(fr, pe, 0);	/* wakes each waiter under its CPU's lock */
 	else

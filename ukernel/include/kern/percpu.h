@@ -70,6 +70,10 @@ struct percpu {
 	 * without it: replies across CPUs with K42_IPC_REPLY_IDLE, async
 	 * replies on one CPU, ppc_collect, ppc_send (kern/ppc_cross.c). */
 	uint64_t ppc_queued_unlocked, ppc_other_unlocked;
+	/* Calls that moved a server's dispatcher 0 here without it (kern/ppc_move.c). */
+	uint64_t ppc_moves_unlocked;
+	/* Bounded calls made here whose expiry the tick did without it (kern/timer.c). */
+	uint64_t calls_expired_unlocked;
 	/* Timer wake-ups of dispatchers living on another CPU done by this
 	 * CPU's tick without it (kern/timer.c). */
 	uint64_t timer_wakes_remote;

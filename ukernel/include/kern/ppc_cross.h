@@ -33,6 +33,9 @@ void ppc_call_begin(struct trap_frame *tf, struct dispatcher *cur, struct dispat
  * can d take the K42_ENTRY_IPC_RETURN upcall now; an async reply's
  * registers from index `first` on. */
 void ppc_upcall_into(struct trap_frame *tf, struct dispatcher *d, int entry);
+/* kern/ppc.c: hand the processor to server t for its active call c (t
+ * taken off its run queue, made current here). */
+void ppc_enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc_call *c);
 int ppc_takes_return(const struct dispatcher *d);
 void ppc_set_return_regs(struct trap_frame *tf, int first, long status, uint32_t len,
 			 const uint64_t *w);
@@ -44,6 +47,9 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 /* A call (async: ppc_call_async) to a server living on another CPU that
  * cannot take it now, queued there (kern/ppc_cross.c). */
 int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur, int async);
+/* A synchronous call to a server's dispatcher 0 living on another CPU
+ * that takes the upcall now: moved here and entered (kern/ppc_move.c). */
+int ppc_call_move(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
 /* ppc_collect (cur's own list), and ppc_send under the target's CPU's lock. */
 int ppc_collect_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
 int ppc_send_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);

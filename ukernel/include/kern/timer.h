@@ -33,11 +33,14 @@ int timer_take_due(void);
 /* The same for the tick fast paths (kern/sched_fast.c), under this CPU's
  * local lock: count the tick, expire the due timers (their dispatchers are
  * woken where they live, this CPU's queue or other CPUs', whose local
- * locks are taken for it in CPU order: percpu_lock_other) and program
- * the decrementer; 0 and nothing done if a bounded call made here is due
- * (or answered, to be dropped from the list), or one of those CPUs' locks
- * is busy and lower-numbered. The caller then decides what runs (it may
- * preempt). Wake-ups onto another CPU's queue are counted
+ * locks are taken for it in CPU order: percpu_lock_other), expire the
+ * bounded calls made here that are due (their callers made ready here; a
+ * queued one withdrawn from its server under the server's CPU's lock,
+ * taken with the others: ipc_calls_expire_locks) and program the
+ * decrementer; 0 and nothing done if a due bounded call's caller waits on
+ * another CPU, or one of those CPUs' locks is busy and lower-numbered.
+ * The caller then decides what runs (it may preempt). Wake-ups onto
+ * another CPU's queue are counted
  * (K42_INFO_TIMER_WAKES_REMOTE), and the ticks that woke dispatchers on
  * two or more other CPUs (K42_INFO_TICKS_MULTI_UNLOCKED). */
 int timer_interrupt_expire_local(uint64_t now);
