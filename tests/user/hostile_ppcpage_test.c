@@ -33,13 +33,17 @@ static long acall(uint32_t len, uint64_t seed, uint64_t buf)
 	if (h < 0)
 		return h;
 	for (;;) {
-		long r = k42_sc_ppc_collect(out);
+		long r;
+
+		/* The bit first, then the look: a reply that comes between
+		 * them sets it again, and the block returns at once. */
+		__atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL);
+		r = k42_sc_ppc_collect(out);
 
 		if (r == h)
 			return (long)out[0];
 		if (r != -K42_EAGAIN)
 			return -10000;
-		__atomic_exchange_n(&sh->pending, 0, __ATOMIC_ACQ_REL);
 		k42_sc_block();
 	}
 }
