@@ -715,6 +715,12 @@ SCENARIOS.append(dict(name="security/hostile_fr_test", append="init=/tests/hosti
 SCENARIOS.append(dict(name="security/hostile_async_test", append="init=/tests/hostile_async_test",
                       timeout=400, expect=[r"UTEST PASS hostile_async_test"],
                       reject=[r"UTEST FAIL", r"PANIC"]))
+# Regions over a process's own dispatcher pages: children that hang
+# themselves are ended after a second's wait each (several on a loaded
+# host).
+SCENARIOS.append(dict(name="security/hostile_ppcpage_test", append="init=/tests/hostile_ppcpage_test",
+                      timeout=300, expect=[r"UTEST PASS hostile_ppcpage_test"],
+                      reject=[r"UTEST FAIL", r"PANIC"]))
 # The soak's short version (docs/soak.md); ./k42 soak runs the long one.
 # Its time is its 2 x 100,000 calls': 45-75 s at --smp 4 on a quiet
 # host, and past the default 120 s on a loaded one (a round took 57 s):

@@ -3,7 +3,7 @@
  * server, and the clients that fault on the file it serves. A file
  * server owns its dispatcher's shared page, and with it the message ring
  * the kernel puts page-in requests into without the kernel lock
- * (mm/fr.c fr_send_*): it may move the ring's head and tail, write
+ * (`fr_send_*` in mm/): it may move the ring's head and tail, write
  * garbage into it, stop draining it, answer with forged fr_complete, or
  * die with requests on their way.
  * arg = mode | flags << 8.

@@ -1,6 +1,6 @@
 /*
  * Hostile file servers against the page-in send without the kernel lock
- * (mm/fr.c fr_send_*; docs/smp.md, "File misses"), run as init; helper
+ * (`fr_send_*` in mm/; docs/smp.md, "File misses"), run as init; helper
  * tests/user/hostile_fr.c. A file server owns the shared page whose ring
  * the kernel writes page-in requests into: each round pairs a hostile
  * server with a client faulting on its file from every CPU (demand and
