@@ -110,17 +110,14 @@ long lx_sys_prctl(struct lx_args *a)
 	}
 }
 
-struct lx_utsname {
-	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+/* uname's fields, also /proc/sys/kernel's (procsys.c). */
+const struct lx_utsname lx_uts = {
+	"Linux", "k42", "6.1.0-k42", "#1 k42 Linux personality", "ppc64le", "(none)",
 };
 
 long lx_sys_uname(struct lx_args *a)
 {
-	static const struct lx_utsname u = {
-		"Linux", "k42", "6.1.0-k42", "#1 k42 Linux personality", "ppc64le", "(none)",
-	};
-
-	return lx_copy_out(a->a[0], &u, sizeof(u));
+	return lx_copy_out(a->a[0], &lx_uts, sizeof(lx_uts));
 }
 
 struct lx_rlimit {
