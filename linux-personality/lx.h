@@ -304,6 +304,11 @@ int lx_sig_restarts(void);
 int lx_sig_stopping(void);
 void lx_sig_deliver(struct k42_user_regs *regs);
 extern uint64_t lx_sigmask;
+/* uname's fields (sys.c), also /proc/sys/kernel's (procsys.c). */
+struct lx_utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+extern const struct lx_utsname lx_uts;
 /* RLIMIT_FSIZE's soft limit in bytes (sys.c; ~0: none). */
 extern uint64_t lx_fsize_limit;
 /* Exit: end the targets of our SIGKILLs still running (proc.c). */

@@ -3,7 +3,8 @@
  * server's "mnt" names, as libk42's file layer reads them) with each
  * file system's kind taken from its server's name, for /proc/mounts
  * (procfs.c), and statfs/fstatfs from the server's own figures
- * (fs.statfs: bytes used and the size limit).
+ * (fs.statfs: bytes used, the size without the file system's own
+ * structures, the block size, root's reserve and the inodes).
  */
 #include "lx.h"
 #include "lxfs.h"
@@ -84,19 +85,25 @@ _Static_assert(sizeof(struct lx_statfs) == 120, "Linux ppc64 struct statfs is 12
 static long put_statfs(const struct lx_mount *m, uint64_t uva)
 {
 	struct lx_statfs s;
-	uint64_t used = 0, limit = 0;
+	uint64_t used = 0, limit = 0, reserved = 0, files = 0, ffree = 0;
+	uint32_t bs = 0;
 
 	memset(&s, 0, sizeof(s));
-	if (fs_statfs(m->server, &used, &limit) < 0)
-		used = limit = 0;
+	if (fs_statfs(m->server, &used, &limit, &bs, &reserved, &files, &ffree) < 0)
+		used = limit = reserved = files = ffree = 0;
+	if (!bs)
+		bs = 4096;
 	if (!limit)
 		limit = used;	/* no limit (the archive): full */
 	if (used > limit)
 		used = limit;
 	s.type = (int64_t)m->magic;
-	s.bsize = s.frsize = 4096;
-	s.blocks = (limit + 4095) / 4096;
-	s.bfree = s.bavail = (limit - used) / 4096;
+	s.bsize = s.frsize = bs;
+	s.blocks = (limit + bs - 1) / bs;
+	s.bfree = (limit - used) / bs;
+	s.bavail = s.bfree > reserved / bs ? s.bfree - reserved / bs : 0;
+	s.files = files;
+	s.ffree = ffree;
 	s.fsid[0] = (int32_t)m->server;
 	s.namelen = 255;
 	s.flags = m->ro ? LX_ST_RDONLY : 0;

@@ -12,7 +12,8 @@
  * size. The caller's own entry also has fd/: a link per
  * open descriptor (the path it was opened under, or pipe:[ino] and the
  * like); opening one opens that path again, or for a pipe, socket or
- * the tty gives a duplicate of the descriptor.
+ * the tty gives a duplicate of the descriptor. The files about the
+ * system (sys/, partitions, meminfo...) are procsys.c's.
  */
 #include "lx.h"
 #include "lxfs.h"
@@ -33,6 +34,7 @@ enum pf {
 	PF_NONE, PF_ROOT, PF_SELF, PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_LOADAVG, PF_STAT,
 	PF_VERSION, PF_CMDLINE_K, PF_MOUNTS, PF_PIDDIR, PF_PSTAT, PF_PSTATUS, PF_PCMDLINE, PF_PCOMM, PF_PEXE,
 	PF_PFD, PF_PFDENT, PF_PMAPS, PF_PCWD, PF_PENVIRON, PF_PLIMITS, PF_PSTATM, PF_PLOGINUID,
+	PF_SYSDIR, PF_SYSFILE,	/* procsys.c's (lookup_sys) */
 };
 
 static const struct {
@@ -56,27 +58,27 @@ static int self_only(enum pf kind)
 	return kind == PF_PFD || kind == PF_PCWD || kind == PF_PENVIRON || kind == PF_PLIMITS;
 }
 
-/* The descriptor a PF_PFDENT path names (set by lookup). */
-static int lookup_fd;
+/* The descriptor a PF_PFDENT path names, the node a PF_SYS* one (lookup). */
+static int lookup_fd, lookup_sys;
 
 static int is_proc(const char *path)
 {
 	return strncmp(path, "/proc", 5) == 0 && (path[5] == '\0' || path[5] == '/');
 }
 
-/* The working directory is /proc (top chdirs there and opens "stat"). */
-static int cwd_in_proc;
+/* The working directory if it is /proc or under it (top chdirs there and
+ * opens "stat", sysctl to /proc/sys), else "". */
+static char proc_cwd[64];
 
 void lx_proc_cwd_changed(void)
 {
-	char b[8];
-
-	cwd_in_proc = k42_getcwd(b, sizeof(b)) == 6 && strcmp(b, "/proc") == 0;
+	if (k42_getcwd(proc_cwd, sizeof(proc_cwd)) < 0 || !is_proc(proc_cwd))
+		proc_cwd[0] = '\0';
 }
 
 const char *lx_proc_path(int64_t dirfd, const char *path)
 {
-	static char abs[K42_PATH_MAX];
+	static char abs[K42_PATH_MAX], rel[K42_PATH_MAX];
 	size_t n = strlen(path);
 
 	if (path[0] == '/') {
@@ -98,11 +100,15 @@ const char *lx_proc_path(int64_t dirfd, const char *path)
 		}
 		return is_proc(path) ? path : NULL;
 	}
-	if (dirfd != LX_AT_FDCWD || !cwd_in_proc || !n || n + 7 > sizeof(abs))
+	if (dirfd != LX_AT_FDCWD || !proc_cwd[0] || !n || strlen(proc_cwd) + n + 2 > sizeof(rel))
 		return NULL;
-	memcpy(abs, "/proc/", 6);
-	memcpy(abs + 6, path, n + 1);
-	return abs;
+	strcpy(rel, proc_cwd);
+	strcat(rel, "/");
+	strcat(rel, path);
+	if (lx_root_len)	/* chrooted: as it is */
+		return strcpy(abs, rel);
+	/* "." and ".." lexically (sysctl -a opens "./kernel/hostname") */
+	return lx_root_path(rel, abs) == 0 && is_proc(abs) ? abs : NULL;
 }
 
 static int parse_pid(const char *s, size_t n, uint64_t *pid)
@@ -224,6 +230,10 @@ static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
 			}
 		return -LX_ENOENT;
 	}
+	if ((lookup_sys = lx_procsys_find(p)) >= 0 || lookup_sys == -2) {
+		*kind = lookup_sys >= 0 && lx_procsys_isdir(lookup_sys) ? PF_SYSDIR : PF_SYSFILE;
+		return lookup_sys >= 0 ? 0 : -LX_ENOTDIR;
+	}
 	if (*c)
 		return -LX_ENOENT;
 	for (size_t i = 0; i < sizeof(top_files) / sizeof(top_files[0]); i++)
@@ -238,6 +248,8 @@ static uint64_t ino_of(enum pf kind, uint64_t pid)
 {
 	if (kind == PF_PFDENT)	/* one per descriptor, above every other */
 		return INO_BASE + (1ull << 36) + (pid << 9) + (uint64_t)lookup_fd;
+	if (kind == PF_SYSDIR || kind == PF_SYSFILE)
+		return INO_BASE + (2ull << 36) + (uint64_t)lookup_sys;
 	return INO_BASE + (pid << 5) + (uint64_t)kind;
 }
 
@@ -248,43 +260,6 @@ static uint64_t uptime_hundredths(void)
 	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
 
 	return k42_timebase() / (hz / 100);
-}
-
-static void meminfo(void)
-{
-	uint64_t total = k42_info(K42_INFO_TOTAL_FRAMES) * 4, free = k42_info(K42_INFO_FREE_FRAMES) * 4;
-	static const char *zero[] = { "Buffers", "Cached", "SwapCached", "SwapTotal", "SwapFree",
-				      "Shmem", "Slab" };
-
-	put("MemTotal:       ");
-	putu(total);
-	put(" kB\nMemFree:        ");
-	putu(free);
-	put(" kB\nMemAvailable:   ");
-	putu(free);
-	put(" kB\n");
-	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
-		put(zero[i]);
-		put(":");
-		for (size_t k = strlen(zero[i]) + 1; k < 16; k++)
-			put(" ");
-		put("0 kB\n");
-	}
-}
-
-static void cpuinfo(void)
-{
-	uint64_t n = k42_info(K42_INFO_CPUS_ONLINE);
-
-	for (uint64_t i = 0; i < (n ? n : 1); i++) {
-		put("processor\t: ");
-		putu(i);
-		put("\ncpu\t\t: POWER9 (architected), altivec supported\nrevision\t: 2.2 (pvr 004e 1202)\n\n");
-	}
-	put("timebase\t: ");
-	putu(k42_info(K42_INFO_TIMEBASE_HZ));
-	put("\nplatform\t: pSeries\nmodel\t\t: IBM pSeries (emulated by qemu)\n"
-	    "machine\t\t: CHRP IBM pSeries (emulated by qemu)\n");
 }
 
 static long nprocs(void)
@@ -464,10 +439,13 @@ static void make(enum pf kind, uint64_t pid)
 	lx_ptlen = 0;
 	switch (kind) {
 	case PF_MEMINFO:
-		meminfo();
+		lx_procsys_text(LX_PROCSYS_MEMINFO);
 		break;
 	case PF_CPUINFO:
-		cpuinfo();
+		lx_procsys_text(LX_PROCSYS_CPUINFO);
+		break;
+	case PF_SYSFILE:
+		lx_procsys_text(lookup_sys);
 		break;
 	case PF_UPTIME:
 		up = uptime_hundredths();
@@ -670,10 +648,15 @@ static void make_dir(enum pf kind, uint64_t pid)
 		for (size_t i = 0; i < sizeof(top_files) / sizeof(top_files[0]); i++)
 			dir_add(top_files[i].name, ino_of(top_files[i].kind, 0),
 				top_files[i].kind == PF_SELF ? 10 : 8);
+		lx_procsys_list(-1, dir_add, INO_BASE + (2ull << 36));
 		for (long i = 0; i < n; i++) {
 			tlen_num(num, plist[i].pid);
 			dir_add(num, ino_of(PF_PIDDIR, plist[i].pid), 4);
 		}
+		return;
+	}
+	if (kind == PF_SYSDIR) {
+		lx_procsys_list(lookup_sys, dir_add, INO_BASE + (2ull << 36));
 		return;
 	}
 	if (kind == PF_PFD) {
@@ -744,7 +727,7 @@ long lx_proc_open(const char *path, int flags)
 		free(p);
 		return lx_errno(k42_dup(fd));
 	}
-	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD) {
+	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD || kind == PF_SYSDIR) {
 		make_dir(kind, pid);
 		return lx_errno(k42_open_memory(lx_ptext, lx_ptlen, K42_S_IFDIR | 0555, ino_of(kind, pid), flags));
 	}
@@ -778,7 +761,7 @@ long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st)
 		rc = k42_fstat(fd, st);
 		return lx_errno(rc);
 	}
-	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD) {
+	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD || kind == PF_SYSDIR) {
 		st->mode = K42_S_IFDIR | 0555;
 		st->nlink = 2;
 	} else if (kind == PF_SELF || kind == PF_PEXE || kind == PF_PFDENT || kind == PF_PCWD) {

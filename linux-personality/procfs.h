@@ -1,7 +1,7 @@
 /*
- * What procfs.c and procmaps.c share: the text a /proc file is made in
+ * What procfs.c, procmaps.c and procsys.c share: the text a /proc file is made in
  * when it is opened (bss: pages only as used) and a small formatter into
- * it; only those two files include this.
+ * it; only the /proc files include this.
  */
 #ifndef LX_PROCFS_H
 #define LX_PROCFS_H
@@ -63,6 +63,18 @@ static inline void putx(uint64_t v, int width)
 		lx_ptext[lx_ptlen++] = b[--i];
 }
 
+/* procsys.c: /proc's files about the system. A node is a path relative
+ * to /proc ("sys/kernel/hostname", "partitions"), or -1 (-2: a file
+ * was taken for a directory: ENOTDIR); _list calls add
+ * for each entry of directory dir (-1: those of /proc), inode ino_base +
+ * node; _text makes a file's text, or meminfo's and cpuinfo's. */
+#define LX_PROCSYS_MEMINFO 1000
+#define LX_PROCSYS_CPUINFO 1001
+int lx_procsys_find(const char *rel);
+int lx_procsys_isdir(int n);
+void lx_procsys_list(int dir, void (*add)(const char *name, uint64_t ino, uint8_t type),
+		     uint64_t ino_base);
+void lx_procsys_text(int n);
 /* procfs.c: pid's binary as the tree's table (or lx) names it, or "". */
 const char *lx_proc_exe_of(uint64_t pid);
 /* procmaps.c: /proc/PID/maps's text. */

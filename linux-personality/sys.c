@@ -110,17 +110,14 @@ long lx_sys_prctl(struct lx_args *a)
 	}
 }
 
-struct lx_utsname {
-	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+/* uname's fields, also /proc/sys/kernel's (procsys.c). */
+const struct lx_utsname lx_uts = {
+	"Linux", "k42", "6.1.0-k42", "#1 k42 Linux personality", "ppc64le", "(none)",
 };
 
 long lx_sys_uname(struct lx_args *a)
 {
-	static const struct lx_utsname u = {
-		"Linux", "k42", "6.1.0-k42", "#1 k42 Linux personality", "ppc64le", "(none)",
-	};
-
-	return lx_copy_out(a->a[0], &u, sizeof(u));
+	return lx_copy_out(a->a[0], &lx_uts, sizeof(lx_uts));
 }
 
 struct lx_rlimit {
@@ -141,8 +138,10 @@ struct lx_rlimit {
 
 /* The process's limits: Linux's defaults for a root process, kept and
  * reported (fork and execve keep them, as Linux does); what k42 itself
- * bounds is RLIMIT_NOFILE, whose ceiling is libk42's table, and
- * RLIMIT_FSIZE, which writes to regular files obey (fs.c). */
+ * bounds is RLIMIT_NOFILE, whose ceiling is libk42's table of
+ * K42_FD_MAX and whose soft limit the table obeys (k42_fd_set_limit: new
+ * descriptors stay below it), and RLIMIT_FSIZE, which writes to regular
+ * files obey (fs.c). */
 static struct lx_rlimit rlim[LX_NLIMITS];
 static int rlim_set;
 uint64_t lx_fsize_limit = LX_RLIM_INFINITY;
@@ -199,6 +198,8 @@ long lx_sys_prlimit64(struct lx_args *a)
 		rlim[res] = new;
 		if (res == LX_RLIMIT_FSIZE)
 			lx_fsize_limit = new.cur;
+		if (res == LX_RLIMIT_NOFILE)	/* libk42's table obeys it */
+			k42_fd_set_limit(new.cur < K42_FD_MAX ? (int)new.cur : K42_FD_MAX);
 	}
 	return 0;
 }

@@ -32,6 +32,9 @@ virtio-blk driver, then checked by the host's e2fsck and debugfs.
                          deletes and sets times on ext2; e2fsck -fn clean,
                          debugfs reads it back; Unix times both ways;
                          an inode's owner and a named pipe read back
+  linux/df_ext2          busybox df and stat -f of an ext2 mount give
+                         Linux's figures (metadata left out, root's
+                         reserve, inodes), also after a write
 """
 import os
 import random
@@ -45,7 +48,7 @@ import k42qemu
 import run as k42run
 
 TIMEOUT = 300.0
-E2 = {n: shutil.which(n) or "/usr/sbin/" + n for n in ("mke2fs", "e2fsck", "debugfs")}
+E2 = {n: shutil.which(n) or "/usr/sbin/" + n for n in ("mke2fs", "e2fsck", "debugfs", "dumpe2fs")}
 
 
 def pattern(size, seed):
@@ -447,6 +450,80 @@ def linux_boot(build, image, commands):
     return k42qemu.run(cmd, timeout=TIMEOUT)
 
 
+def linux_statfs(image):
+    """What Linux's statfs says of an ext2 image (Debian's kernel mounts
+    ext2 with its ext4 driver; tools/linux_ref.py --disk agreed on an 8 MiB
+    image): (bsize, blocks, bfree, bavail, files, ffree), the size without
+    the blocks before the first group, each superblock copy with its group
+    descriptors and reserved GDT blocks, and each group's bitmaps and
+    inode table, from dumpe2fs -h."""
+    out = subprocess.run([E2["dumpe2fs"], "-h", image], capture_output=True, text=True,
+                         check=True).stdout
+    f = dict((k.strip(), v.strip()) for k, v in
+             (l.split(":", 1) for l in out.splitlines() if ":" in l))
+    num = lambda k: int(f.get(k, "0").split()[0])
+    bs, blocks, first = num("Block size"), num("Block count"), num("First block")
+    groups = -(-(blocks - first) // num("Blocks per group"))
+    gdt = -(-groups * 32 // bs)
+    sparse = "sparse_super" in f.get("Filesystem features", "")
+
+    def has_super(g):
+        if not sparse or g <= 1:
+            return True
+        for b in (3, 5, 7):
+            p = b
+            while p < g:
+                p *= b
+            if p == g:
+                return True
+        return False
+    over = first + sum(1 + gdt + num("Reserved GDT blocks") for g in range(groups) if has_super(g))
+    over += groups * (2 + num("Inode blocks per group"))
+    free = num("Free blocks")
+    return (bs, blocks - over, free, max(0, free - num("Reserved block count")),
+            num("Inode count"), num("Free inodes"))
+
+
+def test_linux_df(build, tmpdir):
+    """df and stat -f of an ext2 mount give Linux's figures: the size
+    without the file system's own structures, root's reserve not
+    available, the inodes; a write's blocks leave the free count, which
+    the superblock holds after the power-off."""
+    src = os.path.join(tmpdir, "dftree")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(os.path.join(src, "d"))
+    with open(os.path.join(src, "d", "f"), "w") as f:
+        f.write("x" * 5000)
+    image = os.path.join(tmpdir, "df.img")
+    mke2fs(src, image, "8M")
+    bs, blocks, bfree, bavail, files, ffree = linux_statfs(image)
+    r = linux_boot(build, image, "ls /mnt >/dev/null; df /mnt; "
+                   "stat -f -c 'statfs %S %b %f %a %c %d' /mnt; "
+                   "dd if=/dev/zero of=/mnt/new bs=1024 count=40 2>/dev/null; "
+                   "stat -f -c 'after %f %a %d' /mnt")
+    problems = common_problems(r)
+    text, status = k42run.linux_shell_output(r.output)
+    if status != 0:
+        problems.append("the shell ended with status %s" % status)
+    want = "statfs %d %d %d %d %d %d" % (bs, blocks, bfree, bavail, files, ffree)
+    if not re.search(r"(?m)^%s\r?$" % want, text):
+        problems.append("stat -f gave %r, Linux's figures are %r" % (
+            re.findall(r"(?m)^statfs .*", text), want))
+    kb = lambda n: n * bs // 1024
+    used = blocks - bfree
+    df = r"(?m)^/dev/vda\s+%d\s+%d\s+%d\s+%d%% /mnt" % (
+        kb(blocks), kb(used), kb(bavail), (used * 100 + (used + bavail) // 2) // (used + bavail))
+    if not re.search(df, text):
+        problems.append("df's line is not /%s/" % df)
+    after = linux_statfs(image)
+    m = re.search(r"(?m)^after (\d+) (\d+) (\d+)", text)
+    if not m or int(m.group(1)) > bfree - 40 or \
+            (int(m.group(1)), int(m.group(2)), int(m.group(3))) != (after[2], after[3], after[5]):
+        problems.append("after a 40 KiB write: %r; the image says free %d, available %d, "
+                        "free inodes %d" % (m and m.group(0), after[2], after[3], after[5]))
+    return problems, want, r.output
+
+
 def journal_block(image):
     """The journal's first block (its superblock), as debugfs reads it."""
     st, out, _ = debugfs(image, "bmap <8> 0")
@@ -706,7 +783,8 @@ TESTS = [("storage/ext2_tree", test_tree), ("storage/ext2_persist", test_persist
          ("storage/ext2_hostile", test_hostile), ("storage/linux_disk", test_linux_disk),
          ("storage/root_disk", test_root_disk), ("storage/root_disk_with", test_root_disk_with),
          ("storage/ext2_concurrent", test_concurrent),
-         ("storage/ext2_perm", test_perm), ("storage/ext3_journal", test_ext3)]
+         ("storage/ext2_perm", test_perm), ("storage/ext3_journal", test_ext3),
+         ("linux/df_ext2", test_linux_df)]
 
 
 def run_storage_tests(build, tally, pattern_re):

@@ -4,11 +4,18 @@
 
 #define K42_EBADF K42_EBADH	/* the same number as Linux's EBADF */
 
+int fdt_limit(const struct fdtab *t)
+{
+	return t->limited && t->limit >= 0 && t->limit < K42_FD_MAX ? t->limit : K42_FD_MAX;
+}
+
 int fdt_alloc(struct fdtab *t, int from, void *f, int cloexec)
 {
+	int lim = fdt_limit(t);
+
 	if (from < 0 || from >= K42_FD_MAX)
 		return -K42_EINVAL;
-	for (int i = from; i < K42_FD_MAX; i++) {
+	for (int i = from; i < lim; i++) {
 		if (!t->f[i]) {
 			t->f[i] = f;
 			t->cloexec[i] = cloexec != 0;
@@ -38,7 +45,7 @@ int fdt_close(struct fdtab *t, int fd, void **old)
 int fdt_dup2(struct fdtab *t, int fd, int to, int cloexec, void **displaced)
 {
 	*displaced = NULL;
-	if (!fdt_get(t, fd) || to < 0 || to >= K42_FD_MAX)
+	if (!fdt_get(t, fd) || to < 0 || to >= fdt_limit(t))
 		return -K42_EBADF;
 	if (fd == to)
 		return to;

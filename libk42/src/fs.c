@@ -210,6 +210,14 @@ void k42_fs_unlock(void)
 	unlock();
 }
 
+void k42_fd_set_limit(int n)
+{
+	lock();
+	fdt.limited = n >= 0 && n < K42_FD_MAX;
+	fdt.limit = fdt.limited ? n : K42_FD_MAX;
+	unlock();
+}
+
 struct fdtab *k42_fs_table(void)
 {
 	return &fdt;
@@ -527,7 +535,7 @@ int k42_fcntl(int fd, int cmd, long arg)
 	switch (cmd) {
 	case K42_F_DUPFD:
 	case K42_F_DUPFD_CLOEXEC:
-		if (arg < 0 || arg >= K42_FD_MAX) {
+		if (arg < 0 || arg >= fdt_limit(&fdt)) {
 			put(f);
 			return -K42_EINVAL;
 		}

@@ -49,6 +49,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ext2 structures are r
 #define EXT3_INCOMPAT_JOURNAL_DEV 0x0008
 /* ext3's superblock fields past last_mounted (offsets into rest[]). */
 #define EXT3_SB_JOURNAL_INUM	(0xe0 - 200)
+#define EXT2_SB_RESERVED_GDT	(0xce - 200)	/* u16: blocks kept for the descriptors' growth */
 #define EXT3_SB_JOURNAL_DEV	(0xe4 - 200)
 #define EXT3_SB_LAST_ORPHAN	(0xe8 - 200)
 #define EXT2_INDEX_FL		0x1000
@@ -223,6 +224,7 @@ long e2_begin_write(struct ext2_fs *fs);
 long e2_end_write(struct ext2_fs *fs, long rc);
 long e2_sync(struct ext2_fs *fs, int clean);	/* flush; clean: mark cleanly unmounted */
 void e2_unmount(struct ext2_fs *fs);
+uint64_t e2_overhead(struct ext2_fs *fs);	/* metadata blocks (statfs leaves them out) */
 void sb_dirty(struct ext2_fs *fs, enum bclass cls);
 void gd_dirty(struct ext2_fs *fs, uint32_t group, enum bclass cls);
 void counts_dirty(struct ext2_fs *fs, uint32_t group);	/* written by e2_sync */

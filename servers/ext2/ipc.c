@@ -572,12 +572,20 @@ long fs_mknod_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mo
 	CHANGE(mknod_locked(path, mode, rdev));
 }
 
-long fs_statfs_impl(const struct k42_ipc_caller *c, uint64_t *used, uint64_t *limit)
+long fs_statfs_impl(const struct k42_ipc_caller *c, uint64_t *used, uint64_t *limit,
+		    uint32_t *bsize, uint64_t *reserved, uint64_t *files, uint64_t *ffree)
 {
+	uint64_t size;
+
 	(void)c;
 	k42_mutex_lock(&fs_lock);
-	*used = (uint64_t)(e2.sb.blocks_count - e2.sb.free_blocks_count) * e2.bs;
-	*limit = (uint64_t)e2.sb.blocks_count * e2.bs;
+	size = e2.sb.blocks_count - e2_overhead(&e2);
+	*limit = size * e2.bs;
+	*used = (size > e2.sb.free_blocks_count ? size - e2.sb.free_blocks_count : 0) * e2.bs;
+	*bsize = e2.bs;
+	*reserved = (uint64_t)e2.sb.r_blocks_count * e2.bs;
+	*files = e2.sb.inodes_count;
+	*ffree = e2.sb.free_inodes_count;
 	return done(0);
 }
 

@@ -327,6 +327,47 @@ long e2_sync(struct ext2_fs *fs, int clean)
 	return rc;
 }
 
+/* Does group g hold a copy of the superblock and group descriptors?
+ * All do, or with sparse_super groups 0, 1 and the powers of 3, 5, 7. */
+static int has_super(const struct ext2_fs *fs, uint32_t g)
+{
+	if (!(fs->sb.feature_ro_compat & EXT2_RO_SPARSE_SUPER) || g <= 1)
+		return 1;
+	for (uint32_t b = 3; b <= 7; b += 2) {
+		uint64_t p = b;
+
+		while (p < g)
+			p *= b;
+		if (p == g)
+			return 1;
+	}
+	return 0;
+}
+
+/* Blocks the file system's own structures take, which Linux's statfs
+ * leaves out of the size (df): the blocks before the first group, in
+ * every group holding a superblock that copy, the group descriptors and
+ * the blocks reserved for their growth (resize_inode), each group's two
+ * bitmaps and inode table, and an internal ext3 journal. */
+uint64_t e2_overhead(struct ext2_fs *fs)
+{
+	uint16_t rgdt;
+	uint64_t n = fs->sb.first_data_block;
+	uint32_t jino = 0;
+	struct ext2_inode in;
+
+	memcpy(&rgdt, fs->sb.rest + EXT2_SB_RESERVED_GDT, sizeof(rgdt));
+	for (uint32_t g = 0; g < fs->ngroups; g++)
+		if (has_super(fs, g))
+			n += 1 + fs->gdt_blocks + rgdt;
+	n += (uint64_t)fs->ngroups * (2 + fs->itable_blocks);
+	if (fs->sb.feature_compat & EXT2_COMPAT_JOURNAL)
+		memcpy(&jino, fs->sb.rest + EXT3_SB_JOURNAL_INUM, sizeof(jino));
+	if (jino && jino < fs->sb.inodes_count && iget(fs, jino, &in) == 0)
+		n += in.size / fs->bs;
+	return n < fs->sb.blocks_count ? n : fs->sb.blocks_count;
+}
+
 void e2_unmount(struct ext2_fs *fs)
 {
 	cache_free(fs);

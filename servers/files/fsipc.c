@@ -303,11 +303,14 @@ long fs_mknod_impl(const struct k42_ipc_caller *c, const char *p, uint32_t m, ui
 	return -K42_EROFS;
 }
 
-long fs_statfs_impl(const struct k42_ipc_caller *c, uint64_t *used, uint64_t *limit)
+long fs_statfs_impl(const struct k42_ipc_caller *c, uint64_t *used, uint64_t *limit,
+		    uint32_t *bsize, uint64_t *reserved, uint64_t *files, uint64_t *ffree)
 {
 	(void)c;
 	*used = k42_initrd_bytes();
 	*limit = 0;
+	*bsize = 4096;	/* pages */
+	*reserved = *files = *ffree = 0;
 	return 0;
 }
 

@@ -520,11 +520,14 @@ long fs_mknod_impl(const struct k42_ipc_caller *c, const char *path, uint32_t mo
 	return tfs_create(&fs, path, TK_CHR, mode & 07777, rdev, NULL, NULL);
 }
 
-long fs_statfs_impl(const struct k42_ipc_caller *c, uint64_t *used, uint64_t *limit)
+long fs_statfs_impl(const struct k42_ipc_caller *c, uint64_t *used, uint64_t *limit,
+		    uint32_t *bsize, uint64_t *reserved, uint64_t *files, uint64_t *ffree)
 {
 	(void)c;
 	*used = fs.used;
 	*limit = fs.limit;
+	*bsize = 4096;	/* pages */
+	*reserved = *files = *ffree = 0;
 	return 0;
 }
 

@@ -221,6 +221,19 @@ static void test_fdtable(void)
 	CHECK(fdt_alloc(&t, 10, &a, 0) == -K42_EMFILE && fdt_close(&t, 5, &old) == 0 &&
 	      fdt_alloc(&t, 10, &a, 0) == -K42_EMFILE && fdt_alloc(&t, 3, &a, 0) == 5,
 	      "F_DUPFD's minimum");
+	/* A lowered limit (RLIMIT_NOFILE): new ones below it, open ones stay. */
+	t.limited = 1;
+	t.limit = 8;
+	CHECK(fdt_close(&t, 6, &old) == 0 && fdt_close(&t, 20, &old) == 0 &&
+	      fdt_alloc(&t, 0, &a, 0) == 6 && fdt_alloc(&t, 0, &a, 0) == -K42_EMFILE,
+	      "EMFILE at the limit");
+	CHECK(fdt_alloc(&t, 8, &a, 0) == -K42_EMFILE && fdt_limit(&t) == 8 && fdt_dup2(&t, 0, 20, 0, &old) == -K42_EBADH &&
+	      fdt_dup2(&t, 30, 2, 0, &old) == 2 && fdt_get(&t, 30) == &a,
+	      "F_DUPFD and dup2 past the limit; one open above it still works");
+	t.limit = 0;
+	CHECK(fdt_alloc(&t, 0, &a, 0) == -K42_EMFILE, "a limit of 0");
+	t.limited = 0;
+	CHECK(fdt_alloc(&t, 0, &a, 0) == 20, "no limit again");
 }
 
 static void test_pipebuf(void)

@@ -100,6 +100,10 @@ int k42_dup(int fd);
 int k42_dup2(int fd, int to);
 int k42_dup3(int fd, int to, int flags);		/* flags: K42_O_CLOEXEC */
 int k42_fcntl(int fd, int cmd, long arg);
+/* New descriptors (open, dup, pipe, sockets, F_DUPFD, dup2's target)
+ * stay below n (< 0 or >= K42_FD_MAX: the table's whole K42_FD_MAX):
+ * the Linux personality's RLIMIT_NOFILE. Open ones above stay open. */
+void k42_fd_set_limit(int n);
 int k42_fstat(int fd, struct k42_stat *st);
 int k42_ftruncate(int fd, uint64_t size);
 int k42_fsync(int fd);

@@ -516,19 +516,35 @@ fs_mknod_impl(const struct k42_ipc_caller *caller,
               uint32_t rdev);
 
 /*
- * Bytes in use and the size limit (0: none).
+ * Bytes in use and the size limit (0: none), both without the file
+ * system's own structures (ext2's superblock copies, group
+ * descriptors, bitmaps and inode tables: what Linux's statfs leaves
+ * out); `bsize` the unit of allocation (0: 4096); `kept` the free
+ * bytes kept for root (ext2's reserved blocks); `files` and `ffree`
+ * the inodes in all and free (0 and 0: no fixed table).
  *
  * Ordinal 21.
  * Needs rights: read.
  */
 #define FS_ORD_STATFS 21u
 #define FS_STATFS_RIGHTS (FS_RIGHT_READ)
-long fs_statfs(k42_handle_t target, uint64_t *used, uint64_t *limit)
+long
+fs_statfs(k42_handle_t target,
+          uint64_t *used,
+          uint64_t *limit,
+          uint32_t *bsize,
+          uint64_t *kept,
+          uint64_t *files,
+          uint64_t *ffree)
 	__attribute__((warn_unused_result));
 long
 fs_statfs_impl(const struct k42_ipc_caller *caller,
                uint64_t *used,
-               uint64_t *limit);
+               uint64_t *limit,
+               uint32_t *bsize,
+               uint64_t *kept,
+               uint64_t *files,
+               uint64_t *ffree);
 
 /*
  * Write everything out and mark the file system cleanly unmounted

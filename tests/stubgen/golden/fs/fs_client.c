@@ -890,7 +890,14 @@ fs_mknod(k42_handle_t target,
 	return 0;
 }
 
-long fs_statfs(k42_handle_t target, uint64_t *used, uint64_t *limit)
+long
+fs_statfs(k42_handle_t target,
+          uint64_t *used,
+          uint64_t *limit,
+          uint32_t *bsize,
+          uint64_t *kept,
+          uint64_t *files,
+          uint64_t *ffree)
 {
 	struct k42_ipc_msg *k42_m = k42_ipc_msg_get();
 	long k42_rc;
@@ -914,8 +921,18 @@ long fs_statfs(k42_handle_t target, uint64_t *used, uint64_t *limit)
 		return -K42_EPROTO;
 	uint64_t k42_w_used = k42_m->w[0];
 	uint64_t k42_w_limit = k42_m->w[1];
+	uint64_t k42_w_bsize = k42_m->w[2];
+	uint64_t k42_w_kept = k42_m->w[3];
+	uint64_t k42_w_files = k42_m->w[4];
+	uint64_t k42_w_ffree = k42_m->w[5];
+	if (k42_w_bsize > UINT32_MAX)
+		return -K42_EPROTO;
 	*used = (uint64_t)k42_w_used;
 	*limit = (uint64_t)k42_w_limit;
+	*bsize = (uint32_t)k42_w_bsize;
+	*kept = (uint64_t)k42_w_kept;
+	*files = (uint64_t)k42_w_files;
+	*ffree = (uint64_t)k42_w_ffree;
 	return 0;
 }
 

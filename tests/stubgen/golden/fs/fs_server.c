@@ -872,20 +872,30 @@ static long k42_sg_srv_statfs(const struct k42_ipc_caller *caller, struct k42_ip
 {
 	uint64_t used = 0;
 	uint64_t limit = 0;
+	uint32_t bsize = 0;
+	uint64_t kept = 0;
+	uint64_t files = 0;
+	uint64_t ffree = 0;
 	long k42_rc;
 
 	if (k42_m->len != 0u)
 		return -K42_EPROTO;
 
-	k42_rc = fs_statfs_impl(caller, &used, &limit);
+	k42_rc = fs_statfs_impl(caller,
+		                        &used,
+		                        &limit,
+		                        &bsize,
+		                        &kept,
+		                        &files,
+		                        &ffree);
 	if (k42_rc != 0)
 		return k42_rc < 0 ? k42_rc : -K42_EPROTO;
 	k42_m->w[0] = (uint64_t)used;
 	k42_m->w[1] = (uint64_t)limit;
-	k42_m->w[2] = 0;
-	k42_m->w[3] = 0;
-	k42_m->w[4] = 0;
-	k42_m->w[5] = 0;
+	k42_m->w[2] = (uint64_t)bsize;
+	k42_m->w[3] = (uint64_t)kept;
+	k42_m->w[4] = (uint64_t)files;
+	k42_m->w[5] = (uint64_t)ffree;
 	k42_m->len = 0u;
 	k42_m->op = 0;
 	return 0;
