@@ -39,11 +39,20 @@ long k42_server_register(const char *who, const char *name, uint64_t rights)
 
 long k42_server_start(const struct k42_server *s, const char *name)
 {
+	long rc;
+
 	served = s;
-	if (s->threads)
+	if (s->threads) {
 		k42_serve_threads(handle);
-	else
+	} else {
 		k42_serve(handle);
+		/* (handle adds nothing to the dispatcher for s's calls.) */
+		if (s->regs && (rc = k42_serve_regs(s->regs, s->rights)) < 0) {
+			k42_printf("%s: cannot serve register-level entries: %s\n", s->who,
+				   k42_strerror(rc));
+			return rc;
+		}
+	}
 	return name ? k42_server_register(s->who, name, s->rights) : 0;
 }
 
@@ -67,13 +76,11 @@ void k42_server_idle(void)
 {
 	struct k42_sem forever;
 
-	/* A threaded server's calls run on threads of this dispatcher: wait
-	 * as a thread. Otherwise they run on upcalls: block in the kernel. */
-	if (served && served->threads) {
-		k42_sem_init(&forever, 0);
-		for (;;)
-			k42_sem_wait(&forever);
-	}
+	/* As a thread, in both modes: a threaded server's calls run on
+	 * threads of this dispatcher, and a handler-mode server's find it
+	 * idle with nothing to resume (not blocked in the kernel with its
+	 * registers saved, which sends every call down the full paths). */
+	k42_sem_init(&forever, 0);
 	for (;;)
-		k42_sc_block();
+		k42_sem_wait(&forever);
 }

@@ -69,6 +69,8 @@ struct k42_thread *k42_thread_alloc(size_t stack)
 		if (!block)
 			return NULL;
 		t = (struct k42_thread *)((uint8_t *)block + stack);
+		if ((uint64_t)t & 15)
+			k42_fatal("thread descriptor not 16-byte aligned");	/* (malloc's are) */
 		t->ipc_page = NULL;
 	}
 	memset(t, 0, offsetof(struct k42_thread, regs));
@@ -127,14 +129,14 @@ void k42_thread_setup(struct k42_thread *t, void (*start)(struct k42_thread *))
 	t->ctx.sp = sp;
 	t->ctx.lr = (uint64_t)k42_thread_trampoline;
 	t->ctx.cr = 0;
-	t->ctx.gpr[0] = (uint64_t)t;	/* r14 */
-	t->ctx.gpr[1] = (uint64_t)start;	/* r15 */
+	t->ctx.gpr[K42_CTX_GPR(14)] = (uint64_t)t;
+	t->ctx.gpr[K42_CTX_GPR(15)] = (uint64_t)start;
 }
 
 /* First code of every thread (from the trampoline, still disabled). */
 void k42_thread_main(struct k42_thread *t)
 {
-	void (*start)(struct k42_thread *) = (void (*)(struct k42_thread *))t->ctx.gpr[1];
+	void (*start)(struct k42_thread *) = (void (*)(struct k42_thread *))t->ctx.gpr[K42_CTX_GPR(15)];
 
 	start(t);
 	k42_fatal("thread start function returned");

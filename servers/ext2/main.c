@@ -170,7 +170,7 @@ static uint32_t base_now(void)
 }
 
 static const struct k42_server server = {
-	"ext2", FS_IFACE_ID, FS_RIGHT_READ | FS_RIGHT_WRITE, fs_dispatch, true
+	"ext2", FS_IFACE_ID, FS_RIGHT_READ | FS_RIGHT_WRITE, fs_dispatch, true, NULL
 };
 
 int main(uint64_t arg)

@@ -36,6 +36,5 @@ int main(uint64_t argc)
 		k42_printf("files: cannot register: %s\n", k42_strerror(rc));
 		return 1;
 	}
-	for (;;)
-		k42_sc_block();
+	k42_server_idle();	/* (idle with no context: the fast paths) */
 }

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <k42/k42.h>
+#include <k42/server.h>
 #include <k42/procinfo.h>
 #include "names.h"
 
@@ -30,6 +31,5 @@ int main(uint64_t argc)
 	if (names_add("name", me, 0, ~0ull) < 0)
 		k42_puts("name: cannot register itself\n");
 	names_serve(admin);
-	for (;;)
-		k42_sc_block();
+	k42_server_idle();	/* (idle with no context: the fast paths) */
 }

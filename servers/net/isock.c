@@ -672,7 +672,7 @@ long sock_close_impl(const struct k42_ipc_caller *c, k42_handle_t h)
 }
 
 static const struct k42_server isock_server = {
-	"net", SOCK_IFACE_ID, SOCK_RIGHT_USE, sock_dispatch, false
+	"net", SOCK_IFACE_ID, SOCK_RIGHT_USE, sock_dispatch, false, NULL
 };
 
 void isock_serve(uint64_t pid, void *msg)

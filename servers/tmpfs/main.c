@@ -576,7 +576,7 @@ static void on_message(const struct k42_msg *m)
 }
 
 static const struct k42_server server = {
-	"tmpfs", FS_IFACE_ID, FS_RIGHT_READ | FS_RIGHT_WRITE, fs_dispatch, false
+	"tmpfs", FS_IFACE_ID, FS_RIGHT_READ | FS_RIGHT_WRITE, fs_dispatch, false, &fs_regs
 };
 
 int main(uint64_t argc)

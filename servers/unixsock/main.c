@@ -265,7 +265,7 @@ long sock_close_impl(const struct k42_ipc_caller *c, k42_handle_t h)
 }
 
 static const struct k42_server server = {
-	"unixsock", SOCK_IFACE_ID, SOCK_RIGHT_USE, sock_dispatch, false
+	"unixsock", SOCK_IFACE_ID, SOCK_RIGHT_USE, sock_dispatch, false, &sock_regs
 };
 
 int main(uint64_t argc)

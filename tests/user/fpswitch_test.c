@@ -9,7 +9,9 @@
  * switched in between, puts different ones there: each must find its own
  * values after every switch. A dispatcher started afterwards must have
  * the flag from the start, and the threads are checked again across two
- * dispatchers.
+ * dispatchers. The word's K42_VECTOR_QUAD bit must be set exactly at one
+ * CPU, on every dispatcher (the plain switches then take the quadword
+ * path, which the FP rounds leave again).
  */
 #include <k42/vp.h>
 #include <k42/layout.h>
@@ -24,7 +26,18 @@ static uint64_t flag_of(unsigned vp)
 	const struct k42_disp_shared *sh =
 		(const struct k42_disp_shared *)(K42_DISP_VA + (uint64_t)vp * K42_PAGE_SIZE);
 
-	return sh->vector_used;
+	return sh->vector_used & K42_VECTOR_USED;
+}
+
+/* The other bit of the word: set exactly while one CPU is online (the
+ * switch then moves quadwords). */
+static int quad_right(unsigned vp)
+{
+	const struct k42_disp_shared *sh =
+		(const struct k42_disp_shared *)(K42_DISP_VA + (uint64_t)vp * K42_PAGE_SIZE);
+
+	return !!(sh->vector_used & K42_VECTOR_QUAD) == (k42_info(K42_INFO_CPUS_ONLINE) == 1) &&
+	       (sh->vector_used & ~(uint64_t)(K42_VECTOR_USED | K42_VECTOR_QUAD)) == 0;
 }
 
 /* Threads that never touch FP: they only count switches. */
@@ -110,6 +123,8 @@ int main(uint64_t arg)
 
 	(void)arg;
 	EXPECT(flag_of(0) == 0, "vector_used is %lu at start\n", flag_of(0));
+	EXPECT(quad_right(0), "vector_used %lu at %ld CPUs\n",
+	       ((struct k42_disp_shared *)K42_DISP_VA)->vector_used, k42_info(K42_INFO_CPUS_ONLINE));
 	run_pair(plain, 0, 1);
 	EXPECT(turns[0] == ROUNDS && turns[1] == ROUNDS, "plain threads ran %lu and %lu times\n",
 	       turns[0], turns[1]);
@@ -119,6 +134,8 @@ int main(uint64_t arg)
 
 	run_pair(fp_thread, 1, 2);
 	EXPECT(flag_of(0) == 1, "vector_used is %lu after FP use\n", flag_of(0));
+	EXPECT(quad_right(0), "vector_used %lu after FP use\n",
+	       ((struct k42_disp_shared *)K42_DISP_VA)->vector_used);
 	EXPECT(fp_rounds == 2 * (ROUNDS / 10) && fp_bad == 0, "%lu rounds, %lu registers lost\n",
 	       fp_rounds, fp_bad);
 	k42_printf("fpswitch_test: one dispatcher: %lu FP rounds, %lu registers lost, flag %lu\n",
@@ -131,6 +148,7 @@ int main(uint64_t arg)
 	if (vp > 0) {
 		EXPECT(flag_of((unsigned)vp) == 1, "dispatcher %ld starts with vector_used %lu\n", vp,
 		       flag_of((unsigned)vp));
+		EXPECT(quad_right((unsigned)vp), "dispatcher %ld's quadword bit\n", vp);
 		fp_rounds = fp_bad = 0;
 		run_pair(fp_thread, 3, 4);
 		EXPECT(fp_rounds == 2 * (ROUNDS / 10) && fp_bad == 0,

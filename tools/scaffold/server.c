@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <k42/k42.h>
+#include <k42/server.h>
 #include <lib/fmt.h>
 #include "@NAME@.h"
 
@@ -45,6 +46,5 @@ int main(uint64_t argc)
 		k42_printf("@NAME@: cannot register: %s\n", k42_strerror(rc));
 		return 1;
 	}
-	for (;;)
-		k42_sc_block();
+	k42_server_idle();	/* (idle with no context: the fast paths) */
 }

@@ -408,6 +408,7 @@ struct process *process_create(const char *name, uint32_t parent, unsigned prio)
 	p->disp.ppc_pa = p->ppc_pa;
 	p->disp.shared->pid = pid;
 	p->disp.shared->disabled = 1;
+	p->disp.shared->vector_used = process_vector_word(p);
 	p->disp.state = DS_NEW;
 	p->disp.fast_off = FAST_OFF_ALL;	/* (synced once running: kern/disp_fast.h) */
 	p->disp.prio = (uint8_t)prio;

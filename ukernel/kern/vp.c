@@ -85,7 +85,7 @@ long sys_disp_create(struct trap_frame *tf)
 	d->shared = phys_to_virt(pa);
 	d->shared->pid = p->pid;
 	d->shared->disabled = 1;	/* no upcalls until it registers entries */
-	d->shared->vector_used = (uint64_t)p->vector_used;	/* (kern/process.h) */
+	d->shared->vector_used = process_vector_word(p);	/* (kern/process.h) */
 	d->prio = p->disp.prio;
 	d->cpu = (uint32_t)cpu;
 	d->shared->cpu = cpu;

@@ -133,11 +133,16 @@ struct k42_disp_shared {
 	 * kernel; for information, e.g. which CPU's trace ring to log into:
 	 * by the time it is used the dispatcher may have moved). */
 	volatile uint64_t cpu;
-	/* Set by the kernel (to 1, never back) on every dispatcher of the
-	 * process once any of them has used the FP, VMX or VSX registers, and
-	 * inherited by new dispatchers and by a fork's child (mem_cow_all).
-	 * While it is 0 no thread of the process has FP or vector state to
-	 * keep, so libk42's thread switch skips those registers (switch.S). */
+	/* Written by the kernel only. K42_VECTOR_USED: set (never cleared)
+	 * on every dispatcher of the process once any of them has used the
+	 * FP, VMX or VSX registers, and inherited by new dispatchers and by a
+	 * fork's child (mem_cow_all). While it is clear no thread of the
+	 * process has FP or vector state to keep, so libk42's thread switch
+	 * skips those registers (switch.S). K42_VECTOR_QUAD: one CPU is
+	 * online, so quadword loads and stores (lq/stq) cost what two
+	 * doublewords do; with more, QEMU's multi-threaded TCG may run each
+	 * one with every other vCPU stopped, and the switch uses doublewords
+	 * (docs/performance.md). */
 	volatile uint64_t vector_used;
 	/* A wake-up folded into our next kernel entry: a pid on which the
 	 * kernel rings K42_SOFTINTR_IO (as softintr_raise would) before it

@@ -4,9 +4,11 @@
  * k42_ctx in k42/thread.h), the idle loop on the upcall stack, and the
  * save/restore of the whole VSX file for preempted threads.
  *
- * struct k42_ctx: sp 0, lr 8, cr 16, VRSAVE 24, r14..r31 at 32..168,
- * f14..f31 at 176..312, v20..v31 at 320..496. A thread's descriptor
- * starts with its ctx, and r13 holds the running thread. r2 is not
+ * struct k42_ctx (16-byte aligned): sp 0, lr 8, cr 16, VRSAVE 24,
+ * r14..r31 at 32..168 in pairs in little-endian quadword order (r15 at
+ * 32, r14 at 40, r17 at 48, r16 at 56, ...), f14..f31 at 176..312,
+ * v20..v31 at 320..496. A thread's descriptor starts with its ctx, and
+ * r13 holds the running thread. r2 is not
  * switched: a static program has one TOC. The FP and vector registers
  * (and VRSAVE) are kept only once the process has used them: the kernel
  * sets `vector_used` in every shared page of the process at its first
@@ -17,22 +19,44 @@
  * which its thread never relied on. Once kept, the first switch after
  * another dispatcher took the vector units traps once to the kernel's
  * lazy load.
+ *
+ * While one CPU is online (K42_VECTOR_QUAD in the same word, set by the
+ * kernel) and the FP/vector registers need no keeping, k42_ctx_switch
+ * moves the integer state as quadwords: stq/lq (problem state since ISA
+ * 2.07, either endianness) move an even/odd register pair to or from a
+ * 16-byte-aligned quadword, in little-endian mode the odd register at the
+ * lower address. So r1 (0) and lr through r0 (8) are one pair, and each
+ * r2k/r2k+1 pair of r14..r31 another, in that order; the doubleword paths
+ * keep the same slots, so any path loads what any other saved. With more
+ * CPUs, QEMU's multi-threaded TCG without 128-bit host atomics runs each
+ * quadword access with every other vCPU stopped, so the doubleword path
+ * is used (docs/performance.md).
  */
 #include <k42/syscall_nums.h>
 #include <k42/disp_offsets.h>
 
+/* r14..r31, each pair (r2k, r2k+1) odd register first (see above). */
 #define SAVE_GPRS(b) \
-	std 14, 32(b); std 15, 40(b); std 16, 48(b); std 17, 56(b); \
-	std 18, 64(b); std 19, 72(b); std 20, 80(b); std 21, 88(b); \
-	std 22, 96(b); std 23, 104(b); std 24, 112(b); std 25, 120(b); \
-	std 26, 128(b); std 27, 136(b); std 28, 144(b); std 29, 152(b); \
-	std 30, 160(b); std 31, 168(b)
+	std 15, 32(b); std 14, 40(b); std 17, 48(b); std 16, 56(b); \
+	std 19, 64(b); std 18, 72(b); std 21, 80(b); std 20, 88(b); \
+	std 23, 96(b); std 22, 104(b); std 25, 112(b); std 24, 120(b); \
+	std 27, 128(b); std 26, 136(b); std 29, 144(b); std 28, 152(b); \
+	std 31, 160(b); std 30, 168(b)
 #define LOAD_GPRS(b) \
-	ld 14, 32(b); ld 15, 40(b); ld 16, 48(b); ld 17, 56(b); \
-	ld 18, 64(b); ld 19, 72(b); ld 20, 80(b); ld 21, 88(b); \
-	ld 22, 96(b); ld 23, 104(b); ld 24, 112(b); ld 25, 120(b); \
-	ld 26, 128(b); ld 27, 136(b); ld 28, 144(b); ld 29, 152(b); \
-	ld 30, 160(b); ld 31, 168(b)
+	ld 15, 32(b); ld 14, 40(b); ld 17, 48(b); ld 16, 56(b); \
+	ld 19, 64(b); ld 18, 72(b); ld 21, 80(b); ld 20, 88(b); \
+	ld 23, 96(b); ld 22, 104(b); ld 25, 112(b); ld 24, 120(b); \
+	ld 27, 128(b); ld 26, 136(b); ld 29, 144(b); ld 28, 152(b); \
+	ld 31, 160(b); ld 30, 168(b)
+/* The same slots as quadwords (b 16-byte aligned, not r14..r31). */
+#define STQ_GPRS(b) \
+	stq 14, 32(b); stq 16, 48(b); stq 18, 64(b); stq 20, 80(b); \
+	stq 22, 96(b); stq 24, 112(b); stq 26, 128(b); stq 28, 144(b); \
+	stq 30, 160(b)
+#define LQ_GPRS(b) \
+	lq 14, 32(b); lq 16, 48(b); lq 18, 64(b); lq 20, 80(b); \
+	lq 22, 96(b); lq 24, 112(b); lq 26, 128(b); lq 28, 144(b); \
+	lq 30, 160(b)
 
 #define SAVE_FPVR(b) \
 	stfd 14, 176(b); stfd 15, 184(b); stfd 16, 192(b); stfd 17, 200(b); \
@@ -63,22 +87,38 @@
 	.abiversion 2
 	.machine power9
 
-/* cr0 = does the process keep FP and vector registers (vector_used in
- * the shared page, which SPRG3 holds)? Uses r6. */
+/* cr0 = does the process keep FP and vector registers (K42_VECTOR_USED
+ * in vector_used, in the shared page SPRG3 holds)? Uses r6. */
 #define TEST_VECTOR_USED \
 	mfspr	6, 259; \
 	ld	6, K42_DISP_VECTOR_USED(6); \
-	cmpdi	6, 0
+	andi.	6, 6, K42_VECTOR_USED
 
-/* void k42_ctx_switch(struct k42_ctx *old, struct k42_ctx *new) */
+/* void k42_ctx_switch(struct k42_ctx *old, struct k42_ctx *new): the
+ * quadword path when vector_used is exactly K42_VECTOR_QUAD, else the
+ * doubleword one. */
 FUNC(k42_ctx_switch)
 	mflr	0
 	mfcr	5
-	std	1, 0(3)
+	mfspr	6, 259
+	ld	6, K42_DISP_VECTOR_USED(6)
+	cmpdi	6, K42_VECTOR_QUAD
+	bne	2f
+	stq	0, 0(3)			/* r1 at 0, lr (r0) at 8 */
+	std	5, 16(3)
+	STQ_GPRS(3)
+	lq	0, 0(4)
+	ld	5, 16(4)
+	LQ_GPRS(4)
+	mtlr	0
+	mtcrf	0x38, 5
+	mr	13, 4
+	blr
+2:	std	1, 0(3)
 	std	0, 8(3)
 	std	5, 16(3)
 	SAVE_GPRS(3)
-	TEST_VECTOR_USED
+	andi.	6, 6, K42_VECTOR_USED
 	beq	1f
 	SAVE_FPVR(3)
 	/* fall into the load of new */

@@ -24,15 +24,19 @@ struct k42_server {
 	uint64_t rights;		/* the rights every caller holds */
 	k42_dispatch_fn dispatch;
 	bool threads;			/* k42_serve_threads (calls may block), not k42_serve */
+	/* The interface's register-level entries (<p>_regs), registered
+	 * with k42_serve_regs for a server in handler mode; NULL: none. */
+	const struct k42_ipc_regs *regs;
 };
 
 /* Answer one call to s: -K42_ENOSYS for another interface, else s's
  * dispatcher with the caller {pid, 0, s->rights}. For a server whose
  * handler does more around each call (servers/net). */
 void k42_server_call(const struct k42_server *s, uint64_t pid, struct k42_ipc_msg *m);
-/* Serve s's calls from now on (k42_serve or k42_serve_threads) and, with
- * name, register it there with s->rights. 0, or the error of the
- * registration after a message "WHO: cannot register NAME: ...". */
+/* Serve s's calls from now on (k42_serve or k42_serve_threads; with
+ * k42_serve, s->regs too) and, with name, register it there with
+ * s->rights. 0, or the error of k42_serve_regs or of the registration
+ * after a message "WHO: cannot ...". */
 long k42_server_start(const struct k42_server *s, const char *name);
 /* Register name with rights (a server that registers once it is ready):
  * the same message on failure. */
@@ -42,7 +46,12 @@ long k42_server_register(const char *who, const char *name, uint64_t rights);
  * -K42_EINVAL after a message "WHO: bad mount point POINT" for a path
  * that is not absolute or longer than 100 bytes. */
 int k42_server_mount_name(const char *who, const char *point, char *name, size_t cap);
-/* Never returns: every call arrives as an upcall. */
+/* Never returns: every call arrives as an upcall. The calling thread
+ * waits at user level, so the dispatcher idles with no context and each
+ * call enters it afresh: the kernel's register-only fast path and
+ * libk42's lean and register-level entries (a thread blocked in the
+ * kernel keeps its context, and every call takes the full paths). Any
+ * server may call it, started by k42_server_start or not. */
 __attribute__((noreturn)) void k42_server_idle(void);
 
 /* The object behind a handle, typed: K42_SERVER_GET(get, struct ofile, 0)

@@ -45,10 +45,13 @@
  * vector constant in v27 across a call got another thread's; docs/smp.md). */
 struct k42_ctx {
 	uint64_t sp, lr, cr, vrsave;
-	uint64_t gpr[18];	/* r14..r31 */
+	uint64_t gpr[18];	/* r14..r31, at K42_CTX_GPR(n) */
 	uint64_t fpr[18];	/* f14..f31 */
 	uint64_t vr[12][2];	/* v20..v31 (at a multiple of 16 from the start) */
-};
+} __attribute__((aligned(16)));	/* switch.S moves quadwords */
+/* The slot of rN (14..31) in gpr[]: each even/odd pair odd first, the
+ * order a little-endian stq stores them in (switch.S). */
+#define K42_CTX_GPR(n) (((n) - 14) ^ 1)
 
 typedef void *(*k42_thread_fn)(void *);
 

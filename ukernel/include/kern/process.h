@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <kern/dispatcher.h>
+#include <kern/smp.h>
 #include <kern/spinlock.h>
 #include <k42/device.h>
 #include <k42/layout.h>
@@ -121,6 +122,14 @@ static inline struct dispatcher *ppc_server_disp(struct process *tp, uint32_t cp
 			return d;
 	return &tp->disp;
 }
+/* The vector_used word a new shared page of p starts with
+ * (<k42/dispatcher.h>): K42_VECTOR_USED once p used the FP/VMX/VSX
+ * registers, and K42_VECTOR_QUAD while one CPU is online (CPUs come
+ * online before the first process, and never go). */
+static inline uint64_t process_vector_word(const struct process *p)
+{
+	return (p->vector_used ? K42_VECTOR_USED : 0) | (smp_ncpus == 1 ? K42_VECTOR_QUAD : 0);
+}
 /* p (or its fork parent) used the FP/VMX/VSX registers: say so in the
  * shared page of each of its dispatchers, now and when made (kern/vp.c),
  * so that libk42's thread switch keeps them from now on. Under the kernel
@@ -128,9 +137,9 @@ static inline struct dispatcher *ppc_server_disp(struct process *tp, uint32_t cp
 static inline void process_vector_used(struct process *p)
 {
 	p->vector_used = 1;
-	p->disp.shared->vector_used = 1;
+	p->disp.shared->vector_used = process_vector_word(p);
 	for (int i = 1; i < K42_VPS_MAX && p->vps[i]; i++)
-		p->vps[i]->shared->vector_used = 1;
+		p->vps[i]->shared->vector_used = process_vector_word(p);
 }
 /* May caller read [va, va+len) of p though it does not manage p? Only
  * inside the range p exposed (mem_expose), and only for its own user id
