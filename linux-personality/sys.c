@@ -101,8 +101,19 @@ long lx_sys_set_robust_list(struct lx_args *a)
 long lx_sys_prctl(struct lx_args *a)
 {
 	switch (a->a[0]) {
-	case LX_PR_SET_NAME:
-		return lx_copy_in(lx.comm, a->a[1], 15) < 0 ? -LX_EFAULT : 0;
+	case LX_PR_SET_NAME: {
+		/* The thread's name; the main thread's is the process's, which
+		 * /proc's comm, stat and status and ps show (busybox names a
+		 * forked applet it runs without execve this way). */
+		char name[16] = { 0 };
+
+		if (lx_copy_in(name, a->a[1], 15) < 0)
+			return -LX_EFAULT;
+		memcpy(lx.comm, name, sizeof(name));
+		if (lx_gettid() == lx.pid)
+			k42_sc_proc_rename(lx.pid, (uint64_t)name, strlen(name) ? strlen(name) : 1);
+		return 0;
+	}
 	case LX_PR_GET_NAME:
 		return lx_copy_out(a->a[1], lx.comm, 16);
 	default:
