@@ -273,6 +273,32 @@ long lx_sys_umount2(struct lx_args *a)
 	return point ? -LX_EPERM : -LX_EINVAL;
 }
 
+/* swapon/swapoff: paging is the kernel's and its file servers'
+ * (docs/memory.md), not a Linux program's to set up: after Linux's checks
+ * of the path, EPERM, as mount. */
+static long swap_path(uint64_t upath)
+{
+	static char path[K42_PATH_MAX];
+	struct k42_stat st;
+	long rc = lx_user_path(upath, path);
+
+	if (rc < 0)
+		return rc;
+	if ((rc = k42_stat(path, &st)) < 0)
+		return lx_errno(rc);
+	return -LX_EPERM;
+}
+
+long lx_sys_swapon(struct lx_args *a)
+{
+	return swap_path(a->a[0]);
+}
+
+long lx_sys_swapoff(struct lx_args *a)
+{
+	return swap_path(a->a[0]);
+}
+
 long lx_sys_umount(struct lx_args *a)
 {
 	struct lx_args b = *a;

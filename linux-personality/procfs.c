@@ -661,9 +661,10 @@ static void make_dir(enum pf kind, uint64_t pid)
 	}
 	if (kind == PF_PFD) {
 		struct k42_stat st;
+		int mine = -1;	/* the descriptor this open is about to get, as Linux lists it */
 
 		for (int fd = 0; fd < K42_FD_MAX; fd++) {
-			if (k42_fstat(fd, &st) < 0)
+			if (k42_fstat(fd, &st) < 0 && (mine >= 0 || (mine = fd) < 0))
 				continue;
 			tlen_num(num, (uint64_t)fd);
 			lookup_fd = fd;

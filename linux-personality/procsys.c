@@ -3,8 +3,8 @@
  * here first): /proc/sys (sysctl's tree: a few real values of k42 and
  * of this personality, read-only), /proc/partitions (the block devices
  * the name server knows, sized by their drivers), /proc/filesystems (the
- * file systems k42 has servers for in the boot archive), /proc/meminfo
- * and /proc/cpuinfo. Every text is made when the file is opened.
+ * file systems k42 has servers for in the boot archive), /proc/modules
+ * (none), /proc/meminfo and /proc/cpuinfo. Every text is made when the file is opened.
  */
 #include "lx.h"
 #include "lxfs.h"
@@ -14,10 +14,10 @@
 #include "blk.h"	/* idl/blk.idl client stubs */
 
 enum {
-	N_SYS, N_PARTITIONS, N_FILESYSTEMS,	/* in /proc */
+	N_SYS, N_PARTITIONS, N_FILESYSTEMS, N_MODULES,	/* in /proc */
 	N_FS, N_KERNEL, N_VM,			/* in /proc/sys */
 	N_NR_OPEN,				/* in /proc/sys/fs */
-	N_DOMAINNAME, N_HOSTNAME, N_OSRELEASE, N_OSTYPE, N_PID_MAX, N_VERSION, /* kernel */
+	N_DOMAINNAME, N_HOSTNAME, N_OSRELEASE, N_OSTYPE, N_PID_MAX, N_TAINTED, N_VERSION, /* kernel */
 	N_OVERCOMMIT,				/* in /proc/sys/vm */
 	N_COUNT
 };
@@ -32,6 +32,7 @@ static const struct {
 	[N_SYS] = { "sys", -1, 1 },
 	[N_PARTITIONS] = { "partitions", -1, 0 },
 	[N_FILESYSTEMS] = { "filesystems", -1, 0 },
+	[N_MODULES] = { "modules", -1, 0 },
 	[N_FS] = { "fs", N_SYS, 1 },
 	[N_KERNEL] = { "kernel", N_SYS, 1 },
 	[N_VM] = { "vm", N_SYS, 1 },
@@ -41,6 +42,7 @@ static const struct {
 	[N_OSRELEASE] = { "osrelease", N_KERNEL, 0 },
 	[N_OSTYPE] = { "ostype", N_KERNEL, 0 },
 	[N_PID_MAX] = { "pid_max", N_KERNEL, 0 },
+	[N_TAINTED] = { "tainted", N_KERNEL, 0 },
 	[N_VERSION] = { "version", N_KERNEL, 0 },
 	[N_OVERCOMMIT] = { "overcommit_memory", N_VM, 0 },
 };
@@ -199,6 +201,11 @@ void lx_procsys_text(int n)
 		break;
 	case N_PID_MAX:	/* pids are below it: a slot and its generation (k42/procinfo.h) */
 		putu((((uint64_t)K42_PID_GEN_MAX << K42_PID_SLOT_BITS) | K42_PID_SLOT_MASK) + 1);
+		break;
+	case N_MODULES:	/* k42 loads no modules: empty (lsmod) */
+		return;
+	case N_TAINTED:	/* nothing taints it (lsmod says "Not tainted") */
+		put("0");
 		break;
 	case N_OVERCOMMIT:
 		/* 1, "always": mmap reserves nothing (a k42 region takes

@@ -54,6 +54,23 @@ long lx_sys_getgroups(struct lx_args *a)
 	return 0;
 }
 
+/* Root's groups may be none or root's own; any other is a change of
+ * user, which k42's one user cannot make (EPERM, as setuid). */
+long lx_sys_setgroups(struct lx_args *a)
+{
+	uint32_t g;
+
+	if (a->a[0] > 65536)
+		return -LX_EINVAL;
+	for (uint64_t i = 0; i < a->a[0]; i++) {
+		if (lx_copy_in(&g, a->a[1] + 4 * i, sizeof(g)) < 0)
+			return -LX_EFAULT;
+		if (g != 0)
+			return -LX_EPERM;
+	}
+	return 0;
+}
+
 long lx_sys_getpgid(struct lx_args *a)
 {
 	return a->a[0] == 0 || a->a[0] == lx.pid ? (long)lx.pgid : (long)a->a[0];
@@ -95,16 +112,52 @@ long lx_sys_set_robust_list(struct lx_args *a)
 	return 0;
 }
 
+#define LX_PR_GET_DUMPABLE 3
+#define LX_PR_SET_DUMPABLE 4
+#define LX_PR_GET_KEEPCAPS 7
 #define LX_PR_SET_NAME 15
 #define LX_PR_GET_NAME 16
+#define LX_PR_GET_NO_NEW_PRIVS 39
+#define LX_PR_SET_NO_NEW_PRIVS 38
+
+/* Flags prctl keeps for the process (fork and execve keep them, as
+ * Linux's no_new_privs; nothing here gains privileges at execve anyway). */
+static int no_new_privs, dumpable = 1;
 
 long lx_sys_prctl(struct lx_args *a)
 {
 	switch (a->a[0]) {
-	case LX_PR_SET_NAME:
-		return lx_copy_in(lx.comm, a->a[1], 15) < 0 ? -LX_EFAULT : 0;
+	case LX_PR_SET_NAME: {
+		/* The thread's name; the main thread's is the process's, which
+		 * /proc's comm, stat and status and ps show (busybox names a
+		 * forked applet it runs without execve this way). */
+		char name[16] = { 0 };
+
+		if (lx_copy_in(name, a->a[1], 15) < 0)
+			return -LX_EFAULT;
+		memcpy(lx.comm, name, sizeof(name));
+		if (lx_gettid() == lx.pid)
+			k42_sc_proc_rename(lx.pid, (uint64_t)name, strlen(name) ? strlen(name) : 1);
+		return 0;
+	}
 	case LX_PR_GET_NAME:
 		return lx_copy_out(a->a[1], lx.comm, 16);
+	case LX_PR_SET_NO_NEW_PRIVS:	/* once set, for good */
+		if (a->a[1] != 1 || a->a[2] || a->a[3] || a->a[4])
+			return -LX_EINVAL;
+		no_new_privs = 1;
+		return 0;
+	case LX_PR_GET_NO_NEW_PRIVS:
+		return a->a[1] || a->a[2] || a->a[3] || a->a[4] ? -LX_EINVAL : no_new_privs;
+	case LX_PR_SET_DUMPABLE:	/* (no core files are written) */
+		if (a->a[1] > 1)
+			return -LX_EINVAL;
+		dumpable = (int)a->a[1];
+		return 0;
+	case LX_PR_GET_DUMPABLE:
+		return dumpable;
+	case LX_PR_GET_KEEPCAPS:
+		return 0;
 	default:
 		return -LX_EINVAL;
 	}

@@ -525,7 +525,9 @@ long fs_statfs_impl(const struct k42_ipc_caller *c, uint64_t *used, uint64_t *li
 {
 	(void)c;
 	*used = fs.used;
-	*limit = fs.limit;
+	/* With no limit of its own (/dev) it can grow into the free memory
+	 * (Linux's tmpfs would take half the memory by default). */
+	*limit = fs.limit ? fs.limit : fs.used + (uint64_t)k42_info(K42_INFO_FREE_FRAMES) * 4096;
 	*bsize = 4096;	/* pages */
 	*reserved = *files = *ffree = 0;
 	return 0;

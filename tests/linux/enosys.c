@@ -12,7 +12,7 @@ static const struct {
 	long nr;
 	const char *name;
 } calls[] = {
-	{ SYS_acct, "acct" }, { SYS_swapon, "swapon" }, { SYS_swapoff, "swapoff" },
+	{ SYS_acct, "acct" }, { SYS_uselib, "uselib" }, { SYS_vhangup, "vhangup" },
 	{ SYS_init_module, "init_module" }, { SYS_delete_module, "delete_module" },
 	{ SYS_quotactl, "quotactl" }, { SYS_bdflush, "bdflush" }, { SYS_sysfs, "sysfs" },
 	{ SYS_afs_syscall, "afs_syscall" }, { SYS_setfsuid, "setfsuid" },

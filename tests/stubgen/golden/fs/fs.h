@@ -516,7 +516,8 @@ fs_mknod_impl(const struct k42_ipc_caller *caller,
               uint32_t rdev);
 
 /*
- * Bytes in use and the size limit (0: none), both without the file
+ * Bytes in use and the size limit (0: none; tmpfs with no limit of
+ * its own: what it holds and the free memory), both without the file
  * system's own structures (ext2's superblock copies, group
  * descriptors, bitmaps and inode tables: what Linux's statfs leaves
  * out); `bsize` the unit of allocation (0: 4096); `kept` the free
