@@ -1353,6 +1353,10 @@ static void k42_sg_reg_statfs(const struct k42_ipc_caller *caller, uint64_t k42_
 {
 	uint64_t used = 0;
 	uint64_t limit = 0;
+	uint32_t bsize = 0;
+	uint64_t kept = 0;
+	uint64_t files = 0;
+	uint64_t ffree = 0;
 	long k42_rc;
 
 	(void)k42_op;
@@ -1366,12 +1370,12 @@ static void k42_sg_reg_statfs(const struct k42_ipc_caller *caller, uint64_t k42_
 		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_rc = fs_statfs_impl(caller, &used, &limit);
+	k42_rc = fs_statfs_impl(caller, &used, &limit, &bsize, &kept, &files, &ffree);
 	if (k42_rc != 0) {
 		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)used, (uint64_t)limit, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, (uint64_t)used, (uint64_t)limit, (uint64_t)bsize, (uint64_t)kept, (uint64_t)files, (uint64_t)ffree);
 }
 
 static void k42_sg_reg_sync(const struct k42_ipc_caller *caller, uint64_t k42_op,
