@@ -47,6 +47,12 @@ long k42_serve_regs(const struct k42_ipc_regs *t, uint64_t rights)
 
 	if (t && k42_ipc_lib_iface(t->iface))
 		return -K42_EINVAL;	/* libk42 answers those itself */
+	/* upcall.S calls the entry whose op word equals the call's: an
+	 * empty slot must hold ~0 (no valid op word), or a client could
+	 * name it and make the server call a null function. */
+	for (uint32_t i = 0; t && i < t->n; i++)
+		if (!t->m[i].fn && t->m[i].op != ~0ull)
+			return -K42_EINVAL;
 	s = k42_disable_save();
 	if (t && k42_ipc_regs_tab && k42_ipc_regs_tab != t) {
 		rc = -K42_EBUSY;

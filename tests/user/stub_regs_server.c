@@ -15,6 +15,10 @@ static uint64_t via_handler;	/* bench calls the handler saw */
 static volatile uint64_t ready;	/* the entries are registered */
 /* Another interface's (empty) table: refused while bench's is registered. */
 static const struct k42_ipc_regs other = { REGS_PROBE, 0, 0 };
+/* A table whose empty slot keeps op word 0, not ~0: a client sending op 0
+ * would name a null entry, so it is refused. */
+static const struct k42_ipc_reg_method holey_m[] = { { 0, NULL } };
+static const struct k42_ipc_regs holey = { REGS_PROBE, 1, holey_m };
 
 long bench_null_impl(const struct k42_ipc_caller *caller)
 {
@@ -51,6 +55,8 @@ int main(uint64_t arg)
 {
 	(void)arg;
 	k42_serve(handle);
+	if (k42_serve_regs(&holey, 0) != -K42_EINVAL)
+		return 1;
 	if (k42_serve_regs(&bench_regs, ~0ull) != 0 || k42_serve_regs(&other, 0) != -K42_EBUSY)
 		return 1;
 	ready = 1;

@@ -130,7 +130,7 @@ typedef void (*k42_ipc_reg_fn)(const struct k42_ipc_caller *caller, uint64_t op,
 			       uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
 			       uint64_t w5);
 struct k42_ipc_reg_method {
-	uint64_t op;		/* the op word it answers; 0: none at this ordinal */
+	uint64_t op;		/* the op word it answers; ~0 (fn NULL): none at this ordinal */
 	k42_ipc_reg_fn fn;
 };
 struct k42_ipc_regs {

@@ -111,8 +111,9 @@ void k42_serve_threads(k42_ipc_handler fn);
  * handler-mode path applies (k42_serve, one dispatcher, no swappable
  * objects, no live update, nothing pending; docs/writing-a-server.md);
  * every other call still reaches the handler. One interface per program:
- * 0, or -K42_EBUSY if another one's entries are registered already.
- * NULL unregisters. */
+ * 0, or -K42_EBUSY if another one's entries are registered already,
+ * or -K42_EINVAL for libk42's own interfaces or a table with an empty
+ * slot (fn NULL) whose op word is not ~0. NULL unregisters. */
 long k42_serve_regs(const struct k42_ipc_regs *t, uint64_t rights);
 /* Soft-interrupt bits 32..62 raised by other processes (softintr_raise);
  * bit 63 is libk42's own "reschedule" nudge. Called disabled. */
