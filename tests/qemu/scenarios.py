@@ -173,6 +173,10 @@ _smp_utest("ppc_move", "ppc_move_test", 240,
 # calls, from every CPU; every answer and every timeout checked.
 _smp_utest("call_expire", "call_expire_test", 240,
            lambda n: [r"call_expire_test: \d+ calls from \d+ dispatchers on %d CPUs, 0 bad; slow server: \d+ answered, [1-9]\d* timed out; %s expired" % (n, r"\d+" if n == 1 else r"[1-9]\d*")])
+# Processes freed after quiescence off the kernel lock (kern/process.c):
+# children killed from every CPU while the killers spin, every frame back.
+_smp_utest("proc_free", "proc_free_test", 240,
+           lambda n: [r"proc_free_test: \d+ children killed by \d+ dispatchers on %d CPUs, 0 bad; %s frees without the kernel lock; free frames (\d+) -> \1" % (n, r"\d+" if n == 1 else r"[1-9]\d*")])
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,

@@ -324,7 +324,8 @@ static uint32_t alloc_pid(void)
 		struct pid_slot *s = &proc_pids[slot];
 		uint32_t gen;
 
-		if (s->p || s->freeing || s->retired || (pass == 0 && s->unread))
+		if (s->p || __atomic_load_n(&s->freeing, __ATOMIC_ACQUIRE) || s->retired ||
+		    (pass == 0 && s->unread))
 			continue;
 		gen = s->pid ? (s->pid >> K42_PID_SLOT_BITS) + 1 : 0;
 		if (gen > K42_PID_GEN_MAX) {
@@ -448,7 +449,10 @@ static void process_free(struct deferred *d)
 	hat_destroy(p->hat);
 	BUG_ON(pm_free(pm_root(), p->shared_pa, 0) < 0);
 	BUG_ON(pm_free(pm_root(), p->ppc_pa, 0) < 0);
-	proc_pids[p->pid & K42_PID_SLOT_MASK].freeing = 0;	/* its address-space id may be reused now */
+	/* Its address-space id may be reused now: after its table entry and
+	 * translations are gone (release; alloc_pid, under the kernel lock,
+	 * may read it meanwhile). */
+	__atomic_store_n(&proc_pids[p->pid & K42_PID_SLOT_MASK].freeing, 0, __ATOMIC_RELEASE);
 	if (p->disp.vsx_state)
 		kmem_free(p->disp.vsx_state, VSX_STATE_SIZE);
 	vp_free_all(p);
@@ -551,7 +555,9 @@ void process_end(struct process *p, int state, int status, const char *why)
 		if (q)
 			disp_raise(&q->disp, K42_SOFTINTR_PEER);
 	}
-	kquiesce_retire(&h->dfr, process_free);
+	/* (process_free takes only leaf locks and retires nothing: a CPU
+	 * that does not take the kernel lock frees it where it is ripe.) */
+	kquiesce_retire_leaf(&h->dfr, process_free);
 	if (p->pid == init_pid) {
 		kprintf("k42: init %s with status %d; powering off\n",
 			state == K42_PROC_EXITED ? "exited" : "was killed", status);

@@ -64,7 +64,7 @@ int fr_create(struct process *server, uint64_t file_id, uint64_t size, uint64_t 
 	for (int i = 0; i < FR_MAX; i++) {
 		struct fr *fr = &frs[i];
 
-		if (fr->state != FR_FREE)
+		if (__atomic_load_n(&fr->state, __ATOMIC_ACQUIRE) != FR_FREE)
 			continue;
 		fr->fcm = fcm_file_create(fr, FR_MAX_RESIDENT);
 		if (!fr->fcm)
@@ -625,7 +625,7 @@ static void fr_free(struct deferred *d)
 {
 	struct fr *fr = (struct fr *)((char *)d - __builtin_offsetof(struct fr, dfr));
 
-	fr->state = FR_FREE;
+	__atomic_store_n(&fr->state, FR_FREE, __ATOMIC_RELEASE);	/* fr_create may reuse it */
 }
 
 void fr_fcm_gone(struct fr *fr)
@@ -633,7 +633,7 @@ void fr_fcm_gone(struct fr *fr)
 	BUG_ON(fr->state != FR_WITHDRAWN || fr->pending);
 	fr->state = FR_RETIRED;
 	fr->fcm = NULL;
-	kquiesce_retire(&fr->dfr, fr_free);
+	kquiesce_retire_leaf(&fr->dfr, fr_free);	/* (no lock: a slot's state only) */
 }
 
 /* The server lets go of fr: its page-ins fail, the handle dies, and the
