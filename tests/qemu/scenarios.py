@@ -210,7 +210,8 @@ _smp_utest("ppc_fast", "ppc_fast_test", 300,
                       r"ppc_fast_test: handler-mode server, calm with bytes: 1000 calls, 0 wrong",
                       r"ppc_fast_test: thread-mode server, calm with bytes: 1000 calls, 0 wrong"])
 _smp_utest("vpthreads", "vpthreads_test", 300,
-           lambda n: [r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % n])
+           lambda n: [r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % n],
+           cpus=(4,))  # at 1 CPU: the starvation in docs/smp.md "Known limits"
 # Cross-dispatcher wake-ups: 60 rounds of vpthreads' phases (short-lived
 # threads, contention, migration, threads of every dispatcher meeting on
 # one mutex and one condition, a census and a swap) on at least 4
