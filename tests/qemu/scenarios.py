@@ -289,7 +289,7 @@ for _n in (4,):
 # turn and sum checked), then synchronous calls from one thread per CPU
 # to a one-dispatcher server (every reply checked), then bounded calls
 # that time out while every CPU spins (ticks off the kernel lock with a
-# bounded call waiting: per-CPU lists in kern/ppc.c), and from one
+# bounded call waiting: per-CPU lists in kern/ppc_timed.c), and from one
 # dispatcher at a time alone on its CPU (only that CPU's idle ticks can
 # expire them); at 4 CPUs the kernel's counters must show all three.
 for _n in (1, 4):

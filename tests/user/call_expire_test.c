@@ -1,6 +1,6 @@
 /*
  * Bounded PPC calls ended by the tick without the kernel lock
- * (kern/timer.c, ipc_calls_expire_locks in kern/ppc.c), run as init.
+ * (kern/timer.c, ipc_calls_expire_locks in kern/ppc_timed.c), run as init.
  * Threads on a dispatcher on every CPU make, each in turn:
  *  - a bounded call (1 to 15 ms) to a one-dispatcher server that spins 0
  *    to 15 ms before it answers (ppc_cross_server, ordinal 4): the call

@@ -7,7 +7,7 @@
  *
  * It is a big-reader lock: its holder also takes every CPU's local lock
  * (struct percpu), in CPU order, so a fast path that holds only its own
- * CPU's local lock (the PPC fast path, kern/ppc.c) runs at the same time
+ * CPU's local lock (the PPC fast path, kern/ppc_local.c) runs at the same time
  * as the fast paths of other CPUs but never beside the kernel lock's
  * holder. What a fast path touches is its CPU's own (run queue, the
  * dispatchers that live there) or has its own lock (call records). A waiter confers its virtual

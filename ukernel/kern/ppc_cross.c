@@ -4,7 +4,7 @@
  * queues a call on a server living on another CPU, and a server replies
  * to a caller that waits on another CPU, under the local locks of the
  * CPUs involved instead of the kernel lock. All are tried by ppc_fast
- * (kern/ppc.c) with this CPU's local lock held, after the same-CPU fast
+ * (kern/ppc_local.c) with this CPU's local lock held, after the same-CPU fast
  * path declined.
  *
  * - ppc_accept: the server runs here, so its queued and active lists are
@@ -140,7 +140,7 @@ static int reply_bytes_out(struct percpu *pc, const struct ipc_call *c,
 
 /* The reply, with or without bytes, to an async call whose caller lives on this
  * CPU (so this CPU's lock, held, is all it needs): as the locked path
- * (reply_async in kern/ppc.c), handed straight to a caller that can take
+ * (ppc_reply_async in kern/ppc_async.c), handed straight to a caller that can take
  * the K42_ENTRY_IPC_RETURN upcall now, else put on its calls_done with
  * K42_SOFTINTR_REPLY raised (woken here if it blocks) while the server
  * goes on. */

@@ -5,7 +5,7 @@
  * ready, blocked or idle, nothing queued, its vector registers not live
  * on its CPU), so the locked path would hand the caller's CPU to it,
  * moving it here (a call stays on its caller's CPU). Tried by ppc_fast
- * (kern/ppc.c) with this CPU's local lock held, after the same-CPU fast
+ * (kern/ppc_local.c) with this CPU's local lock held, after the same-CPU fast
  * path declined and before a call is queued across CPUs
  * (kern/ppc_cross.c).
  *

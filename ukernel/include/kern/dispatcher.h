@@ -73,7 +73,7 @@ struct dispatcher {
 	struct ipc_call_list calls_done;	/* our async calls answered, reply not yet delivered */
 	uint32_t nasync;			/* our async calls outstanding, calls_done included */
 	uint64_t call_deadline;			/* timebase; with call_timed: a bounded call */
-	int call_timed;				/* on a CPU's list of bounded calls (kern/ppc.c) */
+	int call_timed;				/* on a CPU's list of bounded calls (kern/ppc_timed.c) */
 	uint32_t call_timed_cpu;		/* which: the CPU the call was made on */
 	struct dispatcher *call_timed_next;
 	uint64_t timer_deadline;		/* timebase; 0 = none */

@@ -3,7 +3,7 @@
  * scheduler shares between CPUs (run queues, timers, vsx/spr owners) are
  * guarded by the kernel lock (kern/klock.h), which includes every CPU's
  * `local_lock`: a fast path that holds only its own CPU's local lock
- * (kern/ppc.c, the PPC fast path) may change this CPU's run queues and
+ * (kern/ppc_local.c, the PPC fast path) may change this CPU's run queues and
  * the dispatchers that live here. The rest only the owning CPU touches.
  */
 #ifndef KERN_PERCPU_H
@@ -36,7 +36,7 @@ struct percpu {
 	struct dispatcher *current;
 	struct dispatcher *rq_head[4], *rq_tail[4];
 	struct dispatcher *timers;	/* by deadline */
-	/* Callers waiting in bounded calls made on this CPU (kern/ppc.c):
+	/* Callers waiting in bounded calls made on this CPU (kern/ppc_timed.c):
 	 * changed under the kernel lock, read by this CPU's tick under its
 	 * local lock. */
 	struct dispatcher *calls_timed;

@@ -29,9 +29,10 @@ int ppc_takes_upcall(const struct dispatcher *t);
 long ppc_msg_put(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t);
 void ppc_call_begin(struct trap_frame *tf, struct dispatcher *cur, struct dispatcher *t,
 		    struct ipc_call *c, uint64_t op);
-/* kern/ppc.c: enter d at `entry` (its context kept in its shared page);
- * can d take the K42_ENTRY_IPC_RETURN upcall now; an async reply's
- * registers from index `first` on. */
+/* kern/ppc.c: enter d at `entry` (its context kept in its shared page).
+ * kern/ppc_async.c (after ppc_enter_server): can d take the
+ * K42_ENTRY_IPC_RETURN upcall now; an async reply's registers from index
+ * `first` on. */
 void ppc_upcall_into(struct trap_frame *tf, struct dispatcher *d, int entry);
 /* kern/ppc.c: hand the processor to server t for its active call c (t
  * taken off its run queue, made current here). */
@@ -40,7 +41,7 @@ int ppc_takes_return(const struct dispatcher *d);
 void ppc_set_return_regs(struct trap_frame *tf, int first, long status, uint32_t len,
 			 const uint64_t *w);
 
-/* Both with this CPU's local lock held (ppc_fast, kern/ppc.c); 1 if done
+/* Both with this CPU's local lock held (ppc_fast, kern/ppc_local.c); 1 if done
  * (cur goes on in tf), 0 with nothing changed (the locked path). */
 int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur);
 int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);

@@ -159,7 +159,7 @@ static inline int process_has(const struct process *p, uint64_t priv)
  * own call is withdrawn (kern/ppc.c). */
 void ipc_disp_end(struct dispatcher *d);
 /* Bounded calls made on this CPU whose time is up return -K42_ETIMEDOUT
- * (kern/ppc.c); each CPU's tick expires its own list: under the kernel
+ * (kern/ppc_timed.c); each CPU's tick expires its own list: under the kernel
  * lock, or under this CPU's local lock with the locks
  * ipc_calls_expire_locks names (kern/timer.c). Returns how many calls
  * it ended. */
@@ -169,7 +169,7 @@ int ipc_calls_expire(uint64_t now);
  * list changes only under it (the kernel lock's holder holds it). */
 int ipc_calls_due(uint64_t now);
 /* Which other CPUs' local locks (bits in *mask) ipc_calls_expire needs
- * now, with this CPU's held: 0, or -1 for the kernel lock (kern/ppc.c). */
+ * now, with this CPU's held: 0, or -1 for the kernel lock (kern/ppc_timed.c). */
 int ipc_calls_expire_locks(uint64_t now, uint64_t *mask);
 /* Bounded calls waiting on any CPU (for the tick's counter). */
 int ipc_calls_timed_any(void);

@@ -31,7 +31,7 @@ void syscall_entry(struct trap_frame *tf);
  * lines of abi/syscalls.tbl give each call at most one, and arch_user_trap
  * dispatches through the generated <k42/syscall_fast.h>. */
 /* Before the kernel lock: ppc_call, ppc_reply or ppc_accept on the fast
- * path of kern/ppc.c (and kern/ppc_cross.c), under this CPU's local lock
+ * path of kern/ppc_local.c (and kern/ppc_move.c, kern/ppc_cross.c), under this CPU's local lock
  * (and a reply's caller's CPU's). 1: done (tf holds whom to
  * resume; return with user_return_unlocked); 0: nothing was changed, take
  * the locked path. */
