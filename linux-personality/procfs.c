@@ -13,7 +13,8 @@
  * open descriptor (the path it was opened under, or pipe:[ino] and the
  * like); opening one opens that path again, or for a pipe, socket or
  * the tty gives a duplicate of the descriptor. The files about the
- * system (sys/, partitions, meminfo...) are procsys.c's.
+ * system (sys/, partitions, meminfo...) are procsys.c's; a process's
+ * stat, status, statm and limits texts procpid.c's, maps procmaps.c's.
  */
 #include "lx.h"
 #include "lxfs.h"
@@ -269,166 +270,6 @@ static long nprocs(void)
 	return n < 0 ? 0 : n;
 }
 
-/* After entry_of(p->pid): T while stopped (job control), from the table. */
-static char state_of(const struct k42_procinfo *p, int known)
-{
-	return p->state != K42_PROC_RUNNING ? 'Z' : known && pe.stop_sig ? 'T' : p->running ? 'R' : 'S';
-}
-
-/* stat and status of p, with its table entry (pe) if `known`. */
-static void pstat(const struct k42_procinfo *p, int known)
-{
-	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
-
-	putu(p->pid);
-	put(" (");
-	putn(p->name, strnlen(p->name, sizeof(p->name)));
-	put(") ");
-	putn(&(char){ state_of(p, known) }, 1);
-	put(" ");
-	putu(p->parent);
-	put(" ");
-	putu(known ? pe.pgid : p->pid);
-	put(" ");
-	putu(known ? pe.sid : p->pid);
-	/* tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
-	 * cutime cstime priority nice num_threads itrealvalue starttime
-	 * (clock ticks, 100 a second, since boot) vsize rss, then the rest
-	 * of Linux's 52 fields. */
-	put(" 0 -1 0 0 0 0 0 ");
-	{
-		uint64_t cu = 0, cs = 0;
-
-		if (p->pid == lx.pid)
-			lx_cpu_children(&cu, &cs);
-		else if (known)
-			cu = pe.cutime_tb, cs = pe.cstime_tb;
-		putu(lx_cpu_clock_ticks(p->utime_tb));
-		put(" ");
-		putu(lx_cpu_clock_ticks(p->stime_tb));
-		put(" ");
-		putu(lx_cpu_clock_ticks(cu));
-		put(" ");
-		putu(lx_cpu_clock_ticks(cs));
-		put(" ");
-	}
-	{
-		int ni = known && pe.nice >= -20 && pe.nice <= 19 ? pe.nice : 0;
-
-		putu((uint64_t)(20 + ni));
-		put(ni < 0 ? " -" : " ");
-		putu((uint64_t)(ni < 0 ? -ni : ni));
-		put(" ");
-	}
-	putu(known && pe.nthreads ? pe.nthreads : 1);
-	put(" 0 ");
-	putu(known && hz >= 100 ? pe.start_tb / (hz / 100) : 0);
-	put(" ");
-	putu(known ? pe.vsize : 0);
-	put(" 0");
-	for (int i = 0; i < 28; i++)
-		put(" 0");
-	put("\n");
-}
-
-static void pstatus(const struct k42_procinfo *p, int known)
-{
-	int self = p->pid == lx.pid;
-
-	put("Name:\t");
-	putn(p->name, strnlen(p->name, sizeof(p->name)));
-	put("\nUmask:\t0");
-	putu(self ? (lx.umask >> 6 & 7) * 100 + (lx.umask >> 3 & 7) * 10 + (lx.umask & 7) : 22);
-	put("\nState:\t");
-	putn(&(char){ state_of(p, known) }, 1);
-	put(state_of(p, known) == 'R' ? " (running)" : state_of(p, known) == 'T' ? " (stopped)" : " (sleeping)");
-	put("\nTgid:\t");
-	putu(p->pid);
-	put("\nNgid:\t0\nPid:\t");
-	putu(p->pid);
-	put("\nPPid:\t");
-	putu(p->parent);
-	put("\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
-	if (known) {
-		put("NSpgid:\t");
-		putu(pe.pgid);
-		put("\nNSsid:\t");
-		putu(pe.sid);
-		put("\nVmSize:\t");
-		putu(pe.vsize / 1024);
-		put(" kB\n");
-	}
-	put("Threads:\t");
-	putu(known && pe.nthreads ? pe.nthreads : 1);
-	put("\nCpus_allowed_list:\t");
-	putu(p->cpu);
-	put("\n");
-}
-
-/* /proc/self/limits, Linux's table of the limits getrlimit gives. */
-static void limits(void)
-{
-	static const struct {
-		const char *name, *unit;
-	} rows[] = {
-		{ "Max cpu time", "seconds" }, { "Max file size", "bytes" }, { "Max data size", "bytes" },
-		{ "Max stack size", "bytes" }, { "Max core file size", "bytes" },
-		{ "Max resident set", "bytes" }, { "Max processes", "processes" },
-		{ "Max open files", "files" }, { "Max locked memory", "bytes" },
-		{ "Max address space", "bytes" }, { "Max file locks", "locks" },
-		{ "Max pending signals", "signals" }, { "Max msgqueue size", "bytes" },
-		{ "Max nice priority", "" }, { "Max realtime priority", "" },
-		{ "Max realtime timeout", "us" },
-	};
-
-	put("Limit                     Soft Limit           Hard Limit           Units     \n");
-	for (int r = 0; r < (int)(sizeof(rows) / sizeof(rows[0])); r++) {
-		uint64_t v[2];
-		size_t start = lx_ptlen;
-
-		if (lx_rlimit_get(r, &v[0], &v[1]) < 0)
-			break;
-		put(rows[r].name);
-		for (int k = 0; k < 2; k++) {
-			while (lx_ptlen - start < (size_t)(26 + 21 * k))
-				put(" ");
-			if (v[k] == ~0ull)
-				put("unlimited");
-			else
-				putu(v[k]);
-		}
-		while (lx_ptlen - start < 68)
-			put(" ");
-		put(rows[r].unit);
-		while (lx_ptlen - start < 78)
-			put(" ");
-		put("\n");
-	}
-}
-
-/* /proc/PID/statm, in pages: size resident shared text lib data dt.
- * Resident and shared sizes are not known (0); ours split into the
- * binary's text and the rest. */
-static void statm(uint64_t pid, int known)
-{
-	uint64_t size = known ? pe.vsize / K42_PAGE_SIZE : 0, text_pg = 0;
-
-	if (pid == lx.pid) {
-		size = 0;
-		for (int i = 0; i < lx_nvmas; i++) {
-			size += lx_vmas[i].len / K42_PAGE_SIZE;
-			if ((lx_vmas[i].prot & K42_PROT_EXEC) && lx_vmas[i].va < lx.brk_start)
-				text_pg += lx_vmas[i].len / K42_PAGE_SIZE;
-		}
-	}
-	putu(size);
-	put(" 0 0 ");
-	putu(text_pg);
-	put(" 0 ");
-	putu(size - text_pg);
-	put(" 0\n");
-}
-
 static void make(enum pf kind, uint64_t pid)
 {
 	struct k42_procinfo info;
@@ -533,7 +374,7 @@ static void make(enum pf kind, uint64_t pid)
 		break;
 	}
 	case PF_PLIMITS:
-		limits();
+		lx_proc_limits();
 		break;
 	case PF_PLOGINUID:
 		/* Nobody logged in (Linux's unset audit id): glibc's getlogin
@@ -544,7 +385,7 @@ static void make(enum pf kind, uint64_t pid)
 		if (!alive(pid, &info))
 			break;
 		known = entry_of(pid);
-		statm(pid, known);
+		lx_proc_statm(pid, known, &pe);
 		break;
 	case PF_PSTAT:
 	case PF_PSTATUS:
@@ -554,9 +395,9 @@ static void make(enum pf kind, uint64_t pid)
 			break;
 		known = entry_of(pid);
 		if (kind == PF_PSTAT)
-			pstat(&info, known);
+			lx_proc_pstat(&info, known, &pe);
 		else if (kind == PF_PSTATUS)
-			pstatus(&info, known);
+			lx_proc_pstatus(&info, known, &pe);
 		else if (kind == PF_PCOMM) {
 			putn(info.name, strnlen(info.name, 15));
 			put("\n");

@@ -1,7 +1,7 @@
 /*
- * What procfs.c, procmaps.c and procsys.c share: the text a /proc file is made in
- * when it is opened (bss: pages only as used) and a small formatter into
- * it; only the /proc files include this.
+ * What procfs.c, procmaps.c, procpid.c and procsys.c share: the text a
+ * /proc file is made in when it is opened (bss: pages only as used) and
+ * a small formatter into it; only the /proc files include this.
  */
 #ifndef LX_PROCFS_H
 #define LX_PROCFS_H
@@ -79,5 +79,13 @@ void lx_procsys_text(int n);
 const char *lx_proc_exe_of(uint64_t pid);
 /* procmaps.c: /proc/PID/maps's text. */
 void lx_proc_maps(uint64_t pid);
+/* procpid.c: /proc/PID/stat, status and statm of p (pid), with its entry
+ * in the tree's table (pe) if `known`; /proc/self/limits. */
+struct k42_procinfo;
+struct lx_pentry;
+void lx_proc_pstat(const struct k42_procinfo *p, int known, const struct lx_pentry *pe);
+void lx_proc_pstatus(const struct k42_procinfo *p, int known, const struct lx_pentry *pe);
+void lx_proc_statm(uint64_t pid, int known, const struct lx_pentry *pe);
+void lx_proc_limits(void);
 
 #endif
