@@ -67,6 +67,10 @@ struct k42_vp {
 	int calls_waiting;			/* it did */
 	uint64_t handler_call;			/* the call a handler serves (its handle; ipc.c) */
 	uint64_t state[2][K42_SCHED_STATE_MAX / 8] __attribute__((aligned(16)));
+	/* Turns of queued handler-mode calls and ready threads (calls_turn.c). */
+	int threads_turn;			/* the threads' turn, until turn_end */
+	uint64_t turn_end;			/* end of the turn under way (0: none) */
+	struct k42_timer turn_timer;		/* marks the end of the threads' turn */
 };
 extern struct k42_vp k42_vps[K42_VPS_MAX];
 
@@ -220,6 +224,14 @@ void k42_ipc_calls_arrived(int droppable);
  * handler-mode calls left by the drain, each reply leaving us idle when
  * nothing else is (it may then not return: the kernel enters us afresh). */
 void k42_ipc_serve_queued(void);
+/* calls_turn.c: may queued handler-mode calls be served now (else it is
+ * the threads' turn)? After each one served: is the calls' turn over (1:
+ * the rest wait, calls_waiting set, and a timer marks the end of the
+ * threads' turn)? `held`: the caller holds a thread that waits besides
+ * the ready ones (the interrupted one, or the one on whose stack an
+ * inline drain serves calls). */
+int k42_calls_may_serve(struct k42_vp *v, int held);
+int k42_calls_turn_over(struct k42_vp *v, int held);
 /* Take the replies to our async calls the kernel kept (K42_SOFTINTR_REPLY). */
 void k42_ipc_collect_all(void);
 /* ipc.c, for ipc_async.c: hand the calling thread's (or handler's) grant

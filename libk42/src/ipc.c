@@ -447,11 +447,19 @@ static struct k42_thread *serving_thread(uint64_t h, uint64_t caller, uint64_t o
 /* Calls queued for us while we were disabled (K42_SOFTINTR_CALL). */
 void k42_ipc_accept_all(void)
 {
+	struct k42_vp *v = k42_vp_self();
 	uint64_t out[8];
 	long h;
 
 	if (!k42_ipc_is_open)
 		return;
+	/* Handler-mode calls served inline, on the stack of the running
+	 * thread (v->current, if any), hold it up: they take turns with it
+	 * and the ready threads as k42_dispatch's do (calls_turn.c). */
+	if (!serve_threads && !k42_calls_may_serve(v, v->current != NULL)) {
+		v->calls_waiting = 1;	/* the threads' turn */
+		return;
+	}
 	while ((h = k42_sc_ppc_accept(out)) >= 0) {
 		if (serve_threads) {
 			struct k42_thread *t = serving_thread((uint64_t)h, out[0], out[1], &out[2]);
@@ -474,6 +482,8 @@ void k42_ipc_accept_all(void)
 			k42_vp_self()->handler_call = 0;
 			if (k42_update_ending)
 				k42_sc_exit(0);	/* replaced (update.c) */
+			if (k42_calls_turn_over(v, v->current != NULL))
+				break;	/* the threads' turn (calls_turn.c) */
 		}
 	}
 }
@@ -489,10 +499,11 @@ void k42_ipc_calls_arrived(int droppable)
 void k42_ipc_serve_queued(void)
 {
 	struct k42_disp_shared *sh = k42_disp();
+	struct k42_vp *v = k42_vp_self();
 	uint64_t out[8];
 	long h;
 
-	k42_vp_self()->calls_waiting = 0;
+	v->calls_waiting = 0;
 	while ((h = k42_sc_ppc_accept(out)) >= 0) {
 		struct k42_ipc_msg m = { out[1], { out[2], out[3], out[4], out[5], out[6], out[7] },
 					 k42_ipc_op_len(out[1]), k42_ppc_page() };
@@ -511,6 +522,14 @@ void k42_ipc_serve_queued(void)
 		k42_vp_self()->handler_call = 0;
 		if (k42_update_ending)
 			k42_sc_exit(0);	/* replaced (update.c) */
+		if (k42_calls_turn_over(v, 0))
+			break;	/* the ready threads' turn (calls_turn.c) */
+		if (sh->pending) {
+			/* Events first (a timer may make a thread ready, which
+			 * starts the turns): k42_dispatch drains, then serves on. */
+			v->calls_waiting = 1;
+			break;
+		}
 	}
 }
 

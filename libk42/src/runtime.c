@@ -231,7 +231,8 @@ void k42_dispatch(void)
 	 * then enters us directly for the next call). */
 	v->calls_droppable = 1;
 	k42_drain();
-	while (v->calls_waiting) {
+	/* (While threads are ready, calls and threads take turns: calls_turn.c.) */
+	while (v->calls_waiting && k42_calls_may_serve(v, 0)) {
 		k42_ipc_serve_queued();
 		k42_drain();
 	}
@@ -292,8 +293,9 @@ __attribute__((noreturn)) void k42_resume_or_switch(struct k42_thread *t)
 
 	v->calls_droppable = 1;
 	k42_drain();
-	if (v->calls_waiting) {
-		/* Handler-mode calls came: served by k42_dispatch, t waits its turn. */
+	if (v->calls_waiting && k42_calls_may_serve(v, t != NULL)) {
+		/* Handler-mode calls came: served by k42_dispatch, t waits its
+		 * turn (during the threads' turn they wait: calls_turn.c). */
 		if (t)
 			k42_sched_enqueue(t);
 		k42_dispatch();

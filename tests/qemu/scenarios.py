@@ -193,6 +193,13 @@ _smp_utest("ppc_storm", "ppc_storm_test", 300,
 # stale registration hung it: docs/files.md, "Pipes").
 _utest_cpus("user/pipe_storm", "pipe_storm_test", 240,
             lambda n: [r"pipe_storm_test: 48 MiB through a pipe in parts, every byte checked"])
+# A handler-mode server's own threads (one sleeping, one spinning) go on
+# running while callers on every dispatcher call it back to back, and the
+# calls go on being answered (libk42 calls_turn.c, docs/libk42.md "Calls
+# and threads").
+_utest_cpus("user/server_fair", "server_fair_test", 180,
+            lambda n: [r"server_fair_test: \d+ callers on %d CPUs, [1-9]\d* calls in \d+ ms, 0 bad; "
+                       r"the server's threads counted on" % n])
 # One dispatcher on each side, its threads mixing calls through the PPC
 # page with calls through their own buffers, every reply byte checked
 # (docs/smp.md once listed this as a known limit).

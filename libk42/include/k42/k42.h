@@ -103,6 +103,10 @@ static inline void k42_restore(int was)
 typedef void (*k42_ipc_handler)(uint64_t caller, struct k42_ipc_msg *m);
 void k42_serve(k42_ipc_handler fn);
 void k42_serve_threads(k42_ipc_handler fn);
+/* In handler mode, queued calls and the server's own ready threads take
+ * turns of at most a slice each while calls keep coming (docs/libk42.md,
+ * "Calls and threads"); this counts the threads' turns so begun. */
+extern uint64_t k42_ipc_threads_turns;
 /* Also serve the calls that t's register-level entries answer (stubgen's
  * <iface>_regs, <k42/ipc.h>) by those entries, each called with the
  * caller {pid, 0, rights}, in place of the handler: for a program whose
