@@ -153,6 +153,11 @@ _smp_utest("cowfile_storm", "cowfile_storm_test", 300,
 # every CPU; every word the children wrote last must reach the server.
 _smp_utest("frctl_storm", "frctl_storm_test", 240,
            lambda n: [r"frctl_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 failed calls, 0 stale words" % n])
+# Unsent page-ins sent by the server's fast fr_complete off the kernel
+# lock (mm/fr.c fr_flush_unlocked): a slow server's ring overflowed by
+# read-ahead from every CPU, every byte of every page checked.
+_smp_utest("frflush_storm", "frflush_storm_test", 300,
+           lambda n: [r"frflush_storm_test: \d+ dispatchers on %d CPUs, .* 0 wrong bytes; \d+ page-ins answered and [1-9]\d* unsent ones sent without the kernel lock" % n])
 # Preempting ticks off the kernel lock (kern/sched_fast.c): two
 # register-heavy dispatchers per CPU preempt each other at every slice.
 _smp_utest("preempt_storm", "preempt_storm_test", 240,

@@ -307,6 +307,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)fr_misses_unlocked();
 	case K42_INFO_FR_AHEAD_UNLOCKED:
 		return (long)fr_aheads_unlocked();
+	case K42_INFO_FR_FLUSHES_UNLOCKED:
+		return (long)fr_flushes_unlocked();
 	case K42_INFO_COW_FILE_UNLOCKED:
 		return (long)fcm_cow_file_faults_unlocked();
 	case K42_INFO_TIMER_WAKES_REMOTE:

@@ -10,8 +10,9 @@
  * holding anything. The unlocked ones run under their CPU's local lock
  * (which keeps every kernel-lock holder out): fr_ctl_unlocked (the
  * FCM, under its lock, and the FR's fields fixed while it is LIVE), and
- * fr_complete_unlocked and a miss's fr_send_* (mm/fr_send.c) (the FR's
- * list of page-ins, under the FCM's lock, which is that list's lock
+ * fr_complete_unlocked, fr_flush_unlocked and a miss's fr_send_*
+ * (mm/fr_send.c) (the FR's list of page-ins, under the FCM's lock, which
+ * is that list's lock
  * between them; docs/smp.md). Its types are in mm/fr_priv.h.
  */
 #include <string.h>
