@@ -182,6 +182,10 @@ _smp_utest("call_expire", "call_expire_test", 240,
 # children killed from every CPU while the killers spin, every frame back.
 _smp_utest("proc_free", "proc_free_test", 240,
            lambda n: [r"proc_free_test: \d+ children killed by \d+ dispatchers on %d CPUs, 0 bad; %s frees without the kernel lock; free frames (\d+) -> \1" % (n, r"\d+" if n == 1 else r"[1-9]\d*")])
+# A fault right after an unmap of most of memory, while its frames wait
+# for quiescence (kern/user_fault.c): retried, not fatal.
+_smp_utest("pm_retired", "pm_retired_test", 480,
+           lambda n: [r"pm_retired_test: %d CPUs: child done; %s faults waited for retired frames; free frames \(with kmem's cached\) \d+ -> \d+" % (n, r"\d+" if n == 1 else r"[1-9]\d*")])
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,
