@@ -23,6 +23,7 @@
 #include <kern/timer.h>
 #include <kern/user_fault.h>
 #include <mm/fcm.h>
+#include <mm/fcm_swap.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
@@ -308,6 +309,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)fr_misses_unlocked();
 	case K42_INFO_FR_AHEAD_UNLOCKED:
 		return (long)fr_aheads_unlocked();
+	case K42_INFO_SWAPS_FREED_UNLOCKED:
+		return (long)fcm_swap_frees_unlocked();
 	case K42_INFO_FAULTS_RETIRED_WAIT:
 		return (long)user_faults_retired_wait();
 	case K42_INFO_FR_FLUSHES_UNLOCKED:
