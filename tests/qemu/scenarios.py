@@ -171,6 +171,7 @@ _smp_utest("timer_storm", "timer_storm_test", 240,
 # from every CPU, servers killed mid-storm and their pids called after.
 _smp_utest("ppc_move", "ppc_move_test", 240,
            lambda n: [r"ppc_move_test: walk: \d+ calls through \d+ dispatchers on %d CPUs, 0 bad, \d+ served on the caller's CPU; %s moves" % (n, r"\d+" if n == 1 else r"[1-9]\d*"),
+                      r"ppc_move_test: async walk: \d+ calls through \d+ dispatchers on %d CPUs, 0 bad, \d+ served on the caller's CPU; %s moves" % (n, r"\d+" if n == 1 else r"[1-9]\d*"),
                       r"ppc_move_test: storm: \d+ calls from \d+ dispatchers on %d CPUs, 0 bad" % n,
                       r"ppc_move_test: 6 servers killed while called from \d+ dispatchers; 0 bad"])
 # Bounded calls expired by the tick off the kernel lock (kern/timer.c):

@@ -5,6 +5,8 @@
  *  - walk: by one thread that migrates through a dispatcher on every CPU
  *    and calls from each, so the idle server is on another CPU at every
  *    call; every word and byte checked, and where it was served counted;
+ *    then the same walk with async calls (ppc_call_async), which move
+ *    the server the same way;
  *  - storm: by threads on every dispatcher at once, pausing between
  *    calls so the server is often idle somewhere else (moved, queued or
  *    entered here), sync with and without bytes and async, every reply
@@ -65,6 +67,27 @@ static long move_call(long srv, uint32_t len, uint64_t seed, long *rcp)
 	return cpu;
 }
 
+/* move_call's call made asynchronously (ppc_call_async, the bytes from
+ * a buffer of ours: k42_ipc_call_wait), checked the same way. */
+static long move_call_async(long srv, uint32_t len, uint64_t seed)
+{
+	struct k42_ipc_msg *m = k42_ipc_msg_get();
+	long rc, cpu = -1;
+	int ok = 1;
+
+	m->op = k42_ipc_op(CROSS_IFACE, 1, 3, 0, len);
+	cross_fill(m, m->page, len, seed);
+	if (len < K42_IPC_PAGE_BYTES)
+		m->page[len] = 0x5a;
+	rc = k42_ipc_call_wait((uint64_t)srv, m);
+	for (int i = 0; i < 5; i++)
+		ok &= m->w[i] == (seed * 13 + (uint64_t)i * 0x10001) * 5 + self + (uint64_t)i;
+	if (rc == 0 && ok && m->len == len && cross_echo_ok(m->page, len, seed) &&
+	    (len == K42_IPC_PAGE_BYTES || m->page[len] == 0x5a))
+		cpu = (long)m->w[5];
+	return cpu;
+}
+
 static void count_bad(const char *what, unsigned vp)
 {
 	if (__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)
@@ -99,6 +122,32 @@ static void walk(long ncpus)
 		   n, nvp, ncpus, bad, here, m0);
 	if (ncpus > 1)
 		EXPECT(m0 > 0, "no call moved the server without the kernel lock");
+	/* The same walk with async calls: the locked path moves the server
+	 * here for them too, and so does ppc_call_move (kern/ppc_move.c). */
+	m0 = k42_info(K42_INFO_PPC_MOVES_UNLOCKED);
+	here = n = 0;
+	for (int r = 0; r < WALK_ROUNDS; r++) {
+		for (unsigned v = 0; v < nvp; v++) {
+			uint32_t len = (uint32_t)((r * 11 + (int)v * 977) % (K42_IPC_PAGE_BYTES + 1));
+			long cpu, mine;
+
+			k42_thread_migrate(v);
+			mine = (long)k42_disp()->cpu;
+			cpu = move_call_async(server, len, ((uint64_t)r << 8) + v + 0x7700000);
+			n++;
+			if (cpu < 0)
+				count_bad("async walk", v);
+			else if (cpu == mine)
+				here++;
+		}
+	}
+	k42_thread_migrate(0);
+	m0 = k42_info(K42_INFO_PPC_MOVES_UNLOCKED) - m0;
+	k42_printf("ppc_move_test: async walk: %lu calls through %u dispatchers on %ld CPUs, %lu bad, "
+		   "%lu served on the caller's CPU; %lu moves without the kernel lock\n",
+		   n, nvp, ncpus, bad, here, m0);
+	if (ncpus > 1)
+		EXPECT(m0 > 0, "no async call moved the server without the kernel lock");
 }
 
 /* One call of the storm: kind 0 sync with bytes, 1 sync without, 2 async

@@ -80,8 +80,8 @@
 #define K42_INFO_FR_FLUSHES_UNLOCKED  48	/* page-ins a server's ring had no room for, sent later from its fast fr_complete/fr_ctl without it */
 #define K42_INFO_FAULTS_RETIRED_WAIT  49	/* faults retried, not failed, for want of a frame while frames waited for quiescence (kern/user_fault.c) */
 #define K42_INFO_SWAPS_FREED_UNLOCKED 50	/* FCM swap mediators (with their old FCMs) freed after quiescence without it */
-#define K42_INFO_PPC_MOVES_UNLOCKED   44	/* PPC calls that moved a server's dispatcher 0 to the caller's CPU without the kernel lock (all CPUs) */
-#define K42_INFO_PPC_ASYNC_BYTES      35	/* ppc_accepts of async calls and async replies with page bytes done without the kernel lock (all CPUs) */
+#define K42_INFO_PPC_MOVES_UNLOCKED   44	/* PPC calls (sync or async) that moved a server's dispatcher 0 to the caller's CPU without the kernel lock (all CPUs) */
+#define K42_INFO_PPC_ASYNC_BYTES      35	/* ppc_accepts of async calls, async calls that moved their server, and async replies, with page bytes, done without the kernel lock (all CPUs) */
 #define K42_INFO_CPU_USER_TB   32	/* CPU time the ticks charged to dispatchers as user time, all CPUs (timebase ticks) */
 #define K42_INFO_CPU_SYSTEM_TB 33	/* ... as system time: a reflecting dispatcher disabled (k42/procinfo.h) */
 #define K42_INFO_IDLE_UNLOCKED        28	/* CPUs gone idle without it (block, disp_idle, a PPC call or idle reply with nothing else to run) */

@@ -47,9 +47,10 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 /* A call (async: ppc_call_async) to a server living on another CPU that
  * cannot take it now, queued there (kern/ppc_cross.c). */
 int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur, int async);
-/* A synchronous call to a server's dispatcher 0 living on another CPU
- * that takes the upcall now: moved here and entered (kern/ppc_move.c). */
-int ppc_call_move(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
+/* A call (async: ppc_call_async) to a server's dispatcher 0 living on
+ * another CPU that takes the upcall now: moved here and entered
+ * (kern/ppc_move.c). */
+int ppc_call_move(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur, int async);
 /* ppc_collect (cur's own list), and ppc_send under the target's CPU's lock. */
 int ppc_collect_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
 int ppc_send_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
