@@ -94,7 +94,21 @@ static void count_bad(const char *what, unsigned vp)
 		k42_printf("ppc_move_test: bad reply (%s) on dispatcher %u\n", what, vp);
 }
 
-static void walk(long ncpus)
+/* move_call with its status left unchecked here (the CPU says it). */
+static long walk_call_sync(long srv, uint32_t len, uint64_t seed)
+{
+	long rc;
+
+	return move_call(srv, len, seed, &rc);
+}
+
+/* One thread migrates through every dispatcher WALK_ROUNDS times and
+ * calls the server from each with call() (lengths 0 to a page by `step`,
+ * seeds from `salt`); its line says how many were served on the
+ * caller's CPU and moved without the kernel lock, and with more than
+ * one CPU some must have been. */
+static void walk_with(const char *name, long ncpus, long (*call)(long, uint32_t, uint64_t),
+		      int step, uint64_t salt)
 {
 	unsigned nvp = k42_vp_count();
 	uint64_t m0 = k42_info(K42_INFO_PPC_MOVES_UNLOCKED), n = 0;
@@ -102,52 +116,35 @@ static void walk(long ncpus)
 	here = 0;
 	for (int r = 0; r < WALK_ROUNDS; r++) {
 		for (unsigned v = 0; v < nvp; v++) {
-			uint32_t len = (uint32_t)((r * 7 + (int)v * 1237) % (K42_IPC_PAGE_BYTES + 1));
-			long rc, cpu, mine;
-
-			k42_thread_migrate(v);
-			mine = (long)k42_disp()->cpu;
-			cpu = move_call(server, len, ((uint64_t)r << 8) + v, &rc);
-			n++;
-			if (cpu < 0)
-				count_bad("walk", v);
-			else if (cpu == mine)
-				here++;
-		}
-	}
-	k42_thread_migrate(0);
-	m0 = k42_info(K42_INFO_PPC_MOVES_UNLOCKED) - m0;
-	k42_printf("ppc_move_test: walk: %lu calls through %u dispatchers on %ld CPUs, %lu bad, "
-		   "%lu served on the caller's CPU; %lu moves without the kernel lock\n",
-		   n, nvp, ncpus, bad, here, m0);
-	if (ncpus > 1)
-		EXPECT(m0 > 0, "no call moved the server without the kernel lock");
-	/* The same walk with async calls: the locked path moves the server
-	 * here for them too, and so does ppc_call_move (kern/ppc_move.c). */
-	m0 = k42_info(K42_INFO_PPC_MOVES_UNLOCKED);
-	here = n = 0;
-	for (int r = 0; r < WALK_ROUNDS; r++) {
-		for (unsigned v = 0; v < nvp; v++) {
-			uint32_t len = (uint32_t)((r * 11 + (int)v * 977) % (K42_IPC_PAGE_BYTES + 1));
+			uint32_t len = (uint32_t)((r * step + (int)v * 1237) % (K42_IPC_PAGE_BYTES + 1));
 			long cpu, mine;
 
 			k42_thread_migrate(v);
 			mine = (long)k42_disp()->cpu;
-			cpu = move_call_async(server, len, ((uint64_t)r << 8) + v + 0x7700000);
+			cpu = call(server, len, ((uint64_t)r << 8) + v + salt);
 			n++;
 			if (cpu < 0)
-				count_bad("async walk", v);
+				count_bad(name, v);
 			else if (cpu == mine)
 				here++;
 		}
 	}
 	k42_thread_migrate(0);
 	m0 = k42_info(K42_INFO_PPC_MOVES_UNLOCKED) - m0;
-	k42_printf("ppc_move_test: async walk: %lu calls through %u dispatchers on %ld CPUs, %lu bad, "
+	k42_printf("ppc_move_test: %s: %lu calls through %u dispatchers on %ld CPUs, %lu bad, "
 		   "%lu served on the caller's CPU; %lu moves without the kernel lock\n",
-		   n, nvp, ncpus, bad, here, m0);
+		   name, n, nvp, ncpus, bad, here, m0);
 	if (ncpus > 1)
-		EXPECT(m0 > 0, "no async call moved the server without the kernel lock");
+		EXPECT(m0 > 0, "%s: no call moved the server without the kernel lock", name);
+}
+
+/* Sync calls, then the same walk with async calls: the locked path moves
+ * the server here for them too, and so does ppc_call_move
+ * (kern/ppc_move.c). */
+static void walk(long ncpus)
+{
+	walk_with("walk", ncpus, walk_call_sync, 7, 0);
+	walk_with("async walk", ncpus, move_call_async, 11, 0x7700000);
 }
 
 /* One call of the storm: kind 0 sync with bytes, 1 sync without, 2 async

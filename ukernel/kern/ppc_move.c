@@ -97,12 +97,7 @@ int ppc_call_move(struct trap_frame *tf, struct percpu *pc, struct dispatcher *c
 	if (async) {
 		/* As sys_ppc_call_async: the caller goes on later, from the
 		 * back of this CPU's queue, with the call's handle. */
-		trace_ppc_call(cur->proc->pid, t->proc->pid, op);
-		c->caller_pid = cur->proc->pid;
-		c->op = op;
-		c->buf = buf;
-		for (int i = 0; i < (int)K42_IPC_WORDS; i++)
-			c->w[i] = ctx_arg(tf, 2 + i);
+		ppc_async_record(c, tf, cur, t);
 		if (len)
 			pc->ppc_bytes_unlocked++;
 		ctx_set_result(tf, 0, ipc_call_handle(c));

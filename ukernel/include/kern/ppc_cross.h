@@ -10,6 +10,8 @@
 #include <kern/dispatcher.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
+#include <kern/process.h>
+#include <kern/trace.h>
 
 /* kern/ppc.c: the request or reply bytes from one PPC page to another;
  * the call's registers as the server sees them from result `first` on;
@@ -39,6 +41,19 @@ void ppc_enter_server(struct trap_frame *tf, struct dispatcher *t, struct ipc_ca
 int ppc_takes_return(const struct dispatcher *d);
 void ppc_set_return_regs(struct trap_frame *tf, int first, long status, uint32_t len,
 			 const uint64_t *w);
+
+/* An async call's record from its caller's registers (ppc_call_async:
+ * r4 op, r5.. words, r11 buffer) and the call traced. */
+static inline void ppc_async_record(struct ipc_call *c, const struct trap_frame *tf,
+				    const struct dispatcher *cur, const struct dispatcher *t)
+{
+	trace_ppc_call(cur->proc->pid, t->proc->pid, ctx_arg(tf, 1));
+	c->caller_pid = cur->proc->pid;
+	c->op = ctx_arg(tf, 1);
+	c->buf = ctx_arg(tf, 8);
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		c->w[i] = ctx_arg(tf, 2 + i);
+}
 
 /* Both with this CPU's local lock held (ppc_fast, kern/ppc.c); 1 if done
  * (cur goes on in tf), 0 with nothing changed (the locked path). */
