@@ -153,6 +153,11 @@ _smp_utest("cowfile_storm", "cowfile_storm_test", 300,
 # every CPU; every word the children wrote last must reach the server.
 _smp_utest("frctl_storm", "frctl_storm_test", 240,
            lambda n: [r"frctl_storm_test: \d+ dispatchers on %d CPUs and \d+ processes, .* 0 failed calls, 0 stale words" % n])
+# Unsent page-ins sent by the server's fast fr_complete off the kernel
+# lock (mm/fr.c fr_flush_unlocked): a slow server's ring overflowed by
+# read-ahead from every CPU, every byte of every page checked.
+_smp_utest("frflush_storm", "frflush_storm_test", 300,
+           lambda n: [r"frflush_storm_test: \d+ dispatchers on %d CPUs, .* 0 wrong bytes; \d+ page-ins answered and [1-9]\d* unsent ones sent without the kernel lock" % n])
 # Preempting ticks off the kernel lock (kern/sched_fast.c): two
 # register-heavy dispatchers per CPU preempt each other at every slice.
 _smp_utest("preempt_storm", "preempt_storm_test", 240,
@@ -166,6 +171,7 @@ _smp_utest("timer_storm", "timer_storm_test", 240,
 # from every CPU, servers killed mid-storm and their pids called after.
 _smp_utest("ppc_move", "ppc_move_test", 240,
            lambda n: [r"ppc_move_test: walk: \d+ calls through \d+ dispatchers on %d CPUs, 0 bad, \d+ served on the caller's CPU; %s moves" % (n, r"\d+" if n == 1 else r"[1-9]\d*"),
+                      r"ppc_move_test: async walk: \d+ calls through \d+ dispatchers on %d CPUs, 0 bad, \d+ served on the caller's CPU; %s moves" % (n, r"\d+" if n == 1 else r"[1-9]\d*"),
                       r"ppc_move_test: storm: \d+ calls from \d+ dispatchers on %d CPUs, 0 bad" % n,
                       r"ppc_move_test: 6 servers killed while called from \d+ dispatchers; 0 bad"])
 # Bounded calls expired by the tick off the kernel lock (kern/timer.c):
@@ -177,6 +183,10 @@ _smp_utest("call_expire", "call_expire_test", 240,
 # children killed from every CPU while the killers spin, every frame back.
 _smp_utest("proc_free", "proc_free_test", 240,
            lambda n: [r"proc_free_test: \d+ children killed by \d+ dispatchers on %d CPUs, 0 bad; %s frees without the kernel lock; free frames (\d+) -> \1" % (n, r"\d+" if n == 1 else r"[1-9]\d*")])
+# A fault right after an unmap of most of memory, while its frames wait
+# for quiescence (kern/user_fault.c): retried, not fatal.
+_smp_utest("pm_retired", "pm_retired_test", 480,
+           lambda n: [r"pm_retired_test: %d CPUs: child done; %s faults waited for retired frames; free frames \(with kmem's cached\) \d+ -> \d+" % (n, r"\d+" if n == 1 else r"[1-9]\d*")])
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,

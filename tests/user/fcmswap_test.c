@@ -234,10 +234,73 @@ static void storm(int nswaps, int quiet)
 	k42_printf("\n");
 }
 
+/*
+ * Mediators freed where they ripen (mm/fcm_swap.c, step 6): a thread per
+ * dispatcher swaps its own region of SPIN_PAGES pages (SPIN_VA + its
+ * slot) SPIN_ROUNDS times, checks every word of it after each swap
+ * (every page faults again through the new FCM) and then spins SPIN_MS
+ * without entering the kernel, so the mediator its swap retired on its
+ * CPU ripens while only that CPU's ticks, without the kernel lock, can
+ * free it. The bad words go to `bad`.
+ */
+#define SPIN_VA 0x50000000ul
+#define SPIN_SLOT 0x1000000ul
+#define SPIN_PAGES 16
+#define SPIN_ROUNDS 12
+#define SPIN_MS 40
+static unsigned spin_done;
+
+static void *spinner(void *arg)
+{
+	unsigned w = (unsigned)(uintptr_t)arg;
+	uint64_t va = SPIN_VA + w * SPIN_SLOT, tries = 0, hz = k42_info(K42_INFO_TIMEBASE_HZ);
+	volatile uint64_t *mem = (volatile uint64_t *)va;
+	unsigned impl = K42_FCM_PREFETCH;
+
+	if (k42_sc_mem_map_anon(self, va, SPIN_PAGES * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE)) {
+		__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
+		goto out;
+	}
+	for (uint64_t i = 0; i < SPIN_PAGES * WORDS; i++)
+		mem[i] = va ^ i;
+	for (int r = 0; r < SPIN_ROUNDS; r++, impl ^= 1) {
+		uint64_t until;
+
+		if (swap_to(va, impl | K42_FCM_SWAP_UNMAP, &tries) != 0)
+			__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
+		for (uint64_t i = 0; i < SPIN_PAGES * WORDS; i++)
+			if (mem[i] != (va ^ i))
+				__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
+		/* No kernel entry meanwhile: only ticks come in here. */
+		until = k42_timebase() + hz / 1000 * SPIN_MS;
+		while (k42_timebase() < until)
+			__asm__ volatile("" ::: "memory");
+	}
+	if (k42_sc_mem_unmap(self, va, SPIN_PAGES * K42_PAGE_SIZE))
+		__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
+out:
+	__atomic_add_fetch(&spin_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void spin_phase(void)
+{
+	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
+	k42_thread_t *th[K42_VPS_MAX];
+
+	spin_done = 0;
+	for (unsigned w = 0; w < nworkers; w++)
+		th[w] = k42_thread_create_on(ncpus > 1 ? w : 0, spinner, (void *)(uintptr_t)w, NULL);
+	while (__atomic_load_n(&spin_done, __ATOMIC_ACQUIRE) < nworkers)
+		k42_thread_sleep_us(2000);
+	for (unsigned w = 0; w < nworkers; w++)
+		EXPECT(th[w] && k42_thread_join(th[w], NULL) == 0, "spinner %u", w);
+}
+
 int main(uint64_t arg)
 {
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
-	uint64_t free0, free1, own0, own1;
+	uint64_t free0, free1, own0, own1, unlocked;
 	long obj0;
 
 	(void)arg;
@@ -250,12 +313,20 @@ int main(uint64_t arg)
 	 * page-table pages (which outlive a region) and the kernel's object
 	 * caches on every CPU exist before free0. */
 	storm(50, 1);
+	spin_phase();	/* its regions' page tables too */
 	settle();
 	free0 = free_frames();
 	own0 = own_frames();
 	obj0 = k42_info(K42_INFO_KMEM_OBJECTS);
+	unlocked = k42_info(K42_INFO_SWAPS_FREED_UNLOCKED);
 	storm(SWAPS, 0);
+	spin_phase();
 	settle();
+	unlocked = k42_info(K42_INFO_SWAPS_FREED_UNLOCKED) - unlocked;
+	k42_printf("fcmswap_test: %u spinners, %d swaps each: %lu bad words; %lu swap mediators "
+		   "freed without the kernel lock\n", nworkers, SPIN_ROUNDS, bad, unlocked);
+	EXPECT(bad == 0, "%lu bad words", bad);
+	EXPECT(ncpus == 1 || unlocked > 0, "no mediator freed without the kernel lock");
 	free1 = free_frames();
 	own1 = own_frames();
 	/* What must come back is every frame that is neither free, nor kept
@@ -264,6 +335,9 @@ int main(uint64_t arg)
 		   "%ld, %ld kernel objects live\n", free0, free1, own0, own1, obj0,
 		   k42_info(K42_INFO_KMEM_OBJECTS));
 	EXPECT(k42_info(K42_INFO_DEFERRED) == 0, "objects still waiting for quiescence");
+	/* Every mediator and old FCM freed, wherever it ripened. */
+	EXPECT((long)k42_info(K42_INFO_KMEM_OBJECTS) == obj0, "kernel objects: %ld, %ld before",
+	       (long)k42_info(K42_INFO_KMEM_OBJECTS), obj0);
 	EXPECT(free1 + own1 == free0 + own0, "frames lost: %lu -> %lu (own %lu -> %lu)", free0, free1, own0, own1);
 	return verdict("fcmswap_test");
 }

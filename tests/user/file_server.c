@@ -4,15 +4,19 @@
  * calls ordinal 1 and answers the kernel's page-in messages with data in
  * the PPC page. Its size is 64 pages, or arg pages (at most 4096) if the
  * spawner passes one (file_storm_test: more than a file FCM keeps).
+ * With FILE_SLOW in arg it spins a while before each answer, so page-ins
+ * pile up beyond its message ring (frflush_storm_test).
  */
 #include <k42/k42.h>
 
 #define FILE_ID 7
 #define FILE_PAGES_DEFAULT 64
 #define FILE_PAGES_MAX 4096
+#define FILE_SLOW (1ull << 32)	/* arg: answer slowly */
+#define SLOW_SPINS 20000
 
 static uint64_t fr, file_pages = FILE_PAGES_DEFAULT;
-static uint64_t pageins;
+static uint64_t pageins, slow;
 
 static void handle(uint64_t caller, struct k42_ipc_msg *m)
 {
@@ -40,6 +44,8 @@ static void on_message(const struct k42_msg *m)
 	for (uint64_t i = 0; i < K42_PAGE_SIZE; i++)
 		page[i] = (uint8_t)(((off + i) * 7 + (off + i) / 4096) & 0xff);
 	pageins++;
+	for (uint64_t i = 0; i < slow; i++)
+		__asm__ volatile("" ::: "memory");
 	k42_sc_fr_complete(m->w[0], off, 0);
 }
 
@@ -47,6 +53,9 @@ int main(uint64_t arg)
 {
 	long rc;
 
+	if (arg & FILE_SLOW)
+		slow = SLOW_SPINS;
+	arg &= ~FILE_SLOW;
 	if (arg && arg <= FILE_PAGES_MAX)
 		file_pages = arg;
 	k42_on_messages(on_message);

@@ -5,6 +5,8 @@
  *  - walk: by one thread that migrates through a dispatcher on every CPU
  *    and calls from each, so the idle server is on another CPU at every
  *    call; every word and byte checked, and where it was served counted;
+ *    then the same walk with async calls (ppc_call_async), which move
+ *    the server the same way;
  *  - storm: by threads on every dispatcher at once, pausing between
  *    calls so the server is often idle somewhere else (moved, queued or
  *    entered here), sync with and without bytes and async, every reply
@@ -65,13 +67,48 @@ static long move_call(long srv, uint32_t len, uint64_t seed, long *rcp)
 	return cpu;
 }
 
+/* move_call's call made asynchronously (ppc_call_async, the bytes from
+ * a buffer of ours: k42_ipc_call_wait), checked the same way. */
+static long move_call_async(long srv, uint32_t len, uint64_t seed)
+{
+	struct k42_ipc_msg *m = k42_ipc_msg_get();
+	long rc, cpu = -1;
+	int ok = 1;
+
+	m->op = k42_ipc_op(CROSS_IFACE, 1, 3, 0, len);
+	cross_fill(m, m->page, len, seed);
+	if (len < K42_IPC_PAGE_BYTES)
+		m->page[len] = 0x5a;
+	rc = k42_ipc_call_wait((uint64_t)srv, m);
+	for (int i = 0; i < 5; i++)
+		ok &= m->w[i] == (seed * 13 + (uint64_t)i * 0x10001) * 5 + self + (uint64_t)i;
+	if (rc == 0 && ok && m->len == len && cross_echo_ok(m->page, len, seed) &&
+	    (len == K42_IPC_PAGE_BYTES || m->page[len] == 0x5a))
+		cpu = (long)m->w[5];
+	return cpu;
+}
+
 static void count_bad(const char *what, unsigned vp)
 {
 	if (__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED) <= 5)
 		k42_printf("ppc_move_test: bad reply (%s) on dispatcher %u\n", what, vp);
 }
 
-static void walk(long ncpus)
+/* move_call with its status left unchecked here (the CPU says it). */
+static long walk_call_sync(long srv, uint32_t len, uint64_t seed)
+{
+	long rc;
+
+	return move_call(srv, len, seed, &rc);
+}
+
+/* One thread migrates through every dispatcher WALK_ROUNDS times and
+ * calls the server from each with call() (lengths 0 to a page by `step`,
+ * seeds from `salt`); its line says how many were served on the
+ * caller's CPU and moved without the kernel lock, and with more than
+ * one CPU some must have been. */
+static void walk_with(const char *name, long ncpus, long (*call)(long, uint32_t, uint64_t),
+		      int step, uint64_t salt)
 {
 	unsigned nvp = k42_vp_count();
 	uint64_t m0 = k42_info(K42_INFO_PPC_MOVES_UNLOCKED), n = 0;
@@ -79,26 +116,35 @@ static void walk(long ncpus)
 	here = 0;
 	for (int r = 0; r < WALK_ROUNDS; r++) {
 		for (unsigned v = 0; v < nvp; v++) {
-			uint32_t len = (uint32_t)((r * 7 + (int)v * 1237) % (K42_IPC_PAGE_BYTES + 1));
-			long rc, cpu, mine;
+			uint32_t len = (uint32_t)((r * step + (int)v * 1237) % (K42_IPC_PAGE_BYTES + 1));
+			long cpu, mine;
 
 			k42_thread_migrate(v);
 			mine = (long)k42_disp()->cpu;
-			cpu = move_call(server, len, ((uint64_t)r << 8) + v, &rc);
+			cpu = call(server, len, ((uint64_t)r << 8) + v + salt);
 			n++;
 			if (cpu < 0)
-				count_bad("walk", v);
+				count_bad(name, v);
 			else if (cpu == mine)
 				here++;
 		}
 	}
 	k42_thread_migrate(0);
 	m0 = k42_info(K42_INFO_PPC_MOVES_UNLOCKED) - m0;
-	k42_printf("ppc_move_test: walk: %lu calls through %u dispatchers on %ld CPUs, %lu bad, "
+	k42_printf("ppc_move_test: %s: %lu calls through %u dispatchers on %ld CPUs, %lu bad, "
 		   "%lu served on the caller's CPU; %lu moves without the kernel lock\n",
-		   n, nvp, ncpus, bad, here, m0);
+		   name, n, nvp, ncpus, bad, here, m0);
 	if (ncpus > 1)
-		EXPECT(m0 > 0, "no call moved the server without the kernel lock");
+		EXPECT(m0 > 0, "%s: no call moved the server without the kernel lock", name);
+}
+
+/* Sync calls, then the same walk with async calls: the locked path moves
+ * the server here for them too, and so does ppc_call_move
+ * (kern/ppc_move.c). */
+static void walk(long ncpus)
+{
+	walk_with("walk", ncpus, walk_call_sync, 7, 0);
+	walk_with("async walk", ncpus, move_call_async, 11, 0x7700000);
 }
 
 /* One call of the storm: kind 0 sync with bytes, 1 sync without, 2 async

@@ -303,12 +303,7 @@ int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *
 		return 0;
 	}
 	if (async) {
-		trace_ppc_call(cur->proc->pid, t->proc->pid, op);
-		c->caller_pid = cur->proc->pid;
-		c->op = op;
-		c->buf = buf;
-		for (int i = 0; i < (int)K42_IPC_WORDS; i++)
-			c->w[i] = ctx_arg(tf, 2 + i);
+		ppc_async_record(c, tf, cur, t);
 	} else {
 		ppc_call_begin(tf, cur, t, c, op);	/* cur waits in DS_IN_CALL */
 	}

@@ -99,13 +99,14 @@ int ppc_fast(struct trap_frame *tf)
 		return 0;
 	spin_lock(&pc->local_lock);
 	if (disp_plain_caller(cur))
-		done = n == K42_SC_PPC_CALL     ? call_fast(tf, cur) || ppc_call_move(tf, pc, cur) ||
+		done = n == K42_SC_PPC_CALL     ? call_fast(tf, cur) || ppc_call_move(tf, pc, cur, 0) ||
 							  ppc_call_cross(tf, pc, cur, 0)
 		       : n == K42_SC_PPC_REPLY  ? reply_fast(tf, cur) || ppc_reply_cross(tf, pc, cur)
 		       : n == K42_SC_PPC_ACCEPT ? ppc_accept_fast(tf, cur)
 		       : n == K42_SC_PPC_COLLECT ? ppc_collect_fast(tf, pc, cur)
 		       : n == K42_SC_PPC_SEND   ? ppc_send_fast(tf, pc, cur)
-						: ppc_call_cross(tf, pc, cur, 1);
+						: ppc_call_move(tf, pc, cur, 1) ||
+							  ppc_call_cross(tf, pc, cur, 1);
 	spin_unlock(&pc->local_lock);
 	if (done && !pc->current)
 		sched_idle_fast(tf);	/* parked with nothing else ready (kern/sched_idle.c) */

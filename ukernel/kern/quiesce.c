@@ -38,6 +38,15 @@ static void kick_idle_holders(void)
 			smp_kick(c);
 }
 
+void kquiesce_kick_holders(void)
+{
+	uint32_t self = this_cpu()->cpu_id;
+
+	for (uint32_t c = 0; c < (uint32_t)smp_ncpus && c < QUIESCE_MAX_CPUS; c++)
+		if (c != self && __atomic_load_n(&kquiesce_q.cpu[c].waiting, __ATOMIC_RELAXED))
+			smp_kick(c);
+}
+
 /* A point with other CPUs online (kquiesce_point, kern/quiesce.h): those
  * idle with something retired are kicked when it moved the generation on. */
 void kquiesce_point_smp(void)

@@ -21,7 +21,9 @@
 #include <kern/smp.h>
 #include <kern/syscall.h>
 #include <kern/timer.h>
+#include <kern/user_fault.h>
 #include <mm/fcm.h>
+#include <mm/fcm_swap.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
@@ -307,6 +309,12 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)fr_misses_unlocked();
 	case K42_INFO_FR_AHEAD_UNLOCKED:
 		return (long)fr_aheads_unlocked();
+	case K42_INFO_SWAPS_FREED_UNLOCKED:
+		return (long)fcm_swap_frees_unlocked();
+	case K42_INFO_FAULTS_RETIRED_WAIT:
+		return (long)user_faults_retired_wait();
+	case K42_INFO_FR_FLUSHES_UNLOCKED:
+		return (long)fr_flushes_unlocked();
 	case K42_INFO_COW_FILE_UNLOCKED:
 		return (long)fcm_cow_file_faults_unlocked();
 	case K42_INFO_TIMER_WAKES_REMOTE:

@@ -30,7 +30,14 @@
  *    swap itself (the first caller after the drain: the swapper or any
  *    held fault) goes on into the new FCM at once.
  * 6. The old FCM (now empty) and the mediator are freed after quiescence:
- *    a CPU may still be reading the mediator.
+ *    a CPU may still be reading the mediator. That free takes only kmem's
+ *    leaf lock and retires nothing (the old FCM is an anonymous one with
+ *    no page left, its frame source the PM's), so it is retired as a
+ *    leaf: the CPU frees it where it is ripe without the kernel lock too
+ *    (kquiesce_reclaim_here: a busy CPU's tick, a fast path going idle).
+ *    A mediator whose last region went before the switch still holds
+ *    the old FCM's pages, whose free retires frames again: that one
+ *    waits for the locked path, as before.
  *
  * Locks: the process's, then an FCM's (as on the fault path). Everything
  * here runs with the process lock held.
@@ -39,6 +46,7 @@
 #include <arch/spr.h>
 #include <k42/errno.h>
 #include <k42/fcm.h>
+#include <kern/klock.h>
 #include <kern/panic.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
@@ -84,11 +92,20 @@ static struct fcm_mediator *mediator_of(struct fcm *f)
 	return (struct fcm_mediator *)f;
 }
 
+static uint64_t mediators_freed_unlocked;
+
+uint64_t fcm_swap_frees_unlocked(void)
+{
+	return __atomic_load_n(&mediators_freed_unlocked, __ATOMIC_RELAXED);
+}
+
 /* After quiescence: nothing can reach the mediator or the old FCM. */
 static void mediator_free(struct deferred *d)
 {
 	struct fcm_mediator *m = (struct fcm_mediator *)((char *)d - __builtin_offsetof(struct fcm_mediator, dfr));
 
+	if (!klock_held())
+		__atomic_add_fetch(&mediators_freed_unlocked, 1, __ATOMIC_RELAXED);
 	fcm_put(m->old);	/* empty after a switch; else every page goes */
 	if (!m->done)
 		fcm_put(m->new);
@@ -159,7 +176,13 @@ static void switch_over(struct fcm_mediator *m)
 	}
 	m->done = 1;
 	trace_kswap_end(m->owner->pid, m->impl, new->resident, m->fcm.held);
-	kquiesce_retire(&m->dfr, mediator_free);
+	/* Its free: kmem_free of the empty old FCM and of m (step 6), a
+	 * leaf's; anything else (not expected) waits for the locked path. */
+	if (!old->resident && !old->fifo_head && !old->pages.root && old->src == &pm_frames &&
+	    !old->src->release && __atomic_load_n(&old->refs, __ATOMIC_RELAXED) == 1)
+		kquiesce_retire_leaf(&m->dfr, mediator_free);
+	else
+		kquiesce_retire(&m->dfr, mediator_free);
 }
 
 int fcm_swap_settle(struct fcm *f)

@@ -10,8 +10,9 @@
  * holding anything. The unlocked ones run under their CPU's local lock
  * (which keeps every kernel-lock holder out): fr_ctl_unlocked (the
  * FCM, under its lock, and the FR's fields fixed while it is LIVE), and
- * fr_complete_unlocked and a miss's fr_send_* (mm/fr_send.c) (the FR's
- * list of page-ins, under the FCM's lock, which is that list's lock
+ * fr_complete_unlocked, fr_flush_unlocked and a miss's fr_send_*
+ * (mm/fr_send.c) (the FR's list of page-ins, under the FCM's lock, which
+ * is that list's lock
  * between them; docs/smp.md). Its types are in mm/fr_priv.h.
  */
 #include <string.h>
@@ -211,24 +212,74 @@ static int server_request(struct fr *fr, struct fr_pending *pe)
 	return 0;
 }
 
-void fr_flush(struct dispatcher *d)
+/* Send what fits of d's page-ins its ring had no room for; `unlocked`:
+ * each FR's list walked under its FCM's lock (fr_flush_unlocked). The
+ * number sent. */
+static uint64_t flush(struct dispatcher *d, int unlocked)
 {
 	uint32_t pid = d->proc->pid;
+	uint64_t sent = 0;
 
 	for (int i = 0; i < FR_MAX && d->fr_unsent; i++) {
 		struct fr *fr = &frs[i];
+		int full = 0;
 
-		if (fr->state != FR_LIVE || fr->server != pid)
+		if (__atomic_load_n(&fr->state, __ATOMIC_ACQUIRE) != FR_LIVE || fr->server != pid)
 			continue;
-		for (struct fr_pending *pe = fr->pending; pe; pe = pe->next) {
+		if (unlocked)
+			spin_lock(&fr->fcm->lock);
+		for (struct fr_pending *pe = fr->pending; pe && d->fr_unsent; pe = pe->next) {
 			if (pe->sent)
 				continue;
-			if (fr_put_pagein(d->proc, fr, pe) < 0)
-				return;
+			if (fr_put_pagein(d->proc, fr, pe) < 0) {
+				full = 1;
+				break;
+			}
 			d->fr_unsent--;
 			disp_fast_sync(d, FAST_OFF_FR_UNSENT);
+			sent++;
 		}
+		if (unlocked)
+			spin_unlock(&fr->fcm->lock);
+		if (full)
+			break;
 	}
+	return sent;
+}
+
+void fr_flush(struct dispatcher *d)
+{
+	flush(d, 0);
+}
+
+/*
+ * fr_flush without the kernel lock (mm/sys_mem.c: the fast fr_complete
+ * and fr_ctl of a server whose requests found its ring full), under this
+ * CPU's local lock, for d = the caller's dispatcher 0, running here and
+ * disabled (the caller checks). No kernel-lock holder runs, so no FR of
+ * d's is withdrawn and d neither ends nor moves; every writer of d's
+ * ring and of d->fr_unsent holds the local lock of the CPU d lives on,
+ * this one (fr_send_begin, or the kernel lock); each FR's list of
+ * page-ins is walked under its FCM's lock, that list's lock among the
+ * unlocked paths (fr_send_*, fr_complete_unlocked). The MSG bit
+ * disp_raise sets is taken by d when it enables (an enabled d would need
+ * the upcall the locked path makes: not called for one). Sending is what
+ * the locked path would do first anyway, so a fast path that declines
+ * after it has changed nothing that path would not.
+ */
+static uint64_t flushes_unlocked;
+
+uint64_t fr_flushes_unlocked(void)
+{
+	return __atomic_load_n(&flushes_unlocked, __ATOMIC_RELAXED);
+}
+
+void fr_flush_unlocked(struct dispatcher *d)
+{
+	uint64_t sent = flush(d, 1);
+
+	if (sent)
+		__atomic_add_fetch(&flushes_unlocked, sent, __ATOMIC_RELAXED);
 }
 
 static struct fr *fr_of_token(uint64_t token)

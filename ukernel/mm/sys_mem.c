@@ -374,6 +374,16 @@ long sys_fr_ctl(struct trap_frame *tf)
 		      ctx_arg(tf, 3), ctx_arg(tf, 4));
 }
 
+/* A server whose page-in requests found its ring full: send what fits
+ * now, without the kernel lock, if it is dispatcher 0 running here,
+ * disabled (mm/fr.c fr_flush_unlocked); under this CPU's local lock. */
+static void flush_unsent(struct percpu *pc, struct dispatcher *cur)
+{
+	if (cur->fr_unsent && cur == &cur->proc->disp && cur->state == DS_RUNNING &&
+	    cur->cpu == pc->cpu_id && cur->shared->disabled)
+		fr_flush_unlocked(cur);
+}
+
 /* fr_ctl without the kernel lock: under this CPU's local lock (which
  * keeps every kernel-lock holder out), for a running dispatcher whose
  * kernel calls are its own (not reflected) and with no page-in messages
@@ -388,6 +398,7 @@ int sys_fr_ctl_fast(struct trap_frame *tf)
 	if (ctx_call_number(tf) != K42_SC_FR_CTL)
 		return 0;
 	klock_local_lock(&pc->local_lock);
+	flush_unsent(pc, cur);
 	if (cur->state == DS_RUNNING && !cur->fr_unsent &&
 	    !(cur->reflect_sc && !cur->shared->disabled))
 		done = fr_ctl_unlocked(cur->proc, ctx_arg(tf, 0), ctx_arg(tf, 1), ctx_arg(tf, 2),
@@ -410,6 +421,7 @@ int sys_fr_complete_fast(struct trap_frame *tf)
 	if (ctx_call_number(tf) != K42_SC_FR_COMPLETE)
 		return 0;
 	klock_local_lock(&pc->local_lock);
+	flush_unsent(pc, cur);
 	if (cur->state == DS_RUNNING && !cur->fr_unsent &&
 	    !(cur->reflect_sc && !cur->shared->disabled))
 		done = fr_complete_unlocked(cur->proc, ctx_arg(tf, 0), ctx_arg(tf, 1),

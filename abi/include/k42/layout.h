@@ -77,8 +77,11 @@
 #define K42_INFO_FREES_UNLOCKED       31	/* deferred (quiescent) frees done without it */
 #define K42_INFO_PPC_FAST_BYTES       34	/* PPC calls and idle replies with page bytes handed over on the register-only fast path without the kernel lock (all CPUs) */
 #define K42_INFO_CALLS_EXPIRED_UNLOCKED 45	/* bounded PPC calls ended with -K42_ETIMEDOUT by a tick without the kernel lock (all CPUs) */
-#define K42_INFO_PPC_MOVES_UNLOCKED   44	/* PPC calls that moved a server's dispatcher 0 to the caller's CPU without the kernel lock (all CPUs) */
-#define K42_INFO_PPC_ASYNC_BYTES      35	/* ppc_accepts of async calls and async replies with page bytes done without the kernel lock (all CPUs) */
+#define K42_INFO_FR_FLUSHES_UNLOCKED  48	/* page-ins a server's ring had no room for, sent later from its fast fr_complete/fr_ctl without it */
+#define K42_INFO_FAULTS_RETIRED_WAIT  49	/* faults retried, not failed, for want of a frame while frames waited for quiescence (kern/user_fault.c) */
+#define K42_INFO_SWAPS_FREED_UNLOCKED 50	/* FCM swap mediators (with their old FCMs) freed after quiescence without it */
+#define K42_INFO_PPC_MOVES_UNLOCKED   44	/* PPC calls (sync or async) that moved a server's dispatcher 0 to the caller's CPU without the kernel lock (all CPUs) */
+#define K42_INFO_PPC_ASYNC_BYTES      35	/* ppc_accepts of async calls, async calls that moved their server, and async replies, with page bytes, done without the kernel lock (all CPUs) */
 #define K42_INFO_CPU_USER_TB   32	/* CPU time the ticks charged to dispatchers as user time, all CPUs (timebase ticks) */
 #define K42_INFO_CPU_SYSTEM_TB 33	/* ... as system time: a reflecting dispatcher disabled (k42/procinfo.h) */
 #define K42_INFO_IDLE_UNLOCKED        28	/* CPUs gone idle without it (block, disp_idle, a PPC call or idle reply with nothing else to run) */

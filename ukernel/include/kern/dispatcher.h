@@ -115,6 +115,9 @@ struct dispatcher {
 	 * written only by the CPU it is current on, read whole by anyone
 	 * (proc_times, proc_describe). */
 	uint64_t utime_tb, stime_tb;
+	/* A fault that found no frame while frames waited for quiescence is
+	 * retried until this timebase value (kern/user_fault.c). */
+	uint64_t nomem_until;
 };
 
 /* Keep tf as d's resumable context; returns where it went.

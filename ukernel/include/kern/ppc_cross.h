@@ -10,6 +10,8 @@
 #include <kern/dispatcher.h>
 #include <kern/ipc_call.h>
 #include <kern/percpu.h>
+#include <kern/process.h>
+#include <kern/trace.h>
 
 /* kern/ppc.c: the request or reply bytes from one PPC page to another;
  * the call's registers as the server sees them from result `first` on;
@@ -41,6 +43,19 @@ int ppc_takes_return(const struct dispatcher *d);
 void ppc_set_return_regs(struct trap_frame *tf, int first, long status, uint32_t len,
 			 const uint64_t *w);
 
+/* An async call's record from its caller's registers (ppc_call_async:
+ * r4 op, r5.. words, r11 buffer) and the call traced. */
+static inline void ppc_async_record(struct ipc_call *c, const struct trap_frame *tf,
+				    const struct dispatcher *cur, const struct dispatcher *t)
+{
+	trace_ppc_call(cur->proc->pid, t->proc->pid, ctx_arg(tf, 1));
+	c->caller_pid = cur->proc->pid;
+	c->op = ctx_arg(tf, 1);
+	c->buf = ctx_arg(tf, 8);
+	for (int i = 0; i < (int)K42_IPC_WORDS; i++)
+		c->w[i] = ctx_arg(tf, 2 + i);
+}
+
 /* Both with this CPU's local lock held (ppc_fast, kern/ppc_local.c); 1 if done
  * (cur goes on in tf), 0 with nothing changed (the locked path). */
 int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur);
@@ -48,9 +63,10 @@ int ppc_reply_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher 
 /* A call (async: ppc_call_async) to a server living on another CPU that
  * cannot take it now, queued there (kern/ppc_cross.c). */
 int ppc_call_cross(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur, int async);
-/* A synchronous call to a server's dispatcher 0 living on another CPU
- * that takes the upcall now: moved here and entered (kern/ppc_move.c). */
-int ppc_call_move(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
+/* A call (async: ppc_call_async) to a server's dispatcher 0 living on
+ * another CPU that takes the upcall now: moved here and entered
+ * (kern/ppc_move.c). */
+int ppc_call_move(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur, int async);
 /* ppc_collect (cur's own list), and ppc_send under the target's CPU's lock. */
 int ppc_collect_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);
 int ppc_send_fast(struct trap_frame *tf, struct percpu *pc, struct dispatcher *cur);

@@ -53,6 +53,10 @@ int kquiesce_ripe_here(void);
  * retired (counted: K42_INFO_FREES_UNLOCKED), then says whether something
  * ripe is left for the locked path. */
 int kquiesce_reclaim_here(void);
+/* Kick every other CPU holding retired objects, so it passes a point
+ * (and frees what is ripe there) soon: for a wait on retired frames
+ * (kern/user_fault.c). */
+void kquiesce_kick_holders(void);
 /* This CPU waits idle (holding no pointers) / stops waiting. */
 void kquiesce_idle_enter(void);
 void kquiesce_idle_exit(void);

@@ -20,6 +20,8 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access, int traced)
  * own locks; leaves pending events to the next locked entry (a CPU that
  * raises one kicks this CPU). */
 int user_fault_unlocked(struct trap_frame *tf, uint64_t va, unsigned access);
+/* Faults retried while frames waited for quiescence (K42_INFO_FAULTS_RETIRED_WAIT). */
+uint64_t user_faults_retired_wait(void);
 /* End the current process with `why` and run something else. */
 void user_kill(struct trap_frame *tf, const char *why);
 

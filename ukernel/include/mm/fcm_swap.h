@@ -62,6 +62,9 @@ int fcm_swap_settle(struct fcm *f);
 void fcm_swap_adapt(struct process *p, struct fcm *f, uint64_t va);
 /* Count a fault held by the mediator f. */
 void fcm_swap_held(struct fcm *f);
+/* Mediators (with their old FCMs) freed without the kernel lock
+ * (K42_INFO_SWAPS_FREED_UNLOCKED). */
+uint64_t fcm_swap_frees_unlocked(void);
 /* Describe the FCM of p's region at va, or of the first region above va
  * (-K42_ENOENT: none); caller holds p->lock. */
 int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out);

@@ -85,5 +85,10 @@ void fr_dispatcher_gone(struct dispatcher *d);
 void fr_server_gone(struct process *server);
 /* d serves FRs with requests its ring had no room for: send what fits now. */
 void fr_flush(struct dispatcher *d);
+/* The same without the kernel lock, under this CPU's local lock, for a
+ * disabled dispatcher 0 running here (mm/fr.c). */
+void fr_flush_unlocked(struct dispatcher *d);
+/* Page-ins fr_flush_unlocked sent. */
+uint64_t fr_flushes_unlocked(void);
 
 #endif
