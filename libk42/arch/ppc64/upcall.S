@@ -115,8 +115,8 @@ k42_ipc_reply_regs:
 	.localentry k42_ipc_reply_regs, . - k42_ipc_reply_regs
 	addis	11, 2, k42_vps@toc@ha
 	addi	11, 11, k42_vps@toc@l
-	ld	10, K42_VP_HANDLER_CALL(11)
-	cmpdi	10, 0
+	ld	0, K42_VP_HANDLER_CALL(11)	/* (r0: ppc_reply's r3 at the end) */
+	cmpdi	0, 0
 	beqlr
 	addis	12, 2, k42_ipc_regs_fast@toc@ha
 	ld	12, k42_ipc_regs_fast@toc@l(12)
@@ -129,13 +129,12 @@ k42_ipc_reply_regs:
 	ld	12, K42_DISP_PENDING(12)
 	cmpdi	12, 0
 	bne	3f
-	li	0, 0
-	std	0, K42_VP_HANDLER_CALL(11)
-	std	0, K42_VP_CURRENT(11)
+	li	10, 0
+	std	10, K42_VP_HANDLER_CALL(11)
+	std	10, K42_VP_CURRENT(11)
 	lwz	12, K42_VP_IN_HANDLER(11)
 	addi	12, 12, -1
 	stw	12, K42_VP_IN_HANDLER(11)
-	mr	0, 10
 	mr	11, 9
 	mr	10, 8
 	mr	9, 7
