@@ -145,9 +145,18 @@ class BenchError(Exception):
     pass
 
 
-def kbench_once(build, program, icount, timeout):
-    cmd = k42qemu.command(build, append="init=/bench/" + program,
-                          extra=ICOUNT if icount else ())
+def kbench_once(build, program, icount, timeout, smp=None):
+    """One boot of a kbench program; smp CPUs (None: k42qemu's default).
+    Under -icount the CPUs run round-robin, so the instruction counts
+    hold at any smp; the kernel's per-CPU-count choices (e.g. the thread
+    switch's quadword path, one CPU only) follow smp."""
+    if icount and smp and smp > 1:
+        # (k42qemu.command picks MTTCG above one CPU unless told of -icount.)
+        cmd = k42qemu.command(build, append="init=/bench/" + program, smp=smp,
+                              icount=True, extra=ICOUNT[2:])
+    else:
+        cmd = k42qemu.command(build, append="init=/bench/" + program, smp=smp,
+                              extra=ICOUNT if icount else ())
     res = k42qemu.run(cmd, timeout=timeout)
     if res.timed_out or res.status != 0 or "BENCH done" not in res.output:
         raise BenchError("k42 benchmark boot failed (status %s%s):\n%s" % (

@@ -28,7 +28,13 @@
  * k42_ipc_regs_done. Every other call takes the paths it took before.
  */
 const struct k42_ipc_regs *k42_ipc_regs_fast, *k42_ipc_regs_tab;
-uint64_t k42_ipc_regs_rights;
+/* The caller struct the stub passes: one is enough, as only dispatcher
+ * 0 takes the stub, disabled, one call at a time, and a caller struct
+ * lives no longer than the entry's call (as one on the upcall stack did). */
+struct k42_ipc_caller k42_ipc_regs_caller;
+/* The trace mask's address, one load away (K42_TRACE_VA needs four
+ * instructions to build). */
+const volatile uint64_t *const k42_ipc_regs_trace = (const volatile uint64_t *)K42_TRACE_VA;
 
 _Static_assert(__builtin_offsetof(struct k42_vp, nready) == K42_VP_NREADY &&
 		       __builtin_offsetof(struct k42_vp, current) == K42_VP_CURRENT &&
@@ -36,7 +42,6 @@ _Static_assert(__builtin_offsetof(struct k42_vp, nready) == K42_VP_NREADY &&
 		       __builtin_offsetof(struct k42_vp, handler_call) == K42_VP_HANDLER_CALL &&
 		       __builtin_offsetof(struct k42_disp_shared, pending) == K42_DISP_PENDING &&
 		       __builtin_offsetof(struct k42_disp_shared, saved_valid) == K42_DISP_SAVED_VALID &&
-		       K42_TRACE_VA == (uint64_t)K42_TRACE_VA_HI16 << 16 &&
 		       K42_TRACE_MASK_REQUEST == 1ull << K42_TRACE_REQUEST_BIT,
 	       "ipc_regs.h is out of date");
 
@@ -58,7 +63,8 @@ long k42_serve_regs(const struct k42_ipc_regs *t, uint64_t rights)
 		rc = -K42_EBUSY;
 	} else {
 		__atomic_store_n(&k42_ipc_regs_fast, NULL, __ATOMIC_SEQ_CST);
-		k42_ipc_regs_rights = rights;
+		k42_ipc_regs_caller.object = 0;
+		k42_ipc_regs_caller.rights = rights;
 		k42_ipc_regs_tab = t;
 		if (__atomic_load_n(&k42_ipc_full, __ATOMIC_SEQ_CST) == 0)
 			__atomic_store_n(&k42_ipc_regs_fast, t, __ATOMIC_SEQ_CST);

@@ -14,9 +14,8 @@
 /* struct k42_disp_shared (<k42/dispatcher.h>) */
 #define K42_DISP_PENDING     8
 #define K42_DISP_SAVED_VALID 16
-/* The trace mask (<k42/ktrace.h>): its address >> 16, and the request
- * class's bit in it. */
-#define K42_TRACE_VA_HI16   0x0fff0010
+/* The request class's bit in the trace mask (<k42/ktrace.h>; the mask's
+ * address is k42_ipc_regs_trace, ipc_regs.c). */
 #define K42_TRACE_REQUEST_BIT 32
 
 #endif

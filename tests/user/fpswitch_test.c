@@ -10,8 +10,9 @@
  * values after every switch. A dispatcher started afterwards must have
  * the flag from the start, and the threads are checked again across two
  * dispatchers. The word's K42_VECTOR_QUAD bit must be set exactly at one
- * CPU, on every dispatcher (the plain switches then take the quadword
- * path, which the FP rounds leave again).
+ * CPU while the FP bit is clear, on every dispatcher (the plain switches
+ * then take the quadword path, which the FP rounds leave again: the bit
+ * is cleared when the FP bit is set).
  */
 #include <k42/vp.h>
 #include <k42/layout.h>
@@ -29,15 +30,18 @@ static uint64_t flag_of(unsigned vp)
 	return sh->vector_used & K42_VECTOR_USED;
 }
 
-/* The other bit of the word: set exactly while one CPU is online (the
- * switch then moves quadwords). */
+/* The other bit of the word: set exactly while one CPU is online and
+ * the FP bit is clear (the switch then moves quadwords); the word is one
+ * of 0, K42_VECTOR_USED, K42_VECTOR_QUAD, which the switch tells apart
+ * with one signed compare. */
 static int quad_right(unsigned vp)
 {
 	const struct k42_disp_shared *sh =
 		(const struct k42_disp_shared *)(K42_DISP_VA + (uint64_t)vp * K42_PAGE_SIZE);
+	uint64_t w = sh->vector_used;
 
-	return !!(sh->vector_used & K42_VECTOR_QUAD) == (k42_info(K42_INFO_CPUS_ONLINE) == 1) &&
-	       (sh->vector_used & ~(uint64_t)(K42_VECTOR_USED | K42_VECTOR_QUAD)) == 0;
+	return !!(w & K42_VECTOR_QUAD) == (k42_info(K42_INFO_CPUS_ONLINE) == 1 && !(w & K42_VECTOR_USED)) &&
+	       (w & ~(uint64_t)(K42_VECTOR_USED | K42_VECTOR_QUAD)) == 0;
 }
 
 /* Threads that never touch FP: they only count switches. */

@@ -10,6 +10,6 @@
 #define K42_DISP_VECTOR_USED 2728	/* vector_used */
 
 #define K42_VECTOR_USED 1	/* the process used FP/VMX/VSX registers */
-#define K42_VECTOR_QUAD 2	/* one CPU online: lq/stq are cheap */
+#define K42_VECTOR_QUAD 2	/* one CPU online, USED clear: lq/stq are cheap */
 
 #endif

@@ -138,11 +138,13 @@ struct k42_disp_shared {
 	 * FP, VMX or VSX registers, and inherited by new dispatchers and by a
 	 * fork's child (mem_cow_all). While it is clear no thread of the
 	 * process has FP or vector state to keep, so libk42's thread switch
-	 * skips those registers (switch.S). K42_VECTOR_QUAD: one CPU is
-	 * online, so quadword loads and stores (lq/stq) cost what two
-	 * doublewords do; with more, QEMU's multi-threaded TCG may run each
-	 * one with every other vCPU stopped, and the switch uses doublewords
-	 * (docs/performance.md). */
+	 * skips those registers (switch.S). K42_VECTOR_QUAD, only while
+	 * K42_VECTOR_USED is clear (the word is 0, K42_VECTOR_USED or
+	 * K42_VECTOR_QUAD, never both bits: the switch tells them apart
+	 * with one signed compare): one CPU is online, so quadword loads and
+	 * stores (lq/stq) cost what two doublewords do; with more, QEMU's
+	 * multi-threaded TCG may run each one with every other vCPU
+	 * stopped, and the switch uses doublewords (docs/performance.md). */
 	volatile uint64_t vector_used;
 	/* A wake-up folded into our next kernel entry: a pid on which the
 	 * kernel rings K42_SOFTINTR_IO (as softintr_raise would) before it

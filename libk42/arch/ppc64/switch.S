@@ -20,8 +20,8 @@
  * another dispatcher took the vector units traps once to the kernel's
  * lazy load.
  *
- * While one CPU is online (K42_VECTOR_QUAD in the same word, set by the
- * kernel) and the FP/vector registers need no keeping, k42_ctx_switch
+ * While one CPU is online and the FP/vector registers need no keeping
+ * (the word is then K42_VECTOR_QUAD, set by the kernel), k42_ctx_switch
  * moves the integer state as quadwords: stq/lq (problem state since ISA
  * 2.07, either endianness) move an even/odd register pair to or from a
  * 16-byte-aligned quadword, in little-endian mode the odd register at the
@@ -95,38 +95,45 @@
 	andi.	6, 6, K42_VECTOR_USED
 
 /* void k42_ctx_switch(struct k42_ctx *old, struct k42_ctx *new): the
- * quadword path when vector_used is exactly K42_VECTOR_QUAD, else the
- * doubleword one. */
+ * word vector_used is one of three values (the kernel never sets
+ * K42_VECTOR_QUAD with K42_VECTOR_USED), told apart by one signed compare
+ * against K42_VECTOR_USED: below, 0, doublewords with nothing of FP or
+ * vector to keep (any CPU count, first branch: the >1-CPU case pays one
+ * branch); above, K42_VECTOR_QUAD, the quadword path (one CPU: the
+ * second branch); equal, the FP and vector registers kept too. */
 FUNC(k42_ctx_switch)
 	mflr	0
 	mfcr	5
 	mfspr	6, 259
 	ld	6, K42_DISP_VECTOR_USED(6)
-	cmpdi	6, K42_VECTOR_QUAD
-	bne	2f
-	stq	0, 0(3)			/* r1 at 0, lr (r0) at 8 */
+	cmpdi	6, K42_VECTOR_USED
+	blt	2f
+	bgt	3f
+	std	1, 0(3)			/* K42_VECTOR_USED */
+	std	0, 8(3)
+	std	5, 16(3)
+	SAVE_GPRS(3)
+	SAVE_FPVR(3)
+	LOAD_FPVR(4)
+	b	1f
+2:	std	1, 0(3)			/* 0: integer state, doublewords */
+	std	0, 8(3)
+	std	5, 16(3)
+	SAVE_GPRS(3)
+1:	ld	1, 0(4)
+	ld	0, 8(4)
+	ld	5, 16(4)
+	LOAD_GPRS(4)
+	mtlr	0
+	mtcrf	0x38, 5
+	mr	13, 4
+	blr
+3:	stq	0, 0(3)			/* K42_VECTOR_QUAD: r1 at 0, lr (r0) at 8 */
 	std	5, 16(3)
 	STQ_GPRS(3)
 	lq	0, 0(4)
 	ld	5, 16(4)
 	LQ_GPRS(4)
-	mtlr	0
-	mtcrf	0x38, 5
-	mr	13, 4
-	blr
-2:	std	1, 0(3)
-	std	0, 8(3)
-	std	5, 16(3)
-	SAVE_GPRS(3)
-	andi.	6, 6, K42_VECTOR_USED
-	beq	1f
-	SAVE_FPVR(3)
-	/* fall into the load of new */
-	LOAD_FPVR(4)
-1:	ld	1, 0(4)
-	ld	0, 8(4)
-	ld	5, 16(4)
-	LOAD_GPRS(4)
 	mtlr	0
 	mtcrf	0x38, 5
 	mr	13, 4

@@ -58,9 +58,8 @@ k42_entry_ipc_call:
 	ld	0, K42_DISP_SAVED_VALID(11)
 	cmpdi	0, 0
 	bne	2f
-	lis	11, K42_TRACE_VA_HI16@h
-	ori	11, 11, K42_TRACE_VA_HI16@l
-	sldi	11, 11, 16
+	addis	11, 2, k42_ipc_regs_trace@toc@ha
+	ld	11, k42_ipc_regs_trace@toc@l(11)
 	ld	11, 0(11)
 	rldicl.	11, 11, 64 - K42_TRACE_REQUEST_BIT, 63
 	bne	2f
@@ -70,19 +69,17 @@ k42_entry_ipc_call:
 	addis	11, 2, k42_vps@toc@ha
 	addi	11, 11, k42_vps@toc@l
 	lwz	0, K42_VP_IN_HANDLER(11)
-	addi	0, 0, 1
+	addic	0, 0, 1			/* (addi with r0 would give 1) */
 	stw	0, K42_VP_IN_HANDLER(11)
 	ld	0, 96(1)
 	std	0, K42_VP_HANDLER_CALL(11)
-	/* The caller {pid, 0, rights} at 32(r1), its address in r3; r4 the
-	 * op, r5..r10 the words as the kernel delivered them. */
-	std	3, 32(1)
-	li	0, 0
-	std	0, 40(1)
-	addis	11, 2, k42_ipc_regs_rights@toc@ha
-	ld	11, k42_ipc_regs_rights@toc@l(11)
-	std	11, 48(1)
-	addi	3, 1, 32
+	/* The caller {pid, 0, rights}: k42_ipc_regs_caller, whose object
+	 * and rights k42_serve_regs set, with the pid stored now; its
+	 * address in r3; r4 the op, r5..r10 the words as the kernel
+	 * delivered them. */
+	addis	11, 2, k42_ipc_regs_caller@toc@ha
+	std	3, k42_ipc_regs_caller@toc@l(11)
+	addi	3, 11, k42_ipc_regs_caller@toc@l
 	mtctr	12
 	bctrl
 	/* (r2 is kept: one TOC.) Back only if the reply did not leave us
@@ -118,8 +115,8 @@ k42_ipc_reply_regs:
 	.localentry k42_ipc_reply_regs, . - k42_ipc_reply_regs
 	addis	11, 2, k42_vps@toc@ha
 	addi	11, 11, k42_vps@toc@l
-	ld	10, K42_VP_HANDLER_CALL(11)
-	cmpdi	10, 0
+	ld	0, K42_VP_HANDLER_CALL(11)	/* (r0: ppc_reply's r3 at the end) */
+	cmpdi	0, 0
 	beqlr
 	addis	12, 2, k42_ipc_regs_fast@toc@ha
 	ld	12, k42_ipc_regs_fast@toc@l(12)
@@ -132,13 +129,12 @@ k42_ipc_reply_regs:
 	ld	12, K42_DISP_PENDING(12)
 	cmpdi	12, 0
 	bne	3f
-	li	0, 0
-	std	0, K42_VP_HANDLER_CALL(11)
-	std	0, K42_VP_CURRENT(11)
+	li	10, 0
+	std	10, K42_VP_HANDLER_CALL(11)
+	std	10, K42_VP_CURRENT(11)
 	lwz	12, K42_VP_IN_HANDLER(11)
 	addi	12, 12, -1
 	stw	12, K42_VP_IN_HANDLER(11)
-	mr	0, 10
 	mr	11, 9
 	mr	10, 8
 	mr	9, 7

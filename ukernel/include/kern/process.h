@@ -123,12 +123,16 @@ static inline struct dispatcher *ppc_server_disp(struct process *tp, uint32_t cp
 	return &tp->disp;
 }
 /* The vector_used word a new shared page of p starts with
- * (<k42/dispatcher.h>): K42_VECTOR_USED once p used the FP/VMX/VSX
- * registers, and K42_VECTOR_QUAD while one CPU is online (CPUs come
- * online before the first process, and never go). */
+ * (<k42/dispatcher.h>), one of three values: K42_VECTOR_USED once p used
+ * the FP/VMX/VSX registers; before that K42_VECTOR_QUAD while one CPU is
+ * online (CPUs come online before the first process, and never go), or
+ * 0. Never both bits: libk42's switch tells the three apart with one
+ * signed compare (switch.S). */
 static inline uint64_t process_vector_word(const struct process *p)
 {
-	return (p->vector_used ? K42_VECTOR_USED : 0) | (smp_ncpus == 1 ? K42_VECTOR_QUAD : 0);
+	if (p->vector_used)
+		return K42_VECTOR_USED;
+	return smp_ncpus == 1 ? K42_VECTOR_QUAD : 0;
 }
 /* p (or its fork parent) used the FP/VMX/VSX registers: say so in the
  * shared page of each of its dispatchers, now and when made (kern/vp.c),

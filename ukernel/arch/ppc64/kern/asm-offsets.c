@@ -33,6 +33,7 @@ void asm_offsets(void)
 	PCPU(PC_EXC_R12, arch.exc_r12);
 	PCPU(PC_KSTACK_TOP, arch.kstack_top);
 	PCPU(PC_KERNEL_TOC, arch.kernel_toc);
+	PCPU(PC_USER_MSR, arch.user_msr);
 	PCPU(PC_BOOT_SP, arch.boot_sp);
 	PCPU(PC_FAST_CUR, arch.fast_cur);
 	PCPU(PC_CURRENT, current);
@@ -141,7 +142,6 @@ void asm_offsets(void)
 	DEFINE(CALLS_MAX, K42_IPC_CALLS_MAX);
 	DEFINE(CALLS_PER_SERVER, K42_IPC_CALLS_PER_SERVER);
 	DEFINE(CALL_CACHE_MAX, IPC_CALL_CACHE);
-	DEFINE(USER_MSR_LO, USER_MSR & 0xffff);
 	DEFINE(MSR_VEC_UNITS_HI, (MSR_VECTOR_UNITS >> 16) & 0xffff);
 	DEFINE(MSR_VEC_UNITS_LO, MSR_VECTOR_UNITS & 0xffff);
 	DEFINE(USER_TOP_SHIFT, __builtin_ctzll(K42_USER_TOP));

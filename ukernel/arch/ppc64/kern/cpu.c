@@ -7,6 +7,7 @@
 #include <string.h>
 #include <arch/memlayout.h>
 #include <arch/trapframe.h>
+#include <arch/context.h>
 #include <mm/meminit.h>
 #include <mm/pm.h>
 #include <arch/hcall.h>
@@ -43,6 +44,7 @@ int percpu_init_memory(struct percpu *pc)
 		return rc;
 	top = (uint64_t)(uintptr_t)phys_to_virt(stack_pa) + (PM_PAGE_SIZE << KSTACK_ORDER);
 	pc->arch.kstack_top = top;
+	pc->arch.user_msr = USER_MSR;
 	/* exc_common puts a user frame here (see vectors.S). */
 	pc->user_tf = (struct trap_frame *)(((top - STACK_RED_ZONE) & ~15ull) -
 					    (STACK_FRAME_MIN + sizeof(struct trap_frame)) +

@@ -103,9 +103,7 @@
 	mtspr	SPR_PIDR, \t1
 	isync
 	ld	\t1, PC_VSX_OWNER(r13)
-	li	\msr, 1
-	rldicr	\msr, \msr, 63, 0
-	ori	\msr, \msr, USER_MSR_LO
+	ld	\msr, PC_USER_MSR(r13)		/* USER_MSR */
 	cmpld	\t1, \d
 	bne	5f
 	oris	\msr, \msr, MSR_VEC_UNITS_HI

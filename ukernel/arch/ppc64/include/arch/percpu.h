@@ -26,6 +26,7 @@ struct arch_percpu {
 	uint64_t kernel_toc;	/* r2 for the kernel */
 	uint64_t boot_sp;	/* a secondary's first stack (head.S secondary_vector) */
 	uint64_t fast_cur;	/* sc_fast.S: the dispatcher that made the kernel call */
+	uint64_t user_msr;	/* USER_MSR, one load for ppc_fast.S's MAKE_CURRENT */
 	uint32_t rtas_args[RTAS_ARGS_WORDS];	/* big-endian, never shared between CPUs */
 };
 
