@@ -727,6 +727,19 @@ SCENARIOS.append(dict(name="security/hostile_async_test", append="init=/tests/ho
 SCENARIOS.append(dict(name="security/hostile_ppcpage_test", append="init=/tests/hostile_ppcpage_test",
                       timeout=300, expect=[r"UTEST PASS hostile_ppcpage_test"],
                       reject=[r"UTEST FAIL", r"PANIC"]))
+# Late replies to expired calls, bounded calls answered about their
+# bound, and servers moved, re-credentialed and killed under callers on
+# every CPU with stale and forged pids (kern/ppc_move.c, the unlocked
+# expiry, processes freed after quiescence): two sessions, the second
+# leaving kernel objects and frames where the first did. At --smp 4 in
+# the CI's second run (tests/smp4-ci.txt: security/).
+SCENARIOS.append(dict(name="security/hostile_move_test", append="init=/tests/hostile_move_test",
+                      timeout=400,
+                      expect=[r"hostile_move_test: session 2: late: 8 expired calls, every late reply refused; "
+                              r"race: \d+ bounded calls .* [1-9]\d* answered, [1-9]\d* timed out",
+                              r"hostile_move_test: session 2: kill: 4 servers killed .* 0 bad",
+                              r"UTEST PASS hostile_move_test"],
+                      reject=[r"UTEST FAIL", r"PANIC"]))
 # The soak's short version (docs/soak.md); ./k42 soak runs the long one.
 # Its time is its 2 x 100,000 calls': 45-75 s at --smp 4 on a quiet
 # host, and past the default 120 s on a loaded one (a round took 57 s):
