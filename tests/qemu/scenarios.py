@@ -740,6 +740,14 @@ SCENARIOS.append(dict(name="security/hostile_move_test", append="init=/tests/hos
                               r"hostile_move_test: session 2: kill: 4 servers killed .* 0 bad",
                               r"UTEST PASS hostile_move_test"],
                       reject=[r"UTEST FAIL", r"PANIC"]))
+# FR slots reused right after their free (off the kernel lock since
+# session 13) while dispatchers on every CPU call with the destroyed
+# handles: every such call refused, the live FR unaffected.
+SCENARIOS.append(dict(name="security/hostile_reuse_test", append="init=/tests/hostile_reuse_test",
+                      timeout=300,
+                      expect=[r"hostile_reuse_test: 400 FRs destroyed, .* [1-9]\d* rounds of stale-handle calls .* 0 bad",
+                              r"UTEST PASS hostile_reuse_test"],
+                      reject=[r"UTEST FAIL", r"PANIC"]))
 # The soak's short version (docs/soak.md); ./k42 soak runs the long one.
 # Its time is its 2 x 100,000 calls': 45-75 s at --smp 4 on a quiet
 # host, and past the default 120 s on a loaded one (a round took 57 s):
