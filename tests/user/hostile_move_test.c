@@ -19,7 +19,9 @@
  *    credentials and kills it, and starts the next one at once; the old
  *    pid and other generations of its slot and of the new server's must
  *    never reach a server (the new one
- *    counts every call it serves and must have served only ours).
+ *    counts every call it serves and must have served only ours);
+ *  - meanwhile a thread replies to every handle of small generation
+ *    (calls it does not serve): all -K42_EBADH.
  * Two sessions: the second must leave the processes, outstanding calls,
  * kernel objects and frames where the first left them.
  */
@@ -33,7 +35,8 @@
 #define KILL_ROUNDS 4
 #define AFTER 12
 
-static uint64_t self, bad, answered, timedout, moved_here, echo_calls, dead_calls;
+static uint64_t self, bad, answered, timedout, moved_here, echo_calls, dead_calls, sprayed;
+static volatile int spray_stop;
 static long server;
 static volatile int killed;
 
@@ -209,6 +212,31 @@ static int threads_on_every_vp(void *(*fn)(void *), int per)
 	return n;
 }
 
+/* A thread that replies to calls it does not serve: every handle of the
+ * first 2048 records under generations 1 to 64 (the ones in use now),
+ * while the server is moved, holds late calls and is killed. Each must
+ * be -K42_EBADH (a caller given such an answer would show it too). */
+static void *sprayer(void *arg)
+{
+	uint64_t gen = 1, idx = 0;
+
+	(void)arg;
+	while (!__atomic_load_n(&spray_stop, __ATOMIC_ACQUIRE)) {
+		long rc = k42_sc_ppc_reply(gen << 16 | idx, 0, 0, 1, 2, 3, 4, 5, 6);
+
+		if (rc != -K42_EBADH)
+			count_bad("a reply by a process that serves no call", 0, rc);
+		__atomic_add_fetch(&sprayed, 1, __ATOMIC_RELAXED);
+		if (++idx == 2048) {
+			idx = 0;
+			gen = gen % 64 + 1;
+		}
+		if ((idx & 63) == 0)
+			k42_thread_yield();
+	}
+	return NULL;
+}
+
 /* kill: pids that must never reach a server, given the old server's pid
  * and the new one's (0: not yet). */
 static void forged_pids(long old, long next, uint64_t out[4])
@@ -334,13 +362,18 @@ static void session(int n, long ncpus)
 	uint64_t e0 = k42_info(K42_INFO_CALLS_EXPIRED_UNLOCKED);
 	int status, nth;
 	long rc;
+	k42_thread_t *spray;
 
+	sprayed = 0;
 	answered = timedout = moved_here = echo_calls = dead_calls = 0;
 	server = k42_spawn_path("tests/hostile_move", K42_PRIO_SYSTEM, 0);
 	EXPECT(server > 0, "spawn the server: %ld", server);
 	if (server <= 0)
 		return;
 	late_phase();
+	spray_stop = 0;
+	spray = k42_thread_create_on(k42_vp_count() - 1, sprayer, NULL, NULL);
+	EXPECT(spray != NULL, "the sprayer");
 	nth = threads_on_every_vp(race_thread, 2);
 	/* A call that timed out may still be spinning in the server: wait
 	 * (up to 10 s) until it has answered every one it took. Those that
@@ -372,6 +405,12 @@ static void session(int n, long ncpus)
 		   "kernel lock; %lu bad\n", n, KILL_ROUNDS, echo_calls, dead_calls, m0, bad);
 	if (ncpus > 1)
 		EXPECT(m0 > 0, "session %d: no call moved a server without the kernel lock", n);
+	__atomic_store_n(&spray_stop, 1, __ATOMIC_RELEASE);
+	if (spray)
+		EXPECT(k42_thread_join(spray, NULL) == 0, "join the sprayer");
+	k42_printf("hostile_move_test: session %d: %lu replies by a process that serves no call, "
+		   "all refused\n", n, sprayed);
+	EXPECT(sprayed > 0, "the sprayer never ran");
 	if (server > 0) {
 		EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the last server");
 		k42_wait((uint64_t)server, &status);
