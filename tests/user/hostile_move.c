@@ -130,7 +130,7 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 	case 2: {
 		unsigned i = __atomic_load_n(&nheld, __ATOMIC_ACQUIRE);
 
-		if (i < HELD_MAX) {
+		if (i < HELD_MAX) {	/* (one held call at a time: the test waits for each) */
 			held[i] = k42_ipc_defer();
 			__atomic_store_n(&nheld, i + 1, __ATOMIC_RELEASE);
 			return;
