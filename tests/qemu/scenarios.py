@@ -744,6 +744,27 @@ SCENARIOS.append(dict(name="security/hostile_async_test", append="init=/tests/ho
 SCENARIOS.append(dict(name="security/hostile_ppcpage_test", append="init=/tests/hostile_ppcpage_test",
                       timeout=300, expect=[r"UTEST PASS hostile_ppcpage_test"],
                       reject=[r"UTEST FAIL", r"PANIC"]))
+# Late replies to expired calls, bounded calls answered about their
+# bound, and servers moved, re-credentialed and killed under callers on
+# every CPU with stale and forged pids (kern/ppc_move.c, the unlocked
+# expiry, processes freed after quiescence): two sessions, the second
+# leaving kernel objects and frames where the first did. At --smp 4 in
+# the CI's second run (tests/smp4-ci.txt: security/).
+SCENARIOS.append(dict(name="security/hostile_move_test", append="init=/tests/hostile_move_test",
+                      timeout=400,
+                      expect=[r"hostile_move_test: session 2: late: 8 expired calls \([1-8] held by the server\), every late reply refused; "
+                              r"race: \d+ bounded calls .* [1-9]\d* answered, [1-9]\d* timed out",
+                              r"hostile_move_test: session 2: kill: 4 servers killed .* 0 bad",
+                              r"UTEST PASS hostile_move_test"],
+                      reject=[r"UTEST FAIL", r"PANIC"]))
+# FR slots reused right after their free (off the kernel lock since
+# session 13) while dispatchers on every CPU call with the destroyed
+# handles: every such call refused, the live FR unaffected.
+SCENARIOS.append(dict(name="security/hostile_reuse_test", append="init=/tests/hostile_reuse_test",
+                      timeout=300,
+                      expect=[r"hostile_reuse_test: 400 FRs destroyed, .* [1-9]\d* rounds of stale-handle calls .* 0 bad",
+                              r"UTEST PASS hostile_reuse_test"],
+                      reject=[r"UTEST FAIL", r"PANIC"]))
 # The soak's short version (docs/soak.md); ./k42 soak runs the long one.
 # Its time is its 2 x 100,000 calls': 45-75 s at --smp 4 on a quiet
 # host, and past the default 120 s on a loaded one (a round took 57 s):

@@ -23,7 +23,14 @@
  *    bytes at [24 + i] for dispatcher i; exits 0 when every dispatcher
  *    did HFR_READS reads with no wrong byte (the test ends it otherwise);
  *    with CLI_LOOP it reads until the test writes 1 at [2], and exits 0
- *    if every dispatcher read and saw no wrong byte.
+ *    if every dispatcher read and saw no wrong byte. With CLI_COW it
+ *    also clones the file's mapping copy-on-write (mem_cow, at
+ *    HFR_COW_VA: faults resolved by fcm_cow_file_fault without the kernel
+ *    lock when the file page is resident), and each dispatcher writes
+ *    its mark into the pages it owns there (page % dispatchers) at every
+ *    509th byte, reads each page it reads in the file in the clone too:
+ *    its own marks where it wrote them, the file's bytes everywhere else,
+ *    and the file's view never shows a mark.
  */
 #include <k42/fcm.h>
 #include "hostile_fr.h"
@@ -32,6 +39,7 @@
 static volatile uint64_t *const ctl = (volatile uint64_t *)HFR_CTL;
 static uint64_t flags;
 static int loop;	/* a client reading until told to stop (HFR_CLI_LOOP) */
+static int cow;		/* HFR_CLI_COW */
 
 static uint8_t byte_at(uint64_t o)
 {
@@ -184,6 +192,40 @@ static uint64_t check_page(uint64_t pg, uint64_t salt)
 	return bad;
 }
 
+/* ---- CLI_COW: the clone ---- */
+static uint64_t ndisp = 1;		/* dispatchers reading (page owners) */
+static uint8_t cow_written[HFR_PAGES];	/* written by its owner (only it) */
+
+static uint8_t mark(uint64_t o, uint64_t me)
+{
+	return (uint8_t)(~byte_at(o) ^ (0x11 * (me + 1)));
+}
+
+/* Page pg of the clone, read by dispatcher me: written by its owner at
+ * every 509th byte (marks) or not; the bytes between are the file's. Its
+ * owner writes it the first time. Wrong bytes found. */
+static uint64_t cow_page(uint64_t pg, uint64_t salt, uint64_t me)
+{
+	volatile uint8_t *c = (volatile uint8_t *)HFR_COW_VA;
+	uint64_t bad = 0, owner = pg % ndisp;
+
+	if (owner == me && !cow_written[pg]) {
+		for (uint64_t i = 0; i < K42_PAGE_SIZE; i += 509)
+			c[pg * K42_PAGE_SIZE + i] = mark(pg * K42_PAGE_SIZE + i, me);
+		cow_written[pg] = 1;
+	}
+	for (uint64_t i = 0; i < K42_PAGE_SIZE; i += 509) {
+		uint64_t o = pg * K42_PAGE_SIZE + i;
+
+		if (owner == me)	/* (others' marks may come at any time) */
+			bad += c[o] != mark(o, me);
+		o += 1 + salt % 61;	/* between marks: the file's */
+		if (o < (pg + 1) * K42_PAGE_SIZE)
+			bad += c[o] != byte_at(o);
+	}
+	return bad;
+}
+
 static void reads(uint64_t me)
 {
 	uint64_t x = 0x9e3779b97f4a7c15ull * (me + 1) + k42_timebase();
@@ -192,6 +234,8 @@ static void reads(uint64_t me)
 		uint64_t r = rnd(&x);
 
 		ctl[24 + me] += check_page(r % HFR_PAGES, r >> 32);
+		if (cow)
+			ctl[24 + me] += cow_page(r % HFR_PAGES, r >> 40, me);
 		ctl[8 + me]++;
 	}
 }
@@ -219,6 +263,12 @@ static int client(void)
 		return 21;
 	if ((cf & HFR_CLI_PREFETCH) && k42_sc_fcm_swap(self, HFR_FILE_VA, K42_FCM_PREFETCH) != 0)
 		return 22;
+	cow = (cf & HFR_CLI_COW) != 0;
+	if (cow && (k42_sc_mem_cow(self, HFR_COW_VA, HFR_FILE_VA, (uint64_t)HFR_PAGES * K42_PAGE_SIZE) != 0 ||
+		    k42_sc_mem_protect(self, HFR_COW_VA, (uint64_t)HFR_PAGES * K42_PAGE_SIZE,
+				       K42_PROT_READ | K42_PROT_WRITE) != 0))
+		return 23;	/* (the clone is read-only, as the file's view, until made writable) */
+	ndisp = (uint64_t)(ncpus > 1 ? ncpus - 1 : 1) + 1;
 	n = storm_start(reader, ncpus > 1 ? ncpus - 1 : 1, ncpus > 1 ? 1 : 0, 1);
 	if (cf & HFR_CLI_ENABLED) {
 		reads(0);	/* faults reflected to libk42 */

@@ -21,5 +21,7 @@
 #define HFR_CLI_PREFETCH 0x2
 #define HFR_CLI_ENABLED 0x4
 #define HFR_CLI_LOOP 0x8
+#define HFR_CLI_COW 0x10	/* also a copy-on-write view of the file, written */
+#define HFR_COW_VA 0x38000000ul
 
 #endif

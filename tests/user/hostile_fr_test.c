@@ -7,8 +7,11 @@
  * prefetching FCMs, faults waited for in the kernel and reflected), while
  * the server scribbles its ring's head, tail and slots from every other
  * CPU, forges completions, stops draining, or is killed with requests on
- * their way. Meanwhile a victim reads a file of tests/file_server's and
- * checks every byte. Forged completions must all be refused, a client of
+ * their way; two rounds give the client a copy-on-write view of the file
+ * too, written from every CPU (fcm_cow_file_fault in mm/fcm_cow.c, off
+ * the kernel lock). Meanwhile a victim reads a file of tests/file_server's
+ * and checks every byte. Forged completions must all be refused, no
+ * client may see a wrong byte (in the file or its view), a client of
  * a forging but answering server must read its file right, the kernel
  * must stand, and once everyone is gone the frames, kernel objects and
  * processes must be back where they started (a warm-up round first).
@@ -72,6 +75,16 @@ static uint64_t reads_of(long c)
 	return n;
 }
 
+/* The wrong bytes a running client has seen so far. */
+static uint64_t wrong_of(long c)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < 16; i++)
+		n += rd(c, 24 + (uint64_t)i);
+	return n;
+}
+
 struct round {
 	const char *what;
 	uint64_t sflags, cflags;
@@ -90,13 +103,19 @@ static const struct round rounds[] = {
 	  HFR_CLI_PREFETCH | HFR_CLI_ENABLED, 800, 0, 0 },
 	{ "scribbling server killed under a demand client", HFR_SCRIBBLE, 0, 1000, 0, 1 },
 	{ "mute server killed under a demand client", HFR_MUTE, 0, 800, 0, 1 },
+	/* Copy-on-write over the file (fcm_cow_file_fault without the
+	 * kernel lock for resident pages; misses still ask the server). */
+	{ "forging server, copy-on-write client", HFR_FORGE, HFR_CLI_COW, 60000, 1, 0 },
+	{ "forging server killed under a copy-on-write client", HFR_FORGE, HFR_CLI_COW | HFR_CLI_LOOP,
+	  700, 0, 1 },
 };
 
 static void one(const struct round *r, int verbose)
 {
 	long s = k42_spawn_path("tests/hostile_fr", K42_PRIO_GENERAL, 1 | r->sflags << 8), c;
-	uint64_t fr = 0, answers = 0, accepted = 0, forged = 0, nreads,
-		 sent = k42_info(K42_INFO_FR_MISSES_UNLOCKED) + k42_info(K42_INFO_FR_AHEAD_UNLOCKED);
+	uint64_t fr = 0, answers = 0, accepted = 0, forged = 0, nreads, wrong = 0,
+		 sent = k42_info(K42_INFO_FR_MISSES_UNLOCKED) + k42_info(K42_INFO_FR_AHEAD_UNLOCKED),
+		 cow0 = k42_info(K42_INFO_COW_FILE_UNLOCKED);
 	int i, st_c, st_s;
 
 	EXPECT(s > 0, "spawn server: %ld", s);
@@ -113,6 +132,7 @@ static void one(const struct round *r, int verbose)
 	} else {
 		k42_thread_sleep_us(1000 * r->ms);
 		nreads = reads_of(c);
+		wrong = wrong_of(c);
 		if (r->server_first) {
 			answers = rd(s, 2);	/* (its counts, before it goes) */
 			accepted = rd(s, 3);
@@ -122,6 +142,7 @@ static void one(const struct round *r, int verbose)
 			EXPECT(k42_sc_null() == 0, "%s: the kernel answers", r->what);
 			/* Its client's faults fail now: it ends, or waits. */
 			k42_thread_sleep_us(200000);
+			wrong += wrong_of(c);	/* (0 once it ended) */
 		}
 		st_c = wait_end(c, 0);
 	}
@@ -132,12 +153,20 @@ static void one(const struct round *r, int verbose)
 		st_s = wait_end(s, 0);
 	}
 	sent = k42_info(K42_INFO_FR_MISSES_UNLOCKED) + k42_info(K42_INFO_FR_AHEAD_UNLOCKED) - sent;
+	cow0 = k42_info(K42_INFO_COW_FILE_UNLOCKED) - cow0;
 	if (verbose)
 		k42_printf("hostile_fr_test: %s: %lu page-ins sent without the kernel lock, %lu "
 			   "answered, %lu forged completions (%lu accepted); client status %d, %lu "
-			   "reads when ended\n",
-			   r->what, sent, answers, forged, accepted, st_c, nreads);
+			   "reads when ended, %lu wrong bytes; %lu copy-on-write faults without the "
+			   "kernel lock\n",
+			   r->what, sent, answers, forged, accepted, st_c, nreads, wrong, cow0);
 	EXPECT(accepted == 0, "%s: %lu forged completions accepted", r->what, accepted);
+	/* A server that lies or dies fails faults; it never shows a wrong
+	 * byte, in the file or in a copy-on-write view of it. */
+	EXPECT(wrong == 0, "%s: the client saw %lu wrong bytes", r->what, wrong);
+	if ((r->cflags & HFR_CLI_COW) && r->must_finish)
+		EXPECT(cow0 > 0, "%s: no copy-on-write fault resolved without the kernel lock",
+		       r->what);
 	if (r->must_finish) {
 		EXPECT(st_c == 0, "%s: client status %d (wrong bytes or never done)", r->what, st_c);
 		EXPECT(answers > 0 && forged > 0, "%s: %lu answers, %lu forged", r->what, answers,
