@@ -400,6 +400,11 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_jobctl", prog="/tests/linux/jobctl",
          expect=[r"jobctl: ok", r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"jobctl: FAILED"]),
+    # busybox timeout's watcher: a reparented grandchild's 1 s sleeps and
+    # kill(pid, 0) checks (docs/linux.md, "Timers").
+    dict(name="linux/musl_watcher", prog="/tests/linux/watcher",
+         expect=[r"watcher: ok", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"watcher: FAILED"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
