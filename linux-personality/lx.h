@@ -303,6 +303,7 @@ int lx_sig_deliverable(void);
 int lx_sig_restarts(void);
 int lx_sig_stopping(void);
 void lx_sig_deliver(struct k42_user_regs *regs);
+void lx_sig_forked(void);
 extern uint64_t lx_sigmask;
 /* uname's fields (sys.c), also /proc/sys/kernel's (procsys.c). */
 struct lx_utsname {

@@ -48,6 +48,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 	lx.ppid = lx.pid;
 	lx.pid = k42_info(K42_INFO_PID);
 	nchildren = 0;
+	lx_sig_forked();
 	lx_cpu_forked();
 	lx_mm_expose();
 	kills_forked();
@@ -65,6 +66,13 @@ __attribute__((noreturn)) static void child_start_c(void)
 	if (k42_sc_disp_reflect(1) < 0)
 		k42_sc_exit(127);
 	k42_vsx_restore(fork_vsx);	/* the program's, as at its fork */
+	/* A signal sent to us before we ran (`cmd & kill -INT $!`: the
+	 * parent goes on first) is taken before the program's first
+	 * instruction, as Linux's child takes it on its way out of fork,
+	 * before it can change the signal's disposition. */
+	k42_drain();
+	lx_sig_deliver(&fork_regs);
+	lx_answers_sync();
 	lx_resume(&fork_regs);
 }
 
