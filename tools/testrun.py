@@ -405,6 +405,10 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_watcher", prog="/tests/linux/watcher",
          expect=[r"watcher: ok", r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"watcher: FAILED"]),
+    # Capabilities, namespaces, the persona: Linux's answers (docs/linux-compat.md).
+    dict(name="linux/musl_nscaps", prog="/tests/linux/nscaps",
+         expect=[r"nscaps: ok", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"nscaps: FAILED"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
