@@ -252,6 +252,7 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 	lx_unmap_all();
 	lx_fs_exec();
 	lx_signal_exec();
+	lx_caps_exec();
 	for (int i = 0; i < img.nseg; i++) {
 		const struct elf_segment *s = &img.seg[i];
 

@@ -303,6 +303,12 @@ int lx_sig_deliverable(void);
 int lx_sig_restarts(void);
 int lx_sig_stopping(void);
 void lx_sig_deliver(struct k42_user_regs *regs);
+void lx_sig_forked(void);
+/* caps.c: prctl's capability options (-LX_ENOSYS: not one); execve. */
+long lx_caps_prctl(struct lx_args *a);
+void lx_caps_exec(void);
+/* sched.c: personality(PER_LINUX32) in force (uname's machine). */
+int lx_persona_linux32(void);
 extern uint64_t lx_sigmask;
 /* uname's fields (sys.c), also /proc/sys/kernel's (procsys.c). */
 struct lx_utsname {

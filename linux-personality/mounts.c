@@ -273,30 +273,66 @@ long lx_sys_umount2(struct lx_args *a)
 	return point ? -LX_EPERM : -LX_EINVAL;
 }
 
-/* swapon/swapoff: paging is the kernel's and its file servers'
- * (docs/memory.md), not a Linux program's to set up: after Linux's checks
- * of the path, EPERM, as mount. */
-static long swap_path(uint64_t upath)
+/* swapon/swapoff, as Linux answers root: paging is the kernel's and its
+ * file servers' (docs/memory.md), so no Linux swap area ever exists.
+ * swapon: after the path's own errors (a directory: EISDIR, as Linux's
+ * open for writing), what Linux refuses with EINVAL
+ * (neither a regular file nor a block device; no mkswap signature at the
+ * end of the first page; a file on tmpfs, which cannot be swapped to),
+ * else EPERM, as mount. swapoff: EINVAL (not a swap area). */
+#define LX_SWAP_MAGIC "SWAPSPACE2"
+#define LX_S_IFBLK 0060000
+
+static long swap_check(uint64_t upath, int on)
 {
-	static char path[K42_PATH_MAX];
+	static char path[K42_PATH_MAX], abs[K42_PATH_MAX];
+	struct lx_mount m[LX_MOUNTS_MAX];
 	struct k42_stat st;
+	char magic[10];
 	long rc = lx_user_path(upath, path);
+	int fd, n, i;
 
 	if (rc < 0)
 		return rc;
 	if ((rc = k42_stat(path, &st)) < 0)
 		return lx_errno(rc);
+	if ((st.mode & K42_S_IFMT) == K42_S_IFDIR)
+		return -LX_EISDIR;	/* Linux opens it for writing first */
+	if (!on)
+		return -LX_EINVAL;
+	if ((st.mode & K42_S_IFMT) != K42_S_IFREG)
+		return (st.mode & K42_S_IFMT) == LX_S_IFBLK ? -LX_EPERM : -LX_EINVAL;
+	fd = k42_open(path, K42_O_RDONLY, 0);
+	if (fd < 0)
+		return lx_errno(fd);
+	rc = k42_pread(fd, magic, sizeof(magic), K42_PAGE_SIZE - (int64_t)sizeof(magic));
+	k42_close(fd);
+	if (rc != (long)sizeof(magic) || memcmp(magic, LX_SWAP_MAGIC, sizeof(magic)) != 0)
+		return -LX_EINVAL;
+	if (path[0] != '/') {
+		long l = k42_getcwd(abs, sizeof(abs));
+
+		if (l < 0 || (size_t)l + strlen(path) + 1 >= sizeof(abs))
+			return -LX_ENAMETOOLONG;
+		strcat(abs, "/");
+		strcat(abs, path);
+	} else {
+		strcpy(abs, path);
+	}
+	n = lx_mounts(m, LX_MOUNTS_MAX);
+	if ((i = mount_of(m, n, abs)) >= 0 && m[i].magic == LX_TMPFS_MAGIC)
+		return -LX_EINVAL;
 	return -LX_EPERM;
 }
 
 long lx_sys_swapon(struct lx_args *a)
 {
-	return swap_path(a->a[0]);
+	return swap_check(a->a[0], 1);
 }
 
 long lx_sys_swapoff(struct lx_args *a)
 {
-	return swap_path(a->a[0]);
+	return swap_check(a->a[0], 0);
 }
 
 long lx_sys_umount(struct lx_args *a)

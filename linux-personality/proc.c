@@ -28,8 +28,12 @@ static uint8_t notified[MAX_CHILDREN];	/* SIGCHLD raised for it */
 static uint32_t stops_seen[MAX_CHILDREN], conts_seen[MAX_CHILDREN];	/* reported by wait4 */
 static int nchildren;
 
-/* What the child needs, written before the memory is cloned. */
+/* What the child needs, written before the memory is cloned: the
+ * caller's registers, FP/VMX/VSX ones included (a program keeps values in
+ * the nonvolatile f14-f31 across its fork call: busybox timeout's watcher
+ * held its duration there, and counted down from 0). */
 static struct k42_user_regs fork_regs;
+static uint8_t fork_vsx[K42_VSX_AREA] __attribute__((aligned(16)));
 static uint64_t fork_flags, fork_ctid;
 
 static void child_start(void);
@@ -44,6 +48,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 	lx.ppid = lx.pid;
 	lx.pid = k42_info(K42_INFO_PID);
 	nchildren = 0;
+	lx_sig_forked();
 	lx_cpu_forked();
 	lx_mm_expose();
 	kills_forked();
@@ -60,6 +65,14 @@ __attribute__((noreturn)) static void child_start_c(void)
 	lx_answers_init();
 	if (k42_sc_disp_reflect(1) < 0)
 		k42_sc_exit(127);
+	k42_vsx_restore(fork_vsx);	/* the program's, as at its fork */
+	/* A signal sent to us before we ran (`cmd & kill -INT $!`: the
+	 * parent goes on first) is taken before the program's first
+	 * instruction, as Linux's child takes it on its way out of fork,
+	 * before it can change the signal's disposition. */
+	k42_drain();
+	lx_sig_deliver(&fork_regs);
+	lx_answers_sync();
 	lx_resume(&fork_regs);
 }
 
@@ -104,6 +117,7 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 		fork_regs.gpr[1] = newsp;
 	fork_flags = flags;
 	fork_ctid = ctid;
+	k42_vsx_save(fork_vsx);	/* the program's registers are the live ones */
 	pid = k42_sc_proc_create((uint64_t)lx.comm, strnlen(lx.comm, sizeof(lx.comm)),
 				 K42_PRIO_GENERAL);
 	if (pid < 0)

@@ -293,10 +293,31 @@ long lx_sys_setresgid(struct lx_args *a)
 	return lx_sys_setresuid(a);
 }
 
-/* personality: only PER_LINUX (0); 0xffffffff asks. */
+/* personality(persona): kept as given (fork and execve keep it) and the
+ * old one returned; 0xffffffff only asks. As Linux on ppc64, PER_LINUX32
+ * (linux32) stays over a plain PER_LINUX and is answered as PER_LINUX,
+ * and it makes uname's machine "ppcle". No other flag changes anything
+ * here (ADDR_NO_RANDOMIZE: nothing is randomized anyway). */
+#define LX_PER_MASK 0xffu
+#define LX_PER_LINUX32 8u
+
+static uint32_t persona;
+
 long lx_sys_personality(struct lx_args *a)
 {
-	uint32_t p = (uint32_t)a->a[0];
+	uint32_t p = (uint32_t)a->a[0], old = persona;
 
-	return p == 0 || p == 0xffffffffu ? 0 : -LX_EINVAL;
+	if (p != 0xffffffffu) {
+		if ((persona & LX_PER_MASK) == LX_PER_LINUX32 && (p & LX_PER_MASK) == 0)
+			p = (p & ~LX_PER_MASK) | LX_PER_LINUX32;
+		persona = p;
+	}
+	if ((old & LX_PER_MASK) == LX_PER_LINUX32)
+		old &= ~LX_PER_MASK;
+	return (long)old;
+}
+
+int lx_persona_linux32(void)
+{
+	return (persona & LX_PER_MASK) == LX_PER_LINUX32;
 }

@@ -455,6 +455,13 @@ static int push_frame(struct k42_user_regs *regs, int sig, const struct lx_sigin
 	return 0;
 }
 
+/* A fork's child: none of its parent's pending signals (Linux's fork
+ * clears the set; ours is a copy of the parent's memory). */
+void lx_sig_forked(void)
+{
+	pending = 0;
+}
+
 /* On the way back to the program: run the handler of a pending signal
  * (regs hold the call's result already), or take the default action. */
 void lx_sig_deliver(struct k42_user_regs *regs)

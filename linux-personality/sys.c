@@ -158,8 +158,11 @@ long lx_sys_prctl(struct lx_args *a)
 		return dumpable;
 	case LX_PR_GET_KEEPCAPS:
 		return 0;
-	default:
-		return -LX_EINVAL;
+	default: {
+		long rc = lx_caps_prctl(a);	/* the capability sets (caps.c) */
+
+		return rc == -LX_ENOSYS ? -LX_EINVAL : rc;
+	}
 	}
 }
 
@@ -170,7 +173,11 @@ const struct lx_utsname lx_uts = {
 
 long lx_sys_uname(struct lx_args *a)
 {
-	return lx_copy_out(a->a[0], &lx_uts, sizeof(lx_uts));
+	struct lx_utsname u = lx_uts;
+
+	if (lx_persona_linux32())	/* linux32: the 32-bit machine, as Linux's */
+		memcpy(u.machine, "ppcle", 6);
+	return lx_copy_out(a->a[0], &u, sizeof(u));
 }
 
 struct lx_rlimit {

@@ -24,6 +24,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import traceback
@@ -330,6 +331,8 @@ def run_shell_sessions(build, tally, pattern):
 
 
 LINUX_CASES = os.path.join(HERE, "..", "tests", "linux", "cases.txt")
+# Cases on an ext2 file system at /mnt: one boot with a fresh empty image.
+LINUX_EXT2_CASES = os.path.join(HERE, "..", "tests", "linux", "cases_ext2.txt")
 LINUX_TIMEOUT = 420.0   # one boot runs every case (~290): 2.5 min at load 20
 # Static musl programs (tests/linux/*.c), each run by the personality as
 # the shell of the server set (linux_append); the patterns must appear.
@@ -400,6 +403,15 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_jobctl", prog="/tests/linux/jobctl",
          expect=[r"jobctl: ok", r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"jobctl: FAILED"]),
+    # busybox timeout's watcher: a reparented grandchild's 1 s sleeps and
+    # kill(pid, 0) checks (docs/linux.md, "Timers").
+    dict(name="linux/musl_watcher", prog="/tests/linux/watcher",
+         expect=[r"watcher: ok", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"watcher: FAILED"]),
+    # Capabilities, namespaces, the persona: Linux's answers (docs/linux-compat.md).
+    dict(name="linux/musl_nscaps", prog="/tests/linux/nscaps",
+         expect=[r"nscaps: ok", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"nscaps: FAILED"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
@@ -423,20 +435,37 @@ LINUX_PROGRAMS = [
 ]
 
 
-def linux_append(words):
+def linux_append(words, when=()):
     """Boot arguments that run /bin/lx WORDS as the shell of the server set
-    of /etc/boot-linux.conf (init hands its shellarg= words to it)."""
-    return "-- bootconf=/etc/boot-linux.conf " + " ".join("shellarg=" + w for w in words.split())
+    of /etc/boot-linux.conf (init hands its shellarg= words to it); when:
+    words that start the entries so marked ("disk": ext2 at /mnt)."""
+    return "-- bootconf=/etc/boot-linux.conf " + "".join(w + " " for w in when) + \
+        " ".join("shellarg=" + w for w in words.split())
 
 
-def run_linux_tests(build, tally, pattern):
-    """Every busybox case of tests/linux/cases.txt in one boot of
-    busybox sh (the shell of /etc/boot-linux.conf's server set, through
-    /bin/lx), each reported on its own."""
-    cases = linux_cases.parse(LINUX_CASES)
+def empty_ext2(build):
+    """A fresh 16 MiB ext2 image with nothing in it (the host's mke2fs)."""
+    tmp = os.path.join(build.dir, "test-tmp")
+    os.makedirs(tmp, exist_ok=True)
+    image = os.path.join(tmp, "linux-ext2.img")
+    mke2fs = shutil.which("mke2fs") or "/usr/sbin/mke2fs"
+    subprocess.run([mke2fs, "-q", "-F", "-t", "ext2", "-b", "1024", image, "16M"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return image
+
+
+def run_linux_cases(build, tally, pattern, path, script, ext2=False):
+    """Every busybox case of one cases file in one boot of busybox sh
+    (the shell of /etc/boot-linux.conf's server set, through /bin/lx),
+    each reported on its own; ext2: with an empty ext2 image at /mnt."""
+    cases = linux_cases.parse(path)
     todo = [c for c in cases if not pattern or re.search(pattern, "linux/" + c["name"])]
     if todo:
-        cmd = k42qemu.command(build, append=linux_append("/bin/sh sh /tests/linux/run.sh"))
+        append, extra = linux_append("/bin/sh sh " + script), ()
+        if ext2:
+            append = linux_append("/bin/sh sh " + script, when=("disk",))
+            extra = k42qemu.disk_args(empty_ext2(build))
+        cmd = k42qemu.command(build, append=append, extra=extra)
         r = k42qemu.run(cmd, timeout=LINUX_TIMEOUT, stop_at=r"@@all cases ran")
         got = linux_cases.split_output(r.output)
         log = k42qemu.symbolize(r.output, build.kernel_elf)
@@ -445,6 +474,13 @@ def run_linux_tests(build, tally, pattern):
             if r.timed_out and c["name"] not in got:
                 problems = ["the boot timed out before this case ended"]
             tally.report("linux/" + c["name"], not problems, "; ".join(problems), log)
+
+
+def run_linux_tests(build, tally, pattern):
+    """The busybox cases (tests/linux/cases.txt; cases_ext2.txt with an
+    ext2 disk), then the static musl programs, each reported on its own."""
+    run_linux_cases(build, tally, pattern, LINUX_CASES, "/tests/linux/run.sh")
+    run_linux_cases(build, tally, pattern, LINUX_EXT2_CASES, "/tests/linux/run_ext2.sh", ext2=True)
     for t in LINUX_PROGRAMS:
         if pattern and not re.search(pattern, t["name"]):
             continue
