@@ -186,7 +186,9 @@ _smp_utest("proc_free", "proc_free_test", 240,
 # A fault right after an unmap of most of memory, while its frames wait
 # for quiescence (kern/user_fault.c): retried, not fatal.
 _smp_utest("pm_retired", "pm_retired_test", 480,
-           lambda n: [r"pm_retired_test: %d CPUs: child done; %s faults waited for retired frames; free frames \(with kmem's cached\) \d+ -> \d+" % (n, r"\d+" if n == 1 else r"[1-9]\d*")])
+           lambda n: [r"pm_retired_test: %d CPUs: child done; %s faults waited for retired frames; free frames \(with kmem's cached\) \d+ -> \d+" % (n, r"\d+")])
+# (at 4 CPUs most runs wait for retired frames, but a quiet host may give
+# quiescence in time and wait for none: the check is that the child lives)
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,
