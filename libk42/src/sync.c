@@ -54,30 +54,57 @@ void k42_mutex_init(struct k42_mutex *m)
 	m->q.head = m->q.tail = NULL;
 }
 
+/*
+ * A held mutex with waiters is handed over: the unlock gives it to the
+ * first waiter (its state stays 2) instead of freeing it for a race the
+ * woken waiter may never win. With a race, a thread that takes and drops
+ * the mutex in a loop on a dispatcher of its own kept it whenever the
+ * waiter's dispatcher ran: at one CPU the tick that preempted the loop
+ * came, on QEMU, right after its acquire nearly every time, and the
+ * waiters of three dispatchers made no progress for good (smp/vpwake_1,
+ * docs/smp.md). A waiter is queued once and blocks until handed the
+ * mutex (another wake-up, e.g. a migration, just blocks it again).
+ */
 void k42_mutex_lock_slow(struct k42_mutex *m)
 {
 	int s = k42_disable_save();
+	struct k42_thread *me = k42_current;
 
-	for (;;) {
-		k42_spin_lock(&k42_sync_lock);
-		if (__atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE) == 0)
-			break;
-		wq_push(&m->q, k42_current);
-		k42_thread_block_unlock(K42_WAIT_SYNC, &k42_sync_lock);
+	k42_spin_lock(&k42_sync_lock);
+	if (__atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE) != 0) {
+		me->mutex_handed = 0;
+		wq_push(&m->q, me);
+		do {
+			k42_thread_block_unlock(K42_WAIT_SYNC, &k42_sync_lock);
+			k42_spin_lock(&k42_sync_lock);
+		} while (!me->mutex_handed);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	}
 	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
 }
 
+/* Unlock m, held in state 2, with k42_sync_lock held: to its first
+ * waiter, or free if none is left. */
+static void mutex_hand_over(struct k42_mutex *m)
+{
+	struct k42_thread *t = wq_pop(&m->q);
+
+	if (t) {
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		t->mutex_handed = 1;
+		k42_thread_wake(t);
+	} else {
+		__atomic_store_n(&m->state, 0, __ATOMIC_RELEASE);
+	}
+}
+
 void k42_mutex_unlock_slow(struct k42_mutex *m)
 {
 	int s = k42_disable_save();
-	struct k42_thread *t;
 
 	k42_spin_lock(&k42_sync_lock);
-	t = wq_pop(&m->q);
-	if (t)
-		k42_thread_wake(t);
+	mutex_hand_over(m);
 	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
 }
@@ -85,10 +112,10 @@ void k42_mutex_unlock_slow(struct k42_mutex *m)
 /* Release m with k42_sync_lock held (a condition wait). */
 static void mutex_release_locked(struct k42_mutex *m)
 {
-	struct k42_thread *t;
+	uint32_t one = 1;
 
-	if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2 && (t = wq_pop(&m->q)))
-		k42_thread_wake(t);
+	if (!__atomic_compare_exchange_n(&m->state, &one, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		mutex_hand_over(m);
 }
 
 void k42_cond_init(struct k42_cond *c)

@@ -230,7 +230,7 @@ _smp_utest("ppc_fast", "ppc_fast_test", 300,
                       r"ppc_fast_test: thread-mode server, calm with bytes: 1000 calls, 0 wrong"])
 _smp_utest("vpthreads", "vpthreads_test", 300,
            lambda n: [r"vpthreads_test: \d+ dispatchers on %d CPUs, 100000 threads" % n],
-           cpus=(4,))  # at 1 CPU: the starvation in docs/smp.md "Known limits"
+           cpus=(1, 4))
 # Cross-dispatcher wake-ups: 60 rounds of vpthreads' phases (short-lived
 # threads, contention, migration, threads of every dispatcher meeting on
 # one mutex and one condition, a census and a swap) on at least 4
@@ -238,7 +238,7 @@ _smp_utest("vpthreads", "vpthreads_test", 300,
 # round whose threads never all arrive, with every dispatcher's state.
 _smp_utest("vpwake", "vpwake_test", 300,
            lambda n: [r"vpwake_test: \d+ dispatchers on %d CPUs, 60 rounds of \d+ threads; 0 lost, 0 wrong" % n],
-           cpus=(4,))  # at 1 CPU it finds the starvation in docs/smp.md "Known limits"
+           cpus=(1, 4))
 
 # The assembly fast path's "may be entered fast" word (kern/disp_fast.h):
 # each condition it summarises flipped, and the assembly declines.

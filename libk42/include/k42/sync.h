@@ -16,7 +16,7 @@ struct k42_waitq {
 };
 
 struct k42_mutex {
-	uint32_t state;			/* 0 free, 1 held, 2 held with waiters */
+	uint32_t state;			/* 0 free, 1 held, 2 held, maybe with waiters */
 	struct k42_waitq q;
 };
 
@@ -47,7 +47,10 @@ static inline int k42_mutex_trylock(struct k42_mutex *m)
 }
 static inline void k42_mutex_unlock(struct k42_mutex *m)
 {
-	if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2)
+	uint32_t one = 1;
+
+	/* Held with waiters (2): the slow path hands it to the first. */
+	if (!__atomic_compare_exchange_n(&m->state, &one, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		k42_mutex_unlock_slow(m);
 }
 

@@ -77,6 +77,7 @@ struct k42_thread {
 	struct k42_thread *joiner;
 	struct k42_thread *wnext;	/* wait lists (sync objects, fault list) */
 	int timed_out;
+	int mutex_handed;		/* a mutex was handed to it (sync.c) */
 	uint64_t fault_token, fault_va;
 	void *tls;
 	void *tls_keys[K42_TLS_KEYS];
