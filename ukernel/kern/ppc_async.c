@@ -65,7 +65,6 @@ long ppc_reply_async(struct trap_frame *tf, struct dispatcher *cur, struct ipc_c
 			long status, uint32_t len, const uint64_t *w, uint64_t lenflags)
 {
 	struct dispatcher *caller = c->caller;
-	uint64_t h = ipc_call_handle(c);
 
 	if (len && copy_to_user(caller->proc, c->buf, phys_to_virt(cur->ppc_pa), len) < 0) {
 		status = -K42_EFAULT;	/* the caller's buffer went away */
@@ -77,12 +76,7 @@ long ppc_reply_async(struct trap_frame *tf, struct dispatcher *cur, struct ipc_c
 		ipc_call_done(c, status, len, w);
 		return 0;
 	}
-	ipc_call_free(c);
-	server_after_reply(tf, cur, lenflags);
-	ppc_upcall_into(tf, caller, K42_ENTRY_IPC_RETURN);
-	ctx_set_result(tf, 0, h);
-	ppc_set_return_regs(tf, 1, status, len, w);
-	sched_handoff(tf, caller);
+	ppc_async_handoff(tf, cur, c, status, len, w, lenflags);
 	return SYSCALL_SWITCHED;
 }
 

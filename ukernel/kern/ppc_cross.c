@@ -74,6 +74,7 @@
 #include <k42/ipc.h>
 #include <k42/syscall_nums.h>
 #include <kern/ppc_cross.h>
+#include <kern/ppc_general.h>
 #include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/smp.h>
@@ -148,7 +149,7 @@ static int reply_async_here(struct trap_frame *tf, struct percpu *pc, struct dis
 			    struct ipc_call *c, long status, uint64_t lenflags)
 {
 	struct dispatcher *caller = c->caller;
-	uint64_t h = ipc_call_handle(c), w[K42_IPC_WORDS];
+	uint64_t w[K42_IPC_WORDS];
 	uint32_t len = (uint32_t)(lenflags & K42_IPC_REPLY_LEN_MASK);
 	int handoff = ppc_takes_return(caller);
 
@@ -164,12 +165,7 @@ static int reply_async_here(struct trap_frame *tf, struct percpu *pc, struct dis
 		ipc_call_done(c, status, len, w);
 		ctx_set_result(tf, 0, 0);	/* the server goes on */
 	} else {
-		ipc_call_free(c);
-		server_after_reply(tf, cur, lenflags);
-		ppc_upcall_into(tf, caller, K42_ENTRY_IPC_RETURN);
-		ctx_set_result(tf, 0, h);
-		ppc_set_return_regs(tf, 1, status, len, w);
-		sched_handoff(tf, caller);
+		ppc_async_handoff(tf, cur, c, status, len, w, lenflags);
 	}
 	pc->ppc_other_unlocked++;
 	return 1;
