@@ -54,11 +54,20 @@ struct dispatcher {
 	uint64_t ppc_pa;			/* its PPC page (K42_PPC_PAGE_VA + index pages) */
 	uint64_t entries[K42_ENTRY_COUNT];
 	uint64_t upcall_stack;
-	enum disp_state state;
-	int has_ctx;
+	/* state, has_ctx and cpu share one doubleword, `rt`, so that
+	 * ppc_fast.S tests and sets all three of a round trip's facts with
+	 * one load or store each (disp_rt_word). They stay plain fields:
+	 * every other path reads and writes them one at a time. */
+	union {
+		struct {
+			enum disp_state state;
+			uint16_t has_ctx;	/* 0 or 1 */
+			uint16_t cpu;		/* the CPU it runs or is queued on */
+		};
+		uint64_t rt;
+	};
 	struct trap_frame ctx;
 	uint8_t prio;
-	uint32_t cpu;				/* the CPU it runs or is queued on */
 	uint32_t index;				/* 0: the process's own; else kern/vp.c */
 	uint64_t shared_va;			/* its shared page's user address (K42_DISP_VA + index pages) */
 	uint32_t timer_cpu;			/* whose timer list holds it (timer_deadline != 0) */
@@ -169,5 +178,13 @@ static inline int disp_charge_tick(struct dispatcher *d, uint64_t period)
 }
 /* The running dispatcher on this CPU. */
 struct dispatcher *disp_current(void);
+
+/* The `rt` doubleword of a dispatcher in state s, with has_ctx and cpu
+ * (ppc64le: state in the low word, has_ctx above it, cpu at the top;
+ * arch/ppc64/kern/asm-offsets.c checks the layout). */
+static inline uint64_t disp_rt_word(enum disp_state s, int has_ctx, uint32_t cpu)
+{
+	return (uint64_t)(uint32_t)s | (uint64_t)(has_ctx != 0) << 32 | (uint64_t)(uint16_t)cpu << 48;
+}
 
 #endif

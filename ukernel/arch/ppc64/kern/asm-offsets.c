@@ -15,6 +15,7 @@
 #include <arch/hat_radix.h>
 #include <kern/ipc_call.h>
 #include <kern/process.h>
+#include <kern/smp.h>
 #include <kern/trace.h>
 
 #define DEFINE(sym, val) \
@@ -34,6 +35,9 @@ void asm_offsets(void)
 	PCPU(PC_KSTACK_TOP, arch.kstack_top);
 	PCPU(PC_KERNEL_TOC, arch.kernel_toc);
 	PCPU(PC_USER_MSR, arch.user_msr);
+	PCPU(PC_RT_IDLE, arch.rt_idle);
+	PCPU(PC_RT_IN_CALL, arch.rt_in_call);
+	PCPU(PC_RT_RUNNING, arch.rt_running);
 	PCPU(PC_BOOT_SP, arch.boot_sp);
 	PCPU(PC_FAST_CUR, arch.fast_cur);
 	PCPU(PC_CURRENT, current);
@@ -75,8 +79,7 @@ void asm_offsets(void)
 	DEFINE(D_ENTRY_CALL, offsetof(struct dispatcher, entries[K42_ENTRY_IPC_CALL]));
 	DEFINE(D_UPCALL_STACK, offsetof(struct dispatcher, upcall_stack));
 	DEFINE(D_STATE, offsetof(struct dispatcher, state));
-	DEFINE(D_HAS_CTX, offsetof(struct dispatcher, has_ctx));
-	DEFINE(D_CPU, offsetof(struct dispatcher, cpu));
+	DEFINE(D_RT, offsetof(struct dispatcher, rt));
 	DEFINE(D_SHARED_VA, offsetof(struct dispatcher, shared_va));
 	DEFINE(D_NPGFLT_BACKLOG, offsetof(struct dispatcher, npgflt_backlog));
 	DEFINE(D_CALL, offsetof(struct dispatcher, call));
@@ -96,8 +99,6 @@ void asm_offsets(void)
 	DEFINE(FAST_OFF_REPLY_CALLER_V, FAST_OFF_REPLY_CALLER);
 	DEFINE(TF_OWNER, offsetof(struct trap_frame, owner));
 	DEFINE(DS_RUNNING_V, DS_RUNNING);
-	DEFINE(DS_IN_CALL_V, DS_IN_CALL);
-	DEFINE(DS_IDLE_V, DS_IDLE);
 	DEFINE(SH_DISABLED, offsetof(struct k42_disp_shared, disabled));
 	DEFINE(SH_PENDING, offsetof(struct k42_disp_shared, pending));
 	DEFINE(SH_SAVED_VALID, offsetof(struct k42_disp_shared, saved_valid));
@@ -163,8 +164,16 @@ _Static_assert(sizeof(enum disp_state) == 4, "dispatcher state is a word");
 #define FIELD_SIZE(type, field, n) \
 	_Static_assert(sizeof(((type *)0)->field) == (n), #type "." #field " is " #n " bytes")
 FIELD_SIZE(struct dispatcher, state, 4);
-FIELD_SIZE(struct dispatcher, has_ctx, 4);
-FIELD_SIZE(struct dispatcher, cpu, 4);
+FIELD_SIZE(struct dispatcher, has_ctx, 2);
+FIELD_SIZE(struct dispatcher, cpu, 2);
+FIELD_SIZE(struct dispatcher, rt, 8);
+/* disp_rt_word's layout of the `rt` doubleword (one ld/std in ppc_fast.S). */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rt: little-endian layout");
+_Static_assert(offsetof(struct dispatcher, rt) % 8 == 0 &&
+	       offsetof(struct dispatcher, state) == offsetof(struct dispatcher, rt) &&
+	       offsetof(struct dispatcher, has_ctx) == offsetof(struct dispatcher, rt) + 4 &&
+	       offsetof(struct dispatcher, cpu) == offsetof(struct dispatcher, rt) + 6, "rt layout");
+_Static_assert(SMP_MAX_CPUS <= 0x10000, "a CPU id fits the rt word's 16 bits");
 FIELD_SIZE(struct dispatcher, index, 4);
 FIELD_SIZE(struct dispatcher, npgflt_backlog, 4);
 FIELD_SIZE(struct dispatcher, ncalls, 4);

@@ -16,6 +16,7 @@
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include <kern/sched.h>
+#include <kern/dispatcher.h>
 #include <kern/percpu.h>
 
 #define KSTACK_ORDER 4	/* 64 KiB */
@@ -45,6 +46,9 @@ int percpu_init_memory(struct percpu *pc)
 	top = (uint64_t)(uintptr_t)phys_to_virt(stack_pa) + (PM_PAGE_SIZE << KSTACK_ORDER);
 	pc->arch.kstack_top = top;
 	pc->arch.user_msr = USER_MSR;
+	pc->arch.rt_idle = disp_rt_word(DS_IDLE, 0, pc->cpu_id);
+	pc->arch.rt_in_call = disp_rt_word(DS_IN_CALL, 1, pc->cpu_id);
+	pc->arch.rt_running = disp_rt_word(DS_RUNNING, 0, pc->cpu_id);
 	/* exc_common puts a user frame here (see vectors.S). */
 	pc->user_tf = (struct trap_frame *)(((top - STACK_RED_ZONE) & ~15ull) -
 					    (STACK_FRAME_MIN + sizeof(struct trap_frame)) +

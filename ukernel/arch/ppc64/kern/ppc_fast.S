@@ -22,7 +22,10 @@
  * call, page-ins or fault completions owed, the IPC-call entry, the
  * server process running, not redirected, with no second dispatcher),
  * which is derived from those fields by every path that writes them; a
- * set bit sends the call to C, which reads the fields themselves.
+ * set bit sends the call to C, which reads the fields themselves. What
+ * changes on every round trip, a dispatcher's state, has_ctx and cpu, is
+ * one doubleword (d->rt, kern/dispatcher.h), compared with and set to the
+ * per-CPU values rt_idle, rt_in_call and rt_running in one access each.
  * Everything else is checked exactly as kern/ppc_fast.c checks it, under
  * the same lock (this CPU's local lock, which the kernel lock's holder
  * takes for every CPU: see kern/ppc_fast.c for why what is touched here is
@@ -80,7 +83,10 @@
  * this CPU (d->cpu is this CPU already, the HAT's CPU bit is set, and no
  * switch event is due): VRSAVE and SPRG3 handed over, current and state,
  * the address space. msr gets USER_MSR, with the vector enables if d's
- * vector state is the loaded one. */
+ * vector state is the loaded one. The state goes with has_ctx and cpu as
+ * one `rt` word, DS_RUNNING with no context here: d's word was tested
+ * under this lock (the server idle here, the caller in its call here), so
+ * only the state and has_ctx change. */
 .macro	MAKE_CURRENT d, p, h, msr, t1, t2
 	lwz	\t1, P_PID(\p)
 	stw	\t1, PC_LAST_PID(r13)
@@ -97,8 +103,8 @@
 	mtspr	SPR_SPRG3, \t1
 	std	\d, PC_SPR_OWNER(r13)
 3:	std	\d, PC_CURRENT(r13)
-	li	\t1, DS_RUNNING_V
-	stw	\t1, D_STATE(\d)
+	ld	\t1, PC_RT_RUNNING(r13)
+	std	\t1, D_RT(\d)
 	lwz	\t1, HAT_ASID(\h)
 	mtspr	SPR_PIDR, \t1
 	isync
@@ -185,21 +191,17 @@ FUNC_START(ppc_fast_call_asm)
 	beq	cr5, call_decline
 	ld	r21, D_SHARED(r19)		/* t's shared page */
 	lwz	r20, PC_CPU_ID(r13)
-	lwz	r16, D_CPU(r19)
-	lwz	r17, D_STATE(r19)
+	ld	r16, D_RT(r19)			/* state, has_ctx, cpu */
+	ld	r17, PC_RT_IDLE(r13)		/* DS_IDLE, no context, here */
 	ld	r22, D_ENTRY_CALL(r19)
-	cmplw	cr1, r16, r20
-	cmpwi	cr5, r17, DS_IDLE_V
+	cmpld	cr1, r16, r17
 	bne	cr1, call_decline
-	bne	cr5, call_decline
-	lwz	r16, D_HAS_CTX(r19)
 	ld	r17, SH_DISABLED(r21)
 	ld	r23, D_QUEUED_HEAD(r19)
 	lwz	r24, D_FAST_OFF(r19)
 	andi.	r24, r24, FAST_OFF_CALL_SERVER_V
-	or	r16, r16, r17
 	or	r23, r23, r24
-	or.	r16, r16, r23
+	or.	r16, r17, r23
 	bne	call_decline
 	CAN_RUN_HERE r19, r20, r16, r17, call_decline
 	HAT_HERE r18, r23, r20, r16, call_decline
@@ -245,12 +247,13 @@ FUNC_START(ppc_fast_call_asm)
 	b	2f
 1:	std	r24, D_ACTIVE_HEAD(r19)
 2:	std	r24, D_ACTIVE_TAIL(r19)
-	/* The caller waits in the call, its context in its ctx. */
+	/* The caller waits in the call, its context in its ctx: its rt
+	 * word DS_IN_CALL with its context here (it runs here, so its cpu
+	 * is this CPU already, sched_make_current). */
 	li	r16, 1
-	li	r17, DS_IN_CALL_V
+	ld	r17, PC_RT_IN_CALL(r13)
 	std	r12, CTX(TF_OWNER)(r12)
-	stw	r16, D_HAS_CTX(r12)
-	stw	r17, D_STATE(r12)
+	std	r17, D_RT(r12)
 	std	r24, D_CALL(r12)
 	/* t's shared page: disabled, the time, an upcall more. */
 	mftb	r17
@@ -354,19 +357,14 @@ FUNC_START(ppc_fast_reply_asm)
 	/* The caller waits on this call, here, with its context, owes
 	 * nothing, will not be upcalled for pending events, resumes at a
 	 * user address and may run here. */
-	lwz	r14, D_STATE(r18)
+	ld	r14, D_RT(r18)			/* state, has_ctx, cpu */
+	ld	r16, PC_RT_IN_CALL(r13)		/* DS_IN_CALL, its context, here */
 	ld	r15, D_CALL(r18)
-	lwz	r16, D_HAS_CTX(r18)
 	lwz	r19, PC_CPU_ID(r13)
-	lwz	r21, D_CPU(r18)
-	cmpwi	cr1, r14, DS_IN_CALL_V
+	cmpld	cr1, r14, r16
 	cmpld	cr5, r15, r17
-	cmpwi	cr6, r16, 0
-	cmplw	cr7, r21, r19
 	bne	cr1, reply_decline
 	bne	cr5, reply_decline
-	beq	cr6, reply_decline
-	bne	cr7, reply_decline
 	lwz	r14, D_FAST_OFF(r18)		/* no fault completions or page-ins owed */
 	ld	r16, CTX(TF_NIP)(r18)
 	ld	r21, C_GRANT_LEN(r17)		/* (C frees a lent call: the cache stays clean) */
@@ -425,13 +423,12 @@ FUNC_START(ppc_fast_reply_asm)
 	std	r16, C_NEXT(r17)
 	std	r17, PC_CALL_CACHE(r13)
 	stw	r15, PC_NCALL_CACHE(r13)
-	/* The server waits idle with no context (server_after_reply). */
-	li	r16, DS_IDLE_V
-	stw	r0, D_HAS_CTX(r12)
+	/* The server waits idle with no context (server_after_reply): its
+	 * rt word DS_IDLE here (it runs here: its cpu is this CPU). */
+	ld	r16, PC_RT_IDLE(r13)
 	std	r0, SH_DISABLED(r20)
-	stw	r16, D_STATE(r12)
-	/* The caller runs again. */
-	stw	r0, D_HAS_CTX(r18)
+	std	r16, D_RT(r12)
+	/* The caller runs again (MAKE_CURRENT clears its has_ctx). */
 	MAKE_CURRENT r18, r21, r2, r20, r14, r15
 	ld	r16, PC_FAST_REPLIES(r13)
 	addi	r16, r16, 1

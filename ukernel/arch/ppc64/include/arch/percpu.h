@@ -27,6 +27,10 @@ struct arch_percpu {
 	uint64_t boot_sp;	/* a secondary's first stack (head.S secondary_vector) */
 	uint64_t fast_cur;	/* sc_fast.S: the dispatcher that made the kernel call */
 	uint64_t user_msr;	/* USER_MSR, one load for ppc_fast.S's MAKE_CURRENT */
+	/* A dispatcher's `rt` word (state, has_ctx, cpu; kern/dispatcher.h)
+	 * on this CPU, as ppc_fast.S tests and sets it: idle with no
+	 * context, in a call with its context, running with none. */
+	uint64_t rt_idle, rt_in_call, rt_running;
 	uint32_t rtas_args[RTAS_ARGS_WORDS];	/* big-endian, never shared between CPUs */
 };
 
