@@ -187,6 +187,7 @@ struct lx_pentry {
 	uint32_t stop_sig;		/* stopped by this signal (job control), 0: running */
 	uint32_t stop_gen, cont_gen;	/* stops and continues so far (wait4 WUNTRACED, WCONTINUED) */
 	uint32_t pad2;
+	uint64_t caps[5];		/* its capability sets (caps.c, lx_caps_get) */
 	char exe[256];
 	char cmdline[1024];
 };
@@ -321,6 +322,11 @@ void lx_sig_forked(void);
 /* caps.c: prctl's capability options (-LX_ENOSYS: not one); execve. */
 long lx_caps_prctl(struct lx_args *a);
 void lx_caps_exec(void);
+/* Our capability sets as /proc/PID/status lists them: inheritable,
+ * permitted, effective, bounding, ambient. */
+void lx_caps_get(uint64_t c[5]);
+/* Our capability sets changed: into our table entry (ptab.c). */
+void lx_ptab_caps(void);
 /* sched.c: personality(PER_LINUX32) in force (uname's machine). */
 int lx_persona_linux32(void);
 extern uint64_t lx_sigmask;
