@@ -67,7 +67,8 @@ static int is_self(int32_t pid)
 }
 
 /* capget(header, data): data may be NULL to learn the version. Another
- * process's sets are root's too; a pid that does not run: ESRCH. */
+ * process of our tree: its sets from its table entry (ptab.c, kept by
+ * lx_ptab_caps); any other is root's; a pid that does not run: ESRCH. */
 long lx_sys_capget(struct lx_args *a)
 {
 	struct cap_header h;
@@ -82,10 +83,18 @@ long lx_sys_capget(struct lx_args *a)
 	if (h.pid < 0)
 		return -LX_EINVAL;
 	if (!is_self(h.pid)) {
+		struct lx_pentry pe;
+
 		if (!runs((uint64_t)h.pid))
 			return -LX_ESRCH;
-		e = p = LX_CAP_ALL;
-		i = 0;
+		if (lx_ptab_get((uint64_t)h.pid, &pe)) {	/* of our tree: its own */
+			i = pe.caps[0];
+			p = pe.caps[1];
+			e = pe.caps[2];
+		} else {
+			e = p = LX_CAP_ALL;
+			i = 0;
+		}
 	}
 	for (int w = 0; w < 2; w++) {
 		d[w].effective = (uint32_t)(e >> (32 * w));
@@ -126,7 +135,17 @@ long lx_sys_capset(struct lx_args *a)
 	prm = np & LX_CAP_ALL;
 	inh = ni & LX_CAP_ALL;
 	amb &= prm & inh;	/* an ambient capability needs both */
+	lx_ptab_caps();
 	return 0;
+}
+
+void lx_caps_get(uint64_t c[5])
+{
+	c[0] = inh;
+	c[1] = prm;
+	c[2] = eff;
+	c[3] = bnd;
+	c[4] = amb;
 }
 
 /* execve as root: permitted and effective are the bounding set (with the
@@ -151,6 +170,7 @@ long lx_caps_prctl(struct lx_args *a)
 		if (cap > LX_CAP_LAST)
 			return -LX_EINVAL;
 		bnd &= ~(1ull << cap);
+		lx_ptab_caps();
 		return 0;
 	case LX_PR_GET_SECUREBITS:
 		return 0;
@@ -159,6 +179,7 @@ long lx_caps_prctl(struct lx_args *a)
 			if (a->a[2] || a->a[3] || a->a[4])
 				return -LX_EINVAL;
 			amb = 0;
+			lx_ptab_caps();
 			return 0;
 		}
 		cap = a->a[2];
@@ -171,9 +192,11 @@ long lx_caps_prctl(struct lx_args *a)
 			if (!((prm >> cap) & 1) || !((inh >> cap) & 1))
 				return -LX_EPERM;
 			amb |= 1ull << cap;
+			lx_ptab_caps();
 			return 0;
 		case LX_PR_CAP_AMBIENT_LOWER:
 			amb &= ~(1ull << cap);
+			lx_ptab_caps();
 			return 0;
 		default:
 			return -LX_EINVAL;

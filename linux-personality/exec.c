@@ -248,7 +248,10 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 	memcpy(strs + used, path, strlen(path) + 1);
 	used += strlen(path) + 1;
 
-	/* Past here the old image is gone: a failure ends the process. */
+	/* Past here the old image is gone: a failure ends the process.
+	 * Readers of our maps see the old image's until the new one is
+	 * whole (lx_mm_release), never the emptied record. */
+	lx_mm_hold();
 	lx_unmap_all();
 	lx_fs_exec();
 	lx_signal_exec();
@@ -270,7 +273,7 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 			phdr = s->file_vaddr + (eh->phoff - s->offset);
 	}
 	lx.brk_start = lx.brk_cur = lx.brk_mapped = end;
-	lx_mmview.brk_start = lx_mmview.brk_mapped = end;
+	lx_mmview.live.brk_start = lx_mmview.live.brk_mapped = end;
 	lx.mmap_next = LX_MMAP_BASE;
 	if (lx_map_anon(LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, K42_PROT_READ | K42_PROT_WRITE) < 0)
 		goto dead;
@@ -345,6 +348,7 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 		}
 		lx_ptab_publish();
 	}
+	lx_mm_release();
 
 	/* Registers as Linux starts a ppc64 ELFv2 process: r1 = argc's
 	 * address, r12 = the entry, r3..r6 = argc, argv, envp, auxv, the rest 0. */

@@ -140,19 +140,33 @@ struct lx_vma {
 	uint64_t sid, sbase;	/* MAP_SHARED: its id and where it began (futex_shared.c) */
 };
 #define LX_MAX_VMAS 8192
-/* Our mappings, and where brk's heap lies, in one block that other
- * processes of our user may read (mem_expose, lx_mm_expose): their
- * /proc/PID/maps of us (procfs.c). The personality is at the same
- * address in every Linux process, so the block is too. */
-struct lx_mmview {
+/* Our mappings and where brk's heap lies: one record. */
+struct lx_mmrec {
 	int32_t nvmas;
 	uint32_t pad;
 	uint64_t brk_start, brk_mapped;
 	struct lx_vma vmas[LX_MAX_VMAS];
 };
+/* The block that other processes of our user may read (mem_expose,
+ * lx_mm_expose): their /proc/PID/maps of us (procmaps.c). The
+ * personality is at the same address in every Linux process, so the
+ * block is too. `live` is the record the personality keeps; while
+ * execve replaces the image (gen odd, lx_mm_hold) readers are shown
+ * `before`, the old image's record, so they never see the emptied or
+ * half-built one. A fork's child gets the block with the kernel's copy
+ * of our memory, exposed as ours (mem_cow_all). */
+struct lx_mmview {
+	uint32_t gen;		/* odd while execve replaces the image */
+	uint32_t pad;
+	struct lx_mmrec live, before;
+};
 extern struct lx_mmview lx_mmview;
-#define lx_vmas (lx_mmview.vmas)
-#define lx_nvmas (lx_mmview.nvmas)
+#define lx_vmas (lx_mmview.live.vmas)
+#define lx_nvmas (lx_mmview.live.nvmas)
+/* execve: show readers the old image's record (hold) until the new one
+ * is complete (release). */
+void lx_mm_hold(void);
+void lx_mm_release(void);
 /* Expose lx_mmview (at start, in a fork's child). */
 void lx_mm_expose(void);
 long lx_map_anon(uint64_t va, uint64_t len, unsigned prot);
@@ -173,6 +187,7 @@ struct lx_pentry {
 	uint32_t stop_sig;		/* stopped by this signal (job control), 0: running */
 	uint32_t stop_gen, cont_gen;	/* stops and continues so far (wait4 WUNTRACED, WCONTINUED) */
 	uint32_t pad2;
+	uint64_t caps[5];		/* its capability sets (caps.c, lx_caps_get) */
 	char exe[256];
 	char cmdline[1024];
 };
@@ -307,6 +322,11 @@ void lx_sig_forked(void);
 /* caps.c: prctl's capability options (-LX_ENOSYS: not one); execve. */
 long lx_caps_prctl(struct lx_args *a);
 void lx_caps_exec(void);
+/* Our capability sets as /proc/PID/status lists them: inheritable,
+ * permitted, effective, bounding, ambient. */
+void lx_caps_get(uint64_t c[5]);
+/* Our capability sets changed: into our table entry (ptab.c). */
+void lx_ptab_caps(void);
 /* sched.c: personality(PER_LINUX32) in force (uname's machine). */
 int lx_persona_linux32(void);
 extern uint64_t lx_sigmask;

@@ -27,6 +27,33 @@ void lx_mm_expose(void)
 	(void)k42_sc_mem_expose((uint64_t)&lx_mmview, sizeof(lx_mmview));
 }
 
+void lx_mm_hold(void)
+{
+	struct lx_mmrec *b = &lx_mmview.before;
+
+	b->nvmas = lx_nvmas;
+	b->brk_start = lx_mmview.live.brk_start;
+	b->brk_mapped = lx_mmview.live.brk_mapped;
+	memcpy(b->vmas, lx_vmas, (size_t)lx_nvmas * sizeof(struct lx_vma));
+	__atomic_thread_fence(__ATOMIC_RELEASE);	/* `before` complete, then gen odd */
+	__atomic_store_n(&lx_mmview.gen, lx_mmview.gen + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* gen odd, then `live` changes */
+}
+
+void lx_mm_release(void)
+{
+	struct lx_mmrec *b = &lx_mmview.before;
+
+	__atomic_thread_fence(__ATOMIC_RELEASE);	/* `live` complete, then gen even */
+	__atomic_store_n(&lx_mmview.gen, lx_mmview.gen + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* The old image's layout is nobody's business now (a reader still
+	 * copying it sees gen moved and reads `live`). */
+	memset(b->vmas, 0, (size_t)b->nvmas * sizeof(struct lx_vma));
+	b->nvmas = 0;
+	b->brk_start = b->brk_mapped = 0;
+}
+
 static uint64_t page_up(uint64_t x)
 {
 	return (x + K42_PAGE_SIZE - 1) & ~(K42_PAGE_SIZE - 1);
@@ -175,7 +202,7 @@ long lx_sys_brk(struct lx_args *a)
 		    lx_map_anon(lx.brk_mapped, grow, K42_PROT_READ | K42_PROT_WRITE) < 0)
 			return (long)lx.brk_cur;
 		lx.brk_mapped += grow;
-		lx_mmview.brk_mapped = lx.brk_mapped;
+		lx_mmview.live.brk_mapped = lx.brk_mapped;
 	}
 	lx.brk_cur = want;
 	return (long)want;

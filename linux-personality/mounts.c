@@ -82,6 +82,28 @@ struct lx_statfs {
 };
 _Static_assert(sizeof(struct lx_statfs) == 120, "Linux ppc64 struct statfs is 120 bytes");
 
+/* The mount holding path (absolute, or relative to the working
+ * directory), with m filled by lx_mounts: its index in m, or
+ * -LX_ENAMETOOLONG (the absolute path is too long), -LX_ENOENT. */
+static int mount_of_path(struct lx_mount *m, const char *path)
+{
+	static char abs[K42_PATH_MAX];
+	int i;
+
+	if (path[0] != '/') {
+		long l = k42_getcwd(abs, sizeof(abs));
+
+		if (l < 0 || (size_t)l + strlen(path) + 1 >= sizeof(abs))
+			return -LX_ENAMETOOLONG;
+		strcat(abs, "/");
+		strcat(abs, path);
+	} else {
+		strcpy(abs, path);
+	}
+	i = mount_of(m, lx_mounts(m, LX_MOUNTS_MAX), abs);
+	return i < 0 ? -LX_ENOENT : i;
+}
+
 static long put_statfs(const struct lx_mount *m, uint64_t uva)
 {
 	struct lx_statfs s;
@@ -112,10 +134,10 @@ static long put_statfs(const struct lx_mount *m, uint64_t uva)
 
 static long statfs_path(uint64_t upath, uint64_t uva)
 {
-	static char path[K42_PATH_MAX], abs[K42_PATH_MAX];
+	static char path[K42_PATH_MAX];
 	struct lx_mount m[LX_MOUNTS_MAX];
 	struct k42_stat st;
-	int n, i;
+	int i;
 	long rc;
 
 	if ((rc = lx_user_path(upath, path)) < 0)
@@ -131,19 +153,8 @@ static long statfs_path(uint64_t upath, uint64_t uva)
 	}
 	if ((rc = k42_stat(path, &st)) < 0)
 		return lx_errno(rc);
-	if (path[0] != '/') {
-		long l = k42_getcwd(abs, sizeof(abs));
-
-		if (l < 0 || (size_t)l + strlen(path) + 1 >= sizeof(abs))
-			return -LX_ENAMETOOLONG;
-		strcat(abs, "/");
-		strcat(abs, path);
-	} else {
-		strcpy(abs, path);
-	}
-	n = lx_mounts(m, LX_MOUNTS_MAX);
-	if ((i = mount_of(m, n, abs)) < 0)
-		return -LX_ENOENT;
+	if ((i = mount_of_path(m, path)) < 0)
+		return i;
 	return put_statfs(&m[i], uva);
 }
 
@@ -285,12 +296,12 @@ long lx_sys_umount2(struct lx_args *a)
 
 static long swap_check(uint64_t upath, int on)
 {
-	static char path[K42_PATH_MAX], abs[K42_PATH_MAX];
+	static char path[K42_PATH_MAX];
 	struct lx_mount m[LX_MOUNTS_MAX];
 	struct k42_stat st;
 	char magic[10];
 	long rc = lx_user_path(upath, path);
-	int fd, n, i;
+	int fd, i;
 
 	if (rc < 0)
 		return rc;
@@ -309,20 +320,9 @@ static long swap_check(uint64_t upath, int on)
 	k42_close(fd);
 	if (rc != (long)sizeof(magic) || memcmp(magic, LX_SWAP_MAGIC, sizeof(magic)) != 0)
 		return -LX_EINVAL;
-	if (path[0] != '/') {
-		long l = k42_getcwd(abs, sizeof(abs));
-
-		if (l < 0 || (size_t)l + strlen(path) + 1 >= sizeof(abs))
-			return -LX_ENAMETOOLONG;
-		strcat(abs, "/");
-		strcat(abs, path);
-	} else {
-		strcpy(abs, path);
-	}
-	n = lx_mounts(m, LX_MOUNTS_MAX);
-	if ((i = mount_of(m, n, abs)) >= 0 && m[i].magic == LX_TMPFS_MAGIC)
-		return -LX_EINVAL;
-	return -LX_EPERM;
+	if ((i = mount_of_path(m, path)) == -LX_ENAMETOOLONG)
+		return i;
+	return i >= 0 && m[i].magic == LX_TMPFS_MAGIC ? -LX_EINVAL : -LX_EPERM;
 }
 
 long lx_sys_swapon(struct lx_args *a)

@@ -8,27 +8,52 @@
 #include "procfs.h"
 
 /* Another process's mappings, read from its exposed block (mm.c). */
-static struct lx_mmview other_mm;
+static struct lx_mmrec other_mm;
 
-/* The mappings of pid into *mm (ours, or read from pid's exposed block,
- * only what its count covers) and its binary's path into exe: 0, or
- * -LX_EACCES if pid shows us nothing (not a Linux process, or not ours
- * to read: the kernel's rule is Linux's, same user or root). */
-static long maps_of(uint64_t pid, const struct lx_mmview **mm, const char **exe)
+/* Read pid's record of its mappings into other_mm: `live`, or while it
+ * execs `before` (the old image's); read again if its gen moved across
+ * the copy (an execve began or ended meanwhile). 0, or -LX_EACCES. */
+static long read_other(uint64_t pid)
+{
+	const uint64_t hdr = offsetof(struct lx_mmrec, vmas);
+
+	for (int tries = 0;; tries++) {
+		uint32_t gen, again;
+		const struct lx_mmrec *rec;
+
+		if (k42_sc_mem_read(pid, (uint64_t)&lx_mmview.gen, (uint64_t)&gen, sizeof(gen)) < 0)
+			return -LX_EACCES;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		rec = gen & 1 ? &lx_mmview.before : &lx_mmview.live;
+		if (k42_sc_mem_read(pid, (uint64_t)rec, (uint64_t)&other_mm, hdr) < 0)
+			return -LX_EACCES;
+		if (other_mm.nvmas < 0 || other_mm.nvmas > LX_MAX_VMAS)
+			other_mm.nvmas = 0;	/* caught mid-change, or scribbled on */
+		if (other_mm.nvmas &&
+		    k42_sc_mem_read(pid, (uint64_t)rec->vmas, (uint64_t)other_mm.vmas,
+				    (uint64_t)other_mm.nvmas * sizeof(struct lx_vma)) < 0)
+			return -LX_EACCES;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (k42_sc_mem_read(pid, (uint64_t)&lx_mmview.gen, (uint64_t)&again,
+				    sizeof(again)) < 0)
+			return -LX_EACCES;
+		if (again == gen || tries == 8)
+			return 0;	/* (a process execing without pause: its last) */
+	}
+}
+
+/* The mappings of pid into *mm (ours, or read from pid's exposed block)
+ * and its binary's path into exe: 0, or -LX_EACCES if pid shows us
+ * nothing (not a Linux process, or not ours to read: the kernel's rule
+ * is Linux's, same user or root). */
+static long maps_of(uint64_t pid, const struct lx_mmrec **mm, const char **exe)
 {
 	if (pid == lx.pid) {
-		*mm = &lx_mmview;
+		*mm = &lx_mmview.live;
 		*exe = lx.exe;
 		return 0;
 	}
-	if (k42_sc_mem_read(pid, (uint64_t)&lx_mmview, (uint64_t)&other_mm,
-			    offsetof(struct lx_mmview, vmas)) < 0)
-		return -LX_EACCES;
-	if (other_mm.nvmas < 0 || other_mm.nvmas > LX_MAX_VMAS)
-		other_mm.nvmas = 0;	/* caught mid-change, or scribbled on */
-	if (other_mm.nvmas &&
-	    k42_sc_mem_read(pid, (uint64_t)lx_mmview.vmas, (uint64_t)other_mm.vmas,
-			    (uint64_t)other_mm.nvmas * sizeof(struct lx_vma)) < 0)
+	if (read_other(pid) < 0)
 		return -LX_EACCES;
 	*mm = &other_mm;
 	*exe = lx_proc_exe_of(pid);
@@ -36,7 +61,7 @@ static long maps_of(uint64_t pid, const struct lx_mmview **mm, const char **exe)
 }
 
 /* What Linux names a mapping: the binary's segments, [heap], [stack]. */
-static const char *vma_name(const struct lx_mmview *mm, const struct lx_vma *v, const char *exe)
+static const char *vma_name(const struct lx_mmrec *mm, const struct lx_vma *v, const char *exe)
 {
 	return v->va + v->len <= mm->brk_start ? exe :
 	       v->va >= mm->brk_start && v->va < mm->brk_mapped ? "[heap]" :
@@ -51,7 +76,7 @@ static const char *vma_name(const struct lx_mmview *mm, const struct lx_vma *v, 
  * a k42 region of its own). */
 void lx_proc_maps(uint64_t pid)
 {
-	const struct lx_mmview *mm;
+	const struct lx_mmrec *mm;
 	const char *exe;
 	uint64_t last = 0;
 

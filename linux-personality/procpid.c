@@ -100,7 +100,24 @@ void lx_proc_pstatus(const struct k42_procinfo *p, int known, const struct lx_pe
 	}
 	put("Threads:\t");
 	putu(known && pe->nthreads ? pe->nthreads : 1);
-	put("\nCpus_allowed_list:\t");
+	put("\n");
+	if (self || known) {	/* a Linux process's own sets (caps.c) */
+		static const char *const names[5] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" };
+		uint64_t own[5];
+		const uint64_t *c = own;
+
+		if (self)
+			lx_caps_get(own);
+		else
+			c = pe->caps;
+		for (int k = 0; k < 5; k++) {
+			put(names[k]);
+			put(":\t");
+			putx(c[k], 16);
+			put("\n");
+		}
+	}
+	put("Cpus_allowed_list:\t");
 	putu(p->cpu);
 	put("\n");
 }

@@ -111,6 +111,7 @@ static void write_entry(uint64_t pid, int nthreads, int nice)
 	e->sid = (uint32_t)lx.sid;
 	e->nthreads = (uint32_t)(nthreads > 0 ? nthreads : 1);
 	e->vsize = vsize();
+	lx_caps_get(e->caps);
 	memcpy(e->exe, lx.exe, sizeof(e->exe));
 	e->exe[sizeof(e->exe) - 1] = '\0';
 	memcpy(e->cmdline, lx.cmdline, lx.cmdline_len);
@@ -161,17 +162,25 @@ void lx_ptab_vsize(void)
 	entry_write_end(e, seq);
 }
 
+/* Our entry in the table, or NULL (no table, or not ours yet). */
+static struct lx_pentry *own_entry(void)
+{
+	struct lx_pentry *e;
+
+	if (!present())
+		return NULL;
+	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
+	return e->pid == lx.pid ? e : NULL;
+}
+
 /* Our reaped children's CPU time (cputime.c): what our parent adds to
  * its own when it reaps us. */
 void lx_ptab_cputimes(uint64_t cu, uint64_t cs)
 {
-	struct lx_pentry *e;
+	struct lx_pentry *e = own_entry();
 	uint32_t seq;
 
-	if (!present())
-		return;
-	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
-	if (e->pid != lx.pid)
+	if (!e)
 		return;
 	seq = entry_write_begin(e, e->seq);
 	e->cutime_tb = cu;
@@ -179,15 +188,24 @@ void lx_ptab_cputimes(uint64_t cu, uint64_t cs)
 	entry_write_end(e, seq);
 }
 
-void lx_ptab_stop(int sig)
+void lx_ptab_caps(void)
 {
-	struct lx_pentry *e;
+	struct lx_pentry *e = own_entry();
 	uint32_t seq;
 
-	if (!present())
+	if (!e)
 		return;
-	e = &ptab->e[lx.pid & (PTAB_SLOTS - 1)];
-	if (e->pid != lx.pid)
+	seq = entry_write_begin(e, e->seq);
+	lx_caps_get(e->caps);
+	entry_write_end(e, seq);
+}
+
+void lx_ptab_stop(int sig)
+{
+	struct lx_pentry *e = own_entry();
+	uint32_t seq;
+
+	if (!e)
 		return;
 	seq = entry_write_begin(e, e->seq);
 	e->stop_sig = (uint32_t)sig;

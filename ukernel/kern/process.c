@@ -244,8 +244,10 @@ long sys_mem_expose(struct trap_frame *tf)
 
 	if (len > MEM_EXPOSE_MAX || va + len < va || va + len > K42_USER_TOP)
 		return -K42_EINVAL;
+	spin_lock(&self->lock);	/* one pair for mem_cow_all's copy */
 	self->expose_va = len ? va : 0;
 	self->expose_len = len;
+	spin_unlock(&self->lock);
 	return 0;
 }
 

@@ -218,6 +218,27 @@ long sys_mem_cow(struct trap_frame *tf)
 	return cow_region(self, p, dst, src, len);
 }
 
+/* The child holds a copy of what the caller exposed (mem_expose), at the
+ * same addresses: it is exposed too, to the same readers (the same user
+ * id; a proc_cred that changes the child's withdraws it), from the
+ * moment the copy is whole. So a fork's child shows its mappings
+ * (/proc/PID/maps) before it first runs, as Linux's does. The address
+ * first, then the length that turns it on (process_may_peek). */
+static void cow_expose(struct process *self, struct process *p)
+{
+	uint64_t va, len;
+
+	spin_lock(&self->lock);	/* one pair: mem_expose sets both under it */
+	va = self->expose_va;
+	len = self->expose_len;
+	spin_unlock(&self->lock);
+	if (!len || p->uid != self->uid)
+		return;
+	p->expose_va = va;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&p->expose_len, len, __ATOMIC_RELAXED);
+}
+
 /* fork's memory: every region of the caller, copy-on-write (or shared, if
  * K42_MAP_SHARED), at the same addresses in a child not started yet.
  * Lock order: the caller's lock, then the child's. */
@@ -263,8 +284,10 @@ long sys_mem_cow_all(struct trap_frame *tf)
 			len = next->end - next->start;
 		}
 		spin_unlock(&self->lock);
-		if (!next)
+		if (!next) {
+			cow_expose(self, p);
 			return 0;
+		}
 		if (!shared)
 			rc = cow_region(self, p, start, start, len);
 		/* The kernel's own regions of a new process (the trace pages)
