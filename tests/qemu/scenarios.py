@@ -189,6 +189,13 @@ _smp_utest("pm_retired", "pm_retired_test", 480,
            lambda n: [r"pm_retired_test: %d CPUs: child done; %s faults waited for retired frames; free frames \(with kmem's cached\) \d+ -> \d+" % (n, r"\d+")])
 # (at 4 CPUs most runs wait for retired frames, but a quiet host may give
 # quiescence in time and wait for none: the check is that the child lives)
+# Kernel calls that allocate right after unmaps, while the frames wait
+# for quiescence (kern/retired_wait.c): run again, not failed, near the
+# tree's frame quota and near the PM's last frame, from every CPU.
+_smp_utest("call_retired", "call_retired_test", 600,
+           lambda n: [r"call_retired_test: quota: \d+ calls from \d+ dispatchers on %d CPUs, \d+ rounds of up to \d+ pages each \(\d+ frames free once written\), 0 failed, 0 wrong words" % n,
+                      r"call_retired_test: beyond the quota: -122 after \d+ ms",
+                      r"call_retired_test: memory: \d+ calls from \d+ dispatchers on %d CPUs, \d+ rounds of up to \d+ pages each \(\d+ frames free once written\), 0 failed, 0 wrong words" % n])
 # The scalability benchmark's program (./k42 bench --scal) checks every
 # operation it times; here it runs under MTTCG, CPUs really in parallel.
 SCENARIOS.append(dict(name="smp/scalbench_4", smp=4, timeout=300,
