@@ -142,7 +142,7 @@ static void test_random(void)
  */
 static uint64_t fake_cache[FRAMES], held[FRAMES];
 static unsigned fake_n;
-static int fake_rebalances;
+static int fake_rebalances, fake_refusals;
 
 static int fake_alloc(struct pm *p, uint64_t *pa)
 {
@@ -173,7 +173,14 @@ static uint64_t fake_rebalance(struct pm *p)
 	return n;
 }
 
-static const struct pm_cache_hooks fake_hooks = { fake_alloc, fake_free, fake_rebalance };
+static void fake_refused(struct pm *p)
+{
+	(void)p;
+	fake_refusals++;
+}
+
+static const struct pm_cache_hooks fake_hooks = { fake_alloc, fake_free, fake_rebalance,
+						  fake_refused };
 
 static void test_cache(void)
 {
@@ -209,7 +216,11 @@ static void test_cache(void)
 			n++;
 	CHECK(n == FRAMES, "%u of %lu frames allocated", n, (uint64_t)FRAMES);
 	CHECK(pm_free_frames(&pm) == 0, "%lu left after taking every frame", pm_free_frames(&pm));
+	CHECK(fake_refusals == 0, "%d refusals heard while frames were left", fake_refusals);
 	CHECK(pm_alloc(&pm, 0, &one) == -K42_ENOMEM, "alloc from an empty PM");
+	CHECK(pm_alloc(&pm, 2, &big) == -K42_ENOMEM, "order-2 alloc from an empty PM");
+	CHECK(fake_refusals == 2, "%d refusals heard, not 2", fake_refusals);
+	fake_rebalances = 0;	/* (the order-2 one tried one, in vain) */
 	n = 0;
 	for (uint64_t i = 0; i < FRAMES; i++)
 		if (pm_free(&pm, held[i], 0) == 0)

@@ -14,6 +14,7 @@
  * back to where they were. One verdict line.
  */
 #include "check.h"
+#include "spinners.h"
 
 #define VA 0x100000000ul
 /* Frames left for the kernel: 2,048, and per page mapped its FCM node,
@@ -87,22 +88,9 @@ int main(uint64_t arg)
 	EXPECT(kid > 0, "spawn: %ld", kid);
 	if (kid <= 0)
 		return verdict("pm_retired_test");
-	/* A spinner on every CPU (placed round-robin), in user mode: a CPU
-	 * passes a quiescent point only at its tick then, so the frames an
-	 * unmap retired take a tick or two to come back. */
-	for (long c = 0; c < ncpus && nspin < K42_VPS_MAX; c++) {
-		spin[nspin] = k42_spawn_path("tests/stuck", K42_PRIO_GENERAL, 0);
-		EXPECT(spin[nspin] > 0, "spawn spinner: %ld", spin[nspin]);
-		if (spin[nspin] > 0)
-			nspin++;
-	}
+	nspin = spinners_start(ncpus, spin);	/* quiescence waits for ticks */
 	state = k42_wait((uint64_t)kid, &status);
-	for (int i = 0; i < nspin; i++) {
-		int st = -1;
-
-		EXPECT(k42_sc_proc_kill((uint64_t)spin[i]) == 0, "kill spinner %ld", spin[i]);
-		k42_wait((uint64_t)spin[i], &st);
-	}
+	spinners_stop(spin, nspin);
 	EXPECT(state == K42_PROC_EXITED && status == 0,
 	       "child: state %d, status %d (killed: out of memory while frames waited?)", state,
 	       status);

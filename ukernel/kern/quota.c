@@ -19,6 +19,7 @@
 #include <kern/panic.h>
 #include <kern/process.h>
 #include <kern/quota.h>
+#include <kern/retired_wait.h>
 #include <mm/fr.h>
 #include <mm/kmem.h>
 #include <mm/meminit.h>
@@ -107,8 +108,10 @@ static int acct_alloc_frame(struct frame_source *s, uint64_t *pa)
 	struct quota_acct *a = (struct quota_acct *)s;	/* frames is the first member */
 	int rc = quota_charge(a, K42_QUOTA_FRAMES, 1);
 
-	if (rc < 0)
+	if (rc < 0) {
+		retired_wait_note();	/* retired frames may still hold the charge */
 		return rc;
+	}
 	rc = pm_frames.alloc(&pm_frames, pa);
 	if (rc < 0) {
 		quota_uncharge(a, K42_QUOTA_FRAMES, 1);

@@ -17,6 +17,7 @@
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
+#include <kern/retired_wait.h>
 #include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/syscall.h>
@@ -313,6 +314,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)fcm_swap_frees_unlocked();
 	case K42_INFO_FAULTS_RETIRED_WAIT:
 		return (long)user_faults_retired_wait();
+	case K42_INFO_CALLS_RETIRED_WAIT:
+		return (long)retired_wait_calls();
 	case K42_INFO_FR_FLUSHES_UNLOCKED:
 		return (long)fr_flushes_unlocked();
 	case K42_INFO_COW_FILE_UNLOCKED:

@@ -14,6 +14,7 @@
 #include <kern/dispatcher.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
+#include <kern/retired_wait.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
 #include <mm/fr.h>
@@ -70,12 +71,26 @@ void syscall_entry(struct trap_frame *tf)
 
 	if (__builtin_expect(d->fr_unsent || d->reflect_sc, 0) && entry_before(tf, d))
 		return;
-	if (n >= K42_SC_COUNT || !syscall_table[n].fn)
+	if (n >= K42_SC_COUNT || !syscall_table[n].fn) {
 		rc = -K42_ENOSYS;
-	else
+	} else {
+		retired_wait_call_begins();
 		rc = syscall_table[n].fn(tf);
-	if (rc != SYSCALL_SWITCHED)
-		ctx_set_result(tf, 0, (uint64_t)rc);
+	}
+	if (rc == SYSCALL_SWITCHED)
+		return;
+	/* Out of frames while frames wait for quiescence: the call runs
+	 * again from user mode, past a quiescent point (kern/retired_wait.c).
+	 * A call that fails so has undone what it did, so it may. */
+	if (__builtin_expect(rc == -K42_ENOMEM || rc == -K42_EDQUOT, 0)) {
+		if (retired_wait_call(d, rc)) {
+			ctx_restart_call(tf);
+			return;
+		}
+	} else {
+		retired_wait_over(d);
+	}
+	ctx_set_result(tf, 0, (uint64_t)rc);
 }
 
 struct process *syscall_process(void)

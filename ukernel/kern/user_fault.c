@@ -14,6 +14,7 @@
 #include <kern/percpu.h>
 #include <kern/process.h>
 #include <kern/quiesce.h>
+#include <kern/retired_wait.h>
 #include <kern/sched.h>
 #include <kern/user_fault.h>
 #include <kern/timer.h>
@@ -101,6 +102,7 @@ int user_fault_unlocked(struct trap_frame *tf, uint64_t va, unsigned access)
 	if (__atomic_load_n(&d->state, __ATOMIC_RELAXED) == DS_DEAD ||
 	    (rc = fault_resolve_unlocked(d->proc, va, access)) < 0)
 		return 0;
+	retired_wait_over(d);
 	if (rc == FAULT_MISS)
 		return fault_miss(tf, d, va, access);
 	if (rc == FAULT_HELD) {
@@ -117,42 +119,12 @@ int user_fault_unlocked(struct trap_frame *tf, uint64_t va, unsigned access)
 	return 1;
 }
 
-/*
- * With more than one CPU online, frames taken from a region (its end, a
- * fold, an eviction, a drop) go back to the PM only once every CPU has
- * passed a quiescent point (mm/fcm.c fcm_release_page): right after a
- * big unmap the PM may be empty while they wait. A fault that finds no
- * frame (or its quota spent, which retired frames still hold) then is
- * retried rather than fatal, while frames wait, for at most
- * NOMEM_WAIT_MS from its first failure: the return to user mode is a
- * quiescent point under the kernel lock (which frees what this CPU
- * retired once it is ripe), and the other CPUs holding retired objects
- * are kicked, so they pass theirs at once (an idle one counts as passed
- * already). A process truly out of memory ends as before, that much
- * later. Counted: K42_INFO_FAULTS_RETIRED_WAIT.
- */
-#define NOMEM_WAIT_MS 500
+/* Faults retried while frames waited for quiescence (kern/retired_wait.c). */
 static uint64_t faults_retired_wait;
 
 uint64_t user_faults_retired_wait(void)
 {
 	return __atomic_load_n(&faults_retired_wait, __ATOMIC_RELAXED);
-}
-
-static int wait_for_retired(struct dispatcher *d, int rc)
-{
-	uint64_t now = mftb(), span = timer_timebase_hz() / 1000 * NOMEM_WAIT_MS;
-
-	if ((rc != -K42_ENOMEM && rc != -K42_EDQUOT) || !fcm_frames_retired())
-		return 0;
-	if (!d->nomem_until || now > d->nomem_until + span)
-		d->nomem_until = now + span;	/* a new shortage */
-	if (now >= d->nomem_until)
-		return 0;
-	__atomic_add_fetch(&faults_retired_wait, 1, __ATOMIC_RELAXED);
-	kquiesce_kick_holders();
-	arch_spin_yield();
-	return 1;
 }
 
 void user_fault(struct trap_frame *tf, uint64_t va, unsigned access, int traced)
@@ -166,6 +138,7 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access, int traced)
 		trace_fault_start(va, access);
 	rc = fault_resolve(d->proc, va, access, &token);
 	if (rc == 0) {
+		retired_wait_over(d);
 		trace_fault_incore(va);
 		return;
 	}
@@ -186,7 +159,7 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access, int traced)
 		}
 		return;
 	}
-	if (wait_for_retired(d, rc))
+	if (retired_wait(d, rc, &faults_retired_wait))
 		return;	/* retried on return, past a quiescent point */
 	/* A Linux program (its calls reflected) that touched memory it has
 	 * no right to, while it ran (enabled): its personality makes that

@@ -622,6 +622,8 @@ static int ctl(struct process *server, uint64_t handle, uint64_t op, uint64_t of
 		return 1;
 	}
 	if ((rc = pm_alloc(pm_root(), 0, &bounce)) < 0) {
+		if (unlocked)
+			return 0;	/* the locked path may wait for retired frames */
 		*out = rc;
 		return 1;
 	}

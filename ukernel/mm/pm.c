@@ -167,12 +167,16 @@ int pm_alloc(struct pm *pm, unsigned order, uint64_t *pa)
 	const struct pm_cache_hooks *c = __atomic_load_n(&pm->cache, __ATOMIC_ACQUIRE);
 	int rc;
 
-	if (c && order == 0)
-		return c->alloc(pm, pa);
-	rc = pm_alloc_lists(pm, order, pa);
-	/* Frames stranded in the caches may make up the block. */
-	if (rc == -K42_ENOMEM && c && c->rebalance(pm) > 0)
+	if (c && order == 0) {
+		rc = c->alloc(pm, pa);
+	} else {
 		rc = pm_alloc_lists(pm, order, pa);
+		/* Frames stranded in the caches may make up the block. */
+		if (rc == -K42_ENOMEM && c && c->rebalance(pm) > 0)
+			rc = pm_alloc_lists(pm, order, pa);
+	}
+	if (rc == -K42_ENOMEM && c && c->refused)
+		c->refused(pm);
 	return rc;
 }
 

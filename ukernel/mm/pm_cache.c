@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <k42/errno.h>
 #include <kern/cobj.h>
+#include <kern/retired_wait.h>
 #include <kern/smp.h>
 #include <kern/spinlock.h>
 #include <mm/meminit.h>
@@ -135,7 +136,17 @@ static int pmc_free(struct pm *pm, uint64_t pa)
 	return 0;
 }
 
-static const struct pm_cache_hooks pmc_hooks = { pmc_alloc, pmc_free, pmc_rebalance };
+/* The kernel notes a refusal on the CPU that met it: a kernel call that
+ * failed for it may wait for the frames quiescence will free
+ * (kern/retired_wait.h). */
+static void pmc_refused(struct pm *pm)
+{
+	(void)pm;
+	retired_wait_note();
+}
+
+static const struct pm_cache_hooks pmc_hooks = { pmc_alloc, pmc_free, pmc_rebalance,
+						 pmc_refused };
 
 int pm_cache_init(void)
 {

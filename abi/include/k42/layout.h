@@ -79,6 +79,7 @@
 #define K42_INFO_CALLS_EXPIRED_UNLOCKED 45	/* bounded PPC calls ended with -K42_ETIMEDOUT by a tick without the kernel lock (all CPUs) */
 #define K42_INFO_FR_FLUSHES_UNLOCKED  48	/* page-ins a server's ring had no room for, sent later from its fast fr_complete/fr_ctl without it */
 #define K42_INFO_FAULTS_RETIRED_WAIT  49	/* faults retried, not failed, for want of a frame while frames waited for quiescence (kern/user_fault.c) */
+#define K42_INFO_CALLS_RETIRED_WAIT   54	/* kernel calls run again, not failed, for want of a frame while frames waited for quiescence (kern/retired_wait.c) */
 #define K42_INFO_SWAPS_FREED_UNLOCKED 50	/* FCM swap mediators (with their old FCMs) freed after quiescence without it */
 #define K42_INFO_PPC_MOVES_UNLOCKED   44	/* PPC calls (sync or async) that moved a server's dispatcher 0 to the caller's CPU without the kernel lock (all CPUs) */
 #define K42_INFO_PPC_ASYNC_BYTES      35	/* ppc_accepts of async calls, async calls that moved their server, and async replies, with page bytes, done without the kernel lock (all CPUs) */

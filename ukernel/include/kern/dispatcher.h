@@ -124,9 +124,11 @@ struct dispatcher {
 	 * written only by the CPU it is current on, read whole by anyone
 	 * (proc_times, proc_describe). */
 	uint64_t utime_tb, stime_tb;
-	/* A fault that found no frame while frames waited for quiescence is
-	 * retried until this timebase value (kern/user_fault.c). */
-	uint64_t nomem_until;
+	/* A fault or kernel call that found no frame while frames waited for
+	 * quiescence is retried until this timebase value, and the
+	 * quiescence generation has moved on from nomem_gen
+	 * (kern/retired_wait.c). */
+	uint64_t nomem_until, nomem_gen;
 };
 
 /* Keep tf as d's resumable context; returns where it went.

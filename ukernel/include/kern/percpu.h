@@ -89,6 +89,9 @@ struct percpu {
 	uint64_t ticks_multi_unlocked;
 	/* Deferred frees done without it (kern/quiesce.c). */
 	uint64_t frees_unlocked;
+	/* A frame was refused on this CPU since the current locked kernel
+	 * call began (kern/retired_wait.h). */
+	uint32_t frame_refused;
 	/* Tracing (kern/trace.c): this CPU's copy of the enabled classes, and its buffer. */
 	uint64_t trace_mask;
 	struct k42_trace_buf trace_buf;

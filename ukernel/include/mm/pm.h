@@ -44,12 +44,14 @@ struct pm {
  * How pm_alloc/pm_free reach the per-CPU caches: order-0 requests go to
  * alloc/free (which use the batch calls below, never pm_alloc/pm_free);
  * when the lists cannot satisfy a request, rebalance gives cached frames
- * back (returns how many) and the request is tried once more.
+ * back (returns how many) and the request is tried once more. refused
+ * (may be NULL) hears of every request pm_alloc refuses in the end.
  */
 struct pm_cache_hooks {
 	int (*alloc)(struct pm *pm, uint64_t *pa);
 	int (*free)(struct pm *pm, uint64_t pa);
 	uint64_t (*rebalance)(struct pm *pm);
+	void (*refused)(struct pm *pm);
 };
 
 /* Bytes of state memory pm_init needs to cover [base_pa, base_pa + span). */

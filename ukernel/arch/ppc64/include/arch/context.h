@@ -55,6 +55,14 @@ static inline uint64_t ctx_pc(const struct trap_frame *tf)
 	return tf->nip;
 }
 
+/* Run the kernel call that entered with tf again on the way back to user
+ * mode: `sc` left SRR0 at the instruction after it (the call's registers,
+ * r0 and r3..r10, must still be as it found them). */
+static inline void ctx_restart_call(struct trap_frame *tf)
+{
+	tf->nip -= 4;
+}
+
 static inline int ctx_is_user(const struct trap_frame *tf)
 {
 	return (tf->msr & MSR_PR) != 0;
