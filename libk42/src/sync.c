@@ -55,48 +55,79 @@ void k42_mutex_init(struct k42_mutex *m)
 }
 
 /*
- * A held mutex with waiters is handed over: the unlock gives it to the
- * first waiter (its state stays 2) instead of freeing it for a race the
- * woken waiter may never win. With a race, a thread that takes and drops
- * the mutex in a loop on a dispatcher of its own kept it whenever the
- * waiter's dispatcher ran: at one CPU the tick that preempted the loop
- * came, on QEMU, right after its acquire nearly every time, and the
- * waiters of three dispatchers made no progress for good (smp/vpwake_1,
- * docs/smp.md). A waiter is queued once and blocks until handed the
- * mutex (another wake-up, e.g. a migration, just blocks it again).
+ * The slow paths are the hybrid other thread libraries use. An unlock
+ * with waiters normally frees the mutex and wakes the first waiter to
+ * race for it (state 2 while it may have company, so the winner's unlock
+ * comes here too): a mutex contended from every CPU then moves at the
+ * pace of its critical sections, not of the wake-ups. But a thread that
+ * takes and drops the mutex in a loop on a dispatcher of its own can win
+ * that race for good: at one CPU the tick that preempted the loop came,
+ * on QEMU, right after its acquire nearly every time, and the waiters of
+ * three dispatchers made no progress (smp/vpwake_1, docs/smp.md). So once
+ * the first waiter has waited K42_MUTEX_HANDOVER_TB, the unlock hands the
+ * mutex to it (its state stays 2) instead. A waiter that loses a race
+ * goes back to the head of the queue and keeps its first enqueue time.
  */
+#define K42_MUTEX_HANDOVER_TB K42_SCHED_SLICE_TB
+
+static void wq_push_front(struct k42_waitq *q, struct k42_thread *t)
+{
+	t->wnext = q->head;
+	q->head = t;
+	if (!q->tail)
+		q->tail = t;
+}
+
 void k42_mutex_lock_slow(struct k42_mutex *m)
 {
 	int s = k42_disable_save();
 	struct k42_thread *me = k42_current;
+	int queued_before = 0;
 
 	k42_spin_lock(&k42_sync_lock);
-	if (__atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE) != 0) {
+	while (__atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE) != 0) {
 		me->mutex_handed = 0;
-		wq_push(&m->q, me);
+		me->mutex_queued = 1;
+		if (queued_before) {
+			wq_push_front(&m->q, me);
+		} else {
+			me->mutex_since = k42_timebase();
+			wq_push(&m->q, me);
+			queued_before = 1;
+		}
+		/* Another wake-up (a migration, say) leaves us queued. */
 		do {
 			k42_thread_block_unlock(K42_WAIT_SYNC, &k42_sync_lock);
 			k42_spin_lock(&k42_sync_lock);
-		} while (!me->mutex_handed);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		} while (me->mutex_queued && !me->mutex_handed);
+		if (me->mutex_handed) {
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			break;
+		}
 	}
 	k42_spin_unlock(&k42_sync_lock);
 	k42_restore(s);
 }
 
-/* Unlock m, held in state 2, with k42_sync_lock held: to its first
- * waiter, or free if none is left. */
+/* Unlock m, held in state 2, with k42_sync_lock held: free it and wake
+ * its first waiter to race for it, or hand it to that waiter once it has
+ * waited long enough; free with nobody to wake if none is left. */
 static void mutex_hand_over(struct k42_mutex *m)
 {
 	struct k42_thread *t = wq_pop(&m->q);
 
-	if (t) {
+	if (!t) {
+		__atomic_store_n(&m->state, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	t->mutex_queued = 0;
+	if (k42_timebase() - t->mutex_since >= K42_MUTEX_HANDOVER_TB) {
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		t->mutex_handed = 1;
-		k42_thread_wake(t);
 	} else {
 		__atomic_store_n(&m->state, 0, __ATOMIC_RELEASE);
 	}
+	k42_thread_wake(t);
 }
 
 void k42_mutex_unlock_slow(struct k42_mutex *m)

@@ -27,7 +27,7 @@
  */
 #include <k42/procinfo.h>
 #include <k42/vp.h>
-#include "check.h"
+#include "storm.h"
 
 #define HM_IFACE 0x484d
 #define HOLD 8
@@ -205,19 +205,6 @@ static void *race_thread(void *arg)
 	return NULL;
 }
 
-static int threads_on_every_vp(void *(*fn)(void *), int per)
-{
-	k42_thread_t *th[K42_VPS_MAX * 2];
-	int n = 0;
-
-	for (unsigned v = 0; v < k42_vp_count() && v < K42_VPS_MAX; v++)
-		for (int k = 0; k < per && k < 2; k++)
-			th[n++] = k42_thread_create_on(v, fn, (void *)(uintptr_t)v, NULL);
-	for (int i = 0; i < n; i++)
-		EXPECT(th[i] && k42_thread_join(th[i], NULL) == 0, "thread %d of %d", i, n);
-	return n;
-}
-
 /* A thread that replies to calls it does not serve: every handle of the
  * first 2048 records under generations 1 to 64 (the ones in use now),
  * while the server is moved, holds late calls and is killed. Each must
@@ -330,7 +317,7 @@ static void kill_rounds(void)
 		EXPECT(k != NULL, "killer thread");
 		if (!k)
 			return;
-		threads_on_every_vp(kill_thread, 2);
+		storm_threads(kill_thread, 2);
 		EXPECT(k42_thread_join(k, &next) == 0, "join the killer");
 		EXPECT(k42_wait((uint64_t)old, &status) == K42_PROC_KILLED, "the old server was killed");
 		server = (long)(uintptr_t)next;
@@ -352,16 +339,6 @@ static void kill_rounds(void)
 	}
 }
 
-static void settle(uint64_t in_use, long procs)
-{
-	uint64_t deadline = k42_timebase() + 60 * k42_info(K42_INFO_TIMEBASE_HZ);
-
-	while ((k42_info(K42_INFO_IPC_CALLS) != in_use || k42_info(K42_INFO_DEFERRED) ||
-		(long)k42_info(K42_INFO_PROCESSES) != procs) &&
-	       (int64_t)(k42_timebase() - deadline) < 0)
-		k42_thread_sleep_us(2000);
-}
-
 static void session(int n, long ncpus)
 {
 	uint64_t stats[5], m0 = k42_info(K42_INFO_PPC_MOVES_UNLOCKED);
@@ -380,7 +357,7 @@ static void session(int n, long ncpus)
 	spray_stop = 0;
 	spray = k42_thread_create_on(k42_vp_count() - 1, sprayer, NULL, NULL);
 	EXPECT(spray != NULL, "the sprayer");
-	nth = threads_on_every_vp(race_thread, 2);
+	nth = storm_threads(race_thread, 2);
 	/* A call that timed out may still be spinning in the server: wait
 	 * (up to 10 s) until it has answered every one it took. Those that
 	 * expired while queued never reached it: refused <= timed out. */
@@ -436,7 +413,7 @@ int main(uint64_t arg)
 	in_use = k42_info(K42_INFO_IPC_CALLS);
 	for (int n = 0; n < 2; n++) {
 		session(n + 1, ncpus);
-		settle(in_use, procs0);
+		storm_settle(in_use, procs0);
 		EXPECT(k42_info(K42_INFO_IPC_CALLS) == in_use, "session %d: %lu calls outstanding, "
 		       "%lu before", n + 1, k42_info(K42_INFO_IPC_CALLS), in_use);
 		EXPECT((long)k42_info(K42_INFO_PROCESSES) == procs0, "session %d: processes %lu, %ld "

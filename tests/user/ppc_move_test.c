@@ -240,18 +240,6 @@ static void kill_rounds(int from, int to)
 	}
 }
 
-/* Wait (up to 60 s, sleeping: every CPU idles and reclaims) until the
- * calls, deferred objects and processes are back where they were. */
-static void settle(uint64_t in_use, long procs0)
-{
-	uint64_t deadline = k42_timebase() + 60 * k42_info(K42_INFO_TIMEBASE_HZ);
-
-	while ((k42_info(K42_INFO_IPC_CALLS) != in_use || k42_info(K42_INFO_DEFERRED) ||
-		(long)k42_info(K42_INFO_PROCESSES) != procs0) &&
-	       (int64_t)(k42_timebase() - deadline) < 0)
-		k42_thread_sleep_us(2000);
-}
-
 int main(uint64_t arg)
 {
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE), noise;
@@ -295,7 +283,7 @@ int main(uint64_t arg)
 		EXPECT(k42_sc_proc_kill((uint64_t)server) == 0, "kill the server");
 		k42_wait((uint64_t)server, &status);
 	}
-	settle(in_use, procs0);
+	storm_settle(in_use, procs0);
 	free0 = free_frames();
 	server = k42_spawn_path("tests/ppc_cross_server", K42_PRIO_SYSTEM, 1);
 	EXPECT(server > 0, "spawn the server: %ld", server);

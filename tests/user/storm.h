@@ -120,6 +120,19 @@ static inline void storm_procs_back(long procs0)
 	       (long)k42_info(K42_INFO_PROCESSES), procs0);
 }
 
+/* Wait (up to 60 s, sleeping: every CPU idles and reclaims) until the
+ * kernel's outstanding calls are back at in_use, nothing waits for
+ * quiescence and procs0 processes live again; the caller checks each. */
+static inline void storm_settle(uint64_t in_use, long procs0)
+{
+	uint64_t deadline = k42_timebase() + 60 * k42_info(K42_INFO_TIMEBASE_HZ);
+
+	while ((k42_info(K42_INFO_IPC_CALLS) != in_use || k42_info(K42_INFO_DEFERRED) ||
+		(long)k42_info(K42_INFO_PROCESSES) != procs0) &&
+	       (int64_t)(k42_timebase() - deadline) < 0)
+		k42_thread_sleep_us(2000);
+}
+
 /* sched_storm_workers: SCHED_STORM_PER_CPU per CPU (round-robin
  * placement puts them side by side), at most SCHED_STORM_MAX. */
 #define SCHED_STORM_PER_CPU 2

@@ -1,35 +1,70 @@
 /*
  * Freestanding string and memory functions for the kernel (and libk42).
- * memcpy/memset move 8-byte words when the pointers allow it: trap frames
- * and whole pages go through them on hot paths.
+ * memcpy/memmove move 8-byte words whatever the pointers' alignment, memset
+ * when the pointer allows it: trap frames and whole pages go through them
+ * on hot paths.
  */
 #include <stdint.h>
 #include <string.h>
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+/* An 8-byte word at any address. POWER loads and stores a misaligned
+ * doubleword of ordinary memory whole (the kernel never copies device
+ * memory: mm/usercopy.c refuses it), so a copy between pointers that
+ * disagree mod 8 still moves words: the loader's copy of a program from
+ * the 4-byte-aligned boot archive went a byte at a time before, 4.8
+ * instructions a byte, most of a process create (docs/scalability.md). */
+static inline uint64_t word_at(const unsigned char *p)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
+	uint64_t v;
 
-	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
-		uint64_t *dw = (uint64_t *)d;
-		const uint64_t *sw = (const uint64_t *)s;
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
 
-		for (; n >= 32; n -= 32, dw += 4, sw += 4) {
-			uint64_t a = sw[0], b = sw[1], c = sw[2], e = sw[3];
+static inline void word_to(unsigned char *p, uint64_t v)
+{
+	__builtin_memcpy(p, &v, sizeof(v));
+}
 
-			dw[0] = a;
-			dw[1] = b;
-			dw[2] = c;
-			dw[3] = e;
+/* Upwards: bytes until d is aligned, then words (four at a time, each
+ * group read before it is written), then the tail. Right for a memmove
+ * with d below s too: what a step writes lies below what is left to read. */
+static void copy_up(unsigned char *d, const unsigned char *s, size_t n)
+{
+	if (n >= 8) {
+		for (; (uintptr_t)d & 7; n--)
+			*d++ = *s++;
+		for (; n >= 32; n -= 32, d += 32, s += 32) {
+			uint64_t a = word_at(s), b = word_at(s + 8), c = word_at(s + 16), e = word_at(s + 24);
+
+			word_to(d, a);
+			word_to(d + 8, b);
+			word_to(d + 16, c);
+			word_to(d + 24, e);
 		}
-		for (; n >= 8; n -= 8)
-			*dw++ = *sw++;
-		d = (unsigned char *)dw;
-		s = (const unsigned char *)sw;
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			word_to(d, word_at(s));
 	}
 	while (n--)
 		*d++ = *s++;
+}
+
+/* Downwards, for a memmove with d above s: the mirror of copy_up. */
+static void copy_down(unsigned char *d, const unsigned char *s, size_t n)
+{
+	if (n >= 8) {
+		for (; (uintptr_t)(d + n) & 7; n--)
+			d[n - 1] = s[n - 1];
+		for (; n >= 8; n -= 8)
+			word_to(d + n - 8, word_at(s + n - 8));
+	}
+	while (n--)
+		d[n] = s[n];
+}
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+	copy_up(dst, src, n);
 	return dst;
 }
 
@@ -40,13 +75,10 @@ void *memmove(void *dst, const void *src, size_t n)
 
 	if (d == s || n == 0)
 		return dst;
-	if (d < s) {
-		while (n--)
-			*d++ = *s++;
-	} else {
-		while (n--)
-			d[n] = s[n];
-	}
+	if (d < s)
+		copy_up(d, s, n);
+	else
+		copy_down(d, s, n);
 	return dst;
 }
 

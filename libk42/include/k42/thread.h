@@ -78,6 +78,8 @@ struct k42_thread {
 	struct k42_thread *wnext;	/* wait lists (sync objects, fault list) */
 	int timed_out;
 	int mutex_handed;		/* a mutex was handed to it (sync.c) */
+	int mutex_queued;		/* on a mutex's wait queue (sync.c) */
+	uint64_t mutex_since;		/* timebase when it first queued there */
 	uint64_t fault_token, fault_va;
 	void *tls;
 	void *tls_keys[K42_TLS_KEYS];
