@@ -249,6 +249,30 @@ static void storm(int nswaps, int quiet)
 #define SPIN_ROUNDS 12
 #define SPIN_MS 40
 static unsigned spin_done;
+static uint64_t ended_mid_swap;
+
+/* A region of SPIN_PAGES written and unmapped while a swap of it is
+ * under way (the first fcm_swap call takes the entries and answers
+ * -K42_EAGAIN): its mediator is freed with the old FCM's frames. */
+static void end_mid_swap(uint64_t va, unsigned impl)
+{
+	volatile uint64_t *mem = (volatile uint64_t *)va;
+	long rc;
+
+	if (k42_sc_mem_map_anon(self, va, SPIN_PAGES * K42_PAGE_SIZE, K42_PROT_READ | K42_PROT_WRITE)) {
+		__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	for (uint64_t i = 0; i < SPIN_PAGES * WORDS; i += WORDS)
+		mem[i] = va ^ i;
+	rc = k42_sc_fcm_swap(self, va, impl);
+	if (rc == -K42_EAGAIN)
+		__atomic_add_fetch(&ended_mid_swap, 1, __ATOMIC_RELAXED);
+	else if (rc != 0)
+		__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
+	if (k42_sc_mem_unmap(self, va, SPIN_PAGES * K42_PAGE_SIZE))
+		__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
+}
 
 static void *spinner(void *arg)
 {
@@ -268,6 +292,7 @@ static void *spinner(void *arg)
 
 		if (swap_to(va, impl | K42_FCM_SWAP_UNMAP, &tries) != 0)
 			__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
+		end_mid_swap(va + SPIN_SLOT / 2, impl);
 		for (uint64_t i = 0; i < SPIN_PAGES * WORDS; i++)
 			if (mem[i] != (va ^ i))
 				__atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
@@ -300,7 +325,7 @@ static void spin_phase(void)
 int main(uint64_t arg)
 {
 	long ncpus = (long)k42_info(K42_INFO_CPUS_ONLINE);
-	uint64_t free0, free1, own0, own1, unlocked;
+	uint64_t free0, free1, own0, own1, unlocked, ended;
 	long obj0;
 
 	(void)arg;
@@ -319,14 +344,20 @@ int main(uint64_t arg)
 	own0 = own_frames();
 	obj0 = k42_info(K42_INFO_KMEM_OBJECTS);
 	unlocked = k42_info(K42_INFO_SWAPS_FREED_UNLOCKED);
+	ended = k42_info(K42_INFO_SWAPS_ENDED_UNLOCKED);
+	ended_mid_swap = 0;
 	storm(SWAPS, 0);
 	spin_phase();
 	settle();
 	unlocked = k42_info(K42_INFO_SWAPS_FREED_UNLOCKED) - unlocked;
+	ended = k42_info(K42_INFO_SWAPS_ENDED_UNLOCKED) - ended;
 	k42_printf("fcmswap_test: %u spinners, %d swaps each: %lu bad words; %lu swap mediators "
-		   "freed without the kernel lock\n", nworkers, SPIN_ROUNDS, bad, unlocked);
+		   "freed without the kernel lock; %lu regions ended mid-swap, %lu of their mediators "
+		   "freed so\n", nworkers, SPIN_ROUNDS, bad, unlocked, ended_mid_swap, ended);
 	EXPECT(bad == 0, "%lu bad words", bad);
 	EXPECT(ncpus == 1 || unlocked > 0, "no mediator freed without the kernel lock");
+	EXPECT(ended_mid_swap > 0, "no region ended mid-swap");
+	EXPECT(ncpus == 1 || ended > 0, "no mediator of a region ended mid-swap freed without the kernel lock");
 	free1 = free_frames();
 	own1 = own_frames();
 	/* What must come back is every frame that is neither free, nor kept

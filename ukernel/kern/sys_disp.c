@@ -312,6 +312,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)fr_aheads_unlocked();
 	case K42_INFO_SWAPS_FREED_UNLOCKED:
 		return (long)fcm_swap_frees_unlocked();
+	case K42_INFO_SWAPS_ENDED_UNLOCKED:
+		return (long)fcm_swap_ended_frees_unlocked();
 	case K42_INFO_FAULTS_RETIRED_WAIT:
 		return (long)user_faults_retired_wait();
 	case K42_INFO_CALLS_RETIRED_WAIT:

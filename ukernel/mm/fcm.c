@@ -184,7 +184,7 @@ void fcm_retire_page(struct fcm *f, struct fcm_page *p)
  * window above, docs/smp.md "Known limits"). The node goes with it. */
 void fcm_release_page(struct fcm *f, struct fcm_page *p)
 {
-	if (smp_ncpus > 1) {
+	if (smp_ncpus > 1 && !f->quiesced) {
 		fcm_retire_page(f, p);
 		return;
 	}

@@ -92,11 +92,16 @@ static struct fcm_mediator *mediator_of(struct fcm *f)
 	return (struct fcm_mediator *)f;
 }
 
-static uint64_t mediators_freed_unlocked;
+static uint64_t mediators_freed_unlocked, ended_freed_unlocked;
 
 uint64_t fcm_swap_frees_unlocked(void)
 {
 	return __atomic_load_n(&mediators_freed_unlocked, __ATOMIC_RELAXED);
+}
+
+uint64_t fcm_swap_ended_frees_unlocked(void)
+{
+	return __atomic_load_n(&ended_freed_unlocked, __ATOMIC_RELAXED);
 }
 
 /* After quiescence: nothing can reach the mediator or the old FCM. */
@@ -104,18 +109,36 @@ static void mediator_free(struct deferred *d)
 {
 	struct fcm_mediator *m = (struct fcm_mediator *)((char *)d - __builtin_offsetof(struct fcm_mediator, dfr));
 
-	if (!klock_held())
+	if (!klock_held()) {
 		__atomic_add_fetch(&mediators_freed_unlocked, 1, __ATOMIC_RELAXED);
+		if (!m->done)
+			__atomic_add_fetch(&ended_freed_unlocked, 1, __ATOMIC_RELAXED);
+	}
+	/* Ours alone: its regions were unmapped before the last of them
+	 * went (region_free), a quiescent period ago, so no CPU can still
+	 * reach its frames through an old translation (docs/smp.md, "Known
+	 * limits"): they go back at once, not retired again. */
+	if (__atomic_load_n(&m->old->refs, __ATOMIC_RELAXED) == 1)
+		m->old->quiesced = 1;
 	fcm_put(m->old);	/* empty after a switch; else every page goes */
 	if (!m->done)
 		fcm_put(m->new);
 	kmem_free(m, sizeof(*m));
 }
 
-/* The last region went while the swap was under way (unmap, exit). */
+/* The last region went while the swap was under way (unmap, exit). An
+ * old anonymous FCM that only the mediator holds (nothing can take it
+ * while it swaps: COW and sharing wait) is freed frame by frame at once
+ * then (mediator_free), so the free takes only leaf locks and retires
+ * nothing: it may ripen without the kernel lock, as a switched one does. */
 static void mediator_destroy(struct fcm *f)
 {
-	kquiesce_retire(&mediator_of(f)->dfr, mediator_free);
+	struct fcm_mediator *m = mediator_of(f);
+
+	if (fcm_is_anon(m->old) && __atomic_load_n(&m->old->refs, __ATOMIC_RELAXED) == 1)
+		kquiesce_retire_leaf(&m->dfr, mediator_free);
+	else
+		kquiesce_retire(&m->dfr, mediator_free);
 }
 
 /* Step 3: every fault in flight at the take-over has ended (each CPU's

@@ -81,6 +81,7 @@
 #define K42_INFO_FAULTS_RETIRED_WAIT  49	/* faults retried, not failed, for want of a frame while frames waited for quiescence (kern/user_fault.c) */
 #define K42_INFO_CALLS_RETIRED_WAIT   54	/* kernel calls run again, not failed, for want of a frame while frames waited for quiescence (kern/retired_wait.c) */
 #define K42_INFO_SWAPS_FREED_UNLOCKED 50	/* FCM swap mediators (with their old FCMs) freed after quiescence without it */
+#define K42_INFO_SWAPS_ENDED_UNLOCKED 55	/* of those, mediators whose region ended mid-swap (their old FCM's frames freed at once) */
 #define K42_INFO_PPC_MOVES_UNLOCKED   44	/* PPC calls (sync or async) that moved a server's dispatcher 0 to the caller's CPU without the kernel lock (all CPUs) */
 #define K42_INFO_PPC_ASYNC_BYTES      35	/* ppc_accepts of async calls, async calls that moved their server, and async replies, with page bytes, done without the kernel lock (all CPUs) */
 #define K42_INFO_CPU_USER_TB   32	/* CPU time the ticks charged to dispatchers as user time, all CPUs (timebase ticks) */

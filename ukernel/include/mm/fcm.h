@@ -72,6 +72,10 @@ struct fcm {
 	struct fcm *cow_children, *cow_next;
 	struct spinlock lock;
 	uint32_t refs;
+	/* Its frames were unmapped everywhere a quiescent period ago (a
+	 * swap's old FCM whose region ended mid-swap, mm/fcm_swap.c):
+	 * fcm_release_page frees them at once. */
+	uint32_t quiesced;
 	uint64_t resident;
 	struct pagemap pages;	/* pgoff -> struct fcm_page */
 	struct fcm_page *fifo_head, *fifo_tail;

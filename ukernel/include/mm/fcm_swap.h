@@ -65,6 +65,8 @@ void fcm_swap_held(struct fcm *f);
 /* Mediators (with their old FCMs) freed without the kernel lock
  * (K42_INFO_SWAPS_FREED_UNLOCKED). */
 uint64_t fcm_swap_frees_unlocked(void);
+/* Of those, mediators whose region ended mid-swap (K42_INFO_SWAPS_ENDED_UNLOCKED). */
+uint64_t fcm_swap_ended_frees_unlocked(void);
 /* Describe the FCM of p's region at va, or of the first region above va
  * (-K42_ENOENT: none); caller holds p->lock. */
 int fcm_describe(struct process *p, uint64_t va, struct k42_fcminfo *out);
