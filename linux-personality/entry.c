@@ -119,6 +119,8 @@ static void lx_on_syscall(void)
 	 * waits (pipes, poll) sleep in the kernel through lx_io_wait and its
 	 * calls use the shared message buffer. */
 	k42_in_handler = 1;
+	if (lx_fork_waits)
+		lx_fork_went_on();	/* our fork's child may start its program */
 	a.nr = sh->saved.gpr[0];
 	if (lx_nthreads > 1 || lx_sigmask_unowned)
 		lx_sigmask_load();	/* the calling thread's own mask */

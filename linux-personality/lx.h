@@ -186,7 +186,7 @@ struct lx_pentry {
 	uint64_t cutime_tb, cstime_tb;	/* CPU time of the children it reaped (cputime.c) */
 	uint32_t stop_sig;		/* stopped by this signal (job control), 0: running */
 	uint32_t stop_gen, cont_gen;	/* stops and continues so far (wait4 WUNTRACED, WCONTINUED) */
-	uint32_t pad2;
+	uint32_t fork_child;		/* the child of its last fork, until its next call (proc.c) */
 	uint64_t caps[5];		/* its capability sets (caps.c, lx_caps_get) */
 	char exe[256];
 	char cmdline[1024];
@@ -327,6 +327,13 @@ void lx_caps_exec(void);
 void lx_caps_get(uint64_t c[5]);
 /* Our capability sets changed: into our table entry (ptab.c). */
 void lx_ptab_caps(void);
+/* The child we have just forked (0: we went on past the fork), and
+ * whether ppid is still in its fork of child (ptab.c). */
+void lx_ptab_fork_child(uint64_t child);
+int lx_ptab_in_fork(uint64_t ppid, uint64_t child);
+/* Set while our last fork's child waits for us to go on (proc.c). */
+extern int lx_fork_waits;
+void lx_fork_went_on(void);
 /* sched.c: personality(PER_LINUX32) in force (uname's machine). */
 int lx_persona_linux32(void);
 extern uint64_t lx_sigmask;

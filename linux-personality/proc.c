@@ -39,6 +39,35 @@ static uint64_t fork_flags, fork_ctid;
 static void child_start(void);
 static void kills_forked(void);
 
+/*
+ * The parent goes on first, as Linux's scheduler starts a child behind
+ * its parent, and its fork returns in microseconds. Ours takes
+ * milliseconds (the copy-on-write faults that follow it), so the end of
+ * the parent's slice, or another CPU, let the child's program run first:
+ * busybox sh's background child ignores SIGINT as its first act, and did
+ * so before the parent's `kill -INT $!` 7 times in 10, so `wait $!` gave
+ * 0 where Linux's gives 130. So the child waits (yielding its CPU) until
+ * the parent makes its next call (lx_fork_went_on, at the entry of the
+ * call: fork_child in its table entry), at most 100 ms (a parent that
+ * computes on without a call; a loaded host's took 20 ms to its next).
+ */
+int lx_fork_waits;
+
+void lx_fork_went_on(void)
+{
+	lx_fork_waits = 0;
+	lx_ptab_fork_child(0);
+}
+
+static void wait_parent_on(void)
+{
+	uint64_t until = k42_timebase() + k42_info(K42_INFO_TIMEBASE_HZ) / 10;
+
+	do
+		k42_sc_yield();
+	while (lx_ptab_in_fork(lx.ppid, lx.pid) && k42_timebase() < until);
+}
+
 __attribute__((noreturn)) static void child_start_c(void)
 {
 	uint32_t tid;
@@ -66,10 +95,11 @@ __attribute__((noreturn)) static void child_start_c(void)
 	if (k42_sc_disp_reflect(1) < 0)
 		k42_sc_exit(127);
 	k42_vsx_restore(fork_vsx);	/* the program's, as at its fork */
-	/* A signal sent to us before we ran (`cmd & kill -INT $!`: the
-	 * parent goes on first) is taken before the program's first
-	 * instruction, as Linux's child takes it on its way out of fork,
-	 * before it can change the signal's disposition. */
+	wait_parent_on();
+	/* A signal sent to us meanwhile (`cmd & kill -INT $!`) is taken
+	 * before the program's first instruction, as Linux's child takes it
+	 * on its way out of fork, before it can change the signal's
+	 * disposition. */
 	k42_drain();
 	lx_sig_deliver(&fork_regs);
 	lx_answers_sync();
@@ -130,6 +160,8 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 	lx_ptab_forked((uint64_t)pid);
 	rc = k42_sc_mem_cow_all((uint64_t)pid);
 	if (rc == 0) {
+		lx_ptab_fork_child((uint64_t)pid);
+		lx_fork_waits = 1;	/* (after the copy: the child's stays 0) */
 		rc = k42_sc_proc_start((uint64_t)pid, (uint64_t)child_start,
 				       K42_STACK_TOP - 4096, 0);
 	}

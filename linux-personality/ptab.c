@@ -105,6 +105,7 @@ static void write_entry(uint64_t pid, int nthreads, int nice)
 		e->nice = nice;
 		e->cutime_tb = e->cstime_tb = 0;
 		e->stop_sig = e->stop_gen = e->cont_gen = 0;
+		e->fork_child = 0;
 	}
 	e->pid = (uint32_t)pid;
 	e->pgid = (uint32_t)lx.pgid;
@@ -198,6 +199,25 @@ void lx_ptab_caps(void)
 	seq = entry_write_begin(e, e->seq);
 	lx_caps_get(e->caps);
 	entry_write_end(e, seq);
+}
+
+void lx_ptab_fork_child(uint64_t child)
+{
+	struct lx_pentry *e = own_entry();
+
+	if (e)
+		__atomic_store_n(&e->fork_child, (uint32_t)child, __ATOMIC_RELEASE);
+}
+
+int lx_ptab_in_fork(uint64_t ppid, uint64_t child)
+{
+	const struct lx_pentry *e;
+
+	if (!present() || !ppid)
+		return 0;
+	e = &ptab->e[ppid & (PTAB_SLOTS - 1)];
+	return __atomic_load_n(&e->pid, __ATOMIC_ACQUIRE) == ppid &&
+	       __atomic_load_n(&e->fork_child, __ATOMIC_ACQUIRE) == child;
 }
 
 void lx_ptab_stop(int sig)
