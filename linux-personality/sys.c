@@ -431,14 +431,19 @@ long lx_sys_sysinfo(struct lx_args *a)
 
 /* Not cryptographic: a 64-bit mixer over the timebase. Enough for hash
  * seeds and AT_RANDOM canaries in a research system; the table says so. */
-static uint64_t rng_state;
+static uint64_t rng_state, rng_pid;
 
 uint64_t lx_random64(void)
 {
 	uint64_t z;
 
-	if (!rng_state)
-		rng_state = k42_timebase() ^ (lx.pid << 32) ^ 0x9e3779b97f4a7c15ull;
+	/* A fork's child starts with a copy of the parent's state: it mixes
+	 * in its own pid and the time first, or two children would draw the
+	 * same bytes (getrandom, /proc/sys/kernel/random/uuid). */
+	if (!rng_state || rng_pid != lx.pid) {
+		rng_state ^= k42_timebase() ^ (lx.pid << 32) ^ 0x9e3779b97f4a7c15ull;
+		rng_pid = lx.pid;
+	}
 	z = (rng_state += 0x9e3779b97f4a7c15ull);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
