@@ -519,3 +519,65 @@ long lx_sys_clock_settime(struct lx_args *a)
 	/* Only CLOCK_REALTIME (0) can be set on Linux; the others are EINVAL. */
 	return a->a[0] == 0 ? -LX_EPERM : -LX_EINVAL;
 }
+
+/* adjtimex and clock_adjtime of CLOCK_REALTIME: the clock's state as
+ * Linux reports a clock no NTP daemon disciplines (offset and frequency
+ * 0, STA_UNSYNC, the error bounds at their limit, TIME_ERROR returned),
+ * with the time now. A change (any mode but the read-only
+ * ADJ_OFFSET_SS_READ) is EPERM, as for settimeofday above. */
+struct lx_timex {
+	uint32_t modes;
+	int32_t pad0;
+	int64_t offset, freq, maxerror, esterror;
+	int32_t status, pad1;
+	int64_t constant, precision, tolerance;
+	int64_t tv_sec, tv_usec;
+	int64_t tick, ppsfreq, jitter;
+	int32_t shift, pad2;
+	int64_t stabil, jitcnt, calcnt, errcnt, stbcnt;
+	int32_t tai, pad3[11];
+};
+_Static_assert(sizeof(struct lx_timex) == 208, "Linux's struct __kernel_timex");
+
+#define LX_ADJ_OFFSET_SS_READ 0xa001u
+#define LX_STA_UNSYNC 0x40
+#define LX_TIME_ERROR 5
+#define LX_NTP_PHASE_LIMIT 16000000	/* usec: Linux's bound for an unsynchronised clock */
+
+static long adjtimex_at(uint64_t uva)
+{
+	struct lx_timex t;
+	struct lx_timespec ts;
+	uint32_t modes;
+
+	if (lx_copy_in(&t, uva, sizeof(t)) < 0)
+		return -LX_EFAULT;
+	if (t.modes != 0 && t.modes != LX_ADJ_OFFSET_SS_READ)
+		return -LX_EPERM;
+	modes = t.modes;
+	memset(&t, 0, sizeof(t));
+	t.modes = modes;
+	t.maxerror = t.esterror = LX_NTP_PHASE_LIMIT;
+	t.status = LX_STA_UNSYNC;
+	t.constant = 2;
+	t.precision = 1;
+	t.tolerance = 500ll << 16;	/* 500 ppm, scaled */
+	t.tick = 1000000 / 100;		/* usec a USER_HZ tick */
+	now(1, &ts);
+	t.tv_sec = ts.sec;
+	t.tv_usec = ts.nsec / 1000;
+	return lx_copy_out(uva, &t, sizeof(t)) < 0 ? -LX_EFAULT : LX_TIME_ERROR;
+}
+
+long lx_sys_adjtimex(struct lx_args *a)
+{
+	return adjtimex_at(a->a[0]);
+}
+
+long lx_sys_clock_adjtime(struct lx_args *a)
+{
+	if (a->a[0] == 0)
+		return adjtimex_at(a->a[1]);
+	/* the other clocks Linux knows cannot be adjusted */
+	return a->a[0] <= 11 ? -LX_EOPNOTSUPP : -LX_EINVAL;
+}
