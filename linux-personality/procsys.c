@@ -215,11 +215,13 @@ void lx_procsys_text(int n)
 		putu(K42_FD_MAX);
 		break;
 	case N_DOMAINNAME:
-		put(lx_uts.domainname);
+	case N_HOSTNAME: {
+		struct lx_utsname u;
+
+		lx_uts_now(&u);
+		put(n == N_HOSTNAME ? u.nodename : u.domainname);
 		break;
-	case N_HOSTNAME:
-		put(lx_uts.nodename);
-		break;
+	}
 	case N_OSRELEASE:
 		put(lx_uts.release);
 		break;

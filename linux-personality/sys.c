@@ -171,10 +171,41 @@ const struct lx_utsname lx_uts = {
 	"Linux", "k42", "6.1.0-k42", "#1 k42 Linux personality", "ppc64le", "(none)",
 };
 
+/* uname's fields now: the tree's names once a process set them. */
+void lx_uts_now(struct lx_utsname *u)
+{
+	*u = lx_uts;
+	lx_ptab_uts_get(0, u->nodename);
+	lx_ptab_uts_get(1, u->domainname);
+}
+
+static long set_uts(int which, struct lx_args *a)
+{
+	char name[64];
+	uint64_t len = a->a[1];
+
+	if (len > sizeof(name))
+		return -LX_EINVAL;
+	if (lx_copy_in(name, a->a[0], len) < 0)
+		return -LX_EFAULT;
+	return lx_ptab_uts_set(which, name, len) < 0 ? -LX_EPERM : 0;
+}
+
+long lx_sys_sethostname(struct lx_args *a)
+{
+	return set_uts(0, a);
+}
+
+long lx_sys_setdomainname(struct lx_args *a)
+{
+	return set_uts(1, a);
+}
+
 long lx_sys_uname(struct lx_args *a)
 {
-	struct lx_utsname u = lx_uts;
+	struct lx_utsname u;
 
+	lx_uts_now(&u);
 	if (lx_persona_linux32())	/* linux32: the 32-bit machine, as Linux's */
 		memcpy(u.machine, "ppcle", 6);
 	return lx_copy_out(a->a[0], &u, sizeof(u));
