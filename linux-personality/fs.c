@@ -136,6 +136,50 @@ void lx_fs_close_all(void)
 #define LX_O_KNOWN (K42_O_ACCMODE | K42_O_CREAT | K42_O_EXCL | K42_O_NOCTTY | K42_O_TRUNC | \
 		    K42_O_APPEND | K42_O_NONBLOCK | K42_O_DIRECTORY | K42_O_NOFOLLOW | K42_O_CLOEXEC)
 
+/* The /proc path a symbolic link on a mounted file system names (ln -s
+ * /proc/self/fd/1 out; echo x > out), or NULL: the file layer follows
+ * links only within its mounts, where /proc is the archive's empty
+ * directory, so a link whose target is a /proc (or /dev/fd, /dev/stdout)
+ * path is followed here, up to 8 links deep; relative targets are taken
+ * from the link's directory. Not when chrooted (paths there are the
+ * chroot's, chroot.c). */
+static const char *proc_link_target(int dirfd, const char *path)
+{
+	static char cur[K42_PATH_MAX], link[K42_PATH_MAX], abs[K42_PATH_MAX];
+	size_t len = strlen(path);
+
+	if (lx_root_len || len >= sizeof(cur))
+		return NULL;
+	memcpy(cur, path, len + 1);
+	for (int hop = 0; hop < 8; hop++) {
+		long n = k42_readlinkat(dirfd, cur, link, sizeof(link) - 1);
+		const char *pp;
+
+		if (n <= 0)
+			return NULL;
+		link[n] = '\0';
+		if (link[0] != '/') {	/* relative: from the link's directory */
+			char *slash = strrchr(cur, '/');
+			size_t dir = slash ? (size_t)(slash - cur) + 1 : 0;
+
+			if (dir + (size_t)n >= sizeof(cur))
+				return NULL;
+			memmove(cur + dir, link, (size_t)n + 1);
+		} else {
+			memcpy(cur, link, (size_t)n + 1);
+			dirfd = LX_AT_FDCWD;
+		}
+		/* made absolute (from the working directory), "." and ".." taken */
+		if (dirfd == LX_AT_FDCWD && lx_root_path(cur, abs) == 0)
+			pp = lx_proc_path(LX_AT_FDCWD, abs);
+		else
+			pp = lx_proc_path(dirfd, cur);
+		if (pp)
+			return pp;
+	}
+	return NULL;
+}
+
 long lx_sys_openat(struct lx_args *a)
 {
 	static char path[K42_PATH_MAX];
@@ -151,7 +195,11 @@ long lx_sys_openat(struct lx_args *a)
 	flags &= LX_O_KNOWN;
 	if ((ppath = lx_proc_path((int64_t)a->a[0], path)) != NULL)
 		return lx_proc_open(ppath, flags);
-	return lx_errno(k42_openat((int)a->a[0], path, flags, (unsigned)a->a[3] & ~lx.umask & 07777));
+	rc = k42_openat((int)a->a[0], path, flags, (unsigned)a->a[3] & ~lx.umask & 07777);
+	if (rc == -K42_ENOENT && !(flags & K42_O_NOFOLLOW) &&
+	    (ppath = proc_link_target((int)a->a[0], path)) != NULL)
+		return lx_proc_open(ppath, flags);
+	return lx_errno(rc);
 }
 
 long lx_sys_open(struct lx_args *a)

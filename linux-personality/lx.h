@@ -198,6 +198,9 @@ void lx_ptab_vsize(void);
 int lx_ptab_get(uint64_t pid, struct lx_pentry *out);
 int lx_ptab_nice(uint64_t pid, int *v);
 int lx_ptab_set_nice(uint64_t pid, int v);
+/* The tree's node (0) and domain (1) names once set (sethostname). */
+int lx_ptab_uts_get(int which, char *out);
+int lx_ptab_uts_set(int which, const char *name, size_t len);
 /* Our reaped children's CPU time into our entry (cputime.c). */
 void lx_ptab_cputimes(uint64_t cu, uint64_t cs);
 /* We stopped by sig (job control), or continued (0) (signal.c). */
@@ -342,6 +345,8 @@ struct lx_utsname {
 	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };
 extern const struct lx_utsname lx_uts;
+/* uname's fields now: lx_uts with the tree's names once set (sys.c). */
+void lx_uts_now(struct lx_utsname *u);
 /* RLIMIT_FSIZE's soft limit in bytes (sys.c; ~0: none). */
 extern uint64_t lx_fsize_limit;
 /* Exit: end the targets of our SIGKILLs still running (proc.c). */

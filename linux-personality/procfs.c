@@ -49,7 +49,7 @@ static const struct {
 	{ "stat", PF_PSTAT }, { "status", PF_PSTATUS }, { "cmdline", PF_PCMDLINE },
 	{ "comm", PF_PCOMM }, { "exe", PF_PEXE }, { "fd", PF_PFD }, { "maps", PF_PMAPS },
 	{ "cwd", PF_PCWD }, { "environ", PF_PENVIRON }, { "limits", PF_PLIMITS }, { "statm", PF_PSTATM },
-	{ "loginuid", PF_PLOGINUID },
+	{ "loginuid", PF_PLOGINUID }, { "mounts", PF_MOUNTS },	/* one mount table for all */
 };
 
 /* Files only the process itself has (its own state, not in the tree's

@@ -77,8 +77,10 @@ void lx_proc_pstatus(const struct k42_procinfo *p, int known, const struct lx_pe
 
 	put("Name:\t");
 	putn(p->name, strnlen(p->name, sizeof(p->name)));
-	put("\nUmask:\t0");
-	putu(self ? (lx.umask >> 6 & 7) * 100 + (lx.umask >> 3 & 7) * 10 + (lx.umask & 7) : 22);
+	/* four octal digits, as Linux's "%04o" (0022) */
+	put("\nUmask:\t");
+	for (int shift = 9, um = self ? (int)lx.umask : 022; shift >= 0; shift -= 3)
+		putn(&(char){ (char)('0' + (um >> shift & 7)) }, 1);
 	put("\nState:\t");
 	putn(&(char){ state_of(p, known, pe) }, 1);
 	put(state_of(p, known, pe) == 'R' ? " (running)" : state_of(p, known, pe) == 'T' ? " (stopped)" : " (sleeping)");

@@ -1,10 +1,11 @@
 /*
  * /proc's files about the system rather than a process (procfs.c asks
  * here first): /proc/sys (sysctl's tree: a few real values of k42 and
- * of this personality, read-only), /proc/partitions (the block devices
- * the name server knows, sized by their drivers), /proc/filesystems (the
- * file systems k42 has servers for in the boot archive), /proc/modules
- * (none), /proc/meminfo and /proc/cpuinfo. Every text is made when the file is opened.
+ * of this personality, read-only; kernel/random's UUIDs), /proc/partitions
+ * (the block devices the name server knows, sized by their drivers),
+ * /proc/filesystems (the file systems k42 has servers for in the boot
+ * archive), /proc/modules (none), /proc/swaps (none in use),
+ * /proc/meminfo and /proc/cpuinfo. Every text is made when the file is opened.
  */
 #include "lx.h"
 #include "lxfs.h"
@@ -14,10 +15,11 @@
 #include "blk.h"	/* idl/blk.idl client stubs */
 
 enum {
-	N_SYS, N_PARTITIONS, N_FILESYSTEMS, N_MODULES,	/* in /proc */
+	N_SYS, N_PARTITIONS, N_FILESYSTEMS, N_MODULES, N_SWAPS,	/* in /proc */
 	N_FS, N_KERNEL, N_VM,			/* in /proc/sys */
 	N_NR_OPEN,				/* in /proc/sys/fs */
 	N_DOMAINNAME, N_HOSTNAME, N_OSRELEASE, N_OSTYPE, N_PID_MAX, N_TAINTED, N_VERSION, /* kernel */
+	N_RANDOM, N_BOOT_ID, N_UUID,		/* in /proc/sys/kernel/random */
 	N_OVERCOMMIT,				/* in /proc/sys/vm */
 	N_COUNT
 };
@@ -33,6 +35,7 @@ static const struct {
 	[N_PARTITIONS] = { "partitions", -1, 0 },
 	[N_FILESYSTEMS] = { "filesystems", -1, 0 },
 	[N_MODULES] = { "modules", -1, 0 },
+	[N_SWAPS] = { "swaps", -1, 0 },
 	[N_FS] = { "fs", N_SYS, 1 },
 	[N_KERNEL] = { "kernel", N_SYS, 1 },
 	[N_VM] = { "vm", N_SYS, 1 },
@@ -44,6 +47,9 @@ static const struct {
 	[N_PID_MAX] = { "pid_max", N_KERNEL, 0 },
 	[N_TAINTED] = { "tainted", N_KERNEL, 0 },
 	[N_VERSION] = { "version", N_KERNEL, 0 },
+	[N_RANDOM] = { "random", N_KERNEL, 1 },
+	[N_BOOT_ID] = { "boot_id", N_RANDOM, 0 },
+	[N_UUID] = { "uuid", N_RANDOM, 0 },
 	[N_OVERCOMMIT] = { "overcommit_memory", N_VM, 0 },
 };
 
@@ -172,6 +178,30 @@ static void cpuinfo(void)
 	    "machine\t\t: CHRP IBM pSeries (emulated by qemu)\n");
 }
 
+/* A version 4 UUID's text from 128 bits, as Linux's random/uuid. */
+static void uuid(uint64_t hi, uint64_t lo)
+{
+	hi = (hi & ~0xf000ull) | 0x4000ull;			/* version 4 */
+	lo = (lo & ~(3ull << 62)) | (2ull << 62);		/* variant 10 */
+	putx(hi >> 32, 8);
+	put("-");
+	putx(hi >> 16 & 0xffff, 4);
+	put("-");
+	putx(hi & 0xffff, 4);
+	put("-");
+	putx(lo >> 48, 4);
+	put("-");
+	putx(lo & 0xffffffffffffull, 12);
+}
+
+/* splitmix64's finaliser: spreads a boot's figures over all the bits */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 void lx_procsys_text(int n)
 {
 	switch (n) {
@@ -185,11 +215,13 @@ void lx_procsys_text(int n)
 		putu(K42_FD_MAX);
 		break;
 	case N_DOMAINNAME:
-		put(lx_uts.domainname);
+	case N_HOSTNAME: {
+		struct lx_utsname u;
+
+		lx_uts_now(&u);
+		put(n == N_HOSTNAME ? u.nodename : u.domainname);
 		break;
-	case N_HOSTNAME:
-		put(lx_uts.nodename);
-		break;
+	}
 	case N_OSRELEASE:
 		put(lx_uts.release);
 		break;
@@ -204,6 +236,16 @@ void lx_procsys_text(int n)
 		break;
 	case N_MODULES:	/* k42 loads no modules: empty (lsmod) */
 		return;
+	case N_SWAPS:	/* no Linux swap area is ever in use (swapon): the header alone */
+		put("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+		return;
+	case N_UUID:	/* a new one at every read, as Linux's */
+		uuid(lx_random64(), lx_random64());
+		break;
+	case N_BOOT_ID:	/* one for the boot: from the machine clock's time at boot */
+		uuid(mix64((uint64_t)lx_epoch ^ 0x6b34326b34326b34ull),
+		     mix64((uint64_t)lx_epoch + 0x9e3779b97f4a7c15ull));
+		break;
 	case N_TAINTED:	/* nothing taints it (lsmod says "Not tainted") */
 		put("0");
 		break;

@@ -26,10 +26,18 @@
 #define PTAB_MAGIC 0x6b3432707461626cull	/* "k42ptabl" */
 #define PTAB_SLOTS (1u << K42_PID_SLOT_BITS)
 
+/* The tree's node and domain names (sethostname, setdomainname): ""
+ * until one is set, then uname's for the whole tree, as Linux's UTS
+ * names are every process's of the namespace. */
+#define UTS_LEN 72	/* 65 (Linux's), rounded to words */
+
 struct ptab_head {
 	uint64_t magic;
-	uint64_t pad[127];	/* the entries start on their own page */
+	uint64_t uts_seq;	/* odd while a name changes */
+	char uts[2][UTS_LEN];	/* node name, domain name */
+	uint64_t pad[127 - 1 - 2 * UTS_LEN / 8];	/* the entries start on their own page */
 };
+_Static_assert(sizeof(struct ptab_head) == 1024, "the head's size");
 
 struct ptab {
 	struct ptab_head head;
@@ -293,5 +301,51 @@ int lx_ptab_get(uint64_t pid, struct lx_pentry *out)
 		out->exe[sizeof(out->exe) - 1] = '\0';
 		return 1;
 	}
+	return 0;
+}
+
+/* The tree's name `which` (0: node, 1: domain) into out[65]; 0 if none
+ * was set (its last byte is 1 once set) or there is no table: then out
+ * is untouched. A reader copies
+ * under the sequence count and bounds the length whatever it finds. */
+int lx_ptab_uts_get(int which, char *out)
+{
+	char buf[UTS_LEN];
+
+	if (!present() || which < 0 || which > 1)
+		return 0;
+	for (int tries = 0; tries < 1000; tries++) {
+		uint64_t seq = __atomic_load_n(&ptab->head.uts_seq, __ATOMIC_ACQUIRE);
+
+		if (seq & 1)
+			continue;
+		memcpy(buf, ptab->head.uts[which], sizeof(buf));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&ptab->head.uts_seq, __ATOMIC_RELAXED) == seq)
+			break;
+	}
+	if (buf[UTS_LEN - 1] != 1)	/* never set */
+		return 0;
+	buf[64] = '\0';
+	memcpy(out, buf, 65);
+	return 1;
+}
+
+/* sethostname, setdomainname: name[len] (len <= 64, no NUL needed) for
+ * the whole tree. An empty name is kept as Linux keeps it. */
+int lx_ptab_uts_set(int which, const char *name, size_t len)
+{
+	uint64_t seq;
+
+	if (!present() || which < 0 || which > 1 || len > 64)
+		return -1;
+	do {
+		seq = __atomic_load_n(&ptab->head.uts_seq, __ATOMIC_RELAXED) & ~1ull;
+	} while (!__atomic_compare_exchange_n(&ptab->head.uts_seq, &seq, seq | 1, 0,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	memset(ptab->head.uts[which], 0, UTS_LEN);
+	memcpy(ptab->head.uts[which], name, len);
+	ptab->head.uts[which][UTS_LEN - 1] = 1;	/* set (an empty name too) */
+	__atomic_store_n(&ptab->head.uts_seq, seq + 2, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -171,10 +171,41 @@ const struct lx_utsname lx_uts = {
 	"Linux", "k42", "6.1.0-k42", "#1 k42 Linux personality", "ppc64le", "(none)",
 };
 
+/* uname's fields now: the tree's names once a process set them. */
+void lx_uts_now(struct lx_utsname *u)
+{
+	*u = lx_uts;
+	lx_ptab_uts_get(0, u->nodename);
+	lx_ptab_uts_get(1, u->domainname);
+}
+
+static long set_uts(int which, struct lx_args *a)
+{
+	char name[64];
+	uint64_t len = a->a[1];
+
+	if (len > sizeof(name))
+		return -LX_EINVAL;
+	if (lx_copy_in(name, a->a[0], len) < 0)
+		return -LX_EFAULT;
+	return lx_ptab_uts_set(which, name, len) < 0 ? -LX_EPERM : 0;
+}
+
+long lx_sys_sethostname(struct lx_args *a)
+{
+	return set_uts(0, a);
+}
+
+long lx_sys_setdomainname(struct lx_args *a)
+{
+	return set_uts(1, a);
+}
+
 long lx_sys_uname(struct lx_args *a)
 {
-	struct lx_utsname u = lx_uts;
+	struct lx_utsname u;
 
+	lx_uts_now(&u);
 	if (lx_persona_linux32())	/* linux32: the 32-bit machine, as Linux's */
 		memcpy(u.machine, "ppcle", 6);
 	return lx_copy_out(a->a[0], &u, sizeof(u));
@@ -431,14 +462,19 @@ long lx_sys_sysinfo(struct lx_args *a)
 
 /* Not cryptographic: a 64-bit mixer over the timebase. Enough for hash
  * seeds and AT_RANDOM canaries in a research system; the table says so. */
-static uint64_t rng_state;
+static uint64_t rng_state, rng_pid;
 
 uint64_t lx_random64(void)
 {
 	uint64_t z;
 
-	if (!rng_state)
-		rng_state = k42_timebase() ^ (lx.pid << 32) ^ 0x9e3779b97f4a7c15ull;
+	/* A fork's child starts with a copy of the parent's state: it mixes
+	 * in its own pid and the time first, or two children would draw the
+	 * same bytes (getrandom, /proc/sys/kernel/random/uuid). */
+	if (!rng_state || rng_pid != lx.pid) {
+		rng_state ^= k42_timebase() ^ (lx.pid << 32) ^ 0x9e3779b97f4a7c15ull;
+		rng_pid = lx.pid;
+	}
 	z = (rng_state += 0x9e3779b97f4a7c15ull);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -513,4 +549,66 @@ long lx_sys_clock_settime(struct lx_args *a)
 {
 	/* Only CLOCK_REALTIME (0) can be set on Linux; the others are EINVAL. */
 	return a->a[0] == 0 ? -LX_EPERM : -LX_EINVAL;
+}
+
+/* adjtimex and clock_adjtime of CLOCK_REALTIME: the clock's state as
+ * Linux reports a clock no NTP daemon disciplines (offset and frequency
+ * 0, STA_UNSYNC, the error bounds at their limit, TIME_ERROR returned),
+ * with the time now. A change (any mode but the read-only
+ * ADJ_OFFSET_SS_READ) is EPERM, as for settimeofday above. */
+struct lx_timex {
+	uint32_t modes;
+	int32_t pad0;
+	int64_t offset, freq, maxerror, esterror;
+	int32_t status, pad1;
+	int64_t constant, precision, tolerance;
+	int64_t tv_sec, tv_usec;
+	int64_t tick, ppsfreq, jitter;
+	int32_t shift, pad2;
+	int64_t stabil, jitcnt, calcnt, errcnt, stbcnt;
+	int32_t tai, pad3[11];
+};
+_Static_assert(sizeof(struct lx_timex) == 208, "Linux's struct __kernel_timex");
+
+#define LX_ADJ_OFFSET_SS_READ 0xa001u
+#define LX_STA_UNSYNC 0x40
+#define LX_TIME_ERROR 5
+#define LX_NTP_PHASE_LIMIT 16000000	/* usec: Linux's bound for an unsynchronised clock */
+
+static long adjtimex_at(uint64_t uva)
+{
+	struct lx_timex t;
+	struct lx_timespec ts;
+	uint32_t modes;
+
+	if (lx_copy_in(&t, uva, sizeof(t)) < 0)
+		return -LX_EFAULT;
+	if (t.modes != 0 && t.modes != LX_ADJ_OFFSET_SS_READ)
+		return -LX_EPERM;
+	modes = t.modes;
+	memset(&t, 0, sizeof(t));
+	t.modes = modes;
+	t.maxerror = t.esterror = LX_NTP_PHASE_LIMIT;
+	t.status = LX_STA_UNSYNC;
+	t.constant = 2;
+	t.precision = 1;
+	t.tolerance = 500ll << 16;	/* 500 ppm, scaled */
+	t.tick = 1000000 / 100;		/* usec a USER_HZ tick */
+	now(1, &ts);
+	t.tv_sec = ts.sec;
+	t.tv_usec = ts.nsec / 1000;
+	return lx_copy_out(uva, &t, sizeof(t)) < 0 ? -LX_EFAULT : LX_TIME_ERROR;
+}
+
+long lx_sys_adjtimex(struct lx_args *a)
+{
+	return adjtimex_at(a->a[0]);
+}
+
+long lx_sys_clock_adjtime(struct lx_args *a)
+{
+	if (a->a[0] == 0)
+		return adjtimex_at(a->a[1]);
+	/* the other clocks Linux knows cannot be adjusted */
+	return a->a[0] <= 11 ? -LX_EOPNOTSUPP : -LX_EINVAL;
 }

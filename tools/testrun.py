@@ -333,6 +333,8 @@ def run_shell_sessions(build, tally, pattern):
 LINUX_CASES = os.path.join(HERE, "..", "tests", "linux", "cases.txt")
 # Cases on an ext2 file system at /mnt: one boot with a fresh empty image.
 LINUX_EXT2_CASES = os.path.join(HERE, "..", "tests", "linux", "cases_ext2.txt")
+# Busybox breadth against Linux's own output: one boot of their own.
+LINUX_WIDE_CASES = os.path.join(HERE, "..", "tests", "linux", "cases_wide.txt")
 LINUX_TIMEOUT = 420.0   # one boot runs every case (~290): 2.5 min at load 20
 # Static musl programs (tests/linux/*.c), each run by the personality as
 # the shell of the server set (linux_append); the patterns must appear.
@@ -478,9 +480,10 @@ def run_linux_cases(build, tally, pattern, path, script, ext2=False):
 
 def run_linux_tests(build, tally, pattern):
     """The busybox cases (tests/linux/cases.txt; cases_ext2.txt with an
-    ext2 disk), then the static musl programs, each reported on its own."""
+    ext2 disk; cases_wide.txt), then the static musl programs, each reported on its own."""
     run_linux_cases(build, tally, pattern, LINUX_CASES, "/tests/linux/run.sh")
     run_linux_cases(build, tally, pattern, LINUX_EXT2_CASES, "/tests/linux/run_ext2.sh", ext2=True)
+    run_linux_cases(build, tally, pattern, LINUX_WIDE_CASES, "/tests/linux/run_wide.sh")
     for t in LINUX_PROGRAMS:
         if pattern and not re.search(pattern, t["name"]):
             continue
