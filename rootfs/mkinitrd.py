@@ -7,6 +7,7 @@ Directories along each archive path are created automatically. A HOST_FILE
 whose name ends in .elf or that is executable is stored with mode 0755.
 ARCHIVE_PATH=symlink:TARGET stores a symbolic link to TARGET.
 ARCHIVE_PATH=dir: stores an empty directory.
+An ELF file's data starts at a page boundary of the archive (align_data).
 """
 import os
 import sys
@@ -23,11 +24,35 @@ def pad4(n):
     return (4 - n % 4) % 4
 
 
+def entry_len(name, size):
+    """Bytes an entry takes: header, name, data, each padded to 4."""
+    n = 110 + len(name.encode()) + 1
+    return n + pad4(n) + size + pad4(size)
+
+
 def entry(out, ino, name, mode, data=b""):
     raw = name.encode() + b"\0"
     h = header(ino, mode, len(data), len(raw), 2 if mode & 0o040000 else 1)
     out.write(h + raw + b"\0" * pad4(len(h) + len(raw)))
     out.write(data + b"\0" * pad4(len(data)))
+
+
+PAGE = 4096
+
+
+def align_data(out, name):
+    """Put the data of the next entry, `name`, at a page boundary of the
+    archive with a "." entry of zeros in front (readers skip ".", as they
+    skip the one `cpio -o` writes for the top directory): the loader then
+    maps a program's text copy-on-write out of the archive instead of
+    copying it (libk42/src/spawn.c)."""
+    data_at = out.tell() + entry_len(name, 0)  # after its header and name
+    if data_at % PAGE == 0:
+        return
+    fill = 0
+    while (data_at + entry_len(".", fill)) % PAGE:
+        fill += 4
+    entry(out, 0, ".", 0o100644, b"\0" * fill)
 
 
 def main(argv):
@@ -67,6 +92,8 @@ def main(argv):
     with open(argv[1], "wb") as out:
         for name in sorted(dirs | set(files)):
             if name in files:
+                if files[name][0][:4] == b"\x7fELF":
+                    align_data(out, name)
                 entry(out, ino, name, files[name][1], files[name][0])
             else:
                 entry(out, ino, name, 0o040755)

@@ -4,7 +4,8 @@
  * image is checked completely before anything is created. With arguments
  * it writes a startup block (<k42/startup.h>) at the top of the child's
  * stack and passes its address; init may also share the boot archive
- * (mem_cow of its read-only archive region). k42_wait lets the process's
+ * (mem_cow of its read-only archive region), and a program's text comes
+ * out of the archive copy-on-write. k42_wait lets the process's
  * other threads run while one waits for a child.
  */
 #include <string.h>
@@ -69,8 +70,48 @@ static long startup_build(const struct k42_spawn_opts *o, uint64_t top, uint64_t
 	return (long)size;
 }
 
+/* The whole pages of read-only segment s that can be cloned copy-on-write
+ * out of our boot archive instead of copied: the image lies in the
+ * archive region (len bytes at elf) and the segment's file bytes start
+ * at a page of it, as mkinitrd.py places every program's. 0 if none. */
+static uint64_t shared_text_len(const void *elf, uint64_t len, const struct elf_segment *s)
+{
+	uint64_t src = (uint64_t)elf + s->offset;
+
+	if (!k42_initrd_size || (uint64_t)elf < K42_INITRD_VA ||
+	    (uint64_t)elf + len > K42_INITRD_VA + k42_initrd_size)
+		return 0;
+	if ((s->prot & K42_PROT_WRITE) || s->file_vaddr != s->vaddr || (src & (K42_PAGE_SIZE - 1)))
+		return 0;
+	return s->filesz & ~(uint64_t)(K42_PAGE_SIZE - 1);
+}
+
+/* One loadable segment: its whole pages of text out of the archive
+ * (copy-on-write: no frame is copied or even touched until the child
+ * runs), the rest zero-filled with the file's bytes copied in. */
+static long load_segment(uint64_t pid, const void *elf, uint64_t len, const struct elf_segment *s)
+{
+	uint64_t shared = shared_text_len(elf, len, s), va = s->vaddr + shared;
+	long rc = 0;
+
+	if (shared) {
+		rc = k42_sc_mem_cow(pid, s->vaddr, (uint64_t)elf + s->offset, shared);
+		if (rc == 0)
+			rc = k42_sc_mem_protect(pid, s->vaddr, shared, s->prot);
+		if (rc < 0 || shared == s->memsz)
+			return rc;
+	}
+	rc = k42_sc_mem_map_anon(pid, va, s->memsz - shared, K42_PROT_READ | K42_PROT_WRITE);
+	if (rc == 0 && s->filesz > shared)
+		rc = k42_sc_mem_write(pid, s->file_vaddr + shared, (uint64_t)elf + s->offset + shared,
+				      s->filesz - shared);
+	if (rc == 0)
+		rc = k42_sc_mem_protect(pid, va, s->memsz - shared, s->prot);
+	return rc;
+}
+
 /* Everything but starting: image, stack, startup block, shared archive. */
-static long load(uint64_t pid, const void *elf, const struct elf_image *img,
+static long load(uint64_t pid, const void *elf, uint64_t len, const struct elf_image *img,
 		 const struct k42_spawn_opts *o, uint64_t *sp, uint64_t *arg)
 {
 	struct k42_startup *b;
@@ -78,15 +119,8 @@ static long load(uint64_t pid, const void *elf, const struct elf_image *img,
 	void *fds = NULL;
 	long rc = 0, size;
 
-	for (int i = 0; i < img->nseg && rc == 0; i++) {
-		const struct elf_segment *s = &img->seg[i];
-
-		rc = k42_sc_mem_map_anon(pid, s->vaddr, s->memsz, K42_PROT_READ | K42_PROT_WRITE);
-		if (rc == 0 && s->filesz)
-			rc = k42_sc_mem_write(pid, s->file_vaddr, (uint64_t)elf + s->offset, s->filesz);
-		if (rc == 0)
-			rc = k42_sc_mem_protect(pid, s->vaddr, s->memsz, s->prot);
-	}
+	for (int i = 0; i < img->nseg && rc == 0; i++)
+		rc = load_segment(pid, elf, len, &img->seg[i]);
 	if (rc == 0)
 		rc = k42_sc_mem_map_anon(pid, K42_STACK_TOP - K42_STACK_SIZE, K42_STACK_SIZE,
 					 K42_PROT_READ | K42_PROT_WRITE);
@@ -163,7 +197,7 @@ static long spawn(const void *elf, uint64_t len, const char *name, unsigned prio
 	pid = k42_sc_proc_create((uint64_t)name, strlen(name), prio);
 	if (pid < 0)
 		return pid;
-	rc = load((uint64_t)pid, elf, &img, o, &sp, &arg);
+	rc = load((uint64_t)pid, elf, len, &img, o, &sp, &arg);
 	if (rc == 0 && o && o->privileges)
 		rc = k42_sc_proc_privileges((uint64_t)pid, o->privileges) < 0 ? -K42_EPERM : 0;
 	if (rc == 0 && o && o->quota_percent)

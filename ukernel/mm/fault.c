@@ -44,6 +44,11 @@ static int resolve(struct process *p, uint64_t va, unsigned access, uint64_t *to
 	} else {
 		rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
 					   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, token);
+		/* A mapping without the right faulted for would fault again
+		 * for ever: the FCM refuses it (e.g. execute from a frame it
+		 * never lets run), so the fault fails. */
+		if (rc == 0 && (access & maxprot) != access)
+			rc = -K42_EACCES;
 		if (rc == 0)
 			rc = hat_map(p->hat, page, pa,
 				     (r->prot & maxprot) | (maxprot & HAT_PROT_IO));
@@ -159,6 +164,8 @@ static int resolve_local(struct process *p, uint64_t va, unsigned access)
 		rc = r->fcm->ops->get_page(r->fcm, pgoff, write, &pa, &maxprot, &token);
 	else
 		rc = -K42_EAGAIN;
+	if (rc == 0 && (access & maxprot) != access)
+		rc = -K42_EACCES;	/* (resolve says why) */
 	if (rc == 0)
 		rc = hat_map(p->hat, page, pa, r->prot & maxprot);
 	return rc < 0 ? -K42_EAGAIN : 0;	/* the locked path decides and reports */

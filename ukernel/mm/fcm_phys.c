@@ -1,7 +1,7 @@
 /*
  * Physical FCM: fixed real memory the kernel does not own (the boot
- * archive, the trace buffers), served page by page, read-only unless
- * created writable: one contiguous range, or equal chunks each
+ * archive, the trace buffers), served page by page, read-only and
+ * executable unless created writable (then never executable): one contiguous range, or equal chunks each
  * contiguous (the trace rings, one per CPU). Nothing is allocated or freed
  * but the FCM itself.
  */
@@ -30,7 +30,9 @@ static int phys_get_page(struct fcm *f, uint64_t pgoff, int write, uint64_t *pa,
 	if ((write && !ph->writable) || pgoff >= ph->npages)
 		return -K42_EACCES;
 	*pa = ph->base[pgoff / ph->chunk_pages] + (pgoff % ph->chunk_pages) * PM_PAGE_SIZE;
-	*maxprot = K42_PROT_READ | (ph->writable ? K42_PROT_WRITE : 0);
+	/* Read-only (the boot archive, whose programs' text the loader maps
+	 * out of it) may be executed; writable (the trace rings) never. */
+	*maxprot = K42_PROT_READ | (ph->writable ? K42_PROT_WRITE : K42_PROT_EXEC);
 	return 0;
 }
 

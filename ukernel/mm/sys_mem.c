@@ -137,8 +137,10 @@ long sys_mem_read(struct trap_frame *tf)
 }
 
 /*
- * Clone the caller's region [src, src+len) copy-on-write into p at dst.
- * Decode, then invoke: the destination must have room before the source
+ * Clone the caller's range [src, src+len), which lies within one region,
+ * copy-on-write into p at dst (a whole region, or part of one: the loader
+ * clones a program's text out of the boot archive's region, libk42's
+ * spawn.c). Decode, then invoke: the destination must have room before the source
  * changes at all, so a refused clone leaves no layer behind. Normally both
  * sides get a fresh layer over the source's FCM, now frozen; if the
  * source's own layer holds nothing yet, the clone shares what that layer
@@ -155,9 +157,9 @@ static long cow_region(struct process *self, struct process *p, uint64_t dst, ui
 
 	spin_lock(&self->lock);
 	r = region_find(self, src);
-	if (!r || r->start != src || r->end != src + len || fcm_is_device(r->fcm)) {
+	if (!r || src < r->start || len > r->end - src || fcm_is_device(r->fcm)) {
 		spin_unlock(&self->lock);
-		return -K42_EINVAL;	/* exactly one whole region, of RAM */
+		return -K42_EINVAL;	/* within one region, of RAM */
 	}
 	if (fcm_swap_settle(r->fcm) < 0) {
 		spin_unlock(&self->lock);
@@ -198,7 +200,7 @@ static long cow_region(struct process *self, struct process *p, uint64_t dst, ui
 	spin_unlock(&self->lock);
 	if (p != self)
 		spin_lock(&p->lock);
-	rc = region_create(p, dst, len, r->prot, theirs, r->pgoff);
+	rc = region_create(p, dst, len, r->prot, theirs, r->pgoff + (src - r->start) / PM_PAGE_SIZE);
 	if (p != self)
 		spin_unlock(&p->lock);
 	fcm_put(theirs);
