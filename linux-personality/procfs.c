@@ -491,6 +491,10 @@ static void make_dir(enum pf kind, uint64_t pid)
 				top_files[i].kind == PF_SELF ? 10 : 8);
 		lx_procsys_list(-1, dir_add, INO_BASE + (2ull << 36));
 		for (long i = 0; i < n; i++) {
+			/* only those a lookup finds (ls /proc stats each:
+			 * an ended process not yet gone gave ENOENT) */
+			if (plist[i].state != K42_PROC_RUNNING)
+				continue;
 			tlen_num(num, plist[i].pid);
 			dir_add(num, ino_of(PF_PIDDIR, plist[i].pid), 4);
 		}
