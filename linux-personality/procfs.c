@@ -34,7 +34,7 @@ static struct k42_procinfo plist[PROC_MAX_LIST];
 enum pf {
 	PF_NONE, PF_ROOT, PF_SELF, PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_LOADAVG, PF_STAT,
 	PF_VERSION, PF_CMDLINE_K, PF_MOUNTS, PF_PIDDIR, PF_PSTAT, PF_PSTATUS, PF_PCMDLINE, PF_PCOMM, PF_PEXE,
-	PF_PFD, PF_PFDENT, PF_PMAPS, PF_PCWD, PF_PENVIRON, PF_PLIMITS, PF_PSTATM, PF_PLOGINUID,
+	PF_PFD, PF_PFDENT, PF_PMAPS, PF_PCWD, PF_PENVIRON, PF_PLIMITS, PF_PSTATM, PF_PLOGINUID, PF_PROOT,
 	PF_SYSDIR, PF_SYSFILE,	/* procsys.c's (lookup_sys) */
 };
 
@@ -50,13 +50,15 @@ static const struct {
 	{ "comm", PF_PCOMM }, { "exe", PF_PEXE }, { "fd", PF_PFD }, { "maps", PF_PMAPS },
 	{ "cwd", PF_PCWD }, { "environ", PF_PENVIRON }, { "limits", PF_PLIMITS }, { "statm", PF_PSTATM },
 	{ "loginuid", PF_PLOGINUID }, { "mounts", PF_MOUNTS },	/* one mount table for all */
+	{ "root", PF_PROOT },
 };
 
 /* Files only the process itself has (its own state, not in the tree's
- * table): fd/, cwd, environ, limits. */
+ * table): fd/, cwd, root, environ, limits. */
 static int self_only(enum pf kind)
 {
-	return kind == PF_PFD || kind == PF_PCWD || kind == PF_PENVIRON || kind == PF_PLIMITS;
+	return kind == PF_PFD || kind == PF_PCWD || kind == PF_PROOT || kind == PF_PENVIRON ||
+	       kind == PF_PLIMITS;
 }
 
 /* The descriptor a PF_PFDENT path names, the node a PF_SYS* one (lookup). */
@@ -186,7 +188,9 @@ static long lookup(const char *path, int follow, enum pf *kind, uint64_t *pid)
 	n = (size_t)(c - p);
 	while (*c == '/')
 		c++;
-	if (parse_pid(p, n, pid) || (n == 4 && strncmp(p, "self", 4) == 0 && (*c || follow))) {
+	/* "self" is the link itself only when it ends the path: a path on
+	 * after it, or a trailing slash ("/proc/self/"), goes through it */
+	if (parse_pid(p, n, pid) || (n == 4 && strncmp(p, "self", 4) == 0 && (*c || follow || p[n] == '/'))) {
 		if (n == 4 && p[0] == 's')
 			*pid = lx.pid;
 		if (!alive(*pid, &info))
@@ -491,6 +495,10 @@ static void make_dir(enum pf kind, uint64_t pid)
 				top_files[i].kind == PF_SELF ? 10 : 8);
 		lx_procsys_list(-1, dir_add, INO_BASE + (2ull << 36));
 		for (long i = 0; i < n; i++) {
+			/* only those a lookup finds (ls /proc stats each:
+			 * an ended process not yet gone gave ENOENT) */
+			if (plist[i].state != K42_PROC_RUNNING)
+				continue;
 			tlen_num(num, plist[i].pid);
 			dir_add(num, ino_of(PF_PIDDIR, plist[i].pid), 4);
 		}
@@ -517,11 +525,19 @@ static void make_dir(enum pf kind, uint64_t pid)
 		if ((pid_files[i].kind != PF_PEXE && !self_only(pid_files[i].kind)) || pid == lx.pid ||
 		    (pid_files[i].kind == PF_PEXE && exe_known(pid)))
 			dir_add(pid_files[i].name, ino_of(pid_files[i].kind, pid),
-				pid_files[i].kind == PF_PEXE || pid_files[i].kind == PF_PCWD ? 10 :
+				pid_files[i].kind == PF_PEXE || pid_files[i].kind == PF_PCWD ||
+				pid_files[i].kind == PF_PROOT ? 10 :
 				pid_files[i].kind == PF_PFD ? 4 : 8);
 }
 
 /* ---- the calls ---- */
+
+/* The process's root directory as the file layer names it: the real
+ * root, or the chroot's directory. */
+static const char *root_dir(void)
+{
+	return lx_root_len ? lx_root : "/";
+}
 
 long lx_proc_open(const char *path, int flags)
 {
@@ -542,6 +558,8 @@ long lx_proc_open(const char *path, int flags)
 		rc = k42_getcwd(cwd, sizeof(cwd));
 		return rc < 0 ? lx_errno(rc) : lx_errno(k42_open(cwd, flags & ~(K42_O_CREAT | K42_O_EXCL), 0));
 	}
+	if (kind == PF_PROOT)	/* the root directory itself (chroot's, chroot.c) */
+		return lx_errno(k42_open(root_dir(), flags & ~(K42_O_CREAT | K42_O_EXCL), 0));
 	if (kind == PF_PMAPS && pid != lx.pid) {
 		/* Linux's rule: the same user, or root (the kernel's rule for
 		 * reading the block too). A process that exposes nothing (not
@@ -597,6 +615,8 @@ long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st)
 		rc = k42_getcwd(cwd, sizeof(cwd));
 		return rc < 0 ? lx_errno(rc) : lx_errno(k42_stat(cwd, st));
 	}
+	if (kind == PF_PROOT && !nofollow)	/* the root directory itself */
+		return lx_errno(k42_stat(root_dir(), st));
 	if (kind == PF_PFDENT && !nofollow) {	/* what it links to */
 		int fd = lookup_fd;
 
@@ -606,7 +626,8 @@ long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st)
 	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD || kind == PF_SYSDIR) {
 		st->mode = K42_S_IFDIR | 0555;
 		st->nlink = 2;
-	} else if (kind == PF_SELF || kind == PF_PEXE || kind == PF_PFDENT || kind == PF_PCWD) {
+	} else if (kind == PF_SELF || kind == PF_PEXE || kind == PF_PFDENT || kind == PF_PCWD ||
+		   kind == PF_PROOT) {
 		st->mode = K42_S_IFLNK | 0777;
 	} else {
 		st->mode = K42_S_IFREG | 0444;	/* size 0, as Linux's /proc files */
@@ -630,6 +651,8 @@ long lx_proc_readlink(const char *path, char *buf, size_t n)
 		put(pe.exe);
 	else if (kind == PF_PFDENT)
 		fd_target(lookup_fd);
+	else if (kind == PF_PROOT)	/* its root as it names it, as Linux's */
+		put("/");
 	else if (kind == PF_PCWD) {
 		char cwd[256];
 
