@@ -625,15 +625,15 @@ SHELL_SESSIONS = [
     # objects: an FCM"): the kv server's program region (at the link
     # address) swapped to prefetch and back while clients call it.
     dict(name="shell/fcmswap", status=0, timeout=120,
-         commands="run -b /servers/kv --threads; fcms kv; fcmswap kv 0x10000000 prefetch; "
-                  "run /bin/kv_client; fcms kv; fcmswap kv 0x10000000 demand; fcmswap kv 0x10000000 adaptive; "
+         commands="run -b /servers/kv --threads; run /bin/kv_client; fcms kv; fcmswap kv 0x20001000000 prefetch; "
+                  "run /bin/kv_client; fcms kv; fcmswap kv 0x20001000000 demand; fcmswap kv 0x20001000000 adaptive; "
                   "run /bin/kv_client; exit 0",
          expect=[r"(?m)^START\s+END\s+FCM\s+PAGES\s+SWAPS\s+HELD\s+AHEAD\s+SWAPPABLE$",
-                 r"(?m)^0x10000000\s+0x[0-9a-f]+\s+demand\s+\d+\s+0\s+0\s+0\s+yes$",
-                 r"pid \d+: region 0x10000000 FCM is prefetch now \(1 swaps, \d+ pages; \d+ calls until drained\)",
-                 r"(?m)^0x10000000\s+0x[0-9a-f]+\s+prefetch\s+\d+\s+1\s+\d+\s+\d+\s+yes$",
-                 r"pid \d+: region 0x10000000 FCM is demand now \(2 swaps, \d+ pages;",
-                 r"pid \d+: region 0x10000000 FCM is demand, adaptive now \(2 swaps, \d+ pages;",
+                 r"(?m)^0x20001000000\s+0x[0-9a-f]+\s+demand\s+\d+\s+0\s+0\s+0\s+yes$",
+                 r"pid \d+: region 0x20001000000 FCM is prefetch now \(1 swaps, \d+ pages; \d+ calls until drained\)",
+                 r"(?m)^0x20001000000\s+0x[0-9a-f]+\s+prefetch\s+\d+\s+1\s+\d+\s+\d+\s+yes$",
+                 r"pid \d+: region 0x20001000000 FCM is demand now \(2 swaps, \d+ pages;",
+                 r"pid \d+: region 0x20001000000 FCM is demand, adaptive now \(2 swaps, \d+ pages;",
                  r"kv_client: ok",
                  r"init: shell ended: exit status 0; powering off"],
          reject=[r"FAILED", r"k42: (fcms|fcmswap): "]),
