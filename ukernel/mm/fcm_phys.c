@@ -1,9 +1,9 @@
 /*
  * Physical FCM: fixed real memory the kernel does not own (the boot
  * archive, the trace buffers), served page by page, read-only and
- * executable unless created writable (then never executable): one contiguous range, or equal chunks each
- * contiguous (the trace rings, one per CPU). Nothing is allocated or freed
- * but the FCM itself.
+ * executable unless created writable (then never executable): one
+ * contiguous range, or equal chunks each contiguous (the trace rings, one
+ * per CPU). Nothing is allocated or freed but the FCM itself.
  */
 #include <k42/errno.h>
 #include <k42/layout.h>

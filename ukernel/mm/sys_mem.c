@@ -140,8 +140,8 @@ long sys_mem_read(struct trap_frame *tf)
  * Clone the caller's range [src, src+len), which lies within one region,
  * copy-on-write into p at dst (a whole region, or part of one: the loader
  * clones a program's text out of the boot archive's region, libk42's
- * spawn.c). Decode, then invoke: the destination must have room before the source
- * changes at all, so a refused clone leaves no layer behind. Normally both
+ * spawn.c). Decode, then invoke: the destination must have room before
+ * the source changes at all, so a refused clone leaves no layer behind. Normally both
  * sides get a fresh layer over the source's FCM, now frozen; if the
  * source's own layer holds nothing yet, the clone shares what that layer
  * is built on and the source keeps its layer (so repeated clones of an
