@@ -8,6 +8,7 @@
 
 #define A 0x20000000ul
 #define B 0x28000000ul
+#define C 0x30000000ul
 #define PG K42_PAGE_SIZE
 
 int main(uint64_t arg)
@@ -67,6 +68,25 @@ int main(uint64_t arg)
 	EXPECT(k42_sc_mem_map_anon(self, A + PG, PG, K42_PROT_READ | K42_PROT_WRITE) == 0,
 	       "the hole maps again");
 	EXPECT(a[PG / 8] == 0, "the new page is zero, not the old one");
+	/* A clone of part of a region (the loader's text out of the boot
+	 * archive): its own pages, at their offset; never past the
+	 * region's end nor across two regions. */
+	{
+		volatile uint64_t *c = (uint64_t *)C;
+
+		EXPECT(k42_sc_mem_cow(self, C, A + 3 * PG, PG) == 0, "cow of a region's last page");
+		EXPECT(c[0] == 0xc0ffee03, "the part clone sees %lx, not page 3", c[0]);
+		c[0] = 333;
+		EXPECT(a[3 * PG / 8] == 0xc0ffee03, "a write to the part clone leaked: %lx",
+		       a[3 * PG / 8]);
+		EXPECT(k42_sc_mem_cow(self, C + 16 * PG, A + 3 * PG, 2 * PG) == -K42_EINVAL,
+		       "cow past a region's end");
+		EXPECT(k42_sc_mem_cow(self, C + 32 * PG, A, 2 * PG) == -K42_EINVAL,
+		       "cow across two regions");
+		EXPECT(k42_sc_mem_cow(self, C + 48 * PG, A + 2 * PG + 8, PG) == -K42_EINVAL,
+		       "cow from an unaligned address");
+		EXPECT(k42_sc_mem_unmap(self, C, PG) == 0, "unmap the part clone");
+	}
 	EXPECT(k42_sc_mem_map_anon(4000, A, PG, K42_PROT_READ) == -K42_ESRCH, "absent pid");
 	EXPECT(k42_sc_mem_protect(self, A, 4 * PG, K42_PROT_READ) == 0, "protect");
 	EXPECT(a[0] == 0xc0ffee00, "readable after protect");
