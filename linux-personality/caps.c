@@ -4,9 +4,11 @@
  * is root (one user), so it starts with root's sets: every capability
  * Linux 6.1 knows (0..40) permitted, effective and in the bounding set,
  * none inheritable or ambient. Changes Linux allows (dropping) are kept
- * for the process, its forks and, as root's, recomputed at execve; they
+ * for the process, its forks and, as root's, recomputed at execve. Most
  * are reported, not enforced: what the personality refuses (setting the
- * clock, mounting) it refuses to every process alike.
+ * clock, mounting) it refuses to every process alike. What it allows
+ * only as Linux allows it to a capable process asks lx_capable
+ * (sethostname and setdomainname: CAP_SYS_ADMIN).
  */
 #include "lx.h"
 #include <k42/procinfo.h>
@@ -146,6 +148,11 @@ void lx_caps_get(uint64_t c[5])
 	c[2] = eff;
 	c[3] = bnd;
 	c[4] = amb;
+}
+
+int lx_capable(int cap)
+{
+	return cap >= 0 && cap <= LX_CAP_LAST && ((eff >> cap) & 1);
 }
 
 /* execve as root: permitted and effective are the bounding set (with the

@@ -328,6 +328,9 @@ void lx_caps_exec(void);
 /* Our capability sets as /proc/PID/status lists them: inheritable,
  * permitted, effective, bounding, ambient. */
 void lx_caps_get(uint64_t c[5]);
+/* Whether capability cap (Linux's number) is in our effective set. */
+#define LX_CAP_SYS_ADMIN 21
+int lx_capable(int cap);
 /* Our capability sets changed: into our table entry (ptab.c). */
 void lx_ptab_caps(void);
 /* The child we have just forked (0: we went on past the fork), and

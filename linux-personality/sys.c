@@ -179,11 +179,15 @@ void lx_uts_now(struct lx_utsname *u)
 	lx_ptab_uts_get(1, u->domainname);
 }
 
+/* sethostname / setdomainname: as Linux's, EPERM without CAP_SYS_ADMIN
+ * in the effective set comes before any check of the arguments. */
 static long set_uts(int which, struct lx_args *a)
 {
 	char name[64];
 	uint64_t len = a->a[1];
 
+	if (!lx_capable(LX_CAP_SYS_ADMIN))
+		return -LX_EPERM;
 	if (len > sizeof(name))
 		return -LX_EINVAL;
 	if (lx_copy_in(name, a->a[0], len) < 0)

@@ -97,6 +97,35 @@ static void caps(void)
 	d[0].eff = ALL_LO;	/* effective beyond permitted */
 	errno = 0;
 	CHECK(capset_(&h, d) == -1 && errno == EPERM, "capset effective beyond permitted");
+	/* sethostname and setdomainname want CAP_SYS_ADMIN in the effective
+	 * set, and say EPERM before they look at their arguments; with it
+	 * back (it stayed permitted) an over-long name is EINVAL. */
+	pid = fork();
+	if (pid == 0) {
+		struct data c[2];
+		char name[66];
+		int ok;
+
+		memset(name, 'x', sizeof(name));
+		memset(c, 0, sizeof(c));
+		c[0].prm = c[0].eff = ALL_LO & ~(1u << 25);
+		c[1].prm = c[1].eff = ALL_HI;
+		c[0].eff &= ~(1u << 21);	/* CAP_SYS_ADMIN */
+		ok = capset_(&h, c) == 0;
+		errno = 0;
+		ok = ok && sethostname(name, 1) == -1 && errno == EPERM;
+		errno = 0;
+		ok = ok && sethostname(name, 65) == -1 && errno == EPERM;
+		errno = 0;
+		ok = ok && setdomainname(name, 1) == -1 && errno == EPERM;
+		c[0].eff |= 1u << 21;
+		ok = ok && capset_(&h, c) == 0;
+		errno = 0;
+		ok = ok && sethostname(name, 65) == -1 && errno == EINVAL;
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "sethostname/setdomainname without CAP_SYS_ADMIN: EPERM");
 	/* version 1: one word. */
 	h.version = V1;
 	memset(d, 0, sizeof(d));
