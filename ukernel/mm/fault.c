@@ -19,6 +19,18 @@
 #include <mm/pm.h>
 #include <mm/region.h>
 
+/* Map the frame an FCM gave for page with prot, if it granted every right
+ * the fault asked for (maxprot). A mapping without one would fault again
+ * for ever: the FCM refuses it (e.g. execute from a frame it never lets
+ * run), so the fault fails. */
+static inline int map_granted(struct process *p, uint64_t page, uint64_t pa,
+			      unsigned access, unsigned maxprot, unsigned prot)
+{
+	if ((access & maxprot) != access)
+		return -K42_EACCES;
+	return hat_map(p->hat, page, pa, prot);
+}
+
 static int resolve(struct process *p, uint64_t va, unsigned access, uint64_t *token)
 {
 	struct region *r;
@@ -44,14 +56,9 @@ static int resolve(struct process *p, uint64_t va, unsigned access, uint64_t *to
 	} else {
 		rc = r->fcm->ops->get_page(r->fcm, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
 					   (access & K42_PROT_WRITE) != 0, &pa, &maxprot, token);
-		/* A mapping without the right faulted for would fault again
-		 * for ever: the FCM refuses it (e.g. execute from a frame it
-		 * never lets run), so the fault fails. */
-		if (rc == 0 && (access & maxprot) != access)
-			rc = -K42_EACCES;
 		if (rc == 0)
-			rc = hat_map(p->hat, page, pa,
-				     (r->prot & maxprot) | (maxprot & HAT_PROT_IO));
+			rc = map_granted(p, page, pa, access, maxprot,
+					 (r->prot & maxprot) | (maxprot & HAT_PROT_IO));
 	}
 	if (rc == 0 && r->fcm->want)
 		fcm_swap_adapt(p, r->fcm, va);	/* an adaptive FCM asks for another policy */
@@ -164,10 +171,8 @@ static int resolve_local(struct process *p, uint64_t va, unsigned access)
 		rc = r->fcm->ops->get_page(r->fcm, pgoff, write, &pa, &maxprot, &token);
 	else
 		rc = -K42_EAGAIN;
-	if (rc == 0 && (access & maxprot) != access)
-		rc = -K42_EACCES;	/* (resolve says why) */
 	if (rc == 0)
-		rc = hat_map(p->hat, page, pa, r->prot & maxprot);
+		rc = map_granted(p, page, pa, access, maxprot, r->prot & maxprot);
 	return rc < 0 ? -K42_EAGAIN : 0;	/* the locked path decides and reports */
 }
 
