@@ -7,7 +7,7 @@ file and line it writes).
   server NAME [--boot]  idl/NAME.idl, servers/NAME/{NAME.c,NAME_client.c},
                         tests/user/NAME_test.c, and one line in each of
                         idl/meson.build, servers/meson.build (server and
-                        client), tests/user/meson.build, tests/qemu/scenarios.py,
+                        client), tests/user/meson.build, tests/qemu/scen_user.py,
                         the id registry in docs/idl.md and the stubgen goldens;
                         --boot also starts it from /etc/boot.conf.
   policy NAME           libk42/src/sched_NAME.c, tests/libk42/test_sched_NAME.c,
@@ -113,7 +113,7 @@ def new_server(root, name, boot):
     p.insert("tests/user/meson.build", r"^suite_programs = \{\n",
              "  '%s_test': ['%s_test.c', idl_stubs['%s'][0], idl_stubs['%s'][1]],\n"
              % (name, name, name, name), what="the test program")
-    p.insert("tests/qemu/scenarios.py", r"^SUITE_TESTS = \[", '"%s_test", ' % name,
+    p.insert("tests/qemu/scen_user.py", r"^SUITE_TESTS = \[", '"%s_test", ' % name,
              what="the test")
     p.insert("docs/idl.md", r"^\| 0x7e0000\.\.", "| %s | `%s` | made by `./k42 new server` |\n"
              % (subs["ID"], name), where="before", what="the interface id")

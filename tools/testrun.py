@@ -4,7 +4,7 @@
 
   host/*    host unit tests (meson test --suite host), under ASan/UBSan
   kernel/*  in-kernel tests: one QEMU boot each with test=NAME
-  boot/*    whole-boot scenarios (tests/qemu/scenarios.py)
+  boot/*    whole-boot scenarios (tests/qemu/scenarios.py joins tests/qemu/scen_*.py)
   smp/*     the same at 1, 2, 4 and 8 CPUs under MTTCG (boot, stress)
   user/*    user-level test programs booted as init (same file)
   shell/*   shell sessions typed through ./k42 run -c (same file)

@@ -6,7 +6,7 @@
  * it only tries to cancel the calls of that pid (a sibling, which it does
  * not manage) and exits with that result negated. Run from the shell as
  * `ppc_cancel_child hold` it starts its own server and waits in a call it
- * holds forever, until ^C (tests/qemu/scenarios.py, shell/ctrl_c_call):
+ * holds forever, until ^C (tests/qemu/scen_shell.py, shell/ctrl_c_call):
  * the console cancels the call and the job ends with status 130.
  */
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * In-kernel tests of clustered objects (kern/cobj.h) on every online CPU
- * at once (run with -smp 4 under MTTCG by tests/qemu/scenarios.py): each
+ * at once (run with -smp 4 under MTTCG by tests/qemu/scen_smp.py): each
  * CPU looks objects up (a rep per CPU, made on its first miss) while the
  * CPUs delete and recreate them; every rep a lookup returns must be this
  * CPU's, of this object, and alive; every increment made through a rep
