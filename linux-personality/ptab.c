@@ -210,7 +210,13 @@ void lx_ptab_cputimes(uint64_t cu, uint64_t cs)
 	entry_write_end(e, seq);
 }
 
-void lx_ptab_sigs(void)
+static void set_caps(struct lx_pentry *e)
+{
+	lx_caps_get(e->caps);
+}
+
+/* Our entry's fields that fill sets, rewritten under its sequence count. */
+static void rewrite_own(void (*fill)(struct lx_pentry *))
 {
 	struct lx_pentry *e = own_entry();
 	uint32_t seq;
@@ -218,20 +224,18 @@ void lx_ptab_sigs(void)
 	if (!e)
 		return;
 	seq = entry_write_begin(e, e->seq);
-	set_sigs(e);
+	fill(e);
 	entry_write_end(e, seq);
+}
+
+void lx_ptab_sigs(void)
+{
+	rewrite_own(set_sigs);
 }
 
 void lx_ptab_caps(void)
 {
-	struct lx_pentry *e = own_entry();
-	uint32_t seq;
-
-	if (!e)
-		return;
-	seq = entry_write_begin(e, e->seq);
-	lx_caps_get(e->caps);
-	entry_write_end(e, seq);
+	rewrite_own(set_caps);
 }
 
 void lx_ptab_fork_child(uint64_t child)
