@@ -188,6 +188,7 @@ struct lx_pentry {
 	uint32_t stop_gen, cont_gen;	/* stops and continues so far (wait4 WUNTRACED, WCONTINUED) */
 	uint32_t fork_child;		/* the child of its last fork, until its next call (proc.c) */
 	uint64_t caps[5];		/* its capability sets (caps.c, lx_caps_get) */
+	uint64_t sigblk, sigign, sigcgt;	/* blocked, ignored and caught signals (lx_sig_sets) */
 	char exe[256];
 	char cmdline[1024];
 };
@@ -205,6 +206,8 @@ int lx_ptab_uts_set(int which, const char *name, size_t len);
 void lx_ptab_cputimes(uint64_t cu, uint64_t cs);
 /* We stopped by sig (job control), or continued (0) (signal.c). */
 void lx_ptab_stop(int sig);
+/* Our blocked, ignored and caught signals changed (signal.c). */
+void lx_ptab_sigs(void);
 
 /* CPU time (cputime.c), timebase ticks. */
 void lx_cpu_self(uint64_t *u, uint64_t *s);
@@ -343,6 +346,11 @@ void lx_fork_went_on(void);
 /* sched.c: personality(PER_LINUX32) in force (uname's machine). */
 int lx_persona_linux32(void);
 extern uint64_t lx_sigmask;
+/* /proc status's signal sets, bit sig-1 for each signal: the calling
+ * thread's pending, the process's pending, blocked (the calling
+ * thread's), ignored and caught (a handler set). */
+enum { LX_SIGSET_PND, LX_SIGSET_SHD, LX_SIGSET_BLK, LX_SIGSET_IGN, LX_SIGSET_CGT, LX_SIGSETS };
+void lx_sig_sets(uint64_t out[LX_SIGSETS]);
 /* uname's fields (sys.c), also /proc/sys/kernel's (procsys.c). */
 struct lx_utsname {
 	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];

@@ -71,6 +71,35 @@ void lx_proc_pstat(const struct k42_procinfo *p, int known, const struct lx_pent
 	put("\n");
 }
 
+/* status's signal lines: SigQ (signals pending / RLIMIT_SIGPENDING), then
+ * the sets as Linux's 16 hex digits. Another process's pending signals
+ * are its own (not in the table): 0 there. */
+static void put_sigs(int self, const struct lx_pentry *pe)
+{
+	static const char *const names[LX_SIGSETS] = { "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt" };
+	uint64_t s[LX_SIGSETS] = { 0 }, qcur = 0, qmax;
+
+	if (self) {
+		lx_sig_sets(s);
+	} else {
+		s[LX_SIGSET_BLK] = pe->sigblk;
+		s[LX_SIGSET_IGN] = pe->sigign;
+		s[LX_SIGSET_CGT] = pe->sigcgt;
+	}
+	put("SigQ:\t");
+	putu((uint64_t)__builtin_popcountll(s[LX_SIGSET_PND] | s[LX_SIGSET_SHD]));
+	put("/");
+	lx_rlimit_get(11, &qcur, &qmax);	/* RLIMIT_SIGPENDING (ours: the tree's are alike) */
+	putu(qcur);
+	put("\n");
+	for (int k = 0; k < LX_SIGSETS; k++) {
+		put(names[k]);
+		put(":\t");
+		putx(s[k], 16);
+		put("\n");
+	}
+}
+
 void lx_proc_pstatus(const struct k42_procinfo *p, int known, const struct lx_pentry *pe)
 {
 	int self = p->pid == lx.pid;
@@ -103,6 +132,8 @@ void lx_proc_pstatus(const struct k42_procinfo *p, int known, const struct lx_pe
 	put("Threads:\t");
 	putu(known && pe->nthreads ? pe->nthreads : 1);
 	put("\n");
+	if (self || known)
+		put_sigs(self, pe);
 	if (self || known) {	/* a Linux process's own sets (caps.c) */
 		static const char *const names[5] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" };
 		uint64_t own[5];

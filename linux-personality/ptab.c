@@ -101,6 +101,18 @@ static void entry_write_end(struct lx_pentry *e, uint32_t seq)
 	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
 }
 
+/* Our blocked, ignored and caught signals into e (a fork's child has
+ * ours; execve's reset is published with the rest of the entry). */
+static void set_sigs(struct lx_pentry *e)
+{
+	uint64_t s[LX_SIGSETS];
+
+	lx_sig_sets(s);
+	e->sigblk = s[LX_SIGSET_BLK];
+	e->sigign = s[LX_SIGSET_IGN];
+	e->sigcgt = s[LX_SIGSET_CGT];
+}
+
 /* pid's entry, rewritten whole from our own state (a fork's child is a
  * copy of us); a new entry also takes the time and `nice`. */
 static void write_entry(uint64_t pid, int nthreads, int nice)
@@ -121,6 +133,7 @@ static void write_entry(uint64_t pid, int nthreads, int nice)
 	e->nthreads = (uint32_t)(nthreads > 0 ? nthreads : 1);
 	e->vsize = vsize();
 	lx_caps_get(e->caps);
+	set_sigs(e);
 	memcpy(e->exe, lx.exe, sizeof(e->exe));
 	e->exe[sizeof(e->exe) - 1] = '\0';
 	memcpy(e->cmdline, lx.cmdline, lx.cmdline_len);
@@ -197,7 +210,13 @@ void lx_ptab_cputimes(uint64_t cu, uint64_t cs)
 	entry_write_end(e, seq);
 }
 
-void lx_ptab_caps(void)
+static void set_caps(struct lx_pentry *e)
+{
+	lx_caps_get(e->caps);
+}
+
+/* Our entry's fields that fill sets, rewritten under its sequence count. */
+static void rewrite_own(void (*fill)(struct lx_pentry *))
 {
 	struct lx_pentry *e = own_entry();
 	uint32_t seq;
@@ -205,8 +224,18 @@ void lx_ptab_caps(void)
 	if (!e)
 		return;
 	seq = entry_write_begin(e, e->seq);
-	lx_caps_get(e->caps);
+	fill(e);
 	entry_write_end(e, seq);
+}
+
+void lx_ptab_sigs(void)
+{
+	rewrite_own(set_sigs);
+}
+
+void lx_ptab_caps(void)
+{
+	rewrite_own(set_caps);
 }
 
 void lx_ptab_fork_child(uint64_t child)

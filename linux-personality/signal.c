@@ -609,6 +609,7 @@ long lx_sys_rt_sigaction(struct lx_args *a)
 			pending &= ~BIT(sig);
 			lx_thread_unpend(BIT(sig), 1);
 		}
+		lx_ptab_sigs();
 	}
 	return 0;
 }
@@ -632,7 +633,22 @@ long lx_sys_rt_sigprocmask(struct lx_args *a)
 	default: return -LX_EINVAL;
 	}
 	lx_sigmask &= ~(BIT(LX_SIGKILL) | BIT(LX_SIGSTOP));
+	lx_ptab_sigs();
 	return 0;
+}
+
+void lx_sig_sets(uint64_t out[LX_SIGSETS])
+{
+	out[LX_SIGSET_PND] = lx_thread_pending();
+	out[LX_SIGSET_SHD] = pending;
+	out[LX_SIGSET_BLK] = lx_sigmask;
+	out[LX_SIGSET_IGN] = out[LX_SIGSET_CGT] = 0;
+	for (int sig = 1; sig <= 64; sig++) {
+		if (actions[sig].handler == LX_SIG_IGN)
+			out[LX_SIGSET_IGN] |= BIT(sig);
+		else if (actions[sig].handler != LX_SIG_DFL)
+			out[LX_SIGSET_CGT] |= BIT(sig);
+	}
 }
 
 long lx_sys_rt_sigpending(struct lx_args *a)

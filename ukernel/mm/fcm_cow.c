@@ -177,6 +177,75 @@ struct fcm *fcm_cow_create(struct fcm *backing)
 	return &c->fcm;
 }
 
+/*
+ * A process that forks again and again while its children live on (a
+ * shell's background jobs: each child keeps a clone of the layers below
+ * the parent's) gets a layer deeper per fork, and nothing folds while
+ * the clones live. Copying what those layers hold into one layer ends
+ * the chain's growth at the cost of one copy each FCM_COW_DEPTH_MAX
+ * forks. Every layer below f is frozen (no region maps it, so nothing
+ * writes it), and the caller holds the kernel lock: no fold or unlocked
+ * fault (mm/fault.c resolve_local) walks the chain meanwhile.
+ */
+int fcm_cow_flatten(struct fcm *f)
+{
+	struct fcm_cow *fc = (struct fcm_cow *)f;
+	struct fcm *old, *bottom, *flat;
+	int rc = 0;
+
+	if (!is_cow(f) || !is_cow(fc->backing))
+		return 0;	/* two deep at most already */
+	old = fc->backing;
+	for (bottom = old; is_cow(bottom); bottom = ((struct fcm_cow *)bottom)->backing)
+		;
+	if (!(flat = fcm_cow_create(bottom)))
+		return -K42_ENOMEM;
+	fcm_set_source(flat, f->src);	/* f's owner pays for f's view */
+	/* Top layer first: the first copy of a page is the one f saw. */
+	for (struct fcm *l = old; is_cow(l) && rc == 0; l = ((struct fcm_cow *)l)->backing) {
+		for (struct fcm_page *p = l->fifo_head; p; p = p->fifo_next) {
+			uint64_t frame;
+			int have;
+
+			spin_lock(&f->lock);
+			have = fcm_page_find(f, p->pgoff) != NULL;
+			spin_unlock(&f->lock);
+			spin_lock(&flat->lock);
+			have = have || fcm_page_find(flat, p->pgoff) != NULL;
+			spin_unlock(&flat->lock);
+			if (have)
+				continue;
+			if ((rc = fcm_alloc_frame(flat, &frame)) < 0)
+				break;
+			memcpy(phys_to_virt(frame), phys_to_virt(p->pa), PM_PAGE_SIZE);
+			spin_lock(&flat->lock);
+			if (!fcm_page_insert(flat, p->pgoff, frame))
+				rc = -K42_ENOMEM;
+			spin_unlock(&flat->lock);
+			if (rc < 0) {
+				fcm_free_frame(flat, frame);
+				break;
+			}
+		}
+	}
+	if (rc < 0) {
+		fcm_put(flat);	/* its copies go with it; f is as it was */
+		return rc;
+	}
+	/* Whatever f's mappings show read-only from the old layers' frames
+	 * must come from flat's from now on: the old layers may end first. */
+	spin_lock(&f->lock);
+	for (struct fcm_page *p = flat->fifo_head; p; p = p->fifo_next)
+		fcm_unmap_everywhere(f, p->pgoff);
+	spin_unlock(&f->lock);
+	fcm_remove_cow_child(old, f);
+	fc->backing = flat;	/* flat's creation reference is now f's */
+	fcm_add_cow_child(flat, f);
+	maybe_fold(old);	/* left to one clone: it may fold now */
+	fcm_put(old);
+	return 0;
+}
+
 unsigned fcm_cow_depth(const struct fcm *f)
 {
 	unsigned depth = 0;

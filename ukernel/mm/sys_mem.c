@@ -146,7 +146,8 @@ long sys_mem_read(struct trap_frame *tf)
  * source's own layer holds nothing yet, the clone shares what that layer
  * is built on and the source keeps its layer (so repeated clones of an
  * unwritten region, like the boot archive every spawn shares, add none).
- * -K42_EBUSY: the source is FCM_COW_DEPTH_MAX layers deep already.
+ * A source FCM_COW_DEPTH_MAX layers deep is flattened first (its clones
+ * still hold the layers: a process forking while many children live).
  */
 static long cow_region(struct process *self, struct process *p, uint64_t dst, uint64_t src,
 		       uint64_t len)
@@ -172,8 +173,14 @@ static long cow_region(struct process *self, struct process *p, uint64_t dst, ui
 		spin_unlock(&p->lock);
 	keep = fcm_cow_unwritten(r->fcm);
 	base = keep ? keep : r->fcm;
-	if (rc == 0 && fcm_cow_depth(base) >= FCM_COW_DEPTH_MAX)
-		rc = -K42_EBUSY;
+	if (rc == 0 && fcm_cow_depth(base) >= FCM_COW_DEPTH_MAX) {
+		/* Clones still alive hold every layer (fcm_cow_flatten). */
+		rc = fcm_cow_flatten(r->fcm);
+		keep = fcm_cow_unwritten(r->fcm);
+		base = keep ? keep : r->fcm;
+		if (rc == 0 && fcm_cow_depth(base) >= FCM_COW_DEPTH_MAX)
+			rc = -K42_EBUSY;
+	}
 	if (rc < 0) {
 		spin_unlock(&self->lock);
 		return rc;

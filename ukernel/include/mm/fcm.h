@@ -154,6 +154,12 @@ unsigned fcm_anon_ahead(struct fcm *f, uint64_t pgoff, uint64_t end, uint64_t *p
 struct fcm *fcm_cow_create(struct fcm *backing);
 /* COW layers from f down to the first FCM that is not one. */
 unsigned fcm_cow_depth(const struct fcm *f);
+/* Put COW layer f directly on one fresh layer holding copies of the pages
+ * the layers below it held (those f does not shadow), over the chain's
+ * bottom: f's view is unchanged, its chain two deep; the old layers stay
+ * for the clones that still read them. Under the kernel lock. 0, or
+ * -K42_ENOMEM / -K42_EDQUOT with nothing changed. */
+int fcm_cow_flatten(struct fcm *f);
 /* Non-zero if f is a COW layer whose chain rests on an anonymous or a
  * physical FCM: FCMs that never give a page up while mapped. Such a
  * chain changes only under the kernel lock (folds), so a fault holding
