@@ -4,7 +4,8 @@
  * timer is set (timer_set) only when the earliest deadline moves earlier
  * than what is armed, and again after it fires; cancelling only edits the
  * heap (a stale kernel expiry is harmless: nothing is due, and the next
- * deadline is armed).
+ * deadline is armed), except that cancelling the last one disarms the
+ * kernel timer, so an idle dispatcher is not woken for nothing.
  */
 #include <k42/ktrace.h>
 #include "internal.h"
@@ -38,6 +39,12 @@ int k42_timer_cancel(struct k42_timer *t)
 	int s = k42_disable_save(), was = t->slot != 0;
 
 	k42_theap_remove(&k42_timers, t);
+	/* The last one gone: disarm, or the stale expiry would wake this
+	 * dispatcher from idle for nothing (an upcall, and for a server
+	 * its next call on the full path). With timers left, a stale
+	 * expiry stays harmless: it arms the next one. */
+	if (was && armed && !k42_theap_min(&k42_timers))
+		arm(0);
 	k42_restore(s);
 	return was;
 }

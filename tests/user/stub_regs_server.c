@@ -4,9 +4,12 @@
  * docs/idl.md "Register-level entries"). The handler counts the bench
  * calls that reach it, so the test can tell which path served a call;
  * ordinal 1 of the raw interface REGS_PROBE answers that count, and
- * whether main has registered the entries yet.
+ * whether the server has settled: main has registered the entries, and
+ * no timer or event of its start (the turns its calls and main took,
+ * calls_turn.c) is left to come.
  */
 #include <k42/k42.h>
+#include <k42/timer.h>
 #include "bench.h"
 
 #define REGS_PROBE 0x4b43
@@ -44,7 +47,7 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 		m->op = 0;
 		m->len = 0;
 		m->w[0] = via_handler;
-		m->w[1] = ready;
+		m->w[1] = ready && k42_timer_next() == UINT64_MAX && !k42_disp()->pending;
 		return;
 	}
 	via_handler++;

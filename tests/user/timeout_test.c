@@ -3,7 +3,9 @@
  * scrambled order and 9,000 cancelled; the 1,000 others must fire in
  * deadline order, none early, and the kernel timer (one per dispatcher)
  * must have been set far fewer than 10,000 times: only when the earliest
- * deadline moved earlier, and once per expiry. Cancels cost no kernel call.
+ * deadline moved earlier, and once per expiry. Cancels cost no kernel call,
+ * except the one of the last timer, which disarms the kernel's (so no
+ * stale expiry wakes the dispatcher).
  */
 #include "check.h"
 
@@ -72,5 +74,19 @@ int main(uint64_t arg)
 		   N, calls_set, cancelled, calls_cancel, nfired, k42_timer_kernel_calls - calls0);
 	EXPECT(k42_timer_kernel_calls - calls0 < N / 4, "%lu kernel timer calls",
 	       k42_timer_kernel_calls - calls0);
+
+	/* A lone timer set and cancelled: armed, then disarmed (the kernel
+	 * says what it held: nothing). */
+	uint64_t prev[1] = { 1 };
+
+	s = k42_disable_save();
+	calls0 = k42_timer_kernel_calls;
+	tm[0].deadline = k42_timebase() + hz;
+	EXPECT(k42_timer_add(&tm[0]) == 0 && k42_timer_cancel(&tm[0]) == 1, "lone timer");
+	EXPECT(k42_timer_kernel_calls - calls0 == 2, "a lone timer took %lu kernel timer calls",
+	       k42_timer_kernel_calls - calls0);
+	k42_sc_timer_set(0, prev);
+	k42_restore(s);
+	EXPECT(prev[0] == 0, "the kernel timer stayed armed (%lu)", prev[0]);
 	return verdict("timeout_test");
 }
