@@ -449,15 +449,14 @@ FUNC_START(ppc_fast_reply_asm)
 	mtxer	r0				/* not the server's (sc_fast.S) */
 	ld	r12, CTX(TF_CR)(r18)
 	mtcrf	0xff, r12
-	mr	r11, r18
 	/* r0 stays 0 and r12 the caller's own CR: both are clobbered by a
 	 * kernel call (docs/kernel-interface.md), and neither holds anything
-	 * of the kernel's or the server's. r11 (the caller's dispatcher, a
-	 * kernel address) is loaded last. */
-	.irp	n, 1, 2, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	ld	\n, GPR(\n)(r11)
+	 * of the kernel's or the server's. r18 (the caller's dispatcher, a
+	 * kernel address, the base of these loads) is loaded last. */
+	.irp	n, 1, 2, 11, 13, 14, 15, 16, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	ld	\n, GPR(\n)(r18)
 	.endr
-	ld	r11, GPR(11)(r11)
+	ld	r18, GPR(18)(r18)
 	rfid
 	b	.
 
