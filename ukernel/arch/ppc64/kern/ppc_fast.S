@@ -195,7 +195,6 @@ FUNC_START(ppc_fast_call_asm)
 	lwz	r20, PC_CPU_ID(r13)
 	ld	r16, D_RT(r19)			/* state, has_ctx, cpu */
 	ld	r17, PC_RT_IDLE(r13)		/* DS_IDLE, no context, here */
-	ld	r22, D_ENTRY_CALL(r19)
 	cmpld	cr1, r16, r17
 	bne	cr1, call_decline
 	ld	r17, SH_DISABLED(r21)
@@ -272,16 +271,16 @@ FUNC_START(ppc_fast_call_asm)
 	or	r11, r11, r16
 	ld	r16, PC_FAST_CALLS(r13)
 	ld	r1, D_UPCALL_STACK(r19)
+	ld	r12, D_ENTRY_CALL(r19)		/* (read under the lock, as tested) */
 	addi	r16, r16, 1
 	std	r16, PC_FAST_CALLS(r13)
 	lwsync
 	stw	r0, PC_LOCAL_LOCK(r13)
 	/* Enter t at its IPC-call entry (ctx_set_fast_entry's registers). */
-	mtsrr0	r22
+	mtsrr0	r12
 	mtsrr1	r26
 	clrrdi	r1, r1, 4
 	subi	r1, r1, STACK_FRAME_MIN
-	mr	r12, r22
 	mtlr	r0
 	mtctr	r0
 	mtxer	r0
