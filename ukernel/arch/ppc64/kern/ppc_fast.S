@@ -267,8 +267,7 @@ FUNC_START(ppc_fast_call_asm)
 	/* Its handle, the counter, the lock released. */
 	lwz	r16, C_GEN(r24)
 	lhz	r11, C_IDX(r24)
-	sldi	r16, r16, CALL_INDEX_BITS
-	or	r11, r11, r16
+	rldimi	r11, r16, CALL_INDEX_BITS, 0	/* gen << 16 | idx (idx < 2^16) */
 	ld	r16, PC_FAST_CALLS(r13)
 	ld	r1, D_UPCALL_STACK(r19)
 	ld	r12, D_ENTRY_CALL(r19)		/* (read under the lock, as tested) */
