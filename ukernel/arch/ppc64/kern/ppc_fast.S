@@ -408,8 +408,7 @@ FUNC_START(ppc_fast_reply_asm)
 	lwz	r14, C_GEN(r17)
 	subi	r16, r16, 1
 	stw	r16, D_NCALLS(r12)
-	li	r16, CALL_FREE_V
-	stb	r16, C_STATE(r17)
+	stb	r0, C_STATE(r17)		/* CALL_FREE (0: asm-offsets.c) */
 	std	r0, C_SERVER(r17)
 	std	r0, C_CALLER(r17)
 	std	r0, C_PREV(r17)
