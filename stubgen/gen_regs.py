@@ -39,8 +39,9 @@ def reg_name(m):
 
 
 def reply(words, status, depth, o):
-    args = [status] + [words[i] if i < len(words) else "0"
-                       for i in range(IPC_WORDS)]
+    # (status, page bytes: none, w0..w5): the registers the caller receives
+    args = [status, "0"] + [words[i] if i < len(words) else "0"
+                            for i in range(IPC_WORDS)]
     o("k42_ipc_reply_regs(%s);" % ", ".join(args), depth)
 
 

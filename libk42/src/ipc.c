@@ -271,8 +271,11 @@ static inline __attribute__((always_inline)) long reply_on(struct k42_vp *v, uin
 	}
 	if (m->len && m->page != ppc)
 		memcpy(ppc, m->page, m->len);
-	return k42_sc_ppc_reply(h, m->op, m->len | (idle ? K42_IPC_REPLY_IDLE : 0), m->w[0], m->w[1],
-				m->w[2], m->w[3], m->w[4], m->w[5]);
+	if (idle)	/* (the kernel's fast path takes this one in assembly) */
+		return k42_sc_ppc_reply_idle(m->op, m->len, m->w[0], m->w[1], m->w[2], m->w[3],
+					     m->w[4], m->w[5], h);
+	return k42_sc_ppc_reply(h, m->op, m->len, m->w[0], m->w[1], m->w[2], m->w[3], m->w[4],
+				m->w[5]);
 }
 
 static inline __attribute__((always_inline)) long reply(uint64_t h, struct k42_ipc_msg *m, int idle)
@@ -665,8 +668,8 @@ void k42_on_ipc_call_lean(uint64_t caller, uint64_t op, uint64_t w0, uint64_t w1
 			}
 			if (m.len && m.page != ppc)
 				memcpy(ppc, m.page, m.len);
-			k42_sc_ppc_reply(h, m.op, m.len | K42_IPC_REPLY_IDLE, m.w[0], m.w[1], m.w[2],
-					 m.w[3], m.w[4], m.w[5]);
+			k42_sc_ppc_reply_idle(m.op, m.len, m.w[0], m.w[1], m.w[2], m.w[3], m.w[4],
+					      m.w[5], h);
 		}
 	}
 	/* (An idle reply returns only if the kernel did not take it.) */

@@ -74,16 +74,20 @@ long k42_serve_regs(const struct k42_ipc_regs *t, uint64_t rights)
 }
 
 /* k42_ipc_reply_regs when its idle reply does not apply (upcall.S):
- * answer as the lean entry answers a message, the words passed on. */
-void k42_ipc_reply_regs_slow(long status, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
-			     uint64_t w4, uint64_t w5);
-void k42_ipc_reply_regs_slow(long status, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
-			     uint64_t w4, uint64_t w5)
+ * answer as the lean entry answers a message, the words and the page
+ * bytes already in the PPC page passed on (a length past the page is the
+ * handler's bad reply: -K42_EINVAL, as reply_on answers it). */
+void k42_ipc_reply_regs_slow(long status, uint64_t len, uint64_t w0, uint64_t w1, uint64_t w2,
+			     uint64_t w3, uint64_t w4, uint64_t w5);
+void k42_ipc_reply_regs_slow(long status, uint64_t len, uint64_t w0, uint64_t w1, uint64_t w2,
+			     uint64_t w3, uint64_t w4, uint64_t w5)
 {
 	struct k42_disp_shared *sh = k42_disp();
 	struct k42_vp *v = &k42_vps[((uint64_t)sh - K42_DISP_VA) / K42_PAGE_SIZE];
 	uint64_t h = v->handler_call;
-	struct k42_ipc_msg m = { (uint64_t)status, { w0, w1, w2, w3, w4, w5 }, 0,
+	int bad = len > K42_IPC_PAGE_BYTES;
+	struct k42_ipc_msg m = { bad ? (uint64_t)-K42_EINVAL : (uint64_t)status,
+				 { w0, w1, w2, w3, w4, w5 }, bad ? 0 : (uint32_t)len,
 				 (uint8_t *)K42_PPC_PAGE_VA + ((uint64_t)sh - K42_DISP_VA) };
 
 	if (!h)

@@ -135,7 +135,7 @@ static long deliver(struct binding *b, const struct k42_ipc_msg *in,
 	    lb_regs->m[k42_ipc_op_ordinal(srv->op)].op == srv->op) {
 		/* As libk42's lean entry: the words in registers, the answer
 		 * from k42_ipc_reply_regs; what it leaves in the page is
-		 * garbage (a register-level reply carries no bytes). */
+		 * garbage (a generated entry's reply carries no bytes). */
 		lb_reg_calls++;
 		reg_reply = srv;
 		reg_replied = 0;
@@ -252,8 +252,8 @@ long k42_ipc_call(k42_handle_t target, struct k42_ipc_msg *m)
 	return (long)m->op;
 }
 
-void k42_ipc_reply_regs(long status, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
-			uint64_t w4, uint64_t w5)
+void k42_ipc_reply_regs(long status, uint64_t len, uint64_t w0, uint64_t w1, uint64_t w2,
+			uint64_t w3, uint64_t w4, uint64_t w5)
 {
 	reg_replied++;
 	if (!reg_reply)
@@ -266,6 +266,11 @@ void k42_ipc_reply_regs(long status, uint64_t w0, uint64_t w1, uint64_t w2, uint
 	reg_reply->w[4] = w4;
 	reg_reply->w[5] = w5;
 	reg_reply->len = 0;
+	if (len > K42_IPC_PAGE_BYTES) {
+		reg_reply->op = (uint64_t)-K42_EINVAL;	/* libk42: a handler's bad reply */
+	} else {
+		reg_reply->len = (uint32_t)len;		/* the bytes the page holds */
+	}
 }
 
 /* Asynchronous calls: over the loopback the call runs at start; finish

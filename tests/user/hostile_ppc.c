@@ -48,6 +48,13 @@ static long reply_raw(uint64_t h, uint64_t flags, uint64_t w0)
 	return (long)out[0];
 }
 
+/* ppc_reply_idle (the assembly's reply when len is 0): the handle in r11,
+ * the rest in the caller's registers. */
+static long reply_idle_raw(uint64_t h, uint64_t len, uint64_t w0)
+{
+	return k42_sc_ppc_reply_idle(0, len, w0, 0, 0, 0, 0, 0, h);
+}
+
 /* A synchronous register-only call (the fast path's), disabled. */
 static long call_raw(uint64_t target, uint64_t op, uint64_t w0, uint64_t *r0)
 {
@@ -87,7 +94,9 @@ static uint64_t forge(uint64_t h, uint64_t *tried)
 				continue;
 			bad += reply_raw(v[j], K42_IPC_REPLY_IDLE, 1) != -K42_EBADH;
 			bad += reply_raw(v[j], 0, 1) != -K42_EBADH;
-			n += 2;
+			bad += reply_idle_raw(v[j], 0, 1) != -K42_EBADH;
+			bad += reply_idle_raw(v[j], 1, 1) != -K42_EBADH;
+			n += 4;
 		}
 	}
 	/* h's own index, other generations (one is stale, one not yet). */
@@ -95,7 +104,8 @@ static uint64_t forge(uint64_t h, uint64_t *tried)
 		if (g == gen)
 			continue;
 		bad += reply_raw(g << 16 | idx, K42_IPC_REPLY_IDLE, 1) != -K42_EBADH;
-		n++;
+		bad += reply_idle_raw(g << 16 | idx, 0, 1) != -K42_EBADH;
+		n += 2;
 	}
 	/* Every other record, its generation guessed 1..4 and ours. */
 	for (uint64_t i = 0; i < K42_IPC_CALLS_MAX; i++) {
@@ -111,13 +121,21 @@ static uint64_t forge(uint64_t h, uint64_t *tried)
 		bad += reply_raw(gen << 16 | i, K42_IPC_REPLY_IDLE | K42_IPC_PAGE_BYTES, 1) != -K42_EBADH;
 		bad += reply_raw((gen + 1) << 16 | i, K42_IPC_REPLY_IDLE | 1, 1) != -K42_EBADH;
 		bad += reply_raw(gen << 16 | i, 100, 1) != -K42_EBADH;
-		n += 4;
+		bad += reply_idle_raw(gen << 16 | i, 0, 1) != -K42_EBADH;
+		bad += reply_idle_raw(gen << 16 | i, K42_IPC_PAGE_BYTES, 1) != -K42_EBADH;
+		n += 6;
 	}
 	/* Our own handle with flags no reply may carry. */
 	bad += reply_raw(h, 1ull << 40, 1) != -K42_EINVAL;
 	bad += reply_raw(h, K42_IPC_REPLY_IDLE | (K42_IPC_PAGE_BYTES + 1), 1) != -K42_EINVAL;
 	bad += reply_raw(h, K42_IPC_REPLY_LEN_MASK, 1) != -K42_EINVAL;
-	n += 3;
+	/* ppc_reply_idle's len: no flag (not even the idle one) and at most
+	 * a page; refused with the call kept. */
+	bad += reply_idle_raw(h, K42_IPC_REPLY_IDLE, 1) != -K42_EINVAL;
+	bad += reply_idle_raw(h, K42_IPC_REPLY_LEN_MASK + 1, 1) != -K42_EINVAL;
+	bad += reply_idle_raw(h, K42_IPC_PAGE_BYTES + 1, 1) != -K42_EINVAL;
+	bad += reply_idle_raw(h, ~0ull, 1) != -K42_EINVAL;
+	n += 7;
 	*tried = n;
 	return bad;
 }
@@ -167,6 +185,7 @@ static void handle_a(uint64_t caller, struct k42_ipc_msg *m)
 		t0 = m->w[0];
 		m->w[0] = (uint64_t)reply_raw(t0, K42_IPC_REPLY_IDLE, 0x6666);
 		m->w[1] = (uint64_t)reply_raw(t0, 0, 0x6666);
+		m->w[2] = (uint64_t)reply_idle_raw(t0, 0, 0x6666);
 		m->op = 0;
 		return;
 	default:

@@ -121,7 +121,8 @@ static void bad_targets(uint64_t a_pid)
 	{
 		uint64_t a[8] = { a_pid, op(1, 0), 1, 2, 3, 4, 5, 6 };
 		const uint64_t nums[] = { K42_SC_PPC_CALL | 1ull << 32, K42_SC_PPC_CALL | 1ull << 63,
-					  K42_SC_PPC_REPLY | 1ull << 32, ~0ull };
+					  K42_SC_PPC_REPLY | 1ull << 32,
+					  K42_SC_PPC_REPLY_IDLE | 1ull << 32, ~0ull };
 
 		for (unsigned i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 			raw_sc(nums[i], a, out);
@@ -134,6 +135,8 @@ static void bad_targets(uint64_t a_pid)
 
 		raw_sc(K42_SC_PPC_REPLY, a, out);
 		EXPECT((long)out[0] == -K42_EBADH, "idle reply by a non-server: %ld", (long)out[0]);
+		EXPECT(k42_sc_ppc_reply_idle(0, 0, 0, 0, 0, 0, 0, 0, 1ull << 16 | 1) == -K42_EBADH,
+		       "ppc_reply_idle by a non-server");
 	}
 	EXPECT(echo_ok(a_pid, 100), "A answers after bad targets");
 }
@@ -156,9 +159,13 @@ static void held_calls(uint64_t a_pid, uint64_t b_pid)
 		a[2] = 0;
 		raw_sc(K42_SC_PPC_REPLY, a, out);
 		EXPECT((long)out[0] == -K42_EBADH, "our reply to B's call: %ld", (long)out[0]);
+		EXPECT(k42_sc_ppc_reply_idle(0, 0, 0x6666, 0, 0, 0, 0, 0, h) == -K42_EBADH,
+		       "our ppc_reply_idle to B's call");
 		EXPECT(call(a_pid, op(8, 0), h, out) == 0, "A replies to B's call");
-		EXPECT((long)out[2] == -K42_EBADH && (long)out[3] == -K42_EBADH,
-		       "A's replies to B's call: %ld %ld", (long)out[2], (long)out[3]);
+		EXPECT((long)out[2] == -K42_EBADH && (long)out[3] == -K42_EBADH &&
+			       (long)out[4] == -K42_EBADH,
+		       "A's replies to B's call: %ld %ld %ld", (long)out[2], (long)out[3],
+		       (long)out[4]);
 		EXPECT(k42_sc_proc_status((uint64_t)v, (uint64_t *)&st) == K42_PROC_RUNNING,
 		       "B's caller still waits");
 		EXPECT(call(b_pid, op(7, 0), 0, out) == 0, "B answers");

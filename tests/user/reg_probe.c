@@ -63,7 +63,7 @@ void probe_entry(const uint64_t *regs)
 		dump[PROBE_COUNT] = n + 1;
 	}
 	if (regs[PROBE_KIND] == 3)
-		k42_sc_ppc_reply(regs[11], 0, K42_IPC_REPLY_IDLE, 0, 0, 0, 0, 0, 0);	/* r11: the handle; then idle, no context */
+		k42_sc_ppc_reply_idle(0, 0, 0, 0, 0, 0, 0, 0, regs[11]);	/* r11: the handle; then idle, no context */
 	__atomic_and_fetch(&sh->pending, 0, __ATOMIC_ACQ_REL);
 	/* A call that came while we were disabled in here (preempted) was
 	 * queued, not entered: it shows no entry registers, so it is

@@ -300,6 +300,35 @@ long sys_ppc_reply(struct trap_frame *tf)
 	return SYSCALL_SWITCHED;
 }
 
+/* ppc_reply_idle's registers (status, len, w0..w5: the caller's r3..r10 as
+ * it will receive them; the handle in r11) rewritten in tf as the
+ * ppc_reply they stand for (handle, status, len | K42_IPC_REPLY_IDLE,
+ * w0..w5; r0 its number), so that one path serves both. 0, or -K42_EINVAL
+ * with nothing changed for a len that is no page length. The process sees
+ * only its own values moved (r0 and r4..r11 hold no result of either
+ * call). */
+long ppc_reply_idle_as_reply(struct trap_frame *tf)
+{
+	uint64_t h = ctx_arg(tf, 8), status = ctx_arg(tf, 0), len = ctx_arg(tf, 1);
+
+	if (len & ~K42_IPC_REPLY_LEN_MASK)
+		return -K42_EINVAL;
+	for (int i = (int)K42_IPC_WORDS - 1; i >= 0; i--)
+		ctx_set_result(tf, 3 + i, ctx_arg(tf, 2 + i));
+	ctx_set_result(tf, 0, h);
+	ctx_set_result(tf, 1, status);
+	ctx_set_result(tf, 2, len | K42_IPC_REPLY_IDLE);
+	ctx_set_call_number(tf, K42_SC_PPC_REPLY);
+	return 0;
+}
+
+long sys_ppc_reply_idle(struct trap_frame *tf)
+{
+	long rc = ppc_reply_idle_as_reply(tf);
+
+	return rc < 0 ? rc : sys_ppc_reply(tf);
+}
+
 /* The server cur has replied and gives up the processor: it waits idle
  * (K42_IPC_REPLY_IDLE) or is queued with its context, ppc_reply returning 0. */
 void server_after_reply(struct trap_frame *tf, struct dispatcher *cur, uint64_t lenflags)

@@ -21,7 +21,8 @@
  *    no grant and no time bound; tracing may be on (the same events are
  *    written).
  *  - ppc_fast_reply: a reply with K42_IPC_REPLY_IDLE and at most a page
- *    of bytes to
+ *    of bytes (ppc_fast_reply_idle: a ppc_reply_idle, the same reply in
+ *    the caller's registers) to
  *    a synchronous call whose caller waits on this CPU, will not be upcalled
  *    for pending events, and the server has nothing left to be entered for.
  * Anything else returns 0 before any state changed, and the vector hands
@@ -191,12 +192,14 @@ slow:
 	return 0;
 }
 
-long ppc_fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, uint64_t w1,
-		    uint64_t w2, uint64_t w3, uint64_t w4)
+/* Both replies' path: h, status, flags and w0..w5 as ppc_reply's. 1: taken;
+ * 0: declined with nothing changed (the caller stores its registers). */
+static int fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, uint64_t w1,
+		      uint64_t w2, uint64_t w3, uint64_t w4, uint64_t w5)
 {
 	struct percpu *pc = this_cpu();
 	struct dispatcher *cur = pc->current;
-	struct trap_frame *ctx = &cur->ctx, *cctx;
+	struct trap_frame *cctx;
 	struct k42_disp_shared *sh = cur->shared;
 	struct dispatcher *caller;
 	struct ipc_call *c;
@@ -223,7 +226,7 @@ long ppc_fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, ui
 	ctx_set_result(cctx, 4, w2);
 	ctx_set_result(cctx, 5, w3);
 	ctx_set_result(cctx, 6, w4);
-	ctx_set_result(cctx, 7, ctx_arg(ctx, 8));	/* (r11: stored by the vector) */
+	ctx_set_result(cctx, 7, w5);
 	caller->call = NULL;
 	ipc_call_free_active_here(pc, c);
 	if (len) {
@@ -243,15 +246,38 @@ long ppc_fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, ui
 	return 1;
 slow:
 	spin_unlock(&pc->local_lock);
-	/* The general path reads the reply's registers from the ctx: the
-	 * vector stored all but these. */
-	ctx_set_result(ctx, 0, h);
-	ctx_set_result(ctx, 1, status);
-	ctx_set_result(ctx, 2, flags);
-	ctx_set_result(ctx, 3, w0);
-	ctx_set_result(ctx, 4, w1);
-	ctx_set_result(ctx, 5, w2);
-	ctx_set_result(ctx, 6, w3);
-	ctx_set_result(ctx, 7, w4);
 	return 0;
+}
+
+/* The general path reads a declined reply's registers from the ctx: the
+ * vector stored all but r3..r10, which each entry stores as they came. */
+static long fast_reply_declined(struct trap_frame *ctx, const uint64_t *r3_r10)
+{
+	for (int i = 0; i < 8; i++)
+		ctx_set_result(ctx, i, r3_r10[i]);
+	return 0;
+}
+
+long ppc_fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, uint64_t w1,
+		    uint64_t w2, uint64_t w3, uint64_t w4)
+{
+	struct trap_frame *ctx = &this_cpu()->current->ctx;
+	uint64_t r[8] = { h, status, flags, w0, w1, w2, w3, w4 };
+
+	/* (w5, r11, was stored by the vector) */
+	return fast_reply(h, status, flags, w0, w1, w2, w3, w4, ctx_arg(ctx, 8)) ||
+	       fast_reply_declined(ctx, r);
+}
+
+long ppc_fast_reply_idle(uint64_t status, uint64_t len, uint64_t w0, uint64_t w1, uint64_t w2,
+			 uint64_t w3, uint64_t w4, uint64_t w5)
+{
+	struct trap_frame *ctx = &this_cpu()->current->ctx;
+	uint64_t r[8] = { status, len, w0, w1, w2, w3, w4, w5 };
+
+	/* (the handle, r11, was stored by the vector; a len that is no page
+	 * length goes on to the general path's -K42_EINVAL) */
+	return (!(len & ~K42_IPC_REPLY_LEN_MASK) &&
+		fast_reply(ctx_arg(ctx, 8), status, len | K42_IPC_REPLY_IDLE, w0, w1, w2, w3, w4, w5)) ||
+	       fast_reply_declined(ctx, r);
 }

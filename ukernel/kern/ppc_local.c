@@ -95,10 +95,16 @@ int ppc_fast(struct trap_frame *tf)
 	int done = 0;
 
 	if (n != K42_SC_PPC_CALL && n != K42_SC_PPC_REPLY && n != K42_SC_PPC_ACCEPT &&
-	    n != K42_SC_PPC_CALL_ASYNC && n != K42_SC_PPC_COLLECT && n != K42_SC_PPC_SEND)
+	    n != K42_SC_PPC_CALL_ASYNC && n != K42_SC_PPC_COLLECT && n != K42_SC_PPC_SEND &&
+	    n != K42_SC_PPC_REPLY_IDLE)
 		return 0;
 	spin_lock(&pc->local_lock);
-	if (disp_plain_caller(cur))
+	/* A native ppc_reply_idle is served as the ppc_reply it stands for
+	 * (a reflected one keeps its registers for its personality; a bad
+	 * len is the locked path's -K42_EINVAL). */
+	if (n == K42_SC_PPC_REPLY_IDLE && disp_plain_caller(cur) && ppc_reply_idle_as_reply(tf) == 0)
+		n = K42_SC_PPC_REPLY;
+	if (disp_plain_caller(cur) && n != K42_SC_PPC_REPLY_IDLE)
 		done = n == K42_SC_PPC_CALL     ? call_fast(tf, cur) || ppc_call_move(tf, pc, cur, 0) ||
 							  ppc_call_cross(tf, pc, cur, 0)
 		       : n == K42_SC_PPC_REPLY  ? reply_fast(tf, cur) || ppc_reply_cross(tf, pc, cur)

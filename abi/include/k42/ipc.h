@@ -139,11 +139,14 @@ struct k42_ipc_regs {
 	const struct k42_ipc_reg_method *m;
 };
 /* The answer of a register-level entry to the call being served: status
- * (0 or -K42_E*) and the reply words, no page bytes. Provided by the IPC
- * runtime (libk42; a loopback in host tests); only a register-level
- * entry the runtime called may use it. */
-void k42_ipc_reply_regs(long status, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
-			uint64_t w4, uint64_t w5);
+ * (0 or -K42_E*), len (the reply's page bytes, as for k42_sc_ppc_reply_idle:
+ * generated entries pass 0) and the reply words. The arguments are in the
+ * registers the caller receives (r3 status, r4 page length, r5..r10
+ * words), so the runtime passes them to the kernel untouched. Provided by
+ * the IPC runtime (libk42; a loopback in host tests); only a
+ * register-level entry the runtime called may use it. */
+void k42_ipc_reply_regs(long status, uint64_t len, uint64_t w0, uint64_t w1, uint64_t w2,
+			uint64_t w3, uint64_t w4, uint64_t w5);
 
 /*
  * Provided by the IPC runtime (libk42 on the target, a loopback in host

@@ -99,13 +99,14 @@ k42_entry_ipc_call:
 	trap
 	.size k42_entry_ipc_call, . - k42_entry_ipc_call
 
-	/* void k42_ipc_reply_regs(long status, uint64_t w0..w5) (<k42/ipc.h>):
-	 * a register-level entry's answer to the call being served
-	 * (dispatcher 0's handler_call; 0: taken, nothing to do). While the
-	 * lean conditions hold (the table still set) and nothing is ready
-	 * or pending, the lean entry's idle reply: handler_call and current
-	 * cleared, in_handler back, and ppc_reply(handle, status, IDLE,
-	 * w0..w5) with the results moved into its registers. Otherwise
+	/* void k42_ipc_reply_regs(long status, uint64_t len, uint64_t w0..w5)
+	 * (<k42/ipc.h>): a register-level entry's answer to the call being
+	 * served (dispatcher 0's handler_call; 0: taken, nothing to do).
+	 * While the lean conditions hold (the table still set), nothing
+	 * is ready or pending and len is 0, the lean entry's idle reply: handler_call and
+	 * current cleared, in_handler back, and ppc_reply_idle(status, len,
+	 * w0..w5, handle): the arguments are already in its registers, which
+	 * are the caller's (r3..r10), and the handle goes to r11. Otherwise
 	 * k42_ipc_reply_regs_slow (ipc_regs.c). */
 	.globl k42_ipc_reply_regs
 	.type k42_ipc_reply_regs, @function
@@ -115,7 +116,7 @@ k42_ipc_reply_regs:
 	.localentry k42_ipc_reply_regs, . - k42_ipc_reply_regs
 	addis	11, 2, k42_vps@toc@ha
 	addi	11, 11, k42_vps@toc@l
-	ld	0, K42_VP_HANDLER_CALL(11)	/* (r0: ppc_reply's r3 at the end) */
+	ld	0, K42_VP_HANDLER_CALL(11)	/* (r0: ppc_reply_idle's r11 at the end) */
 	cmpdi	0, 0
 	beqlr
 	addis	12, 2, k42_ipc_regs_fast@toc@ha
@@ -123,29 +124,21 @@ k42_ipc_reply_regs:
 	cmpdi	12, 0
 	beq	3f
 	ld	12, K42_VP_NREADY(11)
+	or	12, 12, 4		/* page bytes: the message path's (checked) */
 	cmpdi	12, 0
 	bne	3f
 	mfspr	12, 259
 	ld	12, K42_DISP_PENDING(12)
 	cmpdi	12, 0
 	bne	3f
-	li	10, 0
-	std	10, K42_VP_HANDLER_CALL(11)
-	std	10, K42_VP_CURRENT(11)
+	li	12, 0
+	std	12, K42_VP_HANDLER_CALL(11)
+	std	12, K42_VP_CURRENT(11)
 	lwz	12, K42_VP_IN_HANDLER(11)
 	addi	12, 12, -1
 	stw	12, K42_VP_IN_HANDLER(11)
-	mr	11, 9
-	mr	10, 8
-	mr	9, 7
-	mr	8, 6
-	mr	7, 5
-	mr	6, 4
-	mr	4, 3
-	mr	3, 0
-	li	5, 1
-	sldi	5, 5, 32		/* K42_IPC_REPLY_IDLE, no bytes */
-	li	0, K42_SC_PPC_REPLY
+	mr	11, 0
+	li	0, K42_SC_PPC_REPLY_IDLE
 	sc
 	/* Not taken (the caller went, or work came): back in the handler. */
 	addis	11, 2, k42_vps@toc@ha

@@ -36,6 +36,9 @@ void syscall_entry(struct trap_frame *tf);
  * resume; return with user_return_unlocked); 0: nothing was changed, take
  * the locked path. */
 int ppc_fast(struct trap_frame *tf);
+/* kern/ppc.c: a ppc_reply_idle's registers in tf rewritten as the ppc_reply
+ * it stands for (r0 too): 0, or -K42_EINVAL with tf unchanged. */
+long ppc_reply_idle_as_reply(struct trap_frame *tf);
 /* The same for yield, block and disp_idle (kern/sched_fast.c). */
 int sched_fast(struct trap_frame *tf);
 /* softintr_raise and disp_kick under the target's CPU's local lock alone

@@ -1035,21 +1035,21 @@ static void k42_sg_reg_guarded(const struct k42_ipc_caller *caller, uint64_t k42
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & ALLTYPES_GUARDED_RIGHTS) != ALLTYPES_GUARDED_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_x = k42_r0;
 	if (k42_w_x > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint32_t x = (uint32_t)k42_w_x;
 	k42_rc = alltypes_guarded_impl(caller, x, &y);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)y, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)y, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_admin_only(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1066,15 +1066,15 @@ static void k42_sg_reg_admin_only(const struct k42_ipc_caller *caller, uint64_t 
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & ALLTYPES_ADMIN_ONLY_RIGHTS) != ALLTYPES_ADMIN_ONLY_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_rc = alltypes_admin_only_impl(caller);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_newer(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1092,16 +1092,16 @@ static void k42_sg_reg_newer(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r5;
 	uint64_t k42_w_x = k42_r0;
 	if (k42_w_x > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint32_t x = (uint32_t)k42_w_x;
 	k42_rc = alltypes_newer_impl(caller, x, &y);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)y, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)y, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_newest(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1119,10 +1119,10 @@ static void k42_sg_reg_newest(const struct k42_ipc_caller *caller, uint64_t k42_
 	(void)k42_r5;
 	k42_rc = alltypes_newest_impl(caller);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_nothing(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1140,10 +1140,10 @@ static void k42_sg_reg_nothing(const struct k42_ipc_caller *caller, uint64_t k42
 	(void)k42_r5;
 	k42_rc = alltypes_nothing_impl(caller);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_enums(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1163,23 +1163,23 @@ static void k42_sg_reg_enums(const struct k42_ipc_caller *caller, uint64_t k42_o
 	uint64_t k42_w_d = k42_r1;
 	uint64_t k42_w_w = k42_r2;
 	if (k42_w_c > UINT8_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (!k42_sg_ok_color((alltypes_color_t)k42_w_c)) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if ((int64_t)k42_w_d < INT16_MIN || (int64_t)k42_w_d > INT16_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (!k42_sg_ok_delta((alltypes_delta_t)k42_w_d)) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (!k42_sg_ok_wide((alltypes_wide_t)k42_w_w)) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	alltypes_color_t c = (alltypes_color_t)k42_w_c;
@@ -1187,10 +1187,10 @@ static void k42_sg_reg_enums(const struct k42_ipc_caller *caller, uint64_t k42_o
 	alltypes_wide_t w = (alltypes_wide_t)k42_w_w;
 	k42_rc = alltypes_enums_impl(caller, c, d, w, &rc, &rd, &rw);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)rc, (uint64_t)(int64_t)rd, (uint64_t)rw, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)rc, (uint64_t)(int64_t)rd, (uint64_t)rw, 0, 0, 0);
 }
 
 static void k42_sg_reg_fail(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1207,16 +1207,16 @@ static void k42_sg_reg_fail(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r5;
 	uint64_t k42_w_code = k42_r0;
 	if ((int64_t)k42_w_code < INT32_MIN || (int64_t)k42_w_code > INT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	int32_t code = (int32_t)(int64_t)k42_w_code;
 	k42_rc = alltypes_fail_impl(caller, code);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

@@ -148,10 +148,10 @@ static void k42_sg_reg_null(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r5;
 	k42_rc = bench_null_impl(caller);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_inc(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -171,10 +171,10 @@ static void k42_sg_reg_inc(const struct k42_ipc_caller *caller, uint64_t k42_op,
 	uint64_t a = (uint64_t)k42_w_a;
 	k42_rc = bench_inc_impl(caller, a, &b);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)b, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)b, 0, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

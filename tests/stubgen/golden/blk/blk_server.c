@@ -352,15 +352,15 @@ static void k42_sg_reg_info(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & BLK_INFO_RIGHTS) != BLK_INFO_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_rc = blk_info_impl(caller, &sectors, &sector_bytes);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)sectors, (uint64_t)sector_bytes, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)sectors, (uint64_t)sector_bytes, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_flush(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -377,15 +377,15 @@ static void k42_sg_reg_flush(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & BLK_FLUSH_RIGHTS) != BLK_FLUSH_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_rc = blk_flush_impl(caller);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_stats(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -404,15 +404,15 @@ static void k42_sg_reg_stats(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & BLK_STATS_RIGHTS) != BLK_STATS_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_rc = blk_stats_impl(caller, &requests, &most_in_flight);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)requests, (uint64_t)most_in_flight, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)requests, (uint64_t)most_in_flight, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_read_bulk(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -427,23 +427,23 @@ static void k42_sg_reg_read_bulk(const struct k42_ipc_caller *caller, uint64_t k
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & BLK_READ_BULK_RIGHTS) != BLK_READ_BULK_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_sector = k42_r0;
 	uint64_t k42_w_count = k42_r1;
 	if (k42_w_count > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t sector = (uint64_t)k42_w_sector;
 	uint32_t count = (uint32_t)k42_w_count;
 	k42_rc = blk_read_bulk_impl(caller, sector, count);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_write_bulk(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -458,23 +458,23 @@ static void k42_sg_reg_write_bulk(const struct k42_ipc_caller *caller, uint64_t 
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & BLK_WRITE_BULK_RIGHTS) != BLK_WRITE_BULK_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_sector = k42_r0;
 	uint64_t k42_w_count = k42_r1;
 	if (k42_w_count > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t sector = (uint64_t)k42_w_sector;
 	uint32_t count = (uint32_t)k42_w_count;
 	k42_rc = blk_write_bulk_impl(caller, sector, count);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

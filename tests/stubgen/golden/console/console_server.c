@@ -415,31 +415,31 @@ static void k42_sg_reg_set_mode(const struct k42_ipc_caller *caller, uint64_t k4
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & CONSOLE_SET_MODE_RIGHTS) != CONSOLE_SET_MODE_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_mode = k42_r0;
 	uint64_t k42_w_echo = k42_r1;
 	if (k42_w_mode > UINT8_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (!k42_sg_ok_mode((console_mode_t)k42_w_mode)) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (k42_w_echo > 1u) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	console_mode_t mode = (console_mode_t)k42_w_mode;
 	bool echo = k42_w_echo != 0;
 	k42_rc = console_set_mode_impl(caller, mode, echo);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_get_mode(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -459,10 +459,10 @@ static void k42_sg_reg_get_mode(const struct k42_ipc_caller *caller, uint64_t k4
 	(void)k42_r5;
 	k42_rc = console_get_mode_impl(caller, &mode, &echo);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)mode, (uint64_t)echo, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)mode, (uint64_t)echo, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_pending(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -479,17 +479,17 @@ static void k42_sg_reg_pending(const struct k42_ipc_caller *caller, uint64_t k42
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & CONSOLE_PENDING_RIGHTS) != CONSOLE_PENDING_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_notify = k42_r0;
 	uint64_t notify = (uint64_t)k42_w_notify;
 	k42_rc = console_pending_impl(caller, notify, &lines);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)lines, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)lines, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_set_foreground(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -504,23 +504,23 @@ static void k42_sg_reg_set_foreground(const struct k42_ipc_caller *caller, uint6
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & CONSOLE_SET_FOREGROUND_RIGHTS) != CONSOLE_SET_FOREGROUND_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_pid = k42_r0;
 	uint64_t k42_w_add = k42_r1;
 	if (k42_w_add > 1u) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t pid = (uint64_t)k42_w_pid;
 	bool add = k42_w_add != 0;
 	k42_rc = console_set_foreground_impl(caller, pid, add);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

@@ -397,17 +397,17 @@ static void k42_sg_reg_map(const struct k42_ipc_caller *caller, uint64_t k42_op,
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FILE_MAP_RIGHTS) != FILE_MAP_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_f = k42_r0;
 	k42_handle_t f = (k42_handle_t)k42_w_f;
 	k42_rc = file_map_impl(caller, f, &fr, &size);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)fr, (uint64_t)size, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)fr, (uint64_t)size, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

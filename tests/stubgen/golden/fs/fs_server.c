@@ -1219,14 +1219,14 @@ static void k42_sg_reg_seek(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FS_SEEK_RIGHTS) != FS_SEEK_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_f = k42_r0;
 	uint64_t k42_w_offset = k42_r1;
 	uint64_t k42_w_whence = k42_r2;
 	if (k42_w_whence > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_handle_t f = (k42_handle_t)k42_w_f;
@@ -1234,10 +1234,10 @@ static void k42_sg_reg_seek(const struct k42_ipc_caller *caller, uint64_t k42_op
 	uint32_t whence = (uint32_t)k42_w_whence;
 	k42_rc = fs_seek_impl(caller, f, offset, whence, &pos);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)pos, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)pos, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_truncate(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1252,7 +1252,7 @@ static void k42_sg_reg_truncate(const struct k42_ipc_caller *caller, uint64_t k4
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FS_TRUNCATE_RIGHTS) != FS_TRUNCATE_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_f = k42_r0;
@@ -1261,10 +1261,10 @@ static void k42_sg_reg_truncate(const struct k42_ipc_caller *caller, uint64_t k4
 	uint64_t size = (uint64_t)k42_w_size;
 	k42_rc = fs_truncate_impl(caller, f, size);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_fsync(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1280,17 +1280,17 @@ static void k42_sg_reg_fsync(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FS_FSYNC_RIGHTS) != FS_FSYNC_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_f = k42_r0;
 	k42_handle_t f = (k42_handle_t)k42_w_f;
 	k42_rc = fs_fsync_impl(caller, f);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_close(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1306,17 +1306,17 @@ static void k42_sg_reg_close(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FS_CLOSE_RIGHTS) != FS_CLOSE_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_f = k42_r0;
 	k42_handle_t f = (k42_handle_t)k42_w_f;
 	k42_rc = fs_close_impl(caller, f);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_share(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1332,7 +1332,7 @@ static void k42_sg_reg_share(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FS_SHARE_RIGHTS) != FS_SHARE_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_f = k42_r0;
@@ -1341,10 +1341,10 @@ static void k42_sg_reg_share(const struct k42_ipc_caller *caller, uint64_t k42_o
 	uint64_t pid = (uint64_t)k42_w_pid;
 	k42_rc = fs_share_impl(caller, f, pid, &g);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)g, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)g, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_statfs(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1367,15 +1367,15 @@ static void k42_sg_reg_statfs(const struct k42_ipc_caller *caller, uint64_t k42_
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FS_STATFS_RIGHTS) != FS_STATFS_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_rc = fs_statfs_impl(caller, &used, &limit, &bsize, &kept, &files, &ffree);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)used, (uint64_t)limit, (uint64_t)bsize, (uint64_t)kept, (uint64_t)files, (uint64_t)ffree);
+	k42_ipc_reply_regs(0, 0, (uint64_t)used, (uint64_t)limit, (uint64_t)bsize, (uint64_t)kept, (uint64_t)files, (uint64_t)ffree);
 }
 
 static void k42_sg_reg_sync(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1392,15 +1392,15 @@ static void k42_sg_reg_sync(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FS_SYNC_RIGHTS) != FS_SYNC_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_rc = fs_sync_impl(caller);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_map(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1417,17 +1417,17 @@ static void k42_sg_reg_map(const struct k42_ipc_caller *caller, uint64_t k42_op,
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FS_MAP_RIGHTS) != FS_MAP_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_f = k42_r0;
 	k42_handle_t f = (k42_handle_t)k42_w_f;
 	k42_rc = fs_map_impl(caller, f, &fr);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)fr, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)fr, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_fifo(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1447,23 +1447,23 @@ static void k42_sg_reg_fifo(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & FS_FIFO_RIGHTS) != FS_FIFO_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_f = k42_r0;
 	uint64_t k42_w_arm = k42_r1;
 	if (k42_w_arm > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_handle_t f = (k42_handle_t)k42_w_f;
 	uint32_t arm = (uint32_t)k42_w_arm;
 	k42_rc = fs_fifo_impl(caller, f, arm, &readers, &writers, &avail, &room, &since);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)readers, (uint64_t)writers, (uint64_t)avail, (uint64_t)room, (uint64_t)since, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)readers, (uint64_t)writers, (uint64_t)avail, (uint64_t)room, (uint64_t)since, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

@@ -309,17 +309,17 @@ static void k42_sg_reg_move(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & NAME_MOVE_RIGHTS) != NAME_MOVE_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_to = k42_r0;
 	uint64_t to = (uint64_t)k42_w_to;
 	k42_rc = name_move_impl(caller, to, &moved);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)moved, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)moved, 0, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

@@ -326,15 +326,15 @@ static void k42_sg_reg_stats(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & NETDEV_STATS_RIGHTS) != NETDEV_STATS_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_rc = netdev_stats_impl(caller, &sent, &received, &dropped);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)sent, (uint64_t)received, (uint64_t)dropped, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)sent, (uint64_t)received, (uint64_t)dropped, 0, 0, 0);
 }
 
 static void k42_sg_reg_recv_many(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -352,27 +352,27 @@ static void k42_sg_reg_recv_many(const struct k42_ipc_caller *caller, uint64_t k
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & NETDEV_RECV_MANY_RIGHTS) != NETDEV_RECV_MANY_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_arm = k42_r0;
 	uint64_t k42_w_cap = k42_r1;
 	if (k42_w_arm > 1u) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (k42_w_cap > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	bool arm = k42_w_arm != 0;
 	uint32_t cap = (uint32_t)k42_w_cap;
 	k42_rc = netdev_recv_many_impl(caller, arm, cap, &count, &used, &more);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)count, (uint64_t)used, (uint64_t)more, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)count, (uint64_t)used, (uint64_t)more, 0, 0, 0);
 }
 
 static void k42_sg_reg_send_many(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -389,21 +389,21 @@ static void k42_sg_reg_send_many(const struct k42_ipc_caller *caller, uint64_t k
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & NETDEV_SEND_MANY_RIGHTS) != NETDEV_SEND_MANY_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_total = k42_r0;
 	if (k42_w_total > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint32_t total = (uint32_t)k42_w_total;
 	k42_rc = netdev_send_many_impl(caller, total, &sent);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)sent, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)sent, 0, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

@@ -202,10 +202,10 @@ static void k42_sg_reg_info(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r5;
 	k42_rc = proc_info_impl(caller, &alive, &created);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)alive, (uint64_t)created, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)alive, (uint64_t)created, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

@@ -1047,22 +1047,22 @@ static void k42_sg_reg_socket(const struct k42_ipc_caller *caller, uint64_t k42_
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & SOCK_SOCKET_RIGHTS) != SOCK_SOCKET_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_family = k42_r0;
 	uint64_t k42_w_type = k42_r1;
 	uint64_t k42_w_protocol = k42_r2;
 	if (k42_w_family > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (k42_w_type > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (k42_w_protocol > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint32_t family = (uint32_t)k42_w_family;
@@ -1070,10 +1070,10 @@ static void k42_sg_reg_socket(const struct k42_ipc_caller *caller, uint64_t k42_
 	uint32_t protocol = (uint32_t)k42_w_protocol;
 	k42_rc = sock_socket_impl(caller, family, type, protocol, &s);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)s, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)s, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_pair(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1091,21 +1091,21 @@ static void k42_sg_reg_pair(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & SOCK_PAIR_RIGHTS) != SOCK_PAIR_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_type = k42_r0;
 	if (k42_w_type > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint32_t type = (uint32_t)k42_w_type;
 	k42_rc = sock_pair_impl(caller, type, &a, &b);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_listen(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1120,23 +1120,23 @@ static void k42_sg_reg_listen(const struct k42_ipc_caller *caller, uint64_t k42_
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & SOCK_LISTEN_RIGHTS) != SOCK_LISTEN_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_s = k42_r0;
 	uint64_t k42_w_backlog = k42_r1;
 	if (k42_w_backlog > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_handle_t s = (k42_handle_t)k42_w_s;
 	uint32_t backlog = (uint32_t)k42_w_backlog;
 	k42_rc = sock_listen_impl(caller, s, backlog);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_shutdown(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1151,23 +1151,23 @@ static void k42_sg_reg_shutdown(const struct k42_ipc_caller *caller, uint64_t k4
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & SOCK_SHUTDOWN_RIGHTS) != SOCK_SHUTDOWN_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_s = k42_r0;
 	uint64_t k42_w_how = k42_r1;
 	if (k42_w_how > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_handle_t s = (k42_handle_t)k42_w_s;
 	uint32_t how = (uint32_t)k42_w_how;
 	k42_rc = sock_shutdown_impl(caller, s, how);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_poll(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1182,18 +1182,18 @@ static void k42_sg_reg_poll(const struct k42_ipc_caller *caller, uint64_t k42_op
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & SOCK_POLL_RIGHTS) != SOCK_POLL_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_s = k42_r0;
 	uint64_t k42_w_events = k42_r1;
 	uint64_t k42_w_arm = k42_r2;
 	if (k42_w_events > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (k42_w_arm > 1u) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_handle_t s = (k42_handle_t)k42_w_s;
@@ -1201,10 +1201,10 @@ static void k42_sg_reg_poll(const struct k42_ipc_caller *caller, uint64_t k42_op
 	bool arm = k42_w_arm != 0;
 	k42_rc = sock_poll_impl(caller, s, events, arm, &revents);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)revents, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)revents, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_share(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1220,7 +1220,7 @@ static void k42_sg_reg_share(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & SOCK_SHARE_RIGHTS) != SOCK_SHARE_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_s = k42_r0;
@@ -1229,10 +1229,10 @@ static void k42_sg_reg_share(const struct k42_ipc_caller *caller, uint64_t k42_o
 	uint64_t pid = (uint64_t)k42_w_pid;
 	k42_rc = sock_share_impl(caller, s, pid, &h);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)h, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)h, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_close(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1248,17 +1248,17 @@ static void k42_sg_reg_close(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & SOCK_CLOSE_RIGHTS) != SOCK_CLOSE_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_s = k42_r0;
 	k42_handle_t s = (k42_handle_t)k42_w_s;
 	k42_rc = sock_close_impl(caller, s);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_send_bulk(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1272,7 +1272,7 @@ static void k42_sg_reg_send_bulk(const struct k42_ipc_caller *caller, uint64_t k
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & SOCK_SEND_BULK_RIGHTS) != SOCK_SEND_BULK_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_s = k42_r0;
@@ -1280,15 +1280,15 @@ static void k42_sg_reg_send_bulk(const struct k42_ipc_caller *caller, uint64_t k
 	uint64_t k42_w_flags = k42_r2;
 	uint64_t k42_w_arm = k42_r3;
 	if (k42_w_count > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (k42_w_flags > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (k42_w_arm > 1u) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_handle_t s = (k42_handle_t)k42_w_s;
@@ -1297,10 +1297,10 @@ static void k42_sg_reg_send_bulk(const struct k42_ipc_caller *caller, uint64_t k
 	bool arm = k42_w_arm != 0;
 	k42_rc = sock_send_bulk_impl(caller, s, count, flags, arm, &sent);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)sent, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)sent, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_recv_bulk(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -1314,7 +1314,7 @@ static void k42_sg_reg_recv_bulk(const struct k42_ipc_caller *caller, uint64_t k
 	(void)k42_r4;
 	(void)k42_r5;
 	if ((caller->rights & SOCK_RECV_BULK_RIGHTS) != SOCK_RECV_BULK_RIGHTS) {
-		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EACCES, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	uint64_t k42_w_s = k42_r0;
@@ -1322,15 +1322,15 @@ static void k42_sg_reg_recv_bulk(const struct k42_ipc_caller *caller, uint64_t k
 	uint64_t k42_w_flags = k42_r2;
 	uint64_t k42_w_arm = k42_r3;
 	if (k42_w_count > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (k42_w_flags > UINT32_MAX) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	if (k42_w_arm > 1u) {
-		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(-K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
 	k42_handle_t s = (k42_handle_t)k42_w_s;
@@ -1339,10 +1339,10 @@ static void k42_sg_reg_recv_bulk(const struct k42_ipc_caller *caller, uint64_t k
 	bool arm = k42_w_arm != 0;
 	k42_rc = sock_recv_bulk_impl(caller, s, count, flags, arm, &got);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)got, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)got, 0, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

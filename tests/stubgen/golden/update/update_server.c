@@ -207,10 +207,10 @@ static void k42_sg_reg_prepare(const struct k42_ipc_caller *caller, uint64_t k42
 	uint64_t successor = (uint64_t)k42_w_successor;
 	k42_rc = update_prepare_impl(caller, successor);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_handover(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -230,10 +230,10 @@ static void k42_sg_reg_handover(const struct k42_ipc_caller *caller, uint64_t k4
 	uint64_t cap = (uint64_t)k42_w_cap;
 	k42_rc = update_handover_impl(caller, cap, &len);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)len, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)len, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_commit(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -252,10 +252,10 @@ static void k42_sg_reg_commit(const struct k42_ipc_caller *caller, uint64_t k42_
 	(void)k42_r5;
 	k42_rc = update_commit_impl(caller, &forwarded);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, (uint64_t)forwarded, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, (uint64_t)forwarded, 0, 0, 0, 0, 0);
 }
 
 static void k42_sg_reg_abort(const struct k42_ipc_caller *caller, uint64_t k42_op,
@@ -273,10 +273,10 @@ static void k42_sg_reg_abort(const struct k42_ipc_caller *caller, uint64_t k42_o
 	(void)k42_r5;
 	k42_rc = update_abort_impl(caller);
 	if (k42_rc != 0) {
-		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0);
+		k42_ipc_reply_regs(k42_rc < 0 ? k42_rc : -K42_EPROTO, 0, 0, 0, 0, 0, 0, 0);
 		return;
 	}
-	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0);
+	k42_ipc_reply_regs(0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 /* The register-level entries by ordinal (docs/idl.md). */

@@ -44,6 +44,7 @@ void asm_offsets(void)
 	DEFINE(DISP_CTX, offsetof(struct dispatcher, ctx));
 	DEFINE(SC_PPC_CALL, K42_SC_PPC_CALL);
 	DEFINE(SC_PPC_REPLY, K42_SC_PPC_REPLY);
+	DEFINE(SC_PPC_REPLY_IDLE, K42_SC_PPC_REPLY_IDLE);
 	DEFINE(IPC_OP_LEN_MASK, K42_IPC_OP_LEN_MASK);
 	DEFINE(IPC_REPLY_IDLE_SHIFT, __builtin_ctzll(K42_IPC_REPLY_IDLE));
 	DEFINE(PERCPU_SIZE, sizeof(struct percpu));
@@ -156,6 +157,7 @@ _Static_assert(MSR_VECTOR_UNITS < (1ull << 32), "vector units below bit 32");
 _Static_assert((K42_USER_TOP & (K42_USER_TOP - 1)) == 0, "K42_USER_TOP a power of two");
 _Static_assert((K42_DISP_VA & 0xffffffffull) == 0 && (K42_DISP_VA >> 32) < 0x8000, "K42_DISP_VA");
 _Static_assert(K42_PID_SLOT_MASK <= 0xffff && PROC_MAX < 0x8000, "slot fits andi.");
+_Static_assert(CALL_FREE == 0, "ppc_fast.S frees a record by storing r0 (0) as its state");
 _Static_assert(IPC_CALL_INDEX_BITS == 16 && K42_IPC_CALLS_MAX <= 0x8000, "handle index");
 _Static_assert(((K42_TRACE_MASK_PPC | K42_TRACE_MASK_DISP) & ~0xffffull) == 0, "andi. mask");
 _Static_assert(sizeof(((struct k42_disp_shared *)0)->upcalls) == 8, "upcalls is 64-bit");

@@ -1,6 +1,6 @@
 /*
  * The all-assembly PPC fast path (docs/performance.md): the commonest
- * register-only ppc_call and its K42_IPC_REPLY_IDLE reply, decoded and
+ * register-only ppc_call and its reply by ppc_reply_idle, decoded and
  * handed over here with no C, no kernel stack and no run-queue pass.
  * It is kern/ppc_fast.c's path with what is rare there left to it:
  * anything these checks do not take goes to ppc_fast_call or
@@ -42,12 +42,14 @@
  *    place in its ctx: every way back to a caller parked in a call (the
  *    reply, fast or not, -K42_EDEAD, -K42_EINTR, -K42_ETIMEDOUT) sets all
  *    of them (set_caller_result, ppc_fast_reply_asm).
- *  - ppc_fast_reply_asm: nothing is stored yet; r3..r11 = handle, status,
- *    flags (K42_IPC_REPLY_IDLE, checked), w0..w5. The server's r2 and
+ *  - ppc_fast_reply_asm: a ppc_reply_idle, nothing stored yet; r3..r11 =
+ *    status, len (0, checked), w0..w5, handle: r3..r10 are what the
+ *    caller receives, so they go through untouched. The server's r2 and
  *    r14..r21 are parked in its ctx and its CR in r0 (it waits idle with
  *    no context afterwards, so on success they are dropped). Declined:
  *    they come back and r0 is the call number again, to
- *    sc_fast_reply_general.
+ *    sc_fast_reply_general (every register as the server left it: a
+ *    reflected call goes on to its personality as it was made).
  * What user mode gets (no register leaks): the server entered for a call
  * sees r1 (its upcall stack), r3 (caller pid), r4..r10 (op and words, the
  * caller's arguments), r11 (handle), r12 (entry) and zero everywhere else
@@ -193,7 +195,6 @@ FUNC_START(ppc_fast_call_asm)
 	lwz	r20, PC_CPU_ID(r13)
 	ld	r16, D_RT(r19)			/* state, has_ctx, cpu */
 	ld	r17, PC_RT_IDLE(r13)		/* DS_IDLE, no context, here */
-	ld	r22, D_ENTRY_CALL(r19)
 	cmpld	cr1, r16, r17
 	bne	cr1, call_decline
 	ld	r17, SH_DISABLED(r21)
@@ -266,20 +267,19 @@ FUNC_START(ppc_fast_call_asm)
 	/* Its handle, the counter, the lock released. */
 	lwz	r16, C_GEN(r24)
 	lhz	r11, C_IDX(r24)
-	sldi	r16, r16, CALL_INDEX_BITS
-	or	r11, r11, r16
+	rldimi	r11, r16, CALL_INDEX_BITS, 0	/* gen << 16 | idx (idx < 2^16) */
 	ld	r16, PC_FAST_CALLS(r13)
 	ld	r1, D_UPCALL_STACK(r19)
+	ld	r12, D_ENTRY_CALL(r19)		/* (read under the lock, as tested) */
 	addi	r16, r16, 1
 	std	r16, PC_FAST_CALLS(r13)
 	lwsync
 	stw	r0, PC_LOCAL_LOCK(r13)
 	/* Enter t at its IPC-call entry (ctx_set_fast_entry's registers). */
-	mtsrr0	r22
+	mtsrr0	r12
 	mtsrr1	r26
 	clrrdi	r1, r1, 4
 	subi	r1, r1, STACK_FRAME_MIN
-	mr	r12, r22
 	mtlr	r0
 	mtctr	r0
 	mtxer	r0
@@ -328,17 +328,17 @@ FUNC_START(ppc_fast_reply_asm)
 	or.	r14, r14, r18
 	bne	reply_decline
 	bne	cr1, reply_decline
-	/* ipc_call_lookup(r3, server): any 64-bit value may come. */
-	srdi.	r14, r3, CALL_INDEX_BITS + 31	/* generation above 2^31 - 1 */
+	/* ipc_call_lookup(r11, server): any 64-bit value may come. */
+	srdi.	r14, r11, CALL_INDEX_BITS + 31	/* generation above 2^31 - 1 */
 	bne	reply_decline
-	clrldi	r15, r3, 64 - CALL_INDEX_BITS
+	clrldi	r15, r11, 64 - CALL_INDEX_BITS
 	cmpldi	r15, CALLS_MAX
 	bge	reply_decline
 	addis	r17, r2, ipc_call_table@toc@ha
 	addi	r17, r17, ipc_call_table@toc@l
 	mulli	r15, r15, C_SIZE
 	add	r17, r17, r15			/* c */
-	srdi	r14, r3, CALL_INDEX_BITS
+	srdi	r14, r11, CALL_INDEX_BITS
 	lwz	r15, C_GEN(r17)
 	cmpld	r15, r14
 	bne	reply_decline
@@ -408,8 +408,7 @@ FUNC_START(ppc_fast_reply_asm)
 	lwz	r14, C_GEN(r17)
 	subi	r16, r16, 1
 	stw	r16, D_NCALLS(r12)
-	li	r16, CALL_FREE_V
-	stb	r16, C_STATE(r17)
+	stb	r0, C_STATE(r17)		/* CALL_FREE (0: asm-offsets.c) */
 	std	r0, C_SERVER(r17)
 	std	r0, C_CALLER(r17)
 	std	r0, C_PREV(r17)
@@ -435,7 +434,9 @@ FUNC_START(ppc_fast_reply_asm)
 	std	r16, PC_FAST_REPLIES(r13)
 	lwsync
 	stw	r0, PC_LOCAL_LOCK(r13)
-	/* Resume the caller: its saved context, r3..r10 the reply. */
+	/* Resume the caller: its saved context, r3..r10 the reply as the
+	 * server sent it (ppc_reply_idle's registers are the caller's: r3
+	 * status, r4 0 page bytes, checked by the vector, r5..r10 w0..w5). */
 	ld	r12, CTX(TF_NIP)(r18)
 	mtsrr1	r20
 	mtsrr0	r12
@@ -445,23 +446,14 @@ FUNC_START(ppc_fast_reply_asm)
 	mtxer	r0				/* not the server's (sc_fast.S) */
 	ld	r12, CTX(TF_CR)(r18)
 	mtcrf	0xff, r12
-	mr	r3, r4				/* status */
-	li	r4, 0				/* no page bytes */
-	mr	r5, r6				/* w0..w5 */
-	mr	r6, r7
-	mr	r7, r8
-	mr	r8, r9
-	mr	r9, r10
-	mr	r10, r11
-	mr	r11, r18
 	/* r0 stays 0 and r12 the caller's own CR: both are clobbered by a
 	 * kernel call (docs/kernel-interface.md), and neither holds anything
-	 * of the kernel's or the server's. r11 (the caller's dispatcher, a
-	 * kernel address) is loaded last. */
-	.irp	n, 1, 2, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	ld	\n, GPR(\n)(r11)
+	 * of the kernel's or the server's. r18 (the caller's dispatcher, a
+	 * kernel address, the base of these loads) is loaded last. */
+	.irp	n, 1, 2, 11, 13, 14, 15, 16, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	ld	\n, GPR(\n)(r18)
 	.endr
-	ld	r11, GPR(11)(r11)
+	ld	r18, GPR(18)(r18)
 	rfid
 	b	.
 
@@ -478,6 +470,6 @@ reply_restore:
 	ld	\n, GPR(\n)(r12)
 	.endr
 	mtcrf	0xff, r0
-	li	r0, SC_PPC_REPLY
+	li	r0, SC_PPC_REPLY_IDLE
 	b	sc_fast_reply_general
 FUNC_END(ppc_fast_reply_asm)

@@ -194,12 +194,18 @@ sc_fast_call_c:
 	b	.
 
 	/* ppc_reply: r3..r10 (handle, status, flags, w0..w4) are the C
-	 * function's arguments, stored into the ctx by it only if declined;
+	 * function's arguments; ppc_reply_idle's r3..r10 (status, len,
+	 * w0..w5) its own's. Each stores them into the ctx only if declined;
 	 * on success resume the caller with its whole context. */
 4:	KSTACK
+	cmpldi	r0, SC_PPC_REPLY_IDLE
+	beq	6f
 	bl	ppc_fast_reply
 	nop
-	cmpdi	r3, 0
+	b	7f
+6:	bl	ppc_fast_reply_idle
+	nop
+7:	cmpdi	r3, 0
 	beq	5f
 	ld	r11, PC_CURRENT(r13)
 	ld	r12, CTX(TF_NIP)(r11)

@@ -63,19 +63,22 @@ __boot_vector:
 2:	b	boot_entry
 
 /* The fast path's first tests (sc_fast.S): what the registers alone rule
- * out goes on to exc_common at once (a kernel call that is not ppc_call or
- * ppc_reply, a reply that is not K42_IPC_REPLY_IDLE with or without page
- * bytes, anything not from user mode); a call or idle reply with page
- * bytes goes on to the C fast path (sc_fast.S, translation on); the rest
- * turns translation off (sc_fast.S, REAL_MODE) and goes on there. Here in
+ * out goes on to exc_common at once (a kernel call that is not ppc_call,
+ * ppc_reply_idle or ppc_reply, a ppc_reply that is not K42_IPC_REPLY_IDLE,
+ * anything not from user mode); a call or ppc_reply_idle with page bytes
+ * and every idle ppc_reply go on to the C fast path (sc_fast.S,
+ * translation on); the rest turns translation off (sc_fast.S, REAL_MODE)
+ * and goes on there. Here in
  * the 0xc00 slot and the unarchitected ones after it (0xc20-0xce0), so
  * that a call or reply touches no other translated kernel page after the
  * address-space switch's flush (docs/performance.md, "Wall clock"). */
 .macro SC_FAST_HEAD
 	cmpldi	r0, SC_PPC_CALL
 	beq	2f
-	cmpldi	r0, SC_PPC_REPLY
+	cmpldi	r0, SC_PPC_REPLY_IDLE
 	beq	3f
+	cmpldi	r0, SC_PPC_REPLY
+	beq	5f
 0:	li	r12, 0xc00
 	b	exc_common
 2:	andi.	r12, r4, IPC_OP_LEN_MASK
@@ -87,13 +90,14 @@ __boot_vector:
 	xori	r12, r12, MSR_IR | MSR_DR
 	mtmsrd	r12
 	b	sc_fast_entry		/* r11 = SRR1 */
-3:	li	r12, 1
-	sldi	r12, r12, IPC_REPLY_IDLE_SHIFT
-	cmpld	r5, r12
-	bne	5f
-	mfsrr1	r12
+	/* ppc_reply_idle: with no page bytes (r4, the caller's page length,
+	 * 0) to the assembly, translation off; with some, to the C fast path
+	 * (which checks the length). */
+3:	mfsrr1	r12
 	andi.	r12, r12, MSR_PR
 	beq	0b			/* not from user mode: never, but not ours */
+	cmpldi	r4, 0
+	bne	sc_fast_reply_general
 	mfmsr	r12
 	xori	r12, r12, MSR_IR | MSR_DR
 	mtmsrd	r12
@@ -104,8 +108,8 @@ __boot_vector:
 	andi.	r12, r11, MSR_PR
 	beq	0b
 	b	sc_fast_bytes_entry
-	/* A reply that is K42_IPC_REPLY_IDLE with page bytes (flags >> 16 is
-	 * 1 << 16: no other flag set; the length is checked in C): the same,
+	/* A ppc_reply that is K42_IPC_REPLY_IDLE (flags >> 16 is 1 << 16: no
+	 * other flag set; the length is checked in C): to the C fast path,
 	 * its registers as the server left them (r11 is its w5). */
 5:	srdi	r12, r5, 16
 	xoris	r12, r12, 1

@@ -32,6 +32,11 @@ static inline uint64_t ctx_call_number(const struct trap_frame *tf)
 	return tf->gpr[0];
 }
 
+static inline void ctx_set_call_number(struct trap_frame *tf, uint64_t n)
+{
+	tf->gpr[0] = n;
+}
+
 static inline uint64_t ctx_arg(const struct trap_frame *tf, int i)
 {
 	return tf->gpr[3 + i];
