@@ -101,6 +101,52 @@ static void test_pass(void)
 	CHECK(o.freed && quiesce_waiting(&pq) == 0, "the next point did not free it");
 }
 
+/* quiesce_all_ripe_at, the word other CPUs read to decide whether
+ * waking an idle holder frees all it holds (kern/quiesce.c): no while
+ * the list is empty or its newest object is too young (even if older
+ * ones are ripe), yes once the newest is ripe, and no again once the
+ * list is emptied. */
+static void test_all_ripe_at(void)
+{
+	struct quiesce rq;
+	struct obj o[2];
+	uint64_t gen, g0;
+
+	memset(o, 0, sizeof(o));
+	for (int i = 0; i < 2; i++)
+		for (int c = 0; c < NCPUS; c++)
+			o[i].passed[c] = 1;
+	quiesce_init(&rq, 2);
+	g0 = quiesce_generation(&rq);
+	CHECK(!quiesce_all_ripe_at(&rq, 0, g0 + 100), "an empty list is ripe");
+	quiesce_defer_leaf(&rq, 0, &o[0].d, obj_free);
+	CHECK(!quiesce_all_ripe_at(&rq, 0, g0) && !quiesce_all_ripe_at(&rq, 0, g0 + QUIESCE_GENS - 1),
+	      "ripe before QUIESCE_GENS generations");
+	CHECK(quiesce_all_ripe_at(&rq, 0, g0 + QUIESCE_GENS), "not ripe after QUIESCE_GENS generations");
+	CHECK(!quiesce_all_ripe_at(&rq, 1, g0 + QUIESCE_GENS), "CPU 1 (nothing retired) is ripe");
+	while (quiesce_generation(&rq) < g0 + 1) {
+		quiesce_pass(&rq, 0);
+		quiesce_pass(&rq, 1);
+	}
+	quiesce_defer(&rq, 0, &o[1].d, obj_free);	/* one generation younger */
+	CHECK(!quiesce_all_ripe_at(&rq, 0, g0 + QUIESCE_GENS),
+	      "all ripe while the newest object is one generation too young");
+	CHECK(quiesce_all_ripe_at(&rq, 0, g0 + 1 + QUIESCE_GENS), "the newest is not ripe in time");
+	while (quiesce_generation(&rq) < g0 + QUIESCE_GENS) {
+		quiesce_pass(&rq, 0);
+		quiesce_pass(&rq, 1);
+	}
+	gen = quiesce_generation(&rq);
+	CHECK(quiesce_ripe(&rq, 0) && !quiesce_all_ripe_at(&rq, 0, gen),
+	      "the head is ripe, the newest not: all_ripe_at must say no (generation %lu)", gen);
+	while (!o[1].freed) {
+		quiesce_point(&rq, 0);
+		quiesce_point(&rq, 1);
+	}
+	CHECK(o[0].freed, "the older object outlived the newer");
+	CHECK(!quiesce_all_ripe_at(&rq, 0, quiesce_generation(&rq) + 100), "ripe after the list emptied");
+}
+
 /* quiesce_reclaim_leaf frees, away from a point, only ripe objects that
  * quiesce_defer_leaf retired, oldest first, stopping at the first that is
  * not ripe or not leaf; quiesce_ripe still sees a ripe ordinary one, and
@@ -226,6 +272,7 @@ int main(void)
 
 	test_pass();
 	test_leaf();
+	test_all_ripe_at();
 	/* The basic rule, step by step. */
 	quiesce_init(&q, 2);
 	memset(&one, 0, sizeof(one));

@@ -43,6 +43,11 @@ struct quiesce_cpu {
 	uint64_t waiting;		/* on this list; written by its CPU only */
 	uint64_t freed;			/* freed from this list, ever */
 	uint64_t points;		/* quiescent points passed */
+	/* The newest retirement's generation plus one, 0 if the list is
+	 * empty (so a zeroed struct is right): written by its CPU only,
+	 * read by others to decide whether waking it, idle, frees all it
+	 * holds (quiesce_all_ripe_at). */
+	uint64_t tail_gen1;
 } __attribute__((aligned(128)));	/* a cache line each: no false sharing */
 
 struct quiesce {
@@ -93,6 +98,10 @@ uint64_t quiesce_freed(const struct quiesce *q);
 /* Has `cpu` retired objects that its next quiescent point would free?
  * (Read on `cpu` itself.) */
 int quiesce_ripe(const struct quiesce *q, uint32_t cpu);
+/* From any CPU: does `cpu` hold retired objects, and would its next
+ * point free every one of them at generation gen? One load of a word
+ * `cpu` publishes; it never follows the list. */
+int quiesce_all_ripe_at(const struct quiesce *q, uint32_t cpu, uint64_t gen);
 /* quiesce_defer of an object whose fn takes no lock beyond leaf ones
  * (an allocator's): quiesce_reclaim_leaf may free it outside any other
  * lock, on cpu, at any time once it is ripe. */

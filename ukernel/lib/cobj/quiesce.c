@@ -39,6 +39,7 @@ void quiesce_init(struct quiesce *q, uint32_t ncpus)
 
 		c->head = c->tail = NULL;
 		c->waiting = c->freed = c->points = 0;
+		c->tail_gen1 = 0;
 		q->idle[i].flag = 0;
 	}
 	q->state = 0;
@@ -103,6 +104,7 @@ void quiesce_defer(struct quiesce *q, uint32_t cpu, struct deferred *d,
 	else
 		c->head = d;
 	c->tail = d;
+	__atomic_store_n(&c->tail_gen1, d->gen + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->waiting, c->waiting + 1, __ATOMIC_RELAXED);
 }
 
@@ -112,8 +114,10 @@ static void free_head(struct quiesce_cpu *c)
 	struct deferred *d = c->head;
 
 	c->head = d->next;
-	if (!c->head)
+	if (!c->head) {
 		c->tail = NULL;
+		__atomic_store_n(&c->tail_gen1, 0, __ATOMIC_RELEASE);
+	}
 	__atomic_store_n(&c->waiting, c->waiting - 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->freed, c->freed + 1, __ATOMIC_RELAXED);
 	d->free(d);	/* may retire more: they go to the tail */
@@ -233,6 +237,13 @@ int quiesce_ripe(const struct quiesce *q, uint32_t cpu)
 	const struct deferred *d = q->cpu[cpu].head;
 
 	return d && ripe_at(d, gen_of(__atomic_load_n(&q->state, __ATOMIC_ACQUIRE)));
+}
+
+int quiesce_all_ripe_at(const struct quiesce *q, uint32_t cpu, uint64_t gen)
+{
+	uint64_t g1 = __atomic_load_n(&q->cpu[cpu].tail_gen1, __ATOMIC_ACQUIRE);
+
+	return g1 != 0 && g1 - 1 + QUIESCE_GENS <= gen;
 }
 
 uint64_t quiesce_waiting(const struct quiesce *q)
