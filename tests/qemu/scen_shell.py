@@ -23,6 +23,16 @@ def _servers(*names):
     return out
 
 
+
+def _failed_end(n):
+    """A session's end after `n` failed commands: the shell's poweroff
+    reports them and exits 1, and so does init."""
+    return [P + r"poweroff", r"k42: %d command\(s\) failed" % n,
+            r"init: shell ended: exit status 1; powering off",
+            r"k42: init exited with status 1; powering off",
+            r"qemu-system-ppc64: OS terminated: .*"]
+
+
 SHELL_SESSIONS = [
     dict(name="shell/session", status=0,
          commands="echo hello k42; servers; cat /etc/motd; ps; sched console; "
@@ -187,11 +197,7 @@ SHELL_SESSIONS = [
                 P + r"sched 1 roundrobin",
                 r"k42: sched: 1: roundrobin: no such policy \(fifo, prio, lottery(, [a-z0-9_]+)*\)",
                 P + r"cat /no/such", r"k42: cat: /no/such: no such file or directory",
-                P + r"echo done", r"done",
-                P + r"poweroff", r"k42: 4 command\(s\) failed",
-                r"init: shell ended: exit status 1; powering off",
-                r"k42: init exited with status 1; powering off",
-                r"qemu-system-ppc64: OS terminated: .*"]),
+                P + r"echo done", r"done"] + _failed_end(4)),
     # A static Linux program run natively took its system calls for k42
     # kernel calls (musl's exit loop spun for ever, busybox faulted): the
     # loader refuses what lacks the k42 program note, the shell says how to
@@ -208,11 +214,7 @@ SHELL_SESSIONS = [
                 r"k42_spawn: busybox: not a k42 program .*",
                 r"k42: run: /bin/busybox: not a k42 program; .*",
                 P + r"run /bin/lx /bin/busybox echo hi via lx", r"hi via lx",
-                P + r"echo done", r"done",
-                P + r"poweroff", r"k42: 2 command\(s\) failed",
-                r"init: shell ended: exit status 1; powering off",
-                r"k42: init exited with status 1; powering off",
-                r"qemu-system-ppc64: OS terminated: .*"]),
+                P + r"echo done", r"done"] + _failed_end(2)),
     # The console serves the shell and two other readers at once: the shell
     # waits at its prompt while two clients block in read_line; three typed
     # lines go to the readers in the order they asked (the shell last). Checked
