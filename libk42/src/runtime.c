@@ -462,8 +462,6 @@ void k42_start(uint64_t arg, uint64_t arg2, uint64_t arg3)
 			take_init_args(arg3);
 	} else if (take_startup(arg))
 		arg = (uint64_t)k42_argc;
-	/* Without the trace buffer events are dropped, nothing else changes. */
-	(void)k42_trace_attach();
 	k42_threads_init(&main_thread);
 	k42_sched_start();
 	k42_enable();

@@ -1,10 +1,11 @@
 /*
  * libk42's side of tracing: attach to every CPU's buffer the kernel maps
  * (CPU c's control page at K42_TRACE_CTL_VA + c pages, its ring at
- * K42_TRACE_RING_VA + c rings), checking each one's geometry: readers
- * (the trace_stream server, tests) go by these. The writers go by the
- * description the kernel keeps in each dispatcher's shared page
- * (<k42/ktrace.h>).
+ * K42_TRACE_RING_VA + c rings), checking each one's geometry. Only
+ * readers (the trace_stream server, tests) attach, when they start: a
+ * process that only writes events goes by the description the kernel
+ * keeps in its dispatcher's shared page (<k42/ktrace.h>) and never
+ * touches, so never faults in, the other CPUs' pages.
  */
 #include <k42/k42.h>
 #include <k42/ktrace.h>

@@ -39,6 +39,7 @@ int main(uint64_t arg)
 	       K42_VPS_MAX);
 	if (ncpus < 2 || ncpus > K42_VPS_MAX)
 		return verdict("trace_smp_test");
+	EXPECT(k42_trace_attach() == 0, "attaching to the trace buffers");
 	for (uint64_t c = 0; c < ncpus; c++)
 		EXPECT(k42_trace_user_bufs[c].ring != 0, "not attached to CPU %lu's buffer", c);
 	for (uint64_t c = 0; c < ncpus; c++) {

@@ -31,6 +31,7 @@ int main(uint64_t arg)
 {
 	(void)arg;
 	EXPECT(k42_trace_mask() & K42_TRACE_MASK_APP, "app events enabled");
+	EXPECT(k42_trace_attach() == 0, "attaching to the trace buffers");
 	EXPECT(k42_trace_user_bufs[0].ring && k42_trace_user_bufs[0].mode == K42_TRACE_MODE_STREAM,
 	       "the rings are in stream mode");
 	for (uint32_t i = 0; i < PHASE1; i++)

@@ -18,7 +18,8 @@ int main(uint64_t arg)
 	long echo;
 
 	(void)arg;
-	EXPECT(k42_trace_user_bufs[0].ring != 0, "not attached to the trace buffer");
+	EXPECT(k42_trace_attach() == 0 && k42_trace_user_bufs[0].ring != 0,
+	       "not attached to the trace buffer");
 	echo = k42_spawn_path("tests/ppc_echo", K42_PRIO_GENERAL, 0);
 	EXPECT(echo > 0, "spawn: %ld", echo);
 	/* Make sure the server takes calls before tracing starts. */

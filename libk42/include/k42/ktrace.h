@@ -22,8 +22,9 @@
 #define K42_TRACE_NOW_IS_MFTB
 #include <k42/trace.h>
 
-/* Attached by libk42 at start, one per CPU; ring == NULL if attaching
- * failed (or the CPU has no buffer). */
+/* One per CPU, filled by k42_trace_attach (readers call it; writers need
+ * none of it); ring == NULL before that, if attaching failed, or for a
+ * CPU with no buffer. */
 extern struct k42_trace_buf k42_trace_user_bufs[K42_TRACE_CPUS_MAX];
 
 static inline uint64_t k42_trace_now(void)
@@ -59,7 +60,8 @@ static inline struct k42_trace_buf *k42_trace_cpu_buf(void)
 
 #include <k42/trace_events.h>
 
-/* Attach to the kernel's buffer (libk42 does it at start); 0 or an error. */
+/* Attach to every CPU's buffer (k42_trace_user_bufs), for a reader; 0 or
+ * an error. Calling it again attaches again. */
 int k42_trace_attach(void);
 
 #endif

@@ -266,7 +266,8 @@ int main(uint64_t arg)
 	(void)arg;
 	k42_mutex_init(&lock);
 	k42_cond_init(&wake);
-	if (ncpus == 0 || ncpus > K42_TRACE_CPUS_MAX || !k42_trace_user_bufs[0].ring) {
+	if (ncpus == 0 || ncpus > K42_TRACE_CPUS_MAX || k42_trace_attach() < 0 ||
+	    !k42_trace_user_bufs[0].ring) {
 		k42_printf("trace_stream: no trace rings\n");
 		return 1;
 	}
