@@ -10,7 +10,8 @@ SCENARIOS = []
 USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "async_test", "bulk_test", "stub_bulk_test", "stub_regs_test", "server_idle_test", "call_timeout_test", "ppc_cancel_test", "async_cancel_test", "mem_test", "file_test", "hostile_test", "fuzz_test",
               "threads_test", "sched_swap_test", "timeout_test", "fault_threads_test",
               "reg_leak_test", "early_call_test", "fr_waiter_test", "pagein_limits_test",
-              "fr_free_test", "cow_evict_test", "cow_chain_test", "fpswitch_test", "spawn_text_test"]
+              "fr_free_test", "cow_evict_test", "cow_chain_test", "fpswitch_test", "spawn_text_test",
+              "fault_phys_test"]
 for _t in USER_TESTS:
     SCENARIOS.append(dict(name="user/" + _t, append="init=/tests/" + _t,
                           expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))

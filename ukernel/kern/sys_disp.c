@@ -320,6 +320,8 @@ long sys_sys_info(struct trap_frame *tf)
 		return (long)retired_wait_calls();
 	case K42_INFO_FR_FLUSHES_UNLOCKED:
 		return (long)fr_flushes_unlocked();
+	case K42_INFO_FAULTS_LOCKED:
+		return (long)PERCPU_SUM(faults_locked);
 	case K42_INFO_COW_FILE_UNLOCKED:
 		return (long)fcm_cow_file_faults_unlocked();
 	case K42_INFO_TIMER_WAKES_REMOTE:

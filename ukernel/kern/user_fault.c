@@ -134,6 +134,7 @@ void user_fault(struct trap_frame *tf, uint64_t va, unsigned access, int traced)
 	char why[160];
 	int rc;
 
+	this_cpu()->faults_locked++;	/* K42_INFO_FAULTS_LOCKED */
 	if (!traced)
 		trace_fault_start(va, access);
 	rc = fault_resolve(d->proc, va, access, &token);

@@ -128,6 +128,18 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 					   (access & K42_PROT_WRITE) != 0, &m);
 		if (rc < 0)
 			rc = FAULT_MISS;	/* a page-in, maybe (fault_miss_unlocked) */
+	} else if (fcm_is_phys(r->fcm)) {
+		/* Fixed memory (the boot archive, the trace pages every
+		 * process maps): its frames are never the FCM's to give up,
+		 * and the FCM lives while a region maps it. */
+		struct fcm *f = r->fcm;
+
+		rc = f->ops->get_page(f, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
+				      (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
+		if (rc == 0)
+			rc = map_granted(p, page, pa, access, maxprot, r->prot & maxprot);
+		if (rc < 0)
+			rc = -K42_EAGAIN;	/* the locked path decides and reports */
 	} else if (fcm_is_cow(r->fcm)) {
 		/* Again under this CPU's local lock, which resolve_local
 		 * needs before it walks the layers (fcm_cow_stable): a fold,

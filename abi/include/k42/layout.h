@@ -89,6 +89,7 @@
 #define K42_INFO_IDLE_UNLOCKED        28	/* CPUs gone idle without it (block, disp_idle, a PPC call or idle reply with nothing else to run) */
 #define K42_INFO_IRQS_UNLOCKED        29	/* IPIs taken in the idle loop without it, and ticks done without it while a bounded call waited */
 #define K42_INFO_COW_FILE_UNLOCKED    43	/* faults on a copy-on-write view of a file resolved without it */
+#define K42_INFO_FAULTS_LOCKED        56	/* user faults that took the kernel lock (all CPUs): every other fault was resolved without it */
 
 /* Quotas of a process tree (proc_limit, docs/security.md): what is
  * charged to a process and to every ancestor of it. */

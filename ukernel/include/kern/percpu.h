@@ -54,6 +54,7 @@ struct percpu {
 	/* Faults in flight here: odd while one may hold a region's FCM
 	 * (mm/fcm_swap.h, what a hot swap's drain waits for). */
 	uint64_t fault_seq;
+	uint64_t faults_locked;		/* user faults taken on the locked path here (user_fault) */
 	/* PPC calls and replies handed over on the fast path here (kern/ppc_fast.c). */
 	uint64_t ppc_fast_calls, ppc_fast_replies;
 	uint64_t ppc_fast_c_calls;	/* of ppc_fast_calls, those kern/ppc_fast.c took (ppc_fast.S declined) */
