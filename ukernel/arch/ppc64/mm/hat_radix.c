@@ -180,10 +180,15 @@ struct hat *hat_create(uint32_t asid)
 	return h;
 }
 
+/* Root entries that can name a table: those below K42_USER_TOP (hat_map
+ * maps nothing above it), 32 of the 8,192. */
+#define ROOT_USER_ENTRIES ((unsigned)(((K42_USER_TOP - 1) >> (12 + RADIX_LEVEL_BITS * (RADIX_LEVELS - 1))) + 1))
+_Static_assert(ROOT_USER_ENTRIES <= 1u << RADIX_ROOT_BITS, "user space beyond the root table");
+
 static void free_level(uint64_t table_pa, int level)
 {
 	uint64_t *t = table_va(table_pa);
-	int n = level == 0 ? 1 << RADIX_ROOT_BITS : 1 << RADIX_LEVEL_BITS;
+	int n = level == 0 ? ROOT_USER_ENTRIES : 1 << RADIX_LEVEL_BITS;
 
 	if (level < RADIX_LEVELS - 1) {
 		for (int i = 0; i < n; i++) {
