@@ -26,11 +26,13 @@ int32_t klock_holder = -1;
 static int nlocal;	/* CPUs whose local locks the holder took (smp_ncpus may grow meanwhile) */
 
 /* The local locks of CPUs c .. nlocal - 1, waiting for each as spin_lock
- * does (a fast path may hold one). */
+ * does (a fast path may hold one); the ones before c are held without
+ * their acquire barrier, which spin_lock's makes for all. */
 static __attribute__((noinline)) void take_locals_from(int c)
 {
 	for (; c < nlocal; c++)
 		spin_lock(&percpu_of((uint32_t)c)->local_lock);
+	arch_acquire_fence();
 }
 
 /* The kernel lock was not free: wait for it, take it and the local locks.
@@ -69,20 +71,24 @@ void klock_acquire(void)
 		return;
 	}
 	nlocal = n = smp_ncpus;
+	/* One acquire barrier for all of them, after the last. */
 	for (int c = 0; c < n; c++)
-		if (__builtin_expect(!arch_spin_trylock(&percpu_of((uint32_t)c)->local_lock), 0)) {
+		if (__builtin_expect(!arch_spin_trylock_nofence(&percpu_of((uint32_t)c)->local_lock), 0)) {
 			take_locals_from(c);
 			return;
 		}
+	arch_acquire_fence();
 }
 
 void klock_release(void)
 {
 	if (klock_holder != (int32_t)this_cpu()->cpu_id)
 		panic("kernel lock released by CPU %u, held by %d", this_cpu()->cpu_id, klock_holder);
+	/* One release barrier for every local lock and the kernel lock. */
+	arch_release_fence();
 	for (int c = nlocal - 1; c >= 0; c--)
-		spin_unlock(&percpu_of((uint32_t)c)->local_lock);
-	__atomic_store_n(&klock_holder, -1, __ATOMIC_RELEASE);
+		arch_spin_unlock_nofence(&percpu_of((uint32_t)c)->local_lock);
+	__atomic_store_n(&klock_holder, -1, __ATOMIC_RELAXED);
 }
 
 /* A fast path's wait before its local lock (klock_local_lock): the same

@@ -34,6 +34,42 @@ static inline int arch_spin_trylock(struct spinlock *l)
 
 void arch_spin_lock_wait(struct spinlock *l);
 
+/* For taking (and later releasing) many locks as one (the kernel lock's
+ * local locks, kern/klock.c): tries without the acquire barrier, then one
+ * arch_acquire_fence after the last; one arch_release_fence, then
+ * arch_spin_unlock_nofence of each. */
+static inline int arch_spin_trylock_nofence(struct spinlock *l)
+{
+	uint32_t old;
+
+	__asm__ volatile(
+		"1:	lwarx	%0, 0, %1\n"
+		"	cmpwi	%0, 0\n"
+		"	bne-	2f\n"
+		"	stwcx.	%2, 0, %1\n"
+		"	bne-	1b\n"
+		"2:\n"
+		: "=&r"(old)
+		: "r"(&l->word), "r"(1)
+		: "cr0", "memory");
+	return old == 0;
+}
+
+static inline void arch_acquire_fence(void)
+{
+	__asm__ volatile("isync" : : : "memory");
+}
+
+static inline void arch_release_fence(void)
+{
+	__asm__ volatile("lwsync" : : : "memory");
+}
+
+static inline void arch_spin_unlock_nofence(struct spinlock *l)
+{
+	__atomic_store_n(&l->word, 0, __ATOMIC_RELAXED);
+}
+
 static inline void arch_spin_lock(struct spinlock *l)
 {
 	if (__builtin_expect(!arch_spin_trylock(l), 0))
