@@ -9,7 +9,6 @@
 #include <arch/context.h>
 #include <k42/errno.h>
 #include <k42/layout.h>
-#include <k42/syscall_fast.h>
 #include <mm/fr.h>
 #include <kern/console.h>
 #include <kern/disp_fast.h>
@@ -247,37 +246,6 @@ static uint64_t percpu_sum(size_t off)
 #define PERCPU_SUM(field)                                     \
 	percpu_sum(offsetof(struct percpu, field) +            \
 		   0 * sizeof(char[sizeof(((struct percpu *)0)->field) == 8 ? 1 : -1]))
-
-/* The figures a process asks for as it starts and spawns (its pid, the
- * CPUs online, the timebase), fixed or its own, before the kernel lock
- * (abi/syscalls.tbl's `fast` line; docs/smp.md): every other figure, or
- * a caller with work for the locked path, declines to sys_sys_info. */
-int sys_info_fast(struct trap_frame *tf)
-{
-	struct dispatcher *cur = this_cpu()->current;
-	long v;
-
-	if (!disp_plain_caller(cur) || (cur->shared->pending && !cur->shared->disabled))
-		return 0;
-	switch (ctx_arg(tf, 0)) {
-	case K42_INFO_PID:
-		v = cur->proc->pid;
-		break;
-	case K42_INFO_CPUS_ONLINE:
-		v = smp_ncpus;
-		break;
-	case K42_INFO_CPU:
-		v = (long)this_cpu()->cpu_id;
-		break;
-	case K42_INFO_TIMEBASE_HZ:
-		v = (long)timer_timebase_hz();
-		break;
-	default:
-		return 0;
-	}
-	ctx_set_result(tf, 0, (uint64_t)v);
-	return 1;
-}
 
 long sys_sys_info(struct trap_frame *tf)
 {
