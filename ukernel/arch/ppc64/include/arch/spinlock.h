@@ -13,27 +13,6 @@ struct spinlock {
 	volatile uint32_t word;
 };
 
-/* One attempt: 1 if the lock was free and is now ours (acquire). */
-static inline int arch_spin_trylock(struct spinlock *l)
-{
-	uint32_t old;
-
-	__asm__ volatile(
-		"1:	lwarx	%0, 0, %1\n"
-		"	cmpwi	%0, 0\n"
-		"	bne-	2f\n"
-		"	stwcx.	%2, 0, %1\n"
-		"	bne-	1b\n"
-		"	isync\n"
-		"2:\n"
-		: "=&r"(old)
-		: "r"(&l->word), "r"(1)
-		: "cr0", "memory");
-	return old == 0;
-}
-
-void arch_spin_lock_wait(struct spinlock *l);
-
 /* For taking (and later releasing) many locks as one (the kernel lock's
  * local locks, kern/klock.c): tries without the acquire barrier, then one
  * arch_acquire_fence after the last; one arch_release_fence, then
@@ -60,6 +39,17 @@ static inline void arch_acquire_fence(void)
 	__asm__ volatile("isync" : : : "memory");
 }
 
+/* One attempt: 1 if the lock was free and is now ours (acquire). */
+static inline int arch_spin_trylock(struct spinlock *l)
+{
+	if (!arch_spin_trylock_nofence(l))
+		return 0;
+	arch_acquire_fence();
+	return 1;
+}
+
+void arch_spin_lock_wait(struct spinlock *l);
+
 static inline void arch_release_fence(void)
 {
 	__asm__ volatile("lwsync" : : : "memory");
@@ -82,8 +72,8 @@ void arch_spin_yield(void);
 
 static inline void arch_spin_unlock(struct spinlock *l)
 {
-	__asm__ volatile("lwsync" : : : "memory");
-	l->word = 0;
+	arch_release_fence();
+	arch_spin_unlock_nofence(l);
 }
 
 #endif
