@@ -13,39 +13,43 @@ struct spinlock {
 	volatile uint32_t word;
 };
 
+/* One lwarx/stwcx. try of the word, with `fence` after a success: the
+ * old value, 0 if the lock is now ours. */
+#define ARCH_SPIN_TRY(l, fence)						\
+	({								\
+		uint32_t old_;						\
+		__asm__ volatile(					\
+			"1:	lwarx	%0, 0, %1\n"			\
+			"	cmpwi	%0, 0\n"			\
+			"	bne-	2f\n"				\
+			"	stwcx.	%2, 0, %1\n"			\
+			"	bne-	1b\n"				\
+			fence						\
+			"2:\n"						\
+			: "=&r"(old_)					\
+			: "r"(&(l)->word), "r"(1)			\
+			: "cr0", "memory");				\
+		old_;							\
+	})
+
+/* One attempt: 1 if the lock was free and is now ours (acquire). */
+static inline int arch_spin_trylock(struct spinlock *l)
+{
+	return ARCH_SPIN_TRY(l, "	isync\n") == 0;
+}
+
 /* For taking (and later releasing) many locks as one (the kernel lock's
  * local locks, kern/klock.c): tries without the acquire barrier, then one
  * arch_acquire_fence after the last; one arch_release_fence, then
  * arch_spin_unlock_nofence of each. */
 static inline int arch_spin_trylock_nofence(struct spinlock *l)
 {
-	uint32_t old;
-
-	__asm__ volatile(
-		"1:	lwarx	%0, 0, %1\n"
-		"	cmpwi	%0, 0\n"
-		"	bne-	2f\n"
-		"	stwcx.	%2, 0, %1\n"
-		"	bne-	1b\n"
-		"2:\n"
-		: "=&r"(old)
-		: "r"(&l->word), "r"(1)
-		: "cr0", "memory");
-	return old == 0;
+	return ARCH_SPIN_TRY(l, "") == 0;
 }
 
 static inline void arch_acquire_fence(void)
 {
 	__asm__ volatile("isync" : : : "memory");
-}
-
-/* One attempt: 1 if the lock was free and is now ours (acquire). */
-static inline int arch_spin_trylock(struct spinlock *l)
-{
-	if (!arch_spin_trylock_nofence(l))
-		return 0;
-	arch_acquire_fence();
-	return 1;
 }
 
 void arch_spin_lock_wait(struct spinlock *l);
