@@ -59,7 +59,12 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 	m->len = 0;
 }
 
-/* Thread mode: deferred calls, answered by the replier thread. */
+/* Thread mode: deferred calls, answered by the replier thread. Each
+ * call runs on its own thread, and a call arriving while the dispatcher
+ * is enabled switches to its new thread at once, so the queue is
+ * changed with upcalls disabled: two calls interleaved between claiming
+ * a slot and filling it would lose one handle, and its caller would
+ * wait for ever. (One dispatcher: disabling it is enough.) */
 #define QMAX 64
 static uint64_t q_h[QMAX], q_w[QMAX];
 static unsigned q_head, q_tail;
@@ -67,13 +72,18 @@ static struct k42_sem q_sem;
 
 static void blocking(uint64_t caller, struct k42_ipc_msg *m)
 {
+	int s = k42_disable_save();
+	unsigned slot = q_head % QMAX;
+
 	if (k42_ipc_op_ordinal(m->op) != 3 || q_head - q_tail == QMAX) {
+		k42_restore(s);
 		handle(caller, m);
 		return;
 	}
-	q_w[q_head % QMAX] = m->w[0];
-	q_h[q_head % QMAX] = k42_ipc_defer();
+	q_w[slot] = m->w[0];
+	q_h[slot] = k42_ipc_defer();
 	q_head++;
+	k42_restore(s);
 	k42_sem_post(&q_sem);
 }
 
@@ -83,11 +93,14 @@ static void *replier(void *arg)
 	for (;;) {
 		struct k42_ipc_msg r = { 0, { 0 }, 0, k42_ppc_page() };
 		uint64_t h;
+		int s;
 
 		k42_sem_wait(&q_sem);
+		s = k42_disable_save();
 		h = q_h[q_tail % QMAX];
 		r.w[0] = q_w[q_tail % QMAX] + 1;
 		q_tail++;
+		k42_restore(s);
 		(void)k42_ipc_reply(h, &r);
 	}
 	return NULL;

@@ -5,7 +5,8 @@
  * sometimes unknown ordinals, versions, interfaces and flags. argv:
  * ipc_fuzzer CALLS SEED PID... (the servers to call; any of them answers
  * the process-control interface). Every reply must be a status, never a
- * crash of the server; the exit status is 0 unless a call hung.
+ * crash of the server; the exit status is 0. A call never answered leaves
+ * it waiting, which the soak reports (soak_test.c, wait_child).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -27,9 +27,16 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 		m->op = (uint64_t)-K42_ENOSYS;
 		return;
 	}
-	if (ord == 1 && nheld < HOLD) {
-		held[nheld++] = k42_ipc_defer();
-		return;
+	if (ord == 1) {
+		/* Disabled: a call arriving meanwhile would run on its own
+		 * thread at once, between the count's read and its write. */
+		int s = k42_disable_save(), held_it = nheld < HOLD;
+
+		if (held_it)
+			held[nheld++] = k42_ipc_defer();
+		k42_restore(s);
+		if (held_it)
+			return;
 	}
 	m->op = 0;
 	if (ord == 4) {
@@ -45,19 +52,26 @@ static void handle(uint64_t caller, struct k42_ipc_msg *m)
 	}
 	if (ord == 3) {
 		static const uint64_t bytes = 0x1122334455667788ull;
+		uint64_t mine[HOLD];
+		int s = k42_disable_save();
+		unsigned n = nheld;
 
+		/* The held calls taken at once (disabled, as ordinal 1 adds). */
+		for (unsigned i = 0; i < n; i++)
+			mine[i] = held[i];
+		nheld = 0;
+		k42_restore(s);
 		m->w[0] = m->w[1] = 1;
-		for (unsigned i = 0; i < nheld; i++) {
+		for (unsigned i = 0; i < n; i++) {
 			struct k42_ipc_msg r = { 0, { 42 }, 0, k42_ppc_page() };
-			long g = k42_ipc_grant_write(held[i], 0, &bytes, sizeof(bytes));
-			long rc = k42_ipc_reply(held[i], &r);
+			long g = k42_ipc_grant_write(mine[i], 0, &bytes, sizeof(bytes));
+			long rc = k42_ipc_reply(mine[i], &r);
 
 			if (i == 0) {
 				m->w[0] = (uint64_t)g;
 				m->w[1] = (uint64_t)rc;
 			}
 		}
-		nheld = 0;
 		return;
 	}
 	m->op = (uint64_t)-K42_EINVAL;

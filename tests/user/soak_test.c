@@ -187,6 +187,71 @@ static void attacks(void)
 	}
 }
 
+/* Wait for the round's children, all at once (one waits in a call to
+ * another until that one ends). A child that waits in one call to one of
+ * the round's servers (which answer at once: no fuzzer asks for typed
+ * input) for STALL_MS, its dispatcher entered not once meanwhile, is a
+ * call never answered: named with the server, ended, and counted as a
+ * failure, so a lost reply fails the soak within a minute, and says
+ * where, rather than hanging it until the harness's timeout. */
+#define STALL_MS 60000
+
+static const struct k42_procinfo *listed(long n, uint64_t pid)
+{
+	for (long i = 0; i < n; i++)
+		if (procs[i].pid == pid)
+			return &procs[i];
+	return NULL;
+}
+
+static void wait_children(const long *kids, int nkids, const long *srv, int nsrv, int *state,
+			  int *status)
+{
+	uint64_t in_call[MAX_KIDS] = { 0 }, upcalls[MAX_KIDS] = { 0 }, since[MAX_KIDS];
+	int done[MAX_KIDS] = { 0 }, left;
+
+	for (int i = 0; i < nkids; i++)
+		since[i] = ms_now();
+	do {
+		long n = k42_sc_proc_list((uint64_t)procs, MAX_PROCS);
+
+		left = 0;
+		for (int i = 0; i < nkids; i++) {
+			const struct k42_procinfo *pi, *sp;
+			uint64_t out[1];
+			int to_server = 0;
+
+			if (kids[i] <= 0 || done[i])
+				continue;
+			if (k42_sc_proc_status((uint64_t)kids[i], out) != K42_PROC_RUNNING) {
+				state[i] = k42_wait((uint64_t)kids[i], &status[i]);
+				done[i] = 1;
+				continue;
+			}
+			left++;
+			pi = listed(n, (uint64_t)kids[i]);
+			for (int j = 0; pi && j < nsrv; j++)
+				to_server |= pi->in_call && pi->in_call == (uint64_t)srv[j];
+			if (!to_server || pi->in_call != in_call[i] || pi->upcalls != upcalls[i]) {
+				in_call[i] = to_server ? pi->in_call : 0;
+				upcalls[i] = pi ? pi->upcalls : 0;
+				since[i] = ms_now();
+			} else if (ms_now() - since[i] >= STALL_MS) {
+				sp = listed(n, in_call[i]);
+				k42_printf("SOAK: %s (pid %ld) has waited %d s in a call to %s (pid %lu) "
+					   "that is never answered; ending it\n", pi->name, kids[i],
+					   STALL_MS / 1000, sp ? sp->name : "?", (unsigned long)in_call[i]);
+				EXPECT(0, "pid %ld: a call to pid %lu never answered", kids[i],
+				       (unsigned long)in_call[i]);
+				k42_sc_proc_kill((uint64_t)kids[i]);
+				since[i] = ms_now();
+			}
+		}
+		if (left)
+			k42_thread_sleep_us(100000);
+	} while (left);
+}
+
 /* The servers still do their jobs after the fuzzing. */
 static void servers_work(uint64_t kv, uint64_t files)
 {
@@ -217,7 +282,7 @@ static long one_round(uint64_t round)
 {
 	static char nums[MAX_KIDS][2][24];
 	long kids[MAX_KIDS], kv, files, name, console, bench;
-	int nkids = 0, status, state;
+	int nkids = 0, states[MAX_KIDS], statuses[MAX_KIDS];
 	uint64_t t0, t1;
 
 	name = (long)suite_name_server("0");
@@ -228,6 +293,10 @@ static long one_round(uint64_t round)
 	kv = suite_server("servers/kv", "kv", 0);
 	console = start_console();
 	{
+		/* With a startup block its main gets argc (1): thread mode,
+		 * where ordinal 3 of any interface is deferred to a replier
+		 * thread (bench/k42/kbench_server.c), so the IPC fuzzers'
+		 * calls are also answered later, by another thread. */
 		const char *argv[] = { "kbench_server", NULL };
 
 		bench = spawn_args("bench/kbench_server", argv, 0, 0, K42_PRIO_GENERAL);
@@ -261,13 +330,14 @@ static long one_round(uint64_t round)
 		EXPECT(kids[nkids] > 0, "ipc_fuzzer %lu: %ld", i, kids[nkids]);
 	}
 	attacks();
-	for (int i = 0; i < nkids; i++) {
-		if (kids[i] <= 0)
-			continue;
-		state = k42_wait((uint64_t)kids[i], &status);
-		EXPECT(state == K42_PROC_EXITED && status == 0, "fuzzer %d: state %d status %d", i,
-		       state, status);
+	{
+		const long srv[] = { name, files, kv, console, bench };
+
+		wait_children(kids, nkids, srv, 5, states, statuses);
 	}
+	for (int i = 0; i < nkids; i++)
+		EXPECT(kids[i] <= 0 || (states[i] == K42_PROC_EXITED && statuses[i] == 0),
+		       "fuzzer %d: state %d status %d", i, states[i], statuses[i]);
 	t1 = ms_now();
 	/* A server ended by hostile calls is a denial of service. */
 	{
