@@ -6,7 +6,7 @@
  * ipc_fuzzer CALLS SEED PID... (the servers to call; any of them answers
  * the process-control interface). Every reply must be a status, never a
  * crash of the server; the exit status is 0. A call never answered leaves
- * it waiting, which the soak reports (soak_test.c, wait_child).
+ * it waiting, which the soak reports (soak_test.c, wait_children).
  */
 #include <stdlib.h>
 #include <string.h>
