@@ -658,7 +658,7 @@ def run_debug_test(build, tally, pattern):
         return
     import debug  # tools/debug.py
     status, out = debug.batch(build, ["break kmain", "continue", "bt", "continue", "bt",
-                                      "k42-ps", "print $k42_name()"],
+                                      "k42-ps", "k42-calls", "print $k42_name()"],
                               append="init=/tests/startup_test", proc="args_child")
     want = [r"Breakpoint \d+, (0x[0-9a-f]+ in )?kmain \(fdt=0x[0-9a-f]+\) at \S*kern/main\.c:\d+",
             r"#0 .*kmain \(fdt=0x[0-9a-f]+\) at \S*kern/main\.c:\d+",
@@ -666,6 +666,7 @@ def run_debug_test(build, tally, pattern):
             r"Breakpoint \d+, main \(arg=4\) at \S*tests/user/args_child\.c:\d+",
             r"#0 +main \(arg=4\) at \S*args_child\.c:\d+",
             r"\n +\d+ +\d+ running +\w+ +general +args_child \*",
+            r"\n +\d+ args_child +vp0 +DS_RUNNING +cpu0 +(enabled|disabled)",
             r'\$1 = "args_child"']
     problems = ["gdb exited %s" % status] if status != 0 else []
     problems += ["missing /%s/" % w for w in want if not re.search(w, out)]

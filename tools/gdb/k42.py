@@ -3,6 +3,8 @@
 Commands (they read the kernel's own structures, so they work whenever the
 kernel's symbols are loaded, stopped anywhere):
   k42-ps          processes: pid, parent, state, dispatcher state, name
+  k42-calls       every dispatcher: its state, the PPC call it waits in (server,
+                  record state, handle) and the calls queued on and taken by it
   k42-runq        this CPU's run queues, by priority class, and the current dispatcher
   k42-trace       this CPU's trace buffer: mode, write index, lost events, enabled mask
   k42-user NAME   load the symbols of a user program (BUILD/.../NAME.elf) for
@@ -100,6 +102,71 @@ class Ps(gdb.Command):
                 _str(p["name"]), mark))
 
 
+CALL_STATES = ("free", "queued", "taken", "answered")
+
+
+def _call_list(d, field):
+    """The call records on one of dispatcher d's lists (at most 64)."""
+    out, c = [], d[field]["head"]
+    while int(c) and len(out) < 64:
+        rec = _deref(c)
+        out.append(rec)
+        c = rec["next"]
+    return out
+
+
+def _handle(rec):
+    return (int(rec["gen"]) << 16) | int(rec["idx"])
+
+
+class Calls(gdb.Command):
+    """k42-calls: every dispatcher of every running process, with the
+    PPC call it waits in (its server, the record's state and handle) and
+    the calls queued on it and taken by it. A hang in IPC shows here: a
+    caller in a call that its server took, while the server idles with
+    nothing pending, is a reply the server lost (docs/boot.md)."""
+
+    def __init__(self):
+        super().__init__("k42-calls", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        pids = gdb.parse_and_eval("proc_pids")
+        for i in range(1, pids.type.range()[1] + 1):
+            slot = _load(pids[i])
+            if int(slot["p"]) == 0:
+                continue
+            p = _deref(slot["p"])
+            if int(p["state"]) != 2:
+                continue
+            vps = p["vps"]
+            disps = [_load(p["disp"])] + [_deref(vps[k]) for k in range(1, vps.type.range()[1] + 1)
+                                          if int(vps[k])]
+            for d in disps:
+                sh = _deref(d["shared"])
+                line = "%6d %-16s vp%-2d %-11s cpu%-2d %s%s" % (
+                    int(p["pid"]), _str(p["name"]), int(d["index"]), _enum(d["state"]),
+                    int(d["cpu"]), "disabled" if int(sh["disabled"]) else "enabled",
+                    " pending %#x" % int(sh["pending"]) if int(sh["pending"]) else "")
+                if int(d["call"]):
+                    c = _deref(d["call"])
+                    srv = "-"
+                    if int(c["server"]):
+                        sd = _deref(c["server"])
+                        srv = "%d vp%d (%s)" % (int(_deref(sd["proc"])["pid"]), int(sd["index"]),
+                                                _enum(sd["state"]))
+                    st = int(c["state"])
+                    line += "; in a call to %s, %s, handle %#x, op %#x" % (
+                        srv, CALL_STATES[st] if st < len(CALL_STATES) else st, _handle(c),
+                        int(c["op"]))
+                queued, taken = _call_list(d, "calls_queued"), _call_list(d, "calls_active")
+                if queued or taken:
+                    line += "; serving: %d queued, %d taken" % (len(queued), len(taken))
+                    line += "".join(" [%s %#x from %d]" % (kind, _handle(c), int(c["caller_pid"]))
+                                    for kind, cs in (("queued", queued), ("taken", taken))
+                                    for c in cs[:8])
+                print(line)
+
+
 class RunQ(gdb.Command):
     """k42-runq: the run queues of this CPU, highest class first."""
 
@@ -175,6 +242,7 @@ class Pid(gdb.Function):
 
 
 Ps()
+Calls()
 RunQ()
 Trace()
 User()
