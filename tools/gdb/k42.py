@@ -76,6 +76,15 @@ def _enum(v):
         return "?"
 
 
+def _processes():
+    """(address, struct process) of every slot of the process table in use."""
+    pids = gdb.parse_and_eval("proc_pids")
+    for i in range(1, pids.type.range()[1] + 1):
+        slot = _load(pids[i])
+        if int(slot["p"]):
+            yield int(slot["p"]), _deref(slot["p"])
+
+
 class Ps(gdb.Command):
     """k42-ps: list the processes in the kernel's process table."""
 
@@ -83,17 +92,11 @@ class Ps(gdb.Command):
         super().__init__("k42-ps", gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
-        pids = gdb.parse_and_eval("proc_pids")
-        n = pids.type.range()[1] + 1
         cur = _percpu()["current"]
         print("%8s %8s %-9s %-16s %-10s %s" % ("PID", "PARENT", "STATE", "DISPATCHER", "CLASS", "NAME"))
-        for i in range(1, n):
-            slot = _load(pids[i])
-            if int(slot["p"]) == 0:
-                continue
-            p = _deref(slot["p"])
+        for addr, p in _processes():
             d = p["disp"]
-            mark = " *" if int(cur) == int(slot["p"]) + _offset(p.type, "disp") else ""
+            mark = " *" if int(cur) == addr + _offset(p.type, "disp") else ""
             st = int(p["state"])
             prio = int(d["prio"])
             print("%8d %8d %-9s %-16s %-10s %s%s" % (
@@ -130,12 +133,7 @@ class Calls(gdb.Command):
         super().__init__("k42-calls", gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
-        pids = gdb.parse_and_eval("proc_pids")
-        for i in range(1, pids.type.range()[1] + 1):
-            slot = _load(pids[i])
-            if int(slot["p"]) == 0:
-                continue
-            p = _deref(slot["p"])
+        for _, p in _processes():
             if int(p["state"]) != 2:
                 continue
             vps = p["vps"]
