@@ -11,9 +11,11 @@
  *   this CPU's (another CPU queues calls on it under the kernel lock,
  *   whose holder holds this CPU's local lock too, or under this CPU's
  *   local lock: ppc_call_cross). The caller of a queued synchronous call
- *   is parked in it and alive (a caller that dies, is cancelled or times
- *   out withdraws its queued call under the kernel lock), so its PPC page
- *   is read as the locked path reads it. An async call's bytes come from
+ *   is parked in it and alive (a caller that dies or is cancelled
+ *   withdraws its queued call under the kernel lock, one that times out
+ *   under this CPU's local lock too, kern/ppc_timed.c, which also keeps
+ *   a taken call's caller until the accept is done), so its PPC page is
+ *   read as the locked path reads it. An async call's bytes come from
  *   its caller's memory: copied here only from resident anonymous pages
  *   (copy_user_resident, mm/usercopy_resident.c), which cannot fault or
  *   go away meanwhile; any other buffer takes the locked path.

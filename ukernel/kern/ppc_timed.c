@@ -92,10 +92,16 @@ int ipc_calls_timed_any(void)
 }
 
 /* The locks an expiry of this CPU's due bounded calls needs besides this
- * CPU's local lock (held): the CPUs (bits in *mask) of the servers whose
- * queued calls it withdraws. -1 if it needs the kernel lock: a caller
- * that waits on another CPU (an entry left from an earlier call, whose
- * dispatcher made its bounded call elsewhere). Nothing changes. */
+ * CPU's local lock (held): the CPUs (bits in *mask) of the servers of
+ * those calls, queued or taken. A queued call is withdrawn from its
+ * server's list; a taken one has its caller cleared, which its server
+ * reads under its CPU's lock (ppc_accept_fast copies the caller's page
+ * after marking the call taken, a reply reads the caller), and the
+ * state a call is in changes under that lock too: read without it, a
+ * call seen taken may still be in the middle of its accept. -1 if it
+ * needs the kernel lock: a caller that waits on another CPU (an entry
+ * left from an earlier call, whose dispatcher made its bounded call
+ * elsewhere). Nothing changes. */
 int ipc_calls_expire_locks(uint64_t now, uint64_t *mask)
 {
 	struct percpu *pc = this_cpu();
@@ -108,8 +114,6 @@ int ipc_calls_expire_locks(uint64_t now, uint64_t *mask)
 			continue;	/* (an answered entry is only dropped) */
 		if (d->cpu != pc->cpu_id)
 			return -1;
-		if (c->state != CALL_QUEUED)
-			continue;	/* taken: only c->caller changes */
 		cpu = __atomic_load_n(&c->server->cpu, __ATOMIC_RELAXED);
 		if (cpu >= (uint32_t)smp_ncpus || cpu >= 64)
 			return -1;

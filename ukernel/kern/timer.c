@@ -129,7 +129,7 @@ int timer_interrupt_expire_local(uint64_t now)
 	int due = ipc_calls_due(now), expired = 0;
 
 	/* Bounded calls made here that are due: their callers wait here, and
-	 * the queued ones' servers' CPUs are locked too (their lists). */
+	 * their servers' CPUs are locked too (their lists and records). */
 	if (due && ipc_calls_expire_locks(now, &calls) < 0)
 		return 0;
 	/* (Where a dispatcher lives changes under the local locks of its old
@@ -151,8 +151,7 @@ int timer_interrupt_expire_local(uint64_t now)
 		return 0;
 	/* A dispatcher 0 a call moved meanwhile (from a CPU not locked
 	 * then) lives where one of the locks now held keeps it, or the
-	 * locked path wakes it; the same for a queued call's server (or its
-	 * call was taken meanwhile: then it needs no lock). */
+	 * locked path wakes it; the same for a due call's server. */
 	for (struct dispatcher *d = pc->timers; locks && d &&
 					       (int64_t)(now - d->timer_deadline) >= 0;
 	     d = d->timer_next) {
