@@ -13,12 +13,15 @@ CAPS = "cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off"
 
 
 class Build:
-    """Paths of the artifacts in a build directory."""
+    """Paths of the artifacts in a build directory. race: the kernel with
+    its race windows widened (kern/race_window.h), same boot archive."""
 
-    def __init__(self, builddir):
+    def __init__(self, builddir, race=False):
         self.dir = os.path.abspath(builddir)
-        self.kernel_bin = os.path.join(self.dir, "ukernel", "kernel.bin")
-        self.kernel_elf = os.path.join(self.dir, "ukernel", "kernel.elf")
+        self.race = race
+        kernel = "kernel-race" if race else "kernel"
+        self.kernel_bin = os.path.join(self.dir, "ukernel", kernel + ".bin")
+        self.kernel_elf = os.path.join(self.dir, "ukernel", kernel + ".elf")
         self.boot_stub = os.path.join(self.dir, "ukernel", "boot-stub.elf")
         self.initrd = os.path.join(self.dir, "rootfs", "initrd.cpio")
 

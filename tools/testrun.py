@@ -232,7 +232,8 @@ def run_scenarios(build, tally, pattern):
     for sc in SCENARIOS:
         if pattern and not re.search(pattern, sc["name"]):
             continue
-        cmd = k42qemu.command(build, append=sc.get("append", ""),
+        kernel = k42qemu.Build(build.dir, race=True) if sc.get("race") else build
+        cmd = k42qemu.command(kernel, append=sc.get("append", ""),
                               initrd=scenario_initrd(build, sc.get("initrd", "default"), tmpdir),
                               mem=sc.get("mem", "1G"), smp=sc.get("smp"),
                               icount=sc.get("icount", False),
@@ -254,7 +255,7 @@ def run_scenarios(build, tally, pattern):
         if "only" in sc:
             problems += only_lines(r.output, *sc["only"])
         tally.report(sc["name"], not problems, "; ".join(problems) or "%.2fs" % r.seconds,
-                     k42qemu.symbolize(r.output, build.kernel_elf))
+                     k42qemu.symbolize(r.output, kernel.kernel_elf))
 
 
 def only_lines(output, selector, pats):
@@ -698,12 +699,14 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true", help="show logs of passing tests too")
     ap.add_argument("--smp", type=int, default=1,
                     help="CPUs of every boot that does not name its own (MTTCG when > 1)")
+    ap.add_argument("--race-kernel", action="store_true",
+                    help="boot the kernel with its race windows widened (docs/smp.md)")
     args = ap.parse_args()
     global BOOT_TIMEOUT
     if args.smp > 1:
         k42qemu.DEFAULT_SMP = args.smp
         BOOT_TIMEOUT *= 2   # parallel vCPUs on a shared host run slower
-    build = k42qemu.Build(args.build)
+    build = k42qemu.Build(args.build, race=args.race_kernel)
     tally = Tally(args.verbose)
     groups = [
         ("host", lambda: run_host_tests(build.dir, tally, args.filter)),

@@ -230,3 +230,16 @@ for _name, _what in [("cobj", "lookups"), ("cobj_swap", "root replacements"),
                               expect=[r"KTEST PASS %s_smp" % _name,
                                       r"%s_smp: %d CPUs, \d+ %s" % (_name, _n, _what)],
                               reject=[r"KTEST FAIL", r"CHECK-FAILED"]))
+
+# The same storms on the kernel with its race windows widened
+# (kern/race_window.h, docs/smp.md "Hunting races"): every cross-CPU lock
+# taken after a look without it, a call marked taken before its caller's
+# page is read, the fast path's exit after its lock is let go and an
+# anonymous fault between finding its frame and mapping it wait up to
+# 2,048 loop turns, so the interleavings that come once in hundreds of
+# runs come in most. race/call_expire_4 panicked in every run before the
+# expiry of a taken call took its server's CPU's lock (kern/ppc_timed.c).
+RACE_STORMS = ("call_expire", "ppc_cross", "ppc_fast", "ppc_move", "wake_storm",
+               "cow_storm", "proc_free", "stress")
+for _sc in [s for s in SCENARIOS if s["name"] in ["smp/%s_4" % n for n in RACE_STORMS]]:
+    SCENARIOS.append(dict(_sc, name="race/" + _sc["name"][len("smp/"):], race=True))

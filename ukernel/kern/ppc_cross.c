@@ -78,6 +78,7 @@
 #include <kern/ppc_cross.h>
 #include <kern/ppc_general.h>
 #include <kern/process.h>
+#include <kern/race_window.h>
 #include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/spinlock.h>
@@ -119,6 +120,7 @@ int ppc_accept_fast(struct trap_frame *tf, struct dispatcher *cur)
 	ipc_call_list_del(&cur->calls_queued, c);
 	c->state = CALL_ACTIVE;
 	ipc_call_list_add(&cur->calls_active, c);
+	race_window(1);	/* (taken, and its caller not yet read: kern/ppc_timed.c) */
 	if (!c->async)
 		copy_page_data(c->caller, cur, k42_ipc_op_len(c->op));
 	set_call_regs(tf, c, 1);

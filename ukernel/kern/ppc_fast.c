@@ -64,6 +64,7 @@
 #include <kern/percpu.h>
 #include <kern/ppc_fast.h>
 #include <kern/process.h>
+#include <kern/race_window.h>
 #include <kern/sched.h>
 #include <kern/trace.h>
 #include <mm/hat.h>
@@ -186,6 +187,7 @@ long ppc_fast_call(uint64_t target, uint64_t op, uint64_t w0, uint64_t w1, uint6
 	pc->ppc_fast_calls++;
 	pc->ppc_fast_c_calls++;
 	spin_unlock(&pc->local_lock);
+	race_window(16);	/* (the exit reads the caller's r4..r10 after this) */
 	return 1;
 slow:
 	spin_unlock(&pc->local_lock);
@@ -243,6 +245,7 @@ static int fast_reply(uint64_t h, uint64_t status, uint64_t flags, uint64_t w0, 
 	ctx_set_user_msr(cctx, make_current_here(pc, caller));
 	pc->ppc_fast_replies++;
 	spin_unlock(&pc->local_lock);
+	race_window(16);	/* (the exit loads the caller's ctx after this) */
 	return 1;
 slow:
 	spin_unlock(&pc->local_lock);

@@ -33,6 +33,7 @@
 #include <kern/klock.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
+#include <kern/race_window.h>
 #include <kern/sched.h>
 #include <kern/smp.h>
 #include <kern/spinlock.h>
@@ -86,6 +87,7 @@ int sched_wake_fast(struct trap_frame *tf)
 	if (cpu >= (uint32_t)smp_ncpus)
 		return 0;
 	tpc = percpu_of(cpu);
+	race_window(4);
 	klock_local_lock(&tpc->local_lock);
 	if (d->cpu == cpu && allowed(cur, d, n, bits)) {
 		__atomic_or_fetch(&d->shared->pending, bits, __ATOMIC_RELEASE);

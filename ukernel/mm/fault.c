@@ -11,6 +11,7 @@
 #include <kern/klock.h>
 #include <kern/percpu.h>
 #include <kern/process.h>
+#include <kern/race_window.h>
 #include <mm/fault.h>
 #include <mm/fcm.h>
 #include <mm/fcm_swap.h>
@@ -108,6 +109,7 @@ static int resolve_unlocked(struct process *p, uint64_t va, unsigned access)
 
 		rc = f->ops->get_page(f, r->pgoff + (page - r->start) / PM_PAGE_SIZE,
 				      (access & K42_PROT_WRITE) != 0, &pa, &maxprot, &token);
+		race_window(16);	/* (other CPUs fault the same page meanwhile) */
 		if (rc == 0)
 			rc = hat_map(p->hat, page, pa, r->prot & maxprot);
 		if (rc == 0)

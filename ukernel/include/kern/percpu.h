@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <arch/percpu.h>
 #include <kern/spinlock.h>
+#include <kern/race_window.h>
 #define K42_TRACE_NO_WRITER	/* structures only; kern/trace.h brings the writer */
 #include <k42/trace.h>
 #undef K42_TRACE_NO_WRITER
@@ -110,6 +111,7 @@ static inline struct percpu *this_cpu(void)
  * kernel lock's gatherer takes them in). */
 static inline int percpu_lock_other(struct percpu *pc, struct percpu *other)
 {
+	race_window(4);	/* (other was found from a read made without its lock) */
 	if (other->cpu_id > pc->cpu_id) {
 		spin_lock(&other->local_lock);
 		return 1;
