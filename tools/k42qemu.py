@@ -18,7 +18,6 @@ class Build:
 
     def __init__(self, builddir, race=False):
         self.dir = os.path.abspath(builddir)
-        self.race = race
         kernel = "kernel-race" if race else "kernel"
         self.kernel_bin = os.path.join(self.dir, "ukernel", kernel + ".bin")
         self.kernel_elf = os.path.join(self.dir, "ukernel", kernel + ".elf")

@@ -34,10 +34,10 @@ int timer_take_due(void);
  * local lock: count the tick, expire the due timers (their dispatchers are
  * woken where they live, this CPU's queue or other CPUs', whose local
  * locks are taken for it in CPU order: percpu_lock_other), expire the
- * bounded calls made here that are due (their callers made ready here; each
- * under its server's CPU's lock too, taken with the others: a queued one
- * withdrawn, a taken one left without its caller: ipc_calls_expire_locks) and program the
- * decrementer; 0 and nothing done if a due bounded call's caller waits on
+ * bounded calls made here that are due (their callers made ready here;
+ * each under its server's CPU's lock too, taken with the others: a queued
+ * one withdrawn, a taken one left without its caller:
+ * ipc_calls_expire_locks) and program the decrementer; 0 and nothing done if a due bounded call's caller waits on
  * another CPU, or one of those CPUs' locks is busy and lower-numbered.
  * The caller then decides what runs (it may preempt). Wake-ups onto
  * another CPU's queue are counted
