@@ -237,8 +237,9 @@ for _name, _what in [("cobj", "lookups"), ("cobj_swap", "root replacements"),
 # page is read, the fast path's exit after its lock is let go and an
 # anonymous fault between finding its frame and mapping it wait up to
 # 131,072 loop turns (at one passage in 1, 4 or 16), so the interleavings
-# that come once in hundreds of runs come in most. race/call_expire_4 panicked in every run before the
-# expiry of a taken call took its server's CPU's lock (kern/ppc_timed.c).
+# that come once in hundreds of runs come in most. race/call_expire_4
+# panicked in 8 runs of 9 before the expiry of a taken call took its
+# server's CPU's lock (kern/ppc_timed.c).
 RACE_STORMS = ("call_expire", "ppc_cross", "ppc_fast", "ppc_move", "wake_storm",
                "cow_storm", "proc_free", "stress")
 for _sc in [s for s in SCENARIOS if s["name"] in ["smp/%s_4" % n for n in RACE_STORMS]]:
