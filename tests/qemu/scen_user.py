@@ -12,9 +12,17 @@ USER_TESTS = ["bootconf_test", "ppc_test", "ipc_test", "async_test", "bulk_test"
               "reg_leak_test", "early_call_test", "fr_waiter_test", "pagein_limits_test",
               "fr_free_test", "cow_evict_test", "cow_chain_test", "fpswitch_test", "spawn_text_test",
               "fault_phys_test"]
+# Those whose checks hold on one CPU only, whatever --smp says:
+# server_idle_test counts fast-path calls in counters of all CPUs (it
+# checks it runs alone), and pagein_limits_test floods a server's message
+# ring, which on another CPU the server drains meanwhile (more sends then
+# succeed than the ring keeps from the kernel's slots: seen on the race
+# kernel, docs/smp.md).
+ONE_CPU = ("server_idle_test", "pagein_limits_test")
 for _t in USER_TESTS:
     SCENARIOS.append(dict(name="user/" + _t, append="init=/tests/" + _t,
-                          expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"]))
+                          expect=[r"UTEST PASS " + _t], reject=[r"UTEST FAIL"],
+                          **({"smp": 1} if _t in ONE_CPU else {})))
 # Issue 12 item 16: a whole 1 GiB region filled and read back, in a 2 GiB
 # guest so that all of it fits beside the kernel.
 SCENARIOS.append(dict(name="user/fill_1g_test", append="init=/tests/fill_1g_test", mem="2G",
