@@ -37,8 +37,9 @@ int timer_take_due(void);
  * bounded calls made here that are due (their callers made ready here;
  * each under its server's CPU's lock too, taken with the others: a queued
  * one withdrawn, a taken one left without its caller:
- * ipc_calls_expire_locks) and program the decrementer; 0 and nothing done if a due bounded call's caller waits on
- * another CPU, or one of those CPUs' locks is busy and lower-numbered.
+ * ipc_calls_expire_locks) and program the decrementer; 0 and nothing
+ * done if a due bounded call's caller waits on another CPU, or one of
+ * those CPUs' locks is busy and lower-numbered.
  * The caller then decides what runs (it may preempt). Wake-ups onto
  * another CPU's queue are counted
  * (K42_INFO_TIMER_WAKES_REMOTE), and the ticks that woke dispatchers on
