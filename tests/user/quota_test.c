@@ -63,7 +63,7 @@ static long one_round(struct figures *f)
 	 * gone before we look (-K42_ESRCH; the race kernel's windows make
 	 * that common). Then its limits are read from the orphan, which
 	 * copied them when the hog made it (kern/quota.c quota_create). */
-	rc = k42_sc_proc_limit((uint64_t)hog, 0, K42_QUOTA_QUERY, used);
+	rc = 0;
 	for (int k = 0; rc >= 0 && k < K42_QUOTA_KINDS; k++)
 		lim[k] = (uint64_t)(rc = k42_sc_proc_limit((uint64_t)hog, (uint64_t)k,
 							    K42_QUOTA_QUERY, used));
