@@ -87,7 +87,7 @@ struct dispatcher {
 	struct dispatcher *call_timed_next;
 	uint64_t timer_deadline;		/* timebase; 0 = none */
 	struct dispatcher *timer_next;
-	void *vsx_state;			/* FP/VMX/VSX registers when not loaded */
+	void *vsx_state;			/* FP/VMX/VSX registers when not loaded: made at the first vector trap */
 	/* 1 + the CPU whose registers hold its FP/VMX/VSX state (that CPU's
 	 * vsx_owner), 0 if none: set and cleared with vsx_owner, so
 	 * sched_can_run_here is one load rather than a scan of every CPU. */

@@ -31,20 +31,16 @@
 #define DSISR_STORE (1ull << (63 - 38))
 
 /* Make d the owner of pc's FP/VMX/VSX registers: its state loaded, the
- * previous owner's saved (a failed allocation loses only the previous
- * owner's vector registers, which it can no longer get back anyway). */
+ * previous owner's saved. Every owner has its save area: it was made at
+ * the owner's first vector trap (vector_units), so a switch of owner
+ * never allocates and never loses registers. */
 static void vector_units_load(struct percpu *pc, struct dispatcher *d)
 {
-	static const uint8_t zero[VSX_STATE_SIZE] __attribute__((aligned(16)));
-
 	if (pc->vsx_owner) {
-		if (!pc->vsx_owner->vsx_state)
-			pc->vsx_owner->vsx_state = kmem_alloc(VSX_STATE_SIZE);
-		if (pc->vsx_owner->vsx_state)
-			vsx_save(pc->vsx_owner->vsx_state);
+		vsx_save(pc->vsx_owner->vsx_state);
 		pc->vsx_owner->vsx_on = 0;
 	}
-	vsx_restore(d->vsx_state ? d->vsx_state : zero);
+	vsx_restore(d->vsx_state);	/* zeroed when new */
 	pc->vsx_owner = d;
 	d->vsx_on = pc->cpu_id + 1;
 }
@@ -59,6 +55,10 @@ static void vector_units(struct trap_frame *tf)
 	struct percpu *pc = this_cpu();
 	struct dispatcher *d = pc->current;
 
+	if (!d->vsx_state && !(d->vsx_state = kmem_alloc(VSX_STATE_SIZE))) {
+		user_kill(tf, "no kernel memory for its vector registers");
+		return;
+	}
 	if (pc->vsx_owner != d) {
 		vector_units_load(pc, d);
 		if (d->vsx_hot < VSX_EAGER_AFTER && ++d->vsx_hot == VSX_EAGER_AFTER)
@@ -93,10 +93,7 @@ void arch_vector_units_leave(struct percpu *pc)
 
 	if (!o)
 		return;
-	if (!o->vsx_state)
-		o->vsx_state = kmem_alloc(VSX_STATE_SIZE);
-	if (o->vsx_state)
-		vsx_save(o->vsx_state);
+	vsx_save(o->vsx_state);
 	pc->vsx_owner = NULL;
 	o->vsx_on = 0;
 }
