@@ -268,8 +268,10 @@ static void p_release(struct kfile *f)
 {
 	struct pipebuf *p = f->pipe;
 
-	pipebuf_hold(p, k42_fs_self_pid(), f->pipe_write, -1);
-	wake(p);
+	/* While other ends of its kind are open nothing changes for a
+	 * waiter (no end of file, no EPIPE): no wake-up. */
+	if (pipebuf_hold(p, k42_fs_self_pid(), f->pipe_write, -1) == 0)
+		wake(p);
 	if (!k42_pipe_mapped_elsewhere(f)) {
 		k42_sc_mem_unmap(k42_fs_self_pid(), (uint64_t)p, PIPEBUF_BYTES);
 		pipe_slot_free((uint64_t)p);

@@ -164,9 +164,10 @@ unsigned pipebuf_wait_take(struct pipebuf *p, uint32_t *out)
 	return n;
 }
 
-void pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta)
+uint32_t pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta)
 {
 	struct pipe_holder *h = NULL, *free_slot = NULL;
+	uint32_t left;
 
 	lock(&p->hlock);
 	for (unsigned i = 0; i < PIPEBUF_HOLDERS && !h; i++) {
@@ -194,12 +195,14 @@ void pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta)
 		/* A close of an end a peer already took back (pipebuf_reap):
 		 * it is no longer counted, so it must not be subtracted
 		 * again (that ended the pipe for its other holders). */
+		left = __atomic_load_n(write ? &p->writers : &p->readers, __ATOMIC_SEQ_CST);
 		unlock(&p->hlock);
-		return;
+		return left;
 	}
-	__atomic_add_fetch(write ? &p->writers : &p->readers, (uint32_t)delta, __ATOMIC_SEQ_CST);
+	left = __atomic_add_fetch(write ? &p->writers : &p->readers, (uint32_t)delta, __ATOMIC_SEQ_CST);
 	unlock(&p->hlock);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return left;
 }
 
 uint32_t pipebuf_hold_seq(struct pipebuf *p)

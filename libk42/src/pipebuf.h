@@ -60,8 +60,9 @@ int pipebuf_wait_add(struct pipebuf *p, uint32_t pid);
 unsigned pipebuf_wait_take(struct pipebuf *p, uint32_t *out);
 /* Process pid gains (delta 1) or drops (delta -1) one end of the pipe;
  * `readers`/`writers` change with it. Every change of the end counts goes
- * through here, so holders[] always adds up to them. */
-void pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta);
+ * through here, so holders[] always adds up to them. Returns how many of
+ * that end are left: a close wakes the other side only at 0. */
+uint32_t pipebuf_hold(struct pipebuf *p, uint32_t pid, int write, int delta);
 /* How many registrations so far: read it before taking the list of live
  * processes that pipebuf_reap's alive() looks in. */
 uint32_t pipebuf_hold_seq(struct pipebuf *p);

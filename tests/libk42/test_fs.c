@@ -320,7 +320,7 @@ static void test_pipe_holders(void)
 	pipebuf_hold(&p, 11, 1, 1);
 	pipebuf_hold(&p, 12, 0, 1);
 	CHECK(p.readers == 2 && p.writers == 3, "counts follow holds: %u %u", p.readers, p.writers);
-	pipebuf_hold(&p, 10, 1, -1);	/* 10 closes its write end */
+	CHECK(pipebuf_hold(&p, 10, 1, -1) == 2, "10 closes its write end: 2 left (no wake-up)");
 	CHECK(pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, all) == 0 && p.writers == 2, "nobody dead: nothing reaped");
 	CHECK(pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, no11) == 2 && p.writers == 0 && p.readers == 2,
 	      "11 killed holding two write ends");
@@ -357,10 +357,11 @@ static void test_pipe_reap_races(void)
 	      "a new list: nobody dead");
 	CHECK(pipebuf_reap(&p, pipebuf_hold_seq(&p), in_list, no21) == 1 && p.writers == 1,
 	      "21 killed: its end taken back");
-	pipebuf_hold(&p, 21, 1, -1);	/* 21's own close, after the reap */
+	CHECK(pipebuf_hold(&p, 21, 1, -1) == 1,	/* 21's own close, after the reap */
+	      "a reaped end's close reports the writers left");
 	CHECK(p.writers == 1 && p.untracked == 0, "not subtracted twice: %u writers", p.writers);
 	CHECK(pipebuf_read(&p, (uint8_t[1]){ 0 }, 1) == -K42_EAGAIN, "the reader waits, no EOF");
-	pipebuf_hold(&p, 20, 1, -1);
+	CHECK(pipebuf_hold(&p, 20, 1, -1) == 0, "the last writer's close: 0 left (the reader is woken)");
 	CHECK(p.writers == 0 && pipebuf_read(&p, (uint8_t[1]){ 0 }, 1) == 0, "EOF when the last closes");
 }
 
