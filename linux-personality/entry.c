@@ -114,14 +114,24 @@ static void lx_on_syscall(void)
 	struct k42_user_regs *regs = &sh->saved;
 	struct lx_tcall *tc;
 	struct lx_args a;
+	uint64_t held;
+	long rc;
 
 	/* Handler context for libk42: no thread of ours is running, so its
 	 * waits (pipes, poll) sleep in the kernel through lx_io_wait and its
 	 * calls use the shared message buffer. */
 	k42_in_handler = 1;
-	if (lx_fork_waits)
-		lx_fork_went_on();	/* our fork's child may start its program */
 	a.nr = sh->saved.gpr[0];
+	/* Our fork's child may start its program once this call is done (a
+	 * signal it sends the child, `cmd & kill -INT $!`, is then queued
+	 * before the child runs, on any number of CPUs), or now if this call
+	 * may wait or not come back (the child may be what it waits for). */
+	held = lx_fork_waits;
+	if (held && (may_block(a.nr, sh->saved.gpr[4]) || a.nr == LX_NR_execve ||
+		     a.nr == LX_NR_exit || a.nr == LX_NR_exit_group)) {
+		lx_fork_went_on();
+		held = 0;
+	}
 	if (lx_nthreads > 1 || lx_sigmask_unowned)
 		lx_sigmask_load();	/* the calling thread's own mask */
 	if (lx_nthreads > 1 && may_block(a.nr, sh->saved.gpr[4]) && (tc = lx_thread_tcall()) != NULL) {
@@ -138,7 +148,10 @@ static void lx_on_syscall(void)
 	for (int i = 0; i < 6; i++)
 		a.a[i] = regs->gpr[3 + i];
 	a.regs = regs;
-	finish(&a, regs, run(&a));
+	rc = run(&a);
+	if (held && lx_fork_waits == held)
+		lx_fork_went_on();	/* (not a child this call forked itself) */
+	finish(&a, regs, rc);
 }
 
 void lx_entry_init(void);

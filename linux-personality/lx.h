@@ -340,8 +340,9 @@ void lx_ptab_caps(void);
  * whether ppid is still in its fork of child (ptab.c). */
 void lx_ptab_fork_child(uint64_t child);
 int lx_ptab_in_fork(uint64_t ppid, uint64_t child);
-/* Set while our last fork's child waits for us to go on (proc.c). */
-extern int lx_fork_waits;
+/* While our last fork's child waits for us to go on: that fork's number
+ * (1, 2, ...), else 0 (proc.c). */
+extern uint64_t lx_fork_waits;
 void lx_fork_went_on(void);
 /* sched.c: personality(PER_LINUX32) in force (uname's machine). */
 int lx_persona_linux32(void);

@@ -47,11 +47,16 @@ static void kills_forked(void);
  * busybox sh's background child ignores SIGINT as its first act, and did
  * so before the parent's `kill -INT $!` 7 times in 10, so `wait $!` gave
  * 0 where Linux's gives 130. So the child waits (yielding its CPU) until
- * the parent makes its next call (lx_fork_went_on, at the entry of the
- * call: fork_child in its table entry), at most 100 ms (a parent that
- * computes on without a call; a loaded host's took 20 ms to its next).
+ * the parent's next call is done (lx_fork_went_on, at the call's exit:
+ * fork_child in its table entry), or has begun if it may wait or not
+ * come back (entry.c), at most 100 ms (a parent that computes on without
+ * a call; a loaded host's took 20 ms to its next). At the entry, as
+ * before, the parent's `kill` and the child raced on more CPUs than one:
+ * the child, let go, ignored SIGINT before the signal came (`./k42 test
+ * --smp 4`, linux/bg_sigint_before_child_runs).
  */
-int lx_fork_waits;
+uint64_t lx_fork_waits;
+static uint64_t forks;	/* forks made: lx_fork_waits tells a later one apart */
 
 void lx_fork_went_on(void)
 {
@@ -161,7 +166,7 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 	rc = k42_sc_mem_cow_all((uint64_t)pid);
 	if (rc == 0) {
 		lx_ptab_fork_child((uint64_t)pid);
-		lx_fork_waits = 1;	/* (after the copy: the child's stays 0) */
+		lx_fork_waits = ++forks;	/* (after the copy: the child's stays 0) */
 		rc = k42_sc_proc_start((uint64_t)pid, (uint64_t)child_start,
 				       K42_STACK_TOP - 4096, 0);
 	}

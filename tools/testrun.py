@@ -473,7 +473,7 @@ def run_linux_cases(build, tally, pattern, path, script, ext2=False):
         got = linux_cases.split_output(r.output)
         log = k42qemu.symbolize(r.output, build.kernel_elf)
         for c in todo:
-            problems = linux_cases.check(c, got)
+            problems = linux_cases.check(c, got, k42qemu.DEFAULT_SMP)
             if r.timed_out and c["name"] not in got:
                 problems = ["the boot timed out before this case ended"]
             tally.report("linux/" + c["name"], not problems, "; ".join(problems), log)

@@ -74,8 +74,17 @@ def split_output(text):
     return got
 
 
-def check(case, got):
-    """Problems with one case's output (a list; empty if it passed)."""
+def expected(want, ncpus):
+    """An expected line with the boot's CPU count put in: @NCPUS@ (what
+    nproc or /proc/cpuinfo's processor lines say) and @NCPUS+1@ (/proc/stat's
+    cpu lines: the total and one per CPU). The Linux reference runs on one
+    CPU, so these lines read 1 and 2 there."""
+    return want.replace("@NCPUS+1@", str(ncpus + 1)).replace("@NCPUS@", str(ncpus))
+
+
+def check(case, got, ncpus=1):
+    """Problems with one case's output (a list; empty if it passed) from
+    a boot with ncpus CPUs."""
     if case["name"] not in got:
         return ["did not run to its end"]
     lines, status = got[case["name"]]
@@ -85,6 +94,7 @@ def check(case, got):
     if len(lines) != len(case["want"]):
         problems.append("%d lines of output, expected %d: %r" % (len(lines), len(case["want"]), lines))
     for i, (have, want) in enumerate(zip(lines, case["want"])):
+        want = expected(want, ncpus)
         ok = re.fullmatch(want[3:], have) if want.startswith("re:") else have == want
         if not ok:
             problems.append("line %d: %r, expected %r" % (i + 1, have, want))
