@@ -143,17 +143,39 @@ int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-/* Word by word: a line is as long as the console allows (CONSOLE_LINE_MAX),
- * and no buffer here may cut it (one of 1,100 bytes once did, and its
- * running length could pass its end). */
+/* A line is as long as the console allows (CONSOLE_LINE_MAX), and no
+ * buffer here may cut it (one of 1,100 bytes once did, and its running
+ * length could pass its end): words gather in `buf` and go out when the
+ * next would not fit, a longer word alone. A short line is one write, so
+ * another process's output on another CPU cannot land inside it
+ * (shell/console_readers at 4 CPUs once saw "first" and its newline
+ * apart). */
+static void echo_put(char *buf, size_t *n, size_t cap, const char *s, size_t len)
+{
+	if (*n + len > cap && *n) {
+		k42_write(1, buf, *n);
+		*n = 0;
+	}
+	if (len > cap) {
+		k42_write(1, s, len);
+		return;
+	}
+	memcpy(buf + *n, s, len);
+	*n += len;
+}
+
 int cmd_echo(int argc, char **argv)
 {
+	char buf[256];
+	size_t n = 0;
+
 	for (int i = 1; i < argc; i++) {
 		if (i > 1)
-			k42_write(1, " ", 1);
-		k42_write(1, argv[i], strlen(argv[i]));
+			echo_put(buf, &n, sizeof(buf), " ", 1);
+		echo_put(buf, &n, sizeof(buf), argv[i], strlen(argv[i]));
 	}
-	k42_write(1, "\n", 1);
+	echo_put(buf, &n, sizeof(buf), "\n", 1);
+	k42_write(1, buf, n);
 	return 0;
 }
 
