@@ -143,7 +143,15 @@ static long r_getdents(struct kfile *f, void *buf, size_t n)
 	for (;;) {
 		uint64_t ino;
 		fs_kind_t kind;
-		long rc = fs_readdir(f->server, f->handle, f->cursor, name, sizeof(name), &ino, &kind);
+		long rc;
+
+		/* Ask for an entry only when the longest name would fit: one
+		 * taken and not returned must be asked for again, and a
+		 * listing may have removed entries meanwhile (rm -r), which
+		 * a server may then count differently. */
+		if (used && used + ((sizeof(struct k42_dirent) + FS_NAME_MAX + 1 + 7) & ~7ul) > n)
+			break;
+		rc = fs_readdir(f->server, f->handle, f->cursor, name, sizeof(name), &ino, &kind);
 		size_t reclen;
 		struct k42_dirent *d;
 

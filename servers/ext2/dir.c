@@ -95,6 +95,38 @@ long dir_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *na
 	return 0;
 }
 
+/* A listing's position may fall inside a record since it was kept: a
+ * removed entry merges into the one before it, and an added one may
+ * split a record. Walk its block from the start to the first boundary at
+ * or after it. */
+long dir_resync(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos)
+{
+	uint32_t off = (uint32_t)(*pos % fs->bs), at = 0, pblk;
+	struct buf *b;
+	long rc;
+
+	if (!off || *pos >= isize(dir))
+		return 0;
+	if ((rc = bmap(fs, dir, *pos / fs->bs, &pblk)) < 0)
+		return rc;
+	if (!pblk)
+		return 0;	/* a hole: dir_next steps over it */
+	if ((rc = bread(fs, pblk, &b)) < 0)
+		return rc;
+	while (at < off) {
+		struct ext2_dirent *e;
+
+		if ((rc = entry(fs, b, at, &e)) < 0) {
+			brelse(fs, b);
+			return rc;
+		}
+		at += e->rec_len;
+	}
+	brelse(fs, b);
+	*pos += at - off;
+	return 0;
+}
+
 long dir_next(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos, char *name,
 	      size_t cap, uint32_t *ino, int *ftype)
 {
@@ -224,9 +256,10 @@ long dir_remove(struct ext2_fs *fs, uint32_t dino, struct ext2_inode *dir, const
 	if (rc < 0)
 		return rc;
 	e = (struct ext2_dirent *)(b->data + off);
-	if (prev == ~0u)
-		e->inode = 0;
-	else
+	/* Merged into the entry before it, and emptied too, so a listing
+	 * that kept its position (dir_resync) does not see it again. */
+	e->inode = 0;
+	if (prev != ~0u)
 		((struct ext2_dirent *)(b->data + prev))->rec_len += e->rec_len;
 	bdirty(fs, b, B_NORMAL);
 	brelse(fs, b);

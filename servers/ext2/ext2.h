@@ -261,6 +261,9 @@ long dir_remove(struct ext2_fs *fs, uint32_t dino, struct ext2_inode *dir, const
 long dir_retarget(struct ext2_fs *fs, uint32_t dino, struct ext2_inode *dir, const char *name,
 		  size_t len, uint32_t ino, int ftype);
 long dir_empty(struct ext2_fs *fs, const struct ext2_inode *dir);
+/* Move a position kept between calls to the first entry boundary at or
+ * after it (the directory may have changed since). */
+long dir_resync(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos);
 long dir_next(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos, char *name,
 	      size_t cap, uint32_t *ino, int *ftype);
 

@@ -34,6 +34,7 @@ struct ofile {
 	uint64_t off;
 	uint32_t dindex;		/* readdir: the entry at dpos is entry dindex */
 	uint64_t dpos;
+	uint64_t dprev;			/* where entry dindex - 1 began (asked again) */
 };
 
 struct ext2_fs e2;
@@ -439,17 +440,25 @@ long fs_readdir_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t in
 		return done(rc);
 	if ((dir.mode & S_IFMT_) != S_IFDIR_)
 		return done(-K42_ENOTDIR);
-	if (index < of->dindex) {
+	if (index + 1 == of->dindex) {
+		of->dpos = of->dprev;	/* the last one again */
+		of->dindex = index;
+	} else if (index < of->dindex) {
 		of->dindex = 0;
 		of->dpos = 0;
 	}
-	/* Entries in order; the cursor makes a listing one pass, not n^2. */
-	for (;;) {
+	/* Entries in order; the cursor makes a listing one pass, not n^2,
+	 * and goes on by position, so entries removed meanwhile (rm -r)
+	 * shift none of the others. */
+	rc = dir_resync(&e2, &dir, &of->dpos);
+	while (rc == 0) {
+		uint64_t at = of->dpos;
+
 		rc = dir_next(&e2, &dir, &of->dpos, name, name_cap, &child, &ft);
-		if (rc < 0)
+		if (rc == 0 && of->dindex++ == index) {
+			of->dprev = at;
 			break;
-		if (of->dindex++ == index)
-			break;
+		}
 	}
 	if (rc == 0) {
 		*ino = child;

@@ -37,6 +37,11 @@ struct ofile {
 	uint32_t flags;
 	uint32_t refs;		/* handles */
 	uint64_t mark;		/* a fifo: the other side's opens before ours (fifo.h) */
+	/* A directory: the index a listing asks for next, the seq its
+	 * entry has at least (tree.h, struct tdirent), and that of the
+	 * entry it gave last (asked for again if it did not fit). */
+	uint32_t dindex;
+	uint64_t dseq, dfrom;
 	/* A fifo's: who holds its handles (a killed holder never closes
 	 * them; fifo_reap takes them back), and the list of fifo opens. */
 	struct {
@@ -224,6 +229,8 @@ long fs_open_impl(const struct k42_ipc_caller *c, const char *path, uint32_t fla
 	of->flags = flags;
 	of->refs = 1;
 	of->mark = 0;
+	of->dindex = 0;
+	of->dseq = of->dfrom = 0;
 	if (n->kind == TK_FIFO && (rc = tfifo_open(n, acc, (flags & O_NONBLK) != 0, &of->mark)) < 0) {
 		free(of);
 		return rc;
@@ -390,27 +397,41 @@ long fs_readdir_impl(const struct k42_ipc_caller *c, k42_handle_t f, uint32_t in
 	long rc = get(c, f, &of);
 	struct tnode *d;
 	const char *s;
+	uint64_t from = 0, next = 0;
 
 	if (rc < 0)
 		return rc;
 	d = of->n;
 	if (d->kind != TK_DIR)
 		return -K42_ENOTDIR;
-	/* "." and ".." first, then the entries. */
+	/* "." and ".." first, then the entries. The index that follows
+	 * the last one given goes on from that entry's seq, so entries
+	 * removed or added since shift none of the others (rm -r), and
+	 * the last one given again starts from its seq; any other index
+	 * (a seek) counts from the start. */
 	if (index < 2) {
 		s = index ? ".." : ".";
 		*ino = index ? d->parent->ino : d->ino;
 		*kind = FS_KIND_DIRECTORY;
-	} else if (index - 2 < d->nents) {
-		s = d->ents[index - 2].name;
-		*ino = d->ents[index - 2].node->ino;
-		*kind = (fs_kind_t)d->ents[index - 2].node->kind;
 	} else {
-		return -K42_ENOENT;
+		uint32_t i = index == of->dindex     ? tfs_dir_from(d, of->dseq)
+			     : index + 1 == of->dindex ? tfs_dir_from(d, of->dfrom)
+						       : index - 2;
+
+		if (i >= d->nents)
+			return -K42_ENOENT;
+		s = d->ents[i].name;
+		*ino = d->ents[i].node->ino;
+		*kind = (fs_kind_t)d->ents[i].node->kind;
+		from = d->ents[i].seq;
+		next = from + 1;
 	}
 	if (strlen(s) >= name_cap)
 		return -K42_E2BIG;
 	memcpy(name, s, strlen(s) + 1);
+	of->dindex = index + 1;
+	of->dfrom = from;
+	of->dseq = next;
 	return 0;
 }
 

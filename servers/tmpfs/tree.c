@@ -238,6 +238,7 @@ static long dir_add(struct tfs *fs, struct tnode *d, const char *name, size_t le
 	}
 	d->ents[d->nents].name = s;
 	d->ents[d->nents].node = n;
+	d->ents[d->nents].seq = d->next_seq++;
 	d->nents++;
 	d->mtime = d->ctime = fs->now();
 	return 0;
@@ -247,8 +248,26 @@ static void dir_remove(struct tfs *fs, struct tnode *d, struct tdirent *e)
 {
 	fs->used -= strlen(e->name) + 1;
 	free(e->name);
-	*e = d->ents[--d->nents];
+	/* Close the gap, keeping the order (a listing in progress relies
+	 * on it: tfs_dir_from). */
+	d->nents--;
+	memmove(e, e + 1, (size_t)(d->ents + d->nents - e) * sizeof(*e));
 	d->mtime = d->ctime = fs->now();
+}
+
+uint32_t tfs_dir_from(const struct tnode *d, uint64_t seq)
+{
+	uint32_t lo = 0, hi = d->nents;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->ents[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 long tfs_create(struct tfs *fs, const char *path, int kind, uint32_t mode, uint32_t rdev,

@@ -21,9 +21,14 @@ enum { TK_REG = 1, TK_DIR = 2, TK_LNK = 3, TK_CHR = 4, TK_FIFO = 5 };
 #define TFS_NODE_COST 256u	/* bytes charged per node, besides names and data */
 
 struct tnode;
+/* A directory's entries stay in the order they were made, each with a
+ * number that never changes (seq): a listing goes on from the last number
+ * it gave, so removing or adding entries meanwhile skips none of the
+ * others (tfs_dir_from). */
 struct tdirent {
 	char *name;
 	struct tnode *node;
+	uint64_t seq;
 };
 
 struct tnode {
@@ -39,6 +44,7 @@ struct tnode {
 	/* TK_DIR */
 	struct tdirent *ents;
 	uint32_t nents, cap;
+	uint64_t next_seq;	/* the seq of its next entry */
 	struct tnode *parent;
 	/* TK_LNK */
 	char *link;
@@ -82,6 +88,9 @@ long tfs_create(struct tfs *fs, const char *path, int kind, uint32_t mode, uint3
 long tfs_unlink(struct tfs *fs, const char *path);
 long tfs_rmdir(struct tfs *fs, const char *path);
 long tfs_rename(struct tfs *fs, const char *from, const char *to);
+/* The position in d->ents of the first entry whose seq is at least seq;
+ * d->nents if there is none. */
+uint32_t tfs_dir_from(const struct tnode *d, uint64_t seq);
 long tfs_link(struct tfs *fs, const char *from, const char *to);
 long tfs_read(struct tfs *fs, struct tnode *n, uint64_t off, void *buf, uint64_t len);
 long tfs_write(struct tfs *fs, struct tnode *n, uint64_t off, const void *buf, uint64_t len);

@@ -271,6 +271,86 @@ static void test_write(void)
 	unmount_img(&fs);
 }
 
+/* A listing that removes each entry it is given and now and then adds
+ * one, as rm -r and find -delete do, keeping its position between entries
+ * as the server does (dir_resync, dir_next): every entry that was there
+ * is met once, and e2fsck finds the directory sound. */
+static void test_listing_removal(void)
+{
+	enum { N = 240 };
+	struct ext2_fs fs;
+	struct ext2_inode d;
+	uint32_t dino, child;
+	char name[EXT2_NAME_MAX + 1], path[EXT2_NAME_MAX + 8];
+	int seen[N] = { 0 }, added = 0, ft, k;
+	uint64_t pos = 0;
+	long rc;
+
+	CHECK(mount_img(&fs, 1) == 0, "mount rw: %s", fs.why);
+	CHECK(OP(&fs, e2_create(&fs, "rmr", S_IFDIR_ | 0755, NULL, NULL)) == 0, "mkdir rmr");
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "rmr/an-entry-with-a-name-of-some-length-%d", i);
+		CHECK(write_file(&fs, path, 0, 0) == 0, "%s", path);
+	}
+	CHECK(e2_lookup(&fs, "rmr", &dino, &d) == 0, "lookup rmr");
+	for (;;) {
+		CHECK(iget(&fs, dino, &d) == 0, "iget rmr");
+		if ((rc = dir_resync(&fs, &d, &pos)) < 0 ||
+		    (rc = dir_next(&fs, &d, &pos, name, sizeof(name), &child, &ft)) < 0)
+			break;
+		if (sscanf(name, "an-entry-with-a-name-of-some-length-%d", &k) != 1 || k < 0 || k >= N)
+			continue;
+		seen[k]++;
+		snprintf(path, sizeof(path), "rmr/%s", name);
+		CHECK(OP(&fs, e2_unlink(&fs, path, 0)) == 0, "unlink %s: %s", path, fs.why);
+		if (k % 40 == 7) {
+			snprintf(path, sizeof(path), "rmr/n%d", added++);
+			CHECK(write_file(&fs, path, 0, 0) == 0, "%s", path);
+		}
+	}
+	CHECK(rc == -K42_ENOENT, "the listing ended at its end: %ld", rc);
+	for (k = 0; k < N; k++)
+		CHECK(seen[k] == 1, "entry %d met %d times", k, seen[k]);
+	for (k = 0; k < added; k++) {
+		snprintf(path, sizeof(path), "rmr/n%d", k);
+		CHECK(OP(&fs, e2_unlink(&fs, path, 0)) == 0, "unlink %s", path);
+	}
+	CHECK(OP(&fs, e2_unlink(&fs, "rmr", 1)) == 0, "rmdir rmr: %s", fs.why);
+
+	/* A kept position that an entry added since has covered: rs/e0 is
+	 * given, then e0 and e1 go (merged into ".."'s record) and a longer
+	 * name takes their place, over the start of e1, where the listing
+	 * stands. It goes on at the next boundary, e2. */
+	CHECK(OP(&fs, e2_create(&fs, "rs", S_IFDIR_ | 0755, NULL, NULL)) == 0, "mkdir rs");
+	for (k = 0; k < 10; k++) {
+		snprintf(path, sizeof(path), "rs/e%d-twenty-bytes-name", k);
+		CHECK(write_file(&fs, path, 0, 0) == 0, "%s", path);
+	}
+	CHECK(e2_lookup(&fs, "rs", &dino, &d) == 0, "lookup rs");
+	pos = 0;
+	for (k = 0; k < 3; k++)
+		CHECK(dir_next(&fs, &d, &pos, name, sizeof(name), &child, &ft) == 0, "entry %d", k);
+	CHECK(!strcmp(name, "e0-twenty-bytes-name"), "the third entry is e0: %s", name);
+	CHECK(OP(&fs, e2_unlink(&fs, "rs/e0-twenty-bytes-name", 0)) == 0 &&
+	      OP(&fs, e2_unlink(&fs, "rs/e1-twenty-bytes-name", 0)) == 0, "unlink e0, e1");
+	CHECK(write_file(&fs, "rs/a-name-of-forty-bytes-over-e0-and-e1--", 0, 0) == 0, "the long one");
+	CHECK(iget(&fs, dino, &d) == 0, "iget rs");
+	for (k = 2; k < 10; k++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "e%d-twenty-bytes-name", k);
+		CHECK(dir_resync(&fs, &d, &pos) == 0 &&
+		      dir_next(&fs, &d, &pos, name, sizeof(name), &child, &ft) == 0 &&
+		      !strcmp(name, want), "after the change: %s, not %s (%s)", name, want, fs.why);
+	}
+	CHECK(e2_sync(&fs, 1) == 0, "sync");
+	unmount_img(&fs);
+	rc = sh("e2fsck -fn %s >%s.fsck 2>&1", img, img);
+	if (rc != 0)
+		sh("cat %s.fsck >&2", img, "");
+	CHECK(rc == 0, "e2fsck -fn is clean after the listing (status %ld)", rc);
+}
+
 /* Write-behind, write coalescing and read-ahead (cache.c, super.c):
  * plain writes stay in the cache until another change, a sync or the
  * batch bound; neighbouring blocks go out in one device call; a cold
@@ -481,6 +561,7 @@ int main(void)
 	sh("cp %s %s.orig", img, img);
 	test_read_tree();
 	test_write();
+	test_listing_removal();
 	test_write_behind();
 	test_hostile();
 	if (!getenv("K42_KEEP"))

@@ -146,6 +146,54 @@ static void test_tmpfs(void)
 	CHECK(fs.used == 0, "every byte accounted: %lu", (unsigned long)fs.used);
 }
 
+/* A listing that removes each entry it is given, and adds others, as
+ * `rm -r` and `find -delete` do, still meets every entry that was there
+ * and stays (tree.c's seq order, which tmpfs's readdir goes on from). */
+static void test_tmpfs_listing(void)
+{
+	enum { N = 300 };
+	struct tfs fs;
+	struct tnode *d;
+	char path[32];
+	int seen[N] = { 0 }, added = 0, total = 0;
+	uint64_t next = 0;
+
+	CHECK(tfs_init(&fs, 0, now) == 0, "init");
+	CHECK(tfs_create(&fs, "d", TK_DIR, 0755, 0, NULL, &d) == 0, "mkdir d");
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "d/e%d", i);
+		CHECK(tfs_create(&fs, path, i % 3 ? TK_REG : TK_DIR, 0755, 0, NULL, NULL) == 0,
+		      "%s", path);
+	}
+	for (;;) {
+		uint32_t i = tfs_dir_from(d, next);
+		int k;
+
+		if (i >= d->nents)
+			break;
+		next = d->ents[i].seq + 1;
+		total++;
+		if (sscanf(d->ents[i].name, "e%d", &k) == 1 && k >= 0 && k < N) {
+			seen[k]++;
+			snprintf(path, sizeof(path), "d/e%d", k);
+			CHECK((k % 3 ? tfs_unlink(&fs, path) : tfs_rmdir(&fs, path)) == 0,
+			      "remove %s", path);
+			if (k % 50 == 0) {
+				snprintf(path, sizeof(path), "d/new%d", added++);
+				CHECK(tfs_create(&fs, path, TK_REG, 0644, 0, NULL, NULL) == 0, "%s",
+				      path);
+			}
+		}
+	}
+	for (int k = 0; k < N; k++)
+		CHECK(seen[k] == 1, "entry e%d met %d times", k, seen[k]);
+	CHECK(total == N + added, "%d entries listed, %d made", total, N + added);
+	CHECK(d->nents == (uint32_t)added, "%u left", d->nents);
+	CHECK(tfs_rename(&fs, "d/new0", "d/zz") == 0 && tfs_dir_from(d, 0) == 0 &&
+	      !strcmp(d->ents[d->nents - 1].name, "zz"), "a renamed entry goes last");
+	tfs_destroy(&fs);
+}
+
 /* tmpfs's permission checks (tree.c): as uid 1000 gid 100 against what
  * uid 0 made, and in the sticky root (/tmp's). */
 static void as_user(struct tfs *fs, uint32_t uid, uint32_t gid)
@@ -369,6 +417,7 @@ int main(void)
 {
 	test_path();
 	test_tmpfs();
+	test_tmpfs_listing();
 	test_tmpfs_perm();
 	test_fdtable();
 	test_pipebuf();
