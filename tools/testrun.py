@@ -415,6 +415,12 @@ LINUX_PROGRAMS = [
     dict(name="linux/musl_nscaps", prog="/tests/linux/nscaps",
          expect=[r"nscaps: ok", r"init: shell ended: exit status 0"],
          reject=[r"killed process", r"nscaps: FAILED"]),
+    # A hostile program: random system calls from confined children; the
+    # personality, the servers and the kernel must hold (no "killed
+    # process" check: a child may end by the fault Linux would give it).
+    dict(name="security/linux_fuzz", prog="/tests/linux/lxfuzz",
+         expect=[r"lxfuzz: ok: \d+ children, \d+ calls", r"init: shell ended: exit status 0"],
+         reject=[r"lxfuzz: FAILED", r"PANIC"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),
