@@ -263,35 +263,52 @@ long lx_sys_readlink(struct lx_args *a)
 /* ---- directories ---- */
 
 /* getdents64: k42's records (16-byte header) become Linux's (19 bytes),
- * each at most 8 bytes longer; asking for 3/4 of the room always fits. */
+ * each at most 8 bytes longer; asking for 3/4 of the room always fits.
+ * Each record's d_off is the directory's offset after it, which lseek
+ * takes back (seekdir, rewinddir): a server's directory counts entries
+ * (libk42's fs_remote.c), one made in memory (/proc) bytes of records;
+ * which, the offset after the call tells. */
 long lx_sys_getdents64(struct lx_args *a)
 {
 	static uint8_t in[16384], out[sizeof(in) * 4 / 3 + 64];
-	static uint64_t next_off = 1;
-	uint64_t cap = a->a[2] < sizeof(out) ? a->a[2] : sizeof(out), used = 0, at = 0;
+	uint64_t cap = a->a[2] < sizeof(out) ? a->a[2] : sizeof(out), used = 0, at = 0, n = 0;
+	int fd = (int)a->a[0];
+	int64_t start = k42_lseek(fd, 0, K42_SEEK_CUR), end;
+	int by_index;
 	long got;
 
 	if (cap < 24)
 		return -LX_EINVAL;
-	got = k42_getdents((int)a->a[0], in, cap * 3 / 4 < sizeof(in) ? cap * 3 / 4 : sizeof(in));
+	got = k42_getdents(fd, in, cap * 3 / 4 < sizeof(in) ? cap * 3 / 4 : sizeof(in));
 	if (got < 0)
 		return lx_errno(got);
+	for (uint64_t i = 0; i < (uint64_t)got; n++) {
+		uint16_t r = ((const struct k42_dirent *)(in + i))->reclen;
+
+		i += r ? r : (uint64_t)got;
+	}
+	end = k42_lseek(fd, 0, K42_SEEK_CUR);
+	if (start < 0 || end < start)
+		start = end = 0;
+	by_index = (uint64_t)(end - start) == n;
 	while (at < (uint64_t)got) {
 		const struct k42_dirent *d = (const struct k42_dirent *)(in + at);
 		size_t nl = strnlen(d->name, d->reclen - offsetof(struct k42_dirent, name));
 		uint16_t rec = (uint16_t)((19 + nl + 1 + 7) & ~7ul);
+		uint64_t off;
 
 		if (d->reclen == 0 || used + rec > cap)
 			break;
+		at += d->reclen;
+		start += by_index ? 1 : d->reclen;
+		off = (uint64_t)start;
 		memset(out + used, 0, rec);
 		memcpy(out + used, &d->ino, 8);
-		memcpy(out + used + 8, &next_off, 8);
+		memcpy(out + used + 8, &off, 8);
 		memcpy(out + used + 16, &rec, 2);
 		out[used + 18] = d->type;
 		memcpy(out + used + 19, d->name, nl);
-		next_off++;
 		used += rec;
-		at += d->reclen;
 	}
 	if (used && lx_copy_out(a->a[1], out, used) < 0)
 		return -LX_EFAULT;

@@ -101,7 +101,21 @@ static long r_pwrite(struct kfile *f, const void *buf, size_t n, int64_t off)
 static int64_t r_lseek(struct kfile *f, int64_t off, int whence)
 {
 	uint64_t pos;
-	long rc = fs_seek(f->server, f->handle, off, (uint32_t)whence, &pos);
+	long rc;
+
+	/* A directory's offset is its listing's next index (the d_off of
+	 * the Linux personality's records): SEEK_SET starts the listing
+	 * there (rewinddir, seekdir), SEEK_CUR tells it (telldir). */
+	if (f->dirpath) {
+		int64_t at = whence == K42_SEEK_SET ? off
+			     : whence == K42_SEEK_CUR ? (int64_t)f->cursor + off : -1;
+
+		if (at < 0 || at > (int64_t)UINT32_MAX)
+			return -K42_EINVAL;
+		f->cursor = (uint32_t)at;
+		return at;
+	}
+	rc = fs_seek(f->server, f->handle, off, (uint32_t)whence, &pos);
 
 	if (rc < 0)
 		return rc;
