@@ -421,6 +421,13 @@ LINUX_PROGRAMS = [
     dict(name="security/linux_fuzz", prog="/tests/linux/lxfuzz",
          expect=[r"lxfuzz: ok: \d+ children, \d+ calls", r"init: shell ended: exit status 0"],
          reject=[r"lxfuzz: FAILED", r"PANIC"]),
+    # Every resource taken until refused (threads, descriptors, pipes,
+    # socket pairs, memory, brk, /tmp's space): Linux's errors or an
+    # out-of-memory kill, and the system serves after each.
+    dict(name="security/linux_exhaust", prog="/tests/linux/exhaust", timeout=LINUX_TIMEOUT,
+         expect=[r"exhaust: \d+ threads, then", r"exhaust: \d+ pipes, then", r"exhaust: ok",
+                 r"init: shell ended: exit status 0"],
+         reject=[r"exhaust: FAILED", r"PANIC"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),

@@ -648,7 +648,9 @@ int k42_pipe2(int fds[2], int flags)
 	w->pipe_write = 1;
 	a = install(r, 0, flags & K42_O_CLOEXEC);
 	if (a < 0) {
-		put(w);
+		/* install released r, and with it the pipe's page (no other
+		 * end was in the table): w must not touch it. */
+		free(w);
 		return a;
 	}
 	b = install(w, 0, flags & K42_O_CLOEXEC);
