@@ -252,6 +252,7 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 	 * Readers of our maps see the old image's until the new one is
 	 * whole (lx_mm_release), never the emptied record. */
 	lx_mm_hold();
+	lx_threads_exec();
 	lx_unmap_all();
 	lx_fs_exec();
 	lx_signal_exec();

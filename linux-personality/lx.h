@@ -261,6 +261,7 @@ long lx_thread_clone(struct lx_args *a);
 uint32_t lx_gettid(void);
 int lx_own_tid(uint64_t tid);
 void lx_threads_forked(void);
+void lx_threads_exec(void);
 /* lx_sigmask := the calling thread's own mask (thread.c). */
 void lx_sigmask_load(void);
 extern int lx_sigmask_unowned;

@@ -226,6 +226,30 @@ void lx_threads_forked(void)
 	memset(waiters, 0, sizeof(waiters));
 }
 
+/* execve: the calling thread goes on alone in the new image, as the
+ * process's leader (its tid the pid); the others never run again (Linux's
+ * de_thread; libk42 keeps their memory, which wait lists of the old image
+ * may still name). Its own pending signals stay; its clear-tid address
+ * belonged to the old image. */
+void lx_threads_exec(void)
+{
+	struct lx_thread *me = self();
+	uint64_t pending = me->tpending;
+
+	if (lx_nthreads > 1) {
+		for (struct lx_thread *t = all_threads; t; t = t->anext)
+			if (t != me)
+				k42_timer_cancel(&t->ftimer);
+		k42_threads_drop_others();
+	}
+	lx_threads_forked();
+	me->clear_tid = 0;
+	me->fwaiting = 0;
+	me->tpending = pending;
+	lx_tpending_any = pending != 0;
+	lx_ptab_publish();
+}
+
 static void set_result(struct k42_thread *t, long rc)
 {
 	if (rc < 0) {

@@ -428,6 +428,11 @@ LINUX_PROGRAMS = [
          expect=[r"exhaust: \d+ threads, then", r"exhaust: \d+ pipes, then", r"exhaust: ok",
                  r"init: shell ended: exit status 0"],
          reject=[r"exhaust: FAILED", r"PANIC"]),
+    # Threads beside process calls: fork and execve from a thread, exit_group
+    # while others wait, signals to the process (docs/linux.md, "Threads").
+    dict(name="linux/musl_mtproc", prog="/tests/linux/mtproc", timeout=LINUX_TIMEOUT,
+         expect=[r"mtproc: ok", r"init: shell ended: exit status 0"],
+         reject=[r"killed process", r"mtproc: FAILED", r"killed by SIG"]),
     dict(name="linux/musl_efault", prog="/tests/linux/efault",
          expect=[r"efault: \d+ calls with bad pointers gave EFAULT", r"init: shell ended: exit status 0"],
          reject=[r"killed process"]),

@@ -177,6 +177,8 @@ void k42_drain(void)
 			k42_io_event();
 		if (bits & K42_SOFTINTR_PEER)
 			k42_peer_gone();
+		if (bits & K42_SOFTINTR_TICK)
+			k42_tick_drained();	/* the slice's end is the caller's to judge */
 		bits &= ~K42_SOFTINTR_RESCHED & ~K42_SOFTINTR_IO & ~(K42_SOFTINTR_USER0 - 1);
 		if (bits && user_handler)
 			user_handler(bits);
@@ -301,8 +303,10 @@ __attribute__((noreturn)) void k42_resume_or_switch(struct k42_thread *t)
 		k42_dispatch();
 	}
 	if (t) {
-		if (!k42_nready || !k42_sched_tick(t, k42_timebase() - t->run_start))
+		if (!k42_nready || !k42_sched_tick(t, k42_timebase() - t->run_start)) {
+			k42_slice_watch();	/* others may wait: their turn comes */
 			k42_run(t);
+		}
 		k42_sched_enqueue(t);
 	}
 	k42_dispatch();

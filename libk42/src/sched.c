@@ -94,6 +94,29 @@ void k42_vp_enqueue(struct k42_vp *v, struct k42_thread *t)
 		k42_vp_poke(v);
 }
 
+/* Slices between threads that never block (docs/libk42.md, "Limits"):
+ * while threads wait ready beside a running one, the kernel is asked for
+ * an upcall at each clock tick that finds this dispatcher running
+ * (want_tick, K42_SOFTINTR_TICK); there the policy's tick decides
+ * (k42_resume_or_switch, runtime.c), and a thread that has had its slice
+ * gives way. A store, no kernel call; the drain stops the ticks once no
+ * thread waits (k42_tick_drained). */
+void k42_slice_watch(void)
+{
+	struct k42_vp *v = k42_vp_self();
+
+	if (v->nready && !v->shared->want_tick)
+		v->shared->want_tick = 1;
+}
+
+void k42_tick_drained(void)
+{
+	struct k42_vp *v = k42_vp_self();
+
+	if (!v->nready)
+		v->shared->want_tick = 0;
+}
+
 struct k42_thread *k42_sched_pick(void)
 {
 	struct k42_vp *v = k42_vp_self();
@@ -156,7 +179,9 @@ void k42_thread_wake(k42_thread_t *t)
 	}
 	k42_spin_unlock(&v->lock);
 	if (woke && v != k42_vp_self())
-		k42_vp_poke(v);
+		k42_vp_poke(v);	/* its upcall watches its slice */
+	else if (woke)
+		k42_slice_watch();
 }
 
 long k42_sched_select(const char *name)
@@ -189,6 +214,29 @@ long k42_sched_select(const char *name)
 		}
 		k42_spin_unlock(&v->lock);
 	}
+	k42_restore(s);
+	return n;
+}
+
+long k42_threads_drop_others(void)
+{
+	struct k42_vp *v = k42_vp_self();
+	struct k42_thread *t;
+	long n = 0;
+	int s = k42_disable_save();
+
+	k42_spin_lock(&v->lock);
+	while ((t = v->sched->migrate_out(v->sched_state)) != NULL) {
+		/* Done: a wake-up from a wait list of the old image finds it
+		 * not blocked and leaves it; its memory stays, as those lists
+		 * may still name it. */
+		t->state = K42_T_DONE;
+		k42_timer_cancel(&t->sleep_timer);
+		n++;
+	}
+	v->nready = 0;
+	k42_spin_unlock(&v->lock);
+	__atomic_sub_fetch(&k42_threads_alive, (uint64_t)n, __ATOMIC_RELEASE);
 	k42_restore(s);
 	return n;
 }

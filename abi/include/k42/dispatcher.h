@@ -55,6 +55,7 @@
 #define K42_SOFTINTR_CALL     (1ull << 5)	/* calls are queued for us: take them with ppc_accept */
 #define K42_SOFTINTR_PEER     (1ull << 6)	/* a process sharing memory with us (mem_share) ended */
 #define K42_SOFTINTR_REPLY    (1ull << 7)	/* replies to our async calls wait: take them with ppc_collect */
+#define K42_SOFTINTR_TICK     (1ull << 8)	/* a clock tick came while it ran enabled with want_tick set */
 #define K42_SOFTINTR_USER0    (1ull << 32)	/* bits 32..63 are free for user protocols */
 #define K42_SOFTINTR_IO       (1ull << 62)	/* libk42: a pipe or server changed state (docs/files.md) */
 
@@ -161,7 +162,13 @@ struct k42_disp_shared {
 	 * harmless); all zero if the kernel has no trace buffers. Only this
 	 * process's own writes go by it, so it is ours to scribble on. */
 	struct k42_trace_buf trace_buf;
+	/* Written by user code: non-zero asks for K42_SOFTINTR_TICK at every
+	 * clock tick (or other timer interrupt) that finds this dispatcher
+	 * running enabled, so it may end a user-level thread's slice. libk42
+	 * sets it while threads wait ready beside a running one. */
+	volatile uint64_t want_tick;
 };
+_Static_assert(sizeof(struct k42_disp_shared) <= 4096, "the shared page is one page");
 /* Its offset, for assembly (<k42/disp_offsets.h>). */
 _Static_assert(__builtin_offsetof(struct k42_disp_shared, vector_used) == K42_DISP_VECTOR_USED,
 	       "k42/disp_offsets.h is out of date");

@@ -156,6 +156,10 @@ void k42_thread_wake(k42_thread_t *t);
  *    k42_thread_wake) or, with why = 0, stays ready; another runs;
  *  - end_current: the running thread ends; another runs. */
 k42_thread_t *k42_thread_new_full(const struct k42_user_regs *regs);
+/* Every other thread of the calling dispatcher stops for good (ready or
+ * blocked; never run again, never freed): for a program image that is
+ * replaced in place (the Linux personality's execve). How many. */
+long k42_threads_drop_others(void);
 __attribute__((noreturn)) void k42_thread_park_full(const struct k42_user_regs *regs, int why);
 __attribute__((noreturn)) void k42_thread_end_current(void);
 

@@ -145,6 +145,15 @@ static inline int disp_has_work(const struct dispatcher *d)
 	return d->npgflt_backlog || d->fr_unsent || (d->shared->pending && !d->shared->disabled);
 }
 
+/* A timer interrupt that finds d running: the tick it asked for
+ * (want_tick, <k42/dispatcher.h>), if it runs enabled, as a soft interrupt
+ * it is upcalled for on the way back (disp_has_work). */
+static inline void disp_tick_wanted(struct dispatcher *d)
+{
+	if (d->shared->want_tick && !d->shared->disabled)
+		__atomic_or_fetch(&d->shared->pending, K42_SOFTINTR_TICK, __ATOMIC_RELEASE);
+}
+
 /* Make d ready (queue it) if it is blocked/idle and has something to do. */
 void disp_wake(struct dispatcher *d);
 /* Set soft-interrupt bits and wake d. */

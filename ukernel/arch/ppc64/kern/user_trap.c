@@ -159,7 +159,8 @@ void arch_user_trap(struct trap_frame *tf)
 	if (!deferred &&
 	    (fault ? fault_unlocked(tf)
 	     : tf->trap == 0xc00 ? call_fast(tf)
-				 : tf->trap == 0x900 && (trace_tick(), sched_tick_fast(tf))))
+				 : tf->trap == 0x900 &&
+				   (trace_tick(), disp_tick_wanted(cur), sched_tick_fast(tf))))
 		user_return_unlocked(tf);
 	klock_acquire();	/* released in user_return (docs/smp.md) */
 	if (deferred)
