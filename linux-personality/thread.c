@@ -209,10 +209,19 @@ void lx_thread_unpend(uint64_t bits, int every)
 	}
 }
 
-/* After fork: the child is this process's only thread, with the pid as tid. */
+/* After fork: the child is this process's only thread, with the pid as
+ * tid. The other threads came with the copy of memory; as on Linux they
+ * are not in the child: they never run there (k42_threads_drop_others). */
 void lx_threads_forked(void)
 {
 	struct lx_thread *me = self();
+
+	if (lx_nthreads > 1) {
+		for (struct lx_thread *t = all_threads; t; t = t->anext)
+			if (t != me)
+				k42_timer_cancel(&t->ftimer);
+		k42_threads_drop_others();
+	}
 
 	me->tid = (uint32_t)lx.pid;
 	me->tpending = 0;	/* Linux: a child starts with none pending */
@@ -227,21 +236,15 @@ void lx_threads_forked(void)
 }
 
 /* execve: the calling thread goes on alone in the new image, as the
- * process's leader (its tid the pid); the others never run again (Linux's
- * de_thread; libk42 keeps their memory, which wait lists of the old image
- * may still name). Its own pending signals stay; its clear-tid address
- * belonged to the old image. */
+ * process's leader (its tid the pid); the others never run again, as
+ * after fork (Linux's de_thread; libk42 keeps their memory, which wait
+ * lists of the old image may still name). Its own pending signals stay;
+ * its clear-tid address belonged to the old image. */
 void lx_threads_exec(void)
 {
 	struct lx_thread *me = self();
 	uint64_t pending = me->tpending;
 
-	if (lx_nthreads > 1) {
-		for (struct lx_thread *t = all_threads; t; t = t->anext)
-			if (t != me)
-				k42_timer_cancel(&t->ftimer);
-		k42_threads_drop_others();
-	}
 	lx_threads_forked();
 	me->clear_tid = 0;
 	me->fwaiting = 0;

@@ -2,7 +2,8 @@
  * Process calls from a program with many threads running, where a Linux
  * personality is most easily wrong (a static musl program):
  * - fork from one of 8 busy threads, 40 times: the child has that one
- *   thread, can allocate, and exits with its status; the others go on;
+ *   thread (the others' counters stand still there while it sleeps), can
+ *   allocate, and exits with its status; the others go on in the parent;
  * - execve from a thread while the others run: the program is replaced
  *   (busybox's `sh -c 'exit 7'` gives status 7);
  * - exit_group from a thread while the others wait in read, nanosleep
@@ -68,8 +69,15 @@ static void *forker(void *arg)
 		pid_t c = fork();
 
 		if (c == 0) {
+			/* Only this thread is here: the others' counts stand. */
+			long seen[THREADS];
 			char *p = malloc(100000);
 			int ok = p != NULL;
+
+			memcpy(seen, counts, sizeof(seen));
+			usleep(20000);	/* others, were they here, would run */
+			for (int i = 0; i < THREADS; i++)
+				ok &= counts[i] == seen[i];
 
 			if (p)
 				memset(p, round, 100000);
