@@ -17,18 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define LXTEST "dirs"
+#include "lxcheck.h"
+
 #define N 700
 
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-	do {                                               \
-		if (!(cond)) {                             \
-			printf("dirs: FAILED: " __VA_ARGS__); \
-			printf("\n");                      \
-			failures++;                        \
-		}                                          \
-	} while (0)
 
 static int entry_no(const char *name)
 {

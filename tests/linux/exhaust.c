@@ -24,18 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LXTEST "exhaust"
+#include "lxcheck.h"
+
 #define CAP 100000	/* stop counting here: the system did not refuse */
 
-static int failures;
-
-#define CHECK(cond, ...)                                      \
-	do {                                                  \
-		if (!(cond)) {                                \
-			printf("exhaust: FAILED: " __VA_ARGS__); \
-			printf("\n");                         \
-			failures++;                           \
-		}                                             \
-	} while (0)
 
 /* What a child reports through its pipe: how many it got, the error. */
 struct took {

@@ -29,6 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LXTEST "lxfuzz"
+#include "lxcheck.h"
+
 #define ROOT "/tmp/lxfuzz"
 #define CALLS_PER_CHILD 2500
 #define TOTAL_CALLS 50000
@@ -37,16 +40,6 @@
 #define BUF_SIZE (64 * 1024)
 #define PERSONALITY_BASE 0xe0000000000ul	/* LX_PERSONALITY_BASE */
 
-static int failures;
-
-#define CHECK(cond, ...)                                     \
-	do {                                                 \
-		if (!(cond)) {                               \
-			printf("lxfuzz: FAILED: " __VA_ARGS__); \
-			printf("\n");                        \
-			failures++;                          \
-		}                                            \
-	} while (0)
 
 /* What a child shares with its parent: how far it got. */
 struct progress {

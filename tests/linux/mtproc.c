@@ -24,21 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LXTEST "mtproc"
+#include "lxcheck.h"
+
 #define THREADS 8
 
-static int failures;
 static volatile int stop;
 static long counts[THREADS];
 static volatile long handled;
-
-#define CHECK(cond, ...)                                     \
-	do {                                                 \
-		if (!(cond)) {                               \
-			printf("mtproc: FAILED: " __VA_ARGS__); \
-			printf("\n");                        \
-			failures++;                          \
-		}                                            \
-	} while (0)
 
 static long now_ms(void)
 {
