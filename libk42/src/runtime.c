@@ -257,6 +257,9 @@ void k42_idle(void)
 		v->idle = 0;
 		k42_dispatch();
 	}
+	/* No thread waits: no slices to end (k42_slice_watch), and no tick
+	 * to take later on the fast path of a call. */
+	v->shared->want_tick = 0;
 	k42_idle_loop(v->upcall_top, v->shared);
 }
 
