@@ -560,11 +560,20 @@ long lx_sys_kill(struct lx_args *a)
 	if (pid == 0 || pid == -(int64_t)lx.pgid)
 		return kill_many(a, (int64_t)lx.pgid);
 	if (pid < 0) {
-		/* Another group: its members of our tree, else its leader. */
+		/* Another group: its members of our tree, else its leader,
+		 * when we cannot tell its group. A process whose group we
+		 * know is another (us, a process of the tree's table: `kill
+		 * -- -$$` in a shell that leads no group) is not reached:
+		 * ESRCH, as Linux's, when the group has no member. */
+		struct lx_pentry pe;
+
 		st = kill_many(a, -pid);
 		if (st == 0)
 			return 0;
 		pid = -pid;
+		if (pid == (int64_t)lx.pid ? lx.pgid != lx.pid :
+		    lx_ptab_get((uint64_t)pid, &pe) && pe.pgid != (uint64_t)pid)
+			return -LX_ESRCH;
 	}
 	if (sig == 0 || sig > 30) {
 		/* Is it there? (raising no bits only checks that it runs) */
