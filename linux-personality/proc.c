@@ -245,8 +245,8 @@ static void vfork_child_ends(void)
 }
 
 /* clone(flags, newsp, ptid, tls, ctid) on ppc64. CLONE_THREAD makes a
- * thread (thread.c); CLONE_VM|CLONE_VFORK (posix_spawn) runs as a fork,
- * which the caller cannot tell apart; CLONE_VM alone (a second process
+ * thread (thread.c); CLONE_VM|CLONE_VFORK (posix_spawn) runs as vfork
+ * (above: its err field comes back with our stack); CLONE_VM alone (a second process
  * in the same memory) is not supported. */
 long lx_sys_clone(struct lx_args *a)
 {
