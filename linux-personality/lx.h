@@ -219,6 +219,9 @@ void lx_ptab_sigs(void);
 void lx_cpu_self(uint64_t *u, uint64_t *s);
 void lx_cpu_children(uint64_t *u, uint64_t *s);
 void lx_cpu_forked(void);
+/* RLIMIT_CPU's soft and hard limits, seconds (~0: none); a fork's child's watch. */
+void lx_cpu_limit(uint64_t soft, uint64_t hard);
+void lx_cpu_limit_forked(void);
 void lx_cpu_reaped(uint64_t pid, uint64_t *u, uint64_t *s);
 uint64_t lx_cpu_clock_ticks(uint64_t tb);
 long lx_rusage_out(uint64_t uva, uint64_t u, uint64_t s);

@@ -92,6 +92,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 		lx_copy_out(fork_ctid, &tid, sizeof(tid));
 	lx_threads_forked();
 	lx_itimer_forked();
+	lx_cpu_limit_forked();
 	lx_ptab_publish();
 	if (fork_flags & LX_CLONE_CHILD_CLEARTID)
 		lx_set_clear_tid(fork_ctid);
