@@ -12,9 +12,12 @@
  * children's sum in its entry of the tree's process table (ptab.c), where
  * its parent reads it after it ended; a fork's child starts from zero,
  * execve keeps it.
+ *
+ * RLIMIT_CPU (ulimit -t) is watched here too (lx_cpu_limit).
  */
 #include "lx.h"
 #include <k42/procinfo.h>
+#include <k42/timer.h>
 
 static uint64_t child_utime, child_stime;	/* timebase ticks of reaped children */
 
@@ -66,6 +69,75 @@ static uint64_t tb_hz(void)
 	if (!hz)
 		hz = k42_info(K42_INFO_TIMEBASE_HZ);
 	return hz ? hz : 1;
+}
+
+/*
+ * RLIMIT_CPU, in seconds (prlimit, sys.c): a libk42 timer goes off when
+ * our CPU time could first have reached a limit (it grows no faster than
+ * the clock, on one thread) and looks at it: past the hard limit, the end
+ * by SIGKILL; past the soft one, SIGXCPU, and again each second, as
+ * Linux's (`ulimit -t 1` sets both: a spinning `sh -c` is Killed, 137).
+ * Until then nothing stopped a program computing on past its limit. A
+ * fork's child starts its own count (lx_cpu_limit_forked); execve keeps
+ * both the count and the timer.
+ */
+#define LX_SIGKILL 9
+#define LX_SIGXCPU 24
+
+static struct k42_timer cpu_tm;
+static uint64_t cpu_soft = ~0ull, cpu_hard = ~0ull;
+
+/* Ticks of CPU time a limit of secs seconds is; ~0 for none. */
+static uint64_t limit_ticks(uint64_t secs)
+{
+	return secs >= ~0ull / tb_hz() ? ~0ull : secs * tb_hz();
+}
+
+static void cpu_check(struct k42_timer *t);
+
+static void cpu_arm(uint64_t used)
+{
+	uint64_t soft = limit_ticks(cpu_soft), hard = limit_ticks(cpu_hard), next = ~0ull;
+
+	k42_timer_cancel(&cpu_tm);
+	if (soft != ~0ull)
+		next = used >= soft ? tb_hz() : soft - used;
+	if (hard != ~0ull && (hard > used ? hard - used : 1) < next)
+		next = hard > used ? hard - used : 1;
+	if (next == ~0ull)
+		return;
+	cpu_tm.fn = cpu_check;
+	cpu_tm.deadline = k42_timebase() + next;
+	k42_timer_add(&cpu_tm);
+}
+
+static void cpu_check(struct k42_timer *t)
+{
+	uint64_t u, s;
+
+	(void)t;
+	lx_cpu_self(&u, &s);
+	if (u + s >= limit_ticks(cpu_hard))
+		k42_sc_exit(0x100u | LX_SIGKILL);
+	if (u + s >= limit_ticks(cpu_soft))
+		lx_sig_raise_async(LX_SIGXCPU);
+	cpu_arm(u + s);
+}
+
+void lx_cpu_limit(uint64_t soft, uint64_t hard)
+{
+	uint64_t u, s;
+
+	cpu_soft = soft;
+	cpu_hard = hard;
+	lx_cpu_self(&u, &s);
+	cpu_arm(u + s);
+}
+
+void lx_cpu_limit_forked(void)
+{
+	k42_timer_cancel(&cpu_tm);
+	cpu_arm(0);
 }
 
 /* Timebase ticks as Linux's clock ticks (USER_HZ, 100 a second). */

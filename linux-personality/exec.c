@@ -348,6 +348,8 @@ static long lx_exec_depth(const char *path, char *const argv[], char *const envp
 			lx.cmdline_len += (uint32_t)k;
 		}
 		lx_ptab_publish();
+		/* A vfork child's parent goes on (proc.c, vfork_wait). */
+		lx_ptab_set_vfork(lx.pid, LX_VFORK_NONE);
 	}
 	lx_mm_release();
 

@@ -492,6 +492,12 @@ long lx_sys_sendfile(struct lx_args *a)
 			break;
 		}
 		put = k42_write(out, bounce, (size_t)got);
+		if (put < got && off < 0)
+			/* Linux's moves the input on by what was sent only:
+			 * cat to /dev/full then read the file again and said
+			 * "write error" there; ours had consumed it, and said
+			 * nothing (a pipe's bytes cannot be put back). */
+			(void)k42_lseek(in, -(int64_t)(got - (put > 0 ? put : 0)), K42_SEEK_CUR);
 		if (put < 0) {
 			if (put == -K42_EPIPE)
 				(void)lx_sig_raise_thread(0, 13);

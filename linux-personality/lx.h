@@ -180,7 +180,8 @@ struct lx_pentry {
 	uint32_t pid, seq;		/* seq: odd while its process rewrites it */
 	uint32_t pgid, sid;
 	uint32_t nthreads, cmdline_len;
-	int32_t nice, pad;		/* its nice value (setpriority, renice) */
+	int32_t nice;			/* its nice value (setpriority, renice) */
+	int32_t vfork;			/* a vfork child's state (LX_VFORK_*, proc.c) */
 	uint64_t start_tb;		/* timebase at its fork (or first start) */
 	uint64_t vsize;			/* bytes of its mappings */
 	uint64_t cutime_tb, cstime_tb;	/* CPU time of the children it reaped (cputime.c) */
@@ -199,6 +200,11 @@ void lx_ptab_vsize(void);
 int lx_ptab_get(uint64_t pid, struct lx_pentry *out);
 int lx_ptab_nice(uint64_t pid, int *v);
 int lx_ptab_set_nice(uint64_t pid, int v);
+/* A vfork child's state in pid's entry (proc.c): runs before its execve,
+ * is ending before it (its parent takes its stack), is let end. */
+enum { LX_VFORK_NONE, LX_VFORK_RUNNING, LX_VFORK_ENDING, LX_VFORK_TAKEN };
+int lx_ptab_vfork(uint64_t pid);
+void lx_ptab_set_vfork(uint64_t pid, int v);
 /* The tree's node (0) and domain (1) names once set (sethostname). */
 int lx_ptab_uts_get(int which, char *out);
 int lx_ptab_uts_set(int which, const char *name, size_t len);
@@ -213,6 +219,9 @@ void lx_ptab_sigs(void);
 void lx_cpu_self(uint64_t *u, uint64_t *s);
 void lx_cpu_children(uint64_t *u, uint64_t *s);
 void lx_cpu_forked(void);
+/* RLIMIT_CPU's soft and hard limits, seconds (~0: none); a fork's child's watch. */
+void lx_cpu_limit(uint64_t soft, uint64_t hard);
+void lx_cpu_limit_forked(void);
 void lx_cpu_reaped(uint64_t pid, uint64_t *u, uint64_t *s);
 uint64_t lx_cpu_clock_ticks(uint64_t tb);
 long lx_rusage_out(uint64_t uva, uint64_t u, uint64_t s);

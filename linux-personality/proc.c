@@ -92,6 +92,7 @@ __attribute__((noreturn)) static void child_start_c(void)
 		lx_copy_out(fork_ctid, &tid, sizeof(tid));
 	lx_threads_forked();
 	lx_itimer_forked();
+	lx_cpu_limit_forked();
 	lx_ptab_publish();
 	if (fork_flags & LX_CLONE_CHILD_CLEARTID)
 		lx_set_clear_tid(fork_ctid);
@@ -163,6 +164,8 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 		return -LX_ENOMEM;
 	}
 	lx_ptab_forked((uint64_t)pid);
+	if (flags & LX_CLONE_VFORK)
+		lx_ptab_set_vfork((uint64_t)pid, LX_VFORK_RUNNING);
 	rc = k42_sc_mem_cow_all((uint64_t)pid);
 	if (rc == 0) {
 		lx_ptab_fork_child((uint64_t)pid);
@@ -184,9 +187,67 @@ static long do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid
 	return pid;
 }
 
+/*
+ * vfork: the child runs in a copy of our memory, not in it, but busybox's
+ * spawn (xargs, find -exec, run-parts) and glibc's posix_spawn learn of
+ * a failed execve by what the child wrote into the parent's stack frame
+ * before its _exit (`failed = errno`): here xargs of a missing command
+ * said nothing and exited 123, Linux's says "No such file or directory"
+ * and exits 127. So, as Linux's parent is held until the child's execve
+ * or end, we wait for it; a child ending before any execve waits in
+ * exit_group (vfork_child_ends) until we have taken its copy of our
+ * stack, from our stack pointer at the call up (what it could have
+ * written there, Linux's parent would see). Its other writes are lost.
+ */
+#define VFORK_STACK_MAX (1ul << 20)
+
+static void vfork_wait(uint64_t pid, uint64_t sp)
+{
+	uint64_t hz = k42_info(K42_INFO_TIMEBASE_HZ);
+
+	lx_fork_went_on();	/* the child goes on at once: we are the one held */
+	for (;;) {
+		uint64_t out[1];
+		long st;
+		int v = lx_ptab_vfork(pid);
+
+		if (v == LX_VFORK_NONE || v == LX_VFORK_TAKEN)
+			return;	/* it ran execve, or has gone */
+		if (v == LX_VFORK_ENDING) {
+			if (sp < LX_STACK_TOP && sp > LX_STACK_TOP - (64ul << 20)) {
+				uint64_t len = LX_STACK_TOP - sp;
+
+				if (len > VFORK_STACK_MAX)
+					len = VFORK_STACK_MAX;
+				(void)k42_sc_mem_read(pid, sp, sp, len);
+			}
+			lx_ptab_set_vfork(pid, LX_VFORK_TAKEN);
+			return;
+		}
+		st = k42_sc_proc_status(pid, out);
+		if (st < 0 || st >= K42_PROC_EXITED)
+			return;
+		(void)lx_wait_event(hz / 1000);
+	}
+}
+
+/* A vfork child's end before any execve: let its parent take its stack
+ * first (a second at most: the parent may be gone). */
+static void vfork_child_ends(void)
+{
+	uint64_t until;
+
+	if (lx_ptab_vfork(lx.pid) != LX_VFORK_RUNNING)
+		return;
+	lx_ptab_set_vfork(lx.pid, LX_VFORK_ENDING);
+	until = k42_timebase() + k42_info(K42_INFO_TIMEBASE_HZ);
+	while (lx_ptab_vfork(lx.pid) == LX_VFORK_ENDING && k42_timebase() < until)
+		k42_sc_yield();
+}
+
 /* clone(flags, newsp, ptid, tls, ctid) on ppc64. CLONE_THREAD makes a
- * thread (thread.c); CLONE_VM|CLONE_VFORK (posix_spawn) runs as a fork,
- * which the caller cannot tell apart; CLONE_VM alone (a second process
+ * thread (thread.c); CLONE_VM|CLONE_VFORK (posix_spawn) runs as vfork
+ * (above: its err field comes back with our stack); CLONE_VM alone (a second process
  * in the same memory) is not supported. */
 long lx_sys_clone(struct lx_args *a)
 {
@@ -194,9 +255,14 @@ long lx_sys_clone(struct lx_args *a)
 
 	if (flags & LX_CLONE_THREAD)
 		return lx_thread_clone(a);
+	long pid;
+
 	if ((flags & LX_CLONE_VM) && !(flags & LX_CLONE_VFORK))
 		return -LX_EINVAL;
-	return do_fork(flags, a->a[1], a->a[2], a->a[4], a->regs);
+	pid = do_fork(flags, a->a[1], a->a[2], a->a[4], a->regs);
+	if (pid > 0 && (flags & LX_CLONE_VFORK))
+		vfork_wait((uint64_t)pid, a->regs->gpr[1]);
+	return pid;
 }
 
 long lx_sys_fork(struct lx_args *a)
@@ -206,7 +272,11 @@ long lx_sys_fork(struct lx_args *a)
 
 long lx_sys_vfork(struct lx_args *a)
 {
-	return do_fork(0, 0, 0, 0, a->regs);
+	long pid = do_fork(LX_CLONE_VFORK, 0, 0, 0, a->regs);
+
+	if (pid > 0)
+		vfork_wait((uint64_t)pid, a->regs->gpr[1]);
+	return pid;
 }
 
 static void drop_child(int i)
@@ -560,11 +630,20 @@ long lx_sys_kill(struct lx_args *a)
 	if (pid == 0 || pid == -(int64_t)lx.pgid)
 		return kill_many(a, (int64_t)lx.pgid);
 	if (pid < 0) {
-		/* Another group: its members of our tree, else its leader. */
+		/* Another group: its members of our tree, else its leader,
+		 * when we cannot tell its group. A process whose group we
+		 * know is another (us, a process of the tree's table: `kill
+		 * -- -$$` in a shell that leads no group) is not reached:
+		 * ESRCH, as Linux's, when the group has no member. */
+		struct lx_pentry pe;
+
 		st = kill_many(a, -pid);
 		if (st == 0)
 			return 0;
 		pid = -pid;
+		if (pid == (int64_t)lx.pid ? lx.pgid != lx.pid :
+		    lx_ptab_get((uint64_t)pid, &pe) && pe.pgid != (uint64_t)pid)
+			return -LX_ESRCH;
 	}
 	if (sig == 0 || sig > 30) {
 		/* Is it there? (raising no bits only checks that it runs) */
@@ -614,6 +693,7 @@ long lx_sys_tkill(struct lx_args *a)
 
 long lx_sys_exit_group(struct lx_args *a)
 {
+	vfork_child_ends();
 	lx_kills_flush();
 	lx_fs_close_all();
 	k42_sc_exit(a->a[0] & 0xff);

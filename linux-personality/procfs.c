@@ -589,7 +589,8 @@ long lx_proc_open(const char *path, int flags)
 	}
 	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD || kind == PF_SYSDIR) {
 		make_dir(kind, pid);
-		return lx_errno(k42_open_memory(lx_ptext, lx_ptlen, K42_S_IFDIR | 0555, ino_of(kind, pid), flags));
+		return lx_errno(k42_open_memory(lx_ptext, lx_ptlen, K42_S_IFDIR | (kind == PF_PFD ? 0500 : 0555),
+						ino_of(kind, pid), flags));
 	}
 	if (flags & K42_O_DIRECTORY)
 		return -LX_ENOTDIR;
@@ -623,10 +624,21 @@ long lx_proc_stat(const char *path, int nofollow, struct k42_stat *st)
 		rc = k42_fstat(fd, st);
 		return lx_errno(rc);
 	}
-	if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_PFD || kind == PF_SYSDIR) {
+	if (kind == PF_PFDENT) {
+		/* As Linux's: the owner's r-x for a descriptor open for
+		 * reading, -wx for writing, size 64 (ls -l: lr-x------). */
+		long fl = k42_fcntl(lookup_fd, K42_F_GETFL, 0);
+		int acc = fl < 0 ? K42_O_RDWR : (int)(fl & K42_O_ACCMODE);
+
+		st->mode = K42_S_IFLNK | (acc != K42_O_WRONLY ? 0500 : 0) | (acc != K42_O_RDONLY ? 0300 : 0);
+		st->size = 64;
+	} else if (kind == PF_PFD) {
+		st->mode = K42_S_IFDIR | 0500;	/* Linux's: the owner's only */
+		st->nlink = 2;
+	} else if (kind == PF_ROOT || kind == PF_PIDDIR || kind == PF_SYSDIR) {
 		st->mode = K42_S_IFDIR | 0555;
 		st->nlink = 2;
-	} else if (kind == PF_SELF || kind == PF_PEXE || kind == PF_PFDENT || kind == PF_PCWD ||
+	} else if (kind == PF_SELF || kind == PF_PEXE || kind == PF_PCWD ||
 		   kind == PF_PROOT) {
 		st->mode = K42_S_IFLNK | 0777;
 	} else {

@@ -126,6 +126,7 @@ static void write_entry(uint64_t pid, int nthreads, int nice)
 		e->cutime_tb = e->cstime_tb = 0;
 		e->stop_sig = e->stop_gen = e->cont_gen = 0;
 		e->fork_child = 0;
+		e->vfork = LX_VFORK_NONE;
 	}
 	e->pid = (uint32_t)pid;
 	e->pgid = (uint32_t)lx.pgid;
@@ -288,6 +289,31 @@ int lx_ptab_nice(uint64_t pid, int *v)
 	if (*v < -20 || *v > 19)
 		*v = 0;	/* scribbled on */
 	return 1;
+}
+
+/* A vfork child's state (LX_VFORK_*) in pid's entry: one word, read and
+ * written whole by the child and its parent; NONE if it has no entry. */
+int lx_ptab_vfork(uint64_t pid)
+{
+	const struct lx_pentry *e;
+
+	if (!present() || !pid)
+		return LX_VFORK_NONE;
+	e = &ptab->e[pid & (PTAB_SLOTS - 1)];
+	if (__atomic_load_n(&e->pid, __ATOMIC_ACQUIRE) != pid)
+		return LX_VFORK_NONE;
+	return __atomic_load_n(&e->vfork, __ATOMIC_ACQUIRE);
+}
+
+void lx_ptab_set_vfork(uint64_t pid, int v)
+{
+	struct lx_pentry *e;
+
+	if (!present() || !pid)
+		return;
+	e = &ptab->e[pid & (PTAB_SLOTS - 1)];
+	if (__atomic_load_n(&e->pid, __ATOMIC_ACQUIRE) == pid)
+		__atomic_store_n(&e->vfork, v, __ATOMIC_RELEASE);
 }
 
 /* renice: set pid's nice value in its entry (1), 0 if it has none. */

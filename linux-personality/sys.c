@@ -219,6 +219,7 @@ struct lx_rlimit {
 	uint64_t cur, max;
 };
 
+#define LX_RLIMIT_CPU 0
 #define LX_RLIMIT_FSIZE 1
 #define LX_RLIMIT_CORE 4
 #define LX_RLIMIT_STACK 3
@@ -236,7 +237,7 @@ struct lx_rlimit {
  * bounds is RLIMIT_NOFILE, whose ceiling is libk42's table of
  * K42_FD_MAX and whose soft limit the table obeys (k42_fd_set_limit: new
  * descriptors stay below it), and RLIMIT_FSIZE, which writes to regular
- * files obey (fs.c). */
+ * files obey (fs.c), and RLIMIT_CPU, watched by cputime.c. */
 static struct lx_rlimit rlim[LX_NLIMITS];
 static int rlim_set;
 uint64_t lx_fsize_limit = LX_RLIM_INFINITY;
@@ -293,6 +294,8 @@ long lx_sys_prlimit64(struct lx_args *a)
 		rlim[res] = new;
 		if (res == LX_RLIMIT_FSIZE)
 			lx_fsize_limit = new.cur;
+		if (res == LX_RLIMIT_CPU)	/* watched (cputime.c) */
+			lx_cpu_limit(new.cur, new.max);
 		if (res == LX_RLIMIT_NOFILE)	/* libk42's table obeys it */
 			k42_fd_set_limit(new.cur < K42_FD_MAX ? (int)new.cur : K42_FD_MAX);
 	}

@@ -6,7 +6,7 @@ usage: mkinitrd.py OUT.cpio ARCHIVE_PATH=HOST_FILE ...
 Directories along each archive path are created automatically. A HOST_FILE
 whose name ends in .elf or that is executable is stored with mode 0755.
 ARCHIVE_PATH=symlink:TARGET stores a symbolic link to TARGET.
-ARCHIVE_PATH=dir: stores an empty directory.
+ARCHIVE_PATH=dir: stores an empty directory (mode 0555; dir:MODE, octal, another).
 An ELF file's data starts at a page boundary of the archive (align_data).
 """
 import os
@@ -72,8 +72,8 @@ def main(argv):
         if src.startswith("symlink:"):
             files[dest] = (src[len("symlink:"):].encode(), 0o120777)
             continue
-        if src == "dir:":
-            files[dest] = (b"", 0o040555)
+        if src.startswith("dir:"):
+            files[dest] = (b"", 0o040000 | (int(src[4:], 8) if src[4:] else 0o555))
             continue
         try:
             with open(src, "rb") as f:

@@ -72,8 +72,13 @@ static long walk(void *ctx, int m, const char *rel, uint32_t *done, int *err,
 {
 	struct walk_ctx *w = ctx;
 	int32_t e = 0;
-	long rc = fs_walk(mounts[m].server, rel, done, &e, &w->st, link, (uint32_t)link_cap);
+	long rc;
 
+	/* Longer than a server takes (fs.idl's path_max): the stub's E2BIG
+	 * said "Argument list too long" for a deep mkdir -p. */
+	if (strlen(rel) > FS_PATH_MAX)
+		return -K42_ENAMETOOLONG;
+	rc = fs_walk(mounts[m].server, rel, done, &e, &w->st, link, (uint32_t)link_cap);
 	if (rc < 0)
 		return rc;
 	*err = e;
