@@ -155,11 +155,6 @@ void k42_sched_vp_init(struct k42_vp *v);
 /* t becomes READY on dispatcher v (its own, or another: then v is
  * kicked if it idles). */
 void k42_vp_enqueue(struct k42_vp *v, struct k42_thread *t);
-/* While threads wait ready on this dispatcher, ask the kernel for an
- * upcall at each clock tick, so one that never blocks is preempted at its
- * slice's end; a drained tick with none ready stops them (sched.c). */
-void k42_slice_watch(void);
-void k42_tick_drained(void);
 static inline void k42_sched_enqueue(struct k42_thread *t)
 {
 	k42_vp_enqueue(k42_vp_self(), t);

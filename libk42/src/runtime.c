@@ -177,8 +177,8 @@ void k42_drain(void)
 			k42_io_event();
 		if (bits & K42_SOFTINTR_PEER)
 			k42_peer_gone();
-		if (bits & K42_SOFTINTR_TICK)
-			k42_tick_drained();	/* the slice's end is the caller's to judge */
+		/* (K42_SOFTINTR_TICK asks nothing of the drain: the upcall
+		 * that brought it lets the policy end a slice, sched.c.) */
 		bits &= ~K42_SOFTINTR_RESCHED & ~K42_SOFTINTR_IO & ~(K42_SOFTINTR_USER0 - 1);
 		if (bits && user_handler)
 			user_handler(bits);
@@ -257,9 +257,6 @@ void k42_idle(void)
 		v->idle = 0;
 		k42_dispatch();
 	}
-	/* No thread waits: no slices to end (k42_slice_watch), and no tick
-	 * to take later on the fast path of a call. */
-	v->shared->want_tick = 0;
 	k42_idle_loop(v->upcall_top, v->shared);
 }
 
@@ -306,10 +303,8 @@ __attribute__((noreturn)) void k42_resume_or_switch(struct k42_thread *t)
 		k42_dispatch();
 	}
 	if (t) {
-		if (!k42_nready || !k42_sched_tick(t, k42_timebase() - t->run_start)) {
-			k42_slice_watch();	/* others may wait: their turn comes */
+		if (!k42_nready || !k42_sched_tick(t, k42_timebase() - t->run_start))
 			k42_run(t);
-		}
 		k42_sched_enqueue(t);
 	}
 	k42_dispatch();

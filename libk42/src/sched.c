@@ -82,39 +82,29 @@ void k42_vp_poke(struct k42_vp *v)
 		k42_sc_disp_kick(v->index, K42_SOFTINTR_RESCHED);
 }
 
+/* Slices between threads that never block (docs/libk42.md, "Limits"):
+ * while threads wait ready on a dispatcher, its shared page's want_tick
+ * asks the kernel for an upcall (K42_SOFTINTR_TICK) at each clock tick
+ * that finds it running, where the policy's tick decides whether the
+ * running thread has had its slice (k42_resume_or_switch, runtime.c).
+ * Kept with nready, under the same lock: set when a thread is made ready,
+ * cleared when the last ready one is taken. A store, no kernel call. */
+static inline void ready_one_more(struct k42_vp *v)
+{
+	v->nready++;
+	v->shared->want_tick = 1;
+}
+
 void k42_vp_enqueue(struct k42_vp *v, struct k42_thread *t)
 {
 	k42_spin_lock(&v->lock);
 	t->vp = v;
 	t->state = K42_T_READY;
-	v->nready++;
+	ready_one_more(v);
 	v->sched->enqueue(v->sched_state, t);
 	k42_spin_unlock(&v->lock);
 	if (v != k42_vp_self())
 		k42_vp_poke(v);
-}
-
-/* Slices between threads that never block (docs/libk42.md, "Limits"):
- * while threads wait ready beside a running one, the kernel is asked for
- * an upcall at each clock tick that finds this dispatcher running
- * (want_tick, K42_SOFTINTR_TICK); there the policy's tick decides
- * (k42_resume_or_switch, runtime.c), and a thread that has had its slice
- * gives way. A store, no kernel call; the drain stops the ticks once no
- * thread waits (k42_tick_drained). */
-void k42_slice_watch(void)
-{
-	struct k42_vp *v = k42_vp_self();
-
-	if (v->nready && !v->shared->want_tick)
-		v->shared->want_tick = 1;
-}
-
-void k42_tick_drained(void)
-{
-	struct k42_vp *v = k42_vp_self();
-
-	if (!v->nready)
-		v->shared->want_tick = 0;
 }
 
 struct k42_thread *k42_sched_pick(void)
@@ -124,8 +114,8 @@ struct k42_thread *k42_sched_pick(void)
 
 	k42_spin_lock(&v->lock);
 	t = v->nready ? v->sched->pick_next(v->sched_state) : NULL;
-	if (t)
-		v->nready--;
+	if (t && !--v->nready)
+		v->shared->want_tick = 0;	/* none waits: no slice to end */
 	k42_spin_unlock(&v->lock);
 	if (t)
 		t->run_start = k42_timebase();
@@ -173,15 +163,13 @@ void k42_thread_wake(k42_thread_t *t)
 		trace_thread_wake((uint64_t)t, (uint64_t)k42_current);
 		t->wait = K42_WAIT_NONE;
 		t->state = K42_T_READY;
-		v->nready++;
+		ready_one_more(v);
 		v->sched->wake(v->sched_state, t);
 		woke = 1;
 	}
 	k42_spin_unlock(&v->lock);
 	if (woke && v != k42_vp_self())
-		k42_vp_poke(v);	/* its upcall watches its slice */
-	else if (woke)
-		k42_slice_watch();
+		k42_vp_poke(v);
 }
 
 long k42_sched_select(const char *name)
@@ -235,6 +223,7 @@ long k42_threads_drop_others(void)
 		n++;
 	}
 	v->nready = 0;
+	v->shared->want_tick = 0;
 	k42_spin_unlock(&v->lock);
 	__atomic_sub_fetch(&k42_threads_alive, (uint64_t)n, __ATOMIC_RELEASE);
 	k42_restore(s);

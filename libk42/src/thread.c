@@ -169,8 +169,6 @@ static struct k42_thread *create(struct k42_vp *v, k42_thread_fn fn, void *arg,
 	__atomic_add_fetch(&k42_threads_alive, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&k42_threads_created, 1, __ATOMIC_RELAXED);
 	k42_vp_enqueue(v, t);
-	if (v == k42_vp_self())
-		k42_slice_watch();
 	k42_restore(s);
 	return t;
 }
@@ -507,7 +505,6 @@ k42_thread_t *k42_thread_new_full(const struct k42_user_regs *regs)
 	__atomic_add_fetch(&k42_threads_alive, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&k42_threads_created, 1, __ATOMIC_RELAXED);
 	k42_sched_enqueue(t);
-	k42_slice_watch();
 	k42_restore(s);
 	return t;
 }
