@@ -6,8 +6,11 @@
  * - N calls to each answer right (statfs's figures, a socket's handle and
  *   its close, a name's pid);
  * - the kernel's fast-path counters (K42_INFO_PPC_FAST_CALLS, _REPLIES)
- *   grow by at least N for each server's N calls: a server blocked in
- *   the kernel with its registers saved takes none.
+ *   grow by nearly N for each server's N calls: a server blocked in the
+ *   kernel with its registers saved takes none. A clock tick that lands
+ *   while a server handles a call may send that call down the full path,
+ *   and on a loaded host more ticks land (they are wall-clock: the name
+ *   server lost 1 or 2 of 400 that way on main, 2026-12-02): 1 in 50 may.
  */
 #include <k42/k42.h>
 #include "check.h"
@@ -34,8 +37,8 @@ static void check_fast(const char *who, uint64_t c0, uint64_t r0, uint64_t n)
 
 	k42_printf("server_idle_test: %s: %lu calls, %lu fast calls, %lu fast replies\n", who, n,
 		   c, r);
-	EXPECT(c >= n && r >= n, "%s: only %lu fast calls and %lu fast replies for %lu calls\n",
-	       who, c, r, n);
+	EXPECT(c >= n - n / 50 && r >= n - n / 50,
+	       "%s: only %lu fast calls and %lu fast replies for %lu calls\n", who, c, r, n);
 }
 
 int main(uint64_t arg)
