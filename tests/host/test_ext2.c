@@ -139,6 +139,17 @@ static int file_matches(struct ext2_fs *fs, const char *path, uint64_t size, int
 	return 1;
 }
 
+/* The host's e2fsck on the image (read-only): its status, 0 if clean;
+ * its report goes to stderr when it is not. */
+static long fsck_image(void)
+{
+	long rc = sh("e2fsck -fn %s >%s.fsck 2>&1", img, img);
+
+	if (rc != 0)
+		sh("cat %s.fsck >&2", img, "");
+	return rc;
+}
+
 static long write_file(struct ext2_fs *fs, const char *path, uint64_t size, int seed)
 {
 	struct ext2_inode in;
@@ -240,9 +251,7 @@ static void test_write(void)
 	CHECK(e2_sync(&fs, 1) == 0, "sync");
 	unmount_img(&fs);
 
-	rc = sh("e2fsck -fn %s >%s.fsck 2>&1", img, img);
-	if (rc != 0)
-		sh("cat %s.fsck >&2", img, "");
+	rc = fsck_image();
 	CHECK(rc == 0, "e2fsck -fn is clean after our writes (status %ld)", rc);
 	/* debugfs reads what we wrote. */
 	rc = sh("debugfs -R 'dump /big %s.big' %s >/dev/null 2>&1", img, img);
@@ -345,9 +354,7 @@ static void test_listing_removal(void)
 	}
 	CHECK(e2_sync(&fs, 1) == 0, "sync");
 	unmount_img(&fs);
-	rc = sh("e2fsck -fn %s >%s.fsck 2>&1", img, img);
-	if (rc != 0)
-		sh("cat %s.fsck >&2", img, "");
+	rc = fsck_image();
 	CHECK(rc == 0, "e2fsck -fn is clean after the listing (status %ld)", rc);
 }
 

@@ -48,19 +48,28 @@ static void make(const char *dir)
 	}
 }
 
+/* dir opened for a listing, with seen[] zeroed for its entries; NULL
+ * (counted as a failure) if it cannot be. */
+static DIR *open_listing(const char *dir, int *seen)
+{
+	DIR *d = opendir(dir);
+
+	CHECK(d != NULL, "opendir %s", dir);
+	memset(seen, 0, N * sizeof(*seen));
+	return d;
+}
+
 static void seek_and_rewind(const char *dir)
 {
 	static int seen[N];
-	DIR *d = opendir(dir);
+	DIR *d = open_listing(dir, seen);
 	struct dirent *e;
 	long mark = -1;
 	char at_mark[256] = "";
 	int count = 0, fd;
 
-	CHECK(d != NULL, "opendir %s", dir);
 	if (!d)
 		return;
-	memset(seen, 0, sizeof(seen));
 	while ((e = readdir(d))) {
 		int k = entry_no(e->d_name);
 
@@ -96,14 +105,12 @@ static void seek_and_rewind(const char *dir)
 static void remove_while_listing(const char *dir)
 {
 	static int seen[N];
-	DIR *d = opendir(dir);
+	DIR *d = open_listing(dir, seen);
 	struct dirent *e;
 	char p[512];
 
-	CHECK(d != NULL, "opendir %s", dir);
 	if (!d)
 		return;
-	memset(seen, 0, sizeof(seen));
 	while ((e = readdir(d))) {
 		int k = entry_no(e->d_name);
 
